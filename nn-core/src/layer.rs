@@ -1,0 +1,108 @@
+//! What a layer is: the [`Layer`] trait, and the batch type layers exchange.
+
+use core::fmt::Debug;
+
+use nalgebra::{Const, Dyn, OMatrix, SVector};
+use rand::Rng;
+
+use crate::Float;
+
+/// A batch of samples of width `N`, one sample per column: `N × batch`, column-major, so each
+/// sample is contiguous. Products of a weight matrix with a batch go through nalgebra's GEMM.
+pub type Batch<T, const N: usize> = OMatrix<T, Const<N>, Dyn>;
+
+/// A view of one parameter tensor, as [`Layer::visit_params`] hands it out.
+#[derive(Debug)]
+pub struct ParamRef<'a, T> {
+    /// The parameter's name within its layer (`"kernel"`, `"bias"`).
+    pub name: &'static str,
+    /// The tensor's shape as Keras lays it out (a Dense kernel is `(inputs, units)`).
+    pub shape: &'a [usize],
+    /// The elements, row-major in that shape (exactly Keras's layout).
+    pub values: &'a [T],
+    /// Whether an optimizer may change it.
+    pub trainable: bool,
+}
+
+/// A mutable view of one parameter tensor, as [`Layer::visit_params_mut`] hands it out.
+#[derive(Debug)]
+pub struct ParamMut<'a, T> {
+    /// The parameter's name within its layer (`"kernel"`, `"bias"`).
+    pub name: &'static str,
+    /// The tensor's shape as Keras lays it out (a Dense kernel is `(inputs, units)`).
+    pub shape: &'a [usize],
+    /// The elements, row-major in that shape (exactly Keras's layout).
+    pub values: &'a mut [T],
+    /// Whether an optimizer may change it.
+    pub trainable: bool,
+}
+
+/// A layer mapping samples of width `I` to samples of width `O`.
+///
+/// A layer computes in three ways: [`forward`](Layer::forward) on one sample (inference, no heap
+/// allocation), [`forward_batch`](Layer::forward_batch) on a batch (inference), and
+/// [`forward_train`](Layer::forward_train) on a batch in training mode, which also records in a
+/// [`Cache`](Layer::Cache) what [`backward`](Layer::backward) needs. Parameters are visited in a
+/// fixed order (Keras's: kernel, then bias), which is how optimizers, save and load and the
+/// parameter count see them.
+///
+/// Gradients are stored in a value of the layer's own type (a "gradient layer" of the same shape,
+/// made by [`zeroed`](Layer::zeroed)), so a network's gradients, and an optimizer's state, are
+/// networks of the same type.
+pub trait Layer<T: Float, const I: usize, const O: usize>: Clone + Debug {
+    /// The Keras class name (`"Dense"`, `"Dropout"`).
+    const KIND: &'static str;
+
+    /// The number of scalar parameters.
+    const PARAMS: usize;
+
+    /// What a training forward pass records for the backward pass.
+    type Cache: Clone + Debug + Default + Send;
+
+    /// Inference on one sample.
+    fn forward(&self, x: &SVector<T, I>) -> SVector<T, O>;
+
+    /// Inference on a batch; `y` is resized to the batch if needed.
+    fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>);
+
+    /// A training forward pass on a batch, recording what [`backward`](Layer::backward) needs.
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, I>,
+        y: &mut Batch<T, O>,
+        cache: &mut Self::Cache,
+        rng: &mut R,
+    );
+
+    /// The backward pass of the last [`forward_train`](Layer::forward_train) that produced `y`
+    /// from `x`. `dy` holds ∂loss/∂y and may be overwritten. Writes ∂loss/∂parameter into `grad`
+    /// (replacing its contents) and, when `dx` is given, ∂loss/∂x into it.
+    fn backward(
+        &self,
+        x: &Batch<T, I>,
+        y: &Batch<T, O>,
+        cache: &Self::Cache,
+        dy: &mut Batch<T, O>,
+        grad: &mut Self,
+        dx: Option<&mut Batch<T, I>>,
+    );
+
+    /// A layer of the same configuration with every parameter zero: a gradient or optimizer
+    /// state holder.
+    fn zeroed(&self) -> Self;
+
+    /// Calls `f` with each parameter tensor in order.
+    fn visit_params(&self, f: &mut dyn FnMut(ParamRef<'_, T>));
+
+    /// Calls `f` with each parameter tensor in order, mutably.
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(ParamMut<'_, T>));
+}
+
+/// Gives `m` exactly `n` columns, reallocating only when the count changes. The contents are
+/// unspecified afterwards.
+#[inline]
+pub fn resize_batch<T: Float, const N: usize>(m: &mut Batch<T, N>, n: usize) {
+    if m.ncols() != n {
+        *m = Batch::<T, N>::zeros_generic(Const::<N>, Dyn(n));
+    }
+}

@@ -1,0 +1,251 @@
+//! `Dense`: a fully connected layer, `y = activation(W x + b)`.
+
+use nalgebra::{Const, Dyn, MatrixView, SVector, U1};
+use rand::Rng;
+
+use crate::activations::{Activation, Linear};
+use crate::init::Initializer;
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::storage::{Inline, Storage, Weights};
+use crate::Float;
+
+/// A fully connected layer from `I` inputs to `O` units: `y = activation(W x + b)`.
+///
+/// - `kernel` is `W`, an `O × I` nalgebra matrix. Column-major, its memory is exactly Keras's
+///   kernel of shape `(I, O)` in row-major order, so weights move between the two unchanged.
+/// - `bias` is `b`, `O × 1`; it stays zero and is not a parameter when `BIAS` is `false`
+///   (Keras's `use_bias=False`).
+/// - `S` says where the weights live ([`Inline`] or [`Heap`](crate::Heap)); `network!` picks it.
+///
+/// Input: `I` values per sample. Output: `O` values per sample. Parameters: `I·O + O`
+/// (`I·O` without bias).
+///
+/// ```
+/// use nn_core::{Dense, Layer, Relu, Ones, Zeros};
+/// use nalgebra::SVector;
+///
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+/// # use rand::SeedableRng;
+/// let layer: Dense<f64, 2, 3, Relu> = Dense::init(Relu, &Ones, &Zeros, &mut rng);
+/// let y = layer.forward(&SVector::<f64, 2>::new(1.0, -3.0));
+/// assert_eq!(y, SVector::<f64, 3>::zeros()); // relu(1 - 3) = 0 for every unit
+/// assert_eq!(<Dense<f64, 2, 3, Relu> as Layer<f64, 2, 3>>::PARAMS, 9);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Dense<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    A = Linear,
+    S: Storage = Inline,
+    const BIAS: bool = true,
+> {
+    /// `W`, `O × I` (Keras's `(I, O)` kernel, transposed; the same bytes).
+    pub kernel: Weights<T, O, I, S>,
+    /// `b`, `O × 1`; unused and zero without bias.
+    pub bias: Weights<T, O, 1, S>,
+    /// The activation applied to `W x + b`.
+    pub activation: A,
+    /// Whether an optimizer updates this layer (Keras's `trainable`).
+    pub trainable: bool,
+}
+
+impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
+    Dense<T, I, O, A, S, BIAS>
+{
+    /// The Keras shape of the kernel, `(inputs, units)`.
+    const KERNEL_SHAPE: [usize; 2] = [I, O];
+    /// The Keras shape of the bias, `(units,)`.
+    const BIAS_SHAPE: [usize; 1] = [O];
+
+    /// A layer with every weight zero.
+    pub fn zeros(activation: A) -> Self {
+        Self { kernel: S::zeros(), bias: S::zeros(), activation, trainable: true }
+    }
+
+    /// A layer initialized as Keras does: the kernel first, then the bias, each from its
+    /// initializer (Keras's defaults are [`GlorotUniform`](crate::GlorotUniform) and
+    /// [`Zeros`](crate::Zeros)).
+    pub fn init<R: Rng + ?Sized>(
+        activation: A,
+        kernel_initializer: &impl Initializer,
+        bias_initializer: &impl Initializer,
+        rng: &mut R,
+    ) -> Self {
+        let mut layer = Self::zeros(activation);
+        kernel_initializer.fill(&Self::KERNEL_SHAPE, layer.kernel.as_mut_slice(), rng);
+        if BIAS {
+            bias_initializer.fill(&Self::BIAS_SHAPE, layer.bias.as_mut_slice(), rng);
+        }
+        layer
+    }
+
+    /// `z = W x + b` for a batch, into `z` (resized to the batch).
+    fn affine(&self, x: &Batch<T, I>, z: &mut Batch<T, O>) {
+        resize_batch(z, x.ncols());
+        let beta = if BIAS {
+            for mut column in z.column_iter_mut() {
+                column.copy_from(&self.bias);
+            }
+            T::one()
+        } else {
+            T::zero()
+        };
+        z.gemm(T::one(), &self.kernel, x, beta);
+    }
+
+    /// Applies the activation to every sample of a batch in place.
+    fn activate(&self, y: &mut Batch<T, O>) {
+        if A::ELEMENTWISE {
+            self.activation.forward(y.as_mut_slice());
+        } else {
+            for sample in y.as_mut_slice().chunks_exact_mut(O) {
+                self.activation.forward(sample);
+            }
+        }
+    }
+}
+
+impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
+    Layer<T, I, O> for Dense<T, I, O, A, S, BIAS>
+{
+    const KIND: &'static str = "Dense";
+    const PARAMS: usize = I * O + if BIAS { O } else { 0 };
+
+    type Cache = DenseCache<T, O>;
+
+    #[inline]
+    fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
+        let mut y = if BIAS { self.bias.clone_owned() } else { SVector::zeros() };
+        // y += Σᵢ xᵢ · W[:, i]: each column of W is contiguous, so the inner loop is a
+        // fixed-length, vectorizable axpy.
+        let out = y.as_mut_slice();
+        for (&xi, column) in x.iter().zip(self.kernel.as_slice().chunks_exact(O)) {
+            for (yo, &w) in out.iter_mut().zip(column) {
+                *yo += w * xi;
+            }
+        }
+        self.activation.forward(out);
+        y
+    }
+
+    fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>) {
+        self.affine(x, y);
+        self.activate(y);
+    }
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, I>,
+        y: &mut Batch<T, O>,
+        cache: &mut Self::Cache,
+        _rng: &mut R,
+    ) {
+        self.affine(x, &mut cache.z);
+        resize_batch(y, x.ncols());
+        y.copy_from(&cache.z);
+        self.activate(y);
+    }
+
+    fn backward(
+        &self,
+        x: &Batch<T, I>,
+        y: &Batch<T, O>,
+        cache: &Self::Cache,
+        dy: &mut Batch<T, O>,
+        grad: &mut Self,
+        dx: Option<&mut Batch<T, I>>,
+    ) {
+        let n = x.ncols();
+        // ∂z = activation'(z) ⊙ ∂y, in place.
+        if A::ELEMENTWISE {
+            self.activation.backward(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice());
+        } else {
+            let samples = cache.z.as_slice().chunks_exact(O).zip(y.as_slice().chunks_exact(O));
+            for ((z, y), g) in samples.zip(dy.as_mut_slice().chunks_exact_mut(O)) {
+                self.activation.backward(z, y, g);
+            }
+        }
+        let dz = &*dy;
+        if self.trainable {
+            // ∂W = ∂z · xᵀ, with xᵀ a strided view of x (no copy).
+            let xt = MatrixView::from_slice_with_strides_generic(
+                x.as_slice(),
+                Dyn(n),
+                Const::<I>,
+                Const::<I>,
+                U1,
+            );
+            grad.kernel.gemm(T::one(), dz, &xt, T::zero());
+            if BIAS {
+                grad.bias.fill(T::zero());
+                for column in dz.column_iter() {
+                    grad.bias += column;
+                }
+            }
+        } else {
+            grad.kernel.fill(T::zero());
+            grad.bias.fill(T::zero());
+        }
+        if let Some(dx) = dx {
+            // ∂x = Wᵀ · ∂z, with Wᵀ a strided view of W.
+            resize_batch(dx, n);
+            let wt = MatrixView::from_slice_with_strides_generic(
+                self.kernel.as_slice(),
+                Const::<I>,
+                Const::<O>,
+                Const::<O>,
+                U1,
+            );
+            dx.gemm(T::one(), &wt, dz, T::zero());
+        }
+    }
+
+    fn zeroed(&self) -> Self {
+        Self { trainable: self.trainable, ..Self::zeros(self.activation.clone()) }
+    }
+
+    fn visit_params(&self, f: &mut dyn FnMut(ParamRef<'_, T>)) {
+        let trainable = self.trainable;
+        f(ParamRef {
+            name: "kernel",
+            shape: &Self::KERNEL_SHAPE,
+            values: self.kernel.as_slice(),
+            trainable,
+        });
+        if BIAS {
+            f(ParamRef { name: "bias", shape: &Self::BIAS_SHAPE, values: self.bias.as_slice(), trainable });
+        }
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(ParamMut<'_, T>)) {
+        let trainable = self.trainable;
+        f(ParamMut {
+            name: "kernel",
+            shape: &Self::KERNEL_SHAPE,
+            values: self.kernel.as_mut_slice(),
+            trainable,
+        });
+        if BIAS {
+            f(ParamMut {
+                name: "bias",
+                shape: &Self::BIAS_SHAPE,
+                values: self.bias.as_mut_slice(),
+                trainable,
+            });
+        }
+    }
+}
+
+/// What a [`Dense`] layer's training forward pass keeps for its backward pass.
+#[derive(Clone, Debug)]
+pub struct DenseCache<T: Float, const O: usize> {
+    /// The pre-activations `z = W x + b` of the batch.
+    pub z: Batch<T, O>,
+}
+
+impl<T: Float, const O: usize> Default for DenseCache<T, O> {
+    fn default() -> Self {
+        Self { z: Batch::zeros_generic(Const::<O>, Dyn(0)) }
+    }
+}

@@ -1,0 +1,34 @@
+//! The runtime of [`nn`](https://docs.rs/nn): layers, activations, initializers, and the traits
+//! that say what a layer and a network are. It knows nothing of the `network!` macro; the `nn`
+//! crate re-exports both, and is the one to depend on.
+//!
+//! - [`Layer`]: forward (one sample or a batch), training forward, backward, parameters.
+//! - [`Network`]: what every `network!` struct implements.
+//! - [`Activation`] / [`Elementwise`]: Keras's activations, and the trait for your own.
+//! - [`Initializer`]: Keras's initializers.
+//! - [`Storage`]: inline or heap weights behind one nalgebra matrix type.
+
+mod activations;
+mod error;
+pub mod init;
+mod layer;
+mod layers;
+mod network;
+mod scalar;
+mod storage;
+
+#[doc(hidden)]
+pub mod private;
+
+pub use activations::*;
+pub use error::Error;
+pub use init::{
+    Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer,
+    LecunNormal, LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal,
+    VarianceScaling, Zeros,
+};
+pub use layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+pub use layers::*;
+pub use network::{Network, Tape, TapeOf};
+pub use scalar::Float;
+pub use storage::{HeapBuf, Heap, INLINE_LIMIT, Inline, Storage, Weights};

@@ -1,0 +1,94 @@
+//! Support for the code `network!` generates. Not a public API: it may change at any time.
+
+pub use ::core;
+pub use ::nalgebra;
+pub use ::rand;
+
+pub use crate::storage::{INLINE_LIMIT, SelectStorage, StorageFor};
+
+/// The storage `network!` picks for a matrix whose inline-ness is `INLINE`.
+pub type StorageOf<const INLINE: bool> = <StorageFor<INLINE> as SelectStorage>::Storage;
+
+/// Whether an `R × C` matrix is stored inline.
+pub const fn inline(rows: usize, cols: usize) -> bool {
+    rows.saturating_mul(cols) <= INLINE_LIMIT
+}
+
+/// A fixed-capacity string built in `const` context, for compile-time error messages that
+/// include numbers computed from named constants.
+#[derive(Clone, Copy)]
+pub struct Msg {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl Msg {
+    /// An empty message.
+    pub const fn new() -> Self {
+        Self { buf: [0; 512], len: 0 }
+    }
+
+    /// Appends `s` (silently cut at the capacity, at a character boundary).
+    pub const fn str(mut self, s: &str) -> Self {
+        let bytes = s.as_bytes();
+        if self.len + bytes.len() > self.buf.len() {
+            return self;
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            self.buf[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    /// Appends `n` in decimal.
+    pub const fn num(mut self, mut n: usize) -> Self {
+        let mut digits = [0u8; 20];
+        let mut count = 0;
+        loop {
+            digits[count] = b'0' + (n % 10) as u8;
+            count += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        if self.len + count > self.buf.len() {
+            return self;
+        }
+        while count > 0 {
+            count -= 1;
+            self.buf[self.len] = digits[count];
+            self.len += 1;
+        }
+        self
+    }
+
+    /// The message.
+    pub const fn as_str(&self) -> &str {
+        let (bytes, _) = self.buf.split_at(self.len);
+        match core::str::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(_) => "",
+        }
+    }
+}
+
+impl Default for Msg {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Msg;
+
+    #[test]
+    fn messages_format_numbers() {
+        const M: Msg = Msg::new().str("expects ").num(65).str(", got ").num(0);
+        assert_eq!(M.as_str(), "expects 65, got 0");
+    }
+}

@@ -1,0 +1,67 @@
+//! The scalar types a network computes in.
+
+use core::fmt::{Debug, Display};
+
+use nalgebra::RealField;
+
+/// A floating-point scalar a network can be built on: `f32` (the default) or `f64`.
+///
+/// Everything numeric in `nn` is generic over this trait. It adds to nalgebra's [`RealField`] the
+/// few conversions and special functions the layers need.
+///
+/// ```
+/// use nn_core::Float;
+/// assert_eq!(<f32 as Float>::of(0.5), 0.5_f32);
+/// assert!((Float::erf(1.0_f64) - 0.842_700_792_949_714_9).abs() < 1e-15);
+/// ```
+pub trait Float: RealField + Copy + Default + Debug + Display + Send + Sync + 'static {
+    /// The name Keras and safetensors use for this type (`"float32"` / `"float64"`).
+    const DTYPE: &'static str;
+
+    /// Converts from `f64`, rounding to the nearest representable value.
+    fn of(value: f64) -> Self;
+
+    /// Converts to `f64` exactly.
+    fn as_f64(self) -> f64;
+
+    /// The error function, `erf(x) = 2/√π ∫₀ˣ e^(−t²) dt`.
+    fn erf(self) -> Self;
+}
+
+impl Float for f32 {
+    const DTYPE: &'static str = "float32";
+
+    #[inline]
+    fn of(value: f64) -> Self {
+        value as f32
+    }
+
+    #[inline]
+    fn as_f64(self) -> f64 {
+        f64::from(self)
+    }
+
+    #[inline]
+    fn erf(self) -> Self {
+        libm::erff(self)
+    }
+}
+
+impl Float for f64 {
+    const DTYPE: &'static str = "float64";
+
+    #[inline]
+    fn of(value: f64) -> Self {
+        value
+    }
+
+    #[inline]
+    fn as_f64(self) -> f64 {
+        self
+    }
+
+    #[inline]
+    fn erf(self) -> Self {
+        libm::erf(self)
+    }
+}
