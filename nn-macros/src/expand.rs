@@ -1,0 +1,391 @@
+//! Code generation: a checked [`Network`] becomes a struct, its inherent API and its
+//! `nn::Network` implementation. Generated code names everything by absolute path (`::nn::`,
+//! `::core::`), so a user's own `Result`, `Option`, `Vec` or `core` never interferes.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::Index;
+
+use crate::ast::{Layer, LayerKind, Network};
+
+/// The largest weight matrix kept inline (mirrors `nn_core::INLINE_LIMIT`).
+const INLINE_LIMIT: u64 = 4096;
+
+/// Everything generated for one network.
+pub(crate) fn network(network: &Network) -> TokenStream {
+    let Network { attrs, vis, ident, layers, assertions } = network;
+    if layers.is_empty() {
+        return quote!(#(#assertions)*);
+    }
+    let first = &layers[0];
+    let last = &layers[layers.len() - 1];
+    let (input, output) = (&first.input.tokens, &last.output.tokens);
+    let t = quote!(T);
+    let f32 = quote!(f32);
+
+    let fields = layers.iter().map(|layer| {
+        let field = &layer.field;
+        let ty = field_type(layer, &t);
+        let doc = format!("Layer {}: `{}`.", layer.position, layer.text);
+        quote! {
+            #[doc = #doc]
+            pub #field: #ty
+        }
+    });
+    let params = |scalar: &TokenStream| {
+        let terms = layers.iter().map(|layer| {
+            let ty = field_type(layer, scalar);
+            let layer_trait = layer_trait(layer, scalar);
+            quote!(<#ty as #layer_trait>::PARAMS)
+        });
+        quote!(0 #(+ #terms)*)
+    };
+    let params_f32 = params(&f32);
+    let params_t = params(&t);
+
+    let build = |zeros: bool| {
+        let inits = layers.iter().map(|layer| {
+            let field = &layer.field;
+            let ty = field_type(layer, &t);
+            let value = match &layer.kind {
+                LayerKind::Dense {
+                    activation,
+                    kernel_initializer,
+                    bias_initializer,
+                    trainable,
+                    ..
+                } => {
+                    let made = if zeros {
+                        quote!(<#ty>::zeros(#activation))
+                    } else {
+                        quote!(<#ty>::init(#activation, &#kernel_initializer, &#bias_initializer, rng))
+                    };
+                    if *trainable {
+                        made
+                    } else {
+                        quote!({
+                            let mut layer = #made;
+                            layer.trainable = false;
+                            layer
+                        })
+                    }
+                }
+                LayerKind::Dropout { rate } => quote!(::nn::Dropout::new_unchecked(#rate)),
+            };
+            quote!(#field: #value)
+        });
+        quote!(Self { #(#inits),* })
+    };
+    let from_rng = build(false);
+    let zeros = build(true);
+
+    // Inference on one sample: each layer's `forward`, skipping dropout (the identity).
+    let mut predict = Vec::new();
+    let mut first_call = true;
+    for layer in layers {
+        if matches!(layer.kind, LayerKind::Dropout { .. }) {
+            continue;
+        }
+        let field = &layer.field;
+        let layer_trait = layer_trait(layer, &t);
+        let arg = if first_call { quote!(x) } else { quote!(&x) };
+        first_call = false;
+        predict.push(quote!(let x = <_ as #layer_trait>::forward(&self.#field, #arg);));
+    }
+
+    // Inference on a batch.
+    let mut predict_batch = Vec::new();
+    let mut current = quote!(x);
+    for (k, layer) in layers.iter().enumerate() {
+        if matches!(layer.kind, LayerKind::Dropout { .. }) {
+            continue;
+        }
+        let field = &layer.field;
+        let layer_trait = layer_trait(layer, &t);
+        let out = &layer.output.tokens;
+        let h = format_ident!("h{}", k + 1);
+        predict_batch.push(quote! {
+            let mut #h = ::nn::Batch::<T, #out>::zeros_generic(
+                ::nn::nalgebra::Const::<#out>,
+                ::nn::nalgebra::Dyn(x.ncols()),
+            );
+            <_ as #layer_trait>::forward_batch(&self.#field, &#current, &mut #h);
+        });
+        current = quote!(#h);
+    }
+
+    // Training: acts[k] is layer k's input, acts[k + 1] its output.
+    let count = layers.len();
+    let acts_ty = cons_type(
+        std::iter::once(&first.input)
+            .chain(layers.iter().map(|l| &l.output))
+            .map(|dim| {
+                let n = &dim.tokens;
+                quote!(::nn::Batch<T, #n>)
+            })
+            .collect(),
+    );
+    let caches_ty = cons_type(
+        layers
+            .iter()
+            .map(|layer| {
+                let ty = field_type(layer, &t);
+                let layer_trait = layer_trait(layer, &t);
+                quote!(<#ty as #layer_trait>::Cache)
+            })
+            .collect(),
+    );
+    let forward_train = layers.iter().enumerate().map(|(k, layer)| {
+        let field = &layer.field;
+        let layer_trait = layer_trait(layer, &t);
+        let (x, y, cache) = (nth(quote!(acts), k), nth(quote!(acts), k + 1), nth(quote!(caches), k));
+        quote!(<_ as #layer_trait>::forward_train(&self.#field, &#x, &mut #y, &mut #cache, rng);)
+    });
+    let backward = layers.iter().enumerate().rev().map(|(k, layer)| {
+        let field = &layer.field;
+        let layer_trait = layer_trait(layer, &t);
+        let (x, y, cache) = (nth(quote!(acts), k), nth(quote!(acts), k + 1), nth(quote!(caches), k));
+        let (dx, dy) = (nth(quote!(deltas), k), nth(quote!(deltas), k + 1));
+        quote! {
+            <_ as #layer_trait>::backward(
+                &self.#field, &#x, &#y, &#cache, &mut #dy, &mut grads.#field,
+                ::core::option::Option::Some(&mut #dx),
+            );
+        }
+    });
+    let (act_in, act_out, delta_out, delta_in) =
+        (nth(quote!(acts), 0), nth(quote!(acts), count), nth(quote!(deltas), count), nth(quote!(deltas), 0));
+
+    let visits = layers.iter().map(|layer| {
+        let field = &layer.field;
+        let name = field.to_string();
+        let name = name.strip_prefix("r#").unwrap_or(&name);
+        let layer_trait = layer_trait(layer, &t);
+        quote! {
+            <_ as #layer_trait>::visit_params(&self.#field, &mut |p| f(#name, p));
+        }
+    });
+    let visits_mut = layers.iter().map(|layer| {
+        let field = &layer.field;
+        let name = field.to_string();
+        let name = name.strip_prefix("r#").unwrap_or(&name);
+        let layer_trait = layer_trait(layer, &t);
+        quote! {
+            <_ as #layer_trait>::visit_params_mut(&mut self.#field, &mut |p| f(#name, p));
+        }
+    });
+
+    let field_names: Vec<_> = layers.iter().map(|l| &l.field).collect();
+    let name_text = ident.to_string();
+    let field_texts = field_names.iter().map(|f| f.to_string());
+    let input_doc = format!("Values per input sample: {}.", first.input.text);
+    let output_doc = format!("Values per output sample: {}.", last.output.text);
+
+    quote! {
+        #(#attrs)*
+        #vis struct #ident<T: ::nn::Float = f32> {
+            #(#fields,)*
+        }
+
+        #(#assertions)*
+
+        impl #ident {
+            #[doc = #input_doc]
+            pub const INPUT: usize = #input;
+            #[doc = #output_doc]
+            pub const OUTPUT: usize = #output;
+            /// The number of scalar parameters (trainable or not).
+            pub const PARAMS: usize = #params_f32;
+        }
+
+        #[allow(clippy::all, clippy::pedantic)]
+        impl<T: ::nn::Float> #ident<T> {
+            /// A network initialized with each layer's initializers, drawing from `rng`.
+            pub fn new<R: ::nn::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {
+                #from_rng
+            }
+
+            /// A network initialized from a seed: the same seed gives the same weights, bit for
+            /// bit.
+            pub fn seeded(seed: u64) -> Self {
+                let mut rng = <::nn::rand::rngs::StdRng as ::nn::rand::SeedableRng>::seed_from_u64(seed);
+                Self::new(&mut rng)
+            }
+
+            /// A network of this architecture with every parameter zero: a holder for gradients
+            /// (see [`backward`](Self::backward)).
+            pub fn zeros() -> Self {
+                #zeros
+            }
+
+            /// Inference on one sample. Allocates nothing.
+            #[inline]
+            pub fn predict(
+                &self,
+                x: &::nn::nalgebra::SVector<T, #input>,
+            ) -> ::nn::nalgebra::SVector<T, #output> {
+                #(#predict)*
+                x
+            }
+
+            /// Inference on a batch, one sample per column; the products go through GEMM.
+            pub fn predict_batch(&self, x: &::nn::Batch<T, #input>) -> ::nn::Batch<T, #output> {
+                #(#predict_batch)*
+                #current
+            }
+
+            /// Empty buffers for [`forward_train`](Self::forward_train) and
+            /// [`backward`](Self::backward), reused from one step to the next.
+            pub fn tape(&self) -> ::nn::TapeOf<Self, T> {
+                ::core::default::Default::default()
+            }
+
+            /// A training forward pass on a batch (dropout active, drawing from `rng`),
+            /// recording into `tape` what [`backward`](Self::backward) needs. Returns the
+            /// outputs, one sample per column.
+            pub fn forward_train<'t, R: ::nn::rand::Rng + ?::core::marker::Sized>(
+                &self,
+                x: &::nn::Batch<T, #input>,
+                tape: &'t mut ::nn::TapeOf<Self, T>,
+                rng: &mut R,
+            ) -> &'t ::nn::Batch<T, #output> {
+                let ::nn::Tape { acts, caches, .. } = tape;
+                ::nn::resize_batch(&mut #act_in, x.ncols());
+                #act_in.copy_from(x);
+                #(#forward_train)*
+                &#act_out
+            }
+
+            /// The backward pass of the last [`forward_train`](Self::forward_train) on `tape`:
+            /// given `dy` = ∂loss/∂output, writes ∂loss/∂parameter into the matching fields of
+            /// `grads` (a network made by [`zeros`](Self::zeros)) and returns ∂loss/∂input.
+            ///
+            /// # Panics
+            /// If `dy` does not have as many columns as the batch of the forward pass.
+            pub fn backward<'t>(
+                &self,
+                tape: &'t mut ::nn::TapeOf<Self, T>,
+                dy: &::nn::Batch<T, #output>,
+                grads: &mut Self,
+            ) -> &'t ::nn::Batch<T, #input> {
+                let ::nn::Tape { acts, grads: deltas, caches } = tape;
+                ::core::assert_eq!(
+                    dy.ncols(), #act_out.ncols(),
+                    "backward: dy has {} samples, but the forward pass had {}",
+                    dy.ncols(), #act_out.ncols(),
+                );
+                ::nn::resize_batch(&mut #delta_out, dy.ncols());
+                #delta_out.copy_from(dy);
+                #(#backward)*
+                &#delta_in
+            }
+
+            /// Calls `f` with each parameter tensor (field name, then the tensor), in layer order.
+            pub fn visit_params(&self, f: &mut dyn ::core::ops::FnMut(&'static str, ::nn::ParamRef<'_, T>)) {
+                #(#visits)*
+            }
+
+            /// Calls `f` with each parameter tensor mutably, in layer order.
+            pub fn visit_params_mut(&mut self, f: &mut dyn ::core::ops::FnMut(&'static str, ::nn::ParamMut<'_, T>)) {
+                #(#visits_mut)*
+            }
+        }
+
+        impl<T: ::nn::Float> ::core::clone::Clone for #ident<T> {
+            fn clone(&self) -> Self {
+                Self { #(#field_names: ::core::clone::Clone::clone(&self.#field_names)),* }
+            }
+        }
+
+        impl<T: ::nn::Float> ::core::fmt::Debug for #ident<T> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#name_text)
+                    #(.field(#field_texts, &self.#field_names))*
+                    .finish()
+            }
+        }
+
+        impl<T: ::nn::Float> ::nn::Network<T> for #ident<T> {
+            const INPUT: usize = #input;
+            const OUTPUT: usize = #output;
+            const PARAMS: usize = #params_t;
+
+            type Input = ::nn::nalgebra::Const<#input>;
+            type Output = ::nn::nalgebra::Const<#output>;
+            type Tape = ::nn::Tape<#acts_ty, #caches_ty>;
+
+            fn zeros() -> Self {
+                Self::zeros()
+            }
+
+            fn from_rng<R: ::nn::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {
+                Self::new(rng)
+            }
+
+            fn predict_batch(&self, x: &::nn::Batch<T, #input>) -> ::nn::Batch<T, #output> {
+                Self::predict_batch(self, x)
+            }
+
+            fn forward_train<'t, R: ::nn::rand::Rng + ?::core::marker::Sized>(
+                &self,
+                x: &::nn::Batch<T, #input>,
+                tape: &'t mut Self::Tape,
+                rng: &mut R,
+            ) -> &'t ::nn::Batch<T, #output> {
+                Self::forward_train(self, x, tape, rng)
+            }
+
+            fn backward<'t>(
+                &self,
+                tape: &'t mut Self::Tape,
+                dy: &::nn::Batch<T, #output>,
+                grads: &mut Self,
+            ) -> &'t ::nn::Batch<T, #input> {
+                Self::backward(self, tape, dy, grads)
+            }
+
+            fn visit_params(&self, f: &mut dyn ::core::ops::FnMut(&'static str, ::nn::ParamRef<'_, T>)) {
+                Self::visit_params(self, f)
+            }
+
+            fn visit_params_mut(&mut self, f: &mut dyn ::core::ops::FnMut(&'static str, ::nn::ParamMut<'_, T>)) {
+                Self::visit_params_mut(self, f)
+            }
+        }
+    }
+}
+
+/// The field type of a layer, in scalar type `scalar`.
+fn field_type(layer: &Layer, scalar: &TokenStream) -> TokenStream {
+    let (input, output) = (&layer.input.tokens, &layer.output.tokens);
+    match &layer.kind {
+        LayerKind::Dense { activation_ty, use_bias, .. } => {
+            let storage = match (layer.input.value, layer.output.value) {
+                (Some(i), Some(o)) if i.saturating_mul(o) <= INLINE_LIMIT => quote!(::nn::Inline),
+                (Some(_), Some(_)) => quote!(::nn::Heap),
+                _ => quote!(::nn::__private::StorageOf<{ ::nn::__private::inline(#output, #input) }>),
+            };
+            quote!(::nn::Dense<#scalar, #input, #output, #activation_ty, #storage, #use_bias>)
+        }
+        LayerKind::Dropout { .. } => quote!(::nn::Dropout),
+    }
+}
+
+/// `::nn::Layer<T, I, O>` for a layer.
+fn layer_trait(layer: &Layer, scalar: &TokenStream) -> TokenStream {
+    let (input, output) = (&layer.input.tokens, &layer.output.tokens);
+    quote!(::nn::Layer<#scalar, #input, #output>)
+}
+
+/// `(a, (b, (c, ())))`.
+fn cons_type(items: Vec<TokenStream>) -> TokenStream {
+    items.into_iter().rev().fold(quote!(()), |tail, head| quote!((#head, #tail)))
+}
+
+/// The `k`-th element of a cons list: `base.1.1.0` for `k = 2`.
+fn nth(base: TokenStream, k: usize) -> TokenStream {
+    let (one, zero) = (Index::from(1), Index::from(0));
+    let hops = std::iter::repeat_n(&one, k);
+    quote!(#base #(.#hops)* .#zero)
+}
+

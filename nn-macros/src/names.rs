@@ -1,0 +1,146 @@
+//! The names `network!` knows, and the "did you mean" suggestion for the ones it does not.
+
+/// The layer kinds.
+pub(crate) const LAYERS: &[&str] = &["Dense", "Dropout"];
+
+/// The built-in activations, with the largest number of arguments each takes.
+pub(crate) const ACTIVATIONS: &[(&str, usize)] = &[
+    ("Linear", 0),
+    ("Relu", 0),
+    ("Relu6", 0),
+    ("LeakyRelu", 1),
+    ("Elu", 1),
+    ("Selu", 0),
+    ("Gelu", 0),
+    ("GeluApprox", 0),
+    ("Sigmoid", 0),
+    ("HardSigmoid", 0),
+    ("Silu", 0),
+    ("Swish", 0),
+    ("HardSilu", 0),
+    ("HardSwish", 0),
+    ("Softplus", 0),
+    ("Softsign", 0),
+    ("Mish", 0),
+    ("Tanh", 0),
+    ("Exponential", 0),
+    ("Softmax", 0),
+    ("LogSoftmax", 0),
+];
+
+/// The initializers, with the argument counts each accepts (0 means Keras's defaults).
+pub(crate) const INITIALIZERS: &[(&str, &[usize])] = &[
+    ("GlorotUniform", &[0]),
+    ("GlorotNormal", &[0]),
+    ("HeNormal", &[0]),
+    ("HeUniform", &[0]),
+    ("LecunNormal", &[0]),
+    ("LecunUniform", &[0]),
+    ("RandomNormal", &[0, 2]),
+    ("RandomUniform", &[0, 2]),
+    ("TruncatedNormal", &[0, 2]),
+    ("VarianceScaling", &[0, 3]),
+    ("Orthogonal", &[0, 1]),
+    ("Identity", &[0, 1]),
+    ("Constant", &[1]),
+    ("Zeros", &[0]),
+    ("Ones", &[0]),
+];
+
+/// The options of `Dense`.
+pub(crate) const DENSE_OPTIONS: &[&str] =
+    &["activation", "use_bias", "kernel_initializer", "bias_initializer", "trainable"];
+
+/// The `FanMode` and `Distribution` names `VarianceScaling(scale, mode, distribution)` takes.
+pub(crate) const FAN_MODES: &[&str] = &["FanIn", "FanOut", "FanAvg"];
+pub(crate) const DISTRIBUTIONS: &[&str] = &["TruncatedNormal", "UntruncatedNormal", "Uniform"];
+
+/// The known name closest to `name`, if it is close enough to be a likely typo (case, underscores
+/// and small edits aside): `Rleu` → `Relu`, `leaky_relu` → `LeakyRelu`, `kernel_init` →
+/// `kernel_initializer`.
+pub(crate) fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let normal = |s: &str| s.to_lowercase().replace('_', "");
+    let wanted = normal(name);
+    known
+        .into_iter()
+        .map(|k| {
+            let candidate = normal(k);
+            let distance = if candidate.starts_with(&wanted) && wanted.len() >= 4 {
+                0
+            } else {
+                edit_distance(&wanted, &candidate)
+            };
+            (distance, k)
+        })
+        .filter(|&(d, k)| d <= 2.max(k.len() / 3))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, k)| k)
+}
+
+/// The optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbours each cost one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// `BatchNormalization` → `batch_normalization`, `Dense` → `dense`: Keras's layer-name stem.
+pub(crate) fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 && !out.ends_with(|p: char| p.is_ascii_digit()) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `"a, b, c"`.
+pub(crate) fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names.into_iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_catch_typos_and_keras_spellings() {
+        let activations = || ACTIVATIONS.iter().map(|a| a.0);
+        assert_eq!(closest("Rleu", activations()), Some("Relu"));
+        assert_eq!(closest("relu", activations()), Some("Relu"));
+        assert_eq!(closest("leaky_relu", activations()), Some("LeakyRelu"));
+        assert_eq!(closest("Sofmax", activations()), Some("Softmax"));
+        assert_eq!(closest("MyActivation", activations()), None);
+        assert_eq!(closest("kernel_init", DENSE_OPTIONS.iter().copied()), Some("kernel_initializer"));
+        assert_eq!(closest("Desne", LAYERS.iter().copied()), Some("Dense"));
+    }
+
+    #[test]
+    fn snake_case_follows_keras() {
+        assert_eq!(snake_case("Dense"), "dense");
+        assert_eq!(snake_case("BatchNormalization"), "batch_normalization");
+        assert_eq!(snake_case("Conv2D"), "conv2d");
+    }
+}
