@@ -13,6 +13,7 @@ mod error;
 pub mod init;
 mod layer;
 mod layers;
+mod linalg;
 mod network;
 mod scalar;
 mod storage;

@@ -1,11 +1,12 @@
 //! `Dense`: a fully connected layer, `y = activation(W x + b)`.
 
-use nalgebra::{Const, Dyn, MatrixView, SVector, U1};
+use nalgebra::{Const, Dyn, SVector};
 use rand::Rng;
 
 use crate::activations::{Activation, Linear};
 use crate::init::Initializer;
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage, Weights};
 use crate::Float;
 
@@ -91,7 +92,13 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         } else {
             T::zero()
         };
-        z.gemm(T::one(), &self.kernel, x, beta);
+        let (w, x) = (self.kernel(), Strided::col_major(x.as_slice(), I, x.ncols()));
+        gemm(T::one(), w, x, beta, z.as_mut_slice());
+    }
+
+    /// `W` as a GEMM operand.
+    fn kernel(&self) -> Strided<'_, T> {
+        Strided::col_major(self.kernel.as_slice(), O, I)
     }
 
     /// Applies the activation to every sample of a batch in place.
@@ -169,14 +176,8 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         let dz = &*dy;
         if self.trainable {
             // ∂W = ∂z · xᵀ, with xᵀ a strided view of x (no copy).
-            let xt = MatrixView::from_slice_with_strides_generic(
-                x.as_slice(),
-                Dyn(n),
-                Const::<I>,
-                Const::<I>,
-                U1,
-            );
-            grad.kernel.gemm(T::one(), dz, &xt, T::zero());
+            let xt = Strided::transposed(x.as_slice(), I, n);
+            gemm(T::one(), Strided::col_major(dz.as_slice(), O, n), xt, T::zero(), grad.kernel.as_mut_slice());
             if BIAS {
                 grad.bias.fill(T::zero());
                 for column in dz.column_iter() {
@@ -190,14 +191,9 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         if let Some(dx) = dx {
             // ∂x = Wᵀ · ∂z, with Wᵀ a strided view of W.
             resize_batch(dx, n);
-            let wt = MatrixView::from_slice_with_strides_generic(
-                self.kernel.as_slice(),
-                Const::<I>,
-                Const::<O>,
-                Const::<O>,
-                U1,
-            );
-            dx.gemm(T::one(), &wt, dz, T::zero());
+            let wt = Strided::transposed(self.kernel.as_slice(), O, I);
+            let dz = Strided::col_major(dz.as_slice(), O, n);
+            gemm(T::one(), wt, dz, T::zero(), dx.as_mut_slice());
         }
     }
 
