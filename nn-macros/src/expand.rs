@@ -196,28 +196,27 @@ pub(crate) fn network(network: &Network) -> TokenStream {
             pub const OUTPUT: usize = #output;
             /// The number of scalar parameters (trainable or not).
             pub const PARAMS: usize = #params_f32;
-        }
 
-        #[allow(clippy::all, clippy::pedantic)]
-        impl<T: ::nn::Float> #ident<T> {
             /// A network initialized with each layer's initializers, drawing from `rng`.
             pub fn new<R: ::nn::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {
-                #from_rng
+                <Self as ::nn::Network<f32>>::new(rng)
             }
 
             /// A network initialized from a seed: the same seed gives the same weights, bit for
             /// bit.
             pub fn seeded(seed: u64) -> Self {
-                let mut rng = <::nn::rand::rngs::StdRng as ::nn::rand::SeedableRng>::seed_from_u64(seed);
-                Self::new(&mut rng)
+                <Self as ::nn::Network<f32>>::seeded(seed)
             }
 
             /// A network of this architecture with every parameter zero: a holder for gradients
             /// (see [`backward`](Self::backward)).
             pub fn zeros() -> Self {
-                #zeros
+                <Self as ::nn::Network<f32>>::zeros()
             }
+        }
 
+        #[allow(clippy::all, clippy::pedantic)]
+        impl<T: ::nn::Float> #ident<T> {
             /// Inference on one sample. Allocates nothing.
             #[inline]
             pub fn predict(
@@ -315,11 +314,11 @@ pub(crate) fn network(network: &Network) -> TokenStream {
             type Tape = ::nn::Tape<#acts_ty, #caches_ty>;
 
             fn zeros() -> Self {
-                Self::zeros()
+                #zeros
             }
 
-            fn from_rng<R: ::nn::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {
-                Self::new(rng)
+            fn new<R: ::nn::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {
+                #from_rng
             }
 
             fn predict_batch(&self, x: &::nn::Batch<T, #input>) -> ::nn::Batch<T, #output> {
