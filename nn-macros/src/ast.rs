@@ -130,6 +130,9 @@ pub(crate) struct Layer {
     pub(crate) position: usize,
     /// The layer as the user wrote it (`Dense<32, 64, Relu>`), for messages and docs.
     pub(crate) text: String,
+    /// The layer that produced its output width, as text and position: itself, or for a
+    /// shape-preserving layer such as `Dropout`, the one before it.
+    pub(crate) origin: (String, usize),
     /// The width of its input and of its output.
     pub(crate) input: Dim,
     pub(crate) output: Dim,

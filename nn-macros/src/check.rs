@@ -45,7 +45,12 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> Network {
             }
         };
         let Some((input, output, kind)) = built else { continue };
-        layers.push(Layer { field, position: index + 1, text, input, output, kind });
+        // A shape-preserving layer passes on the width of the layer that produced it.
+        let origin = match (&kind, previous) {
+            (LayerKind::Dropout { .. }, Some(previous)) => previous.origin.clone(),
+            _ => (text.clone(), index + 1),
+        };
+        layers.push(Layer { field, position: index + 1, text, origin, input, output, kind });
     }
     Network { attrs: decl.attrs, vis: decl.vis, ident: decl.ident, layers, assertions }
 }
@@ -55,11 +60,11 @@ fn unknown_layer(decl: &LayerDecl, errors: &mut Errors) {
     let name = decl.kind.to_string();
     let known = names::LAYERS.iter().copied();
     let hint = match names::closest(&name, known.clone()) {
-        Some(best) => format!("did you mean `{best}`? "),
-        None => String::new(),
+        Some(best) => format!("did you mean `{best}`? The"),
+        None => "the".to_string(),
     };
     errors.push(SpanRange::single(decl.kind.span()).error(format!(
-        "unknown layer `{name}`: {hint}the layers are {}",
+        "unknown layer `{name}`: {hint} layers are {}",
         names::list(known)
     )));
 }
@@ -175,11 +180,11 @@ fn unknown_option(decl: &LayerDecl, key: &Ident, known: &[&str], errors: &mut Er
         format!("unknown option `{name}`: `{}` takes no options", decl.kind)
     } else {
         let hint = match names::closest(&name, known.iter().copied()) {
-            Some(best) => format!("did you mean `{best}`? "),
-            None => String::new(),
+            Some(best) => format!("did you mean `{best}`? Its"),
+            None => "its".to_string(),
         };
         format!(
-            "unknown option `{name}` for `{}`: {hint}its options are {}",
+            "unknown option `{name}` for `{}`: {hint} options are {}",
             decl.kind,
             names::list(known.iter().copied())
         )
@@ -297,8 +302,8 @@ fn dropout_rate(
             );
             assertions.push(quote_spanned! {span=>
                 const _: () = {
-                    const RATE: f64 = #path as f64;
-                    if !(RATE >= 0.0 && RATE < 1.0) {
+                    const __NN_RATE: f64 = #path as f64;
+                    if !(__NN_RATE >= 0.0 && __NN_RATE < 1.0) {
                         ::core::panic!(#message);
                     }
                 };
@@ -307,10 +312,11 @@ fn dropout_rate(
         }
         _ => match number(value) {
             Some(rate) if (0.0..1.0).contains(&rate) => Literal::f64_unsuffixed(rate).into_token_stream(),
-            Some(rate) => {
+            Some(_) => {
                 errors.push(value.span().error(format!(
-                    "dropout rate {rate} is outside [0, 1): it is the probability of dropping \
-                     each value (0 keeps everything; 1 would drop everything)"
+                    "dropout rate {} is outside [0, 1): it is the probability of dropping each \
+                     value (0 keeps everything; 1 would drop everything)",
+                    value_text(value)
                 )));
                 fallback
             }
@@ -427,12 +433,13 @@ fn connect(
     };
     let found = previous.output.clone();
     let Some(declared) = declared else { return found };
-    let position = layer_position(previous);
+    let (origin_text, origin_position) = &previous.origin;
+    let position = format!("layer {origin_position}");
     match (declared.value, found.value) {
         (Some(expected), Some(produced)) if expected != produced => {
             errors.push(decl.span.error(format!(
-                "`{text}` expects {expected} inputs, but `{}` ({position}) produces {produced}",
-                previous.text
+                "`{text}` expects {expected} inputs, but `{origin_text}` ({position}) produces \
+                 {produced}"
             )));
         }
         (Some(_), Some(_)) => {}
@@ -446,30 +453,28 @@ fn connect(
             };
             let head = format!("`{text}` expects ");
             let middle = format!(
-                " inputs{}, but `{}` ({position}) produces ",
-                describe(&declared),
-                previous.text
+                " inputs{}, but `{origin_text}` ({position}) produces ",
+                describe(&declared)
             );
             let tail = describe(&found);
             assertions.push(quote_spanned! {span=>
                 const _: () = {
-                    const EXPECTED: usize = #expected;
-                    const PRODUCED: usize = #produced;
-                    const MESSAGE: ::nn::__private::Msg = ::nn::__private::Msg::new()
-                        .str(#head).num(EXPECTED).str(#middle).num(PRODUCED).str(#tail);
-                    if EXPECTED != PRODUCED {
-                        ::core::panic!("{}", MESSAGE.as_str());
+                    const __NN_EXPECTED: usize = #expected;
+                    const __NN_PRODUCED: usize = #produced;
+                    const __NN_MESSAGE: ::nn::__private::Msg = ::nn::__private::Msg::new()
+                        .str(#head)
+                        .num(__NN_EXPECTED)
+                        .str(#middle)
+                        .num(__NN_PRODUCED)
+                        .str(#tail);
+                    if __NN_EXPECTED != __NN_PRODUCED {
+                        ::core::panic!("{}", __NN_MESSAGE.as_str());
                     }
                 };
             });
         }
     }
     found
-}
-
-/// "layer 2", counting from 1, for messages.
-fn layer_position(layer: &Layer) -> String {
-    format!("layer {}", layer.position)
 }
 
 /// `true` or `false`.
@@ -596,11 +601,11 @@ fn initializer(value: &Value, kernel: bool, errors: &mut Errors) -> TokenStream 
     };
     let Some((name, counts)) = names::INITIALIZERS.iter().find(|i| i.0 == name) else {
         let hint = match names::closest(&name, known()) {
-            Some(best) => format!("did you mean `{best}`? "),
-            None => String::new(),
+            Some(best) => format!("did you mean `{best}`? The"),
+            None => "the".to_string(),
         };
         errors.push(span.error(format!(
-            "unknown initializer `{name}`: {hint}the initializers are {}",
+            "unknown initializer `{name}`: {hint} initializers are {}",
             names::list(known())
         )));
         return fallback;

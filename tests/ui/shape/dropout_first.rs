@@ -1,0 +1,7 @@
+use nn::prelude::*;
+
+network! {
+    pub struct Classifier = Dropout<0.5>, Dense<32, 10>;
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+use nn::prelude::*;
+
+network! {}
+
+fn main() {}

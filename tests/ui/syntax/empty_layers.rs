@@ -1,0 +1,7 @@
+use nn::prelude::*;
+
+network! {
+    pub struct Classifier = ;
+}
+
+fn main() {}
