@@ -85,8 +85,9 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
     fn affine(&self, x: &Batch<T, I>, z: &mut Batch<T, O>) {
         resize_batch(z, x.ncols());
         let beta = if BIAS {
-            for mut column in z.column_iter_mut() {
-                column.copy_from(&self.bias);
+            let bias = self.bias.as_slice();
+            for column in z.as_mut_slice().chunks_exact_mut(O) {
+                column.copy_from_slice(bias);
             }
             T::one()
         } else {
@@ -127,7 +128,7 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         // y += Σᵢ xᵢ · W[:, i]: each column of W is contiguous, so the inner loop is a
         // fixed-length, vectorizable axpy.
         let out = y.as_mut_slice();
-        for (&xi, column) in x.iter().zip(self.kernel.as_slice().chunks_exact(O)) {
+        for (&xi, column) in x.as_slice().iter().zip(self.kernel.as_slice().chunks_exact(O)) {
             for (yo, &w) in out.iter_mut().zip(column) {
                 *yo += w * xi;
             }
@@ -179,9 +180,12 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
             let xt = Strided::transposed(x.as_slice(), I, n);
             gemm(T::one(), Strided::col_major(dz.as_slice(), O, n), xt, T::zero(), grad.kernel.as_mut_slice());
             if BIAS {
-                grad.bias.fill(T::zero());
-                for column in dz.column_iter() {
-                    grad.bias += column;
+                let sums = grad.bias.as_mut_slice();
+                sums.fill(T::zero());
+                for column in dz.as_slice().chunks_exact(O) {
+                    for (sum, &g) in sums.iter_mut().zip(column) {
+                        *sum += g;
+                    }
                 }
             }
         } else {
