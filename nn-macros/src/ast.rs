@@ -128,6 +128,9 @@ pub(crate) struct Layer {
     pub(crate) field: Ident,
     /// Its position in the declaration, counting from 1.
     pub(crate) position: usize,
+    /// Where type errors about it are reported: its activation if that is a user type, else
+    /// its kind.
+    pub(crate) span: Span,
     /// The layer as the user wrote it (`Dense<32, 64, Relu>`), for messages and docs.
     pub(crate) text: String,
     /// The layer that produced its output width, as text and position: itself, or for a

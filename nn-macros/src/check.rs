@@ -50,7 +50,8 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> Network {
             (LayerKind::Dropout { .. }, Some(previous)) => previous.origin.clone(),
             _ => (text.clone(), index + 1),
         };
-        layers.push(Layer { field, position: index + 1, text, origin, input, output, kind });
+        let span = user_activation_span(decl).unwrap_or_else(|| decl.kind.span());
+        layers.push(Layer { field, position: index + 1, span, text, origin, input, output, kind });
     }
     Network { attrs: decl.attrs, vis: decl.vis, ident: decl.ident, layers, assertions }
 }
@@ -103,6 +104,26 @@ impl FieldNames {
         self.taken.push(name);
         ident
     }
+}
+
+/// The span of a layer's activation when it is not a built-in one (type errors about the layer
+/// are most likely about it).
+fn user_activation_span(decl: &LayerDecl) -> Option<proc_macro2::Span> {
+    decl.args.iter().enumerate().find_map(|(i, arg)| match arg {
+        Arg::Positional(Value::Path { path, span, .. }) if i == 2 => {
+            let builtin = path.get_ident().is_some_and(|ident| {
+                names::ACTIVATIONS.iter().any(|(name, _)| ident == name)
+            });
+            (!builtin).then_some(span.start)
+        }
+        Arg::Named { key, value: Value::Path { path, span, .. } } if key == "activation" => {
+            let builtin = path.get_ident().is_some_and(|ident| {
+                names::ACTIVATIONS.iter().any(|(name, _)| ident == name)
+            });
+            (!builtin).then_some(span.start)
+        }
+        _ => None,
+    })
 }
 
 /// `Dense<32, 64, Relu>` as written, for messages.

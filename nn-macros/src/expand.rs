@@ -3,7 +3,8 @@
 //! `::core::`), so a user's own `Result`, `Option`, `Vec` or `core` never interferes.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use proc_macro2::Span;
+use quote::{format_ident, quote, quote_spanned};
 use syn::Index;
 
 use crate::ast::{Layer, LayerKind, Network};
@@ -36,7 +37,8 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         let terms = layers.iter().map(|layer| {
             let ty = field_type(layer, scalar);
             let layer_trait = layer_trait(layer, scalar);
-            quote!(<#ty as #layer_trait>::PARAMS)
+            let span = at(layer);
+            quote_spanned!(span=> <#ty as #layer_trait>::PARAMS)
         });
         quote!(0 #(+ #terms)*)
     };
@@ -55,10 +57,11 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                     trainable,
                     ..
                 } => {
+                    let span = at(layer);
                     let made = if zeros {
-                        quote!(<#ty>::zeros(#activation))
+                        quote_spanned!(span=> <#ty>::zeros(#activation))
                     } else {
-                        quote!(<#ty>::init(#activation, &#kernel_initializer, &#bias_initializer, rng))
+                        quote_spanned!(span=> <#ty>::init(#activation, &#kernel_initializer, &#bias_initializer, rng))
                     };
                     if *trainable {
                         made
@@ -72,7 +75,8 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                 }
                 LayerKind::Dropout { rate } => quote!(::nn::Dropout::new_unchecked(#rate)),
             };
-            quote!(#field: #value)
+            let span = at(layer);
+            quote_spanned!(span=> #field: #value)
         });
         quote!(Self { #(#inits),* })
     };
@@ -90,7 +94,8 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         let layer_trait = layer_trait(layer, &t);
         let arg = if first_call { quote!(x) } else { quote!(&x) };
         first_call = false;
-        predict.push(quote!(let x = <_ as #layer_trait>::forward(&self.#field, #arg);));
+        let span = at(layer);
+        predict.push(quote_spanned!(span=> let x = <_ as #layer_trait>::forward(&self.#field, #arg);));
     }
 
     // Inference on a batch.
@@ -104,7 +109,8 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         let layer_trait = layer_trait(layer, &t);
         let out = &layer.output.tokens;
         let h = format_ident!("h{}", k + 1);
-        predict_batch.push(quote! {
+        let span = at(layer);
+        predict_batch.push(quote_spanned! {span=>
             let mut #h = ::nn::Batch::<T, #out>::zeros_generic(
                 ::nn::nalgebra::Const::<#out>,
                 ::nn::nalgebra::Dyn(x.ncols()),
@@ -131,7 +137,8 @@ pub(crate) fn network(network: &Network) -> TokenStream {
             .map(|layer| {
                 let ty = field_type(layer, &t);
                 let layer_trait = layer_trait(layer, &t);
-                quote!(<#ty as #layer_trait>::Cache)
+                let span = at(layer);
+                quote_spanned!(span=> <#ty as #layer_trait>::Cache)
             })
             .collect(),
     );
@@ -139,14 +146,16 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         let field = &layer.field;
         let layer_trait = layer_trait(layer, &t);
         let (x, y, cache) = (nth(quote!(acts), k), nth(quote!(acts), k + 1), nth(quote!(caches), k));
-        quote!(<_ as #layer_trait>::forward_train(&self.#field, &#x, &mut #y, &mut #cache, rng);)
+        let span = at(layer);
+        quote_spanned!(span=> <_ as #layer_trait>::forward_train(&self.#field, &#x, &mut #y, &mut #cache, rng);)
     });
     let backward = layers.iter().enumerate().rev().map(|(k, layer)| {
         let field = &layer.field;
         let layer_trait = layer_trait(layer, &t);
         let (x, y, cache) = (nth(quote!(acts), k), nth(quote!(acts), k + 1), nth(quote!(caches), k));
         let (dx, dy) = (nth(quote!(deltas), k), nth(quote!(deltas), k + 1));
-        quote! {
+        let span = at(layer);
+        quote_spanned! {span=>
             <_ as #layer_trait>::backward(
                 &self.#field, &#x, &#y, &#cache, &mut #dy, &mut grads.#field,
                 ::core::option::Option::Some(&mut #dx),
@@ -161,7 +170,8 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         let name = field.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name);
         let layer_trait = layer_trait(layer, &t);
-        quote! {
+        let span = at(layer);
+        quote_spanned! {span=>
             <_ as #layer_trait>::visit_params(&self.#field, &mut |p| f(#name, p));
         }
     });
@@ -170,7 +180,8 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         let name = field.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name);
         let layer_trait = layer_trait(layer, &t);
-        quote! {
+        let span = at(layer);
+        quote_spanned! {span=>
             <_ as #layer_trait>::visit_params_mut(&mut self.#field, &mut |p| f(#name, p));
         }
     });
@@ -368,6 +379,12 @@ fn field_type(layer: &Layer, scalar: &TokenStream) -> TokenStream {
         }
         LayerKind::Dropout { .. } => quote!(::nn::Dropout),
     }
+}
+
+/// A span that resolves names as the macro does but is reported at the layer in the user's
+/// code, so that a type error about a layer points at it.
+fn at(layer: &Layer) -> Span {
+    Span::call_site().located_at(layer.span)
 }
 
 /// `::nn::Layer<T, I, O>` for a layer.

@@ -43,6 +43,11 @@ use crate::Float;
 /// `forward` receives the pre-activations `z` of one sample (a contiguous slice of the layer's
 /// width) and overwrites them with the outputs `y`. `backward` receives `z`, `y` and the gradient
 /// of the loss with respect to `y`, and overwrites that gradient with the one with respect to `z`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an activation",
+    label = "not an activation",
+    note = "use a built-in activation such as `Relu`, or implement `nn::Elementwise` (or `nn::Activation`) for `{Self}`"
+)]
 pub trait Activation: Clone + Debug + Send + Sync + 'static {
     /// The Keras name of the activation (`"relu"`, `"softmax"`, ...).
     const NAME: &'static str;
@@ -62,6 +67,11 @@ pub trait Activation: Clone + Debug + Send + Sync + 'static {
 /// An activation that maps every value on its own: `y = f(z)`.
 ///
 /// Implementing this trait implements [`Activation`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an activation",
+    label = "not an activation",
+    note = "use a built-in activation such as `Relu`, or implement `nn::Elementwise` (or `nn::Activation`) for `{Self}`"
+)]
 pub trait Elementwise: Clone + Debug + Send + Sync + 'static {
     /// The Keras name of the activation.
     const NAME: &'static str;

@@ -51,7 +51,7 @@ pub struct Dense<
     pub trainable: bool,
 }
 
-impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
+impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool>
     Dense<T, I, O, A, S, BIAS>
 {
     /// The Keras shape of the kernel, `(inputs, units)`.
@@ -101,7 +101,11 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
     fn kernel(&self) -> Strided<'_, T> {
         Strided::col_major(self.kernel.as_slice(), O, I)
     }
+}
 
+impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
+    Dense<T, I, O, A, S, BIAS>
+{
     /// Applies the activation to every sample of a batch in place.
     fn activate(&self, y: &mut Batch<T, O>) {
         if A::ELEMENTWISE {
