@@ -27,7 +27,12 @@ struct HandWritten {
 
 impl HandWritten {
     fn from(net: &Classifier) -> Self {
-        let mut hand = Self { w1: [[0.0; 64]; 32], b1: [0.0; 64], w2: [[0.0; 10]; 64], b2: [0.0; 10] };
+        let mut hand = Self {
+            w1: [[0.0; 64]; 32],
+            b1: [0.0; 64],
+            w2: [[0.0; 10]; 64],
+            b2: [0.0; 10],
+        };
         for i in 0..32 {
             for o in 0..64 {
                 hand.w1[i][o] = net.dense.kernel[(o, i)];
@@ -65,7 +70,11 @@ impl HandWritten {
 
 /// `b + Σᵢ xᵢ wᵢ`, the vectorizable way round.
 #[inline(always)]
-fn affine<const I: usize, const O: usize>(w: &[[f32; O]; I], b: &[f32; O], x: &[f32; I]) -> [f32; O] {
+fn affine<const I: usize, const O: usize>(
+    w: &[[f32; O]; I],
+    b: &[f32; O],
+    x: &[f32; I],
+) -> [f32; O] {
     let mut y = *b;
     for (row, &xi) in w.iter().zip(x) {
         for (yo, &wo) in y.iter_mut().zip(row) {
@@ -119,10 +128,15 @@ fn single_sample(c: &mut Criterion) {
     xa.copy_from_slice(x.as_slice());
     let ours = net.predict(&x);
     let theirs = hand.predict(&xa);
-    assert!(ours.iter().zip(&theirs).all(|(a, b)| (a - b).abs() < 1e-6), "both compute the same function");
+    assert!(
+        ours.iter().zip(&theirs).all(|(a, b)| (a - b).abs() < 1e-6),
+        "both compute the same function"
+    );
 
     let mut group = c.benchmark_group("single sample");
-    group.bench_function("hand-written loop", |b| b.iter(|| hand.predict(black_box(&xa))));
+    group.bench_function("hand-written loop", |b| {
+        b.iter(|| hand.predict(black_box(&xa)))
+    });
     group.bench_function("nn predict", |b| b.iter(|| net.predict(black_box(&x))));
     group.finish();
 }
@@ -131,16 +145,27 @@ fn batch(c: &mut Criterion) {
     const N: usize = 1024;
     let net = Classifier::seeded(1);
     let dynamic = Dynamic::from(&net);
-    let x = Batch::<f32, 32>::from_fn_generic(Const::<32>, Dyn(N), |i, j| ((i * 31 + j * 7) % 17) as f32 / 17.0 - 0.5);
+    let x = Batch::<f32, 32>::from_fn_generic(Const::<32>, Dyn(N), |i, j| {
+        ((i * 31 + j * 7) % 17) as f32 / 17.0 - 0.5
+    });
     let xd = DMatrix::from_column_slice(32, N, x.as_slice());
     let ours = net.predict_batch(&x);
     let theirs = dynamic.predict(&xd);
-    assert!(ours.iter().zip(theirs.iter()).all(|(a, b)| (a - b).abs() < 1e-5), "both compute the same function");
+    assert!(
+        ours.iter()
+            .zip(theirs.iter())
+            .all(|(a, b)| (a - b).abs() < 1e-5),
+        "both compute the same function"
+    );
 
     let mut group = c.benchmark_group("batch of 1024");
     group.throughput(Throughput::Elements(N as u64));
-    group.bench_function("nalgebra DMatrix", |b| b.iter(|| dynamic.predict(black_box(&xd))));
-    group.bench_function("nn predict_batch", |b| b.iter(|| net.predict_batch(black_box(&x))));
+    group.bench_function("nalgebra DMatrix", |b| {
+        b.iter(|| dynamic.predict(black_box(&xd)))
+    });
+    group.bench_function("nn predict_batch", |b| {
+        b.iter(|| net.predict_batch(black_box(&x)))
+    });
     group.finish();
 }
 

@@ -1,4 +1,3 @@
-//! Compile-time typed neural networks.
 #![doc = include_str!("../README.md")]
 
 pub use nn_core::*;
@@ -10,16 +9,17 @@ pub use rand;
 /// Everything a user of `network!` needs: `use nn::prelude::*;`.
 pub mod prelude {
     pub use crate::network;
+    pub use nalgebra::{Const, Dyn, OMatrix, SMatrix, SVector};
+    pub use nn_core::Batch;
     pub use nn_core::init::{Distribution, FanMode};
     pub use nn_core::{
-        Activation, Batch, Constant, Dense, Dropout, Elementwise, Elu, Exponential, Float, Gelu,
+        Activation, Constant, Dense, Dropout, Elementwise, Elu, Exponential, Float, Gelu,
         GeluApprox, GlorotNormal, GlorotUniform, HardSigmoid, HardSilu, HardSwish, HeNormal,
         HeUniform, Identity, Initializer, Layer, LeakyRelu, LecunNormal, LecunUniform, Linear,
         LogSoftmax, Mish, Network, Ones, Orthogonal, RandomNormal, RandomUniform, Relu, Relu6,
         Selu, Sigmoid, Silu, Softmax, Softplus, Softsign, Swish, Tanh, TruncatedNormal,
         VarianceScaling, Zeros,
     };
-    pub use nalgebra::{Const, Dyn, OMatrix, SMatrix, SVector};
 }
 
 #[doc(hidden)]

@@ -73,14 +73,23 @@ fn predict_allocates_nothing() {
 
     let wide = Wide::<f64>::seeded(0);
     let x = SVector::<f64, 100>::repeat(0.1);
-    assert_eq!(allocations(|| { std::hint::black_box(wide.predict(&x)); }), 0);
+    assert_eq!(
+        allocations(|| {
+            std::hint::black_box(wide.predict(&x));
+        }),
+        0
+    );
 }
 
 #[test]
 fn the_counter_sees_allocations() {
     let net = Classifier::seeded(0);
     let x = Batch::<f32, 32>::zeros_generic(Const::<32>, Dyn(4));
-    assert!(allocations(|| { std::hint::black_box(net.predict_batch(&x)); }) > 0);
+    assert!(
+        allocations(|| {
+            std::hint::black_box(net.predict_batch(&x));
+        }) > 0
+    );
 }
 
 #[test]

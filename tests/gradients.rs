@@ -12,14 +12,21 @@ const H: f64 = 1e-5;
 fn batch<const N: usize>(seed: u64) -> Batch<f64, N> {
     let mut state = seed;
     Batch::<f64, N>::from_fn_generic(Const::<N>, Dyn(BATCH), |_, _| {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
     })
 }
 
 /// ‖a − n‖ / (‖a‖ + ‖n‖).
 fn relative_error(analytic: &[f64], numeric: &[f64]) -> f64 {
-    let diff: f64 = analytic.iter().zip(numeric).map(|(a, n)| (a - n) * (a - n)).sum::<f64>().sqrt();
+    let diff: f64 = analytic
+        .iter()
+        .zip(numeric)
+        .map(|(a, n)| (a - n) * (a - n))
+        .sum::<f64>()
+        .sqrt();
     let scale: f64 = analytic.iter().map(|a| a * a).sum::<f64>().sqrt()
         + numeric.iter().map(|n| n * n).sum::<f64>().sqrt();
     diff / scale.max(1e-12)
@@ -27,7 +34,11 @@ fn relative_error(analytic: &[f64], numeric: &[f64]) -> f64 {
 
 /// Checks a network's parameter and input gradients. Each loss evaluation reseeds the RNG, so
 /// dropout draws the same mask every time.
-fn check_network<N: Network<f64, Input = Const<I>, Output = Const<O>>, const I: usize, const O: usize>(
+fn check_network<
+    N: Network<f64, Input = Const<I>, Output = Const<O>>,
+    const I: usize,
+    const O: usize,
+>(
     net: &N,
 ) {
     let x = batch::<I>(1);
@@ -56,7 +67,9 @@ fn check_network<N: Network<f64, Input = Const<I>, Output = Const<O>>, const I: 
 
     // Parameter gradients, tensor by tensor.
     let mut analytic: Vec<(String, Vec<f64>)> = Vec::new();
-    grads.visit_params(&mut |layer, p| analytic.push((format!("{layer}.{}", p.name), p.values.to_vec())));
+    grads.visit_params(&mut |layer, p| {
+        analytic.push((format!("{layer}.{}", p.name), p.values.to_vec()))
+    });
     assert!(!analytic.is_empty());
     for (index, (name, analytic)) in analytic.iter().enumerate() {
         let mut numeric = Vec::new();
@@ -126,10 +139,24 @@ fn dropout_with_a_fixed_mask() {
     let g = batch::<7>(4);
     let mut cache = DropoutCache::<f64, 7>::default();
     let mut y = Batch::<f64, 7>::zeros_generic(Const::<7>, Dyn(0));
-    Layer::<f64, 7, 7>::forward_train(&dropout, &x, &mut y, &mut cache, &mut StdRng::seed_from_u64(1));
+    Layer::<f64, 7, 7>::forward_train(
+        &dropout,
+        &x,
+        &mut y,
+        &mut cache,
+        &mut StdRng::seed_from_u64(1),
+    );
     let kept = cache.mask.iter().filter(|&&m| m != 0.0).count();
-    assert!(kept > 0 && kept < cache.mask.len(), "the mask should keep some values and drop others");
-    assert!(cache.mask.iter().all(|&m| m == 0.0 || (m - 1.0 / 0.6).abs() < 1e-15));
+    assert!(
+        kept > 0 && kept < cache.mask.len(),
+        "the mask should keep some values and drop others"
+    );
+    assert!(
+        cache
+            .mask
+            .iter()
+            .all(|&m| m == 0.0 || (m - 1.0 / 0.6).abs() < 1e-15)
+    );
 
     let loss = |x: &Batch<f64, 7>| {
         let mut y = Batch::<f64, 7>::zeros_generic(Const::<7>, Dyn(0));
@@ -157,7 +184,9 @@ fn training_forward_matches_inference_without_dropout() {
     let net = WithBias::<f64>::seeded(6);
     let x = batch::<4>(5);
     let mut tape = net.tape();
-    let trained = net.forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(0)).clone();
+    let trained = net
+        .forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(0))
+        .clone();
     let inferred = net.predict_batch(&x);
     assert!((trained - &inferred).amax() < 1e-15);
     for (j, column) in x.column_iter().enumerate() {

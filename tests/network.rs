@@ -45,7 +45,15 @@ fn fields_take_keras_default_names_or_the_given_ones() {
     let net = Classifier::seeded(1);
     let mut names = Vec::new();
     net.visit_params(&mut |layer, p| names.push(format!("{layer}.{}", p.name)));
-    assert_eq!(names, ["dense.kernel", "dense.bias", "dense_1.kernel", "dense_1.bias"]);
+    assert_eq!(
+        names,
+        [
+            "dense.kernel",
+            "dense.bias",
+            "dense_1.kernel",
+            "dense_1.bias"
+        ]
+    );
     assert_eq!(net.dropout.rate(), 0.5);
     let named = Named::seeded(1);
     assert_eq!(named.hidden.kernel.shape(), (HIDDEN, INPUT));
@@ -63,11 +71,21 @@ fn the_same_seed_gives_bit_identical_weights() {
     assert_eq!(bits(&Classifier::seeded(7)), bits(&Classifier::seeded(7)));
     assert_ne!(bits(&Classifier::seeded(7)), bits(&Classifier::seeded(8)));
     let mut rng = <nn::rand::rngs::StdRng as nn::rand::SeedableRng>::seed_from_u64(7);
-    assert_eq!(bits(&Classifier::new(&mut rng)), bits(&Classifier::seeded(7)));
+    assert_eq!(
+        bits(&Classifier::new(&mut rng)),
+        bits(&Classifier::seeded(7))
+    );
     // f64 draws the same values, rounded differently.
     let single = Classifier::<f32>::seeded(3);
     let double = Classifier::<f64>::seeded(3);
-    assert!(single.dense.kernel.iter().zip(double.dense.kernel.iter()).all(|(&s, &d)| (f64::from(s) - d).abs() < 1e-7));
+    assert!(
+        single
+            .dense
+            .kernel
+            .iter()
+            .zip(double.dense.kernel.iter())
+            .all(|(&s, &d)| (f64::from(s) - d).abs() < 1e-7)
+    );
 }
 
 #[test]
@@ -106,13 +124,18 @@ fn default_glorot_uniform_respects_its_limit() {
 #[test]
 fn predict_and_predict_batch_agree() {
     let net = Classifier::seeded(3);
-    let x = Batch::<f32, 32>::from_fn_generic(Const::<32>, Dyn(7), |i, j| ((i * 7 + j) % 11) as f32 / 11.0 - 0.5);
+    let x = Batch::<f32, 32>::from_fn_generic(Const::<32>, Dyn(7), |i, j| {
+        ((i * 7 + j) % 11) as f32 / 11.0 - 0.5
+    });
     let batch = net.predict_batch(&x);
     assert_eq!(batch.shape(), (10, 7));
     for j in 0..7 {
         let single = net.predict(&x.column(j).into_owned());
         assert!((single - batch.column(j)).amax() < 1e-6);
-        assert!((single.sum() - 1.0).abs() < 1e-5, "softmax output sums to 1");
+        assert!(
+            (single.sum() - 1.0).abs() < 1e-5,
+            "softmax output sums to 1"
+        );
     }
 }
 

@@ -26,7 +26,12 @@ fn a_large_network_runs_on_a_two_mebibyte_stack() {
             let out = net.forward_train(&inputs, &mut tape, &mut rng).clone();
             net.backward(&mut tape, &out, &mut grads);
             let f64_net = Mnist::<f64>::seeded(1);
-            (y.sum(), batch.column(0).sum(), copy.dense.kernel[(0, 0)] == net.dense.kernel[(0, 0)], f64_net.predict(&SVector::repeat(0.5)).sum())
+            (
+                y.sum(),
+                batch.column(0).sum(),
+                copy.dense.kernel[(0, 0)] == net.dense.kernel[(0, 0)],
+                f64_net.predict(&SVector::repeat(0.5)).sum(),
+            )
         })
         .unwrap()
         .join()
@@ -39,7 +44,9 @@ fn a_large_network_runs_on_a_two_mebibyte_stack() {
 
 #[test]
 fn storage_is_inline_for_small_layers_and_heap_for_large_ones() {
-    fn storage_of<T: nn::Float, const I: usize, const O: usize, A, S: nn::Storage>(_: &Dense<T, I, O, A, S>) -> &'static str {
+    fn storage_of<T: nn::Float, const I: usize, const O: usize, A, S: nn::Storage>(
+        _: &Dense<T, I, O, A, S>,
+    ) -> &'static str {
         std::any::type_name::<S>()
     }
     let big = Mnist::seeded(0);

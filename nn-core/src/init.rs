@@ -72,7 +72,12 @@ fn truncated_standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 
 fn check_len(shape: &[usize], out: &[impl Sized]) {
     let n: usize = shape.iter().product();
-    assert_eq!(out.len(), n, "initializer: {} values for a tensor of shape {shape:?}", out.len());
+    assert_eq!(
+        out.len(),
+        n,
+        "initializer: {} values for a tensor of shape {shape:?}",
+        out.len()
+    );
 }
 
 /// Which fan a [`VarianceScaling`] initializer divides by.
@@ -112,7 +117,11 @@ pub struct VarianceScaling {
 impl VarianceScaling {
     /// A variance-scaling initializer.
     pub const fn new(scale: f64, mode: FanMode, distribution: Distribution) -> Self {
-        Self { scale, mode, distribution }
+        Self {
+            scale,
+            mode,
+            distribution,
+        }
     }
 }
 
@@ -138,15 +147,18 @@ impl Initializer for VarianceScaling {
         match self.distribution {
             Distribution::TruncatedNormal => {
                 let sigma = s.sqrt() / 0.879_625_661_034_239_8;
-                out.iter_mut().for_each(|v| *v = T::of(sigma * truncated_standard_normal(rng)));
+                out.iter_mut()
+                    .for_each(|v| *v = T::of(sigma * truncated_standard_normal(rng)));
             }
             Distribution::UntruncatedNormal => {
                 let sigma = s.sqrt();
-                out.iter_mut().for_each(|v| *v = T::of(sigma * standard_normal(rng)));
+                out.iter_mut()
+                    .for_each(|v| *v = T::of(sigma * standard_normal(rng)));
             }
             Distribution::Uniform => {
                 let limit = (3.0 * s).sqrt();
-                out.iter_mut().for_each(|v| *v = T::of(rng.random_range(-limit..limit)));
+                out.iter_mut()
+                    .for_each(|v| *v = T::of(rng.random_range(-limit..limit)));
             }
         }
     }
@@ -475,7 +487,10 @@ mod tests {
             let sigma = sigma2.sqrt() / 0.879_625_661_034_239_8;
             assert!(init.iter().all(|x| x.abs() <= 2.0 * sigma + 1e-12));
             let (_, var) = mean_and_var(&init);
-            assert!((var / sigma2 - 1.0).abs() < 0.02, "variance {var}, expected {sigma2}");
+            assert!(
+                (var / sigma2 - 1.0).abs() < 0.02,
+                "variance {var}, expected {sigma2}"
+            );
         }
     }
 
@@ -490,7 +505,10 @@ mod tests {
         assert!(draw(Zeros, &[3]).iter().all(|&x| x == 0.0));
         assert!(draw(Ones, &[3]).iter().all(|&x| x == 1.0));
         assert_eq!(draw(Constant::new(0.25), &[2]), [0.25, 0.25]);
-        assert_eq!(draw(Identity::new(2.0), &[2, 3]), [2.0, 0.0, 0.0, 0.0, 2.0, 0.0]);
+        assert_eq!(
+            draw(Identity::new(2.0), &[2, 3]),
+            [2.0, 0.0, 0.0, 0.0, 2.0, 0.0]
+        );
     }
 
     #[test]
@@ -498,7 +516,11 @@ mod tests {
         for (rows, cols) in [(5, 3), (3, 5), (4, 4)] {
             let v = draw(Orthogonal::new(2.0), &[rows, cols]);
             let m = nalgebra::DMatrix::from_row_slice(rows, cols, &v) / 2.0;
-            let gram = if rows >= cols { m.transpose() * &m } else { &m * m.transpose() };
+            let gram = if rows >= cols {
+                m.transpose() * &m
+            } else {
+                &m * m.transpose()
+            };
             let eye = nalgebra::DMatrix::<f64>::identity(gram.nrows(), gram.ncols());
             assert!((gram - eye).amax() < 1e-12, "{rows}x{cols}");
         }

@@ -24,12 +24,12 @@ pub mod private;
 pub use activations::*;
 pub use error::Error;
 pub use init::{
-    Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer,
-    LecunNormal, LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal,
-    VarianceScaling, Zeros,
+    Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer, LecunNormal,
+    LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
+    Zeros,
 };
 pub use layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
 pub use layers::*;
 pub use network::{Network, Tape, TapeOf};
 pub use scalar::Float;
-pub use storage::{HeapBuf, Heap, INLINE_LIMIT, Inline, Storage, Weights};
+pub use storage::{Heap, HeapBuf, INLINE_LIMIT, Inline, Storage, Weights};

@@ -20,12 +20,24 @@ pub(crate) struct Strided<'a, T> {
 impl<'a, T> Strided<'a, T> {
     /// A column-major `rows × cols` matrix.
     pub(crate) fn col_major(data: &'a [T], rows: usize, cols: usize) -> Self {
-        Self { data, rows, cols, rs: 1, cs: rows }
+        Self {
+            data,
+            rows,
+            cols,
+            rs: 1,
+            cs: rows,
+        }
     }
 
     /// The transpose of a column-major `rows × cols` matrix, as a `cols × rows` one.
     pub(crate) fn transposed(data: &'a [T], rows: usize, cols: usize) -> Self {
-        Self { data, rows: cols, cols: rows, rs: rows, cs: 1 }
+        Self {
+            data,
+            rows: cols,
+            cols: rows,
+            rs: rows,
+            cs: 1,
+        }
     }
 
     /// Whether every element the strides reach lies in the slice.
@@ -44,7 +56,10 @@ impl<'a, T> Strided<'a, T> {
 pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, beta: T, c: &mut [T]) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, k, "gemm: inner dimensions differ");
-    assert!(a.fits() && b.fits() && c.len() == m * n, "gemm: a slice is too short for its shape");
+    assert!(
+        a.fits() && b.fits() && c.len() == m * n,
+        "gemm: a slice is too short for its shape"
+    );
     // SAFETY: every index the kernel computes from these dimensions and strides lies in the
     // slices (checked just above), `c` is exclusively borrowed, and none of them alias it.
     unsafe {

@@ -25,7 +25,10 @@ pub struct Msg {
 impl Msg {
     /// An empty message.
     pub const fn new() -> Self {
-        Self { buf: [0; 512], len: 0 }
+        Self {
+            buf: [0; 512],
+            len: 0,
+        }
     }
 
     /// Appends `s` (silently cut at the capacity, at a character boundary).

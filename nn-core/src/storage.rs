@@ -193,7 +193,7 @@ mod tests {
         assert_eq!(heap.as_slice(), inline.as_slice());
         assert_eq!(heap.transpose(), inline.transpose());
         let v = nalgebra::Vector2::new(1.0, -1.0);
-        assert_eq!(&heap * v, &inline * v);
+        assert_eq!(&heap * v, inline * v);
         assert_eq!(heap.clone_owned(), inline.clone_owned());
     }
 }

@@ -19,7 +19,10 @@ impl SpanRange {
     }
 
     pub(crate) fn single(span: Span) -> Self {
-        Self { start: span, end: span }
+        Self {
+            start: span,
+            end: span,
+        }
     }
 
     /// An error underlining this stretch.
@@ -31,8 +34,14 @@ impl SpanRange {
 impl ToTokens for SpanRange {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         tokens.extend([
-            proc_macro2::TokenTree::Punct(with_span(proc_macro2::Punct::new('<', proc_macro2::Spacing::Alone), self.start)),
-            proc_macro2::TokenTree::Punct(with_span(proc_macro2::Punct::new('>', proc_macro2::Spacing::Alone), self.end)),
+            proc_macro2::TokenTree::Punct(with_span(
+                proc_macro2::Punct::new('<', proc_macro2::Spacing::Alone),
+                self.start,
+            )),
+            proc_macro2::TokenTree::Punct(with_span(
+                proc_macro2::Punct::new('>', proc_macro2::Spacing::Alone),
+                self.end,
+            )),
         ]);
     }
 }
@@ -80,18 +89,31 @@ pub(crate) enum Arg {
 /// (`Relu`, `HIDDEN`, `LeakyRelu(0.1)`, `Constant(0.5)`).
 pub(crate) enum Value {
     Int(LitInt),
-    Float { minus: Option<Token![-]>, lit: LitFloat },
-    NegInt { minus: Token![-], lit: LitInt },
+    Float {
+        minus: Option<Token![-]>,
+        lit: LitFloat,
+    },
+    NegInt {
+        minus: Token![-],
+        lit: LitInt,
+    },
     Bool(LitBool),
     Infer(Token![_]),
-    Path { path: Path, args: Option<Vec<Value>>, span: SpanRange },
+    Path {
+        path: Path,
+        args: Option<Vec<Value>>,
+        span: SpanRange,
+    },
 }
 
 impl Value {
     pub(crate) fn span(&self) -> SpanRange {
         match self {
             Value::Int(lit) => SpanRange::single(lit.span()),
-            Value::Float { minus: Some(m), lit } => SpanRange::new(m.span, lit.span()),
+            Value::Float {
+                minus: Some(m),
+                lit,
+            } => SpanRange::new(m.span, lit.span()),
             Value::Float { minus: None, lit } => SpanRange::single(lit.span()),
             Value::NegInt { minus, lit } => SpanRange::new(minus.span, lit.span()),
             Value::Bool(lit) => SpanRange::single(lit.span),

@@ -44,16 +44,33 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> Network {
                 continue;
             }
         };
-        let Some((input, output, kind)) = built else { continue };
+        let Some((input, output, kind)) = built else {
+            continue;
+        };
         // A shape-preserving layer passes on the width of the layer that produced it.
         let origin = match (&kind, previous) {
             (LayerKind::Dropout { .. }, Some(previous)) => previous.origin.clone(),
             _ => (text.clone(), index + 1),
         };
         let span = user_activation_span(decl).unwrap_or_else(|| decl.kind.span());
-        layers.push(Layer { field, position: index + 1, span, text, origin, input, output, kind });
+        layers.push(Layer {
+            field,
+            position: index + 1,
+            span,
+            text,
+            origin,
+            input,
+            output,
+            kind,
+        });
     }
-    Network { attrs: decl.attrs, vis: decl.vis, ident: decl.ident, layers, assertions }
+    Network {
+        attrs: decl.attrs,
+        vis: decl.vis,
+        ident: decl.ident,
+        layers,
+        assertions,
+    }
 }
 
 /// Rule: a layer kind is one `network!` knows. Why: anything else has no shape rule to check.
@@ -85,7 +102,11 @@ impl FieldNames {
             None => {
                 let stem = names::snake_case(&decl.kind.to_string());
                 let count = self.counts.entry(stem.clone()).or_insert(0);
-                let name = if *count == 0 { stem } else { format!("{stem}_{count}") };
+                let name = if *count == 0 {
+                    stem
+                } else {
+                    format!("{stem}_{count}")
+                };
                 *count += 1;
                 Ident::new(&name, decl.kind.span())
             }
@@ -93,7 +114,10 @@ impl FieldNames {
         let name = ident.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name).to_string();
         if self.taken.contains(&name) {
-            let span = decl.name.as_ref().map_or(decl.span, |n| SpanRange::single(n.span()));
+            let span = decl
+                .name
+                .as_ref()
+                .map_or(decl.span, |n| SpanRange::single(n.span()));
             errors.push(span.error(format!(
                 "duplicate layer name `{name}`: another layer of this network already has it \
                  (named layers must differ from each other and from the default names \
@@ -111,15 +135,18 @@ impl FieldNames {
 fn user_activation_span(decl: &LayerDecl) -> Option<proc_macro2::Span> {
     decl.args.iter().enumerate().find_map(|(i, arg)| match arg {
         Arg::Positional(Value::Path { path, span, .. }) if i == 2 => {
-            let builtin = path.get_ident().is_some_and(|ident| {
-                names::ACTIVATIONS.iter().any(|(name, _)| ident == name)
-            });
+            let builtin = path
+                .get_ident()
+                .is_some_and(|ident| names::ACTIVATIONS.iter().any(|(name, _)| ident == name));
             (!builtin).then_some(span.start)
         }
-        Arg::Named { key, value: Value::Path { path, span, .. } } if key == "activation" => {
-            let builtin = path.get_ident().is_some_and(|ident| {
-                names::ACTIVATIONS.iter().any(|(name, _)| ident == name)
-            });
+        Arg::Named {
+            key,
+            value: Value::Path { path, span, .. },
+        } if key == "activation" => {
+            let builtin = path
+                .get_ident()
+                .is_some_and(|ident| names::ACTIVATIONS.iter().any(|(name, _)| ident == name));
             (!builtin).then_some(span.start)
         }
         _ => None,
@@ -233,8 +260,7 @@ fn dense(
         return None;
     }
     let declared_input = dim(positional[0], "input size", errors);
-    let units = dim(positional[1], "number of units", errors)
-        .unwrap_or_else(|| literal_dim(1));
+    let units = dim(positional[1], "number of units", errors).unwrap_or_else(|| literal_dim(1));
     nonzero(&units, "units", decl, text, assertions, errors);
 
     let input = connect(decl, text, declared_input, previous, assertions, errors);
@@ -315,7 +341,9 @@ fn dropout_rate(
 ) -> TokenStream {
     let fallback = quote!(0.0);
     match value {
-        Value::Path { path, args: None, .. } => {
+        Value::Path {
+            path, args: None, ..
+        } => {
             let span = decl.span.start;
             let message = format!(
                 "`{text}`: the dropout rate must lie in [0, 1) (0 keeps everything; 1 would drop \
@@ -332,7 +360,9 @@ fn dropout_rate(
             quote!((#path as f64))
         }
         _ => match number(value) {
-            Some(rate) if (0.0..1.0).contains(&rate) => Literal::f64_unsuffixed(rate).into_token_stream(),
+            Some(rate) if (0.0..1.0).contains(&rate) => {
+                Literal::f64_unsuffixed(rate).into_token_stream()
+            }
             Some(_) => {
                 errors.push(value.span().error(format!(
                     "dropout rate {} is outside [0, 1): it is the probability of dropping each \
@@ -357,9 +387,10 @@ fn number(value: &Value) -> Option<f64> {
     match value {
         Value::Int(lit) => lit.base10_parse::<f64>().ok(),
         Value::NegInt { lit, .. } => lit.base10_parse::<f64>().ok().map(|v| -v),
-        Value::Float { minus, lit } => {
-            lit.base10_parse::<f64>().ok().map(|v| if minus.is_some() { -v } else { v })
-        }
+        Value::Float { minus, lit } => lit
+            .base10_parse::<f64>()
+            .ok()
+            .map(|v| if minus.is_some() { -v } else { v }),
         _ => None,
     }
 }
@@ -375,7 +406,9 @@ fn dim(value: &Value, what: &str, errors: &mut Errors) -> Option<Dim> {
             }
         },
         Value::Infer(_) => None,
-        Value::Path { path, args: None, .. } => Some(Dim {
+        Value::Path {
+            path, args: None, ..
+        } => Some(Dim {
             tokens: quote!({ #path }),
             value: None,
             text: value_text(value),
@@ -453,7 +486,9 @@ fn connect(
         };
     };
     let found = previous.output.clone();
-    let Some(declared) = declared else { return found };
+    let Some(declared) = declared else {
+        return found;
+    };
     let (origin_text, origin_position) = &previous.origin;
     let position = format!("layer {origin_position}");
     match (declared.value, found.value) {
@@ -503,7 +538,11 @@ fn boolean(value: &Value, option: &str, errors: &mut Errors) -> bool {
     match value {
         Value::Bool(lit) => lit.value,
         _ => {
-            errors.push(value.span().error(format!("`{option}` takes `true` or `false`")));
+            errors.push(
+                value
+                    .span()
+                    .error(format!("`{option}` takes `true` or `false`")),
+            );
             true
         }
     }
@@ -512,7 +551,9 @@ fn boolean(value: &Value, option: &str, errors: &mut Errors) -> bool {
 /// A numeric argument, as an `f64` expression.
 fn float_arg(value: &Value, errors: &mut Errors) -> TokenStream {
     match value {
-        Value::Path { path, args: None, .. } => quote!((#path as f64)),
+        Value::Path {
+            path, args: None, ..
+        } => quote!((#path as f64)),
         _ => match number(value) {
             Some(v) if v < 0.0 => {
                 let v = Literal::f64_unsuffixed(-v);
@@ -540,7 +581,9 @@ fn activation(value: &Value, errors: &mut Errors) -> (TokenStream, TokenStream) 
         return linear;
     };
     let name = path.get_ident().map(|i| i.to_string());
-    let builtin = name.as_deref().and_then(|n| names::ACTIVATIONS.iter().find(|a| a.0 == n));
+    let builtin = name
+        .as_deref()
+        .and_then(|n| names::ACTIVATIONS.iter().find(|a| a.0 == n));
     let (ty, max_args) = match (builtin, name.as_deref()) {
         (Some((builtin, max_args)), _) => {
             let ident = Ident::new(builtin, span.start);
@@ -595,8 +638,14 @@ fn value_expr(value: &Value) -> TokenStream {
         Value::NegInt { minus, lit } => quote!(#minus #lit),
         Value::Bool(lit) => lit.to_token_stream(),
         Value::Infer(token) => token.to_token_stream(),
-        Value::Path { path, args: None, .. } => path.to_token_stream(),
-        Value::Path { path, args: Some(args), .. } => {
+        Value::Path {
+            path, args: None, ..
+        } => path.to_token_stream(),
+        Value::Path {
+            path,
+            args: Some(args),
+            ..
+        } => {
             let args = args.iter().map(value_expr);
             quote!(#path(#(#args),*))
         }
@@ -606,12 +655,18 @@ fn value_expr(value: &Value) -> TokenStream {
 /// Rule: an initializer is one of Keras's, with the arguments it takes; `Identity` and
 /// `Orthogonal` only for kernels. Why: those two need a 2-D tensor. Returns its expression.
 fn initializer(value: &Value, kernel: bool, errors: &mut Errors) -> TokenStream {
-    let fallback = if kernel { quote!(::nn::GlorotUniform) } else { quote!(::nn::Zeros) };
+    let fallback = if kernel {
+        quote!(::nn::GlorotUniform)
+    } else {
+        quote!(::nn::Zeros)
+    };
     let known = || names::INITIALIZERS.iter().map(|i| i.0);
     let (name, args, span) = match value {
-        Value::Path { path, args, span } if path.get_ident().is_some() => {
-            (path.get_ident().map(|i| i.to_string()).unwrap_or_default(), args, *span)
-        }
+        Value::Path { path, args, span } if path.get_ident().is_some() => (
+            path.get_ident().map(|i| i.to_string()).unwrap_or_default(),
+            args,
+            *span,
+        ),
         _ => {
             errors.push(value.span().error(format!(
                 "expected an initializer, such as `HeNormal`; the initializers are {}",
@@ -643,11 +698,16 @@ fn initializer(value: &Value, kernel: bool, errors: &mut Errors) -> TokenStream 
             "Constant" => "`Constant(value)`",
             "RandomNormal" | "TruncatedNormal" => "no arguments or `(mean, stddev)`",
             "RandomUniform" => "no arguments or `(minval, maxval)`",
-            "VarianceScaling" => "no arguments or `(scale, FanIn|FanOut|FanAvg, TruncatedNormal|UntruncatedNormal|Uniform)`",
+            "VarianceScaling" => {
+                "no arguments or `(scale, FanIn|FanOut|FanAvg, TruncatedNormal|UntruncatedNormal|Uniform)`"
+            }
             "Orthogonal" | "Identity" => "no arguments or `(gain)`",
             _ => "no arguments",
         };
-        errors.push(span.error(format!("`{name}` takes {usage}, but {} were given", args.len())));
+        errors.push(span.error(format!(
+            "`{name}` takes {usage}, but {} were given",
+            args.len()
+        )));
         return fallback;
     }
     let ident = Ident::new(name, span.start);
@@ -669,7 +729,9 @@ fn initializer(value: &Value, kernel: bool, errors: &mut Errors) -> TokenStream 
 /// One of a fixed set of names, as `::nn::init::Enum::Name`.
 fn enum_arg(value: &Value, enum_name: &str, known: &[&str], errors: &mut Errors) -> TokenStream {
     let ty = Ident::new(enum_name, value.span().start);
-    if let Value::Path { path, args: None, .. } = value
+    if let Value::Path {
+        path, args: None, ..
+    } = value
         && let Some(ident) = path.get_ident()
         && known.contains(&ident.to_string().as_str())
     {

@@ -2,8 +2,8 @@
 //! `nn::Network` implementation. Generated code names everything by absolute path (`::nn::`,
 //! `::core::`), so a user's own `Result`, `Option`, `Vec` or `core` never interferes.
 
-use proc_macro2::TokenStream;
 use proc_macro2::Span;
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::Index;
 
@@ -14,7 +14,13 @@ const INLINE_LIMIT: u64 = 4096;
 
 /// Everything generated for one network.
 pub(crate) fn network(network: &Network) -> TokenStream {
-    let Network { attrs, vis, ident, layers, assertions } = network;
+    let Network {
+        attrs,
+        vis,
+        ident,
+        layers,
+        assertions,
+    } = network;
     if layers.is_empty() {
         return quote!(#(#assertions)*);
     }
@@ -95,7 +101,8 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         let arg = if first_call { quote!(x) } else { quote!(&x) };
         first_call = false;
         let span = at(layer);
-        predict.push(quote_spanned!(span=> let x = <_ as #layer_trait>::forward(&self.#field, #arg);));
+        predict
+            .push(quote_spanned!(span=> let x = <_ as #layer_trait>::forward(&self.#field, #arg);));
     }
 
     // Inference on a batch.
@@ -152,7 +159,11 @@ pub(crate) fn network(network: &Network) -> TokenStream {
     let backward = layers.iter().enumerate().rev().map(|(k, layer)| {
         let field = &layer.field;
         let layer_trait = layer_trait(layer, &t);
-        let (x, y, cache) = (nth(quote!(acts), k), nth(quote!(acts), k + 1), nth(quote!(caches), k));
+        let (x, y, cache) = (
+            nth(quote!(acts), k),
+            nth(quote!(acts), k + 1),
+            nth(quote!(caches), k),
+        );
         let (dx, dy) = (nth(quote!(deltas), k), nth(quote!(deltas), k + 1));
         let span = at(layer);
         quote_spanned! {span=>
@@ -162,8 +173,12 @@ pub(crate) fn network(network: &Network) -> TokenStream {
             );
         }
     });
-    let (act_in, act_out, delta_out, delta_in) =
-        (nth(quote!(acts), 0), nth(quote!(acts), count), nth(quote!(deltas), count), nth(quote!(deltas), 0));
+    let (act_in, act_out, delta_out, delta_in) = (
+        nth(quote!(acts), 0),
+        nth(quote!(acts), count),
+        nth(quote!(deltas), count),
+        nth(quote!(deltas), 0),
+    );
 
     let visits = layers.iter().map(|layer| {
         let field = &layer.field;
@@ -369,11 +384,17 @@ pub(crate) fn network(network: &Network) -> TokenStream {
 fn field_type(layer: &Layer, scalar: &TokenStream) -> TokenStream {
     let (input, output) = (&layer.input.tokens, &layer.output.tokens);
     match &layer.kind {
-        LayerKind::Dense { activation_ty, use_bias, .. } => {
+        LayerKind::Dense {
+            activation_ty,
+            use_bias,
+            ..
+        } => {
             let storage = match (layer.input.value, layer.output.value) {
                 (Some(i), Some(o)) if i.saturating_mul(o) <= INLINE_LIMIT => quote!(::nn::Inline),
                 (Some(_), Some(_)) => quote!(::nn::Heap),
-                _ => quote!(::nn::__private::StorageOf<{ ::nn::__private::inline(#output, #input) }>),
+                _ => {
+                    quote!(::nn::__private::StorageOf<{ ::nn::__private::inline(#output, #input) }>)
+                }
             };
             quote!(::nn::Dense<#scalar, #input, #output, #activation_ty, #storage, #use_bias>)
         }
@@ -395,7 +416,10 @@ fn layer_trait(layer: &Layer, scalar: &TokenStream) -> TokenStream {
 
 /// `(a, (b, (c, ())))`.
 fn cons_type(items: Vec<TokenStream>) -> TokenStream {
-    items.into_iter().rev().fold(quote!(()), |tail, head| quote!((#head, #tail)))
+    items
+        .into_iter()
+        .rev()
+        .fold(quote!(()), |tail, head| quote!((#head, #tail)))
 }
 
 /// The `k`-th element of a cons list: `base.1.1.0` for `k = 2`.
@@ -404,4 +428,3 @@ fn nth(base: TokenStream, k: usize) -> TokenStream {
     let hops = std::iter::repeat_n(&one, k);
     quote!(#base #(.#hops)* .#zero)
 }
-

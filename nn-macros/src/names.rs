@@ -48,8 +48,13 @@ pub(crate) const INITIALIZERS: &[(&str, &[usize])] = &[
 ];
 
 /// The options of `Dense`.
-pub(crate) const DENSE_OPTIONS: &[&str] =
-    &["activation", "use_bias", "kernel_initializer", "bias_initializer", "trainable"];
+pub(crate) const DENSE_OPTIONS: &[&str] = &[
+    "activation",
+    "use_bias",
+    "kernel_initializer",
+    "bias_initializer",
+    "trainable",
+];
 
 /// The `FanMode` and `Distribution` names `VarianceScaling(scale, mode, distribution)` takes.
 pub(crate) const FAN_MODES: &[&str] = &["FanIn", "FanOut", "FanAvg"];
@@ -91,7 +96,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -118,7 +125,11 @@ pub(crate) fn snake_case(name: &str) -> String {
 
 /// `"a, b, c"`.
 pub(crate) fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    names.into_iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .into_iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -133,7 +144,10 @@ mod tests {
         assert_eq!(closest("leaky_relu", activations()), Some("LeakyRelu"));
         assert_eq!(closest("Sofmax", activations()), Some("Softmax"));
         assert_eq!(closest("MyActivation", activations()), None);
-        assert_eq!(closest("kernel_init", DENSE_OPTIONS.iter().copied()), Some("kernel_initializer"));
+        assert_eq!(
+            closest("kernel_init", DENSE_OPTIONS.iter().copied()),
+            Some("kernel_initializer")
+        );
         assert_eq!(closest("Desne", LAYERS.iter().copied()), Some("Dense"));
     }
 

@@ -62,7 +62,10 @@ impl Parse for NetworkDecl {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         input.parse::<Token![struct]>().map_err(|e| {
-            syn::Error::new(e.span(), "expected `struct`: a network is declared as `pub struct Name = Dense<2, 1>;`")
+            syn::Error::new(
+                e.span(),
+                "expected `struct`: a network is declared as `pub struct Name = Dense<2, 1>;`",
+            )
         })?;
         if input.peek(Token![=]) {
             return Err(input.error("missing network name: write `struct Name = ...`"));
@@ -77,7 +80,10 @@ impl Parse for NetworkDecl {
             ));
         }
         input.parse::<Token![=]>().map_err(|e| {
-            syn::Error::new(e.span(), format!("expected `=` and the layers after `struct {ident}`"))
+            syn::Error::new(
+                e.span(),
+                format!("expected `=` and the layers after `struct {ident}`"),
+            )
         })?;
         let mut layers = Vec::new();
         if input.peek(Token![;]) {
@@ -91,14 +97,22 @@ impl Parse for NetworkDecl {
                 break;
             }
             input.parse::<Token![,]>().map_err(|e| {
-                syn::Error::new(e.span(), "expected `,` between layers or `;` after the last one")
+                syn::Error::new(
+                    e.span(),
+                    "expected `,` between layers or `;` after the last one",
+                )
             })?;
             if input.peek(Token![;]) {
                 break;
             }
         }
         input.parse::<Token![;]>()?;
-        Ok(NetworkDecl { attrs, vis, ident, layers })
+        Ok(NetworkDecl {
+            attrs,
+            vis,
+            ident,
+            layers,
+        })
     }
 }
 
@@ -131,7 +145,12 @@ impl Parse for LayerDecl {
             end = input.parse::<Token![>]>()?.span;
         }
         let span = SpanRange::new(start, end);
-        Ok(LayerDecl { name, kind, args, span })
+        Ok(LayerDecl {
+            name,
+            kind,
+            args,
+            span,
+        })
     }
 }
 
@@ -140,7 +159,10 @@ impl Parse for Arg {
         if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
             let key: Ident = input.parse()?;
             input.parse::<Token![=]>()?;
-            Ok(Arg::Named { key, value: input.parse()? })
+            Ok(Arg::Named {
+                key,
+                value: input.parse()?,
+            })
         } else {
             Ok(Arg::Positional(input.parse()?))
         }
@@ -153,15 +175,24 @@ impl Parse for Value {
         if lookahead.peek(Token![-]) {
             let minus: Token![-] = input.parse()?;
             if input.peek(syn::LitInt) {
-                return Ok(Value::NegInt { minus, lit: input.parse()? });
+                return Ok(Value::NegInt {
+                    minus,
+                    lit: input.parse()?,
+                });
             }
-            return Ok(Value::Float { minus: Some(minus), lit: input.parse()? });
+            return Ok(Value::Float {
+                minus: Some(minus),
+                lit: input.parse()?,
+            });
         }
         if lookahead.peek(syn::LitInt) {
             return Ok(Value::Int(input.parse()?));
         }
         if lookahead.peek(syn::LitFloat) {
-            return Ok(Value::Float { minus: None, lit: input.parse()? });
+            return Ok(Value::Float {
+                minus: None,
+                lit: input.parse()?,
+            });
         }
         if lookahead.peek(syn::LitBool) {
             return Ok(Value::Bool(input.parse()?));
@@ -169,11 +200,17 @@ impl Parse for Value {
         if lookahead.peek(Token![_]) {
             return Ok(Value::Infer(input.parse()?));
         }
-        if lookahead.peek(Ident) || lookahead.peek(Token![::]) || lookahead.peek(Token![crate])
-            || lookahead.peek(Token![self]) || lookahead.peek(Token![super])
+        if lookahead.peek(Ident)
+            || lookahead.peek(Token![::])
+            || lookahead.peek(Token![crate])
+            || lookahead.peek(Token![self])
+            || lookahead.peek(Token![super])
         {
             let path = Path::parse_mod_style(input)?;
-            let mut end = path.segments.last().map_or(Span::call_site(), |s| s.ident.span());
+            let mut end = path
+                .segments
+                .last()
+                .map_or(Span::call_site(), |s| s.ident.span());
             let args = if input.peek(syn::token::Paren) {
                 let content;
                 let parens = syn::parenthesized!(content in input);
@@ -184,7 +221,11 @@ impl Parse for Value {
                 None
             };
             let start = path.segments.first().map_or(end, |s| s.ident.span());
-            return Ok(Value::Path { path, args, span: SpanRange::new(start, end) });
+            return Ok(Value::Path {
+                path,
+                args,
+                span: SpanRange::new(start, end),
+            });
         }
         Err(lookahead.error())
     }

@@ -48,7 +48,11 @@ impl Elementwise for Relu6 {
     }
     #[inline]
     fn derivative<T: Float>(&self, x: T, _y: T) -> T {
-        if x > T::zero() && x < c(6.0) { T::one() } else { T::zero() }
+        if x > T::zero() && x < c(6.0) {
+            T::one()
+        } else {
+            T::zero()
+        }
     }
 }
 
@@ -78,11 +82,19 @@ impl Elementwise for LeakyRelu {
     const NAME: &'static str = "leaky_relu";
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
-        if x > T::zero() { x } else { x * c(self.negative_slope) }
+        if x > T::zero() {
+            x
+        } else {
+            x * c(self.negative_slope)
+        }
     }
     #[inline]
     fn derivative<T: Float>(&self, x: T, _y: T) -> T {
-        if x > T::zero() { T::one() } else { c(self.negative_slope) }
+        if x > T::zero() {
+            T::one()
+        } else {
+            c(self.negative_slope)
+        }
     }
 }
 
@@ -110,11 +122,19 @@ impl Elementwise for Elu {
     const NAME: &'static str = "elu";
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
-        if x > T::zero() { x } else { c::<T>(self.alpha) * x.exp_m1() }
+        if x > T::zero() {
+            x
+        } else {
+            c::<T>(self.alpha) * x.exp_m1()
+        }
     }
     #[inline]
     fn derivative<T: Float>(&self, x: T, _y: T) -> T {
-        if x > T::zero() { T::one() } else { c::<T>(self.alpha) * x.exp() }
+        if x > T::zero() {
+            T::one()
+        } else {
+            c::<T>(self.alpha) * x.exp()
+        }
     }
 }
 

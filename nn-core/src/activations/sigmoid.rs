@@ -31,7 +31,11 @@ impl Elementwise for HardSigmoid {
     }
     #[inline]
     fn derivative<T: Float>(&self, x: T, _y: T) -> T {
-        if x > c(-3.0) && x < c(3.0) { c(1.0 / 6.0) } else { T::zero() }
+        if x > c(-3.0) && x < c(3.0) {
+            c(1.0 / 6.0)
+        } else {
+            T::zero()
+        }
     }
 }
 

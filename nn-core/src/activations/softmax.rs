@@ -36,7 +36,10 @@ impl Activation for Softmax {
     /// `∂z_i = y_i (g_i − Σ_j g_j y_j)`.
     #[inline]
     fn backward<T: Float>(&self, _z: &[T], y: &[T], grad: &mut [T]) {
-        let dot = grad.iter().zip(y).fold(T::zero(), |acc, (&g, &y)| acc + g * y);
+        let dot = grad
+            .iter()
+            .zip(y)
+            .fold(T::zero(), |acc, (&g, &y)| acc + g * y);
         for (g, &y) in grad.iter_mut().zip(y) {
             *g = y * (*g - dot);
         }

@@ -64,7 +64,12 @@ fn elementwise_values_match_keras_formulas() {
     // The values the reference quotes from Keras itself.
     assert_close(&apply(&Gelu, &[-1.0]), &[-0.1586553], 1e-7, "gelu(-1)");
     assert_close(&apply(&Selu, &[-1.0]), &[-1.1113307], 1e-7, "selu(-1)");
-    assert_close(&apply(&HardSigmoid, &XS), &[0.0, 0.33333, 0.58333, 1.0], 1e-5, "hard_sigmoid");
+    assert_close(
+        &apply(&HardSigmoid, &XS),
+        &[0.0, 0.33333, 0.58333, 1.0],
+        1e-5,
+        "hard_sigmoid",
+    );
 }
 
 #[test]
@@ -95,11 +100,17 @@ fn extreme_inputs_neither_overflow_nor_produce_nan() {
     ] {
         assert!(values.iter().all(|v| v.is_finite()), "{name}: {values:?}");
     }
-    assert_eq!(apply(&Sigmoid, &extreme), [0.0, 3.720075976020836e-44, 1.0, 1.0]);
+    assert_eq!(
+        apply(&Sigmoid, &extreme),
+        [0.0, 3.720075976020836e-44, 1.0, 1.0]
+    );
     assert_eq!(apply(&Softplus, &[-1000.0, 1000.0]), [0.0, 1000.0]);
     assert_eq!(apply(&Mish, &[1000.0]), [1000.0]);
     let f32_sigmoid = apply_f32(&Sigmoid, &extreme);
-    assert_eq!([f32_sigmoid[0], f32_sigmoid[2], f32_sigmoid[3]], [0.0, 1.0, 1.0]);
+    assert_eq!(
+        [f32_sigmoid[0], f32_sigmoid[2], f32_sigmoid[3]],
+        [0.0, 1.0, 1.0]
+    );
     assert!(f32_sigmoid[1] >= 0.0 && f32_sigmoid[1] < 1e-40);
 
     let softmax = apply(&Softmax, &[1000.0, 0.0, -1000.0]);
@@ -116,9 +127,15 @@ const GRAD_POINTS: [f64; 8] = [-7.1, -3.4, -2.3, -0.7, 0.4, 1.9, 4.6, 7.3];
 
 /// The largest relative error between `backward` and central differences of `g · f(z)`.
 fn gradient_error<A: Activation>(activation: &A, z: &[f64]) -> f64 {
-    let upstream: Vec<f64> = (0..z.len()).map(|i| 0.3 + 0.17 * i as f64 - 0.05 * (i * i) as f64).collect();
+    let upstream: Vec<f64> = (0..z.len())
+        .map(|i| 0.3 + 0.17 * i as f64 - 0.05 * (i * i) as f64)
+        .collect();
     let loss = |z: &[f64]| -> f64 {
-        apply(activation, z).iter().zip(&upstream).map(|(y, g)| y * g).sum()
+        apply(activation, z)
+            .iter()
+            .zip(&upstream)
+            .map(|(y, g)| y * g)
+            .sum()
     };
     let y = apply(activation, z);
     let mut analytic = upstream.clone();

@@ -3,12 +3,12 @@
 use nalgebra::{Const, Dyn, SVector};
 use rand::Rng;
 
+use crate::Float;
 use crate::activations::{Activation, Linear};
 use crate::init::Initializer;
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
 use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage, Weights};
-use crate::Float;
 
 /// A fully connected layer from `I` inputs to `O` units: `y = activation(W x + b)`.
 ///
@@ -61,7 +61,12 @@ impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool>
 
     /// A layer with every weight zero.
     pub fn zeros(activation: A) -> Self {
-        Self { kernel: S::zeros(), bias: S::zeros(), activation, trainable: true }
+        Self {
+            kernel: S::zeros(),
+            bias: S::zeros(),
+            activation,
+            trainable: true,
+        }
     }
 
     /// A layer initialized as Keras does: the kernel first, then the bias, each from its
@@ -93,7 +98,10 @@ impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool>
         } else {
             T::zero()
         };
-        let (w, x) = (self.kernel(), Strided::col_major(x.as_slice(), I, x.ncols()));
+        let (w, x) = (
+            self.kernel(),
+            Strided::col_major(x.as_slice(), I, x.ncols()),
+        );
         gemm(T::one(), w, x, beta, z.as_mut_slice());
     }
 
@@ -128,11 +136,19 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
 
     #[inline]
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
-        let mut y = if BIAS { self.bias.clone_owned() } else { SVector::zeros() };
+        let mut y = if BIAS {
+            self.bias.clone_owned()
+        } else {
+            SVector::zeros()
+        };
         // y += Σᵢ xᵢ · W[:, i]: each column of W is contiguous, so the inner loop is a
         // fixed-length, vectorizable axpy.
         let out = y.as_mut_slice();
-        for (&xi, column) in x.as_slice().iter().zip(self.kernel.as_slice().chunks_exact(O)) {
+        for (&xi, column) in x
+            .as_slice()
+            .iter()
+            .zip(self.kernel.as_slice().chunks_exact(O))
+        {
             for (yo, &w) in out.iter_mut().zip(column) {
                 *yo += w * xi;
             }
@@ -171,9 +187,14 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         let n = x.ncols();
         // ∂z = activation'(z) ⊙ ∂y, in place.
         if A::ELEMENTWISE {
-            self.activation.backward(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice());
+            self.activation
+                .backward(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice());
         } else {
-            let samples = cache.z.as_slice().chunks_exact(O).zip(y.as_slice().chunks_exact(O));
+            let samples = cache
+                .z
+                .as_slice()
+                .chunks_exact(O)
+                .zip(y.as_slice().chunks_exact(O));
             for ((z, y), g) in samples.zip(dy.as_mut_slice().chunks_exact_mut(O)) {
                 self.activation.backward(z, y, g);
             }
@@ -182,7 +203,13 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         if self.trainable {
             // ∂W = ∂z · xᵀ, with xᵀ a strided view of x (no copy).
             let xt = Strided::transposed(x.as_slice(), I, n);
-            gemm(T::one(), Strided::col_major(dz.as_slice(), O, n), xt, T::zero(), grad.kernel.as_mut_slice());
+            gemm(
+                T::one(),
+                Strided::col_major(dz.as_slice(), O, n),
+                xt,
+                T::zero(),
+                grad.kernel.as_mut_slice(),
+            );
             if BIAS {
                 let sums = grad.bias.as_mut_slice();
                 sums.fill(T::zero());
@@ -206,7 +233,10 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
     }
 
     fn zeroed(&self) -> Self {
-        Self { trainable: self.trainable, ..Self::zeros(self.activation.clone()) }
+        Self {
+            trainable: self.trainable,
+            ..Self::zeros(self.activation.clone())
+        }
     }
 
     fn visit_params(&self, f: &mut dyn FnMut(ParamRef<'_, T>)) {
@@ -218,7 +248,12 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
             trainable,
         });
         if BIAS {
-            f(ParamRef { name: "bias", shape: &Self::BIAS_SHAPE, values: self.bias.as_slice(), trainable });
+            f(ParamRef {
+                name: "bias",
+                shape: &Self::BIAS_SHAPE,
+                values: self.bias.as_slice(),
+                trainable,
+            });
         }
     }
 
@@ -250,6 +285,8 @@ pub struct DenseCache<T: Float, const O: usize> {
 
 impl<T: Float, const O: usize> Default for DenseCache<T, O> {
     fn default() -> Self {
-        Self { z: Batch::zeros_generic(Const::<O>, Dyn(0)) }
+        Self {
+            z: Batch::zeros_generic(Const::<O>, Dyn(0)),
+        }
     }
 }

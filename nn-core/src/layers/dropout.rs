@@ -87,7 +87,11 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {
             cache.mask.fill(T::one());
         } else {
             for m in cache.mask.iter_mut() {
-                *m = if rng.random::<f64>() < keep { scale } else { T::zero() };
+                *m = if rng.random::<f64>() < keep {
+                    scale
+                } else {
+                    T::zero()
+                };
             }
         }
         Self::apply_mask(x, cache, y);
@@ -125,6 +129,8 @@ pub struct DropoutCache<T: Float, const N: usize> {
 
 impl<T: Float, const N: usize> Default for DropoutCache<T, N> {
     fn default() -> Self {
-        Self { mask: Batch::zeros_generic(Const::<N>, Dyn(0)) }
+        Self {
+            mask: Batch::zeros_generic(Const::<N>, Dyn(0)),
+        }
     }
 }
