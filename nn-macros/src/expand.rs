@@ -180,26 +180,24 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         nth(quote!(deltas), 0),
     );
 
-    let visits = layers.iter().map(|layer| {
-        let field = &layer.field;
-        let name = field.to_string();
-        let name = name.strip_prefix("r#").unwrap_or(&name);
-        let layer_trait = layer_trait(layer, &t);
-        let span = at(layer);
-        quote_spanned! {span=>
-            <_ as #layer_trait>::visit_params(&self.#field, &mut |p| f(#name, p));
-        }
-    });
-    let visits_mut = layers.iter().map(|layer| {
-        let field = &layer.field;
-        let name = field.to_string();
-        let name = name.strip_prefix("r#").unwrap_or(&name);
-        let layer_trait = layer_trait(layer, &t);
-        let span = at(layer);
-        quote_spanned! {span=>
-            <_ as #layer_trait>::visit_params_mut(&mut self.#field, &mut |p| f(#name, p));
-        }
-    });
+    // `visit_params` / `visit_params_mut`: each layer's tensors, tagged with its field name.
+    let visit = |method: TokenStream, receiver: TokenStream| -> Vec<TokenStream> {
+        layers
+            .iter()
+            .map(|layer| {
+                let field = &layer.field;
+                let name = field.to_string();
+                let name = name.strip_prefix("r#").unwrap_or(&name);
+                let layer_trait = layer_trait(layer, &t);
+                let span = at(layer);
+                quote_spanned! {span=>
+                    <_ as #layer_trait>::#method(#receiver self.#field, &mut |p| f(#name, p));
+                }
+            })
+            .collect()
+    };
+    let visits = visit(quote!(visit_params), quote!(&));
+    let visits_mut = visit(quote!(visit_params_mut), quote!(&mut));
 
     let field_names: Vec<_> = layers.iter().map(|l| &l.field).collect();
     let name_text = ident.to_string();
