@@ -5,7 +5,7 @@ use core::fmt::Debug;
 use nalgebra::{Const, Dyn, OMatrix, SVector};
 use rand::Rng;
 
-use crate::Float;
+use crate::{Float, Fusion};
 
 /// A batch of samples of width `N`, one sample per column: `N × batch`, column-major, so each
 /// sample is contiguous. Products of a weight matrix with a batch go through nalgebra's GEMM.
@@ -56,6 +56,9 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Clone + Debug {
     /// The number of scalar parameters.
     const PARAMS: usize;
 
+    /// Which cross-entropy the layer's output activation fuses with.
+    const FUSION: Fusion = Fusion::None;
+
     /// What a training forward pass records for the backward pass.
     type Cache: Clone + Debug + Default + Send;
 
@@ -74,15 +77,25 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Clone + Debug {
         rng: &mut R,
     );
 
+    /// The pre-activations of the last training pass, for a layer whose [`FUSION`](Layer::FUSION)
+    /// is not `None`.
+    fn logits(cache: &Self::Cache) -> Option<&Batch<T, O>> {
+        let _ = cache;
+        None
+    }
+
     /// The backward pass of the last [`forward_train`](Layer::forward_train) that produced `y`
-    /// from `x`. `dy` holds ∂loss/∂y and may be overwritten. Writes ∂loss/∂parameter into `grad`
-    /// (replacing its contents) and, when `dx` is given, ∂loss/∂x into it.
+    /// from `x`. `dy` holds ∂loss/∂y (∂loss/∂logits when `from_logits`, which skips the output
+    /// activation) and may be overwritten. Writes ∂loss/∂parameter into `grad` (replacing its
+    /// contents) and, when `dx` is given, ∂loss/∂x into it.
+    #[allow(clippy::too_many_arguments)]
     fn backward(
         &self,
         x: &Batch<T, I>,
         y: &Batch<T, O>,
         cache: &Self::Cache,
         dy: &mut Batch<T, O>,
+        from_logits: bool,
         grad: &mut Self,
         dx: Option<&mut Batch<T, I>>,
     );
@@ -91,11 +104,11 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Clone + Debug {
     /// state holder.
     fn zeroed(&self) -> Self;
 
-    /// Calls `f` with each parameter tensor in order.
-    fn visit_params(&self, f: &mut dyn FnMut(ParamRef<'_, T>));
+    /// Each parameter tensor, in order.
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>>;
 
-    /// Calls `f` with each parameter tensor in order, mutably.
-    fn visit_params_mut(&mut self, f: &mut dyn FnMut(ParamMut<'_, T>));
+    /// Each parameter tensor, in order, mutably.
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>>;
 }
 
 /// Gives `m` exactly `n` columns, reallocating only when the count changes. The contents are

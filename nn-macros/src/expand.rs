@@ -165,23 +165,38 @@ pub(crate) fn network(network: &Network) -> TokenStream {
             nth(quote!(caches), k),
         );
         let (dx, dy) = (nth(quote!(deltas), k), nth(quote!(deltas), k + 1));
+        // The last layer may start from logits; the first computes ∂x only when asked.
+        let from_logits = if k + 1 == layers.len() { quote!(from_logits) } else { quote!(false) };
+        let dx = if k == 0 {
+            quote! {
+                if input_grad {
+                    ::core::option::Option::Some(&mut #dx)
+                } else {
+                    ::core::option::Option::None
+                }
+            }
+        } else {
+            quote!(::core::option::Option::Some(&mut #dx))
+        };
         let span = at(layer);
         quote_spanned! {span=>
             <_ as #layer_trait>::backward(
-                &self.#field, &#x, &#y, &#cache, &mut #dy, &mut grads.#field,
-                ::core::option::Option::Some(&mut #dx),
+                &self.#field, &#x, &#y, &#cache, &mut #dy, #from_logits, &mut grads.#field, #dx,
             );
         }
     });
-    let (act_in, act_out, delta_out, delta_in) = (
-        nth(quote!(acts), 0),
-        nth(quote!(acts), count),
-        nth(quote!(deltas), count),
-        nth(quote!(deltas), 0),
+    let (act_out_local, delta_in_local) = (nth(quote!(acts), count), nth(quote!(deltas), 0));
+    let (act_in, act_out, delta_out, last_cache) = (
+        nth(quote!(tape.acts), 0),
+        nth(quote!(tape.acts), count),
+        nth(quote!(tape.grads), count),
+        nth(quote!(tape.caches), count - 1),
     );
+    let last_ty = field_type(last, &t);
+    let last_trait = layer_trait(last, &t);
 
-    // `visit_params` / `visit_params_mut`: each layer's tensors, tagged with its field name.
-    let visit = |method: TokenStream, receiver: TokenStream| -> Vec<TokenStream> {
+    // `params` / `params_mut`: each layer's tensors, tagged with its field name.
+    let chain = |method: TokenStream, receiver: TokenStream| -> Vec<TokenStream> {
         layers
             .iter()
             .map(|layer| {
@@ -191,13 +206,13 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                 let layer_trait = layer_trait(layer, &t);
                 let span = at(layer);
                 quote_spanned! {span=>
-                    <_ as #layer_trait>::#method(#receiver self.#field, &mut |p| f(#name, p));
+                    .chain(<_ as #layer_trait>::#method(#receiver self.#field).map(|p| (#name, p)))
                 }
             })
             .collect()
     };
-    let visits = visit(quote!(visit_params), quote!(&));
-    let visits_mut = visit(quote!(visit_params_mut), quote!(&mut));
+    let params = chain(quote!(params), quote!(&));
+    let params_mut = chain(quote!(params_mut), quote!(&mut));
 
     let field_names: Vec<_> = layers.iter().map(|l| &l.field).collect();
     let name_text = ident.to_string();
@@ -272,16 +287,12 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                 tape: &'t mut ::nn::TapeOf<Self, T>,
                 rng: &mut R,
             ) -> &'t ::nn::Batch<T, #output> {
-                let ::nn::Tape { acts, caches, .. } = tape;
-                ::nn::resize_batch(&mut #act_in, x.ncols());
-                #act_in.copy_from(x);
-                #(#forward_train)*
-                &#act_out
+                <Self as ::nn::Network<T>>::forward_train(self, x, tape, rng)
             }
 
             /// The backward pass of the last [`forward_train`](Self::forward_train) on `tape`:
             /// given `dy` = ∂loss/∂output, writes ∂loss/∂parameter into the matching fields of
-            /// `grads` (a network made by [`zeros`](Self::zeros)) and returns ∂loss/∂input.
+            /// `grads` (a network made by `zeros`) and returns ∂loss/∂input.
             ///
             /// # Panics
             /// If `dy` does not have as many columns as the batch of the forward pass.
@@ -291,26 +302,17 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                 dy: &::nn::Batch<T, #output>,
                 grads: &mut Self,
             ) -> &'t ::nn::Batch<T, #input> {
-                let ::nn::Tape { acts, grads: deltas, caches } = tape;
-                ::core::assert_eq!(
-                    dy.ncols(), #act_out.ncols(),
-                    "backward: dy has {} samples, but the forward pass had {}",
-                    dy.ncols(), #act_out.ncols(),
-                );
-                ::nn::resize_batch(&mut #delta_out, dy.ncols());
-                #delta_out.copy_from(dy);
-                #(#backward)*
-                &#delta_in
+                <Self as ::nn::Network<T>>::backward(self, tape, dy, grads)
             }
 
             /// Calls `f` with each parameter tensor (field name, then the tensor), in layer order.
             pub fn visit_params(&self, f: &mut dyn ::core::ops::FnMut(&'static str, ::nn::ParamRef<'_, T>)) {
-                #(#visits)*
+                <Self as ::nn::Network<T>>::params(self).for_each(|(layer, p)| f(layer, p));
             }
 
             /// Calls `f` with each parameter tensor mutably, in layer order.
             pub fn visit_params_mut(&mut self, f: &mut dyn ::core::ops::FnMut(&'static str, ::nn::ParamMut<'_, T>)) {
-                #(#visits_mut)*
+                <Self as ::nn::Network<T>>::params_mut(self).for_each(|(layer, p)| f(layer, p));
             }
         }
 
@@ -332,6 +334,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
             const INPUT: usize = #input;
             const OUTPUT: usize = #output;
             const PARAMS: usize = #params_t;
+            const FUSION: ::nn::Fusion = <#last_ty as #last_trait>::FUSION;
 
             type Input = ::nn::nalgebra::Const<#input>;
             type Output = ::nn::nalgebra::Const<#output>;
@@ -349,30 +352,54 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                 Self::predict_batch(self, x)
             }
 
-            fn forward_train<'t, R: ::nn::rand::Rng + ?::core::marker::Sized>(
+            fn input_mut(tape: &mut Self::Tape) -> &mut ::nn::Batch<T, #input> {
+                &mut #act_in
+            }
+
+            fn output(tape: &Self::Tape) -> &::nn::Batch<T, #output> {
+                &#act_out
+            }
+
+            fn logits(tape: &Self::Tape) -> ::core::option::Option<&::nn::Batch<T, #output>> {
+                <#last_ty as #last_trait>::logits(&#last_cache)
+            }
+
+            fn output_grad_mut(tape: &mut Self::Tape) -> &mut ::nn::Batch<T, #output> {
+                &mut #delta_out
+            }
+
+            fn forward_tape<'t, R: ::nn::rand::Rng + ?::core::marker::Sized>(
                 &self,
-                x: &::nn::Batch<T, #input>,
                 tape: &'t mut Self::Tape,
                 rng: &mut R,
             ) -> &'t ::nn::Batch<T, #output> {
-                Self::forward_train(self, x, tape, rng)
+                let ::nn::Tape { acts, caches, .. } = tape;
+                #(#forward_train)*
+                &#act_out_local
             }
 
-            fn backward<'t>(
+            fn backprop<'t>(
                 &self,
                 tape: &'t mut Self::Tape,
-                dy: &::nn::Batch<T, #output>,
                 grads: &mut Self,
-            ) -> &'t ::nn::Batch<T, #input> {
-                Self::backward(self, tape, dy, grads)
+                from_logits: bool,
+                input_grad: bool,
+            ) -> ::core::option::Option<&'t ::nn::Batch<T, #input>> {
+                let ::nn::Tape { acts, grads: deltas, caches } = tape;
+                #(#backward)*
+                if input_grad {
+                    ::core::option::Option::Some(&#delta_in_local)
+                } else {
+                    ::core::option::Option::None
+                }
             }
 
-            fn visit_params(&self, f: &mut dyn ::core::ops::FnMut(&'static str, ::nn::ParamRef<'_, T>)) {
-                Self::visit_params(self, f)
+            fn params(&self) -> impl ::core::iter::Iterator<Item = (&'static str, ::nn::ParamRef<'_, T>)> {
+                ::core::iter::empty() #(#params)*
             }
 
-            fn visit_params_mut(&mut self, f: &mut dyn ::core::ops::FnMut(&'static str, ::nn::ParamMut<'_, T>)) {
-                Self::visit_params_mut(self, f)
+            fn params_mut(&mut self) -> impl ::core::iter::Iterator<Item = (&'static str, ::nn::ParamMut<'_, T>)> {
+                ::core::iter::empty() #(#params_mut)*
             }
         }
     }

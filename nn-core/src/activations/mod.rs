@@ -56,6 +56,9 @@ pub trait Activation: Clone + Debug + Send + Sync + 'static {
     /// to a whole batch at once.
     const ELEMENTWISE: bool;
 
+    /// Which cross-entropy this activation fuses with (see [`Fusion`]).
+    const FUSION: Fusion = Fusion::None;
+
     /// Replaces the pre-activations `z` of one sample with the activation's outputs.
     fn forward<T: Float>(&self, z: &mut [T]);
 
@@ -76,6 +79,9 @@ pub trait Elementwise: Clone + Debug + Send + Sync + 'static {
     /// The Keras name of the activation.
     const NAME: &'static str;
 
+    /// Which cross-entropy this activation fuses with (see [`Fusion`]).
+    const FUSION: Fusion = Fusion::None;
+
     /// `f(x)`.
     fn apply<T: Float>(&self, x: T) -> T;
 
@@ -86,6 +92,7 @@ pub trait Elementwise: Clone + Debug + Send + Sync + 'static {
 impl<E: Elementwise> Activation for E {
     const NAME: &'static str = E::NAME;
     const ELEMENTWISE: bool = true;
+    const FUSION: Fusion = E::FUSION;
 
     #[inline]
     fn forward<T: Float>(&self, z: &mut [T]) {
@@ -102,7 +109,21 @@ impl<E: Elementwise> Activation for E {
     }
 }
 
-/// `T::from_f64`, short for the constants in the formulas.
+/// An output activation whose composition with a cross-entropy loss has a simple, numerically
+/// stable gradient with respect to the pre-activations: `p − y`. Training uses it instead of
+/// differentiating the two separately, and computes the loss from the pre-activations (logits),
+/// as Keras does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fusion {
+    /// No fused form.
+    None,
+    /// Softmax, fused with categorical cross-entropy.
+    Softmax,
+    /// Sigmoid, fused with binary cross-entropy.
+    Sigmoid,
+}
+
+/// `T::of`, short for the constants in the formulas.
 #[inline(always)]
 fn c<T: Float>(value: f64) -> T {
     T::of(value)

@@ -3,7 +3,7 @@
 use nalgebra::{Const, Dyn, SVector};
 use rand::Rng;
 
-use crate::Float;
+use crate::{Float, Fusion};
 use crate::activations::{Activation, Linear};
 use crate::init::Initializer;
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
@@ -131,8 +131,13 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
 {
     const KIND: &'static str = "Dense";
     const PARAMS: usize = I * O + if BIAS { O } else { 0 };
+    const FUSION: Fusion = A::FUSION;
 
     type Cache = DenseCache<T, O>;
+
+    fn logits(cache: &Self::Cache) -> Option<&Batch<T, O>> {
+        Some(&cache.z)
+    }
 
     #[inline]
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
@@ -181,12 +186,15 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         y: &Batch<T, O>,
         cache: &Self::Cache,
         dy: &mut Batch<T, O>,
+        from_logits: bool,
         grad: &mut Self,
         dx: Option<&mut Batch<T, I>>,
     ) {
         let n = x.ncols();
         // ∂z = activation'(z) ⊙ ∂y, in place.
-        if A::ELEMENTWISE {
+        if from_logits {
+            // `dy` is ∂loss/∂z already.
+        } else if A::ELEMENTWISE {
             self.activation
                 .backward(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice());
         } else {
@@ -239,40 +247,33 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         }
     }
 
-    fn visit_params(&self, f: &mut dyn FnMut(ParamRef<'_, T>)) {
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
         let trainable = self.trainable;
-        f(ParamRef {
+        let kernel = ParamRef {
             name: "kernel",
             shape: &Self::KERNEL_SHAPE,
             values: self.kernel.as_slice(),
             trainable,
-        });
-        if BIAS {
-            f(ParamRef {
-                name: "bias",
-                shape: &Self::BIAS_SHAPE,
-                values: self.bias.as_slice(),
-                trainable,
-            });
-        }
+        };
+        let bias = ParamRef { name: "bias", shape: &Self::BIAS_SHAPE, values: self.bias.as_slice(), trainable };
+        core::iter::once(kernel).chain(BIAS.then_some(bias))
     }
 
-    fn visit_params_mut(&mut self, f: &mut dyn FnMut(ParamMut<'_, T>)) {
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
         let trainable = self.trainable;
-        f(ParamMut {
+        let kernel = ParamMut {
             name: "kernel",
             shape: &Self::KERNEL_SHAPE,
             values: self.kernel.as_mut_slice(),
             trainable,
-        });
-        if BIAS {
-            f(ParamMut {
-                name: "bias",
-                shape: &Self::BIAS_SHAPE,
-                values: self.bias.as_mut_slice(),
-                trainable,
-            });
-        }
+        };
+        let bias = ParamMut {
+            name: "bias",
+            shape: &Self::BIAS_SHAPE,
+            values: self.bias.as_mut_slice(),
+            trainable,
+        };
+        core::iter::once(kernel).chain(BIAS.then_some(bias))
     }
 }
 

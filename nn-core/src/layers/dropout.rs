@@ -103,6 +103,7 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {
         _y: &Batch<T, N>,
         cache: &Self::Cache,
         dy: &mut Batch<T, N>,
+        _from_logits: bool,
         _grad: &mut Self,
         dx: Option<&mut Batch<T, N>>,
     ) {
@@ -115,9 +116,13 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {
         *self
     }
 
-    fn visit_params(&self, _f: &mut dyn FnMut(ParamRef<'_, T>)) {}
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        core::iter::empty()
+    }
 
-    fn visit_params_mut(&mut self, _f: &mut dyn FnMut(ParamMut<'_, T>)) {}
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        core::iter::empty()
+    }
 }
 
 /// What a [`Dropout`] layer's training forward pass keeps: the mask it multiplied by.
