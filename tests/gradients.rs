@@ -161,7 +161,16 @@ fn dropout_with_a_fixed_mask() {
     let mut dy = g.clone();
     let mut dx = Batch::<f64, 7>::zeros_generic(Const::<7>, Dyn(0));
     let mut grad = dropout;
-    Layer::<f64, 7, 7>::backward(&dropout, &x, &y, &cache, &mut dy, false, &mut grad, Some(&mut dx));
+    Layer::<f64, 7, 7>::backward(
+        &dropout,
+        &x,
+        &y,
+        &cache,
+        &mut dy,
+        false,
+        &mut grad,
+        Some(&mut dx),
+    );
     let numeric: Vec<f64> = (0..x.len())
         .map(|i| {
             let (mut plus, mut minus) = (x.clone(), x.clone());

@@ -14,6 +14,7 @@ pub mod init;
 mod layer;
 mod layers;
 mod linalg;
+pub mod losses;
 mod network;
 mod scalar;
 mod storage;
@@ -30,6 +31,10 @@ pub use init::{
 };
 pub use layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
 pub use layers::*;
+pub use losses::{
+    BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, MeanAbsoluteError, MeanSquaredError,
+    SparseCategoricalCrossentropy,
+};
 pub use network::{Network, Tape, TapeOf};
 pub use scalar::Float;
 pub use storage::{Heap, HeapBuf, INLINE_LIMIT, Inline, Storage, Weights};

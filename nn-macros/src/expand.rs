@@ -166,7 +166,11 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         );
         let (dx, dy) = (nth(quote!(deltas), k), nth(quote!(deltas), k + 1));
         // The last layer may start from logits; the first computes ∂x only when asked.
-        let from_logits = if k + 1 == layers.len() { quote!(from_logits) } else { quote!(false) };
+        let from_logits = if k + 1 == layers.len() {
+            quote!(from_logits)
+        } else {
+            quote!(false)
+        };
         let dx = if k == 0 {
             quote! {
                 if input_grad {

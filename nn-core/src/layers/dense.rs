@@ -3,12 +3,12 @@
 use nalgebra::{Const, Dyn, SVector};
 use rand::Rng;
 
-use crate::{Float, Fusion};
 use crate::activations::{Activation, Linear};
 use crate::init::Initializer;
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
 use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage, Weights};
+use crate::{Float, Fusion};
 
 /// A fully connected layer from `I` inputs to `O` units: `y = activation(W x + b)`.
 ///
@@ -255,7 +255,12 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
             values: self.kernel.as_slice(),
             trainable,
         };
-        let bias = ParamRef { name: "bias", shape: &Self::BIAS_SHAPE, values: self.bias.as_slice(), trainable };
+        let bias = ParamRef {
+            name: "bias",
+            shape: &Self::BIAS_SHAPE,
+            values: self.bias.as_slice(),
+            trainable,
+        };
         core::iter::once(kernel).chain(BIAS.then_some(bias))
     }
 
