@@ -12,6 +12,13 @@ pub enum Error {
         /// The rate given.
         rate: f64,
     },
+    /// A setting (of an optimizer, a schedule, a callback, `fit`) that cannot be used.
+    Setting {
+        /// The setting.
+        what: &'static str,
+        /// What is wrong with it and what is expected.
+        problem: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -20,6 +27,7 @@ impl fmt::Display for Error {
             Self::InvalidDropoutRate { rate } => {
                 write!(f, "invalid dropout rate {rate}: expected a rate in [0, 1)")
             }
+            Self::Setting { what, problem } => write!(f, "invalid {what}: {problem}"),
         }
     }
 }

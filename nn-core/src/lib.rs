@@ -16,6 +16,7 @@ mod layers;
 mod linalg;
 pub mod losses;
 mod network;
+pub mod optimizers;
 mod scalar;
 mod storage;
 
@@ -36,5 +37,9 @@ pub use losses::{
     SparseCategoricalCrossentropy,
 };
 pub use network::{Network, Tape, TapeOf};
+pub use optimizers::{
+    Adagrad, Adam, AdamW, CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRate, Optimizer,
+    OptimizerState, PiecewiseConstantDecay, PolynomialDecay, RMSprop, Sgd,
+};
 pub use scalar::Float;
 pub use storage::{Heap, HeapBuf, INLINE_LIMIT, Inline, Storage, Weights};

@@ -1,0 +1,76 @@
+//! Adagrad.
+
+use super::{LearningRate, Optimizer, Regulation, common};
+use crate::{Error, Float};
+
+/// Keras's `Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7)`:
+/// `acc += g²`, `w −= lr · g / √(acc + ε)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adagrad<L = f64> {
+    /// The learning rate (a constant or a schedule).
+    pub learning_rate: L,
+    /// The accumulator's starting value.
+    pub initial_accumulator_value: f64,
+    /// ε.
+    pub epsilon: f64,
+    /// Clipping and weight decay.
+    pub regulation: Regulation,
+}
+
+impl<L: LearningRate> Adagrad<L> {
+    /// Adagrad with the given learning rate and Keras's other defaults.
+    pub fn new(learning_rate: L) -> Self {
+        Self {
+            learning_rate,
+            initial_accumulator_value: 0.1,
+            epsilon: 1e-7,
+            regulation: Regulation::default(),
+        }
+    }
+}
+
+impl Default for Adagrad {
+    fn default() -> Self {
+        Self::new(0.001)
+    }
+}
+
+common!(Adagrad);
+
+impl<L: LearningRate> Optimizer for Adagrad<L> {
+    const NAME: &'static str = "adagrad";
+
+    fn learning_rate(&self, step: u64) -> f64 {
+        self.learning_rate.at(step)
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), Error> {
+        self.learning_rate.set(learning_rate)
+    }
+
+    fn regulation(&self) -> &Regulation {
+        &self.regulation
+    }
+
+    fn slots(&self) -> Vec<f64> {
+        vec![self.initial_accumulator_value]
+    }
+
+    fn update<T: Float>(
+        &self,
+        _iteration: u64,
+        lr: T,
+        w: &mut [T],
+        g: &[T],
+        slots: &mut [&mut [T]],
+    ) {
+        let eps = T::of(self.epsilon);
+        let [acc] = slots else {
+            unreachable!("Adagrad has one slot")
+        };
+        for ((w, &g), acc) in w.iter_mut().zip(g).zip(acc.iter_mut()) {
+            *acc += g * g;
+            *w -= lr * g / (*acc + eps).sqrt();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Adam and AdamW.
+
+use super::{LearningRate, Optimizer, Regulation, common};
+use crate::{Error, Float};
+
+/// Keras's `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`:
+/// with `t` the step from 1, `m += (g − m)(1 − β₁)`, `v += (g² − v)(1 − β₂)`,
+/// `α = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)`, `w −= α · m / (√v + ε)` (ε outside the root, not
+/// bias-corrected); with `amsgrad`, `v̂ = max(v̂, v)` replaces `v` in the denominator.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adam<L = f64> {
+    /// The learning rate (a constant or a schedule).
+    pub learning_rate: L,
+    /// β₁.
+    pub beta_1: f64,
+    /// β₂.
+    pub beta_2: f64,
+    /// ε.
+    pub epsilon: f64,
+    /// Whether to use the AMSGrad variant.
+    pub amsgrad: bool,
+    /// Clipping and weight decay.
+    pub regulation: Regulation,
+}
+
+/// Keras's `AdamW`: [`Adam`] with decoupled weight decay (default 0.004), applied as
+/// `w −= w · wd · lr` before the Adam update.
+pub type AdamW<L = f64> = Adam<L>;
+
+impl<L: LearningRate> Adam<L> {
+    /// Adam with the given learning rate and Keras's other defaults.
+    pub fn new(learning_rate: L) -> Self {
+        Self {
+            learning_rate,
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+            amsgrad: false,
+            regulation: Regulation::default(),
+        }
+    }
+
+    /// AdamW: Adam with Keras's default decoupled weight decay of 0.004.
+    pub fn adamw(learning_rate: L) -> Self {
+        Self::new(learning_rate).weight_decay(0.004)
+    }
+
+    /// With the AMSGrad variant.
+    pub fn amsgrad(mut self, amsgrad: bool) -> Self {
+        self.amsgrad = amsgrad;
+        self
+    }
+}
+
+impl Default for Adam {
+    fn default() -> Self {
+        Self::new(0.001)
+    }
+}
+
+common!(Adam);
+
+impl<L: LearningRate> Optimizer for Adam<L> {
+    const NAME: &'static str = "adam";
+
+    fn learning_rate(&self, step: u64) -> f64 {
+        self.learning_rate.at(step)
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), Error> {
+        self.learning_rate.set(learning_rate)
+    }
+
+    fn regulation(&self) -> &Regulation {
+        &self.regulation
+    }
+
+    fn slots(&self) -> Vec<f64> {
+        if self.amsgrad {
+            vec![0.0; 3]
+        } else {
+            vec![0.0; 2]
+        }
+    }
+
+    fn update<T: Float>(
+        &self,
+        iteration: u64,
+        lr: T,
+        w: &mut [T],
+        g: &[T],
+        slots: &mut [&mut [T]],
+    ) {
+        let t = (iteration + 1) as f64;
+        let alpha = lr * T::of((1.0 - self.beta_2.powf(t)).sqrt() / (1.0 - self.beta_1.powf(t)));
+        let (b1, b2, eps) = (
+            T::of(1.0 - self.beta_1),
+            T::of(1.0 - self.beta_2),
+            T::of(self.epsilon),
+        );
+        match slots {
+            [m, v] => {
+                for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    *m += (g - *m) * b1;
+                    *v += (g * g - *v) * b2;
+                    *w -= alpha * *m / (v.sqrt() + eps);
+                }
+            }
+            [m, v, v_hat] => {
+                let state = m.iter_mut().zip(v.iter_mut()).zip(v_hat.iter_mut());
+                for ((w, &g), ((m, v), v_hat)) in w.iter_mut().zip(g).zip(state) {
+                    *m += (g - *m) * b1;
+                    *v += (g * g - *v) * b2;
+                    *v_hat = v_hat.max(*v);
+                    *w -= alpha * *m / (v_hat.sqrt() + eps);
+                }
+            }
+            _ => unreachable!("Adam has two slots, three with AMSGrad"),
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! RMSprop.
+
+use super::{LearningRate, Optimizer, Regulation, common};
+use crate::{Error, Float};
+
+/// Keras's `RMSprop(learning_rate=0.001, rho=0.9, momentum=0, epsilon=1e-7, centered=False)`:
+/// `v = ρ v + (1 − ρ) g²`; centered, `a = ρ a + (1 − ρ) g` and the denominator is
+/// `√(v − a² + ε)`, else `√(v + ε)`; `inc = lr · g / denominator`; with momentum,
+/// `mom = momentum · mom + inc` and `w −= mom`, else `w −= inc`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RMSprop<L = f64> {
+    /// The learning rate (a constant or a schedule).
+    pub learning_rate: L,
+    /// ρ, the decay of the squared-gradient average.
+    pub rho: f64,
+    /// The momentum (0 for none).
+    pub momentum: f64,
+    /// ε.
+    pub epsilon: f64,
+    /// Whether to divide by the variance rather than the second moment.
+    pub centered: bool,
+    /// Clipping and weight decay.
+    pub regulation: Regulation,
+}
+
+impl<L: LearningRate> RMSprop<L> {
+    /// RMSprop with the given learning rate and Keras's other defaults.
+    pub fn new(learning_rate: L) -> Self {
+        Self {
+            learning_rate,
+            rho: 0.9,
+            momentum: 0.0,
+            epsilon: 1e-7,
+            centered: false,
+            regulation: Regulation::default(),
+        }
+    }
+
+    /// With momentum.
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// Centered.
+    pub fn centered(mut self, centered: bool) -> Self {
+        self.centered = centered;
+        self
+    }
+}
+
+impl Default for RMSprop {
+    fn default() -> Self {
+        Self::new(0.001)
+    }
+}
+
+common!(RMSprop);
+
+impl<L: LearningRate> Optimizer for RMSprop<L> {
+    const NAME: &'static str = "rmsprop";
+
+    fn learning_rate(&self, step: u64) -> f64 {
+        self.learning_rate.at(step)
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), Error> {
+        self.learning_rate.set(learning_rate)
+    }
+
+    fn regulation(&self) -> &Regulation {
+        &self.regulation
+    }
+
+    /// `v`, then `a` when centered, then the momentum when there is one.
+    fn slots(&self) -> Vec<f64> {
+        vec![0.0; 1 + usize::from(self.centered) + usize::from(self.momentum > 0.0)]
+    }
+
+    fn update<T: Float>(
+        &self,
+        _iteration: u64,
+        lr: T,
+        w: &mut [T],
+        g: &[T],
+        slots: &mut [&mut [T]],
+    ) {
+        let (rho, keep, eps) = (T::of(self.rho), T::of(1.0 - self.rho), T::of(self.epsilon));
+        let momentum = T::of(self.momentum);
+        let (v, rest) = slots
+            .split_first_mut()
+            .expect("RMSprop has at least one slot");
+        let (mut average, rest) = if self.centered {
+            let (a, rest) = rest
+                .split_first_mut()
+                .expect("a centered RMSprop has an average slot");
+            (Some(a), rest)
+        } else {
+            (None, rest)
+        };
+        let mut velocity = rest.first_mut();
+        for i in 0..w.len() {
+            let g = g[i];
+            v[i] = rho * v[i] + keep * g * g;
+            let denominator = match average.as_deref_mut() {
+                Some(a) => {
+                    a[i] = rho * a[i] + keep * g;
+                    v[i] - a[i] * a[i] + eps
+                }
+                None => v[i] + eps,
+            };
+            let increment = lr * g / denominator.sqrt();
+            match velocity.as_deref_mut() {
+                Some(mom) => {
+                    mom[i] = momentum * mom[i] + increment;
+                    w[i] -= mom[i];
+                }
+                None => w[i] -= increment,
+            }
+        }
+    }
+}

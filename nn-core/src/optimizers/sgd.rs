@@ -1,0 +1,103 @@
+//! Stochastic gradient descent, with momentum and Nesterov momentum.
+
+use super::{LearningRate, Optimizer, Regulation, common};
+use crate::{Error, Float};
+
+/// Keras's `SGD(learning_rate=0.01, momentum=0, nesterov=False)`:
+/// `m = momentum · m − lr · g`, then `w += m` (or, with Nesterov, `w += momentum · m − lr · g`);
+/// without momentum, `w −= lr · g`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sgd<L = f64> {
+    /// The learning rate (a constant or a schedule).
+    pub learning_rate: L,
+    /// The momentum in `[0, 1)`.
+    pub momentum: f64,
+    /// Whether to use Nesterov momentum.
+    pub nesterov: bool,
+    /// Clipping and weight decay.
+    pub regulation: Regulation,
+}
+
+impl<L: LearningRate> Sgd<L> {
+    /// Plain SGD with the given learning rate.
+    pub fn new(learning_rate: L) -> Self {
+        Self {
+            learning_rate,
+            momentum: 0.0,
+            nesterov: false,
+            regulation: Regulation::default(),
+        }
+    }
+
+    /// With momentum.
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// With Nesterov momentum.
+    pub fn nesterov(mut self, nesterov: bool) -> Self {
+        self.nesterov = nesterov;
+        self
+    }
+}
+
+impl Default for Sgd {
+    fn default() -> Self {
+        Self::new(0.01)
+    }
+}
+
+common!(Sgd);
+
+impl<L: LearningRate> Optimizer for Sgd<L> {
+    const NAME: &'static str = "sgd";
+
+    fn learning_rate(&self, step: u64) -> f64 {
+        self.learning_rate.at(step)
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), Error> {
+        self.learning_rate.set(learning_rate)
+    }
+
+    fn regulation(&self) -> &Regulation {
+        &self.regulation
+    }
+
+    fn slots(&self) -> Vec<f64> {
+        if self.momentum > 0.0 {
+            vec![0.0]
+        } else {
+            vec![]
+        }
+    }
+
+    fn update<T: Float>(
+        &self,
+        _iteration: u64,
+        lr: T,
+        w: &mut [T],
+        g: &[T],
+        slots: &mut [&mut [T]],
+    ) {
+        match slots {
+            [m] => {
+                let momentum = T::of(self.momentum);
+                for ((w, &g), m) in w.iter_mut().zip(g).zip(m.iter_mut()) {
+                    *m = momentum * *m - lr * g;
+                    *w += if self.nesterov {
+                        momentum * *m - lr * g
+                    } else {
+                        *m
+                    };
+                }
+            }
+            _ => {
+                for (w, &g) in w.iter_mut().zip(g) {
+                    *w -= lr * g;
+                }
+            }
+        }
+    }
+}
