@@ -139,6 +139,7 @@ fn dropout_with_a_fixed_mask() {
         &x,
         &mut y,
         &mut cache,
+        true,
         &mut StdRng::seed_from_u64(1),
     );
     let kept = cache.mask.iter().filter(|&&m| m != 0.0).count();

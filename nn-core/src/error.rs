@@ -12,6 +12,26 @@ pub enum Error {
         /// The rate given.
         rate: f64,
     },
+    /// Data that cannot be used: mismatched counts, a NaN, an empty set, a label out of range.
+    Data {
+        /// What is wrong and what was expected.
+        problem: String,
+    },
+    /// A file that could not be read or written.
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        message: String,
+    },
+    /// A file whose contents are not what they should be (truncated, another format, a wrong
+    /// tensor).
+    Format {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong and what was expected.
+        problem: String,
+    },
     /// A setting (of an optimizer, a schedule, a callback, `fit`) that cannot be used.
     Setting {
         /// The setting.
@@ -28,8 +48,28 @@ impl fmt::Display for Error {
                 write!(f, "invalid dropout rate {rate}: expected a rate in [0, 1)")
             }
             Self::Setting { what, problem } => write!(f, "invalid {what}: {problem}"),
+            Self::Data { problem } => write!(f, "invalid data: {problem}"),
+            Self::Io { path, message } => write!(f, "{}: {message}", path.display()),
+            Self::Format { path, problem } => write!(f, "{}: {problem}", path.display()),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+impl Error {
+    /// An [`Error::Data`].
+    pub(crate) fn data(problem: impl Into<String>) -> Self {
+        Self::Data { problem: problem.into() }
+    }
+
+    /// An [`Error::Io`] for `path`.
+    pub(crate) fn io(path: &std::path::Path, error: &std::io::Error) -> Self {
+        Self::Io { path: path.to_path_buf(), message: error.to_string() }
+    }
+
+    /// An [`Error::Format`] for `path`.
+    pub(crate) fn format(path: &std::path::Path, problem: impl Into<String>) -> Self {
+        Self::Format { path: path.to_path_buf(), problem: problem.into() }
+    }
+}

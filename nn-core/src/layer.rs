@@ -68,12 +68,15 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Clone + Debug {
     /// Inference on a batch; `y` is resized to the batch if needed.
     fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>);
 
-    /// A training forward pass on a batch, recording what [`backward`](Layer::backward) needs.
+    /// A forward pass on a batch that records what [`backward`](Layer::backward) needs. In
+    /// training mode (`training`), random layers such as dropout draw from `rng`; otherwise they
+    /// act as in inference (used by `evaluate`, which needs the logits a cache keeps).
     fn forward_train<R: Rng + ?Sized>(
         &self,
         x: &Batch<T, I>,
         y: &mut Batch<T, O>,
         cache: &mut Self::Cache,
+        training: bool,
         rng: &mut R,
     );
 

@@ -9,6 +9,7 @@
 //! - [`Storage`]: inline or heap weights behind one nalgebra matrix type.
 
 mod activations;
+pub mod data;
 mod error;
 pub mod init;
 mod layer;

@@ -62,11 +62,12 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
     /// [`backprop`](Network::backprop).
     fn output_grad_mut(tape: &mut Self::Tape) -> &mut OMatrix<T, Self::Output, Dyn>;
 
-    /// A training forward pass (dropout active) on the batch already in
-    /// [`input_mut`](Network::input_mut), recording what the backward pass needs.
+    /// A forward pass on the batch already in [`input_mut`](Network::input_mut), recording what
+    /// the backward pass needs; dropout is active when `training`.
     fn forward_tape<'t, R: Rng + ?Sized>(
         &self,
         tape: &'t mut Self::Tape,
+        training: bool,
         rng: &mut R,
     ) -> &'t OMatrix<T, Self::Output, Dyn>;
 
@@ -94,7 +95,7 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
             *input = OMatrix::zeros_generic(Self::Input::name(), Dyn(x.ncols()));
         }
         input.copy_from(x);
-        self.forward_tape(tape, rng)
+        self.forward_tape(tape, true, rng)
     }
 
     /// The backward pass of the last [`forward_train`](Network::forward_train) on `tape`, given

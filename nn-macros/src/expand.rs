@@ -154,7 +154,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         let layer_trait = layer_trait(layer, &t);
         let (x, y, cache) = (nth(quote!(acts), k), nth(quote!(acts), k + 1), nth(quote!(caches), k));
         let span = at(layer);
-        quote_spanned!(span=> <_ as #layer_trait>::forward_train(&self.#field, &#x, &mut #y, &mut #cache, rng);)
+        quote_spanned!(span=> <_ as #layer_trait>::forward_train(&self.#field, &#x, &mut #y, &mut #cache, training, rng);)
     });
     let backward = layers.iter().enumerate().rev().map(|(k, layer)| {
         let field = &layer.field;
@@ -375,6 +375,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
             fn forward_tape<'t, R: ::nn::rand::Rng + ?::core::marker::Sized>(
                 &self,
                 tape: &'t mut Self::Tape,
+                training: bool,
                 rng: &mut R,
             ) -> &'t ::nn::Batch<T, #output> {
                 let ::nn::Tape { acts, caches, .. } = tape;

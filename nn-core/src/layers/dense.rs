@@ -172,6 +172,7 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         x: &Batch<T, I>,
         y: &mut Batch<T, O>,
         cache: &mut Self::Cache,
+        _training: bool,
         _rng: &mut R,
     ) {
         self.affine(x, &mut cache.z);

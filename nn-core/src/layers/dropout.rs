@@ -78,12 +78,13 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {
         x: &Batch<T, N>,
         y: &mut Batch<T, N>,
         cache: &mut Self::Cache,
+        training: bool,
         rng: &mut R,
     ) {
         resize_batch(&mut cache.mask, x.ncols());
         let keep = 1.0 - self.rate;
         let scale = T::of(1.0 / keep);
-        if self.rate == 0.0 {
+        if self.rate == 0.0 || !training {
             cache.mask.fill(T::one());
         } else {
             for m in cache.mask.iter_mut() {

@@ -1,6 +1,8 @@
 //! The cross-entropies: categorical, sparse categorical and binary.
 
 use super::{EPSILON, Loss, per_sample};
+use nalgebra::Const;
+
 use crate::{Batch, Float, Fusion};
 
 /// Keras's `categorical_crossentropy`: `−Σ y log p` for one-hot (or soft) targets.
@@ -87,7 +89,7 @@ fn probability_xent<T: Float>(
     loss
 }
 
-impl<T: Float, const O: usize> Loss<T, O, O> for CategoricalCrossentropy {
+impl<T: Float, const O: usize> Loss<T, Const<O>, Const<O>> for CategoricalCrossentropy {
     const NAME: &'static str = "categorical_crossentropy";
 
     fn fusion(&self) -> Fusion {
@@ -129,7 +131,7 @@ impl<T: Float, const O: usize> Loss<T, O, O> for CategoricalCrossentropy {
     }
 }
 
-impl<T: Float, const O: usize> Loss<T, O, 1> for SparseCategoricalCrossentropy {
+impl<T: Float, const O: usize> Loss<T, Const<O>, Const<1>> for SparseCategoricalCrossentropy {
     const NAME: &'static str = "sparse_categorical_crossentropy";
 
     fn fusion(&self) -> Fusion {
@@ -169,7 +171,7 @@ impl<T: Float, const O: usize> Loss<T, O, 1> for SparseCategoricalCrossentropy {
     }
 }
 
-impl<T: Float, const O: usize> Loss<T, O, O> for BinaryCrossentropy {
+impl<T: Float, const O: usize> Loss<T, Const<O>, Const<O>> for BinaryCrossentropy {
     const NAME: &'static str = "binary_crossentropy";
 
     fn fusion(&self) -> Fusion {

@@ -28,13 +28,15 @@ pub use regression::{Huber, MeanAbsoluteError, MeanSquaredError};
 
 use core::fmt::Debug;
 
+use nalgebra::{DimName, Dyn, OMatrix};
+
 use crate::{Batch, Float, Fusion};
 
 /// Keras's `epsilon()`, the clipping margin of the probability-based cross-entropies.
 pub const EPSILON: f64 = 1e-7;
 
-/// A loss between predictions of width `O` and targets of width `K`.
-pub trait Loss<T: Float, const O: usize, const K: usize>: Clone + Debug {
+/// A loss between predictions of width `O` and targets of width `K` (both `Const<N>`).
+pub trait Loss<T: Float, O: DimName, K: DimName>: Clone + Debug {
     /// The Keras name (`"categorical_crossentropy"`, ...).
     const NAME: &'static str;
 
@@ -50,12 +52,12 @@ pub trait Loss<T: Float, const O: usize, const K: usize>: Clone + Debug {
     /// `scale · ∂(Σᵢ wᵢ Lᵢ)/∂prediction` into it (resized to the batch).
     fn evaluate(
         &self,
-        prediction: &Batch<T, O>,
+        prediction: &OMatrix<T, O, Dyn>,
         logits: bool,
-        target: &Batch<T, K>,
+        target: &OMatrix<T, K, Dyn>,
         weights: Option<&[T]>,
         scale: T,
-        grad: Option<&mut Batch<T, O>>,
+        grad: Option<&mut OMatrix<T, O, Dyn>>,
     ) -> T;
 }
 

@@ -1,6 +1,8 @@
 //! Regression losses: mean squared error, mean absolute error, Huber.
 
 use super::{Loss, per_sample};
+use nalgebra::Const;
+
 use crate::{Batch, Float};
 
 /// Keras's `mean_squared_error`: `mean((y − p)²)` over the outputs.
@@ -55,7 +57,7 @@ fn elementwise<T: Float, const O: usize>(
     )
 }
 
-impl<T: Float, const O: usize> Loss<T, O, O> for MeanSquaredError {
+impl<T: Float, const O: usize> Loss<T, Const<O>, Const<O>> for MeanSquaredError {
     const NAME: &'static str = "mean_squared_error";
 
     fn evaluate(
@@ -71,7 +73,7 @@ impl<T: Float, const O: usize> Loss<T, O, O> for MeanSquaredError {
     }
 }
 
-impl<T: Float, const O: usize> Loss<T, O, O> for MeanAbsoluteError {
+impl<T: Float, const O: usize> Loss<T, Const<O>, Const<O>> for MeanAbsoluteError {
     const NAME: &'static str = "mean_absolute_error";
 
     fn evaluate(
@@ -96,7 +98,7 @@ impl<T: Float, const O: usize> Loss<T, O, O> for MeanAbsoluteError {
     }
 }
 
-impl<T: Float, const O: usize> Loss<T, O, O> for Huber {
+impl<T: Float, const O: usize> Loss<T, Const<O>, Const<O>> for Huber {
     const NAME: &'static str = "huber";
 
     fn evaluate(

@@ -14,7 +14,7 @@ fn batch<const N: usize>(columns: &[[f64; N]]) -> Batch<f64, N> {
     )
 }
 
-fn per_sample_values<L: Loss<f64, O, K>, const O: usize, const K: usize>(
+fn per_sample_values<L: Loss<f64, Const<O>, Const<K>>, const O: usize, const K: usize>(
     loss: &L,
     p: &Batch<f64, O>,
     y: &Batch<f64, K>,
@@ -151,7 +151,7 @@ fn sample_weights_multiply_and_are_not_normalized() {
 }
 
 /// `scale · ∂(Σ wᵢ Lᵢ)/∂prediction` against central differences.
-fn check_gradient<L: Loss<f64, O, K>, const O: usize, const K: usize>(
+fn check_gradient<L: Loss<f64, Const<O>, Const<K>>, const O: usize, const K: usize>(
     loss: &L,
     p: &Batch<f64, O>,
     y: &Batch<f64, K>,
@@ -253,7 +253,7 @@ fn fused_paths_equal_the_chain_rule_through_the_activation() {
     }
     let cce = CategoricalCrossentropy::default();
     assert_eq!(
-        <CategoricalCrossentropy as Loss<f64, 3, 3>>::fusion(&cce),
+        <CategoricalCrossentropy as Loss<f64, Const<3>, Const<3>>>::fusion(&cce),
         Fusion::Softmax
     );
     let mut fused = Batch::<f64, 3>::zeros_generic(Const::<3>, Dyn(0));
