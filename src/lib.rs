@@ -11,6 +11,7 @@ pub mod prelude {
     pub use crate::network;
     pub use nalgebra::{Const, Dyn, OMatrix, SMatrix, SVector};
     pub use nn_core::Batch;
+    pub use nn_core::data::Dataset;
     pub use nn_core::init::{Distribution, FanMode};
     pub use nn_core::{
         Activation, Constant, Dense, Dropout, Elementwise, Elu, Exponential, Float, Gelu,
@@ -19,6 +20,11 @@ pub mod prelude {
         LogSoftmax, Mish, Network, Ones, Orthogonal, RandomNormal, RandomUniform, Relu, Relu6,
         Selu, Sigmoid, Silu, Softmax, Softplus, Softsign, Swish, Tanh, TruncatedNormal,
         VarianceScaling, Zeros,
+    };
+    pub use nn_core::{
+        Adagrad, Adam, AdamW, BinaryCrossentropy, CategoricalCrossentropy, EarlyStopping, Fit,
+        Huber, MeanAbsoluteError, MeanSquaredError, Metric, Model, RMSprop, ReduceLROnPlateau, Sgd,
+        SparseCategoricalCrossentropy, TerminateOnNaN, Verbosity,
     };
 }
 

@@ -60,16 +60,24 @@ impl std::error::Error for Error {}
 impl Error {
     /// An [`Error::Data`].
     pub(crate) fn data(problem: impl Into<String>) -> Self {
-        Self::Data { problem: problem.into() }
+        Self::Data {
+            problem: problem.into(),
+        }
     }
 
     /// An [`Error::Io`] for `path`.
     pub(crate) fn io(path: &std::path::Path, error: &std::io::Error) -> Self {
-        Self::Io { path: path.to_path_buf(), message: error.to_string() }
+        Self::Io {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+        }
     }
 
     /// An [`Error::Format`] for `path`.
     pub(crate) fn format(path: &std::path::Path, problem: impl Into<String>) -> Self {
-        Self::Format { path: path.to_path_buf(), problem: problem.into() }
+        Self::Format {
+            path: path.to_path_buf(),
+            problem: problem.into(),
+        }
     }
 }

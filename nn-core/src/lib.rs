@@ -20,6 +20,7 @@ mod network;
 pub mod optimizers;
 mod scalar;
 mod storage;
+pub mod train;
 
 #[doc(hidden)]
 pub mod private;
@@ -44,3 +45,7 @@ pub use optimizers::{
 };
 pub use scalar::Float;
 pub use storage::{Heap, HeapBuf, INLINE_LIMIT, Inline, Storage, Weights};
+pub use train::{
+    Callback, Context, EarlyStopping, Fit, History, Logs, Metric, Model, ReduceLROnPlateau,
+    TerminateOnNaN, Verbosity,
+};

@@ -40,7 +40,9 @@ impl<T: Float, const I: usize, const K: usize> Dataset<T, I, K> {
             )));
         }
         if x.ncols() == 0 {
-            return Err(Error::data("the dataset is empty; expected at least one sample"));
+            return Err(Error::data(
+                "the dataset is empty; expected at least one sample",
+            ));
         }
         if let Some(i) = x.iter().position(|v| !v.is_finite()) {
             return Err(Error::data(format!(
@@ -58,19 +60,25 @@ impl<T: Float, const I: usize, const K: usize> Dataset<T, I, K> {
                 y[i]
             )));
         }
-        Ok(Self { x, y, weights: None })
+        Ok(Self {
+            x,
+            y,
+            weights: None,
+        })
     }
 
     /// A dataset from rows of inputs and rows of targets.
     pub fn from_rows(x: &[[T; I]], y: &[[T; K]]) -> Result<Self, Error> {
-        let xs = Batch::from_iterator_generic(Const::<I>, Dyn(x.len()), x.iter().flatten().copied());
-        let ys = Batch::from_iterator_generic(Const::<K>, Dyn(y.len()), y.iter().flatten().copied());
+        let xs =
+            Batch::from_iterator_generic(Const::<I>, Dyn(x.len()), x.iter().flatten().copied());
+        let ys =
+            Batch::from_iterator_generic(Const::<K>, Dyn(y.len()), y.iter().flatten().copied());
         Self::new(xs, ys)
     }
 
     /// A dataset from row-major buffers: `x` holds `n · I` values, `y` holds `n · K`.
     pub fn from_slices(x: &[T], y: &[T]) -> Result<Self, Error> {
-        if x.len() % I != 0 || y.len() % K != 0 {
+        if !x.len().is_multiple_of(I) || !y.len().is_multiple_of(K) {
             return Err(Error::data(format!(
                 "{} input values and {} target values; expected multiples of {I} and {K}",
                 x.len(),
@@ -92,7 +100,10 @@ impl<T: Float, const I: usize, const K: usize> Dataset<T, I, K> {
                 self.len()
             )));
         }
-        if let Some(i) = weights.iter().position(|w| !(w.is_finite() && *w >= T::zero())) {
+        if let Some(i) = weights
+            .iter()
+            .position(|w| !(w.is_finite() && *w >= T::zero()))
+        {
             return Err(Error::data(format!(
                 "sample weight {i} is {}; expected a finite, non-negative number",
                 weights[i]
@@ -133,11 +144,21 @@ impl<T: Float, const I: usize, const K: usize> Dataset<T, I, K> {
             return Err(Error::data("selecting no samples; expected at least one"));
         }
         if let Some(&i) = indices.iter().find(|&&i| i >= self.len()) {
-            return Err(Error::data(format!("sample {i} selected from {} samples", self.len())));
+            return Err(Error::data(format!(
+                "sample {i} selected from {} samples",
+                self.len()
+            )));
         }
-        let x = Batch::from_fn_generic(Const::<I>, Dyn(indices.len()), |r, c| self.x[(r, indices[c])]);
-        let y = Batch::from_fn_generic(Const::<K>, Dyn(indices.len()), |r, c| self.y[(r, indices[c])]);
-        let weights = self.weights.as_ref().map(|w| indices.iter().map(|&i| w[i]).collect());
+        let x = Batch::from_fn_generic(Const::<I>, Dyn(indices.len()), |r, c| {
+            self.x[(r, indices[c])]
+        });
+        let y = Batch::from_fn_generic(Const::<K>, Dyn(indices.len()), |r, c| {
+            self.y[(r, indices[c])]
+        });
+        let weights = self
+            .weights
+            .as_ref()
+            .map(|w| indices.iter().map(|&i| w[i]).collect());
         Ok(Self { x, y, weights })
     }
 
@@ -157,9 +178,16 @@ impl<T: Float, const I: usize, const K: usize> Dataset<T, I, K> {
     /// A seeded random split into training and test sets, `test_fraction` of the samples (rounded
     /// up) going to the test set. When `stratify`, each class (the target's argmax, or the label
     /// itself when `K` = 1) is split in the same proportion.
-    pub fn train_test_split(&self, test_fraction: f64, seed: u64, stratify: bool) -> Result<(Self, Self), Error> {
+    pub fn train_test_split(
+        &self,
+        test_fraction: f64,
+        seed: u64,
+        stratify: bool,
+    ) -> Result<(Self, Self), Error> {
         if !(test_fraction > 0.0 && test_fraction < 1.0) {
-            return Err(Error::data(format!("test fraction {test_fraction}; expected a number in (0, 1)")));
+            return Err(Error::data(format!(
+                "test fraction {test_fraction}; expected a number in (0, 1)"
+            )));
         }
         let mut rng = StdRng::seed_from_u64(seed);
         let mut groups: Vec<Vec<usize>> = if stratify {
@@ -192,6 +220,10 @@ impl<T: Float, const I: usize, const K: usize> Dataset<T, I, K> {
     /// The class of sample `i`: its label when `K` = 1 (rounded), else the argmax of its target.
     pub fn class_of(&self, i: usize) -> usize {
         let column = self.y.column(i);
-        if K == 1 { column[0].as_f64().round().max(0.0) as usize } else { column.argmax().0 }
+        if K == 1 {
+            column[0].as_f64().round().max(0.0) as usize
+        } else {
+            column.argmax().0
+        }
     }
 }

@@ -44,18 +44,26 @@ impl Csv {
 pub fn read_csv(path: impl AsRef<Path>, skip_lines: usize) -> Result<Csv, Error> {
     let path = path.as_ref();
     let bytes = read_maybe_gzip(path)?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::format(path, "not UTF-8 text; expected a CSV file"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::format(path, "not UTF-8 text; expected a CSV file"))?;
     let mut rows: Vec<Vec<f64>> = Vec::new();
     for (number, line) in text.lines().enumerate().skip(skip_lines) {
         if line.trim().is_empty() {
             continue;
         }
-        let fields: Vec<&str> = if line.contains(',') { line.split(',').collect() } else { line.split_whitespace().collect() };
+        let fields: Vec<&str> = if line.contains(',') {
+            line.split(',').collect()
+        } else {
+            line.split_whitespace().collect()
+        };
         let row = fields
             .iter()
             .map(|f| {
                 f.trim().parse::<f64>().map_err(|_| {
-                    Error::format(path, format!("line {}: `{}` is not a number", number + 1, f.trim()))
+                    Error::format(
+                        path,
+                        format!("line {}: `{}` is not a number", number + 1, f.trim()),
+                    )
                 })
             })
             .collect::<Result<Vec<f64>, Error>>()?;
@@ -64,7 +72,12 @@ pub fn read_csv(path: impl AsRef<Path>, skip_lines: usize) -> Result<Csv, Error>
         {
             return Err(Error::format(
                 path,
-                format!("line {}: {} values; expected {} like the first row", number + 1, row.len(), first.len()),
+                format!(
+                    "line {}: {} values; expected {} like the first row",
+                    number + 1,
+                    row.len(),
+                    first.len()
+                ),
             ));
         }
         rows.push(row);
@@ -85,7 +98,13 @@ pub fn read_idx(path: impl AsRef<Path>) -> Result<(Vec<usize>, Vec<u8>), Error> 
         return Err(Error::format(path, "not an IDX file (bad magic number)"));
     }
     if bytes[2] != 0x08 {
-        return Err(Error::format(path, format!("IDX type 0x{:02x}; expected 0x08 (unsigned bytes)", bytes[2])));
+        return Err(Error::format(
+            path,
+            format!(
+                "IDX type 0x{:02x}; expected 0x08 (unsigned bytes)",
+                bytes[2]
+            ),
+        ));
     }
     let rank = usize::from(bytes[3]);
     let header = 4 + 4 * rank;
@@ -102,7 +121,10 @@ pub fn read_idx(path: impl AsRef<Path>) -> Result<(Vec<usize>, Vec<u8>), Error> 
     if bytes.len() != header + count {
         return Err(Error::format(
             path,
-            format!("{} data bytes; the header {dims:?} says {count}", bytes.len() - header),
+            format!(
+                "{} data bytes; the header {dims:?} says {count}",
+                bytes.len() - header
+            ),
         ));
     }
     Ok((dims, bytes[header..].to_vec()))

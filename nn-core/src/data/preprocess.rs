@@ -14,9 +14,16 @@ use crate::{Batch, Error, Float};
 /// ```
 pub fn one_hot<T: Float, const C: usize>(labels: &[usize]) -> Result<Batch<T, C>, Error> {
     if let Some(&label) = labels.iter().find(|&&l| l >= C) {
-        return Err(Error::data(format!("label {label} with {C} classes; expected labels 0 to {}", C - 1)));
+        return Err(Error::data(format!(
+            "label {label} with {C} classes; expected labels 0 to {}",
+            C - 1
+        )));
     }
-    Ok(Batch::from_fn_generic(Const::<C>, Dyn(labels.len()), |r, c| if labels[c] == r { T::one() } else { T::zero() }))
+    Ok(Batch::from_fn_generic(
+        Const::<C>,
+        Dyn(labels.len()),
+        |r, c| if labels[c] == r { T::one() } else { T::zero() },
+    ))
 }
 
 /// Standardization: each feature shifted by its mean and divided by its (population) standard
@@ -40,7 +47,10 @@ impl<T: Float, const I: usize> Standardizer<T, I> {
         for r in 0..I {
             let row = x.row(r);
             let m = row.sum() / count;
-            let var = row.iter().fold(T::zero(), |acc, &v| acc + (v - m) * (v - m)) / count;
+            let var = row
+                .iter()
+                .fold(T::zero(), |acc, &v| acc + (v - m) * (v - m))
+                / count;
             mean[r] = m;
             if var > T::zero() {
                 scale[r] = var.sqrt();

@@ -1,0 +1,376 @@
+//! Callbacks: code that runs at points of `fit`, as Keras's callbacks do.
+
+use crate::{Error, Metric};
+
+/// The logs of an epoch (or a batch): `("loss", 0.29)`, `("val_accuracy", 0.91)`, ... sorted by
+/// name, as Keras prints them.
+pub type Logs = Vec<(String, f64)>;
+
+/// Looks a value up in [`Logs`].
+pub fn log_value(logs: &Logs, name: &str) -> Option<f64> {
+    logs.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+}
+
+/// What a callback may see and change while `fit` runs.
+#[derive(Debug)]
+pub struct Context<'a, N> {
+    /// The network being trained.
+    pub network: &'a mut N,
+    learning_rate: f64,
+    new_learning_rate: Option<f64>,
+    stop: bool,
+}
+
+impl<'a, N> Context<'a, N> {
+    pub(crate) fn new(network: &'a mut N, learning_rate: f64) -> Self {
+        Self {
+            network,
+            learning_rate,
+            new_learning_rate: None,
+            stop: false,
+        }
+    }
+
+    /// The learning rate the next step will use.
+    pub fn learning_rate(&self) -> f64 {
+        self.new_learning_rate.unwrap_or(self.learning_rate)
+    }
+
+    /// Sets a constant learning rate (an error at the end of the callback if the optimizer
+    /// follows a schedule).
+    pub fn set_learning_rate(&mut self, learning_rate: f64) {
+        self.new_learning_rate = Some(learning_rate);
+    }
+
+    /// Stops training after this epoch (or batch).
+    pub fn stop_training(&mut self) {
+        self.stop = true;
+    }
+
+    pub(crate) fn take(self) -> (Option<f64>, bool) {
+        (self.new_learning_rate, self.stop)
+    }
+}
+
+/// A callback. Every method has an empty default; implement those you need.
+pub trait Callback<N> {
+    /// Before the first epoch.
+    fn on_train_begin(&mut self, context: &mut Context<'_, N>) -> Result<(), Error> {
+        let _ = context;
+        Ok(())
+    }
+
+    /// After each batch, with its running logs (`loss` and metrics so far this epoch).
+    fn on_batch_end(
+        &mut self,
+        batch: usize,
+        logs: &Logs,
+        context: &mut Context<'_, N>,
+    ) -> Result<(), Error> {
+        let _ = (batch, logs, context);
+        Ok(())
+    }
+
+    /// After each epoch (counting from 0), with its logs, validation included.
+    fn on_epoch_end(
+        &mut self,
+        epoch: usize,
+        logs: &Logs,
+        context: &mut Context<'_, N>,
+    ) -> Result<(), Error> {
+        let _ = (epoch, logs, context);
+        Ok(())
+    }
+
+    /// After the last epoch.
+    fn on_train_end(&mut self, context: &mut Context<'_, N>) -> Result<(), Error> {
+        let _ = context;
+        Ok(())
+    }
+}
+
+/// Whether a monitored value should go down or up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Down for losses and errors, up for accuracies, AUC, precision and recall.
+    #[default]
+    Auto,
+    /// Lower is better.
+    Min,
+    /// Higher is better.
+    Max,
+}
+
+/// Keras's improvement test: `current < best − |min_delta|` in min mode,
+/// `current − |min_delta| > best` in max mode.
+#[derive(Clone, Copy, Debug)]
+struct Monitor {
+    higher: bool,
+    min_delta: f64,
+}
+
+impl Monitor {
+    fn new(monitor: &str, mode: Mode, min_delta: f64) -> Self {
+        let higher = match mode {
+            Mode::Auto => Metric::higher_is_better(monitor),
+            Mode::Min => false,
+            Mode::Max => true,
+        };
+        Self {
+            higher,
+            min_delta: min_delta.abs(),
+        }
+    }
+
+    fn improved(&self, current: f64, best: f64) -> bool {
+        if self.higher {
+            current - self.min_delta > best
+        } else {
+            current < best - self.min_delta
+        }
+    }
+
+    fn worst(&self) -> f64 {
+        if self.higher {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        }
+    }
+}
+
+fn monitored(logs: &Logs, monitor: &str) -> Result<f64, Error> {
+    log_value(logs, monitor).ok_or_else(|| Error::Setting {
+        what: "monitor",
+        problem: format!(
+            "`{monitor}` is not in the logs; they hold {}",
+            logs.iter()
+                .map(|(k, _)| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+/// Keras's `EarlyStopping`: stops when the monitored value has not improved for `patience`
+/// epochs; optionally restores the best weights at the end (even without an early stop).
+#[derive(Clone, Debug)]
+pub struct EarlyStopping<N> {
+    /// The log to watch (`"val_loss"` by default).
+    pub monitor: String,
+    /// The smallest change that counts as an improvement.
+    pub min_delta: f64,
+    /// Epochs without improvement before stopping.
+    pub patience: usize,
+    /// Which direction is better.
+    pub mode: Mode,
+    /// A value the monitored one must beat.
+    pub baseline: Option<f64>,
+    /// Whether to restore the weights of the best epoch at the end.
+    pub restore_best_weights: bool,
+    /// Epochs to wait before watching.
+    pub start_from_epoch: usize,
+    /// The epoch training stopped at, if it stopped early.
+    pub stopped_epoch: Option<usize>,
+    best: f64,
+    best_weights: Option<N>,
+    wait: usize,
+}
+
+impl<N> EarlyStopping<N> {
+    /// Watches `monitor` with Keras's defaults (patience 0, min_delta 0, auto mode).
+    pub fn new(monitor: &str) -> Self {
+        Self {
+            monitor: monitor.into(),
+            min_delta: 0.0,
+            patience: 0,
+            mode: Mode::Auto,
+            baseline: None,
+            restore_best_weights: false,
+            start_from_epoch: 0,
+            stopped_epoch: None,
+            best: f64::NAN,
+            best_weights: None,
+            wait: 0,
+        }
+    }
+
+    /// With this patience.
+    pub fn patience(mut self, patience: usize) -> Self {
+        self.patience = patience;
+        self
+    }
+
+    /// Restoring the best weights at the end.
+    pub fn restore_best_weights(mut self, restore: bool) -> Self {
+        self.restore_best_weights = restore;
+        self
+    }
+}
+
+impl<N: Clone> Callback<N> for EarlyStopping<N> {
+    fn on_train_begin(&mut self, _context: &mut Context<'_, N>) -> Result<(), Error> {
+        // Keras 3 starts from the worst value; the baseline only decides when waiting restarts.
+        self.best = Monitor::new(&self.monitor, self.mode, self.min_delta).worst();
+        self.best_weights = None;
+        self.wait = 0;
+        self.stopped_epoch = None;
+        Ok(())
+    }
+
+    fn on_epoch_end(
+        &mut self,
+        epoch: usize,
+        logs: &Logs,
+        context: &mut Context<'_, N>,
+    ) -> Result<(), Error> {
+        let current = monitored(logs, &self.monitor)?;
+        if epoch < self.start_from_epoch {
+            return Ok(());
+        }
+        let monitor = Monitor::new(&self.monitor, self.mode, self.min_delta);
+        if self.restore_best_weights && self.best_weights.is_none() {
+            self.best_weights = Some(context.network.clone());
+        }
+        self.wait += 1;
+        if monitor.improved(current, self.best) {
+            self.best = current;
+            if self.restore_best_weights {
+                self.best_weights = Some(context.network.clone());
+            }
+            // Keras resets the wait only when the baseline is beaten too.
+            if self.baseline.is_none_or(|b| monitor.improved(current, b)) {
+                self.wait = 0;
+            }
+            return Ok(());
+        }
+        if self.wait >= self.patience && epoch > 0 {
+            self.stopped_epoch = Some(epoch);
+            context.stop_training();
+        }
+        Ok(())
+    }
+
+    fn on_train_end(&mut self, context: &mut Context<'_, N>) -> Result<(), Error> {
+        if self.restore_best_weights
+            && let Some(best) = self.best_weights.take()
+        {
+            *context.network = best;
+        }
+        Ok(())
+    }
+}
+
+/// Keras's `ReduceLROnPlateau`: multiplies the learning rate by `factor` after `patience` epochs
+/// without improvement, waits `cooldown` epochs, never goes below `min_lr`.
+#[derive(Clone, Debug)]
+pub struct ReduceLROnPlateau {
+    /// The log to watch (`"val_loss"` by default).
+    pub monitor: String,
+    /// The factor in `(0, 1)`.
+    pub factor: f64,
+    /// Epochs without improvement before reducing.
+    pub patience: usize,
+    /// Which direction is better.
+    pub mode: Mode,
+    /// The smallest change that counts as an improvement (Keras's default 1e-4).
+    pub min_delta: f64,
+    /// Epochs to wait after a reduction.
+    pub cooldown: usize,
+    /// The floor.
+    pub min_lr: f64,
+    best: f64,
+    wait: usize,
+    cooldown_left: usize,
+}
+
+impl ReduceLROnPlateau {
+    /// Watches `monitor` with Keras's defaults (factor 0.1, patience 10, min_delta 1e-4).
+    pub fn new(monitor: &str) -> Self {
+        Self {
+            monitor: monitor.into(),
+            factor: 0.1,
+            patience: 10,
+            mode: Mode::Auto,
+            min_delta: 1e-4,
+            cooldown: 0,
+            min_lr: 0.0,
+            best: f64::NAN,
+            wait: 0,
+            cooldown_left: 0,
+        }
+    }
+
+    /// With this factor and patience.
+    pub fn factor_patience(mut self, factor: f64, patience: usize) -> Self {
+        self.factor = factor;
+        self.patience = patience;
+        self
+    }
+}
+
+impl<N> Callback<N> for ReduceLROnPlateau {
+    fn on_train_begin(&mut self, _context: &mut Context<'_, N>) -> Result<(), Error> {
+        if !(self.factor > 0.0 && self.factor < 1.0) {
+            return Err(Error::Setting {
+                what: "ReduceLROnPlateau factor",
+                problem: format!("{}; expected a number in (0, 1)", self.factor),
+            });
+        }
+        self.best = Monitor::new(&self.monitor, self.mode, self.min_delta).worst();
+        self.wait = 0;
+        self.cooldown_left = 0;
+        Ok(())
+    }
+
+    fn on_epoch_end(
+        &mut self,
+        _epoch: usize,
+        logs: &Logs,
+        context: &mut Context<'_, N>,
+    ) -> Result<(), Error> {
+        let current = monitored(logs, &self.monitor)?;
+        let monitor = Monitor::new(&self.monitor, self.mode, self.min_delta);
+        if self.cooldown_left > 0 {
+            self.cooldown_left -= 1;
+            self.wait = 0;
+        }
+        if monitor.improved(current, self.best) {
+            self.best = current;
+            self.wait = 0;
+        } else if self.cooldown_left == 0 {
+            self.wait += 1;
+            if self.wait >= self.patience {
+                let old = context.learning_rate();
+                if old > self.min_lr {
+                    context.set_learning_rate((old * self.factor).max(self.min_lr));
+                    self.cooldown_left = self.cooldown;
+                    self.wait = 0;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Keras's `TerminateOnNaN`: stops as soon as a batch's loss is NaN or infinite.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TerminateOnNaN {
+    /// The batch the loss went bad at, if it did.
+    pub stopped_at: Option<usize>,
+}
+
+impl<N> Callback<N> for TerminateOnNaN {
+    fn on_batch_end(
+        &mut self,
+        batch: usize,
+        logs: &Logs,
+        context: &mut Context<'_, N>,
+    ) -> Result<(), Error> {
+        if log_value(logs, "loss").is_some_and(|l| !l.is_finite()) {
+            self.stopped_at = Some(batch);
+            context.stop_training();
+        }
+        Ok(())
+    }
+}

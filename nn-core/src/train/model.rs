@@ -1,0 +1,467 @@
+//! The model: network, optimizer, loss and metrics, with `fit`, `evaluate` and `predict`.
+
+use core::marker::PhantomData;
+
+use nalgebra::{Const, Dyn};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use super::callbacks::{Callback, Context, Logs};
+use super::metrics::{Metric, Tracker};
+use super::progress::{Progress, Verbosity};
+use crate::data::Dataset;
+use crate::{Batch, Error, Float, Fusion, Loss, Network, Optimizer, OptimizerState};
+
+/// The settings of [`Model::fit`], with Keras's defaults.
+#[derive(Clone, Debug)]
+pub struct Fit<'a, T: Float, const I: usize, const K: usize> {
+    /// Samples per batch (32); the last batch of an epoch may be smaller.
+    pub batch_size: usize,
+    /// The epoch to stop before (1).
+    pub epochs: usize,
+    /// The epoch to start at (0), to resume training.
+    pub initial_epoch: usize,
+    /// Whether to shuffle the training samples each epoch (true).
+    pub shuffle: bool,
+    /// The fraction of the data, taken from its end before shuffling, to validate on instead of
+    /// training on; it must lie strictly between 0 and 1.
+    pub validation_split: Option<f64>,
+    /// Separate validation data (takes precedence over `validation_split`).
+    pub validation_data: Option<&'a Dataset<T, I, K>>,
+    /// Per-class weights of the training loss (classes beyond the list weigh 1).
+    pub class_weight: Option<Vec<f64>>,
+    /// What to print.
+    pub verbose: Verbosity,
+    /// The seed of shuffling and dropout: the same seed trains the same network, bit for bit.
+    pub seed: u64,
+}
+
+impl<T: Float, const I: usize, const K: usize> Default for Fit<'_, T, I, K> {
+    fn default() -> Self {
+        Self {
+            batch_size: 32,
+            epochs: 1,
+            initial_epoch: 0,
+            shuffle: true,
+            validation_split: None,
+            validation_data: None,
+            class_weight: None,
+            verbose: Verbosity::ProgressBar,
+            seed: 0,
+        }
+    }
+}
+
+/// What `fit` returns: per epoch, the loss, the metrics, their validation values and the
+/// learning rate, under Keras's names (`loss`, `accuracy`, `val_loss`, ..., `learning_rate`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    /// The epochs run, counting from 0.
+    pub epochs: Vec<usize>,
+    /// Each log's values, one per epoch.
+    pub history: Vec<(String, Vec<f64>)>,
+}
+
+impl History {
+    /// The values of one log, one per epoch.
+    pub fn get(&self, name: &str) -> Option<&[f64]> {
+        self.history
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    fn push(&mut self, epoch: usize, logs: &Logs) {
+        self.epochs.push(epoch);
+        for (name, value) in logs {
+            match self.history.iter_mut().find(|(k, _)| k == name) {
+                Some((_, values)) => values.push(*value),
+                None => self.history.push((name.clone(), vec![*value])),
+            }
+        }
+    }
+}
+
+/// A network with the optimizer and loss that train it (Keras's compiled model).
+///
+/// ```
+/// use nn::prelude::*;
+/// use nn::data::Dataset;
+///
+/// network! {
+///     struct Xor = Dense<2, 8, Tanh>, Dense<8, 1, Sigmoid>;
+/// }
+///
+/// let data = Dataset::from_rows(
+///     &[[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+///     &[[0.0], [1.0], [1.0], [0.0]],
+/// )?;
+/// let mut model = Model::new(Xor::seeded(1), Adam::new(0.05), BinaryCrossentropy::default())
+///     .with_metrics(&[Metric::Accuracy]);
+/// let fit = Fit { epochs: 300, batch_size: 4, verbose: Verbosity::Silent, ..Fit::default() };
+/// let history = model.fit(&data, &fit)?;
+/// assert!(history.get("loss").unwrap().last().unwrap() < &0.1);
+/// assert_eq!(model.evaluate(&data)?.iter().find(|(k, _)| k == "accuracy").unwrap().1, 1.0);
+/// # Ok::<(), nn::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Model<T: Float, N: Network<T>, O, L> {
+    /// The network.
+    pub network: N,
+    /// The optimizer.
+    pub optimizer: O,
+    /// The loss.
+    pub loss: L,
+    /// The optimizer's state (step count and slots).
+    pub state: OptimizerState<N>,
+    metrics: Vec<Metric>,
+    grads: N,
+    tape: N::Tape,
+    _scalar: PhantomData<T>,
+}
+
+impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
+    /// Joins a network with an optimizer and a loss.
+    pub fn new(network: N, optimizer: O, loss: L) -> Self {
+        let state = OptimizerState::new(&optimizer);
+        Self {
+            network,
+            optimizer,
+            loss,
+            state,
+            metrics: Vec::new(),
+            grads: N::zeros(),
+            tape: N::Tape::default(),
+            _scalar: PhantomData,
+        }
+    }
+
+    /// With these metrics reported by `fit` and `evaluate`.
+    pub fn with_metrics(mut self, metrics: &[Metric]) -> Self {
+        self.metrics = metrics.to_vec();
+        self
+    }
+}
+
+impl<T, N, O, L, const I: usize, const OUT: usize> Model<T, N, O, L>
+where
+    T: Float,
+    N: Network<T, Input = Const<I>, Output = Const<OUT>>,
+    O: Optimizer,
+{
+    /// Trains on `data` as Keras's `fit` does; see [`Fit`] for the settings.
+    pub fn fit<const K: usize>(
+        &mut self,
+        data: &Dataset<T, I, K>,
+        fit: &Fit<'_, T, I, K>,
+    ) -> Result<History, Error>
+    where
+        L: Loss<T, Const<OUT>, Const<K>>,
+    {
+        self.fit_with_callbacks(data, fit, &mut [])
+    }
+
+    /// [`fit`](Model::fit) with callbacks.
+    pub fn fit_with_callbacks<const K: usize>(
+        &mut self,
+        data: &Dataset<T, I, K>,
+        fit: &Fit<'_, T, I, K>,
+        callbacks: &mut [&mut dyn Callback<N>],
+    ) -> Result<History, Error>
+    where
+        L: Loss<T, Const<OUT>, Const<K>>,
+    {
+        self.optimizer.regulation().check()?;
+        if fit.batch_size == 0 {
+            return Err(Error::Setting {
+                what: "batch size",
+                problem: "0; expected at least 1".into(),
+            });
+        }
+        check_labels::<T, OUT, I, K>(data)?;
+        let (train, split_validation) = match (fit.validation_data, fit.validation_split) {
+            (Some(_), _) | (None, None) => (None, None),
+            (None, Some(split)) => {
+                if !(split > 0.0 && split < 1.0) {
+                    return Err(Error::Setting {
+                        what: "validation split",
+                        problem: format!("{split}; expected a fraction strictly between 0 and 1"),
+                    });
+                }
+                // Keras keeps the first ceil(n · (1 − split)) samples for training.
+                let at = ((data.len() as f64) * (1.0 - split)).ceil() as usize;
+                let (train, validation) = data.split_at(at).map_err(|_| Error::Setting {
+                    what: "validation split",
+                    problem: format!(
+                        "{split} of {} samples leaves the training or validation part empty",
+                        data.len()
+                    ),
+                })?;
+                (Some(train), Some(validation))
+            }
+        };
+        let train = train.as_ref().unwrap_or(data);
+        let validation = fit.validation_data.or(split_validation.as_ref());
+        if let Some(v) = validation {
+            check_labels::<T, OUT, I, K>(v)?;
+        }
+
+        let n = train.len();
+        let steps = n.div_ceil(fit.batch_size);
+        let fused = self.loss.fusion() != Fusion::None && self.loss.fusion() == N::FUSION;
+        let mut trackers: Vec<Tracker> = self.metrics.iter().map(|&m| Tracker::new(m)).collect();
+        let mut history = History::default();
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut targets = Batch::<T, K>::zeros_generic(Const::<K>, Dyn(0));
+        let mut weights: Vec<T> = Vec::with_capacity(fit.batch_size);
+        let mut dy = Batch::<T, OUT>::zeros_generic(Const::<OUT>, Dyn(0));
+
+        let learning_rate = self.state.learning_rate(&self.optimizer);
+        run_callbacks(
+            &mut self.network,
+            &mut self.optimizer,
+            learning_rate,
+            callbacks,
+            |c, ctx| c.on_train_begin(ctx),
+        )?;
+        let mut stop = false;
+        for epoch in fit.initial_epoch..fit.epochs {
+            Progress::epoch_header(fit.verbose, epoch, fit.epochs);
+            let mut progress = Progress::new(fit.verbose, steps);
+            // Each epoch draws from its own seeded generator, so resuming at an epoch repeats
+            // exactly what an uninterrupted run would do there.
+            let mut rng = StdRng::seed_from_u64(mix(fit.seed, epoch as u64));
+            order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
+            if fit.shuffle {
+                order.shuffle(&mut rng);
+            }
+            trackers.iter_mut().for_each(Tracker::reset);
+            let (mut loss_sum, mut seen) = (0.0, 0usize);
+            let mut logs: Logs = Vec::new();
+            for (step, indices) in order.chunks(fit.batch_size).enumerate() {
+                let nb = indices.len();
+                gather(train, indices, N::input_mut(&mut self.tape), &mut targets);
+                weights.clear();
+                weights.extend(indices.iter().map(|&i| {
+                    let sample = train.sample_weights().map_or(T::one(), |w| w[i]);
+                    let class = fit
+                        .class_weight
+                        .as_ref()
+                        .and_then(|cw| cw.get(train.class_of(i)).copied())
+                        .unwrap_or(1.0);
+                    sample * T::of(class)
+                }));
+                let weighted = train.sample_weights().is_some() || fit.class_weight.is_some();
+
+                self.network.forward_tape(&mut self.tape, true, &mut rng);
+                let prediction = if fused {
+                    N::logits(&self.tape).expect("a fused output keeps its logits")
+                } else {
+                    N::output(&self.tape)
+                };
+                let scale = T::one() / T::of(nb as f64);
+                let total = self.loss.evaluate(
+                    prediction,
+                    fused,
+                    &targets,
+                    weighted.then_some(&weights[..]),
+                    scale,
+                    Some(&mut dy),
+                );
+                let batch_loss = total.as_f64() / nb as f64;
+                for tracker in &mut trackers {
+                    tracker.update(N::output(&self.tape).as_slice(), OUT, targets.as_slice(), K);
+                }
+                let out = N::output_grad_mut(&mut self.tape);
+                crate::resize_batch(out, nb);
+                out.copy_from(&dy);
+                self.network
+                    .backprop(&mut self.tape, &mut self.grads, fused, false);
+                self.state
+                    .step(&self.optimizer, &mut self.network, &mut self.grads);
+
+                loss_sum += batch_loss * nb as f64;
+                seen += nb;
+                logs = running_logs(loss_sum / seen as f64, &trackers);
+                progress.update(step + 1, &logs);
+                let learning_rate = self.state.learning_rate(&self.optimizer);
+                stop |= run_callbacks(
+                    &mut self.network,
+                    &mut self.optimizer,
+                    learning_rate,
+                    callbacks,
+                    |c, ctx| c.on_batch_end(step, &logs, ctx),
+                )?;
+                if stop {
+                    break;
+                }
+            }
+            if let Some(validation) = validation {
+                let scores = self.evaluate_with(validation, fit.batch_size, Verbosity::Silent)?;
+                logs.extend(scores.into_iter().map(|(k, v)| (format!("val_{k}"), v)));
+            }
+            logs.sort_by(|a, b| a.0.cmp(&b.0));
+            progress.finish(&logs);
+            logs.push((
+                "learning_rate".into(),
+                self.state.learning_rate(&self.optimizer),
+            ));
+            let learning_rate = self.state.learning_rate(&self.optimizer);
+            stop |= run_callbacks(
+                &mut self.network,
+                &mut self.optimizer,
+                learning_rate,
+                callbacks,
+                |c, ctx| c.on_epoch_end(epoch, &logs, ctx),
+            )?;
+            history.push(epoch, &logs);
+            if stop {
+                break;
+            }
+        }
+        let learning_rate = self.state.learning_rate(&self.optimizer);
+        run_callbacks(
+            &mut self.network,
+            &mut self.optimizer,
+            learning_rate,
+            callbacks,
+            |c, ctx| c.on_train_end(ctx),
+        )?;
+        Ok(history)
+    }
+
+    /// The loss (with each sample's weight) and the metrics on `data`, in inference mode, in
+    /// batches of 32: `[("accuracy", 0.96), ("loss", 0.12)]`.
+    pub fn evaluate<const K: usize>(&mut self, data: &Dataset<T, I, K>) -> Result<Logs, Error>
+    where
+        L: Loss<T, Const<OUT>, Const<K>>,
+    {
+        self.evaluate_with(data, 32, Verbosity::Silent)
+    }
+
+    fn evaluate_with<const K: usize>(
+        &mut self,
+        data: &Dataset<T, I, K>,
+        batch_size: usize,
+        verbose: Verbosity,
+    ) -> Result<Logs, Error>
+    where
+        L: Loss<T, Const<OUT>, Const<K>>,
+    {
+        check_labels::<T, OUT, I, K>(data)?;
+        let fused = self.loss.fusion() != Fusion::None && self.loss.fusion() == N::FUSION;
+        let mut trackers: Vec<Tracker> = self.metrics.iter().map(|&m| Tracker::new(m)).collect();
+        let mut targets = Batch::<T, K>::zeros_generic(Const::<K>, Dyn(0));
+        let indices: Vec<usize> = (0..data.len()).collect();
+        let mut progress = Progress::new(verbose, data.len().div_ceil(batch_size));
+        let mut rng = StdRng::seed_from_u64(0);
+        let mut total = 0.0;
+        for chunk in indices.chunks(batch_size.max(1)) {
+            gather(data, chunk, N::input_mut(&mut self.tape), &mut targets);
+            self.network.forward_tape(&mut self.tape, false, &mut rng);
+            let prediction = if fused {
+                N::logits(&self.tape).expect("a fused output keeps its logits")
+            } else {
+                N::output(&self.tape)
+            };
+            let weights: Option<Vec<T>> = data
+                .sample_weights()
+                .map(|w| chunk.iter().map(|&i| w[i]).collect());
+            total += self
+                .loss
+                .evaluate(
+                    prediction,
+                    fused,
+                    &targets,
+                    weights.as_deref(),
+                    T::one(),
+                    None,
+                )
+                .as_f64();
+            for tracker in &mut trackers {
+                tracker.update(N::output(&self.tape).as_slice(), OUT, targets.as_slice(), K);
+            }
+        }
+        let mut logs = running_logs(total / data.len() as f64, &trackers);
+        logs.sort_by(|a, b| a.0.cmp(&b.0));
+        progress.finish(&logs);
+        Ok(logs)
+    }
+
+    /// The network's outputs for `x`, one sample per column, in inference mode.
+    pub fn predict(&self, x: &Batch<T, I>) -> Batch<T, OUT> {
+        self.network.predict_batch(x)
+    }
+}
+
+/// Copies the samples at `indices` into the input and target buffers.
+fn gather<T: Float, const I: usize, const K: usize>(
+    data: &Dataset<T, I, K>,
+    indices: &[usize],
+    input: &mut Batch<T, I>,
+    targets: &mut Batch<T, K>,
+) {
+    crate::resize_batch(input, indices.len());
+    crate::resize_batch(targets, indices.len());
+    let (xs, ys) = (data.x().as_slice(), data.y().as_slice());
+    for (c, &i) in indices.iter().enumerate() {
+        input.as_mut_slice()[c * I..(c + 1) * I].copy_from_slice(&xs[i * I..(i + 1) * I]);
+        targets.as_mut_slice()[c * K..(c + 1) * K].copy_from_slice(&ys[i * K..(i + 1) * K]);
+    }
+}
+
+/// `loss` and each metric, as logs.
+fn running_logs(loss: f64, trackers: &[Tracker]) -> Logs {
+    let mut logs: Logs = trackers
+        .iter()
+        .map(|t| (t.name().to_string(), t.result()))
+        .collect();
+    logs.push(("loss".into(), loss));
+    logs
+}
+
+/// Integer labels (one target per sample, several outputs) must be classes of the network.
+fn check_labels<T: Float, const OUT: usize, const I: usize, const K: usize>(
+    data: &Dataset<T, I, K>,
+) -> Result<(), Error> {
+    if K == 1 && OUT > 1 {
+        for (i, label) in data.y().iter().enumerate() {
+            let v = label.as_f64();
+            if v < 0.0 || v >= OUT as f64 || v.fract() != 0.0 {
+                return Err(Error::data(format!(
+                    "label {v} of sample {i} is not a class of a network with {OUT} outputs; expected a whole number from 0 to {}",
+                    OUT - 1
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs one callback hook on each callback; applies a learning-rate change; says whether to stop.
+fn run_callbacks<N, O: Optimizer>(
+    network: &mut N,
+    optimizer: &mut O,
+    learning_rate: f64,
+    callbacks: &mut [&mut dyn Callback<N>],
+    mut hook: impl FnMut(&mut dyn Callback<N>, &mut Context<'_, N>) -> Result<(), Error>,
+) -> Result<bool, Error> {
+    let mut context = Context::new(network, learning_rate);
+    for callback in callbacks.iter_mut() {
+        hook(&mut **callback, &mut context)?;
+    }
+    let (new_learning_rate, stop) = context.take();
+    if let Some(lr) = new_learning_rate {
+        optimizer.set_learning_rate(lr)?;
+    }
+    Ok(stop)
+}
+
+/// A seed for epoch `epoch` of a run seeded with `seed` (SplitMix64's mixing).
+fn mix(seed: u64, epoch: u64) -> u64 {
+    let mut z = seed ^ epoch.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
