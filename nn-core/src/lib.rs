@@ -12,6 +12,7 @@ mod activations;
 pub mod data;
 mod error;
 pub mod init;
+pub mod io;
 mod layer;
 mod layers;
 mod linalg;
@@ -20,6 +21,7 @@ mod network;
 pub mod optimizers;
 mod scalar;
 mod storage;
+mod summary;
 pub mod train;
 
 #[doc(hidden)]
@@ -38,14 +40,15 @@ pub use losses::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, MeanAbsoluteError, MeanSquaredError,
     SparseCategoricalCrossentropy,
 };
-pub use network::{Network, Tape, TapeOf};
+pub use network::{LayerInfo, Network, Tape, TapeOf};
 pub use optimizers::{
     Adagrad, Adam, AdamW, CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRate, Optimizer,
     OptimizerState, PiecewiseConstantDecay, PolynomialDecay, RMSprop, Sgd,
 };
 pub use scalar::Float;
 pub use storage::{Heap, HeapBuf, INLINE_LIMIT, Inline, Storage, Weights};
+pub use summary::Summary;
 pub use train::{
-    Callback, Context, EarlyStopping, Fit, History, Logs, Metric, Model, ReduceLROnPlateau,
-    TerminateOnNaN, Verbosity,
+    Callback, Context, EarlyStopping, Fit, History, Logs, Metric, Model, ModelCheckpoint,
+    ReduceLROnPlateau, TerminateOnNaN, Verbosity,
 };

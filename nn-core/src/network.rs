@@ -26,6 +26,10 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
     const PARAMS: usize;
     /// Which cross-entropy the output activation fuses with.
     const FUSION: Fusion;
+    /// The struct's name.
+    const NAME: &'static str;
+    /// Each layer's field name, Keras class and output shape (without the batch dimension).
+    const LAYERS: &'static [LayerInfo];
 
     /// `Const<INPUT>`.
     type Input: nalgebra::DimName;
@@ -132,6 +136,17 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
 
     /// Each parameter tensor with its layer's field name, in layer order, mutably.
     fn params_mut(&mut self) -> impl Iterator<Item = (&'static str, ParamMut<'_, T>)>;
+}
+
+/// One layer of a network, as `summary()` lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LayerInfo {
+    /// The field name (`dense_1`).
+    pub name: &'static str,
+    /// The Keras class name (`Dense`).
+    pub kind: &'static str,
+    /// The output shape of one sample (`[64]`).
+    pub output: &'static [usize],
 }
 
 /// The buffers a network's training pass keeps between [`Network::forward_train`] and

@@ -218,6 +218,17 @@ pub(crate) fn network(network: &Network) -> TokenStream {
     let params = chain(quote!(params), quote!(&));
     let params_mut = chain(quote!(params_mut), quote!(&mut));
 
+    let layer_infos: Vec<TokenStream> = layers
+        .iter()
+        .map(|layer| {
+            let name = layer.field.to_string();
+            let name = name.strip_prefix("r#").unwrap_or(&name).to_string();
+            let ty = field_type(layer, &t);
+            let layer_trait = layer_trait(layer, &t);
+            let out = &layer.output.tokens;
+            quote!(::nn::LayerInfo { name: #name, kind: <#ty as #layer_trait>::KIND, output: &[#out] })
+        })
+        .collect();
     let field_names: Vec<_> = layers.iter().map(|l| &l.field).collect();
     let name_text = ident.to_string();
     let field_texts = field_names.iter().map(|f| f.to_string());
@@ -309,6 +320,13 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                 <Self as ::nn::Network<T>>::backward(self, tape, dy, grads)
             }
 
+            /// Keras's summary table: each layer's name, type, output shape and parameter count,
+            /// then the total, trainable and non-trainable parameters and their sizes. Print it
+            /// with `println!("{}", net.summary())`.
+            pub fn summary(&self) -> ::nn::Summary {
+                ::nn::Summary::of::<T, Self>(self)
+            }
+
             /// Calls `f` with each parameter tensor (field name, then the tensor), in layer order.
             pub fn visit_params(&self, f: &mut dyn ::core::ops::FnMut(&'static str, ::nn::ParamRef<'_, T>)) {
                 <Self as ::nn::Network<T>>::params(self).for_each(|(layer, p)| f(layer, p));
@@ -339,6 +357,8 @@ pub(crate) fn network(network: &Network) -> TokenStream {
             const OUTPUT: usize = #output;
             const PARAMS: usize = #params_t;
             const FUSION: ::nn::Fusion = <#last_ty as #last_trait>::FUSION;
+            const NAME: &'static str = #name_text;
+            const LAYERS: &'static [::nn::LayerInfo] = &[#(#layer_infos),*];
 
             type Input = ::nn::nalgebra::Const<#input>;
             type Output = ::nn::nalgebra::Const<#output>;

@@ -374,3 +374,115 @@ impl<N> Callback<N> for TerminateOnNaN {
         Ok(())
     }
 }
+
+/// Keras's `ModelCheckpoint` with `save_weights_only=True`: saves the network's weights after
+/// each epoch (or only when the monitored value improves, with `save_best_only`) to a path in
+/// which `{epoch}` (from 1, or `{epoch:02d}` zero-padded) and `{name}` / `{name:.4f}` for any log
+/// are filled in. (For weights *and* optimizer state, use `Model::save`.)
+#[derive(Clone, Debug)]
+pub struct ModelCheckpoint<T> {
+    /// The path template.
+    pub filepath: String,
+    /// The log to watch for `save_best_only` (`"val_loss"` by default).
+    pub monitor: String,
+    /// Whether to save only when the monitored value improves.
+    pub save_best_only: bool,
+    /// Which direction is better.
+    pub mode: Mode,
+    /// The files written, in order.
+    pub saved: Vec<std::path::PathBuf>,
+    best: f64,
+    _scalar: core::marker::PhantomData<T>,
+}
+
+impl<T> ModelCheckpoint<T> {
+    /// Saves to `filepath` after every epoch.
+    pub fn new(filepath: &str) -> Self {
+        Self {
+            filepath: filepath.into(),
+            monitor: "val_loss".into(),
+            save_best_only: false,
+            mode: Mode::Auto,
+            saved: Vec::new(),
+            best: f64::NAN,
+            _scalar: core::marker::PhantomData,
+        }
+    }
+
+    /// Saves only when `monitor` improves.
+    pub fn save_best_only(mut self, monitor: &str) -> Self {
+        self.save_best_only = true;
+        self.monitor = monitor.into();
+        self
+    }
+
+    /// Fills in the template for an epoch (from 0) and its logs.
+    pub fn path_for(&self, epoch: usize, logs: &Logs) -> Result<std::path::PathBuf, Error> {
+        let mut out = String::new();
+        let mut rest = self.filepath.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..]
+                .find('}')
+                .map(|c| open + c)
+                .ok_or_else(|| Error::Setting {
+                    what: "ModelCheckpoint filepath",
+                    problem: format!("`{}` has an unclosed `{{`", self.filepath),
+                })?;
+            let field = &rest[open + 1..close];
+            let (name, spec) = field.split_once(':').unwrap_or((field, ""));
+            let value = if name == "epoch" {
+                (epoch + 1) as f64
+            } else {
+                monitored(logs, name)?
+            };
+            out.push_str(&format_python(value, spec, name == "epoch"));
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        Ok(out.into())
+    }
+}
+
+/// A value under a Python format spec: `02d`, `.4f`, or none.
+fn format_python(value: f64, spec: &str, integer: bool) -> String {
+    if let Some(width) = spec.strip_suffix('d') {
+        let width: usize = width.trim_start_matches('0').parse().unwrap_or(0);
+        return format!("{:0width$}", value as i64);
+    }
+    if let Some(precision) = spec.strip_prefix('.').and_then(|p| p.strip_suffix('f')) {
+        let precision: usize = precision.parse().unwrap_or(6);
+        return format!("{value:.precision$}");
+    }
+    if integer {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
+impl<T: crate::Float, N: crate::Network<T>> Callback<N> for ModelCheckpoint<T> {
+    fn on_train_begin(&mut self, _context: &mut Context<'_, N>) -> Result<(), Error> {
+        self.best = Monitor::new(&self.monitor, self.mode, 0.0).worst();
+        Ok(())
+    }
+
+    fn on_epoch_end(
+        &mut self,
+        epoch: usize,
+        logs: &Logs,
+        context: &mut Context<'_, N>,
+    ) -> Result<(), Error> {
+        if self.save_best_only {
+            let current = monitored(logs, &self.monitor)?;
+            if !Monitor::new(&self.monitor, self.mode, 0.0).improved(current, self.best) {
+                return Ok(());
+            }
+            self.best = current;
+        }
+        let path = self.path_for(epoch, logs)?;
+        crate::io::save_weights(&*context.network, &path)?;
+        self.saved.push(path);
+        Ok(())
+    }
+}

@@ -137,6 +137,32 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
         }
     }
 
+    /// Saves the weights and the optimizer state (step count, learning rate, slots) to a
+    /// safetensors checkpoint; [`load`](Model::load) restores both, so training resumes exactly.
+    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
+        let learning_rate = self.state.learning_rate(&self.optimizer);
+        crate::io::save_checkpoint(
+            &self.network,
+            self.state.iterations,
+            learning_rate,
+            &self.state.slots,
+            path.as_ref(),
+        )
+    }
+
+    /// Restores a checkpoint written by [`save`](Model::save) by a model with the same network
+    /// type and optimizer. A constant learning rate is restored too.
+    pub fn load(&mut self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
+        let slots = self.optimizer.slots().len();
+        let (network, iterations, learning_rate, slots) =
+            crate::io::load_checkpoint(path.as_ref(), slots)?;
+        self.network = network;
+        self.state = OptimizerState { iterations, slots };
+        // A schedule keeps its own rate; a constant one comes back.
+        let _ = self.optimizer.set_learning_rate(learning_rate);
+        Ok(())
+    }
+
     /// With these metrics reported by `fit` and `evaluate`.
     pub fn with_metrics(mut self, metrics: &[Metric]) -> Self {
         self.metrics = metrics.to_vec();

@@ -1,0 +1,273 @@
+//! Saving and loading weights (and optimizer state) as safetensors.
+//!
+//! Each parameter is stored under `<field>.<parameter>` (`dense.kernel`, `dense.bias`), in
+//! Keras's layout (a Dense kernel is `(inputs, units)`, row-major), so weights move between this
+//! crate and Python (`safetensors.numpy.load_file`, then `layer.set_weights`). A checkpoint adds
+//! the optimizer's step count (`optimizer.iterations`), learning rate and slots
+//! (`optimizer.slot0.dense.kernel`, ...).
+//!
+//! Loading checks every name, shape and dtype and names the tensor that is wrong; a truncated
+//! file or one that is not safetensors is an error. Saving writes a temporary file beside the
+//! target and renames it into place, so a failed save never leaves a half-written file where a
+//! good one was.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use safetensors::SafeTensors;
+use safetensors::tensor::{Dtype, TensorView};
+
+use crate::{Error, Float, Network};
+
+/// A tensor about to be written: its name, Keras shape and little-endian bytes.
+struct Entry {
+    name: String,
+    shape: Vec<usize>,
+    dtype: Dtype,
+    bytes: Vec<u8>,
+}
+
+fn dtype_of<T: Float>() -> Dtype {
+    if T::DTYPE == "float32" {
+        Dtype::F32
+    } else {
+        Dtype::F64
+    }
+}
+
+fn to_bytes<T: Float>(values: &[T]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(values.len() * core::mem::size_of::<T>());
+    for &v in values {
+        if T::DTYPE == "float32" {
+            bytes.extend_from_slice(&(v.as_f64() as f32).to_le_bytes());
+        } else {
+            bytes.extend_from_slice(&v.as_f64().to_le_bytes());
+        }
+    }
+    bytes
+}
+
+fn from_bytes<T: Float>(bytes: &[u8], out: &mut [T]) {
+    if T::DTYPE == "float32" {
+        for (o, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+            *o = T::of(f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+        }
+    } else {
+        for (o, b) in out.iter_mut().zip(bytes.chunks_exact(8)) {
+            *o = T::of(f64::from_le_bytes([
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+            ]));
+        }
+    }
+}
+
+/// The parameters of `net` as entries named `<prefix><field>.<parameter>`.
+fn entries<T: Float, N: Network<T>>(net: &N, prefix: &str) -> Vec<Entry> {
+    net.params()
+        .map(|(layer, p)| Entry {
+            name: format!("{prefix}{layer}.{}", p.name),
+            shape: p.shape.to_vec(),
+            dtype: dtype_of::<T>(),
+            bytes: to_bytes(p.values),
+        })
+        .collect()
+}
+
+/// Writes `entries` to `path` through a temporary file and a rename.
+fn write(path: &Path, entries: &[Entry], metadata: HashMap<String, String>) -> Result<(), Error> {
+    let views = entries
+        .iter()
+        .map(|e| {
+            TensorView::new(e.dtype, e.shape.clone(), &e.bytes)
+                .map(|view| (e.name.clone(), view))
+                .map_err(|err| Error::format(path, format!("tensor `{}`: {err}", e.name)))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let bytes = safetensors::serialize(views, Some(metadata))
+        .map_err(|e| Error::format(path, e.to_string()))?;
+    let temporary = temporary_path(path);
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        Error::io(path, &e)
+    })
+}
+
+/// `dir/.name.tmp-<pid>`, beside the target so that the rename stays on one file system.
+fn temporary_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "weights".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// A file's tensors, read and parsed.
+struct Loaded {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl Loaded {
+    fn read(path: &Path) -> Result<Self, Error> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+        SafeTensors::deserialize(&bytes)
+            .map_err(|e| Error::format(path, format!("not a valid safetensors file ({e})")))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            bytes,
+        })
+    }
+
+    fn tensors(&self) -> SafeTensors<'_> {
+        SafeTensors::deserialize(&self.bytes).expect("checked when read")
+    }
+
+    /// Copies tensor `name` into `out`, checking its dtype and shape.
+    fn fill<T: Float>(&self, name: &str, shape: &[usize], out: &mut [T]) -> Result<(), Error> {
+        let tensors = self.tensors();
+        let view = tensors.tensor(name).map_err(|_| {
+            Error::format(
+                &self.path,
+                format!("no tensor `{name}`; expected one of shape {shape:?}"),
+            )
+        })?;
+        if view.dtype() != dtype_of::<T>() {
+            return Err(Error::format(
+                &self.path,
+                format!(
+                    "tensor `{name}` is {:?}; expected {:?} for a {} network",
+                    view.dtype(),
+                    dtype_of::<T>(),
+                    T::DTYPE
+                ),
+            ));
+        }
+        if view.shape() != shape {
+            return Err(Error::format(
+                &self.path,
+                format!(
+                    "tensor `{name}` has shape {:?}; expected {shape:?}",
+                    view.shape()
+                ),
+            ));
+        }
+        from_bytes(view.data(), out);
+        Ok(())
+    }
+
+    /// Every tensor name outside `known` is an error (a file for another network).
+    fn no_others(&self, known: &[String]) -> Result<(), Error> {
+        let tensors = self.tensors();
+        let mut extra: Vec<&str> = tensors
+            .names()
+            .into_iter()
+            .filter(|n| !known.iter().any(|k| k == n))
+            .collect();
+        extra.sort_unstable();
+        match extra.first() {
+            Some(name) => Err(Error::format(
+                &self.path,
+                format!("unexpected tensor `{name}`: the network has no such parameter"),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Loads the parameters of `net` from `loaded`, each under `<prefix><field>.<parameter>`.
+fn fill_network<T: Float, N: Network<T>>(
+    loaded: &Loaded,
+    net: &mut N,
+    prefix: &str,
+    names: &mut Vec<String>,
+) -> Result<(), Error> {
+    for (layer, p) in net.params_mut() {
+        let name = format!("{prefix}{layer}.{}", p.name);
+        loaded.fill(&name, p.shape, p.values)?;
+        names.push(name);
+    }
+    Ok(())
+}
+
+/// Saves the weights of `net` to a safetensors file at `path`.
+pub fn save_weights<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<(), Error> {
+    let metadata = HashMap::from([("format".to_string(), "nn-weights".to_string())]);
+    write(path.as_ref(), &entries(net, ""), metadata)
+}
+
+/// Loads weights saved by [`save_weights`] (or written to the same names and shapes by other
+/// tools) into a network of type `N`.
+pub fn load_weights<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error> {
+    let loaded = Loaded::read(path.as_ref())?;
+    let mut net = N::zeros();
+    let mut names = Vec::new();
+    fill_network(&loaded, &mut net, "", &mut names)?;
+    loaded.no_others(&names)?;
+    Ok(net)
+}
+
+/// Saves weights and optimizer state.
+pub(crate) fn save_checkpoint<T: Float, N: Network<T>>(
+    net: &N,
+    iterations: u64,
+    learning_rate: f64,
+    slots: &[N],
+    path: &Path,
+) -> Result<(), Error> {
+    let mut all = entries(net, "");
+    for (k, slot) in slots.iter().enumerate() {
+        all.extend(entries(slot, &format!("optimizer.slot{k}.")));
+    }
+    let scalars = BTreeMap::from([
+        ("optimizer.iterations", iterations as f64),
+        ("optimizer.learning_rate", learning_rate),
+    ]);
+    for (name, value) in scalars {
+        all.push(Entry {
+            name: name.into(),
+            shape: vec![],
+            dtype: Dtype::F64,
+            bytes: value.to_le_bytes().to_vec(),
+        });
+    }
+    let metadata = HashMap::from([("format".to_string(), "nn-checkpoint".to_string())]);
+    write(path, &all, metadata)
+}
+
+/// Loads weights and optimizer state: `(network, iterations, learning rate, slots)`.
+pub(crate) fn load_checkpoint<T: Float, N: Network<T>>(
+    path: &Path,
+    slot_count: usize,
+) -> Result<(N, u64, f64, Vec<N>), Error> {
+    let loaded = Loaded::read(path)?;
+    let mut names = Vec::new();
+    let mut net = N::zeros();
+    fill_network(&loaded, &mut net, "", &mut names)?;
+    let mut slots = Vec::with_capacity(slot_count);
+    for k in 0..slot_count {
+        let mut slot = N::zeros();
+        fill_network(
+            &loaded,
+            &mut slot,
+            &format!("optimizer.slot{k}."),
+            &mut names,
+        )?;
+        slots.push(slot);
+    }
+    let mut scalar = |name: &str| -> Result<f64, Error> {
+        let mut value = [0.0_f64];
+        loaded.fill(name, &[], &mut value)?;
+        names.push(name.to_string());
+        Ok(value[0])
+    };
+    let iterations = scalar("optimizer.iterations")?;
+    let learning_rate = scalar("optimizer.learning_rate")?;
+    loaded.no_others(&names)?;
+    Ok((net, iterations as u64, learning_rate, slots))
+}

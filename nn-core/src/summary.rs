@@ -1,0 +1,132 @@
+//! Keras's `summary()` table.
+
+use core::fmt;
+
+use crate::{Float, Network};
+
+/// A network's summary, displayed as Keras displays it:
+///
+/// ```text
+/// Model: "Classifier"
+/// ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓
+/// ┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃
+/// ┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩
+/// │ dense (Dense)                        │ (None, 64)                  │           2,112 │
+/// ...
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    name: &'static str,
+    rows: Vec<(String, String, usize)>,
+    trainable: usize,
+    non_trainable: usize,
+    bytes_per_param: usize,
+}
+
+impl Summary {
+    /// The summary of `net`.
+    pub fn of<T: Float, N: Network<T>>(net: &N) -> Self {
+        let rows = N::LAYERS
+            .iter()
+            .map(|layer| {
+                let params = net
+                    .params()
+                    .filter(|(l, _)| *l == layer.name)
+                    .map(|(_, p)| p.values.len())
+                    .sum();
+                let shape: Vec<String> = layer.output.iter().map(ToString::to_string).collect();
+                (
+                    format!("{} ({})", layer.name, layer.kind),
+                    format!("(None, {})", shape.join(", ")),
+                    params,
+                )
+            })
+            .collect();
+        let (mut trainable, mut non_trainable) = (0, 0);
+        for (_, p) in net.params() {
+            if p.trainable {
+                trainable += p.values.len();
+            } else {
+                non_trainable += p.values.len();
+            }
+        }
+        Self {
+            name: N::NAME,
+            rows,
+            trainable,
+            non_trainable,
+            bytes_per_param: core::mem::size_of::<T>(),
+        }
+    }
+
+    /// The total number of parameters.
+    pub fn total(&self) -> usize {
+        self.trainable + self.non_trainable
+    }
+
+    fn size(&self, params: usize) -> String {
+        let mut size = (params * self.bytes_per_param) as f64;
+        let mut unit = 0;
+        let units = ["B", "KB", "MB", "GB", "TB"];
+        while size >= 1024.0 && unit + 1 < units.len() {
+            size /= 1024.0;
+            unit += 1;
+        }
+        format!(
+            "{params_text} ({size:.2} {})",
+            units[unit],
+            params_text = thousands(params)
+        )
+    }
+}
+
+/// `50240` → `50,240`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const WIDTHS: [usize; 3] = [38, 29, 17];
+
+fn line(f: &mut fmt::Formatter<'_>, [left, fill, middle, right]: [&str; 4]) -> fmt::Result {
+    let cells: Vec<String> = WIDTHS.iter().map(|&w| fill.repeat(w)).collect();
+    writeln!(f, "{left}{}{right}", cells.join(middle))
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Model: \"{}\"", self.name)?;
+        line(f, ["┏", "━", "┳", "┓"])?;
+        writeln!(
+            f,
+            "┃ {:<36} ┃ {:<27} ┃ {:>15} ┃",
+            "Layer (type)", "Output Shape", "Param #"
+        )?;
+        line(f, ["┡", "━", "╇", "┩"])?;
+        for (i, (layer, shape, params)) in self.rows.iter().enumerate() {
+            if i > 0 {
+                line(f, ["├", "─", "┼", "┤"])?;
+            }
+            writeln!(
+                f,
+                "│ {layer:<36} │ {shape:<27} │ {:>15} │",
+                thousands(*params)
+            )?;
+        }
+        line(f, ["└", "─", "┴", "┘"])?;
+        writeln!(f, " Total params: {}", self.size(self.total()))?;
+        writeln!(f, " Trainable params: {}", self.size(self.trainable))?;
+        write!(
+            f,
+            " Non-trainable params: {}",
+            self.size(self.non_trainable)
+        )
+    }
+}

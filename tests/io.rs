@@ -1,0 +1,257 @@
+//! Save and load: safetensors with Keras's names and layout, checked on the way in; atomic
+//! saves; checkpoints that resume training exactly; Keras's summary table.
+
+use std::path::PathBuf;
+
+use nn::ModelCheckpoint;
+use nn::data::Dataset;
+use nn::io::{load_weights, save_weights};
+use nn::prelude::*;
+
+network! {
+    struct Small = Dense<3, 4, Tanh>, Dropout<0.2>, Dense<4, 2, Softmax>;
+    struct Other = Dense<3, 5, Tanh>, Dense<5, 2, Softmax>;
+    struct Mnist = Dense<784, 64, Relu>, Dense<64, 10, Softmax>;
+}
+
+/// A fresh directory under the target directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("io-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn weights_round_trip_bit_for_bit() {
+    let dir = scratch("round-trip");
+    let path = dir.join("small.safetensors");
+    let net = Small::seeded(3);
+    save_weights(&net, &path).unwrap();
+    let loaded: Small = load_weights(&path).unwrap();
+    assert_eq!(loaded.dense.kernel, net.dense.kernel);
+    assert_eq!(loaded.dense_1.bias, net.dense_1.bias);
+    let x = SVector::<f32, 3>::new(0.1, -0.2, 0.3);
+    assert_eq!(loaded.predict(&x), net.predict(&x));
+
+    let double = Small::<f64>::seeded(3);
+    save_weights(&double, dir.join("double.safetensors")).unwrap();
+    let back: Small<f64> = load_weights(dir.join("double.safetensors")).unwrap();
+    assert_eq!(back.dense.kernel, double.dense.kernel);
+}
+
+#[test]
+fn tensors_use_keras_names_and_layout() {
+    let dir = scratch("layout");
+    let path = dir.join("small.safetensors");
+    let net = Small::seeded(4);
+    save_weights(&net, &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    // The header is JSON after an 8-byte length.
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
+    for name in [
+        "dense.kernel",
+        "dense.bias",
+        "dense_1.kernel",
+        "dense_1.bias",
+    ] {
+        assert!(header.contains(&format!("\"{name}\"")), "{header}");
+    }
+    assert!(
+        header.contains("\"shape\":[3,4]"),
+        "a kernel is (inputs, units): {header}"
+    );
+    // Row-major (inputs, units): element [i][u] is the weight from input i to unit u.
+    let offset = header.find("\"dense.kernel\"").unwrap();
+    let offsets = &header[offset..];
+    let start: usize = offsets[offsets.find("data_offsets\":[").unwrap() + 15..]
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let data = &bytes[8 + n + start..];
+    for i in 0..3 {
+        for u in 0..4 {
+            let k = (i * 4 + u) * 4;
+            let value = f32::from_le_bytes(data[k..k + 4].try_into().unwrap());
+            assert_eq!(value, net.dense.kernel[(u, i)]);
+        }
+    }
+}
+
+#[test]
+fn loading_checks_names_shapes_dtypes_and_format() {
+    let dir = scratch("checks");
+    let path = dir.join("small.safetensors");
+    save_weights(&Small::seeded(1), &path).unwrap();
+
+    let error = load_weights::<f32, Other>(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("tensor `dense.kernel` has shape [3, 4]; expected [3, 5]"),
+        "{error}"
+    );
+    let error = load_weights::<f64, Small<f64>>(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("tensor `dense.kernel` is F32; expected F64"),
+        "{error}"
+    );
+
+    let bytes = std::fs::read(&path).unwrap();
+    let truncated = dir.join("truncated.safetensors");
+    std::fs::write(&truncated, &bytes[..bytes.len() - 7]).unwrap();
+    let error = load_weights::<f32, Small>(&truncated)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not a valid safetensors file"), "{error}");
+    let text = dir.join("text.safetensors");
+    std::fs::write(&text, "hello, this is not a tensor file").unwrap();
+    assert!(
+        load_weights::<f32, Small>(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("not a valid safetensors file")
+    );
+    let error = load_weights::<f32, Small>(dir.join("missing.safetensors"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("missing.safetensors"), "{error}");
+
+    // A file with a tensor the network lacks.
+    let other = dir.join("other.safetensors");
+    save_weights(&Mnist::seeded(0), &other).unwrap();
+    assert!(load_weights::<f32, Small>(&other).is_err());
+}
+
+#[test]
+fn a_failed_save_leaves_the_previous_file_intact() {
+    let dir = scratch("atomic");
+    let path = dir.join("model.safetensors");
+    save_weights(&Small::seeded(1), &path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    // Block the temporary file's name with a directory, so the save fails part way.
+    std::fs::create_dir(dir.join(format!(".model.safetensors.tmp-{}", std::process::id())))
+        .unwrap();
+    assert!(save_weights(&Small::seeded(2), &path).is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let loaded: Small = load_weights(&path).unwrap();
+    assert_eq!(loaded.dense.kernel, Small::seeded(1).dense.kernel);
+}
+
+fn data() -> Dataset<f32, 3, 1> {
+    let x: Vec<f32> = (0..90)
+        .map(|i| ((i * 7) % 11) as f32 / 11.0 - 0.5)
+        .collect();
+    let y: Vec<f32> = (0..30).map(|i| (i % 2) as f32).collect();
+    Dataset::from_slices(&x, &y).unwrap()
+}
+
+#[test]
+fn a_restored_checkpoint_continues_as_an_uninterrupted_run() {
+    let dir = scratch("checkpoint");
+    let fit = |epochs, initial_epoch| Fit {
+        epochs,
+        initial_epoch,
+        batch_size: 8,
+        verbose: Verbosity::Silent,
+        ..Fit::default()
+    };
+    let fresh = || {
+        Model::new(
+            Small::seeded(5),
+            Adam::new(0.01),
+            SparseCategoricalCrossentropy::default(),
+        )
+    };
+    let mut straight = fresh();
+    straight.fit(&data(), &fit(6, 0)).unwrap();
+
+    let mut first = fresh();
+    first.fit(&data(), &fit(3, 0)).unwrap();
+    first.save(dir.join("checkpoint.safetensors")).unwrap();
+    let mut resumed = Model::new(
+        Small::zeros(),
+        Adam::new(0.01),
+        SparseCategoricalCrossentropy::default(),
+    );
+    resumed.load(dir.join("checkpoint.safetensors")).unwrap();
+    assert_eq!(resumed.state.iterations, first.state.iterations);
+    resumed.fit(&data(), &fit(6, 3)).unwrap();
+    assert_eq!(resumed.network.dense.kernel, straight.network.dense.kernel);
+    assert_eq!(resumed.network.dense_1.bias, straight.network.dense_1.bias);
+}
+
+#[test]
+fn model_checkpoint_saves_each_epoch_or_the_best() {
+    let dir = scratch("callback");
+    let template = dir.join("weights-{epoch:02d}-{loss:.2f}.safetensors");
+    let mut model = Model::new(
+        Small::seeded(5),
+        Adam::new(0.01),
+        SparseCategoricalCrossentropy::default(),
+    );
+    let mut every = ModelCheckpoint::new(template.to_str().unwrap());
+    let fit = Fit {
+        epochs: 3,
+        batch_size: 8,
+        verbose: Verbosity::Silent,
+        ..Fit::default()
+    };
+    let history = model
+        .fit_with_callbacks(&data(), &fit, &mut [&mut every])
+        .unwrap();
+    assert_eq!(every.saved.len(), 3);
+    let name = every.saved[1]
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        name,
+        format!(
+            "weights-02-{:.2}.safetensors",
+            history.get("loss").unwrap()[1]
+        )
+    );
+    let last: Small = load_weights(&every.saved[2]).unwrap();
+    assert_eq!(last.dense.kernel, model.network.dense.kernel);
+
+    let mut best =
+        ModelCheckpoint::new(dir.join("best.safetensors").to_str().unwrap()).save_best_only("loss");
+    let mut model = Model::new(
+        Small::seeded(5),
+        Sgd::new(-1.0),
+        SparseCategoricalCrossentropy::default(),
+    );
+    model
+        .fit_with_callbacks(&data(), &fit, &mut [&mut best])
+        .unwrap();
+    assert_eq!(
+        best.saved.len(),
+        1,
+        "training uphill improves only at the first epoch"
+    );
+}
+
+#[test]
+fn summary_prints_keras_table() {
+    let expected = r#"Model: "Mnist"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓
+┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩
+│ dense (Dense)                        │ (None, 64)                  │          50,240 │
+├──────────────────────────────────────┼─────────────────────────────┼─────────────────┤
+│ dense_1 (Dense)                      │ (None, 10)                  │             650 │
+└──────────────────────────────────────┴─────────────────────────────┴─────────────────┘
+ Total params: 50,890 (198.79 KB)
+ Trainable params: 50,890 (198.79 KB)
+ Non-trainable params: 0 (0.00 B)"#;
+    assert_eq!(Mnist::seeded(0).summary().to_string(), expected);
+    let small = Small::seeded(0).summary().to_string();
+    assert!(small.contains("│ dropout (Dropout)                    │ (None, 4)                   │               0 │"), "{small}");
+}
