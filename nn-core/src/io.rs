@@ -37,7 +37,7 @@ fn dtype_of<T: Float>() -> Dtype {
 }
 
 fn to_bytes<T: Float>(values: &[T]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(values.len() * core::mem::size_of::<T>());
+    let mut bytes = Vec::with_capacity(core::mem::size_of_val(values));
     for &v in values {
         if T::DTYPE == "float32" {
             bytes.extend_from_slice(&(v.as_f64() as f32).to_le_bytes());
