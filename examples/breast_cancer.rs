@@ -1,0 +1,68 @@
+//! Binary classification of the Wisconsin breast-cancer set (569 samples, 30 features): a sigmoid
+//! output trained with binary cross-entropy, reporting accuracy, precision, recall and AUC.
+//!
+//! Run with `cargo run --release --example breast_cancer`.
+
+use nn::data::{Standardizer, read_csv};
+use nn::prelude::*;
+
+network! {
+    /// 30 features → 16 relu units → the probability of "benign".
+    pub struct Diagnosis = Dense<30, 16, Relu>, Dropout<0.1>, Dense<16, 1, Sigmoid>;
+}
+
+fn main() -> Result<(), nn::Error> {
+    // First line: `569,30,malignant,benign`; then 30 features and the class (0 malignant, 1 benign).
+    let csv = read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast_cancer.csv"),
+        1,
+    )?;
+    let x: Vec<f32> = csv
+        .rows
+        .iter()
+        .flat_map(|r| r[..30].iter().map(|&v| v as f32))
+        .collect();
+    let y: Vec<f32> = csv.rows.iter().map(|r| r[30] as f32).collect();
+    let data = Dataset::<f32, 30, 1>::from_slices(&x, &y)?;
+    let (train, test) = data.train_test_split(0.2, 7, true)?;
+
+    let scaler = Standardizer::fit(train.x())?;
+    let scale = |set: &Dataset<f32, 30, 1>| {
+        let mut x = set.x().clone();
+        scaler.transform(&mut x);
+        Dataset::new(x, set.y().clone())
+    };
+    let (train, test) = (scale(&train)?, scale(&test)?);
+
+    println!("{}", Diagnosis::seeded(7).summary());
+    let mut model = Model::new(
+        Diagnosis::seeded(7),
+        Adam::default(),
+        BinaryCrossentropy::default(),
+    )
+    .with_metrics(&[
+        Metric::Accuracy,
+        Metric::Precision,
+        Metric::Recall,
+        Metric::Auc,
+    ]);
+    let fit = Fit {
+        epochs: 40,
+        validation_split: Some(0.15),
+        seed: 7,
+        verbose: Verbosity::OneLinePerEpoch,
+        ..Fit::default()
+    };
+    model.fit(&train, &fit)?;
+
+    let scores = model.evaluate(&test)?;
+    for (name, value) in scores.iter().filter(|(k, _)| k != "accuracy") {
+        println!("test {name}: {value:.4}");
+    }
+    let accuracy = scores
+        .iter()
+        .find(|(k, _)| k == "accuracy")
+        .map_or(f64::NAN, |s| s.1);
+    println!("test accuracy: {accuracy:.4}");
+    Ok(())
+}
