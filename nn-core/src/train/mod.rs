@@ -3,6 +3,7 @@
 //! callbacks and a progress bar, and returns the [`History`].
 
 mod callbacks;
+mod denormals;
 mod metrics;
 mod model;
 mod progress;

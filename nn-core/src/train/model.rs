@@ -35,6 +35,9 @@ pub struct Fit<'a, T: Float, const I: usize, const K: usize> {
     pub verbose: Verbosity,
     /// The seed of shuffling and dropout: the same seed trains the same network, bit for bit.
     pub seed: u64,
+    /// Whether to flush denormal numbers to zero while training (true, as XLA does on the
+    /// CPU): arithmetic on denormals is many times slower, and Adam's state produces them.
+    pub flush_denormals: bool,
 }
 
 impl<T: Float, const I: usize, const K: usize> Default for Fit<'_, T, I, K> {
@@ -49,6 +52,7 @@ impl<T: Float, const I: usize, const K: usize> Default for Fit<'_, T, I, K> {
             class_weight: None,
             verbose: Verbosity::ProgressBar,
             seed: 0,
+            flush_denormals: true,
         }
     }
 }
@@ -118,6 +122,8 @@ pub struct Model<T: Float, N: Network<T>, O, L> {
     metrics: Vec<Metric>,
     grads: N,
     tape: N::Tape,
+    /// ∂loss/∂output of the current batch, reused between steps.
+    dy: nalgebra::OMatrix<T, N::Output, Dyn>,
     _scalar: PhantomData<T>,
 }
 
@@ -133,6 +139,7 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
             metrics: Vec::new(),
             grads: N::zeros(),
             tape: N::Tape::default(),
+            dy: nalgebra::OMatrix::zeros_generic(<N::Output as nalgebra::DimName>::name(), Dyn(0)),
             _scalar: PhantomData,
         }
     }
@@ -199,6 +206,7 @@ where
         L: Loss<T, Const<OUT>, Const<K>>,
     {
         self.optimizer.regulation().check()?;
+        let _denormals = super::denormals::FlushDenormals::new(fit.flush_denormals);
         if fit.batch_size == 0 {
             return Err(Error::Setting {
                 what: "batch size",
@@ -241,7 +249,6 @@ where
         let mut order: Vec<usize> = (0..n).collect();
         let mut targets = Batch::<T, K>::zeros_generic(Const::<K>, Dyn(0));
         let mut weights: Vec<T> = Vec::with_capacity(fit.batch_size);
-        let mut dy = Batch::<T, OUT>::zeros_generic(Const::<OUT>, Dyn(0));
 
         let learning_rate = self.state.learning_rate(&self.optimizer);
         run_callbacks(
@@ -280,32 +287,7 @@ where
                 }));
                 let weighted = train.sample_weights().is_some() || fit.class_weight.is_some();
 
-                self.network.forward_tape(&mut self.tape, true, &mut rng);
-                let prediction = if fused {
-                    N::logits(&self.tape).expect("a fused output keeps its logits")
-                } else {
-                    N::output(&self.tape)
-                };
-                let scale = T::one() / T::of(nb as f64);
-                let total = self.loss.evaluate(
-                    prediction,
-                    fused,
-                    &targets,
-                    weighted.then_some(&weights[..]),
-                    scale,
-                    Some(&mut dy),
-                );
-                let batch_loss = total.as_f64() / nb as f64;
-                for tracker in &mut trackers {
-                    tracker.update(N::output(&self.tape).as_slice(), OUT, targets.as_slice(), K);
-                }
-                let out = N::output_grad_mut(&mut self.tape);
-                crate::resize_batch(out, nb);
-                out.copy_from(&dy);
-                self.network
-                    .backprop(&mut self.tape, &mut self.grads, fused, false);
-                self.state
-                    .step(&self.optimizer, &mut self.network, &mut self.grads);
+                let batch_loss = self.step(&targets, weighted.then_some(&weights[..]), fused, &mut trackers, &mut rng);
 
                 loss_sum += batch_loss * nb as f64;
                 seen += nb;
@@ -355,6 +337,59 @@ where
             |c, ctx| c.on_train_end(ctx),
         )?;
         Ok(history)
+    }
+
+    /// One training step on one batch (Keras's `train_on_batch`): returns the batch's loss.
+    /// Dropout draws from `rng`.
+    pub fn train_on_batch<const K: usize, R: rand::Rng + ?Sized>(
+        &mut self,
+        x: &Batch<T, I>,
+        y: &Batch<T, K>,
+        rng: &mut R,
+    ) -> Result<f64, Error>
+    where
+        L: Loss<T, Const<OUT>, Const<K>>,
+    {
+        if x.ncols() != y.ncols() || x.ncols() == 0 {
+            return Err(Error::data(format!(
+                "{} inputs and {} targets; expected the same, non-zero number of samples",
+                x.ncols(),
+                y.ncols()
+            )));
+        }
+        let input = N::input_mut(&mut self.tape);
+        crate::resize_batch(input, x.ncols());
+        input.copy_from(x);
+        let fused = self.loss.fusion() != Fusion::None && self.loss.fusion() == N::FUSION;
+        Ok(self.step(y, None, fused, &mut [], rng))
+    }
+
+    /// Forward, loss, metrics, backward and optimizer step on the batch in the tape's input.
+    fn step<const K: usize, R: rand::Rng + ?Sized>(
+        &mut self,
+        targets: &Batch<T, K>,
+        weights: Option<&[T]>,
+        fused: bool,
+        trackers: &mut [Tracker],
+        rng: &mut R,
+    ) -> f64
+    where
+        L: Loss<T, Const<OUT>, Const<K>>,
+    {
+        let nb = targets.ncols();
+        self.network.forward_tape(&mut self.tape, true, rng);
+        let prediction = if fused { N::logits(&self.tape).expect("a fused output keeps its logits") } else { N::output(&self.tape) };
+        let scale = T::one() / T::of(nb as f64);
+        let total = self.loss.evaluate(prediction, fused, targets, weights, scale, Some(&mut self.dy));
+        for tracker in trackers {
+            tracker.update(N::output(&self.tape).as_slice(), OUT, targets.as_slice(), K);
+        }
+        let out = N::output_grad_mut(&mut self.tape);
+        crate::resize_batch(out, nb);
+        out.copy_from(&self.dy);
+        self.network.backprop(&mut self.tape, &mut self.grads, fused, false);
+        self.state.step(&self.optimizer, &mut self.network, &mut self.grads);
+        total.as_f64() / nb as f64
     }
 
     /// The loss (with each sample's weight) and the metrics on `data`, in inference mode, in
