@@ -22,18 +22,50 @@ const BATCHES: usize = 64;
 fn synthetic(samples: usize) -> Dataset<f32, 784, 1> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
     let x: Vec<f32> = (0..samples * 784)
-        .map(|_| if rng.random::<f32>() < 0.8 { 0.0 } else { rng.random::<f32>() })
+        .map(|_| {
+            if rng.random::<f32>() < 0.8 {
+                0.0
+            } else {
+                rng.random::<f32>()
+            }
+        })
         .collect();
-    let y: Vec<f32> = (0..samples).map(|_| rng.random_range(0..10) as f32).collect();
+    let y: Vec<f32> = (0..samples)
+        .map(|_| rng.random_range(0..10) as f32)
+        .collect();
     Dataset::from_slices(&x, &y).expect("synthetic data is valid")
 }
 
 /// `c = a · b` with matrixmultiply, for column-major operands given with their strides.
 #[allow(clippy::too_many_arguments)]
-fn sgemm(m: usize, k: usize, n: usize, a: &[f32], (rsa, csa): (isize, isize), b: &[f32], (rsb, csb): (isize, isize), c: &mut [f32]) {
+fn sgemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    (rsa, csa): (isize, isize),
+    b: &[f32],
+    (rsb, csb): (isize, isize),
+    c: &mut [f32],
+) {
     // SAFETY: every operand is a buffer of exactly the shape its strides describe (set up below).
     unsafe {
-        matrixmultiply::sgemm(m, k, n, 1.0, a.as_ptr(), rsa, csa, b.as_ptr(), rsb, csb, 0.0, c.as_mut_ptr(), 1, m as isize);
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            rsa,
+            csa,
+            b.as_ptr(),
+            rsb,
+            csb,
+            0.0,
+            c.as_mut_ptr(),
+            1,
+            m as isize,
+        );
     }
 }
 
@@ -44,19 +76,46 @@ fn training(c: &mut Criterion) {
         group.throughput(Throughput::Elements((batch * BATCHES) as u64));
         group.sample_size(20);
         for flush in [true, false] {
-            let name = if flush { "fit, flush-to-zero" } else { "fit, denormals kept" };
-            let mut model = Model::new(Mnist::seeded(1), Adam::default(), SparseCategoricalCrossentropy::default());
-            let fit = Fit { batch_size: batch, verbose: Verbosity::Silent, flush_denormals: flush, ..Fit::default() };
+            let name = if flush {
+                "fit, flush-to-zero"
+            } else {
+                "fit, denormals kept"
+            };
+            let mut model = Model::new(
+                Mnist::seeded(1),
+                Adam::default(),
+                SparseCategoricalCrossentropy::default(),
+            );
+            let fit = Fit {
+                batch_size: batch,
+                verbose: Verbosity::Silent,
+                flush_denormals: flush,
+                ..Fit::default()
+            };
             // Warm up the optimizer state before measuring.
-            model.fit(&data, &Fit { epochs: 3, ..fit.clone() }).expect("valid settings");
-            group.bench_function(name, |b| b.iter(|| model.fit(&data, &fit).expect("valid settings")));
+            model
+                .fit(
+                    &data,
+                    &Fit {
+                        epochs: 3,
+                        ..fit.clone()
+                    },
+                )
+                .expect("valid settings");
+            group.bench_function(name, |b| {
+                b.iter(|| model.fit(&data, &fit).expect("valid settings"))
+            });
         }
 
         // The floor: the products of one step, BATCHES times.
         let (w1, w2) = (vec![0.01f32; 128 * 784], vec![0.01f32; 10 * 128]);
         let x = data.x().as_slice()[..784 * batch].to_vec();
         let (mut h, mut z) = (vec![0.0f32; 128 * batch], vec![0.0f32; 10 * batch]);
-        let (mut dw1, mut dw2, mut dh) = (vec![0.0f32; 128 * 784], vec![0.0f32; 10 * 128], vec![0.0f32; 128 * batch]);
+        let (mut dw1, mut dw2, mut dh) = (
+            vec![0.0f32; 128 * 784],
+            vec![0.0f32; 10 * 128],
+            vec![0.0f32; 128 * batch],
+        );
         group.bench_function("matrix products only (floor)", |b| {
             b.iter_batched(
                 || (),

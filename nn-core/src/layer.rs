@@ -107,6 +107,26 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Clone + Debug {
     /// state holder.
     fn zeroed(&self) -> Self;
 
+    /// The regularization penalty of the layer's weights (`kernel_regularizer`,
+    /// `bias_regularizer`), added to the loss once per step; zero for frozen layers.
+    fn penalty(&self) -> T {
+        T::zero()
+    }
+
+    /// The activity penalty (`activity_regularizer`) of the last forward pass.
+    fn activity_penalty(&self, cache: &Self::Cache) -> T {
+        let _ = cache;
+        T::zero()
+    }
+
+    /// Adds ∂[`penalty`](Layer::penalty)/∂parameter to `grad`.
+    fn add_penalty_gradient(&self, grad: &mut Self) {
+        let _ = grad;
+    }
+
+    /// Applies the layer's constraints to its weights (after an optimizer step).
+    fn constrain(&mut self) {}
+
     /// Each parameter tensor, in order.
     fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>>;
 

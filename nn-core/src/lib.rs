@@ -19,6 +19,7 @@ mod linalg;
 pub mod losses;
 mod network;
 pub mod optimizers;
+mod regularizers;
 mod scalar;
 mod storage;
 mod summary;
@@ -45,6 +46,7 @@ pub use optimizers::{
     Adagrad, Adam, AdamW, CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRate, Optimizer,
     OptimizerState, PiecewiseConstantDecay, PolynomialDecay, RMSprop, Sgd,
 };
+pub use regularizers::{Constraint, Regularizer};
 pub use scalar::Float;
 pub use storage::{Heap, HeapBuf, INLINE_LIMIT, Inline, Storage, Weights};
 pub use summary::Summary;

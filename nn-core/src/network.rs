@@ -131,6 +131,16 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
         }
     }
 
+    /// The regularization penalties: every layer's weight penalty plus the activity penalties
+    /// of the last forward pass on `tape`.
+    fn penalty(&self, tape: &Self::Tape) -> T;
+
+    /// Adds the gradients of the weight penalties to `grads`.
+    fn add_penalty_gradients(&self, grads: &mut Self);
+
+    /// Applies every layer's constraints (after an optimizer step).
+    fn constrain(&mut self);
+
     /// Each parameter tensor with its layer's field name, in layer order.
     fn params(&self) -> impl Iterator<Item = (&'static str, ParamRef<'_, T>)>;
 

@@ -172,7 +172,8 @@ pub(crate) enum LayerKind {
         use_bias: bool,
         kernel_initializer: TokenStream,
         bias_initializer: TokenStream,
-        trainable: bool,
+        /// Fields set after construction: `trainable`, regularizers, constraints.
+        settings: Vec<(Ident, TokenStream)>,
     },
     Dropout {
         rate: TokenStream,

@@ -267,7 +267,7 @@ fn dense(
 
     let mut activation_value = positional.get(2).copied();
     let mut use_bias = true;
-    let mut trainable = true;
+    let mut settings = Vec::new();
     let mut kernel_initializer = quote!(::nn::GlorotUniform);
     let mut bias_initializer = quote!(::nn::Zeros);
     for (key, value) in options {
@@ -277,7 +277,30 @@ fn dense(
             )),
             "activation" => activation_value = Some(value),
             "use_bias" => use_bias = boolean(value, "use_bias", errors),
-            "trainable" => trainable = boolean(value, "trainable", errors),
+            "trainable" => {
+                let value = boolean(value, "trainable", errors);
+                settings.push((key.clone(), quote!(#value)));
+            }
+            "kernel_regularizer" | "bias_regularizer" | "activity_regularizer" => {
+                let regularizer = setting(
+                    value,
+                    "Regularizer",
+                    "regularizer",
+                    names::REGULARIZERS,
+                    errors,
+                );
+                settings.push((key.clone(), regularizer));
+            }
+            "kernel_constraint" | "bias_constraint" => {
+                let constraint = setting(
+                    value,
+                    "Constraint",
+                    "constraint",
+                    names::CONSTRAINTS,
+                    errors,
+                );
+                settings.push((key.clone(), constraint));
+            }
             "kernel_initializer" => {
                 kernel_initializer = initializer(value, true, errors);
             }
@@ -295,7 +318,7 @@ fn dense(
         use_bias,
         kernel_initializer,
         bias_initializer,
-        trainable,
+        settings,
     };
     Some((input, units, kind))
 }
@@ -724,6 +747,63 @@ fn initializer(value: &Value, kernel: bool, errors: &mut Errors) -> TokenStream 
         args.iter().map(|a| float_arg(a, errors)).collect()
     };
     quote!(::nn::#ident::new(#(#exprs),*))
+}
+
+/// Rule: a regularizer or constraint is one of Keras's, with the arguments it takes. Why: each
+/// is a variant of an `nn` enum with fixed fields. Returns `::nn::Enum::Variant(args...)`, Keras's
+/// defaults filling in omitted arguments.
+fn setting(
+    value: &Value,
+    enum_name: &str,
+    what: &str,
+    known: &[(&str, &[usize], &[f64])],
+    errors: &mut Errors,
+) -> TokenStream {
+    let ty = Ident::new(enum_name, value.span().start);
+    let names = || known.iter().map(|k| k.0);
+    let found = match value {
+        Value::Path { path, args, span } => path.get_ident().map(|i| (i.to_string(), args, *span)),
+        _ => None,
+    };
+    let Some((name, args, span)) = found else {
+        errors.push(value.span().error(format!(
+            "expected a {what}, one of {}",
+            names::list(names())
+        )));
+        return quote!(::nn::#ty::None);
+    };
+    let Some((name, counts, defaults)) = known.iter().find(|k| k.0 == name) else {
+        let hint = match names::closest(&name, names()) {
+            Some(best) => format!("did you mean `{best}`? The"),
+            None => "the".to_string(),
+        };
+        errors.push(span.error(format!(
+            "unknown {what} `{name}`: {hint} {what}s are {}",
+            names::list(names())
+        )));
+        return quote!(::nn::#ty::None);
+    };
+    let args: &[Value] = args.as_deref().unwrap_or(&[]);
+    if !counts.contains(&args.len()) {
+        let counts: Vec<String> = counts.iter().map(ToString::to_string).collect();
+        errors.push(span.error(format!(
+            "`{name}` takes {} arguments, but {} were given",
+            counts.join(" or "),
+            args.len()
+        )));
+        return quote!(::nn::#ty::None);
+    }
+    let variant = Ident::new(name, span.start);
+    if defaults.is_empty() {
+        return quote!(::nn::#ty::#variant);
+    }
+    let values: Vec<TokenStream> = (0..defaults.len())
+        .map(|i| match args.get(i) {
+            Some(arg) => float_arg(arg, errors),
+            None => Literal::f64_unsuffixed(defaults[i]).into_token_stream(),
+        })
+        .collect();
+    quote!(::nn::#ty::#variant(#(#values),*))
 }
 
 /// One of a fixed set of names, as `::nn::init::Enum::Name`.

@@ -60,7 +60,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                     activation,
                     kernel_initializer,
                     bias_initializer,
-                    trainable,
+                    settings,
                     ..
                 } => {
                     let span = at(layer);
@@ -69,12 +69,13 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                     } else {
                         quote_spanned!(span=> <#ty>::init(#activation, &#kernel_initializer, &#bias_initializer, rng))
                     };
-                    if *trainable {
+                    if settings.is_empty() {
                         made
                     } else {
+                        let (names, values): (Vec<_>, Vec<_>) = settings.iter().cloned().unzip();
                         quote!({
                             let mut layer = #made;
-                            layer.trainable = false;
+                            #(layer.#names = #values;)*
                             layer
                         })
                     }
@@ -215,6 +216,25 @@ pub(crate) fn network(network: &Network) -> TokenStream {
             })
             .collect()
     };
+    let penalties = layers.iter().enumerate().map(|(k, layer)| {
+        let field = &layer.field;
+        let layer_trait = layer_trait(layer, &t);
+        let cache = nth(quote!(tape.caches), k);
+        quote! {
+            + <_ as #layer_trait>::penalty(&self.#field)
+            + <_ as #layer_trait>::activity_penalty(&self.#field, &#cache)
+        }
+    });
+    let penalty_gradients = layers.iter().map(|layer| {
+        let field = &layer.field;
+        let layer_trait = layer_trait(layer, &t);
+        quote!(<_ as #layer_trait>::add_penalty_gradient(&self.#field, &mut grads.#field);)
+    });
+    let constraints = layers.iter().map(|layer| {
+        let field = &layer.field;
+        let layer_trait = layer_trait(layer, &t);
+        quote!(<_ as #layer_trait>::constrain(&mut self.#field);)
+    });
     let params = chain(quote!(params), quote!(&));
     let params_mut = chain(quote!(params_mut), quote!(&mut));
 
@@ -417,6 +437,18 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                 } else {
                     ::core::option::Option::None
                 }
+            }
+
+            fn penalty(&self, tape: &Self::Tape) -> T {
+                <T as ::nn::Float>::of(0.0) #(#penalties)*
+            }
+
+            fn add_penalty_gradients(&self, grads: &mut Self) {
+                #(#penalty_gradients)*
+            }
+
+            fn constrain(&mut self) {
+                #(#constraints)*
             }
 
             fn params(&self) -> impl ::core::iter::Iterator<Item = (&'static str, ::nn::ParamRef<'_, T>)> {

@@ -54,6 +54,26 @@ pub(crate) const DENSE_OPTIONS: &[&str] = &[
     "kernel_initializer",
     "bias_initializer",
     "trainable",
+    "kernel_regularizer",
+    "bias_regularizer",
+    "activity_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
+];
+
+/// The regularizers, with the argument counts each accepts and Keras's defaults.
+pub(crate) const REGULARIZERS: &[(&str, &[usize], &[f64])] = &[
+    ("L1", &[0, 1], &[0.01]),
+    ("L2", &[0, 1], &[0.01]),
+    ("L1L2", &[0, 2], &[0.0, 0.0]),
+];
+
+/// The constraints, with the argument counts each accepts and Keras's defaults.
+pub(crate) const CONSTRAINTS: &[(&str, &[usize], &[f64])] = &[
+    ("MaxNorm", &[0, 1], &[2.0]),
+    ("NonNeg", &[0], &[]),
+    ("UnitNorm", &[0], &[]),
+    ("MinMaxNorm", &[0, 2, 3], &[0.0, 1.0, 1.0]),
 ];
 
 /// The `FanMode` and `Distribution` names `VarianceScaling(scale, mode, distribution)` takes.

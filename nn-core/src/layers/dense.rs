@@ -8,7 +8,7 @@ use crate::init::Initializer;
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
 use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage, Weights};
-use crate::{Float, Fusion};
+use crate::{Constraint, Float, Fusion, Regularizer};
 
 /// A fully connected layer from `I` inputs to `O` units: `y = activation(W x + b)`.
 ///
@@ -49,6 +49,16 @@ pub struct Dense<
     pub activation: A,
     /// Whether an optimizer updates this layer (Keras's `trainable`).
     pub trainable: bool,
+    /// The penalty on the kernel.
+    pub kernel_regularizer: Regularizer,
+    /// The penalty on the bias.
+    pub bias_regularizer: Regularizer,
+    /// The penalty on the layer's outputs, divided by the batch size.
+    pub activity_regularizer: Regularizer,
+    /// The projection of the kernel after each step (per unit).
+    pub kernel_constraint: Constraint,
+    /// The projection of the bias after each step.
+    pub bias_constraint: Constraint,
 }
 
 impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool>
@@ -66,6 +76,11 @@ impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool>
             bias: S::zeros(),
             activation,
             trainable: true,
+            kernel_regularizer: Regularizer::None,
+            bias_regularizer: Regularizer::None,
+            activity_regularizer: Regularizer::None,
+            kernel_constraint: Constraint::None,
+            bias_constraint: Constraint::None,
         }
     }
 
@@ -114,6 +129,22 @@ impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool>
 impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
     Dense<T, I, O, A, S, BIAS>
 {
+    /// Replaces `grad` (∂loss/∂y) with ∂loss/∂z for every sample of a batch.
+    fn activation_backward(&self, z: &Batch<T, O>, y: &Batch<T, O>, grad: &mut Batch<T, O>) {
+        if A::ELEMENTWISE {
+            self.activation
+                .backward(z.as_slice(), y.as_slice(), grad.as_mut_slice());
+        } else {
+            let samples = z
+                .as_slice()
+                .chunks_exact(O)
+                .zip(y.as_slice().chunks_exact(O));
+            for ((z, y), g) in samples.zip(grad.as_mut_slice().chunks_exact_mut(O)) {
+                self.activation.backward(z, y, g);
+            }
+        }
+    }
+
     /// Applies the activation to every sample of a batch in place.
     fn activate(&self, y: &mut Batch<T, O>) {
         if A::ELEMENTWISE {
@@ -179,6 +210,11 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         resize_batch(y, x.ncols());
         y.copy_from(&cache.z);
         self.activate(y);
+        cache.activity = if self.activity_regularizer.is_none() {
+            T::zero()
+        } else {
+            self.activity_regularizer.penalty(y.as_slice()) / T::of(x.ncols() as f64)
+        };
     }
 
     fn backward(
@@ -192,21 +228,24 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         dx: Option<&mut Batch<T, I>>,
     ) {
         let n = x.ncols();
-        // ∂z = activation'(z) ⊙ ∂y, in place.
-        if from_logits {
-            // `dy` is ∂loss/∂z already.
-        } else if A::ELEMENTWISE {
-            self.activation
-                .backward(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice());
-        } else {
-            let samples = cache
-                .z
-                .as_slice()
-                .chunks_exact(O)
-                .zip(y.as_slice().chunks_exact(O));
-            for ((z, y), g) in samples.zip(dy.as_mut_slice().chunks_exact_mut(O)) {
-                self.activation.backward(z, y, g);
+        let scale = T::one() / T::of(n as f64);
+        if !self.activity_regularizer.is_none() {
+            if from_logits {
+                // `dy` is ∂loss/∂z already: take the activity penalty's gradient through the
+                // activation on its own (a rare combination; this allocates).
+                let mut extra = Batch::<T, O>::zeros_generic(Const::<O>, Dyn(n));
+                self.activity_regularizer
+                    .add_gradient(y.as_slice(), scale, extra.as_mut_slice());
+                self.activation_backward(&cache.z, y, &mut extra);
+                *dy += extra;
+            } else {
+                self.activity_regularizer
+                    .add_gradient(y.as_slice(), scale, dy.as_mut_slice());
             }
+        }
+        // ∂z = activation'(z) ⊙ ∂y, in place.
+        if !from_logits {
+            self.activation_backward(&cache.z, y, dy);
         }
         let dz = &*dy;
         if self.trainable {
@@ -243,8 +282,56 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
 
     fn zeroed(&self) -> Self {
         Self {
-            trainable: self.trainable,
-            ..Self::zeros(self.activation.clone())
+            kernel: S::zeros(),
+            bias: S::zeros(),
+            activation: self.activation.clone(),
+            ..*self
+        }
+    }
+
+    fn penalty(&self) -> T {
+        if !self.trainable {
+            return T::zero();
+        }
+        let bias = if BIAS {
+            self.bias_regularizer.penalty(self.bias.as_slice())
+        } else {
+            T::zero()
+        };
+        self.kernel_regularizer.penalty(self.kernel.as_slice()) + bias
+    }
+
+    fn activity_penalty(&self, cache: &Self::Cache) -> T {
+        cache.activity
+    }
+
+    fn add_penalty_gradient(&self, grad: &mut Self) {
+        if !self.trainable {
+            return;
+        }
+        self.kernel_regularizer.add_gradient(
+            self.kernel.as_slice(),
+            T::one(),
+            grad.kernel.as_mut_slice(),
+        );
+        if BIAS {
+            self.bias_regularizer.add_gradient(
+                self.bias.as_slice(),
+                T::one(),
+                grad.bias.as_mut_slice(),
+            );
+        }
+    }
+
+    fn constrain(&mut self) {
+        if !self.trainable {
+            return;
+        }
+        // The kernel is stored `O × I` column-major: norms over inputs, per unit.
+        self.kernel_constraint.apply(self.kernel.as_mut_slice(), O);
+        if BIAS {
+            // A bias's norm runs over the whole vector.
+            self.bias_constraint.apply(self.bias.as_mut_slice(), 1);
         }
     }
 
@@ -288,12 +375,15 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
 pub struct DenseCache<T: Float, const O: usize> {
     /// The pre-activations `z = W x + b` of the batch.
     pub z: Batch<T, O>,
+    /// The activity penalty of the batch's outputs.
+    pub activity: T,
 }
 
 impl<T: Float, const O: usize> Default for DenseCache<T, O> {
     fn default() -> Self {
         Self {
             z: Batch::zeros_generic(Const::<O>, Dyn(0)),
+            activity: T::zero(),
         }
     }
 }

@@ -20,7 +20,9 @@ fn read_mxcsr() -> u32 {
     let mut value: u32 = 0;
     // SAFETY: `stmxcsr` stores the 32-bit MXCSR register to the given address, which points at
     // a live, aligned local.
-    unsafe { core::arch::asm!("stmxcsr [{}]", in(reg) &mut value, options(nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("stmxcsr [{}]", in(reg) &mut value, options(nostack, preserves_flags))
+    };
     value
 }
 

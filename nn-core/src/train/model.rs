@@ -287,7 +287,13 @@ where
                 }));
                 let weighted = train.sample_weights().is_some() || fit.class_weight.is_some();
 
-                let batch_loss = self.step(&targets, weighted.then_some(&weights[..]), fused, &mut trackers, &mut rng);
+                let batch_loss = self.step(
+                    &targets,
+                    weighted.then_some(&weights[..]),
+                    fused,
+                    &mut trackers,
+                    &mut rng,
+                );
 
                 loss_sum += batch_loss * nb as f64;
                 seen += nb;
@@ -378,18 +384,35 @@ where
     {
         let nb = targets.ncols();
         self.network.forward_tape(&mut self.tape, true, rng);
-        let prediction = if fused { N::logits(&self.tape).expect("a fused output keeps its logits") } else { N::output(&self.tape) };
+        let prediction = if fused {
+            N::logits(&self.tape).expect("a fused output keeps its logits")
+        } else {
+            N::output(&self.tape)
+        };
         let scale = T::one() / T::of(nb as f64);
-        let total = self.loss.evaluate(prediction, fused, targets, weights, scale, Some(&mut self.dy));
+        let total = self.loss.evaluate(
+            prediction,
+            fused,
+            targets,
+            weights,
+            scale,
+            Some(&mut self.dy),
+        );
         for tracker in trackers {
             tracker.update(N::output(&self.tape).as_slice(), OUT, targets.as_slice(), K);
         }
+        // Keras adds the regularization penalties to the loss once per step.
+        let penalty = self.network.penalty(&self.tape);
         let out = N::output_grad_mut(&mut self.tape);
         crate::resize_batch(out, nb);
         out.copy_from(&self.dy);
-        self.network.backprop(&mut self.tape, &mut self.grads, fused, false);
-        self.state.step(&self.optimizer, &mut self.network, &mut self.grads);
-        total.as_f64() / nb as f64
+        self.network
+            .backprop(&mut self.tape, &mut self.grads, fused, false);
+        self.network.add_penalty_gradients(&mut self.grads);
+        self.state
+            .step(&self.optimizer, &mut self.network, &mut self.grads);
+        self.network.constrain();
+        total.as_f64() / nb as f64 + penalty.as_f64()
     }
 
     /// The loss (with each sample's weight) and the metrics on `data`, in inference mode, in
@@ -440,6 +463,7 @@ where
                     None,
                 )
                 .as_f64();
+            total += self.network.penalty(&self.tape).as_f64() * chunk.len() as f64;
             for tracker in &mut trackers {
                 tracker.update(N::output(&self.tape).as_slice(), OUT, targets.as_slice(), K);
             }
