@@ -67,7 +67,9 @@ fn main() -> Result<(), nn::Error> {
         seed: 42,
         ..Fit::default()
     };
+    let started = std::time::Instant::now();
     model.fit(&train, &fit)?;
+    println!("trained in {:.2} s", started.elapsed().as_secs_f64());
 
     let scores = model.evaluate(&test)?;
     let accuracy = scores

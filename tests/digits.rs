@@ -10,8 +10,16 @@ network! {
 
 #[test]
 fn digits_reach_095_test_accuracy() {
-    let csv = read_csv(concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv.gz"), 0).unwrap();
-    let pixels: Vec<f32> = csv.rows.iter().flat_map(|r| r[..64].iter().map(|&v| v as f32)).collect();
+    let csv = read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv.gz"),
+        0,
+    )
+    .unwrap();
+    let pixels: Vec<f32> = csv
+        .rows
+        .iter()
+        .flat_map(|r| r[..64].iter().map(|&v| v as f32))
+        .collect();
     let labels: Vec<f32> = csv.rows.iter().map(|r| r[64] as f32).collect();
     let data = Dataset::<f32, 64, 1>::from_slices(&pixels, &labels).unwrap();
     let (train, test) = data.train_test_split(0.2, 42, true).unwrap();
@@ -22,10 +30,25 @@ fn digits_reach_095_test_accuracy() {
         Dataset::new(x, set.y().clone()).unwrap()
     };
     let (train, test) = (scale(&train), scale(&test));
-    let mut model = Model::new(Digits::seeded(42), Adam::default(), SparseCategoricalCrossentropy::default())
-        .with_metrics(&[Metric::Accuracy]);
-    let fit = Fit { epochs: 15, seed: 42, verbose: Verbosity::Silent, ..Fit::default() };
+    let mut model = Model::new(
+        Digits::seeded(42),
+        Adam::default(),
+        SparseCategoricalCrossentropy::default(),
+    )
+    .with_metrics(&[Metric::Accuracy]);
+    let fit = Fit {
+        epochs: 15,
+        seed: 42,
+        verbose: Verbosity::Silent,
+        ..Fit::default()
+    };
     model.fit(&train, &fit).unwrap();
-    let accuracy = model.evaluate(&test).unwrap().iter().find(|(k, _)| k == "accuracy").unwrap().1;
+    let accuracy = model
+        .evaluate(&test)
+        .unwrap()
+        .iter()
+        .find(|(k, _)| k == "accuracy")
+        .unwrap()
+        .1;
     assert!(accuracy >= 0.95, "test accuracy {accuracy}");
 }

@@ -55,6 +55,10 @@ fn storage_is_inline_for_small_layers_and_heap_for_large_ones() {
     assert_eq!(storage_of(&big.dense_1), std::any::type_name::<Heap>());
     assert_eq!(storage_of(&small.dense), std::any::type_name::<Inline>());
     // The whole large network is a few pointers; the small one holds its weights inline.
-    assert!(std::mem::size_of::<Mnist>() < 1024, "{} bytes", std::mem::size_of::<Mnist>());
+    assert!(
+        std::mem::size_of::<Mnist>() < 1024,
+        "{} bytes",
+        std::mem::size_of::<Mnist>()
+    );
     assert!(std::mem::size_of::<Small>() >= Small::PARAMS * 4);
 }
