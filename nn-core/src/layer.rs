@@ -11,7 +11,7 @@ use crate::{Float, Fusion};
 /// sample is contiguous. Products of a weight matrix with a batch go through nalgebra's GEMM.
 pub type Batch<T, const N: usize> = OMatrix<T, Const<N>, Dyn>;
 
-/// A view of one parameter tensor, as [`Layer::visit_params`] hands it out.
+/// A view of one parameter tensor, as [`Layer::params`] yields it.
 #[derive(Debug)]
 pub struct ParamRef<'a, T> {
     /// The parameter's name within its layer (`"kernel"`, `"bias"`).
@@ -24,7 +24,7 @@ pub struct ParamRef<'a, T> {
     pub trainable: bool,
 }
 
-/// A mutable view of one parameter tensor, as [`Layer::visit_params_mut`] hands it out.
+/// A mutable view of one parameter tensor, as [`Layer::params_mut`] yields it.
 #[derive(Debug)]
 pub struct ParamMut<'a, T> {
     /// The parameter's name within its layer (`"kernel"`, `"bias"`).
