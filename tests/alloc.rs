@@ -112,3 +112,35 @@ fn training_reuses_its_tape() {
     // allocates inside each of the six products of a step (two forward, four backward).
     assert!(steps <= 10 * 6, "{steps} allocations in 10 steps");
 }
+
+#[test]
+fn an_optimizer_step_allocates_nothing() {
+    use nn::{Adam, OptimizerState, RMSprop};
+    let mut net = Classifier::seeded(0);
+    let mut grads = Classifier::zeros();
+    for (_, p) in grads.params_mut() {
+        p.values.fill(0.01);
+    }
+    let adam = Adam::default()
+        .amsgrad(true)
+        .clipnorm(1.0)
+        .weight_decay(0.01);
+    let mut state = OptimizerState::new(&adam);
+    assert_eq!(
+        allocations(|| for _ in 0..5 {
+            state.step(&adam, &mut net, &mut grads)
+        }),
+        0
+    );
+    let rmsprop = RMSprop::default()
+        .centered(true)
+        .momentum(0.9)
+        .global_clipnorm(1.0);
+    let mut state = OptimizerState::new(&rmsprop);
+    assert_eq!(
+        allocations(|| for _ in 0..5 {
+            state.step(&rmsprop, &mut net, &mut grads)
+        }),
+        0
+    );
+}

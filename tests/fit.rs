@@ -368,3 +368,62 @@ fn reduce_lr_on_plateau_and_terminate_on_nan() {
     assert!(history.epochs.len() < 50);
     assert!(!history.get("loss").unwrap().last().unwrap().is_finite());
 }
+
+/// EarlyStopping driven with scripted logs, against Keras's rules.
+#[test]
+fn early_stopping_min_delta_baseline_and_start_epoch() {
+    // Feed EarlyStopping a scripted sequence of losses through its callback interface.
+    let run = |mut stopping: EarlyStopping<Plain<f64>>, losses: &[f64]| -> Option<usize> {
+        let mut net = Plain::<f64>::zeros();
+        let mut context = nn::Context::new_for_tests(&mut net, 0.1);
+        stopping.on_train_begin(&mut context).unwrap();
+        for (epoch, &loss) in losses.iter().enumerate() {
+            let logs: Logs = vec![("loss".into(), loss)];
+            stopping.on_epoch_end(epoch, &logs, &mut context).unwrap();
+            if context.stop_requested() {
+                return Some(epoch);
+            }
+        }
+        None
+    };
+    let losses = [1.0, 0.95, 0.93, 0.92, 0.91];
+    assert_eq!(run(EarlyStopping::new("loss").patience(1), &losses), None);
+    // Improvements smaller than min_delta do not count.
+    let mut strict = EarlyStopping::new("loss").patience(1);
+    strict.min_delta = 0.03;
+    assert_eq!(run(strict, &losses), Some(2));
+    // A baseline not beaten keeps the wait running through improvements (Keras checks the
+    // patience at the first epoch that does not improve).
+    let flat = [1.0, 0.95, 0.93, 0.93, 0.93];
+    assert_eq!(run(EarlyStopping::new("loss").patience(2), &flat), Some(4));
+    let mut baseline = EarlyStopping::new("loss").patience(2);
+    baseline.baseline = Some(0.5);
+    assert_eq!(run(baseline, &flat), Some(3));
+    // Nothing is watched before start_from_epoch.
+    let mut late = EarlyStopping::new("loss").patience(0);
+    late.start_from_epoch = 3;
+    assert_eq!(run(late, &[1.0, 2.0, 3.0, 4.0, 5.0]), Some(4));
+    // Max mode for accuracies.
+    let accuracy = |mut stopping: EarlyStopping<Plain<f64>>, values: &[f64]| {
+        stopping.monitor = "accuracy".into();
+        let mut net = Plain::<f64>::zeros();
+        let mut context = nn::Context::new_for_tests(&mut net, 0.1);
+        stopping.on_train_begin(&mut context).unwrap();
+        for (epoch, &v) in values.iter().enumerate() {
+            stopping
+                .on_epoch_end(epoch, &vec![("accuracy".into(), v)], &mut context)
+                .unwrap();
+            if context.stop_requested() {
+                return Some(epoch);
+            }
+        }
+        None
+    };
+    assert_eq!(
+        accuracy(
+            EarlyStopping::new("accuracy").patience(1),
+            &[0.5, 0.6, 0.6, 0.6]
+        ),
+        Some(2)
+    );
+}

@@ -47,6 +47,16 @@ impl<'a, N> Context<'a, N> {
         self.stop = true;
     }
 
+    /// A context outside `fit`, for testing callbacks on their own.
+    pub fn new_for_tests(network: &'a mut N, learning_rate: f64) -> Self {
+        Self::new(network, learning_rate)
+    }
+
+    /// Whether a callback asked to stop.
+    pub fn stop_requested(&self) -> bool {
+        self.stop
+    }
+
     pub(crate) fn take(self) -> (Option<f64>, bool) {
         (self.new_learning_rate, self.stop)
     }
