@@ -24,6 +24,7 @@ mod scalar;
 mod storage;
 mod summary;
 pub mod train;
+mod wide;
 
 #[doc(hidden)]
 pub mod private;

@@ -56,6 +56,7 @@ impl<L: LearningRate> Optimizer for Adagrad<L> {
         vec![self.initial_accumulator_value]
     }
 
+    #[inline]
     fn update<T: Float>(
         &self,
         _iteration: u64,

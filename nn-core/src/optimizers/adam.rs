@@ -83,6 +83,7 @@ impl<L: LearningRate> Optimizer for Adam<L> {
         }
     }
 
+    #[inline]
     fn update<T: Float>(
         &self,
         iteration: u64,

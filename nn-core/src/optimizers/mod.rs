@@ -149,7 +149,7 @@ impl<N> OptimizerState<N> {
                     *v -= *v * decay;
                 }
             }
-            optimizer.update(t, lr, w, g, slots);
+            crate::wide::wide(|| optimizer.update(t, lr, w, g, slots));
         };
         match self.slots.as_mut_slice() {
             [] => {

@@ -77,6 +77,7 @@ impl<L: LearningRate> Optimizer for RMSprop<L> {
         vec![0.0; 1 + usize::from(self.centered) + usize::from(self.momentum > 0.0)]
     }
 
+    #[inline]
     fn update<T: Float>(
         &self,
         _iteration: u64,

@@ -73,6 +73,7 @@ impl<L: LearningRate> Optimizer for Sgd<L> {
         }
     }
 
+    #[inline]
     fn update<T: Float>(
         &self,
         _iteration: u64,
