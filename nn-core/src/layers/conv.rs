@@ -47,15 +47,26 @@ pub struct Conv2D<
     kernel_shape: [usize; 4],
 }
 
-impl<T: Float, const IN: usize, const OUT: usize, const F: usize, const K: usize, A, S: Storage, const BIAS: bool>
-    Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+impl<
+    T: Float,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A,
+    S: Storage,
+    const BIAS: bool,
+> Conv2D<T, IN, OUT, F, K, A, S, BIAS>
 {
     const BIAS_SHAPE: [usize; 1] = [F];
 
     /// A layer of zeros with this geometry; the sizes must agree with the const parameters.
     pub fn zeros(window: Window, activation: A) -> Result<Self, Error> {
-        let (expected_in, expected_out, expected_k) =
-            (window.input_len(), window.positions() * F, window.kh * window.kw * window.c);
+        let (expected_in, expected_out, expected_k) = (
+            window.input_len(),
+            window.positions() * F,
+            window.kh * window.kw * window.c,
+        );
         if (IN, OUT, K) != (expected_in, expected_out, expected_k) {
             return Err(Error::Setting {
                 what: "Conv2D geometry",
@@ -137,7 +148,10 @@ impl<T: Float, const IN: usize, const OUT: usize, const F: usize, const K: usize
                             if let Some((y, x)) = g.source(oy, ox, i, j) {
                                 let to = (y * g.w + x) * g.c;
                                 let from = (i * g.kw + j) * g.c;
-                                for (d, &v) in image[to..to + g.c].iter_mut().zip(&column[from..from + g.c]) {
+                                for (d, &v) in image[to..to + g.c]
+                                    .iter_mut()
+                                    .zip(&column[from..from + g.c])
+                                {
                                     *d += v;
                                 }
                             }
@@ -162,19 +176,34 @@ impl<T: Float, const IN: usize, const OUT: usize, const F: usize, const K: usize
             T::zero()
         };
         let w = Strided::col_major(self.kernel.as_slice(), F, K);
-        gemm(T::one(), w, Strided::col_major(cols, K, columns), beta, z.as_mut_slice());
+        gemm(
+            T::one(),
+            w,
+            Strided::col_major(cols, K, columns),
+            beta,
+            z.as_mut_slice(),
+        );
     }
 }
 
-impl<T: Float, const IN: usize, const OUT: usize, const F: usize, const K: usize, A: Activation, S: Storage, const BIAS: bool>
-    Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+impl<
+    T: Float,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A: Activation,
+    S: Storage,
+    const BIAS: bool,
+> Conv2D<T, IN, OUT, F, K, A, S, BIAS>
 {
     /// Applies the activation to each output position (a softmax runs over the filters).
     fn activate(&self, y: &mut [T]) {
         if A::ELEMENTWISE {
             self.activation.forward(y);
         } else {
-            y.chunks_exact_mut(F).for_each(|v| self.activation.forward(v));
+            y.chunks_exact_mut(F)
+                .for_each(|v| self.activation.forward(v));
         }
     }
 }
@@ -190,12 +219,23 @@ pub struct ConvCache<T: Float, const OUT: usize> {
 
 impl<T: Float, const OUT: usize> Default for ConvCache<T, OUT> {
     fn default() -> Self {
-        Self { cols: Vec::new(), z: Batch::zeros_generic(Const::<OUT>, Dyn(0)) }
+        Self {
+            cols: Vec::new(),
+            z: Batch::zeros_generic(Const::<OUT>, Dyn(0)),
+        }
     }
 }
 
-impl<T: Float, const IN: usize, const OUT: usize, const F: usize, const K: usize, A: Activation, S: Storage, const BIAS: bool>
-    Layer<T, IN, OUT> for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+impl<
+    T: Float,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A: Activation,
+    S: Storage,
+    const BIAS: bool,
+> Layer<T, IN, OUT> for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
 {
     const KIND: &'static str = "Conv2D";
     const PARAMS: usize = F * K + if BIAS { F } else { 0 };
@@ -220,7 +260,9 @@ impl<T: Float, const IN: usize, const OUT: usize, const F: usize, const K: usize
                 }
                 for i in 0..g.kh {
                     for j in 0..g.kw {
-                        let Some((sy, sx)) = g.source(oy, ox, i, j) else { continue };
+                        let Some((sy, sx)) = g.source(oy, ox, i, j) else {
+                            continue;
+                        };
                         for ch in 0..g.c {
                             let v = x[(sy * g.w + sx) * g.c + ch];
                             let k = (i * g.kw + j) * g.c + ch;
@@ -272,9 +314,14 @@ impl<T: Float, const IN: usize, const OUT: usize, const F: usize, const K: usize
         let columns = n * self.window.positions();
         if !from_logits {
             if A::ELEMENTWISE {
-                self.activation.backward(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice());
+                self.activation
+                    .backward(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice());
             } else {
-                let samples = cache.z.as_slice().chunks_exact(F).zip(y.as_slice().chunks_exact(F));
+                let samples = cache
+                    .z
+                    .as_slice()
+                    .chunks_exact(F)
+                    .zip(y.as_slice().chunks_exact(F));
                 for ((z, y), g) in samples.zip(dy.as_mut_slice().chunks_exact_mut(F)) {
                     self.activation.backward(z, y, g);
                 }
@@ -309,13 +356,28 @@ impl<T: Float, const IN: usize, const OUT: usize, const F: usize, const K: usize
     }
 
     fn zeroed(&self) -> Self {
-        Self { kernel: S::zeros(), bias: S::zeros(), activation: self.activation.clone(), ..*self }
+        Self {
+            kernel: S::zeros(),
+            bias: S::zeros(),
+            activation: self.activation.clone(),
+            ..*self
+        }
     }
 
     fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
         let trainable = self.trainable;
-        let kernel = ParamRef { name: "kernel", shape: &self.kernel_shape, values: self.kernel.as_slice(), trainable };
-        let bias = ParamRef { name: "bias", shape: &Self::BIAS_SHAPE, values: self.bias.as_slice(), trainable };
+        let kernel = ParamRef {
+            name: "kernel",
+            shape: &self.kernel_shape,
+            values: self.kernel.as_slice(),
+            trainable,
+        };
+        let bias = ParamRef {
+            name: "bias",
+            shape: &Self::BIAS_SHAPE,
+            values: self.bias.as_slice(),
+            trainable,
+        };
         core::iter::once(kernel).chain(BIAS.then_some(bias))
     }
 
@@ -327,7 +389,12 @@ impl<T: Float, const IN: usize, const OUT: usize, const F: usize, const K: usize
             values: self.kernel.as_mut_slice(),
             trainable,
         };
-        let bias = ParamMut { name: "bias", shape: &Self::BIAS_SHAPE, values: self.bias.as_mut_slice(), trainable };
+        let bias = ParamMut {
+            name: "bias",
+            shape: &Self::BIAS_SHAPE,
+            values: self.bias.as_mut_slice(),
+            trainable,
+        };
         core::iter::once(kernel).chain(BIAS.then_some(bias))
     }
 }

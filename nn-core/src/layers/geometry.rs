@@ -64,7 +64,19 @@ impl Window {
                 (oh, ow, pad_h / 2, pad_w / 2)
             }
         };
-        Some(Self { h, w, c, kh, kw, sh, sw, pad_top, pad_left, oh, ow })
+        Some(Self {
+            h,
+            w,
+            c,
+            kh,
+            kw,
+            sh,
+            sw,
+            pad_top,
+            pad_left,
+            oh,
+            ow,
+        })
     }
 
     /// Values per input sample.
@@ -79,7 +91,13 @@ impl Window {
 
     /// The input row and column under window offset `(i, j)` at output `(oy, ox)`, if inside.
     #[inline]
-    pub(crate) fn source(&self, oy: usize, ox: usize, i: usize, j: usize) -> Option<(usize, usize)> {
+    pub(crate) fn source(
+        &self,
+        oy: usize,
+        ox: usize,
+        i: usize,
+        j: usize,
+    ) -> Option<(usize, usize)> {
         let y = (oy * self.sh + i).checked_sub(self.pad_top)?;
         let x = (ox * self.sw + j).checked_sub(self.pad_left)?;
         (y < self.h && x < self.w).then_some((y, x))
@@ -97,11 +115,18 @@ mod tests {
         let strided = Window::new((28, 28, 1), (3, 3), (2, 2), Padding::Valid).unwrap();
         assert_eq!((strided.oh, strided.ow), (13, 13));
         let same = Window::new((28, 28, 1), (3, 3), (2, 2), Padding::Same).unwrap();
-        assert_eq!((same.oh, same.ow, same.pad_top, same.pad_left), (14, 14, 0, 0));
+        assert_eq!(
+            (same.oh, same.ow, same.pad_top, same.pad_left),
+            (14, 14, 0, 0)
+        );
         let same = Window::new((5, 5, 1), (3, 3), (1, 1), Padding::Same).unwrap();
         assert_eq!((same.oh, same.pad_top), (5, 1));
         let even = Window::new((6, 6, 1), (4, 4), (1, 1), Padding::Same).unwrap();
-        assert_eq!((even.pad_top, even.oh), (1, 6), "Keras puts the odd padding row below");
+        assert_eq!(
+            (even.pad_top, even.oh),
+            (1, 6),
+            "Keras puts the odd padding row below"
+        );
         assert!(Window::new((2, 2, 1), (3, 3), (1, 1), Padding::Valid).is_none());
         assert!(Window::new((2, 2, 1), (3, 3), (1, 1), Padding::Same).is_some());
     }

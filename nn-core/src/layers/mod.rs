@@ -4,11 +4,13 @@ mod conv;
 mod dense;
 mod dropout;
 mod geometry;
+mod pool;
 
 pub use conv::{Conv2D, ConvCache};
 pub use dense::{Dense, DenseCache};
-pub use geometry::{Padding, Window};
 pub use dropout::{Dropout, DropoutCache};
+pub use geometry::{Padding, Window};
+pub use pool::{AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool2D, Pool2D};
 
 #[cfg(test)]
 mod tests;

@@ -11,14 +11,22 @@ use crate::{Batch, GlorotUniform, Layer, Linear, RandomNormal, Tanh};
 fn batch<const N: usize>(n: usize, seed: u64) -> Batch<f64, N> {
     let mut state = seed;
     Batch::<f64, N>::from_fn_generic(Const::<N>, Dyn(n), |_, _| {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
     })
 }
 
 fn relative_error(a: &[f64], n: &[f64]) -> f64 {
-    let diff: f64 = a.iter().zip(n).map(|(a, n)| (a - n) * (a - n)).sum::<f64>().sqrt();
-    let scale: f64 = a.iter().map(|a| a * a).sum::<f64>().sqrt() + n.iter().map(|n| n * n).sum::<f64>().sqrt();
+    let diff: f64 = a
+        .iter()
+        .zip(n)
+        .map(|(a, n)| (a - n) * (a - n))
+        .sum::<f64>()
+        .sqrt();
+    let scale: f64 =
+        a.iter().map(|a| a * a).sum::<f64>().sqrt() + n.iter().map(|n| n * n).sum::<f64>().sqrt();
     diff / scale.max(1e-12)
 }
 
@@ -29,17 +37,29 @@ fn check<L: Layer<f64, I, O>, const I: usize, const O: usize>(layer: &L, n: usiz
     let g = batch::<O>(n, 2);
     let mut rng = StdRng::seed_from_u64(0);
     let loss = |layer: &L, x: &Batch<f64, I>| {
-        let (mut y, mut cache) = (Batch::<f64, O>::zeros_generic(Const::<O>, Dyn(0)), L::Cache::default());
+        let (mut y, mut cache) = (
+            Batch::<f64, O>::zeros_generic(Const::<O>, Dyn(0)),
+            L::Cache::default(),
+        );
         layer.forward_train(x, &mut y, &mut cache, true, &mut StdRng::seed_from_u64(0));
         y.component_mul(&g).sum()
     };
-    let (mut y, mut cache) = (Batch::<f64, O>::zeros_generic(Const::<O>, Dyn(0)), L::Cache::default());
+    let (mut y, mut cache) = (
+        Batch::<f64, O>::zeros_generic(Const::<O>, Dyn(0)),
+        L::Cache::default(),
+    );
     layer.forward_train(&x, &mut y, &mut cache, true, &mut rng);
     let mut inferred = Batch::<f64, O>::zeros_generic(Const::<O>, Dyn(0));
     layer.forward_batch(&x, &mut inferred);
-    assert!((&inferred - &y).amax() < 1e-12, "batch and training passes agree");
+    assert!(
+        (&inferred - &y).amax() < 1e-12,
+        "batch and training passes agree"
+    );
     let single: SVector<f64, O> = layer.forward(&x.column(0).into_owned());
-    assert!((single - y.column(0)).amax() < 1e-12, "single-sample and batch passes agree");
+    assert!(
+        (single - y.column(0)).amax() < 1e-12,
+        "single-sample and batch passes agree"
+    );
 
     let mut dy = g.clone();
     let mut grad = layer.zeroed();
@@ -69,7 +89,11 @@ fn check<L: Layer<f64, I, O>, const I: usize, const O: usize>(layer: &L, n: usiz
             })
             .collect();
         let error = relative_error(analytic, &numeric);
-        assert!(error < 1e-6, "{}: parameter {index} gradient error {error:e}", L::KIND);
+        assert!(
+            error < 1e-6,
+            "{}: parameter {index} gradient error {error:e}",
+            L::KIND
+        );
     }
 }
 
@@ -81,18 +105,40 @@ fn conv<const IN: usize, const OUT: usize, const F: usize, const K: usize, const
 ) -> Conv2D<f64, IN, OUT, F, K, Tanh, crate::Inline, BIAS> {
     let window = Window::new(image, kernel, strides, padding).expect("a valid geometry");
     let bias = RandomNormal::new(0.0, 0.3);
-    Conv2D::init(window, Tanh, &GlorotUniform, &bias, &mut StdRng::seed_from_u64(3)).expect("sizes agree")
+    Conv2D::init(
+        window,
+        Tanh,
+        &GlorotUniform,
+        &bias,
+        &mut StdRng::seed_from_u64(3),
+    )
+    .expect("sizes agree")
 }
 
 #[test]
 fn conv2d_gradients_with_strides_paddings_and_bias() {
     // 5×5×2 images, 3×3 kernels, 3 filters.
-    check(&conv::<50, { 3 * 3 * 3 }, 3, 18, true>((5, 5, 2), (3, 3), (1, 1), Padding::Valid), 2);
-    check(&conv::<50, { 5 * 5 * 3 }, 3, 18, true>((5, 5, 2), (3, 3), (1, 1), Padding::Same), 2);
-    check(&conv::<50, { 2 * 2 * 3 }, 3, 18, false>((5, 5, 2), (3, 3), (2, 2), Padding::Valid), 2);
-    check(&conv::<50, { 3 * 3 * 3 }, 3, 18, true>((5, 5, 2), (3, 3), (2, 2), Padding::Same), 3);
+    check(
+        &conv::<50, { 3 * 3 * 3 }, 3, 18, true>((5, 5, 2), (3, 3), (1, 1), Padding::Valid),
+        2,
+    );
+    check(
+        &conv::<50, { 5 * 5 * 3 }, 3, 18, true>((5, 5, 2), (3, 3), (1, 1), Padding::Same),
+        2,
+    );
+    check(
+        &conv::<50, { 2 * 2 * 3 }, 3, 18, false>((5, 5, 2), (3, 3), (2, 2), Padding::Valid),
+        2,
+    );
+    check(
+        &conv::<50, { 3 * 3 * 3 }, 3, 18, true>((5, 5, 2), (3, 3), (2, 2), Padding::Same),
+        3,
+    );
     // A 6×4 image, a 2×3 kernel, strides (2, 1), same padding (uneven padding).
-    check(&conv::<24, { 3 * 4 * 2 }, 2, 6, true>((6, 4, 1), (2, 3), (2, 1), Padding::Same), 2);
+    check(
+        &conv::<24, { 3 * 4 * 2 }, 2, 6, true>((6, 4, 1), (2, 3), (2, 1), Padding::Same),
+        2,
+    );
 }
 
 #[test]
@@ -102,7 +148,10 @@ fn conv2d_forward_matches_keras_by_hand() {
     let window = Window::new((3, 3, 1), (2, 2), (1, 1), Padding::Valid).unwrap();
     let mut layer = Conv2D::<f64, 9, 4, 1, 4, Linear>::zeros(window, Linear).unwrap();
     // Keras's (kh, kw, c, f) kernel, row-major: [k00, k01, k10, k11].
-    layer.kernel.as_mut_slice().copy_from_slice(&[1.0, 0.0, 0.0, -1.0]);
+    layer
+        .kernel
+        .as_mut_slice()
+        .copy_from_slice(&[1.0, 0.0, 0.0, -1.0]);
     layer.bias[0] = 0.5;
     let x = SVector::<f64, 9>::from_column_slice(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
     // Each output: x[r][c] − x[r+1][c+1] + 0.5 = −4 + 0.5.
@@ -111,16 +160,54 @@ fn conv2d_forward_matches_keras_by_hand() {
     // column go below and right.
     let window = Window::new((3, 3, 1), (2, 2), (2, 2), Padding::Same).unwrap();
     let mut layer = Conv2D::<f64, 9, 4, 1, 4, Linear>::zeros(window, Linear).unwrap();
-    layer.kernel.as_mut_slice().copy_from_slice(&[1.0, 0.0, 0.0, -1.0]);
+    layer
+        .kernel
+        .as_mut_slice()
+        .copy_from_slice(&[1.0, 0.0, 0.0, -1.0]);
     assert_eq!(layer.forward(&x).as_slice(), [1.0 - 5.0, 3.0, 7.0, 9.0]);
     let mut y = Batch::<f64, 4>::zeros_generic(Const::<4>, Dyn(0));
-    layer.forward_batch(&Batch::<f64, 9>::from_column_slice_generic(Const::<9>, Dyn(1), x.as_slice()), &mut y);
+    layer.forward_batch(
+        &Batch::<f64, 9>::from_column_slice_generic(Const::<9>, Dyn(1), x.as_slice()),
+        &mut y,
+    );
     assert_eq!(y.as_slice(), [-4.0, 3.0, 7.0, 9.0]);
 }
 
 #[test]
 fn conv2d_rejects_sizes_that_disagree_with_its_type() {
     let window = Window::new((3, 3, 1), (2, 2), (1, 1), Padding::Valid).unwrap();
-    let error = Conv2D::<f64, 9, 5, 1, 4>::zeros(window, Linear).unwrap_err().to_string();
+    let error = Conv2D::<f64, 9, 5, 1, 4>::zeros(window, Linear)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("4 outputs"), "{error}");
+}
+
+#[test]
+fn pools_flatten_and_global_average_gradients() {
+    let valid = Window::new((4, 4, 2), (2, 2), (2, 2), Padding::Valid).unwrap();
+    check(&MaxPool2D::<32, 8>::new(valid).unwrap(), 3);
+    check(&AvgPool2D::<32, 8>::new(valid).unwrap(), 3);
+    // 5×5 with a 2×2 pool and stride 2: same padding adds a row and a column at the end.
+    let same = Window::new((5, 5, 2), (2, 2), (2, 2), Padding::Same).unwrap();
+    check(&MaxPool2D::<50, 18>::new(same).unwrap(), 2);
+    check(&AvgPool2D::<50, 18>::new(same).unwrap(), 2);
+    let overlapping = Window::new((5, 5, 1), (3, 3), (1, 1), Padding::Valid).unwrap();
+    check(&AvgPool2D::<25, 9>::new(overlapping).unwrap(), 2);
+    check::<GlobalAvgPool2D, 12, 3>(&GlobalAvgPool2D, 3);
+    check::<Flatten, 7, 7>(&Flatten, 2);
+}
+
+#[test]
+fn pools_match_keras_by_hand() {
+    // One channel, 3×3: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], pool 2×2 stride 2 with same padding:
+    // windows {1,2,4,5}, {3,6}, {7,8}, {9}; the average counts only values inside the image.
+    let x = SVector::<f64, 9>::from_column_slice(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    let same = Window::new((3, 3, 1), (2, 2), (2, 2), Padding::Same).unwrap();
+    let max: SVector<f64, 4> = MaxPool2D::<9, 4>::new(same).unwrap().forward(&x);
+    assert_eq!(max.as_slice(), [5.0, 6.0, 8.0, 9.0]);
+    let average: SVector<f64, 4> = AvgPool2D::<9, 4>::new(same).unwrap().forward(&x);
+    assert_eq!(average.as_slice(), [3.0, 4.5, 7.5, 9.0]);
+    let global: SVector<f64, 1> = Layer::<f64, 9, 1>::forward(&GlobalAvgPool2D, &x);
+    assert_eq!(global[0], 5.0);
+    assert!(MaxPool2D::<9, 5>::new(same).is_err());
 }

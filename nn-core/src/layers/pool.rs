@@ -1,0 +1,324 @@
+//! Pooling and reshaping layers: `MaxPool2D`, `AvgPool2D`, `GlobalAvgPool2D`, `Flatten`.
+
+use nalgebra::SVector;
+use rand::Rng;
+
+use super::geometry::Window;
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::{Error, Float};
+
+/// A 2-D pool over channels-last images: each channel's window reduced to its maximum
+/// ([`MaxPool2D`]) or mean ([`AvgPool2D`], which averages only the values inside the image when
+/// padding is `same`, as Keras does). `IN = h·w·c`, `OUT = oh·ow·c`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pool2D<const IN: usize, const OUT: usize, const MAX: bool> {
+    window: Window,
+}
+
+/// Max pooling (Keras's `MaxPooling2D`; strides default to the pool size).
+pub type MaxPool2D<const IN: usize, const OUT: usize> = Pool2D<IN, OUT, true>;
+/// Average pooling (Keras's `AveragePooling2D`).
+pub type AvgPool2D<const IN: usize, const OUT: usize> = Pool2D<IN, OUT, false>;
+
+impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
+    /// A pool with this geometry; its sizes must agree with the type's.
+    pub fn new(window: Window) -> Result<Self, Error> {
+        let (i, o) = (window.input_len(), window.positions() * window.c);
+        if (IN, OUT) != (i, o) {
+            return Err(Error::Setting {
+                what: "pool geometry",
+                problem: format!(
+                    "{window:?} has {i} inputs and {o} outputs, but the type says {IN} and {OUT}"
+                ),
+            });
+        }
+        Ok(Self { window })
+    }
+
+    /// For each output of one sample, the input indices of its window: calls `f(output, inputs)`.
+    fn each_window(&self, mut f: impl FnMut(usize, &mut dyn Iterator<Item = usize>)) {
+        let g = self.window;
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                for ch in 0..g.c {
+                    let mut inputs = (0..g.kh)
+                        .flat_map(move |i| (0..g.kw).map(move |j| (i, j)))
+                        .filter_map(|(i, j)| {
+                            g.source(oy, ox, i, j)
+                                .map(|(y, x)| (y * g.w + x) * g.c + ch)
+                        });
+                    f((oy * g.ow + ox) * g.c + ch, &mut inputs);
+                }
+            }
+        }
+    }
+
+    /// Pools one sample; records the chosen input of each max when `argmax` is given.
+    fn pool<T: Float>(&self, x: &[T], y: &mut [T], mut argmax: Option<&mut [usize]>) {
+        self.each_window(|o, inputs| match MAX {
+            true => {
+                let (mut best, mut at) = (T::zero(), usize::MAX);
+                for i in inputs {
+                    if at == usize::MAX || x[i] > best {
+                        (best, at) = (x[i], i);
+                    }
+                }
+                y[o] = best;
+                if let Some(a) = argmax.as_deref_mut() {
+                    a[o] = at;
+                }
+            }
+            false => {
+                let (mut sum, mut count) = (T::zero(), 0usize);
+                for i in inputs {
+                    sum += x[i];
+                    count += 1;
+                }
+                y[o] = sum / T::of(count as f64);
+            }
+        });
+    }
+}
+
+impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Layer<T, IN, OUT>
+    for Pool2D<IN, OUT, MAX>
+{
+    const KIND: &'static str = if MAX {
+        "MaxPooling2D"
+    } else {
+        "AveragePooling2D"
+    };
+    const PARAMS: usize = 0;
+
+    type Cache = Vec<usize>;
+
+    fn forward(&self, x: &SVector<T, IN>) -> SVector<T, OUT> {
+        let mut y = SVector::<T, OUT>::zeros();
+        self.pool(x.as_slice(), y.as_mut_slice(), None);
+        y
+    }
+
+    fn forward_batch(&self, x: &Batch<T, IN>, y: &mut Batch<T, OUT>) {
+        resize_batch(y, x.ncols());
+        for (x, y) in x
+            .as_slice()
+            .chunks_exact(IN)
+            .zip(y.as_mut_slice().chunks_exact_mut(OUT))
+        {
+            self.pool(x, y, None);
+        }
+    }
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, IN>,
+        y: &mut Batch<T, OUT>,
+        cache: &mut Self::Cache,
+        _training: bool,
+        _rng: &mut R,
+    ) {
+        resize_batch(y, x.ncols());
+        cache.clear();
+        cache.resize(OUT * x.ncols(), 0);
+        let samples = x
+            .as_slice()
+            .chunks_exact(IN)
+            .zip(y.as_mut_slice().chunks_exact_mut(OUT));
+        for ((x, y), argmax) in samples.zip(cache.chunks_exact_mut(OUT)) {
+            self.pool(x, y, Some(argmax));
+        }
+    }
+
+    fn backward(
+        &self,
+        x: &Batch<T, IN>,
+        _y: &Batch<T, OUT>,
+        cache: &Self::Cache,
+        dy: &mut Batch<T, OUT>,
+        _from_logits: bool,
+        _grad: &mut Self,
+        dx: Option<&mut Batch<T, IN>>,
+    ) {
+        let Some(dx) = dx else { return };
+        resize_batch(dx, x.ncols());
+        dx.fill(T::zero());
+        let samples = dx
+            .as_mut_slice()
+            .chunks_exact_mut(IN)
+            .zip(dy.as_slice().chunks_exact(OUT));
+        for (b, (dx, dy)) in samples.enumerate() {
+            match MAX {
+                true => {
+                    for (o, &g) in dy.iter().enumerate() {
+                        dx[cache[b * OUT + o]] += g;
+                    }
+                }
+                false => self.each_window(|o, inputs| {
+                    let members: usize = inputs.count();
+                    let share = dy[o] / T::of(members as f64);
+                    let g = self.window;
+                    let (pos, ch) = (o / g.c, o % g.c);
+                    let (oy, ox) = (pos / g.ow, pos % g.ow);
+                    for i in 0..g.kh {
+                        for j in 0..g.kw {
+                            if let Some((y, x)) = g.source(oy, ox, i, j) {
+                                dx[(y * g.w + x) * g.c + ch] += share;
+                            }
+                        }
+                    }
+                }),
+            }
+        }
+    }
+
+    fn zeroed(&self) -> Self {
+        *self
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        core::iter::empty()
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        core::iter::empty()
+    }
+}
+
+/// Keras's `GlobalAveragePooling2D`: the mean of each channel over all positions.
+/// `IN = positions · C`, output `C`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GlobalAvgPool2D;
+
+impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalAvgPool2D {
+    const KIND: &'static str = "GlobalAveragePooling2D";
+    const PARAMS: usize = 0;
+
+    type Cache = ();
+
+    fn forward(&self, x: &SVector<T, IN>) -> SVector<T, C> {
+        let mut y = SVector::<T, C>::zeros();
+        let count = T::of((IN / C) as f64);
+        for position in x.as_slice().chunks_exact(C) {
+            for (s, &v) in y.iter_mut().zip(position) {
+                *s += v;
+            }
+        }
+        y / count
+    }
+
+    fn forward_batch(&self, x: &Batch<T, IN>, y: &mut Batch<T, C>) {
+        resize_batch(y, x.ncols());
+        for (b, mut column) in y.column_iter_mut().enumerate() {
+            column.copy_from(&Layer::<T, IN, C>::forward(self, &x.column(b).into_owned()));
+        }
+    }
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, IN>,
+        y: &mut Batch<T, C>,
+        _: &mut (),
+        _: bool,
+        _: &mut R,
+    ) {
+        Layer::<T, IN, C>::forward_batch(self, x, y);
+    }
+
+    fn backward(
+        &self,
+        x: &Batch<T, IN>,
+        _y: &Batch<T, C>,
+        _cache: &(),
+        dy: &mut Batch<T, C>,
+        _from_logits: bool,
+        _grad: &mut Self,
+        dx: Option<&mut Batch<T, IN>>,
+    ) {
+        let Some(dx) = dx else { return };
+        resize_batch(dx, x.ncols());
+        let count = T::of((IN / C) as f64);
+        for (dx, dy) in dx
+            .as_mut_slice()
+            .chunks_exact_mut(IN)
+            .zip(dy.as_slice().chunks_exact(C))
+        {
+            for position in dx.chunks_exact_mut(C) {
+                for (d, &g) in position.iter_mut().zip(dy) {
+                    *d = g / count;
+                }
+            }
+        }
+    }
+
+    fn zeroed(&self) -> Self {
+        *self
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        core::iter::empty()
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        core::iter::empty()
+    }
+}
+
+/// Keras's `Flatten`: an image's `h·w·c` values as one vector. Samples are stored flat already,
+/// so this is the identity; it marks where images end and vectors begin.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flatten;
+
+impl<T: Float, const N: usize> Layer<T, N, N> for Flatten {
+    const KIND: &'static str = "Flatten";
+    const PARAMS: usize = 0;
+
+    type Cache = ();
+
+    fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
+        *x
+    }
+
+    fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
+        resize_batch(y, x.ncols());
+        y.copy_from(x);
+    }
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, N>,
+        y: &mut Batch<T, N>,
+        _: &mut (),
+        _: bool,
+        _: &mut R,
+    ) {
+        Layer::<T, N, N>::forward_batch(self, x, y);
+    }
+
+    fn backward(
+        &self,
+        _x: &Batch<T, N>,
+        _y: &Batch<T, N>,
+        _cache: &(),
+        dy: &mut Batch<T, N>,
+        _from_logits: bool,
+        _grad: &mut Self,
+        dx: Option<&mut Batch<T, N>>,
+    ) {
+        if let Some(dx) = dx {
+            resize_batch(dx, dy.ncols());
+            dx.copy_from(dy);
+        }
+    }
+
+    fn zeroed(&self) -> Self {
+        *self
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        core::iter::empty()
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        core::iter::empty()
+    }
+}
