@@ -94,6 +94,9 @@ network! {
     struct Mixed = Dense<4, 6, Selu>, Dropout<0.3>, Dense<6, 6, GeluApprox>, Dense<6, 6, Silu>,
         Dropout<0.5>, Dense<6, 3, LogSoftmax>;
     struct Rectified = Dense<4, 6, LeakyRelu(0.1)>, Dense<6, 6, Relu>, Dense<6, 3, Softsign>;
+    struct Convolutional = Input<6, 6, 2>, Conv2D<3, (3, 3), Tanh, padding = Same>, MaxPool2D<(2, 2)>,
+        Conv2D<4, (2, 2), Tanh, strides = (1, 1)>, AvgPool2D<(2, 2), padding = Same>, Flatten, Dense<4, 3, Softmax>;
+    struct GlobalPooled = Input<4, 5, 2>, Conv2D<3, (2, 3), Sigmoid, strides = (2, 1), use_bias = false>, GlobalAvgPool2D, Dense<3, 2>;
 }
 
 #[test]
@@ -125,6 +128,12 @@ fn rectified_activations_away_from_their_kinks() {
     // Biases pushed away from zero make a kink landing within H of a sample vanishingly unlikely;
     // the seed is fixed, so the check is deterministic.
     check_network(&Rectified::<f64>::seeded(5));
+}
+
+#[test]
+fn whole_convolutional_networks() {
+    check_network(&Convolutional::<f64>::seeded(7));
+    check_network(&GlobalPooled::<f64>::seeded(8));
 }
 
 #[test]

@@ -11,5 +11,6 @@ fn ui() {
     t.compile_fail("tests/ui/names/*.rs");
     t.compile_fail("tests/ui/syntax/*.rs");
     t.compile_fail("tests/ui/args/*.rs");
+    t.compile_fail("tests/ui/image/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

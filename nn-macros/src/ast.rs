@@ -99,6 +99,10 @@ pub(crate) enum Value {
     },
     Bool(LitBool),
     Infer(Token![_]),
+    Tuple {
+        values: Vec<Value>,
+        span: SpanRange,
+    },
     Path {
         path: Path,
         args: Option<Vec<Value>>,
@@ -118,7 +122,7 @@ impl Value {
             Value::NegInt { minus, lit } => SpanRange::new(minus.span, lit.span()),
             Value::Bool(lit) => SpanRange::single(lit.span),
             Value::Infer(token) => SpanRange::single(token.span),
-            Value::Path { span, .. } => *span,
+            Value::Path { span, .. } | Value::Tuple { span, .. } => *span,
         }
     }
 }
@@ -158,6 +162,8 @@ pub(crate) struct Layer {
     /// The layer that produced its output width, as text and position: itself, or for a
     /// shape-preserving layer such as `Dropout`, the one before it.
     pub(crate) origin: (String, usize),
+    /// The shape of its output when that is an image (`[h, w, c]`).
+    pub(crate) image: Option<[u64; 3]>,
     /// The width of its input and of its output.
     pub(crate) input: Dim,
     pub(crate) output: Dim,
@@ -178,6 +184,37 @@ pub(crate) enum LayerKind {
     Dropout {
         rate: TokenStream,
     },
+    /// `Input<H, W, C>`: declares the image; not a layer (removed after checking).
+    Input,
+    Conv2D {
+        filters: u64,
+        window: Window,
+        activation_ty: TokenStream,
+        activation: TokenStream,
+        use_bias: bool,
+        kernel_initializer: TokenStream,
+        bias_initializer: TokenStream,
+        settings: Vec<(Ident, TokenStream)>,
+    },
+    Pool {
+        max: bool,
+        window: Window,
+    },
+    GlobalAvgPool,
+    Flatten {
+        /// The image it flattens.
+        from: [u64; 3],
+    },
+}
+
+/// A window's geometry as the macro computes it (Keras's rules), all numbers known.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Window {
+    pub(crate) input: [u64; 3],
+    pub(crate) kernel: [u64; 2],
+    pub(crate) strides: [u64; 2],
+    pub(crate) same: bool,
+    pub(crate) output: [u64; 2],
 }
 
 /// A width: a number the macro knows, or a named constant only the compiler can evaluate.

@@ -7,7 +7,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
 
 use crate::ast::{Arg, Dim, Layer, LayerDecl, LayerKind, Network, NetworkDecl, SpanRange, Value};
-use crate::names;
+use crate::{image, names};
 
 /// The errors found so far.
 #[derive(Default)]
@@ -33,12 +33,25 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> Network {
     let mut assertions = Vec::new();
     let mut names = FieldNames::default();
     for (index, decl) in decl.layers.iter().enumerate() {
-        let field = names.field(decl, errors);
         let text = layer_text(decl);
         let previous = layers.last();
-        let built = match decl.kind.to_string().as_str() {
+        let kind_name = decl.kind.to_string();
+        if kind_name == "Input" {
+            if let Some(layer) = image::input(decl, &text, index, previous.is_some(), errors) {
+                layers.push(layer);
+            }
+            continue;
+        }
+        let field = names.field(decl, errors);
+        let built = match kind_name.as_str() {
             "Dense" => dense(decl, &text, previous, &mut assertions, errors),
             "Dropout" => dropout(decl, &text, previous, &mut assertions, errors),
+            "Conv2D" => image::conv2d(decl, &text, previous, errors),
+            "MaxPool2D" | "AvgPool2D" => {
+                image::pool(decl, &text, previous, kind_name == "MaxPool2D", errors)
+            }
+            "GlobalAvgPool2D" => image::global_average(decl, &text, previous, errors),
+            "Flatten" => image::flatten(decl, &text, previous, errors),
             _ => {
                 unknown_layer(decl, errors);
                 continue;
@@ -47,10 +60,24 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> Network {
         let Some((input, output, kind)) = built else {
             continue;
         };
-        // A shape-preserving layer passes on the width of the layer that produced it.
-        let origin = match (&kind, previous) {
-            (LayerKind::Dropout { .. }, Some(previous)) => previous.origin.clone(),
+        // A shape-preserving layer passes on the shape of the layer that produced it.
+        let preserving = matches!(kind, LayerKind::Dropout { .. });
+        let origin = match previous {
+            Some(previous) if preserving => previous.origin.clone(),
             _ => (text.clone(), index + 1),
+        };
+        let image = match (&kind, previous) {
+            (LayerKind::Dropout { .. }, Some(previous)) => previous.image,
+            (
+                LayerKind::Conv2D {
+                    filters, window, ..
+                },
+                _,
+            ) => Some([window.output[0], window.output[1], *filters]),
+            (LayerKind::Pool { window, .. }, _) => {
+                Some([window.output[0], window.output[1], window.input[2]])
+            }
+            _ => None,
         };
         let span = user_activation_span(decl).unwrap_or_else(|| decl.kind.span());
         layers.push(Layer {
@@ -59,11 +86,14 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> Network {
             span,
             text,
             origin,
+            image,
             input,
             output,
             kind,
         });
     }
+    // `Input` only declared the image; the first real layer carries its width.
+    layers.retain(|layer| !matches!(layer.kind, LayerKind::Input));
     Network {
         attrs: decl.attrs,
         vis: decl.vis,
@@ -100,7 +130,7 @@ impl FieldNames {
         let ident = match &decl.name {
             Some(name) => name.clone(),
             None => {
-                let stem = names::snake_case(&decl.kind.to_string());
+                let stem = names::snake_case(names::keras_class(&decl.kind.to_string()));
                 let count = self.counts.entry(stem.clone()).or_insert(0);
                 let name = if *count == 0 {
                     stem
@@ -154,7 +184,7 @@ fn user_activation_span(decl: &LayerDecl) -> Option<proc_macro2::Span> {
 }
 
 /// `Dense<32, 64, Relu>` as written, for messages.
-fn layer_text(decl: &LayerDecl) -> String {
+pub(crate) fn layer_text(decl: &LayerDecl) -> String {
     let args: Vec<String> = decl.args.iter().map(arg_text).collect();
     if args.is_empty() {
         decl.kind.to_string()
@@ -170,13 +200,17 @@ fn arg_text(arg: &Arg) -> String {
     }
 }
 
-fn value_text(value: &Value) -> String {
+pub(crate) fn value_text(value: &Value) -> String {
     match value {
         Value::Int(lit) => lit.to_string(),
         Value::Float { minus, lit } => format!("{}{lit}", if minus.is_some() { "-" } else { "" }),
         Value::NegInt { lit, .. } => format!("-{lit}"),
         Value::Bool(lit) => lit.value.to_string(),
         Value::Infer(_) => "_".into(),
+        Value::Tuple { values, .. } => {
+            let values: Vec<String> = values.iter().map(value_text).collect();
+            format!("({})", values.join(", "))
+        }
         Value::Path { path, args, .. } => {
             let path = path.to_token_stream().to_string().replace(' ', "");
             match args {
@@ -192,7 +226,7 @@ fn value_text(value: &Value) -> String {
 
 /// Splits a layer's arguments into positional values and `key = value` options, reporting
 /// unknown and repeated options.
-fn split_args<'a>(
+pub(crate) fn split_args<'a>(
     decl: &'a LayerDecl,
     known_options: &[&str],
     errors: &mut Errors,
@@ -263,6 +297,15 @@ fn dense(
     let units = dim(positional[1], "number of units", errors).unwrap_or_else(|| literal_dim(1));
     nonzero(&units, "units", decl, text, assertions, errors);
 
+    if let Some(previous) = previous
+        && let Some([h, w, c]) = previous.image
+    {
+        let (origin_text, origin_position) = &previous.origin;
+        errors.push(decl.span.error(format!(
+            "`{text}` is fed an image ({h} × {w} × {c}) by `{origin_text}` (layer {origin_position}); \
+             put `Flatten` (or `GlobalAvgPool2D`) before it"
+        )));
+    }
     let input = connect(decl, text, declared_input, previous, assertions, errors);
 
     let mut activation_value = positional.get(2).copied();
@@ -446,7 +489,7 @@ fn dim(value: &Value, what: &str, errors: &mut Errors) -> Option<Dim> {
     }
 }
 
-fn literal_dim(value: u64) -> Dim {
+pub(crate) fn literal_dim(value: u64) -> Dim {
     Dim {
         tokens: Literal::usize_unsuffixed(value as usize).into_token_stream(),
         value: Some(value),
@@ -515,6 +558,14 @@ fn connect(
     let (origin_text, origin_position) = &previous.origin;
     let position = format!("layer {origin_position}");
     match (declared.value, found.value) {
+        (Some(expected), Some(produced))
+            if expected != produced
+                && let LayerKind::Flatten { from: [h, w, c] } = previous.kind =>
+        {
+            errors.push(decl.span.error(format!(
+                "Flatten produces {produced} values ({h} × {w} × {c}), but `{text}` expects {expected}"
+            )));
+        }
         (Some(expected), Some(produced)) if expected != produced => {
             errors.push(decl.span.error(format!(
                 "`{text}` expects {expected} inputs, but `{origin_text}` ({position}) produces \
@@ -557,7 +608,7 @@ fn connect(
 }
 
 /// `true` or `false`.
-fn boolean(value: &Value, option: &str, errors: &mut Errors) -> bool {
+pub(crate) fn boolean(value: &Value, option: &str, errors: &mut Errors) -> bool {
     match value {
         Value::Bool(lit) => lit.value,
         _ => {
@@ -594,7 +645,7 @@ fn float_arg(value: &Value, errors: &mut Errors) -> TokenStream {
 /// Rule: an activation is a built-in one, or a type of the user's; a name close to a built-in
 /// one is taken for a typo. Why: a misspelled activation should not turn into "cannot find
 /// type". Returns the type and the expression that builds it.
-fn activation(value: &Value, errors: &mut Errors) -> (TokenStream, TokenStream) {
+pub(crate) fn activation(value: &Value, errors: &mut Errors) -> (TokenStream, TokenStream) {
     let linear = (quote!(::nn::Linear), quote!(::nn::Linear));
     let Value::Path { path, args, span } = value else {
         errors.push(value.span().error(format!(
@@ -672,12 +723,16 @@ fn value_expr(value: &Value) -> TokenStream {
             let args = args.iter().map(value_expr);
             quote!(#path(#(#args),*))
         }
+        Value::Tuple { values, .. } => {
+            let values = values.iter().map(value_expr);
+            quote!((#(#values),*))
+        }
     }
 }
 
 /// Rule: an initializer is one of Keras's, with the arguments it takes; `Identity` and
 /// `Orthogonal` only for kernels. Why: those two need a 2-D tensor. Returns its expression.
-fn initializer(value: &Value, kernel: bool, errors: &mut Errors) -> TokenStream {
+pub(crate) fn initializer(value: &Value, kernel: bool, errors: &mut Errors) -> TokenStream {
     let fallback = if kernel {
         quote!(::nn::GlorotUniform)
     } else {

@@ -81,6 +81,34 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                     }
                 }
                 LayerKind::Dropout { rate } => quote!(::nn::Dropout::new_unchecked(#rate)),
+                LayerKind::Conv2D {
+                    window,
+                    activation,
+                    kernel_initializer,
+                    bias_initializer,
+                    settings,
+                    ..
+                } => {
+                    let window = window_expr(window);
+                    let made = if zeros {
+                        quote!(<#ty>::zeros(#window, #activation))
+                    } else {
+                        quote!(<#ty>::init(#window, #activation, &#kernel_initializer, &#bias_initializer, rng))
+                    };
+                    let (names, values): (Vec<_>, Vec<_>) = settings.iter().cloned().unzip();
+                    quote!({
+                        let mut layer = #made.expect("network! computed these sizes");
+                        #(layer.#names = #values;)*
+                        layer
+                    })
+                }
+                LayerKind::Pool { window, .. } => {
+                    let window = window_expr(window);
+                    quote!(<#ty>::new(#window).expect("network! computed these sizes"))
+                }
+                LayerKind::GlobalAvgPool => quote!(::nn::GlobalAvgPool2D),
+                LayerKind::Flatten { .. } => quote!(::nn::Flatten),
+                LayerKind::Input => unreachable!("Input is removed after checking"),
             };
             let span = at(layer);
             quote_spanned!(span=> #field: #value)
@@ -94,7 +122,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
     let mut predict = Vec::new();
     let mut first_call = true;
     for layer in layers {
-        if matches!(layer.kind, LayerKind::Dropout { .. }) {
+        if is_identity_at_inference(layer) {
             continue;
         }
         let field = &layer.field;
@@ -110,7 +138,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
     let mut predict_batch = Vec::new();
     let mut current = quote!(x);
     for (k, layer) in layers.iter().enumerate() {
-        if matches!(layer.kind, LayerKind::Dropout { .. }) {
+        if is_identity_at_inference(layer) {
             continue;
         }
         let field = &layer.field;
@@ -245,8 +273,17 @@ pub(crate) fn network(network: &Network) -> TokenStream {
             let name = name.strip_prefix("r#").unwrap_or(&name).to_string();
             let ty = field_type(layer, &t);
             let layer_trait = layer_trait(layer, &t);
-            let out = &layer.output.tokens;
-            quote!(::nn::LayerInfo { name: #name, kind: <#ty as #layer_trait>::KIND, output: &[#out] })
+            let output = match layer.image {
+                Some(image) => {
+                    let [h, w, c] = image.map(literal);
+                    quote!(&[#h, #w, #c])
+                }
+                None => {
+                    let out = &layer.output.tokens;
+                    quote!(&[#out])
+                }
+            };
+            quote!(::nn::LayerInfo { name: #name, kind: <#ty as #layer_trait>::KIND, output: #output })
         })
         .collect();
     let field_names: Vec<_> = layers.iter().map(|l| &l.field).collect();
@@ -481,7 +518,54 @@ fn field_type(layer: &Layer, scalar: &TokenStream) -> TokenStream {
             quote!(::nn::Dense<#scalar, #input, #output, #activation_ty, #storage, #use_bias>)
         }
         LayerKind::Dropout { .. } => quote!(::nn::Dropout),
+        LayerKind::Conv2D {
+            filters,
+            window,
+            activation_ty,
+            use_bias,
+            ..
+        } => {
+            let k = window.kernel[0] * window.kernel[1] * window.input[2];
+            let storage = if filters.saturating_mul(k) <= INLINE_LIMIT {
+                quote!(::nn::Inline)
+            } else {
+                quote!(::nn::Heap)
+            };
+            let (filters, k) = (literal(*filters), literal(k));
+            quote!(::nn::Conv2D<#scalar, #input, #output, #filters, #k, #activation_ty, #storage, #use_bias>)
+        }
+        LayerKind::Pool { max: true, .. } => quote!(::nn::MaxPool2D<#input, #output>),
+        LayerKind::Pool { max: false, .. } => quote!(::nn::AvgPool2D<#input, #output>),
+        LayerKind::GlobalAvgPool => quote!(::nn::GlobalAvgPool2D),
+        LayerKind::Flatten { .. } => quote!(::nn::Flatten),
+        LayerKind::Input => unreachable!("Input is removed after checking"),
     }
+}
+
+/// Dropout and Flatten pass samples through unchanged at inference.
+fn is_identity_at_inference(layer: &Layer) -> bool {
+    matches!(
+        layer.kind,
+        LayerKind::Dropout { .. } | LayerKind::Flatten { .. }
+    )
+}
+
+/// A `usize` literal.
+fn literal(value: u64) -> proc_macro2::Literal {
+    proc_macro2::Literal::usize_unsuffixed(value as usize)
+}
+
+/// `::nn::Window::new(...)` for a window the macro computed (it cannot fail).
+fn window_expr(window: &crate::ast::Window) -> TokenStream {
+    let [h, w, c] = window.input.map(literal);
+    let [kh, kw] = window.kernel.map(literal);
+    let [sh, sw] = window.strides.map(literal);
+    let padding = if window.same {
+        quote!(::nn::Padding::Same)
+    } else {
+        quote!(::nn::Padding::Valid)
+    };
+    quote!(::nn::Window::new((#h, #w, #c), (#kh, #kw), (#sh, #sw), #padding).expect("network! checked this window"))
 }
 
 /// A span that resolves names as the macro does but is reported at the layer in the user's

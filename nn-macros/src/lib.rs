@@ -8,6 +8,7 @@
 mod ast;
 mod check;
 mod expand;
+mod image;
 mod names;
 mod parse;
 

@@ -1,7 +1,30 @@
 //! The names `network!` knows, and the "did you mean" suggestion for the ones it does not.
 
 /// The layer kinds.
-pub(crate) const LAYERS: &[&str] = &["Dense", "Dropout"];
+pub(crate) const LAYERS: &[&str] = &[
+    "Input",
+    "Dense",
+    "Dropout",
+    "Conv2D",
+    "MaxPool2D",
+    "AvgPool2D",
+    "GlobalAvgPool2D",
+    "Flatten",
+];
+
+/// The options of `Conv2D`.
+pub(crate) const CONV_OPTIONS: &[&str] = &[
+    "activation",
+    "strides",
+    "padding",
+    "use_bias",
+    "kernel_initializer",
+    "bias_initializer",
+    "trainable",
+];
+
+/// The options of the pools.
+pub(crate) const POOL_OPTIONS: &[&str] = &["strides", "padding"];
 
 /// The built-in activations, with the largest number of arguments each takes.
 pub(crate) const ACTIVATIONS: &[(&str, usize)] = &[
@@ -125,6 +148,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     d[a.len()][b.len()]
+}
+
+/// Keras's class name for a layer kind of the DSL (the stem of its default field name).
+pub(crate) fn keras_class(kind: &str) -> &str {
+    match kind {
+        "MaxPool2D" => "MaxPooling2D",
+        "AvgPool2D" => "AveragePooling2D",
+        "GlobalAvgPool2D" => "GlobalAveragePooling2D",
+        other => other,
+    }
 }
 
 /// `BatchNormalization` → `batch_normalization`, `Dense` → `dense`: Keras's layer-name stem.

@@ -5,7 +5,8 @@
 //! network    := attribute* visibility "struct" IDENT "=" layer ("," layer)* ","? ";"
 //! layer      := (IDENT ":")? IDENT ("<" (arg ("," arg)* ","?)? ">")?
 //! arg        := IDENT "=" value | value
-//! value      := "-"? INT | "-"? FLOAT | "true" | "false" | "_" | path ("(" (value ("," value)*)? ")")?
+//! value      := "-"? INT | "-"? FLOAT | "true" | "false" | "_" | "(" value ("," value)* ")"
+//!             | path ("(" (value ("," value)*)? ")")?
 //! ```
 //!
 //! Parsing is permissive about names (any identifier may be a layer kind, an option or an
@@ -199,6 +200,16 @@ impl Parse for Value {
         }
         if lookahead.peek(Token![_]) {
             return Ok(Value::Infer(input.parse()?));
+        }
+        if lookahead.peek(syn::token::Paren) {
+            let content;
+            let parens = syn::parenthesized!(content in input);
+            let values = content.parse_terminated(Value::parse, Token![,])?;
+            let span = SpanRange::new(parens.span.open(), parens.span.close());
+            return Ok(Value::Tuple {
+                values: values.into_iter().collect(),
+                span,
+            });
         }
         if lookahead.peek(Ident)
             || lookahead.peek(Token![::])

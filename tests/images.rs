@@ -1,0 +1,118 @@
+//! Image networks: `Input`, `Conv2D`, pools, `Flatten`, shapes computed by the macro.
+
+use nn::prelude::*;
+
+network! {
+    /// The seed's second network.
+    pub struct ImageNet =
+        Input<64, 64, 3>,
+        Conv2D<32, (3, 3), Relu>,
+        Flatten,
+        Dense<_, 128, Relu>,
+        Dense<128, 10, Softmax>;
+
+    /// A small CNN with every image layer.
+    pub struct Small =
+        Input<8, 8, 1>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<6, (3, 3), Tanh, strides = (1, 1)>,
+        AvgPool2D<(2, 2), padding = Same>,
+        Flatten,
+        Dropout<0.1>,
+        Dense<6, 3, Softmax>;
+
+    /// Global pooling instead of flattening.
+    pub struct Global = Input<6, 6, 2>, Conv2D<5, 3, Relu, strides = 2, padding = Same, use_bias = false>, GlobalAvgPool2D, Dense<5, 2>;
+}
+
+#[test]
+fn shapes_are_computed_and_written_out() {
+    assert_eq!(ImageNet::INPUT, 64 * 64 * 3);
+    assert_eq!(
+        ImageNet::PARAMS,
+        3 * 3 * 3 * 32 + 32 + 62 * 62 * 32 * 128 + 128 + 128 * 10 + 10
+    );
+    let layers = <ImageNet as Network<f32>>::LAYERS;
+    assert_eq!(layers[0].output, [62, 62, 32]);
+    assert_eq!(layers[1].output, [123008]);
+    assert_eq!(
+        <Small as Network<f32>>::LAYERS
+            .iter()
+            .map(|l| l.output)
+            .collect::<Vec<_>>(),
+        [
+            &[8, 8, 4][..],
+            &[4, 4, 4],
+            &[2, 2, 6],
+            &[1, 1, 6],
+            &[6],
+            &[6],
+            &[3]
+        ]
+    );
+    assert_eq!(Global::INPUT, 72);
+    assert_eq!(Global::PARAMS, 3 * 3 * 2 * 5 + 5 * 2 + 2);
+    let summary = Small::seeded(0).summary().to_string();
+    assert!(summary.contains("│ conv2d (Conv2D)                      │ (None, 8, 8, 4)             │              40 │"), "{summary}");
+    assert!(
+        summary.contains("max_pooling2d") || summary.contains("max_pool2d"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn predictions_agree_and_training_learns() {
+    let net = Small::<f64>::seeded(1);
+    let x = Batch::<f64, 64>::from_fn_generic(Const::<64>, Dyn(5), |i, j| {
+        ((i * 7 + j * 3) % 13) as f64 / 13.0
+    });
+    let batch = net.predict_batch(&x);
+    for j in 0..5 {
+        let single = net.predict(&x.column(j).into_owned());
+        assert!((single - batch.column(j)).amax() < 1e-12);
+    }
+    // Three classes: a bright top half, a bright left half, a dark image.
+    let mut pixels = Vec::new();
+    let mut labels = Vec::new();
+    for i in 0..60 {
+        let class = i % 3;
+        for r in 0..8 {
+            for c in 0..8 {
+                let bright = match class {
+                    0 => r < 4,
+                    1 => c < 4,
+                    _ => false,
+                };
+                pixels.push(if bright {
+                    1.0
+                } else {
+                    0.1 * ((i + r * c) % 3) as f64
+                });
+            }
+        }
+        labels.push(class as f64);
+    }
+    let data = Dataset::<f64, 64, 1>::from_slices(&pixels, &labels).unwrap();
+    let mut model = Model::new(
+        Small::<f64>::seeded(2),
+        Adam::new(0.02),
+        SparseCategoricalCrossentropy::default(),
+    )
+    .with_metrics(&[Metric::Accuracy]);
+    let history = model
+        .fit(
+            &data,
+            &Fit {
+                epochs: 30,
+                batch_size: 10,
+                verbose: Verbosity::Silent,
+                ..Fit::default()
+            },
+        )
+        .unwrap();
+    assert!(
+        history.get("accuracy").unwrap().last().unwrap() > &0.95,
+        "{history:?}"
+    );
+}
