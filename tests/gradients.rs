@@ -96,6 +96,8 @@ network! {
     struct Rectified = Dense<4, 6, LeakyRelu(0.1)>, Dense<6, 6, Relu>, Dense<6, 3, Softsign>;
     struct Convolutional = Input<6, 6, 2>, Conv2D<3, (3, 3), Tanh, padding = Same>, MaxPool2D<(2, 2)>,
         Conv2D<4, (2, 2), Tanh, strides = (1, 1)>, AvgPool2D<(2, 2), padding = Same>, Flatten, Dense<4, 3, Softmax>;
+    struct Normalized = Input<5, 5, 2>, Conv2D<3, (3, 3), Tanh, padding = Same>, BatchNormalization, MaxPool2D<(2, 2)>,
+        Flatten, Dense<12, 4, Tanh>, BatchNormalization<momentum = 0.9>, Dense<4, 3, Softmax>;
     struct GlobalPooled = Input<4, 5, 2>, Conv2D<3, (2, 3), Sigmoid, strides = (2, 1), use_bias = false>, GlobalAvgPool2D, Dense<3, 2>;
 }
 
@@ -134,6 +136,7 @@ fn rectified_activations_away_from_their_kinks() {
 fn whole_convolutional_networks() {
     check_network(&Convolutional::<f64>::seeded(7));
     check_network(&GlobalPooled::<f64>::seeded(8));
+    check_network(&Normalized::<f64>::seeded(9));
 }
 
 #[test]

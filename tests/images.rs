@@ -61,6 +61,64 @@ fn shapes_are_computed_and_written_out() {
     );
 }
 
+network! {
+    /// Batch normalization after a convolution (per channel) and after a dense layer.
+    pub struct Normalized = Input<6, 6, 1>, Conv2D<4, (3, 3)>, BatchNormalization, Flatten, Dense<_, 8>,
+        BatchNormalization<momentum = 0.9, epsilon = 0.01>, Dense<8, 2, Softmax>;
+}
+
+#[test]
+fn batch_normalization_counts_its_moving_statistics_as_non_trainable() {
+    let net = Normalized::seeded(0);
+    assert_eq!(net.batch_normalization.moving_variance.as_slice(), [1.0; 4]);
+    assert_eq!(net.batch_normalization_1.momentum, 0.9);
+    let summary = net.summary().to_string();
+    // A name longer than its column wraps onto a second line, as Keras's table does.
+    assert!(summary.contains("│ batch_normalization                  │ (None, 4, 4, 4)             │              16 │\n│ (BatchNormalization)                 │                             │                 │"), "{summary}");
+    let trainable = 40 + 8 + (64 * 8 + 8) + 16 + 18;
+    assert!(
+        summary.contains(&format!(" Non-trainable params: {} (", 8 + 16)),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!(" Trainable params: {trainable} (")),
+        "{summary}"
+    );
+    // Training moves the moving statistics; evaluation does not.
+    let x: Vec<f32> = (0..36 * 8).map(|i| ((i * 5) % 7) as f32).collect();
+    let y: Vec<f32> = (0..8).map(|i| (i % 2) as f32).collect();
+    let data = Dataset::<f32, 36, 1>::from_slices(&x, &y).unwrap();
+    let mut model = Model::new(
+        net,
+        Adam::default(),
+        SparseCategoricalCrossentropy::default(),
+    );
+    model.evaluate(&data).unwrap();
+    assert_eq!(
+        model.network.batch_normalization.moving_mean.as_slice(),
+        [0.0; 4]
+    );
+    model
+        .fit(
+            &data,
+            &Fit {
+                epochs: 1,
+                batch_size: 8,
+                verbose: Verbosity::Silent,
+                ..Fit::default()
+            },
+        )
+        .unwrap();
+    assert!(
+        model
+            .network
+            .batch_normalization
+            .moving_mean
+            .iter()
+            .all(|&m| m != 0.0)
+    );
+}
+
 #[test]
 fn predictions_agree_and_training_learns() {
     let net = Small::<f64>::seeded(1);

@@ -127,6 +127,12 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Clone + Debug {
     /// Applies the layer's constraints to its weights (after an optimizer step).
     fn constrain(&mut self) {}
 
+    /// Updates state that training changes besides the weights (batch normalization's moving
+    /// statistics), from the last training pass; called after the optimizer step.
+    fn update_state(&mut self, cache: &Self::Cache) {
+        let _ = cache;
+    }
+
     /// Each parameter tensor, in order.
     fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>>;
 

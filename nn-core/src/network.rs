@@ -141,6 +141,10 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
     /// Applies every layer's constraints (after an optimizer step).
     fn constrain(&mut self);
 
+    /// Updates every layer's non-weight state from the last training pass on `tape`
+    /// (batch normalization's moving statistics).
+    fn update_state(&mut self, tape: &Self::Tape);
+
     /// Each parameter tensor with its layer's field name, in layer order.
     fn params(&self) -> impl Iterator<Item = (&'static str, ParamRef<'_, T>)>;
 

@@ -95,6 +95,21 @@ fn thousands(n: usize) -> String {
 
 const WIDTHS: [usize; 3] = [38, 29, 17];
 
+/// Splits `text` at spaces into lines of at most `width` characters (a longer word stays whole).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
 fn line(f: &mut fmt::Formatter<'_>, [left, fill, middle, right]: [&str; 4]) -> fmt::Result {
     let cells: Vec<String> = WIDTHS.iter().map(|&w| fill.repeat(w)).collect();
     writeln!(f, "{left}{}{right}", cells.join(middle))
@@ -114,11 +129,16 @@ impl fmt::Display for Summary {
             if i > 0 {
                 line(f, ["├", "─", "┼", "┤"])?;
             }
+            let lines = wrap(layer, 36);
             writeln!(
                 f,
-                "│ {layer:<36} │ {shape:<27} │ {:>15} │",
+                "│ {:<36} │ {shape:<27} │ {:>15} │",
+                lines[0],
                 thousands(*params)
             )?;
+            for line in &lines[1..] {
+                writeln!(f, "│ {line:<36} │ {:<27} │ {:>15} │", "", "")?;
+            }
         }
         line(f, ["└", "─", "┴", "┘"])?;
         writeln!(f, " Total params: {}", self.size(self.total()))?;

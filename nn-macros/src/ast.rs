@@ -201,6 +201,12 @@ pub(crate) enum LayerKind {
         window: Window,
     },
     GlobalAvgPool,
+    BatchNorm {
+        channels: Dim,
+        momentum: TokenStream,
+        epsilon: TokenStream,
+        trainable: bool,
+    },
     Flatten {
         /// The image it flattens.
         from: [u64; 3],

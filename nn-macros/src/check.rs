@@ -52,6 +52,7 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> Network {
             }
             "GlobalAvgPool2D" => image::global_average(decl, &text, previous, errors),
             "Flatten" => image::flatten(decl, &text, previous, errors),
+            "BatchNormalization" => image::batch_norm(decl, &text, previous, errors),
             _ => {
                 unknown_layer(decl, errors);
                 continue;
@@ -61,13 +62,18 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> Network {
             continue;
         };
         // A shape-preserving layer passes on the shape of the layer that produced it.
-        let preserving = matches!(kind, LayerKind::Dropout { .. });
+        let preserving = matches!(
+            kind,
+            LayerKind::Dropout { .. } | LayerKind::BatchNorm { .. }
+        );
         let origin = match previous {
             Some(previous) if preserving => previous.origin.clone(),
             _ => (text.clone(), index + 1),
         };
         let image = match (&kind, previous) {
-            (LayerKind::Dropout { .. }, Some(previous)) => previous.image,
+            (LayerKind::Dropout { .. } | LayerKind::BatchNorm { .. }, Some(previous)) => {
+                previous.image
+            }
             (
                 LayerKind::Conv2D {
                     filters, window, ..
@@ -623,7 +629,7 @@ pub(crate) fn boolean(value: &Value, option: &str, errors: &mut Errors) -> bool 
 }
 
 /// A numeric argument, as an `f64` expression.
-fn float_arg(value: &Value, errors: &mut Errors) -> TokenStream {
+pub(crate) fn float_arg(value: &Value, errors: &mut Errors) -> TokenStream {
     match value {
         Value::Path {
             path, args: None, ..

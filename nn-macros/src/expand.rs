@@ -108,6 +108,18 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                 }
                 LayerKind::GlobalAvgPool => quote!(::nn::GlobalAvgPool2D),
                 LayerKind::Flatten { .. } => quote!(::nn::Flatten),
+                LayerKind::BatchNorm { momentum, epsilon, trainable, .. } => {
+                    let made = if zeros {
+                        quote!(<#ty>::zeros(#momentum, #epsilon))
+                    } else {
+                        quote!(<#ty>::new(#momentum, #epsilon))
+                    };
+                    quote!({
+                        let mut layer = #made;
+                        layer.trainable = #trainable;
+                        layer
+                    })
+                }
                 LayerKind::Input => unreachable!("Input is removed after checking"),
             };
             let span = at(layer);
@@ -262,6 +274,12 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         let field = &layer.field;
         let layer_trait = layer_trait(layer, &t);
         quote!(<_ as #layer_trait>::constrain(&mut self.#field);)
+    });
+    let state_updates = layers.iter().enumerate().map(|(k, layer)| {
+        let field = &layer.field;
+        let layer_trait = layer_trait(layer, &t);
+        let cache = nth(quote!(tape.caches), k);
+        quote!(<_ as #layer_trait>::update_state(&mut self.#field, &#cache);)
     });
     let params = chain(quote!(params), quote!(&));
     let params_mut = chain(quote!(params_mut), quote!(&mut));
@@ -488,6 +506,10 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                 #(#constraints)*
             }
 
+            fn update_state(&mut self, tape: &Self::Tape) {
+                #(#state_updates)*
+            }
+
             fn params(&self) -> impl ::core::iter::Iterator<Item = (&'static str, ::nn::ParamRef<'_, T>)> {
                 ::core::iter::empty() #(#params)*
             }
@@ -538,6 +560,17 @@ fn field_type(layer: &Layer, scalar: &TokenStream) -> TokenStream {
         LayerKind::Pool { max: false, .. } => quote!(::nn::AvgPool2D<#input, #output>),
         LayerKind::GlobalAvgPool => quote!(::nn::GlobalAvgPool2D),
         LayerKind::Flatten { .. } => quote!(::nn::Flatten),
+        LayerKind::BatchNorm { channels, .. } => {
+            let channels_tokens = &channels.tokens;
+            let storage = match channels.value {
+                Some(c) if c <= INLINE_LIMIT => quote!(::nn::Inline),
+                Some(_) => quote!(::nn::Heap),
+                None => {
+                    quote!(::nn::__private::StorageOf<{ ::nn::__private::inline(#channels_tokens, 1) }>)
+                }
+            };
+            quote!(::nn::BatchNormalization<#scalar, #input, #channels_tokens, #storage>)
+        }
         LayerKind::Input => unreachable!("Input is removed after checking"),
     }
 }

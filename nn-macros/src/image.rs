@@ -7,7 +7,7 @@ use quote::quote;
 use syn::Ident;
 
 use crate::ast::{Dim, Layer, LayerDecl, LayerKind, Value, Window};
-use crate::check::{Errors, activation, boolean, initializer, literal_dim, split_args};
+use crate::check::{Errors, activation, boolean, float_arg, initializer, literal_dim, split_args};
 use crate::names;
 
 /// A whole number written as a literal, greater than zero.
@@ -311,4 +311,49 @@ fn no_arguments(decl: &LayerDecl, text: &str, errors: &mut Errors) {
             positional.len()
         )));
     }
+}
+
+/// `BatchNormalization[<momentum = 0.99, epsilon = 1e-3>]`, over the channels of an image or
+/// the units of a vector.
+pub(crate) fn batch_norm(
+    decl: &LayerDecl,
+    text: &str,
+    previous: Option<&Layer>,
+    errors: &mut Errors,
+) -> Option<(Dim, Dim, LayerKind)> {
+    let (positional, options) = split_args(decl, names::BATCH_NORM_OPTIONS, errors);
+    if !positional.is_empty() {
+        errors.push(decl.span.error(format!(
+            "`BatchNormalization` takes only options (`momentum = 0.99`, `epsilon = 1e-3`), but `{text}` has {} arguments",
+            positional.len()
+        )));
+    }
+    let (mut momentum, mut epsilon, mut trainable) = (quote!(0.99), quote!(0.001), true);
+    for (key, value) in options {
+        match key.to_string().as_str() {
+            "momentum" => momentum = float_arg(value, errors),
+            "epsilon" => epsilon = float_arg(value, errors),
+            "trainable" => trainable = boolean(value, "trainable", errors),
+            _ => unreachable!("split_args keeps known options only"),
+        }
+    }
+    let Some(previous) = previous else {
+        errors.push(decl.span.error("a network cannot start with `BatchNormalization`: its width comes from the layer before it"));
+        return None;
+    };
+    let width = previous.output.clone();
+    let channels = match previous.image {
+        Some([_, _, c]) => literal_dim(c),
+        None => width.clone(),
+    };
+    Some((
+        width.clone(),
+        width,
+        LayerKind::BatchNorm {
+            channels,
+            momentum,
+            epsilon,
+            trainable,
+        },
+    ))
 }

@@ -10,7 +10,11 @@ pub(crate) const LAYERS: &[&str] = &[
     "AvgPool2D",
     "GlobalAvgPool2D",
     "Flatten",
+    "BatchNormalization",
 ];
+
+/// The options of `BatchNormalization`.
+pub(crate) const BATCH_NORM_OPTIONS: &[&str] = &["momentum", "epsilon", "trainable"];
 
 /// The options of `Conv2D`.
 pub(crate) const CONV_OPTIONS: &[&str] = &[

@@ -1,11 +1,13 @@
 //! The layers, one file each.
 
+mod batchnorm;
 mod conv;
 mod dense;
 mod dropout;
 mod geometry;
 mod pool;
 
+pub use batchnorm::{BatchNormCache, BatchNormalization};
 pub use conv::{Conv2D, ConvCache};
 pub use dense::{Dense, DenseCache};
 pub use dropout::{Dropout, DropoutCache};

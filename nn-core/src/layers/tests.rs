@@ -51,15 +51,18 @@ fn check<L: Layer<f64, I, O>, const I: usize, const O: usize>(layer: &L, n: usiz
     layer.forward_train(&x, &mut y, &mut cache, true, &mut rng);
     let mut inferred = Batch::<f64, O>::zeros_generic(Const::<O>, Dyn(0));
     layer.forward_batch(&x, &mut inferred);
-    assert!(
-        (&inferred - &y).amax() < 1e-12,
-        "batch and training passes agree"
-    );
     let single: SVector<f64, O> = layer.forward(&x.column(0).into_owned());
     assert!(
-        (single - y.column(0)).amax() < 1e-12,
+        (single - inferred.column(0)).amax() < 1e-12,
         "single-sample and batch passes agree"
     );
+    // Batch normalization trains on batch statistics and infers with moving ones.
+    if L::KIND != "BatchNormalization" {
+        assert!(
+            (&inferred - &y).amax() < 1e-12,
+            "batch and training passes agree"
+        );
+    }
 
     let mut dy = g.clone();
     let mut grad = layer.zeroed();
@@ -77,7 +80,13 @@ fn check<L: Layer<f64, I, O>, const I: usize, const O: usize>(layer: &L, n: usiz
     let error = relative_error(dx.as_slice(), &numeric);
     assert!(error < 1e-6, "{}: input gradient error {error:e}", L::KIND);
     let analytic: Vec<Vec<f64>> = grad.params().map(|p| p.values.to_vec()).collect();
+    let trainable: Vec<bool> = layer.params().map(|p| p.trainable).collect();
     for (index, analytic) in analytic.iter().enumerate() {
+        // Frozen tensors (and moving statistics) get no gradient by design.
+        if !trainable[index] {
+            assert!(analytic.iter().all(|&g| g == 0.0));
+            continue;
+        }
         let numeric: Vec<f64> = (0..analytic.len())
             .map(|k| {
                 let nudged = |delta: f64| {
@@ -210,4 +219,44 @@ fn pools_match_keras_by_hand() {
     let global: SVector<f64, 1> = Layer::<f64, 9, 1>::forward(&GlobalAvgPool2D, &x);
     assert_eq!(global[0], 5.0);
     assert!(MaxPool2D::<9, 5>::new(same).is_err());
+}
+
+#[test]
+fn batch_normalization_in_training_mode() {
+    let mut layer = BatchNormalization::<f64, 12, 3>::new(0.99, 1e-3);
+    layer.gamma.copy_from_slice(&[1.5, -0.5, 2.0]);
+    layer.beta.copy_from_slice(&[0.1, 0.2, -0.3]);
+    // A vector of 12 values seen as 4 positions of 3 channels (an image), and as 12 units.
+    check(&layer, 3);
+    check(&BatchNormalization::<f64, 4, 4>::new(0.9, 1e-3), 5);
+    let mut frozen = layer.clone();
+    frozen.trainable = false;
+    frozen.moving_mean.copy_from_slice(&[0.1, -0.2, 0.3]);
+    frozen.moving_variance.copy_from_slice(&[0.5, 2.0, 1.5]);
+    check(&frozen, 2);
+}
+
+#[test]
+fn batch_normalization_matches_keras_by_hand() {
+    // One channel, batch [1, 2, 3, 6]: mean 3, biased variance 3.5, ε = 1e-3.
+    let mut layer = BatchNormalization::<f64, 1, 1>::new(0.99, 1e-3);
+    layer.gamma[0] = 2.0;
+    layer.beta[0] = 1.0;
+    let x = Batch::<f64, 1>::from_column_slice_generic(Const::<1>, Dyn(4), &[1.0, 2.0, 3.0, 6.0]);
+    let (mut y, mut cache) = (
+        Batch::<f64, 1>::zeros_generic(Const::<1>, Dyn(0)),
+        Default::default(),
+    );
+    layer.forward_train(&x, &mut y, &mut cache, true, &mut StdRng::seed_from_u64(0));
+    let std = (3.5f64 + 1e-3).sqrt();
+    for (found, v) in y.iter().zip([1.0, 2.0, 3.0, 6.0]) {
+        assert!((found - (2.0 * (v - 3.0) / std + 1.0)).abs() < 1e-12);
+    }
+    layer.update_state(&cache);
+    assert!((layer.moving_mean[0] - 0.03).abs() < 1e-12);
+    assert!((layer.moving_variance[0] - (0.99 + 0.01 * 3.5)).abs() < 1e-12);
+    // Inference uses the moving statistics.
+    let y: SVector<f64, 1> = layer.forward(&SVector::<f64, 1>::new(1.0));
+    let expected = 2.0 * (1.0 - 0.03) / (layer.moving_variance[0] + 1e-3).sqrt() + 1.0;
+    assert!((y[0] - expected).abs() < 1e-12);
 }

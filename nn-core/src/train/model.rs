@@ -412,6 +412,7 @@ where
         self.state
             .step(&self.optimizer, &mut self.network, &mut self.grads);
         self.network.constrain();
+        self.network.update_state(&self.tape);
         total.as_f64() / nb as f64 + penalty.as_f64()
     }
 

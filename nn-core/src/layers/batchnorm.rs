@@ -1,0 +1,304 @@
+//! `BatchNormalization`: per-channel normalization with learned scale and shift.
+
+use nalgebra::{Const, Dyn, SVector};
+use rand::Rng;
+
+use crate::Float;
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::storage::{Inline, Storage, Weights};
+
+/// Keras's `BatchNormalization` over the last axis: each of the `C` channels of a sample of
+/// `N = positions · C` values (a Dense layer's units, or an image's channels) is normalized,
+/// `y = γ (x − μ) / √(σ² + ε) + β`.
+///
+/// In training, `μ` and `σ²` are the batch's mean and biased variance over every sample and
+/// position, and the moving statistics follow them: `moving = moving · momentum + batch ·
+/// (1 − momentum)` (after the optimizer step). In inference, and in training when the layer is
+/// not trainable, the moving statistics are used. Defaults: momentum 0.99, ε = 1e-3, γ = 1,
+/// β = 0, moving mean 0, moving variance 1. Parameters: `γ` and `β` trainable, the moving
+/// statistics not (`4C` in all, `2C` non-trainable).
+#[derive(Clone, Debug)]
+pub struct BatchNormalization<T: Float, const N: usize, const C: usize, S: Storage = Inline> {
+    /// γ, the scale.
+    pub gamma: Weights<T, C, 1, S>,
+    /// β, the shift.
+    pub beta: Weights<T, C, 1, S>,
+    /// The moving mean.
+    pub moving_mean: Weights<T, C, 1, S>,
+    /// The moving variance.
+    pub moving_variance: Weights<T, C, 1, S>,
+    /// The weight of the past in the moving statistics.
+    pub momentum: f64,
+    /// ε, added to the variance.
+    pub epsilon: f64,
+    /// Whether an optimizer updates γ and β, and whether training uses batch statistics.
+    pub trainable: bool,
+}
+
+const SHAPE_NAMES: [&str; 4] = ["gamma", "beta", "moving_mean", "moving_variance"];
+
+impl<T: Float, const N: usize, const C: usize, S: Storage> BatchNormalization<T, N, C, S> {
+    const SHAPE: [usize; 1] = [C];
+
+    /// A layer with Keras's initial values (γ = 1, β = 0, moving mean 0, moving variance 1).
+    pub fn new(momentum: f64, epsilon: f64) -> Self {
+        let mut layer = Self::zeros(momentum, epsilon);
+        layer.gamma.fill(T::one());
+        layer.moving_variance.fill(T::one());
+        layer
+    }
+
+    /// A layer with every value zero (a gradient holder).
+    pub fn zeros(momentum: f64, epsilon: f64) -> Self {
+        Self {
+            gamma: S::zeros(),
+            beta: S::zeros(),
+            moving_mean: S::zeros(),
+            moving_variance: S::zeros(),
+            momentum,
+            epsilon,
+            trainable: true,
+        }
+    }
+
+    /// `y = γ (x − mean) · inv_std + β` for every sample and position.
+    fn normalize(&self, x: &[T], y: &mut [T], mean: &[T], inv_std: &[T]) {
+        let (gamma, beta) = (self.gamma.as_slice(), self.beta.as_slice());
+        for (x, y) in x.chunks_exact(C).zip(y.chunks_exact_mut(C)) {
+            for ch in 0..C {
+                y[ch] = gamma[ch] * (x[ch] - mean[ch]) * inv_std[ch] + beta[ch];
+            }
+        }
+    }
+
+    /// `1 / √(moving variance + ε)` per channel.
+    fn moving_inv_std(&self) -> [T; C] {
+        let mut inv = [T::zero(); C];
+        for (i, &v) in inv.iter_mut().zip(self.moving_variance.as_slice()) {
+            *i = T::one() / (v + T::of(self.epsilon)).sqrt();
+        }
+        inv
+    }
+}
+
+/// What a [`BatchNormalization`] layer's training pass keeps.
+#[derive(Clone, Debug)]
+pub struct BatchNormCache<T: Float, const N: usize> {
+    /// The normalized inputs `(x − μ) / √(σ² + ε)`.
+    pub normalized: Batch<T, N>,
+    /// The batch mean and variance per channel (empty when moving statistics were used).
+    pub mean: Vec<T>,
+    /// The batch's biased variance per channel.
+    pub variance: Vec<T>,
+    /// `1 / √(σ² + ε)` per channel, of whichever statistics were used.
+    pub inv_std: Vec<T>,
+}
+
+impl<T: Float, const N: usize> Default for BatchNormCache<T, N> {
+    fn default() -> Self {
+        Self {
+            normalized: Batch::zeros_generic(Const::<N>, Dyn(0)),
+            mean: Vec::new(),
+            variance: Vec::new(),
+            inv_std: Vec::new(),
+        }
+    }
+}
+
+impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
+    for BatchNormalization<T, N, C, S>
+{
+    const KIND: &'static str = "BatchNormalization";
+    const PARAMS: usize = 4 * C;
+
+    type Cache = BatchNormCache<T, N>;
+
+    fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
+        let mut y = SVector::<T, N>::zeros();
+        self.normalize(
+            x.as_slice(),
+            y.as_mut_slice(),
+            self.moving_mean.as_slice(),
+            &self.moving_inv_std(),
+        );
+        y
+    }
+
+    fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
+        resize_batch(y, x.ncols());
+        self.normalize(
+            x.as_slice(),
+            y.as_mut_slice(),
+            self.moving_mean.as_slice(),
+            &self.moving_inv_std(),
+        );
+    }
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, N>,
+        y: &mut Batch<T, N>,
+        cache: &mut Self::Cache,
+        training: bool,
+        _rng: &mut R,
+    ) {
+        resize_batch(y, x.ncols());
+        resize_batch(&mut cache.normalized, x.ncols());
+        cache.inv_std.clear();
+        cache.mean.clear();
+        cache.variance.clear();
+        if training && self.trainable {
+            let count = T::of((x.len() / C) as f64);
+            cache.mean.resize(C, T::zero());
+            cache.variance.resize(C, T::zero());
+            for position in x.as_slice().chunks_exact(C) {
+                for (m, &v) in cache.mean.iter_mut().zip(position) {
+                    *m += v;
+                }
+            }
+            cache.mean.iter_mut().for_each(|m| *m /= count);
+            for position in x.as_slice().chunks_exact(C) {
+                for ((s, &v), &m) in cache.variance.iter_mut().zip(position).zip(&cache.mean) {
+                    *s += (v - m) * (v - m);
+                }
+            }
+            cache.variance.iter_mut().for_each(|s| *s /= count);
+            cache.inv_std.extend(
+                cache
+                    .variance
+                    .iter()
+                    .map(|&v| T::one() / (v + T::of(self.epsilon)).sqrt()),
+            );
+        } else {
+            cache.mean.extend_from_slice(self.moving_mean.as_slice());
+            cache.inv_std.extend_from_slice(&self.moving_inv_std());
+        }
+        // x̂ first (kept for the backward pass), then y = γ x̂ + β.
+        let (gamma, beta) = (self.gamma.as_slice(), self.beta.as_slice());
+        let samples = x
+            .as_slice()
+            .chunks_exact(C)
+            .zip(cache.normalized.as_mut_slice().chunks_exact_mut(C));
+        for ((x, xhat), y) in samples.zip(y.as_mut_slice().chunks_exact_mut(C)) {
+            for ch in 0..C {
+                xhat[ch] = (x[ch] - cache.mean[ch]) * cache.inv_std[ch];
+                y[ch] = gamma[ch] * xhat[ch] + beta[ch];
+            }
+        }
+    }
+
+    fn backward(
+        &self,
+        x: &Batch<T, N>,
+        _y: &Batch<T, N>,
+        cache: &Self::Cache,
+        dy: &mut Batch<T, N>,
+        _from_logits: bool,
+        grad: &mut Self,
+        dx: Option<&mut Batch<T, N>>,
+    ) {
+        let mut dgamma = [T::zero(); C];
+        let mut dbeta = [T::zero(); C];
+        for (g, xhat) in dy
+            .as_slice()
+            .chunks_exact(C)
+            .zip(cache.normalized.as_slice().chunks_exact(C))
+        {
+            for ch in 0..C {
+                dgamma[ch] += g[ch] * xhat[ch];
+                dbeta[ch] += g[ch];
+            }
+        }
+        let batch_statistics = !cache.variance.is_empty();
+        if self.trainable {
+            grad.gamma.as_mut_slice().copy_from_slice(&dgamma);
+            grad.beta.as_mut_slice().copy_from_slice(&dbeta);
+        } else {
+            grad.gamma.fill(T::zero());
+            grad.beta.fill(T::zero());
+        }
+        let Some(dx) = dx else { return };
+        resize_batch(dx, x.ncols());
+        let gamma = self.gamma.as_slice();
+        let count = T::of((x.len() / C) as f64);
+        let samples = dy
+            .as_slice()
+            .chunks_exact(C)
+            .zip(cache.normalized.as_slice().chunks_exact(C));
+        for ((g, xhat), d) in samples.zip(dx.as_mut_slice().chunks_exact_mut(C)) {
+            for ch in 0..C {
+                let scale = gamma[ch] * cache.inv_std[ch];
+                d[ch] = if batch_statistics {
+                    // ∂x = γ/σ · (∂y − mean(∂y) − x̂ · mean(∂y · x̂)).
+                    scale * (g[ch] - dbeta[ch] / count - xhat[ch] * dgamma[ch] / count)
+                } else {
+                    scale * g[ch]
+                };
+            }
+        }
+    }
+
+    fn zeroed(&self) -> Self {
+        Self {
+            trainable: self.trainable,
+            ..Self::zeros(self.momentum, self.epsilon)
+        }
+    }
+
+    fn update_state(&mut self, cache: &Self::Cache) {
+        if cache.variance.is_empty() {
+            return;
+        }
+        let (keep, take) = (T::of(self.momentum), T::of(1.0 - self.momentum));
+        for (m, &b) in self.moving_mean.as_mut_slice().iter_mut().zip(&cache.mean) {
+            *m = *m * keep + b * take;
+        }
+        for (v, &b) in self
+            .moving_variance
+            .as_mut_slice()
+            .iter_mut()
+            .zip(&cache.variance)
+        {
+            *v = *v * keep + b * take;
+        }
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        let values = [
+            &self.gamma,
+            &self.beta,
+            &self.moving_mean,
+            &self.moving_variance,
+        ];
+        values
+            .into_iter()
+            .zip(SHAPE_NAMES)
+            .enumerate()
+            .map(|(i, (v, name))| ParamRef {
+                name,
+                shape: &Self::SHAPE,
+                values: v.as_slice(),
+                trainable: i < 2 && self.trainable,
+            })
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        let trainable = self.trainable;
+        let values = [
+            &mut self.gamma,
+            &mut self.beta,
+            &mut self.moving_mean,
+            &mut self.moving_variance,
+        ];
+        values
+            .into_iter()
+            .zip(SHAPE_NAMES)
+            .enumerate()
+            .map(move |(i, (v, name))| ParamMut {
+                name,
+                shape: &Self::SHAPE,
+                values: v.as_mut_slice(),
+                trainable: i < 2 && trainable,
+            })
+    }
+}
