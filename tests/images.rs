@@ -67,6 +67,22 @@ network! {
         BatchNormalization<momentum = 0.9, epsilon = 0.01>, Dense<8, 2, Softmax>;
 }
 
+network! {
+    /// Standalone activation layers.
+    pub struct Activated = Input<4, 4, 2>, Conv2D<3, (3, 3)>, LeakyReLU, Flatten, Dense<_, 5>, ELU<alpha = 0.5>,
+        Dense<5, 3>, Activation<Softmax>;
+}
+
+#[test]
+fn standalone_activation_layers_follow_keras_defaults() {
+    let net = Activated::<f64>::seeded(0);
+    assert_eq!(net.leaky_re_lu.activation, LeakyRelu::new(0.3));
+    assert_eq!(net.elu.activation, Elu::new(0.5));
+    let y = net.predict(&SVector::<f64, 32>::repeat(0.3));
+    assert!((y.sum() - 1.0).abs() < 1e-12);
+    assert_eq!(<Activated as Network<f32>>::FUSION, nn::Fusion::Softmax);
+}
+
 #[test]
 fn batch_normalization_counts_its_moving_statistics_as_non_trainable() {
     let net = Normalized::seeded(0);

@@ -201,6 +201,11 @@ pub(crate) enum LayerKind {
         window: Window,
     },
     GlobalAvgPool,
+    Activation {
+        activation_ty: TokenStream,
+        activation: TokenStream,
+        channels: Dim,
+    },
     BatchNorm {
         channels: Dim,
         momentum: TokenStream,

@@ -53,6 +53,9 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> Network {
             "GlobalAvgPool2D" => image::global_average(decl, &text, previous, errors),
             "Flatten" => image::flatten(decl, &text, previous, errors),
             "BatchNormalization" => image::batch_norm(decl, &text, previous, errors),
+            "Activation" | "LeakyReLU" | "ELU" => {
+                image::activation_layer(decl, &text, previous, errors)
+            }
             _ => {
                 unknown_layer(decl, errors);
                 continue;
@@ -71,9 +74,12 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> Network {
             _ => (text.clone(), index + 1),
         };
         let image = match (&kind, previous) {
-            (LayerKind::Dropout { .. } | LayerKind::BatchNorm { .. }, Some(previous)) => {
-                previous.image
-            }
+            (
+                LayerKind::Dropout { .. }
+                | LayerKind::BatchNorm { .. }
+                | LayerKind::Activation { .. },
+                Some(previous),
+            ) => previous.image,
             (
                 LayerKind::Conv2D {
                     filters, window, ..

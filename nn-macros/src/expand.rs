@@ -108,6 +108,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
                 }
                 LayerKind::GlobalAvgPool => quote!(::nn::GlobalAvgPool2D),
                 LayerKind::Flatten { .. } => quote!(::nn::Flatten),
+                LayerKind::Activation { activation, .. } => quote!(<#ty>::new(#activation)),
                 LayerKind::BatchNorm { momentum, epsilon, trainable, .. } => {
                     let made = if zeros {
                         quote!(<#ty>::zeros(#momentum, #epsilon))
@@ -560,6 +561,14 @@ fn field_type(layer: &Layer, scalar: &TokenStream) -> TokenStream {
         LayerKind::Pool { max: false, .. } => quote!(::nn::AvgPool2D<#input, #output>),
         LayerKind::GlobalAvgPool => quote!(::nn::GlobalAvgPool2D),
         LayerKind::Flatten { .. } => quote!(::nn::Flatten),
+        LayerKind::Activation {
+            activation_ty,
+            channels,
+            ..
+        } => {
+            let channels = &channels.tokens;
+            quote!(::nn::ActivationLayer<#activation_ty, #channels>)
+        }
         LayerKind::BatchNorm { channels, .. } => {
             let channels_tokens = &channels.tokens;
             let storage = match channels.value {

@@ -357,3 +357,78 @@ pub(crate) fn batch_norm(
         },
     ))
 }
+
+/// `Activation<Relu>`, `LeakyReLU[<negative_slope = 0.3>]`, `ELU[<alpha = 1.0>]`: an activation
+/// on its own, over an image's channels or a vector's units (Keras's layer defaults).
+pub(crate) fn activation_layer(
+    decl: &LayerDecl,
+    text: &str,
+    previous: Option<&Layer>,
+    errors: &mut Errors,
+) -> Option<(Dim, Dim, LayerKind)> {
+    let kind = decl.kind.to_string();
+    let options: &[&str] = match kind.as_str() {
+        "LeakyReLU" => &["negative_slope"],
+        "ELU" => &["alpha"],
+        _ => &[],
+    };
+    let (positional, settings) = split_args(decl, options, errors);
+    let (activation_ty, activation) = match kind.as_str() {
+        "Activation" => {
+            let [value] = positional[..] else {
+                errors.push(decl.span.error(format!(
+                    "`Activation` takes 1 argument, the activation (`Activation<Relu>`), but `{text}` has {}",
+                    positional.len()
+                )));
+                return None;
+            };
+            activation(value, errors)
+        }
+        _ => {
+            if !positional.is_empty() {
+                errors.push(decl.span.error(format!(
+                    "`{kind}` takes only options, but `{text}` has {} arguments",
+                    positional.len()
+                )));
+            }
+            let parameter = settings.first().map_or_else(
+                || {
+                    if kind == "LeakyReLU" {
+                        quote!(0.3)
+                    } else {
+                        quote!(1.0)
+                    }
+                },
+                |(_, value)| float_arg(value, errors),
+            );
+            if kind == "LeakyReLU" {
+                (
+                    quote!(::nn::LeakyRelu),
+                    quote!(::nn::LeakyRelu::new(#parameter)),
+                )
+            } else {
+                (quote!(::nn::Elu), quote!(::nn::Elu::new(#parameter)))
+            }
+        }
+    };
+    let Some(previous) = previous else {
+        errors.push(decl.span.error(format!(
+            "a network cannot start with `{kind}`: its width comes from the layer before it"
+        )));
+        return None;
+    };
+    let width = previous.output.clone();
+    let channels = match previous.image {
+        Some([_, _, c]) => literal_dim(c),
+        None => width.clone(),
+    };
+    Some((
+        width.clone(),
+        width,
+        LayerKind::Activation {
+            activation_ty,
+            activation,
+            channels,
+        },
+    ))
+}

@@ -11,6 +11,9 @@ pub(crate) const LAYERS: &[&str] = &[
     "GlobalAvgPool2D",
     "Flatten",
     "BatchNormalization",
+    "Activation",
+    "LeakyReLU",
+    "ELU",
 ];
 
 /// The options of `BatchNormalization`.
@@ -166,16 +169,25 @@ pub(crate) fn keras_class(kind: &str) -> &str {
 
 /// `BatchNormalization` → `batch_normalization`, `Dense` → `dense`: Keras's layer-name stem.
 pub(crate) fn snake_case(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() {
-            if i > 0 && !out.ends_with(|p: char| p.is_ascii_digit()) {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
+    // Keras's `to_snake_case`: an underscore before each capital that starts a lower-case run,
+    // then between a lower-case letter and a capital; then lower case.
+    let chars: Vec<char> = name.chars().collect();
+    let mut first = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let starts_word =
+            c.is_ascii_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+        if i > 0 && starts_word {
+            first.push('_');
         }
+        first.push(c);
+    }
+    let chars: Vec<char> = first.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() && chars[i - 1].is_ascii_lowercase() {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
     }
     out
 }
@@ -213,5 +225,12 @@ mod tests {
         assert_eq!(snake_case("Dense"), "dense");
         assert_eq!(snake_case("BatchNormalization"), "batch_normalization");
         assert_eq!(snake_case("Conv2D"), "conv2d");
+        assert_eq!(snake_case("LeakyReLU"), "leaky_re_lu");
+        assert_eq!(snake_case("ELU"), "elu");
+        assert_eq!(snake_case("MaxPooling2D"), "max_pooling2d");
+        assert_eq!(
+            snake_case("GlobalAveragePooling2D"),
+            "global_average_pooling2d"
+        );
     }
 }

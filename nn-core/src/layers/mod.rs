@@ -1,5 +1,6 @@
 //! The layers, one file each.
 
+mod activation;
 mod batchnorm;
 mod conv;
 mod dense;
@@ -7,6 +8,7 @@ mod dropout;
 mod geometry;
 mod pool;
 
+pub use activation::{ActivationCache, ActivationLayer};
 pub use batchnorm::{BatchNormCache, BatchNormalization};
 pub use conv::{Conv2D, ConvCache};
 pub use dense::{Dense, DenseCache};

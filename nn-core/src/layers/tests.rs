@@ -260,3 +260,17 @@ fn batch_normalization_matches_keras_by_hand() {
     let expected = 2.0 * (1.0 - 0.03) / (layer.moving_variance[0] + 1e-3).sqrt() + 1.0;
     assert!((y[0] - expected).abs() < 1e-12);
 }
+
+#[test]
+fn standalone_activation_layers() {
+    check::<ActivationLayer<crate::Elu, 3>, 12, 12>(
+        &ActivationLayer::new(crate::Elu::default()),
+        2,
+    );
+    check::<ActivationLayer<crate::Softmax, 3>, 12, 12>(&ActivationLayer::new(crate::Softmax), 2);
+    // Softmax over the channels of each position.
+    let layer = ActivationLayer::<crate::Softmax, 2>::new(crate::Softmax);
+    let y: SVector<f64, 4> =
+        Layer::<f64, 4, 4>::forward(&layer, &SVector::<f64, 4>::new(0.0, 0.0, 1.0, 1.0));
+    assert_eq!(y.as_slice(), [0.5, 0.5, 0.5, 0.5]);
+}

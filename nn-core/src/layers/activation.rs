@@ -1,0 +1,129 @@
+//! A standalone activation layer (Keras's `Activation`, `LeakyReLU`, `ELU`, `ReLU` layers).
+
+use nalgebra::{Const, Dyn, SVector};
+use rand::Rng;
+
+use crate::activations::Activation;
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::{Float, Fusion};
+
+/// An activation applied on its own: `y = activation(x)` over each position's `C` channels (a
+/// softmax normalizes over the channels, Keras's last axis). `N = positions · C`; no parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ActivationLayer<A, const C: usize> {
+    /// The activation.
+    pub activation: A,
+}
+
+impl<A: Activation, const C: usize> ActivationLayer<A, C> {
+    /// A layer applying `activation`.
+    pub const fn new(activation: A) -> Self {
+        Self { activation }
+    }
+
+    fn apply<T: Float>(&self, y: &mut [T]) {
+        if A::ELEMENTWISE {
+            self.activation.forward(y);
+        } else {
+            y.chunks_exact_mut(C)
+                .for_each(|v| self.activation.forward(v));
+        }
+    }
+}
+
+/// What an [`ActivationLayer`]'s training pass keeps: its inputs.
+#[derive(Clone, Debug)]
+pub struct ActivationCache<T: Float, const N: usize> {
+    /// The inputs of the batch.
+    pub z: Batch<T, N>,
+}
+
+impl<T: Float, const N: usize> Default for ActivationCache<T, N> {
+    fn default() -> Self {
+        Self {
+            z: Batch::zeros_generic(Const::<N>, Dyn(0)),
+        }
+    }
+}
+
+impl<T: Float, A: Activation, const N: usize, const C: usize> Layer<T, N, N>
+    for ActivationLayer<A, C>
+{
+    const KIND: &'static str = "Activation";
+    const PARAMS: usize = 0;
+    const FUSION: Fusion = A::FUSION;
+
+    type Cache = ActivationCache<T, N>;
+
+    fn logits(cache: &Self::Cache) -> Option<&Batch<T, N>> {
+        Some(&cache.z)
+    }
+
+    fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
+        let mut y = *x;
+        self.apply(y.as_mut_slice());
+        y
+    }
+
+    fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
+        resize_batch(y, x.ncols());
+        y.copy_from(x);
+        self.apply(y.as_mut_slice());
+    }
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, N>,
+        y: &mut Batch<T, N>,
+        cache: &mut Self::Cache,
+        _: bool,
+        _: &mut R,
+    ) {
+        resize_batch(&mut cache.z, x.ncols());
+        cache.z.copy_from(x);
+        Layer::<T, N, N>::forward_batch(self, x, y);
+    }
+
+    fn backward(
+        &self,
+        _x: &Batch<T, N>,
+        y: &Batch<T, N>,
+        cache: &Self::Cache,
+        dy: &mut Batch<T, N>,
+        from_logits: bool,
+        _grad: &mut Self,
+        dx: Option<&mut Batch<T, N>>,
+    ) {
+        if !from_logits {
+            if A::ELEMENTWISE {
+                self.activation
+                    .backward(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice());
+            } else {
+                let samples = cache
+                    .z
+                    .as_slice()
+                    .chunks_exact(C)
+                    .zip(y.as_slice().chunks_exact(C));
+                for ((z, y), g) in samples.zip(dy.as_mut_slice().chunks_exact_mut(C)) {
+                    self.activation.backward(z, y, g);
+                }
+            }
+        }
+        if let Some(dx) = dx {
+            resize_batch(dx, dy.ncols());
+            dx.copy_from(dy);
+        }
+    }
+
+    fn zeroed(&self) -> Self {
+        self.clone()
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        core::iter::empty()
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        core::iter::empty()
+    }
+}
