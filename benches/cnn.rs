@@ -1,0 +1,78 @@
+//! Training speed of the Fashion-MNIST CNN of `examples/fashion_mnist_cnn.rs` at batch 32, on
+//! synthetic 28×28 images, next to the matrix products one step needs through the same GEMM
+//! (the floor), in the same run.
+//!
+//! Run with `cargo bench --bench cnn`; throughput is in samples per second.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use nn::data::Dataset;
+use nn::prelude::*;
+use rand::{RngExt, SeedableRng};
+
+network! {
+    /// The example's network.
+    pub struct FashionCnn =
+        Input<28, 28, 1>,
+        Conv2D<32, (3, 3), Relu>, BatchNormalization, MaxPool2D<(2, 2)>,
+        Conv2D<64, (3, 3), Relu>, BatchNormalization, MaxPool2D<(2, 2)>,
+        Flatten, Dropout<0.3>,
+        Dense<_, 128, Relu>, Dropout<0.3>,
+        Dense<128, 10, Softmax>;
+}
+
+const BATCH: usize = 32;
+const BATCHES: usize = 8;
+
+/// `c = a · b` for column-major `m × k` and `k × n` operands (`b` transposed when `bt`).
+fn sgemm(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bt: bool, c: &mut [f32]) {
+    let (rsb, csb) = if bt { (n as isize, 1) } else { (1, k as isize) };
+    // SAFETY: the buffers below are sized for exactly these shapes.
+    unsafe { matrixmultiply::sgemm(m, k, n, 1.0, a.as_ptr(), 1, m as isize, b.as_ptr(), rsb, csb, 0.0, c.as_mut_ptr(), 1, m as isize) }
+}
+
+fn cnn(c: &mut Criterion) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    let samples = BATCH * BATCHES;
+    let x: Vec<f32> = (0..samples * 784).map(|_| rng.random::<f32>()).collect();
+    let y: Vec<f32> = (0..samples).map(|_| rng.random_range(0..10) as f32).collect();
+    let data = Dataset::<f32, 784, 1>::from_slices(&x, &y).expect("valid data");
+    let mut group = c.benchmark_group("Fashion-MNIST CNN, batch 32");
+    group.throughput(Throughput::Elements(samples as u64));
+    group.sample_size(10);
+    let mut model = Model::new(FashionCnn::seeded(1), Adam::default(), SparseCategoricalCrossentropy::default());
+    let fit = Fit { batch_size: BATCH, verbose: Verbosity::Silent, ..Fit::default() };
+    group.bench_function("fit", |b| b.iter(|| model.fit(&data, &fit).expect("valid settings")));
+
+    // The products of one step: per convolution, forward (filters × patches), ∂kernel, and (for
+    // the second) ∂patches; per dense layer, forward, ∂kernel and ∂input.
+    let (p1, p2) = (26 * 26 * BATCH, 11 * 11 * BATCH);
+    let buffers = |n: usize| vec![0.01f32; n];
+    let (w1, cols1, mut z1, mut dw1) = (buffers(32 * 9), buffers(9 * p1), buffers(32 * p1), buffers(32 * 9));
+    let (w2, cols2, mut z2, mut dw2, mut dcols2) = (buffers(64 * 288), buffers(288 * p2), buffers(64 * p2), buffers(64 * 288), buffers(288 * p2));
+    let (w3, h3, mut z3, mut dw3, mut dh3) = (buffers(128 * 1600), buffers(1600 * BATCH), buffers(128 * BATCH), buffers(128 * 1600), buffers(1600 * BATCH));
+    let (w4, h4, mut z4, mut dw4, mut dh4) = (buffers(10 * 128), buffers(128 * BATCH), buffers(10 * BATCH), buffers(10 * 128), buffers(128 * BATCH));
+    let w2t: Vec<f32> = buffers(288 * 64);
+    let w3t: Vec<f32> = buffers(1600 * 128);
+    let w4t: Vec<f32> = buffers(128 * 10);
+    group.bench_function("matrix products only (floor)", |b| {
+        b.iter(|| {
+            for _ in 0..BATCHES {
+                sgemm(32, 9, p1, &w1, &cols1, false, &mut z1);
+                sgemm(32, p1, 9, &z1, &cols1, true, &mut dw1);
+                sgemm(64, 288, p2, &w2, &cols2, false, &mut z2);
+                sgemm(64, p2, 288, &z2, &cols2, true, &mut dw2);
+                sgemm(288, 64, p2, &w2t, &z2, false, &mut dcols2);
+                sgemm(128, 1600, BATCH, &w3, &h3, false, &mut z3);
+                sgemm(128, BATCH, 1600, &z3, &h3, true, &mut dw3);
+                sgemm(1600, 128, BATCH, &w3t, &z3, false, &mut dh3);
+                sgemm(10, 128, BATCH, &w4, &h4, false, &mut z4);
+                sgemm(10, BATCH, 128, &z4, &h4, true, &mut dw4);
+                sgemm(128, 10, BATCH, &w4t, &z4, false, &mut dh4);
+            }
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, cnn);
+criterion_main!(benches);
