@@ -27,30 +27,82 @@ const BATCHES: usize = 8;
 fn sgemm(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bt: bool, c: &mut [f32]) {
     let (rsb, csb) = if bt { (n as isize, 1) } else { (1, k as isize) };
     // SAFETY: the buffers below are sized for exactly these shapes.
-    unsafe { matrixmultiply::sgemm(m, k, n, 1.0, a.as_ptr(), 1, m as isize, b.as_ptr(), rsb, csb, 0.0, c.as_mut_ptr(), 1, m as isize) }
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            1,
+            m as isize,
+            b.as_ptr(),
+            rsb,
+            csb,
+            0.0,
+            c.as_mut_ptr(),
+            1,
+            m as isize,
+        )
+    }
 }
 
 fn cnn(c: &mut Criterion) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
     let samples = BATCH * BATCHES;
     let x: Vec<f32> = (0..samples * 784).map(|_| rng.random::<f32>()).collect();
-    let y: Vec<f32> = (0..samples).map(|_| rng.random_range(0..10) as f32).collect();
+    let y: Vec<f32> = (0..samples)
+        .map(|_| rng.random_range(0..10) as f32)
+        .collect();
     let data = Dataset::<f32, 784, 1>::from_slices(&x, &y).expect("valid data");
     let mut group = c.benchmark_group("Fashion-MNIST CNN, batch 32");
     group.throughput(Throughput::Elements(samples as u64));
     group.sample_size(10);
-    let mut model = Model::new(FashionCnn::seeded(1), Adam::default(), SparseCategoricalCrossentropy::default());
-    let fit = Fit { batch_size: BATCH, verbose: Verbosity::Silent, ..Fit::default() };
-    group.bench_function("fit", |b| b.iter(|| model.fit(&data, &fit).expect("valid settings")));
+    let mut model = Model::new(
+        FashionCnn::seeded(1),
+        Adam::default(),
+        SparseCategoricalCrossentropy::default(),
+    );
+    let fit = Fit {
+        batch_size: BATCH,
+        verbose: Verbosity::Silent,
+        ..Fit::default()
+    };
+    group.bench_function("fit", |b| {
+        b.iter(|| model.fit(&data, &fit).expect("valid settings"))
+    });
 
     // The products of one step: per convolution, forward (filters × patches), ∂kernel, and (for
     // the second) ∂patches; per dense layer, forward, ∂kernel and ∂input.
     let (p1, p2) = (26 * 26 * BATCH, 11 * 11 * BATCH);
     let buffers = |n: usize| vec![0.01f32; n];
-    let (w1, cols1, mut z1, mut dw1) = (buffers(32 * 9), buffers(9 * p1), buffers(32 * p1), buffers(32 * 9));
-    let (w2, cols2, mut z2, mut dw2, mut dcols2) = (buffers(64 * 288), buffers(288 * p2), buffers(64 * p2), buffers(64 * 288), buffers(288 * p2));
-    let (w3, h3, mut z3, mut dw3, mut dh3) = (buffers(128 * 1600), buffers(1600 * BATCH), buffers(128 * BATCH), buffers(128 * 1600), buffers(1600 * BATCH));
-    let (w4, h4, mut z4, mut dw4, mut dh4) = (buffers(10 * 128), buffers(128 * BATCH), buffers(10 * BATCH), buffers(10 * 128), buffers(128 * BATCH));
+    let (w1, cols1, mut z1, mut dw1) = (
+        buffers(32 * 9),
+        buffers(9 * p1),
+        buffers(32 * p1),
+        buffers(32 * 9),
+    );
+    let (w2, cols2, mut z2, mut dw2, mut dcols2) = (
+        buffers(64 * 288),
+        buffers(288 * p2),
+        buffers(64 * p2),
+        buffers(64 * 288),
+        buffers(288 * p2),
+    );
+    let (w3, h3, mut z3, mut dw3, mut dh3) = (
+        buffers(128 * 1600),
+        buffers(1600 * BATCH),
+        buffers(128 * BATCH),
+        buffers(128 * 1600),
+        buffers(1600 * BATCH),
+    );
+    let (w4, h4, mut z4, mut dw4, mut dh4) = (
+        buffers(10 * 128),
+        buffers(128 * BATCH),
+        buffers(10 * BATCH),
+        buffers(10 * 128),
+        buffers(128 * BATCH),
+    );
     let w2t: Vec<f32> = buffers(288 * 64);
     let w3t: Vec<f32> = buffers(1600 * 128);
     let w4t: Vec<f32> = buffers(128 * 10);

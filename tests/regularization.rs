@@ -115,3 +115,40 @@ fn omitted_arguments_take_keras_defaults() {
     );
     assert_eq!(net.dense.bias_constraint, Constraint::UnitNorm);
 }
+
+network! {
+    struct ConvPenalized = Input<4, 4, 1>, Conv2D<2, (2, 2), kernel_regularizer = L2(0.1), bias_regularizer = L1(0.2),
+        kernel_constraint = MaxNorm(0.3), bias_constraint = NonNeg>, Flatten, Dense<18, 1>;
+}
+
+#[test]
+fn conv2d_takes_regularizers_and_constraints_as_dense_does() {
+    let net = ConvPenalized::<f64>::seeded(3);
+    let data = Dataset::<f64, 16, 1>::from_slices(&[0.5; 32], &[1.0, -1.0]).unwrap();
+    let mut model = Model::new(net.clone(), Sgd::new(0.0), MeanSquaredError);
+    let loss = model.evaluate(&data).unwrap()[0].1;
+    let mse = (net.predict_batch(data.x()) - data.y())
+        .map(|e| e * e)
+        .sum()
+        / 2.0;
+    let penalty = Regularizer::L2(0.1).penalty(net.conv2d.kernel.as_slice())
+        + Regularizer::L1(0.2).penalty(net.conv2d.bias.as_slice());
+    assert!((loss - (mse + penalty)).abs() < 1e-12);
+    let mut model = Model::new(net, Sgd::new(0.5), MeanSquaredError);
+    model
+        .fit(
+            &data,
+            &Fit {
+                epochs: 2,
+                ..silent()
+            },
+        )
+        .unwrap();
+    // Norms along Keras's axis 0 (the kernel rows): the kernel is (2, 2, 1, 2) row-major.
+    let k = model.network.conv2d.kernel.as_slice();
+    for column in 0..4 {
+        let norm = (k[column] * k[column] + k[column + 4] * k[column + 4]).sqrt();
+        assert!(norm <= 0.3 + 1e-9, "{norm}");
+    }
+    assert!(model.network.conv2d.bias.iter().all(|&b| b >= 0.0));
+}

@@ -819,7 +819,7 @@ pub(crate) fn initializer(value: &Value, kernel: bool, errors: &mut Errors) -> T
 /// Rule: a regularizer or constraint is one of Keras's, with the arguments it takes. Why: each
 /// is a variant of an `nn` enum with fixed fields. Returns `::nn::Enum::Variant(args...)`, Keras's
 /// defaults filling in omitted arguments.
-fn setting(
+pub(crate) fn setting(
     value: &Value,
     enum_name: &str,
     what: &str,

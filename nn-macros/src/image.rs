@@ -7,7 +7,9 @@ use quote::quote;
 use syn::Ident;
 
 use crate::ast::{Dim, Layer, LayerDecl, LayerKind, Value, Window};
-use crate::check::{Errors, activation, boolean, float_arg, initializer, literal_dim, split_args};
+use crate::check::{
+    Errors, activation, boolean, float_arg, initializer, literal_dim, setting, split_args,
+};
 use crate::names;
 
 /// A whole number written as a literal, greater than zero.
@@ -200,6 +202,26 @@ pub(crate) fn conv2d(
             "trainable" => {
                 let value = boolean(value, "trainable", errors);
                 settings.push((key.clone(), quote!(#value)));
+            }
+            "kernel_regularizer" | "bias_regularizer" => {
+                let regularizer = setting(
+                    value,
+                    "Regularizer",
+                    "regularizer",
+                    names::REGULARIZERS,
+                    errors,
+                );
+                settings.push((key.clone(), regularizer));
+            }
+            "kernel_constraint" | "bias_constraint" => {
+                let constraint = setting(
+                    value,
+                    "Constraint",
+                    "constraint",
+                    names::CONSTRAINTS,
+                    errors,
+                );
+                settings.push((key.clone(), constraint));
             }
             _ => unreachable!("split_args keeps known options only"),
         }

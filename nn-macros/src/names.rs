@@ -28,6 +28,10 @@ pub(crate) const CONV_OPTIONS: &[&str] = &[
     "kernel_initializer",
     "bias_initializer",
     "trainable",
+    "kernel_regularizer",
+    "bias_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
 ];
 
 /// The options of the pools.

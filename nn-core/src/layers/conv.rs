@@ -9,7 +9,7 @@ use crate::init::Initializer;
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
 use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage, Weights};
-use crate::{Error, Float, Fusion};
+use crate::{Constraint, Error, Float, Fusion, Regularizer};
 
 /// A 2-D convolution with `F` filters: `y = activation(conv(x, kernel) + bias)`.
 ///
@@ -43,6 +43,15 @@ pub struct Conv2D<
     pub activation: A,
     /// Whether an optimizer updates this layer.
     pub trainable: bool,
+    /// The penalty on the kernel.
+    pub kernel_regularizer: Regularizer,
+    /// The penalty on the bias.
+    pub bias_regularizer: Regularizer,
+    /// The projection of the kernel after each step (norms along Keras's axis 0, the kernel
+    /// rows, as Keras's default `axis=0` gives for a 4-D kernel).
+    pub kernel_constraint: Constraint,
+    /// The projection of the bias after each step.
+    pub bias_constraint: Constraint,
     window: Window,
     kernel_shape: [usize; 4],
 }
@@ -81,6 +90,10 @@ impl<
             bias: S::zeros(),
             activation,
             trainable: true,
+            kernel_regularizer: Regularizer::None,
+            bias_regularizer: Regularizer::None,
+            kernel_constraint: Constraint::None,
+            bias_constraint: Constraint::None,
             window,
             kernel_shape: [window.kh, window.kw, window.c, F],
         })
@@ -364,6 +377,48 @@ impl<
         }
     }
 
+    fn penalty(&self) -> T {
+        if !self.trainable {
+            return T::zero();
+        }
+        let bias = if BIAS {
+            self.bias_regularizer.penalty(self.bias.as_slice())
+        } else {
+            T::zero()
+        };
+        self.kernel_regularizer.penalty(self.kernel.as_slice()) + bias
+    }
+
+    fn add_penalty_gradient(&self, grad: &mut Self) {
+        if !self.trainable {
+            return;
+        }
+        self.kernel_regularizer.add_gradient(
+            self.kernel.as_slice(),
+            T::one(),
+            grad.kernel.as_mut_slice(),
+        );
+        if BIAS {
+            self.bias_regularizer.add_gradient(
+                self.bias.as_slice(),
+                T::one(),
+                grad.bias.as_mut_slice(),
+            );
+        }
+    }
+
+    fn constrain(&mut self) {
+        if !self.trainable {
+            return;
+        }
+        // Keras's `(kh, kw, c, F)` kernel, row-major: axis 0 groups values `kw·c·F` apart.
+        let stride = K / self.window.kh * F;
+        self.kernel_constraint
+            .apply(self.kernel.as_mut_slice(), stride);
+        if BIAS {
+            self.bias_constraint.apply(self.bias.as_mut_slice(), 1);
+        }
+    }
     fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
         let trainable = self.trainable;
         let kernel = ParamRef {
