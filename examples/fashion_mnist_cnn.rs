@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let epochs: usize = std::env::var("EPOCHS")
         .ok()
         .and_then(|e| e.parse().ok())
-        .unwrap_or(8);
+        .unwrap_or(15);
     let train = load("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")?;
     let test = load("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")?;
     println!("{}", FashionCnn::seeded(1).summary());
