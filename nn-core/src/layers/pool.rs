@@ -35,48 +35,65 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
         Ok(Self { window })
     }
 
-    /// For each output of one sample, the input indices of its window: calls `f(output, inputs)`.
-    fn each_window(&self, mut f: impl FnMut(usize, &mut dyn Iterator<Item = usize>)) {
+    /// Calls `f(output offset, input offset)` for each output position and each window cell
+    /// inside the image; the `c` channels at each offset are contiguous.
+    #[inline]
+    fn each_cell(&self, mut f: impl FnMut(usize, usize)) {
         let g = self.window;
         for oy in 0..g.oh {
             for ox in 0..g.ow {
-                for ch in 0..g.c {
-                    let mut inputs = (0..g.kh)
-                        .flat_map(move |i| (0..g.kw).map(move |j| (i, j)))
-                        .filter_map(|(i, j)| {
-                            g.source(oy, ox, i, j)
-                                .map(|(y, x)| (y * g.w + x) * g.c + ch)
-                        });
-                    f((oy * g.ow + ox) * g.c + ch, &mut inputs);
+                let out = (oy * g.ow + ox) * g.c;
+                for i in 0..g.kh {
+                    for j in 0..g.kw {
+                        if let Some((y, x)) = g.source(oy, ox, i, j) {
+                            f(out, (y * g.w + x) * g.c);
+                        }
+                    }
                 }
             }
         }
     }
 
+    /// How many window cells of output position `out / c` lie inside the image.
+    fn cells_inside(&self, out: usize) -> usize {
+        let g = self.window;
+        let position = out / g.c;
+        let (oy, ox) = (position / g.ow, position % g.ow);
+        (0..g.kh)
+            .flat_map(|i| (0..g.kw).map(move |j| (i, j)))
+            .filter(|&(i, j)| g.source(oy, ox, i, j).is_some())
+            .count()
+    }
+
     /// Pools one sample; records the chosen input of each max when `argmax` is given.
     fn pool<T: Float>(&self, x: &[T], y: &mut [T], mut argmax: Option<&mut [usize]>) {
-        self.each_window(|o, inputs| match MAX {
-            true => {
-                let (mut best, mut at) = (T::zero(), usize::MAX);
-                for i in inputs {
-                    if at == usize::MAX || x[i] > best {
-                        (best, at) = (x[i], i);
+        let c = self.window.c;
+        // Every output position has at least one cell inside the image, so each is written.
+        let mut started = vec![false; OUT / c];
+        self.each_cell(|out, from| {
+            let (window, target) = (&x[from..from + c], &mut y[out..out + c]);
+            let first = !std::mem::replace(&mut started[out / c], true);
+            if MAX {
+                for ch in 0..c {
+                    if first || window[ch] > target[ch] {
+                        target[ch] = window[ch];
+                        if let Some(a) = argmax.as_deref_mut() {
+                            a[out + ch] = from + ch;
+                        }
                     }
                 }
-                y[o] = best;
-                if let Some(a) = argmax.as_deref_mut() {
-                    a[o] = at;
-                }
-            }
-            false => {
-                let (mut sum, mut count) = (T::zero(), 0usize);
-                for i in inputs {
-                    sum += x[i];
-                    count += 1;
-                }
-                y[o] = sum / T::of(count as f64);
+            } else if first {
+                target.copy_from_slice(window);
+            } else {
+                target.iter_mut().zip(window).for_each(|(t, &v)| *t += v);
             }
         });
+        if !MAX {
+            for (position, values) in y.chunks_exact_mut(c).enumerate() {
+                let count = T::of(self.cells_inside(position * c) as f64);
+                values.iter_mut().for_each(|v| *v /= count);
+            }
+        }
     }
 }
 
@@ -147,26 +164,21 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Layer<T, IN, 
             .chunks_exact_mut(IN)
             .zip(dy.as_slice().chunks_exact(OUT));
         for (b, (dx, dy)) in samples.enumerate() {
-            match MAX {
-                true => {
-                    for (o, &g) in dy.iter().enumerate() {
-                        dx[cache[b * OUT + o]] += g;
-                    }
+            if MAX {
+                for (o, &g) in dy.iter().enumerate() {
+                    dx[cache[b * OUT + o]] += g;
                 }
-                false => self.each_window(|o, inputs| {
-                    let members: usize = inputs.count();
-                    let share = dy[o] / T::of(members as f64);
-                    let g = self.window;
-                    let (pos, ch) = (o / g.c, o % g.c);
-                    let (oy, ox) = (pos / g.ow, pos % g.ow);
-                    for i in 0..g.kh {
-                        for j in 0..g.kw {
-                            if let Some((y, x)) = g.source(oy, ox, i, j) {
-                                dx[(y * g.w + x) * g.c + ch] += share;
-                            }
-                        }
+            } else {
+                let c = self.window.c;
+                let counts: Vec<T> = (0..OUT / c)
+                    .map(|p| T::of(self.cells_inside(p * c) as f64))
+                    .collect();
+                self.each_cell(|out, from| {
+                    let count = counts[out / c];
+                    for ch in 0..c {
+                        dx[from + ch] += dy[out + ch] / count;
                     }
-                }),
+                });
             }
         }
     }
