@@ -136,6 +136,30 @@ fn batch_normalization_counts_its_moving_statistics_as_non_trainable() {
 }
 
 #[test]
+fn large_feature_maps_stay_off_the_stack() {
+    // ImageNet's convolution produces 123008 values per sample; predict takes the batch path,
+    // so it runs on a 2 MiB thread even in a debug build.
+    let outcome = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let net = ImageNet::seeded(0);
+            let x = SVector::<f32, 12288>::repeat(0.5);
+            let y = net.predict(&x);
+            let batch = net.predict_batch(&Batch::<f32, 12288>::repeat_generic(
+                Const::<12288>,
+                Dyn(1),
+                0.5,
+            ));
+            (y.sum(), (y - batch.column(0)).amax())
+        })
+        .unwrap()
+        .join()
+        .expect("runs on a 2 MiB stack");
+    assert!((outcome.0 - 1.0).abs() < 1e-5);
+    assert_eq!(outcome.1, 0.0);
+}
+
+#[test]
 fn predictions_agree_and_training_learns() {
     let net = Small::<f64>::seeded(1);
     let x = Batch::<f64, 64>::from_fn_generic(Const::<64>, Dyn(5), |i, j| {

@@ -12,6 +12,9 @@ use crate::ast::{Layer, LayerKind, Network};
 /// The largest weight matrix kept inline (mirrors `nn_core::INLINE_LIMIT`).
 const INLINE_LIMIT: u64 = 4096;
 
+/// The widest activation `predict` keeps on the stack (64 KiB of `f32`).
+const STACK_LIMIT: u64 = 16384;
+
 /// Everything generated for one network.
 pub(crate) fn network(network: &Network) -> TokenStream {
     let Network {
@@ -146,6 +149,48 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         predict
             .push(quote_spanned!(span=> let x = <_ as #layer_trait>::forward(&self.#field, #arg);));
     }
+
+    // Small networks keep one sample's activations on the stack (no allocation); networks with a
+    // feature map larger than STACK_LIMIT values run one sample through the batch path instead,
+    // so that large feature maps live on the heap.
+    let largest = layers
+        .iter()
+        .flat_map(|l| [l.input.value, l.output.value])
+        .flatten()
+        .max()
+        .unwrap_or(0);
+    let predict_fn = if largest <= STACK_LIMIT {
+        quote! {
+            /// Inference on one sample. Allocates nothing.
+            #[inline]
+            pub fn predict(
+                &self,
+                x: &::nn::nalgebra::SVector<T, #input>,
+            ) -> ::nn::nalgebra::SVector<T, #output> {
+                #(#predict)*
+                x
+            }
+        }
+    } else {
+        let doc = format!(
+            "Inference on one sample. A feature map of this network has {largest} values, more than \
+             fit comfortably on a stack, so the sample goes through the batch path (on the heap)."
+        );
+        quote! {
+            #[doc = #doc]
+            pub fn predict(
+                &self,
+                x: &::nn::nalgebra::SVector<T, #input>,
+            ) -> ::nn::nalgebra::SVector<T, #output> {
+                let batch = ::nn::Batch::<T, #input>::from_column_slice_generic(
+                    ::nn::nalgebra::Const::<#input>,
+                    ::nn::nalgebra::Dyn(1),
+                    x.as_slice(),
+                );
+                ::nn::nalgebra::SVector::<T, #output>::from_column_slice(self.predict_batch(&batch).as_slice())
+            }
+        }
+    };
 
     // Inference on a batch.
     let mut predict_batch = Vec::new();
@@ -347,15 +392,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
 
         #[allow(clippy::all, clippy::pedantic)]
         impl<T: ::nn::Float> #ident<T> {
-            /// Inference on one sample. Allocates nothing.
-            #[inline]
-            pub fn predict(
-                &self,
-                x: &::nn::nalgebra::SVector<T, #input>,
-            ) -> ::nn::nalgebra::SVector<T, #output> {
-                #(#predict)*
-                x
-            }
+            #predict_fn
 
             /// Inference on a batch, one sample per column; the products go through GEMM.
             pub fn predict_batch(&self, x: &::nn::Batch<T, #input>) -> ::nn::Batch<T, #output> {
