@@ -81,6 +81,22 @@ fn standalone_activation_layers_follow_keras_defaults() {
     let y = net.predict(&SVector::<f64, 32>::repeat(0.3));
     assert!((y.sum() - 1.0).abs() < 1e-12);
     assert_eq!(<Activated as Network<f32>>::FUSION, nn::Fusion::Softmax);
+    let kinds: Vec<&str> = <Activated as Network<f32>>::LAYERS
+        .iter()
+        .map(|l| l.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Conv2D",
+            "LeakyReLU",
+            "Flatten",
+            "Dense",
+            "ELU",
+            "Dense",
+            "Activation"
+        ]
+    );
 }
 
 #[test]
@@ -100,6 +116,14 @@ fn batch_normalization_counts_its_moving_statistics_as_non_trainable() {
         summary.contains(&format!(" Trainable params: {trainable} (")),
         "{summary}"
     );
+    // The moving statistics are saved and loaded with the weights.
+    let path = std::env::temp_dir().join(format!("bn-{}.safetensors", std::process::id()));
+    let mut trained = net.clone();
+    trained.batch_normalization.moving_mean.fill(0.25);
+    nn::io::save_weights(&trained, &path).unwrap();
+    let loaded: Normalized = nn::io::load_weights(&path).unwrap();
+    assert_eq!(loaded.batch_normalization.moving_mean.as_slice(), [0.25; 4]);
+    let _ = std::fs::remove_file(&path);
     // Training moves the moving statistics; evaluation does not.
     let x: Vec<f32> = (0..36 * 8).map(|i| ((i * 5) % 7) as f32).collect();
     let y: Vec<f32> = (0..8).map(|i| (i % 2) as f32).collect();

@@ -205,6 +205,8 @@ pub(crate) enum LayerKind {
         activation_ty: TokenStream,
         activation: TokenStream,
         channels: Dim,
+        /// `LeakyReLU` and `ELU` report their own Keras class.
+        own_class: bool,
     },
     BatchNorm {
         channels: Dim,

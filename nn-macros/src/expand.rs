@@ -601,10 +601,11 @@ fn field_type(layer: &Layer, scalar: &TokenStream) -> TokenStream {
         LayerKind::Activation {
             activation_ty,
             channels,
+            own_class,
             ..
         } => {
             let channels = &channels.tokens;
-            quote!(::nn::ActivationLayer<#activation_ty, #channels>)
+            quote!(::nn::ActivationLayer<#activation_ty, #channels, #own_class>)
         }
         LayerKind::BatchNorm { channels, .. } => {
             let channels_tokens = &channels.tokens;

@@ -444,6 +444,8 @@ pub(crate) fn activation_layer(
         Some([_, _, c]) => literal_dim(c),
         None => width.clone(),
     };
+    // `LeakyReLU` and `ELU` report their own Keras class; `Activation<..>` reports `Activation`.
+    let own_class = kind != "Activation";
     Some((
         width.clone(),
         width,
@@ -451,6 +453,7 @@ pub(crate) fn activation_layer(
             activation_ty,
             activation,
             channels,
+            own_class,
         },
     ))
 }

@@ -59,6 +59,9 @@ pub trait Activation: Clone + Debug + Send + Sync + 'static {
     /// Which cross-entropy this activation fuses with (see [`Fusion`]).
     const FUSION: Fusion = Fusion::None;
 
+    /// The Keras class of this activation's own layer (`LeakyReLU`, `ELU`), where Keras has one.
+    const LAYER_CLASS: &'static str = "Activation";
+
     /// Replaces the pre-activations `z` of one sample with the activation's outputs.
     fn forward<T: Float>(&self, z: &mut [T]);
 
@@ -82,6 +85,9 @@ pub trait Elementwise: Clone + Debug + Send + Sync + 'static {
     /// Which cross-entropy this activation fuses with (see [`Fusion`]).
     const FUSION: Fusion = Fusion::None;
 
+    /// The Keras class of this activation's own layer (`LeakyReLU`, `ELU`), where Keras has one.
+    const LAYER_CLASS: &'static str = "Activation";
+
     /// `f(x)`.
     fn apply<T: Float>(&self, x: T) -> T;
 
@@ -93,6 +99,7 @@ impl<E: Elementwise> Activation for E {
     const NAME: &'static str = E::NAME;
     const ELEMENTWISE: bool = true;
     const FUSION: Fusion = E::FUSION;
+    const LAYER_CLASS: &'static str = E::LAYER_CLASS;
 
     #[inline]
     fn forward<T: Float>(&self, z: &mut [T]) {

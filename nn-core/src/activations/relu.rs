@@ -80,6 +80,7 @@ impl Default for LeakyRelu {
 
 impl Elementwise for LeakyRelu {
     const NAME: &'static str = "leaky_relu";
+    const LAYER_CLASS: &'static str = "LeakyReLU";
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         if x > T::zero() {
@@ -120,6 +121,7 @@ impl Default for Elu {
 
 impl Elementwise for Elu {
     const NAME: &'static str = "elu";
+    const LAYER_CLASS: &'static str = "ELU";
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         if x > T::zero() {

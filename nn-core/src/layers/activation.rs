@@ -9,13 +9,15 @@ use crate::{Float, Fusion};
 
 /// An activation applied on its own: `y = activation(x)` over each position's `C` channels (a
 /// softmax normalizes over the channels, Keras's last axis). `N = positions · C`; no parameters.
+/// With `OWN_CLASS`, it reports the activation's own Keras layer class (`LeakyReLU`, `ELU`) rather
+/// than `Activation`.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct ActivationLayer<A, const C: usize> {
+pub struct ActivationLayer<A, const C: usize, const OWN_CLASS: bool = false> {
     /// The activation.
     pub activation: A,
 }
 
-impl<A: Activation, const C: usize> ActivationLayer<A, C> {
+impl<A: Activation, const C: usize, const OWN_CLASS: bool> ActivationLayer<A, C, OWN_CLASS> {
     /// A layer applying `activation`.
     pub const fn new(activation: A) -> Self {
         Self { activation }
@@ -46,10 +48,14 @@ impl<T: Float, const N: usize> Default for ActivationCache<T, N> {
     }
 }
 
-impl<T: Float, A: Activation, const N: usize, const C: usize> Layer<T, N, N>
-    for ActivationLayer<A, C>
+impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: bool> Layer<T, N, N>
+    for ActivationLayer<A, C, OWN_CLASS>
 {
-    const KIND: &'static str = "Activation";
+    const KIND: &'static str = if OWN_CLASS {
+        A::LAYER_CLASS
+    } else {
+        "Activation"
+    };
     const PARAMS: usize = 0;
     const FUSION: Fusion = A::FUSION;
 
