@@ -68,6 +68,31 @@ pub trait Activation: Clone + Debug + Send + Sync + 'static {
     /// Replaces `grad` (∂loss/∂y) with ∂loss/∂z, given the sample's pre-activations `z` and
     /// outputs `y`. All three slices have the layer's width.
     fn backward<T: Float>(&self, z: &[T], y: &[T], grad: &mut [T]);
+
+    /// [`forward`](Activation::forward) on every group of `width` values (a sample's units, or
+    /// one position's channels); an elementwise activation takes the whole slice at once.
+    #[inline]
+    fn forward_groups<T: Float>(&self, z: &mut [T], width: usize) {
+        if Self::ELEMENTWISE {
+            self.forward(z);
+        } else {
+            z.chunks_exact_mut(width)
+                .for_each(|group| self.forward(group));
+        }
+    }
+
+    /// [`backward`](Activation::backward) on every group of `width` values.
+    #[inline]
+    fn backward_groups<T: Float>(&self, z: &[T], y: &[T], grad: &mut [T], width: usize) {
+        if Self::ELEMENTWISE {
+            self.backward(z, y, grad);
+        } else {
+            let groups = z.chunks_exact(width).zip(y.chunks_exact(width));
+            for ((z, y), g) in groups.zip(grad.chunks_exact_mut(width)) {
+                self.backward(z, y, g);
+            }
+        }
+    }
 }
 
 /// An activation that maps every value on its own: `y = f(z)`.

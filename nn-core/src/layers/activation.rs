@@ -24,12 +24,7 @@ impl<A: Activation, const C: usize, const OWN_CLASS: bool> ActivationLayer<A, C,
     }
 
     fn apply<T: Float>(&self, y: &mut [T]) {
-        if A::ELEMENTWISE {
-            self.activation.forward(y);
-        } else {
-            y.chunks_exact_mut(C)
-                .for_each(|v| self.activation.forward(v));
-        }
+        self.activation.forward_groups(y, C);
     }
 }
 
@@ -101,19 +96,8 @@ impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: b
         dx: Option<&mut Batch<T, N>>,
     ) {
         if !from_logits {
-            if A::ELEMENTWISE {
-                self.activation
-                    .backward(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice());
-            } else {
-                let samples = cache
-                    .z
-                    .as_slice()
-                    .chunks_exact(C)
-                    .zip(y.as_slice().chunks_exact(C));
-                for ((z, y), g) in samples.zip(dy.as_mut_slice().chunks_exact_mut(C)) {
-                    self.activation.backward(z, y, g);
-                }
-            }
+            self.activation
+                .backward_groups(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice(), C);
         }
         if let Some(dx) = dx {
             resize_batch(dx, dy.ncols());

@@ -212,12 +212,7 @@ impl<
 {
     /// Applies the activation to each output position (a softmax runs over the filters).
     fn activate(&self, y: &mut [T]) {
-        if A::ELEMENTWISE {
-            self.activation.forward(y);
-        } else {
-            y.chunks_exact_mut(F)
-                .for_each(|v| self.activation.forward(v));
-        }
+        self.activation.forward_groups(y, F);
     }
 }
 
@@ -326,19 +321,8 @@ impl<
         let n = x.ncols();
         let columns = n * self.window.positions();
         if !from_logits {
-            if A::ELEMENTWISE {
-                self.activation
-                    .backward(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice());
-            } else {
-                let samples = cache
-                    .z
-                    .as_slice()
-                    .chunks_exact(F)
-                    .zip(y.as_slice().chunks_exact(F));
-                for ((z, y), g) in samples.zip(dy.as_mut_slice().chunks_exact_mut(F)) {
-                    self.activation.backward(z, y, g);
-                }
-            }
+            self.activation
+                .backward_groups(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice(), F);
         }
         let dz = Strided::col_major(dy.as_slice(), F, columns);
         if self.trainable {

@@ -131,29 +131,13 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
 {
     /// Replaces `grad` (∂loss/∂y) with ∂loss/∂z for every sample of a batch.
     fn activation_backward(&self, z: &Batch<T, O>, y: &Batch<T, O>, grad: &mut Batch<T, O>) {
-        if A::ELEMENTWISE {
-            self.activation
-                .backward(z.as_slice(), y.as_slice(), grad.as_mut_slice());
-        } else {
-            let samples = z
-                .as_slice()
-                .chunks_exact(O)
-                .zip(y.as_slice().chunks_exact(O));
-            for ((z, y), g) in samples.zip(grad.as_mut_slice().chunks_exact_mut(O)) {
-                self.activation.backward(z, y, g);
-            }
-        }
+        self.activation
+            .backward_groups(z.as_slice(), y.as_slice(), grad.as_mut_slice(), O);
     }
 
     /// Applies the activation to every sample of a batch in place.
     fn activate(&self, y: &mut Batch<T, O>) {
-        if A::ELEMENTWISE {
-            self.activation.forward(y.as_mut_slice());
-        } else {
-            for sample in y.as_mut_slice().chunks_exact_mut(O) {
-                self.activation.forward(sample);
-            }
-        }
+        self.activation.forward_groups(y.as_mut_slice(), O);
     }
 }
 
