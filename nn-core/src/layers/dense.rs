@@ -7,6 +7,7 @@ use crate::activations::{Activation, Linear};
 use crate::init::Initializer;
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
 use crate::linalg::{Strided, gemm};
+use crate::regularizers::{add_weight_penalty_gradient, weight_penalty};
 use crate::storage::{Inline, Storage, Weights};
 use crate::{Constraint, Float, Fusion, Regularizer};
 
@@ -274,37 +275,28 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
     }
 
     fn penalty(&self) -> T {
-        if !self.trainable {
-            return T::zero();
-        }
-        let bias = if BIAS {
-            self.bias_regularizer.penalty(self.bias.as_slice())
-        } else {
-            T::zero()
-        };
-        self.kernel_regularizer.penalty(self.kernel.as_slice()) + bias
-    }
-
-    fn activity_penalty(&self, cache: &Self::Cache) -> T {
-        cache.activity
+        let bias = BIAS.then(|| (self.bias_regularizer, self.bias.as_slice()));
+        weight_penalty(
+            self.trainable,
+            (self.kernel_regularizer, self.kernel.as_slice()),
+            bias,
+        )
     }
 
     fn add_penalty_gradient(&self, grad: &mut Self) {
-        if !self.trainable {
-            return;
-        }
-        self.kernel_regularizer.add_gradient(
+        let bias = BIAS.then(|| {
+            (
+                self.bias_regularizer,
+                self.bias.as_slice(),
+                grad.bias.as_mut_slice(),
+            )
+        });
+        let kernel = (
+            self.kernel_regularizer,
             self.kernel.as_slice(),
-            T::one(),
             grad.kernel.as_mut_slice(),
         );
-        if BIAS {
-            self.bias_regularizer.add_gradient(
-                self.bias.as_slice(),
-                T::one(),
-                grad.bias.as_mut_slice(),
-            );
-        }
+        add_weight_penalty_gradient(self.trainable, kernel, bias);
     }
 
     fn constrain(&mut self) {
