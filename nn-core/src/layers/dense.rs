@@ -283,6 +283,10 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         )
     }
 
+    fn activity_penalty(&self, cache: &Self::Cache) -> T {
+        cache.activity
+    }
+
     fn add_penalty_gradient(&self, grad: &mut Self) {
         let bias = BIAS.then(|| {
             (
