@@ -46,13 +46,15 @@ fn check_network<
     let loss = |net: &N, x: &Batch<f64, I>| -> f64 {
         let mut tape = N::Tape::default();
         let y = net.forward_train(x, &mut tape, &mut StdRng::seed_from_u64(9));
-        y.component_mul(&g).sum()
+        // Regularization penalties (weights and activity) are part of the loss.
+        y.component_mul(&g).sum() + net.penalty(&tape)
     };
 
     let mut tape = N::Tape::default();
     net.forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(9));
     let mut grads = N::zeros();
     let dx = net.backward(&mut tape, &g, &mut grads).clone();
+    net.add_penalty_gradients(&mut grads);
 
     // Input gradient.
     let mut numeric = Vec::new();
@@ -98,6 +100,10 @@ network! {
         Conv2D<4, (2, 2), Tanh, strides = (1, 1)>, AvgPool2D<(2, 2), padding = Same>, Flatten, Dense<4, 3, Softmax>;
     struct Normalized = Input<5, 5, 2>, Conv2D<3, (3, 3), Tanh, padding = Same>, BatchNormalization, MaxPool2D<(2, 2)>,
         Flatten, Dense<12, 4, Tanh>, BatchNormalization<momentum = 0.9>, Dense<4, 3, Softmax>;
+    struct Regularized = Input<5, 4, 2>, Conv2D<3, (2, 2), Tanh, kernel_regularizer = L2(0.3),
+        bias_regularizer = L1L2(0.1, 0.2), activity_regularizer = L2(0.05)>, Flatten,
+        Dense<36, 4, Sigmoid, kernel_regularizer = L1(0.02), activity_regularizer = L1L2(0.01, 0.1)>,
+        Dense<4, 3, Softmax, activity_regularizer = L2(0.2)>;
     struct GlobalPooled = Input<4, 5, 2>, Conv2D<3, (2, 3), Sigmoid, strides = (2, 1), use_bias = false>, GlobalAvgPool2D, Dense<3, 2>;
 }
 
@@ -137,6 +143,11 @@ fn whole_convolutional_networks() {
     check_network(&Convolutional::<f64>::seeded(7));
     check_network(&GlobalPooled::<f64>::seeded(8));
     check_network(&Normalized::<f64>::seeded(9));
+}
+
+#[test]
+fn regularization_penalties_and_their_gradients() {
+    check_network(&Regularized::<f64>::seeded(10));
 }
 
 #[test]

@@ -98,6 +98,43 @@ pub(crate) fn add_weight_penalty_gradient<T: Float>(
     }
 }
 
+/// Keras's activity penalty of a batch of `n` outputs: `regularizer(y) / n`.
+pub(crate) fn activity_penalty<T: Float>(regularizer: Regularizer, y: &[T], n: usize) -> T {
+    if regularizer.is_none() {
+        T::zero()
+    } else {
+        regularizer.penalty(y) / T::of(n as f64)
+    }
+}
+
+/// Adds the activity penalty's gradient to the backward pass's incoming gradient `dy`: to
+/// ∂loss/∂y directly, or, when `dy` holds ∂loss/∂z already (a fused loss), through the activation
+/// on its own (a rare combination, which allocates).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn add_activity_gradient<T: Float, A: crate::Activation>(
+    regularizer: Regularizer,
+    activation: &A,
+    z: &[T],
+    y: &[T],
+    dy: &mut [T],
+    width: usize,
+    n: usize,
+    from_logits: bool,
+) {
+    if regularizer.is_none() {
+        return;
+    }
+    let scale = T::one() / T::of(n as f64);
+    if from_logits {
+        let mut extra = vec![T::zero(); y.len()];
+        regularizer.add_gradient(y, scale, &mut extra);
+        activation.backward_groups(z, y, &mut extra, width);
+        dy.iter_mut().zip(&extra).for_each(|(d, &e)| *d += e);
+    } else {
+        regularizer.add_gradient(y, scale, dy);
+    }
+}
+
 /// A projection applied to a tensor after each optimizer step (Keras's `kernel_constraint`,
 /// `bias_constraint`). Norms are taken along Keras's axis 0: over each unit's incoming weights
 /// for a Dense kernel, over the whole vector for a bias; `ε = 1e-7`.

@@ -203,7 +203,7 @@ pub(crate) fn conv2d(
                 let value = boolean(value, "trainable", errors);
                 settings.push((key.clone(), quote!(#value)));
             }
-            "kernel_regularizer" | "bias_regularizer" => {
+            "kernel_regularizer" | "bias_regularizer" | "activity_regularizer" => {
                 let regularizer = setting(
                     value,
                     "Regularizer",

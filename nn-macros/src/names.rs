@@ -30,6 +30,7 @@ pub(crate) const CONV_OPTIONS: &[&str] = &[
     "trainable",
     "kernel_regularizer",
     "bias_regularizer",
+    "activity_regularizer",
     "kernel_constraint",
     "bias_constraint",
 ];

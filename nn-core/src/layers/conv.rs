@@ -8,7 +8,9 @@ use crate::activations::{Activation, Linear};
 use crate::init::Initializer;
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
 use crate::linalg::{Strided, gemm};
-use crate::regularizers::{add_weight_penalty_gradient, weight_penalty};
+use crate::regularizers::{
+    activity_penalty, add_activity_gradient, add_weight_penalty_gradient, weight_penalty,
+};
 use crate::storage::{Inline, Storage, Weights};
 use crate::{Constraint, Error, Float, Fusion, Regularizer};
 
@@ -48,6 +50,8 @@ pub struct Conv2D<
     pub kernel_regularizer: Regularizer,
     /// The penalty on the bias.
     pub bias_regularizer: Regularizer,
+    /// The penalty on the layer's outputs, divided by the batch size.
+    pub activity_regularizer: Regularizer,
     /// The projection of the kernel after each step (norms along Keras's axis 0, the kernel
     /// rows, as Keras's default `axis=0` gives for a 4-D kernel).
     pub kernel_constraint: Constraint,
@@ -93,6 +97,7 @@ impl<
             trainable: true,
             kernel_regularizer: Regularizer::None,
             bias_regularizer: Regularizer::None,
+            activity_regularizer: Regularizer::None,
             kernel_constraint: Constraint::None,
             bias_constraint: Constraint::None,
             window,
@@ -224,6 +229,8 @@ pub struct ConvCache<T: Float, const OUT: usize> {
     pub cols: Vec<T>,
     /// The pre-activations.
     pub z: Batch<T, OUT>,
+    /// The activity penalty of the batch's outputs.
+    pub activity: T,
 }
 
 impl<T: Float, const OUT: usize> Default for ConvCache<T, OUT> {
@@ -231,6 +238,7 @@ impl<T: Float, const OUT: usize> Default for ConvCache<T, OUT> {
         Self {
             cols: Vec::new(),
             z: Batch::zeros_generic(Const::<OUT>, Dyn(0)),
+            activity: T::zero(),
         }
     }
 }
@@ -307,6 +315,7 @@ impl<
         resize_batch(y, x.ncols());
         y.copy_from(&cache.z);
         self.activate(y.as_mut_slice());
+        cache.activity = activity_penalty(self.activity_regularizer, y.as_slice(), x.ncols());
     }
 
     fn backward(
@@ -321,6 +330,17 @@ impl<
     ) {
         let n = x.ncols();
         let columns = n * self.window.positions();
+        let (z, activity) = (cache.z.as_slice(), self.activity_regularizer);
+        add_activity_gradient(
+            activity,
+            &self.activation,
+            z,
+            y.as_slice(),
+            dy.as_mut_slice(),
+            F,
+            n,
+            from_logits,
+        );
         if !from_logits {
             self.activation
                 .backward_groups(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice(), F);
@@ -369,6 +389,10 @@ impl<
             (self.kernel_regularizer, self.kernel.as_slice()),
             bias,
         )
+    }
+
+    fn activity_penalty(&self, cache: &Self::Cache) -> T {
+        cache.activity
     }
 
     fn add_penalty_gradient(&self, grad: &mut Self) {

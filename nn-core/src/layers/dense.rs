@@ -7,7 +7,9 @@ use crate::activations::{Activation, Linear};
 use crate::init::Initializer;
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
 use crate::linalg::{Strided, gemm};
-use crate::regularizers::{add_weight_penalty_gradient, weight_penalty};
+use crate::regularizers::{
+    activity_penalty, add_activity_gradient, add_weight_penalty_gradient, weight_penalty,
+};
 use crate::storage::{Inline, Storage, Weights};
 use crate::{Constraint, Float, Fusion, Regularizer};
 
@@ -195,11 +197,7 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         resize_batch(y, x.ncols());
         y.copy_from(&cache.z);
         self.activate(y);
-        cache.activity = if self.activity_regularizer.is_none() {
-            T::zero()
-        } else {
-            self.activity_regularizer.penalty(y.as_slice()) / T::of(x.ncols() as f64)
-        };
+        cache.activity = activity_penalty(self.activity_regularizer, y.as_slice(), x.ncols());
     }
 
     fn backward(
@@ -213,21 +211,17 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
         dx: Option<&mut Batch<T, I>>,
     ) {
         let n = x.ncols();
-        let scale = T::one() / T::of(n as f64);
-        if !self.activity_regularizer.is_none() {
-            if from_logits {
-                // `dy` is ∂loss/∂z already: take the activity penalty's gradient through the
-                // activation on its own (a rare combination; this allocates).
-                let mut extra = Batch::<T, O>::zeros_generic(Const::<O>, Dyn(n));
-                self.activity_regularizer
-                    .add_gradient(y.as_slice(), scale, extra.as_mut_slice());
-                self.activation_backward(&cache.z, y, &mut extra);
-                *dy += extra;
-            } else {
-                self.activity_regularizer
-                    .add_gradient(y.as_slice(), scale, dy.as_mut_slice());
-            }
-        }
+        let (z, activity) = (cache.z.as_slice(), self.activity_regularizer);
+        add_activity_gradient(
+            activity,
+            &self.activation,
+            z,
+            y.as_slice(),
+            dy.as_mut_slice(),
+            O,
+            n,
+            from_logits,
+        );
         // ∂z = activation'(z) ⊙ ∂y, in place.
         if !from_logits {
             self.activation_backward(&cache.z, y, dy);
