@@ -222,3 +222,54 @@ fn training_forward_matches_inference_without_dropout() {
         assert!((single - inferred.column(j)).amax() < 1e-14);
     }
 }
+
+network! {
+    struct FusedActivity = Dense<3, 4, Tanh>, Dense<4, 2, Sigmoid, activity_regularizer = L1L2(0.05, 0.2)>;
+}
+
+/// The fused path (loss from the logits, gradient `p − y`) with an activity penalty on the
+/// output: the penalty's gradient goes through the sigmoid on its own.
+#[test]
+fn fused_loss_with_an_output_activity_penalty() {
+    use nn::{BinaryCrossentropy, Loss};
+    let net = FusedActivity::<f64>::seeded(11);
+    let x = batch::<3>(1);
+    let targets =
+        Batch::<f64, 2>::from_fn_generic(Const::<2>, Dyn(BATCH), |r, c| ((r + c) % 2) as f64);
+    let bce = BinaryCrossentropy::default();
+    let n = BATCH as f64;
+    let loss = |net: &FusedActivity<f64>| {
+        let mut tape = <FusedActivity<f64> as Network<f64>>::Tape::default();
+        let _ = net.forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(0));
+        let logits = <FusedActivity<f64> as Network<f64>>::logits(&tape).unwrap();
+        bce.evaluate(logits, true, &targets, None, 1.0, None) / n + net.penalty(&tape)
+    };
+    let mut tape = net.tape();
+    net.forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(0));
+    let logits = <FusedActivity<f64> as Network<f64>>::logits(&tape)
+        .unwrap()
+        .clone();
+    let mut dz = Batch::<f64, 2>::zeros_generic(Const::<2>, Dyn(0));
+    bce.evaluate(&logits, true, &targets, None, 1.0 / n, Some(&mut dz));
+    let out = <FusedActivity<f64> as Network<f64>>::output_grad_mut(&mut tape);
+    nn::resize_batch(out, BATCH);
+    out.copy_from(&dz);
+    let mut grads = FusedActivity::<f64>::zeros();
+    net.backprop(&mut tape, &mut grads, true, false);
+    net.add_penalty_gradients(&mut grads);
+    for (index, (name, p)) in grads.params().enumerate() {
+        let analytic = p.values.to_vec();
+        let numeric: Vec<f64> = (0..analytic.len())
+            .map(|k| {
+                let nudged = |delta: f64| {
+                    let mut net = net.clone();
+                    net.params_mut().nth(index).unwrap().1.values[k] += delta;
+                    loss(&net)
+                };
+                (nudged(H) - nudged(-H)) / (2.0 * H)
+            })
+            .collect();
+        let error = relative_error(&analytic, &numeric);
+        assert!(error < 1e-6, "{name}.{}: relative error {error:e}", p.name);
+    }
+}
