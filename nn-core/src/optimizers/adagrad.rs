@@ -1,7 +1,7 @@
 //! Adagrad.
 
-use super::{LearningRate, Optimizer, Regulation, common};
-use crate::{Error, Float};
+use super::{LearningRate, Optimizer, Regulation, accessors, common};
+use crate::Float;
 
 /// Keras's `Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7)`:
 /// `acc += g²`, `w −= lr · g / √(acc + ε)`.
@@ -40,17 +40,7 @@ common!(Adagrad);
 impl<L: LearningRate> Optimizer for Adagrad<L> {
     const NAME: &'static str = "adagrad";
 
-    fn learning_rate(&self, step: u64) -> f64 {
-        self.learning_rate.at(step)
-    }
-
-    fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), Error> {
-        self.learning_rate.set(learning_rate)
-    }
-
-    fn regulation(&self) -> &Regulation {
-        &self.regulation
-    }
+    accessors!();
 
     fn slots(&self) -> Vec<f64> {
         vec![self.initial_accumulator_value]

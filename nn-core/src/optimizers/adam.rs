@@ -1,7 +1,7 @@
 //! Adam and AdamW.
 
-use super::{LearningRate, Optimizer, Regulation, common};
-use crate::{Error, Float};
+use super::{LearningRate, Optimizer, Regulation, accessors, common};
+use crate::Float;
 
 /// Keras's `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`:
 /// with `t` the step from 1, `m += (g − m)(1 − β₁)`, `v += (g² − v)(1 − β₂)`,
@@ -63,17 +63,7 @@ common!(Adam);
 impl<L: LearningRate> Optimizer for Adam<L> {
     const NAME: &'static str = "adam";
 
-    fn learning_rate(&self, step: u64) -> f64 {
-        self.learning_rate.at(step)
-    }
-
-    fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), Error> {
-        self.learning_rate.set(learning_rate)
-    }
-
-    fn regulation(&self) -> &Regulation {
-        &self.regulation
-    }
+    accessors!();
 
     fn slots(&self) -> Vec<f64> {
         if self.amsgrad {

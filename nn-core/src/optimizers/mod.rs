@@ -254,5 +254,24 @@ macro_rules! common {
 }
 pub(crate) use common;
 
+/// The [`Optimizer`] methods every optimizer implements the same way, from its `learning_rate`
+/// and `regulation` fields.
+macro_rules! accessors {
+    () => {
+        fn learning_rate(&self, step: u64) -> f64 {
+            self.learning_rate.at(step)
+        }
+
+        fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), $crate::Error> {
+            self.learning_rate.set(learning_rate)
+        }
+
+        fn regulation(&self) -> &$crate::optimizers::Regulation {
+            &self.regulation
+        }
+    };
+}
+pub(crate) use accessors;
+
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! RMSprop.
 
-use super::{LearningRate, Optimizer, Regulation, common};
-use crate::{Error, Float};
+use super::{LearningRate, Optimizer, Regulation, accessors, common};
+use crate::Float;
 
 /// Keras's `RMSprop(learning_rate=0.001, rho=0.9, momentum=0, epsilon=1e-7, centered=False)`:
 /// `v = ρ v + (1 − ρ) g²`; centered, `a = ρ a + (1 − ρ) g` and the denominator is
@@ -60,17 +60,7 @@ common!(RMSprop);
 impl<L: LearningRate> Optimizer for RMSprop<L> {
     const NAME: &'static str = "rmsprop";
 
-    fn learning_rate(&self, step: u64) -> f64 {
-        self.learning_rate.at(step)
-    }
-
-    fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), Error> {
-        self.learning_rate.set(learning_rate)
-    }
-
-    fn regulation(&self) -> &Regulation {
-        &self.regulation
-    }
+    accessors!();
 
     /// `v`, then `a` when centered, then the momentum when there is one.
     fn slots(&self) -> Vec<f64> {

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent, with momentum and Nesterov momentum.
 
-use super::{LearningRate, Optimizer, Regulation, common};
-use crate::{Error, Float};
+use super::{LearningRate, Optimizer, Regulation, accessors, common};
+use crate::Float;
 
 /// Keras's `SGD(learning_rate=0.01, momentum=0, nesterov=False)`:
 /// `m = momentum · m − lr · g`, then `w += m` (or, with Nesterov, `w += momentum · m − lr · g`);
@@ -53,17 +53,7 @@ common!(Sgd);
 impl<L: LearningRate> Optimizer for Sgd<L> {
     const NAME: &'static str = "sgd";
 
-    fn learning_rate(&self, step: u64) -> f64 {
-        self.learning_rate.at(step)
-    }
-
-    fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), Error> {
-        self.learning_rate.set(learning_rate)
-    }
-
-    fn regulation(&self) -> &Regulation {
-        &self.regulation
-    }
+    accessors!();
 
     fn slots(&self) -> Vec<f64> {
         if self.momentum > 0.0 {
