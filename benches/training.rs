@@ -3,11 +3,12 @@
 //!
 //! - `fit` over 64 batches, with flush-to-zero (the default) and without;
 //! - the floor: the five matrix products one step needs (two forward, three backward: ∂W₂, ∂h,
-//!   ∂W₁), through the same GEMM, in the same run.
+//!   ∂W₁), through the same GEMM as the layers, in the same run;
+//! - the same products through matrixmultiply (nalgebra's GEMM), for comparison.
 //!
 //! Run with `cargo bench --bench training`; throughput is in samples per second.
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nn::data::Dataset;
 use nn::prelude::*;
 use rand::{RngExt, SeedableRng};
@@ -36,19 +37,21 @@ fn synthetic(samples: usize) -> Dataset<f32, 784, 1> {
     Dataset::from_slices(&x, &y).expect("synthetic data is valid")
 }
 
-/// `c = a · b` with matrixmultiply, for column-major operands given with their strides.
-#[allow(clippy::too_many_arguments)]
+/// `c = a · b` for an `m × k` matrix `a` and a `k × n` matrix `b`, each given as (values, row
+/// stride, column stride), into the column-major `m × n` matrix `c`.
+type Product =
+    fn((usize, usize, usize), (&[f32], usize, usize), (&[f32], usize, usize), &mut [f32]);
+
+/// A [`Product`] through matrixmultiply.
 fn sgemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    (rsa, csa): (isize, isize),
-    b: &[f32],
-    (rsb, csb): (isize, isize),
+    (m, k, n): (usize, usize, usize),
+    (a, rsa, csa): (&[f32], usize, usize),
+    (b, rsb, csb): (&[f32], usize, usize),
     c: &mut [f32],
 ) {
-    // SAFETY: every operand is a buffer of exactly the shape its strides describe (set up below).
+    assert!((m - 1) * rsa + (k - 1) * csa < a.len() && (k - 1) * rsb + (n - 1) * csb < b.len());
+    assert_eq!(c.len(), m * n);
+    // SAFETY: every element the strides reach lies in its slice (checked just above).
     unsafe {
         matrixmultiply::sgemm(
             m,
@@ -56,11 +59,11 @@ fn sgemm(
             n,
             1.0,
             a.as_ptr(),
-            rsa,
-            csa,
+            rsa as isize,
+            csa as isize,
             b.as_ptr(),
-            rsb,
-            csb,
+            rsb as isize,
+            csb as isize,
             0.0,
             c.as_mut_ptr(),
             1,
@@ -107,7 +110,8 @@ fn training(c: &mut Criterion) {
             });
         }
 
-        // The floor: the products of one step, BATCHES times.
+        // The floor: the products of one step, BATCHES times, through the layers' GEMM; and the
+        // same products through matrixmultiply, for comparison.
         let (w1, w2) = (vec![0.01f32; 128 * 784], vec![0.01f32; 10 * 128]);
         let x = data.x().as_slice()[..784 * batch].to_vec();
         let (mut h, mut z) = (vec![0.0f32; 128 * batch], vec![0.0f32; 10 * batch]);
@@ -116,21 +120,25 @@ fn training(c: &mut Criterion) {
             vec![0.0f32; 10 * 128],
             vec![0.0f32; 128 * batch],
         );
-        group.bench_function("matrix products only (floor)", |b| {
-            b.iter_batched(
-                || (),
-                |()| {
+        for (name, product) in [
+            (
+                "matrix products only (floor)",
+                nn::__private::gemm::<f32> as Product,
+            ),
+            ("matrix products through matrixmultiply", sgemm),
+        ] {
+            group.bench_function(name, |b| {
+                b.iter(|| {
                     for _ in 0..BATCHES {
-                        sgemm(128, 784, batch, &w1, (1, 128), &x, (1, 784), &mut h);
-                        sgemm(10, 128, batch, &w2, (1, 10), &h, (1, 128), &mut z);
-                        sgemm(10, batch, 128, &z, (1, 10), &h, (128, 1), &mut dw2);
-                        sgemm(128, 10, batch, &w2, (10, 1), &z, (1, 10), &mut dh);
-                        sgemm(128, batch, 784, &dh, (1, 128), &x, (784, 1), &mut dw1);
+                        product((128, 784, batch), (&w1, 1, 128), (&x, 1, 784), &mut h);
+                        product((10, 128, batch), (&w2, 1, 10), (&h, 1, 128), &mut z);
+                        product((10, batch, 128), (&z, 1, 10), (&h, 128, 1), &mut dw2);
+                        product((128, 10, batch), (&w2, 10, 1), (&z, 1, 10), &mut dh);
+                        product((128, batch, 784), (&dh, 1, 128), (&x, 784, 1), &mut dw1);
                     }
-                },
-                BatchSize::SmallInput,
-            );
-        });
+                });
+            });
+        }
         group.finish();
     }
 }

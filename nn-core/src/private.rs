@@ -85,6 +85,31 @@ impl Default for Msg {
     }
 }
 
+/// `c = a · b` through the matrix product the layers use, for benchmarks: `a` is `m × k` and
+/// `b` is `k × n`, each given as (values, row stride, column stride); `c` is column-major
+/// `m × n`.
+///
+/// # Panics
+/// If a slice is too short for its shape.
+pub fn gemm<T: crate::Float>(
+    (m, k, n): (usize, usize, usize),
+    a: (&[T], usize, usize),
+    b: (&[T], usize, usize),
+    c: &mut [T],
+) {
+    fn matrix<T>((data, rs, cs): (&[T], usize, usize), rows: usize, cols: usize) -> Strided<'_, T> {
+        Strided {
+            data,
+            rows,
+            cols,
+            rs,
+            cs,
+        }
+    }
+    use crate::linalg::Strided;
+    crate::linalg::gemm(T::one(), matrix(a, m, k), matrix(b, k, n), T::zero(), c);
+}
+
 #[cfg(test)]
 mod tests {
     use super::Msg;

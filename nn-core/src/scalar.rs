@@ -27,8 +27,9 @@ pub trait Float: RealField + Copy + Default + Debug + Display + Send + Sync + 's
     /// The error function, `erf(x) = 2/√π ∫₀ˣ e^(−t²) dt`.
     fn erf(self) -> Self;
 
-    /// matrixmultiply's GEMM in this precision: `c = alpha · a · b + beta · c` for an `m × k`
-    /// matrix `a` and a `k × n` matrix `b`, each given as (pointer, row stride, column stride).
+    /// GEMM in this precision (our AVX2 kernel where it applies, else matrixmultiply's):
+    /// `c = alpha · a · b + beta · c` for an `m × k` matrix `a` and a `k × n` matrix `b`, each
+    /// given as (pointer, row stride, column stride).
     ///
     /// # Safety
     /// Every element reached from the pointers through the dimensions and strides must be valid
@@ -76,6 +77,17 @@ impl Float for f32 {
         beta: Self,
         c: (*mut Self, isize, isize),
     ) {
+        // Our kernel reads a column-major left operand in place; it needs c column-major and
+        // contiguous too (every product of the layers has that).
+        if a.1 == 1 && a.2 >= 0 && c.1 == 1 && c.2 == m as isize {
+            // SAFETY: forwarded from the caller's contract.
+            let done = unsafe {
+                crate::linalg::avx2::sgemm(m, k, n, alpha, (a.0, a.2 as usize), b, beta, c.0)
+            };
+            if done {
+                return;
+            }
+        }
         // SAFETY: forwarded from the caller's contract.
         unsafe {
             matrixmultiply::sgemm(

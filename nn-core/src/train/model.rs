@@ -492,9 +492,30 @@ fn gather<T: Float, const I: usize, const K: usize>(
     crate::resize_batch(targets, indices.len());
     let (xs, ys) = (data.x().as_slice(), data.y().as_slice());
     for (c, &i) in indices.iter().enumerate() {
+        // The samples are scattered through the dataset: fetch the next one while this one is
+        // copied.
+        if let Some(&next) = indices.get(c + 1) {
+            prefetch(&xs[next * I..(next + 1) * I]);
+        }
         input.as_mut_slice()[c * I..(c + 1) * I].copy_from_slice(&xs[i * I..(i + 1) * I]);
         targets.as_mut_slice()[c * K..(c + 1) * K].copy_from_slice(&ys[i * K..(i + 1) * K]);
     }
+}
+
+/// Asks the processor to bring `values` into the cache (a hint; no effect where unsupported).
+#[inline]
+fn prefetch<T>(values: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let bytes = core::mem::size_of_val(values);
+        for offset in (0..bytes).step_by(64) {
+            // SAFETY: a prefetch is only a hint and never faults; the address is within values.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(values.as_ptr().cast::<i8>().add(offset)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = values;
 }
 
 /// `loss` and each metric, as logs.
