@@ -121,7 +121,12 @@ unsafe fn blocked(
             let strip = packed_base.cast_const();
             let mut j0 = 0;
             while j0 < n {
-                let cols = NR.min(n - j0);
+                // Split a remainder of 7 or 8 columns into 4 + 3 or 4 + 4 rather than leaving
+                // a block of 1 or 2, whose few accumulators wait on the FMA latency.
+                let cols = match n - j0 {
+                    7 | 8 => 4,
+                    rest => NR.min(rest),
+                };
                 // SAFETY: the first element of the block's operands, within b and c.
                 let (panel, out) = unsafe {
                     (
@@ -152,7 +157,7 @@ unsafe fn blocked(
                         _ => block.run::<1>(full, rows),
                     }
                 }
-                j0 += NR;
+                j0 += cols;
             }
             i0 += MR;
         }
@@ -247,7 +252,11 @@ impl Block {
             // SAFETY: column j of the block, within c.
             let out = unsafe { self.c.add(j * self.ldc) };
             for (v, &sum) in acc.iter().enumerate() {
-                let mut value = _mm256_mul_ps(sum, alpha);
+                let mut value = if self.alpha == 1.0 {
+                    sum
+                } else {
+                    _mm256_mul_ps(sum, alpha)
+                };
                 if self.scale != 0.0 {
                     let old = load(out, v);
                     value = _mm256_fmadd_ps(old, scale, value);

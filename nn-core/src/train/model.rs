@@ -271,7 +271,8 @@ where
             }
             trackers.iter_mut().for_each(Tracker::reset);
             let (mut loss_sum, mut seen) = (0.0, 0usize);
-            let mut logs: Logs = Vec::new();
+            // The running logs are built per batch only for someone who reads them.
+            let batch_logs = !callbacks.is_empty() || progress.is_dynamic();
             for (step, indices) in order.chunks(fit.batch_size).enumerate() {
                 let nb = indices.len();
                 gather(train, indices, N::input_mut(&mut self.tape), &mut targets);
@@ -297,7 +298,11 @@ where
 
                 loss_sum += batch_loss * nb as f64;
                 seen += nb;
-                logs = running_logs(loss_sum / seen as f64, &trackers);
+                let logs = if batch_logs {
+                    running_logs(loss_sum / seen as f64, &trackers)
+                } else {
+                    Logs::new()
+                };
                 progress.update(step + 1, &logs);
                 let learning_rate = self.state.learning_rate(&self.optimizer);
                 stop |= run_callbacks(
@@ -311,6 +316,7 @@ where
                     break;
                 }
             }
+            let mut logs = running_logs(loss_sum / seen as f64, &trackers);
             if let Some(validation) = validation {
                 let scores = self.evaluate_with(validation, fit.batch_size, Verbosity::Silent)?;
                 logs.extend(scores.into_iter().map(|(k, v)| (format!("val_{k}"), v)));

@@ -46,6 +46,11 @@ impl Progress {
         }
     }
 
+    /// Whether the bar redraws during the epoch (and so shows the running logs).
+    pub(crate) fn is_dynamic(&self) -> bool {
+        self.dynamic
+    }
+
     /// After step `step` (from 1), with the running logs; redraws at most every 50 ms.
     pub(crate) fn update(&mut self, step: usize, logs: &[(String, f64)]) {
         if !self.dynamic || step == self.steps {
