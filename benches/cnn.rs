@@ -1,6 +1,6 @@
 //! Training speed of the Fashion-MNIST CNN of `examples/fashion_mnist_cnn.rs` at batch 32, on
-//! synthetic 28×28 images, next to the matrix products one step needs through the same GEMM
-//! (the floor), in the same run.
+//! synthetic 28×28 images, next to the matrix products one step needs through the same GEMM as
+//! the layers, with the same operand layouts (the floor), in the same run.
 //!
 //! Run with `cargo bench --bench cnn`; throughput is in samples per second.
 
@@ -23,28 +23,29 @@ network! {
 const BATCH: usize = 32;
 const BATCHES: usize = 8;
 
-/// `c = a · b` for column-major `m × k` and `k × n` operands (`b` transposed when `bt`).
-fn sgemm(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], bt: bool, c: &mut [f32]) {
-    let (rsb, csb) = if bt { (n as isize, 1) } else { (1, k as isize) };
-    // SAFETY: the buffers below are sized for exactly these shapes.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            1,
-            m as isize,
-            b.as_ptr(),
-            rsb,
-            csb,
-            0.0,
-            c.as_mut_ptr(),
-            1,
-            m as isize,
-        )
-    }
+/// `c = a · b` through the layers' GEMM, for an `m × k` matrix `a` given as (values, row stride,
+/// column stride) and a column-major `k × n` matrix `b` (transposed when `bt`).
+fn sgemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: (&[f32], usize, usize),
+    b: &[f32],
+    bt: bool,
+    c: &mut [f32],
+) {
+    let b = if bt { (b, n, 1) } else { (b, 1, k) };
+    nn::__private::gemm((m, k, n), a, b, c);
+}
+
+/// A column-major `rows × cols` matrix as a GEMM operand.
+fn plain(values: &[f32], rows: usize) -> (&[f32], usize, usize) {
+    (values, 1, rows)
+}
+
+/// The transpose of a column-major `rows × cols` matrix as a GEMM operand (no copy).
+fn transposed(values: &[f32], rows: usize) -> (&[f32], usize, usize) {
+    (values, rows, 1)
 }
 
 fn cnn(c: &mut Criterion) {
@@ -103,23 +104,20 @@ fn cnn(c: &mut Criterion) {
         buffers(10 * 128),
         buffers(128 * BATCH),
     );
-    let w2t: Vec<f32> = buffers(288 * 64);
-    let w3t: Vec<f32> = buffers(1600 * 128);
-    let w4t: Vec<f32> = buffers(128 * 10);
     group.bench_function("matrix products only (floor)", |b| {
         b.iter(|| {
             for _ in 0..BATCHES {
-                sgemm(32, 9, p1, &w1, &cols1, false, &mut z1);
-                sgemm(32, p1, 9, &z1, &cols1, true, &mut dw1);
-                sgemm(64, 288, p2, &w2, &cols2, false, &mut z2);
-                sgemm(64, p2, 288, &z2, &cols2, true, &mut dw2);
-                sgemm(288, 64, p2, &w2t, &z2, false, &mut dcols2);
-                sgemm(128, 1600, BATCH, &w3, &h3, false, &mut z3);
-                sgemm(128, BATCH, 1600, &z3, &h3, true, &mut dw3);
-                sgemm(1600, 128, BATCH, &w3t, &z3, false, &mut dh3);
-                sgemm(10, 128, BATCH, &w4, &h4, false, &mut z4);
-                sgemm(10, BATCH, 128, &z4, &h4, true, &mut dw4);
-                sgemm(128, 10, BATCH, &w4t, &z4, false, &mut dh4);
+                sgemm(32, 9, p1, plain(&w1, 32), &cols1, false, &mut z1);
+                sgemm(32, p1, 9, plain(&z1, 32), &cols1, true, &mut dw1);
+                sgemm(64, 288, p2, plain(&w2, 64), &cols2, false, &mut z2);
+                sgemm(64, p2, 288, plain(&z2, 64), &cols2, true, &mut dw2);
+                sgemm(288, 64, p2, transposed(&w2, 64), &z2, false, &mut dcols2);
+                sgemm(128, 1600, BATCH, plain(&w3, 128), &h3, false, &mut z3);
+                sgemm(128, BATCH, 1600, plain(&z3, 128), &h3, true, &mut dw3);
+                sgemm(1600, 128, BATCH, transposed(&w3, 128), &z3, false, &mut dh3);
+                sgemm(10, 128, BATCH, plain(&w4, 10), &h4, false, &mut z4);
+                sgemm(10, BATCH, 128, plain(&z4, 10), &h4, true, &mut dw4);
+                sgemm(128, 10, BATCH, transposed(&w4, 10), &z4, false, &mut dh4);
             }
         });
     });

@@ -79,6 +79,7 @@ impl Float for f32 {
     ) {
         // Our kernel reads a column-major left operand in place; it needs c column-major and
         // contiguous too (every product of the layers has that).
+        #[cfg(target_arch = "x86_64")]
         if a.1 == 1 && a.2 >= 0 && c.1 == 1 && c.2 == m as isize {
             // SAFETY: forwarded from the caller's contract.
             let done = unsafe {

@@ -12,7 +12,6 @@
 //! and contiguous; any `m`, `k`, `n` work (a partial last strip is read and written through lane
 //! masks, so nothing past the matrices is touched).
 
-#[cfg(target_arch = "x86_64")]
 use core::arch::x86_64::*;
 
 /// Rows of `c` per block: two 8-lane vectors.
@@ -46,23 +45,18 @@ pub(crate) unsafe fn sgemm(
     beta: f32,
     c: *mut f32,
 ) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the processor has AVX2 and FMA (checked just above); the pointers are
-            // valid for these shapes (the caller's contract).
-            unsafe { blocked(m, k, n, alpha, a, b, beta, c) };
-            return true;
-        }
+    if !(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")) {
+        return false;
     }
-    let _ = (m, k, n, alpha, a, b, beta, c);
-    false
+    // SAFETY: the processor has AVX2 and FMA (checked just above); the pointers are valid for
+    // these shapes (the caller's contract).
+    unsafe { blocked(m, k, n, alpha, a, b, beta, c) };
+    true
 }
 
 /// The loops around the block kernel: depth passes outermost, then row strips (each packed
 /// once), then column blocks, so a packed strip is reused from the level-1 cache across all of
 /// `b`'s columns.
-#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
 unsafe fn blocked(
@@ -166,12 +160,10 @@ unsafe fn blocked(
 }
 
 /// A strip of `a`, packed.
-#[cfg(target_arch = "x86_64")]
 #[repr(C, align(64))]
 struct Strip([[f32; MR]; KC]);
 
 /// One block of `c` (up to 16 × 6) and the operands that produce it over one depth pass.
-#[cfg(target_arch = "x86_64")]
 struct Block {
     kc: usize,
     /// The packed strip of `a`: 16 rows per step, 32-byte aligned.
@@ -186,7 +178,6 @@ struct Block {
     scale: f32,
 }
 
-#[cfg(target_arch = "x86_64")]
 impl Block {
     /// Dispatches to the kernel for full or partial strips and for unit or other column strides
     /// of `b`.
@@ -276,7 +267,6 @@ impl Block {
 }
 
 /// The lane mask selecting, of the 8 rows of vector `v`, those among the first `rows`.
-#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
 fn mask(rows: usize, v: usize) -> __m256i {

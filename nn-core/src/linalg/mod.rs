@@ -9,6 +9,7 @@
 
 use crate::Float;
 
+#[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
 
 /// A read-only matrix given as a slice and strides: element `(r, c)` is at `r * rs + c * cs`.
