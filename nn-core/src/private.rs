@@ -97,6 +97,7 @@ pub fn gemm<T: crate::Float>(
     b: (&[T], usize, usize),
     c: &mut [T],
 ) {
+    use crate::linalg::Strided;
     fn matrix<T>((data, rs, cs): (&[T], usize, usize), rows: usize, cols: usize) -> Strided<'_, T> {
         Strided {
             data,
@@ -106,7 +107,6 @@ pub fn gemm<T: crate::Float>(
             cs,
         }
     }
-    use crate::linalg::Strided;
     crate::linalg::gemm(T::one(), matrix(a, m, k), matrix(b, k, n), T::zero(), c);
 }
 

@@ -77,8 +77,8 @@ impl Float for f32 {
         beta: Self,
         c: (*mut Self, isize, isize),
     ) {
-        // Our kernel reads a column-major left operand in place; it needs c column-major and
-        // contiguous too (every product of the layers has that).
+        // Our kernel takes a column-major left operand and a column-major, contiguous c (the
+        // kernels of Dense and Conv2D in the forward pass, the gradients of their kernels).
         #[cfg(target_arch = "x86_64")]
         if a.1 == 1 && a.2 >= 0 && c.1 == 1 && c.2 == m as isize {
             // SAFETY: forwarded from the caller's contract.
