@@ -163,16 +163,21 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Layer<T, IN, 
             .as_mut_slice()
             .chunks_exact_mut(IN)
             .zip(dy.as_slice().chunks_exact(OUT));
+        // How many in-image cells each average covers: the same for every sample.
+        let c = self.window.c;
+        let counts: Vec<T> = if MAX {
+            Vec::new()
+        } else {
+            (0..OUT / c)
+                .map(|p| T::of(self.cells_inside(p * c) as f64))
+                .collect()
+        };
         for (b, (dx, dy)) in samples.enumerate() {
             if MAX {
                 for (o, &g) in dy.iter().enumerate() {
                     dx[cache[b * OUT + o]] += g;
                 }
             } else {
-                let c = self.window.c;
-                let counts: Vec<T> = (0..OUT / c)
-                    .map(|p| T::of(self.cells_inside(p * c) as f64))
-                    .collect();
                 self.each_cell(|out, from| {
                     let count = counts[out / c];
                     for ch in 0..c {
@@ -209,19 +214,15 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalAvgPoo
 
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, C> {
         let mut y = SVector::<T, C>::zeros();
-        let count = T::of((IN / C) as f64);
-        for position in x.as_slice().chunks_exact(C) {
-            for (s, &v) in y.iter_mut().zip(position) {
-                *s += v;
-            }
-        }
-        y / count
+        channel_means(x.as_slice(), y.as_mut_slice());
+        y
     }
 
     fn forward_batch(&self, x: &Batch<T, IN>, y: &mut Batch<T, C>) {
         resize_batch(y, x.ncols());
-        for (b, mut column) in y.column_iter_mut().enumerate() {
-            column.copy_from(&Layer::<T, IN, C>::forward(self, &x.column(b).into_owned()));
+        let samples = x.as_slice().chunks_exact(IN);
+        for (x, y) in samples.zip(y.as_mut_slice().chunks_exact_mut(C)) {
+            channel_means(x, y);
         }
     }
 
@@ -273,6 +274,20 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalAvgPoo
     fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
         core::iter::empty()
     }
+}
+
+/// Writes into `y` (one value per channel, `y.len()` channels) the mean of each channel over
+/// the positions of the channels-last image `x`.
+fn channel_means<T: Float>(x: &[T], y: &mut [T]) {
+    let channels = y.len();
+    y.fill(T::zero());
+    for position in x.chunks_exact(channels) {
+        for (s, &v) in y.iter_mut().zip(position) {
+            *s += v;
+        }
+    }
+    let count = T::of((x.len() / channels) as f64);
+    y.iter_mut().for_each(|s| *s /= count);
 }
 
 /// Keras's `Flatten`: an image's `h·w·c` values as one vector. Samples are stored flat already,
