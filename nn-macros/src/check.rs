@@ -320,53 +320,19 @@ fn dense(
     }
     let input = connect(decl, text, declared_input, previous, assertions, errors);
 
-    let mut activation_value = positional.get(2).copied();
-    let mut use_bias = true;
-    let mut settings = Vec::new();
-    let mut kernel_initializer = quote!(::nn::GlorotUniform);
-    let mut bias_initializer = quote!(::nn::Zeros);
+    let mut shared = WeightOptions::new(positional.get(2).copied());
     for (key, value) in options {
-        match key.to_string().as_str() {
-            "activation" if activation_value.is_some() => errors.push(value.span().error(
-                "the activation is given twice: as the third argument and as `activation = ...`",
-            )),
-            "activation" => activation_value = Some(value),
-            "use_bias" => use_bias = boolean(value, "use_bias", errors),
-            "trainable" => {
-                let value = boolean(value, "trainable", errors);
-                settings.push((key.clone(), quote!(#value)));
-            }
-            "kernel_regularizer" | "bias_regularizer" | "activity_regularizer" => {
-                let regularizer = setting(
-                    value,
-                    "Regularizer",
-                    "regularizer",
-                    names::REGULARIZERS,
-                    errors,
-                );
-                settings.push((key.clone(), regularizer));
-            }
-            "kernel_constraint" | "bias_constraint" => {
-                let constraint = setting(
-                    value,
-                    "Constraint",
-                    "constraint",
-                    names::CONSTRAINTS,
-                    errors,
-                );
-                settings.push((key.clone(), constraint));
-            }
-            "kernel_initializer" => {
-                kernel_initializer = initializer(value, true, errors);
-            }
-            "bias_initializer" => bias_initializer = initializer(value, false, errors),
-            _ => unreachable!("split_args keeps known options only"),
-        }
+        let taken = shared.take(key, value, errors);
+        assert!(taken, "split_args keeps known options only");
     }
-    let (activation_ty, activation) = match activation_value {
-        Some(value) => activation(value, errors),
-        None => (quote!(::nn::Linear), quote!(::nn::Linear)),
-    };
+    let (activation_ty, activation) = shared.activation(errors);
+    let WeightOptions {
+        use_bias,
+        kernel_initializer,
+        bias_initializer,
+        settings,
+        ..
+    } = shared;
     let kind = LayerKind::Dense {
         activation_ty,
         activation,
@@ -376,6 +342,78 @@ fn dense(
         settings,
     };
     Some((input, units, kind))
+}
+
+/// The options `Dense` and `Conv2D` share, with Keras's defaults until given.
+pub(crate) struct WeightOptions<'a> {
+    /// The activation, as the third argument or `activation = ...`.
+    pub(crate) activation: Option<&'a Value>,
+    pub(crate) use_bias: bool,
+    pub(crate) kernel_initializer: TokenStream,
+    pub(crate) bias_initializer: TokenStream,
+    /// Options that become field values as given: `trainable`, the regularizers, the constraints.
+    pub(crate) settings: Vec<(Ident, TokenStream)>,
+}
+
+impl<'a> WeightOptions<'a> {
+    /// Keras's defaults, with the activation given as an argument, if any.
+    pub(crate) fn new(activation: Option<&'a Value>) -> Self {
+        Self {
+            activation,
+            use_bias: true,
+            kernel_initializer: quote!(::nn::GlorotUniform),
+            bias_initializer: quote!(::nn::Zeros),
+            settings: Vec::new(),
+        }
+    }
+
+    /// Takes `key = value` if it is one of the shared options (reporting a bad value to
+    /// `errors`); returns whether it was.
+    pub(crate) fn take(&mut self, key: &Ident, value: &'a Value, errors: &mut Errors) -> bool {
+        match key.to_string().as_str() {
+            "activation" if self.activation.is_some() => errors.push(value.span().error(
+                "the activation is given twice: as the third argument and as `activation = ...`",
+            )),
+            "activation" => self.activation = Some(value),
+            "use_bias" => self.use_bias = boolean(value, "use_bias", errors),
+            "kernel_initializer" => self.kernel_initializer = initializer(value, true, errors),
+            "bias_initializer" => self.bias_initializer = initializer(value, false, errors),
+            "trainable" => {
+                let value = boolean(value, "trainable", errors);
+                self.settings.push((key.clone(), quote!(#value)));
+            }
+            "kernel_regularizer" | "bias_regularizer" | "activity_regularizer" => {
+                let regularizer = setting(
+                    value,
+                    "Regularizer",
+                    "regularizer",
+                    names::REGULARIZERS,
+                    errors,
+                );
+                self.settings.push((key.clone(), regularizer));
+            }
+            "kernel_constraint" | "bias_constraint" => {
+                let constraint = setting(
+                    value,
+                    "Constraint",
+                    "constraint",
+                    names::CONSTRAINTS,
+                    errors,
+                );
+                self.settings.push((key.clone(), constraint));
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// The activation's type and value: the one given, or `Linear`.
+    pub(crate) fn activation(&self, errors: &mut Errors) -> (TokenStream, TokenStream) {
+        match self.activation {
+            Some(value) => activation(value, errors),
+            None => (quote!(::nn::Linear), quote!(::nn::Linear)),
+        }
+    }
 }
 
 /// `Dropout<rate>`.

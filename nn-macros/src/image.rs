@@ -2,13 +2,12 @@
 //! Every image size is a literal, so the macro computes each output shape (Keras's rules for
 //! valid and same padding and strides) and writes it out: everything works on stable Rust.
 
-use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Ident;
 
 use crate::ast::{Dim, Layer, LayerDecl, LayerKind, Value, Window};
 use crate::check::{
-    Errors, activation, boolean, float_arg, initializer, literal_dim, setting, split_args,
+    Errors, WeightOptions, activation, boolean, float_arg, literal_dim, split_args,
 };
 use crate::names;
 
@@ -183,47 +182,16 @@ pub(crate) fn conv2d(
     }
     let filters = count(positional[0], "number of filters", errors);
     let kernel = pair(positional[1], "kernel size", errors);
-    let mut activation_value = positional.get(2).copied();
-    let (mut strides, mut same, mut use_bias) = ([1, 1], false, true);
-    let mut kernel_initializer = quote!(::nn::GlorotUniform);
-    let mut bias_initializer = quote!(::nn::Zeros);
-    let mut settings: Vec<(Ident, TokenStream)> = Vec::new();
+    let (mut strides, mut same) = ([1, 1], false);
+    let mut shared = WeightOptions::new(positional.get(2).copied());
     for (key, value) in options {
         match key.to_string().as_str() {
-            "activation" if activation_value.is_some() => {
-                errors.push(value.span().error("the activation is given twice: as the third argument and as `activation = ...`"));
-            }
-            "activation" => activation_value = Some(value),
             "strides" => strides = pair(value, "strides", errors).unwrap_or([1, 1]),
             "padding" => same = padding(value, errors),
-            "use_bias" => use_bias = boolean(value, "use_bias", errors),
-            "kernel_initializer" => kernel_initializer = initializer(value, true, errors),
-            "bias_initializer" => bias_initializer = initializer(value, false, errors),
-            "trainable" => {
-                let value = boolean(value, "trainable", errors);
-                settings.push((key.clone(), quote!(#value)));
+            _ => {
+                let taken = shared.take(key, value, errors);
+                assert!(taken, "split_args keeps known options only");
             }
-            "kernel_regularizer" | "bias_regularizer" | "activity_regularizer" => {
-                let regularizer = setting(
-                    value,
-                    "Regularizer",
-                    "regularizer",
-                    names::REGULARIZERS,
-                    errors,
-                );
-                settings.push((key.clone(), regularizer));
-            }
-            "kernel_constraint" | "bias_constraint" => {
-                let constraint = setting(
-                    value,
-                    "Constraint",
-                    "constraint",
-                    names::CONSTRAINTS,
-                    errors,
-                );
-                settings.push((key.clone(), constraint));
-            }
-            _ => unreachable!("split_args keeps known options only"),
         }
     }
     let image = incoming_image(decl, text, previous, errors)?;
@@ -236,10 +204,14 @@ pub(crate) fn conv2d(
         )));
         return None;
     };
-    let (activation_ty, activation) = match activation_value {
-        Some(value) => activation(value, errors),
-        None => (quote!(::nn::Linear), quote!(::nn::Linear)),
-    };
+    let (activation_ty, activation) = shared.activation(errors);
+    let WeightOptions {
+        use_bias,
+        kernel_initializer,
+        bias_initializer,
+        settings,
+        ..
+    } = shared;
     let input = previous.map(|p| p.output.clone())?;
     let output = literal_dim(window.output[0] * window.output[1] * filters);
     let kind = LayerKind::Conv2D {

@@ -423,6 +423,7 @@ impl<
             self.bias_constraint.apply(self.bias.as_mut_slice(), 1);
         }
     }
+
     fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
         let trainable = self.trainable;
         let kernel = ParamRef {
