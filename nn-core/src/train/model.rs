@@ -128,6 +128,28 @@ pub struct Model<T: Float, N: Network<T>, O, L> {
 }
 
 impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
+    /// Runs one callback hook on each callback, with the learning rate the next step will use;
+    /// applies a learning-rate change; says whether to stop.
+    fn run_callbacks(
+        &mut self,
+        callbacks: &mut [&mut dyn Callback<N>],
+        mut hook: impl FnMut(&mut dyn Callback<N>, &mut Context<'_, N>) -> Result<(), Error>,
+    ) -> Result<bool, Error> {
+        if callbacks.is_empty() {
+            return Ok(false);
+        }
+        let learning_rate = self.state.learning_rate(&self.optimizer);
+        let mut context = Context::new(&mut self.network, learning_rate);
+        for callback in callbacks.iter_mut() {
+            hook(&mut **callback, &mut context)?;
+        }
+        let (new_learning_rate, stop) = context.take();
+        if let Some(lr) = new_learning_rate {
+            self.optimizer.set_learning_rate(lr)?;
+        }
+        Ok(stop)
+    }
+
     /// Joins a network with an optimizer and a loss.
     pub fn new(network: N, optimizer: O, loss: L) -> Self {
         let state = OptimizerState::new(&optimizer);
@@ -250,14 +272,7 @@ where
         let mut targets = Batch::<T, K>::zeros_generic(Const::<K>, Dyn(0));
         let mut weights: Vec<T> = Vec::with_capacity(fit.batch_size);
 
-        let learning_rate = self.state.learning_rate(&self.optimizer);
-        run_callbacks(
-            &mut self.network,
-            &mut self.optimizer,
-            learning_rate,
-            callbacks,
-            |c, ctx| c.on_train_begin(ctx),
-        )?;
+        self.run_callbacks(callbacks, |c, ctx| c.on_train_begin(ctx))?;
         let mut stop = false;
         for epoch in fit.initial_epoch..fit.epochs {
             Progress::epoch_header(fit.verbose, epoch, fit.epochs);
@@ -304,14 +319,7 @@ where
                     Logs::new()
                 };
                 progress.update(step + 1, &logs);
-                let learning_rate = self.state.learning_rate(&self.optimizer);
-                stop |= run_callbacks(
-                    &mut self.network,
-                    &mut self.optimizer,
-                    learning_rate,
-                    callbacks,
-                    |c, ctx| c.on_batch_end(step, &logs, ctx),
-                )?;
+                stop |= self.run_callbacks(callbacks, |c, ctx| c.on_batch_end(step, &logs, ctx))?;
                 if stop {
                     break;
                 }
@@ -327,27 +335,13 @@ where
                 "learning_rate".into(),
                 self.state.learning_rate(&self.optimizer),
             ));
-            let learning_rate = self.state.learning_rate(&self.optimizer);
-            stop |= run_callbacks(
-                &mut self.network,
-                &mut self.optimizer,
-                learning_rate,
-                callbacks,
-                |c, ctx| c.on_epoch_end(epoch, &logs, ctx),
-            )?;
+            stop |= self.run_callbacks(callbacks, |c, ctx| c.on_epoch_end(epoch, &logs, ctx))?;
             history.push(epoch, &logs);
             if stop {
                 break;
             }
         }
-        let learning_rate = self.state.learning_rate(&self.optimizer);
-        run_callbacks(
-            &mut self.network,
-            &mut self.optimizer,
-            learning_rate,
-            callbacks,
-            |c, ctx| c.on_train_end(ctx),
-        )?;
+        self.run_callbacks(callbacks, |c, ctx| c.on_train_end(ctx))?;
         Ok(history)
     }
 
@@ -550,25 +544,6 @@ fn check_labels<T: Float, const OUT: usize, const I: usize, const K: usize>(
         }
     }
     Ok(())
-}
-
-/// Runs one callback hook on each callback; applies a learning-rate change; says whether to stop.
-fn run_callbacks<N, O: Optimizer>(
-    network: &mut N,
-    optimizer: &mut O,
-    learning_rate: f64,
-    callbacks: &mut [&mut dyn Callback<N>],
-    mut hook: impl FnMut(&mut dyn Callback<N>, &mut Context<'_, N>) -> Result<(), Error>,
-) -> Result<bool, Error> {
-    let mut context = Context::new(network, learning_rate);
-    for callback in callbacks.iter_mut() {
-        hook(&mut **callback, &mut context)?;
-    }
-    let (new_learning_rate, stop) = context.take();
-    if let Some(lr) = new_learning_rate {
-        optimizer.set_learning_rate(lr)?;
-    }
-    Ok(stop)
 }
 
 /// A seed for epoch `epoch` of a run seeded with `seed` (SplitMix64's mixing).
