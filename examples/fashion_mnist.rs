@@ -4,10 +4,9 @@
 //! The dataset installs from Debian: `apt-get install -y dataset-fashion-mnist`.
 //! Run with `cargo run --release --example fashion_mnist`.
 
-use std::path::Path;
+mod fashion;
 
 use nn::CosineDecay;
-use nn::data::read_idx;
 use nn::io::{load_weights, save_weights};
 use nn::prelude::*;
 
@@ -19,31 +18,8 @@ network! {
         Dense<128, 10, Softmax>;
 }
 
-const DIR: &str = "/usr/share/datasets/fashion-mnist";
-
-/// The images (scaled to [0, 1]) and labels of one split.
-fn load(images: &str, labels: &str) -> Result<Dataset<f32, 784, 1>, nn::Error> {
-    let (dims, pixels) = read_idx(Path::new(DIR).join(images))?;
-    let (label_dims, classes) = read_idx(Path::new(DIR).join(labels))?;
-    if dims[1..] != [28, 28] || label_dims[0] != dims[0] {
-        return Err(nn::Error::Data {
-            problem: format!("images {dims:?} and labels {label_dims:?} do not match"),
-        });
-    }
-    let x: Vec<f32> = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
-    let y: Vec<f32> = classes.iter().map(|&c| f32::from(c)).collect();
-    Dataset::from_slices(&x, &y)
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    if !Path::new(DIR).join("train-images-idx3-ubyte.gz").exists() {
-        eprintln!(
-            "Fashion-MNIST is not installed: run `apt-get install -y dataset-fashion-mnist` (it installs into {DIR})."
-        );
-        std::process::exit(2);
-    }
-    let train = load("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")?;
-    let test = load("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")?;
+    let (train, test) = fashion::load()?;
     println!("{} training and {} test images", train.len(), test.len());
     println!("{}", Fashion::seeded(1).summary());
 

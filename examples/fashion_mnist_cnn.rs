@@ -3,9 +3,8 @@
 //!
 //! Run with `cargo run --release --example fashion_mnist_cnn`.
 
-use std::path::Path;
+mod fashion;
 
-use nn::data::read_idx;
 use nn::prelude::*;
 
 network! {
@@ -19,34 +18,12 @@ network! {
         Dense<128, 10, Softmax>;
 }
 
-const DIR: &str = "/usr/share/datasets/fashion-mnist";
-
-fn load(images: &str, labels: &str) -> Result<Dataset<f32, 784, 1>, nn::Error> {
-    let (dims, pixels) = read_idx(Path::new(DIR).join(images))?;
-    let (label_dims, classes) = read_idx(Path::new(DIR).join(labels))?;
-    if dims[1..] != [28, 28] || label_dims[0] != dims[0] {
-        return Err(nn::Error::Data {
-            problem: format!("images {dims:?} and labels {label_dims:?} do not match"),
-        });
-    }
-    let x: Vec<f32> = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
-    let y: Vec<f32> = classes.iter().map(|&c| f32::from(c)).collect();
-    Dataset::from_slices(&x, &y)
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    if !Path::new(DIR).join("train-images-idx3-ubyte.gz").exists() {
-        eprintln!(
-            "Fashion-MNIST is not installed: run `apt-get install -y dataset-fashion-mnist` (it installs into {DIR})."
-        );
-        std::process::exit(2);
-    }
     let epochs: usize = std::env::var("EPOCHS")
         .ok()
         .and_then(|e| e.parse().ok())
         .unwrap_or(15);
-    let train = load("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")?;
-    let test = load("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")?;
+    let (train, test) = fashion::load()?;
     println!("{}", FashionCnn::seeded(1).summary());
 
     let batch_size = 64;
