@@ -55,14 +55,7 @@ impl Regularizer {
         }
         let (l1, l2) = (T::of(l1) * scale, T::of(2.0 * l2) * scale);
         for (g, &v) in grad.iter_mut().zip(values) {
-            let sign = if v > T::zero() {
-                T::one()
-            } else if v < T::zero() {
-                -T::one()
-            } else {
-                T::zero()
-            };
-            *g += l1 * sign + l2 * v;
+            *g += l1 * crate::scalar::sign(v) + l2 * v;
         }
     }
 }

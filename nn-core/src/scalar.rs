@@ -48,6 +48,18 @@ pub trait Float: RealField + Copy + Default + Debug + Display + Send + Sync + 's
     );
 }
 
+/// The sign of `x` as Keras's `ops.sign` gives it: 1, −1, or 0 at zero (and for NaN), unlike
+/// `signum`, which gives ±1 at ±0.
+pub(crate) fn sign<T: Float>(x: T) -> T {
+    if x > T::zero() {
+        T::one()
+    } else if x < T::zero() {
+        -T::one()
+    } else {
+        T::zero()
+    }
+}
+
 impl Float for f32 {
     const DTYPE: &'static str = "float32";
 

@@ -3,6 +3,7 @@
 use super::{Loss, per_sample};
 use nalgebra::Const;
 
+use crate::scalar::sign;
 use crate::{Batch, Float};
 
 /// Keras's `mean_squared_error`: `mean((y − p)²)` over the outputs.
@@ -86,14 +87,7 @@ impl<T: Float, const O: usize> Loss<T, Const<O>, Const<O>> for MeanAbsoluteError
         grad: Option<&mut Batch<T, O>>,
     ) -> T {
         elementwise(prediction, target, weights, scale, grad, |e| {
-            let sign = if e > T::zero() {
-                T::one()
-            } else if e < T::zero() {
-                -T::one()
-            } else {
-                T::zero()
-            };
-            (e.abs(), sign)
+            (e.abs(), sign(e))
         })
     }
 }
