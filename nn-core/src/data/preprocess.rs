@@ -61,11 +61,7 @@ impl<T: Float, const I: usize> Standardizer<T, I> {
 
     /// Applies the fitted transformation in place.
     pub fn transform(&self, x: &mut Batch<T, I>) {
-        for column in x.as_mut_slice().chunks_exact_mut(I) {
-            for ((v, &m), &s) in column.iter_mut().zip(&self.mean).zip(&self.scale) {
-                *v = (*v - m) / s;
-            }
-        }
+        shift_and_divide(x, &self.mean, &self.scale);
     }
 }
 
@@ -98,10 +94,19 @@ impl<T: Float, const I: usize> MinMaxScaler<T, I> {
 
     /// Applies the fitted transformation in place.
     pub fn transform(&self, x: &mut Batch<T, I>) {
-        for column in x.as_mut_slice().chunks_exact_mut(I) {
-            for ((v, &m), &r) in column.iter_mut().zip(&self.min).zip(&self.range) {
-                *v = (*v - m) / r;
-            }
+        shift_and_divide(x, &self.min, &self.range);
+    }
+}
+
+/// `v = (v − offset) / divisor` for each feature of each sample of `x`: what both scalers apply.
+fn shift_and_divide<T: Float, const I: usize>(
+    x: &mut Batch<T, I>,
+    offset: &[T; I],
+    divisor: &[T; I],
+) {
+    for column in x.as_mut_slice().chunks_exact_mut(I) {
+        for ((v, &o), &d) in column.iter_mut().zip(offset).zip(divisor) {
+            *v = (*v - o) / d;
         }
     }
 }
