@@ -7,6 +7,13 @@
 //! identical either way.
 
 /// Runs `f`, compiled for AVX2 when the processor has it.
+///
+/// Only code inlined into the AVX2 entry is compiled for AVX2; a function the compiler leaves
+/// out of line keeps the baseline instructions. So the closure is to be marked
+/// `#[inline(always)]`, and so are the functions it calls. Without that, a change elsewhere in a
+/// program can move the loop out of line: it happened to the Adam update in
+/// `cargo bench --bench training`, where a step then took 1.55× the time of its matrix products
+/// instead of 1.39×.
 #[inline(always)]
 pub(crate) fn wide<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]

@@ -46,7 +46,8 @@ impl<L: LearningRate> Optimizer for Adagrad<L> {
         vec![self.initial_accumulator_value]
     }
 
-    #[inline]
+    // Always inlined, so the update compiles inside `wide`'s AVX2 entry.
+    #[inline(always)]
     fn update<T: Float>(
         &self,
         _iteration: u64,

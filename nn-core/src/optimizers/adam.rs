@@ -73,7 +73,8 @@ impl<L: LearningRate> Optimizer for Adam<L> {
         }
     }
 
-    #[inline]
+    // Always inlined, so the update compiles inside `wide`'s AVX2 entry.
+    #[inline(always)]
     fn update<T: Float>(
         &self,
         iteration: u64,

@@ -87,6 +87,10 @@ pub trait Optimizer: Clone + Debug {
 
     /// Updates one tensor `w` given its gradient `g` and its slots, at step `iteration` (from 0)
     /// with learning rate `lr`.
+    ///
+    /// The step runs this in code compiled for AVX2 where the processor has it; mark the
+    /// implementation `#[inline(always)]` so its loops are compiled that way too (otherwise they
+    /// may stay baseline SSE2 code: correct, but slower).
     fn update<T: Float>(&self, iteration: u64, lr: T, w: &mut [T], g: &[T], slots: &mut [&mut [T]]);
 }
 
@@ -149,7 +153,10 @@ impl<N> OptimizerState<N> {
                     *v -= *v * decay;
                 }
             }
-            crate::wide::wide(|| optimizer.update(t, lr, w, g, slots));
+            crate::wide::wide(
+                #[inline(always)]
+                || optimizer.update(t, lr, w, g, slots),
+            );
         };
         match self.slots.as_mut_slice() {
             [] => {

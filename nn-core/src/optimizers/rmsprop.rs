@@ -67,7 +67,8 @@ impl<L: LearningRate> Optimizer for RMSprop<L> {
         vec![0.0; 1 + usize::from(self.centered) + usize::from(self.momentum > 0.0)]
     }
 
-    #[inline]
+    // Always inlined, so the update compiles inside `wide`'s AVX2 entry.
+    #[inline(always)]
     fn update<T: Float>(
         &self,
         _iteration: u64,

@@ -63,7 +63,8 @@ impl<L: LearningRate> Optimizer for Sgd<L> {
         }
     }
 
-    #[inline]
+    // Always inlined, so the update compiles inside `wide`'s AVX2 entry.
+    #[inline(always)]
     fn update<T: Float>(
         &self,
         _iteration: u64,
