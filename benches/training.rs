@@ -4,14 +4,18 @@
 //! - `fit` over 64 batches, with flush-to-zero (the default) and without;
 //! - the floor: the five matrix products one step needs (two forward, three backward: ∂W₂, ∂h,
 //!   ∂W₁), through the same GEMM as the layers, in the same run;
-//! - the same products through matrixmultiply (nalgebra's GEMM), for comparison.
+//! - the same products through matrixmultiply (nalgebra's GEMM), for comparison;
+//! - then, outside criterion, `fit` epochs and the floor alternated for ten seconds, so both see
+//!   the same phase of a shared host whose speed drifts: the median ratio of their times is the
+//!   figure to trust when the criterion groups above ran at different speeds.
 //!
 //! Run with `cargo bench --bench training`; throughput is in samples per second.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use nn::data::Dataset;
 use nn::prelude::*;
 use rand::{RngExt, SeedableRng};
+use std::time::{Duration, Instant};
 
 network! {
     /// The network.
@@ -72,6 +76,104 @@ fn sgemm(
     }
 }
 
+/// The operands of the floor's products at one batch size.
+struct Floor {
+    batch: usize,
+    w1: Vec<f32>,
+    w2: Vec<f32>,
+    x: Vec<f32>,
+    h: Vec<f32>,
+    z: Vec<f32>,
+    dw1: Vec<f32>,
+    dw2: Vec<f32>,
+    dh: Vec<f32>,
+}
+
+impl Floor {
+    fn new(data: &Dataset<f32, 784, 1>, batch: usize) -> Self {
+        Self {
+            batch,
+            w1: vec![0.01; 128 * 784],
+            w2: vec![0.01; 10 * 128],
+            x: data.x().as_slice()[..784 * batch].to_vec(),
+            h: vec![0.0; 128 * batch],
+            z: vec![0.0; 10 * batch],
+            dw1: vec![0.0; 128 * 784],
+            dw2: vec![0.0; 10 * 128],
+            dh: vec![0.0; 128 * batch],
+        }
+    }
+
+    /// The products of `BATCHES` steps: two forward, then ∂W₂, ∂h and ∂W₁.
+    fn run(&mut self, product: Product) {
+        let n = self.batch;
+        for _ in 0..BATCHES {
+            product(
+                (128, 784, n),
+                (&self.w1, 1, 128),
+                (&self.x, 1, 784),
+                &mut self.h,
+            );
+            product(
+                (10, 128, n),
+                (&self.w2, 1, 10),
+                (&self.h, 1, 128),
+                &mut self.z,
+            );
+            product(
+                (10, n, 128),
+                (&self.z, 1, 10),
+                (&self.h, 128, 1),
+                &mut self.dw2,
+            );
+            product(
+                (128, 10, n),
+                (&self.w2, 10, 1),
+                (&self.z, 1, 10),
+                &mut self.dh,
+            );
+            product(
+                (128, n, 784),
+                (&self.dh, 1, 128),
+                (&self.x, 784, 1),
+                &mut self.dw1,
+            );
+        }
+    }
+}
+
+type Trainer = Model<f32, Mnist, Adam, SparseCategoricalCrossentropy>;
+
+/// A model warmed up for `batch`, and its `fit` settings (one silent epoch of `BATCHES` steps).
+fn trainer(
+    data: &Dataset<f32, 784, 1>,
+    batch: usize,
+    flush: bool,
+) -> (Trainer, Fit<'static, f32, 784, 1>) {
+    let mut model = Model::new(
+        Mnist::seeded(1),
+        Adam::default(),
+        SparseCategoricalCrossentropy::default(),
+    );
+    let fit = Fit {
+        batch_size: batch,
+        verbose: Verbosity::Silent,
+        flush_denormals: flush,
+        ..Fit::default()
+    };
+    // Warm up the optimizer state before measuring.
+    model
+        .fit(
+            data,
+            &Fit {
+                epochs: 3,
+                ..fit.clone()
+            },
+        )
+        .expect("valid settings");
+    (model, fit)
+}
+
 fn training(c: &mut Criterion) {
     for batch in [32, 128] {
         let data = synthetic(batch * BATCHES);
@@ -84,27 +186,7 @@ fn training(c: &mut Criterion) {
             } else {
                 "fit, denormals kept"
             };
-            let mut model = Model::new(
-                Mnist::seeded(1),
-                Adam::default(),
-                SparseCategoricalCrossentropy::default(),
-            );
-            let fit = Fit {
-                batch_size: batch,
-                verbose: Verbosity::Silent,
-                flush_denormals: flush,
-                ..Fit::default()
-            };
-            // Warm up the optimizer state before measuring.
-            model
-                .fit(
-                    &data,
-                    &Fit {
-                        epochs: 3,
-                        ..fit.clone()
-                    },
-                )
-                .expect("valid settings");
+            let (mut model, fit) = trainer(&data, batch, flush);
             group.bench_function(name, |b| {
                 b.iter(|| model.fit(&data, &fit).expect("valid settings"))
             });
@@ -112,14 +194,7 @@ fn training(c: &mut Criterion) {
 
         // The floor: the products of one step, BATCHES times, through the layers' GEMM; and the
         // same products through matrixmultiply, for comparison.
-        let (w1, w2) = (vec![0.01f32; 128 * 784], vec![0.01f32; 10 * 128]);
-        let x = data.x().as_slice()[..784 * batch].to_vec();
-        let (mut h, mut z) = (vec![0.0f32; 128 * batch], vec![0.0f32; 10 * batch]);
-        let (mut dw1, mut dw2, mut dh) = (
-            vec![0.0f32; 128 * 784],
-            vec![0.0f32; 10 * 128],
-            vec![0.0f32; 128 * batch],
-        );
+        let mut floor = Floor::new(&data, batch);
         for (name, product) in [
             (
                 "matrix products only (floor)",
@@ -127,21 +202,57 @@ fn training(c: &mut Criterion) {
             ),
             ("matrix products through matrixmultiply", sgemm),
         ] {
-            group.bench_function(name, |b| {
-                b.iter(|| {
-                    for _ in 0..BATCHES {
-                        product((128, 784, batch), (&w1, 1, 128), (&x, 1, 784), &mut h);
-                        product((10, 128, batch), (&w2, 1, 10), (&h, 1, 128), &mut z);
-                        product((10, batch, 128), (&z, 1, 10), (&h, 128, 1), &mut dw2);
-                        product((128, 10, batch), (&w2, 10, 1), (&z, 1, 10), &mut dh);
-                        product((128, batch, 784), (&dh, 1, 128), (&x, 784, 1), &mut dw1);
-                    }
-                });
-            });
+            group.bench_function(name, |b| b.iter(|| floor.run(product)));
         }
         group.finish();
     }
 }
 
+/// The median of `values`.
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// One `fit` epoch, then the floor's products, alternated for `duration`; prints the medians of
+/// both throughputs and of the ratio of each pair's times.
+fn paired(batch: usize, duration: Duration) {
+    let data = synthetic(batch * BATCHES);
+    let (mut model, fit) = trainer(&data, batch, true);
+    let mut floor = Floor::new(&data, batch);
+    let (mut fits, mut floors, mut ratios) = (vec![], vec![], vec![]);
+    let samples = (batch * BATCHES) as f64;
+    let start = Instant::now();
+    while ratios.is_empty() || start.elapsed() < duration {
+        let t = Instant::now();
+        model.fit(&data, &fit).expect("valid settings");
+        let fit_time = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        floor.run(nn::__private::gemm::<f32>);
+        let floor_time = t.elapsed().as_secs_f64();
+        fits.push(samples / fit_time);
+        floors.push(samples / floor_time);
+        ratios.push(fit_time / floor_time);
+    }
+    println!(
+        "784-128-10 Adam, batch {batch}, fit and floor alternated ({} pairs): fit {:.1} k samples/s, floor {:.1} k samples/s, fit time / floor time {:.2} (medians)",
+        ratios.len(),
+        median(&mut fits) / 1e3,
+        median(&mut floors) / 1e3,
+        median(&mut ratios),
+    );
+}
+
 criterion_group!(benches, training);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    // `cargo test --benches` runs each benchmark once, without `--bench`; the paired run is for
+    // `cargo bench` alone.
+    if std::env::args().any(|a| a == "--bench") {
+        for batch in [32, 128] {
+            paired(batch, Duration::from_secs(10));
+        }
+    }
+}
