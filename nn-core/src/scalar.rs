@@ -89,14 +89,13 @@ impl Float for f32 {
         beta: Self,
         c: (*mut Self, isize, isize),
     ) {
-        // Our kernel takes a column-major left operand and a column-major, contiguous c (the
-        // kernels of Dense and Conv2D in the forward pass, the gradients of their kernels).
+        // Our kernel takes a left operand with non-negative strides and a column-major,
+        // contiguous c, as every product of the layers has.
         #[cfg(target_arch = "x86_64")]
-        if a.1 == 1 && a.2 >= 0 && c.1 == 1 && c.2 == m as isize {
+        if a.1 >= 0 && a.2 >= 0 && c.1 == 1 && c.2 == m as isize {
+            let a = (a.0, a.1 as usize, a.2 as usize);
             // SAFETY: forwarded from the caller's contract.
-            let done = unsafe {
-                crate::linalg::avx2::sgemm(m, k, n, alpha, (a.0, a.2 as usize), b, beta, c.0)
-            };
+            let done = unsafe { crate::linalg::avx2::sgemm(m, k, n, alpha, a, b, beta, c.0) };
             if done {
                 return;
             }

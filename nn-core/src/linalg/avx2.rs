@@ -8,9 +8,12 @@
 //! are, with whatever strides. `cargo bench --bench training` measures it against
 //! matrixmultiply on the products of a 784-128-10 step.
 //!
-//! The caller checks that the left operand is column-major (`rsa == 1`) and `c` column-major
-//! and contiguous; any `m`, `k`, `n` work (a partial last strip is read and written through lane
-//! masks, so nothing past the matrices is touched).
+//! The left operand may have any non-negative strides: column-major (the kernels of Dense and
+//! Conv2D, and the batch gradients multiplied into their kernel gradients) is packed with vector
+//! loads, anything else (the transposed kernels that carry gradients back to a layer's inputs)
+//! element by element, which costs little next to the product for the shapes of training. `c`
+//! must be column-major and contiguous. Any `m`, `k`, `n` work (a partial last strip is read and
+//! written through lane masks, so nothing past the matrices is touched).
 
 use core::arch::x86_64::*;
 
@@ -25,8 +28,9 @@ const NR: usize = 6;
 /// is multiplied with every column block of `b`.
 const KC: usize = 256;
 
-/// `c = alpha · a · b + beta · c` for a column-major `m × k` matrix `a` (column stride `csa`),
-/// a `k × n` matrix `b` with any strides, and a column-major, contiguous `m × n` matrix `c`.
+/// `c = alpha · a · b + beta · c` for an `m × k` matrix `a` (row and column strides `rsa`,
+/// `csa`), a `k × n` matrix `b` with any strides, and a column-major, contiguous `m × n` matrix
+/// `c`.
 /// When `beta` is zero, `c` is not read.
 ///
 /// Returns `false`, doing nothing, when the processor lacks AVX2 or FMA.
@@ -40,7 +44,7 @@ pub(crate) unsafe fn sgemm(
     k: usize,
     n: usize,
     alpha: f32,
-    a: (*const f32, usize),
+    a: (*const f32, usize, usize),
     b: (*const f32, isize, isize),
     beta: f32,
     c: *mut f32,
@@ -64,7 +68,7 @@ unsafe fn blocked(
     k: usize,
     n: usize,
     alpha: f32,
-    (a, csa): (*const f32, usize),
+    (a, rsa, csa): (*const f32, usize, usize),
     (b, rsb, csb): (*const f32, isize, isize),
     beta: f32,
     c: *mut f32,
@@ -89,27 +93,14 @@ unsafe fn blocked(
         while i0 < m {
             let rows = MR.min(m - i0);
             // Copy the strip into contiguous, aligned steps (zeros past the last row), so it
-            // sits in the level-1 cache without conflicts whatever `a`'s column stride is.
-            let (lo, hi) = (mask(rows, 0), mask(rows, 1));
-            for p in 0..kc {
-                // SAFETY: p < kc ≤ KC steps of 16 values.
-                let packed = unsafe { packed_base.add(16 * p) };
-                // SAFETY: rows i0..i0 + rows of column p0 + p lie within a (the masks keep the
-                // loads to them); the packed step holds 16 aligned values.
-                unsafe {
-                    let column = a.add((p0 + p) * csa + i0);
-                    let (top, bottom) = if rows == MR {
-                        (_mm256_loadu_ps(column), _mm256_loadu_ps(column.add(8)))
-                    } else {
-                        (
-                            _mm256_maskload_ps(column, lo),
-                            // May point past a when no row of this half is valid: wrapping
-                            // arithmetic, and the mask reads nothing there.
-                            _mm256_maskload_ps(column.wrapping_add(8), hi),
-                        )
-                    };
-                    _mm256_store_ps(packed, top);
-                    _mm256_store_ps(packed.add(8), bottom);
+            // sits in the level-1 cache without conflicts whatever `a`'s strides are.
+            // SAFETY: the strip holds KC ≥ kc steps of 16 values; rows i0..i0 + rows of
+            // columns p0..p0 + kc lie within a.
+            unsafe {
+                if rsa == 1 {
+                    pack_columns(packed_base, a, csa, (i0, p0), (rows, kc));
+                } else {
+                    pack_strided(packed_base, a, (rsa, csa), (i0, p0), (rows, kc));
                 }
             }
             let strip = packed_base.cast_const();
@@ -156,6 +147,76 @@ unsafe fn blocked(
             i0 += MR;
         }
         p0 += kc;
+    }
+}
+
+/// Packs rows `i0..i0 + rows` (at most 16) and columns `p0..p0 + kc` of a column-major matrix
+/// (column stride `csa`) into `kc` aligned steps of 16 values, zeros past the last row, with
+/// vector loads.
+///
+/// # Safety
+/// `packed` holds `16 · kc` values, 32-byte aligned; the elements named lie within `a`.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn pack_columns(
+    packed: *mut f32,
+    a: *const f32,
+    csa: usize,
+    (i0, p0): (usize, usize),
+    (rows, kc): (usize, usize),
+) {
+    let (lo, hi) = (mask(rows, 0), mask(rows, 1));
+    for p in 0..kc {
+        // SAFETY: rows i0..i0 + rows of column p0 + p lie within a (the masks keep the loads
+        // to them); step p of the strip holds 16 aligned values.
+        unsafe {
+            let column = a.add((p0 + p) * csa + i0);
+            let (top, bottom) = if rows == MR {
+                (_mm256_loadu_ps(column), _mm256_loadu_ps(column.add(8)))
+            } else {
+                (
+                    _mm256_maskload_ps(column, lo),
+                    // May point past a when no row of this half is valid: wrapping
+                    // arithmetic, and the mask reads nothing there.
+                    _mm256_maskload_ps(column.wrapping_add(8), hi),
+                )
+            };
+            let step = packed.add(MR * p);
+            _mm256_store_ps(step, top);
+            _mm256_store_ps(step.add(8), bottom);
+        }
+    }
+}
+
+/// Packs rows `i0..i0 + rows` (at most 16) and columns `p0..p0 + kc` of a matrix with strides
+/// `(rsa, csa)` into `kc` steps of 16 values, zeros past the last row. Row by row, so a
+/// row-major matrix (`csa == 1`) is read in order.
+///
+/// # Safety
+/// `packed` holds `16 · kc` values; the elements named lie within `a`.
+#[inline]
+unsafe fn pack_strided(
+    packed: *mut f32,
+    a: *const f32,
+    (rsa, csa): (usize, usize),
+    (i0, p0): (usize, usize),
+    (rows, kc): (usize, usize),
+) {
+    for r in 0..MR {
+        // SAFETY: within the strip and within a (the caller's contract); rows past the last
+        // are zeros and read nothing.
+        unsafe {
+            if r < rows {
+                let row = a.add((i0 + r) * rsa + p0 * csa);
+                for p in 0..kc {
+                    *packed.add(MR * p + r) = *row.add(p * csa);
+                }
+            } else {
+                for p in 0..kc {
+                    *packed.add(MR * p + r) = 0.0;
+                }
+            }
+        }
     }
 }
 

@@ -3,9 +3,10 @@
 //! nalgebra's own `gemm` reaches matrixmultiply (its vectorized GEMM) only when a dimension is
 //! dynamic and every dimension exceeds 5, and its small-matrix fallback mishandles strided
 //! (transposed) views. The layers call [`gemm`] here instead, with transposes expressed as strides
-//! and never copied. In `f32` on a processor with AVX2 and FMA, a product whose left operand and
-//! result are column-major runs on our kernel in [`avx2`] (faster than matrixmultiply for the
-//! batch-shaped products of training); everything else runs on matrixmultiply.
+//! and never copied. In `f32` on a processor with AVX2 and FMA, a product whose result is
+//! column-major (every product of the layers) runs on our kernel in [`avx2`] (faster than
+//! matrixmultiply for the batch-shaped products of training); everything else runs on
+//! matrixmultiply.
 
 use crate::Float;
 
@@ -85,6 +86,19 @@ pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, bet
 mod tests {
     use super::*;
 
+    impl Strided<'_, f32> {
+        /// The same shape and strides over an empty `f64` slice, to be given data.
+        fn retyped(&self) -> Strided<'static, f64> {
+            Strided {
+                data: &[],
+                rows: self.rows,
+                cols: self.cols,
+                rs: self.rs,
+                cs: self.cs,
+            }
+        }
+    }
+
     /// `alpha · a · b + beta · c` by the definition, in f64.
     fn naive(
         alpha: f64,
@@ -110,8 +124,8 @@ mod tests {
     }
 
     /// Every path of the kernels (partial row strips and column blocks, several depth passes,
-    /// both layouts of `b`, `beta` zero or not, a transposed `a` that falls back to
-    /// matrixmultiply) against the definition.
+    /// both layouts of `a` and `b`, `beta` zero or not; in `f64`, matrixmultiply) against the
+    /// definition.
     #[test]
     fn products_match_the_definition() {
         let value = |i: usize| ((i * 7919 % 1013) as f32 - 506.0) / 512.0;
@@ -147,6 +161,36 @@ mod tests {
                         }
                         let expected = naive(alpha, a, b, beta, &c0);
                         gemm(alpha as f32, a, b, beta as f32, &mut c);
+                        // The same product in f64 (through matrixmultiply).
+                        let widen = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
+                        let (a64, b64, mut c64) = (widen(a.data), widen(b.data), widen(&c0));
+                        if beta == 0.0 {
+                            c64.fill(f64::NAN);
+                        }
+                        gemm(
+                            alpha,
+                            Strided {
+                                data: &a64,
+                                ..a.retyped()
+                            },
+                            Strided {
+                                data: &b64,
+                                ..b.retyped()
+                            },
+                            beta,
+                            &mut c64,
+                        );
+                        for (index, (&got, &want)) in c64.iter().zip(&expected).enumerate() {
+                            assert!(
+                                (got - want).abs() <= 1e-9 * (1.0 + want.abs()),
+                                "f64 {m}×{k}×{n}, a strides {}/{}, b strides {}/{}, beta {beta}: \
+                                 c[{index}] = {got}, expected {want}",
+                                a.rs,
+                                a.cs,
+                                b.rs,
+                                b.cs,
+                            );
+                        }
                         for (index, (&got, &want)) in c.iter().zip(&expected).enumerate() {
                             assert!(
                                 (f64::from(got) - want).abs() <= 1e-4 * (1.0 + want.abs()),
