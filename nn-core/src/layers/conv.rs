@@ -131,7 +131,8 @@ impl<
     fn im2col(&self, x: &[T], n: usize, cols: &mut Vec<T>) {
         let g = self.window;
         let p = g.positions();
-        cols.clear();
+        // Every element is written below (taps outside the image with zeros), so a buffer kept
+        // from the last batch is not cleared first.
         cols.resize(K * n * p, T::zero());
         for b in 0..n {
             let image = &x[b * IN..(b + 1) * IN];
@@ -140,10 +141,14 @@ impl<
                     let column = &mut cols[(b * p + oy * g.ow + ox) * K..][..K];
                     for i in 0..g.kh {
                         for j in 0..g.kw {
-                            if let Some((y, x)) = g.source(oy, ox, i, j) {
-                                let from = (y * g.w + x) * g.c;
-                                let to = (i * g.kw + j) * g.c;
-                                column[to..to + g.c].copy_from_slice(&image[from..from + g.c]);
+                            let to = (i * g.kw + j) * g.c;
+                            let tap = &mut column[to..to + g.c];
+                            match g.source(oy, ox, i, j) {
+                                Some((y, x)) => {
+                                    let from = (y * g.w + x) * g.c;
+                                    tap.copy_from_slice(&image[from..from + g.c]);
+                                }
+                                None => tap.fill(T::zero()),
                             }
                         }
                     }
