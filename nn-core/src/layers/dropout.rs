@@ -87,12 +87,21 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {
         if self.rate == 0.0 || !training {
             cache.mask.fill(T::one());
         } else {
-            for m in cache.mask.iter_mut() {
-                *m = if rng.random::<f64>() < keep {
-                    scale
-                } else {
-                    T::zero()
-                };
+            // 32 random bits per value, drawn in one call: a value is kept when its bits fall
+            // below keep · 2³², so the keep probability is exact to 2⁻³² and the loop has no
+            // per-value call into the generator.
+            // (A keep probability within 2⁻³³ of 1 rounds to keeping everything.)
+            let threshold = (keep * 4_294_967_296.0).round();
+            let mask = cache.mask.as_mut_slice();
+            cache.bits.resize(mask.len(), 0);
+            rng.fill(&mut cache.bits[..]);
+            if threshold >= 4_294_967_296.0 {
+                mask.fill(scale);
+            } else {
+                let threshold = threshold as u32;
+                for (m, &bits) in mask.iter_mut().zip(&cache.bits) {
+                    *m = if bits < threshold { scale } else { T::zero() };
+                }
             }
         }
         Self::apply_mask(x, cache, y);
@@ -131,12 +140,63 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {
 pub struct DropoutCache<T: Float, const N: usize> {
     /// `0` where a value was dropped, `1 / (1 − rate)` where it was kept.
     pub mask: Batch<T, N>,
+    /// The random bits the mask was drawn from, kept to be refilled without allocating.
+    bits: Vec<u32>,
 }
 
 impl<T: Float, const N: usize> Default for DropoutCache<T, N> {
     fn default() -> Self {
         Self {
             mask: Batch::zeros_generic(Const::<N>, Dyn(0)),
+            bits: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    /// The training mask of `layer` on a batch of 2.0s (100 values × `n` samples).
+    fn masked(layer: Dropout, n: usize, training: bool, seed: u64) -> Batch<f64, 100> {
+        let x = Batch::<f64, 100>::from_element_generic(Const::<100>, Dyn(n), 2.0);
+        let mut y = Batch::<f64, 100>::zeros_generic(Const::<100>, Dyn(0));
+        let mut cache = DropoutCache::default();
+        let mut rng = StdRng::seed_from_u64(seed);
+        layer.forward_train(&x, &mut y, &mut cache, training, &mut rng);
+        y
+    }
+
+    #[test]
+    fn keeps_each_value_with_probability_one_minus_rate_and_scales_it() {
+        for rate in [0.1, 0.3, 0.5, 0.9] {
+            let y = masked(Dropout::new(rate).unwrap(), 400, true, 7);
+            let keep = 1.0 - rate;
+            // Every value is dropped or scaled by 1 / (1 − rate).
+            assert!(
+                y.iter()
+                    .all(|&v| v == 0.0 || (v - 2.0 / keep).abs() < 1e-12),
+                "rate {rate}"
+            );
+            // 40,000 draws: the kept count lies within 5 standard deviations of its mean.
+            let kept = y.iter().filter(|&&v| v != 0.0).count() as f64;
+            let (mean, sd) = (40_000.0 * keep, (40_000.0 * keep * rate).sqrt());
+            assert!(
+                (kept - mean).abs() < 5.0 * sd,
+                "rate {rate}: kept {kept} of 40000"
+            );
+        }
+    }
+
+    #[test]
+    fn masks_follow_the_seed_and_vanish_outside_training() {
+        let layer = Dropout::new(0.5).unwrap();
+        assert_eq!(masked(layer, 8, true, 1), masked(layer, 8, true, 1));
+        assert_ne!(masked(layer, 8, true, 1), masked(layer, 8, true, 2));
+        let two = Batch::<f64, 100>::from_element_generic(Const::<100>, Dyn(8), 2.0);
+        assert_eq!(masked(layer, 8, false, 1), two);
+        assert_eq!(masked(Dropout::new(0.0).unwrap(), 8, true, 1), two);
     }
 }
