@@ -59,10 +59,7 @@ fn main() -> Result<(), nn::Error> {
     for (name, value) in scores.iter().filter(|(k, _)| k != "accuracy") {
         println!("test {name}: {value:.4}");
     }
-    let accuracy = scores
-        .iter()
-        .find(|(k, _)| k == "accuracy")
-        .map_or(f64::NAN, |s| s.1);
+    let accuracy = nn::train::log_value(&scores, "accuracy").unwrap_or(f64::NAN);
     println!("test accuracy: {accuracy:.4}");
     Ok(())
 }

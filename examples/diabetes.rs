@@ -46,12 +46,7 @@ fn main() -> Result<(), nn::Error> {
     );
 
     let scores = model.evaluate(&test)?;
-    let value = |name: &str| {
-        scores
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or(f64::NAN, |s| s.1)
-    };
+    let value = |name: &str| nn::train::log_value(&scores, name).unwrap_or(f64::NAN);
     println!("test mae: {:.2}", value("mae"));
     println!("test mse: {:.1}", value("loss"));
     Ok(())

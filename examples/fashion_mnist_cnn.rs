@@ -51,10 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let scores = model.evaluate(&test)?;
-    let accuracy = scores
-        .iter()
-        .find(|(k, _)| k == "accuracy")
-        .map_or(f64::NAN, |s| s.1);
+    let accuracy = nn::train::log_value(&scores, "accuracy").unwrap_or(f64::NAN);
     println!("test accuracy: {accuracy:.4}");
     Ok(())
 }

@@ -72,10 +72,7 @@ fn main() -> Result<(), nn::Error> {
     println!("trained in {:.2} s", started.elapsed().as_secs_f64());
 
     let scores = model.evaluate(&test)?;
-    let accuracy = scores
-        .iter()
-        .find(|(k, _)| k == "accuracy")
-        .map_or(f64::NAN, |s| s.1);
+    let accuracy = nn::train::log_value(&scores, "accuracy").unwrap_or(f64::NAN);
     println!("test accuracy: {accuracy:.4}");
     Ok(())
 }

@@ -43,12 +43,7 @@ fn digits_reach_095_test_accuracy() {
         ..Fit::default()
     };
     model.fit(&train, &fit).unwrap();
-    let accuracy = model
-        .evaluate(&test)
-        .unwrap()
-        .iter()
-        .find(|(k, _)| k == "accuracy")
-        .unwrap()
-        .1;
+    let scores = model.evaluate(&test).unwrap();
+    let accuracy = nn::train::log_value(&scores, "accuracy").unwrap();
     assert!(accuracy >= 0.95, "test accuracy {accuracy}");
 }

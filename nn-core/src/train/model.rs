@@ -106,7 +106,7 @@ impl History {
 /// let fit = Fit { epochs: 300, batch_size: 4, verbose: Verbosity::Silent, ..Fit::default() };
 /// let history = model.fit(&data, &fit)?;
 /// assert!(history.get("loss").unwrap().last().unwrap() < &0.1);
-/// assert_eq!(model.evaluate(&data)?.iter().find(|(k, _)| k == "accuracy").unwrap().1, 1.0);
+/// assert_eq!(nn::train::log_value(&model.evaluate(&data)?, "accuracy"), Some(1.0));
 /// # Ok::<(), nn::Error>(())
 /// ```
 #[derive(Debug)]
