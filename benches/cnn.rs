@@ -9,16 +9,10 @@ use nn::data::Dataset;
 use nn::prelude::*;
 use rand::{RngExt, SeedableRng};
 
-network! {
-    /// The example's network.
-    pub struct FashionCnn =
-        Input<28, 28, 1>,
-        Conv2D<32, (3, 3), Relu>, BatchNormalization, MaxPool2D<(2, 2)>,
-        Conv2D<64, (3, 3), Relu>, BatchNormalization, MaxPool2D<(2, 2)>,
-        Flatten, Dropout<0.3>,
-        Dense<_, 128, Relu>, Dropout<0.3>,
-        Dense<128, 10, Softmax>;
-}
+#[path = "../examples/fashion/cnn.rs"]
+mod cnn;
+
+use cnn::FashionCnn;
 
 const BATCH: usize = 32;
 const BATCHES: usize = 8;

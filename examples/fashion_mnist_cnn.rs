@@ -3,20 +3,12 @@
 //!
 //! Run with `cargo run --release --example fashion_mnist_cnn`.
 
+#[path = "fashion/cnn.rs"]
+mod cnn;
 mod fashion;
 
+use cnn::FashionCnn;
 use nn::prelude::*;
-
-network! {
-    /// 28×28 greyscale images → 10 classes.
-    pub struct FashionCnn =
-        Input<28, 28, 1>,
-        Conv2D<32, (3, 3), Relu>, BatchNormalization, MaxPool2D<(2, 2)>,
-        Conv2D<64, (3, 3), Relu>, BatchNormalization, MaxPool2D<(2, 2)>,
-        Flatten, Dropout<0.3>,
-        Dense<_, 128, Relu>, Dropout<0.3>,
-        Dense<128, 10, Softmax>;
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let epochs: usize = std::env::var("EPOCHS")
