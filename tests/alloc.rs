@@ -56,6 +56,20 @@ network! {
     struct Classifier = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
     /// Heap-stored weights take the same allocation-free path.
     struct Wide = Dense<100, 200, Gelu>, Dense<200, 3, LogSoftmax>;
+    /// Every image layer: convolutions, both pools (with same padding), batch normalization,
+    /// the activation layers, global pooling and flattening.
+    struct Cnn =
+        Input<8, 8, 2>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        BatchNormalization,
+        MaxPool2D<(2, 2)>,
+        AvgPool2D<(3, 3), strides = (1, 1), padding = Same>,
+        LeakyReLU,
+        Conv2D<6, (2, 2), strides = (2, 2)>,
+        ELU,
+        Flatten,
+        Dense<24, 5, Softmax>;
+    struct Global = Input<6, 6, 3>, Conv2D<4, (3, 3), Tanh>, GlobalAvgPool2D, Dense<4, 2>;
 }
 
 #[test]
@@ -76,6 +90,33 @@ fn predict_allocates_nothing() {
     assert_eq!(
         allocations(|| {
             std::hint::black_box(wide.predict(&x));
+        }),
+        0
+    );
+}
+
+#[test]
+fn a_cnn_predicts_without_allocating() {
+    let net = Cnn::seeded(0);
+    let x = SVector::<f32, 128>::from_fn(|i, _| (i as f32 * 0.37).sin());
+    let mut sink = 0.0;
+    let predicting = || {
+        for _ in 0..10 {
+            sink += std::hint::black_box(net.predict(&x))[1];
+        }
+    };
+    assert_eq!(allocations(predicting), 0);
+    assert!(sink.is_finite());
+    // The single-sample path gives the batch path's answer.
+    let batch = Batch::<f32, 128>::from_column_slice_generic(Const::<128>, Dyn(1), x.as_slice());
+    let expected = net.predict_batch(&batch);
+    assert!((net.predict(&x) - expected.column(0)).amax() < 1e-6);
+
+    let global = Global::seeded(1);
+    let x = SVector::<f32, 108>::repeat(0.25);
+    assert_eq!(
+        allocations(|| {
+            std::hint::black_box(global.predict(&x));
         }),
         0
     );

@@ -65,33 +65,46 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
             .count()
     }
 
-    /// Pools one sample; records the chosen input of each max when `argmax` is given.
+    /// Pools one sample; records the chosen input of each max when `argmax` is given. Allocates
+    /// nothing: each output position is finished before the next one starts.
     fn pool<T: Float>(&self, x: &[T], y: &mut [T], mut argmax: Option<&mut [usize]>) {
-        let c = self.window.c;
-        // Every output position has at least one cell inside the image, so each is written.
-        let mut started = vec![false; OUT / c];
-        self.each_cell(|out, from| {
-            let (window, target) = (&x[from..from + c], &mut y[out..out + c]);
-            let first = !std::mem::replace(&mut started[out / c], true);
-            if MAX {
-                for ch in 0..c {
-                    if first || window[ch] > target[ch] {
-                        target[ch] = window[ch];
-                        if let Some(a) = argmax.as_deref_mut() {
-                            a[out + ch] = from + ch;
+        let g = self.window;
+        let c = g.c;
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let out = (oy * g.ow + ox) * c;
+                let target = &mut y[out..out + c];
+                // Every output position has at least one cell inside the image, so each is
+                // written.
+                let mut cells = 0usize;
+                for i in 0..g.kh {
+                    for j in 0..g.kw {
+                        let Some((sy, sx)) = g.source(oy, ox, i, j) else {
+                            continue;
+                        };
+                        let from = (sy * g.w + sx) * c;
+                        let window = &x[from..from + c];
+                        if MAX {
+                            for ch in 0..c {
+                                if cells == 0 || window[ch] > target[ch] {
+                                    target[ch] = window[ch];
+                                    if let Some(a) = argmax.as_deref_mut() {
+                                        a[out + ch] = from + ch;
+                                    }
+                                }
+                            }
+                        } else if cells == 0 {
+                            target.copy_from_slice(window);
+                        } else {
+                            target.iter_mut().zip(window).for_each(|(t, &v)| *t += v);
                         }
+                        cells += 1;
                     }
                 }
-            } else if first {
-                target.copy_from_slice(window);
-            } else {
-                target.iter_mut().zip(window).for_each(|(t, &v)| *t += v);
-            }
-        });
-        if !MAX {
-            for (position, values) in y.chunks_exact_mut(c).enumerate() {
-                let count = T::of(self.cells_inside(position * c) as f64);
-                values.iter_mut().for_each(|v| *v /= count);
+                if !MAX {
+                    let count = T::of(cells as f64);
+                    target.iter_mut().for_each(|v| *v /= count);
+                }
             }
         }
     }
