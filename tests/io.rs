@@ -183,6 +183,35 @@ fn a_restored_checkpoint_continues_as_an_uninterrupted_run() {
     resumed.fit(&data(), &fit(6, 3)).unwrap();
     assert_eq!(resumed.network.dense.kernel, straight.network.dense.kernel);
     assert_eq!(resumed.network.dense_1.bias, straight.network.dense_1.bias);
+    assert_eq!(resumed.state, straight.state);
+
+    // A checkpoint holds Adam's slots by name; an optimizer with other slots gets a clear error.
+    let mut other = Model::new(
+        Small::zeros(),
+        Adam::new(0.01).amsgrad(true),
+        SparseCategoricalCrossentropy::default(),
+    );
+    let error = other
+        .load(dir.join("checkpoint.safetensors"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("optimizer.velocity_hat.dense.kernel"),
+        "{error}"
+    );
+    let mut plain = Model::new(
+        Small::zeros(),
+        Sgd::new(0.1),
+        SparseCategoricalCrossentropy::default(),
+    );
+    let error = plain
+        .load(dir.join("checkpoint.safetensors"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("unexpected tensor `optimizer.momentum"),
+        "{error}"
+    );
 }
 
 #[test]

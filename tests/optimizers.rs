@@ -31,7 +31,7 @@ fn check<O: Optimizer>(optimizer: O, expected: [f64; 3]) {
     let mut net = Tiny::<f64>::zeros();
     net.dense.kernel.copy_from_slice(&[0.5, -0.3]);
     net.dense.bias[0] = 0.1;
-    let mut state = OptimizerState::new(&optimizer);
+    let mut state = OptimizerState::new();
     for t in 0..4 {
         let mut grads = Tiny::<f64>::zeros();
         let g = gradients(t);
@@ -175,7 +175,7 @@ fn frozen_layers_are_not_updated() {
         p.values.fill(1.0);
     }
     let optimizer = Sgd::new(0.1).global_clipnorm(0.5);
-    let mut state = OptimizerState::new(&optimizer);
+    let mut state = OptimizerState::new();
     state.step(&optimizer, &mut net, &mut grads);
     assert_eq!(net.dense.kernel, before.dense.kernel);
     assert_eq!(net.dense.bias, before.dense.bias);
@@ -259,11 +259,80 @@ fn the_first_step_uses_the_schedule_at_zero() {
     let schedule = PiecewiseConstantDecay::new(vec![0], vec![1.0, 0.0]).unwrap();
     let optimizer = Sgd::new(schedule);
     let mut net = Tiny::<f64>::zeros();
-    let mut state = OptimizerState::new(&optimizer);
+    let mut state = OptimizerState::new();
     let mut grads = Tiny::<f64>::zeros();
     grads.dense.bias[0] = 1.0;
     state.step(&optimizer, &mut net, &mut grads);
     assert_eq!(net.dense.bias[0], -1.0, "step 0 uses lr 1");
     state.step(&optimizer, &mut net, &mut grads);
     assert_eq!(net.dense.bias[0], -1.0, "step 1 uses lr 0");
+}
+
+/// Runs `steps` steps of `optimizer` on `Tiny` from fixed weights with the reference gradients,
+/// then `after` more with the optimizer changed by `change`; returns the weights and the state.
+fn run_changed<O: Optimizer>(
+    mut optimizer: O,
+    steps: usize,
+    change: impl FnOnce(&mut O),
+    after: usize,
+) -> (Vec<f64>, OptimizerState<f64>) {
+    let mut net = Tiny::<f64>::zeros();
+    net.dense.kernel.copy_from_slice(&[0.5, -0.3]);
+    net.dense.bias[0] = 0.1;
+    let mut state = OptimizerState::new();
+    let mut change = Some(change);
+    for t in 0..steps + after {
+        if t == steps {
+            (change.take().unwrap())(&mut optimizer);
+        }
+        let mut grads = Tiny::<f64>::zeros();
+        let g = gradients(t);
+        grads.dense.kernel.copy_from_slice(&g[..2]);
+        grads.dense.bias[0] = g[2];
+        state.step(&optimizer, &mut net, &mut grads);
+    }
+    (flat(&net), state)
+}
+
+#[test]
+fn settings_changed_between_steps_take_effect() {
+    // Turned on before the first step, a setting behaves exactly as if given at construction.
+    let (late, state) = run_changed(Adam::new(0.1), 0, |a| a.amsgrad = true, 4);
+    let (built, _) = run_changed(Adam::new(0.1).amsgrad(true), 0, |_| {}, 4);
+    assert_eq!(late, built);
+    let names: Vec<&str> = state.slots.iter().map(|s| s.name).collect();
+    assert_eq!(names, ["momentum", "velocity", "velocity_hat"]);
+
+    // Turned on mid-way, its slot starts at zero (as Keras builds it) and then holds the
+    // running maximum of the velocity.
+    let (_, state) = run_changed(Adam::new(0.1), 2, |a| a.amsgrad = true, 2);
+    let (velocity, maximum) = (
+        state.slot("velocity").unwrap(),
+        state.slot("velocity_hat").unwrap(),
+    );
+    assert_eq!(maximum.values.len(), 3);
+    for (v, m) in velocity.values.iter().zip(&maximum.values) {
+        assert!(*m > 0.0 && m >= v, "velocity {v}, maximum {m}");
+    }
+
+    // SGD momentum added later makes its slot; RMSprop made centered later does not panic and
+    // matches a run centered from the start.
+    let (momentum, state) = run_changed(Sgd::new(0.1), 0, |s| s.momentum = 0.9, 4);
+    let (built, _) = run_changed(Sgd::new(0.1).momentum(0.9), 0, |_| {}, 4);
+    assert_eq!(momentum, built);
+    assert_eq!(state.slots.len(), 1);
+    let (centered, _) = run_changed(RMSprop::new(0.01), 0, |r| r.centered = true, 3);
+    let (built, _) = run_changed(RMSprop::new(0.01).centered(true), 0, |_| {}, 3);
+    assert_eq!(centered, built);
+    let (_, state) = run_changed(
+        RMSprop::new(0.01).centered(true).momentum(0.5),
+        2,
+        |r| {
+            r.centered = false;
+            r.momentum = 0.0;
+        },
+        2,
+    );
+    let names: Vec<&str> = state.slots.iter().map(|s| s.name).collect();
+    assert_eq!(names, ["velocity"], "slots no longer named are dropped");
 }

@@ -3,8 +3,8 @@
 //! Each parameter is stored under `<field>.<parameter>` (`dense.kernel`, `dense.bias`), in
 //! Keras's layout (a Dense kernel is `(inputs, units)`, row-major), so weights move between this
 //! crate and Python (`safetensors.numpy.load_file`, then `layer.set_weights`). A checkpoint adds
-//! the optimizer's step count (`optimizer.iterations`), learning rate and slots
-//! (`optimizer.slot0.dense.kernel`, ...).
+//! the optimizer's step count (`optimizer.iterations`), learning rate and named slots
+//! (`optimizer.momentum.dense.kernel`, `optimizer.velocity.dense.kernel`, ...).
 //!
 //! Loading checks every name, shape and dtype and names the tensor that is wrong; a truncated
 //! file or one that is not safetensors is an error. Saving writes a temporary file beside the
@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype, TensorView};
 
-use crate::{Error, Float, Network};
+use crate::optimizers::Slot;
+use crate::{Error, Float, Network, OptimizerState};
 
 /// A tensor about to be written: its name, Keras shape and little-endian bytes.
 struct Entry {
@@ -212,20 +213,30 @@ pub fn load_weights<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N
     Ok(net)
 }
 
-/// Saves weights and optimizer state.
+/// Saves weights and optimizer state: each slot's values split by parameter, under
+/// `optimizer.<slot>.<field>.<parameter>`.
 pub(crate) fn save_checkpoint<T: Float, N: Network<T>>(
     net: &N,
-    iterations: u64,
+    state: &OptimizerState<T>,
     learning_rate: f64,
-    slots: &[N],
     path: &Path,
 ) -> Result<(), Error> {
     let mut all = entries(net, "");
-    for (k, slot) in slots.iter().enumerate() {
-        all.extend(entries(slot, &format!("optimizer.slot{k}.")));
+    for slot in &state.slots {
+        let mut offset = 0;
+        for (layer, p) in net.params() {
+            let values = &slot.values[offset..offset + p.values.len()];
+            offset += p.values.len();
+            all.push(Entry {
+                name: format!("optimizer.{}.{layer}.{}", slot.name, p.name),
+                shape: p.shape.to_vec(),
+                dtype: dtype_of::<T>(),
+                bytes: to_bytes(values),
+            });
+        }
     }
     let scalars = BTreeMap::from([
-        ("optimizer.iterations", iterations as f64),
+        ("optimizer.iterations", state.iterations as f64),
         ("optimizer.learning_rate", learning_rate),
     ]);
     for (name, value) in scalars {
@@ -240,34 +251,46 @@ pub(crate) fn save_checkpoint<T: Float, N: Network<T>>(
     write(path, &all, metadata)
 }
 
-/// Loads weights and optimizer state: `(network, iterations, learning rate, slots)`.
+/// Loads weights and optimizer state: `(network, state, learning rate)`. The state gets each
+/// slot in `slot_names` that the file holds; a slot the file lacks is an error once training has
+/// started (its values would be lost), and a slot the file holds beyond them is an error too (a
+/// checkpoint of an optimizer with other settings).
 pub(crate) fn load_checkpoint<T: Float, N: Network<T>>(
     path: &Path,
-    slot_count: usize,
-) -> Result<(N, u64, f64, Vec<N>), Error> {
+    slot_names: &[&'static str],
+) -> Result<(N, OptimizerState<T>, f64), Error> {
     let loaded = Loaded::read(path)?;
     let mut names = Vec::new();
     let mut net = N::zeros();
     fill_network(&loaded, &mut net, "", &mut names)?;
-    let mut slots = Vec::with_capacity(slot_count);
-    for k in 0..slot_count {
-        let mut slot = N::zeros();
-        fill_network(
-            &loaded,
-            &mut slot,
-            &format!("optimizer.slot{k}."),
-            &mut names,
-        )?;
-        slots.push(slot);
-    }
-    let mut scalar = |name: &str| -> Result<f64, Error> {
+    let scalar = |name: &str, names: &mut Vec<String>| -> Result<f64, Error> {
         let mut value = [0.0_f64];
         loaded.fill(name, &[], &mut value)?;
         names.push(name.to_string());
         Ok(value[0])
     };
-    let iterations = scalar("optimizer.iterations")?;
-    let learning_rate = scalar("optimizer.learning_rate")?;
+    let iterations = scalar("optimizer.iterations", &mut names)? as u64;
+    let learning_rate = scalar("optimizer.learning_rate", &mut names)?;
+    let tensors = loaded.tensors();
+    let mut slots = Vec::with_capacity(slot_names.len());
+    for &slot in slot_names {
+        let prefix = format!("optimizer.{slot}.");
+        if iterations == 0 && !tensors.names().iter().any(|n| n.starts_with(&prefix)) {
+            // Saved before the first step: the slot is made then.
+            continue;
+        }
+        let mut values = vec![T::zero(); N::PARAMS];
+        let mut offset = 0;
+        for (layer, p) in net.params() {
+            let name = format!("{prefix}{layer}.{}", p.name);
+            let len = p.values.len();
+            loaded.fill(&name, p.shape, &mut values[offset..offset + len])?;
+            offset += len;
+            names.push(name);
+        }
+        slots.push(Slot { name: slot, values });
+    }
     loaded.no_others(&names)?;
-    Ok((net, iterations as u64, learning_rate, slots))
+    let state = OptimizerState { iterations, slots };
+    Ok((net, state, learning_rate))
 }

@@ -42,8 +42,12 @@ impl<L: LearningRate> Optimizer for Adagrad<L> {
 
     accessors!();
 
-    fn slots(&self) -> Vec<f64> {
-        vec![self.initial_accumulator_value]
+    fn slot_names(&self) -> &'static [&'static str] {
+        &["accumulator"]
+    }
+
+    fn slot_initial_value(&self, _slot: &str) -> f64 {
+        self.initial_accumulator_value
     }
 
     // Always inlined, so the update compiles inside `wide`'s AVX2 entry.

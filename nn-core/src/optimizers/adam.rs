@@ -65,11 +65,11 @@ impl<L: LearningRate> Optimizer for Adam<L> {
 
     accessors!();
 
-    fn slots(&self) -> Vec<f64> {
+    fn slot_names(&self) -> &'static [&'static str] {
         if self.amsgrad {
-            vec![0.0; 3]
+            &["momentum", "velocity", "velocity_hat"]
         } else {
-            vec![0.0; 2]
+            &["momentum", "velocity"]
         }
     }
 
@@ -107,7 +107,7 @@ impl<L: LearningRate> Optimizer for Adam<L> {
                     *w -= alpha * *m / (v_hat.sqrt() + eps);
                 }
             }
-            _ => unreachable!("Adam has two slots, three with AMSGrad"),
+            _ => unreachable!("the step passes the slots slot_names names"),
         }
     }
 }

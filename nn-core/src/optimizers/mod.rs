@@ -1,8 +1,8 @@
 //! Optimizers, with Keras's formulas and defaults, and the step that applies them.
 //!
-//! An optimizer's state is sized and typed by the network: its slots (Adam's `m` and `v`, ...)
-//! are networks of the same type, made once by [`OptimizerState::new`], so a step allocates
-//! nothing. A step follows Keras's order: clip the gradients (`clipnorm` per tensor,
+//! An optimizer's state holds named slots (Adam's `momentum` and `velocity`, ...), one value per
+//! parameter, made at the first step and whenever the optimizer's settings name a new slot, so a
+//! step with unchanged settings allocates nothing. A step follows Keras's order: clip the gradients (`clipnorm` per tensor,
 //! `global_clipnorm`, `clipvalue`), apply decoupled weight decay `w −= w · wd · lr`, apply the
 //! update, then count the step. Parameters of layers with `trainable = false` are left alone.
 
@@ -67,8 +67,11 @@ impl Regulation {
     }
 }
 
-/// An update rule. Implementors say how many state slots they need and how one tensor is updated;
-/// [`OptimizerState::step`] does the rest.
+/// The largest number of slots an optimizer may name.
+pub const MAX_SLOTS: usize = 4;
+
+/// An update rule. Implementors name the state slots their settings need and say how one tensor
+/// is updated; [`OptimizerState::step`] does the rest.
 pub trait Optimizer: Clone + Debug {
     /// The Keras name (`"adam"`, ...).
     const NAME: &'static str;
@@ -82,11 +85,21 @@ pub trait Optimizer: Clone + Debug {
     /// Clipping and weight decay.
     fn regulation(&self) -> &Regulation;
 
-    /// The state slots, each a copy of the network's shape, by the value each starts at.
-    fn slots(&self) -> Vec<f64>;
+    /// The state slots the current settings need, by Keras's names (`"momentum"`,
+    /// `"velocity"`, ...), in the order [`update`](Optimizer::update) receives them; at most
+    /// [`MAX_SLOTS`]. Read at every step, so a setting changed between steps (Adam's `amsgrad`,
+    /// RMSprop's `centered`) takes effect at the next one.
+    fn slot_names(&self) -> &'static [&'static str];
 
-    /// Updates one tensor `w` given its gradient `g` and its slots, at step `iteration` (from 0)
-    /// with learning rate `lr`.
+    /// The value a slot starts at (0 unless the optimizer says otherwise).
+    fn slot_initial_value(&self, slot: &str) -> f64 {
+        let _ = slot;
+        0.0
+    }
+
+    /// Updates one tensor `w` given its gradient `g` and its slots (in the order of
+    /// [`slot_names`](Optimizer::slot_names)), at step `iteration` (from 0) with learning rate
+    /// `lr`.
     ///
     /// The step runs this in code compiled for AVX2 where the processor has it; mark the
     /// implementation `#[inline(always)]` so its loops are compiled that way too (otherwise they
@@ -94,38 +107,34 @@ pub trait Optimizer: Clone + Debug {
     fn update<T: Float>(&self, iteration: u64, lr: T, w: &mut [T], g: &[T], slots: &mut [&mut [T]]);
 }
 
-/// An optimizer's state for network `N`: the step count and the slots.
-#[derive(Clone, Debug)]
-pub struct OptimizerState<N> {
+/// One named slot of an optimizer's state: a value per parameter of the network, in the order
+/// of its parameter walk.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slot<T> {
+    /// Keras's name of the slot (`"momentum"`, `"velocity"`).
+    pub name: &'static str,
+    /// One value per parameter.
+    pub values: Vec<T>,
+}
+
+/// An optimizer's state: the step count and the named slots.
+///
+/// The slots follow the optimizer's settings: before each step, every slot the optimizer names
+/// is made (at its starting value) if missing, and slots it no longer names are dropped. So
+/// changing a setting between steps takes effect, and never panics. A step with unchanged
+/// settings allocates nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OptimizerState<T> {
     /// Steps taken (Keras's `iterations`).
     pub iterations: u64,
     /// The slots, in the order the optimizer names them.
-    pub slots: Vec<N>,
+    pub slots: Vec<Slot<T>>,
 }
 
-impl<N> OptimizerState<N> {
-    /// Fresh state for `optimizer` on networks of type `N`.
-    pub fn new<T: Float, O: Optimizer>(optimizer: &O) -> Self
-    where
-        N: Network<T>,
-    {
-        let slots = optimizer
-            .slots()
-            .iter()
-            .map(|&init| {
-                let mut slot = N::zeros();
-                if init != 0.0 {
-                    for (_, p) in slot.params_mut() {
-                        p.values.fill(T::of(init));
-                    }
-                }
-                slot
-            })
-            .collect();
-        Self {
-            iterations: 0,
-            slots,
-        }
+impl<T: Float> OptimizerState<T> {
+    /// Fresh state: no steps taken, no slots yet.
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// The learning rate the next step will use.
@@ -133,21 +142,61 @@ impl<N> OptimizerState<N> {
         optimizer.learning_rate(self.iterations)
     }
 
+    /// The slot named `name`, if the state has it.
+    pub fn slot(&self, name: &str) -> Option<&Slot<T>> {
+        self.slots.iter().find(|s| s.name == name)
+    }
+
+    /// Makes the slots `optimizer` names, for `params` parameters, in its order.
+    fn prepare<O: Optimizer>(&mut self, optimizer: &O, params: usize) {
+        let names = optimizer.slot_names();
+        assert!(
+            names.len() <= MAX_SLOTS,
+            "an optimizer names at most {MAX_SLOTS} slots"
+        );
+        let ready = self.slots.len() == names.len()
+            && self
+                .slots
+                .iter()
+                .zip(names)
+                .all(|(slot, name)| slot.name == *name && slot.values.len() == params);
+        if ready {
+            return;
+        }
+        let mut old = core::mem::take(&mut self.slots);
+        self.slots = names
+            .iter()
+            .map(|&name| match old.iter().position(|s| s.name == name) {
+                Some(k) if old[k].values.len() == params => old.swap_remove(k),
+                _ => Slot {
+                    name,
+                    values: vec![T::of(optimizer.slot_initial_value(name)); params],
+                },
+            })
+            .collect();
+    }
+
     /// One optimizer step: clips `grads` in place, then updates `net`.
-    pub fn step<T: Float, O: Optimizer>(&mut self, optimizer: &O, net: &mut N, grads: &mut N)
-    where
-        N: Network<T>,
-    {
+    pub fn step<O: Optimizer, N: Network<T>>(&mut self, optimizer: &O, net: &mut N, grads: &mut N) {
+        self.prepare(optimizer, N::PARAMS);
         let lr = optimizer.learning_rate(self.iterations);
         clip(optimizer.regulation(), grads);
         let decay = optimizer.regulation().weight_decay.map(|wd| T::of(wd * lr));
         let lr = T::of(lr);
         let t = self.iterations;
-        let params = net.params_mut().zip(grads.params());
-        let each = |w: &mut [T], g: &[T], trainable: bool, slots: &mut [&mut [T]]| {
-            if !trainable {
-                return;
+        let count = self.slots.len();
+        let mut offset = 0;
+        for ((_, w), (_, g)) in net.params_mut().zip(grads.params()) {
+            let range = offset..offset + w.values.len();
+            offset = range.end;
+            if !w.trainable {
+                continue;
             }
+            let mut views: [&mut [T]; MAX_SLOTS] = [&mut [], &mut [], &mut [], &mut []];
+            for (view, slot) in views.iter_mut().zip(&mut self.slots) {
+                *view = &mut slot.values[range.clone()];
+            }
+            let (w, g, slots) = (w.values, g.values, &mut views[..count]);
             if let Some(decay) = decay {
                 for v in w.iter_mut() {
                     *v -= *v * decay;
@@ -157,37 +206,6 @@ impl<N> OptimizerState<N> {
                 #[inline(always)]
                 || optimizer.update(t, lr, w, g, slots),
             );
-        };
-        match self.slots.as_mut_slice() {
-            [] => {
-                for ((_, w), (_, g)) in params {
-                    each(w.values, g.values, w.trainable, &mut []);
-                }
-            }
-            [a] => {
-                for (((_, w), (_, g)), (_, a)) in params.zip(a.params_mut()) {
-                    each(w.values, g.values, w.trainable, &mut [a.values]);
-                }
-            }
-            [a, b] => {
-                for ((((_, w), (_, g)), (_, a)), (_, b)) in
-                    params.zip(a.params_mut()).zip(b.params_mut())
-                {
-                    each(w.values, g.values, w.trainable, &mut [a.values, b.values]);
-                }
-            }
-            [a, b, c] => {
-                let slots = a.params_mut().zip(b.params_mut()).zip(c.params_mut());
-                for (((_, w), (_, g)), (((_, a), (_, b)), (_, c))) in params.zip(slots) {
-                    each(
-                        w.values,
-                        g.values,
-                        w.trainable,
-                        &mut [a.values, b.values, c.values],
-                    );
-                }
-            }
-            _ => unreachable!("optimizers use at most three slots"),
         }
         self.iterations += 1;
     }

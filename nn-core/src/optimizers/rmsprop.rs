@@ -62,9 +62,14 @@ impl<L: LearningRate> Optimizer for RMSprop<L> {
 
     accessors!();
 
-    /// `v`, then `a` when centered, then the momentum when there is one.
-    fn slots(&self) -> Vec<f64> {
-        vec![0.0; 1 + usize::from(self.centered) + usize::from(self.momentum > 0.0)]
+    /// `velocity`, then `average_gradient` when centered, then `momentum` when there is one.
+    fn slot_names(&self) -> &'static [&'static str] {
+        match (self.centered, self.momentum > 0.0) {
+            (false, false) => &["velocity"],
+            (true, false) => &["velocity", "average_gradient"],
+            (false, true) => &["velocity", "momentum"],
+            (true, true) => &["velocity", "average_gradient", "momentum"],
+        }
     }
 
     // Always inlined, so the update compiles inside `wide`'s AVX2 entry.

@@ -55,11 +55,11 @@ impl<L: LearningRate> Optimizer for Sgd<L> {
 
     accessors!();
 
-    fn slots(&self) -> Vec<f64> {
+    fn slot_names(&self) -> &'static [&'static str] {
         if self.momentum > 0.0 {
-            vec![0.0]
+            &["momentum"]
         } else {
-            vec![]
+            &[]
         }
     }
 

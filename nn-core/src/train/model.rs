@@ -118,7 +118,7 @@ pub struct Model<T: Float, N: Network<T>, O, L> {
     /// The loss.
     pub loss: L,
     /// The optimizer's state (step count and slots).
-    pub state: OptimizerState<N>,
+    pub state: OptimizerState<T>,
     metrics: Vec<Metric>,
     grads: N,
     tape: N::Tape,
@@ -152,12 +152,11 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
 
     /// Joins a network with an optimizer and a loss.
     pub fn new(network: N, optimizer: O, loss: L) -> Self {
-        let state = OptimizerState::new(&optimizer);
         Self {
             network,
             optimizer,
             loss,
-            state,
+            state: OptimizerState::new(),
             metrics: Vec::new(),
             grads: N::zeros(),
             tape: N::Tape::default(),
@@ -170,23 +169,16 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
     /// safetensors checkpoint; [`load`](Model::load) restores both, so training resumes exactly.
     pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
         let learning_rate = self.state.learning_rate(&self.optimizer);
-        crate::io::save_checkpoint(
-            &self.network,
-            self.state.iterations,
-            learning_rate,
-            &self.state.slots,
-            path.as_ref(),
-        )
+        crate::io::save_checkpoint(&self.network, &self.state, learning_rate, path.as_ref())
     }
 
     /// Restores a checkpoint written by [`save`](Model::save) by a model with the same network
     /// type and optimizer. A constant learning rate is restored too.
     pub fn load(&mut self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
-        let slots = self.optimizer.slots().len();
-        let (network, iterations, learning_rate, slots) =
-            crate::io::load_checkpoint(path.as_ref(), slots)?;
+        let (network, state, learning_rate) =
+            crate::io::load_checkpoint(path.as_ref(), self.optimizer.slot_names())?;
         self.network = network;
-        self.state = OptimizerState { iterations, slots };
+        self.state = state;
         // A schedule keeps its own rate; a constant one comes back.
         let _ = self.optimizer.set_learning_rate(learning_rate);
         Ok(())
