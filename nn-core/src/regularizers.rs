@@ -60,37 +60,6 @@ impl Regularizer {
     }
 }
 
-/// The weight penalty of a layer with a kernel and (when `bias` is given) a bias; zero when
-/// the layer is frozen (Keras regularizes trainable weights only).
-pub(crate) fn weight_penalty<T: Float>(
-    trainable: bool,
-    (kernel_regularizer, kernel): (Regularizer, &[T]),
-    bias: Option<(Regularizer, &[T])>,
-) -> T {
-    if !trainable {
-        return T::zero();
-    }
-    let bias = bias.map_or(T::zero(), |(regularizer, values)| {
-        regularizer.penalty(values)
-    });
-    kernel_regularizer.penalty(kernel) + bias
-}
-
-/// Adds the gradient of [`weight_penalty`] to the kernel's and bias's gradients.
-pub(crate) fn add_weight_penalty_gradient<T: Float>(
-    trainable: bool,
-    (kernel_regularizer, kernel, kernel_grad): (Regularizer, &[T], &mut [T]),
-    bias: Option<(Regularizer, &[T], &mut [T])>,
-) {
-    if !trainable {
-        return;
-    }
-    kernel_regularizer.add_gradient(kernel, T::one(), kernel_grad);
-    if let Some((regularizer, values, grad)) = bias {
-        regularizer.add_gradient(values, T::one(), grad);
-    }
-}
-
 /// Keras's activity penalty of a batch of `n` outputs: `regularizer(y) / n`.
 pub(crate) fn activity_penalty<T: Float>(regularizer: Regularizer, y: &[T], n: usize) -> T {
     if regularizer.is_none() {

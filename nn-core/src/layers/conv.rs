@@ -1,18 +1,15 @@
 //! `Conv2D`: a 2-D convolution over channels-last images, through im2col and GEMM.
 
-use nalgebra::{Const, Dyn, SVector};
 use rand::Rng;
 
+use super::affine::{Affine, Geometry, delegate_layer};
 use super::geometry::Window;
 use crate::activations::{Activation, Linear};
 use crate::init::Initializer;
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::layer::Layer;
 use crate::linalg::{Strided, gemm};
-use crate::regularizers::{
-    activity_penalty, add_activity_gradient, add_weight_penalty_gradient, weight_penalty,
-};
-use crate::storage::{Inline, Storage, Weights};
-use crate::{Constraint, Error, Float, Fusion, Regularizer};
+use crate::storage::{Inline, Storage};
+use crate::{Error, Float};
 
 /// A 2-D convolution with `F` filters: `y = activation(conv(x, kernel) + bias)`.
 ///
@@ -26,7 +23,9 @@ use crate::{Constraint, Error, Float, Fusion, Regularizer};
 /// - `bias` is `F × 1` (zero and no parameter without bias).
 ///
 /// The batched passes unfold each sample's patches into a `K × positions` matrix (im2col) and
-/// multiply it with the kernel in one GEMM per batch.
+/// multiply it with the kernel in one GEMM per batch. The fields (reached through `Deref`:
+/// `layer.kernel`, `layer.trainable`) and that math are the weight part [`Affine`] that Conv2D
+/// shares with [`Dense`](crate::Dense); a Conv2D layer's columns are its patches ([`Patches`]).
 #[derive(Clone, Debug)]
 pub struct Conv2D<
     T: Float,
@@ -38,25 +37,62 @@ pub struct Conv2D<
     S: Storage = Inline,
     const BIAS: bool = true,
 > {
-    /// The filters, `F × K` (Keras's `(kh, kw, c, F)` kernel; the same bytes).
-    pub kernel: Weights<T, F, K, S>,
-    /// One bias per filter.
-    pub bias: Weights<T, F, 1, S>,
-    /// The activation.
-    pub activation: A,
-    /// Whether an optimizer updates this layer.
-    pub trainable: bool,
-    /// The penalty on the kernel.
-    pub kernel_regularizer: Regularizer,
-    /// The penalty on the bias.
-    pub bias_regularizer: Regularizer,
-    /// The penalty on the layer's outputs, divided by the batch size.
-    pub activity_regularizer: Regularizer,
-    /// The projection of the kernel after each step (norms along Keras's axis 0, the kernel
-    /// rows, as Keras's default `axis=0` gives for a 4-D kernel).
-    pub kernel_constraint: Constraint,
-    /// The projection of the bias after each step.
-    pub bias_constraint: Constraint,
+    weights: Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>,
+}
+
+impl<
+    T: Float,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A,
+    S: Storage,
+    const BIAS: bool,
+> core::ops::Deref for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+{
+    type Target = Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>;
+
+    /// The weight part: `layer.kernel`, `layer.bias`, `layer.trainable`, ...
+    fn deref(&self) -> &Self::Target {
+        &self.weights
+    }
+}
+
+impl<
+    T: Float,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A,
+    S: Storage,
+    const BIAS: bool,
+> core::ops::DerefMut for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+{
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.weights
+    }
+}
+
+impl<
+    T: Float,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A: Activation,
+    S: Storage,
+    const BIAS: bool,
+> Layer<T, IN, OUT> for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+{
+    delegate_layer!(Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>, IN, OUT);
+}
+
+/// The [`Geometry`] of [`Conv2D`]: each output position's `kh × kw × c` patch of an image of
+/// `IN` values is one column; the outputs are `OUT` values a sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Patches<const IN: usize, const OUT: usize> {
     window: Window,
     kernel_shape: [usize; 4],
 }
@@ -72,8 +108,6 @@ impl<
     const BIAS: bool,
 > Conv2D<T, IN, OUT, F, K, A, S, BIAS>
 {
-    const BIAS_SHAPE: [usize; 1] = [F];
-
     /// A layer of zeros with this geometry; the sizes must agree with the const parameters.
     pub fn zeros(window: Window, activation: A) -> Result<Self, Error> {
         let (expected_in, expected_out, expected_k) = (
@@ -90,18 +124,12 @@ impl<
                 ),
             });
         }
-        Ok(Self {
-            kernel: S::zeros(),
-            bias: S::zeros(),
-            activation,
-            trainable: true,
-            kernel_regularizer: Regularizer::None,
-            bias_regularizer: Regularizer::None,
-            activity_regularizer: Regularizer::None,
-            kernel_constraint: Constraint::None,
-            bias_constraint: Constraint::None,
+        let patches = Patches {
             window,
             kernel_shape: [window.kh, window.kw, window.c, F],
+        };
+        Ok(Self {
+            weights: Affine::with_geometry(patches, activation),
         })
     }
 
@@ -115,30 +143,33 @@ impl<
         rng: &mut R,
     ) -> Result<Self, Error> {
         let mut layer = Self::zeros(window, activation)?;
-        kernel_initializer.fill(&layer.kernel_shape, layer.kernel.as_mut_slice(), rng);
-        if BIAS {
-            bias_initializer.fill(&Self::BIAS_SHAPE, layer.bias.as_mut_slice(), rng);
-        }
+        let shape = layer.weights.geometry.kernel_shape;
+        layer
+            .weights
+            .initialize(&shape, kernel_initializer, bias_initializer, rng);
         Ok(layer)
     }
 
     /// The geometry.
     pub fn window(&self) -> Window {
-        self.window
+        self.weights.geometry.window
     }
+}
 
+impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
     /// Unfolds the patches of `n` samples into `cols`, `K × (n · positions)` column-major.
-    fn im2col(&self, x: &[T], n: usize, cols: &mut Vec<T>) {
+    fn im2col<T: Float>(&self, x: &[T], n: usize, cols: &mut Vec<T>) {
         let g = self.window;
         let p = g.positions();
+        let k = g.kh * g.kw * g.c;
         // Every element is written below (taps outside the image with zeros), so a buffer kept
         // from the last batch is not cleared first.
-        cols.resize(K * n * p, T::zero());
+        cols.resize(k * n * p, T::zero());
         for b in 0..n {
             let image = &x[b * IN..(b + 1) * IN];
             for oy in 0..g.oh {
                 for ox in 0..g.ow {
-                    let column = &mut cols[(b * p + oy * g.ow + ox) * K..][..K];
+                    let column = &mut cols[(b * p + oy * g.ow + ox) * k..][..k];
                     for i in 0..g.kh {
                         for j in 0..g.kw {
                             let to = (i * g.kw + j) * g.c;
@@ -158,15 +189,16 @@ impl<
     }
 
     /// Adds the columns of `cols` back into the images they came from (the adjoint of im2col).
-    fn col2im(&self, cols: &[T], n: usize, dx: &mut [T]) {
+    fn col2im<T: Float>(&self, cols: &[T], n: usize, dx: &mut [T]) {
         let g = self.window;
         let p = g.positions();
+        let k = g.kh * g.kw * g.c;
         dx.fill(T::zero());
         for b in 0..n {
             let image = &mut dx[b * IN..(b + 1) * IN];
             for oy in 0..g.oh {
                 for ox in 0..g.ow {
-                    let column = &cols[(b * p + oy * g.ow + ox) * K..][..K];
+                    let column = &cols[(b * p + oy * g.ow + ox) * k..][..k];
                     for i in 0..g.kh {
                         for j in 0..g.kw {
                             if let Some((y, x)) = g.source(oy, ox, i, j) {
@@ -185,100 +217,35 @@ impl<
             }
         }
     }
-
-    /// `z = kernel · cols + bias`, for `n` samples.
-    fn affine(&self, cols: &[T], n: usize, z: &mut Batch<T, OUT>) {
-        resize_batch(z, n);
-        let columns = n * self.window.positions();
-        let beta = if BIAS {
-            let bias = self.bias.as_slice();
-            for column in z.as_mut_slice().chunks_exact_mut(F) {
-                column.copy_from_slice(bias);
-            }
-            T::one()
-        } else {
-            T::zero()
-        };
-        let w = Strided::col_major(self.kernel.as_slice(), F, K);
-        gemm(
-            T::one(),
-            w,
-            Strided::col_major(cols, K, columns),
-            beta,
-            z.as_mut_slice(),
-        );
-    }
 }
 
-impl<
-    T: Float,
-    const IN: usize,
-    const OUT: usize,
-    const F: usize,
-    const K: usize,
-    A: Activation,
-    S: Storage,
-    const BIAS: bool,
-> Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Geometry<IN, OUT, F, K>
+    for Patches<IN, OUT>
 {
-    /// Applies the activation to each output position (a softmax runs over the filters).
-    fn activate(&self, y: &mut [T]) {
-        self.activation.forward_groups(y, F);
-    }
-}
+    const CLASS: &'static str = "Conv2D";
 
-/// What a [`Conv2D`] layer's training pass keeps: the unfolded patches and the pre-activations.
-#[derive(Clone, Debug)]
-pub struct ConvCache<T: Float, const OUT: usize> {
-    /// The patches, `K × (batch · positions)`.
-    pub cols: Vec<T>,
-    /// The pre-activations.
-    pub z: Batch<T, OUT>,
-    /// The activity penalty of the batch's outputs.
-    pub activity: T,
-}
-
-impl<T: Float, const OUT: usize> Default for ConvCache<T, OUT> {
-    fn default() -> Self {
-        Self {
-            cols: Vec::new(),
-            z: Batch::zeros_generic(Const::<OUT>, Dyn(0)),
-            activity: T::zero(),
-        }
-    }
-}
-
-impl<
-    T: Float,
-    const IN: usize,
-    const OUT: usize,
-    const F: usize,
-    const K: usize,
-    A: Activation,
-    S: Storage,
-    const BIAS: bool,
-> Layer<T, IN, OUT> for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
-{
-    const KIND: &'static str = "Conv2D";
-    const PARAMS: usize = F * K + if BIAS { F } else { 0 };
-    const FUSION: Fusion = A::FUSION;
-
-    type Cache = ConvCache<T, OUT>;
-
-    fn logits(cache: &Self::Cache) -> Option<&Batch<T, OUT>> {
-        Some(&cache.z)
+    fn positions(&self) -> usize {
+        self.window.positions()
     }
 
-    fn forward(&self, x: &SVector<T, IN>) -> SVector<T, OUT> {
+    fn kernel_shape(&self) -> &[usize] {
+        &self.kernel_shape
+    }
+
+    fn norm_stride(&self) -> usize {
+        // Keras's `(kh, kw, c, F)` kernel, row-major: axis 0 groups values `kw·c·F` apart.
+        K / self.window.kh * F
+    }
+
+    fn forward_one<T: Float>(&self, kernel: &[T], bias: Option<&[T]>, x: &[T], z: &mut [T]) {
         // A direct convolution: no patch matrix, no allocation.
         let g = self.window;
-        let mut y = SVector::<T, OUT>::zeros();
-        let w = self.kernel.as_slice();
         for oy in 0..g.oh {
             for ox in 0..g.ow {
-                let out = &mut y.as_mut_slice()[(oy * g.ow + ox) * F..][..F];
-                if BIAS {
-                    out.copy_from_slice(self.bias.as_slice());
+                let out = &mut z[(oy * g.ow + ox) * F..][..F];
+                match bias {
+                    Some(bias) => out.copy_from_slice(bias),
+                    None => out.fill(T::zero()),
                 }
                 for i in 0..g.kh {
                     for j in 0..g.kw {
@@ -288,7 +255,7 @@ impl<
                         for ch in 0..g.c {
                             let v = x[(sy * g.w + sx) * g.c + ch];
                             let k = (i * g.kw + j) * g.c + ch;
-                            for (o, &wk) in out.iter_mut().zip(&w[k * F..(k + 1) * F]) {
+                            for (o, &wk) in out.iter_mut().zip(&kernel[k * F..(k + 1) * F]) {
                                 *o += wk * v;
                             }
                         }
@@ -296,170 +263,29 @@ impl<
                 }
             }
         }
-        self.activate(y.as_mut_slice());
-        y
     }
 
-    fn forward_batch(&self, x: &Batch<T, IN>, y: &mut Batch<T, OUT>) {
-        let mut cols = Vec::new();
-        self.im2col(x.as_slice(), x.ncols(), &mut cols);
-        self.affine(&cols, x.ncols(), y);
-        self.activate(y.as_mut_slice());
+    fn unfold<'a, T: Float>(&self, x: &'a [T], n: usize, buffer: &'a mut Vec<T>) -> &'a [T] {
+        self.im2col(x, n, buffer);
+        buffer
     }
 
-    fn forward_train<R: Rng + ?Sized>(
-        &self,
-        x: &Batch<T, IN>,
-        y: &mut Batch<T, OUT>,
-        cache: &mut Self::Cache,
-        _training: bool,
-        _rng: &mut R,
-    ) {
-        self.im2col(x.as_slice(), x.ncols(), &mut cache.cols);
-        self.affine(&cache.cols, x.ncols(), &mut cache.z);
-        resize_batch(y, x.ncols());
-        y.copy_from(&cache.z);
-        self.activate(y.as_mut_slice());
-        cache.activity = activity_penalty(self.activity_regularizer, y.as_slice(), x.ncols());
+    fn unfolded<'a, T: Float>(&self, _x: &'a [T], buffer: &'a [T]) -> &'a [T] {
+        buffer
     }
 
-    fn backward(
-        &self,
-        x: &Batch<T, IN>,
-        y: &Batch<T, OUT>,
-        cache: &Self::Cache,
-        dy: &mut Batch<T, OUT>,
-        from_logits: bool,
-        grad: &mut Self,
-        dx: Option<&mut Batch<T, IN>>,
-    ) {
-        let n = x.ncols();
+    fn input_gradient<T: Float>(&self, kernel: &[T], dz: &[T], n: usize, dx: &mut [T]) {
+        // ∂cols = kernelᵀ · ∂z, folded back into the images.
         let columns = n * self.window.positions();
-        let (z, activity) = (cache.z.as_slice(), self.activity_regularizer);
-        add_activity_gradient(
-            activity,
-            &self.activation,
-            z,
-            y.as_slice(),
-            dy.as_mut_slice(),
-            F,
-            n,
-            from_logits,
+        let mut dcols = vec![T::zero(); K * columns];
+        let wt = Strided::transposed(kernel, F, K);
+        gemm(
+            T::one(),
+            wt,
+            Strided::col_major(dz, F, columns),
+            T::zero(),
+            &mut dcols,
         );
-        if !from_logits {
-            self.activation
-                .backward_groups(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice(), F);
-        }
-        let dz = Strided::col_major(dy.as_slice(), F, columns);
-        if self.trainable {
-            // ∂kernel = ∂z · colsᵀ.
-            let cols_t = Strided::transposed(&cache.cols, K, columns);
-            gemm(T::one(), dz, cols_t, T::zero(), grad.kernel.as_mut_slice());
-            if BIAS {
-                let sums = grad.bias.as_mut_slice();
-                sums.fill(T::zero());
-                for column in dy.as_slice().chunks_exact(F) {
-                    for (s, &g) in sums.iter_mut().zip(column) {
-                        *s += g;
-                    }
-                }
-            }
-        } else {
-            grad.kernel.fill(T::zero());
-            grad.bias.fill(T::zero());
-        }
-        if let Some(dx) = dx {
-            // ∂cols = kernelᵀ · ∂z, folded back into the images.
-            let mut dcols = vec![T::zero(); K * columns];
-            let wt = Strided::transposed(self.kernel.as_slice(), F, K);
-            gemm(T::one(), wt, dz, T::zero(), &mut dcols);
-            resize_batch(dx, n);
-            self.col2im(&dcols, n, dx.as_mut_slice());
-        }
-    }
-
-    fn zeroed(&self) -> Self {
-        Self {
-            kernel: S::zeros(),
-            bias: S::zeros(),
-            activation: self.activation.clone(),
-            ..*self
-        }
-    }
-
-    fn penalty(&self) -> T {
-        let bias = BIAS.then(|| (self.bias_regularizer, self.bias.as_slice()));
-        weight_penalty(
-            self.trainable,
-            (self.kernel_regularizer, self.kernel.as_slice()),
-            bias,
-        )
-    }
-
-    fn activity_penalty(&self, cache: &Self::Cache) -> T {
-        cache.activity
-    }
-
-    fn add_penalty_gradient(&self, grad: &mut Self) {
-        let bias = BIAS.then(|| {
-            (
-                self.bias_regularizer,
-                self.bias.as_slice(),
-                grad.bias.as_mut_slice(),
-            )
-        });
-        let kernel = (
-            self.kernel_regularizer,
-            self.kernel.as_slice(),
-            grad.kernel.as_mut_slice(),
-        );
-        add_weight_penalty_gradient(self.trainable, kernel, bias);
-    }
-
-    fn constrain(&mut self) {
-        if !self.trainable {
-            return;
-        }
-        // Keras's `(kh, kw, c, F)` kernel, row-major: axis 0 groups values `kw·c·F` apart.
-        let stride = K / self.window.kh * F;
-        self.kernel_constraint
-            .apply(self.kernel.as_mut_slice(), stride);
-        if BIAS {
-            self.bias_constraint.apply(self.bias.as_mut_slice(), 1);
-        }
-    }
-
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        let trainable = self.trainable;
-        let kernel = ParamRef {
-            name: "kernel",
-            shape: &self.kernel_shape,
-            values: self.kernel.as_slice(),
-            trainable,
-        };
-        let bias = ParamRef {
-            name: "bias",
-            shape: &Self::BIAS_SHAPE,
-            values: self.bias.as_slice(),
-            trainable,
-        };
-        core::iter::once(kernel).chain(BIAS.then_some(bias))
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let trainable = self.trainable;
-        let kernel = ParamMut {
-            name: "kernel",
-            shape: &self.kernel_shape,
-            values: self.kernel.as_mut_slice(),
-            trainable,
-        };
-        let bias = ParamMut {
-            name: "bias",
-            shape: &Self::BIAS_SHAPE,
-            values: self.bias.as_mut_slice(),
-            trainable,
-        };
-        core::iter::once(kernel).chain(BIAS.then_some(bias))
+        self.col2im(&dcols, n, dx);
     }
 }

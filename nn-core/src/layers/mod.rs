@@ -1,6 +1,7 @@
 //! The layers, one file each.
 
 mod activation;
+mod affine;
 mod batchnorm;
 mod conv;
 mod dense;
@@ -9,9 +10,10 @@ mod geometry;
 mod pool;
 
 pub use activation::{ActivationCache, ActivationLayer};
+pub use affine::{Affine, AffineCache, Geometry};
 pub use batchnorm::{BatchNormCache, BatchNormalization};
-pub use conv::{Conv2D, ConvCache};
-pub use dense::{Dense, DenseCache};
+pub use conv::{Conv2D, Patches};
+pub use dense::{Dense, FullyConnected};
 pub use dropout::{Dropout, DropoutCache};
 pub use geometry::{Padding, Window};
 pub use pool::{AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool2D, Pool2D};

@@ -1,0 +1,460 @@
+//! The weight part shared by `Dense` and `Conv2D`: `y = activation(kernel · columns + bias)`.
+//!
+//! Both layers multiply a kernel with columns of their input and add a bias; they differ only in
+//! what a column is. A [`Dense`](crate::Dense) layer takes each sample as one column; a
+//! [`Conv2D`](crate::Conv2D) layer takes each output position's patch of the image. That
+//! difference is a [`Geometry`]; everything else (the fields, initialization, the batched passes,
+//! the gradients, regularizers, constraints and the parameter walk) is written once here.
+
+use nalgebra::{Const, Dyn, SVector};
+use rand::Rng;
+
+use crate::activations::Activation;
+use crate::init::Initializer;
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::linalg::{Strided, gemm};
+use crate::regularizers::{activity_penalty, add_activity_gradient};
+use crate::storage::{Storage, Weights};
+use crate::{Constraint, Float, Fusion, Regularizer};
+
+/// A kernel of `U` units (Dense) or filters (Conv2D), each with `K` weights, and a bias: the
+/// weight part of [`Dense`](crate::Dense) and [`Conv2D`](crate::Conv2D), which are this type with
+/// their [`Geometry`].
+///
+/// - `kernel` is `U × K`; its column-major memory is exactly Keras's kernel in row-major order
+///   (`(inputs, units)` for Dense, `(kh, kw, channels, filters)` for Conv2D).
+/// - `bias` is `U × 1`; it stays zero and is not a parameter when `BIAS` is `false` (Keras's
+///   `use_bias=False`).
+/// - `S` says where the weights live ([`Inline`](crate::Inline) or [`Heap`](crate::Heap));
+///   `network!` picks it.
+#[derive(Clone, Debug)]
+pub struct Affine<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, G> {
+    /// The kernel, `U × K` (Keras's kernel transposed to column-major; the same bytes).
+    pub kernel: Weights<T, U, K, S>,
+    /// The bias, `U × 1`; unused and zero without bias.
+    pub bias: Weights<T, U, 1, S>,
+    /// The activation applied to `kernel · columns + bias`.
+    pub activation: A,
+    /// Whether an optimizer updates this layer (Keras's `trainable`).
+    pub trainable: bool,
+    /// The penalty on the kernel.
+    pub kernel_regularizer: Regularizer,
+    /// The penalty on the bias.
+    pub bias_regularizer: Regularizer,
+    /// The penalty on the layer's outputs, divided by the batch size.
+    pub activity_regularizer: Regularizer,
+    /// The projection of the kernel after each step (norms per unit for Dense; along Keras's
+    /// axis 0, the kernel rows, for Conv2D, as Keras's default `axis=0` gives).
+    pub kernel_constraint: Constraint,
+    /// The projection of the bias after each step.
+    pub bias_constraint: Constraint,
+    pub(crate) geometry: G,
+}
+
+/// What a layer with weights does that depends on what a column is: [`FullyConnected`](super::dense::FullyConnected) for
+/// Dense, [`Patches`](super::conv::Patches) for Conv2D. A layer of `I` inputs and `O` outputs
+/// whose kernel has `U` rows of `K` weights.
+pub trait Geometry<const I: usize, const O: usize, const U: usize, const K: usize>:
+    Copy + core::fmt::Debug + Send + Sync + 'static
+{
+    /// The Keras class (`"Dense"`, `"Conv2D"`).
+    const CLASS: &'static str;
+
+    /// Columns per sample.
+    fn positions(&self) -> usize;
+
+    /// The kernel's Keras shape.
+    fn kernel_shape(&self) -> &[usize];
+
+    /// The distance between the values of one norm group of the kernel, for constraints.
+    fn norm_stride(&self) -> usize;
+
+    /// `z = kernel · columns(x) + bias` for one sample, without heap allocation.
+    fn forward_one<T: Float>(&self, kernel: &[T], bias: Option<&[T]>, x: &[T], z: &mut [T]);
+
+    /// The columns of `n` samples `x`, `K × (n · positions)` column-major: `x` itself, or
+    /// unfolded into `buffer`.
+    fn unfold<'a, T: Float>(&self, x: &'a [T], n: usize, buffer: &'a mut Vec<T>) -> &'a [T];
+
+    /// The columns the last [`unfold`](Geometry::unfold) of `x` into `buffer` gave.
+    fn unfolded<'a, T: Float>(&self, x: &'a [T], buffer: &'a [T]) -> &'a [T];
+
+    /// ∂x from ∂z (`U × (n · positions)`): `kernelᵀ · ∂z`, folded back into samples if needed.
+    fn input_gradient<T: Float>(&self, kernel: &[T], dz: &[T], n: usize, dx: &mut [T]);
+}
+
+/// `[N]`, as a `'static` shape.
+pub(crate) struct Shape<const A: usize, const B: usize>;
+
+impl<const A: usize, const B: usize> Shape<A, B> {
+    pub(crate) const VECTOR: [usize; 1] = [A];
+    pub(crate) const MATRIX: [usize; 2] = [A, B];
+}
+
+impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, G>
+    Affine<T, U, K, A, S, BIAS, G>
+{
+    /// A layer with every weight zero and Keras's defaults (trainable, no regularizers or
+    /// constraints).
+    pub(crate) fn with_geometry(geometry: G, activation: A) -> Self {
+        Self {
+            kernel: S::zeros(),
+            bias: S::zeros(),
+            activation,
+            trainable: true,
+            kernel_regularizer: Regularizer::None,
+            bias_regularizer: Regularizer::None,
+            activity_regularizer: Regularizer::None,
+            kernel_constraint: Constraint::None,
+            bias_constraint: Constraint::None,
+            geometry,
+        }
+    }
+
+    /// Fills the kernel (of Keras shape `kernel_shape`), then the bias, from their
+    /// initializers, as Keras does.
+    pub(crate) fn initialize<R: Rng + ?Sized>(
+        &mut self,
+        kernel_shape: &[usize],
+        kernel_initializer: &impl Initializer,
+        bias_initializer: &impl Initializer,
+        rng: &mut R,
+    ) {
+        kernel_initializer.fill(kernel_shape, self.kernel.as_mut_slice(), rng);
+        if BIAS {
+            bias_initializer.fill(&Shape::<U, 1>::VECTOR, self.bias.as_mut_slice(), rng);
+        }
+    }
+
+    /// `z = kernel · columns + bias` for `columns` columns of `K` values, into `z` (`U` values a
+    /// column).
+    fn affine(&self, columns: &[T], count: usize, z: &mut [T]) {
+        let beta = if BIAS {
+            let bias = self.bias.as_slice();
+            for column in z.chunks_exact_mut(U) {
+                column.copy_from_slice(bias);
+            }
+            T::one()
+        } else {
+            T::zero()
+        };
+        let w = Strided::col_major(self.kernel.as_slice(), U, K);
+        gemm(T::one(), w, Strided::col_major(columns, K, count), beta, z);
+    }
+}
+
+/// What a layer with weights keeps from its training pass for the backward pass.
+#[derive(Clone, Debug)]
+pub struct AffineCache<T: Float, const O: usize> {
+    /// The pre-activations of the batch.
+    pub z: Batch<T, O>,
+    /// The columns the kernel multiplied, when they are not the inputs themselves (Conv2D's
+    /// patches, `K × (batch · positions)`).
+    pub cols: Vec<T>,
+    /// The activity penalty of the batch's outputs.
+    pub activity: T,
+}
+
+impl<T: Float, const O: usize> Default for AffineCache<T, O> {
+    fn default() -> Self {
+        Self {
+            z: Batch::zeros_generic(Const::<O>, Dyn(0)),
+            cols: Vec::new(),
+            activity: T::zero(),
+        }
+    }
+}
+
+impl<T, const I: usize, const O: usize, const U: usize, const K: usize, A, S, const BIAS: bool, G>
+    Layer<T, I, O> for Affine<T, U, K, A, S, BIAS, G>
+where
+    T: Float,
+    A: Activation,
+    S: Storage,
+    G: Geometry<I, O, U, K>,
+{
+    const KIND: &'static str = G::CLASS;
+    const PARAMS: usize = U * K + if BIAS { U } else { 0 };
+    const FUSION: Fusion = A::FUSION;
+
+    type Cache = AffineCache<T, O>;
+
+    fn logits(cache: &Self::Cache) -> Option<&Batch<T, O>> {
+        Some(&cache.z)
+    }
+
+    #[inline]
+    fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
+        let mut y = SVector::<T, O>::zeros();
+        let bias = BIAS.then(|| self.bias.as_slice());
+        self.geometry
+            .forward_one(self.kernel.as_slice(), bias, x.as_slice(), y.as_mut_slice());
+        self.activation.forward_groups(y.as_mut_slice(), U);
+        y
+    }
+
+    fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>) {
+        let n = x.ncols();
+        resize_batch(y, n);
+        let mut buffer = Vec::new();
+        let columns = self.geometry.unfold(x.as_slice(), n, &mut buffer);
+        self.affine(columns, n * self.geometry.positions(), y.as_mut_slice());
+        self.activation.forward_groups(y.as_mut_slice(), U);
+    }
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, I>,
+        y: &mut Batch<T, O>,
+        cache: &mut Self::Cache,
+        _training: bool,
+        _rng: &mut R,
+    ) {
+        let n = x.ncols();
+        resize_batch(&mut cache.z, n);
+        let columns = self.geometry.unfold(x.as_slice(), n, &mut cache.cols);
+        self.affine(
+            columns,
+            n * self.geometry.positions(),
+            cache.z.as_mut_slice(),
+        );
+        resize_batch(y, n);
+        y.copy_from(&cache.z);
+        self.activation.forward_groups(y.as_mut_slice(), U);
+        cache.activity = activity_penalty(self.activity_regularizer, y.as_slice(), n);
+    }
+
+    fn backward(
+        &self,
+        x: &Batch<T, I>,
+        y: &Batch<T, O>,
+        cache: &Self::Cache,
+        dy: &mut Batch<T, O>,
+        from_logits: bool,
+        grad: &mut Self,
+        dx: Option<&mut Batch<T, I>>,
+    ) {
+        let n = x.ncols();
+        let count = n * self.geometry.positions();
+        add_activity_gradient(
+            self.activity_regularizer,
+            &self.activation,
+            cache.z.as_slice(),
+            y.as_slice(),
+            dy.as_mut_slice(),
+            U,
+            n,
+            from_logits,
+        );
+        // ∂z = activation'(z) ⊙ ∂y, in place.
+        if !from_logits {
+            self.activation
+                .backward_groups(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice(), U);
+        }
+        let dz = dy.as_slice();
+        if self.trainable {
+            // ∂kernel = ∂z · columnsᵀ, with columnsᵀ a strided view (no copy).
+            let columns = self.geometry.unfolded(x.as_slice(), &cache.cols);
+            gemm(
+                T::one(),
+                Strided::col_major(dz, U, count),
+                Strided::transposed(columns, K, count),
+                T::zero(),
+                grad.kernel.as_mut_slice(),
+            );
+            if BIAS {
+                let sums = grad.bias.as_mut_slice();
+                sums.fill(T::zero());
+                for column in dz.chunks_exact(U) {
+                    for (sum, &g) in sums.iter_mut().zip(column) {
+                        *sum += g;
+                    }
+                }
+            }
+        } else {
+            grad.kernel.fill(T::zero());
+            grad.bias.fill(T::zero());
+        }
+        if let Some(dx) = dx {
+            resize_batch(dx, n);
+            self.geometry
+                .input_gradient(self.kernel.as_slice(), dz, n, dx.as_mut_slice());
+        }
+    }
+
+    fn zeroed(&self) -> Self {
+        Self {
+            kernel: S::zeros(),
+            bias: S::zeros(),
+            activation: self.activation.clone(),
+            ..*self
+        }
+    }
+
+    fn penalty(&self) -> T {
+        if !self.trainable {
+            return T::zero();
+        }
+        let bias = if BIAS {
+            self.bias_regularizer.penalty(self.bias.as_slice())
+        } else {
+            T::zero()
+        };
+        self.kernel_regularizer.penalty(self.kernel.as_slice()) + bias
+    }
+
+    fn activity_penalty(&self, cache: &Self::Cache) -> T {
+        cache.activity
+    }
+
+    fn add_penalty_gradient(&self, grad: &mut Self) {
+        if !self.trainable {
+            return;
+        }
+        let kernel = grad.kernel.as_mut_slice();
+        self.kernel_regularizer
+            .add_gradient(self.kernel.as_slice(), T::one(), kernel);
+        if BIAS {
+            let bias = grad.bias.as_mut_slice();
+            self.bias_regularizer
+                .add_gradient(self.bias.as_slice(), T::one(), bias);
+        }
+    }
+
+    fn constrain(&mut self) {
+        if !self.trainable {
+            return;
+        }
+        let stride = self.geometry.norm_stride();
+        self.kernel_constraint
+            .apply(self.kernel.as_mut_slice(), stride);
+        if BIAS {
+            // A bias's norm runs over the whole vector.
+            self.bias_constraint.apply(self.bias.as_mut_slice(), 1);
+        }
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        let trainable = self.trainable;
+        let kernel = ParamRef {
+            name: "kernel",
+            shape: self.geometry.kernel_shape(),
+            values: self.kernel.as_slice(),
+            trainable,
+        };
+        let bias = ParamRef {
+            name: "bias",
+            shape: &Shape::<U, 1>::VECTOR,
+            values: self.bias.as_slice(),
+            trainable,
+        };
+        core::iter::once(kernel).chain(BIAS.then_some(bias))
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        let trainable = self.trainable;
+        let kernel = ParamMut {
+            name: "kernel",
+            shape: self.geometry.kernel_shape(),
+            values: self.kernel.as_mut_slice(),
+            trainable,
+        };
+        let bias = ParamMut {
+            name: "bias",
+            shape: &Shape::<U, 1>::VECTOR,
+            values: self.bias.as_mut_slice(),
+            trainable,
+        };
+        core::iter::once(kernel).chain(BIAS.then_some(bias))
+    }
+}
+
+/// The items of a `Layer<T, $i, $o>` impl for a layer that is its weight part `$part` under
+/// its own name (a struct with one field, `weights`): every call goes to the part. Written once so
+/// that Dense and Conv2D keep their own names in rustc's messages and in rustdoc.
+macro_rules! delegate_layer {
+    ($part:ty, $i:tt, $o:tt) => {
+        const KIND: &'static str = <$part as Layer<T, $i, $o>>::KIND;
+        const PARAMS: usize = <$part as Layer<T, $i, $o>>::PARAMS;
+        const FUSION: $crate::Fusion = <$part as Layer<T, $i, $o>>::FUSION;
+
+        type Cache = <$part as Layer<T, $i, $o>>::Cache;
+
+        fn logits(cache: &Self::Cache) -> Option<&$crate::Batch<T, $o>> {
+            <$part as Layer<T, $i, $o>>::logits(cache)
+        }
+
+        #[inline]
+        fn forward(&self, x: &nalgebra::SVector<T, $i>) -> nalgebra::SVector<T, $o> {
+            Layer::<T, $i, $o>::forward(&self.weights, x)
+        }
+
+        fn forward_batch(&self, x: &$crate::Batch<T, $i>, y: &mut $crate::Batch<T, $o>) {
+            Layer::<T, $i, $o>::forward_batch(&self.weights, x, y)
+        }
+
+        fn forward_train<R: rand::Rng + ?Sized>(
+            &self,
+            x: &$crate::Batch<T, $i>,
+            y: &mut $crate::Batch<T, $o>,
+            cache: &mut Self::Cache,
+            training: bool,
+            rng: &mut R,
+        ) {
+            Layer::<T, $i, $o>::forward_train(&self.weights, x, y, cache, training, rng)
+        }
+
+        fn backward(
+            &self,
+            x: &$crate::Batch<T, $i>,
+            y: &$crate::Batch<T, $o>,
+            cache: &Self::Cache,
+            dy: &mut $crate::Batch<T, $o>,
+            from_logits: bool,
+            grad: &mut Self,
+            dx: Option<&mut $crate::Batch<T, $i>>,
+        ) {
+            Layer::<T, $i, $o>::backward(
+                &self.weights,
+                x,
+                y,
+                cache,
+                dy,
+                from_logits,
+                &mut grad.weights,
+                dx,
+            )
+        }
+
+        fn zeroed(&self) -> Self {
+            Self {
+                weights: Layer::<T, $i, $o>::zeroed(&self.weights),
+            }
+        }
+
+        fn penalty(&self) -> T {
+            Layer::<T, $i, $o>::penalty(&self.weights)
+        }
+
+        fn activity_penalty(&self, cache: &Self::Cache) -> T {
+            Layer::<T, $i, $o>::activity_penalty(&self.weights, cache)
+        }
+
+        fn add_penalty_gradient(&self, grad: &mut Self) {
+            Layer::<T, $i, $o>::add_penalty_gradient(&self.weights, &mut grad.weights)
+        }
+
+        fn constrain(&mut self) {
+            Layer::<T, $i, $o>::constrain(&mut self.weights)
+        }
+
+        fn params(&self) -> impl Iterator<Item = $crate::ParamRef<'_, T>> {
+            Layer::<T, $i, $o>::params(&self.weights)
+        }
+
+        fn params_mut(&mut self) -> impl Iterator<Item = $crate::ParamMut<'_, T>> {
+            Layer::<T, $i, $o>::params_mut(&mut self.weights)
+        }
+    };
+}
+pub(crate) use delegate_layer;
