@@ -274,3 +274,36 @@ fn standalone_activation_layers() {
         Layer::<f64, 4, 4>::forward(&layer, &SVector::<f64, 4>::new(0.0, 0.0, 1.0, 1.0));
     assert_eq!(y.as_slice(), [0.5, 0.5, 0.5, 0.5]);
 }
+
+#[test]
+fn global_max_pool_gradients_and_values() {
+    // 3 × 2 images with 2 channels; random values have no ties.
+    check::<_, 12, 2>(&GlobalMaxPool2D, 3);
+    let x = Batch::<f64, 4>::from_column_slice_generic(Const::<4>, Dyn(1), &[1.0, -5.0, 3.0, -4.0]);
+    let mut y = Batch::<f64, 2>::zeros_generic(Const::<2>, Dyn(0));
+    Layer::<f64, 4, 2>::forward_batch(&GlobalMaxPool2D, &x, &mut y);
+    assert_eq!(y.as_slice(), [3.0, -4.0]);
+}
+
+#[test]
+fn prelu_gradients_for_vectors_and_images() {
+    let mut layer = PReLU::<f64, 6>::new(&[6]).unwrap();
+    // Away from zero, where the slope changes.
+    layer
+        .alpha
+        .copy_from_slice(&[0.1, -0.2, 0.3, 0.5, 1.5, 0.0]);
+    check(&layer, 3);
+    let mut image = PReLU::<f64, 12>::new(&[2, 3, 2]).unwrap();
+    image
+        .alpha
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, a)| *a = 0.05 * i as f64);
+    check(&image, 2);
+    assert_eq!(image.params().next().unwrap().shape, [2, 3, 2]);
+    // Keras's default alpha is zero: a fresh layer is a ReLU.
+    let fresh = PReLU::<f64, 2>::new(&[2]).unwrap();
+    let y = fresh.forward(&SVector::<f64, 2>::new(-1.0, 2.0));
+    assert_eq!(y.as_slice(), [0.0, 2.0]);
+    assert!(PReLU::<f64, 2>::new(&[3]).is_err());
+}

@@ -1,0 +1,120 @@
+//! `GlobalMaxPool2D`: each channel's largest value over all positions of an image.
+
+use nalgebra::SVector;
+use rand::Rng;
+
+use crate::Float;
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+
+/// Keras's `GlobalMaxPooling2D`: the maximum of each of the `C` channels over all positions of
+/// a channels-last image of `IN = positions · C` values; output `C`. No parameters. The gradient
+/// goes to the first position holding each maximum.
+///
+/// ```
+/// use nn_core::{GlobalMaxPool2D, Layer};
+/// use nalgebra::SVector;
+///
+/// // A 2 × 1 image with 2 channels: positions (1, 5) and (3, 4).
+/// let x = SVector::<f32, 4>::from_column_slice(&[1.0, 5.0, 3.0, 4.0]);
+/// let y: SVector<f32, 2> = GlobalMaxPool2D.forward(&x);
+/// assert_eq!(y.as_slice(), [3.0, 5.0]);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GlobalMaxPool2D;
+
+/// Writes each channel's maximum over the positions of `x` into `y` (`y.len()` channels), and
+/// where it was found into `argmax` when given.
+fn channel_maxima<T: Float>(x: &[T], y: &mut [T], mut argmax: Option<&mut [usize]>) {
+    let channels = y.len();
+    y.copy_from_slice(&x[..channels]);
+    if let Some(a) = argmax.as_deref_mut() {
+        a.iter_mut().enumerate().for_each(|(ch, a)| *a = ch);
+    }
+    for (p, position) in x.chunks_exact(channels).enumerate().skip(1) {
+        for (ch, (m, &v)) in y.iter_mut().zip(position).enumerate() {
+            if v > *m {
+                *m = v;
+                if let Some(a) = argmax.as_deref_mut() {
+                    a[ch] = p * channels + ch;
+                }
+            }
+        }
+    }
+}
+
+impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalMaxPool2D {
+    const KIND: &'static str = "GlobalMaxPooling2D";
+    const PARAMS: usize = 0;
+
+    /// Where each sample's maximum of each channel was, as an index into the sample.
+    type Cache = Vec<usize>;
+
+    fn forward(&self, x: &SVector<T, IN>) -> SVector<T, C> {
+        let mut y = SVector::<T, C>::zeros();
+        channel_maxima(x.as_slice(), y.as_mut_slice(), None);
+        y
+    }
+
+    fn forward_batch(&self, x: &Batch<T, IN>, y: &mut Batch<T, C>) {
+        resize_batch(y, x.ncols());
+        let samples = x.as_slice().chunks_exact(IN);
+        for (x, y) in samples.zip(y.as_mut_slice().chunks_exact_mut(C)) {
+            channel_maxima(x, y, None);
+        }
+    }
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, IN>,
+        y: &mut Batch<T, C>,
+        cache: &mut Vec<usize>,
+        _training: bool,
+        _rng: &mut R,
+    ) {
+        resize_batch(y, x.ncols());
+        cache.resize(C * x.ncols(), 0);
+        let samples = x
+            .as_slice()
+            .chunks_exact(IN)
+            .zip(y.as_mut_slice().chunks_exact_mut(C));
+        for ((x, y), argmax) in samples.zip(cache.chunks_exact_mut(C)) {
+            channel_maxima(x, y, Some(argmax));
+        }
+    }
+
+    fn backward(
+        &self,
+        x: &Batch<T, IN>,
+        _y: &Batch<T, C>,
+        cache: &Vec<usize>,
+        dy: &mut Batch<T, C>,
+        _from_logits: bool,
+        _grad: &mut Self,
+        dx: Option<&mut Batch<T, IN>>,
+    ) {
+        let Some(dx) = dx else { return };
+        resize_batch(dx, x.ncols());
+        dx.fill(T::zero());
+        let samples = dx
+            .as_mut_slice()
+            .chunks_exact_mut(IN)
+            .zip(dy.as_slice().chunks_exact(C));
+        for ((dx, dy), argmax) in samples.zip(cache.chunks_exact(C)) {
+            for (&at, &g) in argmax.iter().zip(dy) {
+                dx[at] += g;
+            }
+        }
+    }
+
+    fn zeroed(&self) -> Self {
+        *self
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        core::iter::empty()
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        core::iter::empty()
+    }
+}

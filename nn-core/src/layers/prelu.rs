@@ -1,0 +1,165 @@
+//! `PReLU`: a leaky ReLU whose slopes are learned, one per input value.
+
+use nalgebra::SVector;
+use rand::Rng;
+
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::storage::{Inline, Storage, Weights};
+use crate::{Error, Float};
+
+/// Keras's `PReLU`: `y = x` where `x > 0`, else `y = α ⊙ x`, with a trainable slope `α` for each
+/// of the `N` values of a sample (Keras's default: `alpha` has the input's shape, `(N,)` after a
+/// Dense layer, `(h, w, c)` after an image layer; `shared_axes` is not offered).
+///
+/// `alpha_initializer` is Keras's default, zeros (the layer starts as a ReLU). Gradients:
+/// `∂y/∂x` is 1 where `x > 0` and `α` elsewhere; `∂y/∂α` is `min(x, 0)`. Parameters: `N`.
+///
+/// ```
+/// use nn_core::{Layer, PReLU};
+/// use nalgebra::SVector;
+///
+/// let mut layer = PReLU::<f64, 3>::new(&[3])?;
+/// layer.alpha.copy_from_slice(&[0.25, 0.5, 0.125]);
+/// let y = layer.forward(&SVector::<f64, 3>::new(-1.0, 2.0, -3.0));
+/// assert_eq!(y.as_slice(), [-0.25, 2.0, -0.375]);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct PReLU<T: Float, const N: usize, S: Storage = Inline> {
+    /// `α`, one slope per value of a sample.
+    pub alpha: Weights<T, N, 1, S>,
+    /// Whether an optimizer updates `α`.
+    pub trainable: bool,
+    /// `α`'s Keras shape (the first `rank` entries).
+    dims: [usize; 3],
+    rank: usize,
+}
+
+impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
+    /// A layer whose `α` has Keras shape `shape` (`[N]`, or `[h, w, c]` for an image), all
+    /// zeros (Keras's `alpha_initializer`).
+    pub fn new(shape: &[usize]) -> Result<Self, Error> {
+        let mut dims = [1; 3];
+        if shape.is_empty() || shape.len() > 3 || shape.iter().product::<usize>() != N {
+            return Err(Error::Setting {
+                what: "PReLU shape",
+                problem: format!("{shape:?} does not hold the {N} values the type says"),
+            });
+        }
+        dims[..shape.len()].copy_from_slice(shape);
+        Ok(Self {
+            alpha: S::zeros(),
+            trainable: true,
+            dims,
+            rank: shape.len(),
+        })
+    }
+
+    fn shape(&self) -> &[usize] {
+        &self.dims[..self.rank]
+    }
+
+    /// `y = x` where positive, `α ⊙ x` elsewhere, for each sample of `x`.
+    fn apply(&self, x: &[T], y: &mut [T]) {
+        let alpha = self.alpha.as_slice();
+        for (x, y) in x.chunks_exact(N).zip(y.chunks_exact_mut(N)) {
+            for ((y, &x), &a) in y.iter_mut().zip(x).zip(alpha) {
+                *y = if x > T::zero() { x } else { a * x };
+            }
+        }
+    }
+}
+
+impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {
+    const KIND: &'static str = "PReLU";
+    const PARAMS: usize = N;
+
+    type Cache = ();
+
+    fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
+        let mut y = SVector::<T, N>::zeros();
+        self.apply(x.as_slice(), y.as_mut_slice());
+        y
+    }
+
+    fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
+        resize_batch(y, x.ncols());
+        self.apply(x.as_slice(), y.as_mut_slice());
+    }
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, N>,
+        y: &mut Batch<T, N>,
+        _cache: &mut (),
+        _training: bool,
+        _rng: &mut R,
+    ) {
+        Layer::<T, N, N>::forward_batch(self, x, y);
+    }
+
+    fn backward(
+        &self,
+        x: &Batch<T, N>,
+        _y: &Batch<T, N>,
+        _cache: &(),
+        dy: &mut Batch<T, N>,
+        _from_logits: bool,
+        grad: &mut Self,
+        dx: Option<&mut Batch<T, N>>,
+    ) {
+        let dalpha = grad.alpha.as_mut_slice();
+        dalpha.fill(T::zero());
+        if self.trainable {
+            for (x, g) in x
+                .as_slice()
+                .chunks_exact(N)
+                .zip(dy.as_slice().chunks_exact(N))
+            {
+                for ((d, &x), &g) in dalpha.iter_mut().zip(x).zip(g) {
+                    if x < T::zero() {
+                        *d += g * x;
+                    }
+                }
+            }
+        }
+        let Some(dx) = dx else { return };
+        resize_batch(dx, x.ncols());
+        let alpha = self.alpha.as_slice();
+        let samples = x
+            .as_slice()
+            .chunks_exact(N)
+            .zip(dy.as_slice().chunks_exact(N));
+        for ((x, g), d) in samples.zip(dx.as_mut_slice().chunks_exact_mut(N)) {
+            for (((d, &x), &g), &a) in d.iter_mut().zip(x).zip(g).zip(alpha) {
+                *d = if x > T::zero() { g } else { a * g };
+            }
+        }
+    }
+
+    fn zeroed(&self) -> Self {
+        Self {
+            alpha: S::zeros(),
+            ..*self
+        }
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        core::iter::once(ParamRef {
+            name: "alpha",
+            shape: self.shape(),
+            values: self.alpha.as_slice(),
+            trainable: self.trainable,
+        })
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        let (dims, rank) = (&self.dims, self.rank);
+        core::iter::once(ParamMut {
+            name: "alpha",
+            shape: &dims[..rank],
+            values: self.alpha.as_mut_slice(),
+            trainable: self.trainable,
+        })
+    }
+}
