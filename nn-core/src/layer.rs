@@ -5,7 +5,7 @@ use core::fmt::Debug;
 use nalgebra::{Const, Dyn, OMatrix, SVector};
 use rand::Rng;
 
-use crate::{Float, Fusion};
+use crate::{Constraint, Float, Fusion, Regularizer};
 
 /// A batch of samples of width `N`, one sample per column: `N × batch`, column-major, so each
 /// sample is contiguous. Products of a weight matrix with a batch go through nalgebra's GEMM.
@@ -22,6 +22,39 @@ pub struct ParamRef<'a, T> {
     pub values: &'a [T],
     /// Whether an optimizer may change it.
     pub trainable: bool,
+    /// Its penalty and constraint.
+    pub rules: Rules,
+}
+
+/// What training does to a parameter besides the optimizer's update: the penalty added to the
+/// loss (Keras's `kernel_regularizer`, `bias_regularizer`) and the projection after each step
+/// (`kernel_constraint`, `bias_constraint`). The training loop applies them to every trainable
+/// parameter, so a layer only says which ones its parameters have.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rules {
+    /// The penalty on the tensor's values.
+    pub regularizer: Regularizer,
+    /// The projection after each optimizer step.
+    pub constraint: Constraint,
+    /// How the constraint groups the values: the tensor is `values.len() / norm_stride` groups
+    /// of `norm_stride` values, and each norm runs over the values at one position of every
+    /// group (see [`Constraint::apply`]).
+    pub norm_stride: usize,
+}
+
+impl Rules {
+    /// No penalty, no constraint.
+    pub const NONE: Self = Self {
+        regularizer: Regularizer::None,
+        constraint: Constraint::None,
+        norm_stride: 1,
+    };
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self::NONE
+    }
 }
 
 /// A mutable view of one parameter tensor, as [`Layer::params_mut`] yields it.
@@ -35,6 +68,8 @@ pub struct ParamMut<'a, T> {
     pub values: &'a mut [T],
     /// Whether an optimizer may change it.
     pub trainable: bool,
+    /// Its penalty and constraint.
+    pub rules: Rules,
 }
 
 /// A layer mapping samples of width `I` to samples of width `O`.

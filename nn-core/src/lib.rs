@@ -36,7 +36,7 @@ pub use init::{
     LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
     Zeros,
 };
-pub use layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+pub use layer::{Batch, Layer, ParamMut, ParamRef, Rules, resize_batch};
 pub use layers::*;
 pub use losses::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, MeanAbsoluteError, MeanSquaredError,

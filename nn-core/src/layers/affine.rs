@@ -11,7 +11,7 @@ use rand::Rng;
 
 use crate::activations::Activation;
 use crate::init::Initializer;
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, Rules, resize_batch};
 use crate::linalg::{Strided, gemm};
 use crate::regularizers::{activity_penalty, add_activity_gradient};
 use crate::storage::{Storage, Weights};
@@ -140,6 +140,29 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
         };
         let w = Strided::col_major(self.kernel.as_slice(), U, K);
         gemm(T::one(), w, Strided::col_major(columns, K, count), beta, z);
+    }
+}
+
+impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, G>
+    Affine<T, U, K, A, S, BIAS, G>
+{
+    /// The penalty and constraint of the kernel and of the bias.
+    fn rules<const I: usize, const O: usize>(&self) -> [Rules; 2]
+    where
+        G: Geometry<I, O, U, K>,
+    {
+        let kernel = Rules {
+            regularizer: self.kernel_regularizer,
+            constraint: self.kernel_constraint,
+            norm_stride: self.geometry.norm_stride(),
+        };
+        // A bias's norm runs over the whole vector.
+        let bias = Rules {
+            regularizer: self.bias_regularizer,
+            constraint: self.bias_constraint,
+            norm_stride: 1,
+        };
+        [kernel, bias]
     }
 }
 
@@ -291,79 +314,44 @@ where
         }
     }
 
-    fn penalty(&self) -> T {
-        if !self.trainable {
-            return T::zero();
-        }
-        let bias = if BIAS {
-            self.bias_regularizer.penalty(self.bias.as_slice())
-        } else {
-            T::zero()
-        };
-        self.kernel_regularizer.penalty(self.kernel.as_slice()) + bias
-    }
-
     fn activity_penalty(&self, cache: &Self::Cache) -> T {
         cache.activity
     }
 
-    fn add_penalty_gradient(&self, grad: &mut Self) {
-        if !self.trainable {
-            return;
-        }
-        let kernel = grad.kernel.as_mut_slice();
-        self.kernel_regularizer
-            .add_gradient(self.kernel.as_slice(), T::one(), kernel);
-        if BIAS {
-            let bias = grad.bias.as_mut_slice();
-            self.bias_regularizer
-                .add_gradient(self.bias.as_slice(), T::one(), bias);
-        }
-    }
-
-    fn constrain(&mut self) {
-        if !self.trainable {
-            return;
-        }
-        let stride = self.geometry.norm_stride();
-        self.kernel_constraint
-            .apply(self.kernel.as_mut_slice(), stride);
-        if BIAS {
-            // A bias's norm runs over the whole vector.
-            self.bias_constraint.apply(self.bias.as_mut_slice(), 1);
-        }
-    }
-
     fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        let trainable = self.trainable;
+        let (trainable, [kernel_rules, bias_rules]) = (self.trainable, self.rules::<I, O>());
         let kernel = ParamRef {
             name: "kernel",
             shape: self.geometry.kernel_shape(),
             values: self.kernel.as_slice(),
             trainable,
+            rules: kernel_rules,
         };
         let bias = ParamRef {
             name: "bias",
             shape: &Shape::<U, 1>::VECTOR,
             values: self.bias.as_slice(),
             trainable,
+            rules: bias_rules,
         };
         core::iter::once(kernel).chain(BIAS.then_some(bias))
     }
 
     fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let trainable = self.trainable;
+        let (trainable, [kernel_rules, bias_rules]) = (self.trainable, self.rules::<I, O>());
         let kernel = ParamMut {
             name: "kernel",
             shape: self.geometry.kernel_shape(),
             values: self.kernel.as_mut_slice(),
             trainable,
+            rules: kernel_rules,
         };
         let bias = ParamMut {
             name: "bias",
             shape: &Shape::<U, 1>::VECTOR,
             values: self.bias.as_mut_slice(),
             trainable,
+            rules: bias_rules,
         };
         core::iter::once(kernel).chain(BIAS.then_some(bias))
     }
@@ -432,20 +420,8 @@ macro_rules! delegate_layer {
             }
         }
 
-        fn penalty(&self) -> T {
-            Layer::<T, $i, $o>::penalty(&self.weights)
-        }
-
         fn activity_penalty(&self, cache: &Self::Cache) -> T {
             Layer::<T, $i, $o>::activity_penalty(&self.weights, cache)
-        }
-
-        fn add_penalty_gradient(&self, grad: &mut Self) {
-            Layer::<T, $i, $o>::add_penalty_gradient(&self.weights, &mut grad.weights)
-        }
-
-        fn constrain(&mut self) {
-            Layer::<T, $i, $o>::constrain(&mut self.weights)
         }
 
         fn params(&self) -> impl Iterator<Item = $crate::ParamRef<'_, T>> {

@@ -4,7 +4,7 @@ use nalgebra::{Const, Dyn, SVector};
 use rand::Rng;
 
 use crate::Float;
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, Rules, resize_batch};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `BatchNormalization` over the last axis: each of the `C` channels of a sample of
@@ -279,6 +279,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
                 shape: &Self::SHAPE,
                 values: v.as_slice(),
                 trainable: i < 2 && self.trainable,
+                rules: Rules::NONE,
             })
     }
 
@@ -299,6 +300,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
                 shape: &Self::SHAPE,
                 values: v.as_mut_slice(),
                 trainable: i < 2 && trainable,
+                rules: Rules::NONE,
             })
     }
 }

@@ -3,7 +3,7 @@
 use nalgebra::SVector;
 use rand::Rng;
 
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, Rules, resize_batch};
 use crate::storage::{Inline, Storage, Weights};
 use crate::{Error, Float};
 
@@ -150,6 +150,7 @@ impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {
             shape: self.shape(),
             values: self.alpha.as_slice(),
             trainable: self.trainable,
+            rules: Rules::NONE,
         })
     }
 
@@ -160,6 +161,7 @@ impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {
             shape: &dims[..rank],
             values: self.alpha.as_mut_slice(),
             trainable: self.trainable,
+            rules: Rules::NONE,
         })
     }
 }

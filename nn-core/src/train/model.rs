@@ -394,16 +394,17 @@ where
             tracker.update(N::output(&self.tape).as_slice(), OUT, targets.as_slice(), K);
         }
         // Keras adds the regularization penalties to the loss once per step.
-        let penalty = self.network.penalty(&self.tape);
+        let penalty =
+            self.network.penalty(&self.tape) + crate::regularizers::weight_penalty(&self.network);
         let out = N::output_grad_mut(&mut self.tape);
         crate::resize_batch(out, nb);
         out.copy_from(&self.dy);
         self.network
             .backprop(&mut self.tape, &mut self.grads, fused, false);
-        self.network.add_penalty_gradients(&mut self.grads);
+        crate::regularizers::add_weight_penalty_gradients(&self.network, &mut self.grads);
         self.state
             .step(&self.optimizer, &mut self.network, &mut self.grads);
-        self.network.constrain();
+        crate::regularizers::apply_constraints(&mut self.network);
         self.network.update_state(&self.tape);
         total.as_f64() / nb as f64 + penalty.as_f64()
     }
@@ -456,7 +457,10 @@ where
                     None,
                 )
                 .as_f64();
-            total += self.network.penalty(&self.tape).as_f64() * chunk.len() as f64;
+            total += (self.network.penalty(&self.tape)
+                + crate::regularizers::weight_penalty(&self.network))
+            .as_f64()
+                * chunk.len() as f64;
             for tracker in &mut trackers {
                 tracker.update(N::output(&self.tape).as_slice(), OUT, targets.as_slice(), K);
             }
