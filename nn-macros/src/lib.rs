@@ -57,6 +57,11 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn network(input: TokenStream) -> TokenStream {
     let invocation = syn::parse_macro_input!(input as ast::Invocation);
+    run(invocation).into()
+}
+
+/// The whole pipeline on a parsed invocation: every network's code, then every error.
+fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
     let mut errors = check::Errors::default();
     for error in invocation.errors {
         errors.push(error);
@@ -69,5 +74,8 @@ pub fn network(input: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         output.extend(errors.into_compile_errors());
     }
-    output.into()
+    output
 }
+
+#[cfg(test)]
+mod tests;
