@@ -18,6 +18,8 @@ pub const KERNEL_INITIALIZER: &str = "GlorotUniform";
 pub const BIAS_INITIALIZER: &str = "Zeros";
 /// The activation of `Dense` and `Conv2D`: none, that is `linear`.
 pub const ACTIVATION: &str = "Linear";
+/// The padding of `Conv2D` and the pooling layers: none.
+pub const PADDING: crate::Padding = crate::Padding::Valid;
 
 /// `Conv2D`'s defaults.
 pub mod conv_2d {
@@ -75,4 +77,12 @@ pub mod constraint {
     /// `MinMaxNorm(min_value=0.0, max_value=1.0, rate=1.0)`.
     pub const MIN_MAX_NORM: &[(&str, f64)] =
         &[("min_value", 0.0), ("max_value", 1.0), ("rate", 1.0)];
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_default_padding_is_padding_default() {
+        assert_eq!(super::PADDING, crate::Padding::default());
+    }
 }

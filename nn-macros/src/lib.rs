@@ -7,10 +7,13 @@
 
 mod ast;
 mod check;
+mod errors;
 mod expand;
-mod image;
+mod ir;
+mod kinds;
 mod names;
 mod parse;
+mod shared;
 
 use proc_macro::TokenStream;
 
@@ -62,7 +65,7 @@ pub fn network(input: TokenStream) -> TokenStream {
 
 /// The whole pipeline on a parsed invocation: every network's code, then every error.
 fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
-    let mut errors = check::Errors::default();
+    let mut errors = errors::Errors::default();
     for error in invocation.errors {
         errors.push(error);
     }
