@@ -1,9 +1,14 @@
 //! The pipeline run on representative declarations, outside the compiler. Each expansion is
 //! written to `target/expansions/<sample>.txt` (to compare two versions of the macro token for
 //! token: run `cargo test -p nn-macros expansions` on each and diff the two directories), and
-//! the tests check properties of the expansions.
+//! the tests check properties of the expansions. Then checks of the crate's own structure: no
+//! module cycles, the runtime named only by `expand`, and `network!`'s documentation covering
+//! the table of kinds.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::kinds::KINDS;
 
 /// Every kind, named consts, `_`, options, regularizers and constraints, user activation types,
 /// several networks in one invocation, and mistakes of every sort.
@@ -126,4 +131,231 @@ fn expansions() {
         std::fs::write(dir.join(format!("{name}.txt")), expansion + "\n")
             .expect("target/ is writable");
     }
+}
+
+/// The compile errors in an expansion.
+fn errors(expansion: &str) -> Vec<&str> {
+    expansion
+        .split("compile_error ! {")
+        .skip(1)
+        .map(|rest| rest.split('}').next().unwrap_or_default().trim())
+        .collect()
+}
+
+#[test]
+fn an_unknown_layer_leaves_the_next_input_unchecked() {
+    let expansion =
+        expand("pub struct N = Dense<32, 64, Relu>, Dens<16, 3>, Dense<16, 3>, Dense<4, 2>;");
+    let errors = errors(&expansion);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].contains("unknown layer `Dens`"));
+    // The layer after the next one is checked again, against the one before it.
+    assert!(errors[1].contains("`Dense<4, 2>` expects 4 inputs, but `Dense<16, 3>` (layer 3)"));
+}
+
+#[test]
+fn identity_initializes_dense_kernels_but_not_conv2d_ones() {
+    let conv = expand(
+        "pub struct N = Input<4, 4, 1>, Conv2D<2, (3, 3), kernel_initializer = Identity(2.0)>,
+             Conv2D<2, (1, 1), kernel_initializer = Orthogonal>, Flatten,
+             Dense<_, 2, kernel_initializer = Identity>;",
+    );
+    let errors = errors(&conv);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("a `Conv2D` kernel is 4-D"));
+}
+
+#[test]
+fn weights_are_inline_up_to_the_limit_and_on_the_heap_beyond() {
+    let expansion = expand(
+        "pub struct N = Dense<64, 64>, Dense<64, 65>, Dense<65, HIDDEN>, BatchNormalization;",
+    );
+    assert!(
+        expansion
+            .contains(":: nn :: Dense < T , 64 , 64 , :: nn :: Linear , :: nn :: Inline , true >")
+    );
+    assert!(
+        expansion
+            .contains(":: nn :: Dense < T , 64 , 65 , :: nn :: Linear , :: nn :: Heap , true >")
+    );
+    assert!(expansion.contains(
+        ":: nn :: __private :: StorageOf < { :: nn :: __private :: inline ({ HIDDEN } , 65) } >"
+    ));
+    assert!(expansion.contains(
+        ":: nn :: BatchNormalization < T , { HIDDEN } , { HIDDEN } , :: nn :: __private :: StorageOf < { :: nn :: __private :: inline ({ HIDDEN } , 1) } > >"
+    ));
+}
+
+/// `src/`.
+fn source_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Every source file, by module path (`shared::args`, `kinds`, `lib` for the crate root).
+fn modules() -> BTreeMap<String, String> {
+    fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) {
+        for entry in std::fs::read_dir(dir).expect("src/ is readable") {
+            let path = entry.expect("src/ is readable").path();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            let module = match (prefix, stem) {
+                ("", stem) => stem.to_string(),
+                (prefix, "mod") => prefix.to_string(),
+                (prefix, stem) => format!("{prefix}::{stem}"),
+            };
+            if path.is_dir() {
+                walk(&path, &module, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("a source file is readable");
+                out.insert(module, text);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&source_dir(), "", &mut out);
+    out
+}
+
+/// The modules a module's code refers to: `crate::a::b` paths, `super::x` paths, and paths
+/// through the modules it declares (`mod dense;` then `dense::rule`), each resolved to the
+/// longest module path that exists.
+fn references(module: &str, text: &str, all: &BTreeSet<String>) -> BTreeSet<String> {
+    let parent = module.rsplit_once("::").map_or("", |(parent, _)| parent);
+    let children: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("mod ")?.strip_suffix(';'))
+        .collect();
+    let mut found = BTreeSet::new();
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .collect();
+    for word in words {
+        let path = if let Some(rest) = word.strip_prefix("crate::") {
+            rest.to_string()
+        } else if let Some(rest) = word.strip_prefix("super::") {
+            if parent.is_empty() {
+                rest.to_string()
+            } else {
+                format!("{parent}::{rest}")
+            }
+        } else if children.iter().any(|c| word.starts_with(&format!("{c}::"))) {
+            format!("{module}::{word}")
+        } else {
+            continue;
+        };
+        let mut segments: Vec<&str> = path.split("::").collect();
+        while !segments.is_empty() {
+            let candidate = segments.join("::");
+            if all.contains(&candidate) {
+                if candidate != module {
+                    found.insert(candidate);
+                }
+                break;
+            }
+            segments.pop();
+        }
+    }
+    found
+}
+
+#[test]
+fn no_two_modules_import_each_other() {
+    let modules = modules();
+    let names: BTreeSet<String> = modules.keys().cloned().collect();
+    let graph: BTreeMap<String, BTreeSet<String>> = modules
+        .iter()
+        .map(|(module, text)| (module.clone(), references(module, text, &names)))
+        .collect();
+    assert!(
+        graph["kinds"].contains("kinds::dense"),
+        "the table refers to the kinds' files"
+    );
+    assert!(graph["kinds::dense"].contains("shared::weights"));
+    // Depth-first search for a cycle.
+    fn visit<'a>(
+        module: &'a str,
+        graph: &'a BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) {
+        if let Some(start) = path.iter().position(|m| *m == module) {
+            panic!("module cycle: {} -> {module}", path[start..].join(" -> "));
+        }
+        if !done.insert(module) {
+            return;
+        }
+        path.push(module);
+        for next in graph.get(module).into_iter().flatten() {
+            visit(next, graph, path, done);
+        }
+        path.pop();
+    }
+    let mut done = BTreeSet::new();
+    for module in graph.keys() {
+        visit(module, &graph, &mut Vec::new(), &mut done);
+    }
+}
+
+#[test]
+fn only_expand_names_the_runtime() {
+    let runtime = concat!("::", "nn::");
+    for (module, text) in modules() {
+        let in_expand = module == "expand" || module.starts_with("expand::");
+        assert!(
+            in_expand || !text.contains(runtime),
+            "`{module}` names the runtime's paths; only `expand` may"
+        );
+    }
+}
+
+#[test]
+fn the_documentation_covers_every_kind_and_option() {
+    let docs = include_str!("lib.rs");
+    let rows: Vec<&str> = docs
+        .lines()
+        .filter_map(|l| l.strip_prefix("/// "))
+        .filter(|l| l.starts_with("| "))
+        .collect();
+    for kind in KINDS {
+        let named = format!("| `{}", kind.name);
+        assert!(
+            rows.iter().any(|r| r.starts_with(&named)),
+            "`{}` has no row",
+            kind.name
+        );
+        for option in kind.options {
+            let (option_name, kind_name) =
+                (format!("`{}`", option.name), format!("`{}`", kind.name));
+            let default = option.default.to_string();
+            assert!(
+                rows.iter().any(|r| r.contains(&option_name)
+                    && r.contains(&kind_name)
+                    && r.rsplit('|').nth(1).is_some_and(|d| d.contains(&default))),
+                "no row documents `{}` of `{}` with its default {default}",
+                option.name,
+                kind.name
+            );
+        }
+    }
+    let names = crate::names::ACTIVATIONS.iter().map(|a| a.0);
+    let names = names.chain(crate::names::INITIALIZERS.iter().map(|i| i.0));
+    let names = names.chain(crate::names::REGULARIZERS.iter().map(|r| r.name));
+    let names = names.chain(crate::names::CONSTRAINTS.iter().map(|c| c.name));
+    for name in names {
+        let documented = docs.contains(&format!("`{name}`")) || docs.contains(&format!("`{name}("));
+        assert!(documented, "`{name}` is not documented");
+    }
+}
+
+#[test]
+fn kinds_have_distinct_names_and_default_field_names() {
+    let names: BTreeSet<&str> = KINDS.iter().map(|k| k.name).collect();
+    let stems: BTreeSet<String> = KINDS
+        .iter()
+        .map(|k| crate::names::snake_case(k.class))
+        .collect();
+    assert_eq!(names.len(), KINDS.len());
+    assert_eq!(stems.len(), KINDS.len());
 }
