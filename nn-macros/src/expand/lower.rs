@@ -1,4 +1,5 @@
-//! The IR's pieces as tokens: layer types, sizes, paths, expressions and assertions. The
+//! The IR's pieces as tokens: layer types, sizes, paths, expressions and assertions, and the
+//! helpers every part of the expansion uses (a layer's trait, its span, the network's ends). The
 //! runtime's items are written from `::nn`.
 
 use proc_macro2::{Literal, Span, TokenStream};
