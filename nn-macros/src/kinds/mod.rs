@@ -21,19 +21,19 @@ use crate::shared::context::{Checked, Ctx, Kind};
 /// Every kind, in the order error messages list them.
 #[rustfmt::skip]
 pub(crate) const KINDS: &[Kind] = &[
-    //   DSL name             Keras class                       options                         rule
-    kind("Input",             class::INPUT_LAYER,               input::OPTIONS,                 input::rule).not_a_field(),
-    kind("Dense",             class::DENSE,                     dense::OPTIONS,                 dense::rule),
-    kind("Dropout",           class::DROPOUT,                   dropout::OPTIONS,               dropout::rule),
-    kind("Conv2D",            class::CONV_2D,                   conv2d::OPTIONS,                conv2d::rule),
-    kind("MaxPool2D",         class::MAX_POOLING_2D,            pool::OPTIONS,                  pool::max),
-    kind("AvgPool2D",         class::AVERAGE_POOLING_2D,        pool::OPTIONS,                  pool::average),
-    kind("GlobalAvgPool2D",   class::GLOBAL_AVERAGE_POOLING_2D, global_avg_pool::OPTIONS,       global_avg_pool::rule),
-    kind("Flatten",           class::FLATTEN,                   flatten::OPTIONS,               flatten::rule),
-    kind("BatchNormalization", class::BATCH_NORMALIZATION,      batch_norm::OPTIONS,            batch_norm::rule),
-    kind("Activation",        class::ACTIVATION,                activation::ACTIVATION_OPTIONS, activation::activation),
-    kind("LeakyReLU",         class::LEAKY_RELU,                activation::LEAKY_RELU_OPTIONS, activation::leaky_relu),
-    kind("ELU",               class::ELU,                       activation::ELU_OPTIONS,        activation::elu),
+    //   DSL name              Keras class                       options                          rule
+    kind("Input",              class::INPUT_LAYER,               input::OPTIONS,                  input::rule).not_a_field(),
+    kind("Dense",              class::DENSE,                     dense::OPTIONS,                  dense::rule),
+    kind("Dropout",            class::DROPOUT,                   dropout::OPTIONS,                dropout::rule),
+    kind("Conv2D",             class::CONV_2D,                   conv2d::OPTIONS,                 conv2d::rule),
+    kind("MaxPool2D",          class::MAX_POOLING_2D,            pool::OPTIONS,                   pool::max),
+    kind("AvgPool2D",          class::AVERAGE_POOLING_2D,        pool::OPTIONS,                   pool::average),
+    kind("GlobalAvgPool2D",    class::GLOBAL_AVERAGE_POOLING_2D, global_avg_pool::OPTIONS,        global_avg_pool::rule),
+    kind("Flatten",            class::FLATTEN,                   flatten::OPTIONS,                flatten::rule),
+    kind("BatchNormalization", class::BATCH_NORMALIZATION,       batch_norm::OPTIONS,             batch_norm::rule),
+    kind("Activation",         class::ACTIVATION,                activation::ACTIVATION_OPTIONS,  activation::activation),
+    kind("LeakyReLU",          class::LEAKY_RELU,                activation::LEAKY_RELU_OPTIONS,  activation::leaky_relu),
+    kind("ELU",                class::ELU,                       activation::ELU_OPTIONS,         activation::elu),
 ];
 
 /// A kind whose layers become fields.
