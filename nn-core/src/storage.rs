@@ -14,8 +14,9 @@ use nalgebra::{ArrayStorage, Const, IsContiguous, Matrix, RawStorage, RawStorage
 use crate::Float;
 
 /// The largest matrix, in elements, that `network!` stores inline. 4096 elements are 16 KiB of
-/// `f32`: big enough for every layer of a small network, small enough for any stack.
-pub const INLINE_LIMIT: usize = 4096;
+/// `f32`: big enough for every layer of a small network, small enough for any stack. Defined in
+/// `nn-keras`, where the macro reads it too.
+pub use nn_keras::INLINE_LIMIT;
 
 /// An `R × C` weight matrix kept in storage `S` ([`Inline`] or [`Heap`]).
 pub type Weights<T, const R: usize, const C: usize, S> =

@@ -111,6 +111,34 @@ pub(crate) enum Value {
 }
 
 impl Value {
+    /// The value as written.
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Value::Int(lit) => lit.to_string(),
+            Value::Float { minus, lit } => {
+                format!("{}{lit}", if minus.is_some() { "-" } else { "" })
+            }
+            Value::NegInt { lit, .. } => format!("-{lit}"),
+            Value::Bool(lit) => lit.value.to_string(),
+            Value::Infer(_) => "_".into(),
+            Value::Tuple { values, .. } => {
+                let values: Vec<String> = values.iter().map(Value::text).collect();
+                format!("({})", values.join(", "))
+            }
+            Value::Path { path, args, .. } => {
+                let path = path.to_token_stream().to_string().replace(' ', "");
+                match args {
+                    Some(args) => {
+                        let args: Vec<String> = args.iter().map(Value::text).collect();
+                        format!("{path}({})", args.join(", "))
+                    }
+                    None => path,
+                }
+            }
+        }
+    }
+
+    /// Where the value is.
     pub(crate) fn span(&self) -> SpanRange {
         match self {
             Value::Int(lit) => SpanRange::single(lit.span()),
@@ -128,6 +156,15 @@ impl Value {
 }
 
 impl Arg {
+    /// The argument as written.
+    fn text(&self) -> String {
+        match self {
+            Arg::Positional(value) => value.text(),
+            Arg::Named { key, value } => format!("{key} = {}", value.text()),
+        }
+    }
+
+    /// Where the argument is.
     pub(crate) fn span(&self) -> SpanRange {
         match self {
             Arg::Positional(value) => value.span(),
@@ -136,107 +173,14 @@ impl Arg {
     }
 }
 
-/// A checked network, ready to expand. Every shape in it is consistent: where the user's
-/// declaration was wrong, `check` reported the mistake and substituted a consistent value, so
-/// the expansion adds no errors of its own.
-pub(crate) struct Network {
-    pub(crate) attrs: Vec<Attribute>,
-    pub(crate) vis: Visibility,
-    pub(crate) ident: Ident,
-    pub(crate) layers: Vec<Layer>,
-    /// Compile-time assertions about named constants, spanned at the layer they concern.
-    pub(crate) assertions: Vec<TokenStream>,
-}
-
-/// A checked layer.
-pub(crate) struct Layer {
-    /// Its field name.
-    pub(crate) field: Ident,
-    /// Its position in the declaration, counting from 1.
-    pub(crate) position: usize,
-    /// Where type errors about it are reported: its activation if that is a user type, else
-    /// its kind.
-    pub(crate) span: Span,
-    /// The layer as the user wrote it (`Dense<32, 64, Relu>`), for messages and docs.
-    pub(crate) text: String,
-    /// The layer that produced its output width, as text and position: itself, or for a
-    /// shape-preserving layer such as `Dropout`, the one before it.
-    pub(crate) origin: (String, usize),
-    /// The shape of its output when that is an image (`[h, w, c]`).
-    pub(crate) image: Option<[u64; 3]>,
-    /// The width of its input and of its output.
-    pub(crate) input: Dim,
-    pub(crate) output: Dim,
-    pub(crate) kind: LayerKind,
-}
-
-/// What a layer is, with its settings as tokens ready to expand.
-pub(crate) enum LayerKind {
-    Dense {
-        activation_ty: TokenStream,
-        activation: TokenStream,
-        use_bias: bool,
-        kernel_initializer: TokenStream,
-        bias_initializer: TokenStream,
-        /// Fields set after construction: `trainable`, regularizers, constraints.
-        settings: Vec<(Ident, TokenStream)>,
-    },
-    Dropout {
-        rate: TokenStream,
-    },
-    /// `Input<H, W, C>`: declares the image; not a layer (removed after checking).
-    Input,
-    Conv2D {
-        filters: u64,
-        window: Window,
-        activation_ty: TokenStream,
-        activation: TokenStream,
-        use_bias: bool,
-        kernel_initializer: TokenStream,
-        bias_initializer: TokenStream,
-        settings: Vec<(Ident, TokenStream)>,
-    },
-    Pool {
-        max: bool,
-        window: Window,
-    },
-    GlobalAvgPool,
-    Activation {
-        activation_ty: TokenStream,
-        activation: TokenStream,
-        channels: Dim,
-        /// `LeakyReLU` and `ELU` report their own Keras class.
-        own_class: bool,
-    },
-    BatchNorm {
-        channels: Dim,
-        momentum: TokenStream,
-        epsilon: TokenStream,
-        trainable: bool,
-    },
-    Flatten {
-        /// The image it flattens.
-        from: [u64; 3],
-    },
-}
-
-/// A window's geometry as the macro computes it (Keras's rules), all numbers known.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Window {
-    pub(crate) input: [u64; 3],
-    pub(crate) kernel: [u64; 2],
-    pub(crate) strides: [u64; 2],
-    pub(crate) same: bool,
-    pub(crate) output: [u64; 2],
-}
-
-/// A width: a number the macro knows, or a named constant only the compiler can evaluate.
-#[derive(Clone)]
-pub(crate) struct Dim {
-    /// The width as a `usize` expression (a literal or `{ CONST }`).
-    pub(crate) tokens: TokenStream,
-    /// Its value, when it is a literal.
-    pub(crate) value: Option<u64>,
-    /// As the user wrote it.
-    pub(crate) text: String,
+impl LayerDecl {
+    /// The layer as written (`Dense<32, 64, Relu>`), for messages and docs.
+    pub(crate) fn text(&self) -> String {
+        let args: Vec<String> = self.args.iter().map(Arg::text).collect();
+        if args.is_empty() {
+            self.kind.to_string()
+        } else {
+            format!("{}<{}>", self.kind, args.join(", "))
+        }
+    }
 }

@@ -1,16 +1,36 @@
 //! The `network!` macro of [`nn`](https://docs.rs/nn). Use it through the `nn` crate, which
 //! re-exports it with the runtime it expands to.
 //!
-//! The macro is a pipeline: `parse` reads the declaration into the syntax tree of `ast`, `check`
-//! applies one rule at a time (collecting every mistake) and builds the checked model, and
-//! `expand` writes the code.
+//! The macro is a pipeline of small modules:
+//!
+//! 1. `parse` reads the invocation into `ast`, the syntax as written (every token kept for
+//!    error spans). It accepts any identifier as a layer kind, option or activation.
+//! 2. `check` runs the layers' rules in order. The rules live in `kinds`: one file per layer
+//!    kind and one table, `kinds::KINDS`, with each kind's DSL name, Keras class, options with
+//!    their defaults, and rule. A rule sees its layer and what the layers before it produce
+//!    (`shared::context`), checks the layer with the helpers in `shared` (arguments, shapes,
+//!    windows, activations, initializers, regularizers, constraints, the options of layers with
+//!    weights), and returns its output shape and, for a real layer, its description in `ir`.
+//!    `check` names the fields and collects every mistake (`errors`), so that all of them are
+//!    reported in one build.
+//! 3. `ir` is the checked network, which knows no kinds: each layer is a runtime type (a name
+//!    and generic arguments), its constructors in a small expression language, fields to set,
+//!    its shapes, and whether it is the identity at inference.
+//! 4. `expand` writes the struct and its impls from the IR, every layer the same way. It is the
+//!    only module that names the runtime's crate.
+//!
+//! Keras's facts (class names, defaults, window arithmetic, the inline-storage limit) come
+//! from the `nn-keras` crate, which the runtime reads too.
 
 mod ast;
 mod check;
+mod errors;
 mod expand;
-mod image;
+mod ir;
+mod kinds;
 mod names;
 mod parse;
+mod shared;
 
 use proc_macro::TokenStream;
 
@@ -38,26 +58,117 @@ use proc_macro::TokenStream;
 /// assert_eq!(Autoencoder::<f64>::seeded(1).encoder.kernel.shape(), (4, 16));
 /// ```
 ///
-/// The grammar:
+/// An image network: the macro computes every output shape and writes it out.
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     pub struct Digits =
+///         Input<28, 28, 1>,
+///         Conv2D<8, (3, 3), Relu, padding = Same>,
+///         BatchNormalization,
+///         MaxPool2D<(2, 2)>,
+///         Conv2D<16, (3, 3), Relu, strides = (2, 2)>,
+///         GlobalAvgPool2D,
+///         Dense<_, 10, Softmax>;
+/// }
+///
+/// let shapes: Vec<&[usize]> = <Digits as Network<f32>>::LAYERS.iter().map(|l| l.output).collect();
+/// assert_eq!(shapes, [&[28, 28, 8][..], &[28, 28, 8], &[14, 14, 8], &[6, 6, 16], &[16], &[10]]);
+/// let y = Digits::seeded(0).predict(&SVector::<f32, 784>::zeros());
+/// assert!((y.sum() - 1.0).abs() < 1e-5);
+/// ```
+///
+/// # Grammar
 ///
 /// ```text
 /// network := attribute* visibility "struct" Name "=" layer ("," layer)* ";"
 /// layer   := (field ":")? Kind ("<" argument ("," argument)* ">")?
 /// ```
 ///
-/// - `Dense<INPUTS, UNITS[, Activation][, option = value]...>` with the options `activation`,
-///   `use_bias`, `kernel_initializer`, `bias_initializer` and `trainable`. A size is a literal, a
-///   named `usize` constant, or `_` for the previous layer's width.
-/// - `Dropout<RATE>`, the rate a literal or named constant in `[0, 1)`.
+/// Positional arguments come first, then options as `name = value`. A vector size is a
+/// literal, a named `usize` constant, or `_` for the previous layer's width; image sizes,
+/// kernels, pools and strides are literals, since the macro computes with them. A layer's field
+/// is named as Keras names layers (`dense`, `dense_1`, `conv2d`, `max_pooling2d`, ...) unless
+/// the layer is named (`hidden: Dense<32, 64, Relu>`).
+///
+/// # Layers
+///
+/// Shapes are channels last: `[H, W, C]` for an image, `[N]` for a vector. A layer whose
+/// output is "its input's" passes the shape on.
+///
+/// | layer | arguments | output shape |
+/// |---|---|---|
+/// | `Input<H, W, C>` | the network's image; first, and not a layer itself | `[H, W, C]` |
+/// | `Dense<INPUTS, UNITS[, Activation]>` | `INPUTS` equals the previous width (or `_`); `UNITS` at least 1; fed a vector | `[UNITS]` |
+/// | `Dropout<RATE>` | a rate in [0, 1), literal or named constant; the identity at inference | its input's |
+/// | `Conv2D<FILTERS, (KH, KW)[, Activation]>` | fed an image; kernels `(KH, KW, C, FILTERS)`; `(K, K)` may be written `K` | `[OH, OW, FILTERS]` |
+/// | `MaxPool2D<(PH, PW)>` | fed an image; the largest value of each window | `[OH, OW, C]` |
+/// | `AvgPool2D<(PH, PW)>` | fed an image; the mean of each window's values inside the image | `[OH, OW, C]` |
+/// | `GlobalAvgPool2D` | fed an image; each channel's mean | `[C]` |
+/// | `Flatten` | fed an image; the identity on the data | `[H · W · C]` |
+/// | `BatchNormalization` | per channel of an image, per unit of a vector | its input's |
+/// | `Activation<Activation>` | any activation, as a layer | its input's |
+/// | `LeakyReLU` | the leaky ReLU as a layer | its input's |
+/// | `ELU` | the ELU as a layer | its input's |
+///
+/// Windows follow Keras: with valid padding `OH = floor((H − KH) / SH) + 1` (a kernel larger
+/// than its input is an error), with same padding `OH = ceil(H / SH)`; the same for widths.
+///
+/// # Options
+///
+/// | option | of | default |
+/// |---|---|---|
+/// | `activation` | `Dense`, `Conv2D` (or as the last positional argument) | `Linear` |
+/// | `use_bias` | `Dense`, `Conv2D` | `true` |
+/// | `kernel_initializer` | `Dense`, `Conv2D` | `GlorotUniform` |
+/// | `bias_initializer` | `Dense`, `Conv2D` | `Zeros` |
+/// | `trainable` | `Dense`, `Conv2D`, `BatchNormalization` | `true` |
+/// | `kernel_regularizer`, `bias_regularizer`, `activity_regularizer` | `Dense`, `Conv2D` | none |
+/// | `kernel_constraint`, `bias_constraint` | `Dense`, `Conv2D` | none |
+/// | `strides` | `Conv2D` | `(1, 1)` |
+/// | `strides` | `MaxPool2D`, `AvgPool2D` | the pool size |
+/// | `padding` | `Conv2D`, `MaxPool2D`, `AvgPool2D` (`Valid` or `Same`) | `Valid` |
+/// | `momentum` | `BatchNormalization` | `0.99` |
+/// | `epsilon` | `BatchNormalization` | `0.001` |
+/// | `negative_slope` | `LeakyReLU` (Keras's layer default; the activation's is 0.2) | `0.3` |
+/// | `alpha` | `ELU` | `1.0` |
+///
+/// # Names
+///
+/// - Activations: `Linear`, `Relu`, `Relu6`, `LeakyRelu` (`LeakyRelu(slope)`, 0.2 by
+///   default), `Elu` (`Elu(alpha)`), `Selu`, `Gelu`, `GeluApprox`, `Sigmoid`, `HardSigmoid`,
+///   `Silu`, `Swish`, `HardSilu`, `HardSwish`, `Softplus`, `Softsign`, `Mish`, `Tanh`,
+///   `Exponential`, `Softmax`, `LogSoftmax`, or a type of yours implementing `nn::Elementwise`
+///   or `nn::Activation` (`MyActivation`, or `MyActivation(args)` for its `new`).
+/// - Initializers: `GlorotUniform`, `GlorotNormal`, `HeNormal`, `HeUniform`, `LecunNormal`,
+///   `LecunUniform`, `RandomNormal` and `TruncatedNormal` (none or `(mean, stddev)`),
+///   `RandomUniform` (none or `(minval, maxval)`), `VarianceScaling` (none or `(scale,
+///   FanIn|FanOut|FanAvg, TruncatedNormal|UntruncatedNormal|Uniform)`), `Orthogonal` (none or
+///   `(gain)`; kernels only), `Identity` (none or `(gain)`; 2-D kernels only, so `Dense`, not
+///   `Conv2D`), `Constant(value)`, `Zeros`, `Ones`.
+/// - Regularizers: `L1` (none or `(l1)`, 0.01), `L2` (none or `(l2)`, 0.01), `L1L2` (none or
+///   `(l1, l2)`, 0 and 0).
+/// - Constraints: `MaxNorm` (none or `(max_value)`, 2), `NonNeg`, `UnitNorm`, `MinMaxNorm`
+///   (none, `(min_value, max_value)` or `(min_value, max_value, rate)`; 0, 1 and 1).
+///
+/// # What it generates
 ///
 /// The struct is generic over its scalar type (`f32` by default) and offers `seeded`, `new`,
 /// `zeros`, `INPUT`, `OUTPUT`, `PARAMS`, `predict`, `predict_batch`, `tape`, `forward_train`,
-/// `backward`, `visit_params` and `visit_params_mut`, and implements `nn::Network`. Every
-/// mistake in the invocation is reported at once, at the layer it concerns.
+/// `backward`, `summary`, `visit_params` and `visit_params_mut`, and implements
+/// `nn::Network`. Every mistake in the invocation is reported at once, at the layer it
+/// concerns.
 #[proc_macro]
 pub fn network(input: TokenStream) -> TokenStream {
     let invocation = syn::parse_macro_input!(input as ast::Invocation);
-    let mut errors = check::Errors::default();
+    run(invocation).into()
+}
+
+/// The whole pipeline on a parsed invocation: every network's code, then every error.
+fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
+    let mut errors = errors::Errors::default();
     for error in invocation.errors {
         errors.push(error);
     }
@@ -69,5 +180,8 @@ pub fn network(input: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         output.extend(errors.into_compile_errors());
     }
-    output.into()
+    output
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,42 +1,8 @@
-//! The names `network!` knows, and the "did you mean" suggestion for the ones it does not.
+//! The names `network!` knows besides the layer kinds (activations, initializers,
+//! regularizers, constraints), the "did you mean" suggestion for the ones it does not, and
+//! Keras's snake case for default field names.
 
-/// The layer kinds.
-pub(crate) const LAYERS: &[&str] = &[
-    "Input",
-    "Dense",
-    "Dropout",
-    "Conv2D",
-    "MaxPool2D",
-    "AvgPool2D",
-    "GlobalAvgPool2D",
-    "Flatten",
-    "BatchNormalization",
-    "Activation",
-    "LeakyReLU",
-    "ELU",
-];
-
-/// The options of `BatchNormalization`.
-pub(crate) const BATCH_NORM_OPTIONS: &[&str] = &["momentum", "epsilon", "trainable"];
-
-/// The options of `Conv2D`.
-pub(crate) const CONV_OPTIONS: &[&str] = &[
-    "activation",
-    "strides",
-    "padding",
-    "use_bias",
-    "kernel_initializer",
-    "bias_initializer",
-    "trainable",
-    "kernel_regularizer",
-    "bias_regularizer",
-    "activity_regularizer",
-    "kernel_constraint",
-    "bias_constraint",
-];
-
-/// The options of the pools.
-pub(crate) const POOL_OPTIONS: &[&str] = &["strides", "padding"];
+use nn_keras::defaults::{constraint, regularizer};
 
 /// The built-in activations, with the largest number of arguments each takes.
 pub(crate) const ACTIVATIONS: &[(&str, usize)] = &[
@@ -82,37 +48,60 @@ pub(crate) const INITIALIZERS: &[(&str, &[usize])] = &[
     ("Ones", &[0]),
 ];
 
-/// The options of `Dense`.
-pub(crate) const DENSE_OPTIONS: &[&str] = &[
-    "activation",
-    "use_bias",
-    "kernel_initializer",
-    "bias_initializer",
-    "trainable",
-    "kernel_regularizer",
-    "bias_regularizer",
-    "activity_regularizer",
-    "kernel_constraint",
-    "bias_constraint",
+/// A regularizer or constraint: its name, the argument counts it accepts (all or none of them,
+/// mostly), and its arguments with Keras's defaults.
+pub(crate) struct Setting {
+    pub(crate) name: &'static str,
+    pub(crate) counts: &'static [usize],
+    pub(crate) defaults: &'static [(&'static str, f64)],
+}
+
+/// The regularizers.
+pub(crate) const REGULARIZERS: &[Setting] = &[
+    Setting {
+        name: "L1",
+        counts: &[0, 1],
+        defaults: regularizer::L1,
+    },
+    Setting {
+        name: "L2",
+        counts: &[0, 1],
+        defaults: regularizer::L2,
+    },
+    Setting {
+        name: "L1L2",
+        counts: &[0, 2],
+        defaults: regularizer::L1L2,
+    },
 ];
 
-/// The regularizers, with the argument counts each accepts and Keras's defaults.
-pub(crate) const REGULARIZERS: &[(&str, &[usize], &[f64])] = &[
-    ("L1", &[0, 1], &[0.01]),
-    ("L2", &[0, 1], &[0.01]),
-    ("L1L2", &[0, 2], &[0.0, 0.0]),
+/// The constraints.
+pub(crate) const CONSTRAINTS: &[Setting] = &[
+    Setting {
+        name: "MaxNorm",
+        counts: &[0, 1],
+        defaults: constraint::MAX_NORM,
+    },
+    Setting {
+        name: "NonNeg",
+        counts: &[0],
+        defaults: constraint::NON_NEG,
+    },
+    Setting {
+        name: "UnitNorm",
+        counts: &[0],
+        defaults: constraint::UNIT_NORM,
+    },
+    Setting {
+        name: "MinMaxNorm",
+        counts: &[0, 2, 3],
+        defaults: constraint::MIN_MAX_NORM,
+    },
 ];
 
-/// The constraints, with the argument counts each accepts and Keras's defaults.
-pub(crate) const CONSTRAINTS: &[(&str, &[usize], &[f64])] = &[
-    ("MaxNorm", &[0, 1], &[2.0]),
-    ("NonNeg", &[0], &[]),
-    ("UnitNorm", &[0], &[]),
-    ("MinMaxNorm", &[0, 2, 3], &[0.0, 1.0, 1.0]),
-];
-
-/// The `FanMode` and `Distribution` names `VarianceScaling(scale, mode, distribution)` takes.
+/// The `FanMode` names `VarianceScaling(scale, mode, distribution)` takes.
 pub(crate) const FAN_MODES: &[&str] = &["FanIn", "FanOut", "FanAvg"];
+/// The `Distribution` names `VarianceScaling(scale, mode, distribution)` takes.
 pub(crate) const DISTRIBUTIONS: &[&str] = &["TruncatedNormal", "UntruncatedNormal", "Uniform"];
 
 /// The known name closest to `name`, if it is close enough to be a likely typo (case, underscores
@@ -162,16 +151,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
-/// Keras's class name for a layer kind of the DSL (the stem of its default field name).
-pub(crate) fn keras_class(kind: &str) -> &str {
-    match kind {
-        "MaxPool2D" => "MaxPooling2D",
-        "AvgPool2D" => "AveragePooling2D",
-        "GlobalAvgPool2D" => "GlobalAveragePooling2D",
-        other => other,
-    }
-}
-
 /// `BatchNormalization` → `batch_normalization`, `Dense` → `dense`: Keras's layer-name stem.
 pub(crate) fn snake_case(name: &str) -> String {
     // Keras's `to_snake_case`: an underscore before each capital that starts a lower-case run,
@@ -219,10 +198,13 @@ mod tests {
         assert_eq!(closest("Sofmax", activations()), Some("Softmax"));
         assert_eq!(closest("MyActivation", activations()), None);
         assert_eq!(
-            closest("kernel_init", DENSE_OPTIONS.iter().copied()),
+            closest(
+                "kernel_init",
+                ["use_bias", "kernel_initializer", "kernel_constraint"]
+            ),
             Some("kernel_initializer")
         );
-        assert_eq!(closest("Desne", LAYERS.iter().copied()), Some("Dense"));
+        assert_eq!(closest("Desne", ["Dense", "Dropout"]), Some("Dense"));
     }
 
     #[test]

@@ -1,14 +1,9 @@
 //! The geometry of 2-D windows (convolutions and pools) over channels-last images.
 
-/// Keras's padding modes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Padding {
-    /// No padding: the output shrinks by the window minus one (Keras's default).
-    #[default]
-    Valid,
-    /// Zero padding so that the output size is `ceil(input / stride)`.
-    Same,
-}
+use nn_keras::window::{output_size, padding_before};
+
+/// Keras's padding modes (defined in `nn-keras`, with the window arithmetic).
+pub use nn_keras::Padding;
 
 /// A window of `kh × kw` moved over an `h × w × c` image with strides `sh × sw`, giving an
 /// `oh × ow` output; `pad_top` and `pad_left` rows and columns of padding come first.
@@ -47,23 +42,18 @@ impl Window {
         (sh, sw): (usize, usize),
         padding: Padding,
     ) -> Option<Self> {
-        if h == 0 || w == 0 || c == 0 || kh == 0 || kw == 0 || sh == 0 || sw == 0 {
+        if c == 0 {
             return None;
         }
-        let (oh, ow, pad_top, pad_left) = match padding {
-            Padding::Valid => {
-                if kh > h || kw > w {
-                    return None;
-                }
-                ((h - kh) / sh + 1, (w - kw) / sw + 1, 0, 0)
-            }
-            Padding::Same => {
-                let (oh, ow) = (h.div_ceil(sh), w.div_ceil(sw));
-                let pad_h = ((oh - 1) * sh + kh).saturating_sub(h);
-                let pad_w = ((ow - 1) * sw + kw).saturating_sub(w);
-                (oh, ow, pad_h / 2, pad_w / 2)
-            }
+        // Keras's formula, shared with the macro that writes the sizes into the types.
+        let (Some(oh), Some(ow)) = (
+            output_size(h, kh, sh, padding),
+            output_size(w, kw, sw, padding),
+        ) else {
+            return None;
         };
+        let pad_top = padding_before(h, kh, sh, padding);
+        let pad_left = padding_before(w, kw, sw, padding);
         Some(Self {
             h,
             w,

@@ -1,0 +1,30 @@
+//! Keras's class name of each layer kind, as its `summary()` and its saved files name it.
+//!
+//! ```
+//! assert_eq!(nn_keras::class::GLOBAL_AVERAGE_POOLING_2D, "GlobalAveragePooling2D");
+//! ```
+
+/// `keras.layers.InputLayer`, which `keras.Input(shape)` creates.
+pub const INPUT_LAYER: &str = "InputLayer";
+/// `keras.layers.Dense`.
+pub const DENSE: &str = "Dense";
+/// `keras.layers.Dropout`.
+pub const DROPOUT: &str = "Dropout";
+/// `keras.layers.Conv2D`.
+pub const CONV_2D: &str = "Conv2D";
+/// `keras.layers.MaxPooling2D` (alias `MaxPool2D`).
+pub const MAX_POOLING_2D: &str = "MaxPooling2D";
+/// `keras.layers.AveragePooling2D` (alias `AvgPool2D`).
+pub const AVERAGE_POOLING_2D: &str = "AveragePooling2D";
+/// `keras.layers.GlobalAveragePooling2D` (alias `GlobalAvgPool2D`).
+pub const GLOBAL_AVERAGE_POOLING_2D: &str = "GlobalAveragePooling2D";
+/// `keras.layers.Flatten`.
+pub const FLATTEN: &str = "Flatten";
+/// `keras.layers.BatchNormalization`.
+pub const BATCH_NORMALIZATION: &str = "BatchNormalization";
+/// `keras.layers.Activation`: any activation as a layer of its own.
+pub const ACTIVATION: &str = "Activation";
+/// `keras.layers.LeakyReLU`.
+pub const LEAKY_RELU: &str = "LeakyReLU";
+/// `keras.layers.ELU`.
+pub const ELU: &str = "ELU";

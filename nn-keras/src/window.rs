@@ -1,0 +1,80 @@
+//! Keras's arithmetic of a window (a convolution kernel or a pool) sliding over one dimension
+//! of an image: how many outputs it gives and how much zero padding comes before the first.
+//!
+//! With `n` input rows, a window of `k` rows and a stride of `s`:
+//!
+//! | padding | output rows | padding above |
+//! |---|---|---|
+//! | valid | `floor((n − k) / s) + 1`, none when `k > n` | 0 |
+//! | same | `ceil(n / s)` | half the total `max((out − 1)·s + k − n, 0)`, rounded down |
+//!
+//! The same holds for columns (padding on the left). Keras puts the odd row of padding below and
+//! the odd column on the right.
+//!
+//! ```
+//! use nn_keras::{Padding, window};
+//!
+//! assert_eq!(window::output_size(64, 3, 1, Padding::Valid), Some(62));
+//! assert_eq!(window::output_size(2, 3, 1, Padding::Valid), None);
+//! assert_eq!(window::padding_before(5, 3, 1, Padding::Same), 1);
+//! ```
+
+/// Keras's padding modes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Padding {
+    /// No padding: the output shrinks by the window minus one (Keras's default).
+    #[default]
+    Valid,
+    /// Zero padding so that the output size is `ceil(input / stride)`.
+    Same,
+}
+
+/// The number of outputs of a window of `window` values moved by `stride` over `input` values,
+/// or `None` when there is none: a valid window larger than its input, or a size or stride
+/// of zero.
+pub const fn output_size(
+    input: usize,
+    window: usize,
+    stride: usize,
+    padding: Padding,
+) -> Option<usize> {
+    if input == 0 || window == 0 || stride == 0 {
+        return None;
+    }
+    match padding {
+        Padding::Valid if window > input => None,
+        Padding::Valid => Some((input - window) / stride + 1),
+        Padding::Same => Some(input.div_ceil(stride)),
+    }
+}
+
+/// The rows (or columns) of zeros before the first input value: 0 with valid padding, half the
+/// total padding, rounded down, with same padding. Meaningful when
+/// [`output_size`] is `Some`; 0 otherwise.
+pub const fn padding_before(input: usize, window: usize, stride: usize, padding: Padding) -> usize {
+    match output_size(input, window, stride, padding) {
+        Some(output) if matches!(padding, Padding::Same) => {
+            ((output - 1) * stride + window).saturating_sub(input) / 2
+        }
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_follow_keras() {
+        assert_eq!(output_size(28, 3, 2, Padding::Valid), Some(13));
+        assert_eq!(output_size(28, 3, 2, Padding::Same), Some(14));
+        assert_eq!(padding_before(28, 3, 2, Padding::Same), 0);
+        assert_eq!(output_size(2, 3, 1, Padding::Same), Some(2));
+        assert_eq!(output_size(3, 3, 1, Padding::Valid), Some(1));
+        assert_eq!(output_size(3, 3, 0, Padding::Valid), None);
+        assert_eq!(output_size(0, 1, 1, Padding::Same), None);
+        // An even window: the odd row of padding goes below.
+        assert_eq!(padding_before(6, 4, 1, Padding::Same), 1);
+        assert_eq!(padding_before(6, 4, 1, Padding::Valid), 0);
+    }
+}

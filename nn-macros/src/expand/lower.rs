@@ -1,0 +1,198 @@
+//! The IR's pieces as tokens: layer types, sizes, paths, expressions and assertions, and the
+//! helpers every part of the expansion uses (a layer's trait, its span, the network's ends). The
+//! runtime's items are written from `::nn`.
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::{Ident, Index};
+
+use crate::ir::{Assertion, Expr, Layer, Network, Path, Root, Size, Type, TypeArg};
+
+/// The field type of a layer, in scalar type `scalar`.
+pub(super) fn field_type(layer: &Layer, scalar: &TokenStream) -> TokenStream {
+    let Type { name, args } = &layer.ty;
+    let name = Ident::new(name, Span::call_site());
+    if args.is_empty() {
+        return quote!(::nn::#name);
+    }
+    let args = args.iter().map(|arg| type_arg(arg, scalar));
+    quote!(::nn::#name<#(#args),*>)
+}
+
+/// A generic argument of a layer type.
+pub(super) fn type_arg(arg: &TypeArg, scalar: &TokenStream) -> TokenStream {
+    match arg {
+        TypeArg::Scalar => scalar.clone(),
+        TypeArg::Size(value) => size(value),
+        TypeArg::Type(ty) => path(ty),
+        TypeArg::Bool(value) => quote!(#value),
+        TypeArg::Storage { rows, cols } => match (rows.value(), cols.value()) {
+            (Some(r), Some(c)) if r.saturating_mul(c) <= nn_keras::INLINE_LIMIT => {
+                quote!(::nn::Inline)
+            }
+            (Some(_), Some(_)) => quote!(::nn::Heap),
+            _ => {
+                let (rows, cols) = (size(rows), size(cols));
+                quote!(::nn::__private::StorageOf<{ ::nn::__private::inline(#rows, #cols) }>)
+            }
+        },
+    }
+}
+
+/// A size as a `usize` expression: a literal, or `{ CONST }`.
+pub(super) fn size(value: &Size) -> TokenStream {
+    match value {
+        Size::Known(n) => Literal::usize_unsuffixed(*n).into_token_stream(),
+        Size::Named { path, .. } => quote!({ #path }),
+    }
+}
+
+/// A path: the runtime's items from `::nn`, the user's as written.
+pub(super) fn path(path: &Path) -> TokenStream {
+    let segments = &path.segments;
+    match &path.root {
+        Root::Core => quote!(::nn #(:: #segments)*),
+        Root::User(tokens) => quote!(#tokens #(:: #segments)*),
+    }
+}
+
+/// An expression building (part of) `layer`.
+pub(super) fn expr(value: &Expr, layer: &Layer) -> TokenStream {
+    let all =
+        |values: &[Expr]| -> Vec<TokenStream> { values.iter().map(|v| expr(v, layer)).collect() };
+    match value {
+        Expr::Float(v) if *v < 0.0 => {
+            let v = Literal::f64_unsuffixed(-v);
+            quote!((-#v))
+        }
+        Expr::Float(v) => Literal::f64_unsuffixed(*v).into_token_stream(),
+        Expr::Usize(v) => Literal::usize_unsuffixed(*v).into_token_stream(),
+        Expr::Bool(v) => quote!(#v),
+        Expr::AsF64(tokens) => quote!((#tokens as f64)),
+        Expr::User(tokens) => tokens.clone(),
+        Expr::Path(p) => path(p),
+        Expr::Call(p, args) => {
+            let (p, args) = (path(p), all(args));
+            quote!(#p(#(#args),*))
+        }
+        Expr::Default(p) => {
+            let p = path(p);
+            quote!(<#p as ::core::default::Default>::default())
+        }
+        Expr::Construct(name, args) => {
+            let ty = field_type(layer, &quote!(T));
+            let (name, args) = (Ident::new(name, Span::call_site()), all(args));
+            let span = at(layer);
+            quote_spanned!(span=> <#ty>::#name(#(#args),*))
+        }
+        Expr::Tuple(values) => {
+            let values = all(values);
+            quote!((#(#values),*))
+        }
+        Expr::Ref(inner) => {
+            let inner = expr(inner, layer);
+            quote!(&#inner)
+        }
+        Expr::Rng => quote!(rng),
+        Expr::Expect(inner, why) => {
+            let inner = expr(inner, layer);
+            quote!(#inner.expect(#why))
+        }
+    }
+}
+
+/// A compile-time check of named constants, failing at the layer it concerns.
+pub(super) fn assertion(assertion: &Assertion) -> TokenStream {
+    match assertion {
+        Assertion::NonZero {
+            size: value,
+            message,
+            span,
+        } => {
+            let value = size(value);
+            quote_spanned! {*span=>
+                const _: () = if #value == 0 { ::core::panic!(#message) };
+            }
+        }
+        Assertion::Equal {
+            expected,
+            produced,
+            message: [head, middle, tail],
+            span,
+        } => {
+            let (expected, produced) = (size(expected), size(produced));
+            quote_spanned! {*span=>
+                const _: () = {
+                    const __NN_EXPECTED: usize = #expected;
+                    const __NN_PRODUCED: usize = #produced;
+                    const __NN_MESSAGE: ::nn::__private::Msg = ::nn::__private::Msg::new()
+                        .str(#head)
+                        .num(__NN_EXPECTED)
+                        .str(#middle)
+                        .num(__NN_PRODUCED)
+                        .str(#tail);
+                    if __NN_EXPECTED != __NN_PRODUCED {
+                        ::core::panic!("{}", __NN_MESSAGE.as_str());
+                    }
+                };
+            }
+        }
+        Assertion::Probability {
+            value,
+            message,
+            span,
+        } => quote_spanned! {*span=>
+            const _: () = {
+                const __NN_RATE: f64 = #value as f64;
+                if !(__NN_RATE >= 0.0 && __NN_RATE < 1.0) {
+                    ::core::panic!(#message);
+                }
+            };
+        },
+    }
+}
+
+/// A span that resolves names as the macro does but is reported at the layer in the user's
+/// code, so that a type error about a layer points at it.
+pub(super) fn at(layer: &Layer) -> Span {
+    Span::call_site().located_at(layer.span)
+}
+
+/// `::nn::Layer<T, I, O>` for a layer.
+pub(super) fn layer_trait(layer: &Layer, scalar: &TokenStream) -> TokenStream {
+    let (input, output) = (size(&layer.input), size(&layer.output));
+    quote!(::nn::Layer<#scalar, #input, #output>)
+}
+
+/// `(a, (b, (c, ())))`.
+pub(super) fn cons_type(items: Vec<TokenStream>) -> TokenStream {
+    items
+        .into_iter()
+        .rev()
+        .fold(quote!(()), |tail, head| quote!((#head, #tail)))
+}
+
+/// The `k`-th element of a cons list: `base.1.1.0` for `k = 2`.
+pub(super) fn nth(base: TokenStream, k: usize) -> TokenStream {
+    let (one, zero) = (Index::from(1), Index::from(0));
+    let hops = std::iter::repeat_n(&one, k);
+    quote!(#base #(.#hops)* .#zero)
+}
+
+/// The network's input and output widths.
+pub(super) fn ends(network: &Network) -> (TokenStream, TokenStream) {
+    let first = &network.layers[0];
+    let last = &network.layers[network.layers.len() - 1];
+    (size(&first.input), size(&last.output))
+}
+
+/// The sum of the layers' parameter counts, in scalar type `scalar`.
+pub(super) fn params_sum(network: &Network, scalar: &TokenStream) -> TokenStream {
+    let terms = network.layers.iter().map(|layer| {
+        let ty = field_type(layer, scalar);
+        let layer_trait = layer_trait(layer, scalar);
+        let span = at(layer);
+        quote_spanned!(span=> <#ty as #layer_trait>::PARAMS)
+    });
+    quote!(0 #(+ #terms)*)
+}

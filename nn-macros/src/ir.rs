@@ -1,0 +1,200 @@
+//! The checked network: what `check` hands `expand`. It knows no layer kinds. Each layer is a
+//! type of the runtime named by its name with generic arguments, expressions that build it, and
+//! the facts `expand` needs to wire it into the struct, so `expand` writes every layer the same
+//! way. Nothing here names the runtime's crate: its items are named by their path inside it
+//! ([`Path::core`]), and `expand` alone writes the crate's path in front. The user's own tokens
+//! (a named constant, an activation type of theirs) are kept as written, with their spans.
+
+use proc_macro2::{Span, TokenStream};
+use syn::{Attribute, Ident, Visibility};
+
+/// A checked network. Every shape in it is consistent: where the declaration was wrong, `check`
+/// reported the mistake and substituted something consistent, so the expansion adds no errors
+/// of its own.
+pub(crate) struct Network {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) ident: Ident,
+    pub(crate) layers: Vec<Layer>,
+    /// Checks of named constants that only the compiler can evaluate.
+    pub(crate) assertions: Vec<Assertion>,
+}
+
+/// A checked layer: a field of the struct.
+pub(crate) struct Layer {
+    /// Its field name.
+    pub(crate) field: Ident,
+    /// Its position in the declaration, counting from 1.
+    pub(crate) position: usize,
+    /// Where type errors about it are reported: its activation if that is a user type, else
+    /// its kind.
+    pub(crate) span: Span,
+    /// The layer as the user wrote it (`Dense<32, 64, Relu>`), for docs.
+    pub(crate) text: String,
+    /// The width of its input and of its output (the `I` and `O` of `Layer<T, I, O>`).
+    pub(crate) input: Size,
+    pub(crate) output: Size,
+    /// Its output shape as Keras reports it: `[h, w, c]` for an image, `[n]` for a vector.
+    pub(crate) shape: Vec<Size>,
+    /// Its type.
+    pub(crate) ty: Type,
+    /// How to build it.
+    pub(crate) build: Build,
+    /// Whether it passes samples through unchanged at inference (then `predict` skips it).
+    pub(crate) identity_at_inference: bool,
+}
+
+/// A layer type of the runtime: its name and generic arguments (`Dense<T, 32, 64, Relu, ..>`).
+pub(crate) struct Type {
+    pub(crate) name: &'static str,
+    pub(crate) args: Vec<TypeArg>,
+}
+
+/// A generic argument of a layer type.
+pub(crate) enum TypeArg {
+    /// The network's scalar type (`T`, or `f32` where a constant needs a concrete type).
+    Scalar,
+    /// A size.
+    Size(Size),
+    /// A type such as an activation.
+    Type(Path),
+    /// The storage of a `rows × cols` weight matrix: inline or heap, picked by its element count.
+    Storage { rows: Size, cols: Size },
+    /// A flag.
+    Bool(bool),
+}
+
+/// A size: a number the macro knows, or the user's named constant, which only the compiler can
+/// evaluate.
+#[derive(Clone)]
+pub(crate) enum Size {
+    Known(usize),
+    Named {
+        /// The constant's path, as written.
+        path: TokenStream,
+        /// As written, for messages.
+        text: String,
+    },
+}
+
+impl Size {
+    /// Its value, when the macro knows it.
+    pub(crate) fn value(&self) -> Option<usize> {
+        match self {
+            Size::Known(value) => Some(*value),
+            Size::Named { .. } => None,
+        }
+    }
+
+    /// As the user wrote it (or as the macro computed it).
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Size::Known(value) => value.to_string(),
+            Size::Named { text, .. } => text.clone(),
+        }
+    }
+}
+
+/// A path to a type, function or value.
+#[derive(Clone)]
+pub(crate) struct Path {
+    pub(crate) root: Root,
+    /// Segments after the root.
+    pub(crate) segments: Vec<Ident>,
+}
+
+/// Where a [`Path`] starts.
+#[derive(Clone)]
+pub(crate) enum Root {
+    /// The runtime crate.
+    Core,
+    /// The user's own path, as written.
+    User(TokenStream),
+}
+
+impl Path {
+    /// An item of the runtime, by its path inside it (`["init", "FanMode", "FanIn"]`), each
+    /// segment spanned at `span`.
+    pub(crate) fn core(segments: &[&str], span: Span) -> Self {
+        Self {
+            root: Root::Core,
+            segments: segments.iter().map(|s| Ident::new(s, span)).collect(),
+        }
+    }
+
+    /// The user's own path.
+    pub(crate) fn user(tokens: TokenStream) -> Self {
+        Self {
+            root: Root::User(tokens),
+            segments: Vec::new(),
+        }
+    }
+
+    /// This path with one more segment (`Relu` → `Relu::new`).
+    pub(crate) fn join(mut self, segment: &str) -> Self {
+        self.segments.push(Ident::new(segment, Span::call_site()));
+        self
+    }
+}
+
+/// An expression, in the little language layers are built with.
+#[derive(Clone)]
+pub(crate) enum Expr {
+    /// An `f64` literal.
+    Float(f64),
+    /// A `usize` literal.
+    Usize(usize),
+    Bool(bool),
+    /// The user's named constant, as an `f64`: `(RATE as f64)`.
+    AsF64(TokenStream),
+    /// The user's tokens, as written (an argument of the user's own activation).
+    User(TokenStream),
+    /// A unit value: `Linear`, `Padding::Same`.
+    Path(Path),
+    /// A call of a function or tuple variant: `Regularizer::L2(0.01)`, `Relu6::new()`.
+    Call(Path, Vec<Expr>),
+    /// `<path as Default>::default()`.
+    Default(Path),
+    /// A constructor of the layer's own type: `<Dense<..>>::init(..)`.
+    Construct(&'static str, Vec<Expr>),
+    Tuple(Vec<Expr>),
+    /// `&expr`.
+    Ref(Box<Expr>),
+    /// The random number generator `new` draws from.
+    Rng,
+    /// `expr.expect("why it cannot fail")`, for constructors that check what the macro checked.
+    Expect(Box<Expr>, &'static str),
+}
+
+/// How a layer is built.
+pub(crate) struct Build {
+    /// In `zeros()`: a holder for gradients.
+    pub(crate) zeros: Expr,
+    /// In `new(rng)`: initialized, drawing from the generator.
+    pub(crate) init: Expr,
+    /// Fields set after either (`trainable`, regularizers, constraints), in the user's order.
+    pub(crate) fields: Vec<(Ident, Expr)>,
+}
+
+/// A check of named constants, evaluated by the compiler, failing with `message` at `span`.
+pub(crate) enum Assertion {
+    /// The size is not zero.
+    NonZero {
+        size: Size,
+        message: String,
+        span: Span,
+    },
+    /// Two sizes are equal. The message reads `head EXPECTED middle PRODUCED tail`.
+    Equal {
+        expected: Size,
+        produced: Size,
+        message: [String; 3],
+        span: Span,
+    },
+    /// The user's named constant lies in [0, 1).
+    Probability {
+        value: TokenStream,
+        message: String,
+        span: Span,
+    },
+}

@@ -1,0 +1,36 @@
+//! `Flatten`: an image as the vector of its values, in Keras's order (row, column, channel); the
+//! identity on the data, which it only renames.
+
+use proc_macro2::Span;
+
+use crate::ir::{Build, Expr, Path, Type};
+use crate::shared::args::Opt;
+use crate::shared::context::{Checked, Ctx, Def};
+use crate::shared::shape;
+
+/// `Flatten` has no options.
+pub(crate) const OPTIONS: &[Opt] = &[];
+
+/// Rule: `Flatten` follows an image. Why: a vector is flat already.
+pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
+    shape::no_arguments(ctx);
+    let (width, image) = shape::incoming_image(ctx)?;
+    let ty = Type {
+        name: "Flatten",
+        args: Vec::new(),
+    };
+    let value = Expr::Path(Path::core(&["Flatten"], Span::call_site()));
+    let build = Build {
+        zeros: value.clone(),
+        init: value,
+        fields: Vec::new(),
+    };
+    let def = Def {
+        identity_at_inference: true,
+        ..Def::new(ty, build)
+    };
+    Some(Checked {
+        flattened: Some(image),
+        ..Checked::layer(width.clone(), width, None, def)
+    })
+}

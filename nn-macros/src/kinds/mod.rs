@@ -1,0 +1,68 @@
+//! The layer kinds `network!` knows: one file each, and one table, [`KINDS`], which says for
+//! each its name in the DSL, its Keras class, the options it accepts with their defaults, and
+//! the rule that checks one layer of it and computes its output shape. Adding a kind is
+//! writing its file and adding its line here (see `ADDING_A_KIND.md`).
+
+mod activation;
+mod batch_norm;
+mod conv2d;
+mod dense;
+mod dropout;
+mod flatten;
+mod global_avg_pool;
+mod input;
+mod pool;
+
+use nn_keras::class;
+
+use crate::shared::args::Opt;
+use crate::shared::context::{Checked, Ctx, Kind};
+
+/// Every kind, in the order error messages list them.
+#[rustfmt::skip]
+pub(crate) const KINDS: &[Kind] = &[
+    //   DSL name              Keras class                       options                          rule
+    kind("Input",              class::INPUT_LAYER,               input::OPTIONS,                  input::rule).not_a_field(),
+    kind("Dense",              class::DENSE,                     dense::OPTIONS,                  dense::rule),
+    kind("Dropout",            class::DROPOUT,                   dropout::OPTIONS,                dropout::rule),
+    kind("Conv2D",             class::CONV_2D,                   conv2d::OPTIONS,                 conv2d::rule),
+    kind("MaxPool2D",          class::MAX_POOLING_2D,            pool::OPTIONS,                   pool::max),
+    kind("AvgPool2D",          class::AVERAGE_POOLING_2D,        pool::OPTIONS,                   pool::average),
+    kind("GlobalAvgPool2D",    class::GLOBAL_AVERAGE_POOLING_2D, global_avg_pool::OPTIONS,        global_avg_pool::rule),
+    kind("Flatten",            class::FLATTEN,                   flatten::OPTIONS,                flatten::rule),
+    kind("BatchNormalization", class::BATCH_NORMALIZATION,       batch_norm::OPTIONS,             batch_norm::rule),
+    kind("Activation",         class::ACTIVATION,                activation::ACTIVATION_OPTIONS,  activation::activation),
+    kind("LeakyReLU",          class::LEAKY_RELU,                activation::LEAKY_RELU_OPTIONS,  activation::leaky_relu),
+    kind("ELU",                class::ELU,                       activation::ELU_OPTIONS,         activation::elu),
+];
+
+/// A kind whose layers become fields.
+const fn kind(
+    name: &'static str,
+    class: &'static str,
+    options: &'static [Opt],
+    rule: fn(&mut Ctx<'_>) -> Option<Checked>,
+) -> Kind {
+    Kind {
+        name,
+        class,
+        options,
+        field: true,
+        rule,
+    }
+}
+
+impl Kind {
+    /// The same kind, declaring something other than a field (`Input`).
+    const fn not_a_field(self) -> Self {
+        Self {
+            field: false,
+            ..self
+        }
+    }
+}
+
+/// The kind named `name` in the DSL.
+pub(crate) fn find(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|kind| kind.name == name)
+}

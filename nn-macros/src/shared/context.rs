@@ -1,0 +1,132 @@
+//! What a kind's rule is given (its layer as declared, what the layers before it produce) and
+//! what it returns (its shapes and, for a real layer, its type and how to build it).
+
+use proc_macro2::Span;
+
+use crate::ast::LayerDecl;
+use crate::errors::Errors;
+use crate::ir::{Assertion, Build, Size, Type};
+use crate::shared::args::Opt;
+
+/// A layer kind: one line of the table in `kinds`.
+pub(crate) struct Kind {
+    /// Its name in the DSL (`MaxPool2D`).
+    pub(crate) name: &'static str,
+    /// Its Keras class (`MaxPooling2D`), whose snake case is the stem of its default field
+    /// name (`max_pooling2d`).
+    pub(crate) class: &'static str,
+    /// The options it accepts, with their defaults.
+    pub(crate) options: &'static [Opt],
+    /// Whether it becomes a field of the struct (all but `Input`, which only declares the
+    /// image).
+    pub(crate) field: bool,
+    /// Checks one layer of this kind and computes its output shape.
+    pub(crate) rule: fn(&mut Ctx<'_>) -> Option<Checked>,
+}
+
+/// What a rule sees.
+pub(crate) struct Ctx<'a> {
+    /// The layer as declared.
+    pub(crate) decl: &'a LayerDecl,
+    /// Its kind.
+    pub(crate) kind: &'a Kind,
+    /// The layer as written, for messages.
+    pub(crate) text: &'a str,
+    /// Its position, counting from 1.
+    pub(crate) position: usize,
+    /// What the layers before it produce.
+    pub(crate) before: Before<'a>,
+    pub(crate) errors: &'a mut Errors,
+    /// Checks of named constants, for the compiler to make.
+    pub(crate) assertions: &'a mut Vec<Assertion>,
+}
+
+/// What the layers before a layer produce.
+#[derive(Clone, Copy)]
+pub(crate) enum Before<'a> {
+    /// Nothing: it is the first layer.
+    Start,
+    /// The output of the layer before it.
+    Known(&'a Incoming),
+    /// Unknown, because a layer before it was unknown or unusable (and reported): its input is
+    /// checked against nothing. The output of the last layer that was built, if any, is what
+    /// it is built with, so that the struct stays consistent.
+    Unknown(Option<&'a Incoming>),
+}
+
+/// The output of a layer, as the next one sees it.
+pub(crate) struct Incoming {
+    /// Its width (values per sample).
+    pub(crate) width: Size,
+    /// Its shape, when it is an image (height, width, channels).
+    pub(crate) image: Option<[usize; 3]>,
+    /// The image it flattens, when it is `Flatten`'s output.
+    pub(crate) flattened: Option<[usize; 3]>,
+    /// The layer that gave it its width, as written and its position: the layer itself, or
+    /// for a shape-preserving layer, the one that produced its input.
+    pub(crate) origin: (String, usize),
+}
+
+/// What a rule found: its layer's shapes and, for a real layer, the layer.
+pub(crate) struct Checked {
+    /// The width of its input.
+    pub(crate) input: Size,
+    /// The width of its output.
+    pub(crate) output: Size,
+    /// Its output's shape when that is an image.
+    pub(crate) image: Option<[usize; 3]>,
+    /// The image it flattens (only `Flatten`'s rule sets it, for the next layer's messages).
+    pub(crate) flattened: Option<[usize; 3]>,
+    /// Whether its output keeps the origin of its input (a shape-preserving layer).
+    pub(crate) keeps_origin: bool,
+    /// Whether its output shape follows from its input's, and so is unknown when that is.
+    pub(crate) follows_input: bool,
+    /// The layer, or `None` when the declaration only declares the input (`Input`).
+    pub(crate) layer: Option<Def>,
+}
+
+/// A real layer: what becomes a field.
+pub(crate) struct Def {
+    /// Its type.
+    pub(crate) ty: Type,
+    /// How it is built.
+    pub(crate) build: Build,
+    /// Whether it passes samples through unchanged at inference.
+    pub(crate) identity_at_inference: bool,
+    /// Where type errors about it are best reported, if not at its kind (a user's activation).
+    pub(crate) span: Option<Span>,
+}
+
+impl Checked {
+    /// A layer whose output shape follows from its input's.
+    pub(crate) fn layer(input: Size, output: Size, image: Option<[usize; 3]>, def: Def) -> Self {
+        Self {
+            input,
+            output,
+            image,
+            flattened: None,
+            keeps_origin: false,
+            follows_input: true,
+            layer: Some(def),
+        }
+    }
+}
+
+impl Def {
+    /// A layer that computes something at inference.
+    pub(crate) fn new(ty: Type, build: Build) -> Self {
+        Self {
+            ty,
+            build,
+            identity_at_inference: false,
+            span: None,
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// An error underlining the whole layer.
+    pub(crate) fn error(&mut self, message: impl core::fmt::Display) {
+        self.errors.push(self.decl.span.error(message));
+    }
+}

@@ -1,0 +1,159 @@
+//! The options of layers with weights (`Dense`, `Conv2D`), with Keras's defaults, and how such
+//! a layer is built from them.
+
+use nn_keras::defaults;
+use syn::Ident;
+
+use crate::ast::Value;
+use crate::errors::Errors;
+use crate::ir::{Build, Expr};
+use crate::names;
+use crate::shared::activation::{Activation, activation};
+use crate::shared::args::{Fallback, Opt, boolean};
+use crate::shared::initializer::{Tensor, initializer};
+use crate::shared::setting::setting;
+
+/// `activation`: also the optional positional argument after the sizes.
+pub(crate) const ACTIVATION: Opt = Opt {
+    name: "activation",
+    default: Fallback::Name(defaults::ACTIVATION),
+};
+/// `use_bias`.
+pub(crate) const USE_BIAS: Opt = Opt {
+    name: "use_bias",
+    default: Fallback::Bool(defaults::USE_BIAS),
+};
+/// `kernel_initializer`.
+pub(crate) const KERNEL_INITIALIZER: Opt = Opt {
+    name: "kernel_initializer",
+    default: Fallback::Name(defaults::KERNEL_INITIALIZER),
+};
+/// `bias_initializer`.
+pub(crate) const BIAS_INITIALIZER: Opt = Opt {
+    name: "bias_initializer",
+    default: Fallback::Name(defaults::BIAS_INITIALIZER),
+};
+/// `trainable`.
+pub(crate) const TRAINABLE: Opt = Opt {
+    name: "trainable",
+    default: Fallback::Bool(defaults::TRAINABLE),
+};
+/// The regularizers and constraints, none by default.
+pub(crate) const KERNEL_REGULARIZER: Opt = nothing("kernel_regularizer");
+pub(crate) const BIAS_REGULARIZER: Opt = nothing("bias_regularizer");
+pub(crate) const ACTIVITY_REGULARIZER: Opt = nothing("activity_regularizer");
+pub(crate) const KERNEL_CONSTRAINT: Opt = nothing("kernel_constraint");
+pub(crate) const BIAS_CONSTRAINT: Opt = nothing("bias_constraint");
+
+/// An option that is unset by default.
+const fn nothing(name: &'static str) -> Opt {
+    Opt {
+        name,
+        default: Fallback::Nothing,
+    }
+}
+
+/// The options a layer with weights has, read in the user's order.
+pub(crate) struct Weights<'a> {
+    /// The activation, as the third argument or `activation = ...`.
+    activation: Option<&'a Value>,
+    /// The kernel, for the initializer's rule.
+    kernel: Tensor,
+    pub(crate) use_bias: bool,
+    kernel_initializer: Expr,
+    bias_initializer: Expr,
+    /// Options that become field values as given: `trainable`, the regularizers, the
+    /// constraints.
+    fields: Vec<(Ident, Expr)>,
+}
+
+impl<'a> Weights<'a> {
+    /// Keras's defaults, with the activation given as an argument, if any.
+    pub(crate) fn new(activation: Option<&'a Value>, kernel: Tensor) -> Self {
+        Self {
+            activation,
+            kernel,
+            use_bias: defaults::USE_BIAS,
+            kernel_initializer: crate::shared::initializer::default(kernel),
+            bias_initializer: crate::shared::initializer::default(Tensor::Bias),
+            fields: Vec::new(),
+        }
+    }
+
+    /// Takes `key = value` if it is one of these options (reporting a bad value to `errors`);
+    /// returns whether it was.
+    pub(crate) fn take(&mut self, key: &Ident, value: &'a Value, errors: &mut Errors) -> bool {
+        match key.to_string().as_str() {
+            "activation" if self.activation.is_some() => errors.push(value.span().error(
+                "the activation is given twice: as the third argument and as `activation = ...`",
+            )),
+            "activation" => self.activation = Some(value),
+            "use_bias" => self.use_bias = boolean(value, "use_bias", errors),
+            "kernel_initializer" => {
+                self.kernel_initializer = initializer(value, self.kernel, errors);
+            }
+            "bias_initializer" => self.bias_initializer = initializer(value, Tensor::Bias, errors),
+            "trainable" => {
+                let value = boolean(value, "trainable", errors);
+                self.fields.push((key.clone(), Expr::Bool(value)));
+            }
+            "kernel_regularizer" | "bias_regularizer" | "activity_regularizer" => {
+                let regularizer = setting(
+                    value,
+                    "Regularizer",
+                    "regularizer",
+                    names::REGULARIZERS,
+                    errors,
+                );
+                self.fields.push((key.clone(), regularizer));
+            }
+            "kernel_constraint" | "bias_constraint" => {
+                let constraint = setting(
+                    value,
+                    "Constraint",
+                    "constraint",
+                    names::CONSTRAINTS,
+                    errors,
+                );
+                self.fields.push((key.clone(), constraint));
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// The activation: the one given, or Keras's default (linear).
+    pub(crate) fn activation(&self, errors: &mut Errors) -> Activation {
+        match self.activation {
+            Some(value) => activation(value, errors),
+            None => Activation::builtin(defaults::ACTIVATION),
+        }
+    }
+
+    /// How the layer is built: `zeros(leading.., activation)` and
+    /// `init(leading.., activation, &kernel_initializer, &bias_initializer, rng)`, each
+    /// `.expect`ed when `fallible` (the constructor checks sizes the macro computed), then the
+    /// fields given.
+    pub(crate) fn build(self, leading: Vec<Expr>, activation: Expr, fallible: bool) -> Build {
+        let wrap = |expr: Expr| {
+            if fallible {
+                Expr::Expect(Box::new(expr), "network! computed these sizes")
+            } else {
+                expr
+            }
+        };
+        let mut zeros = leading;
+        zeros.push(activation);
+        let mut init = zeros.clone();
+        init.extend([
+            Expr::Ref(Box::new(self.kernel_initializer)),
+            Expr::Ref(Box::new(self.bias_initializer)),
+            Expr::Rng,
+        ]);
+        Build {
+            zeros: wrap(Expr::Construct("zeros", zeros)),
+            init: wrap(Expr::Construct("init", init)),
+            fields: self.fields,
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Every image layer, with options; `Orthogonal` on a Conv2D kernel (flattened to a matrix, as
+//! Keras does) and `Identity` on a Dense kernel.
+
+use nn::prelude::*;
+
+network! {
+    /// A small convolutional network.
+    pub struct Tiny =
+        Input<8, 8, 1>,
+        Conv2D<4, (3, 3), Relu, kernel_initializer = Orthogonal, padding = Same>,
+        BatchNormalization<momentum = 0.9>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<8, (2, 2), strides = (2, 2), kernel_initializer = Orthogonal(0.5)>,
+        LeakyReLU,
+        AvgPool2D<(2, 2), strides = (1, 1), padding = Same>,
+        ELU<alpha = 0.5>,
+        Activation<Tanh>,
+        GlobalAvgPool2D,
+        Dropout<0.25>,
+        Dense<_, 8, kernel_initializer = Identity>,
+        Dense<8, 2, Softmax>;
+}
+
+fn main() {
+    let net = Tiny::seeded(3);
+    let y = net.predict(&SVector::<f32, 64>::repeat(0.5));
+    assert!((y.sum() - 1.0).abs() < 1e-5);
+    assert_eq!(<Tiny as Network<f32>>::LAYERS[0].output, [8, 8, 4]);
+    assert_eq!(<Tiny as Network<f32>>::LAYERS[3].output, [2, 2, 8]);
+    assert_eq!(<Tiny as Network<f32>>::LAYERS[8].kind, "GlobalAveragePooling2D");
+}
