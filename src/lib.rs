@@ -17,9 +17,9 @@ pub mod prelude {
         Activation, Constant, Dense, Dropout, Elementwise, Elu, Exponential, Float, Gelu,
         GeluApprox, GlorotNormal, GlorotUniform, HardSigmoid, HardSilu, HardSwish, HeNormal,
         HeUniform, Identity, Initializer, Layer, LeakyRelu, LecunNormal, LecunUniform, Linear,
-        LogSoftmax, Mish, Network, Ones, Orthogonal, RandomNormal, RandomUniform, Relu, Relu6,
-        Selu, Sigmoid, Silu, Softmax, Softplus, Softsign, Swish, Tanh, TruncatedNormal,
-        VarianceScaling, Zeros,
+        LogSoftmax, Mish, Network, Ones, Orthogonal, Params, RandomNormal, RandomUniform, Relu,
+        Relu6, Selu, Sigmoid, Silu, Softmax, Softplus, Softsign, Swish, Tanh, Train,
+        TruncatedNormal, VarianceScaling, Zeros,
     };
     pub use nn_core::{
         Adagrad, Adam, AdamW, BinaryCrossentropy, CategoricalCrossentropy, EarlyStopping, Fit,

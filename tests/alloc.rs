@@ -159,9 +159,7 @@ fn an_optimizer_step_allocates_nothing() {
     use nn::{Adam, OptimizerState, RMSprop};
     let mut net = Classifier::seeded(0);
     let mut grads = Classifier::zeros();
-    for (_, p) in grads.params_mut() {
-        p.values.fill(0.01);
-    }
+    grads.visit_params_mut(|_, p| p.values.fill(0.01));
     let adam = Adam::default()
         .amsgrad(true)
         .clipnorm(1.0)

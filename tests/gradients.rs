@@ -32,6 +32,17 @@ fn relative_error(analytic: &[f64], numeric: &[f64]) -> f64 {
     diff / scale.max(1e-12)
 }
 
+/// Adds `delta` to value `k` of parameter tensor `index` of `net`.
+fn nudge<N: Network<f64>>(net: &mut N, index: usize, k: usize, delta: f64) {
+    let mut at = 0;
+    net.visit_params_mut(|_, p| {
+        if at == index {
+            p.values[k] += delta;
+        }
+        at += 1;
+    });
+}
+
 /// Checks a network's parameter and input gradients. Each loss evaluation reseeds the RNG, so
 /// dropout draws the same mask every time.
 fn check_network<
@@ -53,8 +64,9 @@ fn check_network<
     let mut tape = N::Tape::default();
     net.forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(9));
     let mut grads = N::zeros();
+    // ∂(loss + penalties)/∂parameter: the weight penalties' gradients come with the backward
+    // pass.
     let dx = net.backward(&mut tape, &g, &mut grads).clone();
-    net.add_penalty_gradients(&mut grads);
 
     // Input gradient.
     let mut numeric = Vec::new();
@@ -69,17 +81,22 @@ fn check_network<
 
     // Parameter gradients, tensor by tensor.
     let mut analytic: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut statistics = Vec::new();
     for (layer, p) in grads.params() {
         analytic.push((format!("{layer}.{}", p.name), p.values.to_vec()));
+        statistics.push(p.rules.moving_average.is_some());
     }
     assert!(!analytic.is_empty());
     for (index, (name, analytic)) in analytic.iter().enumerate() {
+        // A moving statistic's "gradient" is the batch's value it moves towards.
+        if statistics[index] {
+            continue;
+        }
         let mut numeric = Vec::new();
         for k in 0..analytic.len() {
             let nudged = |delta: f64| {
                 let mut net = net.clone();
-                let (_, p) = net.params_mut().nth(index).expect("the same tensors");
-                p.values[k] += delta;
+                nudge(&mut net, index, k, delta);
                 loss(&net, &x)
             };
             numeric.push((nudged(H) - nudged(-H)) / (2.0 * H));
@@ -116,7 +133,7 @@ fn dense_with_bias() {
 fn dense_without_bias() {
     let net = WithoutBias::<f64>::seeded(2);
     let mut names = Vec::new();
-    net.visit_params(&mut |layer, p| names.push(format!("{layer}.{}", p.name)));
+    net.visit_params(|layer, p| names.push(format!("{layer}.{}", p.name)));
     assert_eq!(names, ["dense.kernel", "dense_1.kernel"]);
     check_network(&net);
 }
@@ -157,7 +174,7 @@ fn dropout_with_a_fixed_mask() {
     let g = batch::<7>(4);
     let mut cache = DropoutCache::<f64, 7>::default();
     let mut y = Batch::<f64, 7>::zeros_generic(Const::<7>, Dyn(0));
-    Layer::<f64, 7, 7>::forward_train(
+    Train::<f64, 7, 7>::forward_train(
         &dropout,
         &x,
         &mut y,
@@ -185,7 +202,7 @@ fn dropout_with_a_fixed_mask() {
     let mut dy = g.clone();
     let mut dx = Batch::<f64, 7>::zeros_generic(Const::<7>, Dyn(0));
     let mut grad = dropout;
-    Layer::<f64, 7, 7>::backward(
+    Train::<f64, 7, 7>::backward(
         &dropout,
         &x,
         &y,
@@ -241,29 +258,23 @@ fn fused_loss_with_an_output_activity_penalty() {
     let loss = |net: &FusedActivity<f64>| {
         let mut tape = <FusedActivity<f64> as Network<f64>>::Tape::default();
         let _ = net.forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(0));
-        let logits = <FusedActivity<f64> as Network<f64>>::logits(&tape).unwrap();
+        let (logits, _) = <FusedActivity<f64> as Network<f64>>::loss_io(&mut tape, true);
         bce.evaluate(logits, true, &targets, None, 1.0, None) / n + net.penalty(&tape)
     };
     let mut tape = net.tape();
     net.forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(0));
-    let logits = <FusedActivity<f64> as Network<f64>>::logits(&tape)
-        .unwrap()
-        .clone();
-    let mut dz = Batch::<f64, 2>::zeros_generic(Const::<2>, Dyn(0));
-    bce.evaluate(&logits, true, &targets, None, 1.0 / n, Some(&mut dz));
-    let out = <FusedActivity<f64> as Network<f64>>::output_grad_mut(&mut tape);
-    nn::resize_batch(out, BATCH);
-    out.copy_from(&dz);
+    // The loss reads the logits from the tape and writes its gradient into it.
+    let (logits, dz) = <FusedActivity<f64> as Network<f64>>::loss_io(&mut tape, true);
+    bce.evaluate(logits, true, &targets, None, 1.0 / n, Some(dz));
     let mut grads = FusedActivity::<f64>::zeros();
     net.backprop(&mut tape, &mut grads, true, false);
-    net.add_penalty_gradients(&mut grads);
     for (index, (name, p)) in grads.params().enumerate() {
         let analytic = p.values.to_vec();
         let numeric: Vec<f64> = (0..analytic.len())
             .map(|k| {
                 let nudged = |delta: f64| {
                     let mut net = net.clone();
-                    net.params_mut().nth(index).unwrap().1.values[k] += delta;
+                    nudge(&mut net, index, k, delta);
                     loss(&net)
                 };
                 (nudged(H) - nudged(-H)) / (2.0 * H)

@@ -44,7 +44,7 @@ fn consts_are_plain_usizes() {
 fn fields_take_keras_default_names_or_the_given_ones() {
     let net = Classifier::seeded(1);
     let mut names = Vec::new();
-    net.visit_params(&mut |layer, p| names.push(format!("{layer}.{}", p.name)));
+    net.visit_params(|layer, p| names.push(format!("{layer}.{}", p.name)));
     assert_eq!(
         names,
         [
@@ -65,7 +65,7 @@ fn fields_take_keras_default_names_or_the_given_ones() {
 fn the_same_seed_gives_bit_identical_weights() {
     let bits = |net: &Classifier| {
         let mut out = Vec::new();
-        net.visit_params(&mut |_, p| out.extend(p.values.iter().map(|v| v.to_bits())));
+        net.visit_params(|_, p| out.extend(p.values.iter().map(|v| v.to_bits())));
         out
     };
     assert_eq!(bits(&Classifier::seeded(7)), bits(&Classifier::seeded(7)));
@@ -100,7 +100,7 @@ fn initializers_and_options_take_effect() {
     assert!(net.dense_2.kernel.iter().all(|w| (-0.5..0.5).contains(w)));
     assert_eq!(net.dense_2.activation, LeakyRelu::new(0.1));
     let mut trainable = Vec::new();
-    net.visit_params(&mut |layer, p| trainable.push((layer, p.name, p.trainable)));
+    net.visit_params(|layer, p| trainable.push((layer, p.name, p.trainable)));
     assert_eq!(
         trainable,
         [

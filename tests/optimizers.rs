@@ -171,9 +171,7 @@ fn frozen_layers_are_not_updated() {
     let mut net = Frozen::<f64>::seeded(1);
     let before = net.clone();
     let mut grads = Frozen::<f64>::zeros();
-    for (_, p) in grads.params_mut() {
-        p.values.fill(1.0);
-    }
+    grads.visit_params_mut(|_, p| p.values.fill(1.0));
     let optimizer = Sgd::new(0.1).global_clipnorm(0.5);
     let mut state = OptimizerState::new();
     state.step(&optimizer, &mut net, &mut grads);

@@ -188,12 +188,15 @@ fn fill_network<T: Float, N: Network<T>>(
     prefix: &str,
     names: &mut Vec<String>,
 ) -> Result<(), Error> {
-    for (layer, p) in net.params_mut() {
-        let name = format!("{prefix}{layer}.{}", p.name);
-        loaded.fill(&name, p.shape, p.values)?;
-        names.push(name);
-    }
-    Ok(())
+    let mut result = Ok(());
+    net.visit_params_mut(|layer, p| {
+        if result.is_ok() {
+            let name = format!("{prefix}{layer}.{}", p.name);
+            result = loaded.fill(&name, p.shape, p.values);
+            names.push(name);
+        }
+    });
+    result
 }
 
 /// Saves the weights of `net` to a safetensors file at `path`.

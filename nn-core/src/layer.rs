@@ -1,4 +1,5 @@
-//! What a layer is: the [`Layer`] trait, and the batch type layers exchange.
+//! What a layer is, by concern: [`Params`] (its class and parameters), [`Layer`] (inference)
+//! and [`Train`] (the training passes); and the batch type layers exchange.
 
 use core::fmt::Debug;
 
@@ -11,7 +12,7 @@ use crate::{Constraint, Float, Fusion, Regularizer};
 /// sample is contiguous. Products of a weight matrix with a batch go through nalgebra's GEMM.
 pub type Batch<T, const N: usize> = OMatrix<T, Const<N>, Dyn>;
 
-/// A view of one parameter tensor, as [`Layer::params`] yields it.
+/// A view of one parameter tensor, as [`Params::params`] yields it.
 #[derive(Debug)]
 pub struct ParamRef<'a, T> {
     /// The parameter's name within its layer (`"kernel"`, `"bias"`).
@@ -34,6 +35,10 @@ pub struct ParamRef<'a, T> {
 pub struct Rules {
     /// The penalty on the tensor's values.
     pub regularizer: Regularizer,
+    /// For a non-trainable statistic that follows the batches (batch normalization's moving
+    /// mean and variance), its momentum: after each step `w = w · momentum + b · (1 − momentum)`,
+    /// where `b` is the batch's value, which the backward pass writes in the gradient's place.
+    pub moving_average: Option<f64>,
     /// The projection after each optimizer step.
     pub constraint: Constraint,
     /// How the constraint groups the values: the tensor is `values.len() / norm_stride` groups
@@ -46,6 +51,7 @@ impl Rules {
     /// No penalty, no constraint.
     pub const NONE: Self = Self {
         regularizer: Regularizer::None,
+        moving_average: None,
         constraint: Constraint::None,
         norm_stride: 1,
     };
@@ -57,7 +63,7 @@ impl Default for Rules {
     }
 }
 
-/// A mutable view of one parameter tensor, as [`Layer::params_mut`] yields it.
+/// A mutable view of one parameter tensor, as [`Params::params_mut`] yields it.
 #[derive(Debug)]
 pub struct ParamMut<'a, T> {
     /// The parameter's name within its layer (`"kernel"`, `"bias"`).
@@ -72,38 +78,57 @@ pub struct ParamMut<'a, T> {
     pub rules: Rules,
 }
 
-/// A layer mapping samples of width `I` to samples of width `O`.
+/// What a layer is, whatever it computes: its Keras class, its parameters in a fixed order
+/// (Keras's: kernel, then bias), and how to make a zeroed copy of it.
 ///
-/// A layer computes in three ways: [`forward`](Layer::forward) on one sample (inference, no heap
-/// allocation), [`forward_batch`](Layer::forward_batch) on a batch (inference), and
-/// [`forward_train`](Layer::forward_train) on a batch in training mode, which also records in a
-/// [`Cache`](Layer::Cache) what [`backward`](Layer::backward) needs. Parameters are visited in a
-/// fixed order (Keras's: kernel, then bias), which is how optimizers, save and load and the
-/// parameter count see them.
+/// A layer implements three traits, one per concern: this one, [`Layer`] (inference) and
+/// [`Train`] (training). They do not require each other, so that inference code needs nothing
+/// of training, and a type error about a layer names the one concern it is about.
+///
+/// This is the one concern every cross-layer job sees: optimizers, penalties, constraints,
+/// moving statistics, `summary()` and save and load all walk a network's layers through it
+/// ([`Network::visit`](crate::Network::visit)), so adding a layer never touches them.
 ///
 /// Gradients are stored in a value of the layer's own type (a "gradient layer" of the same shape,
-/// made by [`zeroed`](Layer::zeroed)), so a network's gradients, and an optimizer's state, are
-/// networks of the same type.
-pub trait Layer<T: Float, const I: usize, const O: usize>: Clone + Debug {
+/// made by [`zeroed`](Params::zeroed)), so a network's gradients are a network of the same type.
+pub trait Params<T: Float>: Clone + Debug {
     /// The Keras class name (`"Dense"`, `"Dropout"`).
     const KIND: &'static str;
 
     /// The number of scalar parameters.
     const PARAMS: usize;
 
+    /// A layer of the same configuration with every parameter zero: a gradient holder.
+    fn zeroed(&self) -> Self;
+
+    /// Each parameter tensor, in order.
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>>;
+
+    /// Each parameter tensor, in order, mutably.
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>>;
+}
+
+/// Inference: a layer mapping samples of width `I` to samples of width `O`, on one sample (no
+/// heap allocation) or on a batch. (Its class and parameters are [`Params`]; its training passes
+/// [`Train`].)
+pub trait Layer<T: Float, const I: usize, const O: usize> {
+    /// Inference on one sample.
+    fn forward(&self, x: &SVector<T, I>) -> SVector<T, O>;
+
+    /// Inference on a batch; `y` is resized to the batch if needed.
+    fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>);
+}
+
+/// Training: a forward pass on a batch that records in a [`Cache`](Train::Cache) what the
+/// backward pass needs, and the backward pass.
+pub trait Train<T: Float, const I: usize, const O: usize> {
     /// Which cross-entropy the layer's output activation fuses with.
     const FUSION: Fusion = Fusion::None;
 
     /// What a training forward pass records for the backward pass.
     type Cache: Clone + Debug + Default + Send;
 
-    /// Inference on one sample.
-    fn forward(&self, x: &SVector<T, I>) -> SVector<T, O>;
-
-    /// Inference on a batch; `y` is resized to the batch if needed.
-    fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>);
-
-    /// A forward pass on a batch that records what [`backward`](Layer::backward) needs. In
+    /// A forward pass on a batch that records what [`backward`](Train::backward) needs. In
     /// training mode (`training`), random layers such as dropout draw from `rng`; otherwise they
     /// act as in inference (used by `evaluate`, which needs the logits a cache keeps).
     fn forward_train<R: Rng + ?Sized>(
@@ -115,17 +140,24 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Clone + Debug {
         rng: &mut R,
     );
 
-    /// The pre-activations of the last training pass, for a layer whose [`FUSION`](Layer::FUSION)
+    /// The pre-activations of the last training pass, for a layer whose [`FUSION`](Train::FUSION)
     /// is not `None`.
     fn logits(cache: &Self::Cache) -> Option<&Batch<T, O>> {
         let _ = cache;
         None
     }
 
-    /// The backward pass of the last [`forward_train`](Layer::forward_train) that produced `y`
+    /// The activity penalty (`activity_regularizer`) of the last forward pass.
+    fn activity_penalty(&self, cache: &Self::Cache) -> T {
+        let _ = cache;
+        T::zero()
+    }
+
+    /// The backward pass of the last [`forward_train`](Train::forward_train) that produced `y`
     /// from `x`. `dy` holds ∂loss/∂y (∂loss/∂logits when `from_logits`, which skips the output
     /// activation) and may be overwritten. Writes ∂loss/∂parameter into `grad` (replacing its
-    /// contents) and, when `dx` is given, ∂loss/∂x into it.
+    /// contents) and, when `dx` is given, ∂loss/∂x into it. A statistic that follows the batch
+    /// (a [`Rules::moving_average`]) gets the batch's value in `grad` instead of a gradient.
     #[allow(clippy::too_many_arguments)]
     fn backward(
         &self,
@@ -137,43 +169,29 @@ pub trait Layer<T: Float, const I: usize, const O: usize>: Clone + Debug {
         grad: &mut Self,
         dx: Option<&mut Batch<T, I>>,
     );
-
-    /// A layer of the same configuration with every parameter zero: a gradient or optimizer
-    /// state holder.
-    fn zeroed(&self) -> Self;
-
-    /// The regularization penalty of the layer's weights (`kernel_regularizer`,
-    /// `bias_regularizer`), added to the loss once per step; zero for frozen layers.
-    fn penalty(&self) -> T {
-        T::zero()
-    }
-
-    /// The activity penalty (`activity_regularizer`) of the last forward pass.
-    fn activity_penalty(&self, cache: &Self::Cache) -> T {
-        let _ = cache;
-        T::zero()
-    }
-
-    /// Adds ∂[`penalty`](Layer::penalty)/∂parameter to `grad`.
-    fn add_penalty_gradient(&self, grad: &mut Self) {
-        let _ = grad;
-    }
-
-    /// Applies the layer's constraints to its weights (after an optimizer step).
-    fn constrain(&mut self) {}
-
-    /// Updates state that training changes besides the weights (batch normalization's moving
-    /// statistics), from the last training pass; called after the optimizer step.
-    fn update_state(&mut self, cache: &Self::Cache) {
-        let _ = cache;
-    }
-
-    /// Each parameter tensor, in order.
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>>;
-
-    /// Each parameter tensor, in order, mutably.
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>>;
 }
+
+/// `Params` for a layer without parameters: its Keras class, no tensors, a copy as its zeroed
+/// self.
+macro_rules! no_params {
+    ($class:expr) => {
+        const KIND: &'static str = $class;
+        const PARAMS: usize = 0;
+
+        fn zeroed(&self) -> Self {
+            self.clone()
+        }
+
+        fn params(&self) -> impl Iterator<Item = $crate::ParamRef<'_, T>> {
+            core::iter::empty()
+        }
+
+        fn params_mut(&mut self) -> impl Iterator<Item = $crate::ParamMut<'_, T>> {
+            core::iter::empty()
+        }
+    };
+}
+pub(crate) use no_params;
 
 /// Gives `m` exactly `n` columns, reallocating only when the count changes. The contents are
 /// unspecified afterwards.

@@ -2,8 +2,11 @@
 //! that say what a layer and a network are. It knows nothing of the `network!` macro; the `nn`
 //! crate re-exports both, and is the one to depend on.
 //!
-//! - [`Layer`]: forward (one sample or a batch), training forward, backward, parameters.
-//! - [`Network`]: what every `network!` struct implements.
+//! - What a layer is, one trait per concern: [`Params`] (its Keras class and parameters, which
+//!   every cross-layer job walks), [`Layer`] (inference on one sample or a batch) and [`Train`]
+//!   (the training forward and backward passes).
+//! - [`Network`]: what every `network!` struct implements, with [`Network::visit`], the one walk
+//!   over its layers.
 //! - [`Activation`] / [`Elementwise`]: Keras's activations, and the trait for your own.
 //! - [`Initializer`]: Keras's initializers.
 //! - [`Storage`]: inline or heap weights behind one nalgebra matrix type.
@@ -36,13 +39,13 @@ pub use init::{
     LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
     Zeros,
 };
-pub use layer::{Batch, Layer, ParamMut, ParamRef, Rules, resize_batch};
+pub use layer::{Batch, Layer, ParamMut, ParamRef, Params, Rules, Train, resize_batch};
 pub use layers::*;
 pub use losses::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, MeanAbsoluteError, MeanSquaredError,
     SparseCategoricalCrossentropy,
 };
-pub use network::{LayerInfo, Network, Tape, TapeOf};
+pub use network::{LayerInfo, Network, Tape, TapeOf, Visitor, VisitorMut};
 pub use optimizers::{
     Adagrad, Adam, AdamW, CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRate, Optimizer,
     OptimizerState, PiecewiseConstantDecay, PolynomialDecay, RMSprop, Sgd,

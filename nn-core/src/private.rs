@@ -4,6 +4,7 @@ pub use ::core;
 pub use ::nalgebra;
 pub use ::rand;
 
+pub use crate::regularizers::add_penalty_gradients;
 pub use crate::storage::{INLINE_LIMIT, SelectStorage, StorageFor};
 
 /// The storage `network!` picks for a matrix whose inline-ness is `INLINE`.

@@ -1,6 +1,6 @@
 //! Weight regularizers and constraints, as Keras defines them.
 
-use crate::{Float, Network};
+use crate::{Float, Params};
 
 /// A penalty on a tensor's values, added to the loss (Keras's `kernel_regularizer`,
 /// `bias_regularizer`, `activity_regularizer`): no 0.5 factor, not divided by the batch size (an
@@ -60,33 +60,15 @@ impl Regularizer {
     }
 }
 
-/// The weight penalties of `net`: each trainable parameter's regularizer on its values (Keras
-/// regularizes trainable weights only). Written once for every layer, from the
-/// [`Rules`](crate::Rules) each parameter carries.
-pub(crate) fn weight_penalty<T: Float, N: Network<T>>(net: &N) -> T {
-    net.params()
-        .filter(|(_, p)| p.trainable)
-        .fold(T::zero(), |sum, (_, p)| {
-            sum + p.rules.regularizer.penalty(p.values)
-        })
-}
-
-/// Adds the gradients of [`weight_penalty`] to `grads`.
-pub(crate) fn add_weight_penalty_gradients<T: Float, N: Network<T>>(net: &N, grads: &mut N) {
-    for ((_, p), (_, g)) in net.params().zip(grads.params_mut()) {
+/// Adds the gradients of a layer's weight penalties to its gradient holder `grad`: each
+/// trainable parameter's regularizer, from the [`Rules`](crate::Rules) it carries. Written once
+/// for every layer; the backward pass calls it after each layer's own.
+pub fn add_penalty_gradients<T: Float, L: Params<T>>(layer: &L, grad: &mut L) {
+    for (p, g) in layer.params().zip(grad.params_mut()) {
         if p.trainable {
             p.rules
                 .regularizer
                 .add_gradient(p.values, T::one(), g.values);
-        }
-    }
-}
-
-/// Projects every trainable parameter of `net` with its constraint (after an optimizer step).
-pub(crate) fn apply_constraints<T: Float, N: Network<T>>(net: &mut N) {
-    for (_, p) in net.params_mut() {
-        if p.trainable {
-            p.rules.constraint.apply(p.values, p.rules.norm_stride);
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::{Float, Network};
+use crate::{Float, Network, Params, Visitor};
 
 /// A network's summary, displayed as Keras displays it:
 ///
@@ -26,14 +26,12 @@ pub struct Summary {
 impl Summary {
     /// The summary of `net`.
     pub fn of<T: Float, N: Network<T>>(net: &N) -> Self {
+        let mut counts = Counts::default();
+        N::visit([net], &mut counts);
         let rows = N::LAYERS
             .iter()
-            .map(|layer| {
-                let params = net
-                    .params()
-                    .filter(|(l, _)| *l == layer.name)
-                    .map(|(_, p)| p.values.len())
-                    .sum();
+            .zip(&counts.layers)
+            .map(|(layer, &params)| {
                 let shape: Vec<String> = layer.output.iter().map(ToString::to_string).collect();
                 (
                     format!("{} ({})", layer.name, layer.kind),
@@ -42,14 +40,11 @@ impl Summary {
                 )
             })
             .collect();
-        let (mut trainable, mut non_trainable) = (0, 0);
-        for (_, p) in net.params() {
-            if p.trainable {
-                trainable += p.values.len();
-            } else {
-                non_trainable += p.values.len();
-            }
-        }
+        let Counts {
+            trainable,
+            non_trainable,
+            ..
+        } = counts;
         Self {
             name: N::NAME,
             rows,
@@ -77,6 +72,27 @@ impl Summary {
             units[unit],
             params_text = thousands(params)
         )
+    }
+}
+
+/// Each layer's parameter count, and the trainable and non-trainable totals.
+#[derive(Default)]
+struct Counts {
+    layers: Vec<usize>,
+    trainable: usize,
+    non_trainable: usize,
+}
+
+impl<'a, T: Float> Visitor<'a, T, 1> for Counts {
+    fn layer<L: Params<T>>(&mut self, _name: &'static str, [layer]: [&'a L; 1]) {
+        self.layers.push(L::PARAMS);
+        for p in layer.params() {
+            if p.trainable {
+                self.trainable += p.values.len();
+            } else {
+                self.non_trainable += p.values.len();
+            }
+        }
     }
 }
 

@@ -28,3 +28,7 @@ pub const ACTIVATION: &str = "Activation";
 pub const LEAKY_RELU: &str = "LeakyReLU";
 /// `keras.layers.ELU`.
 pub const ELU: &str = "ELU";
+/// `keras.layers.GlobalMaxPooling2D`.
+pub const GLOBAL_MAX_POOLING_2D: &str = "GlobalMaxPooling2D";
+/// `keras.layers.PReLU`.
+pub const PRELU: &str = "PReLU";

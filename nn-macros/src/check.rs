@@ -54,6 +54,7 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
                 position: index + 1,
                 span: def.span.unwrap_or_else(|| layer.kind.span()),
                 text,
+                class: kind.class,
                 input: checked.input,
                 output: checked.output,
                 shape,

@@ -13,7 +13,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::ir::Network;
-use lower::{assertion, at, ends, field_type, layer_trait, params_sum, size};
+use lower::{assertion, at, ends, field_type, layer_trait, size};
 
 /// The widest activation `predict` keeps on the stack (64 KiB of `f32`).
 const STACK_LIMIT: usize = 16384;
@@ -65,7 +65,6 @@ fn constants_impl(network: &Network) -> TokenStream {
     let last = &network.layers[network.layers.len() - 1];
     let input_doc = format!("Values per input sample: {}.", first.input.text());
     let output_doc = format!("Values per output sample: {}.", last.output.text());
-    let params = params_sum(network, &quote!(f32));
     quote! {
         impl #ident {
             #[doc = #input_doc]
@@ -73,7 +72,7 @@ fn constants_impl(network: &Network) -> TokenStream {
             #[doc = #output_doc]
             pub const OUTPUT: usize = #output;
             /// The number of scalar parameters (trainable or not).
-            pub const PARAMS: usize = #params;
+            pub const PARAMS: usize = <Self as ::nn::Network<f32>>::PARAMS;
 
             /// A network initialized with each layer's initializers, drawing from `rng`.
             pub fn new<R: ::nn::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {
@@ -150,16 +149,6 @@ fn methods_impl(network: &Network) -> TokenStream {
             /// with `println!("{}", net.summary())`.
             pub fn summary(&self) -> ::nn::Summary {
                 ::nn::Summary::of::<T, Self>(self)
-            }
-
-            /// Calls `f` with each parameter tensor (field name, then the tensor), in layer order.
-            pub fn visit_params(&self, f: &mut dyn ::core::ops::FnMut(&'static str, ::nn::ParamRef<'_, T>)) {
-                <Self as ::nn::Network<T>>::params(self).for_each(|(layer, p)| f(layer, p));
-            }
-
-            /// Calls `f` with each parameter tensor mutably, in layer order.
-            pub fn visit_params_mut(&mut self, f: &mut dyn ::core::ops::FnMut(&'static str, ::nn::ParamMut<'_, T>)) {
-                <Self as ::nn::Network<T>>::params_mut(self).for_each(|(layer, p)| f(layer, p));
             }
         }
     }

@@ -31,6 +31,8 @@ pub(crate) struct Layer {
     pub(crate) span: Span,
     /// The layer as the user wrote it (`Dense<32, 64, Relu>`), for docs.
     pub(crate) text: String,
+    /// Its Keras class (`Dense`), for `summary()`.
+    pub(crate) class: &'static str,
     /// The width of its input and of its output (the `I` and `O` of `Layer<T, I, O>`).
     pub(crate) input: Size,
     pub(crate) output: Size,

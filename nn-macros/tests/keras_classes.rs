@@ -1,6 +1,6 @@
-//! The runtime reports each layer's Keras class (`Layer::KIND`, which `summary()` and saved
-//! files use) in its own words; `nn-keras` holds the same names for the macro, which derives
-//! default field names from them. This keeps the two equal, kind by kind.
+//! The macro writes each layer's Keras class into `Network::LAYERS` (for `summary()`) and derives
+//! default field names from it, from its table of kinds; the runtime reports the class of each
+//! layer type as `Params::KIND`. Both come from `nn-keras`; this keeps them equal, kind by kind.
 
 use nn::prelude::*;
 use nn_keras::class;
@@ -46,6 +46,29 @@ fn runtime_kinds_are_keras_classes() {
         ]
     );
     assert_eq!(<Flat as Network<f32>>::LAYERS[0].kind, class::FLATTEN);
+    // The runtime's own classes, through the layer walk.
+    for (net_kinds, runtime) in [
+        (kinds, runtime_kinds(&Every::seeded(0))),
+        (
+            vec![class::FLATTEN, class::DENSE],
+            runtime_kinds(&Flat::seeded(0)),
+        ),
+    ] {
+        assert_eq!(net_kinds, runtime);
+    }
+}
+
+/// Each layer's `Params::KIND`, in order.
+fn runtime_kinds<N: Network<f32>>(net: &N) -> Vec<&'static str> {
+    struct Kinds(Vec<&'static str>);
+    impl<'a> nn::Visitor<'a, f32, 1> for Kinds {
+        fn layer<L: Params<f32>>(&mut self, _name: &'static str, _layers: [&'a L; 1]) {
+            self.0.push(L::KIND);
+        }
+    }
+    let mut kinds = Kinds(Vec::new());
+    N::visit([net], &mut kinds);
+    kinds.0
 }
 
 #[test]

@@ -4,7 +4,7 @@ use nalgebra::{Const, Dyn, SVector};
 use rand::Rng;
 
 use crate::activations::Activation;
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::layer::{Batch, Layer, Params, Train, no_params, resize_batch};
 use crate::{Float, Fusion};
 
 /// An activation applied on its own: `y = activation(x)` over each position's `C` channels (a
@@ -43,23 +43,19 @@ impl<T: Float, const N: usize> Default for ActivationCache<T, N> {
     }
 }
 
+impl<T: Float, A: Activation, const C: usize, const OWN_CLASS: bool> Params<T>
+    for ActivationLayer<A, C, OWN_CLASS>
+{
+    no_params!(if OWN_CLASS {
+        A::LAYER_CLASS
+    } else {
+        nn_keras::class::ACTIVATION
+    });
+}
+
 impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: bool> Layer<T, N, N>
     for ActivationLayer<A, C, OWN_CLASS>
 {
-    const KIND: &'static str = if OWN_CLASS {
-        A::LAYER_CLASS
-    } else {
-        "Activation"
-    };
-    const PARAMS: usize = 0;
-    const FUSION: Fusion = A::FUSION;
-
-    type Cache = ActivationCache<T, N>;
-
-    fn logits(cache: &Self::Cache) -> Option<&Batch<T, N>> {
-        Some(&cache.z)
-    }
-
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
         let mut y = *x;
         self.apply(y.as_mut_slice());
@@ -70,6 +66,18 @@ impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: b
         resize_batch(y, x.ncols());
         y.copy_from(x);
         self.apply(y.as_mut_slice());
+    }
+}
+
+impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: bool> Train<T, N, N>
+    for ActivationLayer<A, C, OWN_CLASS>
+{
+    const FUSION: Fusion = A::FUSION;
+
+    type Cache = ActivationCache<T, N>;
+
+    fn logits(cache: &Self::Cache) -> Option<&Batch<T, N>> {
+        Some(&cache.z)
     }
 
     fn forward_train<R: Rng + ?Sized>(
@@ -103,17 +111,5 @@ impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: b
             resize_batch(dx, dy.ncols());
             dx.copy_from(dy);
         }
-    }
-
-    fn zeroed(&self) -> Self {
-        self.clone()
-    }
-
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        core::iter::empty()
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        core::iter::empty()
     }
 }

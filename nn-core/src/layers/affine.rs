@@ -11,7 +11,7 @@ use rand::Rng;
 
 use crate::activations::Activation;
 use crate::init::Initializer;
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, Rules, resize_batch};
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, Params, Rules, Train, resize_batch};
 use crate::linalg::{Strided, gemm};
 use crate::regularizers::{activity_penalty, add_activity_gradient};
 use crate::storage::{Storage, Weights};
@@ -51,23 +51,22 @@ pub struct Affine<T: Float, const U: usize, const K: usize, A, S: Storage, const
     pub(crate) geometry: G,
 }
 
-/// What a layer with weights does that depends on what a column is: [`FullyConnected`](super::dense::FullyConnected) for
-/// Dense, [`Patches`](super::conv::Patches) for Conv2D. A layer of `I` inputs and `O` outputs
-/// whose kernel has `U` rows of `K` weights.
-pub trait Geometry<const I: usize, const O: usize, const U: usize, const K: usize>:
-    Copy + core::fmt::Debug + Send + Sync + 'static
-{
+/// What a column is, as far as the parameters see it: the layer's Keras class and its kernel's
+/// Keras shape. [`FullyConnected`](super::dense::FullyConnected) for Dense,
+/// [`Patches`](super::conv::Patches) for Conv2D.
+pub trait Layout: Copy + core::fmt::Debug + Send + Sync + 'static {
     /// The Keras class (`"Dense"`, `"Conv2D"`).
     const CLASS: &'static str;
 
+    /// The Keras shape of a kernel of `U` rows of `K` weights.
+    fn kernel_shape<const U: usize, const K: usize>(&self) -> &[usize];
+}
+
+/// What a layer with weights computes that depends on what a column is: a layer of `I` inputs
+/// and `O` outputs whose kernel has `U` rows of `K` weights.
+pub trait Geometry<const I: usize, const O: usize, const U: usize, const K: usize>: Layout {
     /// Columns per sample.
     fn positions(&self) -> usize;
-
-    /// The kernel's Keras shape.
-    fn kernel_shape(&self) -> &[usize];
-
-    /// The distance between the values of one norm group of the kernel, for constraints.
-    fn norm_stride(&self) -> usize;
 
     /// `z = kernel · columns(x) + bias` for one sample, without heap allocation.
     fn forward_one<T: Float>(&self, kernel: &[T], bias: Option<&[T]>, x: &[T], z: &mut [T]);
@@ -147,20 +146,23 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
     Affine<T, U, K, A, S, BIAS, G>
 {
     /// The penalty and constraint of the kernel and of the bias.
-    fn rules<const I: usize, const O: usize>(&self) -> [Rules; 2]
+    fn rules(&self) -> [Rules; 2]
     where
-        G: Geometry<I, O, U, K>,
+        G: Layout,
     {
+        // Keras's constraints take norms along axis 0 (the inputs of a Dense kernel, the rows of
+        // a Conv2D kernel): in the row-major Keras layout, values a row apart.
         let kernel = Rules {
             regularizer: self.kernel_regularizer,
             constraint: self.kernel_constraint,
-            norm_stride: self.geometry.norm_stride(),
+            norm_stride: self.geometry.kernel_shape::<U, K>()[1..].iter().product(),
+            ..Rules::NONE
         };
         // A bias's norm runs over the whole vector.
         let bias = Rules {
             regularizer: self.bias_regularizer,
             constraint: self.bias_constraint,
-            norm_stride: 1,
+            ..Rules::NONE
         };
         [kernel, bias]
     }
@@ -188,6 +190,65 @@ impl<T: Float, const O: usize> Default for AffineCache<T, O> {
     }
 }
 
+impl<T, const U: usize, const K: usize, A, S, const BIAS: bool, G> Params<T>
+    for Affine<T, U, K, A, S, BIAS, G>
+where
+    T: Float,
+    A: Clone + core::fmt::Debug,
+    S: Storage,
+    G: Layout,
+{
+    const KIND: &'static str = G::CLASS;
+    const PARAMS: usize = U * K + if BIAS { U } else { 0 };
+
+    fn zeroed(&self) -> Self {
+        Self {
+            kernel: S::zeros(),
+            bias: S::zeros(),
+            activation: self.activation.clone(),
+            ..*self
+        }
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        let (trainable, [kernel_rules, bias_rules]) = (self.trainable, self.rules());
+        let kernel = ParamRef {
+            name: "kernel",
+            shape: self.geometry.kernel_shape::<U, K>(),
+            values: self.kernel.as_slice(),
+            trainable,
+            rules: kernel_rules,
+        };
+        let bias = ParamRef {
+            name: "bias",
+            shape: &Shape::<U, 1>::VECTOR,
+            values: self.bias.as_slice(),
+            trainable,
+            rules: bias_rules,
+        };
+        core::iter::once(kernel).chain(BIAS.then_some(bias))
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        let (trainable, [kernel_rules, bias_rules]) = (self.trainable, self.rules());
+        let kernel = ParamMut {
+            name: "kernel",
+            shape: self.geometry.kernel_shape::<U, K>(),
+            values: self.kernel.as_mut_slice(),
+            trainable,
+            rules: kernel_rules,
+        };
+        let bias = ParamMut {
+            name: "bias",
+            shape: &Shape::<U, 1>::VECTOR,
+            values: self.bias.as_mut_slice(),
+            trainable,
+            rules: bias_rules,
+        };
+        core::iter::once(kernel).chain(BIAS.then_some(bias))
+    }
+}
+
 impl<T, const I: usize, const O: usize, const U: usize, const K: usize, A, S, const BIAS: bool, G>
     Layer<T, I, O> for Affine<T, U, K, A, S, BIAS, G>
 where
@@ -196,16 +257,6 @@ where
     S: Storage,
     G: Geometry<I, O, U, K>,
 {
-    const KIND: &'static str = G::CLASS;
-    const PARAMS: usize = U * K + if BIAS { U } else { 0 };
-    const FUSION: Fusion = A::FUSION;
-
-    type Cache = AffineCache<T, O>;
-
-    fn logits(cache: &Self::Cache) -> Option<&Batch<T, O>> {
-        Some(&cache.z)
-    }
-
     #[inline]
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
         let mut y = SVector::<T, O>::zeros();
@@ -223,6 +274,27 @@ where
         let columns = self.geometry.unfold(x.as_slice(), n, &mut buffer);
         self.affine(columns, n * self.geometry.positions(), y.as_mut_slice());
         self.activation.forward_groups(y.as_mut_slice(), U);
+    }
+}
+
+impl<T, const I: usize, const O: usize, const U: usize, const K: usize, A, S, const BIAS: bool, G>
+    Train<T, I, O> for Affine<T, U, K, A, S, BIAS, G>
+where
+    T: Float,
+    A: Activation,
+    S: Storage,
+    G: Geometry<I, O, U, K>,
+{
+    const FUSION: Fusion = A::FUSION;
+
+    type Cache = AffineCache<T, O>;
+
+    fn logits(cache: &Self::Cache) -> Option<&Batch<T, O>> {
+        Some(&cache.z)
+    }
+
+    fn activity_penalty(&self, cache: &Self::Cache) -> T {
+        cache.activity
     }
 
     fn forward_train<R: Rng + ?Sized>(
@@ -304,81 +376,51 @@ where
                 .input_gradient(self.kernel.as_slice(), dz, n, dx.as_mut_slice());
         }
     }
-
-    fn zeroed(&self) -> Self {
-        Self {
-            kernel: S::zeros(),
-            bias: S::zeros(),
-            activation: self.activation.clone(),
-            ..*self
-        }
-    }
-
-    fn activity_penalty(&self, cache: &Self::Cache) -> T {
-        cache.activity
-    }
-
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        let (trainable, [kernel_rules, bias_rules]) = (self.trainable, self.rules::<I, O>());
-        let kernel = ParamRef {
-            name: "kernel",
-            shape: self.geometry.kernel_shape(),
-            values: self.kernel.as_slice(),
-            trainable,
-            rules: kernel_rules,
-        };
-        let bias = ParamRef {
-            name: "bias",
-            shape: &Shape::<U, 1>::VECTOR,
-            values: self.bias.as_slice(),
-            trainable,
-            rules: bias_rules,
-        };
-        core::iter::once(kernel).chain(BIAS.then_some(bias))
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let (trainable, [kernel_rules, bias_rules]) = (self.trainable, self.rules::<I, O>());
-        let kernel = ParamMut {
-            name: "kernel",
-            shape: self.geometry.kernel_shape(),
-            values: self.kernel.as_mut_slice(),
-            trainable,
-            rules: kernel_rules,
-        };
-        let bias = ParamMut {
-            name: "bias",
-            shape: &Shape::<U, 1>::VECTOR,
-            values: self.bias.as_mut_slice(),
-            trainable,
-            rules: bias_rules,
-        };
-        core::iter::once(kernel).chain(BIAS.then_some(bias))
-    }
 }
 
-/// The items of a `Layer<T, $i, $o>` impl for a layer that is its weight part `$part` under
-/// its own name (a struct with one field, `weights`): every call goes to the part. Written once so
-/// that Dense and Conv2D keep their own names in rustc's messages and in rustdoc.
-macro_rules! delegate_layer {
-    ($part:ty, $i:tt, $o:tt) => {
-        const KIND: &'static str = <$part as Layer<T, $i, $o>>::KIND;
-        const PARAMS: usize = <$part as Layer<T, $i, $o>>::PARAMS;
-        const FUSION: $crate::Fusion = <$part as Layer<T, $i, $o>>::FUSION;
+/// The items of a [`Params`], [`Layer`] or [`Train`] impl for a layer that is its weight part
+/// `$part` under its own name (a struct with one field, `weights`): every call goes to the part.
+/// Written once so that Dense and Conv2D keep their own names in rustc's messages and rustdoc.
+macro_rules! delegate {
+    (Params, $part:ty) => {
+        const KIND: &'static str = <$part as $crate::Params<T>>::KIND;
+        const PARAMS: usize = <$part as $crate::Params<T>>::PARAMS;
 
-        type Cache = <$part as Layer<T, $i, $o>>::Cache;
-
-        fn logits(cache: &Self::Cache) -> Option<&$crate::Batch<T, $o>> {
-            <$part as Layer<T, $i, $o>>::logits(cache)
+        fn zeroed(&self) -> Self {
+            Self {
+                weights: $crate::Params::<T>::zeroed(&self.weights),
+            }
         }
 
+        fn params(&self) -> impl Iterator<Item = $crate::ParamRef<'_, T>> {
+            $crate::Params::<T>::params(&self.weights)
+        }
+
+        fn params_mut(&mut self) -> impl Iterator<Item = $crate::ParamMut<'_, T>> {
+            $crate::Params::<T>::params_mut(&mut self.weights)
+        }
+    };
+    (Layer, $i:tt, $o:tt) => {
         #[inline]
         fn forward(&self, x: &nalgebra::SVector<T, $i>) -> nalgebra::SVector<T, $o> {
-            Layer::<T, $i, $o>::forward(&self.weights, x)
+            $crate::Layer::<T, $i, $o>::forward(&self.weights, x)
         }
 
         fn forward_batch(&self, x: &$crate::Batch<T, $i>, y: &mut $crate::Batch<T, $o>) {
-            Layer::<T, $i, $o>::forward_batch(&self.weights, x, y)
+            $crate::Layer::<T, $i, $o>::forward_batch(&self.weights, x, y)
+        }
+    };
+    (Train, $part:ty, $i:tt, $o:tt) => {
+        const FUSION: $crate::Fusion = <$part as $crate::Train<T, $i, $o>>::FUSION;
+
+        type Cache = <$part as $crate::Train<T, $i, $o>>::Cache;
+
+        fn logits(cache: &Self::Cache) -> Option<&$crate::Batch<T, $o>> {
+            <$part as $crate::Train<T, $i, $o>>::logits(cache)
+        }
+
+        fn activity_penalty(&self, cache: &Self::Cache) -> T {
+            $crate::Train::<T, $i, $o>::activity_penalty(&self.weights, cache)
         }
 
         fn forward_train<R: rand::Rng + ?Sized>(
@@ -389,7 +431,7 @@ macro_rules! delegate_layer {
             training: bool,
             rng: &mut R,
         ) {
-            Layer::<T, $i, $o>::forward_train(&self.weights, x, y, cache, training, rng)
+            $crate::Train::<T, $i, $o>::forward_train(&self.weights, x, y, cache, training, rng)
         }
 
         fn backward(
@@ -402,7 +444,7 @@ macro_rules! delegate_layer {
             grad: &mut Self,
             dx: Option<&mut $crate::Batch<T, $i>>,
         ) {
-            Layer::<T, $i, $o>::backward(
+            $crate::Train::<T, $i, $o>::backward(
                 &self.weights,
                 x,
                 y,
@@ -413,24 +455,6 @@ macro_rules! delegate_layer {
                 dx,
             )
         }
-
-        fn zeroed(&self) -> Self {
-            Self {
-                weights: Layer::<T, $i, $o>::zeroed(&self.weights),
-            }
-        }
-
-        fn activity_penalty(&self, cache: &Self::Cache) -> T {
-            Layer::<T, $i, $o>::activity_penalty(&self.weights, cache)
-        }
-
-        fn params(&self) -> impl Iterator<Item = $crate::ParamRef<'_, T>> {
-            Layer::<T, $i, $o>::params(&self.weights)
-        }
-
-        fn params_mut(&mut self) -> impl Iterator<Item = $crate::ParamMut<'_, T>> {
-            Layer::<T, $i, $o>::params_mut(&mut self.weights)
-        }
     };
 }
-pub(crate) use delegate_layer;
+pub(crate) use delegate;

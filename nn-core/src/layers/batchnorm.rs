@@ -4,7 +4,7 @@ use nalgebra::{Const, Dyn, SVector};
 use rand::Rng;
 
 use crate::Float;
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, Rules, resize_batch};
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, Params, Rules, Train, resize_batch};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `BatchNormalization` over the last axis: each of the `C` channels of a sample of
@@ -13,7 +13,8 @@ use crate::storage::{Inline, Storage, Weights};
 ///
 /// In training, `μ` and `σ²` are the batch's mean and biased variance over every sample and
 /// position, and the moving statistics follow them: `moving = moving · momentum + batch ·
-/// (1 − momentum)` (after the optimizer step). In inference, and in training when the layer is
+/// (1 − momentum)` (in the optimizer step, as every parameter with a
+/// [`Rules::moving_average`](crate::Rules::moving_average)). In inference, and in training when the layer is
 /// not trainable, the moving statistics are used. Defaults: momentum 0.99, ε = 1e-3, γ = 1,
 /// β = 0, moving mean 0, moving variance 1. Parameters: `γ` and `β` trainable, the moving
 /// statistics not (`4C` in all, `2C` non-trainable).
@@ -71,6 +72,15 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> BatchNormalization<T,
         }
     }
 
+    /// The rules of parameter `index` (γ, β, moving mean, moving variance): the moving
+    /// statistics follow the batch's while the layer trains on batch statistics.
+    fn rules(&self, index: usize) -> Rules {
+        Rules {
+            moving_average: (index >= 2 && self.trainable).then_some(self.momentum),
+            ..Rules::NONE
+        }
+    }
+
     /// `1 / √(moving variance + ε)` per channel.
     fn moving_inv_std(&self) -> [T; C] {
         let mut inv = [T::zero(); C];
@@ -105,14 +115,66 @@ impl<T: Float, const N: usize> Default for BatchNormCache<T, N> {
     }
 }
 
+impl<T: Float, const N: usize, const C: usize, S: Storage> Params<T>
+    for BatchNormalization<T, N, C, S>
+{
+    const KIND: &'static str = nn_keras::class::BATCH_NORMALIZATION;
+
+    const PARAMS: usize = 4 * C;
+
+    fn zeroed(&self) -> Self {
+        Self {
+            trainable: self.trainable,
+            ..Self::zeros(self.momentum, self.epsilon)
+        }
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        let values = [
+            &self.gamma,
+            &self.beta,
+            &self.moving_mean,
+            &self.moving_variance,
+        ];
+        values
+            .into_iter()
+            .zip(SHAPE_NAMES)
+            .enumerate()
+            .map(|(i, (v, name))| ParamRef {
+                name,
+                shape: &Self::SHAPE,
+                values: v.as_slice(),
+                trainable: i < 2 && self.trainable,
+                rules: self.rules(i),
+            })
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        let trainable = self.trainable;
+        let rules = [0, 1, 2, 3].map(|i| self.rules(i));
+        let values = [
+            &mut self.gamma,
+            &mut self.beta,
+            &mut self.moving_mean,
+            &mut self.moving_variance,
+        ];
+        values
+            .into_iter()
+            .zip(SHAPE_NAMES)
+            .enumerate()
+            .map(move |(i, (v, name))| ParamMut {
+                name,
+                shape: &Self::SHAPE,
+                values: v.as_mut_slice(),
+                trainable: i < 2 && trainable,
+                rules: rules[i],
+            })
+    }
+}
+
 impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
     for BatchNormalization<T, N, C, S>
 {
-    const KIND: &'static str = "BatchNormalization";
-    const PARAMS: usize = 4 * C;
-
-    type Cache = BatchNormCache<T, N>;
-
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
         let mut y = SVector::<T, N>::zeros();
         self.normalize(
@@ -133,6 +195,12 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
             &self.moving_inv_std(),
         );
     }
+}
+
+impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
+    for BatchNormalization<T, N, C, S>
+{
+    type Cache = BatchNormCache<T, N>;
 
     fn forward_train<R: Rng + ?Sized>(
         &self,
@@ -217,6 +285,17 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
             grad.gamma.fill(T::zero());
             grad.beta.fill(T::zero());
         }
+        // The moving statistics follow the batch's (see `Rules::moving_average`): their
+        // "gradients" carry the batch's mean and variance to the step.
+        if batch_statistics {
+            grad.moving_mean.as_mut_slice().copy_from_slice(&cache.mean);
+            grad.moving_variance
+                .as_mut_slice()
+                .copy_from_slice(&cache.variance);
+        } else {
+            grad.moving_mean.fill(T::zero());
+            grad.moving_variance.fill(T::zero());
+        }
         let Some(dx) = dx else { return };
         resize_batch(dx, x.ncols());
         let gamma = self.gamma.as_slice();
@@ -236,71 +315,5 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
                 };
             }
         }
-    }
-
-    fn zeroed(&self) -> Self {
-        Self {
-            trainable: self.trainable,
-            ..Self::zeros(self.momentum, self.epsilon)
-        }
-    }
-
-    fn update_state(&mut self, cache: &Self::Cache) {
-        if cache.variance.is_empty() {
-            return;
-        }
-        let (keep, take) = (T::of(self.momentum), T::of(1.0 - self.momentum));
-        for (m, &b) in self.moving_mean.as_mut_slice().iter_mut().zip(&cache.mean) {
-            *m = *m * keep + b * take;
-        }
-        for (v, &b) in self
-            .moving_variance
-            .as_mut_slice()
-            .iter_mut()
-            .zip(&cache.variance)
-        {
-            *v = *v * keep + b * take;
-        }
-    }
-
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        let values = [
-            &self.gamma,
-            &self.beta,
-            &self.moving_mean,
-            &self.moving_variance,
-        ];
-        values
-            .into_iter()
-            .zip(SHAPE_NAMES)
-            .enumerate()
-            .map(|(i, (v, name))| ParamRef {
-                name,
-                shape: &Self::SHAPE,
-                values: v.as_slice(),
-                trainable: i < 2 && self.trainable,
-                rules: Rules::NONE,
-            })
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let trainable = self.trainable;
-        let values = [
-            &mut self.gamma,
-            &mut self.beta,
-            &mut self.moving_mean,
-            &mut self.moving_variance,
-        ];
-        values
-            .into_iter()
-            .zip(SHAPE_NAMES)
-            .enumerate()
-            .map(move |(i, (v, name))| ParamMut {
-                name,
-                shape: &Self::SHAPE,
-                values: v.as_mut_slice(),
-                trainable: i < 2 && trainable,
-                rules: Rules::NONE,
-            })
     }
 }

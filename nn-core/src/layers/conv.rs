@@ -2,11 +2,11 @@
 
 use rand::Rng;
 
-use super::affine::{Affine, Geometry, delegate_layer};
+use super::affine::{Affine, Geometry, Layout, delegate};
 use super::geometry::Window;
 use crate::activations::{Activation, Linear};
 use crate::init::Initializer;
-use crate::layer::Layer;
+use crate::layer::{Layer, Params, Train};
 use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage};
 use crate::{Error, Float};
@@ -81,12 +81,40 @@ impl<
     const OUT: usize,
     const F: usize,
     const K: usize,
+    A: Clone + core::fmt::Debug,
+    S: Storage,
+    const BIAS: bool,
+> Params<T> for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+{
+    delegate!(Params, Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>);
+}
+
+impl<
+    T: Float,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
     A: Activation,
     S: Storage,
     const BIAS: bool,
 > Layer<T, IN, OUT> for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
 {
-    delegate_layer!(Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>, IN, OUT);
+    delegate!(Layer, IN, OUT);
+}
+
+impl<
+    T: Float,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A: Activation,
+    S: Storage,
+    const BIAS: bool,
+> Train<T, IN, OUT> for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+{
+    delegate!(Train, Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>, IN, OUT);
 }
 
 /// The [`Geometry`] of [`Conv2D`]: each output position's `kh × kw × c` patch of an image of
@@ -219,22 +247,20 @@ impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
     }
 }
 
+impl<const IN: usize, const OUT: usize> Layout for Patches<IN, OUT> {
+    const CLASS: &'static str = nn_keras::class::CONV_2D;
+
+    /// `(kh, kw, channels, filters)`.
+    fn kernel_shape<const U: usize, const K: usize>(&self) -> &[usize] {
+        &self.kernel_shape
+    }
+}
+
 impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Geometry<IN, OUT, F, K>
     for Patches<IN, OUT>
 {
-    const CLASS: &'static str = "Conv2D";
-
     fn positions(&self) -> usize {
         self.window.positions()
-    }
-
-    fn kernel_shape(&self) -> &[usize] {
-        &self.kernel_shape
-    }
-
-    fn norm_stride(&self) -> usize {
-        // Keras's `(kh, kw, c, F)` kernel, row-major: axis 0 groups values `kw·c·F` apart.
-        K / self.window.kh * F
     }
 
     fn forward_one<T: Float>(&self, kernel: &[T], bias: Option<&[T]>, x: &[T], z: &mut [T]) {

@@ -2,11 +2,11 @@
 
 use rand::Rng;
 
-use super::affine::{Affine, Geometry, Shape, delegate_layer};
+use super::affine::{Affine, Geometry, Layout, Shape, delegate};
 use crate::Float;
 use crate::activations::{Activation, Linear};
 use crate::init::Initializer;
-use crate::layer::Layer;
+use crate::layer::{Layer, Params, Train};
 use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage};
 
@@ -24,7 +24,7 @@ use crate::storage::{Inline, Storage};
 /// [`Conv2D`](crate::Conv2D); a Dense layer's columns are its samples.
 ///
 /// ```
-/// use nn_core::{Dense, Layer, Relu, Ones, Zeros};
+/// use nn_core::{Dense, Layer, Params, Relu, Ones, Zeros};
 /// use nalgebra::SVector;
 ///
 /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
@@ -32,7 +32,7 @@ use crate::storage::{Inline, Storage};
 /// let layer: Dense<f64, 2, 3, Relu> = Dense::init(Relu, &Ones, &Zeros, &mut rng);
 /// let y = layer.forward(&SVector::<f64, 2>::new(1.0, -3.0));
 /// assert_eq!(y, SVector::<f64, 3>::zeros()); // relu(1 - 3) = 0 for every unit
-/// assert_eq!(<Dense<f64, 2, 3, Relu> as Layer<f64, 2, 3>>::PARAMS, 9);
+/// assert_eq!(<Dense<f64, 2, 3, Relu> as Params<f64>>::PARAMS, 9);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Dense<
@@ -65,10 +65,24 @@ impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool> 
     }
 }
 
+impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool> Params<T>
+    for Dense<T, I, O, A, S, BIAS>
+where
+    A: Clone + core::fmt::Debug,
+{
+    delegate!(Params, Affine<T, O, I, A, S, BIAS, FullyConnected>);
+}
+
 impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
     Layer<T, I, O> for Dense<T, I, O, A, S, BIAS>
 {
-    delegate_layer!(Affine<T, O, I, A, S, BIAS, FullyConnected>, I, O);
+    delegate!(Layer, I, O);
+}
+
+impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
+    Train<T, I, O> for Dense<T, I, O, A, S, BIAS>
+{
+    delegate!(Train, Affine<T, O, I, A, S, BIAS, FullyConnected>, I, O);
 }
 
 /// The [`Geometry`] of [`Dense`]: each sample is one column of the kernel product.
@@ -105,20 +119,18 @@ impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool>
     }
 }
 
-impl<const I: usize, const O: usize> Geometry<I, O, O, I> for FullyConnected {
-    const CLASS: &'static str = "Dense";
+impl Layout for FullyConnected {
+    const CLASS: &'static str = nn_keras::class::DENSE;
 
+    /// `(inputs, units)`.
+    fn kernel_shape<const U: usize, const K: usize>(&self) -> &[usize] {
+        &Shape::<K, U>::MATRIX
+    }
+}
+
+impl<const I: usize, const O: usize> Geometry<I, O, O, I> for FullyConnected {
     fn positions(&self) -> usize {
         1
-    }
-
-    fn kernel_shape(&self) -> &[usize] {
-        &Shape::<I, O>::MATRIX
-    }
-
-    fn norm_stride(&self) -> usize {
-        // The kernel is stored `O × I` column-major: norms over inputs, per unit.
-        O
     }
 
     #[inline]

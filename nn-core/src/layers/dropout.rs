@@ -3,7 +3,7 @@
 use nalgebra::{Const, Dyn, SVector};
 use rand::{Rng, RngExt};
 
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::layer::{Batch, Layer, Params, Train, no_params, resize_batch};
 use crate::{Error, Float};
 
 /// Inverted dropout: in training, each value is zeroed with probability `rate` and the others are
@@ -46,7 +46,7 @@ impl Dropout {
         self.rate
     }
 
-    /// `y = x ⊙ mask`, with the mask of an earlier [`Layer::forward_train`].
+    /// `y = x ⊙ mask`, with the mask of an earlier [`Train::forward_train`].
     pub fn apply_mask<T: Float, const N: usize>(
         x: &Batch<T, N>,
         cache: &DropoutCache<T, N>,
@@ -57,12 +57,11 @@ impl Dropout {
     }
 }
 
+impl<T: Float> Params<T> for Dropout {
+    no_params!(nn_keras::class::DROPOUT);
+}
+
 impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {
-    const KIND: &'static str = "Dropout";
-    const PARAMS: usize = 0;
-
-    type Cache = DropoutCache<T, N>;
-
     #[inline]
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
         *x
@@ -72,6 +71,10 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {
         resize_batch(y, x.ncols());
         y.copy_from(x);
     }
+}
+
+impl<T: Float, const N: usize> Train<T, N, N> for Dropout {
+    type Cache = DropoutCache<T, N>;
 
     fn forward_train<R: Rng + ?Sized>(
         &self,
@@ -120,18 +123,6 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {
         if let Some(dx) = dx {
             Self::apply_mask(dy, cache, dx);
         }
-    }
-
-    fn zeroed(&self) -> Self {
-        *self
-    }
-
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        core::iter::empty()
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        core::iter::empty()
     }
 }
 

@@ -4,7 +4,7 @@ use nalgebra::SVector;
 use rand::Rng;
 
 use crate::Float;
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::layer::{Batch, Layer, Params, Train, no_params, resize_batch};
 
 /// Keras's `GlobalMaxPooling2D`: the maximum of each of the `C` channels over all positions of
 /// a channels-last image of `IN = positions · C` values; output `C`. No parameters. The gradient
@@ -42,13 +42,11 @@ fn channel_maxima<T: Float>(x: &[T], y: &mut [T], mut argmax: Option<&mut [usize
     }
 }
 
+impl<T: Float> Params<T> for GlobalMaxPool2D {
+    no_params!(nn_keras::class::GLOBAL_MAX_POOLING_2D);
+}
+
 impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalMaxPool2D {
-    const KIND: &'static str = "GlobalMaxPooling2D";
-    const PARAMS: usize = 0;
-
-    /// Where each sample's maximum of each channel was, as an index into the sample.
-    type Cache = Vec<usize>;
-
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, C> {
         let mut y = SVector::<T, C>::zeros();
         channel_maxima(x.as_slice(), y.as_mut_slice(), None);
@@ -62,6 +60,11 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalMaxPoo
             channel_maxima(x, y, None);
         }
     }
+}
+
+impl<T: Float, const IN: usize, const C: usize> Train<T, IN, C> for GlobalMaxPool2D {
+    /// Where each sample's maximum of each channel was, as an index into the sample.
+    type Cache = Vec<usize>;
 
     fn forward_train<R: Rng + ?Sized>(
         &self,
@@ -104,17 +107,5 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalMaxPoo
                 dx[at] += g;
             }
         }
-    }
-
-    fn zeroed(&self) -> Self {
-        *self
-    }
-
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        core::iter::empty()
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        core::iter::empty()
     }
 }

@@ -4,7 +4,7 @@ use nalgebra::SVector;
 use rand::Rng;
 
 use super::geometry::Window;
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, resize_batch};
+use crate::layer::{Batch, Layer, Params, Train, no_params, resize_batch};
 use crate::{Error, Float};
 
 /// A 2-D pool over channels-last images: each channel's window reduced to its maximum
@@ -110,18 +110,19 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
     }
 }
 
+impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Params<T>
+    for Pool2D<IN, OUT, MAX>
+{
+    no_params!(if MAX {
+        nn_keras::class::MAX_POOLING_2D
+    } else {
+        nn_keras::class::AVERAGE_POOLING_2D
+    });
+}
+
 impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Layer<T, IN, OUT>
     for Pool2D<IN, OUT, MAX>
 {
-    const KIND: &'static str = if MAX {
-        "MaxPooling2D"
-    } else {
-        "AveragePooling2D"
-    };
-    const PARAMS: usize = 0;
-
-    type Cache = Vec<usize>;
-
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, OUT> {
         let mut y = SVector::<T, OUT>::zeros();
         self.pool(x.as_slice(), y.as_mut_slice(), None);
@@ -138,6 +139,12 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Layer<T, IN, 
             self.pool(x, y, None);
         }
     }
+}
+
+impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Train<T, IN, OUT>
+    for Pool2D<IN, OUT, MAX>
+{
+    type Cache = Vec<usize>;
 
     fn forward_train<R: Rng + ?Sized>(
         &self,
@@ -200,18 +207,6 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Layer<T, IN, 
             }
         }
     }
-
-    fn zeroed(&self) -> Self {
-        *self
-    }
-
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        core::iter::empty()
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        core::iter::empty()
-    }
 }
 
 /// Keras's `GlobalAveragePooling2D`: the mean of each channel over all positions.
@@ -219,12 +214,11 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Layer<T, IN, 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GlobalAvgPool2D;
 
+impl<T: Float> Params<T> for GlobalAvgPool2D {
+    no_params!(nn_keras::class::GLOBAL_AVERAGE_POOLING_2D);
+}
+
 impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalAvgPool2D {
-    const KIND: &'static str = "GlobalAveragePooling2D";
-    const PARAMS: usize = 0;
-
-    type Cache = ();
-
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, C> {
         let mut y = SVector::<T, C>::zeros();
         channel_means(x.as_slice(), y.as_mut_slice());
@@ -238,6 +232,10 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalAvgPoo
             channel_means(x, y);
         }
     }
+}
+
+impl<T: Float, const IN: usize, const C: usize> Train<T, IN, C> for GlobalAvgPool2D {
+    type Cache = ();
 
     fn forward_train<R: Rng + ?Sized>(
         &self,
@@ -275,18 +273,6 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalAvgPoo
             }
         }
     }
-
-    fn zeroed(&self) -> Self {
-        *self
-    }
-
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        core::iter::empty()
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        core::iter::empty()
-    }
 }
 
 /// Writes into `y` (one value per channel, `y.len()` channels) the mean of each channel over
@@ -308,12 +294,11 @@ fn channel_means<T: Float>(x: &[T], y: &mut [T]) {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Flatten;
 
+impl<T: Float> Params<T> for Flatten {
+    no_params!(nn_keras::class::FLATTEN);
+}
+
 impl<T: Float, const N: usize> Layer<T, N, N> for Flatten {
-    const KIND: &'static str = "Flatten";
-    const PARAMS: usize = 0;
-
-    type Cache = ();
-
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
         *x
     }
@@ -322,6 +307,10 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Flatten {
         resize_batch(y, x.ncols());
         y.copy_from(x);
     }
+}
+
+impl<T: Float, const N: usize> Train<T, N, N> for Flatten {
+    type Cache = ();
 
     fn forward_train<R: Rng + ?Sized>(
         &self,
@@ -348,17 +337,5 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Flatten {
             resize_batch(dx, dy.ncols());
             dx.copy_from(dy);
         }
-    }
-
-    fn zeroed(&self) -> Self {
-        *self
-    }
-
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        core::iter::empty()
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        core::iter::empty()
     }
 }

@@ -3,7 +3,7 @@
 use nalgebra::SVector;
 use rand::Rng;
 
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, Rules, resize_batch};
+use crate::layer::{Batch, Layer, ParamMut, ParamRef, Params, Rules, Train, resize_batch};
 use crate::storage::{Inline, Storage, Weights};
 use crate::{Error, Float};
 
@@ -70,12 +70,41 @@ impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
     }
 }
 
-impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {
-    const KIND: &'static str = "PReLU";
+impl<T: Float, const N: usize, S: Storage> Params<T> for PReLU<T, N, S> {
+    const KIND: &'static str = nn_keras::class::PRELU;
+
     const PARAMS: usize = N;
 
-    type Cache = ();
+    fn zeroed(&self) -> Self {
+        Self {
+            alpha: S::zeros(),
+            ..*self
+        }
+    }
 
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        core::iter::once(ParamRef {
+            name: "alpha",
+            shape: self.shape(),
+            values: self.alpha.as_slice(),
+            trainable: self.trainable,
+            rules: Rules::NONE,
+        })
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        let (dims, rank) = (&self.dims, self.rank);
+        core::iter::once(ParamMut {
+            name: "alpha",
+            shape: &dims[..rank],
+            values: self.alpha.as_mut_slice(),
+            trainable: self.trainable,
+            rules: Rules::NONE,
+        })
+    }
+}
+
+impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
         let mut y = SVector::<T, N>::zeros();
         self.apply(x.as_slice(), y.as_mut_slice());
@@ -86,6 +115,10 @@ impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {
         resize_batch(y, x.ncols());
         self.apply(x.as_slice(), y.as_mut_slice());
     }
+}
+
+impl<T: Float, const N: usize, S: Storage> Train<T, N, N> for PReLU<T, N, S> {
+    type Cache = ();
 
     fn forward_train<R: Rng + ?Sized>(
         &self,
@@ -135,33 +168,5 @@ impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {
                 *d = if x > T::zero() { g } else { a * g };
             }
         }
-    }
-
-    fn zeroed(&self) -> Self {
-        Self {
-            alpha: S::zeros(),
-            ..*self
-        }
-    }
-
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        core::iter::once(ParamRef {
-            name: "alpha",
-            shape: self.shape(),
-            values: self.alpha.as_slice(),
-            trainable: self.trainable,
-            rules: Rules::NONE,
-        })
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let (dims, rank) = (&self.dims, self.rank);
-        core::iter::once(ParamMut {
-            name: "alpha",
-            shape: &dims[..rank],
-            values: self.alpha.as_mut_slice(),
-            trainable: self.trainable,
-            rules: Rules::NONE,
-        })
     }
 }

@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::*;
-use crate::{Batch, GlorotUniform, Layer, Linear, RandomNormal, Tanh};
+use crate::{Batch, GlorotUniform, Layer, Linear, Params, RandomNormal, Tanh, Train};
 
 fn batch<const N: usize>(n: usize, seed: u64) -> Batch<f64, N> {
     let mut state = seed;
@@ -32,7 +32,10 @@ fn relative_error(a: &[f64], n: &[f64]) -> f64 {
 
 /// Checks ∂L/∂x and ∂L/∂parameters of `L = Σ g ⊙ layer(x)` against central differences, and that
 /// the batch, training and single-sample forward passes agree.
-fn check<L: Layer<f64, I, O>, const I: usize, const O: usize>(layer: &L, n: usize) {
+fn check<L: Params<f64> + Layer<f64, I, O> + Train<f64, I, O>, const I: usize, const O: usize>(
+    layer: &L,
+    n: usize,
+) {
     let x = batch::<I>(n, 1);
     let g = batch::<O>(n, 2);
     let mut rng = StdRng::seed_from_u64(0);
@@ -81,8 +84,17 @@ fn check<L: Layer<f64, I, O>, const I: usize, const O: usize>(layer: &L, n: usiz
     assert!(error < 1e-6, "{}: input gradient error {error:e}", L::KIND);
     let analytic: Vec<Vec<f64>> = grad.params().map(|p| p.values.to_vec()).collect();
     let trainable: Vec<bool> = layer.params().map(|p| p.trainable).collect();
+    let statistics: Vec<bool> = layer
+        .params()
+        .map(|p| p.rules.moving_average.is_some())
+        .collect();
     for (index, analytic) in analytic.iter().enumerate() {
-        // Frozen tensors (and moving statistics) get no gradient by design.
+        // A moving statistic's "gradient" is the batch's value it moves towards (checked in the
+        // batch normalization tests).
+        if statistics[index] {
+            continue;
+        }
+        // Frozen tensors get no gradient by design.
         if !trainable[index] {
             assert!(analytic.iter().all(|&g| g == 0.0));
             continue;
@@ -252,7 +264,20 @@ fn batch_normalization_matches_keras_by_hand() {
     for (found, v) in y.iter().zip([1.0, 2.0, 3.0, 6.0]) {
         assert!((found - (2.0 * (v - 3.0) / std + 1.0)).abs() < 1e-12);
     }
-    layer.update_state(&cache);
+    // The backward pass hands the batch's statistics to the step, which moves the moving
+    // statistics towards them (Keras's `moving = moving · momentum + batch · (1 − momentum)`).
+    let mut grad = layer.zeroed();
+    let mut dy = Batch::<f64, 1>::zeros_generic(Const::<1>, Dyn(4));
+    layer.backward(&x, &y, &cache, &mut dy, false, &mut grad, None);
+    assert_eq!((grad.moving_mean[0], grad.moving_variance[0]), (3.0, 3.5));
+    let rules: Vec<_> = layer.params().map(|p| p.rules.moving_average).collect();
+    assert_eq!(rules, [None, None, Some(0.99), Some(0.99)]);
+    let grads: Vec<Vec<f64>> = grad.params().map(|p| p.values.to_vec()).collect();
+    for (p, g) in layer.params_mut().zip(grads) {
+        if let Some(momentum) = p.rules.moving_average {
+            p.values[0] = p.values[0] * momentum + g[0] * (1.0 - momentum);
+        }
+    }
     assert!((layer.moving_mean[0] - 0.03).abs() < 1e-12);
     assert!((layer.moving_variance[0] - (0.99 + 0.01 * 3.5)).abs() < 1e-12);
     // Inference uses the moving statistics.

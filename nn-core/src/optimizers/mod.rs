@@ -23,7 +23,7 @@ pub use sgd::Sgd;
 
 use core::fmt::Debug;
 
-use crate::{Error, Float, Network};
+use crate::{Error, Float, Network, Params, VisitorMut};
 
 /// Gradient clipping and weight decay, shared by every optimizer (Keras's common arguments).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -176,38 +176,71 @@ impl<T: Float> OptimizerState<T> {
             .collect();
     }
 
-    /// One optimizer step: clips `grads` in place, then updates `net`.
+    /// One optimizer step: clips `grads` in place, then updates `net`, parameter by
+    /// parameter: decoupled weight decay, the optimizer's update and the parameter's constraint
+    /// for trainable ones; for a statistic with a [`Rules::moving_average`](crate::Rules), the
+    /// moving average towards the batch's value that the backward pass left in `grads`.
     pub fn step<O: Optimizer, N: Network<T>>(&mut self, optimizer: &O, net: &mut N, grads: &mut N) {
         self.prepare(optimizer, N::PARAMS);
         let lr = optimizer.learning_rate(self.iterations);
         clip(optimizer.regulation(), grads);
-        let decay = optimizer.regulation().weight_decay.map(|wd| T::of(wd * lr));
-        let lr = T::of(lr);
-        let t = self.iterations;
-        let count = self.slots.len();
-        let mut offset = 0;
-        for ((_, w), (_, g)) in net.params_mut().zip(grads.params()) {
-            let range = offset..offset + w.values.len();
-            offset = range.end;
+        let mut update = Update {
+            optimizer,
+            iteration: self.iterations,
+            lr: T::of(lr),
+            decay: optimizer.regulation().weight_decay.map(|wd| T::of(wd * lr)),
+            slots: &mut self.slots,
+            offset: 0,
+        };
+        N::visit_mut([net, grads], &mut update);
+        self.iterations += 1;
+    }
+}
+
+/// The step's walk over a network and its gradients, layer by layer.
+struct Update<'s, O, T> {
+    optimizer: &'s O,
+    iteration: u64,
+    lr: T,
+    decay: Option<T>,
+    slots: &'s mut [Slot<T>],
+    /// Where the current parameter starts in each slot.
+    offset: usize,
+}
+
+impl<O: Optimizer, T: Float> VisitorMut<T, 2> for Update<'_, O, T> {
+    fn layer<L: Params<T>>(&mut self, _name: &'static str, [net, grads]: [&mut L; 2]) {
+        for (w, g) in net.params_mut().zip(grads.params()) {
+            let range = self.offset..self.offset + w.values.len();
+            self.offset = range.end;
             if !w.trainable {
+                if let Some(momentum) = w.rules.moving_average {
+                    let (keep, take) = (T::of(momentum), T::of(1.0 - momentum));
+                    for (w, &batch) in w.values.iter_mut().zip(g.values) {
+                        *w = *w * keep + batch * take;
+                    }
+                }
                 continue;
             }
+            let count = self.slots.len();
             let mut views: [&mut [T]; MAX_SLOTS] = [&mut [], &mut [], &mut [], &mut []];
-            for (view, slot) in views.iter_mut().zip(&mut self.slots) {
+            for (view, slot) in views.iter_mut().zip(self.slots.iter_mut()) {
                 *view = &mut slot.values[range.clone()];
             }
-            let (w, g, slots) = (w.values, g.values, &mut views[..count]);
-            if let Some(decay) = decay {
+            let slots = &mut views[..count];
+            let (w, rules, g) = (w.values, w.rules, g.values);
+            if let Some(decay) = self.decay {
                 for v in w.iter_mut() {
                     *v -= *v * decay;
                 }
             }
+            let (optimizer, t, lr) = (self.optimizer, self.iteration, self.lr);
             crate::wide::wide(
                 #[inline(always)]
                 || optimizer.update(t, lr, w, g, slots),
             );
+            rules.constraint.apply(w, rules.norm_stride);
         }
-        self.iterations += 1;
     }
 }
 
@@ -217,33 +250,40 @@ fn clip<T: Float, N: Network<T>>(regulation: &Regulation, grads: &mut N) {
     let norm = |g: &[T]| g.iter().fold(T::zero(), |acc, &v| acc + v * v).sqrt();
     if let Some(c) = regulation.clipnorm {
         let c = T::of(c);
-        for (_, g) in grads.params_mut().filter(|(_, g)| g.trainable) {
+        grads.visit_params_mut(|_, g| {
+            if !g.trainable {
+                return;
+            }
             let n = norm(g.values);
             if n > c {
                 g.values.iter_mut().for_each(|v| *v = *v * c / n);
             }
-        }
+        });
     }
     if let Some(c) = regulation.global_clipnorm {
         let c = T::of(c);
-        let total = grads
-            .params()
-            .filter(|(_, g)| g.trainable)
-            .fold(T::zero(), |acc, (_, g)| {
-                acc + g.values.iter().fold(T::zero(), |a, &v| a + v * v)
-            })
-            .sqrt();
-        if total > c {
-            for (_, g) in grads.params_mut().filter(|(_, g)| g.trainable) {
-                g.values.iter_mut().for_each(|v| *v = *v * c / total);
+        let mut total = T::zero();
+        grads.visit_params(|_, g| {
+            if g.trainable {
+                total += g.values.iter().fold(T::zero(), |a, &v| a + v * v);
             }
+        });
+        let total = total.sqrt();
+        if total > c {
+            grads.visit_params_mut(|_, g| {
+                if g.trainable {
+                    g.values.iter_mut().for_each(|v| *v = *v * c / total);
+                }
+            });
         }
     }
     if let Some(c) = regulation.clipvalue {
         let c = T::of(c);
-        for (_, g) in grads.params_mut().filter(|(_, g)| g.trainable) {
-            g.values.iter_mut().for_each(|v| *v = v.max(-c).min(c));
-        }
+        grads.visit_params_mut(|_, g| {
+            if g.trainable {
+                g.values.iter_mut().for_each(|v| *v = v.max(-c).min(c));
+            }
+        });
     }
 }
 

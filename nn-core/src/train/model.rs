@@ -122,8 +122,6 @@ pub struct Model<T: Float, N: Network<T>, O, L> {
     metrics: Vec<Metric>,
     grads: N,
     tape: N::Tape,
-    /// ∂loss/∂output of the current batch, reused between steps.
-    dy: nalgebra::OMatrix<T, N::Output, Dyn>,
     _scalar: PhantomData<T>,
 }
 
@@ -160,7 +158,6 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
             metrics: Vec::new(),
             grads: N::zeros(),
             tape: N::Tape::default(),
-            dy: nalgebra::OMatrix::zeros_generic(<N::Output as nalgebra::DimName>::name(), Dyn(0)),
             _scalar: PhantomData,
         }
     }
@@ -257,7 +254,7 @@ where
 
         let n = train.len();
         let steps = n.div_ceil(fit.batch_size);
-        let fused = self.loss.fusion() != Fusion::None && self.loss.fusion() == N::FUSION;
+        let fused = fused::<T, N, _, OUT, K>(&self.loss);
         let mut trackers: Vec<Tracker> = self.metrics.iter().map(|&m| Tracker::new(m)).collect();
         let mut history = History::default();
         let mut order: Vec<usize> = (0..n).collect();
@@ -358,7 +355,7 @@ where
         let input = N::input_mut(&mut self.tape);
         crate::resize_batch(input, x.ncols());
         input.copy_from(x);
-        let fused = self.loss.fusion() != Fusion::None && self.loss.fusion() == N::FUSION;
+        let fused = fused::<T, N, _, OUT, K>(&self.loss);
         Ok(self.step(y, None, fused, &mut [], rng))
     }
 
@@ -376,36 +373,21 @@ where
     {
         let nb = targets.ncols();
         self.network.forward_tape(&mut self.tape, true, rng);
-        let prediction = if fused {
-            N::logits(&self.tape).expect("a fused output keeps its logits")
-        } else {
-            N::output(&self.tape)
-        };
+        // The loss reads the prediction from the tape and writes its gradient into it.
+        let (prediction, dy) = N::loss_io(&mut self.tape, fused);
         let scale = T::one() / T::of(nb as f64);
-        let total = self.loss.evaluate(
-            prediction,
-            fused,
-            targets,
-            weights,
-            scale,
-            Some(&mut self.dy),
-        );
+        let total = self
+            .loss
+            .evaluate(prediction, fused, targets, weights, scale, Some(dy));
         for tracker in trackers {
             tracker.update(N::output(&self.tape).as_slice(), OUT, targets.as_slice(), K);
         }
         // Keras adds the regularization penalties to the loss once per step.
-        let penalty =
-            self.network.penalty(&self.tape) + crate::regularizers::weight_penalty(&self.network);
-        let out = N::output_grad_mut(&mut self.tape);
-        crate::resize_batch(out, nb);
-        out.copy_from(&self.dy);
+        let penalty = self.network.penalty(&self.tape);
         self.network
             .backprop(&mut self.tape, &mut self.grads, fused, false);
-        crate::regularizers::add_weight_penalty_gradients(&self.network, &mut self.grads);
         self.state
             .step(&self.optimizer, &mut self.network, &mut self.grads);
-        crate::regularizers::apply_constraints(&mut self.network);
-        self.network.update_state(&self.tape);
         total.as_f64() / nb as f64 + penalty.as_f64()
     }
 
@@ -428,7 +410,7 @@ where
         L: Loss<T, Const<OUT>, Const<K>>,
     {
         check_labels::<T, OUT, I, K>(data)?;
-        let fused = self.loss.fusion() != Fusion::None && self.loss.fusion() == N::FUSION;
+        let fused = fused::<T, N, _, OUT, K>(&self.loss);
         let mut trackers: Vec<Tracker> = self.metrics.iter().map(|&m| Tracker::new(m)).collect();
         let mut targets = Batch::<T, K>::zeros_generic(Const::<K>, Dyn(0));
         let indices: Vec<usize> = (0..data.len()).collect();
@@ -438,11 +420,7 @@ where
         for chunk in indices.chunks(batch_size.max(1)) {
             gather(data, chunk, N::input_mut(&mut self.tape), &mut targets);
             self.network.forward_tape(&mut self.tape, false, &mut rng);
-            let prediction = if fused {
-                N::logits(&self.tape).expect("a fused output keeps its logits")
-            } else {
-                N::output(&self.tape)
-            };
+            let (prediction, _) = N::loss_io(&mut self.tape, fused);
             let weights: Option<Vec<T>> = data
                 .sample_weights()
                 .map(|w| chunk.iter().map(|&i| w[i]).collect());
@@ -457,10 +435,7 @@ where
                     None,
                 )
                 .as_f64();
-            total += (self.network.penalty(&self.tape)
-                + crate::regularizers::weight_penalty(&self.network))
-            .as_f64()
-                * chunk.len() as f64;
+            total += self.network.penalty(&self.tape).as_f64() * chunk.len() as f64;
             for tracker in &mut trackers {
                 tracker.update(N::output(&self.tape).as_slice(), OUT, targets.as_slice(), K);
             }
@@ -475,6 +450,22 @@ where
     pub fn predict(&self, x: &Batch<T, I>) -> Batch<T, OUT> {
         self.network.predict_batch(x)
     }
+}
+
+/// Whether the loss is computed from the output layer's logits: the one place that decides it.
+/// It is when the loss has a fused form with the network's output activation (a softmax or
+/// sigmoid with cross-entropy), as Keras's TensorFlow backend does; the gradient is then taken
+/// with respect to the logits and the output activation is skipped in the backward pass.
+fn fused<
+    T: Float,
+    N: Network<T>,
+    L: Loss<T, Const<OUT>, Const<K>>,
+    const OUT: usize,
+    const K: usize,
+>(
+    loss: &L,
+) -> bool {
+    loss.fusion() != Fusion::None && loss.fusion() == N::FUSION
 }
 
 /// Copies the samples at `indices` into the input and target buffers.

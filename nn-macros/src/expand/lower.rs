@@ -158,10 +158,21 @@ pub(super) fn at(layer: &Layer) -> Span {
     Span::call_site().located_at(layer.span)
 }
 
-/// `::nn::Layer<T, I, O>` for a layer.
+/// `::nn::Layer<T, I, O>` for a layer: its inference passes.
 pub(super) fn layer_trait(layer: &Layer, scalar: &TokenStream) -> TokenStream {
     let (input, output) = (size(&layer.input), size(&layer.output));
     quote!(::nn::Layer<#scalar, #input, #output>)
+}
+
+/// `::nn::Train<T, I, O>` for a layer: its training passes.
+pub(super) fn train_trait(layer: &Layer, scalar: &TokenStream) -> TokenStream {
+    let (input, output) = (size(&layer.input), size(&layer.output));
+    quote!(::nn::Train<#scalar, #input, #output>)
+}
+
+/// `::nn::Params<T>`: a layer's class and parameters.
+pub(super) fn params_trait(scalar: &TokenStream) -> TokenStream {
+    quote!(::nn::Params<#scalar>)
 }
 
 /// `(a, (b, (c, ())))`.
@@ -190,9 +201,9 @@ pub(super) fn ends(network: &Network) -> (TokenStream, TokenStream) {
 pub(super) fn params_sum(network: &Network, scalar: &TokenStream) -> TokenStream {
     let terms = network.layers.iter().map(|layer| {
         let ty = field_type(layer, scalar);
-        let layer_trait = layer_trait(layer, scalar);
+        let params_trait = params_trait(scalar);
         let span = at(layer);
-        quote_spanned!(span=> <#ty as #layer_trait>::PARAMS)
+        quote_spanned!(span=> <#ty as #params_trait>::PARAMS)
     });
     quote!(0 #(+ #terms)*)
 }

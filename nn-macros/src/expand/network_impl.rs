@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-use super::lower::{at, cons_type, ends, expr, field_type, layer_trait, nth, params_sum, size};
+use super::lower::{at, cons_type, ends, expr, field_type, nth, params_sum, size, train_trait};
 use crate::ir::{Layer, Network};
 
 /// The `nn::Network` implementation: everything the runtime's training, summary and io need.
@@ -16,14 +16,15 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
     let t = quote!(T);
     let params = params_sum(network, &t);
     let last = &layers[layers.len() - 1];
-    let (last_ty, last_trait) = (field_type(last, &t), layer_trait(last, &t));
+    let (last_ty, last_trait) = (field_type(last, &t), train_trait(last, &t));
     let count = layers.len();
     let (act_in, act_out, delta_out, last_cache) = (
         nth(quote!(tape.acts), 0),
         nth(quote!(tape.acts), count),
-        nth(quote!(tape.grads), count),
-        nth(quote!(tape.caches), count - 1),
+        nth(quote!(grads), count),
+        nth(quote!(caches), count - 1),
     );
+    let act_out_split = nth(quote!(acts), count);
     let (act_out_local, delta_in_local) = (nth(quote!(acts), count), nth(quote!(deltas), 0));
     let (acts_ty, caches_ty) = tape_types(network);
     let layer_infos = layers.iter().map(layer_info);
@@ -31,9 +32,7 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
     let from_rng = build(network, false);
     let forward_train = forward_steps(network);
     let backward = backward_steps(network);
-    let (penalties, penalty_gradients, constraints, state_updates) = per_layer_calls(network);
-    let params_ref = params_chain(network, quote!(params), quote!(&));
-    let params_mut = params_chain(network, quote!(params_mut), quote!(&mut));
+    let (visits, visits_mut) = visits(network);
     quote! {
         impl<T: ::nn::Float> ::nn::Network<T> for #ident<T> {
             const INPUT: usize = #input;
@@ -67,12 +66,21 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
                 &#act_out
             }
 
-            fn logits(tape: &Self::Tape) -> ::core::option::Option<&::nn::Batch<T, #output>> {
-                <#last_ty as #last_trait>::logits(&#last_cache)
+            fn loss_io(
+                tape: &mut Self::Tape,
+                from_logits: bool,
+            ) -> (&::nn::Batch<T, #output>, &mut ::nn::Batch<T, #output>) {
+                let ::nn::Tape { acts, grads, caches, .. } = tape;
+                let logits = if from_logits {
+                    <#last_ty as #last_trait>::logits(&#last_cache)
+                } else {
+                    ::core::option::Option::None
+                };
+                (logits.unwrap_or(&#act_out_split), &mut #delta_out)
             }
 
-            fn output_grad_mut(tape: &mut Self::Tape) -> &mut ::nn::Batch<T, #output> {
-                &mut #delta_out
+            fn activity(tape: &Self::Tape) -> f64 {
+                tape.activity
             }
 
             fn forward_tape<'t, R: ::nn::rand::Rng + ?::core::marker::Sized>(
@@ -81,7 +89,8 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
                 training: bool,
                 rng: &mut R,
             ) -> &'t ::nn::Batch<T, #output> {
-                let ::nn::Tape { acts, caches, .. } = tape;
+                let ::nn::Tape { acts, caches, activity, .. } = tape;
+                *activity = 0.0;
                 #(#forward_train)*
                 &#act_out_local
             }
@@ -93,7 +102,7 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
                 from_logits: bool,
                 input_grad: bool,
             ) -> ::core::option::Option<&'t ::nn::Batch<T, #input>> {
-                let ::nn::Tape { acts, grads: deltas, caches } = tape;
+                let ::nn::Tape { acts, grads: deltas, caches, .. } = tape;
                 #(#backward)*
                 if input_grad {
                     ::core::option::Option::Some(&#delta_in_local)
@@ -102,28 +111,18 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
                 }
             }
 
-            fn penalty(&self, tape: &Self::Tape) -> T {
-                <T as ::nn::Float>::of(0.0) #(#penalties)*
+            fn visit<'a, const K: usize, V: ::nn::Visitor<'a, T, K>>(
+                nets: [&'a Self; K],
+                visitor: &mut V,
+            ) {
+                #(#visits)*
             }
 
-            fn add_penalty_gradients(&self, grads: &mut Self) {
-                #(#penalty_gradients)*
-            }
-
-            fn constrain(&mut self) {
-                #(#constraints)*
-            }
-
-            fn update_state(&mut self, tape: &Self::Tape) {
-                #(#state_updates)*
-            }
-
-            fn params(&self) -> impl ::core::iter::Iterator<Item = (&'static str, ::nn::ParamRef<'_, T>)> {
-                ::core::iter::empty() #(#params_ref)*
-            }
-
-            fn params_mut(&mut self) -> impl ::core::iter::Iterator<Item = (&'static str, ::nn::ParamMut<'_, T>)> {
-                ::core::iter::empty() #(#params_mut)*
+            fn visit_mut<const K: usize, V: ::nn::VisitorMut<T, K>>(
+                mut nets: [&mut Self; K],
+                visitor: &mut V,
+            ) {
+                #(#visits_mut)*
             }
         }
     }
@@ -179,9 +178,9 @@ fn tape_types(network: &Network) -> (TokenStream, TokenStream) {
         .iter()
         .map(|layer| {
             let ty = field_type(layer, &t);
-            let layer_trait = layer_trait(layer, &t);
+            let train_trait = train_trait(layer, &t);
             let span = at(layer);
-            quote_spanned!(span=> <#ty as #layer_trait>::Cache)
+            quote_spanned!(span=> <#ty as #train_trait>::Cache)
         })
         .collect();
     (cons_type(acts), cons_type(caches))
@@ -196,10 +195,13 @@ fn forward_steps(network: &Network) -> Vec<TokenStream> {
         .enumerate()
         .map(|(k, layer)| {
             let field = &layer.field;
-            let layer_trait = layer_trait(layer, &quote!(T));
+            let train_trait = train_trait(layer, &quote!(T));
             let (x, y, cache) = (nth(acts(), k), nth(acts(), k + 1), nth(quote!(caches), k));
             let span = at(layer);
-            quote_spanned!(span=> <_ as #layer_trait>::forward_train(&self.#field, &#x, &mut #y, &mut #cache, training, rng);)
+            quote_spanned! {span=>
+                <_ as #train_trait>::forward_train(&self.#field, &#x, &mut #y, &mut #cache, training, rng);
+                *activity += ::nn::Float::as_f64(<_ as #train_trait>::activity_penalty(&self.#field, &#cache));
+            }
         })
         .collect()
 }
@@ -217,7 +219,7 @@ fn backward_steps(network: &Network) -> Vec<TokenStream> {
         .rev()
         .map(|(k, layer)| {
             let field = &layer.field;
-            let layer_trait = layer_trait(layer, &quote!(T));
+            let train_trait = train_trait(layer, &quote!(T));
             let (x, y, cache) = (nth(acts(), k), nth(acts(), k + 1), nth(quote!(caches), k));
             let (dx, dy) = (nth(deltas(), k), nth(deltas(), k + 1));
             let from_logits = if k + 1 == count {
@@ -238,67 +240,37 @@ fn backward_steps(network: &Network) -> Vec<TokenStream> {
             };
             let span = at(layer);
             quote_spanned! {span=>
-                <_ as #layer_trait>::backward(
+                <_ as #train_trait>::backward(
                     &self.#field, &#x, &#y, &#cache, &mut #dy, #from_logits, &mut grads.#field, #dx,
                 );
+                ::nn::__private::add_penalty_gradients::<T, _>(&self.#field, &mut grads.#field);
             }
         })
         .collect()
 }
 
-/// Each layer's penalty terms, penalty gradients, constraints and state updates.
-fn per_layer_calls(
-    network: &Network,
-) -> (
-    Vec<TokenStream>,
-    Vec<TokenStream>,
-    Vec<TokenStream>,
-    Vec<TokenStream>,
-) {
-    let (mut penalties, mut gradients, mut constraints, mut updates) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (k, layer) in network.layers.iter().enumerate() {
-        let field = &layer.field;
-        let layer_trait = layer_trait(layer, &quote!(T));
-        let cache = nth(quote!(tape.caches), k);
-        penalties.push(quote! {
-            + <_ as #layer_trait>::penalty(&self.#field)
-            + <_ as #layer_trait>::activity_penalty(&self.#field, &#cache)
-        });
-        gradients.push(
-            quote!(<_ as #layer_trait>::add_penalty_gradient(&self.#field, &mut grads.#field);),
-        );
-        constraints.push(quote!(<_ as #layer_trait>::constrain(&mut self.#field);));
-        updates.push(quote!(<_ as #layer_trait>::update_state(&mut self.#field, &#cache);));
-    }
-    (penalties, gradients, constraints, updates)
-}
-
-/// `params` / `params_mut`: each layer's tensors, tagged with its field name.
-fn params_chain(network: &Network, method: TokenStream, receiver: TokenStream) -> Vec<TokenStream> {
+/// The layer walks: for each layer, the visitor called with that field of every network.
+fn visits(network: &Network) -> (Vec<TokenStream>, Vec<TokenStream>) {
     network
         .layers
         .iter()
         .map(|layer| {
             let field = &layer.field;
             let name = field_name(layer);
-            let layer_trait = layer_trait(layer, &quote!(T));
             let span = at(layer);
-            quote_spanned! {span=>
-                .chain(<_ as #layer_trait>::#method(#receiver self.#field).map(|p| (#name, p)))
-            }
+            (
+                quote_spanned!(span=> visitor.layer(#name, nets.map(|net| &net.#field));),
+                quote_spanned!(span=> visitor.layer(#name, nets.each_mut().map(|net| &mut net.#field));),
+            )
         })
-        .collect()
+        .unzip()
 }
 
 /// A layer's entry in `Network::LAYERS`: its name, Keras class and output shape.
 fn layer_info(layer: &Layer) -> TokenStream {
-    let name = field_name(layer);
-    let t = quote!(T);
-    let ty = field_type(layer, &t);
-    let layer_trait = layer_trait(layer, &t);
+    let (name, class) = (field_name(layer), layer.class);
     let shape = layer.shape.iter().map(size);
-    quote!(::nn::LayerInfo { name: #name, kind: <#ty as #layer_trait>::KIND, output: &[#(#shape),*] })
+    quote!(::nn::LayerInfo { name: #name, kind: #class, output: &[#(#shape),*] })
 }
 
 /// A layer's field name as Keras would print it (without `r#`).
