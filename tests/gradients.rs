@@ -162,6 +162,24 @@ fn whole_convolutional_networks() {
     check_network(&Normalized::<f64>::seeded(9));
 }
 
+network! {
+    struct Parametric = Dense<4, 6>, PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
+        Dense<6, 3, Softmax>;
+    struct ParametricImage = Input<5, 5, 2>, Conv2D<3, (3, 3), padding = Same>,
+        PReLU<alpha_initializer = Constant(0.2)>, GlobalMaxPool2D, Dense<3, 2>;
+}
+
+#[test]
+fn prelu_and_global_max_pooling_in_whole_networks() {
+    check_network(&Parametric::<f64>::seeded(12));
+    check_network(&ParametricImage::<f64>::seeded(13));
+    let net = ParametricImage::<f64>::seeded(13);
+    // α has the shape of the layer's input, as Keras gives it.
+    assert_eq!(net.p_re_lu.params().next().unwrap().shape, [5, 5, 3]);
+    assert!(net.p_re_lu.alpha.iter().all(|&a| a == 0.2));
+    assert_eq!(<ParametricImage as Network<f32>>::LAYERS[2].output, [3]);
+}
+
 #[test]
 fn regularization_penalties_and_their_gradients() {
     check_network(&Regularized::<f64>::seeded(10));

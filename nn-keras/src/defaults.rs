@@ -35,6 +35,12 @@ pub mod pooling_2d {
     }
 }
 
+/// `PReLU`'s defaults.
+pub mod prelu {
+    /// `alpha_initializer`: zeros, so a new layer is a ReLU.
+    pub const ALPHA_INITIALIZER: &str = "Zeros";
+}
+
 /// `BatchNormalization`'s defaults.
 pub mod batch_normalization {
     /// The weight of the old value in each update of the moving mean and variance.

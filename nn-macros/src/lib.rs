@@ -107,11 +107,13 @@ use proc_macro::TokenStream;
 /// | `MaxPool2D<(PH, PW)>` | fed an image; the largest value of each window | `[OH, OW, C]` |
 /// | `AvgPool2D<(PH, PW)>` | fed an image; the mean of each window's values inside the image | `[OH, OW, C]` |
 /// | `GlobalAvgPool2D` | fed an image; each channel's mean | `[C]` |
+/// | `GlobalMaxPool2D` | fed an image; each channel's largest value | `[C]` |
 /// | `Flatten` | fed an image; the identity on the data | `[H · W · C]` |
 /// | `BatchNormalization` | per channel of an image, per unit of a vector | its input's |
 /// | `Activation<Activation>` | any activation, as a layer | its input's |
 /// | `LeakyReLU` | the leaky ReLU as a layer | its input's |
 /// | `ELU` | the ELU as a layer | its input's |
+/// | `PReLU` | a leaky ReLU with a learned slope per input value (`alpha` shaped like its input) | its input's |
 ///
 /// Windows follow Keras: with valid padding `OH = floor((H − KH) / SH) + 1` (a kernel larger
 /// than its input is an error), with same padding `OH = ceil(H / SH)`; the same for widths.
@@ -124,7 +126,7 @@ use proc_macro::TokenStream;
 /// | `use_bias` | `Dense`, `Conv2D` | `true` |
 /// | `kernel_initializer` | `Dense`, `Conv2D` | `GlorotUniform` |
 /// | `bias_initializer` | `Dense`, `Conv2D` | `Zeros` |
-/// | `trainable` | `Dense`, `Conv2D`, `BatchNormalization` | `true` |
+/// | `trainable` | `Dense`, `Conv2D`, `BatchNormalization`, `PReLU` | `true` |
 /// | `kernel_regularizer`, `bias_regularizer`, `activity_regularizer` | `Dense`, `Conv2D` | none |
 /// | `kernel_constraint`, `bias_constraint` | `Dense`, `Conv2D` | none |
 /// | `strides` | `Conv2D` | `(1, 1)` |
@@ -134,6 +136,7 @@ use proc_macro::TokenStream;
 /// | `epsilon` | `BatchNormalization` | `0.001` |
 /// | `negative_slope` | `LeakyReLU` (Keras's layer default; the activation's is 0.2) | `0.3` |
 /// | `alpha` | `ELU` | `1.0` |
+/// | `alpha_initializer` | `PReLU` (any initializer for a 1-D tensor) | `Zeros` |
 ///
 /// # Names
 ///

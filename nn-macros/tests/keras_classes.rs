@@ -16,9 +16,14 @@ network! {
         Activation<Relu>,
         LeakyReLU,
         ELU,
+        PReLU,
         GlobalAvgPool2D,
         Dropout<0.5>,
-        Dense<2, 2>;
+        Dense<2, 2>,
+        PReLU;
+
+    /// `GlobalMaxPool2D`.
+    pub struct MaxPooled = Input<3, 3, 2>, GlobalMaxPool2D, Dense<2, 1>;
 
     /// `Flatten`.
     pub struct Flat = Input<2, 2, 1>, Flatten, Dense<4, 1>;
@@ -40,9 +45,11 @@ fn runtime_kinds_are_keras_classes() {
             class::ACTIVATION,
             class::LEAKY_RELU,
             class::ELU,
+            class::PRELU,
             class::GLOBAL_AVERAGE_POOLING_2D,
             class::DROPOUT,
             class::DENSE,
+            class::PRELU,
         ]
     );
     assert_eq!(<Flat as Network<f32>>::LAYERS[0].kind, class::FLATTEN);
@@ -87,9 +94,11 @@ fn default_field_names_are_keras_layer_names() {
             "activation",
             "leaky_re_lu",
             "elu",
+            "p_re_lu",
             "global_average_pooling2d",
             "dropout",
             "dense",
+            "p_re_lu_1",
         ]
     );
 }

@@ -20,7 +20,7 @@ pub use dropout::{Dropout, DropoutCache};
 pub use geometry::{Padding, Window};
 pub use global_max_pool::GlobalMaxPool2D;
 pub use pool::{AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool2D, Pool2D};
-pub use prelu::PReLU;
+pub use prelu::{AlphaShape, PReLU};
 
 #[cfg(test)]
 mod tests;

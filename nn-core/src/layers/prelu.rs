@@ -3,6 +3,7 @@
 use nalgebra::SVector;
 use rand::Rng;
 
+use crate::init::Initializer;
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, Params, Rules, Train, resize_batch};
 use crate::storage::{Inline, Storage, Weights};
 use crate::{Error, Float};
@@ -11,14 +12,14 @@ use crate::{Error, Float};
 /// of the `N` values of a sample (Keras's default: `alpha` has the input's shape, `(N,)` after a
 /// Dense layer, `(h, w, c)` after an image layer; `shared_axes` is not offered).
 ///
-/// `alpha_initializer` is Keras's default, zeros (the layer starts as a ReLU). Gradients:
+/// `alpha_initializer` defaults to Keras's zeros (the layer starts as a ReLU). Gradients:
 /// `∂y/∂x` is 1 where `x > 0` and `α` elsewhere; `∂y/∂α` is `min(x, 0)`. Parameters: `N`.
 ///
 /// ```
-/// use nn_core::{Layer, PReLU};
+/// use nn_core::{AlphaShape, Layer, PReLU};
 /// use nalgebra::SVector;
 ///
-/// let mut layer = PReLU::<f64, 3>::new(&[3])?;
+/// let mut layer = PReLU::<f64, 3>::zeros(AlphaShape::Vector)?;
 /// layer.alpha.copy_from_slice(&[0.25, 0.5, 0.125]);
 /// let y = layer.forward(&SVector::<f64, 3>::new(-1.0, 2.0, -3.0));
 /// assert_eq!(y.as_slice(), [-0.25, 2.0, -0.375]);
@@ -35,24 +36,47 @@ pub struct PReLU<T: Float, const N: usize, S: Storage = Inline> {
     rank: usize,
 }
 
+/// The Keras shape of a [`PReLU`]'s `alpha`: the shape of its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlphaShape {
+    /// `(N,)`, after a layer of `N` units.
+    Vector,
+    /// `(h, w, c)`, after an image layer.
+    Image(usize, usize, usize),
+}
+
 impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
-    /// A layer whose `α` has Keras shape `shape` (`[N]`, or `[h, w, c]` for an image), all
-    /// zeros (Keras's `alpha_initializer`).
-    pub fn new(shape: &[usize]) -> Result<Self, Error> {
-        let mut dims = [1; 3];
-        if shape.is_empty() || shape.len() > 3 || shape.iter().product::<usize>() != N {
+    /// A layer whose `α` has Keras shape `shape`, all zeros (Keras's `alpha_initializer`).
+    /// An image's shape must hold the `N` values the type says.
+    pub fn zeros(shape: AlphaShape) -> Result<Self, Error> {
+        let (dims, rank) = match shape {
+            AlphaShape::Vector => ([N, 1, 1], 1),
+            AlphaShape::Image(h, w, c) => ([h, w, c], 3),
+        };
+        if dims.iter().product::<usize>() != N {
             return Err(Error::Setting {
                 what: "PReLU shape",
                 problem: format!("{shape:?} does not hold the {N} values the type says"),
             });
         }
-        dims[..shape.len()].copy_from_slice(shape);
         Ok(Self {
             alpha: S::zeros(),
             trainable: true,
             dims,
-            rank: shape.len(),
+            rank,
         })
+    }
+
+    /// A layer whose `α` (of Keras shape `shape`) is drawn from `initializer`.
+    pub fn init<R: Rng + ?Sized>(
+        shape: AlphaShape,
+        initializer: &impl Initializer,
+        rng: &mut R,
+    ) -> Result<Self, Error> {
+        let mut layer = Self::zeros(shape)?;
+        let dims = layer.dims;
+        initializer.fill(&dims[..layer.rank], layer.alpha.as_mut_slice(), rng);
+        Ok(layer)
     }
 
     fn shape(&self) -> &[usize] {

@@ -10,8 +10,10 @@ mod dense;
 mod dropout;
 mod flatten;
 mod global_avg_pool;
+mod global_max_pool;
 mod input;
 mod pool;
+mod prelu;
 
 use nn_keras::class;
 
@@ -29,11 +31,13 @@ pub(crate) const KINDS: &[Kind] = &[
     kind("MaxPool2D",          class::MAX_POOLING_2D,            pool::OPTIONS,                   pool::max),
     kind("AvgPool2D",          class::AVERAGE_POOLING_2D,        pool::OPTIONS,                   pool::average),
     kind("GlobalAvgPool2D",    class::GLOBAL_AVERAGE_POOLING_2D, global_avg_pool::OPTIONS,        global_avg_pool::rule),
+    kind("GlobalMaxPool2D",    class::GLOBAL_MAX_POOLING_2D,     global_max_pool::OPTIONS,        global_max_pool::rule),
     kind("Flatten",            class::FLATTEN,                   flatten::OPTIONS,                flatten::rule),
     kind("BatchNormalization", class::BATCH_NORMALIZATION,       batch_norm::OPTIONS,             batch_norm::rule),
     kind("Activation",         class::ACTIVATION,                activation::ACTIVATION_OPTIONS,  activation::activation),
     kind("LeakyReLU",          class::LEAKY_RELU,                activation::LEAKY_RELU_OPTIONS,  activation::leaky_relu),
     kind("ELU",                class::ELU,                       activation::ELU_OPTIONS,         activation::elu),
+    kind("PReLU",              class::PRELU,                     prelu::OPTIONS,                  prelu::rule),
 ];
 
 /// A kind whose layers become fields.

@@ -33,7 +33,7 @@ pub(crate) fn default(tensor: Tensor) -> Expr {
 }
 
 /// Rule: an initializer is one of Keras's, with the arguments it takes, for a tensor of a rank
-/// it can fill: `Identity` 2-D matrices only, `Orthogonal` anything but a bias. Why: Keras
+/// it can fill: `Identity` 2-D matrices only, `Orthogonal` 2 or more dimensions (not a bias). Why: Keras
 /// rejects the others (and the runtime would panic in `seeded`).
 pub(crate) fn initializer(value: &Value, tensor: Tensor, errors: &mut Errors) -> Expr {
     let known = || names::INITIALIZERS.iter().map(|i| i.0);
@@ -70,10 +70,21 @@ pub(crate) fn initializer(value: &Value, tensor: Tensor, errors: &mut Errors) ->
             return default(tensor);
         }
         (Tensor::Kernel { rank, layout }, "Identity") if rank != 2 => {
+            let instead = if rank > 2 {
+                "such as `Orthogonal` (which flattens the tensor to a matrix, as Keras does)"
+            } else {
+                "such as `Zeros` or `Constant(value)`"
+            };
             errors.push(span.error(format!(
                 "`Identity` initializes 2-D matrices only, as in Keras, but {layout}; use another \
-                 initializer, such as `Orthogonal` (which flattens the kernel to a matrix, as \
-                 Keras does)"
+                 initializer, {instead}"
+            )));
+            return default(tensor);
+        }
+        (Tensor::Kernel { rank, layout }, "Orthogonal") if rank < 2 => {
+            errors.push(span.error(format!(
+                "`Orthogonal` initializes tensors of 2 or more dimensions, as in Keras, but \
+                 {layout}; use another initializer, such as `Zeros` or `Constant(value)`"
             )));
             return default(tensor);
         }

@@ -19,6 +19,17 @@ network! {
         Dropout<0.25>,
         Dense<_, 8, kernel_initializer = Identity>,
         Dense<8, 2, Softmax>;
+
+    /// The two kinds added the new way: a learned slope after an image and after a vector, and
+    /// global max pooling.
+    pub struct Parametric =
+        Input<6, 6, 2>,
+        Conv2D<3, (3, 3)>,
+        PReLU<alpha_initializer = RandomUniform(-0.1, 0.1)>,
+        GlobalMaxPool2D,
+        Dense<3, 4>,
+        PReLU<trainable = false>,
+        Dense<4, 2, Softmax>;
 }
 
 fn main() {
@@ -28,4 +39,13 @@ fn main() {
     assert_eq!(<Tiny as Network<f32>>::LAYERS[0].output, [8, 8, 4]);
     assert_eq!(<Tiny as Network<f32>>::LAYERS[3].output, [2, 2, 8]);
     assert_eq!(<Tiny as Network<f32>>::LAYERS[8].kind, "GlobalAveragePooling2D");
+
+    let net = Parametric::seeded(4);
+    let y = net.predict(&SVector::<f32, 72>::repeat(0.5));
+    assert!((y.sum() - 1.0).abs() < 1e-5);
+    let layers = <Parametric as Network<f32>>::LAYERS;
+    assert_eq!((layers[1].kind, layers[1].output), ("PReLU", &[4, 4, 3][..]));
+    assert_eq!((layers[2].kind, layers[2].output), ("GlobalMaxPooling2D", &[3][..]));
+    assert_eq!(Parametric::PARAMS, (18 * 3 + 3) + 48 + (3 * 4 + 4) + 4 + (4 * 2 + 2));
+    assert!(!net.p_re_lu_1.trainable);
 }
