@@ -68,8 +68,9 @@ pub trait Geometry<const I: usize, const O: usize, const U: usize, const K: usiz
     /// Columns per sample.
     fn positions(&self) -> usize;
 
-    /// `z = kernel · columns(x) + bias` for one sample, without heap allocation.
-    fn forward_one<T: Float>(&self, kernel: &[T], bias: Option<&[T]>, x: &[T], z: &mut [T]);
+    /// `z += kernel · columns(x)` for one sample (`U` values per column of `z`), without heap
+    /// allocation.
+    fn forward_one<T: Float>(&self, kernel: &[T], x: &[T], z: &mut [T]);
 
     /// The columns of `n` samples `x`, `K × (n · positions)` column-major: `x` itself, or
     /// unfolded into `buffer`.
@@ -260,9 +261,14 @@ where
     #[inline]
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
         let mut y = SVector::<T, O>::zeros();
-        let bias = BIAS.then(|| self.bias.as_slice());
+        if BIAS {
+            let bias = self.bias.as_slice();
+            for column in y.as_mut_slice().chunks_exact_mut(U) {
+                column.copy_from_slice(bias);
+            }
+        }
         self.geometry
-            .forward_one(self.kernel.as_slice(), bias, x.as_slice(), y.as_mut_slice());
+            .forward_one(self.kernel.as_slice(), x.as_slice(), y.as_mut_slice());
         self.activation.forward_groups(y.as_mut_slice(), U);
         y
     }

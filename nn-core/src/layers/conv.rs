@@ -263,16 +263,13 @@ impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Geometry
         self.window.positions()
     }
 
-    fn forward_one<T: Float>(&self, kernel: &[T], bias: Option<&[T]>, x: &[T], z: &mut [T]) {
+    #[inline]
+    fn forward_one<T: Float>(&self, kernel: &[T], x: &[T], z: &mut [T]) {
         // A direct convolution: no patch matrix, no allocation.
         let g = self.window;
         for oy in 0..g.oh {
             for ox in 0..g.ow {
                 let out = &mut z[(oy * g.ow + ox) * F..][..F];
-                match bias {
-                    Some(bias) => out.copy_from_slice(bias),
-                    None => out.fill(T::zero()),
-                }
                 for i in 0..g.kh {
                     for j in 0..g.kw {
                         let Some((sy, sx)) = g.source(oy, ox, i, j) else {

@@ -134,11 +134,7 @@ impl<const I: usize, const O: usize> Geometry<I, O, O, I> for FullyConnected {
     }
 
     #[inline]
-    fn forward_one<T: Float>(&self, kernel: &[T], bias: Option<&[T]>, x: &[T], z: &mut [T]) {
-        match bias {
-            Some(bias) => z.copy_from_slice(bias),
-            None => z.fill(T::zero()),
-        }
+    fn forward_one<T: Float>(&self, kernel: &[T], x: &[T], z: &mut [T]) {
         // z += Σᵢ xᵢ · W[:, i]: each column of W is contiguous, so the inner loop is a
         // fixed-length, vectorizable axpy.
         for (&xi, column) in x.iter().zip(kernel.chunks_exact(O)) {

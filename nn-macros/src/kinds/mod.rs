@@ -1,7 +1,7 @@
 //! The layer kinds `network!` knows: one file each, and one table, [`KINDS`], which says for
 //! each its name in the DSL, its Keras class, the options it accepts with their defaults, and
 //! the rule that checks one layer of it and computes its output shape. Adding a kind is
-//! writing its file and adding its line here (see `ADDING_A_KIND.md`).
+//! writing its file and adding its line here (see "Adding a layer" in `CONTRIBUTING.md`).
 
 mod activation;
 mod batch_norm;
