@@ -60,7 +60,7 @@ pub trait Activation: Clone + Debug + Send + Sync + 'static {
     const FUSION: Fusion = Fusion::None;
 
     /// The Keras class of this activation's own layer (`LeakyReLU`, `ELU`), where Keras has one.
-    const LAYER_CLASS: &'static str = "Activation";
+    const LAYER_CLASS: &'static str = nn_keras::class::ACTIVATION;
 
     /// Replaces the pre-activations `z` of one sample with the activation's outputs.
     fn forward<T: Float>(&self, z: &mut [T]);
@@ -111,7 +111,7 @@ pub trait Elementwise: Clone + Debug + Send + Sync + 'static {
     const FUSION: Fusion = Fusion::None;
 
     /// The Keras class of this activation's own layer (`LeakyReLU`, `ELU`), where Keras has one.
-    const LAYER_CLASS: &'static str = "Activation";
+    const LAYER_CLASS: &'static str = nn_keras::class::ACTIVATION;
 
     /// `f(x)`.
     fn apply<T: Float>(&self, x: T) -> T;

@@ -80,7 +80,7 @@ impl Default for LeakyRelu {
 
 impl Elementwise for LeakyRelu {
     const NAME: &'static str = "leaky_relu";
-    const LAYER_CLASS: &'static str = "LeakyReLU";
+    const LAYER_CLASS: &'static str = nn_keras::class::LEAKY_RELU;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         if x > T::zero() {
@@ -121,7 +121,7 @@ impl Default for Elu {
 
 impl Elementwise for Elu {
     const NAME: &'static str = "elu";
-    const LAYER_CLASS: &'static str = "ELU";
+    const LAYER_CLASS: &'static str = nn_keras::class::ELU;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         if x > T::zero() {
