@@ -238,3 +238,17 @@ fn predictions_agree_and_training_learns() {
         "{history:?}"
     );
 }
+
+network! {
+    /// Only layers without parameters: the struct still carries its scalar type.
+    struct Parameterless = Input<3, 3, 2>, GlobalMaxPool2D;
+}
+
+#[test]
+fn a_network_of_parameter_free_layers_compiles_and_runs() {
+    let net = Parameterless::<f64>::seeded(0);
+    let x = SVector::<f64, 18>::from_fn(|i, _| i as f64);
+    assert_eq!(net.clone().predict(&x).as_slice(), [16.0, 17.0]);
+    assert_eq!(Parameterless::PARAMS, 0);
+    assert!(format!("{net:?}").starts_with("Parameterless"));
+}

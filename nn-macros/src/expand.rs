@@ -13,7 +13,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::ir::Network;
-use lower::{assertion, at, ends, field_type, layer_trait, size};
+use lower::{assertion, at, ends, field_type, layer_trait, scalar_marker, size};
 
 /// The widest activation `predict` keeps on the stack (64 KiB of `f32`).
 const STACK_LIMIT: usize = 16384;
@@ -49,10 +49,18 @@ fn struct_item(network: &Network) -> TokenStream {
             pub #field: #ty
         }
     });
+    let marker = scalar_marker(network).map(|(field, _)| {
+        quote! {
+            /// Holds the scalar type for a network none of whose layers has parameters.
+            #[doc(hidden)]
+            pub #field: ::core::marker::PhantomData<T>,
+        }
+    });
     quote! {
         #(#attrs)*
         #vis struct #ident<T: ::nn::Float = f32> {
             #(#fields,)*
+            #marker
         }
     }
 }
@@ -160,10 +168,11 @@ fn clone_and_debug(network: &Network) -> TokenStream {
     let name_text = ident.to_string();
     let field_names: Vec<&Ident> = network.layers.iter().map(|l| &l.field).collect();
     let field_texts = field_names.iter().map(|f| f.to_string());
+    let marker = scalar_marker(network).map(|(field, value)| quote!(#field: #value,));
     quote! {
         impl<T: ::nn::Float> ::core::clone::Clone for #ident<T> {
             fn clone(&self) -> Self {
-                Self { #(#field_names: ::core::clone::Clone::clone(&self.#field_names)),* }
+                Self { #(#field_names: ::core::clone::Clone::clone(&self.#field_names),)* #marker }
             }
         }
 

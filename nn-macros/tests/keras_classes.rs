@@ -23,7 +23,7 @@ network! {
         PReLU;
 
     /// `GlobalMaxPool2D`.
-    pub struct MaxPooled = Input<3, 3, 2>, GlobalMaxPool2D, Dense<2, 1>;
+    pub struct MaxPooled = Input<3, 3, 2>, GlobalMaxPool2D;
 
     /// `Flatten`.
     pub struct Flat = Input<2, 2, 1>, Flatten, Dense<4, 1>;

@@ -207,3 +207,21 @@ pub(super) fn params_sum(network: &Network, scalar: &TokenStream) -> TokenStream
     });
     quote!(0 #(+ #terms)*)
 }
+
+/// The field that holds the scalar type `T` when no layer's type mentions it (a network of
+/// parameter-free layers only), and its value: Rust rejects a type parameter no field uses.
+pub(super) fn scalar_marker(network: &Network) -> Option<(Ident, TokenStream)> {
+    let uses_scalar = network.layers.iter().any(|layer| {
+        layer
+            .ty
+            .args
+            .iter()
+            .any(|arg| matches!(arg, TypeArg::Scalar))
+    });
+    (!uses_scalar).then(|| {
+        (
+            Ident::new("__scalar", Span::call_site()),
+            quote!(::core::marker::PhantomData),
+        )
+    })
+}

@@ -4,7 +4,9 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-use super::lower::{at, cons_type, ends, expr, field_type, nth, params_sum, size, train_trait};
+use super::lower::{
+    at, cons_type, ends, expr, field_type, nth, params_sum, scalar_marker, size, train_trait,
+};
 use crate::ir::{Layer, Network};
 
 /// The `nn::Network` implementation: everything the runtime's training, summary and io need.
@@ -158,7 +160,8 @@ fn build(network: &Network, zeros: bool) -> TokenStream {
         let span = at(layer);
         quote_spanned!(span=> #field: #value)
     });
-    quote!(Self { #(#inits),* })
+    let marker = scalar_marker(network).map(|(field, value)| quote!(#field: #value,));
+    quote!(Self { #(#inits,)* #marker })
 }
 
 /// The tape's types: `acts` (layer k's input is `acts[k]`, its output `acts[k + 1]`) and
