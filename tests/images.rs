@@ -252,3 +252,37 @@ fn a_network_of_parameter_free_layers_compiles_and_runs() {
     assert_eq!(Parameterless::PARAMS, 0);
     assert!(format!("{net:?}").starts_with("Parameterless"));
 }
+
+network! {
+    /// The identity into batch normalization, so its input is the data itself.
+    struct Moving = Dense<2, 2, use_bias = false, kernel_initializer = Identity>,
+        BatchNormalization<momentum = 0.9>, Dense<2, 1>;
+}
+
+#[test]
+fn a_training_step_moves_the_moving_statistics_as_keras_does() {
+    let x = Batch::<f64, 2>::from_column_slice_generic(
+        Const::<2>,
+        Dyn(4),
+        &[1.0, 10.0, 2.0, 20.0, 3.0, 30.0, 6.0, 60.0],
+    );
+    let y = Batch::<f64, 1>::from_element_generic(Const::<1>, Dyn(4), 0.5);
+    let mut model = Model::new(Moving::<f64>::seeded(3), Sgd::new(0.1), MeanSquaredError);
+    let mut rng = <nn::rand::rngs::StdRng as nn::rand::SeedableRng>::seed_from_u64(0);
+    model.train_on_batch(&x, &y, &mut rng).unwrap();
+    // Channel means 3 and 30, biased variances 3.5 and 350: moving = moving · 0.9 + batch · 0.1.
+    let bn = &model.network.batch_normalization;
+    let expected_mean = [0.9 * 0.0 + 0.1 * 3.0, 0.9 * 0.0 + 0.1 * 30.0];
+    let expected_variance = [0.9 * 1.0 + 0.1 * 3.5, 0.9 * 1.0 + 0.1 * 350.0];
+    for c in 0..2 {
+        assert!((bn.moving_mean[c] - expected_mean[c]).abs() < 1e-12);
+        assert!((bn.moving_variance[c] - expected_variance[c]).abs() < 1e-12);
+    }
+    // Frozen, the layer normalizes with its moving statistics and leaves them alone.
+    model.network.batch_normalization.trainable = false;
+    let before = model.network.batch_normalization.clone();
+    model.train_on_batch(&x, &y, &mut rng).unwrap();
+    let after = &model.network.batch_normalization;
+    assert_eq!(after.moving_mean, before.moving_mean);
+    assert_eq!(after.moving_variance, before.moving_variance);
+}

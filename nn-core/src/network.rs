@@ -94,7 +94,32 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
 
     /// Calls `visitor` with each layer of `nets` (networks of this type), layer by layer: the
     /// one walk over a network's layers, on which parameter walks, penalties, optimizers,
-    /// `summary()` and save and load are written.
+    /// `summary()` and save and load are written. With several networks (a network and its
+    /// gradients, say), the visitor sees the same layer of each side by side.
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    ///
+    /// network! {
+    ///     struct Net = Dense<4, 8, Relu>, Dropout<0.5>, Dense<8, 2>;
+    /// }
+    ///
+    /// /// Each layer's field name, Keras class and parameter count.
+    /// struct Inventory(Vec<(&'static str, &'static str, usize)>);
+    ///
+    /// impl<'a> nn::Visitor<'a, f32, 1> for Inventory {
+    ///     fn layer<L: Params<f32>>(&mut self, name: &'static str, _layers: [&'a L; 1]) {
+    ///         self.0.push((name, L::KIND, L::PARAMS));
+    ///     }
+    /// }
+    ///
+    /// let mut inventory = Inventory(Vec::new());
+    /// Net::visit([&Net::seeded(0)], &mut inventory);
+    /// assert_eq!(
+    ///     inventory.0,
+    ///     [("dense", "Dense", 40), ("dropout", "Dropout", 0), ("dense_1", "Dense", 18)]
+    /// );
+    /// ```
     fn visit<'a, const K: usize, V: Visitor<'a, T, K>>(nets: [&'a Self; K], visitor: &mut V);
 
     /// [`visit`](Network::visit), mutably.
