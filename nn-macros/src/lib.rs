@@ -160,9 +160,9 @@ use proc_macro::TokenStream;
 ///
 /// The struct is generic over its scalar type (`f32` by default) and offers `seeded`, `new`,
 /// `zeros`, `INPUT`, `OUTPUT`, `PARAMS`, `predict`, `predict_batch`, `tape`, `forward_train`,
-/// `backward`, `summary`, `visit_params` and `visit_params_mut`, and implements
-/// `nn::Network`. Every mistake in the invocation is reported at once, at the layer it
-/// concerns.
+/// `backward` and `summary`, and implements `nn::Network`, which walks its layers
+/// (`Network::visit`, and on it `visit_params`, `visit_params_mut` and `params`). Every mistake
+/// in the invocation is reported at once, at the layer it concerns.
 #[proc_macro]
 pub fn network(input: TokenStream) -> TokenStream {
     let invocation = syn::parse_macro_input!(input as ast::Invocation);
