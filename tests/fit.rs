@@ -264,12 +264,27 @@ fn early_stopping_stops_and_restores_the_best_weights() {
     assert_eq!(history.epochs, [0, 1, 2]);
     assert_eq!(stopping.stopped_epoch, Some(2));
 
-    // Training that gets worse: the best (first) epoch's weights come back.
+    // Training that gets worse (a callback wrecks the weights after each epoch): the best
+    // (first) epoch's weights come back.
     let mut model = Model::new(
         Plain::<f64>::seeded(1),
-        Sgd::new(-0.5),
+        Sgd::new(0.05),
         SparseCategoricalCrossentropy::default(),
     );
+    struct Wreck;
+    impl Callback<Plain<f64>> for Wreck {
+        fn on_epoch_end(
+            &mut self,
+            _: usize,
+            _: &Logs,
+            context: &mut Context<'_, Plain<f64>>,
+        ) -> Result<(), nn::Error> {
+            context
+                .network
+                .visit_params_mut(|_, p| p.values.iter_mut().for_each(|v| *v *= -5.0));
+            Ok(())
+        }
+    }
     struct Snapshot(Vec<Vec<u64>>);
     impl Callback<Plain<f64>> for Snapshot {
         fn on_epoch_end(
@@ -286,9 +301,14 @@ fn early_stopping_stops_and_restores_the_best_weights() {
     let mut stopping = EarlyStopping::new("loss")
         .patience(2)
         .restore_best_weights(true);
-    model
-        .fit_with_callbacks(&data, &silent(10, 8), &mut [&mut snapshots, &mut stopping])
+    let history = model
+        .fit_with_callbacks(
+            &data,
+            &silent(10, 8),
+            &mut [&mut snapshots, &mut stopping, &mut Wreck],
+        )
         .unwrap();
+    assert_eq!(history.epochs, [0, 1, 2], "{:?}", history.get("loss"));
     assert_eq!(weights(&model.network), snapshots.0[0]);
 
     let error = model
@@ -360,9 +380,19 @@ fn reduce_lr_on_plateau_and_terminate_on_nan() {
         &[[1.0], [2.0], [3.0], [4.0]],
     )
     .unwrap();
+    // By default `fit` stops with an error at the first non-finite loss or parameter; Keras's
+    // way (go on, or stop through `TerminateOnNaN`) is one setting away.
+    let error = model.fit(&big, &silent(50, 1)).unwrap_err();
+    assert!(matches!(error, nn::Error::NonFinite { .. }), "{error}");
+    assert!(error.to_string().contains("epoch "), "{error}");
+    let mut model = Model::new(Line::<f64>::seeded(1), Sgd::new(1e6), MeanSquaredError);
     let mut terminate = nn::TerminateOnNaN::default();
+    let keras = Fit {
+        stop_on_non_finite: false,
+        ..silent(50, 1)
+    };
     let history = model
-        .fit_with_callbacks(&big, &silent(50, 1), &mut [&mut terminate])
+        .fit_with_callbacks(&big, &keras, &mut [&mut terminate])
         .unwrap();
     assert!(terminate.stopped_at.is_some());
     assert!(history.epochs.len() < 50);

@@ -254,16 +254,32 @@ fn model_checkpoint_saves_each_epoch_or_the_best() {
         ModelCheckpoint::new(dir.join("best.safetensors").to_str().unwrap()).save_best_only("loss");
     let mut model = Model::new(
         Small::seeded(5),
-        Sgd::new(-1.0),
+        Sgd::new(0.01),
         SparseCategoricalCrossentropy::default(),
     );
+    /// Wrecks the weights after each epoch (after the checkpoint has looked), so that training
+    /// only gets worse.
+    struct Wreck;
+    impl nn::Callback<Small> for Wreck {
+        fn on_epoch_end(
+            &mut self,
+            _: usize,
+            _: &nn::Logs,
+            context: &mut nn::Context<'_, Small>,
+        ) -> Result<(), nn::Error> {
+            context
+                .network
+                .visit_params_mut(|_, p| p.values.iter_mut().for_each(|v| *v *= -5.0));
+            Ok(())
+        }
+    }
     model
-        .fit_with_callbacks(&data(), &fit, &mut [&mut best])
+        .fit_with_callbacks(&data(), &fit, &mut [&mut best, &mut Wreck])
         .unwrap();
     assert_eq!(
         best.saved.len(),
         1,
-        "training uphill improves only at the first epoch"
+        "training that gets worse improves only at the first epoch"
     );
 }
 

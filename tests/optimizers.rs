@@ -5,7 +5,7 @@
 use nn::optimizers::Regulation;
 use nn::prelude::*;
 use nn::{
-    Adagrad, Adam, CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRate, Optimizer,
+    Adagrad, Adam, AdamW, CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRate, Optimizer,
     OptimizerState, PiecewiseConstantDecay, PolynomialDecay, RMSprop, Sgd,
 };
 
@@ -78,7 +78,7 @@ fn adam_amsgrad_and_adamw() {
         ],
     );
     check(
-        Adam::adamw(0.01),
+        AdamW::new(0.01),
         [0.5294566868384438, -0.3400532646613012, 0.11153342401141837],
     );
 }

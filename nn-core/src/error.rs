@@ -39,6 +39,14 @@ pub enum Error {
         /// What is wrong with it and what is expected.
         problem: String,
     },
+    /// Training produced a loss or a parameter that is not finite (NaN or infinite): it
+    /// diverged, or was fed such values.
+    NonFinite {
+        /// Where: the epoch and batch, or the batch of `train_on_batch`.
+        at: String,
+        /// What: the loss, or the first parameter (`dense.kernel`).
+        what: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -51,6 +59,11 @@ impl fmt::Display for Error {
             Self::Data { problem } => write!(f, "invalid data: {problem}"),
             Self::Io { path, message } => write!(f, "{}: {message}", path.display()),
             Self::Format { path, problem } => write!(f, "{}: {problem}", path.display()),
+            Self::NonFinite { at, what } => write!(
+                f,
+                "training stopped at {at}: {what} is not finite (NaN or infinite); lower the \
+                 learning rate, clip the gradients, or check the data for NaN"
+            ),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Adagrad.
 
-use super::{LearningRate, Optimizer, Regulation, accessors, common};
+use super::{LearningRate, Optimizer, Regulation, accessors, common, in_range, positive};
 use crate::Float;
 
 /// Keras's `Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7)`:
@@ -36,6 +36,19 @@ impl Default for Adagrad {
 }
 
 common!(Adagrad);
+
+impl<L: LearningRate> Adagrad<L> {
+    /// The checks of this optimizer's own settings.
+    fn check_own(&self) -> Result<(), crate::Error> {
+        in_range(
+            "initial_accumulator_value",
+            self.initial_accumulator_value,
+            0.0..,
+            "[0, ∞)",
+        )?;
+        positive("epsilon", self.epsilon)
+    }
+}
 
 impl<L: LearningRate> Optimizer for Adagrad<L> {
     const NAME: &'static str = "adagrad";

@@ -1,6 +1,6 @@
 //! Adam and AdamW.
 
-use super::{LearningRate, Optimizer, Regulation, accessors, common};
+use super::{LearningRate, Optimizer, Regulation, accessors, common, in_range, positive};
 use crate::Float;
 
 /// Keras's `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`:
@@ -23,9 +23,22 @@ pub struct Adam<L = f64> {
     pub regulation: Regulation,
 }
 
-/// Keras's `AdamW`: [`Adam`] with decoupled weight decay (default 0.004), applied as
-/// `w −= w · wd · lr` before the Adam update.
-pub type AdamW<L = f64> = Adam<L>;
+/// Keras's `AdamW(learning_rate=0.001, weight_decay=0.004, ...)`: [`Adam`] with decoupled
+/// weight decay, `w −= w · weight_decay · lr` before each Adam update. Its Keras name is
+/// `"adamw"`; its other settings are Adam's, in the field `adam`.
+///
+/// ```
+/// use nn_core::{AdamW, Optimizer};
+///
+/// let optimizer = AdamW::new(1e-3);
+/// assert_eq!(optimizer.adam.regulation.weight_decay, Some(0.004));
+/// assert_eq!(AdamW::<f64>::NAME, "adamw");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdamW<L = f64> {
+    /// The Adam settings, with the weight decay in `adam.regulation.weight_decay`.
+    pub adam: Adam<L>,
+}
 
 impl<L: LearningRate> Adam<L> {
     /// Adam with the given learning rate and Keras's other defaults.
@@ -38,11 +51,6 @@ impl<L: LearningRate> Adam<L> {
             amsgrad: false,
             regulation: Regulation::default(),
         }
-    }
-
-    /// AdamW: Adam with Keras's default decoupled weight decay of 0.004.
-    pub fn adamw(learning_rate: L) -> Self {
-        Self::new(learning_rate).weight_decay(0.004)
     }
 
     /// With the AMSGrad variant.
@@ -59,6 +67,16 @@ impl Default for Adam {
 }
 
 common!(Adam);
+
+impl<L: LearningRate> Adam<L> {
+    /// The checks of this optimizer's own settings.
+    fn check_own(&self) -> Result<(), crate::Error> {
+        // β = 1 divides by zero in the bias correction.
+        in_range("beta_1", self.beta_1, 0.0..1.0, "[0, 1)")?;
+        in_range("beta_2", self.beta_2, 0.0..1.0, "[0, 1)")?;
+        positive("epsilon", self.epsilon)
+    }
+}
 
 impl<L: LearningRate> Optimizer for Adam<L> {
     const NAME: &'static str = "adam";
@@ -109,5 +127,72 @@ impl<L: LearningRate> Optimizer for Adam<L> {
             }
             _ => unreachable!("the step passes the slots slot_names names"),
         }
+    }
+}
+
+impl<L: LearningRate> AdamW<L> {
+    /// AdamW with the given learning rate and Keras's other defaults (weight decay 0.004).
+    pub fn new(learning_rate: L) -> Self {
+        Self {
+            adam: Adam::new(learning_rate).weight_decay(ADAMW_WEIGHT_DECAY),
+        }
+    }
+
+    /// With this weight decay instead of 0.004.
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.adam.regulation.weight_decay = Some(weight_decay);
+        self
+    }
+
+    /// With the AMSGrad variant.
+    pub fn amsgrad(mut self, amsgrad: bool) -> Self {
+        self.adam.amsgrad = amsgrad;
+        self
+    }
+}
+
+/// Keras's default weight decay of `AdamW`.
+const ADAMW_WEIGHT_DECAY: f64 = 0.004;
+
+impl Default for AdamW {
+    fn default() -> Self {
+        Self::new(0.001)
+    }
+}
+
+impl<L: LearningRate> Optimizer for AdamW<L> {
+    const NAME: &'static str = "adamw";
+
+    fn learning_rate(&self, step: u64) -> f64 {
+        self.adam.learning_rate(step)
+    }
+
+    fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), crate::Error> {
+        self.adam.set_learning_rate(learning_rate)
+    }
+
+    fn regulation(&self) -> &Regulation {
+        &self.adam.regulation
+    }
+
+    fn check(&self) -> Result<(), crate::Error> {
+        self.adam.check()
+    }
+
+    fn slot_names(&self) -> &'static [&'static str] {
+        self.adam.slot_names()
+    }
+
+    // Always inlined, so the update compiles inside `wide`'s AVX2 entry.
+    #[inline(always)]
+    fn update<T: Float>(
+        &self,
+        iteration: u64,
+        lr: T,
+        w: &mut [T],
+        g: &[T],
+        slots: &mut [&mut [T]],
+    ) {
+        self.adam.update(iteration, lr, w, g, slots);
     }
 }

@@ -85,6 +85,14 @@ pub trait Optimizer: Clone + Debug {
     /// Clipping and weight decay.
     fn regulation(&self) -> &Regulation;
 
+    /// Checks every setting against its range (Keras's where Keras states one), naming the
+    /// setting, its value and the range; `fit` and `train_on_batch` call it before they train.
+    /// The default checks the clipping and weight decay and the learning rate at step 0.
+    fn check(&self) -> Result<(), Error> {
+        self.regulation().check()?;
+        schedules::at_least_zero("learning rate at step 0", self.learning_rate(0))
+    }
+
     /// The state slots the current settings need, by Keras's names (`"momentum"`,
     /// `"velocity"`, ...), in the order [`update`](Optimizer::update) receives them; at most
     /// [`MAX_SLOTS`]. Read at every step, so a setting changed between steps (Adam's `amsgrad`,
@@ -180,7 +188,15 @@ impl<T: Float> OptimizerState<T> {
     /// parameter: decoupled weight decay, the optimizer's update and the parameter's constraint
     /// for trainable ones; for a statistic with a [`Rules::moving_average`](crate::Rules), the
     /// moving average towards the batch's value that the backward pass left in `grads`.
-    pub fn step<O: Optimizer, N: Network<T>>(&mut self, optimizer: &O, net: &mut N, grads: &mut N) {
+    ///
+    /// Returns the first parameter that is not finite after the step (its layer's field name
+    /// and its name), if any: training has diverged (or was fed NaN) there.
+    pub fn step<O: Optimizer, N: Network<T>>(
+        &mut self,
+        optimizer: &O,
+        net: &mut N,
+        grads: &mut N,
+    ) -> Option<(&'static str, &'static str)> {
         self.prepare(optimizer, N::PARAMS);
         let lr = optimizer.learning_rate(self.iterations);
         clip(optimizer.regulation(), grads);
@@ -191,9 +207,11 @@ impl<T: Float> OptimizerState<T> {
             decay: optimizer.regulation().weight_decay.map(|wd| T::of(wd * lr)),
             slots: &mut self.slots,
             offset: 0,
+            non_finite: None,
         };
         N::visit_mut([net, grads], &mut update);
         self.iterations += 1;
+        update.non_finite
     }
 }
 
@@ -206,18 +224,24 @@ struct Update<'s, O, T> {
     slots: &'s mut [Slot<T>],
     /// Where the current parameter starts in each slot.
     offset: usize,
+    /// The first parameter found not finite after its update.
+    non_finite: Option<(&'static str, &'static str)>,
 }
 
 impl<O: Optimizer, T: Float> VisitorMut<T, 2> for Update<'_, O, T> {
-    fn layer<L: Params<T>>(&mut self, _name: &'static str, [net, grads]: [&mut L; 2]) {
+    fn layer<L: Params<T>>(&mut self, name: &'static str, [net, grads]: [&mut L; 2]) {
         for (w, g) in net.params_mut().zip(grads.params()) {
             let range = self.offset..self.offset + w.values.len();
             self.offset = range.end;
+            let parameter = w.name;
             if !w.trainable {
                 if let Some(momentum) = w.rules.moving_average {
                     let (keep, take) = (T::of(momentum), T::of(1.0 - momentum));
                     for (w, &batch) in w.values.iter_mut().zip(g.values) {
                         *w = *w * keep + batch * take;
+                    }
+                    if self.non_finite.is_none() && !all_finite(w.values) {
+                        self.non_finite = Some((name, parameter));
                     }
                 }
                 continue;
@@ -235,13 +259,38 @@ impl<O: Optimizer, T: Float> VisitorMut<T, 2> for Update<'_, O, T> {
                 }
             }
             let (optimizer, t, lr) = (self.optimizer, self.iteration, self.lr);
-            crate::wide::wide(
+            let finite = crate::wide::wide(
                 #[inline(always)]
-                || optimizer.update(t, lr, w, g, slots),
+                || {
+                    optimizer.update(t, lr, w, g, slots);
+                    all_finite(w)
+                },
             );
+            if self.non_finite.is_none() && !finite {
+                self.non_finite = Some((name, parameter));
+            }
             rules.constraint.apply(w, rules.norm_stride);
         }
     }
+}
+
+/// Whether every value is finite: `Σ v · 0` is 0 unless some `v` is NaN or infinite (then
+/// NaN). Summed in 16 independent lanes, so that the loop vectorizes (one running sum would be a
+/// chain of dependent additions, which cost a training step a quarter of its time), on values
+/// the update has just brought into the cache.
+#[inline(always)]
+fn all_finite<T: Float>(values: &[T]) -> bool {
+    const LANES: usize = 16;
+    let mut lanes = [T::zero(); LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane += v * T::zero();
+        }
+    }
+    let tail = rest.iter().fold(T::zero(), |sum, &v| sum + v * T::zero());
+    lanes.iter().fold(tail, |sum, &lane| sum + lane).is_finite()
 }
 
 /// Keras's gradient clipping, in its order: per-tensor norm, global norm, value. Gradients of
@@ -284,6 +333,35 @@ fn clip<T: Float, N: Network<T>>(regulation: &Regulation, grads: &mut N) {
                 g.values.iter_mut().for_each(|v| *v = v.max(-c).min(c));
             }
         });
+    }
+}
+
+/// Checks that `value` lies in `range`, written out as `text` (`"[0, 1)"`) in the message.
+pub(crate) fn in_range(
+    what: &'static str,
+    value: f64,
+    range: impl core::ops::RangeBounds<f64>,
+    text: &str,
+) -> Result<(), Error> {
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::Setting {
+            what,
+            problem: format!("{value}; expected a number in {text}"),
+        })
+    }
+}
+
+/// Checks that `value` is a finite number greater than 0 (a constant that divides, such as ε).
+pub(crate) fn positive(what: &'static str, value: f64) -> Result<(), Error> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::Setting {
+            what,
+            problem: format!("{value}; expected a finite number greater than 0"),
+        })
     }
 }
 
@@ -333,6 +411,12 @@ macro_rules! accessors {
 
         fn regulation(&self) -> &$crate::optimizers::Regulation {
             &self.regulation
+        }
+
+        fn check(&self) -> Result<(), $crate::Error> {
+            self.regulation.check()?;
+            self.learning_rate.check()?;
+            self.check_own()
         }
     };
 }

@@ -1,6 +1,6 @@
 //! RMSprop.
 
-use super::{LearningRate, Optimizer, Regulation, accessors, common};
+use super::{LearningRate, Optimizer, Regulation, accessors, common, in_range, positive};
 use crate::Float;
 
 /// Keras's `RMSprop(learning_rate=0.001, rho=0.9, momentum=0, epsilon=1e-7, centered=False)`:
@@ -56,6 +56,15 @@ impl Default for RMSprop {
 }
 
 common!(RMSprop);
+
+impl<L: LearningRate> RMSprop<L> {
+    /// The checks of this optimizer's own settings.
+    fn check_own(&self) -> Result<(), crate::Error> {
+        in_range("rho", self.rho, 0.0..=1.0, "[0, 1]")?;
+        in_range("momentum", self.momentum, 0.0..=1.0, "[0, 1]")?;
+        positive("epsilon", self.epsilon)
+    }
+}
 
 impl<L: LearningRate> Optimizer for RMSprop<L> {
     const NAME: &'static str = "rmsprop";

@@ -11,6 +11,13 @@ pub trait LearningRate: Clone + Debug {
     /// The learning rate at `step` (counting from 0).
     fn at(&self, step: u64) -> f64;
 
+    /// Checks the settings: every rate finite and not negative, every step count positive.
+    /// `fit` and `train_on_batch` call it before they train. The default checks the rate at
+    /// step 0.
+    fn check(&self) -> Result<(), Error> {
+        at_least_zero("learning rate at step 0", self.at(0))
+    }
+
     /// Sets a constant learning rate (for callbacks such as `ReduceLROnPlateau`). Schedules
     /// cannot be set and say so.
     fn set(&mut self, learning_rate: f64) -> Result<(), Error> {
@@ -27,9 +34,37 @@ impl LearningRate for f64 {
         *self
     }
 
+    fn check(&self) -> Result<(), Error> {
+        at_least_zero("learning_rate", *self)
+    }
+
     fn set(&mut self, learning_rate: f64) -> Result<(), Error> {
         *self = learning_rate;
         Ok(())
+    }
+}
+
+/// A rate that must be a finite number, zero or more.
+pub(crate) fn at_least_zero(what: &'static str, value: f64) -> Result<(), Error> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::Setting {
+            what,
+            problem: format!("{value}; expected a finite number of at least 0"),
+        })
+    }
+}
+
+/// A number of steps that must be positive (it divides).
+fn positive_steps(what: &'static str, steps: u64) -> Result<(), Error> {
+    if steps > 0 {
+        Ok(())
+    } else {
+        Err(Error::Setting {
+            what,
+            problem: "0; expected at least 1 step (the schedule divides by it)".into(),
+        })
     }
 }
 
@@ -47,6 +82,12 @@ pub struct ExponentialDecay {
 }
 
 impl LearningRate for ExponentialDecay {
+    fn check(&self) -> Result<(), Error> {
+        at_least_zero("initial_learning_rate", self.initial_learning_rate)?;
+        at_least_zero("decay_rate", self.decay_rate)?;
+        positive_steps("decay_steps", self.decay_steps)
+    }
+
     fn at(&self, step: u64) -> f64 {
         let mut p = step as f64 / self.decay_steps as f64;
         if self.staircase {
@@ -70,6 +111,12 @@ pub struct InverseTimeDecay {
 }
 
 impl LearningRate for InverseTimeDecay {
+    fn check(&self) -> Result<(), Error> {
+        at_least_zero("initial_learning_rate", self.initial_learning_rate)?;
+        at_least_zero("decay_rate", self.decay_rate)?;
+        positive_steps("decay_steps", self.decay_steps)
+    }
+
     fn at(&self, step: u64) -> f64 {
         let mut p = step as f64 / self.decay_steps as f64;
         if self.staircase {
@@ -112,6 +159,12 @@ impl PiecewiseConstantDecay {
 }
 
 impl LearningRate for PiecewiseConstantDecay {
+    fn check(&self) -> Result<(), Error> {
+        self.values
+            .iter()
+            .try_for_each(|&v| at_least_zero("PiecewiseConstantDecay values", v))
+    }
+
     fn at(&self, step: u64) -> f64 {
         let index = self
             .boundaries
@@ -152,6 +205,13 @@ impl PolynomialDecay {
 }
 
 impl LearningRate for PolynomialDecay {
+    fn check(&self) -> Result<(), Error> {
+        at_least_zero("initial_learning_rate", self.initial_learning_rate)?;
+        at_least_zero("end_learning_rate", self.end_learning_rate)?;
+        at_least_zero("power", self.power)?;
+        positive_steps("decay_steps", self.decay_steps)
+    }
+
     fn at(&self, step: u64) -> f64 {
         let mut decay_steps = self.decay_steps as f64;
         let mut step = step as f64;
@@ -207,6 +267,15 @@ impl CosineDecay {
 }
 
 impl LearningRate for CosineDecay {
+    fn check(&self) -> Result<(), Error> {
+        at_least_zero("initial_learning_rate", self.initial_learning_rate)?;
+        at_least_zero("alpha", self.alpha)?;
+        if let Some(target) = self.warmup_target {
+            at_least_zero("warmup_target", target)?;
+        }
+        positive_steps("decay_steps", self.decay_steps)
+    }
+
     fn at(&self, step: u64) -> f64 {
         let step = step.min(self.decay_steps + self.warmup_steps) as f64;
         match self.warmup_target {

@@ -1,6 +1,6 @@
 //! Stochastic gradient descent, with momentum and Nesterov momentum.
 
-use super::{LearningRate, Optimizer, Regulation, accessors, common};
+use super::{LearningRate, Optimizer, Regulation, accessors, common, in_range};
 use crate::Float;
 
 /// Keras's `SGD(learning_rate=0.01, momentum=0, nesterov=False)`:
@@ -49,6 +49,14 @@ impl Default for Sgd {
 }
 
 common!(Sgd);
+
+impl<L: LearningRate> Sgd<L> {
+    /// The checks of this optimizer's own settings.
+    fn check_own(&self) -> Result<(), crate::Error> {
+        // Keras: "`momentum` must be a float between [0, 1]".
+        in_range("momentum", self.momentum, 0.0..=1.0, "[0, 1]")
+    }
+}
 
 impl<L: LearningRate> Optimizer for Sgd<L> {
     const NAME: &'static str = "sgd";

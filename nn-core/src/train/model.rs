@@ -38,6 +38,10 @@ pub struct Fit<'a, T: Float, const I: usize, const K: usize> {
     /// Whether to flush denormal numbers to zero while training (true, as XLA does on the
     /// CPU): arithmetic on denormals is many times slower, and Adam's state produces them.
     pub flush_denormals: bool,
+    /// Whether to stop with [`Error::NonFinite`] as soon as the loss or a parameter is NaN or
+    /// infinite (true). Without it, training goes on (Keras's behavior without
+    /// `TerminateOnNaN`), and a ReLU network can go on predicting finite nonsense.
+    pub stop_on_non_finite: bool,
 }
 
 impl<T: Float, const I: usize, const K: usize> Default for Fit<'_, T, I, K> {
@@ -53,6 +57,7 @@ impl<T: Float, const I: usize, const K: usize> Default for Fit<'_, T, I, K> {
             verbose: Verbosity::ProgressBar,
             seed: 0,
             flush_denormals: true,
+            stop_on_non_finite: true,
         }
     }
 }
@@ -216,7 +221,20 @@ where
     where
         L: Loss<T, Const<OUT>, Const<K>>,
     {
-        self.optimizer.regulation().check()?;
+        self.optimizer.check()?;
+        if let Some(weights) = &fit.class_weight
+            && let Some((class, &w)) = weights
+                .iter()
+                .enumerate()
+                .find(|(_, w)| !(w.is_finite() && **w >= 0.0))
+        {
+            return Err(Error::Setting {
+                what: "class_weight",
+                problem: format!(
+                    "the weight of class {class} is {w}; expected a finite number of at least 0"
+                ),
+            });
+        }
         let _denormals = super::denormals::FlushDenormals::new(fit.flush_denormals);
         if fit.batch_size == 0 {
             return Err(Error::Setting {
@@ -234,8 +252,8 @@ where
                         problem: format!("{split}; expected a fraction strictly between 0 and 1"),
                     });
                 }
-                // Keras keeps the first ceil(n · (1 − split)) samples for training.
-                let at = ((data.len() as f64) * (1.0 - split)).ceil() as usize;
+                // Keras keeps the first floor(n · (1 − split)) samples for training.
+                let at = ((data.len() as f64) * (1.0 - split)).floor() as usize;
                 let (train, validation) = data.split_at(at).map_err(|_| Error::Setting {
                     what: "validation split",
                     problem: format!(
@@ -259,7 +277,8 @@ where
         let mut history = History::default();
         let mut order: Vec<usize> = (0..n).collect();
         let mut targets = Batch::<T, K>::zeros_generic(Const::<K>, Dyn(0));
-        let mut weights: Vec<T> = Vec::with_capacity(fit.batch_size);
+        // A batch larger than the data is the whole data, as in Keras.
+        let mut weights: Vec<T> = Vec::with_capacity(fit.batch_size.min(n));
 
         self.run_callbacks(callbacks, |c, ctx| c.on_train_begin(ctx))?;
         let mut stop = false;
@@ -292,13 +311,19 @@ where
                 }));
                 let weighted = train.sample_weights().is_some() || fit.class_weight.is_some();
 
-                let batch_loss = self.step(
+                let (batch_loss, non_finite) = self.step(
                     &targets,
                     weighted.then_some(&weights[..]),
                     fused,
                     &mut trackers,
                     &mut rng,
                 );
+                if fit.stop_on_non_finite
+                    && let Some(what) = non_finite
+                {
+                    let at = format!("epoch {}, batch {}", epoch + 1, step + 1);
+                    return Err(Error::NonFinite { at, what });
+                }
 
                 loss_sum += batch_loss * nb as f64;
                 seen += nb;
@@ -345,6 +370,7 @@ where
     where
         L: Loss<T, Const<OUT>, Const<K>>,
     {
+        self.optimizer.check()?;
         if x.ncols() != y.ncols() || x.ncols() == 0 {
             return Err(Error::data(format!(
                 "{} inputs and {} targets; expected the same, non-zero number of samples",
@@ -352,14 +378,35 @@ where
                 y.ncols()
             )));
         }
+        // The checks `Dataset` makes for `fit`: finite values, labels that are classes.
+        for (what, values, width) in [("input", x.as_slice(), I), ("target", y.as_slice(), K)] {
+            if let Some(at) = values.iter().position(|v| !v.as_f64().is_finite()) {
+                return Err(Error::data(format!(
+                    "{what} {} of sample {} is {}; expected a finite number",
+                    at % width,
+                    at / width,
+                    values[at]
+                )));
+            }
+        }
+        check_label_values::<T, OUT, K>(y.as_slice())?;
         let input = N::input_mut(&mut self.tape);
         crate::resize_batch(input, x.ncols());
         input.copy_from(x);
         let fused = fused::<T, N, _, OUT, K>(&self.loss);
-        Ok(self.step(y, None, fused, &mut [], rng))
+        let (loss, non_finite) = self.step(y, None, fused, &mut [], rng);
+        match non_finite {
+            // The step has been taken; the error says where it went wrong.
+            Some(what) => Err(Error::NonFinite {
+                at: format!("this batch (step {})", self.state.iterations),
+                what,
+            }),
+            None => Ok(loss),
+        }
     }
 
     /// Forward, loss, metrics, backward and optimizer step on the batch in the tape's input.
+    /// Returns the batch's loss and, when the loss or a parameter is not finite, which.
     fn step<const K: usize, R: rand::Rng + ?Sized>(
         &mut self,
         targets: &Batch<T, K>,
@@ -367,7 +414,7 @@ where
         fused: bool,
         trackers: &mut [Tracker],
         rng: &mut R,
-    ) -> f64
+    ) -> (f64, Option<String>)
     where
         L: Loss<T, Const<OUT>, Const<K>>,
     {
@@ -386,9 +433,16 @@ where
         let penalty = self.network.penalty(&self.tape);
         self.network
             .backprop(&mut self.tape, &mut self.grads, fused, false);
-        self.state
+        let non_finite = self
+            .state
             .step(&self.optimizer, &mut self.network, &mut self.grads);
-        total.as_f64() / nb as f64 + penalty.as_f64()
+        let loss = total.as_f64() / nb as f64 + penalty.as_f64();
+        let what = if loss.is_finite() {
+            non_finite.map(|(layer, parameter)| format!("parameter `{layer}.{parameter}`"))
+        } else {
+            Some(format!("the loss ({loss})"))
+        };
+        (loss, what)
     }
 
     /// The loss (with each sample's weight) and the metrics on `data`, in inference mode, in
@@ -519,8 +573,15 @@ fn running_logs(loss: f64, trackers: &[Tracker]) -> Logs {
 fn check_labels<T: Float, const OUT: usize, const I: usize, const K: usize>(
     data: &Dataset<T, I, K>,
 ) -> Result<(), Error> {
+    check_label_values::<T, OUT, K>(data.y().as_slice())
+}
+
+/// [`check_labels`] on targets given as values, `K` per sample.
+fn check_label_values<T: Float, const OUT: usize, const K: usize>(
+    targets: &[T],
+) -> Result<(), Error> {
     if K == 1 && OUT > 1 {
-        for (i, label) in data.y().iter().enumerate() {
+        for (i, label) in targets.iter().enumerate() {
             let v = label.as_f64();
             if v < 0.0 || v >= OUT as f64 || v.fract() != 0.0 {
                 return Err(Error::data(format!(

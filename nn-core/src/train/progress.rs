@@ -42,7 +42,7 @@ impl Progress {
     /// Prints `Epoch i/E` when there is more than one epoch.
     pub(crate) fn epoch_header(verbosity: Verbosity, epoch: usize, epochs: usize) {
         if verbosity != Verbosity::Silent && epochs > 1 {
-            println!("Epoch {}/{epochs}", epoch + 1);
+            print_line(&format!("Epoch {}/{epochs}", epoch + 1));
         }
     }
 
@@ -87,9 +87,9 @@ impl Progress {
             format_logs(logs)
         );
         if self.dynamic {
-            println!("\r{line}\x1b[K");
+            print_line(&format!("\r{line}\x1b[K"));
         } else {
-            println!("{line}");
+            print_line(&line);
         }
     }
 
@@ -107,6 +107,17 @@ impl Progress {
             format!("{step:>width$}/{} {}", self.steps, "━".repeat(BAR))
         }
     }
+}
+
+/// Writes `line` and a newline to standard output, ignoring errors: a progress line that cannot
+/// be written (a closed pipe, as in `cargo run --example x | head`) must never end training.
+fn print_line(line: &str) {
+    write_line(&mut std::io::stdout().lock(), line);
+}
+
+/// Writes `line` and a newline to `out`, ignoring errors.
+fn write_line(out: &mut impl Write, line: &str) {
+    let _ = writeln!(out, "{line}");
 }
 
 /// ` - name: value` for each log, values as Keras prints them.
@@ -154,6 +165,22 @@ fn format_eta(seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closed_output_is_ignored() {
+        /// Standard output after `| head` has exited.
+        struct ClosedPipe;
+        impl std::io::Write for ClosedPipe {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+        }
+        // `println!` panics here; the progress output carries on.
+        write_line(&mut ClosedPipe, "1/1 ━━━━ 0s 1ms/step - loss: 0.5");
+    }
 
     #[test]
     fn values_print_as_keras_prints_them() {
