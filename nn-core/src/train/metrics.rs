@@ -1,6 +1,6 @@
 //! Metrics, accumulated over an epoch as Keras accumulates them.
 
-use crate::Float;
+use crate::{Error, Float};
 
 /// A metric reported by `fit` and `evaluate`.
 ///
@@ -16,35 +16,100 @@ pub enum Metric {
     CategoricalAccuracy,
     /// Whether the argmax of the prediction is the integer label.
     SparseCategoricalAccuracy,
-    /// Whether the true class is among the `k` highest predictions (Keras's default k is 5).
+    /// Whether the true class is among the `k` highest predictions (Keras's default k is 5),
+    /// from one-hot targets (`top_k_categorical_accuracy`) or integer labels
+    /// (`sparse_top_k_categorical_accuracy`); logged with `k` in the name when it is not 5
+    /// (`top_3_categorical_accuracy`).
     TopKCategoricalAccuracy(usize),
-    /// True positives over predicted positives (threshold 0.5).
+    /// True positives over predicted positives (threshold 0.5), over every output and its
+    /// target (micro-averaged, as Keras does with one-hot targets).
     Precision,
-    /// True positives over actual positives (threshold 0.5).
+    /// True positives over actual positives (threshold 0.5), micro-averaged like `Precision`.
     Recall,
-    /// The area under the ROC curve, from 200 thresholds (Keras's `AUC()`).
+    /// The area under the ROC curve, from 200 thresholds (Keras's `AUC()`), over every output
+    /// and its target.
     Auc,
-    /// The mean squared error.
+    /// The mean squared error, over every output and its target.
     MeanSquaredError,
-    /// The mean absolute error.
+    /// The mean absolute error, over every output and its target.
     MeanAbsoluteError,
 }
 
 impl Metric {
-    /// The name Keras logs it under.
-    pub fn name(&self) -> &'static str {
+    /// The name Keras logs it under, for a network of `outputs` outputs trained on `targets`
+    /// values per sample.
+    pub fn name(&self, targets: usize) -> String {
         match self {
-            Metric::Accuracy => "accuracy",
-            Metric::BinaryAccuracy => "binary_accuracy",
-            Metric::CategoricalAccuracy => "categorical_accuracy",
-            Metric::SparseCategoricalAccuracy => "sparse_categorical_accuracy",
-            Metric::TopKCategoricalAccuracy(_) => "top_k_categorical_accuracy",
-            Metric::Precision => "precision",
-            Metric::Recall => "recall",
-            Metric::Auc => "auc",
-            Metric::MeanSquaredError => "mse",
-            Metric::MeanAbsoluteError => "mae",
+            Metric::Accuracy => "accuracy".into(),
+            Metric::BinaryAccuracy => "binary_accuracy".into(),
+            Metric::CategoricalAccuracy => "categorical_accuracy".into(),
+            Metric::SparseCategoricalAccuracy => "sparse_categorical_accuracy".into(),
+            Metric::TopKCategoricalAccuracy(k) => {
+                let sparse = if targets == 1 { "sparse_" } else { "" };
+                let top = if *k == 5 {
+                    "k".to_string()
+                } else {
+                    k.to_string()
+                };
+                format!("{sparse}top_{top}_categorical_accuracy")
+            }
+            Metric::Precision => "precision".into(),
+            Metric::Recall => "recall".into(),
+            Metric::Auc => "auc".into(),
+            Metric::MeanSquaredError => "mse".into(),
+            Metric::MeanAbsoluteError => "mae".into(),
         }
+    }
+
+    /// Checks that the metric applies to a network of `outputs` outputs trained on `targets`
+    /// values per sample, as Keras would: the metrics that compare each output with its target
+    /// need one target per output (one-hot classes, or a single output), and the categorical
+    /// ones need classes.
+    pub fn check(&self, outputs: usize, targets: usize) -> Result<(), Error> {
+        let name = self.name(targets);
+        let needs = match self {
+            Metric::Accuracy => (targets == 1 || targets == outputs)
+                .then_some(())
+                .ok_or("one target per output, or one integer label per sample".to_string()),
+            Metric::BinaryAccuracy
+            | Metric::Precision
+            | Metric::Recall
+            | Metric::Auc
+            | Metric::MeanSquaredError
+            | Metric::MeanAbsoluteError => (targets == outputs).then_some(()).ok_or(format!(
+                "one target per output ({outputs}), compared entry by entry; with integer labels \
+                 of several classes, one-hot encode them (`nn::data::one_hot`)"
+            )),
+            Metric::CategoricalAccuracy => {
+                (outputs > 1 && targets == outputs)
+                    .then_some(())
+                    .ok_or(format!(
+                        "one-hot targets of the network's {outputs} classes"
+                    ))
+            }
+            Metric::SparseCategoricalAccuracy => (outputs > 1 && targets == 1)
+                .then_some(())
+                .ok_or("one integer label per sample, for a network of several outputs".into()),
+            Metric::TopKCategoricalAccuracy(k) => {
+                if *k == 0 {
+                    Err("k of at least 1".to_string())
+                } else if outputs > 1 && (targets == 1 || targets == outputs) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "several classes, with one-hot targets or integer labels; the network \
+                         has {outputs} output(s)"
+                    ))
+                }
+            }
+        };
+        needs.map_err(|needs| Error::Setting {
+            what: "metric",
+            problem: format!(
+                "`{name}` needs {needs}, but the network has {outputs} output(s) and the data \
+                     {targets} target value(s) per sample"
+            ),
+        })
     }
 
     /// Whether a larger value is better (for callbacks in `"auto"` mode).
@@ -61,6 +126,8 @@ const AUC_THRESHOLDS: usize = 200;
 #[derive(Clone, Debug)]
 pub(crate) struct Tracker {
     metric: Metric,
+    /// The name it logs under.
+    name: String,
     sum: f64,
     count: f64,
     /// Precision and recall: true positives, false positives, false negatives.
@@ -70,7 +137,8 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
-    pub(crate) fn new(metric: Metric) -> Self {
+    /// A tracker of `metric` for targets of `targets` values per sample.
+    pub(crate) fn new(metric: Metric, targets: usize) -> Self {
         let curve = if metric == Metric::Auc {
             vec![[0.0; 4]; AUC_THRESHOLDS]
         } else {
@@ -78,6 +146,7 @@ impl Tracker {
         };
         Self {
             metric,
+            name: metric.name(targets),
             sum: 0.0,
             count: 0.0,
             confusion: [0.0; 3],
@@ -85,12 +154,15 @@ impl Tracker {
         }
     }
 
-    pub(crate) fn name(&self) -> &'static str {
-        self.metric.name()
+    pub(crate) fn name(&self) -> &str {
+        &self.name
     }
 
     pub(crate) fn reset(&mut self) {
-        *self = Self::new(self.metric);
+        self.sum = 0.0;
+        self.count = 0.0;
+        self.confusion = [0.0; 3];
+        self.curve.iter_mut().for_each(|c| *c = [0.0; 4]);
     }
 
     /// Adds a batch: `outputs` has `o` values per sample, `targets` `k`.
@@ -217,7 +289,7 @@ mod tests {
     use super::*;
 
     fn run(metric: Metric, outputs: &[f64], o: usize, targets: &[f64], k: usize) -> f64 {
-        let mut tracker = Tracker::new(metric);
+        let mut tracker = Tracker::new(metric, k);
         tracker.update(outputs, o, targets, k);
         tracker.result()
     }
@@ -255,6 +327,47 @@ mod tests {
             ),
             0.5
         );
+    }
+
+    #[test]
+    fn names_follow_keras_and_tell_the_top_k_apart() {
+        assert_eq!(
+            Metric::TopKCategoricalAccuracy(5).name(4),
+            "top_k_categorical_accuracy"
+        );
+        assert_eq!(
+            Metric::TopKCategoricalAccuracy(5).name(1),
+            "sparse_top_k_categorical_accuracy"
+        );
+        assert_eq!(
+            Metric::TopKCategoricalAccuracy(3).name(4),
+            "top_3_categorical_accuracy"
+        );
+        assert_eq!(Metric::MeanSquaredError.name(3), "mse");
+    }
+
+    #[test]
+    fn metrics_that_compare_entries_need_a_target_per_output() {
+        for metric in [
+            Metric::Precision,
+            Metric::Recall,
+            Metric::Auc,
+            Metric::MeanSquaredError,
+            Metric::MeanAbsoluteError,
+            Metric::BinaryAccuracy,
+        ] {
+            assert!(metric.check(1, 1).is_ok());
+            assert!(metric.check(3, 3).is_ok());
+            let error = metric.check(3, 1).unwrap_err().to_string();
+            assert!(error.contains(&format!("`{}`", metric.name(1))), "{error}");
+            assert!(error.contains("one-hot"), "{error}");
+        }
+        assert!(Metric::Accuracy.check(3, 1).is_ok());
+        assert!(Metric::Accuracy.check(3, 2).is_err());
+        assert!(Metric::SparseCategoricalAccuracy.check(3, 3).is_err());
+        assert!(Metric::CategoricalAccuracy.check(3, 1).is_err());
+        assert!(Metric::TopKCategoricalAccuracy(0).check(3, 1).is_err());
+        assert!(Metric::TopKCategoricalAccuracy(2).check(1, 1).is_err());
     }
 
     #[test]

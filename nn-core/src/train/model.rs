@@ -186,7 +186,20 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
         Ok(())
     }
 
-    /// With these metrics reported by `fit` and `evaluate`.
+    /// A tracker of each metric, for targets of `K` values per sample, after checking that each
+    /// applies.
+    fn trackers<const K: usize>(&self) -> Result<Vec<Tracker>, Error> {
+        self.metrics
+            .iter()
+            .map(|&m| {
+                m.check(N::OUTPUT, K)?;
+                Ok(Tracker::new(m, K))
+            })
+            .collect()
+    }
+
+    /// With these metrics reported by `fit` and `evaluate`; `fit` and `evaluate` check that
+    /// each applies to the network's outputs and the data's targets.
     pub fn with_metrics(mut self, metrics: &[Metric]) -> Self {
         self.metrics = metrics.to_vec();
         self
@@ -273,7 +286,7 @@ where
         let n = train.len();
         let steps = n.div_ceil(fit.batch_size);
         let fused = fused::<T, N, _, OUT, K>(&self.loss);
-        let mut trackers: Vec<Tracker> = self.metrics.iter().map(|&m| Tracker::new(m)).collect();
+        let mut trackers = self.trackers::<K>()?;
         let mut history = History::default();
         let mut order: Vec<usize> = (0..n).collect();
         let mut targets = Batch::<T, K>::zeros_generic(Const::<K>, Dyn(0));
@@ -465,7 +478,7 @@ where
     {
         check_labels::<T, OUT, I, K>(data)?;
         let fused = fused::<T, N, _, OUT, K>(&self.loss);
-        let mut trackers: Vec<Tracker> = self.metrics.iter().map(|&m| Tracker::new(m)).collect();
+        let mut trackers = self.trackers::<K>()?;
         let mut targets = Batch::<T, K>::zeros_generic(Const::<K>, Dyn(0));
         let indices: Vec<usize> = (0..data.len()).collect();
         let mut progress = Progress::new(verbose, data.len().div_ceil(batch_size));
