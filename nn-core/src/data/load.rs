@@ -90,7 +90,8 @@ pub fn read_csv(path: impl AsRef<Path>, skip_lines: usize) -> Result<Csv, Error>
 
 /// Reads an IDX file of unsigned bytes (gzip or not), the format of MNIST-style datasets:
 /// returns its dimensions and its values. The header's magic number, the dimensions and the
-/// file's length are all checked.
+/// file's length are all checked: dimensions whose product overflows, or data longer or
+/// shorter than they say, are errors that name the dimensions.
 pub fn read_idx(path: impl AsRef<Path>) -> Result<(Vec<usize>, Vec<u8>), Error> {
     let path = path.as_ref();
     let bytes = read_maybe_gzip(path)?;
@@ -117,14 +118,28 @@ pub fn read_idx(path: impl AsRef<Path>) -> Result<(Vec<usize>, Vec<u8>), Error> 
             u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize
         })
         .collect();
-    let count: usize = dims.iter().product();
-    if bytes.len() != header + count {
+    let data = bytes.len() - header;
+    // Checked: four dimensions of 65536 overflow a 64-bit product (a zero anywhere makes it 0).
+    let count = if dims.contains(&0) {
+        Some(0)
+    } else {
+        dims.iter()
+            .try_fold(1_usize, |product, &d| product.checked_mul(d))
+    };
+    let Some(count) = count else {
         return Err(Error::format(
             path,
             format!(
-                "{} data bytes; the header {dims:?} says {count}",
-                bytes.len() - header
+                "the header's dimensions {dims:?} describe too many values: their product \
+                 overflows a {}-bit count, and the file holds {data} data bytes",
+                usize::BITS
             ),
+        ));
+    };
+    if data != count {
+        return Err(Error::format(
+            path,
+            format!("{data} data bytes; the header {dims:?} says {count}"),
         ));
     }
     Ok((dims, bytes[header..].to_vec()))

@@ -1,0 +1,64 @@
+//! Bad and hostile files (issue 10, "Nothing silent, nothing panics"): every loader answers a
+//! malformed, crafted or mismatched file with an error that names what is wrong, never a panic
+//! and never a quiet `Ok`; saves from several threads at once all succeed and leave no debris.
+
+use std::path::PathBuf;
+
+use nn::data::read_idx;
+
+/// A fresh directory under the target directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("bad-files-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 1: IDX dimensions.
+
+fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![0, 0, 0x08, dims.len() as u8];
+    for d in dims {
+        bytes.extend_from_slice(&d.to_be_bytes());
+    }
+    bytes.extend_from_slice(data);
+    bytes
+}
+
+#[test]
+fn idx_dimensions_whose_product_overflows_are_an_error() {
+    let dir = scratch("idx-overflow");
+    let path = dir.join("huge.idx");
+    std::fs::write(&path, idx(&[65536, 65536, 65536, 65536], &[])).unwrap();
+    let error = read_idx(&path).unwrap_err().to_string();
+    assert!(error.contains("[65536, 65536, 65536, 65536]"), "{error}");
+    assert!(error.contains("too many values"), "{error}");
+
+    // The largest dimensions a header can hold, with a few data bytes.
+    std::fs::write(&path, idx(&[u32::MAX; 3], &[1, 2, 3])).unwrap();
+    let error = read_idx(&path).unwrap_err().to_string();
+    assert!(error.contains("4294967295"), "{error}");
+}
+
+#[test]
+fn idx_data_must_match_its_dimensions() {
+    let dir = scratch("idx-length");
+    let path = dir.join("short.idx");
+    std::fs::write(&path, idx(&[2, 3], &[0; 5])).unwrap();
+    let error = read_idx(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("5 data bytes; the header [2, 3] says 6"),
+        "{error}"
+    );
+    std::fs::write(&path, idx(&[2, 3], &[0; 7])).unwrap();
+    let error = read_idx(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("7 data bytes; the header [2, 3] says 6"),
+        "{error}"
+    );
+    // A dimension of zero: no values, and no data is right.
+    std::fs::write(&path, idx(&[65536, 65536, 65536, 65536, 0], &[])).unwrap();
+    assert_eq!(read_idx(&path).unwrap().1, Vec::<u8>::new());
+}
