@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use nn::data::read_idx;
+use nn::data::{read_csv, read_idx};
 
 /// A fresh directory under the target directory.
 fn scratch(name: &str) -> PathBuf {
@@ -61,4 +61,23 @@ fn idx_data_must_match_its_dimensions() {
     // A dimension of zero: no values, and no data is right.
     std::fs::write(&path, idx(&[65536, 65536, 65536, 65536, 0], &[])).unwrap();
     assert_eq!(read_idx(&path).unwrap().1, Vec::<u8>::new());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 2: CSV columns.
+
+#[test]
+fn a_csv_column_out_of_range_is_an_error_naming_it() {
+    let dir = scratch("csv-column");
+    let path = dir.join("five.csv");
+    std::fs::write(&path, "1,2,3,4,5\n6,7,8,9,10\n").unwrap();
+    let csv = read_csv(&path, 0).unwrap();
+    assert_eq!(csv.column(4).unwrap(), [5.0, 10.0]);
+    let error = csv.column(7).unwrap_err().to_string();
+    assert!(
+        error.contains("column 7") && error.contains("5 columns"),
+        "{error}"
+    );
+    let error = csv.column(5).unwrap_err().to_string();
+    assert!(error.contains("columns 0 to 4"), "{error}");
 }

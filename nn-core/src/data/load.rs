@@ -32,9 +32,48 @@ impl Csv {
         self.rows.first().map_or(0, Vec::len)
     }
 
-    /// Column `c` of every row.
-    pub fn column(&self, c: usize) -> Vec<f64> {
-        self.rows.iter().map(|r| r[c]).collect()
+    /// Column `c` (counting from 0) of every row; a column the table does not have is an error
+    /// that names it and the columns there are.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("nn-csv-column-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("table.csv");
+    /// std::fs::write(&path, "1,2,3\n4,5,6\n").unwrap();
+    /// let csv = nn::data::read_csv(&path, 0)?;
+    /// assert_eq!(csv.column(2)?, [3.0, 6.0]);
+    /// assert_eq!(
+    ///     csv.column(7).unwrap_err().to_string(),
+    ///     "invalid data: column 7 asked for; the table has 3 columns (columns 0 to 2)"
+    /// );
+    /// # Ok::<(), nn::Error>(())
+    /// ```
+    pub fn column(&self, c: usize) -> Result<Vec<f64>, Error> {
+        let columns = self.columns();
+        if c >= columns {
+            let has = match columns {
+                0 => "no columns".to_string(),
+                1 => "1 column (column 0)".to_string(),
+                n => format!("{n} columns (columns 0 to {})", n - 1),
+            };
+            return Err(Error::data(format!(
+                "column {c} asked for; the table has {has}"
+            )));
+        }
+        // Every row has `columns` values: `read_csv` checks it, and the rows are public, so a
+        // row shortened since is an error too rather than a panic.
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                row.get(c).copied().ok_or_else(|| {
+                    Error::data(format!(
+                        "row {i} has {} values; column {c} asked for, and the first row has {columns}",
+                        row.len()
+                    ))
+                })
+            })
+            .collect()
     }
 }
 
