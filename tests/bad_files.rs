@@ -2,9 +2,15 @@
 //! malformed, crafted or mismatched file with an error that names what is wrong, never a panic
 //! and never a quiet `Ok`; saves from several threads at once all succeed and leave no debris.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use nn::data::{read_csv, read_idx};
+use nn::io::{load_weights, save_weights};
+use nn::prelude::*;
+
+network! {
+    struct Small = Dense<3, 4, Tanh>, Dense<4, 2, Softmax>;
+}
 
 /// A fresh directory under the target directory.
 fn scratch(name: &str) -> PathBuf {
@@ -13,6 +19,16 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The names in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -80,4 +96,53 @@ fn a_csv_column_out_of_range_is_an_error_naming_it() {
     );
     let error = csv.column(5).unwrap_err().to_string();
     assert!(error.contains("columns 0 to 4"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 3: saves.
+
+#[test]
+fn concurrent_saves_to_one_path_all_succeed_and_leave_no_temporary_file() {
+    let dir = scratch("concurrent");
+    let path = dir.join("shared.safetensors");
+    std::thread::scope(|scope| {
+        for thread in 0..8_u64 {
+            let path = &path;
+            scope.spawn(move || {
+                let net = Small::seeded(thread);
+                for round in 0..25 {
+                    if let Err(error) = save_weights(&net, path) {
+                        panic!("thread {thread}, round {round}: {error}");
+                    }
+                }
+            });
+        }
+    });
+    let loaded: Small = load_weights(&path).unwrap();
+    assert!(
+        (0..8).any(|seed| loaded.dense.kernel == Small::seeded(seed).dense.kernel),
+        "the file holds one thread's weights, whole"
+    );
+    assert_eq!(listing(&dir), ["shared.safetensors"]);
+}
+
+#[test]
+fn a_failed_save_leaves_what_was_there_and_no_temporary_file() {
+    let dir = scratch("failed-save");
+    // A directory (with a file in it) where the weights should go: the rename fails.
+    let path = dir.join("taken.safetensors");
+    std::fs::create_dir(&path).unwrap();
+    std::fs::write(path.join("keep"), "precious").unwrap();
+    let error = save_weights(&Small::seeded(1), &path)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("taken.safetensors"), "{error}");
+    assert_eq!(std::fs::read(path.join("keep")).unwrap(), b"precious");
+    assert_eq!(listing(&dir), ["taken.safetensors"]);
+
+    // A target in a directory that does not exist.
+    let error = save_weights(&Small::seeded(1), dir.join("no/such/dir/w.safetensors"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("w.safetensors"), "{error}");
 }

@@ -8,12 +8,15 @@
 //!
 //! Loading checks every name, shape and dtype and names the tensor that is wrong; a truncated
 //! file or one that is not safetensors is an error. Saving writes a temporary file beside the
-//! target and renames it into place, so a failed save never leaves a half-written file where a
-//! good one was.
+//! target (a name of its own for every save, so saves from several threads or processes to one
+//! path do not collide), syncs it to disk, renames it into place and syncs the directory (on
+//! Unix). So a crash at any moment leaves the old file or the new one, and a failed save leaves
+//! the previous file as it was and removes its temporary file.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype, TensorView};
@@ -87,25 +90,66 @@ fn write(path: &Path, entries: &[Entry], metadata: HashMap<String, String>) -> R
         .collect::<Result<Vec<_>, Error>>()?;
     let bytes = safetensors::serialize(views, Some(metadata))
         .map_err(|e| Error::format(path, e.to_string()))?;
-    let temporary = temporary_path(path);
+    let (temporary, mut file) = create_temporary(path)?;
     let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
         file.write_all(&bytes)?;
+        // The data reaches the disk before the name does: after a crash the target holds the
+        // old file or the new one, never a part of the new one.
         file.sync_all()?;
-        std::fs::rename(&temporary, path)
+        drop(file);
+        std::fs::rename(&temporary, path)?;
+        sync_directory(path)
     })();
     result.map_err(|e| {
+        // After a failed rename the temporary file is still there; after a successful one
+        // (the directory's sync failed) it is gone and this does nothing.
         let _ = std::fs::remove_file(&temporary);
         Error::io(path, &e)
     })
 }
 
-/// `dir/.name.tmp-<pid>`, beside the target so that the rename stays on one file system.
-fn temporary_path(path: &Path) -> PathBuf {
+/// Creates a temporary file beside `path` (so that the rename stays on one file system) under a
+/// name no other save uses: `dir/.name.tmp-<pid>-<n>`, with `n` counted across the process, and
+/// made with `create_new`, so a file left there by a crash is never reused.
+fn create_temporary(path: &Path) -> Result<(PathBuf, std::fs::File), Error> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path
         .file_name()
         .map_or_else(|| "weights".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    let mut attempts = 0;
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temporary = path.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+        {
+            Ok(file) => return Ok((temporary, file)),
+            // Left by a crashed process that had the same id: take the next number.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 100 => {
+                attempts += 1;
+            }
+            Err(e) => return Err(Error::io(path, &e)),
+        }
+    }
+}
+
+/// Makes a rename in `path`'s directory durable (on Unix, where a directory can be synced).
+fn sync_directory(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// A file's tensors, read and parsed.
