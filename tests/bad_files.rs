@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use nn::data::{read_csv, read_idx};
-use nn::io::{load_weights, save_weights};
+use nn::io::{load_weights, load_weights_allowing_non_finite, save_weights};
 use nn::prelude::*;
 
 network! {
+    struct Tiny = Dense<2, 1>;
     struct Small = Dense<3, 4, Tanh>, Dense<4, 2, Softmax>;
 }
 
@@ -29,6 +30,66 @@ fn listing(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// One tensor of a hand-made safetensors file.
+struct Tensor {
+    name: &'static str,
+    shape: Vec<usize>,
+    dtype: &'static str,
+    bytes: Vec<u8>,
+}
+
+fn f32s(name: &'static str, shape: &[usize], values: &[f32]) -> Tensor {
+    Tensor {
+        name,
+        shape: shape.to_vec(),
+        dtype: "F32",
+        bytes: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    }
+}
+
+fn scalar(name: &'static str, value: f64) -> Tensor {
+    Tensor {
+        name,
+        shape: vec![],
+        dtype: "F64",
+        bytes: value.to_le_bytes().to_vec(),
+    }
+}
+
+/// A safetensors file written by hand (an 8-byte header length, a JSON header, the data), so
+/// that the tests can say exactly what a crafted file holds.
+fn safetensors(tensors: &[Tensor], metadata: &[(&str, &str)]) -> Vec<u8> {
+    let mut fields = Vec::new();
+    if !metadata.is_empty() {
+        let pairs: Vec<String> = metadata
+            .iter()
+            .map(|(k, v)| format!("\"{k}\":\"{v}\""))
+            .collect();
+        fields.push(format!("\"__metadata__\":{{{}}}", pairs.join(",")));
+    }
+    let mut data = Vec::new();
+    for t in tensors {
+        let start = data.len();
+        data.extend_from_slice(&t.bytes);
+        let shape: Vec<String> = t.shape.iter().map(usize::to_string).collect();
+        fields.push(format!(
+            "\"{}\":{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{start},{}]}}",
+            t.name,
+            t.dtype,
+            shape.join(","),
+            data.len()
+        ));
+    }
+    let mut header = format!("{{{}}}", fields.join(",")).into_bytes();
+    while header.len() % 8 != 0 {
+        header.push(b' ');
+    }
+    let mut file = (header.len() as u64).to_le_bytes().to_vec();
+    file.extend_from_slice(&header);
+    file.extend_from_slice(&data);
+    file
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,4 +206,75 @@ fn a_failed_save_leaves_what_was_there_and_no_temporary_file() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("w.safetensors"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 4: non-finite weights.
+
+fn tiny_weights(kernel: [f32; 2], bias: f32) -> Vec<u8> {
+    safetensors(
+        &[
+            f32s("dense.kernel", &[2, 1], &kernel),
+            f32s("dense.bias", &[1], &[bias]),
+        ],
+        &[("format", "nn-weights")],
+    )
+}
+
+#[test]
+fn non_finite_weights_are_refused_unless_asked_for() {
+    let dir = scratch("non-finite");
+    let path = dir.join("nan.safetensors");
+    std::fs::write(&path, tiny_weights([0.5, f32::NAN], 0.0)).unwrap();
+    let error = load_weights::<f32, Tiny>(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("tensor `dense.kernel` holds NaN at index [1, 0]"),
+        "{error}"
+    );
+    let net: Tiny = load_weights_allowing_non_finite(&path).unwrap();
+    assert_eq!(net.dense.kernel[0], 0.5);
+    assert!(net.dense.kernel[1].is_nan());
+
+    std::fs::write(&path, tiny_weights([0.5, 1.0], f32::NEG_INFINITY)).unwrap();
+    let error = load_weights::<f32, Tiny>(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("tensor `dense.bias` holds -inf at index [0]"),
+        "{error}"
+    );
+    assert!(load_weights_allowing_non_finite::<f32, Tiny>(&path).is_ok());
+
+    // In f64 too, and the first bad value is the one named.
+    std::fs::write(
+        &path,
+        safetensors(
+            &[
+                Tensor {
+                    name: "dense.kernel",
+                    shape: vec![2, 1],
+                    dtype: "F64",
+                    bytes: [f64::INFINITY, f64::NAN]
+                        .iter()
+                        .flat_map(|v| v.to_le_bytes())
+                        .collect(),
+                },
+                scalar("dense.bias", 0.0).with_shape(&[1]),
+            ],
+            &[],
+        ),
+    )
+    .unwrap();
+    let error = load_weights::<f64, Tiny<f64>>(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("tensor `dense.kernel` holds inf at index [0, 0]"),
+        "{error}"
+    );
+}
+
+impl Tensor {
+    fn with_shape(mut self, shape: &[usize]) -> Self {
+        self.shape = shape.to_vec();
+        self
+    }
 }

@@ -7,7 +7,9 @@
 //! (`optimizer.momentum.dense.kernel`, `optimizer.velocity.dense.kernel`, ...).
 //!
 //! Loading checks every name, shape and dtype and names the tensor that is wrong; a truncated
-//! file or one that is not safetensors is an error. Saving writes a temporary file beside the
+//! file or one that is not safetensors is an error, and so is a NaN or an infinity among the
+//! weights or the optimizer's slots (unless asked for, with
+//! [`load_weights_allowing_non_finite`]). Saving writes a temporary file beside the
 //! target (a name of its own for every save, so saves from several threads or processes to one
 //! path do not collide), syncs it to disk, renames it into place and syncs the directory (on
 //! Unix). So a crash at any moment leaves the old file or the new one, and a failed save leaves
@@ -152,6 +154,27 @@ fn sync_directory(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Which values a load accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Values {
+    /// Finite values only: NaN or an infinity is an error naming the tensor and the index.
+    Finite,
+    /// Any value, NaN and infinities included.
+    Any,
+}
+
+/// The index in a tensor of `shape` (row-major) of its `k`-th value.
+fn unravel(mut k: usize, shape: &[usize]) -> Vec<usize> {
+    let mut index = vec![0; shape.len()];
+    for (i, &d) in index.iter_mut().zip(shape).rev() {
+        if d > 0 {
+            *i = k % d;
+            k /= d;
+        }
+    }
+    index
+}
+
 /// A file's tensors, read and parsed.
 struct Loaded {
     path: PathBuf,
@@ -173,8 +196,15 @@ impl Loaded {
         SafeTensors::deserialize(&self.bytes).expect("checked when read")
     }
 
-    /// Copies tensor `name` into `out`, checking its dtype and shape.
-    fn fill<T: Float>(&self, name: &str, shape: &[usize], out: &mut [T]) -> Result<(), Error> {
+    /// Copies tensor `name` into `out`, checking its dtype and shape, and that its values are
+    /// finite when `values` says so.
+    fn fill<T: Float>(
+        &self,
+        name: &str,
+        shape: &[usize],
+        out: &mut [T],
+        values: Values,
+    ) -> Result<(), Error> {
         let tensors = self.tensors();
         let view = tensors.tensor(name).map_err(|_| {
             Error::format(
@@ -203,6 +233,19 @@ impl Loaded {
             ));
         }
         from_bytes(view.data(), out);
+        if values == Values::Finite
+            && let Some(k) = out.iter().position(|v| !v.as_f64().is_finite())
+        {
+            return Err(Error::format(
+                &self.path,
+                format!(
+                    "tensor `{name}` holds {} at index {:?}; expected finite values (only \
+                     `io::load_weights_allowing_non_finite` accepts NaN and infinities)",
+                    out[k].as_f64(),
+                    unravel(k, shape)
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -231,12 +274,13 @@ fn fill_network<T: Float, N: Network<T>>(
     net: &mut N,
     prefix: &str,
     names: &mut Vec<String>,
+    values: Values,
 ) -> Result<(), Error> {
     let mut result = Ok(());
     net.visit_params_mut(|layer, p| {
         if result.is_ok() {
             let name = format!("{prefix}{layer}.{}", p.name);
-            result = loaded.fill(&name, p.shape, p.values);
+            result = loaded.fill(&name, p.shape, p.values, values);
             names.push(name);
         }
     });
@@ -251,11 +295,52 @@ pub fn save_weights<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) ->
 
 /// Loads weights saved by [`save_weights`] (or written to the same names and shapes by other
 /// tools) into a network of type `N`.
+///
+/// Every tensor must be there with the network's shape and dtype, no other tensor may be, and
+/// every value must be finite: a NaN or an infinity (a diverged run's weights, a damaged file) is
+/// an error naming the tensor and the index of its first such value. To load such weights on
+/// purpose (to look at a diverged run), use [`load_weights_allowing_non_finite`].
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     struct Net = Dense<2, 1>;
+/// }
+///
+/// let path = std::env::temp_dir().join(format!("nn-load-weights-{}.safetensors", std::process::id()));
+/// let mut net = Net::seeded(1);
+/// nn::io::save_weights(&net, &path)?;
+/// let back: Net = nn::io::load_weights(&path)?;
+/// assert_eq!(back.dense.kernel, net.dense.kernel);
+///
+/// net.dense.kernel[1] = f32::NAN;
+/// nn::io::save_weights(&net, &path)?;
+/// let error = nn::io::load_weights::<f32, Net>(&path).unwrap_err().to_string();
+/// assert!(error.contains("tensor `dense.kernel` holds NaN at index [1, 0]"), "{error}");
+/// let back: Net = nn::io::load_weights_allowing_non_finite(&path)?;
+/// assert!(back.dense.kernel[1].is_nan());
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), nn::Error>(())
+/// ```
 pub fn load_weights<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error> {
-    let loaded = Loaded::read(path.as_ref())?;
+    load_weights_with(path.as_ref(), Values::Finite)
+}
+
+/// Loads weights like [`load_weights`], with every check but one: NaN and infinities are
+/// accepted as they are. For looking at the weights of a run that diverged; a network holding
+/// them predicts NaN.
+pub fn load_weights_allowing_non_finite<T: Float, N: Network<T>>(
+    path: impl AsRef<Path>,
+) -> Result<N, Error> {
+    load_weights_with(path.as_ref(), Values::Any)
+}
+
+fn load_weights_with<T: Float, N: Network<T>>(path: &Path, values: Values) -> Result<N, Error> {
+    let loaded = Loaded::read(path)?;
     let mut net = N::zeros();
     let mut names = Vec::new();
-    fill_network(&loaded, &mut net, "", &mut names)?;
+    fill_network(&loaded, &mut net, "", &mut names, values)?;
     loaded.no_others(&names)?;
     Ok(net)
 }
@@ -309,10 +394,11 @@ pub(crate) fn load_checkpoint<T: Float, N: Network<T>>(
     let loaded = Loaded::read(path)?;
     let mut names = Vec::new();
     let mut net = N::zeros();
-    fill_network(&loaded, &mut net, "", &mut names)?;
+    fill_network(&loaded, &mut net, "", &mut names, Values::Finite)?;
     let scalar = |name: &str, names: &mut Vec<String>| -> Result<f64, Error> {
         let mut value = [0.0_f64];
-        loaded.fill(name, &[], &mut value)?;
+        // Checked below, each with its own range.
+        loaded.fill(name, &[], &mut value, Values::Any)?;
         names.push(name.to_string());
         Ok(value[0])
     };
@@ -331,7 +417,12 @@ pub(crate) fn load_checkpoint<T: Float, N: Network<T>>(
         for (layer, p) in net.params() {
             let name = format!("{prefix}{layer}.{}", p.name);
             let len = p.values.len();
-            loaded.fill(&name, p.shape, &mut values[offset..offset + len])?;
+            loaded.fill(
+                &name,
+                p.shape,
+                &mut values[offset..offset + len],
+                Values::Finite,
+            )?;
             offset += len;
             names.push(name);
         }
