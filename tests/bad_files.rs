@@ -278,3 +278,220 @@ impl Tensor {
         self
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item 5: checkpoints.
+
+fn data() -> Dataset<f32, 2, 1> {
+    let x: Vec<f32> = (0..40).map(|i| ((i * 7) % 11) as f32 / 11.0).collect();
+    let y: Vec<f32> = (0..20).map(|i| (i % 3) as f32 / 3.0).collect();
+    Dataset::from_slices(&x, &y).unwrap()
+}
+
+fn quiet() -> Fit<'static, f32, 2, 1> {
+    Fit {
+        epochs: 2,
+        batch_size: 4,
+        verbose: Verbosity::Silent,
+        ..Fit::default()
+    }
+}
+
+/// A checkpoint of `Tiny` trained by SGD with momentum, with the given scalars.
+fn sgd_checkpoint(iterations: f64, learning_rate: f64, optimizer: Option<&str>) -> Vec<u8> {
+    let mut metadata = vec![("format", "nn-checkpoint")];
+    if let Some(name) = optimizer {
+        metadata.push(("optimizer", name));
+    }
+    safetensors(
+        &[
+            f32s("dense.kernel", &[2, 1], &[0.5, -0.5]),
+            f32s("dense.bias", &[1], &[0.1]),
+            f32s("optimizer.momentum.dense.kernel", &[2, 1], &[0.01, 0.02]),
+            f32s("optimizer.momentum.dense.bias", &[1], &[0.03]),
+            scalar("optimizer.iterations", iterations),
+            scalar("optimizer.learning_rate", learning_rate),
+        ],
+        &metadata,
+    )
+}
+
+fn sgd_model() -> Model<f32, Tiny, Sgd, MeanSquaredError> {
+    Model::new(
+        Tiny::zeros(),
+        Sgd::new(0.05).momentum(0.9),
+        MeanSquaredError::default(),
+    )
+}
+
+#[test]
+fn a_hand_made_checkpoint_with_sane_scalars_loads() {
+    let dir = scratch("checkpoint-ok");
+    let path = dir.join("ok.safetensors");
+    std::fs::write(&path, sgd_checkpoint(5.0, 0.02, Some("sgd"))).unwrap();
+    let mut model = sgd_model();
+    model.load(&path).unwrap();
+    assert_eq!(model.state.iterations, 5);
+    assert_eq!(model.optimizer.learning_rate, 0.02);
+    assert_eq!(model.state.slot("momentum").unwrap().values[2], 0.03);
+    std::fs::write(&path, sgd_checkpoint(2f64.powi(53), 0.0, Some("sgd"))).unwrap();
+    model.load(&path).unwrap();
+    assert_eq!(model.state.iterations, 1 << 53);
+}
+
+#[test]
+fn a_checkpoint_records_its_optimizer_and_another_optimizer_refuses_it() {
+    let dir = scratch("checkpoint-optimizer");
+    let path = dir.join("adam.safetensors");
+    // Saved before the first step, an Adam checkpoint has no slots, so only its name tells it
+    // apart from SGD's.
+    let adam = Model::new(
+        Tiny::seeded(1),
+        Adam::new(0.01),
+        MeanSquaredError::default(),
+    );
+    adam.save(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let header = String::from_utf8_lossy(&bytes[8..]);
+    assert!(header.contains("\"optimizer\":\"adam\""), "{header}");
+
+    let mut sgd = Model::new(Tiny::zeros(), Sgd::new(0.5), MeanSquaredError::default());
+    let error = sgd.load(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("\"adam\"") && error.contains("\"sgd\""),
+        "{error}"
+    );
+    assert_eq!(
+        sgd.optimizer.learning_rate, 0.5,
+        "a refused load changes nothing"
+    );
+    assert_eq!(sgd.network.dense.kernel, Tiny::zeros().dense.kernel);
+
+    // Trained, the same refusal (not a complaint about slots).
+    let mut trained = Model::new(
+        Tiny::seeded(1),
+        RMSprop::new(0.01),
+        MeanSquaredError::default(),
+    );
+    trained.fit(&data(), &quiet()).unwrap();
+    trained.save(&path).unwrap();
+    let mut adagrad = Model::new(
+        Tiny::zeros(),
+        Adagrad::new(0.01),
+        MeanSquaredError::default(),
+    );
+    let error = adagrad.load(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("\"rmsprop\"") && error.contains("\"adagrad\""),
+        "{error}"
+    );
+
+    // A checkpoint that does not say which optimizer wrote it.
+    std::fs::write(&path, sgd_checkpoint(5.0, 0.02, None)).unwrap();
+    let error = sgd_model().load(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("optimizer") && error.contains("\"sgd\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn checkpoint_iterations_must_be_a_whole_number_in_range() {
+    let dir = scratch("checkpoint-iterations");
+    let path = dir.join("bad.safetensors");
+    for (iterations, shown) in [
+        (1e30, "1e30"),
+        (-1.0, "-1"),
+        (2.5, "2.5"),
+        (f64::NAN, "NaN"),
+        (f64::INFINITY, "inf"),
+        (2f64.powi(53) + 2.0, "9007199254740994"),
+    ] {
+        std::fs::write(&path, sgd_checkpoint(iterations, 0.01, Some("sgd"))).unwrap();
+        let mut model = sgd_model();
+        let error = model.load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("`optimizer.iterations`")
+                && error.contains(shown)
+                && error.contains("0 to 2^53"),
+            "{iterations}: {error}"
+        );
+        assert_eq!(model.state.iterations, 0, "a refused load changes nothing");
+    }
+}
+
+#[test]
+fn checkpoint_learning_rate_must_be_finite_and_not_negative() {
+    let dir = scratch("checkpoint-learning-rate");
+    let path = dir.join("bad.safetensors");
+    for (learning_rate, shown) in [
+        (f64::NAN, "NaN"),
+        (-0.1, "-0.1"),
+        (f64::INFINITY, "inf"),
+        (f64::NEG_INFINITY, "-inf"),
+    ] {
+        std::fs::write(&path, sgd_checkpoint(3.0, learning_rate, Some("sgd"))).unwrap();
+        let mut model = sgd_model();
+        let error = model.load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("`optimizer.learning_rate`")
+                && error.contains(shown)
+                && error.contains("a finite number ≥ 0"),
+            "{learning_rate}: {error}"
+        );
+        assert_eq!(model.optimizer.learning_rate, 0.05);
+    }
+}
+
+#[test]
+fn checkpoints_with_non_finite_values_are_refused() {
+    let dir = scratch("checkpoint-non-finite");
+    let path = dir.join("nan.safetensors");
+    let mut tensors = vec![
+        f32s("dense.kernel", &[2, 1], &[0.5, -0.5]),
+        f32s("dense.bias", &[1], &[0.1]),
+        f32s(
+            "optimizer.momentum.dense.kernel",
+            &[2, 1],
+            &[0.01, f32::NAN],
+        ),
+        f32s("optimizer.momentum.dense.bias", &[1], &[0.03]),
+        scalar("optimizer.iterations", 4.0),
+        scalar("optimizer.learning_rate", 0.01),
+    ];
+    let metadata = [("format", "nn-checkpoint"), ("optimizer", "sgd")];
+    std::fs::write(&path, safetensors(&tensors, &metadata)).unwrap();
+    let error = sgd_model().load(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("tensor `optimizer.momentum.dense.kernel` holds NaN at index [1, 0]"),
+        "{error}"
+    );
+    tensors[1] = f32s("dense.bias", &[1], &[f32::INFINITY]);
+    std::fs::write(&path, safetensors(&tensors, &metadata)).unwrap();
+    let error = sgd_model().load(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("tensor `dense.bias` holds inf at index [0]"),
+        "{error}"
+    );
+}
+
+#[test]
+fn load_restores_a_constant_learning_rate_but_leaves_a_schedule_alone() {
+    let dir = scratch("checkpoint-schedule");
+    let path = dir.join("sgd.safetensors");
+    std::fs::write(&path, sgd_checkpoint(7.0, 0.02, Some("sgd"))).unwrap();
+    let schedule = nn::optimizers::ExponentialDecay {
+        initial_learning_rate: 0.1,
+        decay_steps: 10,
+        decay_rate: 0.5,
+        staircase: false,
+    };
+    let mut model = Model::new(
+        Tiny::zeros(),
+        Sgd::new(schedule).momentum(0.9),
+        MeanSquaredError::default(),
+    );
+    model.load(&path).unwrap();
+    assert_eq!(model.state.iterations, 7);
+    assert_eq!(model.optimizer.learning_rate, schedule);
+}

@@ -192,6 +192,12 @@ impl Loaded {
         })
     }
 
+    /// The value of `key` in the file's metadata (`__metadata__`), if it has one.
+    fn metadata(&self, key: &str) -> Option<String> {
+        let (_, metadata) = SafeTensors::read_metadata(&self.bytes).ok()?;
+        metadata.metadata().as_ref()?.get(key).cloned()
+    }
+
     fn tensors(&self) -> SafeTensors<'_> {
         SafeTensors::deserialize(&self.bytes).expect("checked when read")
     }
@@ -346,10 +352,13 @@ fn load_weights_with<T: Float, N: Network<T>>(path: &Path, values: Values) -> Re
 }
 
 /// Saves weights and optimizer state: each slot's values split by parameter, under
-/// `optimizer.<slot>.<field>.<parameter>`.
+/// `optimizer.<slot>.<field>.<parameter>`, the step count and learning rate as `f64` scalars, and
+/// the optimizer's Keras name (`optimizer`, [`Optimizer::NAME`](crate::Optimizer::NAME)) in the
+/// metadata.
 pub(crate) fn save_checkpoint<T: Float, N: Network<T>>(
     net: &N,
     state: &OptimizerState<T>,
+    optimizer: &'static str,
     learning_rate: f64,
     path: &Path,
 ) -> Result<(), Error> {
@@ -379,19 +388,61 @@ pub(crate) fn save_checkpoint<T: Float, N: Network<T>>(
             bytes: value.to_le_bytes().to_vec(),
         });
     }
-    let metadata = HashMap::from([("format".to_string(), "nn-checkpoint".to_string())]);
+    let metadata = HashMap::from([
+        ("format".to_string(), "nn-checkpoint".to_string()),
+        ("optimizer".to_string(), optimizer.to_string()),
+    ]);
     write(path, &all, metadata)
 }
 
-/// Loads weights and optimizer state: `(network, state, learning rate)`. The state gets each
-/// slot in `slot_names` that the file holds; a slot the file lacks is an error once training has
-/// started (its values would be lost), and a slot the file holds beyond them is an error too (a
-/// checkpoint of an optimizer with other settings).
+/// The largest step count a checkpoint may hold: 2^53, up to which every whole number is an
+/// `f64`, the type the count is stored in.
+const MAX_ITERATIONS: f64 = 9_007_199_254_740_992.0;
+
+/// Loads weights and optimizer state: `(network, state, learning rate)`.
+///
+/// The checkpoint must have been written for `optimizer` (its Keras name, in the metadata), its
+/// weights and slots must be finite, its step count a whole number from 0 to 2^53 and its
+/// learning rate finite and not negative. The state gets each slot in `slot_names` that the file
+/// holds; a slot the file lacks is an error once training has started (its values would be
+/// lost), and a slot the file holds beyond them is an error too (a checkpoint of an optimizer
+/// with other settings).
 pub(crate) fn load_checkpoint<T: Float, N: Network<T>>(
     path: &Path,
+    optimizer: &str,
     slot_names: &[&'static str],
 ) -> Result<(N, OptimizerState<T>, f64), Error> {
     let loaded = Loaded::read(path)?;
+    match loaded.metadata("optimizer") {
+        Some(name) if name == optimizer => {}
+        Some(name) => {
+            return Err(Error::format(
+                path,
+                format!(
+                    "a checkpoint of optimizer {name:?}; this model's optimizer is {optimizer:?} \
+                     (its slots and learning rate mean something else)"
+                ),
+            ));
+        }
+        None if loaded.metadata("format").as_deref() == Some("nn-weights") => {
+            return Err(Error::format(
+                path,
+                format!(
+                    "a weights file (written by `io::save_weights`), not a checkpoint; expected \
+                     a checkpoint of optimizer {optimizer:?} (written by `Model::save`)"
+                ),
+            ));
+        }
+        None => {
+            return Err(Error::format(
+                path,
+                format!(
+                    "the checkpoint does not say which optimizer wrote it (no `optimizer` in its \
+                     metadata); expected a checkpoint of optimizer {optimizer:?}"
+                ),
+            ));
+        }
+    }
     let mut names = Vec::new();
     let mut net = N::zeros();
     fill_network(&loaded, &mut net, "", &mut names, Values::Finite)?;
@@ -402,8 +453,28 @@ pub(crate) fn load_checkpoint<T: Float, N: Network<T>>(
         names.push(name.to_string());
         Ok(value[0])
     };
-    let iterations = scalar("optimizer.iterations", &mut names)? as u64;
+    let iterations = scalar("optimizer.iterations", &mut names)?;
+    if !((0.0..=MAX_ITERATIONS).contains(&iterations) && iterations.fract() == 0.0) {
+        return Err(Error::format(
+            path,
+            format!(
+                "tensor `optimizer.iterations` is {iterations:?}; expected a whole number of \
+                 steps from 0 to 2^53"
+            ),
+        ));
+    }
+    // Exact: a whole number no larger than 2^53.
+    let iterations = iterations as u64;
     let learning_rate = scalar("optimizer.learning_rate", &mut names)?;
+    if !(learning_rate.is_finite() && learning_rate >= 0.0) {
+        return Err(Error::format(
+            path,
+            format!(
+                "tensor `optimizer.learning_rate` is {learning_rate:?}; expected a finite \
+                 number ≥ 0"
+            ),
+        ));
+    }
     let tensors = loaded.tensors();
     let mut slots = Vec::with_capacity(slot_names.len());
     for &slot in slot_names {
