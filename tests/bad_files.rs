@@ -188,6 +188,19 @@ fn concurrent_saves_to_one_path_all_succeed_and_leave_no_temporary_file() {
 }
 
 #[test]
+fn a_target_name_near_the_limit_saves() {
+    let dir = scratch("long-name");
+    // 250 bytes: the target fits the usual 255-byte limit, a temporary name that added to it
+    // would not.
+    let path = dir.join(format!("{}.safetensors", "w".repeat(238)));
+    save_weights(&Small::seeded(1), &path).unwrap();
+    save_weights(&Small::seeded(2), &path).unwrap();
+    let loaded: Small = load_weights(&path).unwrap();
+    assert_eq!(loaded.dense.kernel, Small::seeded(2).dense.kernel);
+    assert_eq!(listing(&dir).len(), 1);
+}
+
+#[test]
 fn a_failed_save_leaves_what_was_there_and_no_temporary_file() {
     let dir = scratch("failed-save");
     // A directory (with a file in it) where the weights should go: the rename fails.

@@ -111,13 +111,19 @@ fn write(path: &Path, entries: &[Entry], metadata: HashMap<String, String>) -> R
 }
 
 /// Creates a temporary file beside `path` (so that the rename stays on one file system) under a
-/// name no other save uses: `dir/.name.tmp-<pid>-<n>`, with `n` counted across the process, and
+/// name no other save uses: `dir/.name.tmp-<pid>-<n>` (`name` cut to 100 bytes), with `n` counted
+/// across the process, and
 /// made with `create_new`, so a file left there by a crash is never reused.
 fn create_temporary(path: &Path) -> Result<(PathBuf, std::fs::File), Error> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path
+    // At most 100 bytes of the target's name, so that a target whose name is near the file
+    // system's limit (255 bytes) can still be saved.
+    let mut name = path
         .file_name()
         .map_or_else(|| "weights".into(), |n| n.to_string_lossy().into_owned());
+    while name.len() > 100 {
+        name.pop();
+    }
     let mut attempts = 0;
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
