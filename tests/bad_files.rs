@@ -333,7 +333,7 @@ fn sgd_model() -> Model<f32, Tiny, Sgd, MeanSquaredError> {
     Model::new(
         Tiny::zeros(),
         Sgd::new(0.05).momentum(0.9),
-        MeanSquaredError::default(),
+        MeanSquaredError,
     )
 }
 
@@ -358,17 +358,13 @@ fn a_checkpoint_records_its_optimizer_and_another_optimizer_refuses_it() {
     let path = dir.join("adam.safetensors");
     // Saved before the first step, an Adam checkpoint has no slots, so only its name tells it
     // apart from SGD's.
-    let adam = Model::new(
-        Tiny::seeded(1),
-        Adam::new(0.01),
-        MeanSquaredError::default(),
-    );
+    let adam = Model::new(Tiny::seeded(1), Adam::new(0.01), MeanSquaredError);
     adam.save(&path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     let header = String::from_utf8_lossy(&bytes[8..]);
     assert!(header.contains("\"optimizer\":\"adam\""), "{header}");
 
-    let mut sgd = Model::new(Tiny::zeros(), Sgd::new(0.5), MeanSquaredError::default());
+    let mut sgd = Model::new(Tiny::zeros(), Sgd::new(0.5), MeanSquaredError);
     let error = sgd.load(&path).unwrap_err().to_string();
     assert!(
         error.contains("\"adam\"") && error.contains("\"sgd\""),
@@ -381,18 +377,10 @@ fn a_checkpoint_records_its_optimizer_and_another_optimizer_refuses_it() {
     assert_eq!(sgd.network.dense.kernel, Tiny::zeros().dense.kernel);
 
     // Trained, the same refusal (not a complaint about slots).
-    let mut trained = Model::new(
-        Tiny::seeded(1),
-        RMSprop::new(0.01),
-        MeanSquaredError::default(),
-    );
+    let mut trained = Model::new(Tiny::seeded(1), RMSprop::new(0.01), MeanSquaredError);
     trained.fit(&data(), &quiet()).unwrap();
     trained.save(&path).unwrap();
-    let mut adagrad = Model::new(
-        Tiny::zeros(),
-        Adagrad::new(0.01),
-        MeanSquaredError::default(),
-    );
+    let mut adagrad = Model::new(Tiny::zeros(), Adagrad::new(0.01), MeanSquaredError);
     let error = adagrad.load(&path).unwrap_err().to_string();
     assert!(
         error.contains("\"rmsprop\"") && error.contains("\"adagrad\""),
@@ -502,7 +490,7 @@ fn load_restores_a_constant_learning_rate_but_leaves_a_schedule_alone() {
     let mut model = Model::new(
         Tiny::zeros(),
         Sgd::new(schedule).momentum(0.9),
-        MeanSquaredError::default(),
+        MeanSquaredError,
     );
     model.load(&path).unwrap();
     assert_eq!(model.state.iterations, 7);
