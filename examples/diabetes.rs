@@ -16,7 +16,7 @@ fn main() -> Result<(), nn::Error> {
     let features = read_csv(format!("{dir}/data/diabetes_data_raw.csv.gz"), 0)?;
     let target = read_csv(format!("{dir}/data/diabetes_target.csv.gz"), 0)?;
     let x: Vec<f32> = features.rows.iter().flatten().map(|&v| v as f32).collect();
-    let y: Vec<f32> = target.column(0).iter().map(|&v| v as f32).collect();
+    let y: Vec<f32> = target.column(0)?.iter().map(|&v| v as f32).collect();
     let data = Dataset::<f32, 10, 1>::from_slices(&x, &y)?;
     let (train, test) = data.train_test_split(0.2, 3, false)?;
 

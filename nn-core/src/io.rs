@@ -7,13 +7,18 @@
 //! (`optimizer.momentum.dense.kernel`, `optimizer.velocity.dense.kernel`, ...).
 //!
 //! Loading checks every name, shape and dtype and names the tensor that is wrong; a truncated
-//! file or one that is not safetensors is an error. Saving writes a temporary file beside the
-//! target and renames it into place, so a failed save never leaves a half-written file where a
-//! good one was.
+//! file or one that is not safetensors is an error, and so is a NaN or an infinity among the
+//! weights or the optimizer's slots (unless asked for, with
+//! [`load_weights_allowing_non_finite`]). Saving writes a temporary file beside the
+//! target (a name of its own for every save, so saves from several threads or processes to one
+//! path do not collide), syncs it to disk, renames it into place and syncs the directory (on
+//! Unix). So a crash at any moment leaves the old file or the new one, and a failed save leaves
+//! the previous file as it was and removes its temporary file.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype, TensorView};
@@ -87,25 +92,93 @@ fn write(path: &Path, entries: &[Entry], metadata: HashMap<String, String>) -> R
         .collect::<Result<Vec<_>, Error>>()?;
     let bytes = safetensors::serialize(views, Some(metadata))
         .map_err(|e| Error::format(path, e.to_string()))?;
-    let temporary = temporary_path(path);
+    let (temporary, mut file) = create_temporary(path)?;
     let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
         file.write_all(&bytes)?;
+        // The data reaches the disk before the name does: after a crash the target holds the
+        // old file or the new one, never a part of the new one.
         file.sync_all()?;
-        std::fs::rename(&temporary, path)
+        drop(file);
+        std::fs::rename(&temporary, path)?;
+        sync_directory(path)
     })();
     result.map_err(|e| {
+        // After a failed rename the temporary file is still there; after a successful one
+        // (the directory's sync failed) it is gone and this does nothing.
         let _ = std::fs::remove_file(&temporary);
         Error::io(path, &e)
     })
 }
 
-/// `dir/.name.tmp-<pid>`, beside the target so that the rename stays on one file system.
-fn temporary_path(path: &Path) -> PathBuf {
-    let name = path
+/// Creates a temporary file beside `path` (so that the rename stays on one file system) under a
+/// name no other save uses: `dir/.name.tmp-<pid>-<n>` (`name` cut to 100 bytes), with `n` counted
+/// across the process, and
+/// made with `create_new`, so a file left there by a crash is never reused.
+fn create_temporary(path: &Path) -> Result<(PathBuf, std::fs::File), Error> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    // At most 100 bytes of the target's name, so that a target whose name is near the file
+    // system's limit (255 bytes) can still be saved.
+    let mut name = path
         .file_name()
         .map_or_else(|| "weights".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    while name.len() > 100 {
+        name.pop();
+    }
+    let mut attempts = 0;
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temporary = path.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+        {
+            Ok(file) => return Ok((temporary, file)),
+            // Left by a crashed process that had the same id: take the next number.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 100 => {
+                attempts += 1;
+            }
+            Err(e) => return Err(Error::io(path, &e)),
+        }
+    }
+}
+
+/// Makes a rename in `path`'s directory durable (on Unix, where a directory can be synced).
+fn sync_directory(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Which values a load accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Values {
+    /// Finite values only: NaN or an infinity is an error naming the tensor and the index.
+    Finite,
+    /// Any value, NaN and infinities included.
+    Any,
+}
+
+/// The index in a tensor of `shape` (row-major) of its `k`-th value.
+fn unravel(mut k: usize, shape: &[usize]) -> Vec<usize> {
+    let mut index = vec![0; shape.len()];
+    for (i, &d) in index.iter_mut().zip(shape).rev() {
+        if d > 0 {
+            *i = k % d;
+            k /= d;
+        }
+    }
+    index
 }
 
 /// A file's tensors, read and parsed.
@@ -125,12 +198,25 @@ impl Loaded {
         })
     }
 
+    /// The value of `key` in the file's metadata (`__metadata__`), if it has one.
+    fn metadata(&self, key: &str) -> Option<String> {
+        let (_, metadata) = SafeTensors::read_metadata(&self.bytes).ok()?;
+        metadata.metadata().as_ref()?.get(key).cloned()
+    }
+
     fn tensors(&self) -> SafeTensors<'_> {
         SafeTensors::deserialize(&self.bytes).expect("checked when read")
     }
 
-    /// Copies tensor `name` into `out`, checking its dtype and shape.
-    fn fill<T: Float>(&self, name: &str, shape: &[usize], out: &mut [T]) -> Result<(), Error> {
+    /// Copies tensor `name` into `out`, checking its dtype and shape, and that its values are
+    /// finite when `values` says so.
+    fn fill<T: Float>(
+        &self,
+        name: &str,
+        shape: &[usize],
+        out: &mut [T],
+        values: Values,
+    ) -> Result<(), Error> {
         let tensors = self.tensors();
         let view = tensors.tensor(name).map_err(|_| {
             Error::format(
@@ -159,6 +245,19 @@ impl Loaded {
             ));
         }
         from_bytes(view.data(), out);
+        if values == Values::Finite
+            && let Some(k) = out.iter().position(|v| !v.as_f64().is_finite())
+        {
+            return Err(Error::format(
+                &self.path,
+                format!(
+                    "tensor `{name}` holds {} at index {:?}; expected finite values (only \
+                     `io::load_weights_allowing_non_finite` accepts NaN and infinities)",
+                    out[k].as_f64(),
+                    unravel(k, shape)
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -187,12 +286,13 @@ fn fill_network<T: Float, N: Network<T>>(
     net: &mut N,
     prefix: &str,
     names: &mut Vec<String>,
+    values: Values,
 ) -> Result<(), Error> {
     let mut result = Ok(());
     net.visit_params_mut(|layer, p| {
         if result.is_ok() {
             let name = format!("{prefix}{layer}.{}", p.name);
-            result = loaded.fill(&name, p.shape, p.values);
+            result = loaded.fill(&name, p.shape, p.values, values);
             names.push(name);
         }
     });
@@ -207,20 +307,64 @@ pub fn save_weights<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) ->
 
 /// Loads weights saved by [`save_weights`] (or written to the same names and shapes by other
 /// tools) into a network of type `N`.
+///
+/// Every tensor must be there with the network's shape and dtype, no other tensor may be, and
+/// every value must be finite: a NaN or an infinity (a diverged run's weights, a damaged file) is
+/// an error naming the tensor and the index of its first such value. To load such weights on
+/// purpose (to look at a diverged run), use [`load_weights_allowing_non_finite`].
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     struct Net = Dense<2, 1>;
+/// }
+///
+/// let path = std::env::temp_dir().join(format!("nn-load-weights-{}.safetensors", std::process::id()));
+/// let mut net = Net::seeded(1);
+/// nn::io::save_weights(&net, &path)?;
+/// let back: Net = nn::io::load_weights(&path)?;
+/// assert_eq!(back.dense.kernel, net.dense.kernel);
+///
+/// net.dense.kernel[1] = f32::NAN;
+/// nn::io::save_weights(&net, &path)?;
+/// let error = nn::io::load_weights::<f32, Net>(&path).unwrap_err().to_string();
+/// assert!(error.contains("tensor `dense.kernel` holds NaN at index [1, 0]"), "{error}");
+/// let back: Net = nn::io::load_weights_allowing_non_finite(&path)?;
+/// assert!(back.dense.kernel[1].is_nan());
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), nn::Error>(())
+/// ```
 pub fn load_weights<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error> {
-    let loaded = Loaded::read(path.as_ref())?;
+    load_weights_with(path.as_ref(), Values::Finite)
+}
+
+/// Loads weights like [`load_weights`], with every check but one: NaN and infinities are
+/// accepted as they are. For looking at the weights of a run that diverged; a network holding
+/// them predicts NaN.
+pub fn load_weights_allowing_non_finite<T: Float, N: Network<T>>(
+    path: impl AsRef<Path>,
+) -> Result<N, Error> {
+    load_weights_with(path.as_ref(), Values::Any)
+}
+
+fn load_weights_with<T: Float, N: Network<T>>(path: &Path, values: Values) -> Result<N, Error> {
+    let loaded = Loaded::read(path)?;
     let mut net = N::zeros();
     let mut names = Vec::new();
-    fill_network(&loaded, &mut net, "", &mut names)?;
+    fill_network(&loaded, &mut net, "", &mut names, values)?;
     loaded.no_others(&names)?;
     Ok(net)
 }
 
 /// Saves weights and optimizer state: each slot's values split by parameter, under
-/// `optimizer.<slot>.<field>.<parameter>`.
+/// `optimizer.<slot>.<field>.<parameter>`, the step count and learning rate as `f64` scalars, and
+/// the optimizer's Keras name (`optimizer`, [`Optimizer::NAME`](crate::Optimizer::NAME)) in the
+/// metadata.
 pub(crate) fn save_checkpoint<T: Float, N: Network<T>>(
     net: &N,
     state: &OptimizerState<T>,
+    optimizer: &'static str,
     learning_rate: f64,
     path: &Path,
 ) -> Result<(), Error> {
@@ -250,30 +394,93 @@ pub(crate) fn save_checkpoint<T: Float, N: Network<T>>(
             bytes: value.to_le_bytes().to_vec(),
         });
     }
-    let metadata = HashMap::from([("format".to_string(), "nn-checkpoint".to_string())]);
+    let metadata = HashMap::from([
+        ("format".to_string(), "nn-checkpoint".to_string()),
+        ("optimizer".to_string(), optimizer.to_string()),
+    ]);
     write(path, &all, metadata)
 }
 
-/// Loads weights and optimizer state: `(network, state, learning rate)`. The state gets each
-/// slot in `slot_names` that the file holds; a slot the file lacks is an error once training has
-/// started (its values would be lost), and a slot the file holds beyond them is an error too (a
-/// checkpoint of an optimizer with other settings).
+/// The largest step count a checkpoint may hold: 2^53, up to which every whole number is an
+/// `f64`, the type the count is stored in.
+const MAX_ITERATIONS: f64 = 9_007_199_254_740_992.0;
+
+/// Loads weights and optimizer state: `(network, state, learning rate)`.
+///
+/// The checkpoint must have been written for `optimizer` (its Keras name, in the metadata), its
+/// weights and slots must be finite, its step count a whole number from 0 to 2^53 and its
+/// learning rate finite and not negative. The state gets each slot in `slot_names` that the file
+/// holds; a slot the file lacks is an error once training has started (its values would be
+/// lost), and a slot the file holds beyond them is an error too (a checkpoint of an optimizer
+/// with other settings).
 pub(crate) fn load_checkpoint<T: Float, N: Network<T>>(
     path: &Path,
+    optimizer: &str,
     slot_names: &[&'static str],
 ) -> Result<(N, OptimizerState<T>, f64), Error> {
     let loaded = Loaded::read(path)?;
+    match loaded.metadata("optimizer") {
+        Some(name) if name == optimizer => {}
+        Some(name) => {
+            return Err(Error::format(
+                path,
+                format!(
+                    "a checkpoint of optimizer {name:?}; this model's optimizer is {optimizer:?} \
+                     (its slots and learning rate mean something else)"
+                ),
+            ));
+        }
+        None if loaded.metadata("format").as_deref() == Some("nn-weights") => {
+            return Err(Error::format(
+                path,
+                format!(
+                    "a weights file (written by `io::save_weights`), not a checkpoint; expected \
+                     a checkpoint of optimizer {optimizer:?} (written by `Model::save`)"
+                ),
+            ));
+        }
+        None => {
+            return Err(Error::format(
+                path,
+                format!(
+                    "the checkpoint does not say which optimizer wrote it (no `optimizer` in its \
+                     metadata); expected a checkpoint of optimizer {optimizer:?}"
+                ),
+            ));
+        }
+    }
     let mut names = Vec::new();
     let mut net = N::zeros();
-    fill_network(&loaded, &mut net, "", &mut names)?;
+    fill_network(&loaded, &mut net, "", &mut names, Values::Finite)?;
     let scalar = |name: &str, names: &mut Vec<String>| -> Result<f64, Error> {
         let mut value = [0.0_f64];
-        loaded.fill(name, &[], &mut value)?;
+        // Checked below, each with its own range.
+        loaded.fill(name, &[], &mut value, Values::Any)?;
         names.push(name.to_string());
         Ok(value[0])
     };
-    let iterations = scalar("optimizer.iterations", &mut names)? as u64;
+    let iterations = scalar("optimizer.iterations", &mut names)?;
+    if !((0.0..=MAX_ITERATIONS).contains(&iterations) && iterations.fract() == 0.0) {
+        return Err(Error::format(
+            path,
+            format!(
+                "tensor `optimizer.iterations` is {iterations:?}; expected a whole number of \
+                 steps from 0 to 2^53"
+            ),
+        ));
+    }
+    // Exact: a whole number no larger than 2^53.
+    let iterations = iterations as u64;
     let learning_rate = scalar("optimizer.learning_rate", &mut names)?;
+    if !(learning_rate.is_finite() && learning_rate >= 0.0) {
+        return Err(Error::format(
+            path,
+            format!(
+                "tensor `optimizer.learning_rate` is {learning_rate:?}; expected a finite \
+                 number ≥ 0"
+            ),
+        ));
+    }
     let tensors = loaded.tensors();
     let mut slots = Vec::with_capacity(slot_names.len());
     for &slot in slot_names {
@@ -287,7 +494,12 @@ pub(crate) fn load_checkpoint<T: Float, N: Network<T>>(
         for (layer, p) in net.params() {
             let name = format!("{prefix}{layer}.{}", p.name);
             let len = p.values.len();
-            loaded.fill(&name, p.shape, &mut values[offset..offset + len])?;
+            loaded.fill(
+                &name,
+                p.shape,
+                &mut values[offset..offset + len],
+                Values::Finite,
+            )?;
             offset += len;
             names.push(name);
         }

@@ -32,9 +32,48 @@ impl Csv {
         self.rows.first().map_or(0, Vec::len)
     }
 
-    /// Column `c` of every row.
-    pub fn column(&self, c: usize) -> Vec<f64> {
-        self.rows.iter().map(|r| r[c]).collect()
+    /// Column `c` (counting from 0) of every row; a column the table does not have is an error
+    /// that names it and the columns there are.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("nn-csv-column-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("table.csv");
+    /// std::fs::write(&path, "1,2,3\n4,5,6\n").unwrap();
+    /// let csv = nn::data::read_csv(&path, 0)?;
+    /// assert_eq!(csv.column(2)?, [3.0, 6.0]);
+    /// assert_eq!(
+    ///     csv.column(7).unwrap_err().to_string(),
+    ///     "invalid data: column 7 asked for; the table has 3 columns (columns 0 to 2)"
+    /// );
+    /// # Ok::<(), nn::Error>(())
+    /// ```
+    pub fn column(&self, c: usize) -> Result<Vec<f64>, Error> {
+        let columns = self.columns();
+        if c >= columns {
+            let has = match columns {
+                0 => "no columns".to_string(),
+                1 => "1 column (column 0)".to_string(),
+                n => format!("{n} columns (columns 0 to {})", n - 1),
+            };
+            return Err(Error::data(format!(
+                "column {c} asked for; the table has {has}"
+            )));
+        }
+        // Every row has `columns` values: `read_csv` checks it, and the rows are public, so a
+        // row shortened since is an error too rather than a panic.
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                row.get(c).copied().ok_or_else(|| {
+                    Error::data(format!(
+                        "row {i} has {} values; column {c} asked for, and the first row has {columns}",
+                        row.len()
+                    ))
+                })
+            })
+            .collect()
     }
 }
 
@@ -90,7 +129,8 @@ pub fn read_csv(path: impl AsRef<Path>, skip_lines: usize) -> Result<Csv, Error>
 
 /// Reads an IDX file of unsigned bytes (gzip or not), the format of MNIST-style datasets:
 /// returns its dimensions and its values. The header's magic number, the dimensions and the
-/// file's length are all checked.
+/// file's length are all checked: dimensions whose product overflows, or data longer or
+/// shorter than they say, are errors that name the dimensions.
 pub fn read_idx(path: impl AsRef<Path>) -> Result<(Vec<usize>, Vec<u8>), Error> {
     let path = path.as_ref();
     let bytes = read_maybe_gzip(path)?;
@@ -117,14 +157,28 @@ pub fn read_idx(path: impl AsRef<Path>) -> Result<(Vec<usize>, Vec<u8>), Error> 
             u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize
         })
         .collect();
-    let count: usize = dims.iter().product();
-    if bytes.len() != header + count {
+    let data = bytes.len() - header;
+    // Checked: four dimensions of 65536 overflow a 64-bit product (a zero anywhere makes it 0).
+    let count = if dims.contains(&0) {
+        Some(0)
+    } else {
+        dims.iter()
+            .try_fold(1_usize, |product, &d| product.checked_mul(d))
+    };
+    let Some(count) = count else {
         return Err(Error::format(
             path,
             format!(
-                "{} data bytes; the header {dims:?} says {count}",
-                bytes.len() - header
+                "the header's dimensions {dims:?} describe too many values: their product \
+                 overflows a {}-bit count, and the file holds {data} data bytes",
+                usize::BITS
             ),
+        ));
+    };
+    if data != count {
+        return Err(Error::format(
+            path,
+            format!("{data} data bytes; the header {dims:?} says {count}"),
         ));
     }
     Ok((dims, bytes[header..].to_vec()))

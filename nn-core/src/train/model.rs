@@ -167,21 +167,65 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
         }
     }
 
-    /// Saves the weights and the optimizer state (step count, learning rate, slots) to a
-    /// safetensors checkpoint; [`load`](Model::load) restores both, so training resumes exactly.
+    /// Saves the weights and the optimizer state to a safetensors checkpoint: the step count, the
+    /// learning rate the next step would use, the slots (`optimizer.<slot>.<layer>.<parameter>`)
+    /// and the optimizer's Keras name ([`Optimizer::NAME`]) in the file's metadata.
+    /// [`load`](Model::load) restores them, so training resumes exactly.
     pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
         let learning_rate = self.state.learning_rate(&self.optimizer);
-        crate::io::save_checkpoint(&self.network, &self.state, learning_rate, path.as_ref())
+        crate::io::save_checkpoint(
+            &self.network,
+            &self.state,
+            O::NAME,
+            learning_rate,
+            path.as_ref(),
+        )
     }
 
     /// Restores a checkpoint written by [`save`](Model::save) by a model with the same network
-    /// type and optimizer. A constant learning rate is restored too.
+    /// type and optimizer.
+    ///
+    /// What comes back: the weights, the step count (`state.iterations`), the optimizer's slots,
+    /// and the learning rate *only if this model's learning rate is a constant* (an `f64`); a
+    /// schedule keeps its own settings and, from the restored step count, continues where it
+    /// was. The optimizer's other settings (betas, momentum, clipping, ...) are this model's,
+    /// not the file's, and the metrics and loss are untouched.
+    ///
+    /// What is refused, with an error and nothing changed: a checkpoint of another optimizer
+    /// (its Keras name, recorded by `save`, differs from [`Optimizer::NAME`]; the message names
+    /// both), one that does not name its optimizer, a missing or extra tensor, a wrong shape or
+    /// dtype, a NaN or infinity among the weights or slots, a step count that is not a whole
+    /// number from 0 to 2^53, and a learning rate that is not a finite number ≥ 0.
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    ///
+    /// network! {
+    ///     struct Net = Dense<2, 1>;
+    /// }
+    ///
+    /// let path = std::env::temp_dir().join(format!("nn-model-load-{}.safetensors", std::process::id()));
+    /// let adam = Model::new(Net::seeded(1), Adam::new(0.01), MeanSquaredError);
+    /// adam.save(&path)?;
+    ///
+    /// let mut resumed = Model::new(Net::zeros(), Adam::new(0.5), MeanSquaredError);
+    /// resumed.load(&path)?;
+    /// assert_eq!(resumed.network.dense.kernel, adam.network.dense.kernel);
+    /// assert_eq!(resumed.optimizer.learning_rate, 0.01); // a constant comes back
+    ///
+    /// let mut sgd = Model::new(Net::zeros(), Sgd::new(0.1), MeanSquaredError);
+    /// let error = sgd.load(&path).unwrap_err().to_string();
+    /// assert!(error.contains(r#"a checkpoint of optimizer "adam"; this model's optimizer is "sgd""#));
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), nn::Error>(())
+    /// ```
     pub fn load(&mut self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
         let (network, state, learning_rate) =
-            crate::io::load_checkpoint(path.as_ref(), self.optimizer.slot_names())?;
+            crate::io::load_checkpoint(path.as_ref(), O::NAME, self.optimizer.slot_names())?;
         self.network = network;
         self.state = state;
-        // A schedule keeps its own rate; a constant one comes back.
+        // A constant learning rate comes back; a schedule refuses to be set and keeps its own
+        // (that refusal is expected here, not an error of the load).
         let _ = self.optimizer.set_learning_rate(learning_rate);
         Ok(())
     }
