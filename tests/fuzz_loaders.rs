@@ -17,7 +17,7 @@ use nn::data::{read_csv, read_idx};
 use nn::io::{load_weights, save_weights};
 use nn::prelude::*;
 use rand::rngs::StdRng;
-use rand::{Rng, RngExt, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 /// The largest single allocation a loader may ask for on these tiny files.
 const LIMIT: usize = 256 << 20;
@@ -152,8 +152,11 @@ fn fuzz(name: &str, valid: &[u8], cases: usize, seed: u64, load: impl Fn(&Path))
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A format: its name, a valid file and its loader.
+type Format = (&'static str, Vec<u8>, fn(&Path));
+
 /// The valid files, with their loaders.
-fn formats() -> Vec<(&'static str, Vec<u8>, fn(&Path))> {
+fn formats() -> Vec<Format> {
     let dir = scratch("seeds");
     let weights = dir.join("weights.safetensors");
     save_weights(&Small::seeded(1), &weights).unwrap();
