@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::temp_dir().join("fashion_mnist.safetensors");
     save_weights(&model.network, &path)?;
     let loaded: Fashion = load_weights(&path)?;
-    let predictions = model.predict(test.x());
+    let predictions = model.predict(test.x())?;
     assert_eq!(
         loaded.predict_batch(test.x()),
         predictions,

@@ -250,3 +250,17 @@ fn adamw_decays_its_weights_and_has_keras_name() {
     let expected = original.dense.kernel[(0, 0)] * (1.0 - 0.004 * 0.1);
     assert!((decayed.dense.kernel[(0, 0)] - expected).abs() < 1e-15);
 }
+
+#[test]
+fn model_predict_checks_its_inputs() {
+    let model = Model::new(
+        Three::seeded(0),
+        Adam::default(),
+        SparseCategoricalCrossentropy::default(),
+    );
+    let mut x = Batch::<f32, 2>::repeat_generic(Const::<2>, Dyn(3), 0.5);
+    assert_eq!(model.predict(&x).unwrap().ncols(), 3);
+    x[(0, 2)] = f32::INFINITY;
+    let error = model.predict(&x).unwrap_err().to_string();
+    assert!(error.contains("input 0 of sample 2 is inf"), "{error}");
+}

@@ -436,16 +436,8 @@ where
             )));
         }
         // The checks `Dataset` makes for `fit`: finite values, labels that are classes.
-        for (what, values, width) in [("input", x.as_slice(), I), ("target", y.as_slice(), K)] {
-            if let Some(at) = values.iter().position(|v| !v.as_f64().is_finite()) {
-                return Err(Error::data(format!(
-                    "{what} {} of sample {} is {}; expected a finite number",
-                    at % width,
-                    at / width,
-                    values[at]
-                )));
-            }
-        }
+        check_finite("input", x.as_slice(), I)?;
+        check_finite("target", y.as_slice(), K)?;
         check_label_values::<T, OUT, K>(y.as_slice())?;
         let input = N::input_mut(&mut self.tape);
         crate::resize_batch(input, x.ncols());
@@ -557,9 +549,12 @@ where
         Ok(logs)
     }
 
-    /// The network's outputs for `x`, one sample per column, in inference mode.
-    pub fn predict(&self, x: &Batch<T, I>) -> Batch<T, OUT> {
-        self.network.predict_batch(x)
+    /// The network's outputs for `x`, one sample per column, in inference mode, after checking
+    /// that every input is finite, as `fit` and `evaluate` do (the network's own
+    /// `predict_batch` runs unchecked).
+    pub fn predict(&self, x: &Batch<T, I>) -> Result<Batch<T, OUT>, Error> {
+        check_finite("input", x.as_slice(), I)?;
+        Ok(self.network.predict_batch(x))
     }
 }
 
@@ -624,6 +619,19 @@ fn running_logs(loss: f64, trackers: &[Tracker]) -> Logs {
         .collect();
     logs.push(("loss".into(), loss));
     logs
+}
+
+/// Every value (`width` per sample) must be finite.
+fn check_finite<T: Float>(what: &str, values: &[T], width: usize) -> Result<(), Error> {
+    match values.iter().position(|v| !v.as_f64().is_finite()) {
+        Some(at) => Err(Error::data(format!(
+            "{what} {} of sample {} is {}; expected a finite number",
+            at % width,
+            at / width,
+            values[at]
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Integer labels (one target per sample, several outputs) must be classes of the network.
