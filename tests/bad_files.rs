@@ -363,6 +363,11 @@ fn a_checkpoint_records_its_optimizer_and_another_optimizer_refuses_it() {
     let bytes = std::fs::read(&path).unwrap();
     let header = String::from_utf8_lossy(&bytes[8..]);
     assert!(header.contains("\"optimizer\":\"adam\""), "{header}");
+    // Its settings too, for whoever reads the file.
+    assert!(
+        header.contains("optimizer_settings") && header.contains("beta_1: 0.9"),
+        "{header}"
+    );
 
     let mut sgd = Model::new(Tiny::zeros(), Sgd::new(0.5), MeanSquaredError);
     let error = sgd.load(&path).unwrap_err().to_string();

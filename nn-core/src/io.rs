@@ -359,12 +359,13 @@ fn load_weights_with<T: Float, N: Network<T>>(path: &Path, values: Values) -> Re
 
 /// Saves weights and optimizer state: each slot's values split by parameter, under
 /// `optimizer.<slot>.<field>.<parameter>`, the step count and learning rate as `f64` scalars, and
-/// the optimizer's Keras name (`optimizer`, [`Optimizer::NAME`](crate::Optimizer::NAME)) in the
-/// metadata.
+/// the optimizer's Keras name (`optimizer`, [`Optimizer::NAME`](crate::Optimizer::NAME)) and its
+/// settings as written by `Debug` (`optimizer_settings`, for people and tools that read the
+/// file) in the metadata.
 pub(crate) fn save_checkpoint<T: Float, N: Network<T>>(
     net: &N,
     state: &OptimizerState<T>,
-    optimizer: &'static str,
+    (optimizer, settings): (&'static str, String),
     learning_rate: f64,
     path: &Path,
 ) -> Result<(), Error> {
@@ -397,6 +398,7 @@ pub(crate) fn save_checkpoint<T: Float, N: Network<T>>(
     let metadata = HashMap::from([
         ("format".to_string(), "nn-checkpoint".to_string()),
         ("optimizer".to_string(), optimizer.to_string()),
+        ("optimizer_settings".to_string(), settings),
     ]);
     write(path, &all, metadata)
 }

@@ -176,7 +176,7 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
         crate::io::save_checkpoint(
             &self.network,
             &self.state,
-            O::NAME,
+            (O::NAME, format!("{:?}", self.optimizer)),
             learning_rate,
             path.as_ref(),
         )
