@@ -77,35 +77,127 @@ impl Csv {
     }
 }
 
-/// Reads a numeric CSV file (gzip or not), skipping `skip_lines` header lines. Values are
-/// separated by commas, or by white space when the file has no commas. Every row must have the
-/// same number of values, and every value must be a number; errors name the line.
+/// How [`read_csv_with`] reads a CSV file. `CsvOptions::default()` skips no line and refuses
+/// values that are not finite.
+///
+/// ```
+/// use nn::data::{CsvOptions, read_csv_with};
+/// # let dir = std::env::temp_dir().join(format!("nn-csv-options-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("missing.csv");
+/// std::fs::write(&path, "height,weight\n1.8,NaN\n1.6,55\n").unwrap();
+/// let options = CsvOptions { skip_lines: 1, allow_non_finite: true, ..CsvOptions::default() };
+/// let csv = read_csv_with(&path, &options)?;
+/// assert!(csv.rows[0][1].is_nan());
+/// // Refused by default, naming the line and the column.
+/// let error = read_csv_with(&path, &CsvOptions { skip_lines: 1, ..CsvOptions::default() });
+/// assert!(error.unwrap_err().to_string().contains("line 2, column 5: `NaN` is not finite"));
+/// # Ok::<(), nn::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Header lines to skip before the values (0 by default).
+    pub skip_lines: usize,
+    /// Keep `NaN`, `inf` and values too large for an `f64` (missing or overflowing values) instead
+    /// of refusing them (false by default). A [`Dataset`](super::Dataset) refuses them still.
+    pub allow_non_finite: bool,
+}
+
+/// The longest stretch of a field, in characters, that an error message quotes.
+const QUOTED_CHARS: usize = 80;
+
+/// `field` between backticks, cut after [`QUOTED_CHARS`] characters (saying how long it is), so
+/// that a 50 MB field does not become a 50 MB error message.
+fn quote(field: &str) -> String {
+    match field.char_indices().nth(QUOTED_CHARS) {
+        None => format!("`{field}`"),
+        Some((cut, _)) => format!("`{}…` ({} bytes)", &field[..cut], field.len()),
+    }
+}
+
+/// Parses one line of values into `row`. `number` is the line's 1-based number; the columns in
+/// errors are 1-based character columns, as an editor shows them.
+fn parse_line(
+    path: &Path,
+    number: usize,
+    line: &str,
+    allow_non_finite: bool,
+    row: &mut Vec<f64>,
+) -> Result<(), Error> {
+    let mut at = |offset: usize, field: &str| -> Result<(), Error> {
+        let trimmed = field.trim_start();
+        let start = offset + (field.len() - trimmed.len());
+        let trimmed = trimmed.trim_end();
+        let column = line[..start].chars().count() + 1;
+        let value = trimmed.parse::<f64>().map_err(|_| {
+            Error::format(
+                path,
+                format!(
+                    "line {number}, column {column}: {} is not a number",
+                    quote(trimmed)
+                ),
+            )
+        })?;
+        if !value.is_finite() && !allow_non_finite {
+            return Err(Error::format(
+                path,
+                format!(
+                    "line {number}, column {column}: {} is not finite; expected a finite number \
+                     (CsvOptions::allow_non_finite keeps missing values as NaN)",
+                    quote(trimmed)
+                ),
+            ));
+        }
+        row.push(value);
+        Ok(())
+    };
+    if line.contains(',') {
+        let mut offset = 0;
+        for field in line.split(',') {
+            at(offset, field)?;
+            offset += field.len() + 1;
+        }
+    } else {
+        let base = line.as_ptr() as usize;
+        for field in line.split_whitespace() {
+            at(field.as_ptr() as usize - base, field)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads a numeric CSV file (gzip or not), skipping `skip_lines` header lines: a shorthand for
+/// [`read_csv_with`] with the other options at their defaults. Values are separated by commas,
+/// or by white space when a line has no commas. Every row must have the same number of values,
+/// and every value must be a finite number; errors name the line and the column.
 pub fn read_csv(path: impl AsRef<Path>, skip_lines: usize) -> Result<Csv, Error> {
+    read_csv_with(
+        path,
+        &CsvOptions {
+            skip_lines,
+            ..CsvOptions::default()
+        },
+    )
+}
+
+/// Reads a numeric CSV file (gzip or not) as `options` say. A UTF-8 byte-order mark at the start
+/// is skipped; empty lines are ignored. Values are separated by commas, or by white space when a
+/// line has no commas. Every row must have the same number of values, and every value must be a
+/// number, finite unless [`CsvOptions::allow_non_finite`]; errors name the line and the column
+/// (both counted from 1, as an editor shows them) and quote at most 80 characters of the field.
+pub fn read_csv_with(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Csv, Error> {
     let path = path.as_ref();
     let bytes = read_maybe_gzip(path)?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::format(path, "not UTF-8 text; expected a CSV file"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut rows: Vec<Vec<f64>> = Vec::new();
-    for (number, line) in text.lines().enumerate().skip(skip_lines) {
+    for (number, line) in text.lines().enumerate().skip(options.skip_lines) {
         if line.trim().is_empty() {
             continue;
         }
-        let fields: Vec<&str> = if line.contains(',') {
-            line.split(',').collect()
-        } else {
-            line.split_whitespace().collect()
-        };
-        let row = fields
-            .iter()
-            .map(|f| {
-                f.trim().parse::<f64>().map_err(|_| {
-                    Error::format(
-                        path,
-                        format!("line {}: `{}` is not a number", number + 1, f.trim()),
-                    )
-                })
-            })
-            .collect::<Result<Vec<f64>, Error>>()?;
+        let mut row = Vec::new();
+        parse_line(path, number + 1, line, options.allow_non_finite, &mut row)?;
         if let Some(first) = rows.first()
             && first.len() != row.len()
         {
