@@ -3,9 +3,70 @@
 //! scalers kept between runs. Every loader answers with an error that names the line and column,
 //! the limit or both numbers, never a panic and never a quiet `Ok`.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::path::PathBuf;
 
 use nn::data::{CsvOptions, read_csv, read_csv_with};
+
+/// The system allocator, counting the bytes allocated by the thread that asks it to (the tests
+/// run side by side on several threads; each measures only its own allocations).
+struct Counting;
+
+thread_local! {
+    /// Whether this thread counts, the bytes it holds now and the most it held.
+    static COUNT: (Cell<bool>, Cell<isize>, Cell<isize>) =
+        const { (Cell::new(false), Cell::new(0), Cell::new(0)) };
+}
+
+fn count(delta: isize) {
+    let _ = COUNT.try_with(|(on, now, peak)| {
+        if on.get() {
+            now.set(now.get() + delta);
+            peak.set(peak.get().max(now.get()));
+        }
+    });
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged; only counts are added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size() as isize);
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        count(-(layout.size() as isize));
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // Counted as the new block allocated before the old one is freed: a copy holds both.
+        count(new_size as isize);
+        count(-(layout.size() as isize));
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f` and returns what it returned with the most bytes this thread held meanwhile (beyond
+/// what it held before).
+fn peak_bytes<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    COUNT.with(|(on, now, peak)| {
+        now.set(0);
+        peak.set(0);
+        on.set(true);
+    });
+    let result = f();
+    let peak = COUNT.with(|(on, _, peak)| {
+        on.set(false);
+        peak.get()
+    });
+    (result, peak.max(0) as usize)
+}
 
 /// A fresh directory under the target directory.
 fn scratch(name: &str) -> PathBuf {
@@ -88,4 +149,30 @@ fn a_huge_bad_field_is_quoted_short() {
         "{error}"
     );
     assert!(error.contains("1000000 bytes"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 2: memory.
+
+#[test]
+fn a_narrow_csv_takes_at_most_twice_its_size_in_memory() {
+    let dir = scratch("narrow");
+    let mut text = String::new();
+    let mut state = 12345_u64;
+    for i in 0..100_000 {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let (a, b) = ((state >> 40) % 1_000_000, (state >> 20) % 1_000_000);
+        text.push_str(&format!("0.{a:06},0.{b:06},{}\n", i % 2));
+    }
+    let path = file(&dir, "narrow.csv", &text);
+    let (csv, peak) = peak_bytes(|| read_csv(&path, 0).unwrap());
+    assert_eq!((csv.rows.len(), csv.columns()), (100_000, 3));
+    assert_eq!(csv.rows[99_999][2], 1.0);
+    let size = text.len();
+    assert!(
+        peak <= 2 * size,
+        "reading a {size}-byte file held {peak} bytes at its peak; expected at most twice the size"
+    );
 }

@@ -1,6 +1,6 @@
 //! Loaders for CSV and IDX files, plain or gzip-compressed (recognized by their first bytes).
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use crate::Error;
@@ -19,17 +19,122 @@ fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, Error> {
     }
 }
 
-/// A numeric CSV table: rows of equal length.
+/// The rows of a [`Csv`]: every value in one row-major buffer, [`width`](Rows::width) values a
+/// row, so that a table takes little more memory than its numbers. A row is a slice.
+///
+/// ```
+/// use nn::data::Rows;
+///
+/// let rows = Rows::new(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 3)?;
+/// assert_eq!((rows.len(), rows.width()), (2, 3));
+/// assert_eq!(rows[1], [4.0, 5.0, 6.0]);
+/// assert_eq!(rows.iter().map(|r| r[0]).collect::<Vec<_>>(), [1.0, 4.0]);
+/// assert!(Rows::new(vec![1.0, 2.0], 3).is_err());
+/// # Ok::<(), nn::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rows {
+    values: Vec<f64>,
+    width: usize,
+}
+
+impl Rows {
+    /// Rows of `width` values from a row-major buffer; `width` must be at least 1 and divide
+    /// the number of values.
+    pub fn new(values: Vec<f64>, width: usize) -> Result<Self, Error> {
+        if width == 0 || !values.len().is_multiple_of(width) {
+            return Err(Error::data(format!(
+                "{} values in rows of {width}; expected a width of at least 1 that divides the \
+                 number of values",
+                values.len()
+            )));
+        }
+        Ok(Self { values, width })
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.values.len() / self.width
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The number of values in each row.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Row `i`, or `None` past the last row.
+    pub fn get(&self, i: usize) -> Option<&[f64]> {
+        let start = i.checked_mul(self.width)?;
+        self.values.get(start..start.checked_add(self.width)?)
+    }
+
+    /// The rows in order, each a slice of [`width`](Rows::width) values.
+    pub fn iter(&self) -> std::slice::ChunksExact<'_, f64> {
+        self.values.chunks_exact(self.width)
+    }
+
+    /// Every value, row after row.
+    pub fn as_slice(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// The row-major buffer itself.
+    pub fn into_vec(self) -> Vec<f64> {
+        self.values
+    }
+}
+
+impl std::ops::Index<usize> for Rows {
+    type Output = [f64];
+
+    /// Row `i`; like a slice, panics past the last row (use [`Rows::get`] to ask instead).
+    fn index(&self, i: usize) -> &[f64] {
+        match self.get(i) {
+            Some(row) => row,
+            None => panic!("row {i} asked for; there are {} rows", self.len()),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Rows {
+    type Item = &'a [f64];
+    type IntoIter = std::slice::ChunksExact<'a, f64>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Opens a file for reading line by line, decompressing it as it goes when it starts with the
+/// gzip magic bytes; says whether it does.
+fn open_maybe_gzip(path: &Path) -> Result<(Box<dyn BufRead>, bool), Error> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let start = reader.fill_buf().map_err(|e| Error::io(path, &e))?;
+    if start.starts_with(&[0x1f, 0x8b]) {
+        let inflated = flate2::bufread::MultiGzDecoder::new(reader);
+        Ok((Box::new(BufReader::with_capacity(1 << 16, inflated)), true))
+    } else {
+        Ok((Box::new(reader), false))
+    }
+}
+
+/// A numeric CSV table: rows of equal length, kept in one buffer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Csv {
     /// The rows, each with the same number of values.
-    pub rows: Vec<Vec<f64>>,
+    pub rows: Rows,
 }
 
 impl Csv {
     /// The number of columns.
     pub fn columns(&self) -> usize {
-        self.rows.first().map_or(0, Vec::len)
+        self.rows.width()
     }
 
     /// Column `c` (counting from 0) of every row; a column the table does not have is an error
@@ -60,20 +165,7 @@ impl Csv {
                 "column {c} asked for; the table has {has}"
             )));
         }
-        // Every row has `columns` values: `read_csv` checks it, and the rows are public, so a
-        // row shortened since is an error too rather than a panic.
-        self.rows
-            .iter()
-            .enumerate()
-            .map(|(i, row)| {
-                row.get(c).copied().ok_or_else(|| {
-                    Error::data(format!(
-                        "row {i} has {} values; column {c} asked for, and the first row has {columns}",
-                        row.len()
-                    ))
-                })
-            })
-            .collect()
+        Ok(self.rows.iter().map(|row| row[c]).collect())
     }
 }
 
@@ -187,36 +279,78 @@ pub fn read_csv(path: impl AsRef<Path>, skip_lines: usize) -> Result<Csv, Error>
 /// (both counted from 1, as an editor shows them) and quote at most 80 characters of the field.
 pub fn read_csv_with(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Csv, Error> {
     let path = path.as_ref();
-    let bytes = read_maybe_gzip(path)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::format(path, "not UTF-8 text; expected a CSV file"))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let mut rows: Vec<Vec<f64>> = Vec::new();
-    for (number, line) in text.lines().enumerate().skip(options.skip_lines) {
-        if line.trim().is_empty() {
-            continue;
+    let (mut reader, gzip) = open_maybe_gzip(path)?;
+    // A plain file's size lets the buffer be sized once from its first rows (see below).
+    let size = if gzip {
+        None
+    } else {
+        std::fs::metadata(path).ok().map(|m| m.len())
+    };
+    let mut values: Vec<f64> = Vec::new();
+    let mut width = 0;
+    let mut line = Vec::new();
+    let mut read: u64 = 0;
+    for number in 1_usize.. {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(|e| {
+            if gzip {
+                Error::format(path, format!("not a valid gzip file: {e}"))
+            } else {
+                Error::io(path, &e)
+            }
+        })?;
+        if n == 0 {
+            break;
         }
-        let mut row = Vec::new();
-        parse_line(path, number + 1, line, options.allow_non_finite, &mut row)?;
-        if let Some(first) = rows.first()
-            && first.len() != row.len()
-        {
-            return Err(Error::format(
+        read += n as u64;
+        let mut text = std::str::from_utf8(&line).map_err(|e| {
+            Error::format(
                 path,
                 format!(
-                    "line {}: {} values; expected {} like the first row",
-                    number + 1,
-                    row.len(),
-                    first.len()
+                    "line {number}, byte {}: not UTF-8 text; expected a CSV file",
+                    e.valid_up_to() + 1
                 ),
+            )
+        })?;
+        if number == 1 {
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        }
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        if number <= options.skip_lines || text.trim().is_empty() {
+            continue;
+        }
+        let before = values.len();
+        parse_line(path, number, text, options.allow_non_finite, &mut values)?;
+        let count = values.len() - before;
+        if width == 0 {
+            width = count;
+        } else if count != width {
+            return Err(Error::format(
+                path,
+                format!("line {number}: {count} values; expected {width} like the first row"),
             ));
         }
-        rows.push(row);
+        // After 1024 rows, reserve what the rest of the file will need at the same density
+        // (and a sixteenth more), rather than let the buffer double: doubling can leave it
+        // half empty, and a copy holds both the old and the new buffer.
+        if values.len() == 1024 * width
+            && let Some(size) = size
+        {
+            let expected = (size as f64 / read as f64 * values.len() as f64 * 17.0 / 16.0) as usize;
+            values.reserve_exact(expected.saturating_sub(values.len()));
+        }
     }
-    if rows.is_empty() {
+    if values.is_empty() {
         return Err(Error::format(path, "no rows; expected at least one"));
     }
-    Ok(Csv { rows })
+    // A shrink may copy, holding both buffers for a moment: worth it only for much slack.
+    if values.capacity() > values.len() / 8 * 9 {
+        values.shrink_to_fit();
+    }
+    Ok(Csv {
+        rows: Rows { values, width },
+    })
 }
 
 /// Reads an IDX file of unsigned bytes (gzip or not), the format of MNIST-style datasets:
