@@ -114,6 +114,7 @@ fn non_finite_csv_values_load_when_allowed() {
     let options = CsvOptions {
         skip_lines: 1,
         allow_non_finite: true,
+        ..CsvOptions::default()
     };
     let csv = read_csv_with(&path, &options).unwrap();
     assert!(csv.rows[0][1].is_nan() && csv.rows[1][1] == f64::INFINITY);
@@ -175,4 +176,48 @@ fn a_narrow_csv_takes_at_most_twice_its_size_in_memory() {
         peak <= 2 * size,
         "reading a {size}-byte file held {peak} bytes at its peak; expected at most twice the size"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 3: gzip bombs.
+
+/// `bytes` repeated `times` times, gzip-compressed as they are made.
+fn gzip_repeated(bytes: &[u8], times: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let block = bytes.repeat(65_536 / bytes.len());
+    for _ in 0..times / (65_536 / bytes.len()) {
+        encoder.write_all(&block).unwrap();
+    }
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn a_gzip_bomb_stops_at_the_inflated_size_limit() {
+    let dir = scratch("bomb");
+    let limit = 1 << 20;
+    let options = CsvOptions {
+        max_inflated_bytes: limit,
+        ..CsvOptions::default()
+    };
+    // 32 MiB of valid rows, and 32 MiB of zero bytes on one endless line. What was read up to
+    // the limit is held (1 MiB of `0,0\n` is 4 MiB of values), but not the 32 MiB.
+    for (name, pattern) in [("rows.csv.gz", &b"0,0\n"[..]), ("zeros.gz", &[0_u8][..])] {
+        let path = file(&dir, name, gzip_repeated(pattern, 32 << 20));
+        assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
+        let (result, peak) = peak_bytes(|| read_csv_with(&path, &options));
+        let error = result.unwrap_err().to_string();
+        assert!(
+            error.contains("1048576 bytes") && error.contains("max_inflated_bytes"),
+            "{name}: {error}"
+        );
+        assert!(
+            peak < 12 << 20,
+            "{name}: held {peak} bytes; expected to stop near the {limit}-byte limit"
+        );
+    }
+    // Under the limit, the same kind of file loads.
+    let path = file(&dir, "small.csv.gz", gzip_repeated(b"0,0\n", 65_536));
+    assert_eq!(read_csv_with(&path, &options).unwrap().rows.len(), 65_536);
+    assert_eq!(CsvOptions::default().max_inflated_bytes, 4 << 30);
 }

@@ -5,18 +5,36 @@ use std::path::Path;
 
 use crate::Error;
 
-/// Reads a whole file, decompressing it when it starts with the gzip magic bytes.
+/// Reads a whole file, decompressing it when it starts with the gzip magic bytes, up to
+/// [`CsvOptions::DEFAULT_MAX_INFLATED_BYTES`] inflated.
 fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, Error> {
     let raw = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
+        let limit = CsvOptions::DEFAULT_MAX_INFLATED_BYTES;
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(&raw[..])
+            .take(limit.saturating_add(1))
             .read_to_end(&mut out)
             .map_err(|e| Error::format(path, format!("not a valid gzip file: {e}")))?;
+        if out.len() as u64 > limit {
+            return Err(too_large(path, limit, "the limit for IDX files"));
+        }
         Ok(out)
     } else {
         Ok(raw)
     }
+}
+
+/// The error of a gzip file that inflates past `limit` bytes.
+fn too_large(path: &Path, limit: u64, which: &str) -> Error {
+    Error::format(
+        path,
+        format!(
+            "the gzip file inflates to more than {limit} bytes ({:.1} MiB), {which}; expected \
+             a smaller file (a gzip bomb?)",
+            limit as f64 / f64::from(1 << 20)
+        ),
+    )
 }
 
 /// The rows of a [`Csv`]: every value in one row-major buffer, [`width`](Rows::width) values a
@@ -111,13 +129,15 @@ impl<'a> IntoIterator for &'a Rows {
 }
 
 /// Opens a file for reading line by line, decompressing it as it goes when it starts with the
-/// gzip magic bytes; says whether it does.
-fn open_maybe_gzip(path: &Path) -> Result<(Box<dyn BufRead>, bool), Error> {
+/// gzip magic bytes; says whether it does. The decompressed stream ends after `limit + 1` bytes,
+/// so that a reader that has read more than `limit` knows the file is too large without
+/// inflating it further.
+fn open_maybe_gzip(path: &Path, limit: u64) -> Result<(Box<dyn BufRead>, bool), Error> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let start = reader.fill_buf().map_err(|e| Error::io(path, &e))?;
     if start.starts_with(&[0x1f, 0x8b]) {
-        let inflated = flate2::bufread::MultiGzDecoder::new(reader);
+        let inflated = flate2::bufread::MultiGzDecoder::new(reader).take(limit.saturating_add(1));
         Ok((Box::new(BufReader::with_capacity(1 << 16, inflated)), true))
     } else {
         Ok((Box::new(reader), false))
@@ -186,13 +206,34 @@ impl Csv {
 /// assert!(error.unwrap_err().to_string().contains("line 2, column 5: `NaN` is not finite"));
 /// # Ok::<(), nn::Error>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CsvOptions {
     /// Header lines to skip before the values (0 by default).
     pub skip_lines: usize,
     /// Keep `NaN`, `inf` and values too large for an `f64` (missing or overflowing values) instead
     /// of refusing them (false by default). A [`Dataset`](super::Dataset) refuses them still.
     pub allow_non_finite: bool,
+    /// The most bytes a gzip file may inflate to
+    /// ([`DEFAULT_MAX_INFLATED_BYTES`](CsvOptions::DEFAULT_MAX_INFLATED_BYTES), 4 GiB, by
+    /// default). A file that inflates to more is an error naming the limit, found without
+    /// inflating past it: a small gzip file of zeros can inflate a thousandfold.
+    pub max_inflated_bytes: u64,
+}
+
+impl CsvOptions {
+    /// The default of [`max_inflated_bytes`](CsvOptions::max_inflated_bytes), 4 GiB; IDX
+    /// files have this limit too.
+    pub const DEFAULT_MAX_INFLATED_BYTES: u64 = 4 << 30;
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        Self {
+            skip_lines: 0,
+            allow_non_finite: false,
+            max_inflated_bytes: Self::DEFAULT_MAX_INFLATED_BYTES,
+        }
+    }
 }
 
 /// The longest stretch of a field, in characters, that an error message quotes.
@@ -279,7 +320,8 @@ pub fn read_csv(path: impl AsRef<Path>, skip_lines: usize) -> Result<Csv, Error>
 /// (both counted from 1, as an editor shows them) and quote at most 80 characters of the field.
 pub fn read_csv_with(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Csv, Error> {
     let path = path.as_ref();
-    let (mut reader, gzip) = open_maybe_gzip(path)?;
+    let limit = options.max_inflated_bytes;
+    let (mut reader, gzip) = open_maybe_gzip(path, limit)?;
     // A plain file's size lets the buffer be sized once from its first rows (see below).
     let size = if gzip {
         None
@@ -303,6 +345,13 @@ pub fn read_csv_with(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Csv
             break;
         }
         read += n as u64;
+        if gzip && read > limit {
+            return Err(too_large(
+                path,
+                limit,
+                "the limit set by CsvOptions::max_inflated_bytes",
+            ));
+        }
         let mut text = std::str::from_utf8(&line).map_err(|e| {
             Error::format(
                 path,
