@@ -7,7 +7,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::PathBuf;
 
-use nn::data::{CsvOptions, read_csv, read_csv_with};
+use nn::data::{Columns, CsvOptions, read_csv, read_csv_with};
 
 /// The system allocator, counting the bytes allocated by the thread that asks it to (the tests
 /// run side by side on several threads; each measures only its own allocations).
@@ -220,4 +220,41 @@ fn a_gzip_bomb_stops_at_the_inflated_size_limit() {
     let path = file(&dir, "small.csv.gz", gzip_repeated(b"0,0\n", 65_536));
     assert_eq!(read_csv_with(&path, &options).unwrap().rows.len(), 65_536);
     assert_eq!(CsvOptions::default().max_inflated_bytes, 4 << 30);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 4: a typed dataset straight from a CSV.
+
+#[test]
+fn a_csv_becomes_a_dataset_with_its_labels_named() {
+    let dir = scratch("dataset");
+    let path = file(&dir, "table.csv", "1,2,3,0\n4,5,6,1\n");
+    let csv = read_csv(&path, 0).unwrap();
+
+    let last = csv.dataset::<f32, 3, 1>(Columns::Last).unwrap();
+    assert_eq!(last.x().as_slice(), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    assert_eq!(last.y().as_slice(), [0.0, 1.0]);
+    let first = csv.dataset::<f64, 2, 2>(Columns::First).unwrap();
+    assert_eq!(first.x().as_slice(), [3.0, 0.0, 6.0, 1.0]);
+    assert_eq!(first.y().as_slice(), [1.0, 2.0, 4.0, 5.0]);
+    let picked = csv.dataset::<f64, 2, 2>(Columns::At(vec![3, 1])).unwrap();
+    assert_eq!(picked.x().as_slice(), [1.0, 3.0, 4.0, 6.0]);
+    assert_eq!(picked.y().as_slice(), [0.0, 2.0, 1.0, 5.0]);
+
+    let error = csv
+        .dataset::<f32, 30, 1>(Columns::Last)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("4 columns") && error.contains("31 (30 inputs + 1 target"),
+        "{error}"
+    );
+    for (labels, expected) in [
+        (Columns::At(vec![4]), "column 4"),
+        (Columns::At(vec![1, 1]), "twice"),
+        (Columns::At(vec![0]), "1 label column"),
+    ] {
+        let error = csv.dataset::<f32, 2, 2>(labels).unwrap_err().to_string();
+        assert!(error.contains(expected), "{error}");
+    }
 }

@@ -3,7 +3,10 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use crate::Error;
+use nalgebra::{Const, Dyn};
+
+use super::Dataset;
+use crate::{Batch, Error, Float};
 
 /// Reads a whole file, decompressing it when it starts with the gzip magic bytes, up to
 /// [`CsvOptions::DEFAULT_MAX_INFLATED_BYTES`] inflated.
@@ -186,6 +189,92 @@ impl Csv {
             )));
         }
         Ok(self.rows.iter().map(|row| row[c]).collect())
+    }
+}
+
+/// Which columns of a [`Csv`] hold the targets (labels) when it becomes a [`Dataset`]; the
+/// other columns, in their order, are the inputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Columns {
+    /// The last `K` columns.
+    Last,
+    /// The first `K` columns.
+    First,
+    /// These `K` columns (counting from 0), in this order.
+    At(Vec<usize>),
+}
+
+impl Csv {
+    /// The table as a [`Dataset`] of `I` inputs and `K` targets a row, the targets taken from
+    /// the columns `labels` names and the inputs from the others, in order; values are converted
+    /// to `T`. The table must have exactly `I + K` columns; an error names both numbers. Values
+    /// that are not finite (kept by [`CsvOptions::allow_non_finite`]) are refused by the
+    /// dataset, naming the sample.
+    ///
+    /// ```
+    /// use nn::data::{Columns, read_csv};
+    /// # let dir = std::env::temp_dir().join(format!("nn-csv-dataset-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("flowers.csv");
+    /// std::fs::write(&path, "length,width,class\n5.1,3.5,0\n6.2,2.9,1\n").unwrap();
+    /// let data = read_csv(&path, 1)?.dataset::<f32, 2, 1>(Columns::Last)?;
+    /// assert_eq!(data.len(), 2);
+    /// assert_eq!(data.y().as_slice(), [0.0, 1.0]);
+    /// let error = read_csv(&path, 1)?.dataset::<f32, 4, 1>(Columns::Last).unwrap_err();
+    /// assert!(error.to_string().contains("3 columns; expected 5 (4 inputs + 1 target)"));
+    /// # Ok::<(), nn::Error>(())
+    /// ```
+    pub fn dataset<T: Float, const I: usize, const K: usize>(
+        &self,
+        labels: Columns,
+    ) -> Result<Dataset<T, I, K>, Error> {
+        let width = self.columns();
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        if width != I + K {
+            return Err(Error::data(format!(
+                "the table has {}; expected {} ({} + {}) for a Dataset<_, {I}, {K}>",
+                plural(width, "column"),
+                I + K,
+                plural(I, "input"),
+                plural(K, "target"),
+            )));
+        }
+        let targets: Vec<usize> = match labels {
+            Columns::Last => (I..width).collect(),
+            Columns::First => (0..K).collect(),
+            Columns::At(columns) => {
+                if let Some(&c) = columns.iter().find(|&&c| c >= width) {
+                    return Err(Error::data(format!(
+                        "label column {c} asked for; the table has columns 0 to {}",
+                        width - 1
+                    )));
+                }
+                if let Some((i, &c)) = columns
+                    .iter()
+                    .enumerate()
+                    .find(|&(i, c)| columns[..i].contains(c))
+                {
+                    return Err(Error::data(format!(
+                        "label column {c} named twice (at {i} in the list); expected {} \
+                         different columns",
+                        K
+                    )));
+                }
+                if columns.len() != K {
+                    return Err(Error::data(format!(
+                        "{} given ({columns:?}); a Dataset<_, {I}, {K}> expects {K}",
+                        plural(columns.len(), "label column")
+                    )));
+                }
+                columns
+            }
+        };
+        let inputs: Vec<usize> = (0..width).filter(|c| !targets.contains(c)).collect();
+        let n = self.rows.len();
+        let value = |row: usize, column: usize| T::of(self.rows.as_slice()[row * width + column]);
+        let x = Batch::from_fn_generic(Const::<I>, Dyn(n), |r, c| value(c, inputs[r]));
+        let y = Batch::from_fn_generic(Const::<K>, Dyn(n), |r, c| value(c, targets[r]));
+        Dataset::new(x, y)
     }
 }
 
