@@ -41,12 +41,10 @@ fn main() -> Result<(), nn::Error> {
 
     // Standardize with statistics of the training set only.
     let scaler = Standardizer::fit(train.x())?;
-    let scale = |set: &Dataset<f32, 64, 1>| {
-        let mut x = set.x().clone();
-        scaler.transform(&mut x);
-        Dataset::new(x, set.y().clone())
-    };
-    let (train, test) = (scale(&train)?, scale(&test)?);
+    let (train, test) = (
+        scaler.transform_dataset(&train)?,
+        scaler.transform_dataset(&test)?,
+    );
 
     let mut model = Model::new(
         Digits::seeded(42),

@@ -258,3 +258,75 @@ fn a_csv_becomes_a_dataset_with_its_labels_named() {
         assert!(error.contains(expected), "{error}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item 5: scalers that can be kept.
+
+#[test]
+fn fitted_scalers_can_be_read_rebuilt_saved_and_loaded() {
+    use nn::data::{Dataset, MinMaxScaler, Standardizer};
+    use nn::prelude::*;
+
+    let dir = scratch("scalers");
+    let data = Dataset::<f64, 2, 1>::from_rows(&[[1.0, 5.0], [3.0, 5.0]], &[[0.0], [1.0]])
+        .unwrap()
+        .with_sample_weights(vec![1.0, 2.0])
+        .unwrap();
+    let standardizer = Standardizer::fit(data.x()).unwrap();
+    assert_eq!(
+        (standardizer.mean(), standardizer.scale()),
+        (&[2.0, 5.0], &[1.0, 1.0])
+    );
+    let rebuilt = Standardizer::new([2.0, 5.0], [1.0, 1.0]).unwrap();
+    assert_eq!(rebuilt, standardizer);
+    for (mean, scale, expected) in [
+        ([f64::NAN, 0.0], [1.0, 1.0], "mean 0 is NaN"),
+        ([0.0, 0.0], [1.0, 0.0], "scale 1 is 0"),
+        ([0.0, 0.0], [-1.0, 1.0], "scale 0 is -1"),
+    ] {
+        let error = Standardizer::new(mean, scale).unwrap_err().to_string();
+        assert!(
+            error.contains(expected) && error.contains("expected"),
+            "{error}"
+        );
+    }
+
+    let path = dir.join("standardizer.safetensors");
+    standardizer.save(&path).unwrap();
+    assert_eq!(Standardizer::<f64, 2>::load(&path).unwrap(), standardizer);
+    assert_eq!(
+        Standardizer::<f32, 2>::load(&path).unwrap().mean(),
+        &[2.0_f32, 5.0]
+    );
+    let error = Standardizer::<f64, 3>::load(&path).unwrap_err().to_string();
+    assert!(error.contains("[2]") && error.contains("[3]"), "{error}");
+    let error = MinMaxScaler::<f64, 2>::load(&path).unwrap_err().to_string();
+    assert!(error.contains("standardizer"), "{error}");
+    std::fs::write(&path, b"not a safetensors file").unwrap();
+    assert!(Standardizer::<f64, 2>::load(&path).is_err());
+
+    let scaled = standardizer.transform_dataset(&data).unwrap();
+    assert_eq!(scaled.x().as_slice(), [-1.0, 0.0, 1.0, 0.0]);
+    assert_eq!(scaled.y(), data.y());
+    assert_eq!(scaled.sample_weights(), Some(&[1.0, 2.0][..]));
+    let sample = standardizer.transform_sample(&SVector::<f64, 2>::new(4.0, 6.0));
+    assert_eq!(sample, SVector::<f64, 2>::new(2.0, 1.0));
+
+    let scaler = MinMaxScaler::fit(data.x()).unwrap();
+    assert_eq!((scaler.min(), scaler.range()), (&[1.0, 5.0], &[2.0, 1.0]));
+    let path = dir.join("min-max.safetensors");
+    scaler.save(&path).unwrap();
+    let loaded = MinMaxScaler::<f64, 2>::load(&path).unwrap();
+    assert_eq!(loaded, scaler);
+    assert_eq!(
+        loaded.transform_sample(&SVector::<f64, 2>::new(2.0, 5.0)),
+        SVector::<f64, 2>::new(0.5, 0.0)
+    );
+    assert_eq!(
+        loaded.transform_dataset(&data).unwrap().x().as_slice(),
+        [0.0, 0.0, 1.0, 0.0]
+    );
+    assert!(MinMaxScaler::new([0.0, 0.0], [1.0, f64::INFINITY]).is_err());
+    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(leftovers.len(), 2, "no temporary file left behind");
+}
