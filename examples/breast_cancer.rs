@@ -3,7 +3,7 @@
 //!
 //! Run with `cargo run --release --example breast_cancer`.
 
-use nn::data::{Standardizer, read_csv};
+use nn::data::{Columns, Standardizer, read_csv};
 use nn::prelude::*;
 
 network! {
@@ -13,26 +13,18 @@ network! {
 
 fn main() -> Result<(), nn::Error> {
     // First line: `569,30,malignant,benign`; then 30 features and the class (0 malignant, 1 benign).
-    let csv = read_csv(
+    let data = read_csv(
         concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast_cancer.csv"),
         1,
-    )?;
-    let x: Vec<f32> = csv
-        .rows
-        .iter()
-        .flat_map(|r| r[..30].iter().map(|&v| v as f32))
-        .collect();
-    let y: Vec<f32> = csv.rows.iter().map(|r| r[30] as f32).collect();
-    let data = Dataset::<f32, 30, 1>::from_slices(&x, &y)?;
+    )?
+    .dataset::<f32, 30, 1>(Columns::Last)?;
     let (train, test) = data.train_test_split(0.2, 7, true)?;
 
     let scaler = Standardizer::fit(train.x())?;
-    let scale = |set: &Dataset<f32, 30, 1>| {
-        let mut x = set.x().clone();
-        scaler.transform(&mut x);
-        Dataset::new(x, set.y().clone())
-    };
-    let (train, test) = (scale(&train)?, scale(&test)?);
+    let (train, test) = (
+        scaler.transform_dataset(&train)?,
+        scaler.transform_dataset(&test)?,
+    );
 
     println!("{}", Diagnosis::seeded(7).summary());
     let mut model = Model::new(

@@ -21,12 +21,10 @@ fn main() -> Result<(), nn::Error> {
     let (train, test) = data.train_test_split(0.2, 3, false)?;
 
     let scaler = Standardizer::fit(train.x())?;
-    let scale = |set: &Dataset<f32, 10, 1>| {
-        let mut x = set.x().clone();
-        scaler.transform(&mut x);
-        Dataset::new(x, set.y().clone())
-    };
-    let (train, test) = (scale(&train)?, scale(&test)?);
+    let (train, test) = (
+        scaler.transform_dataset(&train)?,
+        scaler.transform_dataset(&test)?,
+    );
 
     let mut model = Model::new(Progression::seeded(3), Adam::new(0.01), MeanSquaredError)
         .with_metrics(&[Metric::MeanAbsoluteError]);

@@ -3,7 +3,7 @@
 //!
 //! Run with `cargo run --release --example quickstart`.
 
-use nn::data::{Standardizer, read_csv};
+use nn::data::{Columns, Standardizer, read_csv};
 use nn::prelude::*;
 
 network! {
@@ -32,27 +32,19 @@ fn main() -> Result<(), nn::Error> {
     );
 
     // Each row: 64 pixel values (0 to 16), then the digit.
-    let csv = read_csv(
+    let data = read_csv(
         concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv.gz"),
         0,
-    )?;
-    let pixels: Vec<f32> = csv
-        .rows
-        .iter()
-        .flat_map(|r| r[..64].iter().map(|&v| v as f32))
-        .collect();
-    let labels: Vec<f32> = csv.rows.iter().map(|r| r[64] as f32).collect();
-    let data = Dataset::<f32, 64, 1>::from_slices(&pixels, &labels)?;
+    )?
+    .dataset::<f32, 64, 1>(Columns::Last)?;
     let (train, test) = data.train_test_split(0.2, 42, true)?;
 
     // Standardize with statistics of the training set only.
     let scaler = Standardizer::fit(train.x())?;
-    let scale = |set: &Dataset<f32, 64, 1>| {
-        let mut x = set.x().clone();
-        scaler.transform(&mut x);
-        Dataset::new(x, set.y().clone())
-    };
-    let (train, test) = (scale(&train)?, scale(&test)?);
+    let (train, test) = (
+        scaler.transform_dataset(&train)?,
+        scaler.transform_dataset(&test)?,
+    );
 
     let mut model = Model::new(
         Digits::seeded(42),

@@ -26,7 +26,10 @@ fn csv_files_load_plain_gzipped_and_space_separated() {
     let dir = scratch("csv");
     std::fs::write(dir.join("a.csv"), "x,y,label\n1,2.5,0\n-3,4e-1,1\n\n").unwrap();
     let csv = read_csv(dir.join("a.csv"), 1).unwrap();
-    assert_eq!(csv.rows, [vec![1.0, 2.5, 0.0], vec![-3.0, 0.4, 1.0]]);
+    assert_eq!(
+        csv.rows.iter().collect::<Vec<_>>(),
+        [[1.0, 2.5, 0.0], [-3.0, 0.4, 1.0]]
+    );
     assert_eq!(csv.columns(), 3);
     assert_eq!(csv.column(1).unwrap(), [2.5, 0.4]);
     std::fs::write(dir.join("b.csv.gz"), gzip(b"1 2 3\n4 5 6\n")).unwrap();

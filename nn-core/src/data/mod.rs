@@ -7,5 +7,5 @@ mod load;
 mod preprocess;
 
 pub use dataset::Dataset;
-pub use load::{Csv, read_csv, read_idx};
+pub use load::{Columns, Csv, CsvOptions, Rows, read_csv, read_csv_with, read_idx};
 pub use preprocess::{MinMaxScaler, Standardizer, one_hot};
