@@ -264,3 +264,51 @@ fn model_predict_checks_its_inputs() {
     let error = model.predict(&x).unwrap_err().to_string();
     assert!(error.contains("input 0 of sample 2 is inf"), "{error}");
 }
+
+/// An initializer of a user's own that fills vectors only.
+#[derive(Clone, Debug)]
+struct VectorsOnly;
+
+impl nn::Initializer for VectorsOnly {
+    const NAME: &'static str = "vectors_only";
+
+    fn fill<T: nn::Float, R: nn::rand::Rng + ?Sized>(&self, _: &[usize], out: &mut [T], _: &mut R) {
+        out.fill(T::of(0.5));
+    }
+
+    fn check_shape(&self, shape: &[usize]) -> Result<(), String> {
+        if shape.len() == 1 {
+            Ok(())
+        } else {
+            Err("it fills vectors only".into())
+        }
+    }
+}
+
+#[test]
+fn an_initializer_that_does_not_apply_fails_with_its_reason() {
+    let mut rng = <nn::rand::rngs::StdRng as nn::rand::SeedableRng>::seed_from_u64(0);
+    // On the bias, a vector, it applies.
+    let layer: Dense<f32, 2, 3> = Dense::init(Linear, &GlorotUniform, &VectorsOnly, &mut rng);
+    assert_eq!(layer.bias.as_slice(), [0.5; 3]);
+    // On the kernel, a matrix, it does not: the message names it, the tensor and the reason.
+    let outcome = std::panic::catch_unwind(|| {
+        let mut rng = <nn::rand::rngs::StdRng as nn::rand::SeedableRng>::seed_from_u64(0);
+        let _: Dense<f32, 2, 3> = Dense::init(Linear, &VectorsOnly, &Zeros, &mut rng);
+    });
+    let message = outcome.unwrap_err();
+    let message = message.downcast_ref::<String>().unwrap();
+    assert_eq!(
+        message,
+        "initializer `vectors_only` cannot fill the kernel of shape [2, 3]: it fills vectors only"
+    );
+    // Identity on a 4-D kernel (which `network!` refuses to compile) says why, too.
+    let window = nn::Window::new((4, 4, 1), (3, 3), (1, 1), nn::Padding::Valid).unwrap();
+    let outcome = std::panic::catch_unwind(|| {
+        let mut rng = <nn::rand::rngs::StdRng as nn::rand::SeedableRng>::seed_from_u64(0);
+        nn::Conv2D::<f32, 16, 8, 2, 9>::init(window, Linear, &Identity::default(), &Zeros, &mut rng)
+    });
+    let message = outcome.unwrap_err();
+    let message = message.downcast_ref::<String>().unwrap();
+    assert!(message.contains("2-D matrices only"), "{message}");
+}

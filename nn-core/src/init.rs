@@ -34,9 +34,38 @@ pub trait Initializer: Clone + Debug {
     ///
     /// # Panics
     /// If `out.len()` is not the product of `shape`, or if the initializer does not apply to a
-    /// tensor of that rank (only [`Identity`] and [`Orthogonal`] have such limits; `network!`
-    /// rejects those uses at compile time).
+    /// tensor of that shape ([`check_shape`](Initializer::check_shape) says which do not;
+    /// `network!` rejects those uses of the built-in initializers at compile time).
     fn fill<T: Float, R: Rng + ?Sized>(&self, shape: &[usize], out: &mut [T], rng: &mut R);
+
+    /// Whether this initializer can fill a tensor of Keras shape `shape`, and if not, why. The
+    /// layers ask before they call [`fill`](Initializer::fill), so that an initializer of your own
+    /// that does not apply to a layer fails with its reason and the tensor's shape. Every shape
+    /// by default.
+    fn check_shape(&self, shape: &[usize]) -> Result<(), String> {
+        let _ = shape;
+        Ok(())
+    }
+}
+
+/// Fills `out` (the tensor `what`, of Keras shape `shape`) from `initializer`.
+///
+/// # Panics
+/// If the initializer does not apply to the shape, with its reason, the tensor and the shape.
+pub(crate) fn fill_checked<T: Float, R: Rng + ?Sized, I: Initializer>(
+    initializer: &I,
+    what: &str,
+    shape: &[usize],
+    out: &mut [T],
+    rng: &mut R,
+) {
+    if let Err(reason) = initializer.check_shape(shape) {
+        panic!(
+            "initializer `{}` cannot fill the {what} of shape {shape:?}: {reason}",
+            I::NAME
+        );
+    }
+    initializer.fill(shape, out, rng);
 }
 
 /// Keras's `compute_fans`: the fan-in and fan-out of a tensor of the given shape.
@@ -376,6 +405,13 @@ impl Default for Identity {
 impl Initializer for Identity {
     const NAME: &'static str = "identity";
 
+    fn check_shape(&self, shape: &[usize]) -> Result<(), String> {
+        match shape {
+            [_, _] => Ok(()),
+            _ => Err("it fills 2-D matrices only, as in Keras".into()),
+        }
+    }
+
     fn fill<T: Float, R: Rng + ?Sized>(&self, shape: &[usize], out: &mut [T], _rng: &mut R) {
         check_len(shape, out);
         let [rows, cols] = shape else {
@@ -413,6 +449,14 @@ impl Default for Orthogonal {
 
 impl Initializer for Orthogonal {
     const NAME: &'static str = "orthogonal";
+
+    fn check_shape(&self, shape: &[usize]) -> Result<(), String> {
+        if shape.len() >= 2 {
+            Ok(())
+        } else {
+            Err("it fills tensors of 2 or more dimensions, as in Keras".into())
+        }
+    }
 
     fn fill<T: Float, R: Rng + ?Sized>(&self, shape: &[usize], out: &mut [T], rng: &mut R) {
         check_len(shape, out);

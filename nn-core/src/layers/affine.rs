@@ -10,7 +10,7 @@ use nalgebra::{Const, Dyn, SVector};
 use rand::Rng;
 
 use crate::activations::Activation;
-use crate::init::Initializer;
+use crate::init::{Initializer, fill_checked};
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, Params, Rules, Train, resize_batch};
 use crate::linalg::{Strided, gemm};
 use crate::regularizers::{activity_penalty, add_activity_gradient};
@@ -113,6 +113,10 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
 
     /// Fills the kernel (of Keras shape `kernel_shape`), then the bias, from their
     /// initializers, as Keras does.
+    ///
+    /// # Panics
+    /// If an initializer does not apply to its tensor's shape (its `check_shape`), with its
+    /// reason and the shape.
     pub(crate) fn initialize<R: Rng + ?Sized>(
         &mut self,
         kernel_shape: &[usize],
@@ -120,9 +124,11 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
         bias_initializer: &impl Initializer,
         rng: &mut R,
     ) {
-        kernel_initializer.fill(kernel_shape, self.kernel.as_mut_slice(), rng);
+        let kernel = self.kernel.as_mut_slice();
+        fill_checked(kernel_initializer, "kernel", kernel_shape, kernel, rng);
         if BIAS {
-            bias_initializer.fill(&Shape::<U, 1>::VECTOR, self.bias.as_mut_slice(), rng);
+            let (bias, shape) = (self.bias.as_mut_slice(), &Shape::<U, 1>::VECTOR);
+            fill_checked(bias_initializer, "bias", shape, bias, rng);
         }
     }
 

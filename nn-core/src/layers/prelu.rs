@@ -3,7 +3,7 @@
 use nalgebra::SVector;
 use rand::Rng;
 
-use crate::init::Initializer;
+use crate::init::{Initializer, fill_checked};
 use crate::layer::{Batch, Layer, ParamMut, ParamRef, Params, Rules, Train, resize_batch};
 use crate::storage::{Inline, Storage, Weights};
 use crate::{Error, Float};
@@ -75,7 +75,13 @@ impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
     ) -> Result<Self, Error> {
         let mut layer = Self::zeros(shape)?;
         let dims = layer.dims;
-        initializer.fill(&dims[..layer.rank], layer.alpha.as_mut_slice(), rng);
+        fill_checked(
+            initializer,
+            "alpha",
+            &dims[..layer.rank],
+            layer.alpha.as_mut_slice(),
+            rng,
+        );
         Ok(layer)
     }
 
