@@ -92,9 +92,16 @@ fn write(path: &Path, entries: &[Entry], metadata: HashMap<String, String>) -> R
         .collect::<Result<Vec<_>, Error>>()?;
     let bytes = safetensors::serialize(views, Some(metadata))
         .map_err(|e| Error::format(path, e.to_string()))?;
+    write_atomically(path, &bytes)
+}
+
+/// Writes `bytes` to `path` atomically: into a temporary file beside it (see
+/// [`create_temporary`]), synced, renamed over `path`, the directory synced after. A failed save
+/// leaves what was at `path` and removes its temporary file.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let (temporary, mut file) = create_temporary(path)?;
     let result = (|| {
-        file.write_all(&bytes)?;
+        file.write_all(bytes)?;
         // The data reaches the disk before the name does: after a crash the target holds the
         // old file or the new one, never a part of the new one.
         file.sync_all()?;

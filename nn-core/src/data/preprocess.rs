@@ -2,9 +2,7 @@
 //! (their statistics read, rebuilt, saved and loaded) to scale new samples the same way.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use nalgebra::{Const, Dyn, SVector};
 use safetensors::SafeTensors;
@@ -265,7 +263,7 @@ fn transform_dataset<T: Float, const I: usize, const K: usize>(
     }
 }
 
-/// Writes two f64 tensors of a scaler to `path` through a temporary file and a rename.
+/// Writes two f64 tensors of a scaler to `path` atomically, as `nn::io` writes weights.
 fn save<T: Float>(
     path: &Path,
     kind: &str,
@@ -286,50 +284,13 @@ fn save<T: Float>(
     let metadata = HashMap::from([(KIND.to_string(), kind.to_string())]);
     let bytes = safetensors::serialize(views, Some(metadata))
         .map_err(|e| Error::format(path, e.to_string()))?;
-    write_atomically(path, &bytes)
+    crate::io::write_atomically(path, &bytes)
 }
 
 /// A one-dimensional f64 tensor over `data`.
 fn view<'a>(path: &Path, data: &'a [u8]) -> Result<TensorView<'a>, Error> {
     TensorView::new(Dtype::F64, vec![data.len() / 8], data)
         .map_err(|e| Error::format(path, e.to_string()))
-}
-
-/// Writes `bytes` to a new file beside `path` (a name no other save uses, made with
-/// `create_new`), syncs it and renames it over `path`; on failure the temporary file is removed.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut name = path
-        .file_name()
-        .map_or_else(|| "scaler".into(), |n| n.to_string_lossy().into_owned());
-    // Short enough that a target named near the file system's limit can still be saved.
-    while name.len() > 100 {
-        name.pop();
-    }
-    let (temporary, mut file) = loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temporary: PathBuf =
-            path.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)
-        {
-            Ok(file) => break (temporary, file),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1 << 20 => {}
-            Err(e) => return Err(Error::io(path, &e)),
-        }
-    };
-    let result = (|| {
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temporary, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        Error::io(path, &e)
-    })
 }
 
 /// Reads the two tensors of a scaler of `kind` from `path`, each of shape `[I]` in f64.
