@@ -1,9 +1,6 @@
 //! `Flatten`: an image as the vector of its values, in Keras's order (row, column, channel); the
 //! identity on the data, which it only renames.
 
-use proc_macro2::Span;
-
-use crate::ir::{Build, Expr, Path, Type};
 use crate::shared::args::Opt;
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::shape;
@@ -15,19 +12,9 @@ pub(crate) const OPTIONS: &[Opt] = &[];
 pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     shape::no_arguments(ctx);
     let (width, image) = shape::incoming_image(ctx)?;
-    let ty = Type {
-        name: "Flatten",
-        args: Vec::new(),
-    };
-    let value = Expr::Path(Path::core(&["Flatten"], Span::call_site()));
-    let build = Build {
-        zeros: value.clone(),
-        init: value,
-        fields: Vec::new(),
-    };
     let def = Def {
         identity_at_inference: true,
-        ..Def::new(ty, build)
+        ..Def::unit("Flatten")
     };
     Some(Checked {
         flattened: Some(image),

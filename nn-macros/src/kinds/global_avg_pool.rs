@@ -1,9 +1,7 @@
 //! `GlobalAvgPool2D`: each channel of an image averaged over all positions, a vector of as many
 //! values as channels.
 
-use proc_macro2::Span;
-
-use crate::ir::{Build, Expr, Path, Size, Type};
+use crate::ir::Size;
 use crate::shared::args::Opt;
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::shape;
@@ -15,20 +13,10 @@ pub(crate) const OPTIONS: &[Opt] = &[];
 pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     shape::no_arguments(ctx);
     let (input, [_, _, channels]) = shape::incoming_image(ctx)?;
-    let ty = Type {
-        name: "GlobalAvgPool2D",
-        args: Vec::new(),
-    };
-    let value = Expr::Path(Path::core(&["GlobalAvgPool2D"], Span::call_site()));
-    let build = Build {
-        zeros: value.clone(),
-        init: value,
-        fields: Vec::new(),
-    };
     Some(Checked::layer(
         input,
         Size::Known(channels),
         None,
-        Def::new(ty, build),
+        Def::unit("GlobalAvgPool2D"),
     ))
 }

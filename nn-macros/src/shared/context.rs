@@ -5,7 +5,7 @@ use proc_macro2::Span;
 
 use crate::ast::LayerDecl;
 use crate::errors::Errors;
-use crate::ir::{Assertion, Build, Size, Type};
+use crate::ir::{Assertion, Build, Expr, Path, Size, Type};
 use crate::shared::args::Opt;
 
 /// A layer kind: one line of the table in `kinds`.
@@ -121,6 +121,22 @@ impl Def {
             identity_at_inference: false,
             span: None,
         }
+    }
+
+    /// A runtime layer that is a unit struct without parameters (`Flatten`, `GlobalAvgPool2D`):
+    /// its type and its value are its name.
+    pub(crate) fn unit(name: &'static str) -> Self {
+        let value = Expr::Path(Path::core(&[name], Span::call_site()));
+        let build = Build {
+            zeros: value.clone(),
+            init: value,
+            fields: Vec::new(),
+        };
+        let ty = Type {
+            name,
+            args: Vec::new(),
+        };
+        Self::new(ty, build)
     }
 }
 
