@@ -3,6 +3,7 @@
 use nalgebra::SVector;
 use rand::Rng;
 
+use super::pool::route_to_maxima;
 use crate::Float;
 use crate::layer::{Batch, Layer, Params, Train, no_params, resize_batch};
 
@@ -97,15 +98,6 @@ impl<T: Float, const IN: usize, const C: usize> Train<T, IN, C> for GlobalMaxPoo
     ) {
         let Some(dx) = dx else { return };
         resize_batch(dx, x.ncols());
-        dx.fill(T::zero());
-        let samples = dx
-            .as_mut_slice()
-            .chunks_exact_mut(IN)
-            .zip(dy.as_slice().chunks_exact(C));
-        for ((dx, dy), argmax) in samples.zip(cache.chunks_exact(C)) {
-            for (&at, &g) in argmax.iter().zip(dy) {
-                dx[at] += g;
-            }
-        }
+        route_to_maxima(dx.as_mut_slice(), IN, dy.as_slice(), C, cache);
     }
 }

@@ -178,6 +178,10 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Train<T, IN, 
     ) {
         let Some(dx) = dx else { return };
         resize_batch(dx, x.ncols());
+        if MAX {
+            route_to_maxima(dx.as_mut_slice(), IN, dy.as_slice(), OUT, cache);
+            return;
+        }
         dx.fill(T::zero());
         let samples = dx
             .as_mut_slice()
@@ -185,26 +189,35 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Train<T, IN, 
             .zip(dy.as_slice().chunks_exact(OUT));
         // How many in-image cells each average covers: the same for every sample.
         let c = self.window.c;
-        let counts: Vec<T> = if MAX {
-            Vec::new()
-        } else {
-            (0..OUT / c)
-                .map(|p| T::of(self.cells_inside(p * c) as f64))
-                .collect()
-        };
-        for (b, (dx, dy)) in samples.enumerate() {
-            if MAX {
-                for (o, &g) in dy.iter().enumerate() {
-                    dx[cache[b * OUT + o]] += g;
+        let counts: Vec<T> = (0..OUT / c)
+            .map(|p| T::of(self.cells_inside(p * c) as f64))
+            .collect();
+        for (dx, dy) in samples {
+            self.each_cell(|out, from| {
+                let count = counts[out / c];
+                for ch in 0..c {
+                    dx[from + ch] += dy[out + ch] / count;
                 }
-            } else {
-                self.each_cell(|out, from| {
-                    let count = counts[out / c];
-                    for ch in 0..c {
-                        dx[from + ch] += dy[out + ch] / count;
-                    }
-                });
-            }
+            });
+        }
+    }
+}
+
+/// The backward pass of a max: each output's gradient `dy` (`output` values a sample) goes to
+/// the input its forward pass chose, `argmax` (per sample, an index into the sample's `input`
+/// values); every other input's gradient is zero. Shared by the max pools.
+pub(super) fn route_to_maxima<T: Float>(
+    dx: &mut [T],
+    input: usize,
+    dy: &[T],
+    output: usize,
+    argmax: &[usize],
+) {
+    dx.fill(T::zero());
+    let samples = dx.chunks_exact_mut(input).zip(dy.chunks_exact(output));
+    for ((dx, dy), argmax) in samples.zip(argmax.chunks_exact(output)) {
+        for (&at, &g) in argmax.iter().zip(dy) {
+            dx[at] += g;
         }
     }
 }
