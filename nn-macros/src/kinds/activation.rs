@@ -57,14 +57,7 @@ pub(crate) fn elu(ctx: &mut Ctx<'_>) -> Option<Checked> {
 /// Rule: `LeakyReLU` and `ELU` take only options. Why: their one setting is named, as in Keras.
 fn only_options<'a>(ctx: &mut Ctx<'a>, options: &'static [Opt]) -> Args<'a> {
     let args = args::split(ctx.decl, options, ctx.errors);
-    if !args.positional.is_empty() {
-        ctx.error(format!(
-            "`{}` takes only options, but `{}` has {} arguments",
-            ctx.decl.kind,
-            ctx.text,
-            args.positional.len()
-        ));
-    }
+    shape::only_options(ctx, args.positional.len(), None);
     args
 }
 

@@ -31,13 +31,8 @@ pub(crate) const OPTIONS: &[Opt] = &[
 /// channels are those of the layer before it.
 pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let args = args::split(ctx.decl, OPTIONS, ctx.errors);
-    if !args.positional.is_empty() {
-        ctx.error(format!(
-            "`BatchNormalization` takes only options (`momentum = 0.99`, `epsilon = 1e-3`), but `{}` has {} arguments",
-            ctx.text,
-            args.positional.len()
-        ));
-    }
+    let examples = "`momentum = 0.99`, `epsilon = 1e-3`";
+    shape::only_options(ctx, args.positional.len(), Some(examples));
     let momentum = args.float("momentum", ctx.errors);
     let epsilon = args.float("epsilon", ctx.errors);
     let trainable = args.boolean("trainable", ctx.errors);

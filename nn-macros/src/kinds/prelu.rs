@@ -29,13 +29,8 @@ pub(crate) const OPTIONS: &[Opt] = &[
 /// layer before it, whose width it keeps.
 pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let args = args::split(ctx.decl, OPTIONS, ctx.errors);
-    if !args.positional.is_empty() {
-        ctx.error(format!(
-            "`PReLU` takes only options (`alpha_initializer = Zeros`, `trainable = false`), but `{}` has {} arguments",
-            ctx.text,
-            args.positional.len()
-        ));
-    }
+    let examples = "`alpha_initializer = Zeros`, `trainable = false`";
+    shape::only_options(ctx, args.positional.len(), Some(examples));
     let trainable = args.boolean("trainable", ctx.errors);
     let (width, image) = shape::preserved(ctx)?;
     // `α` is shaped like the input: 1-D after a vector, 3-D after an image.

@@ -201,6 +201,18 @@ pub(crate) fn no_arguments(ctx: &mut Ctx<'_>) {
     }
 }
 
+/// Rule: option-only layers take no positional arguments. Why: all they have is named, as in
+/// Keras. `examples` shows some of the options, in the message.
+pub(crate) fn only_options(ctx: &mut Ctx<'_>, positional: usize, examples: Option<&str>) {
+    if positional > 0 {
+        let examples = examples.map_or_else(String::new, |e| format!(" ({e})"));
+        ctx.error(format!(
+            "`{}` takes only options{examples}, but `{}` has {positional} arguments",
+            ctx.decl.kind, ctx.text
+        ));
+    }
+}
+
 /// Rule: a layer has as many positional arguments as it takes. Why: each has its meaning, and
 /// everything else is named, as in Keras. Reports `usage` (what it takes) otherwise.
 pub(crate) fn arity(
