@@ -9,6 +9,9 @@ use std::path::PathBuf;
 
 use nn::data::{Columns, CsvOptions, read_csv, read_csv_with};
 
+mod common;
+use common::scratch;
+
 /// The system allocator, counting the bytes allocated by the thread that asks it to (the tests
 /// run side by side on several threads; each measures only its own allocations).
 struct Counting;
@@ -66,15 +69,6 @@ fn peak_bytes<R>(f: impl FnOnce() -> R) -> (R, usize) {
         peak.get()
     });
     (result, peak.max(0) as usize)
-}
-
-/// A fresh directory under the target directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("bad-data-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Writes `text` to `name` in `dir` and returns the path.

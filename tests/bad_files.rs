@@ -2,24 +2,18 @@
 //! malformed, crafted or mismatched file with an error that names what is wrong, never a panic
 //! and never a quiet `Ok`; saves from several threads at once all succeed and leave no debris.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use nn::data::{read_csv, read_idx};
 use nn::io::{load_weights, load_weights_allowing_non_finite, save_weights};
 use nn::prelude::*;
 
+mod common;
+use common::{idx, scratch};
+
 network! {
     struct Tiny = Dense<2, 1>;
     struct Small = Dense<3, 4, Tanh>, Dense<4, 2, Softmax>;
-}
-
-/// A fresh directory under the target directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("bad-files-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The names in `dir`, sorted.
@@ -94,15 +88,6 @@ fn safetensors(tensors: &[Tensor], metadata: &[(&str, &str)]) -> Vec<u8> {
 
 // ---------------------------------------------------------------------------------------------
 // Item 1: IDX dimensions.
-
-fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut bytes = vec![0, 0, 0x08, dims.len() as u8];
-    for d in dims {
-        bytes.extend_from_slice(&d.to_be_bytes());
-    }
-    bytes.extend_from_slice(data);
-    bytes
-}
 
 #[test]
 fn idx_dimensions_whose_product_overflows_are_an_error() {

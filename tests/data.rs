@@ -1,25 +1,11 @@
 //! Data helpers: loaders (CSV and IDX, gzip or not), one-hot encoding, scalers fitted on training
 //! data, seeded and stratified splits, and the errors bad files give.
 
-use std::io::Write;
-use std::path::PathBuf;
-
 use nn::data::{Dataset, MinMaxScaler, Standardizer, one_hot, read_csv, read_idx};
 use nn::prelude::*;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("data-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
+mod common;
+use common::{gzip, idx, scratch};
 
 #[test]
 fn csv_files_load_plain_gzipped_and_space_separated() {
@@ -71,15 +57,6 @@ fn the_shipped_digits_file_loads() {
             .iter()
             .all(|&l| (0.0..=9.0).contains(&l) && l.fract() == 0.0)
     );
-}
-
-fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut bytes = vec![0, 0, 0x08, dims.len() as u8];
-    for d in dims {
-        bytes.extend_from_slice(&d.to_be_bytes());
-    }
-    bytes.extend_from_slice(data);
-    bytes
 }
 
 #[test]

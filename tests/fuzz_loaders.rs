@@ -8,9 +8,8 @@
 //! times more.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nn::data::{read_csv, read_idx};
@@ -18,6 +17,9 @@ use nn::io::{load_weights, save_weights};
 use nn::prelude::*;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+
+mod common;
+use common::{gzip, idx, scratch};
 
 /// The largest single allocation a loader may ask for on these tiny files.
 const LIMIT: usize = 256 << 20;
@@ -65,29 +67,10 @@ network! {
     struct Small = Dense<3, 4, Tanh>, Dense<4, 2, Softmax>;
 }
 
-/// A fresh directory under the target directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("fuzz-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
 /// A valid IDX file of unsigned bytes: 4 images of 3 × 3.
-fn idx() -> Vec<u8> {
-    let mut bytes = vec![0, 0, 0x08, 3];
-    for dim in [4u32, 3, 3] {
-        bytes.extend_from_slice(&dim.to_be_bytes());
-    }
-    bytes.extend((0..36u8).map(|v| v * 7));
-    bytes
+fn valid_idx() -> Vec<u8> {
+    let pixels: Vec<u8> = (0..36u8).map(|v| v * 7).collect();
+    idx(&[4, 3, 3], &pixels)
 }
 
 /// A damaged copy of `valid`: one of the mutations, drawn from `rng`.
@@ -186,10 +169,10 @@ fn formats() -> Vec<Format> {
             );
             let _ = model.load(path);
         }),
-        ("idx", idx(), |path| {
+        ("idx", valid_idx(), |path| {
             let _ = read_idx(path);
         }),
-        ("idx-gz", gzip(&idx()), |path| {
+        ("idx-gz", gzip(&valid_idx()), |path| {
             let _ = read_idx(path);
         }),
         ("csv", csv.clone(), |path| {

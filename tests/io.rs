@@ -1,26 +1,18 @@
 //! Save and load: safetensors with Keras's names and layout, checked on the way in; atomic
 //! saves; checkpoints that resume training exactly; Keras's summary table.
 
-use std::path::PathBuf;
-
 use nn::ModelCheckpoint;
 use nn::data::Dataset;
 use nn::io::{load_weights, save_weights};
 use nn::prelude::*;
 
+mod common;
+use common::scratch;
+
 network! {
     struct Small = Dense<3, 4, Tanh>, Dropout<0.2>, Dense<4, 2, Softmax>;
     struct Other = Dense<3, 5, Tanh>, Dense<5, 2, Softmax>;
     struct Mnist = Dense<784, 64, Relu>, Dense<64, 10, Softmax>;
-}
-
-/// A fresh directory under the target directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("io-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
