@@ -39,6 +39,16 @@ pub enum Error {
         /// What is wrong with it and what is expected.
         problem: String,
     },
+    /// A model file that does not fit the declared network: its layers, settings or weights
+    /// differ. Every difference found is listed.
+    Mismatch {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The declared network's name.
+        network: &'static str,
+        /// Each difference, naming the layer (its position and name) and both values.
+        problems: Vec<String>,
+    },
     /// Training produced a loss or a parameter that is not finite (NaN or infinite): it
     /// diverged, or was fed such values.
     NonFinite {
@@ -59,6 +69,14 @@ impl fmt::Display for Error {
             Self::Data { problem } => write!(f, "invalid data: {problem}"),
             Self::Io { path, message } => write!(f, "{}: {message}", path.display()),
             Self::Format { path, problem } => write!(f, "{}: {problem}", path.display()),
+            Self::Mismatch {
+                path,
+                network,
+                problems,
+            } => {
+                write!(f, "{} does not fit `{network}`:", path.display())?;
+                problems.iter().try_for_each(|p| write!(f, "\n  - {p}"))
+            }
             Self::NonFinite { at, what } => write!(
                 f,
                 "training stopped at {at}: {what} is not finite (NaN or infinite); lower the \

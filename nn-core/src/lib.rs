@@ -16,6 +16,7 @@ pub mod data;
 mod error;
 pub mod init;
 pub mod io;
+pub mod keras;
 mod layer;
 mod layers;
 mod linalg;

@@ -30,6 +30,9 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
     const NAME: &'static str;
     /// Each layer's field name, Keras class and output shape (without the batch dimension).
     const LAYERS: &'static [LayerInfo];
+    /// The network as Keras's `config.json` describes it: each layer's class and settings, for
+    /// loading and saving Keras files ([`crate::keras`]).
+    const KERAS: nn_keras::config::ModelConfig;
 
     /// `Const<INPUT>`.
     type Input: nalgebra::DimName;

@@ -5,7 +5,11 @@
 //! The macro (`nn-macros`) computes shapes and writes defaults into the code it generates; the
 //! runtime (`nn-core`) computes the same window geometry at run time and reports the same class
 //! names. Both read them from here, so the two cannot drift apart. Everything is a `const` or a
-//! `const fn`, and the crate has no dependencies and needs no `std`.
+//! `const fn`, and without features the crate has no dependencies and needs no `std`.
+//!
+//! [`config`] describes a declared network as Keras's `config.json` does (`network!` writes one
+//! per network). With the `std` feature, [`files`](crate) reads and writes Keras's file formats:
+//! `.keras` archives, `config.json`, and HDF5 weights in Keras 3's and the legacy layouts.
 //!
 //! ```
 //! use nn_keras::{Padding, class, window};
@@ -18,8 +22,14 @@
 
 #![no_std]
 
+#[cfg(feature = "std")]
+extern crate std;
+
 pub mod class;
+pub mod config;
 pub mod defaults;
+#[cfg(feature = "std")]
+pub mod files;
 pub mod window;
 
 pub use window::Padding;

@@ -20,6 +20,8 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
     let mut layers = Vec::new();
     let mut assertions = Vec::new();
     let mut names = FieldNames::default();
+    // The shape each layer is fed: the declared input's, then each layer's output.
+    let mut fed: Vec<ir::Size> = Vec::new();
     for (index, layer) in decl.layers.iter().enumerate() {
         let Some(kind) = kinds::find(&layer.kind.to_string()) else {
             // Named all the same, so that a duplicate name is reported too.
@@ -44,11 +46,19 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
             continue;
         };
         let incoming = chain.next(&checked, &text, index + 1);
+        let shape = match checked.image {
+            Some(image) => image.map(ir::Size::Known).to_vec(),
+            None => vec![checked.output.clone()],
+        };
+        if checked.layer.is_none() {
+            // `Input`: what the first layer is fed.
+            fed = shape.clone();
+        }
         if let (Some(def), Some(field)) = (checked.layer, field) {
-            let shape = match checked.image {
-                Some(image) => image.map(ir::Size::Known).to_vec(),
-                None => vec![checked.output.clone()],
-            };
+            if fed.is_empty() {
+                fed = vec![checked.input.clone()];
+            }
+            let input_shape = std::mem::replace(&mut fed, shape.clone());
             layers.push(ir::Layer {
                 field,
                 position: index + 1,
@@ -57,7 +67,9 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
                 class: kind.class,
                 input: checked.input,
                 output: checked.output,
+                input_shape,
                 shape,
+                keras: def.keras,
                 ty: def.ty,
                 build: def.build,
                 identity_at_inference: def.identity_at_inference,
@@ -69,6 +81,7 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
         attrs: decl.attrs,
         vis: decl.vis,
         ident: decl.ident,
+        input_shape: layers.first().map(|l| l.input_shape.clone()).unwrap_or_default(),
         layers,
         assertions,
     }

@@ -98,6 +98,19 @@ fn constants_impl(network: &Network) -> TokenStream {
             pub fn zeros() -> Self {
                 <Self as ::nn::Network<f32>>::zeros()
             }
+
+            /// Loads the network from a Keras file (`.keras`, `.weights.h5`, `.weights.json`,
+            /// legacy `.h5`), checking the file's model against this declaration; see
+            /// [`nn::keras`](::nn::keras).
+            ///
+            /// # Errors
+            /// When the file cannot be read, is damaged, or does not fit this network (every
+            /// difference listed).
+            pub fn load_keras(
+                path: impl ::core::convert::AsRef<::std::path::Path>,
+            ) -> ::core::result::Result<Self, ::nn::Error> {
+                ::nn::keras::load::<f32, Self>(path)
+            }
         }
     }
 }
@@ -157,6 +170,18 @@ fn methods_impl(network: &Network) -> TokenStream {
             /// with `println!("{}", net.summary())`.
             pub fn summary(&self) -> ::nn::Summary {
                 ::nn::Summary::of::<T, Self>(self)
+            }
+
+            /// Saves the network as a `.keras` archive that `keras.saving.load_model` loads; see
+            /// [`nn::keras::save`](::nn::keras::save).
+            ///
+            /// # Errors
+            /// When the path does not end in `.keras` or cannot be written.
+            pub fn save_keras(
+                &self,
+                path: impl ::core::convert::AsRef<::std::path::Path>,
+            ) -> ::core::result::Result<(), ::nn::Error> {
+                ::nn::keras::save::<T, Self>(self, path)
             }
         }
     }

@@ -16,6 +16,8 @@ pub(crate) struct Network {
     pub(crate) vis: Visibility,
     pub(crate) ident: Ident,
     pub(crate) layers: Vec<Layer>,
+    /// The shape of one input sample (`[h, w, c]` or `[n]`).
+    pub(crate) input_shape: Vec<Size>,
     /// Checks of named constants that only the compiler can evaluate.
     pub(crate) assertions: Vec<Assertion>,
 }
@@ -36,8 +38,12 @@ pub(crate) struct Layer {
     /// The width of its input and of its output (the `I` and `O` of `Layer<T, I, O>`).
     pub(crate) input: Size,
     pub(crate) output: Size,
-    /// Its output shape as Keras reports it: `[h, w, c]` for an image, `[n]` for a vector.
+    /// Its input shape as Keras reports it: `[h, w, c]` for an image, `[n]` for a vector.
+    pub(crate) input_shape: Vec<Size>,
+    /// Its output shape as Keras reports it.
     pub(crate) shape: Vec<Size>,
+    /// Its settings as Keras's `config.json` names them.
+    pub(crate) keras: Vec<Setting>,
     /// Its type.
     pub(crate) ty: Type,
     /// How to build it.
@@ -166,6 +172,38 @@ pub(crate) enum Expr {
     Rng,
     /// `expr.expect("why it cannot fail")`, for constructors that check what the macro checked.
     Expect(Box<Expr>, &'static str),
+}
+
+/// One entry of a layer's Keras configuration (`units`, `activation`), for loading and saving
+/// Keras files.
+#[derive(Clone)]
+pub(crate) struct Setting {
+    /// Keras's key.
+    pub(crate) key: &'static str,
+    /// The declared value.
+    pub(crate) value: KerasValue,
+}
+
+/// The value of a [`Setting`].
+#[derive(Clone)]
+pub(crate) enum KerasValue {
+    /// A count.
+    Size(Size),
+    /// A number: a literal or the user's constant ([`Expr::Float`] or [`Expr::AsF64`]).
+    Float(Expr),
+    Bool(bool),
+    Str(&'static str),
+    /// A window.
+    Sizes(Vec<usize>),
+    /// The Keras name of an activation type.
+    Activation(Path),
+}
+
+impl Setting {
+    /// `key = value`.
+    pub(crate) fn new(key: &'static str, value: KerasValue) -> Self {
+        Self { key, value }
+    }
 }
 
 /// How a layer is built.

@@ -5,9 +5,9 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use super::lower::{
-    at, cons_type, ends, expr, field_type, nth, params_sum, scalar_marker, size, train_trait,
+    at, cons_type, ends, expr, field_type, nth, params_sum, path, scalar_marker, size, train_trait,
 };
-use crate::ir::{Layer, Network};
+use crate::ir::{KerasValue, Layer, Network};
 
 /// The `nn::Network` implementation: everything the runtime's training, summary and io need.
 pub(super) fn network_impl(network: &Network) -> TokenStream {
@@ -30,6 +30,7 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
     let (act_out_local, delta_in_local) = (nth(quote!(acts), count), nth(quote!(deltas), 0));
     let (acts_ty, caches_ty) = tape_types(network);
     let layer_infos = layers.iter().map(layer_info);
+    let keras = keras_config(network);
     let zeros = build(network, true);
     let from_rng = build(network, false);
     let forward_train = forward_steps(network);
@@ -43,6 +44,7 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
             const FUSION: ::nn::Fusion = <#last_ty as #last_trait>::FUSION;
             const NAME: &'static str = #name_text;
             const LAYERS: &'static [::nn::LayerInfo] = &[#(#layer_infos),*];
+            const KERAS: ::nn::keras::ModelConfig = #keras;
 
             type Input = ::nn::nalgebra::Const<#input>;
             type Output = ::nn::nalgebra::Const<#output>;
@@ -274,6 +276,55 @@ fn layer_info(layer: &Layer) -> TokenStream {
     let (name, class) = (field_name(layer), layer.class);
     let shape = layer.shape.iter().map(size);
     quote!(::nn::LayerInfo { name: #name, kind: #class, output: &[#(#shape),*] })
+}
+
+/// The network as Keras's `config.json` describes it (`Network::KERAS`).
+fn keras_config(network: &Network) -> TokenStream {
+    let name = network.ident.to_string();
+    let input = network.input_shape.iter().map(size);
+    let layers = network.layers.iter().map(|layer| {
+        let (name, class) = (field_name(layer), layer.class);
+        let input = layer.input_shape.iter().map(size);
+        let output = layer.shape.iter().map(size);
+        let settings = layer.keras.iter().map(|setting| {
+            let key = setting.key;
+            let value = keras_value(&setting.value, layer);
+            quote!(::nn::keras::Setting::checked(#key, #value))
+        });
+        quote!(::nn::keras::LayerConfig {
+            name: #name,
+            class: #class,
+            input: &[#(#input),*],
+            output: &[#(#output),*],
+            settings: &[#(#settings),*],
+        })
+    });
+    quote!(::nn::keras::ModelConfig {
+        name: #name,
+        input: &[#(#input),*],
+        layers: &[#(#layers),*],
+    })
+}
+
+/// A setting's value as a constant expression of `nn::keras::Value`.
+fn keras_value(value: &KerasValue, layer: &Layer) -> TokenStream {
+    match value {
+        KerasValue::Size(n) => {
+            let n = size(n);
+            quote!(::nn::keras::Value::Size(#n))
+        }
+        KerasValue::Float(x) => {
+            let x = expr(x, layer);
+            quote!(::nn::keras::Value::Float(#x))
+        }
+        KerasValue::Bool(b) => quote!(::nn::keras::Value::Bool(#b)),
+        KerasValue::Str(s) => quote!(::nn::keras::Value::Str(#s)),
+        KerasValue::Sizes(sizes) => quote!(::nn::keras::Value::Sizes(&[#(#sizes),*])),
+        KerasValue::Activation(ty) => {
+            let ty = path(ty);
+            quote!(::nn::keras::Value::Str(<#ty as ::nn::Activation>::NAME))
+        }
+    }
 }
 
 /// A layer's field name as Keras would print it (without `r#`).

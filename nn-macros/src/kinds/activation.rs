@@ -4,7 +4,7 @@
 
 use nn_keras::defaults::{elu, leaky_relu};
 
-use crate::ir::{Build, Expr, Type, TypeArg};
+use crate::ir::{Build, Expr, KerasValue, Setting, Type, TypeArg};
 use crate::shared::activation::{self, Activation};
 use crate::shared::args::{self, Args, Fallback, Opt};
 use crate::shared::context::{Checked, Ctx, Def};
@@ -37,21 +37,27 @@ pub(crate) fn activation(ctx: &mut Ctx<'_>) -> Option<Checked> {
         return None;
     };
     let activation = activation::activation(value, ctx.errors);
-    layer(ctx, activation, false)
+    let keras = vec![Setting::new(
+        "activation",
+        KerasValue::Activation(activation.ty.clone()),
+    )];
+    layer(ctx, activation, false, keras)
 }
 
 /// `LeakyReLU[<negative_slope = 0.3>]`.
 pub(crate) fn leaky_relu(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let args = only_options(ctx, LEAKY_RELU_OPTIONS);
     let slope = args.float("negative_slope", ctx.errors);
-    layer(ctx, Activation::builtin_new("LeakyRelu", vec![slope]), true)
+    let keras = vec![Setting::new("negative_slope", KerasValue::Float(slope.clone()))];
+    layer(ctx, Activation::builtin_new("LeakyRelu", vec![slope]), true, keras)
 }
 
 /// `ELU[<alpha = 1.0>]`.
 pub(crate) fn elu(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let args = only_options(ctx, ELU_OPTIONS);
     let alpha = args.float("alpha", ctx.errors);
-    layer(ctx, Activation::builtin_new("Elu", vec![alpha]), true)
+    let keras = vec![Setting::new("alpha", KerasValue::Float(alpha.clone()))];
+    layer(ctx, Activation::builtin_new("Elu", vec![alpha]), true, keras)
 }
 
 /// Rule: `LeakyReLU` and `ELU` take only options. Why: their one setting is named, as in Keras.
@@ -63,7 +69,12 @@ fn only_options<'a>(ctx: &mut Ctx<'a>, options: &'static [Opt]) -> Args<'a> {
 
 /// Rule: an activation layer does not come first. Why: its width is the previous layer's.
 /// `own_class`: the layer reports its activation's Keras class (`LeakyReLU`), not `Activation`.
-fn layer(ctx: &mut Ctx<'_>, activation: Activation, own_class: bool) -> Option<Checked> {
+fn layer(
+    ctx: &mut Ctx<'_>,
+    activation: Activation,
+    own_class: bool,
+    keras: Vec<Setting>,
+) -> Option<Checked> {
     let (width, image) = shape::preserved(ctx)?;
     let channels = shape::channels(&width, image);
     let ty = Type {
@@ -84,6 +95,6 @@ fn layer(ctx: &mut Ctx<'_>, activation: Activation, own_class: bool) -> Option<C
         width.clone(),
         width,
         image,
-        Def::new(ty, build),
+        Def::new(ty, build).with(keras),
     ))
 }

@@ -6,7 +6,7 @@ use nn_keras::defaults::{self, batch_normalization};
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ir::{Build, Expr, Size, Type, TypeArg};
+use crate::ir::{Build, Expr, KerasValue, Setting, Size, Type, TypeArg};
 use crate::shared::args::{self, Fallback, Opt};
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::shape;
@@ -36,6 +36,10 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let momentum = args.float("momentum", ctx.errors);
     let epsilon = args.float("epsilon", ctx.errors);
     let trainable = args.boolean("trainable", ctx.errors);
+    let keras = vec![
+        Setting::new("momentum", KerasValue::Float(momentum.clone())),
+        Setting::new("epsilon", KerasValue::Float(epsilon.clone())),
+    ];
     let (width, image) = shape::preserved(ctx)?;
     let channels = shape::channels(&width, image);
     let ty = Type {
@@ -60,6 +64,6 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     };
     Some(Checked {
         keeps_origin: true,
-        ..Checked::layer(width.clone(), width, image, Def::new(ty, build))
+        ..Checked::layer(width.clone(), width, image, Def::new(ty, build).with(keras))
     })
 }

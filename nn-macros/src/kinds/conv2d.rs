@@ -5,7 +5,7 @@
 
 use nn_keras::defaults;
 
-use crate::ir::{Size, Type, TypeArg};
+use crate::ir::{KerasValue, Setting, Size, Type, TypeArg};
 use crate::shared::args::{self, Fallback, Opt, count, pair};
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::initializer::Tensor;
@@ -77,6 +77,12 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         return None;
     };
     let activation = weights.activation(ctx.errors);
+    let mut keras = vec![Setting::new("filters", KerasValue::Size(Size::Known(filters)))];
+    keras.extend(window.keras("kernel_size"));
+    keras.extend([
+        Setting::new("activation", KerasValue::Activation(activation.ty.clone())),
+        Setting::new("use_bias", KerasValue::Bool(weights.use_bias)),
+    ]);
     let [oh, ow] = window.output;
     let output = Size::Known(oh * ow * filters);
     // The kernel as a matrix: one row per filter, one column per value under the window.
@@ -101,7 +107,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let build = weights.build(vec![window.expr()], activation.value, true);
     let def = Def {
         span,
-        ..Def::new(ty, build)
+        ..Def::new(ty, build).with(keras)
     };
     Some(Checked::layer(input, output, Some([oh, ow, filters]), def))
 }

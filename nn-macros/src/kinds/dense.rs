@@ -2,7 +2,7 @@
 //! `INPUTS` values to `UNITS`. Its input size may be `_` (the previous layer's width) or a named
 //! constant.
 
-use crate::ir::{Size, Type, TypeArg};
+use crate::ir::{KerasValue, Setting, Size, Type, TypeArg};
 use crate::shared::args::{self, Opt};
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::initializer::Tensor;
@@ -55,6 +55,11 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         assert!(taken, "split keeps known options only");
     }
     let activation = weights.activation(ctx.errors);
+    let keras = vec![
+        Setting::new("units", KerasValue::Size(units.clone())),
+        Setting::new("activation", KerasValue::Activation(activation.ty.clone())),
+        Setting::new("use_bias", KerasValue::Bool(weights.use_bias)),
+    ];
     let ty = Type {
         name: "Dense",
         args: vec![
@@ -79,7 +84,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
             None,
             Def {
                 span,
-                ..Def::new(ty, build)
+                ..Def::new(ty, build).with(keras)
             },
         )
     })

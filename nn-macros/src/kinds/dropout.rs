@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use quote::ToTokens;
 
 use crate::ast::Value;
-use crate::ir::{Assertion, Build, Expr, Path, Type};
+use crate::ir::{Assertion, Build, Expr, KerasValue, Path, Setting, Type};
 use crate::shared::args::{self, Opt};
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::shape;
@@ -27,6 +27,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     }
     let (width, image) = shape::preserved(ctx)?;
     let rate = rate(ctx, positional[0]);
+    let keras = vec![Setting::new("rate", KerasValue::Float(rate.clone()))];
     let new = Expr::Call(
         Path::core(&["Dropout", "new_unchecked"], Span::call_site()),
         vec![rate],
@@ -42,7 +43,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     };
     let def = Def {
         identity_at_inference: true,
-        ..Def::new(ty, build)
+        ..Def::new(ty, build).with(keras)
     };
     Some(Checked {
         keeps_origin: true,

@@ -3,6 +3,7 @@
 
 use crate::shared::args::Opt;
 use crate::shared::context::{Checked, Ctx, Def};
+use crate::shared::window::channels_last;
 use crate::shared::shape;
 
 /// `Flatten` has no options.
@@ -14,7 +15,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let (width, image) = shape::incoming_image(ctx)?;
     let def = Def {
         identity_at_inference: true,
-        ..Def::unit("Flatten")
+        ..Def::unit("Flatten").with(vec![channels_last()])
     };
     Some(Checked {
         flattened: Some(image),

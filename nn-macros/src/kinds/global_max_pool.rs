@@ -4,6 +4,7 @@
 use crate::ir::Size;
 use crate::shared::args::Opt;
 use crate::shared::context::{Checked, Ctx, Def};
+use crate::shared::window::channels_last;
 use crate::shared::shape;
 
 /// `GlobalMaxPool2D` has no options.
@@ -18,6 +19,6 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         input,
         Size::Known(channels),
         None,
-        Def::unit("GlobalMaxPool2D"),
+        Def::unit("GlobalMaxPool2D").with(vec![channels_last()]),
     ))
 }

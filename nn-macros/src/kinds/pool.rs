@@ -76,6 +76,6 @@ fn pool(ctx: &mut Ctx<'_>, core_type: &'static str) -> Option<Checked> {
         input,
         output,
         Some([oh, ow, image[2]]),
-        Def::new(ty, build),
+        Def::new(ty, build).with(window.keras("pool_size")),
     ))
 }

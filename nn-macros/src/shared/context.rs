@@ -5,7 +5,7 @@ use proc_macro2::Span;
 
 use crate::ast::LayerDecl;
 use crate::errors::Errors;
-use crate::ir::{Assertion, Build, Expr, Path, Size, Type};
+use crate::ir::{Assertion, Build, Expr, Path, Setting, Size, Type};
 use crate::shared::args::Opt;
 
 /// A layer kind: one line of the table in `kinds`.
@@ -95,6 +95,8 @@ pub(crate) struct Def {
     pub(crate) identity_at_inference: bool,
     /// Where type errors about it are best reported, if not at its kind (a user's activation).
     pub(crate) span: Option<Span>,
+    /// Its settings as Keras's `config.json` names them (`units`, `activation`).
+    pub(crate) keras: Vec<Setting>,
 }
 
 impl Checked {
@@ -120,23 +122,36 @@ impl Def {
             build,
             identity_at_inference: false,
             span: None,
+            keras: Vec::new(),
         }
     }
 
     /// A runtime layer that is a unit struct without parameters (`Flatten`, `GlobalAvgPool2D`):
     /// its type and its value are its name.
     pub(crate) fn unit(name: &'static str) -> Self {
+        Self::new(Self::unit_type(name), Self::unit_build(name))
+    }
+
+    /// These settings (see [`Def::keras`]).
+    pub(crate) fn with(mut self, keras: Vec<Setting>) -> Self {
+        self.keras = keras;
+        self
+    }
+
+    fn unit_type(name: &'static str) -> Type {
+        Type {
+            name,
+            args: Vec::new(),
+        }
+    }
+
+    fn unit_build(name: &'static str) -> Build {
         let value = Expr::Path(Path::core(&[name], Span::call_site()));
-        let build = Build {
+        Build {
             zeros: value.clone(),
             init: value,
             fields: Vec::new(),
-        };
-        let ty = Type {
-            name,
-            args: Vec::new(),
-        };
-        Self::new(ty, build)
+        }
     }
 }
 

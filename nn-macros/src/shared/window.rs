@@ -5,7 +5,7 @@ use nn_keras::Padding;
 use nn_keras::window::output_size;
 use proc_macro2::Span;
 
-use crate::ir::{Expr, Path};
+use crate::ir::{Expr, KerasValue, Path, Setting};
 use crate::shared::args::{Fallback, Opt};
 
 /// `padding`: `Valid` (Keras's default) or `Same`.
@@ -20,6 +20,11 @@ const fn padding_name(padding: Padding) -> &'static str {
         Padding::Valid => "Valid",
         Padding::Same => "Same",
     }
+}
+
+/// `data_format = "channels_last"`: the layout of every image layer here, as Keras's default.
+pub(crate) fn channels_last() -> Setting {
+    Setting::new("data_format", KerasValue::Str("channels_last"))
 }
 
 /// A window's geometry, all numbers known.
@@ -50,6 +55,21 @@ impl Window {
             padding,
             output: [size(0)?, size(1)?],
         })
+    }
+
+    /// Its Keras settings: the window's size under `size_key` (`kernel_size`, `pool_size`), its
+    /// strides and padding, and the data format (always channels-last).
+    pub(crate) fn keras(&self, size_key: &'static str) -> Vec<Setting> {
+        let padding = match self.padding {
+            Padding::Valid => "valid",
+            Padding::Same => "same",
+        };
+        vec![
+            Setting::new(size_key, KerasValue::Sizes(self.kernel.to_vec())),
+            Setting::new("strides", KerasValue::Sizes(self.strides.to_vec())),
+            Setting::new("padding", KerasValue::Str(padding)),
+            channels_last(),
+        ]
     }
 
     /// The runtime's `Window` for it, which cannot fail: the macro checked it.

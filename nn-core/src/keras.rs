@@ -1,0 +1,520 @@
+//! Keras files: load a model trained in Keras into a typed network, and save a network for Keras.
+//!
+//! Formats, recognised by their contents (not their names):
+//!
+//! | file | written by Keras with | read | written |
+//! |---|---|---|---|
+//! | `.keras` (a zip of `config.json`, `metadata.json`, `model.weights.h5`) | `model.save("m.keras")` | yes | [`save`] |
+//! | `.weights.h5` | `model.save_weights("m.weights.h5")` | yes | [`save_weights`] |
+//! | `.weights.json` and its `*_00000.weights.h5` shards | `model.save_weights("m.weights.json", max_shard_size=...)` (Keras ≥ 3.10) | yes | no |
+//! | legacy `.h5` (Keras 3's and tf.keras 2's layouts) | `model.save("m.h5")` | yes | no |
+//!
+//! **What is checked.** Where the file has the model's configuration (a `.keras` archive, a
+//! legacy `.h5`), every layer's class and the settings that decide what it computes (units,
+//! filters, kernel size, strides, padding, activation, `use_bias`, dropout rate, epsilon,
+//! momentum, slopes, the input shape, channels-last) are compared with the declaration, and
+//! every difference is reported at once with the layer's position and Keras name and both
+//! values ([`Error::Mismatch`]). A functional model is accepted when it is a plain chain of
+//! layers. Every weight's shape is checked in every format; a `.weights.h5` without a
+//! configuration is checked by shapes alone.
+//!
+//! **Where the weights are.** Keras 3 names each layer's weights by its snake-cased class and a
+//! counter (`layers/dense/vars/0` is the first `Dense` layer's kernel, `layers/dense_1/...` the
+//! second's), whatever the layer's own name, so layers are matched by class and order, as Keras
+//! does. Legacy `.h5` files list their layers in order; the layers with weights are matched with
+//! the declared layers with weights, in order.
+//!
+//! **Values.** `float32` weights load exactly. `float64` weights are rounded to the network's
+//! scalar type (exact for an `f64` network); other types (float16, integers) are refused with
+//! an error that says so. NaN or infinite weights are refused.
+//!
+//! Keras computes a softmax or sigmoid output's cross-entropy from the logits on its default
+//! backend (TensorFlow), as `nn` does; inference is the same on every backend.
+//!
+//! ```no_run
+//! use nn::prelude::*;
+//!
+//! network! {
+//!     pub struct Classifier = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
+//! }
+//!
+//! # fn main() -> Result<(), nn::Error> {
+//! // model.save("classifier.keras") in Python, then:
+//! let net = Classifier::load_keras("classifier.keras")?;
+//! let probabilities = net.predict(&SVector::<f32, 32>::zeros());
+//! net.save_keras("copy.keras")?; // keras.saving.load_model("copy.keras") loads it
+//! # let _ = probabilities;
+//! # Ok(())
+//! # }
+//! ```
+
+use std::path::Path;
+
+use nn_keras::files::{archive, model, weights};
+pub use nn_keras::config::{LayerConfig, ModelConfig, Setting, Value};
+
+use crate::layer::Params;
+use crate::network::VisitorMut;
+use crate::{Error, Float, Network, Optimizer, OptimizerState};
+
+/// The largest file read (4 GiB): a model's weights, with room to spare; a damaged or hostile
+/// file is refused before it is read into memory.
+const FILE_LIMIT: u64 = 4 << 30;
+
+/// What a Keras file holds, read but not yet fitted to a network.
+struct Contents {
+    /// The model's configuration, where the file has one.
+    config: Option<String>,
+    weights: weights::Weights,
+}
+
+fn format_error(path: &Path, problem: impl Into<String>) -> Error {
+    Error::Format {
+        path: path.to_path_buf(),
+        problem: problem.into(),
+    }
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, &e))?
+        .len();
+    if size > FILE_LIMIT {
+        return Err(format_error(
+            path,
+            format!("the file has {size} bytes, more than the {FILE_LIMIT} bytes a model may have"),
+        ));
+    }
+    std::fs::read(path).map_err(|e| Error::io(path, &e))
+}
+
+/// Reads any of Keras's formats, telling them apart by their first bytes.
+fn read(path: &Path) -> Result<Contents, Error> {
+    let bytes = read_bytes(path)?;
+    let fail = |problem: String| format_error(path, problem);
+    if bytes.starts_with(b"PK") {
+        let archive = archive::read(&bytes).map_err(fail)?;
+        let weights = weights::read(archive.weights).map_err(|p| fail(format!("`model.weights.h5`: {p}")))?;
+        Ok(Contents {
+            config: Some(archive.config),
+            weights,
+        })
+    } else if bytes.starts_with(b"\x89HDF") {
+        let weights = weights::read(bytes).map_err(fail)?;
+        Ok(Contents {
+            config: weights.config.clone(),
+            weights,
+        })
+    } else if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        let index = String::from_utf8(bytes)
+            .map_err(|_| fail("the shard index is not UTF-8 text".into()))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut all = weights::Weights::default();
+        for shard in weights::shards(&index).map_err(fail)? {
+            let shard_path = dir.join(&shard);
+            let bytes = read_bytes(&shard_path)?;
+            let part = weights::read(bytes).map_err(|p| format_error(&shard_path, p))?;
+            all.merge(part);
+        }
+        Ok(Contents {
+            config: None,
+            weights: all,
+        })
+    } else {
+        Err(fail(
+            "not a Keras file: expected a `.keras` archive (a zip), an HDF5 file (`.weights.h5`, \
+             `.h5`) or a shard index (`.weights.json`)"
+                .into(),
+        ))
+    }
+}
+
+/// Compares the file's configuration with the declaration.
+fn check<T: Float, N: Network<T>>(path: &Path, config: Option<&str>) -> Result<(), Error> {
+    let Some(config) = config else {
+        return Ok(());
+    };
+    let file = model::parse(config).map_err(|p| format_error(path, p))?;
+    let problems = model::mismatches(&N::KERAS, &file);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Mismatch {
+            path: path.to_path_buf(),
+            network: N::NAME,
+            problems,
+        })
+    }
+}
+
+/// Fills each declared layer's parameters from the file's tensors, collecting every problem.
+struct Fill<'a> {
+    net: &'static str,
+    file: &'a weights::Weights,
+    /// Keras 3's group name of each declared layer.
+    groups: Vec<String>,
+    /// The next file layer with weights (legacy layout).
+    next: usize,
+    /// The file layers used.
+    used: Vec<String>,
+    position: usize,
+    problems: Vec<String>,
+}
+
+impl<'a> Fill<'a> {
+    /// The file's tensors for the declared layer at `self.position`, and the file's name for
+    /// them.
+    fn tensors(&mut self, has_params: bool) -> Option<(String, &'a [weights::Tensor])> {
+        match self.file.layout {
+            weights::Layout::Keras3 => {
+                let group = self.groups.get(self.position)?.clone();
+                let tensors = self.file.layer(&group).unwrap_or(&[]);
+                Some((group, tensors))
+            }
+            weights::Layout::Legacy => {
+                if !has_params {
+                    return None;
+                }
+                let with_weights = self.file.layers[self.next..]
+                    .iter()
+                    .position(|(_, t)| !t.is_empty())?;
+                self.next += with_weights + 1;
+                let (name, tensors) = &self.file.layers[self.next - 1];
+                Some((name.clone(), tensors))
+            }
+        }
+    }
+}
+
+fn shape_text(shape: &[usize]) -> String {
+    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
+    match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    }
+}
+
+impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
+    fn layer<L: Params<T>>(&mut self, name: &'static str, [layer]: [&mut L; 1]) {
+        let mut params: Vec<_> = layer.params_mut().collect();
+        let at = format!("layer {} `{name}` ({})", self.position + 1, L::KIND);
+        let found = self.tensors(!params.is_empty());
+        self.position += 1;
+        let (file_name, tensors) = match found {
+            Some((file_name, tensors)) => {
+                self.used.push(file_name.clone());
+                (file_name, tensors)
+            }
+            None if params.is_empty() => return,
+            None => {
+                self.problems.push(format!(
+                    "{at}: the file has no weights for it (`{}` expects {})",
+                    self.net,
+                    params
+                        .iter()
+                        .map(|p| format!("{} {}", p.name, shape_text(p.shape)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                return;
+            }
+        };
+        if tensors.len() != params.len() {
+            self.problems.push(format!(
+                "{at}: the file has {} tensors for it ({}: {}), `{}` expects {} ({})",
+                tensors.len(),
+                file_name,
+                tensors
+                    .iter()
+                    .map(|t| shape_text(&t.shape))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                self.net,
+                params.len(),
+                params
+                    .iter()
+                    .map(|p| format!("{} {}", p.name, shape_text(p.shape)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            return;
+        }
+        for (param, tensor) in params.iter_mut().zip(tensors) {
+            if tensor.shape != param.shape {
+                self.problems.push(format!(
+                    "{at}: `{}` has shape {} in the file (`{}`), `{}` declares {}",
+                    param.name,
+                    shape_text(&tensor.shape),
+                    tensor.path,
+                    self.net,
+                    shape_text(param.shape)
+                ));
+            } else if tensor.dtype == "int" {
+                self.problems.push(format!(
+                    "{at}: `{}` holds integers in the file (`{}`); weights must be float32 or \
+                     float64",
+                    param.name, tensor.path
+                ));
+            } else if tensor.values.iter().any(|v| !v.is_finite()) {
+                self.problems.push(format!(
+                    "{at}: `{}` holds NaN or infinite values in the file (`{}`)",
+                    param.name, tensor.path
+                ));
+            } else {
+                for (w, &v) in param.values.iter_mut().zip(&tensor.values) {
+                    *w = T::of(v);
+                }
+            }
+        }
+    }
+}
+
+/// Puts the file's weights into a network of type `N`: every layer's tensors found, every shape
+/// right, nothing left over.
+fn fill<T: Float, N: Network<T>>(path: &Path, file: &weights::Weights) -> Result<N, Error> {
+    let mut net = N::zeros();
+    let mut visitor = Fill {
+        net: N::NAME,
+        file,
+        groups: model::group_names(N::KERAS.layers.iter().map(|l| l.class)),
+        next: 0,
+        used: Vec::new(),
+        position: 0,
+        problems: Vec::new(),
+    };
+    N::visit_mut([&mut net], &mut visitor);
+    let Fill {
+        used, mut problems, ..
+    } = visitor;
+    for (name, tensors) in &file.layers {
+        if !tensors.is_empty() && !used.contains(name) {
+            problems.push(format!(
+                "the file has weights for a layer `{name}` ({}) that `{}` does not declare",
+                tensors
+                    .iter()
+                    .map(|t| shape_text(&t.shape))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                N::NAME
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(net)
+    } else {
+        Err(Error::Mismatch {
+            path: path.to_path_buf(),
+            network: N::NAME,
+            problems,
+        })
+    }
+}
+
+/// Loads a network of type `N` from a Keras file (see the [module](self) for the formats and
+/// what is checked).
+///
+/// # Errors
+///
+/// [`Error::Io`] when the file cannot be read, [`Error::Format`] when it is not a Keras file or
+/// is damaged, and [`Error::Mismatch`] listing every difference between the file's model and
+/// `N`.
+pub fn load<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error> {
+    let path = path.as_ref();
+    let contents = read(path)?;
+    check::<T, N>(path, contents.config.as_deref())?;
+    fill::<T, N>(path, &contents.weights)
+}
+
+/// Saves a network as a `.keras` archive that `keras.saving.load_model` loads: a `config.json`
+/// written from the declaration (a Sequential model with an input layer, each layer under its
+/// field name with its settings and activation under Keras's names), `metadata.json`, and the
+/// weights as `model.weights.h5` in `float32`. Initializers, regularizers and constraints are
+/// not written (Keras's defaults stand in): they decide how training starts and is penalized,
+/// not what the saved model computes. The file is replaced atomically: a failed save leaves
+/// the previous file intact.
+///
+/// # Errors
+///
+/// [`Error::Setting`] when the path does not end in `.keras` (Keras refuses other names),
+/// [`Error::Io`] when it cannot be written.
+pub fn save<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<(), Error> {
+    let path = path.as_ref();
+    expect_suffix(path, ".keras")?;
+    let weights = weights_file(net).map_err(|p| format_error(path, p))?;
+    let metadata = format!(
+        "{{\"keras_version\": \"{}\", \"producer\": \"nn {}\"}}",
+        KERAS_VERSION,
+        env!("CARGO_PKG_VERSION")
+    );
+    let bytes = archive::write(&archive::Archive {
+        config: model::write(&N::KERAS, "float32"),
+        metadata,
+        weights,
+    })
+    .map_err(|p| format_error(path, p))?;
+    crate::io::write_atomically(path, &bytes)
+}
+
+/// The Keras version whose format [`save`] writes.
+const KERAS_VERSION: &str = "3.15.1";
+
+/// Saves a network's weights as a `.weights.h5` file that Keras's `model.load_weights` accepts
+/// for the same architecture (in `float32`), replaced atomically.
+///
+/// # Errors
+///
+/// [`Error::Setting`] when the path does not end in `.weights.h5` (Keras refuses other names),
+/// [`Error::Io`] when it cannot be written.
+pub fn save_weights<T: Float, N: Network<T>>(
+    net: &N,
+    path: impl AsRef<Path>,
+) -> Result<(), Error> {
+    let path = path.as_ref();
+    expect_suffix(path, ".weights.h5")?;
+    let bytes = weights_file(net).map_err(|p| format_error(path, p))?;
+    crate::io::write_atomically(path, &bytes)
+}
+
+fn expect_suffix(path: &Path, suffix: &str) -> Result<(), Error> {
+    if path.to_string_lossy().ends_with(suffix) {
+        Ok(())
+    } else {
+        Err(Error::Setting {
+            what: "Keras file name",
+            problem: format!(
+                "`{}` does not end in `{suffix}`, which Keras requires of this format",
+                path.display()
+            ),
+        })
+    }
+}
+
+/// The HDF5 bytes of a network's weights in Keras 3's layout.
+fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, String> {
+    let groups = model::group_names(N::KERAS.layers.iter().map(|l| l.class));
+    let mut layers: Vec<weights::LayerWeights<'static>> = N::KERAS
+        .layers
+        .iter()
+        .zip(groups)
+        .map(|(layer, group)| weights::LayerWeights {
+            group,
+            name: layer.name,
+            tensors: Vec::new(),
+        })
+        .collect();
+    for (name, param) in net.params() {
+        if let Some(layer) = layers.iter_mut().find(|l| l.name == name) {
+            let values = param.values.iter().map(|v| v.as_f64() as f32).collect();
+            layer.tensors.push((param.shape.to_vec(), values));
+        }
+    }
+    weights::write(N::NAME, &layers)
+}
+
+/// Restores the optimizer state that a compiled Keras model saved in its `.keras` archive, so
+/// that training continues where Keras stopped: the step count and each slot of each trainable
+/// parameter (Adam's `momentum` and `velocity`, SGD's `momentum`, ...). The network's weights
+/// are not touched (load them with [`load`]); the optimizer's settings (learning rate, betas)
+/// stay the ones `optimizer` has.
+///
+/// # Errors
+///
+/// [`Error::Format`] when the file has no optimizer state or is damaged, [`Error::Mismatch`]
+/// when its optimizer is another one than `optimizer` or its state does not fit `N`.
+pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
+    path: impl AsRef<Path>,
+    optimizer: &O,
+) -> Result<OptimizerState<T>, Error> {
+    let path = path.as_ref();
+    let contents = read(path)?;
+    let vars = &contents.weights.optimizer;
+    if vars.len() < 2 {
+        return Err(format_error(
+            path,
+            "the file holds no optimizer state (Keras saves it for a compiled model, in              `model.save(\"m.keras\")`)",
+        ));
+    }
+    let mismatch = |problem: String| Error::Mismatch {
+        path: path.to_path_buf(),
+        network: N::NAME,
+        problems: vec![problem],
+    };
+    if let Some(class) = contents
+        .config
+        .as_deref()
+        .and_then(|c| model::optimizer_class(c))
+    {
+        if !class.eq_ignore_ascii_case(O::NAME) {
+            return Err(mismatch(format!(
+                "the file's optimizer is {class}, the model's is {}",
+                O::NAME
+            )));
+        }
+    }
+    let iterations = vars[0].values.first().copied().unwrap_or(-1.0);
+    if !(iterations >= 0.0 && iterations.fract() == 0.0 && iterations < 9.0e15) {
+        return Err(format_error(
+            path,
+            format!("the optimizer's step count {iterations} is not a whole number of steps"),
+        ));
+    }
+    let names = optimizer.slot_names();
+    let mut state = OptimizerState::new();
+    state.iterations = iterations as u64;
+    state.slots = names
+        .iter()
+        .map(|&name| crate::optimizers::Slot {
+            name,
+            values: Vec::with_capacity(N::PARAMS),
+        })
+        .collect();
+    let net = N::zeros();
+    let mut next = 2;
+    for (layer, param) in net.params() {
+        for slot in &mut state.slots {
+            if !param.trainable {
+                let value = T::of(optimizer.slot_initial_value(slot.name));
+                slot.values.extend(std::iter::repeat_n(value, param.values.len()));
+                continue;
+            }
+            let Some(tensor) = vars.get(next) else {
+                return Err(mismatch(format!(
+                    "the file's optimizer state ends before `{layer}.{}`'s {} (it has {} \
+                     variables)",
+                    param.name,
+                    slot.name,
+                    vars.len()
+                )));
+            };
+            next += 1;
+            if tensor.shape != param.shape {
+                return Err(mismatch(format!(
+                    "the file's optimizer variable `{}` has shape {}, but `{layer}.{}`'s {} has \
+                     shape {}",
+                    tensor.path,
+                    shape_text(&tensor.shape),
+                    param.name,
+                    slot.name,
+                    shape_text(param.shape)
+                )));
+            }
+            if tensor.values.iter().any(|v| !v.is_finite()) {
+                return Err(format_error(
+                    path,
+                    format!("the optimizer variable `{}` holds NaN or infinite values", tensor.path),
+                ));
+            }
+            slot.values.extend(tensor.values.iter().map(|&v| T::of(v)));
+        }
+    }
+    if next != vars.len() {
+        return Err(mismatch(format!(
+            "the file's optimizer has {} variables, `{}` with {} needs {next} (is it another \
+             optimizer, or amsgrad set differently?)",
+            vars.len(),
+            N::NAME,
+            O::NAME
+        )));
+    }
+    Ok(state)
+}

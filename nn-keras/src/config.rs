@@ -1,0 +1,128 @@
+//! A declared network as Keras's `config.json` describes it: each layer's class and the settings
+//! that decide what it computes. `network!` writes one [`ModelConfig`] per network as a
+//! `const`; loading a Keras file compares the file's configuration with it, and saving writes it.
+//!
+//! ```
+//! use nn_keras::config::{LayerConfig, ModelConfig, Setting, Value};
+//!
+//! const MLP: ModelConfig = ModelConfig {
+//!     name: "Mlp",
+//!     input: &[4],
+//!     layers: &[LayerConfig {
+//!         name: "dense",
+//!         class: "Dense",
+//!         input: &[4],
+//!         output: &[2],
+//!         settings: &[
+//!             Setting::checked("units", Value::Size(2)),
+//!             Setting::checked("activation", Value::Str("relu")),
+//!         ],
+//!     }],
+//! };
+//! assert_eq!(MLP.layers[0].setting("units"), Some(Value::Size(2)));
+//! assert_eq!(Value::Sizes(&[3, 3]).to_string(), "(3, 3)");
+//! ```
+
+use core::fmt;
+
+/// A setting's value as a declaration gives it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value {
+    /// A count: units, filters.
+    Size(usize),
+    /// A rate, an epsilon, a momentum, a slope.
+    Float(f64),
+    /// A flag: `use_bias`.
+    Bool(bool),
+    /// A name: an activation, a padding, a data format, an initializer.
+    Str(&'static str),
+    /// A window: `kernel_size`, `strides`, `pool_size`.
+    Sizes(&'static [usize]),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Size(n) => write!(f, "{n}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Str(s) => write!(f, "\"{s}\""),
+            Value::Sizes(sizes) => {
+                f.write_str("(")?;
+                for (i, n) in sizes.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{n}")?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+/// One entry of a layer's Keras configuration.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Setting {
+    /// Keras's key (`"units"`, `"kernel_size"`).
+    pub key: &'static str,
+    /// The declared value.
+    pub value: Value,
+    /// Whether loading compares it with the file's: settings that decide what the layer
+    /// computes are checked; initializers, which only decide where training starts, are only
+    /// written.
+    pub checked: bool,
+}
+
+impl Setting {
+    /// A setting that loading checks.
+    pub const fn checked(key: &'static str, value: Value) -> Self {
+        Self {
+            key,
+            value,
+            checked: true,
+        }
+    }
+
+    /// A setting that saving writes but loading does not compare.
+    pub const fn written(key: &'static str, value: Value) -> Self {
+        Self {
+            key,
+            value,
+            checked: false,
+        }
+    }
+}
+
+/// One declared layer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerConfig {
+    /// Its field name, which is also its Keras name when saved (`dense_1`).
+    pub name: &'static str,
+    /// Its Keras class (`Dense`).
+    pub class: &'static str,
+    /// The shape of one input sample (`[28, 28, 1]`, `[64]`).
+    pub input: &'static [usize],
+    /// The shape of one output sample.
+    pub output: &'static [usize],
+    /// Its settings, in Keras's order.
+    pub settings: &'static [Setting],
+}
+
+impl LayerConfig {
+    /// The value of setting `key`, if the layer has it.
+    pub fn setting(&self, key: &str) -> Option<Value> {
+        self.settings.iter().find(|s| s.key == key).map(|s| s.value)
+    }
+}
+
+/// A declared network: its name, the shape of one input sample and its layers in order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ModelConfig {
+    /// The struct's name.
+    pub name: &'static str,
+    /// The shape of one input sample.
+    pub input: &'static [usize],
+    /// Its layers.
+    pub layers: &'static [LayerConfig],
+}

@@ -1,0 +1,90 @@
+//! `.keras` archives: a zip of `metadata.json`, `config.json` and `model.weights.h5` (Keras writes
+//! the members stored, without compression; deflated members are read too).
+
+use std::format;
+use std::io::{Cursor, Read, Write};
+use std::string::String;
+use std::vec::Vec;
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+/// The members of a `.keras` archive that a model is made of.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Archive {
+    /// `config.json`: the architecture (and the compile settings, if compiled).
+    pub config: String,
+    /// `metadata.json`: the Keras version and date.
+    pub metadata: String,
+    /// `model.weights.h5`.
+    pub weights: Vec<u8>,
+}
+
+/// The largest member read (1 GiB): more is not a model this library can hold on the stack or
+/// heap sensibly, and a corrupt size field must not make us allocate without bound.
+const MEMBER_LIMIT: u64 = 1 << 30;
+
+fn member(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
+    let mut file = zip.by_name(name).map_err(|e| match e {
+        zip::result::ZipError::FileNotFound => {
+            format!("the archive has no `{name}` (is it a `.keras` file?)")
+        }
+        other => format!("`{name}` in the archive cannot be read: {other}"),
+    })?;
+    if file.size() > MEMBER_LIMIT {
+        return Err(format!(
+            "`{name}` in the archive claims {} bytes, more than the {MEMBER_LIMIT} bytes allowed",
+            file.size()
+        ));
+    }
+    let mut bytes = Vec::with_capacity(file.size() as usize);
+    file.by_ref()
+        .take(MEMBER_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("`{name}` in the archive is damaged: {e}"))?;
+    Ok(bytes)
+}
+
+/// Reads a `.keras` archive held in memory.
+pub fn read(bytes: &[u8]) -> Result<Archive, String> {
+    let mut zip = ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format!("not a readable `.keras` archive (a zip file): {e}"))?;
+    let text = |bytes: Vec<u8>, name: &str| {
+        String::from_utf8(bytes).map_err(|_| format!("`{name}` in the archive is not UTF-8 text"))
+    };
+    let config = text(member(&mut zip, "config.json")?, "config.json")?;
+    let metadata = match member(&mut zip, "metadata.json") {
+        Ok(bytes) => text(bytes, "metadata.json")?,
+        Err(_) => String::from("{}"),
+    };
+    let weights = member(&mut zip, "model.weights.h5")?;
+    Ok(Archive {
+        config,
+        metadata,
+        weights,
+    })
+}
+
+/// Reads only `config.json` of a `.keras` archive (what a build-time check needs).
+pub fn read_config(bytes: &[u8]) -> Result<String, String> {
+    let mut zip = ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format!("not a readable `.keras` archive (a zip file): {e}"))?;
+    String::from_utf8(member(&mut zip, "config.json")?)
+        .map_err(|_| String::from("`config.json` in the archive is not UTF-8 text"))
+}
+
+/// Writes a `.keras` archive, its members stored as Keras stores them.
+pub fn write(archive: &Archive) -> Result<Vec<u8>, String> {
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    let fail = |e: &dyn core::fmt::Display| format!("the archive could not be built: {e}");
+    for (name, bytes) in [
+        ("metadata.json", archive.metadata.as_bytes()),
+        ("config.json", archive.config.as_bytes()),
+        ("model.weights.h5", archive.weights.as_slice()),
+    ] {
+        zip.start_file(name, options).map_err(|e| fail(&e))?;
+        zip.write_all(bytes).map_err(|e| fail(&e))?;
+    }
+    Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
+}

@@ -1,0 +1,519 @@
+//! Keras's `config.json` (and the `model_config` attribute of a legacy `.h5` file): read into a
+//! chain of layers, compared with a declared [`ModelConfig`], and written from one.
+
+use std::collections::BTreeMap;
+use std::format;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::config::{LayerConfig, ModelConfig, Value};
+
+/// A model's architecture as a Keras file describes it: a chain of layers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileModel {
+    /// The model's name (`sequential`).
+    pub name: String,
+    /// The shape of one input sample, where the file gives it (`None` for an unknown size).
+    pub input: Option<Vec<Option<usize>>>,
+    /// Its layers in order, without the input layer.
+    pub layers: Vec<FileLayer>,
+}
+
+/// One layer of a [`FileModel`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileLayer {
+    /// Its Keras class (`Dense`).
+    pub class: String,
+    /// Its name (`dense_1`, or the user's).
+    pub name: String,
+    /// Its configuration.
+    pub config: Map<String, Json>,
+}
+
+/// Reads a model's `config.json`. Sequential models and functional models that are a plain chain
+/// (one input, each layer fed by the one before, the last one the output) are accepted; anything
+/// else is an error that says what is not supported.
+pub fn parse(text: &str) -> Result<FileModel, String> {
+    let root: Json =
+        serde_json::from_str(text).map_err(|e| format!("the model's configuration is not JSON: {e}"))?;
+    let class = root["class_name"].as_str().unwrap_or_default();
+    let config = &root["config"];
+    let name = config["name"].as_str().unwrap_or(class).to_string();
+    let layers = config["layers"]
+        .as_array()
+        .ok_or_else(|| format!("the model's configuration lists no layers (class `{class}`)"))?;
+    match class {
+        "Sequential" => sequential(name, layers),
+        "Functional" | "Model" => functional(name, config, layers),
+        other => Err(format!(
+            "a `{other}` model is not supported: only Sequential models and functional models \
+             that are a plain chain of layers"
+        )),
+    }
+}
+
+fn sequential(name: String, entries: &[Json]) -> Result<FileModel, String> {
+    let mut model = FileModel {
+        name,
+        input: None,
+        layers: Vec::new(),
+    };
+    for entry in entries {
+        let layer = layer(entry)?;
+        if layer.class == "InputLayer" {
+            model.input = batch_shape(&layer.config);
+        } else {
+            if model.input.is_none() && model.layers.is_empty() {
+                // tf.keras 2 writes the input shape into the first layer.
+                model.input = batch_shape(&layer.config);
+            }
+            model.layers.push(layer);
+        }
+    }
+    Ok(model)
+}
+
+fn functional(name: String, config: &Json, entries: &[Json]) -> Result<FileModel, String> {
+    let mut model = FileModel {
+        name,
+        input: None,
+        layers: Vec::new(),
+    };
+    let mut previous: Option<String> = None;
+    for entry in entries {
+        let layer = layer(entry)?;
+        let sources = inbound(entry);
+        if layer.class == "InputLayer" {
+            if previous.is_some() {
+                return Err(format!(
+                    "the model has more than one input (`{}`): only a plain chain of layers is \
+                     supported",
+                    layer.name
+                ));
+            }
+            model.input = batch_shape(&layer.config);
+        } else {
+            match (sources.as_slice(), &previous) {
+                ([source], Some(previous)) if source == previous => {}
+                _ => {
+                    return Err(format!(
+                        "layer `{}` ({}) is fed by {} instead of the layer before it: only \
+                         functional models that are a plain chain of layers are supported",
+                        layer.name,
+                        layer.class,
+                        describe_sources(&sources)
+                    ));
+                }
+            }
+            model.layers.push(layer.clone());
+        }
+        previous = Some(layer.name);
+    }
+    let output = config["output_layers"].as_array().map(|o| o.as_slice());
+    let last = output.and_then(|o| match o {
+        [Json::String(name), ..] => Some(name.as_str()),
+        [Json::Array(first)] => first.first().and_then(Json::as_str),
+        _ => None,
+    });
+    match (last, &previous) {
+        (Some(last), Some(previous)) if last == previous => Ok(model),
+        _ => Err(String::from(
+            "the model's output is not its last layer: only functional models that are a plain \
+             chain of layers are supported",
+        )),
+    }
+}
+
+fn describe_sources(sources: &[String]) -> String {
+    match sources {
+        [] => String::from("no layer"),
+        [one] => format!("`{one}`"),
+        many => format!(
+            "{} layers ({})",
+            many.len(),
+            many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// The names of the layers that feed a functional layer, in Keras 3's form
+/// (`{"args": [{"config": {"keras_history": [name, 0, 0]}}]}`) or tf.keras 2's
+/// (`[[[name, 0, 0, {}]]]`).
+fn inbound(entry: &Json) -> Vec<String> {
+    let mut names = Vec::new();
+    fn walk(value: &Json, names: &mut Vec<String>) {
+        match value {
+            Json::Object(map) => {
+                if let Some(Json::Array(history)) = map.get("keras_history") {
+                    if let Some(name) = history.first().and_then(Json::as_str) {
+                        names.push(name.to_string());
+                    }
+                    return;
+                }
+                map.values().for_each(|v| walk(v, names));
+            }
+            Json::Array(items) => {
+                // tf.keras 2: a node is `[name, node_index, tensor_index, kwargs]`.
+                if let [Json::String(name), Json::Number(_), Json::Number(_), ..] = items.as_slice() {
+                    names.push(name.clone());
+                } else {
+                    items.iter().for_each(|v| walk(v, names));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(nodes) = entry.get("inbound_nodes") {
+        walk(nodes, &mut names);
+    }
+    names
+}
+
+fn layer(entry: &Json) -> Result<FileLayer, String> {
+    let class = entry["class_name"]
+        .as_str()
+        .ok_or_else(|| String::from("a layer of the model's configuration has no `class_name`"))?;
+    let config = entry["config"].as_object().cloned().unwrap_or_default();
+    let name = config
+        .get("name")
+        .or_else(|| entry.get("name"))
+        .and_then(Json::as_str)
+        .unwrap_or(class)
+        .to_string();
+    if config.contains_key("layers") {
+        return Err(format!(
+            "layer `{name}` is a model of its own ({class}): nested models are not supported"
+        ));
+    }
+    Ok(FileLayer {
+        class: class.to_string(),
+        name,
+        config,
+    })
+}
+
+fn batch_shape(config: &Map<String, Json>) -> Option<Vec<Option<usize>>> {
+    let shape = config
+        .get("batch_shape")
+        .or_else(|| config.get("batch_input_shape"))?
+        .as_array()?;
+    Some(
+        shape
+            .iter()
+            .skip(1)
+            .map(|d| d.as_u64().and_then(|d| usize::try_from(d).ok()))
+            .collect(),
+    )
+}
+
+/// Keras's names that mean the same activation.
+fn same_activation(a: &str, b: &str) -> bool {
+    fn canonical(name: &str) -> &str {
+        match name {
+            "swish" => "silu",
+            "hard_swish" => "hard_silu",
+            other => other,
+        }
+    }
+    canonical(a) == canonical(b)
+}
+
+/// Whether the file's value `found` for `key` is the declared `value`.
+fn matches(key: &str, value: Value, found: &Json) -> bool {
+    match value {
+        Value::Size(n) => found.as_u64() == Some(n as u64),
+        Value::Float(x) => found
+            .as_f64()
+            .is_some_and(|y| (x - y).abs() <= 1e-6 * x.abs().max(1e-6)),
+        Value::Bool(b) => found.as_bool() == Some(b),
+        Value::Str(s) => {
+            let name = match found {
+                Json::String(name) => Some(name.as_str()),
+                // An activation or initializer written as an object.
+                Json::Object(map) => map.get("config").and_then(|c| c["name"].as_str()).or_else(
+                    || map.get("class_name").and_then(Json::as_str),
+                ),
+                _ => None,
+            };
+            name.is_some_and(|name| {
+                if key == "activation" {
+                    same_activation(name, s)
+                } else {
+                    name.eq_ignore_ascii_case(s)
+                }
+            })
+        }
+        Value::Sizes(sizes) => match found {
+            Json::Array(items) => {
+                items.len() == sizes.len()
+                    && items.iter().zip(sizes).all(|(i, &n)| i.as_u64() == Some(n as u64))
+            }
+            // Keras accepts one number for a square window.
+            Json::Number(n) => sizes.iter().all(|&s| n.as_u64() == Some(s as u64)),
+            _ => false,
+        },
+    }
+}
+
+/// The class of the optimizer a compiled model was saved with (`Adam`), from its `config.json`.
+pub fn optimizer_class(text: &str) -> Option<String> {
+    let root: Json = serde_json::from_str(text).ok()?;
+    let optimizer = &root["compile_config"]["optimizer"];
+    optimizer["class_name"]
+        .as_str()
+        .or_else(|| optimizer.as_str())
+        .map(ToString::to_string)
+}
+
+/// A value of the file, as a message shows it.
+pub fn show(found: &Json) -> String {
+    match found {
+        Json::Array(items) => format!(
+            "({})",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
+        Json::Object(map) => map
+            .get("class_name")
+            .map_or_else(|| found.to_string(), |c| c.to_string()),
+        other => other.to_string(),
+    }
+}
+
+/// Every difference between the file's model and the declared one, each as a sentence that
+/// names the layer's position and Keras name and both values; empty when they agree.
+pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<String> {
+    let mut problems = Vec::new();
+    let net = declared.name;
+    if let Some(input) = &file.input {
+        let fits = input.len() == declared.input.len()
+            && input.iter().zip(declared.input).all(|(a, &b)| a.is_none_or(|a| a == b));
+        if !fits {
+            problems.push(format!(
+                "the input: the file's model takes samples of shape {}, `{net}` declares {}",
+                show_shape(input),
+                show_sizes(declared.input)
+            ));
+        }
+    }
+    if file.layers.len() != declared.layers.len() {
+        problems.push(format!(
+            "the file's model has {} layers ({}), `{net}` declares {} ({})",
+            file.layers.len(),
+            file.layers.iter().map(|l| l.class.as_str()).collect::<Vec<_>>().join(", "),
+            declared.layers.len(),
+            declared.layers.iter().map(|l| l.class).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    for (i, (mine, theirs)) in declared.layers.iter().zip(&file.layers).enumerate() {
+        let at = format!("layer {} `{}`", i + 1, theirs.name);
+        if mine.class != theirs.class {
+            problems.push(format!(
+                "{at}: the file has a {}, `{net}` declares a {} (`{}`)",
+                theirs.class, mine.class, mine.name
+            ));
+            continue;
+        }
+        for setting in mine.settings.iter().filter(|s| s.checked) {
+            // Keys a file leaves out (older Keras versions name some differently) are not
+            // compared: the weights' shapes are still checked.
+            let Some(found) = theirs.config.get(setting.key) else {
+                continue;
+            };
+            if !matches(setting.key, setting.value, found) {
+                problems.push(format!(
+                    "{at}: the file has {} = {}, `{net}` declares {}",
+                    setting.key,
+                    show(found),
+                    setting.value
+                ));
+            }
+        }
+        if theirs.config.get("data_format").and_then(Json::as_str) == Some("channels_first") {
+            problems.push(format!(
+                "{at}: the file's layer is channels-first; `{net}` is channels-last, as Keras's \
+                 default"
+            ));
+        }
+    }
+    problems
+}
+
+fn show_shape(shape: &[Option<usize>]) -> String {
+    let items: Vec<String> = shape
+        .iter()
+        .map(|d| d.map_or_else(|| String::from("None"), |d| d.to_string()))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn show_sizes(sizes: &[usize]) -> String {
+    let items: Vec<String> = sizes.iter().map(ToString::to_string).collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn json_value(value: Value) -> Json {
+    match value {
+        Value::Size(n) => json!(n),
+        Value::Float(x) => json!(x),
+        Value::Bool(b) => json!(b),
+        Value::Str(s) => json!(s),
+        Value::Sizes(sizes) => json!(sizes),
+    }
+}
+
+fn batch(shape: &[usize]) -> Json {
+    let mut dims = std::vec![Json::Null];
+    dims.extend(shape.iter().map(|&d| json!(d)));
+    Json::Array(dims)
+}
+
+fn layer_json(layer: &LayerConfig, dtype: &str) -> Json {
+    let mut config = Map::new();
+    config.insert("name".into(), json!(layer.name));
+    config.insert("trainable".into(), json!(true));
+    config.insert("dtype".into(), json!(dtype));
+    for setting in layer.settings {
+        let value = match (setting.key, setting.value) {
+            // Initializers are objects in Keras 3's files; its deserializer takes the name too,
+            // but the object is what Keras itself writes.
+            (key, Value::Str(name)) if key.ends_with("_initializer") => json!({
+                "module": "keras.initializers",
+                "class_name": initializer_class(name),
+                "config": {},
+                "registered_name": null,
+            }),
+            (_, value) => json_value(value),
+        };
+        config.insert(setting.key.into(), value);
+    }
+    json!({
+        "module": "keras.layers",
+        "class_name": layer.class,
+        "config": config,
+        "registered_name": null,
+        "build_config": { "input_shape": batch(layer.input) },
+    })
+}
+
+/// Keras's class for an initializer's name (`glorot_uniform` → `GlorotUniform`).
+fn initializer_class(name: &str) -> String {
+    name.split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// The `config.json` of a declared network, as Keras 3 writes a Sequential model's: an input
+/// layer, then each layer with its settings and input shape. `dtype` is `float32` or `float64`.
+pub fn write(declared: &ModelConfig, dtype: &str) -> String {
+    let mut layers = std::vec![json!({
+        "module": "keras.layers",
+        "class_name": "InputLayer",
+        "config": {
+            "batch_shape": batch(declared.input),
+            "dtype": dtype,
+            "sparse": false,
+            "name": "input_layer",
+        },
+        "registered_name": null,
+    })];
+    layers.extend(declared.layers.iter().map(|l| layer_json(l, dtype)));
+    let model = json!({
+        "module": "keras",
+        "class_name": "Sequential",
+        "config": {
+            "name": declared.name,
+            "trainable": true,
+            "dtype": dtype,
+            "layers": layers,
+            "build_input_shape": batch(declared.input),
+        },
+        "registered_name": null,
+        "build_config": { "input_shape": batch(declared.input) },
+    });
+    model.to_string()
+}
+
+/// How many layers of each class come before each layer, which is how Keras 3 names the
+/// weights' groups: `dense`, `dense_1`, ... by class and order, whatever the layers' own names.
+pub fn group_names<'a>(classes: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    classes
+        .into_iter()
+        .map(|class| {
+            let base = snake_case(class);
+            let count = seen.entry(base.clone()).or_insert(0);
+            let name = if *count == 0 {
+                base
+            } else {
+                format!("{base}_{count}")
+            };
+            *count += 1;
+            name
+        })
+        .collect()
+}
+
+/// Keras's `to_snake_case`: `BatchNormalization` → `batch_normalization`, `Conv2D` → `conv2d`,
+/// `PReLU` → `p_re_lu`.
+pub fn snake_case(class: &str) -> String {
+    // Keras applies two rules: an underscore before each capital that starts a lower-case run
+    // (`(.)([A-Z][a-z]+)`), then between a lower-case letter and a capital (`([a-z])([A-Z])`).
+    let chars: Vec<char> = class.chars().collect();
+    let mut first = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if i > 0
+            && c.is_ascii_uppercase()
+            && chars.get(i + 1).is_some_and(char::is_ascii_lowercase)
+        {
+            first.push('_');
+        }
+        first.push(c);
+    }
+    let chars: Vec<char> = first.chars().collect();
+    let mut second = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() && chars[i - 1].is_ascii_lowercase() {
+            second.push('_');
+        }
+        second.push(c);
+    }
+    second.to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_is_keras_s() {
+        for (class, snake) in [
+            ("Dense", "dense"),
+            ("Conv2D", "conv2d"),
+            ("BatchNormalization", "batch_normalization"),
+            ("MaxPooling2D", "max_pooling2d"),
+            ("GlobalAveragePooling2D", "global_average_pooling2d"),
+            ("PReLU", "p_re_lu"),
+            ("LeakyReLU", "leaky_re_lu"),
+            ("ELU", "elu"),
+        ] {
+            assert_eq!(snake_case(class), snake, "{class}");
+        }
+        assert_eq!(
+            group_names(["Dense", "Dropout", "Dense", "Dense"]),
+            ["dense", "dropout", "dense_1", "dense_2"]
+        );
+    }
+
+    #[test]
+    fn initializer_classes() {
+        assert_eq!(initializer_class("glorot_uniform"), "GlorotUniform");
+        assert_eq!(initializer_class("zeros"), "Zeros");
+    }
+}

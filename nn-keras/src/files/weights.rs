@@ -1,0 +1,318 @@
+//! The weights of a Keras file, read from HDF5 in any of Keras's layouts and written in Keras 3's.
+//!
+//! - Keras 3 (`.weights.h5`, the `model.weights.h5` of a `.keras` archive, and each shard of a
+//!   sharded save): `layers/<group>/vars/<i>`, where `<group>` is the layer's snake-cased class
+//!   and a counter (`dense`, `dense_1`), so layers are matched by class and order, and
+//!   `optimizer/vars/<i>` for a compiled optimizer's state.
+//! - Legacy `.h5` (`model.save("x.h5")`): `model_weights/<layer>/<weight name>`, the layers listed
+//!   in order by the `layer_names` attribute and each layer's weights by `weight_names`, in Keras
+//!   3's naming (`sequential/dense/kernel`) and tf.keras 2's (`dense/kernel:0`).
+
+use std::collections::BTreeMap;
+use std::format;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use hdf5_pure::{AttrValue, DType, File, FileBuilder, Group};
+
+/// One tensor of a file, its values widened to `f64` (exact for `float32` files).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tensor {
+    /// Where it is in the file, for messages (`layers/dense/vars/0`).
+    pub path: String,
+    /// Its shape.
+    pub shape: Vec<usize>,
+    /// Its elements, row-major.
+    pub values: Vec<f64>,
+    /// Its stored type (`float32`, `float64`).
+    pub dtype: &'static str,
+}
+
+/// The weights of a file, grouped as its layout groups them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Weights {
+    /// How the layers are found.
+    pub layout: Layout,
+    /// Each layer's tensors, in order: by group name (`dense_1`) for Keras 3's layout, by the
+    /// layer's own name in the file's order for the legacy one.
+    pub layers: Vec<(String, Vec<Tensor>)>,
+    /// The optimizer's variables (`iterations`, the learning rate, then its slots), if the file
+    /// holds them.
+    pub optimizer: Vec<Tensor>,
+    /// The model's `config.json` text, for legacy files that carry it in an attribute.
+    pub config: Option<String>,
+}
+
+/// How a file's layers are matched with the declared ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// Keras 3: groups named by class and order.
+    #[default]
+    Keras3,
+    /// `model.save("x.h5")`: the layers with weights, in order.
+    Legacy,
+}
+
+impl Weights {
+    /// The tensors of the layer named `name` (a group name or a layer name).
+    pub fn layer(&self, name: &str) -> Option<&[Tensor]> {
+        self.layers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_slice())
+    }
+
+    /// Adds another shard's layers: a layer split across shards gets its tensors from each, in
+    /// the order of their indices.
+    pub fn merge(&mut self, other: Weights) {
+        for (name, tensors) in other.layers {
+            match self.layers.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, mine)) => mine.extend(tensors),
+                None => self.layers.push((name, tensors)),
+            }
+        }
+        self.optimizer.extend(other.optimizer);
+        for (_, tensors) in &mut self.layers {
+            tensors.sort_by_key(|t| index_of(&t.path));
+        }
+        self.optimizer.sort_by_key(|t| index_of(&t.path));
+    }
+}
+
+fn index_of(path: &str) -> usize {
+    path.rsplit('/')
+        .next()
+        .and_then(|i| i.parse().ok())
+        .unwrap_or(usize::MAX)
+}
+
+fn h5(e: hdf5_pure::Error) -> String {
+    format!("not a readable HDF5 file ({e})")
+}
+
+/// Reads the weights of an HDF5 file held in memory.
+pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
+    if !hdf5_pure::is_hdf5_bytes(&bytes) {
+        return Err(String::from(
+            "not an HDF5 file (it does not start with HDF5's signature)",
+        ));
+    }
+    let file = File::from_bytes(bytes).map_err(h5)?;
+    let root = file.root();
+    let groups = root.groups().map_err(h5)?;
+    if groups.iter().any(|g| g == "model_weights") {
+        return legacy(&file);
+    }
+    let mut weights = Weights::default();
+    if groups.iter().any(|g| g == "layers") {
+        let layers = file.group("layers").map_err(h5)?;
+        for name in layers.groups().map_err(h5)? {
+            let path = format!("layers/{name}/vars");
+            let tensors = match file.group(&path) {
+                Ok(vars) => numbered(&vars, &path)?,
+                // A layer without variables may have no `vars` group at all.
+                Err(_) => Vec::new(),
+            };
+            weights.layers.push((name, tensors));
+        }
+    } else if !groups.iter().any(|g| g == "vars" || g == "optimizer") {
+        return Err(String::from(
+            "no Keras weights in this HDF5 file: it has neither `layers/` (Keras 3) nor \
+             `model_weights/` (a legacy `.h5`)",
+        ));
+    }
+    if groups.iter().any(|g| g == "optimizer") {
+        if let Ok(vars) = file.group("optimizer/vars") {
+            weights.optimizer = numbered(&vars, "optimizer/vars")?;
+        }
+    }
+    Ok(weights)
+}
+
+/// The datasets `0`, `1`, ... of a `vars` group, in numeric order.
+fn numbered(group: &Group, path: &str) -> Result<Vec<Tensor>, String> {
+    let mut names = group.datasets().map_err(h5)?;
+    names.sort_by_key(|n| n.parse::<usize>().unwrap_or(usize::MAX));
+    names
+        .iter()
+        .map(|name| tensor(group, name, &format!("{path}/{name}")))
+        .collect()
+}
+
+fn tensor(group: &Group, name: &str, path: &str) -> Result<Tensor, String> {
+    let dataset = group.dataset(name).map_err(|e| format!("`{path}`: {e}"))?;
+    let dtype = match dataset.dtype().map_err(|e| format!("`{path}`: {e}"))? {
+        DType::F32 => "float32",
+        DType::F64 => "float64",
+        DType::I32 | DType::I64 => "int",
+        other => {
+            return Err(format!(
+                "`{path}` holds {other:?} values; weights must be float32 or float64 (convert \
+                 the model with `model.set_dtype_policy(\"float32\")` before saving)"
+            ));
+        }
+    };
+    let shape: Vec<usize> = dataset
+        .shape()
+        .map_err(|e| format!("`{path}`: {e}"))?
+        .iter()
+        .map(|&d| usize::try_from(d).unwrap_or(usize::MAX))
+        .collect();
+    let count = shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .ok_or_else(|| format!("`{path}` has an impossible shape {shape:?}"))?;
+    let values = dataset
+        .read_f64()
+        .map_err(|e| format!("`{path}` cannot be read: {e}"))?;
+    if values.len() != count {
+        return Err(format!(
+            "`{path}` has {} values for its shape {shape:?} ({count})",
+            values.len()
+        ));
+    }
+    Ok(Tensor {
+        path: path.to_string(),
+        shape,
+        values,
+        dtype,
+    })
+}
+
+/// A string attribute's strings, whichever of HDF5's string types holds them (Keras 3 writes
+/// variable-length strings, tf.keras 2 fixed-length ones).
+fn strings(value: Option<&AttrValue>) -> Vec<String> {
+    match value {
+        Some(
+            AttrValue::String(one)
+            | AttrValue::StringSized { value: one, .. }
+            | AttrValue::AsciiString(one)
+            | AttrValue::AsciiStringSized { value: one, .. }
+            | AttrValue::VarLenString(one)
+            | AttrValue::VarLenAsciiString(one),
+        ) => std::vec![one.clone()],
+        Some(
+            AttrValue::StringArray(many)
+            | AttrValue::StringArraySized { values: many, .. }
+            | AttrValue::AsciiStringArray(many)
+            | AttrValue::AsciiStringArraySized { values: many, .. }
+            | AttrValue::VarLenAsciiCharArray(many)
+            | AttrValue::VarLenStringArray(many)
+            | AttrValue::VarLenAsciiStringArray(many),
+        ) => many.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// A string attribute as one string.
+fn string(value: Option<&AttrValue>) -> Option<String> {
+    strings(value).into_iter().next()
+}
+
+/// A legacy `.h5` file: `model_weights`, its layers in `layer_names` order (possibly split into
+/// `layer_names0`, `layer_names1`, ... when long), each layer's tensors in `weight_names` order.
+fn legacy(file: &File) -> Result<Weights, String> {
+    let group = file.group("model_weights").map_err(h5)?;
+    let attrs = group.attrs().map_err(h5)?;
+    let mut names = strings(attrs.get("layer_names"));
+    for chunk in 0.. {
+        match attrs.get(&format!("layer_names{chunk}")) {
+            Some(value) => names.extend(strings(Some(value))),
+            None => break,
+        }
+    }
+    let mut weights = Weights {
+        layout: Layout::Legacy,
+        ..Weights::default()
+    };
+    for name in names {
+        let layer = group
+            .group(&name)
+            .map_err(|e| format!("`model_weights/{name}` is listed but cannot be read: {e}"))?;
+        let layer_attrs = layer.attrs().map_err(h5)?;
+        let mut weight_names = strings(layer_attrs.get("weight_names"));
+        for chunk in 0.. {
+            match layer_attrs.get(&format!("weight_names{chunk}")) {
+                Some(value) => weight_names.extend(strings(Some(value))),
+                None => break,
+            }
+        }
+        let tensors = weight_names
+            .iter()
+            .map(|w| tensor(&layer, w, &format!("model_weights/{name}/{w}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        weights.layers.push((name, tensors));
+    }
+    let root = file.root().attrs().map_err(h5)?;
+    weights.config = string(root.get("model_config"));
+    Ok(weights)
+}
+
+/// A layer to write: its group name, its Keras name and its tensors (shape and values).
+pub struct LayerWeights<'a> {
+    /// The group (`dense_1`).
+    pub group: String,
+    /// The layer's name, written as the `name` attribute of its `vars` group.
+    pub name: &'a str,
+    /// Its tensors.
+    pub tensors: Vec<(Vec<usize>, Vec<f32>)>,
+}
+
+/// A Keras 3 `.weights.h5` file: `layers/<group>/vars/<i>` for every layer (weightless ones get
+/// an empty `vars` group, as Keras writes them) and the model's own empty `vars` group.
+pub fn write(model: &str, layers: &[LayerWeights<'_>]) -> Result<Vec<u8>, String> {
+    let mut builder = FileBuilder::new();
+    let mut all = builder.create_group("layers");
+    for layer in layers {
+        let mut group = all.create_group(&layer.group);
+        let mut vars = group.create_group("vars");
+        vars.set_attr("name", AttrValue::String(layer.name.to_string()));
+        for (i, (shape, values)) in layer.tensors.iter().enumerate() {
+            let shape: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
+            vars.create_dataset(&i.to_string())
+                .with_f32_data(values)
+                .with_shape(&shape);
+        }
+        group.add_group(vars.finish());
+        all.add_group(group.finish());
+    }
+    builder.add_group(all.finish());
+    let mut vars = builder.create_group("vars");
+    vars.set_attr("name", AttrValue::String(model.to_string()));
+    builder.add_group(vars.finish());
+    builder
+        .finish()
+        .map_err(|e| format!("the HDF5 file could not be built: {e}"))
+}
+
+/// The shards a sharded save's `.weights.json` lists, in the order they are first named.
+pub fn shards(index: &str) -> Result<Vec<String>, String> {
+    let json: serde_json::Value = serde_json::from_str(index)
+        .map_err(|e| format!("the shard index is not JSON: {e}"))?;
+    let map = json["weight_map"].as_object().ok_or_else(|| {
+        String::from("the shard index has no `weight_map` (is it a `.weights.json` file?)")
+    })?;
+    let mut files: Vec<String> = Vec::new();
+    let mut seen = BTreeMap::new();
+    for value in map.values() {
+        let names: Vec<&str> = match value {
+            serde_json::Value::String(one) => std::vec![one.as_str()],
+            serde_json::Value::Array(many) => many.iter().filter_map(|v| v.as_str()).collect(),
+            _ => Vec::new(),
+        };
+        for name in names {
+            if name.contains('/') || name.contains('\\') || name.starts_with('.') {
+                return Err(format!(
+                    "the shard index names `{name}`, which is not a file beside it"
+                ));
+            }
+            if seen.insert(name.to_string(), ()).is_none() {
+                files.push(name.to_string());
+            }
+        }
+    }
+    if files.is_empty() {
+        return Err(String::from("the shard index lists no shard files"));
+    }
+    Ok(files)
+}

@@ -1,0 +1,209 @@
+"""Writes the Keras files that `tests/keras.rs` reads: every format `nn::keras` loads, made by real
+Keras, with test inputs and Keras's outputs for them.
+
+    python3 -m venv /tmp/kvenv && /tmp/kvenv/bin/pip install keras==3.15.1 'jax[cpu]' h5py
+    KERAS_BACKEND=jax /tmp/kvenv/bin/python tools/keras_fixtures.py
+
+    # the tf.keras 2 layout (`model_weights/dense/dense/kernel:0`) needs tf_keras:
+    python3 -m venv /tmp/tfvenv && /tmp/tfvenv/bin/pip install tensorflow-cpu tf_keras h5py
+    /tmp/tfvenv/bin/python tools/keras_fixtures.py --tf-keras
+
+The files are small (a few kB each) and committed, so tests and CI need no Python. Each model
+`<name>` gets `<name>.keras` (and other formats where a case needs them) and `<name>.json`:
+`{"keras": version, "inputs": [[...]], "outputs": [[...]]}`, one flattened sample per row,
+channels last, float32 values written as exact decimals.
+"""
+
+import json
+import os
+import sys
+
+os.environ.setdefault("JAX_ENABLE_X64", "1")
+
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "keras")
+
+
+def randomize(model, rng):
+    """Sets every weight to a random value, so that a wrong layout cannot pass by symmetry;
+    variances stay positive."""
+    for layer in model.layers:
+        weights = []
+        for w in layer.weights:
+            value = rng.normal(0.0, 0.5, size=w.shape).astype("float32")
+            if "variance" in getattr(w, "path", w.name):
+                value = rng.uniform(0.5, 1.5, size=w.shape).astype("float32")
+            weights.append(value)
+        layer.set_weights(weights)
+
+
+def write_io(name, model, x, version):
+    y = np.asarray(model.predict(x, verbose=0), dtype="float32")
+    data = {
+        "keras": version,
+        "inputs": x.reshape(len(x), -1).astype("float32").tolist(),
+        "outputs": y.reshape(len(y), -1).tolist(),
+    }
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump(data, f)
+
+
+def keras3():
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(7)
+    version = keras.__version__
+
+    def save(name, model, x, formats=("keras",)):
+        randomize(model, rng)
+        if "keras" in formats:
+            model.save(os.path.join(OUT, name + ".keras"))
+        if "weights" in formats:
+            model.save_weights(os.path.join(OUT, name + ".weights.h5"))
+        if "h5" in formats:
+            model.save(os.path.join(OUT, name + ".h5"))
+        write_io(name, model, x, version)
+
+    # The card's MLP, in every format Keras 3 writes.
+    mlp = keras.Sequential(
+        [
+            keras.Input((32,)),
+            layers.Dense(64, activation="relu"),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="classifier",
+    )
+    x = rng.normal(size=(4, 32)).astype("float32")
+    save("mlp", mlp, x, formats=("keras", "weights", "h5"))
+    mlp.save_weights(os.path.join(OUT, "mlp_sharded.weights.json"), max_shard_size=0.0000078)
+
+    # A compiled model trained a few steps with Adam: the archive holds the optimizer's state.
+    adam = keras.Sequential(
+        [keras.Input((4,)), layers.Dense(8, activation="tanh"), layers.Dense(3, activation="softmax")],
+        name="adam_trained",
+    )
+    adam.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy")
+    xa = rng.normal(size=(16, 4)).astype("float32")
+    ya = keras.utils.to_categorical(rng.integers(0, 3, size=16), 3)
+    adam.fit(xa, ya, batch_size=8, epochs=3, verbose=0)
+    adam.save(os.path.join(OUT, "adam_trained.keras"))
+    write_io("adam_trained", adam, xa[:4], version)
+    # What one more step of Keras's training does from the saved state, for the resumed-training test.
+    adam.train_on_batch(xa[:8], ya[:8])
+    with open(os.path.join(OUT, "adam_trained_step.json"), "w") as f:
+        json.dump(
+            {
+                "x": xa[:8].tolist(),
+                "y": ya[:8].tolist(),
+                "weights": [w.numpy().reshape(-1).tolist() for w in adam.weights],
+            },
+            f,
+        )
+
+    # A CNN with batch normalization and both pools.
+    cnn = keras.Sequential(
+        [
+            keras.Input((10, 10, 2)),
+            layers.Conv2D(4, 3, activation="relu", padding="same"),
+            layers.BatchNormalization(),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(6, (2, 3), strides=(1, 2), activation="elu"),
+            layers.AveragePooling2D((2, 1)),
+            layers.Flatten(),
+            layers.Dense(5, activation="softmax"),
+        ],
+        name="cnn",
+    )
+    save("cnn", cnn, rng.normal(size=(3, 10, 10, 2)).astype("float32"), formats=("keras", "weights"))
+
+    # Global pools, a batch-normalized vector, the activation layers.
+    gp = keras.Sequential(
+        [
+            keras.Input((6, 6, 3)),
+            layers.Conv2D(4, 3, padding="same"),
+            layers.PReLU(),
+            layers.GlobalMaxPooling2D(),
+            layers.Dense(6),
+            layers.BatchNormalization(momentum=0.9, epsilon=0.01),
+            layers.LeakyReLU(negative_slope=0.1),
+            layers.Dense(4),
+            layers.ELU(alpha=0.5),
+            layers.Activation("tanh"),
+        ],
+        name="layers_zoo",
+    )
+    save("zoo", gp, rng.normal(size=(3, 6, 6, 3)).astype("float32"))
+    gap = keras.Sequential(
+        [keras.Input((5, 5, 2)), layers.Conv2D(3, 2), layers.GlobalAveragePooling2D(), layers.Dense(2)],
+        name="gap",
+    )
+    save("gap", gap, rng.normal(size=(2, 5, 5, 2)).astype("float32"))
+
+    # Every activation we implement, each on a Dense layer.
+    names = [
+        "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "softplus", "softsign",
+        "mish", "exponential", "sigmoid", "hard_sigmoid", "silu", "hard_silu", "tanh",
+        "log_softmax", "softmax",
+    ]
+    act = keras.Sequential(
+        [keras.Input((5,))] + [layers.Dense(5, activation=a) for a in names], name="activations"
+    )
+    save("activations", act, rng.normal(size=(4, 5)).astype("float32"))
+
+    # use_bias = False shifts BatchNormalization's and the next layers' indices.
+    nb = keras.Sequential(
+        [
+            keras.Input((4, 4, 1)),
+            layers.Conv2D(2, 2, use_bias=False),
+            layers.Flatten(),
+            layers.Dense(3, use_bias=False, activation="sigmoid"),
+            layers.Dense(2),
+        ],
+        name="no_bias",
+    )
+    save("no_bias", nb, rng.normal(size=(2, 4, 4, 1)).astype("float32"), formats=("keras", "weights"))
+
+    # User-named layers in a functional model that is a plain chain.
+    inputs = keras.Input((3,), name="features")
+    h = layers.Dense(4, activation="relu", name="hidden")(inputs)
+    outputs = layers.Dense(2, name="scores")(h)
+    named = keras.Model(inputs, outputs, name="named")
+    save("named", named, rng.normal(size=(2, 3)).astype("float32"))
+
+    # A functional model that is not a chain: loading it must fail clearly.
+    inputs = keras.Input((3,))
+    a = layers.Dense(3)(inputs)
+    residual = keras.Model(inputs, layers.Add()([inputs, a]), name="residual")
+    residual.save(os.path.join(OUT, "residual.keras"))
+
+    # float64 weights, converted on load.
+    wide = keras.Sequential(
+        [keras.Input((3,)), layers.Dense(2, activation="tanh", dtype="float64")], name="float64"
+    )
+    save("float64", wide, rng.normal(size=(2, 3)).astype("float64"), formats=("keras",))
+
+
+def tf_keras2():
+    import tf_keras as keras
+    from tf_keras import layers
+
+    rng = np.random.default_rng(11)
+    mlp = keras.Sequential(
+        [keras.Input((6,)), layers.Dense(5, activation="relu"), layers.Dropout(0.2),
+         layers.Dense(3, activation="softmax")],
+        name="tf2_mlp",
+    )
+    randomize(mlp, rng)
+    mlp.save(os.path.join(OUT, "tf2_mlp.h5"))
+    write_io("tf2_mlp", mlp, rng.normal(size=(3, 6)).astype("float32"), keras.__version__)
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    if "--tf-keras" in sys.argv:
+        tf_keras2()
+    else:
+        keras3()
