@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use nn::prelude::*;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keras")
+        .join(name)
 }
 
 /// Keras's inputs and outputs for a fixture: one flattened sample per row.
@@ -22,7 +24,13 @@ fn io(name: &str) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect())
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap())
+                    .collect()
+            })
             .collect()
     };
     (rows("inputs"), rows("outputs"))
@@ -58,8 +66,260 @@ network! {
 
 #[test]
 fn the_mlp_loads_from_every_format_keras_3_writes() {
-    for file in ["mlp.keras", "mlp.weights.h5", "mlp.h5", "mlp_sharded.weights.json"] {
+    for file in [
+        "mlp.keras",
+        "mlp.weights.h5",
+        "mlp.h5",
+        "mlp_sharded.weights.json",
+    ] {
         let net = Mlp::load_keras(fixture(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_matches_keras(&net, "mlp");
     }
+}
+
+network! {
+    /// A CNN with batch normalization and both pools.
+    pub struct Cnn =
+        Input<10, 10, 2>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        BatchNormalization,
+        MaxPool2D<(2, 2)>,
+        Conv2D<6, (2, 3), Elu, strides = (1, 2)>,
+        AvgPool2D<(2, 1)>,
+        Flatten,
+        Dense<_, 5, Softmax>;
+
+    /// PReLU, a global max pool, a batch-normalized vector and the activation layers.
+    pub struct Zoo =
+        Input<6, 6, 3>,
+        Conv2D<4, (3, 3), padding = Same>,
+        PReLU,
+        GlobalMaxPool2D,
+        Dense<_, 6>,
+        BatchNormalization<momentum = 0.9, epsilon = 0.01>,
+        LeakyReLU<negative_slope = 0.1>,
+        Dense<_, 4>,
+        ELU<alpha = 0.5>,
+        Activation<Tanh>;
+
+    /// A global average pool.
+    pub struct Gap = Input<5, 5, 2>, Conv2D<3, (2, 2)>, GlobalAvgPool2D, Dense<_, 2>;
+
+    /// Every activation, each on a Dense layer.
+    pub struct Activations =
+        Dense<5, 5, Linear>, Dense<5, 5, Relu>, Dense<5, 5, Relu6>, Dense<5, 5, LeakyRelu>,
+        Dense<5, 5, Elu>, Dense<5, 5, Selu>, Dense<5, 5, Gelu>, Dense<5, 5, Softplus>,
+        Dense<5, 5, Softsign>, Dense<5, 5, Mish>, Dense<5, 5, Exponential>,
+        Dense<5, 5, Sigmoid>, Dense<5, 5, HardSigmoid>, Dense<5, 5, Silu>,
+        Dense<5, 5, HardSilu>, Dense<5, 5, Tanh>, Dense<5, 5, LogSoftmax>,
+        Dense<5, 5, Softmax>;
+
+    /// Layers without biases.
+    pub struct NoBias =
+        Input<4, 4, 1>,
+        Conv2D<2, (2, 2), use_bias = false>,
+        Flatten,
+        Dense<_, 3, Sigmoid, use_bias = false>,
+        Dense<_, 2>;
+
+    /// User-named layers (a functional model in Keras).
+    pub struct Named = hidden: Dense<3, 4, Relu>, scores: Dense<4, 2>;
+
+    /// float64 weights in the file.
+    pub struct Wide = Dense<3, 2, Tanh>;
+
+    /// tf.keras 2's MLP.
+    pub struct Tf2 = Dense<6, 5, Relu>, Dropout<0.2>, Dense<5, 3, Softmax>;
+}
+
+#[test]
+fn every_layer_kind_matches_keras() {
+    assert_matches_keras(&Cnn::load_keras(fixture("cnn.keras")).unwrap(), "cnn");
+    assert_matches_keras(&Cnn::load_keras(fixture("cnn.weights.h5")).unwrap(), "cnn");
+    assert_matches_keras(&Zoo::load_keras(fixture("zoo.keras")).unwrap(), "zoo");
+    assert_matches_keras(&Gap::load_keras(fixture("gap.keras")).unwrap(), "gap");
+}
+
+#[test]
+fn every_activation_matches_keras() {
+    let net = Activations::load_keras(fixture("activations.keras")).unwrap();
+    assert_matches_keras(&net, "activations");
+}
+
+#[test]
+fn layers_without_bias_shift_the_indices() {
+    for file in ["no_bias.keras", "no_bias.weights.h5"] {
+        assert_matches_keras(&NoBias::load_keras(fixture(file)).unwrap(), "no_bias");
+    }
+}
+
+#[test]
+fn user_named_layers_of_a_functional_chain_load() {
+    assert_matches_keras(&Named::load_keras(fixture("named.keras")).unwrap(), "named");
+}
+
+#[test]
+fn float64_weights_are_rounded_to_the_network_s_type() {
+    assert_matches_keras(
+        &Wide::load_keras(fixture("float64.keras")).unwrap(),
+        "float64",
+    );
+    let wide: Wide<f64> = nn::keras::load(fixture("float64.keras")).unwrap();
+    let narrow = Wide::load_keras(fixture("float64.keras")).unwrap();
+    assert_eq!(wide.dense.kernel.map(|w| w as f32), narrow.dense.kernel);
+}
+
+#[test]
+fn tf_keras_2_legacy_h5_loads() {
+    assert_matches_keras(&Tf2::load_keras(fixture("tf2_mlp.h5")).unwrap(), "tf2_mlp");
+}
+
+network! {
+    /// The card's MLP with other hidden units.
+    pub struct Wider = Dense<32, 128, Relu>, Dropout<0.5>, Dense<128, 10, Softmax>;
+    /// The card's MLP without its dropout and with another activation.
+    pub struct Shorter = Dense<32, 64, Tanh>, Dense<64, 10, Softmax>;
+    /// The card's MLP with a convolution's place taken.
+    pub struct Other = Dense<32, 64, Relu>, Dropout<0.25>, Dense<64, 10, Sigmoid, use_bias = false>;
+    /// A network for the residual model's input.
+    pub struct Three = Dense<3, 3>;
+}
+
+fn mismatch<N: std::fmt::Debug>(result: Result<N, nn::Error>) -> Vec<String> {
+    match result {
+        Err(nn::Error::Mismatch { problems, .. }) => problems,
+        other => panic!("expected a mismatch, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_file_that_does_not_fit_is_refused_with_every_difference() {
+    let problems = mismatch(Wider::load_keras(fixture("mlp.keras")));
+    assert_eq!(
+        problems,
+        [
+            "layer 1 `dense`: the file has units = 64, `Wider` declares 128",
+            "layer 3 `dense_1`: the file has units = 10, `Wider` declares 10",
+        ][..1],
+        "{problems:#?}"
+    );
+    let problems = mismatch(Other::load_keras(fixture("mlp.keras")));
+    assert_eq!(
+        problems,
+        [
+            "layer 2 `dropout`: the file has rate = 0.5, `Other` declares 0.25",
+            "layer 3 `dense_1`: the file has activation = \"softmax\", `Other` declares \"sigmoid\"",
+            "layer 3 `dense_1`: the file has use_bias = true, `Other` declares false",
+        ]
+    );
+    let problems = mismatch(Shorter::load_keras(fixture("mlp.keras")));
+    assert!(
+        problems[0].contains(
+            "the file's model has 3 layers (Dense, Dropout, Dense), `Shorter` declares 2"
+        ),
+        "{problems:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p
+                .contains("layer 2 `dropout`: the file has a Dropout, `Shorter` declares a Dense")),
+        "{problems:#?}"
+    );
+
+    // Without a configuration, the shapes decide.
+    let problems = mismatch(Wider::load_keras(fixture("mlp.weights.h5")));
+    assert!(
+        problems[0].contains("layer 1 `dense` (Dense): `kernel` has shape (32, 64) in the file"),
+        "{problems:#?}"
+    );
+    assert!(
+        problems[0].contains("`Wider` declares (32, 128)"),
+        "{problems:#?}"
+    );
+    let problems = mismatch(Three::load_keras(fixture("mlp.weights.h5")));
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("the file has weights for a layer `dense_1`")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn a_functional_model_that_is_not_a_chain_is_refused() {
+    let error = Three::load_keras(fixture("residual.keras"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("only functional models that are a plain chain of layers are supported"),
+        "{error}"
+    );
+    assert!(error.contains("`add`"), "{error}");
+}
+
+network! {
+    /// The compiled model trained with Adam.
+    pub struct AdamTrained = Dense<4, 8, Tanh>, Dense<8, 3, Softmax>;
+}
+
+/// Training resumes where Keras stopped: one step from the saved weights and Adam state gives
+/// Keras's weights after the same step.
+#[test]
+fn adam_state_restores_and_training_continues_as_in_keras() {
+    let path = fixture("adam_trained.keras");
+    let net = AdamTrained::load_keras(&path).unwrap();
+    assert_matches_keras(&net, "adam_trained");
+    let mut model = Model::new(net, Adam::new(0.01), CategoricalCrossentropy::default());
+    model.state =
+        nn::keras::load_optimizer_state::<f32, AdamTrained, _>(&path, &model.optimizer).unwrap();
+    assert_eq!(model.state.iterations, 6);
+
+    let text = std::fs::read_to_string(fixture("adam_trained_step.json")).unwrap();
+    let step: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let column = |key: &str, width: usize| -> Vec<f32> {
+        let rows = step[key].as_array().unwrap();
+        assert!(rows.iter().all(|r| r.as_array().unwrap().len() == width));
+        rows.iter()
+            .flat_map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap() as f32)
+            })
+            .collect()
+    };
+    let x = Batch::<f32, 4>::from_column_slice(&column("x", 4));
+    let y = Batch::<f32, 3>::from_column_slice(&column("y", 3));
+    model
+        .train_on_batch(
+            &x,
+            &y,
+            &mut <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0),
+        )
+        .unwrap();
+
+    let expected = step["weights"].as_array().unwrap();
+    let params: Vec<_> = model.network.params().collect();
+    assert_eq!(params.len(), expected.len());
+    for ((layer, p), keras) in params.iter().zip(expected) {
+        for (i, (&ours, theirs)) in p.values.iter().zip(keras.as_array().unwrap()).enumerate() {
+            let theirs = theirs.as_f64().unwrap() as f32;
+            assert!(
+                (ours - theirs).abs() <= 1e-5,
+                "{layer}.{}[{i}]: nn {ours}, Keras {theirs}",
+                p.name
+            );
+        }
+    }
+
+    // Another optimizer is refused.
+    let error =
+        nn::keras::load_optimizer_state::<f32, AdamTrained, _>(&path, &Sgd::new(0.1)).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("the file's optimizer is Adam, the model's is sgd"),
+        "{error}"
+    );
 }

@@ -50,8 +50,8 @@
 
 use std::path::Path;
 
-use nn_keras::files::{archive, model, weights};
 pub use nn_keras::config::{LayerConfig, ModelConfig, Setting, Value};
+use nn_keras::files::{archive, model, weights};
 
 use crate::layer::Params;
 use crate::network::VisitorMut;
@@ -94,7 +94,8 @@ fn read(path: &Path) -> Result<Contents, Error> {
     let fail = |problem: String| format_error(path, problem);
     if bytes.starts_with(b"PK") {
         let archive = archive::read(&bytes).map_err(fail)?;
-        let weights = weights::read(archive.weights).map_err(|p| fail(format!("`model.weights.h5`: {p}")))?;
+        let weights =
+            weights::read(archive.weights).map_err(|p| fail(format!("`model.weights.h5`: {p}")))?;
         Ok(Contents {
             config: Some(archive.config),
             weights,
@@ -365,10 +366,7 @@ const KERAS_VERSION: &str = "3.15.1";
 ///
 /// [`Error::Setting`] when the path does not end in `.weights.h5` (Keras refuses other names),
 /// [`Error::Io`] when it cannot be written.
-pub fn save_weights<T: Float, N: Network<T>>(
-    net: &N,
-    path: impl AsRef<Path>,
-) -> Result<(), Error> {
+pub fn save_weights<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
     expect_suffix(path, ".weights.h5")?;
     let bytes = weights_file(net).map_err(|p| format_error(path, p))?;
@@ -474,7 +472,8 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         for slot in &mut state.slots {
             if !param.trainable {
                 let value = T::of(optimizer.slot_initial_value(slot.name));
-                slot.values.extend(std::iter::repeat_n(value, param.values.len()));
+                slot.values
+                    .extend(std::iter::repeat_n(value, param.values.len()));
                 continue;
             }
             let Some(tensor) = vars.get(next) else {
@@ -501,7 +500,10 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
             if tensor.values.iter().any(|v| !v.is_finite()) {
                 return Err(format_error(
                     path,
-                    format!("the optimizer variable `{}` holds NaN or infinite values", tensor.path),
+                    format!(
+                        "the optimizer variable `{}` holds NaN or infinite values",
+                        tensor.path
+                    ),
                 ));
             }
             slot.values.extend(tensor.values.iter().map(|&v| T::of(v)));

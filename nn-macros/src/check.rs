@@ -81,7 +81,10 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
         attrs: decl.attrs,
         vis: decl.vis,
         ident: decl.ident,
-        input_shape: layers.first().map(|l| l.input_shape.clone()).unwrap_or_default(),
+        input_shape: layers
+            .first()
+            .map(|l| l.input_shape.clone())
+            .unwrap_or_default(),
         layers,
         assertions,
     }

@@ -36,8 +36,8 @@ pub struct FileLayer {
 /// (one input, each layer fed by the one before, the last one the output) are accepted; anything
 /// else is an error that says what is not supported.
 pub fn parse(text: &str) -> Result<FileModel, String> {
-    let root: Json =
-        serde_json::from_str(text).map_err(|e| format!("the model's configuration is not JSON: {e}"))?;
+    let root: Json = serde_json::from_str(text)
+        .map_err(|e| format!("the model's configuration is not JSON: {e}"))?;
     let class = root["class_name"].as_str().unwrap_or_default();
     let config = &root["config"];
     let name = config["name"].as_str().unwrap_or(class).to_string();
@@ -133,7 +133,10 @@ fn describe_sources(sources: &[String]) -> String {
         many => format!(
             "{} layers ({})",
             many.len(),
-            many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -156,7 +159,8 @@ fn inbound(entry: &Json) -> Vec<String> {
             }
             Json::Array(items) => {
                 // tf.keras 2: a node is `[name, node_index, tensor_index, kwargs]`.
-                if let [Json::String(name), Json::Number(_), Json::Number(_), ..] = items.as_slice() {
+                if let [Json::String(name), Json::Number(_), Json::Number(_), ..] = items.as_slice()
+                {
                     names.push(name.clone());
                 } else {
                     items.iter().for_each(|v| walk(v, names));
@@ -232,9 +236,10 @@ fn matches(key: &str, value: Value, found: &Json) -> bool {
             let name = match found {
                 Json::String(name) => Some(name.as_str()),
                 // An activation or initializer written as an object.
-                Json::Object(map) => map.get("config").and_then(|c| c["name"].as_str()).or_else(
-                    || map.get("class_name").and_then(Json::as_str),
-                ),
+                Json::Object(map) => map
+                    .get("config")
+                    .and_then(|c| c["name"].as_str())
+                    .or_else(|| map.get("class_name").and_then(Json::as_str)),
                 _ => None,
             };
             name.is_some_and(|name| {
@@ -248,7 +253,10 @@ fn matches(key: &str, value: Value, found: &Json) -> bool {
         Value::Sizes(sizes) => match found {
             Json::Array(items) => {
                 items.len() == sizes.len()
-                    && items.iter().zip(sizes).all(|(i, &n)| i.as_u64() == Some(n as u64))
+                    && items
+                        .iter()
+                        .zip(sizes)
+                        .all(|(i, &n)| i.as_u64() == Some(n as u64))
             }
             // Keras accepts one number for a square window.
             Json::Number(n) => sizes.iter().all(|&s| n.as_u64() == Some(s as u64)),
@@ -288,7 +296,10 @@ pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<String> {
     let net = declared.name;
     if let Some(input) = &file.input {
         let fits = input.len() == declared.input.len()
-            && input.iter().zip(declared.input).all(|(a, &b)| a.is_none_or(|a| a == b));
+            && input
+                .iter()
+                .zip(declared.input)
+                .all(|(a, &b)| a.is_none_or(|a| a == b));
         if !fits {
             problems.push(format!(
                 "the input: the file's model takes samples of shape {}, `{net}` declares {}",
@@ -301,9 +312,18 @@ pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<String> {
         problems.push(format!(
             "the file's model has {} layers ({}), `{net}` declares {} ({})",
             file.layers.len(),
-            file.layers.iter().map(|l| l.class.as_str()).collect::<Vec<_>>().join(", "),
+            file.layers
+                .iter()
+                .map(|l| l.class.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             declared.layers.len(),
-            declared.layers.iter().map(|l| l.class).collect::<Vec<_>>().join(", ")
+            declared
+                .layers
+                .iter()
+                .map(|l| l.class)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     for (i, (mine, theirs)) in declared.layers.iter().zip(&file.layers).enumerate() {
@@ -468,9 +488,7 @@ pub fn snake_case(class: &str) -> String {
     let chars: Vec<char> = class.chars().collect();
     let mut first = String::new();
     for (i, &c) in chars.iter().enumerate() {
-        if i > 0
-            && c.is_ascii_uppercase()
-            && chars.get(i + 1).is_some_and(char::is_ascii_lowercase)
+        if i > 0 && c.is_ascii_uppercase() && chars.get(i + 1).is_some_and(char::is_ascii_lowercase)
         {
             first.push('_');
         }

@@ -287,8 +287,8 @@ pub fn write(model: &str, layers: &[LayerWeights<'_>]) -> Result<Vec<u8>, String
 
 /// The shards a sharded save's `.weights.json` lists, in the order they are first named.
 pub fn shards(index: &str) -> Result<Vec<String>, String> {
-    let json: serde_json::Value = serde_json::from_str(index)
-        .map_err(|e| format!("the shard index is not JSON: {e}"))?;
+    let json: serde_json::Value =
+        serde_json::from_str(index).map_err(|e| format!("the shard index is not JSON: {e}"))?;
     let map = json["weight_map"].as_object().ok_or_else(|| {
         String::from("the shard index has no `weight_map` (is it a `.weights.json` file?)")
     })?;

@@ -48,8 +48,16 @@ pub(crate) fn activation(ctx: &mut Ctx<'_>) -> Option<Checked> {
 pub(crate) fn leaky_relu(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let args = only_options(ctx, LEAKY_RELU_OPTIONS);
     let slope = args.float("negative_slope", ctx.errors);
-    let keras = vec![Setting::new("negative_slope", KerasValue::Float(slope.clone()))];
-    layer(ctx, Activation::builtin_new("LeakyRelu", vec![slope]), true, keras)
+    let keras = vec![Setting::new(
+        "negative_slope",
+        KerasValue::Float(slope.clone()),
+    )];
+    layer(
+        ctx,
+        Activation::builtin_new("LeakyRelu", vec![slope]),
+        true,
+        keras,
+    )
 }
 
 /// `ELU[<alpha = 1.0>]`.
@@ -57,7 +65,12 @@ pub(crate) fn elu(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let args = only_options(ctx, ELU_OPTIONS);
     let alpha = args.float("alpha", ctx.errors);
     let keras = vec![Setting::new("alpha", KerasValue::Float(alpha.clone()))];
-    layer(ctx, Activation::builtin_new("Elu", vec![alpha]), true, keras)
+    layer(
+        ctx,
+        Activation::builtin_new("Elu", vec![alpha]),
+        true,
+        keras,
+    )
 }
 
 /// Rule: `LeakyReLU` and `ELU` take only options. Why: their one setting is named, as in Keras.

@@ -77,7 +77,10 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         return None;
     };
     let activation = weights.activation(ctx.errors);
-    let mut keras = vec![Setting::new("filters", KerasValue::Size(Size::Known(filters)))];
+    let mut keras = vec![Setting::new(
+        "filters",
+        KerasValue::Size(Size::Known(filters)),
+    )];
     keras.extend(window.keras("kernel_size"));
     keras.extend([
         Setting::new("activation", KerasValue::Activation(activation.ty.clone())),

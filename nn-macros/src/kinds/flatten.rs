@@ -3,8 +3,8 @@
 
 use crate::shared::args::Opt;
 use crate::shared::context::{Checked, Ctx, Def};
-use crate::shared::window::channels_last;
 use crate::shared::shape;
+use crate::shared::window::channels_last;
 
 /// `Flatten` has no options.
 pub(crate) const OPTIONS: &[Opt] = &[];

@@ -4,8 +4,8 @@
 use crate::ir::Size;
 use crate::shared::args::Opt;
 use crate::shared::context::{Checked, Ctx, Def};
-use crate::shared::window::channels_last;
 use crate::shared::shape;
+use crate::shared::window::channels_last;
 
 /// `GlobalMaxPool2D` has no options.
 pub(crate) const OPTIONS: &[Opt] = &[];
