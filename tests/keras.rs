@@ -323,3 +323,106 @@ fn adam_state_restores_and_training_continues_as_in_keras() {
         "{error}"
     );
 }
+
+/// Saves `net` as `.keras` and `.weights.h5` into `dir`, with the fixture's inputs and our
+/// predictions for `tools/keras_roundtrip.py`, and checks that our loader reads both back to the
+/// same predictions.
+fn round_trip<N: Network<f32>>(net: &N, name: &str, dir: &Path, inputs_of: &str) {
+    let (inputs, _) = io(inputs_of);
+    let keras = dir.join(format!("{name}.keras"));
+    let weights = dir.join(format!("{name}.weights.h5"));
+    nn::keras::save(net, &keras).unwrap();
+    nn::keras::save_weights(net, &weights).unwrap();
+    let flat: Vec<f32> = inputs.iter().flatten().map(|&v| v as f32).collect();
+    let x = OMatrix::<f32, N::Input, Dyn>::from_column_slice_generic(
+        <N::Input as nalgebra::DimName>::name(),
+        Dyn(inputs.len()),
+        &flat,
+    );
+    let ours = net.predict_batch(&x);
+    for file in [&keras, &weights] {
+        let back: N = nn::keras::load(file).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back.predict_batch(&x), ours, "{}", file.display());
+    }
+    let outputs: Vec<Vec<f32>> = ours
+        .column_iter()
+        .map(|c| c.iter().copied().collect())
+        .collect();
+    let json = serde_json::json!({
+        "inputs": inputs,
+        "outputs": outputs,
+        "input_shape": N::KERAS.input,
+    });
+    std::fs::write(dir.join(format!("{name}.json")), json.to_string()).unwrap();
+}
+
+/// What we write, we read back. Set `NN_KERAS_EXPORT=dir` to keep the files for
+/// `tools/keras_roundtrip.py`, which checks that Keras loads them and predicts the same.
+#[test]
+fn saved_files_read_back_to_the_same_predictions() {
+    let dir = match std::env::var_os("NN_KERAS_EXPORT") {
+        Some(dir) => PathBuf::from(dir),
+        None => common::scratch("keras_round_trip"),
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    round_trip(
+        &Mlp::load_keras(fixture("mlp.keras")).unwrap(),
+        "mlp",
+        &dir,
+        "mlp",
+    );
+    round_trip(
+        &Cnn::load_keras(fixture("cnn.keras")).unwrap(),
+        "cnn",
+        &dir,
+        "cnn",
+    );
+    round_trip(
+        &Zoo::load_keras(fixture("zoo.keras")).unwrap(),
+        "zoo",
+        &dir,
+        "zoo",
+    );
+    round_trip(
+        &Gap::load_keras(fixture("gap.keras")).unwrap(),
+        "gap",
+        &dir,
+        "gap",
+    );
+    round_trip(
+        &Activations::load_keras(fixture("activations.keras")).unwrap(),
+        "activations",
+        &dir,
+        "activations",
+    );
+    round_trip(
+        &NoBias::load_keras(fixture("no_bias.keras")).unwrap(),
+        "no_bias",
+        &dir,
+        "no_bias",
+    );
+    round_trip(
+        &Named::load_keras(fixture("named.keras")).unwrap(),
+        "named",
+        &dir,
+        "named",
+    );
+    // A freshly initialized network too, not only weights that came from Keras.
+    round_trip(&Cnn::seeded(3), "cnn_seeded", &dir, "cnn");
+}
+
+#[test]
+fn saving_under_a_name_keras_refuses_is_an_error() {
+    let dir = common::scratch("keras_names");
+    let net = Mlp::seeded(1);
+    let error = nn::keras::save(&net, dir.join("model.h5")).unwrap_err();
+    assert!(
+        error.to_string().contains("does not end in `.keras`"),
+        "{error}"
+    );
+    let error = nn::keras::save_weights(&net, dir.join("model.h5")).unwrap_err();
+    assert!(
+        error.to_string().contains("does not end in `.weights.h5`"),
+        "{error}"
+    );
+}
