@@ -426,3 +426,41 @@ fn saving_under_a_name_keras_refuses_is_an_error() {
         "{error}"
     );
 }
+
+/// A named constant, checked by the compiler against the file's units.
+const HIDDEN: usize = 64;
+
+network! {
+    /// The card's MLP, checked against the Keras file during the build.
+    #[keras("tests/fixtures/keras/mlp.keras")]
+    pub struct Checked = Dense<32, HIDDEN, Relu>, Dropout<0.5>, Dense<_, 10, Softmax>;
+
+    /// The CNN, checked during the build against its legacy-free archive.
+    #[keras("tests/fixtures/keras/cnn.keras")]
+    pub struct CheckedCnn =
+        Input<10, 10, 2>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        BatchNormalization,
+        MaxPool2D<(2, 2)>,
+        Conv2D<6, (2, 3), Elu, strides = (1, 2)>,
+        AvgPool2D<(2, 1)>,
+        Flatten,
+        Dense<_, 5, Softmax>;
+
+    /// tf.keras 2's legacy `.h5` carries its configuration too.
+    #[keras("tests/fixtures/keras/tf2_mlp.h5")]
+    pub struct CheckedTf2 = Dense<6, 5, Relu>, Dropout<0.2>, Dense<5, 3, Softmax>;
+}
+
+#[test]
+fn declarations_checked_at_build_time_load() {
+    assert_matches_keras(&Checked::load_keras(fixture("mlp.keras")).unwrap(), "mlp");
+    assert_matches_keras(
+        &CheckedCnn::load_keras(fixture("cnn.keras")).unwrap(),
+        "cnn",
+    );
+    assert_matches_keras(
+        &CheckedTf2::load_keras(fixture("tf2_mlp.h5")).unwrap(),
+        "tf2_mlp",
+    );
+}

@@ -12,5 +12,6 @@ fn ui() {
     t.compile_fail("tests/ui/syntax/*.rs");
     t.compile_fail("tests/ui/args/*.rs");
     t.compile_fail("tests/ui/image/*.rs");
+    t.compile_fail("tests/ui/keras/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

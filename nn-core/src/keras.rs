@@ -136,7 +136,10 @@ fn check<T: Float, N: Network<T>>(path: &Path, config: Option<&str>) -> Result<(
         return Ok(());
     };
     let file = model::parse(config).map_err(|p| format_error(path, p))?;
-    let problems = model::mismatches(&N::KERAS, &file);
+    let problems: Vec<String> = model::mismatches(&N::KERAS, &file)
+        .into_iter()
+        .map(|(_, problem)| problem)
+        .collect();
     if problems.is_empty() {
         Ok(())
     } else {

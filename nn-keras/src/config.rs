@@ -21,6 +21,9 @@
 //! };
 //! assert_eq!(MLP.layers[0].setting("units"), Some(Value::Size(2)));
 //! assert_eq!(Value::Sizes(&[3, 3]).to_string(), "(3, 3)");
+//! assert!(Value::Float(0.99).same(&Value::Float(0.99000001)));
+//! assert!(Value::Str("silu").same(&Value::Str("swish")));
+//! assert!(!Value::Sizes(&[3, 3]).same(&Value::Sizes(&[3, 1])));
 //! ```
 
 use core::fmt;
@@ -38,6 +41,64 @@ pub enum Value {
     Str(&'static str),
     /// A window: `kernel_size`, `strides`, `pool_size`.
     Sizes(&'static [usize]),
+}
+
+impl Value {
+    /// Whether a file's value `found` is this declared one, as loading decides it: counts,
+    /// flags and windows exactly, numbers to 1e-6 relative, names exactly except Keras's aliases
+    /// (`swish` is `silu`). A `const fn`, so that a build-time check can be a constant.
+    pub const fn same(&self, found: &Value) -> bool {
+        match (*self, *found) {
+            (Value::Size(a), Value::Size(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => {
+                let (d, scale) = (a - b, if a < 0.0 { -a } else { a });
+                let tolerance = 1e-6 * if scale > 1e-6 { scale } else { 1e-6 };
+                d <= tolerance && -d <= tolerance
+            }
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => same_str(canonical(a), canonical(b)),
+            (Value::Sizes(a), Value::Sizes(b)) => {
+                if a.len() != b.len() {
+                    return false;
+                }
+                let mut i = 0;
+                while i < a.len() {
+                    if a[i] != b[i] {
+                        return false;
+                    }
+                    i += 1;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Keras's name for an activation that has two (`swish` and `silu`).
+const fn canonical(name: &'static str) -> &'static str {
+    if same_str(name, "swish") {
+        "silu"
+    } else if same_str(name, "hard_swish") {
+        "hard_silu"
+    } else {
+        name
+    }
+}
+
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 impl fmt::Display for Value {

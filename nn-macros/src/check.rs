@@ -87,6 +87,7 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
             .unwrap_or_default(),
         layers,
         assertions,
+        keras_file: None,
     }
 }
 

@@ -13,14 +13,22 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::ir::Network;
-use lower::{assertion, at, ends, field_type, layer_trait, scalar_marker, size};
+use lower::{assertion, at, ends, field_type, keras_check, layer_trait, scalar_marker, size};
 
 /// The widest activation `predict` keeps on the stack (64 KiB of `f32`).
 const STACK_LIMIT: usize = 16384;
 
 /// Everything generated for one network.
 pub(crate) fn network(network: &Network) -> TokenStream {
-    let assertions: Vec<TokenStream> = network.assertions.iter().map(assertion).collect();
+    let mut assertions: Vec<TokenStream> = network.assertions.iter().map(assertion).collect();
+    if let Some(file) = &network.keras_file {
+        let path = &file.path;
+        // The file as a dependency of the crate: cargo rebuilds when it changes.
+        assertions.push(quote!(
+            const _: &[u8] = ::core::include_bytes!(#path);
+        ));
+        assertions.extend(file.checks.iter().map(|c| keras_check(c, &network.layers)));
+    }
     if network.layers.is_empty() {
         return quote!(#(#assertions)*);
     }

@@ -20,6 +20,28 @@ pub(crate) struct Network {
     pub(crate) input_shape: Vec<Size>,
     /// Checks of named constants that only the compiler can evaluate.
     pub(crate) assertions: Vec<Assertion>,
+    /// With `#[keras("file")]`: the file (its absolute path, so that a change rebuilds the
+    /// crate) and the checks of the declared settings against the file's, which the compiler
+    /// evaluates.
+    pub(crate) keras_file: Option<KerasFile>,
+}
+
+/// A Keras file the declaration is checked against at build time.
+pub(crate) struct KerasFile {
+    /// Its absolute path.
+    pub(crate) path: String,
+    /// One check per setting the file gives.
+    pub(crate) checks: Vec<KerasCheck>,
+}
+
+/// A declared setting compared with the file's value, failing with `message` at `span`.
+pub(crate) struct KerasCheck {
+    /// The index of the layer in [`Network::layers`].
+    pub(crate) layer: usize,
+    pub(crate) declared: KerasValue,
+    pub(crate) found: KerasValue,
+    pub(crate) message: String,
+    pub(crate) span: Span,
 }
 
 /// A checked layer: a field of the struct.
@@ -197,6 +219,38 @@ pub(crate) enum KerasValue {
     Sizes(Vec<usize>),
     /// The Keras name of an activation type.
     Activation(Path),
+    /// A name read from a file.
+    Text(String),
+}
+
+impl KerasValue {
+    /// As the user wrote it, for messages.
+    pub(crate) fn text(&self) -> String {
+        match self {
+            KerasValue::Size(size) => size.text(),
+            KerasValue::Float(Expr::Float(x)) => x.to_string(),
+            KerasValue::Float(Expr::AsF64(tokens)) => tokens.to_string(),
+            KerasValue::Float(_) => String::from("a number"),
+            KerasValue::Bool(b) => b.to_string(),
+            KerasValue::Str(s) => format!("\"{s}\""),
+            KerasValue::Text(s) => format!("\"{s}\""),
+            KerasValue::Sizes(sizes) => format!(
+                "({})",
+                sizes
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            KerasValue::Activation(path) => match path.segments.last() {
+                Some(last) if matches!(path.root, Root::Core) => last.to_string(),
+                _ => match &path.root {
+                    Root::User(tokens) => tokens.to_string(),
+                    Root::Core => String::from("an activation"),
+                },
+            },
+        }
+    }
 }
 
 impl Setting {

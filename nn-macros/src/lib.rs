@@ -27,6 +27,7 @@ mod check;
 mod errors;
 mod expand;
 mod ir;
+mod keras_file;
 mod kinds;
 mod names;
 mod parse;
@@ -156,11 +157,43 @@ use proc_macro::TokenStream;
 /// - Constraints: `MaxNorm` (none or `(max_value)`, 2), `NonNeg`, `UnitNorm`, `MinMaxNorm`
 ///   (none, `(min_value, max_value)` or `(min_value, max_value, rate)`; 0, 1 and 1).
 ///
+/// # Checked against a Keras file
+///
+/// `#[keras("path")]` on a declaration (the path relative to the crate's manifest) checks it
+/// against a Keras model file during the build: a `.keras` archive, or a legacy `.h5` model
+/// (`.weights.h5` files hold no architecture to check). The number of layers, their classes and
+/// the input shape are compared by the macro; every setting that decides what a layer computes
+/// (units, filters, kernel size, strides, padding, activation, `use_bias`, rates, epsilon,
+/// momentum, slopes, channels-last) by the compiler, so that named constants and activation
+/// types of yours are compared too. Each difference is an error at the layer it concerns,
+/// naming both values, and the crate is rebuilt when the file changes. Loading the file at run
+/// time (`Classifier::load_keras`) makes the same comparison.
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     /// The model a Keras `model.save("mlp.keras")` wrote (here one of the repository's test
+///     /// files), in Rust.
+///     #[keras("../tests/fixtures/keras/mlp.keras")]
+///     pub struct Classifier = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
+/// }
+///
+/// # fn main() -> Result<(), nn::Error> {
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/keras/mlp.keras");
+/// let net = Classifier::load_keras(path)?;
+/// let y = net.predict(&SVector::<f32, 32>::zeros());
+/// assert!((y.sum() - 1.0).abs() < 1e-5);
+/// # Ok(())
+/// # }
+/// ```
+///
 /// # What it generates
 ///
 /// The struct is generic over its scalar type (`f32` by default) and offers `seeded`, `new`,
 /// `zeros`, `INPUT`, `OUTPUT`, `PARAMS`, `predict`, `predict_batch`, `tape`, `forward_train`,
-/// `backward` and `summary`, and implements `nn::Network`, which walks its layers
+/// `backward`, `summary`, `load_keras` and `save_keras`, and implements `nn::Network` (with its
+/// Keras configuration, `Network::KERAS`), which walks its layers
 /// (`Network::visit`, and on it `visit_params`, `visit_params_mut` and `params`). Every mistake
 /// in the invocation is reported at once, at the layer it concerns.
 #[proc_macro]
@@ -177,7 +210,8 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
     }
     let mut output = proc_macro2::TokenStream::new();
     for decl in invocation.networks {
-        let network = check::network(decl, &mut errors);
+        let mut network = check::network(decl, &mut errors);
+        keras_file::apply(&mut network, &mut errors);
         output.extend(expand::network(&network));
     }
     if !errors.is_empty() {

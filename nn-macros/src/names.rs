@@ -151,30 +151,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
-/// `BatchNormalization` → `batch_normalization`, `Dense` → `dense`: Keras's layer-name stem.
-pub(crate) fn snake_case(name: &str) -> String {
-    // Keras's `to_snake_case`: an underscore before each capital that starts a lower-case run,
-    // then between a lower-case letter and a capital; then lower case.
-    let chars: Vec<char> = name.chars().collect();
-    let mut first = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        let starts_word =
-            c.is_ascii_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-        if i > 0 && starts_word {
-            first.push('_');
-        }
-        first.push(c);
-    }
-    let chars: Vec<char> = first.chars().collect();
-    let mut out = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if i > 0 && c.is_ascii_uppercase() && chars[i - 1].is_ascii_lowercase() {
-            out.push('_');
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
-}
+/// Keras's snake case of a class name (`BatchNormalization` → `batch_normalization`), the stem
+/// of its layers' default names; `nn-keras` defines it for the file formats too.
+pub(crate) use nn_keras::files::model::snake_case;
 
 /// `"a, b, c"`.
 pub(crate) fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {

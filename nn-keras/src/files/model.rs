@@ -290,8 +290,9 @@ pub fn show(found: &Json) -> String {
 }
 
 /// Every difference between the file's model and the declared one, each as a sentence that
-/// names the layer's position and Keras name and both values; empty when they agree.
-pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<String> {
+/// names the layer's position and Keras name and both values, with the index of the declared
+/// layer it is about (`None` for the input and the number of layers); empty when they agree.
+pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<(Option<usize>, String)> {
     let mut problems = Vec::new();
     let net = declared.name;
     if let Some(input) = &file.input {
@@ -301,37 +302,46 @@ pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<String> {
                 .zip(declared.input)
                 .all(|(a, &b)| a.is_none_or(|a| a == b));
         if !fits {
-            problems.push(format!(
-                "the input: the file's model takes samples of shape {}, `{net}` declares {}",
-                show_shape(input),
-                show_sizes(declared.input)
+            problems.push((
+                None,
+                format!(
+                    "the input: the file's model takes samples of shape {}, `{net}` declares {}",
+                    show_shape(input),
+                    show_sizes(declared.input)
+                ),
             ));
         }
     }
     if file.layers.len() != declared.layers.len() {
-        problems.push(format!(
-            "the file's model has {} layers ({}), `{net}` declares {} ({})",
-            file.layers.len(),
-            file.layers
-                .iter()
-                .map(|l| l.class.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            declared.layers.len(),
-            declared
-                .layers
-                .iter()
-                .map(|l| l.class)
-                .collect::<Vec<_>>()
-                .join(", ")
+        problems.push((
+            None,
+            format!(
+                "the file's model has {} layers ({}), `{net}` declares {} ({})",
+                file.layers.len(),
+                file.layers
+                    .iter()
+                    .map(|l| l.class.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                declared.layers.len(),
+                declared
+                    .layers
+                    .iter()
+                    .map(|l| l.class)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ));
     }
     for (i, (mine, theirs)) in declared.layers.iter().zip(&file.layers).enumerate() {
         let at = format!("layer {} `{}`", i + 1, theirs.name);
         if mine.class != theirs.class {
-            problems.push(format!(
-                "{at}: the file has a {}, `{net}` declares a {} (`{}`)",
-                theirs.class, mine.class, mine.name
+            problems.push((
+                Some(i),
+                format!(
+                    "{at}: the file has a {}, `{net}` declares a {} (`{}`)",
+                    theirs.class, mine.class, mine.name
+                ),
             ));
             continue;
         }
@@ -342,19 +352,22 @@ pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<String> {
                 continue;
             };
             if !matches(setting.key, setting.value, found) {
-                problems.push(format!(
-                    "{at}: the file has {} = {}, `{net}` declares {}",
-                    setting.key,
-                    show(found),
-                    setting.value
+                problems.push((
+                    Some(i),
+                    format!(
+                        "{at}: the file has {} = {}, `{net}` declares {}",
+                        setting.key,
+                        show(found),
+                        setting.value
+                    ),
                 ));
             }
         }
         if theirs.config.get("data_format").and_then(Json::as_str) == Some("channels_first") {
-            problems.push(format!(
+            problems.push((Some(i), format!(
                 "{at}: the file's layer is channels-first; `{net}` is channels-last, as Keras's \
                  default"
-            ));
+            )));
         }
     }
     problems

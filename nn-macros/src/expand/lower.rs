@@ -6,7 +6,9 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::{Ident, Index};
 
-use crate::ir::{Assertion, Expr, Layer, Network, Path, Root, Size, Type, TypeArg};
+use crate::ir::{
+    Assertion, Expr, KerasCheck, KerasValue, Layer, Network, Path, Root, Size, Type, TypeArg,
+};
 
 /// The field type of a layer, in scalar type `scalar`.
 pub(super) fn field_type(layer: &Layer, scalar: &TokenStream) -> TokenStream {
@@ -99,6 +101,45 @@ pub(super) fn expr(value: &Expr, layer: &Layer) -> TokenStream {
             quote!(#inner.expect(#why))
         }
     }
+}
+
+/// A setting's value as a constant expression of `nn::keras::Value`.
+pub(super) fn keras_value(value: &KerasValue, layer: &Layer) -> TokenStream {
+    match value {
+        KerasValue::Size(n) => {
+            let n = size(n);
+            quote!(::nn::keras::Value::Size(#n))
+        }
+        KerasValue::Float(x) => {
+            let x = expr(x, layer);
+            quote!(::nn::keras::Value::Float(#x))
+        }
+        KerasValue::Bool(b) => quote!(::nn::keras::Value::Bool(#b)),
+        KerasValue::Str(s) => quote!(::nn::keras::Value::Str(#s)),
+        KerasValue::Sizes(sizes) => quote!(::nn::keras::Value::Sizes(&[#(#sizes),*])),
+        KerasValue::Text(s) => quote!(::nn::keras::Value::Str(#s)),
+        KerasValue::Activation(ty) => {
+            let ty = path(ty);
+            quote!(::nn::keras::Value::Str(<#ty as ::nn::Activation>::NAME))
+        }
+    }
+}
+
+/// A setting checked against a Keras file (`#[keras(..)]`), by the compiler, failing at the
+/// layer it concerns.
+pub(super) fn keras_check(check: &KerasCheck, layers: &[Layer]) -> TokenStream {
+    let layer = &layers[check.layer];
+    let (declared, found) = (
+        keras_value(&check.declared, layer),
+        keras_value(&check.found, layer),
+    );
+    let message = check.message.replace('{', "{{").replace('}', "}}");
+    quote_spanned!(check.span=>
+        const _: () = ::core::assert!(
+            ::nn::keras::Value::same(&#declared, &#found),
+            #message
+        );
+    )
 }
 
 /// A compile-time check of named constants, failing at the layer it concerns.

@@ -5,9 +5,10 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use super::lower::{
-    at, cons_type, ends, expr, field_type, nth, params_sum, path, scalar_marker, size, train_trait,
+    at, cons_type, ends, expr, field_type, keras_value, nth, params_sum, scalar_marker, size,
+    train_trait,
 };
-use crate::ir::{KerasValue, Layer, Network};
+use crate::ir::{Layer, Network};
 
 /// The `nn::Network` implementation: everything the runtime's training, summary and io need.
 pub(super) fn network_impl(network: &Network) -> TokenStream {
@@ -304,27 +305,6 @@ fn keras_config(network: &Network) -> TokenStream {
         input: &[#(#input),*],
         layers: &[#(#layers),*],
     })
-}
-
-/// A setting's value as a constant expression of `nn::keras::Value`.
-fn keras_value(value: &KerasValue, layer: &Layer) -> TokenStream {
-    match value {
-        KerasValue::Size(n) => {
-            let n = size(n);
-            quote!(::nn::keras::Value::Size(#n))
-        }
-        KerasValue::Float(x) => {
-            let x = expr(x, layer);
-            quote!(::nn::keras::Value::Float(#x))
-        }
-        KerasValue::Bool(b) => quote!(::nn::keras::Value::Bool(#b)),
-        KerasValue::Str(s) => quote!(::nn::keras::Value::Str(#s)),
-        KerasValue::Sizes(sizes) => quote!(::nn::keras::Value::Sizes(&[#(#sizes),*])),
-        KerasValue::Activation(ty) => {
-            let ty = path(ty);
-            quote!(::nn::keras::Value::Str(<#ty as ::nn::Activation>::NAME))
-        }
-    }
 }
 
 /// A layer's field name as Keras would print it (without `r#`).
