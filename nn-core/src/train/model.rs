@@ -230,6 +230,40 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
         Ok(())
     }
 
+    /// Continues training where Keras stopped: loads the network's weights from a compiled Keras
+    /// model's `.keras` archive and the optimizer's state saved with them (the step count and
+    /// each slot, such as Adam's `momentum` and `velocity`), checking the file against the
+    /// network (see [`crate::keras`]) and its optimizer against this model's. The optimizer's
+    /// settings (learning rate, betas) are this model's; give it the ones Keras had.
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    ///
+    /// network! {
+    ///     struct Net = Dense<4, 8, Tanh>, Dense<8, 3, Softmax>;
+    /// }
+    ///
+    /// // `model.compile(optimizer=Adam(0.01), ...)`, `model.fit(...)`, `model.save(...)` in Keras:
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/keras/adam_trained.keras");
+    /// let mut model = Model::new(Net::zeros(), Adam::new(0.01), CategoricalCrossentropy::default());
+    /// model.load_keras(path)?;
+    /// assert_eq!(model.state.iterations, 6); // Keras trained 6 steps
+    /// # Ok::<(), nn::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`keras::load`](crate::keras::load) and
+    /// [`keras::load_optimizer_state`](crate::keras::load_optimizer_state); nothing changes
+    /// unless both succeed.
+    pub fn load_keras(&mut self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
+        let path = path.as_ref();
+        let network = crate::keras::load::<T, N>(path)?;
+        let state = crate::keras::load_optimizer_state::<T, N, O>(path, &self.optimizer)?;
+        self.network = network;
+        self.state = state;
+        Ok(())
+    }
+
     /// A tracker of each metric, for targets of `K` values per sample, after checking that each
     /// applies.
     fn trackers<const K: usize>(&self) -> Result<Vec<Tracker>, Error> {
