@@ -440,17 +440,14 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         network: N::NAME,
         problems: vec![problem],
     };
-    if let Some(class) = contents
-        .config
-        .as_deref()
-        .and_then(|c| model::optimizer_class(c))
+    // Keras's class (`Adam`, `SGD`, `RMSprop`) is our name in another case.
+    if let Some(class) = contents.config.as_deref().and_then(model::optimizer_class)
+        && !class.eq_ignore_ascii_case(O::NAME)
     {
-        if !class.eq_ignore_ascii_case(O::NAME) {
-            return Err(mismatch(format!(
-                "the file's optimizer is {class}, the model's is {}",
-                O::NAME
-            )));
-        }
+        return Err(mismatch(format!(
+            "the file's optimizer is {class}, the model's is {}",
+            O::NAME
+        )));
     }
     let iterations = vars[0].values.first().copied().unwrap_or(-1.0);
     if !(iterations >= 0.0 && iterations.fract() == 0.0 && iterations < 9.0e15) {

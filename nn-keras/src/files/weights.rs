@@ -121,10 +121,10 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
              `model_weights/` (a legacy `.h5`)",
         ));
     }
-    if groups.iter().any(|g| g == "optimizer") {
-        if let Ok(vars) = file.group("optimizer/vars") {
-            weights.optimizer = numbered(&vars, "optimizer/vars")?;
-        }
+    if groups.iter().any(|g| g == "optimizer")
+        && let Ok(vars) = file.group("optimizer/vars")
+    {
+        weights.optimizer = numbered(&vars, "optimizer/vars")?;
     }
     Ok(weights)
 }
