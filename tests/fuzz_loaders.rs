@@ -3,13 +3,19 @@
 //! or `Err`, never panic, abort or ask for more than [`LIMIT`] bytes at once (the files are
 //! tiny, so a larger request means a loader trusted a size in the file).
 //!
+//! The Keras formats are fuzzed from the real fixtures (`tests/fixtures/keras/mlp.*`): the whole
+//! `.keras` archive, `.weights.h5` and legacy `.h5` files, and the archive's `config.json` and
+//! `model.weights.h5` damaged inside an otherwise sound archive (their checksums right, so that
+//! the damage reaches the JSON and HDF5 readers rather than stopping at the zip's CRC check).
+//!
 //! The cases are drawn from fixed seeds, so a failure names a case that repeats. CI runs
-//! [`CASES`] per format; `cargo test --release --test fuzz_loaders -- --ignored` runs a hundred
-//! times more.
+//! [`CASES`] per format and [`KERAS_CASES`] per Keras format;
+//! `cargo test --release --test fuzz_loaders -- --ignored` runs a hundred times more.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nn::data::{read_csv, read_idx};
@@ -19,13 +25,17 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 mod common;
-use common::{gzip, idx, scratch};
+use common::{gzip, idx, scratch, stored_zip, zip_members};
 
 /// The largest single allocation a loader may ask for on these tiny files.
 const LIMIT: usize = 256 << 20;
 
 /// The cases per format in CI.
 const CASES: usize = 1500;
+
+/// The cases per Keras format in CI: the five formats take about 7 s in a debug build (their
+/// files are tens of kilobytes, each damaged archive member is re-zipped).
+const KERAS_CASES: usize = 1500;
 
 /// The system allocator, refusing (so aborting the test) any single request above [`LIMIT`],
 /// and remembering the largest request.
@@ -65,6 +75,45 @@ static GLOBAL: Bounded = Bounded;
 
 network! {
     struct Small = Dense<3, 4, Tanh>, Dense<4, 2, Softmax>;
+    /// The Keras fixtures' model.
+    struct Mlp = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
+}
+
+fn keras_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keras")
+        .join(name)
+}
+
+fn load_keras(path: &Path) {
+    let _ = nn::keras::load::<f32, Mlp>(path);
+}
+
+/// Loads `mlp.keras` with its member `name` replaced by the (damaged) file at `path`, the
+/// archive rebuilt around it with the right checksums.
+fn load_keras_with_member(path: &Path, name: &str) {
+    static MEMBERS: OnceLock<Vec<(String, usize, Vec<u8>)>> = OnceLock::new();
+    let damaged = std::fs::read(path).unwrap();
+    let members: Vec<(&str, &[u8])> = MEMBERS
+        .get_or_init(|| zip_members(&std::fs::read(keras_fixture("mlp.keras")).unwrap()))
+        .iter()
+        .map(|(n, _, data)| {
+            let data = if n == name { &damaged } else { data };
+            (n.as_str(), data.as_slice())
+        })
+        .collect();
+    let archive = path.with_extension("keras");
+    std::fs::write(&archive, stored_zip(&members)).unwrap();
+    load_keras(&archive);
+}
+
+/// The member `name` of `mlp.keras`.
+fn keras_member(name: &str) -> Vec<u8> {
+    zip_members(&std::fs::read(keras_fixture("mlp.keras")).unwrap())
+        .into_iter()
+        .find(|(n, _, _)| n == name)
+        .unwrap()
+        .2
 }
 
 /// A valid IDX file of unsigned bytes: 4 images of 3 × 3.
@@ -138,6 +187,22 @@ fn fuzz(name: &str, valid: &[u8], cases: usize, seed: u64, load: impl Fn(&Path))
 /// A format: its name, a valid file and its loader.
 type Format = (&'static str, Vec<u8>, fn(&Path));
 
+/// The Keras formats: valid files, with their loaders.
+fn keras_formats() -> Vec<Format> {
+    let read = |name: &str| std::fs::read(keras_fixture(name)).unwrap();
+    vec![
+        ("keras", read("mlp.keras"), load_keras),
+        ("weights-h5", read("mlp.weights.h5"), load_keras),
+        ("legacy-h5", read("mlp.h5"), load_keras),
+        ("keras-config", keras_member("config.json"), |path| {
+            load_keras_with_member(path, "config.json");
+        }),
+        ("keras-weights", keras_member("model.weights.h5"), |path| {
+            load_keras_with_member(path, "model.weights.h5");
+        }),
+    ]
+}
+
 /// The valid files, with their loaders.
 fn formats() -> Vec<Format> {
     let dir = scratch("seeds");
@@ -192,9 +257,26 @@ fn damaged_files_give_ok_or_err_never_a_panic() {
 }
 
 #[test]
+fn damaged_keras_files_give_ok_or_err_never_a_panic() {
+    // The fixture loads: the damage, not the harness, makes the errors.
+    nn::keras::load::<f32, Mlp>(keras_fixture("mlp.keras")).unwrap();
+    for (k, (name, valid, load)) in keras_formats().into_iter().enumerate() {
+        fuzz(name, &valid, KERAS_CASES, 3000 + k as u64, load);
+    }
+}
+
+#[test]
 #[ignore = "a long run: cargo test --release --test fuzz_loaders -- --ignored"]
 fn damaged_files_long_run() {
     for (k, (name, valid, load)) in formats().into_iter().enumerate() {
         fuzz(name, &valid, CASES * 100, 2000 + k as u64, load);
+    }
+}
+
+#[test]
+#[ignore = "a long run: cargo test --release --test fuzz_loaders -- --ignored"]
+fn damaged_keras_files_long_run() {
+    for (k, (name, valid, load)) in keras_formats().into_iter().enumerate() {
+        fuzz(name, &valid, KERAS_CASES * 100, 4000 + k as u64, load);
     }
 }

@@ -205,12 +205,14 @@ impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
         let found = self.tensors(!params.is_empty());
         self.position += 1;
         let (file_name, tensors) = match found {
-            Some((file_name, tensors)) => {
+            // A layer whose group the file lacks, or holds no tensors, is missing its weights
+            // (said so, rather than as "0 tensors").
+            Some((file_name, tensors)) if !tensors.is_empty() || params.is_empty() => {
                 self.used.push(file_name.clone());
                 (file_name, tensors)
             }
             None if params.is_empty() => return,
-            None => {
+            _ => {
                 self.problems.push(format!(
                     "{at}: the file has no weights for it (`{}` expects {})",
                     self.net,
@@ -432,7 +434,7 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
     if vars.len() < 2 {
         return Err(format_error(
             path,
-            "the file holds no optimizer state (Keras saves it for a compiled model, in              `model.save(\"m.keras\")`)",
+            "the file holds no optimizer state (Keras saves it for a compiled model, in `model.save(\"m.keras\")`)",
         ));
     }
     let mismatch = |problem: String| Error::Mismatch {

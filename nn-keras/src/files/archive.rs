@@ -24,7 +24,12 @@ pub struct Archive {
 /// heap sensibly, and a corrupt size field must not make us allocate without bound.
 const MEMBER_LIMIT: u64 = 1 << 30;
 
-fn member(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
+/// The member `name` of `zip`, an archive of `archive` bytes.
+fn member(
+    zip: &mut ZipArchive<Cursor<&[u8]>>,
+    archive: usize,
+    name: &str,
+) -> Result<Vec<u8>, String> {
     let mut file = zip.by_name(name).map_err(|e| match e {
         zip::result::ZipError::FileNotFound => {
             format!("the archive has no `{name}` (is it a `.keras` file?)")
@@ -37,11 +42,19 @@ fn member(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, St
             file.size()
         ));
     }
-    let mut bytes = Vec::with_capacity(file.size() as usize);
+    // The size is the file's claim: reserve no more than the archive holds (a stored member is
+    // no larger; a deflated one grows the vector as it is inflated), so that a damaged size
+    // field cannot make us reserve a gigabyte.
+    let mut bytes = Vec::with_capacity(file.size().min(archive as u64) as usize);
     file.by_ref()
         .take(MEMBER_LIMIT + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("`{name}` in the archive is damaged: {e}"))?;
+    if bytes.len() as u64 > MEMBER_LIMIT {
+        return Err(format!(
+            "`{name}` in the archive inflates to more than the {MEMBER_LIMIT} bytes allowed"
+        ));
+    }
     Ok(bytes)
 }
 
@@ -52,12 +65,12 @@ pub fn read(bytes: &[u8]) -> Result<Archive, String> {
     let text = |bytes: Vec<u8>, name: &str| {
         String::from_utf8(bytes).map_err(|_| format!("`{name}` in the archive is not UTF-8 text"))
     };
-    let config = text(member(&mut zip, "config.json")?, "config.json")?;
-    let metadata = match member(&mut zip, "metadata.json") {
+    let config = text(member(&mut zip, bytes.len(), "config.json")?, "config.json")?;
+    let metadata = match member(&mut zip, bytes.len(), "metadata.json") {
         Ok(bytes) => text(bytes, "metadata.json")?,
         Err(_) => String::from("{}"),
     };
-    let weights = member(&mut zip, "model.weights.h5")?;
+    let weights = member(&mut zip, bytes.len(), "model.weights.h5")?;
     Ok(Archive {
         config,
         metadata,
@@ -69,7 +82,7 @@ pub fn read(bytes: &[u8]) -> Result<Archive, String> {
 pub fn read_config(bytes: &[u8]) -> Result<String, String> {
     let mut zip = ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| format!("not a readable `.keras` archive (a zip file): {e}"))?;
-    String::from_utf8(member(&mut zip, "config.json")?)
+    String::from_utf8(member(&mut zip, bytes.len(), "config.json")?)
         .map_err(|_| String::from("`config.json` in the archive is not UTF-8 text"))
 }
 

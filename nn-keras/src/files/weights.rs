@@ -97,7 +97,17 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
             "not an HDF5 file (it does not start with HDF5's signature)",
         ));
     }
+    let length = bytes.len() as u64;
     let file = File::from_bytes(bytes).map_err(h5)?;
+    // A file cut short still parses when the cut falls in bytes nothing reads (the padding at
+    // the end of an object header): the superblock says where the file ends, and like the HDF5
+    // library ("truncated file", the same comparison) a file shorter than that is refused.
+    let end = file.superblock().eof_address;
+    if end > length {
+        return Err(format!(
+            "the HDF5 file is truncated: it has {length} bytes, its superblock says {end}"
+        ));
+    }
     let root = file.root();
     let groups = root.groups().map_err(h5)?;
     if groups.iter().any(|g| g == "model_weights") {
@@ -147,7 +157,7 @@ fn tensor(group: &Group, name: &str, path: &str) -> Result<Tensor, String> {
         DType::I32 | DType::I64 => "int",
         other => {
             return Err(format!(
-                "`{path}` holds {other:?} values; weights must be float32 or float64 (convert \
+                "`{path}` holds {other} values; weights must be float32 or float64 (convert \
                  the model with `model.set_dtype_policy(\"float32\")` before saving)"
             ));
         }

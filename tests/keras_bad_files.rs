@@ -1,0 +1,386 @@
+//! Bad Keras files: truncated, damaged, another kind of file, or a model that does not fit. Each
+//! is answered by an error that says what is wrong (its variant and a fragment of its message are
+//! checked), never a panic and never a quiet `Ok`; a failed save leaves what was there intact.
+//!
+//! The damaged files are made from the real Keras fixtures in `tests/fixtures/keras/`. Zip
+//! archives are taken apart and put together by hand here (their members stored, as Keras stores
+//! them), so that a test can say exactly what an archive holds.
+
+use std::path::{Path, PathBuf};
+
+use nn::prelude::*;
+
+mod common;
+use common::{scratch, stored_zip, zip_members};
+
+network! {
+    /// The fixtures' model.
+    pub struct Mlp = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
+    /// `Mlp` without its last layer.
+    pub struct Head = Dense<32, 64, Relu>, Dropout<0.5>;
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keras")
+        .join(name)
+}
+
+fn read_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(name)).unwrap()
+}
+
+/// The problem of an [`nn::Error::Format`], failing on anything else.
+fn format_problem<N>(result: Result<N, nn::Error>) -> String {
+    match result {
+        Err(nn::Error::Format { problem, .. }) => problem,
+        Err(other) => panic!("expected a format error, got {other:?}"),
+        Ok(_) => panic!("expected a format error, got Ok"),
+    }
+}
+
+/// The problems of an [`nn::Error::Mismatch`], failing on anything else.
+fn mismatch_problems<N>(result: Result<N, nn::Error>) -> Vec<String> {
+    match result {
+        Err(nn::Error::Mismatch { problems, .. }) => problems,
+        Err(other) => panic!("expected a mismatch, got {other:?}"),
+        Ok(_) => panic!("expected a mismatch, got Ok"),
+    }
+}
+
+/// Writes `bytes` to `dir/name` and loads it as an `Mlp`.
+fn load_bytes(dir: &Path, name: &str, bytes: &[u8]) -> Result<Mlp, nn::Error> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    nn::keras::load::<f32, Mlp>(&path)
+}
+
+/// `mlp.keras`'s members, with `replace` applied to each (`None` leaves a member out).
+fn mlp_archive(replace: impl Fn(&str, &[u8]) -> Option<Vec<u8>>) -> Vec<u8> {
+    let members: Vec<(String, Vec<u8>)> = zip_members(&read_fixture("mlp.keras"))
+        .into_iter()
+        .filter_map(|(name, _, data)| replace(&name, &data).map(|data| (name, data)))
+        .collect();
+    let borrowed: Vec<(&str, &[u8])> = members
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    stored_zip(&borrowed)
+}
+
+/// `bytes` with the first occurrence of `from` replaced by `to` (of the same length).
+fn patched(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("the pattern is in the file");
+    let mut bytes = bytes.to_vec();
+    bytes[at..at + to.len()].copy_from_slice(to);
+    bytes
+}
+
+#[test]
+fn the_hand_made_archive_of_the_fixtures_members_loads() {
+    // The helpers are right: an archive rebuilt from the fixture's members unchanged loads.
+    let dir = scratch("rebuilt");
+    let archive = mlp_archive(|_, data| Some(data.to_vec()));
+    load_bytes(&dir, "mlp.keras", &archive).unwrap();
+}
+
+#[test]
+fn an_empty_file_and_random_bytes_are_not_keras_files() {
+    let dir = scratch("not-keras");
+    let mut noise = vec![0u8; 4096];
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for byte in &mut noise {
+        // xorshift64
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *byte = state as u8;
+    }
+    // Not `{`, `PK` or HDF5's signature.
+    noise[0] = 0x07;
+    for (name, bytes) in [("empty.keras", &[][..]), ("noise.keras", &noise[..])] {
+        let problem = format_problem(load_bytes(&dir, name, bytes));
+        assert!(
+            problem.starts_with("not a Keras file: expected a `.keras` archive (a zip)"),
+            "{name}: {problem}"
+        );
+    }
+}
+
+#[test]
+fn a_truncated_keras_archive_is_refused() {
+    let dir = scratch("truncated-keras");
+    let valid = read_fixture("mlp.keras");
+    // In the first member, in `config.json`, in the weights, in the central directory, one
+    // byte short of the end.
+    for cut in [4, 120, 3000, valid.len() - 200, valid.len() - 1] {
+        let problem = format_problem(load_bytes(&dir, "cut.keras", &valid[..cut]));
+        assert!(
+            problem.starts_with("not a readable `.keras` archive (a zip file)"),
+            "cut at {cut}: {problem}"
+        );
+    }
+}
+
+#[test]
+fn a_truncated_hdf5_file_is_refused() {
+    let dir = scratch("truncated-hdf5");
+    for file in ["mlp.weights.h5", "mlp.h5"] {
+        let valid = read_fixture(file);
+        for cut in [8, 100, valid.len() / 2, valid.len() - 1] {
+            let result = load_bytes(&dir, file, &valid[..cut]);
+            assert!(
+                result.is_err(),
+                "{file} cut at {cut} of {} loads",
+                valid.len()
+            );
+            let problem = format_problem(result);
+            assert!(
+                problem.contains("HDF5") || problem.contains("cannot be read"),
+                "{file} cut at {cut}: {problem}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_keras_archive_with_truncated_weights_is_refused() {
+    let dir = scratch("truncated-member");
+    let archive = mlp_archive(|name, data| {
+        Some(if name == "model.weights.h5" {
+            data[..data.len() / 2].to_vec()
+        } else {
+            data.to_vec()
+        })
+    });
+    let problem = format_problem(load_bytes(&dir, "half.keras", &archive));
+    assert!(problem.starts_with("`model.weights.h5`: "), "{problem}");
+}
+
+#[test]
+fn a_zip_that_is_not_a_keras_archive_is_refused() {
+    let dir = scratch("other-zip");
+    let zip = stored_zip(&[("notes.txt", b"not a model")]);
+    let problem = format_problem(load_bytes(&dir, "notes.keras", &zip));
+    assert_eq!(
+        problem,
+        "the archive has no `config.json` (is it a `.keras` file?)"
+    );
+    // An archive with the configuration but without the weights.
+    let archive = mlp_archive(|name, data| (name != "model.weights.h5").then(|| data.to_vec()));
+    let problem = format_problem(load_bytes(&dir, "no-weights.keras", &archive));
+    assert_eq!(
+        problem,
+        "the archive has no `model.weights.h5` (is it a `.keras` file?)"
+    );
+}
+
+#[test]
+fn a_damaged_member_fails_its_checksum() {
+    let dir = scratch("crc");
+    let mut archive = read_fixture("mlp.keras");
+    let (_, start, _) = zip_members(&archive)
+        .into_iter()
+        .find(|(name, _, _)| name == "config.json")
+        .unwrap();
+    // `{"module"` becomes `{"modulE"`: still JSON, but not the bytes the checksum was taken of.
+    archive[start + 8] = b'E';
+    let problem = format_problem(load_bytes(&dir, "crc.keras", &archive));
+    assert!(
+        problem.starts_with("`config.json` in the archive is damaged: ")
+            && problem.contains("checksum"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn a_configuration_that_is_not_json_is_refused() {
+    let dir = scratch("not-json");
+    let archive = mlp_archive(|name, data| {
+        Some(if name == "config.json" {
+            b"{\"class_name\": \"Sequential\", \"config\": ".to_vec()
+        } else {
+            data.to_vec()
+        })
+    });
+    let problem = format_problem(load_bytes(&dir, "not-json.keras", &archive));
+    assert!(
+        problem.starts_with("the model's configuration is not JSON: "),
+        "{problem}"
+    );
+}
+
+#[test]
+fn a_configuration_with_another_class_is_a_mismatch() {
+    let dir = scratch("class");
+    let archive = mlp_archive(|name, data| {
+        Some(if name == "config.json" {
+            String::from_utf8(data.to_vec())
+                .unwrap()
+                .replace(
+                    "\"class_name\": \"Dropout\"",
+                    "\"class_name\": \"GaussianDropout\"",
+                )
+                .into_bytes()
+        } else {
+            data.to_vec()
+        })
+    });
+    let problems = mismatch_problems(load_bytes(&dir, "class.keras", &archive));
+    assert_eq!(
+        problems,
+        ["layer 2 `dropout`: the file has a GaussianDropout, `Mlp` declares a Dropout (`dropout`)"]
+    );
+}
+
+#[test]
+fn missing_and_extra_weights_are_mismatches() {
+    let dir = scratch("weights");
+    // Weights of `Head` (no last layer) for `Mlp`.
+    let head = dir.join("head.weights.h5");
+    nn::keras::save_weights(&Head::seeded(1), &head).unwrap();
+    let problems = mismatch_problems(nn::keras::load::<f32, Mlp>(&head));
+    assert_eq!(
+        problems,
+        [
+            "layer 3 `dense_1` (Dense): the file has no weights for it (`Mlp` expects kernel \
+             (64, 10), bias (10,))"
+        ]
+    );
+    // Weights of `Mlp` for `Head`: the last layer's are left over.
+    let mlp = fixture("mlp.weights.h5");
+    let problems = mismatch_problems(nn::keras::load::<f32, Head>(&mlp));
+    assert_eq!(
+        problems,
+        [
+            "the file has weights for a layer `dense_1` ((64, 10), (10,)) that `Head` does not \
+             declare"
+        ]
+    );
+}
+
+/// The first float32 datatype message of a little-endian HDF5 file: class 1 (floating point)
+/// version 1, little-endian with an implied leading mantissa bit, sign at bit 31; 4 bytes; bit
+/// offset 0, precision 32, exponent at bit 23 of 8 bits, mantissa at bit 0 of 23 bits, bias 127.
+const F32_TYPE: [u8; 20] = [
+    0x11, 0x20, 0x1f, 0x00, 4, 0, 0, 0, 0, 0, 32, 0, 23, 8, 0, 23, 127, 0, 0, 0,
+];
+
+#[test]
+fn weights_that_are_not_float32_or_float64_are_refused() {
+    let dir = scratch("dtype");
+    let valid = read_fixture("mlp.weights.h5");
+    // The same bytes declared as signed 32-bit integers: class 0 (fixed point), signed, 4 bytes,
+    // bit offset 0, precision 32 (the rest of the message is padding to it).
+    let mut int = F32_TYPE;
+    int[..4].copy_from_slice(&[0x10, 0x08, 0x00, 0x00]);
+    let problems = mismatch_problems(load_bytes(
+        &dir,
+        "int.weights.h5",
+        &patched(&valid, &F32_TYPE, &int),
+    ));
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].contains("holds integers in the file")
+            && problems[0].contains("weights must be float32 or float64"),
+        "{problems:#?}"
+    );
+    // Declared as IEEE half precision: 2 bytes, sign at bit 15, exponent at bit 10 of 5 bits,
+    // mantissa at bit 0 of 10 bits, bias 15.
+    let half: [u8; 20] = [
+        0x11, 0x20, 0x0f, 0x00, 2, 0, 0, 0, 0, 0, 16, 0, 10, 5, 0, 10, 15, 0, 0, 0,
+    ];
+    let problem = format_problem(load_bytes(
+        &dir,
+        "half.weights.h5",
+        &patched(&valid, &F32_TYPE, &half),
+    ));
+    assert!(
+        problem.starts_with(
+            "`layers/dense/vars/0` holds other(f16) values; weights must be float32 or float64"
+        ),
+        "{problem}"
+    );
+}
+
+#[test]
+fn a_shard_index_naming_a_missing_shard_is_an_io_error() {
+    let dir = scratch("missing-shard");
+    let index = dir.join("m.weights.json");
+    std::fs::write(
+        &index,
+        r#"{"weight_map": {"/layers/dense/vars": "m_00000.weights.h5"}}"#,
+    )
+    .unwrap();
+    match nn::keras::load::<f32, Mlp>(&index) {
+        Err(nn::Error::Io { path, message }) => {
+            assert_eq!(path, dir.join("m_00000.weights.h5"));
+            assert!(message.contains("No such file"), "{message}");
+        }
+        other => panic!("expected an I/O error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_shard_index_naming_a_file_elsewhere_is_refused() {
+    let dir = scratch("escape");
+    // The shard exists, one directory up: it is refused all the same.
+    std::fs::copy(fixture("mlp.weights.h5"), dir.join("x.weights.h5")).unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    for shard in ["../x.weights.h5", "/etc/passwd", ".hidden.weights.h5"] {
+        let index = format!(r#"{{"weight_map": {{"/layers/dense/vars": ["{shard}"]}}}}"#);
+        let problem = format_problem(load_bytes(
+            &dir.join("sub"),
+            "m.weights.json",
+            index.as_bytes(),
+        ));
+        assert_eq!(
+            problem,
+            format!("the shard index names `{shard}`, which is not a file beside it")
+        );
+    }
+}
+
+#[test]
+fn a_failed_save_leaves_what_was_there() {
+    let dir = scratch("failed-save");
+    let net = Mlp::seeded(1);
+    // A directory that does not exist.
+    let nowhere = dir.join("missing").join("m.keras");
+    assert!(
+        matches!(nn::keras::save(&net, &nowhere), Err(nn::Error::Io { path, .. }) if path == nowhere)
+    );
+    assert!(!dir.join("missing").exists());
+    // A directory where the file would go: it stays, with what it holds, and nothing is left
+    // beside it.
+    let taken = dir.join("taken.keras");
+    std::fs::create_dir(&taken).unwrap();
+    std::fs::write(taken.join("keep"), b"kept").unwrap();
+    assert!(
+        matches!(nn::keras::save(&net, &taken), Err(nn::Error::Io { path, .. }) if path == taken)
+    );
+    assert_eq!(std::fs::read(taken.join("keep")).unwrap(), b"kept");
+    // An existing model is untouched by a save refused for its name.
+    let model = dir.join("model.keras");
+    nn::keras::save(&net, &model).unwrap();
+    let before = std::fs::read(&model).unwrap();
+    let wrong = dir.join("model.h5");
+    std::fs::copy(&model, &wrong).unwrap();
+    assert!(matches!(
+        nn::keras::save(&Mlp::seeded(2), &wrong),
+        Err(nn::Error::Setting { problem, .. }) if problem.contains("does not end in `.keras`")
+    ));
+    assert_eq!(std::fs::read(&wrong).unwrap(), before);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["model.h5", "model.keras", "taken.keras"]);
+    // The saved model still loads.
+    nn::keras::load::<f32, Mlp>(&model).unwrap();
+}
