@@ -93,7 +93,7 @@ fn read(path: &Path) -> Result<Contents, Error> {
     let bytes = read_bytes(path)?;
     let fail = |problem: String| format_error(path, problem);
     if bytes.starts_with(b"PK") {
-        let archive = archive::read(&bytes).map_err(fail)?;
+        let archive = archive::read(bytes).map_err(fail)?;
         let weights =
             weights::read(archive.weights).map_err(|p| fail(format!("`model.weights.h5`: {p}")))?;
         Ok(Contents {
@@ -261,14 +261,15 @@ impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
                      float64",
                     param.name, tensor.path
                 ));
-            } else if tensor.values.iter().any(|v| !v.is_finite()) {
-                self.problems.push(format!(
-                    "{at}: `{}` holds NaN or infinite values in the file (`{}`)",
-                    param.name, tensor.path
-                ));
             } else {
-                for (w, &v) in param.values.iter_mut().zip(&tensor.values) {
-                    *w = T::of(v);
+                // Decoded straight into the parameter, then checked: a NaN fails the whole
+                // load, so the network written so far is dropped.
+                let finite = self.file.decode_into(tensor, param.values, T::of);
+                if !finite {
+                    self.problems.push(format!(
+                        "{at}: `{}` holds NaN or infinite values in the file (`{}`)",
+                        param.name, tensor.path
+                    ));
                 }
             }
         }
@@ -451,7 +452,8 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
             O::NAME
         )));
     }
-    let iterations = vars[0].values.first().copied().unwrap_or(-1.0);
+    let weights = &contents.weights;
+    let iterations = weights.values(&vars[0]).first().copied().unwrap_or(-1.0);
     if !(iterations >= 0.0 && iterations.fract() == 0.0 && iterations < 9.0e15) {
         return Err(format_error(
             path,
@@ -499,7 +501,8 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
                     shape_text(param.shape)
                 )));
             }
-            if tensor.values.iter().any(|v| !v.is_finite()) {
+            let values = weights.values(tensor);
+            if values.iter().any(|v| !v.is_finite()) {
                 return Err(format_error(
                     path,
                     format!(
@@ -508,7 +511,7 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
                     ),
                 ));
             }
-            slot.values.extend(tensor.values.iter().map(|&v| T::of(v)));
+            slot.values.extend(values.iter().map(|&v| T::of(v)));
         }
     }
     if next != vars.len() {

@@ -58,19 +58,63 @@ fn member(
     Ok(bytes)
 }
 
-/// Reads a `.keras` archive held in memory.
-pub fn read(bytes: &[u8]) -> Result<Archive, String> {
-    let mut zip = ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| format!("not a readable `.keras` archive (a zip file): {e}"))?;
-    let text = |bytes: Vec<u8>, name: &str| {
-        String::from_utf8(bytes).map_err(|_| format!("`{name}` in the archive is not UTF-8 text"))
+/// Reads a `.keras` archive held in memory, taking its bytes. A stored `model.weights.h5` (as
+/// Keras writes it) becomes the archive's weights in place, without a copy: its CRC-32 is
+/// checked and the bytes around it are dropped. A deflated one is inflated.
+pub fn read(mut bytes: Vec<u8>) -> Result<Archive, String> {
+    let (config, metadata, stored) = {
+        let mut zip = ZipArchive::new(Cursor::new(bytes.as_slice()))
+            .map_err(|e| format!("not a readable `.keras` archive (a zip file): {e}"))?;
+        let text = |bytes: Vec<u8>, name: &str| {
+            String::from_utf8(bytes)
+                .map_err(|_| format!("`{name}` in the archive is not UTF-8 text"))
+        };
+        let archive = bytes.len();
+        let config = text(member(&mut zip, archive, "config.json")?, "config.json")?;
+        let metadata = match member(&mut zip, archive, "metadata.json") {
+            Ok(bytes) => text(bytes, "metadata.json")?,
+            Err(_) => String::from("{}"),
+        };
+        let name = "model.weights.h5";
+        let stored = match zip.by_name(name) {
+            Ok(file) if file.compression() == CompressionMethod::Stored => {
+                let start = file.data_start().and_then(|s| usize::try_from(s).ok());
+                let len = usize::try_from(file.compressed_size()).ok();
+                match (start, len) {
+                    (Some(start), Some(len))
+                        if start.checked_add(len).is_some_and(|end| end <= archive)
+                            && file.size() == file.compressed_size() =>
+                    {
+                        Some((start, len, file.crc32()))
+                    }
+                    _ => {
+                        return Err(format!(
+                            "`{name}` in the archive is damaged: it does not fit in the archive"
+                        ));
+                    }
+                }
+            }
+            _ => None,
+        };
+        let stored = match stored {
+            Some(stored) => Ok(stored),
+            None => Err(member(&mut zip, archive, name)?),
+        };
+        (config, metadata, stored)
     };
-    let config = text(member(&mut zip, bytes.len(), "config.json")?, "config.json")?;
-    let metadata = match member(&mut zip, bytes.len(), "metadata.json") {
-        Ok(bytes) => text(bytes, "metadata.json")?,
-        Err(_) => String::from("{}"),
+    let weights = match stored {
+        Ok((start, len, crc)) => {
+            if crc32fast::hash(&bytes[start..start + len]) != crc {
+                return Err(String::from(
+                    "`model.weights.h5` in the archive is damaged: its checksum does not match",
+                ));
+            }
+            bytes.truncate(start + len);
+            bytes.drain(..start);
+            bytes
+        }
+        Err(inflated) => inflated,
     };
-    let weights = member(&mut zip, bytes.len(), "model.weights.h5")?;
     Ok(Archive {
         config,
         metadata,

@@ -13,24 +13,52 @@ use std::format;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use hdf5_pure::{AttrValue, DType, File, FileBuilder, Group};
+use hdf5_pure::{
+    AttrValue, DType, Datatype, DatatypeByteOrder, File, FileBuilder, Group, Layout as Storage,
+};
 
-/// One tensor of a file, its values widened to `f64` (exact for `float32` files).
+/// One tensor of a file: where its values are and how they are encoded. They are decoded only
+/// when asked for ([`Weights::decode_into`]), straight from the file's bytes when the dataset is
+/// stored in one run (as Keras stores weights), so loading copies each value once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tensor {
     /// Where it is in the file, for messages (`layers/dense/vars/0`).
     pub path: String,
     /// Its shape.
     pub shape: Vec<usize>,
-    /// Its elements, row-major.
-    pub values: Vec<f64>,
-    /// Its stored type (`float32`, `float64`).
+    /// Its stored type (`float32`, `float64`, `int`).
     pub dtype: &'static str,
+    encoding: Encoding,
+    data: Data,
+}
+
+/// How a tensor's values are stored.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Encoding {
+    /// Bytes per value: 4 or 8.
+    width: usize,
+    float: bool,
+    big_endian: bool,
+}
+
+/// Where a tensor's bytes are.
+#[derive(Clone, Debug, PartialEq)]
+enum Data {
+    /// A range of bytes of file number `file` of [`Weights::files`].
+    InFile {
+        file: usize,
+        start: usize,
+        len: usize,
+    },
+    /// Bytes read out of the file (a compact or chunked dataset).
+    Owned(Vec<u8>),
 }
 
 /// The weights of a file, grouped as its layout groups them.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Weights {
+    /// The HDF5 files the tensors are in (one, or one per shard).
+    files: Vec<File>,
     /// How the layers are found.
     pub layout: Layout,
     /// Each layer's tensors, in order: by group name (`dense_1`) for Keras 3's layout, by the
@@ -62,9 +90,75 @@ impl Weights {
             .map(|(_, t)| t.as_slice())
     }
 
+    /// Writes the values of `tensor`, in order, into `out` (as many as both have), each
+    /// widened to `f64` (exact for `float32` and integer values) and passed through `convert`;
+    /// returns whether every value was finite. One tight loop per encoding, without an early
+    /// exit: with a `convert` that narrows back to `f32`, a `float32` tensor is copied and
+    /// checked at memory speed.
+    pub fn decode_into<S>(
+        &self,
+        tensor: &Tensor,
+        out: &mut [S],
+        convert: impl Fn(f64) -> S,
+    ) -> bool {
+        let bytes = match &tensor.data {
+            Data::InFile { file, start, len } => &self.files[*file].as_bytes()[*start..start + len],
+            Data::Owned(bytes) => bytes.as_slice(),
+        };
+        let Encoding {
+            width,
+            float,
+            big_endian,
+        } = tensor.encoding;
+        let mut finite = true;
+        macro_rules! each {
+            ($ty:ty, $from:ident) => {
+                for (w, chunk) in out.iter_mut().zip(bytes.chunks_exact(width)) {
+                    let mut raw = [0u8; core::mem::size_of::<$ty>()];
+                    raw.copy_from_slice(chunk);
+                    let value = <$ty>::$from(raw) as f64;
+                    finite &= value.is_finite();
+                    *w = convert(value);
+                }
+            };
+        }
+        match (width, float, big_endian) {
+            (4, true, false) => each!(f32, from_le_bytes),
+            (4, true, true) => each!(f32, from_be_bytes),
+            (8, true, false) => each!(f64, from_le_bytes),
+            (8, true, true) => each!(f64, from_be_bytes),
+            (4, false, false) => each!(i32, from_le_bytes),
+            (4, false, true) => each!(i32, from_be_bytes),
+            (8, false, false) => each!(i64, from_le_bytes),
+            _ => each!(i64, from_be_bytes),
+        }
+        finite
+    }
+
+    /// The values of `tensor`, as `f64`.
+    pub fn values(&self, tensor: &Tensor) -> Vec<f64> {
+        let count = tensor.shape.iter().product();
+        let mut values = std::vec![0.0; count];
+        self.decode_into(tensor, &mut values, |v| v);
+        values
+    }
+
     /// Adds another shard's layers: a layer split across shards gets its tensors from each, in
     /// the order of their indices.
-    pub fn merge(&mut self, other: Weights) {
+    pub fn merge(&mut self, mut other: Weights) {
+        let offset = self.files.len();
+        self.files.append(&mut other.files);
+        let renumber = |t: &mut Tensor| {
+            if let Data::InFile { file, .. } = &mut t.data {
+                *file += offset;
+            }
+        };
+        other
+            .layers
+            .iter_mut()
+            .flat_map(|(_, t)| t.iter_mut())
+            .for_each(renumber);
+        other.optimizer.iter_mut().for_each(renumber);
         for (name, tensors) in other.layers {
             match self.layers.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, mine)) => mine.extend(tensors),
@@ -111,7 +205,9 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
     let root = file.root();
     let groups = root.groups().map_err(h5)?;
     if groups.iter().any(|g| g == "model_weights") {
-        return legacy(&file);
+        let mut weights = legacy(&file)?;
+        weights.files.push(file);
+        return Ok(weights);
     }
     let mut weights = Weights::default();
     if groups.iter().any(|g| g == "layers") {
@@ -119,7 +215,7 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
         for name in layers.groups().map_err(h5)? {
             let path = format!("layers/{name}/vars");
             let tensors = match file.group(&path) {
-                Ok(vars) => numbered(&vars, &path)?,
+                Ok(vars) => numbered(&vars, &path, file.as_bytes().len())?,
                 // A layer without variables may have no `vars` group at all.
                 Err(_) => Vec::new(),
             };
@@ -134,58 +230,115 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
     if groups.iter().any(|g| g == "optimizer")
         && let Ok(vars) = file.group("optimizer/vars")
     {
-        weights.optimizer = numbered(&vars, "optimizer/vars")?;
+        weights.optimizer = numbered(&vars, "optimizer/vars", file.as_bytes().len())?;
     }
+    weights.files.push(file);
     Ok(weights)
 }
 
 /// The datasets `0`, `1`, ... of a `vars` group, in numeric order.
-fn numbered(group: &Group, path: &str) -> Result<Vec<Tensor>, String> {
+fn numbered(group: &Group, path: &str, file_len: usize) -> Result<Vec<Tensor>, String> {
     let mut names = group.datasets().map_err(h5)?;
     names.sort_by_key(|n| n.parse::<usize>().unwrap_or(usize::MAX));
     names
         .iter()
-        .map(|name| tensor(group, name, &format!("{path}/{name}")))
+        .map(|name| tensor(group, name, &format!("{path}/{name}"), file_len))
         .collect()
 }
 
-fn tensor(group: &Group, name: &str, path: &str) -> Result<Tensor, String> {
-    let dataset = group.dataset(name).map_err(|e| format!("`{path}`: {e}"))?;
-    let dtype = match dataset.dtype().map_err(|e| format!("`{path}`: {e}"))? {
-        DType::F32 => "float32",
-        DType::F64 => "float64",
-        DType::I32 | DType::I64 => "int",
-        other => {
-            return Err(format!(
-                "`{path}` holds {other} values; weights must be float32 or float64 (convert \
-                 the model with `model.set_dtype_policy(\"float32\")` before saving)"
-            ));
-        }
+/// A tensor of file number 0 (shards are renumbered by [`Weights::merge`]).
+fn tensor(group: &Group, name: &str, path: &str, file_len: usize) -> Result<Tensor, String> {
+    let at = |e: hdf5_pure::Error| format!("`{path}`: {e}");
+    let dataset = group.dataset(name).map_err(at)?;
+    let unsupported = |dataset: &hdf5_pure::Dataset| -> String {
+        let dtype = dataset
+            .dtype()
+            .map_or_else(|_| String::from("unknown"), |d| d.to_string());
+        format!(
+            "`{path}` holds {dtype} values; weights must be float32 or float64 (convert the \
+             model with `model.set_dtype_policy(\"float32\")` before saving)"
+        )
+    };
+    let (width, float, byte_order) = match dataset.datatype().map_err(at)? {
+        Datatype::FloatingPoint {
+            size: size @ (4 | 8),
+            byte_order,
+            ..
+        } if matches!(dataset.dtype(), Ok(DType::F32 | DType::F64)) => (size, true, byte_order),
+        Datatype::FixedPoint {
+            size: size @ (4 | 8),
+            byte_order,
+            ..
+        } => (size, false, byte_order),
+        _ => return Err(unsupported(&dataset)),
+    };
+    let width = width as usize;
+    let big_endian = match byte_order {
+        DatatypeByteOrder::LittleEndian => false,
+        DatatypeByteOrder::BigEndian => true,
+        DatatypeByteOrder::Vax => return Err(unsupported(&dataset)),
+    };
+    let dtype = match (float, width) {
+        (true, 4) => "float32",
+        (true, _) => "float64",
+        (false, _) => "int",
     };
     let shape: Vec<usize> = dataset
         .shape()
-        .map_err(|e| format!("`{path}`: {e}"))?
+        .map_err(at)?
         .iter()
         .map(|&d| usize::try_from(d).unwrap_or(usize::MAX))
         .collect();
-    let count = shape
+    let len = shape
         .iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .try_fold(width, |n, &d| n.checked_mul(d))
         .ok_or_else(|| format!("`{path}` has an impossible shape {shape:?}"))?;
-    let values = dataset
-        .read_f64()
-        .map_err(|e| format!("`{path}` cannot be read: {e}"))?;
-    if values.len() != count {
-        return Err(format!(
-            "`{path}` has {} values for its shape {shape:?} ({count})",
-            values.len()
-        ));
-    }
+    let data = match dataset.layout().map_err(at)? {
+        Storage::Contiguous {
+            address: Some(address),
+            size,
+        } => {
+            let start = usize::try_from(address).unwrap_or(usize::MAX);
+            if size != len as u64 || start.checked_add(len).is_none_or(|end| end > file_len) {
+                return Err(format!(
+                    "`{path}` claims {size} bytes at offset {address}: its shape {shape:?} needs \
+                     {len}, and the file has {file_len}"
+                ));
+            }
+            Data::InFile {
+                file: 0,
+                start,
+                len,
+            }
+        }
+        Storage::Contiguous { address: None, .. } => {
+            return Err(format!(
+                "`{path}` has no data in the file (it was never written)"
+            ));
+        }
+        _ => {
+            let bytes = dataset
+                .read_raw()
+                .map_err(|e| format!("`{path}` cannot be read: {e}"))?;
+            if bytes.len() != len {
+                return Err(format!(
+                    "`{path}` has {} bytes for its shape {shape:?} ({len})",
+                    bytes.len()
+                ));
+            }
+            Data::Owned(bytes)
+        }
+    };
     Ok(Tensor {
         path: path.to_string(),
         shape,
-        values,
         dtype,
+        encoding: Encoding {
+            width,
+            float,
+            big_endian,
+        },
+        data,
     })
 }
 
@@ -222,6 +375,7 @@ fn string(value: Option<&AttrValue>) -> Option<String> {
 /// A legacy `.h5` file: `model_weights`, its layers in `layer_names` order (possibly split into
 /// `layer_names0`, `layer_names1`, ... when long), each layer's tensors in `weight_names` order.
 fn legacy(file: &File) -> Result<Weights, String> {
+    let file_len = file.as_bytes().len();
     let group = file.group("model_weights").map_err(h5)?;
     let attrs = group.attrs().map_err(h5)?;
     let mut names = strings(attrs.get("layer_names"));
@@ -249,7 +403,7 @@ fn legacy(file: &File) -> Result<Weights, String> {
         }
         let tensors = weight_names
             .iter()
-            .map(|w| tensor(&layer, w, &format!("model_weights/{name}/{w}")))
+            .map(|w| tensor(&layer, w, &format!("model_weights/{name}/{w}"), file_len))
             .collect::<Result<Vec<_>, _>>()?;
         weights.layers.push((name, tensors));
     }
