@@ -263,19 +263,20 @@ network! {
     pub struct AdamTrained = Dense<4, 8, Tanh>, Dense<8, 3, Softmax>;
 }
 
-/// Training resumes where Keras stopped: one step from the saved weights and Adam state gives
-/// Keras's weights after the same step.
-#[test]
-fn adam_state_restores_and_training_continues_as_in_keras() {
-    let path = fixture("adam_trained.keras");
-    let net = AdamTrained::load_keras(&path).unwrap();
-    assert_matches_keras(&net, "adam_trained");
-    let mut model = Model::new(net, Adam::new(0.01), CategoricalCrossentropy::default());
-    model.state =
-        nn::keras::load_optimizer_state::<f32, AdamTrained, _>(&path, &model.optimizer).unwrap();
-    assert_eq!(model.state.iterations, 6);
+/// Training resumes where Keras stopped: one step from the weights and optimizer state Keras saved
+/// gives Keras's weights after the same step.
+fn resumes_like_keras<O: nn::Optimizer>(name: &str, optimizer: O) {
+    let path = fixture(&format!("{name}.keras"));
+    let mut model = Model::new(
+        AdamTrained::zeros(),
+        optimizer,
+        CategoricalCrossentropy::default(),
+    );
+    model.load_keras(&path).unwrap();
+    assert_matches_keras(&model.network, name);
+    assert_eq!(model.state.iterations, 6, "{name}: Keras trained 6 steps");
 
-    let text = std::fs::read_to_string(fixture("adam_trained_step.json")).unwrap();
+    let text = std::fs::read_to_string(fixture(&format!("{name}_step.json"))).unwrap();
     let step: serde_json::Value = serde_json::from_str(&text).unwrap();
     let column = |key: &str, width: usize| -> Vec<f32> {
         let rows = step[key].as_array().unwrap();
@@ -307,13 +308,18 @@ fn adam_state_restores_and_training_continues_as_in_keras() {
             let theirs = theirs.as_f64().unwrap() as f32;
             assert!(
                 (ours - theirs).abs() <= 1e-5,
-                "{layer}.{}[{i}]: nn {ours}, Keras {theirs}",
+                "{name}: {layer}.{}[{i}]: nn {ours}, Keras {theirs}",
                 p.name
             );
         }
     }
+}
 
+#[test]
+fn adam_state_restores_and_training_continues_as_in_keras() {
+    resumes_like_keras("adam_trained", Adam::new(0.01));
     // Another optimizer is refused.
+    let path = fixture("adam_trained.keras");
     let error =
         nn::keras::load_optimizer_state::<f32, AdamTrained, _>(&path, &Sgd::new(0.1)).unwrap_err();
     assert!(
@@ -322,6 +328,24 @@ fn adam_state_restores_and_training_continues_as_in_keras() {
             .contains("the file's optimizer is Adam, the model's is sgd"),
         "{error}"
     );
+    // Adam with amsgrad needs a slot Keras did not save.
+    let mut amsgrad = Adam::new(0.01);
+    amsgrad.amsgrad = true;
+    let error =
+        nn::keras::load_optimizer_state::<f32, AdamTrained, _>(&path, &amsgrad).unwrap_err();
+    assert!(error.to_string().contains("ends before"), "{error}");
+}
+
+/// SGD's momentum and RMSprop's three slots, which Keras lists slot by slot.
+#[test]
+fn sgd_and_rmsprop_state_restore_as_in_keras() {
+    let mut sgd = Sgd::new(0.05);
+    sgd.momentum = 0.9;
+    resumes_like_keras("sgd_trained", sgd);
+    let mut rmsprop = RMSprop::new(0.01);
+    rmsprop.momentum = 0.5;
+    rmsprop.centered = true;
+    resumes_like_keras("rmsprop_trained", rmsprop);
 }
 
 /// Saves `net` as `.keras` and `.weights.h5` into `dir`, with the fixture's inputs and our

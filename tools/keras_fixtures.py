@@ -80,28 +80,39 @@ def keras3():
     save("mlp", mlp, x, formats=("keras", "weights", "h5"))
     mlp.save_weights(os.path.join(OUT, "mlp_sharded.weights.json"), max_shard_size=0.0000078)
 
-    # A compiled model trained a few steps with Adam: the archive holds the optimizer's state.
-    adam = keras.Sequential(
-        [keras.Input((4,)), layers.Dense(8, activation="tanh"), layers.Dense(3, activation="softmax")],
-        name="adam_trained",
-    )
-    adam.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy")
-    xa = rng.normal(size=(16, 4)).astype("float32")
-    ya = keras.utils.to_categorical(rng.integers(0, 3, size=16), 3)
-    adam.fit(xa, ya, batch_size=8, epochs=3, verbose=0)
-    adam.save(os.path.join(OUT, "adam_trained.keras"))
-    write_io("adam_trained", adam, xa[:4], version)
-    # What one more step of Keras's training does from the saved state, for the resumed-training test.
-    adam.train_on_batch(xa[:8], ya[:8])
-    with open(os.path.join(OUT, "adam_trained_step.json"), "w") as f:
-        json.dump(
-            {
-                "x": xa[:8].tolist(),
-                "y": ya[:8].tolist(),
-                "weights": [w.numpy().reshape(-1).tolist() for w in adam.weights],
-            },
-            f,
+    # Compiled models trained a few steps: the archive holds the optimizer's state. Keras orders
+    # the slot variables differently by optimizer (Adam interleaves its two per weight, RMSprop
+    # lists each slot for every weight in turn), so each optimizer with slots has a case.
+    def trained(name, optimizer):
+        model = keras.Sequential(
+            [keras.Input((4,)), layers.Dense(8, activation="tanh"), layers.Dense(3, activation="softmax")],
+            name=name,
         )
+        model.compile(optimizer=optimizer, loss="categorical_crossentropy")
+        xa = rng.normal(size=(16, 4)).astype("float32")
+        ya = keras.utils.to_categorical(rng.integers(0, 3, size=16), 3)
+        model.fit(xa, ya, batch_size=8, epochs=3, verbose=0)
+        model.save(os.path.join(OUT, name + ".keras"))
+        write_io(name, model, xa[:4], version)
+        # What one more step of Keras's training does from the saved state, for the
+        # resumed-training test.
+        model.train_on_batch(xa[:8], ya[:8])
+        with open(os.path.join(OUT, name + "_step.json"), "w") as f:
+            json.dump(
+                {
+                    "x": xa[:8].tolist(),
+                    "y": ya[:8].tolist(),
+                    "weights": [w.numpy().reshape(-1).tolist() for w in model.weights],
+                },
+                f,
+            )
+
+    trained("adam_trained", keras.optimizers.Adam(learning_rate=0.01))
+    trained("sgd_trained", keras.optimizers.SGD(learning_rate=0.05, momentum=0.9))
+    trained(
+        "rmsprop_trained",
+        keras.optimizers.RMSprop(learning_rate=0.01, momentum=0.5, centered=True),
+    )
 
     # A CNN with batch normalization and both pools.
     cnn = keras.Sequential(

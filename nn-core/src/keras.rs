@@ -415,6 +415,33 @@ fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, String> {
     weights::write(N::NAME, &layers)
 }
 
+/// The order in which Keras creates an optimizer's slot variables, after `iterations` and the
+/// learning rate: names created together are interleaved weight by weight (Adam's `momentum`
+/// and `velocity`: the kernel's two, then the bias's two), and each group follows the one before
+/// for every weight (RMSprop's `velocity` of every weight, then its `momentum`s, then its
+/// `average_gradient`s; Adam's `velocity_hat`s after its pairs).
+/// Each group lists indices into `names`.
+fn keras_slot_groups(names: &[&str]) -> Vec<Vec<usize>> {
+    // Keras's creation order of the single slots, by optimizer: RMSprop's velocity, momentum,
+    // average_gradient; Adam's velocity_hat; SGD's momentum; Adagrad's accumulator.
+    const ORDER: [&str; 5] = [
+        "velocity",
+        "momentum",
+        "average_gradient",
+        "velocity_hat",
+        "accumulator",
+    ];
+    let paired = matches!(names, ["momentum", "velocity", ..]);
+    let mut groups = Vec::new();
+    if paired {
+        groups.push(vec![0, 1]);
+    }
+    let mut single: Vec<usize> = (if paired { 2 } else { 0 }..names.len()).collect();
+    single.sort_by_key(|&i| ORDER.iter().position(|o| *o == names[i]));
+    groups.extend(single.into_iter().map(|i| vec![i]));
+    groups
+}
+
 /// Restores the optimizer state that a compiled Keras model saved in its `.keras` archive, so
 /// that training continues where Keras stopped: the step count and each slot of each trainable
 /// parameter (Adam's `momentum` and `velocity`, SGD's `momentum`, ...). The network's weights
@@ -461,57 +488,70 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         ));
     }
     let names = optimizer.slot_names();
+    let net = N::zeros();
+    let params: Vec<_> = net.params().collect();
     let mut state = OptimizerState::new();
     state.iterations = iterations as u64;
     state.slots = names
         .iter()
         .map(|&name| crate::optimizers::Slot {
             name,
-            values: Vec::with_capacity(N::PARAMS),
+            values: params
+                .iter()
+                .flat_map(|(_, p)| {
+                    let value = T::of(optimizer.slot_initial_value(name));
+                    std::iter::repeat_n(value, p.values.len())
+                })
+                .collect(),
         })
         .collect();
-    let net = N::zeros();
-    let mut next = 2;
-    for (layer, param) in net.params() {
-        for slot in &mut state.slots {
+    // The learning rate is a variable unless Keras's optimizer had a schedule.
+    let mut next = if vars.get(1).is_some_and(|v| v.shape.is_empty()) {
+        2
+    } else {
+        1
+    };
+    for group in keras_slot_groups(names) {
+        let mut offset = 0;
+        for (layer, param) in &params {
+            let len = param.values.len();
+            offset += len;
             if !param.trainable {
-                let value = T::of(optimizer.slot_initial_value(slot.name));
-                slot.values
-                    .extend(std::iter::repeat_n(value, param.values.len()));
                 continue;
             }
-            let Some(tensor) = vars.get(next) else {
-                return Err(mismatch(format!(
-                    "the file's optimizer state ends before `{layer}.{}`'s {} (it has {} \
-                     variables)",
-                    param.name,
-                    slot.name,
-                    vars.len()
-                )));
-            };
-            next += 1;
-            if tensor.shape != param.shape {
-                return Err(mismatch(format!(
-                    "the file's optimizer variable `{}` has shape {}, but `{layer}.{}`'s {} has \
-                     shape {}",
-                    tensor.path,
-                    shape_text(&tensor.shape),
-                    param.name,
-                    slot.name,
-                    shape_text(param.shape)
-                )));
+            for &index in &group {
+                let name = names[index];
+                let Some(tensor) = vars.get(next) else {
+                    return Err(mismatch(format!(
+                        "the file's optimizer state ends before `{layer}.{}`'s {name} (it has \
+                         {} variables)",
+                        param.name,
+                        vars.len()
+                    )));
+                };
+                next += 1;
+                if tensor.shape != param.shape {
+                    return Err(mismatch(format!(
+                        "the file's optimizer variable `{}` has shape {}, but `{layer}.{}`'s \
+                         {name} has shape {}",
+                        tensor.path,
+                        shape_text(&tensor.shape),
+                        param.name,
+                        shape_text(param.shape)
+                    )));
+                }
+                let values = &mut state.slots[index].values[offset - len..offset];
+                let finite = weights.decode_into(tensor, values, T::of);
+                if !finite {
+                    return Err(format_error(
+                        path,
+                        format!(
+                            "the optimizer variable `{}` holds NaN or infinite values",
+                            tensor.path
+                        ),
+                    ));
+                }
             }
-            let values = weights.values(tensor);
-            if values.iter().any(|v| !v.is_finite()) {
-                return Err(format_error(
-                    path,
-                    format!(
-                        "the optimizer variable `{}` holds NaN or infinite values",
-                        tensor.path
-                    ),
-                ));
-            }
-            slot.values.extend(values.iter().map(|&v| T::of(v)));
         }
     }
     if next != vars.len() {
