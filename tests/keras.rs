@@ -488,3 +488,42 @@ fn declarations_checked_at_build_time_load() {
         "tf2_mlp",
     );
 }
+
+network! {
+    /// The card's MLP with its weights built into the program.
+    #[keras("tests/fixtures/keras/mlp.keras", embed)]
+    pub struct EmbeddedMlp = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
+
+    /// A CNN from a `.weights.h5`, which has no configuration: each layer's number of weights
+    /// is checked during the build.
+    #[keras("tests/fixtures/keras/cnn.weights.h5", embed)]
+    pub struct EmbeddedCnn =
+        Input<10, 10, 2>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        BatchNormalization,
+        MaxPool2D<(2, 2)>,
+        Conv2D<6, (2, 3), Elu, strides = (1, 2)>,
+        AvgPool2D<(2, 1)>,
+        Flatten,
+        Dense<_, 5, Softmax>;
+
+    /// tf.keras 2's legacy file, its layers matched by the names in its configuration.
+    #[keras("tests/fixtures/keras/tf2_mlp.h5", embed)]
+    pub struct EmbeddedTf2 = Dense<6, 5, Relu>, Dropout<0.2>, Dense<5, 3, Softmax>;
+}
+
+#[test]
+fn weights_built_into_the_program_match_keras() {
+    assert_matches_keras(&EmbeddedMlp::keras_embedded(), "mlp");
+    assert_matches_keras(&EmbeddedCnn::keras_embedded(), "cnn");
+    assert_matches_keras(&EmbeddedTf2::keras_embedded(), "tf2_mlp");
+    // The same weights as loading the file at run time, bit for bit.
+    let loaded = EmbeddedCnn::load_keras(fixture("cnn.weights.h5")).unwrap();
+    let embedded = EmbeddedCnn::keras_embedded();
+    let all = |n: &EmbeddedCnn| {
+        n.params()
+            .flat_map(|(_, p)| p.values.to_vec())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(all(&loaded), all(&embedded));
+}

@@ -565,3 +565,43 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
     }
     Ok(state)
 }
+
+/// Builds the network `#[keras(.., embed)]` built into the program: `bytes` is the file, and
+/// for each layer, `layers` gives where its values are (`(byte offset, count)` of each tensor,
+/// little-endian `float32`). The macro checked all of it during the build (each layer's count
+/// is its type's `PARAMS`, every range lies in the file, every value is finite), so this cannot
+/// fail; an inconsistent call leaves the weights it cannot find at zero rather than panicking.
+#[doc(hidden)]
+pub fn __embedded<N: Network<f32>>(bytes: &'static [u8], layers: &[&[(usize, usize)]]) -> N {
+    struct Embed<'a> {
+        bytes: &'static [u8],
+        layers: &'a [&'a [(usize, usize)]],
+        position: usize,
+    }
+    impl VisitorMut<f32, 1> for Embed<'_> {
+        fn layer<L: Params<f32>>(&mut self, _: &'static str, [layer]: [&mut L; 1]) {
+            let ranges = self.layers.get(self.position).copied().unwrap_or(&[]);
+            self.position += 1;
+            let bytes = self.bytes;
+            let mut values = ranges.iter().flat_map(|&(start, count)| {
+                let end = start.saturating_add(count.saturating_mul(4));
+                bytes.get(start..end).unwrap_or(&[]).chunks_exact(4)
+            });
+            for param in layer.params_mut() {
+                for (w, v) in param.values.iter_mut().zip(values.by_ref()) {
+                    *w = f32::from_le_bytes([v[0], v[1], v[2], v[3]]);
+                }
+            }
+        }
+    }
+    let mut net = N::zeros();
+    N::visit_mut(
+        [&mut net],
+        &mut Embed {
+            bytes,
+            layers,
+            position: 0,
+        },
+    );
+    net
+}

@@ -13,7 +13,9 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::ir::Network;
-use lower::{assertion, at, ends, field_type, keras_check, layer_trait, scalar_marker, size};
+use lower::{
+    assertion, at, ends, field_type, keras_check, layer_trait, params_check, scalar_marker, size,
+};
 
 /// The widest activation `predict` keeps on the stack (64 KiB of `f32`).
 const STACK_LIMIT: usize = 16384;
@@ -28,6 +30,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
             const _: &[u8] = ::core::include_bytes!(#path);
         ));
         assertions.extend(file.checks.iter().map(|c| keras_check(c, &network.layers)));
+        assertions.extend(file.params.iter().map(|c| params_check(c, &network.layers)));
     }
     if network.layers.is_empty() {
         return quote!(#(#assertions)*);
@@ -80,6 +83,31 @@ fn constants_impl(network: &Network) -> TokenStream {
     let first = &network.layers[0];
     let last = &network.layers[network.layers.len() - 1];
     let input_doc = format!("Values per input sample: {}.", first.input.text());
+    let embedded = network.keras_file.as_ref().and_then(|file| {
+        let layers = file.embedded.as_ref()?.iter().map(|ranges| {
+            let ranges = ranges
+                .iter()
+                .map(|&(start, count)| quote!((#start, #count)));
+            quote!(&[#(#ranges),*])
+        });
+        let path = &file.path;
+        let doc = format!(
+            "The network with the weights of `{}`, built into the program by \
+             `#[keras(.., embed)]`: checked against the declaration during the build, so there is \
+             no file to ship and no error to handle. The file's bytes are `static` data; the \
+             weights are copied from them into the network.",
+            std::path::Path::new(path)
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        );
+        Some(quote! {
+            #[doc = #doc]
+            pub fn keras_embedded() -> Self {
+                static FILE: &[u8] = ::core::include_bytes!(#path);
+                ::nn::keras::__embedded::<Self>(FILE, &[#(#layers),*])
+            }
+        })
+    });
     let output_doc = format!("Values per output sample: {}.", last.output.text());
     quote! {
         impl #ident {
@@ -119,6 +147,8 @@ fn constants_impl(network: &Network) -> TokenStream {
             ) -> ::core::result::Result<Self, ::nn::Error> {
                 ::nn::keras::load::<f32, Self>(path)
             }
+
+            #embedded
         }
     }
 }

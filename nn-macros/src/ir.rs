@@ -32,6 +32,21 @@ pub(crate) struct KerasFile {
     pub(crate) path: String,
     /// One check per setting the file gives.
     pub(crate) checks: Vec<KerasCheck>,
+    /// One check per layer of the number of weights the file has for it.
+    pub(crate) params: Vec<ParamsCheck>,
+    /// With `embed`: for each layer, where its tensors' values are in the file's bytes, as
+    /// little-endian `float32`: `(byte offset, count)` of each, in the layer's order.
+    pub(crate) embedded: Option<Vec<Vec<(usize, usize)>>>,
+}
+
+/// The number of weights a layer has, compared with the file's, failing with `message` at
+/// `span`.
+pub(crate) struct ParamsCheck {
+    /// The index of the layer in [`Network::layers`].
+    pub(crate) layer: usize,
+    pub(crate) count: usize,
+    pub(crate) message: String,
+    pub(crate) span: Span,
 }
 
 /// A declared setting compared with the file's value, failing with `message` at `span`.

@@ -1,12 +1,15 @@
 //! `#[keras("models/classifier.keras")]` on a declaration: the Keras file's model is checked
 //! against the declaration during the build, with each mistake reported at the layer it
-//! concerns, and the crate is rebuilt when the file changes.
+//! concerns, and the crate is rebuilt when the file changes. `#[keras("...", embed)]` also
+//! builds the file's weights into the program (`Classifier::keras_embedded()`).
 //!
 //! The file is read with `nn-keras` (the runtime's own reader). What the macro can decide alone
-//! (the number of layers, their classes, the input shape) is an error here; every setting
-//! (units, activation, kernel size, ...) becomes a constant assertion that the compiler
-//! evaluates with the same comparison as loading at run time (`nn_keras::config::Value::same`),
-//! so named constants and activation types of the user's are checked too.
+//! (the number of layers, their classes, the input shape, weights the declaration has no layer
+//! for) is an error here; every setting (units, activation, kernel size, ...) becomes a constant
+//! assertion that the compiler evaluates with the same comparison as loading at run time
+//! (`nn_keras::config::Value::same`), so named constants and activation types of the user's are
+//! checked too, and so does the number of weights the file has for each layer (the layer type's
+//! `Params::PARAMS`).
 
 use std::path::PathBuf;
 
@@ -15,7 +18,47 @@ use serde_json::Value as Json;
 use syn::LitStr;
 
 use crate::errors::Errors;
-use crate::ir::{Expr, KerasCheck, KerasFile, KerasValue, Network, Size};
+use crate::ir::{Expr, KerasCheck, KerasFile, KerasValue, Network, ParamsCheck, Size};
+
+/// The attribute's arguments: the path, and whether to embed the weights.
+struct Args {
+    path: LitStr,
+    embed: bool,
+}
+
+impl syn::parse::Parse for Args {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let path = input.parse::<LitStr>().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected the Keras file's path, relative to the crate's manifest, and \
+                 optionally `embed`: `#[keras(\"models/classifier.keras\")]`",
+            )
+        })?;
+        let mut embed = false;
+        if input.parse::<Option<syn::Token![,]>>()?.is_some() && !input.is_empty() {
+            let flag: syn::Ident = input.parse()?;
+            if flag != "embed" {
+                return Err(syn::Error::new(
+                    flag.span(),
+                    format!("unknown option `{flag}`: the one option is `embed`"),
+                ));
+            }
+            embed = true;
+            input.parse::<Option<syn::Token![,]>>()?;
+        }
+        Ok(Self { path, embed })
+    }
+}
+
+/// What a Keras file holds, as the macro needs it.
+struct Source {
+    /// The model's configuration, where the file has one.
+    model: Option<model::FileModel>,
+    weights: weights::Weights,
+    /// Where the HDF5 weights start in the file's bytes (a `.keras` archive's member).
+    base: usize,
+}
 
 /// Takes the `#[keras("...")]` attribute off `network` and checks the declaration against the
 /// file it names.
@@ -28,54 +71,179 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
         return;
     };
     let attr = network.attrs.remove(index);
-    let lit = match attr.parse_args::<LitStr>() {
-        Ok(lit) => lit,
-        Err(_) => {
-            errors.push(syn::Error::new_spanned(
-                &attr,
-                "expected the Keras file's path, relative to the crate's manifest: \
-                 `#[keras(\"models/classifier.keras\")]`",
-            ));
+    let Args { path: lit, embed } = match attr.parse_args::<Args>() {
+        Ok(args) => args,
+        Err(error) => {
+            errors.push(error);
             return;
         }
     };
     let dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(PathBuf::new, PathBuf::from);
     let path = dir.join(lit.value());
     let fail = |problem: String| syn::Error::new(lit.span(), problem);
-    let file = match read(&path) {
-        Ok(file) => file,
+    let source = match read(&path) {
+        Ok(source) => source,
         Err(problem) => {
             errors.push(fail(format!("`{}`: {problem}", lit.value())));
             return;
         }
     };
-    let checks = compare(network, &file, &lit.value(), errors);
+    let name = lit.value();
+    let checks = match &source.model {
+        Some(model) => compare(network, model, &name, errors),
+        None => Vec::new(),
+    };
+    let tensors = tensors(network, &source, &name, errors);
+    let params = params_checks(network, &tensors, &name);
+    let embedded = embed.then(|| embedded(&source, &tensors, &name, &lit, errors));
     network.keras_file = Some(KerasFile {
         path: path.to_string_lossy().into_owned(),
         checks,
+        params,
+        embedded,
     });
 }
 
-/// The model a file describes.
-fn read(path: &std::path::Path) -> Result<model::FileModel, String> {
+/// Each declared layer's tensors in the file (none where the file has none), as loading at run
+/// time finds them: by class and order in Keras 3's layout, by the configuration's layer names in
+/// a legacy file. Weights the declaration has no layer for are an error.
+fn tensors<'a>(
+    network: &Network,
+    source: &'a Source,
+    name: &str,
+    errors: &mut Errors,
+) -> Vec<&'a [weights::Tensor]> {
+    let keys: Vec<String> = match (source.weights.layout, &source.model) {
+        (weights::Layout::Legacy, Some(model)) => {
+            model.layers.iter().map(|l| l.name.clone()).collect()
+        }
+        _ => model::group_names(network.layers.iter().map(|l| l.class)),
+    };
+    let found: Vec<&[weights::Tensor]> = network
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            keys.get(i)
+                .and_then(|k| source.weights.layer(k))
+                .unwrap_or(&[])
+        })
+        .collect();
+    for (key, tensors) in &source.weights.layers {
+        let used = keys.iter().take(network.layers.len()).any(|k| k == key);
+        if !tensors.is_empty() && !used {
+            errors.push(syn::Error::new(
+                network.ident.span(),
+                format!(
+                    "`{name}` has weights for a layer `{key}` that `{}` does not declare",
+                    network.ident
+                ),
+            ));
+        }
+    }
+    found
+}
+
+/// One check per layer: the number of weights the file has for it is its type's.
+fn params_checks(
+    network: &Network,
+    tensors: &[&[weights::Tensor]],
+    name: &str,
+) -> Vec<ParamsCheck> {
+    network
+        .layers
+        .iter()
+        .zip(tensors)
+        .enumerate()
+        .map(|(index, (layer, tensors))| {
+            let count = tensors
+                .iter()
+                .map(|t| t.shape.iter().product::<usize>())
+                .sum();
+            let shapes: Vec<String> = tensors.iter().map(|t| format!("{:?}", t.shape)).collect();
+            ParamsCheck {
+                layer: index,
+                count,
+                message: format!(
+                    "layer {} `{}`: `{name}` has {count} weights for it ({}), not as many as `{}` \
+                     has",
+                    index + 1,
+                    layer.field,
+                    if shapes.is_empty() {
+                        String::from("none")
+                    } else {
+                        shapes.join(", ")
+                    },
+                    layer.text
+                ),
+                span: layer.span,
+            }
+        })
+        .collect()
+}
+
+/// Where each layer's values are in the file's bytes, for `keras_embedded()`: only finite,
+/// little-endian `float32` values stored in one run each (as Keras stores them).
+fn embedded(
+    source: &Source,
+    tensors: &[&[weights::Tensor]],
+    name: &str,
+    lit: &LitStr,
+    errors: &mut Errors,
+) -> Vec<Vec<(usize, usize)>> {
+    let mut layers = Vec::new();
+    for tensors in tensors {
+        let mut ranges = Vec::new();
+        for tensor in *tensors {
+            let Some(range) = source.weights.f32_range(tensor) else {
+                errors.push(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "`{name}`: `{}` is not stored as one run of little-endian float32 values, \
+                         which `embed` reads in place; load the file at run time instead",
+                        tensor.path
+                    ),
+                ));
+                continue;
+            };
+            let count = range.len() / 4;
+            let mut values = vec![0.0f64; count];
+            if !source.weights.decode_into(tensor, &mut values, |v| v) {
+                errors.push(syn::Error::new(
+                    lit.span(),
+                    format!("`{name}`: `{}` holds NaN or infinite values", tensor.path),
+                ));
+            }
+            ranges.push((source.base + range.start, count));
+        }
+        layers.push(ranges);
+    }
+    layers
+}
+
+/// What a file holds: its model (a `.keras` archive's, a legacy `.h5`'s) and its weights.
+fn read(path: &std::path::Path) -> Result<Source, String> {
     let bytes = std::fs::read(path)
         .map_err(|e| format!("cannot be read ({e}); looked for at {}", path.display()))?;
-    let config = if bytes.starts_with(b"PK") {
-        archive::read_config(&bytes)?
+    let (config, weights, base) = if bytes.starts_with(b"PK") {
+        let config = archive::read_config(&bytes)?;
+        let range = archive::weights_range(&bytes)?;
+        let base = range.start;
+        (Some(config), weights::read(bytes[range].to_vec())?, base)
     } else if bytes.starts_with(b"\x89HDF") {
-        weights::read(bytes)?.config.ok_or_else(|| {
-            String::from(
-                "holds weights but no model configuration, so there is nothing to check at \
-                 build time: name the `.keras` file, or load this one with `load_keras` at run \
-                 time, which checks every weight's shape",
-            )
-        })?
+        let weights = weights::read(bytes)?;
+        (weights.config.clone(), weights, 0)
     } else {
         return Err(String::from(
-            "is not a `.keras` archive or a legacy `.h5` model file",
+            "is not a Keras file: a `.keras` archive, a `.weights.h5` or a legacy `.h5` file",
         ));
     };
-    model::parse(&config)
+    let model = config.as_deref().map(model::parse).transpose()?;
+    Ok(Source {
+        model,
+        weights,
+        base,
+    })
 }
 
 /// What the macro decides itself, as errors; the settings, as checks for the compiler.

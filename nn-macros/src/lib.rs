@@ -160,14 +160,20 @@ use proc_macro::TokenStream;
 /// # Checked against a Keras file
 ///
 /// `#[keras("path")]` on a declaration (the path relative to the crate's manifest) checks it
-/// against a Keras model file during the build: a `.keras` archive, or a legacy `.h5` model
-/// (`.weights.h5` files hold no architecture to check). The number of layers, their classes and
-/// the input shape are compared by the macro; every setting that decides what a layer computes
-/// (units, filters, kernel size, strides, padding, activation, `use_bias`, rates, epsilon,
-/// momentum, slopes, channels-last) by the compiler, so that named constants and activation
-/// types of yours are compared too. Each difference is an error at the layer it concerns,
-/// naming both values, and the crate is rebuilt when the file changes. Loading the file at run
-/// time (`Classifier::load_keras`) makes the same comparison.
+/// against a Keras model file during the build: a `.keras` archive, a legacy `.h5` model, or a
+/// `.weights.h5` (which has no architecture, so only the weights are compared). The number of
+/// layers, their classes, the input shape and weights the declaration has no layer for are
+/// compared by the macro; every setting that decides what a layer computes (units, filters,
+/// kernel size, strides, padding, activation, `use_bias`, rates, epsilon, momentum, slopes,
+/// channels-last) and each layer's number of weights by the compiler, so that named constants
+/// and activation types of yours are compared too. Each difference is an error at the layer it
+/// concerns, naming both values, and the crate is rebuilt when the file changes. Loading the
+/// file at run time (`Classifier::load_keras`) makes the same comparison.
+///
+/// `#[keras("path", embed)]` also builds the weights into the program:
+/// `Classifier::keras_embedded()` returns the network with the file's weights, with no file to
+/// ship and no error to handle. The file's bytes are `static` data (`include_bytes!`), and the
+/// macro has found where each weight lies in them, so building the network only copies them.
 ///
 /// ```
 /// use nn::prelude::*;
@@ -175,15 +181,16 @@ use proc_macro::TokenStream;
 /// network! {
 ///     /// The model a Keras `model.save("mlp.keras")` wrote (here one of the repository's test
 ///     /// files), in Rust.
-///     #[keras("../tests/fixtures/keras/mlp.keras")]
+///     #[keras("../tests/fixtures/keras/mlp.keras", embed)]
 ///     pub struct Classifier = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
 /// }
 ///
 /// # fn main() -> Result<(), nn::Error> {
+/// let embedded = Classifier::keras_embedded(); // no file at run time
 /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/keras/mlp.keras");
-/// let net = Classifier::load_keras(path)?;
-/// let y = net.predict(&SVector::<f32, 32>::zeros());
-/// assert!((y.sum() - 1.0).abs() < 1e-5);
+/// let loaded = Classifier::load_keras(path)?; // the same file, read at run time
+/// let x = SVector::<f32, 32>::repeat(0.5);
+/// assert_eq!(embedded.predict(&x), loaded.predict(&x));
 /// # Ok(())
 /// # }
 /// ```
@@ -192,7 +199,8 @@ use proc_macro::TokenStream;
 ///
 /// The struct is generic over its scalar type (`f32` by default) and offers `seeded`, `new`,
 /// `zeros`, `INPUT`, `OUTPUT`, `PARAMS`, `predict`, `predict_batch`, `tape`, `forward_train`,
-/// `backward`, `summary`, `load_keras` and `save_keras`, and implements `nn::Network` (with its
+/// `backward`, `summary`, `load_keras` and `save_keras` (and `keras_embedded` with
+/// `#[keras(.., embed)]`), and implements `nn::Network` (with its
 /// Keras configuration, `Network::KERAS`), which walks its layers
 /// (`Network::visit`, and on it `visit_params`, `visit_params_mut` and `params`). Every mistake
 /// in the invocation is reported at once, at the layer it concerns.

@@ -3,6 +3,7 @@
 
 use std::format;
 use std::io::{Cursor, Read, Write};
+use std::ops::Range;
 use std::string::String;
 use std::vec::Vec;
 
@@ -58,13 +59,54 @@ fn member(
     Ok(bytes)
 }
 
+/// The name of the weights member.
+const WEIGHTS: &str = "model.weights.h5";
+
+/// Where a stored (uncompressed) `model.weights.h5` lies in the archive, its CRC-32 checked:
+/// `Some(start..end)`, or `None` when the member is compressed.
+fn stored_weights(
+    zip: &mut ZipArchive<Cursor<&[u8]>>,
+    bytes: &[u8],
+) -> Result<Option<Range<usize>>, String> {
+    let (start, len, crc) = match zip.by_name(WEIGHTS) {
+        Ok(file) if file.compression() == CompressionMethod::Stored => {
+            let start = file.data_start().and_then(|s| usize::try_from(s).ok());
+            let len = usize::try_from(file.compressed_size()).ok();
+            match (start, len) {
+                (Some(start), Some(len))
+                    if start.checked_add(len).is_some_and(|end| end <= bytes.len())
+                        && file.size() == file.compressed_size() =>
+                {
+                    (start, len, file.crc32())
+                }
+                _ => {
+                    return Err(format!(
+                        "`{WEIGHTS}` in the archive is damaged: it does not fit in the archive"
+                    ));
+                }
+            }
+        }
+        _ => return Ok(None),
+    };
+    if crc32fast::hash(&bytes[start..start + len]) != crc {
+        return Err(format!(
+            "`{WEIGHTS}` in the archive is damaged: its checksum does not match"
+        ));
+    }
+    Ok(Some(start..start + len))
+}
+
+fn open(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
+    ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format!("not a readable `.keras` archive (a zip file): {e}"))
+}
+
 /// Reads a `.keras` archive held in memory, taking its bytes. A stored `model.weights.h5` (as
 /// Keras writes it) becomes the archive's weights in place, without a copy: its CRC-32 is
 /// checked and the bytes around it are dropped. A deflated one is inflated.
 pub fn read(mut bytes: Vec<u8>) -> Result<Archive, String> {
     let (config, metadata, stored) = {
-        let mut zip = ZipArchive::new(Cursor::new(bytes.as_slice()))
-            .map_err(|e| format!("not a readable `.keras` archive (a zip file): {e}"))?;
+        let mut zip = open(&bytes)?;
         let text = |bytes: Vec<u8>, name: &str| {
             String::from_utf8(bytes)
                 .map_err(|_| format!("`{name}` in the archive is not UTF-8 text"))
@@ -75,42 +117,16 @@ pub fn read(mut bytes: Vec<u8>) -> Result<Archive, String> {
             Ok(bytes) => text(bytes, "metadata.json")?,
             Err(_) => String::from("{}"),
         };
-        let name = "model.weights.h5";
-        let stored = match zip.by_name(name) {
-            Ok(file) if file.compression() == CompressionMethod::Stored => {
-                let start = file.data_start().and_then(|s| usize::try_from(s).ok());
-                let len = usize::try_from(file.compressed_size()).ok();
-                match (start, len) {
-                    (Some(start), Some(len))
-                        if start.checked_add(len).is_some_and(|end| end <= archive)
-                            && file.size() == file.compressed_size() =>
-                    {
-                        Some((start, len, file.crc32()))
-                    }
-                    _ => {
-                        return Err(format!(
-                            "`{name}` in the archive is damaged: it does not fit in the archive"
-                        ));
-                    }
-                }
-            }
-            _ => None,
-        };
-        let stored = match stored {
-            Some(stored) => Ok(stored),
-            None => Err(member(&mut zip, archive, name)?),
+        let stored = match stored_weights(&mut zip, &bytes)? {
+            Some(range) => Ok(range),
+            None => Err(member(&mut zip, archive, WEIGHTS)?),
         };
         (config, metadata, stored)
     };
     let weights = match stored {
-        Ok((start, len, crc)) => {
-            if crc32fast::hash(&bytes[start..start + len]) != crc {
-                return Err(String::from(
-                    "`model.weights.h5` in the archive is damaged: its checksum does not match",
-                ));
-            }
-            bytes.truncate(start + len);
-            bytes.drain(..start);
+        Ok(range) => {
+            bytes.truncate(range.end);
+            bytes.drain(..range.start);
             bytes
         }
         Err(inflated) => inflated,
@@ -122,10 +138,22 @@ pub fn read(mut bytes: Vec<u8>) -> Result<Archive, String> {
     })
 }
 
+/// Where `model.weights.h5` lies in a `.keras` archive, for reading its tensors in place (a
+/// program that embeds the archive reads its weights from these bytes): an error when the
+/// member is compressed (Keras stores it) or damaged.
+pub fn weights_range(bytes: &[u8]) -> Result<Range<usize>, String> {
+    let mut zip = open(bytes)?;
+    stored_weights(&mut zip, bytes)?.ok_or_else(|| {
+        format!(
+            "`{WEIGHTS}` in the archive is compressed; Keras stores it uncompressed, and only a \
+             stored member can be read in place"
+        )
+    })
+}
+
 /// Reads only `config.json` of a `.keras` archive (what a build-time check needs).
 pub fn read_config(bytes: &[u8]) -> Result<String, String> {
-    let mut zip = ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| format!("not a readable `.keras` archive (a zip file): {e}"))?;
+    let mut zip = open(bytes)?;
     String::from_utf8(member(&mut zip, bytes.len(), "config.json")?)
         .map_err(|_| String::from("`config.json` in the archive is not UTF-8 text"))
 }

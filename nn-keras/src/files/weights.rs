@@ -135,6 +135,22 @@ impl Weights {
         finite
     }
 
+    /// Where `tensor`'s values are in its file's bytes when they are stored there in one run of
+    /// little-endian `float32` (as Keras stores weights): the byte range.
+    pub fn f32_range(&self, tensor: &Tensor) -> Option<core::ops::Range<usize>> {
+        let little_f32 = Encoding {
+            width: 4,
+            float: true,
+            big_endian: false,
+        };
+        match tensor.data {
+            Data::InFile { start, len, .. } if tensor.encoding == little_f32 => {
+                Some(start..start + len)
+            }
+            _ => None,
+        }
+    }
+
     /// The values of `tensor`, as `f64`.
     pub fn values(&self, tensor: &Tensor) -> Vec<f64> {
         let count = tensor.shape.iter().product();

@@ -7,7 +7,8 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::{Ident, Index};
 
 use crate::ir::{
-    Assertion, Expr, KerasCheck, KerasValue, Layer, Network, Path, Root, Size, Type, TypeArg,
+    Assertion, Expr, KerasCheck, KerasValue, Layer, Network, ParamsCheck, Path, Root, Size, Type,
+    TypeArg,
 };
 
 /// The field type of a layer, in scalar type `scalar`.
@@ -137,6 +138,21 @@ pub(super) fn keras_check(check: &KerasCheck, layers: &[Layer]) -> TokenStream {
     quote_spanned!(check.span=>
         const _: () = ::core::assert!(
             ::nn::keras::Value::same(&#declared, &#found),
+            #message
+        );
+    )
+}
+
+/// A layer's number of weights checked against a Keras file's, by the compiler.
+pub(super) fn params_check(check: &ParamsCheck, layers: &[Layer]) -> TokenStream {
+    let ty = field_type(&layers[check.layer], &quote!(f32));
+    let (count, message) = (
+        check.count,
+        check.message.replace('{', "{{").replace('}', "}}"),
+    );
+    quote_spanned!(check.span=>
+        const _: () = ::core::assert!(
+            <#ty as ::nn::Params<f32>>::PARAMS == #count,
             #message
         );
     )
