@@ -389,48 +389,14 @@ fn saved_files_read_back_to_the_same_predictions() {
         None => common::scratch("keras_round_trip"),
     };
     std::fs::create_dir_all(&dir).unwrap();
-    round_trip(
-        &Mlp::load_keras(fixture("mlp.keras")).unwrap(),
-        "mlp",
-        &dir,
-        "mlp",
-    );
-    round_trip(
-        &Cnn::load_keras(fixture("cnn.keras")).unwrap(),
-        "cnn",
-        &dir,
-        "cnn",
-    );
-    round_trip(
-        &Zoo::load_keras(fixture("zoo.keras")).unwrap(),
-        "zoo",
-        &dir,
-        "zoo",
-    );
-    round_trip(
-        &Gap::load_keras(fixture("gap.keras")).unwrap(),
-        "gap",
-        &dir,
-        "gap",
-    );
-    round_trip(
-        &Activations::load_keras(fixture("activations.keras")).unwrap(),
-        "activations",
-        &dir,
-        "activations",
-    );
-    round_trip(
-        &NoBias::load_keras(fixture("no_bias.keras")).unwrap(),
-        "no_bias",
-        &dir,
-        "no_bias",
-    );
-    round_trip(
-        &Named::load_keras(fixture("named.keras")).unwrap(),
-        "named",
-        &dir,
-        "named",
-    );
+    // Each network loaded from its fixture, saved, read back; inputs from the same fixture.
+    macro_rules! trip {
+        ($($net:ident $name:literal),*) => {$(
+            let net = $net::load_keras(fixture(concat!($name, ".keras"))).unwrap();
+            round_trip(&net, $name, &dir, $name);
+        )*};
+    }
+    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named");
     // A freshly initialized network too, not only weights that came from Keras.
     round_trip(&Cnn::seeded(3), "cnn_seeded", &dir, "cnn");
 }

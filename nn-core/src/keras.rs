@@ -198,6 +198,15 @@ fn shape_text(shape: &[usize]) -> String {
     }
 }
 
+/// A layer's parameters as messages list them: `kernel (32, 64), bias (64,)`.
+fn describe<T>(params: &[crate::ParamMut<'_, T>]) -> String {
+    params
+        .iter()
+        .map(|p| format!("{} {}", p.name, shape_text(p.shape)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
     fn layer<L: Params<T>>(&mut self, name: &'static str, [layer]: [&mut L; 1]) {
         let mut params: Vec<_> = layer.params_mut().collect();
@@ -216,11 +225,7 @@ impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
                 self.problems.push(format!(
                     "{at}: the file has no weights for it (`{}` expects {})",
                     self.net,
-                    params
-                        .iter()
-                        .map(|p| format!("{} {}", p.name, shape_text(p.shape)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    describe(&params)
                 ));
                 return;
             }
@@ -237,11 +242,7 @@ impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
                     .join(", "),
                 self.net,
                 params.len(),
-                params
-                    .iter()
-                    .map(|p| format!("{} {}", p.name, shape_text(p.shape)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                describe(&params)
             ));
             return;
         }
