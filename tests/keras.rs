@@ -493,3 +493,35 @@ fn weights_built_into_the_program_match_keras() {
     };
     assert_eq!(all(&loaded), all(&embedded));
 }
+
+/// What we write is what Keras was seen to load: `tests/fixtures/keras/written/` holds files
+/// this writer produced, which `tools/keras_roundtrip.py` loaded in Keras 3.15.1 with predictions
+/// equal to ours. The writer is deterministic, so writing the same networks again must give the
+/// same bytes; a change to the writer fails here until its new files are checked in Keras again
+/// (`NN_KERAS_EXPORT=dir cargo test --test keras saved_files`, then the script on `dir`) and
+/// copied over.
+#[test]
+fn written_files_are_the_ones_keras_loaded() {
+    let dir = common::scratch("keras_written");
+    let written = |name: &str| fixture(&format!("written/{name}"));
+    let check = |name: &str| {
+        let ours = std::fs::read(dir.join(name)).unwrap();
+        assert!(
+            ours == std::fs::read(written(name)).unwrap(),
+            "{name} differs from the file Keras loaded"
+        );
+    };
+    let mlp = Mlp::load_keras(fixture("mlp.keras")).unwrap();
+    let cnn = Cnn::load_keras(fixture("cnn.keras")).unwrap();
+    let zoo = Zoo::load_keras(fixture("zoo.keras")).unwrap();
+    nn::keras::save(&mlp, dir.join("mlp.keras")).unwrap();
+    nn::keras::save_weights(&mlp, dir.join("mlp.weights.h5")).unwrap();
+    nn::keras::save(&cnn, dir.join("cnn.keras")).unwrap();
+    nn::keras::save_weights(&cnn, dir.join("cnn.weights.h5")).unwrap();
+    nn::keras::save(&zoo, dir.join("zoo.keras")).unwrap();
+    nn::keras::save_weights(&zoo, dir.join("zoo.weights.h5")).unwrap();
+    for name in ["mlp", "cnn", "zoo"] {
+        check(&format!("{name}.keras"));
+        check(&format!("{name}.weights.h5"));
+    }
+}

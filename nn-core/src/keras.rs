@@ -319,7 +319,8 @@ fn fill<T: Float, N: Network<T>>(path: &Path, file: &weights::Weights) -> Result
 }
 
 /// Loads a network of type `N` from a Keras file (see the [module](self) for the formats and
-/// what is checked).
+/// what is checked): `let net: Classifier<f64> = nn::keras::load(path)?`, or
+/// `Classifier::load_keras(path)?` for `f32`.
 ///
 /// # Errors
 ///
