@@ -380,6 +380,61 @@ fn round_trip<N: Network<f32>>(net: &N, name: &str, dir: &Path, inputs_of: &str)
     std::fs::write(dir.join(format!("{name}.json")), json.to_string()).unwrap();
 }
 
+network! {
+    /// Initializers of every form: by name, with arguments, with Keras's enum settings.
+    pub struct Inits =
+        Dense<3, 4, Relu, kernel_initializer = RandomNormal(0.0, 0.1), bias_initializer = Constant(0.5)>,
+        PReLU<alpha_initializer = Constant(0.25)>,
+        Dense<4, 2, kernel_initializer = VarianceScaling(2.0, FanIn, TruncatedNormal)>;
+}
+
+#[test]
+fn initializers_are_described_under_keras_s_names() {
+    use nn::keras::{Setting, Value};
+    let layers = <Inits as Network<f32>>::KERAS.layers;
+    let setting = |layer: usize, key: &str| {
+        layers[layer]
+            .settings
+            .iter()
+            .find(|s| s.key == key)
+            .copied()
+            .unwrap()
+    };
+    assert_eq!(
+        setting(0, "kernel_initializer"),
+        Setting::written(
+            "kernel_initializer",
+            Value::Call(
+                "random_normal",
+                &[("mean", Value::Float(0.0)), ("stddev", Value::Float(0.1))]
+            )
+        )
+    );
+    assert_eq!(
+        setting(0, "bias_initializer").value,
+        Value::Call("constant", &[("value", Value::Float(0.5))])
+    );
+    assert_eq!(
+        setting(1, "alpha_initializer").value,
+        Value::Call("constant", &[("value", Value::Float(0.25))])
+    );
+    assert_eq!(
+        setting(2, "kernel_initializer").value,
+        Value::Call(
+            "variance_scaling",
+            &[
+                ("scale", Value::Float(2.0)),
+                ("mode", Value::Str("fan_in")),
+                ("distribution", Value::Str("truncated_normal"))
+            ]
+        )
+    );
+    assert_eq!(
+        setting(2, "bias_initializer").value,
+        Value::Call("zeros", &[])
+    );
+}
+
 /// What we write, we read back. Set `NN_KERAS_EXPORT=dir` to keep the files for
 /// `tools/keras_roundtrip.py`, which checks that Keras loads them and predicts the same.
 #[test]
@@ -397,6 +452,8 @@ fn saved_files_read_back_to_the_same_predictions() {
         )*};
     }
     trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named");
+    // Initializers with their settings, which Keras must be able to read back.
+    round_trip(&Inits::seeded(2), "inits", &dir, "named");
     // A freshly initialized network too, not only weights that came from Keras.
     round_trip(&Cnn::seeded(3), "cnn_seeded", &dir, "cnn");
 }

@@ -336,10 +336,10 @@ pub fn load<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error>
 
 /// Saves a network as a `.keras` archive that `keras.saving.load_model` loads: a `config.json`
 /// written from the declaration (a Sequential model with an input layer, each layer under its
-/// field name with its settings and activation under Keras's names), `metadata.json`, and the
-/// weights as `model.weights.h5` in `float32`. Initializers, regularizers and constraints are
-/// not written (Keras's defaults stand in): they decide how training starts and is penalized,
-/// not what the saved model computes. The file is replaced atomically: a failed save leaves
+/// field name with its settings, and its activation and initializers with their arguments under
+/// Keras's names), `metadata.json`, and the weights as `model.weights.h5` in `float32`.
+/// Regularizers and constraints are not written (Keras's defaults, none, stand in): they decide
+/// how training is penalized, not what the saved model computes. The file is replaced atomically: a failed save leaves
 /// the previous file intact.
 ///
 /// # Errors

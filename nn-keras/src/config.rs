@@ -41,6 +41,9 @@ pub enum Value {
     Str(&'static str),
     /// A window: `kernel_size`, `strides`, `pool_size`.
     Sizes(&'static [usize]),
+    /// A Keras object by its name and arguments: an initializer with its settings
+    /// (`random_normal(mean = 0.0, stddev = 0.1)`).
+    Call(&'static str, &'static [(&'static str, Value)]),
 }
 
 impl Value {
@@ -57,6 +60,19 @@ impl Value {
             }
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Str(a), Value::Str(b)) => same_str(canonical(a), canonical(b)),
+            (Value::Call(a, args_a), Value::Call(b, args_b)) => {
+                if !same_str(a, b) || args_a.len() != args_b.len() {
+                    return false;
+                }
+                let mut i = 0;
+                while i < args_a.len() {
+                    if !same_str(args_a[i].0, args_b[i].0) || !args_a[i].1.same(&args_b[i].1) {
+                        return false;
+                    }
+                    i += 1;
+                }
+                true
+            }
             (Value::Sizes(a), Value::Sizes(b)) => {
                 if a.len() != b.len() {
                     return false;
@@ -108,6 +124,16 @@ impl fmt::Display for Value {
             Value::Float(x) => write!(f, "{x}"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Str(s) => write!(f, "\"{s}\""),
+            Value::Call(name, args) => {
+                write!(f, "{name}(")?;
+                for (i, (key, value)) in args.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{key} = {value}")?;
+                }
+                f.write_str(")")
+            }
             Value::Sizes(sizes) => {
                 f.write_str("(")?;
                 for (i, n) in sizes.iter().enumerate() {

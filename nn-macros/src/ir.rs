@@ -219,6 +219,8 @@ pub(crate) struct Setting {
     pub(crate) key: &'static str,
     /// The declared value.
     pub(crate) value: KerasValue,
+    /// Whether loading compares it with the file's (initializers are only written).
+    pub(crate) checked: bool,
 }
 
 /// The value of a [`Setting`].
@@ -236,6 +238,12 @@ pub(crate) enum KerasValue {
     Activation(Path),
     /// A name read from a file.
     Text(String),
+    /// A built-in initializer: its type (whose `Initializer::NAME` is Keras's) and its
+    /// arguments under Keras's names.
+    Initializer {
+        ty: Path,
+        args: Vec<(&'static str, KerasValue)>,
+    },
 }
 
 impl KerasValue {
@@ -257,13 +265,15 @@ impl KerasValue {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            KerasValue::Activation(path) => match path.segments.last() {
-                Some(last) if matches!(path.root, Root::Core) => last.to_string(),
-                _ => match &path.root {
-                    Root::User(tokens) => tokens.to_string(),
-                    Root::Core => String::from("an activation"),
-                },
-            },
+            KerasValue::Initializer { ty, .. } | KerasValue::Activation(ty) => {
+                match ty.segments.last() {
+                    Some(last) if matches!(ty.root, Root::Core) => last.to_string(),
+                    _ => match &ty.root {
+                        Root::User(tokens) => tokens.to_string(),
+                        Root::Core => String::from("an activation"),
+                    },
+                }
+            }
         }
     }
 }
@@ -271,7 +281,19 @@ impl KerasValue {
 impl Setting {
     /// `key = value`.
     pub(crate) fn new(key: &'static str, value: KerasValue) -> Self {
-        Self { key, value }
+        Self {
+            key,
+            value,
+            checked: true,
+        }
+    }
+
+    /// `key = value`, written to Keras files but not compared when loading.
+    pub(crate) fn written(key: &'static str, value: KerasValue) -> Self {
+        Self {
+            checked: false,
+            ..Self::new(key, value)
+        }
     }
 }
 

@@ -298,7 +298,7 @@ fn compare(
             ));
             continue;
         }
-        for setting in &layer.keras {
+        for setting in layer.keras.iter().filter(|s| s.checked) {
             let Some(found) = theirs.config.get(setting.key) else {
                 continue;
             };
@@ -331,6 +331,7 @@ fn literal(declared: &KerasValue, found: &Json) -> Option<KerasValue> {
         }
         KerasValue::Float(_) => KerasValue::Float(Expr::Float(found.as_f64()?)),
         KerasValue::Bool(_) => KerasValue::Bool(found.as_bool()?),
+        KerasValue::Initializer { .. } => return None,
         KerasValue::Str(_) | KerasValue::Activation(_) | KerasValue::Text(_) => {
             KerasValue::Text(match found {
                 Json::String(name) => name.clone(),

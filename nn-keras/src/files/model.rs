@@ -250,6 +250,8 @@ fn matches(key: &str, value: Value, found: &Json) -> bool {
                 }
             })
         }
+        // Initializers are written, not compared.
+        Value::Call(..) => true,
         Value::Sizes(sizes) => match found {
             Json::Array(items) => {
                 items.len() == sizes.len()
@@ -393,6 +395,19 @@ fn json_value(value: Value) -> Json {
         Value::Bool(b) => json!(b),
         Value::Str(s) => json!(s),
         Value::Sizes(sizes) => json!(sizes),
+        // An initializer, as Keras 3 writes one.
+        Value::Call(name, args) => {
+            let config: Map<String, Json> = args
+                .iter()
+                .map(|&(key, value)| (key.to_string(), json_value(value)))
+                .collect();
+            json!({
+                "module": "keras.initializers",
+                "class_name": initializer_class(name),
+                "config": config,
+                "registered_name": null,
+            })
+        }
     }
 }
 
@@ -408,18 +423,7 @@ fn layer_json(layer: &LayerConfig, dtype: &str) -> Json {
     config.insert("trainable".into(), json!(true));
     config.insert("dtype".into(), json!(dtype));
     for setting in layer.settings {
-        let value = match (setting.key, setting.value) {
-            // Initializers are objects in Keras 3's files; its deserializer takes the name too,
-            // but the object is what Keras itself writes.
-            (key, Value::Str(name)) if key.ends_with("_initializer") => json!({
-                "module": "keras.initializers",
-                "class_name": initializer_class(name),
-                "config": {},
-                "registered_name": null,
-            }),
-            (_, value) => json_value(value),
-        };
-        config.insert(setting.key.into(), value);
+        config.insert(setting.key.into(), json_value(setting.value));
     }
     json!({
         "module": "keras.layers",

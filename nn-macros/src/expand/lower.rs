@@ -123,6 +123,17 @@ pub(super) fn keras_value(value: &KerasValue, layer: &Layer) -> TokenStream {
             let ty = path(ty);
             quote!(::nn::keras::Value::Str(<#ty as ::nn::Activation>::NAME))
         }
+        KerasValue::Initializer { ty, args } => {
+            let ty = path(ty);
+            let args = args.iter().map(|(key, value)| {
+                let value = keras_value(value, layer);
+                quote!((#key, #value))
+            });
+            quote!(::nn::keras::Value::Call(
+                <#ty as ::nn::Initializer>::NAME,
+                &[#(#args),*]
+            ))
+        }
     }
 }
 

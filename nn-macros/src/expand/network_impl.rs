@@ -290,7 +290,11 @@ fn keras_config(network: &Network) -> TokenStream {
         let settings = layer.keras.iter().map(|setting| {
             let key = setting.key;
             let value = keras_value(&setting.value, layer);
-            quote!(::nn::keras::Setting::checked(#key, #value))
+            if setting.checked {
+                quote!(::nn::keras::Setting::checked(#key, #value))
+            } else {
+                quote!(::nn::keras::Setting::written(#key, #value))
+            }
         });
         quote!(::nn::keras::LayerConfig {
             name: #name,

@@ -86,6 +86,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         Setting::new("activation", KerasValue::Activation(activation.ty.clone())),
         Setting::new("use_bias", KerasValue::Bool(weights.use_bias)),
     ]);
+    keras.extend(weights.initializer_settings());
     let [oh, ow] = window.output;
     let output = Size::Known(oh * ow * filters);
     // The kernel as a matrix: one row per filter, one column per value under the window.

@@ -60,6 +60,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         Setting::new("activation", KerasValue::Activation(activation.ty.clone())),
         Setting::new("use_bias", KerasValue::Bool(weights.use_bias)),
     ];
+    let keras = [keras, weights.initializer_settings()].concat();
     let ty = Type {
         name: "Dense",
         args: vec![

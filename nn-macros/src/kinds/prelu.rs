@@ -6,7 +6,7 @@ use nn_keras::defaults::{self, prelu};
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ir::{Build, Expr, Path, Size, Type, TypeArg};
+use crate::ir::{Build, Expr, Path, Setting, Size, Type, TypeArg};
 use crate::shared::args::{self, Fallback, Opt};
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::initializer::{self, Tensor};
@@ -50,6 +50,10 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         Some((_, value)) => initializer::initializer(value, tensor, ctx.errors),
         None => Expr::Path(Path::core(&[prelu::ALPHA_INITIALIZER], Span::call_site())),
     };
+    let keras: Vec<Setting> = initializer::keras(&alpha)
+        .map(|init| Setting::written("alpha_initializer", init))
+        .into_iter()
+        .collect();
     let ty = Type {
         name: "PReLU",
         args: vec![
@@ -86,6 +90,6 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     };
     Some(Checked {
         keeps_origin: true,
-        ..Checked::layer(width.clone(), width, image, Def::new(ty, build))
+        ..Checked::layer(width.clone(), width, image, Def::new(ty, build).with(keras))
     })
 }

@@ -4,7 +4,7 @@ use proc_macro2::Span;
 
 use crate::ast::Value;
 use crate::errors::Errors;
-use crate::ir::{Expr, Path};
+use crate::ir::{Expr, KerasValue, Path};
 use crate::names;
 use crate::shared::args;
 
@@ -122,6 +122,49 @@ pub(crate) fn initializer(value: &Value, tensor: Tensor, errors: &mut Errors) ->
         args.iter().map(|a| args::float(a, errors)).collect()
     };
     Expr::Call(path.join("new"), exprs)
+}
+
+/// An initializer as Keras's `config.json` writes it: its type, whose `Initializer::NAME` is
+/// Keras's name, and its arguments under Keras's names (`Constant(0.1)` is `constant` with
+/// `value = 0.1`). `None` for an expression that is not a built-in initializer.
+pub(crate) fn keras(initializer: &Expr) -> Option<KerasValue> {
+    let (ty, values) = match initializer {
+        Expr::Path(ty) | Expr::Default(ty) => (ty.clone(), &[][..]),
+        Expr::Call(new, values) => {
+            let mut ty = new.clone();
+            ty.segments.pop();
+            (ty, values.as_slice())
+        }
+        _ => return None,
+    };
+    let keys: &[&str] = match ty.segments.last()?.to_string().as_str() {
+        "RandomNormal" | "TruncatedNormal" => &["mean", "stddev"],
+        "RandomUniform" => &["minval", "maxval"],
+        "VarianceScaling" => &["scale", "mode", "distribution"],
+        "Orthogonal" | "Identity" => &["gain"],
+        "Constant" => &["value"],
+        _ => &[],
+    };
+    let args = keys
+        .iter()
+        .zip(values)
+        .map(|(&key, value)| {
+            let value = match value {
+                // `init::FanMode::FanIn` is Keras's `"fan_in"`, `Distribution::Uniform` its
+                // `"uniform"`.
+                Expr::Path(path) => KerasValue::Text(crate::names::snake_case(
+                    &path
+                        .segments
+                        .last()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                )),
+                other => KerasValue::Float(other.clone()),
+            };
+            (key, value)
+        })
+        .collect();
+    Some(KerasValue::Initializer { ty, args })
 }
 
 /// One of a fixed set of names, as the runtime's `init::Enum::Name`.

@@ -6,7 +6,7 @@ use syn::Ident;
 
 use crate::ast::Value;
 use crate::errors::Errors;
-use crate::ir::{Build, Expr};
+use crate::ir::{Build, Expr, Setting};
 use crate::names;
 use crate::shared::activation::{Activation, activation};
 use crate::shared::args::{Fallback, Opt, boolean};
@@ -120,6 +120,22 @@ impl<'a> Weights<'a> {
             _ => return false,
         }
         true
+    }
+
+    /// The initializers as Keras's settings (written to files, not compared on loading).
+    pub(crate) fn initializer_settings(&self) -> Vec<Setting> {
+        [
+            ("kernel_initializer", &self.kernel_initializer),
+            ("bias_initializer", &self.bias_initializer),
+        ]
+        .into_iter()
+        .filter_map(|(key, init)| {
+            Some(Setting::written(
+                key,
+                crate::shared::initializer::keras(init)?,
+            ))
+        })
+        .collect()
     }
 
     /// The activation: the one given, or Keras's default (linear).
