@@ -7,8 +7,8 @@
 //! probabilities for test image 0 to `fashion_mlp.json`. Both files are committed in
 //! `examples/models/`, so this example needs no Python.
 //!
-//! The declaration carries `#[keras("examples/models/fashion_mlp.keras")]`, so the build checks
-//! it against the file. The example then loads the file with `load_keras` (which makes the same
+//! The declaration carries `#[keras("examples/models/fashion_mlp.keras", embed)]`, so the build
+//! checks it against the file and builds the weights into the program. The example then loads the file with `load_keras` (which makes the same
 //! check at run time), counts the correct predictions on the 10,000 test images and compares
 //! them with Keras's, compares image 0's probabilities with Keras's to 1e-5, and declares a
 //! network that does not fit the file to show the error that loading it gets.
@@ -27,8 +27,8 @@ network! {
     /// The Keras model: `Input((784,))`, `Dense(64, "relu")`, `Dropout(0.2)`,
     /// `Dense(10, "softmax")`; the fields get Keras's default layer names (`dense`, `dropout`,
     /// `dense_1`). The attribute compares the declaration with the file during the build, as
-    /// `load_keras` does at run time.
-    #[keras("examples/models/fashion_mlp.keras")]
+    /// `load_keras` does at run time, and (`embed`) builds the weights into the program.
+    #[keras("examples/models/fashion_mlp.keras", embed)]
     pub struct FashionMlp = Dense<784, 64, Relu>, Dropout<0.2>, Dense<64, 10, Softmax>;
 }
 
@@ -126,6 +126,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     );
 
+    // The same weights, built into the program: no file, no error, the same predictions.
+    let embedded = FashionMlp::keras_embedded();
+    let same = embedded.predict_batch(test.x()) == probabilities;
+    println!(
+        "FashionMlp::keras_embedded(), the weights built into the program: {} predictions",
+        if same { "the same" } else { "DIFFERENT" }
+    );
+
     // The check: a declaration that does not fit the file is refused, with every difference.
     println!("\nloading the same file as `Misremembered` (128 hidden units, dropout 0.5):");
     match Misremembered::load_keras(&file) {
@@ -133,7 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(error) => println!("{error}"),
     }
 
-    if !(same_accuracy && close) {
+    if !(same_accuracy && close && same) {
         return Err("nn does not reproduce Keras's results (see above)".into());
     }
     Ok(())
