@@ -328,12 +328,12 @@ fn adam_state_restores_and_training_continues_as_in_keras() {
             .contains("the file's optimizer is Adam, the model's is sgd"),
         "{error}"
     );
-    // Adam with amsgrad needs a slot Keras did not save.
+    // Adam with amsgrad keeps a slot Keras's did not.
     let mut amsgrad = Adam::new(0.01);
     amsgrad.amsgrad = true;
     let error =
         nn::keras::load_optimizer_state::<f32, AdamTrained, _>(&path, &amsgrad).unwrap_err();
-    assert!(error.to_string().contains("ends before"), "{error}");
+    assert!(error.to_string().contains("keeps the slots"), "{error}");
 }
 
 /// SGD's momentum and RMSprop's three slots, which Keras lists slot by slot.
@@ -517,9 +517,8 @@ network! {
     #[keras("tests/fixtures/keras/mlp.keras", embed)]
     pub struct EmbeddedMlp = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
 
-    /// A CNN from a `.weights.h5`, which has no configuration: each layer's number of weights
-    /// is checked during the build.
-    #[keras("tests/fixtures/keras/cnn.weights.h5", embed)]
+    /// The CNN, from its `.keras` archive.
+    #[keras("tests/fixtures/keras/cnn.keras", embed)]
     pub struct EmbeddedCnn =
         Input<10, 10, 2>,
         Conv2D<4, (3, 3), Relu, padding = Same>,
@@ -542,6 +541,8 @@ fn weights_built_into_the_program_match_keras() {
     assert_matches_keras(&EmbeddedTf2::keras_embedded(), "tf2_mlp");
     // The same weights as loading the file at run time, bit for bit.
     let loaded = EmbeddedCnn::load_keras(fixture("cnn.weights.h5")).unwrap();
+    // (`embed` needs the configuration to check shapes, so the `.keras` file is embedded and the
+    // `.weights.h5` loaded: the same weights.)
     let embedded = EmbeddedCnn::keras_embedded();
     let all = |n: &EmbeddedCnn| {
         n.params()
@@ -581,4 +582,43 @@ fn written_files_are_the_ones_keras_loaded() {
         check(&format!("{name}.keras"));
         check(&format!("{name}.weights.h5"));
     }
+}
+
+network! {
+    /// The card's MLP with a leaky ReLU of another slope than Keras's function has.
+    pub struct Leaky = Dense<32, 64, LeakyRelu(0.1)>, Dropout<0.5>, Dense<64, 10, Softmax>;
+}
+
+/// An activation given arguments has no Keras name (Keras's functions take their defaults in a
+/// model file): no file matches it, and it cannot be saved as a `.keras` file.
+#[test]
+fn activations_with_arguments_match_no_file_and_are_not_saved() {
+    let problems = mismatch(Leaky::load_keras(fixture("mlp.keras")));
+    assert_eq!(
+        problems,
+        [
+            "layer 1 `dense`: the file has activation = \"relu\", `Leaky` declares \"LeakyRelu(0.1)\""
+        ]
+    );
+    let dir = common::scratch("keras_leaky");
+    let error = Leaky::seeded(1)
+        .save_keras(dir.join("leaky.keras"))
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("activation LeakyRelu(0.1) has no Keras name"),
+        "{error}"
+    );
+}
+
+/// The file's optimizer settings decide which slots it saved: RMSprop's `centered` and
+/// `momentum` must be the model's.
+#[test]
+fn optimizer_settings_that_change_the_slots_must_match() {
+    let path = fixture("rmsprop_trained.keras");
+    let mut other = RMSprop::new(0.01);
+    other.momentum = 0.5; // Keras's run was centered as well
+    let error = nn::keras::load_optimizer_state::<f32, AdamTrained, _>(&path, &other).unwrap_err();
+    assert!(error.to_string().contains("keeps the slots"), "{error}");
 }

@@ -331,7 +331,13 @@ fn a_shard_index_naming_a_file_elsewhere_is_refused() {
     // The shard exists, one directory up: it is refused all the same.
     std::fs::copy(fixture("mlp.weights.h5"), dir.join("x.weights.h5")).unwrap();
     std::fs::create_dir(dir.join("sub")).unwrap();
-    for shard in ["../x.weights.h5", "/etc/passwd", ".hidden.weights.h5"] {
+    for shard in [
+        "../x.weights.h5",
+        "/etc/passwd",
+        "sub/x.weights.h5",
+        "C:x.weights.h5",
+        "..",
+    ] {
         let index = format!(r#"{{"weight_map": {{"/layers/dense/vars": ["{shard}"]}}}}"#);
         let problem = format_problem(load_bytes(
             &dir.join("sub"),
@@ -383,4 +389,25 @@ fn a_failed_save_leaves_what_was_there() {
     assert_eq!(names, ["model.h5", "model.keras", "taken.keras"]);
     // The saved model still loads.
     nn::keras::load::<f32, Mlp>(&model).unwrap();
+}
+
+/// Chunked storage that was never written (or barely) has a logical size far beyond the file:
+/// reading it must be refused, not allocated (the first file claims 64 GiB in 10 kB).
+#[test]
+fn chunked_weights_beyond_the_file_s_size_are_refused() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras/bad");
+    let problem = format_problem(nn::keras::load::<f32, Mlp>(
+        dir.join("unwritten_chunked.weights.h5"),
+    ));
+    assert!(
+        problem.contains("has no data in the file (it was never written)"),
+        "{problem}"
+    );
+    let problem = format_problem(nn::keras::load::<f32, Mlp>(
+        dir.join("sparse_chunked.weights.h5"),
+    ));
+    assert!(
+        problem.contains("would expand to 1073741824 bytes"),
+        "{problem}"
+    );
 }

@@ -339,7 +339,9 @@ pub fn load<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error>
 /// field name with its settings, and its activation and initializers with their arguments under
 /// Keras's names), `metadata.json`, and the weights as `model.weights.h5` in `float32`.
 /// Regularizers and constraints are not written (Keras's defaults, none, stand in): they decide
-/// how training is penalized, not what the saved model computes. The file is replaced atomically: a failed save leaves
+/// how training is penalized, not what the saved model computes. An activation type of your own
+/// is written under its `Activation::NAME`; Keras loads such a file only with that function
+/// registered (`custom_objects`). The file is replaced atomically: a failed save leaves
 /// the previous file intact.
 ///
 /// # Errors
@@ -349,6 +351,7 @@ pub fn load<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error>
 pub fn save<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
     expect_suffix(path, ".keras")?;
+    keras_expressible(&N::KERAS)?;
     let weights = weights_file(net).map_err(|p| format_error(path, p))?;
     let metadata = format!(
         "{{\"keras_version\": \"{}\", \"producer\": \"nn {}\"}}",
@@ -362,6 +365,30 @@ pub fn save<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<
     })
     .map_err(|p| format_error(path, p))?;
     crate::io::write_atomically(path, &bytes)
+}
+
+/// Refuses a network Keras cannot rebuild from its configuration: an activation given arguments
+/// (`LeakyRelu(0.1)`) or GELU's tanh approximation, which `network!` describes by what was
+/// written, since Keras's activation functions take their defaults in a model file.
+fn keras_expressible(config: &ModelConfig) -> Result<(), Error> {
+    for layer in config.layers {
+        for setting in layer.settings {
+            if let (true, Value::Str(name)) = (setting.key == "activation", setting.value)
+                && (name.contains('(') || name.chars().any(|c| c.is_ascii_uppercase()))
+            {
+                return Err(Error::Setting {
+                    what: "Keras file",
+                    problem: format!(
+                        "layer `{}`'s activation {name} has no Keras name: in a model file Keras's \
+                         activation functions take their default arguments (use the default, or a \
+                         `LeakyReLU` or `ELU` layer, which keeps its setting)",
+                        layer.name
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The Keras version whose format [`save`] writes.
@@ -490,6 +517,24 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         ));
     }
     let names = optimizer.slot_names();
+    // The file's optimizer settings decide its slots; they must be this optimizer's (RMSprop's
+    // `centered` and `momentum`, Adam's `amsgrad`), or the values would go to other slots.
+    if let Some(config) = contents.config.as_deref() {
+        let slots = model::optimizer_slots(config).map_err(|p| format_error(path, p))?;
+        if let Some(mut theirs) = slots {
+            let mut ours = names.to_vec();
+            ours.sort_unstable();
+            theirs.sort_unstable();
+            if ours != theirs {
+                return Err(mismatch(format!(
+                    "the file's optimizer keeps the slots {theirs:?} for each weight, the model's \
+                     {} keeps {ours:?}: give it the settings Keras had (momentum, centered, \
+                     amsgrad)",
+                    O::NAME
+                )));
+            }
+        }
+    }
     let net = N::zeros();
     let params: Vec<_> = net.params().collect();
     let mut state = OptimizerState::new();

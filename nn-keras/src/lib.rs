@@ -8,7 +8,7 @@
 //! `const fn`, and without features the crate has no dependencies and needs no `std`.
 //!
 //! [`config`] describes a declared network as Keras's `config.json` does (`network!` writes one
-//! per network). With the `std` feature, [`files`](crate) reads and writes Keras's file formats:
+//! per network). With the `std` feature, the module `files` reads and writes Keras's file formats:
 //! `.keras` archives, `config.json`, and HDF5 weights in Keras 3's and the legacy layouts.
 //!
 //! ```

@@ -81,7 +81,7 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     let dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(PathBuf::new, PathBuf::from);
     let path = dir.join(lit.value());
     let fail = |problem: String| syn::Error::new(lit.span(), problem);
-    let source = match read(&path) {
+    let source = match read(&path, embed) {
         Ok(source) => source,
         Err(problem) => {
             errors.push(fail(format!("`{}`: {problem}", lit.value())));
@@ -95,6 +95,14 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     };
     let tensors = tensors(network, &source, &name, errors);
     let params = params_checks(network, &tensors, &name);
+    if embed && source.model.is_none() {
+        errors.push(fail(format!(
+            "`{name}` has no model configuration, so only each layer's number of weights can be \
+             checked, not their shapes: `embed` needs the `.keras` file (or load this one at run \
+             time with `load_keras`, which checks every shape)"
+        )));
+        return;
+    }
     let embedded = embed.then(|| embedded(&source, &tensors, &name, &lit, errors));
     network.keras_file = Some(KerasFile {
         path: path.to_string_lossy().into_owned(),
@@ -222,14 +230,25 @@ fn embedded(
 }
 
 /// What a file holds: its model (a `.keras` archive's, a legacy `.h5`'s) and its weights.
-fn read(path: &std::path::Path) -> Result<Source, String> {
+/// `embed` needs the weights stored in the archive (as Keras stores them), to read them in place.
+fn read(path: &std::path::Path, embed: bool) -> Result<Source, String> {
     let bytes = std::fs::read(path)
         .map_err(|e| format!("cannot be read ({e}); looked for at {}", path.display()))?;
     let (config, weights, base) = if bytes.starts_with(b"PK") {
         let config = archive::read_config(&bytes)?;
-        let range = archive::weights_range(&bytes)?;
-        let base = range.start;
-        (Some(config), weights::read(bytes[range].to_vec())?, base)
+        match archive::weights_range(&bytes) {
+            Ok(range) => {
+                let base = range.start;
+                (Some(config), weights::read(bytes[range].to_vec())?, base)
+            }
+            Err(problem) if embed => return Err(problem),
+            // A compressed member, inflated: only its shapes are needed.
+            Err(_) => (
+                Some(config),
+                weights::read(archive::read(bytes)?.weights)?,
+                0,
+            ),
+        }
     } else if bytes.starts_with(b"\x89HDF") {
         let weights = weights::read(bytes)?;
         (weights.config.clone(), weights, 0)
@@ -299,7 +318,7 @@ fn compare(
             continue;
         }
         for setting in layer.keras.iter().filter(|s| s.checked) {
-            let Some(found) = theirs.config.get(setting.key) else {
+            let Some(found) = model::setting(&theirs.config, setting.key) else {
                 continue;
             };
             let message = format!(

@@ -25,21 +25,30 @@ pub struct Archive {
 /// heap sensibly, and a corrupt size field must not make us allocate without bound.
 const MEMBER_LIMIT: u64 = 1 << 30;
 
+/// The largest `config.json` read (64 MiB): a model's architecture is kilobytes, and a JSON tree
+/// takes many times its text's size in memory.
+const CONFIG_LIMIT: u64 = 64 << 20;
+
 /// The member `name` of `zip`, an archive of `archive` bytes.
 fn member(
     zip: &mut ZipArchive<Cursor<&[u8]>>,
     archive: usize,
     name: &str,
 ) -> Result<Vec<u8>, String> {
+    let limit = if name.ends_with(".json") {
+        CONFIG_LIMIT
+    } else {
+        MEMBER_LIMIT
+    };
     let mut file = zip.by_name(name).map_err(|e| match e {
         zip::result::ZipError::FileNotFound => {
             format!("the archive has no `{name}` (is it a `.keras` file?)")
         }
         other => format!("`{name}` in the archive cannot be read: {other}"),
     })?;
-    if file.size() > MEMBER_LIMIT {
+    if file.size() > limit {
         return Err(format!(
-            "`{name}` in the archive claims {} bytes, more than the {MEMBER_LIMIT} bytes allowed",
+            "`{name}` in the archive claims {} bytes, more than the {limit} bytes allowed",
             file.size()
         ));
     }
@@ -48,12 +57,12 @@ fn member(
     // field cannot make us reserve a gigabyte.
     let mut bytes = Vec::with_capacity(file.size().min(archive as u64) as usize);
     file.by_ref()
-        .take(MEMBER_LIMIT + 1)
+        .take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("`{name}` in the archive is damaged: {e}"))?;
-    if bytes.len() as u64 > MEMBER_LIMIT {
+    if bytes.len() as u64 > limit {
         return Err(format!(
-            "`{name}` in the archive inflates to more than the {MEMBER_LIMIT} bytes allowed"
+            "`{name}` in the archive inflates to more than the {limit} bytes allowed"
         ));
     }
     Ok(bytes)
@@ -102,8 +111,9 @@ fn open(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
 }
 
 /// Reads a `.keras` archive held in memory, taking its bytes. A stored `model.weights.h5` (as
-/// Keras writes it) becomes the archive's weights in place, without a copy: its CRC-32 is
-/// checked and the bytes around it are dropped. A deflated one is inflated.
+/// Keras writes it) becomes the archive's weights in the same buffer, without a new allocation:
+/// its CRC-32 is checked, the bytes before it are shifted out and those after it dropped. A
+/// deflated one is inflated.
 pub fn read(mut bytes: Vec<u8>) -> Result<Archive, String> {
     let (config, metadata, stored) = {
         let mut zip = open(&bytes)?;

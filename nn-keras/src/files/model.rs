@@ -243,10 +243,12 @@ fn matches(key: &str, value: Value, found: &Json) -> bool {
                 _ => None,
             };
             name.is_some_and(|name| {
+                // As `Value::same` compares them (the build-time check): exactly, but for
+                // Keras's aliases of activations.
                 if key == "activation" {
                     same_activation(name, s)
                 } else {
-                    name.eq_ignore_ascii_case(s)
+                    name == s
                 }
             })
         }
@@ -275,6 +277,65 @@ pub fn optimizer_class(text: &str) -> Option<String> {
         .as_str()
         .or_else(|| optimizer.as_str())
         .map(ToString::to_string)
+}
+
+/// The file's value of setting `key` of a layer: under its name, or under the name older Keras
+/// versions gave it (tf.keras 2's `LeakyReLU` calls `negative_slope` `alpha`).
+pub fn setting<'a>(config: &'a Map<String, Json>, key: &str) -> Option<&'a Json> {
+    config.get(key).or_else(|| match key {
+        "negative_slope" => config.get("alpha"),
+        _ => None,
+    })
+}
+
+/// The slot variables, by Keras's names, that the optimizer of a compiled model's `config.json`
+/// keeps for each weight, from its class and settings; `None` when the file does not say or the
+/// optimizer is not one whose slots are known here. An error for settings that add variables no
+/// optimizer here has (`use_ema`, gradient accumulation).
+pub fn optimizer_slots(text: &str) -> Result<Option<Vec<&'static str>>, String> {
+    let Ok(root) = serde_json::from_str::<Json>(text) else {
+        return Ok(None);
+    };
+    let optimizer = &root["compile_config"]["optimizer"];
+    let config = &optimizer["config"];
+    if config["use_ema"].as_bool() == Some(true) {
+        return Err(String::from(
+            "the file's optimizer keeps exponential moving averages (`use_ema`), which no \
+             optimizer here has",
+        ));
+    }
+    if config["gradient_accumulation_steps"]
+        .as_u64()
+        .is_some_and(|n| n > 1)
+    {
+        return Err(String::from(
+            "the file's optimizer accumulates gradients over steps \
+             (`gradient_accumulation_steps`), which no optimizer here does",
+        ));
+    }
+    let flag = |key: &str| config[key].as_bool() == Some(true);
+    let positive = |key: &str| config[key].as_f64().is_some_and(|m| m > 0.0);
+    let slots = match optimizer["class_name"].as_str() {
+        Some("Adam" | "AdamW") if flag("amsgrad") => {
+            std::vec!["momentum", "velocity", "velocity_hat"]
+        }
+        Some("Adam" | "AdamW") => std::vec!["momentum", "velocity"],
+        Some("SGD") if positive("momentum") => std::vec!["momentum"],
+        Some("SGD") => Vec::new(),
+        Some("RMSprop") => {
+            let mut slots = std::vec!["velocity"];
+            if positive("momentum") {
+                slots.push("momentum");
+            }
+            if flag("centered") {
+                slots.push("average_gradient");
+            }
+            slots
+        }
+        Some("Adagrad") => std::vec!["accumulator"],
+        _ => return Ok(None),
+    };
+    Ok(Some(slots))
 }
 
 /// A value of the file, as a message shows it.
@@ -350,7 +411,7 @@ pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<(Option<usize
         for setting in mine.settings.iter().filter(|s| s.checked) {
             // Keys a file leaves out (older Keras versions name some differently) are not
             // compared: the weights' shapes are still checked.
-            let Some(found) = theirs.config.get(setting.key) else {
+            let Some(found) = self::setting(&theirs.config, setting.key) else {
                 continue;
             };
             if !matches(setting.key, setting.value, found) {

@@ -91,7 +91,7 @@ impl Weights {
     }
 
     /// Writes the values of `tensor`, in order, into `out` (as many as both have), each
-    /// widened to `f64` (exact for `float32` and integer values) and passed through `convert`;
+    /// widened to `f64` (exact for `float32`, and for integers up to 2^53) and passed through `convert`;
     /// returns whether every value was finite. One tight loop per encoding, without an early
     /// exit: with a `convert` that narrows back to `f32`, a `float32` tensor is copied and
     /// checked at memory speed.
@@ -151,7 +151,7 @@ impl Weights {
         }
     }
 
-    /// The values of `tensor`, as `f64`.
+    /// The values of `tensor`, as `f64` (see [`Weights::decode_into`]).
     pub fn values(&self, tensor: &Tensor) -> Vec<f64> {
         let count = tensor.shape.iter().product();
         let mut values = std::vec![0.0; count];
@@ -220,18 +220,24 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
     }
     let root = file.root();
     let groups = root.groups().map_err(h5)?;
+    let file_len = file.as_bytes().len();
+    let mut budget = file_len.saturating_mul(EXPANSION);
     if groups.iter().any(|g| g == "model_weights") {
-        let mut weights = legacy(&file)?;
+        let mut weights = legacy(&file, &mut budget)?;
         weights.files.push(file);
         return Ok(weights);
     }
     let mut weights = Weights::default();
-    if groups.iter().any(|g| g == "layers") {
-        let layers = file.group("layers").map_err(h5)?;
+    // tf.keras 2.13–2.15 wrote Keras 3's layout under another name, which Keras 3 also reads.
+    let top = ["layers", "_layer_checkpoint_dependencies"]
+        .into_iter()
+        .find(|top| groups.iter().any(|g| g == top));
+    if let Some(top) = top {
+        let layers = file.group(top).map_err(h5)?;
         for name in layers.groups().map_err(h5)? {
-            let path = format!("layers/{name}/vars");
+            let path = format!("{top}/{name}/vars");
             let tensors = match file.group(&path) {
-                Ok(vars) => numbered(&vars, &path, file.as_bytes().len())?,
+                Ok(vars) => numbered(&vars, &path, file_len, &mut budget)?,
                 // A layer without variables may have no `vars` group at all.
                 Err(_) => Vec::new(),
             };
@@ -246,24 +252,41 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
     if groups.iter().any(|g| g == "optimizer")
         && let Ok(vars) = file.group("optimizer/vars")
     {
-        weights.optimizer = numbered(&vars, "optimizer/vars", file.as_bytes().len())?;
+        weights.optimizer = numbered(&vars, "optimizer/vars", file_len, &mut budget)?;
     }
     weights.files.push(file);
     Ok(weights)
 }
 
 /// The datasets `0`, `1`, ... of a `vars` group, in numeric order.
-fn numbered(group: &Group, path: &str, file_len: usize) -> Result<Vec<Tensor>, String> {
+fn numbered(
+    group: &Group,
+    path: &str,
+    file_len: usize,
+    budget: &mut usize,
+) -> Result<Vec<Tensor>, String> {
     let mut names = group.datasets().map_err(h5)?;
     names.sort_by_key(|n| n.parse::<usize>().unwrap_or(usize::MAX));
     names
         .iter()
-        .map(|name| tensor(group, name, &format!("{path}/{name}"), file_len))
+        .map(|name| tensor(group, name, &format!("{path}/{name}"), file_len, budget))
         .collect()
 }
 
-/// A tensor of file number 0 (shards are renumbered by [`Weights::merge`]).
-fn tensor(group: &Group, name: &str, path: &str, file_len: usize) -> Result<Tensor, String> {
+/// How much a file's data may expand when read out of compressed or unwritten storage: deflate's
+/// largest ratio. Bounding what is read by it (for all tensors together) keeps a small damaged or
+/// hostile file from making us allocate gigabytes.
+const EXPANSION: usize = 1032;
+
+/// A tensor of file number 0 (shards are renumbered by [`Weights::merge`]). `budget` is what may
+/// still be read out of non-contiguous storage.
+fn tensor(
+    group: &Group,
+    name: &str,
+    path: &str,
+    file_len: usize,
+    budget: &mut usize,
+) -> Result<Tensor, String> {
     let at = |e: hdf5_pure::Error| format!("`{path}`: {e}");
     let dataset = group.dataset(name).map_err(at)?;
     let unsupported = |dataset: &hdf5_pure::Dataset| -> String {
@@ -332,7 +355,19 @@ fn tensor(group: &Group, name: &str, path: &str, file_len: usize) -> Result<Tens
                 "`{path}` has no data in the file (it was never written)"
             ));
         }
+        Storage::Chunked { .. } if dataset.chunks().map_err(at)?.is_empty() => {
+            return Err(format!(
+                "`{path}` has no data in the file (it was never written)"
+            ));
+        }
         _ => {
+            if len > *budget {
+                return Err(format!(
+                    "`{path}` would expand to {len} bytes, more than a file of {file_len} bytes \
+                     can hold (damaged?)"
+                ));
+            }
+            *budget -= len;
             let bytes = dataset
                 .read_raw()
                 .map_err(|e| format!("`{path}` cannot be read: {e}"))?;
@@ -390,7 +425,7 @@ fn string(value: Option<&AttrValue>) -> Option<String> {
 
 /// A legacy `.h5` file: `model_weights`, its layers in `layer_names` order (possibly split into
 /// `layer_names0`, `layer_names1`, ... when long), each layer's tensors in `weight_names` order.
-fn legacy(file: &File) -> Result<Weights, String> {
+fn legacy(file: &File, budget: &mut usize) -> Result<Weights, String> {
     let file_len = file.as_bytes().len();
     let group = file.group("model_weights").map_err(h5)?;
     let attrs = group.attrs().map_err(h5)?;
@@ -419,7 +454,15 @@ fn legacy(file: &File) -> Result<Weights, String> {
         }
         let tensors = weight_names
             .iter()
-            .map(|w| tensor(&layer, w, &format!("model_weights/{name}/{w}"), file_len))
+            .map(|w| {
+                tensor(
+                    &layer,
+                    w,
+                    &format!("model_weights/{name}/{w}"),
+                    file_len,
+                    budget,
+                )
+            })
             .collect::<Result<Vec<_>, _>>()?;
         weights.layers.push((name, tensors));
     }
@@ -481,7 +524,12 @@ pub fn shards(index: &str) -> Result<Vec<String>, String> {
             _ => Vec::new(),
         };
         for name in names {
-            if name.contains('/') || name.contains('\\') || name.starts_with('.') {
+            let mut parts = std::path::Path::new(name).components();
+            let plain = matches!(
+                (parts.next(), parts.next()),
+                (Some(std::path::Component::Normal(_)), None)
+            );
+            if !plain || name.contains(['/', '\\', ':']) {
                 return Err(format!(
                     "the shard index names `{name}`, which is not a file beside it"
                 ));

@@ -37,10 +37,7 @@ pub(crate) fn activation(ctx: &mut Ctx<'_>) -> Option<Checked> {
         return None;
     };
     let activation = activation::activation(value, ctx.errors);
-    let keras = vec![Setting::new(
-        "activation",
-        KerasValue::Activation(activation.ty.clone()),
-    )];
+    let keras = vec![Setting::new("activation", activation.keras())];
     layer(ctx, activation, false, keras)
 }
 

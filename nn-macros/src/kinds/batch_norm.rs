@@ -39,6 +39,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let keras = vec![
         Setting::new("momentum", KerasValue::Float(momentum.clone())),
         Setting::new("epsilon", KerasValue::Float(epsilon.clone())),
+        Setting::written("trainable", KerasValue::Bool(trainable)),
     ];
     let (width, image) = shape::preserved(ctx)?;
     let channels = shape::channels(&width, image);

@@ -82,8 +82,14 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         KerasValue::Size(Size::Known(filters)),
     )];
     keras.extend(window.keras("kernel_size"));
+    // Keras's options that `Conv2D` here does not have: a file that uses them computes
+    // something else, so their neutral values are checked.
     keras.extend([
-        Setting::new("activation", KerasValue::Activation(activation.ty.clone())),
+        Setting::new("dilation_rate", KerasValue::Sizes(vec![1, 1])),
+        Setting::new("groups", KerasValue::Size(Size::Known(1))),
+    ]);
+    keras.extend([
+        Setting::new("activation", activation.keras()),
         Setting::new("use_bias", KerasValue::Bool(weights.use_bias)),
     ]);
     keras.extend(weights.initializer_settings());

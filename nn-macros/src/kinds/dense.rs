@@ -57,7 +57,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let activation = weights.activation(ctx.errors);
     let keras = vec![
         Setting::new("units", KerasValue::Size(units.clone())),
-        Setting::new("activation", KerasValue::Activation(activation.ty.clone())),
+        Setting::new("activation", activation.keras()),
         Setting::new("use_bias", KerasValue::Bool(weights.use_bias)),
     ];
     let keras = [keras, weights.initializer_settings()].concat();

@@ -6,7 +6,7 @@ use nn_keras::defaults::{self, prelu};
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ir::{Build, Expr, Path, Setting, Size, Type, TypeArg};
+use crate::ir::{Build, Expr, KerasValue, Path, Setting, Size, Type, TypeArg};
 use crate::shared::args::{self, Fallback, Opt};
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::initializer::{self, Tensor};
@@ -53,6 +53,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let keras: Vec<Setting> = initializer::keras(&alpha)
         .map(|init| Setting::written("alpha_initializer", init))
         .into_iter()
+        .chain([Setting::written("trainable", KerasValue::Bool(trainable))])
         .collect();
     let ty = Type {
         name: "PReLU",

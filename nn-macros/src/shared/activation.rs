@@ -5,7 +5,7 @@ use quote::{ToTokens, quote};
 
 use crate::ast::Value;
 use crate::errors::Errors;
-use crate::ir::{Expr, Path};
+use crate::ir::{Expr, KerasValue, Path, Root};
 use crate::names;
 use crate::shared::args;
 
@@ -35,6 +35,37 @@ impl Activation {
             value: Expr::Call(ty.clone().join("new"), args),
             ty,
             user_span: None,
+        }
+    }
+}
+
+impl Activation {
+    /// The activation as a Keras setting: its Keras name (the type's `Activation::NAME`). A
+    /// built-in one given arguments (`LeakyRelu(0.1)`), or the tanh approximation of GELU, has
+    /// no Keras name (Keras's functions take their defaults in a model file): it is described by
+    /// what was written, which no file matches and which saving refuses.
+    pub(crate) fn keras(&self) -> KerasValue {
+        let builtin = matches!(self.ty.root, Root::Core);
+        let name = self
+            .ty
+            .segments
+            .last()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        match &self.value {
+            Expr::Call(_, args) if builtin => {
+                let args: Vec<String> = args
+                    .iter()
+                    .map(|a| match a {
+                        Expr::Float(x) => x.to_string(),
+                        Expr::AsF64(tokens) => tokens.to_string(),
+                        _ => String::from(".."),
+                    })
+                    .collect();
+                KerasValue::Text(format!("{name}({})", args.join(", ")))
+            }
+            _ if builtin && name == "GeluApprox" => KerasValue::Text(name),
+            _ => KerasValue::Activation(self.ty.clone()),
         }
     }
 }

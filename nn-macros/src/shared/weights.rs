@@ -6,7 +6,7 @@ use syn::Ident;
 
 use crate::ast::Value;
 use crate::errors::Errors;
-use crate::ir::{Build, Expr, Setting};
+use crate::ir::{Build, Expr, KerasValue, Setting};
 use crate::names;
 use crate::shared::activation::{Activation, activation};
 use crate::shared::args::{Fallback, Opt, boolean};
@@ -122,8 +122,13 @@ impl<'a> Weights<'a> {
         true
     }
 
-    /// The initializers as Keras's settings (written to files, not compared on loading).
+    /// The initializers and `trainable` as Keras's settings (written to files, not compared on
+    /// loading).
     pub(crate) fn initializer_settings(&self) -> Vec<Setting> {
+        let trainable = self.fields.iter().find_map(|(key, value)| match value {
+            Expr::Bool(b) if key == "trainable" => Some(*b),
+            _ => None,
+        });
         [
             ("kernel_initializer", &self.kernel_initializer),
             ("bias_initializer", &self.bias_initializer),
@@ -135,6 +140,7 @@ impl<'a> Weights<'a> {
                 crate::shared::initializer::keras(init)?,
             ))
         })
+        .chain(trainable.map(|b| Setting::written("trainable", KerasValue::Bool(b))))
         .collect()
     }
 
