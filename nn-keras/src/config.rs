@@ -91,8 +91,8 @@ impl Value {
     }
 }
 
-/// Keras's name for an activation that has two (`swish` and `silu`).
-const fn canonical(name: &'static str) -> &'static str {
+/// Keras's name for an activation that has two (`swish` and `silu`); other names as they are.
+pub(crate) const fn canonical(name: &str) -> &str {
     if same_str(name, "swish") {
         "silu"
     } else if same_str(name, "hard_swish") {

@@ -352,15 +352,7 @@ fn literal(declared: &KerasValue, found: &Json) -> Option<KerasValue> {
         KerasValue::Bool(_) => KerasValue::Bool(found.as_bool()?),
         KerasValue::Initializer { .. } => return None,
         KerasValue::Str(_) | KerasValue::Activation(_) | KerasValue::Text(_) => {
-            KerasValue::Text(match found {
-                Json::String(name) => name.clone(),
-                Json::Object(map) => map
-                    .get("config")
-                    .and_then(|c| c["name"].as_str())
-                    .or_else(|| map.get("class_name").and_then(Json::as_str))?
-                    .to_string(),
-                _ => return None,
-            })
+            KerasValue::Text(model::name_of(found)?.to_string())
         }
         KerasValue::Sizes(mine) => KerasValue::Sizes(match found {
             Json::Array(items) => items

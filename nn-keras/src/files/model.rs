@@ -214,14 +214,20 @@ fn batch_shape(config: &Map<String, Json>) -> Option<Vec<Option<usize>>> {
 
 /// Keras's names that mean the same activation.
 fn same_activation(a: &str, b: &str) -> bool {
-    fn canonical(name: &str) -> &str {
-        match name {
-            "swish" => "silu",
-            "hard_swish" => "hard_silu",
-            other => other,
-        }
+    crate::config::canonical(a) == crate::config::canonical(b)
+}
+
+/// The name a file gives as a setting's value: a string, or an activation or initializer written
+/// as an object (its `config.name`, else its `class_name`).
+pub fn name_of(found: &Json) -> Option<&str> {
+    match found {
+        Json::String(name) => Some(name.as_str()),
+        Json::Object(map) => map
+            .get("config")
+            .and_then(|c| c["name"].as_str())
+            .or_else(|| map.get("class_name").and_then(Json::as_str)),
+        _ => None,
     }
-    canonical(a) == canonical(b)
 }
 
 /// Whether the file's value `found` for `key` is the declared `value`.
@@ -233,16 +239,7 @@ fn matches(key: &str, value: Value, found: &Json) -> bool {
             .is_some_and(|y| (x - y).abs() <= 1e-6 * x.abs().max(1e-6)),
         Value::Bool(b) => found.as_bool() == Some(b),
         Value::Str(s) => {
-            let name = match found {
-                Json::String(name) => Some(name.as_str()),
-                // An activation or initializer written as an object.
-                Json::Object(map) => map
-                    .get("config")
-                    .and_then(|c| c["name"].as_str())
-                    .or_else(|| map.get("class_name").and_then(Json::as_str)),
-                _ => None,
-            };
-            name.is_some_and(|name| {
+            name_of(found).is_some_and(|name| {
                 // As `Value::same` compares them (the build-time check): exactly, but for
                 // Keras's aliases of activations.
                 if key == "activation" {
