@@ -486,7 +486,28 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
     optimizer: &O,
 ) -> Result<OptimizerState<T>, Error> {
     let path = path.as_ref();
+    optimizer_state::<T, N, O>(path, &read(path)?, optimizer)
+}
+
+/// The network and the optimizer state of a compiled model's file, read once (for
+/// `Model::load_keras`).
+pub(crate) fn load_with_state<T: Float, N: Network<T>, O: Optimizer>(
+    path: &Path,
+    optimizer: &O,
+) -> Result<(N, OptimizerState<T>), Error> {
     let contents = read(path)?;
+    check::<T, N>(path, contents.config.as_deref())?;
+    let network = fill::<T, N>(path, &contents.weights)?;
+    let state = optimizer_state::<T, N, O>(path, &contents, optimizer)?;
+    Ok((network, state))
+}
+
+/// The optimizer state in a file's contents (see [`load_optimizer_state`]).
+fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
+    path: &Path,
+    contents: &Contents,
+    optimizer: &O,
+) -> Result<OptimizerState<T>, Error> {
     let vars = &contents.weights.optimizer;
     if vars.len() < 2 {
         return Err(format_error(

@@ -256,9 +256,8 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
     /// [`keras::load_optimizer_state`](crate::keras::load_optimizer_state); nothing changes
     /// unless both succeed.
     pub fn load_keras(&mut self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
-        let path = path.as_ref();
-        let network = crate::keras::load::<T, N>(path)?;
-        let state = crate::keras::load_optimizer_state::<T, N, O>(path, &self.optimizer)?;
+        let (network, state) =
+            crate::keras::load_with_state::<T, N, O>(path.as_ref(), &self.optimizer)?;
         self.network = network;
         self.state = state;
         Ok(())
