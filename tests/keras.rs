@@ -60,7 +60,8 @@ fn assert_matches_keras<N: Network<f32>>(net: &N, name: &str) {
 }
 
 network! {
-    /// The card's MLP.
+    /// The card's MLP, checked against its file during the build, with its weights built in.
+    #[keras("tests/fixtures/keras/mlp.keras", embed)]
     pub struct Mlp = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
 }
 
@@ -78,7 +79,9 @@ fn the_mlp_loads_from_every_format_keras_3_writes() {
 }
 
 network! {
-    /// A CNN with batch normalization and both pools.
+    /// A CNN with batch normalization and both pools, checked against its file during the
+    /// build, with its weights built in.
+    #[keras("tests/fixtures/keras/cnn.keras", embed)]
     pub struct Cnn =
         Input<10, 10, 2>,
         Conv2D<4, (3, 3), Relu, padding = Same>,
@@ -128,7 +131,9 @@ network! {
     /// float64 weights in the file.
     pub struct Wide = Dense<3, 2, Tanh>;
 
-    /// tf.keras 2's MLP.
+    /// tf.keras 2's MLP: the legacy `.h5` carries its configuration, which the build checks; its
+    /// layers are matched by the names in it.
+    #[keras("tests/fixtures/keras/tf2_mlp.h5", embed)]
     pub struct Tf2 = Dense<6, 5, Relu>, Dropout<0.2>, Dense<5, 3, Softmax>;
 }
 
@@ -478,73 +483,30 @@ fn saving_under_a_name_keras_refuses_is_an_error() {
 const HIDDEN: usize = 64;
 
 network! {
-    /// The card's MLP, checked against the Keras file during the build.
+    /// The card's MLP, its hidden units a named constant that the compiler checks against the
+    /// file during the build.
     #[keras("tests/fixtures/keras/mlp.keras")]
     pub struct Checked = Dense<32, HIDDEN, Relu>, Dropout<0.5>, Dense<_, 10, Softmax>;
-
-    /// The CNN, checked during the build against its legacy-free archive.
-    #[keras("tests/fixtures/keras/cnn.keras")]
-    pub struct CheckedCnn =
-        Input<10, 10, 2>,
-        Conv2D<4, (3, 3), Relu, padding = Same>,
-        BatchNormalization,
-        MaxPool2D<(2, 2)>,
-        Conv2D<6, (2, 3), Elu, strides = (1, 2)>,
-        AvgPool2D<(2, 1)>,
-        Flatten,
-        Dense<_, 5, Softmax>;
-
-    /// tf.keras 2's legacy `.h5` carries its configuration too.
-    #[keras("tests/fixtures/keras/tf2_mlp.h5")]
-    pub struct CheckedTf2 = Dense<6, 5, Relu>, Dropout<0.2>, Dense<5, 3, Softmax>;
 }
 
 #[test]
 fn declarations_checked_at_build_time_load() {
     assert_matches_keras(&Checked::load_keras(fixture("mlp.keras")).unwrap(), "mlp");
-    assert_matches_keras(
-        &CheckedCnn::load_keras(fixture("cnn.keras")).unwrap(),
-        "cnn",
-    );
-    assert_matches_keras(
-        &CheckedTf2::load_keras(fixture("tf2_mlp.h5")).unwrap(),
-        "tf2_mlp",
-    );
-}
-
-network! {
-    /// The card's MLP with its weights built into the program.
-    #[keras("tests/fixtures/keras/mlp.keras", embed)]
-    pub struct EmbeddedMlp = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
-
-    /// The CNN, from its `.keras` archive.
-    #[keras("tests/fixtures/keras/cnn.keras", embed)]
-    pub struct EmbeddedCnn =
-        Input<10, 10, 2>,
-        Conv2D<4, (3, 3), Relu, padding = Same>,
-        BatchNormalization,
-        MaxPool2D<(2, 2)>,
-        Conv2D<6, (2, 3), Elu, strides = (1, 2)>,
-        AvgPool2D<(2, 1)>,
-        Flatten,
-        Dense<_, 5, Softmax>;
-
-    /// tf.keras 2's legacy file, its layers matched by the names in its configuration.
-    #[keras("tests/fixtures/keras/tf2_mlp.h5", embed)]
-    pub struct EmbeddedTf2 = Dense<6, 5, Relu>, Dropout<0.2>, Dense<5, 3, Softmax>;
+    assert_matches_keras(&Cnn::load_keras(fixture("cnn.keras")).unwrap(), "cnn");
+    assert_matches_keras(&Tf2::load_keras(fixture("tf2_mlp.h5")).unwrap(), "tf2_mlp");
 }
 
 #[test]
 fn weights_built_into_the_program_match_keras() {
-    assert_matches_keras(&EmbeddedMlp::keras_embedded(), "mlp");
-    assert_matches_keras(&EmbeddedCnn::keras_embedded(), "cnn");
-    assert_matches_keras(&EmbeddedTf2::keras_embedded(), "tf2_mlp");
+    assert_matches_keras(&Mlp::keras_embedded(), "mlp");
+    assert_matches_keras(&Cnn::keras_embedded(), "cnn");
+    assert_matches_keras(&Tf2::keras_embedded(), "tf2_mlp");
     // The same weights as loading the file at run time, bit for bit.
-    let loaded = EmbeddedCnn::load_keras(fixture("cnn.weights.h5")).unwrap();
+    let loaded = Cnn::load_keras(fixture("cnn.weights.h5")).unwrap();
     // (`embed` needs the configuration to check shapes, so the `.keras` file is embedded and the
     // `.weights.h5` loaded: the same weights.)
-    let embedded = EmbeddedCnn::keras_embedded();
-    let all = |n: &EmbeddedCnn| {
+    let embedded = Cnn::keras_embedded();
+    let all = |n: &Cnn| {
         n.params()
             .flat_map(|(_, p)| p.values.to_vec())
             .collect::<Vec<_>>()
