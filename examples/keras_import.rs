@@ -127,10 +127,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // The same weights, built into the program: no file, no error, the same predictions.
-    let embedded = FashionMlp::keras_embedded();
-    let same = embedded.predict_batch(test.x()) == probabilities;
+    static EMBEDDED: FashionMlp = FashionMlp::EMBEDDED;
+    let same = EMBEDDED.predict_batch(test.x()) == probabilities;
     println!(
-        "FashionMlp::keras_embedded(), the weights built into the program: {} predictions",
+        "FashionMlp::EMBEDDED, the weights built into the program: {} predictions",
         if same { "the same" } else { "DIFFERENT" }
     );
 

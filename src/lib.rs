@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
 
 pub use nn_core::*;
 pub use nn_macros::network;
@@ -9,22 +10,31 @@ pub use rand;
 /// Everything a user of `network!` needs: `use nn::prelude::*;`.
 pub mod prelude {
     pub use crate::network;
-    pub use nalgebra::{Const, Dyn, OMatrix, SMatrix, SVector};
+    #[cfg(feature = "std")]
+    pub use nalgebra::{Const, Dyn, OMatrix};
+    pub use nalgebra::{SMatrix, SVector};
+    #[cfg(feature = "std")]
     pub use nn_core::Batch;
+    #[cfg(feature = "std")]
     pub use nn_core::data::Dataset;
+    #[cfg(feature = "std")]
     pub use nn_core::init::{Distribution, FanMode};
     pub use nn_core::{
-        Activation, Constant, Dense, Dropout, Elementwise, Elu, Exponential, Float, Gelu,
-        GeluApprox, GlorotNormal, GlorotUniform, HardSigmoid, HardSilu, HardSwish, HeNormal,
-        HeUniform, Identity, Initializer, Layer, LeakyRelu, LecunNormal, LecunUniform, Linear,
-        LogSoftmax, Mish, Network, Ones, Orthogonal, Params, RandomNormal, RandomUniform, Relu,
-        Relu6, Selu, Sigmoid, Silu, Softmax, Softplus, Softsign, Swish, Tanh, Train,
-        TruncatedNormal, VarianceScaling, Zeros,
+        Activation, Dense, Dropout, Elementwise, Elu, Exponential, Float, Gelu, GeluApprox,
+        HardSigmoid, HardSilu, HardSwish, Layer, LeakyRelu, Linear, LogSoftmax, Mish, Params, Relu,
+        Relu6, Selu, Sigmoid, Silu, Softmax, Softplus, Softsign, Swish, Tanh,
     };
+    #[cfg(feature = "std")]
     pub use nn_core::{
         Adagrad, Adam, AdamW, BinaryCrossentropy, CategoricalCrossentropy, EarlyStopping, Fit,
         Huber, MeanAbsoluteError, MeanSquaredError, Metric, Model, RMSprop, ReduceLROnPlateau, Sgd,
         SparseCategoricalCrossentropy, TerminateOnNaN, Verbosity,
+    };
+    #[cfg(feature = "std")]
+    pub use nn_core::{
+        Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer,
+        LecunNormal, LecunUniform, Network, Ones, Orthogonal, RandomNormal, RandomUniform, Train,
+        TruncatedNormal, VarianceScaling, Zeros,
     };
 }
 

@@ -498,14 +498,14 @@ fn declarations_checked_at_build_time_load() {
 
 #[test]
 fn weights_built_into_the_program_match_keras() {
-    assert_matches_keras(&Mlp::keras_embedded(), "mlp");
-    assert_matches_keras(&Cnn::keras_embedded(), "cnn");
-    assert_matches_keras(&Tf2::keras_embedded(), "tf2_mlp");
+    assert_matches_keras(&Mlp::EMBEDDED, "mlp");
+    assert_matches_keras(&Cnn::EMBEDDED, "cnn");
+    assert_matches_keras(&Tf2::EMBEDDED, "tf2_mlp");
     // The same weights as loading the file at run time, bit for bit.
     let loaded = Cnn::load_keras(fixture("cnn.weights.h5")).unwrap();
     // (`embed` needs the configuration to check shapes, so the `.keras` file is embedded and the
     // `.weights.h5` loaded: the same weights.)
-    let embedded = Cnn::keras_embedded();
+    let embedded = Cnn::EMBEDDED;
     let all = |n: &Cnn| {
         n.params()
             .flat_map(|(_, p)| p.values.to_vec())

@@ -13,5 +13,6 @@ fn ui() {
     t.compile_fail("tests/ui/args/*.rs");
     t.compile_fail("tests/ui/image/*.rs");
     t.compile_fail("tests/ui/keras/*.rs");
+    t.compile_fail("tests/ui/embed/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

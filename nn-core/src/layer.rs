@@ -3,13 +3,19 @@
 
 use core::fmt::Debug;
 
-use nalgebra::{Const, Dyn, OMatrix, SVector};
+use nalgebra::SVector;
+#[cfg(feature = "std")]
+use nalgebra::{Const, Dyn, OMatrix};
+#[cfg(feature = "std")]
 use rand::Rng;
 
-use crate::{Constraint, Float, Fusion, Regularizer};
+#[cfg(feature = "std")]
+use crate::Fusion;
+use crate::{Constraint, Float, Regularizer};
 
 /// A batch of samples of width `N`, one sample per column: `N × batch`, column-major, so each
 /// sample is contiguous. Products of a weight matrix with a batch go through nalgebra's GEMM.
+#[cfg(feature = "std")]
 pub type Batch<T, const N: usize> = OMatrix<T, Const<N>, Dyn>;
 
 /// A view of one parameter tensor, as [`Params::params`] yields it.
@@ -116,11 +122,13 @@ pub trait Layer<T: Float, const I: usize, const O: usize> {
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O>;
 
     /// Inference on a batch; `y` is resized to the batch if needed.
+    #[cfg(feature = "std")]
     fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>);
 }
 
 /// Training: a forward pass on a batch that records in a [`Cache`](Train::Cache) what the
 /// backward pass needs, and the backward pass.
+#[cfg(feature = "std")]
 pub trait Train<T: Float, const I: usize, const O: usize> {
     /// Which cross-entropy the layer's output activation fuses with.
     const FUSION: Fusion = Fusion::None;
@@ -195,6 +203,7 @@ pub(crate) use no_params;
 
 /// Gives `m` exactly `n` columns, reallocating only when the count changes. The contents are
 /// unspecified afterwards.
+#[cfg(feature = "std")]
 #[inline]
 pub fn resize_batch<T: Float, const N: usize>(m: &mut Batch<T, N>, n: usize) {
     if m.ncols() != n {

@@ -10,51 +10,80 @@
 //! - [`Activation`] / [`Elementwise`]: Keras's activations, and the trait for your own.
 //! - [`Initializer`]: Keras's initializers.
 //! - [`Storage`]: inline or heap weights behind one nalgebra matrix type.
+//!
+//! # Features
+//! - `std` (default): training, batches, data, files, progress bars, `summary()`. Without it the
+//!   crate is `#![no_std]` and needs no allocator: every layer's single-sample inference
+//!   ([`Layer::forward`]), every activation, [`Params`] and [`Inline`] storage, with `libm` for
+//!   the math.
+#![cfg_attr(not(feature = "std"), no_std)]
 
 mod activations;
+#[cfg(feature = "std")]
 pub mod data;
+#[cfg(feature = "std")]
 mod error;
+#[cfg(feature = "std")]
 pub mod init;
+#[cfg(feature = "std")]
 pub mod io;
 pub mod keras;
 mod layer;
 mod layers;
+#[cfg(feature = "std")]
 mod linalg;
+#[cfg(feature = "std")]
 pub mod losses;
+#[cfg(feature = "std")]
 mod network;
+#[cfg(feature = "std")]
 pub mod optimizers;
 mod regularizers;
 mod scalar;
 mod storage;
+#[cfg(feature = "std")]
 mod summary;
+#[cfg(feature = "std")]
 pub mod train;
+#[cfg(feature = "std")]
 mod wide;
 
 #[doc(hidden)]
 pub mod private;
 
 pub use activations::*;
+#[cfg(feature = "std")]
 pub use error::Error;
+#[cfg(feature = "std")]
 pub use init::{
     Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer, LecunNormal,
     LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
     Zeros,
 };
-pub use layer::{Batch, Layer, ParamMut, ParamRef, Params, Rules, Train, resize_batch};
+#[cfg(feature = "std")]
+pub use layer::{Batch, Train, resize_batch};
+pub use layer::{Layer, ParamMut, ParamRef, Params, Rules};
 pub use layers::*;
+#[cfg(feature = "std")]
 pub use losses::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, MeanAbsoluteError, MeanSquaredError,
     SparseCategoricalCrossentropy,
 };
+#[cfg(feature = "std")]
 pub use network::{LayerInfo, Network, Tape, TapeOf, Visitor, VisitorMut};
+#[cfg(feature = "std")]
 pub use optimizers::{
     Adagrad, Adam, AdamW, CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRate, Optimizer,
     OptimizerState, PiecewiseConstantDecay, PolynomialDecay, RMSprop, Sgd,
 };
 pub use regularizers::{Constraint, Regularizer};
 pub use scalar::Float;
-pub use storage::{Heap, HeapBuf, INLINE_LIMIT, Inline, Storage, Weights};
+#[cfg(feature = "std")]
+pub use storage::{Heap, HeapBuf};
+pub use storage::{INLINE_LIMIT, Inline, Storage, Weights};
+#[cfg(feature = "std")]
 pub use summary::Summary;
+#[cfg(feature = "std")]
 pub use train::{
     Callback, Context, EarlyStopping, Fit, History, Logs, Metric, Model, ModelCheckpoint,
     ReduceLROnPlateau, TerminateOnNaN, Verbosity,

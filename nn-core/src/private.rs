@@ -1,9 +1,92 @@
 //! Support for the code `network!` generates. Not a public API: it may change at any time.
 
 pub use ::core;
+
+pub use crate::__if_no_std as if_no_std;
+pub use crate::__if_std as if_std;
+/// The storage `network!` names for a matrix too large to keep inline: the heap with `std`,
+/// inline without (there is no heap).
+#[cfg(feature = "std")]
+pub use crate::storage::Heap;
+#[cfg(not(feature = "std"))]
+pub type Heap = crate::storage::Inline;
+
+/// The items given with `std`, nothing without: `network!` wraps what needs `std` (batches,
+/// training, files) in it, so its expansion never names `std` in a `no_std` build.
+#[cfg(feature = "std")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_std {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// See the `std` version.
+#[cfg(not(feature = "std"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_std {
+    ($($item:item)*) => {};
+}
+
+/// The items given without `std`, nothing with it (the counterpart of `if_std!`).
+#[cfg(feature = "std")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_no_std {
+    ($($item:item)*) => {};
+}
+
+/// See the `std` version.
+#[cfg(not(feature = "std"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_no_std {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// An `R × C` column-major array of little-endian `f32` values read from `bytes` at `offset`:
+/// a weight tensor of a file built into the program, read during compilation (`network!`
+/// checked the range and the values when it generated the call).
+///
+/// # Panics
+/// If the range lies outside `bytes` (at compile time in a constant).
+pub const fn tensor<const R: usize, const C: usize>(bytes: &[u8], offset: usize) -> [[f32; R]; C] {
+    let len = 4 * R * C;
+    assert!(
+        offset <= bytes.len() && len <= bytes.len() - offset,
+        "tensor outside the file"
+    );
+    if cfg!(target_endian = "little") {
+        // SAFETY: the `len` bytes from `offset` lie inside `bytes` (asserted above); every bit
+        // pattern is a valid `f32`, and the read does not require alignment. The file's
+        // little-endian order is the target's.
+        unsafe { core::ptr::read_unaligned(bytes.as_ptr().add(offset).cast::<[[f32; R]; C]>()) }
+    } else {
+        let mut out = [[0.0; R]; C];
+        let mut at = offset;
+        let mut c = 0;
+        while c < C {
+            let mut r = 0;
+            while r < R {
+                let value = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
+                out[c][r] = f32::from_le_bytes(value);
+                at += 4;
+                r += 1;
+            }
+            c += 1;
+        }
+        out
+    }
+}
+
+/// An `R × C` array of zeros (the bias of a layer without one).
+pub const fn zeros<const R: usize, const C: usize>() -> [[f32; R]; C] {
+    [[0.0; R]; C]
+}
 pub use ::nalgebra;
 pub use ::rand;
 
+#[cfg(feature = "std")]
 pub use crate::regularizers::add_penalty_gradients;
 pub use crate::storage::{INLINE_LIMIT, SelectStorage, StorageFor};
 
@@ -92,6 +175,7 @@ impl Default for Msg {
 ///
 /// # Panics
 /// If a slice is too short for its shape.
+#[cfg(feature = "std")]
 pub fn gemm<T: crate::Float>(
     (m, k, n): (usize, usize, usize),
     a: (&[T], usize, usize),

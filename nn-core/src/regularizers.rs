@@ -1,6 +1,8 @@
 //! Weight regularizers and constraints, as Keras defines them.
 
-use crate::{Float, Params};
+use crate::Float;
+#[cfg(feature = "std")]
+use crate::Params;
 
 /// A penalty on a tensor's values, added to the loss (Keras's `kernel_regularizer`,
 /// `bias_regularizer`, `activity_regularizer`): no 0.5 factor, not divided by the batch size (an
@@ -63,6 +65,7 @@ impl Regularizer {
 /// Adds the gradients of a layer's weight penalties to its gradient holder `grad`: each
 /// trainable parameter's regularizer, from the [`Rules`](crate::Rules) it carries. Written once
 /// for every layer; the backward pass calls it after each layer's own.
+#[cfg(feature = "std")]
 pub fn add_penalty_gradients<T: Float, L: Params<T>>(layer: &L, grad: &mut L) {
     for (p, g) in layer.params().zip(grad.params_mut()) {
         if p.trainable {
@@ -74,6 +77,7 @@ pub fn add_penalty_gradients<T: Float, L: Params<T>>(layer: &L, grad: &mut L) {
 }
 
 /// Keras's activity penalty of a batch of `n` outputs: `regularizer(y) / n`.
+#[cfg(feature = "std")]
 pub(crate) fn activity_penalty<T: Float>(regularizer: Regularizer, y: &[T], n: usize) -> T {
     if regularizer.is_none() {
         T::zero()
@@ -85,6 +89,7 @@ pub(crate) fn activity_penalty<T: Float>(regularizer: Regularizer, y: &[T], n: u
 /// Adds the activity penalty's gradient to the backward pass's incoming gradient `dy`: to
 /// ∂loss/∂y directly, or, when `dy` holds ∂loss/∂z already (a fused loss), through the activation
 /// on its own (a rare combination, which allocates).
+#[cfg(feature = "std")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn add_activity_gradient<T: Float, A: crate::Activation>(
     regularizer: Regularizer,
@@ -128,12 +133,14 @@ pub enum Constraint {
     MinMaxNorm(f64, f64, f64),
 }
 
+#[cfg(feature = "std")]
 const EPSILON: f64 = 1e-7;
 
 impl Constraint {
     /// Applies the constraint to a tensor stored as `groups` contiguous groups of `stride`
     /// values, where the norm runs over the `groups` values at the same position of each group
     /// (a Dense kernel stored `O × I` column-major: `I` groups of `O`, norms per unit).
+    #[cfg(feature = "std")]
     pub fn apply<T: Float>(self, values: &mut [T], stride: usize) {
         let scale_for = |norm: f64| -> f64 {
             match self {

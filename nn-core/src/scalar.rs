@@ -35,6 +35,7 @@ pub trait Float: RealField + Copy + Default + Debug + Display + Send + Sync + 's
     /// Every element reached from the pointers through the dimensions and strides must be valid
     /// (and, for `c`, writable and not aliased by `a` or `b`).
     #[doc(hidden)]
+    #[cfg(feature = "std")]
     #[allow(clippy::too_many_arguments)]
     unsafe fn gemm_raw(
         m: usize,
@@ -79,6 +80,7 @@ impl Float for f32 {
     }
 
     #[inline]
+    #[cfg(feature = "std")]
     unsafe fn gemm_raw(
         m: usize,
         k: usize,
@@ -128,6 +130,7 @@ impl Float for f64 {
     }
 
     #[inline]
+    #[cfg(feature = "std")]
     unsafe fn gemm_raw(
         m: usize,
         k: usize,

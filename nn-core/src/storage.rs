@@ -9,7 +9,9 @@
 
 use core::fmt::Debug;
 
-use nalgebra::{ArrayStorage, Const, IsContiguous, Matrix, RawStorage, RawStorageMut, U1};
+use nalgebra::{ArrayStorage, Const, IsContiguous, Matrix, RawStorageMut};
+#[cfg(feature = "std")]
+use nalgebra::{RawStorage, U1};
 
 use crate::Float;
 
@@ -42,6 +44,7 @@ pub trait Storage: Copy + Debug + Default + Send + Sync + 'static {
 pub struct Inline;
 
 /// Weights kept in one heap allocation ([`HeapBuf`]).
+#[cfg(feature = "std")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Heap;
 
@@ -54,6 +57,7 @@ impl Storage for Inline {
     }
 }
 
+#[cfg(feature = "std")]
 impl Storage for Heap {
     type Buf<T: Float, const R: usize, const C: usize> = HeapBuf<T, R, C>;
 
@@ -67,9 +71,11 @@ impl Storage for Heap {
 /// It is built directly on the heap (never on the stack first) and implements nalgebra's
 /// storage traits, so a `Matrix<T, Const<R>, Const<C>, HeapBuf<T, R, C>>` is indexed, iterated and
 /// multiplied like any other nalgebra matrix.
+#[cfg(feature = "std")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeapBuf<T, const R: usize, const C: usize>(Box<[T]>);
 
+#[cfg(feature = "std")]
 impl<T: Copy, const R: usize, const C: usize> HeapBuf<T, R, C> {
     /// A buffer with every element set to `value`.
     pub fn filled(value: T) -> Self {
@@ -80,6 +86,7 @@ impl<T: Copy, const R: usize, const C: usize> HeapBuf<T, R, C> {
 // SAFETY: the box always holds exactly `R * C` elements (both constructors ensure it and the box
 // is never resized), laid out column-major with row stride 1 and column stride `R`, which is what
 // `shape`, `strides` and `as_slice_unchecked` report.
+#[cfg(feature = "std")]
 unsafe impl<T, const R: usize, const C: usize> RawStorage<T, Const<R>, Const<C>>
     for HeapBuf<T, R, C>
 {
@@ -113,6 +120,7 @@ unsafe impl<T, const R: usize, const C: usize> RawStorage<T, Const<R>, Const<C>>
 }
 
 // SAFETY: as for `RawStorage`; the mutable pointer and slice cover the same `R * C` elements.
+#[cfg(feature = "std")]
 unsafe impl<T, const R: usize, const C: usize> RawStorageMut<T, Const<R>, Const<C>>
     for HeapBuf<T, R, C>
 {
@@ -128,10 +136,12 @@ unsafe impl<T, const R: usize, const C: usize> RawStorageMut<T, Const<R>, Const<
 }
 
 // SAFETY: the elements are contiguous and column-major (see `RawStorage`).
+#[cfg(feature = "std")]
 unsafe impl<T, const R: usize, const C: usize> IsContiguous for HeapBuf<T, R, C> {}
 
 // SAFETY: `into_owned` and `clone_owned` copy the `R * C` elements into nalgebra's owned buffer
 // of the same shape; `forget_elements` frees the allocation without dropping the elements.
+#[cfg(feature = "std")]
 unsafe impl<T: nalgebra::Scalar, const R: usize, const C: usize>
     nalgebra::Storage<T, Const<R>, Const<C>> for HeapBuf<T, R, C>
 {
@@ -174,8 +184,15 @@ impl SelectStorage for StorageFor<true> {
     type Storage = Inline;
 }
 
+#[cfg(feature = "std")]
 impl SelectStorage for StorageFor<false> {
     type Storage = Heap;
+}
+
+/// Without `std` there is no heap: every matrix is inline.
+#[cfg(not(feature = "std"))]
+impl SelectStorage for StorageFor<false> {
+    type Storage = Inline;
 }
 
 #[cfg(test)]

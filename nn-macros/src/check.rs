@@ -88,6 +88,8 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
         layers,
         assertions,
         keras_file: None,
+        embedded: None,
+        files: Vec::new(),
     }
 }
 

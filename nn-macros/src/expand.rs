@@ -14,7 +14,8 @@ use syn::Ident;
 
 use crate::ir::Network;
 use lower::{
-    assertion, at, ends, field_type, keras_check, layer_trait, params_check, scalar_marker, size,
+    assertion, at, constant, ends, field_type, keras_check, layer_trait, params_check, params_sum,
+    scalar_marker, size,
 };
 
 /// The widest activation `predict` keeps on the stack (64 KiB of `f32`).
@@ -23,25 +24,34 @@ const STACK_LIMIT: usize = 16384;
 /// Everything generated for one network.
 pub(crate) fn network(network: &Network) -> TokenStream {
     let mut assertions: Vec<TokenStream> = network.assertions.iter().map(assertion).collect();
-    if let Some(file) = &network.keras_file {
-        let path = &file.path;
-        // The file as a dependency of the crate: cargo rebuilds when it changes.
+    // Each file as a dependency of the crate: cargo rebuilds when it changes.
+    for path in &network.files {
         assertions.push(quote!(
             const _: &[u8] = ::core::include_bytes!(#path);
         ));
+    }
+    if let Some(file) = &network.keras_file {
         assertions.extend(file.checks.iter().map(|c| keras_check(c, &network.layers)));
         assertions.extend(file.params.iter().map(|c| params_check(c, &network.layers)));
     }
     if network.layers.is_empty() {
         return quote!(#(#assertions)*);
     }
+    // What needs `std` (batches, training, files) is given to `nn`'s `if_std!`, which drops it
+    // when `nn` is built without `std`: the expansion never names `std` itself.
+    let with_std = [
+        constructors_impl(network),
+        methods_impl(network),
+        network_impl::network_impl(network),
+    ];
     let parts = [
         struct_item(network),
         quote!(#(#assertions)*),
         constants_impl(network),
-        methods_impl(network),
+        predict_impl(network),
+        embedded_impl(network).unwrap_or_default(),
         clone_and_debug(network),
-        network_impl::network_impl(network),
+        quote!(::nn::__private::if_std! { #(#with_std)* }),
     ];
     quote!(#(#parts)*)
 }
@@ -76,39 +86,15 @@ fn struct_item(network: &Network) -> TokenStream {
     }
 }
 
-/// `INPUT`, `OUTPUT`, `PARAMS` and the `f32` constructors.
+/// `INPUT`, `OUTPUT` and `PARAMS`.
 fn constants_impl(network: &Network) -> TokenStream {
     let ident = &network.ident;
     let (input, output) = ends(network);
     let first = &network.layers[0];
     let last = &network.layers[network.layers.len() - 1];
     let input_doc = format!("Values per input sample: {}.", first.input.text());
-    let embedded = network.keras_file.as_ref().and_then(|file| {
-        let layers = file.embedded.as_ref()?.iter().map(|ranges| {
-            let ranges = ranges
-                .iter()
-                .map(|&(start, count)| quote!((#start, #count)));
-            quote!(&[#(#ranges),*])
-        });
-        let path = &file.path;
-        let doc = format!(
-            "The network with the weights of `{}`, built into the program by \
-             `#[keras(.., embed)]`: checked against the declaration during the build, so there is \
-             no file to ship and no error to handle. The file's bytes are `static` data; the \
-             weights are copied from them into the network.",
-            std::path::Path::new(path)
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-        );
-        Some(quote! {
-            #[doc = #doc]
-            pub fn keras_embedded() -> Self {
-                static FILE: &[u8] = ::core::include_bytes!(#path);
-                ::nn::keras::__embedded::<Self>(FILE, &[#(#layers),*])
-            }
-        })
-    });
     let output_doc = format!("Values per output sample: {}.", last.output.text());
+    let params = params_sum(network, &quote!(f32));
     quote! {
         impl #ident {
             #[doc = #input_doc]
@@ -116,8 +102,16 @@ fn constants_impl(network: &Network) -> TokenStream {
             #[doc = #output_doc]
             pub const OUTPUT: usize = #output;
             /// The number of scalar parameters (trainable or not).
-            pub const PARAMS: usize = <Self as ::nn::Network<f32>>::PARAMS;
+            pub const PARAMS: usize = #params;
+        }
+    }
+}
 
+/// The `f32` constructors and loading.
+fn constructors_impl(network: &Network) -> TokenStream {
+    let ident = &network.ident;
+    quote! {
+        impl #ident {
             /// A network initialized with each layer's initializers, drawing from `rng`.
             pub fn new<R: ::nn::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {
                 <Self as ::nn::Network<f32>>::new(rng)
@@ -147,23 +141,75 @@ fn constants_impl(network: &Network) -> TokenStream {
             ) -> ::core::result::Result<Self, ::nn::Error> {
                 ::nn::keras::load::<f32, Self>(path)
             }
-
-            #embedded
         }
     }
+}
+
+/// With `embed`: `EMBEDDED`, the network with the file's weights, as a constant.
+fn embedded_impl(network: &Network) -> Option<TokenStream> {
+    let embedded = network.embedded.as_ref()?;
+    let ident = &network.ident;
+    let path = &embedded.path;
+    let layers = network
+        .layers
+        .iter()
+        .zip(&embedded.offsets)
+        .map(|(layer, offsets)| {
+            let field = &layer.field;
+            let made = constant(&layer.build.constant, layer, offsets);
+            let value = if layer.build.fields.is_empty() {
+                made
+            } else {
+                let part = layer.build.fields_in.map(|part| {
+                    let part = Ident::new(part, proc_macro2::Span::call_site());
+                    quote!(.#part)
+                });
+                let names = layer.build.fields.iter().map(|(name, _)| name);
+                let values = layer
+                    .build
+                    .fields
+                    .iter()
+                    .map(|(_, value)| constant(value, layer, offsets));
+                quote!({
+                    let mut layer = #made;
+                    #(layer #part . #names = #values;)*
+                    layer
+                })
+            };
+            let span = at(layer);
+            quote_spanned!(span=> #field: #value)
+        });
+    let marker = scalar_marker(network).map(|(field, value)| quote!(#field: #value,));
+    let file = std::path::Path::new(path)
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let doc = format!(
+        "The network with the weights of `{file}`, built into the program by `embed`: checked \
+         against the declaration during the build and read during compilation, so there is no \
+         file to ship, no parsing and no error to handle. Keep it in a `static` (`static NET: \
+         {ident} = {ident}::EMBEDDED;`): its weights are then read-only data (in flash on a \
+         microcontroller) and nothing is copied."
+    );
+    Some(quote! {
+        #[allow(clippy::all, clippy::pedantic)]
+        impl #ident<f32> {
+            #[doc = #doc]
+            pub const EMBEDDED: Self = {
+                const FILE: &[u8] = ::core::include_bytes!(#path);
+                Self { #(#layers,)* #marker }
+            };
+        }
+    })
 }
 
 /// The inherent API over any scalar type.
 fn methods_impl(network: &Network) -> TokenStream {
     let ident = &network.ident;
     let (input, output) = ends(network);
-    let predict = predict_fn(network);
     let (predict_batch, result) = predict_batch_steps(network);
     quote! {
         #[allow(clippy::all, clippy::pedantic)]
         impl<T: ::nn::Float> #ident<T> {
-            #predict
-
             /// Inference on a batch, one sample per column; the products go through GEMM.
             pub fn predict_batch(&self, x: &::nn::Batch<T, #input>) -> ::nn::Batch<T, #output> {
                 #(#predict_batch)*
@@ -250,10 +296,19 @@ fn clone_and_debug(network: &Network) -> TokenStream {
 }
 
 /// `predict`: each layer's `forward` on one sample, skipping the layers that are the identity
-/// at inference. Networks with a feature map larger than `STACK_LIMIT` values run the sample
-/// through the batch path instead, so that large feature maps live on the heap.
-fn predict_fn(network: &Network) -> TokenStream {
-    let (input, output) = ends(network);
+/// at inference. With `std`, networks with a feature map larger than `STACK_LIMIT` values run
+/// the sample through the batch path instead, so that large feature maps live on the heap;
+/// without, there is no heap and every network runs on the stack.
+fn predict_impl(network: &Network) -> TokenStream {
+    let ident = &network.ident;
+    let in_impl = |predict: TokenStream| {
+        quote! {
+            #[allow(clippy::all, clippy::pedantic)]
+            impl<T: ::nn::Float> #ident<T> {
+                #predict
+            }
+        }
+    };
     let largest = network
         .layers
         .iter()
@@ -261,26 +316,43 @@ fn predict_fn(network: &Network) -> TokenStream {
         .flatten()
         .max()
         .unwrap_or(0);
-    if largest > STACK_LIMIT {
-        let doc = format!(
-            "Inference on one sample. A feature map of this network has {largest} values, more than \
-             fit comfortably on a stack, so the sample goes through the batch path (on the heap)."
-        );
-        return quote! {
-            #[doc = #doc]
-            pub fn predict(
-                &self,
-                x: &::nn::nalgebra::SVector<T, #input>,
-            ) -> ::nn::nalgebra::SVector<T, #output> {
-                let batch = ::nn::Batch::<T, #input>::from_column_slice_generic(
-                    ::nn::nalgebra::Const::<#input>,
-                    ::nn::nalgebra::Dyn(1),
-                    x.as_slice(),
-                );
-                ::nn::nalgebra::SVector::<T, #output>::from_column_slice(self.predict_batch(&batch).as_slice())
-            }
-        };
+    let on_stack = in_impl(stack_predict(network));
+    if largest <= STACK_LIMIT {
+        return on_stack;
     }
+    let on_heap = in_impl(heap_predict(network, largest));
+    quote! {
+        ::nn::__private::if_std! { #on_heap }
+        ::nn::__private::if_no_std! { #on_stack }
+    }
+}
+
+/// `predict` through the batch path.
+fn heap_predict(network: &Network, largest: usize) -> TokenStream {
+    let (input, output) = ends(network);
+    let doc = format!(
+        "Inference on one sample. A feature map of this network has {largest} values, more than \
+         fit comfortably on a stack, so the sample goes through the batch path (on the heap)."
+    );
+    quote! {
+        #[doc = #doc]
+        pub fn predict(
+            &self,
+            x: &::nn::nalgebra::SVector<T, #input>,
+        ) -> ::nn::nalgebra::SVector<T, #output> {
+            let batch = ::nn::Batch::<T, #input>::from_column_slice_generic(
+                ::nn::nalgebra::Const::<#input>,
+                ::nn::nalgebra::Dyn(1),
+                x.as_slice(),
+            );
+            ::nn::nalgebra::SVector::<T, #output>::from_column_slice(self.predict_batch(&batch).as_slice())
+        }
+    }
+}
+
+/// `predict` layer by layer on the stack.
+fn stack_predict(network: &Network) -> TokenStream {
+    let (input, output) = ends(network);
     let steps = network
         .layers
         .iter()

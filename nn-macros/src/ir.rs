@@ -24,19 +24,29 @@ pub(crate) struct Network {
     /// crate) and the checks of the declared settings against the file's, which the compiler
     /// evaluates.
     pub(crate) keras_file: Option<KerasFile>,
+    /// With `embed` (`#[keras("file", embed)]`, `#[safetensors("file", embed)]`): the file
+    /// whose weights become the constant `EMBEDDED`. Every matrix is then inline.
+    pub(crate) embedded: Option<Embedded>,
+    /// The files the declaration was checked against (absolute paths): the crate is rebuilt
+    /// when one changes.
+    pub(crate) files: Vec<String>,
+}
+
+/// A file whose weights are built into the program.
+pub(crate) struct Embedded {
+    /// Its absolute path.
+    pub(crate) path: String,
+    /// For each layer, where its tensors' values are in the file's bytes, as little-endian
+    /// `float32`: the byte offset of each, in the layer's order ([`Build::tensors`]).
+    pub(crate) offsets: Vec<Vec<usize>>,
 }
 
 /// A Keras file the declaration is checked against at build time.
 pub(crate) struct KerasFile {
-    /// Its absolute path.
-    pub(crate) path: String,
     /// One check per setting the file gives.
     pub(crate) checks: Vec<KerasCheck>,
     /// One check per layer of the number of weights the file has for it.
     pub(crate) params: Vec<ParamsCheck>,
-    /// With `embed`: for each layer, where its tensors' values are in the file's bytes, as
-    /// little-endian `float32`: `(byte offset, count)` of each, in the layer's order.
-    pub(crate) embedded: Option<Vec<Vec<(usize, usize)>>>,
 }
 
 /// The number of weights a layer has, compared with the file's, failing with `message` at
@@ -209,6 +219,13 @@ pub(crate) enum Expr {
     Rng,
     /// `expr.expect("why it cannot fail")`, for constructors that check what the macro checked.
     Expect(Box<Expr>, &'static str),
+    /// `[a, b, ..]`.
+    Array(Vec<Expr>),
+    /// In [`Build::constant`]: the layer's tensor at this index of [`Build::tensors`], read from
+    /// the embedded file.
+    Tensor(usize),
+    /// In [`Build::constant`]: a tensor of zeros (the bias of a layer without one).
+    Zeros,
 }
 
 /// One entry of a layer's Keras configuration (`units`, `activation`), for loading and saving
@@ -303,8 +320,41 @@ pub(crate) struct Build {
     pub(crate) zeros: Expr,
     /// In `new(rng)`: initialized, drawing from the generator.
     pub(crate) init: Expr,
-    /// Fields set after either (`trainable`, regularizers, constraints), in the user's order.
+    /// In the constant `EMBEDDED`: a constant expression, with the layer's tensors
+    /// ([`Expr::Tensor`]) read from the file built into the program.
+    pub(crate) constant: Expr,
+    /// Fields set after any of them (`trainable`, regularizers, constraints), in the user's
+    /// order.
     pub(crate) fields: Vec<(Ident, Expr)>,
+    /// The field that holds [`fields`](Build::fields), when it is not the layer itself
+    /// (`weights`, Dense's weight part): a constant cannot reach them through `Deref`.
+    pub(crate) fields_in: Option<&'static str>,
+    /// Its parameter tensors, in the runtime's order (`Params::params`): their names and their
+    /// shapes as Keras lays them out.
+    pub(crate) tensors: Vec<Param>,
+}
+
+/// A parameter tensor of a layer.
+#[derive(Clone)]
+pub(crate) struct Param {
+    /// Its name within the layer (`kernel`), as the runtime names it.
+    pub(crate) name: &'static str,
+    /// Its shape, as Keras lays it out (a Dense kernel is `(inputs, units)`).
+    pub(crate) shape: Vec<Size>,
+}
+
+impl Build {
+    /// A layer without parameters, built by the same constant expression everywhere.
+    pub(crate) fn constant(value: Expr) -> Self {
+        Self {
+            zeros: value.clone(),
+            init: value.clone(),
+            constant: value,
+            fields: Vec::new(),
+            fields_in: None,
+            tensors: Vec::new(),
+        }
+    }
 }
 
 /// A check of named constants, evaluated by the compiler, failing with `message` at `span`.

@@ -1,7 +1,7 @@
 //! `#[keras("models/classifier.keras")]` on a declaration: the Keras file's model is checked
 //! against the declaration during the build, with each mistake reported at the layer it
 //! concerns, and the crate is rebuilt when the file changes. `#[keras("...", embed)]` also
-//! builds the file's weights into the program (`Classifier::keras_embedded()`).
+//! builds the file's weights into the program (the constant `Classifier::EMBEDDED`).
 //!
 //! The file is read with `nn-keras` (the runtime's own reader). What the macro can decide alone
 //! (the number of layers, their classes, the input shape, weights the declaration has no layer
@@ -17,39 +17,9 @@ use nn_keras::files::{archive, model, weights};
 use serde_json::Value as Json;
 use syn::LitStr;
 
+use crate::embed;
 use crate::errors::Errors;
 use crate::ir::{Expr, KerasCheck, KerasFile, KerasValue, Network, ParamsCheck, Size};
-
-/// The attribute's arguments: the path, and whether to embed the weights.
-struct Args {
-    path: LitStr,
-    embed: bool,
-}
-
-impl syn::parse::Parse for Args {
-    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
-        let path = input.parse::<LitStr>().map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                "expected the Keras file's path, relative to the crate's manifest, and \
-                 optionally `embed`: `#[keras(\"models/classifier.keras\")]`",
-            )
-        })?;
-        let mut embed = false;
-        if input.parse::<Option<syn::Token![,]>>()?.is_some() && !input.is_empty() {
-            let flag: syn::Ident = input.parse()?;
-            if flag != "embed" {
-                return Err(syn::Error::new(
-                    flag.span(),
-                    format!("unknown option `{flag}`: the one option is `embed`"),
-                ));
-            }
-            embed = true;
-            input.parse::<Option<syn::Token![,]>>()?;
-        }
-        Ok(Self { path, embed })
-    }
-}
 
 /// What a Keras file holds, as the macro needs it.
 struct Source {
@@ -63,20 +33,11 @@ struct Source {
 /// Takes the `#[keras("...")]` attribute off `network` and checks the declaration against the
 /// file it names.
 pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
-    let Some(index) = network
-        .attrs
-        .iter()
-        .position(|a| a.path().is_ident("keras"))
+    let example = "#[keras(\"models/classifier.keras\")]";
+    let Some(embed::Args { path: lit, embed }) =
+        embed::Args::take(network, "keras", example, errors)
     else {
         return;
-    };
-    let attr = network.attrs.remove(index);
-    let Args { path: lit, embed } = match attr.parse_args::<Args>() {
-        Ok(args) => args,
-        Err(error) => {
-            errors.push(error);
-            return;
-        }
     };
     let dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(PathBuf::new, PathBuf::from);
     let path = dir.join(lit.value());
@@ -103,13 +64,23 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
         )));
         return;
     }
-    let embedded = embed.then(|| embedded(&source, &tensors, &name, &lit, errors));
-    network.keras_file = Some(KerasFile {
-        path: path.to_string_lossy().into_owned(),
-        checks,
-        params,
-        embedded,
-    });
+    let path = path.to_string_lossy().into_owned();
+    if embed {
+        let shapes: Vec<Vec<(String, Vec<usize>)>> = tensors
+            .iter()
+            .map(|layer| {
+                layer
+                    .iter()
+                    .map(|t| (t.path.clone(), t.shape.clone()))
+                    .collect()
+            })
+            .collect();
+        embed::check_shapes(network, &shapes, &name, errors);
+        let offsets = embedded(&source, &tensors, &name, &lit, errors);
+        embed::apply(network, path.clone(), offsets);
+    }
+    network.files.push(path);
+    network.keras_file = Some(KerasFile { checks, params });
 }
 
 /// Each declared layer's tensors in the file (none where the file has none), as loading at run
@@ -190,7 +161,7 @@ fn params_checks(
         .collect()
 }
 
-/// Where each layer's values are in the file's bytes, for `keras_embedded()`: only finite,
+/// Where each layer's values start in the file's bytes, for `EMBEDDED`: only finite,
 /// little-endian `float32` values stored in one run each (as Keras stores them).
 fn embedded(
     source: &Source,
@@ -198,7 +169,7 @@ fn embedded(
     name: &str,
     lit: &LitStr,
     errors: &mut Errors,
-) -> Vec<Vec<(usize, usize)>> {
+) -> Vec<Vec<usize>> {
     let mut layers = Vec::new();
     for tensors in tensors {
         let mut ranges = Vec::new();
@@ -222,7 +193,7 @@ fn embedded(
                     format!("`{name}`: `{}` holds NaN or infinite values", tensor.path),
                 ));
             }
-            ranges.push((source.base + range.start, count));
+            ranges.push(source.base + range.start);
         }
         layers.push(ranges);
     }

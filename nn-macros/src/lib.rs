@@ -24,6 +24,7 @@
 
 mod ast;
 mod check;
+mod embed;
 mod errors;
 mod expand;
 mod ir;
@@ -31,6 +32,7 @@ mod keras_file;
 mod kinds;
 mod names;
 mod parse;
+mod safetensors_file;
 mod shared;
 
 use proc_macro::TokenStream;
@@ -170,10 +172,32 @@ use proc_macro::TokenStream;
 /// concerns, naming both values, and the crate is rebuilt when the file changes. Loading the
 /// file at run time (`Classifier::load_keras`) makes the same comparison.
 ///
-/// `#[keras("path", embed)]` also builds the weights into the program:
-/// `Classifier::keras_embedded()` returns the network with the file's weights, with no file to
-/// ship and no error to handle. The file's bytes are `static` data (`include_bytes!`), and the
-/// macro has found where each weight lies in them, so building the network only copies them.
+/// `#[keras("path", embed)]` also builds the weights into the program: the constant
+/// `Classifier::EMBEDDED` is the network with the file's weights, with no file to ship, no
+/// parsing and no error to handle. The macro finds where each tensor lies in the file and
+/// checks its shape against the declaration's (a difference is an error naming the tensor and
+/// both shapes); the compiler reads the values from the file's bytes (`include_bytes!`). Every
+/// matrix of such a network is inline, so it is a plain constant: keep it in a `static`.
+///
+/// # Weights from `nn::io`
+///
+/// `#[safetensors("path")]` does the same for a file written by `nn::io::save_weights`: every
+/// tensor is compared by name (`dense.kernel`) and shape with the declaration during the build,
+/// and `#[safetensors("path", embed)]` builds them in as `EMBEDDED`. This needs no `std`: it is
+/// how a network reaches a microcontroller (see "On a microcontroller" in the README).
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     #[safetensors("../firmware/models/sine.safetensors", embed)]
+///     pub struct Sine = Dense<1, 16, Relu>, Dense<16, 16, Relu>, Dense<16, 1>;
+/// }
+///
+/// static SINE: Sine = Sine::EMBEDDED; // read-only data: in flash on a microcontroller
+/// let y = SINE.predict(&SVector::<f32, 1>::new(core::f32::consts::FRAC_PI_2));
+/// assert!((y[0] - 1.0).abs() < 0.15); // it was trained to fit sin(x)
+/// ```
 ///
 /// ```
 /// use nn::prelude::*;
@@ -186,11 +210,11 @@ use proc_macro::TokenStream;
 /// }
 ///
 /// # fn main() -> Result<(), nn::Error> {
-/// let embedded = Classifier::keras_embedded(); // no file at run time
+/// static EMBEDDED: Classifier = Classifier::EMBEDDED; // no file at run time
 /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/keras/mlp.keras");
 /// let loaded = Classifier::load_keras(path)?; // the same file, read at run time
 /// let x = SVector::<f32, 32>::repeat(0.5);
-/// assert_eq!(embedded.predict(&x), loaded.predict(&x));
+/// assert_eq!(EMBEDDED.predict(&x), loaded.predict(&x));
 /// # Ok(())
 /// # }
 /// ```
@@ -199,8 +223,8 @@ use proc_macro::TokenStream;
 ///
 /// The struct is generic over its scalar type (`f32` by default) and offers `seeded`, `new`,
 /// `zeros`, `INPUT`, `OUTPUT`, `PARAMS`, `predict`, `predict_batch`, `tape`, `forward_train`,
-/// `backward`, `summary`, `load_keras` and `save_keras` (and `keras_embedded` with
-/// `#[keras(.., embed)]`), and implements `nn::Network` (with its
+/// `backward`, `summary`, `load_keras` and `save_keras` (and the constant `EMBEDDED` with
+/// `embed`), and implements `nn::Network` (with its
 /// Keras configuration, `Network::KERAS`), which walks its layers
 /// (`Network::visit`, and on it `visit_params`, `visit_params_mut` and `params`). Every mistake
 /// in the invocation is reported at once, at the layer it concerns.
@@ -220,6 +244,7 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
     for decl in invocation.networks {
         let mut network = check::network(decl, &mut errors);
         keras_file::apply(&mut network, &mut errors);
+        safetensors_file::apply(&mut network, &mut errors);
         output.extend(expand::network(&network));
     }
     if !errors.is_empty() {

@@ -72,9 +72,14 @@ impl LeakyRelu {
     }
 }
 
+impl LeakyRelu {
+    /// Keras's default slope, 0.2.
+    pub const DEFAULT: Self = Self::new(0.2);
+}
+
 impl Default for LeakyRelu {
     fn default() -> Self {
-        Self::new(0.2)
+        Self::DEFAULT
     }
 }
 
@@ -113,9 +118,14 @@ impl Elu {
     }
 }
 
+impl Elu {
+    /// Keras's default α, 1.
+    pub const DEFAULT: Self = Self::new(1.0);
+}
+
 impl Default for Elu {
     fn default() -> Self {
-        Self::new(1.0)
+        Self::DEFAULT
     }
 }
 

@@ -45,7 +45,7 @@ impl Elementwise for HardSigmoid {
 pub struct Silu;
 
 /// Keras's other name for [`Silu`].
-pub type Swish = Silu;
+pub use Silu as Swish;
 
 impl Elementwise for Silu {
     const NAME: &'static str = "silu";
@@ -65,7 +65,7 @@ impl Elementwise for Silu {
 pub struct HardSilu;
 
 /// Keras's other name for [`HardSilu`].
-pub type HardSwish = HardSilu;
+pub use HardSilu as HardSwish;
 
 impl Elementwise for HardSilu {
     const NAME: &'static str = "hard_silu";

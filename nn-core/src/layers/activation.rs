@@ -1,11 +1,18 @@
 //! A standalone activation layer (Keras's `Activation`, `LeakyReLU`, `ELU`, `ReLU` layers).
 
-use nalgebra::{Const, Dyn, SVector};
+use nalgebra::SVector;
+#[cfg(feature = "std")]
+use nalgebra::{Const, Dyn};
+#[cfg(feature = "std")]
 use rand::Rng;
 
+use crate::Float;
+#[cfg(feature = "std")]
+use crate::Fusion;
 use crate::activations::Activation;
-use crate::layer::{Batch, Layer, Params, Train, no_params, resize_batch};
-use crate::{Float, Fusion};
+#[cfg(feature = "std")]
+use crate::layer::{Batch, Train, resize_batch};
+use crate::layer::{Layer, Params, no_params};
 
 /// An activation applied on its own: `y = activation(x)` over each position's `C` channels (a
 /// softmax normalizes over the channels, Keras's last axis). `N = positions · C`; no parameters.
@@ -29,12 +36,14 @@ impl<A: Activation, const C: usize, const OWN_CLASS: bool> ActivationLayer<A, C,
 }
 
 /// What an [`ActivationLayer`]'s training pass keeps: its inputs.
+#[cfg(feature = "std")]
 #[derive(Clone, Debug)]
 pub struct ActivationCache<T: Float, const N: usize> {
     /// The inputs of the batch.
     pub z: Batch<T, N>,
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const N: usize> Default for ActivationCache<T, N> {
     fn default() -> Self {
         Self {
@@ -62,6 +71,7 @@ impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: b
         y
     }
 
+    #[cfg(feature = "std")]
     fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
         resize_batch(y, x.ncols());
         y.copy_from(x);
@@ -69,6 +79,7 @@ impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: b
     }
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: bool> Train<T, N, N>
     for ActivationLayer<A, C, OWN_CLASS>
 {

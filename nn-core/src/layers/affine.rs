@@ -6,16 +6,26 @@
 //! difference is a [`Geometry`]; everything else (the fields, initialization, the batched passes,
 //! the gradients, regularizers, constraints and the parameter walk) is written once here.
 
-use nalgebra::{Const, Dyn, SVector};
+use nalgebra::{ArrayStorage, Matrix, SVector};
+#[cfg(feature = "std")]
+use nalgebra::{Const, Dyn};
+#[cfg(feature = "std")]
 use rand::Rng;
 
+#[cfg(feature = "std")]
+use crate::Fusion;
 use crate::activations::Activation;
+#[cfg(feature = "std")]
 use crate::init::{Initializer, fill_checked};
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, Params, Rules, Train, resize_batch};
+#[cfg(feature = "std")]
+use crate::layer::{Batch, Train, resize_batch};
+use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
+#[cfg(feature = "std")]
 use crate::linalg::{Strided, gemm};
+#[cfg(feature = "std")]
 use crate::regularizers::{activity_penalty, add_activity_gradient};
-use crate::storage::{Storage, Weights};
-use crate::{Constraint, Float, Fusion, Regularizer};
+use crate::storage::{Inline, Storage, Weights};
+use crate::{Constraint, Float, Regularizer};
 
 /// A kernel of `U` units (Dense) or filters (Conv2D), each with `K` weights, and a bias: the
 /// weight part of [`Dense`](crate::Dense) and [`Conv2D`](crate::Conv2D), which are this type with
@@ -74,12 +84,15 @@ pub trait Geometry<const I: usize, const O: usize, const U: usize, const K: usiz
 
     /// The columns of `n` samples `x`, `K × (n · positions)` column-major: `x` itself, or
     /// unfolded into `buffer`.
+    #[cfg(feature = "std")]
     fn unfold<'a, T: Float>(&self, x: &'a [T], n: usize, buffer: &'a mut Vec<T>) -> &'a [T];
 
     /// The columns the last [`unfold`](Geometry::unfold) of `x` into `buffer` gave.
+    #[cfg(feature = "std")]
     fn unfolded<'a, T: Float>(&self, x: &'a [T], buffer: &'a [T]) -> &'a [T];
 
     /// ∂x from ∂z (`U × (n · positions)`): `kernelᵀ · ∂z`, folded back into samples if needed.
+    #[cfg(feature = "std")]
     fn input_gradient<T: Float>(&self, kernel: &[T], dz: &[T], n: usize, dx: &mut [T]);
 }
 
@@ -89,6 +102,32 @@ pub(crate) struct Shape<const A: usize, const B: usize>;
 impl<const A: usize, const B: usize> Shape<A, B> {
     pub(crate) const VECTOR: [usize; 1] = [A];
     pub(crate) const MATRIX: [usize; 2] = [A, B];
+}
+
+impl<T: Float, const U: usize, const K: usize, A, const BIAS: bool, G>
+    Affine<T, U, K, A, Inline, BIAS, G>
+{
+    /// A layer with these weights, column-major (`kernel[k][u]`, `bias[0][u]`), and Keras's
+    /// defaults otherwise; a `const fn`, for networks built at compile time.
+    pub(crate) const fn from_arrays(
+        geometry: G,
+        kernel: [[T; U]; K],
+        bias: [[T; U]; 1],
+        activation: A,
+    ) -> Self {
+        Self {
+            kernel: Matrix::from_array_storage(ArrayStorage(kernel)),
+            bias: Matrix::from_array_storage(ArrayStorage(bias)),
+            activation,
+            trainable: true,
+            kernel_regularizer: Regularizer::None,
+            bias_regularizer: Regularizer::None,
+            activity_regularizer: Regularizer::None,
+            kernel_constraint: Constraint::None,
+            bias_constraint: Constraint::None,
+            geometry,
+        }
+    }
 }
 
 impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, G>
@@ -117,6 +156,7 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
     /// # Panics
     /// If an initializer does not apply to its tensor's shape (its `check_shape`), with its
     /// reason and the shape.
+    #[cfg(feature = "std")]
     pub(crate) fn initialize<R: Rng + ?Sized>(
         &mut self,
         kernel_shape: &[usize],
@@ -134,6 +174,7 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
 
     /// `z = kernel · columns + bias` for `columns` columns of `K` values, into `z` (`U` values a
     /// column).
+    #[cfg(feature = "std")]
     fn affine(&self, columns: &[T], count: usize, z: &mut [T]) {
         let beta = if BIAS {
             let bias = self.bias.as_slice();
@@ -176,6 +217,7 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
 }
 
 /// What a layer with weights keeps from its training pass for the backward pass.
+#[cfg(feature = "std")]
 #[derive(Clone, Debug)]
 pub struct AffineCache<T: Float, const O: usize> {
     /// The pre-activations of the batch.
@@ -187,6 +229,7 @@ pub struct AffineCache<T: Float, const O: usize> {
     pub activity: T,
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const O: usize> Default for AffineCache<T, O> {
     fn default() -> Self {
         Self {
@@ -279,6 +322,7 @@ where
         y
     }
 
+    #[cfg(feature = "std")]
     fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>) {
         let n = x.ncols();
         resize_batch(y, n);
@@ -289,6 +333,7 @@ where
     }
 }
 
+#[cfg(feature = "std")]
 impl<T, const I: usize, const O: usize, const U: usize, const K: usize, A, S, const BIAS: bool, G>
     Train<T, I, O> for Affine<T, U, K, A, S, BIAS, G>
 where
@@ -418,6 +463,7 @@ macro_rules! delegate {
             $crate::Layer::<T, $i, $o>::forward(&self.weights, x)
         }
 
+        #[cfg(feature = "std")]
         fn forward_batch(&self, x: &$crate::Batch<T, $i>, y: &mut $crate::Batch<T, $o>) {
             $crate::Layer::<T, $i, $o>::forward_batch(&self.weights, x, y)
         }

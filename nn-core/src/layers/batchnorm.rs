@@ -1,10 +1,15 @@
 //! `BatchNormalization`: per-channel normalization with learned scale and shift.
 
-use nalgebra::{Const, Dyn, SVector};
+use nalgebra::{ArrayStorage, Matrix, SVector};
+#[cfg(feature = "std")]
+use nalgebra::{Const, Dyn};
+#[cfg(feature = "std")]
 use rand::Rng;
 
 use crate::Float;
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, Params, Rules, Train, resize_batch};
+#[cfg(feature = "std")]
+use crate::layer::{Batch, Train, resize_batch};
+use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `BatchNormalization` over the last axis: each of the `C` channels of a sample of
@@ -37,6 +42,27 @@ pub struct BatchNormalization<T: Float, const N: usize, const C: usize, S: Stora
 }
 
 const SHAPE_NAMES: [&str; 4] = ["gamma", "beta", "moving_mean", "moving_variance"];
+
+impl<T: Float, const N: usize, const C: usize> BatchNormalization<T, N, C, Inline> {
+    /// A layer with these values (`[0]` of each is the `C` values of Keras's vector) and
+    /// Keras's defaults otherwise; a `const fn`, for networks with weights built into the
+    /// program.
+    pub const fn from_arrays(
+        [gamma, beta, moving_mean, moving_variance]: [[[T; C]; 1]; 4],
+        momentum: f64,
+        epsilon: f64,
+    ) -> Self {
+        Self {
+            gamma: Matrix::from_array_storage(ArrayStorage(gamma)),
+            beta: Matrix::from_array_storage(ArrayStorage(beta)),
+            moving_mean: Matrix::from_array_storage(ArrayStorage(moving_mean)),
+            moving_variance: Matrix::from_array_storage(ArrayStorage(moving_variance)),
+            momentum,
+            epsilon,
+            trainable: true,
+        }
+    }
+}
 
 impl<T: Float, const N: usize, const C: usize, S: Storage> BatchNormalization<T, N, C, S> {
     const SHAPE: [usize; 1] = [C];
@@ -92,6 +118,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> BatchNormalization<T,
 }
 
 /// What a [`BatchNormalization`] layer's training pass keeps.
+#[cfg(feature = "std")]
 #[derive(Clone, Debug)]
 pub struct BatchNormCache<T: Float, const N: usize> {
     /// The normalized inputs `(x − μ) / √(σ² + ε)`.
@@ -104,6 +131,7 @@ pub struct BatchNormCache<T: Float, const N: usize> {
     pub inv_std: Vec<T>,
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const N: usize> Default for BatchNormCache<T, N> {
     fn default() -> Self {
         Self {
@@ -186,6 +214,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
         y
     }
 
+    #[cfg(feature = "std")]
     fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
         resize_batch(y, x.ncols());
         self.normalize(
@@ -197,6 +226,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
     }
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
     for BatchNormalization<T, N, C, S>
 {

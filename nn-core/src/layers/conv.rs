@@ -1,15 +1,22 @@
 //! `Conv2D`: a 2-D convolution over channels-last images, through im2col and GEMM.
 
+#[cfg(feature = "std")]
 use rand::Rng;
 
 use super::affine::{Affine, Geometry, Layout, delegate};
 use super::geometry::Window;
+#[cfg(feature = "std")]
+use crate::Error;
+use crate::Float;
 use crate::activations::{Activation, Linear};
+#[cfg(feature = "std")]
 use crate::init::Initializer;
-use crate::layer::{Layer, Params, Train};
+#[cfg(feature = "std")]
+use crate::layer::Train;
+use crate::layer::{Layer, Params};
+#[cfg(feature = "std")]
 use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage};
-use crate::{Error, Float};
 
 /// A 2-D convolution with `F` filters: `y = activation(conv(x, kernel) + bias)`.
 ///
@@ -37,7 +44,8 @@ pub struct Conv2D<
     S: Storage = Inline,
     const BIAS: bool = true,
 > {
-    weights: Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>,
+    /// The weight part (also reached through `Deref`: `layer.kernel`).
+    pub weights: Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>,
 }
 
 impl<
@@ -103,6 +111,7 @@ impl<
     delegate!(Layer, IN, OUT);
 }
 
+#[cfg(feature = "std")]
 impl<
     T: Float,
     const IN: usize,
@@ -115,6 +124,45 @@ impl<
 > Train<T, IN, OUT> for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
 {
     delegate!(Train, Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>, IN, OUT);
+}
+
+impl<
+    T: Float,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A,
+    const BIAS: bool,
+> Conv2D<T, IN, OUT, F, K, A, Inline, BIAS>
+{
+    /// A layer with this geometry and these weights, in Keras's layout: `kernel[k][f]` is the
+    /// kernel of shape `(kh, kw, c, F)` (`k` runs over `kh·kw·c`), `bias[0]` the bias (zeros
+    /// without bias). A `const fn`, for networks with weights built into the program.
+    ///
+    /// # Panics
+    /// If the window's sizes disagree with the const parameters (at compile time in a
+    /// constant).
+    pub const fn from_arrays(
+        window: Window,
+        kernel: [[T; F]; K],
+        bias: [[T; F]; 1],
+        activation: A,
+    ) -> Self {
+        assert!(
+            IN == window.input_len()
+                && OUT == window.positions() * F
+                && K == window.kh * window.kw * window.c,
+            "Conv2D::from_arrays: the window does not fit the layer's sizes"
+        );
+        let patches = Patches {
+            window,
+            kernel_shape: [window.kh, window.kw, window.c, F],
+        };
+        Self {
+            weights: Affine::from_arrays(patches, kernel, bias, activation),
+        }
+    }
 }
 
 /// The [`Geometry`] of [`Conv2D`]: each output position's `kh × kw × c` patch of an image of
@@ -137,6 +185,7 @@ impl<
 > Conv2D<T, IN, OUT, F, K, A, S, BIAS>
 {
     /// A layer of zeros with this geometry; the sizes must agree with the const parameters.
+    #[cfg(feature = "std")]
     pub fn zeros(window: Window, activation: A) -> Result<Self, Error> {
         let (expected_in, expected_out, expected_k) = (
             window.input_len(),
@@ -163,6 +212,7 @@ impl<
 
     /// A layer initialized as Keras does: the kernel (fans `kh·kw·c` and `kh·kw·F`), then the
     /// bias.
+    #[cfg(feature = "std")]
     pub fn init<R: Rng + ?Sized>(
         window: Window,
         activation: A,
@@ -186,6 +236,7 @@ impl<
 
 impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
     /// Unfolds the patches of `n` samples into `cols`, `K × (n · positions)` column-major.
+    #[cfg(feature = "std")]
     fn im2col<T: Float>(&self, x: &[T], n: usize, cols: &mut Vec<T>) {
         let g = self.window;
         let p = g.positions();
@@ -217,6 +268,7 @@ impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
     }
 
     /// Adds the columns of `cols` back into the images they came from (the adjoint of im2col).
+    #[cfg(feature = "std")]
     fn col2im<T: Float>(&self, cols: &[T], n: usize, dx: &mut [T]) {
         let g = self.window;
         let p = g.positions();
@@ -288,15 +340,18 @@ impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Geometry
         }
     }
 
+    #[cfg(feature = "std")]
     fn unfold<'a, T: Float>(&self, x: &'a [T], n: usize, buffer: &'a mut Vec<T>) -> &'a [T] {
         self.im2col(x, n, buffer);
         buffer
     }
 
+    #[cfg(feature = "std")]
     fn unfolded<'a, T: Float>(&self, _x: &'a [T], buffer: &'a [T]) -> &'a [T] {
         buffer
     }
 
+    #[cfg(feature = "std")]
     fn input_gradient<T: Float>(&self, kernel: &[T], dz: &[T], n: usize, dx: &mut [T]) {
         // ∂cols = kernelᵀ · ∂z, folded back into the images.
         let columns = n * self.window.positions();

@@ -1,12 +1,17 @@
 //! `Dense`: a fully connected layer, `y = activation(W x + b)`.
 
+#[cfg(feature = "std")]
 use rand::Rng;
 
 use super::affine::{Affine, Geometry, Layout, Shape, delegate};
 use crate::Float;
 use crate::activations::{Activation, Linear};
+#[cfg(feature = "std")]
 use crate::init::Initializer;
-use crate::layer::{Layer, Params, Train};
+#[cfg(feature = "std")]
+use crate::layer::Train;
+use crate::layer::{Layer, Params};
+#[cfg(feature = "std")]
 use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage};
 
@@ -43,7 +48,8 @@ pub struct Dense<
     S: Storage = Inline,
     const BIAS: bool = true,
 > {
-    weights: Affine<T, O, I, A, S, BIAS, FullyConnected>,
+    /// The weight part (also reached through `Deref`: `layer.kernel`).
+    pub weights: Affine<T, O, I, A, S, BIAS, FullyConnected>,
 }
 
 impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool> core::ops::Deref
@@ -79,6 +85,7 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
     delegate!(Layer, I, O);
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
     Train<T, I, O> for Dense<T, I, O, A, S, BIAS>
 {
@@ -102,6 +109,7 @@ impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool>
     /// A layer initialized as Keras does: the kernel first, then the bias, each from its
     /// initializer (Keras's defaults are [`GlorotUniform`](crate::GlorotUniform) and
     /// [`Zeros`](crate::Zeros)).
+    #[cfg(feature = "std")]
     pub fn init<R: Rng + ?Sized>(
         activation: A,
         kernel_initializer: &impl Initializer,
@@ -116,6 +124,27 @@ impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool>
             rng,
         );
         layer
+    }
+}
+
+impl<T: Float, const I: usize, const O: usize, A, const BIAS: bool>
+    Dense<T, I, O, A, Inline, BIAS>
+{
+    /// A layer with these weights, in Keras's layout: `kernel[i][o]` is the kernel of shape
+    /// `(I, O)`, `bias[0]` the bias (zeros without bias). A `const fn`, so that a network with
+    /// weights built into the program (`#[weights("file", embed)]`) is a constant.
+    ///
+    /// ```
+    /// use nn_core::{Dense, Layer, Relu};
+    /// use nalgebra::SVector;
+    ///
+    /// const LAYER: Dense<f32, 2, 1, Relu> = Dense::from_arrays([[1.0], [-1.0]], [[0.5]], Relu);
+    /// assert_eq!(LAYER.forward(&SVector::<f32, 2>::new(3.0, 1.0))[0], 2.5);
+    /// ```
+    pub const fn from_arrays(kernel: [[T; O]; I], bias: [[T; O]; 1], activation: A) -> Self {
+        Self {
+            weights: Affine::from_arrays(FullyConnected, kernel, bias, activation),
+        }
     }
 }
 
@@ -144,14 +173,17 @@ impl<const I: usize, const O: usize> Geometry<I, O, O, I> for FullyConnected {
         }
     }
 
+    #[cfg(feature = "std")]
     fn unfold<'a, T: Float>(&self, x: &'a [T], _n: usize, _buffer: &'a mut Vec<T>) -> &'a [T] {
         x
     }
 
+    #[cfg(feature = "std")]
     fn unfolded<'a, T: Float>(&self, x: &'a [T], _buffer: &'a [T]) -> &'a [T] {
         x
     }
 
+    #[cfg(feature = "std")]
     fn input_gradient<T: Float>(&self, kernel: &[T], dz: &[T], n: usize, dx: &mut [T]) {
         // ∂x = Wᵀ · ∂z, with Wᵀ a strided view of W.
         let wt = Strided::transposed(kernel, O, I);

@@ -1,10 +1,17 @@
 //! `Dropout`: inverted dropout, active only in training.
 
-use nalgebra::{Const, Dyn, SVector};
+use nalgebra::SVector;
+#[cfg(feature = "std")]
+use nalgebra::{Const, Dyn};
+#[cfg(feature = "std")]
 use rand::{Rng, RngExt};
 
-use crate::layer::{Batch, Layer, Params, Train, no_params, resize_batch};
-use crate::{Error, Float};
+#[cfg(feature = "std")]
+use crate::Error;
+use crate::Float;
+#[cfg(feature = "std")]
+use crate::layer::{Batch, Train, resize_batch};
+use crate::layer::{Layer, Params, no_params};
 
 /// Inverted dropout: in training, each value is zeroed with probability `rate` and the others are
 /// scaled by `1 / (1 − rate)`, so the expected output equals the input; in inference it is the
@@ -27,6 +34,7 @@ pub struct Dropout {
 
 impl Dropout {
     /// A dropout layer dropping each value with probability `rate`, which must lie in `[0, 1)`.
+    #[cfg(feature = "std")]
     pub fn new(rate: f64) -> Result<Self, Error> {
         if (0.0..1.0).contains(&rate) {
             Ok(Self { rate })
@@ -47,6 +55,7 @@ impl Dropout {
     }
 
     /// `y = x ⊙ mask`, with the mask of an earlier [`Train::forward_train`].
+    #[cfg(feature = "std")]
     pub fn apply_mask<T: Float, const N: usize>(
         x: &Batch<T, N>,
         cache: &DropoutCache<T, N>,
@@ -67,12 +76,14 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {
         *x
     }
 
+    #[cfg(feature = "std")]
     fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
         resize_batch(y, x.ncols());
         y.copy_from(x);
     }
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const N: usize> Train<T, N, N> for Dropout {
     type Cache = DropoutCache<T, N>;
 
@@ -127,6 +138,7 @@ impl<T: Float, const N: usize> Train<T, N, N> for Dropout {
 }
 
 /// What a [`Dropout`] layer's training forward pass keeps: the mask it multiplied by.
+#[cfg(feature = "std")]
 #[derive(Clone, Debug)]
 pub struct DropoutCache<T: Float, const N: usize> {
     /// `0` where a value was dropped, `1 / (1 − rate)` where it was kept.
@@ -135,6 +147,7 @@ pub struct DropoutCache<T: Float, const N: usize> {
     bits: Vec<u32>,
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const N: usize> Default for DropoutCache<T, N> {
     fn default() -> Self {
         Self {

@@ -1,11 +1,15 @@
 //! `GlobalMaxPool2D`: each channel's largest value over all positions of an image.
 
 use nalgebra::SVector;
+#[cfg(feature = "std")]
 use rand::Rng;
 
+#[cfg(feature = "std")]
 use super::pool::route_to_maxima;
 use crate::Float;
-use crate::layer::{Batch, Layer, Params, Train, no_params, resize_batch};
+#[cfg(feature = "std")]
+use crate::layer::{Batch, Train, resize_batch};
+use crate::layer::{Layer, Params, no_params};
 
 /// Keras's `GlobalMaxPooling2D`: the maximum of each of the `C` channels over all positions of
 /// a channels-last image of `IN = positions · C` values; output `C`. No parameters. The gradient
@@ -54,6 +58,7 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalMaxPoo
         y
     }
 
+    #[cfg(feature = "std")]
     fn forward_batch(&self, x: &Batch<T, IN>, y: &mut Batch<T, C>) {
         resize_batch(y, x.ncols());
         let samples = x.as_slice().chunks_exact(IN);
@@ -63,6 +68,7 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalMaxPoo
     }
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const IN: usize, const C: usize> Train<T, IN, C> for GlobalMaxPool2D {
     /// Where each sample's maximum of each channel was, as an index into the sample.
     type Cache = Vec<usize>;

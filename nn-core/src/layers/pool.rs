@@ -1,11 +1,16 @@
 //! Pooling and reshaping layers: `MaxPool2D`, `AvgPool2D`, `GlobalAvgPool2D`, `Flatten`.
 
 use nalgebra::SVector;
+#[cfg(feature = "std")]
 use rand::Rng;
 
 use super::geometry::Window;
-use crate::layer::{Batch, Layer, Params, Train, no_params, resize_batch};
-use crate::{Error, Float};
+#[cfg(feature = "std")]
+use crate::Error;
+use crate::Float;
+#[cfg(feature = "std")]
+use crate::layer::{Batch, Train, resize_batch};
+use crate::layer::{Layer, Params, no_params};
 
 /// A 2-D pool over channels-last images: each channel's window reduced to its maximum
 /// ([`MaxPool2D`]) or mean ([`AvgPool2D`], which averages only the values inside the image when
@@ -21,7 +26,20 @@ pub type MaxPool2D<const IN: usize, const OUT: usize> = Pool2D<IN, OUT, true>;
 pub type AvgPool2D<const IN: usize, const OUT: usize> = Pool2D<IN, OUT, false>;
 
 impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
+    /// A pool with this geometry, in a constant.
+    ///
+    /// # Panics
+    /// If the window's sizes disagree with the type's (at compile time in a constant).
+    pub const fn from_window(window: Window) -> Self {
+        assert!(
+            IN == window.input_len() && OUT == window.positions() * window.c,
+            "Pool2D::from_window: the window does not fit the layer's sizes"
+        );
+        Self { window }
+    }
+
     /// A pool with this geometry; its sizes must agree with the type's.
+    #[cfg(feature = "std")]
     pub fn new(window: Window) -> Result<Self, Error> {
         let (i, o) = (window.input_len(), window.positions() * window.c);
         if (IN, OUT) != (i, o) {
@@ -37,6 +55,7 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
 
     /// Calls `f(output offset, input offset)` for each output position and each window cell
     /// inside the image; the `c` channels at each offset are contiguous.
+    #[cfg(feature = "std")]
     #[inline]
     fn each_cell(&self, mut f: impl FnMut(usize, usize)) {
         let g = self.window;
@@ -55,6 +74,7 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
     }
 
     /// How many window cells of output position `out / c` lie inside the image.
+    #[cfg(feature = "std")]
     fn cells_inside(&self, out: usize) -> usize {
         let g = self.window;
         let position = out / g.c;
@@ -129,6 +149,7 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Layer<T, IN, 
         y
     }
 
+    #[cfg(feature = "std")]
     fn forward_batch(&self, x: &Batch<T, IN>, y: &mut Batch<T, OUT>) {
         resize_batch(y, x.ncols());
         for (x, y) in x
@@ -141,6 +162,7 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Layer<T, IN, 
     }
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Train<T, IN, OUT>
     for Pool2D<IN, OUT, MAX>
 {
@@ -206,6 +228,7 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Train<T, IN, 
 /// The backward pass of a max: each output's gradient `dy` (`output` values a sample) goes to
 /// the input its forward pass chose, `argmax` (per sample, an index into the sample's `input`
 /// values); every other input's gradient is zero. Shared by the max pools.
+#[cfg(feature = "std")]
 pub(super) fn route_to_maxima<T: Float>(
     dx: &mut [T],
     input: usize,
@@ -238,6 +261,7 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalAvgPoo
         y
     }
 
+    #[cfg(feature = "std")]
     fn forward_batch(&self, x: &Batch<T, IN>, y: &mut Batch<T, C>) {
         resize_batch(y, x.ncols());
         let samples = x.as_slice().chunks_exact(IN);
@@ -247,6 +271,7 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalAvgPoo
     }
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const IN: usize, const C: usize> Train<T, IN, C> for GlobalAvgPool2D {
     type Cache = ();
 
@@ -316,12 +341,14 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Flatten {
         *x
     }
 
+    #[cfg(feature = "std")]
     fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
         resize_batch(y, x.ncols());
         y.copy_from(x);
     }
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const N: usize> Train<T, N, N> for Flatten {
     type Cache = ();
 

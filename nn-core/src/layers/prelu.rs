@@ -1,12 +1,18 @@
 //! `PReLU`: a leaky ReLU whose slopes are learned, one per input value.
 
-use nalgebra::SVector;
+use nalgebra::{ArrayStorage, Matrix, SVector};
+#[cfg(feature = "std")]
 use rand::Rng;
 
+#[cfg(feature = "std")]
+use crate::Error;
+use crate::Float;
+#[cfg(feature = "std")]
 use crate::init::{Initializer, fill_checked};
-use crate::layer::{Batch, Layer, ParamMut, ParamRef, Params, Rules, Train, resize_batch};
+#[cfg(feature = "std")]
+use crate::layer::{Batch, Train, resize_batch};
+use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
 use crate::storage::{Inline, Storage, Weights};
-use crate::{Error, Float};
 
 /// Keras's `PReLU`: `y = x` where `x > 0`, else `y = α ⊙ x`, with a trainable slope `α` for each
 /// of the `N` values of a sample (Keras's default: `alpha` has the input's shape, `(N,)` after a
@@ -45,9 +51,34 @@ pub enum AlphaShape {
     Image(usize, usize, usize),
 }
 
+impl<T: Float, const N: usize> PReLU<T, N, Inline> {
+    /// A layer whose `α` (of Keras shape `shape`) has these values; a `const fn`, for networks
+    /// with weights built into the program.
+    ///
+    /// # Panics
+    /// If an image's shape does not hold `N` values (at compile time in a constant).
+    pub const fn from_arrays(shape: AlphaShape, alpha: [[T; N]; 1]) -> Self {
+        let (dims, rank) = match shape {
+            AlphaShape::Vector => ([N, 1, 1], 1),
+            AlphaShape::Image(h, w, c) => ([h, w, c], 3),
+        };
+        assert!(
+            dims[0] * dims[1] * dims[2] == N,
+            "PReLU::from_arrays: the shape does not hold the layer's values"
+        );
+        Self {
+            alpha: Matrix::from_array_storage(ArrayStorage(alpha)),
+            trainable: true,
+            dims,
+            rank,
+        }
+    }
+}
+
 impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
     /// A layer whose `α` has Keras shape `shape`, all zeros (Keras's `alpha_initializer`).
     /// An image's shape must hold the `N` values the type says.
+    #[cfg(feature = "std")]
     pub fn zeros(shape: AlphaShape) -> Result<Self, Error> {
         let (dims, rank) = match shape {
             AlphaShape::Vector => ([N, 1, 1], 1),
@@ -68,6 +99,7 @@ impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
     }
 
     /// A layer whose `α` (of Keras shape `shape`) is drawn from `initializer`.
+    #[cfg(feature = "std")]
     pub fn init<R: Rng + ?Sized>(
         shape: AlphaShape,
         initializer: &impl Initializer,
@@ -141,12 +173,14 @@ impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {
         y
     }
 
+    #[cfg(feature = "std")]
     fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
         resize_batch(y, x.ncols());
         self.apply(x.as_slice(), y.as_mut_slice());
     }
 }
 
+#[cfg(feature = "std")]
 impl<T: Float, const N: usize, S: Storage> Train<T, N, N> for PReLU<T, N, S> {
     type Cache = ();
 

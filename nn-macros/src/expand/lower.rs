@@ -33,7 +33,7 @@ pub(super) fn type_arg(arg: &TypeArg, scalar: &TokenStream) -> TokenStream {
             (Some(r), Some(c)) if r.saturating_mul(c) <= nn_keras::INLINE_LIMIT => {
                 quote!(::nn::Inline)
             }
-            (Some(_), Some(_)) => quote!(::nn::Heap),
+            (Some(_), Some(_)) => quote!(::nn::__private::Heap),
             _ => {
                 let (rows, cols) = (size(rows), size(cols));
                 quote!(::nn::__private::StorageOf<{ ::nn::__private::inline(#rows, #cols) }>)
@@ -59,10 +59,22 @@ pub(super) fn path(path: &Path) -> TokenStream {
     }
 }
 
-/// An expression building (part of) `layer`.
+/// An expression building (part of) `layer`, in the network's scalar type `T`.
 pub(super) fn expr(value: &Expr, layer: &Layer) -> TokenStream {
-    let all =
-        |values: &[Expr]| -> Vec<TokenStream> { values.iter().map(|v| expr(v, layer)).collect() };
+    lower(value, layer, None)
+}
+
+/// A constant expression building (part of) `layer` in `f32`, its tensors read from the bytes
+/// `FILE` at `offsets` (the file built into the program).
+pub(super) fn constant(value: &Expr, layer: &Layer, offsets: &[usize]) -> TokenStream {
+    lower(value, layer, Some(offsets))
+}
+
+/// [`expr`], or [`constant`] with the tensors' offsets.
+fn lower(value: &Expr, layer: &Layer, offsets: Option<&[usize]>) -> TokenStream {
+    let all = |values: &[Expr]| -> Vec<TokenStream> {
+        values.iter().map(|v| lower(v, layer, offsets)).collect()
+    };
     match value {
         Expr::Float(v) if *v < 0.0 => {
             let v = Literal::f64_unsuffixed(-v);
@@ -78,12 +90,20 @@ pub(super) fn expr(value: &Expr, layer: &Layer) -> TokenStream {
             let (p, args) = (path(p), all(args));
             quote!(#p(#(#args),*))
         }
+        // A constant cannot call `Default::default()`: a type of the user's is taken to be a
+        // unit struct, named as its value.
+        Expr::Default(p) if offsets.is_some() => path(p),
         Expr::Default(p) => {
             let p = path(p);
             quote!(<#p as ::core::default::Default>::default())
         }
         Expr::Construct(name, args) => {
-            let ty = field_type(layer, &quote!(T));
+            let scalar = if offsets.is_some() {
+                quote!(f32)
+            } else {
+                quote!(T)
+            };
+            let ty = field_type(layer, &scalar);
             let (name, args) = (Ident::new(name, Span::call_site()), all(args));
             let span = at(layer);
             quote_spanned!(span=> <#ty>::#name(#(#args),*))
@@ -92,15 +112,26 @@ pub(super) fn expr(value: &Expr, layer: &Layer) -> TokenStream {
             let values = all(values);
             quote!((#(#values),*))
         }
+        Expr::Array(values) => {
+            let values = all(values);
+            quote!([#(#values),*])
+        }
         Expr::Ref(inner) => {
-            let inner = expr(inner, layer);
+            let inner = lower(inner, layer, offsets);
             quote!(&#inner)
         }
         Expr::Rng => quote!(rng),
         Expr::Expect(inner, why) => {
-            let inner = expr(inner, layer);
+            let inner = lower(inner, layer, offsets);
             quote!(#inner.expect(#why))
         }
+        Expr::Tensor(index) => {
+            let offset = offsets
+                .and_then(|o| o.get(*index))
+                .expect("a tensor appears only in a constant, which has every offset");
+            quote!(::nn::__private::tensor(FILE, #offset))
+        }
+        Expr::Zeros => quote!(::nn::__private::zeros()),
     }
 }
 

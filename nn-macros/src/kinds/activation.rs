@@ -96,11 +96,7 @@ fn layer(
         ],
     };
     let new = Expr::Construct("new", vec![activation.value]);
-    let build = Build {
-        zeros: new.clone(),
-        init: new,
-        fields: Vec::new(),
-    };
+    let build = Build::constant(new);
     Some(Checked::layer(
         width.clone(),
         width,

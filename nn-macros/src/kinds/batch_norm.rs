@@ -6,7 +6,7 @@ use nn_keras::defaults::{self, batch_normalization};
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ir::{Build, Expr, KerasValue, Setting, Size, Type, TypeArg};
+use crate::ir::{Build, Expr, KerasValue, Param, Setting, Size, Type, TypeArg};
 use crate::shared::args::{self, Fallback, Opt};
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::shape;
@@ -50,18 +50,34 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
             TypeArg::Size(width.clone()),
             TypeArg::Size(channels.clone()),
             TypeArg::Storage {
-                rows: channels,
+                rows: channels.clone(),
                 cols: Size::Known(1),
             },
         ],
     };
     let build = Build {
         zeros: Expr::Construct("zeros", vec![momentum.clone(), epsilon.clone()]),
-        init: Expr::Construct("new", vec![momentum, epsilon]),
+        init: Expr::Construct("new", vec![momentum.clone(), epsilon.clone()]),
+        constant: Expr::Construct(
+            "from_arrays",
+            vec![
+                Expr::Array((0..4).map(Expr::Tensor).collect()),
+                momentum,
+                epsilon,
+            ],
+        ),
         fields: vec![(
             Ident::new("trainable", Span::call_site()),
             Expr::Bool(trainable),
         )],
+        fields_in: None,
+        tensors: ["gamma", "beta", "moving_mean", "moving_variance"]
+            .into_iter()
+            .map(|name| Param {
+                name,
+                shape: vec![channels.clone()],
+            })
+            .collect(),
     };
     Some(Checked {
         keeps_origin: true,

@@ -114,7 +114,10 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         ],
     };
     let span = activation.user_span;
-    let build = weights.build(vec![window.expr()], activation.value, true);
+    let kernel_shape = [kernel[0], kernel[1], image[2], filters]
+        .map(Size::Known)
+        .to_vec();
+    let build = weights.build(vec![window.expr()], activation.value, true, kernel_shape);
     let def = Def {
         span,
         ..Def::new(ty, build).with(keras)

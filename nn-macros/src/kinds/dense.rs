@@ -76,7 +76,8 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         ],
     };
     let span = activation.user_span;
-    let build = weights.build(Vec::new(), activation.value, false);
+    let kernel_shape = vec![input.clone(), units.clone()];
+    let build = weights.build(Vec::new(), activation.value, false, kernel_shape);
     Some(Checked {
         follows_input: false,
         ..Checked::layer(

@@ -36,11 +36,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         name: "Dropout",
         args: Vec::new(),
     };
-    let build = Build {
-        zeros: new.clone(),
-        init: new,
-        fields: Vec::new(),
-    };
+    let build = Build::constant(new);
     let def = Def {
         identity_at_inference: true,
         ..Def::new(ty, build).with(keras)

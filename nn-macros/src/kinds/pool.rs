@@ -68,9 +68,8 @@ fn pool(ctx: &mut Ctx<'_>, core_type: &'static str) -> Option<Checked> {
         "network! computed these sizes",
     );
     let build = Build {
-        zeros: new.clone(),
-        init: new,
-        fields: Vec::new(),
+        constant: Expr::Construct("from_window", vec![window.expr()]),
+        ..Build::constant(new)
     };
     Some(Checked::layer(
         input,

@@ -6,7 +6,7 @@ use nn_keras::defaults::{self, prelu};
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ir::{Build, Expr, KerasValue, Path, Setting, Size, Type, TypeArg};
+use crate::ir::{Build, Expr, KerasValue, Param, Path, Setting, Size, Type, TypeArg};
 use crate::shared::args::{self, Fallback, Opt};
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::initializer::{self, Tensor};
@@ -75,6 +75,10 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         None => Expr::Path(Path::core(&["AlphaShape", "Vector"], span)),
     };
     let sized = "network! gave alpha the shape of the layer's input";
+    let alpha_shape = match image {
+        Some(dims) => dims.map(Size::Known).to_vec(),
+        None => vec![width.clone()],
+    };
     let build = Build {
         zeros: Expr::Expect(
             Box::new(Expr::Construct("zeros", vec![shape.clone()])),
@@ -83,11 +87,17 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         init: Expr::Expect(
             Box::new(Expr::Construct(
                 "init",
-                vec![shape, Expr::Ref(Box::new(alpha)), Expr::Rng],
+                vec![shape.clone(), Expr::Ref(Box::new(alpha)), Expr::Rng],
             )),
             sized,
         ),
+        constant: Expr::Construct("from_arrays", vec![shape, Expr::Tensor(0)]),
         fields: vec![(Ident::new("trainable", span), Expr::Bool(trainable))],
+        fields_in: None,
+        tensors: vec![Param {
+            name: "alpha",
+            shape: alpha_shape,
+        }],
     };
     Some(Checked {
         keeps_origin: true,

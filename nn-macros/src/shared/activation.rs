@@ -109,6 +109,9 @@ pub(crate) fn activation(value: &Value, errors: &mut Errors) -> Activation {
         (None, None) => (Path::user(path.to_token_stream()), None, Some(span.start)),
     };
     let value = match args {
+        // A built-in one as a constant: its unit value, or its `DEFAULT` (Keras's arguments).
+        None if max_args == Some(0) => Expr::Path(ty.clone()),
+        None if max_args.is_some() => Expr::Path(ty.clone().join("DEFAULT")),
         None => Expr::Default(ty.clone()),
         Some(args) => {
             if let Some(max) = max_args

@@ -146,12 +146,7 @@ impl Def {
     }
 
     fn unit_build(name: &'static str) -> Build {
-        let value = Expr::Path(Path::core(&[name], Span::call_site()));
-        Build {
-            zeros: value.clone(),
-            init: value,
-            fields: Vec::new(),
-        }
+        Build::constant(Expr::Path(Path::core(&[name], Span::call_site())))
     }
 }
 

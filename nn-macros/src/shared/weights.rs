@@ -6,7 +6,7 @@ use syn::Ident;
 
 use crate::ast::Value;
 use crate::errors::Errors;
-use crate::ir::{Build, Expr, KerasValue, Setting};
+use crate::ir::{Build, Expr, KerasValue, Param, Setting, Size};
 use crate::names;
 use crate::shared::activation::{Activation, activation};
 use crate::shared::args::{Fallback, Opt, boolean};
@@ -156,7 +156,13 @@ impl<'a> Weights<'a> {
     /// `init(leading.., activation, &kernel_initializer, &bias_initializer, rng)`, each
     /// `.expect`ed when `fallible` (the constructor checks sizes the macro computed), then the
     /// fields given.
-    pub(crate) fn build(self, leading: Vec<Expr>, activation: Expr, fallible: bool) -> Build {
+    pub(crate) fn build(
+        self,
+        leading: Vec<Expr>,
+        activation: Expr,
+        fallible: bool,
+        kernel_shape: Vec<Size>,
+    ) -> Build {
         let wrap = |expr: Expr| {
             if fallible {
                 Expr::Expect(Box::new(expr), "network! computed these sizes")
@@ -164,6 +170,22 @@ impl<'a> Weights<'a> {
                 expr
             }
         };
+        let units = kernel_shape.last().cloned().unwrap_or(Size::Known(1));
+        let mut tensors = vec![Param {
+            name: "kernel",
+            shape: kernel_shape,
+        }];
+        let bias = if self.use_bias {
+            tensors.push(Param {
+                name: "bias",
+                shape: vec![units],
+            });
+            Expr::Tensor(1)
+        } else {
+            Expr::Zeros
+        };
+        let mut constant = leading.clone();
+        constant.extend([Expr::Tensor(0), bias, activation.clone()]);
         let mut zeros = leading;
         zeros.push(activation);
         let mut init = zeros.clone();
@@ -175,7 +197,10 @@ impl<'a> Weights<'a> {
         Build {
             zeros: wrap(Expr::Construct("zeros", zeros)),
             init: wrap(Expr::Construct("init", init)),
+            constant: Expr::Construct("from_arrays", constant),
             fields: self.fields,
+            fields_in: Some("weights"),
+            tensors,
         }
     }
 }

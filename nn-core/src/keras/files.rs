@@ -1,56 +1,8 @@
-//! Keras files: load a model trained in Keras into a typed network, and save a network for Keras.
-//!
-//! Formats, recognised by their contents (not their names):
-//!
-//! | file | written by Keras with | read | written |
-//! |---|---|---|---|
-//! | `.keras` (a zip of `config.json`, `metadata.json`, `model.weights.h5`) | `model.save("m.keras")` | yes | [`save`] |
-//! | `.weights.h5` | `model.save_weights("m.weights.h5")` | yes | [`save_weights`] |
-//! | `.weights.json` and its `*_00000.weights.h5` shards | `model.save_weights("m.weights.json", max_shard_size=...)` (Keras ≥ 3.10) | yes | no |
-//! | legacy `.h5` (Keras 3's and tf.keras 2's layouts) | `model.save("m.h5")` | yes | no |
-//!
-//! **What is checked.** Where the file has the model's configuration (a `.keras` archive, a
-//! legacy `.h5`), every layer's class and the settings that decide what it computes (units,
-//! filters, kernel size, strides, padding, activation, `use_bias`, dropout rate, epsilon,
-//! momentum, slopes, the input shape, channels-last) are compared with the declaration, and
-//! every difference is reported at once with the layer's position and Keras name and both
-//! values ([`Error::Mismatch`]). A functional model is accepted when it is a plain chain of
-//! layers. Every weight's shape is checked in every format; a `.weights.h5` without a
-//! configuration is checked by shapes alone.
-//!
-//! **Where the weights are.** Keras 3 names each layer's weights by its snake-cased class and a
-//! counter (`layers/dense/vars/0` is the first `Dense` layer's kernel, `layers/dense_1/...` the
-//! second's), whatever the layer's own name, so layers are matched by class and order, as Keras
-//! does. Legacy `.h5` files list their layers in order; the layers with weights are matched with
-//! the declared layers with weights, in order.
-//!
-//! **Values.** `float32` weights load exactly. `float64` weights are rounded to the network's
-//! scalar type (exact for an `f64` network); other types (float16, integers) are refused with
-//! an error that says so. NaN or infinite weights are refused.
-//!
-//! Keras computes a softmax or sigmoid output's cross-entropy from the logits on its default
-//! backend (TensorFlow), as `nn` does; inference is the same on every backend.
-//!
-//! ```no_run
-//! use nn::prelude::*;
-//!
-//! network! {
-//!     pub struct Classifier = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
-//! }
-//!
-//! # fn main() -> Result<(), nn::Error> {
-//! // model.save("classifier.keras") in Python, then:
-//! let net = Classifier::load_keras("classifier.keras")?;
-//! let probabilities = net.predict(&SVector::<f32, 32>::zeros());
-//! net.save_keras("copy.keras")?; // keras.saving.load_model("copy.keras") loads it
-//! # let _ = probabilities;
-//! # Ok(())
-//! # }
-//! ```
+//! Reading and writing Keras files (with `std`).
 
 use std::path::Path;
 
-pub use nn_keras::config::{LayerConfig, ModelConfig, Setting, Value};
+use nn_keras::config::{ModelConfig, Value};
 use nn_keras::files::{archive, model, weights};
 
 use crate::layer::Params;
@@ -318,7 +270,7 @@ fn fill<T: Float, N: Network<T>>(path: &Path, file: &weights::Weights) -> Result
     }
 }
 
-/// Loads a network of type `N` from a Keras file (see the [module](self) for the formats and
+/// Loads a network of type `N` from a Keras file (see the [module](super) for the formats and
 /// what is checked): `let net: Classifier<f64> = nn::keras::load(path)?`, or
 /// `Classifier::load_keras(path)?` for `f32`.
 ///
@@ -632,44 +584,4 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         )));
     }
     Ok(state)
-}
-
-/// Builds the network `#[keras(.., embed)]` built into the program: `bytes` is the file, and
-/// for each layer, `layers` gives where its values are (`(byte offset, count)` of each tensor,
-/// little-endian `float32`). The macro checked all of it during the build (each layer's count
-/// is its type's `PARAMS`, every range lies in the file, every value is finite), so this cannot
-/// fail; an inconsistent call leaves the weights it cannot find at zero rather than panicking.
-#[doc(hidden)]
-pub fn __embedded<N: Network<f32>>(bytes: &'static [u8], layers: &[&[(usize, usize)]]) -> N {
-    struct Embed<'a> {
-        bytes: &'static [u8],
-        layers: &'a [&'a [(usize, usize)]],
-        position: usize,
-    }
-    impl VisitorMut<f32, 1> for Embed<'_> {
-        fn layer<L: Params<f32>>(&mut self, _: &'static str, [layer]: [&mut L; 1]) {
-            let ranges = self.layers.get(self.position).copied().unwrap_or(&[]);
-            self.position += 1;
-            let bytes = self.bytes;
-            let mut values = ranges.iter().flat_map(|&(start, count)| {
-                let end = start.saturating_add(count.saturating_mul(4));
-                bytes.get(start..end).unwrap_or(&[]).chunks_exact(4)
-            });
-            for param in layer.params_mut() {
-                for (w, v) in param.values.iter_mut().zip(values.by_ref()) {
-                    *w = f32::from_le_bytes([v[0], v[1], v[2], v[3]]);
-                }
-            }
-        }
-    }
-    let mut net = N::zeros();
-    N::visit_mut(
-        [&mut net],
-        &mut Embed {
-            bytes,
-            layers,
-            position: 0,
-        },
-    );
-    net
 }

@@ -1,0 +1,171 @@
+//! What the file attributes share (`#[keras("file", embed)]`, `#[safetensors("file", embed)]`):
+//! their arguments, the comparison of the file's tensor shapes with the declaration's, and
+//! building the weights into the program (the constant `EMBEDDED`, every matrix inline).
+
+use syn::LitStr;
+
+use crate::errors::Errors;
+use crate::ir::{Assertion, Embedded, Layer, Network, Param, Path, Size, TypeArg};
+
+/// An attribute's arguments: the file's path (relative to the crate's manifest), and whether to
+/// build its weights into the program.
+pub(crate) struct Args {
+    pub(crate) path: LitStr,
+    pub(crate) embed: bool,
+}
+
+impl Args {
+    /// Takes the attribute `#[name(..)]` off `network` and parses it; `None` when there is none
+    /// or it is malformed (reported in `errors`).
+    pub(crate) fn take(
+        network: &mut Network,
+        name: &str,
+        example: &str,
+        errors: &mut Errors,
+    ) -> Option<Self> {
+        let index = network.attrs.iter().position(|a| a.path().is_ident(name))?;
+        let attr = network.attrs.remove(index);
+        Self::parse(&attr, example)
+            .map_err(|error| errors.push(error))
+            .ok()
+    }
+
+    /// Parses `("path"[, embed])`; `example` shows the attribute in the message of a mistake.
+    fn parse(attr: &syn::Attribute, example: &str) -> syn::Result<Self> {
+        attr.parse_args_with(|input: syn::parse::ParseStream<'_>| {
+            let path = input.parse::<LitStr>().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    format!(
+                        "expected the file's path, relative to the crate's manifest, and \
+                         optionally `embed`: `{example}`"
+                    ),
+                )
+            })?;
+            let mut embed = false;
+            if input.parse::<Option<syn::Token![,]>>()?.is_some() && !input.is_empty() {
+                let flag: syn::Ident = input.parse()?;
+                if flag != "embed" {
+                    return Err(syn::Error::new(
+                        flag.span(),
+                        format!("unknown option `{flag}`: the one option is `embed`"),
+                    ));
+                }
+                embed = true;
+                input.parse::<Option<syn::Token![,]>>()?;
+            }
+            Ok(Self { path, embed })
+        })
+    }
+}
+
+/// Builds the file at `path` into the program: `offsets` gives, for each layer, where each of
+/// its tensors starts in the file's bytes. Every matrix becomes inline, so that the network is
+/// a constant.
+pub(crate) fn apply(network: &mut Network, path: String, offsets: Vec<Vec<usize>>) {
+    for layer in &mut network.layers {
+        for arg in &mut layer.ty.args {
+            if let TypeArg::Storage { .. } = arg {
+                let span = proc_macro2::Span::call_site();
+                *arg = TypeArg::Type(Path::core(&["Inline"], span));
+            }
+        }
+    }
+    network.embedded = Some(Embedded { path, offsets });
+}
+
+/// Compares one tensor of a file (`found`, of shape `shape`) with the declared `param` of
+/// `layer` (at `index`, counting from 0): a difference in a size the macro knows is an error
+/// naming the tensor and both shapes; a named constant's size becomes an assertion for the
+/// compiler.
+pub(crate) fn compare_shape(
+    network: &mut Network,
+    index: usize,
+    param: &Param,
+    found: &str,
+    shape: &[usize],
+    file: &str,
+    errors: &mut Errors,
+) {
+    let layer: &Layer = &network.layers[index];
+    let at = format!(
+        "layer {} `{}`: tensor `{}` (`{found}` in `{file}`)",
+        index + 1,
+        layer.field,
+        param.name
+    );
+    let declared = show(&param.shape);
+    let differs = param.shape.len() != shape.len()
+        || param
+            .shape
+            .iter()
+            .zip(shape)
+            .any(|(size, &n)| size.value().is_some_and(|v| v != n));
+    if differs {
+        errors.push(syn::Error::new(
+            layer.span,
+            format!(
+                "{at} has shape {}, but `{}` declares {declared}",
+                show_known(shape),
+                layer.text
+            ),
+        ));
+        return;
+    }
+    let span = layer.span;
+    let text = layer.text.clone();
+    for (size, &n) in param.shape.iter().zip(shape) {
+        if let Size::Named { text: name, .. } = size {
+            network.assertions.push(Assertion::Equal {
+                expected: size.clone(),
+                produced: Size::Known(n),
+                message: [
+                    format!("{at}: `{text}` declares {declared} with {name} = "),
+                    String::from(", but the file's has "),
+                    format!(" there (shape {})", show_known(shape)),
+                ],
+                span,
+            });
+        }
+    }
+}
+
+/// Compares each layer's tensors in a file, in order, with the declared ones (`file[k]` holds
+/// layer `k`'s tensors: where each is in the file, and its shape).
+pub(crate) fn check_shapes(
+    network: &mut Network,
+    file: &[Vec<(String, Vec<usize>)>],
+    name: &str,
+    errors: &mut Errors,
+) {
+    for (index, found) in file.iter().enumerate().take(network.layers.len()) {
+        let declared = network.layers[index].build.tensors.clone();
+        if declared.len() != found.len() {
+            // The number of weights is compared by `params` already.
+            continue;
+        }
+        for (param, (path, shape)) in declared.iter().zip(found) {
+            compare_shape(network, index, param, path, shape, name, errors);
+        }
+    }
+}
+
+/// `(784, 128)`.
+pub(crate) fn show(shape: &[Size]) -> String {
+    let dims: Vec<String> = shape.iter().map(Size::text).collect();
+    tuple(&dims)
+}
+
+/// `(784, 128)`, from numbers.
+pub(crate) fn show_known(shape: &[usize]) -> String {
+    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
+    tuple(&dims)
+}
+
+fn tuple(dims: &[String]) -> String {
+    if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    }
+}
