@@ -3,7 +3,9 @@
 //!
 //! - single-sample `predict` next to a hand-written const-generic loop computing the same function
 //!   with the same weights;
-//! - `predict_batch` on 1024 samples next to a plain nalgebra `DMatrix` implementation.
+//! - `predict_batch` on 1024 samples next to a plain nalgebra `DMatrix` implementation;
+//! - the firmware's sine model (1 → 16 relu → 16 relu → 1, weights built into the program with
+//!   `#[safetensors(.., embed)]`, as on a microcontroller) next to a hand-written loop.
 //!
 //! Run with `cargo bench --bench inference`.
 
@@ -15,6 +17,52 @@ use std::hint::black_box;
 network! {
     /// The design card's network.
     pub struct Classifier = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
+
+    /// The firmware's sine model, its weights built in.
+    #[safetensors("firmware/models/sine.safetensors", embed)]
+    pub struct Sine = Dense<1, 16, Relu>, Dense<16, 16, Relu>, Dense<16, 1>;
+}
+
+static SINE: Sine = Sine::EMBEDDED;
+
+/// The sine model as plain arrays (`w[i]` is input `i`'s weights to every unit).
+struct HandSine {
+    w1: [[f32; 16]; 1],
+    b1: [f32; 16],
+    w2: [[f32; 16]; 16],
+    b2: [f32; 16],
+    w3: [[f32; 1]; 16],
+    b3: [f32; 1],
+}
+
+impl HandSine {
+    fn from(net: &Sine) -> Self {
+        fn copy<const I: usize, const O: usize>(kernel: &[f32]) -> [[f32; O]; I] {
+            let mut w = [[0.0; O]; I];
+            for (row, values) in w.iter_mut().zip(kernel.chunks_exact(O)) {
+                row.copy_from_slice(values);
+            }
+            w
+        }
+        let bias = |b: &[f32]| -> [f32; 16] { b.try_into().expect("16 units") };
+        Self {
+            w1: copy(net.dense.kernel.as_slice()),
+            b1: bias(net.dense.bias.as_slice()),
+            w2: copy(net.dense_1.kernel.as_slice()),
+            b2: bias(net.dense_1.bias.as_slice()),
+            w3: copy(net.dense_2.kernel.as_slice()),
+            b3: [net.dense_2.bias[0]],
+        }
+    }
+
+    #[inline(never)]
+    fn predict(&self, x: &[f32; 1]) -> [f32; 1] {
+        let mut h = affine(&self.w1, &self.b1, x);
+        h.iter_mut().for_each(|v| *v = v.max(0.0));
+        let mut h2 = affine(&self.w2, &self.b2, &h);
+        h2.iter_mut().for_each(|v| *v = v.max(0.0));
+        affine(&self.w3, &self.b3, &h2)
+    }
 }
 
 /// The same network as plain arrays: `w[i]` is input `i`'s weights to every unit.
@@ -169,5 +217,22 @@ fn batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, single_sample, batch);
+fn sine(c: &mut Criterion) {
+    let hand = HandSine::from(&SINE);
+    let x = SVector::<f32, 1>::new(1.25);
+    assert!(
+        (SINE.predict(&x)[0] - hand.predict(&[1.25])[0]).abs() < 1e-6,
+        "both compute the same function"
+    );
+    let mut group = c.benchmark_group("sine model, single sample");
+    group.bench_function("hand-written loop", |b| {
+        b.iter(|| hand.predict(black_box(&[1.25])))
+    });
+    group.bench_function("nn predict (static, embedded)", |b| {
+        b.iter(|| SINE.predict(black_box(&x)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, single_sample, batch, sine);
 criterion_main!(benches);

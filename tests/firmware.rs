@@ -1,0 +1,451 @@
+//! The firmware in `firmware/` on an emulated Cortex-M4F microcontroller: it is built for
+//! `thumbv7em-none-eabihf` (no std, no heap), each program is booted in QEMU on the MPS2 AN386
+//! board and what it prints over semihosting is compared with what the host computes, and the
+//! size of every program is measured with `arm-none-eabi-size` and reported against the `empty`
+//! baseline.
+//!
+//! It needs three things beyond the Rust toolchain: `qemu-system-arm`, `arm-none-eabi-size` (GNU
+//! binutils for Arm) and Rust's library for the `thumbv7em-none-eabihf` target; CI installs them
+//! with `bash .ci/embedded-setup` before the tests. Where one is missing the test says so on
+//! stderr and passes without running, unless `NN_FIRMWARE=required`, which makes it fail.
+//!
+//! The programs print one line per prediction, `<model> <index>` followed by the network's
+//! outputs as f32 bit patterns in hex, and a closing `done` (see `firmware/src/lib.rs`).
+
+use std::env;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nn::prelude::*;
+
+/// Cortex-M4F with its single-precision FPU.
+const TARGET: &str = "thumbv7em-none-eabihf";
+const QEMU: &str = "qemu-system-arm";
+const SIZE: &str = "arm-none-eabi-size";
+/// QEMU's arguments before the program's path: the runner in `firmware/.cargo/config.toml`.
+const QEMU_ARGS: [&str; 8] = [
+    "-cpu",
+    "cortex-m4",
+    "-machine",
+    "mps2-an386",
+    "-nographic",
+    "-semihosting-config",
+    "enable=on,target=native",
+    "-kernel",
+];
+/// A program still running after this is killed and the test fails: the programs take well under
+/// a second, so this is a hang (a loop that never ends, or a fault no handler caught).
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// One line of a program's output: the model's name, the index of the input, the outputs.
+type Prediction = (String, usize, Vec<f32>);
+
+#[test]
+fn firmware_runs_on_a_cortex_m4f() {
+    if !tools_present() {
+        return;
+    }
+    build();
+
+    let sizes: Vec<(String, Sizes)> = bins()
+        .into_iter()
+        .map(|bin| (bin.clone(), size(&bin)))
+        .collect();
+    let baseline = sizes
+        .iter()
+        .find(|(bin, _)| bin == "empty")
+        .map(|&(_, sizes)| sizes)
+        .expect("the `empty` program was built");
+    eprintln!("{}", size_table(&sizes, baseline));
+
+    assert_eq!(run("empty"), []);
+
+    let sine = sizes
+        .iter()
+        .find(|(bin, _)| bin == "sine")
+        .expect("`sine` was built")
+        .1;
+    assert_within_budget("sine", sine, baseline, 8192, 1024);
+
+    let host = host_predictions();
+    let sine_lines: Vec<Prediction> = host.iter().filter(|p| p.0 == "sine").cloned().collect();
+    assert_predictions("sine", &run("sine"), &sine_lines, 1e-6);
+    assert_predictions("demo", &run("demo"), &host, 1e-6);
+}
+
+network! {
+    /// The firmware's sine model (`firmware/src/models.rs`), loaded at run time.
+    pub struct Sine = Dense<1, 16, Relu>, Dense<16, 16, Relu>, Dense<16, 1>;
+
+    /// The firmware's digits classifier, loaded at run time.
+    pub struct Digits = Dense<64, 64, Relu>, Dropout<0.2>, Dense<64, 10, Softmax>;
+}
+
+include!("../firmware/models/sine_inputs.rs");
+
+/// The digits network's standardization and test images, as the firmware has them (its `pub`
+/// items are the firmware's API, unreachable from this test's crate).
+#[allow(unreachable_pub)]
+mod digits {
+    include!("../firmware/models/digits.rs");
+}
+
+/// What `firmware/src/bin/demo.rs` prints, computed on the host from the same files, loaded at
+/// run time: the sine model's outputs, then the digit probabilities of each image.
+fn host_predictions() -> Vec<Prediction> {
+    let models = firmware().join("models");
+    let sine: Sine = nn::io::load_weights(models.join("sine.safetensors")).expect("sine loads");
+    let digits_net: Digits =
+        nn::io::load_weights(models.join("digits.safetensors")).expect("digits load");
+    let mut lines = Vec::new();
+    for (index, &x) in SINE_INPUTS.iter().enumerate() {
+        let y = sine.predict(&SVector::<f32, 1>::new(x));
+        lines.push(("sine".to_owned(), index, y.as_slice().to_vec()));
+    }
+    for (index, (pixels, digit)) in digits::IMAGES.iter().enumerate() {
+        let x =
+            SVector::<f32, 64>::from_fn(|i, _| (pixels[i] - digits::MEAN[i]) / digits::SCALE[i]);
+        let probabilities = digits_net.predict(&x);
+        // The classifier is right on these images (its test accuracy is about 0.97).
+        assert_eq!(probabilities.argmax().0, *digit, "image {index}");
+        lines.push((
+            "digits".to_owned(),
+            index,
+            probabilities.as_slice().to_vec(),
+        ));
+    }
+    lines
+}
+
+/// Whether the tools are there; if not, fails when `NN_FIRMWARE=required` and otherwise says on
+/// stderr that the test is skipped.
+fn tools_present() -> bool {
+    let mut missing: Vec<String> = [QEMU, SIZE]
+        .into_iter()
+        .filter(|tool| {
+            !Command::new(tool)
+                .arg("--version")
+                .output()
+                .is_ok_and(|out| out.status.success())
+        })
+        .map(|tool| format!("`{tool}`"))
+        .collect();
+    if !target_installed() {
+        missing.push(format!("Rust's `{TARGET}` target"));
+    }
+    if missing.is_empty() {
+        return true;
+    }
+    let verb = if missing.len() == 1 { "is" } else { "are" };
+    let missing = missing.join(", ");
+    if env::var("NN_FIRMWARE").as_deref() == Ok("required") {
+        panic!(
+            "NN_FIRMWARE=required, but {missing} {verb} missing: \
+             install with `bash .ci/embedded-setup`"
+        );
+    }
+    eprintln!(
+        "SKIPPED: the firmware test needs {missing}, which {verb} missing; install with \
+         `bash .ci/embedded-setup` (NN_FIRMWARE=required turns this skip into a failure)"
+    );
+    false
+}
+
+/// Whether the toolchain that builds the firmware has the target's `core`. Asked of `rustc` run
+/// from `firmware/`, as cargo will (a `rust-toolchain` file there, or `RUSTUP_TOOLCHAIN` set by
+/// `cargo +toolchain`, picks the same toolchain).
+fn target_installed() -> bool {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let Ok(out) = Command::new(rustc)
+        .current_dir(firmware())
+        .args(["--print", "target-libdir", "--target", TARGET])
+        .output()
+    else {
+        return false;
+    };
+    let libdir = String::from_utf8_lossy(&out.stdout);
+    out.status.success()
+        && fs::read_dir(libdir.trim()).is_ok_and(|mut files| {
+            files.any(|file| {
+                file.is_ok_and(|file| file.file_name().to_string_lossy().starts_with("libcore-"))
+            })
+        })
+}
+
+fn firmware() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("firmware")
+}
+
+/// Where a release program lands.
+fn binary(bin: &str) -> PathBuf {
+    firmware()
+        .join("target")
+        .join(TARGET)
+        .join("release")
+        .join(bin)
+}
+
+/// The programs, by name: `firmware/src/bin/NAME.rs` or `firmware/src/bin/NAME/main.rs`.
+fn bins() -> Vec<String> {
+    let mut bins: Vec<String> = fs::read_dir(firmware().join("src/bin"))
+        .expect("read firmware/src/bin")
+        .map(|entry| entry.expect("read firmware/src/bin").path())
+        .filter_map(|path| match path.extension() {
+            Some(ext) if ext == "rs" => path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned()),
+            None if path.join("main.rs").is_file() => path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    bins.sort();
+    bins
+}
+
+/// Builds every program in release, as `cd firmware && cargo build --release` does: from
+/// `firmware/`, because cargo reads `.cargo/config.toml` (the target's linker script) from the
+/// directory it runs in, not from `--manifest-path`; into `firmware/target`, never the outer
+/// build's target directory (`CARGO_TARGET_DIR`), whose lock the running `cargo test` holds.
+fn build() {
+    let dir = firmware();
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo
+        .current_dir(&dir)
+        .args(["build", "--release", "--bins", "--target", TARGET])
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(dir.join("target"));
+    // Settings meant for the outer build that would reach this one through the environment:
+    // flags for the host (`RUSTFLAGS` would also replace the config's `-Tlink.x`, and coverage
+    // tools put `-C instrument-coverage` there, which has no runtime on this target), tools that
+    // wrap only the outer workspace's crates (clippy, coverage), another target, and profile
+    // overrides that would change the sizes measured. `RUSTC_WRAPPER` (a compiler cache) stays.
+    for (key, _) in env::vars_os() {
+        if let Some(key) = key.to_str()
+            && (matches!(
+                key,
+                "RUSTFLAGS"
+                    | "CARGO_ENCODED_RUSTFLAGS"
+                    | "CARGO_BUILD_RUSTFLAGS"
+                    | "CARGO_BUILD_TARGET"
+                    | "RUSTC_WORKSPACE_WRAPPER"
+                    | "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"
+            ) || key.starts_with("CARGO_PROFILE_"))
+        {
+            cargo.env_remove(key);
+        }
+    }
+    let out = cargo.output().expect("run cargo to build the firmware");
+    assert!(
+        out.status.success(),
+        "building the firmware failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A program's sections in bytes, as `arm-none-eabi-size` reports them (Berkeley format).
+#[derive(Clone, Copy, Debug)]
+struct Sizes {
+    /// Code, constants (`.rodata` is counted in Berkeley's text) and the vector table.
+    text: u64,
+    /// Initialized statics: their initial values in flash, copied to RAM at reset.
+    data: u64,
+    /// Zero-initialized statics, in RAM.
+    bss: u64,
+}
+
+impl Sizes {
+    /// Flash: text and data's initial values. The issue counts text and rodata; Berkeley's text
+    /// already includes rodata.
+    fn flash(self) -> u64 {
+        self.text + self.data
+    }
+
+    /// Static RAM: data and bss. The stack comes on top, and is not measured here.
+    fn ram(self) -> u64 {
+        self.data + self.bss
+    }
+}
+
+fn size(bin: &str) -> Sizes {
+    let out = Command::new(SIZE)
+        .arg(binary(bin))
+        .output()
+        .expect("run arm-none-eabi-size");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{SIZE} {bin} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // "   text    data     bss     dec     hex filename", then one line of numbers.
+    let numbers: Vec<u64> = report
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .filter_map(|field| field.parse().ok())
+        .collect();
+    let [text, data, bss] = numbers[..] else {
+        panic!("unexpected output of {SIZE} for {bin}:\n{report}");
+    };
+    Sizes { text, data, bss }
+}
+
+/// The sizes of every program, and what each adds to the baseline.
+fn size_table(sizes: &[(String, Sizes)], baseline: Sizes) -> String {
+    let mut table = format!(
+        "firmware sizes in bytes (flash = text + data, RAM = data + bss, stack not included):\n\
+         {:<12}{:>8}{:>8}{:>8}{:>8}{:>8}{:>10}{:>8}\n",
+        "bin", "text", "data", "bss", "flash", "RAM", "+flash", "+RAM"
+    );
+    for (bin, s) in sizes {
+        table += &format!(
+            "{bin:<12}{:>8}{:>8}{:>8}{:>8}{:>8}{:>10}{:>8}\n",
+            s.text,
+            s.data,
+            s.bss,
+            s.flash(),
+            s.ram(),
+            s.flash() as i64 - baseline.flash() as i64,
+            s.ram() as i64 - baseline.ram() as i64,
+        );
+    }
+    table
+}
+
+/// Fails unless `bin` uses at most `flash` bytes of flash and `ram` bytes of static RAM more than
+/// the `empty` program.
+fn assert_within_budget(bin: &str, sizes: Sizes, baseline: Sizes, flash: u64, ram: u64) {
+    let (more_flash, more_ram) = (
+        sizes.flash().saturating_sub(baseline.flash()),
+        sizes.ram().saturating_sub(baseline.ram()),
+    );
+    assert!(
+        more_flash <= flash && more_ram <= ram,
+        "`{bin}` uses {more_flash} bytes of flash and {more_ram} of RAM over `empty`; \
+         the budget is {flash} and {ram}"
+    );
+}
+
+/// Runs `bin` in QEMU, checks that it exits with success and ends its output with `done`, and
+/// returns its predictions.
+fn run(bin: &str) -> Vec<Prediction> {
+    let mut qemu = Command::new(QEMU)
+        .args(QEMU_ARGS)
+        .arg(binary(bin))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start qemu-system-arm");
+    // Read on threads, so that a program that prints a lot cannot stall on a full pipe.
+    let stdout = read_all(qemu.stdout.take().expect("piped stdout"));
+    let stderr = read_all(qemu.stderr.take().expect("piped stderr"));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = qemu.try_wait().expect("wait for qemu-system-arm") {
+            break Some(status);
+        }
+        if started.elapsed() > TIMEOUT {
+            let _ = qemu.kill();
+            let _ = qemu.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = stdout.join().expect("stdout reader");
+    let stderr = stderr.join().expect("stderr reader");
+    let Some(status) = status else {
+        panic!(
+            "`{bin}` still running after {TIMEOUT:?}: killed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+    };
+    assert!(
+        status.success(),
+        "`{bin}` failed under QEMU ({status})\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    parse(bin, &stdout)
+}
+
+fn read_all(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Reads the protocol: prediction lines, then `done` as the last line.
+fn parse(bin: &str, stdout: &str) -> Vec<Prediction> {
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.pop(),
+        Some("done"),
+        "`{bin}` did not end with `done`; its output:\n{stdout}"
+    );
+    lines
+        .into_iter()
+        .map(|line| {
+            let malformed = || {
+                format!("`{bin}` printed a line that is not `<model> <index> <hex>...`: {line:?}")
+            };
+            let mut fields = line.split(' ');
+            let model = fields
+                .next()
+                .filter(|model| !model.is_empty())
+                .unwrap_or_else(|| panic!("{}", malformed()));
+            let index = fields
+                .next()
+                .and_then(|index| index.parse().ok())
+                .unwrap_or_else(|| panic!("{}", malformed()));
+            let outputs = fields
+                .map(|hex| {
+                    Some(hex)
+                        .filter(|hex| hex.len() == 8)
+                        .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                        .map(f32::from_bits)
+                        .unwrap_or_else(|| panic!("{}", malformed()))
+                })
+                .collect();
+            (model.to_owned(), index, outputs)
+        })
+        .collect()
+}
+
+/// Fails unless `got` has the lines of `want` in the same order, each output within `tolerance`
+/// of the host's, relative to it (0 asks for equal values).
+fn assert_predictions(bin: &str, got: &[Prediction], want: &[Prediction], tolerance: f32) {
+    let keys = |lines: &[Prediction]| {
+        lines
+            .iter()
+            .map(|(model, index, _)| (model.clone(), *index))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(got),
+        keys(want),
+        "`{bin}` printed other lines than expected"
+    );
+    for ((model, index, got), (_, _, want)) in got.iter().zip(want) {
+        let close = got.len() == want.len()
+            && got
+                .iter()
+                .zip(want)
+                .all(|(g, w)| (g - w).abs() <= tolerance * w.abs());
+        assert!(
+            close,
+            "`{bin}`: {model} {index} gives {got:?} on the microcontroller, \
+             {want:?} on the host (tolerance {tolerance})"
+        );
+    }
+}
