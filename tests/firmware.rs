@@ -75,6 +75,7 @@ fn firmware_runs_on_a_cortex_m4f() {
     let sine_lines: Vec<Prediction> = host.iter().filter(|p| p.0 == "sine").cloned().collect();
     assert_predictions("sine", &run("sine"), &sine_lines, 1e-6);
     assert_predictions("demo", &run("demo"), &host, 1e-6);
+    assert_predictions("layers", &run("layers"), &host_layers(), 1e-6);
 }
 
 network! {
@@ -85,7 +86,84 @@ network! {
     pub struct Digits = Dense<64, 64, Relu>, Dropout<0.2>, Dense<64, 10, Softmax>;
 }
 
-include!("../firmware/models/sine_inputs.rs");
+include!("../firmware/models/inputs.rs");
+
+network! {
+    /// The networks of `firmware/src/bin/layers.rs`, loaded at run time from the same files:
+    /// every kind of layer with weights,
+    pub struct Mixed =
+        Input<6, 6, 2>,
+        Conv2D<3, (3, 3), Relu, padding = Same>,
+        BatchNormalization,
+        PReLU,
+        MaxPool2D<(2, 2)>,
+        Flatten,
+        Dense<_, 5, LeakyRelu, use_bias = false, trainable = false>,
+        Dropout<0.25>,
+        Dense<5, 3, Softmax, kernel_regularizer = L2(0.01)>;
+
+    /// convolutions, batch normalization and both pools (Keras),
+    pub struct Cnn =
+        Input<10, 10, 2>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        BatchNormalization,
+        MaxPool2D<(2, 2)>,
+        Conv2D<6, (2, 3), Elu, strides = (1, 2)>,
+        AvgPool2D<(2, 1)>,
+        Flatten,
+        Dense<_, 5, Softmax>;
+
+    /// PReLU, a global max pool and the activation layers (Keras),
+    pub struct Zoo =
+        Input<6, 6, 3>,
+        Conv2D<4, (3, 3), padding = Same>,
+        PReLU,
+        GlobalMaxPool2D,
+        Dense<_, 6>,
+        BatchNormalization<momentum = 0.9, epsilon = 0.01>,
+        LeakyReLU<negative_slope = 0.1>,
+        Dense<_, 4>,
+        ELU<alpha = 0.5>,
+        Activation<Tanh>;
+
+    /// a global average pool (Keras),
+    pub struct Gap = Input<5, 5, 2>, Conv2D<3, (2, 2)>, GlobalAvgPool2D, Dense<_, 2>;
+
+    /// and every activation (Keras).
+    pub struct Activations =
+        Dense<5, 5, Linear>, Dense<5, 5, Relu>, Dense<5, 5, Relu6>, Dense<5, 5, LeakyRelu>,
+        Dense<5, 5, Elu>, Dense<5, 5, Selu>, Dense<5, 5, Gelu>, Dense<5, 5, Softplus>,
+        Dense<5, 5, Softsign>, Dense<5, 5, Mish>, Dense<5, 5, Exponential>,
+        Dense<5, 5, Sigmoid>, Dense<5, 5, HardSigmoid>, Dense<5, 5, Silu>,
+        Dense<5, 5, HardSilu>, Dense<5, 5, Tanh>, Dense<5, 5, LogSoftmax>,
+        Dense<5, 5, Softmax>;
+}
+
+/// What `firmware/src/bin/layers.rs` prints, computed on the host from the same files.
+fn host_layers() -> Vec<Prediction> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let keras = |name: &str| root.join("keras").join(name);
+    let mixed: Mixed = nn::io::load_weights(root.join("embedded/mixed.safetensors")).unwrap();
+    let cnn = Cnn::load_keras(keras("cnn.keras")).unwrap();
+    let zoo = Zoo::load_keras(keras("zoo.keras")).unwrap();
+    let gap = Gap::load_keras(keras("gap.keras")).unwrap();
+    let activations = Activations::load_keras(keras("activations.keras")).unwrap();
+    let line = |model: &str, seed: u32, y: &[f32]| (model.to_owned(), seed as usize, y.to_vec());
+    let mut lines = Vec::new();
+    for seed in 0..3 {
+        let y = mixed.predict(&SVector::from(sample::<72>(seed)));
+        lines.push(line("mixed", seed, y.as_slice()));
+        let y = cnn.predict(&SVector::from(sample::<200>(seed)));
+        lines.push(line("cnn", seed, y.as_slice()));
+        let y = zoo.predict(&SVector::from(sample::<108>(seed)));
+        lines.push(line("zoo", seed, y.as_slice()));
+        let y = gap.predict(&SVector::from(sample::<50>(seed)));
+        lines.push(line("gap", seed, y.as_slice()));
+        let y = activations.predict(&SVector::from(sample::<5>(seed)));
+        lines.push(line("activations", seed, y.as_slice()));
+    }
+    lines
+}
 
 /// The digits network's standardization and test images, as the firmware has them (its `pub`
 /// items are the firmware's API, unreachable from this test's crate).

@@ -17,13 +17,69 @@ network! {
     pub struct Digits = Dense<64, 64, Relu>, Dropout<0.2>, Dense<64, 10, Softmax>;
 }
 
+network! {
+    /// Every kind of layer with weights (`tests/fixtures/embedded/mixed.safetensors`).
+    #[safetensors("../tests/fixtures/embedded/mixed.safetensors", embed)]
+    pub struct Mixed =
+        Input<6, 6, 2>,
+        Conv2D<3, (3, 3), Relu, padding = Same>,
+        BatchNormalization,
+        PReLU,
+        MaxPool2D<(2, 2)>,
+        Flatten,
+        Dense<_, 5, LeakyRelu, use_bias = false, trainable = false>,
+        Dropout<0.25>,
+        Dense<5, 3, Softmax, kernel_regularizer = L2(0.01)>;
+
+    /// Keras-trained networks, from the Keras files of `tests/keras.rs`: convolutions, batch
+    /// normalization and both pools;
+    #[keras("../tests/fixtures/keras/cnn.keras", embed)]
+    pub struct Cnn =
+        Input<10, 10, 2>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        BatchNormalization,
+        MaxPool2D<(2, 2)>,
+        Conv2D<6, (2, 3), Elu, strides = (1, 2)>,
+        AvgPool2D<(2, 1)>,
+        Flatten,
+        Dense<_, 5, Softmax>;
+
+    /// PReLU, a global max pool, a batch-normalized vector and the activation layers;
+    #[keras("../tests/fixtures/keras/zoo.keras", embed)]
+    pub struct Zoo =
+        Input<6, 6, 3>,
+        Conv2D<4, (3, 3), padding = Same>,
+        PReLU,
+        GlobalMaxPool2D,
+        Dense<_, 6>,
+        BatchNormalization<momentum = 0.9, epsilon = 0.01>,
+        LeakyReLU<negative_slope = 0.1>,
+        Dense<_, 4>,
+        ELU<alpha = 0.5>,
+        Activation<Tanh>;
+
+    /// a global average pool;
+    #[keras("../tests/fixtures/keras/gap.keras", embed)]
+    pub struct Gap = Input<5, 5, 2>, Conv2D<3, (2, 2)>, GlobalAvgPool2D, Dense<_, 2>;
+
+    /// and every activation, each on a Dense layer.
+    #[keras("../tests/fixtures/keras/activations.keras", embed)]
+    pub struct Activations =
+        Dense<5, 5, Linear>, Dense<5, 5, Relu>, Dense<5, 5, Relu6>, Dense<5, 5, LeakyRelu>,
+        Dense<5, 5, Elu>, Dense<5, 5, Selu>, Dense<5, 5, Gelu>, Dense<5, 5, Softplus>,
+        Dense<5, 5, Softsign>, Dense<5, 5, Mish>, Dense<5, 5, Exponential>,
+        Dense<5, 5, Sigmoid>, Dense<5, 5, HardSigmoid>, Dense<5, 5, Silu>,
+        Dense<5, 5, HardSilu>, Dense<5, 5, Tanh>, Dense<5, 5, LogSoftmax>,
+        Dense<5, 5, Softmax>;
+}
+
 /// The sine model, in flash.
 pub static SINE: Sine = Sine::EMBEDDED;
 
 /// The digits classifier, in flash.
 pub static DIGITS: Digits = Digits::EMBEDDED;
 
-include!("../models/sine_inputs.rs");
+include!("../models/inputs.rs");
 
 /// The digits network's standardization and five test images.
 pub mod digits {
