@@ -1,6 +1,10 @@
 //! Support for the code `network!` generates. Not a public API: it may change at any time.
 
 pub use ::core;
+/// `std`, for the code `network!` wraps in `if_std!`: named through `nn`, it resolves whenever
+/// `nn`'s `std` feature is on, even in a `#![no_std]` crate whose dependency graph turns it on.
+#[cfg(feature = "std")]
+pub extern crate std;
 
 pub use crate::__if_no_std as if_no_std;
 pub use crate::__if_std as if_std;

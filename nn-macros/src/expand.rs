@@ -137,7 +137,7 @@ fn constructors_impl(network: &Network) -> TokenStream {
             /// When the file cannot be read, is damaged, or does not fit this network (every
             /// difference listed).
             pub fn load_keras(
-                path: impl ::core::convert::AsRef<::std::path::Path>,
+                path: impl ::core::convert::AsRef<::nn::__private::std::path::Path>,
             ) -> ::core::result::Result<Self, ::nn::Error> {
                 ::nn::keras::load::<f32, Self>(path)
             }
@@ -188,7 +188,8 @@ fn embedded_impl(network: &Network) -> Option<TokenStream> {
          against the declaration during the build and read during compilation, so there is no \
          file to ship, no parsing and no error to handle. Keep it in a `static` (`static NET: \
          {ident} = {ident}::EMBEDDED;`): its weights are then read-only data (in flash on a \
-         microcontroller) and nothing is copied."
+         microcontroller) and nothing is copied. Every matrix of `{ident}` is inline (a \
+         constant cannot own heap memory), so do not build a large one on a small stack."
     );
     Some(quote! {
         #[allow(clippy::all, clippy::pedantic)]
@@ -263,7 +264,7 @@ fn methods_impl(network: &Network) -> TokenStream {
             /// When the path does not end in `.keras` or cannot be written.
             pub fn save_keras(
                 &self,
-                path: impl ::core::convert::AsRef<::std::path::Path>,
+                path: impl ::core::convert::AsRef<::nn::__private::std::path::Path>,
             ) -> ::core::result::Result<(), ::nn::Error> {
                 ::nn::keras::save::<T, Self>(self, path)
             }

@@ -76,8 +76,18 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
             })
             .collect();
         embed::check_shapes(network, &shapes, &name, errors);
-        let offsets = embedded(&source, &tensors, &name, &lit, errors);
-        embed::apply(network, path.clone(), offsets);
+        // Built in only when every layer has the tensors it declares (a different count is
+        // reported by the weight-count check) and every tensor can be read in place.
+        let counts_agree = network
+            .layers
+            .iter()
+            .zip(&tensors)
+            .all(|(layer, found)| layer.build.tensors.len() == found.len());
+        if let Some(offsets) = embedded(&source, &tensors, &name, &lit, errors)
+            && counts_agree
+        {
+            embed::apply(network, path.clone(), offsets);
+        }
     }
     network.files.push(path);
     network.keras_file = Some(KerasFile { checks, params });
@@ -169,8 +179,9 @@ fn embedded(
     name: &str,
     lit: &LitStr,
     errors: &mut Errors,
-) -> Vec<Vec<usize>> {
+) -> Option<Vec<Vec<usize>>> {
     let mut layers = Vec::new();
+    let mut complete = true;
     for tensors in tensors {
         let mut ranges = Vec::new();
         for tensor in *tensors {
@@ -183,6 +194,7 @@ fn embedded(
                         tensor.path
                     ),
                 ));
+                complete = false;
                 continue;
             };
             let count = range.len() / 4;
@@ -192,12 +204,13 @@ fn embedded(
                     lit.span(),
                     format!("`{name}`: `{}` holds NaN or infinite values", tensor.path),
                 ));
+                complete = false;
             }
             ranges.push(source.base + range.start);
         }
         layers.push(ranges);
     }
-    layers
+    complete.then_some(layers)
 }
 
 /// What a file holds: its model (a `.keras` archive's, a legacy `.h5`'s) and its weights.

@@ -35,10 +35,10 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     else {
         return;
     };
-    if network.embedded.is_some() {
+    if embed && network.embedded.is_some() {
         errors.push(syn::Error::new(
             lit.span(),
-            "the weights are built in from one file only: this declaration embeds a Keras file \
+            "the weights are built in from one file only: this declaration embeds its Keras file \
              already",
         ));
         return;
@@ -185,21 +185,21 @@ fn read(path: &std::path::Path) -> Result<(Vec<u8>, BTreeMap<String, Entry>), St
             _ => 1,
         };
         let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
-        let range = end + start..end + stop;
+        let range = end.checked_add(start).zip(end.checked_add(stop));
         let fits = start <= stop
-            && range.end <= bytes.len()
+            && range.is_some_and(|(_, last)| last <= bytes.len())
             && count.and_then(|c| c.checked_mul(width)) == Some(stop - start);
-        if !fits {
+        let (Some((first, last)), true) = (range, fits) else {
             return Err(not(&format!(
                 "tensor `{key}`'s byte range does not hold its shape {shape:?} of {dtype}"
             )));
-        }
+        };
         entries.insert(
             key,
             Entry {
                 dtype,
                 shape,
-                range,
+                range: first..last,
             },
         );
     }

@@ -185,6 +185,22 @@ fn weights_are_inline_up_to_the_limit_and_on_the_heap_beyond() {
     ));
 }
 
+/// The expansion names `std` only through `nn` (its `__private::std`, inside `if_std!`): a
+/// `#![no_std]` crate's networks must compile whether or not another crate turns `nn`'s `std`
+/// feature on, and `::std` does not resolve in such a crate.
+#[test]
+fn expansions_never_name_std_directly() {
+    for (name, source) in SAMPLES {
+        let expansion = expand(source);
+        let direct = expansion
+            .replace(":: nn :: __private :: std ::", "")
+            .matches(":: std ::")
+            .count();
+        assert_eq!(direct, 0, "sample `{name}` names `::std` directly");
+        assert!(!expansion.contains("extern crate std"), "sample `{name}`");
+    }
+}
+
 /// `src/`.
 fn source_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")

@@ -132,7 +132,7 @@ impl<T: Float, const I: usize, const O: usize, A, const BIAS: bool>
 {
     /// A layer with these weights, in Keras's layout: `kernel[i][o]` is the kernel of shape
     /// `(I, O)`, `bias[0]` the bias (zeros without bias). A `const fn`, so that a network with
-    /// weights built into the program (`#[weights("file", embed)]`) is a constant.
+    /// weights built into the program (`#[safetensors("file", embed)]`) is a constant.
     ///
     /// ```
     /// use nn_core::{Dense, Layer, Relu};

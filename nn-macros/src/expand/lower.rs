@@ -125,12 +125,13 @@ fn lower(value: &Expr, layer: &Layer, offsets: Option<&[usize]>) -> TokenStream 
             let inner = lower(inner, layer, offsets);
             quote!(#inner.expect(#why))
         }
-        Expr::Tensor(index) => {
-            let offset = offsets
-                .and_then(|o| o.get(*index))
-                .expect("a tensor appears only in a constant, which has every offset");
-            quote!(::nn::__private::tensor(FILE, #offset))
-        }
+        Expr::Tensor(index) => match offsets.and_then(|o| o.get(*index)) {
+            Some(offset) => quote!(::nn::__private::tensor(FILE, #offset)),
+            // The attributes build a network in only when every tensor was found.
+            None => quote!(::core::compile_error!(
+                "network!: a tensor to build in was not found (a bug in `nn`: please report it)"
+            )),
+        },
         Expr::Zeros => quote!(::nn::__private::zeros()),
     }
 }
