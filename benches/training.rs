@@ -150,11 +150,22 @@ fn trainer(
     batch: usize,
     flush: bool,
 ) -> (Trainer, Fit<'static, f32, 784, 1>) {
+    trainer_on(data, batch, flush, 1)
+}
+
+/// [`trainer`] on `threads` threads.
+fn trainer_on(
+    data: &Dataset<f32, 784, 1>,
+    batch: usize,
+    flush: bool,
+    threads: usize,
+) -> (Trainer, Fit<'static, f32, 784, 1>) {
     let mut model = Model::new(
         Mnist::seeded(1),
         Adam::default(),
         SparseCategoricalCrossentropy::default(),
-    );
+    )
+    .with_threads(threads);
     let fit = Fit {
         batch_size: batch,
         verbose: Verbosity::Silent,
@@ -202,7 +213,9 @@ fn training(c: &mut Criterion) {
             ),
             ("matrix products through matrixmultiply", sgemm),
         ] {
-            group.bench_function(name, |b| b.iter(|| floor.run(product)));
+            group.bench_function(name, |b| {
+                b.iter(|| nn::__private::with_threads(1, || floor.run(product)))
+            });
         }
         group.finish();
     }
@@ -228,7 +241,7 @@ fn paired(batch: usize, duration: Duration) {
         model.fit(&data, &fit).expect("valid settings");
         let fit_time = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        floor.run(nn::__private::gemm::<f32>);
+        nn::__private::with_threads(1, || floor.run(nn::__private::gemm::<f32>));
         let floor_time = t.elapsed().as_secs_f64();
         fits.push(samples / fit_time);
         floors.push(samples / floor_time);
@@ -243,6 +256,36 @@ fn paired(batch: usize, duration: Duration) {
     );
 }
 
+/// One `fit` epoch on one thread, then one on two, alternated for `duration`; prints the
+/// medians of both throughputs and of the ratio of each pair's times (the two models train the
+/// same way, bit for bit).
+fn threads_paired(batch: usize, duration: Duration) {
+    let data = synthetic(batch * BATCHES);
+    let (mut one, fit) = trainer_on(&data, batch, true, 1);
+    let (mut two, _) = trainer_on(&data, batch, true, 2);
+    let (mut ones, mut twos, mut ratios) = (vec![], vec![], vec![]);
+    let samples = (batch * BATCHES) as f64;
+    let start = Instant::now();
+    while ratios.is_empty() || start.elapsed() < duration {
+        let t = Instant::now();
+        one.fit(&data, &fit).expect("valid settings");
+        let one_time = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        two.fit(&data, &fit).expect("valid settings");
+        let two_time = t.elapsed().as_secs_f64();
+        ones.push(samples / one_time);
+        twos.push(samples / two_time);
+        ratios.push(one_time / two_time);
+    }
+    println!(
+        "784-128-10 Adam, batch {batch}, one thread and two alternated ({} pairs): {:.1} k and {:.1} k samples/s, speed-up {:.2} (medians)",
+        ratios.len(),
+        median(&mut ones) / 1e3,
+        median(&mut twos) / 1e3,
+        median(&mut ratios),
+    );
+}
+
 criterion_group!(benches, training);
 
 fn main() {
@@ -253,6 +296,9 @@ fn main() {
     if std::env::args().any(|a| a == "--bench") {
         for batch in [32, 128] {
             paired(batch, Duration::from_secs(10));
+        }
+        for batch in [32, 128] {
+            threads_paired(batch, Duration::from_secs(10));
         }
     }
 }

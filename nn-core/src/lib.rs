@@ -38,6 +38,8 @@ pub mod losses;
 mod network;
 #[cfg(feature = "std")]
 pub mod optimizers;
+#[cfg(feature = "std")]
+mod parallel;
 mod regularizers;
 mod scalar;
 mod storage;

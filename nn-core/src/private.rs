@@ -179,6 +179,12 @@ impl Default for Msg {
 ///
 /// # Panics
 /// If a slice is too short for its shape.
+/// Runs `f` with at most `threads` threads (for benchmarks that time one core).
+#[cfg(feature = "std")]
+pub fn with_threads<R>(threads: usize, f: impl FnOnce() -> R) -> R {
+    crate::parallel::with_threads(Some(threads), f)
+}
+
 #[cfg(feature = "std")]
 pub fn gemm<T: crate::Float>(
     (m, k, n): (usize, usize, usize),

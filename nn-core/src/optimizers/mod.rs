@@ -72,7 +72,7 @@ pub const MAX_SLOTS: usize = 4;
 
 /// An update rule. Implementors name the state slots their settings need and say how one tensor
 /// is updated; [`OptimizerState::step`] does the rest.
-pub trait Optimizer: Clone + Debug {
+pub trait Optimizer: Clone + Debug + Sync {
     /// The Keras name (`"adam"`, ...).
     const NAME: &'static str;
 
@@ -259,19 +259,68 @@ impl<O: Optimizer, T: Float> VisitorMut<T, 2> for Update<'_, O, T> {
                 }
             }
             let (optimizer, t, lr) = (self.optimizer, self.iteration, self.lr);
-            let finite = crate::wide::wide(
-                #[inline(always)]
-                || {
-                    optimizer.update(t, lr, w, g, slots);
-                    all_finite(w)
-                },
-            );
+            let finite = update_split(optimizer, t, lr, w, g, slots);
             if self.non_finite.is_none() && !finite {
                 self.non_finite = Some((name, parameter));
             }
             rules.constraint.apply(w, rules.norm_stride);
         }
     }
+}
+
+/// The smallest tensor whose update is split across threads, in values.
+const PARALLEL_MIN_VALUES: usize = 1 << 16;
+
+/// `optimizer.update` on `w`, its gradient `g` and its slots, split by elements across the
+/// threads allowed when the tensor is large (every element's update is its own, so the result
+/// does not depend on the split); returns whether every updated value is finite.
+fn update_split<O: Optimizer, T: Float>(
+    optimizer: &O,
+    iteration: u64,
+    lr: T,
+    w: &mut [T],
+    g: &[T],
+    slots: &mut [&mut [T]],
+) -> bool {
+    let run = |w: &mut [T], g: &[T], slots: &mut [&mut [T]]| {
+        crate::wide::wide(
+            #[inline(always)]
+            || {
+                optimizer.update(iteration, lr, w, g, slots);
+                all_finite(w)
+            },
+        )
+    };
+    let len = w.len();
+    let parts = crate::parallel::parts(len, PARALLEL_MIN_VALUES / 2, 1, PARALLEL_MIN_VALUES);
+    if parts == 1 {
+        return run(w, g, slots);
+    }
+    let count = slots.len();
+    let shared = crate::parallel::Shared(w.as_mut_ptr());
+    let mut slot_pointers = [crate::parallel::Shared(core::ptr::null_mut()); MAX_SLOTS];
+    for (pointer, slot) in slot_pointers.iter_mut().zip(slots.iter_mut()) {
+        *pointer = crate::parallel::Shared(slot.as_mut_ptr());
+    }
+    let finite = core::sync::atomic::AtomicBool::new(true);
+    crate::parallel::run(parts, |part| {
+        let range = crate::parallel::range(len, 64, parts, part);
+        // SAFETY: `w` and every slot hold `len` values (the step sized the slots to the
+        // network's parameters), are exclusively borrowed for this call, and each part takes
+        // its own range of them.
+        let (w, mut views) = unsafe {
+            let w = core::slice::from_raw_parts_mut(shared.get().add(range.start), range.len());
+            let mut views: [&mut [T]; MAX_SLOTS] = [&mut [], &mut [], &mut [], &mut []];
+            for (view, pointer) in views.iter_mut().zip(&slot_pointers[..count]) {
+                *view = core::slice::from_raw_parts_mut(pointer.get().add(range.start), range.len());
+            }
+            (w, views)
+        };
+        if !run(w, &g[range], &mut views[..count]) {
+            finite.store(false, core::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    finite.into_inner()
 }
 
 /// Whether every value is finite: `Σ v · 0` is 0 unless some `v` is NaN or infinite (then

@@ -7,7 +7,7 @@ use core::fmt::Debug;
 use crate::Error;
 
 /// A learning rate as a function of the optimizer's step.
-pub trait LearningRate: Clone + Debug {
+pub trait LearningRate: Clone + Debug + Sync {
     /// The learning rate at `step` (counting from 0).
     fn at(&self, step: u64) -> f64;
 

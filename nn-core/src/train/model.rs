@@ -127,6 +127,7 @@ pub struct Model<T: Float, N: Network<T>, O, L> {
     metrics: Vec<Metric>,
     grads: N,
     tape: N::Tape,
+    threads: Option<usize>,
     _scalar: PhantomData<T>,
 }
 
@@ -163,6 +164,7 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
             metrics: Vec::new(),
             grads: N::zeros(),
             tape: N::Tape::default(),
+            threads: None,
             _scalar: PhantomData,
         }
     }
@@ -281,6 +283,15 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
         self.metrics = metrics.to_vec();
         self
     }
+
+    /// With at most `threads` threads for `fit`, `train_on_batch`, `evaluate` and `predict`
+    /// (the default: the environment variable `NN_THREADS` if set, else every core). The
+    /// results are bit-identical for any count: large matrix products are split by columns of
+    /// their result and element-wise passes by elements, never a sum across threads.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads.max(1));
+        self
+    }
 }
 
 impl<T, N, O, L, const I: usize, const OUT: usize> Model<T, N, O, L>
@@ -303,6 +314,18 @@ where
 
     /// [`fit`](Model::fit) with callbacks.
     pub fn fit_with_callbacks<const K: usize>(
+        &mut self,
+        data: &Dataset<T, I, K>,
+        fit: &Fit<'_, T, I, K>,
+        callbacks: &mut [&mut dyn Callback<N>],
+    ) -> Result<History, Error>
+    where
+        L: Loss<T, Const<OUT>, Const<K>>,
+    {
+        crate::parallel::with_threads(self.threads, || self.fit_on_threads(data, fit, callbacks))
+    }
+
+    fn fit_on_threads<const K: usize>(
         &mut self,
         data: &Dataset<T, I, K>,
         fit: &Fit<'_, T, I, K>,
@@ -460,6 +483,18 @@ where
     where
         L: Loss<T, Const<OUT>, Const<K>>,
     {
+        crate::parallel::with_threads(self.threads, || self.train_on_batch_on_threads(x, y, rng))
+    }
+
+    fn train_on_batch_on_threads<const K: usize, R: rand::Rng + ?Sized>(
+        &mut self,
+        x: &Batch<T, I>,
+        y: &Batch<T, K>,
+        rng: &mut R,
+    ) -> Result<f64, Error>
+    where
+        L: Loss<T, Const<OUT>, Const<K>>,
+    {
         self.optimizer.check()?;
         if x.ncols() != y.ncols() || x.ncols() == 0 {
             return Err(Error::data(format!(
@@ -533,7 +568,9 @@ where
     where
         L: Loss<T, Const<OUT>, Const<K>>,
     {
-        self.evaluate_with(data, 32, Verbosity::Silent)
+        crate::parallel::with_threads(self.threads, || {
+            self.evaluate_with(data, 32, Verbosity::Silent)
+        })
     }
 
     fn evaluate_with<const K: usize>(
@@ -587,7 +624,9 @@ where
     /// `predict_batch` runs unchecked).
     pub fn predict(&self, x: &Batch<T, I>) -> Result<Batch<T, OUT>, Error> {
         check_finite("input", x.as_slice(), I)?;
-        Ok(self.network.predict_batch(x))
+        Ok(crate::parallel::with_threads(self.threads, || {
+            self.network.predict_batch(x)
+        }))
     }
 }
 

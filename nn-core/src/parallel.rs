@@ -1,0 +1,293 @@
+//! Threads: one persistent pool of worker threads for the process, and, for each calling
+//! thread, how many threads a computation may use.
+//!
+//! Work is split so that every thread count gives bit-identical results: a matrix product is
+//! split by columns of its result, each computed exactly as the whole product would compute it
+//! (the kernels' blocking does not depend on where a column block starts; a test checks it),
+//! and an element-wise pass by elements. Nothing is summed across the parts, so the order of
+//! no sum depends on the thread count.
+//!
+//! The count is `NN_THREADS` if set (a positive integer), else the number of cores;
+//! [`Model::with_threads`](crate::Model::with_threads) sets it for one model's `fit`,
+//! `evaluate` and `predict`.
+//!
+//! The pool is our own rather than rayon's: a training step hands out work every few dozen
+//! microseconds, and waking a sleeping thread for each costs about as much (a rayon scope with
+//! two empty tasks took 31 µs here, AMD EPYC Zen 3). The calling thread runs the first part
+//! itself, and each worker spins for a while after its part before it sleeps, so the next part
+//! of the step finds it awake.
+
+use std::cell::{Cell, UnsafeCell};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
+
+thread_local! {
+    /// The count set by [`with_threads`] on this thread (0: the default).
+    static LIMIT: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How long a worker waits for its next part, spinning, before it sleeps.
+const SPIN: Duration = Duration::from_micros(300);
+
+/// `NN_THREADS`, else the number of cores.
+fn default_threads() -> usize {
+    static DEFAULT: OnceLock<usize> = OnceLock::new();
+    *DEFAULT.get_or_init(|| {
+        std::env::var("NN_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or_else(cores)
+    })
+}
+
+fn cores() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// How many threads a computation started on this thread may use.
+pub(crate) fn threads() -> usize {
+    match LIMIT.with(Cell::get) {
+        0 => default_threads(),
+        n => n,
+    }
+}
+
+/// Runs `f` with at most `threads` threads for its computations (`None`: the default).
+pub(crate) fn with_threads<R>(threads: Option<usize>, f: impl FnOnce() -> R) -> R {
+    /// Restores the previous count, also when `f` panics.
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            LIMIT.with(|l| l.set(self.0));
+        }
+    }
+    let Some(n) = threads else {
+        return f();
+    };
+    let _restore = Restore(LIMIT.with(|l| l.replace(n.max(1))));
+    f()
+}
+
+/// A mutable pointer that the parts of a split computation share, each writing its own
+/// disjoint range of what it points to (the caller's safety argument).
+#[derive(Clone, Copy)]
+pub(crate) struct Shared<T>(pub(crate) *mut T);
+
+impl<T> Shared<T> {
+    /// The pointer. (A method, so that a closure captures the whole `Shared`, which is `Sync`,
+    /// rather than its field, which is not.)
+    pub(crate) fn get(self) -> *mut T {
+        self.0
+    }
+}
+
+// SAFETY: a `Shared` only crosses threads inside `run`, whose parts write disjoint ranges of
+// memory that the caller borrows exclusively until every part has finished.
+unsafe impl<T: Send> Send for Shared<T> {}
+// SAFETY: as for `Send`.
+unsafe impl<T: Send> Sync for Shared<T> {}
+
+/// Into how many parts to split `len` items worth `cost` each: 1 (no split) when one thread is
+/// allowed or the whole is below `min_cost`, and never parts shorter than `min_len`, so that
+/// small work never pays for waking threads.
+pub(crate) fn parts(len: usize, min_len: usize, cost: usize, min_cost: usize) -> usize {
+    let threads = threads();
+    if threads <= 1 || len.saturating_mul(cost) < min_cost {
+        return 1;
+    }
+    threads.min(len / min_len.max(1)).max(1)
+}
+
+/// A part of a computation handed to a worker: the function and which part to run. The
+/// function's lifetime is erased; `run` does not return before the worker has finished with it.
+#[derive(Clone, Copy)]
+struct Job {
+    f: *const (dyn Fn(usize) + Sync + 'static),
+    part: usize,
+}
+
+/// One worker's mailbox.
+struct Slot {
+    /// Written by the dispatcher before it bumps `start`, read by the worker after it sees it.
+    job: UnsafeCell<Option<Job>>,
+    /// Bumped by the dispatcher to start a job.
+    start: AtomicU64,
+    /// Set by the worker to the job's `start` when it has finished.
+    finished: AtomicU64,
+    /// Whether the part panicked.
+    panicked: AtomicBool,
+    /// Whether the worker is (about to be) parked, so the dispatcher must wake it.
+    sleeping: AtomicBool,
+    thread: OnceLock<Thread>,
+}
+
+// SAFETY: `job` is written only by the dispatcher (holding `Pool::dispatch`) while the worker
+// waits for `start` to change, and read only by the worker after it has changed (Release/Acquire
+// on `start`); the dispatcher does not touch it again until `finished` says the worker is done.
+unsafe impl Sync for Slot {}
+
+struct Pool {
+    slots: Vec<&'static Slot>,
+    /// Held while a computation uses the workers: a second thread's computation runs on its
+    /// own thread instead of waiting.
+    dispatch: Mutex<()>,
+}
+
+/// The pool, made on first use with a worker per core beyond the caller's (or per
+/// `NN_THREADS`, if more). Workers that cannot be started are left out.
+fn pool() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let mut slots = Vec::new();
+        for i in 1..cores().max(default_threads()) {
+            let slot: &'static Slot = Box::leak(Box::new(Slot {
+                job: UnsafeCell::new(None),
+                start: AtomicU64::new(0),
+                finished: AtomicU64::new(0),
+                panicked: AtomicBool::new(false),
+                sleeping: AtomicBool::new(false),
+                thread: OnceLock::new(),
+            }));
+            let spawned = thread::Builder::new()
+                .name(format!("nn-{i}"))
+                .spawn(move || work(slot));
+            match spawned {
+                Ok(handle) => {
+                    let _ = slot.thread.set(handle.thread().clone());
+                    slots.push(slot);
+                }
+                Err(_) => break,
+            }
+        }
+        Pool {
+            slots,
+            dispatch: Mutex::new(()),
+        }
+    })
+}
+
+/// A worker: waits for a job (spinning, then asleep), runs it, says so, forever.
+fn work(slot: &'static Slot) {
+    let mut seen = 0;
+    loop {
+        let since = Instant::now();
+        loop {
+            let start = slot.start.load(Ordering::Acquire);
+            if start != seen {
+                seen = start;
+                break;
+            }
+            if since.elapsed() < SPIN {
+                std::hint::spin_loop();
+                continue;
+            }
+            slot.sleeping.store(true, Ordering::SeqCst);
+            if slot.start.load(Ordering::SeqCst) == seen {
+                thread::park();
+            }
+            slot.sleeping.store(false, Ordering::SeqCst);
+        }
+        // SAFETY: the dispatcher wrote the job before bumping `start` (seen above with
+        // Acquire) and waits for `finished` before it writes again.
+        let job = unsafe { (*slot.job.get()).take() };
+        if let Some(Job { f, part }) = job {
+            // SAFETY: `run` keeps the function alive until this part reports it has finished.
+            let f = unsafe { &*f };
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(part)));
+            slot.panicked.store(outcome.is_err(), Ordering::Relaxed);
+        }
+        slot.finished.store(seen, Ordering::Release);
+    }
+}
+
+/// Runs `f(part)` for every part in `0..parts`: part 0 on the calling thread, the others on the
+/// pool's workers while they are free (or on the calling thread, in order, when they are busy
+/// with another thread's computation or fewer than the parts).
+///
+/// # Panics
+/// If a part panics (after every part has finished).
+pub(crate) fn run(parts: usize, f: impl Fn(usize) + Sync) {
+    let pool = if parts > 1 { Some(pool()) } else { None };
+    let guard = pool.and_then(|p| p.dispatch.try_lock().ok());
+    let (Some(pool), Some(_guard)) = (pool, guard) else {
+        (0..parts).for_each(f);
+        return;
+    };
+    let used = pool.slots.len().min(parts - 1);
+    let dynamic: &(dyn Fn(usize) + Sync) = &f;
+    // SAFETY: only the lifetime is erased; this function waits below until every worker that
+    // was given the pointer has finished with it, also when a part panics.
+    let erased: *const (dyn Fn(usize) + Sync + 'static) = unsafe { std::mem::transmute(dynamic) };
+    for (w, slot) in pool.slots[..used].iter().enumerate() {
+        // SAFETY: the worker is idle (its last job finished before the previous `run` returned)
+        // and reads the job only after the `start` store below.
+        unsafe {
+            *slot.job.get() = Some(Job {
+                f: erased,
+                part: w + 1,
+            })
+        };
+        // Only the dispatcher (holding `dispatch`) writes `start`.
+        let epoch = slot.start.load(Ordering::Relaxed) + 1;
+        slot.start.store(epoch, Ordering::SeqCst);
+        if slot.sleeping.load(Ordering::SeqCst)
+            && let Some(thread) = slot.thread.get()
+        {
+            thread.unpark();
+        }
+    }
+    let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        f(0);
+        (used + 1..parts).for_each(&f);
+    }));
+    let mut panicked = mine.is_err();
+    for slot in &pool.slots[..used] {
+        while slot.finished.load(Ordering::Acquire) != slot.start.load(Ordering::Relaxed) {
+            std::hint::spin_loop();
+        }
+        panicked |= slot.panicked.load(Ordering::Relaxed);
+    }
+    assert!(!panicked, "a part of a parallel computation panicked");
+}
+
+/// The `part`-th of `parts` ranges that split `0..len` in multiples of `align`.
+pub(crate) fn range(len: usize, align: usize, parts: usize, part: usize) -> std::ops::Range<usize> {
+    let blocks = len.div_ceil(align.max(1));
+    let start = (blocks * part / parts * align).min(len);
+    let end = (blocks * (part + 1) / parts * align).min(len);
+    start..end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_cover_everything_in_aligned_pieces() {
+        for (len, align, parts) in [(32, 8, 2), (33, 8, 3), (784, 8, 2), (5, 8, 2), (0, 8, 3)] {
+            let ranges: Vec<_> = (0..parts).map(|p| range(len, align, parts, p)).collect();
+            assert_eq!(ranges.first().map(|r| r.start), Some(0));
+            assert_eq!(ranges.last().map(|r| r.end), Some(len));
+            for pair in ranges.windows(2) {
+                assert_eq!(pair[0].end, pair[1].start);
+                assert!(pair[0].end % align == 0 || pair[0].end == len);
+            }
+        }
+    }
+
+    #[test]
+    fn the_count_follows_the_setting_and_comes_back() {
+        let before = threads();
+        with_threads(Some(3), || {
+            assert_eq!(threads(), 3);
+            with_threads(Some(1), || assert_eq!(parts(1 << 20, 8, 1 << 20, 1), 1));
+            assert_eq!(parts(1 << 20, 8, 1, 1), 3);
+            assert_eq!(parts(20, 8, 1, 1), 2);
+            assert_eq!(parts(1 << 20, 8, 1, 1 << 30), 1);
+        });
+        assert_eq!(threads(), before);
+    }
+}

@@ -1,0 +1,88 @@
+//! Training uses every core by default and gives the same weights, bit for bit, whatever the
+//! number of threads: the same seed with 1, 2 and 3 threads must give identical networks (large
+//! products are split by columns of their result and the optimizer's update by elements, so no
+//! sum depends on the split). The networks are large enough for both splits to happen.
+
+use nn::prelude::*;
+use rand::{RngExt, SeedableRng};
+
+network! {
+    /// The benchmark's MLP: its first product (128 × 784 × 32) and its first kernel's update
+    /// (100,352 values) are split.
+    pub struct Mlp = Dense<784, 128, Relu>, Dense<128, 10, Softmax>;
+
+    /// A CNN with batch normalization, whose kernel-gradient and dense products are split.
+    pub struct Cnn =
+        Input<16, 16, 1>,
+        Conv2D<16, (3, 3), Relu>,
+        BatchNormalization,
+        MaxPool2D<(2, 2)>,
+        Flatten,
+        Dense<_, 64, Relu>,
+        Dense<64, 10, Softmax>;
+}
+
+/// `n` random samples of `I` values in [0, 1) with labels 0 to 9.
+fn data<const I: usize>(n: usize, seed: u64) -> Dataset<f32, I, 1> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let x: Vec<f32> = (0..n * I).map(|_| rng.random::<f32>()).collect();
+    let y: Vec<f32> = (0..n).map(|_| rng.random_range(0..10u8) as f32).collect();
+    Dataset::from_slices(&x, &y).expect("consistent sizes")
+}
+
+/// Every parameter, flattened.
+fn weights<N: Network<f32>>(net: &N) -> Vec<u32> {
+    net.params()
+        .flat_map(|(_, p)| p.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+        .collect()
+}
+
+fn train<N, const I: usize>(
+    threads: usize,
+    data: &Dataset<f32, I, 1>,
+) -> (Vec<u32>, Vec<u32>)
+where
+    N: Network<f32, Input = Const<I>, Output = Const<10>>,
+{
+    let mut model = Model::new(
+        N::seeded(7),
+        Adam::default(),
+        SparseCategoricalCrossentropy::default(),
+    )
+    .with_threads(threads);
+    let fit = Fit {
+        epochs: 2,
+        batch_size: 32,
+        seed: 3,
+        verbose: Verbosity::Silent,
+        ..Fit::default()
+    };
+    model.fit(data, &fit).expect("training runs");
+    let predictions = model.predict(data.x()).expect("finite inputs");
+    let predictions = predictions.iter().map(|v| v.to_bits()).collect();
+    (weights(&model.network), predictions)
+}
+
+#[test]
+fn the_mlp_trains_to_the_same_bits_on_any_number_of_threads() {
+    let data = data::<784>(256, 1);
+    let one = train::<Mlp, 784>(1, &data);
+    for threads in [2, 3] {
+        assert!(
+            train::<Mlp, 784>(threads, &data) == one,
+            "{threads} threads differ from one"
+        );
+    }
+}
+
+#[test]
+fn the_cnn_trains_to_the_same_bits_on_any_number_of_threads() {
+    let data = data::<256>(128, 2);
+    let one = train::<Cnn, 256>(1, &data);
+    for threads in [2, 3] {
+        assert!(
+            train::<Cnn, 256>(threads, &data) == one,
+            "{threads} threads differ from one"
+        );
+    }
+}
