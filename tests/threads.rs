@@ -37,10 +37,7 @@ fn weights<N: Network<f32>>(net: &N) -> Vec<u32> {
         .collect()
 }
 
-fn train<N, const I: usize>(
-    threads: usize,
-    data: &Dataset<f32, I, 1>,
-) -> (Vec<u32>, Vec<u32>)
+fn train<N, const I: usize>(threads: usize, data: &Dataset<f32, I, 1>) -> (Vec<u32>, Vec<u32>)
 where
     N: Network<f32, Input = Const<I>, Output = Const<10>>,
 {

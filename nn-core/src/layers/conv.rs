@@ -236,29 +236,54 @@ impl<
 
 impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
     /// Unfolds the patches of `n` samples into `cols`, `K × (n · positions)` column-major.
+    /// Samples are split across the threads allowed (each writes its own columns).
     #[cfg(feature = "std")]
     fn im2col<T: Float>(&self, x: &[T], n: usize, cols: &mut Vec<T>) {
         let g = self.window;
-        let p = g.positions();
-        let k = g.kh * g.kw * g.c;
+        let per_sample = g.kh * g.kw * g.c * g.positions();
         // Every element is written below (taps outside the image with zeros), so a buffer kept
         // from the last batch is not cleared first.
-        cols.resize(k * n * p, T::zero());
-        for b in 0..n {
-            let image = &x[b * IN..(b + 1) * IN];
-            for oy in 0..g.oh {
-                for ox in 0..g.ow {
-                    let column = &mut cols[(b * p + oy * g.ow + ox) * k..][..k];
-                    for i in 0..g.kh {
-                        for j in 0..g.kw {
-                            let to = (i * g.kw + j) * g.c;
-                            let tap = &mut column[to..to + g.c];
-                            match g.source(oy, ox, i, j) {
-                                Some((y, x)) => {
-                                    let from = (y * g.w + x) * g.c;
-                                    tap.copy_from_slice(&image[from..from + g.c]);
+        cols.resize(per_sample * n, T::zero());
+        let parts = crate::parallel::parts(n, 1, per_sample, PARALLEL_MIN_VALUES);
+        let out = crate::parallel::Shared(cols.as_mut_ptr());
+        crate::parallel::run(parts, |part| {
+            let samples = crate::parallel::range(n, 1, parts, part);
+            // SAFETY: `cols` holds `per_sample · n` values and is exclusively borrowed for this
+            // call; each part takes the columns of its own samples.
+            let cols = unsafe {
+                core::slice::from_raw_parts_mut(
+                    out.get().add(samples.start * per_sample),
+                    samples.len() * per_sample,
+                )
+            };
+            for (b, columns) in samples.zip(cols.chunks_exact_mut(per_sample)) {
+                self.unfold_one(&x[b * IN..(b + 1) * IN], columns);
+            }
+        });
+    }
+
+    /// The patches of one image, `K × positions` column-major, into `cols`. A window row that
+    /// lies inside the image is one contiguous run of `kw · c` values (channels last), copied
+    /// at once.
+    #[cfg(feature = "std")]
+    fn unfold_one<T: Float>(&self, image: &[T], cols: &mut [T]) {
+        let g = self.window;
+        let (row, k) = (g.kw * g.c, g.kh * g.kw * g.c);
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let column = &mut cols[(oy * g.ow + ox) * k..][..k];
+                for (i, taps) in column.chunks_exact_mut(row).enumerate() {
+                    match self.row_start(oy, ox, i) {
+                        Some(from) => taps.copy_from_slice(&image[from..from + row]),
+                        None => {
+                            for (j, tap) in taps.chunks_exact_mut(g.c).enumerate() {
+                                match g.source(oy, ox, i, j) {
+                                    Some((y, x)) => {
+                                        let from = (y * g.w + x) * g.c;
+                                        tap.copy_from_slice(&image[from..from + g.c]);
+                                    }
+                                    None => tap.fill(T::zero()),
                                 }
-                                None => tap.fill(T::zero()),
                             }
                         }
                     }
@@ -267,29 +292,62 @@ impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
         }
     }
 
-    /// Adds the columns of `cols` back into the images they came from (the adjoint of im2col).
+    /// Where window row `i` at output `(oy, ox)` starts in the image, when the whole row lies
+    /// inside it.
+    #[cfg(feature = "std")]
+    #[inline]
+    fn row_start(&self, oy: usize, ox: usize, i: usize) -> Option<usize> {
+        let g = self.window;
+        let (y, x) = g.source(oy, ox, i, 0)?;
+        g.source(oy, ox, i, g.kw - 1)?;
+        Some((y * g.w + x) * g.c)
+    }
+
+    /// Adds the columns of `cols` back into the images they came from (the adjoint of im2col),
+    /// samples split across the threads allowed (each writes its own image).
     #[cfg(feature = "std")]
     fn col2im<T: Float>(&self, cols: &[T], n: usize, dx: &mut [T]) {
         let g = self.window;
-        let p = g.positions();
-        let k = g.kh * g.kw * g.c;
-        dx.fill(T::zero());
-        for b in 0..n {
-            let image = &mut dx[b * IN..(b + 1) * IN];
-            for oy in 0..g.oh {
-                for ox in 0..g.ow {
-                    let column = &cols[(b * p + oy * g.ow + ox) * k..][..k];
-                    for i in 0..g.kh {
-                        for j in 0..g.kw {
-                            if let Some((y, x)) = g.source(oy, ox, i, j) {
-                                let to = (y * g.w + x) * g.c;
-                                let from = (i * g.kw + j) * g.c;
-                                for (d, &v) in image[to..to + g.c]
-                                    .iter_mut()
-                                    .zip(&column[from..from + g.c])
-                                {
-                                    *d += v;
-                                }
+        let per_sample = g.kh * g.kw * g.c * g.positions();
+        let parts = crate::parallel::parts(n, 1, per_sample, PARALLEL_MIN_VALUES);
+        let out = crate::parallel::Shared(dx.as_mut_ptr());
+        crate::parallel::run(parts, |part| {
+            let samples = crate::parallel::range(n, 1, parts, part);
+            // SAFETY: `dx` holds `IN · n` values and is exclusively borrowed for this call;
+            // each part takes the images of its own samples.
+            let dx = unsafe {
+                core::slice::from_raw_parts_mut(
+                    out.get().add(samples.start * IN),
+                    samples.len() * IN,
+                )
+            };
+            for (b, image) in samples.zip(dx.chunks_exact_mut(IN)) {
+                image.fill(T::zero());
+                self.fold_one(&cols[b * per_sample..(b + 1) * per_sample], image);
+            }
+        });
+    }
+
+    /// Adds one image's columns back into it.
+    #[cfg(feature = "std")]
+    fn fold_one<T: Float>(&self, cols: &[T], image: &mut [T]) {
+        let g = self.window;
+        let (row, k) = (g.kw * g.c, g.kh * g.kw * g.c);
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let column = &cols[(oy * g.ow + ox) * k..][..k];
+                for (i, taps) in column.chunks_exact(row).enumerate() {
+                    if let Some(to) = self.row_start(oy, ox, i) {
+                        for (d, &v) in image[to..to + row].iter_mut().zip(taps) {
+                            *d += v;
+                        }
+                        continue;
+                    }
+                    for (j, tap) in taps.chunks_exact(g.c).enumerate() {
+                        if let Some((y, x)) = g.source(oy, ox, i, j) {
+                            let to = (y * g.w + x) * g.c;
+                            for (d, &v) in image[to..to + g.c].iter_mut().zip(tap) {
+                                *d += v;
                             }
                         }
                     }
@@ -298,6 +356,11 @@ impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
         }
     }
 }
+
+/// The fewest values (columns of patches, or image values) a pass over a batch splits across
+/// threads.
+#[cfg(feature = "std")]
+const PARALLEL_MIN_VALUES: usize = 1 << 15;
 
 impl<const IN: usize, const OUT: usize> Layout for Patches<IN, OUT> {
     const CLASS: &'static str = nn_keras::class::CONV_2D;

@@ -20,6 +20,10 @@ pub struct Pool2D<const IN: usize, const OUT: usize, const MAX: bool> {
     window: Window,
 }
 
+/// The fewest input values a pass over a batch splits across threads.
+#[cfg(feature = "std")]
+const PARALLEL_MIN_VALUES: usize = 1 << 15;
+
 /// Max pooling (Keras's `MaxPooling2D`; strides default to the pool size).
 pub type MaxPool2D<const IN: usize, const OUT: usize> = Pool2D<IN, OUT, true>;
 /// Average pooling (Keras's `AveragePooling2D`).
@@ -105,11 +109,28 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
                         let from = (sy * g.w + sx) * c;
                         let window = &x[from..from + c];
                         if MAX {
-                            for ch in 0..c {
-                                if cells == 0 || window[ch] > target[ch] {
-                                    target[ch] = window[ch];
-                                    if let Some(a) = argmax.as_deref_mut() {
-                                        a[out + ch] = from + ch;
+                            // The first cell, then each larger value (the first of equal ones
+                            // wins), as selects rather than branches, so that the channels
+                            // vectorize.
+                            match argmax.as_deref_mut() {
+                                Some(a) => {
+                                    let a = &mut a[out..out + c];
+                                    if cells == 0 {
+                                        target.copy_from_slice(window);
+                                        a.iter_mut().enumerate().for_each(|(ch, a)| *a = from + ch);
+                                    } else {
+                                        let lanes = target.iter_mut().zip(window).zip(a.iter_mut());
+                                        for (ch, ((t, &v), a)) in lanes.enumerate() {
+                                            let larger = v > *t;
+                                            *t = if larger { v } else { *t };
+                                            *a = if larger { from + ch } else { *a };
+                                        }
+                                    }
+                                }
+                                None if cells == 0 => target.copy_from_slice(window),
+                                None => {
+                                    for (t, &v) in target.iter_mut().zip(window) {
+                                        *t = if v > *t { v } else { *t };
                                     }
                                 }
                             }
@@ -176,16 +197,34 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Train<T, IN, 
         _training: bool,
         _rng: &mut R,
     ) {
-        resize_batch(y, x.ncols());
-        cache.clear();
-        cache.resize(OUT * x.ncols(), 0);
-        let samples = x
-            .as_slice()
-            .chunks_exact(IN)
-            .zip(y.as_mut_slice().chunks_exact_mut(OUT));
-        for ((x, y), argmax) in samples.zip(cache.chunks_exact_mut(OUT)) {
-            self.pool(x, y, Some(argmax));
-        }
+        let n = x.ncols();
+        resize_batch(y, n);
+        // Every index is written by the pass (each output position has a cell in the image).
+        cache.resize(OUT * n, 0);
+        // Samples split across the threads allowed, each writing its own outputs and indices.
+        let parts = crate::parallel::parts(n, 1, IN, PARALLEL_MIN_VALUES);
+        let (outputs, indices) = (
+            crate::parallel::Shared(y.as_mut_slice().as_mut_ptr()),
+            crate::parallel::Shared(cache.as_mut_ptr()),
+        );
+        let x = x.as_slice();
+        crate::parallel::run(parts, |part| {
+            let samples = crate::parallel::range(n, 1, parts, part);
+            // SAFETY: `y` and `cache` hold `OUT · n` values and are exclusively borrowed for
+            // this call; each part takes those of its own samples.
+            let (y, argmax) = unsafe {
+                let start = samples.start * OUT;
+                (
+                    core::slice::from_raw_parts_mut(outputs.get().add(start), samples.len() * OUT),
+                    core::slice::from_raw_parts_mut(indices.get().add(start), samples.len() * OUT),
+                )
+            };
+            let x = &x[samples.start * IN..samples.end * IN];
+            let samples = x.chunks_exact(IN).zip(y.chunks_exact_mut(OUT));
+            for ((x, y), argmax) in samples.zip(argmax.chunks_exact_mut(OUT)) {
+                self.pool(x, y, Some(argmax));
+            }
+        });
     }
 
     fn backward(

@@ -312,7 +312,8 @@ fn update_split<O: Optimizer, T: Float>(
             let w = core::slice::from_raw_parts_mut(shared.get().add(range.start), range.len());
             let mut views: [&mut [T]; MAX_SLOTS] = [&mut [], &mut [], &mut [], &mut []];
             for (view, pointer) in views.iter_mut().zip(&slot_pointers[..count]) {
-                *view = core::slice::from_raw_parts_mut(pointer.get().add(range.start), range.len());
+                *view =
+                    core::slice::from_raw_parts_mut(pointer.get().add(range.start), range.len());
             }
             (w, views)
         };
