@@ -4,7 +4,7 @@
 //!
 //! Run with `cargo bench --bench cnn`; throughput is in samples per second.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use nn::data::Dataset;
 use nn::prelude::*;
 use rand::{RngExt, SeedableRng};
@@ -118,5 +118,65 @@ fn cnn(c: &mut Criterion) {
     group.finish();
 }
 
+/// One `fit` epoch on one thread, then one on two, alternated for ten seconds; prints the
+/// medians of both throughputs and of the ratio of each pair's times (the two train the same
+/// way, bit for bit).
+fn threads_paired() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    let samples = BATCH * BATCHES;
+    let x: Vec<f32> = (0..samples * 784).map(|_| rng.random::<f32>()).collect();
+    let y: Vec<f32> = (0..samples)
+        .map(|_| rng.random_range(0..10) as f32)
+        .collect();
+    let data = Dataset::<f32, 784, 1>::from_slices(&x, &y).expect("valid data");
+    let fit = Fit {
+        batch_size: BATCH,
+        verbose: Verbosity::Silent,
+        ..Fit::default()
+    };
+    let model = |threads| {
+        Model::new(
+            FashionCnn::seeded(1),
+            Adam::default(),
+            SparseCategoricalCrossentropy::default(),
+        )
+        .with_threads(threads)
+    };
+    let (mut one, mut two) = (model(1), model(2));
+    let (mut ones, mut twos, mut ratios) = (vec![], vec![], vec![]);
+    let start = std::time::Instant::now();
+    while ratios.is_empty() || start.elapsed() < std::time::Duration::from_secs(10) {
+        let t = std::time::Instant::now();
+        one.fit(&data, &fit).expect("valid settings");
+        let one_time = t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        two.fit(&data, &fit).expect("valid settings");
+        let two_time = t.elapsed().as_secs_f64();
+        ones.push(samples as f64 / one_time);
+        twos.push(samples as f64 / two_time);
+        ratios.push(one_time / two_time);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "Fashion-MNIST CNN, batch 32, one thread and two alternated ({} pairs): {:.2} k and {:.2} k samples/s, speed-up {:.2} (medians)",
+        ratios.len(),
+        median(&mut ones) / 1e3,
+        median(&mut twos) / 1e3,
+        median(&mut ratios),
+    );
+}
+
 criterion_group!(benches, cnn);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    // `cargo test --benches` runs each benchmark once, without `--bench`; the paired run is for
+    // `cargo bench` alone.
+    if std::env::args().any(|a| a == "--bench") {
+        threads_paired();
+    }
+}

@@ -91,6 +91,7 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
 
     /// Pools one sample; records the chosen input of each max when `argmax` is given. Allocates
     /// nothing: each output position is finished before the next one starts.
+    #[inline(always)]
     fn pool<T: Float>(&self, x: &[T], y: &mut [T], mut argmax: Option<&mut [usize]>) {
         let g = self.window;
         let c = g.c;
@@ -221,9 +222,14 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Train<T, IN, 
             };
             let x = &x[samples.start * IN..samples.end * IN];
             let samples = x.chunks_exact(IN).zip(y.chunks_exact_mut(OUT));
-            for ((x, y), argmax) in samples.zip(argmax.chunks_exact_mut(OUT)) {
-                self.pool(x, y, Some(argmax));
-            }
+            crate::wide::wide(
+                #[inline(always)]
+                || {
+                    for ((x, y), argmax) in samples.zip(argmax.chunks_exact_mut(OUT)) {
+                        self.pool(x, y, Some(argmax));
+                    }
+                },
+            );
         });
     }
 
