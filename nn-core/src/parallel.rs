@@ -198,6 +198,11 @@ fn work(slot: &'static Slot) {
             let f = unsafe { &*f };
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(part)));
             slot.panicked.store(outcome.is_err(), Ordering::Relaxed);
+            // Dropping a payload may itself panic, which would end this thread before it says
+            // it has finished: it is leaked instead (a panic is a bug, and rare).
+            if let Err(payload) = outcome {
+                std::mem::forget(payload);
+            }
         }
         slot.finished.store(seen, Ordering::Release);
     }
@@ -211,7 +216,12 @@ fn work(slot: &'static Slot) {
 /// If a part panics (after every part has finished).
 pub(crate) fn run(parts: usize, f: impl Fn(usize) + Sync) {
     let pool = if parts > 1 { Some(pool()) } else { None };
-    let guard = pool.and_then(|p| p.dispatch.try_lock().ok());
+    // A poisoned lock (a part panicked before) still serves: the slots are consistent.
+    let guard = pool.and_then(|p| match p.dispatch.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    });
     let (Some(pool), Some(_guard)) = (pool, guard) else {
         (0..parts).for_each(f);
         return;
@@ -243,14 +253,22 @@ pub(crate) fn run(parts: usize, f: impl Fn(usize) + Sync) {
         f(0);
         (used + 1..parts).for_each(&f);
     }));
-    let mut panicked = mine.is_err();
+    let mut worker_panicked = false;
     for slot in &pool.slots[..used] {
         while slot.finished.load(Ordering::Acquire) != slot.start.load(Ordering::Relaxed) {
             std::hint::spin_loop();
         }
-        panicked |= slot.panicked.load(Ordering::Relaxed);
+        worker_panicked |= slot.panicked.load(Ordering::Relaxed);
     }
-    assert!(!panicked, "a part of a parallel computation panicked");
+    drop(_guard);
+    // The calling thread's own panic, with its message, once every part has finished.
+    if let Err(payload) = mine {
+        std::panic::resume_unwind(payload);
+    }
+    assert!(
+        !worker_panicked,
+        "a part of a parallel computation panicked on a worker thread (its message is above)"
+    );
 }
 
 /// The `part`-th of `parts` ranges that split `0..len` in multiples of `align`.
@@ -276,6 +294,29 @@ mod tests {
                 assert!(pair[0].end % align == 0 || pair[0].end == len);
             }
         }
+    }
+
+    #[test]
+    fn a_panicking_part_is_reported_and_the_pool_keeps_working() {
+        use std::sync::atomic::AtomicUsize;
+        let on_worker = std::panic::catch_unwind(|| {
+            with_threads(Some(2), || run(2, |p| assert!(p != 1, "part one failed")));
+        });
+        assert!(on_worker.is_err());
+        let on_caller = std::panic::catch_unwind(|| {
+            with_threads(Some(2), || run(2, |p| assert!(p != 0, "part zero failed")));
+        });
+        let message = on_caller.expect_err("part 0 panicked");
+        let message = message.downcast_ref::<&str>().copied();
+        assert_eq!(message, Some("part zero failed"));
+        // Every part of the next computation still runs, once.
+        let runs: [AtomicUsize; 3] = Default::default();
+        with_threads(Some(3), || {
+            run(3, |p| {
+                runs[p].fetch_add(1, Ordering::Relaxed);
+            });
+        });
+        assert!(runs.iter().all(|r| r.load(Ordering::Relaxed) == 1));
     }
 
     #[test]

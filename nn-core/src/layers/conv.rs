@@ -310,6 +310,7 @@ impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
         let g = self.window;
         let per_sample = g.kh * g.kw * g.c * g.positions();
         let parts = crate::parallel::parts(n, 1, per_sample, PARALLEL_MIN_VALUES);
+        let dx = &mut dx[..n * IN];
         let out = crate::parallel::Shared(dx.as_mut_ptr());
         crate::parallel::run(parts, |part| {
             let samples = crate::parallel::range(n, 1, parts, part);

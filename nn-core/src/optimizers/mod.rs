@@ -109,6 +109,10 @@ pub trait Optimizer: Clone + Debug + Sync {
     /// [`slot_names`](Optimizer::slot_names)), at step `iteration` (from 0) with learning rate
     /// `lr`.
     ///
+    /// The update must be element-wise: a large tensor is updated in contiguous pieces on
+    /// several threads, each a call with the same range of `w`, `g` and every slot. (An update
+    /// that reduces over the whole tensor, such as a trust ratio, would depend on the split.)
+    ///
     /// The step runs this in code compiled for AVX2 where the processor has it; mark the
     /// implementation `#[inline(always)]` so its loops are compiled that way too (otherwise they
     /// may stay baseline SSE2 code: correct, but slower).
@@ -297,6 +301,10 @@ fn update_split<O: Optimizer, T: Float>(
         return run(w, g, slots);
     }
     let count = slots.len();
+    assert!(
+        g.len() == len && slots.iter().all(|s| s.len() == len),
+        "a parameter's gradient and slots have its length"
+    );
     let shared = crate::parallel::Shared(w.as_mut_ptr());
     let mut slot_pointers = [crate::parallel::Shared(core::ptr::null_mut()); MAX_SLOTS];
     for (pointer, slot) in slot_pointers.iter_mut().zip(slots.iter_mut()) {
