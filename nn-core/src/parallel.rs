@@ -73,8 +73,16 @@ pub(crate) fn with_threads<R>(threads: Option<usize>, f: impl FnOnce() -> R) -> 
 
 /// A mutable pointer that the parts of a split computation share, each writing its own
 /// disjoint range of what it points to (the caller's safety argument).
-#[derive(Clone, Copy)]
 pub(crate) struct Shared<T>(pub(crate) *mut T);
+
+// A pointer is copied whatever it points to (a derive would ask `T: Copy`).
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Shared<T> {}
 
 impl<T> Shared<T> {
     /// The pointer. (A method, so that a closure captures the whole `Shared`, which is `Sync`,
@@ -99,6 +107,34 @@ pub(crate) fn parts(len: usize, min_len: usize, cost: usize, min_cost: usize) ->
         return 1;
     }
     threads.min(len / min_len.max(1)).max(1)
+}
+
+/// Splits `out`, items of `per_item` values each worth `cost` (as [`parts`] counts), across the
+/// threads allowed: `f(items, values)` runs once per part with its range of items and their
+/// values, which no other part sees.
+pub(crate) fn for_each_part<T: Send>(
+    out: &mut [T],
+    per_item: usize,
+    cost: usize,
+    min_cost: usize,
+    f: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync,
+) {
+    let per_item = per_item.max(1);
+    let items = out.len() / per_item;
+    let parts = parts(items, 1, cost, min_cost);
+    let shared = Shared(out.as_mut_ptr());
+    run(parts, |part| {
+        let range = self::range(items, 1, parts, part);
+        // SAFETY: `out` holds at least `items · per_item` values and is exclusively borrowed
+        // for this call; the parts' item ranges do not overlap, so neither do their values.
+        let values = unsafe {
+            std::slice::from_raw_parts_mut(
+                shared.get().add(range.start * per_item),
+                range.len() * per_item,
+            )
+        };
+        f(range, values);
+    });
 }
 
 /// A part of a computation handed to a worker: the function and which part to run. The

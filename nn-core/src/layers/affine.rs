@@ -115,9 +115,29 @@ impl<T: Float, const U: usize, const K: usize, A, const BIAS: bool, G>
         bias: [[T; U]; 1],
         activation: A,
     ) -> Self {
+        Self::with_weights(
+            Matrix::from_array_storage(ArrayStorage(kernel)),
+            Matrix::from_array_storage(ArrayStorage(bias)),
+            geometry,
+            activation,
+        )
+    }
+}
+
+impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, G>
+    Affine<T, U, K, A, S, BIAS, G>
+{
+    /// A layer with these weights and Keras's defaults otherwise (trainable, no regularizers
+    /// or constraints): the one place that lists them.
+    const fn with_weights(
+        kernel: Weights<T, U, K, S>,
+        bias: Weights<T, U, 1, S>,
+        geometry: G,
+        activation: A,
+    ) -> Self {
         Self {
-            kernel: Matrix::from_array_storage(ArrayStorage(kernel)),
-            bias: Matrix::from_array_storage(ArrayStorage(bias)),
+            kernel,
+            bias,
             activation,
             trainable: true,
             kernel_regularizer: Regularizer::None,
@@ -128,26 +148,11 @@ impl<T: Float, const U: usize, const K: usize, A, const BIAS: bool, G>
             geometry,
         }
     }
-}
 
-impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, G>
-    Affine<T, U, K, A, S, BIAS, G>
-{
     /// A layer with every weight zero and Keras's defaults (trainable, no regularizers or
     /// constraints).
     pub(crate) fn with_geometry(geometry: G, activation: A) -> Self {
-        Self {
-            kernel: S::zeros(),
-            bias: S::zeros(),
-            activation,
-            trainable: true,
-            kernel_regularizer: Regularizer::None,
-            bias_regularizer: Regularizer::None,
-            activity_regularizer: Regularizer::None,
-            kernel_constraint: Constraint::None,
-            bias_constraint: Constraint::None,
-            geometry,
-        }
+        Self::with_weights(S::zeros(), S::zeros(), geometry, activation)
     }
 
     /// Fills the kernel (of Keras shape `kernel_shape`), then the bias, from their

@@ -244,22 +244,17 @@ impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
         // Every element is written below (taps outside the image with zeros), so a buffer kept
         // from the last batch is not cleared first.
         cols.resize(per_sample * n, T::zero());
-        let parts = crate::parallel::parts(n, 1, per_sample, PARALLEL_MIN_VALUES);
-        let out = crate::parallel::Shared(cols.as_mut_ptr());
-        crate::parallel::run(parts, |part| {
-            let samples = crate::parallel::range(n, 1, parts, part);
-            // SAFETY: `cols` holds `per_sample · n` values and is exclusively borrowed for this
-            // call; each part takes the columns of its own samples.
-            let cols = unsafe {
-                core::slice::from_raw_parts_mut(
-                    out.get().add(samples.start * per_sample),
-                    samples.len() * per_sample,
-                )
-            };
-            for (b, columns) in samples.zip(cols.chunks_exact_mut(per_sample)) {
-                self.unfold_one(&x[b * IN..(b + 1) * IN], columns);
-            }
-        });
+        crate::parallel::for_each_part(
+            cols,
+            per_sample,
+            per_sample,
+            PARALLEL_MIN_VALUES,
+            |samples, cols| {
+                for (b, columns) in samples.zip(cols.chunks_exact_mut(per_sample)) {
+                    self.unfold_one(&x[b * IN..(b + 1) * IN], columns);
+                }
+            },
+        );
     }
 
     /// The patches of one image, `K × positions` column-major, into `cols`. A window row that
@@ -309,24 +304,18 @@ impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
     fn col2im<T: Float>(&self, cols: &[T], n: usize, dx: &mut [T]) {
         let g = self.window;
         let per_sample = g.kh * g.kw * g.c * g.positions();
-        let parts = crate::parallel::parts(n, 1, per_sample, PARALLEL_MIN_VALUES);
-        let dx = &mut dx[..n * IN];
-        let out = crate::parallel::Shared(dx.as_mut_ptr());
-        crate::parallel::run(parts, |part| {
-            let samples = crate::parallel::range(n, 1, parts, part);
-            // SAFETY: `dx` holds `IN · n` values and is exclusively borrowed for this call;
-            // each part takes the images of its own samples.
-            let dx = unsafe {
-                core::slice::from_raw_parts_mut(
-                    out.get().add(samples.start * IN),
-                    samples.len() * IN,
-                )
-            };
-            for (b, image) in samples.zip(dx.chunks_exact_mut(IN)) {
-                image.fill(T::zero());
-                self.fold_one(&cols[b * per_sample..(b + 1) * per_sample], image);
-            }
-        });
+        crate::parallel::for_each_part(
+            &mut dx[..n * IN],
+            IN,
+            per_sample,
+            PARALLEL_MIN_VALUES,
+            |samples, dx| {
+                for (b, image) in samples.zip(dx.chunks_exact_mut(IN)) {
+                    image.fill(T::zero());
+                    self.fold_one(&cols[b * per_sample..(b + 1) * per_sample], image);
+                }
+            },
+        );
     }
 
     /// Adds one image's columns back into it.
