@@ -2,6 +2,10 @@
 //! synthetic 28×28 images, next to the matrix products one step needs through the same GEMM as
 //! the layers, with the same operand layouts (the floor), in the same run.
 //!
+//! Then, outside criterion, one thread and two alternated for ten seconds each, for that CNN and
+//! for the peer CNN (one convolution, then a 2.8 M-weight Dense layer), the workload that
+//! `benches/keras_cnn.py` trains with Keras on JAX.
+//!
 //! Run with `cargo bench --bench cnn`; throughput is in samples per second.
 
 use criterion::{Criterion, Throughput, criterion_group};
@@ -13,6 +17,14 @@ use rand::{RngExt, SeedableRng};
 mod cnn;
 
 use cnn::FashionCnn;
+
+network! {
+    /// The CNN of a peer benchmark, also trained by Keras in `benches/keras_cnn.py`: one
+    /// convolution whose flattened output (26 × 26 × 32 values) feeds a Dense layer of 2.8 M
+    /// weights.
+    pub struct PeerCnn =
+        Input<28, 28, 1>, Conv2D<32, (3, 3), Relu>, Flatten, Dense<_, 128, Relu>, Dense<128, 10, Softmax>;
+}
 
 const BATCH: usize = 32;
 const BATCHES: usize = 8;
@@ -43,13 +55,8 @@ fn transposed(values: &[f32], rows: usize) -> (&[f32], usize, usize) {
 }
 
 fn cnn(c: &mut Criterion) {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
     let samples = BATCH * BATCHES;
-    let x: Vec<f32> = (0..samples * 784).map(|_| rng.random::<f32>()).collect();
-    let y: Vec<f32> = (0..samples)
-        .map(|_| rng.random_range(0..10) as f32)
-        .collect();
-    let data = Dataset::<f32, 784, 1>::from_slices(&x, &y).expect("valid data");
+    let data = images(samples);
     let mut group = c.benchmark_group("Fashion-MNIST CNN, batch 32");
     group.throughput(Throughput::Elements(samples as u64));
     group.sample_size(10);
@@ -118,29 +125,43 @@ fn cnn(c: &mut Criterion) {
     group.finish();
 }
 
-/// One `fit` epoch on one thread, then one on two, alternated for ten seconds; prints the
-/// medians of both throughputs and of the ratio of each pair's times (the two train the same
-/// way, bit for bit).
-fn threads_paired() {
+/// `samples` synthetic 28×28 images (pixels uniform in [0, 1)) with random labels.
+fn images(samples: usize) -> Dataset<f32, 784, 1> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-    let samples = BATCH * BATCHES;
     let x: Vec<f32> = (0..samples * 784).map(|_| rng.random::<f32>()).collect();
     let y: Vec<f32> = (0..samples)
         .map(|_| rng.random_range(0..10) as f32)
         .collect();
-    let data = Dataset::<f32, 784, 1>::from_slices(&x, &y).expect("valid data");
+    Dataset::<f32, 784, 1>::from_slices(&x, &y).expect("valid data")
+}
+
+/// A network trained with Adam on sparse labels, as both benchmarks here train.
+type Trainer<N> = Model<f32, N, Adam, SparseCategoricalCrossentropy>;
+
+/// One `fit` epoch on one thread, then one on two, alternated for ten seconds; prints the
+/// medians of both throughputs and of the ratio of each pair's times (the two train the same
+/// way, bit for bit).
+fn threads_paired<N>(name: &str, network: impl Fn() -> N)
+where
+    N: Network<f32, Input = Const<784>, Output = Const<10>>,
+{
+    let samples = BATCH * BATCHES;
+    let data = images(samples);
     let fit = Fit {
         batch_size: BATCH,
         verbose: Verbosity::Silent,
         ..Fit::default()
     };
-    let model = |threads| {
-        Model::new(
-            FashionCnn::seeded(1),
+    let model = |threads| -> Trainer<N> {
+        let mut model = Model::new(
+            network(),
             Adam::default(),
             SparseCategoricalCrossentropy::default(),
         )
-        .with_threads(threads)
+        .with_threads(threads);
+        // Warm up: buffers sized, the optimizer's state allocated.
+        model.fit(&data, &fit).expect("valid settings");
+        model
     };
     let (mut one, mut two) = (model(1), model(2));
     let (mut ones, mut twos, mut ratios) = (vec![], vec![], vec![]);
@@ -161,7 +182,7 @@ fn threads_paired() {
         v[v.len() / 2]
     };
     println!(
-        "Fashion-MNIST CNN, batch 32, one thread and two alternated ({} pairs): {:.2} k and {:.2} k samples/s, speed-up {:.2} (medians)",
+        "{name}, batch {BATCH}, one thread and two alternated ({} pairs): {:.2} k and {:.2} k samples/s, speed-up {:.2} (medians)",
         ratios.len(),
         median(&mut ones) / 1e3,
         median(&mut twos) / 1e3,
@@ -177,6 +198,8 @@ fn main() {
     // `cargo test --benches` runs each benchmark once, without `--bench`; the paired run is for
     // `cargo bench` alone.
     if std::env::args().any(|a| a == "--bench") {
-        threads_paired();
+        threads_paired("Fashion-MNIST CNN", || FashionCnn::seeded(1));
+        // The workload of `benches/keras_cnn.py`, to set next to Keras on JAX.
+        threads_paired("peer CNN", || PeerCnn::seeded(1));
     }
 }

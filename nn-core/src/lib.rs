@@ -42,13 +42,13 @@ pub mod optimizers;
 mod parallel;
 mod regularizers;
 mod scalar;
+#[cfg(feature = "std")]
+pub(crate) mod simd;
 mod storage;
 #[cfg(feature = "std")]
 mod summary;
 #[cfg(feature = "std")]
 pub mod train;
-#[cfg(feature = "std")]
-mod wide;
 
 #[doc(hidden)]
 pub mod private;

@@ -173,18 +173,21 @@ impl Default for Msg {
     }
 }
 
-/// `c = a · b` through the matrix product the layers use, for benchmarks: `a` is `m × k` and
-/// `b` is `k × n`, each given as (values, row stride, column stride); `c` is column-major
-/// `m × n`.
-///
-/// # Panics
-/// If a slice is too short for its shape.
 /// Runs `f` with at most `threads` threads (for benchmarks that time one core).
 #[cfg(feature = "std")]
 pub fn with_threads<R>(threads: usize, f: impl FnOnce() -> R) -> R {
     crate::parallel::with_threads(Some(threads), f)
 }
 
+#[cfg(feature = "std")]
+pub use crate::simd::{Isa, with_isa};
+
+/// `c = a · b` through the matrix product the layers use, for benchmarks: `a` is `m × k` and
+/// `b` is `k × n`, each given as (values, row stride, column stride); `c` is column-major
+/// `m × n`.
+///
+/// # Panics
+/// If a slice is too short for its shape.
 #[cfg(feature = "std")]
 pub fn gemm<T: crate::Float>(
     (m, k, n): (usize, usize, usize),

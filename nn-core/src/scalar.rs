@@ -27,17 +27,19 @@ pub trait Float: RealField + Copy + Default + Debug + Display + Send + Sync + 's
     /// The error function, `erf(x) = 2/√π ∫₀ˣ e^(−t²) dt`.
     fn erf(self) -> Self;
 
-    /// GEMM in this precision (our AVX2 kernel where it applies, else matrixmultiply's):
-    /// `c = alpha · a · b + beta · c` for an `m × k` matrix `a` and a `k × n` matrix `b`, each
-    /// given as (pointer, row stride, column stride).
+    /// GEMM in this precision with the kernels of `isa` (our AVX2 kernel where it applies, else
+    /// matrixmultiply's): `c = alpha · a · b + beta · c` for an `m × k` matrix `a` and a `k × n`
+    /// matrix `b`, each given as (pointer, row stride, column stride).
     ///
     /// # Safety
     /// Every element reached from the pointers through the dimensions and strides must be valid
-    /// (and, for `c`, writable and not aliased by `a` or `b`).
+    /// (and, for `c`, writable and not aliased by `a` or `b`), and the processor must support
+    /// `isa`.
     #[doc(hidden)]
     #[cfg(feature = "std")]
     #[allow(clippy::too_many_arguments)]
     unsafe fn gemm_raw(
+        isa: crate::simd::Isa,
         m: usize,
         k: usize,
         n: usize,
@@ -82,6 +84,7 @@ impl Float for f32 {
     #[inline]
     #[cfg(feature = "std")]
     unsafe fn gemm_raw(
+        isa: crate::simd::Isa,
         m: usize,
         k: usize,
         n: usize,
@@ -92,16 +95,17 @@ impl Float for f32 {
         c: (*mut Self, isize, isize),
     ) {
         // Our kernel takes a left operand with non-negative strides and a column-major,
-        // contiguous c, as every product of the layers has.
+        // contiguous c, as every product of the layers has. On AVX-512, matrixmultiply's
+        // kernel, twice as wide, is the faster.
         #[cfg(target_arch = "x86_64")]
-        if a.1 >= 0 && a.2 >= 0 && c.1 == 1 && c.2 == m as isize {
+        if isa == crate::simd::Isa::Avx2 && a.1 >= 0 && a.2 >= 0 && c.1 == 1 && c.2 == m as isize {
             let a = (a.0, a.1 as usize, a.2 as usize);
-            // SAFETY: forwarded from the caller's contract.
-            let done = unsafe { crate::linalg::avx2::sgemm(m, k, n, alpha, a, b, beta, c.0) };
-            if done {
-                return;
-            }
+            // SAFETY: forwarded from the caller's contract, which includes AVX2 and FMA.
+            unsafe { crate::linalg::avx2::sgemm(m, k, n, alpha, a, b, beta, c.0) };
+            return;
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = isa;
         // SAFETY: forwarded from the caller's contract.
         unsafe {
             matrixmultiply::sgemm(
@@ -132,6 +136,7 @@ impl Float for f64 {
     #[inline]
     #[cfg(feature = "std")]
     unsafe fn gemm_raw(
+        _isa: crate::simd::Isa,
         m: usize,
         k: usize,
         n: usize,

@@ -209,6 +209,7 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Train<T, IN, 
             crate::parallel::Shared(cache.as_mut_ptr()),
         );
         let x = x.as_slice();
+        let isa = crate::simd::Isa::current();
         crate::parallel::run(parts, |part| {
             let samples = crate::parallel::range(n, 1, parts, part);
             // SAFETY: `y` and `cache` hold `OUT · n` values and are exclusively borrowed for
@@ -222,7 +223,7 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Train<T, IN, 
             };
             let x = &x[samples.start * IN..samples.end * IN];
             let samples = x.chunks_exact(IN).zip(y.chunks_exact_mut(OUT));
-            crate::wide::wide(
+            isa.run(
                 #[inline(always)]
                 || {
                     for ((x, y), argmax) in samples.zip(argmax.chunks_exact_mut(OUT)) {

@@ -33,11 +33,9 @@ const KC: usize = 256;
 /// `c`.
 /// When `beta` is zero, `c` is not read.
 ///
-/// Returns `false`, doing nothing, when the processor lacks AVX2 or FMA.
-///
 /// # Safety
-/// Every element reached from the pointers through the dimensions and strides must be valid,
-/// `c` writable and not aliased by `a` or `b`.
+/// The processor must have AVX2 and FMA. Every element reached from the pointers through the
+/// dimensions and strides must be valid, `c` writable and not aliased by `a` or `b`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn sgemm(
     m: usize,
@@ -48,14 +46,10 @@ pub(crate) unsafe fn sgemm(
     b: (*const f32, isize, isize),
     beta: f32,
     c: *mut f32,
-) -> bool {
-    if !(std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")) {
-        return false;
-    }
-    // SAFETY: the processor has AVX2 and FMA (checked just above); the pointers are valid for
-    // these shapes (the caller's contract).
+) {
+    // SAFETY: the processor has AVX2 and FMA, and the pointers are valid for these shapes (the
+    // caller's contract).
     unsafe { blocked(m, k, n, alpha, a, b, beta, c) };
-    true
 }
 
 /// The loops around the block kernel: depth passes outermost, then row strips (each packed

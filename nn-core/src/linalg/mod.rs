@@ -3,10 +3,11 @@
 //! nalgebra's own `gemm` reaches matrixmultiply (its vectorized GEMM) only when a dimension is
 //! dynamic and every dimension exceeds 5, and its small-matrix fallback mishandles strided
 //! (transposed) views. The layers call [`gemm`] here instead, with transposes expressed as strides
-//! and never copied. In `f32` on a processor with AVX2 and FMA, a product whose result is
-//! column-major (every product of the layers) runs on our kernel in [`avx2`] (faster than
-//! matrixmultiply for the batch-shaped products of training); everything else runs on
-//! matrixmultiply.
+//! and never copied. In `f32` on a processor with AVX2 and FMA but not AVX-512, a product whose
+//! result is column-major (every product of the layers) runs on our kernel in [`avx2`] (faster
+//! than matrixmultiply for the batch-shaped products of training); everything else, AVX-512
+//! processors included, runs on matrixmultiply, which picks its widest kernel at run time (see
+//! [`simd`](crate::simd)).
 
 use crate::Float;
 
@@ -82,6 +83,7 @@ pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, bet
     );
     let parts = crate::parallel::parts(n, PARALLEL_MIN_COLUMNS, m * k, PARALLEL_MIN_FMAS);
     let out = crate::parallel::Shared(c.as_mut_ptr());
+    let isa = crate::simd::Isa::current();
     crate::parallel::run(parts, |part| {
         let columns = crate::parallel::range(n, COLUMN_ALIGN, parts, part);
         if columns.is_empty() {
@@ -91,9 +93,10 @@ pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, bet
         // slices (checked above): the block's columns `columns` of `b` start at
         // `columns.start · b.cs`, and of `c` at `columns.start · m`. `c` is exclusively
         // borrowed for the whole call, the parts write disjoint column ranges of it, and
-        // neither `a` nor `b` aliases it.
+        // neither `a` nor `b` aliases it. `isa` is supported (`Isa::current`).
         unsafe {
             T::gemm_raw(
+                isa,
                 m,
                 k,
                 columns.len(),
@@ -114,6 +117,7 @@ pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, bet
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::{Isa, with_isa};
 
     /// What makes a split product independent of the thread count: a block of columns comes
     /// out bit for bit as in the whole product, for both kernels (ours in `f32`, matrixmultiply
@@ -173,8 +177,12 @@ mod tests {
                 }
             }
         }
-        check(|i| ((i * 7919 % 1013) as f32 - 506.0) / 512.0);
-        check(|i| ((i * 7919 % 1013) as f64 - 506.0) / 512.0);
+        for isa in Isa::supported() {
+            with_isa(isa, || {
+                check(|i| ((i * 7919 % 1013) as f32 - 506.0) / 512.0);
+                check(|i| ((i * 7919 % 1013) as f64 - 506.0) / 512.0);
+            });
+        }
     }
 
     impl Strided<'_, f32> {
@@ -216,9 +224,15 @@ mod tests {
 
     /// Every path of the kernels (partial row strips and column blocks, several depth passes,
     /// both layouts of `a` and `b`, `beta` zero or not; in `f64`, matrixmultiply) against the
-    /// definition.
+    /// definition, for every instruction set the processor supports.
     #[test]
     fn products_match_the_definition() {
+        for isa in Isa::supported() {
+            with_isa(isa, || products_match_the_definition_on(isa));
+        }
+    }
+
+    fn products_match_the_definition_on(isa: Isa) {
         let value = |i: usize| ((i * 7919 % 1013) as f32 - 506.0) / 512.0;
         for (m, k, n) in [
             (1, 1, 1),
@@ -285,8 +299,8 @@ mod tests {
                         for (index, (&got, &want)) in c.iter().zip(&expected).enumerate() {
                             assert!(
                                 (f64::from(got) - want).abs() <= 1e-4 * (1.0 + want.abs()),
-                                "{m}×{k}×{n}, a strides {}/{}, b strides {}/{}, beta {beta}: \
-                                 c[{index}] = {got}, expected {want}",
+                                "{isa:?}, {m}×{k}×{n}, a strides {}/{}, b strides {}/{}, \
+                                 beta {beta}: c[{index}] = {got}, expected {want}",
                                 a.rs,
                                 a.cs,
                                 b.rs,

@@ -91,7 +91,7 @@ impl<L: LearningRate> Optimizer for Adam<L> {
         }
     }
 
-    // Always inlined, so the update compiles inside `wide`'s AVX2 entry.
+    // Always inlined, so the update compiles inside each entry of `Isa::run` (AVX2, AVX-512).
     #[inline(always)]
     fn update<T: Float>(
         &self,
@@ -183,7 +183,7 @@ impl<L: LearningRate> Optimizer for AdamW<L> {
         self.adam.slot_names()
     }
 
-    // Always inlined, so the update compiles inside `wide`'s AVX2 entry.
+    // Always inlined, so the update compiles inside each entry of `Isa::run` (AVX2, AVX-512).
     #[inline(always)]
     fn update<T: Float>(
         &self,

@@ -286,8 +286,9 @@ fn update_split<O: Optimizer, T: Float>(
     g: &[T],
     slots: &mut [&mut [T]],
 ) -> bool {
+    let isa = crate::simd::Isa::current();
     let run = |w: &mut [T], g: &[T], slots: &mut [&mut [T]]| {
-        crate::wide::wide(
+        isa.run(
             #[inline(always)]
             || {
                 optimizer.update(iteration, lr, w, g, slots);

@@ -81,7 +81,7 @@ impl<L: LearningRate> Optimizer for RMSprop<L> {
         }
     }
 
-    // Always inlined, so the update compiles inside `wide`'s AVX2 entry.
+    // Always inlined, so the update compiles inside each entry of `Isa::run` (AVX2, AVX-512).
     #[inline(always)]
     fn update<T: Float>(
         &self,
