@@ -7,7 +7,11 @@
 //! - the same products through matrixmultiply (nalgebra's GEMM), for comparison;
 //! - then, outside criterion, `fit` epochs and the floor alternated for ten seconds, so both see
 //!   the same phase of a shared host whose speed drifts: the median ratio of their times is the
-//!   figure to trust when the criterion groups above ran at different speeds.
+//!   figure to trust when the criterion groups above ran at different speeds;
+//! - `fit` epochs and the same epochs of a hand-written nalgebra step (`handwritten/mlp.rs`,
+//!   flush-to-zero, one core) alternated the same way, after checking that both end with the
+//!   same weights;
+//! - one thread against two, alternated.
 //!
 //! Run with `cargo bench --bench training`; throughput is in samples per second.
 
@@ -16,6 +20,11 @@ use nn::data::Dataset;
 use nn::prelude::*;
 use rand::{RngExt, SeedableRng};
 use std::time::{Duration, Instant};
+
+#[path = "handwritten/mlp.rs"]
+mod handwritten;
+
+use handwritten::HandWritten;
 
 network! {
     /// The network.
@@ -256,6 +265,73 @@ fn paired(batch: usize, duration: Duration) {
     );
 }
 
+/// The weights of `net`, in the order and layout [`HandWritten::new`] takes them.
+fn keras_weights(net: &Mnist) -> [Vec<f32>; 4] {
+    let all: Vec<Vec<f32>> = net.params().map(|(_, p)| p.values.to_vec()).collect();
+    all.try_into().expect("two kernels and two biases")
+}
+
+/// One `fit` epoch (one thread, no shuffling), then the same steps of the hand-written
+/// nalgebra network, alternated for `duration`; prints the medians of both throughputs and of
+/// the ratio of each pair's times. First checks that one epoch of each, from the same weights,
+/// ends with the same weights.
+fn handwritten_paired(batch: usize, duration: Duration) {
+    let data = synthetic(batch * BATCHES);
+    let (x, y) = (data.x().as_slice(), data.y().as_slice());
+    let fit = Fit {
+        batch_size: batch,
+        verbose: Verbosity::Silent,
+        shuffle: false,
+        ..Fit::default()
+    };
+    let model = || {
+        Model::new(
+            Mnist::seeded(1),
+            Adam::default(),
+            SparseCategoricalCrossentropy::default(),
+        )
+        .with_threads(1)
+    };
+    let (mut ours, mut theirs) = (
+        model(),
+        HandWritten::new(batch, keras_weights(&Mnist::seeded(1))),
+    );
+    ours.fit(&data, &fit).expect("valid settings");
+    theirs.epoch(x, y);
+    for (a, b) in keras_weights(&ours.network).iter().zip(theirs.weights()) {
+        let largest = a
+            .iter()
+            .zip(b)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            largest < 1e-4,
+            "the hand-written step trains differently: {largest}"
+        );
+    }
+    let (mut fits, mut hands, mut ratios) = (vec![], vec![], vec![]);
+    let samples = (batch * BATCHES) as f64;
+    let start = Instant::now();
+    while ratios.is_empty() || start.elapsed() < duration {
+        let t = Instant::now();
+        ours.fit(&data, &fit).expect("valid settings");
+        let fit_time = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        theirs.epoch(x, y);
+        let hand_time = t.elapsed().as_secs_f64();
+        fits.push(samples / fit_time);
+        hands.push(samples / hand_time);
+        ratios.push(hand_time / fit_time);
+    }
+    println!(
+        "784-128-10 Adam, batch {batch}, fit and the hand-written nalgebra step alternated ({} pairs, one core): {:.1} k and {:.1} k samples/s, fit's speed ÷ hand-written's {:.2} (medians)",
+        ratios.len(),
+        median(&mut fits) / 1e3,
+        median(&mut hands) / 1e3,
+        median(&mut ratios),
+    );
+}
+
 /// One `fit` epoch on one thread, then one on two, alternated for `duration`; prints the
 /// medians of both throughputs and of the ratio of each pair's times (the two models train the
 /// same way, bit for bit).
@@ -296,6 +372,9 @@ fn main() {
     if std::env::args().any(|a| a == "--bench") {
         for batch in [32, 128] {
             paired(batch, Duration::from_secs(10));
+        }
+        for batch in [32, 128] {
+            handwritten_paired(batch, Duration::from_secs(10));
         }
         for batch in [32, 128] {
             threads_paired(batch, Duration::from_secs(10));

@@ -137,6 +137,65 @@ pub(crate) fn for_each_part<T: Send>(
     });
 }
 
+/// The smallest element-wise pass over a batch (in values) split across threads: below it,
+/// waking a second thread costs more than it saves.
+pub(crate) const MIN_ELEMENTWISE: usize = 1 << 15;
+
+/// [`for_each_part`] over two outputs of the same items (`per_item` values each in `a`,
+/// `per_item_b` in `b`): `f(items, a_values, b_values)`.
+pub(crate) fn for_each_part2<A: Send, B: Send>(
+    (a, per_item): (&mut [A], usize),
+    (b, per_item_b): (&mut [B], usize),
+    cost: usize,
+    min_cost: usize,
+    f: impl Fn(std::ops::Range<usize>, &mut [A], &mut [B]) + Sync,
+) {
+    let per_item = per_item.max(1);
+    let items = a.len() / per_item;
+    assert!(
+        b.len() >= items * per_item_b,
+        "the second output holds every item"
+    );
+    let shared_b = Shared(b.as_mut_ptr());
+    for_each_part(a, per_item, cost, min_cost, |range, a| {
+        // SAFETY: `b` holds at least `items · per_item_b` values (checked above) and is
+        // exclusively borrowed for this call; the parts' item ranges do not overlap.
+        let b = unsafe {
+            std::slice::from_raw_parts_mut(
+                shared_b.get().add(range.start * per_item_b),
+                range.len() * per_item_b,
+            )
+        };
+        f(range, a, b);
+    });
+}
+
+/// Sums over the `samples` of a batch, `width` sums at once (per channel, say), with the same
+/// bits for any thread count: `f(sample, partial)` adds one sample's terms into `partial`
+/// (zeroed, `width` long), the samples split across the threads allowed when they cost more
+/// than `min_cost` (`cost` each), and the partial sums are then added in sample order into `sums`.
+pub(crate) fn sample_sums<T: crate::Float>(
+    sums: &mut [T],
+    samples: usize,
+    cost: usize,
+    min_cost: usize,
+    f: impl Fn(usize, &mut [T]) + Sync,
+) {
+    let width = sums.len();
+    let mut partials = vec![T::zero(); samples * width];
+    for_each_part(&mut partials, width, cost, min_cost, |range, partials| {
+        for (sample, partial) in range.zip(partials.chunks_exact_mut(width.max(1))) {
+            f(sample, partial);
+        }
+    });
+    sums.fill(T::zero());
+    for partial in partials.chunks_exact(width.max(1)) {
+        for (sum, &p) in sums.iter_mut().zip(partial) {
+            *sum += p;
+        }
+    }
+}
+
 /// A part of a computation handed to a worker: the function and which part to run. The
 /// function's lifetime is erased; `run` does not return before the worker has finished with it.
 #[derive(Clone, Copy)]

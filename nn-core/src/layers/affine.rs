@@ -376,8 +376,19 @@ where
             cache.z.as_mut_slice(),
         );
         resize_batch(y, n);
-        y.copy_from(&cache.z);
-        self.activation.forward_groups(y.as_mut_slice(), U);
+        // y = activation(z), split by samples across the threads allowed.
+        let z = cache.z.as_slice();
+        let activation = &self.activation;
+        crate::parallel::for_each_part(
+            y.as_mut_slice(),
+            O,
+            O,
+            crate::parallel::MIN_ELEMENTWISE,
+            |samples, y| {
+                y.copy_from_slice(&z[samples.start * O..samples.end * O]);
+                activation.forward_groups(y, U);
+            },
+        );
         cache.activity = activity_penalty(self.activity_regularizer, y.as_slice(), n);
     }
 
@@ -403,10 +414,19 @@ where
             n,
             from_logits,
         );
-        // ∂z = activation'(z) ⊙ ∂y, in place.
+        // ∂z = activation'(z) ⊙ ∂y, in place, split by samples across the threads allowed.
         if !from_logits {
-            self.activation
-                .backward_groups(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice(), U);
+            let (z, y, activation) = (cache.z.as_slice(), y.as_slice(), &self.activation);
+            crate::parallel::for_each_part(
+                dy.as_mut_slice(),
+                O,
+                O,
+                crate::parallel::MIN_ELEMENTWISE,
+                |samples, dy| {
+                    let values = samples.start * O..samples.end * O;
+                    activation.backward_groups(&z[values.clone()], &y[values], dy, U);
+                },
+            );
         }
         let dz = dy.as_slice();
         if self.trainable {
@@ -420,13 +440,20 @@ where
                 grad.kernel.as_mut_slice(),
             );
             if BIAS {
-                let sums = grad.bias.as_mut_slice();
-                sums.fill(T::zero());
-                for column in dz.chunks_exact(U) {
-                    for (sum, &g) in sums.iter_mut().zip(column) {
-                        *sum += g;
-                    }
-                }
+                // Summed sample by sample (the same bits for any thread count).
+                crate::parallel::sample_sums(
+                    grad.bias.as_mut_slice(),
+                    n,
+                    O,
+                    crate::parallel::MIN_ELEMENTWISE,
+                    |sample, sums| {
+                        for column in dz[sample * O..(sample + 1) * O].chunks_exact(U) {
+                            for (sum, &g) in sums.iter_mut().zip(column) {
+                                *sum += g;
+                            }
+                        }
+                    },
+                );
             }
         } else {
             grad.kernel.fill(T::zero());

@@ -245,21 +245,30 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
         cache.inv_std.clear();
         cache.mean.clear();
         cache.variance.clear();
+        // Per-channel statistics summed sample by sample and every pass split by samples
+        // across the threads allowed (the same bits for any count; see `sample_sums`).
+        let (n, xs) = (x.ncols(), x.as_slice());
+        let min = crate::parallel::MIN_ELEMENTWISE;
         if training && self.trainable {
             let count = T::of((x.len() / C) as f64);
             cache.mean.resize(C, T::zero());
             cache.variance.resize(C, T::zero());
-            for position in x.as_slice().chunks_exact(C) {
-                for (m, &v) in cache.mean.iter_mut().zip(position) {
-                    *m += v;
+            crate::parallel::sample_sums(&mut cache.mean, n, N, min, |sample, sums| {
+                for position in xs[sample * N..(sample + 1) * N].chunks_exact(C) {
+                    for (sum, &v) in sums.iter_mut().zip(position) {
+                        *sum += v;
+                    }
                 }
-            }
+            });
             cache.mean.iter_mut().for_each(|m| *m /= count);
-            for position in x.as_slice().chunks_exact(C) {
-                for ((s, &v), &m) in cache.variance.iter_mut().zip(position).zip(&cache.mean) {
-                    *s += (v - m) * (v - m);
+            let mean = &cache.mean;
+            crate::parallel::sample_sums(&mut cache.variance, n, N, min, |sample, sums| {
+                for position in xs[sample * N..(sample + 1) * N].chunks_exact(C) {
+                    for ((sum, &v), &m) in sums.iter_mut().zip(position).zip(mean) {
+                        *sum += (v - m) * (v - m);
+                    }
                 }
-            }
+            });
             cache.variance.iter_mut().for_each(|s| *s /= count);
             cache.inv_std.extend(
                 cache
@@ -273,16 +282,23 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
         }
         // x̂ first (kept for the backward pass), then y = γ x̂ + β.
         let (gamma, beta) = (self.gamma.as_slice(), self.beta.as_slice());
-        let samples = x
-            .as_slice()
-            .chunks_exact(C)
-            .zip(cache.normalized.as_mut_slice().chunks_exact_mut(C));
-        for ((x, xhat), y) in samples.zip(y.as_mut_slice().chunks_exact_mut(C)) {
-            for ch in 0..C {
-                xhat[ch] = (x[ch] - cache.mean[ch]) * cache.inv_std[ch];
-                y[ch] = gamma[ch] * xhat[ch] + beta[ch];
-            }
-        }
+        let (mean, inv_std) = (&cache.mean, &cache.inv_std);
+        crate::parallel::for_each_part2(
+            (y.as_mut_slice(), N),
+            (cache.normalized.as_mut_slice(), N),
+            N,
+            min,
+            |samples, y, xhat| {
+                let x = &xs[samples.start * N..samples.end * N];
+                let positions = x.chunks_exact(C).zip(xhat.chunks_exact_mut(C));
+                for ((x, xhat), y) in positions.zip(y.chunks_exact_mut(C)) {
+                    for ch in 0..C {
+                        xhat[ch] = (x[ch] - mean[ch]) * inv_std[ch];
+                        y[ch] = gamma[ch] * xhat[ch] + beta[ch];
+                    }
+                }
+            },
+        );
     }
 
     fn backward(
@@ -295,22 +311,26 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
         grad: &mut Self,
         dx: Option<&mut Batch<T, N>>,
     ) {
-        let mut dgamma = [T::zero(); C];
-        let mut dbeta = [T::zero(); C];
-        for (g, xhat) in dy
-            .as_slice()
-            .chunks_exact(C)
-            .zip(cache.normalized.as_slice().chunks_exact(C))
-        {
-            for ch in 0..C {
-                dgamma[ch] += g[ch] * xhat[ch];
-                dbeta[ch] += g[ch];
+        // ∂γ and ∂β side by side, summed sample by sample (see `sample_sums`).
+        let (n, dys, xhats) = (x.ncols(), dy.as_slice(), cache.normalized.as_slice());
+        let min = crate::parallel::MIN_ELEMENTWISE;
+        let mut sums = vec![T::zero(); 2 * C];
+        crate::parallel::sample_sums(&mut sums, n, N, min, |sample, sums| {
+            let (dgamma, dbeta) = sums.split_at_mut(C);
+            let values = sample * N..(sample + 1) * N;
+            let positions = dys[values.clone()].chunks_exact(C);
+            for (g, xhat) in positions.zip(xhats[values].chunks_exact(C)) {
+                for ch in 0..C {
+                    dgamma[ch] += g[ch] * xhat[ch];
+                    dbeta[ch] += g[ch];
+                }
             }
-        }
+        });
+        let (dgamma, dbeta) = sums.split_at(C);
         let batch_statistics = !cache.variance.is_empty();
         if self.trainable {
-            grad.gamma.as_mut_slice().copy_from_slice(&dgamma);
-            grad.beta.as_mut_slice().copy_from_slice(&dbeta);
+            grad.gamma.as_mut_slice().copy_from_slice(dgamma);
+            grad.beta.as_mut_slice().copy_from_slice(dbeta);
         } else {
             grad.gamma.fill(T::zero());
             grad.beta.fill(T::zero());
@@ -330,20 +350,22 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
         resize_batch(dx, x.ncols());
         let gamma = self.gamma.as_slice();
         let count = T::of((x.len() / C) as f64);
-        let samples = dy
-            .as_slice()
-            .chunks_exact(C)
-            .zip(cache.normalized.as_slice().chunks_exact(C));
-        for ((g, xhat), d) in samples.zip(dx.as_mut_slice().chunks_exact_mut(C)) {
-            for ch in 0..C {
-                let scale = gamma[ch] * cache.inv_std[ch];
-                d[ch] = if batch_statistics {
-                    // ∂x = γ/σ · (∂y − mean(∂y) − x̂ · mean(∂y · x̂)).
-                    scale * (g[ch] - dbeta[ch] / count - xhat[ch] * dgamma[ch] / count)
-                } else {
-                    scale * g[ch]
-                };
+        let inv_std = &cache.inv_std;
+        crate::parallel::for_each_part(dx.as_mut_slice(), N, N, min, |samples, dx| {
+            let values = samples.start * N..samples.end * N;
+            let positions = dys[values.clone()].chunks_exact(C);
+            let positions = positions.zip(xhats[values].chunks_exact(C));
+            for ((g, xhat), d) in positions.zip(dx.chunks_exact_mut(C)) {
+                for ch in 0..C {
+                    let scale = gamma[ch] * inv_std[ch];
+                    d[ch] = if batch_statistics {
+                        // ∂x = γ/σ · (∂y − mean(∂y) − x̂ · mean(∂y · x̂)).
+                        scale * (g[ch] - dbeta[ch] / count - xhat[ch] * dgamma[ch] / count)
+                    } else {
+                        scale * g[ch]
+                    };
+                }
             }
-        }
+        });
     }
 }

@@ -282,13 +282,18 @@ pub(super) fn route_to_maxima<T: Float>(
     output: usize,
     argmax: &[usize],
 ) {
-    dx.fill(T::zero());
-    let samples = dx.chunks_exact_mut(input).zip(dy.chunks_exact(output));
-    for ((dx, dy), argmax) in samples.zip(argmax.chunks_exact(output)) {
-        for (&at, &g) in argmax.iter().zip(dy) {
-            dx[at] += g;
+    // Split by samples across the threads allowed, each part zeroing and filling its own.
+    crate::parallel::for_each_part(dx, input, input, PARALLEL_MIN_VALUES, |samples, dx| {
+        dx.fill(T::zero());
+        let values = samples.start * output..samples.end * output;
+        let dy = dy[values.clone()].chunks_exact(output);
+        let samples = dx.chunks_exact_mut(input).zip(dy);
+        for ((dx, dy), argmax) in samples.zip(argmax[values].chunks_exact(output)) {
+            for (&at, &g) in argmax.iter().zip(dy) {
+                dx[at] += g;
+            }
         }
-    }
+    });
 }
 
 /// Keras's `GlobalAveragePooling2D`: the mean of each channel over all positions.
