@@ -273,7 +273,7 @@ fn keras_weights(net: &Mnist) -> [Vec<f32>; 4] {
 
 /// One `fit` epoch (one thread, no shuffling), then the same steps of the hand-written
 /// nalgebra network, alternated for `duration`; prints the medians of both throughputs and of
-/// the ratio of each pair's times. First checks that one epoch of each, from the same weights,
+/// the ratio of each pair's times. First checks that one step of each, from the same weights,
 /// ends with the same weights.
 fn handwritten_paired(batch: usize, duration: Duration) {
     let data = synthetic(batch * BATCHES);
@@ -292,12 +292,16 @@ fn handwritten_paired(batch: usize, duration: Duration) {
         )
         .with_threads(1)
     };
+    // One step of each from the same weights must give the same weights. (Over many steps
+    // they drift apart: Adam moves a weight by about the learning rate whatever its gradient's
+    // size, so products that round differently flip the sign of the tiniest gradients.)
+    let first = synthetic(batch);
     let (mut ours, mut theirs) = (
         model(),
         HandWritten::new(batch, keras_weights(&Mnist::seeded(1))),
     );
-    ours.fit(&data, &fit).expect("valid settings");
-    theirs.epoch(x, y);
+    ours.fit(&first, &fit).expect("valid settings");
+    theirs.epoch(first.x().as_slice(), first.y().as_slice());
     for (a, b) in keras_weights(&ours.network).iter().zip(theirs.weights()) {
         let largest = a
             .iter()
@@ -305,7 +309,7 @@ fn handwritten_paired(batch: usize, duration: Duration) {
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f32::max);
         assert!(
-            largest < 1e-4,
+            largest < 1e-5,
             "the hand-written step trains differently: {largest}"
         );
     }

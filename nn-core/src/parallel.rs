@@ -4,8 +4,9 @@
 //! Work is split so that every thread count gives bit-identical results: a matrix product is
 //! split by columns of its result, each computed exactly as the whole product would compute it
 //! (the kernels' blocking does not depend on where a column block starts; a test checks it),
-//! and an element-wise pass by elements. Nothing is summed across the parts, so the order of
-//! no sum depends on the thread count.
+//! and an element-wise pass by elements or samples. A sum over a batch (a bias gradient, batch
+//! normalization's statistics) is taken per sample, and the samples' sums are then added in
+//! sample order ([`sample_sums`]), so the order of no sum depends on the thread count.
 //!
 //! The count is `NN_THREADS` if set (a positive integer), else the number of cores;
 //! [`Model::with_threads`](crate::Model::with_threads) sets it for one model's `fit`,

@@ -93,6 +93,8 @@ unsafe fn blocked(
             unsafe {
                 if rsa == 1 {
                     pack_columns(packed_base, a, csa, (i0, p0), (rows, kc));
+                } else if csa == 1 && rows == MR {
+                    pack_rows(packed_base, a, rsa, (i0, p0), kc);
                 } else {
                     pack_strided(packed_base, a, (rsa, csa), (i0, p0), (rows, kc));
                 }
@@ -179,6 +181,77 @@ unsafe fn pack_columns(
             _mm256_store_ps(step, top);
             _mm256_store_ps(step.add(8), bottom);
         }
+    }
+}
+
+/// Packs rows `i0..i0 + 16` and columns `p0..p0 + kc` of a row-major matrix (row stride `rsa`,
+/// such as the transpose of a layer's kernel) into `kc` aligned steps of 16 values: 8 × 8
+/// tiles read row by row with vector loads and transposed in registers, the last `kc % 8`
+/// columns element by element.
+///
+/// # Safety
+/// `packed` holds `16 · kc` values, 32-byte aligned; the elements named lie within `a`.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn pack_rows(
+    packed: *mut f32,
+    a: *const f32,
+    rsa: usize,
+    (i0, p0): (usize, usize),
+    kc: usize,
+) {
+    let tiles = kc / 8 * 8;
+    for half in 0..2 {
+        let first = i0 + 8 * half;
+        let mut p = 0;
+        while p < tiles {
+            // SAFETY: rows first..first + 8, columns p0 + p..p0 + p + 8 lie within a; the
+            // stores go to steps p..p + 8 of the strip, each 16 aligned values.
+            unsafe {
+                let row = |r: usize| _mm256_loadu_ps(a.add((first + r) * rsa + p0 + p));
+                let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
+                let (r4, r5, r6, r7) = (row(4), row(5), row(6), row(7));
+                // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves.
+                let (t0, t1) = (_mm256_unpacklo_ps(r0, r1), _mm256_unpackhi_ps(r0, r1));
+                let (t2, t3) = (_mm256_unpacklo_ps(r2, r3), _mm256_unpackhi_ps(r2, r3));
+                let (t4, t5) = (_mm256_unpacklo_ps(r4, r5), _mm256_unpackhi_ps(r4, r5));
+                let (t6, t7) = (_mm256_unpacklo_ps(r6, r7), _mm256_unpackhi_ps(r6, r7));
+                let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+                let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+                let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+                let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+                let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+                let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+                let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+                let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+                let columns = [
+                    _mm256_permute2f128_ps::<0x20>(u0, u4),
+                    _mm256_permute2f128_ps::<0x20>(u1, u5),
+                    _mm256_permute2f128_ps::<0x20>(u2, u6),
+                    _mm256_permute2f128_ps::<0x20>(u3, u7),
+                    _mm256_permute2f128_ps::<0x31>(u0, u4),
+                    _mm256_permute2f128_ps::<0x31>(u1, u5),
+                    _mm256_permute2f128_ps::<0x31>(u2, u6),
+                    _mm256_permute2f128_ps::<0x31>(u3, u7),
+                ];
+                for (j, column) in columns.into_iter().enumerate() {
+                    _mm256_store_ps(packed.add(MR * (p + j) + 8 * half), column);
+                }
+            }
+            p += 8;
+        }
+    }
+    if tiles < kc {
+        // SAFETY: the remaining steps of the strip, and the remaining columns of the same rows.
+        unsafe {
+            pack_strided(
+                packed.add(MR * tiles),
+                a,
+                (rsa, 1),
+                (i0, p0 + tiles),
+                (MR, kc - tiles),
+            )
+        };
     }
 }
 
