@@ -272,6 +272,9 @@ impl<O: Optimizer, T: Float> VisitorMut<T, 2> for Update<'_, O, T> {
     }
 }
 
+/// The values an update handles at a time: with its gradient and up to three slots, 64 KiB.
+const UPDATE_PIECE: usize = 4096;
+
 /// The smallest tensor whose update is split across threads, in values.
 const PARALLEL_MIN_VALUES: usize = 1 << 16;
 
@@ -291,8 +294,22 @@ fn update_split<O: Optimizer, T: Float>(
         isa.run(
             #[inline(always)]
             || {
-                optimizer.update(iteration, lr, w, g, slots);
-                all_finite(w)
+                // In pieces that stay in the level-1 cache, so the check reads what the update
+                // has just written rather than the whole tensor again from memory (for a large
+                // kernel, an eighth of the update's traffic).
+                let (mut finite, mut start, count) = (true, 0, slots.len());
+                while start < w.len() {
+                    let piece = start..(start + UPDATE_PIECE).min(w.len());
+                    let mut views: [&mut [T]; MAX_SLOTS] = [&mut [], &mut [], &mut [], &mut []];
+                    for (view, slot) in views.iter_mut().zip(slots.iter_mut()) {
+                        *view = &mut slot[piece.clone()];
+                    }
+                    let w = &mut w[piece.clone()];
+                    optimizer.update(iteration, lr, w, &g[piece.clone()], &mut views[..count]);
+                    finite &= all_finite(w);
+                    start = piece.end;
+                }
+                finite
             },
         )
     };
