@@ -3,14 +3,15 @@
 //!
 //! - single-sample `predict` next to a hand-written const-generic loop computing the same function
 //!   with the same weights;
-//! - `predict_batch` on 1024 samples next to a plain nalgebra `DMatrix` implementation;
+//! - `predict_batch` on 1024 samples next to plain nalgebra implementations, with `DMatrix`
+//!   weights and with `SMatrix` weights times an `OMatrix<_, Const<32>, Dyn>` batch;
 //! - the firmware's sine model (1 → 16 relu → 16 relu → 1, weights built into the program with
 //!   `#[safetensors(.., embed)]`, as on a microcontroller) next to a hand-written loop.
 //!
 //! Run with `cargo bench --bench inference`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use nn::nalgebra::{DMatrix, DVector, SVector};
+use nn::nalgebra::{Const, DMatrix, DVector, Dyn, OMatrix, SMatrix, SVector};
 use nn::prelude::*;
 use std::hint::black_box;
 
@@ -168,6 +169,43 @@ impl Dynamic {
     }
 }
 
+/// The same network with fixed-size nalgebra weights (`SMatrix`) times a batch whose width is
+/// dynamic (`OMatrix<_, Const<32>, Dyn>`), nalgebra's products through matrixmultiply.
+struct Static {
+    w1: SMatrix<f32, 64, 32>,
+    b1: SVector<f32, 64>,
+    w2: SMatrix<f32, 10, 64>,
+    b2: SVector<f32, 10>,
+}
+
+impl Static {
+    fn from(net: &Classifier) -> Self {
+        Self {
+            w1: SMatrix::from_column_slice(net.dense.kernel.as_slice()),
+            b1: SVector::from_column_slice(net.dense.bias.as_slice()),
+            w2: SMatrix::from_column_slice(net.dense_1.kernel.as_slice()),
+            b2: SVector::from_column_slice(net.dense_1.bias.as_slice()),
+        }
+    }
+
+    fn predict(&self, x: &OMatrix<f32, Const<32>, Dyn>) -> OMatrix<f32, Const<10>, Dyn> {
+        let mut h = self.w1 * x;
+        for mut column in h.column_iter_mut() {
+            column += &self.b1;
+            column.apply(|v| *v = v.max(0.0));
+        }
+        let mut y = self.w2 * h;
+        for mut column in y.column_iter_mut() {
+            column += &self.b2;
+            let max = column.max();
+            column.apply(|v| *v = (*v - max).exp());
+            let sum = column.sum();
+            column /= sum;
+        }
+        y
+    }
+}
+
 fn single_sample(c: &mut Criterion) {
     let net = Classifier::seeded(1);
     let hand = HandWritten::from(&net);
@@ -193,23 +231,29 @@ fn batch(c: &mut Criterion) {
     const N: usize = 1024;
     let net = Classifier::seeded(1);
     let dynamic = Dynamic::from(&net);
+    let fixed = Static::from(&net);
     let x = Batch::<f32, 32>::from_fn_generic(Const::<32>, Dyn(N), |i, j| {
         ((i * 31 + j * 7) % 17) as f32 / 17.0 - 0.5
     });
     let xd = DMatrix::from_column_slice(32, N, x.as_slice());
     let ours = net.predict_batch(&x);
-    let theirs = dynamic.predict(&xd);
-    assert!(
-        ours.iter()
-            .zip(theirs.iter())
-            .all(|(a, b)| (a - b).abs() < 1e-5),
-        "both compute the same function"
-    );
+    for theirs in [
+        dynamic.predict(&xd).as_slice(),
+        fixed.predict(&x).as_slice(),
+    ] {
+        assert!(
+            ours.iter().zip(theirs).all(|(a, b)| (a - b).abs() < 1e-5),
+            "both compute the same function"
+        );
+    }
 
     let mut group = c.benchmark_group("batch of 1024");
     group.throughput(Throughput::Elements(N as u64));
     group.bench_function("nalgebra DMatrix", |b| {
         b.iter(|| dynamic.predict(black_box(&xd)))
+    });
+    group.bench_function("nalgebra SMatrix × OMatrix<Dyn>", |b| {
+        b.iter(|| fixed.predict(black_box(&x)))
     });
     group.bench_function("nn predict_batch", |b| {
         b.iter(|| net.predict_batch(black_box(&x)))
