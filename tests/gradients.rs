@@ -121,6 +121,9 @@ network! {
         bias_regularizer = L1L2(0.1, 0.2), activity_regularizer = L2(0.05)>, Flatten,
         Dense<36, 4, Sigmoid, kernel_regularizer = L1(0.02), activity_regularizer = L1L2(0.01, 0.1)>,
         Dense<4, 3, Softmax, activity_regularizer = L2(0.2)>;
+    struct LayerNormalized = Input<4, 4, 2>, Conv2D<3, (3, 3), Tanh, padding = Same>, LayerNormalization,
+        Flatten, Dense<48, 5, Tanh>, LayerNormalization<epsilon = 0.01, center = false>, Dense<5, 4, Tanh>,
+        LayerNormalization<scale = false>, Dense<4, 3, Softmax>;
     struct GlobalPooled = Input<4, 5, 2>, Conv2D<3, (2, 3), Sigmoid, strides = (2, 1), use_bias = false>, GlobalAvgPool2D, Dense<3, 2>;
 }
 
@@ -153,6 +156,28 @@ fn rectified_activations_away_from_their_kinks() {
     // Biases pushed away from zero make a kink landing within H of a sample vanishingly unlikely;
     // the seed is fixed, so the check is deterministic.
     check_network(&Rectified::<f64>::seeded(5));
+}
+
+#[test]
+fn layer_normalization_after_images_and_vectors() {
+    let net = LayerNormalized::<f64>::seeded(8);
+    let mut names = Vec::new();
+    net.visit_params(|layer, p| {
+        if layer.starts_with("layer_normalization") {
+            names.push(format!("{layer}.{}", p.name));
+        }
+    });
+    // Keras's weights only: no beta without `center`, no gamma without `scale`.
+    assert_eq!(
+        names,
+        [
+            "layer_normalization.gamma",
+            "layer_normalization.beta",
+            "layer_normalization_1.gamma",
+            "layer_normalization_2.beta",
+        ]
+    );
+    check_network(&net);
 }
 
 #[test]

@@ -49,6 +49,16 @@ pub mod batch_normalization {
     pub const EPSILON: f64 = 1e-3;
 }
 
+/// `LayerNormalization`'s defaults.
+pub mod layer_normalization {
+    /// Added to the variance before its square root is taken.
+    pub const EPSILON: f64 = 1e-3;
+    /// Whether the layer has a learned shift `beta`.
+    pub const CENTER: bool = true;
+    /// Whether the layer has a learned scale `gamma`.
+    pub const SCALE: bool = true;
+}
+
 /// The `LeakyReLU` layer's default (the `leaky_relu` activation function's is 0.2).
 pub mod leaky_relu {
     /// The slope below zero.

@@ -113,6 +113,7 @@ use proc_macro::TokenStream;
 /// | `GlobalMaxPool2D` | fed an image; each channel's largest value | `[C]` |
 /// | `Flatten` | fed an image; the identity on the data | `[H · W · C]` |
 /// | `BatchNormalization` | per channel of an image, per unit of a vector | its input's |
+/// | `LayerNormalization` | each sample's values at each position over their channels (a vector's units), with the sample's own statistics | its input's |
 /// | `Activation<Activation>` | any activation, as a layer | its input's |
 /// | `LeakyReLU` | the leaky ReLU as a layer | its input's |
 /// | `ELU` | the ELU as a layer | its input's |
@@ -129,14 +130,15 @@ use proc_macro::TokenStream;
 /// | `use_bias` | `Dense`, `Conv2D` | `true` |
 /// | `kernel_initializer` | `Dense`, `Conv2D` | `GlorotUniform` |
 /// | `bias_initializer` | `Dense`, `Conv2D` | `Zeros` |
-/// | `trainable` | `Dense`, `Conv2D`, `BatchNormalization`, `PReLU` | `true` |
+/// | `trainable` | `Dense`, `Conv2D`, `BatchNormalization`, `LayerNormalization`, `PReLU` | `true` |
 /// | `kernel_regularizer`, `bias_regularizer`, `activity_regularizer` | `Dense`, `Conv2D` | none |
 /// | `kernel_constraint`, `bias_constraint` | `Dense`, `Conv2D` | none |
 /// | `strides` | `Conv2D` | `(1, 1)` |
 /// | `strides` | `MaxPool2D`, `AvgPool2D` | the pool size |
 /// | `padding` | `Conv2D`, `MaxPool2D`, `AvgPool2D` (`Valid` or `Same`) | `Valid` |
 /// | `momentum` | `BatchNormalization` | `0.99` |
-/// | `epsilon` | `BatchNormalization` | `0.001` |
+/// | `epsilon` | `BatchNormalization`, `LayerNormalization` | `0.001` |
+/// | `center`, `scale` | `LayerNormalization` (a learned shift `beta`, a learned scale `gamma`) | `true` |
 /// | `negative_slope` | `LeakyReLU` (Keras's layer default; the activation's is 0.2) | `0.3` |
 /// | `alpha` | `ELU` | `1.0` |
 /// | `alpha_initializer` | `PReLU` (any initializer for a 1-D tensor) | `Zeros` |

@@ -11,6 +11,7 @@ network! {
         Input<6, 6, 1>,
         Conv2D<2, (3, 3)>,
         BatchNormalization,
+        LayerNormalization,
         MaxPool2D<(2, 2)>,
         AvgPool2D<(1, 1)>,
         Activation<Relu>,
@@ -40,6 +41,7 @@ fn runtime_kinds_are_keras_classes() {
         [
             class::CONV_2D,
             class::BATCH_NORMALIZATION,
+            class::LAYER_NORMALIZATION,
             class::MAX_POOLING_2D,
             class::AVERAGE_POOLING_2D,
             class::ACTIVATION,
@@ -89,6 +91,7 @@ fn default_field_names_are_keras_layer_names() {
         [
             "conv2d",
             "batch_normalization",
+            "layer_normalization",
             "max_pooling2d",
             "average_pooling2d",
             "activation",

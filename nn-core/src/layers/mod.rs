@@ -8,6 +8,7 @@ mod dense;
 mod dropout;
 mod geometry;
 mod global_max_pool;
+mod layernorm;
 mod pool;
 mod prelu;
 
@@ -19,12 +20,13 @@ pub use dense::{Dense, FullyConnected};
 pub use dropout::Dropout;
 pub use geometry::{Padding, Window};
 pub use global_max_pool::GlobalMaxPool2D;
+pub use layernorm::LayerNormalization;
 pub use pool::{AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool2D, Pool2D};
 pub use prelu::{AlphaShape, PReLU};
 #[cfg(feature = "std")]
 pub use {
     activation::ActivationCache, affine::AffineCache, batchnorm::BatchNormCache,
-    dropout::DropoutCache,
+    dropout::DropoutCache, layernorm::LayerNormCache,
 };
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::*;
-use crate::{Batch, GlorotUniform, Layer, Linear, Params, RandomNormal, Tanh, Train};
+use crate::{Batch, GlorotUniform, Inline, Layer, Linear, Params, RandomNormal, Tanh, Train};
 
 fn batch<const N: usize>(n: usize, seed: u64) -> Batch<f64, N> {
     let mut state = seed;
@@ -246,6 +246,54 @@ fn batch_normalization_in_training_mode() {
     frozen.moving_mean.copy_from_slice(&[0.1, -0.2, 0.3]);
     frozen.moving_variance.copy_from_slice(&[0.5, 2.0, 1.5]);
     check(&frozen, 2);
+}
+
+#[test]
+fn layer_normalization_gradients() {
+    let mut layer = LayerNormalization::<f64, 12, 3>::new(1e-3);
+    layer.gamma.copy_from_slice(&[1.5, -0.5, 2.0]);
+    layer.beta.copy_from_slice(&[0.1, 0.2, -0.3]);
+    // 12 values seen as 4 positions of 3 channels (a sequence or an image), and as 4 units.
+    check(&layer, 3);
+    check(&LayerNormalization::<f64, 4, 4>::new(1e-3), 5);
+    // Without a scale, without a shift, without both.
+    let mut unscaled = LayerNormalization::<f64, 12, 3, Inline, true, false>::new(1e-3);
+    unscaled.beta.copy_from_slice(&[0.1, 0.2, -0.3]);
+    check(&unscaled, 2);
+    let mut uncentered = LayerNormalization::<f64, 12, 3, Inline, false, true>::new(1e-3);
+    uncentered.gamma.copy_from_slice(&[1.5, -0.5, 2.0]);
+    check(&uncentered, 2);
+    check(
+        &LayerNormalization::<f64, 6, 6, Inline, false, false>::new(1e-3),
+        2,
+    );
+    let mut frozen = layer.clone();
+    frozen.trainable = false;
+    check(&frozen, 2);
+}
+
+#[test]
+fn layer_normalization_matches_keras_by_hand() {
+    // Two positions of two channels: [1, 3] has mean 2 and biased variance 1; [2, 6] mean 4,
+    // variance 4; ε = 1e-3; γ = [2, 0.5], β = [1, -1].
+    let mut layer = LayerNormalization::<f64, 4, 2>::new(1e-3);
+    layer.gamma.copy_from_slice(&[2.0, 0.5]);
+    layer.beta.copy_from_slice(&[1.0, -1.0]);
+    let y = layer.forward(&SVector::<f64, 4>::from([1.0, 3.0, 2.0, 6.0]));
+    let (a, b) = (1.0 / (1.0f64 + 1e-3).sqrt(), 2.0 / (4.0f64 + 1e-3).sqrt());
+    let expected = [-2.0 * a + 1.0, 0.5 * a - 1.0, -2.0 * b + 1.0, 0.5 * b - 1.0];
+    for (found, want) in y.iter().zip(expected) {
+        assert!((found - want).abs() < 1e-12, "{found} against {want}");
+    }
+    // Keras's weights are only those its flags ask for.
+    let both: Vec<_> = layer.params().map(|p| p.name).collect();
+    assert_eq!(both, ["gamma", "beta"]);
+    let shift = LayerNormalization::<f64, 4, 2, Inline, true, false>::new(1e-3);
+    assert_eq!(shift.params().map(|p| p.name).collect::<Vec<_>>(), ["beta"]);
+    assert_eq!(
+        <LayerNormalization<f64, 4, 2, Inline, true, false> as Params<f64>>::PARAMS,
+        2
+    );
 }
 
 #[test]

@@ -206,8 +206,13 @@ pub(crate) fn no_arguments(ctx: &mut Ctx<'_>) {
 pub(crate) fn only_options(ctx: &mut Ctx<'_>, positional: usize, examples: Option<&str>) {
     if positional > 0 {
         let examples = examples.map_or_else(String::new, |e| format!(" ({e})"));
+        let arguments = if positional == 1 {
+            "a positional argument"
+        } else {
+            "positional arguments"
+        };
         ctx.error(format!(
-            "`{}` takes only options{examples}, but `{}` has {positional} arguments",
+            "`{}` takes only options{examples}, but `{}` has {arguments}",
             ctx.decl.kind, ctx.text
         ));
     }

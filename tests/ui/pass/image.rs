@@ -30,6 +30,16 @@ network! {
         Dense<3, 4>,
         PReLU<trainable = false>,
         Dense<4, 2, Softmax>;
+
+    /// Layer normalization over an image's channels and over a vector's units, with its options.
+    pub struct LayerNormalized =
+        Input<4, 4, 3>,
+        LayerNormalization,
+        Conv2D<2, (3, 3)>,
+        Flatten,
+        Dense<8, 4>,
+        LayerNormalization<epsilon = 1e-5, center = false, scale = true, trainable = false>,
+        Dense<4, 2, Softmax>;
 }
 
 fn main() {
@@ -48,4 +58,11 @@ fn main() {
     assert_eq!((layers[2].kind, layers[2].output), ("GlobalMaxPooling2D", &[3][..]));
     assert_eq!(Parametric::PARAMS, (18 * 3 + 3) + 48 + (3 * 4 + 4) + 4 + (4 * 2 + 2));
     assert!(!net.p_re_lu_1.trainable);
+
+    let net = LayerNormalized::seeded(5);
+    let y = net.predict(&SVector::<f32, 48>::from_fn(|i, _| i as f32));
+    assert!((y.sum() - 1.0).abs() < 1e-5);
+    assert_eq!(LayerNormalized::PARAMS, 2 * 3 + (27 * 2 + 2) + (8 * 4 + 4) + 4 + (4 * 2 + 2));
+    assert!(!net.layer_normalization_1.trainable);
+    assert_eq!(net.layer_normalization_1.epsilon, 1e-5);
 }

@@ -1,0 +1,341 @@
+//! `LayerNormalization`: each position of each sample normalized over its channels.
+
+use nalgebra::{ArrayStorage, Matrix, SVector};
+#[cfg(feature = "std")]
+use rand::Rng;
+
+use crate::Float;
+#[cfg(feature = "std")]
+use crate::layer::{Batch, Train, resize_batch};
+use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
+use crate::storage::{Inline, Storage, Weights};
+
+/// Keras's `LayerNormalization` over the last axis: every group of `C` values (a Dense layer's
+/// units, or one position's channels of an image or a sequence, `N = positions · C`) is
+/// normalized with its own mean and biased variance, `y = γ (x − μ) / √(σ² + ε) + β`.
+///
+/// Unlike [`BatchNormalization`](crate::BatchNormalization), the statistics are each sample's
+/// own, in training and in inference alike, so nothing is kept between batches. With
+/// `SCALE = false` there is no `γ` (Keras's `scale=False`), with `CENTER = false` no `β`
+/// (`center=False`); Keras's weights are then left out of the layer's parameters, and the
+/// stored values are ignored. Defaults: ε = 1e-3, γ = 1, β = 0.
+///
+/// ```
+/// use nn_core::{Layer, LayerNormalization};
+/// use nalgebra::SVector;
+///
+/// let norm = LayerNormalization::<f32, 4, 4>::new(1e-3);
+/// let y = norm.forward(&SVector::from([1.0, 2.0, 3.0, 4.0]));
+/// assert!(y.sum().abs() < 1e-6); // mean 0
+/// assert!((y.norm_squared() / 4.0 - 1.0).abs() < 1e-3); // variance 1 (less ε's share)
+/// ```
+#[derive(Clone, Debug)]
+pub struct LayerNormalization<
+    T: Float,
+    const N: usize,
+    const C: usize,
+    S: Storage = Inline,
+    const CENTER: bool = true,
+    const SCALE: bool = true,
+> {
+    /// γ, the scale (ignored when `SCALE` is false).
+    pub gamma: Weights<T, C, 1, S>,
+    /// β, the shift (ignored when `CENTER` is false).
+    pub beta: Weights<T, C, 1, S>,
+    /// ε, added to the variance.
+    pub epsilon: f64,
+    /// Whether an optimizer updates γ and β.
+    pub trainable: bool,
+}
+
+impl<T: Float, const N: usize, const C: usize, const CENTER: bool, const SCALE: bool>
+    LayerNormalization<T, N, C, Inline, CENTER, SCALE>
+{
+    /// A layer with these values (`[0]` of each is the `C` values of Keras's vector; an absent
+    /// weight's values are ignored); a `const fn`, for networks with weights built into the
+    /// program.
+    pub const fn from_arrays([gamma, beta]: [[[T; C]; 1]; 2], epsilon: f64) -> Self {
+        Self {
+            gamma: Matrix::from_array_storage(ArrayStorage(gamma)),
+            beta: Matrix::from_array_storage(ArrayStorage(beta)),
+            epsilon,
+            trainable: true,
+        }
+    }
+}
+
+impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, const SCALE: bool>
+    LayerNormalization<T, N, C, S, CENTER, SCALE>
+{
+    const SHAPE: [usize; 1] = [C];
+
+    /// A layer with Keras's initial values (γ = 1, β = 0).
+    pub fn new(epsilon: f64) -> Self {
+        let mut layer = Self::zeros(epsilon);
+        layer.gamma.fill(T::one());
+        layer
+    }
+
+    /// A layer with every value zero (a gradient holder).
+    pub fn zeros(epsilon: f64) -> Self {
+        Self {
+            gamma: S::zeros(),
+            beta: S::zeros(),
+            epsilon,
+            trainable: true,
+        }
+    }
+
+    /// γ of channel `ch`, or 1 without a scale.
+    #[inline]
+    fn scale(&self, ch: usize) -> T {
+        if SCALE {
+            self.gamma.as_slice()[ch]
+        } else {
+            T::one()
+        }
+    }
+
+    /// β of channel `ch`, or 0 without a shift.
+    #[inline]
+    fn shift(&self, ch: usize) -> T {
+        if CENTER {
+            self.beta.as_slice()[ch]
+        } else {
+            T::zero()
+        }
+    }
+
+    /// The mean of one group of `C` values and `1 / √(σ² + ε)` (two passes, as Keras).
+    #[inline]
+    fn moments(&self, x: &[T]) -> (T, T) {
+        let count = T::of(C as f64);
+        let mean = x.iter().fold(T::zero(), |s, &v| s + v) / count;
+        let variance = x
+            .iter()
+            .fold(T::zero(), |s, &v| s + (v - mean) * (v - mean))
+            / count;
+        (mean, T::one() / (variance + T::of(self.epsilon)).sqrt())
+    }
+
+    /// Normalizes one group of `C` values into `y`.
+    #[inline]
+    fn normalize(&self, x: &[T], y: &mut [T]) {
+        let (mean, inv_std) = self.moments(x);
+        for ch in 0..C {
+            y[ch] = self.scale(ch) * ((x[ch] - mean) * inv_std) + self.shift(ch);
+        }
+    }
+
+    /// The parameters Keras has for these flags, in its order: γ (if `SCALE`), then β (if
+    /// `CENTER`).
+    fn present() -> impl Iterator<Item = usize> {
+        [SCALE, CENTER]
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, on)| on.then_some(i))
+    }
+}
+
+/// What a [`LayerNormalization`] layer's training pass keeps.
+#[cfg(feature = "std")]
+#[derive(Clone, Debug)]
+pub struct LayerNormCache<T: Float, const N: usize> {
+    /// The normalized inputs `(x − μ) / √(σ² + ε)`.
+    pub normalized: Batch<T, N>,
+    /// `1 / √(σ² + ε)` of every group (position) of every sample, in order.
+    pub inv_std: Vec<T>,
+}
+
+#[cfg(feature = "std")]
+impl<T: Float, const N: usize> Default for LayerNormCache<T, N> {
+    fn default() -> Self {
+        Self {
+            normalized: Batch::zeros_generic(nalgebra::Const::<N>, nalgebra::Dyn(0)),
+            inv_std: Vec::new(),
+        }
+    }
+}
+
+const NAMES: [&str; 2] = ["gamma", "beta"];
+
+impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, const SCALE: bool>
+    Params<T> for LayerNormalization<T, N, C, S, CENTER, SCALE>
+{
+    const KIND: &'static str = nn_keras::class::LAYER_NORMALIZATION;
+
+    const PARAMS: usize = C * (SCALE as usize + CENTER as usize);
+
+    fn zeroed(&self) -> Self {
+        Self {
+            trainable: self.trainable,
+            ..Self::zeros(self.epsilon)
+        }
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        let values = [&self.gamma, &self.beta];
+        Self::present().map(move |i| ParamRef {
+            name: NAMES[i],
+            shape: &Self::SHAPE,
+            values: values[i].as_slice(),
+            trainable: self.trainable,
+            rules: Rules::NONE,
+        })
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        let trainable = self.trainable;
+        let mut values = [Some(&mut self.gamma), Some(&mut self.beta)];
+        Self::present().map(move |i| ParamMut {
+            name: NAMES[i],
+            shape: &Self::SHAPE,
+            values: values[i].take().expect("each once").as_mut_slice(),
+            trainable,
+            rules: Rules::NONE,
+        })
+    }
+}
+
+impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, const SCALE: bool>
+    Layer<T, N, N> for LayerNormalization<T, N, C, S, CENTER, SCALE>
+{
+    fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
+        let mut y = SVector::<T, N>::zeros();
+        for (x, y) in x
+            .as_slice()
+            .chunks_exact(C)
+            .zip(y.as_mut_slice().chunks_exact_mut(C))
+        {
+            self.normalize(x, y);
+        }
+        y
+    }
+
+    #[cfg(feature = "std")]
+    fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
+        resize_batch(y, x.ncols());
+        let xs = x.as_slice();
+        crate::parallel::for_each_part(
+            y.as_mut_slice(),
+            N,
+            N,
+            crate::parallel::MIN_ELEMENTWISE,
+            |samples, y| {
+                let x = &xs[samples.start * N..samples.end * N];
+                for (x, y) in x.chunks_exact(C).zip(y.chunks_exact_mut(C)) {
+                    self.normalize(x, y);
+                }
+            },
+        );
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, const SCALE: bool>
+    Train<T, N, N> for LayerNormalization<T, N, C, S, CENTER, SCALE>
+{
+    type Cache = LayerNormCache<T, N>;
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, N>,
+        y: &mut Batch<T, N>,
+        cache: &mut Self::Cache,
+        _training: bool,
+        _rng: &mut R,
+    ) {
+        let (n, xs) = (x.ncols(), x.as_slice());
+        resize_batch(y, n);
+        resize_batch(&mut cache.normalized, n);
+        cache.inv_std.resize(n * (N / C), T::zero());
+        let groups = N / C;
+        crate::parallel::for_each_part2(
+            (cache.normalized.as_mut_slice(), N),
+            (&mut cache.inv_std, groups),
+            N,
+            crate::parallel::MIN_ELEMENTWISE,
+            |samples, xhat, inv_std| {
+                let x = &xs[samples.start * N..samples.end * N];
+                let groups = x.chunks_exact(C).zip(xhat.chunks_exact_mut(C));
+                for ((x, xhat), inv) in groups.zip(inv_std.iter_mut()) {
+                    let (mean, inv_s) = self.moments(x);
+                    for ch in 0..C {
+                        xhat[ch] = (x[ch] - mean) * inv_s;
+                    }
+                    *inv = inv_s;
+                }
+            },
+        );
+        let xhat = cache.normalized.as_slice();
+        crate::parallel::for_each_part(
+            y.as_mut_slice(),
+            N,
+            N,
+            crate::parallel::MIN_ELEMENTWISE,
+            |samples, y| {
+                let xhat = &xhat[samples.start * N..samples.end * N];
+                for (xhat, y) in xhat.chunks_exact(C).zip(y.chunks_exact_mut(C)) {
+                    for ch in 0..C {
+                        y[ch] = self.scale(ch) * xhat[ch] + self.shift(ch);
+                    }
+                }
+            },
+        );
+    }
+
+    fn backward(
+        &self,
+        x: &Batch<T, N>,
+        _y: &Batch<T, N>,
+        cache: &Self::Cache,
+        dy: &mut Batch<T, N>,
+        _from_logits: bool,
+        grad: &mut Self,
+        dx: Option<&mut Batch<T, N>>,
+    ) {
+        let (n, dys, xhats) = (x.ncols(), dy.as_slice(), cache.normalized.as_slice());
+        let min = crate::parallel::MIN_ELEMENTWISE;
+        // ∂γ and ∂β side by side, summed sample by sample (see `sample_sums`).
+        let mut sums = vec![T::zero(); 2 * C];
+        if self.trainable {
+            crate::parallel::sample_sums(&mut sums, n, N, min, |sample, sums| {
+                let (dgamma, dbeta) = sums.split_at_mut(C);
+                let values = sample * N..(sample + 1) * N;
+                let groups = dys[values.clone()].chunks_exact(C);
+                for (g, xhat) in groups.zip(xhats[values].chunks_exact(C)) {
+                    for ch in 0..C {
+                        dgamma[ch] += g[ch] * xhat[ch];
+                        dbeta[ch] += g[ch];
+                    }
+                }
+            });
+        }
+        grad.gamma.as_mut_slice().copy_from_slice(&sums[..C]);
+        grad.beta.as_mut_slice().copy_from_slice(&sums[C..]);
+        let Some(dx) = dx else { return };
+        resize_batch(dx, n);
+        let (groups, count) = (N / C, T::of(C as f64));
+        let inv_std = &cache.inv_std;
+        crate::parallel::for_each_part(dx.as_mut_slice(), N, N, min, |samples, dx| {
+            let values = samples.start * N..samples.end * N;
+            let inv_std = &inv_std[samples.start * groups..samples.end * groups];
+            let pieces = dys[values.clone()]
+                .chunks_exact(C)
+                .zip(xhats[values].chunks_exact(C));
+            for (((g, xhat), d), &inv) in pieces.zip(dx.chunks_exact_mut(C)).zip(inv_std) {
+                // With ĝ = γ ⊙ ∂y: ∂x = (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)) / σ.
+                let (mut mean_g, mut mean_gx) = (T::zero(), T::zero());
+                for ch in 0..C {
+                    let scaled = self.scale(ch) * g[ch];
+                    mean_g += scaled;
+                    mean_gx += scaled * xhat[ch];
+                }
+                let (mean_g, mean_gx) = (mean_g / count, mean_gx / count);
+                for ch in 0..C {
+                    d[ch] = inv * (self.scale(ch) * g[ch] - mean_g - xhat[ch] * mean_gx);
+                }
+            }
+        });
+    }
+}
