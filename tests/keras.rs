@@ -137,6 +137,53 @@ network! {
     pub struct Tf2 = Dense<6, 5, Relu>, Dropout<0.2>, Dense<5, 3, Softmax>;
 }
 
+network! {
+    /// LayerNormalization after an image and after vectors, with and without its weights,
+    /// checked against its file during the build, with its weights built in.
+    #[keras("tests/fixtures/keras/layer_norm.keras", embed)]
+    pub struct LayerNorm =
+        Input<4, 4, 3>,
+        LayerNormalization,
+        Conv2D<4, (3, 3), Tanh>,
+        LayerNormalization<epsilon = 1e-5, center = false>,
+        Flatten,
+        Dense<_, 6>,
+        LayerNormalization<scale = false>,
+        Dense<_, 5>,
+        LayerNormalization<epsilon = 0.1, center = false, scale = false>;
+}
+
+#[test]
+fn layer_normalization_matches_keras() {
+    let net = LayerNorm::load_keras(fixture("layer_norm.keras")).unwrap();
+    assert_matches_keras(&net, "layer_norm");
+    assert_matches_keras(&LayerNorm::EMBEDDED, "layer_norm");
+    // Saved and loaded again, it predicts the same.
+    let dir = std::env::temp_dir().join(format!("nn-layer-norm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    nn::keras::save(&net, dir.join("layer_norm.keras")).unwrap();
+    let again = LayerNorm::load_keras(dir.join("layer_norm.keras")).unwrap();
+    assert_matches_keras(&again, "layer_norm");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+network! {
+    /// What `layer_norm_axes.keras` would be if it normalized over the last axis only.
+    pub struct LastAxisOnly = Input<2, 2, 3>, LayerNormalization;
+}
+
+#[test]
+fn layer_normalization_over_other_axes_is_refused() {
+    let error = LastAxisOnly::load_keras(fixture("layer_norm_axes.keras"))
+        .expect_err("a normalization over other axes must not load")
+        .to_string();
+    println!("{error}");
+    assert!(
+        error.contains("axis") && error.contains("[-1]"),
+        "the error names the setting and what we compute: {error}"
+    );
+}
+
 #[test]
 fn every_layer_kind_matches_keras() {
     assert_matches_keras(&Cnn::load_keras(fixture("cnn.keras")).unwrap(), "cnn");
@@ -456,7 +503,7 @@ fn saved_files_read_back_to_the_same_predictions() {
             round_trip(&net, $name, &dir, $name);
         )*};
     }
-    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named");
+    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm");
     // Initializers with their settings, which Keras must be able to read back.
     round_trip(&Inits::seeded(2), "inits", &dir, "named");
     // A freshly initialized network too, not only weights that came from Keras.

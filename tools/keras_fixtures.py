@@ -197,6 +197,39 @@ def keras3():
     save("float64", wide, rng.normal(size=(2, 3)).astype("float64"), formats=("keras",))
 
 
+def keras3_normalization():
+    """LayerNormalization over an image's channels and a vector's units, with and without its
+    weights. Its own random numbers, so that adding it left the other fixtures as they were;
+    `--only-normalization` writes just these files."""
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(13)
+    model = keras.Sequential(
+        [
+            keras.Input((4, 4, 3)),
+            layers.LayerNormalization(),
+            layers.Conv2D(4, 3, activation="tanh"),
+            layers.LayerNormalization(epsilon=1e-5, center=False),
+            layers.Flatten(),
+            layers.Dense(6),
+            layers.LayerNormalization(scale=False),
+            layers.Dense(5),
+            layers.LayerNormalization(epsilon=0.1, center=False, scale=False),
+        ],
+        name="layer_norm",
+    )
+    randomize(model, rng)
+    model.save(os.path.join(OUT, "layer_norm.keras"))
+    write_io("layer_norm", model, rng.normal(size=(3, 4, 4, 3)).astype("float32"), keras.__version__)
+    # Normalized over every axis of the image: `nn` normalizes over the last only, so loading
+    # this must fail, naming the axis.
+    axes = keras.Sequential(
+        [keras.Input((2, 2, 3)), layers.LayerNormalization(axis=[1, 2, 3])], name="layer_norm_axes"
+    )
+    axes.save(os.path.join(OUT, "layer_norm_axes.keras"))
+
+
 def tf_keras2():
     import tf_keras as keras
     from tf_keras import layers
@@ -216,5 +249,8 @@ if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     if "--tf-keras" in sys.argv:
         tf_keras2()
+    elif "--only-normalization" in sys.argv:
+        keras3_normalization()
     else:
         keras3()
+        keras3_normalization()

@@ -41,6 +41,8 @@ pub enum Value {
     Str(&'static str),
     /// A window: `kernel_size`, `strides`, `pool_size`.
     Sizes(&'static [usize]),
+    /// The last axis of the input, as a normalization's `axis` (Keras writes `[-1]`).
+    LastAxis,
     /// A Keras object by its name and arguments: an initializer with its settings
     /// (`random_normal(mean = 0.0, stddev = 0.1)`).
     Call(&'static str, &'static [(&'static str, Value)]),
@@ -59,6 +61,7 @@ impl Value {
                 d <= tolerance && -d <= tolerance
             }
             (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::LastAxis, Value::LastAxis) => true,
             (Value::Str(a), Value::Str(b)) => same_str(canonical(a), canonical(b)),
             (Value::Call(a, args_a), Value::Call(b, args_b)) => {
                 if !same_str(a, b) || args_a.len() != args_b.len() {
@@ -123,6 +126,7 @@ impl fmt::Display for Value {
             Value::Size(n) => write!(f, "{n}"),
             Value::Float(x) => write!(f, "{x}"),
             Value::Bool(b) => write!(f, "{b}"),
+            Value::LastAxis => f.write_str("[-1]"),
             Value::Str(s) => write!(f, "\"{s}\""),
             Value::Call(name, args) => {
                 write!(f, "{name}(")?;

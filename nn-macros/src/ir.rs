@@ -251,6 +251,8 @@ pub(crate) enum KerasValue {
     Str(&'static str),
     /// A window.
     Sizes(Vec<usize>),
+    /// The input's last axis (a normalization's `axis`).
+    LastAxis,
     /// The Keras name of an activation type.
     Activation(Path),
     /// A name read from a file.
@@ -274,6 +276,7 @@ impl KerasValue {
             KerasValue::Bool(b) => b.to_string(),
             KerasValue::Str(s) => format!("\"{s}\""),
             KerasValue::Text(s) => format!("\"{s}\""),
+            KerasValue::LastAxis => String::from("[-1] (the last axis)"),
             KerasValue::Sizes(sizes) => format!(
                 "({})",
                 sizes

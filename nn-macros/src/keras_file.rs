@@ -338,6 +338,8 @@ fn literal(declared: &KerasValue, found: &Json) -> Option<KerasValue> {
         KerasValue::Str(_) | KerasValue::Activation(_) | KerasValue::Text(_) => {
             KerasValue::Text(model::name_of(found)?.to_string())
         }
+        KerasValue::LastAxis if model::is_last_axis(found) => KerasValue::LastAxis,
+        KerasValue::LastAxis => KerasValue::Text(found.to_string()),
         KerasValue::Sizes(mine) => KerasValue::Sizes(match found {
             Json::Array(items) => items
                 .iter()

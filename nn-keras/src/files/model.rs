@@ -251,6 +251,7 @@ fn matches(key: &str, value: Value, found: &Json) -> bool {
         }
         // Initializers are written, not compared.
         Value::Call(..) => true,
+        Value::LastAxis => is_last_axis(found),
         Value::Sizes(sizes) => match found {
             Json::Array(items) => {
                 items.len() == sizes.len()
@@ -263,6 +264,14 @@ fn matches(key: &str, value: Value, found: &Json) -> bool {
             Json::Number(n) => sizes.iter().all(|&s| n.as_u64() == Some(s as u64)),
             _ => false,
         },
+    }
+}
+
+/// Whether a file's `axis` is the last one: `-1` or `[-1]` (the only axis `nn` normalizes over).
+pub fn is_last_axis(found: &Json) -> bool {
+    match found {
+        Json::Array(items) => items.len() == 1 && items[0].as_i64() == Some(-1),
+        other => other.as_i64() == Some(-1),
     }
 }
 
@@ -453,6 +462,7 @@ fn json_value(value: Value) -> Json {
         Value::Bool(b) => json!(b),
         Value::Str(s) => json!(s),
         Value::Sizes(sizes) => json!(sizes),
+        Value::LastAxis => json!([-1]),
         // An initializer, as Keras 3 writes one.
         Value::Call(name, args) => {
             let config: Map<String, Json> = args

@@ -150,6 +150,7 @@ pub(super) fn keras_value(value: &KerasValue, layer: &Layer) -> TokenStream {
         KerasValue::Bool(b) => quote!(::nn::keras::Value::Bool(#b)),
         KerasValue::Str(s) => quote!(::nn::keras::Value::Str(#s)),
         KerasValue::Sizes(sizes) => quote!(::nn::keras::Value::Sizes(&[#(#sizes),*])),
+        KerasValue::LastAxis => quote!(::nn::keras::Value::LastAxis),
         KerasValue::Text(s) => quote!(::nn::keras::Value::Str(#s)),
         KerasValue::Activation(ty) => {
             let ty = path(ty);

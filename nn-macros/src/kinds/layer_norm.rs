@@ -42,9 +42,11 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let scale = args.boolean("scale", ctx.errors);
     let trainable = args.boolean("trainable", ctx.errors);
     let keras = vec![
+        Setting::new("axis", KerasValue::LastAxis),
         Setting::new("epsilon", KerasValue::Float(epsilon.clone())),
         Setting::new("center", KerasValue::Bool(center)),
         Setting::new("scale", KerasValue::Bool(scale)),
+        Setting::new("rms_scaling", KerasValue::Bool(false)),
         Setting::written("trainable", KerasValue::Bool(trainable)),
     ];
     let (width, image) = shape::preserved(ctx)?;
