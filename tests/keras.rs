@@ -631,3 +631,91 @@ fn optimizer_settings_that_change_the_slots_must_match() {
     let error = nn::keras::load_optimizer_state::<f32, AdamTrained, _>(&path, &other).unwrap_err();
     assert!(error.to_string().contains("keeps the slots"), "{error}");
 }
+
+/// A Keras LSTM's weights, inputs and outputs (`tools/keras_fixtures.py`).
+fn lstm_fixture() -> serde_json::Value {
+    let text = std::fs::read_to_string(fixture("lstm.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The fixture's values under `key`, flattened.
+fn values(json: &serde_json::Value, key: &str) -> Vec<f32> {
+    fn flatten(value: &serde_json::Value, out: &mut Vec<f32>) {
+        match value {
+            serde_json::Value::Array(items) => items.iter().for_each(|v| flatten(v, out)),
+            number => out.push(number.as_f64().unwrap() as f32),
+        }
+    }
+    let mut out = Vec::new();
+    flatten(&json[key], &mut out);
+    out
+}
+
+/// An LSTM set to the fixture's weights, in Keras's layouts.
+fn keras_lstm<const O: usize, const SEQUENCES: bool>(
+    json: &serde_json::Value,
+) -> nn::Lstm<f32, 15, O, 3, 4, 16, SEQUENCES> {
+    let mut lstm = nn::Lstm::<f32, 15, O, 3, 4, 16, SEQUENCES>::zeros();
+    for p in lstm.params_mut() {
+        p.values.copy_from_slice(&values(json, p.name));
+    }
+    lstm
+}
+
+#[test]
+fn lstm_matches_keras() {
+    let json = lstm_fixture();
+    assert_eq!(
+        (
+            json["steps"].as_u64(),
+            json["features"].as_u64(),
+            json["units"].as_u64()
+        ),
+        (Some(5), Some(3), Some(4))
+    );
+    let inputs = values(&json, "inputs");
+    let x = nn::Batch::<f32, 15>::from_column_slice(&inputs);
+    let close = |got: &[f32], want: &[f32], what: &str| {
+        assert_eq!(got.len(), want.len(), "{what}");
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (g - w).abs() <= 1e-5,
+                "{what}, value {i}: nn {g}, Keras {w}"
+            );
+        }
+    };
+    let last = keras_lstm::<4, false>(&json);
+    let every = keras_lstm::<20, true>(&json);
+    let (mut y_last, mut y_every) = (
+        nn::Batch::<f32, 4>::zeros(0),
+        nn::Batch::<f32, 20>::zeros(0),
+    );
+    last.forward_batch(&x, &mut y_last);
+    every.forward_batch(&x, &mut y_every);
+    close(
+        y_last.as_slice(),
+        &values(&json, "last"),
+        "last step, batch",
+    );
+    close(
+        y_every.as_slice(),
+        &values(&json, "sequences"),
+        "every step, batch",
+    );
+    // One sample at a time, and one step at a time (streaming).
+    let sequences = values(&json, "sequences");
+    for (s, sample) in inputs.chunks_exact(15).enumerate() {
+        let y = last.forward(&SVector::<f32, 15>::from_column_slice(sample));
+        close(
+            y.as_slice(),
+            &values(&json, "last")[s * 4..s * 4 + 4],
+            "last step, one sample",
+        );
+        let mut state = nn::LstmState::default();
+        for (t, step) in sample.chunks_exact(3).enumerate() {
+            let h = last.step(&mut state, &SVector::<f32, 3>::from_column_slice(step));
+            let at = s * 20 + t * 4;
+            close(h.as_slice(), &sequences[at..at + 4], "one step at a time");
+        }
+    }
+}

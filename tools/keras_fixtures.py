@@ -230,6 +230,37 @@ def keras3_normalization():
     axes.save(os.path.join(OUT, "layer_norm_axes.keras"))
 
 
+def keras3_recurrent():
+    """An LSTM's weights, inputs and outputs (its last step and every step), as JSON: the layer
+    is set from the weights by the test (no file format involved). Its own random numbers;
+    `--only-recurrent` writes just this file."""
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(17)
+    steps, features, units = 5, 3, 4
+    lstm = layers.LSTM(units, return_sequences=True)
+    model = keras.Sequential([keras.Input((steps, features)), lstm])
+    weights = [rng.normal(0.0, 0.5, size=w.shape).astype("float32") for w in lstm.get_weights()]
+    lstm.set_weights(weights)
+    x = rng.normal(size=(3, steps, features)).astype("float32")
+    sequences = np.asarray(model.predict(x, verbose=0), dtype="float32")
+    data = {
+        "keras": keras.__version__,
+        "steps": steps,
+        "features": features,
+        "units": units,
+        "kernel": weights[0].reshape(-1).tolist(),
+        "recurrent_kernel": weights[1].reshape(-1).tolist(),
+        "bias": weights[2].reshape(-1).tolist(),
+        "inputs": x.reshape(len(x), -1).tolist(),
+        "sequences": sequences.reshape(len(x), -1).tolist(),
+        "last": sequences[:, -1, :].tolist(),
+    }
+    with open(os.path.join(OUT, "lstm.json"), "w") as f:
+        json.dump(data, f)
+
+
 def tf_keras2():
     import tf_keras as keras
     from tf_keras import layers
@@ -251,6 +282,9 @@ if __name__ == "__main__":
         tf_keras2()
     elif "--only-normalization" in sys.argv:
         keras3_normalization()
+    elif "--only-recurrent" in sys.argv:
+        keras3_recurrent()
     else:
         keras3()
         keras3_normalization()
+        keras3_recurrent()

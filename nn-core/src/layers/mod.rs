@@ -9,6 +9,7 @@ mod dropout;
 mod geometry;
 mod global_max_pool;
 mod layernorm;
+mod lstm;
 mod pool;
 mod prelu;
 
@@ -21,12 +22,13 @@ pub use dropout::Dropout;
 pub use geometry::{Padding, Window};
 pub use global_max_pool::GlobalMaxPool2D;
 pub use layernorm::LayerNormalization;
+pub use lstm::{Lstm, LstmState};
 pub use pool::{AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool2D, Pool2D};
 pub use prelu::{AlphaShape, PReLU};
 #[cfg(feature = "std")]
 pub use {
     activation::ActivationCache, affine::AffineCache, batchnorm::BatchNormCache,
-    dropout::DropoutCache, layernorm::LayerNormCache,
+    dropout::DropoutCache, layernorm::LayerNormCache, lstm::LstmCache,
 };
 
 #[cfg(test)]

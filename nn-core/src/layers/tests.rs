@@ -6,7 +6,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::*;
-use crate::{Batch, GlorotUniform, Inline, Layer, Linear, Params, RandomNormal, Tanh, Train};
+use crate::{
+    Batch, GlorotUniform, Inline, Layer, Linear, Lstm, LstmState, Params, RandomNormal, Tanh, Train,
+};
 
 fn batch<const N: usize>(n: usize, seed: u64) -> Batch<f64, N> {
     let mut state = seed;
@@ -270,6 +272,43 @@ fn layer_normalization_gradients() {
     let mut frozen = layer.clone();
     frozen.trainable = false;
     check(&frozen, 2);
+}
+
+#[test]
+fn lstm_gradients_through_time() {
+    let mut rng = StdRng::seed_from_u64(3);
+    // 4 steps of 3 features into 2 units: the last step, then every step.
+    let mut last = Lstm::<f64, 12, 2, 3, 2, 8, false>::new(&mut rng);
+    for (i, b) in last.bias.iter_mut().enumerate() {
+        *b += 0.1 * (i as f64 - 3.5);
+    }
+    check(&last, 3);
+    let every = Lstm::<f64, 12, 8, 3, 2, 8, true>::new(&mut rng);
+    check(&every, 2);
+    // One step; and a frozen layer.
+    check(&Lstm::<f64, 3, 2, 3, 2, 8, false>::new(&mut rng), 2);
+    let mut frozen = every.clone();
+    frozen.trainable = false;
+    check(&frozen, 2);
+}
+
+#[test]
+fn lstm_steps_one_at_a_time_as_over_the_sequence() {
+    let lstm = Lstm::<f64, 12, 8, 3, 2, 8, true>::new(&mut StdRng::seed_from_u64(4));
+    let x = SVector::<f64, 12>::from_fn(|i, _| (i as f64 * 0.7).cos());
+    let whole = lstm.forward(&x);
+    let mut state = LstmState::default();
+    for (t, step) in x.as_slice().chunks_exact(3).enumerate() {
+        let h = lstm.step(&mut state, &SVector::<f64, 3>::from_column_slice(step));
+        assert_eq!(h.as_slice(), &whole.as_slice()[t * 2..t * 2 + 2]);
+    }
+    // Keras's initial bias: ones for the forget gate only.
+    assert_eq!(
+        Lstm::<f64, 12, 2, 3, 2, 8, false>::new(&mut StdRng::seed_from_u64(5))
+            .bias
+            .as_slice(),
+        [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    );
 }
 
 #[test]
