@@ -8,6 +8,9 @@
 //! - the firmware's sine model (1 → 16 relu → 16 relu → 1, weights built into the program with
 //!   `#[safetensors(.., embed)]`, as on a microcontroller) next to a hand-written loop.
 //!
+//! - one streaming step of an LSTM with 16 units and 8 inputs (`Lstm::step`) next to a
+//!   hand-written loop with the same weights.
+//!
 //! Run with `cargo bench --bench inference`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -286,5 +289,79 @@ fn sine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, single_sample, batch, sine);
+/// The streaming LSTM of the benchmark: 8 features a step into 16 units, the last step out.
+type StreamLstm = nn::Lstm<f32, 8, 16, 8, 16, 64, false>;
+
+/// The same LSTM step written by hand: weights as rows per gate value, state in arrays.
+struct HandLstm {
+    w: [[f32; 8]; 64],
+    r: [[f32; 16]; 64],
+    b: [f32; 64],
+}
+
+impl HandLstm {
+    fn from(lstm: &StreamLstm) -> Self {
+        let mut hand = Self {
+            w: [[0.0; 8]; 64],
+            r: [[0.0; 16]; 64],
+            b: [0.0; 64],
+        };
+        for g in 0..64 {
+            for f in 0..8 {
+                hand.w[g][f] = lstm.kernel[(g, f)];
+            }
+            for u in 0..16 {
+                hand.r[g][u] = lstm.recurrent_kernel[(g, u)];
+            }
+            hand.b[g] = lstm.bias[g];
+        }
+        hand
+    }
+
+    fn step(&self, h: &mut [f32; 16], c: &mut [f32; 16], x: &[f32; 8]) {
+        let sigmoid = |v: f32| 1.0 / (1.0 + (-v).exp());
+        let mut z = self.b;
+        for (g, z) in z.iter_mut().enumerate() {
+            let from_x: f32 = self.w[g].iter().zip(x).map(|(w, x)| w * x).sum();
+            let from_h: f32 = self.r[g].iter().zip(h.iter()).map(|(r, h)| r * h).sum();
+            *z += from_x + from_h;
+        }
+        for u in 0..16 {
+            let (i, f) = (sigmoid(z[u]), sigmoid(z[16 + u]));
+            let (g, o) = (z[32 + u].tanh(), sigmoid(z[48 + u]));
+            c[u] = f * c[u] + i * g;
+            h[u] = o * c[u].tanh();
+        }
+    }
+}
+
+fn lstm_step(c: &mut Criterion) {
+    use rand::SeedableRng;
+    let lstm = StreamLstm::new(&mut rand::rngs::StdRng::seed_from_u64(1));
+    let hand = HandLstm::from(&lstm);
+    let x = SVector::<f32, 8>::from_fn(|i, _| (i as f32 * 0.4).sin());
+    let mut xa = [0.0; 8];
+    xa.copy_from_slice(x.as_slice());
+    // Both run the same steps from the same state.
+    let mut state = nn::LstmState::default();
+    let (mut h, mut cell) = ([0.0f32; 16], [0.0f32; 16]);
+    for _ in 0..3 {
+        lstm.step(&mut state, &x);
+        hand.step(&mut h, &mut cell, &xa);
+    }
+    assert!(
+        state.h.iter().zip(&h).all(|(a, b)| (a - b).abs() < 1e-5),
+        "both compute the same step"
+    );
+    let mut group = c.benchmark_group("LSTM<16>, one step of 8 inputs");
+    group.bench_function("hand-written loop", |b| {
+        b.iter(|| hand.step(&mut h, &mut cell, black_box(&xa)))
+    });
+    group.bench_function("nn Lstm::step", |b| {
+        b.iter(|| lstm.step(&mut state, black_box(&x)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, single_sample, batch, sine, lstm_step);
 criterion_main!(benches);
