@@ -124,6 +124,8 @@ network! {
     struct LayerNormalized = Input<4, 4, 2>, Conv2D<3, (3, 3), Tanh, padding = Same>, LayerNormalization,
         Flatten, Dense<48, 5, Tanh>, LayerNormalization<epsilon = 0.01, center = false>, Dense<5, 4, Tanh>,
         LayerNormalization<scale = false>, Dense<4, 3, Softmax>;
+    struct Recurrent = Input<4, 3>, LayerNormalization, LSTM<5, return_sequences = true>, Dropout<0.2>,
+        LSTM<3>, Dense<3, 2, Softmax>;
     struct GlobalPooled = Input<4, 5, 2>, Conv2D<3, (2, 3), Sigmoid, strides = (2, 1), use_bias = false>, GlobalAvgPool2D, Dense<3, 2>;
 }
 
@@ -178,6 +180,11 @@ fn layer_normalization_after_images_and_vectors() {
         ]
     );
     check_network(&net);
+}
+
+#[test]
+fn recurrent_networks_through_time() {
+    check_network(&Recurrent::<f64>::seeded(9));
 }
 
 #[test]

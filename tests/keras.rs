@@ -503,7 +503,7 @@ fn saved_files_read_back_to_the_same_predictions() {
             round_trip(&net, $name, &dir, $name);
         )*};
     }
-    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm");
+    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model");
     // Initializers with their settings, which Keras must be able to read back.
     round_trip(&Inits::seeded(2), "inits", &dir, "named");
     // A freshly initialized network too, not only weights that came from Keras.
@@ -630,6 +630,25 @@ fn optimizer_settings_that_change_the_slots_must_match() {
     other.momentum = 0.5; // Keras's run was centered as well
     let error = nn::keras::load_optimizer_state::<f32, AdamTrained, _>(&path, &other).unwrap_err();
     assert!(error.to_string().contains("keeps the slots"), "{error}");
+}
+
+network! {
+    /// Stacked LSTMs after layer normalization over each step, checked against its file during
+    /// the build, with its weights built in.
+    #[keras("tests/fixtures/keras/lstm_model.keras", embed)]
+    pub struct Recurrent =
+        Input<5, 3>,
+        LayerNormalization,
+        LSTM<6, return_sequences = true>,
+        LSTM<4>,
+        Dense<_, 2, Softmax>;
+}
+
+#[test]
+fn recurrent_models_match_keras() {
+    let net = Recurrent::load_keras(fixture("lstm_model.keras")).unwrap();
+    assert_matches_keras(&net, "lstm_model");
+    assert_matches_keras(&Recurrent::EMBEDDED, "lstm_model");
 }
 
 /// A Keras LSTM's weights, inputs and outputs (`tools/keras_fixtures.py`).

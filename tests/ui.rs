@@ -12,6 +12,7 @@ fn ui() {
     t.compile_fail("tests/ui/syntax/*.rs");
     t.compile_fail("tests/ui/args/*.rs");
     t.compile_fail("tests/ui/image/*.rs");
+    t.compile_fail("tests/ui/sequence/*.rs");
     t.compile_fail("tests/ui/keras/*.rs");
     t.compile_fail("tests/ui/embed/*.rs");
     t.pass("tests/ui/pass/*.rs");

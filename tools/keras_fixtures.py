@@ -260,6 +260,23 @@ def keras3_recurrent():
     with open(os.path.join(OUT, "lstm.json"), "w") as f:
         json.dump(data, f)
 
+    # Stacked LSTMs in a model file, with layer normalization over each step.
+    stacked = keras.Sequential(
+        [
+            keras.Input((steps, features)),
+            layers.LayerNormalization(),
+            layers.LSTM(6, return_sequences=True),
+            layers.LSTM(units),
+            layers.Dense(2, activation="softmax"),
+        ],
+        name="lstm_model",
+    )
+    randomize(stacked, rng)
+    stacked.save(os.path.join(OUT, "lstm_model.keras"))
+    write_io(
+        "lstm_model", stacked, rng.normal(size=(3, steps, features)).astype("float32"), keras.__version__
+    )
+
 
 def tf_keras2():
     import tf_keras as keras

@@ -46,9 +46,10 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
             continue;
         };
         let incoming = chain.next(&checked, &text, index + 1);
-        let shape = match checked.image {
-            Some(image) => image.map(ir::Size::Known).to_vec(),
-            None => vec![checked.output.clone()],
+        let shape = match (checked.image, checked.sequence) {
+            (Some(image), _) => image.map(ir::Size::Known).to_vec(),
+            (None, Some(sequence)) => sequence.map(ir::Size::Known).to_vec(),
+            (None, None) => vec![checked.output.clone()],
         };
         if checked.layer.is_none() {
             // `Input`: what the first layer is fed.
@@ -124,6 +125,8 @@ impl Chain {
         Incoming {
             width: checked.output.clone(),
             image: checked.image,
+            sequence: checked.sequence,
+            last_step: checked.last_step,
             flattened: checked.flattened,
             origin,
         }

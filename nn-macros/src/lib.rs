@@ -98,12 +98,15 @@ use proc_macro::TokenStream;
 ///
 /// # Layers
 ///
-/// Shapes are channels last: `[H, W, C]` for an image, `[N]` for a vector. A layer whose
+/// Shapes are channels last: `[H, W, C]` for an image, `[STEPS, FEATURES]` for a sequence, `[N]`
+/// for a vector. Layers that do not know steps (Dense, PReLU) are not fed a sequence: `Flatten`
+/// it, or end it with a recurrent layer that returns only its last step. A layer whose
 /// output is "its input's" passes the shape on.
 ///
 /// | layer | arguments | output shape |
 /// |---|---|---|
 /// | `Input<H, W, C>` | the network's image; first, and not a layer itself | `[H, W, C]` |
+/// | `Input<STEPS, FEATURES>` | the network's sequence; first, and not a layer itself | `[STEPS, FEATURES]` |
 /// | `Dense<INPUTS, UNITS[, Activation]>` | `INPUTS` equals the previous width (or `_`); `UNITS` at least 1; fed a vector | `[UNITS]` |
 /// | `Dropout<RATE>` | a rate in [0, 1), literal or named constant; the identity at inference | its input's |
 /// | `Conv2D<FILTERS, (KH, KW)[, Activation]>` | fed an image; kernels `(KH, KW, C, FILTERS)`; `(K, K)` may be written `K` | `[OH, OW, FILTERS]` |
@@ -111,8 +114,9 @@ use proc_macro::TokenStream;
 /// | `AvgPool2D<(PH, PW)>` | fed an image; the mean of each window's values inside the image | `[OH, OW, C]` |
 /// | `GlobalAvgPool2D` | fed an image; each channel's mean | `[C]` |
 /// | `GlobalMaxPool2D` | fed an image; each channel's largest value | `[C]` |
-/// | `Flatten` | fed an image; the identity on the data | `[H · W · C]` |
+/// | `Flatten` | fed an image or a sequence; the identity on the data | `[H · W · C]`, `[STEPS · FEATURES]` |
 /// | `BatchNormalization` | per channel of an image, per unit of a vector | its input's |
+/// | `LSTM<UNITS>` | fed a sequence; Keras's LSTM (tanh, sigmoid gates); `UNITS` a literal | `[UNITS]`, or `[STEPS, UNITS]` with `return_sequences = true` |
 /// | `LayerNormalization` | each sample's values at each position over their channels (a vector's units), with the sample's own statistics | its input's |
 /// | `Activation<Activation>` | any activation, as a layer | its input's |
 /// | `LeakyReLU` | the leaky ReLU as a layer | its input's |
@@ -130,7 +134,7 @@ use proc_macro::TokenStream;
 /// | `use_bias` | `Dense`, `Conv2D` | `true` |
 /// | `kernel_initializer` | `Dense`, `Conv2D` | `GlorotUniform` |
 /// | `bias_initializer` | `Dense`, `Conv2D` | `Zeros` |
-/// | `trainable` | `Dense`, `Conv2D`, `BatchNormalization`, `LayerNormalization`, `PReLU` | `true` |
+/// | `trainable` | `Dense`, `Conv2D`, `BatchNormalization`, `LayerNormalization`, `LSTM`, `PReLU` | `true` |
 /// | `kernel_regularizer`, `bias_regularizer`, `activity_regularizer` | `Dense`, `Conv2D` | none |
 /// | `kernel_constraint`, `bias_constraint` | `Dense`, `Conv2D` | none |
 /// | `strides` | `Conv2D` | `(1, 1)` |
@@ -139,6 +143,7 @@ use proc_macro::TokenStream;
 /// | `momentum` | `BatchNormalization` | `0.99` |
 /// | `epsilon` | `BatchNormalization`, `LayerNormalization` | `0.001` |
 /// | `center`, `scale` | `LayerNormalization` (a learned shift `beta`, a learned scale `gamma`) | `true` |
+/// | `return_sequences` | `LSTM` (every step's output, not only the last) | `false` |
 /// | `negative_slope` | `LeakyReLU` (Keras's layer default; the activation's is 0.2) | `0.3` |
 /// | `alpha` | `ELU` | `1.0` |
 /// | `alpha_initializer` | `PReLU` (any initializer for a 1-D tensor) | `Zeros` |

@@ -28,6 +28,9 @@ network! {
 
     /// `Flatten`.
     pub struct Flat = Input<2, 2, 1>, Flatten, Dense<4, 1>;
+
+    /// The sequence kinds.
+    pub struct Recurrent = Input<3, 2>, LSTM<2>;
 }
 
 #[test]
@@ -62,6 +65,7 @@ fn runtime_kinds_are_keras_classes() {
             vec![class::FLATTEN, class::DENSE],
             runtime_kinds(&Flat::seeded(0)),
         ),
+        (vec![class::LSTM], runtime_kinds(&Recurrent::seeded(0))),
     ] {
         assert_eq!(net_kinds, runtime);
     }
@@ -104,6 +108,7 @@ fn default_field_names_are_keras_layer_names() {
             "p_re_lu_1",
         ]
     );
+    assert_eq!(<Recurrent as Network<f32>>::LAYERS[0].name, "lstm");
 }
 
 #[test]

@@ -385,6 +385,7 @@ fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, String> {
             group,
             name: layer.name,
             tensors: Vec::new(),
+            cell: (layer.class == nn_keras::class::LSTM).then_some("lstm_cell"),
         })
         .collect();
     for (name, param) in net.params() {

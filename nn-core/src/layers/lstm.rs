@@ -1,6 +1,6 @@
 //! `LSTM`: a long short-term memory layer over a sequence, with Keras's gates and layouts.
 
-use nalgebra::{SVector, SVectorView};
+use nalgebra::{ArrayStorage, Matrix, SVector, SVectorView};
 #[cfg(feature = "std")]
 use rand::Rng;
 
@@ -94,6 +94,34 @@ impl<T: Float, const U: usize> Default for LstmState<T, U> {
 #[inline]
 fn sigmoid<T: Float>(x: T) -> T {
     T::one() / (T::one() + (-x).exp())
+}
+
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const SEQUENCES: bool,
+> Lstm<T, I, O, F, U, G, SEQUENCES, Inline>
+{
+    /// A layer with these weights, in Keras's layouts (`kernel[f]` is row `f` of Keras's
+    /// `(F, 4U)` kernel, and so on; the bias is `[0]` of its one row); a `const fn`, for
+    /// networks with weights built into the program.
+    pub const fn from_arrays(
+        kernel: [[T; G]; F],
+        recurrent_kernel: [[T; G]; U],
+        bias: [[T; G]; 1],
+    ) -> Self {
+        let () = Self::SIZES;
+        Self {
+            kernel: Matrix::from_array_storage(ArrayStorage(kernel)),
+            recurrent_kernel: Matrix::from_array_storage(ArrayStorage(recurrent_kernel)),
+            bias: Matrix::from_array_storage(ArrayStorage(bias)),
+            trainable: true,
+        }
+    }
 }
 
 impl<

@@ -236,11 +236,18 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
         let layers = file.group(top).map_err(h5)?;
         for name in layers.groups().map_err(h5)? {
             let path = format!("{top}/{name}/vars");
-            let tensors = match file.group(&path) {
+            let mut tensors = match file.group(&path) {
                 Ok(vars) => numbered(&vars, &path, file_len, &mut budget)?,
                 // A layer without variables may have no `vars` group at all.
                 Err(_) => Vec::new(),
             };
+            // A recurrent layer keeps its weights in its cell's group.
+            let cell = format!("{top}/{name}/cell/vars");
+            if tensors.is_empty()
+                && let Ok(vars) = file.group(&cell)
+            {
+                tensors = numbered(&vars, &cell, file_len, &mut budget)?;
+            }
             weights.layers.push((name, tensors));
         }
     } else if !groups.iter().any(|g| g == "vars" || g == "optimizer") {
@@ -479,6 +486,9 @@ pub struct LayerWeights<'a> {
     pub name: &'a str,
     /// Its tensors.
     pub tensors: Vec<(Vec<usize>, Vec<f32>)>,
+    /// The name of the cell that holds the tensors, for a recurrent layer (`lstm_cell`): Keras
+    /// keeps them in `layers/<group>/cell/vars`, with the layer's own `vars` group empty.
+    pub cell: Option<&'static str>,
 }
 
 /// A Keras 3 `.weights.h5` file: `layers/<group>/vars/<i>` for every layer (weightless ones get
@@ -490,11 +500,24 @@ pub fn write(model: &str, layers: &[LayerWeights<'_>]) -> Result<Vec<u8>, String
         let mut group = all.create_group(&layer.group);
         let mut vars = group.create_group("vars");
         vars.set_attr("name", AttrValue::String(layer.name.to_string()));
-        for (i, (shape, values)) in layer.tensors.iter().enumerate() {
-            let shape: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
-            vars.create_dataset(&i.to_string())
-                .with_f32_data(values)
-                .with_shape(&shape);
+        let tensors = |vars: &mut hdf5_pure::GroupBuilder| {
+            for (i, (shape, values)) in layer.tensors.iter().enumerate() {
+                let shape: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
+                vars.create_dataset(&i.to_string())
+                    .with_f32_data(values)
+                    .with_shape(&shape);
+            }
+        };
+        match layer.cell {
+            Some(cell_name) => {
+                let mut cell = group.create_group("cell");
+                let mut cell_vars = cell.create_group("vars");
+                cell_vars.set_attr("name", AttrValue::String(cell_name.to_string()));
+                tensors(&mut cell_vars);
+                cell.add_group(cell_vars.finish());
+                group.add_group(cell.finish());
+            }
+            None => tensors(&mut vars),
         }
         group.add_group(vars.finish());
         all.add_group(group.finish());

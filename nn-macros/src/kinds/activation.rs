@@ -97,10 +97,8 @@ fn layer(
     };
     let new = Expr::Construct("new", vec![activation.value]);
     let build = Build::constant(new);
-    Some(Checked::layer(
-        width.clone(),
-        width,
-        image,
-        Def::new(ty, build).with(keras),
-    ))
+    Some(Checked {
+        sequence: shape::incoming_sequence(ctx),
+        ..Checked::layer(width.clone(), width, image, Def::new(ty, build).with(keras))
+    })
 }

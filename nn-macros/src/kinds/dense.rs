@@ -47,6 +47,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         args::size(args.positional[1], "number of units", ctx.errors).unwrap_or(Size::Known(1));
     shape::nonzero(ctx, &units, "units");
     shape::not_an_image(ctx);
+    shape::not_a_sequence(ctx);
     let input = shape::connect(ctx, declared);
 
     let mut weights = Weights::new(args.positional.get(2).copied(), KERNEL);

@@ -43,6 +43,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     };
     Some(Checked {
         keeps_origin: true,
+        sequence: shape::incoming_sequence(ctx),
         ..Checked::layer(width.clone(), width, image, def)
     })
 }

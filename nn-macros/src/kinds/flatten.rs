@@ -1,5 +1,5 @@
-//! `Flatten`: an image as the vector of its values, in Keras's order (row, column, channel); the
-//! identity on the data, which it only renames.
+//! `Flatten`: an image (or a sequence) as the vector of its values, in Keras's order (row,
+//! column, channel; step, feature); the identity on the data, which it only renames.
 
 use crate::shared::args::Opt;
 use crate::shared::context::{Checked, Ctx, Def};
@@ -9,9 +9,18 @@ use crate::shared::window::channels_last;
 /// `Flatten` has no options.
 pub(crate) const OPTIONS: &[Opt] = &[];
 
-/// Rule: `Flatten` follows an image. Why: a vector is flat already.
+/// Rule: `Flatten` follows an image or a sequence. Why: a vector is flat already.
 pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     shape::no_arguments(ctx);
+    if let Some(sequence) = shape::incoming_sequence(ctx) {
+        // Steps one after the other: the identity on the data too.
+        let width = crate::ir::Size::Known(sequence[0] * sequence[1]);
+        let def = Def {
+            identity_at_inference: true,
+            ..Def::unit("Flatten").with(vec![channels_last()])
+        };
+        return Some(Checked::layer(width.clone(), width, None, def));
+    }
     let (width, image) = shape::incoming_image(ctx)?;
     let def = Def {
         identity_at_inference: true,

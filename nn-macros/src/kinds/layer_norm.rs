@@ -50,7 +50,8 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         Setting::written("trainable", KerasValue::Bool(trainable)),
     ];
     let (width, image) = shape::preserved(ctx)?;
-    let channels = shape::channels(&width, image);
+    let sequence = shape::incoming_sequence(ctx);
+    let channels = shape::channels_of(&width, image, sequence);
     let ty = Type {
         name: "LayerNormalization",
         args: vec![
@@ -99,6 +100,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     };
     Some(Checked {
         keeps_origin: true,
+        sequence,
         ..Checked::layer(width.clone(), width, image, Def::new(ty, build).with(keras))
     })
 }

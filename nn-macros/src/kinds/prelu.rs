@@ -32,6 +32,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let examples = "`alpha_initializer = Zeros`, `trainable = false`";
     shape::only_options(ctx, args.positional.len(), Some(examples));
     let trainable = args.boolean("trainable", ctx.errors);
+    shape::not_a_sequence(ctx);
     let (width, image) = shape::preserved(ctx)?;
     // `α` is shaped like the input: 1-D after a vector, 3-D after an image.
     let tensor = Tensor::Kernel {

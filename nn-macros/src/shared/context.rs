@@ -60,6 +60,11 @@ pub(crate) struct Incoming {
     pub(crate) width: Size,
     /// Its shape, when it is an image (height, width, channels).
     pub(crate) image: Option<[usize; 3]>,
+    /// Its shape, when it is a sequence (steps, features).
+    pub(crate) sequence: Option<[usize; 2]>,
+    /// The units of the recurrent layer whose last step it is (a recurrent layer without
+    /// `return_sequences`), for the next layer's messages.
+    pub(crate) last_step: Option<usize>,
     /// The image it flattens, when it is `Flatten`'s output.
     pub(crate) flattened: Option<[usize; 3]>,
     /// The layer that gave it its width, as written and its position: the layer itself, or
@@ -75,6 +80,10 @@ pub(crate) struct Checked {
     pub(crate) output: Size,
     /// Its output's shape when that is an image.
     pub(crate) image: Option<[usize; 3]>,
+    /// Its output's shape when that is a sequence (steps, features).
+    pub(crate) sequence: Option<[usize; 2]>,
+    /// The units of a recurrent layer that returns only its last step.
+    pub(crate) last_step: Option<usize>,
     /// The image it flattens (only `Flatten`'s rule sets it, for the next layer's messages).
     pub(crate) flattened: Option<[usize; 3]>,
     /// Whether its output keeps the origin of its input (a shape-preserving layer).
@@ -106,6 +115,8 @@ impl Checked {
             input,
             output,
             image,
+            sequence: None,
+            last_step: None,
             flattened: None,
             keeps_origin: false,
             follows_input: true,

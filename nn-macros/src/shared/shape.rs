@@ -35,6 +35,70 @@ pub(crate) fn not_an_image(ctx: &mut Ctx<'_>) {
     }
 }
 
+/// Rule: a layer that does not know steps is not fed a sequence. Why: Keras would apply it to
+/// every step (a Dense layer) or to the whole as one vector, and `nn` does not guess which;
+/// `Flatten` or a recurrent layer without `return_sequences` say so explicitly.
+pub(crate) fn not_a_sequence(ctx: &mut Ctx<'_>) {
+    if let Before::Known(previous) = ctx.before
+        && let Some([steps, features]) = previous.sequence
+    {
+        let (origin_text, origin_position) = &previous.origin;
+        ctx.error(format!(
+            "`{}` is fed a sequence ({steps} steps × {features} features) by `{origin_text}` \
+             (layer {origin_position}); put `Flatten` before it, or end the sequence with a \
+             recurrent layer that returns only its last step",
+            ctx.text
+        ));
+    }
+}
+
+/// The sequence the layer before produces (steps, features), if it is one.
+pub(crate) fn incoming_sequence(ctx: &Ctx<'_>) -> Option<[usize; 2]> {
+    match ctx.before {
+        Before::Known(previous) | Before::Unknown(Some(previous)) => previous.sequence,
+        _ => None,
+    }
+}
+
+/// Rule: a sequence layer follows a sequence. Why: it reads its input step by step. Returns the
+/// sequence's width and shape, and `None` (reported, or after a mistake) when there is none.
+pub(crate) fn incoming_sequence_or_error(ctx: &mut Ctx<'_>) -> Option<(Size, [usize; 2])> {
+    match ctx.before {
+        Before::Known(previous) => match (previous.sequence, previous.last_step) {
+            (Some(sequence), _) => Some((previous.width.clone(), sequence)),
+            (None, Some(units)) => {
+                let (origin, position) = &previous.origin;
+                ctx.error(format!(
+                    "`{origin}` (layer {position}) returns only its last step ({units} values); \
+                     `{}` after it needs a sequence: set `return_sequences = true`",
+                    ctx.text
+                ));
+                None
+            }
+            (None, None) => {
+                let (origin, position) = &previous.origin;
+                let what = match previous.image {
+                    Some([h, w, c]) => format!("an image ({h} × {w} × {c})"),
+                    None => format!("a vector of {} values", previous.width.text()),
+                };
+                ctx.error(format!(
+                    "`{}` needs a sequence, but `{origin}` (layer {position}) produces {what}",
+                    ctx.text
+                ));
+                None
+            }
+        },
+        Before::Start => {
+            ctx.error(format!(
+                "`{}` needs a sequence: declare it first, such as `Input<28, 28>` (steps, features)",
+                ctx.text
+            ));
+            None
+        }
+        Before::Unknown(_) => None,
+    }
+}
+
 /// Rule: a layer's input size equals the previous layer's output size. Why: that is the shape
 /// the data has. Returns the width the layer is built with (always the previous output, so the
 /// struct stays consistent even when the declaration is wrong).
@@ -141,10 +205,15 @@ pub(crate) fn incoming_image(ctx: &mut Ctx<'_>) -> Option<(Size, [usize; 3])> {
             Some(image) => Some((previous.width.clone(), image)),
             None => {
                 let (origin, position) = &previous.origin;
+                let what = match previous.sequence {
+                    Some([steps, features]) => {
+                        format!("a sequence ({steps} steps × {features} features)")
+                    }
+                    None => format!("a vector of {} values", previous.width.text()),
+                };
                 ctx.error(format!(
-                    "`{}` needs an image, but `{origin}` (layer {position}) produces a vector of {} values",
-                    ctx.text,
-                    previous.width.text()
+                    "`{}` needs an image, but `{origin}` (layer {position}) produces {what}",
+                    ctx.text
                 ));
                 None
             }
@@ -185,6 +254,18 @@ pub(crate) fn channels(width: &Size, image: Option<[usize; 3]>) -> Size {
     match image {
         Some([_, _, c]) => Size::Known(c),
         None => width.clone(),
+    }
+}
+
+/// [`channels`], or a sequence's features.
+pub(crate) fn channels_of(
+    width: &Size,
+    image: Option<[usize; 3]>,
+    sequence: Option<[usize; 2]>,
+) -> Size {
+    match sequence {
+        Some([_, features]) => Size::Known(features),
+        None => channels(width, image),
     }
 }
 

@@ -1,0 +1,34 @@
+//! Sequences: `Input<STEPS, FEATURES>`, LSTMs returning every step or the last, layer
+//! normalization per step, dropout, and `Flatten` of a sequence.
+
+use nn::prelude::*;
+
+network! {
+    /// Two LSTMs, the first returning every step.
+    pub struct Stacked =
+        Input<6, 3>,
+        LayerNormalization,
+        LSTM<8, return_sequences = true>,
+        Dropout<0.2>,
+        LSTM<4>,
+        Dense<4, 2, Softmax>;
+
+    /// Every step's output, flattened into a Dense layer.
+    pub struct Flattened = Input<5, 2>, LSTM<3, return_sequences = true, trainable = false>, Flatten, Dense<15, 1>;
+}
+
+fn main() {
+    let net = Stacked::seeded(1);
+    let y = net.predict(&SVector::<f32, 18>::repeat(0.5));
+    assert!((y.sum() - 1.0).abs() < 1e-5);
+    let layers = <Stacked as Network<f32>>::LAYERS;
+    assert_eq!((layers[1].kind, layers[1].output), ("LSTM", &[6, 8][..]));
+    assert_eq!((layers[3].kind, layers[3].output), ("LSTM", &[4][..]));
+    assert_eq!(layers[0].output, [6, 3]);
+    assert_eq!(Stacked::PARAMS, 6 + 4 * 8 * (3 + 8 + 1) + 4 * 4 * (8 + 4 + 1) + 4 * 2 + 2);
+
+    let net = Flattened::seeded(2);
+    assert!(!net.lstm.trainable);
+    assert_eq!(<Flattened as Network<f32>>::LAYERS[1].output, [15]);
+    let _ = net.predict(&SVector::<f32, 10>::zeros());
+}
