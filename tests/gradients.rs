@@ -126,6 +126,8 @@ network! {
         LayerNormalization<scale = false>, Dense<4, 3, Softmax>;
     struct Recurrent = Input<4, 3>, LayerNormalization, LSTM<5, return_sequences = true>, Dropout<0.2>,
         LSTM<3>, Dense<3, 2, Softmax>;
+    struct Gated = Input<4, 3>, GRU<4, return_sequences = true>, LSTM<3, return_sequences = true>,
+        GRU<3>, Dense<3, 2, Softmax>;
     struct GlobalPooled = Input<4, 5, 2>, Conv2D<3, (2, 3), Sigmoid, strides = (2, 1), use_bias = false>, GlobalAvgPool2D, Dense<3, 2>;
 }
 
@@ -185,6 +187,7 @@ fn layer_normalization_after_images_and_vectors() {
 #[test]
 fn recurrent_networks_through_time() {
     check_network(&Recurrent::<f64>::seeded(9));
+    check_network(&Gated::<f64>::seeded(10));
 }
 
 #[test]

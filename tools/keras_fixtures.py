@@ -277,6 +277,21 @@ def keras3_recurrent():
         "lstm_model", stacked, rng.normal(size=(3, steps, features)).astype("float32"), keras.__version__
     )
 
+    # GRUs (reset_after, the default: a bias of shape (2, 3 units)), every step then the last.
+    grus = keras.Sequential(
+        [
+            keras.Input((steps, features)),
+            layers.GRU(6, return_sequences=True),
+            layers.Dropout(0.1),
+            layers.GRU(units),
+            layers.Dense(2),
+        ],
+        name="gru_model",
+    )
+    randomize(grus, rng)
+    grus.save(os.path.join(OUT, "gru_model.keras"))
+    write_io("gru_model", grus, rng.normal(size=(3, steps, features)).astype("float32"), keras.__version__)
+
 
 def tf_keras2():
     import tf_keras as keras

@@ -30,7 +30,7 @@ network! {
     pub struct Flat = Input<2, 2, 1>, Flatten, Dense<4, 1>;
 
     /// The sequence kinds.
-    pub struct Recurrent = Input<3, 2>, LSTM<2>;
+    pub struct Recurrent = Input<3, 2>, LSTM<2, return_sequences = true>, GRU<2>;
 }
 
 #[test]
@@ -65,7 +65,10 @@ fn runtime_kinds_are_keras_classes() {
             vec![class::FLATTEN, class::DENSE],
             runtime_kinds(&Flat::seeded(0)),
         ),
-        (vec![class::LSTM], runtime_kinds(&Recurrent::seeded(0))),
+        (
+            vec![class::LSTM, class::GRU],
+            runtime_kinds(&Recurrent::seeded(0)),
+        ),
     ] {
         assert_eq!(net_kinds, runtime);
     }
@@ -108,7 +111,8 @@ fn default_field_names_are_keras_layer_names() {
             "p_re_lu_1",
         ]
     );
-    assert_eq!(<Recurrent as Network<f32>>::LAYERS[0].name, "lstm");
+    let recurrent = <Recurrent as Network<f32>>::LAYERS;
+    assert_eq!((recurrent[0].name, recurrent[1].name), ("lstm", "gru"));
 }
 
 #[test]

@@ -385,7 +385,11 @@ fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, String> {
             group,
             name: layer.name,
             tensors: Vec::new(),
-            cell: (layer.class == nn_keras::class::LSTM).then_some("lstm_cell"),
+            cell: match layer.class {
+                nn_keras::class::LSTM => Some("lstm_cell"),
+                nn_keras::class::GRU => Some("gru_cell"),
+                _ => None,
+            },
         })
         .collect();
     for (name, param) in net.params() {

@@ -4,14 +4,15 @@ use nalgebra::{ArrayStorage, Matrix, SVector, SVectorView};
 #[cfg(feature = "std")]
 use rand::Rng;
 
+#[cfg(feature = "std")]
+use super::recurrent::Shape;
+use super::recurrent::sigmoid;
 use crate::Float;
 #[cfg(feature = "std")]
 use crate::init::{GlorotUniform, Initializer, Orthogonal, fill_checked};
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
-#[cfg(feature = "std")]
-use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `LSTM` with its defaults (`activation` tanh, `recurrent_activation` sigmoid, no
@@ -88,12 +89,6 @@ impl<T: Float, const U: usize> Default for LstmState<T, U> {
             c: SVector::zeros(),
         }
     }
-}
-
-/// The logistic sigmoid.
-#[inline]
-fn sigmoid<T: Float>(x: T) -> T {
-    T::one() / (T::one() + (-x).exp())
 }
 
 impl<
@@ -356,6 +351,17 @@ impl<
     S: Storage,
 > Lstm<T, I, O, F, U, G, SEQUENCES, S>
 {
+    /// The shapes of a batch of `n`.
+    fn shape(&self, n: usize) -> Shape {
+        Shape {
+            g: G,
+            u: U,
+            f: F,
+            steps: Self::STEPS,
+            n,
+        }
+    }
+
     /// The batch pass: the input products of every step of every sample in one GEMM, then the
     /// recurrent product step by step.
     fn run(&self, x: &Batch<T, I>, y: &mut Batch<T, O>, cache: &mut LstmCache<T>) {
@@ -365,35 +371,20 @@ impl<
         cache.cells.resize(U * columns, T::zero());
         cache.previous.resize(U * columns, T::zero());
         cache.outputs.resize(U * columns, T::zero());
+        let shape = self.shape(n);
         // z = W x + b for every step: the batch is already F × (STEPS · n), column-major.
-        let bias = self.bias.as_slice();
-        for column in cache.gates.chunks_exact_mut(G) {
-            column.copy_from_slice(bias);
-        }
-        gemm(
-            T::one(),
-            Strided::col_major(self.kernel.as_slice(), G, F),
-            Strided::col_major(x.as_slice(), F, columns),
-            T::one(),
+        shape.input_products(
+            self.kernel.as_slice(),
+            self.bias.as_slice(),
+            x.as_slice(),
             &mut cache.gates,
         );
         let mut recurrent = vec![T::zero(); G * n];
         for t in 0..steps {
             if t > 0 {
                 // R h for every sample at once: h of step t − 1 is every STEPS-th column.
-                gemm(
-                    T::one(),
-                    Strided::col_major(self.recurrent_kernel.as_slice(), G, U),
-                    Strided {
-                        data: &cache.outputs[(t - 1) * U..],
-                        rows: U,
-                        cols: n,
-                        rs: 1,
-                        cs: steps * U,
-                    },
-                    T::zero(),
-                    &mut recurrent,
-                );
+                let rk = self.recurrent_kernel.as_slice();
+                shape.recurrent_product(rk, &cache.outputs, t - 1, &mut recurrent);
             }
             for s in 0..n {
                 let col = s * steps + t;
@@ -475,7 +466,7 @@ impl<
         dx: Option<&mut Batch<T, I>>,
     ) {
         let (n, steps) = (x.ncols(), Self::STEPS);
-        let columns = n * steps;
+        let (columns, shape) = (n * steps, self.shape(n));
         // ∂z of every step of every sample, filled from the last step back (backpropagation
         // through time); ∂h and ∂c carried to the step before.
         let mut dz = vec![T::zero(); G * columns];
@@ -514,45 +505,17 @@ impl<
             }
             if t > 0 {
                 // ∂h of step t − 1 = Rᵀ ∂z of step t, every sample at once.
-                gemm(
-                    T::one(),
-                    Strided::transposed(self.recurrent_kernel.as_slice(), G, U),
-                    Strided {
-                        data: &dz[t * G..],
-                        rows: G,
-                        cols: n,
-                        rs: 1,
-                        cs: steps * G,
-                    },
-                    T::zero(),
-                    &mut dh_next,
-                );
+                let rk = self.recurrent_kernel.as_slice();
+                shape.recurrent_gradient(rk, &dz, t, &mut dh_next);
             }
         }
         if self.trainable {
             // ∂W = ∂Z Xᵀ, ∂R = ∂Z H₋₁ᵀ (the output before each step), ∂b = Σ ∂z: one product
             // each over every step of every sample.
-            gemm(
-                T::one(),
-                Strided::col_major(&dz, G, columns),
-                Strided::transposed(x.as_slice(), F, columns),
-                T::zero(),
-                grad.kernel.as_mut_slice(),
-            );
-            gemm(
-                T::one(),
-                Strided::col_major(&dz, G, columns),
-                Strided::transposed(&cache.previous, U, columns),
-                T::zero(),
-                grad.recurrent_kernel.as_mut_slice(),
-            );
-            let db = grad.bias.as_mut_slice();
-            db.fill(T::zero());
-            for column in dz.chunks_exact(G) {
-                for (sum, &g) in db.iter_mut().zip(column) {
-                    *sum += g;
-                }
-            }
+            shape.weight_gradient(&dz, x.as_slice(), F, grad.kernel.as_mut_slice());
+            let dr = grad.recurrent_kernel.as_mut_slice();
+            shape.weight_gradient(&dz, &cache.previous, U, dr);
+            shape.column_sums(&dz, grad.bias.as_mut_slice());
         } else {
             grad.kernel.fill(T::zero());
             grad.recurrent_kernel.fill(T::zero());
@@ -561,13 +524,7 @@ impl<
         if let Some(dx) = dx {
             resize_batch(dx, n);
             // ∂X = Wᵀ ∂Z, every step at once.
-            gemm(
-                T::one(),
-                Strided::transposed(self.kernel.as_slice(), G, F),
-                Strided::col_major(&dz, G, columns),
-                T::zero(),
-                dx.as_mut_slice(),
-            );
+            shape.input_gradient(self.kernel.as_slice(), &dz, dx.as_mut_slice());
         }
     }
 }

@@ -8,10 +8,12 @@ mod dense;
 mod dropout;
 mod geometry;
 mod global_max_pool;
+mod gru;
 mod layernorm;
 mod lstm;
 mod pool;
 mod prelu;
+mod recurrent;
 
 pub use activation::ActivationLayer;
 pub use affine::{Affine, Geometry};
@@ -21,6 +23,7 @@ pub use dense::{Dense, FullyConnected};
 pub use dropout::Dropout;
 pub use geometry::{Padding, Window};
 pub use global_max_pool::GlobalMaxPool2D;
+pub use gru::Gru;
 pub use layernorm::LayerNormalization;
 pub use lstm::{Lstm, LstmState};
 pub use pool::{AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool2D, Pool2D};
@@ -28,7 +31,7 @@ pub use prelu::{AlphaShape, PReLU};
 #[cfg(feature = "std")]
 pub use {
     activation::ActivationCache, affine::AffineCache, batchnorm::BatchNormCache,
-    dropout::DropoutCache, layernorm::LayerNormCache, lstm::LstmCache,
+    dropout::DropoutCache, gru::GruCache, layernorm::LayerNormCache, lstm::LstmCache,
 };
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use rand::rngs::StdRng;
 
 use super::*;
 use crate::{
-    Batch, GlorotUniform, Inline, Layer, Linear, Lstm, LstmState, Params, RandomNormal, Tanh, Train,
+    Batch, GlorotUniform, Gru, Inline, Layer, Linear, Lstm, LstmState, Params, RandomNormal, Tanh,
+    Train,
 };
 
 fn batch<const N: usize>(n: usize, seed: u64) -> Batch<f64, N> {
@@ -287,6 +288,24 @@ fn lstm_gradients_through_time() {
     check(&every, 2);
     // One step; and a frozen layer.
     check(&Lstm::<f64, 3, 2, 3, 2, 8, false>::new(&mut rng), 2);
+    let mut frozen = every.clone();
+    frozen.trainable = false;
+    check(&frozen, 2);
+}
+
+#[test]
+fn gru_gradients_through_time() {
+    let mut rng = StdRng::seed_from_u64(6);
+    let mut last = Gru::<f64, 12, 2, 3, 2, 6, false>::new(&mut rng);
+    // Both biases away from zero, so that each path of the gradient shows.
+    for (i, b) in last.bias.iter_mut().enumerate() {
+        *b = 0.1 * (i as f64 - 5.5);
+    }
+    check(&last, 3);
+    let mut every = Gru::<f64, 12, 8, 3, 2, 6, true>::new(&mut rng);
+    every.bias.copy_from(&last.bias);
+    check(&every, 2);
+    check(&Gru::<f64, 3, 2, 3, 2, 6, false>::new(&mut rng), 2);
     let mut frozen = every.clone();
     frozen.trainable = false;
     check(&frozen, 2);

@@ -13,9 +13,9 @@ mod global_avg_pool;
 mod global_max_pool;
 mod input;
 mod layer_norm;
-mod lstm;
 mod pool;
 mod prelu;
+mod recurrent;
 
 use nn_keras::class;
 
@@ -37,7 +37,8 @@ pub(crate) const KINDS: &[Kind] = &[
     kind("Flatten",            class::FLATTEN,                   flatten::OPTIONS,                flatten::rule),
     kind("BatchNormalization", class::BATCH_NORMALIZATION,       batch_norm::OPTIONS,             batch_norm::rule),
     kind("LayerNormalization", class::LAYER_NORMALIZATION,       layer_norm::OPTIONS,             layer_norm::rule),
-    kind("LSTM",               class::LSTM,                      lstm::OPTIONS,                   lstm::rule),
+    kind("LSTM",               class::LSTM,                      recurrent::OPTIONS,              recurrent::lstm),
+    kind("GRU",                class::GRU,                       recurrent::OPTIONS,              recurrent::gru),
     kind("Activation",         class::ACTIVATION,                activation::ACTIVATION_OPTIONS,  activation::activation),
     kind("LeakyReLU",          class::LEAKY_RELU,                activation::LEAKY_RELU_OPTIONS,  activation::leaky_relu),
     kind("ELU",                class::ELU,                       activation::ELU_OPTIONS,         activation::elu),

@@ -13,6 +13,9 @@ network! {
         LSTM<4>,
         Dense<4, 2, Softmax>;
 
+    /// A GRU after an LSTM.
+    pub struct Mixed = Input<4, 2>, LSTM<3, return_sequences = true>, GRU<5>, Dense<5, 1>;
+
     /// Every step's output, flattened into a Dense layer.
     pub struct Flattened = Input<5, 2>, LSTM<3, return_sequences = true, trainable = false>, Flatten, Dense<15, 1>;
 }
@@ -26,6 +29,11 @@ fn main() {
     assert_eq!((layers[3].kind, layers[3].output), ("LSTM", &[4][..]));
     assert_eq!(layers[0].output, [6, 3]);
     assert_eq!(Stacked::PARAMS, 6 + 4 * 8 * (3 + 8 + 1) + 4 * 4 * (8 + 4 + 1) + 4 * 2 + 2);
+
+    let layers = <Mixed as Network<f32>>::LAYERS;
+    assert_eq!((layers[1].kind, layers[1].output), ("GRU", &[5][..]));
+    assert_eq!(Mixed::PARAMS, 4 * 3 * (2 + 3 + 1) + 3 * 5 * (3 + 5 + 2) + 5 + 1);
+    let _ = Mixed::seeded(3).predict(&SVector::<f32, 8>::zeros());
 
     let net = Flattened::seeded(2);
     assert!(!net.lstm.trainable);

@@ -1,6 +1,7 @@
-//! `LSTM<UNITS[, return_sequences = false, trainable = true]>`: reads a sequence step by step
-//! into `UNITS` values of state, with Keras's gates (`activation` tanh, `recurrent_activation`
-//! sigmoid) and weight layouts; returns the last step's output, or every step's.
+//! The recurrent layers, `LSTM<UNITS[, return_sequences = false, trainable = true]>` and
+//! `GRU<UNITS[, ..]>`: each reads a sequence step by step into `UNITS` values of state, with
+//! Keras's gates (`activation` tanh, `recurrent_activation` sigmoid) and weight layouts, and
+//! returns the last step's output, or every step's. They differ only in what [`Cell`] says.
 
 use nn_keras::defaults;
 use proc_macro2::Span;
@@ -11,7 +12,35 @@ use crate::shared::args::{self, Fallback, Opt, count};
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::shape;
 
-/// Keras's options of `LSTM` that `nn` has.
+/// What distinguishes one recurrent kind from another.
+struct Cell {
+    /// The runtime type.
+    ty: &'static str,
+    /// Blocks of `UNITS` in a step's gates (4 for LSTM's `i, f, c, o`, 3 for GRU's `z, r, h`).
+    gates: usize,
+    /// Rows of the bias: 1, or 2 for GRU's input and recurrent biases (`reset_after`).
+    bias_rows: usize,
+    /// Keras settings of its own (beyond the shared ones).
+    settings: fn() -> Vec<Setting>,
+}
+
+/// `LSTM`: Keras's defaults, with `unit_forget_bias`.
+const LSTM: Cell = Cell {
+    ty: "Lstm",
+    gates: 4,
+    bias_rows: 1,
+    settings: || vec![Setting::written("unit_forget_bias", KerasValue::Bool(true))],
+};
+
+/// `GRU`: Keras's defaults, with `reset_after` (the recurrent bias apart).
+const GRU: Cell = Cell {
+    ty: "Gru",
+    gates: 3,
+    bias_rows: 2,
+    settings: || vec![Setting::new("reset_after", KerasValue::Bool(true))],
+};
+
+/// Keras's options of the recurrent layers that `nn` has.
 pub(crate) const OPTIONS: &[Opt] = &[
     Opt {
         name: "return_sequences",
@@ -25,10 +54,19 @@ pub(crate) const OPTIONS: &[Opt] = &[
 
 /// Rule: `LSTM` takes its units (a literal) and follows a sequence. Why: it reads its input step
 /// by step, and its gates' sizes are computed from its units.
-pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
+pub(crate) fn lstm(ctx: &mut Ctx<'_>) -> Option<Checked> {
+    recurrent(ctx, &LSTM)
+}
+
+/// Rule: `GRU` as `LSTM`.
+pub(crate) fn gru(ctx: &mut Ctx<'_>) -> Option<Checked> {
+    recurrent(ctx, &GRU)
+}
+
+fn recurrent(ctx: &mut Ctx<'_>, cell: &Cell) -> Option<Checked> {
     let args = args::split(ctx.decl, OPTIONS, ctx.errors);
-    let usage = "1 argument, its units (`LSTM<32>`)";
-    if !shape::arity(ctx, args.positional.len(), 1..=1, usage) {
+    let usage = format!("1 argument, its units (`{}<32>`)", ctx.decl.kind);
+    if !shape::arity(ctx, args.positional.len(), 1..=1, &usage) {
         return None;
     }
     let units = count(args.positional[0], "number of units", ctx.errors)?;
@@ -36,7 +74,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let sequences = args.boolean("return_sequences", ctx.errors);
     let trainable = args.boolean("trainable", ctx.errors);
     let (width, [steps, features]) = shape::incoming_sequence_or_error(ctx)?;
-    let gates = 4 * units;
+    let gates = cell.gates * units;
     let output = if sequences { steps * units } else { units };
     let keras = vec![
         Setting::new("units", KerasValue::Size(Size::Known(units))),
@@ -49,12 +87,12 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         Setting::new("stateful", KerasValue::Bool(false)),
         Setting::new("dropout", KerasValue::Float(Expr::Float(0.0))),
         Setting::new("recurrent_dropout", KerasValue::Float(Expr::Float(0.0))),
-        Setting::written("unit_forget_bias", KerasValue::Bool(true)),
         Setting::written("trainable", KerasValue::Bool(trainable)),
     ];
+    let keras = [keras, (cell.settings)()].concat();
     let known = |n: usize| TypeArg::Size(Size::Known(n));
     let ty = Type {
-        name: "Lstm",
+        name: cell.ty,
         args: vec![
             TypeArg::Scalar,
             TypeArg::Size(width.clone()),
@@ -92,7 +130,10 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
             },
             Param {
                 name: "bias",
-                shape: vec![Size::Known(gates)],
+                shape: match cell.bias_rows {
+                    1 => vec![Size::Known(gates)],
+                    rows => vec![Size::Known(rows), Size::Known(gates)],
+                },
             },
         ],
     };
