@@ -127,7 +127,7 @@ network! {
     struct Recurrent = Input<4, 3>, LayerNormalization, LSTM<5, return_sequences = true>, Dropout<0.2>,
         LSTM<3>, Dense<3, 2, Softmax>;
     struct Gated = Input<4, 3>, GRU<4, return_sequences = true>, LSTM<3, return_sequences = true>,
-        GRU<3>, Dense<3, 2, Softmax>;
+        GRU<3, return_sequences = true>, SimpleRNN<2>, Dense<2, 2, Softmax>;
     struct GlobalPooled = Input<4, 5, 2>, Conv2D<3, (2, 3), Sigmoid, strides = (2, 1), use_bias = false>, GlobalAvgPool2D, Dense<3, 2>;
 }
 

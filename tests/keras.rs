@@ -503,7 +503,7 @@ fn saved_files_read_back_to_the_same_predictions() {
             round_trip(&net, $name, &dir, $name);
         )*};
     }
-    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model");
+    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model");
     // Initializers with their settings, which Keras must be able to read back.
     round_trip(&Inits::seeded(2), "inits", &dir, "named");
     // A freshly initialized network too, not only weights that came from Keras.
@@ -655,6 +655,12 @@ network! {
         Dense<_, 2>;
 }
 
+network! {
+    /// SimpleRNNs, every step then the last.
+    #[keras("tests/fixtures/keras/simple_rnn_model.keras", embed)]
+    pub struct Simple = Input<5, 3>, SimpleRNN<6, return_sequences = true>, SimpleRNN<4>, Dense<_, 2>;
+}
+
 #[test]
 fn recurrent_models_match_keras() {
     let net = Recurrent::load_keras(fixture("lstm_model.keras")).unwrap();
@@ -663,6 +669,9 @@ fn recurrent_models_match_keras() {
     let net = Gated::load_keras(fixture("gru_model.keras")).unwrap();
     assert_matches_keras(&net, "gru_model");
     assert_matches_keras(&Gated::EMBEDDED, "gru_model");
+    let net = Simple::load_keras(fixture("simple_rnn_model.keras")).unwrap();
+    assert_matches_keras(&net, "simple_rnn_model");
+    assert_matches_keras(&Simple::EMBEDDED, "simple_rnn_model");
 }
 
 /// A Keras LSTM's weights, inputs and outputs (`tools/keras_fixtures.py`).

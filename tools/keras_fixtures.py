@@ -292,6 +292,22 @@ def keras3_recurrent():
     grus.save(os.path.join(OUT, "gru_model.keras"))
     write_io("gru_model", grus, rng.normal(size=(3, steps, features)).astype("float32"), keras.__version__)
 
+    # SimpleRNNs, every step then the last.
+    rnns = keras.Sequential(
+        [
+            keras.Input((steps, features)),
+            layers.SimpleRNN(6, return_sequences=True),
+            layers.SimpleRNN(units),
+            layers.Dense(2),
+        ],
+        name="simple_rnn_model",
+    )
+    randomize(rnns, rng)
+    rnns.save(os.path.join(OUT, "simple_rnn_model.keras"))
+    write_io(
+        "simple_rnn_model", rnns, rng.normal(size=(3, steps, features)).astype("float32"), keras.__version__
+    )
+
 
 def tf_keras2():
     import tf_keras as keras

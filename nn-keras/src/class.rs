@@ -20,6 +20,8 @@ pub const AVERAGE_POOLING_2D: &str = "AveragePooling2D";
 pub const GLOBAL_AVERAGE_POOLING_2D: &str = "GlobalAveragePooling2D";
 /// `keras.layers.Flatten`.
 pub const FLATTEN: &str = "Flatten";
+/// `keras.layers.SimpleRNN`.
+pub const SIMPLE_RNN: &str = "SimpleRNN";
 /// `keras.layers.GRU`.
 pub const GRU: &str = "GRU";
 /// `keras.layers.LSTM`.

@@ -118,6 +118,7 @@ use proc_macro::TokenStream;
 /// | `BatchNormalization` | per channel of an image, per unit of a vector | its input's |
 /// | `LSTM<UNITS>` | fed a sequence; Keras's LSTM (tanh, sigmoid gates); `UNITS` a literal | `[UNITS]`, or `[STEPS, UNITS]` with `return_sequences = true` |
 /// | `GRU<UNITS>` | as `LSTM`: Keras's GRU with `reset_after` (its default) | as `LSTM` |
+/// | `SimpleRNN<UNITS>` | as `LSTM`: `h = tanh(W x + R h + b)` | as `LSTM` |
 /// | `LayerNormalization` | each sample's values at each position over their channels (a vector's units), with the sample's own statistics | its input's |
 /// | `Activation<Activation>` | any activation, as a layer | its input's |
 /// | `LeakyReLU` | the leaky ReLU as a layer | its input's |
@@ -135,7 +136,7 @@ use proc_macro::TokenStream;
 /// | `use_bias` | `Dense`, `Conv2D` | `true` |
 /// | `kernel_initializer` | `Dense`, `Conv2D` | `GlorotUniform` |
 /// | `bias_initializer` | `Dense`, `Conv2D` | `Zeros` |
-/// | `trainable` | `Dense`, `Conv2D`, `BatchNormalization`, `LayerNormalization`, `LSTM`, `GRU`, `PReLU` | `true` |
+/// | `trainable` | `Dense`, `Conv2D`, `BatchNormalization`, `LayerNormalization`, `LSTM`, `GRU`, `SimpleRNN`, `PReLU` | `true` |
 /// | `kernel_regularizer`, `bias_regularizer`, `activity_regularizer` | `Dense`, `Conv2D` | none |
 /// | `kernel_constraint`, `bias_constraint` | `Dense`, `Conv2D` | none |
 /// | `strides` | `Conv2D` | `(1, 1)` |
@@ -144,7 +145,7 @@ use proc_macro::TokenStream;
 /// | `momentum` | `BatchNormalization` | `0.99` |
 /// | `epsilon` | `BatchNormalization`, `LayerNormalization` | `0.001` |
 /// | `center`, `scale` | `LayerNormalization` (a learned shift `beta`, a learned scale `gamma`) | `true` |
-/// | `return_sequences` | `LSTM`, `GRU` (every step's output, not only the last) | `false` |
+/// | `return_sequences` | `LSTM`, `GRU`, `SimpleRNN` (every step's output, not only the last) | `false` |
 /// | `negative_slope` | `LeakyReLU` (Keras's layer default; the activation's is 0.2) | `0.3` |
 /// | `alpha` | `ELU` | `1.0` |
 /// | `alpha_initializer` | `PReLU` (any initializer for a 1-D tensor) | `Zeros` |

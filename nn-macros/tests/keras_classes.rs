@@ -30,7 +30,7 @@ network! {
     pub struct Flat = Input<2, 2, 1>, Flatten, Dense<4, 1>;
 
     /// The sequence kinds.
-    pub struct Recurrent = Input<3, 2>, LSTM<2, return_sequences = true>, GRU<2>;
+    pub struct Recurrent = Input<3, 2>, LSTM<2, return_sequences = true>, GRU<2, return_sequences = true>, SimpleRNN<2>;
 }
 
 #[test]
@@ -66,7 +66,7 @@ fn runtime_kinds_are_keras_classes() {
             runtime_kinds(&Flat::seeded(0)),
         ),
         (
-            vec![class::LSTM, class::GRU],
+            vec![class::LSTM, class::GRU, class::SIMPLE_RNN],
             runtime_kinds(&Recurrent::seeded(0)),
         ),
     ] {
@@ -112,7 +112,8 @@ fn default_field_names_are_keras_layer_names() {
         ]
     );
     let recurrent = <Recurrent as Network<f32>>::LAYERS;
-    assert_eq!((recurrent[0].name, recurrent[1].name), ("lstm", "gru"));
+    let names = (recurrent[0].name, recurrent[1].name, recurrent[2].name);
+    assert_eq!(names, ("lstm", "gru", "simple_rnn"));
 }
 
 #[test]

@@ -388,6 +388,7 @@ fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, String> {
             cell: match layer.class {
                 nn_keras::class::LSTM => Some("lstm_cell"),
                 nn_keras::class::GRU => Some("gru_cell"),
+                nn_keras::class::SIMPLE_RNN => Some("simple_rnn_cell"),
                 _ => None,
             },
         })

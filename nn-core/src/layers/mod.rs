@@ -14,6 +14,7 @@ mod lstm;
 mod pool;
 mod prelu;
 mod recurrent;
+mod simple_rnn;
 
 pub use activation::ActivationLayer;
 pub use affine::{Affine, Geometry};
@@ -28,10 +29,12 @@ pub use layernorm::LayerNormalization;
 pub use lstm::{Lstm, LstmState};
 pub use pool::{AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool2D, Pool2D};
 pub use prelu::{AlphaShape, PReLU};
+pub use simple_rnn::SimpleRnn;
 #[cfg(feature = "std")]
 pub use {
     activation::ActivationCache, affine::AffineCache, batchnorm::BatchNormCache,
     dropout::DropoutCache, gru::GruCache, layernorm::LayerNormCache, lstm::LstmCache,
+    simple_rnn::SimpleRnnCache,
 };
 
 #[cfg(test)]

@@ -312,6 +312,19 @@ fn gru_gradients_through_time() {
 }
 
 #[test]
+fn simple_rnn_gradients_through_time() {
+    let mut rng = StdRng::seed_from_u64(8);
+    let mut last = SimpleRnn::<f64, 12, 3, 4, 3, 3, false>::new(&mut rng);
+    last.bias.copy_from_slice(&[0.2, -0.1, 0.05]);
+    check(&last, 3);
+    let every = SimpleRnn::<f64, 12, 9, 4, 3, 3, true>::new(&mut rng);
+    check(&every, 2);
+    let mut frozen = every.clone();
+    frozen.trainable = false;
+    check(&frozen, 2);
+}
+
+#[test]
 fn lstm_steps_one_at_a_time_as_over_the_sequence() {
     let lstm = Lstm::<f64, 12, 8, 3, 2, 8, true>::new(&mut StdRng::seed_from_u64(4));
     let x = SVector::<f64, 12>::from_fn(|i, _| (i as f64 * 0.7).cos());

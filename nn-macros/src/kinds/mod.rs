@@ -39,6 +39,7 @@ pub(crate) const KINDS: &[Kind] = &[
     kind("LayerNormalization", class::LAYER_NORMALIZATION,       layer_norm::OPTIONS,             layer_norm::rule),
     kind("LSTM",               class::LSTM,                      recurrent::OPTIONS,              recurrent::lstm),
     kind("GRU",                class::GRU,                       recurrent::OPTIONS,              recurrent::gru),
+    kind("SimpleRNN",          class::SIMPLE_RNN,                recurrent::OPTIONS,              recurrent::simple_rnn),
     kind("Activation",         class::ACTIVATION,                activation::ACTIVATION_OPTIONS,  activation::activation),
     kind("LeakyReLU",          class::LEAKY_RELU,                activation::LEAKY_RELU_OPTIONS,  activation::leaky_relu),
     kind("ELU",                class::ELU,                       activation::ELU_OPTIONS,         activation::elu),

@@ -1,5 +1,5 @@
-//! The recurrent layers, `LSTM<UNITS[, return_sequences = false, trainable = true]>` and
-//! `GRU<UNITS[, ..]>`: each reads a sequence step by step into `UNITS` values of state, with
+//! The recurrent layers, `LSTM<UNITS[, return_sequences = false, trainable = true]>`,
+//! `GRU<UNITS[, ..]>` and `SimpleRNN<UNITS[, ..]>`: each reads a sequence step by step into `UNITS` values of state, with
 //! Keras's gates (`activation` tanh, `recurrent_activation` sigmoid) and weight layouts, and
 //! returns the last step's output, or every step's. They differ only in what [`Cell`] says.
 
@@ -29,7 +29,12 @@ const LSTM: Cell = Cell {
     ty: "Lstm",
     gates: 4,
     bias_rows: 1,
-    settings: || vec![Setting::written("unit_forget_bias", KerasValue::Bool(true))],
+    settings: || {
+        vec![
+            Setting::new("recurrent_activation", KerasValue::Str("sigmoid")),
+            Setting::written("unit_forget_bias", KerasValue::Bool(true)),
+        ]
+    },
 };
 
 /// `GRU`: Keras's defaults, with `reset_after` (the recurrent bias apart).
@@ -37,7 +42,20 @@ const GRU: Cell = Cell {
     ty: "Gru",
     gates: 3,
     bias_rows: 2,
-    settings: || vec![Setting::new("reset_after", KerasValue::Bool(true))],
+    settings: || {
+        vec![
+            Setting::new("recurrent_activation", KerasValue::Str("sigmoid")),
+            Setting::new("reset_after", KerasValue::Bool(true)),
+        ]
+    },
+};
+
+/// `SimpleRNN`: one block, `h = tanh(W x + R h + b)`.
+const SIMPLE_RNN: Cell = Cell {
+    ty: "SimpleRnn",
+    gates: 1,
+    bias_rows: 1,
+    settings: Vec::new,
 };
 
 /// Keras's options of the recurrent layers that `nn` has.
@@ -63,6 +81,11 @@ pub(crate) fn gru(ctx: &mut Ctx<'_>) -> Option<Checked> {
     recurrent(ctx, &GRU)
 }
 
+/// Rule: `SimpleRNN` as `LSTM`.
+pub(crate) fn simple_rnn(ctx: &mut Ctx<'_>) -> Option<Checked> {
+    recurrent(ctx, &SIMPLE_RNN)
+}
+
 fn recurrent(ctx: &mut Ctx<'_>, cell: &Cell) -> Option<Checked> {
     let args = args::split(ctx.decl, OPTIONS, ctx.errors);
     let usage = format!("1 argument, its units (`{}<32>`)", ctx.decl.kind);
@@ -79,7 +102,6 @@ fn recurrent(ctx: &mut Ctx<'_>, cell: &Cell) -> Option<Checked> {
     let keras = vec![
         Setting::new("units", KerasValue::Size(Size::Known(units))),
         Setting::new("activation", KerasValue::Str("tanh")),
-        Setting::new("recurrent_activation", KerasValue::Str("sigmoid")),
         Setting::new("use_bias", KerasValue::Bool(true)),
         Setting::new("return_sequences", KerasValue::Bool(sequences)),
         Setting::new("return_state", KerasValue::Bool(false)),
