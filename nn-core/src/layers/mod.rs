@@ -24,17 +24,17 @@ pub use dense::{Dense, FullyConnected};
 pub use dropout::Dropout;
 pub use geometry::{Padding, Window};
 pub use global_max_pool::GlobalMaxPool2D;
-pub use gru::Gru;
+pub use gru::{Gru, GruCell};
 pub use layernorm::LayerNormalization;
-pub use lstm::{Lstm, LstmState};
+pub use lstm::{Lstm, LstmCell, LstmState};
 pub use pool::{AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool2D, Pool2D};
 pub use prelu::{AlphaShape, PReLU};
-pub use simple_rnn::SimpleRnn;
+pub use recurrent::{Cell, Recurrent, RecurrentState};
+pub use simple_rnn::{SimpleRnn, SimpleRnnCell};
 #[cfg(feature = "std")]
 pub use {
     activation::ActivationCache, affine::AffineCache, batchnorm::BatchNormCache,
-    dropout::DropoutCache, gru::GruCache, layernorm::LayerNormCache, lstm::LstmCache,
-    simple_rnn::SimpleRnnCache,
+    dropout::DropoutCache, layernorm::LayerNormCache, recurrent::RecurrentCache,
 };
 
 #[cfg(test)]

@@ -1,11 +1,594 @@
-//! The batch products every recurrent layer runs, whatever its cell: a batch of `n` samples of
-//! `STEPS` steps is `F × (STEPS · n)`, column `s · STEPS + t` being sample `s`'s step `t`, so the
-//! products with the input run once over every step of every sample, and only the recurrent
-//! product runs step by step (every sample at once, through strided views).
+//! The recurrent layers: [`Recurrent`] holds what they share (weights in Keras's layouts, the
+//! single-sample and streaming passes, the batch products and backpropagation through time) and
+//! a [`Cell`] says what one step computes. [`Lstm`](crate::Lstm), [`Gru`](crate::Gru) and
+//! [`SimpleRnn`](crate::SimpleRnn) are its cells.
+//!
+//! A batch of `n` samples of `STEPS` steps is `F × (STEPS · n)`, column `s · STEPS + t` being
+//! sample `s`'s step `t`, so the products with the input run once over every step of every
+//! sample, and only the recurrent product runs step by step (every sample at once, through
+//! strided views).
+
+use core::fmt::Debug;
+use core::marker::PhantomData;
+
+use nalgebra::{ArrayStorage, Matrix, SVector, SVectorView};
+#[cfg(feature = "std")]
+use rand::Rng;
 
 use crate::Float;
 #[cfg(feature = "std")]
+use crate::init::{GlorotUniform, Initializer, Orthogonal, fill_checked};
+#[cfg(feature = "std")]
+use crate::layer::{Batch, Train, resize_batch};
+use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
+#[cfg(feature = "std")]
 use crate::linalg::{Strided, gemm};
+use crate::storage::{Inline, Storage, Weights};
+
+/// What one step of a recurrent layer computes, for one sample; the layer ([`Recurrent`])
+/// brings the products. Slices hold `G` gate values or `U` unit values.
+pub trait Cell: Copy + Debug + Default + Send + Sync + 'static {
+    /// The Keras class (`"LSTM"`).
+    const KIND: &'static str;
+    /// Blocks of `U` gate values a step (`G = BLOCKS · U`).
+    const BLOCKS: usize;
+    /// Rows of the bias: 1, or 2 with a recurrent bias apart (GRU's `reset_after`).
+    const BIAS_ROWS: usize;
+
+    /// Keras's initial bias (all zeros, but LSTM's forget gate).
+    fn initial_bias<T: Float>(bias: &mut [T]) {
+        let _ = bias;
+    }
+
+    /// One step: `gates` holds `W x + b` and is left holding what [`backward`](Cell::backward)
+    /// needs; `from_h` is `R h` (plus the recurrent bias, if any); `before` the previous `h`
+    /// and carried state (zeros before the first step); writes the new `h` and `carry` (the
+    /// cell state of an LSTM, anything else a cell keeps a step).
+    fn forward<T: Float>(
+        gates: &mut [T],
+        from_h: &[T],
+        before: (&[T], &[T]),
+        h: &mut [T],
+        carry: &mut [T],
+    );
+
+    /// The same step backwards: from `dh` (the step's whole output gradient) and `dcarry` (the
+    /// gradient of the carried state from the step after, replaced by the one for the step
+    /// before), writes the gradients of the input part `dx` and of the recurrent part `dr` of
+    /// the gates, and the direct part of the previous output's gradient `dh_before` (the
+    /// product with `R` is added by the layer).
+    #[allow(clippy::too_many_arguments)]
+    fn backward<T: Float>(
+        gates: &[T],
+        carry: &[T],
+        before: (&[T], &[T]),
+        h: &[T],
+        dh: &[T],
+        dcarry: &mut [T],
+        gradients: (&mut [T], &mut [T]),
+        dh_before: &mut [T],
+    );
+}
+
+/// The state a recurrent layer carries from one step to the next: the output `h` and the
+/// carried state `c` (an LSTM's cell state; unused by the other cells).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecurrentState<T: Float, const U: usize> {
+    /// The last step's output.
+    pub h: SVector<T, U>,
+    /// The carried state.
+    pub c: SVector<T, U>,
+}
+
+impl<T: Float, const U: usize> Default for RecurrentState<T, U> {
+    /// The state before the first step: zeros.
+    fn default() -> Self {
+        Self {
+            h: SVector::zeros(),
+            c: SVector::zeros(),
+        }
+    }
+}
+
+/// A recurrent layer over a sequence of `STEPS = I / F` steps of `F` features (channels last,
+/// step by step, as Keras's `(steps, features)`), read into `U` units of state by the cell `C`;
+/// `G = C::BLOCKS · U` gate values a step, `B = C::BIAS_ROWS` bias rows. The output is the last
+/// step's `h` (`O = U`), or with `SEQUENCES` every step's (`O = STEPS · U`). Weights in
+/// Keras's layouts: `kernel` `(F, G)`, `recurrent_kernel` `(U, G)`, `bias` `(G,)` or `(2, G)`.
+/// Initial values as Keras: Glorot-uniform kernel, orthogonal recurrent kernel, the cell's
+/// bias.
+///
+/// [`step`](Recurrent::step) feeds one step at a time with the state kept by the caller, for
+/// streaming inference; it allocates nothing, and neither does [`Layer::forward`].
+#[derive(Clone, Debug)]
+pub struct Recurrent<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    S: Storage = Inline,
+> {
+    /// `W`, Keras's `(F, G)` kernel, stored as the `G × F` matrix it multiplies a step with.
+    pub kernel: Weights<T, G, F, S>,
+    /// `R`, Keras's `(U, G)` recurrent kernel, stored as a `G × U` matrix.
+    pub recurrent_kernel: Weights<T, G, U, S>,
+    /// The bias: column 0 the input bias, column 1 (with `B = 2`) the recurrent one.
+    pub bias: Weights<T, G, B, S>,
+    /// Whether an optimizer updates the weights.
+    pub trainable: bool,
+    cell: PhantomData<C>,
+}
+
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, Inline>
+{
+    /// A layer with these weights, in Keras's layouts (`kernel[f]` is row `f` of Keras's
+    /// `(F, G)` kernel, and so on; a one-row bias is `[0]` of its row); a `const fn`, for
+    /// networks with weights built into the program.
+    pub const fn from_arrays(
+        kernel: [[T; G]; F],
+        recurrent_kernel: [[T; G]; U],
+        bias: [[T; G]; B],
+    ) -> Self {
+        let () = Self::SIZES;
+        Self {
+            kernel: Matrix::from_array_storage(ArrayStorage(kernel)),
+            recurrent_kernel: Matrix::from_array_storage(ArrayStorage(recurrent_kernel)),
+            bias: Matrix::from_array_storage(ArrayStorage(bias)),
+            trainable: true,
+            cell: PhantomData,
+        }
+    }
+}
+
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    S: Storage,
+> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+{
+    /// The number of steps.
+    pub const STEPS: usize = I / F;
+
+    /// The sizes, checked when a layer is made.
+    const SIZES: () = {
+        assert!(F > 0 && U > 0, "a recurrent layer needs features and units");
+        assert!(
+            G == C::BLOCKS * U,
+            "G is the cell's blocks of U gate values"
+        );
+        assert!(B == C::BIAS_ROWS, "B is the cell's bias rows");
+        assert!(
+            I.is_multiple_of(F) && I > 0,
+            "I is a whole number of steps of F features"
+        );
+        assert!(
+            O == if SEQUENCES { I / F * U } else { U },
+            "O is U (the last step), or STEPS · U with SEQUENCES"
+        );
+    };
+
+    const KERNEL_SHAPE: [usize; 2] = [F, G];
+    const RECURRENT_SHAPE: [usize; 2] = [U, G];
+    const BIAS_SHAPE: [usize; 2] = [B, G];
+
+    /// The bias's shape as Keras gives it: `(G,)` for one row.
+    fn bias_shape() -> &'static [usize] {
+        if B == 1 {
+            &Self::BIAS_SHAPE[1..]
+        } else {
+            &Self::BIAS_SHAPE
+        }
+    }
+
+    /// A layer with every weight zero (a gradient holder).
+    pub fn zeros() -> Self {
+        let () = Self::SIZES;
+        Self {
+            kernel: S::zeros(),
+            recurrent_kernel: S::zeros(),
+            bias: S::zeros(),
+            trainable: true,
+            cell: PhantomData,
+        }
+    }
+
+    /// A layer with Keras's initial values, drawn from `rng`.
+    #[cfg(feature = "std")]
+    pub fn new<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        Self::init(&GlorotUniform, &Orthogonal::default(), rng)
+    }
+
+    /// A layer whose kernel and recurrent kernel are drawn from these initializers (in Keras's
+    /// shapes), with the cell's initial bias.
+    #[cfg(feature = "std")]
+    pub fn init<R: Rng + ?Sized>(
+        kernel: &impl Initializer,
+        recurrent: &impl Initializer,
+        rng: &mut R,
+    ) -> Self {
+        let mut layer = Self::zeros();
+        let shape = Self::KERNEL_SHAPE;
+        fill_checked(kernel, "kernel", &shape, layer.kernel.as_mut_slice(), rng);
+        let shape = Self::RECURRENT_SHAPE;
+        let values = layer.recurrent_kernel.as_mut_slice();
+        fill_checked(recurrent, "recurrent kernel", &shape, values, rng);
+        C::initial_bias(layer.bias.as_mut_slice());
+        layer
+    }
+
+    /// One step: reads `x` (one step's `F` features), moves `state` on and returns the new
+    /// output `h`. Allocates nothing.
+    pub fn step(&self, state: &mut RecurrentState<T, U>, x: &SVector<T, F>) -> SVector<T, U> {
+        self.advance(state, SVectorView::from_slice(x.as_slice()));
+        state.h
+    }
+
+    fn advance(&self, state: &mut RecurrentState<T, U>, x: SVectorView<'_, T, F>) {
+        let bias = self.bias.as_slice();
+        let mut gates: SVector<T, G> = SVector::from_column_slice(&bias[..G]);
+        gates.gemv(T::one(), &self.kernel, &x, T::one());
+        let mut from_h: SVector<T, G> = if B == 2 {
+            SVector::from_column_slice(&bias[G..])
+        } else {
+            SVector::zeros()
+        };
+        from_h.gemv(T::one(), &self.recurrent_kernel, &state.h, T::one());
+        let before = (state.h, state.c);
+        C::forward(
+            gates.as_mut_slice(),
+            from_h.as_slice(),
+            (before.0.as_slice(), before.1.as_slice()),
+            state.h.as_mut_slice(),
+            state.c.as_mut_slice(),
+        );
+    }
+}
+
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    S: Storage,
+> Params<T> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+{
+    const KIND: &'static str = C::KIND;
+    const PARAMS: usize = G * F + G * U + G * B;
+
+    fn zeroed(&self) -> Self {
+        Self {
+            trainable: self.trainable,
+            ..Self::zeros()
+        }
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        let trainable = self.trainable;
+        [
+            ("kernel", &Self::KERNEL_SHAPE[..], self.kernel.as_slice()),
+            (
+                "recurrent_kernel",
+                &Self::RECURRENT_SHAPE[..],
+                self.recurrent_kernel.as_slice(),
+            ),
+            ("bias", Self::bias_shape(), self.bias.as_slice()),
+        ]
+        .into_iter()
+        .map(move |(name, shape, values)| ParamRef {
+            name,
+            shape,
+            values,
+            trainable,
+            rules: Rules::NONE,
+        })
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        let trainable = self.trainable;
+        [
+            (
+                "kernel",
+                &Self::KERNEL_SHAPE[..],
+                self.kernel.as_mut_slice(),
+            ),
+            (
+                "recurrent_kernel",
+                &Self::RECURRENT_SHAPE[..],
+                self.recurrent_kernel.as_mut_slice(),
+            ),
+            ("bias", Self::bias_shape(), self.bias.as_mut_slice()),
+        ]
+        .into_iter()
+        .map(move |(name, shape, values)| ParamMut {
+            name,
+            shape,
+            values,
+            trainable,
+            rules: Rules::NONE,
+        })
+    }
+}
+
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    S: Storage,
+> Layer<T, I, O> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+{
+    fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
+        let mut state = RecurrentState::default();
+        let mut y = SVector::<T, O>::zeros();
+        for (t, step) in x.as_slice().chunks_exact(F).enumerate() {
+            self.advance(&mut state, SVectorView::from_slice(step));
+            if SEQUENCES {
+                y.as_mut_slice()[t * U..(t + 1) * U].copy_from_slice(state.h.as_slice());
+            }
+        }
+        if !SEQUENCES {
+            y.as_mut_slice().copy_from_slice(state.h.as_slice());
+        }
+        y
+    }
+
+    #[cfg(feature = "std")]
+    fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>) {
+        let mut cache = RecurrentCache::default();
+        self.run(x, y, &mut cache);
+    }
+}
+
+/// What a [`Recurrent`] layer's training pass keeps, step by step (column `s · STEPS + t` is
+/// sample `s`'s step `t`).
+#[cfg(feature = "std")]
+#[derive(Clone, Debug, Default)]
+pub struct RecurrentCache<T: Float> {
+    /// What the cell keeps of its gates (`G` values a step).
+    pub gates: Vec<T>,
+    /// The carried state after each step (`U` values a step).
+    pub carry: Vec<T>,
+    /// The output after each step.
+    pub outputs: Vec<T>,
+}
+
+#[cfg(feature = "std")]
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    S: Storage,
+> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+{
+    /// The shapes of a batch of `n`.
+    fn shape(&self, n: usize) -> Shape {
+        Shape {
+            g: G,
+            u: U,
+            f: F,
+            steps: Self::STEPS,
+            n,
+        }
+    }
+
+    /// The batch pass: the input products of every step of every sample in one GEMM, then the
+    /// recurrent product step by step.
+    fn run(&self, x: &Batch<T, I>, y: &mut Batch<T, O>, cache: &mut RecurrentCache<T>) {
+        let (n, steps) = (x.ncols(), Self::STEPS);
+        let (columns, shape) = (n * steps, self.shape(n));
+        cache.gates.resize(G * columns, T::zero());
+        cache.carry.resize(U * columns, T::zero());
+        cache.outputs.resize(U * columns, T::zero());
+        let bias = self.bias.as_slice();
+        let kernel = self.kernel.as_slice();
+        shape.input_products(kernel, &bias[..G], x.as_slice(), &mut cache.gates);
+        let zeros = [T::zero(); U];
+        let mut recurrent = vec![T::zero(); G * n];
+        for t in 0..steps {
+            if t > 0 {
+                let rk = self.recurrent_kernel.as_slice();
+                shape.recurrent_product(rk, &cache.outputs, t - 1, &mut recurrent);
+            }
+            if B == 2 {
+                for column in recurrent.chunks_exact_mut(G) {
+                    for (r, &b) in column.iter_mut().zip(&bias[G..]) {
+                        *r += b;
+                    }
+                }
+            }
+            for s in 0..n {
+                let col = s * steps + t;
+                let (outputs, carry) = (&mut cache.outputs, &mut cache.carry);
+                let (h_done, h_rest) = outputs.split_at_mut(col * U);
+                let (c_done, c_rest) = carry.split_at_mut(col * U);
+                let before = if t > 0 {
+                    (&h_done[(col - 1) * U..], &c_done[(col - 1) * U..])
+                } else {
+                    (&zeros[..], &zeros[..])
+                };
+                // Zeros before the first step (plus the recurrent bias, if any).
+                let from_h = &recurrent[s * G..(s + 1) * G];
+                C::forward(
+                    &mut cache.gates[col * G..(col + 1) * G],
+                    from_h,
+                    before,
+                    &mut h_rest[..U],
+                    &mut c_rest[..U],
+                );
+            }
+        }
+        resize_batch(y, n);
+        let y = y.as_mut_slice();
+        if SEQUENCES {
+            y.copy_from_slice(&cache.outputs);
+        } else {
+            for s in 0..n {
+                let last = s * steps + steps - 1;
+                y[s * U..(s + 1) * U].copy_from_slice(&cache.outputs[last * U..(last + 1) * U]);
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    S: Storage,
+> Train<T, I, O> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+{
+    type Cache = RecurrentCache<T>;
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, I>,
+        y: &mut Batch<T, O>,
+        cache: &mut Self::Cache,
+        _training: bool,
+        _rng: &mut R,
+    ) {
+        self.run(x, y, cache);
+    }
+
+    fn backward(
+        &self,
+        x: &Batch<T, I>,
+        _y: &Batch<T, O>,
+        cache: &Self::Cache,
+        dy: &mut Batch<T, O>,
+        _from_logits: bool,
+        grad: &mut Self,
+        dx: Option<&mut Batch<T, I>>,
+    ) {
+        let (n, steps) = (x.ncols(), Self::STEPS);
+        let (columns, shape) = (n * steps, self.shape(n));
+        // The gradients of the input part and of the recurrent part of every step's gates
+        // (they differ where a cell gates its recurrent part), from the last step back;
+        // ∂h and ∂carry carried to the step before.
+        let mut dzx = vec![T::zero(); G * columns];
+        let mut dzh = vec![T::zero(); G * columns];
+        let mut dh_next = vec![T::zero(); U * n];
+        let mut dcarry = vec![T::zero(); U * n];
+        let mut through = vec![T::zero(); U * n];
+        let zeros = [T::zero(); U];
+        let mut dh = [T::zero(); U];
+        let dy = dy.as_slice();
+        for t in (0..steps).rev() {
+            for s in 0..n {
+                let col = s * steps + t;
+                for u in 0..U {
+                    let from_output = if SEQUENCES {
+                        dy[col * U + u]
+                    } else if t == steps - 1 {
+                        dy[s * U + u]
+                    } else {
+                        T::zero()
+                    };
+                    dh[u] = from_output + dh_next[s * U + u];
+                }
+                let before = if t > 0 {
+                    let at = (col - 1) * U..col * U;
+                    (&cache.outputs[at.clone()], &cache.carry[at])
+                } else {
+                    (&zeros[..], &zeros[..])
+                };
+                let at = col * U..(col + 1) * U;
+                C::backward(
+                    &cache.gates[col * G..(col + 1) * G],
+                    &cache.carry[at.clone()],
+                    before,
+                    &cache.outputs[at],
+                    &dh,
+                    &mut dcarry[s * U..(s + 1) * U],
+                    (
+                        &mut dzx[col * G..(col + 1) * G],
+                        &mut dzh[col * G..(col + 1) * G],
+                    ),
+                    &mut dh_next[s * U..(s + 1) * U],
+                );
+            }
+            if t > 0 {
+                let rk = self.recurrent_kernel.as_slice();
+                shape.recurrent_gradient(rk, &dzh, t, &mut through);
+                for (d, &v) in dh_next.iter_mut().zip(&through) {
+                    *d += v;
+                }
+            }
+        }
+        if self.trainable {
+            shape.weight_gradient(&dzx, x.as_slice(), F, grad.kernel.as_mut_slice());
+            // ∂R from the output before each step: zero at the first, so step t's ∂z_h pairs
+            // with the output of step t − 1.
+            let mut previous = vec![T::zero(); U * columns];
+            for s in 0..n {
+                let first = s * steps;
+                let (to, from) = (first + 1..first + steps, first..first + steps - 1);
+                previous[to.start * U..to.end * U]
+                    .copy_from_slice(&cache.outputs[from.start * U..from.end * U]);
+            }
+            let dr = grad.recurrent_kernel.as_mut_slice();
+            shape.weight_gradient(&dzh, &previous, U, dr);
+            let db = grad.bias.as_mut_slice();
+            shape.column_sums(&dzx, &mut db[..G]);
+            if B == 2 {
+                shape.column_sums(&dzh, &mut db[G..]);
+            }
+        } else {
+            grad.kernel.fill(T::zero());
+            grad.recurrent_kernel.fill(T::zero());
+            grad.bias.fill(T::zero());
+        }
+        if let Some(dx) = dx {
+            resize_batch(dx, n);
+            shape.input_gradient(self.kernel.as_slice(), &dzx, dx.as_mut_slice());
+        }
+    }
+}
 
 /// The shapes of one batch: `g` gate values a step, `u` units, `f` features, `steps` and `n`.
 #[cfg(feature = "std")]
