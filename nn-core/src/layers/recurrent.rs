@@ -70,8 +70,9 @@ pub trait Cell: Copy + Debug + Default + Send + Sync + 'static {
     );
 }
 
-/// The state a recurrent layer carries from one step to the next: the output `h` and the
-/// carried state `c` (an LSTM's cell state; unused by the other cells).
+/// The state a recurrent layer carries from one step to the next: the output `h` and what the
+/// cell carries in `c` (an LSTM's cell state; a GRU leaves there the recurrent part of its last
+/// candidate, which the next step does not read; a SimpleRNN nothing).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecurrentState<T: Float, const U: usize> {
     /// The last step's output.
