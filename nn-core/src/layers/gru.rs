@@ -1,6 +1,6 @@
 //! `GRU`: a gated recurrent unit layer over a sequence, with Keras's gates and layouts.
 
-use super::recurrent::{Cell, Recurrent, sigmoid};
+use super::recurrent::{Cell, Recurrent, sigmoid, tanh};
 use crate::Float;
 use crate::storage::Inline;
 
@@ -68,7 +68,7 @@ impl Cell for GruCell {
             let z = sigmoid(gates[u] + from_h[u]);
             let r = sigmoid(gates[units + u] + from_h[units + u]);
             candidate_h[u] = from_h[2 * units + u];
-            let candidate = (gates[2 * units + u] + r * candidate_h[u]).tanh();
+            let candidate = tanh(gates[2 * units + u] + r * candidate_h[u]);
             h[u] = z * h_before[u] + (T::one() - z) * candidate;
             gates[u] = z;
             gates[units + u] = r;

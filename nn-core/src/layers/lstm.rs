@@ -1,6 +1,6 @@
 //! `LSTM`: a long short-term memory layer over a sequence, with Keras's gates and layouts.
 
-use super::recurrent::{Cell, Recurrent, RecurrentState, sigmoid};
+use super::recurrent::{Cell, Recurrent, RecurrentState, sigmoid, tanh};
 use crate::Float;
 use crate::storage::Inline;
 
@@ -77,9 +77,9 @@ impl Cell for LstmCell {
         let units = h.len();
         for u in 0..units {
             let z = |k: usize| gates[k * units + u] + from_h[k * units + u];
-            let (i, f, g, o) = (sigmoid(z(0)), sigmoid(z(1)), z(2).tanh(), sigmoid(z(3)));
+            let (i, f, g, o) = (sigmoid(z(0)), sigmoid(z(1)), tanh(z(2)), sigmoid(z(3)));
             c[u] = f * c_before[u] + i * g;
-            h[u] = o * c[u].tanh();
+            h[u] = o * tanh(c[u]);
             for (k, value) in [i, f, g, o].into_iter().enumerate() {
                 gates[k * units + u] = value;
             }
@@ -101,7 +101,7 @@ impl Cell for LstmCell {
         for u in 0..units {
             let gate = |k: usize| gates[k * units + u];
             let (i, f, g, o) = (gate(0), gate(1), gate(2), gate(3));
-            let tc = c[u].tanh();
+            let tc = tanh(c[u]);
             let dc = dh[u] * o * (one - tc * tc) + dc_next[u];
             let dz = [
                 dc * g * i * (one - i),

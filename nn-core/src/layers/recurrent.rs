@@ -715,3 +715,56 @@ impl Shape {
 pub(crate) fn sigmoid<T: Float>(x: T) -> T {
     T::one() / (T::one() + (-x).exp())
 }
+
+/// `tanh`, through one exponential: libm's `tanh` goes through `expm1`, which took a third of an
+/// LSTM's training step (under `perf`, AMD EPYC Zen 3), several times the cost of `exp`. Below
+/// 0.1 in size, where `1 − e^{−2|x|}` would cancel, its series to `x⁹` (relative error under
+/// 1e-12 there); above, `(1 − e^{−2|x|}) / (1 + e^{−2|x|})` with the sign of `x`, within a few
+/// units in the last place of libm's in `f32`.
+#[inline]
+pub(crate) fn tanh<T: Float>(x: T) -> T {
+    let a = x.abs();
+    if a < T::of(0.1) {
+        let x2 = x * x;
+        let series = T::one()
+            - x2 * (T::of(1.0 / 3.0)
+                - x2 * (T::of(2.0 / 15.0)
+                    - x2 * (T::of(17.0 / 315.0) - x2 * T::of(62.0 / 2835.0))));
+        return x * series;
+    }
+    let e = (-(a + a)).exp();
+    let t = (T::one() - e) / (T::one() + e);
+    if x < T::zero() { -t } else { t }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tanh_matches_libm() {
+        let mut worst = (0.0f64, 0.0f64);
+        for i in -200_000..=200_000 {
+            let x = i as f64 * 1e-4;
+            let exact = x.tanh();
+            let ours = super::tanh(x);
+            let error = (ours - exact).abs() / exact.abs().max(1e-300);
+            if exact != 0.0 && error > worst.0 {
+                worst = (error, x);
+            }
+            let (ours32, exact32) = (super::tanh(x as f32), (x as f32).tanh());
+            assert!(
+                (ours32 - exact32).abs()
+                    <= 4.0 * f32::EPSILON * exact32.abs().max(f32::MIN_POSITIVE),
+                "f32 at {x}: {ours32} against {exact32}"
+            );
+        }
+        assert!(
+            worst.0 < 1e-12,
+            "f64: relative error {} at {}",
+            worst.0,
+            worst.1
+        );
+        assert_eq!(super::tanh(50.0f32), 1.0);
+        assert_eq!(super::tanh(-50.0f32), -1.0);
+        assert_eq!(super::tanh(0.0f32), 0.0);
+    }
+}

@@ -1,6 +1,6 @@
 //! `SimpleRNN`: a fully connected recurrent layer over a sequence, with Keras's layouts.
 
-use super::recurrent::{Cell, Recurrent};
+use super::recurrent::{Cell, Recurrent, tanh};
 use crate::Float;
 use crate::storage::Inline;
 
@@ -54,7 +54,7 @@ impl Cell for SimpleRnnCell {
         _carry: &mut [T],
     ) {
         for ((h, z), &r) in h.iter_mut().zip(gates.iter_mut()).zip(from_h) {
-            *h = (*z + r).tanh();
+            *h = tanh(*z + r);
             *z = *h;
         }
     }
