@@ -20,6 +20,13 @@ network! {
         Flatten,
         Dense<_, 64, Relu>,
         Dense<64, 10, Softmax>;
+
+    /// Recurrent layers, whose cells are split by samples and whose products by columns.
+    pub struct Recurrent =
+        Input<16, 16>,
+        LSTM<64, return_sequences = true>,
+        GRU<16>,
+        Dense<16, 10, Softmax>;
 }
 
 /// `n` random samples of `I` values in [0, 1) with labels 0 to 9.
@@ -89,6 +96,18 @@ fn the_cnn_trains_to_the_same_bits_on_any_number_of_threads() {
     for threads in [2, 3] {
         assert!(
             train::<Cnn, 256>(threads, &data) == one,
+            "{threads} threads differ from one"
+        );
+    }
+}
+
+#[test]
+fn recurrent_networks_train_to_the_same_bits_on_any_number_of_threads() {
+    let data = data::<256>(96, 3);
+    let one = train::<Recurrent, 256>(1, &data);
+    for threads in [2, 3] {
+        assert!(
+            train::<Recurrent, 256>(threads, &data) == one,
             "{threads} threads differ from one"
         );
     }

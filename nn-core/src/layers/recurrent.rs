@@ -10,6 +10,8 @@
 
 use core::fmt::Debug;
 use core::marker::PhantomData;
+#[cfg(feature = "std")]
+use core::slice;
 
 use nalgebra::{ArrayStorage, Matrix, SVector, SVectorView};
 #[cfg(feature = "std")]
@@ -23,6 +25,8 @@ use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
 #[cfg(feature = "std")]
 use crate::linalg::{Strided, gemm};
+#[cfg(feature = "std")]
+use crate::parallel::Shared;
 use crate::storage::{Inline, Storage, Weights};
 
 /// What one step of a recurrent layer computes, for one sample; the layer ([`Recurrent`])
@@ -410,6 +414,12 @@ impl<
         }
     }
 
+    /// Into how many parts to split a step's cells over `n` samples: each gate value costs
+    /// about an exponential, several times a plain element-wise value.
+    fn cell_parts(n: usize) -> usize {
+        crate::parallel::parts(n, 1, 4 * G, crate::parallel::MIN_ELEMENTWISE)
+    }
+
     /// The batch pass: the input products of every step of every sample in one GEMM, then the
     /// recurrent product step by step.
     fn run(&self, x: &Batch<T, I>, y: &mut Batch<T, O>, cache: &mut RecurrentCache<T>) {
@@ -423,6 +433,7 @@ impl<
         shape.input_products(kernel, &bias[..G], x.as_slice(), &mut cache.gates);
         let zeros = [T::zero(); U];
         let mut recurrent = vec![T::zero(); G * n];
+        let parts = Self::cell_parts(n);
         for t in 0..steps {
             if t > 0 {
                 let rk = self.recurrent_kernel.as_slice();
@@ -435,26 +446,41 @@ impl<
                     }
                 }
             }
-            for s in 0..n {
-                let col = s * steps + t;
-                let (outputs, carry) = (&mut cache.outputs, &mut cache.carry);
-                let (h_done, h_rest) = outputs.split_at_mut(col * U);
-                let (c_done, c_rest) = carry.split_at_mut(col * U);
-                let before = if t > 0 {
-                    (&h_done[(col - 1) * U..], &c_done[(col - 1) * U..])
-                } else {
-                    (&zeros[..], &zeros[..])
-                };
-                // Zeros before the first step (plus the recurrent bias, if any).
-                let from_h = &recurrent[s * G..(s + 1) * G];
-                C::forward(
-                    &mut cache.gates[col * G..(col + 1) * G],
-                    from_h,
-                    before,
-                    &mut h_rest[..U],
-                    &mut c_rest[..U],
-                );
-            }
+            // The cell's step for every sample, split by samples across the threads allowed.
+            let (gates, outputs, carry) = (
+                Shared(cache.gates.as_mut_ptr()),
+                Shared(cache.outputs.as_mut_ptr()),
+                Shared(cache.carry.as_mut_ptr()),
+            );
+            let (recurrent, zeros) = (&recurrent, &zeros);
+            crate::parallel::run(parts, |part| {
+                for s in crate::parallel::range(n, 1, parts, part) {
+                    let col = s * steps + t;
+                    // SAFETY: the buffers hold `columns` columns (resized above) and are
+                    // exclusively borrowed for this pass; a sample's columns are its own, and
+                    // the parts take disjoint samples. Step t − 1's columns of the same sample
+                    // were written by the step before, which has finished.
+                    let (gates, h, c, before) = unsafe {
+                        let before = if t > 0 {
+                            let at = (col - 1) * U;
+                            (
+                                slice::from_raw_parts(outputs.get().add(at), U),
+                                slice::from_raw_parts(carry.get().add(at), U),
+                            )
+                        } else {
+                            (&zeros[..], &zeros[..])
+                        };
+                        (
+                            slice::from_raw_parts_mut(gates.get().add(col * G), G),
+                            slice::from_raw_parts_mut(outputs.get().add(col * U), U),
+                            slice::from_raw_parts_mut(carry.get().add(col * U), U),
+                            before,
+                        )
+                    };
+                    // Zeros before the first step (plus the recurrent bias, if any).
+                    C::forward(gates, &recurrent[s * G..(s + 1) * G], before, h, c);
+                }
+            });
         }
         resize_batch(y, n);
         let y = y.as_mut_slice();
@@ -517,42 +543,57 @@ impl<
         let mut dcarry = vec![T::zero(); U * n];
         let mut through = vec![T::zero(); U * n];
         let zeros = [T::zero(); U];
-        let mut dh = [T::zero(); U];
         let dy = dy.as_slice();
+        let parts = Self::cell_parts(n);
         for t in (0..steps).rev() {
-            for s in 0..n {
-                let col = s * steps + t;
-                for u in 0..U {
-                    let from_output = if SEQUENCES {
-                        dy[col * U + u]
-                    } else if t == steps - 1 {
-                        dy[s * U + u]
-                    } else {
-                        T::zero()
+            let (dzx_p, dzh_p) = (Shared(dzx.as_mut_ptr()), Shared(dzh.as_mut_ptr()));
+            let (dcarry_p, dh_next_p) = (Shared(dcarry.as_mut_ptr()), Shared(dh_next.as_mut_ptr()));
+            let zeros = &zeros;
+            crate::parallel::run(parts, |part| {
+                let mut dh = [T::zero(); U];
+                for s in crate::parallel::range(n, 1, parts, part) {
+                    let col = s * steps + t;
+                    // SAFETY: `dzx` and `dzh` hold `columns` columns of G values, `dcarry` and
+                    // `dh_next` n samples of U values, all exclusively borrowed for this pass;
+                    // a sample's columns and values are its own, and the parts take disjoint
+                    // samples.
+                    let (dx_part, dr_part, dcarry, dh_next) = unsafe {
+                        (
+                            slice::from_raw_parts_mut(dzx_p.get().add(col * G), G),
+                            slice::from_raw_parts_mut(dzh_p.get().add(col * G), G),
+                            slice::from_raw_parts_mut(dcarry_p.get().add(s * U), U),
+                            slice::from_raw_parts_mut(dh_next_p.get().add(s * U), U),
+                        )
                     };
-                    dh[u] = from_output + dh_next[s * U + u];
+                    for u in 0..U {
+                        let from_output = if SEQUENCES {
+                            dy[col * U + u]
+                        } else if t == steps - 1 {
+                            dy[s * U + u]
+                        } else {
+                            T::zero()
+                        };
+                        dh[u] = from_output + dh_next[u];
+                    }
+                    let before = if t > 0 {
+                        let at = (col - 1) * U..col * U;
+                        (&cache.outputs[at.clone()], &cache.carry[at])
+                    } else {
+                        (&zeros[..], &zeros[..])
+                    };
+                    let at = col * U..(col + 1) * U;
+                    C::backward(
+                        &cache.gates[col * G..(col + 1) * G],
+                        &cache.carry[at.clone()],
+                        before,
+                        &cache.outputs[at],
+                        &dh,
+                        dcarry,
+                        (dx_part, dr_part),
+                        dh_next,
+                    );
                 }
-                let before = if t > 0 {
-                    let at = (col - 1) * U..col * U;
-                    (&cache.outputs[at.clone()], &cache.carry[at])
-                } else {
-                    (&zeros[..], &zeros[..])
-                };
-                let at = col * U..(col + 1) * U;
-                C::backward(
-                    &cache.gates[col * G..(col + 1) * G],
-                    &cache.carry[at.clone()],
-                    before,
-                    &cache.outputs[at],
-                    &dh,
-                    &mut dcarry[s * U..(s + 1) * U],
-                    (
-                        &mut dzx[col * G..(col + 1) * G],
-                        &mut dzh[col * G..(col + 1) * G],
-                    ),
-                    &mut dh_next[s * U..(s + 1) * U],
-                );
-            }
+            });
             if t > 0 {
                 let rk = self.recurrent_kernel.as_slice();
                 shape.recurrent_gradient(rk, &dzh, t, &mut through);
