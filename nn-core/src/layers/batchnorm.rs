@@ -311,21 +311,9 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
         grad: &mut Self,
         dx: Option<&mut Batch<T, N>>,
     ) {
-        // ∂γ and ∂β side by side, summed sample by sample (see `sample_sums`).
         let (n, dys, xhats) = (x.ncols(), dy.as_slice(), cache.normalized.as_slice());
         let min = crate::parallel::MIN_ELEMENTWISE;
-        let mut sums = vec![T::zero(); 2 * C];
-        crate::parallel::sample_sums(&mut sums, n, N, min, |sample, sums| {
-            let (dgamma, dbeta) = sums.split_at_mut(C);
-            let values = sample * N..(sample + 1) * N;
-            let positions = dys[values.clone()].chunks_exact(C);
-            for (g, xhat) in positions.zip(xhats[values].chunks_exact(C)) {
-                for ch in 0..C {
-                    dgamma[ch] += g[ch] * xhat[ch];
-                    dbeta[ch] += g[ch];
-                }
-            }
-        });
+        let sums = scale_shift_gradients::<T, N, C>(dys, xhats, n);
         let (dgamma, dbeta) = sums.split_at(C);
         let batch_statistics = !cache.variance.is_empty();
         if self.trainable {
@@ -368,4 +356,30 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
             }
         });
     }
+}
+
+/// `∂γ` and `∂β` of a per-channel normalization with learned scale and shift (batch and layer
+/// normalization): `Σ ∂y ⊙ x̂` and `Σ ∂y` for each of the `C` channels, over every position of
+/// the `n` samples of `N` values in `dys` and `xhats`; the `C` values of `∂γ`, then those of
+/// `∂β`. Summed sample by sample (see `sample_sums`), so the same bits for any thread count.
+#[cfg(feature = "std")]
+pub(super) fn scale_shift_gradients<T: Float, const N: usize, const C: usize>(
+    dys: &[T],
+    xhats: &[T],
+    n: usize,
+) -> Vec<T> {
+    let mut sums = vec![T::zero(); 2 * C];
+    let min = crate::parallel::MIN_ELEMENTWISE;
+    crate::parallel::sample_sums(&mut sums, n, N, min, |sample, sums| {
+        let (dgamma, dbeta) = sums.split_at_mut(C);
+        let values = sample * N..(sample + 1) * N;
+        let positions = dys[values.clone()].chunks_exact(C);
+        for (g, xhat) in positions.zip(xhats[values].chunks_exact(C)) {
+            for ch in 0..C {
+                dgamma[ch] += g[ch] * xhat[ch];
+                dbeta[ch] += g[ch];
+            }
+        }
+    });
+    sums
 }

@@ -296,21 +296,11 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
     ) {
         let (n, dys, xhats) = (x.ncols(), dy.as_slice(), cache.normalized.as_slice());
         let min = crate::parallel::MIN_ELEMENTWISE;
-        // ∂γ and ∂β side by side, summed sample by sample (see `sample_sums`).
-        let mut sums = vec![T::zero(); 2 * C];
-        if self.trainable {
-            crate::parallel::sample_sums(&mut sums, n, N, min, |sample, sums| {
-                let (dgamma, dbeta) = sums.split_at_mut(C);
-                let values = sample * N..(sample + 1) * N;
-                let groups = dys[values.clone()].chunks_exact(C);
-                for (g, xhat) in groups.zip(xhats[values].chunks_exact(C)) {
-                    for ch in 0..C {
-                        dgamma[ch] += g[ch] * xhat[ch];
-                        dbeta[ch] += g[ch];
-                    }
-                }
-            });
-        }
+        let sums = if self.trainable {
+            super::batchnorm::scale_shift_gradients::<T, N, C>(dys, xhats, n)
+        } else {
+            vec![T::zero(); 2 * C]
+        };
         grad.gamma.as_mut_slice().copy_from_slice(&sums[..C]);
         grad.beta.as_mut_slice().copy_from_slice(&sums[C..]);
         let Some(dx) = dx else { return };

@@ -670,6 +670,18 @@ impl Shape {
         );
     }
 
+    /// Step `t` of every sample in `values` (`rows` values a column): every `STEPS`-th column,
+    /// as a `rows × n` matrix, without a copy.
+    fn step<'a, T>(&self, values: &'a [T], rows: usize, t: usize) -> Strided<'a, T> {
+        Strided {
+            data: &values[t * rows..],
+            rows,
+            cols: self.n,
+            rs: 1,
+            cs: self.steps * rows,
+        }
+    }
+
     /// `out = R · h` (`g × n`) for every sample, `h` being step `t`'s columns of `outputs`
     /// (`u` values each).
     pub(crate) fn recurrent_product<T: Float>(
@@ -682,13 +694,7 @@ impl Shape {
         gemm(
             T::one(),
             Strided::col_major(recurrent, self.g, self.u),
-            Strided {
-                data: &outputs[t * self.u..],
-                rows: self.u,
-                cols: self.n,
-                rs: 1,
-                cs: self.steps * self.u,
-            },
+            self.step(outputs, self.u, t),
             T::zero(),
             out,
         );
@@ -705,13 +711,7 @@ impl Shape {
         gemm(
             T::one(),
             Strided::transposed(recurrent, self.g, self.u),
-            Strided {
-                data: &dz[t * self.g..],
-                rows: self.g,
-                cols: self.n,
-                rs: 1,
-                cs: self.steps * self.g,
-            },
+            self.step(dz, self.g, t),
             T::zero(),
             out,
         );
