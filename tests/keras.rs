@@ -503,7 +503,7 @@ fn saved_files_read_back_to_the_same_predictions() {
             round_trip(&net, $name, &dir, $name);
         )*};
     }
-    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model");
+    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model", Convs "conv1d_model", Pools "pool1d_model");
     // Initializers with their settings, which Keras must be able to read back.
     round_trip(&Inits::seeded(2), "inits", &dir, "named");
     // A freshly initialized network too, not only weights that came from Keras.
@@ -672,6 +672,42 @@ fn recurrent_models_match_keras() {
     let net = Simple::load_keras(fixture("simple_rnn_model.keras")).unwrap();
     assert_matches_keras(&net, "simple_rnn_model");
     assert_matches_keras(&Simple::EMBEDDED, "simple_rnn_model");
+}
+
+network! {
+    /// 1-D convolutions with every padding, strides and dilation, and the 1-D pools.
+    #[keras("tests/fixtures/keras/conv1d_model.keras", embed)]
+    pub struct Convs =
+        Input<16, 3>,
+        Conv1D<4, 3, Relu, padding = Causal, dilation_rate = 2>,
+        MaxPool1D<2>,
+        Conv1D<5, 2, Tanh, padding = Same, strides = 2>,
+        AvgPool1D<2, strides = 1, padding = Same>,
+        Conv1D<6, 2, dilation_rate = 2>,
+        GlobalMaxPool1D,
+        Dense<_, 3>;
+}
+
+network! {
+    /// A convolution without bias, overlapping pools, the global average.
+    #[keras("tests/fixtures/keras/pool1d_model.keras", embed)]
+    pub struct Pools =
+        Input<10, 2>,
+        Conv1D<3, 4, use_bias = false>,
+        MaxPool1D<3, strides = 2, padding = Same>,
+        AvgPool1D<2, strides = 1>,
+        GlobalAvgPool1D,
+        Dense<_, 2, Softmax>;
+}
+
+#[test]
+fn one_dimensional_convolutions_match_keras() {
+    let net = Convs::load_keras(fixture("conv1d_model.keras")).unwrap();
+    assert_matches_keras(&net, "conv1d_model");
+    assert_matches_keras(&Convs::EMBEDDED, "conv1d_model");
+    let net = Pools::load_keras(fixture("pool1d_model.keras")).unwrap();
+    assert_matches_keras(&net, "pool1d_model");
+    assert_matches_keras(&Pools::EMBEDDED, "pool1d_model");
 }
 
 /// A Keras LSTM's weights, inputs and outputs (`tools/keras_fixtures.py`).

@@ -8,6 +8,8 @@ Keras, with test inputs and Keras's outputs for them.
     python3 -m venv /tmp/tfvenv && /tmp/tfvenv/bin/pip install tensorflow-cpu tf_keras h5py
     /tmp/tfvenv/bin/python tools/keras_fixtures.py --tf-keras
 
+`--only-normalization`, `--only-recurrent` and `--only-sequences` write one group of files.
+
 The files are small (a few kB each) and committed, so tests and CI need no Python. Each model
 `<name>` gets `<name>.keras` (and other formats where a case needs them) and `<name>.json`:
 `{"keras": version, "inputs": [[...]], "outputs": [[...]]}`, one flattened sample per row,
@@ -309,6 +311,50 @@ def keras3_recurrent():
     )
 
 
+def keras3_sequences():
+    """1-D convolutions and pools over sequences: every padding (valid, same, causal), strides,
+    dilation, the 1-D pools and both global pools. Its own random numbers; `--only-sequences`
+    writes just these files."""
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(23)
+    version = keras.__version__
+
+    def save(name, model, x):
+        randomize(model, rng)
+        model.save(os.path.join(OUT, name + ".keras"))
+        write_io(name, model, x, version)
+
+    convs = keras.Sequential(
+        [
+            keras.Input((16, 3)),
+            layers.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="relu"),
+            layers.MaxPooling1D(2),
+            layers.Conv1D(5, 2, padding="same", strides=2, activation="tanh"),
+            layers.AveragePooling1D(2, strides=1, padding="same"),
+            layers.Conv1D(6, 2, dilation_rate=2),
+            layers.GlobalMaxPooling1D(),
+            layers.Dense(3),
+        ],
+        name="conv1d_model",
+    )
+    save("conv1d_model", convs, rng.normal(size=(3, 16, 3)).astype("float32"))
+
+    pools = keras.Sequential(
+        [
+            keras.Input((10, 2)),
+            layers.Conv1D(3, 4, use_bias=False),
+            layers.MaxPooling1D(3, strides=2, padding="same"),
+            layers.AveragePooling1D(2, strides=1),
+            layers.GlobalAveragePooling1D(),
+            layers.Dense(2, activation="softmax"),
+        ],
+        name="pool1d_model",
+    )
+    save("pool1d_model", pools, rng.normal(size=(3, 10, 2)).astype("float32"))
+
+
 def tf_keras2():
     import tf_keras as keras
     from tf_keras import layers
@@ -332,7 +378,10 @@ if __name__ == "__main__":
         keras3_normalization()
     elif "--only-recurrent" in sys.argv:
         keras3_recurrent()
+    elif "--only-sequences" in sys.argv:
+        keras3_sequences()
     else:
         keras3()
         keras3_normalization()
         keras3_recurrent()
+        keras3_sequences()

@@ -12,6 +12,20 @@ pub const DENSE: &str = "Dense";
 pub const DROPOUT: &str = "Dropout";
 /// `keras.layers.Conv2D`.
 pub const CONV_2D: &str = "Conv2D";
+/// `keras.layers.Conv1D`.
+pub const CONV_1D: &str = "Conv1D";
+/// `keras.layers.MaxPooling1D` (alias `MaxPool1D`).
+pub const MAX_POOLING_1D: &str = "MaxPooling1D";
+/// `keras.layers.AveragePooling1D` (alias `AvgPool1D`).
+pub const AVERAGE_POOLING_1D: &str = "AveragePooling1D";
+/// `keras.layers.GlobalAveragePooling1D` (alias `GlobalAvgPool1D`).
+pub const GLOBAL_AVERAGE_POOLING_1D: &str = "GlobalAveragePooling1D";
+/// `keras.layers.GlobalMaxPooling1D` (alias `GlobalMaxPool1D`).
+pub const GLOBAL_MAX_POOLING_1D: &str = "GlobalMaxPooling1D";
+/// `keras.layers.Embedding`.
+pub const EMBEDDING: &str = "Embedding";
+/// `keras.layers.Bidirectional`: a recurrent layer run forwards and backwards.
+pub const BIDIRECTIONAL: &str = "Bidirectional";
 /// `keras.layers.MaxPooling2D` (alias `MaxPool2D`).
 pub const MAX_POOLING_2D: &str = "MaxPooling2D";
 /// `keras.layers.AveragePooling2D` (alias `AvgPool2D`).

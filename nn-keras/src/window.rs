@@ -7,9 +7,11 @@
 //! |---|---|---|
 //! | valid | `floor((n − k) / s) + 1`, none when `k > n` | 0 |
 //! | same | `ceil(n / s)` | half the total `max((out − 1)·s + k − n, 0)`, rounded down |
+//! | causal (1-D only) | `ceil(n / s)` | `k − 1` |
 //!
 //! The same holds for columns (padding on the left). Keras puts the odd row of padding below and
-//! the odd column on the right.
+//! the odd column on the right. A window dilated by `d` (taps `d` apart) spans
+//! `(k − 1)·d + 1` values; pass that span ([`dilated`]) as the window.
 //!
 //! ```
 //! use nn_keras::{Padding, window};
@@ -17,6 +19,8 @@
 //! assert_eq!(window::output_size(64, 3, 1, Padding::Valid), Some(62));
 //! assert_eq!(window::output_size(2, 3, 1, Padding::Valid), None);
 //! assert_eq!(window::padding_before(5, 3, 1, Padding::Same), 1);
+//! // A causal window of 3 taps, 2 apart, sees 4 steps of the past.
+//! assert_eq!(window::padding_before(10, window::dilated(3, 2), 1, Padding::Causal), 4);
 //! ```
 
 /// Keras's padding modes.
@@ -27,6 +31,18 @@ pub enum Padding {
     Valid,
     /// Zero padding so that the output size is `ceil(input / stride)`.
     Same,
+    /// Zero padding before the sequence only, so that an output never sees a later step
+    /// (`Conv1D` only; for temporal models).
+    Causal,
+}
+
+/// The span of a window of `taps` taps `dilation` apart: `(taps − 1)·dilation + 1` (0 without
+/// taps).
+pub const fn dilated(taps: usize, dilation: usize) -> usize {
+    match taps {
+        0 => 0,
+        _ => (taps - 1) * dilation + 1,
+    }
 }
 
 /// The number of outputs of a window of `window` values moved by `stride` over `input` values,
@@ -44,18 +60,17 @@ pub const fn output_size(
     match padding {
         Padding::Valid if window > input => None,
         Padding::Valid => Some((input - window) / stride + 1),
-        Padding::Same => Some(input.div_ceil(stride)),
+        Padding::Same | Padding::Causal => Some(input.div_ceil(stride)),
     }
 }
 
 /// The rows (or columns) of zeros before the first input value: 0 with valid padding, half the
-/// total padding, rounded down, with same padding. Meaningful when
-/// [`output_size`] is `Some`; 0 otherwise.
+/// total padding, rounded down, with same padding, the window minus one with causal padding.
+/// Meaningful when [`output_size`] is `Some`; 0 otherwise.
 pub const fn padding_before(input: usize, window: usize, stride: usize, padding: Padding) -> usize {
-    match output_size(input, window, stride, padding) {
-        Some(output) if matches!(padding, Padding::Same) => {
-            ((output - 1) * stride + window).saturating_sub(input) / 2
-        }
+    match (output_size(input, window, stride, padding), padding) {
+        (Some(output), Padding::Same) => ((output - 1) * stride + window).saturating_sub(input) / 2,
+        (Some(_), Padding::Causal) => window - 1,
         _ => 0,
     }
 }
@@ -76,5 +91,14 @@ mod tests {
         // An even window: the odd row of padding goes below.
         assert_eq!(padding_before(6, 4, 1, Padding::Same), 1);
         assert_eq!(padding_before(6, 4, 1, Padding::Valid), 0);
+        // Causal: everything before, the output as long as the input (over the stride).
+        assert_eq!(output_size(10, 3, 1, Padding::Causal), Some(10));
+        assert_eq!(output_size(10, 3, 3, Padding::Causal), Some(4));
+        assert_eq!(padding_before(10, 3, 3, Padding::Causal), 2);
+        // Dilation: 3 taps 2 apart span 5 values.
+        assert_eq!(dilated(3, 2), 5);
+        assert_eq!(dilated(1, 4), 1);
+        assert_eq!(output_size(10, dilated(3, 2), 1, Padding::Valid), Some(6));
+        assert_eq!(padding_before(10, dilated(3, 2), 1, Padding::Same), 2);
     }
 }

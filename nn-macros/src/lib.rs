@@ -114,6 +114,11 @@ use proc_macro::TokenStream;
 /// | `AvgPool2D<(PH, PW)>` | fed an image; the mean of each window's values inside the image | `[OH, OW, C]` |
 /// | `GlobalAvgPool2D` | fed an image; each channel's mean | `[C]` |
 /// | `GlobalMaxPool2D` | fed an image; each channel's largest value | `[C]` |
+/// | `Conv1D<FILTERS, K[, Activation]>` | fed a sequence; kernels `(K, FEATURES, FILTERS)`; `K` a literal | `[OUT_STEPS, FILTERS]` |
+/// | `MaxPool1D<P>` | fed a sequence; the largest value of each window of steps | `[OUT_STEPS, FEATURES]` |
+/// | `AvgPool1D<P>` | fed a sequence; the mean of each window's steps inside the sequence | `[OUT_STEPS, FEATURES]` |
+/// | `GlobalAvgPool1D` | fed a sequence; each feature's mean over the steps | `[FEATURES]` |
+/// | `GlobalMaxPool1D` | fed a sequence; each feature's largest value over the steps | `[FEATURES]` |
 /// | `Flatten` | fed an image or a sequence; the identity on the data | `[H · W · C]`, `[STEPS · FEATURES]` |
 /// | `BatchNormalization` | per channel of an image, per unit of a vector | its input's |
 /// | `LSTM<UNITS>` | fed a sequence; Keras's LSTM (tanh, sigmoid gates); `UNITS` a literal | `[UNITS]`, or `[STEPS, UNITS]` with `return_sequences = true` |
@@ -126,22 +131,27 @@ use proc_macro::TokenStream;
 /// | `PReLU` | a leaky ReLU with a learned slope per input value (`alpha` shaped like its input) | its input's |
 ///
 /// Windows follow Keras: with valid padding `OH = floor((H − KH) / SH) + 1` (a kernel larger
-/// than its input is an error), with same padding `OH = ceil(H / SH)`; the same for widths.
+/// than its input is an error), with same padding `OH = ceil(H / SH)`; the same for widths and
+/// steps. `Conv1D`'s causal padding puts all `(K − 1)·D` zeros before the first step, so an
+/// output never sees a later step: `OUT_STEPS = ceil(STEPS / S)`. A kernel dilated by `D`
+/// spans `(K − 1)·D + 1` steps.
 ///
 /// # Options
 ///
 /// | option | of | default |
 /// |---|---|---|
-/// | `activation` | `Dense`, `Conv2D` (or as the last positional argument) | `Linear` |
-/// | `use_bias` | `Dense`, `Conv2D` | `true` |
-/// | `kernel_initializer` | `Dense`, `Conv2D` | `GlorotUniform` |
-/// | `bias_initializer` | `Dense`, `Conv2D` | `Zeros` |
-/// | `trainable` | `Dense`, `Conv2D`, `BatchNormalization`, `LayerNormalization`, `LSTM`, `GRU`, `SimpleRNN`, `PReLU` | `true` |
-/// | `kernel_regularizer`, `bias_regularizer`, `activity_regularizer` | `Dense`, `Conv2D` | none |
-/// | `kernel_constraint`, `bias_constraint` | `Dense`, `Conv2D` | none |
+/// | `activation` | `Dense`, `Conv2D`, `Conv1D` (or as the last positional argument) | `Linear` |
+/// | `use_bias` | `Dense`, `Conv2D`, `Conv1D` | `true` |
+/// | `kernel_initializer` | `Dense`, `Conv2D`, `Conv1D` | `GlorotUniform` |
+/// | `bias_initializer` | `Dense`, `Conv2D`, `Conv1D` | `Zeros` |
+/// | `trainable` | `Dense`, `Conv2D`, `Conv1D`, `BatchNormalization`, `LayerNormalization`, `LSTM`, `GRU`, `SimpleRNN`, `PReLU` | `true` |
+/// | `kernel_regularizer`, `bias_regularizer`, `activity_regularizer` | `Dense`, `Conv2D`, `Conv1D` | none |
+/// | `kernel_constraint`, `bias_constraint` | `Dense`, `Conv2D`, `Conv1D` | none |
 /// | `strides` | `Conv2D` | `(1, 1)` |
-/// | `strides` | `MaxPool2D`, `AvgPool2D` | the pool size |
-/// | `padding` | `Conv2D`, `MaxPool2D`, `AvgPool2D` (`Valid` or `Same`) | `Valid` |
+/// | `strides` | `Conv1D` | `1` |
+/// | `strides` | `MaxPool2D`, `AvgPool2D`, `MaxPool1D`, `AvgPool1D` | the pool size |
+/// | `padding` | `Conv2D`, `MaxPool2D`, `AvgPool2D`, `MaxPool1D`, `AvgPool1D` (`Valid` or `Same`); `Conv1D` (also `Causal`) | `Valid` |
+/// | `dilation_rate` | `Conv1D` (taps this many steps apart; not with `strides` above 1) | `1` |
 /// | `momentum` | `BatchNormalization` | `0.99` |
 /// | `epsilon` | `BatchNormalization`, `LayerNormalization` | `0.001` |
 /// | `center`, `scale` | `LayerNormalization` (a learned shift `beta`, a learned scale `gamma`) | `true` |

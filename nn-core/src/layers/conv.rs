@@ -1,4 +1,7 @@
-//! `Conv2D`: a 2-D convolution over channels-last images, through im2col and GEMM.
+//! `Conv2D` and `Conv1D`: convolutions over channels-last images and sequences, through im2col
+//! and GEMM. A sequence of `steps × channels` is a `steps × 1` image, so both are one type,
+//! [`Conv`], told apart by its dimension `D` (which decides only the Keras class and the
+//! kernel's Keras shape).
 
 #[cfg(feature = "std")]
 use rand::Rng;
@@ -18,7 +21,8 @@ use crate::layer::{Layer, Params};
 use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage};
 
-/// A 2-D convolution with `F` filters: `y = activation(conv(x, kernel) + bias)`.
+/// A convolution with `F` filters: `y = activation(conv(x, kernel) + bias)`, over images
+/// ([`Conv2D`], `D = 2`) or sequences ([`Conv1D`], `D = 1`).
 ///
 /// Images are channels-last (Keras's default): a sample of an `h × w × c` image is `h·w·c`
 /// values, index `(row · w + column) · c + channel`. The geometry (sizes, strides, padding) is
@@ -29,12 +33,16 @@ use crate::storage::{Inline, Storage};
 ///   `(kh, kw, c, F)` in row-major order.
 /// - `bias` is `F × 1` (zero and no parameter without bias).
 ///
+/// A sequence of `steps × c` values is a `steps × 1 × c` image, and a 1-D kernel of `k` taps a
+/// `k × 1` window ([`Window::sequence`]); Keras's `Conv1D` kernel `(k, c, F)` has the same memory
+/// as `(k, 1, c, F)`.
+///
 /// The batched passes unfold each sample's patches into a `K × positions` matrix (im2col) and
 /// multiply it with the kernel in one GEMM per batch. The fields (reached through `Deref`:
 /// `layer.kernel`, `layer.trainable`) and that math are the weight part [`Affine`] that Conv2D
 /// shares with [`Dense`](crate::Dense); a Conv2D layer's columns are its patches ([`Patches`]).
 #[derive(Clone, Debug)]
-pub struct Conv2D<
+pub struct Conv<
     T: Float,
     const IN: usize,
     const OUT: usize,
@@ -43,9 +51,10 @@ pub struct Conv2D<
     A = Linear,
     S: Storage = Inline,
     const BIAS: bool = true,
+    const D: usize = 2,
 > {
     /// The weight part (also reached through `Deref`: `layer.kernel`).
-    pub weights: Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>,
+    pub weights: Affine<T, F, K, A, S, BIAS, Patches<IN, OUT, D>>,
 }
 
 impl<
@@ -57,9 +66,10 @@ impl<
     A,
     S: Storage,
     const BIAS: bool,
-> core::ops::Deref for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+    const D: usize,
+> core::ops::Deref for Conv<T, IN, OUT, F, K, A, S, BIAS, D>
 {
-    type Target = Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>;
+    type Target = Affine<T, F, K, A, S, BIAS, Patches<IN, OUT, D>>;
 
     /// The weight part: `layer.kernel`, `layer.bias`, `layer.trainable`, ...
     fn deref(&self) -> &Self::Target {
@@ -76,7 +86,8 @@ impl<
     A,
     S: Storage,
     const BIAS: bool,
-> core::ops::DerefMut for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+    const D: usize,
+> core::ops::DerefMut for Conv<T, IN, OUT, F, K, A, S, BIAS, D>
 {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.weights
@@ -92,9 +103,10 @@ impl<
     A: Clone + core::fmt::Debug,
     S: Storage,
     const BIAS: bool,
-> Params<T> for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+    const D: usize,
+> Params<T> for Conv<T, IN, OUT, F, K, A, S, BIAS, D>
 {
-    delegate!(Params, Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>);
+    delegate!(Params, Affine<T, F, K, A, S, BIAS, Patches<IN, OUT, D>>);
 }
 
 impl<
@@ -106,7 +118,8 @@ impl<
     A: Activation,
     S: Storage,
     const BIAS: bool,
-> Layer<T, IN, OUT> for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+    const D: usize,
+> Layer<T, IN, OUT> for Conv<T, IN, OUT, F, K, A, S, BIAS, D>
 {
     delegate!(Layer, IN, OUT);
 }
@@ -121,9 +134,10 @@ impl<
     A: Activation,
     S: Storage,
     const BIAS: bool,
-> Train<T, IN, OUT> for Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+    const D: usize,
+> Train<T, IN, OUT> for Conv<T, IN, OUT, F, K, A, S, BIAS, D>
 {
-    delegate!(Train, Affine<T, F, K, A, S, BIAS, Patches<IN, OUT>>, IN, OUT);
+    delegate!(Train, Affine<T, F, K, A, S, BIAS, Patches<IN, OUT, D>>, IN, OUT);
 }
 
 impl<
@@ -134,7 +148,8 @@ impl<
     const K: usize,
     A,
     const BIAS: bool,
-> Conv2D<T, IN, OUT, F, K, A, Inline, BIAS>
+    const D: usize,
+> Conv<T, IN, OUT, F, K, A, Inline, BIAS, D>
 {
     /// A layer with this geometry and these weights, in Keras's layout: `kernel[k][f]` is the
     /// kernel of shape `(kh, kw, c, F)` (`k` runs over `kh·kw·c`), `bias[0]` the bias (zeros
@@ -155,22 +170,60 @@ impl<
                 && K == window.kh * window.kw * window.c,
             "Conv2D::from_arrays: the window does not fit the layer's sizes"
         );
-        let patches = Patches {
-            window,
-            kernel_shape: [window.kh, window.kw, window.c, F],
-        };
+        let patches = Patches::new(window, F);
         Self {
             weights: Affine::from_arrays(patches, kernel, bias, activation),
         }
     }
 }
 
-/// The [`Geometry`] of [`Conv2D`]: each output position's `kh × kw × c` patch of an image of
+/// A 2-D convolution over channels-last images (Keras's `Conv2D`).
+pub type Conv2D<
+    T,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A = Linear,
+    S = Inline,
+    const BIAS: bool = true,
+> = Conv<T, IN, OUT, F, K, A, S, BIAS, 2>;
+
+/// A 1-D convolution over sequences of `steps × channels` values (Keras's `Conv1D`, with its
+/// `valid`, `same` and `causal` paddings, strides and dilation): `IN = steps·c`,
+/// `OUT = out_steps·F`, `K = k·c`; the window is [`Window::sequence`].
+pub type Conv1D<
+    T,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A = Linear,
+    S = Inline,
+    const BIAS: bool = true,
+> = Conv<T, IN, OUT, F, K, A, S, BIAS, 1>;
+
+/// The [`Geometry`] of [`Conv`]: each output position's `kh × kw × c` patch of an image of
 /// `IN` values is one column; the outputs are `OUT` values a sample.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Patches<const IN: usize, const OUT: usize> {
+pub struct Patches<const IN: usize, const OUT: usize, const D: usize = 2> {
     window: Window,
     kernel_shape: [usize; 4],
+}
+
+impl<const IN: usize, const OUT: usize, const D: usize> Patches<IN, OUT, D> {
+    /// The geometry of a layer of `f` filters over `window`: its Keras kernel shape is
+    /// `(kh, kw, c, f)` in 2-D, `(k, c, f)` in 1-D (stored in the first three entries).
+    const fn new(window: Window, f: usize) -> Self {
+        let kernel_shape = match D {
+            1 => [window.kh, window.c, f, 0],
+            _ => [window.kh, window.kw, window.c, f],
+        };
+        Self {
+            window,
+            kernel_shape,
+        }
+    }
 }
 
 impl<
@@ -182,7 +235,8 @@ impl<
     A,
     S: Storage,
     const BIAS: bool,
-> Conv2D<T, IN, OUT, F, K, A, S, BIAS>
+    const D: usize,
+> Conv<T, IN, OUT, F, K, A, S, BIAS, D>
 {
     /// A layer of zeros with this geometry; the sizes must agree with the const parameters.
     #[cfg(feature = "std")]
@@ -201,10 +255,7 @@ impl<
                 ),
             });
         }
-        let patches = Patches {
-            window,
-            kernel_shape: [window.kh, window.kw, window.c, F],
-        };
+        let patches = Patches::new(window, F);
         Ok(Self {
             weights: Affine::with_geometry(patches, activation),
         })
@@ -221,10 +272,11 @@ impl<
         rng: &mut R,
     ) -> Result<Self, Error> {
         let mut layer = Self::zeros(window, activation)?;
-        let shape = layer.weights.geometry.kernel_shape;
+        let geometry = layer.weights.geometry;
+        let shape = Layout::kernel_shape::<F, K>(&geometry);
         layer
             .weights
-            .initialize(&shape, kernel_initializer, bias_initializer, rng);
+            .initialize(shape, kernel_initializer, bias_initializer, rng);
         Ok(layer)
     }
 
@@ -234,7 +286,7 @@ impl<
     }
 }
 
-impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
+impl<const IN: usize, const OUT: usize, const D: usize> Patches<IN, OUT, D> {
     /// Unfolds the patches of `n` samples into `cols`, `K × (n · positions)` column-major.
     /// Samples are split across the threads allowed (each writes its own columns).
     #[cfg(feature = "std")]
@@ -288,11 +340,14 @@ impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
     }
 
     /// Where window row `i` at output `(oy, ox)` starts in the image, when the whole row lies
-    /// inside it.
+    /// inside it and its taps are adjacent.
     #[cfg(feature = "std")]
     #[inline]
     fn row_start(&self, oy: usize, ox: usize, i: usize) -> Option<usize> {
         let g = self.window;
+        if g.dw != 1 && g.kw > 1 {
+            return None;
+        }
         let (y, x) = g.source(oy, ox, i, 0)?;
         g.source(oy, ox, i, g.kw - 1)?;
         Some((y * g.w + x) * g.c)
@@ -352,17 +407,20 @@ impl<const IN: usize, const OUT: usize> Patches<IN, OUT> {
 #[cfg(feature = "std")]
 const PARALLEL_MIN_VALUES: usize = 1 << 15;
 
-impl<const IN: usize, const OUT: usize> Layout for Patches<IN, OUT> {
-    const CLASS: &'static str = nn_keras::class::CONV_2D;
+impl<const IN: usize, const OUT: usize, const D: usize> Layout for Patches<IN, OUT, D> {
+    const CLASS: &'static str = match D {
+        1 => nn_keras::class::CONV_1D,
+        _ => nn_keras::class::CONV_2D,
+    };
 
-    /// `(kh, kw, channels, filters)`.
+    /// `(kh, kw, channels, filters)`; `(k, channels, filters)` in 1-D.
     fn kernel_shape<const U: usize, const K: usize>(&self) -> &[usize] {
-        &self.kernel_shape
+        &self.kernel_shape[..D + 2]
     }
 }
 
-impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Geometry<IN, OUT, F, K>
-    for Patches<IN, OUT>
+impl<const IN: usize, const OUT: usize, const D: usize, const F: usize, const K: usize>
+    Geometry<IN, OUT, F, K> for Patches<IN, OUT, D>
 {
     fn positions(&self) -> usize {
         self.window.positions()

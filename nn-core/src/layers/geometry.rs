@@ -1,12 +1,14 @@
-//! The geometry of 2-D windows (convolutions and pools) over channels-last images.
+//! The geometry of 2-D windows (convolutions and pools) over channels-last images. A 1-D window
+//! over a sequence of `steps × channels` is the same window over a `steps × 1` image.
 
-use nn_keras::window::{output_size, padding_before};
+use nn_keras::window::{dilated, output_size, padding_before};
 
 /// Keras's padding modes (defined in `nn-keras`, with the window arithmetic).
 pub use nn_keras::Padding;
 
-/// A window of `kh × kw` moved over an `h × w × c` image with strides `sh × sw`, giving an
-/// `oh × ow` output; `pad_top` and `pad_left` rows and columns of padding come first.
+/// A window of `kh × kw` taps, `dh` rows and `dw` columns apart (the dilation; 1 for adjacent
+/// taps), moved over an `h × w × c` image with strides `sh × sw`, giving an `oh × ow` output;
+/// `pad_top` and `pad_left` rows and columns of padding come first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
     /// Input height, width and channels.
@@ -23,6 +25,10 @@ pub struct Window {
     pub sh: usize,
     /// Horizontal stride.
     pub sw: usize,
+    /// Rows between vertical taps (1: adjacent).
+    pub dh: usize,
+    /// Columns between horizontal taps (1: adjacent).
+    pub dw: usize,
     /// Padding rows above.
     pub pad_top: usize,
     /// Padding columns on the left.
@@ -35,25 +41,42 @@ pub struct Window {
 
 impl Window {
     /// The geometry Keras computes, or `None` when the window leaves no output (larger than a
-    /// valid-padded input) or a size is zero.
+    /// valid-padded input) or a size is zero. Causal padding is for sequences only.
     pub const fn new(
+        image: (usize, usize, usize),
+        kernel: (usize, usize),
+        strides: (usize, usize),
+        padding: Padding,
+    ) -> Option<Self> {
+        if matches!(padding, Padding::Causal) {
+            return None;
+        }
+        Self::dilated(image, kernel, strides, (1, 1), padding)
+    }
+
+    /// [`new`](Self::new) with taps `dh` rows and `dw` columns apart (Keras's `dilation_rate`);
+    /// `None` also for a dilation of zero, or causal padding of an image more than one column
+    /// wide.
+    pub const fn dilated(
         (h, w, c): (usize, usize, usize),
         (kh, kw): (usize, usize),
         (sh, sw): (usize, usize),
+        (dh, dw): (usize, usize),
         padding: Padding,
     ) -> Option<Self> {
-        if c == 0 {
+        if c == 0 || dh == 0 || dw == 0 || (matches!(padding, Padding::Causal) && w != 1) {
             return None;
         }
         // Keras's formula, shared with the macro that writes the sizes into the types.
+        let (span_h, span_w) = (dilated(kh, dh), dilated(kw, dw));
         let (Some(oh), Some(ow)) = (
-            output_size(h, kh, sh, padding),
-            output_size(w, kw, sw, padding),
+            output_size(h, span_h, sh, padding),
+            output_size(w, span_w, sw, padding),
         ) else {
             return None;
         };
-        let pad_top = padding_before(h, kh, sh, padding);
-        let pad_left = padding_before(w, kw, sw, padding);
+        let pad_top = padding_before(h, span_h, sh, padding);
+        let pad_left = padding_before(w, span_w, sw, padding);
         Some(Self {
             h,
             w,
@@ -62,11 +85,25 @@ impl Window {
             kw,
             sh,
             sw,
+            dh,
+            dw,
             pad_top,
             pad_left,
             oh,
             ow,
         })
+    }
+
+    /// A 1-D window over a sequence of `steps × c` values: `k` taps `d` steps apart, moved by
+    /// `s` steps (the window over a `steps × 1` image).
+    pub const fn sequence(
+        (steps, c): (usize, usize),
+        k: usize,
+        s: usize,
+        d: usize,
+        padding: Padding,
+    ) -> Option<Self> {
+        Self::dilated((steps, 1, c), (k, 1), (s, 1), (d, 1), padding)
     }
 
     /// Values per input sample.
@@ -88,8 +125,8 @@ impl Window {
         i: usize,
         j: usize,
     ) -> Option<(usize, usize)> {
-        let y = (oy * self.sh + i).checked_sub(self.pad_top)?;
-        let x = (ox * self.sw + j).checked_sub(self.pad_left)?;
+        let y = (oy * self.sh + i * self.dh).checked_sub(self.pad_top)?;
+        let x = (ox * self.sw + j * self.dw).checked_sub(self.pad_left)?;
         (y < self.h && x < self.w).then_some((y, x))
     }
 }
@@ -119,5 +156,24 @@ mod tests {
         );
         assert!(Window::new((2, 2, 1), (3, 3), (1, 1), Padding::Valid).is_none());
         assert!(Window::new((2, 2, 1), (3, 3), (1, 1), Padding::Same).is_some());
+    }
+
+    #[test]
+    fn sequences_are_one_column_images() {
+        // Keras's Conv1D(kernel_size=3, dilation_rate=2, padding="causal") on 10 steps: 4 steps
+        // of zeros before, 10 outputs; output 0's taps are steps -4, -2, 0.
+        let causal = Window::sequence((10, 4), 3, 1, 2, Padding::Causal).unwrap();
+        assert_eq!(
+            (causal.oh, causal.ow, causal.pad_top, causal.pad_left),
+            (10, 1, 4, 0)
+        );
+        assert_eq!(causal.source(0, 0, 0, 0), None);
+        assert_eq!(causal.source(0, 0, 2, 0), Some((0, 0)));
+        assert_eq!(causal.source(5, 0, 1, 0), Some((3, 0)));
+        let valid = Window::sequence((10, 4), 3, 2, 2, Padding::Valid).unwrap();
+        assert_eq!((valid.oh, valid.source(2, 0, 2, 0)), (3, Some((8, 0))));
+        assert!(Window::sequence((4, 4), 3, 1, 2, Padding::Valid).is_none());
+        assert!(Window::new((10, 1, 4), (3, 1), (1, 1), Padding::Causal).is_none());
+        assert!(Window::dilated((10, 2, 4), (3, 1), (1, 1), (1, 1), Padding::Causal).is_none());
     }
 }

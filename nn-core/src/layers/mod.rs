@@ -8,6 +8,7 @@ mod dense;
 mod dropout;
 mod geometry;
 mod global_max_pool;
+mod global_pool_1d;
 mod gru;
 mod layernorm;
 mod lstm;
@@ -19,15 +20,18 @@ mod simple_rnn;
 pub use activation::ActivationLayer;
 pub use affine::{Affine, Geometry};
 pub use batchnorm::BatchNormalization;
-pub use conv::{Conv2D, Patches};
+pub use conv::{Conv, Conv1D, Conv2D, Patches};
 pub use dense::{Dense, FullyConnected};
 pub use dropout::Dropout;
 pub use geometry::{Padding, Window};
 pub use global_max_pool::GlobalMaxPool2D;
+pub use global_pool_1d::{GlobalAvgPool1D, GlobalMaxPool1D};
 pub use gru::{Gru, GruCell};
 pub use layernorm::LayerNormalization;
 pub use lstm::{Lstm, LstmCell, LstmState};
-pub use pool::{AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool2D, Pool2D};
+pub use pool::{
+    AvgPool1D, AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool1D, MaxPool2D, Pool, Pool2D,
+};
 pub use prelu::{AlphaShape, PReLU};
 pub use recurrent::{Cell, Recurrent, RecurrentState};
 pub use simple_rnn::{SimpleRnn, SimpleRnnCell};

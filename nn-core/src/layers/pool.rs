@@ -1,4 +1,5 @@
-//! Pooling and reshaping layers: `MaxPool2D`, `AvgPool2D`, `GlobalAvgPool2D`, `Flatten`.
+//! Pooling and reshaping layers: `MaxPool2D`, `AvgPool2D` and their 1-D forms over sequences,
+//! `GlobalAvgPool2D`, `Flatten`.
 
 use nalgebra::SVector;
 #[cfg(feature = "std")]
@@ -12,11 +13,12 @@ use crate::Float;
 use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, Params, no_params};
 
-/// A 2-D pool over channels-last images: each channel's window reduced to its maximum
-/// ([`MaxPool2D`]) or mean ([`AvgPool2D`], which averages only the values inside the image when
-/// padding is `same`, as Keras does). `IN = h·w·c`, `OUT = oh·ow·c`.
+/// A pool over channels-last images (`D = 2`) or sequences (`D = 1`, a `steps × 1` image): each
+/// channel's window reduced to its maximum ([`MaxPool2D`], [`MaxPool1D`]) or mean
+/// ([`AvgPool2D`], [`AvgPool1D`], which average only the values inside the input when padding
+/// is `same`, as Keras does). `IN = h·w·c`, `OUT = oh·ow·c`.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Pool2D<const IN: usize, const OUT: usize, const MAX: bool> {
+pub struct Pool<const IN: usize, const OUT: usize, const MAX: bool, const D: usize = 2> {
     window: Window,
 }
 
@@ -24,12 +26,19 @@ pub struct Pool2D<const IN: usize, const OUT: usize, const MAX: bool> {
 #[cfg(feature = "std")]
 const PARALLEL_MIN_VALUES: usize = 1 << 15;
 
+/// A pool over images.
+pub type Pool2D<const IN: usize, const OUT: usize, const MAX: bool> = Pool<IN, OUT, MAX, 2>;
 /// Max pooling (Keras's `MaxPooling2D`; strides default to the pool size).
-pub type MaxPool2D<const IN: usize, const OUT: usize> = Pool2D<IN, OUT, true>;
+pub type MaxPool2D<const IN: usize, const OUT: usize> = Pool<IN, OUT, true, 2>;
 /// Average pooling (Keras's `AveragePooling2D`).
-pub type AvgPool2D<const IN: usize, const OUT: usize> = Pool2D<IN, OUT, false>;
+pub type AvgPool2D<const IN: usize, const OUT: usize> = Pool<IN, OUT, false, 2>;
+/// Max pooling over the steps of a sequence (Keras's `MaxPooling1D`), with a window of
+/// [`Window::sequence`].
+pub type MaxPool1D<const IN: usize, const OUT: usize> = Pool<IN, OUT, true, 1>;
+/// Average pooling over the steps of a sequence (Keras's `AveragePooling1D`).
+pub type AvgPool1D<const IN: usize, const OUT: usize> = Pool<IN, OUT, false, 1>;
 
-impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
+impl<const IN: usize, const OUT: usize, const MAX: bool, const D: usize> Pool<IN, OUT, MAX, D> {
     /// A pool with this geometry, in a constant.
     ///
     /// # Panics
@@ -37,7 +46,7 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
     pub const fn from_window(window: Window) -> Self {
         assert!(
             IN == window.input_len() && OUT == window.positions() * window.c,
-            "Pool2D::from_window: the window does not fit the layer's sizes"
+            "Pool::from_window: the window does not fit the layer's sizes"
         );
         Self { window }
     }
@@ -152,18 +161,19 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> Pool2D<IN, OUT, MAX> {
     }
 }
 
-impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Params<T>
-    for Pool2D<IN, OUT, MAX>
+impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool, const D: usize> Params<T>
+    for Pool<IN, OUT, MAX, D>
 {
-    no_params!(if MAX {
-        nn_keras::class::MAX_POOLING_2D
-    } else {
-        nn_keras::class::AVERAGE_POOLING_2D
+    no_params!(match (MAX, D) {
+        (true, 1) => nn_keras::class::MAX_POOLING_1D,
+        (false, 1) => nn_keras::class::AVERAGE_POOLING_1D,
+        (true, _) => nn_keras::class::MAX_POOLING_2D,
+        (false, _) => nn_keras::class::AVERAGE_POOLING_2D,
     });
 }
 
-impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Layer<T, IN, OUT>
-    for Pool2D<IN, OUT, MAX>
+impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool, const D: usize> Layer<T, IN, OUT>
+    for Pool<IN, OUT, MAX, D>
 {
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, OUT> {
         let mut y = SVector::<T, OUT>::zeros();
@@ -185,8 +195,8 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Layer<T, IN, 
 }
 
 #[cfg(feature = "std")]
-impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool> Train<T, IN, OUT>
-    for Pool2D<IN, OUT, MAX>
+impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool, const D: usize> Train<T, IN, OUT>
+    for Pool<IN, OUT, MAX, D>
 {
     type Cache = Vec<usize>;
 

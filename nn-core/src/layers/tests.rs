@@ -165,6 +165,99 @@ fn conv2d_gradients_with_strides_paddings_and_bias() {
     );
 }
 
+fn conv1d<const IN: usize, const OUT: usize, const F: usize, const K: usize>(
+    sequence: (usize, usize),
+    (k, s, d): (usize, usize, usize),
+    padding: Padding,
+) -> Conv1D<f64, IN, OUT, F, K, Tanh> {
+    let window = Window::sequence(sequence, k, s, d, padding).expect("a valid geometry");
+    let bias = RandomNormal::new(0.0, 0.3);
+    let mut rng = StdRng::seed_from_u64(4);
+    Conv1D::init(window, Tanh, &GlorotUniform, &bias, &mut rng).expect("sizes agree")
+}
+
+#[test]
+fn conv1d_gradients_with_every_padding_strides_and_dilation() {
+    // 9 steps of 2 features, 3 taps, 2 filters.
+    check(
+        &conv1d::<18, { 7 * 2 }, 2, 6>((9, 2), (3, 1, 1), Padding::Valid),
+        2,
+    );
+    check(
+        &conv1d::<18, { 9 * 2 }, 2, 6>((9, 2), (3, 1, 1), Padding::Same),
+        2,
+    );
+    check(
+        &conv1d::<18, { 9 * 2 }, 2, 6>((9, 2), (3, 1, 1), Padding::Causal),
+        2,
+    );
+    check(
+        &conv1d::<18, { 5 * 2 }, 2, 6>((9, 2), (3, 1, 2), Padding::Valid),
+        2,
+    );
+    check(
+        &conv1d::<18, { 9 * 2 }, 2, 6>((9, 2), (3, 1, 3), Padding::Causal),
+        2,
+    );
+    check(
+        &conv1d::<18, { 9 * 2 }, 2, 6>((9, 2), (3, 1, 2), Padding::Same),
+        2,
+    );
+    check(
+        &conv1d::<18, { 3 * 2 }, 2, 6>((9, 2), (3, 3, 1), Padding::Causal),
+        3,
+    );
+    check(
+        &conv1d::<18, { 4 * 2 }, 2, 6>((9, 2), (3, 2, 1), Padding::Valid),
+        2,
+    );
+    // Its Keras class and kernel shape are the 1-D ones.
+    let layer = conv1d::<18, { 7 * 2 }, 2, 6>((9, 2), (3, 1, 1), Padding::Valid);
+    assert_eq!(
+        <Conv1D<f64, 18, 14, 2, 6, Tanh> as Params<f64>>::KIND,
+        "Conv1D"
+    );
+    let shapes: Vec<Vec<usize>> = layer.params().map(|p| p.shape.to_vec()).collect();
+    assert_eq!(shapes, [vec![3, 2, 2], vec![2]]);
+}
+
+#[test]
+fn conv1d_causal_and_dilated_forward_by_hand() {
+    // One feature, x = 1..=6, one filter of 2 taps [1, 10] two steps apart, causal: y[t] =
+    // x[t − 2] + 10·x[t], with zeros before the start.
+    let window = Window::sequence((6, 1), 2, 1, 2, Padding::Causal).unwrap();
+    let mut layer = Conv1D::<f64, 6, 6, 1, 2, Linear>::zeros(window, Linear).unwrap();
+    layer.kernel.as_mut_slice().copy_from_slice(&[1.0, 10.0]);
+    let x = SVector::<f64, 6>::from_column_slice(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    assert_eq!(
+        layer.forward(&x).as_slice(),
+        [10.0, 20.0, 31.0, 42.0, 53.0, 64.0]
+    );
+    let mut y = Batch::<f64, 6>::zeros_generic(Const::<6>, Dyn(0));
+    layer.forward_batch(
+        &Batch::<f64, 6>::from_column_slice_generic(Const::<6>, Dyn(1), x.as_slice()),
+        &mut y,
+    );
+    assert_eq!(y.as_slice(), [10.0, 20.0, 31.0, 42.0, 53.0, 64.0]);
+}
+
+#[test]
+fn one_dimensional_pools_gradients() {
+    let valid = Window::sequence((7, 2), 2, 2, 1, Padding::Valid).unwrap();
+    check(&MaxPool1D::<14, 6>::new(valid).unwrap(), 3);
+    check(&AvgPool1D::<14, 6>::new(valid).unwrap(), 3);
+    let same = Window::sequence((7, 2), 3, 2, 1, Padding::Same).unwrap();
+    check(&MaxPool1D::<14, 8>::new(same).unwrap(), 2);
+    check(&AvgPool1D::<14, 8>::new(same).unwrap(), 2);
+    check::<GlobalAvgPool1D, 12, 3>(&GlobalAvgPool1D, 3);
+    check::<GlobalMaxPool1D, 12, 3>(&GlobalMaxPool1D, 3);
+    assert_eq!(<MaxPool1D<14, 6> as Params<f64>>::KIND, "MaxPooling1D");
+    assert_eq!(
+        <GlobalAvgPool1D as Params<f64>>::KIND,
+        "GlobalAveragePooling1D"
+    );
+}
+
 #[test]
 fn conv2d_forward_matches_keras_by_hand() {
     // A 3×3 single-channel image and one 2×2 filter, valid padding:

@@ -59,7 +59,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     for (key, value) in &args.options {
         match key.to_string().as_str() {
             "strides" => strides = pair(value, "strides", ctx.errors).unwrap_or(default_strides),
-            "padding" => padding = args::padding(value, ctx.errors),
+            "padding" => padding = args::padding(value, false, ctx.errors),
             _ => {
                 let taken = weights.take(key, value, ctx.errors);
                 assert!(taken, "split keeps known options only");
@@ -76,16 +76,30 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         ));
         return None;
     };
+    let (output, def) = convolution(ctx, input.clone(), filters, &window, weights);
+    let [oh, ow] = window.output;
+    Some(Checked::layer(input, output, Some([oh, ow, filters]), def))
+}
+
+/// A convolution of `filters` filters over `window` (an image's or a sequence's), fed `input`
+/// values: its output width and its definition, the same runtime type in 1-D and 2-D.
+pub(super) fn convolution(
+    ctx: &mut Ctx<'_>,
+    input: Size,
+    filters: usize,
+    window: &Window,
+    weights: Weights<'_>,
+) -> (Size, Def) {
     let activation = weights.activation(ctx.errors);
     let mut keras = vec![Setting::new(
         "filters",
         KerasValue::Size(Size::Known(filters)),
     )];
     keras.extend(window.keras("kernel_size"));
-    // Keras's options that `Conv2D` here does not have: a file that uses them computes
-    // something else, so their neutral values are checked.
+    // `groups` is an option that `Conv2D` and `Conv1D` here do not have: a file that uses it
+    // computes something else, so its neutral value is checked.
     keras.extend([
-        Setting::new("dilation_rate", KerasValue::Sizes(vec![1, 1])),
+        window.keras_dilation(),
         Setting::new("groups", KerasValue::Size(Size::Known(1))),
     ]);
     keras.extend([
@@ -96,12 +110,18 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let [oh, ow] = window.output;
     let output = Size::Known(oh * ow * filters);
     // The kernel as a matrix: one row per filter, one column per value under the window.
-    let patch = Size::Known(kernel[0] * kernel[1] * image[2]);
+    let [kh, kw] = window.kernel;
+    let channels = window.input[2];
+    let patch = Size::Known(kh * kw * channels);
     let ty = Type {
-        name: "Conv2D",
+        name: if window.over_steps {
+            "Conv1D"
+        } else {
+            "Conv2D"
+        },
         args: vec![
             TypeArg::Scalar,
-            TypeArg::Size(input.clone()),
+            TypeArg::Size(input),
             TypeArg::Size(output.clone()),
             TypeArg::Size(Size::Known(filters)),
             TypeArg::Size(patch.clone()),
@@ -114,13 +134,16 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         ],
     };
     let span = activation.user_span;
-    let kernel_shape = [kernel[0], kernel[1], image[2], filters]
-        .map(Size::Known)
-        .to_vec();
+    let kernel_shape = if window.over_steps {
+        vec![kh, channels, filters]
+    } else {
+        vec![kh, kw, channels, filters]
+    };
+    let kernel_shape = kernel_shape.into_iter().map(Size::Known).collect();
     let build = weights.build(vec![window.expr()], activation.value, true, kernel_shape);
     let def = Def {
         span,
         ..Def::new(ty, build).with(keras)
     };
-    Some(Checked::layer(input, output, Some([oh, ow, filters]), def))
+    (output, def)
 }

@@ -5,12 +5,14 @@
 
 mod activation;
 mod batch_norm;
+mod conv1d;
 mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
 mod global_avg_pool;
 mod global_max_pool;
+mod global_pool_1d;
 mod input;
 mod layer_norm;
 mod pool;
@@ -34,6 +36,11 @@ pub(crate) const KINDS: &[Kind] = &[
     kind("AvgPool2D",          class::AVERAGE_POOLING_2D,        pool::OPTIONS,                   pool::average),
     kind("GlobalAvgPool2D",    class::GLOBAL_AVERAGE_POOLING_2D, global_avg_pool::OPTIONS,        global_avg_pool::rule),
     kind("GlobalMaxPool2D",    class::GLOBAL_MAX_POOLING_2D,     global_max_pool::OPTIONS,        global_max_pool::rule),
+    kind("Conv1D",             class::CONV_1D,                   conv1d::OPTIONS,                 conv1d::rule),
+    kind("MaxPool1D",          class::MAX_POOLING_1D,            pool::OPTIONS,                   pool::max_1d),
+    kind("AvgPool1D",          class::AVERAGE_POOLING_1D,        pool::OPTIONS,                   pool::average_1d),
+    kind("GlobalAvgPool1D",    class::GLOBAL_AVERAGE_POOLING_1D, global_pool_1d::OPTIONS,         global_pool_1d::average),
+    kind("GlobalMaxPool1D",    class::GLOBAL_MAX_POOLING_1D,     global_pool_1d::OPTIONS,         global_pool_1d::max),
     kind("Flatten",            class::FLATTEN,                   flatten::OPTIONS,                flatten::rule),
     kind("BatchNormalization", class::BATCH_NORMALIZATION,       batch_norm::OPTIONS,             batch_norm::rule),
     kind("LayerNormalization", class::LAYER_NORMALIZATION,       layer_norm::OPTIONS,             layer_norm::rule),

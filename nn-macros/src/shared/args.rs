@@ -23,6 +23,8 @@ pub(crate) enum Fallback {
     Name(&'static str),
     /// A `(rows, columns)` pair.
     Pair((usize, usize)),
+    /// A whole number.
+    Count(usize),
     /// Something computed from the other arguments, as described.
     Computed(&'static str),
     /// None.
@@ -36,6 +38,7 @@ impl core::fmt::Display for Fallback {
             Fallback::Float(value) => write!(f, "{value:?}"),
             Fallback::Name(name) => f.write_str(name),
             Fallback::Pair((a, b)) => write!(f, "({a}, {b})"),
+            Fallback::Count(n) => write!(f, "{n}"),
             Fallback::Computed(what) => f.write_str(what),
             Fallback::Nothing => f.write_str("none"),
         }
@@ -259,21 +262,32 @@ pub(crate) fn pair(value: &Value, what: &str, errors: &mut Errors) -> Option<[us
     }
 }
 
-/// `Same` or `Valid`.
-pub(crate) fn padding(value: &Value, errors: &mut Errors) -> Padding {
-    match value {
+/// `Valid`, `Same`, or with `causal` (1-D windows only) `Causal`.
+pub(crate) fn padding(value: &Value, causal: bool, errors: &mut Errors) -> Padding {
+    let name = match value {
         Value::Path {
             path, args: None, ..
-        } if path.is_ident("Same") => Padding::Same,
-        Value::Path {
-            path, args: None, ..
-        } if path.is_ident("Valid") => Padding::Valid,
+        } => path.get_ident().map(ToString::to_string),
+        _ => None,
+    };
+    match name.as_deref() {
+        Some("Same") => Padding::Same,
+        Some("Valid") => Padding::Valid,
+        Some("Causal") if causal => Padding::Causal,
+        Some("Causal") => {
+            errors.push(value.span().error(
+                "`padding = Causal` is for 1-D windows over sequences (`Conv1D`); an image \
+                 takes `Valid` (the default) or `Same`",
+            ));
+            Padding::default()
+        }
         _ => {
-            errors.push(
-                value
-                    .span()
-                    .error("`padding` takes `Valid` (the default) or `Same`"),
-            );
+            let expected = if causal {
+                "`Valid` (the default), `Same` or `Causal`"
+            } else {
+                "`Valid` (the default) or `Same`"
+            };
+            errors.push(value.span().error(format!("`padding` takes {expected}")));
             Padding::default()
         }
     }

@@ -16,6 +16,18 @@ network! {
     /// A GRU after an LSTM.
     pub struct Mixed = Input<4, 2>, LSTM<3, return_sequences = true>, GRU<5>, Dense<5, 1>;
 
+    /// A temporal convolutional network: causal, dilated convolutions, pools, the global max.
+    pub struct Temporal =
+        Input<32, 4>,
+        Conv1D<8, 3, Relu, padding = Causal>,
+        Conv1D<8, 3, Relu, padding = Causal, dilation_rate = 2>,
+        MaxPool1D<2>,
+        Conv1D<16, 3, Relu, padding = Same, strides = 2>,
+        AvgPool1D<2, padding = Same>,
+        LSTM<6, return_sequences = true>,
+        GlobalMaxPool1D,
+        Dense<6, 3, Softmax>;
+
     /// Every step's output, flattened into a Dense layer.
     pub struct Flattened = Input<5, 2>, LSTM<3, return_sequences = true, trainable = false>, Flatten, Dense<15, 1>;
 }
@@ -34,6 +46,16 @@ fn main() {
     assert_eq!((layers[1].kind, layers[1].output), ("GRU", &[5][..]));
     assert_eq!(Mixed::PARAMS, 4 * 3 * (2 + 3 + 1) + 3 * 5 * (3 + 5 + 2) + 5 + 1);
     let _ = Mixed::seeded(3).predict(&SVector::<f32, 8>::zeros());
+
+    let layers = <Temporal as Network<f32>>::LAYERS;
+    let shapes: Vec<&[usize]> = layers.iter().map(|l| l.output).collect();
+    assert_eq!(
+        shapes,
+        [&[32, 8][..], &[32, 8], &[16, 8], &[8, 16], &[4, 16], &[4, 6], &[6], &[3]]
+    );
+    assert_eq!((layers[0].kind, layers[2].kind), ("Conv1D", "MaxPooling1D"));
+    let y = Temporal::seeded(4).predict(&SVector::<f32, 128>::repeat(0.1));
+    assert!((y.sum() - 1.0).abs() < 1e-5);
 
     let net = Flattened::seeded(2);
     assert!(!net.lstm.trainable);
