@@ -457,3 +457,65 @@ fn early_stopping_min_delta_baseline_and_start_epoch() {
         Some(2)
     );
 }
+
+network! {
+    /// Token ids, their vectors averaged over the steps, a class.
+    struct Bag = Input<6>, Embedding<10, 4>, GlobalAvgPool1D, Dense<4, 2, Softmax>;
+}
+
+/// 80 sequences of 6 token ids; the class says whether token 7 occurs.
+fn sentences() -> Dataset<f64, 6, 1> {
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for i in 0..80u64 {
+        let mut state = i.wrapping_mul(2654435761).wrapping_add(12345);
+        let mut ids = [0.0; 6];
+        for id in &mut ids {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            *id = ((state >> 33) % 7) as f64; // 0..7: never 7
+        }
+        if i % 2 == 0 {
+            ids[(i as usize / 2) % 6] = 7.0;
+        }
+        x.extend(ids);
+        y.push((i % 2 == 0) as u8 as f64);
+    }
+    Dataset::from_slices(&x, &y).unwrap()
+}
+
+#[test]
+fn embeddings_learn_and_refuse_ids_outside_the_vocabulary() {
+    let data = sentences();
+    let mut model = Model::new(
+        Bag::<f64>::seeded(1),
+        Adam::new(0.05),
+        SparseCategoricalCrossentropy::default(),
+    )
+    .with_metrics(&[Metric::Accuracy]);
+    model.fit(&data, &silent(60, 16)).unwrap();
+    let accuracy = model.evaluate(&data).unwrap();
+    let accuracy = accuracy.iter().find(|(k, _)| k == "accuracy").unwrap().1;
+    assert!(accuracy > 0.95, "accuracy {accuracy}");
+
+    // An id outside the vocabulary, a fraction, a negative number: each a clear error.
+    for (bad, shown) in [(10.0, "10"), (2.5, "2.5"), (-1.0, "-1")] {
+        let mut x = data.x().as_slice().to_vec();
+        x[6 + 3] = bad;
+        let y = data.y().as_slice().to_vec();
+        let bad_data = Dataset::from_slices(&x, &y).unwrap();
+        let error = model
+            .fit(&bad_data, &silent(1, 16))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(&format!("input 3 of sample 1 is {shown}"))
+                && error.contains("a whole number from 0 to 9"),
+            "{error}"
+        );
+        assert!(model.evaluate(&bad_data).is_err());
+        let batch = Batch::<f64, 6>::from_column_slice_generic(Const::<6>, Dyn(80), &x);
+        assert!(model.predict(&batch).is_err());
+        // The network's own `predict` has no error path: the step without a vector is NaN.
+        let sample = SVector::<f64, 6>::from_column_slice(&x[6..12]);
+        assert!(model.network.predict(&sample).iter().all(|v| v.is_nan()));
+    }
+}

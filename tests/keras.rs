@@ -503,7 +503,7 @@ fn saved_files_read_back_to_the_same_predictions() {
             round_trip(&net, $name, &dir, $name);
         )*};
     }
-    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model", Convs "conv1d_model", Pools "pool1d_model");
+    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model", Convs "conv1d_model", Pools "pool1d_model", Tokens "embedding_model");
     // Initializers with their settings, which Keras must be able to read back.
     round_trip(&Inits::seeded(2), "inits", &dir, "named");
     // A freshly initialized network too, not only weights that came from Keras.
@@ -708,6 +708,26 @@ fn one_dimensional_convolutions_match_keras() {
     let net = Pools::load_keras(fixture("pool1d_model.keras")).unwrap();
     assert_matches_keras(&net, "pool1d_model");
     assert_matches_keras(&Pools::EMBEDDED, "pool1d_model");
+}
+
+network! {
+    /// Token ids through an embedding, a causal convolution and a GRU.
+    #[keras("tests/fixtures/keras/embedding_model.keras", embed)]
+    pub struct Tokens =
+        Input<8>,
+        Embedding<20, 4>,
+        Conv1D<6, 3, Relu, padding = Causal>,
+        GRU<5>,
+        Dense<_, 2, Softmax>;
+}
+
+#[test]
+fn embeddings_match_keras() {
+    let net = Tokens::load_keras(fixture("embedding_model.keras")).unwrap();
+    assert_matches_keras(&net, "embedding_model");
+    assert_matches_keras(&Tokens::EMBEDDED, "embedding_model");
+    assert_eq!(<Tokens as Network<f32>>::TOKENS, Some(20));
+    assert_eq!(<Convs as Network<f32>>::TOKENS, None);
 }
 
 /// A Keras LSTM's weights, inputs and outputs (`tools/keras_fixtures.py`).

@@ -354,6 +354,20 @@ def keras3_sequences():
     )
     save("pool1d_model", pools, rng.normal(size=(3, 10, 2)).astype("float32"))
 
+    # Token ids (as float32, as `nn` takes them) through an embedding, a causal convolution and
+    # a GRU.
+    tokens = keras.Sequential(
+        [
+            keras.Input((8,)),
+            layers.Embedding(20, 4),
+            layers.Conv1D(6, 3, padding="causal", activation="relu"),
+            layers.GRU(5),
+            layers.Dense(2, activation="softmax"),
+        ],
+        name="embedding_model",
+    )
+    save("embedding_model", tokens, rng.integers(0, 20, size=(4, 8)).astype("float32"))
+
 
 def tf_keras2():
     import tf_keras as keras

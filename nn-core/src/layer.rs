@@ -104,6 +104,11 @@ pub trait Params<T: Float>: Clone + Debug {
     /// The number of scalar parameters.
     const PARAMS: usize;
 
+    /// When the layer reads token ids rather than values ([`Embedding`](crate::Embedding)),
+    /// the size of its vocabulary: each input must be a whole number below it. `None` for
+    /// every other layer.
+    const TOKENS: Option<usize> = None;
+
     /// A layer of the same configuration with every parameter zero: a gradient holder.
     fn zeroed(&self) -> Self;
 

@@ -28,6 +28,10 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
     const FUSION: Fusion;
     /// The struct's name.
     const NAME: &'static str;
+    /// When the network starts with an [`Embedding`](crate::Embedding), the size of its
+    /// vocabulary: each input is a token id, a whole number below it, which `Model` checks
+    /// before `fit`, `evaluate` and `predict`. `None` for networks fed values.
+    const TOKENS: Option<usize>;
     /// Each layer's field name, Keras class and output shape (without the batch dimension).
     const LAYERS: &'static [LayerInfo];
     /// The network as Keras's `config.json` describes it: each layer's class and settings, for

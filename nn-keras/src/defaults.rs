@@ -35,6 +35,12 @@ pub mod pooling_2d {
     }
 }
 
+/// `Embedding`'s defaults.
+pub mod embedding {
+    /// `embeddings_initializer`: `RandomUniform(-0.05, 0.05)`.
+    pub const EMBEDDINGS_INITIALIZER: &str = "RandomUniform";
+}
+
 /// `PReLU`'s defaults.
 pub mod prelu {
     /// `alpha_initializer`: zeros, so a new layer is a ReLU.

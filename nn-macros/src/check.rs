@@ -128,6 +128,7 @@ impl Chain {
             sequence: checked.sequence,
             last_step: checked.last_step,
             flattened: checked.flattened,
+            declared_input: checked.layer.is_none(),
             origin,
         }
     }

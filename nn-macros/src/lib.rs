@@ -107,6 +107,8 @@ use proc_macro::TokenStream;
 /// |---|---|---|
 /// | `Input<H, W, C>` | the network's image; first, and not a layer itself | `[H, W, C]` |
 /// | `Input<STEPS, FEATURES>` | the network's sequence; first, and not a layer itself | `[STEPS, FEATURES]` |
+/// | `Input<N>` | the network's vector (`N` token ids before an `Embedding`); first, and not a layer itself | `[N]` |
+/// | `Embedding<VOCAB, DIM>` | right after `Input<STEPS>`: each token id (a whole number below `VOCAB`) replaced by its vector | `[STEPS, DIM]` |
 /// | `Dense<INPUTS, UNITS[, Activation]>` | `INPUTS` equals the previous width (or `_`); `UNITS` at least 1; fed a vector | `[UNITS]` |
 /// | `Dropout<RATE>` | a rate in [0, 1), literal or named constant; the identity at inference | its input's |
 /// | `Conv2D<FILTERS, (KH, KW)[, Activation]>` | fed an image; kernels `(KH, KW, C, FILTERS)`; `(K, K)` may be written `K` | `[OH, OW, FILTERS]` |
@@ -144,7 +146,7 @@ use proc_macro::TokenStream;
 /// | `use_bias` | `Dense`, `Conv2D`, `Conv1D` | `true` |
 /// | `kernel_initializer` | `Dense`, `Conv2D`, `Conv1D` | `GlorotUniform` |
 /// | `bias_initializer` | `Dense`, `Conv2D`, `Conv1D` | `Zeros` |
-/// | `trainable` | `Dense`, `Conv2D`, `Conv1D`, `BatchNormalization`, `LayerNormalization`, `LSTM`, `GRU`, `SimpleRNN`, `PReLU` | `true` |
+/// | `trainable` | `Dense`, `Conv2D`, `Conv1D`, `Embedding`, `BatchNormalization`, `LayerNormalization`, `LSTM`, `GRU`, `SimpleRNN`, `PReLU` | `true` |
 /// | `kernel_regularizer`, `bias_regularizer`, `activity_regularizer` | `Dense`, `Conv2D`, `Conv1D` | none |
 /// | `kernel_constraint`, `bias_constraint` | `Dense`, `Conv2D`, `Conv1D` | none |
 /// | `strides` | `Conv2D` | `(1, 1)` |
@@ -158,6 +160,7 @@ use proc_macro::TokenStream;
 /// | `return_sequences` | `LSTM`, `GRU`, `SimpleRNN` (every step's output, not only the last) | `false` |
 /// | `negative_slope` | `LeakyReLU` (Keras's layer default; the activation's is 0.2) | `0.3` |
 /// | `alpha` | `ELU` | `1.0` |
+/// | `embeddings_initializer` | `Embedding` (any initializer for a 2-D tensor) | `RandomUniform` |
 /// | `alpha_initializer` | `PReLU` (any initializer for a 1-D tensor) | `Zeros` |
 ///
 /// # Names

@@ -356,6 +356,7 @@ where
             });
         }
         check_labels::<T, OUT, I, K>(data)?;
+        check_tokens(N::TOKENS, data.x().as_slice(), I)?;
         let (train, split_validation) = match (fit.validation_data, fit.validation_split) {
             (Some(_), _) | (None, None) => (None, None),
             (None, Some(split)) => {
@@ -381,6 +382,7 @@ where
         let validation = fit.validation_data.or(split_validation.as_ref());
         if let Some(v) = validation {
             check_labels::<T, OUT, I, K>(v)?;
+            check_tokens(N::TOKENS, v.x().as_slice(), I)?;
         }
 
         let n = train.len();
@@ -505,6 +507,7 @@ where
         }
         // The checks `Dataset` makes for `fit`: finite values, labels that are classes.
         check_finite("input", x.as_slice(), I)?;
+        check_tokens(N::TOKENS, x.as_slice(), I)?;
         check_finite("target", y.as_slice(), K)?;
         check_label_values::<T, OUT, K>(y.as_slice())?;
         let input = N::input_mut(&mut self.tape);
@@ -583,6 +586,7 @@ where
         L: Loss<T, Const<OUT>, Const<K>>,
     {
         check_labels::<T, OUT, I, K>(data)?;
+        check_tokens(N::TOKENS, data.x().as_slice(), I)?;
         let fused = fused::<T, N, _, OUT, K>(&self.loss);
         let mut trackers = self.trackers::<K>()?;
         let mut targets = Batch::<T, K>::zeros_generic(Const::<K>, Dyn(0));
@@ -624,6 +628,7 @@ where
     /// `predict_batch` runs unchecked).
     pub fn predict(&self, x: &Batch<T, I>) -> Result<Batch<T, OUT>, Error> {
         check_finite("input", x.as_slice(), I)?;
+        check_tokens(N::TOKENS, x.as_slice(), I)?;
         Ok(crate::parallel::with_threads(self.threads, || {
             self.network.predict_batch(x)
         }))
@@ -701,6 +706,33 @@ fn check_finite<T: Float>(what: &str, values: &[T], width: usize) -> Result<(), 
             at % width,
             at / width,
             values[at]
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Inputs that are token ids (a network that starts with an `Embedding` of `vocabulary`
+/// tokens) must be whole numbers in `0..vocabulary`.
+fn check_tokens<T: Float>(
+    vocabulary: Option<usize>,
+    values: &[T],
+    width: usize,
+) -> Result<(), Error> {
+    let Some(vocabulary) = vocabulary else {
+        return Ok(());
+    };
+    let bad = |v: &T| {
+        let v = v.as_f64();
+        !(v >= 0.0 && v < vocabulary as f64 && v.fract() == 0.0)
+    };
+    match values.iter().position(bad) {
+        Some(at) => Err(Error::data(format!(
+            "input {} of sample {} is {}; expected a token id, a whole number from 0 to {} (the \
+             network's Embedding has {vocabulary} tokens)",
+            at % width,
+            at / width,
+            values[at],
+            vocabulary - 1
         ))),
         None => Ok(()),
     }

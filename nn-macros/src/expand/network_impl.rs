@@ -5,8 +5,8 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use super::lower::{
-    at, cons_type, ends, expr, field_type, keras_value, nth, params_sum, scalar_marker, size,
-    train_trait,
+    at, cons_type, ends, expr, field_type, keras_value, nth, params_sum, params_trait,
+    scalar_marker, size, train_trait,
 };
 use crate::ir::{Layer, Network};
 
@@ -20,6 +20,7 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
     let params = params_sum(network, &t);
     let last = &layers[layers.len() - 1];
     let (last_ty, last_trait) = (field_type(last, &t), train_trait(last, &t));
+    let (first_ty, params_of) = (field_type(&layers[0], &t), params_trait(&t));
     let count = layers.len();
     let (act_in, act_out, delta_out, last_cache) = (
         nth(quote!(tape.acts), 0),
@@ -44,6 +45,7 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
             const PARAMS: usize = #params;
             const FUSION: ::nn::Fusion = <#last_ty as #last_trait>::FUSION;
             const NAME: &'static str = #name_text;
+            const TOKENS: ::core::option::Option<usize> = <#first_ty as #params_of>::TOKENS;
             const LAYERS: &'static [::nn::LayerInfo] = &[#(#layer_infos),*];
             const KERAS: ::nn::keras::ModelConfig = #keras;
 

@@ -9,6 +9,7 @@ mod conv1d;
 mod conv2d;
 mod dense;
 mod dropout;
+mod embedding;
 mod flatten;
 mod global_avg_pool;
 mod global_max_pool;
@@ -36,6 +37,7 @@ pub(crate) const KINDS: &[Kind] = &[
     kind("AvgPool2D",          class::AVERAGE_POOLING_2D,        pool::OPTIONS,                   pool::average),
     kind("GlobalAvgPool2D",    class::GLOBAL_AVERAGE_POOLING_2D, global_avg_pool::OPTIONS,        global_avg_pool::rule),
     kind("GlobalMaxPool2D",    class::GLOBAL_MAX_POOLING_2D,     global_max_pool::OPTIONS,        global_max_pool::rule),
+    kind("Embedding",          class::EMBEDDING,                 embedding::OPTIONS,              embedding::rule),
     kind("Conv1D",             class::CONV_1D,                   conv1d::OPTIONS,                 conv1d::rule),
     kind("MaxPool1D",          class::MAX_POOLING_1D,            pool::OPTIONS,                   pool::max_1d),
     kind("AvgPool1D",          class::AVERAGE_POOLING_1D,        pool::OPTIONS,                   pool::average_1d),

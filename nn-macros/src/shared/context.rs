@@ -67,6 +67,8 @@ pub(crate) struct Incoming {
     pub(crate) last_step: Option<usize>,
     /// The image it flattens, when it is `Flatten`'s output.
     pub(crate) flattened: Option<[usize; 3]>,
+    /// Whether it is the network's declared input (`Input<..>`), not a layer's output.
+    pub(crate) declared_input: bool,
     /// The layer that gave it its width, as written and its position: the layer itself, or
     /// for a shape-preserving layer, the one that produced its input.
     pub(crate) origin: (String, usize),
