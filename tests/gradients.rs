@@ -184,10 +184,23 @@ fn layer_normalization_after_images_and_vectors() {
     check_network(&net);
 }
 
+network! {
+    struct Temporal = Input<8, 3>, Conv1D<4, 3, Tanh, padding = Causal, dilation_rate = 2>,
+        MaxPool1D<2>, Bidirectional<GRU<3, return_sequences = true>>, AvgPool1D<2, padding = Same>,
+        Bidirectional<LSTM<2>, merge_mode = Mul>, Dense<2, 2, Softmax>;
+    struct Reversed = Input<6, 2>, Conv1D<3, 2, Sigmoid, strides = 2, padding = Same>,
+        LSTM<3, go_backwards = true, return_sequences = true>, GlobalMaxPool1D, Dense<3, 1>;
+    struct Averaged = Input<5, 2>, Bidirectional<SimpleRNN<2, return_sequences = true>, merge_mode = Ave>,
+        GlobalAvgPool1D, Dense<2, 2>;
+}
+
 #[test]
 fn recurrent_networks_through_time() {
     check_network(&Recurrent::<f64>::seeded(9));
     check_network(&Gated::<f64>::seeded(10));
+    check_network(&Temporal::<f64>::seeded(11));
+    check_network(&Reversed::<f64>::seeded(12));
+    check_network(&Averaged::<f64>::seeded(13));
 }
 
 #[test]

@@ -13,6 +13,42 @@ network! {
     struct Small = Dense<3, 4, Tanh>, Dropout<0.2>, Dense<4, 2, Softmax>;
     struct Other = Dense<3, 5, Tanh>, Dense<5, 2, Softmax>;
     struct Mnist = Dense<784, 64, Relu>, Dense<64, 10, Softmax>;
+    struct Sequences = Input<6>, Embedding<9, 3>, Conv1D<4, 2, Relu, padding = Causal>,
+        Bidirectional<GRU<2>>, Dense<4, 1>;
+}
+
+#[test]
+fn sequence_layers_round_trip_under_their_own_names() {
+    let dir = scratch("sequences");
+    let path = dir.join("sequences.safetensors");
+    let net = Sequences::seeded(5);
+    save_weights(&net, &path).unwrap();
+    let loaded: Sequences = load_weights(&path).unwrap();
+    let x = SVector::<f32, 6>::new(1.0, 8.0, 0.0, 3.0, 3.0, 5.0);
+    assert_eq!(loaded.predict(&x), net.predict(&x));
+    assert_eq!(
+        loaded.bidirectional.backward.bias,
+        net.bidirectional.backward.bias
+    );
+    assert!(
+        loaded.bidirectional.backward.go_backwards && !loaded.bidirectional.forward.go_backwards
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
+    for name in [
+        "embedding.embeddings",
+        "conv1d.kernel",
+        "bidirectional.forward_kernel",
+        "bidirectional.backward_recurrent_kernel",
+        "bidirectional.backward_bias",
+    ] {
+        assert!(header.contains(&format!("\"{name}\"")), "{name}: {header}");
+    }
+    assert!(
+        header.contains("\"shape\":[9,3]"),
+        "embeddings are (vocabulary, dimensions)"
+    );
 }
 
 #[test]

@@ -503,7 +503,7 @@ fn saved_files_read_back_to_the_same_predictions() {
             round_trip(&net, $name, &dir, $name);
         )*};
     }
-    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model", Convs "conv1d_model", Pools "pool1d_model", Tokens "embedding_model");
+    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model", Convs "conv1d_model", Pools "pool1d_model", Tokens "embedding_model", Both "bidirectional_model", Backwards "backwards_model");
     // Initializers with their settings, which Keras must be able to read back.
     round_trip(&Inits::seeded(2), "inits", &dir, "named");
     // A freshly initialized network too, not only weights that came from Keras.
@@ -728,6 +728,38 @@ fn embeddings_match_keras() {
     assert_matches_keras(&Tokens::EMBEDDED, "embedding_model");
     assert_eq!(<Tokens as Network<f32>>::TOKENS, Some(20));
     assert_eq!(<Convs as Network<f32>>::TOKENS, None);
+}
+
+network! {
+    /// Bidirectional layers, concatenated every step, then summed at the last.
+    #[keras("tests/fixtures/keras/bidirectional_model.keras", embed)]
+    pub struct Both =
+        Input<5, 3>,
+        Bidirectional<LSTM<4, return_sequences = true>>,
+        Bidirectional<GRU<3>, merge_mode = Sum>,
+        Dense<_, 2>;
+}
+
+network! {
+    /// The other merge modes, and layers that go backwards on their own.
+    #[keras("tests/fixtures/keras/backwards_model.keras", embed)]
+    pub struct Backwards =
+        Input<6, 2>,
+        Bidirectional<SimpleRNN<3, return_sequences = true>, merge_mode = Mul>,
+        Bidirectional<LSTM<2, return_sequences = true>, merge_mode = Ave>,
+        LSTM<3, go_backwards = true, return_sequences = true>,
+        GRU<2, go_backwards = true>,
+        Dense<_, 1>;
+}
+
+#[test]
+fn bidirectional_and_backwards_layers_match_keras() {
+    let net = Both::load_keras(fixture("bidirectional_model.keras")).unwrap();
+    assert_matches_keras(&net, "bidirectional_model");
+    assert_matches_keras(&Both::EMBEDDED, "bidirectional_model");
+    let net = Backwards::load_keras(fixture("backwards_model.keras")).unwrap();
+    assert_matches_keras(&net, "backwards_model");
+    assert_matches_keras(&Backwards::EMBEDDED, "backwards_model");
 }
 
 /// A Keras LSTM's weights, inputs and outputs (`tools/keras_fixtures.py`).

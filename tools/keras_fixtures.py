@@ -368,6 +368,30 @@ def keras3_sequences():
     )
     save("embedding_model", tokens, rng.integers(0, 20, size=(4, 8)).astype("float32"))
 
+    # Bidirectional layers with every merge mode, and layers that go backwards on their own.
+    both = keras.Sequential(
+        [
+            keras.Input((5, 3)),
+            layers.Bidirectional(layers.LSTM(4, return_sequences=True)),
+            layers.Bidirectional(layers.GRU(3), merge_mode="sum"),
+            layers.Dense(2),
+        ],
+        name="bidirectional_model",
+    )
+    save("bidirectional_model", both, rng.normal(size=(3, 5, 3)).astype("float32"))
+    merges = keras.Sequential(
+        [
+            keras.Input((6, 2)),
+            layers.Bidirectional(layers.SimpleRNN(3, return_sequences=True), merge_mode="mul"),
+            layers.Bidirectional(layers.LSTM(2, return_sequences=True), merge_mode="ave"),
+            layers.LSTM(3, go_backwards=True, return_sequences=True),
+            layers.GRU(2, go_backwards=True),
+            layers.Dense(1),
+        ],
+        name="backwards_model",
+    )
+    save("backwards_model", merges, rng.normal(size=(3, 6, 2)).astype("float32"))
+
 
 def tf_keras2():
     import tf_keras as keras

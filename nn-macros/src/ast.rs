@@ -85,8 +85,8 @@ pub(crate) enum Arg {
     Named { key: Ident, value: Value },
 }
 
-/// A value: a number, `_`, `true`/`false`, or a path with optional arguments
-/// (`Relu`, `HIDDEN`, `LeakyRelu(0.1)`, `Constant(0.5)`).
+/// A value: a number, `_`, `true`/`false`, a path with optional arguments
+/// (`Relu`, `HIDDEN`, `LeakyRelu(0.1)`, `Constant(0.5)`), or a layer (`LSTM<16>`).
 pub(crate) enum Value {
     Int(LitInt),
     Float {
@@ -108,6 +108,8 @@ pub(crate) enum Value {
         args: Option<Vec<Value>>,
         span: SpanRange,
     },
+    /// A layer given to a wrapper (`Bidirectional<LSTM<16>>`).
+    Layer(Box<LayerDecl>),
 }
 
 impl Value {
@@ -135,6 +137,7 @@ impl Value {
                     None => path,
                 }
             }
+            Value::Layer(decl) => decl.text(),
         }
     }
 
@@ -151,6 +154,7 @@ impl Value {
             Value::Bool(lit) => SpanRange::single(lit.span),
             Value::Infer(token) => SpanRange::single(token.span),
             Value::Path { span, .. } | Value::Tuple { span, .. } => *span,
+            Value::Layer(decl) => decl.span,
         }
     }
 }

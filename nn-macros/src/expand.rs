@@ -160,19 +160,13 @@ fn embedded_impl(network: &Network) -> Option<TokenStream> {
             let value = if layer.build.fields.is_empty() {
                 made
             } else {
-                let part = layer.build.fields_in.map(|part| {
-                    let part = Ident::new(part, proc_macro2::Span::call_site());
-                    quote!(.#part)
+                let sets = layer.build.fields.iter().map(|(name, value)| {
+                    let value = constant(value, layer, offsets);
+                    lower::set_field(layer.build.fields_in, name, &value)
                 });
-                let names = layer.build.fields.iter().map(|(name, _)| name);
-                let values = layer
-                    .build
-                    .fields
-                    .iter()
-                    .map(|(_, value)| constant(value, layer, offsets));
                 quote!({
                     let mut layer = #made;
-                    #(layer #part . #names = #values;)*
+                    #(#sets)*
                     layer
                 })
             };

@@ -329,9 +329,10 @@ pub(crate) struct Build {
     /// Fields set after any of them (`trainable`, regularizers, constraints), in the user's
     /// order.
     pub(crate) fields: Vec<(Ident, Expr)>,
-    /// The field that holds [`fields`](Build::fields), when it is not the layer itself
-    /// (`weights`, Dense's weight part): a constant cannot reach them through `Deref`.
-    pub(crate) fields_in: Option<&'static str>,
+    /// The fields that hold [`fields`](Build::fields), when it is not the layer itself
+    /// (`weights`, Dense's weight part: a constant cannot reach them through `Deref`; `forward`
+    /// and `backward`, a Bidirectional's two layers, each set the same way).
+    pub(crate) fields_in: &'static [&'static str],
     /// Its parameter tensors, in the runtime's order (`Params::params`): their names and their
     /// shapes as Keras lays them out.
     pub(crate) tensors: Vec<Param>,
@@ -354,7 +355,7 @@ impl Build {
             init: value.clone(),
             constant: value,
             fields: Vec::new(),
-            fields_in: None,
+            fields_in: &[],
             tensors: Vec::new(),
         }
     }

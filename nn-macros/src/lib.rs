@@ -126,6 +126,7 @@ use proc_macro::TokenStream;
 /// | `LSTM<UNITS>` | fed a sequence; Keras's LSTM (tanh, sigmoid gates); `UNITS` a literal | `[UNITS]`, or `[STEPS, UNITS]` with `return_sequences = true` |
 /// | `GRU<UNITS>` | as `LSTM`: Keras's GRU with `reset_after` (its default) | as `LSTM` |
 /// | `SimpleRNN<UNITS>` | as `LSTM`: `h = tanh(W x + R h + b)` | as `LSTM` |
+/// | `Bidirectional<LSTM<UNITS, ..>>` | fed a sequence; the layer (`LSTM`, `GRU`, `SimpleRNN`) forwards and a copy with its own weights backwards, merged step by step | `[2·UNITS]` with `Concat`, `[UNITS]` otherwise; per step with `return_sequences = true` |
 /// | `LayerNormalization` | each sample's values at each position over their channels (a vector's units), with the sample's own statistics | its input's |
 /// | `Activation<Activation>` | any activation, as a layer | its input's |
 /// | `LeakyReLU` | the leaky ReLU as a layer | its input's |
@@ -158,6 +159,8 @@ use proc_macro::TokenStream;
 /// | `epsilon` | `BatchNormalization`, `LayerNormalization` | `0.001` |
 /// | `center`, `scale` | `LayerNormalization` (a learned shift `beta`, a learned scale `gamma`) | `true` |
 /// | `return_sequences` | `LSTM`, `GRU`, `SimpleRNN` (every step's output, not only the last) | `false` |
+/// | `go_backwards` | `LSTM`, `GRU`, `SimpleRNN` (read from the last step; outputs in that order) | `false` |
+/// | `merge_mode` | `Bidirectional` (`Concat`, `Sum`, `Mul` or `Ave`) | `Concat` |
 /// | `negative_slope` | `LeakyReLU` (Keras's layer default; the activation's is 0.2) | `0.3` |
 /// | `alpha` | `ELU` | `1.0` |
 /// | `embeddings_initializer` | `Embedding` (any initializer for a 2-D tensor) | `RandomUniform` |

@@ -211,6 +211,9 @@ impl Parse for Value {
                 span,
             });
         }
+        if input.peek(Ident) && input.peek2(Token![<]) {
+            return Ok(Value::Layer(Box::new(input.parse()?)));
+        }
         if lookahead.peek(Ident)
             || lookahead.peek(Token![::])
             || lookahead.peek(Token![crate])

@@ -374,6 +374,16 @@ fn expect_suffix(path: &Path, suffix: &str) -> Result<(), Error> {
     }
 }
 
+/// The name Keras gives the cell of a recurrent layer of class `class`.
+fn cell_name(class: &str) -> Option<&'static str> {
+    match class {
+        nn_keras::class::LSTM => Some("lstm_cell"),
+        nn_keras::class::GRU => Some("gru_cell"),
+        nn_keras::class::SIMPLE_RNN => Some("simple_rnn_cell"),
+        _ => None,
+    }
+}
+
 /// The HDF5 bytes of a network's weights in Keras 3's layout.
 fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, String> {
     let groups = model::group_names(N::KERAS.layers.iter().map(|l| l.class));
@@ -385,12 +395,11 @@ fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, String> {
             group,
             name: layer.name,
             tensors: Vec::new(),
-            cell: match layer.class {
-                nn_keras::class::LSTM => Some("lstm_cell"),
-                nn_keras::class::GRU => Some("gru_cell"),
-                nn_keras::class::SIMPLE_RNN => Some("simple_rnn_cell"),
-                _ => None,
-            },
+            cell: cell_name(match layer.setting("layer.class_name") {
+                Some(nn_keras::config::Value::Str(inner)) => inner,
+                _ => layer.class,
+            }),
+            directions: layer.class == nn_keras::class::BIDIRECTIONAL,
         })
         .collect();
     for (name, param) in net.params() {

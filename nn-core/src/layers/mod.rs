@@ -3,6 +3,7 @@
 mod activation;
 mod affine;
 mod batchnorm;
+mod bidirectional;
 mod conv;
 mod dense;
 mod dropout;
@@ -21,6 +22,7 @@ mod simple_rnn;
 pub use activation::ActivationLayer;
 pub use affine::{Affine, Geometry};
 pub use batchnorm::BatchNormalization;
+pub use bidirectional::{Ave, Bidirectional, Concat, Merge, Mul, Sum};
 pub use conv::{Conv, Conv1D, Conv2D, Patches};
 pub use dense::{Dense, FullyConnected};
 pub use dropout::Dropout;
@@ -40,7 +42,8 @@ pub use simple_rnn::{SimpleRnn, SimpleRnnCell};
 #[cfg(feature = "std")]
 pub use {
     activation::ActivationCache, affine::AffineCache, batchnorm::BatchNormCache,
-    dropout::DropoutCache, layernorm::LayerNormCache, recurrent::RecurrentCache,
+    bidirectional::BidirectionalCache, dropout::DropoutCache, layernorm::LayerNormCache,
+    recurrent::RecurrentCache,
 };
 
 #[cfg(test)]

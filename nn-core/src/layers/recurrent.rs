@@ -103,6 +103,9 @@ impl<T: Float, const U: usize> Default for RecurrentState<T, U> {
 /// Initial values as Keras: Glorot-uniform kernel, orthogonal recurrent kernel, the cell's
 /// bias.
 ///
+/// With `go_backwards` (Keras's option) the layer reads the sequence from its last step to its
+/// first, and returns its outputs in that order (every step's, or the output after step 0).
+///
 /// [`step`](Recurrent::step) feeds one step at a time with the state kept by the caller, for
 /// streaming inference; it allocates nothing, and neither does [`Layer::forward`].
 #[derive(Clone, Debug)]
@@ -126,6 +129,8 @@ pub struct Recurrent<
     pub bias: Weights<T, G, B, S>,
     /// Whether an optimizer updates the weights.
     pub trainable: bool,
+    /// Whether the layer reads the sequence from its last step to its first.
+    pub go_backwards: bool,
     cell: PhantomData<C>,
 }
 
@@ -155,6 +160,7 @@ impl<
             recurrent_kernel: Matrix::from_array_storage(ArrayStorage(recurrent_kernel)),
             bias: Matrix::from_array_storage(ArrayStorage(bias)),
             trainable: true,
+            go_backwards: false,
             cell: PhantomData,
         }
     }
@@ -215,8 +221,16 @@ impl<
             recurrent_kernel: S::zeros(),
             bias: S::zeros(),
             trainable: true,
+            go_backwards: false,
             cell: PhantomData,
         }
+    }
+
+    /// The same layer reading its sequences from the last step to the first (Keras's
+    /// `go_backwards = True`); a `const fn`.
+    pub const fn backwards(mut self) -> Self {
+        self.go_backwards = true;
+        self
     }
 
     /// A layer with Keras's initial values, drawn from `rng`.
@@ -290,6 +304,7 @@ impl<
     fn zeroed(&self) -> Self {
         Self {
             trainable: self.trainable,
+            go_backwards: self.go_backwards,
             ..Self::zeros()
         }
     }
@@ -357,7 +372,10 @@ impl<
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
         let mut state = RecurrentState::default();
         let mut y = SVector::<T, O>::zeros();
-        for (t, step) in x.as_slice().chunks_exact(F).enumerate() {
+        let steps = Self::STEPS;
+        for t in 0..steps {
+            let at = if self.go_backwards { steps - 1 - t } else { t };
+            let step = &x.as_slice()[at * F..(at + 1) * F];
             self.advance(&mut state, SVectorView::from_slice(step));
             if SEQUENCES {
                 y.as_mut_slice()[t * U..(t + 1) * U].copy_from_slice(state.h.as_slice());
@@ -387,6 +405,30 @@ pub struct RecurrentCache<T: Float> {
     pub carry: Vec<T>,
     /// The output after each step.
     pub outputs: Vec<T>,
+    /// With `go_backwards`, the batch's inputs with each sample's steps reversed.
+    pub reversed: Vec<T>,
+}
+
+/// Each sample's `steps` steps of `width` values of `x`, last step first, into `out`.
+#[cfg(feature = "std")]
+fn reverse_steps<T: Float>(x: &[T], width: usize, steps: usize, out: &mut Vec<T>) {
+    out.clear();
+    for sample in x.chunks_exact(width * steps) {
+        for step in sample.chunks_exact(width).rev() {
+            out.extend_from_slice(step);
+        }
+    }
+}
+
+/// Reverses the order of each sample's `steps` steps of `width` values, in place.
+#[cfg(feature = "std")]
+fn reverse_steps_in_place<T: Float>(values: &mut [T], width: usize, steps: usize) {
+    for sample in values.chunks_exact_mut(width * steps) {
+        for t in 0..steps / 2 {
+            let (front, back) = sample.split_at_mut((steps - 1 - t) * width);
+            front[t * width..(t + 1) * width].swap_with_slice(&mut back[..width]);
+        }
+    }
 }
 
 #[cfg(feature = "std")]
@@ -422,7 +464,7 @@ impl<
 
     /// The batch pass: the input products of every step of every sample in one GEMM, then the
     /// recurrent product step by step.
-    fn run(&self, x: &Batch<T, I>, y: &mut Batch<T, O>, cache: &mut RecurrentCache<T>) {
+    pub(crate) fn run(&self, x: &Batch<T, I>, y: &mut Batch<T, O>, cache: &mut RecurrentCache<T>) {
         let (n, steps) = (x.ncols(), Self::STEPS);
         let (columns, shape) = (n * steps, self.shape(n));
         cache.gates.resize(G * columns, T::zero());
@@ -430,7 +472,13 @@ impl<
         cache.outputs.resize(U * columns, T::zero());
         let bias = self.bias.as_slice();
         let kernel = self.kernel.as_slice();
-        shape.input_products(kernel, &bias[..G], x.as_slice(), &mut cache.gates);
+        let input = if self.go_backwards {
+            reverse_steps(x.as_slice(), F, steps, &mut cache.reversed);
+            &cache.reversed[..]
+        } else {
+            x.as_slice()
+        };
+        shape.input_products(kernel, &bias[..G], input, &mut cache.gates);
         let zeros = [T::zero(); U];
         let mut recurrent = vec![T::zero(); G * n];
         let parts = Self::cell_parts(n);
@@ -603,7 +651,12 @@ impl<
             }
         }
         if self.trainable {
-            shape.weight_gradient(&dzx, x.as_slice(), F, grad.kernel.as_mut_slice());
+            let input = if self.go_backwards {
+                &cache.reversed[..]
+            } else {
+                x.as_slice()
+            };
+            shape.weight_gradient(&dzx, input, F, grad.kernel.as_mut_slice());
             // ∂R from the output before each step: zero at the first, so step t's ∂z_h pairs
             // with the output of step t − 1.
             let mut previous = vec![T::zero(); U * columns];
@@ -628,6 +681,9 @@ impl<
         if let Some(dx) = dx {
             resize_batch(dx, n);
             shape.input_gradient(self.kernel.as_slice(), &dzx, dx.as_mut_slice());
+            if self.go_backwards {
+                reverse_steps_in_place(dx.as_mut_slice(), F, steps);
+            }
         }
     }
 }

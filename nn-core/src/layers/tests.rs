@@ -7,8 +7,8 @@ use rand::rngs::StdRng;
 
 use super::*;
 use crate::{
-    Batch, GlorotUniform, Gru, Inline, Layer, Linear, Lstm, LstmState, Params, RandomNormal, Tanh,
-    Train,
+    Batch, GlorotUniform, Gru, Inline, Layer, Linear, Lstm, LstmState, Params, RandomNormal,
+    SimpleRnn, Tanh, Train,
 };
 
 fn batch<const N: usize>(n: usize, seed: u64) -> Batch<f64, N> {
@@ -453,6 +453,102 @@ fn simple_rnn_gradients_through_time() {
     let mut frozen = every.clone();
     frozen.trainable = false;
     check(&frozen, 2);
+}
+
+#[test]
+fn recurrent_layers_going_backwards() {
+    let mut rng = StdRng::seed_from_u64(9);
+    // Gradients, every step and the last, for each cell.
+    check(
+        &Lstm::<f64, 12, 8, 3, 2, 8, true>::new(&mut rng).backwards(),
+        2,
+    );
+    check(
+        &Lstm::<f64, 12, 2, 3, 2, 8, false>::new(&mut rng).backwards(),
+        3,
+    );
+    check(
+        &Gru::<f64, 12, 8, 3, 2, 6, true>::new(&mut rng).backwards(),
+        2,
+    );
+    check(
+        &SimpleRnn::<f64, 12, 3, 4, 3, 3, false>::new(&mut rng).backwards(),
+        2,
+    );
+    // Going backwards is going forwards over the reversed sequence, outputs in reading order.
+    let forwards = Gru::<f64, 15, 10, 3, 2, 6, true>::new(&mut rng);
+    let backwards = forwards.clone().backwards();
+    let x = SVector::<f64, 15>::from_fn(|i, _| (i as f64 * 0.9).sin());
+    let mut reversed = x;
+    for (t, step) in x.as_slice().chunks_exact(3).rev().enumerate() {
+        reversed.as_mut_slice()[t * 3..t * 3 + 3].copy_from_slice(step);
+    }
+    assert_eq!(backwards.forward(&x), forwards.forward(&reversed));
+    let batch = |v: &SVector<f64, 15>| {
+        Batch::<f64, 15>::from_column_slice_generic(Const::<15>, Dyn(1), v.as_slice())
+    };
+    let (mut a, mut b) = (
+        Batch::<f64, 10>::zeros_generic(Const::<10>, Dyn(0)),
+        Batch::<f64, 10>::zeros_generic(Const::<10>, Dyn(0)),
+    );
+    backwards.forward_batch(&batch(&x), &mut a);
+    forwards.forward_batch(&batch(&reversed), &mut b);
+    assert!((a - b).amax() < 1e-12);
+}
+
+#[test]
+fn bidirectional_gradients_for_every_merge_mode() {
+    use crate::{Ave, Bidirectional, Concat, GruCell, LstmCell, Mul, SimpleRnnCell, Sum};
+    let mut rng = StdRng::seed_from_u64(10);
+    // 4 steps of 3 features, 2 units a direction: every step, then the last.
+    check(
+        &Bidirectional::<f64, 12, 16, 8, 3, 2, 8, 1, true, LstmCell, Concat>::new(&mut rng),
+        2,
+    );
+    check(
+        &Bidirectional::<f64, 12, 4, 2, 3, 2, 8, 1, false, LstmCell, Concat>::new(&mut rng),
+        3,
+    );
+    check(
+        &Bidirectional::<f64, 12, 8, 8, 3, 2, 6, 2, true, GruCell, Sum>::new(&mut rng),
+        2,
+    );
+    check(
+        &Bidirectional::<f64, 12, 8, 8, 3, 2, 2, 1, true, SimpleRnnCell, Mul>::new(&mut rng),
+        2,
+    );
+    check(
+        &Bidirectional::<f64, 12, 2, 2, 3, 2, 6, 2, false, GruCell, Ave>::new(&mut rng),
+        2,
+    );
+    // Frozen.
+    let mut frozen =
+        Bidirectional::<f64, 12, 16, 8, 3, 2, 8, 1, true, LstmCell, Concat>::new(&mut rng);
+    frozen.forward.trainable = false;
+    frozen.backward.trainable = false;
+    check(&frozen, 2);
+    // Step t merges the forward output at t with the backward layer's output at input step t.
+    let layer = Bidirectional::<f64, 12, 16, 8, 3, 2, 8, 1, true, LstmCell, Concat>::new(&mut rng);
+    let x = SVector::<f64, 12>::from_fn(|i, _| (i as f64 * 0.4).cos());
+    let (y, a, b) = (
+        layer.forward(&x),
+        layer.forward.forward(&x),
+        layer.backward.forward(&x),
+    );
+    for t in 0..4 {
+        assert_eq!(
+            &y.as_slice()[t * 4..t * 4 + 2],
+            &a.as_slice()[t * 2..t * 2 + 2]
+        );
+        let back = 3 - t;
+        assert_eq!(
+            &y.as_slice()[t * 4 + 2..t * 4 + 4],
+            &b.as_slice()[back * 2..back * 2 + 2]
+        );
+    }
+    let names: Vec<_> = layer.params().map(|p| p.name).collect();
+    assert_eq!(names[0], "forward_kernel");
+    assert_eq!(names[5], "backward_bias");
 }
 
 #[test]

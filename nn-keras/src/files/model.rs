@@ -286,8 +286,17 @@ pub fn optimizer_class(text: &str) -> Option<String> {
 }
 
 /// The file's value of setting `key` of a layer: under its name, or under the name older Keras
-/// versions gave it (tf.keras 2's `LeakyReLU` calls `negative_slope` `alpha`).
+/// versions gave it (tf.keras 2's `LeakyReLU` calls `negative_slope` `alpha`). A key with a dot
+/// names a setting of a layer inside this one (a wrapper's): `layer.units` is the `units` of
+/// the layer under `layer`, `layer.class_name` its class.
 pub fn setting<'a>(config: &'a Map<String, Json>, key: &str) -> Option<&'a Json> {
+    if let Some((inner, key)) = key.split_once('.') {
+        let inner = config.get(inner)?;
+        return match key {
+            "class_name" => inner.get("class_name"),
+            _ => setting(inner.get("config")?.as_object()?, key),
+        };
+    }
     config.get(key).or_else(|| match key {
         "negative_slope" => config.get("alpha"),
         _ => None,
@@ -491,7 +500,29 @@ fn layer_json(layer: &LayerConfig, dtype: &str) -> Json {
     config.insert("trainable".into(), json!(true));
     config.insert("dtype".into(), json!(dtype));
     for setting in layer.settings {
-        config.insert(setting.key.into(), json_value(setting.value));
+        let value = json_value(setting.value);
+        // A wrapped layer's settings (`layer.units`) go into its own object, named after its
+        // place (`forward_lstm` under `layer`, as Keras names a Bidirectional's).
+        let Some((inner, key)) = setting.key.split_once('.') else {
+            config.insert(setting.key.into(), value);
+            continue;
+        };
+        let object = config.entry(inner).or_insert_with(|| {
+            json!({ "module": "keras.layers", "config": { "dtype": dtype }, "registered_name": null })
+        });
+        match key {
+            "class_name" => {
+                let class = value.as_str().unwrap_or_default();
+                let side = if inner == "backward_layer" {
+                    "backward"
+                } else {
+                    "forward"
+                };
+                object["config"]["name"] = json!(format!("{side}_{}", snake_case(class)));
+                object["class_name"] = value;
+            }
+            _ => object["config"][key] = value,
+        }
     }
     json!({
         "module": "keras.layers",

@@ -241,12 +241,13 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
                 // A layer without variables may have no `vars` group at all.
                 Err(_) => Vec::new(),
             };
-            // A recurrent layer keeps its weights in its cell's group.
-            let cell = format!("{top}/{name}/cell/vars");
-            if tensors.is_empty()
-                && let Ok(vars) = file.group(&cell)
-            {
-                tensors = numbered(&vars, &cell, file_len, &mut budget)?;
+            // A recurrent layer keeps its weights in its cell's group; a Bidirectional keeps
+            // its two layers' in theirs, forward first.
+            for inner in ["cell", "forward_layer/cell", "backward_layer/cell"] {
+                let path = format!("{top}/{name}/{inner}/vars");
+                if let Ok(vars) = file.group(&path) {
+                    tensors.extend(numbered(&vars, &path, file_len, &mut budget)?);
+                }
             }
             weights.layers.push((name, tensors));
         }
@@ -489,6 +490,9 @@ pub struct LayerWeights<'a> {
     /// The name of the cell that holds the tensors, for a recurrent layer (`lstm_cell`): Keras
     /// keeps them in `layers/<group>/cell/vars`, with the layer's own `vars` group empty.
     pub cell: Option<&'static str>,
+    /// Whether the layer is a Bidirectional: the first half of the tensors then belong to
+    /// `forward_layer/cell`, the second to `backward_layer/cell`.
+    pub directions: bool,
 }
 
 /// A Keras 3 `.weights.h5` file: `layers/<group>/vars/<i>` for every layer (weightless ones get
@@ -500,24 +504,32 @@ pub fn write(model: &str, layers: &[LayerWeights<'_>]) -> Result<Vec<u8>, String
         let mut group = all.create_group(&layer.group);
         let mut vars = group.create_group("vars");
         vars.set_attr("name", AttrValue::String(layer.name.to_string()));
-        let tensors = |vars: &mut hdf5_pure::GroupBuilder| {
-            for (i, (shape, values)) in layer.tensors.iter().enumerate() {
-                let shape: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
-                vars.create_dataset(&i.to_string())
-                    .with_f32_data(values)
-                    .with_shape(&shape);
-            }
+        // A cell's group (`cell/vars`) under `group`, holding `tensors`.
+        let cell_group = |group: &mut hdf5_pure::GroupBuilder,
+                          cell_name: &str,
+                          tensors: &[(Vec<usize>, Vec<f32>)]| {
+            let mut cell = group.create_group("cell");
+            let mut cell_vars = cell.create_group("vars");
+            cell_vars.set_attr("name", AttrValue::String(cell_name.to_string()));
+            write_tensors(&mut cell_vars, tensors);
+            cell.add_group(cell_vars.finish());
+            group.add_group(cell.finish());
         };
         match layer.cell {
-            Some(cell_name) => {
-                let mut cell = group.create_group("cell");
-                let mut cell_vars = cell.create_group("vars");
-                cell_vars.set_attr("name", AttrValue::String(cell_name.to_string()));
-                tensors(&mut cell_vars);
-                cell.add_group(cell_vars.finish());
-                group.add_group(cell.finish());
+            Some(cell_name) if layer.directions => {
+                let half = layer.tensors.len() / 2;
+                let (forward, backward) = layer.tensors.split_at(half);
+                for (side, tensors) in [("forward_layer", forward), ("backward_layer", backward)] {
+                    let mut inner = group.create_group(side);
+                    cell_group(&mut inner, cell_name, tensors);
+                    let mut own = inner.create_group("vars");
+                    own.set_attr("name", AttrValue::String(side.to_string()));
+                    inner.add_group(own.finish());
+                    group.add_group(inner.finish());
+                }
             }
-            None => tensors(&mut vars),
+            Some(cell_name) => cell_group(&mut group, cell_name, &layer.tensors),
+            None => write_tensors(&mut vars, &layer.tensors),
         }
         group.add_group(vars.finish());
         all.add_group(group.finish());
@@ -529,6 +541,16 @@ pub fn write(model: &str, layers: &[LayerWeights<'_>]) -> Result<Vec<u8>, String
     builder
         .finish()
         .map_err(|e| format!("the HDF5 file could not be built: {e}"))
+}
+
+/// Writes `tensors` as the datasets `0`, `1`, ... of a `vars` group.
+fn write_tensors(vars: &mut hdf5_pure::GroupBuilder, tensors: &[(Vec<usize>, Vec<f32>)]) {
+    for (i, (shape, values)) in tensors.iter().enumerate() {
+        let shape: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
+        vars.create_dataset(&i.to_string())
+            .with_f32_data(values)
+            .with_shape(&shape);
+    }
 }
 
 /// The shards a sharded save's `.weights.json` lists, in the order they are first named.

@@ -326,3 +326,14 @@ pub(super) fn scalar_marker(network: &Network) -> Option<(Ident, TokenStream)> {
         )
     })
 }
+
+/// `layer.name = value;`, or through each of `parts` (`layer.weights.name = value;`).
+pub(super) fn set_field(parts: &[&str], name: &Ident, value: &TokenStream) -> TokenStream {
+    if parts.is_empty() {
+        return quote!(layer.#name = #value;);
+    }
+    let parts = parts
+        .iter()
+        .map(|part| Ident::new(part, proc_macro2::Span::call_site()));
+    quote!(#(layer.#parts.#name = #value;)*)
+}

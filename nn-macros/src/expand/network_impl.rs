@@ -150,15 +150,13 @@ fn build(network: &Network, zeros: bool) -> TokenStream {
         let value = if layer.build.fields.is_empty() {
             made
         } else {
-            let names = layer.build.fields.iter().map(|(name, _)| name);
-            let values = layer
-                .build
-                .fields
-                .iter()
-                .map(|(_, value)| expr(value, layer));
+            let sets = layer.build.fields.iter().map(|(name, value)| {
+                let value = expr(value, layer);
+                super::lower::set_field(layer.build.fields_in, name, &value)
+            });
             quote!({
                 let mut layer = #made;
-                #(layer.#names = #values;)*
+                #(#sets)*
                 layer
             })
         };

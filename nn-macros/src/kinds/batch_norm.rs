@@ -71,7 +71,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
             Ident::new("trainable", Span::call_site()),
             Expr::Bool(trainable),
         )],
-        fields_in: None,
+        fields_in: &[],
         tensors: ["gamma", "beta", "moving_mean", "moving_variance"]
             .into_iter()
             .map(|name| Param {

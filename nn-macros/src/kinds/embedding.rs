@@ -86,7 +86,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
             Ident::new("trainable", Span::call_site()),
             Expr::Bool(trainable),
         )],
-        fields_in: None,
+        fields_in: &[],
         tensors: vec![Param {
             name: "embeddings",
             shape: vec![known(vocabulary), known(dimensions)],

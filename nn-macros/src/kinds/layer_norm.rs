@@ -89,7 +89,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
             Ident::new("trainable", Span::call_site()),
             Expr::Bool(trainable),
         )],
-        fields_in: None,
+        fields_in: &[],
         tensors: names
             .into_iter()
             .map(|name| Param {

@@ -49,6 +49,7 @@ pub(crate) const KINDS: &[Kind] = &[
     kind("LSTM",               class::LSTM,                      recurrent::OPTIONS,              recurrent::lstm),
     kind("GRU",                class::GRU,                       recurrent::OPTIONS,              recurrent::gru),
     kind("SimpleRNN",          class::SIMPLE_RNN,                recurrent::OPTIONS,              recurrent::simple_rnn),
+    kind("Bidirectional",      class::BIDIRECTIONAL,             recurrent::BIDIRECTIONAL_OPTIONS, recurrent::bidirectional),
     kind("Activation",         class::ACTIVATION,                activation::ACTIVATION_OPTIONS,  activation::activation),
     kind("LeakyReLU",          class::LEAKY_RELU,                activation::LEAKY_RELU_OPTIONS,  activation::leaky_relu),
     kind("ELU",                class::ELU,                       activation::ELU_OPTIONS,         activation::elu),

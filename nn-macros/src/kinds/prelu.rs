@@ -94,7 +94,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         ),
         constant: Expr::Construct("from_arrays", vec![shape, Expr::Tensor(0)]),
         fields: vec![(Ident::new("trainable", span), Expr::Bool(trainable))],
-        fields_in: None,
+        fields_in: &[],
         tensors: vec![Param {
             name: "alpha",
             shape: alpha_shape,

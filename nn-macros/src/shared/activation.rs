@@ -165,5 +165,12 @@ fn user_tokens(value: &Value) -> TokenStream {
             let values = values.iter().map(user_tokens);
             quote!((#(#values),*))
         }
+        Value::Layer(decl) => {
+            let message = format!(
+                "`{}` is a layer, not an argument of an activation",
+                decl.text()
+            );
+            quote::quote_spanned!(decl.span.start=> ::core::compile_error!(#message))
+        }
     }
 }

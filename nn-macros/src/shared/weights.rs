@@ -199,7 +199,7 @@ impl<'a> Weights<'a> {
             init: wrap(Expr::Construct("init", init)),
             constant: Expr::Construct("from_arrays", constant),
             fields: self.fields,
-            fields_in: Some("weights"),
+            fields_in: &["weights"],
             tensors,
         }
     }

@@ -1,0 +1,498 @@
+//! `Bidirectional`: a recurrent layer run over the sequence forwards and, with weights of its
+//! own, backwards; the two outputs merged step by step.
+
+use core::fmt::Debug;
+use core::marker::PhantomData;
+
+use nalgebra::SVector;
+#[cfg(feature = "std")]
+use rand::Rng;
+
+use super::recurrent::{Cell, Recurrent};
+use crate::Float;
+#[cfg(feature = "std")]
+use crate::layer::{Batch, Train, resize_batch};
+use crate::layer::{Layer, ParamMut, ParamRef, Params};
+use crate::storage::{Inline, Storage};
+
+/// How [`Bidirectional`] merges the forward and the backward output of a step (Keras's
+/// `merge_mode`).
+pub trait Merge: Copy + Debug + Default + Send + Sync + 'static {
+    /// Keras's name (`"concat"`).
+    const NAME: &'static str;
+    /// Values out per value of one direction: 2 for [`Concat`], 1 otherwise.
+    const WIDTH: usize;
+
+    /// Merges `a` (forward) and `b` (backward), `U` values each, into `out` (`WIDTH · U`).
+    fn merge<T: Float>(a: &[T], b: &[T], out: &mut [T]);
+
+    /// The gradients of `a` and `b` from the gradient `dy` of the merged values.
+    fn backward<T: Float>(a: &[T], b: &[T], dy: &[T], da: &mut [T], db: &mut [T]);
+}
+
+/// `merge_mode = "concat"` (Keras's default): the forward values, then the backward ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Concat;
+
+/// `merge_mode = "sum"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sum;
+
+/// `merge_mode = "mul"`: the product.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mul;
+
+/// `merge_mode = "ave"`: the mean.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ave;
+
+impl Merge for Concat {
+    const NAME: &'static str = "concat";
+    const WIDTH: usize = 2;
+
+    fn merge<T: Float>(a: &[T], b: &[T], out: &mut [T]) {
+        let (front, back) = out.split_at_mut(a.len());
+        front.copy_from_slice(a);
+        back.copy_from_slice(b);
+    }
+
+    fn backward<T: Float>(a: &[T], _b: &[T], dy: &[T], da: &mut [T], db: &mut [T]) {
+        da.copy_from_slice(&dy[..a.len()]);
+        db.copy_from_slice(&dy[a.len()..]);
+    }
+}
+
+impl Merge for Sum {
+    const NAME: &'static str = "sum";
+    const WIDTH: usize = 1;
+
+    fn merge<T: Float>(a: &[T], b: &[T], out: &mut [T]) {
+        for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+            *o = a + b;
+        }
+    }
+
+    fn backward<T: Float>(_a: &[T], _b: &[T], dy: &[T], da: &mut [T], db: &mut [T]) {
+        da.copy_from_slice(dy);
+        db.copy_from_slice(dy);
+    }
+}
+
+impl Merge for Mul {
+    const NAME: &'static str = "mul";
+    const WIDTH: usize = 1;
+
+    fn merge<T: Float>(a: &[T], b: &[T], out: &mut [T]) {
+        for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+            *o = a * b;
+        }
+    }
+
+    fn backward<T: Float>(a: &[T], b: &[T], dy: &[T], da: &mut [T], db: &mut [T]) {
+        for (i, &g) in dy.iter().enumerate() {
+            da[i] = g * b[i];
+            db[i] = g * a[i];
+        }
+    }
+}
+
+impl Merge for Ave {
+    const NAME: &'static str = "ave";
+    const WIDTH: usize = 1;
+
+    fn merge<T: Float>(a: &[T], b: &[T], out: &mut [T]) {
+        let half = T::of(0.5);
+        for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+            *o = (a + b) * half;
+        }
+    }
+
+    fn backward<T: Float>(_a: &[T], _b: &[T], dy: &[T], da: &mut [T], db: &mut [T]) {
+        let half = T::of(0.5);
+        for ((a, b), &g) in da.iter_mut().zip(db.iter_mut()).zip(dy) {
+            *a = g * half;
+            *b = g * half;
+        }
+    }
+}
+
+/// Keras's `Bidirectional(layer, merge_mode)`: the recurrent layer `forward` reads the
+/// sequence from the first step, `backward` (the same kind, with weights of its own and
+/// `go_backwards`) from the last; their outputs are merged by `M`.
+///
+/// - Without `SEQUENCES`, the output merges the two last outputs: the forward one after the
+///   last step, the backward one after the first (`O = M::WIDTH · U`).
+/// - With `SEQUENCES`, step `t` merges the forward output at step `t` with the backward output
+///   at step `t` (which the backward layer computed from the steps after it), as Keras does:
+///   `O = STEPS · M::WIDTH · U`.
+///
+/// `H` is what each direction returns (`U`, or `STEPS · U`). The weights are the forward
+/// layer's, then the backward layer's, as in Keras's files.
+#[derive(Clone, Debug)]
+pub struct Bidirectional<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const H: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    M: Merge,
+    S: Storage = Inline,
+> {
+    /// The layer that reads the sequence forwards.
+    pub forward: Recurrent<T, I, H, F, U, G, B, SEQUENCES, C, S>,
+    /// The layer that reads it backwards (`go_backwards`).
+    pub backward: Recurrent<T, I, H, F, U, G, B, SEQUENCES, C, S>,
+    merge: PhantomData<M>,
+}
+
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const H: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    M: Merge,
+> Bidirectional<T, I, O, H, F, U, G, B, SEQUENCES, C, M, Inline>
+{
+    /// A layer with these weights, in Keras's layouts, the forward layer's then the backward
+    /// one's (see [`Recurrent::from_arrays`]); a `const fn`, for networks with weights built
+    /// into the program.
+    #[allow(clippy::too_many_arguments)]
+    pub const fn from_arrays(
+        kernel: [[T; G]; F],
+        recurrent_kernel: [[T; G]; U],
+        bias: [[T; G]; B],
+        backward_kernel: [[T; G]; F],
+        backward_recurrent_kernel: [[T; G]; U],
+        backward_bias: [[T; G]; B],
+    ) -> Self {
+        let () = Self::SIZES;
+        Self {
+            forward: Recurrent::from_arrays(kernel, recurrent_kernel, bias),
+            backward: Recurrent::from_arrays(
+                backward_kernel,
+                backward_recurrent_kernel,
+                backward_bias,
+            )
+            .backwards(),
+            merge: PhantomData,
+        }
+    }
+}
+
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const H: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    M: Merge,
+    S: Storage,
+> Bidirectional<T, I, O, H, F, U, G, B, SEQUENCES, C, M, S>
+{
+    /// The sizes, checked when a layer is made.
+    const SIZES: () = assert!(
+        O == H * M::WIDTH && H.is_multiple_of(U),
+        "O is M::WIDTH times what one direction returns"
+    );
+
+    /// Steps in each direction's output: the sequence's, or 1 for the last step only.
+    const OUT_STEPS: usize = H / U;
+
+    /// A layer with every weight zero (a gradient holder).
+    pub fn zeros() -> Self {
+        let () = Self::SIZES;
+        Self {
+            forward: Recurrent::zeros(),
+            backward: Recurrent::zeros().backwards(),
+            merge: PhantomData,
+        }
+    }
+
+    /// A layer with Keras's initial values, drawn from `rng`: the forward layer's, then the
+    /// backward layer's.
+    #[cfg(feature = "std")]
+    pub fn new<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        let () = Self::SIZES;
+        Self {
+            forward: Recurrent::new(rng),
+            backward: Recurrent::new(rng).backwards(),
+            merge: PhantomData,
+        }
+    }
+
+    /// Merges one sample's outputs of both directions (`H` values each) into `y`: step `t` of
+    /// the forward output with step `OUT_STEPS − 1 − t` of the backward one, which is the
+    /// backward layer's output at input step `t`.
+    fn merge_sample(a: &[T], b: &[T], y: &mut [T]) {
+        let steps = Self::OUT_STEPS;
+        for t in 0..steps {
+            let back = steps - 1 - t;
+            M::merge(
+                &a[t * U..(t + 1) * U],
+                &b[back * U..(back + 1) * U],
+                &mut y[t * M::WIDTH * U..(t + 1) * M::WIDTH * U],
+            );
+        }
+    }
+}
+
+/// The tensor names of the two directions, as `nn`'s own files name them (`forward_kernel`);
+/// Keras's files keep the directions in groups of their own.
+fn direction_name(forward: bool, name: &'static str) -> &'static str {
+    match (forward, name) {
+        (true, "kernel") => "forward_kernel",
+        (true, "recurrent_kernel") => "forward_recurrent_kernel",
+        (true, "bias") => "forward_bias",
+        (false, "kernel") => "backward_kernel",
+        (false, "recurrent_kernel") => "backward_recurrent_kernel",
+        (false, "bias") => "backward_bias",
+        (_, other) => other,
+    }
+}
+
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const H: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    M: Merge,
+    S: Storage,
+> Params<T> for Bidirectional<T, I, O, H, F, U, G, B, SEQUENCES, C, M, S>
+{
+    const KIND: &'static str = nn_keras::class::BIDIRECTIONAL;
+    const PARAMS: usize =
+        2 * <Recurrent<T, I, H, F, U, G, B, SEQUENCES, C, S> as Params<T>>::PARAMS;
+
+    fn zeroed(&self) -> Self {
+        Self {
+            forward: self.forward.zeroed(),
+            backward: self.backward.zeroed(),
+            merge: PhantomData,
+        }
+    }
+
+    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+        let forward = self.forward.params().map(renamed_ref::<T, true>);
+        forward.chain(self.backward.params().map(renamed_ref::<T, false>))
+    }
+
+    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
+        let forward = self.forward.params_mut().map(renamed_mut::<T, true>);
+        forward.chain(self.backward.params_mut().map(renamed_mut::<T, false>))
+    }
+}
+
+/// A direction's tensor under its name in the bidirectional layer.
+fn renamed_ref<T: Float, const FORWARD: bool>(p: ParamRef<'_, T>) -> ParamRef<'_, T> {
+    ParamRef {
+        name: direction_name(FORWARD, p.name),
+        ..p
+    }
+}
+
+/// [`renamed_ref`], mutably.
+fn renamed_mut<T: Float, const FORWARD: bool>(p: ParamMut<'_, T>) -> ParamMut<'_, T> {
+    ParamMut {
+        name: direction_name(FORWARD, p.name),
+        ..p
+    }
+}
+
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const H: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    M: Merge,
+    S: Storage,
+> Layer<T, I, O> for Bidirectional<T, I, O, H, F, U, G, B, SEQUENCES, C, M, S>
+{
+    fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
+        let a: SVector<T, H> = self.forward.forward(x);
+        let b: SVector<T, H> = self.backward.forward(x);
+        let mut y = SVector::<T, O>::zeros();
+        Self::merge_sample(a.as_slice(), b.as_slice(), y.as_mut_slice());
+        y
+    }
+
+    #[cfg(feature = "std")]
+    fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>) {
+        let mut cache = BidirectionalCache::default();
+        self.run(x, y, &mut cache);
+    }
+}
+
+/// What a [`Bidirectional`] layer's training pass keeps: each direction's cache and output.
+#[cfg(feature = "std")]
+#[derive(Clone, Debug)]
+pub struct BidirectionalCache<T: Float, const H: usize> {
+    /// The forward layer's cache.
+    pub forward: super::recurrent::RecurrentCache<T>,
+    /// The backward layer's cache.
+    pub backward: super::recurrent::RecurrentCache<T>,
+    /// The forward layer's outputs.
+    pub forward_out: Batch<T, H>,
+    /// The backward layer's outputs.
+    pub backward_out: Batch<T, H>,
+}
+
+#[cfg(feature = "std")]
+impl<T: Float, const H: usize> Default for BidirectionalCache<T, H> {
+    fn default() -> Self {
+        let empty = || Batch::<T, H>::zeros_generic(nalgebra::Const::<H>, nalgebra::Dyn(0));
+        Self {
+            forward: Default::default(),
+            backward: Default::default(),
+            forward_out: empty(),
+            backward_out: empty(),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const H: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    M: Merge,
+    S: Storage,
+> Bidirectional<T, I, O, H, F, U, G, B, SEQUENCES, C, M, S>
+{
+    /// Both directions over the batch, then the merge.
+    fn run(&self, x: &Batch<T, I>, y: &mut Batch<T, O>, cache: &mut BidirectionalCache<T, H>) {
+        let (a, b) = (&mut cache.forward_out, &mut cache.backward_out);
+        self.forward.run(x, a, &mut cache.forward);
+        self.backward.run(x, b, &mut cache.backward);
+        resize_batch(y, x.ncols());
+        let samples = a
+            .as_slice()
+            .chunks_exact(H)
+            .zip(b.as_slice().chunks_exact(H));
+        for ((a, b), y) in samples.zip(y.as_mut_slice().chunks_exact_mut(O)) {
+            Self::merge_sample(a, b, y);
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const H: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    M: Merge,
+    S: Storage,
+> Train<T, I, O> for Bidirectional<T, I, O, H, F, U, G, B, SEQUENCES, C, M, S>
+{
+    type Cache = BidirectionalCache<T, H>;
+
+    fn forward_train<R: Rng + ?Sized>(
+        &self,
+        x: &Batch<T, I>,
+        y: &mut Batch<T, O>,
+        cache: &mut Self::Cache,
+        _training: bool,
+        _rng: &mut R,
+    ) {
+        self.run(x, y, cache);
+    }
+
+    fn backward(
+        &self,
+        x: &Batch<T, I>,
+        _y: &Batch<T, O>,
+        cache: &Self::Cache,
+        dy: &mut Batch<T, O>,
+        from_logits: bool,
+        grad: &mut Self,
+        dx: Option<&mut Batch<T, I>>,
+    ) {
+        let n = x.ncols();
+        let zeros = || Batch::<T, H>::zeros_generic(nalgebra::Const::<H>, nalgebra::Dyn(n));
+        let (mut da, mut db) = (zeros(), zeros());
+        let steps = Self::OUT_STEPS;
+        let outputs = cache.forward_out.as_slice().chunks_exact(H);
+        let outputs = outputs.zip(cache.backward_out.as_slice().chunks_exact(H));
+        let gradients = da.as_mut_slice().chunks_exact_mut(H);
+        let gradients = gradients.zip(db.as_mut_slice().chunks_exact_mut(H));
+        for (((a, b), (da, db)), dy) in outputs.zip(gradients).zip(dy.as_slice().chunks_exact(O)) {
+            for t in 0..steps {
+                let (here, back) = (t * U..(t + 1) * U, (steps - 1 - t) * U..(steps - t) * U);
+                let (da, db) = (&mut da[here.clone()], &mut db[back.clone()]);
+                let dy = &dy[t * M::WIDTH * U..(t + 1) * M::WIDTH * U];
+                M::backward(&a[here], &b[back], dy, da, db);
+            }
+        }
+        let (a, b) = (&cache.forward_out, &cache.backward_out);
+        let Some(dx) = dx else {
+            self.forward.backward(
+                x,
+                a,
+                &cache.forward,
+                &mut da,
+                from_logits,
+                &mut grad.forward,
+                None,
+            );
+            self.backward.backward(
+                x,
+                b,
+                &cache.backward,
+                &mut db,
+                from_logits,
+                &mut grad.backward,
+                None,
+            );
+            return;
+        };
+        let mut dx_back = Batch::<T, I>::zeros_generic(nalgebra::Const::<I>, nalgebra::Dyn(n));
+        let (f, fg) = (&cache.forward, &mut grad.forward);
+        self.forward
+            .backward(x, a, f, &mut da, from_logits, fg, Some(dx));
+        let (c, bg) = (&cache.backward, &mut grad.backward);
+        self.backward
+            .backward(x, b, c, &mut db, from_logits, bg, Some(&mut dx_back));
+        *dx += dx_back;
+    }
+}
