@@ -31,6 +31,19 @@ network! {
 
     /// The sequence kinds.
     pub struct Recurrent = Input<3, 2>, LSTM<2, return_sequences = true>, GRU<2, return_sequences = true>, SimpleRNN<2>;
+
+    /// The other sequence kinds.
+    pub struct Sequences =
+        Input<8>,
+        Embedding<5, 3>,
+        Conv1D<2, 2>,
+        MaxPool1D<2>,
+        AvgPool1D<1>,
+        Bidirectional<LSTM<2, return_sequences = true>>,
+        GlobalAvgPool1D;
+
+    /// `GlobalMaxPool1D`.
+    pub struct MaxOverSteps = Input<3, 2>, GlobalMaxPool1D;
 }
 
 #[test]
@@ -58,6 +71,15 @@ fn runtime_kinds_are_keras_classes() {
         ]
     );
     assert_eq!(<Flat as Network<f32>>::LAYERS[0].kind, class::FLATTEN);
+    let macro_kinds = |layers: &[nn::LayerInfo]| layers.iter().map(|l| l.kind).collect::<Vec<_>>();
+    assert_eq!(
+        macro_kinds(<Sequences as Network<f32>>::LAYERS),
+        runtime_kinds(&Sequences::seeded(0))
+    );
+    assert_eq!(
+        macro_kinds(<MaxOverSteps as Network<f32>>::LAYERS),
+        runtime_kinds(&MaxOverSteps::seeded(0))
+    );
     // The runtime's own classes, through the layer walk.
     for (net_kinds, runtime) in [
         (kinds, runtime_kinds(&Every::seeded(0))),
@@ -68,6 +90,21 @@ fn runtime_kinds_are_keras_classes() {
         (
             vec![class::LSTM, class::GRU, class::SIMPLE_RNN],
             runtime_kinds(&Recurrent::seeded(0)),
+        ),
+        (
+            vec![
+                class::EMBEDDING,
+                class::CONV_1D,
+                class::MAX_POOLING_1D,
+                class::AVERAGE_POOLING_1D,
+                class::BIDIRECTIONAL,
+                class::GLOBAL_AVERAGE_POOLING_1D,
+            ],
+            runtime_kinds(&Sequences::seeded(0)),
+        ),
+        (
+            vec![class::GLOBAL_MAX_POOLING_1D],
+            runtime_kinds(&MaxOverSteps::seeded(0)),
         ),
     ] {
         assert_eq!(net_kinds, runtime);
