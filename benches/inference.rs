@@ -8,8 +8,8 @@
 //! - the firmware's sine model (1 → 16 relu → 16 relu → 1, weights built into the program with
 //!   `#[safetensors(.., embed)]`, as on a microcontroller) next to a hand-written loop.
 //!
-//! - one streaming step of an LSTM with 16 units and 8 inputs (`Lstm::step`) next to a
-//!   hand-written loop with the same weights.
+//! - one streaming step of an LSTM with 16 units and 8 inputs (`Lstm::step`, and a network's
+//!   `step` over it and a Dense layer) next to a hand-written loop with the same weights.
 //!
 //! Run with `cargo bench --bench inference`.
 
@@ -25,6 +25,9 @@ network! {
     /// The firmware's sine model, its weights built in.
     #[safetensors("firmware/models/sine.safetensors", embed)]
     pub struct Sine = Dense<1, 16, Relu>, Dense<16, 16, Relu>, Dense<16, 1>;
+
+    /// A streamed network: the LSTM of the benchmark, then a Dense layer on each step's output.
+    pub struct Streamed = Input<100, 8>, LSTM<16>, Dense<16, 1>;
 }
 
 static SINE: Sine = Sine::EMBEDDED;
@@ -359,6 +362,15 @@ fn lstm_step(c: &mut Criterion) {
     });
     group.bench_function("nn Lstm::step", |b| {
         b.iter(|| lstm.step(&mut state, black_box(&x)))
+    });
+    // The whole network's step: the same LSTM step, and a Dense layer of 16 weights on it.
+    let mut net = Streamed::seeded(1);
+    net.lstm.kernel.copy_from(&lstm.kernel);
+    net.lstm.recurrent_kernel.copy_from(&lstm.recurrent_kernel);
+    net.lstm.bias.copy_from(&lstm.bias);
+    let mut net_state = Default::default();
+    group.bench_function("nn network step (LSTM<16>, Dense<16, 1>)", |b| {
+        b.iter(|| net.step(&mut net_state, black_box(&x)))
     });
     group.finish();
 }

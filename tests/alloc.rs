@@ -70,6 +70,24 @@ network! {
         Flatten,
         Dense<24, 5, Softmax>;
     struct Global = Input<6, 6, 3>, Conv2D<4, (3, 3), Tanh>, GlobalAvgPool2D, Dense<4, 2>;
+    /// A network fed one step at a time.
+    struct Streamed = Input<20, 6>, LayerNormalization, LSTM<16, return_sequences = true>,
+        Dropout<0.1>, GRU<8>, Dense<8, 3, Softmax>;
+}
+
+#[test]
+fn streaming_allocates_nothing() {
+    let net = Streamed::seeded(2);
+    let mut state = <Streamed as nn::Streaming<f32>>::State::default();
+    let mut sink = 0.0;
+    let streaming = || {
+        for t in 0..100 {
+            let x = SVector::<f32, 6>::from_fn(|i, _| ((t * 6 + i) as f32 * 0.1).sin());
+            sink += std::hint::black_box(net.step(&mut state, &x))[1];
+        }
+    };
+    assert_eq!(allocations(streaming), 0);
+    assert!(sink.is_finite());
 }
 
 #[test]

@@ -131,6 +131,57 @@ pub trait Layer<T: Float, const I: usize, const O: usize> {
     fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>);
 }
 
+/// Streaming inference: a layer fed one step of a sequence at a time, with what it remembers
+/// kept in a [`State`](Stream::State) between calls. `I` and `O` are the widths of one step
+/// (an LSTM: its features in, its units out), or of the whole sample for a layer after a
+/// recurrent layer's last step (a Dense classifier, run on each step's output). Allocates
+/// nothing. `network!` writes a network's `step` from its layers' when every layer has one.
+pub trait Stream<T: Float, const I: usize, const O: usize> {
+    /// What the layer carries from one step to the next: `()` for a layer without memory.
+    type State: Clone + Debug + Default;
+
+    /// One step: `x` in, the layer's output for the sequence so far out.
+    fn step(&self, state: &mut Self::State, x: &SVector<T, I>) -> SVector<T, O>;
+}
+
+/// A network that `network!` can feed one step at a time: its input is a sequence and every
+/// layer streams. It has `step(&mut state, &x) -> y`, where `x` is one step's `STEP` values
+/// and `y` the network's output for the sequence so far; the state starts as
+/// `Default::default()` (zeros) and allocates nothing.
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     pub struct Sensor = Input<50, 6>, LSTM<16>, Dense<16, 3, Softmax>;
+/// }
+///
+/// let net = Sensor::seeded(1);
+/// let mut state = <Sensor as nn::Streaming<f32>>::State::default();
+/// let y = net.step(&mut state, &SVector::<f32, 6>::repeat(0.5));
+/// assert!((y.sum() - 1.0).abs() < 1e-5);
+/// ```
+pub trait Streaming<T: Float> {
+    /// Values of one step in.
+    const STEP: usize;
+    /// What the layers remember from one step to the next.
+    type State: Clone + Debug + Default;
+}
+
+/// `Stream` for a layer without memory that computes each step as [`Layer::forward`] computes a
+/// sample, at the step's width.
+macro_rules! stream_as_forward {
+    ($i:ident, $o:ident) => {
+        type State = ();
+
+        #[inline]
+        fn step(&self, _: &mut (), x: &nalgebra::SVector<T, $i>) -> nalgebra::SVector<T, $o> {
+            $crate::Layer::<T, $i, $o>::forward(self, x)
+        }
+    };
+}
+pub(crate) use stream_as_forward;
+
 /// Training: a forward pass on a batch that records in a [`Cache`](Train::Cache) what the
 /// backward pass needs, and the backward pass.
 #[cfg(feature = "std")]

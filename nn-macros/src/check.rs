@@ -12,7 +12,7 @@ use crate::errors::Errors;
 use crate::ir;
 use crate::kinds;
 use crate::names;
-use crate::shared::context::{Before, Checked, Ctx, Incoming};
+use crate::shared::context::{Before, Checked, Ctx, Incoming, Streams};
 
 /// Checks a whole declaration: each layer, the chain of widths, and the field names.
 pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
@@ -60,6 +60,7 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
                 fed = vec![checked.input.clone()];
             }
             let input_shape = std::mem::replace(&mut fed, shape.clone());
+            let stream = step_widths(def.streams, &input_shape, &shape);
             layers.push(ir::Layer {
                 field,
                 position: index + 1,
@@ -74,14 +75,22 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
                 ty: def.ty,
                 build: def.build,
                 identity_at_inference: def.identity_at_inference,
+                stream,
             });
         }
         chain.last = Some(incoming);
     }
+    // A network streams when every layer does and its input is a sequence (of features, or of
+    // token ids into an `Embedding`).
+    let input_is_sequence = layers
+        .first()
+        .is_some_and(|l| l.input_shape.len() == 2 || l.stream.as_ref().is_some_and(|s| s.tokens));
+    let streams = input_is_sequence && layers.iter().all(|l| l.stream.is_some());
     ir::Network {
         attrs: decl.attrs,
         vis: decl.vis,
         ident: decl.ident,
+        streams,
         input_shape: layers
             .first()
             .map(|l| l.input_shape.clone())
@@ -92,6 +101,29 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
         embedded: None,
         files: Vec::new(),
     }
+}
+
+/// The widths of one step in and out of a layer that streams: a sequence's features, a
+/// vector's values, one token id; `None` for a layer that does not stream, or an image.
+fn step_widths(
+    streams: Streams,
+    input: &[ir::Size],
+    output: &[ir::Size],
+) -> Option<ir::StepWidths> {
+    let last = |shape: &[ir::Size]| match shape {
+        [width] | [_, width] => Some(width.clone()),
+        _ => None,
+    };
+    let (input, tokens) = match streams {
+        Streams::No => return None,
+        Streams::Yes => (last(input)?, false),
+        Streams::Tokens => (ir::Size::Known(1), true),
+    };
+    Some(ir::StepWidths {
+        input,
+        output: last(output)?,
+        tokens,
+    })
 }
 
 /// What flows from layer to layer while checking.

@@ -49,6 +49,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         quote!(#(#assertions)*),
         constants_impl(network),
         predict_impl(network),
+        stream_impl(network).unwrap_or_default(),
         embedded_impl(network).unwrap_or_default(),
         clone_and_debug(network),
         quote!(::nn::__private::if_std! { #(#with_std)* }),
@@ -371,6 +372,79 @@ fn stack_predict(network: &Network) -> TokenStream {
             x
         }
     }
+}
+
+/// For a network that streams: `Streaming` and `step`, layer after layer on one step, each
+/// with its part of the state (layers that are the identity at inference skipped).
+fn stream_impl(network: &Network) -> Option<TokenStream> {
+    if !network.streams {
+        return None;
+    }
+    let ident = &network.ident;
+    let t = quote!(T);
+    let layers: Vec<&crate::ir::Layer> = network
+        .layers
+        .iter()
+        .filter(|l| !l.identity_at_inference)
+        .collect();
+    let widths = |layer: &crate::ir::Layer| {
+        let stream = layer.stream.as_ref().expect("every layer streams");
+        (size(&stream.input), size(&stream.output))
+    };
+    let stream_trait = |layer: &crate::ir::Layer| {
+        let (i, o) = widths(layer);
+        quote!(::nn::Stream<#t, #i, #o>)
+    };
+    let states = layers.iter().map(|layer| {
+        let (ty, tr) = (field_type(layer, &t), stream_trait(layer));
+        quote!(<#ty as #tr>::State)
+    });
+    let state = lower::cons_type(states.collect());
+    let steps = layers.iter().enumerate().map(|(k, layer)| {
+        let (field, tr) = (&layer.field, stream_trait(layer));
+        let part = lower::nth(quote!(state), k);
+        let arg = if k == 0 { quote!(x) } else { quote!(&x) };
+        let span = at(layer);
+        quote_spanned!(span=> let x = <_ as #tr>::step(&self.#field, &mut #part, #arg);)
+    });
+    let first = network.layers[0]
+        .stream
+        .as_ref()
+        .expect("every layer streams");
+    let step = size(&first.input);
+    let (_, output) = ends(network);
+    let what = if first.tokens {
+        "one token id"
+    } else {
+        "one step's values"
+    };
+    let doc = format!(
+        "Streaming inference: feeds {what} and returns the network's output for the sequence \
+         so far, with what the layers remember kept in `state` (start from \
+         `Default::default()`). Feeding a whole sequence step by step ends with what `predict` \
+         gives for it. Allocates nothing."
+    );
+    Some(quote! {
+        #[allow(clippy::all, clippy::pedantic)]
+        impl<T: ::nn::Float> ::nn::Streaming<T> for #ident<T> {
+            const STEP: usize = #step;
+            type State = #state;
+        }
+
+        #[allow(clippy::all, clippy::pedantic)]
+        impl<T: ::nn::Float> #ident<T> {
+            #[doc = #doc]
+            #[inline]
+            pub fn step(
+                &self,
+                state: &mut <Self as ::nn::Streaming<T>>::State,
+                x: &::nn::nalgebra::SVector<T, #step>,
+            ) -> ::nn::nalgebra::SVector<T, #output> {
+                #(#steps)*
+                x
+            }
+        }
+    })
 }
 
 /// `predict_batch`'s steps, one buffer per layer that computes something, and the last buffer.

@@ -15,6 +15,9 @@ pub(crate) struct Network {
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) ident: Ident,
+    /// Whether every layer can be fed one step at a time, from a sequence input: the network
+    /// then gets `step`.
+    pub(crate) streams: bool,
     pub(crate) layers: Vec<Layer>,
     /// The shape of one input sample (`[h, w, c]` or `[n]`).
     pub(crate) input_shape: Vec<Size>,
@@ -97,6 +100,17 @@ pub(crate) struct Layer {
     pub(crate) build: Build,
     /// Whether it passes samples through unchanged at inference (then `predict` skips it).
     pub(crate) identity_at_inference: bool,
+    /// When it can be fed one step at a time, the widths of a step.
+    pub(crate) stream: Option<StepWidths>,
+}
+
+/// The widths of one step in and out of a layer fed one step at a time (`Stream<T, I, O>`).
+#[derive(Clone)]
+pub(crate) struct StepWidths {
+    pub(crate) input: Size,
+    pub(crate) output: Size,
+    /// Whether a step in is a token id.
+    pub(crate) tokens: bool,
 }
 
 /// A layer type of the runtime: its name and generic arguments (`Dense<T, 32, 64, Relu, ..>`).

@@ -12,7 +12,7 @@ use crate::Fusion;
 use crate::activations::Activation;
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, Params, no_params};
+use crate::layer::{Layer, Params, Stream, no_params, stream_as_forward};
 
 /// An activation applied on its own: `y = activation(x)` over each position's `C` channels (a
 /// softmax normalizes over the channels, Keras's last axis). `N = positions · C`; no parameters.
@@ -60,6 +60,12 @@ impl<T: Float, A: Activation, const C: usize, const OWN_CLASS: bool> Params<T>
     } else {
         nn_keras::class::ACTIVATION
     });
+}
+
+impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: bool> Stream<T, N, N>
+    for ActivationLayer<A, C, OWN_CLASS>
+{
+    stream_as_forward!(N, N);
 }
 
 impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: bool> Layer<T, N, N>

@@ -9,7 +9,7 @@ use rand::Rng;
 use crate::Float;
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
+use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `BatchNormalization` over the last axis: each of the `C` channels of a sample of
@@ -197,6 +197,20 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Params<T>
                 trainable: i < 2 && trainable,
                 rules: rules[i],
             })
+    }
+}
+
+/// One step (or one vector) of `C` channels, with the moving statistics.
+impl<T: Float, const N: usize, const C: usize, S: Storage> Stream<T, C, C>
+    for BatchNormalization<T, N, C, S>
+{
+    type State = ();
+
+    fn step(&self, _: &mut (), x: &SVector<T, C>) -> SVector<T, C> {
+        let mut y = SVector::<T, C>::zeros();
+        let (mean, inv_std) = (self.moving_mean.as_slice(), &self.moving_inv_std());
+        self.normalize(x.as_slice(), y.as_mut_slice(), mean, inv_std);
+        y
     }
 }
 

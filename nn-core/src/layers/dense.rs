@@ -10,7 +10,7 @@ use crate::activations::{Activation, Linear};
 use crate::init::Initializer;
 #[cfg(feature = "std")]
 use crate::layer::Train;
-use crate::layer::{Layer, Params};
+use crate::layer::{Layer, Params, Stream, stream_as_forward};
 #[cfg(feature = "std")]
 use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage};
@@ -83,6 +83,12 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
     Layer<T, I, O> for Dense<T, I, O, A, S, BIAS>
 {
     delegate!(Layer, I, O);
+}
+
+impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
+    Stream<T, I, O> for Dense<T, I, O, A, S, BIAS>
+{
+    stream_as_forward!(I, O);
 }
 
 #[cfg(feature = "std")]

@@ -11,7 +11,7 @@ use crate::Error;
 use crate::Float;
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, Params, no_params};
+use crate::layer::{Layer, Params, Stream, no_params, stream_as_forward};
 
 /// Inverted dropout: in training, each value is zeroed with probability `rate` and the others are
 /// scaled by `1 / (1 − rate)`, so the expected output equals the input; in inference it is the
@@ -68,6 +68,10 @@ impl Dropout {
 
 impl<T: Float> Params<T> for Dropout {
     no_params!(nn_keras::class::DROPOUT);
+}
+
+impl<T: Float, const N: usize> Stream<T, N, N> for Dropout {
+    stream_as_forward!(N, N);
 }
 
 impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {

@@ -9,7 +9,7 @@ use crate::Float;
 use crate::init::{Initializer, fill_checked};
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
+use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `Embedding(VOCAB, DIM)`: a sample is `STEPS` token ids (whole numbers in
@@ -191,6 +191,21 @@ where
         for (ids, y) in samples.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
             self.look_up(ids, y);
         }
+    }
+}
+
+/// One token id a step.
+impl<T: Float, const STEPS: usize, const OUT: usize, const VOCAB: usize, const DIM: usize, S>
+    Stream<T, 1, DIM> for Embedding<T, STEPS, OUT, VOCAB, DIM, S>
+where
+    S: Storage,
+{
+    type State = ();
+
+    fn step(&self, _: &mut (), x: &SVector<T, 1>) -> SVector<T, DIM> {
+        let mut y = SVector::<T, DIM>::zeros();
+        self.look_up(x.as_slice(), y.as_mut_slice());
+        y
     }
 }
 

@@ -7,7 +7,7 @@ use rand::Rng;
 use crate::Float;
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
+use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `LayerNormalization` over the last axis: every group of `C` values (a Dense layer's
@@ -194,6 +194,19 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
             trainable,
             rules: Rules::NONE,
         })
+    }
+}
+
+/// One step (or one vector) of `C` values, normalized over them.
+impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, const SCALE: bool>
+    Stream<T, C, C> for LayerNormalization<T, N, C, S, CENTER, SCALE>
+{
+    type State = ();
+
+    fn step(&self, _: &mut (), x: &SVector<T, C>) -> SVector<T, C> {
+        let mut y = SVector::<T, C>::zeros();
+        self.normalize(x.as_slice(), y.as_mut_slice());
+        y
     }
 }
 

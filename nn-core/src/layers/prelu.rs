@@ -11,7 +11,7 @@ use crate::Float;
 use crate::init::{Initializer, fill_checked};
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
+use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream, stream_as_forward};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `PReLU`: `y = x` where `x > 0`, else `y = α ⊙ x`, with a trainable slope `α` for each
@@ -164,6 +164,10 @@ impl<T: Float, const N: usize, S: Storage> Params<T> for PReLU<T, N, S> {
             rules: Rules::NONE,
         })
     }
+}
+
+impl<T: Float, const N: usize, S: Storage> Stream<T, N, N> for PReLU<T, N, S> {
+    stream_as_forward!(N, N);
 }
 
 impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {

@@ -22,7 +22,7 @@ use crate::Float;
 use crate::init::{GlorotUniform, Initializer, Orthogonal, fill_checked};
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
+use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
 #[cfg(feature = "std")]
 use crate::linalg::{Strided, gemm};
 #[cfg(feature = "std")]
@@ -391,6 +391,30 @@ impl<
     fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>) {
         let mut cache = RecurrentCache::default();
         self.run(x, y, &mut cache);
+    }
+}
+
+/// One step of `F` features in, the output `h` after it out: [`Recurrent::step`]. (A layer with
+/// `go_backwards` needs the sequence's end first, so it has no place in a stream; `network!`
+/// does not stream it.)
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    S: Storage,
+> Stream<T, F, U> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+{
+    type State = RecurrentState<T, U>;
+
+    #[inline]
+    fn step(&self, state: &mut RecurrentState<T, U>, x: &SVector<T, F>) -> SVector<T, U> {
+        Recurrent::step(self, state, x)
     }
 }
 

@@ -99,6 +99,11 @@ fn layer(
     let build = Build::constant(new);
     Some(Checked {
         sequence: shape::incoming_sequence(ctx),
-        ..Checked::layer(width.clone(), width, image, Def::new(ty, build).with(keras))
+        ..Checked::layer(
+            width.clone(),
+            width,
+            image,
+            Def::new(ty, build).with(keras).streams(),
+        )
     })
 }

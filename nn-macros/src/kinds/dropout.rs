@@ -39,7 +39,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let build = Build::constant(new);
     let def = Def {
         identity_at_inference: true,
-        ..Def::new(ty, build).with(keras)
+        ..Def::new(ty, build).with(keras).streams()
     };
     Some(Checked {
         keeps_origin: true,

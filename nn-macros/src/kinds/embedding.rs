@@ -7,7 +7,7 @@ use syn::Ident;
 
 use crate::ir::{Build, Expr, KerasValue, Param, Path, Setting, Size, Type, TypeArg};
 use crate::shared::args::{self, Fallback, Opt, count};
-use crate::shared::context::{Before, Checked, Ctx, Def};
+use crate::shared::context::{Before, Checked, Ctx, Def, Streams};
 use crate::shared::initializer::{self, Tensor};
 use crate::shared::shape;
 
@@ -99,7 +99,10 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
             known(steps),
             known(output),
             None,
-            Def::new(ty, build).with(keras),
+            Def {
+                streams: Streams::Tokens,
+                ..Def::new(ty, build).with(keras)
+            },
         )
     })
 }

@@ -101,6 +101,11 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     Some(Checked {
         keeps_origin: true,
         sequence,
-        ..Checked::layer(width.clone(), width, image, Def::new(ty, build).with(keras))
+        ..Checked::layer(
+            width.clone(),
+            width,
+            image,
+            Def::new(ty, build).with(keras).streams(),
+        )
     })
 }

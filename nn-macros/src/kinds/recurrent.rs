@@ -264,8 +264,10 @@ impl Recurrent {
             tensors: self.tensors(),
         };
         let (output, units) = (self.output(), self.units);
-        let keras = self.keras.clone();
-        self.checked(output, units, Def::new(ty, build).with(keras))
+        let def = Def::new(ty, build).with(self.keras.clone());
+        // A layer that reads backwards needs the sequence's end before its first output.
+        let def = if self.backwards { def } else { def.streams() };
+        self.checked(output, units, def)
     }
 }
 

@@ -108,6 +108,21 @@ pub(crate) struct Def {
     pub(crate) span: Option<Span>,
     /// Its settings as Keras's `config.json` names them (`units`, `activation`).
     pub(crate) keras: Vec<Setting>,
+    /// Whether it can be fed one step at a time (its runtime type implements `Stream`).
+    pub(crate) streams: Streams,
+}
+
+/// How a layer takes part in a network fed one step at a time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Streams {
+    /// It cannot: it needs the whole sequence (a convolution, a pool, `Flatten`, a layer that
+    /// reads backwards).
+    No,
+    /// One step of its input at a time (a sequence's features), or its whole input after the
+    /// sequence has ended in a recurrent layer's last step.
+    Yes,
+    /// One token id a step (`Embedding`).
+    Tokens,
 }
 
 impl Checked {
@@ -136,6 +151,7 @@ impl Def {
             identity_at_inference: false,
             span: None,
             keras: Vec::new(),
+            streams: Streams::No,
         }
     }
 
@@ -143,6 +159,14 @@ impl Def {
     /// its type and its value are its name.
     pub(crate) fn unit(name: &'static str) -> Self {
         Self::new(Self::unit_type(name), Self::unit_build(name))
+    }
+
+    /// The same layer, fed one step at a time in a stream (see [`Streams::Yes`]).
+    pub(crate) fn streams(self) -> Self {
+        Self {
+            streams: Streams::Yes,
+            ..self
+        }
     }
 
     /// These settings (see [`Def::keras`]).
