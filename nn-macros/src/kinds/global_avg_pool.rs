@@ -5,7 +5,7 @@ use crate::ir::Size;
 use crate::shared::args::Opt;
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::shape;
-use crate::shared::window::channels_last;
+use crate::shared::window::global_pool;
 
 /// `GlobalAvgPool2D` has no options.
 pub(crate) const OPTIONS: &[Opt] = &[];
@@ -18,6 +18,6 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         input,
         Size::Known(channels),
         None,
-        Def::unit("GlobalAvgPool2D").with(vec![channels_last()]),
+        Def::unit("GlobalAvgPool2D").with(global_pool()),
     ))
 }

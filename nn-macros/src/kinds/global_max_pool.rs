@@ -5,7 +5,7 @@ use crate::ir::Size;
 use crate::shared::args::Opt;
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::shape;
-use crate::shared::window::channels_last;
+use crate::shared::window::global_pool;
 
 /// `GlobalMaxPool2D` has no options.
 pub(crate) const OPTIONS: &[Opt] = &[];
@@ -19,6 +19,6 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         input,
         Size::Known(channels),
         None,
-        Def::unit("GlobalMaxPool2D").with(vec![channels_last()]),
+        Def::unit("GlobalMaxPool2D").with(global_pool()),
     ))
 }

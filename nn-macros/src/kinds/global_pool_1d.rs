@@ -5,7 +5,7 @@ use crate::ir::Size;
 use crate::shared::args::Opt;
 use crate::shared::context::{Checked, Ctx, Def};
 use crate::shared::shape;
-use crate::shared::window::channels_last;
+use crate::shared::window::global_pool;
 
 /// The global pools have no options.
 pub(crate) const OPTIONS: &[Opt] = &[];
@@ -28,6 +28,6 @@ fn global(ctx: &mut Ctx<'_>, core_type: &'static str) -> Option<Checked> {
         input,
         Size::Known(features),
         None,
-        Def::unit(core_type).with(vec![channels_last()]),
+        Def::unit(core_type).with(global_pool()),
     ))
 }

@@ -29,6 +29,15 @@ pub(crate) fn channels_last() -> Setting {
     Setting::new("data_format", KerasValue::Str("channels_last"))
 }
 
+/// A global pool's settings: channels last, and `keepdims = false` (Keras's default: a vector
+/// out, not a `1 × 1 × C` image), which is what the global pools here compute.
+pub(crate) fn global_pool() -> Vec<Setting> {
+    vec![
+        channels_last(),
+        Setting::new("keepdims", KerasValue::Bool(false)),
+    ]
+}
+
 /// A window's geometry, all numbers known.
 #[derive(Clone, Copy)]
 pub(crate) struct Window {
