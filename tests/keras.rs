@@ -503,7 +503,7 @@ fn saved_files_read_back_to_the_same_predictions() {
             round_trip(&net, $name, &dir, $name);
         )*};
     }
-    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model", Convs "conv1d_model", Pools "pool1d_model", Tokens "embedding_model", Both "bidirectional_model", Backwards "backwards_model");
+    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model", Convs "conv1d_model", Pools "pool1d_model", Tokens "embedding_model", Both "bidirectional_model", Backwards "backwards_model", Tagger "tagger_model");
     // Initializers with their settings, which Keras must be able to read back.
     round_trip(&Inits::seeded(2), "inits", &dir, "named");
     // A freshly initialized network too, not only weights that came from Keras.
@@ -750,6 +750,19 @@ network! {
         LSTM<3, go_backwards = true, return_sequences = true>,
         GRU<2, go_backwards = true>,
         Dense<_, 1>;
+}
+
+network! {
+    /// A sequence out, a softmax over each step's values.
+    #[keras("tests/fixtures/keras/tagger_model.keras", embed)]
+    pub struct Tagger = Input<5, 3>, GRU<4, return_sequences = true>, Activation<Softmax>;
+}
+
+#[test]
+fn a_softmax_over_a_sequence_is_per_step_as_in_keras() {
+    let net = Tagger::load_keras(fixture("tagger_model.keras")).unwrap();
+    assert_matches_keras(&net, "tagger_model");
+    assert_matches_keras(&Tagger::EMBEDDED, "tagger_model");
 }
 
 #[test]

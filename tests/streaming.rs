@@ -21,6 +21,32 @@ network! {
 
     /// Token ids.
     struct Words = Input<7>, Embedding<11, 4>, LSTM<5>, Dense<5, 2, Softmax>;
+
+    /// A sequence out: a softmax over each step's values (Keras's last axis).
+    struct Tagger = Input<6, 3>, GRU<4, return_sequences = true>, Activation<Softmax>;
+}
+
+#[test]
+fn a_network_that_returns_a_sequence_streams_its_latest_step() {
+    let net = Tagger::seeded(5);
+    let x: Vec<f32> = (0..18).map(|i| (i as f32 * 0.7).cos()).collect();
+    let whole = net.predict(&SVector::from_column_slice(&x));
+    // Each step of `predict`'s sequence is a distribution over its 4 values.
+    for step in whole.as_slice().chunks_exact(4) {
+        assert!((step.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{step:?}");
+    }
+    let mut state = <Tagger as Streaming<f32>>::State::default();
+    for (t, step) in x.chunks_exact(3).enumerate() {
+        let y = net.step(&mut state, &SVector::<f32, 3>::from_column_slice(step));
+        assert!(
+            (y.as_slice()
+                .iter()
+                .zip(&whole.as_slice()[t * 4..])
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max))
+                < 1e-6
+        );
+    }
 }
 
 /// Feeds `x`, `width` values a step, through `step`; the last output.

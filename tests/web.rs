@@ -98,6 +98,9 @@ fn the_page_classifies_drawn_digits_as_the_host_does() {
             state["micros"].as_f64().unwrap_or(f64::NAN)
         );
         assert_eq!(state["digit"].as_u64(), Some(host_digit as u64));
+        // The drawing reached the network as the digit it is: a check of the page's scaling
+        // of the canvas to 8 × 8 as much as of the network.
+        assert_eq!(host_digit, *label, "the drawn {label} is recognized");
         assert_eq!(page.len(), 10);
         for (d, (&p, &h)) in page.iter().zip(host.iter()).enumerate() {
             assert!((p - h).abs() <= 1e-6, "class {d}: page {p}, host {h}");

@@ -392,6 +392,13 @@ def keras3_sequences():
     )
     save("backwards_model", merges, rng.normal(size=(3, 6, 2)).astype("float32"))
 
+    # A sequence out, with a softmax over each step's values (the last axis).
+    tagger = keras.Sequential(
+        [keras.Input((5, 3)), layers.GRU(4, return_sequences=True), layers.Activation("softmax")],
+        name="tagger_model",
+    )
+    save("tagger_model", tagger, rng.normal(size=(3, 5, 3)).astype("float32"))
+
 
 def tf_keras2():
     import tf_keras as keras

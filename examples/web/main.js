@@ -2,8 +2,9 @@
 // WebAssembly module built from `src/lib.rs` (plain exported functions over its memory).
 
 const WASM = "target/wasm32-unknown-unknown/release/nn_web.wasm";
-// Predictions timed together, so that the mean is above the clock's resolution.
-const TIMED = 200;
+// Predictions are timed together for at least this long: browsers round `performance.now()`
+// (to 100 µs in Chromium without cross-origin isolation), far coarser than one prediction.
+const TIMED_MS = 20;
 
 const pad = document.getElementById("pad");
 const seen = document.getElementById("seen");
@@ -134,8 +135,21 @@ function show(result, pixels) {
   });
 }
 
-// Classifies `values` and shows the result; times the module on them when they are valid.
-function run(values) {
+// The mean time of one prediction on `values` (valid ones), in µs, and how many were timed.
+function time(values) {
+  const start = performance.now();
+  let [calls, elapsed] = [0, 0];
+  do {
+    for (let i = 0; i < 100; i++) wasm.classify_digit(values.length);
+    calls += 100;
+    elapsed = performance.now() - start;
+  } while (elapsed < TIMED_MS);
+  return [(elapsed * 1000) / calls, calls];
+}
+
+// Classifies `values` and shows the result; with `timed`, also times the module on them (when
+// they are valid). While a stroke is drawn only the result is updated, once a frame.
+function run(values, timed = true) {
   let result;
   try {
     result = classify(values);
@@ -143,21 +157,19 @@ function run(values) {
     // A trap (which the module's checks are there to prevent) is shown, not thrown.
     result = { error: `the module stopped: ${error.message}` };
   }
-  if (!result.error) {
-    const start = performance.now();
-    for (let i = 0; i < TIMED; i++) wasm.classify_digit(values.length);
-    const micros = ((performance.now() - start) * 1000) / TIMED;
+  if (timed && !result.error) {
+    const [micros, calls] = time(values);
     state.micros = micros;
-    timing.textContent = `one prediction: ${micros.toFixed(2)} µs in WebAssembly (mean of ${TIMED})`;
+    timing.textContent = `one prediction: ${micros.toFixed(2)} µs in WebAssembly (mean of ${calls})`;
   }
   show(result, Array.from(values));
   return result;
 }
 
-function update() {
+function update(timed = true) {
   const pixels = eightByEight();
   showSeen(pixels);
-  return run(pixels);
+  return run(pixels, timed);
 }
 
 // Drawing: pointer events cover the mouse, a pen and a finger.
@@ -187,7 +199,7 @@ pad.addEventListener("pointermove", (event) => {
   // At most one classification a frame while drawing.
   if (!pending) {
     pending = true;
-    requestAnimationFrame(() => { pending = false; update(); });
+    requestAnimationFrame(() => { pending = false; if (drawing) update(false); });
   }
 });
 function finish() {

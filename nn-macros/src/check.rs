@@ -85,7 +85,10 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
     let input_is_sequence = layers
         .first()
         .is_some_and(|l| l.input_shape.len() == 2 || l.stream.as_ref().is_some_and(|s| s.tokens));
-    let streams = input_is_sequence && layers.iter().all(|l| l.stream.is_some());
+    // After a mistake the widths were substituted, not checked: no `step` to add errors of its
+    // own.
+    let streams =
+        errors.is_empty() && input_is_sequence && layers.iter().all(|l| l.stream.is_some());
     ir::Network {
         attrs: decl.attrs,
         vis: decl.vis,

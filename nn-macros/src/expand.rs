@@ -412,7 +412,9 @@ fn stream_impl(network: &Network) -> Option<TokenStream> {
         .as_ref()
         .expect("every layer streams");
     let step = size(&first.input);
-    let (_, output) = ends(network);
+    // A step's output: the network's, or when it returns a sequence, its latest step's.
+    let last = network.layers.last().expect("a network has layers");
+    let output = size(&last.stream.as_ref().expect("every layer streams").output);
     let what = if first.tokens {
         "one token id"
     } else {
@@ -420,9 +422,10 @@ fn stream_impl(network: &Network) -> Option<TokenStream> {
     };
     let doc = format!(
         "Streaming inference: feeds {what} and returns the network's output for the sequence \
-         so far, with what the layers remember kept in `state` (start from \
-         `Default::default()`). Feeding a whole sequence step by step ends with what `predict` \
-         gives for it. Allocates nothing."
+         so far (its latest step, when the network returns a sequence), with what the layers \
+         remember kept in `state` (start from `Default::default()`). Feeding a whole sequence \
+         step by step ends with what `predict` gives for it (its last step, for a sequence). \
+         Allocates nothing."
     );
     Some(quote! {
         #[allow(clippy::all, clippy::pedantic)]

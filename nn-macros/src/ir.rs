@@ -246,8 +246,8 @@ pub(crate) enum Expr {
 /// Keras files.
 #[derive(Clone)]
 pub(crate) struct Setting {
-    /// Keras's key.
-    pub(crate) key: &'static str,
+    /// Keras's key; a wrapped layer's settings have its place in front (`layer.units`).
+    pub(crate) key: std::borrow::Cow<'static, str>,
     /// The declared value.
     pub(crate) value: KerasValue,
     /// Whether loading compares it with the file's (initializers are only written).
@@ -316,7 +316,7 @@ impl Setting {
     /// `key = value`.
     pub(crate) fn new(key: &'static str, value: KerasValue) -> Self {
         Self {
-            key,
+            key: std::borrow::Cow::Borrowed(key),
             value,
             checked: true,
         }

@@ -302,7 +302,7 @@ fn compare(
             continue;
         }
         for setting in layer.keras.iter().filter(|s| s.checked) {
-            let Some(found) = model::setting(&theirs.config, setting.key) else {
+            let Some(found) = model::setting(&theirs.config, &setting.key) else {
                 continue;
             };
             let message = format!(

@@ -9,7 +9,7 @@
 //! # Why plain exported functions, not wasm-bindgen
 //!
 //! The page passes 64 numbers in and reads 10 out. Plain `extern "C"` functions over buffers in
-//! the module's memory do that with a dozen lines of JavaScript (`index.html`) and no build
+//! the module's memory do that with a dozen lines of JavaScript (`main.js`) and no build
 //! tool beyond cargo; wasm-bindgen would add its CLI (matched to the crate's exact version) and a
 //! generated JavaScript file, for conversions this page does not need.
 //!
@@ -52,7 +52,8 @@ const CAPACITY: usize = 1024;
 const MESSAGE: usize = 256;
 
 /// The buffers the page and the module share. WebAssembly here runs on one thread (the page's),
-/// so there is never a second access at the same time.
+/// so there is never a second access at the same time. (A build with threads, the `atomics`
+/// target feature, is refused below: there the buffers would need locks.)
 struct Shared {
     input: UnsafeCell<[f32; CAPACITY]>,
     output: UnsafeCell<[f32; 10]>,
@@ -61,6 +62,9 @@ struct Shared {
 
 // SAFETY: the module has one thread; nothing here is reached from two at once.
 unsafe impl Sync for Shared {}
+
+#[cfg(target_feature = "atomics")]
+compile_error!("the module's shared buffers assume one thread; a threaded build needs locks");
 
 static SHARED: Shared = Shared {
     input: UnsafeCell::new([0.0; CAPACITY]),

@@ -62,10 +62,11 @@ impl<T: Float, A: Activation, const C: usize, const OWN_CLASS: bool> Params<T>
     });
 }
 
-impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: bool> Stream<T, N, N>
+/// One step (or one vector) of the `C` values the activation acts on together (a softmax's).
+impl<T: Float, A: Activation, const C: usize, const OWN_CLASS: bool> Stream<T, C, C>
     for ActivationLayer<A, C, OWN_CLASS>
 {
-    stream_as_forward!(N, N);
+    stream_as_forward!(C, C);
 }
 
 impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: bool> Layer<T, N, N>

@@ -123,7 +123,8 @@ impl Merge for Ave {
 /// - Without `SEQUENCES`, the output merges the two last outputs: the forward one after the
 ///   last step, the backward one after the first (`O = M::WIDTH · U`).
 /// - With `SEQUENCES`, step `t` merges the forward output at step `t` with the backward output
-///   at step `t` (which the backward layer computed from the steps after it), as Keras does:
+///   at step `t` (which the backward layer computed from step `t` and the steps after it), as
+///   Keras does:
 ///   `O = STEPS · M::WIDTH · U`.
 ///
 /// `H` is what each direction returns (`U`, or `STEPS · U`). The weights are the forward

@@ -168,7 +168,11 @@ impl<
             IN == window.input_len()
                 && OUT == window.positions() * F
                 && K == window.kh * window.kw * window.c,
-            "Conv2D::from_arrays: the window does not fit the layer's sizes"
+            "Conv::from_arrays: the window does not fit the layer's sizes"
+        );
+        assert!(
+            Patches::<IN, OUT, D>::fits(&window),
+            "Conv::from_arrays: a Conv1D's window is over a sequence (Window::sequence)"
         );
         let patches = Patches::new(window, F);
         Self {
@@ -212,6 +216,16 @@ pub struct Patches<const IN: usize, const OUT: usize, const D: usize = 2> {
 }
 
 impl<const IN: usize, const OUT: usize, const D: usize> Patches<IN, OUT, D> {
+    /// The dimension, checked when a layer is made: 1 or 2.
+    const DIMENSION: () = assert!(D == 1 || D == 2, "a convolution is 1-D or 2-D");
+
+    /// Whether `window` is one this dimension slides: over a sequence (one column, a kernel one
+    /// column wide) in 1-D; any in 2-D.
+    const fn fits(window: &Window) -> bool {
+        let () = Self::DIMENSION;
+        D == 2 || (window.w == 1 && window.kw == 1)
+    }
+
     /// The geometry of a layer of `f` filters over `window`: its Keras kernel shape is
     /// `(kh, kw, c, f)` in 2-D, `(k, c, f)` in 1-D (stored in the first three entries).
     const fn new(window: Window, f: usize) -> Self {
@@ -246,9 +260,22 @@ impl<
             window.positions() * F,
             window.kh * window.kw * window.c,
         );
+        if !Patches::<IN, OUT, D>::fits(&window) {
+            return Err(Error::Setting {
+                what: "Conv1D geometry",
+                problem: format!(
+                    "{window:?} is not a window over a sequence (`Window::sequence`: one column, \
+                     a kernel one column wide)"
+                ),
+            });
+        }
         if (IN, OUT, K) != (expected_in, expected_out, expected_k) {
             return Err(Error::Setting {
-                what: "Conv2D geometry",
+                what: if D == 1 {
+                    "Conv1D geometry"
+                } else {
+                    "Conv2D geometry"
+                },
                 problem: format!(
                     "{window:?} with {F} filters has {expected_in} inputs, {expected_out} outputs and {expected_k} \
                      weights per filter, but the type says {IN}, {OUT} and {K}"

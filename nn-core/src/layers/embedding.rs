@@ -21,10 +21,11 @@ use crate::storage::{Inline, Storage, Weights};
 /// - Keras's default initializer is `RandomUniform(-0.05, 0.05)`.
 /// - Ids have no gradient; the backward pass adds each step's output gradient to the vector of
 ///   its token.
-/// - An id that is not a whole number in `0..VOCAB` has no vector: its step's outputs are NaN
-///   (as Keras on JAX gives), so that a bad id shows rather than reading another token's
-///   vector. `Model`'s `fit`, `evaluate` and `predict` refuse such inputs with an error first
-///   ([`Network::TOKENS`](crate::Network::TOKENS)).
+/// - An id that is not a whole number in `0..VOCAB` has no vector: its step's outputs are NaN,
+///   so that a bad id shows rather than reading another token's vector. (Keras on JAX gives NaN
+///   for an id past the end too, but truncates a fraction and counts a negative id from the
+///   end, silently.) `Model`'s `fit`, `evaluate` and `predict` refuse such inputs with an error
+///   first ([`Network::TOKENS`](crate::Network::TOKENS)).
 /// - Keras's `mask_zero` (id 0 as padding that later layers skip) is not offered; a Keras file
 ///   that sets it is refused.
 ///

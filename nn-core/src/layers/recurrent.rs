@@ -258,8 +258,14 @@ impl<
     }
 
     /// One step: reads `x` (one step's `F` features), moves `state` on and returns the new
-    /// output `h`. Allocates nothing.
+    /// output `h`. Allocates nothing. Steps are read in the order they are given: a layer with
+    /// `go_backwards` needs the sequence's end first, so it is fed whole, not streamed (a debug
+    /// build checks).
     pub fn step(&self, state: &mut RecurrentState<T, U>, x: &SVector<T, F>) -> SVector<T, U> {
+        debug_assert!(
+            !self.go_backwards,
+            "a layer with go_backwards reads the whole sequence, from its end"
+        );
         self.advance(state, SVectorView::from_slice(x.as_slice()));
         state.h
     }

@@ -288,7 +288,7 @@ fn keras_config(network: &Network) -> TokenStream {
         let input = layer.input_shape.iter().map(size);
         let output = layer.shape.iter().map(size);
         let settings = layer.keras.iter().map(|setting| {
-            let key = setting.key;
+            let key = setting.key.as_ref();
             let value = keras_value(&setting.value, layer);
             if setting.checked {
                 quote!(::nn::keras::Setting::checked(#key, #value))

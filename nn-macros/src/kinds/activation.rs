@@ -86,7 +86,9 @@ fn layer(
     keras: Vec<Setting>,
 ) -> Option<Checked> {
     let (width, image) = shape::preserved(ctx)?;
-    let channels = shape::channels(&width, image);
+    // Over the last axis, as Keras: an image's channels, a sequence's features at each step.
+    let sequence = shape::incoming_sequence(ctx);
+    let channels = shape::channels_of(&width, image, sequence);
     let ty = Type {
         name: "ActivationLayer",
         args: vec![
@@ -98,7 +100,7 @@ fn layer(
     let new = Expr::Construct("new", vec![activation.value]);
     let build = Build::constant(new);
     Some(Checked {
-        sequence: shape::incoming_sequence(ctx),
+        sequence,
         ..Checked::layer(
             width.clone(),
             width,

@@ -277,9 +277,14 @@ pub(crate) const BIDIRECTIONAL_OPTIONS: &[Opt] = &[Opt {
     default: Fallback::Name("Concat"),
 }];
 
-/// The merge modes: the DSL's name, the runtime's type, and how many values a pair of values
-/// gives.
-const MERGES: &[(&str, usize)] = &[("Concat", 2), ("Sum", 1), ("Mul", 1), ("Ave", 1)];
+/// The merge modes: the DSL's name (the runtime's type), Keras's, and how many values a pair of
+/// values gives.
+const MERGES: &[(&str, &str, usize)] = &[
+    ("Concat", "concat", 2),
+    ("Sum", "sum", 1),
+    ("Mul", "mul", 1),
+    ("Ave", "ave", 1),
+];
 
 /// Rule: `Bidirectional` wraps one recurrent layer (`LSTM`, `GRU`, `SimpleRNN`) that does not
 /// go backwards itself, and merges by one of Keras's modes. Why: it runs a copy of that layer
@@ -350,7 +355,7 @@ pub(crate) fn bidirectional(ctx: &mut Ctx<'_>) -> Option<Checked> {
         ));
         return None;
     }
-    let (name, width) = merge;
+    let (name, keras_name, width) = merge;
     let inner_output = layer.output();
     let output = inner_output * width;
     let known = |n: usize| TypeArg::Size(Size::Known(n));
@@ -394,23 +399,19 @@ pub(crate) fn bidirectional(ctx: &mut Ctx<'_>) -> Option<Checked> {
                 if setting.key == "go_backwards" {
                     setting.value = KerasValue::Bool(backwards);
                 }
-                // The macro runs once per expansion: its strings may live to the end.
-                let key: &'static str = Box::leak(format!("{prefix}.{}", setting.key).into());
+                let key = format!("{prefix}.{}", setting.key).into();
                 Setting { key, ..setting }
             })
             .collect()
     };
-    let merge_mode = name.to_lowercase();
-    let keras: Vec<Setting> = std::iter::once(Setting::new(
-        "merge_mode",
-        KerasValue::Str(Box::leak(merge_mode.into_boxed_str())),
-    ))
-    .chain(inner("layer", false))
-    .chain(inner("backward_layer", true))
-    .chain([Setting::written(
-        "trainable",
-        KerasValue::Bool(layer.trainable),
-    )])
-    .collect();
+    let keras: Vec<Setting> =
+        std::iter::once(Setting::new("merge_mode", KerasValue::Str(keras_name)))
+            .chain(inner("layer", false))
+            .chain(inner("backward_layer", true))
+            .chain([Setting::written(
+                "trainable",
+                KerasValue::Bool(layer.trainable),
+            )])
+            .collect();
     Some(layer.checked(output, layer.units * width, Def::new(ty, build).with(keras)))
 }

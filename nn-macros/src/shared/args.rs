@@ -276,8 +276,8 @@ pub(crate) fn padding(value: &Value, causal: bool, errors: &mut Errors) -> Paddi
         Some("Causal") if causal => Padding::Causal,
         Some("Causal") => {
             errors.push(value.span().error(
-                "`padding = Causal` is for 1-D windows over sequences (`Conv1D`); an image \
-                 takes `Valid` (the default) or `Same`",
+                "`padding = Causal` is for `Conv1D` only; this layer takes `Valid` (the \
+                 default) or `Same`",
             ));
             Padding::default()
         }

@@ -28,6 +28,10 @@ network! {
         GlobalMaxPool1D,
         Dense<6, 3, Softmax>;
 
+    /// Sequences out, through every kind that streams (each network here has `step`).
+    pub struct Tagging = Input<5, 3>, LSTM<4, return_sequences = true>, LayerNormalization, Activation<Softmax>;
+    pub struct TokenTagging = Input<7>, Embedding<11, 4>, LSTM<5, return_sequences = true>;
+
     /// Every step's output, flattened into a Dense layer.
     pub struct Flattened = Input<5, 2>, LSTM<3, return_sequences = true, trainable = false>, Flatten, Dense<15, 1>;
 }
@@ -56,6 +60,13 @@ fn main() {
     assert_eq!((layers[0].kind, layers[2].kind), ("Conv1D", "MaxPooling1D"));
     let y = Temporal::seeded(4).predict(&SVector::<f32, 128>::repeat(0.1));
     assert!((y.sum() - 1.0).abs() < 1e-5);
+
+    let mut state = Default::default();
+    let y: SVector<f32, 4> = Tagging::seeded(1).step(&mut state, &SVector::<f32, 3>::zeros());
+    assert!((y.sum() - 1.0).abs() < 1e-5);
+    let mut state = Default::default();
+    let h: SVector<f32, 5> = TokenTagging::seeded(1).step(&mut state, &SVector::<f32, 1>::new(3.0));
+    assert!(h.iter().all(|v| v.is_finite()));
 
     let net = Flattened::seeded(2);
     assert!(!net.lstm.trainable);
