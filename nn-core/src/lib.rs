@@ -21,6 +21,7 @@
 mod activations;
 #[cfg(feature = "std")]
 pub mod data;
+mod elementary;
 #[cfg(feature = "std")]
 mod error;
 #[cfg(feature = "std")]

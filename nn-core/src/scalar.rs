@@ -27,6 +27,23 @@ pub trait Float: RealField + Copy + Default + Debug + Display + Send + Sync + 's
     /// The error function, `erf(x) = 2/√π ∫₀ˣ e^(−t²) dt`.
     fn erf(self) -> Self;
 
+    /// The logistic sigmoid `1 / (1 + e^{−x})` of the recurrent cells. In `f32` it is written to
+    /// vectorize, with the same bits on every instruction set (an `exp` of our own, within about
+    /// one unit in the last place of libm's); otherwise it goes through libm's `exp`.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn cell_sigmoid(self) -> Self {
+        Self::one() / (Self::one() + (-self).exp())
+    }
+
+    /// `tanh` for the recurrent cells, as [`cell_sigmoid`](Float::cell_sigmoid): in `f32`
+    /// vectorizable, otherwise through one libm `exp` (see `recurrent::tanh`).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn cell_tanh(self) -> Self {
+        crate::elementary::tanh_through_exp(self)
+    }
+
     /// GEMM in this precision with the kernels of `isa` (our AVX2 kernel where it applies, else
     /// matrixmultiply's): `c = alpha · a · b + beta · c` for an `m × k` matrix `a` and a `k × n`
     /// matrix `b`, each given as (pointer, row stride, column stride).
@@ -79,6 +96,16 @@ impl Float for f32 {
     #[inline]
     fn erf(self) -> Self {
         libm::erff(self)
+    }
+
+    #[inline(always)]
+    fn cell_sigmoid(self) -> Self {
+        crate::elementary::sigmoid(self)
+    }
+
+    #[inline(always)]
+    fn cell_tanh(self) -> Self {
+        crate::elementary::tanh(self)
     }
 
     #[inline]

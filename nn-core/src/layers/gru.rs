@@ -56,6 +56,7 @@ impl Cell for GruCell {
     const BLOCKS: usize = 3;
     const BIAS_ROWS: usize = 2;
 
+    #[inline(always)]
     fn forward<T: Float>(
         gates: &mut [T],
         from_h: &[T],
@@ -63,19 +64,24 @@ impl Cell for GruCell {
         h: &mut [T],
         candidate_h: &mut [T],
     ) {
+        // Gate-wise slices of equal length, so that the loop vectorizes.
         let units = h.len();
+        let (h_before, candidate_h) = (&h_before[..units], &mut candidate_h[..units]);
+        let (gz, rest) = gates[..3 * units].split_at_mut(units);
+        let (gr, gc) = rest.split_at_mut(units);
+        let (rz, rest) = from_h[..3 * units].split_at(units);
+        let (rr, rc) = rest.split_at(units);
         for u in 0..units {
-            let z = sigmoid(gates[u] + from_h[u]);
-            let r = sigmoid(gates[units + u] + from_h[units + u]);
-            candidate_h[u] = from_h[2 * units + u];
-            let candidate = tanh(gates[2 * units + u] + r * candidate_h[u]);
+            let z = sigmoid(gz[u] + rz[u]);
+            let r = sigmoid(gr[u] + rr[u]);
+            candidate_h[u] = rc[u];
+            let candidate = tanh(gc[u] + r * rc[u]);
             h[u] = z * h_before[u] + (T::one() - z) * candidate;
-            gates[u] = z;
-            gates[units + u] = r;
-            gates[2 * units + u] = candidate;
+            (gz[u], gr[u], gc[u]) = (z, r, candidate);
         }
     }
 
+    #[inline(always)]
     fn backward<T: Float>(
         gates: &[T],
         candidate_h: &[T],
@@ -88,18 +94,22 @@ impl Cell for GruCell {
     ) {
         let units = dh.len();
         let one = T::one();
+        let (h_before, candidate_h) = (&h_before[..units], &candidate_h[..units]);
+        let dh_before = &mut dh_before[..units];
+        let (gz, rest) = gates[..3 * units].split_at(units);
+        let (gr, gc) = rest.split_at(units);
+        let (dxz, rest) = dx[..3 * units].split_at_mut(units);
+        let (dxr, dxc) = rest.split_at_mut(units);
+        let (drz, rest) = dr[..3 * units].split_at_mut(units);
+        let (drr, drc) = rest.split_at_mut(units);
         for u in 0..units {
-            let (z, r, candidate) = (gates[u], gates[units + u], gates[2 * units + u]);
+            let (z, r, candidate) = (gz[u], gr[u], gc[u]);
             let dz = dh[u] * (h_before[u] - candidate) * z * (one - z);
             let dcandidate = dh[u] * (one - z) * (one - candidate * candidate);
             let dreset = dcandidate * candidate_h[u] * r * (one - r);
-            dx[u] = dz;
-            dx[units + u] = dreset;
-            dx[2 * units + u] = dcandidate;
-            dr[u] = dz;
-            dr[units + u] = dreset;
+            (dxz[u], dxr[u], dxc[u]) = (dz, dreset, dcandidate);
             // The candidate's recurrent part is gated by r.
-            dr[2 * units + u] = dcandidate * r;
+            (drz[u], drr[u], drc[u]) = (dz, dreset, dcandidate * r);
             dh_before[u] = dh[u] * z;
         }
     }

@@ -67,6 +67,7 @@ impl Cell for LstmCell {
         bias[units..2 * units].fill(T::one());
     }
 
+    #[inline(always)]
     fn forward<T: Float>(
         gates: &mut [T],
         from_h: &[T],
@@ -74,18 +75,29 @@ impl Cell for LstmCell {
         h: &mut [T],
         c: &mut [T],
     ) {
+        // Gate-wise slices of equal length, so that the loop runs without bounds checks and
+        // vectorizes (with the cell's sigmoid and tanh, in f32).
         let units = h.len();
+        let (c_before, c) = (&c_before[..units], &mut c[..units]);
+        let (gi, rest) = gates[..4 * units].split_at_mut(units);
+        let (gf, rest) = rest.split_at_mut(units);
+        let (gg, go) = rest.split_at_mut(units);
+        let (ri, rest) = from_h[..4 * units].split_at(units);
+        let (rf, rest) = rest.split_at(units);
+        let (rg, ro) = rest.split_at(units);
         for u in 0..units {
-            let z = |k: usize| gates[k * units + u] + from_h[k * units + u];
-            let (i, f, g, o) = (sigmoid(z(0)), sigmoid(z(1)), tanh(z(2)), sigmoid(z(3)));
-            c[u] = f * c_before[u] + i * g;
-            h[u] = o * tanh(c[u]);
-            for (k, value) in [i, f, g, o].into_iter().enumerate() {
-                gates[k * units + u] = value;
-            }
+            let i = sigmoid(gi[u] + ri[u]);
+            let f = sigmoid(gf[u] + rf[u]);
+            let g = tanh(gg[u] + rg[u]);
+            let o = sigmoid(go[u] + ro[u]);
+            let cu = f * c_before[u] + i * g;
+            c[u] = cu;
+            h[u] = o * tanh(cu);
+            (gi[u], gf[u], gg[u], go[u]) = (i, f, g, o);
         }
     }
 
+    #[inline(always)]
     fn backward<T: Float>(
         gates: &[T],
         c: &[T],
@@ -98,9 +110,14 @@ impl Cell for LstmCell {
     ) {
         let units = dh.len();
         let one = T::one();
+        let (c, c_before, dc_next) = (&c[..units], &c_before[..units], &mut dc_next[..units]);
+        let dh_before = &mut dh_before[..units];
+        let (gi, rest) = gates[..4 * units].split_at(units);
+        let (gf, rest) = rest.split_at(units);
+        let (gg, go) = rest.split_at(units);
+        let (dx, dr) = (&mut dx[..4 * units], &mut dr[..4 * units]);
         for u in 0..units {
-            let gate = |k: usize| gates[k * units + u];
-            let (i, f, g, o) = (gate(0), gate(1), gate(2), gate(3));
+            let (i, f, g, o) = (gi[u], gf[u], gg[u], go[u]);
             let tc = tanh(c[u]);
             let dc = dh[u] * o * (one - tc * tc) + dc_next[u];
             let dz = [

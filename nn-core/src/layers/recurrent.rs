@@ -511,6 +511,7 @@ impl<
         shape.input_products(kernel, &bias[..G], input, &mut cache.gates);
         let zeros = [T::zero(); U];
         let mut recurrent = vec![T::zero(); G * n];
+        let isa = crate::simd::Isa::current();
         let parts = Self::cell_parts(n);
         for t in 0..steps {
             if t > 0 {
@@ -532,32 +533,37 @@ impl<
             );
             let (recurrent, zeros) = (&recurrent, &zeros);
             crate::parallel::run(parts, |part| {
-                for s in crate::parallel::range(n, 1, parts, part) {
-                    let col = s * steps + t;
-                    // SAFETY: the buffers hold `columns` columns (resized above) and are
-                    // exclusively borrowed for this pass; a sample's columns are its own, and
-                    // the parts take disjoint samples. Step t − 1's columns of the same sample
-                    // were written by the step before, which has finished.
-                    let (gates, h, c, before) = unsafe {
-                        let before = if t > 0 {
-                            let at = (col - 1) * U;
-                            (
-                                slice::from_raw_parts(outputs.get().add(at), U),
-                                slice::from_raw_parts(carry.get().add(at), U),
-                            )
-                        } else {
-                            (&zeros[..], &zeros[..])
-                        };
-                        (
-                            slice::from_raw_parts_mut(gates.get().add(col * G), G),
-                            slice::from_raw_parts_mut(outputs.get().add(col * U), U),
-                            slice::from_raw_parts_mut(carry.get().add(col * U), U),
-                            before,
-                        )
-                    };
-                    // Zeros before the first step (plus the recurrent bias, if any).
-                    C::forward(gates, &recurrent[s * G..(s + 1) * G], before, h, c);
-                }
+                isa.run(
+                    #[inline(always)]
+                    || {
+                        for s in crate::parallel::range(n, 1, parts, part) {
+                            let col = s * steps + t;
+                            // SAFETY: the buffers hold `columns` columns (resized above) and are
+                            // exclusively borrowed for this pass; a sample's columns are its own, and
+                            // the parts take disjoint samples. Step t − 1's columns of the same sample
+                            // were written by the step before, which has finished.
+                            let (gates, h, c, before) = unsafe {
+                                let before = if t > 0 {
+                                    let at = (col - 1) * U;
+                                    (
+                                        slice::from_raw_parts(outputs.get().add(at), U),
+                                        slice::from_raw_parts(carry.get().add(at), U),
+                                    )
+                                } else {
+                                    (&zeros[..], &zeros[..])
+                                };
+                                (
+                                    slice::from_raw_parts_mut(gates.get().add(col * G), G),
+                                    slice::from_raw_parts_mut(outputs.get().add(col * U), U),
+                                    slice::from_raw_parts_mut(carry.get().add(col * U), U),
+                                    before,
+                                )
+                            };
+                            // Zeros before the first step (plus the recurrent bias, if any).
+                            C::forward(gates, &recurrent[s * G..(s + 1) * G], before, h, c);
+                        }
+                    },
+                );
             });
         }
         resize_batch(y, n);
@@ -623,54 +629,60 @@ impl<
         let zeros = [T::zero(); U];
         let dy = dy.as_slice();
         let parts = Self::cell_parts(n);
+        let isa = crate::simd::Isa::current();
         for t in (0..steps).rev() {
             let (dzx_p, dzh_p) = (Shared(dzx.as_mut_ptr()), Shared(dzh.as_mut_ptr()));
             let (dcarry_p, dh_next_p) = (Shared(dcarry.as_mut_ptr()), Shared(dh_next.as_mut_ptr()));
             let zeros = &zeros;
             crate::parallel::run(parts, |part| {
-                let mut dh = [T::zero(); U];
-                for s in crate::parallel::range(n, 1, parts, part) {
-                    let col = s * steps + t;
-                    // SAFETY: `dzx` and `dzh` hold `columns` columns of G values, `dcarry` and
-                    // `dh_next` n samples of U values, all exclusively borrowed for this pass;
-                    // a sample's columns and values are its own, and the parts take disjoint
-                    // samples.
-                    let (dx_part, dr_part, dcarry, dh_next) = unsafe {
-                        (
-                            slice::from_raw_parts_mut(dzx_p.get().add(col * G), G),
-                            slice::from_raw_parts_mut(dzh_p.get().add(col * G), G),
-                            slice::from_raw_parts_mut(dcarry_p.get().add(s * U), U),
-                            slice::from_raw_parts_mut(dh_next_p.get().add(s * U), U),
-                        )
-                    };
-                    for u in 0..U {
-                        let from_output = if SEQUENCES {
-                            dy[col * U + u]
-                        } else if t == steps - 1 {
-                            dy[s * U + u]
-                        } else {
-                            T::zero()
-                        };
-                        dh[u] = from_output + dh_next[u];
-                    }
-                    let before = if t > 0 {
-                        let at = (col - 1) * U..col * U;
-                        (&cache.outputs[at.clone()], &cache.carry[at])
-                    } else {
-                        (&zeros[..], &zeros[..])
-                    };
-                    let at = col * U..(col + 1) * U;
-                    C::backward(
-                        &cache.gates[col * G..(col + 1) * G],
-                        &cache.carry[at.clone()],
-                        before,
-                        &cache.outputs[at],
-                        &dh,
-                        dcarry,
-                        (dx_part, dr_part),
-                        dh_next,
-                    );
-                }
+                isa.run(
+                    #[inline(always)]
+                    || {
+                        let mut dh = [T::zero(); U];
+                        for s in crate::parallel::range(n, 1, parts, part) {
+                            let col = s * steps + t;
+                            // SAFETY: `dzx` and `dzh` hold `columns` columns of G values, `dcarry` and
+                            // `dh_next` n samples of U values, all exclusively borrowed for this pass;
+                            // a sample's columns and values are its own, and the parts take disjoint
+                            // samples.
+                            let (dx_part, dr_part, dcarry, dh_next) = unsafe {
+                                (
+                                    slice::from_raw_parts_mut(dzx_p.get().add(col * G), G),
+                                    slice::from_raw_parts_mut(dzh_p.get().add(col * G), G),
+                                    slice::from_raw_parts_mut(dcarry_p.get().add(s * U), U),
+                                    slice::from_raw_parts_mut(dh_next_p.get().add(s * U), U),
+                                )
+                            };
+                            for u in 0..U {
+                                let from_output = if SEQUENCES {
+                                    dy[col * U + u]
+                                } else if t == steps - 1 {
+                                    dy[s * U + u]
+                                } else {
+                                    T::zero()
+                                };
+                                dh[u] = from_output + dh_next[u];
+                            }
+                            let before = if t > 0 {
+                                let at = (col - 1) * U..col * U;
+                                (&cache.outputs[at.clone()], &cache.carry[at])
+                            } else {
+                                (&zeros[..], &zeros[..])
+                            };
+                            let at = col * U..(col + 1) * U;
+                            C::backward(
+                                &cache.gates[col * G..(col + 1) * G],
+                                &cache.carry[at.clone()],
+                                before,
+                                &cache.outputs[at],
+                                &dh,
+                                dcarry,
+                                (dx_part, dr_part),
+                                dh_next,
+                            );
+                        }
+                    },
+                );
             });
             if t > 0 {
                 let rk = self.recurrent_kernel.as_slice();
@@ -837,31 +849,17 @@ impl Shape {
     }
 }
 
-/// The logistic sigmoid, Keras's recurrent activation.
-#[inline]
+/// The logistic sigmoid, Keras's recurrent activation ([`Float::cell_sigmoid`]: in `f32`
+/// written to vectorize).
+#[inline(always)]
 pub(crate) fn sigmoid<T: Float>(x: T) -> T {
-    T::one() / (T::one() + (-x).exp())
+    x.cell_sigmoid()
 }
 
-/// `tanh`, through one exponential: libm's `tanh` goes through `expm1`, which took a third of an
-/// LSTM's training step (under `perf`, AMD EPYC Zen 3), several times the cost of `exp`. Below
-/// 0.1 in size, where `1 − e^{−2|x|}` would cancel, its series to `x⁹` (relative error under
-/// 1e-12 there); above, `(1 − e^{−2|x|}) / (1 + e^{−2|x|})` with the sign of `x`, within a few
-/// units in the last place of libm's in `f32`.
-#[inline]
+/// `tanh` ([`Float::cell_tanh`]: in `f32` written to vectorize, otherwise through one `exp`).
+#[inline(always)]
 pub(crate) fn tanh<T: Float>(x: T) -> T {
-    let a = x.abs();
-    if a < T::of(0.1) {
-        let x2 = x * x;
-        let series = T::one()
-            - x2 * (T::of(1.0 / 3.0)
-                - x2 * (T::of(2.0 / 15.0)
-                    - x2 * (T::of(17.0 / 315.0) - x2 * T::of(62.0 / 2835.0))));
-        return x * series;
-    }
-    let e = (-(a + a)).exp();
-    let t = (T::one() - e) / (T::one() + e);
-    if x < T::zero() { -t } else { t }
+    x.cell_tanh()
 }
 
 #[cfg(test)]

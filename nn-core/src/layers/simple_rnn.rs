@@ -46,6 +46,7 @@ impl Cell for SimpleRnnCell {
     const BLOCKS: usize = 1;
     const BIAS_ROWS: usize = 1;
 
+    #[inline(always)]
     fn forward<T: Float>(
         gates: &mut [T],
         from_h: &[T],
@@ -59,6 +60,7 @@ impl Cell for SimpleRnnCell {
         }
     }
 
+    #[inline(always)]
     fn backward<T: Float>(
         _gates: &[T],
         _carry: &[T],
@@ -69,7 +71,10 @@ impl Cell for SimpleRnnCell {
         (dx, dr): (&mut [T], &mut [T]),
         dh_before: &mut [T],
     ) {
-        for u in 0..dh.len() {
+        let units = dh.len();
+        let (h, dh_before) = (&h[..units], &mut dh_before[..units]);
+        let (dx, dr) = (&mut dx[..units], &mut dr[..units]);
+        for u in 0..units {
             let dz = dh[u] * (T::one() - h[u] * h[u]);
             dx[u] = dz;
             dr[u] = dz;
