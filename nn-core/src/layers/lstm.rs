@@ -61,6 +61,7 @@ impl Cell for LstmCell {
     const KIND: &'static str = nn_keras::class::LSTM;
     const BLOCKS: usize = 4;
     const BIAS_ROWS: usize = 1;
+    const SEPARATE_RECURRENT_GRADIENT: bool = false;
 
     fn initial_bias<T: Float>(bias: &mut [T]) {
         let units = bias.len() / 4;
@@ -105,7 +106,7 @@ impl Cell for LstmCell {
         _h: &[T],
         dh: &[T],
         dc_next: &mut [T],
-        (dx, dr): (&mut [T], &mut [T]),
+        (dx, _): (&mut [T], &mut [T]),
         dh_before: &mut [T],
     ) {
         let units = dh.len();
@@ -115,21 +116,17 @@ impl Cell for LstmCell {
         let (gi, rest) = gates[..4 * units].split_at(units);
         let (gf, rest) = rest.split_at(units);
         let (gg, go) = rest.split_at(units);
-        let (dx, dr) = (&mut dx[..4 * units], &mut dr[..4 * units]);
+        let (di, rest) = dx[..4 * units].split_at_mut(units);
+        let (df, rest) = rest.split_at_mut(units);
+        let (dg, d_o) = rest.split_at_mut(units);
         for u in 0..units {
             let (i, f, g, o) = (gi[u], gf[u], gg[u], go[u]);
             let tc = tanh(c[u]);
             let dc = dh[u] * o * (one - tc * tc) + dc_next[u];
-            let dz = [
-                dc * g * i * (one - i),
-                dc * c_before[u] * f * (one - f),
-                dc * i * (one - g * g),
-                dh[u] * tc * o * (one - o),
-            ];
-            for (k, value) in dz.into_iter().enumerate() {
-                dx[k * units + u] = value;
-                dr[k * units + u] = value;
-            }
+            di[u] = dc * g * i * (one - i);
+            df[u] = dc * c_before[u] * f * (one - f);
+            dg[u] = dc * i * (one - g * g);
+            d_o[u] = dh[u] * tc * o * (one - o);
             dc_next[u] = dc * f;
             dh_before[u] = T::zero();
         }

@@ -24,9 +24,11 @@ use crate::init::{GlorotUniform, Initializer, Orthogonal, fill_checked};
 use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
 #[cfg(feature = "std")]
-use crate::linalg::{Strided, gemm};
+use crate::linalg::{Strided, gemm, gemm_serial};
 #[cfg(feature = "std")]
 use crate::parallel::Shared;
+#[cfg(feature = "std")]
+use crate::simd::Isa;
 use crate::storage::{Inline, Storage, Weights};
 
 /// What one step of a recurrent layer computes, for one sample; the layer ([`Recurrent`])
@@ -56,11 +58,19 @@ pub trait Cell: Copy + Debug + Default + Send + Sync + 'static {
         carry: &mut [T],
     );
 
+    /// Whether the gradient of the recurrent part of the gates can differ from that of the
+    /// input part (as in a GRU, whose reset gate multiplies its candidate's recurrent part):
+    /// then [`backward`](Cell::backward) writes both; if not, it writes the input part's only,
+    /// and the layer uses it for both.
+    const SEPARATE_RECURRENT_GRADIENT: bool = true;
+
     /// The same step backwards: from `dh` (the step's whole output gradient) and `dcarry` (the
     /// gradient of the carried state from the step after, replaced by the one for the step
     /// before), writes the gradients of the input part `dx` and of the recurrent part `dr` of
-    /// the gates, and the direct part of the previous output's gradient `dh_before` (the
-    /// product with `R` is added by the layer).
+    /// the gates (`dr` is empty unless
+    /// [`SEPARATE_RECURRENT_GRADIENT`](Cell::SEPARATE_RECURRENT_GRADIENT)), and the direct
+    /// part of the previous output's gradient `dh_before` (the product with `R` is added by
+    /// the layer).
     #[allow(clippy::too_many_arguments)]
     fn backward<T: Float>(
         gates: &[T],
@@ -437,6 +447,48 @@ pub struct RecurrentCache<T: Float> {
     pub outputs: Vec<T>,
     /// With `go_backwards`, the batch's inputs with each sample's steps reversed.
     pub reversed: Vec<T>,
+    /// The backward pass's buffers, kept for the next batch.
+    scratch: Scratch<T>,
+}
+
+/// A buffer that a backward pass, which sees its cache by shared reference, keeps from one
+/// batch to the next: a fresh buffer of a few megabytes every batch cost the LSTM of
+/// `benches/lstm.rs` a tenth of its time in page faults. A clone starts empty.
+#[cfg(feature = "std")]
+#[derive(Default)]
+struct Scratch<T>(std::sync::Mutex<Vec<T>>);
+
+#[cfg(feature = "std")]
+impl<T> Scratch<T> {
+    /// The buffer, left empty here until [`put`](Scratch::put) returns it.
+    fn take(&self) -> Vec<T> {
+        let mut kept = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        core::mem::take(&mut *kept)
+    }
+
+    fn put(&self, buffer: Vec<T>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = buffer;
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> Clone for Scratch<T> {
+    fn clone(&self) -> Self {
+        Self(std::sync::Mutex::new(Vec::new()))
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> Debug for Scratch<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Scratch")
+    }
 }
 
 /// Each sample's `steps` steps of `width` values of `x`, last step first, into `out`.
@@ -486,17 +538,20 @@ impl<
         }
     }
 
-    /// Into how many parts to split a step's cells over `n` samples: each gate value costs
-    /// about an exponential, several times a plain element-wise value.
-    fn cell_parts(n: usize) -> usize {
-        crate::parallel::parts(n, 1, 4 * G, crate::parallel::MIN_ELEMENTWISE)
+    /// Into how many parts to split a batch's `n` samples: each part runs its samples through
+    /// every step (the recurrent products and the cells), so that the threads meet once a
+    /// pass rather than at every step.
+    fn sequence_parts(n: usize) -> usize {
+        let per_sample = Self::STEPS * (G * U + 4 * G);
+        crate::parallel::parts(n, 1, per_sample, crate::parallel::MIN_ELEMENTWISE)
     }
 
     /// The batch pass: the input products of every step of every sample in one GEMM, then the
-    /// recurrent product step by step.
+    /// recurrent product and the cell step by step, the samples split across the threads
+    /// allowed, each part taking its samples through every step.
     pub(crate) fn run(&self, x: &Batch<T, I>, y: &mut Batch<T, O>, cache: &mut RecurrentCache<T>) {
         let (n, steps) = (x.ncols(), Self::STEPS);
-        let (columns, shape) = (n * steps, self.shape(n));
+        let columns = n * steps;
         cache.gates.resize(G * columns, T::zero());
         cache.carry.resize(U * columns, T::zero());
         cache.outputs.resize(U * columns, T::zero());
@@ -508,64 +563,30 @@ impl<
         } else {
             x.as_slice()
         };
-        shape.input_products(kernel, &bias[..G], input, &mut cache.gates);
-        let zeros = [T::zero(); U];
-        let mut recurrent = vec![T::zero(); G * n];
-        let isa = crate::simd::Isa::current();
-        let parts = Self::cell_parts(n);
-        for t in 0..steps {
-            if t > 0 {
-                let rk = self.recurrent_kernel.as_slice();
-                shape.recurrent_product(rk, &cache.outputs, t - 1, &mut recurrent);
-            }
-            if B == 2 {
-                for column in recurrent.chunks_exact_mut(G) {
-                    for (r, &b) in column.iter_mut().zip(&bias[G..]) {
-                        *r += b;
-                    }
-                }
-            }
-            // The cell's step for every sample, split by samples across the threads allowed.
-            let (gates, outputs, carry) = (
-                Shared(cache.gates.as_mut_ptr()),
-                Shared(cache.outputs.as_mut_ptr()),
-                Shared(cache.carry.as_mut_ptr()),
-            );
-            let (recurrent, zeros) = (&recurrent, &zeros);
-            crate::parallel::run(parts, |part| {
-                isa.run(
-                    #[inline(always)]
-                    || {
-                        for s in crate::parallel::range(n, 1, parts, part) {
-                            let col = s * steps + t;
-                            // SAFETY: the buffers hold `columns` columns (resized above) and are
-                            // exclusively borrowed for this pass; a sample's columns are its own, and
-                            // the parts take disjoint samples. Step t − 1's columns of the same sample
-                            // were written by the step before, which has finished.
-                            let (gates, h, c, before) = unsafe {
-                                let before = if t > 0 {
-                                    let at = (col - 1) * U;
-                                    (
-                                        slice::from_raw_parts(outputs.get().add(at), U),
-                                        slice::from_raw_parts(carry.get().add(at), U),
-                                    )
-                                } else {
-                                    (&zeros[..], &zeros[..])
-                                };
-                                (
-                                    slice::from_raw_parts_mut(gates.get().add(col * G), G),
-                                    slice::from_raw_parts_mut(outputs.get().add(col * U), U),
-                                    slice::from_raw_parts_mut(carry.get().add(col * U), U),
-                                    before,
-                                )
-                            };
-                            // Zeros before the first step (plus the recurrent bias, if any).
-                            C::forward(gates, &recurrent[s * G..(s + 1) * G], before, h, c);
-                        }
-                    },
-                );
-            });
-        }
+        self.shape(n)
+            .input_products(kernel, &bias[..G], input, &mut cache.gates);
+        let parts = Self::sequence_parts(n);
+        let isa = Isa::current();
+        let (gates, outputs, carry) = (
+            Shared(cache.gates.as_mut_ptr()),
+            Shared(cache.outputs.as_mut_ptr()),
+            Shared(cache.carry.as_mut_ptr()),
+        );
+        crate::parallel::run(parts, |part| {
+            let samples = crate::parallel::range(n, 1, parts, part);
+            let (first, m) = (samples.start * steps, samples.len() * steps);
+            // SAFETY: the buffers hold `columns` columns (resized above) and are exclusively
+            // borrowed for this pass; a sample's columns (`s · STEPS ..`) are its own, and the
+            // parts take disjoint ranges of samples, hence of columns.
+            let (gates, outputs, carry) = unsafe {
+                (
+                    slice::from_raw_parts_mut(gates.get().add(first * G), m * G),
+                    slice::from_raw_parts_mut(outputs.get().add(first * U), m * U),
+                    slice::from_raw_parts_mut(carry.get().add(first * U), m * U),
+                )
+            };
+            self.run_part(isa, samples.len(), gates, outputs, carry);
+        });
         resize_batch(y, n);
         let y = y.as_mut_slice();
         if SEQUENCES {
@@ -575,6 +596,52 @@ impl<
                 let last = s * steps + steps - 1;
                 y[s * U..(s + 1) * U].copy_from_slice(&cache.outputs[last * U..(last + 1) * U]);
             }
+        }
+    }
+
+    /// [`run`](Self::run)'s steps for `n` samples on one thread: `gates`, `outputs` and
+    /// `carry` are their columns (`G`, `U` and `U` values each), the gates holding the input
+    /// products.
+    fn run_part(&self, isa: Isa, n: usize, gates: &mut [T], outputs: &mut [T], carry: &mut [T]) {
+        let steps = Self::STEPS;
+        let (shape, rk) = (self.shape(n), self.recurrent_kernel.as_slice());
+        let recurrent_bias = &self.bias.as_slice()[G..];
+        let zeros = [T::zero(); U];
+        let mut recurrent = vec![T::zero(); G * n];
+        for t in 0..steps {
+            if t > 0 {
+                shape.recurrent_product(isa, rk, outputs, t - 1, &mut recurrent);
+            }
+            // Zeros before the first step, plus the recurrent bias, if any.
+            if B == 2 {
+                for column in recurrent.chunks_exact_mut(G) {
+                    for (r, &b) in column.iter_mut().zip(recurrent_bias) {
+                        *r += b;
+                    }
+                }
+            }
+            isa.run(
+                #[inline(always)]
+                || {
+                    for s in 0..n {
+                        let col = s * steps + t;
+                        let (done, rest) = outputs.split_at_mut(col * U);
+                        let (c_done, c_rest) = carry.split_at_mut(col * U);
+                        let before = if t > 0 {
+                            (&done[(col - 1) * U..], &c_done[(col - 1) * U..])
+                        } else {
+                            (&zeros[..], &zeros[..])
+                        };
+                        C::forward(
+                            &mut gates[col * G..(col + 1) * G],
+                            &recurrent[s * G..(s + 1) * G],
+                            before,
+                            &mut rest[..U],
+                            &mut c_rest[..U],
+                        );
+                    }
+                },
+            );
         }
     }
 }
@@ -619,101 +686,69 @@ impl<
         let (n, steps) = (x.ncols(), Self::STEPS);
         let (columns, shape) = (n * steps, self.shape(n));
         // The gradients of the input part and of the recurrent part of every step's gates
-        // (they differ where a cell gates its recurrent part), from the last step back;
-        // ∂h and ∂carry carried to the step before.
-        let mut dzx = vec![T::zero(); G * columns];
-        let mut dzh = vec![T::zero(); G * columns];
-        let mut dh_next = vec![T::zero(); U * n];
-        let mut dcarry = vec![T::zero(); U * n];
-        let mut through = vec![T::zero(); U * n];
-        let zeros = [T::zero(); U];
+        // (apart only where a cell gates its recurrent part), and the outputs before each step
+        // (for ∂R), in buffers kept from one batch to the next.
+        let mut scratch = cache.scratch.take();
+        let separate = if C::SEPARATE_RECURRENT_GRADIENT { G } else { 0 };
+        scratch.resize((G + separate + U) * columns, T::zero());
+        let (dzx, rest) = scratch.split_at_mut(G * columns);
+        let (dzh, previous) = rest.split_at_mut(separate * columns);
+        let parts = Self::sequence_parts(n);
+        let isa = Isa::current();
+        let (dzx_p, dzh_p) = (Shared(dzx.as_mut_ptr()), Shared(dzh.as_mut_ptr()));
         let dy = dy.as_slice();
-        let parts = Self::cell_parts(n);
-        let isa = crate::simd::Isa::current();
-        for t in (0..steps).rev() {
-            let (dzx_p, dzh_p) = (Shared(dzx.as_mut_ptr()), Shared(dzh.as_mut_ptr()));
-            let (dcarry_p, dh_next_p) = (Shared(dcarry.as_mut_ptr()), Shared(dh_next.as_mut_ptr()));
-            let zeros = &zeros;
-            crate::parallel::run(parts, |part| {
-                isa.run(
-                    #[inline(always)]
-                    || {
-                        let mut dh = [T::zero(); U];
-                        for s in crate::parallel::range(n, 1, parts, part) {
-                            let col = s * steps + t;
-                            // SAFETY: `dzx` and `dzh` hold `columns` columns of G values, `dcarry` and
-                            // `dh_next` n samples of U values, all exclusively borrowed for this pass;
-                            // a sample's columns and values are its own, and the parts take disjoint
-                            // samples.
-                            let (dx_part, dr_part, dcarry, dh_next) = unsafe {
-                                (
-                                    slice::from_raw_parts_mut(dzx_p.get().add(col * G), G),
-                                    slice::from_raw_parts_mut(dzh_p.get().add(col * G), G),
-                                    slice::from_raw_parts_mut(dcarry_p.get().add(s * U), U),
-                                    slice::from_raw_parts_mut(dh_next_p.get().add(s * U), U),
-                                )
-                            };
-                            for u in 0..U {
-                                let from_output = if SEQUENCES {
-                                    dy[col * U + u]
-                                } else if t == steps - 1 {
-                                    dy[s * U + u]
-                                } else {
-                                    T::zero()
-                                };
-                                dh[u] = from_output + dh_next[u];
-                            }
-                            let before = if t > 0 {
-                                let at = (col - 1) * U..col * U;
-                                (&cache.outputs[at.clone()], &cache.carry[at])
-                            } else {
-                                (&zeros[..], &zeros[..])
-                            };
-                            let at = col * U..(col + 1) * U;
-                            C::backward(
-                                &cache.gates[col * G..(col + 1) * G],
-                                &cache.carry[at.clone()],
-                                before,
-                                &cache.outputs[at],
-                                &dh,
-                                dcarry,
-                                (dx_part, dr_part),
-                                dh_next,
-                            );
-                        }
-                    },
-                );
-            });
-            if t > 0 {
-                let rk = self.recurrent_kernel.as_slice();
-                shape.recurrent_gradient(rk, &dzh, t, &mut through);
-                for (d, &v) in dh_next.iter_mut().zip(&through) {
-                    *d += v;
-                }
-            }
-        }
+        crate::parallel::run(parts, |part| {
+            let samples = crate::parallel::range(n, 1, parts, part);
+            let (first, m) = (samples.start * steps, samples.len() * steps);
+            // SAFETY: `dzx` holds `columns` columns of G values, `dzh` as many or none, both
+            // exclusively borrowed for this pass; a sample's columns are its own, and the parts
+            // take disjoint ranges of samples, hence of columns.
+            let (dzx, dzh) = unsafe {
+                (
+                    slice::from_raw_parts_mut(dzx_p.get().add(first * G), m * G),
+                    slice::from_raw_parts_mut(dzh_p.get().add(first * separate), m * separate),
+                )
+            };
+            let (at, end) = (first * U, (first + m) * U);
+            let cached = (
+                &cache.gates[first * G..(first + m) * G],
+                &cache.carry[at..end],
+                &cache.outputs[at..end],
+            );
+            let dy = if SEQUENCES {
+                &dy[at..end]
+            } else {
+                &dy[samples.start * U..samples.end * U]
+            };
+            self.backward_part(isa, samples.len(), cached, dy, (dzx, dzh));
+        });
+        let dzh: &[T] = if C::SEPARATE_RECURRENT_GRADIENT {
+            dzh
+        } else {
+            dzx
+        };
         if self.trainable {
             let input = if self.go_backwards {
                 &cache.reversed[..]
             } else {
                 x.as_slice()
             };
-            shape.weight_gradient(&dzx, input, F, grad.kernel.as_mut_slice());
+            shape.weight_gradient(dzx, input, F, grad.kernel.as_mut_slice());
             // ∂R from the output before each step: zero at the first, so step t's ∂z_h pairs
             // with the output of step t − 1.
-            let mut previous = vec![T::zero(); U * columns];
             for s in 0..n {
                 let first = s * steps;
                 let (to, from) = (first + 1..first + steps, first..first + steps - 1);
+                previous[first * U..to.start * U].fill(T::zero());
                 previous[to.start * U..to.end * U]
                     .copy_from_slice(&cache.outputs[from.start * U..from.end * U]);
             }
             let dr = grad.recurrent_kernel.as_mut_slice();
-            shape.weight_gradient(&dzh, &previous, U, dr);
+            shape.weight_gradient(dzh, previous, U, dr);
             let db = grad.bias.as_mut_slice();
-            shape.column_sums(&dzx, &mut db[..G]);
+            shape.column_sums(dzx, &mut db[..G]);
             if B == 2 {
-                shape.column_sums(&dzh, &mut db[G..]);
+                shape.column_sums(dzh, &mut db[G..]);
             }
         } else {
             grad.kernel.fill(T::zero());
@@ -722,9 +757,101 @@ impl<
         }
         if let Some(dx) = dx {
             resize_batch(dx, n);
-            shape.input_gradient(self.kernel.as_slice(), &dzx, dx.as_mut_slice());
+            shape.input_gradient(self.kernel.as_slice(), dzx, dx.as_mut_slice());
             if self.go_backwards {
                 reverse_steps_in_place(dx.as_mut_slice(), F, steps);
+            }
+        }
+        cache.scratch.put(scratch);
+    }
+}
+
+#[cfg(feature = "std")]
+impl<
+    T: Float,
+    const I: usize,
+    const O: usize,
+    const F: usize,
+    const U: usize,
+    const G: usize,
+    const B: usize,
+    const SEQUENCES: bool,
+    C: Cell,
+    S: Storage,
+> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+{
+    /// [`backward`](Train::backward)'s steps, from the last back, for `n` samples on one
+    /// thread: `gates`, `carry` and `outputs` are what the forward pass kept of their columns,
+    /// `dy` their output gradients (every step's, or the last's), `dzx` and `dzh` (empty
+    /// unless the cell keeps them apart) receive the gates' gradients.
+    fn backward_part(
+        &self,
+        isa: Isa,
+        n: usize,
+        (gates, carry, outputs): (&[T], &[T], &[T]),
+        dy: &[T],
+        (dzx, dzh): (&mut [T], &mut [T]),
+    ) {
+        let steps = Self::STEPS;
+        let (shape, rk) = (self.shape(n), self.recurrent_kernel.as_slice());
+        let zeros = [T::zero(); U];
+        // ∂h and ∂carry carried to the step before, and the product with R.
+        let mut dh_next = vec![T::zero(); U * n];
+        let mut dcarry = vec![T::zero(); U * n];
+        let mut through = vec![T::zero(); U * n];
+        for t in (0..steps).rev() {
+            isa.run(
+                #[inline(always)]
+                || {
+                    let mut dh = [T::zero(); U];
+                    for s in 0..n {
+                        let col = s * steps + t;
+                        let dh_next = &mut dh_next[s * U..(s + 1) * U];
+                        for u in 0..U {
+                            let from_output = if SEQUENCES {
+                                dy[col * U + u]
+                            } else if t == steps - 1 {
+                                dy[s * U + u]
+                            } else {
+                                T::zero()
+                            };
+                            dh[u] = from_output + dh_next[u];
+                        }
+                        let before = if t > 0 {
+                            let at = (col - 1) * U..col * U;
+                            (&outputs[at.clone()], &carry[at])
+                        } else {
+                            (&zeros[..], &zeros[..])
+                        };
+                        let at = col * U..(col + 1) * U;
+                        let dr: &mut [T] = if C::SEPARATE_RECURRENT_GRADIENT {
+                            &mut dzh[col * G..(col + 1) * G]
+                        } else {
+                            &mut []
+                        };
+                        C::backward(
+                            &gates[col * G..(col + 1) * G],
+                            &carry[at.clone()],
+                            before,
+                            &outputs[at],
+                            &dh,
+                            &mut dcarry[s * U..(s + 1) * U],
+                            (&mut dzx[col * G..(col + 1) * G], dr),
+                            dh_next,
+                        );
+                    }
+                },
+            );
+            if t > 0 {
+                let dz = if C::SEPARATE_RECURRENT_GRADIENT {
+                    &*dzh
+                } else {
+                    &*dzx
+                };
+                shape.recurrent_gradient(isa, rk, dz, t, &mut through);
+                for (d, &v) in dh_next.iter_mut().zip(&through) {
+                    *d += v;
+                }
             }
         }
     }
@@ -784,12 +911,14 @@ impl Shape {
     /// (`u` values each).
     pub(crate) fn recurrent_product<T: Float>(
         &self,
+        isa: Isa,
         recurrent: &[T],
         outputs: &[T],
         t: usize,
         out: &mut [T],
     ) {
-        gemm(
+        gemm_serial(
+            isa,
             T::one(),
             Strided::col_major(recurrent, self.g, self.u),
             self.step(outputs, self.u, t),
@@ -801,12 +930,14 @@ impl Shape {
     /// `out = Rᵀ · ∂z` (`u × n`) for every sample, `∂z` being step `t`'s columns of `dz`.
     pub(crate) fn recurrent_gradient<T: Float>(
         &self,
+        isa: Isa,
         recurrent: &[T],
         dz: &[T],
         t: usize,
         out: &mut [T],
     ) {
-        gemm(
+        gemm_serial(
+            isa,
             T::one(),
             Strided::transposed(recurrent, self.g, self.u),
             self.step(dz, self.g, t),

@@ -45,6 +45,7 @@ impl Cell for SimpleRnnCell {
     const KIND: &'static str = nn_keras::class::SIMPLE_RNN;
     const BLOCKS: usize = 1;
     const BIAS_ROWS: usize = 1;
+    const SEPARATE_RECURRENT_GRADIENT: bool = false;
 
     #[inline(always)]
     fn forward<T: Float>(
@@ -68,16 +69,15 @@ impl Cell for SimpleRnnCell {
         h: &[T],
         dh: &[T],
         _dcarry: &mut [T],
-        (dx, dr): (&mut [T], &mut [T]),
+        (dx, _): (&mut [T], &mut [T]),
         dh_before: &mut [T],
     ) {
         let units = dh.len();
         let (h, dh_before) = (&h[..units], &mut dh_before[..units]);
-        let (dx, dr) = (&mut dx[..units], &mut dr[..units]);
+        let dx = &mut dx[..units];
         for u in 0..units {
             let dz = dh[u] * (T::one() - h[u] * h[u]);
             dx[u] = dz;
-            dr[u] = dz;
             dh_before[u] = T::zero();
         }
     }

@@ -114,6 +114,52 @@ pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, bet
     });
 }
 
+/// [`gemm`] on the calling thread only, with the kernels of `isa`: for a part of a computation
+/// that is itself split across threads (whose workers do not see the caller's
+/// [`with_isa`](crate::simd::with_isa) choice, hence `isa`). Computes `c` exactly as [`gemm`]
+/// would, on any number of threads.
+///
+/// # Panics
+/// As [`gemm`]; also if the processor does not support `isa`.
+pub(crate) fn gemm_serial<T: Float>(
+    isa: crate::simd::Isa,
+    alpha: T,
+    a: Strided<'_, T>,
+    b: Strided<'_, T>,
+    beta: T,
+    c: &mut [T],
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert_eq!(b.rows, k, "gemm: inner dimensions differ");
+    assert!(
+        a.fits() && b.fits() && c.len() == m * n,
+        "gemm: a slice is too short for its shape"
+    );
+    assert!(
+        isa <= crate::simd::Isa::detected(),
+        "{isa:?} is not supported"
+    );
+    if n == 0 {
+        return;
+    }
+    // SAFETY: every index the kernel computes from these dimensions and strides lies in the
+    // slices (checked above); `c` is exclusively borrowed and aliases neither `a` nor `b`;
+    // `isa` is supported (checked above).
+    unsafe {
+        T::gemm_raw(
+            isa,
+            m,
+            k,
+            n,
+            alpha,
+            (a.data.as_ptr(), a.rs as isize, a.cs as isize),
+            (b.data.as_ptr(), b.rs as isize, b.cs as isize),
+            beta,
+            (c.as_mut_ptr(), 1, m as isize),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
