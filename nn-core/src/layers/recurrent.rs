@@ -744,7 +744,7 @@ impl<
             } else {
                 x.as_slice()
             };
-            shape.weight_gradient(dzx, input, F, grad.kernel.as_mut_slice());
+            shape.weight_gradient_transposed(dzx, input, F, grad.kernel.as_mut_slice());
             // ∂R from the output before each step: zero at the first, so step t's ∂z_h pairs
             // with the output of step t − 1.
             for s in 0..n {
@@ -970,6 +970,32 @@ impl Shape {
             T::zero(),
             out,
         );
+    }
+
+    /// [`weight_gradient`](Shape::weight_gradient) computed as `(A · ∂Zᵀ)ᵀ`: the product
+    /// then has `g` columns to split across threads rather than `rows` (the kernel gradient of
+    /// the benchmark's LSTM, 28 columns, ran on one thread). Each value is the same sum, taken
+    /// in the same order, so the bits are those of `weight_gradient`.
+    pub(crate) fn weight_gradient_transposed<T: Float>(
+        &self,
+        dz: &[T],
+        a: &[T],
+        rows: usize,
+        out: &mut [T],
+    ) {
+        let mut transposed = vec![T::zero(); rows * self.g];
+        gemm(
+            T::one(),
+            Strided::col_major(a, rows, self.columns()),
+            Strided::transposed(dz, self.g, self.columns()),
+            T::zero(),
+            &mut transposed,
+        );
+        for g in 0..self.g {
+            for r in 0..rows {
+                out[g + r * self.g] = transposed[r + g * rows];
+            }
+        }
     }
 
     /// `out = Wᵀ · ∂Z` over every step: the gradient of the layer's input.
