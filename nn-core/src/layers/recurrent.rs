@@ -546,21 +546,25 @@ impl<
         crate::parallel::parts(n, 1, per_sample, crate::parallel::MIN_ELEMENTWISE)
     }
 
-    /// The batch pass: step by step, the input and recurrent products and the cell, the
-    /// samples split across the threads allowed, each part taking its samples through every
-    /// step.
+    /// The batch pass: the input products of every step of every sample in one GEMM, then the
+    /// recurrent product and the cell step by step, the samples split across the threads
+    /// allowed, each part taking its samples through every step.
     pub(crate) fn run(&self, x: &Batch<T, I>, y: &mut Batch<T, O>, cache: &mut RecurrentCache<T>) {
         let (n, steps) = (x.ncols(), Self::STEPS);
         let columns = n * steps;
         cache.gates.resize(G * columns, T::zero());
         cache.carry.resize(U * columns, T::zero());
         cache.outputs.resize(U * columns, T::zero());
+        let bias = self.bias.as_slice();
+        let kernel = self.kernel.as_slice();
         let input = if self.go_backwards {
             reverse_steps(x.as_slice(), F, steps, &mut cache.reversed);
             &cache.reversed[..]
         } else {
             x.as_slice()
         };
+        self.shape(n)
+            .input_products(kernel, &bias[..G], input, &mut cache.gates);
         let parts = Self::sequence_parts(n);
         let isa = Isa::current();
         let (gates, outputs, carry) = (
@@ -581,8 +585,7 @@ impl<
                     slice::from_raw_parts_mut(carry.get().add(first * U), m * U),
                 )
             };
-            let input = &input[first * F..(first + m) * F];
-            self.run_part(isa, samples.len(), input, gates, (outputs, carry));
+            self.run_part(isa, samples.len(), gates, outputs, carry);
         });
         resize_batch(y, n);
         let y = y.as_mut_slice();
@@ -596,28 +599,16 @@ impl<
         }
     }
 
-    /// [`run`](Self::run)'s steps for `n` samples on one thread: `input`, `gates`, `outputs`
-    /// and `carry` are their columns (`F`, `G`, `U` and `U` values each).
-    ///
-    /// The input product runs step by step too, on the part's samples, rather than once over
-    /// the batch: its result then stays in the level-1 cache for the cell, where the whole
-    /// batch's (1.8 MB for the benchmark's LSTM) went out to memory and back.
-    fn run_part(
-        &self,
-        isa: Isa,
-        n: usize,
-        input: &[T],
-        gates: &mut [T],
-        (outputs, carry): (&mut [T], &mut [T]),
-    ) {
+    /// [`run`](Self::run)'s steps for `n` samples on one thread: `gates`, `outputs` and
+    /// `carry` are their columns (`G`, `U` and `U` values each), the gates holding the input
+    /// products.
+    fn run_part(&self, isa: Isa, n: usize, gates: &mut [T], outputs: &mut [T], carry: &mut [T]) {
         let steps = Self::STEPS;
         let (shape, rk) = (self.shape(n), self.recurrent_kernel.as_slice());
-        let (bias, recurrent_bias) = self.bias.as_slice().split_at(G);
+        let recurrent_bias = &self.bias.as_slice()[G..];
         let zeros = [T::zero(); U];
         let mut recurrent = vec![T::zero(); G * n];
-        let mut from_x = vec![T::zero(); G * n];
         for t in 0..steps {
-            shape.input_product(isa, self.kernel.as_slice(), bias, (input, t), &mut from_x);
             if t > 0 {
                 shape.recurrent_product(isa, rk, outputs, t - 1, &mut recurrent);
             }
@@ -641,10 +632,8 @@ impl<
                         } else {
                             (&zeros[..], &zeros[..])
                         };
-                        let gates = &mut gates[col * G..(col + 1) * G];
-                        gates.copy_from_slice(&from_x[s * G..(s + 1) * G]);
                         C::forward(
-                            gates,
+                            &mut gates[col * G..(col + 1) * G],
                             &recurrent[s * G..(s + 1) * G],
                             before,
                             &mut rest[..U],
@@ -886,24 +875,21 @@ impl Shape {
         self.steps * self.n
     }
 
-    /// `out = W · x + b` (`g × n`) for every sample, `x` being step `t`'s columns of `input`
-    /// (`f` values each; `kernel` `g × f`, `bias` `g`).
-    pub(crate) fn input_product<T: Float>(
+    /// `out = W · X + b` for every step of every sample (`kernel` `g × f`, `bias` `g`).
+    pub(crate) fn input_products<T: Float>(
         &self,
-        isa: Isa,
         kernel: &[T],
         bias: &[T],
-        (input, t): (&[T], usize),
+        x: &[T],
         out: &mut [T],
     ) {
         for column in out.chunks_exact_mut(self.g) {
             column.copy_from_slice(bias);
         }
-        gemm_serial(
-            isa,
+        gemm(
             T::one(),
             Strided::col_major(kernel, self.g, self.f),
-            self.step(input, self.f, t),
+            Strided::col_major(x, self.f, self.columns()),
             T::one(),
             out,
         );
