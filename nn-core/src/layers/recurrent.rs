@@ -546,9 +546,9 @@ impl<
         crate::parallel::parts(n, 1, per_sample, crate::parallel::MIN_ELEMENTWISE)
     }
 
-    /// The batch pass: the input products of every step of every sample in one GEMM, then the
-    /// recurrent product and the cell step by step, the samples split across the threads
-    /// allowed, each part taking its samples through every step.
+    /// The batch pass, the samples split across the threads allowed: each part computes the
+    /// input products of every step of its samples in one GEMM, then takes them through the
+    /// steps, the recurrent product and the cell at each.
     pub(crate) fn run(&self, x: &Batch<T, I>, y: &mut Batch<T, O>, cache: &mut RecurrentCache<T>) {
         let (n, steps) = (x.ncols(), Self::STEPS);
         let columns = n * steps;
@@ -563,8 +563,6 @@ impl<
         } else {
             x.as_slice()
         };
-        self.shape(n)
-            .input_products(kernel, &bias[..G], input, &mut cache.gates);
         let parts = Self::sequence_parts(n);
         let isa = Isa::current();
         let (gates, outputs, carry) = (
@@ -585,6 +583,12 @@ impl<
                     slice::from_raw_parts_mut(carry.get().add(first * U), m * U),
                 )
             };
+            // The input products of every step of the part's samples in one GEMM, on this
+            // thread (the part's columns are contiguous): each thread then reads its own gates,
+            // which two threads train 9% faster with than after one GEMM over the whole batch.
+            let x = &input[first * F..(first + m) * F];
+            let shape = self.shape(samples.len());
+            shape.input_products(isa, kernel, &bias[..G], x, gates);
             self.run_part(isa, samples.len(), gates, outputs, carry);
         });
         resize_batch(y, n);
@@ -875,9 +879,11 @@ impl Shape {
         self.steps * self.n
     }
 
-    /// `out = W · X + b` for every step of every sample (`kernel` `g × f`, `bias` `g`).
+    /// `out = W · X + b` for every step of every sample (`kernel` `g × f`, `bias` `g`), in one
+    /// GEMM on the calling thread with instruction set `isa`.
     pub(crate) fn input_products<T: Float>(
         &self,
+        isa: Isa,
         kernel: &[T],
         bias: &[T],
         x: &[T],
@@ -886,13 +892,11 @@ impl Shape {
         for column in out.chunks_exact_mut(self.g) {
             column.copy_from_slice(bias);
         }
-        gemm(
-            T::one(),
+        let (w, x) = (
             Strided::col_major(kernel, self.g, self.f),
             Strided::col_major(x, self.f, self.columns()),
-            T::one(),
-            out,
         );
+        gemm_serial(isa, T::one(), w, x, T::one(), out);
     }
 
     /// Step `t` of every sample in `values` (`rows` values a column): every `STEPS`-th column,
