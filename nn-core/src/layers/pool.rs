@@ -48,13 +48,33 @@ impl<const IN: usize, const OUT: usize, const MAX: bool, const D: usize> Pool<IN
             IN == window.input_len() && OUT == window.positions() * window.c,
             "Pool::from_window: the window does not fit the layer's sizes"
         );
+        assert!(
+            Self::fits(&window),
+            "Pool::from_window: a 1-D pool's window is over a sequence (Window::sequence)"
+        );
         Self { window }
+    }
+
+    /// Whether `window` is one this dimension slides: over a sequence (one column, a window one
+    /// column wide) in 1-D; any in 2-D.
+    const fn fits(window: &Window) -> bool {
+        assert!(D == 1 || D == 2, "a pool is 1-D or 2-D");
+        D == 2 || (window.w == 1 && window.kw == 1)
     }
 
     /// A pool with this geometry; its sizes must agree with the type's.
     #[cfg(feature = "std")]
     pub fn new(window: Window) -> Result<Self, Error> {
         let (i, o) = (window.input_len(), window.positions() * window.c);
+        if !Self::fits(&window) {
+            return Err(Error::Setting {
+                what: "pool geometry",
+                problem: format!(
+                    "{window:?} is not a window over a sequence (`Window::sequence`: one column, \
+                     a window one column wide), as a 1-D pool needs"
+                ),
+            });
+        }
         if (IN, OUT) != (i, o) {
             return Err(Error::Setting {
                 what: "pool geometry",

@@ -269,6 +269,10 @@ fn one_dimensional_pools_gradients() {
     check::<GlobalAvgPool1D, 12, 3>(&GlobalAvgPool1D, 3);
     check::<GlobalMaxPool1D, 12, 3>(&GlobalMaxPool1D, 3);
     assert_eq!(<MaxPool1D<14, 6> as Params<f64>>::KIND, "MaxPooling1D");
+    // A 2-D window is not a 1-D pool's, nor a Conv1D's.
+    let image = Window::new((7, 2, 1), (2, 2), (2, 2), Padding::Valid).unwrap();
+    assert!(MaxPool1D::<14, 3>::new(image).is_err());
+    assert!(Conv1D::<f64, 14, 3, 1, 4>::zeros(image, Linear).is_err());
     assert_eq!(
         <GlobalAvgPool1D as Params<f64>>::KIND,
         "GlobalAveragePooling1D"
