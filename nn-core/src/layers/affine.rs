@@ -439,7 +439,25 @@ where
                 T::zero(),
                 grad.kernel.as_mut_slice(),
             );
-            if BIAS {
+            if BIAS && O == U {
+                // One position per sample (Dense): each output's sum over the samples in order,
+                // the outputs split across the threads allowed (the same bits for any count,
+                // and no buffer of partial sums).
+                crate::parallel::for_each_part(
+                    grad.bias.as_mut_slice(),
+                    1,
+                    n,
+                    crate::parallel::MIN_ELEMENTWISE,
+                    |outputs, sums| {
+                        sums.fill(T::zero());
+                        for sample in dz.chunks_exact(U) {
+                            for (sum, &g) in sums.iter_mut().zip(&sample[outputs.clone()]) {
+                                *sum += g;
+                            }
+                        }
+                    },
+                );
+            } else if BIAS {
                 // Summed sample by sample (the same bits for any thread count).
                 crate::parallel::sample_sums(
                     grad.bias.as_mut_slice(),
