@@ -903,7 +903,8 @@ impl Shape {
     /// as a `rows × n` matrix, without a copy.
     fn step<'a, T>(&self, values: &'a [T], rows: usize, t: usize) -> Strided<'a, T> {
         Strided {
-            data: &values[t * rows..],
+            // An empty batch has no values, and no step `t` to start at: then no columns.
+            data: values.get(t * rows..).unwrap_or(&[]),
             rows,
             cols: self.n,
             rs: 1,

@@ -689,3 +689,36 @@ fn prelu_gradients_for_vectors_and_images() {
     .unwrap();
     assert!(drawn.alpha.iter().all(|&a| a == 0.25));
 }
+
+/// An empty batch (a `predict` of no samples) goes through every recurrent layer, forwards and
+/// backwards, as it goes through the other layers: no step `t > 0` of no columns is sliced.
+#[test]
+fn recurrent_layers_take_an_empty_batch() {
+    fn empty<
+        L: Params<f64> + Layer<f64, I, O> + Train<f64, I, O>,
+        const I: usize,
+        const O: usize,
+    >(
+        layer: &L,
+    ) {
+        let x = batch::<I>(0, 1);
+        let mut y = Batch::<f64, O>::zeros_generic(Const::<O>, Dyn(3));
+        layer.forward_batch(&x, &mut y);
+        assert_eq!(y.ncols(), 0);
+        let mut cache = L::Cache::default();
+        layer.forward_train(&x, &mut y, &mut cache, true, &mut StdRng::seed_from_u64(0));
+        assert_eq!(y.ncols(), 0);
+        let (mut dy, mut grad) = (y.clone(), layer.zeroed());
+        let mut dx = Batch::<f64, I>::zeros_generic(Const::<I>, Dyn(2));
+        layer.backward(&x, &y, &cache, &mut dy, false, &mut grad, Some(&mut dx));
+        assert_eq!(dx.ncols(), 0);
+        assert!(grad.params().all(|p| p.values.iter().all(|&g| g == 0.0)));
+    }
+    let mut rng = StdRng::seed_from_u64(10);
+    // Four steps, so that the products of steps 1 to 3 are asked for.
+    empty(&Lstm::<f64, 12, 2, 3, 2, 8, false>::new(&mut rng));
+    empty(&Lstm::<f64, 12, 8, 3, 2, 8, true>::new(&mut rng).backwards());
+    empty(&Gru::<f64, 12, 8, 3, 2, 6, true>::new(&mut rng));
+    empty(&Gru::<f64, 12, 2, 3, 2, 6, false>::new(&mut rng).backwards());
+    empty(&SimpleRnn::<f64, 12, 3, 4, 3, 3, false>::new(&mut rng));
+}
