@@ -27,6 +27,24 @@ network! {
         LSTM<64, return_sequences = true>,
         GRU<16>,
         Dense<16, 10, Softmax>;
+
+    /// Every recurrent kind, both directions and each sequence option, with cells costly enough
+    /// that a batch of two samples is split in two.
+    pub struct Chain =
+        Input<9, 5>,
+        LSTM<32, return_sequences = true>,
+        GRU<32, go_backwards = true, return_sequences = true>,
+        SimpleRNN<64, go_backwards = true, return_sequences = true>,
+        LSTM<32, go_backwards = true>,
+        Dense<32, 3, Softmax>;
+
+    /// Bidirectional layers with three merge modes.
+    pub struct Bidirectionals =
+        Input<9, 5>,
+        Bidirectional<LSTM<32, return_sequences = true>>,
+        Bidirectional<GRU<32, return_sequences = true>, merge_mode = Sum>,
+        Bidirectional<SimpleRNN<64>, merge_mode = Mul>,
+        Dense<64, 3>;
 }
 
 /// `n` random samples of `I` values in [0, 1) with labels 0 to 9.
@@ -154,4 +172,64 @@ fn every_instruction_set_trains_like_the_portable_kernels() {
             );
         }
     }
+}
+
+/// The bits of everything two training steps through one tape compute for `n` samples on the
+/// calling thread's thread count: outputs, input gradients and every weight gradient.
+fn step_bits<T, N, const I: usize, const O: usize>(net: &N, n: usize) -> Vec<Vec<u64>>
+where
+    T: Float,
+    N: Network<T, Input = Const<I>, Output = Const<O>>,
+{
+    use rand::rngs::StdRng;
+    let bits = |v: &[T]| v.iter().map(|x| x.as_f64().to_bits()).collect::<Vec<u64>>();
+    let mut tape = N::Tape::default();
+    let mut out = Vec::new();
+    for seed in 0..2 {
+        let x = Batch::<T, I>::from_fn_generic(Const::<I>, Dyn(n), |r, c| {
+            T::of(((r * 7 + c * 13 + seed * 5) % 17) as f64 / 4.0 - 2.0)
+        });
+        let dy = Batch::<T, O>::from_fn_generic(Const::<O>, Dyn(n), |r, c| {
+            T::of(((r * 3 + c * 11 + seed) % 7) as f64 / 7.0 - 0.5)
+        });
+        let y = net
+            .forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(9))
+            .clone();
+        let mut grads = N::zeros();
+        let dx = net.backward(&mut tape, &dy, &mut grads).clone();
+        out.push(bits(y.as_slice()));
+        out.push(bits(dx.as_slice()));
+        out.extend(grads.params().map(|(_, p)| bits(p.values)));
+    }
+    out
+}
+
+/// Recurrent layers split a batch by samples across threads (each thread takes its samples
+/// through every step): at small and odd batch sizes, empty included, and on every instruction
+/// set, a training step gives the same bits on two and three threads as on one.
+#[test]
+fn recurrent_layers_give_the_same_bits_at_small_and_odd_batch_sizes() {
+    use nn::__private::{Isa, with_isa, with_threads};
+    fn check<T: Float, N, const I: usize, const O: usize>(name: &str, net: &N)
+    where
+        N: Network<T, Input = Const<I>, Output = Const<O>>,
+    {
+        for isa in Isa::supported() {
+            with_isa(isa, || {
+                for n in [0, 1, 2, 3, 5, 13] {
+                    let one = with_threads(1, || step_bits::<T, N, I, O>(net, n));
+                    for threads in [2, 3] {
+                        let many = with_threads(threads, || step_bits::<T, N, I, O>(net, n));
+                        assert!(
+                            one == many,
+                            "{name}, {isa:?}, {n} samples: {threads} threads differ from one"
+                        );
+                    }
+                }
+            });
+        }
+    }
+    check::<f32, _, 45, 3>("Chain", &Chain::<f32>::seeded(1));
+    check::<f64, _, 45, 3>("Chain", &Chain::<f64>::seeded(2));
+    check::<f32, _, 45, 3>("Bidirectionals", &Bidirectionals::<f32>::seeded(3));
 }
