@@ -232,6 +232,8 @@ pub struct AffineCache<T: Float, const O: usize> {
     pub cols: Vec<T>,
     /// The activity penalty of the batch's outputs.
     pub activity: T,
+    /// The bias gradient's per-sample sums, kept for the next batch.
+    partials: crate::parallel::Scratch<T>,
 }
 
 #[cfg(feature = "std")]
@@ -241,6 +243,7 @@ impl<T: Float, const O: usize> Default for AffineCache<T, O> {
             z: Batch::zeros_generic(Const::<O>, Dyn(0)),
             cols: Vec::new(),
             activity: T::zero(),
+            partials: Default::default(),
         }
     }
 }
@@ -439,28 +442,11 @@ where
                 T::zero(),
                 grad.kernel.as_mut_slice(),
             );
-            if BIAS && O == U {
-                // One position per sample (Dense): each output's sum over the samples in order,
-                // the outputs split across the threads allowed (the same bits for any count,
-                // and no buffer of partial sums).
-                crate::parallel::for_each_part(
-                    grad.bias.as_mut_slice(),
-                    1,
-                    n,
-                    crate::parallel::MIN_ELEMENTWISE,
-                    |outputs, sums| {
-                        sums.fill(T::zero());
-                        for sample in dz.chunks_exact(U) {
-                            for (sum, &g) in sums.iter_mut().zip(&sample[outputs.clone()]) {
-                                *sum += g;
-                            }
-                        }
-                    },
-                );
-            } else if BIAS {
+            if BIAS {
                 // Summed sample by sample (the same bits for any thread count).
                 crate::parallel::sample_sums(
                     grad.bias.as_mut_slice(),
+                    &cache.partials,
                     n,
                     O,
                     crate::parallel::MIN_ELEMENTWISE,

@@ -129,6 +129,8 @@ pub struct BatchNormCache<T: Float, const N: usize> {
     pub variance: Vec<T>,
     /// `1 / √(σ² + ε)` per channel, of whichever statistics were used.
     pub inv_std: Vec<T>,
+    /// The per-sample sums of the statistics and of the gradients, kept for the next batch.
+    partials: crate::parallel::Scratch<T>,
 }
 
 #[cfg(feature = "std")]
@@ -139,6 +141,7 @@ impl<T: Float, const N: usize> Default for BatchNormCache<T, N> {
             mean: Vec::new(),
             variance: Vec::new(),
             inv_std: Vec::new(),
+            partials: Default::default(),
         }
     }
 }
@@ -267,22 +270,36 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
             let count = T::of((x.len() / C) as f64);
             cache.mean.resize(C, T::zero());
             cache.variance.resize(C, T::zero());
-            crate::parallel::sample_sums(&mut cache.mean, n, N, min, |sample, sums| {
-                for position in xs[sample * N..(sample + 1) * N].chunks_exact(C) {
-                    for (sum, &v) in sums.iter_mut().zip(position) {
-                        *sum += v;
+            crate::parallel::sample_sums(
+                &mut cache.mean,
+                &cache.partials,
+                n,
+                N,
+                min,
+                |sample, sums| {
+                    for position in xs[sample * N..(sample + 1) * N].chunks_exact(C) {
+                        for (sum, &v) in sums.iter_mut().zip(position) {
+                            *sum += v;
+                        }
                     }
-                }
-            });
+                },
+            );
             cache.mean.iter_mut().for_each(|m| *m /= count);
             let mean = &cache.mean;
-            crate::parallel::sample_sums(&mut cache.variance, n, N, min, |sample, sums| {
-                for position in xs[sample * N..(sample + 1) * N].chunks_exact(C) {
-                    for ((sum, &v), &m) in sums.iter_mut().zip(position).zip(mean) {
-                        *sum += (v - m) * (v - m);
+            crate::parallel::sample_sums(
+                &mut cache.variance,
+                &cache.partials,
+                n,
+                N,
+                min,
+                |sample, sums| {
+                    for position in xs[sample * N..(sample + 1) * N].chunks_exact(C) {
+                        for ((sum, &v), &m) in sums.iter_mut().zip(position).zip(mean) {
+                            *sum += (v - m) * (v - m);
+                        }
                     }
-                }
-            });
+                },
+            );
             cache.variance.iter_mut().for_each(|s| *s /= count);
             cache.inv_std.extend(
                 cache
@@ -327,7 +344,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
     ) {
         let (n, dys, xhats) = (x.ncols(), dy.as_slice(), cache.normalized.as_slice());
         let min = crate::parallel::MIN_ELEMENTWISE;
-        let sums = scale_shift_gradients::<T, N, C>(dys, xhats, n);
+        let sums = scale_shift_gradients::<T, N, C>(dys, xhats, n, &cache.partials);
         let (dgamma, dbeta) = sums.split_at(C);
         let batch_statistics = !cache.variance.is_empty();
         if self.trainable {
@@ -381,10 +398,11 @@ pub(super) fn scale_shift_gradients<T: Float, const N: usize, const C: usize>(
     dys: &[T],
     xhats: &[T],
     n: usize,
+    partials: &crate::parallel::Scratch<T>,
 ) -> Vec<T> {
     let mut sums = vec![T::zero(); 2 * C];
     let min = crate::parallel::MIN_ELEMENTWISE;
-    crate::parallel::sample_sums(&mut sums, n, N, min, |sample, sums| {
+    crate::parallel::sample_sums(&mut sums, partials, n, N, min, |sample, sums| {
         let (dgamma, dbeta) = sums.split_at_mut(C);
         let values = sample * N..(sample + 1) * N;
         let positions = dys[values.clone()].chunks_exact(C);

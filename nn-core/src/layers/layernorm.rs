@@ -145,6 +145,8 @@ pub struct LayerNormCache<T: Float, const N: usize> {
     pub normalized: Batch<T, N>,
     /// `1 / √(σ² + ε)` of every group (position) of every sample, in order.
     pub inv_std: Vec<T>,
+    /// The gradients' per-sample sums, kept for the next batch.
+    partials: crate::parallel::Scratch<T>,
 }
 
 #[cfg(feature = "std")]
@@ -153,6 +155,7 @@ impl<T: Float, const N: usize> Default for LayerNormCache<T, N> {
         Self {
             normalized: Batch::zeros_generic(nalgebra::Const::<N>, nalgebra::Dyn(0)),
             inv_std: Vec::new(),
+            partials: Default::default(),
         }
     }
 }
@@ -310,7 +313,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
         let (n, dys, xhats) = (x.ncols(), dy.as_slice(), cache.normalized.as_slice());
         let min = crate::parallel::MIN_ELEMENTWISE;
         let sums = if self.trainable {
-            super::batchnorm::scale_shift_gradients::<T, N, C>(dys, xhats, n)
+            super::batchnorm::scale_shift_gradients::<T, N, C>(dys, xhats, n, &cache.partials)
         } else {
             vec![T::zero(); 2 * C]
         };

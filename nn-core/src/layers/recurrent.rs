@@ -448,47 +448,7 @@ pub struct RecurrentCache<T: Float> {
     /// With `go_backwards`, the batch's inputs with each sample's steps reversed.
     pub reversed: Vec<T>,
     /// The backward pass's buffers, kept for the next batch.
-    scratch: Scratch<T>,
-}
-
-/// A buffer that a backward pass, which sees its cache by shared reference, keeps from one
-/// batch to the next: a fresh buffer of a few megabytes every batch cost the LSTM of
-/// `benches/lstm.rs` a tenth of its time in page faults. A clone starts empty.
-#[cfg(feature = "std")]
-#[derive(Default)]
-struct Scratch<T>(std::sync::Mutex<Vec<T>>);
-
-#[cfg(feature = "std")]
-impl<T> Scratch<T> {
-    /// The buffer, left empty here until [`put`](Scratch::put) returns it.
-    fn take(&self) -> Vec<T> {
-        let mut kept = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        core::mem::take(&mut *kept)
-    }
-
-    fn put(&self, buffer: Vec<T>) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = buffer;
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T> Clone for Scratch<T> {
-    fn clone(&self) -> Self {
-        Self(std::sync::Mutex::new(Vec::new()))
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T> Debug for Scratch<T> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("Scratch")
-    }
+    scratch: crate::parallel::Scratch<T>,
 }
 
 /// Each sample's `steps` steps of `width` values of `x`, last step first, into `out`.
@@ -648,6 +608,82 @@ impl<
             );
         }
     }
+
+    /// [`backward`](Train::backward)'s steps, from the last back, for `n` samples on one
+    /// thread: `gates`, `carry` and `outputs` are what the forward pass kept of their columns,
+    /// `dy` their output gradients (every step's, or the last's), `dzx` and `dzh` (empty
+    /// unless the cell keeps them apart) receive the gates' gradients.
+    fn backward_part(
+        &self,
+        isa: Isa,
+        n: usize,
+        (gates, carry, outputs): (&[T], &[T], &[T]),
+        dy: &[T],
+        (dzx, dzh): (&mut [T], &mut [T]),
+    ) {
+        let steps = Self::STEPS;
+        let (shape, rk) = (self.shape(n), self.recurrent_kernel.as_slice());
+        let zeros = [T::zero(); U];
+        // ∂h and ∂carry carried to the step before, and the product with R.
+        let mut dh_next = vec![T::zero(); U * n];
+        let mut dcarry = vec![T::zero(); U * n];
+        let mut through = vec![T::zero(); U * n];
+        for t in (0..steps).rev() {
+            isa.run(
+                #[inline(always)]
+                || {
+                    let mut dh = [T::zero(); U];
+                    for s in 0..n {
+                        let col = s * steps + t;
+                        let dh_next = &mut dh_next[s * U..(s + 1) * U];
+                        for u in 0..U {
+                            let from_output = if SEQUENCES {
+                                dy[col * U + u]
+                            } else if t == steps - 1 {
+                                dy[s * U + u]
+                            } else {
+                                T::zero()
+                            };
+                            dh[u] = from_output + dh_next[u];
+                        }
+                        let before = if t > 0 {
+                            let at = (col - 1) * U..col * U;
+                            (&outputs[at.clone()], &carry[at])
+                        } else {
+                            (&zeros[..], &zeros[..])
+                        };
+                        let at = col * U..(col + 1) * U;
+                        let dr: &mut [T] = if C::SEPARATE_RECURRENT_GRADIENT {
+                            &mut dzh[col * G..(col + 1) * G]
+                        } else {
+                            &mut []
+                        };
+                        C::backward(
+                            &gates[col * G..(col + 1) * G],
+                            &carry[at.clone()],
+                            before,
+                            &outputs[at],
+                            &dh,
+                            &mut dcarry[s * U..(s + 1) * U],
+                            (&mut dzx[col * G..(col + 1) * G], dr),
+                            dh_next,
+                        );
+                    }
+                },
+            );
+            if t > 0 {
+                let dz = if C::SEPARATE_RECURRENT_GRADIENT {
+                    &*dzh
+                } else {
+                    &*dzx
+                };
+                shape.recurrent_gradient(isa, rk, dz, t, &mut through);
+                for (d, &v) in dh_next.iter_mut().zip(&through) {
+                    *d += v;
+                }
+            }
+        }
+    }
 }
 
 #[cfg(feature = "std")]
@@ -767,97 +803,6 @@ impl<
             }
         }
         cache.scratch.put(scratch);
-    }
-}
-
-#[cfg(feature = "std")]
-impl<
-    T: Float,
-    const I: usize,
-    const O: usize,
-    const F: usize,
-    const U: usize,
-    const G: usize,
-    const B: usize,
-    const SEQUENCES: bool,
-    C: Cell,
-    S: Storage,
-> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
-{
-    /// [`backward`](Train::backward)'s steps, from the last back, for `n` samples on one
-    /// thread: `gates`, `carry` and `outputs` are what the forward pass kept of their columns,
-    /// `dy` their output gradients (every step's, or the last's), `dzx` and `dzh` (empty
-    /// unless the cell keeps them apart) receive the gates' gradients.
-    fn backward_part(
-        &self,
-        isa: Isa,
-        n: usize,
-        (gates, carry, outputs): (&[T], &[T], &[T]),
-        dy: &[T],
-        (dzx, dzh): (&mut [T], &mut [T]),
-    ) {
-        let steps = Self::STEPS;
-        let (shape, rk) = (self.shape(n), self.recurrent_kernel.as_slice());
-        let zeros = [T::zero(); U];
-        // ∂h and ∂carry carried to the step before, and the product with R.
-        let mut dh_next = vec![T::zero(); U * n];
-        let mut dcarry = vec![T::zero(); U * n];
-        let mut through = vec![T::zero(); U * n];
-        for t in (0..steps).rev() {
-            isa.run(
-                #[inline(always)]
-                || {
-                    let mut dh = [T::zero(); U];
-                    for s in 0..n {
-                        let col = s * steps + t;
-                        let dh_next = &mut dh_next[s * U..(s + 1) * U];
-                        for u in 0..U {
-                            let from_output = if SEQUENCES {
-                                dy[col * U + u]
-                            } else if t == steps - 1 {
-                                dy[s * U + u]
-                            } else {
-                                T::zero()
-                            };
-                            dh[u] = from_output + dh_next[u];
-                        }
-                        let before = if t > 0 {
-                            let at = (col - 1) * U..col * U;
-                            (&outputs[at.clone()], &carry[at])
-                        } else {
-                            (&zeros[..], &zeros[..])
-                        };
-                        let at = col * U..(col + 1) * U;
-                        let dr: &mut [T] = if C::SEPARATE_RECURRENT_GRADIENT {
-                            &mut dzh[col * G..(col + 1) * G]
-                        } else {
-                            &mut []
-                        };
-                        C::backward(
-                            &gates[col * G..(col + 1) * G],
-                            &carry[at.clone()],
-                            before,
-                            &outputs[at],
-                            &dh,
-                            &mut dcarry[s * U..(s + 1) * U],
-                            (&mut dzx[col * G..(col + 1) * G], dr),
-                            dh_next,
-                        );
-                    }
-                },
-            );
-            if t > 0 {
-                let dz = if C::SEPARATE_RECURRENT_GRADIENT {
-                    &*dzh
-                } else {
-                    &*dzx
-                };
-                shape.recurrent_gradient(isa, rk, dz, t, &mut through);
-                for (d, &v) in dh_next.iter_mut().zip(&through) {
-                    *d += v;
-                }
-            }
-        }
     }
 }
 
