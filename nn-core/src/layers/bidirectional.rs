@@ -447,7 +447,7 @@ impl<
         dy: &mut Batch<T, O>,
         from_logits: bool,
         grad: &mut Self,
-        dx: Option<&mut Batch<T, I>>,
+        mut dx: Option<&mut Batch<T, I>>,
     ) {
         let n = x.ncols();
         let zeros = || Batch::<T, H>::zeros_generic(nalgebra::Const::<H>, nalgebra::Dyn(n));
@@ -466,34 +466,18 @@ impl<
             }
         }
         let (a, b) = (&cache.forward_out, &cache.backward_out);
-        let Some(dx) = dx else {
-            self.forward.backward(
-                x,
-                a,
-                &cache.forward,
-                &mut da,
-                from_logits,
-                &mut grad.forward,
-                None,
-            );
-            self.backward.backward(
-                x,
-                b,
-                &cache.backward,
-                &mut db,
-                from_logits,
-                &mut grad.backward,
-                None,
-            );
-            return;
-        };
-        let mut dx_back = Batch::<T, I>::zeros_generic(nalgebra::Const::<I>, nalgebra::Dyn(n));
+        // Each direction's input gradient, when one is asked for; their sum is the layer's.
+        let mut dx_back = dx
+            .is_some()
+            .then(|| Batch::<T, I>::zeros_generic(nalgebra::Const::<I>, nalgebra::Dyn(n)));
         let (f, fg) = (&cache.forward, &mut grad.forward);
         self.forward
-            .backward(x, a, f, &mut da, from_logits, fg, Some(dx));
+            .backward(x, a, f, &mut da, from_logits, fg, dx.as_deref_mut());
         let (c, bg) = (&cache.backward, &mut grad.backward);
         self.backward
-            .backward(x, b, c, &mut db, from_logits, bg, Some(&mut dx_back));
-        *dx += dx_back;
+            .backward(x, b, c, &mut db, from_logits, bg, dx_back.as_mut());
+        if let (Some(dx), Some(dx_back)) = (dx, dx_back) {
+            *dx += dx_back;
+        }
     }
 }
