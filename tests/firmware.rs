@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use nn::prelude::*;
 
+mod common;
+
 /// Cortex-M4F with its single-precision FPU.
 const TARGET: &str = "thumbv7em-none-eabihf";
 const QEMU: &str = "qemu-system-arm";
@@ -199,8 +201,7 @@ fn host_predictions() -> Vec<Prediction> {
     lines
 }
 
-/// Whether the tools are there; if not, fails when `NN_FIRMWARE=required` and otherwise says on
-/// stderr that the test is skipped.
+/// Whether the tools are there (see `common::tools_ready`).
 fn tools_present() -> bool {
     let mut missing: Vec<String> = [QEMU, SIZE]
         .into_iter()
@@ -212,46 +213,10 @@ fn tools_present() -> bool {
         })
         .map(|tool| format!("`{tool}`"))
         .collect();
-    if !target_installed() {
+    if !common::target_installed(&firmware(), TARGET) {
         missing.push(format!("Rust's `{TARGET}` target"));
     }
-    if missing.is_empty() {
-        return true;
-    }
-    let verb = if missing.len() == 1 { "is" } else { "are" };
-    let missing = missing.join(", ");
-    if env::var("NN_FIRMWARE").as_deref() == Ok("required") {
-        panic!(
-            "NN_FIRMWARE=required, but {missing} {verb} missing: \
-             install with `bash .ci/embedded-setup`"
-        );
-    }
-    eprintln!(
-        "SKIPPED: the firmware test needs {missing}, which {verb} missing; install with \
-         `bash .ci/embedded-setup` (NN_FIRMWARE=required turns this skip into a failure)"
-    );
-    false
-}
-
-/// Whether the toolchain that builds the firmware has the target's `core`. Asked of `rustc` run
-/// from `firmware/`, as cargo will (a `rust-toolchain` file there, or `RUSTUP_TOOLCHAIN` set by
-/// `cargo +toolchain`, picks the same toolchain).
-fn target_installed() -> bool {
-    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let Ok(out) = Command::new(rustc)
-        .current_dir(firmware())
-        .args(["--print", "target-libdir", "--target", TARGET])
-        .output()
-    else {
-        return false;
-    };
-    let libdir = String::from_utf8_lossy(&out.stdout);
-    out.status.success()
-        && fs::read_dir(libdir.trim()).is_ok_and(|mut files| {
-            files.any(|file| {
-                file.is_ok_and(|file| file.file_name().to_string_lossy().starts_with("libcore-"))
-            })
-        })
+    common::tools_ready("firmware", "NN_FIRMWARE", ".ci/embedded-setup", &missing)
 }
 
 fn firmware() -> PathBuf {
@@ -286,47 +251,9 @@ fn bins() -> Vec<String> {
     bins
 }
 
-/// Builds every program in release, as `cd firmware && cargo build --release` does: from
-/// `firmware/`, because cargo reads `.cargo/config.toml` (the target's linker script) from the
-/// directory it runs in, not from `--manifest-path`; into `firmware/target`, never the outer
-/// build's target directory (`CARGO_TARGET_DIR`), whose lock the running `cargo test` holds.
+/// Builds every program in release, as `cd firmware && cargo build --release` does.
 fn build() {
-    let dir = firmware();
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo
-        .current_dir(&dir)
-        .args(["build", "--release", "--bins", "--target", TARGET])
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(dir.join("target"));
-    // Settings meant for the outer build that would reach this one through the environment:
-    // flags for the host (`RUSTFLAGS` would also replace the config's `-Tlink.x`, and coverage
-    // tools put `-C instrument-coverage` there, which has no runtime on this target), tools that
-    // wrap only the outer workspace's crates (clippy, coverage), another target, and profile
-    // overrides that would change the sizes measured. `RUSTC_WRAPPER` (a compiler cache) stays.
-    for (key, _) in env::vars_os() {
-        if let Some(key) = key.to_str()
-            && (matches!(
-                key,
-                "RUSTFLAGS"
-                    | "CARGO_ENCODED_RUSTFLAGS"
-                    | "CARGO_BUILD_RUSTFLAGS"
-                    | "CARGO_BUILD_TARGET"
-                    | "RUSTC_WORKSPACE_WRAPPER"
-                    | "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"
-            ) || key.starts_with("CARGO_PROFILE_"))
-        {
-            cargo.env_remove(key);
-        }
-    }
-    let out = cargo.output().expect("run cargo to build the firmware");
-    assert!(
-        out.status.success(),
-        "building the firmware failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::build_package(&firmware(), TARGET, &["--bins"]);
 }
 
 /// A program's sections in bytes, as `arm-none-eabi-size` reports them (Berkeley format).

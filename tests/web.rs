@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 use nn::prelude::*;
 use serde_json::{Value, json};
 
+mod common;
+
 network! {
     /// The page's network, from the same file.
     #[safetensors("firmware/models/digits.safetensors", embed)]
@@ -228,21 +230,13 @@ fn tools() -> Option<String> {
     if !runs(DRIVER) {
         missing.push(format!("ChromeDriver (`{DRIVER}`)"));
     }
-    if !target_installed() {
+    if !common::target_installed(&web(), TARGET) {
         missing.push(format!("Rust's `{TARGET}` target"));
     }
-    if missing.is_empty() {
-        return chromium.map(|c| which(c).unwrap_or_else(|| c.to_string()));
+    if !common::tools_ready("web", "NN_WEB", ".ci/web-setup", &missing) {
+        return None;
     }
-    let missing = missing.join(", ");
-    if env::var("NN_WEB").as_deref() == Ok("required") {
-        panic!("NN_WEB=required, but {missing} missing: install with `bash .ci/web-setup`");
-    }
-    eprintln!(
-        "SKIPPED: the web test needs {missing}, missing here; install with `bash .ci/web-setup` \
-         (NN_WEB=required turns this skip into a failure)"
-    );
-    None
+    chromium.map(|c| which(c).unwrap_or_else(|| c.to_string()))
 }
 
 /// The full path of a program on `PATH`.
@@ -253,59 +247,10 @@ fn which(program: &str) -> Option<String> {
         .map(|path| path.display().to_string())
 }
 
-/// Whether the toolchain that builds the module, asked from `examples/web/`, has the target.
-fn target_installed() -> bool {
-    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let Ok(out) = Command::new(rustc)
-        .current_dir(web())
-        .args(["--print", "target-libdir", "--target", TARGET])
-        .output()
-    else {
-        return false;
-    };
-    let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    out.status.success()
-        && fs::read_dir(&dir).is_ok_and(|entries| {
-            entries
-                .flatten()
-                .any(|e| e.file_name().to_string_lossy().starts_with("libcore-"))
-        })
-}
-
 /// Builds the module as the README says (`cargo build --release` in `examples/web/`); its path.
 fn build() -> PathBuf {
     let dir = web();
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo
-        .current_dir(&dir)
-        .args(["build", "--release", "--target", TARGET])
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(dir.join("target"));
-    // Settings meant for the outer build (host flags, coverage instrumentation, wrappers of the
-    // outer workspace's crates, profile overrides that would change the size measured).
-    for (key, _) in env::vars_os() {
-        if let Some(key) = key.to_str()
-            && (matches!(
-                key,
-                "RUSTFLAGS"
-                    | "CARGO_ENCODED_RUSTFLAGS"
-                    | "CARGO_BUILD_RUSTFLAGS"
-                    | "CARGO_BUILD_TARGET"
-                    | "RUSTC_WORKSPACE_WRAPPER"
-                    | "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"
-            ) || key.starts_with("CARGO_PROFILE_"))
-        {
-            cargo.env_remove(key);
-        }
-    }
-    let out = cargo.output().expect("run cargo to build the module");
-    assert!(
-        out.status.success(),
-        "building examples/web failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::build_package(&dir, TARGET, &[]);
     dir.join("target").join(TARGET).join("release/nn_web.wasm")
 }
 

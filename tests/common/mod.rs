@@ -126,3 +126,91 @@ pub(crate) fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
     zip.extend_from_slice(&0u16.to_le_bytes());
     zip
 }
+
+/// Whether a test that needs outside tools runs: `true` when nothing in `missing` is missing.
+/// Otherwise, with `{var}=required` in the environment (as in CI) the test fails, and without it
+/// it says on stderr that it is skipped; both name what is missing and the `setup` script that
+/// installs it.
+pub(crate) fn tools_ready(test: &str, var: &str, setup: &str, missing: &[String]) -> bool {
+    if missing.is_empty() {
+        return true;
+    }
+    let verb = if missing.len() == 1 { "is" } else { "are" };
+    let missing = missing.join(", ");
+    if std::env::var(var).as_deref() == Ok("required") {
+        panic!("{var}=required, but {missing} {verb} missing: install with `bash {setup}`");
+    }
+    eprintln!(
+        "SKIPPED: the {test} test needs {missing}, which {verb} missing; install with \
+         `bash {setup}` ({var}=required turns this skip into a failure)"
+    );
+    false
+}
+
+/// Whether the toolchain that cargo uses in `dir` has the `core` of `target`. Asked of `rustc`
+/// run from `dir`, as cargo will (a `rust-toolchain` file there, or `RUSTUP_TOOLCHAIN` set by
+/// `cargo +toolchain`, picks the same toolchain).
+pub(crate) fn target_installed(dir: &std::path::Path, target: &str) -> bool {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let Ok(out) = std::process::Command::new(rustc)
+        .current_dir(dir)
+        .args(["--print", "target-libdir", "--target", target])
+        .output()
+    else {
+        return false;
+    };
+    let libdir = String::from_utf8_lossy(&out.stdout);
+    out.status.success()
+        && std::fs::read_dir(libdir.trim()).is_ok_and(|mut files| {
+            files.any(|file| {
+                file.is_ok_and(|file| file.file_name().to_string_lossy().starts_with("libcore-"))
+            })
+        })
+}
+
+/// Builds the package in `dir` (outside the workspace) for `target` in release, with `args`
+/// after `cargo build`, the way its README says: from `dir`, because cargo reads
+/// `.cargo/config.toml` (a linker script, the target's flags) from the directory it runs in,
+/// not from `--manifest-path`; into `dir/target`, never the outer build's target directory
+/// (`CARGO_TARGET_DIR`), whose lock the running `cargo test` holds. Panics with cargo's errors
+/// if the build fails.
+pub(crate) fn build_package(dir: &std::path::Path, target: &str, args: &[&str]) {
+    let mut cargo = std::process::Command::new(env!("CARGO"));
+    cargo
+        .current_dir(dir)
+        .args(["build", "--release", "--target", target])
+        .args(args)
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(dir.join("target"));
+    // Settings meant for the outer build that would reach this one through the environment:
+    // flags for the host (`RUSTFLAGS` would also replace a config's linker arguments, and
+    // coverage tools put `-C instrument-coverage` there, which has no runtime on these
+    // targets), tools that wrap only the outer workspace's crates (clippy, coverage), another
+    // target, and profile overrides that would change the sizes measured. `RUSTC_WRAPPER` (a
+    // compiler cache) stays.
+    for (key, _) in std::env::vars_os() {
+        if let Some(key) = key.to_str()
+            && (matches!(
+                key,
+                "RUSTFLAGS"
+                    | "CARGO_ENCODED_RUSTFLAGS"
+                    | "CARGO_BUILD_RUSTFLAGS"
+                    | "CARGO_BUILD_TARGET"
+                    | "RUSTC_WORKSPACE_WRAPPER"
+                    | "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER"
+            ) || key.starts_with("CARGO_PROFILE_"))
+        {
+            cargo.env_remove(key);
+        }
+    }
+    let out = cargo.output().expect("run cargo");
+    assert!(
+        out.status.success(),
+        "building {} failed ({}):\n{}",
+        dir.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
