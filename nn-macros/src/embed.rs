@@ -2,6 +2,8 @@
 //! their arguments, the comparison of the file's tensor shapes with the declaration's, and
 //! building the weights into the program (the constant `EMBEDDED`, every matrix inline).
 
+use std::path::PathBuf;
+
 use syn::LitStr;
 
 use crate::errors::Errors;
@@ -56,6 +58,32 @@ impl Args {
             }
             Ok(Self { path, embed })
         })
+    }
+
+    /// The file's full path: the attribute's path under the crate's manifest folder, with the
+    /// part of it that exists resolved (symbolic links followed, `..` taken out), so that a
+    /// message about a missing file names the folder it was looked for in as the user knows it.
+    pub(crate) fn full_path(&self) -> PathBuf {
+        let dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(PathBuf::new, PathBuf::from);
+        resolve(&dir.join(self.path.value()))
+    }
+}
+
+/// `path` with its longest existing prefix canonicalized and the rest appended unchanged.
+fn resolve(path: &std::path::Path) -> PathBuf {
+    let mut rest = Vec::new();
+    let mut prefix = path;
+    loop {
+        if let Ok(found) = prefix.canonicalize() {
+            return rest.iter().rev().fold(found, |p, part| p.join(part));
+        }
+        match (prefix.parent(), prefix.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                prefix = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
     }
 }
 

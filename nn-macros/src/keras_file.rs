@@ -11,8 +11,6 @@
 //! checked too, and so does the number of weights the file has for each layer (the layer type's
 //! `Params::PARAMS`).
 
-use std::path::PathBuf;
-
 use nn_keras::files::{archive, model, weights};
 use serde_json::Value as Json;
 use syn::LitStr;
@@ -34,13 +32,11 @@ struct Source {
 /// file it names.
 pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     let example = "#[keras(\"models/classifier.keras\")]";
-    let Some(embed::Args { path: lit, embed }) =
-        embed::Args::take(network, "keras", example, errors)
-    else {
+    let Some(args) = embed::Args::take(network, "keras", example, errors) else {
         return;
     };
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(PathBuf::new, PathBuf::from);
-    let path = dir.join(lit.value());
+    let path = args.full_path();
+    let embed::Args { path: lit, embed } = args;
     let fail = |problem: String| syn::Error::new(lit.span(), problem);
     let source = match read(&path, embed) {
         Ok(source) => source,

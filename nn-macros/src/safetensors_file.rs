@@ -10,7 +10,6 @@
 //! `{layer}.{parameter}` (`dense.kernel`), the layer by its field name.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use serde_json::Value as Json;
 
@@ -30,11 +29,11 @@ struct Entry {
 /// against the file it names (building its weights in with `embed`).
 pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     let example = "#[safetensors(\"models/sine.safetensors\", embed)]";
-    let Some(embed::Args { path: lit, embed }) =
-        embed::Args::take(network, "safetensors", example, errors)
-    else {
+    let Some(args) = embed::Args::take(network, "safetensors", example, errors) else {
         return;
     };
+    let path = args.full_path();
+    let embed::Args { path: lit, embed } = args;
     if embed && network.embedded.is_some() {
         errors.push(syn::Error::new(
             lit.span(),
@@ -43,8 +42,6 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
         ));
         return;
     }
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(PathBuf::new, PathBuf::from);
-    let path = dir.join(lit.value());
     let name = lit.value();
     let fail = |problem: String| syn::Error::new(lit.span(), format!("`{name}` {problem}"));
     let (bytes, entries) = match read(&path) {

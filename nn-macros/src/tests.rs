@@ -1,5 +1,5 @@
 //! The pipeline run on representative declarations, outside the compiler. Each expansion is
-//! written to `target/expansions/<sample>.txt` (to compare two versions of the macro token for
+//! written to `<target>/expansions/<sample>.txt` (to compare two versions of the macro token for
 //! token: run `cargo test -p nn-macros expansions` on each and diff the two directories), and
 //! the tests check properties of the expansions. Then checks of the crate's own structure: no
 //! module cycles, the runtime named only by `expand`, and `network!`'s documentation covering
@@ -116,10 +116,16 @@ fn expand(source: &str) -> String {
     crate::run(invocation).to_string()
 }
 
-/// `target/expansions/`, created if needed.
+/// `expansions/` in the target directory (wherever `CARGO_TARGET_DIR` puts it), created if
+/// needed: this test binary is `<target>/debug/deps/nn_macros-<hash>`.
 fn directory() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/expansions");
-    std::fs::create_dir_all(&dir).expect("target/ is writable");
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .expect("the binary is in <target>/debug/deps");
+    let dir = target.join("expansions");
+    std::fs::create_dir_all(&dir).expect("the target directory is writable");
     dir
 }
 

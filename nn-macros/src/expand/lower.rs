@@ -244,6 +244,7 @@ pub(super) fn assertion(assertion: &Assertion) -> TokenStream {
             span,
         } => quote_spanned! {*span=>
             const _: () = {
+                #[allow(clippy::unnecessary_cast)] // the user's constant may be an `f64`
                 const __NN_RATE: f64 = #value as f64;
                 if !(__NN_RATE >= 0.0 && __NN_RATE < 1.0) {
                     ::core::panic!(#message);

@@ -118,14 +118,16 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
                 }
             }
 
-            fn visit<'a, const K: usize, V: ::nn::Visitor<'a, T, K>>(
+            // `{ K }`: a bare `K` in an argument list is a type path first, and would name a
+            // user's type `K` in scope rather than this parameter.
+            fn visit<'a, const K: usize, V: ::nn::Visitor<'a, T, { K }>>(
                 nets: [&'a Self; K],
                 visitor: &mut V,
             ) {
                 #(#visits)*
             }
 
-            fn visit_mut<const K: usize, V: ::nn::VisitorMut<T, K>>(
+            fn visit_mut<const K: usize, V: ::nn::VisitorMut<T, { K }>>(
                 mut nets: [&mut Self; K],
                 visitor: &mut V,
             ) {

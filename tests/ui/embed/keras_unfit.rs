@@ -6,13 +6,13 @@ use nn::prelude::*;
 const UNITS: usize = 7;
 
 network! {
-    #[keras("../../../../tests/fixtures/keras/float64.keras", embed)]
+    #[keras("tests/fixtures/keras/float64.keras", embed)]
     pub struct Wide = Dense<3, 2, Tanh>;
 
-    #[keras("../../../../tests/fixtures/keras/mlp.keras", embed)]
+    #[keras("tests/fixtures/keras/mlp.keras", embed)]
     pub struct Longer = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>, Dense<10, 2>;
 
-    #[keras("../../../../tests/fixtures/keras/mlp.keras", embed)]
+    #[keras("tests/fixtures/keras/mlp.keras", embed)]
     pub struct Named = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, UNITS, Softmax>;
 }
 

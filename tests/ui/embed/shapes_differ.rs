@@ -6,10 +6,10 @@ use nn::prelude::*;
 const HIDDEN: usize = 12;
 
 network! {
-    #[safetensors("../../../../firmware/models/sine.safetensors", embed)]
+    #[safetensors("firmware/models/sine.safetensors", embed)]
     pub struct Narrower = Dense<1, 16, Relu>, Dense<16, 8, Relu>, Dense<8, 1>;
 
-    #[safetensors("../../../../firmware/models/sine.safetensors")]
+    #[safetensors("firmware/models/sine.safetensors")]
     pub struct Named = Dense<1, HIDDEN, Relu>, Dense<HIDDEN, 16, Relu>, Dense<16, 1>;
 }
 

@@ -3,10 +3,10 @@
 use nn::prelude::*;
 
 network! {
-    #[safetensors("../../../../firmware/models/sine.safetensors", embed)]
+    #[safetensors("firmware/models/sine.safetensors", embed)]
     pub struct Shorter = Dense<1, 16, Relu>, Dense<16, 16, Relu>;
 
-    #[safetensors("../../../../firmware/models/sine.safetensors", embed)]
+    #[safetensors("firmware/models/sine.safetensors", embed)]
     pub struct Renamed = Dense<1, 16, Relu>, Dense<16, 16, Relu>, output: Dense<16, 1>;
 }
 

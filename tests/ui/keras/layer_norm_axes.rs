@@ -2,7 +2,7 @@
 use nn::prelude::*;
 
 network! {
-    #[keras("../../../../tests/fixtures/keras/layer_norm_axes.keras")]
+    #[keras("tests/fixtures/keras/layer_norm_axes.keras")]
     pub struct LastAxisOnly = Input<2, 2, 3>, LayerNormalization;
 }
 

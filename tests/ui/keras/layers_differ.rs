@@ -2,7 +2,7 @@
 use nn::prelude::*;
 
 network! {
-    #[keras("../../../../tests/fixtures/keras/mlp.keras")]
+    #[keras("tests/fixtures/keras/mlp.keras")]
     pub struct Classifier = Dense<32, 64, Relu>, Dense<64, 10, Softmax>;
 }
 

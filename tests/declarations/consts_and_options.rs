@@ -17,7 +17,8 @@ network! {
     pub struct Decoder = Dense<HIDDEN, INPUT, Sigmoid, use_bias = false, trainable = false>;
 }
 
-fn main() {
+#[test]
+fn runs() {
     let encoder = Encoder::<f64>::seeded(1);
     let decoder = Decoder::<f64>::seeded(2);
     let code = encoder.predict(&SVector::<f64, INPUT>::repeat(0.5));

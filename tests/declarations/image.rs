@@ -42,27 +42,43 @@ network! {
         Dense<4, 2, Softmax>;
 }
 
-fn main() {
+#[test]
+fn runs() {
     let net = Tiny::seeded(3);
     let y = net.predict(&SVector::<f32, 64>::repeat(0.5));
     assert!((y.sum() - 1.0).abs() < 1e-5);
     assert_eq!(<Tiny as Network<f32>>::LAYERS[0].output, [8, 8, 4]);
     assert_eq!(<Tiny as Network<f32>>::LAYERS[3].output, [2, 2, 8]);
-    assert_eq!(<Tiny as Network<f32>>::LAYERS[8].kind, "GlobalAveragePooling2D");
+    assert_eq!(
+        <Tiny as Network<f32>>::LAYERS[8].kind,
+        "GlobalAveragePooling2D"
+    );
 
     let net = Parametric::seeded(4);
     let y = net.predict(&SVector::<f32, 72>::repeat(0.5));
     assert!((y.sum() - 1.0).abs() < 1e-5);
     let layers = <Parametric as Network<f32>>::LAYERS;
-    assert_eq!((layers[1].kind, layers[1].output), ("PReLU", &[4, 4, 3][..]));
-    assert_eq!((layers[2].kind, layers[2].output), ("GlobalMaxPooling2D", &[3][..]));
-    assert_eq!(Parametric::PARAMS, (18 * 3 + 3) + 48 + (3 * 4 + 4) + 4 + (4 * 2 + 2));
+    assert_eq!(
+        (layers[1].kind, layers[1].output),
+        ("PReLU", &[4, 4, 3][..])
+    );
+    assert_eq!(
+        (layers[2].kind, layers[2].output),
+        ("GlobalMaxPooling2D", &[3][..])
+    );
+    assert_eq!(
+        Parametric::PARAMS,
+        (18 * 3 + 3) + 48 + (3 * 4 + 4) + 4 + (4 * 2 + 2)
+    );
     assert!(!net.p_re_lu_1.trainable);
 
     let net = LayerNormalized::seeded(5);
     let y = net.predict(&SVector::<f32, 48>::from_fn(|i, _| i as f32));
     assert!((y.sum() - 1.0).abs() < 1e-5);
-    assert_eq!(LayerNormalized::PARAMS, 2 * 3 + (27 * 2 + 2) + (8 * 4 + 4) + 4 + (4 * 2 + 2));
+    assert_eq!(
+        LayerNormalized::PARAMS,
+        2 * 3 + (27 * 2 + 2) + (8 * 4 + 4) + 4 + (4 * 2 + 2)
+    );
     assert!(!net.layer_normalization_1.trainable);
     assert_eq!(net.layer_normalization_1.epsilon, 1e-5);
 }

@@ -36,7 +36,8 @@ network! {
     pub struct Flattened = Input<5, 2>, LSTM<3, return_sequences = true, trainable = false>, Flatten, Dense<15, 1>;
 }
 
-fn main() {
+#[test]
+fn runs() {
     let net = Stacked::seeded(1);
     let y = net.predict(&SVector::<f32, 18>::repeat(0.5));
     assert!((y.sum() - 1.0).abs() < 1e-5);
@@ -44,18 +45,33 @@ fn main() {
     assert_eq!((layers[1].kind, layers[1].output), ("LSTM", &[6, 8][..]));
     assert_eq!((layers[3].kind, layers[3].output), ("LSTM", &[4][..]));
     assert_eq!(layers[0].output, [6, 3]);
-    assert_eq!(Stacked::PARAMS, 6 + 4 * 8 * (3 + 8 + 1) + 4 * 4 * (8 + 4 + 1) + 4 * 2 + 2);
+    assert_eq!(
+        Stacked::PARAMS,
+        6 + 4 * 8 * (3 + 8 + 1) + 4 * 4 * (8 + 4 + 1) + 4 * 2 + 2
+    );
 
     let layers = <Mixed as Network<f32>>::LAYERS;
     assert_eq!((layers[1].kind, layers[1].output), ("GRU", &[5][..]));
-    assert_eq!(Mixed::PARAMS, 4 * 3 * (2 + 3 + 1) + 3 * 5 * (3 + 5 + 2) + 5 + 1);
+    assert_eq!(
+        Mixed::PARAMS,
+        4 * 3 * (2 + 3 + 1) + 3 * 5 * (3 + 5 + 2) + 5 + 1
+    );
     let _ = Mixed::seeded(3).predict(&SVector::<f32, 8>::zeros());
 
     let layers = <Temporal as Network<f32>>::LAYERS;
     let shapes: Vec<&[usize]> = layers.iter().map(|l| l.output).collect();
     assert_eq!(
         shapes,
-        [&[32, 8][..], &[32, 8], &[16, 8], &[8, 16], &[4, 16], &[4, 6], &[6], &[3]]
+        [
+            &[32, 8][..],
+            &[32, 8],
+            &[16, 8],
+            &[8, 16],
+            &[4, 16],
+            &[4, 6],
+            &[6],
+            &[3]
+        ]
     );
     assert_eq!((layers[0].kind, layers[2].kind), ("Conv1D", "MaxPooling1D"));
     let y = Temporal::seeded(4).predict(&SVector::<f32, 128>::repeat(0.1));
