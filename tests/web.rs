@@ -247,11 +247,23 @@ fn which(program: &str) -> Option<String> {
         .map(|path| path.display().to_string())
 }
 
-/// Builds the module as the README says (`cargo build --release` in `examples/web/`); its path.
+/// Builds the module as the README says (`sh examples/web/build.sh`), with `CARGO_TARGET_DIR`
+/// set to a folder of this test's, so that the script has to find the module there; the path
+/// where it put it, next to `index.html`.
 fn build() -> PathBuf {
     let dir = web();
-    common::build_package(&dir, TARGET, &[]);
-    dir.join("target").join(TARGET).join("release/nn_web.wasm")
+    let module = dir.join("nn_web.wasm");
+    let _ = fs::remove_file(&module);
+    let mut script = Command::new("sh");
+    script
+        .arg(dir.join("build.sh"))
+        .env("CARGO", env!("CARGO"))
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("web"),
+        );
+    common::run_nested(script, &dir);
+    module
 }
 
 /// Serves `root` over HTTP on a free local port, in threads that live as long as the test; its

@@ -1,7 +1,8 @@
 // The page's side: the drawing pad, the 8 × 8 image the network sees, and the calls into the
 // WebAssembly module built from `src/lib.rs` (plain exported functions over its memory).
 
-const WASM = "target/wasm32-unknown-unknown/release/nn_web.wasm";
+// Put here by build.sh, wherever cargo's target directory is.
+const WASM = "nn_web.wasm";
 // Predictions are timed together for at least this long: browsers round `performance.now()`
 // (to 100 µs in Chromium without cross-origin isolation), far coarser than one prediction.
 const TIMED_MS = 20;
@@ -40,7 +41,7 @@ function showError(message) {
 async function load() {
   const response = await fetch(WASM);
   if (!response.ok) {
-    throw new Error(`${WASM}: ${response.status} ${response.statusText} (build it first: see README)`);
+    throw new Error(`${WASM}: ${response.status} ${response.statusText} (build it first: sh examples/web/build.sh)`);
   }
   const { instance } = await WebAssembly.instantiate(await response.arrayBuffer(), {});
   return instance.exports;

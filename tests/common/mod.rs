@@ -129,8 +129,8 @@ pub(crate) fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
 
 /// Whether a test that needs outside tools runs: `true` when nothing in `missing` is missing.
 /// Otherwise, with `{var}=required` in the environment (as in CI) the test fails, and without it
-/// it says on stderr that it is skipped; both name what is missing and the `setup` script that
-/// installs it.
+/// it says on stderr that it is skipped (visible in the output of `cargo test`); both name what
+/// is missing and the `setup` script that installs it.
 pub(crate) fn tools_ready(test: &str, var: &str, setup: &str, missing: &[String]) -> bool {
     if missing.is_empty() {
         return true;
@@ -140,7 +140,10 @@ pub(crate) fn tools_ready(test: &str, var: &str, setup: &str, missing: &[String]
     if std::env::var(var).as_deref() == Ok("required") {
         panic!("{var}=required, but {missing} {verb} missing: install with `bash {setup}`");
     }
-    eprintln!(
+    // Written to the process's stderr, not through `eprintln!`, which libtest captures and
+    // shows only for a failed test: a skip has to be seen in the output of a passing run.
+    let _ = writeln!(
+        std::io::stderr(),
         "SKIPPED: the {test} test needs {missing}, which {verb} missing; install with \
          `bash {setup}` ({var}=required turns this skip into a failure)"
     );
@@ -184,6 +187,12 @@ pub(crate) fn build_package(dir: &std::path::Path, target: &str, args: &[&str]) 
         .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(dir.join("target"));
+    run_nested(cargo, dir);
+}
+
+/// Runs `command` (a nested cargo build of the package in `dir`, or a script that runs one)
+/// without the outer build's settings; panics with its errors if it fails.
+pub(crate) fn run_nested(mut cargo: std::process::Command, dir: &std::path::Path) {
     // Settings meant for the outer build that would reach this one through the environment:
     // flags for the host (`RUSTFLAGS` would also replace a config's linker arguments, and
     // coverage tools put `-C instrument-coverage` there, which has no runtime on these

@@ -2,7 +2,10 @@
 //! `tests/ui/`, each module a program a user could write (`consts_and_options` under
 //! `deny(missing_docs)`: every item `network!` generates for a public declaration is documented).
 
-#![allow(missing_docs, reason = "programs, not a library; one module denies it on purpose")]
+#![allow(
+    missing_docs,
+    reason = "programs, not a library; one module denies it on purpose"
+)]
 
 pub mod card;
 pub mod consts_and_options;
