@@ -272,10 +272,9 @@ fn a_file_that_does_not_fit_is_refused_with_every_difference() {
         "{problems:#?}"
     );
     assert!(
-        problems
-            .iter()
-            .any(|p| p
-                .contains("layer 2 `dropout`: the file has a Dropout, `Shorter` declares a Dense")),
+        problems.iter().any(|p| p.contains(
+            "layer 2 `dropout`: the file's layer is `Dropout`, `Shorter` declares `Dense`"
+        )),
         "{problems:#?}"
     );
 
@@ -377,7 +376,7 @@ fn adam_state_restores_and_training_continues_as_in_keras() {
     assert!(
         error
             .to_string()
-            .contains("the file's optimizer is Adam, the model's is sgd"),
+            .contains("saved with the optimizer `Adam`, and this model uses `sgd`"),
         "{error}"
     );
     // Adam with amsgrad keeps a slot Keras's did not.

@@ -233,7 +233,9 @@ fn a_configuration_with_another_class_is_a_mismatch() {
     let problems = mismatch_problems(load_bytes(&dir, "class.keras", &archive));
     assert_eq!(
         problems,
-        ["layer 2 `dropout`: the file has a GaussianDropout, `Mlp` declares a Dropout (`dropout`)"]
+        [
+            "layer 2 `dropout`: the file's layer is `GaussianDropout`, `Mlp` declares `Dropout` (`dropout`)"
+        ]
     );
 }
 

@@ -291,7 +291,7 @@ fn compare(
             errors.push(syn::Error::new(
                 layer.span,
                 format!(
-                    "{at}: `{name}` has a {}, `{net}` declares a {}",
+                    "{at}: `{name}` has `{}` there, `{net}` declares `{}`",
                     theirs.class, layer.class
                 ),
             ));

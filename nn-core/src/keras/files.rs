@@ -492,7 +492,8 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         && !class.eq_ignore_ascii_case(O::NAME)
     {
         return Err(mismatch(format!(
-            "the file's optimizer is {class}, the model's is {}",
+            "the file was saved with the optimizer `{class}`, and this model uses `{}`: give it \
+             the file's optimizer",
             O::NAME
         )));
     }
@@ -501,7 +502,10 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
     if !(iterations >= 0.0 && iterations.fract() == 0.0 && iterations < 9.0e15) {
         return Err(format_error(
             path,
-            format!("the optimizer's step count {iterations} is not a whole number of steps"),
+            format!(
+                "the optimizer's step count {} is not a whole number of steps below 9e15",
+                number(iterations)
+            ),
         ));
     }
     let names = optimizer.slot_names();
@@ -599,4 +603,28 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         )));
     }
     Ok(state)
+}
+
+/// `value` as a person reads it: in full below 10¹⁵, in scientific notation above (`1e300`, not
+/// a 301-digit integer).
+fn number(value: f64) -> String {
+    if value.abs() < 1e15 || !value.is_finite() {
+        format!("{value}")
+    } else {
+        format!("{value:e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn numbers_in_messages_are_short() {
+        assert_eq!(number(1e300), "1e300");
+        assert_eq!(number(-2.5e17), "-2.5e17");
+        assert_eq!(number(12.0), "12");
+        assert_eq!(number(0.5), "0.5");
+        assert_eq!(number(f64::NAN), "NaN");
+    }
 }

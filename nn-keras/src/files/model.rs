@@ -417,7 +417,7 @@ pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<(Option<usize
             problems.push((
                 Some(i),
                 format!(
-                    "{at}: the file has a {}, `{net}` declares a {} (`{}`)",
+                    "{at}: the file's layer is `{}`, `{net}` declares `{}` (`{}`)",
                     theirs.class, mine.class, mine.name
                 ),
             ));
