@@ -105,7 +105,8 @@ pub(crate) const fn canonical(name: &str) -> &str {
     }
 }
 
-const fn same_str(a: &str, b: &str) -> bool {
+/// Whether two strings are equal, in a `const fn`.
+pub(crate) const fn same_str(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

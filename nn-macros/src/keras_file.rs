@@ -9,7 +9,8 @@
 //! assertion that the compiler evaluates with the same comparison as loading at run time
 //! (`nn_keras::config::Value::same`), so named constants and activation types of the user's are
 //! checked too, and so does the number of weights the file has for each layer (the layer type's
-//! `Params::PARAMS`).
+//! `Params::PARAMS`). A setting the file leaves out is compared as the default Keras builds the
+//! layer with (`nn_keras::files::model::found`), as loading at run time compares it.
 
 use std::path::PathBuf;
 
@@ -302,16 +303,19 @@ fn compare(
             continue;
         }
         for setting in layer.keras.iter().filter(|s| s.checked) {
-            let Some(found) = model::setting(&theirs.config, &setting.key) else {
+            // A key the file leaves out is Keras's default, as Keras builds the layer.
+            let Some(found) = model::found(&theirs.class, &theirs.config, &setting.key) else {
                 continue;
             };
             let message = format!(
-                "{at}: `{name}` has {} = {}, `{net}` declares {}",
-                setting.key,
-                model::show(found),
+                "{at}: `{name}` {}, `{net}` declares {}",
+                found.describe(&setting.key),
                 setting.value.text()
             );
-            match literal(&setting.value, found) {
+            match found
+                .value()
+                .and_then(|found| literal(&setting.value, found))
+            {
                 Some(found) => checks.push(KerasCheck {
                     layer: index,
                     declared: setting.value.clone(),
