@@ -5,7 +5,7 @@
 use syn::LitStr;
 
 use crate::errors::Errors;
-use crate::ir::{Assertion, Embedded, Layer, Network, Param, Path, Size, TypeArg};
+use crate::ir::{Assertion, Embedded, Guard, Layer, Network, Param, Path, Size, TypeArg};
 
 /// An attribute's arguments: the file's path (relative to the crate's manifest), and whether to
 /// build its weights into the program.
@@ -125,6 +125,7 @@ pub(crate) fn compare_shape(
                     format!(" there (shape {})", show_known(shape)),
                 ],
                 span,
+                guard: Vec::new(),
             });
         }
     }
@@ -132,9 +133,11 @@ pub(crate) fn compare_shape(
 
 /// Compares each layer's tensors in a file, in order, with the declared ones (`file[k]` holds
 /// layer `k`'s tensors: where each is in the file, and its shape).
+/// A named size's check of layer `k` is made only when `guards[k]` holds (none without one).
 pub(crate) fn check_shapes(
     network: &mut Network,
     file: &[Vec<(String, Vec<usize>)>],
+    guards: &[Guard],
     name: &str,
     errors: &mut Errors,
 ) {
@@ -144,8 +147,14 @@ pub(crate) fn check_shapes(
             // The number of weights is compared by `params` already.
             continue;
         }
+        let made = network.assertions.len();
         for (param, (path, shape)) in declared.iter().zip(found) {
             compare_shape(network, index, param, path, shape, name, errors);
+        }
+        for assertion in &mut network.assertions[made..] {
+            if let (Assertion::Equal { guard, .. }, Some(holds)) = (assertion, guards.get(index)) {
+                guard.clone_from(holds);
+            }
         }
     }
 }

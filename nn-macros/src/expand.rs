@@ -31,8 +31,8 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         ));
     }
     if let Some(file) = &network.keras_file {
-        assertions.extend(file.checks.iter().map(|c| keras_check(c, &network.layers)));
-        assertions.extend(file.params.iter().map(|c| params_check(c, &network.layers)));
+        assertions.extend(file.checks.iter().map(|c| keras_check(c, network)));
+        assertions.extend(file.params.iter().map(|c| params_check(c, network)));
     }
     if network.layers.is_empty() {
         return quote!(#(#assertions)*);
