@@ -403,6 +403,9 @@ pub(crate) enum Assertion {
         message: [String; 3],
         span: Span,
         guard: Guard,
+        /// The layer it is about (its index) and what it checks, which name its constant
+        /// (`Named_dense_kernel_shape`); `None` for a constant named `_`.
+        name: Option<(usize, String)>,
     },
     /// The user's named constant lies in [0, 1).
     Probability {

@@ -211,18 +211,13 @@ fn embedded(
 ) -> Option<Vec<Vec<usize>>> {
     let mut layers = Vec::new();
     let mut complete = true;
+    // Reported once for the file: a float64 model's tensors are all so.
+    let mut unfit = Vec::new();
     for tensors in tensors {
         let mut ranges = Vec::new();
         for tensor in *tensors {
             let Some(range) = source.weights.f32_range(tensor) else {
-                errors.push(syn::Error::new(
-                    lit.span(),
-                    format!(
-                        "`{name}`: `{}` is not stored as one run of little-endian float32 values, \
-                         which `embed` reads in place; load the file at run time instead",
-                        tensor.path
-                    ),
-                ));
+                unfit.push(format!("`{}`", tensor.path));
                 complete = false;
                 continue;
             };
@@ -238,6 +233,17 @@ fn embedded(
             ranges.push(source.base + range.start);
         }
         layers.push(ranges);
+    }
+    if !unfit.is_empty() {
+        errors.push(syn::Error::new(
+            lit.span(),
+            format!(
+                "`{name}`: {} {} not stored as one run of little-endian float32 values, which \
+                 `embed` reads in place; load the file at run time instead",
+                unfit.join(", "),
+                if unfit.len() == 1 { "is" } else { "are" }
+            ),
+        ));
     }
     complete.then_some(layers)
 }

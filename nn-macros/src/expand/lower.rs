@@ -248,7 +248,7 @@ pub(super) fn params_check(check: &ParamsCheck, network: &Network) -> TokenStrea
 }
 
 /// A compile-time check of named constants, failing at the layer it concerns.
-pub(super) fn assertion(assertion: &Assertion) -> TokenStream {
+pub(super) fn assertion(assertion: &Assertion, network: &Network) -> TokenStream {
     match assertion {
         Assertion::NonZero {
             size: value,
@@ -266,11 +266,20 @@ pub(super) fn assertion(assertion: &Assertion) -> TokenStream {
             message: [head, middle, tail],
             span,
             guard: condition,
+            name,
         } => {
             let (expected, produced) = (size(expected), size(produced));
             let condition = guard(condition);
+            let name = match name {
+                Some((layer, what)) => {
+                    check_name(network, &network.layers[*layer], what).into_token_stream()
+                }
+                None => quote!(_),
+            };
             quote_spanned! {*span=>
-                const _: () = {
+                #[allow(non_upper_case_globals, dead_code)]
+                #[doc(hidden)]
+                const #name: () = {
                     const __NN_EXPECTED: usize = #expected;
                     const __NN_PRODUCED: usize = #produced;
                     const __NN_MESSAGE: ::nn::__private::Msg = ::nn::__private::Msg::new()

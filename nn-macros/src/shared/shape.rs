@@ -157,6 +157,7 @@ pub(crate) fn connect(ctx: &mut Ctx<'_>, declared: Option<Size>) -> Size {
                 message,
                 span: ctx.decl.span.start,
                 guard: Vec::new(),
+                name: None,
             });
         }
     }
