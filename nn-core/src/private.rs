@@ -122,11 +122,16 @@ impl Msg {
     /// Appends `s` (silently cut at the capacity, at a character boundary).
     pub const fn str(mut self, s: &str) -> Self {
         let bytes = s.as_bytes();
-        if self.len + bytes.len() > self.buf.len() {
-            return self;
+        let mut end = bytes.len();
+        if self.len + end > self.buf.len() {
+            end = self.buf.len() - self.len;
+            // Back to the start of a character (a byte `10xxxxxx` continues one).
+            while end > 0 && bytes[end] & 0xC0 == 0x80 {
+                end -= 1;
+            }
         }
         let mut i = 0;
-        while i < bytes.len() {
+        while i < end {
             self.buf[self.len] = bytes[i];
             self.len += 1;
             i += 1;
@@ -298,5 +303,14 @@ mod tests {
         assert_eq!(show(Value::Str("relu")), "\"relu\"");
         assert_eq!(show(Value::Sizes(&[3, 1])), "(3, 1)");
         assert_eq!(show(Value::Bool(false)), "false");
+    }
+
+    #[test]
+    fn a_long_message_is_cut_at_a_character() {
+        // 511 bytes, then a two-byte character that does not fit, then more.
+        let long = "a".repeat(511) + "é" + "bcd";
+        let msg = Msg::new().str(&long);
+        assert_eq!(msg.as_str(), &long[..511]);
+        assert_eq!(Msg::new().str(&"x".repeat(600)).as_str().len(), 512);
     }
 }
