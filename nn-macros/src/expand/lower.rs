@@ -219,13 +219,16 @@ pub(super) fn keras_check(check: &KerasCheck, network: &Network) -> TokenStream 
     )
 }
 
-/// `a == 1 && b == 2 && true`: whether the named sizes of a [`Guard`] are the file's.
+/// `a == 1 && b == 2` (`true` for none): whether the named sizes of a [`Guard`] are the file's.
 fn guard(guard: &Guard) -> TokenStream {
+    if guard.is_empty() {
+        return quote!(true);
+    }
     let terms = guard.iter().map(|(declared, found)| {
         let declared = size(declared);
         quote!((#declared) == #found)
     });
-    quote!(#(#terms &&)* true)
+    quote!(#(#terms)&&*)
 }
 
 /// A layer's number of weights checked against a Keras file's, by the compiler.
