@@ -427,3 +427,40 @@ fn keras_s_default_is_known_for_every_setting_compared() {
     let all: BTreeSet<&str> = KINDS.iter().filter(|k| k.field).map(|k| k.class).collect();
     assert_eq!(classes, all, "the sample has every kind");
 }
+
+#[test]
+fn a_keras_file_s_mistake_is_reported_once() {
+    // Paths are relative to this crate's manifest, which cargo gives the tests too.
+    let file = "#[keras(\"../tests/fixtures/keras/mlp.keras\")]";
+    // A layer missing: one error, not the count and then every later layer's class.
+    let expansion = expand(&format!(
+        "{file} pub struct Short = Dense<32, 64, Relu>, Dense<64, 10, Softmax>;"
+    ));
+    let found = errors(&expansion);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].contains("the file's layer 2 `dropout` (a Dropout) is missing before"),
+        "{found:#?}"
+    );
+    // A literal size that differs: one error, and no weight count checked from there on.
+    let expansion = expand(&format!(
+        "{file} pub struct Wider = Dense<32, 128, Relu>, Dropout<0.5>, Dense<128, 10, Softmax>;"
+    ));
+    let found = errors(&expansion);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].contains("has units = 64"), "{found:#?}");
+    assert!(!expansion.contains("_weights"), "{expansion}");
+    // A named constant: the compiler compares it, in a constant named after the layer, and
+    // checks the weights only when it is the file's.
+    let expansion = expand(&format!(
+        "{file} pub struct Named = Dense<32, HIDDEN, Relu>, Dropout<0.5>, Dense<_, 10, Softmax>;"
+    ));
+    assert!(errors(&expansion).is_empty(), "{expansion}");
+    assert!(expansion.contains("const Named_dense_units"), "{expansion}");
+    let guarded = expansion
+        .split("const Named_dense_1_weights")
+        .nth(1)
+        .expect("the last layer's weights are checked");
+    let head: String = guarded.chars().take(60).collect();
+    assert!(head.contains("= if ({ HIDDEN }) == 64usize {"), "{head}");
+}
