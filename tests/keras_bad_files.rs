@@ -18,6 +18,18 @@ network! {
     pub struct Mlp = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
     /// `Mlp` without its last layer.
     pub struct Head = Dense<32, 64, Relu>, Dropout<0.5>;
+    /// `Mlp` with Keras's default activation, `linear`.
+    pub struct LinearMlp = Dense<32, 64>, Dropout<0.5>, Dense<64, 10>;
+    /// `cnn.keras`'s model.
+    pub struct Cnn =
+        Input<10, 10, 2>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        BatchNormalization,
+        MaxPool2D<(2, 2)>,
+        Conv2D<6, (2, 3), Elu, strides = (1, 2)>,
+        AvgPool2D<(2, 1)>,
+        Flatten,
+        Dense<_, 5, Softmax>;
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -57,7 +69,13 @@ fn load_bytes(dir: &Path, name: &str, bytes: &[u8]) -> Result<Mlp, nn::Error> {
 
 /// `mlp.keras`'s members, with `replace` applied to each (`None` leaves a member out).
 fn mlp_archive(replace: impl Fn(&str, &[u8]) -> Option<Vec<u8>>) -> Vec<u8> {
-    let members: Vec<(String, Vec<u8>)> = zip_members(&read_fixture("mlp.keras"))
+    archive("mlp.keras", replace)
+}
+
+/// The members of the fixture `name` (a `.keras` archive), with `replace` applied to each
+/// (`None` leaves a member out).
+fn archive(name: &str, replace: impl Fn(&str, &[u8]) -> Option<Vec<u8>>) -> Vec<u8> {
+    let members: Vec<(String, Vec<u8>)> = zip_members(&read_fixture(name))
         .into_iter()
         .filter_map(|(name, _, data)| replace(&name, &data).map(|data| (name, data)))
         .collect();
@@ -412,4 +430,111 @@ fn chunked_weights_beyond_the_file_s_size_are_refused() {
         problem.contains("would expand to 1073741824 bytes"),
         "{problem}"
     );
+}
+
+/// The fixture `name` (a `.keras` archive) with the settings `keys` taken out of the
+/// configuration of each layer for which `which(class, key, value)` holds.
+fn without_settings(
+    name: &str,
+    keys: &[&str],
+    which: impl Fn(&str, &str, &str) -> bool,
+) -> Vec<u8> {
+    archive(name, |member, data| {
+        if member != "config.json" {
+            return Some(data.to_vec());
+        }
+        let mut config: serde_json::Value = serde_json::from_slice(data).unwrap();
+        for layer in config["config"]["layers"].as_array_mut().unwrap() {
+            let class = layer["class_name"].as_str().unwrap().to_string();
+            let settings = layer["config"].as_object_mut().unwrap();
+            settings.retain(|key, value| {
+                !(keys.contains(&key.as_str()) && which(&class, key, &value.to_string()))
+            });
+        }
+        Some(serde_json::to_vec(&config).unwrap())
+    })
+}
+
+/// `cnn.keras` without `activation`, `padding` and `strides`, which a file may leave out (Keras
+/// then takes its defaults): the fixture `cnn_missing_settings.keras`, which the build-time check
+/// reads too (`tests/ui/keras/missing_settings.rs`).
+fn cnn_missing_settings() -> Vec<u8> {
+    without_settings(
+        "cnn.keras",
+        &["activation", "padding", "strides"],
+        |_, _, _| true,
+    )
+}
+
+#[test]
+fn the_fixture_without_settings_is_cnn_keras_without_them() {
+    // `NN_FIXTURES=overwrite` writes it, as `TRYBUILD=overwrite` writes the ui snapshots.
+    let bytes = cnn_missing_settings();
+    let path = fixture("cnn_missing_settings.keras");
+    if std::env::var_os("NN_FIXTURES").is_some_and(|v| v == "overwrite") {
+        std::fs::write(&path, &bytes).unwrap();
+    }
+    assert!(
+        std::fs::read(&path).is_ok_and(|committed| committed == bytes),
+        "{} is not `cnn.keras` without its activations, paddings and strides: run this test \
+         with NN_FIXTURES=overwrite",
+        path.display()
+    );
+}
+
+#[test]
+fn settings_a_file_leaves_out_are_keras_s_defaults() {
+    let dir = scratch("missing-settings");
+    // Keras builds `cnn_missing_settings.keras` with linear activations, valid padding and
+    // strides of 1 (a pool's: its size), which are not `Cnn`'s.
+    let problems = mismatch_problems(nn::keras::load::<f32, Cnn>(fixture(
+        "cnn_missing_settings.keras",
+    )));
+    assert_eq!(
+        problems,
+        [
+            "layer 1 `conv2d`: the file has no padding, which Keras takes as \"valid\", `Cnn` \
+             declares \"same\"",
+            "layer 1 `conv2d`: the file has no activation, which Keras takes as \"linear\", \
+             `Cnn` declares \"relu\"",
+            "layer 4 `conv2d_1`: the file has no strides, which Keras takes as 1, `Cnn` declares \
+             (1, 2)",
+            "layer 4 `conv2d_1`: the file has no activation, which Keras takes as \"linear\", \
+             `Cnn` declares \"elu\"",
+            "layer 7 `dense_8`: the file has no activation, which Keras takes as \"linear\", \
+             `Cnn` declares \"softmax\"",
+        ],
+        "{problems:#?}"
+    );
+    // Left out where the file's value is Keras's default, they load: valid padding, strides of
+    // 1 for a convolution and the pool's size for a pool.
+    let defaults =
+        without_settings(
+            "cnn.keras",
+            &["padding", "strides"],
+            |class, key, value| match key {
+                "padding" => value == "\"valid\"",
+                _ if class.contains("Pooling") => true,
+                _ => value == "[1,1]",
+            },
+        );
+    let path = dir.join("defaults.keras");
+    std::fs::write(&path, defaults).unwrap();
+    nn::keras::load::<f32, Cnn>(&path).unwrap();
+
+    // Without activations, `mlp.keras` is linear: `Mlp`'s are not, `LinearMlp`'s are.
+    let linear = without_settings("mlp.keras", &["activation"], |_, _, _| true);
+    let problems = mismatch_problems(load_bytes(&dir, "linear.keras", &linear));
+    assert_eq!(
+        problems,
+        [
+            "layer 1 `dense`: the file has no activation, which Keras takes as \"linear\", `Mlp` \
+             declares \"relu\"",
+            "layer 3 `dense_1`: the file has no activation, which Keras takes as \"linear\", \
+             `Mlp` declares \"softmax\"",
+        ],
+        "{problems:#?}"
+    );
+    std::fs::write(dir.join("linear.keras"), &linear).unwrap();
+    nn::keras::load::<f32, LinearMlp>(dir.join("linear.keras")).unwrap();
 }

@@ -122,11 +122,16 @@ impl Msg {
     /// Appends `s` (silently cut at the capacity, at a character boundary).
     pub const fn str(mut self, s: &str) -> Self {
         let bytes = s.as_bytes();
-        if self.len + bytes.len() > self.buf.len() {
-            return self;
+        let mut end = bytes.len();
+        if self.len + end > self.buf.len() {
+            end = self.buf.len() - self.len;
+            // Back to the start of a character (a byte `10xxxxxx` continues one).
+            while end > 0 && bytes[end] & 0xC0 == 0x80 {
+                end -= 1;
+            }
         }
         let mut i = 0;
-        while i < bytes.len() {
+        while i < end {
             self.buf[self.len] = bytes[i];
             self.len += 1;
             i += 1;
@@ -155,6 +160,73 @@ impl Msg {
             self.len += 1;
         }
         self
+    }
+
+    /// Appends `x` in decimal with up to nine digits after the point, trailing zeros dropped
+    /// (`0.25`, `128`, `-0.001`): enough to tell a setting's value from another.
+    pub const fn float(self, x: f64) -> Self {
+        let mut msg = if x < 0.0 { self.str("-") } else { self };
+        let x = if x < 0.0 { -x } else { x };
+        if x >= 1e18 || x.is_nan() {
+            return msg.str("a number out of range");
+        }
+        let whole = x as u64;
+        // The fraction in billionths, rounded; a carry goes into the whole part.
+        let mut fraction = ((x - whole as f64) * 1e9 + 0.5) as u64;
+        let whole = if fraction >= 1_000_000_000 {
+            fraction -= 1_000_000_000;
+            whole + 1
+        } else {
+            whole
+        };
+        msg = msg.num(whole as usize);
+        if fraction == 0 {
+            return msg;
+        }
+        let mut digits = 9;
+        while fraction.is_multiple_of(10) {
+            fraction /= 10;
+            digits -= 1;
+        }
+        msg = msg.str(".");
+        let mut zeros = digits;
+        let mut rest = fraction;
+        while rest > 0 {
+            rest /= 10;
+            zeros -= 1;
+        }
+        while zeros > 0 {
+            msg = msg.str("0");
+            zeros -= 1;
+        }
+        msg.num(fraction as usize)
+    }
+
+    /// Appends a Keras setting's value as loading's messages show it (`128`, `"relu"`,
+    /// `(3, 3)`).
+    pub const fn value(self, value: &nn_keras::config::Value) -> Self {
+        use nn_keras::config::Value;
+        match *value {
+            Value::Size(n) => self.num(n),
+            Value::Float(x) => self.float(x),
+            Value::Bool(true) => self.str("true"),
+            Value::Bool(false) => self.str("false"),
+            Value::Str(s) => self.str("\"").str(s).str("\""),
+            Value::LastAxis => self.str("[-1]"),
+            Value::Call(name, _) => self.str(name).str("(..)"),
+            Value::Sizes(sizes) => {
+                let mut msg = self.str("(");
+                let mut i = 0;
+                while i < sizes.len() {
+                    if i > 0 {
+                        msg = msg.str(", ");
+                    }
+                    msg = msg.num(sizes[i]);
+                    i += 1;
+                }
+                msg.str(")")
+            }
+        }
     }
 
     /// The message.
@@ -216,5 +288,29 @@ mod tests {
     fn messages_format_numbers() {
         const M: Msg = Msg::new().str("expects ").num(65).str(", got ").num(0);
         assert_eq!(M.as_str(), "expects 65, got 0");
+    }
+
+    #[test]
+    fn messages_format_settings() {
+        use nn_keras::config::Value;
+        let show = |value: Value| Msg::new().value(&value).as_str().to_owned();
+        assert_eq!(show(Value::Size(128)), "128");
+        assert_eq!(show(Value::Float(0.25)), "0.25");
+        assert_eq!(show(Value::Float(-0.001)), "-0.001");
+        assert_eq!(show(Value::Float(1e-7)), "0.0000001");
+        assert_eq!(show(Value::Float(2.0)), "2");
+        assert_eq!(show(Value::Float(0.9999999999)), "1");
+        assert_eq!(show(Value::Str("relu")), "\"relu\"");
+        assert_eq!(show(Value::Sizes(&[3, 1])), "(3, 1)");
+        assert_eq!(show(Value::Bool(false)), "false");
+    }
+
+    #[test]
+    fn a_long_message_is_cut_at_a_character() {
+        // 511 bytes, then a two-byte character that does not fit, then more.
+        let long = "a".repeat(511) + "é" + "bcd";
+        let msg = Msg::new().str(&long);
+        assert_eq!(msg.as_str(), &long[..511]);
+        assert_eq!(Msg::new().str(&"x".repeat(600)).as_str().len(), 512);
     }
 }

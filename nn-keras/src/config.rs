@@ -62,7 +62,7 @@ impl Value {
             }
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::LastAxis, Value::LastAxis) => true,
-            (Value::Str(a), Value::Str(b)) => same_str(canonical(a), canonical(b)),
+            (Value::Str(a), Value::Str(b)) => same_name(a, b),
             (Value::Call(a, args_a), Value::Call(b, args_b)) => {
                 if !same_str(a, b) || args_a.len() != args_b.len() {
                     return false;
@@ -94,6 +94,12 @@ impl Value {
     }
 }
 
+/// Whether two names of a setting are the same, as [`Value::same`] compares them: exactly, except
+/// Keras's aliases (`swish` is `silu`).
+pub const fn same_name(a: &str, b: &str) -> bool {
+    same_str(canonical(a), canonical(b))
+}
+
 /// Keras's name for an activation that has two (`swish` and `silu`); other names as they are.
 pub(crate) const fn canonical(name: &str) -> &str {
     if same_str(name, "swish") {
@@ -105,7 +111,8 @@ pub(crate) const fn canonical(name: &str) -> &str {
     }
 }
 
-const fn same_str(a: &str, b: &str) -> bool {
+/// Whether two strings are equal, in a `const fn`.
+pub(crate) const fn same_str(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

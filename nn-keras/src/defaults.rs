@@ -1,5 +1,6 @@
 //! The values Keras gives the arguments a declaration leaves out, for the layers, regularizers
-//! and constraints `nn` has. Initializers are named by their Keras class.
+//! and constraints `nn` has. Initializers are named by their Keras class. [`missing`] gives the
+//! values Keras builds a layer with when its `config.json` leaves a setting out.
 //!
 //! ```
 //! use nn_keras::defaults;
@@ -7,6 +8,15 @@
 //! assert_eq!(defaults::KERNEL_INITIALIZER, "GlorotUniform");
 //! assert_eq!(defaults::batch_normalization::EPSILON, 1e-3);
 //! ```
+
+use crate::class::{
+    ACTIVATION as ACTIVATION_LAYER, AVERAGE_POOLING_1D, AVERAGE_POOLING_2D, BATCH_NORMALIZATION,
+    BIDIRECTIONAL, CONV_1D, CONV_2D, DENSE, DROPOUT, ELU, EMBEDDING, FLATTEN,
+    GLOBAL_AVERAGE_POOLING_1D, GLOBAL_AVERAGE_POOLING_2D, GLOBAL_MAX_POOLING_1D,
+    GLOBAL_MAX_POOLING_2D, GRU, LAYER_NORMALIZATION, LEAKY_RELU, LSTM, MAX_POOLING_1D,
+    MAX_POOLING_2D, SIMPLE_RNN,
+};
+use crate::config::{Value, same_str};
 
 /// Every layer with weights is trainable unless told otherwise.
 pub const TRAINABLE: bool = true;
@@ -99,6 +109,184 @@ pub mod constraint {
     /// `MinMaxNorm(min_value=0.0, max_value=1.0, rate=1.0)`.
     pub const MIN_MAX_NORM: &[(&str, f64)] =
         &[("min_value", 0.0), ("max_value", 1.0), ("rate", 1.0)];
+}
+
+/// What Keras builds a layer with when its `config.json` leaves a setting out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Missing {
+    /// This value.
+    Value(Value),
+    /// This number in every dimension of a window (Keras reads `1` as `(1, 1)`).
+    Each(usize),
+    /// The value of another setting of the layer: a pool's `strides` are its `pool_size`.
+    Same(&'static str),
+    /// Nothing: Keras cannot build the layer without it (`units`, `filters`, `rate`).
+    Required,
+}
+
+const CONVOLUTIONS: &[&str] = &[CONV_1D, CONV_2D];
+const POOLS: &[&str] = &[
+    MAX_POOLING_1D,
+    AVERAGE_POOLING_1D,
+    MAX_POOLING_2D,
+    AVERAGE_POOLING_2D,
+];
+const GLOBAL_POOLS: &[&str] = &[
+    GLOBAL_AVERAGE_POOLING_1D,
+    GLOBAL_MAX_POOLING_1D,
+    GLOBAL_AVERAGE_POOLING_2D,
+    GLOBAL_MAX_POOLING_2D,
+];
+const WINDOWS: &[&str] = &[
+    CONV_1D,
+    CONV_2D,
+    MAX_POOLING_1D,
+    AVERAGE_POOLING_1D,
+    MAX_POOLING_2D,
+    AVERAGE_POOLING_2D,
+];
+const IMAGE_LAYERS: &[&str] = &[
+    CONV_1D,
+    CONV_2D,
+    MAX_POOLING_1D,
+    AVERAGE_POOLING_1D,
+    MAX_POOLING_2D,
+    AVERAGE_POOLING_2D,
+    GLOBAL_AVERAGE_POOLING_1D,
+    GLOBAL_MAX_POOLING_1D,
+    GLOBAL_AVERAGE_POOLING_2D,
+    GLOBAL_MAX_POOLING_2D,
+    FLATTEN,
+];
+const WEIGHTED: &[&str] = &[DENSE, CONV_1D, CONV_2D];
+const RECURRENT: &[&str] = &[LSTM, GRU, SIMPLE_RNN];
+const GATED: &[&str] = &[LSTM, GRU];
+const FALSE: Missing = Missing::Value(Value::Bool(false));
+
+/// The settings `nn` compares, by the classes that have them: what Keras takes for each when a
+/// file leaves it out (the signatures of Keras 3's layers; tf.keras 2's are the same).
+const MISSING: &[(&[&str], &str, Missing)] = &[
+    (&[DENSE], "units", Missing::Required),
+    (WEIGHTED, "activation", Missing::Value(Value::Str("linear"))),
+    (WEIGHTED, "use_bias", Missing::Value(Value::Bool(USE_BIAS))),
+    (CONVOLUTIONS, "filters", Missing::Required),
+    (CONVOLUTIONS, "kernel_size", Missing::Required),
+    (CONVOLUTIONS, "strides", Missing::Each(1)),
+    (CONVOLUTIONS, "dilation_rate", Missing::Each(1)),
+    (CONVOLUTIONS, "groups", Missing::Value(Value::Size(1))),
+    // `MaxPooling2D(pool_size=(2, 2))`, `MaxPooling1D(pool_size=2)`; `strides=None`.
+    (POOLS, "pool_size", Missing::Each(2)),
+    (POOLS, "strides", Missing::Same("pool_size")),
+    (
+        WINDOWS,
+        "padding",
+        Missing::Value(Value::Str(PADDING.name())),
+    ),
+    // `data_format=None` is the backend's image data format, channels-last unless configured.
+    (
+        IMAGE_LAYERS,
+        "data_format",
+        Missing::Value(Value::Str("channels_last")),
+    ),
+    (GLOBAL_POOLS, "keepdims", FALSE),
+    (&[DROPOUT], "rate", Missing::Required),
+    (&[EMBEDDING], "input_dim", Missing::Required),
+    (&[EMBEDDING], "output_dim", Missing::Required),
+    (&[EMBEDDING], "mask_zero", FALSE),
+    (
+        &[BATCH_NORMALIZATION],
+        "momentum",
+        Missing::Value(Value::Float(batch_normalization::MOMENTUM)),
+    ),
+    (
+        &[BATCH_NORMALIZATION],
+        "epsilon",
+        Missing::Value(Value::Float(batch_normalization::EPSILON)),
+    ),
+    (
+        &[LAYER_NORMALIZATION],
+        "axis",
+        Missing::Value(Value::LastAxis),
+    ),
+    (
+        &[LAYER_NORMALIZATION],
+        "epsilon",
+        Missing::Value(Value::Float(layer_normalization::EPSILON)),
+    ),
+    (
+        &[LAYER_NORMALIZATION],
+        "center",
+        Missing::Value(Value::Bool(layer_normalization::CENTER)),
+    ),
+    (
+        &[LAYER_NORMALIZATION],
+        "scale",
+        Missing::Value(Value::Bool(layer_normalization::SCALE)),
+    ),
+    (&[LAYER_NORMALIZATION], "rms_scaling", FALSE),
+    (&[ACTIVATION_LAYER], "activation", Missing::Required),
+    (
+        &[LEAKY_RELU],
+        "negative_slope",
+        Missing::Value(Value::Float(leaky_relu::NEGATIVE_SLOPE)),
+    ),
+    (&[ELU], "alpha", Missing::Value(Value::Float(elu::ALPHA))),
+    (RECURRENT, "units", Missing::Required),
+    (RECURRENT, "activation", Missing::Value(Value::Str("tanh"))),
+    (RECURRENT, "use_bias", Missing::Value(Value::Bool(USE_BIAS))),
+    (RECURRENT, "return_sequences", FALSE),
+    (RECURRENT, "return_state", FALSE),
+    (RECURRENT, "go_backwards", FALSE),
+    (RECURRENT, "stateful", FALSE),
+    (RECURRENT, "dropout", Missing::Value(Value::Float(0.0))),
+    (
+        RECURRENT,
+        "recurrent_dropout",
+        Missing::Value(Value::Float(0.0)),
+    ),
+    (
+        GATED,
+        "recurrent_activation",
+        Missing::Value(Value::Str("sigmoid")),
+    ),
+    (&[GRU], "reset_after", Missing::Value(Value::Bool(true))),
+    (
+        &[BIDIRECTIONAL],
+        "merge_mode",
+        Missing::Value(Value::Str("concat")),
+    ),
+    (&[BIDIRECTIONAL], "layer", Missing::Required),
+];
+
+/// What Keras builds a layer of class `class` with when its configuration leaves setting `key`
+/// out, for every setting that `nn` compares with a file; `None` for any other.
+///
+/// ```
+/// use nn_keras::config::Value;
+/// use nn_keras::defaults::{Missing, missing};
+///
+/// assert_eq!(missing("Dense", "activation"), Some(Missing::Value(Value::Str("linear"))));
+/// assert_eq!(missing("Conv2D", "strides"), Some(Missing::Each(1)));
+/// assert_eq!(missing("MaxPooling2D", "strides"), Some(Missing::Same("pool_size")));
+/// assert_eq!(missing("Dense", "units"), Some(Missing::Required));
+/// assert_eq!(missing("Dense", "kernel_size"), None);
+/// ```
+pub const fn missing(class: &str, key: &str) -> Option<Missing> {
+    let mut i = 0;
+    while i < MISSING.len() {
+        let (classes, name, missing) = MISSING[i];
+        if same_str(name, key) {
+            let mut j = 0;
+            while j < classes.len() {
+                if same_str(classes[j], class) {
+                    return Some(missing);
+                }
+                j += 1;
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 #[cfg(test)]

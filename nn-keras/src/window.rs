@@ -36,6 +36,17 @@ pub enum Padding {
     Causal,
 }
 
+impl Padding {
+    /// Keras's name for it, as a `config.json` writes it (`"valid"`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Padding::Valid => "valid",
+            Padding::Same => "same",
+            Padding::Causal => "causal",
+        }
+    }
+}
+
 /// The span of a window of `taps` taps `dilation` apart: `(taps − 1)·dilation + 1` (0 without
 /// taps).
 pub const fn dilated(taps: usize, dilation: usize) -> usize {

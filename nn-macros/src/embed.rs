@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use syn::LitStr;
 
 use crate::errors::Errors;
-use crate::ir::{Assertion, Embedded, Layer, Network, Param, Path, Size, TypeArg};
+use crate::ir::{Assertion, Embedded, Guard, Layer, Network, Param, Path, Size, TypeArg};
 
 /// An attribute's arguments: the file's path (relative to the crate's manifest), and whether to
 /// build its weights into the program.
@@ -104,8 +104,9 @@ pub(crate) fn apply(network: &mut Network, path: String, offsets: Vec<Vec<usize>
 
 /// Compares one tensor of a file (`found`, of shape `shape`) with the declared `param` of
 /// `layer` (at `index`, counting from 0): a difference in a size the macro knows is an error
-/// naming the tensor and both shapes; a named constant's size becomes an assertion for the
-/// compiler.
+/// naming the tensor and both shapes (and `true`: the layer's other tensors would repeat it); a
+/// named constant's size becomes an assertion for the compiler, named after the layer and the
+/// tensor, once per constant and value (the next tensors that use it would repeat it).
 pub(crate) fn compare_shape(
     network: &mut Network,
     index: usize,
@@ -114,7 +115,7 @@ pub(crate) fn compare_shape(
     shape: &[usize],
     file: &str,
     errors: &mut Errors,
-) {
+) -> bool {
     let layer: &Layer = &network.layers[index];
     let at = format!(
         "layer {} `{}`: tensor `{}` (`{found}` in `{file}`)",
@@ -138,12 +139,16 @@ pub(crate) fn compare_shape(
                 layer.text
             ),
         ));
-        return;
+        return true;
     }
     let span = layer.span;
     let text = layer.text.clone();
     for (size, &n) in param.shape.iter().zip(shape) {
-        if let Size::Named { text: name, .. } = size {
+        let asserted = network.assertions.iter().any(|a| {
+            matches!(a, Assertion::Equal { expected, produced: Size::Known(m), .. }
+                if expected.text() == size.text() && *m == n)
+        });
+        if let (Size::Named { text: name, .. }, false) = (size, asserted) {
             network.assertions.push(Assertion::Equal {
                 expected: size.clone(),
                 produced: Size::Known(n),
@@ -153,16 +158,21 @@ pub(crate) fn compare_shape(
                     format!(" there (shape {})", show_known(shape)),
                 ],
                 span,
+                guard: Vec::new(),
+                name: Some((index, format!("{}_shape", param.name))),
             });
         }
     }
+    false
 }
 
 /// Compares each layer's tensors in a file, in order, with the declared ones (`file[k]` holds
 /// layer `k`'s tensors: where each is in the file, and its shape).
+/// A named size's check of layer `k` is made only when `guards[k]` holds (none without one).
 pub(crate) fn check_shapes(
     network: &mut Network,
     file: &[Vec<(String, Vec<usize>)>],
+    guards: &[Guard],
     name: &str,
     errors: &mut Errors,
 ) {
@@ -172,8 +182,16 @@ pub(crate) fn check_shapes(
             // The number of weights is compared by `params` already.
             continue;
         }
+        let made = network.assertions.len();
         for (param, (path, shape)) in declared.iter().zip(found) {
-            compare_shape(network, index, param, path, shape, name, errors);
+            if compare_shape(network, index, param, path, shape, name, errors) {
+                break;
+            }
+        }
+        for assertion in &mut network.assertions[made..] {
+            if let (Assertion::Equal { guard, .. }, Some(holds)) = (assertion, guards.get(index)) {
+                guard.clone_from(holds);
+            }
         }
     }
 }

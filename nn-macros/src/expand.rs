@@ -23,7 +23,11 @@ const STACK_LIMIT: usize = 16384;
 
 /// Everything generated for one network.
 pub(crate) fn network(network: &Network) -> TokenStream {
-    let mut assertions: Vec<TokenStream> = network.assertions.iter().map(assertion).collect();
+    let mut assertions: Vec<TokenStream> = network
+        .assertions
+        .iter()
+        .map(|a| assertion(a, network))
+        .collect();
     // Each file as a dependency of the crate: cargo rebuilds when it changes.
     for path in &network.files {
         assertions.push(quote!(
@@ -31,8 +35,8 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         ));
     }
     if let Some(file) = &network.keras_file {
-        assertions.extend(file.checks.iter().map(|c| keras_check(c, &network.layers)));
-        assertions.extend(file.params.iter().map(|c| params_check(c, &network.layers)));
+        assertions.extend(file.checks.iter().map(|c| keras_check(c, network)));
+        assertions.extend(file.params.iter().map(|c| params_check(c, network)));
     }
     if network.layers.is_empty() {
         return quote!(#(#assertions)*);

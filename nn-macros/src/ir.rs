@@ -46,11 +46,17 @@ pub(crate) struct Embedded {
 
 /// A Keras file the declaration is checked against at build time.
 pub(crate) struct KerasFile {
-    /// One check per setting the file gives.
+    /// One check per setting that only the compiler can compare (a named constant's, an
+    /// activation type's); the macro reports the others itself.
     pub(crate) checks: Vec<KerasCheck>,
     /// One check per layer of the number of weights the file has for it.
     pub(crate) params: Vec<ParamsCheck>,
 }
+
+/// Sizes given by named constants that decide shapes, each with the file's value: a check of
+/// weights is made only when every one of them is the file's (a difference is reported by the
+/// setting's own check, and the weights' difference would only repeat it).
+pub(crate) type Guard = Vec<(Size, usize)>;
 
 /// The number of weights a layer has, compared with the file's, failing with `message` at
 /// `span`.
@@ -60,15 +66,21 @@ pub(crate) struct ParamsCheck {
     pub(crate) count: usize,
     pub(crate) message: String,
     pub(crate) span: Span,
+    /// Made only when these settings are the file's.
+    pub(crate) guard: Guard,
 }
 
-/// A declared setting compared with the file's value, failing with `message` at `span`.
+/// A declared setting compared with the file's value by the compiler, failing at `span` with
+/// `head` followed by the declared value as the user wrote it (`shown`) and as it evaluates.
 pub(crate) struct KerasCheck {
     /// The index of the layer in [`Network::layers`].
     pub(crate) layer: usize,
+    /// Keras's key, which names the constant the compiler evaluates.
+    pub(crate) key: String,
     pub(crate) declared: KerasValue,
     pub(crate) found: KerasValue,
-    pub(crate) message: String,
+    pub(crate) head: String,
+    pub(crate) shown: String,
     pub(crate) span: Span,
 }
 
@@ -383,12 +395,17 @@ pub(crate) enum Assertion {
         message: String,
         span: Span,
     },
-    /// Two sizes are equal. The message reads `head EXPECTED middle PRODUCED tail`.
+    /// Two sizes are equal (checked only when `guard` holds). The message reads `head EXPECTED
+    /// middle PRODUCED tail`.
     Equal {
         expected: Size,
         produced: Size,
         message: [String; 3],
         span: Span,
+        guard: Guard,
+        /// The layer it is about (its index) and what it checks, which name its constant
+        /// (`Named_dense_kernel_shape`); `None` for a constant named `_`.
+        name: Option<(usize, String)>,
     },
     /// The user's named constant lies in [0, 1).
     Probability {

@@ -3,13 +3,20 @@
 //! concerns, and the crate is rebuilt when the file changes. `#[keras("...", embed)]` also
 //! builds the file's weights into the program (the constant `Classifier::EMBEDDED`).
 //!
-//! The file is read with `nn-keras` (the runtime's own reader). What the macro can decide alone
-//! (the number of layers, their classes, the input shape, weights the declaration has no layer
-//! for) is an error here; every setting (units, activation, kernel size, ...) becomes a constant
-//! assertion that the compiler evaluates with the same comparison as loading at run time
-//! (`nn_keras::config::Value::same`), so named constants and activation types of the user's are
-//! checked too, and so does the number of weights the file has for each layer (the layer type's
-//! `Params::PARAMS`).
+//! The file is read with `nn-keras` (the runtime's own reader). Each mistake is one error, at
+//! the layer it concerns, with both values. What the macro can decide alone is an error here:
+//! the input shape, each layer the file has and the declaration does not (or the other way
+//! round, found by pairing the two lists of layers), the classes, weights the declaration has no
+//! layer for, and every setting whose declared value it knows, compared with
+//! `nn_keras::config::Value::same` as loading at run time compares it. A setting only the
+//! compiler knows (a named constant, an activation type) becomes a constant assertion named after
+//! the layer and the setting (`Classifier_dense_units`), whose message shows the declared value
+//! (`HIDDEN = 128`). The number of weights the file has for each layer (the layer type's
+//! `Params::PARAMS`) and, with `embed`, each tensor's shape are checked too, but only up to the
+//! first difference that decides shapes (a class, a size, a window), and only while the named
+//! sizes up to the layer are the file's: past one, they would repeat it. A setting the file leaves
+//! out is compared as the default Keras builds the layer with (`nn_keras::files::model::found`),
+//! as loading at run time compares it.
 
 use nn_keras::files::{archive, model, weights};
 use serde_json::Value as Json;
@@ -17,7 +24,9 @@ use syn::LitStr;
 
 use crate::embed;
 use crate::errors::Errors;
-use crate::ir::{Expr, KerasCheck, KerasFile, KerasValue, Network, ParamsCheck, Size};
+use crate::ir::{
+    Expr, Guard, KerasCheck, KerasFile, KerasValue, Network, ParamsCheck, Setting, Size,
+};
 
 /// What a Keras file holds, as the macro needs it.
 struct Source {
@@ -46,12 +55,12 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
         }
     };
     let name = lit.value();
-    let checks = match &source.model {
+    let comparison = match &source.model {
         Some(model) => compare(network, model, &name, errors),
-        None => Vec::new(),
+        None => Comparison::unchecked(network.layers.len()),
     };
-    let tensors = tensors(network, &source, &name, errors);
-    let params = params_checks(network, &tensors, &name);
+    let tensors = tensors(network, &source, &comparison, &name, errors);
+    let params = params_checks(network, &tensors, &comparison, &name);
     if embed && source.model.is_none() {
         errors.push(fail(format!(
             "`{name}` has no model configuration, so only each layer's number of weights can be \
@@ -71,7 +80,9 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
                     .collect()
             })
             .collect();
-        embed::check_shapes(network, &shapes, &name, errors);
+        // Past a difference reported already, the shapes would only repeat it.
+        let checked = &shapes[..comparison.settled.min(shapes.len())];
+        embed::check_shapes(network, checked, &comparison.guards, &name, errors);
         // Built in only when every layer has the tensors it declares (a different count is
         // reported by the weight-count check) and every tensor can be read in place.
         let counts_agree = network
@@ -86,37 +97,49 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
         }
     }
     network.files.push(path);
-    network.keras_file = Some(KerasFile { checks, params });
+    network.keras_file = Some(KerasFile {
+        checks: comparison.checks,
+        params,
+    });
 }
 
-/// Each declared layer's tensors in the file (none where the file has none), as loading at run
-/// time finds them: by class and order in Keras 3's layout, by the configuration's layer names in
-/// a legacy file. Weights the declaration has no layer for are an error.
+/// Each declared layer's tensors in the file (none where the file has none): those of the file's
+/// layer it is, by class and order in Keras 3's layout, by the configuration's layer names in a
+/// legacy file, as loading at run time finds them. Weights the declaration has no layer for are
+/// an error, unless their layer was reported missing.
 fn tensors<'a>(
     network: &Network,
     source: &'a Source,
+    comparison: &Comparison,
     name: &str,
     errors: &mut Errors,
 ) -> Vec<&'a [weights::Tensor]> {
+    // The key of each of the file's layers (of each declared one without a configuration).
     let keys: Vec<String> = match (source.weights.layout, &source.model) {
         (weights::Layout::Legacy, Some(model)) => {
             model.layers.iter().map(|l| l.name.clone()).collect()
         }
-        _ => model::group_names(network.layers.iter().map(|l| l.class)),
+        (_, Some(model)) => model::group_names(model.layers.iter().map(|l| l.class.as_str())),
+        (_, None) => model::group_names(network.layers.iter().map(|l| l.class)),
     };
-    let found: Vec<&[weights::Tensor]> = network
-        .layers
+    let found: Vec<&[weights::Tensor]> = comparison
+        .pairs
         .iter()
-        .enumerate()
-        .map(|(i, _)| {
-            keys.get(i)
+        .map(|pair| {
+            pair.and_then(|j| keys.get(j))
                 .and_then(|k| source.weights.layer(k))
                 .unwrap_or(&[])
         })
         .collect();
+    let accounted: Vec<&String> = comparison
+        .pairs
+        .iter()
+        .flatten()
+        .chain(&comparison.missing)
+        .filter_map(|&j| keys.get(j))
+        .collect();
     for (key, tensors) in &source.weights.layers {
-        let used = keys.iter().take(network.layers.len()).any(|k| k == key);
-        if !tensors.is_empty() && !used {
+        if !tensors.is_empty() && !accounted.contains(&key) {
             errors.push(syn::Error::new(
                 network.ident.span(),
                 format!(
@@ -133,6 +156,7 @@ fn tensors<'a>(
 fn params_checks(
     network: &Network,
     tensors: &[&[weights::Tensor]],
+    comparison: &Comparison,
     name: &str,
 ) -> Vec<ParamsCheck> {
     network
@@ -140,6 +164,10 @@ fn params_checks(
         .iter()
         .zip(tensors)
         .enumerate()
+        // Past a difference reported already, or for a layer the file does not have, a count
+        // would only repeat it.
+        .take(comparison.settled)
+        .filter(|(index, _)| comparison.pairs[*index].is_some())
         .map(|(index, (layer, tensors))| {
             let count = tensors
                 .iter()
@@ -162,6 +190,7 @@ fn params_checks(
                     layer.text
                 ),
                 span: layer.span,
+                guard: comparison.guards[index].clone(),
             }
         })
         .collect()
@@ -178,18 +207,13 @@ fn embedded(
 ) -> Option<Vec<Vec<usize>>> {
     let mut layers = Vec::new();
     let mut complete = true;
+    // Reported once for the file: a float64 model's tensors are all so.
+    let mut unfit = Vec::new();
     for tensors in tensors {
         let mut ranges = Vec::new();
         for tensor in *tensors {
             let Some(range) = source.weights.f32_range(tensor) else {
-                errors.push(syn::Error::new(
-                    lit.span(),
-                    format!(
-                        "`{name}`: `{}` is not stored as one run of little-endian float32 values, \
-                         which `embed` reads in place; load the file at run time instead",
-                        tensor.path
-                    ),
-                ));
+                unfit.push(format!("`{}`", tensor.path));
                 complete = false;
                 continue;
             };
@@ -205,6 +229,17 @@ fn embedded(
             ranges.push(source.base + range.start);
         }
         layers.push(ranges);
+    }
+    if !unfit.is_empty() {
+        errors.push(syn::Error::new(
+            lit.span(),
+            format!(
+                "`{name}`: {} {} not stored as one run of little-endian float32 values, which \
+                 `embed` reads in place; load the file at run time instead",
+                unfit.join(", "),
+                if unfit.len() == 1 { "is" } else { "are" }
+            ),
+        ));
     }
     complete.then_some(layers)
 }
@@ -245,27 +280,47 @@ fn read(path: &std::path::Path, embed: bool) -> Result<Source, String> {
     })
 }
 
-/// What the macro decides itself, as errors; the settings, as checks for the compiler.
+/// What comparing the file's model with the declaration leaves to check.
+struct Comparison {
+    /// The settings only the compiler can compare.
+    checks: Vec<KerasCheck>,
+    /// For each declared layer, the index of the file's layer it is (`None`: the file has none).
+    pairs: Vec<Option<usize>>,
+    /// The file's layers reported missing from the declaration.
+    missing: Vec<usize>,
+    /// The first declared layer whose weights are not checked: from a difference in the layers,
+    /// the input or a setting that decides shapes on (reported already), the weights'
+    /// differences would only repeat it.
+    settled: usize,
+    /// For each declared layer, the named sizes that decide shapes up to it and the file's
+    /// values: its weights are checked only when they agree.
+    guards: Vec<Guard>,
+}
+
+impl Comparison {
+    /// Nothing compared (a file without a model): each declared layer is the file's at its
+    /// place, and every weight is checked.
+    fn unchecked(layers: usize) -> Self {
+        Self {
+            checks: Vec::new(),
+            pairs: (0..layers).map(Some).collect(),
+            missing: Vec::new(),
+            settled: layers,
+            guards: vec![Vec::new(); layers],
+        }
+    }
+}
+
+/// What the macro decides itself, as errors, once per mistake; the settings that only the
+/// compiler can compare, as checks for it.
 fn compare(
     network: &Network,
     file: &model::FileModel,
     name: &str,
     errors: &mut Errors,
-) -> Vec<KerasCheck> {
+) -> Comparison {
     let net = network.ident.to_string();
-    if file.layers.len() != network.layers.len() {
-        let classes = |c: Vec<&str>| c.join(", ");
-        errors.push(syn::Error::new(
-            network.ident.span(),
-            format!(
-                "`{name}` has {} layers ({}), `{net}` declares {} ({})",
-                file.layers.len(),
-                classes(file.layers.iter().map(|l| l.class.as_str()).collect()),
-                network.layers.len(),
-                classes(network.layers.iter().map(|l| l.class).collect()),
-            ),
-        ));
-    }
+    let mut comparison = Comparison::unchecked(network.layers.len());
     if let (Some(input), Some(first)) = (&file.input, network.layers.first()) {
         let declared: Vec<Option<usize>> = network.input_shape.iter().map(Size::value).collect();
         let differs = input.len() != declared.len()
@@ -282,10 +337,16 @@ fn compare(
                     shape(&declared)
                 ),
             ));
+            comparison.settled = 0;
         }
     }
-    let mut checks = Vec::new();
-    for (index, (layer, theirs)) in network.layers.iter().zip(&file.layers).enumerate() {
+    align(network, file, name, &mut comparison, errors);
+    let mut guard: Guard = Vec::new();
+    for (index, layer) in network.layers.iter().enumerate() {
+        let Some(theirs) = comparison.pairs[index].map(|j| &file.layers[j]) else {
+            comparison.guards[index] = guard.clone();
+            continue;
+        };
         let at = format!("layer {} `{}`", index + 1, theirs.name);
         if layer.class != theirs.class {
             errors.push(syn::Error::new(
@@ -295,31 +356,225 @@ fn compare(
                     theirs.class, layer.class
                 ),
             ));
+            comparison.settled = comparison.settled.min(index);
+            comparison.guards[index] = guard.clone();
             continue;
         }
         for setting in layer.keras.iter().filter(|s| s.checked) {
-            let Some(found) = model::setting(&theirs.config, &setting.key) else {
+            // A key the file leaves out is Keras's default, as Keras builds the layer.
+            let Some(found) = model::found(&theirs.class, &theirs.config, &setting.key) else {
                 continue;
             };
-            let message = format!(
-                "{at}: `{name}` has {} = {}, `{net}` declares {}",
-                setting.key,
-                model::show(found),
-                setting.value.text()
+            let head = format!(
+                "{at}: `{name}` {}, `{net}` declares ",
+                found.describe(&setting.key)
             );
-            match literal(&setting.value, found) {
-                Some(found) => checks.push(KerasCheck {
-                    layer: index,
-                    declared: setting.value.clone(),
-                    found,
-                    message,
-                    span: layer.span,
-                }),
-                None => errors.push(syn::Error::new(layer.span, message)),
+            let found = found
+                .value()
+                .and_then(|found| literal(&setting.value, found));
+            let same = found.as_ref().and_then(|f| decide(&setting.value, f));
+            match (found, same) {
+                (Some(_), Some(true)) => {}
+                // Another value, or one of another type: reported here.
+                (None, _) | (_, Some(false)) => {
+                    let shown = setting.value.text();
+                    errors.push(syn::Error::new(layer.span, format!("{head}{shown}")));
+                    if decides_shapes(setting) {
+                        comparison.settled = comparison.settled.min(index);
+                    }
+                }
+                // Only the compiler knows the declared value.
+                (Some(found), None) => {
+                    if let (true, KerasValue::Size(size), KerasValue::Size(Size::Known(n))) =
+                        (decides_shapes(setting), &setting.value, &found)
+                    {
+                        guard.push((size.clone(), *n));
+                    }
+                    comparison.checks.push(KerasCheck {
+                        layer: index,
+                        key: setting.key.to_string(),
+                        declared: setting.value.clone(),
+                        found,
+                        head,
+                        shown: setting.value.text(),
+                        span: layer.span,
+                    });
+                }
             }
         }
+        comparison.guards[index] = guard.clone();
     }
-    checks
+    comparison
+}
+
+/// Pairs the declared layers with the file's: at their places when there are as many, else
+/// the pairing with the fewest layers left over, then the fewest settings that differ, and one
+/// error for each layer left over, on either side.
+fn align(
+    network: &Network,
+    file: &model::FileModel,
+    name: &str,
+    comparison: &mut Comparison,
+    errors: &mut Errors,
+) {
+    let (m, n) = (network.layers.len(), file.layers.len());
+    if m == n {
+        return;
+    }
+    // cost[i][j]: the best pairing of the first i declared layers with the first j of the
+    // file's. A layer left over costs more than any number of differing settings.
+    const LEFT_OVER: usize = 1 << 20;
+    let pair_cost = |i: usize, j: usize| -> Option<usize> {
+        let (layer, theirs) = (&network.layers[i], &file.layers[j]);
+        (layer.class == theirs.class).then(|| {
+            layer
+                .keras
+                .iter()
+                .filter(|s| s.checked)
+                .filter(|s| {
+                    let found = model::found(&theirs.class, &theirs.config, &s.key);
+                    let found = found.as_ref().and_then(|f| f.value());
+                    let found = found.and_then(|f| literal(&s.value, f));
+                    found.is_some_and(|f| decide(&s.value, &f) == Some(false))
+                })
+                .count()
+        })
+    };
+    let mut cost = vec![vec![0usize; n + 1]; m + 1];
+    for i in 0..=m {
+        for j in 0..=n {
+            cost[i][j] = match (i, j) {
+                (0, _) => j * LEFT_OVER,
+                (_, 0) => i * LEFT_OVER,
+                _ => {
+                    let skip = (cost[i - 1][j]).min(cost[i][j - 1]) + LEFT_OVER;
+                    match pair_cost(i - 1, j - 1) {
+                        Some(c) => skip.min(cost[i - 1][j - 1] + c),
+                        None => skip,
+                    }
+                }
+            };
+        }
+    }
+    // Back from the end: which layers pair, and which are left over.
+    let (mut i, mut j) = (m, n);
+    let mut pairs = vec![None; m];
+    let mut extra = Vec::new();
+    let mut missing = Vec::new();
+    while i > 0 || j > 0 {
+        let paired = i > 0
+            && j > 0
+            && pair_cost(i - 1, j - 1).is_some_and(|c| cost[i][j] == cost[i - 1][j - 1] + c);
+        if paired {
+            pairs[i - 1] = Some(j - 1);
+            (i, j) = (i - 1, j - 1);
+        } else if j > 0 && (i == 0 || cost[i][j] == cost[i][j - 1] + LEFT_OVER) {
+            missing.push((j - 1, i));
+            j -= 1;
+        } else {
+            extra.push(i - 1);
+            i -= 1;
+        }
+    }
+    let net = &network.ident;
+    let classes = |c: Vec<&str>| c.join(", ");
+    let counts = format!(
+        "`{name}` has {n} layers ({}), `{net}` declares {m} ({})",
+        classes(file.layers.iter().map(|l| l.class.as_str()).collect()),
+        classes(network.layers.iter().map(|l| l.class).collect()),
+    );
+    for &(j, before) in missing.iter().rev() {
+        // Reported at the declared layer it should come before (after the last one, at the
+        // network's name).
+        let theirs = &file.layers[j];
+        let (span, place) = match (network.layers.get(before), before.checked_sub(1)) {
+            (Some(next), _) => (
+                next.span,
+                format!(" before `{}` (layer {})", next.text, before + 1),
+            ),
+            (None, Some(last)) => (
+                net.span(),
+                format!(
+                    " after `{}` (layer {})",
+                    network.layers[last].text,
+                    last + 1
+                ),
+            ),
+            (None, None) => (net.span(), String::new()),
+        };
+        errors.push(syn::Error::new(
+            span,
+            format!(
+                "{counts}: the file's layer {} `{}` (a {}) is missing{place}",
+                j + 1,
+                theirs.name,
+                theirs.class
+            ),
+        ));
+        comparison.settled = comparison.settled.min(before);
+    }
+    for &i in extra.iter().rev() {
+        let layer = &network.layers[i];
+        errors.push(syn::Error::new(
+            layer.span,
+            format!(
+                "{counts}: `{}` (layer {}) is not in the file",
+                layer.text,
+                i + 1
+            ),
+        ));
+        comparison.settled = comparison.settled.min(i);
+    }
+    comparison.pairs = pairs;
+    comparison.missing = missing.into_iter().map(|(j, _)| j).collect();
+}
+
+/// Whether a setting decides the shapes of weights (its own or the next layers'): all but
+/// activations and numbers (rates, epsilons, slopes).
+fn decides_shapes(setting: &Setting) -> bool {
+    !setting.key.ends_with("activation")
+        && !matches!(
+            setting.value,
+            KerasValue::Float(_) | KerasValue::Activation(_) | KerasValue::Initializer { .. }
+        )
+}
+
+/// Whether the declared value is the file's (`found`, as [`literal`] gives it), when the macro
+/// can tell: with `nn_keras::config::Value::same`, the comparison of loading at run time and of
+/// the compiler's checks. `None` for a value only the compiler knows (a named constant, an
+/// activation type).
+fn decide(declared: &KerasValue, found: &KerasValue) -> Option<bool> {
+    use nn_keras::config::same_name;
+    Some(match (known(declared)?, known(found)?) {
+        (Known::Name(a), Known::Name(b)) => same_name(a, b),
+        (Known::Sizes(a), Known::Sizes(b)) => a == b,
+        (Known::Value(a), Known::Value(b)) => a.same(&b),
+        // Values of different kinds, as `Value::same` finds them.
+        _ => false,
+    })
+}
+
+/// A value the macro knows, in the terms of `nn_keras::config::Value`: names and windows
+/// borrowed for as long as the macro runs (a `Value` holds `'static` ones, as the compiler's
+/// constants do).
+enum Known<'a> {
+    Name(&'a str),
+    Sizes(&'a [usize]),
+    Value(nn_keras::config::Value),
+}
+
+fn known(value: &KerasValue) -> Option<Known<'_>> {
+    use nn_keras::config::Value;
+    Some(match value {
+        KerasValue::Str(s) => Known::Name(s),
+        KerasValue::Text(s) => Known::Name(s),
+        KerasValue::Sizes(sizes) => Known::Sizes(sizes),
+        KerasValue::Size(Size::Known(n)) => Known::Value(Value::Size(*n)),
+        KerasValue::Float(Expr::Float(x)) => Known::Value(Value::Float(*x)),
+        KerasValue::Bool(b) => Known::Value(Value::Bool(*b)),
+        KerasValue::LastAxis => Known::Value(Value::LastAxis),
+        _ => return None,
+    })
 }
 
 /// The file's value in the form of the declared one, or `None` when it has another type.

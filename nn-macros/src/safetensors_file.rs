@@ -1,6 +1,7 @@
 //! `#[safetensors("models/sine.safetensors")]` on a declaration: the weights file that
 //! `nn::io::save_weights` wrote is checked against the declaration during the build (every
-//! tensor by name and shape, a difference reported at its layer with both shapes), and the crate
+//! tensor by name and shape, a difference reported once per layer at the layer with both shapes,
+//! tensors the declaration has no layer for once per layer of theirs), and the crate
 //! is rebuilt when the file changes. `#[safetensors("...", embed)]` also builds the weights into
 //! the program: the constant `Sine::EMBEDDED`, read during compilation, with no parsing and no
 //! error at run time (and no `std`: see "On a microcontroller" in the README).
@@ -51,7 +52,9 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
             return;
         }
     };
-    // Each tensor of the file belongs to a declared layer's parameter.
+    // Each tensor of the file belongs to a declared layer's parameter. Those that do not, by
+    // the layer their name gives (`dense_2` of `dense_2.kernel`).
+    let mut unknown: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for key in entries.keys() {
         if key.starts_with("optimizer.") {
             continue; // a checkpoint's optimizer state: not the network's
@@ -64,49 +67,131 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
                 .any(|p| *key == format!("{}.{}", layer.field, p.name))
         });
         if !known {
-            errors.push(syn::Error::new(
-                network.ident.span(),
-                format!(
-                    "`{name}` has a tensor `{key}` that `{}` has no parameter for",
-                    network.ident
-                ),
-            ));
+            let (layer, tensor) = key.split_once('.').unwrap_or(("", key));
+            unknown.entry(layer).or_default().push(tensor);
         }
     }
     let mut offsets = Vec::new();
     let mut complete = true;
+    // Tensors that cannot be built in, by what is wrong with them.
+    let mut unfit: BTreeMap<Unfit, Vec<String>> = BTreeMap::new();
     for index in 0..network.layers.len() {
         let layer = &network.layers[index];
         let mut starts = Vec::new();
-        for param in layer.build.tensors.clone() {
-            let layer = &network.layers[index];
-            let key = format!("{}.{}", layer.field, param.name);
-            let Some(entry) = entries.get(&key) else {
-                complete = false;
-                errors.push(syn::Error::new(
-                    layer.span,
+        let missing: Vec<(String, String)> = layer
+            .build
+            .tensors
+            .iter()
+            .map(|p| (format!("{}.{}", layer.field, p.name), embed::show(&p.shape)))
+            .filter(|(key, _)| !entries.contains_key(key))
+            .collect();
+        if !missing.is_empty() {
+            complete = false;
+            // A layer none of whose tensors are there, where the file has a layer of other
+            // tensors with the same names: the same layer under another name, reported once.
+            let names: Vec<&str> = layer.build.tensors.iter().map(|p| p.name).collect();
+            let renamed = (missing.len() == names.len())
+                .then(|| {
+                    unknown.iter().find_map(|(other, tensors)| {
+                        let mut sorted = names.clone();
+                        sorted.sort_unstable();
+                        (*tensors == sorted).then_some(*other)
+                    })
+                })
+                .flatten()
+                .filter(|other| !other.is_empty())
+                .map(ToString::to_string);
+            let keys = |keys: Vec<String>| {
+                let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+                keys.join(", ")
+            };
+            let at = format!("layer {} `{}`: `{name}`", index + 1, layer.field);
+            let mut message = match &missing[..] {
+                [(key, shape)] => format!(
+                    "{at} has no tensor `{key}`; `{}` needs one of shape {shape}",
+                    layer.text
+                ),
+                _ => {
+                    let shapes: Vec<&str> = missing.iter().map(|(_, s)| s.as_str()).collect();
                     format!(
-                        "layer {} `{}`: `{name}` has no tensor `{key}`; `{}` needs one of shape {}",
-                        index + 1,
-                        layer.field,
+                        "{at} has no tensors {}; `{}` needs them, of shapes {}",
+                        keys(missing.iter().map(|(k, _)| k.clone()).collect()),
                         layer.text,
-                        embed::show(&param.shape)
-                    ),
-                ));
+                        shapes.join(", ")
+                    )
+                }
+            };
+            if let Some(other) = renamed {
+                let found = unknown.remove(other.as_str()).unwrap_or_default();
+                message += &format!(
+                    ", but has {}, which `{}` declares no layer for: is this layer named \
+                     `{other}` in the file (`{other}: {}`)?",
+                    keys(found.iter().map(|t| format!("{other}.{t}")).collect()),
+                    network.ident,
+                    layer.text
+                );
+            }
+            errors.push(syn::Error::new(layer.span, message));
+        }
+        // After one tensor of the layer whose shape differs, the others would repeat it.
+        let mut shaped = true;
+        for param in layer.build.tensors.clone() {
+            let key = format!("{}.{}", network.layers[index].field, param.name);
+            let Some(entry) = entries.get(&key) else {
                 continue;
             };
-            embed::compare_shape(network, index, &param, &key, &entry.shape, &name, errors);
+            if shaped
+                && embed::compare_shape(network, index, &param, &key, &entry.shape, &name, errors)
+            {
+                shaped = false;
+            }
             if embed {
                 match float32(&bytes, entry) {
                     Ok(()) => starts.push(entry.range.start),
                     Err(problem) => {
                         complete = false;
-                        errors.push(fail(format!("`{key}` {problem}")));
+                        unfit.entry(problem).or_default().push(key);
                     }
                 }
             }
         }
         offsets.push(starts);
+    }
+    for (layer, tensors) in &unknown {
+        let keys: Vec<String> = tensors
+            .iter()
+            .map(|t| match *layer {
+                "" => format!("`{t}`"),
+                _ => format!("`{layer}.{t}`"),
+            })
+            .collect();
+        let (what, keys) = match keys.len() {
+            1 => ("a tensor", keys.join("")),
+            _ => ("tensors", keys.join(", ")),
+        };
+        errors.push(syn::Error::new(
+            network.ident.span(),
+            format!(
+                "`{name}` has {what} {keys} that `{}` has no parameter for",
+                network.ident
+            ),
+        ));
+    }
+    for (problem, keys) in unfit {
+        let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+        let many = keys.len() > 1;
+        let keys = keys.join(", ");
+        errors.push(fail(match problem {
+            Unfit::Type(dtype) => format!(
+                "{keys} {} {dtype}: `embed` builds in float32 weights (those of an `f32` \
+                 network); save them from one",
+                if many { "are" } else { "is" }
+            ),
+            Unfit::NotFinite => format!(
+                "{keys} {} NaN or infinite values",
+                if many { "hold" } else { "holds" }
+            ),
+        }));
     }
     let path = path.to_string_lossy().into_owned();
     if embed && complete {
@@ -115,14 +200,19 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     network.files.push(path);
 }
 
+/// Why a tensor cannot be built in.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum Unfit {
+    /// It is not `float32`, but this type.
+    Type(String),
+    /// It holds NaN or an infinity.
+    NotFinite,
+}
+
 /// Whether a tensor can be built in as it is stored: little-endian `float32`, finite.
-fn float32(bytes: &[u8], entry: &Entry) -> Result<(), String> {
+fn float32(bytes: &[u8], entry: &Entry) -> Result<(), Unfit> {
     if entry.dtype != "F32" {
-        return Err(format!(
-            "is {}: `embed` builds in float32 weights (those of an `f32` network); save them \
-             from one",
-            entry.dtype
-        ));
+        return Err(Unfit::Type(entry.dtype.clone()));
     }
     let finite = bytes[entry.range.clone()]
         .chunks_exact(4)
@@ -130,7 +220,7 @@ fn float32(bytes: &[u8], entry: &Entry) -> Result<(), String> {
     if finite {
         Ok(())
     } else {
-        Err(String::from("holds NaN or infinite values"))
+        Err(Unfit::NotFinite)
     }
 }
 

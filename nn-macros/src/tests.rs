@@ -380,3 +380,93 @@ fn kinds_have_distinct_names_and_default_field_names() {
     assert_eq!(names.len(), KINDS.len());
     assert_eq!(stems.len(), KINDS.len());
 }
+
+#[test]
+fn keras_s_default_is_known_for_every_setting_compared() {
+    // Every kind, each setting that loading compares: a file may leave it out, and then Keras's
+    // default (or Keras's refusal) is what the declaration is compared with.
+    let source = "
+        pub struct Vectors = Dense<4, 4, Relu>, Dropout<0.5>, BatchNormalization,
+            LayerNormalization, Activation<Tanh>, LeakyReLU, ELU, PReLU;
+        pub struct Images = Input<8, 8, 2>, Conv2D<4, (3, 3)>, MaxPool2D<(2, 2)>,
+            AvgPool2D<(1, 1)>, GlobalAvgPool2D;
+        pub struct Images2 = Input<8, 8, 2>, GlobalMaxPool2D;
+        pub struct Images3 = Input<8, 8, 2>, Flatten;
+        pub struct Sequences = Input<8>, Embedding<20, 4>, Conv1D<4, 3>, MaxPool1D<2>,
+            AvgPool1D<1>, LSTM<3, return_sequences = true>, GRU<3, return_sequences = true>,
+            SimpleRNN<3, return_sequences = true>, Bidirectional<GRU<2, return_sequences = true>>,
+            GlobalAvgPool1D;
+        pub struct Sequences2 = Input<8, 2>, GlobalMaxPool1D;";
+    let tokens: proc_macro2::TokenStream = source.parse().expect("the sample tokenizes");
+    let invocation: crate::ast::Invocation = syn::parse2(tokens).expect("the sample parses");
+    let mut errors = crate::errors::Errors::default();
+    let mut classes = BTreeSet::new();
+    for decl in invocation.networks {
+        let network = crate::check::network(decl, &mut errors);
+        for layer in &network.layers {
+            classes.insert(layer.class);
+            for setting in layer.keras.iter().filter(|s| s.checked) {
+                // A wrapped layer's settings are its class's.
+                let (class, key) = match setting.key.split_once('.') {
+                    Some((_, "class_name")) => continue,
+                    Some((inner, key)) => {
+                        let class = layer.keras.iter().find_map(|s| match &s.value {
+                            crate::ir::KerasValue::Str(class)
+                                if s.key == format!("{inner}.class_name") =>
+                            {
+                                Some(*class)
+                            }
+                            _ => None,
+                        });
+                        (class.expect("a wrapped layer has a class"), key)
+                    }
+                    None => (layer.class, &*setting.key),
+                };
+                assert!(
+                    nn_keras::defaults::missing(class, key).is_some(),
+                    "no default for {class}'s `{key}` in nn_keras::defaults::missing"
+                );
+            }
+        }
+    }
+    assert!(errors.is_empty(), "the sample is a valid declaration");
+    let all: BTreeSet<&str> = KINDS.iter().filter(|k| k.field).map(|k| k.class).collect();
+    assert_eq!(classes, all, "the sample has every kind");
+}
+
+#[test]
+fn a_keras_file_s_mistake_is_reported_once() {
+    // Paths are relative to this crate's manifest, which cargo gives the tests too.
+    let file = "#[keras(\"../tests/fixtures/keras/mlp.keras\")]";
+    // A layer missing: one error, not the count and then every later layer's class.
+    let expansion = expand(&format!(
+        "{file} pub struct Short = Dense<32, 64, Relu>, Dense<64, 10, Softmax>;"
+    ));
+    let found = errors(&expansion);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].contains("the file's layer 2 `dropout` (a Dropout) is missing before"),
+        "{found:#?}"
+    );
+    // A literal size that differs: one error, and no weight count checked from there on.
+    let expansion = expand(&format!(
+        "{file} pub struct Wider = Dense<32, 128, Relu>, Dropout<0.5>, Dense<128, 10, Softmax>;"
+    ));
+    let found = errors(&expansion);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].contains("has units = 64"), "{found:#?}");
+    assert!(!expansion.contains("_weights"), "{expansion}");
+    // A named constant: the compiler compares it, in a constant named after the layer, and
+    // checks the weights only when it is the file's.
+    let expansion = expand(&format!(
+        "{file} pub struct Named = Dense<32, HIDDEN, Relu>, Dropout<0.5>, Dense<_, 10, Softmax>;"
+    ));
+    assert!(errors(&expansion).is_empty(), "{expansion}");
+    assert!(expansion.contains("const Named_dense_units"), "{expansion}");
+    let guarded = expansion
+        .split("const Named_dense_1_weights")
+        .nth(1)
+        .expect("the last layer's weights are checked");
+    let head: String = guarded.chars().take(60).collect();
+    assert!(head.contains("= if ({ HIDDEN }) == 64usize {"), "{head}");
+}

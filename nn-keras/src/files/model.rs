@@ -9,6 +9,7 @@ use std::vec::Vec;
 use serde_json::{Map, Value as Json, json};
 
 use crate::config::{LayerConfig, ModelConfig, Value};
+use crate::defaults::{self, Missing};
 
 /// A model's architecture as a Keras file describes it: a chain of layers.
 #[derive(Clone, Debug, PartialEq)]
@@ -303,6 +304,72 @@ pub fn setting<'a>(config: &'a Map<String, Json>, key: &str) -> Option<&'a Json>
     })
 }
 
+/// A setting of a file's layer as Keras builds the layer: what [`found`] answers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Found<'a> {
+    /// The file's value.
+    Given(&'a Json),
+    /// The file leaves the setting out, and Keras takes this default.
+    Default(Json),
+    /// The file leaves out a setting that Keras cannot build the layer without (or one whose
+    /// default is not known here).
+    Required,
+}
+
+impl Found<'_> {
+    /// The value Keras builds the layer with, if any.
+    pub fn value(&self) -> Option<&Json> {
+        match self {
+            Found::Given(value) => Some(value),
+            Found::Default(value) => Some(value),
+            Found::Required => None,
+        }
+    }
+
+    /// How a message names the file's value of setting `key` (`has units = 64`, `has no
+    /// activation, which Keras takes as "linear"`, `has no units, which Keras requires`).
+    pub fn describe(&self, key: &str) -> String {
+        match self {
+            Found::Given(value) => format!("has {key} = {}", show(value)),
+            Found::Default(value) => {
+                format!("has no {key}, which Keras takes as {}", show(value))
+            }
+            Found::Required => format!("has no {key}, which Keras requires"),
+        }
+    }
+}
+
+/// The value Keras builds a file's layer with for setting `key` (a key of [`setting`]): the
+/// file's, or where the file leaves it out, Keras's default for the layer's class
+/// ([`defaults::missing`]). `None` when there is nothing to compare: a `Bidirectional` that
+/// leaves out its `backward_layer`, which Keras then makes from the forward one (whose settings
+/// are compared).
+pub fn found<'a>(class: &str, config: &'a Map<String, Json>, key: &str) -> Option<Found<'a>> {
+    if let Some(value) = setting(config, key) {
+        return Some(Found::Given(value));
+    }
+    if let Some((inner, key)) = key.split_once('.') {
+        let Some(layer) = config.get(inner) else {
+            return (inner != "backward_layer").then_some(Found::Required);
+        };
+        let class = layer.get("class_name").and_then(Json::as_str);
+        let config = layer.get("config").and_then(Json::as_object);
+        return match (class, config) {
+            (Some(class), Some(config)) if key != "class_name" => found(class, config, key),
+            _ => Some(Found::Required),
+        };
+    }
+    Some(match defaults::missing(class, key) {
+        Some(Missing::Value(value)) => Found::Default(json_value(value)),
+        Some(Missing::Each(n)) => Found::Default(json!(n)),
+        Some(Missing::Same(other)) => match found(class, config, other)? {
+            Found::Given(value) => Found::Default(value.clone()),
+            other => other,
+        },
+        Some(Missing::Required) | None => Found::Required,
+    })
+}
+
 /// The slot variables, by Keras's names, that the optimizer of a compiled model's `config.json`
 /// keeps for each weight, from its class and settings; `None` when the file does not say or the
 /// optimizer is not one whose slots are known here. An error for settings that add variables no
@@ -424,18 +491,19 @@ pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<(Option<usize
             continue;
         }
         for setting in mine.settings.iter().filter(|s| s.checked) {
-            // Keys a file leaves out (older Keras versions name some differently) are not
-            // compared: the weights' shapes are still checked.
-            let Some(found) = self::setting(&theirs.config, setting.key) else {
+            // A key the file leaves out is Keras's default, as Keras builds the layer.
+            let Some(found) = found(&theirs.class, &theirs.config, setting.key) else {
                 continue;
             };
-            if !matches(setting.key, setting.value, found) {
+            let fits = found
+                .value()
+                .is_some_and(|value| matches(setting.key, setting.value, value));
+            if !fits {
                 problems.push((
                     Some(i),
                     format!(
-                        "{at}: the file has {} = {}, `{net}` declares {}",
-                        setting.key,
-                        show(found),
+                        "{at}: the file {}, `{net}` declares {}",
+                        found.describe(setting.key),
                         setting.value
                     ),
                 ));
@@ -642,6 +710,44 @@ mod tests {
         assert_eq!(
             group_names(["Dense", "Dropout", "Dense", "Dense"]),
             ["dense", "dropout", "dense_1", "dense_2"]
+        );
+    }
+
+    #[test]
+    fn a_setting_left_out_is_keras_s_default() {
+        let config = |text: &str| match serde_json::from_str(text).unwrap() {
+            Json::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let pool = config(r#"{"pool_size": [2, 1]}"#);
+        // A pool's strides are its size, and its size Keras's default where it has none.
+        assert_eq!(
+            found("MaxPooling2D", &pool, "strides"),
+            Some(Found::Default(json!([2, 1])))
+        );
+        assert_eq!(
+            found("MaxPooling2D", &Map::new(), "strides"),
+            Some(Found::Default(json!(2)))
+        );
+        assert_eq!(found("Dense", &Map::new(), "units"), Some(Found::Required));
+        // A wrapped layer's settings are its class's; a backward layer left out is the
+        // forward one's copy, which Keras makes.
+        let wrapper = config(r#"{"layer": {"class_name": "GRU", "config": {"units": 3}}}"#);
+        assert_eq!(
+            found("Bidirectional", &wrapper, "layer.units"),
+            Some(Found::Given(&json!(3)))
+        );
+        assert_eq!(
+            found("Bidirectional", &wrapper, "layer.reset_after"),
+            Some(Found::Default(json!(true)))
+        );
+        assert_eq!(
+            found("Bidirectional", &wrapper, "backward_layer.units"),
+            None
+        );
+        assert_eq!(
+            found("Bidirectional", &Map::new(), "layer.units"),
+            Some(Found::Required)
         );
     }
 

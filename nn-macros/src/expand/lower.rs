@@ -7,8 +7,8 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::{Ident, Index};
 
 use crate::ir::{
-    Assertion, Expr, KerasCheck, KerasValue, Layer, Network, ParamsCheck, Path, Root, Size, Type,
-    TypeArg,
+    Assertion, Expr, Guard, KerasCheck, KerasValue, Layer, Network, ParamsCheck, Path, Root, Size,
+    Type, TypeArg,
 };
 
 /// The field type of a layer, in scalar type `scalar`.
@@ -170,40 +170,88 @@ pub(super) fn keras_value(value: &KerasValue, layer: &Layer) -> TokenStream {
     }
 }
 
+/// The name of a constant that checks a Keras file for a layer (`Classifier_dense_units`): rustc
+/// names it in its note on a failed check ("evaluation of `Classifier_dense_units` failed").
+fn check_name(network: &Network, layer: &Layer, what: &str) -> Ident {
+    let what: String = what
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let (net, field) = (network.ident.to_string(), layer.field.to_string());
+    let name = format!(
+        "{}_{}_{what}",
+        net.trim_start_matches("r#"),
+        field.trim_start_matches("r#")
+    );
+    Ident::new(&name, layer.span)
+}
+
 /// A setting checked against a Keras file (`#[keras(..)]`), by the compiler, failing at the
-/// layer it concerns.
-pub(super) fn keras_check(check: &KerasCheck, layers: &[Layer]) -> TokenStream {
-    let layer = &layers[check.layer];
+/// layer it concerns with both values.
+pub(super) fn keras_check(check: &KerasCheck, network: &Network) -> TokenStream {
+    let layer = &network.layers[check.layer];
     let (declared, found) = (
         keras_value(&check.declared, layer),
         keras_value(&check.found, layer),
     );
-    let message = check.message.replace('{', "{{").replace('}', "}}");
+    let name = check_name(network, layer, &check.key);
+    let (head, shown) = (&check.head, &check.shown);
+    // An activation type by its name and Keras's; a constant by its name and value.
+    let (before, after) = match check.declared {
+        KerasValue::Activation(_) => (" (", ")"),
+        _ => (" = ", ""),
+    };
     quote_spanned!(check.span=>
-        const _: () = ::core::assert!(
-            ::nn::keras::Value::same(&#declared, &#found),
-            #message
-        );
+        #[allow(non_upper_case_globals, dead_code)]
+        #[doc(hidden)]
+        const #name: () = {
+            const __NN_DECLARED: ::nn::keras::Value = #declared;
+            const __NN_MESSAGE: ::nn::__private::Msg = ::nn::__private::Msg::new()
+                .str(#head)
+                .str(#shown)
+                .str(#before)
+                .value(&__NN_DECLARED)
+                .str(#after);
+            if !::nn::keras::Value::same(&__NN_DECLARED, &#found) {
+                ::core::panic!("{}", __NN_MESSAGE.as_str());
+            }
+        };
     )
 }
 
+/// `a == 1 && b == 2` (`true` for none): whether the named sizes of a [`Guard`] are the file's.
+fn guard(guard: &Guard) -> TokenStream {
+    if guard.is_empty() {
+        return quote!(true);
+    }
+    let terms = guard.iter().map(|(declared, found)| {
+        let declared = size(declared);
+        quote!((#declared) == #found)
+    });
+    quote!(#(#terms)&&*)
+}
+
 /// A layer's number of weights checked against a Keras file's, by the compiler.
-pub(super) fn params_check(check: &ParamsCheck, layers: &[Layer]) -> TokenStream {
-    let ty = field_type(&layers[check.layer], &quote!(f32));
+pub(super) fn params_check(check: &ParamsCheck, network: &Network) -> TokenStream {
+    let layer = &network.layers[check.layer];
+    let ty = field_type(layer, &quote!(f32));
+    let name = check_name(network, layer, "weights");
+    let condition = guard(&check.guard);
     let (count, message) = (
         check.count,
         check.message.replace('{', "{{").replace('}', "}}"),
     );
     quote_spanned!(check.span=>
-        const _: () = ::core::assert!(
-            <#ty as ::nn::Params<f32>>::PARAMS == #count,
-            #message
-        );
+        #[allow(non_upper_case_globals, dead_code)]
+        #[doc(hidden)]
+        const #name: () = if #condition {
+            ::core::assert!(<#ty as ::nn::Params<f32>>::PARAMS == #count, #message);
+        };
     )
 }
 
 /// A compile-time check of named constants, failing at the layer it concerns.
-pub(super) fn assertion(assertion: &Assertion) -> TokenStream {
+pub(super) fn assertion(assertion: &Assertion, network: &Network) -> TokenStream {
     match assertion {
         Assertion::NonZero {
             size: value,
@@ -220,10 +268,21 @@ pub(super) fn assertion(assertion: &Assertion) -> TokenStream {
             produced,
             message: [head, middle, tail],
             span,
+            guard: condition,
+            name,
         } => {
             let (expected, produced) = (size(expected), size(produced));
+            let condition = guard(condition);
+            let name = match name {
+                Some((layer, what)) => {
+                    check_name(network, &network.layers[*layer], what).into_token_stream()
+                }
+                None => quote!(_),
+            };
             quote_spanned! {*span=>
-                const _: () = {
+                #[allow(non_upper_case_globals, dead_code)]
+                #[doc(hidden)]
+                const #name: () = {
                     const __NN_EXPECTED: usize = #expected;
                     const __NN_PRODUCED: usize = #produced;
                     const __NN_MESSAGE: ::nn::__private::Msg = ::nn::__private::Msg::new()
@@ -232,7 +291,7 @@ pub(super) fn assertion(assertion: &Assertion) -> TokenStream {
                         .str(#middle)
                         .num(__NN_PRODUCED)
                         .str(#tail);
-                    if __NN_EXPECTED != __NN_PRODUCED {
+                    if #condition && __NN_EXPECTED != __NN_PRODUCED {
                         ::core::panic!("{}", __NN_MESSAGE.as_str());
                     }
                 };

@@ -156,6 +156,8 @@ pub(crate) fn connect(ctx: &mut Ctx<'_>, declared: Option<Size>) -> Size {
                 produced: found.clone(),
                 message,
                 span: ctx.decl.span.start,
+                guard: Vec::new(),
+                name: None,
             });
         }
     }

@@ -114,15 +114,10 @@ impl Window {
     /// Its Keras settings: the window's size under `size_key` (`kernel_size`, `pool_size`), its
     /// strides and padding, and the data format (always channels-last).
     pub(crate) fn keras(&self, size_key: &'static str) -> Vec<Setting> {
-        let padding = match self.padding {
-            Padding::Valid => "valid",
-            Padding::Same => "same",
-            Padding::Causal => "causal",
-        };
         vec![
             Setting::new(size_key, self.per_dimension(self.kernel)),
             Setting::new("strides", self.per_dimension(self.strides)),
-            Setting::new("padding", KerasValue::Str(padding)),
+            Setting::new("padding", KerasValue::Str(self.padding.name())),
             channels_last(),
         ]
     }
