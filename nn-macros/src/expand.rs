@@ -328,7 +328,9 @@ fn heap_predict(network: &Network, largest: usize) -> TokenStream {
     let (input, output) = ends(network);
     let doc = format!(
         "Inference on one sample. A feature map of this network has {largest} values, more than \
-         fit comfortably on a stack, so the sample goes through the batch path (on the heap)."
+         fit comfortably on a stack, so the sample goes through the batch path (on the heap). \
+         The output is returned by value, on the caller's stack (about three copies of it in a \
+         debug build): for outputs of megabytes, `predict_batch` keeps them on the heap."
     );
     quote! {
         #[doc = #doc]
@@ -341,7 +343,7 @@ fn heap_predict(network: &Network, largest: usize) -> TokenStream {
                 ::nn::nalgebra::Dyn(1),
                 x.as_slice(),
             );
-            ::nn::nalgebra::SVector::<T, #output>::from_column_slice(self.predict_batch(&batch).as_slice())
+            ::nn::__private::vector_from_slice::<T, #output>(self.predict_batch(&batch).as_slice())
         }
     }
 }

@@ -339,7 +339,7 @@ impl<
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
         let a: SVector<T, H> = self.forward.forward(x);
         let b: SVector<T, H> = self.backward.forward(x);
-        let mut y = SVector::<T, O>::zeros();
+        let mut y = crate::storage::zeros::<T, O>();
         Self::merge_sample(a.as_slice(), b.as_slice(), y.as_mut_slice());
         y
     }

@@ -387,7 +387,7 @@ impl<
 {
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
         let mut state = RecurrentState::default();
-        let mut y = SVector::<T, O>::zeros();
+        let mut y = crate::storage::zeros::<T, O>();
         let steps = Self::STEPS;
         for t in 0..steps {
             let at = if self.go_backwards { steps - 1 - t } else { t };
