@@ -136,6 +136,13 @@ pub trait Layer<T: Float, const I: usize, const O: usize> {
 /// (an LSTM: its features in, its units out), or of the whole sample for a layer after a
 /// recurrent layer's last step (a Dense classifier, run on each step's output). Allocates
 /// nothing. `network!` writes a network's `step` from its layers' when every layer has one.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be fed one step at a time",
+    label = "this layer needs the whole sequence",
+    note = "a recurrent layer with `go_backwards` reads the sequence from its last step, and a \
+            convolution or a pool reads several steps at once: feed whole sequences to \
+            `forward` or `predict` instead"
+)]
 pub trait Stream<T: Float, const I: usize, const O: usize> {
     /// What the layer carries from one step to the next: `()` for a layer without memory.
     type State: Clone + Debug + Default;
