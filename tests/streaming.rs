@@ -35,7 +35,7 @@ fn a_network_that_returns_a_sequence_streams_its_latest_step() {
     for step in whole.as_slice().chunks_exact(4) {
         assert!((step.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{step:?}");
     }
-    let mut state = <Tagger as Streaming<f32>>::State::default();
+    let mut state = net.state();
     for (t, step) in x.chunks_exact(3).enumerate() {
         let y = net.step(&mut state, &SVector::<f32, 3>::from_column_slice(step));
         assert!(

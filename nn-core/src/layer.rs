@@ -153,8 +153,8 @@ pub trait Stream<T: Float, const I: usize, const O: usize> {
 
 /// A network that `network!` can feed one step at a time: its input is a sequence and every
 /// layer streams. It has `step(&mut state, &x) -> y`, where `x` is one step's `STEP` values
-/// and `y` the network's output for the sequence so far; the state starts as
-/// `Default::default()` (zeros) and allocates nothing.
+/// and `y` the network's output for the sequence so far; the state starts as `state()` (the
+/// same as `Default::default()`: zeros) and allocates nothing.
 ///
 /// ```
 /// use nn::prelude::*;
@@ -164,7 +164,7 @@ pub trait Stream<T: Float, const I: usize, const O: usize> {
 /// }
 ///
 /// let net = Sensor::seeded(1);
-/// let mut state = <Sensor as nn::Streaming<f32>>::State::default();
+/// let mut state = net.state();
 /// let y = net.step(&mut state, &SVector::<f32, 6>::repeat(0.5));
 /// assert!((y.sum() - 1.0).abs() < 1e-5);
 /// ```

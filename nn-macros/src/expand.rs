@@ -425,7 +425,7 @@ fn stream_impl(network: &Network) -> Option<TokenStream> {
     let doc = format!(
         "Streaming inference: feeds {what} and returns the network's output for the sequence \
          so far (its latest step, when the network returns a sequence), with what the layers \
-         remember kept in `state` (start from `Default::default()`). Feeding a whole sequence \
+         remember kept in `state` (start from [`state`](Self::state)). Feeding a whole sequence \
          step by step ends with what `predict` gives for it (its last step, for a sequence). \
          Allocates nothing."
     );
@@ -438,6 +438,13 @@ fn stream_impl(network: &Network) -> Option<TokenStream> {
 
         #[allow(clippy::all, clippy::pedantic)]
         impl<T: ::nn::Float> #ident<T> {
+            /// The state a stream starts from, for [`step`](Self::step): what every layer
+            /// remembers before the first step (zeros).
+            #[inline]
+            pub fn state(&self) -> <Self as ::nn::Streaming<T>>::State {
+                ::core::default::Default::default()
+            }
+
             #[doc = #doc]
             #[inline]
             pub fn step(
