@@ -78,7 +78,7 @@ network! {
 #[test]
 fn streaming_allocates_nothing() {
     let net = Streamed::seeded(2);
-    let mut state = <Streamed as nn::Streaming<f32>>::State::default();
+    let mut state = net.state();
     let mut sink = 0.0;
     let streaming = || {
         for t in 0..100 {

@@ -31,7 +31,8 @@ fn sequence_layers_round_trip_under_their_own_names() {
         net.bidirectional.backward.bias
     );
     assert!(
-        loaded.bidirectional.backward.go_backwards && !loaded.bidirectional.forward.go_backwards
+        loaded.bidirectional.backward.go_backwards()
+            && !loaded.bidirectional.forward.go_backwards()
     );
     let bytes = std::fs::read(&path).unwrap();
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;

@@ -108,6 +108,9 @@ network! {
     /// A global average pool.
     pub struct Gap = Input<5, 5, 2>, Conv2D<3, (2, 2)>, GlobalAvgPool2D, Dense<_, 2>;
 
+    /// The same with `Flatten` after the pool's vector, which Keras accepts and passes on.
+    pub struct GapFlat = Input<5, 5, 2>, Conv2D<3, (2, 2)>, GlobalAvgPool2D, Flatten, Dense<_, 2>;
+
     /// Every activation, each on a Dense layer.
     pub struct Activations =
         Dense<5, 5, Linear>, Dense<5, 5, Relu>, Dense<5, 5, Relu6>, Dense<5, 5, LeakyRelu>,
@@ -507,6 +510,29 @@ fn saved_files_read_back_to_the_same_predictions() {
     round_trip(&Inits::seeded(2), "inits", &dir, "named");
     // A freshly initialized network too, not only weights that came from Keras.
     round_trip(&Cnn::seeded(3), "cnn_seeded", &dir, "cnn");
+    // `Flatten` after a vector, written as Keras writes it.
+    round_trip(&GapFlat::seeded(4), "gap_flatten", &dir, "gap");
+}
+
+#[test]
+fn flatten_after_a_vector_changes_nothing() {
+    let gap = Gap::load_keras(fixture("gap.keras")).unwrap();
+    let mut flat = GapFlat::zeros();
+    flat.conv2d = gap.conv2d.clone();
+    flat.dense = gap.dense.clone();
+    let (inputs, outputs) = io("gap");
+    for (x, expected) in inputs.iter().zip(&outputs) {
+        let x: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let y = flat.predict(&SVector::from_column_slice(&x));
+        assert_eq!(y, gap.predict(&SVector::from_column_slice(&x)));
+        for (a, b) in y.iter().zip(expected) {
+            assert!((f64::from(*a) - b).abs() < 1e-6, "{a} against Keras's {b}");
+        }
+    }
+    assert_eq!(
+        <GapFlat as Network<f32>>::LAYERS[2].output,
+        <GapFlat as Network<f32>>::LAYERS[1].output
+    );
 }
 
 #[test]

@@ -24,6 +24,9 @@ network! {
 
     /// A sequence out: a softmax over each step's values (Keras's last axis).
     struct Tagger = Input<6, 3>, GRU<4, return_sequences = true>, Activation<Softmax>;
+
+    /// `Flatten` after the last step's vector, as Keras models often have it: nothing to do.
+    struct Flattened = Input<5, 3>, LSTM<6>, Flatten, Dense<6, 2>;
 }
 
 #[test]
@@ -35,7 +38,7 @@ fn a_network_that_returns_a_sequence_streams_its_latest_step() {
     for step in whole.as_slice().chunks_exact(4) {
         assert!((step.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{step:?}");
     }
-    let mut state = <Tagger as Streaming<f32>>::State::default();
+    let mut state = net.state();
     for (t, step) in x.chunks_exact(3).enumerate() {
         let y = net.step(&mut state, &SVector::<f32, 3>::from_column_slice(step));
         assert!(
@@ -81,6 +84,12 @@ fn a_sequence_fed_step_by_step_ends_where_predict_does() {
     let stepped = streamed::<Words, 1, 2>(|s, x| words.step(s, x), &ids);
     assert!((whole - stepped).amax() < 1e-6);
     assert_eq!(<Words as Streaming<f32>>::STEP, 1);
+
+    let flattened = Flattened::seeded(6);
+    let x: Vec<f32> = (0..15).map(|i| (i as f32 * 0.5).cos()).collect();
+    let whole = flattened.predict(&SVector::from_column_slice(&x));
+    let stepped = streamed::<Flattened, 3, 2>(|s, x| flattened.step(s, x), &x);
+    assert!((whole - stepped).amax() < 1e-6);
 }
 
 #[test]

@@ -136,6 +136,13 @@ pub trait Layer<T: Float, const I: usize, const O: usize> {
 /// (an LSTM: its features in, its units out), or of the whole sample for a layer after a
 /// recurrent layer's last step (a Dense classifier, run on each step's output). Allocates
 /// nothing. `network!` writes a network's `step` from its layers' when every layer has one.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be fed one step at a time",
+    label = "this layer needs the whole sequence",
+    note = "a recurrent layer with `go_backwards` reads the sequence from its last step, and a \
+            convolution or a pool reads several steps at once: feed whole sequences to \
+            `forward` or `predict` instead"
+)]
 pub trait Stream<T: Float, const I: usize, const O: usize> {
     /// What the layer carries from one step to the next: `()` for a layer without memory.
     type State: Clone + Debug + Default;
@@ -146,8 +153,8 @@ pub trait Stream<T: Float, const I: usize, const O: usize> {
 
 /// A network that `network!` can feed one step at a time: its input is a sequence and every
 /// layer streams. It has `step(&mut state, &x) -> y`, where `x` is one step's `STEP` values
-/// and `y` the network's output for the sequence so far; the state starts as
-/// `Default::default()` (zeros) and allocates nothing.
+/// and `y` the network's output for the sequence so far; the state starts as `state()` (the
+/// same as `Default::default()`: zeros) and allocates nothing.
 ///
 /// ```
 /// use nn::prelude::*;
@@ -157,7 +164,7 @@ pub trait Stream<T: Float, const I: usize, const O: usize> {
 /// }
 ///
 /// let net = Sensor::seeded(1);
-/// let mut state = <Sensor as nn::Streaming<f32>>::State::default();
+/// let mut state = net.state();
 /// let y = net.step(&mut state, &SVector::<f32, 6>::repeat(0.5));
 /// assert!((y.sum() - 1.0).abs() < 1e-5);
 /// ```

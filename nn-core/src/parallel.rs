@@ -8,7 +8,8 @@
 //! normalization's statistics) is taken per sample, and the samples' sums are then added in
 //! sample order ([`sample_sums`]), so the order of no sum depends on the thread count.
 //!
-//! The count is `NN_THREADS` if set (a positive integer), else the number of cores;
+//! The count is `NN_THREADS` if set (a positive integer; more than the cores count as the
+//! cores), else the number of cores;
 //! [`Model::with_threads`](crate::Model::with_threads) sets it for one model's `fit`,
 //! `evaluate` and `predict`.
 //!
@@ -32,16 +33,61 @@ thread_local! {
 /// How long a worker waits for its next part, spinning, before it sleeps.
 const SPIN: Duration = Duration::from_micros(300);
 
-/// `NN_THREADS`, else the number of cores.
-fn default_threads() -> usize {
-    static DEFAULT: OnceLock<usize> = OnceLock::new();
-    *DEFAULT.get_or_init(|| {
-        std::env::var("NN_THREADS")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or_else(cores)
+/// `NN_THREADS` as [`parse_threads`] reads it, once per process.
+fn env_threads() -> &'static Result<usize, String> {
+    static ENV: OnceLock<Result<usize, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let value = std::env::var_os("NN_THREADS");
+        parse_threads(
+            value.as_ref().map(|v| v.to_string_lossy()).as_deref(),
+            cores(),
+        )
     })
+}
+
+/// The count a value of `NN_THREADS` asks for on a machine of `cores` cores: every core when it
+/// is unset (`None`), at most `cores` when it is a positive integer (more threads than cores
+/// only take turns on them: 1,000 made `fit` five times slower, 30,000 could not be started),
+/// and otherwise what is wrong with it.
+pub(crate) fn parse_threads(value: Option<&str>, cores: usize) -> Result<usize, String> {
+    let cores = cores.max(1);
+    let Some(value) = value else {
+        return Ok(cores);
+    };
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n.min(cores)),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Ok(cores),
+        _ => Err(format!(
+            "`{value}` is not a positive integer; set it to the number of threads to use \
+             (1 to {cores}, the cores here), or unset it to use every core"
+        )),
+    }
+}
+
+/// `NN_THREADS`, else the number of cores; every core, with a warning printed once to stderr,
+/// when `NN_THREADS` is not a positive integer (the computations that return a `Result`
+/// refuse it instead, through [`check`]).
+fn default_threads() -> usize {
+    match env_threads() {
+        Ok(n) => *n,
+        Err(problem) => {
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| eprintln!("nn: NN_THREADS ignored: {problem}"));
+            cores()
+        }
+    }
+}
+
+/// Whether a computation that runs on `threads` (`None`: the default) may start: an error when
+/// it would read `NN_THREADS` and that is not a positive integer.
+pub(crate) fn check(threads: Option<usize>) -> Result<(), crate::Error> {
+    match (threads, env_threads()) {
+        (None, Err(problem)) => Err(crate::Error::Setting {
+            what: "NN_THREADS",
+            problem: problem.clone(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn cores() -> usize {
@@ -275,13 +321,13 @@ struct Pool {
     dispatch: Mutex<()>,
 }
 
-/// The pool, made on first use with a worker per core beyond the caller's (or per
-/// `NN_THREADS`, if more). Workers that cannot be started are left out.
+/// The pool, made on first use with a worker per core beyond the caller's. Workers that cannot
+/// be started are left out.
 fn pool() -> &'static Pool {
     static POOL: OnceLock<Pool> = OnceLock::new();
     POOL.get_or_init(|| {
         let mut slots = Vec::new();
-        for i in 1..cores().max(default_threads()) {
+        for i in 1..cores() {
             let slot: &'static Slot = Box::leak(Box::new(Slot {
                 job: UnsafeCell::new(None),
                 start: AtomicU64::new(0),
@@ -456,6 +502,31 @@ mod tests {
             });
         });
         assert!(runs.iter().all(|r| r.load(Ordering::Relaxed) == 1));
+    }
+
+    #[test]
+    fn nn_threads_is_a_positive_integer_up_to_the_cores() {
+        assert_eq!(parse_threads(None, 4), Ok(4));
+        assert_eq!(parse_threads(Some("1"), 4), Ok(1));
+        assert_eq!(parse_threads(Some(" 3\n"), 4), Ok(3));
+        assert_eq!(parse_threads(Some("4"), 4), Ok(4));
+        // More threads than cores only take turns on them.
+        assert_eq!(parse_threads(Some("1000"), 4), Ok(4));
+        assert_eq!(parse_threads(Some("30000"), 2), Ok(2));
+        assert_eq!(parse_threads(Some("18446744073709551616"), 2), Ok(2));
+        assert_eq!(parse_threads(None, 0), Ok(1));
+    }
+
+    #[test]
+    fn nn_threads_that_is_not_a_positive_integer_is_refused_with_its_value() {
+        for value in ["0", "-1", "", "many", "2.5", "4 threads", "0x10"] {
+            let problem = parse_threads(Some(value), 8).expect_err(value);
+            assert!(
+                problem.starts_with(&format!("`{value}` is not a positive integer")),
+                "{problem}"
+            );
+            assert!(problem.contains("1 to 8"), "{problem}");
+        }
     }
 
     #[test]

@@ -92,6 +92,13 @@ pub use ::rand;
 
 #[cfg(feature = "std")]
 pub use crate::regularizers::add_penalty_gradients;
+
+/// A vector of `values` (zeros past their end), written in place: `predict` of a network too
+/// large for the stack returns the batch path's output in it, since nalgebra's
+/// `from_column_slice` would put many copies of it on the stack in a debug build.
+pub fn vector_from_slice<T: crate::Float, const N: usize>(values: &[T]) -> nalgebra::SVector<T, N> {
+    crate::storage::vector_from_fn(|i| values.get(i).copied().unwrap_or_else(T::zero))
+}
 pub use crate::storage::{INLINE_LIMIT, SelectStorage, StorageFor};
 
 /// The storage `network!` picks for a matrix whose inline-ness is `INLINE`.

@@ -9,7 +9,7 @@
 
 use core::fmt::Debug;
 
-use nalgebra::{ArrayStorage, Const, IsContiguous, Matrix, RawStorageMut};
+use nalgebra::{ArrayStorage, Const, IsContiguous, Matrix, RawStorageMut, SVector};
 #[cfg(feature = "std")]
 use nalgebra::{RawStorage, U1};
 
@@ -19,6 +19,32 @@ use crate::Float;
 /// `f32`: big enough for every layer of a small network, small enough for any stack. Defined in
 /// `nn-keras`, where the macro reads it too.
 pub use nn_keras::INLINE_LIMIT;
+
+/// A vector whose `i`-th value is `value(i)`, written in place. nalgebra's constructors
+/// (`SVector::zeros()`, `from_column_slice`) pass the array through five calls, each with its
+/// own copy in a debug build: about 13 times the vector on the stack, which overflowed a test
+/// thread's 2 MiB on long sequences. Here the vector is written once and moved out.
+#[inline(always)]
+pub(crate) fn vector_from_fn<T: Float, const N: usize>(
+    mut value: impl FnMut(usize) -> T,
+) -> SVector<T, N> {
+    let mut y = core::mem::MaybeUninit::<SVector<T, N>>::uninit();
+    let first = y.as_mut_ptr().cast::<T>();
+    for i in 0..N {
+        // SAFETY: an `SVector<T, N>` is a `Matrix` (`repr(C)`: its storage first, then
+        // zero-sized markers) of an `ArrayStorage` (`repr(transparent)` over `[[T; N]; 1]`),
+        // so `N` values of `T` in a row from its address; `i < N`.
+        unsafe { first.add(i).write(value(i)) };
+    }
+    // SAFETY: every value was written above.
+    unsafe { y.assume_init() }
+}
+
+/// A vector of zeros, written in place ([`vector_from_fn`]).
+#[inline(always)]
+pub(crate) fn zeros<T: Float, const N: usize>() -> SVector<T, N> {
+    vector_from_fn(|_| T::zero())
+}
 
 /// An `R × C` weight matrix kept in storage `S` ([`Inline`] or [`Heap`]).
 pub type Weights<T, const R: usize, const C: usize, S> =

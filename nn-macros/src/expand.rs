@@ -332,7 +332,9 @@ fn heap_predict(network: &Network, largest: usize) -> TokenStream {
     let (input, output) = ends(network);
     let doc = format!(
         "Inference on one sample. A feature map of this network has {largest} values, more than \
-         fit comfortably on a stack, so the sample goes through the batch path (on the heap)."
+         fit comfortably on a stack, so the sample goes through the batch path (on the heap). \
+         The output is returned by value, on the caller's stack (about three copies of it in a \
+         debug build): for outputs of megabytes, `predict_batch` keeps them on the heap."
     );
     quote! {
         #[doc = #doc]
@@ -345,7 +347,7 @@ fn heap_predict(network: &Network, largest: usize) -> TokenStream {
                 ::nn::nalgebra::Dyn(1),
                 x.as_slice(),
             );
-            ::nn::nalgebra::SVector::<T, #output>::from_column_slice(self.predict_batch(&batch).as_slice())
+            ::nn::__private::vector_from_slice::<T, #output>(self.predict_batch(&batch).as_slice())
         }
     }
 }
@@ -427,7 +429,7 @@ fn stream_impl(network: &Network) -> Option<TokenStream> {
     let doc = format!(
         "Streaming inference: feeds {what} and returns the network's output for the sequence \
          so far (its latest step, when the network returns a sequence), with what the layers \
-         remember kept in `state` (start from `Default::default()`). Feeding a whole sequence \
+         remember kept in `state` (start from [`state`](Self::state)). Feeding a whole sequence \
          step by step ends with what `predict` gives for it (its last step, for a sequence). \
          Allocates nothing."
     );
@@ -440,6 +442,13 @@ fn stream_impl(network: &Network) -> Option<TokenStream> {
 
         #[allow(clippy::all, clippy::pedantic)]
         impl<T: ::nn::Float> #ident<T> {
+            /// The state a stream starts from, for [`step`](Self::step): what every layer
+            /// remembers before the first step (zeros).
+            #[inline]
+            pub fn state(&self) -> <Self as ::nn::Streaming<T>>::State {
+                ::core::default::Default::default()
+            }
+
             #[doc = #doc]
             #[inline]
             pub fn step(

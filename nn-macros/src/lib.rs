@@ -121,7 +121,7 @@ use proc_macro::TokenStream;
 /// | `AvgPool1D<P>` | fed a sequence; the mean of each window's steps inside the sequence | `[OUT_STEPS, FEATURES]` |
 /// | `GlobalAvgPool1D` | fed a sequence; each feature's mean over the steps | `[FEATURES]` |
 /// | `GlobalMaxPool1D` | fed a sequence; each feature's largest value over the steps | `[FEATURES]` |
-/// | `Flatten` | fed an image or a sequence; the identity on the data | `[H · W · C]`, `[STEPS · FEATURES]` |
+/// | `Flatten` | fed an image, a sequence or a vector (which it leaves as it is, as Keras does); the identity on the data | `[H · W · C]`, `[STEPS · FEATURES]`, `[N]` |
 /// | `BatchNormalization` | per channel of an image, per unit of a vector | its input's |
 /// | `LSTM<UNITS>` | fed a sequence; Keras's LSTM (tanh, sigmoid gates); `UNITS` a literal | `[UNITS]`, or `[STEPS, UNITS]` with `return_sequences = true` |
 /// | `GRU<UNITS>` | as `LSTM`: Keras's GRU with `reset_after` (its default) | as `LSTM` |

@@ -317,7 +317,7 @@ where
 {
     #[inline]
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
-        let mut y = SVector::<T, O>::zeros();
+        let mut y = crate::storage::zeros::<T, O>();
         if BIAS {
             let bias = self.bias.as_slice();
             for column in y.as_mut_slice().chunks_exact_mut(U) {

@@ -210,7 +210,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Stream<T, C, C>
     type State = ();
 
     fn step(&self, _: &mut (), x: &SVector<T, C>) -> SVector<T, C> {
-        let mut y = SVector::<T, C>::zeros();
+        let mut y = crate::storage::zeros::<T, C>();
         let (mean, inv_std) = (self.moving_mean.as_slice(), &self.moving_inv_std());
         self.normalize(x.as_slice(), y.as_mut_slice(), mean, inv_std);
         y
@@ -221,7 +221,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
     for BatchNormalization<T, N, C, S>
 {
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
-        let mut y = SVector::<T, N>::zeros();
+        let mut y = crate::storage::zeros::<T, N>();
         self.normalize(
             x.as_slice(),
             y.as_mut_slice(),

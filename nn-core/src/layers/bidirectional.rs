@@ -147,7 +147,7 @@ pub struct Bidirectional<
     /// The layer that reads the sequence forwards.
     pub forward: Recurrent<T, I, H, F, U, G, B, SEQUENCES, C, S>,
     /// The layer that reads it backwards (`go_backwards`).
-    pub backward: Recurrent<T, I, H, F, U, G, B, SEQUENCES, C, S>,
+    pub backward: Recurrent<T, I, H, F, U, G, B, SEQUENCES, C, S, true>,
     merge: PhantomData<M>,
 }
 
@@ -184,8 +184,7 @@ impl<
                 backward_kernel,
                 backward_recurrent_kernel,
                 backward_bias,
-            )
-            .backwards(),
+            ),
             merge: PhantomData,
         }
     }
@@ -220,7 +219,7 @@ impl<
         let () = Self::SIZES;
         Self {
             forward: Recurrent::zeros(),
-            backward: Recurrent::zeros().backwards(),
+            backward: Recurrent::zeros(),
             merge: PhantomData,
         }
     }
@@ -232,7 +231,7 @@ impl<
         let () = Self::SIZES;
         Self {
             forward: Recurrent::new(rng),
-            backward: Recurrent::new(rng).backwards(),
+            backward: Recurrent::new(rng),
             merge: PhantomData,
         }
     }
@@ -339,7 +338,7 @@ impl<
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
         let a: SVector<T, H> = self.forward.forward(x);
         let b: SVector<T, H> = self.backward.forward(x);
-        let mut y = SVector::<T, O>::zeros();
+        let mut y = crate::storage::zeros::<T, O>();
         Self::merge_sample(a.as_slice(), b.as_slice(), y.as_mut_slice());
         y
     }

@@ -180,7 +180,7 @@ where
     S: Storage,
 {
     fn forward(&self, x: &SVector<T, STEPS>) -> SVector<T, OUT> {
-        let mut y = SVector::<T, OUT>::zeros();
+        let mut y = crate::storage::zeros::<T, OUT>();
         self.look_up(x.as_slice(), y.as_mut_slice());
         y
     }
@@ -204,7 +204,7 @@ where
     type State = ();
 
     fn step(&self, _: &mut (), x: &SVector<T, 1>) -> SVector<T, DIM> {
-        let mut y = SVector::<T, DIM>::zeros();
+        let mut y = crate::storage::zeros::<T, DIM>();
         self.look_up(x.as_slice(), y.as_mut_slice());
         y
     }

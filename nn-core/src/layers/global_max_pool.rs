@@ -53,7 +53,7 @@ impl<T: Float> Params<T> for GlobalMaxPool2D {
 
 impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalMaxPool2D {
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, C> {
-        let mut y = SVector::<T, C>::zeros();
+        let mut y = crate::storage::zeros::<T, C>();
         channel_maxima(x.as_slice(), y.as_mut_slice(), None);
         y
     }

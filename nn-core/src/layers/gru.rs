@@ -45,7 +45,8 @@ pub type Gru<
     const G: usize,
     const SEQUENCES: bool,
     S = Inline,
-> = Recurrent<T, I, O, F, U, G, 2, SEQUENCES, GruCell, S>;
+    const BACKWARDS: bool = false,
+> = Recurrent<T, I, O, F, U, G, 2, SEQUENCES, GruCell, S, BACKWARDS>;
 
 /// The step of a [`Gru`].
 #[derive(Clone, Copy, Debug, Default)]

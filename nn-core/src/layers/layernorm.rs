@@ -207,7 +207,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
     type State = ();
 
     fn step(&self, _: &mut (), x: &SVector<T, C>) -> SVector<T, C> {
-        let mut y = SVector::<T, C>::zeros();
+        let mut y = crate::storage::zeros::<T, C>();
         self.normalize(x.as_slice(), y.as_mut_slice());
         y
     }
@@ -217,7 +217,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
     Layer<T, N, N> for LayerNormalization<T, N, C, S, CENTER, SCALE>
 {
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
-        let mut y = SVector::<T, N>::zeros();
+        let mut y = crate::storage::zeros::<T, N>();
         for (x, y) in x
             .as_slice()
             .chunks_exact(C)

@@ -48,7 +48,8 @@ pub type Lstm<
     const G: usize,
     const SEQUENCES: bool,
     S = Inline,
-> = Recurrent<T, I, O, F, U, G, 1, SEQUENCES, LstmCell, S>;
+    const BACKWARDS: bool = false,
+> = Recurrent<T, I, O, F, U, G, 1, SEQUENCES, LstmCell, S, BACKWARDS>;
 
 /// The state an [`Lstm`] carries from one step to the next: its output and its cell state.
 pub type LstmState<T, const U: usize> = RecurrentState<T, U>;

@@ -196,7 +196,7 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool, const D: usiz
     for Pool<IN, OUT, MAX, D>
 {
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, OUT> {
-        let mut y = SVector::<T, OUT>::zeros();
+        let mut y = crate::storage::zeros::<T, OUT>();
         self.pool(x.as_slice(), y.as_mut_slice(), None);
         y
     }
@@ -337,7 +337,7 @@ impl<T: Float> Params<T> for GlobalAvgPool2D {
 
 impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalAvgPool2D {
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, C> {
-        let mut y = SVector::<T, C>::zeros();
+        let mut y = crate::storage::zeros::<T, C>();
         channel_means(x.as_slice(), y.as_mut_slice());
         y
     }

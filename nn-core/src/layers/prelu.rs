@@ -172,7 +172,7 @@ impl<T: Float, const N: usize, S: Storage> Stream<T, N, N> for PReLU<T, N, S> {
 
 impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
-        let mut y = SVector::<T, N>::zeros();
+        let mut y = crate::storage::zeros::<T, N>();
         self.apply(x.as_slice(), y.as_mut_slice());
         y
     }

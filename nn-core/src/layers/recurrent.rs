@@ -113,8 +113,9 @@ impl<T: Float, const U: usize> Default for RecurrentState<T, U> {
 /// Initial values as Keras: Glorot-uniform kernel, orthogonal recurrent kernel, the cell's
 /// bias.
 ///
-/// With `go_backwards` (Keras's option) the layer reads the sequence from its last step to its
-/// first, and returns its outputs in that order (every step's, or the output after step 0).
+/// With `BACKWARDS` (Keras's `go_backwards`) the layer reads the sequence from its last step to
+/// its first, and returns its outputs in that order (every step's, or the output after step 0);
+/// it has no [`step`](Recurrent::step), since a stream gives the first step first.
 ///
 /// [`step`](Recurrent::step) feeds one step at a time with the state kept by the caller, for
 /// streaming inference; it allocates nothing, and neither does [`Layer::forward`].
@@ -130,6 +131,7 @@ pub struct Recurrent<
     const SEQUENCES: bool,
     C: Cell,
     S: Storage = Inline,
+    const BACKWARDS: bool = false,
 > {
     /// `W`, Keras's `(F, G)` kernel, stored as the `G × F` matrix it multiplies a step with.
     pub kernel: Weights<T, G, F, S>,
@@ -139,8 +141,6 @@ pub struct Recurrent<
     pub bias: Weights<T, G, B, S>,
     /// Whether an optimizer updates the weights.
     pub trainable: bool,
-    /// Whether the layer reads the sequence from its last step to its first.
-    pub go_backwards: bool,
     cell: PhantomData<C>,
 }
 
@@ -154,7 +154,8 @@ impl<
     const B: usize,
     const SEQUENCES: bool,
     C: Cell,
-> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, Inline>
+    const BACKWARDS: bool,
+> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, Inline, BACKWARDS>
 {
     /// A layer with these weights, in Keras's layouts (`kernel[f]` is row `f` of Keras's
     /// `(F, G)` kernel, and so on; a one-row bias is `[0]` of its row); a `const fn`, for
@@ -170,7 +171,6 @@ impl<
             recurrent_kernel: Matrix::from_array_storage(ArrayStorage(recurrent_kernel)),
             bias: Matrix::from_array_storage(ArrayStorage(bias)),
             trainable: true,
-            go_backwards: false,
             cell: PhantomData,
         }
     }
@@ -187,7 +187,8 @@ impl<
     const SEQUENCES: bool,
     C: Cell,
     S: Storage,
-> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+    const BACKWARDS: bool,
+> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S, BACKWARDS>
 {
     /// The number of steps.
     pub const STEPS: usize = I / F;
@@ -231,16 +232,26 @@ impl<
             recurrent_kernel: S::zeros(),
             bias: S::zeros(),
             trainable: true,
-            go_backwards: false,
             cell: PhantomData,
         }
     }
 
-    /// The same layer reading its sequences from the last step to the first (Keras's
-    /// `go_backwards = True`); a `const fn`.
-    pub const fn backwards(mut self) -> Self {
-        self.go_backwards = true;
-        self
+    /// Whether the layer reads the sequence from its last step to its first (Keras's
+    /// `go_backwards`, the type's `BACKWARDS`).
+    pub const fn go_backwards(&self) -> bool {
+        BACKWARDS
+    }
+
+    /// The same weights in a layer reading its sequences from the last step to the first
+    /// (Keras's `go_backwards = True`).
+    pub fn backwards(self) -> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S, true> {
+        Recurrent {
+            kernel: self.kernel,
+            recurrent_kernel: self.recurrent_kernel,
+            bias: self.bias,
+            trainable: self.trainable,
+            cell: PhantomData,
+        }
     }
 
     /// A layer with Keras's initial values, drawn from `rng`.
@@ -268,14 +279,21 @@ impl<
     }
 
     /// One step: reads `x` (one step's `F` features), moves `state` on and returns the new
-    /// output `h`. Allocates nothing. Steps are read in the order they are given: a layer with
-    /// `go_backwards` needs the sequence's end first, so it is fed whole, not streamed (a debug
-    /// build checks).
-    pub fn step(&self, state: &mut RecurrentState<T, U>, x: &SVector<T, F>) -> SVector<T, U> {
-        debug_assert!(
-            !self.go_backwards,
-            "a layer with go_backwards reads the whole sequence, from its end"
-        );
+    /// output `h`. Allocates nothing. Steps are read in the order they are given, so a layer
+    /// with `go_backwards`, which needs the sequence's end first, has no `step`: calling it is a
+    /// compile error (the layer is fed whole sequences, by [`Layer::forward`]).
+    ///
+    /// ```compile_fail
+    /// use nn_core::{Lstm, LstmState};
+    /// use nalgebra::SVector;
+    ///
+    /// let lstm = Lstm::<f32, 6, 2, 3, 2, 8, false>::zeros().backwards();
+    /// lstm.step(&mut LstmState::default(), &SVector::<f32, 3>::zeros());
+    /// ```
+    pub fn step(&self, state: &mut RecurrentState<T, U>, x: &SVector<T, F>) -> SVector<T, U>
+    where
+        Self: Stream<T, F, U>,
+    {
         self.advance(state, SVectorView::from_slice(x.as_slice()));
         state.h
     }
@@ -312,7 +330,8 @@ impl<
     const SEQUENCES: bool,
     C: Cell,
     S: Storage,
-> Params<T> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+    const BACKWARDS: bool,
+> Params<T> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S, BACKWARDS>
 {
     const KIND: &'static str = C::KIND;
     const PARAMS: usize = G * F + G * U + G * B;
@@ -320,7 +339,6 @@ impl<
     fn zeroed(&self) -> Self {
         Self {
             trainable: self.trainable,
-            go_backwards: self.go_backwards,
             ..Self::zeros()
         }
     }
@@ -383,14 +401,15 @@ impl<
     const SEQUENCES: bool,
     C: Cell,
     S: Storage,
-> Layer<T, I, O> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+    const BACKWARDS: bool,
+> Layer<T, I, O> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S, BACKWARDS>
 {
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
         let mut state = RecurrentState::default();
-        let mut y = SVector::<T, O>::zeros();
+        let mut y = crate::storage::zeros::<T, O>();
         let steps = Self::STEPS;
         for t in 0..steps {
-            let at = if self.go_backwards { steps - 1 - t } else { t };
+            let at = if BACKWARDS { steps - 1 - t } else { t };
             let step = &x.as_slice()[at * F..(at + 1) * F];
             self.advance(&mut state, SVectorView::from_slice(step));
             if SEQUENCES {
@@ -410,9 +429,9 @@ impl<
     }
 }
 
-/// One step of `F` features in, the output `h` after it out: [`Recurrent::step`]. (A layer with
-/// `go_backwards` needs the sequence's end first, so it has no place in a stream; `network!`
-/// does not stream it.)
+/// One step of `F` features in, the output `h` after it out: [`Recurrent::step`]. A layer with
+/// `go_backwards` needs the sequence's end first, so it has no place in a stream: it does not
+/// implement `Stream`, and `network!` does not stream it.
 impl<
     T: Float,
     const I: usize,
@@ -424,7 +443,7 @@ impl<
     const SEQUENCES: bool,
     C: Cell,
     S: Storage,
-> Stream<T, F, U> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+> Stream<T, F, U> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S, false>
 {
     type State = RecurrentState<T, U>;
 
@@ -485,7 +504,8 @@ impl<
     const SEQUENCES: bool,
     C: Cell,
     S: Storage,
-> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+    const BACKWARDS: bool,
+> Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S, BACKWARDS>
 {
     /// The shapes of a batch of `n`.
     fn shape(&self, n: usize) -> Shape {
@@ -517,7 +537,7 @@ impl<
         cache.outputs.resize(U * columns, T::zero());
         let bias = self.bias.as_slice();
         let kernel = self.kernel.as_slice();
-        let input = if self.go_backwards {
+        let input = if BACKWARDS {
             reverse_steps(x.as_slice(), F, steps, &mut cache.reversed);
             &cache.reversed[..]
         } else {
@@ -698,7 +718,8 @@ impl<
     const SEQUENCES: bool,
     C: Cell,
     S: Storage,
-> Train<T, I, O> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S>
+    const BACKWARDS: bool,
+> Train<T, I, O> for Recurrent<T, I, O, F, U, G, B, SEQUENCES, C, S, BACKWARDS>
 {
     type Cache = RecurrentCache<T>;
 
@@ -768,7 +789,7 @@ impl<
             dzx
         };
         if self.trainable {
-            let input = if self.go_backwards {
+            let input = if BACKWARDS {
                 &cache.reversed[..]
             } else {
                 x.as_slice()
@@ -798,7 +819,7 @@ impl<
         if let Some(dx) = dx {
             resize_batch(dx, n);
             shape.input_gradient(self.kernel.as_slice(), dzx, dx.as_mut_slice());
-            if self.go_backwards {
+            if BACKWARDS {
                 reverse_steps_in_place(dx.as_mut_slice(), F, steps);
             }
         }

@@ -35,7 +35,8 @@ pub type SimpleRnn<
     const G: usize,
     const SEQUENCES: bool,
     S = Inline,
-> = Recurrent<T, I, O, F, U, G, 1, SEQUENCES, SimpleRnnCell, S>;
+    const BACKWARDS: bool = false,
+> = Recurrent<T, I, O, F, U, G, 1, SEQUENCES, SimpleRnnCell, S, BACKWARDS>;
 
 /// The step of a [`SimpleRnn`].
 #[derive(Clone, Copy, Debug, Default)]

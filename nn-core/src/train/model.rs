@@ -284,8 +284,10 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
         self
     }
 
-    /// With at most `threads` threads for `fit`, `train_on_batch`, `evaluate` and `predict`
-    /// (the default: the environment variable `NN_THREADS` if set, else every core). The
+    /// With at most `threads` threads for `fit`, `train_on_batch`, `evaluate` and `predict`.
+    /// The default is the environment variable `NN_THREADS` if set (more than the cores count
+    /// as the cores), else every core; without this setting, these four return
+    /// [`Error::Setting`] when `NN_THREADS` is set to anything but a positive integer. The
     /// results are bit-identical for any count: large matrix products are split by columns of
     /// their result and element-wise passes by elements, never a sum across threads.
     pub fn with_threads(mut self, threads: usize) -> Self {
@@ -322,6 +324,7 @@ where
     where
         L: Loss<T, Const<OUT>, Const<K>>,
     {
+        crate::parallel::check(self.threads)?;
         crate::parallel::with_threads(self.threads, || self.fit_on_threads(data, fit, callbacks))
     }
 
@@ -485,6 +488,7 @@ where
     where
         L: Loss<T, Const<OUT>, Const<K>>,
     {
+        crate::parallel::check(self.threads)?;
         crate::parallel::with_threads(self.threads, || self.train_on_batch_on_threads(x, y, rng))
     }
 
@@ -571,6 +575,7 @@ where
     where
         L: Loss<T, Const<OUT>, Const<K>>,
     {
+        crate::parallel::check(self.threads)?;
         crate::parallel::with_threads(self.threads, || {
             self.evaluate_with(data, 32, Verbosity::Silent)
         })
@@ -629,6 +634,7 @@ where
     pub fn predict(&self, x: &Batch<T, I>) -> Result<Batch<T, OUT>, Error> {
         check_finite("input", x.as_slice(), I)?;
         check_tokens(N::TOKENS, x.as_slice(), I)?;
+        crate::parallel::check(self.threads)?;
         Ok(crate::parallel::with_threads(self.threads, || {
             self.network.predict_batch(x)
         }))

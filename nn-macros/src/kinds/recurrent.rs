@@ -231,27 +231,28 @@ impl Recurrent {
     /// The layer on its own.
     fn layer(self) -> Checked {
         let known = |n: usize| TypeArg::Size(Size::Known(n));
+        let mut args = vec![
+            TypeArg::Scalar,
+            TypeArg::Size(self.width.clone()),
+            known(self.output()),
+            known(self.features),
+            known(self.units),
+            known(self.gates()),
+            TypeArg::Bool(self.sequences),
+            self.storage(),
+        ];
+        // The direction is in the type, so that a layer going backwards has no `step`.
+        if self.backwards {
+            args.push(TypeArg::Bool(true));
+        }
         let ty = Type {
             name: self.cell.ty,
-            args: vec![
-                TypeArg::Scalar,
-                TypeArg::Size(self.width.clone()),
-                known(self.output()),
-                known(self.features),
-                known(self.units),
-                known(self.gates()),
-                TypeArg::Bool(self.sequences),
-                self.storage(),
-            ],
+            args,
         };
-        let mut fields = vec![(
+        let fields = vec![(
             Ident::new("trainable", Span::call_site()),
             Expr::Bool(self.trainable),
         )];
-        if self.backwards {
-            let go_backwards = Ident::new("go_backwards", Span::call_site());
-            fields.push((go_backwards, Expr::Bool(true)));
-        }
         let build = Build {
             zeros: Expr::Construct("zeros", Vec::new()),
             init: Expr::Construct("new", vec![Expr::Rng]),
