@@ -131,6 +131,8 @@ const POOLS: &[&str] = &[
     MAX_POOLING_2D,
     AVERAGE_POOLING_2D,
 ];
+const MAX_POOLS: &[&str] = &[MAX_POOLING_1D, MAX_POOLING_2D];
+const AVERAGE_POOLS: &[&str] = &[AVERAGE_POOLING_1D, AVERAGE_POOLING_2D];
 const GLOBAL_POOLS: &[&str] = &[
     GLOBAL_AVERAGE_POOLING_1D,
     GLOBAL_MAX_POOLING_1D,
@@ -164,7 +166,7 @@ const GATED: &[&str] = &[LSTM, GRU];
 const FALSE: Missing = Missing::Value(Value::Bool(false));
 
 /// The settings `nn` compares, by the classes that have them: what Keras takes for each when a
-/// file leaves it out (the signatures of Keras 3's layers; tf.keras 2's are the same).
+/// file leaves it out (the signatures of Keras 3's layers).
 const MISSING: &[(&[&str], &str, Missing)] = &[
     (&[DENSE], "units", Missing::Required),
     (WEIGHTED, "activation", Missing::Value(Value::Str("linear"))),
@@ -174,8 +176,11 @@ const MISSING: &[(&[&str], &str, Missing)] = &[
     (CONVOLUTIONS, "strides", Missing::Each(1)),
     (CONVOLUTIONS, "dilation_rate", Missing::Each(1)),
     (CONVOLUTIONS, "groups", Missing::Value(Value::Size(1))),
-    // `MaxPooling2D(pool_size=(2, 2))`, `MaxPooling1D(pool_size=2)`; `strides=None`.
-    (POOLS, "pool_size", Missing::Each(2)),
+    // `MaxPooling2D(pool_size=(2, 2))`, `MaxPooling1D(pool_size=2)`, but Keras 3's average pools
+    // have no default (`AveragePooling2D(pool_size, ...)`; tf.keras 2's had `(2, 2)`, and writes
+    // it); `strides=None` for all.
+    (MAX_POOLS, "pool_size", Missing::Each(2)),
+    (AVERAGE_POOLS, "pool_size", Missing::Required),
     (POOLS, "strides", Missing::Same("pool_size")),
     (
         WINDOWS,
