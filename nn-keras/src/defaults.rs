@@ -131,6 +131,8 @@ const POOLS: &[&str] = &[
     MAX_POOLING_2D,
     AVERAGE_POOLING_2D,
 ];
+const MAX_POOLS: &[&str] = &[MAX_POOLING_1D, MAX_POOLING_2D];
+const AVERAGE_POOLS: &[&str] = &[AVERAGE_POOLING_1D, AVERAGE_POOLING_2D];
 const GLOBAL_POOLS: &[&str] = &[
     GLOBAL_AVERAGE_POOLING_1D,
     GLOBAL_MAX_POOLING_1D,
@@ -164,7 +166,9 @@ const GATED: &[&str] = &[LSTM, GRU];
 const FALSE: Missing = Missing::Value(Value::Bool(false));
 
 /// The settings `nn` compares, by the classes that have them: what Keras takes for each when a
-/// file leaves it out (the signatures of Keras 3's layers; tf.keras 2's are the same).
+/// file leaves it out. Checked against Keras 3 by a test, with what `tools/keras_defaults.py`
+/// recorded of Keras building each class from a configuration without the setting
+/// (`tests/fixtures/keras/defaults.json`).
 const MISSING: &[(&[&str], &str, Missing)] = &[
     (&[DENSE], "units", Missing::Required),
     (WEIGHTED, "activation", Missing::Value(Value::Str("linear"))),
@@ -174,8 +178,11 @@ const MISSING: &[(&[&str], &str, Missing)] = &[
     (CONVOLUTIONS, "strides", Missing::Each(1)),
     (CONVOLUTIONS, "dilation_rate", Missing::Each(1)),
     (CONVOLUTIONS, "groups", Missing::Value(Value::Size(1))),
-    // `MaxPooling2D(pool_size=(2, 2))`, `MaxPooling1D(pool_size=2)`; `strides=None`.
-    (POOLS, "pool_size", Missing::Each(2)),
+    // `MaxPooling2D(pool_size=(2, 2))`, `MaxPooling1D(pool_size=2)`, but Keras 3's average pools
+    // have no default (`AveragePooling2D(pool_size, ...)`; tf.keras 2's had `(2, 2)`, and writes
+    // it); `strides=None` for all.
+    (MAX_POOLS, "pool_size", Missing::Each(2)),
+    (AVERAGE_POOLS, "pool_size", Missing::Required),
     (POOLS, "strides", Missing::Same("pool_size")),
     (
         WINDOWS,
@@ -291,8 +298,150 @@ pub const fn missing(class: &str, key: &str) -> Option<Missing> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
+    use super::{MISSING, Missing, missing};
+    use crate::config::Value;
+    use serde_json::{Map, Value as Json};
+    use std::boxed::Box;
+    use std::string::{String, ToString};
+    use std::vec::Vec;
+    use std::{format, vec};
+
     #[test]
     fn the_default_padding_is_padding_default() {
         assert_eq!(super::PADDING, crate::Padding::default());
+    }
+
+    /// What `tools/keras_defaults.py` recorded of Keras: per class, the configuration of a layer
+    /// built with its required arguments, and per key what Keras builds it with from that
+    /// configuration without the key.
+    const KERAS: &str = include_str!("../../tests/fixtures/keras/defaults.json");
+
+    fn keras() -> Json {
+        serde_json::from_str(KERAS).expect("the fixture is JSON")
+    }
+
+    /// A value of Keras's configuration as a declaration would give it (`None` for what no
+    /// declaration gives: `null`, an object other than a named one). Leaked: a test's few bytes.
+    fn value(json: &Json) -> Option<Value> {
+        let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+        Some(match json {
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Number(n) if n.is_u64() => Value::Size(usize::try_from(n.as_u64()?).ok()?),
+            Json::Number(n) if n.as_i64() == Some(-1) => Value::LastAxis,
+            Json::Number(n) => Value::Float(n.as_f64()?),
+            Json::String(s) => Value::Str(leak(s)),
+            Json::Array(items) if items.len() == 1 && items[0].as_i64() == Some(-1) => {
+                Value::LastAxis
+            }
+            Json::Array(items) => {
+                let sizes = items
+                    .iter()
+                    .map(|i| usize::try_from(i.as_u64()?).ok())
+                    .collect::<Option<Vec<usize>>>()?;
+                Value::Sizes(Box::leak(sizes.into_boxed_slice()))
+            }
+            Json::Object(map) => Value::Str(leak(map.get("class_name")?.as_str()?)),
+            Json::Null => return None,
+        })
+    }
+
+    /// What loading takes for a setting the configuration `config` of a class leaves out, from
+    /// `missing`: a value, or `None` where it refuses the file.
+    fn ours(missing: Missing, key: &str, config: &Map<String, Json>) -> Option<Value> {
+        match missing {
+            Missing::Value(value) => Some(value),
+            // As many dimensions as the layer's window has.
+            Missing::Each(n) => {
+                let dimensions = config.get(key).and_then(Json::as_array).map_or(1, Vec::len);
+                Some(Value::Sizes(Box::leak(
+                    vec![n; dimensions].into_boxed_slice(),
+                )))
+            }
+            Missing::Same(other) => value(&config[other]),
+            Missing::Required => None,
+        }
+    }
+
+    fn show(value: Option<Value>) -> String {
+        value.map_or_else(|| String::from("required"), |v| v.to_string())
+    }
+
+    #[test]
+    fn keras_builds_a_layer_without_a_setting_as_missing_says() {
+        let keras = keras();
+        let version = keras["keras"]
+            .as_str()
+            .expect("the fixture names Keras's version");
+        let mut wrong = Vec::new();
+        let mut compared = 0;
+        for (class, recorded) in keras["classes"].as_object().expect("classes") {
+            let config = recorded["config"].as_object().expect("a configuration");
+            for (key, answer) in recorded["missing"].as_object().expect("missing") {
+                let Some(missing) = missing(class, key) else {
+                    continue; // a setting `nn` does not compare
+                };
+                compared += 1;
+                let theirs = match (answer.get("value"), answer.get("required")) {
+                    (Some(found), None) => Some(value(found).unwrap_or_else(|| {
+                        panic!("{class}'s `{key}`: Keras's {found} is no declared value")
+                    })),
+                    (None, Some(_)) => None,
+                    _ => panic!("{class}'s `{key}`: the fixture says neither value nor required"),
+                };
+                let ours = ours(missing, key, config);
+                let agree = match (ours, theirs) {
+                    (Some(a), Some(b)) => a.same(&b),
+                    (a, b) => a.is_none() && b.is_none(),
+                };
+                if !agree {
+                    wrong.push(format!(
+                        "{class}'s `{key}`: ours {}, Keras {version}'s {}{}",
+                        show(ours),
+                        show(theirs),
+                        answer["required"]
+                            .as_str()
+                            .map_or_else(String::new, |why| format!(" ({why})")),
+                    ));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "what a file that leaves a setting out loads as differs from what Keras builds:\n{}",
+            wrong.join("\n")
+        );
+        assert!(
+            compared >= MISSING.len(),
+            "only {compared} settings compared"
+        );
+    }
+
+    #[test]
+    fn every_default_in_the_table_is_checked_against_keras() {
+        let keras = keras();
+        let classes = &keras["classes"];
+        let (mut unchecked, mut twice, mut seen) = (Vec::new(), Vec::new(), Vec::new());
+        for &(names, key, _) in MISSING {
+            for &class in names {
+                if classes[class]["missing"].get(key).is_none() {
+                    unchecked.push(format!("{class}'s `{key}`"));
+                }
+                // `missing` reads the first row for a setting: a second would be dead.
+                if seen.contains(&(class, key)) {
+                    twice.push(format!("{class}'s `{key}`"));
+                }
+                seen.push((class, key));
+            }
+        }
+        assert!(
+            unchecked.is_empty() && twice.is_empty(),
+            "not in tests/fixtures/keras/defaults.json (a class or key that Keras does not \
+             have, or a fixture to write again with tools/keras_defaults.py): {:?}; in two rows \
+             of MISSING: {:?}",
+            unchecked,
+            twice
+        );
     }
 }

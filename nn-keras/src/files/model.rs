@@ -730,6 +730,14 @@ mod tests {
             Some(Found::Default(json!(2)))
         );
         assert_eq!(found("Dense", &Map::new(), "units"), Some(Found::Required));
+        // Keras 3's average pools have no default size: a file without one is refused, strides
+        // and all.
+        for key in ["pool_size", "strides"] {
+            assert_eq!(
+                found("AveragePooling2D", &Map::new(), key),
+                Some(Found::Required)
+            );
+        }
         // A wrapped layer's settings are its class's; a backward layer left out is the
         // forward one's copy, which Keras makes.
         let wrapper = config(r#"{"layer": {"class_name": "GRU", "config": {"units": 3}}}"#);
