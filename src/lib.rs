@@ -1,3 +1,15 @@
+// The README's links point at files for readers on a forge; in rustdoc the guides are modules
+// and the layer reference is `network!`'s rustdoc. Markdown takes the first definition of a
+// link label, so these, before the README, win here.
+//! [guide-networks]: crate::guide::networks
+//! [guide-images]: crate::guide::images
+//! [guide-sequences]: crate::guide::sequences
+//! [guide-training]: crate::guide::training
+//! [guide-keras]: crate::guide::keras_files
+//! [guide-micro]: crate::guide::microcontroller
+//! [guide-browser]: crate::guide::browser
+//! [guide-reliability]: crate::guide::reliability
+//! [network-ref]: crate::network
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -6,6 +18,11 @@ pub use nn_macros::network;
 
 pub use nalgebra;
 pub use rand;
+
+// Guides, one topic each: documentation only, every example a doc test. Their examples and
+// links need the default `std` feature.
+#[cfg(feature = "std")]
+pub mod guide;
 
 /// Everything a user of `network!` needs: `use nn::prelude::*;`.
 pub mod prelude {

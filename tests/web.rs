@@ -247,9 +247,9 @@ fn which(program: &str) -> Option<String> {
         .map(|path| path.display().to_string())
 }
 
-/// Builds the module as the README says (`sh examples/web/build.sh`), with `CARGO_TARGET_DIR`
-/// set to a folder of this test's, so that the script has to find the module there; the path
-/// where it put it, next to `index.html`.
+/// Builds the module as the browser guide says (`sh examples/web/build.sh`), with
+/// `CARGO_TARGET_DIR` set to a folder of this test's, so that the script has to find the module
+/// there; the path where it put it, next to `index.html`.
 fn build() -> PathBuf {
     let dir = web();
     let module = dir.join("nn_web.wasm");

@@ -209,7 +209,7 @@ use proc_macro::TokenStream;
 /// `#[safetensors("path")]` does the same for a file written by `nn::io::save_weights`: every
 /// tensor is compared by name (`dense.kernel`) and shape with the declaration during the build,
 /// and `#[safetensors("path", embed)]` builds them in as `EMBEDDED`. This needs no `std`: it is
-/// how a network reaches a microcontroller (see "On a microcontroller" in the README).
+/// how a network reaches a microcontroller (see the guide `nn::guide::microcontroller`).
 ///
 /// ```
 /// use nn::prelude::*;

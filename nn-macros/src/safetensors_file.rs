@@ -4,7 +4,7 @@
 //! tensors the declaration has no layer for once per layer of theirs), and the crate
 //! is rebuilt when the file changes. `#[safetensors("...", embed)]` also builds the weights into
 //! the program: the constant `Sine::EMBEDDED`, read during compilation, with no parsing and no
-//! error at run time (and no `std`: see "On a microcontroller" in the README).
+//! error at run time (and no `std`: see the guide `nn::guide::microcontroller`).
 //!
 //! A safetensors file is an 8-byte little-endian header length, a JSON header mapping each
 //! tensor's name to its type, shape and byte range, and the data. `nn::io` names a tensor

@@ -23,6 +23,22 @@ use crate::storage::{Inline, Storage, Weights};
 /// not trainable, the moving statistics are used. Defaults: momentum 0.99, ε = 1e-3, γ = 1,
 /// β = 0, moving mean 0, moving variance 1. Parameters: `γ` and `β` trainable, the moving
 /// statistics not (`4C` in all, `2C` non-trainable).
+///
+/// ```
+/// use nalgebra::SVector;
+/// use nn::{BatchNormalization, Layer};
+///
+/// // Two positions of two channels (N = 4, C = 2); ε = 0 for round numbers (Keras's is 1e-3).
+/// let mut bn = BatchNormalization::<f64, 4, 2>::new(0.99, 0.0);
+/// bn.moving_mean.copy_from_slice(&[1.0, -1.0]);
+/// bn.moving_variance.copy_from_slice(&[4.0, 1.0]);
+/// bn.gamma.copy_from_slice(&[1.0, 3.0]);
+/// bn.beta.copy_from_slice(&[0.0, 0.5]);
+/// // Inference uses the moving statistics:
+/// // channel 0 is (x − 1) / 2, channel 1 is 3 (x + 1) + 0.5.
+/// let y = bn.forward(&SVector::<f64, 4>::new(3.0, 0.0, 1.0, -1.0));
+/// assert_eq!(y.as_slice(), [1.0, 3.5, 0.0, 0.5]);
+/// ```
 #[derive(Clone, Debug)]
 pub struct BatchNormalization<T: Float, const N: usize, const C: usize, S: Storage = Inline> {
     /// γ, the scale.

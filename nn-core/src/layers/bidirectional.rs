@@ -129,6 +129,24 @@ impl Merge for Ave {
 ///
 /// `H` is what each direction returns (`U`, or `STEPS · U`). The weights are the forward
 /// layer's, then the backward layer's, as in Keras's files.
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     /// 5 steps of 3 features; an LSTM of 4 units each way, the two last outputs summed.
+///     pub struct Tagger = Input<5, 3>, Bidirectional<LSTM<4>, merge_mode = Sum>;
+/// }
+///
+/// let net = Tagger::seeded(1);
+/// let layer = &net.bidirectional;
+/// assert!(layer.backward.go_backwards() && !layer.forward.go_backwards());
+///
+/// let x = SVector::<f32, 15>::from_fn(|i, _| (i as f32 * 0.4).sin());
+/// let forward: SVector<f32, 4> = layer.forward.forward(&x);
+/// let backward: SVector<f32, 4> = layer.backward.forward(&x);
+/// assert!((net.predict(&x) - (forward + backward)).amax() < 1e-6);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Bidirectional<
     T: Float,

@@ -181,7 +181,27 @@ impl<
     }
 }
 
-/// A 2-D convolution over channels-last images (Keras's `Conv2D`).
+/// A 2-D convolution over channels-last images (Keras's `Conv2D`): `IN = h·w·c`,
+/// `OUT = oh·ow·F`, `K = kh·kw·c`, which `network!` computes from `Conv2D<FILTERS, (KH, KW)>`
+/// and the image before it. Made by hand, with its [`Window`]:
+///
+/// ```
+/// use nalgebra::SVector;
+/// use nn::{Conv2D, Layer, Linear, Padding, Window};
+///
+/// // A 3 × 3 image of one channel, one 2 × 2 filter, valid padding: a 2 × 2 output.
+/// let window = Window::new((3, 3, 1), (2, 2), (1, 1), Padding::Valid).unwrap();
+/// let mut conv = Conv2D::<f32, 9, 4, 1, 4>::zeros(window, Linear)?;
+/// conv.kernel.fill(1.0); // each output is the sum of its window, plus the bias
+/// conv.bias.fill(0.5);
+/// let x = SVector::<f32, 9>::from_column_slice(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+/// assert_eq!(conv.forward(&x).as_slice(), [12.5, 16.5, 24.5, 28.5]);
+///
+/// // `kernel` is filters × (kh·kw·c): its column-major memory is Keras's (kh, kw, c, filters)
+/// // kernel in row-major order.
+/// assert_eq!(conv.kernel.shape(), (1, 4));
+/// # Ok::<(), nn::Error>(())
+/// ```
 pub type Conv2D<
     T,
     const IN: usize,

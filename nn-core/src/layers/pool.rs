@@ -28,9 +28,37 @@ const PARALLEL_MIN_VALUES: usize = 1 << 15;
 
 /// A pool over images.
 pub type Pool2D<const IN: usize, const OUT: usize, const MAX: bool> = Pool<IN, OUT, MAX, 2>;
-/// Max pooling (Keras's `MaxPooling2D`; strides default to the pool size).
+/// Max pooling (Keras's `MaxPooling2D`; strides default to the pool size): each channel's
+/// largest value in each window.
+///
+/// ```
+/// use nalgebra::SVector;
+/// use nn::{Layer, MaxPool2D, Padding, Window};
+///
+/// // A 4 × 4 image of one channel, 2 × 2 windows with strides 2: a 2 × 2 output.
+/// let window = Window::new((4, 4, 1), (2, 2), (2, 2), Padding::Valid).unwrap();
+/// let pool = MaxPool2D::<16, 4>::new(window)?;
+/// let x = SVector::<f32, 16>::from_fn(|i, _| i as f32); // row by row: 0, 1, 2, ...
+/// assert_eq!(pool.forward(&x).as_slice(), [5.0, 7.0, 13.0, 15.0]);
+/// # Ok::<(), nn::Error>(())
+/// ```
 pub type MaxPool2D<const IN: usize, const OUT: usize> = Pool<IN, OUT, true, 2>;
-/// Average pooling (Keras's `AveragePooling2D`).
+/// Average pooling (Keras's `AveragePooling2D`): each channel's mean in each window, over the
+/// values inside the image only when padding is `same`, as Keras does.
+///
+/// ```
+/// use nalgebra::SVector;
+/// use nn::{AvgPool2D, Layer, Padding, Window};
+///
+/// // A 3 × 3 image, 2 × 2 windows with strides 2 and same padding: the windows on the right
+/// // and the bottom hang over the edge, and average only what they cover.
+/// let window = Window::new((3, 3, 1), (2, 2), (2, 2), Padding::Same).unwrap();
+/// let pool = AvgPool2D::<9, 4>::new(window)?;
+/// let x = SVector::<f32, 9>::from_column_slice(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+/// // (1 + 2 + 4 + 5) / 4, (3 + 6) / 2, (7 + 8) / 2, 9
+/// assert_eq!(pool.forward(&x).as_slice(), [3.0, 4.5, 7.5, 9.0]);
+/// # Ok::<(), nn::Error>(())
+/// ```
 pub type AvgPool2D<const IN: usize, const OUT: usize> = Pool<IN, OUT, false, 2>;
 /// Max pooling over the steps of a sequence (Keras's `MaxPooling1D`), with a window of
 /// [`Window::sequence`].

@@ -10,6 +10,37 @@ use crate::{Batch, Float, Fusion};
 /// Without `from_logits`, predictions are renormalized to sum to 1 and clipped to
 /// `[1e−7, 1 − 1e−7]`; with it, they are logits and the loss is `−Σ y log_softmax(x)`.
 /// `label_smoothing` replaces `y` with `y (1 − s) + s / classes`.
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     struct Classifier = Dense<4, 3, Softmax>;
+/// }
+///
+/// let (x0, x1) = ([1.0, 0.0, 0.5, 0.2], [0.0, 1.0, 0.3, 0.9]);
+/// let data = Dataset::<f32, 4, 3>::from_rows(&[x0, x1], &[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])?;
+/// let mut model =
+///     Model::new(Classifier::seeded(7), Adam::new(1e-3), CategoricalCrossentropy::default());
+///
+/// // Keras's "sum over batch size": the mean over the samples of −log p(their class).
+/// let p0 = model.network.predict(&SVector::from(x0));
+/// let p1 = model.network.predict(&SVector::from(x1));
+/// let expected = -(p0[0].ln() + p1[2].ln()) as f64 / 2.0;
+/// let loss = nn::train::log_value(&model.evaluate(&data)?, "loss").unwrap();
+/// assert!((loss - expected).abs() < 1e-5);
+///
+/// // With label smoothing s = 0.1, the targets are y (1 − s) + s / 3.
+/// let smoothing = CategoricalCrossentropy { label_smoothing: 0.1, ..Default::default() };
+/// let mut model = Model::new(Classifier::seeded(7), Adam::new(1e-3), smoothing);
+/// let smooth = |y: [f32; 3], p: SVector<f32, 3>| -> f32 {
+///     y.iter().zip(p.iter()).map(|(y, p)| -(y * 0.9 + 0.1 / 3.0) * p.ln()).sum()
+/// };
+/// let expected = (smooth([1.0, 0.0, 0.0], p0) + smooth([0.0, 0.0, 1.0], p1)) as f64 / 2.0;
+/// let loss = nn::train::log_value(&model.evaluate(&data)?, "loss").unwrap();
+/// assert!((loss - expected).abs() < 1e-5);
+/// # Ok::<(), nn::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct CategoricalCrossentropy {
     /// Whether predictions are logits rather than probabilities.

@@ -5,6 +5,25 @@ use crate::Float;
 
 /// Keras's `Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7)`:
 /// `acc += g²`, `w −= lr · g / √(acc + ε)`.
+///
+/// ```
+/// use nn::{Adagrad, Optimizer};
+///
+/// let adagrad = Adagrad::new(0.1);
+/// assert_eq!(adagrad.slot_names(), ["accumulator"]);
+/// // Keras's initial_accumulator_value:
+/// assert_eq!(adagrad.slot_initial_value("accumulator"), 0.1);
+///
+/// // Two steps on one weight, as `Model` applies them to every trainable tensor: the steps
+/// // shrink as the squared gradients add up.
+/// let (mut w, mut acc) = ([1.0_f64], [0.1]);
+/// adagrad.update(0, 0.1, &mut w, &[0.3], &mut [&mut acc[..]]);
+/// let first = 1.0 - w[0];
+/// adagrad.update(1, 0.1, &mut w, &[0.3], &mut [&mut acc[..]]);
+/// assert!((acc[0] - 0.28).abs() < 1e-12);
+/// assert!((first - 0.1 * 0.3 / (0.19_f64 + 1e-7).sqrt()).abs() < 1e-12);
+/// assert!(1.0 - first - w[0] < first);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Adagrad<L = f64> {
     /// The learning rate (a constant or a schedule).

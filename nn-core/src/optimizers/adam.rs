@@ -7,6 +7,23 @@ use crate::Float;
 /// with `t` the step from 1, `m += (g − m)(1 − β₁)`, `v += (g² − v)(1 − β₂)`,
 /// `α = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)`, `w −= α · m / (√v + ε)` (ε outside the root, not
 /// bias-corrected); with `amsgrad`, `v̂ = max(v̂, v)` replaces `v` in the denominator.
+///
+/// ```
+/// use nn::{Adam, Optimizer};
+///
+/// let adam = Adam::new(0.01);
+/// assert_eq!(adam.slot_names(), ["momentum", "velocity"]);
+/// assert_eq!(adam.clone().amsgrad(true).slot_names(), ["momentum", "velocity", "velocity_hat"]);
+///
+/// // The first step moves each weight by about the learning rate against its gradient,
+/// // whatever the gradient's size (as `Model` applies it to every trainable tensor).
+/// let (mut w, mut m, mut v) = ([1.0_f64, 1.0], [0.0; 2], [0.0; 2]);
+/// adam.update(0, 0.01, &mut w, &[100.0, -0.001], &mut [&mut m[..], &mut v[..]]);
+/// assert!((w[0] - 0.99).abs() < 1e-6 && (w[1] - 1.01).abs() < 1e-4);
+///
+/// // β₁ = 1 would divide by zero: an error when training starts.
+/// assert!(Adam { beta_1: 1.0, ..Adam::new(0.01) }.check().is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Adam<L = f64> {
     /// The learning rate (a constant or a schedule).

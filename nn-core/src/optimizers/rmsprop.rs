@@ -7,6 +7,21 @@ use crate::Float;
 /// `v = ρ v + (1 − ρ) g²`; centered, `a = ρ a + (1 − ρ) g` and the denominator is
 /// `√(v − a² + ε)`, else `√(v + ε)`; `inc = lr · g / denominator`; with momentum,
 /// `mom = momentum · mom + inc` and `w −= mom`, else `w −= inc`.
+///
+/// ```
+/// use nn::{Optimizer, RMSprop};
+///
+/// let rmsprop = RMSprop::new(0.01);
+/// assert_eq!((RMSprop::<f64>::NAME, rmsprop.slot_names()), ("rmsprop", &["velocity"][..]));
+/// assert_eq!(rmsprop.clone().centered(true).momentum(0.9).slot_names().len(), 3);
+///
+/// // One step on one weight, as `Model` applies it to every trainable tensor.
+/// let (mut w, mut v) = ([1.0_f64], [0.0]);
+/// rmsprop.update(0, 0.01, &mut w, &[2.0], &mut [&mut v[..]]);
+/// let v1 = (1.0 - 0.9) * 2.0 * 2.0; // v = ρ v + (1 − ρ) g²
+/// assert!((v[0] - v1).abs() < 1e-12);
+/// assert!((w[0] - (1.0 - 0.01 * 2.0 / (v1 + 1e-7).sqrt())).abs() < 1e-12);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct RMSprop<L = f64> {
     /// The learning rate (a constant or a schedule).

@@ -6,6 +6,23 @@ use crate::Float;
 /// Keras's `SGD(learning_rate=0.01, momentum=0, nesterov=False)`:
 /// `m = momentum · m − lr · g`, then `w += m` (or, with Nesterov, `w += momentum · m − lr · g`);
 /// without momentum, `w −= lr · g`.
+///
+/// ```
+/// use nn::{Optimizer, Sgd};
+///
+/// // Keras's SGD(learning_rate=0.1, momentum=0.9). `Model` applies `update` to every trainable
+/// // tensor at each step; here one tensor of two weights, for two steps.
+/// let sgd = Sgd::new(0.1).momentum(0.9);
+/// assert_eq!((Sgd::<f64>::NAME, sgd.slot_names()), ("sgd", &["momentum"][..]));
+/// let (mut w, mut m) = ([1.0_f64, -1.0], [0.0; 2]);
+/// sgd.update(0, 0.1, &mut w, &[0.5, -0.5], &mut [&mut m[..]]); // m = −0.05, then w += m
+/// sgd.update(1, 0.1, &mut w, &[0.5, -0.5], &mut [&mut m[..]]); // m = 0.9 · m − 0.05
+/// assert!((w[0] - (1.0 - 0.05 - 0.095)).abs() < 1e-12);
+/// assert!((w[1] - (-1.0 + 0.05 + 0.095)).abs() < 1e-12);
+///
+/// // A setting outside Keras's range is an error when training starts.
+/// assert!(Sgd::new(0.1).momentum(1.5).check().is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sgd<L = f64> {
     /// The learning rate (a constant or a schedule).

@@ -63,6 +63,38 @@ impl<'a, N> Context<'a, N> {
 }
 
 /// A callback. Every method has an empty default; implement those you need.
+///
+/// ```
+/// use nn::prelude::*;
+/// use nn::{Callback, Context, Logs};
+///
+/// /// Halves the learning rate after every epoch.
+/// struct Halve;
+///
+/// impl<N> Callback<N> for Halve {
+///     fn on_epoch_end(
+///         &mut self,
+///         _epoch: usize,
+///         _logs: &Logs,
+///         context: &mut Context<'_, N>,
+///     ) -> Result<(), nn::Error> {
+///         context.set_learning_rate(context.learning_rate() / 2.0);
+///         Ok(())
+///     }
+/// }
+///
+/// network! {
+///     struct Xor = Dense<2, 8, Tanh>, Dense<8, 1, Sigmoid>;
+/// }
+///
+/// let data = Dataset::<f32, 2, 1>::from_rows(&[[0.0, 1.0], [1.0, 1.0]], &[[1.0], [0.0]])?;
+/// let mut model = Model::new(Xor::seeded(1), Sgd::new(0.1), BinaryCrossentropy::default());
+/// let fit = Fit { epochs: 3, verbose: Verbosity::Silent, ..Fit::default() };
+/// let history = model.fit_with_callbacks(&data, &fit, &mut [&mut Halve])?;
+/// // Each epoch's logs hold the learning rate it trained with.
+/// assert_eq!(history.get("learning_rate"), Some(&[0.1, 0.05, 0.025][..]));
+/// # Ok::<(), nn::Error>(())
+/// ```
 pub trait Callback<N> {
     /// Before the first epoch.
     fn on_train_begin(&mut self, context: &mut Context<'_, N>) -> Result<(), Error> {
@@ -164,6 +196,40 @@ fn monitored(logs: &Logs, monitor: &str) -> Result<f64, Error> {
 
 /// Keras's `EarlyStopping`: stops when the monitored value has not improved for `patience`
 /// epochs; optionally restores the best weights at the end (even without an early stop).
+///
+/// ```
+/// use nn::prelude::*;
+/// use nn::{Callback, Context};
+///
+/// network! {
+///     struct Xor = Dense<2, 8, Tanh>, Dense<8, 1, Sigmoid>;
+/// }
+///
+/// // In `fit`: stop once the loss has not improved for 5 epochs; keep the best weights.
+/// let data = Dataset::<f32, 2, 1>::from_rows(
+///     &[[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+///     &[[0.0], [1.0], [1.0], [0.0]],
+/// )?;
+/// let mut model = Model::new(Xor::seeded(1), Adam::new(0.05), BinaryCrossentropy::default());
+/// let mut early = EarlyStopping::new("loss").patience(5).restore_best_weights(true);
+/// let fit = Fit { epochs: 500, batch_size: 4, verbose: Verbosity::Silent, ..Fit::default() };
+/// let history = model.fit_with_callbacks(&data, &fit, &mut [&mut early])?;
+/// let epochs = history.get("loss").unwrap().len();
+/// assert_eq!(early.stopped_epoch.map_or(500, |last| last + 1), epochs);
+///
+/// // On its own, fed the logs of four epochs: the best is epoch 1, and two epochs without
+/// // improvement (patience 2) stop training after epoch 3.
+/// let mut net = Xor::seeded(0);
+/// let mut early = EarlyStopping::new("val_loss").patience(2);
+/// let mut context = Context::new_for_tests(&mut net, 1e-3);
+/// early.on_train_begin(&mut context)?;
+/// for (epoch, val_loss) in [0.9, 0.5, 0.6, 0.7].into_iter().enumerate() {
+///     early.on_epoch_end(epoch, &vec![("val_loss".to_string(), val_loss)], &mut context)?;
+/// }
+/// assert!(context.stop_requested());
+/// assert_eq!(early.stopped_epoch, Some(3));
+/// # Ok::<(), nn::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct EarlyStopping<N> {
     /// The log to watch (`"val_loss"` by default).
