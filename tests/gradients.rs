@@ -268,16 +268,7 @@ fn dropout_with_a_fixed_mask() {
     let mut dy = g.clone();
     let mut dx = Batch::<f64, 7>::zeros_generic(Const::<7>, Dyn(0));
     let mut grad = dropout;
-    Train::<f64, 7, 7>::backward(
-        &dropout,
-        &x,
-        &y,
-        &cache,
-        &mut dy,
-        false,
-        &mut grad,
-        Some(&mut dx),
-    );
+    Train::<f64, 7, 7>::backward(&dropout, &x, &y, &cache, &mut dy, &mut grad, Some(&mut dx));
     let numeric: Vec<f64> = (0..x.len())
         .map(|i| {
             let (mut plus, mut minus) = (x.clone(), x.clone());

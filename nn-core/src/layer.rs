@@ -9,8 +9,6 @@ use nalgebra::{Const, Dyn, OMatrix};
 #[cfg(feature = "std")]
 use rand::Rng;
 
-#[cfg(feature = "std")]
-use crate::Fusion;
 use crate::{Constraint, Float, Regularizer};
 
 /// A batch of samples of width `N`, one sample per column: `N × batch`, column-major, so each
@@ -193,9 +191,6 @@ pub(crate) use stream_as_forward;
 /// backward pass needs, and the backward pass.
 #[cfg(feature = "std")]
 pub trait Train<T: Float, const I: usize, const O: usize> {
-    /// Which cross-entropy the layer's output activation fuses with.
-    const FUSION: Fusion = Fusion::None;
-
     /// What a training forward pass records for the backward pass.
     type Cache: Clone + Debug + Default + Send;
 
@@ -211,13 +206,6 @@ pub trait Train<T: Float, const I: usize, const O: usize> {
         rng: &mut R,
     );
 
-    /// The pre-activations of the last training pass, for a layer whose [`FUSION`](Train::FUSION)
-    /// is not `None`.
-    fn logits(cache: &Self::Cache) -> Option<&Batch<T, O>> {
-        let _ = cache;
-        None
-    }
-
     /// The activity penalty (`activity_regularizer`) of the last forward pass.
     fn activity_penalty(&self, cache: &Self::Cache) -> T {
         let _ = cache;
@@ -225,18 +213,15 @@ pub trait Train<T: Float, const I: usize, const O: usize> {
     }
 
     /// The backward pass of the last [`forward_train`](Train::forward_train) that produced `y`
-    /// from `x`. `dy` holds ∂loss/∂y (∂loss/∂logits when `from_logits`, which skips the output
-    /// activation) and may be overwritten. Writes ∂loss/∂parameter into `grad` (replacing its
-    /// contents) and, when `dx` is given, ∂loss/∂x into it. A statistic that follows the batch
+    /// from `x`. `dy` holds ∂loss/∂y and may be overwritten. Writes ∂loss/∂parameter into `grad`
+    /// (replacing its contents) and, when `dx` is given, ∂loss/∂x into it. A statistic that follows the batch
     /// (a [`Rules::moving_average`]) gets the batch's value in `grad` instead of a gradient.
-    #[allow(clippy::too_many_arguments)]
     fn backward(
         &self,
         x: &Batch<T, I>,
         y: &Batch<T, O>,
         cache: &Self::Cache,
         dy: &mut Batch<T, O>,
-        from_logits: bool,
         grad: &mut Self,
         dx: Option<&mut Batch<T, I>>,
     );

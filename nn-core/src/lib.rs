@@ -24,6 +24,7 @@ pub mod data;
 mod elementary;
 #[cfg(feature = "std")]
 mod error;
+mod fusion;
 #[cfg(feature = "std")]
 pub mod init;
 #[cfg(feature = "std")]
@@ -57,6 +58,9 @@ pub mod private;
 pub use activations::*;
 #[cfg(feature = "std")]
 pub use error::Error;
+pub use fusion::Fusion;
+#[cfg(feature = "std")]
+pub use fusion::OutputActivation;
 #[cfg(feature = "std")]
 pub use init::{
     Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer, LecunNormal,

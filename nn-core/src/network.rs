@@ -24,7 +24,8 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
     const OUTPUT: usize;
     /// The number of scalar parameters.
     const PARAMS: usize;
-    /// Which cross-entropy the output activation fuses with.
+    /// Which cross-entropy the last layer's output activation fuses with ([`Fusion::None`] when
+    /// it has none): the network's side of the decision to compute the loss from logits.
     const FUSION: Fusion;
     /// The struct's name.
     const NAME: &'static str;
@@ -66,13 +67,14 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
     fn output(tape: &Self::Tape) -> &OMatrix<T, Self::Output, Dyn>;
 
     /// What the loss reads and where it writes, in one borrow of the tape: the last training
-    /// pass's prediction (the output layer's pre-activations when `from_logits`, else its
-    /// outputs) and the buffer for ∂loss/∂prediction that [`backprop`](Network::backprop) starts
-    /// from.
+    /// pass's prediction (the output layer's pre-activations when `fused`, else its outputs)
+    /// and the buffer for ∂loss/∂prediction that [`backprop`](Network::backprop) starts from.
+    /// Whether a loss is fused is decided where it meets the last layer
+    /// ([`OutputActivation`](crate::OutputActivation)).
     #[allow(clippy::type_complexity)]
     fn loss_io(
         tape: &mut Self::Tape,
-        from_logits: bool,
+        fused: bool,
     ) -> (
         &OMatrix<T, Self::Output, Dyn>,
         &mut OMatrix<T, Self::Output, Dyn>,
@@ -88,14 +90,14 @@ pub trait Network<T: Float>: Clone + Debug + Sized {
     ) -> &'t OMatrix<T, Self::Output, Dyn>;
 
     /// The backward pass from the gradient in the tape (see [`loss_io`](Network::loss_io)):
-    /// ∂loss/∂outputs, or ∂loss/∂logits when `from_logits` (then the output activation is
-    /// skipped). Writes into `grads` ∂(loss + penalties)/∂parameter (the weight penalties'
-    /// gradients are added layer by layer); returns ∂loss/∂input when `input_grad`.
+    /// ∂loss/∂outputs, or ∂loss/∂logits when `fused` (then the output activation is skipped).
+    /// Writes into `grads` ∂(loss + penalties)/∂parameter (the weight penalties' gradients are
+    /// added layer by layer); returns ∂loss/∂input when `input_grad`.
     fn backprop<'t>(
         &self,
         tape: &'t mut Self::Tape,
         grads: &mut Self,
-        from_logits: bool,
+        fused: bool,
         input_grad: bool,
     ) -> Option<&'t OMatrix<T, Self::Input, Dyn>>;
 

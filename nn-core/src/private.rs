@@ -90,6 +90,9 @@ pub const fn zeros<const R: usize, const C: usize>() -> [[f32; R]; C] {
 pub use ::nalgebra;
 pub use ::rand;
 
+/// The network's last layer as the loss sees it (see `fusion.rs`).
+#[cfg(feature = "std")]
+pub use crate::fusion::{Last, OutputLayer};
 #[cfg(feature = "std")]
 pub use crate::regularizers::add_penalty_gradients;
 

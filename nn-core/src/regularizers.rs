@@ -87,8 +87,9 @@ pub(crate) fn activity_penalty<T: Float>(regularizer: Regularizer, y: &[T], n: u
 }
 
 /// Adds the activity penalty's gradient to the backward pass's incoming gradient `dy`: to
-/// ∂loss/∂y directly, or, when `dy` holds ∂loss/∂z already (a fused loss), through the activation
-/// on its own (a rare combination, which allocates).
+/// ∂loss/∂y directly, or, when `dy` holds ∂loss/∂z already (`dy_is_dz`: the loss was computed
+/// from the pre-activations), through the activation on its own (a rare combination, which
+/// allocates).
 #[cfg(feature = "std")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn add_activity_gradient<T: Float, A: crate::Activation>(
@@ -99,13 +100,13 @@ pub(crate) fn add_activity_gradient<T: Float, A: crate::Activation>(
     dy: &mut [T],
     width: usize,
     n: usize,
-    from_logits: bool,
+    dy_is_dz: bool,
 ) {
     if regularizer.is_none() {
         return;
     }
     let scale = T::one() / T::of(n as f64);
-    if from_logits {
+    if dy_is_dz {
         let mut extra = vec![T::zero(); y.len()];
         regularizer.add_gradient(y, scale, &mut extra);
         activation.backward_groups(z, y, &mut extra, width);

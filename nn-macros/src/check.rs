@@ -76,6 +76,7 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
                 build: def.build,
                 identity_at_inference: def.identity_at_inference,
                 stream,
+                activated: def.activated,
             });
         }
         chain.last = Some(incoming);

@@ -114,6 +114,9 @@ pub(crate) struct Layer {
     pub(crate) identity_at_inference: bool,
     /// When it can be fed one step at a time, the widths of a step.
     pub(crate) stream: Option<StepWidths>,
+    /// Whether its outputs are an activation of pre-activations it keeps (its type implements
+    /// `OutputActivation`): as the last layer, its loss may be computed from them.
+    pub(crate) activated: bool,
 }
 
 /// The widths of one step in and out of a layer fed one step at a time (`Stream<T, I, O>`).

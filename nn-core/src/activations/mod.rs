@@ -36,7 +36,7 @@ pub use softmax::{LogSoftmax, Softmax};
 
 use core::fmt::Debug;
 
-use crate::Float;
+use crate::{Float, Fusion};
 
 /// An activation function applied to one sample at a time.
 ///
@@ -139,20 +139,6 @@ impl<E: Elementwise> Activation for E {
             *g *= self.derivative(x, y);
         }
     }
-}
-
-/// An output activation whose composition with a cross-entropy loss has a simple, numerically
-/// stable gradient with respect to the pre-activations: `p − y`. Training uses it instead of
-/// differentiating the two separately, and computes the loss from the pre-activations (logits),
-/// as Keras does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fusion {
-    /// No fused form.
-    None,
-    /// Softmax, fused with categorical cross-entropy.
-    Softmax,
-    /// Sigmoid, fused with binary cross-entropy.
-    Sigmoid,
 }
 
 /// `T::of`, short for the constants in the formulas.

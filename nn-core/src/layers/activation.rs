@@ -7,9 +7,9 @@ use nalgebra::{Const, Dyn};
 use rand::Rng;
 
 use crate::Float;
-#[cfg(feature = "std")]
-use crate::Fusion;
 use crate::activations::Activation;
+#[cfg(feature = "std")]
+use crate::fusion::OutputActivation;
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, Params, Stream, no_params, stream_as_forward};
@@ -87,16 +87,33 @@ impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: b
 }
 
 #[cfg(feature = "std")]
+impl<A: Activation, const C: usize, const OWN_CLASS: bool> ActivationLayer<A, C, OWN_CLASS> {
+    /// The backward pass: `dy` through the activation when `through_activation` (it holds
+    /// ∂loss/∂pre-activations already otherwise), then into `dx`.
+    fn pass_back<T: Float, const N: usize>(
+        &self,
+        y: &Batch<T, N>,
+        cache: &ActivationCache<T, N>,
+        dy: &mut Batch<T, N>,
+        dx: Option<&mut Batch<T, N>>,
+        through_activation: bool,
+    ) {
+        if through_activation {
+            self.activation
+                .backward_groups(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice(), C);
+        }
+        if let Some(dx) = dx {
+            resize_batch(dx, dy.ncols());
+            dx.copy_from(dy);
+        }
+    }
+}
+
+#[cfg(feature = "std")]
 impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: bool> Train<T, N, N>
     for ActivationLayer<A, C, OWN_CLASS>
 {
-    const FUSION: Fusion = A::FUSION;
-
     type Cache = ActivationCache<T, N>;
-
-    fn logits(cache: &Self::Cache) -> Option<&Batch<T, N>> {
-        Some(&cache.z)
-    }
 
     fn forward_train<R: Rng + ?Sized>(
         &self,
@@ -117,17 +134,32 @@ impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: b
         y: &Batch<T, N>,
         cache: &Self::Cache,
         dy: &mut Batch<T, N>,
-        from_logits: bool,
         _grad: &mut Self,
         dx: Option<&mut Batch<T, N>>,
     ) {
-        if !from_logits {
-            self.activation
-                .backward_groups(cache.z.as_slice(), y.as_slice(), dy.as_mut_slice(), C);
-        }
-        if let Some(dx) = dx {
-            resize_batch(dx, dy.ncols());
-            dx.copy_from(dy);
-        }
+        self.pass_back(y, cache, dy, dx, true);
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: bool>
+    OutputActivation<T, N, N> for ActivationLayer<A, C, OWN_CLASS>
+{
+    type Activation = A;
+
+    fn pre_activations(cache: &Self::Cache) -> &Batch<T, N> {
+        &cache.z
+    }
+
+    fn backward_from_pre_activations(
+        &self,
+        _x: &Batch<T, N>,
+        y: &Batch<T, N>,
+        cache: &Self::Cache,
+        dz: &mut Batch<T, N>,
+        _grad: &mut Self,
+        dx: Option<&mut Batch<T, N>>,
+    ) {
+        self.pass_back(y, cache, dz, dx, false);
     }
 }

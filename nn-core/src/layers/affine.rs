@@ -12,9 +12,9 @@ use nalgebra::{Const, Dyn};
 #[cfg(feature = "std")]
 use rand::Rng;
 
-#[cfg(feature = "std")]
-use crate::Fusion;
 use crate::activations::Activation;
+#[cfg(feature = "std")]
+use crate::fusion::OutputActivation;
 #[cfg(feature = "std")]
 use crate::init::{Initializer, fill_checked};
 #[cfg(feature = "std")]
@@ -350,13 +350,7 @@ where
     S: Storage,
     G: Geometry<I, O, U, K>,
 {
-    const FUSION: Fusion = A::FUSION;
-
     type Cache = AffineCache<T, O>;
-
-    fn logits(cache: &Self::Cache) -> Option<&Batch<T, O>> {
-        Some(&cache.z)
-    }
 
     fn activity_penalty(&self, cache: &Self::Cache) -> T {
         cache.activity
@@ -401,10 +395,60 @@ where
         y: &Batch<T, O>,
         cache: &Self::Cache,
         dy: &mut Batch<T, O>,
-        from_logits: bool,
         grad: &mut Self,
         dx: Option<&mut Batch<T, I>>,
     ) {
+        self.pass_back(x, y, cache, dy, grad, dx, true);
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T, const I: usize, const O: usize, const U: usize, const K: usize, A, S, const BIAS: bool, G>
+    OutputActivation<T, I, O> for Affine<T, U, K, A, S, BIAS, G>
+where
+    T: Float,
+    A: Activation,
+    S: Storage,
+    G: Geometry<I, O, U, K>,
+{
+    type Activation = A;
+
+    fn pre_activations(cache: &Self::Cache) -> &Batch<T, O> {
+        &cache.z
+    }
+
+    fn backward_from_pre_activations(
+        &self,
+        x: &Batch<T, I>,
+        y: &Batch<T, O>,
+        cache: &Self::Cache,
+        dz: &mut Batch<T, O>,
+        grad: &mut Self,
+        dx: Option<&mut Batch<T, I>>,
+    ) {
+        self.pass_back(x, y, cache, dz, grad, dx, false);
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T: Float, const U: usize, const K: usize, A: Activation, S: Storage, const BIAS: bool, G>
+    Affine<T, U, K, A, S, BIAS, G>
+{
+    /// The backward pass: `dy` through the activation when `through_activation` (it holds
+    /// ∂loss/∂z already otherwise), then into the kernel, the bias and `dx`.
+    #[allow(clippy::too_many_arguments)]
+    fn pass_back<const I: usize, const O: usize>(
+        &self,
+        x: &Batch<T, I>,
+        y: &Batch<T, O>,
+        cache: &AffineCache<T, O>,
+        dy: &mut Batch<T, O>,
+        grad: &mut Self,
+        dx: Option<&mut Batch<T, I>>,
+        through_activation: bool,
+    ) where
+        G: Geometry<I, O, U, K>,
+    {
         let n = x.ncols();
         let count = n * self.geometry.positions();
         add_activity_gradient(
@@ -415,10 +459,10 @@ where
             dy.as_mut_slice(),
             U,
             n,
-            from_logits,
+            !through_activation,
         );
         // ∂z = activation'(z) ⊙ ∂y, in place, split by samples across the threads allowed.
-        if !from_logits {
+        if through_activation {
             let (z, y, activation) = (cache.z.as_slice(), y.as_slice(), &self.activation);
             crate::parallel::for_each_part(
                 dy.as_mut_slice(),
@@ -471,8 +515,9 @@ where
     }
 }
 
-/// The items of a [`Params`], [`Layer`] or [`Train`] impl for a layer that is its weight part
-/// `$part` under its own name (a struct with one field, `weights`): every call goes to the part.
+/// The items of a [`Params`], [`Layer`], [`Train`] or [`OutputActivation`] impl for a layer that
+/// is its weight part `$part` under its own name (a struct with one field, `weights`): every
+/// call goes to the part.
 /// Written once so that Dense and Conv2D keep their own names in rustc's messages and rustdoc.
 macro_rules! delegate {
     (Params, $part:ty) => {
@@ -505,13 +550,7 @@ macro_rules! delegate {
         }
     };
     (Train, $part:ty, $i:tt, $o:tt) => {
-        const FUSION: $crate::Fusion = <$part as $crate::Train<T, $i, $o>>::FUSION;
-
         type Cache = <$part as $crate::Train<T, $i, $o>>::Cache;
-
-        fn logits(cache: &Self::Cache) -> Option<&$crate::Batch<T, $o>> {
-            <$part as $crate::Train<T, $i, $o>>::logits(cache)
-        }
 
         fn activity_penalty(&self, cache: &Self::Cache) -> T {
             $crate::Train::<T, $i, $o>::activity_penalty(&self.weights, cache)
@@ -534,7 +573,6 @@ macro_rules! delegate {
             y: &$crate::Batch<T, $o>,
             cache: &Self::Cache,
             dy: &mut $crate::Batch<T, $o>,
-            from_logits: bool,
             grad: &mut Self,
             dx: Option<&mut $crate::Batch<T, $i>>,
         ) {
@@ -544,7 +582,33 @@ macro_rules! delegate {
                 y,
                 cache,
                 dy,
-                from_logits,
+                &mut grad.weights,
+                dx,
+            )
+        }
+    };
+    (OutputActivation, $part:ty, $i:tt, $o:tt) => {
+        type Activation = <$part as $crate::OutputActivation<T, $i, $o>>::Activation;
+
+        fn pre_activations(cache: &Self::Cache) -> &$crate::Batch<T, $o> {
+            <$part as $crate::OutputActivation<T, $i, $o>>::pre_activations(cache)
+        }
+
+        fn backward_from_pre_activations(
+            &self,
+            x: &$crate::Batch<T, $i>,
+            y: &$crate::Batch<T, $o>,
+            cache: &Self::Cache,
+            dz: &mut $crate::Batch<T, $o>,
+            grad: &mut Self,
+            dx: Option<&mut $crate::Batch<T, $i>>,
+        ) {
+            $crate::OutputActivation::<T, $i, $o>::backward_from_pre_activations(
+                &self.weights,
+                x,
+                y,
+                cache,
+                dz,
                 &mut grad.weights,
                 dx,
             )

@@ -354,7 +354,6 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
         _y: &Batch<T, N>,
         cache: &Self::Cache,
         dy: &mut Batch<T, N>,
-        _from_logits: bool,
         grad: &mut Self,
         dx: Option<&mut Batch<T, N>>,
     ) {

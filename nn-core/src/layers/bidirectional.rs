@@ -462,7 +462,6 @@ impl<
         _y: &Batch<T, O>,
         cache: &Self::Cache,
         dy: &mut Batch<T, O>,
-        from_logits: bool,
         grad: &mut Self,
         mut dx: Option<&mut Batch<T, I>>,
     ) {
@@ -489,10 +488,10 @@ impl<
             .then(|| Batch::<T, I>::zeros_generic(nalgebra::Const::<I>, nalgebra::Dyn(n)));
         let (f, fg) = (&cache.forward, &mut grad.forward);
         self.forward
-            .backward(x, a, f, &mut da, from_logits, fg, dx.as_deref_mut());
+            .backward(x, a, f, &mut da, fg, dx.as_deref_mut());
         let (c, bg) = (&cache.backward, &mut grad.backward);
         self.backward
-            .backward(x, b, c, &mut db, from_logits, bg, dx_back.as_mut());
+            .backward(x, b, c, &mut db, bg, dx_back.as_mut());
         if let (Some(dx), Some(dx_back)) = (dx, dx_back) {
             *dx += dx_back;
         }

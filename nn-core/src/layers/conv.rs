@@ -140,6 +140,22 @@ impl<
     delegate!(Train, Affine<T, F, K, A, S, BIAS, Patches<IN, OUT, D>>, IN, OUT);
 }
 
+#[cfg(feature = "std")]
+impl<
+    T: Float,
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A: Activation,
+    S: Storage,
+    const BIAS: bool,
+    const D: usize,
+> crate::OutputActivation<T, IN, OUT> for Conv<T, IN, OUT, F, K, A, S, BIAS, D>
+{
+    delegate!(OutputActivation, Affine<T, F, K, A, S, BIAS, Patches<IN, OUT, D>>, IN, OUT);
+}
+
 impl<
     T: Float,
     const IN: usize,

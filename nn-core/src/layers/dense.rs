@@ -98,6 +98,13 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
     delegate!(Train, Affine<T, O, I, A, S, BIAS, FullyConnected>, I, O);
 }
 
+#[cfg(feature = "std")]
+impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
+    crate::OutputActivation<T, I, O> for Dense<T, I, O, A, S, BIAS>
+{
+    delegate!(OutputActivation, Affine<T, O, I, A, S, BIAS, FullyConnected>, I, O);
+}
+
 /// The [`Geometry`] of [`Dense`]: each sample is one column of the kernel product.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FullyConnected;

@@ -131,7 +131,6 @@ impl<T: Float, const N: usize> Train<T, N, N> for Dropout {
         _y: &Batch<T, N>,
         cache: &Self::Cache,
         dy: &mut Batch<T, N>,
-        _from_logits: bool,
         _grad: &mut Self,
         dx: Option<&mut Batch<T, N>>,
     ) {

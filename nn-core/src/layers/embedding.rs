@@ -235,7 +235,6 @@ where
         _y: &Batch<T, OUT>,
         _cache: &(),
         dy: &mut Batch<T, OUT>,
-        _from_logits: bool,
         grad: &mut Self,
         dx: Option<&mut Batch<T, STEPS>>,
     ) {

@@ -98,7 +98,6 @@ impl<T: Float, const IN: usize, const C: usize> Train<T, IN, C> for GlobalMaxPoo
         _y: &Batch<T, C>,
         cache: &Vec<usize>,
         dy: &mut Batch<T, C>,
-        _from_logits: bool,
         _grad: &mut Self,
         dx: Option<&mut Batch<T, IN>>,
     ) {

@@ -57,12 +57,11 @@ macro_rules! over_steps {
                 y: &Batch<T, C>,
                 cache: &Self::Cache,
                 dy: &mut Batch<T, C>,
-                from_logits: bool,
                 _grad: &mut Self,
                 dx: Option<&mut Batch<T, IN>>,
             ) {
                 let image = &$image;
-                Train::<T, IN, C>::backward(image, x, y, cache, dy, from_logits, &mut $image, dx)
+                Train::<T, IN, C>::backward(image, x, y, cache, dy, &mut $image, dx)
             }
         }
     };

@@ -306,7 +306,6 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
         _y: &Batch<T, N>,
         cache: &Self::Cache,
         dy: &mut Batch<T, N>,
-        _from_logits: bool,
         grad: &mut Self,
         dx: Option<&mut Batch<T, N>>,
     ) {

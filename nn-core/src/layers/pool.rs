@@ -298,7 +298,6 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool, const D: usiz
         _y: &Batch<T, OUT>,
         cache: &Self::Cache,
         dy: &mut Batch<T, OUT>,
-        _from_logits: bool,
         _grad: &mut Self,
         dx: Option<&mut Batch<T, IN>>,
     ) {
@@ -401,7 +400,6 @@ impl<T: Float, const IN: usize, const C: usize> Train<T, IN, C> for GlobalAvgPoo
         _y: &Batch<T, C>,
         _cache: &(),
         dy: &mut Batch<T, C>,
-        _from_logits: bool,
         _grad: &mut Self,
         dx: Option<&mut Batch<T, IN>>,
     ) {
@@ -478,7 +476,6 @@ impl<T: Float, const N: usize> Train<T, N, N> for Flatten {
         _y: &Batch<T, N>,
         _cache: &(),
         dy: &mut Batch<T, N>,
-        _from_logits: bool,
         _grad: &mut Self,
         dx: Option<&mut Batch<T, N>>,
     ) {

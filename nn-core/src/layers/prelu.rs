@@ -205,7 +205,6 @@ impl<T: Float, const N: usize, S: Storage> Train<T, N, N> for PReLU<T, N, S> {
         _y: &Batch<T, N>,
         _cache: &(),
         dy: &mut Batch<T, N>,
-        _from_logits: bool,
         grad: &mut Self,
         dx: Option<&mut Batch<T, N>>,
     ) {

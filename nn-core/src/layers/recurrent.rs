@@ -740,7 +740,6 @@ impl<
         _y: &Batch<T, O>,
         cache: &Self::Cache,
         dy: &mut Batch<T, O>,
-        _from_logits: bool,
         grad: &mut Self,
         dx: Option<&mut Batch<T, I>>,
     ) {

@@ -86,7 +86,7 @@ fn check_at<
     let mut dy = g.clone();
     let mut grad = layer.zeroed();
     let mut dx = Batch::<f64, I>::zeros_generic(Const::<I>, Dyn(0));
-    layer.backward(&x, &y, &cache, &mut dy, false, &mut grad, Some(&mut dx));
+    layer.backward(&x, &y, &cache, &mut dy, &mut grad, Some(&mut dx));
     let h = 1e-5;
     if <L as Params<f64>>::TOKENS.is_some() {
         assert!(dx.iter().all(|&d| d == 0.0), "ids have no gradient");
@@ -618,7 +618,7 @@ fn batch_normalization_matches_keras_by_hand() {
     // statistics towards them (Keras's `moving = moving · momentum + batch · (1 − momentum)`).
     let mut grad = layer.zeroed();
     let mut dy = Batch::<f64, 1>::zeros_generic(Const::<1>, Dyn(4));
-    layer.backward(&x, &y, &cache, &mut dy, false, &mut grad, None);
+    layer.backward(&x, &y, &cache, &mut dy, &mut grad, None);
     assert_eq!((grad.moving_mean[0], grad.moving_variance[0]), (3.0, 3.5));
     let rules: Vec<_> = layer.params().map(|p| p.rules.moving_average).collect();
     assert_eq!(rules, [None, None, Some(0.99), Some(0.99)]);
@@ -710,7 +710,7 @@ fn recurrent_layers_take_an_empty_batch() {
         assert_eq!(y.ncols(), 0);
         let (mut dy, mut grad) = (y.clone(), layer.zeroed());
         let mut dx = Batch::<f64, I>::zeros_generic(Const::<I>, Dyn(2));
-        layer.backward(&x, &y, &cache, &mut dy, false, &mut grad, Some(&mut dx));
+        layer.backward(&x, &y, &cache, &mut dy, &mut grad, Some(&mut dx));
         assert_eq!(dx.ncols(), 0);
         assert!(grad.params().all(|p| p.values.iter().all(|&g| g == 0.0)));
     }

@@ -11,7 +11,8 @@ use super::callbacks::{Callback, Context, Logs};
 use super::metrics::{Metric, Tracker};
 use super::progress::{Progress, Verbosity};
 use crate::data::Dataset;
-use crate::{Batch, Error, Float, Fusion, Loss, Network, Optimizer, OptimizerState};
+use crate::fusion::fused;
+use crate::{Batch, Error, Float, Loss, Network, Optimizer, OptimizerState};
 
 /// The settings of [`Model::fit`], with Keras's defaults.
 #[derive(Clone, Debug)]
@@ -639,22 +640,6 @@ where
             self.network.predict_batch(x)
         }))
     }
-}
-
-/// Whether the loss is computed from the output layer's logits: the one place that decides it.
-/// It is when the loss has a fused form with the network's output activation (a softmax or
-/// sigmoid with cross-entropy), as Keras's TensorFlow backend does; the gradient is then taken
-/// with respect to the logits and the output activation is skipped in the backward pass.
-fn fused<
-    T: Float,
-    N: Network<T>,
-    L: Loss<T, Const<OUT>, Const<K>>,
-    const OUT: usize,
-    const K: usize,
->(
-    loss: &L,
-) -> bool {
-    loss.fusion() != Fusion::None && loss.fusion() == N::FUSION
 }
 
 /// Copies the samples at `indices` into the input and target buffers.

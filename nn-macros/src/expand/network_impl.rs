@@ -18,8 +18,7 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
     let (input, output) = ends(network);
     let t = quote!(T);
     let params = params_sum(network, &t);
-    let last = &layers[layers.len() - 1];
-    let (last_ty, last_trait) = (field_type(last, &t), train_trait(last, &t));
+    let last = last_layer(network);
     let (first_ty, params_of) = (field_type(&layers[0], &t), params_trait(&t));
     let count = layers.len();
     let (act_in, act_out, delta_out, last_cache) = (
@@ -43,7 +42,7 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
             const INPUT: usize = #input;
             const OUTPUT: usize = #output;
             const PARAMS: usize = #params;
-            const FUSION: ::nn::Fusion = <#last_ty as #last_trait>::FUSION;
+            const FUSION: ::nn::Fusion = <#last>::FUSION;
             const NAME: &'static str = #name_text;
             const TOKENS: ::core::option::Option<usize> = <#first_ty as #params_of>::TOKENS;
             const LAYERS: &'static [::nn::LayerInfo] = &[#(#layer_infos),*];
@@ -75,15 +74,10 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
 
             fn loss_io(
                 tape: &mut Self::Tape,
-                from_logits: bool,
+                fused: bool,
             ) -> (&::nn::Batch<T, #output>, &mut ::nn::Batch<T, #output>) {
                 let ::nn::Tape { acts, grads, caches, .. } = tape;
-                let logits = if from_logits {
-                    <#last_ty as #last_trait>::logits(&#last_cache)
-                } else {
-                    ::core::option::Option::None
-                };
-                (logits.unwrap_or(&#act_out_split), &mut #delta_out)
+                (<#last>::prediction(&#last_cache, &#act_out_split, fused), &mut #delta_out)
             }
 
             fn activity(tape: &Self::Tape) -> f64 {
@@ -106,7 +100,7 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
                 &self,
                 tape: &'t mut Self::Tape,
                 grads: &mut Self,
-                from_logits: bool,
+                fused: bool,
                 input_grad: bool,
             ) -> ::core::option::Option<&'t ::nn::Batch<T, #input>> {
                 let ::nn::Tape { acts, grads: deltas, caches, .. } = tape;
@@ -214,8 +208,8 @@ fn forward_steps(network: &Network) -> Vec<TokenStream> {
         .collect()
 }
 
-/// The backward pass, last layer first. The last layer may start from logits; the first
-/// computes ∂x only when asked.
+/// The backward pass, last layer first. The last layer goes through [`last_layer`], which starts
+/// from logits when the loss is fused; the first computes ∂x only when asked.
 fn backward_steps(network: &Network) -> Vec<TokenStream> {
     let count = network.layers.len();
     let acts = || quote!(acts);
@@ -230,11 +224,6 @@ fn backward_steps(network: &Network) -> Vec<TokenStream> {
             let train_trait = train_trait(layer, &quote!(T));
             let (x, y, cache) = (nth(acts(), k), nth(acts(), k + 1), nth(quote!(caches), k));
             let (dx, dy) = (nth(deltas(), k), nth(deltas(), k + 1));
-            let from_logits = if k + 1 == count {
-                quote!(from_logits)
-            } else {
-                quote!(false)
-            };
             let dx = if k == 0 {
                 quote! {
                     if input_grad {
@@ -247,14 +236,41 @@ fn backward_steps(network: &Network) -> Vec<TokenStream> {
                 quote!(::core::option::Option::Some(&mut #dx))
             };
             let span = at(layer);
+            let backward = if k + 1 == count {
+                let last = last_layer(network);
+                quote_spanned! {span=>
+                    <#last>::backward(
+                        &self.#field, &#x, &#y, &#cache, &mut #dy, fused, &mut grads.#field, #dx,
+                    );
+                }
+            } else {
+                quote_spanned! {span=>
+                    <_ as #train_trait>::backward(
+                        &self.#field, &#x, &#y, &#cache, &mut #dy, &mut grads.#field, #dx,
+                    );
+                }
+            };
             quote_spanned! {span=>
-                <_ as #train_trait>::backward(
-                    &self.#field, &#x, &#y, &#cache, &mut #dy, #from_logits, &mut grads.#field, #dx,
-                );
+                #backward
                 ::nn::__private::add_penalty_gradients::<T, _>(&self.#field, &mut grads.#field);
             }
         })
         .collect()
+}
+
+/// The network's last layer as the loss sees it, as a qualified trait path
+/// (`Last<Dense<..>, true> as OutputLayer<T, I, O>`): whether its loss is computed from its
+/// logits is decided there, in the runtime.
+fn last_layer(network: &Network) -> TokenStream {
+    let last = &network.layers[network.layers.len() - 1];
+    let t = quote!(T);
+    let ty = field_type(last, &t);
+    let (input, output) = (size(&last.input), size(&last.output));
+    let activated = last.activated;
+    let span = at(last);
+    quote_spanned! {span=>
+        ::nn::__private::Last<#ty, #activated> as ::nn::__private::OutputLayer<T, #input, #output>
+    }
 }
 
 /// The layer walks: for each layer, the visitor called with that field of every network.

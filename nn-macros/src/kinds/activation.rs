@@ -105,7 +105,7 @@ fn layer(
             width.clone(),
             width,
             image,
-            Def::new(ty, build).with(keras).streams(),
+            Def::new(ty, build).with(keras).streams().activated(),
         )
     })
 }

@@ -143,7 +143,7 @@ pub(super) fn convolution(
     let build = weights.build(vec![window.expr()], activation.value, true, kernel_shape);
     let def = Def {
         span,
-        ..Def::new(ty, build).with(keras)
+        ..Def::new(ty, build).with(keras).activated()
     };
     (output, def)
 }

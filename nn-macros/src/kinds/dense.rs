@@ -87,7 +87,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
             None,
             Def {
                 span,
-                ..Def::new(ty, build).with(keras).streams()
+                ..Def::new(ty, build).with(keras).streams().activated()
             },
         )
     })

@@ -110,6 +110,10 @@ pub(crate) struct Def {
     pub(crate) keras: Vec<Setting>,
     /// Whether it can be fed one step at a time (its runtime type implements `Stream`).
     pub(crate) streams: Streams,
+    /// Whether its outputs are an activation of pre-activations it keeps (its runtime type
+    /// implements `OutputActivation`): as the network's last layer, its loss may be computed
+    /// from them.
+    pub(crate) activated: bool,
 }
 
 /// How a layer takes part in a network fed one step at a time.
@@ -152,6 +156,7 @@ impl Def {
             span: None,
             keras: Vec::new(),
             streams: Streams::No,
+            activated: false,
         }
     }
 
@@ -165,6 +170,14 @@ impl Def {
     pub(crate) fn streams(self) -> Self {
         Self {
             streams: Streams::Yes,
+            ..self
+        }
+    }
+
+    /// The same layer, with an output activation (see [`Def::activated`]).
+    pub(crate) fn activated(self) -> Self {
+        Self {
+            activated: true,
             ..self
         }
     }
