@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use nn::prelude::*;
 
 mod common;
-use common::{scratch, stored_zip, zip_members};
+use common::{mlp_weights_h5, scratch, stored_zip, zip_members};
 
 network! {
     /// The fixtures' model.
@@ -409,5 +409,64 @@ fn chunked_weights_beyond_the_file_s_size_are_refused() {
     assert!(
         problem.contains("would expand to 1073741824 bytes"),
         "{problem}"
+    );
+}
+
+/// Issue 22, defect 2: a `(64,)` bias stored as one deflated chunk whose chunk shape claims
+/// 16 M values, its stream (about 400 kB) inflating to all of them: 64 MiB read out of a file
+/// of 400 kB, for 256 bytes kept. It is refused before anything is inflated (it loaded before,
+/// after inflating the chunk).
+#[test]
+fn a_chunk_that_inflates_past_its_dataset_is_refused() {
+    let dir = scratch("chunk-bomb");
+    // The same file without the bomb loads: the damage, not the builder, makes the error.
+    load_bytes(&dir, "plain.weights.h5", &mlp_weights_h5(0, None)).unwrap();
+    let problem = format_problem(load_bytes(
+        &dir,
+        "bomb.weights.h5",
+        &mlp_weights_h5(0, Some(64 << 20)),
+    ));
+    assert_eq!(
+        problem,
+        "`layers/dense/vars/1` has 1 chunks of shape [16777216], which decode to more than its \
+         shape [64] can need (damaged?)"
+    );
+}
+
+/// Issue 22, defect 3: each group under `layers/` is walked once, so thousands of empty groups
+/// load (4,000 took 16 s in a debug build when each layer's four paths were looked up from the
+/// root); far more groups than any model has layers are refused, saying so.
+#[test]
+fn thousands_of_empty_layer_groups_load_and_far_more_are_refused() {
+    let dir = scratch("empty-groups");
+    load_bytes(&dir, "some.weights.h5", &mlp_weights_h5(4_000, None)).unwrap();
+    let problem = format_problem(load_bytes(
+        &dir,
+        "many.weights.h5",
+        &mlp_weights_h5(10_000, None),
+    ));
+    assert_eq!(
+        problem,
+        "`layers/` has 10003 groups, more than the 10000 layers a model may have"
+    );
+}
+
+/// Issue 22: a soft link (which h5py writes as a symbol-table entry with no object address)
+/// is refused in words, not as "need 18446744073709551615 bytes".
+#[test]
+fn a_soft_link_is_refused_in_words() {
+    let dir = scratch("soft-link");
+    let mut bytes = read_fixture("mlp.weights.h5");
+    // The first entry of the first symbol-table node (a child of the root group): its object
+    // header address becomes HDF5's undefined address, and its cache type 2 (a soft link).
+    let node = bytes.windows(4).position(|w| w == b"SNOD").unwrap();
+    let entry = node + 8;
+    bytes[entry + 8..entry + 16].fill(0xFF);
+    bytes[entry + 16..entry + 20].copy_from_slice(&2u32.to_le_bytes());
+    let problem = format_problem(load_bytes(&dir, "soft.weights.h5", &bytes));
+    assert_eq!(
+        problem,
+        "the HDF5 file has a link to no object here (soft and external links are not \
+         supported: Keras writes neither)"
     );
 }
