@@ -412,6 +412,17 @@ fn chunked_weights_beyond_the_file_s_size_are_refused() {
     );
 }
 
+/// `mlp.keras` with its `config.json` passed through `edit`.
+fn mlp_with_config(edit: impl Fn(String) -> String) -> Vec<u8> {
+    mlp_archive(|name, data| {
+        Some(if name == "config.json" {
+            edit(String::from_utf8(data.to_vec()).unwrap()).into_bytes()
+        } else {
+            data.to_vec()
+        })
+    })
+}
+
 /// Issue 22, defect 2: a `(64,)` bias stored as one deflated chunk whose chunk shape claims
 /// 16 M values, its stream (about 400 kB) inflating to all of them: 64 MiB read out of a file
 /// of 400 kB, for 256 bytes kept. It is refused before anything is inflated (it loaded before,
@@ -468,5 +479,62 @@ fn a_soft_link_is_refused_in_words() {
         problem,
         "the HDF5 file has a link to no object here (soft and external links are not \
          supported: Keras writes neither)"
+    );
+}
+
+/// Issue 22, defect 4: a configuration larger, with more values or deeper than any model's is
+/// refused before it is parsed into a tree (a 60 MB one took 2.4 GB); each of these loaded
+/// before.
+#[test]
+fn a_configuration_beyond_any_model_s_is_refused() {
+    let dir = scratch("huge-config");
+    // 5 MiB: spaces after the JSON.
+    let padded = mlp_with_config(|text| text + &" ".repeat(5 << 20));
+    let problem = format_problem(load_bytes(&dir, "padded.keras", &padded));
+    assert!(
+        problem.starts_with("`config.json` in the archive claims ")
+            && problem.ends_with("bytes, more than the 4194304 bytes allowed"),
+        "{problem}"
+    );
+    // 300,000 values in 600 kB: a list of zeros among the first layer's settings.
+    let zeros = vec!["0"; 300_000].join(",");
+    let many = mlp_with_config(|text| {
+        text.replacen(
+            "\"batch_shape\"",
+            &format!("\"junk\": [{zeros}], \"batch_shape\""),
+            1,
+        )
+    });
+    let problem = format_problem(load_bytes(&dir, "many.keras", &many));
+    assert_eq!(
+        problem,
+        "the model's configuration holds more than 262144 values"
+    );
+    // 100 levels of lists.
+    let deep = mlp_with_config(|text| {
+        let list = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        text.replacen(
+            "\"batch_shape\"",
+            &format!("\"junk\": {list}, \"batch_shape\""),
+            1,
+        )
+    });
+    let problem = format_problem(load_bytes(&dir, "deep.keras", &deep));
+    assert_eq!(
+        problem,
+        "the model's configuration nests deeper than 64 levels"
+    );
+}
+
+/// Issue 22: a negative size in the input shape is an error, not an unknown size (`null`).
+#[test]
+fn a_negative_input_size_is_refused() {
+    let dir = scratch("negative-input");
+    let archive = mlp_with_config(|text| text.replacen("[null, 32]", "[null, -32]", 1));
+    let problem = format_problem(load_bytes(&dir, "negative.keras", &archive));
+    assert_eq!(
+        problem,
+        "layer `input_layer` has the input shape [null,-32]: a size must be a whole number ≥ 0, \
+         or null for one not known"
     );
 }

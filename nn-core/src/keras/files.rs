@@ -15,8 +15,8 @@ const FILE_LIMIT: u64 = 4 << 30;
 
 /// What a Keras file holds, read but not yet fitted to a network.
 struct Contents {
-    /// The model's configuration, where the file has one.
-    config: Option<String>,
+    /// The model's configuration, where the file has one, parsed once.
+    config: Option<model::Config>,
     weights: weights::Weights,
 }
 
@@ -48,14 +48,16 @@ fn read(path: &Path) -> Result<Contents, Error> {
         let archive = archive::read(bytes).map_err(fail)?;
         let weights =
             weights::read(archive.weights).map_err(|p| fail(format!("`model.weights.h5`: {p}")))?;
+        let config = model::Config::parse(&archive.config).map_err(fail)?;
         Ok(Contents {
-            config: Some(archive.config),
+            config: Some(config),
             weights,
         })
     } else if bytes.starts_with(b"\x89HDF") {
         let weights = weights::read(bytes).map_err(fail)?;
+        let config = weights.config.as_deref().map(model::Config::parse);
         Ok(Contents {
-            config: weights.config.clone(),
+            config: config.transpose().map_err(fail)?,
             weights,
         })
     } else if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
@@ -83,11 +85,14 @@ fn read(path: &Path) -> Result<Contents, Error> {
 }
 
 /// Compares the file's configuration with the declaration.
-fn check<T: Float, N: Network<T>>(path: &Path, config: Option<&str>) -> Result<(), Error> {
+fn check<T: Float, N: Network<T>>(
+    path: &Path,
+    config: Option<&model::Config>,
+) -> Result<(), Error> {
     let Some(config) = config else {
         return Ok(());
     };
-    let file = model::parse(config).map_err(|p| format_error(path, p))?;
+    let file = model::model(config).map_err(|p| format_error(path, p))?;
     let problems: Vec<String> = model::mismatches(&N::KERAS, &file)
         .into_iter()
         .map(|(_, problem)| problem)
@@ -282,7 +287,7 @@ fn fill<T: Float, N: Network<T>>(path: &Path, file: &weights::Weights) -> Result
 pub fn load<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error> {
     let path = path.as_ref();
     let contents = read(path)?;
-    check::<T, N>(path, contents.config.as_deref())?;
+    check::<T, N>(path, contents.config.as_ref())?;
     fill::<T, N>(path, &contents.weights)
 }
 
@@ -463,7 +468,7 @@ pub(crate) fn load_with_state<T: Float, N: Network<T>, O: Optimizer>(
     optimizer: &O,
 ) -> Result<(N, OptimizerState<T>), Error> {
     let contents = read(path)?;
-    check::<T, N>(path, contents.config.as_deref())?;
+    check::<T, N>(path, contents.config.as_ref())?;
     let network = fill::<T, N>(path, &contents.weights)?;
     let state = optimizer_state::<T, N, O>(path, &contents, optimizer)?;
     Ok((network, state))
@@ -488,7 +493,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         problems: vec![problem],
     };
     // Keras's class (`Adam`, `SGD`, `RMSprop`) is our name in another case.
-    if let Some(class) = contents.config.as_deref().and_then(model::optimizer_class)
+    if let Some(class) = contents.config.as_ref().and_then(model::optimizer_class)
         && !class.eq_ignore_ascii_case(O::NAME)
     {
         return Err(mismatch(format!(
@@ -507,7 +512,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
     let names = optimizer.slot_names();
     // The file's optimizer settings decide its slots; they must be this optimizer's (RMSprop's
     // `centered` and `momentum`, Adam's `amsgrad`), or the values would go to other slots.
-    if let Some(config) = contents.config.as_deref() {
+    if let Some(config) = &contents.config {
         let slots = model::optimizer_slots(config).map_err(|p| format_error(path, p))?;
         if let Some(mut theirs) = slots {
             let mut ours = names.to_vec();
