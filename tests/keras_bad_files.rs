@@ -538,3 +538,55 @@ fn a_negative_input_size_is_refused() {
          or null for one not known"
     );
 }
+
+/// Issue 22, defect 6: a model file must be a regular file (after symbolic links) of at most
+/// 4 GiB. A symbolic link to `/dev/zero` (read without end before), a FIFO (which blocked the
+/// reader until something wrote to it), a directory, and a sparse file of 4 GiB and one byte
+/// are refused before they are read, by every loader, and so is a shard the index names.
+#[cfg(unix)]
+#[test]
+fn special_and_oversized_files_are_refused_before_they_are_read() {
+    let dir = scratch("special");
+    let zero = dir.join("zero.keras");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let fifo = dir.join("fifo.keras");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let folder = dir.join("folder.keras");
+    std::fs::create_dir(&folder).unwrap();
+    let huge = dir.join("huge.keras");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len((4 << 30) + 1)
+        .unwrap();
+    let index = dir.join("m.weights.json");
+    std::fs::write(
+        &index,
+        r#"{"weight_map": {"/layers/dense/vars": "zero.keras"}}"#,
+    )
+    .unwrap();
+    for (path, expected) in [
+        (&zero, "not a regular file (a device)"),
+        (&fifo, "not a regular file (a FIFO)"),
+        (&folder, "not a regular file (a directory)"),
+        (
+            &huge,
+            "the file has 4294967297 bytes, more than the 4294967296 bytes a model file may have",
+        ),
+        (&index, "not a regular file (a device)"),
+    ] {
+        let mut problems = vec![format_problem(nn::keras::load::<f32, Mlp>(path))];
+        if path != &index {
+            problems.push(format_problem(nn::io::load_weights::<f32, Mlp>(path)));
+            let mut model = Model::new(Mlp::zeros(), Adam::new(0.01), MeanSquaredError);
+            problems.push(format_problem(model.load(path).map(|()| model)));
+        }
+        for problem in problems {
+            assert!(
+                problem.starts_with(expected),
+                "{}: {problem}",
+                path.display()
+            );
+        }
+    }
+}

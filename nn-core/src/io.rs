@@ -167,6 +167,18 @@ fn sync_directory(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Reads a model file (weights, a checkpoint, a Keras file) whole: a regular file (after
+/// symbolic links) of at most [`RUNTIME_LIMIT`](nn_keras::files::read::RUNTIME_LIMIT) bytes
+/// (4 GiB). A device, a FIFO or a directory is an [`Error::Format`] that says so (it would be
+/// read without end, or wait for a writer), and so is a larger file, refused before it is read.
+pub(crate) fn read_model_file(path: &Path) -> Result<Vec<u8>, Error> {
+    use nn_keras::files::read::{RUNTIME_LIMIT, ReadError, read_file};
+    read_file(path, RUNTIME_LIMIT).map_err(|e| match e {
+        ReadError::Io(e) => Error::io(path, &e),
+        other => Error::format(path, other.to_string()),
+    })
+}
+
 /// Which values a load accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Values {
@@ -196,7 +208,7 @@ struct Loaded {
 
 impl Loaded {
     fn read(path: &Path) -> Result<Self, Error> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+        let bytes = read_model_file(path)?;
         SafeTensors::deserialize(&bytes)
             .map_err(|e| Error::format(path, format!("not a valid safetensors file ({e})")))?;
         Ok(Self {

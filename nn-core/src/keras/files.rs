@@ -9,10 +9,6 @@ use crate::layer::Params;
 use crate::network::VisitorMut;
 use crate::{Error, Float, Network, Optimizer, OptimizerState};
 
-/// The largest file read (4 GiB): a model's weights, with room to spare; a damaged or hostile
-/// file is refused before it is read into memory.
-const FILE_LIMIT: u64 = 4 << 30;
-
 /// What a Keras file holds, read but not yet fitted to a network.
 struct Contents {
     /// The model's configuration, where the file has one, parsed once.
@@ -28,16 +24,7 @@ fn format_error(path: &Path, problem: impl Into<String>) -> Error {
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, &e))?
-        .len();
-    if size > FILE_LIMIT {
-        return Err(format_error(
-            path,
-            format!("the file has {size} bytes, more than the {FILE_LIMIT} bytes a model may have"),
-        ));
-    }
-    std::fs::read(path).map_err(|e| Error::io(path, &e))
+    crate::io::read_model_file(path)
 }
 
 /// Reads any of Keras's formats, telling them apart by their first bytes.
