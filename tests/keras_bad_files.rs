@@ -18,6 +18,8 @@ network! {
     pub struct Mlp = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
     /// `Mlp` without its last layer.
     pub struct Head = Dense<32, 64, Relu>, Dropout<0.5>;
+    /// The compiled model of `adam_trained.keras`.
+    pub struct AdamTrained = Dense<4, 8, Tanh>, Dense<8, 3, Softmax>;
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -589,4 +591,53 @@ fn special_and_oversized_files_are_refused_before_they_are_read() {
             );
         }
     }
+}
+
+/// Issue 22: a negative Adam velocity (an average of squared gradients) is refused when the
+/// state is loaded, naming the variable, rather than at the first step.
+#[test]
+fn a_negative_adam_velocity_is_refused_at_load() {
+    let dir = scratch("negative-velocity");
+    let fixture = read_fixture("adam_trained.keras");
+    let members = zip_members(&fixture);
+    let weights = &members
+        .iter()
+        .find(|(name, _, _)| name == "model.weights.h5")
+        .unwrap()
+        .2;
+    // `optimizer/vars/3` is the first kernel's velocity (after the step count, the learning
+    // rate and the kernel's momentum); its first value becomes -1.
+    let file = hdf5_pure::File::from_bytes(weights.clone()).unwrap();
+    let hdf5_pure::Layout::Contiguous {
+        address: Some(address),
+        ..
+    } = file.dataset("optimizer/vars/3").unwrap().layout().unwrap()
+    else {
+        panic!("Keras stores its variables contiguously");
+    };
+    let mut damaged = weights.clone();
+    let at = address as usize;
+    damaged[at..at + 4].copy_from_slice(&(-1.0f32).to_le_bytes());
+    let borrowed: Vec<(&str, &[u8])> = members
+        .iter()
+        .map(|(name, _, data)| {
+            let data = if name == "model.weights.h5" {
+                &damaged
+            } else {
+                data
+            };
+            (name.as_str(), data.as_slice())
+        })
+        .collect();
+    let path = dir.join("adam.keras");
+    std::fs::write(&path, stored_zip(&borrowed)).unwrap();
+    let problem = format_problem(nn::keras::load_optimizer_state::<f32, AdamTrained, _>(
+        &path,
+        &Adam::new(0.01),
+    ));
+    assert_eq!(
+        problem,
+        "the optimizer variable `optimizer/vars/3` (`dense.kernel`'s velocity) holds -1; its \
+         values cannot be negative"
+    );
 }

@@ -578,6 +578,20 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
                         ),
                     ));
                 }
+                if optimizer.slot_is_non_negative(name)
+                    && let Some(v) = values.iter().find(|v| v.as_f64() < 0.0)
+                {
+                    return Err(format_error(
+                        path,
+                        format!(
+                            "the optimizer variable `{}` (`{layer}.{}`'s {name}) holds {}; its \
+                             values cannot be negative",
+                            tensor.path,
+                            param.name,
+                            v.as_f64()
+                        ),
+                    ));
+                }
             }
         }
     }
