@@ -641,3 +641,19 @@ fn a_negative_adam_velocity_is_refused_at_load() {
          values cannot be negative"
     );
 }
+
+/// A shard index is bounded as a configuration is (it was parsed whole into a JSON tree): one
+/// of 5 MiB, its JSON sound and its shard there, is refused.
+#[test]
+fn a_shard_index_beyond_any_model_s_is_refused() {
+    let dir = scratch("huge-index");
+    std::fs::copy(fixture("mlp.weights.h5"), dir.join("m_00000.weights.h5")).unwrap();
+    let index = r#"{"weight_map": {"/layers/dense/vars": "m_00000.weights.h5"}}"#;
+    load_bytes(&dir, "m.weights.json", index.as_bytes()).unwrap();
+    let padded = format!("{index}{}", " ".repeat(5 << 20));
+    let problem = format_problem(load_bytes(&dir, "m.weights.json", padded.as_bytes()));
+    assert_eq!(
+        problem,
+        "the shard index has 5242940 bytes, more than the 4194304 bytes allowed"
+    );
+}

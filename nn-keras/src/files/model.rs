@@ -46,13 +46,13 @@ pub const CONFIG_VALUES: usize = CONFIG_LIMIT / 16;
 /// The deepest a model configuration may nest objects and arrays (Keras's go about ten deep).
 pub const CONFIG_DEPTH: usize = 64;
 
-/// Checks a configuration's size before it is parsed: at most [`CONFIG_LIMIT`] bytes, about
-/// [`CONFIG_VALUES`] values and [`CONFIG_DEPTH`] levels, counted in one pass over the text
-/// without building anything.
-fn check_size(text: &str) -> Result<(), String> {
+/// Checks the size of a JSON text (`what`: the model's configuration, a shard index) before it
+/// is parsed: at most [`CONFIG_LIMIT`] bytes, about [`CONFIG_VALUES`] values and
+/// [`CONFIG_DEPTH`] levels, counted in one pass over the text without building anything.
+pub(crate) fn check_size(text: &str, what: &str) -> Result<(), String> {
     if text.len() > CONFIG_LIMIT {
         return Err(format!(
-            "the model's configuration has {} bytes, more than the {CONFIG_LIMIT} bytes a model's              configuration may have",
+            "{what} has {} bytes, more than the {CONFIG_LIMIT} bytes allowed",
             text.len()
         ));
     }
@@ -76,9 +76,7 @@ fn check_size(text: &str) -> Result<(), String> {
                 if byte != b',' {
                     depth += 1;
                     if depth > CONFIG_DEPTH {
-                        return Err(format!(
-                            "the model's configuration nests deeper than {CONFIG_DEPTH} levels"
-                        ));
+                        return Err(format!("{what} nests deeper than {CONFIG_DEPTH} levels"));
                     }
                 }
             }
@@ -86,9 +84,7 @@ fn check_size(text: &str) -> Result<(), String> {
             _ => {}
         }
         if values > CONFIG_VALUES {
-            return Err(format!(
-                "the model's configuration holds more than {CONFIG_VALUES} values"
-            ));
+            return Err(format!("{what} holds more than {CONFIG_VALUES} values"));
         }
     }
     Ok(())
@@ -107,7 +103,7 @@ impl Config {
     ///
     /// A sentence when the text is too large or too deep, or not JSON.
     pub fn parse(text: &str) -> Result<Self, String> {
-        check_size(text)?;
+        check_size(text, "the model's configuration")?;
         serde_json::from_str(text)
             .map(Config)
             .map_err(|e| format!("the model's configuration is not JSON: {e}"))
@@ -754,13 +750,13 @@ mod tests {
             "[".repeat(100),
             ",".repeat(300_000)
         );
-        check_size(&text).unwrap();
+        check_size(&text, "it").unwrap();
         let deep = std::format!("{}{}", "[".repeat(65), "]".repeat(65));
         assert_eq!(
-            check_size(&deep).unwrap_err(),
-            "the model's configuration nests deeper than 64 levels"
+            check_size(&deep, "it").unwrap_err(),
+            "it nests deeper than 64 levels"
         );
-        assert_eq!(check_size(&"[".repeat(64)), Ok(()));
+        assert_eq!(check_size(&"[".repeat(64), "it"), Ok(()));
     }
 
     #[test]

@@ -692,6 +692,8 @@ fn write_tensors(vars: &mut hdf5_pure::GroupBuilder, tensors: &[(Vec<usize>, Vec
 
 /// The shards a sharded save's `.weights.json` lists, in the order they are first named.
 pub fn shards(index: &str) -> Result<Vec<String>, String> {
+    // A real index names each weight once (tens of bytes each): bounded as a configuration is.
+    super::model::check_size(index, "the shard index")?;
     let json: serde_json::Value =
         serde_json::from_str(index).map_err(|e| format!("the shard index is not JSON: {e}"))?;
     let map = json["weight_map"].as_object().ok_or_else(|| {
