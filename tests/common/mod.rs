@@ -88,17 +88,43 @@ pub(crate) fn zip_members(zip: &[u8]) -> Vec<(String, usize, Vec<u8>)> {
 
 /// A zip of `members`, stored (not compressed).
 pub(crate) fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let members: Vec<ZipMember<'_>> = members
+        .iter()
+        .map(|&(name, data)| ZipMember {
+            name,
+            deflated: false,
+            data,
+            crc: crc32(data),
+            size: data.len() as u32,
+        })
+        .collect();
+    zip(&members)
+}
+
+/// A member of a zip written by [`zip`]: its name, its data as stored (deflated or not), and the
+/// checksum and size its headers claim for what the data holds.
+pub(crate) struct ZipMember<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) deflated: bool,
+    pub(crate) data: &'a [u8],
+    pub(crate) crc: u32,
+    pub(crate) size: u32,
+}
+
+/// A zip of `members`, each described as its headers will say.
+pub(crate) fn zip(members: &[ZipMember<'_>]) -> Vec<u8> {
     let mut zip = Vec::new();
     let mut directory = Vec::new();
-    for (name, data) in members {
+    for member in members {
         let offset = zip.len() as u32;
-        let (crc, size, name_len) = (crc32(data), data.len() as u32, name.len() as u16);
-        // Version 2.0, no flags, stored, 1980-01-01 00:00.
+        let (stored, name_len) = (member.data.len() as u32, member.name.len() as u16);
+        let method = if member.deflated { 8 } else { 0 };
+        // Version 2.0, no flags, stored or deflated, 1980-01-01 00:00.
         let common = |out: &mut Vec<u8>| {
-            for field in [20u16, 0, 0, 0, 0x21] {
+            for field in [20u16, 0, method, 0, 0x21] {
                 out.extend_from_slice(&field.to_le_bytes());
             }
-            for field in [crc, size, size] {
+            for field in [member.crc, stored, member.size] {
                 out.extend_from_slice(&field.to_le_bytes());
             }
             out.extend_from_slice(&name_len.to_le_bytes());
@@ -106,15 +132,15 @@ pub(crate) fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
         zip.extend_from_slice(b"PK\x03\x04");
         common(&mut zip);
         zip.extend_from_slice(&0u16.to_le_bytes()); // no extra field
-        zip.extend_from_slice(name.as_bytes());
-        zip.extend_from_slice(data);
+        zip.extend_from_slice(member.name.as_bytes());
+        zip.extend_from_slice(member.data);
         directory.extend_from_slice(b"PK\x01\x02");
         directory.extend_from_slice(&20u16.to_le_bytes()); // made by version 2.0
         common(&mut directory);
         // No extra field or comment, disk 0, no attributes.
         directory.extend_from_slice(&[0; 12]);
         directory.extend_from_slice(&offset.to_le_bytes());
-        directory.extend_from_slice(name.as_bytes());
+        directory.extend_from_slice(member.name.as_bytes());
     }
     let (start, count) = (zip.len() as u32, members.len() as u16);
     zip.extend_from_slice(&directory);
@@ -127,12 +153,13 @@ pub(crate) fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
     zip
 }
 
-/// A zlib stream that inflates to `len` zero bytes (`len` ≥ 4), written by hand: one literal
-/// zero, then matches of 258 bytes at distance 1 in fixed Huffman codes (13 bits each, so a
-/// stream is about 1/160 of what it inflates to), then one shorter match for the rest. Made in
-/// a fraction of the time compressing `len` bytes would take.
-pub(crate) fn zeros_zlib(len: usize) -> Vec<u8> {
-    assert!(len >= 4);
+/// A raw deflate stream that inflates to `prefix` then `len` copies of `byte` (`len` ≥ 4),
+/// written by hand: `prefix` in a stored block, then one literal `byte` and matches of 258 bytes
+/// at distance 1 in fixed Huffman codes (13 bits each, so the stream is about 1/160 of what it
+/// inflates to), then shorter matches for the rest. Made in a fraction of the time compressing
+/// `len` bytes would take.
+pub(crate) fn repeated_deflate(prefix: &[u8], byte: u8, len: usize) -> Vec<u8> {
+    assert!(len >= 4 && prefix.len() <= 0xFFFF);
     struct Bits {
         out: Vec<u8>,
         acc: u64,
@@ -153,6 +180,13 @@ pub(crate) fn zeros_zlib(len: usize) -> Vec<u8> {
         fn code(&mut self, code: u64, n: u32) {
             let reversed = (0..n).fold(0, |r, i| (r << 1) | ((code >> i) & 1));
             self.put(reversed, n);
+        }
+        /// A literal byte in fixed Huffman codes.
+        fn literal(&mut self, byte: u8) {
+            match byte {
+                0..=143 => self.code(0x30 + u64::from(byte), 8),
+                _ => self.code(0x190 + u64::from(byte) - 144, 9),
+            }
         }
         /// A match of `length` (3..=258) bytes at distance 1.
         fn copy(&mut self, length: usize) {
@@ -176,13 +210,30 @@ pub(crate) fn zeros_zlib(len: usize) -> Vec<u8> {
         }
     }
     let mut bits = Bits {
-        out: vec![0x78, 0x01],
+        out: Vec::new(),
         acc: 0,
         count: 0,
     };
+    if !prefix.is_empty() {
+        // A stored block, not the last: its header, then the bytes from a byte boundary.
+        bits.put(0, 3);
+        let mut out = bits.out;
+        if bits.count > 0 {
+            out.push(bits.acc as u8);
+        }
+        let n = prefix.len() as u16;
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&(!n).to_le_bytes());
+        out.extend_from_slice(prefix);
+        bits = Bits {
+            out,
+            acc: 0,
+            count: 0,
+        };
+    }
     bits.put(1, 1); // the last block
     bits.put(1, 2); // fixed Huffman codes
-    bits.code(0x30, 8); // the literal 0
+    bits.literal(byte);
     let mut left = len - 1;
     while left > 0 {
         // A match leaves no fewer than 3 bytes for the next one.
@@ -191,9 +242,7 @@ pub(crate) fn zeros_zlib(len: usize) -> Vec<u8> {
             _ => left.min(258),
         };
         if n < 3 {
-            for _ in 0..n {
-                bits.code(0x30, 8);
-            }
+            (0..n).for_each(|_| bits.literal(byte));
         } else {
             bits.copy(n);
         }
@@ -204,6 +253,13 @@ pub(crate) fn zeros_zlib(len: usize) -> Vec<u8> {
     if bits.count > 0 {
         out.push(bits.acc as u8); // to a byte boundary
     }
+    out
+}
+
+/// A zlib stream that inflates to `len` zero bytes (see [`repeated_deflate`]).
+pub(crate) fn zeros_zlib(len: usize) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    out.extend(repeated_deflate(&[], 0, len));
     let adler = (((len % 65521) as u32) << 16) | 1;
     out.extend_from_slice(&adler.to_be_bytes());
     out
