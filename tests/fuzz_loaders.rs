@@ -508,6 +508,11 @@ fn hostile_files_are_refused_within_bounds() {
         None,
     );
     drop(bomb);
+    // The same, with the dataset's shape saying 1 GiB: no network declares it, so it is never
+    // inflated.
+    let path = write("honest.weights.h5", &common::honest_bomb_h5(1 << 30));
+    let shape = Expect::Refused("has shape (268435456,) in the file");
+    load_everywhere("chunk bomb with its shape", &path, shape, None);
 
     // Empty layer groups: 4,000 load; 20,000 are more layers than a model has.
     let path = write("groups.weights.h5", &mlp_weights_h5(4_000, None));

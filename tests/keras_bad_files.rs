@@ -657,3 +657,47 @@ fn a_shard_index_beyond_any_model_s_is_refused() {
         "the shard index has 5242940 bytes, more than the 4194304 bytes allowed"
     );
 }
+
+/// Compressed weights load with their values: each tensor deflated in chunks that do not divide
+/// its shape, read out of the file when it is put into the network.
+#[test]
+fn chunked_compressed_weights_load_with_their_values() {
+    use hdf5_pure::FileBuilder;
+    let dir = scratch("chunked");
+    let mut builder = FileBuilder::new();
+    let mut layers = builder.create_group("layers");
+    let values =
+        |n: usize, at: usize| -> Vec<f32> { (0..n).map(|i| (i + at) as f32 / 1000.0).collect() };
+    for (name, inputs, units, at) in [
+        ("dense", 32, 64, 0),
+        ("dropout", 0, 0, 0),
+        ("dense_1", 64, 10, 5000),
+    ] {
+        let mut group = layers.create_group(name);
+        let mut vars = group.create_group("vars");
+        if units > 0 {
+            vars.create_dataset("0")
+                .with_f32_data(&values(inputs * units, at))
+                .with_shape(&[inputs as u64, units as u64])
+                .with_chunks(&[7, 9])
+                .with_deflate(6);
+            vars.create_dataset("1")
+                .with_f32_data(&values(units, at + 1))
+                .with_shape(&[units as u64])
+                .with_chunks(&[3])
+                .with_deflate(6);
+        }
+        group.add_group(vars.finish());
+        layers.add_group(group.finish());
+    }
+    builder.add_group(layers.finish());
+    let net = load_bytes(&dir, "chunked.weights.h5", &builder.finish().unwrap()).unwrap();
+    let params: Vec<(String, Vec<f32>)> = net
+        .params()
+        .map(|(layer, p)| (format!("{layer}.{}", p.name), p.values.to_vec()))
+        .collect();
+    assert_eq!(params[0].1, values(32 * 64, 0), "{}", params[0].0);
+    assert_eq!(params[1].1, values(64, 1), "{}", params[1].0);
+    assert_eq!(params[2].1, values(64 * 10, 5000), "{}", params[2].0);
+    assert_eq!(params[3].1, values(10, 5001), "{}", params[3].0);
+}

@@ -288,6 +288,17 @@ pub(crate) fn patch_once(bytes: &mut [u8], from: &[u8], to: &[u8]) {
 /// zero bytes (a decompression bomb: a few megabytes that inflate to `bomb` bytes, of which the
 /// dataset keeps 256).
 pub(crate) fn mlp_weights_h5(empty: usize, bomb: Option<usize>) -> Vec<u8> {
+    weights_h5(empty, bomb, false)
+}
+
+/// [`mlp_weights_h5`] with a bomb of `bomb` bytes whose dataset's shape says so too: the first
+/// bias is `(bomb / 4,)`, all of it in its one chunk (a shape no declaration has, which a loader
+/// need not inflate to know).
+pub(crate) fn honest_bomb_h5(bomb: usize) -> Vec<u8> {
+    weights_h5(0, Some(bomb), true)
+}
+
+fn weights_h5(empty: usize, bomb: Option<usize>, shape_too: bool) -> Vec<u8> {
     use hdf5_pure::{File, FileBuilder};
     // Chunks of this many values are written with 4-byte dimensions, so a larger one patches
     // in place.
@@ -340,6 +351,11 @@ pub(crate) fn mlp_weights_h5(empty: usize, bomb: Option<usize>) -> Vec<u8> {
     // size's).
     let dims = |n: u32| [n.to_le_bytes(), 4u32.to_le_bytes()].concat();
     patch_once(&mut bytes, &dims(CHUNK), &dims((bomb / 4) as u32));
+    if shape_too {
+        // The dataspace message (version 2, rank 1, no maximum, simple): its one size.
+        let space = |n: u64| [&[2, 1, 0, 1][..], &n.to_le_bytes()].concat();
+        patch_once(&mut bytes, &space(64), &space((bomb / 4) as u64));
+    }
     // The one chunk's stored size, filter mask and address (a single-chunk index): the new
     // stream goes at the end of the file.
     let stream = zeros_zlib(bomb);

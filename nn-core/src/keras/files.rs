@@ -107,6 +107,8 @@ struct Fill<'a> {
     used: Vec<String>,
     position: usize,
     problems: Vec<String>,
+    /// The first tensor that could not be read out of the file (a damaged compressed chunk).
+    damaged: Option<String>,
 }
 
 impl<'a> Fill<'a> {
@@ -209,12 +211,15 @@ impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
             } else {
                 // Decoded straight into the parameter, then checked: a NaN fails the whole
                 // load, so the network written so far is dropped.
-                let finite = self.file.decode_into(tensor, param.values, T::of);
-                if !finite {
-                    self.problems.push(format!(
+                match self.file.decode_into(tensor, param.values, T::of) {
+                    Ok(true) => {}
+                    Ok(false) => self.problems.push(format!(
                         "{at}: `{}` holds NaN or infinite values in the file (`{}`)",
                         param.name, tensor.path
-                    ));
+                    )),
+                    Err(problem) => {
+                        self.damaged.get_or_insert(problem);
+                    }
                 }
             }
         }
@@ -233,11 +238,18 @@ fn fill<T: Float, N: Network<T>>(path: &Path, file: &weights::Weights) -> Result
         used: Vec::new(),
         position: 0,
         problems: Vec::new(),
+        damaged: None,
     };
     N::visit_mut([&mut net], &mut visitor);
     let Fill {
-        used, mut problems, ..
+        used,
+        mut problems,
+        damaged,
+        ..
     } = visitor;
+    if let Some(problem) = damaged {
+        return Err(format_error(path, problem));
+    }
     for (name, tensors) in &file.layers {
         if !tensors.is_empty() && !used.contains(name) {
             problems.push(format!(
@@ -489,7 +501,13 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         )));
     }
     let weights = &contents.weights;
-    let iterations = weights.values(&vars[0]).first().copied().unwrap_or(-1.0);
+    // One value (a tensor of another size is no step count, and is not read).
+    let iterations = match vars[0].shape.iter().product::<usize>() {
+        1 => weights
+            .values(&vars[0])
+            .map_err(|p| format_error(path, p))?[0],
+        _ => -1.0,
+    };
     if !(iterations >= 0.0 && iterations.fract() == 0.0 && iterations < 9.0e15) {
         return Err(format_error(
             path,
@@ -568,7 +586,9 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
                     )));
                 }
                 let values = &mut state.slots[index].values[offset - len..offset];
-                let finite = weights.decode_into(tensor, values, T::of);
+                let finite = weights
+                    .decode_into(tensor, values, T::of)
+                    .map_err(|p| format_error(path, p))?;
                 if !finite {
                     return Err(format_error(
                         path,

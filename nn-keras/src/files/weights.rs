@@ -19,7 +19,9 @@ use hdf5_pure::{
 
 /// One tensor of a file: where its values are and how they are encoded. They are decoded only
 /// when asked for ([`Weights::decode_into`]), straight from the file's bytes when the dataset is
-/// stored in one run (as Keras stores weights), so loading copies each value once.
+/// stored in one run (as Keras stores weights), so loading copies each value once; a chunked
+/// (compressed) or compact dataset is read out of the file then, so a tensor nobody asks for (a
+/// shape the network does not declare, every tensor at build time) is never inflated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tensor {
     /// Where it is in the file, for messages (`layers/dense/vars/0`).
@@ -50,8 +52,9 @@ enum Data {
         start: usize,
         len: usize,
     },
-    /// Bytes read out of the file (a compact or chunked dataset).
-    Owned(Vec<u8>),
+    /// `len` bytes to read out of file number `file` (a compact or chunked dataset, at the
+    /// tensor's path) when they are decoded.
+    Stored { file: usize, len: usize },
 }
 
 /// The weights of a file, grouped as its layout groups them.
@@ -95,15 +98,35 @@ impl Weights {
     /// returns whether every value was finite. One tight loop per encoding, without an early
     /// exit: with a `convert` that narrows back to `f32`, a `float32` tensor is copied and
     /// checked at memory speed.
+    ///
+    /// # Errors
+    ///
+    /// A sentence when a chunked or compact dataset cannot be read out of the file (a damaged
+    /// compressed chunk); a tensor stored in one run always decodes.
     pub fn decode_into<S>(
         &self,
         tensor: &Tensor,
         out: &mut [S],
         convert: impl Fn(f64) -> S,
-    ) -> bool {
+    ) -> Result<bool, String> {
+        let read;
         let bytes = match &tensor.data {
             Data::InFile { file, start, len } => &self.files[*file].as_bytes()[*start..start + len],
-            Data::Owned(bytes) => bytes.as_slice(),
+            Data::Stored { file, len } => {
+                let path = &tensor.path;
+                read = self.files[*file]
+                    .dataset(path)
+                    .and_then(|d| d.read_raw())
+                    .map_err(|e| format!("`{path}` cannot be read: {e}"))?;
+                if read.len() != *len {
+                    return Err(format!(
+                        "`{path}` has {} bytes for its shape {:?} ({len})",
+                        read.len(),
+                        tensor.shape
+                    ));
+                }
+                read.as_slice()
+            }
         };
         let Encoding {
             width,
@@ -132,7 +155,7 @@ impl Weights {
             (8, false, false) => each!(i64, from_le_bytes),
             _ => each!(i64, from_be_bytes),
         }
-        finite
+        Ok(finite)
     }
 
     /// Where `tensor`'s values are in its file's bytes when they are stored there in one run of
@@ -152,11 +175,15 @@ impl Weights {
     }
 
     /// The values of `tensor`, as `f64` (see [`Weights::decode_into`]).
-    pub fn values(&self, tensor: &Tensor) -> Vec<f64> {
+    ///
+    /// # Errors
+    ///
+    /// As [`Weights::decode_into`].
+    pub fn values(&self, tensor: &Tensor) -> Result<Vec<f64>, String> {
         let count = tensor.shape.iter().product();
         let mut values = std::vec![0.0; count];
-        self.decode_into(tensor, &mut values, |v| v);
-        values
+        self.decode_into(tensor, &mut values, |v| v)?;
+        Ok(values)
     }
 
     /// Adds another shard's layers: a layer split across shards gets its tensors from each, in
@@ -165,9 +192,8 @@ impl Weights {
         let offset = self.files.len();
         self.files.append(&mut other.files);
         let renumber = |t: &mut Tensor| {
-            if let Data::InFile { file, .. } = &mut t.data {
-                *file += offset;
-            }
+            let (Data::InFile { file, .. } | Data::Stored { file, .. }) = &mut t.data;
+            *file += offset;
         };
         other
             .layers
@@ -483,16 +509,7 @@ fn tensor(
                 ));
             }
             *budget -= decoded;
-            let bytes = dataset
-                .read_raw()
-                .map_err(|e| format!("`{path}` cannot be read: {e}"))?;
-            if bytes.len() != len {
-                return Err(format!(
-                    "`{path}` has {} bytes for its shape {shape:?} ({len})",
-                    bytes.len()
-                ));
-            }
-            Data::Owned(bytes)
+            Data::Stored { file: 0, len }
         }
     };
     Ok(Tensor {
