@@ -486,3 +486,42 @@ fn load_restores_a_constant_learning_rate_but_leaves_a_schedule_alone() {
     assert_eq!(model.state.iterations, 7);
     assert_eq!(model.optimizer.learning_rate, schedule);
 }
+
+/// Adam's velocity is an average of squared gradients: a negative one in a checkpoint is refused
+/// at load, naming the tensor and the index, rather than accepted (its first step would then
+/// take the square root of a negative number).
+#[test]
+fn a_checkpoint_with_a_negative_adam_velocity_is_refused() {
+    let dir = scratch("checkpoint-negative-velocity");
+    let path = dir.join("adam.safetensors");
+    let tensors = |velocity: f32| {
+        vec![
+            f32s("dense.kernel", &[2, 1], &[0.5, -0.5]),
+            f32s("dense.bias", &[1], &[0.1]),
+            f32s("optimizer.momentum.dense.kernel", &[2, 1], &[0.01, -0.02]),
+            f32s("optimizer.momentum.dense.bias", &[1], &[0.03]),
+            f32s(
+                "optimizer.velocity.dense.kernel",
+                &[2, 1],
+                &[0.01, velocity],
+            ),
+            f32s("optimizer.velocity.dense.bias", &[1], &[0.03]),
+            scalar("optimizer.iterations", 4.0),
+            scalar("optimizer.learning_rate", 0.01),
+        ]
+    };
+    let metadata = [("format", "nn-checkpoint"), ("optimizer", "adam")];
+    let mut model = Model::new(Tiny::zeros(), Adam::new(0.01), MeanSquaredError);
+    // A negative momentum is fine; a zero velocity too.
+    std::fs::write(&path, safetensors(&tensors(0.0), &metadata)).unwrap();
+    model.load(&path).unwrap();
+    std::fs::write(&path, safetensors(&tensors(-0.25), &metadata)).unwrap();
+    let error = model.load(&path).unwrap_err().to_string();
+    assert!(
+        error.contains(
+            "tensor `optimizer.velocity.dense.kernel` holds -0.25 at index [1, 0]; expected \
+             values ≥ 0"
+        ),
+        "{error}"
+    );
+}

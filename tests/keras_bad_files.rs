@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use nn::prelude::*;
 
 mod common;
-use common::{scratch, stored_zip, zip_members};
+use common::{mlp_weights_h5, scratch, stored_zip, zip_members};
 
 network! {
     /// The fixtures' model.
@@ -30,6 +30,8 @@ network! {
         AvgPool2D<(2, 1)>,
         Flatten,
         Dense<_, 5, Softmax>;
+    /// The compiled model of `adam_trained.keras`.
+    pub struct AdamTrained = Dense<4, 8, Tanh>, Dense<8, 3, Softmax>;
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -537,4 +539,294 @@ fn settings_a_file_leaves_out_are_keras_s_defaults() {
     );
     std::fs::write(dir.join("linear.keras"), &linear).unwrap();
     nn::keras::load::<f32, LinearMlp>(dir.join("linear.keras")).unwrap();
+}
+
+/// `mlp.keras` with its `config.json` passed through `edit`.
+fn mlp_with_config(edit: impl Fn(String) -> String) -> Vec<u8> {
+    mlp_archive(|name, data| {
+        Some(if name == "config.json" {
+            edit(String::from_utf8(data.to_vec()).unwrap()).into_bytes()
+        } else {
+            data.to_vec()
+        })
+    })
+}
+
+/// Issue 22, defect 2: a `(64,)` bias stored as one deflated chunk whose chunk shape claims
+/// 16 M values, its stream (about 400 kB) inflating to all of them: 64 MiB read out of a file
+/// of 400 kB, for 256 bytes kept. It is refused before anything is inflated (it loaded before,
+/// after inflating the chunk).
+#[test]
+fn a_chunk_that_inflates_past_its_dataset_is_refused() {
+    let dir = scratch("chunk-bomb");
+    // The same file without the bomb loads: the damage, not the builder, makes the error.
+    load_bytes(&dir, "plain.weights.h5", &mlp_weights_h5(0, None)).unwrap();
+    let problem = format_problem(load_bytes(
+        &dir,
+        "bomb.weights.h5",
+        &mlp_weights_h5(0, Some(64 << 20)),
+    ));
+    assert_eq!(
+        problem,
+        "`layers/dense/vars/1` has 1 chunks of shape [16777216], which decode to more than its \
+         shape [64] can need (damaged?)"
+    );
+}
+
+/// Issue 22, defect 3: each group under `layers/` is walked once, so thousands of empty groups
+/// load (4,000 took 16 s in a debug build when each layer's four paths were looked up from the
+/// root); far more groups than any model has layers are refused, saying so.
+#[test]
+fn thousands_of_empty_layer_groups_load_and_far_more_are_refused() {
+    let dir = scratch("empty-groups");
+    load_bytes(&dir, "some.weights.h5", &mlp_weights_h5(4_000, None)).unwrap();
+    let problem = format_problem(load_bytes(
+        &dir,
+        "many.weights.h5",
+        &mlp_weights_h5(10_000, None),
+    ));
+    assert_eq!(
+        problem,
+        "`layers/` has 10003 groups, more than the 10000 layers a model may have"
+    );
+}
+
+/// Issue 22: a soft link (which h5py writes as a symbol-table entry with no object address)
+/// is refused in words, not as "need 18446744073709551615 bytes".
+#[test]
+fn a_soft_link_is_refused_in_words() {
+    let dir = scratch("soft-link");
+    let mut bytes = read_fixture("mlp.weights.h5");
+    // The first entry of the first symbol-table node (a child of the root group): its object
+    // header address becomes HDF5's undefined address, and its cache type 2 (a soft link).
+    let node = bytes.windows(4).position(|w| w == b"SNOD").unwrap();
+    let entry = node + 8;
+    bytes[entry + 8..entry + 16].fill(0xFF);
+    bytes[entry + 16..entry + 20].copy_from_slice(&2u32.to_le_bytes());
+    let problem = format_problem(load_bytes(&dir, "soft.weights.h5", &bytes));
+    assert_eq!(
+        problem,
+        "the HDF5 file has a link to no object here (soft and external links are not \
+         supported: Keras writes neither)"
+    );
+}
+
+/// Issue 22, defect 4: a configuration larger, with more values or deeper than any model's is
+/// refused before it is parsed into a tree (a 60 MB one took 2.4 GB); each of these loaded
+/// before.
+#[test]
+fn a_configuration_beyond_any_model_s_is_refused() {
+    let dir = scratch("huge-config");
+    // 5 MiB: spaces after the JSON.
+    let padded = mlp_with_config(|text| text + &" ".repeat(5 << 20));
+    let problem = format_problem(load_bytes(&dir, "padded.keras", &padded));
+    assert!(
+        problem.starts_with("`config.json` in the archive claims ")
+            && problem.ends_with("bytes, more than the 4194304 bytes allowed"),
+        "{problem}"
+    );
+    // 300,000 values in 600 kB: a list of zeros among the first layer's settings.
+    let zeros = vec!["0"; 300_000].join(",");
+    let many = mlp_with_config(|text| {
+        text.replacen(
+            "\"batch_shape\"",
+            &format!("\"junk\": [{zeros}], \"batch_shape\""),
+            1,
+        )
+    });
+    let problem = format_problem(load_bytes(&dir, "many.keras", &many));
+    assert_eq!(
+        problem,
+        "the model's configuration holds more than 262144 values"
+    );
+    // 100 levels of lists.
+    let deep = mlp_with_config(|text| {
+        let list = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        text.replacen(
+            "\"batch_shape\"",
+            &format!("\"junk\": {list}, \"batch_shape\""),
+            1,
+        )
+    });
+    let problem = format_problem(load_bytes(&dir, "deep.keras", &deep));
+    assert_eq!(
+        problem,
+        "the model's configuration nests deeper than 64 levels"
+    );
+}
+
+/// Issue 22: a negative size in the input shape is an error, not an unknown size (`null`).
+#[test]
+fn a_negative_input_size_is_refused() {
+    let dir = scratch("negative-input");
+    let archive = mlp_with_config(|text| text.replacen("[null, 32]", "[null, -32]", 1));
+    let problem = format_problem(load_bytes(&dir, "negative.keras", &archive));
+    assert_eq!(
+        problem,
+        "layer `input_layer` has the input shape [null,-32]: a size must be a whole number ≥ 0, \
+         or null for one not known"
+    );
+}
+
+/// Issue 22, defect 6: a model file must be a regular file (after symbolic links) of at most
+/// 4 GiB. A symbolic link to `/dev/zero` (read without end before), a FIFO (which blocked the
+/// reader until something wrote to it), a directory, and a sparse file of 4 GiB and one byte
+/// are refused before they are read, by every loader, and so is a shard the index names.
+#[cfg(unix)]
+#[test]
+fn special_and_oversized_files_are_refused_before_they_are_read() {
+    let dir = scratch("special");
+    let zero = dir.join("zero.keras");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let fifo = dir.join("fifo.keras");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let folder = dir.join("folder.keras");
+    std::fs::create_dir(&folder).unwrap();
+    let huge = dir.join("huge.keras");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len((4 << 30) + 1)
+        .unwrap();
+    let index = dir.join("m.weights.json");
+    std::fs::write(
+        &index,
+        r#"{"weight_map": {"/layers/dense/vars": "zero.keras"}}"#,
+    )
+    .unwrap();
+    for (path, expected) in [
+        (&zero, "not a regular file (a device)"),
+        (&fifo, "not a regular file (a FIFO)"),
+        (&folder, "not a regular file (a directory)"),
+        (
+            &huge,
+            "the file has 4294967297 bytes, more than the 4294967296 bytes a model file may have",
+        ),
+        (&index, "not a regular file (a device)"),
+    ] {
+        let mut problems = vec![format_problem(nn::keras::load::<f32, Mlp>(path))];
+        if path != &index {
+            problems.push(format_problem(nn::io::load_weights::<f32, Mlp>(path)));
+            let mut model = Model::new(Mlp::zeros(), Adam::new(0.01), MeanSquaredError);
+            problems.push(format_problem(model.load(path).map(|()| model)));
+        }
+        for problem in problems {
+            assert!(
+                problem.starts_with(expected),
+                "{}: {problem}",
+                path.display()
+            );
+        }
+    }
+    // The sparse file takes no room, but 4 GiB as far as anything that copies it knows.
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 22: a negative Adam velocity (an average of squared gradients) is refused when the
+/// state is loaded, naming the variable, rather than at the first step.
+#[test]
+fn a_negative_adam_velocity_is_refused_at_load() {
+    let dir = scratch("negative-velocity");
+    let fixture = read_fixture("adam_trained.keras");
+    let members = zip_members(&fixture);
+    let weights = &members
+        .iter()
+        .find(|(name, _, _)| name == "model.weights.h5")
+        .unwrap()
+        .2;
+    // `optimizer/vars/3` is the first kernel's velocity (after the step count, the learning
+    // rate and the kernel's momentum); its first value becomes -1.
+    let file = hdf5_pure::File::from_bytes(weights.clone()).unwrap();
+    let hdf5_pure::Layout::Contiguous {
+        address: Some(address),
+        ..
+    } = file.dataset("optimizer/vars/3").unwrap().layout().unwrap()
+    else {
+        panic!("Keras stores its variables contiguously");
+    };
+    let mut damaged = weights.clone();
+    let at = address as usize;
+    damaged[at..at + 4].copy_from_slice(&(-1.0f32).to_le_bytes());
+    let borrowed: Vec<(&str, &[u8])> = members
+        .iter()
+        .map(|(name, _, data)| {
+            let data = if name == "model.weights.h5" {
+                &damaged
+            } else {
+                data
+            };
+            (name.as_str(), data.as_slice())
+        })
+        .collect();
+    let path = dir.join("adam.keras");
+    std::fs::write(&path, stored_zip(&borrowed)).unwrap();
+    let problem = format_problem(nn::keras::load_optimizer_state::<f32, AdamTrained, _>(
+        &path,
+        &Adam::new(0.01),
+    ));
+    assert_eq!(
+        problem,
+        "the optimizer variable `optimizer/vars/3` (`dense.kernel`'s velocity) holds -1; its \
+         values cannot be negative"
+    );
+}
+
+/// A shard index is bounded as a configuration is (it was parsed whole into a JSON tree): one
+/// of 5 MiB, its JSON sound and its shard there, is refused.
+#[test]
+fn a_shard_index_beyond_any_model_s_is_refused() {
+    let dir = scratch("huge-index");
+    std::fs::copy(fixture("mlp.weights.h5"), dir.join("m_00000.weights.h5")).unwrap();
+    let index = r#"{"weight_map": {"/layers/dense/vars": "m_00000.weights.h5"}}"#;
+    load_bytes(&dir, "m.weights.json", index.as_bytes()).unwrap();
+    let padded = format!("{index}{}", " ".repeat(5 << 20));
+    let problem = format_problem(load_bytes(&dir, "m.weights.json", padded.as_bytes()));
+    assert_eq!(
+        problem,
+        "the shard index has 5242940 bytes, more than the 4194304 bytes allowed"
+    );
+}
+
+/// Compressed weights load with their values: each tensor deflated in chunks that do not divide
+/// its shape, read out of the file when it is put into the network.
+#[test]
+fn chunked_compressed_weights_load_with_their_values() {
+    use hdf5_pure::FileBuilder;
+    let dir = scratch("chunked");
+    let mut builder = FileBuilder::new();
+    let mut layers = builder.create_group("layers");
+    let values =
+        |n: usize, at: usize| -> Vec<f32> { (0..n).map(|i| (i + at) as f32 / 1000.0).collect() };
+    for (name, inputs, units, at) in [
+        ("dense", 32, 64, 0),
+        ("dropout", 0, 0, 0),
+        ("dense_1", 64, 10, 5000),
+    ] {
+        let mut group = layers.create_group(name);
+        let mut vars = group.create_group("vars");
+        if units > 0 {
+            vars.create_dataset("0")
+                .with_f32_data(&values(inputs * units, at))
+                .with_shape(&[inputs as u64, units as u64])
+                .with_chunks(&[7, 9])
+                .with_deflate(6);
+            vars.create_dataset("1")
+                .with_f32_data(&values(units, at + 1))
+                .with_shape(&[units as u64])
+                .with_chunks(&[3])
+                .with_deflate(6);
+        }
+        group.add_group(vars.finish());
+        layers.add_group(group.finish());
+    }
+    builder.add_group(layers.finish());
+    let net = load_bytes(&dir, "chunked.weights.h5", &builder.finish().unwrap()).unwrap();
+    let params: Vec<(String, Vec<f32>)> = net
+        .params()
+        .map(|(layer, p)| (format!("{layer}.{}", p.name), p.values.to_vec()))
+        .collect();
+    assert_eq!(params[0].1, values(32 * 64, 0), "{}", params[0].0);
+    assert_eq!(params[1].1, values(64, 1), "{}", params[1].0);
+    assert_eq!(params[2].1, values(64 * 10, 5000), "{}", params[2].0);
+    assert_eq!(params[3].1, values(10, 5001), "{}", params[3].0);
 }

@@ -167,6 +167,18 @@ fn sync_directory(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Reads a model file (weights, a checkpoint, a Keras file) whole: a regular file (after
+/// symbolic links) of at most [`RUNTIME_LIMIT`](nn_keras::files::read::RUNTIME_LIMIT) bytes
+/// (4 GiB). A device, a FIFO or a directory is an [`Error::Format`] that says so (it would be
+/// read without end, or wait for a writer), and so is a larger file, refused before it is read.
+pub(crate) fn read_model_file(path: &Path) -> Result<Vec<u8>, Error> {
+    use nn_keras::files::read::{RUNTIME_LIMIT, ReadError, read_file};
+    read_file(path, RUNTIME_LIMIT).map_err(|e| match e {
+        ReadError::Io(e) => Error::io(path, &e),
+        other => Error::format(path, other.to_string()),
+    })
+}
+
 /// Which values a load accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Values {
@@ -196,7 +208,7 @@ struct Loaded {
 
 impl Loaded {
     fn read(path: &Path) -> Result<Self, Error> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+        let bytes = read_model_file(path)?;
         SafeTensors::deserialize(&bytes)
             .map_err(|e| Error::format(path, format!("not a valid safetensors file ({e})")))?;
         Ok(Self {
@@ -417,16 +429,17 @@ const MAX_ITERATIONS: f64 = 9_007_199_254_740_992.0;
 /// Loads weights and optimizer state: `(network, state, learning rate)`.
 ///
 /// The checkpoint must have been written for `optimizer` (its Keras name, in the metadata), its
-/// weights and slots must be finite, its step count a whole number from 0 to 2^53 and its
+/// weights and slots must be finite (and the slots that cannot be negative, such as Adam's
+/// `velocity`, not negative), its step count a whole number from 0 to 2^53 and its
 /// learning rate finite and not negative. The state gets each slot in `slot_names` that the file
 /// holds; a slot the file lacks is an error once training has started (its values would be
 /// lost), and a slot the file holds beyond them is an error too (a checkpoint of an optimizer
 /// with other settings).
-pub(crate) fn load_checkpoint<T: Float, N: Network<T>>(
+pub(crate) fn load_checkpoint<T: Float, N: Network<T>, O: crate::Optimizer>(
     path: &Path,
-    optimizer: &str,
-    slot_names: &[&'static str],
+    rule: &O,
 ) -> Result<(N, OptimizerState<T>, f64), Error> {
+    let (optimizer, slot_names) = (O::NAME, rule.slot_names());
     let loaded = Loaded::read(path)?;
     match loaded.metadata("optimizer") {
         Some(name) if name == optimizer => {}
@@ -503,12 +516,21 @@ pub(crate) fn load_checkpoint<T: Float, N: Network<T>>(
         for (layer, p) in net.params() {
             let name = format!("{prefix}{layer}.{}", p.name);
             let len = p.values.len();
-            loaded.fill(
-                &name,
-                p.shape,
-                &mut values[offset..offset + len],
-                Values::Finite,
-            )?;
+            let part = &mut values[offset..offset + len];
+            loaded.fill(&name, p.shape, part, Values::Finite)?;
+            if rule.slot_is_non_negative(slot)
+                && let Some(k) = part.iter().position(|v| v.as_f64() < 0.0)
+            {
+                return Err(Error::format(
+                    path,
+                    format!(
+                        "tensor `{name}` holds {} at index {:?}; expected values ≥ 0 (the \
+                         optimizer's {slot} cannot be negative)",
+                        part[k].as_f64(),
+                        unravel(k, p.shape)
+                    ),
+                ));
+            }
             offset += len;
             names.push(name);
         }

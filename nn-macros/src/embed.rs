@@ -1,5 +1,5 @@
 //! What the file attributes share (`#[keras("file", embed)]`, `#[safetensors("file", embed)]`):
-//! their arguments, the comparison of the file's tensor shapes with the declaration's, and
+//! their arguments, reading the file, the comparison of the file's tensor shapes with the declaration's, and
 //! building the weights into the program (the constant `EMBEDDED`, every matrix inline).
 
 use std::path::PathBuf;
@@ -14,6 +14,19 @@ use crate::ir::{Assertion, Embedded, Guard, Layer, Network, Param, Path, Size, T
 pub(crate) struct Args {
     pub(crate) path: LitStr,
     pub(crate) embed: bool,
+}
+
+/// The bytes of the file an attribute names, read as the runtime reads model files
+/// (`nn_keras::files::read`): a regular file of at most
+/// [`BUILD_LIMIT`](nn_keras::files::read::BUILD_LIMIT) bytes (1 GiB), so that a path to a device
+/// or a FIFO, or a huge file, is an error rather than a compiler that reads without end, waits,
+/// or holds gigabytes.
+pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    use nn_keras::files::read::{BUILD_LIMIT, ReadError};
+    nn_keras::files::read::read_file(path, BUILD_LIMIT).map_err(|e| match e {
+        ReadError::Io(e) => format!("cannot be read ({e}); looked for at {}", path.display()),
+        other => format!("cannot be read: {other} ({})", path.display()),
+    })
 }
 
 impl Args {

@@ -219,7 +219,8 @@ fn embedded(
             };
             let count = range.len() / 4;
             let mut values = vec![0.0f64; count];
-            if !source.weights.decode_into(tensor, &mut values, |v| v) {
+            // In one run in the file (`f32_range`): it always decodes.
+            if source.weights.decode_into(tensor, &mut values, |v| v) != Ok(true) {
                 errors.push(syn::Error::new(
                     lit.span(),
                     format!("`{name}`: `{}` holds NaN or infinite values", tensor.path),
@@ -247,8 +248,7 @@ fn embedded(
 /// What a file holds: its model (a `.keras` archive's, a legacy `.h5`'s) and its weights.
 /// `embed` needs the weights stored in the archive (as Keras stores them), to read them in place.
 fn read(path: &std::path::Path, embed: bool) -> Result<Source, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot be read ({e}); looked for at {}", path.display()))?;
+    let bytes = embed::read_file(path)?;
     let (config, weights, base) = if bytes.starts_with(b"PK") {
         let config = archive::read_config(&bytes)?;
         match archive::weights_range(&bytes) {
@@ -608,4 +608,38 @@ fn shape(dims: &[Option<usize>]) -> String {
         .map(|d| d.map_or_else(|| String::from("?"), |d| d.to_string()))
         .collect();
     format!("[{}]", dims.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The files `#[keras]` and `#[safetensors]` name are read as the runtime reads model
+    /// files: a device (through a symbolic link), a FIFO or a directory is an error before
+    /// anything is read, not a compiler that reads `/dev/zero` without end or waits on a FIFO.
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_refused_at_build_time() {
+        let dir = std::env::temp_dir().join(format!("nn-macros-special-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let zero = dir.join("zero.keras");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let fifo = dir.join("fifo.keras");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        for (path, what) in [
+            (&zero, "a device"),
+            (&fifo, "a FIFO"),
+            (&dir, "a directory"),
+        ] {
+            let keras = super::read(path, false).err().unwrap();
+            let safetensors = crate::safetensors_file::read(path).err().unwrap();
+            for problem in [keras, safetensors] {
+                assert!(
+                    problem.starts_with(&format!("cannot be read: not a regular file ({what})")),
+                    "{problem}"
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -19,7 +19,7 @@ use crate::errors::Errors;
 use crate::ir::Network;
 
 /// A tensor of the file.
-struct Entry {
+pub(crate) struct Entry {
     dtype: String,
     shape: Vec<usize>,
     /// Its bytes, from the start of the file.
@@ -225,9 +225,8 @@ fn float32(bytes: &[u8], entry: &Entry) -> Result<(), Unfit> {
 }
 
 /// The file's bytes and its tensors by name.
-fn read(path: &std::path::Path) -> Result<(Vec<u8>, BTreeMap<String, Entry>), String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot be read ({e}); looked for at {}", path.display()))?;
+pub(crate) fn read(path: &std::path::Path) -> Result<(Vec<u8>, BTreeMap<String, Entry>), String> {
+    let bytes = embed::read_file(path)?;
     let not = |why: &str| format!("is not a safetensors file: {why}");
     let length = bytes
         .get(..8)

@@ -88,17 +88,43 @@ pub(crate) fn zip_members(zip: &[u8]) -> Vec<(String, usize, Vec<u8>)> {
 
 /// A zip of `members`, stored (not compressed).
 pub(crate) fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let members: Vec<ZipMember<'_>> = members
+        .iter()
+        .map(|&(name, data)| ZipMember {
+            name,
+            deflated: false,
+            data,
+            crc: crc32(data),
+            size: data.len() as u32,
+        })
+        .collect();
+    zip(&members)
+}
+
+/// A member of a zip written by [`zip`]: its name, its data as stored (deflated or not), and the
+/// checksum and size its headers claim for what the data holds.
+pub(crate) struct ZipMember<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) deflated: bool,
+    pub(crate) data: &'a [u8],
+    pub(crate) crc: u32,
+    pub(crate) size: u32,
+}
+
+/// A zip of `members`, each described as its headers will say.
+pub(crate) fn zip(members: &[ZipMember<'_>]) -> Vec<u8> {
     let mut zip = Vec::new();
     let mut directory = Vec::new();
-    for (name, data) in members {
+    for member in members {
         let offset = zip.len() as u32;
-        let (crc, size, name_len) = (crc32(data), data.len() as u32, name.len() as u16);
-        // Version 2.0, no flags, stored, 1980-01-01 00:00.
+        let (stored, name_len) = (member.data.len() as u32, member.name.len() as u16);
+        let method = if member.deflated { 8 } else { 0 };
+        // Version 2.0, no flags, stored or deflated, 1980-01-01 00:00.
         let common = |out: &mut Vec<u8>| {
-            for field in [20u16, 0, 0, 0, 0x21] {
+            for field in [20u16, 0, method, 0, 0x21] {
                 out.extend_from_slice(&field.to_le_bytes());
             }
-            for field in [crc, size, size] {
+            for field in [member.crc, stored, member.size] {
                 out.extend_from_slice(&field.to_le_bytes());
             }
             out.extend_from_slice(&name_len.to_le_bytes());
@@ -106,15 +132,15 @@ pub(crate) fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
         zip.extend_from_slice(b"PK\x03\x04");
         common(&mut zip);
         zip.extend_from_slice(&0u16.to_le_bytes()); // no extra field
-        zip.extend_from_slice(name.as_bytes());
-        zip.extend_from_slice(data);
+        zip.extend_from_slice(member.name.as_bytes());
+        zip.extend_from_slice(member.data);
         directory.extend_from_slice(b"PK\x01\x02");
         directory.extend_from_slice(&20u16.to_le_bytes()); // made by version 2.0
         common(&mut directory);
         // No extra field or comment, disk 0, no attributes.
         directory.extend_from_slice(&[0; 12]);
         directory.extend_from_slice(&offset.to_le_bytes());
-        directory.extend_from_slice(name.as_bytes());
+        directory.extend_from_slice(member.name.as_bytes());
     }
     let (start, count) = (zip.len() as u32, members.len() as u16);
     zip.extend_from_slice(&directory);
@@ -125,6 +151,230 @@ pub(crate) fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
     zip.extend_from_slice(&start.to_le_bytes());
     zip.extend_from_slice(&0u16.to_le_bytes());
     zip
+}
+
+/// A raw deflate stream that inflates to `prefix` then `len` copies of `byte` (`len` ≥ 4),
+/// written by hand: `prefix` in a stored block, then one literal `byte` and matches of 258 bytes
+/// at distance 1 in fixed Huffman codes (13 bits each, so the stream is about 1/160 of what it
+/// inflates to), then shorter matches for the rest. Made in a fraction of the time compressing
+/// `len` bytes would take.
+pub(crate) fn repeated_deflate(prefix: &[u8], byte: u8, len: usize) -> Vec<u8> {
+    assert!(len >= 4 && prefix.len() <= 0xFFFF);
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        count: u32,
+    }
+    impl Bits {
+        /// `n` bits of `value`, least significant first (deflate's order for fields).
+        fn put(&mut self, value: u64, n: u32) {
+            self.acc |= value << self.count;
+            self.count += n;
+            while self.count >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.count -= 8;
+            }
+        }
+        /// A Huffman code of `n` bits, most significant first.
+        fn code(&mut self, code: u64, n: u32) {
+            let reversed = (0..n).fold(0, |r, i| (r << 1) | ((code >> i) & 1));
+            self.put(reversed, n);
+        }
+        /// A literal byte in fixed Huffman codes.
+        fn literal(&mut self, byte: u8) {
+            match byte {
+                0..=143 => self.code(0x30 + u64::from(byte), 8),
+                _ => self.code(0x190 + u64::from(byte) - 144, 9),
+            }
+        }
+        /// A match of `length` (3..=258) bytes at distance 1.
+        fn copy(&mut self, length: usize) {
+            const BASE: [usize; 29] = [
+                3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83,
+                99, 115, 131, 163, 195, 227, 258,
+            ];
+            const EXTRA: [u32; 29] = [
+                0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5,
+                0,
+            ];
+            let i = BASE.iter().rposition(|&b| b <= length).unwrap();
+            let symbol = 257 + i as u64;
+            if symbol < 280 {
+                self.code(symbol - 256, 7);
+            } else {
+                self.code(0xC0 + symbol - 280, 8);
+            }
+            self.put((length - BASE[i]) as u64, EXTRA[i]);
+            self.code(0, 5); // distance 1
+        }
+    }
+    let mut bits = Bits {
+        out: Vec::new(),
+        acc: 0,
+        count: 0,
+    };
+    if !prefix.is_empty() {
+        // A stored block, not the last: its header, then the bytes from a byte boundary.
+        bits.put(0, 3);
+        let mut out = bits.out;
+        if bits.count > 0 {
+            out.push(bits.acc as u8);
+        }
+        let n = prefix.len() as u16;
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&(!n).to_le_bytes());
+        out.extend_from_slice(prefix);
+        bits = Bits {
+            out,
+            acc: 0,
+            count: 0,
+        };
+    }
+    bits.put(1, 1); // the last block
+    bits.put(1, 2); // fixed Huffman codes
+    bits.literal(byte);
+    let mut left = len - 1;
+    while left > 0 {
+        // A match leaves no fewer than 3 bytes for the next one.
+        let n = match left {
+            259..=260 => 256,
+            _ => left.min(258),
+        };
+        if n < 3 {
+            (0..n).for_each(|_| bits.literal(byte));
+        } else {
+            bits.copy(n);
+        }
+        left -= n;
+    }
+    bits.code(0, 7); // end of block
+    let mut out = bits.out;
+    if bits.count > 0 {
+        out.push(bits.acc as u8); // to a byte boundary
+    }
+    out
+}
+
+/// A zlib stream that inflates to `len` zero bytes (see [`repeated_deflate`]).
+pub(crate) fn zeros_zlib(len: usize) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    out.extend(repeated_deflate(&[], 0, len));
+    let adler = (((len % 65521) as u32) << 16) | 1;
+    out.extend_from_slice(&adler.to_be_bytes());
+    out
+}
+
+/// `bytes` with the only occurrence of `from` replaced by `to` (of the same length).
+pub(crate) fn patch_once(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let found: Vec<usize> = bytes
+        .windows(from.len())
+        .enumerate()
+        .filter_map(|(i, w)| (w == from).then_some(i))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "the pattern {from:02x?} is in the file once"
+    );
+    bytes[found[0]..found[0] + to.len()].copy_from_slice(to);
+}
+
+/// A Keras 3 `.weights.h5` file for the fixtures' model (`Dense<32, 64>`, `Dropout`,
+/// `Dense<64, 10>`), its weights 0.5, written with hdf5-pure: with `empty` more groups under
+/// `layers/` that hold nothing, and with `bomb` set, the first bias (64 values) stored as one
+/// deflated chunk whose chunk shape is `(bomb / 4,)`, the chunk's stream inflating to `bomb`
+/// zero bytes (a decompression bomb: a few megabytes that inflate to `bomb` bytes, of which the
+/// dataset keeps 256).
+pub(crate) fn mlp_weights_h5(empty: usize, bomb: Option<usize>) -> Vec<u8> {
+    weights_h5(empty, bomb, false)
+}
+
+/// [`mlp_weights_h5`] with a bomb of `bomb` bytes whose dataset's shape says so too: the first
+/// bias is `(bomb / 4,)`, all of it in its one chunk (a shape no declaration has, which a loader
+/// need not inflate to know).
+pub(crate) fn honest_bomb_h5(bomb: usize) -> Vec<u8> {
+    weights_h5(0, Some(bomb), true)
+}
+
+fn weights_h5(empty: usize, bomb: Option<usize>, shape_too: bool) -> Vec<u8> {
+    use hdf5_pure::{File, FileBuilder};
+    // Chunks of this many values are written with 4-byte dimensions, so a larger one patches
+    // in place.
+    const CHUNK: u32 = 1 << 16;
+    let mut builder = FileBuilder::new();
+    let mut layers = builder.create_group("layers");
+    let dense = |layers: &mut hdf5_pure::GroupBuilder,
+                 name: &str,
+                 inputs: u64,
+                 units: u64,
+                 chunked: bool| {
+        let mut group = layers.create_group(name);
+        let mut vars = group.create_group("vars");
+        vars.create_dataset("0")
+            .with_f32_data(&vec![0.5; (inputs * units) as usize])
+            .with_shape(&[inputs, units]);
+        let bias = vars.create_dataset("1");
+        bias.with_f32_data(&vec![0.5; units as usize])
+            .with_shape(&[units]);
+        if chunked {
+            bias.with_chunks(&[u64::from(CHUNK)]).with_deflate(1);
+        }
+        group.add_group(vars.finish());
+        layers.add_group(group.finish());
+    };
+    dense(&mut layers, "dense", 32, 64, bomb.is_some());
+    let mut dropout = layers.create_group("dropout");
+    let vars = dropout.create_group("vars");
+    dropout.add_group(vars.finish());
+    layers.add_group(dropout.finish());
+    dense(&mut layers, "dense_1", 64, 10, false);
+    for i in 0..empty {
+        let group = layers.create_group(&format!("empty_{i}"));
+        layers.add_group(group.finish());
+    }
+    builder.add_group(layers.finish());
+    let mut bytes = builder.finish().unwrap();
+    let Some(bomb) = bomb else {
+        return bytes;
+    };
+    assert_eq!(bomb % 4, 0);
+    let chunk = File::from_bytes(bytes.clone())
+        .unwrap()
+        .dataset("layers/dense/vars/1")
+        .unwrap()
+        .chunks()
+        .unwrap()
+        .remove(0);
+    // The chunk shape in the layout message (4-byte dimensions: the chunk's, then the element
+    // size's).
+    let dims = |n: u32| [n.to_le_bytes(), 4u32.to_le_bytes()].concat();
+    patch_once(&mut bytes, &dims(CHUNK), &dims((bomb / 4) as u32));
+    if shape_too {
+        // The dataspace message (version 2, rank 1, no maximum, simple): its one size.
+        let space = |n: u64| [&[2, 1, 0, 1][..], &n.to_le_bytes()].concat();
+        patch_once(&mut bytes, &space(64), &space((bomb / 4) as u64));
+    }
+    // The one chunk's stored size, filter mask and address (a single-chunk index): the new
+    // stream goes at the end of the file.
+    let stream = zeros_zlib(bomb);
+    let index = |size: u64, address: u64| {
+        [
+            &size.to_le_bytes()[..],
+            &0u32.to_le_bytes(),
+            &address.to_le_bytes(),
+        ]
+        .concat()
+    };
+    let end = bytes.len() as u64;
+    patch_once(
+        &mut bytes,
+        &index(chunk.storage_size, chunk.address),
+        &index(stream.len() as u64, end),
+    );
+    bytes.extend_from_slice(&stream);
+    bytes
 }
 
 /// Whether a test that needs outside tools runs: `true` when nothing in `missing` is missing.

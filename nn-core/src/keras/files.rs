@@ -9,14 +9,10 @@ use crate::layer::Params;
 use crate::network::VisitorMut;
 use crate::{Error, Float, Network, Optimizer, OptimizerState};
 
-/// The largest file read (4 GiB): a model's weights, with room to spare; a damaged or hostile
-/// file is refused before it is read into memory.
-const FILE_LIMIT: u64 = 4 << 30;
-
 /// What a Keras file holds, read but not yet fitted to a network.
 struct Contents {
-    /// The model's configuration, where the file has one.
-    config: Option<String>,
+    /// The model's configuration, where the file has one, parsed once.
+    config: Option<model::Config>,
     weights: weights::Weights,
 }
 
@@ -28,16 +24,7 @@ fn format_error(path: &Path, problem: impl Into<String>) -> Error {
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, &e))?
-        .len();
-    if size > FILE_LIMIT {
-        return Err(format_error(
-            path,
-            format!("the file has {size} bytes, more than the {FILE_LIMIT} bytes a model may have"),
-        ));
-    }
-    std::fs::read(path).map_err(|e| Error::io(path, &e))
+    crate::io::read_model_file(path)
 }
 
 /// Reads any of Keras's formats, telling them apart by their first bytes.
@@ -48,14 +35,16 @@ fn read(path: &Path) -> Result<Contents, Error> {
         let archive = archive::read(bytes).map_err(fail)?;
         let weights =
             weights::read(archive.weights).map_err(|p| fail(format!("`model.weights.h5`: {p}")))?;
+        let config = model::Config::parse(&archive.config).map_err(fail)?;
         Ok(Contents {
-            config: Some(archive.config),
+            config: Some(config),
             weights,
         })
     } else if bytes.starts_with(b"\x89HDF") {
         let weights = weights::read(bytes).map_err(fail)?;
+        let config = weights.config.as_deref().map(model::Config::parse);
         Ok(Contents {
-            config: weights.config.clone(),
+            config: config.transpose().map_err(fail)?,
             weights,
         })
     } else if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
@@ -83,11 +72,14 @@ fn read(path: &Path) -> Result<Contents, Error> {
 }
 
 /// Compares the file's configuration with the declaration.
-fn check<T: Float, N: Network<T>>(path: &Path, config: Option<&str>) -> Result<(), Error> {
+fn check<T: Float, N: Network<T>>(
+    path: &Path,
+    config: Option<&model::Config>,
+) -> Result<(), Error> {
     let Some(config) = config else {
         return Ok(());
     };
-    let file = model::parse(config).map_err(|p| format_error(path, p))?;
+    let file = model::model(config).map_err(|p| format_error(path, p))?;
     let problems: Vec<String> = model::mismatches(&N::KERAS, &file)
         .into_iter()
         .map(|(_, problem)| problem)
@@ -115,6 +107,8 @@ struct Fill<'a> {
     used: Vec<String>,
     position: usize,
     problems: Vec<String>,
+    /// The first tensor that could not be read out of the file (a damaged compressed chunk).
+    damaged: Option<String>,
 }
 
 impl<'a> Fill<'a> {
@@ -217,12 +211,15 @@ impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
             } else {
                 // Decoded straight into the parameter, then checked: a NaN fails the whole
                 // load, so the network written so far is dropped.
-                let finite = self.file.decode_into(tensor, param.values, T::of);
-                if !finite {
-                    self.problems.push(format!(
+                match self.file.decode_into(tensor, param.values, T::of) {
+                    Ok(true) => {}
+                    Ok(false) => self.problems.push(format!(
                         "{at}: `{}` holds NaN or infinite values in the file (`{}`)",
                         param.name, tensor.path
-                    ));
+                    )),
+                    Err(problem) => {
+                        self.damaged.get_or_insert(problem);
+                    }
                 }
             }
         }
@@ -241,11 +238,18 @@ fn fill<T: Float, N: Network<T>>(path: &Path, file: &weights::Weights) -> Result
         used: Vec::new(),
         position: 0,
         problems: Vec::new(),
+        damaged: None,
     };
     N::visit_mut([&mut net], &mut visitor);
     let Fill {
-        used, mut problems, ..
+        used,
+        mut problems,
+        damaged,
+        ..
     } = visitor;
+    if let Some(problem) = damaged {
+        return Err(format_error(path, problem));
+    }
     for (name, tensors) in &file.layers {
         if !tensors.is_empty() && !used.contains(name) {
             problems.push(format!(
@@ -282,7 +286,7 @@ fn fill<T: Float, N: Network<T>>(path: &Path, file: &weights::Weights) -> Result
 pub fn load<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error> {
     let path = path.as_ref();
     let contents = read(path)?;
-    check::<T, N>(path, contents.config.as_deref())?;
+    check::<T, N>(path, contents.config.as_ref())?;
     fill::<T, N>(path, &contents.weights)
 }
 
@@ -463,7 +467,7 @@ pub(crate) fn load_with_state<T: Float, N: Network<T>, O: Optimizer>(
     optimizer: &O,
 ) -> Result<(N, OptimizerState<T>), Error> {
     let contents = read(path)?;
-    check::<T, N>(path, contents.config.as_deref())?;
+    check::<T, N>(path, contents.config.as_ref())?;
     let network = fill::<T, N>(path, &contents.weights)?;
     let state = optimizer_state::<T, N, O>(path, &contents, optimizer)?;
     Ok((network, state))
@@ -488,7 +492,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         problems: vec![problem],
     };
     // Keras's class (`Adam`, `SGD`, `RMSprop`) is our name in another case.
-    if let Some(class) = contents.config.as_deref().and_then(model::optimizer_class)
+    if let Some(class) = contents.config.as_ref().and_then(model::optimizer_class)
         && !class.eq_ignore_ascii_case(O::NAME)
     {
         return Err(mismatch(format!(
@@ -498,7 +502,13 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         )));
     }
     let weights = &contents.weights;
-    let iterations = weights.values(&vars[0]).first().copied().unwrap_or(-1.0);
+    // One value (a tensor of another size is no step count, and is not read).
+    let iterations = match vars[0].shape.iter().product::<usize>() {
+        1 => weights
+            .values(&vars[0])
+            .map_err(|p| format_error(path, p))?[0],
+        _ => -1.0,
+    };
     if !(iterations >= 0.0 && iterations.fract() == 0.0 && iterations < 9.0e15) {
         return Err(format_error(
             path,
@@ -511,7 +521,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
     let names = optimizer.slot_names();
     // The file's optimizer settings decide its slots; they must be this optimizer's (RMSprop's
     // `centered` and `momentum`, Adam's `amsgrad`), or the values would go to other slots.
-    if let Some(config) = contents.config.as_deref() {
+    if let Some(config) = &contents.config {
         let slots = model::optimizer_slots(config).map_err(|p| format_error(path, p))?;
         if let Some(mut theirs) = slots {
             let mut ours = names.to_vec();
@@ -580,13 +590,29 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
                     )));
                 }
                 let values = &mut state.slots[index].values[offset - len..offset];
-                let finite = weights.decode_into(tensor, values, T::of);
+                let finite = weights
+                    .decode_into(tensor, values, T::of)
+                    .map_err(|p| format_error(path, p))?;
                 if !finite {
                     return Err(format_error(
                         path,
                         format!(
                             "the optimizer variable `{}` holds NaN or infinite values",
                             tensor.path
+                        ),
+                    ));
+                }
+                if optimizer.slot_is_non_negative(name)
+                    && let Some(v) = values.iter().find(|v| v.as_f64() < 0.0)
+                {
+                    return Err(format_error(
+                        path,
+                        format!(
+                            "the optimizer variable `{}` (`{layer}.{}`'s {name}) holds {}; its \
+                             values cannot be negative",
+                            tensor.path,
+                            param.name,
+                            v.as_f64()
                         ),
                     ));
                 }

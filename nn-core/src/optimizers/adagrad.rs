@@ -82,6 +82,11 @@ impl<L: LearningRate> Optimizer for Adagrad<L> {
         self.initial_accumulator_value
     }
 
+    /// `accumulator`, a sum of squared gradients.
+    fn slot_is_non_negative(&self, _slot: &str) -> bool {
+        true
+    }
+
     // Always inlined, so the update compiles inside each entry of `Isa::run` (AVX2, AVX-512).
     #[inline(always)]
     fn update<T: Float>(

@@ -108,6 +108,11 @@ impl<L: LearningRate> Optimizer for Adam<L> {
         }
     }
 
+    /// The averages of squared gradients, `velocity` and amsgrad's `velocity_hat`.
+    fn slot_is_non_negative(&self, slot: &str) -> bool {
+        matches!(slot, "velocity" | "velocity_hat")
+    }
+
     // Always inlined, so the update compiles inside each entry of `Isa::run` (AVX2, AVX-512).
     #[inline(always)]
     fn update<T: Float>(
@@ -198,6 +203,10 @@ impl<L: LearningRate> Optimizer for AdamW<L> {
 
     fn slot_names(&self) -> &'static [&'static str] {
         self.adam.slot_names()
+    }
+
+    fn slot_is_non_negative(&self, slot: &str) -> bool {
+        self.adam.slot_is_non_negative(slot)
     }
 
     // Always inlined, so the update compiles inside each entry of `Isa::run` (AVX2, AVX-512).

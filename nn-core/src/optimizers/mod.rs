@@ -105,6 +105,14 @@ pub trait Optimizer: Clone + Debug + Sync {
         0.0
     }
 
+    /// Whether a slot's values can never be negative (Adam's `velocity`, a running average of
+    /// squared gradients): a loaded state that holds a negative one is refused, naming the
+    /// tensor, rather than failing at the first step. `false` unless the optimizer says so.
+    fn slot_is_non_negative(&self, slot: &str) -> bool {
+        let _ = slot;
+        false
+    }
+
     /// Updates one tensor `w` given its gradient `g` and its slots (in the order of
     /// [`slot_names`](Optimizer::slot_names)), at step `iteration` (from 0) with learning rate
     /// `lr`.

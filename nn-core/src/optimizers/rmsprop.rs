@@ -96,6 +96,11 @@ impl<L: LearningRate> Optimizer for RMSprop<L> {
         }
     }
 
+    /// `velocity`, the running average of squared gradients.
+    fn slot_is_non_negative(&self, slot: &str) -> bool {
+        slot == "velocity"
+    }
+
     // Always inlined, so the update compiles inside each entry of `Isa::run` (AVX2, AVX-512).
     #[inline(always)]
     fn update<T: Float>(

@@ -224,7 +224,7 @@ impl<T: Float, N: Network<T>, O: Optimizer, L> Model<T, N, O, L> {
     /// ```
     pub fn load(&mut self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
         let (network, state, learning_rate) =
-            crate::io::load_checkpoint(path.as_ref(), O::NAME, self.optimizer.slot_names())?;
+            crate::io::load_checkpoint(path.as_ref(), &self.optimizer)?;
         self.network = network;
         self.state = state;
         // A constant learning rate comes back; a schedule refuses to be set and keeps its own

@@ -25,9 +25,9 @@ pub struct Archive {
 /// heap sensibly, and a corrupt size field must not make us allocate without bound.
 const MEMBER_LIMIT: u64 = 1 << 30;
 
-/// The largest `config.json` read (64 MiB): a model's architecture is kilobytes, and a JSON tree
-/// takes many times its text's size in memory.
-const CONFIG_LIMIT: u64 = 64 << 20;
+/// The largest `config.json` (or `metadata.json`) read: [`model::CONFIG_LIMIT`](super::model::CONFIG_LIMIT)
+/// (4 MiB), checked while it is inflated, so a small archive cannot make us hold a huge text.
+const CONFIG_LIMIT: u64 = super::model::CONFIG_LIMIT as u64;
 
 /// The member `name` of `zip`, an archive of `archive` bytes.
 fn member(

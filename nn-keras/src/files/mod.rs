@@ -2,8 +2,10 @@
 //! `config.json` ([`model`]) and HDF5 weights ([`weights`]). Each reader takes bytes and returns
 //! what it found or a sentence that says what is wrong; none of them panics on a damaged file.
 //! They know nothing of `nn`'s types: the runtime maps their results onto a network, and the
-//! `network!` macro reads a file's configuration at build time through the same code.
+//! `network!` macro reads a file's configuration at build time through the same code. [`read`]
+//! is how both take a file's bytes from disk.
 
 pub mod archive;
 pub mod model;
+pub mod read;
 pub mod weights;

@@ -33,12 +33,94 @@ pub struct FileLayer {
     pub config: Map<String, Json>,
 }
 
-/// Reads a model's `config.json`. Sequential models and functional models that are a plain chain
-/// (one input, each layer fed by the one before, the last one the output) are accepted; anything
-/// else is an error that says what is not supported.
+/// The largest model configuration read (4 MiB of text). The largest of the Keras fixtures
+/// (`tests/fixtures/keras/`) is 15 kB, and a functional model of hundreds of layers (a ResNet-152)
+/// takes about a megabyte; a JSON tree takes tens of times its text's size in memory, so a
+/// configuration of tens of megabytes would take gigabytes.
+pub const CONFIG_LIMIT: usize = 4 << 20;
+
+/// The most values (objects, arrays, strings, numbers, ... each counted once) a model
+/// configuration may hold: one per 16 bytes of [`CONFIG_LIMIT`], where real configurations hold
+/// one per 20 bytes or more.
+pub const CONFIG_VALUES: usize = CONFIG_LIMIT / 16;
+
+/// The deepest a model configuration may nest objects and arrays (Keras's go about ten deep).
+pub const CONFIG_DEPTH: usize = 64;
+
+/// Checks the size of a JSON text (`what`: the model's configuration, a shard index) before it
+/// is parsed: at most [`CONFIG_LIMIT`] bytes, about [`CONFIG_VALUES`] values and
+/// [`CONFIG_DEPTH`] levels, counted in one pass over the text without building anything.
+pub(crate) fn check_size(text: &str, what: &str) -> Result<(), String> {
+    if text.len() > CONFIG_LIMIT {
+        return Err(format!(
+            "{what} has {} bytes, more than the {CONFIG_LIMIT} bytes allowed",
+            text.len()
+        ));
+    }
+    let (mut values, mut depth, mut in_string, mut escaped) = (1usize, 0usize, false, false);
+    for &byte in text.as_bytes() {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            // Each comma and each opening bracket starts a value (an empty container's count
+            // is one too many, which only makes the bound stricter).
+            b',' | b'[' | b'{' => {
+                values += 1;
+                if byte != b',' {
+                    depth += 1;
+                    if depth > CONFIG_DEPTH {
+                        return Err(format!("{what} nests deeper than {CONFIG_DEPTH} levels"));
+                    }
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if values > CONFIG_VALUES {
+            return Err(format!("{what} holds more than {CONFIG_VALUES} values"));
+        }
+    }
+    Ok(())
+}
+
+/// A model's `config.json` parsed into a JSON tree once, within the bounds [`CONFIG_LIMIT`],
+/// [`CONFIG_VALUES`] and [`CONFIG_DEPTH`], for [`model`], [`optimizer_class`] and
+/// [`optimizer_slots`] to read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config(Json);
+
+impl Config {
+    /// Parses a configuration's text.
+    ///
+    /// # Errors
+    ///
+    /// A sentence when the text is too large or too deep, or not JSON.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        check_size(text, "the model's configuration")?;
+        serde_json::from_str(text)
+            .map(Config)
+            .map_err(|e| format!("the model's configuration is not JSON: {e}"))
+    }
+}
+
+/// Reads a model's `config.json` (see [`model`]).
 pub fn parse(text: &str) -> Result<FileModel, String> {
-    let root: Json = serde_json::from_str(text)
-        .map_err(|e| format!("the model's configuration is not JSON: {e}"))?;
+    model(&Config::parse(text)?)
+}
+
+/// The model a parsed configuration describes. Sequential models and functional models that are
+/// a plain chain (one input, each layer fed by the one before, the last one the output) are
+/// accepted; anything else is an error that says what is not supported.
+pub fn model(config: &Config) -> Result<FileModel, String> {
+    let root = &config.0;
     let class = root["class_name"].as_str().unwrap_or_default();
     let config = &root["config"];
     let name = config["name"].as_str().unwrap_or(class).to_string();
@@ -64,11 +146,11 @@ fn sequential(name: String, entries: &[Json]) -> Result<FileModel, String> {
     for entry in entries {
         let layer = layer(entry)?;
         if layer.class == "InputLayer" {
-            model.input = batch_shape(&layer.config);
+            model.input = batch_shape(&layer)?;
         } else {
             if model.input.is_none() && model.layers.is_empty() {
                 // tf.keras 2 writes the input shape into the first layer.
-                model.input = batch_shape(&layer.config);
+                model.input = batch_shape(&layer)?;
             }
             model.layers.push(layer);
         }
@@ -94,7 +176,7 @@ fn functional(name: String, config: &Json, entries: &[Json]) -> Result<FileModel
                     layer.name
                 ));
             }
-            model.input = batch_shape(&layer.config);
+            model.input = batch_shape(&layer)?;
         } else {
             match (sources.as_slice(), &previous) {
                 ([source], Some(previous)) if source == previous => {}
@@ -199,18 +281,38 @@ fn layer(entry: &Json) -> Result<FileLayer, String> {
     })
 }
 
-fn batch_shape(config: &Map<String, Json>) -> Option<Vec<Option<usize>>> {
-    let shape = config
+/// The shape of one sample from a layer's `batch_shape` (or tf.keras 2's `batch_input_shape`),
+/// without the batch dimension: `null` is an unknown size; anything else but a whole number
+/// (`-3`, `2.5`, `"x"`) is an error naming the layer.
+fn batch_shape(layer: &FileLayer) -> Result<Option<Vec<Option<usize>>>, String> {
+    let config = &layer.config;
+    let Some(shape) = config
         .get("batch_shape")
-        .or_else(|| config.get("batch_input_shape"))?
-        .as_array()?;
-    Some(
-        shape
-            .iter()
-            .skip(1)
-            .map(|d| d.as_u64().and_then(|d| usize::try_from(d).ok()))
-            .collect(),
-    )
+        .or_else(|| config.get("batch_input_shape"))
+        .and_then(Json::as_array)
+    else {
+        return Ok(None);
+    };
+    shape
+        .iter()
+        .skip(1)
+        .map(|d| match d {
+            Json::Null => Ok(None),
+            d => d
+                .as_u64()
+                .and_then(|d| usize::try_from(d).ok())
+                .map(Some)
+                .ok_or_else(|| {
+                    format!(
+                        "layer `{}` has the input shape {}: a size must be a whole number ≥ 0, \
+                         or null for one not known",
+                        layer.name,
+                        Json::Array(shape.clone())
+                    )
+                }),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 /// Keras's names that mean the same activation.
@@ -277,9 +379,8 @@ pub fn is_last_axis(found: &Json) -> bool {
 }
 
 /// The class of the optimizer a compiled model was saved with (`Adam`), from its `config.json`.
-pub fn optimizer_class(text: &str) -> Option<String> {
-    let root: Json = serde_json::from_str(text).ok()?;
-    let optimizer = &root["compile_config"]["optimizer"];
+pub fn optimizer_class(config: &Config) -> Option<String> {
+    let optimizer = &config.0["compile_config"]["optimizer"];
     optimizer["class_name"]
         .as_str()
         .or_else(|| optimizer.as_str())
@@ -374,11 +475,8 @@ pub fn found<'a>(class: &str, config: &'a Map<String, Json>, key: &str) -> Optio
 /// keeps for each weight, from its class and settings; `None` when the file does not say or the
 /// optimizer is not one whose slots are known here. An error for settings that add variables no
 /// optimizer here has (`use_ema`, gradient accumulation).
-pub fn optimizer_slots(text: &str) -> Result<Option<Vec<&'static str>>, String> {
-    let Ok(root) = serde_json::from_str::<Json>(text) else {
-        return Ok(None);
-    };
-    let optimizer = &root["compile_config"]["optimizer"];
+pub fn optimizer_slots(config: &Config) -> Result<Option<Vec<&'static str>>, String> {
+    let optimizer = &config.0["compile_config"]["optimizer"];
     let config = &optimizer["config"];
     if config["use_ema"].as_bool() == Some(true) {
         return Err(String::from(
@@ -757,6 +855,22 @@ mod tests {
             found("Bidirectional", &Map::new(), "layer.units"),
             Some(Found::Required)
         );
+    }
+
+    #[test]
+    fn brackets_and_commas_inside_strings_are_not_counted() {
+        let text = std::format!(
+            r#"{{"name": "a\"{}{}", "x": [1, 2]}}"#,
+            "[".repeat(100),
+            ",".repeat(300_000)
+        );
+        check_size(&text, "it").unwrap();
+        let deep = std::format!("{}{}", "[".repeat(65), "]".repeat(65));
+        assert_eq!(
+            check_size(&deep, "it").unwrap_err(),
+            "it nests deeper than 64 levels"
+        );
+        assert_eq!(check_size(&"[".repeat(64), "it"), Ok(()));
     }
 
     #[test]

@@ -19,7 +19,9 @@ use hdf5_pure::{
 
 /// One tensor of a file: where its values are and how they are encoded. They are decoded only
 /// when asked for ([`Weights::decode_into`]), straight from the file's bytes when the dataset is
-/// stored in one run (as Keras stores weights), so loading copies each value once.
+/// stored in one run (as Keras stores weights), so loading copies each value once; a chunked
+/// (compressed) or compact dataset is read out of the file then, so a tensor nobody asks for (a
+/// shape the network does not declare, every tensor at build time) is never inflated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tensor {
     /// Where it is in the file, for messages (`layers/dense/vars/0`).
@@ -50,8 +52,9 @@ enum Data {
         start: usize,
         len: usize,
     },
-    /// Bytes read out of the file (a compact or chunked dataset).
-    Owned(Vec<u8>),
+    /// `len` bytes to read out of file number `file` (a compact or chunked dataset, at the
+    /// tensor's path) when they are decoded.
+    Stored { file: usize, len: usize },
 }
 
 /// The weights of a file, grouped as its layout groups them.
@@ -95,15 +98,35 @@ impl Weights {
     /// returns whether every value was finite. One tight loop per encoding, without an early
     /// exit: with a `convert` that narrows back to `f32`, a `float32` tensor is copied and
     /// checked at memory speed.
+    ///
+    /// # Errors
+    ///
+    /// A sentence when a chunked or compact dataset cannot be read out of the file (a damaged
+    /// compressed chunk); a tensor stored in one run always decodes.
     pub fn decode_into<S>(
         &self,
         tensor: &Tensor,
         out: &mut [S],
         convert: impl Fn(f64) -> S,
-    ) -> bool {
+    ) -> Result<bool, String> {
+        let read;
         let bytes = match &tensor.data {
             Data::InFile { file, start, len } => &self.files[*file].as_bytes()[*start..start + len],
-            Data::Owned(bytes) => bytes.as_slice(),
+            Data::Stored { file, len } => {
+                let path = &tensor.path;
+                read = self.files[*file]
+                    .dataset(path)
+                    .and_then(|d| d.read_raw())
+                    .map_err(|e| format!("`{path}` cannot be read: {e}"))?;
+                if read.len() != *len {
+                    return Err(format!(
+                        "`{path}` has {} bytes for its shape {:?} ({len})",
+                        read.len(),
+                        tensor.shape
+                    ));
+                }
+                read.as_slice()
+            }
         };
         let Encoding {
             width,
@@ -132,7 +155,7 @@ impl Weights {
             (8, false, false) => each!(i64, from_le_bytes),
             _ => each!(i64, from_be_bytes),
         }
-        finite
+        Ok(finite)
     }
 
     /// Where `tensor`'s values are in its file's bytes when they are stored there in one run of
@@ -152,11 +175,15 @@ impl Weights {
     }
 
     /// The values of `tensor`, as `f64` (see [`Weights::decode_into`]).
-    pub fn values(&self, tensor: &Tensor) -> Vec<f64> {
+    ///
+    /// # Errors
+    ///
+    /// As [`Weights::decode_into`].
+    pub fn values(&self, tensor: &Tensor) -> Result<Vec<f64>, String> {
         let count = tensor.shape.iter().product();
         let mut values = std::vec![0.0; count];
-        self.decode_into(tensor, &mut values, |v| v);
-        values
+        self.decode_into(tensor, &mut values, |v| v)?;
+        Ok(values)
     }
 
     /// Adds another shard's layers: a layer split across shards gets its tensors from each, in
@@ -165,9 +192,8 @@ impl Weights {
         let offset = self.files.len();
         self.files.append(&mut other.files);
         let renumber = |t: &mut Tensor| {
-            if let Data::InFile { file, .. } = &mut t.data {
-                *file += offset;
-            }
+            let (Data::InFile { file, .. } | Data::Stored { file, .. }) = &mut t.data;
+            *file += offset;
         };
         other
             .layers
@@ -197,7 +223,47 @@ fn index_of(path: &str) -> usize {
 }
 
 fn h5(e: hdf5_pure::Error) -> String {
-    format!("not a readable HDF5 file ({e})")
+    match e {
+        // A symbol-table entry whose object address is undefined: HDF5 writes one for a soft or
+        // external link (the link's target is a name, kept elsewhere), which has no object of
+        // its own to read.
+        hdf5_pure::Error::Format(hdf5_pure::FormatError::UnexpectedEof { expected, .. })
+            if expected == usize::MAX =>
+        {
+            String::from(
+                "the HDF5 file has a link to no object here (soft and external links are not \
+                 supported: Keras writes neither)",
+            )
+        }
+        e => format!("not a readable HDF5 file ({e})"),
+    }
+}
+
+/// The most layers a file may have (groups under `layers/`, or names in a legacy file's
+/// `layer_names`): the largest Keras models have about a thousand; a file with far more is
+/// damaged or hostile, and refused before its layers are read one by one.
+pub const MAX_LAYERS: usize = 10_000;
+
+/// The most tensors one layer of a legacy file may list in its `weight_names` (a real layer has a
+/// few dozen).
+pub const MAX_LAYER_TENSORS: usize = 1_000;
+
+/// The subgroups of `group`, each with its name, enumerated in one walk of the group.
+fn subgroups(group: &Group) -> Result<Vec<(String, Group)>, String> {
+    Ok(group.iter_groups().map_err(h5)?.collect())
+}
+
+/// The subgroup `path` (names separated by `/`) of `group`, each level looked up in one walk of
+/// that level; `None` where a name is missing or not a group.
+fn descend(group: &Group, path: &str) -> Result<Option<Group>, String> {
+    let mut here = group.clone();
+    for name in path.split('/') {
+        match subgroups(&here)?.into_iter().find(|(n, _)| n == name) {
+            Some((_, next)) => here = next,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(here))
 }
 
 /// Reads the weights of an HDF5 file held in memory.
@@ -219,46 +285,64 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
         ));
     }
     let root = file.root();
-    let groups = root.groups().map_err(h5)?;
+    let groups = subgroups(&root)?;
+    let top = |name: &str| groups.iter().find(|(n, _)| n == name).map(|(_, g)| g);
     let file_len = file.as_bytes().len();
     let mut budget = file_len.saturating_mul(EXPANSION);
-    if groups.iter().any(|g| g == "model_weights") {
-        let mut weights = legacy(&file, &mut budget)?;
+    if let Some(model_weights) = top("model_weights") {
+        let mut weights = legacy(&file, model_weights, &mut budget)?;
         weights.files.push(file);
         return Ok(weights);
     }
     let mut weights = Weights::default();
     // tf.keras 2.13–2.15 wrote Keras 3's layout under another name, which Keras 3 also reads.
-    let top = ["layers", "_layer_checkpoint_dependencies"]
+    let found = ["layers", "_layer_checkpoint_dependencies"]
         .into_iter()
-        .find(|top| groups.iter().any(|g| g == top));
-    if let Some(top) = top {
-        let layers = file.group(top).map_err(h5)?;
-        for name in layers.groups().map_err(h5)? {
+        .find_map(|name| top(name).map(|g| (name, g)));
+    if let Some((top, layers)) = found {
+        // Each layer's group is walked once (not looked up by path from the root, which walks
+        // every level again for every layer), so loading takes time in proportion to the file.
+        let layers = subgroups(layers)?;
+        if layers.len() > MAX_LAYERS {
+            return Err(format!(
+                "`{top}/` has {} groups, more than the {MAX_LAYERS} layers a model may have",
+                layers.len()
+            ));
+        }
+        for (name, group) in layers {
+            let inner = subgroups(&group)?;
+            let child = |name: &str| inner.iter().find(|(n, _)| n == name).map(|(_, g)| g);
             let path = format!("{top}/{name}/vars");
-            let mut tensors = match file.group(&path) {
-                Ok(vars) => numbered(&vars, &path, file_len, &mut budget)?,
+            let mut tensors = match child("vars") {
+                Some(vars) => numbered(vars, &path, file_len, &mut budget)?,
                 // A layer without variables may have no `vars` group at all.
-                Err(_) => Vec::new(),
+                None => Vec::new(),
             };
             // A recurrent layer keeps its weights in its cell's group; a Bidirectional keeps
             // its two layers' in theirs, forward first.
-            for inner in ["cell", "forward_layer/cell", "backward_layer/cell"] {
-                let path = format!("{top}/{name}/{inner}/vars");
-                if let Ok(vars) = file.group(&path) {
+            for (first, rest) in [
+                ("cell", "vars"),
+                ("forward_layer", "cell/vars"),
+                ("backward_layer", "cell/vars"),
+            ] {
+                let Some(outer) = child(first) else {
+                    continue;
+                };
+                if let Some(vars) = descend(outer, rest)? {
+                    let path = format!("{top}/{name}/{first}/{rest}");
                     tensors.extend(numbered(&vars, &path, file_len, &mut budget)?);
                 }
             }
             weights.layers.push((name, tensors));
         }
-    } else if !groups.iter().any(|g| g == "vars" || g == "optimizer") {
+    } else if !groups.iter().any(|(g, _)| g == "vars" || g == "optimizer") {
         return Err(String::from(
             "no Keras weights in this HDF5 file: it has neither `layers/` (Keras 3) nor \
              `model_weights/` (a legacy `.h5`)",
         ));
     }
-    if groups.iter().any(|g| g == "optimizer")
-        && let Ok(vars) = file.group("optimizer/vars")
+    if let Some(optimizer) = top("optimizer")
+        && let Some(vars) = descend(optimizer, "vars")?
     {
         weights.optimizer = numbered(&vars, "optimizer/vars", file_len, &mut budget)?;
     }
@@ -273,11 +357,12 @@ fn numbered(
     file_len: usize,
     budget: &mut usize,
 ) -> Result<Vec<Tensor>, String> {
-    let mut names = group.datasets().map_err(h5)?;
-    names.sort_by_key(|n| n.parse::<usize>().unwrap_or(usize::MAX));
-    names
+    let mut datasets: Vec<(String, hdf5_pure::Dataset)> =
+        group.iter_datasets().map_err(h5)?.collect();
+    datasets.sort_by_key(|(n, _)| n.parse::<usize>().unwrap_or(usize::MAX));
+    datasets
         .iter()
-        .map(|name| tensor(group, name, &format!("{path}/{name}"), file_len, budget))
+        .map(|(name, dataset)| tensor(dataset, &format!("{path}/{name}"), file_len, budget))
         .collect()
 }
 
@@ -286,17 +371,53 @@ fn numbered(
 /// hostile file from making us allocate gigabytes.
 const EXPANSION: usize = 1032;
 
+/// How many bytes the chunks of a chunked dataset may decode to beyond its own size: chunks
+/// larger than the dataset are legitimate for a resizable one (h5py gives a `(3,)` dataset
+/// that may grow chunks of 1024 values), within reason.
+const CHUNK_SLACK: usize = 1 << 20;
+
+/// What reading a chunked dataset decodes: every allocated chunk at its full size (its chunk
+/// shape × the element size, which is what each chunk inflates to, edge chunks included). Chunks
+/// no larger than the dataset in any dimension cover it in less than twice its extent in each
+/// dimension, so `2^rank ×` its size, plus [`CHUNK_SLACK`], bounds a legitimate dataset; a
+/// `(3,)` bias whose one chunk claims a gigabyte is refused before anything is inflated.
+fn chunked_size(
+    dataset: &hdf5_pure::Dataset,
+    path: &str,
+    shape: &[usize],
+    width: usize,
+    len: usize,
+) -> Result<usize, String> {
+    let at = |e: hdf5_pure::Error| format!("`{path}`: {e}");
+    let chunk_shape = dataset.chunk_shape().map_err(at)?.ok_or_else(|| {
+        format!("`{path}` is chunked, but its chunk shape does not match its shape {shape:?}")
+    })?;
+    let chunk = chunk_shape
+        .iter()
+        .try_fold(width, |n, &d| n.checked_mul(usize::try_from(d).ok()?));
+    let chunks = dataset.chunks().map_err(at)?.len();
+    let decoded = chunk.and_then(|c| c.checked_mul(chunks));
+    let allowed = len
+        .saturating_mul(1 << shape.len().min(16))
+        .saturating_add(CHUNK_SLACK);
+    match decoded {
+        Some(decoded) if decoded <= allowed => Ok(decoded),
+        _ => Err(format!(
+            "`{path}` has {chunks} chunks of shape {chunk_shape:?}, which decode to more than \
+             its shape {shape:?} can need (damaged?)"
+        )),
+    }
+}
+
 /// A tensor of file number 0 (shards are renumbered by [`Weights::merge`]). `budget` is what may
 /// still be read out of non-contiguous storage.
 fn tensor(
-    group: &Group,
-    name: &str,
+    dataset: &hdf5_pure::Dataset,
     path: &str,
     file_len: usize,
     budget: &mut usize,
 ) -> Result<Tensor, String> {
     let at = |e: hdf5_pure::Error| format!("`{path}`: {e}");
-    let dataset = group.dataset(name).map_err(at)?;
     let unsupported = |dataset: &hdf5_pure::Dataset| -> String {
         let dtype = dataset
             .dtype()
@@ -317,13 +438,13 @@ fn tensor(
             byte_order,
             ..
         } => (size, false, byte_order),
-        _ => return Err(unsupported(&dataset)),
+        _ => return Err(unsupported(dataset)),
     };
     let width = width as usize;
     let big_endian = match byte_order {
         DatatypeByteOrder::LittleEndian => false,
         DatatypeByteOrder::BigEndian => true,
-        DatatypeByteOrder::Vax => return Err(unsupported(&dataset)),
+        DatatypeByteOrder::Vax => return Err(unsupported(dataset)),
     };
     let dtype = match (float, width) {
         (true, 4) => "float32",
@@ -368,24 +489,27 @@ fn tensor(
                 "`{path}` has no data in the file (it was never written)"
             ));
         }
-        _ => {
+        layout => {
             if len > *budget {
                 return Err(format!(
                     "`{path}` would expand to {len} bytes, more than a file of {file_len} bytes \
                      can hold (damaged?)"
                 ));
             }
-            *budget -= len;
-            let bytes = dataset
-                .read_raw()
-                .map_err(|e| format!("`{path}` cannot be read: {e}"))?;
-            if bytes.len() != len {
+            // What is inflated, not only what is kept: every chunk at its full size.
+            let decoded = match layout {
+                Storage::Chunked { .. } => chunked_size(dataset, path, &shape, width, len)?,
+                _ => len,
+            }
+            .max(len);
+            if decoded > *budget {
                 return Err(format!(
-                    "`{path}` has {} bytes for its shape {shape:?} ({len})",
-                    bytes.len()
+                    "`{path}`'s chunks would decode to {decoded} bytes, more than a file of \
+                     {file_len} bytes can hold (damaged?)"
                 ));
             }
-            Data::Owned(bytes)
+            *budget -= decoded;
+            Data::Stored { file: 0, len }
         }
     };
     Ok(Tensor {
@@ -433,9 +557,8 @@ fn string(value: Option<&AttrValue>) -> Option<String> {
 
 /// A legacy `.h5` file: `model_weights`, its layers in `layer_names` order (possibly split into
 /// `layer_names0`, `layer_names1`, ... when long), each layer's tensors in `weight_names` order.
-fn legacy(file: &File, budget: &mut usize) -> Result<Weights, String> {
+fn legacy(file: &File, group: &Group, budget: &mut usize) -> Result<Weights, String> {
     let file_len = file.as_bytes().len();
-    let group = file.group("model_weights").map_err(h5)?;
     let attrs = group.attrs().map_err(h5)?;
     let mut names = strings(attrs.get("layer_names"));
     for chunk in 0.. {
@@ -443,15 +566,25 @@ fn legacy(file: &File, budget: &mut usize) -> Result<Weights, String> {
             Some(value) => names.extend(strings(Some(value))),
             None => break,
         }
+        if names.len() > MAX_LAYERS {
+            break;
+        }
+    }
+    if names.len() > MAX_LAYERS {
+        return Err(format!(
+            "`model_weights` lists more than the {MAX_LAYERS} layers a model may have"
+        ));
     }
     let mut weights = Weights {
         layout: Layout::Legacy,
         ..Weights::default()
     };
+    // The layers' groups, found in one walk of `model_weights`.
+    let layers: BTreeMap<String, Group> = subgroups(group)?.into_iter().collect();
     for name in names {
-        let layer = group
-            .group(&name)
-            .map_err(|e| format!("`model_weights/{name}` is listed but cannot be read: {e}"))?;
+        let layer = layers.get(&name).cloned().ok_or_else(|| {
+            format!("`model_weights/{name}` is listed but the file has no such group")
+        })?;
         let layer_attrs = layer.attrs().map_err(h5)?;
         let mut weight_names = strings(layer_attrs.get("weight_names"));
         for chunk in 0.. {
@@ -459,19 +592,40 @@ fn legacy(file: &File, budget: &mut usize) -> Result<Weights, String> {
                 Some(value) => weight_names.extend(strings(Some(value))),
                 None => break,
             }
+            if weight_names.len() > MAX_LAYER_TENSORS {
+                break;
+            }
         }
-        let tensors = weight_names
-            .iter()
-            .map(|w| {
-                tensor(
-                    &layer,
-                    w,
-                    &format!("model_weights/{name}/{w}"),
-                    file_len,
-                    budget,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        if weight_names.len() > MAX_LAYER_TENSORS {
+            return Err(format!(
+                "`model_weights/{name}` lists more than the {MAX_LAYER_TENSORS} tensors a layer \
+                 may have"
+            ));
+        }
+        // The datasets of each group the weight names lead to (tf.keras 2 names them
+        // `dense/kernel:0`, in a group of the layer's group), each group walked once.
+        let mut found: BTreeMap<String, BTreeMap<String, hdf5_pure::Dataset>> = BTreeMap::new();
+        let mut tensors = Vec::with_capacity(weight_names.len());
+        for w in &weight_names {
+            let path = format!("model_weights/{name}/{w}");
+            let (prefix, leaf) = w.rsplit_once('/').unwrap_or(("", w));
+            if !found.contains_key(prefix) {
+                let holder = if prefix.is_empty() {
+                    Some(layer.clone())
+                } else {
+                    descend(&layer, prefix)?
+                };
+                let datasets = match holder {
+                    Some(holder) => holder.iter_datasets().map_err(h5)?.collect(),
+                    None => BTreeMap::new(),
+                };
+                found.insert(prefix.to_string(), datasets);
+            }
+            let dataset = found[prefix].get(leaf).ok_or_else(|| {
+                format!("`{path}` is listed in `weight_names` but the file has no such dataset")
+            })?;
+            tensors.push(tensor(dataset, &path, file_len, budget)?);
+        }
         weights.layers.push((name, tensors));
     }
     let root = file.root().attrs().map_err(h5)?;
@@ -555,6 +709,8 @@ fn write_tensors(vars: &mut hdf5_pure::GroupBuilder, tensors: &[(Vec<usize>, Vec
 
 /// The shards a sharded save's `.weights.json` lists, in the order they are first named.
 pub fn shards(index: &str) -> Result<Vec<String>, String> {
+    // A real index names each weight once (tens of bytes each): bounded as a configuration is.
+    super::model::check_size(index, "the shard index")?;
     let json: serde_json::Value =
         serde_json::from_str(index).map_err(|e| format!("the shard index is not JSON: {e}"))?;
     let map = json["weight_map"].as_object().ok_or_else(|| {
