@@ -394,6 +394,7 @@ struct Slot {
 // SAFETY: `job` is written only by the dispatcher (holding `Pool::dispatch`) while the worker
 // waits for `start` to change, and read only by the worker after it has changed (Release/Acquire
 // on `start`); the dispatcher does not touch it again until `finished` says the worker is done.
+#[allow(unsafe_code, reason = "the pool's mailbox")]
 unsafe impl Sync for Slot {}
 
 struct Pool {
@@ -437,6 +438,7 @@ fn pool() -> &'static Pool {
 }
 
 /// A worker: waits for a job (spinning, then asleep), runs it, says so, forever.
+#[allow(unsafe_code, reason = "the pool's mailbox and its borrowed job")]
 fn work(slot: &'static Slot) {
     let mut seen = 0;
     loop {
@@ -481,6 +483,7 @@ fn work(slot: &'static Slot) {
 ///
 /// # Panics
 /// If a part panics (after every part has finished).
+#[allow(unsafe_code, reason = "the pool's mailbox and its borrowed job")]
 pub(crate) fn run(parts: usize, f: impl Fn(usize) + Sync) {
     let pool = if parts > 1 { Some(pool()) } else { None };
     // A poisoned lock (a part panicked before) still serves: the slots are consistent.

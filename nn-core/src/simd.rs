@@ -91,6 +91,7 @@ impl Isa {
     /// # Panics
     /// If the processor does not support `self` ([`Isa::current`] always is supported).
     #[inline(always)]
+    #[allow(unsafe_code, reason = "calls `#[target_feature]` functions")]
     pub(crate) fn run<R>(self, f: impl FnOnce() -> R) -> R {
         // Checked in every build, once per call of a whole kernel (a relaxed load and a
         // comparison): running a wider instruction set than the processor has would be

@@ -12,6 +12,10 @@
 use crate::Float;
 
 #[cfg(target_arch = "x86_64")]
+#[allow(
+    unsafe_code,
+    reason = "an AVX2 kernel: intrinsics on raw pointers into the operands"
+)]
 pub(crate) mod avx2;
 
 /// A read-only matrix given as a slice and strides: element `(r, c)` is at `r * rs + c * cs`.
@@ -74,6 +78,7 @@ const COLUMN_ALIGN: usize = 8;
 ///
 /// # Panics
 /// If the shapes do not agree or a slice is too short for its shape.
+#[allow(unsafe_code, reason = "calls the kernels (`Float::gemm_raw`)")]
 pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, beta: T, c: &mut [T]) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, k, "gemm: inner dimensions differ");
@@ -121,6 +126,7 @@ pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, bet
 ///
 /// # Panics
 /// As [`gemm`]; also if the processor does not support `isa`.
+#[allow(unsafe_code, reason = "calls the kernels (`Float::gemm_raw`)")]
 pub(crate) fn gemm_serial<T: Float>(
     isa: crate::simd::Isa,
     alpha: T,
