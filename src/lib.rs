@@ -12,6 +12,9 @@
 //! [network-ref]: crate::network
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
+// Unsafe code only where a module allows it, with its reason (and a `// SAFETY:` comment on each
+// block, which clippy requires).
+#![deny(unsafe_code)]
 
 pub use nn_core::*;
 pub use nn_macros::network;

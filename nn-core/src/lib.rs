@@ -17,6 +17,9 @@
 //!   ([`Layer::forward`]), every activation, [`Params`] and [`Inline`] storage, with `libm` for
 //!   the math.
 #![cfg_attr(not(feature = "std"), no_std)]
+// Unsafe code only where a module allows it, with its reason (and a `// SAFETY:` comment on each
+// block, which clippy requires).
+#![deny(unsafe_code)]
 
 mod activations;
 #[cfg(feature = "std")]
@@ -46,6 +49,10 @@ mod regularizers;
 mod scalar;
 #[cfg(feature = "std")]
 pub(crate) mod simd;
+#[allow(
+    unsafe_code,
+    reason = "nalgebra's storage traits for `HeapBuf` are unsafe to implement; vectors written in place"
+)]
 mod storage;
 #[cfg(feature = "std")]
 mod summary;

@@ -8,6 +8,11 @@
 //! normalization's statistics) is taken per sample, and the samples' sums are then added in
 //! sample order ([`sample_sums`]), so the order of no sum depends on the thread count.
 //!
+//! A split computation hands each part its own values of the buffers it writes through
+//! [`split`] (or [`for_each_part`] on top of it), as ordinary `&mut` slices cut with
+//! `split_at_mut`: no caller writes through a raw pointer shared between threads. The pool
+//! underneath ([`run`]) is the one place here with `unsafe` code.
+//!
 //! The count is `NN_THREADS` if set (a positive integer; more than the cores count as the
 //! cores), else the number of cores;
 //! [`Model::with_threads`](crate::Model::with_threads) sets it for one model's `fit`,
@@ -118,33 +123,6 @@ pub(crate) fn with_threads<R>(threads: Option<usize>, f: impl FnOnce() -> R) -> 
     f()
 }
 
-/// A mutable pointer that the parts of a split computation share, each writing its own
-/// disjoint range of what it points to (the caller's safety argument).
-pub(crate) struct Shared<T>(pub(crate) *mut T);
-
-// A pointer is copied whatever it points to (a derive would ask `T: Copy`).
-impl<T> Clone for Shared<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T> Copy for Shared<T> {}
-
-impl<T> Shared<T> {
-    /// The pointer. (A method, so that a closure captures the whole `Shared`, which is `Sync`,
-    /// rather than its field, which is not.)
-    pub(crate) fn get(self) -> *mut T {
-        self.0
-    }
-}
-
-// SAFETY: a `Shared` only crosses threads inside `run`, whose parts write disjoint ranges of
-// memory that the caller borrows exclusively until every part has finished.
-unsafe impl<T: Send> Send for Shared<T> {}
-// SAFETY: as for `Send`.
-unsafe impl<T: Send> Sync for Shared<T> {}
-
 /// Into how many parts to split `len` items worth `cost` each: 1 (no split) when one thread is
 /// allowed or the whole is below `min_cost`, and never parts shorter than `min_len`, so that
 /// small work never pays for waking threads.
@@ -169,19 +147,7 @@ pub(crate) fn for_each_part<T: Send>(
     let per_item = per_item.max(1);
     let items = out.len() / per_item;
     let parts = parts(items, 1, cost, min_cost);
-    let shared = Shared(out.as_mut_ptr());
-    run(parts, |part| {
-        let range = self::range(items, 1, parts, part);
-        // SAFETY: `out` holds at least `items · per_item` values and is exclusively borrowed
-        // for this call; the parts' item ranges do not overlap, so neither do their values.
-        let values = unsafe {
-            std::slice::from_raw_parts_mut(
-                shared.get().add(range.start * per_item),
-                range.len() * per_item,
-            )
-        };
-        f(range, values);
-    });
+    split(self::items(out, per_item), items, 1, parts, f);
 }
 
 /// The smallest element-wise pass over a batch (in values) split across threads: below it,
@@ -190,6 +156,9 @@ pub(crate) const MIN_ELEMENTWISE: usize = 1 << 15;
 
 /// [`for_each_part`] over two outputs of the same items (`per_item` values each in `a`,
 /// `per_item_b` in `b`): `f(items, a_values, b_values)`.
+///
+/// # Panics
+/// If `b` holds fewer items than `a`.
 pub(crate) fn for_each_part2<A: Send, B: Send>(
     (a, per_item): (&mut [A], usize),
     (b, per_item_b): (&mut [B], usize),
@@ -199,21 +168,134 @@ pub(crate) fn for_each_part2<A: Send, B: Send>(
 ) {
     let per_item = per_item.max(1);
     let items = a.len() / per_item;
+    let parts = parts(items, 1, cost, min_cost);
+    let buffers = (self::items(a, per_item), self::items(b, per_item_b));
+    split(buffers, items, 1, parts, |range, (a, b)| f(range, a, b));
+}
+
+/// Buffers that the parts of a split computation divide between them by items (samples,
+/// columns, elements): [`split`] hands each part the values of its own items, taken from the
+/// front of what the parts before it left, as ordinary `&mut` slices (`split_at_mut`), so that
+/// no two parts can see the same value.
+pub(crate) trait Split: Send {
+    /// What a part gets: its values of each buffer.
+    type Part;
+    /// How many items every buffer holds (at least).
+    fn items(&self) -> usize;
+    /// Takes the values of the first `items` items, leaving the rest.
+    ///
+    /// # Panics
+    /// If a buffer holds fewer.
+    fn split_front(&mut self, items: usize) -> Self::Part;
+}
+
+/// A buffer of items of `width` values each, one after the other: one of [`split`]'s buffers.
+pub(crate) struct Items<'a, T> {
+    values: &'a mut [T],
+    width: usize,
+}
+
+/// `values` as items of `width` values each (a width of 0: items without values, as many as
+/// asked for).
+pub(crate) fn items<T>(values: &mut [T], width: usize) -> Items<'_, T> {
+    Items { values, width }
+}
+
+impl<'a, T: Send> Split for Items<'a, T> {
+    type Part = &'a mut [T];
+
+    fn items(&self) -> usize {
+        self.values
+            .len()
+            .checked_div(self.width)
+            .unwrap_or(usize::MAX)
+    }
+
+    fn split_front(&mut self, items: usize) -> &'a mut [T] {
+        let (front, rest) = core::mem::take(&mut self.values).split_at_mut(items * self.width);
+        self.values = rest;
+        front
+    }
+}
+
+impl<A: Split, B: Split> Split for (A, B) {
+    type Part = (A::Part, B::Part);
+
+    fn items(&self) -> usize {
+        self.0.items().min(self.1.items())
+    }
+
+    fn split_front(&mut self, items: usize) -> Self::Part {
+        (self.0.split_front(items), self.1.split_front(items))
+    }
+}
+
+impl<A: Split, B: Split, C: Split> Split for (A, B, C) {
+    type Part = (A::Part, B::Part, C::Part);
+
+    fn items(&self) -> usize {
+        self.0.items().min(self.1.items()).min(self.2.items())
+    }
+
+    fn split_front(&mut self, items: usize) -> Self::Part {
+        (
+            self.0.split_front(items),
+            self.1.split_front(items),
+            self.2.split_front(items),
+        )
+    }
+}
+
+impl<S: Split, const N: usize> Split for [S; N] {
+    type Part = [S::Part; N];
+
+    fn items(&self) -> usize {
+        self.iter().map(Split::items).min().unwrap_or(usize::MAX)
+    }
+
+    fn split_front(&mut self, items: usize) -> Self::Part {
+        self.each_mut().map(|buffer| buffer.split_front(items))
+    }
+}
+
+/// Runs `f(range, part)` once for each of `parts` parts (on the threads allowed, as [`run`]):
+/// `range` is the part's items, the `part`-th of the ranges that split `0..items` in multiples
+/// of `align` ([`range`]), and `part` their values of each of `buffers`, which no other part
+/// sees. Safe code throughout: the parts take their slices in turn, under a lock, from the
+/// front of what is left (`split_at_mut`), and which thread runs which range does not change
+/// what the range computes.
+///
+/// # Panics
+/// If a buffer holds fewer than `items` items (before any part runs), or a part panics (after
+/// every part has finished).
+pub(crate) fn split<S: Split>(
+    mut buffers: S,
+    items: usize,
+    align: usize,
+    parts: usize,
+    f: impl Fn(std::ops::Range<usize>, S::Part) + Sync,
+) {
     assert!(
-        b.len() >= items * per_item_b,
-        "the second output holds every item"
+        buffers.items() >= items,
+        "a buffer split across threads holds fewer than its {items} items"
     );
-    let shared_b = Shared(b.as_mut_ptr());
-    for_each_part(a, per_item, cost, min_cost, |range, a| {
-        // SAFETY: `b` holds at least `items · per_item_b` values (checked above) and is
-        // exclusively borrowed for this call; the parts' item ranges do not overlap.
-        let b = unsafe {
-            std::slice::from_raw_parts_mut(
-                shared_b.get().add(range.start * per_item_b),
-                range.len() * per_item_b,
-            )
+    if parts <= 1 {
+        f(0..items, buffers.split_front(items));
+        return;
+    }
+    // The next part's number and what the parts before it left.
+    let rest = Mutex::new((0, buffers));
+    run(parts, |_| {
+        let (range, part) = {
+            let mut rest = rest
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (next, buffers) = &mut *rest;
+            let range = self::range(items, align, parts, *next);
+            *next += 1;
+            (range.clone(), buffers.split_front(range.len()))
         };
-        f(range, a, b);
+        f(range, part);
     });
 }
 
@@ -312,6 +394,7 @@ struct Slot {
 // SAFETY: `job` is written only by the dispatcher (holding `Pool::dispatch`) while the worker
 // waits for `start` to change, and read only by the worker after it has changed (Release/Acquire
 // on `start`); the dispatcher does not touch it again until `finished` says the worker is done.
+#[allow(unsafe_code, reason = "the pool's mailbox")]
 unsafe impl Sync for Slot {}
 
 struct Pool {
@@ -355,6 +438,7 @@ fn pool() -> &'static Pool {
 }
 
 /// A worker: waits for a job (spinning, then asleep), runs it, says so, forever.
+#[allow(unsafe_code, reason = "the pool's mailbox and its borrowed job")]
 fn work(slot: &'static Slot) {
     let mut seen = 0;
     loop {
@@ -399,6 +483,7 @@ fn work(slot: &'static Slot) {
 ///
 /// # Panics
 /// If a part panics (after every part has finished).
+#[allow(unsafe_code, reason = "the pool's mailbox and its borrowed job")]
 pub(crate) fn run(parts: usize, f: impl Fn(usize) + Sync) {
     let pool = if parts > 1 { Some(pool()) } else { None };
     // A poisoned lock (a part panicked before) still serves: the slots are consistent.
@@ -479,6 +564,123 @@ mod tests {
                 assert!(pair[0].end % align == 0 || pair[0].end == len);
             }
         }
+    }
+
+    /// Splits `items` items of two buffers (3 values and 1 value each) into `parts` parts
+    /// in multiples of `align`, each part writing its items' numbers into its values and
+    /// counting the values it got; returns the buffers and how many parts ran.
+    fn split_and_mark(
+        items: usize,
+        align: usize,
+        parts: usize,
+        threads: usize,
+    ) -> (Vec<usize>, Vec<u32>, usize) {
+        use std::sync::atomic::AtomicUsize;
+        let (mut wide, mut narrow) = (vec![usize::MAX; 3 * items], vec![u32::MAX; items]);
+        let ran = AtomicUsize::new(0);
+        let buffers = (super::items(&mut wide, 3), super::items(&mut narrow, 1));
+        with_threads(Some(threads), || {
+            split(buffers, items, align, parts, |range, (wide, narrow)| {
+                ran.fetch_add(1, Ordering::Relaxed);
+                assert_eq!((wide.len(), narrow.len()), (3 * range.len(), range.len()));
+                assert!(range.start % align.max(1) == 0 || range.is_empty());
+                for (item, (wide, narrow)) in range.zip(wide.chunks_exact_mut(3).zip(narrow)) {
+                    wide.fill(item);
+                    *narrow = u32::try_from(item).expect("small");
+                }
+            });
+        });
+        (wide, narrow, ran.into_inner())
+    }
+
+    #[test]
+    fn a_split_gives_every_item_to_one_part() {
+        // Even and uneven splits, aligned and not, fewer items than parts (some parts get
+        // none), no items at all, more parts than threads, and one part.
+        for (items, align, parts) in [
+            (12, 1, 2),
+            (7, 1, 3),
+            (100, 8, 3),
+            (33, 8, 2),
+            (2, 1, 3),
+            (1, 1, 2),
+            (5, 8, 2),
+            (0, 1, 3),
+            (0, 8, 1),
+            (9, 1, 1),
+            (9, 1, 7),
+        ] {
+            for threads in [1, 2, 3] {
+                let (wide, narrow, ran) = split_and_mark(items, align, parts, threads);
+                let case =
+                    format!("{items} items, align {align}, {parts} parts, {threads} threads");
+                assert_eq!(ran, parts.max(1), "{case}");
+                let expected: Vec<usize> = (0..items).flat_map(|i| [i; 3]).collect();
+                assert_eq!(wide, expected, "{case}");
+                assert!(
+                    narrow.iter().enumerate().all(|(i, &v)| v as usize == i),
+                    "{case}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_split_takes_the_buffers_in_the_order_of_the_ranges() {
+        // Each part sees the values of its own range, whichever thread runs it: part p's first
+        // value is where `range` says part p starts.
+        let (items, align, parts) = (50, 4, 3);
+        let mut values: Vec<usize> = (0..items).collect();
+        let starts = Mutex::new(Vec::new());
+        with_threads(Some(3), || {
+            split(
+                super::items(&mut values, 1),
+                items,
+                align,
+                parts,
+                |r, part| {
+                    assert_eq!(part.first().copied(), Some(r.start));
+                    starts.lock().expect("no panic").push(r.start);
+                },
+            );
+        });
+        let mut starts = starts.into_inner().expect("no panic");
+        starts.sort_unstable();
+        let expected: Vec<usize> = (0..parts)
+            .map(|p| range(items, align, parts, p).start)
+            .collect();
+        assert_eq!(starts, expected);
+    }
+
+    #[test]
+    fn a_split_of_items_without_values_and_of_arrays() {
+        // A width of 0 gives every part an empty slice (the optimizer's unused slots), and an
+        // array of buffers splits each of them alike.
+        let mut a = vec![0u8; 10];
+        let mut b = vec![0u8; 10];
+        let buffers = [
+            super::items(&mut a, 1),
+            super::items(&mut b, 1),
+            super::items(&mut [], 0),
+        ];
+        with_threads(Some(2), || {
+            split(buffers, 10, 1, 3, |range, [a, b, none]| {
+                assert!(none.is_empty());
+                assert_eq!((a.len(), b.len()), (range.len(), range.len()));
+                a.fill(1);
+                b.fill(2);
+            });
+        });
+        assert_eq!((a, b), (vec![1; 10], vec![2; 10]));
+    }
+
+    #[test]
+    #[should_panic(expected = "holds fewer than its 4 items")]
+    fn a_split_of_a_short_buffer_panics_before_any_part_runs() {
+        let mut values = [0.0f32; 11];
+        split(super::items(&mut values, 3), 4, 1, 2, |_, _| {
+            unreachable!("no part runs");
+        });
     }
 
     #[test]

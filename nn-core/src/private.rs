@@ -54,6 +54,10 @@ macro_rules! __if_no_std {
 ///
 /// # Panics
 /// If the range lies outside `bytes` (at compile time in a constant).
+#[allow(
+    unsafe_code,
+    reason = "an unaligned read of the tensor, fast in constant evaluation"
+)]
 pub const fn tensor<const R: usize, const C: usize>(bytes: &[u8], offset: usize) -> [[f32; R]; C] {
     let len = 4 * R * C;
     assert!(

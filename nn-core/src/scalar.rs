@@ -55,6 +55,7 @@ pub trait Float: RealField + Copy + Default + Debug + Display + Send + Sync + 's
     #[doc(hidden)]
     #[cfg(feature = "std")]
     #[allow(clippy::too_many_arguments)]
+    #[allow(unsafe_code, reason = "the kernels take raw pointers and strides")]
     unsafe fn gemm_raw(
         isa: crate::simd::Isa,
         m: usize,
@@ -110,6 +111,7 @@ impl Float for f32 {
 
     #[inline]
     #[cfg(feature = "std")]
+    #[allow(unsafe_code, reason = "the kernels take raw pointers and strides")]
     unsafe fn gemm_raw(
         isa: crate::simd::Isa,
         m: usize,
@@ -162,6 +164,7 @@ impl Float for f64 {
 
     #[inline]
     #[cfg(feature = "std")]
+    #[allow(unsafe_code, reason = "the kernels take raw pointers and strides")]
     unsafe fn gemm_raw(
         _isa: crate::simd::Isa,
         m: usize,

@@ -88,9 +88,15 @@ impl Isa {
     /// `cargo bench --bench training`, where a step then took 1.55× the time of its matrix
     /// products instead of 1.39×.
     ///
-    /// `self` must be supported by the processor ([`Isa::current`] always is).
+    /// # Panics
+    /// If the processor does not support `self` ([`Isa::current`] always is supported).
     #[inline(always)]
+    #[allow(unsafe_code, reason = "calls `#[target_feature]` functions")]
     pub(crate) fn run<R>(self, f: impl FnOnce() -> R) -> R {
+        // Checked in every build, once per call of a whole kernel (a relaxed load and a
+        // comparison): running a wider instruction set than the processor has would be
+        // undefined behaviour, not a panic.
+        assert!(self <= Self::detected(), "{self:?} is not supported here");
         #[cfg(target_arch = "x86_64")]
         {
             #[target_feature(enable = "avx2")]
@@ -101,10 +107,9 @@ impl Isa {
             fn avx512<R>(f: impl FnOnce() -> R) -> R {
                 f()
             }
-            debug_assert!(self <= Self::detected(), "{self:?} is not supported here");
             match self {
-                // SAFETY: `self` is supported by this processor: `detected` found it or a wider
-                // instruction set that implies it (`with_isa` only lowers the choice).
+                // SAFETY: `self` is supported by this processor (asserted above): `detected`
+                // found it or a wider instruction set that implies it.
                 Isa::Avx512 => return unsafe { avx512(f) },
                 // SAFETY: as above.
                 Isa::Avx2 => return unsafe { avx2(f) },
@@ -149,6 +154,20 @@ mod tests {
         let caught = std::panic::catch_unwind(|| with_isa(Isa::Portable, || panic!("inside")));
         assert!(caught.is_err());
         assert_eq!(Isa::current(), widest);
+    }
+
+    /// An instruction set wider than the processor's is refused, in release builds too.
+    #[test]
+    fn an_unsupported_instruction_set_is_refused() {
+        assert_eq!(Isa::detected().run(|| 1), 1);
+        if let Some(&wider) = Isa::ALL.iter().find(|&&isa| isa > Isa::detected()) {
+            let ran = std::panic::catch_unwind(|| wider.run(|| ()));
+            assert!(
+                ran.is_err(),
+                "{wider:?} ran on a {:?} processor",
+                Isa::detected()
+            );
+        }
     }
 
     /// The elementwise entries give the same bits on every instruction set.

@@ -21,6 +21,9 @@
 //! ```
 
 #![no_std]
+// Unsafe code only where a module allows it, with its reason (and a `// SAFETY:` comment on each
+// block, which clippy requires).
+#![deny(unsafe_code)]
 
 #[cfg(feature = "std")]
 extern crate std;

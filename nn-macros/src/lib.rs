@@ -21,6 +21,7 @@
 //!
 //! Keras's facts (class names, defaults, window arithmetic, the inline-storage limit) come
 //! from the `nn-keras` crate, which the runtime reads too.
+#![deny(unsafe_code)]
 
 mod ast;
 mod check;

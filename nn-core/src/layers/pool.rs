@@ -262,23 +262,13 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool, const D: usiz
         cache.resize(OUT * n, 0);
         // Samples split across the threads allowed, each writing its own outputs and indices.
         let parts = crate::parallel::parts(n, 1, IN, PARALLEL_MIN_VALUES);
-        let (outputs, indices) = (
-            crate::parallel::Shared(y.as_mut_slice().as_mut_ptr()),
-            crate::parallel::Shared(cache.as_mut_ptr()),
+        let outputs = (
+            crate::parallel::items(y.as_mut_slice(), OUT),
+            crate::parallel::items(cache, OUT),
         );
         let x = x.as_slice();
         let isa = crate::simd::Isa::current();
-        crate::parallel::run(parts, |part| {
-            let samples = crate::parallel::range(n, 1, parts, part);
-            // SAFETY: `y` and `cache` hold `OUT · n` values and are exclusively borrowed for
-            // this call; each part takes those of its own samples.
-            let (y, argmax) = unsafe {
-                let start = samples.start * OUT;
-                (
-                    core::slice::from_raw_parts_mut(outputs.get().add(start), samples.len() * OUT),
-                    core::slice::from_raw_parts_mut(indices.get().add(start), samples.len() * OUT),
-                )
-            };
+        crate::parallel::split(outputs, n, 1, parts, |samples, (y, argmax)| {
             let x = &x[samples.start * IN..samples.end * IN];
             let samples = x.chunks_exact(IN).zip(y.chunks_exact_mut(OUT));
             isa.run(

@@ -10,8 +10,6 @@
 
 use core::fmt::Debug;
 use core::marker::PhantomData;
-#[cfg(feature = "std")]
-use core::slice;
 
 use nalgebra::{ArrayStorage, Matrix, SVector, SVectorView};
 #[cfg(feature = "std")]
@@ -26,7 +24,7 @@ use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
 #[cfg(feature = "std")]
 use crate::linalg::{Strided, gemm, gemm_serial};
 #[cfg(feature = "std")]
-use crate::parallel::Shared;
+use crate::parallel::items;
 #[cfg(feature = "std")]
 use crate::simd::Isa;
 use crate::storage::{Inline, Storage, Weights};
@@ -545,32 +543,28 @@ impl<
         };
         let parts = Self::sequence_parts(n);
         let isa = Isa::current();
-        let (gates, outputs, carry) = (
-            Shared(cache.gates.as_mut_ptr()),
-            Shared(cache.outputs.as_mut_ptr()),
-            Shared(cache.carry.as_mut_ptr()),
+        // A sample's columns (`s · STEPS ..`) are its own: the parts take those of their samples.
+        let columns_of = (
+            items(&mut cache.gates, G * steps),
+            items(&mut cache.outputs, U * steps),
+            items(&mut cache.carry, U * steps),
         );
-        crate::parallel::run(parts, |part| {
-            let samples = crate::parallel::range(n, 1, parts, part);
-            let (first, m) = (samples.start * steps, samples.len() * steps);
-            // SAFETY: the buffers hold `columns` columns (resized above) and are exclusively
-            // borrowed for this pass; a sample's columns (`s · STEPS ..`) are its own, and the
-            // parts take disjoint ranges of samples, hence of columns.
-            let (gates, outputs, carry) = unsafe {
-                (
-                    slice::from_raw_parts_mut(gates.get().add(first * G), m * G),
-                    slice::from_raw_parts_mut(outputs.get().add(first * U), m * U),
-                    slice::from_raw_parts_mut(carry.get().add(first * U), m * U),
-                )
-            };
-            // The input products of every step of the part's samples in one GEMM, on this
-            // thread (the part's columns are contiguous): each thread then reads its own gates,
-            // which two threads train 9% faster with than after one GEMM over the whole batch.
-            let x = &input[first * F..(first + m) * F];
-            let shape = self.shape(samples.len());
-            shape.input_products(isa, kernel, &bias[..G], x, gates);
-            self.run_part(isa, samples.len(), gates, outputs, carry);
-        });
+        crate::parallel::split(
+            columns_of,
+            n,
+            1,
+            parts,
+            |samples, (gates, outputs, carry)| {
+                let (first, m) = (samples.start * steps, samples.len() * steps);
+                // The input products of every step of the part's samples in one GEMM, on this
+                // thread (the part's columns are contiguous): each thread then reads its own gates,
+                // which two threads train 9% faster with than after one GEMM over the whole batch.
+                let x = &input[first * F..(first + m) * F];
+                let shape = self.shape(samples.len());
+                shape.input_products(isa, kernel, &bias[..G], x, gates);
+                self.run_part(isa, samples.len(), gates, outputs, carry);
+            },
+        );
         resize_batch(y, n);
         let y = y.as_mut_slice();
         if SEQUENCES {
@@ -755,20 +749,11 @@ impl<
         let (dzh, previous) = rest.split_at_mut(separate * columns);
         let parts = Self::sequence_parts(n);
         let isa = Isa::current();
-        let (dzx_p, dzh_p) = (Shared(dzx.as_mut_ptr()), Shared(dzh.as_mut_ptr()));
         let dy = dy.as_slice();
-        crate::parallel::run(parts, |part| {
-            let samples = crate::parallel::range(n, 1, parts, part);
+        // A sample's columns are its own: the parts take those of their samples.
+        let columns_of = (items(dzx, G * steps), items(dzh, separate * steps));
+        crate::parallel::split(columns_of, n, 1, parts, |samples, (dzx, dzh)| {
             let (first, m) = (samples.start * steps, samples.len() * steps);
-            // SAFETY: `dzx` holds `columns` columns of G values, `dzh` as many or none, both
-            // exclusively borrowed for this pass; a sample's columns are its own, and the parts
-            // take disjoint ranges of samples, hence of columns.
-            let (dzx, dzh) = unsafe {
-                (
-                    slice::from_raw_parts_mut(dzx_p.get().add(first * G), m * G),
-                    slice::from_raw_parts_mut(dzh_p.get().add(first * separate), m * separate),
-                )
-            };
             let (at, end) = (first * U, (first + m) * U);
             let cached = (
                 &cache.gates[first * G..(first + m) * G],

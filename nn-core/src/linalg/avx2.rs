@@ -312,7 +312,7 @@ impl Block {
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     unsafe fn run<const COLS: usize>(&self, full: bool, rows: usize) {
-        // SAFETY (each arm): forwarded.
+        // SAFETY: forwarded from this function's contract, in each arm.
         unsafe {
             match (full, self.csb == 1) {
                 (true, true) => self.run_rows::<COLS, true, true>(rows),

@@ -12,6 +12,10 @@
 use crate::Float;
 
 #[cfg(target_arch = "x86_64")]
+#[allow(
+    unsafe_code,
+    reason = "an AVX2 kernel: intrinsics on raw pointers into the operands"
+)]
 pub(crate) mod avx2;
 
 /// A read-only matrix given as a slice and strides: element `(r, c)` is at `r * rs + c * cs`.
@@ -74,6 +78,7 @@ const COLUMN_ALIGN: usize = 8;
 ///
 /// # Panics
 /// If the shapes do not agree or a slice is too short for its shape.
+#[allow(unsafe_code, reason = "calls the kernels (`Float::gemm_raw`)")]
 pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, beta: T, c: &mut [T]) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, k, "gemm: inner dimensions differ");
@@ -82,18 +87,18 @@ pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, bet
         "gemm: a slice is too short for its shape"
     );
     let parts = crate::parallel::parts(n, PARALLEL_MIN_COLUMNS, m * k, PARALLEL_MIN_FMAS);
-    let out = crate::parallel::Shared(c.as_mut_ptr());
     let isa = crate::simd::Isa::current();
-    crate::parallel::run(parts, |part| {
-        let columns = crate::parallel::range(n, COLUMN_ALIGN, parts, part);
+    // The parts take disjoint blocks of `c`'s columns (`m` values each).
+    let columns_of = crate::parallel::items(c, m);
+    crate::parallel::split(columns_of, n, COLUMN_ALIGN, parts, |columns, c| {
         if columns.is_empty() {
             return;
         }
         // SAFETY: every index the kernel computes from these dimensions and strides lies in the
         // slices (checked above): the block's columns `columns` of `b` start at
-        // `columns.start · b.cs`, and of `c` at `columns.start · m`. `c` is exclusively
-        // borrowed for the whole call, the parts write disjoint column ranges of it, and
-        // neither `a` nor `b` aliases it. `isa` is supported (`Isa::current`).
+        // `columns.start · b.cs`, and `c` is the block's own `m × columns.len()` values, which
+        // no other part sees and neither `a` nor `b` aliases. `isa` is supported
+        // (`Isa::current`).
         unsafe {
             T::gemm_raw(
                 isa,
@@ -108,7 +113,7 @@ pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, bet
                     b.cs as isize,
                 ),
                 beta,
-                (out.get().add(columns.start * m), 1, m as isize),
+                (c.as_mut_ptr(), 1, m as isize),
             );
         }
     });
@@ -121,6 +126,7 @@ pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, bet
 ///
 /// # Panics
 /// As [`gemm`]; also if the processor does not support `isa`.
+#[allow(unsafe_code, reason = "calls the kernels (`Float::gemm_raw`)")]
 pub(crate) fn gemm_serial<T: Float>(
     isa: crate::simd::Isa,
     alpha: T,

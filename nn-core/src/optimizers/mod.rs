@@ -331,26 +331,16 @@ fn update_split<O: Optimizer, T: Float>(
         g.len() == len && slots.iter().all(|s| s.len() == len),
         "a parameter's gradient and slots have its length"
     );
-    let shared = crate::parallel::Shared(w.as_mut_ptr());
-    let mut slot_pointers = [crate::parallel::Shared(core::ptr::null_mut()); MAX_SLOTS];
-    for (pointer, slot) in slot_pointers.iter_mut().zip(slots.iter_mut()) {
-        *pointer = crate::parallel::Shared(slot.as_mut_ptr());
+    // Each part takes its own range of the values and of every slot (the unused slots are
+    // empty, with no values per element).
+    let mut slot_values: [_; MAX_SLOTS] =
+        core::array::from_fn(|_| crate::parallel::items(&mut [], 0));
+    for (values, slot) in slot_values.iter_mut().zip(slots.iter_mut()) {
+        *values = crate::parallel::items(slot, 1);
     }
+    let buffers = (crate::parallel::items(w, 1), slot_values);
     let finite = core::sync::atomic::AtomicBool::new(true);
-    crate::parallel::run(parts, |part| {
-        let range = crate::parallel::range(len, 64, parts, part);
-        // SAFETY: `w` and every slot hold `len` values (the step sized the slots to the
-        // network's parameters), are exclusively borrowed for this call, and each part takes
-        // its own range of them.
-        let (w, mut views) = unsafe {
-            let w = core::slice::from_raw_parts_mut(shared.get().add(range.start), range.len());
-            let mut views: [&mut [T]; MAX_SLOTS] = [&mut [], &mut [], &mut [], &mut []];
-            for (view, pointer) in views.iter_mut().zip(&slot_pointers[..count]) {
-                *view =
-                    core::slice::from_raw_parts_mut(pointer.get().add(range.start), range.len());
-            }
-            (w, views)
-        };
+    crate::parallel::split(buffers, len, 64, parts, |range, (w, mut views)| {
         if !run(w, &g[range], &mut views[..count]) {
             finite.store(false, core::sync::atomic::Ordering::Relaxed);
         }

@@ -16,6 +16,7 @@ pub(crate) struct FlushDenormals {
 const FTZ_DAZ: u32 = (1 << 15) | (1 << 6);
 
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code, reason = "inline assembly")]
 fn read_mxcsr() -> u32 {
     let mut value: u32 = 0;
     // SAFETY: `stmxcsr` stores the 32-bit MXCSR register to the given address, which points at
@@ -27,6 +28,7 @@ fn read_mxcsr() -> u32 {
 }
 
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code, reason = "inline assembly")]
 fn write_mxcsr(value: u32) {
     // SAFETY: `ldmxcsr` loads MXCSR from the given address; the value is one read from MXCSR
     // with only the FTZ and DAZ bits changed, which are valid on every x86_64 processor with SSE2.

@@ -665,6 +665,7 @@ fn gather<T: Float, const I: usize, const K: usize>(
 
 /// Asks the processor to bring `values` into the cache (a hint; no effect where unsupported).
 #[inline]
+#[allow(unsafe_code, reason = "`_mm_prefetch` takes a raw pointer")]
 fn prefetch<T>(values: &[T]) {
     #[cfg(target_arch = "x86_64")]
     {
