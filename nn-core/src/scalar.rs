@@ -7,14 +7,25 @@ use nalgebra::RealField;
 /// A floating-point scalar a network can be built on: `f32` (the default) or `f64`.
 ///
 /// Everything numeric in `nn` is generic over this trait. It adds to nalgebra's [`RealField`] the
-/// few conversions and special functions the layers need.
+/// few conversions and special functions the layers need. It is sealed: `f32` and `f64` are the
+/// types the kernels, the files and Keras know.
 ///
 /// ```
 /// use nn_core::Float;
 /// assert_eq!(<f32 as Float>::of(0.5), 0.5_f32);
 /// assert!((Float::erf(1.0_f64) - 0.842_700_792_949_714_9).abs() < 1e-15);
 /// ```
-pub trait Float: RealField + Copy + Default + Debug + Display + Send + Sync + 'static {
+///
+/// No other type can be one (the kernels, the files and Keras know these two):
+///
+/// ```compile_fail,E0277
+/// #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
+/// struct Half(f32);
+/// impl nn_core::Float for Half {}
+/// ```
+pub trait Float:
+    sealed::Sealed + RealField + Copy + Default + Debug + Display + Send + Sync + 'static
+{
     /// The name Keras and safetensors use for this type (`"float32"` / `"float64"`).
     const DTYPE: &'static str;
 
@@ -43,30 +54,14 @@ pub trait Float: RealField + Copy + Default + Debug + Display + Send + Sync + 's
     fn cell_tanh(self) -> Self {
         crate::elementary::tanh_through_exp(self)
     }
+}
 
-    /// GEMM in this precision with the kernels of `isa` (our AVX2 kernel where it applies, else
-    /// matrixmultiply's): `c = alpha · a · b + beta · c` for an `m × k` matrix `a` and a `k × n`
-    /// matrix `b`, each given as (pointer, row stride, column stride).
-    ///
-    /// # Safety
-    /// Every element reached from the pointers through the dimensions and strides must be valid
-    /// (and, for `c`, writable and not aliased by `a` or `b`), and the processor must support
-    /// `isa`.
-    #[doc(hidden)]
-    #[cfg(feature = "std")]
-    #[allow(clippy::too_many_arguments)]
-    #[allow(unsafe_code, reason = "the kernels take raw pointers and strides")]
-    unsafe fn gemm_raw(
-        isa: crate::simd::Isa,
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: (*const Self, isize, isize),
-        b: (*const Self, isize, isize),
-        beta: Self,
-        c: (*mut Self, isize, isize),
-    );
+/// Keeps [`Float`] to the types implemented here: `Sealed` is public in a private module, so no
+/// other crate can name it.
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
 }
 
 /// The sign of `x` as Keras's `ops.sign` gives it: 1, −1, or 0 at zero (and for NaN), unlike
@@ -108,40 +103,6 @@ impl Float for f32 {
     fn cell_tanh(self) -> Self {
         crate::elementary::tanh(self)
     }
-
-    #[inline]
-    #[cfg(feature = "std")]
-    #[allow(unsafe_code, reason = "the kernels take raw pointers and strides")]
-    unsafe fn gemm_raw(
-        isa: crate::simd::Isa,
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: (*const Self, isize, isize),
-        b: (*const Self, isize, isize),
-        beta: Self,
-        c: (*mut Self, isize, isize),
-    ) {
-        // Our kernel takes a left operand with non-negative strides and a column-major,
-        // contiguous c, as every product of the layers has. On AVX-512, matrixmultiply's
-        // kernel, twice as wide, is the faster.
-        #[cfg(target_arch = "x86_64")]
-        if isa == crate::simd::Isa::Avx2 && a.1 >= 0 && a.2 >= 0 && c.1 == 1 && c.2 == m as isize {
-            let a = (a.0, a.1 as usize, a.2 as usize);
-            // SAFETY: forwarded from the caller's contract, which includes AVX2 and FMA.
-            unsafe { crate::linalg::avx2::sgemm(m, k, n, alpha, a, b, beta, c.0) };
-            return;
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = isa;
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            matrixmultiply::sgemm(
-                m, k, n, alpha, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
-            )
-        }
-    }
 }
 
 impl Float for f64 {
@@ -160,27 +121,5 @@ impl Float for f64 {
     #[inline]
     fn erf(self) -> Self {
         libm::erf(self)
-    }
-
-    #[inline]
-    #[cfg(feature = "std")]
-    #[allow(unsafe_code, reason = "the kernels take raw pointers and strides")]
-    unsafe fn gemm_raw(
-        _isa: crate::simd::Isa,
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: (*const Self, isize, isize),
-        b: (*const Self, isize, isize),
-        beta: Self,
-        c: (*mut Self, isize, isize),
-    ) {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            matrixmultiply::dgemm(
-                m, k, n, alpha, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
-            )
-        }
     }
 }

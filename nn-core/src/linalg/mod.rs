@@ -78,7 +78,7 @@ const COLUMN_ALIGN: usize = 8;
 ///
 /// # Panics
 /// If the shapes do not agree or a slice is too short for its shape.
-#[allow(unsafe_code, reason = "calls the kernels (`Float::gemm_raw`)")]
+#[allow(unsafe_code, reason = "calls the kernels (`gemm_raw`)")]
 pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, beta: T, c: &mut [T]) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, k, "gemm: inner dimensions differ");
@@ -100,7 +100,7 @@ pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, bet
         // no other part sees and neither `a` nor `b` aliases. `isa` is supported
         // (`Isa::current`).
         unsafe {
-            T::gemm_raw(
+            gemm_raw(
                 isa,
                 m,
                 k,
@@ -126,7 +126,7 @@ pub(crate) fn gemm<T: Float>(alpha: T, a: Strided<'_, T>, b: Strided<'_, T>, bet
 ///
 /// # Panics
 /// As [`gemm`]; also if the processor does not support `isa`.
-#[allow(unsafe_code, reason = "calls the kernels (`Float::gemm_raw`)")]
+#[allow(unsafe_code, reason = "calls the kernels (`gemm_raw`)")]
 pub(crate) fn gemm_serial<T: Float>(
     isa: crate::simd::Isa,
     alpha: T,
@@ -152,7 +152,7 @@ pub(crate) fn gemm_serial<T: Float>(
     // slices (checked above); `c` is exclusively borrowed and aliases neither `a` nor `b`;
     // `isa` is supported (checked above).
     unsafe {
-        T::gemm_raw(
+        gemm_raw(
             isa,
             m,
             k,
@@ -163,6 +163,99 @@ pub(crate) fn gemm_serial<T: Float>(
             beta,
             (c.as_mut_ptr(), 1, m as isize),
         );
+    }
+}
+
+/// GEMM in `T`'s precision with the kernels of `isa` (our AVX2 kernel where it applies, else
+/// matrixmultiply's): `c = alpha · a · b + beta · c` for an `m × k` matrix `a` and a `k × n`
+/// matrix `b`, each given as (pointer, row stride, column stride). [`Float`] is sealed to `f32`
+/// and `f64`; the type is told apart by its `TypeId`, which the compiler resolves for each.
+///
+/// # Safety
+/// Every element reached from the pointers through the dimensions and strides must be valid
+/// (and, for `c`, writable and not aliased by `a` or `b`), and the processor must support
+/// `isa`.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+#[allow(unsafe_code, reason = "the kernels take raw pointers and strides")]
+unsafe fn gemm_raw<T: Float>(
+    isa: crate::simd::Isa,
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: T,
+    a: (*const T, isize, isize),
+    b: (*const T, isize, isize),
+    beta: T,
+    c: (*mut T, isize, isize),
+) {
+    use core::any::TypeId;
+    // Through `f64`, `alpha` and `beta` convert exactly to the type they are.
+    let (alpha, beta) = (alpha.as_f64(), beta.as_f64());
+    if TypeId::of::<T>() == TypeId::of::<f32>() {
+        let (a, b, c) = (
+            (a.0.cast::<f32>(), a.1, a.2),
+            (b.0.cast::<f32>(), b.1, b.2),
+            (c.0.cast::<f32>(), c.1, c.2),
+        );
+        // SAFETY: `T` is `f32`, so the pointers point to `f32`s; the rest is the caller's
+        // contract.
+        unsafe { sgemm_raw(isa, m, k, n, alpha as f32, a, b, beta as f32, c) }
+    } else {
+        assert!(
+            TypeId::of::<T>() == TypeId::of::<f64>(),
+            "Float is f32 or f64"
+        );
+        let (a, b, c) = (
+            (a.0.cast::<f64>(), a.1, a.2),
+            (b.0.cast::<f64>(), b.1, b.2),
+            (c.0.cast::<f64>(), c.1, c.2),
+        );
+        // SAFETY: `T` is `f64` (asserted), so the pointers point to `f64`s; the rest is the
+        // caller's contract.
+        unsafe {
+            matrixmultiply::dgemm(
+                m, k, n, alpha, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
+            )
+        }
+    }
+}
+
+/// [`gemm_raw`] in `f32`.
+///
+/// # Safety
+/// As [`gemm_raw`].
+#[inline]
+#[allow(clippy::too_many_arguments)]
+#[allow(unsafe_code, reason = "the kernels take raw pointers and strides")]
+unsafe fn sgemm_raw(
+    isa: crate::simd::Isa,
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: (*const f32, isize, isize),
+    b: (*const f32, isize, isize),
+    beta: f32,
+    c: (*mut f32, isize, isize),
+) {
+    // Our kernel takes a left operand with non-negative strides and a column-major,
+    // contiguous c, as every product of the layers has. On AVX-512, matrixmultiply's
+    // kernel, twice as wide, is the faster.
+    #[cfg(target_arch = "x86_64")]
+    if isa == crate::simd::Isa::Avx2 && a.1 >= 0 && a.2 >= 0 && c.1 == 1 && c.2 == m as isize {
+        let a = (a.0, a.1 as usize, a.2 as usize);
+        // SAFETY: forwarded from the caller's contract, which includes AVX2 and FMA.
+        unsafe { avx2::sgemm(m, k, n, alpha, a, b, beta, c.0) };
+        return;
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = isa;
+    // SAFETY: forwarded from the caller's contract.
+    unsafe {
+        matrixmultiply::sgemm(
+            m, k, n, alpha, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
+        )
     }
 }
 
