@@ -299,7 +299,7 @@ fn load<T: Float, const I: usize>(
     kind: &str,
     names: [&str; 2],
 ) -> Result<([T; I], [T; I]), Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let (_, header) = SafeTensors::read_metadata(&bytes)
         .map_err(|e| Error::format(path, format!("not a safetensors file: {e}")))?;
     let found = header
