@@ -859,6 +859,11 @@ fn a_damaged_file_s_error_has_the_reading_library_s_error_as_its_cause() {
     let valid = read_fixture("mlp.keras");
     let error = load_bytes(&dir, "cut.keras", &valid[..120]).err().unwrap();
     assert!(matches!(error, nn::Error::Format { .. }), "{error:?}");
+    let file = cause::<nn::keras::FileError>(&error).expect("the reader's error in the chain");
+    assert!(
+        matches!(file, nn::keras::FileError::Archive { .. }),
+        "{file:?}"
+    );
     let zip = cause::<zip::result::ZipError>(&error).expect("a zip error in the chain");
     assert!(error.to_string().ends_with(&zip.to_string()), "{error}");
     // A configuration that is not JSON: serde_json's error.
@@ -870,6 +875,11 @@ fn a_damaged_file_s_error_has_the_reading_library_s_error_as_its_cause() {
         })
     });
     let error = load_bytes(&dir, "not-json.keras", &archive).err().unwrap();
+    let file = cause::<nn::keras::FileError>(&error).expect("the reader's error in the chain");
+    assert!(
+        matches!(file, nn::keras::FileError::Config { .. }),
+        "{file:?}"
+    );
     let json = cause::<serde_json::Error>(&error).expect("a JSON error in the chain");
     assert!(json.is_eof(), "{json:?}");
     // An HDF5 file whose root group's object header is overwritten: hdf5-pure's error.
@@ -877,6 +887,11 @@ fn a_damaged_file_s_error_has_the_reading_library_s_error_as_its_cause() {
     h5[96..104].fill(0xEE);
     let error = load_bytes(&dir, "damaged.weights.h5", &h5).err().unwrap();
     let problem = error.to_string();
+    let file = cause::<nn::keras::FileError>(&error).expect("the reader's error in the chain");
+    assert!(
+        matches!(file, nn::keras::FileError::Weights { .. }),
+        "{file:?}"
+    );
     let hdf5 = cause::<hdf5_pure::Error>(&error).expect("an HDF5 error in the chain");
     assert!(
         problem.ends_with(&format!("not a readable HDF5 file ({hdf5})")),

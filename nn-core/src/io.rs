@@ -209,8 +209,9 @@ struct Loaded {
 impl Loaded {
     fn read(path: &Path) -> Result<Self, Error> {
         let bytes = read_model_file(path)?;
-        SafeTensors::deserialize(&bytes)
-            .map_err(|e| Error::format(path, format!("not a valid safetensors file ({e})")))?;
+        SafeTensors::deserialize(&bytes).map_err(|e| {
+            Error::format_because(path, format!("not a valid safetensors file ({e})"), e)
+        })?;
         Ok(Self {
             path: path.to_path_buf(),
             bytes,

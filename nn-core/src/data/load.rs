@@ -18,7 +18,7 @@ fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, Error> {
         flate2::read::MultiGzDecoder::new(&raw[..])
             .take(limit.saturating_add(1))
             .read_to_end(&mut out)
-            .map_err(|e| Error::format(path, format!("not a valid gzip file: {e}")))?;
+            .map_err(|e| Error::format_because(path, format!("not a valid gzip file: {e}"), e))?;
         if out.len() as u64 > limit {
             return Err(too_large(path, limit, "the limit for IDX files"));
         }
