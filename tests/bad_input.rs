@@ -276,7 +276,7 @@ impl nn::Initializer for VectorsOnly {
         out.fill(T::of(0.5));
     }
 
-    fn check_shape(&self, shape: &[usize]) -> Result<(), String> {
+    fn check_shape(&self, shape: &[usize]) -> Result<(), nn::ShapeError> {
         if shape.len() == 1 {
             Ok(())
         } else {

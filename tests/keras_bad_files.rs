@@ -339,9 +339,18 @@ fn a_shard_index_naming_a_missing_shard_is_an_io_error() {
     )
     .unwrap();
     match nn::keras::load::<f32, Mlp>(&index) {
-        Err(nn::Error::Io { path, message }) => {
-            assert_eq!(path, dir.join("m_00000.weights.h5"));
+        Err(error @ nn::Error::Io { .. }) => {
+            let nn::Error::Io { path, message, .. } = &error else {
+                unreachable!()
+            };
+            assert_eq!(*path, dir.join("m_00000.weights.h5"));
             assert!(message.contains("No such file"), "{message}");
+            // The operating system's error is its source, with its kind.
+            let io = std::error::Error::source(&error)
+                .and_then(|e| e.downcast_ref::<std::io::Error>())
+                .expect("the source is the std::io::Error");
+            assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+            assert_eq!(io.to_string(), *message);
         }
         other => panic!("expected an I/O error, got {other:?}"),
     }
@@ -829,4 +838,68 @@ fn chunked_compressed_weights_load_with_their_values() {
     assert_eq!(params[1].1, values(64, 1), "{}", params[1].0);
     assert_eq!(params[2].1, values(64 * 10, 5000), "{}", params[2].0);
     assert_eq!(params[3].1, values(10, 5001), "{}", params[3].0);
+}
+
+/// The first error in `error`'s chain of sources (itself excluded) that is an `E`.
+fn cause<E: std::error::Error + 'static>(error: &nn::Error) -> Option<&E> {
+    let mut next = std::error::Error::source(error);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<E>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
+}
+
+#[test]
+fn a_damaged_file_s_error_has_the_reading_library_s_error_as_its_cause() {
+    let dir = scratch("causes");
+    // A truncated archive: zip's error.
+    let valid = read_fixture("mlp.keras");
+    let error = load_bytes(&dir, "cut.keras", &valid[..120]).err().unwrap();
+    assert!(matches!(error, nn::Error::Format { .. }), "{error:?}");
+    let file = cause::<nn::keras::FileError>(&error).expect("the reader's error in the chain");
+    assert!(
+        matches!(file, nn::keras::FileError::Archive { .. }),
+        "{file:?}"
+    );
+    let zip = cause::<zip::result::ZipError>(&error).expect("a zip error in the chain");
+    assert!(error.to_string().ends_with(&zip.to_string()), "{error}");
+    // A configuration that is not JSON: serde_json's error.
+    let archive = mlp_archive(|name, data| {
+        Some(if name == "config.json" {
+            b"{\"class_name\": ".to_vec()
+        } else {
+            data.to_vec()
+        })
+    });
+    let error = load_bytes(&dir, "not-json.keras", &archive).err().unwrap();
+    let file = cause::<nn::keras::FileError>(&error).expect("the reader's error in the chain");
+    assert!(
+        matches!(file, nn::keras::FileError::Config { .. }),
+        "{file:?}"
+    );
+    let json = cause::<serde_json::Error>(&error).expect("a JSON error in the chain");
+    assert!(json.is_eof(), "{json:?}");
+    // An HDF5 file whose root group's object header is overwritten: hdf5-pure's error.
+    let mut h5 = read_fixture("mlp.weights.h5");
+    h5[96..104].fill(0xEE);
+    let error = load_bytes(&dir, "damaged.weights.h5", &h5).err().unwrap();
+    let problem = error.to_string();
+    let file = cause::<nn::keras::FileError>(&error).expect("the reader's error in the chain");
+    assert!(
+        matches!(file, nn::keras::FileError::Weights { .. }),
+        "{file:?}"
+    );
+    let hdf5 = cause::<hdf5_pure::Error>(&error).expect("an HDF5 error in the chain");
+    assert!(
+        problem.ends_with(&format!("not a readable HDF5 file ({hdf5})")),
+        "{problem}"
+    );
+    // A file that is no Keras file at all has no cause underneath.
+    let error = load_bytes(&dir, "random.keras", b"random bytes")
+        .err()
+        .unwrap();
+    assert!(std::error::Error::source(&error).is_none(), "{error:?}");
 }

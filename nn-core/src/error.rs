@@ -1,6 +1,7 @@
 //! The error type of `nn-core`.
 
 use core::fmt;
+use std::sync::Arc;
 
 /// Everything that can go wrong at run time in `nn-core`. Each message says what was wrong and
 /// what was expected.
@@ -23,6 +24,9 @@ pub enum Error {
         path: std::path::PathBuf,
         /// What the operating system said.
         message: String,
+        /// The operating system's error ([`std::io::Error`], with its
+        /// [`kind`](std::io::Error::kind)), which [`source`](std::error::Error::source) returns.
+        source: Source,
     },
     /// A file whose contents are not what they should be (truncated, another format, a wrong
     /// tensor).
@@ -31,6 +35,10 @@ pub enum Error {
         path: std::path::PathBuf,
         /// What is wrong and what was expected.
         problem: String,
+        /// The error of the library that read the file (zip's, serde_json's, hdf5-pure's, through
+        /// `nn_keras::files::Error`), where there is one, which
+        /// [`source`](std::error::Error::source) returns.
+        source: Source,
     },
     /// A setting (of an optimizer, a schedule, a callback, `fit`) that cannot be used.
     Setting {
@@ -67,8 +75,8 @@ impl fmt::Display for Error {
             }
             Self::Setting { what, problem } => write!(f, "invalid {what}: {problem}"),
             Self::Data { problem } => write!(f, "invalid data: {problem}"),
-            Self::Io { path, message } => write!(f, "{}: {message}", path.display()),
-            Self::Format { path, problem } => write!(f, "{}: {problem}", path.display()),
+            Self::Io { path, message, .. } => write!(f, "{}: {message}", path.display()),
+            Self::Format { path, problem, .. } => write!(f, "{}: {problem}", path.display()),
             Self::Mismatch {
                 path,
                 network,
@@ -86,7 +94,55 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io { source, .. } | Self::Format { source, .. } => source.get(),
+            _ => None,
+        }
+    }
+}
+
+/// The error underneath an [`Error`] (what [`source`](std::error::Error::source) returns), or
+/// none. It is shared, so that [`Error`] stays [`Clone`], and it takes no part in comparisons:
+/// two errors are equal when they say the same thing, whatever their sources.
+#[derive(Clone, Default)]
+pub struct Source(Option<Arc<dyn std::error::Error + Send + Sync + 'static>>);
+
+impl Source {
+    /// No underlying error.
+    pub const fn none() -> Self {
+        Self(None)
+    }
+
+    /// `error` as the underlying error.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(error)))
+    }
+
+    /// The underlying error, if there is one.
+    pub fn get(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(e) => write!(f, "Some({e:?})"),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+/// Always equal: an [`Error`] is compared by what it says, not by the error underneath.
+impl PartialEq for Source {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
 
 impl Error {
     /// An [`Error::Data`].
@@ -97,10 +153,11 @@ impl Error {
     }
 
     /// An [`Error::Io`] for `path`.
-    pub(crate) fn io(path: &std::path::Path, error: &std::io::Error) -> Self {
+    pub(crate) fn io(path: &std::path::Path, error: std::io::Error) -> Self {
         Self::Io {
             path: path.to_path_buf(),
             message: error.to_string(),
+            source: Source::new(error),
         }
     }
 
@@ -109,6 +166,50 @@ impl Error {
         Self::Format {
             path: path.to_path_buf(),
             problem: problem.into(),
+            source: Source::none(),
         }
+    }
+
+    /// An [`Error::Format`] for `path` whose underlying error is `source`.
+    pub(crate) fn format_because(
+        path: &std::path::Path,
+        problem: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Format {
+            path: path.to_path_buf(),
+            problem: problem.into(),
+            source: Source::new(source),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn an_io_error_keeps_the_os_error_as_its_source_and_compares_without_it() {
+        let path = std::path::Path::new("m.keras");
+        let error = Error::io(path, std::io::Error::from(std::io::ErrorKind::NotFound));
+        let copy = error.clone();
+        for e in [&error, &copy] {
+            let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>());
+            assert_eq!(
+                io.map(std::io::Error::kind),
+                Some(std::io::ErrorKind::NotFound)
+            );
+        }
+        // Another OS error with the same message is the same error to `==`.
+        let message = std::io::Error::from(std::io::ErrorKind::NotFound).to_string();
+        let other = Error::Io {
+            path: path.to_path_buf(),
+            message,
+            source: Source::none(),
+        };
+        assert_eq!(error, other);
+        assert!(other.source().is_none());
+        assert_eq!(error.to_string(), other.to_string());
     }
 }

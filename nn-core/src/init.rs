@@ -19,7 +19,7 @@
 //! variance-scaling ones divide σ by 0.879 625 661 034 239 78 (the standard deviation of a unit
 //! normal truncated to ±2) so that the kept values have the intended variance.
 
-use core::fmt::Debug;
+use core::fmt::{self, Debug};
 
 use rand::{Rng, RngExt};
 
@@ -42,9 +42,47 @@ pub trait Initializer: Clone + Debug {
     /// layers ask before they call [`fill`](Initializer::fill), so that an initializer of your own
     /// that does not apply to a layer fails with its reason and the tensor's shape. Every shape
     /// by default.
-    fn check_shape(&self, shape: &[usize]) -> Result<(), String> {
+    fn check_shape(&self, shape: &[usize]) -> Result<(), ShapeError> {
         let _ = shape;
         Ok(())
+    }
+}
+
+/// Why an initializer cannot fill a tensor of some shape (what
+/// [`Initializer::check_shape`] returns): its reason, in words (`"it fills 2-D matrices only"`).
+/// It is made from the reason's text: `Err("it fills vectors only".into())`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShapeError {
+    /// Why the shape does not suit the initializer.
+    pub reason: String,
+}
+
+impl ShapeError {
+    /// The error saying `reason`.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for ShapeError {}
+
+impl From<&str> for ShapeError {
+    fn from(reason: &str) -> Self {
+        Self::new(reason)
+    }
+}
+
+impl From<String> for ShapeError {
+    fn from(reason: String) -> Self {
+        Self::new(reason)
     }
 }
 
@@ -405,7 +443,7 @@ impl Default for Identity {
 impl Initializer for Identity {
     const NAME: &'static str = "identity";
 
-    fn check_shape(&self, shape: &[usize]) -> Result<(), String> {
+    fn check_shape(&self, shape: &[usize]) -> Result<(), ShapeError> {
         match shape {
             [_, _] => Ok(()),
             _ => Err("it fills 2-D matrices only, as in Keras".into()),
@@ -450,7 +488,7 @@ impl Default for Orthogonal {
 impl Initializer for Orthogonal {
     const NAME: &'static str = "orthogonal";
 
-    fn check_shape(&self, shape: &[usize]) -> Result<(), String> {
+    fn check_shape(&self, shape: &[usize]) -> Result<(), ShapeError> {
         if shape.len() >= 2 {
             Ok(())
         } else {

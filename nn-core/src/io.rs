@@ -113,7 +113,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         // After a failed rename the temporary file is still there; after a successful one
         // (the directory's sync failed) it is gone and this does nothing.
         let _ = std::fs::remove_file(&temporary);
-        Error::io(path, &e)
+        Error::io(path, e)
     })
 }
 
@@ -145,7 +145,7 @@ fn create_temporary(path: &Path) -> Result<(PathBuf, std::fs::File), Error> {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 100 => {
                 attempts += 1;
             }
-            Err(e) => return Err(Error::io(path, &e)),
+            Err(e) => return Err(Error::io(path, e)),
         }
     }
 }
@@ -174,8 +174,8 @@ fn sync_directory(path: &Path) -> std::io::Result<()> {
 pub(crate) fn read_model_file(path: &Path) -> Result<Vec<u8>, Error> {
     use nn_keras::files::read::{RUNTIME_LIMIT, ReadError, read_file};
     read_file(path, RUNTIME_LIMIT).map_err(|e| match e {
-        ReadError::Io(e) => Error::io(path, &e),
-        other => Error::format(path, other.to_string()),
+        ReadError::Io(e) => Error::io(path, e),
+        other => Error::format_because(path, other.to_string(), other),
     })
 }
 
@@ -209,8 +209,9 @@ struct Loaded {
 impl Loaded {
     fn read(path: &Path) -> Result<Self, Error> {
         let bytes = read_model_file(path)?;
-        SafeTensors::deserialize(&bytes)
-            .map_err(|e| Error::format(path, format!("not a valid safetensors file ({e})")))?;
+        SafeTensors::deserialize(&bytes).map_err(|e| {
+            Error::format_because(path, format!("not a valid safetensors file ({e})"), e)
+        })?;
         Ok(Self {
             path: path.to_path_buf(),
             bytes,

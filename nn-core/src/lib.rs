@@ -64,15 +64,15 @@ pub mod private;
 
 pub use activations::*;
 #[cfg(feature = "std")]
-pub use error::Error;
+pub use error::{Error, Source};
 pub use fusion::Fusion;
 #[cfg(feature = "std")]
 pub use fusion::OutputActivation;
 #[cfg(feature = "std")]
 pub use init::{
     Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer, LecunNormal,
-    LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
-    Zeros,
+    LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, ShapeError, TruncatedNormal,
+    VarianceScaling, Zeros,
 };
 #[cfg(feature = "std")]
 pub use layer::{Batch, Train, resize_batch};

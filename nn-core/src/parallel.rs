@@ -39,8 +39,8 @@ thread_local! {
 const SPIN: Duration = Duration::from_micros(300);
 
 /// `NN_THREADS` as [`parse_threads`] reads it, once per process.
-fn env_threads() -> &'static Result<usize, String> {
-    static ENV: OnceLock<Result<usize, String>> = OnceLock::new();
+fn env_threads() -> &'static Result<usize, crate::Error> {
+    static ENV: OnceLock<Result<usize, crate::Error>> = OnceLock::new();
     ENV.get_or_init(|| {
         let value = std::env::var_os("NN_THREADS");
         parse_threads(
@@ -53,8 +53,8 @@ fn env_threads() -> &'static Result<usize, String> {
 /// The count a value of `NN_THREADS` asks for on a machine of `cores` cores: every core when it
 /// is unset (`None`), at most `cores` when it is a positive integer (more threads than cores
 /// only take turns on them: 1,000 made `fit` five times slower, 30,000 could not be started),
-/// and otherwise what is wrong with it.
-pub(crate) fn parse_threads(value: Option<&str>, cores: usize) -> Result<usize, String> {
+/// and otherwise an [`Error::Setting`](crate::Error::Setting) that says what is wrong with it.
+pub(crate) fn parse_threads(value: Option<&str>, cores: usize) -> Result<usize, crate::Error> {
     let cores = cores.max(1);
     let Some(value) = value else {
         return Ok(cores);
@@ -62,10 +62,13 @@ pub(crate) fn parse_threads(value: Option<&str>, cores: usize) -> Result<usize, 
     match value.trim().parse::<usize>() {
         Ok(n) if n > 0 => Ok(n.min(cores)),
         Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Ok(cores),
-        _ => Err(format!(
-            "`{value}` is not a positive integer; set it to the number of threads to use \
-             (1 to {cores}, the cores here), or unset it to use every core"
-        )),
+        _ => Err(crate::Error::Setting {
+            what: "NN_THREADS",
+            problem: format!(
+                "`{value}` is not a positive integer; set it to the number of threads to use \
+                 (1 to {cores}, the cores here), or unset it to use every core"
+            ),
+        }),
     }
 }
 
@@ -75,8 +78,12 @@ pub(crate) fn parse_threads(value: Option<&str>, cores: usize) -> Result<usize, 
 fn default_threads() -> usize {
     match env_threads() {
         Ok(n) => *n,
-        Err(problem) => {
+        Err(error) => {
             static WARNED: std::sync::Once = std::sync::Once::new();
+            let problem = match error {
+                crate::Error::Setting { problem, .. } => problem.as_str(),
+                _ => "",
+            };
             WARNED.call_once(|| eprintln!("nn: NN_THREADS ignored: {problem}"));
             cores()
         }
@@ -87,10 +94,7 @@ fn default_threads() -> usize {
 /// it would read `NN_THREADS` and that is not a positive integer.
 pub(crate) fn check(threads: Option<usize>) -> Result<(), crate::Error> {
     match (threads, env_threads()) {
-        (None, Err(problem)) => Err(crate::Error::Setting {
-            what: "NN_THREADS",
-            problem: problem.clone(),
-        }),
+        (None, Err(error)) => Err(error.clone()),
         _ => Ok(()),
     }
 }
@@ -722,7 +726,10 @@ mod tests {
     #[test]
     fn nn_threads_that_is_not_a_positive_integer_is_refused_with_its_value() {
         for value in ["0", "-1", "", "many", "2.5", "4 threads", "0x10"] {
-            let problem = parse_threads(Some(value), 8).expect_err(value);
+            let Err(crate::Error::Setting { what, problem }) = parse_threads(Some(value), 8) else {
+                panic!("{value} should be refused as a setting");
+            };
+            assert_eq!(what, "NN_THREADS");
             assert!(
                 problem.starts_with(&format!("`{value}` is not a positive integer")),
                 "{problem}"

@@ -220,7 +220,10 @@ fn embedded(
             let count = range.len() / 4;
             let mut values = vec![0.0f64; count];
             // In one run in the file (`f32_range`): it always decodes.
-            if source.weights.decode_into(tensor, &mut values, |v| v) != Ok(true) {
+            if !matches!(
+                source.weights.decode_into(tensor, &mut values, |v| v),
+                Ok(true)
+            ) {
                 errors.push(syn::Error::new(
                     lit.span(),
                     format!("`{name}`: `{}` holds NaN or infinite values", tensor.path),
@@ -247,32 +250,43 @@ fn embedded(
 
 /// What a file holds: its model (a `.keras` archive's, a legacy `.h5`'s) and its weights.
 /// `embed` needs the weights stored in the archive (as Keras stores them), to read them in place.
+/// Its error is the text of a compile error.
 fn read(path: &std::path::Path, embed: bool) -> Result<Source, String> {
+    // The file's error says what is wrong; the compile error shows it.
+    let text = |e: nn_keras::files::Error| e.to_string();
     let bytes = embed::read_file(path)?;
     let (config, weights, base) = if bytes.starts_with(b"PK") {
-        let config = archive::read_config(&bytes)?;
+        let config = archive::read_config(&bytes).map_err(text)?;
         match archive::weights_range(&bytes) {
             Ok(range) => {
                 let base = range.start;
-                (Some(config), weights::read(bytes[range].to_vec())?, base)
+                (
+                    Some(config),
+                    weights::read(bytes[range].to_vec()).map_err(text)?,
+                    base,
+                )
             }
-            Err(problem) if embed => return Err(problem),
+            Err(problem) if embed => return Err(problem.to_string()),
             // A compressed member, inflated: only its shapes are needed.
             Err(_) => (
                 Some(config),
-                weights::read(archive::read(bytes)?.weights)?,
+                weights::read(archive::read(bytes).map_err(text)?.weights).map_err(text)?,
                 0,
             ),
         }
     } else if bytes.starts_with(b"\x89HDF") {
-        let weights = weights::read(bytes)?;
+        let weights = weights::read(bytes).map_err(text)?;
         (weights.config.clone(), weights, 0)
     } else {
         return Err(String::from(
             "is not a Keras file: a `.keras` archive, a `.weights.h5` or a legacy `.h5` file",
         ));
     };
-    let model = config.as_deref().map(model::parse).transpose()?;
+    let model = config
+        .as_deref()
+        .map(model::parse)
+        .transpose()
+        .map_err(text)?;
     Ok(Source {
         model,
         weights,

@@ -11,14 +11,14 @@ use crate::{Batch, Error, Float};
 /// Reads a whole file, decompressing it when it starts with the gzip magic bytes, up to
 /// [`CsvOptions::DEFAULT_MAX_INFLATED_BYTES`] inflated.
 fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, Error> {
-    let raw = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let limit = CsvOptions::DEFAULT_MAX_INFLATED_BYTES;
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(&raw[..])
             .take(limit.saturating_add(1))
             .read_to_end(&mut out)
-            .map_err(|e| Error::format(path, format!("not a valid gzip file: {e}")))?;
+            .map_err(|e| Error::format_because(path, format!("not a valid gzip file: {e}"), e))?;
         if out.len() as u64 > limit {
             return Err(too_large(path, limit, "the limit for IDX files"));
         }
@@ -136,9 +136,9 @@ impl<'a> IntoIterator for &'a Rows {
 /// so that a reader that has read more than `limit` knows the file is too large without
 /// inflating it further.
 fn open_maybe_gzip(path: &Path, limit: u64) -> Result<(Box<dyn BufRead>, bool), Error> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
-    let start = reader.fill_buf().map_err(|e| Error::io(path, &e))?;
+    let start = reader.fill_buf().map_err(|e| Error::io(path, e))?;
     if start.starts_with(&[0x1f, 0x8b]) {
         let inflated = flate2::bufread::MultiGzDecoder::new(reader).take(limit.saturating_add(1));
         Ok((Box::new(BufReader::with_capacity(1 << 16, inflated)), true))
@@ -425,9 +425,9 @@ pub fn read_csv_with(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Csv
         line.clear();
         let n = reader.read_until(b'\n', &mut line).map_err(|e| {
             if gzip {
-                Error::format(path, format!("not a valid gzip file: {e}"))
+                Error::format_because(path, format!("not a valid gzip file: {e}"), e)
             } else {
-                Error::io(path, &e)
+                Error::io(path, e)
             }
         })?;
         if n == 0 {

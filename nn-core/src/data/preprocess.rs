@@ -299,9 +299,9 @@ fn load<T: Float, const I: usize>(
     kind: &str,
     names: [&str; 2],
 ) -> Result<([T; I], [T; I]), Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let (_, header) = SafeTensors::read_metadata(&bytes)
-        .map_err(|e| Error::format(path, format!("not a safetensors file: {e}")))?;
+        .map_err(|e| Error::format_because(path, format!("not a safetensors file: {e}"), e))?;
     let found = header
         .metadata()
         .as_ref()
@@ -314,7 +314,7 @@ fn load<T: Float, const I: usize>(
         ));
     }
     let tensors = SafeTensors::deserialize(&bytes)
-        .map_err(|e| Error::format(path, format!("not a safetensors file: {e}")))?;
+        .map_err(|e| Error::format_because(path, format!("not a safetensors file: {e}"), e))?;
     let mut out = [[T::zero(); I]; 2];
     for (name, values) in names.iter().zip(&mut out) {
         let view = tensors

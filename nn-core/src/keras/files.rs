@@ -17,10 +17,12 @@ struct Contents {
 }
 
 fn format_error(path: &Path, problem: impl Into<String>) -> Error {
-    Error::Format {
-        path: path.to_path_buf(),
-        problem: problem.into(),
-    }
+    Error::format(path, problem)
+}
+
+/// An [`Error::Format`] saying what `error` says, with `error` as its source.
+fn keras_error(path: &Path, error: nn_keras::files::Error) -> Error {
+    Error::format_because(path, error.to_string(), error)
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
@@ -30,11 +32,11 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
 /// Reads any of Keras's formats, telling them apart by their first bytes.
 fn read(path: &Path) -> Result<Contents, Error> {
     let bytes = read_bytes(path)?;
-    let fail = |problem: String| format_error(path, problem);
+    let fail = |error: nn_keras::files::Error| keras_error(path, error);
     if bytes.starts_with(b"PK") {
         let archive = archive::read(bytes).map_err(fail)?;
-        let weights =
-            weights::read(archive.weights).map_err(|p| fail(format!("`model.weights.h5`: {p}")))?;
+        let weights = weights::read(archive.weights)
+            .map_err(|p| Error::format_because(path, format!("`model.weights.h5`: {p}"), p))?;
         let config = model::Config::parse(&archive.config).map_err(fail)?;
         Ok(Contents {
             config: Some(config),
@@ -49,13 +51,13 @@ fn read(path: &Path) -> Result<Contents, Error> {
         })
     } else if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         let index = String::from_utf8(bytes)
-            .map_err(|_| fail("the shard index is not UTF-8 text".into()))?;
+            .map_err(|e| Error::format_because(path, "the shard index is not UTF-8 text", e))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut all = weights::Weights::default();
         for shard in weights::shards(&index).map_err(fail)? {
             let shard_path = dir.join(&shard);
             let bytes = read_bytes(&shard_path)?;
-            let part = weights::read(bytes).map_err(|p| format_error(&shard_path, p))?;
+            let part = weights::read(bytes).map_err(|p| keras_error(&shard_path, p))?;
             all.merge(part);
         }
         Ok(Contents {
@@ -63,10 +65,10 @@ fn read(path: &Path) -> Result<Contents, Error> {
             weights: all,
         })
     } else {
-        Err(fail(
+        Err(format_error(
+            path,
             "not a Keras file: expected a `.keras` archive (a zip), an HDF5 file (`.weights.h5`, \
-             `.h5`) or a shard index (`.weights.json`)"
-                .into(),
+             `.h5`) or a shard index (`.weights.json`)",
         ))
     }
 }
@@ -79,7 +81,7 @@ fn check<T: Float, N: Network<T>>(
     let Some(config) = config else {
         return Ok(());
     };
-    let file = model::model(config).map_err(|p| format_error(path, p))?;
+    let file = model::model(config).map_err(|p| keras_error(path, p))?;
     let problems: Vec<String> = model::mismatches(&N::KERAS, &file)
         .into_iter()
         .map(|(_, problem)| problem)
@@ -108,7 +110,7 @@ struct Fill<'a> {
     position: usize,
     problems: Vec<String>,
     /// The first tensor that could not be read out of the file (a damaged compressed chunk).
-    damaged: Option<String>,
+    damaged: Option<nn_keras::files::Error>,
 }
 
 impl<'a> Fill<'a> {
@@ -248,7 +250,7 @@ fn fill<T: Float, N: Network<T>>(path: &Path, file: &weights::Weights) -> Result
         ..
     } = visitor;
     if let Some(problem) = damaged {
-        return Err(format_error(path, problem));
+        return Err(keras_error(path, problem));
     }
     for (name, tensors) in &file.layers {
         if !tensors.is_empty() && !used.contains(name) {
@@ -308,7 +310,7 @@ pub fn save<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<
     let path = path.as_ref();
     expect_suffix(path, ".keras")?;
     keras_expressible(&N::KERAS)?;
-    let weights = weights_file(net).map_err(|p| format_error(path, p))?;
+    let weights = weights_file(net).map_err(|p| keras_error(path, p))?;
     let metadata = format!(
         "{{\"keras_version\": \"{}\", \"producer\": \"nn {}\"}}",
         KERAS_VERSION,
@@ -319,7 +321,7 @@ pub fn save<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<
         metadata,
         weights,
     })
-    .map_err(|p| format_error(path, p))?;
+    .map_err(|p| keras_error(path, p))?;
     crate::io::write_atomically(path, &bytes)
 }
 
@@ -360,7 +362,7 @@ const KERAS_VERSION: &str = "3.15.1";
 pub fn save_weights<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
     expect_suffix(path, ".weights.h5")?;
-    let bytes = weights_file(net).map_err(|p| format_error(path, p))?;
+    let bytes = weights_file(net).map_err(|p| keras_error(path, p))?;
     crate::io::write_atomically(path, &bytes)
 }
 
@@ -389,7 +391,7 @@ fn cell_name(class: &str) -> Option<&'static str> {
 }
 
 /// The HDF5 bytes of a network's weights in Keras 3's layout.
-fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, String> {
+fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, nn_keras::files::Error> {
     let groups = model::group_names(N::KERAS.layers.iter().map(|l| l.class));
     let mut layers: Vec<weights::LayerWeights<'static>> = N::KERAS
         .layers
@@ -504,9 +506,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
     let weights = &contents.weights;
     // One value (a tensor of another size is no step count, and is not read).
     let iterations = match vars[0].shape.iter().product::<usize>() {
-        1 => weights
-            .values(&vars[0])
-            .map_err(|p| format_error(path, p))?[0],
+        1 => weights.values(&vars[0]).map_err(|p| keras_error(path, p))?[0],
         _ => -1.0,
     };
     if !(iterations >= 0.0 && iterations.fract() == 0.0 && iterations < 9.0e15) {
@@ -522,7 +522,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
     // The file's optimizer settings decide its slots; they must be this optimizer's (RMSprop's
     // `centered` and `momentum`, Adam's `amsgrad`), or the values would go to other slots.
     if let Some(config) = &contents.config {
-        let slots = model::optimizer_slots(config).map_err(|p| format_error(path, p))?;
+        let slots = model::optimizer_slots(config).map_err(|p| keras_error(path, p))?;
         if let Some(mut theirs) = slots {
             let mut ours = names.to_vec();
             ours.sort_unstable();
@@ -592,7 +592,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
                 let values = &mut state.slots[index].values[offset - len..offset];
                 let finite = weights
                     .decode_into(tensor, values, T::of)
-                    .map_err(|p| format_error(path, p))?;
+                    .map_err(|p| keras_error(path, p))?;
                 if !finite {
                     return Err(format_error(
                         path,

@@ -60,3 +60,9 @@ pub use nn_keras::config::{LayerConfig, ModelConfig, Setting, Value};
 mod files;
 #[cfg(feature = "std")]
 pub use files::*;
+/// Why a Keras file could not be read or written (a damaged archive, configuration or HDF5
+/// weights), as the reader says it: the [`source`](std::error::Error::source) of the
+/// [`Error::Format`](crate::Error::Format) a damaged Keras file gives, whose own source is the
+/// zip, serde_json or hdf5-pure error underneath.
+#[cfg(feature = "std")]
+pub use nn_keras::files::Error as FileError;

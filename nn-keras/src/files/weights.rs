@@ -13,6 +13,7 @@ use std::format;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
+use super::Error;
 use hdf5_pure::{
     AttrValue, DType, Datatype, DatatypeByteOrder, File, FileBuilder, Group, Layout as Storage,
 };
@@ -101,14 +102,15 @@ impl Weights {
     ///
     /// # Errors
     ///
-    /// A sentence when a chunked or compact dataset cannot be read out of the file (a damaged
-    /// compressed chunk); a tensor stored in one run always decodes.
+    /// [`Error::Weights`] (its source the [`hdf5_pure::Error`]) when a chunked or compact
+    /// dataset cannot be read out of the file (a damaged compressed chunk); a tensor stored in
+    /// one run always decodes.
     pub fn decode_into<S>(
         &self,
         tensor: &Tensor,
         out: &mut [S],
         convert: impl Fn(f64) -> S,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, Error> {
         let read;
         let bytes = match &tensor.data {
             Data::InFile { file, start, len } => &self.files[*file].as_bytes()[*start..start + len],
@@ -117,13 +119,15 @@ impl Weights {
                 read = self.files[*file]
                     .dataset(path)
                     .and_then(|d| d.read_raw())
-                    .map_err(|e| format!("`{path}` cannot be read: {e}"))?;
+                    .map_err(|e| {
+                        Error::weights(format!("`{path}` cannot be read: {e}")).because(e)
+                    })?;
                 if read.len() != *len {
-                    return Err(format!(
+                    return Err(Error::weights(format!(
                         "`{path}` has {} bytes for its shape {:?} ({len})",
                         read.len(),
                         tensor.shape
-                    ));
+                    )));
                 }
                 read.as_slice()
             }
@@ -179,7 +183,7 @@ impl Weights {
     /// # Errors
     ///
     /// As [`Weights::decode_into`].
-    pub fn values(&self, tensor: &Tensor) -> Result<Vec<f64>, String> {
+    pub fn values(&self, tensor: &Tensor) -> Result<Vec<f64>, Error> {
         let count = tensor.shape.iter().product();
         let mut values = std::vec![0.0; count];
         self.decode_into(tensor, &mut values, |v| v)?;
@@ -222,7 +226,7 @@ fn index_of(path: &str) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-fn h5(e: hdf5_pure::Error) -> String {
+fn h5(e: hdf5_pure::Error) -> Error {
     match e {
         // A symbol-table entry whose object address is undefined: HDF5 writes one for a soft or
         // external link (the link's target is a name, kept elsewhere), which has no object of
@@ -230,12 +234,13 @@ fn h5(e: hdf5_pure::Error) -> String {
         hdf5_pure::Error::Format(hdf5_pure::FormatError::UnexpectedEof { expected, .. })
             if expected == usize::MAX =>
         {
-            String::from(
+            Error::weights(
                 "the HDF5 file has a link to no object here (soft and external links are not \
                  supported: Keras writes neither)",
             )
+            .because(e)
         }
-        e => format!("not a readable HDF5 file ({e})"),
+        e => Error::weights(format!("not a readable HDF5 file ({e})")).because(e),
     }
 }
 
@@ -249,13 +254,13 @@ pub const MAX_LAYERS: usize = 10_000;
 pub const MAX_LAYER_TENSORS: usize = 1_000;
 
 /// The subgroups of `group`, each with its name, enumerated in one walk of the group.
-fn subgroups(group: &Group) -> Result<Vec<(String, Group)>, String> {
+fn subgroups(group: &Group) -> Result<Vec<(String, Group)>, Error> {
     Ok(group.iter_groups().map_err(h5)?.collect())
 }
 
 /// The subgroup `path` (names separated by `/`) of `group`, each level looked up in one walk of
 /// that level; `None` where a name is missing or not a group.
-fn descend(group: &Group, path: &str) -> Result<Option<Group>, String> {
+fn descend(group: &Group, path: &str) -> Result<Option<Group>, Error> {
     let mut here = group.clone();
     for name in path.split('/') {
         match subgroups(&here)?.into_iter().find(|(n, _)| n == name) {
@@ -267,11 +272,11 @@ fn descend(group: &Group, path: &str) -> Result<Option<Group>, String> {
 }
 
 /// Reads the weights of an HDF5 file held in memory.
-pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
+pub fn read(bytes: Vec<u8>) -> Result<Weights, Error> {
     if !hdf5_pure::is_hdf5_bytes(&bytes) {
-        return Err(String::from(
+        return Err(Error::weights(String::from(
             "not an HDF5 file (it does not start with HDF5's signature)",
-        ));
+        )));
     }
     let length = bytes.len() as u64;
     let file = File::from_bytes(bytes).map_err(h5)?;
@@ -280,9 +285,9 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
     // library ("truncated file", the same comparison) a file shorter than that is refused.
     let end = file.superblock().eof_address;
     if end > length {
-        return Err(format!(
+        return Err(Error::weights(format!(
             "the HDF5 file is truncated: it has {length} bytes, its superblock says {end}"
-        ));
+        )));
     }
     let root = file.root();
     let groups = subgroups(&root)?;
@@ -304,10 +309,10 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
         // every level again for every layer), so loading takes time in proportion to the file.
         let layers = subgroups(layers)?;
         if layers.len() > MAX_LAYERS {
-            return Err(format!(
+            return Err(Error::weights(format!(
                 "`{top}/` has {} groups, more than the {MAX_LAYERS} layers a model may have",
                 layers.len()
-            ));
+            )));
         }
         for (name, group) in layers {
             let inner = subgroups(&group)?;
@@ -336,10 +341,10 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, String> {
             weights.layers.push((name, tensors));
         }
     } else if !groups.iter().any(|(g, _)| g == "vars" || g == "optimizer") {
-        return Err(String::from(
+        return Err(Error::weights(String::from(
             "no Keras weights in this HDF5 file: it has neither `layers/` (Keras 3) nor \
              `model_weights/` (a legacy `.h5`)",
-        ));
+        )));
     }
     if let Some(optimizer) = top("optimizer")
         && let Some(vars) = descend(optimizer, "vars")?
@@ -356,7 +361,7 @@ fn numbered(
     path: &str,
     file_len: usize,
     budget: &mut usize,
-) -> Result<Vec<Tensor>, String> {
+) -> Result<Vec<Tensor>, Error> {
     let mut datasets: Vec<(String, hdf5_pure::Dataset)> =
         group.iter_datasets().map_err(h5)?.collect();
     datasets.sort_by_key(|(n, _)| n.parse::<usize>().unwrap_or(usize::MAX));
@@ -387,10 +392,12 @@ fn chunked_size(
     shape: &[usize],
     width: usize,
     len: usize,
-) -> Result<usize, String> {
-    let at = |e: hdf5_pure::Error| format!("`{path}`: {e}");
+) -> Result<usize, Error> {
+    let at = |e: hdf5_pure::Error| Error::weights(format!("`{path}`: {e}")).because(e);
     let chunk_shape = dataset.chunk_shape().map_err(at)?.ok_or_else(|| {
-        format!("`{path}` is chunked, but its chunk shape does not match its shape {shape:?}")
+        Error::weights(format!(
+            "`{path}` is chunked, but its chunk shape does not match its shape {shape:?}"
+        ))
     })?;
     let chunk = chunk_shape
         .iter()
@@ -402,10 +409,10 @@ fn chunked_size(
         .saturating_add(CHUNK_SLACK);
     match decoded {
         Some(decoded) if decoded <= allowed => Ok(decoded),
-        _ => Err(format!(
+        _ => Err(Error::weights(format!(
             "`{path}` has {chunks} chunks of shape {chunk_shape:?}, which decode to more than \
              its shape {shape:?} can need (damaged?)"
-        )),
+        ))),
     }
 }
 
@@ -416,16 +423,16 @@ fn tensor(
     path: &str,
     file_len: usize,
     budget: &mut usize,
-) -> Result<Tensor, String> {
-    let at = |e: hdf5_pure::Error| format!("`{path}`: {e}");
-    let unsupported = |dataset: &hdf5_pure::Dataset| -> String {
+) -> Result<Tensor, Error> {
+    let at = |e: hdf5_pure::Error| Error::weights(format!("`{path}`: {e}")).because(e);
+    let unsupported = |dataset: &hdf5_pure::Dataset| -> Error {
         let dtype = dataset
             .dtype()
             .map_or_else(|_| String::from("unknown"), |d| d.to_string());
-        format!(
+        Error::weights(format!(
             "`{path}` holds {dtype} values; weights must be float32 or float64 (convert the \
              model with `model.set_dtype_policy(\"float32\")` before saving)"
-        )
+        ))
     };
     let (width, float, byte_order) = match dataset.datatype().map_err(at)? {
         Datatype::FloatingPoint {
@@ -460,7 +467,7 @@ fn tensor(
     let len = shape
         .iter()
         .try_fold(width, |n, &d| n.checked_mul(d))
-        .ok_or_else(|| format!("`{path}` has an impossible shape {shape:?}"))?;
+        .ok_or_else(|| Error::weights(format!("`{path}` has an impossible shape {shape:?}")))?;
     let data = match dataset.layout().map_err(at)? {
         Storage::Contiguous {
             address: Some(address),
@@ -468,10 +475,10 @@ fn tensor(
         } => {
             let start = usize::try_from(address).unwrap_or(usize::MAX);
             if size != len as u64 || start.checked_add(len).is_none_or(|end| end > file_len) {
-                return Err(format!(
+                return Err(Error::weights(format!(
                     "`{path}` claims {size} bytes at offset {address}: its shape {shape:?} needs \
                      {len}, and the file has {file_len}"
-                ));
+                )));
             }
             Data::InFile {
                 file: 0,
@@ -480,21 +487,21 @@ fn tensor(
             }
         }
         Storage::Contiguous { address: None, .. } => {
-            return Err(format!(
+            return Err(Error::weights(format!(
                 "`{path}` has no data in the file (it was never written)"
-            ));
+            )));
         }
         Storage::Chunked { .. } if dataset.chunks().map_err(at)?.is_empty() => {
-            return Err(format!(
+            return Err(Error::weights(format!(
                 "`{path}` has no data in the file (it was never written)"
-            ));
+            )));
         }
         layout => {
             if len > *budget {
-                return Err(format!(
+                return Err(Error::weights(format!(
                     "`{path}` would expand to {len} bytes, more than a file of {file_len} bytes \
                      can hold (damaged?)"
-                ));
+                )));
             }
             // What is inflated, not only what is kept: every chunk at its full size.
             let decoded = match layout {
@@ -503,10 +510,10 @@ fn tensor(
             }
             .max(len);
             if decoded > *budget {
-                return Err(format!(
+                return Err(Error::weights(format!(
                     "`{path}`'s chunks would decode to {decoded} bytes, more than a file of \
                      {file_len} bytes can hold (damaged?)"
-                ));
+                )));
             }
             *budget -= decoded;
             Data::Stored { file: 0, len }
@@ -557,7 +564,7 @@ fn string(value: Option<&AttrValue>) -> Option<String> {
 
 /// A legacy `.h5` file: `model_weights`, its layers in `layer_names` order (possibly split into
 /// `layer_names0`, `layer_names1`, ... when long), each layer's tensors in `weight_names` order.
-fn legacy(file: &File, group: &Group, budget: &mut usize) -> Result<Weights, String> {
+fn legacy(file: &File, group: &Group, budget: &mut usize) -> Result<Weights, Error> {
     let file_len = file.as_bytes().len();
     let attrs = group.attrs().map_err(h5)?;
     let mut names = strings(attrs.get("layer_names"));
@@ -571,9 +578,9 @@ fn legacy(file: &File, group: &Group, budget: &mut usize) -> Result<Weights, Str
         }
     }
     if names.len() > MAX_LAYERS {
-        return Err(format!(
+        return Err(Error::weights(format!(
             "`model_weights` lists more than the {MAX_LAYERS} layers a model may have"
-        ));
+        )));
     }
     let mut weights = Weights {
         layout: Layout::Legacy,
@@ -583,7 +590,9 @@ fn legacy(file: &File, group: &Group, budget: &mut usize) -> Result<Weights, Str
     let layers: BTreeMap<String, Group> = subgroups(group)?.into_iter().collect();
     for name in names {
         let layer = layers.get(&name).cloned().ok_or_else(|| {
-            format!("`model_weights/{name}` is listed but the file has no such group")
+            Error::weights(format!(
+                "`model_weights/{name}` is listed but the file has no such group"
+            ))
         })?;
         let layer_attrs = layer.attrs().map_err(h5)?;
         let mut weight_names = strings(layer_attrs.get("weight_names"));
@@ -597,10 +606,10 @@ fn legacy(file: &File, group: &Group, budget: &mut usize) -> Result<Weights, Str
             }
         }
         if weight_names.len() > MAX_LAYER_TENSORS {
-            return Err(format!(
+            return Err(Error::weights(format!(
                 "`model_weights/{name}` lists more than the {MAX_LAYER_TENSORS} tensors a layer \
                  may have"
-            ));
+            )));
         }
         // The datasets of each group the weight names lead to (tf.keras 2 names them
         // `dense/kernel:0`, in a group of the layer's group), each group walked once.
@@ -622,7 +631,9 @@ fn legacy(file: &File, group: &Group, budget: &mut usize) -> Result<Weights, Str
                 found.insert(prefix.to_string(), datasets);
             }
             let dataset = found[prefix].get(leaf).ok_or_else(|| {
-                format!("`{path}` is listed in `weight_names` but the file has no such dataset")
+                Error::weights(format!(
+                    "`{path}` is listed in `weight_names` but the file has no such dataset"
+                ))
             })?;
             tensors.push(tensor(dataset, &path, file_len, budget)?);
         }
@@ -651,7 +662,7 @@ pub struct LayerWeights<'a> {
 
 /// A Keras 3 `.weights.h5` file: `layers/<group>/vars/<i>` for every layer (weightless ones get
 /// an empty `vars` group, as Keras writes them) and the model's own empty `vars` group.
-pub fn write(model: &str, layers: &[LayerWeights<'_>]) -> Result<Vec<u8>, String> {
+pub fn write(model: &str, layers: &[LayerWeights<'_>]) -> Result<Vec<u8>, Error> {
     let mut builder = FileBuilder::new();
     let mut all = builder.create_group("layers");
     for layer in layers {
@@ -694,7 +705,7 @@ pub fn write(model: &str, layers: &[LayerWeights<'_>]) -> Result<Vec<u8>, String
     builder.add_group(vars.finish());
     builder
         .finish()
-        .map_err(|e| format!("the HDF5 file could not be built: {e}"))
+        .map_err(|e| Error::weights(format!("the HDF5 file could not be built: {e}")).because(e))
 }
 
 /// Writes `tensors` as the datasets `0`, `1`, ... of a `vars` group.
@@ -708,13 +719,15 @@ fn write_tensors(vars: &mut hdf5_pure::GroupBuilder, tensors: &[(Vec<usize>, Vec
 }
 
 /// The shards a sharded save's `.weights.json` lists, in the order they are first named.
-pub fn shards(index: &str) -> Result<Vec<String>, String> {
+pub fn shards(index: &str) -> Result<Vec<String>, Error> {
     // A real index names each weight once (tens of bytes each): bounded as a configuration is.
     super::model::check_size(index, "the shard index")?;
-    let json: serde_json::Value =
-        serde_json::from_str(index).map_err(|e| format!("the shard index is not JSON: {e}"))?;
+    let json: serde_json::Value = serde_json::from_str(index)
+        .map_err(|e| Error::config(format!("the shard index is not JSON: {e}")).because(e))?;
     let map = json["weight_map"].as_object().ok_or_else(|| {
-        String::from("the shard index has no `weight_map` (is it a `.weights.json` file?)")
+        Error::weights(String::from(
+            "the shard index has no `weight_map` (is it a `.weights.json` file?)",
+        ))
     })?;
     let mut files: Vec<String> = Vec::new();
     let mut seen = BTreeMap::new();
@@ -731,9 +744,9 @@ pub fn shards(index: &str) -> Result<Vec<String>, String> {
                 (Some(std::path::Component::Normal(_)), None)
             );
             if !plain || name.contains(['/', '\\', ':']) {
-                return Err(format!(
+                return Err(Error::weights(format!(
                     "the shard index names `{name}`, which is not a file beside it"
-                ));
+                )));
             }
             if seen.insert(name.to_string(), ()).is_none() {
                 files.push(name.to_string());
@@ -741,7 +754,9 @@ pub fn shards(index: &str) -> Result<Vec<String>, String> {
         }
     }
     if files.is_empty() {
-        return Err(String::from("the shard index lists no shard files"));
+        return Err(Error::weights(String::from(
+            "the shard index lists no shard files",
+        )));
     }
     Ok(files)
 }
