@@ -2,12 +2,13 @@
 //! `thumbv7em-none-eabihf` (no std, no heap), each program is booted in QEMU on the MPS2 AN386
 //! board and what it prints over semihosting is compared with what the host computes, and the
 //! size of every program is measured with `arm-none-eabi-size` and reported against the `empty`
-//! baseline.
+//! baseline (and the sine model's `static` with `arm-none-eabi-nm`: its weights alone).
 //!
-//! It needs three things beyond the Rust toolchain: `qemu-system-arm`, `arm-none-eabi-size` (GNU
-//! binutils for Arm) and Rust's library for the `thumbv7em-none-eabihf` target; CI installs them
-//! with `bash .ci/embedded-setup` before the tests. Where one is missing the test says so on
-//! stderr and passes without running, unless `NN_FIRMWARE=required`, which makes it fail.
+//! It needs three things beyond the Rust toolchain: `qemu-system-arm`, `arm-none-eabi-size` and
+//! `-nm` (GNU binutils for Arm) and Rust's library for the `thumbv7em-none-eabihf` target; CI
+//! installs them with `bash .ci/embedded-setup` before the tests. Where one is missing the test
+//! says so on stderr and passes without running, unless `NN_FIRMWARE=required`, which makes it
+//! fail.
 //!
 //! The programs print one line per prediction, `<model> <index>` followed by the network's
 //! outputs as f32 bit patterns in hex, and a closing `done` (see `firmware/src/lib.rs`).
@@ -28,6 +29,7 @@ mod common;
 const TARGET: &str = "thumbv7em-none-eabihf";
 const QEMU: &str = "qemu-system-arm";
 const SIZE: &str = "arm-none-eabi-size";
+const NM: &str = "arm-none-eabi-nm";
 /// QEMU's arguments before the program's path: the runner in `firmware/.cargo/config.toml`.
 const QEMU_ARGS: [&str; 8] = [
     "-cpu",
@@ -72,6 +74,12 @@ fn firmware_runs_on_a_cortex_m4f() {
         .expect("`sine` was built")
         .1;
     assert_within_budget("sine", sine, baseline, 8192, 1024);
+    // A network built in holds its weights and nothing else (no training settings).
+    assert_eq!(
+        symbol_size("sine", "nn_firmware::models::SINE"),
+        Sine::PARAMS * size_of::<f32>(),
+        "the `SINE` static should be its weights alone"
+    );
 
     let host = host_predictions();
     let sine_lines: Vec<Prediction> = host.iter().filter(|p| p.0 == "sine").cloned().collect();
@@ -203,7 +211,7 @@ fn host_predictions() -> Vec<Prediction> {
 
 /// Whether the tools are there (see `common::tools_ready`).
 fn tools_present() -> bool {
-    let mut missing: Vec<String> = [QEMU, SIZE]
+    let mut missing: Vec<String> = [QEMU, SIZE, NM]
         .into_iter()
         .filter(|tool| {
             !Command::new(tool)
@@ -304,6 +312,31 @@ fn size(bin: &str) -> Sizes {
         panic!("unexpected output of {SIZE} for {bin}:\n{report}");
     };
     Sizes { text, data, bss }
+}
+
+/// The size in bytes of the symbol `name` (demangled) in `bin`, as `arm-none-eabi-nm` reports it.
+fn symbol_size(bin: &str, name: &str) -> usize {
+    let out = Command::new(NM)
+        .args(["--print-size", "--demangle"])
+        .arg(binary(bin))
+        .output()
+        .expect("run arm-none-eabi-nm");
+    assert!(
+        out.status.success(),
+        "{NM} {bin} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // "address size type name", sizes in hex.
+    let report = String::from_utf8_lossy(&out.stdout);
+    report
+        .lines()
+        .find_map(
+            |line| match line.split_whitespace().collect::<Vec<_>>()[..] {
+                [_, size, _, symbol] if symbol == name => usize::from_str_radix(size, 16).ok(),
+                _ => None,
+            },
+        )
+        .unwrap_or_else(|| panic!("no symbol `{name}` with a size in `{bin}`:\n{report}"))
 }
 
 /// The sizes of every program, and what each adds to the baseline.

@@ -47,6 +47,7 @@ pub mod optimizers;
 mod parallel;
 mod regularizers;
 mod scalar;
+pub mod setting;
 #[cfg(feature = "std")]
 pub(crate) mod simd;
 #[allow(
@@ -92,6 +93,7 @@ pub use optimizers::{
 };
 pub use regularizers::{Constraint, Regularizer};
 pub use scalar::Float;
+pub use setting::{Setting, Unset};
 #[cfg(feature = "std")]
 pub use storage::{Heap, HeapBuf};
 pub use storage::{INLINE_LIMIT, Inline, Storage, Weights};

@@ -8,6 +8,9 @@ pub extern crate std;
 
 pub use crate::__if_no_std as if_no_std;
 pub use crate::__if_std as if_std;
+/// How `network!` sets a layer's training settings (`trainable`, regularizers, constraints):
+/// stored with `std`, dropped without.
+pub use crate::setting::set;
 /// The storage `network!` names for a matrix too large to keep inline: the heap with `std`,
 /// inline without (there is no heap).
 #[cfg(feature = "std")]

@@ -355,8 +355,9 @@ pub(crate) struct Build {
     /// In the constant `EMBEDDED`: a constant expression, with the layer's tensors
     /// ([`Expr::Tensor`]) read from the file built into the program.
     pub(crate) constant: Expr,
-    /// Fields set after any of them (`trainable`, regularizers, constraints), in the user's
-    /// order.
+    /// Training settings set after any of them (`trainable`, regularizers, constraints), in the
+    /// user's order: fields of type `nn::Setting`, stored with `std` and zero-sized without
+    /// (nothing that inference reads belongs here).
     pub(crate) fields: Vec<(Ident, Expr)>,
     /// The fields that hold [`fields`](Build::fields), when it is not the layer itself
     /// (`weights`, Dense's weight part: a constant cannot reach them through `Deref`; `forward`

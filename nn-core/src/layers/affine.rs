@@ -24,6 +24,7 @@ use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
 use crate::linalg::{Strided, gemm};
 #[cfg(feature = "std")]
 use crate::regularizers::{activity_penalty, add_activity_gradient};
+use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
 use crate::{Constraint, Float, Regularizer};
 
@@ -45,19 +46,20 @@ pub struct Affine<T: Float, const U: usize, const K: usize, A, S: Storage, const
     pub bias: Weights<T, U, 1, S>,
     /// The activation applied to `kernel · columns + bias`.
     pub activation: A,
-    /// Whether an optimizer updates this layer (Keras's `trainable`).
-    pub trainable: bool,
+    /// Whether an optimizer updates this layer (Keras's `trainable`). Like every training
+    /// setting below, a `bool` with `std` and nothing without ([`Setting`]).
+    pub trainable: Setting<bool>,
     /// The penalty on the kernel.
-    pub kernel_regularizer: Regularizer,
+    pub kernel_regularizer: Setting<Regularizer>,
     /// The penalty on the bias.
-    pub bias_regularizer: Regularizer,
+    pub bias_regularizer: Setting<Regularizer>,
     /// The penalty on the layer's outputs, divided by the batch size.
-    pub activity_regularizer: Regularizer,
+    pub activity_regularizer: Setting<Regularizer>,
     /// The projection of the kernel after each step (norms per unit for Dense; along Keras's
     /// axis 0, the kernel rows, for Conv2D, as Keras's default `axis=0` gives).
-    pub kernel_constraint: Constraint,
+    pub kernel_constraint: Setting<Constraint>,
     /// The projection of the bias after each step.
-    pub bias_constraint: Constraint,
+    pub bias_constraint: Setting<Constraint>,
     pub(crate) geometry: G,
 }
 
@@ -139,12 +141,12 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
             kernel,
             bias,
             activation,
-            trainable: true,
-            kernel_regularizer: Regularizer::None,
-            bias_regularizer: Regularizer::None,
-            activity_regularizer: Regularizer::None,
-            kernel_constraint: Constraint::None,
-            bias_constraint: Constraint::None,
+            trainable: setting::default(),
+            kernel_regularizer: setting::default(),
+            bias_regularizer: setting::default(),
+            activity_regularizer: setting::default(),
+            kernel_constraint: setting::default(),
+            bias_constraint: setting::default(),
             geometry,
         }
     }
@@ -206,15 +208,15 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
         // Keras's constraints take norms along axis 0 (the inputs of a Dense kernel, the rows of
         // a Conv2D kernel): in the row-major Keras layout, values a row apart.
         let kernel = Rules {
-            regularizer: self.kernel_regularizer,
-            constraint: self.kernel_constraint,
+            regularizer: read(self.kernel_regularizer),
+            constraint: read(self.kernel_constraint),
             norm_stride: self.geometry.kernel_shape::<U, K>()[1..].iter().product(),
             ..Rules::NONE
         };
         // A bias's norm runs over the whole vector.
         let bias = Rules {
-            regularizer: self.bias_regularizer,
-            constraint: self.bias_constraint,
+            regularizer: read(self.bias_regularizer),
+            constraint: read(self.bias_constraint),
             ..Rules::NONE
         };
         [kernel, bias]
@@ -269,7 +271,7 @@ where
     }
 
     fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        let (trainable, [kernel_rules, bias_rules]) = (self.trainable, self.rules());
+        let (trainable, [kernel_rules, bias_rules]) = (read(self.trainable), self.rules());
         let kernel = ParamRef {
             name: "kernel",
             shape: self.geometry.kernel_shape::<U, K>(),
@@ -288,7 +290,7 @@ where
     }
 
     fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let (trainable, [kernel_rules, bias_rules]) = (self.trainable, self.rules());
+        let (trainable, [kernel_rules, bias_rules]) = (read(self.trainable), self.rules());
         let kernel = ParamMut {
             name: "kernel",
             shape: self.geometry.kernel_shape::<U, K>(),

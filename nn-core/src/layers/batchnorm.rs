@@ -10,6 +10,7 @@ use crate::Float;
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
+use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `BatchNormalization` over the last axis: each of the `C` channels of a sample of
@@ -54,7 +55,7 @@ pub struct BatchNormalization<T: Float, const N: usize, const C: usize, S: Stora
     /// ε, added to the variance.
     pub epsilon: f64,
     /// Whether an optimizer updates γ and β, and whether training uses batch statistics.
-    pub trainable: bool,
+    pub trainable: Setting<bool>,
 }
 
 const SHAPE_NAMES: [&str; 4] = ["gamma", "beta", "moving_mean", "moving_variance"];
@@ -75,7 +76,7 @@ impl<T: Float, const N: usize, const C: usize> BatchNormalization<T, N, C, Inlin
             moving_variance: Matrix::from_array_storage(ArrayStorage(moving_variance)),
             momentum,
             epsilon,
-            trainable: true,
+            trainable: setting::default(),
         }
     }
 }
@@ -100,7 +101,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> BatchNormalization<T,
             moving_variance: S::zeros(),
             momentum,
             epsilon,
-            trainable: true,
+            trainable: setting::default(),
         }
     }
 
@@ -118,7 +119,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> BatchNormalization<T,
     /// statistics follow the batch's while the layer trains on batch statistics.
     fn rules(&self, index: usize) -> Rules {
         Rules {
-            moving_average: (index >= 2 && self.trainable).then_some(self.momentum),
+            moving_average: (index >= 2 && read(self.trainable)).then_some(self.momentum),
             ..Rules::NONE
         }
     }
@@ -191,13 +192,13 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Params<T>
                 name,
                 shape: &Self::SHAPE,
                 values: v.as_slice(),
-                trainable: i < 2 && self.trainable,
+                trainable: i < 2 && read(self.trainable),
                 rules: self.rules(i),
             })
     }
 
     fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let trainable = self.trainable;
+        let trainable = read(self.trainable);
         let rules = [0, 1, 2, 3].map(|i| self.rules(i));
         let values = [
             &mut self.gamma,
@@ -282,7 +283,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
         // across the threads allowed (the same bits for any count; see `sample_sums`).
         let (n, xs) = (x.ncols(), x.as_slice());
         let min = crate::parallel::MIN_ELEMENTWISE;
-        if training && self.trainable {
+        if training && read(self.trainable) {
             let count = T::of((x.len() / C) as f64);
             cache.mean.resize(C, T::zero());
             cache.variance.resize(C, T::zero());
@@ -362,7 +363,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Train<T, N, N>
         let sums = scale_shift_gradients::<T, N, C>(dys, xhats, n, &cache.partials);
         let (dgamma, dbeta) = sums.split_at(C);
         let batch_statistics = !cache.variance.is_empty();
-        if self.trainable {
+        if read(self.trainable) {
             grad.gamma.as_mut_slice().copy_from_slice(dgamma);
             grad.beta.as_mut_slice().copy_from_slice(dbeta);
         } else {

@@ -10,6 +10,7 @@ use crate::init::{Initializer, fill_checked};
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
+use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `Embedding(VOCAB, DIM)`: a sample is `STEPS` token ids (whole numbers in
@@ -52,7 +53,7 @@ pub struct Embedding<
     /// One vector per token: column `v` is token `v`'s.
     pub embeddings: Weights<T, DIM, VOCAB, S>,
     /// Whether an optimizer updates the vectors.
-    pub trainable: bool,
+    pub trainable: Setting<bool>,
 }
 
 /// The Keras shape of the vectors.
@@ -72,7 +73,7 @@ impl<T: Float, const STEPS: usize, const OUT: usize, const VOCAB: usize, const D
         assert!(OUT == STEPS * DIM, "Embedding: OUT must be STEPS · DIM");
         Self {
             embeddings: Matrix::from_array_storage(ArrayStorage(embeddings)),
-            trainable: true,
+            trainable: setting::default(),
         }
     }
 }
@@ -90,7 +91,7 @@ where
         assert_eq!(OUT, STEPS * DIM, "Embedding: OUT must be STEPS · DIM");
         Self {
             embeddings: S::zeros(),
-            trainable: true,
+            trainable: setting::default(),
         }
     }
 
@@ -158,7 +159,7 @@ where
             name: "embeddings",
             shape: &const { shape::<VOCAB, DIM>() },
             values: self.embeddings.as_slice(),
-            trainable: self.trainable,
+            trainable: read(self.trainable),
             rules: Rules::NONE,
         })
     }
@@ -168,7 +169,7 @@ where
             name: "embeddings",
             shape: &const { shape::<VOCAB, DIM>() },
             values: self.embeddings.as_mut_slice(),
-            trainable: self.trainable,
+            trainable: read(self.trainable),
             rules: Rules::NONE,
         })
     }
@@ -240,7 +241,7 @@ where
     ) {
         let de = grad.embeddings.as_mut_slice();
         de.fill(T::zero());
-        if self.trainable {
+        if read(self.trainable) {
             let ids = x.as_slice().iter();
             for (&id, g) in ids.zip(dy.as_slice().chunks_exact(DIM)) {
                 if let Some(v) = Self::token(id) {

@@ -8,6 +8,7 @@ use crate::Float;
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
+use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `LayerNormalization` over the last axis: every group of `C` values (a Dense layer's
@@ -45,7 +46,7 @@ pub struct LayerNormalization<
     /// ε, added to the variance.
     pub epsilon: f64,
     /// Whether an optimizer updates γ and β.
-    pub trainable: bool,
+    pub trainable: Setting<bool>,
 }
 
 impl<T: Float, const N: usize, const C: usize, const CENTER: bool, const SCALE: bool>
@@ -59,7 +60,7 @@ impl<T: Float, const N: usize, const C: usize, const CENTER: bool, const SCALE: 
             gamma: Matrix::from_array_storage(ArrayStorage(gamma)),
             beta: Matrix::from_array_storage(ArrayStorage(beta)),
             epsilon,
-            trainable: true,
+            trainable: setting::default(),
         }
     }
 }
@@ -82,7 +83,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
             gamma: S::zeros(),
             beta: S::zeros(),
             epsilon,
-            trainable: true,
+            trainable: setting::default(),
         }
     }
 
@@ -182,13 +183,13 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
             name: NAMES[i],
             shape: &Self::SHAPE,
             values: values[i].as_slice(),
-            trainable: self.trainable,
+            trainable: read(self.trainable),
             rules: Rules::NONE,
         })
     }
 
     fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let trainable = self.trainable;
+        let trainable = read(self.trainable);
         let mut values = [Some(&mut self.gamma), Some(&mut self.beta)];
         Self::present().map(move |i| ParamMut {
             name: NAMES[i],
@@ -311,7 +312,7 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
     ) {
         let (n, dys, xhats) = (x.ncols(), dy.as_slice(), cache.normalized.as_slice());
         let min = crate::parallel::MIN_ELEMENTWISE;
-        let sums = if self.trainable {
+        let sums = if read(self.trainable) {
             super::batchnorm::scale_shift_gradients::<T, N, C>(dys, xhats, n, &cache.partials)
         } else {
             vec![T::zero(); 2 * C]

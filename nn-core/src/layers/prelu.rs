@@ -12,6 +12,7 @@ use crate::init::{Initializer, fill_checked};
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream, stream_as_forward};
+use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
 
 /// Keras's `PReLU`: `y = x` where `x > 0`, else `y = α ⊙ x`, with a trainable slope `α` for each
@@ -36,7 +37,7 @@ pub struct PReLU<T: Float, const N: usize, S: Storage = Inline> {
     /// `α`, one slope per value of a sample.
     pub alpha: Weights<T, N, 1, S>,
     /// Whether an optimizer updates `α`.
-    pub trainable: bool,
+    pub trainable: Setting<bool>,
     /// `α`'s Keras shape (the first `rank` entries).
     dims: [usize; 3],
     rank: usize,
@@ -68,7 +69,7 @@ impl<T: Float, const N: usize> PReLU<T, N, Inline> {
         );
         Self {
             alpha: Matrix::from_array_storage(ArrayStorage(alpha)),
-            trainable: true,
+            trainable: setting::default(),
             dims,
             rank,
         }
@@ -92,7 +93,7 @@ impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
         }
         Ok(Self {
             alpha: S::zeros(),
-            trainable: true,
+            trainable: setting::default(),
             dims,
             rank,
         })
@@ -149,7 +150,7 @@ impl<T: Float, const N: usize, S: Storage> Params<T> for PReLU<T, N, S> {
             name: "alpha",
             shape: self.shape(),
             values: self.alpha.as_slice(),
-            trainable: self.trainable,
+            trainable: read(self.trainable),
             rules: Rules::NONE,
         })
     }
@@ -160,7 +161,7 @@ impl<T: Float, const N: usize, S: Storage> Params<T> for PReLU<T, N, S> {
             name: "alpha",
             shape: &dims[..rank],
             values: self.alpha.as_mut_slice(),
-            trainable: self.trainable,
+            trainable: read(self.trainable),
             rules: Rules::NONE,
         })
     }
@@ -210,7 +211,7 @@ impl<T: Float, const N: usize, S: Storage> Train<T, N, N> for PReLU<T, N, S> {
     ) {
         let dalpha = grad.alpha.as_mut_slice();
         dalpha.fill(T::zero());
-        if self.trainable {
+        if read(self.trainable) {
             for (x, g) in x
                 .as_slice()
                 .chunks_exact(N)

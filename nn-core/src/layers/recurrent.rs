@@ -25,6 +25,7 @@ use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
 use crate::linalg::{Strided, gemm, gemm_serial};
 #[cfg(feature = "std")]
 use crate::parallel::items;
+use crate::setting::{self, Setting, read};
 #[cfg(feature = "std")]
 use crate::simd::Isa;
 use crate::storage::{Inline, Storage, Weights};
@@ -138,7 +139,7 @@ pub struct Recurrent<
     /// The bias: column 0 the input bias, column 1 (with `B = 2`) the recurrent one.
     pub bias: Weights<T, G, B, S>,
     /// Whether an optimizer updates the weights.
-    pub trainable: bool,
+    pub trainable: Setting<bool>,
     cell: PhantomData<C>,
 }
 
@@ -168,7 +169,7 @@ impl<
             kernel: Matrix::from_array_storage(ArrayStorage(kernel)),
             recurrent_kernel: Matrix::from_array_storage(ArrayStorage(recurrent_kernel)),
             bias: Matrix::from_array_storage(ArrayStorage(bias)),
-            trainable: true,
+            trainable: setting::default(),
             cell: PhantomData,
         }
     }
@@ -229,7 +230,7 @@ impl<
             kernel: S::zeros(),
             recurrent_kernel: S::zeros(),
             bias: S::zeros(),
-            trainable: true,
+            trainable: setting::default(),
             cell: PhantomData,
         }
     }
@@ -342,7 +343,7 @@ impl<
     }
 
     fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        let trainable = self.trainable;
+        let trainable = read(self.trainable);
         [
             ("kernel", &Self::KERNEL_SHAPE[..], self.kernel.as_slice()),
             (
@@ -363,7 +364,7 @@ impl<
     }
 
     fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let trainable = self.trainable;
+        let trainable = read(self.trainable);
         [
             (
                 "kernel",
@@ -772,7 +773,7 @@ impl<
         } else {
             dzx
         };
-        if self.trainable {
+        if read(self.trainable) {
             let input = if BACKWARDS {
                 &cache.reversed[..]
             } else {

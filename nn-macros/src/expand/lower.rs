@@ -387,8 +387,10 @@ pub(super) fn scalar_marker(network: &Network) -> Option<(Ident, TokenStream)> {
     })
 }
 
-/// `layer.name = value;`, or through each of `parts` (`layer.weights.name = value;`).
+/// `layer.name = set(value);`, or through each of `parts` (`layer.weights.name = set(value);`):
+/// a training setting, which `nn::__private::set` keeps with `std` and drops without.
 pub(super) fn set_field(parts: &[&str], name: &Ident, value: &TokenStream) -> TokenStream {
+    let value = &quote!(::nn::__private::set(#value));
     if parts.is_empty() {
         return quote!(layer.#name = #value;);
     }
