@@ -1,11 +1,11 @@
 //! The public API of `nn`, `nn-core` and `nn-keras`, compared with the listings committed in
 //! `tests/api/<crate>.txt`, so that the public surface changes only on purpose.
 //!
-//! Each crate's rustdoc JSON is built by a nested cargo (on the stable toolchain, with
+//! The crates' rustdoc JSON is built by one nested `cargo doc` (on the stable toolchain, with
 //! `RUSTC_BOOTSTRAP=1`, as the JSON output is still unstable) and read by the `public-api` crate
 //! into one line per public item with its signature, sorted (blanket implementations such as
-//! `From<T> for T`, and the auto traits but `Send` and `Sync`, are left out). A difference fails the test with the
-//! lines added and removed. After a deliberate change, regenerate the listings with
+//! `From<T> for T`, and the auto traits but `Send` and `Sync`, are left out). A difference
+//! fails the test with the lines added and removed. After a deliberate change, regenerate the listings with
 //! `NN_API=overwrite cargo test --test public_api` and read the diff before committing.
 //!
 //! `public-api` is pinned to the version that reads the JSON format the toolchain's rustdoc
@@ -38,9 +38,10 @@ fn public_api_matches_the_committed_listings() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("public_api");
     let overwrite = std::env::var_os("NN_API").is_some_and(|v| v == "overwrite");
+    rustdoc_json(root, &target);
     let mut failures = Vec::new();
     for krate in CRATES {
-        let listing = listing(root, &target, krate);
+        let listing = listing(&target, krate);
         let path = root.join("tests/api").join(format!("{krate}.txt"));
         let committed = fs::read_to_string(&path).unwrap_or_default();
         if committed == listing {
@@ -65,21 +66,28 @@ fn public_api_matches_the_committed_listings() {
     );
 }
 
-/// `krate`'s public items, one a line with its signature, sorted.
-fn listing(root: &Path, target: &Path, krate: &str) -> String {
+/// The rustdoc JSON of every crate in `CRATES`, in `target/doc/`: one `cargo doc` for the three,
+/// so their dependencies are checked once, with one set of features.
+fn rustdoc_json(root: &Path, target: &Path) {
     let mut cargo = Command::new(env!("CARGO"));
     cargo
         .current_dir(root)
         .env("RUSTC_BOOTSTRAP", "1")
-        .env_remove("RUSTDOCFLAGS")
+        .env("RUSTDOCFLAGS", "-Z unstable-options --output-format json")
         .env_remove("CARGO_ENCODED_RUSTDOCFLAGS")
-        .args(["rustdoc", "--lib", "--all-features", "--package", krate])
+        .args(["doc", "--lib", "--no-deps", "--all-features"])
+        // The macro's dependencies are compiled; no debug information makes them smaller.
+        .args(["--config", "profile.dev.debug=0"])
+        .args(CRATES.iter().flat_map(|krate| ["--package", krate]))
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))
         .arg("--target-dir")
-        .arg(target)
-        .args(["--", "-Z", "unstable-options", "--output-format", "json"]);
+        .arg(target);
     common::run_nested(cargo, root);
+}
+
+/// `krate`'s public items, one a line with its signature, sorted.
+fn listing(target: &Path, krate: &str) -> String {
     let json = target
         .join("doc")
         .join(format!("{}.json", krate.replace('-', "_")));
