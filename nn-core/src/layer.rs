@@ -225,7 +225,8 @@ pub trait Params<T: Float>: Clone + Debug {
     /// A layer of the same configuration with every parameter zero: a gradient holder.
     fn zeroed(&self) -> Self;
 
-    /// Each parameter tensor, in order.
+    /// Each parameter tensor, in order. A layer that holds layers yields theirs with the
+    /// holding field's name in front of their [`path`](ParamRef::path).
     fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>>;
 
     /// Each parameter tensor, in order, mutably.
