@@ -375,6 +375,8 @@ pub(crate) use no_params;
 /// `as_mut_slice`. A `field: layer` entry yields the held layer's tensors, each
 /// [`within`](ParamRef::within) the field's name, so the walk carries its path and a layer that
 /// holds layers writes no naming of its own.
+/// `..field;` yields the tensors of a layer held in `field` as the layer's own (no path): for a
+/// layer that is its weight part under another name.
 macro_rules! tensors {
     ($self:ident $(, let $p:pat = $e:expr)* ; $($items:tt)*) => {
         #[allow(unused_parens)]
@@ -393,6 +395,11 @@ macro_rules! tensors {
     };
     (@walk $self:ident, $item:ident, $slice:ident, $walk:ident, ($acc:expr)) => {
         $acc
+    };
+    (@walk $self:ident, $item:ident, $slice:ident, $walk:ident, ($acc:expr)
+        ..$field:ident; $($rest:tt)*) => {
+        $crate::layer::tensors!(@walk $self, $item, $slice, $walk,
+            ($acc.chain($self.$field.$walk())) $($rest)*)
     };
     (@walk $self:ident, $item:ident, $slice:ident, $walk:ident, ($acc:expr)
         $field:ident: layer; $($rest:tt)*) => {

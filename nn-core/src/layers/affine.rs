@@ -500,13 +500,7 @@ macro_rules! delegate {
             }
         }
 
-        fn params(&self) -> impl Iterator<Item = $crate::ParamRef<'_, T>> {
-            $crate::Params::<T>::params(&self.weights)
-        }
-
-        fn params_mut(&mut self) -> impl Iterator<Item = $crate::ParamMut<'_, T>> {
-            $crate::Params::<T>::params_mut(&mut self.weights)
-        }
+        $crate::layer::tensors!(self; ..weights;);
     };
     (Layer, $i:tt, $o:tt) => {
         #[inline]
