@@ -51,7 +51,7 @@ type Param = (String, Vec<usize>, Vec<f32>, bool, nn::Rules);
 fn params<N: Network<f32>>(net: &N) -> Vec<Param> {
     net.params()
         .map(|(layer, p)| {
-            let name = format!("{layer}.{}", p.name);
+            let name = format!("{layer}.{}", p.key());
             (
                 name,
                 p.shape.to_vec(),

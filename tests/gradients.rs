@@ -83,7 +83,7 @@ fn check_network<
     let mut analytic: Vec<(String, Vec<f64>)> = Vec::new();
     let mut statistics = Vec::new();
     for (layer, p) in grads.params() {
-        analytic.push((format!("{layer}.{}", p.name), p.values.to_vec()));
+        analytic.push((format!("{layer}.{}", p.key()), p.values.to_vec()));
         statistics.push(p.rules.moving_average.is_some());
     }
     assert!(!analytic.is_empty());
@@ -140,7 +140,7 @@ fn dense_with_bias() {
 fn dense_without_bias() {
     let net = WithoutBias::<f64>::seeded(2);
     let mut names = Vec::new();
-    net.visit_params(|layer, p| names.push(format!("{layer}.{}", p.name)));
+    net.visit_params(|layer, p| names.push(format!("{layer}.{}", p.key())));
     assert_eq!(names, ["dense.kernel", "dense_1.kernel"]);
     check_network(&net);
 }
@@ -168,7 +168,7 @@ fn layer_normalization_after_images_and_vectors() {
     let mut names = Vec::new();
     net.visit_params(|layer, p| {
         if layer.starts_with("layer_normalization") {
-            names.push(format!("{layer}.{}", p.name));
+            names.push(format!("{layer}.{}", p.key()));
         }
     });
     // Keras's weights only: no beta without `center`, no gamma without `scale`.
@@ -338,6 +338,6 @@ fn fused_loss_with_an_output_activity_penalty() {
             })
             .collect();
         let error = relative_error(&analytic, &numeric);
-        assert!(error < 1e-6, "{name}.{}: relative error {error:e}", p.name);
+        assert!(error < 1e-6, "{name}.{}: relative error {error:e}", p.key());
     }
 }

@@ -363,7 +363,7 @@ fn resumes_like_keras<O: nn::Optimizer>(name: &str, optimizer: O) {
             assert!(
                 (ours - theirs).abs() <= 1e-5,
                 "{name}: {layer}.{}[{i}]: nn {ours}, Keras {theirs}",
-                p.name
+                p.key()
             );
         }
     }

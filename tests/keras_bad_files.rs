@@ -832,7 +832,7 @@ fn chunked_compressed_weights_load_with_their_values() {
     let net = load_bytes(&dir, "chunked.weights.h5", &builder.finish().unwrap()).unwrap();
     let params: Vec<(String, Vec<f32>)> = net
         .params()
-        .map(|(layer, p)| (format!("{layer}.{}", p.name), p.values.to_vec()))
+        .map(|(layer, p)| (format!("{layer}.{}", p.key()), p.values.to_vec()))
         .collect();
     assert_eq!(params[0].1, values(32 * 64, 0), "{}", params[0].0);
     assert_eq!(params[1].1, values(64, 1), "{}", params[1].0);

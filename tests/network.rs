@@ -44,7 +44,7 @@ fn consts_are_plain_usizes() {
 fn fields_take_keras_default_names_or_the_given_ones() {
     let net = Classifier::seeded(1);
     let mut names = Vec::new();
-    net.visit_params(|layer, p| names.push(format!("{layer}.{}", p.name)));
+    net.visit_params(|layer, p| names.push(format!("{layer}.{}", p.key())));
     assert_eq!(
         names,
         [

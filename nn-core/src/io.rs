@@ -72,7 +72,7 @@ fn from_bytes<T: Float>(bytes: &[u8], out: &mut [T]) {
 fn entries<T: Float, N: Network<T>>(net: &N, prefix: &str) -> Vec<Entry> {
     net.params()
         .map(|(layer, p)| Entry {
-            name: format!("{prefix}{layer}.{}", p.name),
+            name: format!("{prefix}{layer}.{}", p.key()),
             shape: p.shape.to_vec(),
             dtype: dtype_of::<T>(),
             bytes: to_bytes(p.values),
@@ -311,7 +311,7 @@ fn fill_network<T: Float, N: Network<T>>(
     let mut result = Ok(());
     net.visit_params_mut(|layer, p| {
         if result.is_ok() {
-            let name = format!("{prefix}{layer}.{}", p.name);
+            let name = format!("{prefix}{layer}.{}", p.key());
             result = loaded.fill(&name, p.shape, p.values, values);
             names.push(name);
         }
@@ -396,7 +396,7 @@ pub(crate) fn save_checkpoint<T: Float, N: Network<T>>(
             let values = &slot.values[offset..offset + p.values.len()];
             offset += p.values.len();
             all.push(Entry {
-                name: format!("optimizer.{}.{layer}.{}", slot.name, p.name),
+                name: format!("optimizer.{}.{layer}.{}", slot.name, p.key()),
                 shape: p.shape.to_vec(),
                 dtype: dtype_of::<T>(),
                 bytes: to_bytes(values),
@@ -515,7 +515,7 @@ pub(crate) fn load_checkpoint<T: Float, N: Network<T>, O: crate::Optimizer>(
         let mut values = vec![T::zero(); N::PARAMS];
         let mut offset = 0;
         for (layer, p) in net.params() {
-            let name = format!("{prefix}{layer}.{}", p.name);
+            let name = format!("{prefix}{layer}.{}", p.key());
             let len = p.values.len();
             let part = &mut values[offset..offset + len];
             loaded.fill(&name, p.shape, part, Values::Finite)?;

@@ -19,7 +19,11 @@ pub type Batch<T, const N: usize> = OMatrix<T, Const<N>, Dyn>;
 /// A view of one parameter tensor, as [`Params::params`] yields it.
 #[derive(Debug)]
 pub struct ParamRef<'a, T> {
-    /// The parameter's name within its layer (`"kernel"`, `"bias"`).
+    /// The fields leading to the layer that holds the tensor, within a layer that holds layers
+    /// (`["forward"]` in a `Bidirectional`); empty for a tensor of the layer itself.
+    pub path: Path,
+    /// The parameter's name within the layer that holds it (`"kernel"`, `"bias"`). With the
+    /// path, [`key`](ParamRef::key) names it within the outermost layer (`forward_kernel`).
     pub name: &'static str,
     /// The tensor's shape as Keras lays it out (a Dense kernel is `(inputs, units)`).
     pub shape: &'a [usize],
@@ -70,7 +74,9 @@ impl Default for Rules {
 /// A mutable view of one parameter tensor, as [`Params::params_mut`] yields it.
 #[derive(Debug)]
 pub struct ParamMut<'a, T> {
-    /// The parameter's name within its layer (`"kernel"`, `"bias"`).
+    /// The fields leading to the layer that holds the tensor ([`ParamRef::path`]).
+    pub path: Path,
+    /// The parameter's name within the layer that holds it ([`ParamRef::name`]).
     pub name: &'static str,
     /// The tensor's shape as Keras lays it out (a Dense kernel is `(inputs, units)`).
     pub shape: &'a [usize],
@@ -80,6 +86,115 @@ pub struct ParamMut<'a, T> {
     pub trainable: bool,
     /// Its penalty and constraint.
     pub rules: Rules,
+}
+
+/// Where a tensor sits inside a layer that holds layers: the names of the fields leading to the
+/// layer that holds it, outermost first (`["forward"]` for a `Bidirectional`'s forward
+/// direction). At most [`Path::DEPTH`] deep; no heap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Path {
+    segments: [&'static str; Path::DEPTH],
+    len: usize,
+}
+
+impl Path {
+    /// How deep layers may nest.
+    pub const DEPTH: usize = 4;
+
+    /// A tensor of the layer itself.
+    pub const ROOT: Self = Self {
+        segments: [""; Path::DEPTH],
+        len: 0,
+    };
+
+    /// The field names, outermost first.
+    #[must_use]
+    pub fn segments(&self) -> &[&'static str] {
+        &self.segments[..self.len]
+    }
+
+    /// This path as seen from a layer holding its layer in the field `field`: `field` in front.
+    ///
+    /// # Panics
+    ///
+    /// If layers nest deeper than [`Path::DEPTH`].
+    #[must_use]
+    pub const fn within(self, field: &'static str) -> Self {
+        assert!(
+            self.len < Path::DEPTH,
+            "layers nest deeper than Path::DEPTH"
+        );
+        let mut segments = [field; Path::DEPTH];
+        let mut i = 0;
+        while i < self.len {
+            segments[i + 1] = self.segments[i];
+            i += 1;
+        }
+        Self {
+            segments,
+            len: self.len + 1,
+        }
+    }
+}
+
+/// A tensor's name within the outermost layer: the path's fields and the tensor's name, joined
+/// by `_` (`kernel`, `forward_kernel`). The one rule by which files name nested tensors
+/// (`nn`'s safetensors files add the layer's field name and a dot: `bi.forward_kernel`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    /// The fields leading to the layer that holds the tensor.
+    pub path: Path,
+    /// The tensor's name within that layer.
+    pub name: &'static str,
+}
+
+impl core::fmt::Display for Key {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for segment in self.path.segments() {
+            write!(f, "{segment}_")?;
+        }
+        f.write_str(self.name)
+    }
+}
+
+impl<T> ParamRef<'_, T> {
+    /// The tensor's name within the outermost layer ([`Key`]): `forward_kernel`.
+    #[must_use]
+    pub fn key(&self) -> Key {
+        Key {
+            path: self.path,
+            name: self.name,
+        }
+    }
+
+    /// This tensor as seen from a layer holding its layer in the field `field`.
+    #[must_use]
+    pub fn within(self, field: &'static str) -> Self {
+        Self {
+            path: self.path.within(field),
+            ..self
+        }
+    }
+}
+
+impl<T> ParamMut<'_, T> {
+    /// The tensor's name within the outermost layer ([`ParamRef::key`]).
+    #[must_use]
+    pub fn key(&self) -> Key {
+        Key {
+            path: self.path,
+            name: self.name,
+        }
+    }
+
+    /// This tensor as seen from a layer holding its layer in the field `field`.
+    #[must_use]
+    pub fn within(self, field: &'static str) -> Self {
+        Self {
+            path: self.path.within(field),
+            ..self
+        }
+    }
 }
 
 /// What a layer is, whatever it computes: its Keras class, its parameters in a fixed order
@@ -110,7 +225,8 @@ pub trait Params<T: Float>: Clone + Debug {
     /// A layer of the same configuration with every parameter zero: a gradient holder.
     fn zeroed(&self) -> Self;
 
-    /// Each parameter tensor, in order.
+    /// Each parameter tensor, in order. A layer that holds layers yields theirs with the
+    /// holding field's name in front of their [`path`](ParamRef::path).
     fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>>;
 
     /// Each parameter tensor, in order, mutably.
@@ -238,16 +354,72 @@ macro_rules! no_params {
             self.clone()
         }
 
-        fn params(&self) -> impl Iterator<Item = $crate::ParamRef<'_, T>> {
-            core::iter::empty()
-        }
-
-        fn params_mut(&mut self) -> impl Iterator<Item = $crate::ParamMut<'_, T>> {
-            core::iter::empty()
-        }
+        $crate::layer::tensors!(self;);
     };
 }
 pub(crate) use no_params;
+
+/// A layer's tensors, declared once: writes both [`Params::params`] and [`Params::params_mut`].
+///
+/// ```ignore
+/// tensors!(self, let trainable = read(self.trainable);
+///     kernel: &KERNEL_SHAPE, trainable, Rules::NONE;      // the field `kernel`, always
+///     bias [BIAS]: &BIAS_SHAPE, trainable, Rules::NONE;   // only when `BIAS`
+///     forward: layer;                                     // a layer held in `forward`
+/// );
+/// ```
+///
+/// Each `let` runs first in both walks (for values read from the whole of `self`). A tensor
+/// entry names its field (and the tensor: the field's name), an optional condition in brackets,
+/// its shape, whether it is trainable and its [`Rules`]; the field is read with `as_slice` or
+/// `as_mut_slice`. A `field: layer` entry yields the held layer's tensors, each
+/// [`within`](ParamRef::within) the field's name, so the walk carries its path and a layer that
+/// holds layers writes no naming of its own.
+/// `..field;` yields the tensors of a layer held in `field` as the layer's own (no path): for a
+/// layer that is its weight part under another name.
+macro_rules! tensors {
+    ($self:ident $(, let $p:pat = $e:expr)* ; $($items:tt)*) => {
+        #[allow(unused_parens)]
+        fn params(&$self) -> impl Iterator<Item = $crate::ParamRef<'_, T>> {
+            $(let $p = $e;)*
+            $crate::layer::tensors!(@walk $self, ParamRef, as_slice, params,
+                (core::iter::empty()) $($items)*)
+        }
+
+        #[allow(unused_parens)]
+        fn params_mut(&mut $self) -> impl Iterator<Item = $crate::ParamMut<'_, T>> {
+            $(let $p = $e;)*
+            $crate::layer::tensors!(@walk $self, ParamMut, as_mut_slice, params_mut,
+                (core::iter::empty()) $($items)*)
+        }
+    };
+    (@walk $self:ident, $item:ident, $slice:ident, $walk:ident, ($acc:expr)) => {
+        $acc
+    };
+    (@walk $self:ident, $item:ident, $slice:ident, $walk:ident, ($acc:expr)
+        ..$field:ident; $($rest:tt)*) => {
+        $crate::layer::tensors!(@walk $self, $item, $slice, $walk,
+            ($acc.chain($self.$field.$walk())) $($rest)*)
+    };
+    (@walk $self:ident, $item:ident, $slice:ident, $walk:ident, ($acc:expr)
+        $field:ident: layer; $($rest:tt)*) => {
+        $crate::layer::tensors!(@walk $self, $item, $slice, $walk,
+            ($acc.chain($self.$field.$walk().map(|p| p.within(stringify!($field))))) $($rest)*)
+    };
+    (@walk $self:ident, $item:ident, $slice:ident, $walk:ident, ($acc:expr)
+        $field:ident $([$cond:expr])?: $shape:expr, $trainable:expr, $rules:expr; $($rest:tt)*) => {
+        $crate::layer::tensors!(@walk $self, $item, $slice, $walk,
+            ($acc.chain((true $(&& $cond)?).then_some($crate::$item {
+                path: $crate::layer::Path::ROOT,
+                name: stringify!($field),
+                shape: $shape,
+                values: $self.$field.$slice(),
+                trainable: $trainable,
+                rules: $rules,
+            }))) $($rest)*)
+    };
+}
+pub(crate) use tensors;
 
 /// Gives `m` exactly `n` columns, reallocating only when the count changes. The contents are
 /// unspecified afterwards.

@@ -77,7 +77,7 @@ pub use init::{
 };
 #[cfg(feature = "std")]
 pub use layer::{Batch, Train, resize_batch};
-pub use layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream, Streaming};
+pub use layer::{Key, Layer, ParamMut, ParamRef, Params, Path, Rules, Stream, Streaming};
 pub use layers::*;
 #[cfg(feature = "std")]
 pub use losses::{

@@ -150,7 +150,7 @@ fn shape_text(shape: &[usize]) -> String {
 fn describe<T>(params: &[crate::ParamMut<'_, T>]) -> String {
     params
         .iter()
-        .map(|p| format!("{} {}", p.name, shape_text(p.shape)))
+        .map(|p| format!("{} {}", p.key(), shape_text(p.shape)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -198,7 +198,7 @@ impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
             if tensor.shape != param.shape {
                 self.problems.push(format!(
                     "{at}: `{}` has shape {} in the file (`{}`), `{}` declares {}",
-                    param.name,
+                    param.key(),
                     shape_text(&tensor.shape),
                     tensor.path,
                     self.net,
@@ -208,7 +208,8 @@ impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
                 self.problems.push(format!(
                     "{at}: `{}` holds integers in the file (`{}`); weights must be float32 or \
                      float64",
-                    param.name, tensor.path
+                    param.key(),
+                    tensor.path
                 ));
             } else {
                 // Decoded straight into the parameter, then checked: a NaN fails the whole
@@ -217,7 +218,8 @@ impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
                     Ok(true) => {}
                     Ok(false) => self.problems.push(format!(
                         "{at}: `{}` holds NaN or infinite values in the file (`{}`)",
-                        param.name, tensor.path
+                        param.key(),
+                        tensor.path
                     )),
                     Err(problem) => {
                         self.damaged.get_or_insert(problem);
@@ -574,7 +576,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
                     return Err(mismatch(format!(
                         "the file's optimizer state ends before `{layer}.{}`'s {name} (it has \
                          {} variables)",
-                        param.name,
+                        param.key(),
                         vars.len()
                     )));
                 };
@@ -585,7 +587,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
                          {name} has shape {}",
                         tensor.path,
                         shape_text(&tensor.shape),
-                        param.name,
+                        param.key(),
                         shape_text(param.shape)
                     )));
                 }
@@ -611,7 +613,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
                             "the optimizer variable `{}` (`{layer}.{}`'s {name}) holds {}; its \
                              values cannot be negative",
                             tensor.path,
-                            param.name,
+                            param.key(),
                             v.as_f64()
                         ),
                     ));

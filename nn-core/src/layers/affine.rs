@@ -19,7 +19,7 @@ use crate::fusion::OutputActivation;
 use crate::init::{Initializer, fill_checked};
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules};
+use crate::layer::{Layer, Params, Rules, tensors};
 #[cfg(feature = "std")]
 use crate::linalg::{Strided, gemm};
 #[cfg(feature = "std")]
@@ -270,43 +270,11 @@ where
         }
     }
 
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
+    tensors!(self,
         let (trainable, [kernel_rules, bias_rules]) = (read(self.trainable), self.rules());
-        let kernel = ParamRef {
-            name: "kernel",
-            shape: self.geometry.kernel_shape::<U, K>(),
-            values: self.kernel.as_slice(),
-            trainable,
-            rules: kernel_rules,
-        };
-        let bias = ParamRef {
-            name: "bias",
-            shape: &Shape::<U, 1>::VECTOR,
-            values: self.bias.as_slice(),
-            trainable,
-            rules: bias_rules,
-        };
-        core::iter::once(kernel).chain(BIAS.then_some(bias))
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let (trainable, [kernel_rules, bias_rules]) = (read(self.trainable), self.rules());
-        let kernel = ParamMut {
-            name: "kernel",
-            shape: self.geometry.kernel_shape::<U, K>(),
-            values: self.kernel.as_mut_slice(),
-            trainable,
-            rules: kernel_rules,
-        };
-        let bias = ParamMut {
-            name: "bias",
-            shape: &Shape::<U, 1>::VECTOR,
-            values: self.bias.as_mut_slice(),
-            trainable,
-            rules: bias_rules,
-        };
-        core::iter::once(kernel).chain(BIAS.then_some(bias))
-    }
+        kernel: self.geometry.kernel_shape::<U, K>(), trainable, kernel_rules;
+        bias [BIAS]: &Shape::<U, 1>::VECTOR, trainable, bias_rules;
+    );
 }
 
 impl<T, const I: usize, const O: usize, const U: usize, const K: usize, A, S, const BIAS: bool, G>
@@ -532,13 +500,7 @@ macro_rules! delegate {
             }
         }
 
-        fn params(&self) -> impl Iterator<Item = $crate::ParamRef<'_, T>> {
-            $crate::Params::<T>::params(&self.weights)
-        }
-
-        fn params_mut(&mut self) -> impl Iterator<Item = $crate::ParamMut<'_, T>> {
-            $crate::Params::<T>::params_mut(&mut self.weights)
-        }
+        $crate::layer::tensors!(self; ..weights;);
     };
     (Layer, $i:tt, $o:tt) => {
         #[inline]

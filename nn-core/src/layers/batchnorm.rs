@@ -9,7 +9,7 @@ use rand::Rng;
 use crate::Float;
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
+use crate::layer::{Layer, Params, Rules, Stream, tensors};
 use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
 
@@ -57,8 +57,6 @@ pub struct BatchNormalization<T: Float, const N: usize, const C: usize, S: Stora
     /// Whether an optimizer updates γ and β, and whether training uses batch statistics.
     pub trainable: Setting<bool>,
 }
-
-const SHAPE_NAMES: [&str; 4] = ["gamma", "beta", "moving_mean", "moving_variance"];
 
 impl<T: Float, const N: usize, const C: usize> BatchNormalization<T, N, C, Inline> {
     /// A layer with these values (`[0]` of each is the `C` values of Keras's vector) and
@@ -177,47 +175,14 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Params<T>
         }
     }
 
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        let values = [
-            &self.gamma,
-            &self.beta,
-            &self.moving_mean,
-            &self.moving_variance,
-        ];
-        values
-            .into_iter()
-            .zip(SHAPE_NAMES)
-            .enumerate()
-            .map(|(i, (v, name))| ParamRef {
-                name,
-                shape: &Self::SHAPE,
-                values: v.as_slice(),
-                trainable: i < 2 && read(self.trainable),
-                rules: self.rules(i),
-            })
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let trainable = read(self.trainable);
+    tensors!(self,
+        let trainable = read(self.trainable),
         let rules = [0, 1, 2, 3].map(|i| self.rules(i));
-        let values = [
-            &mut self.gamma,
-            &mut self.beta,
-            &mut self.moving_mean,
-            &mut self.moving_variance,
-        ];
-        values
-            .into_iter()
-            .zip(SHAPE_NAMES)
-            .enumerate()
-            .map(move |(i, (v, name))| ParamMut {
-                name,
-                shape: &Self::SHAPE,
-                values: v.as_mut_slice(),
-                trainable: i < 2 && trainable,
-                rules: rules[i],
-            })
-    }
+        gamma: &Self::SHAPE, trainable, rules[0];
+        beta: &Self::SHAPE, trainable, rules[1];
+        moving_mean: &Self::SHAPE, false, rules[2];
+        moving_variance: &Self::SHAPE, false, rules[3];
+    );
 }
 
 /// One step (or one vector) of `C` channels, with the moving statistics.

@@ -12,7 +12,7 @@ use super::recurrent::{Cell, Recurrent};
 use crate::Float;
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params};
+use crate::layer::{Layer, Params, tensors};
 use crate::storage::{Inline, Storage};
 
 /// How [`Bidirectional`] merges the forward and the backward output of a step (Keras's
@@ -270,20 +270,6 @@ impl<
     }
 }
 
-/// The tensor names of the two directions, as `nn`'s own files name them (`forward_kernel`);
-/// Keras's files keep the directions in groups of their own.
-fn direction_name(forward: bool, name: &'static str) -> &'static str {
-    match (forward, name) {
-        (true, "kernel") => "forward_kernel",
-        (true, "recurrent_kernel") => "forward_recurrent_kernel",
-        (true, "bias") => "forward_bias",
-        (false, "kernel") => "backward_kernel",
-        (false, "recurrent_kernel") => "backward_recurrent_kernel",
-        (false, "bias") => "backward_bias",
-        (_, other) => other,
-    }
-}
-
 impl<
     T: Float,
     const I: usize,
@@ -311,31 +297,10 @@ impl<
         }
     }
 
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        let forward = self.forward.params().map(renamed_ref::<T, true>);
-        forward.chain(self.backward.params().map(renamed_ref::<T, false>))
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let forward = self.forward.params_mut().map(renamed_mut::<T, true>);
-        forward.chain(self.backward.params_mut().map(renamed_mut::<T, false>))
-    }
-}
-
-/// A direction's tensor under its name in the bidirectional layer.
-fn renamed_ref<T: Float, const FORWARD: bool>(p: ParamRef<'_, T>) -> ParamRef<'_, T> {
-    ParamRef {
-        name: direction_name(FORWARD, p.name),
-        ..p
-    }
-}
-
-/// [`renamed_ref`], mutably.
-fn renamed_mut<T: Float, const FORWARD: bool>(p: ParamMut<'_, T>) -> ParamMut<'_, T> {
-    ParamMut {
-        name: direction_name(FORWARD, p.name),
-        ..p
-    }
+    tensors!(self;
+        forward: layer;
+        backward: layer;
+    );
 }
 
 impl<

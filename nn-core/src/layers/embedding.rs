@@ -9,7 +9,7 @@ use crate::Float;
 use crate::init::{Initializer, fill_checked};
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
+use crate::layer::{Layer, Params, Rules, Stream, tensors};
 use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
 
@@ -154,25 +154,9 @@ where
         }
     }
 
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        core::iter::once(ParamRef {
-            name: "embeddings",
-            shape: &const { shape::<VOCAB, DIM>() },
-            values: self.embeddings.as_slice(),
-            trainable: read(self.trainable),
-            rules: Rules::NONE,
-        })
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        core::iter::once(ParamMut {
-            name: "embeddings",
-            shape: &const { shape::<VOCAB, DIM>() },
-            values: self.embeddings.as_mut_slice(),
-            trainable: read(self.trainable),
-            rules: Rules::NONE,
-        })
-    }
+    tensors!(self;
+        embeddings: &const { shape::<VOCAB, DIM>() }, read(self.trainable), Rules::NONE;
+    );
 }
 
 impl<T: Float, const STEPS: usize, const OUT: usize, const VOCAB: usize, const DIM: usize, S>

@@ -7,7 +7,7 @@ use rand::Rng;
 use crate::Float;
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
+use crate::layer::{Layer, Params, Rules, Stream, tensors};
 use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
 
@@ -127,15 +127,6 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
             y[ch] = self.scale(ch) * ((x[ch] - mean) * inv_std) + self.shift(ch);
         }
     }
-
-    /// The parameters Keras has for these flags, in its order: γ (if `SCALE`), then β (if
-    /// `CENTER`).
-    fn present() -> impl Iterator<Item = usize> {
-        [SCALE, CENTER]
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, on)| on.then_some(i))
-    }
 }
 
 /// What a [`LayerNormalization`] layer's training pass keeps.
@@ -161,8 +152,6 @@ impl<T: Float, const N: usize> Default for LayerNormCache<T, N> {
     }
 }
 
-const NAMES: [&str; 2] = ["gamma", "beta"];
-
 impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, const SCALE: bool>
     Params<T> for LayerNormalization<T, N, C, S, CENTER, SCALE>
 {
@@ -177,28 +166,10 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
         }
     }
 
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        let values = [&self.gamma, &self.beta];
-        Self::present().map(move |i| ParamRef {
-            name: NAMES[i],
-            shape: &Self::SHAPE,
-            values: values[i].as_slice(),
-            trainable: read(self.trainable),
-            rules: Rules::NONE,
-        })
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let trainable = read(self.trainable);
-        let mut values = [Some(&mut self.gamma), Some(&mut self.beta)];
-        Self::present().map(move |i| ParamMut {
-            name: NAMES[i],
-            shape: &Self::SHAPE,
-            values: values[i].take().expect("each once").as_mut_slice(),
-            trainable,
-            rules: Rules::NONE,
-        })
-    }
+    tensors!(self, let trainable = read(self.trainable);
+        gamma [SCALE]: &Self::SHAPE, trainable, Rules::NONE;
+        beta [CENTER]: &Self::SHAPE, trainable, Rules::NONE;
+    );
 }
 
 /// One step (or one vector) of `C` values, normalized over them.

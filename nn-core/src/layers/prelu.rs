@@ -11,7 +11,7 @@ use crate::Float;
 use crate::init::{Initializer, fill_checked};
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream, stream_as_forward};
+use crate::layer::{Layer, Params, Rules, Stream, stream_as_forward, tensors};
 use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
 
@@ -118,10 +118,6 @@ impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
         Ok(layer)
     }
 
-    fn shape(&self) -> &[usize] {
-        &self.dims[..self.rank]
-    }
-
     /// `y = x` where positive, `α ⊙ x` elsewhere, for each sample of `x`.
     fn apply(&self, x: &[T], y: &mut [T]) {
         let alpha = self.alpha.as_slice();
@@ -145,26 +141,9 @@ impl<T: Float, const N: usize, S: Storage> Params<T> for PReLU<T, N, S> {
         }
     }
 
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        core::iter::once(ParamRef {
-            name: "alpha",
-            shape: self.shape(),
-            values: self.alpha.as_slice(),
-            trainable: read(self.trainable),
-            rules: Rules::NONE,
-        })
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let (dims, rank) = (&self.dims, self.rank);
-        core::iter::once(ParamMut {
-            name: "alpha",
-            shape: &dims[..rank],
-            values: self.alpha.as_mut_slice(),
-            trainable: read(self.trainable),
-            rules: Rules::NONE,
-        })
-    }
+    tensors!(self;
+        alpha: &self.dims[..self.rank], read(self.trainable), Rules::NONE;
+    );
 }
 
 impl<T: Float, const N: usize, S: Storage> Stream<T, N, N> for PReLU<T, N, S> {

@@ -20,7 +20,7 @@ use crate::Float;
 use crate::init::{GlorotUniform, Initializer, Orthogonal, fill_checked};
 #[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, ParamMut, ParamRef, Params, Rules, Stream};
+use crate::layer::{Layer, Params, Rules, Stream, tensors};
 #[cfg(feature = "std")]
 use crate::linalg::{Strided, gemm, gemm_serial};
 #[cfg(feature = "std")]
@@ -342,51 +342,11 @@ impl<
         }
     }
 
-    fn params(&self) -> impl Iterator<Item = ParamRef<'_, T>> {
-        let trainable = read(self.trainable);
-        [
-            ("kernel", &Self::KERNEL_SHAPE[..], self.kernel.as_slice()),
-            (
-                "recurrent_kernel",
-                &Self::RECURRENT_SHAPE[..],
-                self.recurrent_kernel.as_slice(),
-            ),
-            ("bias", Self::bias_shape(), self.bias.as_slice()),
-        ]
-        .into_iter()
-        .map(move |(name, shape, values)| ParamRef {
-            name,
-            shape,
-            values,
-            trainable,
-            rules: Rules::NONE,
-        })
-    }
-
-    fn params_mut(&mut self) -> impl Iterator<Item = ParamMut<'_, T>> {
-        let trainable = read(self.trainable);
-        [
-            (
-                "kernel",
-                &Self::KERNEL_SHAPE[..],
-                self.kernel.as_mut_slice(),
-            ),
-            (
-                "recurrent_kernel",
-                &Self::RECURRENT_SHAPE[..],
-                self.recurrent_kernel.as_mut_slice(),
-            ),
-            ("bias", Self::bias_shape(), self.bias.as_mut_slice()),
-        ]
-        .into_iter()
-        .map(move |(name, shape, values)| ParamMut {
-            name,
-            shape,
-            values,
-            trainable,
-            rules: Rules::NONE,
-        })
-    }
+    tensors!(self, let trainable = read(self.trainable);
+        kernel: &Self::KERNEL_SHAPE, trainable, Rules::NONE;
+        recurrent_kernel: &Self::RECURRENT_SHAPE, trainable, Rules::NONE;
+        bias: Self::bias_shape(), trainable, Rules::NONE;
+    );
 }
 
 impl<

@@ -550,9 +550,23 @@ fn bidirectional_gradients_for_every_merge_mode() {
             &b.as_slice()[back * 2..back * 2 + 2]
         );
     }
-    let names: Vec<_> = layer.params().map(|p| p.name).collect();
-    assert_eq!(names[0], "forward_kernel");
-    assert_eq!(names[5], "backward_bias");
+    let names: Vec<_> = layer.params().map(|p| p.key().to_string()).collect();
+    assert_eq!(
+        names,
+        [
+            "forward_kernel",
+            "forward_recurrent_kernel",
+            "forward_bias",
+            "backward_kernel",
+            "backward_recurrent_kernel",
+            "backward_bias"
+        ]
+    );
+    assert_eq!(layer.params().next().map(|p| p.name), Some("kernel"));
+    assert_eq!(
+        layer.params().last().map(|p| p.path.segments().to_vec()),
+        Some(vec!["backward"])
+    );
 }
 
 #[test]
@@ -721,4 +735,18 @@ fn recurrent_layers_take_an_empty_batch() {
     empty(&Gru::<f64, 12, 8, 3, 2, 6, true>::new(&mut rng));
     empty(&Gru::<f64, 12, 2, 3, 2, 6, false>::new(&mut rng).backwards());
     empty(&SimpleRnn::<f64, 12, 3, 4, 3, 3, false>::new(&mut rng));
+}
+
+#[test]
+fn nested_paths_join_with_one_rule() {
+    use crate::layer::{Key, Path};
+    let key = |path: Path, name| Key { path, name }.to_string();
+    assert_eq!(key(Path::ROOT, "kernel"), "kernel");
+    assert_eq!(key(Path::ROOT.within("forward"), "bias"), "forward_bias");
+    let deep = Path::ROOT.within("forward").within("block");
+    assert_eq!(deep.segments(), ["block", "forward"]);
+    assert_eq!(
+        key(deep, "recurrent_kernel"),
+        "block_forward_recurrent_kernel"
+    );
 }

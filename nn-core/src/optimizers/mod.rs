@@ -23,7 +23,7 @@ pub use sgd::Sgd;
 
 use core::fmt::Debug;
 
-use crate::{Error, Float, Network, Params, VisitorMut};
+use crate::{Error, Float, Key, Network, Params, VisitorMut};
 
 /// Gradient clipping and weight decay, shared by every optimizer (Keras's common arguments).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -202,13 +202,13 @@ impl<T: Float> OptimizerState<T> {
     /// moving average towards the batch's value that the backward pass left in `grads`.
     ///
     /// Returns the first parameter that is not finite after the step (its layer's field name
-    /// and its name), if any: training has diverged (or was fed NaN) there.
+    /// and its [`Key`], which displays as its name), if any: training has diverged (or was fed NaN) there.
     pub fn step<O: Optimizer, N: Network<T>>(
         &mut self,
         optimizer: &O,
         net: &mut N,
         grads: &mut N,
-    ) -> Option<(&'static str, &'static str)> {
+    ) -> Option<(&'static str, Key)> {
         self.prepare(optimizer, N::PARAMS);
         let lr = optimizer.learning_rate(self.iterations);
         clip(optimizer.regulation(), grads);
@@ -237,7 +237,7 @@ struct Update<'s, O, T> {
     /// Where the current parameter starts in each slot.
     offset: usize,
     /// The first parameter found not finite after its update.
-    non_finite: Option<(&'static str, &'static str)>,
+    non_finite: Option<(&'static str, Key)>,
 }
 
 impl<O: Optimizer, T: Float> VisitorMut<T, 2> for Update<'_, O, T> {
@@ -245,7 +245,7 @@ impl<O: Optimizer, T: Float> VisitorMut<T, 2> for Update<'_, O, T> {
         for (w, g) in net.params_mut().zip(grads.params()) {
             let range = self.offset..self.offset + w.values.len();
             self.offset = range.end;
-            let parameter = w.name;
+            let parameter = w.key();
             if !w.trainable {
                 if let Some(momentum) = w.rules.moving_average {
                     let (keep, take) = (T::of(momentum), T::of(1.0 - momentum));
