@@ -305,6 +305,9 @@ network! {
 /// output: the penalty's gradient goes through the sigmoid on its own.
 #[test]
 fn fused_loss_with_an_output_activity_penalty() {
+    // The training loop's glue (the tape's loss view, `backprop`, `penalty`), which `Model`
+    // drives and users need not name.
+    use nn::__private::Trainable;
     use nn::{BinaryCrossentropy, Loss};
     let net = FusedActivity::<f64>::seeded(11);
     let x = batch::<3>(1);
@@ -313,15 +316,15 @@ fn fused_loss_with_an_output_activity_penalty() {
     let bce = BinaryCrossentropy::default();
     let n = BATCH as f64;
     let loss = |net: &FusedActivity<f64>| {
-        let mut tape = <FusedActivity<f64> as Network<f64>>::Tape::default();
+        let mut tape = <FusedActivity<f64> as Trainable<f64>>::Tape::default();
         let _ = net.forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(0));
-        let (logits, _) = <FusedActivity<f64> as Network<f64>>::loss_io(&mut tape, true);
+        let (logits, _) = <FusedActivity<f64> as Trainable<f64>>::loss_io(&mut tape, true);
         bce.evaluate(logits, true, &targets, None, 1.0, None) / n + net.penalty(&tape)
     };
     let mut tape = net.tape();
     net.forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(0));
     // The loss reads the logits from the tape and writes its gradient into it.
-    let (logits, dz) = <FusedActivity<f64> as Network<f64>>::loss_io(&mut tape, true);
+    let (logits, dz) = <FusedActivity<f64> as Trainable<f64>>::loss_io(&mut tape, true);
     bce.evaluate(logits, true, &targets, None, 1.0 / n, Some(dz));
     let mut grads = FusedActivity::<f64>::zeros();
     net.backprop(&mut tape, &mut grads, true, false);

@@ -80,7 +80,10 @@ fn standalone_activation_layers_follow_keras_defaults() {
     assert_eq!(net.elu.activation, Elu::new(0.5));
     let y = net.predict(&SVector::<f64, 32>::repeat(0.3));
     assert!((y.sum() - 1.0).abs() < 1e-12);
-    assert_eq!(<Activated as Network<f32>>::FUSION, nn::Fusion::Softmax);
+    assert_eq!(
+        <Activated as nn::__private::Trainable<f32>>::FUSION,
+        nn::Fusion::Softmax
+    );
     let kinds: Vec<&str> = <Activated as Network<f32>>::LAYERS
         .iter()
         .map(|l| l.kind)

@@ -8,6 +8,10 @@ pub extern crate std;
 
 pub use crate::__if_no_std as if_no_std;
 pub use crate::__if_std as if_std;
+/// The training loop's side of a network (the tape, the training passes), which `network!`
+/// implements alongside [`Network`](crate::Network).
+#[cfg(feature = "std")]
+pub use crate::network::Trainable;
 /// How `network!` sets a layer's training settings (`trainable`, regularizers, constraints):
 /// stored with `std`, dropped without.
 pub use crate::setting::set;

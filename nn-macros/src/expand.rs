@@ -231,7 +231,7 @@ fn methods_impl(network: &Network) -> TokenStream {
                 tape: &'t mut ::nn::TapeOf<Self, T>,
                 rng: &mut R,
             ) -> &'t ::nn::Batch<T, #output> {
-                <Self as ::nn::Network<T>>::forward_train(self, x, tape, rng)
+                <Self as ::nn::__private::Trainable<T>>::forward_train(self, x, tape, rng)
             }
 
             /// The backward pass of the last [`forward_train`](Self::forward_train) on `tape`:
@@ -246,7 +246,7 @@ fn methods_impl(network: &Network) -> TokenStream {
                 dy: &::nn::Batch<T, #output>,
                 grads: &mut Self,
             ) -> &'t ::nn::Batch<T, #input> {
-                <Self as ::nn::Network<T>>::backward(self, tape, dy, grads)
+                <Self as ::nn::__private::Trainable<T>>::backward(self, tape, dy, grads)
             }
 
             /// Keras's summary table: each layer's name, type, output shape and parameter count,

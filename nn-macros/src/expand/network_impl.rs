@@ -1,5 +1,6 @@
-//! The `nn::Network` implementation: what the runtime's training loop, summary and io call,
-//! written layer by layer in the same way for every layer.
+//! The `nn::Network` implementation (what users and generic code read: shapes, constructors,
+//! the layer walk) and the `nn::__private::Trainable` one (the training loop's glue: the tape,
+//! the training passes), written layer by layer in the same way for every layer.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -10,7 +11,8 @@ use super::lower::{
 };
 use crate::ir::{Layer, Network};
 
-/// The `nn::Network` implementation: everything the runtime's training, summary and io need.
+/// The `nn::Network` and `nn::__private::Trainable` implementations: everything the runtime's
+/// training, summary and io need.
 pub(super) fn network_impl(network: &Network) -> TokenStream {
     let layers = &network.layers;
     let ident = &network.ident;
@@ -42,7 +44,6 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
             const INPUT: usize = #input;
             const OUTPUT: usize = #output;
             const PARAMS: usize = #params;
-            const FUSION: ::nn::Fusion = <#last>::FUSION;
             const NAME: &'static str = #name_text;
             const TOKENS: ::core::option::Option<usize> = <#first_ty as #params_of>::TOKENS;
             const LAYERS: &'static [::nn::LayerInfo] = &[#(#layer_infos),*];
@@ -50,7 +51,6 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
 
             type Input = ::nn::nalgebra::Const<#input>;
             type Output = ::nn::nalgebra::Const<#output>;
-            type Tape = ::nn::Tape<#acts_ty, #caches_ty>;
 
             fn zeros() -> Self {
                 #zeros
@@ -62,54 +62,6 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
 
             fn predict_batch(&self, x: &::nn::Batch<T, #input>) -> ::nn::Batch<T, #output> {
                 Self::predict_batch(self, x)
-            }
-
-            fn input_mut(tape: &mut Self::Tape) -> &mut ::nn::Batch<T, #input> {
-                &mut #act_in
-            }
-
-            fn output(tape: &Self::Tape) -> &::nn::Batch<T, #output> {
-                &#act_out
-            }
-
-            fn loss_io(
-                tape: &mut Self::Tape,
-                fused: bool,
-            ) -> (&::nn::Batch<T, #output>, &mut ::nn::Batch<T, #output>) {
-                let ::nn::Tape { acts, grads, caches, .. } = tape;
-                (<#last>::prediction(&#last_cache, &#act_out_split, fused), &mut #delta_out)
-            }
-
-            fn activity(tape: &Self::Tape) -> f64 {
-                tape.activity
-            }
-
-            fn forward_tape<'t, R: ::nn::rand::Rng + ?::core::marker::Sized>(
-                &self,
-                tape: &'t mut Self::Tape,
-                training: bool,
-                rng: &mut R,
-            ) -> &'t ::nn::Batch<T, #output> {
-                let ::nn::Tape { acts, caches, activity, .. } = tape;
-                *activity = 0.0;
-                #(#forward_train)*
-                &#act_out_local
-            }
-
-            fn backprop<'t>(
-                &self,
-                tape: &'t mut Self::Tape,
-                grads: &mut Self,
-                fused: bool,
-                input_grad: bool,
-            ) -> ::core::option::Option<&'t ::nn::Batch<T, #input>> {
-                let ::nn::Tape { acts, grads: deltas, caches, .. } = tape;
-                #(#backward)*
-                if input_grad {
-                    ::core::option::Option::Some(&#delta_in_local)
-                } else {
-                    ::core::option::Option::None
-                }
             }
 
             // `{ K }`: a bare `K` in an argument list is a type path first, and would name a
@@ -126,6 +78,60 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
                 visitor: &mut V,
             ) {
                 #(#visits_mut)*
+            }
+        }
+
+        impl<T: ::nn::Float> ::nn::__private::Trainable<T> for #ident<T> {
+            const FUSION: ::nn::Fusion = <#last>::FUSION;
+
+            type Tape = ::nn::Tape<#acts_ty, #caches_ty>;
+
+            fn input_mut(tape: &mut Self::Tape) -> &mut ::nn::nalgebra::OMatrix<T, <Self as ::nn::Network<T>>::Input, ::nn::nalgebra::Dyn> {
+                &mut #act_in
+            }
+
+            fn output(tape: &Self::Tape) -> &::nn::nalgebra::OMatrix<T, <Self as ::nn::Network<T>>::Output, ::nn::nalgebra::Dyn> {
+                &#act_out
+            }
+
+            fn loss_io(
+                tape: &mut Self::Tape,
+                fused: bool,
+            ) -> (&::nn::nalgebra::OMatrix<T, <Self as ::nn::Network<T>>::Output, ::nn::nalgebra::Dyn>, &mut ::nn::nalgebra::OMatrix<T, <Self as ::nn::Network<T>>::Output, ::nn::nalgebra::Dyn>) {
+                let ::nn::Tape { acts, grads, caches, .. } = tape;
+                (<#last>::prediction(&#last_cache, &#act_out_split, fused), &mut #delta_out)
+            }
+
+            fn activity(tape: &Self::Tape) -> f64 {
+                tape.activity
+            }
+
+            fn forward_tape<'t, R: ::nn::rand::Rng + ?::core::marker::Sized>(
+                &self,
+                tape: &'t mut Self::Tape,
+                training: bool,
+                rng: &mut R,
+            ) -> &'t ::nn::nalgebra::OMatrix<T, <Self as ::nn::Network<T>>::Output, ::nn::nalgebra::Dyn> {
+                let ::nn::Tape { acts, caches, activity, .. } = tape;
+                *activity = 0.0;
+                #(#forward_train)*
+                &#act_out_local
+            }
+
+            fn backprop<'t>(
+                &self,
+                tape: &'t mut Self::Tape,
+                grads: &mut Self,
+                fused: bool,
+                input_grad: bool,
+            ) -> ::core::option::Option<&'t ::nn::nalgebra::OMatrix<T, <Self as ::nn::Network<T>>::Input, ::nn::nalgebra::Dyn>> {
+                let ::nn::Tape { acts, grads: deltas, caches, .. } = tape;
+                #(#backward)*
+                if input_grad {
+                    ::core::option::Option::Some(&#delta_in_local)
+                } else {
+                    ::core::option::Option::None
+                }
             }
         }
     }
