@@ -7,9 +7,7 @@ use crate::activations::Activation;
 use crate::layer::{Layer, Params, Stream, no_params, stream_as_forward};
 
 #[cfg(feature = "std")]
-mod train;
-#[cfg(feature = "std")]
-pub use train::ActivationCache;
+pub(super) mod train;
 
 /// An activation applied on its own: `y = activation(x)` over each position's `C` channels (a
 /// softmax normalizes over the channels, Keras's last axis). `N = positions · C`; no parameters.

@@ -232,9 +232,7 @@ where
 }
 
 #[cfg(feature = "std")]
-mod train;
-#[cfg(feature = "std")]
-pub use train::AffineCache;
+pub(super) mod train;
 
 /// The items of a [`Params`], [`Layer`], [`Train`](crate::Train) or
 /// [`OutputActivation`](crate::OutputActivation) impl for a layer that

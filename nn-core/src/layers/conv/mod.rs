@@ -11,7 +11,7 @@ use crate::layer::{Layer, Params};
 use crate::storage::{Inline, Storage};
 
 #[cfg(feature = "std")]
-mod train;
+pub(super) mod train;
 
 /// A convolution with `F` filters: `y = activation(conv(x, kernel) + bias)`, over images
 /// ([`Conv2D`], `D = 2`) or sequences ([`Conv1D`], `D = 1`).

@@ -7,7 +7,7 @@ use crate::layer::{Layer, Params, Stream, stream_as_forward};
 use crate::storage::{Inline, Storage};
 
 #[cfg(feature = "std")]
-mod train;
+pub(super) mod train;
 
 /// A fully connected layer from `I` inputs to `O` units: `y = activation(W x + b)`.
 ///

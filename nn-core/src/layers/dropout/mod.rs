@@ -6,9 +6,7 @@ use crate::Float;
 use crate::layer::{Layer, Params, Stream, no_params, stream_as_forward};
 
 #[cfg(feature = "std")]
-mod train;
-#[cfg(feature = "std")]
-pub use train::DropoutCache;
+pub(super) mod train;
 
 /// Inverted dropout: in training, each value is zeroed with probability `rate` and the others are
 /// scaled by `1 / (1 − rate)`, so the expected output equals the input; in inference it is the

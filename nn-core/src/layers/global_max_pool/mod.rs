@@ -6,7 +6,7 @@ use crate::Float;
 use crate::layer::{Layer, Params, no_params};
 
 #[cfg(feature = "std")]
-mod train;
+pub(super) mod train;
 
 /// Keras's `GlobalMaxPooling2D`: the maximum of each of the `C` channels over all positions of
 /// a channels-last image of `IN = positions · C` values; output `C`. No parameters. The gradient

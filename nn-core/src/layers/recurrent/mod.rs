@@ -347,7 +347,7 @@ impl<
 
     #[cfg(feature = "std")]
     fn forward_batch(&self, x: &crate::Batch<T, I>, y: &mut crate::Batch<T, O>) {
-        let mut cache = RecurrentCache::default();
+        let mut cache = train::RecurrentCache::default();
         self.run(x, y, &mut cache);
     }
 }
@@ -377,9 +377,7 @@ impl<
 }
 
 #[cfg(feature = "std")]
-mod train;
-#[cfg(feature = "std")]
-pub use train::RecurrentCache;
+pub(super) mod train;
 
 /// The logistic sigmoid, Keras's recurrent activation ([`Float::cell_sigmoid`]: in `f32`
 /// written to vectorize).
