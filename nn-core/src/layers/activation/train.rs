@@ -1,10 +1,11 @@
 //! Training an activation layer: what its training pass keeps and its backward passes (std only).
 
+use nalgebra::{Const, Dyn};
+use rand::Rng;
+
 use super::*;
 use crate::fusion::OutputActivation;
 use crate::layer::{Batch, Train, resize_batch};
-use nalgebra::{Const, Dyn};
-use rand::Rng;
 
 /// What an [`ActivationLayer`]'s training pass keeps: its inputs.
 #[derive(Clone, Debug)]

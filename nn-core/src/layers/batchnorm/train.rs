@@ -1,9 +1,11 @@
-//! Training `BatchNormalization`: batch statistics, what the training pass keeps and the backward pass (std only).
+//! Training `BatchNormalization`: batch statistics, what the training pass keeps and the backward
+//! pass (std only).
+
+use nalgebra::{Const, Dyn};
+use rand::Rng;
 
 use super::*;
 use crate::layer::{Batch, Train, resize_batch};
-use nalgebra::{Const, Dyn};
-use rand::Rng;
 
 /// What a [`BatchNormalization`] layer's training pass keeps.
 #[derive(Clone, Debug)]

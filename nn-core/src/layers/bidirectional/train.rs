@@ -1,8 +1,10 @@
-//! Training `Bidirectional`: its initializer, what both directions keep and the backward pass (std only).
+//! Training `Bidirectional`: its initializer, what both directions keep and the backward pass (std
+//! only).
+
+use rand::Rng;
 
 use super::*;
 use crate::layer::{Batch, Train, resize_batch};
-use rand::Rng;
 
 impl<
     T: Float,

@@ -3,14 +3,14 @@
 
 use rand::Rng;
 
-use super::super::affine::{Affine, Layout, delegate};
-use super::super::geometry::Window;
 use super::{Conv, Patches};
 use crate::Error;
 use crate::Float;
 use crate::activations::Activation;
 use crate::init::Initializer;
 use crate::layer::Train;
+use crate::layers::affine::{Affine, Layout, delegate};
+use crate::layers::geometry::Window;
 use crate::linalg::{Strided, gemm};
 use crate::storage::Storage;
 

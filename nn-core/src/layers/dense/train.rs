@@ -1,9 +1,10 @@
 //! Training `Dense`: its initializer, and `Train` through its weight part (std only).
 
+use rand::Rng;
+
 use super::*;
 use crate::init::Initializer;
 use crate::layer::Train;
-use rand::Rng;
 
 impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool>
     Dense<T, I, O, A, S, BIAS>

@@ -1,10 +1,12 @@
-//! Training `Dropout`: its run-time constructor, the mask drawn in training and the backward pass (std only).
+//! Training `Dropout`: its run-time constructor, the mask drawn in training and the backward pass
+//! (std only).
+
+use nalgebra::{Const, Dyn};
+use rand::{Rng, RngExt};
 
 use super::*;
 use crate::Error;
 use crate::layer::{Batch, Train, resize_batch};
-use nalgebra::{Const, Dyn};
-use rand::{Rng, RngExt};
 
 impl Dropout {
     /// A dropout layer dropping each value with probability `rate`, which must lie in `[0, 1)`.

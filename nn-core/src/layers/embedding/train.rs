@@ -1,9 +1,10 @@
 //! Training `Embedding`: its initializer and the backward pass into the table (std only).
 
+use rand::Rng;
+
 use super::*;
 use crate::init::{Initializer, fill_checked};
 use crate::layer::{Batch, Train, resize_batch};
-use rand::Rng;
 
 impl<T: Float, const STEPS: usize, const OUT: usize, const VOCAB: usize, const DIM: usize, S>
     Embedding<T, STEPS, OUT, VOCAB, DIM, S>

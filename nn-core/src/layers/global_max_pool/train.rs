@@ -1,9 +1,10 @@
 //! Training `GlobalMaxPool2D`: where each maximum was, and ∂x routed to it (std only).
 
+use rand::Rng;
+
 use super::*;
 use crate::layer::{Batch, Train, resize_batch};
 use crate::layers::pool::train::route_to_maxima;
-use rand::Rng;
 
 impl<T: Float, const IN: usize, const C: usize> Train<T, IN, C> for GlobalMaxPool2D {
     /// Where each sample's maximum of each channel was, as an index into the sample.

@@ -1,8 +1,9 @@
 //! Training `LayerNormalization`: what the training pass keeps and the backward pass (std only).
 
+use rand::Rng;
+
 use super::*;
 use crate::layer::{Batch, Train, resize_batch};
-use rand::Rng;
 
 /// What a [`LayerNormalization`] layer's training pass keeps.
 #[derive(Clone, Debug)]

@@ -1,9 +1,11 @@
-//! Training the pools and `Flatten`: run-time constructors, batched passes and backward passes (std only).
+//! Training the pools and `Flatten`: run-time constructors, batched passes and backward passes (std
+//! only).
+
+use rand::Rng;
 
 use super::*;
 use crate::Error;
 use crate::layer::{Batch, Train, resize_batch};
-use rand::Rng;
 
 impl<const IN: usize, const OUT: usize, const MAX: bool, const D: usize> Pool<IN, OUT, MAX, D> {
     /// A pool with this geometry; its sizes must agree with the type's.

@@ -1,10 +1,11 @@
 //! Training `PReLU`: its run-time constructors and backward pass (std only).
 
+use rand::Rng;
+
 use super::*;
 use crate::Error;
 use crate::init::{Initializer, fill_checked};
 use crate::layer::{Batch, Train, resize_batch};
-use rand::Rng;
 
 impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
     /// A layer whose `α` has Keras shape `shape`, all zeros (Keras's `alpha_initializer`).
