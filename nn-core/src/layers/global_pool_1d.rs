@@ -4,14 +4,10 @@
 //! class only.
 
 use nalgebra::SVector;
-#[cfg(feature = "std")]
-use rand::Rng;
 
 use super::global_max_pool::GlobalMaxPool2D;
 use super::pool::GlobalAvgPool2D;
 use crate::Float;
-#[cfg(feature = "std")]
-use crate::layer::{Batch, Train};
 use crate::layer::{Layer, Params, no_params};
 
 /// A 1-D global pool that computes what the 2-D pool `$image` computes.
@@ -31,37 +27,37 @@ macro_rules! over_steps {
             }
 
             #[cfg(feature = "std")]
-            fn forward_batch(&self, x: &Batch<T, IN>, y: &mut Batch<T, C>) {
+            fn forward_batch(&self, x: &crate::Batch<T, IN>, y: &mut crate::Batch<T, C>) {
                 Layer::<T, IN, C>::forward_batch(&$image, x, y)
             }
         }
 
         #[cfg(feature = "std")]
-        impl<T: Float, const IN: usize, const C: usize> Train<T, IN, C> for $name {
-            type Cache = <$image as Train<T, IN, C>>::Cache;
+        impl<T: Float, const IN: usize, const C: usize> crate::Train<T, IN, C> for $name {
+            type Cache = <$image as crate::Train<T, IN, C>>::Cache;
 
-            fn forward_train<R: Rng + ?Sized>(
+            fn forward_train<R: rand::Rng + ?Sized>(
                 &self,
-                x: &Batch<T, IN>,
-                y: &mut Batch<T, C>,
+                x: &crate::Batch<T, IN>,
+                y: &mut crate::Batch<T, C>,
                 cache: &mut Self::Cache,
                 training: bool,
                 rng: &mut R,
             ) {
-                Train::<T, IN, C>::forward_train(&$image, x, y, cache, training, rng)
+                crate::Train::<T, IN, C>::forward_train(&$image, x, y, cache, training, rng)
             }
 
             fn backward(
                 &self,
-                x: &Batch<T, IN>,
-                y: &Batch<T, C>,
+                x: &crate::Batch<T, IN>,
+                y: &crate::Batch<T, C>,
                 cache: &Self::Cache,
-                dy: &mut Batch<T, C>,
+                dy: &mut crate::Batch<T, C>,
                 _grad: &mut Self,
-                dx: Option<&mut Batch<T, IN>>,
+                dx: Option<&mut crate::Batch<T, IN>>,
             ) {
                 let image = &$image;
-                Train::<T, IN, C>::backward(image, x, y, cache, dy, &mut $image, dx)
+                crate::Train::<T, IN, C>::backward(image, x, y, cache, dy, &mut $image, dx)
             }
         }
     };

@@ -41,9 +41,10 @@ pub use recurrent::{Cell, Recurrent, RecurrentState};
 pub use simple_rnn::{SimpleRnn, SimpleRnnCell};
 #[cfg(feature = "std")]
 pub use {
-    activation::ActivationCache, affine::AffineCache, batchnorm::BatchNormCache,
-    bidirectional::BidirectionalCache, dropout::DropoutCache, layernorm::LayerNormCache,
-    recurrent::RecurrentCache,
+    activation::train::ActivationCache, affine::train::AffineCache,
+    batchnorm::train::BatchNormCache, bidirectional::train::BidirectionalCache,
+    dropout::train::DropoutCache, layernorm::train::LayerNormCache,
+    recurrent::train::RecurrentCache,
 };
 
 #[cfg(test)]

@@ -1,19 +1,14 @@
 //! `PReLU`: a leaky ReLU whose slopes are learned, one per input value.
 
 use nalgebra::{ArrayStorage, Matrix, SVector};
-#[cfg(feature = "std")]
-use rand::Rng;
 
-#[cfg(feature = "std")]
-use crate::Error;
 use crate::Float;
-#[cfg(feature = "std")]
-use crate::init::{Initializer, fill_checked};
-#[cfg(feature = "std")]
-use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, Params, Rules, Stream, stream_as_forward, tensors};
 use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
+
+#[cfg(feature = "std")]
+pub(super) mod train;
 
 /// Keras's `PReLU`: `y = x` where `x > 0`, else `y = α ⊙ x`, with a trainable slope `α` for each
 /// of the `N` values of a sample (Keras's default: `alpha` has the input's shape, `(N,)` after a
@@ -77,47 +72,6 @@ impl<T: Float, const N: usize> PReLU<T, N, Inline> {
 }
 
 impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
-    /// A layer whose `α` has Keras shape `shape`, all zeros (Keras's `alpha_initializer`).
-    /// An image's shape must hold the `N` values the type says.
-    #[cfg(feature = "std")]
-    pub fn zeros(shape: AlphaShape) -> Result<Self, Error> {
-        let (dims, rank) = match shape {
-            AlphaShape::Vector => ([N, 1, 1], 1),
-            AlphaShape::Image(h, w, c) => ([h, w, c], 3),
-        };
-        if dims.iter().product::<usize>() != N {
-            return Err(Error::Setting {
-                what: "PReLU shape",
-                problem: format!("{shape:?} does not hold the {N} values the type says"),
-            });
-        }
-        Ok(Self {
-            alpha: S::zeros(),
-            trainable: setting::default(),
-            dims,
-            rank,
-        })
-    }
-
-    /// A layer whose `α` (of Keras shape `shape`) is drawn from `initializer`.
-    #[cfg(feature = "std")]
-    pub fn init<R: Rng + ?Sized>(
-        shape: AlphaShape,
-        initializer: &impl Initializer,
-        rng: &mut R,
-    ) -> Result<Self, Error> {
-        let mut layer = Self::zeros(shape)?;
-        let dims = layer.dims;
-        fill_checked(
-            initializer,
-            "alpha",
-            &dims[..layer.rank],
-            layer.alpha.as_mut_slice(),
-            rng,
-        );
-        Ok(layer)
-    }
-
     /// `y = x` where positive, `α ⊙ x` elsewhere, for each sample of `x`.
     fn apply(&self, x: &[T], y: &mut [T]) {
         let alpha = self.alpha.as_slice();
@@ -158,62 +112,8 @@ impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {
     }
 
     #[cfg(feature = "std")]
-    fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
-        resize_batch(y, x.ncols());
+    fn forward_batch(&self, x: &crate::Batch<T, N>, y: &mut crate::Batch<T, N>) {
+        crate::resize_batch(y, x.ncols());
         self.apply(x.as_slice(), y.as_mut_slice());
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T: Float, const N: usize, S: Storage> Train<T, N, N> for PReLU<T, N, S> {
-    type Cache = ();
-
-    fn forward_train<R: Rng + ?Sized>(
-        &self,
-        x: &Batch<T, N>,
-        y: &mut Batch<T, N>,
-        _cache: &mut (),
-        _training: bool,
-        _rng: &mut R,
-    ) {
-        Layer::<T, N, N>::forward_batch(self, x, y);
-    }
-
-    fn backward(
-        &self,
-        x: &Batch<T, N>,
-        _y: &Batch<T, N>,
-        _cache: &(),
-        dy: &mut Batch<T, N>,
-        grad: &mut Self,
-        dx: Option<&mut Batch<T, N>>,
-    ) {
-        let dalpha = grad.alpha.as_mut_slice();
-        dalpha.fill(T::zero());
-        if read(self.trainable) {
-            for (x, g) in x
-                .as_slice()
-                .chunks_exact(N)
-                .zip(dy.as_slice().chunks_exact(N))
-            {
-                for ((d, &x), &g) in dalpha.iter_mut().zip(x).zip(g) {
-                    if x < T::zero() {
-                        *d += g * x;
-                    }
-                }
-            }
-        }
-        let Some(dx) = dx else { return };
-        resize_batch(dx, x.ncols());
-        let alpha = self.alpha.as_slice();
-        let samples = x
-            .as_slice()
-            .chunks_exact(N)
-            .zip(dy.as_slice().chunks_exact(N));
-        for ((x, g), d) in samples.zip(dx.as_mut_slice().chunks_exact_mut(N)) {
-            for (((d, &x), &g), &a) in d.iter_mut().zip(x).zip(g).zip(alpha) {
-                *d = if x > T::zero() { g } else { a * g };
-            }
-        }
     }
 }

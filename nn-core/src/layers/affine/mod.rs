@@ -7,23 +7,9 @@
 //! the gradients, regularizers, constraints and the parameter walk) is written once here.
 
 use nalgebra::{ArrayStorage, Matrix, SVector};
-#[cfg(feature = "std")]
-use nalgebra::{Const, Dyn};
-#[cfg(feature = "std")]
-use rand::Rng;
 
 use crate::activations::Activation;
-#[cfg(feature = "std")]
-use crate::fusion::OutputActivation;
-#[cfg(feature = "std")]
-use crate::init::{Initializer, fill_checked};
-#[cfg(feature = "std")]
-use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, Params, Rules, tensors};
-#[cfg(feature = "std")]
-use crate::linalg::{Strided, gemm};
-#[cfg(feature = "std")]
-use crate::regularizers::{activity_penalty, add_activity_gradient};
 use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
 use crate::{Constraint, Float, Regularizer};
@@ -156,45 +142,6 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
     pub(crate) fn with_geometry(geometry: G, activation: A) -> Self {
         Self::with_weights(S::zeros(), S::zeros(), geometry, activation)
     }
-
-    /// Fills the kernel (of Keras shape `kernel_shape`), then the bias, from their
-    /// initializers, as Keras does.
-    ///
-    /// # Panics
-    /// If an initializer does not apply to its tensor's shape (its `check_shape`), with its
-    /// reason and the shape.
-    #[cfg(feature = "std")]
-    pub(crate) fn initialize<R: Rng + ?Sized>(
-        &mut self,
-        kernel_shape: &[usize],
-        kernel_initializer: &impl Initializer,
-        bias_initializer: &impl Initializer,
-        rng: &mut R,
-    ) {
-        let kernel = self.kernel.as_mut_slice();
-        fill_checked(kernel_initializer, "kernel", kernel_shape, kernel, rng);
-        if BIAS {
-            let (bias, shape) = (self.bias.as_mut_slice(), &Shape::<U, 1>::VECTOR);
-            fill_checked(bias_initializer, "bias", shape, bias, rng);
-        }
-    }
-
-    /// `z = kernel · columns + bias` for `columns` columns of `K` values, into `z` (`U` values a
-    /// column).
-    #[cfg(feature = "std")]
-    fn affine(&self, columns: &[T], count: usize, z: &mut [T]) {
-        let beta = if BIAS {
-            let bias = self.bias.as_slice();
-            for column in z.chunks_exact_mut(U) {
-                column.copy_from_slice(bias);
-            }
-            T::one()
-        } else {
-            T::zero()
-        };
-        let w = Strided::col_major(self.kernel.as_slice(), U, K);
-        gemm(T::one(), w, Strided::col_major(columns, K, count), beta, z);
-    }
 }
 
 impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, G>
@@ -220,33 +167,6 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
             ..Rules::NONE
         };
         [kernel, bias]
-    }
-}
-
-/// What a layer with weights keeps from its training pass for the backward pass.
-#[cfg(feature = "std")]
-#[derive(Clone, Debug)]
-pub struct AffineCache<T: Float, const O: usize> {
-    /// The pre-activations of the batch.
-    pub z: Batch<T, O>,
-    /// The columns the kernel multiplied, when they are not the inputs themselves (Conv2D's
-    /// patches, `K × (batch · positions)`).
-    pub cols: Vec<T>,
-    /// The activity penalty of the batch's outputs.
-    pub activity: T,
-    /// The bias gradient's per-sample sums, kept for the next batch.
-    partials: crate::parallel::Scratch<T>,
-}
-
-#[cfg(feature = "std")]
-impl<T: Float, const O: usize> Default for AffineCache<T, O> {
-    fn default() -> Self {
-        Self {
-            z: Batch::zeros_generic(Const::<O>, Dyn(0)),
-            cols: Vec::new(),
-            activity: T::zero(),
-            partials: Default::default(),
-        }
     }
 }
 
@@ -301,9 +221,9 @@ where
     }
 
     #[cfg(feature = "std")]
-    fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>) {
+    fn forward_batch(&self, x: &crate::Batch<T, I>, y: &mut crate::Batch<T, O>) {
         let n = x.ncols();
-        resize_batch(y, n);
+        crate::resize_batch(y, n);
         let mut buffer = Vec::new();
         let columns = self.geometry.unfold(x.as_slice(), n, &mut buffer);
         self.affine(columns, n * self.geometry.positions(), y.as_mut_slice());
@@ -312,180 +232,10 @@ where
 }
 
 #[cfg(feature = "std")]
-impl<T, const I: usize, const O: usize, const U: usize, const K: usize, A, S, const BIAS: bool, G>
-    Train<T, I, O> for Affine<T, U, K, A, S, BIAS, G>
-where
-    T: Float,
-    A: Activation,
-    S: Storage,
-    G: Geometry<I, O, U, K>,
-{
-    type Cache = AffineCache<T, O>;
+pub(super) mod train;
 
-    fn activity_penalty(&self, cache: &Self::Cache) -> T {
-        cache.activity
-    }
-
-    fn forward_train<R: Rng + ?Sized>(
-        &self,
-        x: &Batch<T, I>,
-        y: &mut Batch<T, O>,
-        cache: &mut Self::Cache,
-        _training: bool,
-        _rng: &mut R,
-    ) {
-        let n = x.ncols();
-        resize_batch(&mut cache.z, n);
-        let columns = self.geometry.unfold(x.as_slice(), n, &mut cache.cols);
-        self.affine(
-            columns,
-            n * self.geometry.positions(),
-            cache.z.as_mut_slice(),
-        );
-        resize_batch(y, n);
-        // y = activation(z), split by samples across the threads allowed.
-        let z = cache.z.as_slice();
-        let activation = &self.activation;
-        crate::parallel::for_each_part(
-            y.as_mut_slice(),
-            O,
-            O,
-            crate::parallel::MIN_ELEMENTWISE,
-            |samples, y| {
-                y.copy_from_slice(&z[samples.start * O..samples.end * O]);
-                activation.forward_groups(y, U);
-            },
-        );
-        cache.activity = activity_penalty(self.activity_regularizer, y.as_slice(), n);
-    }
-
-    fn backward(
-        &self,
-        x: &Batch<T, I>,
-        y: &Batch<T, O>,
-        cache: &Self::Cache,
-        dy: &mut Batch<T, O>,
-        grad: &mut Self,
-        dx: Option<&mut Batch<T, I>>,
-    ) {
-        self.pass_back(x, y, cache, dy, grad, dx, true);
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T, const I: usize, const O: usize, const U: usize, const K: usize, A, S, const BIAS: bool, G>
-    OutputActivation<T, I, O> for Affine<T, U, K, A, S, BIAS, G>
-where
-    T: Float,
-    A: Activation,
-    S: Storage,
-    G: Geometry<I, O, U, K>,
-{
-    type Activation = A;
-
-    fn pre_activations(cache: &Self::Cache) -> &Batch<T, O> {
-        &cache.z
-    }
-
-    fn backward_from_pre_activations(
-        &self,
-        x: &Batch<T, I>,
-        y: &Batch<T, O>,
-        cache: &Self::Cache,
-        dz: &mut Batch<T, O>,
-        grad: &mut Self,
-        dx: Option<&mut Batch<T, I>>,
-    ) {
-        self.pass_back(x, y, cache, dz, grad, dx, false);
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T: Float, const U: usize, const K: usize, A: Activation, S: Storage, const BIAS: bool, G>
-    Affine<T, U, K, A, S, BIAS, G>
-{
-    /// The backward pass: `dy` through the activation when `through_activation` (it holds
-    /// ∂loss/∂z already otherwise), then into the kernel, the bias and `dx`.
-    #[allow(clippy::too_many_arguments)]
-    fn pass_back<const I: usize, const O: usize>(
-        &self,
-        x: &Batch<T, I>,
-        y: &Batch<T, O>,
-        cache: &AffineCache<T, O>,
-        dy: &mut Batch<T, O>,
-        grad: &mut Self,
-        dx: Option<&mut Batch<T, I>>,
-        through_activation: bool,
-    ) where
-        G: Geometry<I, O, U, K>,
-    {
-        let n = x.ncols();
-        let count = n * self.geometry.positions();
-        add_activity_gradient(
-            self.activity_regularizer,
-            &self.activation,
-            cache.z.as_slice(),
-            y.as_slice(),
-            dy.as_mut_slice(),
-            U,
-            n,
-            !through_activation,
-        );
-        // ∂z = activation'(z) ⊙ ∂y, in place, split by samples across the threads allowed.
-        if through_activation {
-            let (z, y, activation) = (cache.z.as_slice(), y.as_slice(), &self.activation);
-            crate::parallel::for_each_part(
-                dy.as_mut_slice(),
-                O,
-                O,
-                crate::parallel::MIN_ELEMENTWISE,
-                |samples, dy| {
-                    let values = samples.start * O..samples.end * O;
-                    activation.backward_groups(&z[values.clone()], &y[values], dy, U);
-                },
-            );
-        }
-        let dz = dy.as_slice();
-        if self.trainable {
-            // ∂kernel = ∂z · columnsᵀ, with columnsᵀ a strided view (no copy).
-            let columns = self.geometry.unfolded(x.as_slice(), &cache.cols);
-            gemm(
-                T::one(),
-                Strided::col_major(dz, U, count),
-                Strided::transposed(columns, K, count),
-                T::zero(),
-                grad.kernel.as_mut_slice(),
-            );
-            if BIAS {
-                // Summed sample by sample (the same bits for any thread count).
-                crate::parallel::sample_sums(
-                    grad.bias.as_mut_slice(),
-                    &cache.partials,
-                    n,
-                    O,
-                    crate::parallel::MIN_ELEMENTWISE,
-                    |sample, sums| {
-                        for column in dz[sample * O..(sample + 1) * O].chunks_exact(U) {
-                            for (sum, &g) in sums.iter_mut().zip(column) {
-                                *sum += g;
-                            }
-                        }
-                    },
-                );
-            }
-        } else {
-            grad.kernel.fill(T::zero());
-            grad.bias.fill(T::zero());
-        }
-        if let Some(dx) = dx {
-            resize_batch(dx, n);
-            self.geometry
-                .input_gradient(self.kernel.as_slice(), dz, n, dx.as_mut_slice());
-        }
-    }
-}
-
-/// The items of a [`Params`], [`Layer`], [`Train`] or [`OutputActivation`] impl for a layer that
+/// The items of a [`Params`], [`Layer`], [`Train`](crate::Train) or
+/// [`OutputActivation`](crate::OutputActivation) impl for a layer that
 /// is its weight part `$part` under its own name (a struct with one field, `weights`): every
 /// call goes to the part.
 /// Written once so that Dense and Conv2D keep their own names in rustc's messages and rustdoc.

@@ -1,40 +1,15 @@
-//! `Dropout`: inverted dropout, active only in training.
+//! Training `Dropout`: its run-time constructor, the mask drawn in training and the backward pass
+//! (std only).
 
-use nalgebra::SVector;
-#[cfg(feature = "std")]
 use nalgebra::{Const, Dyn};
-#[cfg(feature = "std")]
 use rand::{Rng, RngExt};
 
-#[cfg(feature = "std")]
+use super::*;
 use crate::Error;
-use crate::Float;
-#[cfg(feature = "std")]
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, Params, Stream, no_params, stream_as_forward};
-
-/// Inverted dropout: in training, each value is zeroed with probability `rate` and the others are
-/// scaled by `1 / (1 − rate)`, so the expected output equals the input; in inference it is the
-/// identity. Works on any width `N`; no parameters.
-///
-/// ```
-/// use nn_core::{Dropout, Layer};
-/// use nalgebra::SVector;
-///
-/// let dropout = Dropout::new(0.5)?;
-/// let x = SVector::<f32, 3>::new(1.0, 2.0, 3.0);
-/// assert_eq!(Layer::<f32, 3, 3>::forward(&dropout, &x), x); // inference: identity
-/// assert!(Dropout::new(1.0).is_err());
-/// # Ok::<(), nn_core::Error>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Dropout {
-    rate: f64,
-}
 
 impl Dropout {
     /// A dropout layer dropping each value with probability `rate`, which must lie in `[0, 1)`.
-    #[cfg(feature = "std")]
     pub fn new(rate: f64) -> Result<Self, Error> {
         if (0.0..1.0).contains(&rate) {
             Ok(Self { rate })
@@ -43,19 +18,7 @@ impl Dropout {
         }
     }
 
-    /// For `network!`, which has already checked the rate at compile time.
-    #[doc(hidden)]
-    pub const fn new_unchecked(rate: f64) -> Self {
-        Self { rate }
-    }
-
-    /// The probability of dropping a value.
-    pub fn rate(&self) -> f64 {
-        self.rate
-    }
-
     /// `y = x ⊙ mask`, with the mask of an earlier [`Train::forward_train`].
-    #[cfg(feature = "std")]
     pub fn apply_mask<T: Float, const N: usize>(
         x: &Batch<T, N>,
         cache: &DropoutCache<T, N>,
@@ -66,28 +29,6 @@ impl Dropout {
     }
 }
 
-impl<T: Float> Params<T> for Dropout {
-    no_params!(nn_keras::class::DROPOUT);
-}
-
-impl<T: Float, const N: usize> Stream<T, N, N> for Dropout {
-    stream_as_forward!(N, N);
-}
-
-impl<T: Float, const N: usize> Layer<T, N, N> for Dropout {
-    #[inline]
-    fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
-        *x
-    }
-
-    #[cfg(feature = "std")]
-    fn forward_batch(&self, x: &Batch<T, N>, y: &mut Batch<T, N>) {
-        resize_batch(y, x.ncols());
-        y.copy_from(x);
-    }
-}
-
-#[cfg(feature = "std")]
 impl<T: Float, const N: usize> Train<T, N, N> for Dropout {
     type Cache = DropoutCache<T, N>;
 
@@ -141,7 +82,6 @@ impl<T: Float, const N: usize> Train<T, N, N> for Dropout {
 }
 
 /// What a [`Dropout`] layer's training forward pass keeps: the mask it multiplied by.
-#[cfg(feature = "std")]
 #[derive(Clone, Debug)]
 pub struct DropoutCache<T: Float, const N: usize> {
     /// `0` where a value was dropped, `1 / (1 − rate)` where it was kept.
@@ -150,7 +90,6 @@ pub struct DropoutCache<T: Float, const N: usize> {
     bits: Vec<u32>,
 }
 
-#[cfg(feature = "std")]
 impl<T: Float, const N: usize> Default for DropoutCache<T, N> {
     fn default() -> Self {
         Self {
@@ -167,7 +106,7 @@ mod tests {
     use rand::rngs::StdRng;
 
     /// The training mask of `layer` on a batch of 2.0s (100 values × `n` samples).
-    fn masked(layer: Dropout, n: usize, training: bool, seed: u64) -> Batch<f64, 100> {
+    fn masked(layer: Dropout, n: usize, training: bool, seed: u64) -> crate::Batch<f64, 100> {
         let x = Batch::<f64, 100>::from_element_generic(Const::<100>, Dyn(n), 2.0);
         let mut y = Batch::<f64, 100>::zeros_generic(Const::<100>, Dyn(0));
         let mut cache = DropoutCache::default();

@@ -1,19 +1,13 @@
 //! `Dense`: a fully connected layer, `y = activation(W x + b)`.
 
-#[cfg(feature = "std")]
-use rand::Rng;
-
 use super::affine::{Affine, Geometry, Layout, Shape, delegate};
 use crate::Float;
 use crate::activations::{Activation, Linear};
-#[cfg(feature = "std")]
-use crate::init::Initializer;
-#[cfg(feature = "std")]
-use crate::layer::Train;
 use crate::layer::{Layer, Params, Stream, stream_as_forward};
-#[cfg(feature = "std")]
-use crate::linalg::{Strided, gemm};
 use crate::storage::{Inline, Storage};
+
+#[cfg(feature = "std")]
+pub(super) mod train;
 
 /// A fully connected layer from `I` inputs to `O` units: `y = activation(W x + b)`.
 ///
@@ -91,20 +85,6 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
     stream_as_forward!(I, O);
 }
 
-#[cfg(feature = "std")]
-impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
-    Train<T, I, O> for Dense<T, I, O, A, S, BIAS>
-{
-    delegate!(Train, Affine<T, O, I, A, S, BIAS, FullyConnected>, I, O);
-}
-
-#[cfg(feature = "std")]
-impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
-    crate::OutputActivation<T, I, O> for Dense<T, I, O, A, S, BIAS>
-{
-    delegate!(OutputActivation, Affine<T, O, I, A, S, BIAS, FullyConnected>, I, O);
-}
-
 /// The [`Geometry`] of [`Dense`]: each sample is one column of the kernel product.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FullyConnected;
@@ -117,26 +97,6 @@ impl<T: Float, const I: usize, const O: usize, A, S: Storage, const BIAS: bool>
         Self {
             weights: Affine::with_geometry(FullyConnected, activation),
         }
-    }
-
-    /// A layer initialized as Keras does: the kernel first, then the bias, each from its
-    /// initializer (Keras's defaults are [`GlorotUniform`](crate::GlorotUniform) and
-    /// [`Zeros`](crate::Zeros)).
-    #[cfg(feature = "std")]
-    pub fn init<R: Rng + ?Sized>(
-        activation: A,
-        kernel_initializer: &impl Initializer,
-        bias_initializer: &impl Initializer,
-        rng: &mut R,
-    ) -> Self {
-        let mut layer = Self::zeros(activation);
-        layer.weights.initialize(
-            &Shape::<I, O>::MATRIX,
-            kernel_initializer,
-            bias_initializer,
-            rng,
-        );
-        layer
     }
 }
 
@@ -199,7 +159,13 @@ impl<const I: usize, const O: usize> Geometry<I, O, O, I> for FullyConnected {
     #[cfg(feature = "std")]
     fn input_gradient<T: Float>(&self, kernel: &[T], dz: &[T], n: usize, dx: &mut [T]) {
         // ∂x = Wᵀ · ∂z, with Wᵀ a strided view of W.
-        let wt = Strided::transposed(kernel, O, I);
-        gemm(T::one(), wt, Strided::col_major(dz, O, n), T::zero(), dx);
+        let wt = crate::linalg::Strided::transposed(kernel, O, I);
+        crate::linalg::gemm(
+            T::one(),
+            wt,
+            crate::linalg::Strided::col_major(dz, O, n),
+            T::zero(),
+            dx,
+        );
     }
 }

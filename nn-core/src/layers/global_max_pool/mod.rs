@@ -1,15 +1,12 @@
 //! `GlobalMaxPool2D`: each channel's largest value over all positions of an image.
 
 use nalgebra::SVector;
-#[cfg(feature = "std")]
-use rand::Rng;
+
+use crate::Float;
+use crate::layer::{Layer, Params, no_params};
 
 #[cfg(feature = "std")]
-use super::pool::route_to_maxima;
-use crate::Float;
-#[cfg(feature = "std")]
-use crate::layer::{Batch, Train, resize_batch};
-use crate::layer::{Layer, Params, no_params};
+pub(super) mod train;
 
 /// Keras's `GlobalMaxPooling2D`: the maximum of each of the `C` channels over all positions of
 /// a channels-last image of `IN = positions · C` values; output `C`. No parameters. The gradient
@@ -59,50 +56,11 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalMaxPoo
     }
 
     #[cfg(feature = "std")]
-    fn forward_batch(&self, x: &Batch<T, IN>, y: &mut Batch<T, C>) {
-        resize_batch(y, x.ncols());
+    fn forward_batch(&self, x: &crate::Batch<T, IN>, y: &mut crate::Batch<T, C>) {
+        crate::resize_batch(y, x.ncols());
         let samples = x.as_slice().chunks_exact(IN);
         for (x, y) in samples.zip(y.as_mut_slice().chunks_exact_mut(C)) {
             channel_maxima(x, y, None);
         }
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T: Float, const IN: usize, const C: usize> Train<T, IN, C> for GlobalMaxPool2D {
-    /// Where each sample's maximum of each channel was, as an index into the sample.
-    type Cache = Vec<usize>;
-
-    fn forward_train<R: Rng + ?Sized>(
-        &self,
-        x: &Batch<T, IN>,
-        y: &mut Batch<T, C>,
-        cache: &mut Vec<usize>,
-        _training: bool,
-        _rng: &mut R,
-    ) {
-        resize_batch(y, x.ncols());
-        cache.resize(C * x.ncols(), 0);
-        let samples = x
-            .as_slice()
-            .chunks_exact(IN)
-            .zip(y.as_mut_slice().chunks_exact_mut(C));
-        for ((x, y), argmax) in samples.zip(cache.chunks_exact_mut(C)) {
-            channel_maxima(x, y, Some(argmax));
-        }
-    }
-
-    fn backward(
-        &self,
-        x: &Batch<T, IN>,
-        _y: &Batch<T, C>,
-        cache: &Vec<usize>,
-        dy: &mut Batch<T, C>,
-        _grad: &mut Self,
-        dx: Option<&mut Batch<T, IN>>,
-    ) {
-        let Some(dx) = dx else { return };
-        resize_batch(dx, x.ncols());
-        route_to_maxima(dx.as_mut_slice(), IN, dy.as_slice(), C, cache);
     }
 }

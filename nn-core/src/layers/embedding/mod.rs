@@ -1,17 +1,14 @@
 //! `Embedding`: each token id of a sequence replaced by its learned vector.
 
 use nalgebra::{ArrayStorage, Matrix, SVector};
-#[cfg(feature = "std")]
-use rand::Rng;
 
 use crate::Float;
-#[cfg(feature = "std")]
-use crate::init::{Initializer, fill_checked};
-#[cfg(feature = "std")]
-use crate::layer::{Batch, Train, resize_batch};
 use crate::layer::{Layer, Params, Rules, Stream, tensors};
 use crate::setting::{self, Setting, read};
 use crate::storage::{Inline, Storage, Weights};
+
+#[cfg(feature = "std")]
+pub(super) mod train;
 
 /// Keras's `Embedding(VOCAB, DIM)`: a sample is `STEPS` token ids (whole numbers in
 /// `0..VOCAB`, stored as the network's scalar type), and its output is the sequence of their
@@ -95,22 +92,6 @@ where
         }
     }
 
-    /// A layer whose vectors are drawn from `initializer` (Keras's default:
-    /// `RandomUniform(-0.05, 0.05)`), as a tensor of shape `(VOCAB, DIM)`.
-    #[cfg(feature = "std")]
-    pub fn init<R: Rng + ?Sized>(initializer: &impl Initializer, rng: &mut R) -> Self {
-        let mut layer = Self::zeros();
-        let values = layer.embeddings.as_mut_slice();
-        fill_checked(
-            initializer,
-            "embeddings",
-            &shape::<VOCAB, DIM>(),
-            values,
-            rng,
-        );
-        layer
-    }
-
     /// The token that `id` names, if it is a whole number in `0..VOCAB`.
     #[inline]
     pub fn token(id: T) -> Option<usize> {
@@ -171,8 +152,8 @@ where
     }
 
     #[cfg(feature = "std")]
-    fn forward_batch(&self, x: &Batch<T, STEPS>, y: &mut Batch<T, OUT>) {
-        resize_batch(y, x.ncols());
+    fn forward_batch(&self, x: &crate::Batch<T, STEPS>, y: &mut crate::Batch<T, OUT>) {
+        crate::resize_batch(y, x.ncols());
         let samples = x.as_slice().chunks_exact(STEPS);
         for (ids, y) in samples.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
             self.look_up(ids, y);
@@ -192,53 +173,5 @@ where
         let mut y = crate::storage::zeros::<T, DIM>();
         self.look_up(x.as_slice(), y.as_mut_slice());
         y
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T: Float, const STEPS: usize, const OUT: usize, const VOCAB: usize, const DIM: usize, S>
-    Train<T, STEPS, OUT> for Embedding<T, STEPS, OUT, VOCAB, DIM, S>
-where
-    S: Storage,
-{
-    type Cache = ();
-
-    fn forward_train<R: Rng + ?Sized>(
-        &self,
-        x: &Batch<T, STEPS>,
-        y: &mut Batch<T, OUT>,
-        _cache: &mut (),
-        _training: bool,
-        _rng: &mut R,
-    ) {
-        Layer::<T, STEPS, OUT>::forward_batch(self, x, y);
-    }
-
-    fn backward(
-        &self,
-        x: &Batch<T, STEPS>,
-        _y: &Batch<T, OUT>,
-        _cache: &(),
-        dy: &mut Batch<T, OUT>,
-        grad: &mut Self,
-        dx: Option<&mut Batch<T, STEPS>>,
-    ) {
-        let de = grad.embeddings.as_mut_slice();
-        de.fill(T::zero());
-        if read(self.trainable) {
-            let ids = x.as_slice().iter();
-            for (&id, g) in ids.zip(dy.as_slice().chunks_exact(DIM)) {
-                if let Some(v) = Self::token(id) {
-                    for (d, &g) in de[v * DIM..(v + 1) * DIM].iter_mut().zip(g) {
-                        *d += g;
-                    }
-                }
-            }
-        }
-        // Ids are not differentiable: nothing flows back to them.
-        if let Some(dx) = dx {
-            resize_batch(dx, x.ncols());
-            dx.fill(T::zero());
-        }
     }
 }
