@@ -519,3 +519,32 @@ fn embeddings_learn_and_refuse_ids_outside_the_vocabulary() {
         assert!(model.network.predict(&sample).iter().all(|v| v.is_nan()));
     }
 }
+
+network! {
+    /// One softmax layer, to see whether its loss is computed from the logits.
+    struct Saturated = Dense<2, 2, Softmax>;
+}
+
+/// A softmax output with categorical cross-entropy is fused (the loss computed from the logits,
+/// as Keras does), so a confidently wrong prediction costs its full `−log p`; unfused, the loss
+/// would be clipped at `−log 1e−7 ≈ 16.1`. With `from_logits` the loss applies a second softmax
+/// to the outputs instead, and is small.
+#[test]
+fn a_softmax_output_with_cross_entropy_is_trained_from_its_logits() {
+    let mut net = Saturated::<f64>::zeros();
+    net.dense.kernel[(0, 0)] = 20.0;
+    net.dense.kernel[(1, 0)] = -20.0;
+    let data = Dataset::from_slices(&[1.0, 0.0], &[1.0]).unwrap();
+    let loss = |loss| {
+        Model::new(net.clone(), Sgd::new(0.1), loss)
+            .evaluate(&data)
+            .unwrap()
+            .into_iter()
+            .find_map(|(name, value)| (name == "loss").then_some(value))
+            .unwrap()
+    };
+    let fused = loss(SparseCategoricalCrossentropy::default());
+    assert!((fused - 40.0).abs() < 1e-9, "fused loss {fused}");
+    let logits = loss(SparseCategoricalCrossentropy { from_logits: true });
+    assert!(logits < 1.32 && logits > 1.31, "loss over logits {logits}");
+}

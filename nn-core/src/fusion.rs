@@ -4,18 +4,21 @@
 //! Keras's TensorFlow backend does: the loss is computed from the output layer's
 //! pre-activations (its logits), its gradient with respect to them is `p − y`, and the output
 //! activation's own backward step is skipped. Only the network's last layer meets the loss, so
-//! only it can be fused, and only when it has an output activation. Three sides meet here:
+//! only it can be fused, and only when it has an output activation. This module is the only
+//! one that knows of it:
 //!
-//! - the activation's, [`Activation::FUSION`]: which cross-entropy it fuses with;
-//! - the loss's, [`Loss::fusion`](crate::Loss::fusion): which output activation it fuses with;
-//! - the last layer's, [`OutputActivation`]: its pre-activations, and its backward pass from
-//!   them. A layer without an output activation has nothing to do with fusion: it is trained
-//!   through [`Train`] alone, wherever it stands.
-//!
-//! `fused` (crate-private) is the decision, and the hidden [`Last`] is what the code
-//! `network!` generates asks about the last layer: the prediction the loss reads and the last
-//! layer's backward pass.
+//! - [`fused`] is the decision, from the last layer's output activation and the loss: the
+//!   table of fused pairs is written there and nowhere else (activations and losses carry no
+//!   flag for it);
+//! - [`OutputActivation`] is what a layer with an output activation (`Dense`, the convolutions,
+//!   a standalone activation layer) adds to [`Train`]: its pre-activations, and its backward
+//!   pass from them. A layer without one is trained through [`Train`] alone, wherever it
+//!   stands;
+//! - the hidden [`Last`] is what the code `network!` generates asks about the last layer: its
+//!   output activation, the prediction the loss reads and its backward pass.
 
+#[cfg(feature = "std")]
+use core::any::{Any, TypeId};
 #[cfg(feature = "std")]
 use core::marker::PhantomData;
 
@@ -23,30 +26,18 @@ use core::marker::PhantomData;
 use nalgebra::Const;
 
 #[cfg(feature = "std")]
-use crate::{Activation, Batch, Float, Loss, Network, Train};
-
-/// An output activation whose composition with a cross-entropy loss has a simple, numerically
-/// stable gradient with respect to the pre-activations: `p − y`. Training uses it instead of
-/// differentiating the two separately, and computes the loss from the pre-activations (logits),
-/// as Keras does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fusion {
-    /// No fused form.
-    None,
-    /// Softmax, fused with categorical cross-entropy.
-    Softmax,
-    /// Sigmoid, fused with binary cross-entropy.
-    Sigmoid,
-}
+use crate::{
+    Activation, Batch, BinaryCrossentropy, CategoricalCrossentropy, Float, Linear, Loss, Network,
+    Sigmoid, Softmax, SparseCategoricalCrossentropy, Train,
+};
 
 /// A layer whose outputs are an activation of pre-activations it keeps (`Dense`, the
 /// convolutions, a standalone activation layer): as a network's last layer, its loss can be
 /// computed from those pre-activations.
 ///
-/// That is logit fusion, decided in one place, where the loss meets the network's last layer:
-/// when the loss's [`fusion`](crate::Loss::fusion) is the [`FUSION`](Activation::FUSION) of this
-/// layer's [`Activation`](OutputActivation::Activation) (a softmax with categorical
-/// cross-entropy, a sigmoid with binary cross-entropy), training computes the loss from the
+/// That is logit fusion: for the pairs of this layer's
+/// [`Activation`](OutputActivation::Activation) and a loss that Keras fuses (a softmax with
+/// categorical cross-entropy, a sigmoid with binary cross-entropy), training computes the loss from the
 /// [`pre_activations`](OutputActivation::pre_activations), takes its gradient `p − y` with
 /// respect to them and goes back with
 /// [`backward_from_pre_activations`](OutputActivation::backward_from_pre_activations), as
@@ -78,9 +69,13 @@ pub trait OutputActivation<T: Float, const I: usize, const O: usize>: Train<T, I
 }
 
 /// Whether the loss is computed from the output layer's logits: the one place that decides it.
-/// It is when the loss has a fused form with the network's output activation (a softmax or
-/// sigmoid with cross-entropy), as Keras's TensorFlow backend does; the gradient is then taken
-/// with respect to the logits and the output activation is skipped in the backward pass.
+///
+/// It is for the pairs Keras's TensorFlow backend fuses, and only those: a [`Softmax`] output
+/// with [`CategoricalCrossentropy`] or [`SparseCategoricalCrossentropy`], a [`Sigmoid`] output
+/// with [`BinaryCrossentropy`], each without `from_logits` (which says the network's outputs
+/// are logits already). The gradient is then taken with respect to the logits and the output
+/// activation is skipped in the backward pass. Any other activation or loss, your own
+/// included, is trained without fusion, which is the same function computed less stably.
 #[cfg(feature = "std")]
 pub(crate) fn fused<
     T: Float,
@@ -91,7 +86,28 @@ pub(crate) fn fused<
 >(
     loss: &L,
 ) -> bool {
-    loss.fusion() != Fusion::None && loss.fusion() == N::FUSION
+    fuses::<N::LastActivation>(loss)
+}
+
+/// [`fused`]'s table: whether a last layer with output activation `A` fuses with `loss`.
+#[cfg(feature = "std")]
+fn fuses<A: Activation>(loss: &dyn Any) -> bool {
+    let activation = TypeId::of::<A>();
+    let takes_probabilities = if activation == TypeId::of::<Softmax>() {
+        loss.downcast_ref::<CategoricalCrossentropy>()
+            .map(|loss| loss.from_logits)
+            .or_else(|| {
+                loss.downcast_ref::<SparseCategoricalCrossentropy>()
+                    .map(|loss| loss.from_logits)
+            })
+            .map(|from_logits| !from_logits)
+    } else if activation == TypeId::of::<Sigmoid>() {
+        loss.downcast_ref::<BinaryCrossentropy>()
+            .map(|loss| !loss.from_logits)
+    } else {
+        None
+    };
+    takes_probabilities == Some(true)
 }
 
 /// A network's last layer `L` as the loss sees it: `ACTIVATED` when `L` has an output activation
@@ -109,8 +125,8 @@ pub trait OutputLayer<T: Float, const I: usize, const O: usize> {
     /// The layer.
     type Layer: Train<T, I, O>;
 
-    /// The cross-entropy its output activation fuses with.
-    const FUSION: Fusion;
+    /// The layer's output activation ([`Linear`] when it has none).
+    type Activation: Activation;
 
     /// What the loss reads: the pre-activations when `fused`, else the outputs `y`.
     fn prediction<'a>(
@@ -140,7 +156,7 @@ impl<T: Float, L: Train<T, I, O>, const I: usize, const O: usize> OutputLayer<T,
 {
     type Layer = L;
 
-    const FUSION: Fusion = Fusion::None;
+    type Activation = Linear;
 
     fn prediction<'a>(_: &'a L::Cache, y: &'a Batch<T, O>, _: bool) -> &'a Batch<T, O> {
         y
@@ -167,7 +183,7 @@ impl<T: Float, L: OutputActivation<T, I, O>, const I: usize, const O: usize> Out
 {
     type Layer = L;
 
-    const FUSION: Fusion = <L::Activation as Activation>::FUSION;
+    type Activation = L::Activation;
 
     fn prediction<'a>(cache: &'a L::Cache, y: &'a Batch<T, O>, fused: bool) -> &'a Batch<T, O> {
         if fused { L::pre_activations(cache) } else { y }
@@ -188,5 +204,42 @@ impl<T: Float, L: OutputActivation<T, I, O>, const I: usize, const O: usize> Out
         } else {
             Train::<T, I, O>::backward(layer, x, y, cache, dy, grad, dx);
         }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::{Huber, MeanSquaredError, Relu};
+
+    #[test]
+    fn only_keras_s_pairs_fuse_and_only_without_from_logits() {
+        let cce = CategoricalCrossentropy::default();
+        let sparse = SparseCategoricalCrossentropy::default();
+        let bce = BinaryCrossentropy::default();
+        assert!(fuses::<Softmax>(&cce));
+        assert!(fuses::<Softmax>(&sparse));
+        assert!(fuses::<Sigmoid>(&bce));
+        // Logits already: the loss applies the activation itself.
+        let logits = CategoricalCrossentropy {
+            from_logits: true,
+            ..cce
+        };
+        assert!(!fuses::<Softmax>(&logits));
+        assert!(!fuses::<Softmax>(&SparseCategoricalCrossentropy {
+            from_logits: true
+        }));
+        assert!(!fuses::<Sigmoid>(&BinaryCrossentropy {
+            from_logits: true,
+            ..bce
+        }));
+        // The wrong pairs, other activations and other losses.
+        assert!(!fuses::<Softmax>(&bce));
+        assert!(!fuses::<Sigmoid>(&cce));
+        assert!(!fuses::<Sigmoid>(&sparse));
+        assert!(!fuses::<Relu>(&cce));
+        assert!(!fuses::<Linear>(&bce));
+        assert!(!fuses::<Softmax>(&MeanSquaredError));
+        assert!(!fuses::<Sigmoid>(&Huber::default()));
     }
 }

@@ -66,7 +66,6 @@ pub mod private;
 pub use activations::*;
 #[cfg(feature = "std")]
 pub use error::{Error, Source};
-pub use fusion::Fusion;
 #[cfg(feature = "std")]
 pub use fusion::OutputActivation;
 #[cfg(feature = "std")]

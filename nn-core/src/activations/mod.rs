@@ -36,7 +36,7 @@ pub use softmax::{LogSoftmax, Softmax};
 
 use core::fmt::Debug;
 
-use crate::{Float, Fusion};
+use crate::Float;
 
 /// An activation function applied to one sample at a time.
 ///
@@ -55,9 +55,6 @@ pub trait Activation: Clone + Debug + Send + Sync + 'static {
     /// Whether each output depends on its own input only. Elementwise activations may be applied
     /// to a whole batch at once.
     const ELEMENTWISE: bool;
-
-    /// Which cross-entropy this activation fuses with (see [`Fusion`]).
-    const FUSION: Fusion = Fusion::None;
 
     /// The Keras class of this activation's own layer (`LeakyReLU`, `ELU`), where Keras has one.
     const LAYER_CLASS: &'static str = nn_keras::class::ACTIVATION;
@@ -107,9 +104,6 @@ pub trait Elementwise: Clone + Debug + Send + Sync + 'static {
     /// The Keras name of the activation.
     const NAME: &'static str;
 
-    /// Which cross-entropy this activation fuses with (see [`Fusion`]).
-    const FUSION: Fusion = Fusion::None;
-
     /// The Keras class of this activation's own layer (`LeakyReLU`, `ELU`), where Keras has one.
     const LAYER_CLASS: &'static str = nn_keras::class::ACTIVATION;
 
@@ -123,7 +117,6 @@ pub trait Elementwise: Clone + Debug + Send + Sync + 'static {
 impl<E: Elementwise> Activation for E {
     const NAME: &'static str = E::NAME;
     const ELEMENTWISE: bool = true;
-    const FUSION: Fusion = E::FUSION;
     const LAYER_CLASS: &'static str = E::LAYER_CLASS;
 
     #[inline]

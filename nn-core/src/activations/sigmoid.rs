@@ -1,6 +1,6 @@
 //! The sigmoid family: sigmoid, hard_sigmoid, silu (swish), hard_silu (hard_swish), tanh.
 
-use super::{Elementwise, Fusion, c, logistic};
+use super::{Elementwise, c, logistic};
 use crate::Float;
 
 /// `sigmoid(x) = 1 / (1 + e^−x)`, computed without overflow for large `|x|`.
@@ -9,7 +9,6 @@ pub struct Sigmoid;
 
 impl Elementwise for Sigmoid {
     const NAME: &'static str = "sigmoid";
-    const FUSION: Fusion = Fusion::Sigmoid;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         logistic(x)

@@ -1,6 +1,6 @@
 //! Activations over a whole sample: softmax and log_softmax.
 
-use super::{Activation, Fusion};
+use super::Activation;
 use crate::Float;
 
 /// The largest element of a slice (a layer's width is never zero).
@@ -18,7 +18,6 @@ pub struct Softmax;
 impl Activation for Softmax {
     const NAME: &'static str = "softmax";
     const ELEMENTWISE: bool = false;
-    const FUSION: Fusion = Fusion::Softmax;
 
     #[inline]
     fn forward<T: Float>(&self, z: &mut [T]) {

@@ -3,7 +3,7 @@
 use super::{EPSILON, Loss, per_sample};
 use nalgebra::Const;
 
-use crate::{Batch, Float, Fusion};
+use crate::{Batch, Float};
 
 /// Keras's `categorical_crossentropy`: `−Σ y log p` for one-hot (or soft) targets.
 ///
@@ -123,14 +123,6 @@ fn probability_xent<T: Float>(
 impl<T: Float, const O: usize> Loss<T, Const<O>, Const<O>> for CategoricalCrossentropy {
     const NAME: &'static str = "categorical_crossentropy";
 
-    fn fusion(&self) -> Fusion {
-        if self.from_logits {
-            Fusion::None
-        } else {
-            Fusion::Softmax
-        }
-    }
-
     fn evaluate(
         &self,
         prediction: &Batch<T, O>,
@@ -165,14 +157,6 @@ impl<T: Float, const O: usize> Loss<T, Const<O>, Const<O>> for CategoricalCrosse
 impl<T: Float, const O: usize> Loss<T, Const<O>, Const<1>> for SparseCategoricalCrossentropy {
     const NAME: &'static str = "sparse_categorical_crossentropy";
 
-    fn fusion(&self) -> Fusion {
-        if self.from_logits {
-            Fusion::None
-        } else {
-            Fusion::Softmax
-        }
-    }
-
     fn evaluate(
         &self,
         prediction: &Batch<T, O>,
@@ -204,14 +188,6 @@ impl<T: Float, const O: usize> Loss<T, Const<O>, Const<1>> for SparseCategorical
 
 impl<T: Float, const O: usize> Loss<T, Const<O>, Const<O>> for BinaryCrossentropy {
     const NAME: &'static str = "binary_crossentropy";
-
-    fn fusion(&self) -> Fusion {
-        if self.from_logits {
-            Fusion::None
-        } else {
-            Fusion::Sigmoid
-        }
-    }
 
     fn evaluate(
         &self,

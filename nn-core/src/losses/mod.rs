@@ -30,21 +30,19 @@ use core::fmt::Debug;
 
 use nalgebra::{DimName, Dyn, OMatrix};
 
-use crate::{Batch, Float, Fusion};
+use crate::{Batch, Float};
 
 /// Keras's `epsilon()`, the clipping margin of the probability-based cross-entropies.
 pub const EPSILON: f64 = 1e-7;
 
 /// A loss between predictions of width `O` and targets of width `K` (both `Const<N>`).
-pub trait Loss<T: Float, O: DimName, K: DimName>: Clone + Debug {
+///
+/// Whether training computes a loss from the output layer's logits is decided from the loss's
+/// type and the network's output activation alone (in `fusion.rs`), so a loss is `'static`: a
+/// loss of your own is trained from the network's outputs.
+pub trait Loss<T: Float, O: DimName, K: DimName>: Clone + Debug + 'static {
     /// The Keras name (`"categorical_crossentropy"`, ...).
     const NAME: &'static str;
-
-    /// The output activation whose composition with this loss training fuses
-    /// ([`Fusion::None`] when it takes logits already or has no fused form).
-    fn fusion(&self) -> Fusion {
-        Fusion::None
-    }
 
     /// `Σᵢ wᵢ Lᵢ` over the batch, where `Lᵢ` compares column `i` of `prediction` with column
     /// `i` of `target` and `wᵢ` is `weights[i]` (1 without weights). `prediction` holds logits

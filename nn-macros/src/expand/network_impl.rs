@@ -82,7 +82,7 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
         }
 
         impl<T: ::nn::Float> ::nn::__private::Trainable<T> for #ident<T> {
-            const FUSION: ::nn::Fusion = <#last>::FUSION;
+            type LastActivation = <#last>::Activation;
 
             type Tape = ::nn::Tape<#acts_ty, #caches_ty>;
 
