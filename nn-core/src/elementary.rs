@@ -1,7 +1,7 @@
 //! `exp`, the logistic sigmoid and `tanh` in `f32` for the recurrent cells, written in plain
 //! IEEE arithmetic (no calls, no branches, no fused multiply-adds) so that a loop over them
 //! vectorizes, and gives the same bits on every instruction set it is compiled for. (In `f64`
-//! the cells go through libm's `exp`: [`tanh_through_exp`].)
+//! the cells go through libm's `exp`, and `tanh` through it as `Float::cell_tanh` says.)
 //!
 //! `e^x` is reduced as in Cephes's `expf`: `x = k·ln 2 + r` with `|r| ≤ ln 2 / 2`, `ln 2` split
 //! in two so that `k·ln 2` loses nothing, and `e^r − 1 = r + r²·P(r)`, `P` of degree 5; the
@@ -79,27 +79,6 @@ pub(crate) fn tanh(x: f32) -> f32 {
     f32::from_bits((t.to_bits() & 0x7fff_ffff) | (x.to_bits() & 0x8000_0000))
 }
 
-/// `tanh` through one exponential, for any [`Float`](crate::Float) (the `f64` cells' `tanh`):
-/// libm's `tanh` goes through `expm1`, which took a third of an LSTM's training step (under
-/// `perf`, AMD EPYC Zen 3), several times the cost of `exp`. Below 0.1 in size, where
-/// `1 − e^{−2|x|}` would cancel, its series to `x⁹` (relative error under 1e-12 there); above,
-/// `(1 − e^{−2|x|}) / (1 + e^{−2|x|})` with the sign of `x`.
-#[inline]
-pub(crate) fn tanh_through_exp<T: crate::Float>(x: T) -> T {
-    let a = x.abs();
-    if a < T::of(0.1) {
-        let x2 = x * x;
-        let series = T::one()
-            - x2 * (T::of(1.0 / 3.0)
-                - x2 * (T::of(2.0 / 15.0)
-                    - x2 * (T::of(17.0 / 315.0) - x2 * T::of(62.0 / 2835.0))));
-        return x * series;
-    }
-    let e = (-(a + a)).exp();
-    let t = (T::one() - e) / (T::one() + e);
-    if x < T::zero() { -t } else { t }
-}
-
 #[cfg(test)]
 mod tests {
     /// Relative differences from libm, in units of `f32::EPSILON`, over a fine grid and the
@@ -165,30 +144,5 @@ mod tests {
         assert_eq!(super::sigmoid(200.0), 1.0);
         assert_eq!(super::exp(f32::INFINITY), f32::INFINITY);
         assert_eq!(super::exp(0.0), 1.0);
-    }
-
-    /// Vectorized for AVX2 or AVX-512 (as the cells run them), the functions give the bits of
-    /// the baseline build.
-    #[cfg(feature = "std")]
-    #[test]
-    fn every_instruction_set_computes_the_same_bits() {
-        use crate::simd::Isa;
-        let x: Vec<f32> = (-300_000..300_000).map(|i| i as f32 * 3.7e-4).collect();
-        let pass = |isa: Isa| {
-            isa.run(
-                #[inline(always)]
-                || -> [Vec<u32>; 3] {
-                    [
-                        x.iter().map(|&v| super::exp(v).to_bits()).collect(),
-                        x.iter().map(|&v| super::sigmoid(v).to_bits()).collect(),
-                        x.iter().map(|&v| super::tanh(v).to_bits()).collect(),
-                    ]
-                },
-            )
-        };
-        let portable = pass(Isa::Portable);
-        for isa in Isa::supported() {
-            assert!(pass(isa) == portable, "{isa:?}");
-        }
     }
 }

@@ -430,3 +430,17 @@ pub fn resize_batch<T: Float, const N: usize>(m: &mut Batch<T, N>, n: usize) {
         *m = Batch::<T, N>::zeros_generic(Const::<N>, Dyn(n));
     }
 }
+
+/// Adds the gradients of a layer's weight penalties to its gradient holder `grad`: each
+/// trainable parameter's regularizer, from the [`Rules`] it carries. Written once
+/// for every layer; the backward pass calls it after each layer's own.
+#[cfg(feature = "std")]
+pub fn add_penalty_gradients<T: Float, L: Params<T>>(layer: &L, grad: &mut L) {
+    for (p, g) in layer.params().zip(grad.params_mut()) {
+        if p.trainable {
+            p.rules
+                .regularizer
+                .add_gradient(p.values, T::one(), g.values);
+        }
+    }
+}

@@ -105,7 +105,7 @@ pub use ::rand;
 #[cfg(feature = "std")]
 pub use crate::fusion::{Last, OutputLayer};
 #[cfg(feature = "std")]
-pub use crate::regularizers::add_penalty_gradients;
+pub use crate::layer::add_penalty_gradients;
 
 /// A vector of `values` (zeros past their end), written in place: `predict` of a network too
 /// large for the stack returns the batch path's output in it, since nalgebra's

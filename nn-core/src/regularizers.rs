@@ -1,8 +1,6 @@
 //! Weight regularizers and constraints, as Keras defines them.
 
 use crate::Float;
-#[cfg(feature = "std")]
-use crate::Params;
 
 /// A penalty on a tensor's values, added to the loss (Keras's `kernel_regularizer`,
 /// `bias_regularizer`, `activity_regularizer`): no 0.5 factor, not divided by the batch size (an
@@ -58,20 +56,6 @@ impl Regularizer {
         let (l1, l2) = (T::of(l1) * scale, T::of(2.0 * l2) * scale);
         for (g, &v) in grad.iter_mut().zip(values) {
             *g += l1 * crate::scalar::sign(v) + l2 * v;
-        }
-    }
-}
-
-/// Adds the gradients of a layer's weight penalties to its gradient holder `grad`: each
-/// trainable parameter's regularizer, from the [`Rules`](crate::Rules) it carries. Written once
-/// for every layer; the backward pass calls it after each layer's own.
-#[cfg(feature = "std")]
-pub fn add_penalty_gradients<T: Float, L: Params<T>>(layer: &L, grad: &mut L) {
-    for (p, g) in layer.params().zip(grad.params_mut()) {
-        if p.trainable {
-            p.rules
-                .regularizer
-                .add_gradient(p.values, T::one(), g.values);
         }
     }
 }

@@ -52,8 +52,29 @@ pub trait Float:
     #[doc(hidden)]
     #[inline(always)]
     fn cell_tanh(self) -> Self {
-        crate::elementary::tanh_through_exp(self)
+        tanh_through_exp(self)
     }
+}
+
+/// `tanh` through one exponential, for any [`Float`] (the `f64` cells' `tanh`):
+/// libm's `tanh` goes through `expm1`, which took a third of an LSTM's training step (under
+/// `perf`, AMD EPYC Zen 3), several times the cost of `exp`. Below 0.1 in size, where
+/// `1 − e^{−2|x|}` would cancel, its series to `x⁹` (relative error under 1e-12 there); above,
+/// `(1 − e^{−2|x|}) / (1 + e^{−2|x|})` with the sign of `x`.
+#[inline]
+fn tanh_through_exp<T: Float>(x: T) -> T {
+    let a = x.abs();
+    if a < T::of(0.1) {
+        let x2 = x * x;
+        let series = T::one()
+            - x2 * (T::of(1.0 / 3.0)
+                - x2 * (T::of(2.0 / 15.0)
+                    - x2 * (T::of(17.0 / 315.0) - x2 * T::of(62.0 / 2835.0))));
+        return x * series;
+    }
+    let e = (-(a + a)).exp();
+    let t = (T::one() - e) / (T::one() + e);
+    if x < T::zero() { -t } else { t }
 }
 
 /// Keeps [`Float`] to the types implemented here: `Sealed` is public in a private module, so no

@@ -195,4 +195,28 @@ mod tests {
             );
         }
     }
+
+    /// Vectorized for AVX2 or AVX-512 (as the cells run them), the cells' `exp`, sigmoid and
+    /// `tanh` (`elementary.rs`) give the bits of the baseline build.
+    #[test]
+    fn the_cells_exp_sigmoid_and_tanh_give_the_same_bits_on_every_instruction_set() {
+        use crate::elementary::{exp, sigmoid, tanh};
+        let x: Vec<f32> = (-300_000..300_000).map(|i| i as f32 * 3.7e-4).collect();
+        let pass = |isa: Isa| {
+            isa.run(
+                #[inline(always)]
+                || -> [Vec<u32>; 3] {
+                    [
+                        x.iter().map(|&v| exp(v).to_bits()).collect(),
+                        x.iter().map(|&v| sigmoid(v).to_bits()).collect(),
+                        x.iter().map(|&v| tanh(v).to_bits()).collect(),
+                    ]
+                },
+            )
+        };
+        let portable = pass(Isa::Portable);
+        for isa in Isa::supported() {
+            assert!(pass(isa) == portable, "{isa:?}");
+        }
+    }
 }
