@@ -47,8 +47,8 @@ pub mod prelude {
     #[cfg(feature = "std")]
     pub use nn_core::{
         Adagrad, Adam, AdamW, BinaryCrossentropy, CategoricalCrossentropy, EarlyStopping, Fit,
-        Huber, MeanAbsoluteError, MeanSquaredError, Metric, Model, RMSprop, ReduceLROnPlateau, Sgd,
-        SparseCategoricalCrossentropy, TerminateOnNaN, Verbosity,
+        Huber, MeanAbsoluteError, MeanSquaredError, Metric, Model, ReduceLrOnPlateau, RmsProp, Sgd,
+        SparseCategoricalCrossentropy, TerminateOnNan, Verbosity,
     };
     #[cfg(feature = "std")]
     pub use nn_core::{

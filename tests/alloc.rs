@@ -181,7 +181,7 @@ fn training_reuses_its_tape() {
 
 #[test]
 fn an_optimizer_step_allocates_nothing() {
-    use nn::{Adam, OptimizerState, RMSprop};
+    use nn::{Adam, OptimizerState, RmsProp};
     let mut net = Classifier::seeded(0);
     let mut grads = Classifier::zeros();
     grads.visit_params_mut(|_, p| p.values.fill(0.01));
@@ -198,7 +198,7 @@ fn an_optimizer_step_allocates_nothing() {
         }),
         0
     );
-    let rmsprop = RMSprop::default()
+    let rmsprop = RmsProp::default()
         .centered(true)
         .momentum(0.9)
         .global_clipnorm(1.0);

@@ -367,7 +367,7 @@ fn a_checkpoint_records_its_optimizer_and_another_optimizer_refuses_it() {
     assert_eq!(sgd.network.dense.kernel, Tiny::zeros().dense.kernel);
 
     // Trained, the same refusal (not a complaint about slots).
-    let mut trained = Model::new(Tiny::seeded(1), RMSprop::new(0.01), MeanSquaredError);
+    let mut trained = Model::new(Tiny::seeded(1), RmsProp::new(0.01), MeanSquaredError);
     trained.fit(&data(), &quiet()).unwrap();
     trained.save(&path).unwrap();
     let mut adagrad = Model::new(Tiny::zeros(), Adagrad::new(0.01), MeanSquaredError);

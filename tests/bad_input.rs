@@ -45,7 +45,7 @@ fn rejects<O: Optimizer>(optimizer: O, setting: &str) {
 fn learning_rates_that_train_to_nonsense_are_rejected() {
     rejects(Sgd::new(f64::NAN), "learning_rate");
     rejects(Adam::new(f64::INFINITY), "learning_rate");
-    rejects(RMSprop::new(-0.01), "learning_rate");
+    rejects(RmsProp::new(-0.01), "learning_rate");
     let schedule = ExponentialDecay {
         initial_learning_rate: 0.1,
         decay_steps: 0,
@@ -80,7 +80,7 @@ fn optimizer_settings_outside_their_ranges_are_rejected() {
     );
     rejects(Sgd::new(0.1).momentum(1.5), "momentum");
     rejects(Sgd::new(0.1).momentum(f64::NAN), "momentum");
-    rejects(RMSprop::new(0.01).momentum(-0.5), "momentum");
+    rejects(RmsProp::new(0.01).momentum(-0.5), "momentum");
     rejects(
         Adagrad {
             initial_accumulator_value: -1.0,

@@ -332,7 +332,7 @@ fn reduce_lr_on_plateau_and_terminate_on_nan() {
         Sgd::new(0.01),
         SparseCategoricalCrossentropy::default(),
     );
-    let mut reduce = ReduceLROnPlateau::new("loss").factor_patience(0.5, 1);
+    let mut reduce = ReduceLrOnPlateau::new("loss").factor_patience(0.5, 1);
     let history = model
         .fit_with_callbacks(&data, &silent(3, 8), &mut [&mut reduce])
         .unwrap();
@@ -346,7 +346,7 @@ fn reduce_lr_on_plateau_and_terminate_on_nan() {
         Sgd::new(1e-12),
         SparseCategoricalCrossentropy::default(),
     );
-    let mut reduce = ReduceLROnPlateau::new("loss").factor_patience(0.5, 0);
+    let mut reduce = ReduceLrOnPlateau::new("loss").factor_patience(0.5, 0);
     let history = model
         .fit_with_callbacks(&data, &silent(4, 8), &mut [&mut reduce])
         .unwrap();
@@ -367,7 +367,7 @@ fn reduce_lr_on_plateau_and_terminate_on_nan() {
         Sgd::new(schedule),
         SparseCategoricalCrossentropy::default(),
     );
-    let mut reduce = ReduceLROnPlateau::new("loss").factor_patience(0.5, 0);
+    let mut reduce = ReduceLrOnPlateau::new("loss").factor_patience(0.5, 0);
     assert!(
         model
             .fit_with_callbacks(&data, &silent(4, 8), &mut [&mut reduce])
@@ -381,12 +381,12 @@ fn reduce_lr_on_plateau_and_terminate_on_nan() {
     )
     .unwrap();
     // By default `fit` stops with an error at the first non-finite loss or parameter; Keras's
-    // way (go on, or stop through `TerminateOnNaN`) is one setting away.
+    // way (go on, or stop through `TerminateOnNan`) is one setting away.
     let error = model.fit(&big, &silent(50, 1)).unwrap_err();
     assert!(matches!(error, nn::Error::NonFinite { .. }), "{error}");
     assert!(error.to_string().contains("epoch "), "{error}");
     let mut model = Model::new(Line::<f64>::seeded(1), Sgd::new(1e6), MeanSquaredError);
-    let mut terminate = nn::TerminateOnNaN::default();
+    let mut terminate = nn::TerminateOnNan::default();
     let keras = Fit {
         stop_on_non_finite: false,
         ..silent(50, 1)

@@ -390,13 +390,13 @@ fn adam_state_restores_and_training_continues_as_in_keras() {
     assert!(error.to_string().contains("keeps the slots"), "{error}");
 }
 
-/// SGD's momentum and RMSprop's three slots, which Keras lists slot by slot.
+/// SGD's momentum and RmsProp's three slots, which Keras lists slot by slot.
 #[test]
 fn sgd_and_rmsprop_state_restore_as_in_keras() {
     let mut sgd = Sgd::new(0.05);
     sgd.momentum = 0.9;
     resumes_like_keras("sgd_trained", sgd);
-    let mut rmsprop = RMSprop::new(0.01);
+    let mut rmsprop = RmsProp::new(0.01);
     rmsprop.momentum = 0.5;
     rmsprop.centered = true;
     resumes_like_keras("rmsprop_trained", rmsprop);
@@ -646,12 +646,12 @@ fn activations_with_arguments_match_no_file_and_are_not_saved() {
     );
 }
 
-/// The file's optimizer settings decide which slots it saved: RMSprop's `centered` and
+/// The file's optimizer settings decide which slots it saved: RmsProp's `centered` and
 /// `momentum` must be the model's.
 #[test]
 fn optimizer_settings_that_change_the_slots_must_match() {
     let path = fixture("rmsprop_trained.keras");
-    let mut other = RMSprop::new(0.01);
+    let mut other = RmsProp::new(0.01);
     other.momentum = 0.5; // Keras's run was centered as well
     let error = nn::keras::load_optimizer_state::<f32, AdamTrained, _>(&path, &other).unwrap_err();
     assert!(error.to_string().contains("keeps the slots"), "{error}");

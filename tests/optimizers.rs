@@ -6,7 +6,7 @@ use nn::optimizers::Regulation;
 use nn::prelude::*;
 use nn::{
     Adagrad, Adam, AdamW, CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRate, Optimizer,
-    OptimizerState, PiecewiseConstantDecay, PolynomialDecay, RMSprop, Sgd,
+    OptimizerState, PiecewiseConstantDecay, PolynomialDecay, RmsProp, Sgd,
 };
 
 network! {
@@ -86,11 +86,11 @@ fn adam_amsgrad_and_adamw() {
 #[test]
 fn rmsprop_and_adagrad() {
     check(
-        RMSprop::default(),
+        RmsProp::default(),
         [0.503182025043643, -0.30976510318245165, 0.10546440116186322],
     );
     check(
-        RMSprop::new(0.01).momentum(0.5).centered(true),
+        RmsProp::new(0.01).momentum(0.5).centered(true),
         [
             0.5760278368015523,
             -0.47245256971623684,
@@ -313,17 +313,17 @@ fn settings_changed_between_steps_take_effect() {
         assert!(*m > 0.0 && m >= v, "velocity {v}, maximum {m}");
     }
 
-    // SGD momentum added later makes its slot; RMSprop made centered later does not panic and
+    // SGD momentum added later makes its slot; RmsProp made centered later does not panic and
     // matches a run centered from the start.
     let (momentum, state) = run_changed(Sgd::new(0.1), 0, |s| s.momentum = 0.9, 4);
     let (built, _) = run_changed(Sgd::new(0.1).momentum(0.9), 0, |_| {}, 4);
     assert_eq!(momentum, built);
     assert_eq!(state.slots.len(), 1);
-    let (centered, _) = run_changed(RMSprop::new(0.01), 0, |r| r.centered = true, 3);
-    let (built, _) = run_changed(RMSprop::new(0.01).centered(true), 0, |_| {}, 3);
+    let (centered, _) = run_changed(RmsProp::new(0.01), 0, |r| r.centered = true, 3);
+    let (built, _) = run_changed(RmsProp::new(0.01).centered(true), 0, |_| {}, 3);
     assert_eq!(centered, built);
     let (_, state) = run_changed(
-        RMSprop::new(0.01).centered(true).momentum(0.5),
+        RmsProp::new(0.01).centered(true).momentum(0.5),
         2,
         |r| {
             r.centered = false;

@@ -126,3 +126,58 @@ fn diff(old: &str, new: &str) -> String {
     let added = new.difference(&old).map(|l| format!("+ {l}"));
     removed.chain(added).collect::<Vec<_>>().join("\n")
 }
+
+/// One naming rule for the runtime's types, Rust's (the API guidelines' C-CASE): UpperCamelCase
+/// with an acronym written as one word (`Lstm`, `RmsProp`, `ReduceLrOnPlateau`, `TerminateOnNan`),
+/// a one-letter word standing on its own (`PRelu`, `AdamW`) and a dimension suffix as Keras writes
+/// it (`Conv2D`). `network!`'s layer names are Keras's (`LSTM<..>`, `PReLU`) and are not types.
+/// Read from the committed listings, so it holds for every public type there is.
+#[test]
+fn public_types_follow_one_naming_rule() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut bad = Vec::new();
+    for krate in CRATES {
+        let path = root.join("tests/api").join(format!("{krate}.txt"));
+        let text = fs::read_to_string(&path).expect("read a listing");
+        for line in text.lines() {
+            let line = line.trim_start_matches("#[non_exhaustive] ");
+            let Some(rest) = [
+                "pub struct ",
+                "pub enum ",
+                "pub trait ",
+                "pub type ",
+                "pub union ",
+            ]
+            .iter()
+            .find_map(|kind| line.strip_prefix(kind)) else {
+                continue;
+            };
+            // An associated type of an implementation on a reference (`&'a Rows`) names a type
+            // listed on its own.
+            if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                continue;
+            }
+            let full = rest.split(['<', ' ', '(']).next().unwrap_or(rest);
+            let name = full
+                .trim_end_matches(':')
+                .rsplit("::")
+                .next()
+                .unwrap_or(full);
+            let upper_run = name
+                .split(|c: char| !c.is_ascii_uppercase())
+                .map(str::len)
+                .max()
+                .unwrap_or(0);
+            let camel = name.starts_with(|c: char| c.is_ascii_uppercase()) && !name.contains('_');
+            if !camel || upper_run > 2 {
+                bad.push(format!("{krate}: {name}"));
+            }
+        }
+    }
+    bad.sort();
+    bad.dedup();
+    assert!(
+        bad.is_empty(),
+        "public types not in UpperCamelCase with acronyms as words (`Lstm`, not `LSTM`): {bad:?}"
+    );
+}

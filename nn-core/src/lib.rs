@@ -88,7 +88,7 @@ pub use network::{LayerInfo, Network, Tape, TapeOf, Visitor, VisitorMut};
 #[cfg(feature = "std")]
 pub use optimizers::{
     Adagrad, Adam, AdamW, CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRate, Optimizer,
-    OptimizerState, PiecewiseConstantDecay, PolynomialDecay, RMSprop, Sgd,
+    OptimizerState, PiecewiseConstantDecay, PolynomialDecay, RmsProp, Sgd,
 };
 pub use regularizers::{Constraint, Regularizer};
 pub use scalar::Float;
@@ -101,5 +101,5 @@ pub use summary::Summary;
 #[cfg(feature = "std")]
 pub use train::{
     Callback, Context, EarlyStopping, Fit, History, Logs, Metric, Model, ModelCheckpoint,
-    ReduceLROnPlateau, TerminateOnNaN, Verbosity,
+    ReduceLrOnPlateau, TerminateOnNan, Verbosity,
 };

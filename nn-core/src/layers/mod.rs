@@ -36,7 +36,7 @@ pub use lstm::{Lstm, LstmCell, LstmState};
 pub use pool::{
     AvgPool1D, AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool1D, MaxPool2D, Pool, Pool2D,
 };
-pub use prelu::{AlphaShape, PReLU};
+pub use prelu::{AlphaShape, PRelu};
 pub use recurrent::{Cell, Recurrent, RecurrentState};
 pub use simple_rnn::{SimpleRnn, SimpleRnnCell};
 #[cfg(feature = "std")]

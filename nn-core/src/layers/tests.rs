@@ -676,13 +676,13 @@ fn global_max_pool_gradients_and_values() {
 
 #[test]
 fn prelu_gradients_for_vectors_and_images() {
-    let mut layer = PReLU::<f64, 6>::zeros(AlphaShape::Vector).unwrap();
+    let mut layer = PRelu::<f64, 6>::zeros(AlphaShape::Vector).unwrap();
     // Away from zero, where the slope changes.
     layer
         .alpha
         .copy_from_slice(&[0.1, -0.2, 0.3, 0.5, 1.5, 0.0]);
     check(&layer, 3);
-    let mut image = PReLU::<f64, 12>::zeros(AlphaShape::Image(2, 3, 2)).unwrap();
+    let mut image = PRelu::<f64, 12>::zeros(AlphaShape::Image(2, 3, 2)).unwrap();
     image
         .alpha
         .iter_mut()
@@ -691,11 +691,11 @@ fn prelu_gradients_for_vectors_and_images() {
     check(&image, 2);
     assert_eq!(image.params().next().unwrap().shape, [2, 3, 2]);
     // Keras's default alpha is zero: a fresh layer is a ReLU.
-    let fresh = PReLU::<f64, 2>::zeros(AlphaShape::Vector).unwrap();
+    let fresh = PRelu::<f64, 2>::zeros(AlphaShape::Vector).unwrap();
     let y = fresh.forward(&SVector::<f64, 2>::new(-1.0, 2.0));
     assert_eq!(y.as_slice(), [0.0, 2.0]);
-    assert!(PReLU::<f64, 2>::zeros(AlphaShape::Image(1, 1, 3)).is_err());
-    let drawn = PReLU::<f64, 12>::init(
+    assert!(PRelu::<f64, 2>::zeros(AlphaShape::Image(1, 1, 3)).is_err());
+    let drawn = PRelu::<f64, 12>::init(
         AlphaShape::Image(2, 3, 2),
         &crate::Constant::new(0.25),
         &mut StdRng::seed_from_u64(0),

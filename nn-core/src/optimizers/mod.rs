@@ -14,7 +14,7 @@ mod sgd;
 
 pub use adagrad::Adagrad;
 pub use adam::{Adam, AdamW};
-pub use rmsprop::RMSprop;
+pub use rmsprop::RmsProp;
 pub use schedules::{
     CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRate, PiecewiseConstantDecay,
     PolynomialDecay,
@@ -96,7 +96,7 @@ pub trait Optimizer: Clone + Debug + Sync {
     /// The state slots the current settings need, by Keras's names (`"momentum"`,
     /// `"velocity"`, ...), in the order [`update`](Optimizer::update) receives them; at most
     /// [`MAX_SLOTS`]. Read at every step, so a setting changed between steps (Adam's `amsgrad`,
-    /// RMSprop's `centered`) takes effect at the next one.
+    /// RmsProp's `centered`) takes effect at the next one.
     fn slot_names(&self) -> &'static [&'static str];
 
     /// The value a slot starts at (0 unless the optimizer says otherwise).

@@ -1,4 +1,4 @@
-//! RMSprop.
+//! RmsProp.
 
 use super::{LearningRate, Optimizer, Regulation, accessors, common, in_range, positive};
 use crate::Float;
@@ -9,10 +9,10 @@ use crate::Float;
 /// `mom = momentum · mom + inc` and `w −= mom`, else `w −= inc`.
 ///
 /// ```
-/// use nn::{Optimizer, RMSprop};
+/// use nn::{Optimizer, RmsProp};
 ///
-/// let rmsprop = RMSprop::new(0.01);
-/// assert_eq!((RMSprop::<f64>::NAME, rmsprop.slot_names()), ("rmsprop", &["velocity"][..]));
+/// let rmsprop = RmsProp::new(0.01);
+/// assert_eq!((RmsProp::<f64>::NAME, rmsprop.slot_names()), ("rmsprop", &["velocity"][..]));
 /// assert_eq!(rmsprop.clone().centered(true).momentum(0.9).slot_names().len(), 3);
 ///
 /// // One step on one weight, as `Model` applies it to every trainable tensor.
@@ -23,7 +23,7 @@ use crate::Float;
 /// assert!((w[0] - (1.0 - 0.01 * 2.0 / (v1 + 1e-7).sqrt())).abs() < 1e-12);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct RMSprop<L = f64> {
+pub struct RmsProp<L = f64> {
     /// The learning rate (a constant or a schedule).
     pub learning_rate: L,
     /// ρ, the decay of the squared-gradient average.
@@ -38,8 +38,8 @@ pub struct RMSprop<L = f64> {
     pub regulation: Regulation,
 }
 
-impl<L: LearningRate> RMSprop<L> {
-    /// RMSprop with the given learning rate and Keras's other defaults.
+impl<L: LearningRate> RmsProp<L> {
+    /// RmsProp with the given learning rate and Keras's other defaults.
     pub fn new(learning_rate: L) -> Self {
         Self {
             learning_rate,
@@ -64,15 +64,15 @@ impl<L: LearningRate> RMSprop<L> {
     }
 }
 
-impl Default for RMSprop {
+impl Default for RmsProp {
     fn default() -> Self {
         Self::new(0.001)
     }
 }
 
-common!(RMSprop);
+common!(RmsProp);
 
-impl<L: LearningRate> RMSprop<L> {
+impl<L: LearningRate> RmsProp<L> {
     /// The checks of this optimizer's own settings.
     fn check_own(&self) -> Result<(), crate::Error> {
         in_range("rho", self.rho, 0.0..=1.0, "[0, 1]")?;
@@ -81,7 +81,7 @@ impl<L: LearningRate> RMSprop<L> {
     }
 }
 
-impl<L: LearningRate> Optimizer for RMSprop<L> {
+impl<L: LearningRate> Optimizer for RmsProp<L> {
     const NAME: &'static str = "rmsprop";
 
     accessors!();
@@ -115,11 +115,11 @@ impl<L: LearningRate> Optimizer for RMSprop<L> {
         let momentum = T::of(self.momentum);
         let (v, rest) = slots
             .split_first_mut()
-            .expect("RMSprop has at least one slot");
+            .expect("RmsProp has at least one slot");
         let (mut average, rest) = if self.centered {
             let (a, rest) = rest
                 .split_first_mut()
-                .expect("a centered RMSprop has an average slot");
+                .expect("a centered RmsProp has an average slot");
             (Some(a), rest)
         } else {
             (None, rest)

@@ -18,7 +18,7 @@ pub trait LearningRate: Clone + Debug + Sync {
         at_least_zero("learning rate at step 0", self.at(0))
     }
 
-    /// Sets a constant learning rate (for callbacks such as `ReduceLROnPlateau`). Schedules
+    /// Sets a constant learning rate (for callbacks such as `ReduceLrOnPlateau`). Schedules
     /// cannot be set and say so.
     fn set(&mut self, learning_rate: f64) -> Result<(), Error> {
         let _ = learning_rate;

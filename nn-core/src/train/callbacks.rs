@@ -340,7 +340,7 @@ impl<N: Clone> Callback<N> for EarlyStopping<N> {
 /// Keras's `ReduceLROnPlateau`: multiplies the learning rate by `factor` after `patience` epochs
 /// without improvement, waits `cooldown` epochs, never goes below `min_lr`.
 #[derive(Clone, Debug)]
-pub struct ReduceLROnPlateau {
+pub struct ReduceLrOnPlateau {
     /// The log to watch (`"val_loss"` by default).
     pub monitor: String,
     /// The factor in `(0, 1)`.
@@ -360,7 +360,7 @@ pub struct ReduceLROnPlateau {
     cooldown_left: usize,
 }
 
-impl ReduceLROnPlateau {
+impl ReduceLrOnPlateau {
     /// Watches `monitor` with Keras's defaults (factor 0.1, patience 10, min_delta 1e-4).
     pub fn new(monitor: &str) -> Self {
         Self {
@@ -385,11 +385,11 @@ impl ReduceLROnPlateau {
     }
 }
 
-impl<N> Callback<N> for ReduceLROnPlateau {
+impl<N> Callback<N> for ReduceLrOnPlateau {
     fn on_train_begin(&mut self, _context: &mut Context<'_, N>) -> Result<(), Error> {
         if !(self.factor > 0.0 && self.factor < 1.0) {
             return Err(Error::Setting {
-                what: "ReduceLROnPlateau factor",
+                what: "ReduceLrOnPlateau factor",
                 problem: format!("{}; expected a number in (0, 1)", self.factor),
             });
         }
@@ -431,12 +431,12 @@ impl<N> Callback<N> for ReduceLROnPlateau {
 
 /// Keras's `TerminateOnNaN`: stops as soon as a batch's loss is NaN or infinite.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct TerminateOnNaN {
+pub struct TerminateOnNan {
     /// The batch the loss went bad at, if it did.
     pub stopped_at: Option<usize>,
 }
 
-impl<N> Callback<N> for TerminateOnNaN {
+impl<N> Callback<N> for TerminateOnNan {
     fn on_batch_end(
         &mut self,
         batch: usize,

@@ -9,8 +9,8 @@ mod model;
 mod progress;
 
 pub use callbacks::{
-    Callback, Context, EarlyStopping, Logs, Mode, ModelCheckpoint, ReduceLROnPlateau,
-    TerminateOnNaN, log_value,
+    Callback, Context, EarlyStopping, Logs, Mode, ModelCheckpoint, ReduceLrOnPlateau,
+    TerminateOnNan, log_value,
 };
 pub use metrics::Metric;
 pub use model::{Fit, History, Model};

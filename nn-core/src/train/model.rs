@@ -41,7 +41,7 @@ pub struct Fit<'a, T: Float, const I: usize, const K: usize> {
     pub flush_denormals: bool,
     /// Whether to stop with [`Error::NonFinite`] as soon as the loss or a parameter is NaN or
     /// infinite (true). Without it, training goes on (Keras's behavior without
-    /// `TerminateOnNaN`), and a ReLU network can go on predicting finite nonsense.
+    /// `TerminateOnNan`), and a ReLU network can go on predicting finite nonsense.
     pub stop_on_non_finite: bool,
 }
 

@@ -57,7 +57,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         .chain([Setting::written("trainable", KerasValue::Bool(trainable))])
         .collect();
     let ty = Type {
-        name: "PReLU",
+        name: "PRelu",
         args: vec![
             TypeArg::Scalar,
             TypeArg::Size(width.clone()),

@@ -18,17 +18,17 @@ pub(super) mod train;
 /// `∂y/∂x` is 1 where `x > 0` and `α` elsewhere; `∂y/∂α` is `min(x, 0)`. Parameters: `N`.
 ///
 /// ```
-/// use nn_core::{AlphaShape, Layer, PReLU};
+/// use nn_core::{AlphaShape, Layer, PRelu};
 /// use nalgebra::SVector;
 ///
-/// let mut layer = PReLU::<f64, 3>::zeros(AlphaShape::Vector)?;
+/// let mut layer = PRelu::<f64, 3>::zeros(AlphaShape::Vector)?;
 /// layer.alpha.copy_from_slice(&[0.25, 0.5, 0.125]);
 /// let y = layer.forward(&SVector::<f64, 3>::new(-1.0, 2.0, -3.0));
 /// assert_eq!(y.as_slice(), [-0.25, 2.0, -0.375]);
 /// # Ok::<(), nn_core::Error>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct PReLU<T: Float, const N: usize, S: Storage = Inline> {
+pub struct PRelu<T: Float, const N: usize, S: Storage = Inline> {
     /// `α`, one slope per value of a sample.
     pub alpha: Weights<T, N, 1, S>,
     /// Whether an optimizer updates `α`.
@@ -38,7 +38,7 @@ pub struct PReLU<T: Float, const N: usize, S: Storage = Inline> {
     rank: usize,
 }
 
-/// The Keras shape of a [`PReLU`]'s `alpha`: the shape of its input.
+/// The Keras shape of a [`PRelu`]'s `alpha`: the shape of its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AlphaShape {
     /// `(N,)`, after a layer of `N` units.
@@ -47,7 +47,7 @@ pub enum AlphaShape {
     Image(usize, usize, usize),
 }
 
-impl<T: Float, const N: usize> PReLU<T, N, Inline> {
+impl<T: Float, const N: usize> PRelu<T, N, Inline> {
     /// A layer whose `α` (of Keras shape `shape`) has these values; a `const fn`, for networks
     /// with weights built into the program.
     ///
@@ -60,7 +60,7 @@ impl<T: Float, const N: usize> PReLU<T, N, Inline> {
         };
         assert!(
             dims[0] * dims[1] * dims[2] == N,
-            "PReLU::from_arrays: the shape does not hold the layer's values"
+            "PRelu::from_arrays: the shape does not hold the layer's values"
         );
         Self {
             alpha: Matrix::from_array_storage(ArrayStorage(alpha)),
@@ -71,7 +71,7 @@ impl<T: Float, const N: usize> PReLU<T, N, Inline> {
     }
 }
 
-impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
+impl<T: Float, const N: usize, S: Storage> PRelu<T, N, S> {
     /// `y = x` where positive, `α ⊙ x` elsewhere, for each sample of `x`.
     fn apply(&self, x: &[T], y: &mut [T]) {
         let alpha = self.alpha.as_slice();
@@ -83,7 +83,7 @@ impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
     }
 }
 
-impl<T: Float, const N: usize, S: Storage> Params<T> for PReLU<T, N, S> {
+impl<T: Float, const N: usize, S: Storage> Params<T> for PRelu<T, N, S> {
     const KIND: &'static str = nn_keras::class::PRELU;
 
     const PARAMS: usize = N;
@@ -100,11 +100,11 @@ impl<T: Float, const N: usize, S: Storage> Params<T> for PReLU<T, N, S> {
     );
 }
 
-impl<T: Float, const N: usize, S: Storage> Stream<T, N, N> for PReLU<T, N, S> {
+impl<T: Float, const N: usize, S: Storage> Stream<T, N, N> for PRelu<T, N, S> {
     stream_as_forward!(N, N);
 }
 
-impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PReLU<T, N, S> {
+impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PRelu<T, N, S> {
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
         let mut y = crate::storage::zeros::<T, N>();
         self.apply(x.as_slice(), y.as_mut_slice());

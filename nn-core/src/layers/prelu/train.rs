@@ -7,7 +7,7 @@ use crate::Error;
 use crate::init::{Initializer, fill_checked};
 use crate::layer::{Batch, Train, resize_batch};
 
-impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
+impl<T: Float, const N: usize, S: Storage> PRelu<T, N, S> {
     /// A layer whose `α` has Keras shape `shape`, all zeros (Keras's `alpha_initializer`).
     /// An image's shape must hold the `N` values the type says.
     pub fn zeros(shape: AlphaShape) -> Result<Self, Error> {
@@ -48,7 +48,7 @@ impl<T: Float, const N: usize, S: Storage> PReLU<T, N, S> {
     }
 }
 
-impl<T: Float, const N: usize, S: Storage> Train<T, N, N> for PReLU<T, N, S> {
+impl<T: Float, const N: usize, S: Storage> Train<T, N, N> for PRelu<T, N, S> {
     type Cache = ();
 
     fn forward_train<R: Rng + ?Sized>(
