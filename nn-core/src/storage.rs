@@ -47,7 +47,7 @@ pub(crate) fn zeros<T: Float, const N: usize>() -> SVector<T, N> {
 }
 
 /// An `R × C` weight matrix kept in storage `S` ([`Inline`] or [`Heap`]).
-pub type Weights<T, const R: usize, const C: usize, S> =
+pub(crate) type Weights<T, const R: usize, const C: usize, S> =
     Matrix<T, Const<R>, Const<C>, <S as Storage>::Buf<T, R, C>>;
 
 /// A kind of storage for weight matrices with compile-time dimensions.
@@ -69,7 +69,7 @@ pub trait Storage: Copy + Debug + Default + Send + Sync + 'static {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Inline;
 
-/// Weights kept in one heap allocation ([`HeapBuf`]).
+/// Weights kept in one heap allocation, behind the same nalgebra matrix type as [`Inline`].
 #[cfg(feature = "std")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Heap;
