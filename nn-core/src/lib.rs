@@ -98,7 +98,7 @@ pub use scalar::Float;
 pub use setting::{Setting, Unset};
 #[cfg(feature = "std")]
 pub use storage::Heap;
-pub use storage::{Inline, Storage};
+pub use storage::{Inline, Storage, Weights};
 #[cfg(feature = "std")]
 pub use summary::Summary;
 #[cfg(feature = "std")]

@@ -47,7 +47,7 @@ pub(crate) fn zeros<T: Float, const N: usize>() -> SVector<T, N> {
 }
 
 /// An `R × C` weight matrix kept in storage `S` ([`Inline`] or [`Heap`]).
-pub(crate) type Weights<T, const R: usize, const C: usize, S> =
+pub type Weights<T, const R: usize, const C: usize, S> =
     Matrix<T, Const<R>, Const<C>, <S as Storage>::Buf<T, R, C>>;
 
 /// A kind of storage for weight matrices with compile-time dimensions.
