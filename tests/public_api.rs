@@ -134,6 +134,10 @@ fn diff(old: &str, new: &str) -> String {
 /// Read from the committed listings, so it holds for every public type there is.
 #[test]
 fn public_types_follow_one_naming_rule() {
+    if std::env::var_os("NN_API").is_some_and(|v| v == "overwrite") {
+        // The listings are being rewritten by the other test; the next run checks them.
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut bad = Vec::new();
     for krate in CRATES {

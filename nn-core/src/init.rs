@@ -107,7 +107,7 @@ pub(crate) fn fill_checked<T: Float, R: Rng + ?Sized, I: Initializer>(
 }
 
 /// Keras's `compute_fans`: the fan-in and fan-out of a tensor of the given shape.
-pub fn fans(shape: &[usize]) -> (usize, usize) {
+pub(crate) fn fans(shape: &[usize]) -> (usize, usize) {
     match shape {
         [] => (1, 1),
         [n] => (*n, *n),

@@ -425,7 +425,7 @@ pub(crate) use tensors;
 /// unspecified afterwards.
 #[cfg(feature = "std")]
 #[inline]
-pub fn resize_batch<T: Float, const N: usize>(m: &mut Batch<T, N>, n: usize) {
+pub(crate) fn resize_batch<T: Float, const N: usize>(m: &mut Batch<T, N>, n: usize) {
     if m.ncols() != n {
         *m = Batch::<T, N>::zeros_generic(Const::<N>, Dyn(n));
     }

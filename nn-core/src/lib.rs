@@ -47,7 +47,7 @@ pub mod optimizers;
 mod parallel;
 mod regularizers;
 mod scalar;
-pub mod setting;
+mod setting;
 #[cfg(feature = "std")]
 pub(crate) mod simd;
 #[allow(
@@ -75,7 +75,9 @@ pub use init::{
     VarianceScaling, Zeros,
 };
 #[cfg(feature = "std")]
-pub use layer::{Batch, Train, resize_batch};
+pub(crate) use layer::resize_batch;
+#[cfg(feature = "std")]
+pub use layer::{Batch, Train};
 pub use layer::{Key, Layer, ParamMut, ParamRef, Params, Path, Rules, Stream, Streaming};
 pub use layers::*;
 #[cfg(feature = "std")]
@@ -94,8 +96,8 @@ pub use regularizers::{Constraint, Regularizer};
 pub use scalar::Float;
 pub use setting::{Setting, Unset};
 #[cfg(feature = "std")]
-pub use storage::{Heap, HeapBuf};
-pub use storage::{INLINE_LIMIT, Inline, Storage, Weights};
+pub use storage::Heap;
+pub use storage::{Inline, Storage, Weights};
 #[cfg(feature = "std")]
 pub use summary::Summary;
 #[cfg(feature = "std")]

@@ -8,6 +8,11 @@ pub extern crate std;
 
 pub use crate::__if_no_std as if_no_std;
 pub use crate::__if_std as if_std;
+/// The recurrent layers' cells and `Bidirectional`'s merge modes, which `network!` writes in the
+/// layers' types (`Bidirectional<.., LstmCell, Concat, ..>`); users reach them only through
+/// `network!` and the aliases `Lstm`, `Gru` and `SimpleRnn`.
+pub use crate::layers::bidirectional::{Ave, Concat, Mul, Sum};
+pub use crate::layers::{gru::GruCell, lstm::LstmCell, simple_rnn::SimpleRnnCell};
 /// The training loop's side of a network (the tape, the training passes), which `network!`
 /// implements alongside [`Network`](crate::Network).
 #[cfg(feature = "std")]

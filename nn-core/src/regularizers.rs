@@ -29,7 +29,8 @@ impl Regularizer {
     }
 
     /// Whether this adds anything.
-    pub fn is_none(self) -> bool {
+    #[cfg(feature = "std")]
+    pub(crate) fn is_none(self) -> bool {
         self == Regularizer::None
     }
 
@@ -48,7 +49,8 @@ impl Regularizer {
     }
 
     /// Adds `scale · ∂penalty/∂values` to `grad`.
-    pub fn add_gradient<T: Float>(self, values: &[T], scale: T, grad: &mut [T]) {
+    #[cfg(feature = "std")]
+    pub(crate) fn add_gradient<T: Float>(self, values: &[T], scale: T, grad: &mut [T]) {
         let (l1, l2) = self.factors();
         if l1 == 0.0 && l2 == 0.0 {
             return;

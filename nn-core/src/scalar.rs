@@ -87,6 +87,7 @@ mod sealed {
 
 /// The sign of `x` as Keras's `ops.sign` gives it: 1, −1, or 0 at zero (and for NaN), unlike
 /// `signum`, which gives ±1 at ±0.
+#[cfg(feature = "std")]
 pub(crate) fn sign<T: Float>(x: T) -> T {
     if x > T::zero() {
         T::one()

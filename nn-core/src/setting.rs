@@ -7,16 +7,25 @@
 //! [`Unset<V>`] without it. A network built into a `no_std` program (`EMBEDDED`, in flash) then
 //! holds its weights and what its forward pass reads, and nothing else. Without `std` a setting
 //! reads as Keras's default ([`Keras::DEFAULT`]).
+//!
+//! Only [`Setting`] and [`Unset`] are public (at the crate's root); `network!` sets a setting
+//! through `set`, which it names in `crate::private`.
 
 use core::marker::PhantomData;
 
 use crate::{Constraint, Regularizer};
 
-/// A training setting of type `V`: `V` with `std`, [`Unset<V>`] (zero bytes) without.
+/// A training setting of type `V` (a layer's `trainable`, regularizers and constraints): `V`
+/// with `std`, so that `layer.trainable = false` works as on any field, and [`Unset<V>`] (zero
+/// bytes) without, where nothing trains and a setting reads as Keras's default: a network built
+/// into a `no_std` program holds its weights and what its forward pass reads, nothing else.
 #[cfg(feature = "std")]
 pub type Setting<V> = V;
 
-/// A training setting of type `V`: `V` with `std`, [`Unset<V>`] (zero bytes) without.
+/// A training setting of type `V` (a layer's `trainable`, regularizers and constraints): `V`
+/// with `std`, so that `layer.trainable = false` works as on any field, and [`Unset<V>`] (zero
+/// bytes) without, where nothing trains and a setting reads as Keras's default: a network built
+/// into a `no_std` program holds its weights and what its forward pass reads, nothing else.
 #[cfg(not(feature = "std"))]
 pub type Setting<V> = Unset<V>;
 
@@ -25,7 +34,7 @@ pub type Setting<V> = Unset<V>;
 pub struct Unset<V>(PhantomData<V>);
 
 /// A setting's type, with Keras's default.
-pub trait Keras: Copy {
+pub(crate) trait Keras: Copy {
     /// Keras's default: trainable, no regularizer, no constraint.
     const DEFAULT: Self;
 }
@@ -57,18 +66,18 @@ pub const fn set<V: Copy>(_value: V) -> Setting<V> {
 }
 
 /// Keras's default of a setting: `set(V::DEFAULT)`.
-pub const fn default<V: Keras>() -> Setting<V> {
+pub(crate) const fn default<V: Keras>() -> Setting<V> {
     set(V::DEFAULT)
 }
 
 /// What `setting` says: its value with `std`, Keras's default without.
 #[cfg(feature = "std")]
-pub fn read<V: Keras>(setting: Setting<V>) -> V {
+pub(crate) fn read<V: Keras>(setting: Setting<V>) -> V {
     setting
 }
 
 /// What `setting` says: its value with `std`, Keras's default without.
 #[cfg(not(feature = "std"))]
-pub fn read<V: Keras>(_setting: Setting<V>) -> V {
+pub(crate) fn read<V: Keras>(_setting: Setting<V>) -> V {
     V::DEFAULT
 }

@@ -69,7 +69,7 @@ pub trait Storage: Copy + Debug + Default + Send + Sync + 'static {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Inline;
 
-/// Weights kept in one heap allocation ([`HeapBuf`]).
+/// Weights kept in one heap allocation, behind the same nalgebra matrix type as [`Inline`].
 #[cfg(feature = "std")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Heap;

@@ -155,6 +155,5 @@ fn default_field_names_are_keras_layer_names() {
 
 #[test]
 fn the_inline_limit_is_one() {
-    assert_eq!(nn::INLINE_LIMIT, nn_keras::INLINE_LIMIT);
     assert_eq!(nn::__private::INLINE_LIMIT, nn_keras::INLINE_LIMIT);
 }

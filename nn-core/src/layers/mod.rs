@@ -3,7 +3,7 @@
 mod activation;
 mod affine;
 mod batchnorm;
-mod bidirectional;
+pub(crate) mod bidirectional;
 mod conv;
 mod dense;
 mod dropout;
@@ -11,41 +11,38 @@ mod embedding;
 mod geometry;
 mod global_max_pool;
 mod global_pool_1d;
-mod gru;
+pub(crate) mod gru;
 mod layernorm;
-mod lstm;
+pub(crate) mod lstm;
 mod pool;
 mod prelu;
-mod recurrent;
-mod simple_rnn;
+pub(crate) mod recurrent;
+pub(crate) mod simple_rnn;
 
 pub use activation::ActivationLayer;
-pub use affine::{Affine, Geometry};
+pub use affine::Affine;
 pub use batchnorm::BatchNormalization;
-pub use bidirectional::{Ave, Bidirectional, Concat, Merge, Mul, Sum};
-pub use conv::{Conv, Conv1D, Conv2D, Patches};
-pub use dense::{Dense, FullyConnected};
+pub use bidirectional::Bidirectional;
+pub use conv::{Conv, Conv1D, Conv2D};
+pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use geometry::{Padding, Window};
 pub use global_max_pool::GlobalMaxPool2D;
 pub use global_pool_1d::{GlobalAvgPool1D, GlobalMaxPool1D};
-pub use gru::{Gru, GruCell};
+pub use gru::Gru;
 pub use layernorm::LayerNormalization;
-pub use lstm::{Lstm, LstmCell, LstmState};
-pub use pool::{
-    AvgPool1D, AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool1D, MaxPool2D, Pool, Pool2D,
-};
+pub use lstm::{Lstm, LstmState};
+pub use pool::{AvgPool1D, AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool1D, MaxPool2D, Pool};
 pub use prelu::{AlphaShape, PRelu};
-pub use recurrent::{Cell, Recurrent, RecurrentState};
-pub use simple_rnn::{SimpleRnn, SimpleRnnCell};
-#[cfg(feature = "std")]
-pub use {
-    activation::train::ActivationCache, affine::train::AffineCache,
-    batchnorm::train::BatchNormCache, bidirectional::train::BidirectionalCache,
-    dropout::train::DropoutCache, layernorm::train::LayerNormCache,
-    recurrent::train::RecurrentCache,
-};
+pub use recurrent::{Recurrent, RecurrentState};
+pub use simple_rnn::SimpleRnn;
+
+// Out of the public API: the recurrent cells and the merge modes of `Bidirectional`, which
+// `network!` names through `crate::private`. They, the traits they implement (`Cell`, `Merge`),
+// the geometries of `Dense` and `Conv` and the layers' training caches are public items of
+// private modules: a public layer's type, bound or `Train::Cache` may hold them, and no user
+// can name them.
 
 #[cfg(test)]
 mod tests;

@@ -502,7 +502,8 @@ fn recurrent_layers_going_backwards() {
 
 #[test]
 fn bidirectional_gradients_for_every_merge_mode() {
-    use crate::{Ave, Bidirectional, Concat, GruCell, LstmCell, Mul, SimpleRnnCell, Sum};
+    use crate::Bidirectional;
+    use crate::private::{Ave, Concat, GruCell, LstmCell, Mul, SimpleRnnCell, Sum};
     let mut rng = StdRng::seed_from_u64(10);
     // 4 steps of 3 features, 2 units a direction: every step, then the last.
     check(

@@ -33,7 +33,7 @@ use nalgebra::{DimName, Dyn, OMatrix};
 use crate::{Batch, Float};
 
 /// Keras's `epsilon()`, the clipping margin of the probability-based cross-entropies.
-pub const EPSILON: f64 = 1e-7;
+pub(crate) const EPSILON: f64 = 1e-7;
 
 /// A loss between predictions of width `O` and targets of width `K` (both `Const<N>`).
 ///

@@ -68,7 +68,7 @@ impl Regulation {
 }
 
 /// The largest number of slots an optimizer may name.
-pub const MAX_SLOTS: usize = 4;
+pub(crate) const MAX_SLOTS: usize = 4;
 
 /// An update rule. Implementors name the state slots their settings need and say how one tensor
 /// is updated; [`OptimizerState::step`] does the rest.
@@ -95,7 +95,7 @@ pub trait Optimizer: Clone + Debug + Sync {
 
     /// The state slots the current settings need, by Keras's names (`"momentum"`,
     /// `"velocity"`, ...), in the order [`update`](Optimizer::update) receives them; at most
-    /// [`MAX_SLOTS`]. Read at every step, so a setting changed between steps (Adam's `amsgrad`,
+    /// four. Read at every step, so a setting changed between steps (Adam's `amsgrad`,
     /// RmsProp's `centered`) takes effect at the next one.
     fn slot_names(&self) -> &'static [&'static str];
 

@@ -65,7 +65,7 @@ impl Metric {
     /// values per sample, as Keras would: the metrics that compare each output with its target
     /// need one target per output (one-hot classes, or a single output), and the categorical
     /// ones need classes.
-    pub fn check(&self, outputs: usize, targets: usize) -> Result<(), Error> {
+    pub(crate) fn check(&self, outputs: usize, targets: usize) -> Result<(), Error> {
         let name = self.name(targets);
         let needs = match self {
             Metric::Accuracy => (targets == 1 || targets == outputs)
@@ -113,7 +113,7 @@ impl Metric {
     }
 
     /// Whether a larger value is better (for callbacks in `"auto"` mode).
-    pub fn higher_is_better(name: &str) -> bool {
+    pub(crate) fn higher_is_better(name: &str) -> bool {
         let name = name.strip_prefix("val_").unwrap_or(name);
         name.contains("accuracy") || name.contains("auc") || name == "precision" || name == "recall"
     }

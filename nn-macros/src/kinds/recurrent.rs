@@ -360,7 +360,9 @@ pub(crate) fn bidirectional(ctx: &mut Ctx<'_>) -> Option<Checked> {
     let inner_output = layer.output();
     let output = inner_output * width;
     let known = |n: usize| TypeArg::Size(Size::Known(n));
-    let path = |name: &str| TypeArg::Type(Path::core(&[name], Span::call_site()));
+    // The cells and merge modes are not the runtime's public API: `network!` names them in its
+    // support module.
+    let path = |name: &str| TypeArg::Type(Path::core(&["__private", name], Span::call_site()));
     let ty = Type {
         name: "Bidirectional",
         args: vec![

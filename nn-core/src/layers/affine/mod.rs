@@ -16,7 +16,7 @@ use crate::{Constraint, Float, Regularizer};
 
 /// A kernel of `U` units (Dense) or filters (Conv2D), each with `K` weights, and a bias: the
 /// weight part of [`Dense`](crate::Dense) and [`Conv2D`](crate::Conv2D), which are this type with
-/// their [`Geometry`].
+/// their geometry `G` (an internal type: how samples become the kernel product's columns).
 ///
 /// - `kernel` is `U × K`; its column-major memory is exactly Keras's kernel in row-major order
 ///   (`(inputs, units)` for Dense, `(kh, kw, channels, filters)` for Conv2D).

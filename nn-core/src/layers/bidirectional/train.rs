@@ -37,9 +37,9 @@ impl<
 #[derive(Clone, Debug)]
 pub struct BidirectionalCache<T: Float, const H: usize> {
     /// The forward layer's cache.
-    pub forward: crate::RecurrentCache<T>,
+    pub forward: crate::layers::recurrent::train::RecurrentCache<T>,
     /// The backward layer's cache.
-    pub backward: crate::RecurrentCache<T>,
+    pub backward: crate::layers::recurrent::train::RecurrentCache<T>,
     /// The forward layer's outputs.
     pub forward_out: Batch<T, H>,
     /// The backward layer's outputs.

@@ -32,7 +32,7 @@ pub(super) mod train;
 /// The batched passes unfold each sample's patches into a `K × positions` matrix (im2col) and
 /// multiply it with the kernel in one GEMM per batch. The fields (reached through `Deref`:
 /// `layer.kernel`, `layer.trainable`) and that math are the weight part [`Affine`] that Conv2D
-/// shares with [`Dense`](crate::Dense); a Conv2D layer's columns are its patches ([`Patches`]).
+/// shares with [`Dense`](crate::Dense); a Conv2D layer's columns are its patches.
 #[derive(Clone, Debug)]
 pub struct Conv<
     T: Float,

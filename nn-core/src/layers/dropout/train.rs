@@ -19,7 +19,7 @@ impl Dropout {
     }
 
     /// `y = x ⊙ mask`, with the mask of an earlier [`Train::forward_train`].
-    pub fn apply_mask<T: Float, const N: usize>(
+    pub(crate) fn apply_mask<T: Float, const N: usize>(
         x: &Batch<T, N>,
         cache: &DropoutCache<T, N>,
         y: &mut Batch<T, N>,
@@ -144,5 +144,77 @@ mod tests {
         let two = Batch::<f64, 100>::from_element_generic(Const::<100>, Dyn(8), 2.0);
         assert_eq!(masked(layer, 8, false, 1), two);
         assert_eq!(masked(Dropout::new(0.0).unwrap(), 8, true, 1), two);
+    }
+
+    /// A batch of 5 samples of `N` values in `[-1, 1)`, from `seed`.
+    fn batch<const N: usize>(seed: u64) -> Batch<f64, N> {
+        let mut state = seed;
+        Batch::<f64, N>::from_fn_generic(Const::<N>, Dyn(5), |_, _| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        })
+    }
+
+    /// The backward pass with a fixed mask against central finite differences of
+    /// `L = Σ g ⊙ y`, with a relative error under 1e-6 (moved from `tests/gradients.rs`, as the
+    /// cache is not public).
+    #[test]
+    fn dropout_with_a_fixed_mask() {
+        const H: f64 = 1e-5;
+        let dropout = Dropout::new(0.4).unwrap();
+        let x = batch::<7>(3);
+        let g = batch::<7>(4);
+        let mut cache = DropoutCache::<f64, 7>::default();
+        let mut y = Batch::<f64, 7>::zeros_generic(Const::<7>, Dyn(0));
+        Train::<f64, 7, 7>::forward_train(
+            &dropout,
+            &x,
+            &mut y,
+            &mut cache,
+            true,
+            &mut StdRng::seed_from_u64(1),
+        );
+        let kept = cache.mask.iter().filter(|&&m| m != 0.0).count();
+        assert!(
+            kept > 0 && kept < cache.mask.len(),
+            "the mask should keep some values and drop others"
+        );
+        assert!(
+            cache
+                .mask
+                .iter()
+                .all(|&m| m == 0.0 || (m - 1.0 / 0.6).abs() < 1e-15)
+        );
+
+        let loss = |x: &Batch<f64, 7>| {
+            let mut y = Batch::<f64, 7>::zeros_generic(Const::<7>, Dyn(0));
+            Dropout::apply_mask(x, &cache, &mut y);
+            y.component_mul(&g).sum()
+        };
+        let mut dy = g.clone();
+        let mut dx = Batch::<f64, 7>::zeros_generic(Const::<7>, Dyn(0));
+        let mut grad = dropout;
+        Train::<f64, 7, 7>::backward(&dropout, &x, &y, &cache, &mut dy, &mut grad, Some(&mut dx));
+        let numeric: Vec<f64> = (0..x.len())
+            .map(|i| {
+                let (mut plus, mut minus) = (x.clone(), x.clone());
+                plus[i] += H;
+                minus[i] -= H;
+                (loss(&plus) - loss(&minus)) / (2.0 * H)
+            })
+            .collect();
+        // ‖a − n‖ / (‖a‖ + ‖n‖).
+        let diff = dx
+            .iter()
+            .zip(&numeric)
+            .map(|(a, n)| (a - n) * (a - n))
+            .sum::<f64>()
+            .sqrt();
+        let scale = dx.iter().map(|a| a * a).sum::<f64>().sqrt()
+            + numeric.iter().map(|n| n * n).sum::<f64>().sqrt();
+        let error = diff / scale.max(1e-12);
+        assert!(error < 1e-6, "dropout: relative error {error:e}");
     }
 }

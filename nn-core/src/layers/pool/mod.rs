@@ -19,8 +19,6 @@ pub struct Pool<const IN: usize, const OUT: usize, const MAX: bool, const D: usi
     window: Window,
 }
 
-/// A pool over images.
-pub type Pool2D<const IN: usize, const OUT: usize, const MAX: bool> = Pool<IN, OUT, MAX, 2>;
 /// Max pooling (Keras's `MaxPooling2D`; strides default to the pool size): each channel's
 /// largest value in each window.
 ///

@@ -377,7 +377,7 @@ impl<
 }
 
 #[cfg(feature = "std")]
-pub(super) mod train;
+pub(crate) mod train;
 
 /// The logistic sigmoid, Keras's recurrent activation ([`Float::cell_sigmoid`]: in `f32`
 /// written to vectorize).
