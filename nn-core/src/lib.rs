@@ -67,8 +67,6 @@ pub use activations::*;
 #[cfg(feature = "std")]
 pub use error::{Error, Source};
 #[cfg(feature = "std")]
-pub use fusion::OutputActivation;
-#[cfg(feature = "std")]
 pub use init::{
     Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer, LecunNormal,
     LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, ShapeError, TruncatedNormal,

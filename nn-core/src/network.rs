@@ -139,7 +139,7 @@ pub trait Trainable<T: Float>: Sized {
     /// pass's prediction (the output layer's pre-activations when `fused`, else its outputs)
     /// and the buffer for ∂loss/∂prediction that [`backprop`](Trainable::backprop) starts from.
     /// Whether a loss is fused is decided where it meets the last layer
-    /// ([`OutputActivation`](crate::OutputActivation)).
+    /// (`OutputActivation`).
     #[allow(clippy::type_complexity)]
     fn loss_io(
         tape: &mut Self::Tape,

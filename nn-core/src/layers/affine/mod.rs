@@ -235,7 +235,7 @@ where
 pub(super) mod train;
 
 /// The items of a [`Params`], [`Layer`], [`Train`](crate::Train) or
-/// [`OutputActivation`](crate::OutputActivation) impl for a layer that
+/// `OutputActivation` impl for a layer that
 /// is its weight part `$part` under its own name (a struct with one field, `weights`): every
 /// call goes to the part.
 /// Written once so that Dense and Conv2D keep their own names in rustc's messages and rustdoc.
@@ -302,10 +302,10 @@ macro_rules! delegate {
         }
     };
     (OutputActivation, $part:ty, $i:tt, $o:tt) => {
-        type Activation = <$part as $crate::OutputActivation<T, $i, $o>>::Activation;
+        type Activation = <$part as $crate::fusion::OutputActivation<T, $i, $o>>::Activation;
 
         fn pre_activations(cache: &Self::Cache) -> &$crate::Batch<T, $o> {
-            <$part as $crate::OutputActivation<T, $i, $o>>::pre_activations(cache)
+            <$part as $crate::fusion::OutputActivation<T, $i, $o>>::pre_activations(cache)
         }
 
         fn backward_from_pre_activations(
@@ -317,7 +317,7 @@ macro_rules! delegate {
             grad: &mut Self,
             dx: Option<&mut $crate::Batch<T, $i>>,
         ) {
-            $crate::OutputActivation::<T, $i, $o>::backward_from_pre_activations(
+            $crate::fusion::OutputActivation::<T, $i, $o>::backward_from_pre_activations(
                 &self.weights,
                 x,
                 y,

@@ -105,7 +105,7 @@ impl<
     S: Storage,
     const BIAS: bool,
     const D: usize,
-> crate::OutputActivation<T, IN, OUT> for Conv<T, IN, OUT, F, K, A, S, BIAS, D>
+> crate::fusion::OutputActivation<T, IN, OUT> for Conv<T, IN, OUT, F, K, A, S, BIAS, D>
 {
     delegate!(OutputActivation, Affine<T, F, K, A, S, BIAS, Patches<IN, OUT, D>>, IN, OUT);
 }

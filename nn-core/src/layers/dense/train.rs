@@ -36,7 +36,7 @@ impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const 
 }
 
 impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
-    crate::OutputActivation<T, I, O> for Dense<T, I, O, A, S, BIAS>
+    crate::fusion::OutputActivation<T, I, O> for Dense<T, I, O, A, S, BIAS>
 {
     delegate!(OutputActivation, Affine<T, O, I, A, S, BIAS, FullyConnected>, I, O);
 }
