@@ -407,13 +407,15 @@ fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, nn_keras::f
                 Some(nn_keras::config::Value::Str(inner)) => inner,
                 _ => layer.class,
             }),
-            directions: layer.class == nn_keras::class::BIDIRECTIONAL,
         })
         .collect();
     for (name, param) in net.params() {
         if let Some(layer) = layers.iter_mut().find(|l| l.name == name) {
-            let values = param.values.iter().map(|v| v.as_f64() as f32).collect();
-            layer.tensors.push((param.shape.to_vec(), values));
+            layer.tensors.push(weights::TensorOut {
+                group: weights::tensor_group(param.path.segments(), layer.cell.is_some()),
+                shape: param.shape.to_vec(),
+                values: param.values.iter().map(|v| v.as_f64() as f32).collect(),
+            });
         }
     }
     weights::write(N::NAME, &layers)

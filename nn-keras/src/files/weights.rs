@@ -324,16 +324,20 @@ pub fn read(bytes: Vec<u8>) -> Result<Weights, Error> {
                 None => Vec::new(),
             };
             // A recurrent layer keeps its weights in its cell's group; a Bidirectional keeps
-            // its two layers' in theirs, forward first.
-            for (first, rest) in [
-                ("cell", "vars"),
-                ("forward_layer", "cell/vars"),
-                ("backward_layer", "cell/vars"),
-            ] {
+            // its two layers' in theirs, forward first: the groups `tensor_group` gives for a
+            // cell, alone and in each held layer, in the order our layers list them.
+            let held = HELD.iter().map(|&(field, _)| tensor_group(&[field], true));
+            for group in std::iter::once(tensor_group(&[], true)).chain(held) {
+                let (first, rest) = group.split_once('/').unwrap_or((&group, ""));
                 let Some(outer) = child(first) else {
                     continue;
                 };
-                if let Some(vars) = descend(outer, rest)? {
+                let rest = if rest.is_empty() {
+                    String::from("vars")
+                } else {
+                    format!("{rest}/vars")
+                };
+                if let Some(vars) = descend(outer, &rest)? {
                     let path = format!("{top}/{name}/{first}/{rest}");
                     tensors.extend(numbered(&vars, &path, file_len, &mut budget)?);
                 }
@@ -644,59 +648,121 @@ fn legacy(file: &File, group: &Group, budget: &mut usize) -> Result<Weights, Err
     Ok(weights)
 }
 
-/// A layer to write: its group name, its Keras name and its tensors (shape and values).
+/// Keras's attribute for a layer held in a field of a layer that holds layers, where it differs
+/// from the field's name: a `Bidirectional` keeps its two layers as `forward_layer` and
+/// `backward_layer`. A field not listed is its own attribute.
+pub const HELD: [(&str, &str); 2] = [("forward", "forward_layer"), ("backward", "backward_layer")];
+
+/// The group below a layer's own whose `vars` hold a tensor, in Keras 3's layout: for a tensor of
+/// the layer at `path` (the fields leading to it from the outermost layer, as `nn::Path` gives
+/// them), each field's Keras attribute ([`HELD`]), then `cell` when that layer keeps its tensors
+/// in a recurrent cell. Empty for a tensor of the layer itself (`layers/dense/vars`); `cell` for
+/// an LSTM's (`layers/lstm/cell/vars`); `forward_layer/cell` for a Bidirectional's forward
+/// direction. The one rule by which our walk's paths and Keras's groups meet, both ways.
+#[must_use]
+pub fn tensor_group(path: &[&str], cell: bool) -> String {
+    let attribute = |field: &str| {
+        HELD.iter()
+            .find(|&&(f, _)| f == field)
+            .map_or(field.to_string(), |&(_, attribute)| attribute.to_string())
+    };
+    let mut segments: Vec<String> = path.iter().map(|field| attribute(field)).collect();
+    if cell {
+        segments.push(String::from("cell"));
+    }
+    segments.join("/")
+}
+
+/// A tensor to write: its group below its layer's ([`tensor_group`]), shape and values.
+pub struct TensorOut {
+    /// Its group below the layer's (empty for the layer's own `vars`).
+    pub group: String,
+    /// Its shape, as Keras lays it out.
+    pub shape: Vec<usize>,
+    /// Its values, row-major.
+    pub values: Vec<f32>,
+}
+
+/// A layer to write: its group name, its Keras name and its tensors.
 pub struct LayerWeights<'a> {
     /// The group (`dense_1`).
     pub group: String,
     /// The layer's name, written as the `name` attribute of its `vars` group.
     pub name: &'a str,
-    /// Its tensors.
-    pub tensors: Vec<(Vec<usize>, Vec<f32>)>,
-    /// The name of the cell that holds the tensors, for a recurrent layer (`lstm_cell`): Keras
-    /// keeps them in `layers/<group>/cell/vars`, with the layer's own `vars` group empty.
+    /// Its tensors, in the order of each group's `vars` (`0`, `1`, ...).
+    pub tensors: Vec<TensorOut>,
+    /// The name of the cell that holds the tensors, for a recurrent layer (`lstm_cell`): written
+    /// as the `name` of each `cell/vars` group.
     pub cell: Option<&'static str>,
-    /// Whether the layer is a Bidirectional: the first half of the tensors then belong to
-    /// `forward_layer/cell`, the second to `backward_layer/cell`.
-    pub directions: bool,
+}
+
+/// The groups of one layer below its own, as a tree: each with its tensors and the groups in it,
+/// in the order they first appear.
+#[derive(Default)]
+struct Node<'t> {
+    name: String,
+    tensors: Vec<&'t TensorOut>,
+    children: Vec<Node<'t>>,
+}
+
+impl<'t> Node<'t> {
+    fn insert(&mut self, path: &[&str], tensor: &'t TensorOut) {
+        match path.split_first() {
+            None => self.tensors.push(tensor),
+            Some((first, rest)) => {
+                let index = match self.children.iter().position(|c| c.name == *first) {
+                    Some(i) => i,
+                    None => {
+                        self.children.push(Node {
+                            name: (*first).to_string(),
+                            ..Node::default()
+                        });
+                        self.children.len() - 1
+                    }
+                };
+                self.children[index].insert(rest, tensor);
+            }
+        }
+    }
+
+    /// Writes the groups in this one (each held layer's or cell's), then its own `vars` named
+    /// `name`, as Keras does.
+    fn write(&self, group: &mut hdf5_pure::GroupBuilder, name: &str, cell: Option<&str>) {
+        for child in &self.children {
+            let mut inner = group.create_group(&child.name);
+            let name = match (child.name.as_str(), cell) {
+                ("cell", Some(cell)) => cell,
+                (held, _) => held,
+            };
+            child.write(&mut inner, name, cell);
+            group.add_group(inner.finish());
+        }
+        let mut vars = group.create_group("vars");
+        vars.set_attr("name", AttrValue::String(name.to_string()));
+        for (i, tensor) in self.tensors.iter().enumerate() {
+            let shape: Vec<u64> = tensor.shape.iter().map(|&d| d as u64).collect();
+            vars.create_dataset(&i.to_string())
+                .with_f32_data(&tensor.values)
+                .with_shape(&shape);
+        }
+        group.add_group(vars.finish());
+    }
 }
 
 /// A Keras 3 `.weights.h5` file: `layers/<group>/vars/<i>` for every layer (weightless ones get
-/// an empty `vars` group, as Keras writes them) and the model's own empty `vars` group.
+/// an empty `vars` group, as Keras writes them), a tensor of a held layer or a cell in the group
+/// [`tensor_group`] names, and the model's own empty `vars` group.
 pub fn write(model: &str, layers: &[LayerWeights<'_>]) -> Result<Vec<u8>, Error> {
     let mut builder = FileBuilder::new();
     let mut all = builder.create_group("layers");
     for layer in layers {
-        let mut group = all.create_group(&layer.group);
-        let mut vars = group.create_group("vars");
-        vars.set_attr("name", AttrValue::String(layer.name.to_string()));
-        // A cell's group (`cell/vars`) under `group`, holding `tensors`.
-        let cell_group = |group: &mut hdf5_pure::GroupBuilder,
-                          cell_name: &str,
-                          tensors: &[(Vec<usize>, Vec<f32>)]| {
-            let mut cell = group.create_group("cell");
-            let mut cell_vars = cell.create_group("vars");
-            cell_vars.set_attr("name", AttrValue::String(cell_name.to_string()));
-            write_tensors(&mut cell_vars, tensors);
-            cell.add_group(cell_vars.finish());
-            group.add_group(cell.finish());
-        };
-        match layer.cell {
-            Some(cell_name) if layer.directions => {
-                let half = layer.tensors.len() / 2;
-                let (forward, backward) = layer.tensors.split_at(half);
-                for (side, tensors) in [("forward_layer", forward), ("backward_layer", backward)] {
-                    let mut inner = group.create_group(side);
-                    cell_group(&mut inner, cell_name, tensors);
-                    let mut own = inner.create_group("vars");
-                    own.set_attr("name", AttrValue::String(side.to_string()));
-                    inner.add_group(own.finish());
-                    group.add_group(inner.finish());
-                }
-            }
-            Some(cell_name) => cell_group(&mut group, cell_name, &layer.tensors),
-            None => write_tensors(&mut vars, &layer.tensors),
+        let mut tree = Node::default();
+        for tensor in &layer.tensors {
+            let path: Vec<&str> = tensor.group.split('/').filter(|s| !s.is_empty()).collect();
+            tree.insert(&path, tensor);
         }
-        group.add_group(vars.finish());
+        let mut group = all.create_group(&layer.group);
+        tree.write(&mut group, layer.name, layer.cell);
         all.add_group(group.finish());
     }
     builder.add_group(all.finish());
@@ -706,16 +772,6 @@ pub fn write(model: &str, layers: &[LayerWeights<'_>]) -> Result<Vec<u8>, Error>
     builder
         .finish()
         .map_err(|e| Error::weights(format!("the HDF5 file could not be built: {e}")).because(e))
-}
-
-/// Writes `tensors` as the datasets `0`, `1`, ... of a `vars` group.
-fn write_tensors(vars: &mut hdf5_pure::GroupBuilder, tensors: &[(Vec<usize>, Vec<f32>)]) {
-    for (i, (shape, values)) in tensors.iter().enumerate() {
-        let shape: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
-        vars.create_dataset(&i.to_string())
-            .with_f32_data(values)
-            .with_shape(&shape);
-    }
 }
 
 /// The shards a sharded save's `.weights.json` lists, in the order they are first named.
@@ -759,4 +815,72 @@ pub fn shards(index: &str) -> Result<Vec<String>, Error> {
         )));
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+
+    #[test]
+    fn a_tensor_s_group_follows_its_path_and_keras_s_attributes() {
+        assert_eq!(tensor_group(&[], false), "");
+        assert_eq!(tensor_group(&[], true), "cell");
+        assert_eq!(tensor_group(&["forward"], true), "forward_layer/cell");
+        assert_eq!(tensor_group(&["backward"], true), "backward_layer/cell");
+        // A field Keras does not rename is its own attribute, at any depth.
+        assert_eq!(
+            tensor_group(&["layer", "forward"], false),
+            "layer/forward_layer"
+        );
+    }
+
+    /// What `write` puts where `read` looks: a layer's own tensors, a cell's, and a held
+    /// layer's cell's, read back in the order of the reader's groups.
+    #[test]
+    fn written_groups_are_read_back_in_order() {
+        let tensor = |group: String, value: f32| TensorOut {
+            group,
+            shape: vec![1],
+            values: vec![value],
+        };
+        let layers = [
+            LayerWeights {
+                group: String::from("dense"),
+                name: "dense",
+                tensors: vec![tensor(tensor_group(&[], false), 1.0)],
+                cell: None,
+            },
+            LayerWeights {
+                group: String::from("bidirectional"),
+                name: "bidirectional",
+                tensors: vec![
+                    tensor(tensor_group(&["forward"], true), 2.0),
+                    tensor(tensor_group(&["forward"], true), 3.0),
+                    tensor(tensor_group(&["backward"], true), 4.0),
+                ],
+                cell: Some("lstm_cell"),
+            },
+        ];
+        let bytes = write("model", &layers).unwrap();
+        let read = read(bytes).unwrap();
+        let values: Vec<(String, Vec<f64>)> = read
+            .layers
+            .iter()
+            .map(|(name, tensors)| {
+                let values = tensors
+                    .iter()
+                    .flat_map(|t| read.values(t).unwrap())
+                    .collect();
+                (name.clone(), values)
+            })
+            .collect();
+        assert_eq!(
+            values,
+            [
+                (String::from("dense"), vec![1.0]),
+                (String::from("bidirectional"), vec![2.0, 3.0, 4.0]),
+            ]
+        );
+    }
 }
