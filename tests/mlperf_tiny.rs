@@ -1,0 +1,122 @@
+//! MLPerf Tiny's reference models (mlcommons/tiny; `tests/fixtures/mlperf_tiny/README.md`),
+//! declared with `network!`, loaded from their own files, checked against them at build time, and
+//! matched with TensorFlow's predictions (recorded by `tools/mlperf_tiny.py`).
+
+use nn::prelude::*;
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/mlperf_tiny/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// The recorded inputs and TensorFlow's outputs, one flat channels-last row per sample.
+fn io(name: &str) -> (Vec<Vec<f32>>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(fixture(&format!("{name}.json"))).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rows = |key: &str| -> Vec<Vec<f64>> {
+        json[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                row.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap())
+                    .collect()
+            })
+            .collect()
+    };
+    let inputs = rows("inputs")
+        .into_iter()
+        .map(|row| row.into_iter().map(|v| v as f32).collect())
+        .collect();
+    (inputs, rows("outputs"))
+}
+
+/// `net`'s predictions as a batch, and one sample at a time through `predict_one` (the
+/// generated `predict`), equal TensorFlow's to `tolerance` (relative, or absolute below 1).
+fn assert_matches_tensorflow<N: Network<f32>>(
+    net: &N,
+    name: &str,
+    tolerance: f64,
+    predict_one: impl Fn(&[f32]) -> Vec<f32>,
+) {
+    let (inputs, outputs) = io(name);
+    assert!(!inputs.is_empty());
+    let flat: Vec<f32> = inputs.iter().flatten().copied().collect();
+    let x = OMatrix::<f32, N::Input, Dyn>::from_column_slice_generic(
+        <N::Input as nalgebra::DimName>::name(),
+        Dyn(inputs.len()),
+        &flat,
+    );
+    let batch = net.predict_batch(&x);
+    for (sample, expected) in outputs.iter().enumerate() {
+        let one = predict_one(&inputs[sample]);
+        assert_eq!(one.len(), expected.len());
+        for (unit, &e) in expected.iter().enumerate() {
+            for (how, got) in [("batch", batch[(unit, sample)]), ("one", one[unit])] {
+                let got = f64::from(got);
+                assert!(
+                    (got - e).abs() <= tolerance * e.abs().max(1.0),
+                    "{name} ({how}): sample {sample}, output {unit}: nn {got}, TensorFlow {e}"
+                );
+            }
+        }
+    }
+}
+
+/// Anomaly detection (`ad01.h5`): an autoencoder of five log-mel frames (640 values), nine
+/// dense layers each batch-normalized before its ReLU, and a linear reconstruction. Declared
+/// twice: loaded at run time (its large matrices on the heap), and built in (every matrix inline,
+/// a 1 MB constant: kept in a `static`, never moved onto a test thread's 2 MB stack).
+macro_rules! ad01 {
+    ($(#[$attr:meta])* $name:ident) => {
+        network! {
+            $(#[$attr])*
+            pub struct $name =
+        Input<640>,
+        Dense<_, 128>, BatchNormalization, Activation<Relu>,
+        Dense<_, 128>, BatchNormalization, Activation<Relu>,
+        Dense<_, 128>, BatchNormalization, Activation<Relu>,
+        Dense<_, 128>, BatchNormalization, Activation<Relu>,
+        Dense<_, 8>, BatchNormalization, Activation<Relu>,
+        Dense<_, 128>, BatchNormalization, Activation<Relu>,
+        Dense<_, 128>, BatchNormalization, Activation<Relu>,
+        Dense<_, 128>, BatchNormalization, Activation<Relu>,
+        Dense<_, 128>, BatchNormalization, Activation<Relu>,
+        Dense<_, 640>;
+        }
+    };
+}
+
+ad01!(
+    /// `ad01.h5`, loaded at run time.
+    #[keras("tests/fixtures/mlperf_tiny/ad01.h5")]
+    Ad01
+);
+ad01!(
+    /// `ad01.h5`, built in.
+    #[keras("tests/fixtures/mlperf_tiny/ad01.h5", embed)]
+    Ad01Embedded
+);
+
+static AD01: Ad01Embedded = Ad01Embedded::EMBEDDED;
+
+#[test]
+fn anomaly_detection_matches_tensorflow() {
+    let net = Ad01::load_keras(fixture("ad01.h5")).unwrap();
+    assert_eq!(<Ad01 as Network<f32>>::PARAMS, 269_992);
+    assert_matches_tensorflow(&net, "ad01", 1e-5, |x| {
+        net.predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
+    });
+    assert_matches_tensorflow(&AD01, "ad01", 1e-5, |x| {
+        AD01.predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
+    });
+}
