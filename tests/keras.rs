@@ -17,23 +17,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Keras's inputs and outputs for a fixture: one flattened sample per row.
 fn io(name: &str) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
-    let text = std::fs::read_to_string(fixture(&format!("{name}.json"))).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let rows = |key: &str| -> Vec<Vec<f64>> {
-        json[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                r.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.as_f64().unwrap())
-                    .collect()
-            })
-            .collect()
-    };
-    (rows("inputs"), rows("outputs"))
+    common::recorded_io(&fixture(&format!("{name}.json")))
 }
 
 /// `net`'s predictions on the fixture's inputs equal Keras's to `1e-6` (relative to the larger

@@ -2,6 +2,10 @@
 //! declared with `network!`, loaded from their own files, checked against them at build time, and
 //! matched with TensorFlow's predictions (recorded by `tools/mlperf_tiny.py`).
 
+mod common;
+
+use std::path::Path;
+
 use nn::prelude::*;
 
 fn fixture(name: &str) -> String {
@@ -13,27 +17,12 @@ fn fixture(name: &str) -> String {
 
 /// The recorded inputs and TensorFlow's outputs, one flat channels-last row per sample.
 fn io(name: &str) -> (Vec<Vec<f32>>, Vec<Vec<f64>>) {
-    let text = std::fs::read_to_string(fixture(&format!("{name}.json"))).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let rows = |key: &str| -> Vec<Vec<f64>> {
-        json[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|row| {
-                row.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.as_f64().unwrap())
-                    .collect()
-            })
-            .collect()
-    };
-    let inputs = rows("inputs")
+    let (inputs, outputs) = common::recorded_io(Path::new(&fixture(&format!("{name}.json"))));
+    let inputs = inputs
         .into_iter()
         .map(|row| row.into_iter().map(|v| v as f32).collect())
         .collect();
-    (inputs, rows("outputs"))
+    (inputs, outputs)
 }
 
 /// `net`'s predictions as a batch, and one sample at a time through `predict_one` (the

@@ -7,7 +7,7 @@
 )]
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// A fresh, empty directory under the target directory, named after the test crate, `name` and
@@ -472,4 +472,26 @@ pub(crate) fn run_nested(mut cargo: std::process::Command, dir: &std::path::Path
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A fixture's recorded inputs and the reference's outputs (`inputs` and `outputs` in the JSON
+/// file at `path`): one flattened sample per row.
+pub(crate) fn recorded_io(path: &Path) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rows = |key: &str| -> Vec<Vec<f64>> {
+        json[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap())
+                    .collect()
+            })
+            .collect()
+    };
+    (rows("inputs"), rows("outputs"))
 }
