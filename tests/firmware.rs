@@ -86,6 +86,7 @@ fn firmware_runs_on_a_cortex_m4f() {
     assert_predictions("sine", &run("sine"), &sine_lines, 1e-6);
     assert_predictions("demo", &run("demo"), &host, 1e-6);
     assert_predictions("layers", &run("layers"), &host_layers(), 1e-6);
+    assert_predictions("mlperf", &run("mlperf"), &host_mlperf(), 1e-6);
 }
 
 network! {
@@ -173,6 +174,29 @@ fn host_layers() -> Vec<Prediction> {
         lines.push(line("activations", seed, y.as_slice()));
     }
     lines
+}
+
+include!("../firmware/models/mlperf_tiny.rs");
+
+ad01!(
+    /// MLPerf Tiny's anomaly-detection model (`firmware/src/bin/mlperf.rs`), loaded at run time.
+    Ad01
+);
+
+/// What `firmware/src/bin/mlperf.rs` prints, computed on the host from the same Keras files.
+fn host_mlperf() -> Vec<Prediction> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mlperf_tiny");
+    let ad01 = Ad01::load_keras(root.join("ad01.h5")).unwrap();
+    (0..3)
+        .map(|seed| {
+            let x = SVector::from(sample::<640>(seed).map(|v| 45.0 * v - 35.0));
+            (
+                "ad01".to_owned(),
+                seed as usize,
+                ad01.predict(&x).as_slice().to_vec(),
+            )
+        })
+        .collect()
 }
 
 /// The digits network's standardization and test images, as the firmware has them (its `pub`

@@ -57,30 +57,11 @@ fn assert_matches_tensorflow<N: Network<f32>>(
     }
 }
 
-/// Anomaly detection (`ad01.h5`): an autoencoder of five log-mel frames (640 values), nine
-/// dense layers each batch-normalized before its ReLU, and a linear reconstruction. Declared
-/// twice: loaded at run time (its large matrices on the heap), and built in (every matrix inline,
-/// a 1 MB constant: kept in a `static`, never moved onto a test thread's 2 MB stack).
-macro_rules! ad01 {
-    ($(#[$attr:meta])* $name:ident) => {
-        network! {
-            $(#[$attr])*
-            pub struct $name =
-        Input<640>,
-        Dense<_, 128>, BatchNormalization, Activation<Relu>,
-        Dense<_, 128>, BatchNormalization, Activation<Relu>,
-        Dense<_, 128>, BatchNormalization, Activation<Relu>,
-        Dense<_, 128>, BatchNormalization, Activation<Relu>,
-        Dense<_, 8>, BatchNormalization, Activation<Relu>,
-        Dense<_, 128>, BatchNormalization, Activation<Relu>,
-        Dense<_, 128>, BatchNormalization, Activation<Relu>,
-        Dense<_, 128>, BatchNormalization, Activation<Relu>,
-        Dense<_, 128>, BatchNormalization, Activation<Relu>,
-        Dense<_, 640>;
-        }
-    };
-}
+include!("../firmware/models/mlperf_tiny.rs");
 
+// Each model twice: loaded at run time (its large matrices on the heap), and built in (every
+// matrix inline: a constant of the weights' size, 1 MB for ad01, kept in a `static` rather than
+// moved onto a test thread's 2 MB stack).
 ad01!(
     /// `ad01.h5`, loaded at run time.
     #[keras("tests/fixtures/mlperf_tiny/ad01.h5")]

@@ -73,6 +73,14 @@ network! {
         Dense<5, 5, Softmax>;
 }
 
+include!("../models/mlperf_tiny.rs");
+
+ad01!(
+    /// MLPerf Tiny's anomaly-detection model, from its own Keras file.
+    #[keras("../tests/fixtures/mlperf_tiny/ad01.h5", embed)]
+    Ad01
+);
+
 /// The sine model, in flash.
 pub static SINE: Sine = Sine::EMBEDDED;
 

@@ -1,0 +1,27 @@
+//! MLPerf Tiny's reference models on the microcontroller, from their own Keras files: the
+//! anomaly-detection autoencoder (1.08 MB of weights in flash) on three samples, printed as bit
+//! patterns for the host to compare.
+
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use nn::nalgebra::SVector;
+use nn_firmware::models::{Ad01, sample};
+
+static AD01: Ad01 = Ad01::EMBEDDED;
+
+/// A frame of log-mel energies in dB, as the benchmark feeds the model: a sample in [-1, 1]
+/// spread over [-80, 10].
+fn log_mel(seed: u32) -> SVector<f32, 640> {
+    SVector::from(sample::<640>(seed).map(|v| 45.0 * v - 35.0))
+}
+
+#[entry]
+fn main() -> ! {
+    for seed in 0..3 {
+        let y = AD01.predict(&log_mel(seed));
+        nn_firmware::prediction("ad01", seed as usize, y.as_slice());
+    }
+    nn_firmware::done()
+}
