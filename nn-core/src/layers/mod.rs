@@ -8,6 +8,7 @@ mod conv;
 mod dense;
 mod dropout;
 mod embedding;
+mod fork;
 mod geometry;
 mod global_max_pool;
 mod global_pool_1d;
@@ -27,6 +28,9 @@ pub use conv::{Conv, Conv1D, Conv2D};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
+pub use fork::{
+    Add, Average, Concatenate, Fork, Join, Maximum, Minimum, Multiply, Shortcut, Subtract,
+};
 pub use geometry::{Padding, Window};
 pub use global_max_pool::GlobalMaxPool2D;
 pub use global_pool_1d::{GlobalAvgPool1D, GlobalMaxPool1D};

@@ -751,3 +751,103 @@ fn nested_paths_join_with_one_rule() {
         "block_forward_recurrent_kernel"
     );
 }
+
+/// A dense layer of `I` to `O` with activation `A` and random weights.
+fn dense<A: crate::Activation, const I: usize, const O: usize>(
+    activation: A,
+    seed: u64,
+) -> crate::Dense<f64, I, O, A> {
+    crate::Dense::init(
+        activation,
+        &GlorotUniform,
+        &RandomNormal::new(0.0, 0.3),
+        &mut StdRng::seed_from_u64(seed),
+    )
+}
+
+#[test]
+fn forks_train_for_every_join() {
+    use crate::{Add, Average, Concatenate, Maximum, Minimum, Multiply, Shortcut, Subtract};
+    // A residual connection: the layers and the input itself.
+    check(
+        &Fork::<Add, _, _, 4, 4, 4>::new(dense::<Tanh, 4, 4>(Tanh, 1), Shortcut),
+        3,
+    );
+    check(
+        &Fork::<Add, _, _, 4, 4, 4>::new(Shortcut, dense::<Tanh, 4, 4>(Tanh, 1)),
+        3,
+    );
+    // Two branches of layers, each join.
+    let (a, b) = (
+        dense::<Tanh, 4, 3>(Tanh, 2),
+        dense::<Linear, 4, 3>(Linear, 3),
+    );
+    check(
+        &Fork::<Subtract, _, _, 3, 3, 3>::new(a.clone(), b.clone()),
+        3,
+    );
+    check(
+        &Fork::<Multiply, _, _, 3, 3, 3>::new(a.clone(), b.clone()),
+        3,
+    );
+    check(
+        &Fork::<Average, _, _, 3, 3, 3>::new(a.clone(), b.clone()),
+        3,
+    );
+    check(
+        &Fork::<Maximum, _, _, 3, 3, 3>::new(a.clone(), b.clone()),
+        3,
+    );
+    check(
+        &Fork::<Minimum, _, _, 3, 3, 3>::new(a.clone(), b.clone()),
+        3,
+    );
+    // Channels side by side at each of 2 positions: 2 + 3 channels.
+    check(
+        &Fork::<Concatenate<2>, _, _, 4, 6, 10>::new(
+            dense::<Tanh, 4, 4>(Tanh, 4),
+            dense::<Linear, 4, 6>(Linear, 5),
+        ),
+        3,
+    );
+    // A fork within a fork.
+    check(
+        &Fork::<Add, _, _, 3, 3, 3>::new(
+            Fork::<Maximum, _, _, 3, 3, 3>::new(a, b),
+            dense::<Tanh, 4, 3>(Tanh, 6),
+        ),
+        2,
+    );
+}
+
+#[test]
+fn forks_join_as_keras_s_merge_layers() {
+    use crate::{Concatenate, Maximum, Shortcut, Subtract};
+    let a = dense::<Linear, 2, 4>(Linear, 7);
+    let x = SVector::<f64, 2>::new(0.5, -1.5);
+    let ya: SVector<f64, 4> = a.forward(&x);
+    // Concatenate over the last axis of 2 positions: [a₀ a₁ x₀] then [a₂ a₃ x₁].
+    let joined = Fork::<Concatenate<2>, _, _, 4, 2, 6>::new(a.clone(), Shortcut);
+    let y: SVector<f64, 6> = joined.forward(&x);
+    assert_eq!(y.as_slice(), [ya[0], ya[1], x[0], ya[2], ya[3], x[1]]);
+    let two = dense::<Linear, 2, 2>(Linear, 8);
+    let y2: SVector<f64, 2> = two.forward(&x);
+    let y: SVector<f64, 2> =
+        Fork::<Subtract, _, _, 2, 2, 2>::new(Shortcut, two.clone()).forward(&x);
+    assert_eq!(y, x - y2);
+    let y: SVector<f64, 2> = Fork::<Maximum, _, _, 2, 2, 2>::new(Shortcut, two.clone()).forward(&x);
+    assert_eq!(y, x.zip_map(&y2, f64::max));
+    // The first branch's tensors, then the second's, under their own names.
+    let fork = Fork::<Subtract, _, _, 2, 2, 2>::new(two, Shortcut);
+    assert_eq!(
+        <Fork<Subtract, crate::Dense<f64, 2, 2, Linear>, Shortcut, 2, 2, 2> as Params<f64>>::PARAMS,
+        6
+    );
+    let names: Vec<_> = fork.params().map(|p| p.key().to_string()).collect();
+    assert_eq!(names, ["kernel", "bias"]);
+    // One step at a time, as over the whole sample.
+    let stream = Fork::<Subtract, _, _, 2, 2, 2>::new(Shortcut, dense::<Tanh, 2, 2>(Tanh, 9));
+    let mut state = Default::default();
+    let stepped: SVector<f64, 2> = crate::Stream::step(&stream, &mut state, &x);
+    assert_eq!(stepped, stream.forward(&x));
+}
