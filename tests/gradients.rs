@@ -296,3 +296,25 @@ fn fused_loss_with_an_output_activity_penalty() {
         assert!(error < 1e-6, "{name}.{}: relative error {error:e}", p.key());
     }
 }
+
+network! {
+    /// ResNet's two blocks: an identity shortcut, and a strided 1×1 convolution as the shortcut,
+    /// each with a batch-normalized branch and a penalty inside.
+    struct Residual = Input<6, 6, 2>, Conv2D<3, (3, 3), Tanh, padding = Same>,
+        Add<[Conv2D<3, (3, 3), Tanh, padding = Same, kernel_regularizer = L2(0.1)>, BatchNormalization], []>,
+        Activation<Tanh>,
+        Add<[Conv2D<4, (3, 3), Tanh, strides = (2, 2), padding = Same>, Dropout<0.2>, Conv2D<4, (3, 3), padding = Same>],
+            [Conv2D<4, (1, 1), strides = (2, 2)>]>,
+        GlobalAvgPool2D, Dense<_, 3, Softmax>;
+    /// Every other join, vectors and a sequence, blocks within blocks.
+    struct Joined = Input<3, 4>, Concatenate<[LSTM<3, return_sequences = true>], [Conv1D<2, 1, Tanh>]>,
+        Flatten, Subtract<[Dense<_, 5, Tanh>], [Multiply<[Dense<_, 5, Sigmoid>], [Dense<_, 5>]>]>,
+        Maximum<[Dense<_, 4, Tanh>], [Average<[Dense<_, 4>], [Dense<_, 4, Sigmoid>]>]>,
+        Minimum<[Dense<_, 4, Tanh>], []>, Dense<_, 2>;
+}
+
+#[test]
+fn blocks_of_every_join() {
+    check_network(&Residual::<f64>::seeded(14));
+    check_network(&Joined::<f64>::seeded(15));
+}

@@ -37,6 +37,7 @@ fn ui() {
     t.compile_fail("tests/ui/sequence/*.rs");
     t.compile_fail("tests/ui/keras/*.rs");
     t.compile_fail("tests/ui/embed/*.rs");
+    t.compile_fail("tests/ui/blocks/*.rs");
 }
 
 /// Links [`LINKED`] into trybuild's crate folder (`<target>/tests/trybuild/nn`).

@@ -54,3 +54,14 @@ pub const ELU: &str = "ELU";
 pub const GLOBAL_MAX_POOLING_2D: &str = "GlobalMaxPooling2D";
 /// `keras.layers.PReLU`.
 pub const PRELU: &str = "PReLU";
+/// Keras's merge layers, which join the outputs of several layers (`keras.layers.Add`, ...):
+/// what `network!` declares as blocks.
+pub const MERGES: [&str; 7] = [
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Minimum",
+    "Concatenate",
+];

@@ -110,6 +110,11 @@ pub(crate) enum Value {
     },
     /// A layer given to a wrapper (`Bidirectional<LSTM<16>>`).
     Layer(Box<LayerDecl>),
+    /// A branch of a block: layers in a row, or none (the input itself): `[Dense<_, 8>, ..]`.
+    Branch {
+        layers: Vec<LayerDecl>,
+        span: SpanRange,
+    },
 }
 
 impl Value {
@@ -138,6 +143,10 @@ impl Value {
                 }
             }
             Value::Layer(decl) => decl.text(),
+            Value::Branch { layers, .. } => {
+                let layers: Vec<String> = layers.iter().map(LayerDecl::text).collect();
+                format!("[{}]", layers.join(", "))
+            }
         }
     }
 
@@ -153,7 +162,9 @@ impl Value {
             Value::NegInt { minus, lit } => SpanRange::new(minus.span, lit.span()),
             Value::Bool(lit) => SpanRange::single(lit.span),
             Value::Infer(token) => SpanRange::single(token.span),
-            Value::Path { span, .. } | Value::Tuple { span, .. } => *span,
+            Value::Path { span, .. } | Value::Tuple { span, .. } | Value::Branch { span, .. } => {
+                *span
+            }
             Value::Layer(decl) => decl.span,
         }
     }

@@ -18,6 +18,11 @@ impl Errors {
         self.0.into_iter().map(|e| e.to_compile_error()).collect()
     }
 
+    /// How many mistakes have been reported.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// Whether nothing went wrong.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -5,6 +5,7 @@
 //! crate. Generated code names everything by absolute path (`::nn::`, `::core::`), so a user's
 //! own `Result`, `Option`, `Vec` or `core` never interferes.
 
+mod branch;
 mod lower;
 mod network_impl;
 
@@ -12,9 +13,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use crate::ir::Network;
+use crate::ir::{Built, Network};
 use lower::{
-    assertion, at, constant, ends, field_type, keras_check, layer_trait, params_check, params_sum,
+    assertion, at, ends, field_type, keras_check, layer_trait, params_check, params_sum,
     scalar_marker, size,
 };
 
@@ -49,6 +50,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         network_impl::network_impl(network),
     ];
     let parts = [
+        branch::structs(network),
         struct_item(network),
         quote!(#(#assertions)*),
         constants_impl(network),
@@ -161,20 +163,7 @@ fn embedded_impl(network: &Network) -> Option<TokenStream> {
         .zip(&embedded.offsets)
         .map(|(layer, offsets)| {
             let field = &layer.field;
-            let made = constant(&layer.build.constant, layer, offsets);
-            let value = if layer.build.fields.is_empty() {
-                made
-            } else {
-                let sets = layer.build.fields.iter().map(|(name, value)| {
-                    let value = constant(value, layer, offsets);
-                    lower::set_field(layer.build.fields_in, name, &value)
-                });
-                quote!({
-                    let mut layer = #made;
-                    #(#sets)*
-                    layer
-                })
-            };
+            let value = lower::built(layer, Built::Constant, Some(offsets));
             let span = at(layer);
             quote_spanned!(span=> #field: #value)
         });

@@ -117,6 +117,28 @@ pub(crate) struct Layer {
     /// Whether its outputs are an activation of pre-activations it keeps (its type implements
     /// `OutputActivation`): as the last layer, its loss may be computed from them.
     pub(crate) activated: bool,
+    /// For a block (`Add<[..], [..]>`): its branches, whose layers it holds.
+    pub(crate) block: Option<Block>,
+}
+
+/// A block: two branches fed the layer's input, joined (the runtime's `Fork`).
+pub(crate) struct Block {
+    /// Its branches, in the join's order.
+    pub(crate) branches: [Branch; 2],
+}
+
+/// A branch of a block: layers in a row, or none (the input itself, `Shortcut`).
+pub(crate) struct Branch {
+    /// The hidden struct `expand` writes for its layers (`__Net_add_first`); `None` for the
+    /// input itself.
+    pub(crate) ident: Option<Ident>,
+    /// Its layers, each a field of that struct.
+    pub(crate) layers: Vec<Layer>,
+    /// The widths of its input and output.
+    pub(crate) input: Size,
+    pub(crate) output: Size,
+    /// Whether every layer streams (the struct then implements `Stream`).
+    pub(crate) streams: bool,
 }
 
 /// The widths of one step in and out of a layer fed one step at a time (`Stream<T, I, O>`).
@@ -146,6 +168,10 @@ pub(crate) enum TypeArg {
     Storage { rows: Size, cols: Size },
     /// A flag.
     Bool(bool),
+    /// A type the expansion writes next to the network (a block's branch), in the scalar type.
+    Local(Ident),
+    /// A type of the runtime with arguments of its own (`Concatenate<64>`).
+    Nested(Type),
 }
 
 /// A size: a number the macro knows, or the user's named constant, which only the compiler can
@@ -255,6 +281,17 @@ pub(crate) enum Expr {
     Tensor(usize),
     /// In [`Build::constant`]: a tensor of zeros (the bias of a layer without one).
     Zeros,
+    /// A block, built from its branches' layers as they are built in `zeros()`, `new(rng)` or
+    /// `EMBEDDED`.
+    Block(Built),
+}
+
+/// Which of a layer's ways of being built ([`Build`]) a block's layers are built by.
+#[derive(Clone, Copy)]
+pub(crate) enum Built {
+    Zeros,
+    Init,
+    Constant,
 }
 
 /// One entry of a layer's Keras configuration (`units`, `activation`), for loading and saving

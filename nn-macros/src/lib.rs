@@ -24,6 +24,7 @@
 #![deny(unsafe_code)]
 
 mod ast;
+mod blocks;
 mod check;
 mod embed;
 mod errors;
@@ -89,6 +90,8 @@ use proc_macro::TokenStream;
 /// ```text
 /// network := attribute* visibility "struct" Name "=" layer ("," layer)* ";"
 /// layer   := (field ":")? Kind ("<" argument ("," argument)* ">")?
+///          | (field ":")? Join "<" branch "," branch ">"
+/// branch  := "[" (layer ("," layer)*)? "]"
 /// ```
 ///
 /// Positional arguments come first, then options as `name = value`. A vector size is a
@@ -133,6 +136,40 @@ use proc_macro::TokenStream;
 /// | `LeakyReLU` | the leaky ReLU as a layer | its input's |
 /// | `ELU` | the ELU as a layer | its input's |
 /// | `PReLU` | a leaky ReLU with a learned slope per input value (`alpha` shaped like its input) | its input's |
+///
+/// # Blocks
+///
+/// A block feeds its input to two branches and joins their outputs with one of Keras's merge
+/// layers: `Add`, `Subtract` (first minus second), `Multiply`, `Average`, `Maximum`, `Minimum`
+/// (value by value: both branches give one shape, the block's), or `Concatenate` (their last
+/// axes side by side: the channels of each pixel, the features of each step; the other axes
+/// agree). A branch is layers in a row, checked as a chain fed the block's input, or `[]`, the
+/// input itself. A ResNet block with an identity shortcut, and one whose shortcut is a strided
+/// 1×1 convolution:
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     pub struct Resnet = Input<8, 8, 4>,
+///         Add<[Conv2D<4, (3, 3), Relu, padding = Same>, Conv2D<4, (3, 3), padding = Same>], []>,
+///         Activation<Relu>,
+///         Add<[Conv2D<8, (3, 3), Relu, strides = (2, 2), padding = Same>, Conv2D<8, (3, 3), padding = Same>],
+///             [Conv2D<8, (1, 1), strides = (2, 2)>]>,
+///         Activation<Relu>, GlobalAvgPool2D, Dense<_, 10, Softmax>;
+/// }
+///
+/// let net = Resnet::seeded(1);
+/// assert!((net.predict(&SVector::repeat(0.5)).sum() - 1.0).abs() < 1e-5);
+/// // The block is a field (`add`, `add_1`, ...); its branches hold their layers by name.
+/// let shortcut = &net.add_1.second.conv2d_4;
+/// # let _ = shortcut;
+/// ```
+///
+/// Branches whose shapes do not fit the join are a compile error at the block naming both
+/// shapes. A block trains, streams when its branches do (a `Concatenate` does not), and is saved
+/// and loaded with `nn::io`; Keras files hold chains of layers, and a network with blocks is not
+/// checked against one or written as one yet.
 ///
 /// Windows follow Keras: with valid padding `OH = floor((H − KH) / SH) + 1` (a kernel larger
 /// than its input is an error), with same padding `OH = ceil(H / SH)`; the same for widths and
@@ -269,6 +306,7 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
     let mut output = proc_macro2::TokenStream::new();
     for decl in invocation.networks {
         let mut network = check::network(decl, &mut errors);
+        files_without_blocks(&mut network, &mut errors);
         keras_file::apply(&mut network, &mut errors);
         safetensors_file::apply(&mut network, &mut errors);
         output.extend(expand::network(&network));
@@ -277,6 +315,28 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
         output.extend(errors.into_compile_errors());
     }
     output
+}
+
+/// Rule: a network with blocks is not checked against a file (`#[keras]`, `#[safetensors]`)
+/// yet. Why: those files' layers are matched as a chain; a block's would not be found.
+fn files_without_blocks(network: &mut ir::Network, errors: &mut errors::Errors) {
+    let Some(block) = network.layers.iter().find(|l| l.block.is_some()) else {
+        return;
+    };
+    let message = format!(
+        "`{}` has a block (`{}`, layer {}): a network with blocks cannot be checked against a \
+         file at build time yet; load its weights at run time with `nn::io::load_weights`",
+        network.ident, block.text, block.position
+    );
+    let mut kept = Vec::new();
+    for attr in std::mem::take(&mut network.attrs) {
+        if attr.path().is_ident("keras") || attr.path().is_ident("safetensors") {
+            errors.push(syn::Error::new_spanned(&attr, &message));
+        } else {
+            kept.push(attr);
+        }
+    }
+    network.attrs = kept;
 }
 
 #[cfg(test)]

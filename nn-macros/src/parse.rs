@@ -6,7 +6,7 @@
 //! layer      := (IDENT ":")? IDENT ("<" (arg ("," arg)* ","?)? ">")?
 //! arg        := IDENT "=" value | value
 //! value      := "-"? INT | "-"? FLOAT | "true" | "false" | "_" | "(" value ("," value)* ")"
-//!             | path ("(" (value ("," value)*)? ")")?
+//!             | path ("(" (value ("," value)*)? ")")? | layer | "[" (layer ("," layer)* ","?)? "]"
 //! ```
 //!
 //! Parsing is permissive about names (any identifier may be a layer kind, an option or an
@@ -213,6 +213,16 @@ impl Parse for Value {
         }
         if input.peek(Ident) && input.peek2(Token![<]) {
             return Ok(Value::Layer(Box::new(input.parse()?)));
+        }
+        if lookahead.peek(syn::token::Bracket) {
+            let content;
+            let brackets = syn::bracketed!(content in input);
+            let layers = content.parse_terminated(LayerDecl::parse, Token![,])?;
+            let span = SpanRange::new(brackets.span.open(), brackets.span.close());
+            return Ok(Value::Branch {
+                layers: layers.into_iter().collect(),
+                span,
+            });
         }
         if lookahead.peek(Ident)
             || lookahead.peek(Token![::])

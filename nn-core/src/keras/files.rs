@@ -289,6 +289,7 @@ fn fill<T: Float, N: Network<T>>(path: &Path, file: &weights::Weights) -> Result
 /// `N`.
 pub fn load<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error> {
     let path = path.as_ref();
+    chain_only(&N::KERAS)?;
     let contents = read(path)?;
     check::<T, N>(path, contents.config.as_ref())?;
     fill::<T, N>(path, &contents.weights)
@@ -311,6 +312,7 @@ pub fn load<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error>
 pub fn save<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
     expect_suffix(path, ".keras")?;
+    chain_only(&N::KERAS)?;
     keras_expressible(&N::KERAS)?;
     let weights = weights_file(net).map_err(|p| keras_error(path, p))?;
     let metadata = format!(
@@ -325,6 +327,27 @@ pub fn save<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<
     })
     .map_err(|p| keras_error(path, p))?;
     crate::io::write_atomically(path, &bytes)
+}
+
+/// Refuses a network with blocks (`Add<[..], [..]>`): a Keras model with merge layers is a
+/// functional graph, which these files do not read or write yet (rather than a Sequential model
+/// Keras would refuse, or a file that would not fit).
+fn chain_only(config: &ModelConfig) -> Result<(), Error> {
+    match config
+        .layers
+        .iter()
+        .find(|layer| nn_keras::class::MERGES.contains(&layer.class))
+    {
+        Some(layer) => Err(Error::Setting {
+            what: "Keras file",
+            problem: format!(
+                "layer `{}` is a block (`{}`): networks with blocks are not read from or written \
+                 to Keras files yet; save their weights with `nn::io::save_weights`",
+                layer.name, layer.class
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Refuses a network Keras cannot rebuild from its configuration: an activation given arguments
@@ -364,6 +387,7 @@ const KERAS_VERSION: &str = "3.15.1";
 pub fn save_weights<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
     expect_suffix(path, ".weights.h5")?;
+    chain_only(&N::KERAS)?;
     let bytes = weights_file(net).map_err(|p| keras_error(path, p))?;
     crate::io::write_atomically(path, &bytes)
 }
@@ -463,6 +487,7 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
     optimizer: &O,
 ) -> Result<OptimizerState<T>, Error> {
     let path = path.as_ref();
+    chain_only(&N::KERAS)?;
     optimizer_state::<T, N, O>(path, &read(path)?, optimizer)
 }
 
@@ -472,6 +497,7 @@ pub(crate) fn load_with_state<T: Float, N: Network<T>, O: Optimizer>(
     path: &Path,
     optimizer: &O,
 ) -> Result<(N, OptimizerState<T>), Error> {
+    chain_only(&N::KERAS)?;
     let contents = read(path)?;
     check::<T, N>(path, contents.config.as_ref())?;
     let network = fill::<T, N>(path, &contents.weights)?;

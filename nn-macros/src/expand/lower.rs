@@ -7,13 +7,18 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::{Ident, Index};
 
 use crate::ir::{
-    Assertion, Expr, Guard, KerasCheck, KerasValue, Layer, Network, ParamsCheck, Path, Root, Size,
-    Type, TypeArg,
+    Assertion, Built, Expr, Guard, KerasCheck, KerasValue, Layer, Network, ParamsCheck, Path, Root,
+    Size, Type, TypeArg,
 };
 
 /// The field type of a layer, in scalar type `scalar`.
 pub(super) fn field_type(layer: &Layer, scalar: &TokenStream) -> TokenStream {
-    let Type { name, args } = &layer.ty;
+    runtime_type(&layer.ty, scalar)
+}
+
+/// A type of the runtime with its arguments, in scalar type `scalar`.
+fn runtime_type(ty: &Type, scalar: &TokenStream) -> TokenStream {
+    let Type { name, args } = ty;
     let name = Ident::new(name, Span::call_site());
     if args.is_empty() {
         return quote!(::nn::#name);
@@ -29,6 +34,8 @@ pub(super) fn type_arg(arg: &TypeArg, scalar: &TokenStream) -> TokenStream {
         TypeArg::Size(value) => size(value),
         TypeArg::Type(ty) => path(ty),
         TypeArg::Bool(value) => quote!(#value),
+        TypeArg::Local(ident) => quote!(#ident<#scalar>),
+        TypeArg::Nested(ty) => runtime_type(ty, scalar),
         TypeArg::Storage { rows, cols } => match (rows.value(), cols.value()) {
             (Some(r), Some(c)) if r.saturating_mul(c) <= nn_keras::INLINE_LIMIT => {
                 quote!(::nn::Inline)
@@ -64,13 +71,8 @@ pub(super) fn expr(value: &Expr, layer: &Layer) -> TokenStream {
     lower(value, layer, None)
 }
 
-/// A constant expression building (part of) `layer` in `f32`, its tensors read from the bytes
-/// `FILE` at `offsets` (the file built into the program).
-pub(super) fn constant(value: &Expr, layer: &Layer, offsets: &[usize]) -> TokenStream {
-    lower(value, layer, Some(offsets))
-}
-
-/// [`expr`], or [`constant`] with the tensors' offsets.
+/// [`expr`], or with the tensors' offsets a constant expression building (part of) `layer` in
+/// `f32`, its tensors read from the bytes `FILE` at `offsets` (the file built into the program).
 fn lower(value: &Expr, layer: &Layer, offsets: Option<&[usize]>) -> TokenStream {
     let all = |values: &[Expr]| -> Vec<TokenStream> {
         values.iter().map(|v| lower(v, layer, offsets)).collect()
@@ -133,7 +135,62 @@ fn lower(value: &Expr, layer: &Layer, offsets: Option<&[usize]>) -> TokenStream 
             )),
         },
         Expr::Zeros => quote!(::nn::__private::zeros()),
+        Expr::Block(which) => block(layer, *which, offsets),
     }
+}
+
+/// A layer built as `which` says, with the training settings its build sets afterwards.
+pub(super) fn built(layer: &Layer, which: Built, offsets: Option<&[usize]>) -> TokenStream {
+    let build = &layer.build;
+    let made = lower(
+        match which {
+            Built::Zeros => &build.zeros,
+            Built::Init => &build.init,
+            Built::Constant => &build.constant,
+        },
+        layer,
+        offsets,
+    );
+    if build.fields.is_empty() {
+        return made;
+    }
+    let sets = build.fields.iter().map(|(name, value)| {
+        let value = lower(value, layer, offsets);
+        set_field(build.fields_in, name, &value)
+    });
+    quote!({
+        let mut layer = #made;
+        #(#sets)*
+        layer
+    })
+}
+
+/// A block: `Fork::new` of its branches, each its struct of layers built as `which` says (or
+/// `Shortcut`, the input itself).
+fn block(layer: &Layer, which: Built, offsets: Option<&[usize]>) -> TokenStream {
+    let Some(block) = &layer.block else {
+        return quote!(::core::compile_error!(
+            "network!: a block without branches (a bug in `nn`: please report it)"
+        ));
+    };
+    let scalar = if offsets.is_some() {
+        quote!(f32)
+    } else {
+        quote!(T)
+    };
+    let branches = block.branches.iter().map(|branch| match &branch.ident {
+        None => quote!(::nn::Shortcut),
+        Some(ident) => {
+            let fields = branch.layers.iter().map(|inner| {
+                let field = &inner.field;
+                let value = built(inner, which, offsets);
+                quote!(#field: #value)
+            });
+            quote!(#ident::<#scalar> { #(#fields,)* })
+        }
+    });
+    let ty = field_type(layer, &scalar);
+    quote!(<#ty>::new(#(#branches),*))
 }
 
 /// A setting's value as a constant expression of `nn::keras::Value`.

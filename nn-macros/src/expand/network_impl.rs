@@ -6,10 +6,10 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use super::lower::{
-    at, cons_type, ends, expr, field_type, keras_value, nth, params_sum, params_trait,
-    scalar_marker, size, train_trait,
+    at, cons_type, ends, field_type, keras_value, nth, params_sum, params_trait, scalar_marker,
+    size, train_trait,
 };
-use crate::ir::{Layer, Network};
+use crate::ir::{Built, Layer, Network};
 
 /// The `nn::Network` and `nn::__private::Trainable` implementations: everything the runtime's
 /// training, summary and io need.
@@ -139,29 +139,10 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
 
 /// `Self { field: layer, ... }`, each layer built for `zeros()` or for `new(rng)`.
 fn build(network: &Network, zeros: bool) -> TokenStream {
+    let which = if zeros { Built::Zeros } else { Built::Init };
     let inits = network.layers.iter().map(|layer| {
         let field = &layer.field;
-        let made = expr(
-            if zeros {
-                &layer.build.zeros
-            } else {
-                &layer.build.init
-            },
-            layer,
-        );
-        let value = if layer.build.fields.is_empty() {
-            made
-        } else {
-            let sets = layer.build.fields.iter().map(|(name, value)| {
-                let value = expr(value, layer);
-                super::lower::set_field(layer.build.fields_in, name, &value)
-            });
-            quote!({
-                let mut layer = #made;
-                #(#sets)*
-                layer
-            })
-        };
+        let value = super::lower::built(layer, which, None);
         let span = at(layer);
         quote_spanned!(span=> #field: #value)
     });

@@ -172,5 +172,12 @@ fn user_tokens(value: &Value) -> TokenStream {
             );
             quote::quote_spanned!(decl.span.start=> ::core::compile_error!(#message))
         }
+        Value::Branch { span, .. } => {
+            let message = format!(
+                "`{}` is a branch of layers, not an argument of an activation",
+                value.text()
+            );
+            quote::quote_spanned!(span.start=> ::core::compile_error!(#message))
+        }
     }
 }

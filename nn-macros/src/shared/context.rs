@@ -55,6 +55,7 @@ pub(crate) enum Before<'a> {
 }
 
 /// The output of a layer, as the next one sees it.
+#[derive(Clone)]
 pub(crate) struct Incoming {
     /// Its width (values per sample).
     pub(crate) width: Size,

@@ -209,7 +209,8 @@ impl<const POSITIONS: usize> Join for Concatenate<POSITIONS> {
 ///
 /// Its parameters are the first branch's, then the second's, each under its own names (a
 /// branch of several layers is a type of `network!`'s whose fields are its layers). It trains
-/// (the gradient of the input is the sum of both branches'), streams when both branches do, and
+/// (the gradient of the input is the sum of both branches'), streams when both branches do (a
+/// concatenation does not), and
 /// without `std` infers one sample without a heap.
 ///
 /// ```
@@ -317,24 +318,28 @@ impl<
     }
 }
 
+/// One step of a sequence through both branches, joined value by value: a step's widths are
+/// `I` in and `O` out in each branch (the fork's own widths are the whole sequence's). A
+/// concatenation does not stream.
 impl<
     T: Float,
     J: Join,
-    A: Stream<T, I, WA>,
-    B: Stream<T, I, WB>,
+    A: Stream<T, I, O>,
+    B: Stream<T, I, O>,
     const I: usize,
     const O: usize,
     const WA: usize,
     const WB: usize,
-> Stream<T, I, O> for Fork<J, A, B, WA, WB, O>
+    const WO: usize,
+> Stream<T, I, O> for Fork<J, A, B, WA, WB, WO>
 {
     type State = (A::State, B::State);
 
     fn step(&self, state: &mut Self::State, x: &SVector<T, I>) -> SVector<T, O> {
-        const { Self::check() };
+        const { assert!(!J::CONCATENATES, "a concatenation does not stream") };
         let a = self.first.step(&mut state.0, x);
         let b = self.second.step(&mut state.1, x);
-        joined::<T, J, WA, WB, O>(&a, &b)
+        joined::<T, J, O, O, O>(&a, &b)
     }
 }
 
