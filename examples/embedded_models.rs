@@ -6,7 +6,9 @@
 //! - `firmware/models/digits.safetensors`: the quickstart's digits classifier, with
 //!   `firmware/models/digits.rs` holding its input standardization and a few test images;
 //! - `tests/fixtures/embedded/mixed.safetensors`: a network with every kind of layer that has
-//!   weights, for the tests of `#[safetensors(.., embed)]`.
+//!   weights, for the tests of `#[safetensors(.., embed)]`;
+//! - `tests/fixtures/embedded/blocks.safetensors`: a network with a residual block and a
+//!   concatenation, briefly trained (so its moving statistics are not the initial ones).
 //!
 //! Run with `cargo run --release --example embedded_models`. The files are committed; running
 //! it again (same seeds) rewrites them.
@@ -35,6 +37,12 @@ network! {
         Dense<_, 5, LeakyRelu, use_bias = false, trainable = false>,
         Dropout<0.25>,
         Dense<5, 3, Softmax, kernel_regularizer = L2(0.01)>;
+
+    /// A residual block and a concatenation of a strided 1×1 convolution and a pool.
+    pub struct Blocks = Input<6, 6, 2>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[Conv2D<4, (3, 3), Relu, padding = Same>, BatchNormalization], []>,
+        Concatenate<[Conv2D<2, (1, 1), strides = (2, 2)>], [MaxPool2D<(2, 2)>]>,
+        Flatten, Dense<_, 3, Softmax>;
 }
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -43,6 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     sine()?;
     digits()?;
     mixed()?;
+    blocks()?;
     Ok(())
 }
 
@@ -140,6 +149,28 @@ fn digits() -> Result<(), Box<dyn std::error::Error>> {
     writeln!(source, "];").unwrap();
     std::fs::write(format!("{ROOT}/firmware/models/digits.rs"), source)?;
     Ok(())
+}
+
+fn blocks() -> Result<(), nn::Error> {
+    let x: Vec<f32> = (0..72 * 32).map(|i| (i as f32 * 0.37).sin()).collect();
+    let y: Vec<f32> = (0..32).map(|i| (i % 3) as f32).collect();
+    let data = nn::data::Dataset::<f32, 72, 1>::from_slices(&x, &y)?;
+    let mut model = Model::new(
+        Blocks::seeded(5),
+        Adam::new(0.01),
+        SparseCategoricalCrossentropy::default(),
+    );
+    let fit = Fit {
+        batch_size: 8,
+        epochs: 3,
+        verbose: nn::Verbosity::Silent,
+        ..Fit::default()
+    };
+    model.fit(&data, &fit)?;
+    nn::io::save_weights(
+        &model.network,
+        format!("{ROOT}/tests/fixtures/embedded/blocks.safetensors"),
+    )
 }
 
 fn mixed() -> Result<(), nn::Error> {

@@ -26,6 +26,19 @@ network! {
         Dropout<0.25>,
         Dense<5, 3, Softmax, kernel_regularizer = L2(0.01)>;
 
+    /// A residual block and a concatenation, built in.
+    #[safetensors("tests/fixtures/embedded/blocks.safetensors", embed)]
+    pub struct Blocks = Input<6, 6, 2>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[Conv2D<4, (3, 3), Relu, padding = Same>, BatchNormalization], []>,
+        Concatenate<[Conv2D<2, (1, 1), strides = (2, 2)>], [MaxPool2D<(2, 2)>]>,
+        Flatten, Dense<_, 3, Softmax>;
+
+    /// The same declaration, loaded at run time.
+    pub struct BlocksFile = Input<6, 6, 2>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[Conv2D<4, (3, 3), Relu, padding = Same>, BatchNormalization], []>,
+        Concatenate<[Conv2D<2, (1, 1), strides = (2, 2)>], [MaxPool2D<(2, 2)>]>,
+        Flatten, Dense<_, 3, Softmax>;
+
     /// The same declaration, loaded at run time.
     pub struct MixedFile =
         Input<6, 6, 2>,
@@ -102,6 +115,25 @@ fn every_kind_of_layer_is_built_in_as_loaded() {
             ((i as u32 * 7 + seed * 13) % 11) as f32 / 5.0 - 1.0
         });
         assert_eq!(MIXED.predict(&x), loaded.predict(&x));
+    }
+}
+
+/// Blocks are built in like any layer: each branch's layers from their tensors
+/// (`add.conv2d_1_kernel`, ...).
+#[test]
+fn blocks_are_built_in_as_loaded() {
+    static BLOCKS: Blocks = Blocks::EMBEDDED;
+    let loaded: BlocksFile =
+        nn::io::load_weights(format!("{ROOT}/tests/fixtures/embedded/blocks.safetensors"))
+            .expect("the committed weights load");
+    assert_eq!(params(&BLOCKS), params(&loaded));
+    let statistics = &BLOCKS.add.first.batch_normalization.moving_variance;
+    assert!(statistics.iter().any(|&v| v != 1.0));
+    for seed in 0..5u32 {
+        let x = SVector::<f32, 72>::from_fn(|i, _| {
+            ((i as u32 * 7 + seed * 13) % 11) as f32 / 5.0 - 1.0
+        });
+        assert_eq!(BLOCKS.predict(&x), loaded.predict(&x));
     }
 }
 

@@ -113,6 +113,12 @@ network! {
         Dropout<0.25>,
         Dense<5, 3, Softmax, kernel_regularizer = L2(0.01)>;
 
+    /// a residual block and a concatenation,
+    pub struct Blocks = Input<6, 6, 2>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[Conv2D<4, (3, 3), Relu, padding = Same>, BatchNormalization], []>,
+        Concatenate<[Conv2D<2, (1, 1), strides = (2, 2)>], [MaxPool2D<(2, 2)>]>,
+        Flatten, Dense<_, 3, Softmax>;
+
     /// convolutions, batch normalization and both pools (Keras),
     pub struct Cnn =
         Input<10, 10, 2>,
@@ -155,6 +161,7 @@ fn host_layers() -> Vec<Prediction> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let keras = |name: &str| root.join("keras").join(name);
     let mixed: Mixed = nn::io::load_weights(root.join("embedded/mixed.safetensors")).unwrap();
+    let blocks: Blocks = nn::io::load_weights(root.join("embedded/blocks.safetensors")).unwrap();
     let cnn = Cnn::load_keras(keras("cnn.keras")).unwrap();
     let zoo = Zoo::load_keras(keras("zoo.keras")).unwrap();
     let gap = Gap::load_keras(keras("gap.keras")).unwrap();
@@ -164,6 +171,8 @@ fn host_layers() -> Vec<Prediction> {
     for seed in 0..3 {
         let y = mixed.predict(&SVector::from(sample::<72>(seed)));
         lines.push(line("mixed", seed, y.as_slice()));
+        let y = blocks.predict(&SVector::from(sample::<72>(seed)));
+        lines.push(line("blocks", seed, y.as_slice()));
         let y = cnn.predict(&SVector::from(sample::<200>(seed)));
         lines.push(line("cnn", seed, y.as_slice()));
         let y = zoo.predict(&SVector::from(sample::<108>(seed)));

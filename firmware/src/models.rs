@@ -31,6 +31,13 @@ network! {
         Dropout<0.25>,
         Dense<5, 3, Softmax, kernel_regularizer = L2(0.01)>;
 
+    /// A residual block and a concatenation (`tests/fixtures/embedded/blocks.safetensors`).
+    #[safetensors("../tests/fixtures/embedded/blocks.safetensors", embed)]
+    pub struct Blocks = Input<6, 6, 2>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[Conv2D<4, (3, 3), Relu, padding = Same>, BatchNormalization], []>,
+        Concatenate<[Conv2D<2, (1, 1), strides = (2, 2)>], [MaxPool2D<(2, 2)>]>,
+        Flatten, Dense<_, 3, Softmax>;
+
     /// Keras-trained networks, from the Keras files of `tests/keras.rs`: convolutions, batch
     /// normalization and both pools;
     #[keras("../tests/fixtures/keras/cnn.keras", embed)]

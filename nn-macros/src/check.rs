@@ -154,6 +154,17 @@ fn chain(
     (layers, chain, fed)
 }
 
+/// The tensors of a branch's layers, in the order the block lists them, each named as the
+/// runtime names it from the block: the layer's field, `_`, its name (`conv2d_1_kernel`).
+fn block_tensors(layers: &[ir::Layer]) -> impl Iterator<Item = ir::Param> + '_ {
+    layers.iter().flat_map(|layer| {
+        layer.build.tensors.iter().map(move |param| ir::Param {
+            name: format!("{}_{}", layer.field, param.name).into(),
+            shape: param.shape.clone(),
+        })
+    })
+}
+
 /// A shape as the user reads it: `(8, 8, 16)`, `(10, 4)` or `16`.
 fn shape_text(shape: &[ir::Size]) -> String {
     match shape {
@@ -361,7 +372,7 @@ fn block(
             constant: ir::Expr::Block(ir::Built::Constant),
             fields: Vec::new(),
             fields_in: &[],
-            tensors: Vec::new(),
+            tensors: block_tensors(&la).chain(block_tensors(&lb)).collect(),
         },
         identity_at_inference: false,
         stream,

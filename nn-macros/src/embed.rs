@@ -105,14 +105,24 @@ fn resolve(path: &std::path::Path) -> PathBuf {
 /// a constant.
 pub(crate) fn apply(network: &mut Network, path: String, offsets: Vec<Vec<usize>>) {
     for layer in &mut network.layers {
-        for arg in &mut layer.ty.args {
-            if let TypeArg::Storage { .. } = arg {
-                let span = proc_macro2::Span::call_site();
-                *arg = TypeArg::Type(Path::core(&["Inline"], span));
-            }
-        }
+        inline(layer);
     }
     network.embedded = Some(Embedded { path, offsets });
+}
+
+/// Makes every matrix of `layer` (and of the layers a block holds) inline.
+fn inline(layer: &mut crate::ir::Layer) {
+    for arg in &mut layer.ty.args {
+        if let TypeArg::Storage { .. } = arg {
+            let span = proc_macro2::Span::call_site();
+            *arg = TypeArg::Type(Path::core(&["Inline"], span));
+        }
+    }
+    if let Some(block) = &mut layer.block {
+        for branch in &mut block.branches {
+            branch.layers.iter_mut().for_each(inline);
+        }
+    }
 }
 
 /// Compares one tensor of a file (`found`, of shape `shape`) with the declared `param` of

@@ -408,8 +408,9 @@ pub(crate) struct Build {
 /// A parameter tensor of a layer.
 #[derive(Clone)]
 pub(crate) struct Param {
-    /// Its name within the layer (`kernel`), as the runtime names it.
-    pub(crate) name: &'static str,
+    /// Its name within the layer (`kernel`), as the runtime names it (with the path of a
+    /// layer held by a block in front: `conv2d_1_kernel`).
+    pub(crate) name: std::borrow::Cow<'static, str>,
     /// Its shape, as Keras lays it out (a Dense kernel is `(inputs, units)`).
     pub(crate) shape: Vec<Size>,
 }

@@ -306,7 +306,7 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
     let mut output = proc_macro2::TokenStream::new();
     for decl in invocation.networks {
         let mut network = check::network(decl, &mut errors);
-        files_without_blocks(&mut network, &mut errors);
+        keras_without_blocks(&mut network, &mut errors);
         keras_file::apply(&mut network, &mut errors);
         safetensors_file::apply(&mut network, &mut errors);
         output.extend(expand::network(&network));
@@ -317,20 +317,22 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
     output
 }
 
-/// Rule: a network with blocks is not checked against a file (`#[keras]`, `#[safetensors]`)
-/// yet. Why: those files' layers are matched as a chain; a block's would not be found.
-fn files_without_blocks(network: &mut ir::Network, errors: &mut errors::Errors) {
+/// Rule: a network with blocks is not checked against a Keras file (`#[keras]`) yet. Why:
+/// a Keras file's layers are matched as a chain; a block's would not be found. (`nn::io`'s
+/// safetensors files name each tensor by its path, blocks included.)
+fn keras_without_blocks(network: &mut ir::Network, errors: &mut errors::Errors) {
     let Some(block) = network.layers.iter().find(|l| l.block.is_some()) else {
         return;
     };
     let message = format!(
         "`{}` has a block (`{}`, layer {}): a network with blocks cannot be checked against a \
-         file at build time yet; load its weights at run time with `nn::io::load_weights`",
+         Keras file yet; save its weights with `nn::io::save_weights` and check them with \
+         `#[safetensors(..)]`",
         network.ident, block.text, block.position
     );
     let mut kept = Vec::new();
     for attr in std::mem::take(&mut network.attrs) {
-        if attr.path().is_ident("keras") || attr.path().is_ident("safetensors") {
+        if attr.path().is_ident("keras") {
             errors.push(syn::Error::new_spanned(&attr, &message));
         } else {
             kept.push(attr);

@@ -89,7 +89,7 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
             complete = false;
             // A layer none of whose tensors are there, where the file has a layer of other
             // tensors with the same names: the same layer under another name, reported once.
-            let names: Vec<&str> = layer.build.tensors.iter().map(|p| p.name).collect();
+            let names: Vec<&str> = layer.build.tensors.iter().map(|p| &*p.name).collect();
             let renamed = (missing.len() == names.len())
                 .then(|| {
                     unknown.iter().find_map(|(other, tensors)| {

@@ -162,11 +162,17 @@ fn branch_struct(branch: &Branch, block: &Layer, vis: &Visibility) -> TokenStrea
                 #[doc(hidden)]
                 pub #fields: #types,
             )*
+            /// The scalar type, for a branch none of whose layers has parameters.
+            #[doc(hidden)]
+            pub __scalar: ::core::marker::PhantomData<T>,
         }
 
         impl<T: ::nn::Float> ::core::clone::Clone for #ident<T> {
             fn clone(&self) -> Self {
-                Self { #(#fields: ::core::clone::Clone::clone(&self.#fields),)* }
+                Self {
+                    #(#fields: ::core::clone::Clone::clone(&self.#fields),)*
+                    __scalar: ::core::marker::PhantomData,
+                }
             }
         }
 
@@ -184,7 +190,10 @@ fn branch_struct(branch: &Branch, block: &Layer, vis: &Visibility) -> TokenStrea
             const PARAMS: usize = 0 #(+ <#types as ::nn::Params<T>>::PARAMS)*;
 
             fn zeroed(&self) -> Self {
-                Self { #(#fields: ::nn::Params::<T>::zeroed(&self.#fields),)* }
+                Self {
+                    #(#fields: ::nn::Params::<T>::zeroed(&self.#fields),)*
+                    __scalar: ::core::marker::PhantomData,
+                }
             }
 
             fn params(&self) -> impl ::core::iter::Iterator<Item = ::nn::ParamRef<'_, T>> {
@@ -193,7 +202,7 @@ fn branch_struct(branch: &Branch, block: &Layer, vis: &Visibility) -> TokenStrea
             }
 
             fn params_mut(&mut self) -> impl ::core::iter::Iterator<Item = ::nn::ParamMut<'_, T>> {
-                let Self { #(#fields,)* } = self;
+                let Self { #(#fields,)* .. } = self;
                 ::core::iter::empty()
                     #(.chain(::nn::Params::<T>::params_mut(#fields).map(|p| p.within(#names))))*
             }

@@ -178,17 +178,29 @@ fn block(layer: &Layer, which: Built, offsets: Option<&[usize]>) -> TokenStream 
     } else {
         quote!(T)
     };
-    let branches = block.branches.iter().map(|branch| match &branch.ident {
-        None => quote!(::nn::Shortcut),
-        Some(ident) => {
-            let fields = branch.layers.iter().map(|inner| {
-                let field = &inner.field;
-                let value = built(inner, which, offsets);
-                quote!(#field: #value)
-            });
-            quote!(#ident::<#scalar> { #(#fields,)* })
-        }
-    });
+    // Each layer's tensors are the next ones of the block's (`Build::tensors`).
+    let mut next = 0;
+    let mut branches = Vec::new();
+    for branch in &block.branches {
+        branches.push(match &branch.ident {
+            None => quote!(::nn::Shortcut),
+            Some(ident) => {
+                let mut fields = Vec::new();
+                for inner in &branch.layers {
+                    let count = inner.build.tensors.len();
+                    let own = offsets.map(|o| o.get(next..next + count).unwrap_or(&[]));
+                    next += count;
+                    let field = &inner.field;
+                    let value = built(inner, which, own);
+                    fields.push(quote!(#field: #value));
+                }
+                quote!(#ident::<#scalar> {
+                    #(#fields,)*
+                    __scalar: ::core::marker::PhantomData,
+                })
+            }
+        });
+    }
     let ty = field_type(layer, &scalar);
     quote!(<#ty>::new(#(#branches),*))
 }

@@ -75,7 +75,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         tensors: ["gamma", "beta", "moving_mean", "moving_variance"]
             .into_iter()
             .map(|name| Param {
-                name,
+                name: name.into(),
                 shape: vec![channels.clone()],
             })
             .collect(),

@@ -88,7 +88,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         )],
         fields_in: &[],
         tensors: vec![Param {
-            name: "embeddings",
+            name: "embeddings".into(),
             shape: vec![known(vocabulary), known(dimensions)],
         }],
     };

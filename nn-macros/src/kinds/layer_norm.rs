@@ -93,7 +93,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         tensors: names
             .into_iter()
             .map(|name| Param {
-                name,
+                name: name.into(),
                 shape: vec![channels.clone()],
             })
             .collect(),

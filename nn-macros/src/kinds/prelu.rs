@@ -96,7 +96,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         fields: vec![(Ident::new("trainable", span), Expr::Bool(trainable))],
         fields_in: &[],
         tensors: vec![Param {
-            name: "alpha",
+            name: "alpha".into(),
             shape: alpha_shape,
         }],
     };

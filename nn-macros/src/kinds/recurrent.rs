@@ -187,15 +187,15 @@ impl Recurrent {
         let (gates, known) = (self.gates(), Size::Known);
         vec![
             Param {
-                name: "kernel",
+                name: "kernel".into(),
                 shape: vec![known(self.features), known(gates)],
             },
             Param {
-                name: "recurrent_kernel",
+                name: "recurrent_kernel".into(),
                 shape: vec![known(self.units), known(gates)],
             },
             Param {
-                name: "bias",
+                name: "bias".into(),
                 shape: match self.cell.bias_rows {
                     1 => vec![known(gates)],
                     rows => vec![known(rows), known(gates)],

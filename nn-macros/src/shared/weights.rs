@@ -172,12 +172,12 @@ impl<'a> Weights<'a> {
         };
         let units = kernel_shape.last().cloned().unwrap_or(Size::Known(1));
         let mut tensors = vec![Param {
-            name: "kernel",
+            name: "kernel".into(),
             shape: kernel_shape,
         }];
         let bias = if self.use_bias {
             tensors.push(Param {
-                name: "bias",
+                name: "bias".into(),
                 shape: vec![units],
             });
             Expr::Tensor(1)
