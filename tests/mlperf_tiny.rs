@@ -90,3 +90,31 @@ fn anomaly_detection_matches_tensorflow() {
             .to_vec()
     });
 }
+
+pretrained_resnet!(
+    /// `pretrainedResnet.h5`'s ResNet-8, its weights converted to `nn::io`'s safetensors by
+    /// `tools/mlperf_tiny.py` (a Keras file with blocks is not read yet), loaded at run time.
+    #[safetensors("tests/fixtures/mlperf_tiny/pretrainedResnet.safetensors")]
+    Resnet8
+);
+pretrained_resnet!(
+    /// The same, built in.
+    #[safetensors("tests/fixtures/mlperf_tiny/pretrainedResnet.safetensors", embed)]
+    Resnet8Embedded
+);
+
+static RESNET8: Resnet8Embedded = Resnet8Embedded::EMBEDDED;
+
+/// ResNet-8's residual blocks compute what TensorFlow computes, loaded at run time and built
+/// in, one image at a time and as a batch.
+#[test]
+fn image_classification_matches_tensorflow() {
+    assert_eq!(<Resnet8 as Network<f32>>::PARAMS, 78_666);
+    let net: Resnet8 = nn::io::load_weights(fixture("pretrainedResnet.safetensors")).unwrap();
+    assert_matches_tensorflow(&net, "pretrainedResnet", 1e-5, |x| {
+        net.predict(&SVector::from_column_slice(x)).as_slice().to_vec()
+    });
+    assert_matches_tensorflow(&RESNET8, "pretrainedResnet", 1e-5, |x| {
+        RESNET8.predict(&SVector::from_column_slice(x)).as_slice().to_vec()
+    });
+}

@@ -8,6 +8,10 @@ Usage (tests and CI never run this; the fixtures are committed):
 
     python tools/mlperf_tiny.py <mlcommons/tiny checkout> [model ...]
 
+For a model with residual blocks (ResNet-8) it also writes its weights as `nn::io` names them
+(`<model>.safetensors`), so that the declaration can be compared with TensorFlow while Keras
+files of models with blocks are not read yet.
+
 with TensorFlow, Keras 3 and tf_keras installed (`pip install tensorflow keras tf_keras`;
 made with TensorFlow 2.21.0, Keras 3.15.1, tf_keras 2.21.0). Each file is loaded with Keras 3
 when it can and with tf_keras (TensorFlow's Keras 2) when it cannot; both give the same outputs on
@@ -57,6 +61,47 @@ def load(path):
     return tf_keras.models.load_model(path, compile=False), f"tf_keras {tf_keras.__version__}"
 
 
+# A network with blocks declares its layers inside them: `nn::io` names a tensor of such a layer
+# `<block>.<layer>_<tensor>` (`add_1.conv2d_5_kernel`), others `<layer>.<tensor>`. ResNet-8's
+# blocks, by the names its file gives them (the declaration in firmware/models/mlperf_tiny.rs
+# names its layers the same).
+BLOCKS = {
+    "pretrainedResnet": {
+        "add": ["conv2d_1", "batch_normalization_1", "conv2d_2", "batch_normalization_2"],
+        "add_1": ["conv2d_5", "conv2d_3", "batch_normalization_3", "conv2d_4", "batch_normalization_4"],
+        "add_2": ["conv2d_8", "conv2d_6", "batch_normalization_5", "conv2d_7", "batch_normalization_6"],
+    },
+}
+TENSORS = {
+    "Conv2D": ["kernel", "bias"],
+    "Dense": ["kernel", "bias"],
+    "BatchNormalization": ["gamma", "beta", "moving_mean", "moving_variance"],
+}
+
+
+def safetensors(model, blocks, path):
+    """The model's weights as `nn::io::save_weights` names them, in a safetensors file (written
+    here by hand: an 8-byte header length, the JSON header, the little-endian float32 data)."""
+    owner = {layer: block for block, layers in blocks.items() for layer in layers}
+    header, data = {"__metadata__": {"format": "nn-weights"}}, bytearray()
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        names = TENSORS[type(layer).__name__]
+        for name, value in zip(names, weights):
+            key = (f"{owner[layer.name]}.{layer.name}_{name}" if layer.name in owner
+                   else f"{layer.name}.{name}")
+            raw = np.ascontiguousarray(value, dtype="<f4").tobytes()
+            header[key] = {"dtype": "F32", "shape": list(value.shape),
+                           "data_offsets": [len(data), len(data) + len(raw)]}
+            data += raw
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little") + text + bytes(data))
+
+
 def md5(path):
     with open(path, "rb") as f:
         return hashlib.md5(f.read()).hexdigest()
@@ -93,6 +138,8 @@ def main():
         }
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
             json.dump(record, f)
+        if name in BLOCKS:
+            safetensors(model, BLOCKS[name], os.path.join(OUT, f"{name}.safetensors"))
         print(f"{name}: {fixture} ({loader}), input {shape}, output {y.shape[1:]}")
 
 

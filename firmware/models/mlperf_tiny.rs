@@ -25,3 +25,37 @@ macro_rules! ad01 {
         }
     };
 }
+
+/// Image classification (`pretrainedResnet.h5`, ResNet-8 on CIFAR-10): a 32×32 colour image,
+/// a convolution, three residual blocks (an identity shortcut, then two whose shortcut is a
+/// strided 1×1 convolution), an average pool and ten classes. Its layers are named as in the
+/// file.
+macro_rules! pretrained_resnet {
+    ($(#[$attr:meta])* $name:ident) => {
+        network! {
+            $(#[$attr])*
+            pub struct $name =
+                Input<32, 32, 3>,
+                Conv2D<16, (3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                add: Add<[], [
+                    conv2d_1: Conv2D<16, (3, 3), padding = Same>, batch_normalization_1: BatchNormalization,
+                    activation_1: Activation<Relu>,
+                    conv2d_2: Conv2D<16, (3, 3), padding = Same>, batch_normalization_2: BatchNormalization,
+                ]>,
+                activation_2: Activation<Relu>,
+                add_1: Add<[conv2d_5: Conv2D<32, (1, 1), strides = (2, 2), padding = Same>], [
+                    conv2d_3: Conv2D<32, (3, 3), strides = (2, 2), padding = Same>,
+                    batch_normalization_3: BatchNormalization, activation_3: Activation<Relu>,
+                    conv2d_4: Conv2D<32, (3, 3), padding = Same>, batch_normalization_4: BatchNormalization,
+                ]>,
+                activation_4: Activation<Relu>,
+                add_2: Add<[conv2d_8: Conv2D<64, (1, 1), strides = (2, 2), padding = Same>], [
+                    conv2d_6: Conv2D<64, (3, 3), strides = (2, 2), padding = Same>,
+                    batch_normalization_5: BatchNormalization, activation_5: Activation<Relu>,
+                    conv2d_7: Conv2D<64, (3, 3), padding = Same>, batch_normalization_6: BatchNormalization,
+                ]>,
+                activation_6: Activation<Relu>,
+                AvgPool2D<(8, 8)>, Flatten, Dense<_, 10, Softmax>;
+        }
+    };
+}
