@@ -191,21 +191,26 @@ ad01!(
     /// MLPerf Tiny's anomaly-detection model (`firmware/src/bin/mlperf.rs`), loaded at run time.
     Ad01
 );
+pretrained_resnet!(
+    /// MLPerf Tiny's ResNet-8, loaded at run time.
+    Resnet8
+);
 
 /// What `firmware/src/bin/mlperf.rs` prints, computed on the host from the same Keras files.
 fn host_mlperf() -> Vec<Prediction> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mlperf_tiny");
     let ad01 = Ad01::load_keras(root.join("ad01.h5")).unwrap();
-    (0..3)
-        .map(|seed| {
-            let x = SVector::from(sample::<640>(seed).map(|v| 45.0 * v - 35.0));
-            (
-                "ad01".to_owned(),
-                seed as usize,
-                ad01.predict(&x).as_slice().to_vec(),
-            )
-        })
-        .collect()
+    let resnet8: Resnet8 = nn::io::load_weights(root.join("pretrainedResnet.safetensors")).unwrap();
+    let mut lines = Vec::new();
+    for seed in 0..3 {
+        let x = SVector::from(sample::<640>(seed).map(|v| 45.0 * v - 35.0));
+        let y = ad01.predict(&x).as_slice().to_vec();
+        lines.push(("ad01".to_owned(), seed as usize, y));
+        let image = SVector::from(sample::<3072>(seed).map(|v| 127.5 * v + 127.5));
+        let y = resnet8.predict(&image).as_slice().to_vec();
+        lines.push(("resnet8".to_owned(), seed as usize, y));
+    }
+    lines
 }
 
 /// The digits network's standardization and test images, as the firmware has them (its `pub`

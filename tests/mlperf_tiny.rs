@@ -112,9 +112,14 @@ fn image_classification_matches_tensorflow() {
     assert_eq!(<Resnet8 as Network<f32>>::PARAMS, 78_666);
     let net: Resnet8 = nn::io::load_weights(fixture("pretrainedResnet.safetensors")).unwrap();
     assert_matches_tensorflow(&net, "pretrainedResnet", 1e-5, |x| {
-        net.predict(&SVector::from_column_slice(x)).as_slice().to_vec()
+        net.predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
     });
     assert_matches_tensorflow(&RESNET8, "pretrainedResnet", 1e-5, |x| {
-        RESNET8.predict(&SVector::from_column_slice(x)).as_slice().to_vec()
+        RESNET8
+            .predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
     });
 }

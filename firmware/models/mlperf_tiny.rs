@@ -1,11 +1,13 @@
 // MLPerf Tiny's reference models as `network!` declarations, shared by the firmware
 // (`firmware/src/models.rs`, weights built in) and the host tests (`tests/mlperf_tiny.rs`,
 // `tests/firmware.rs`, weights loaded at run time): each is a macro that declares the model under
-// a name, with the attributes given before it (`#[keras(..)]`, its doc comment).
+// a name, with the attributes given before it (`#[keras(..)]`, its doc comment). Each crate
+// that includes this file uses some of them.
 
 /// Anomaly detection (`ad01.h5`, a ToyCar autoencoder): five log-mel frames of 128 bins (640
 /// values) through nine dense layers, each batch-normalized before its ReLU, to a linear
 /// reconstruction of the input.
+#[allow(unused_macros)]
 macro_rules! ad01 {
     ($(#[$attr:meta])* $name:ident) => {
         network! {
@@ -30,6 +32,7 @@ macro_rules! ad01 {
 /// a convolution, three residual blocks (an identity shortcut, then two whose shortcut is a
 /// strided 1×1 convolution), an average pool and ten classes. Its layers are named as in the
 /// file.
+#[allow(unused_macros)]
 macro_rules! pretrained_resnet {
     ($(#[$attr:meta])* $name:ident) => {
         network! {

@@ -88,6 +88,13 @@ ad01!(
     Ad01
 );
 
+pretrained_resnet!(
+    /// MLPerf Tiny's ResNet-8, its weights converted from its Keras file by
+    /// `tools/mlperf_tiny.py`.
+    #[safetensors("../tests/fixtures/mlperf_tiny/pretrainedResnet.safetensors", embed)]
+    Resnet8
+);
+
 /// The sine model, in flash.
 pub static SINE: Sine = Sine::EMBEDDED;
 
