@@ -298,13 +298,23 @@ fn predict_impl(network: &Network) -> TokenStream {
             }
         }
     };
-    let largest = network
-        .layers
-        .iter()
-        .flat_map(|l| [l.input.value(), l.output.value()])
-        .flatten()
-        .max()
-        .unwrap_or(0);
+    // The widest activation of any layer, a block's included.
+    fn widest(layers: &[crate::ir::Layer]) -> usize {
+        layers
+            .iter()
+            .map(|l| {
+                let own = [l.input.value(), l.output.value()].into_iter().flatten();
+                let inner = l
+                    .block
+                    .iter()
+                    .flat_map(|b| &b.branches)
+                    .map(|b| widest(&b.layers));
+                own.chain(inner).max().unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+    let largest = widest(&network.layers);
     let on_stack = in_impl(stack_predict(network));
     if largest <= STACK_LIMIT {
         return on_stack;
