@@ -275,24 +275,31 @@ impl<const IN: usize, const OUT: usize, const D: usize, const F: usize, const K:
 
     #[inline]
     fn forward_one<T: Float>(&self, kernel: &[T], x: &[T], z: &mut [T]) {
-        // A direct convolution: no patch matrix, no allocation.
+        // A direct convolution: no patch matrix, no allocation. Each position's F sums are
+        // kept in a fixed-size array over all its taps and channels (registers, for the
+        // filter counts of small models) and added to `z` once: 3.7 times faster on ResNet-8
+        // than adding each product to `z` (`benches/mlperf_tiny.rs`). Four positions at a time
+        // were slower again.
         let g = self.window;
         for oy in 0..g.oh {
             for ox in 0..g.ow {
-                let out = &mut z[(oy * g.ow + ox) * F..][..F];
+                let mut sums = [T::zero(); F];
                 for i in 0..g.kh {
                     for j in 0..g.kw {
                         let Some((sy, sx)) = g.source(oy, ox, i, j) else {
                             continue;
                         };
-                        for ch in 0..g.c {
-                            let v = x[(sy * g.w + sx) * g.c + ch];
-                            let k = (i * g.kw + j) * g.c + ch;
-                            for (o, &wk) in out.iter_mut().zip(&kernel[k * F..(k + 1) * F]) {
-                                *o += wk * v;
+                        let pixel = &x[(sy * g.w + sx) * g.c..][..g.c];
+                        let taps = kernel[(i * g.kw + j) * g.c * F..].chunks_exact(F);
+                        for (&v, weights) in pixel.iter().zip(taps) {
+                            for (sum, &wk) in sums.iter_mut().zip(weights) {
+                                *sum += wk * v;
                             }
                         }
                     }
+                }
+                for (o, sum) in z[(oy * g.ow + ox) * F..][..F].iter_mut().zip(sums) {
+                    *o += sum;
                 }
             }
         }
