@@ -67,6 +67,17 @@ const SAMPLES: &[(&str, &str)] = &[
              MaxPool2D<(3, 3), strides = 2>, Flatten, Dense<_, 10>;",
     ),
     (
+        "blocks",
+        "/// Residual blocks, a concatenation and a block within a branch.
+         pub struct Res = Input<8, 8, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
+             Add<[Conv2D<4, (3, 3), padding = Same>, BatchNormalization], []>,
+             shortcut: Add<[Conv2D<8, (1, 1), strides = (2, 2)>],
+                 [Conv2D<8, (3, 3), strides = (2, 2), padding = Same>,
+                  Maximum<[Dropout<0.1>], [Activation<Relu>]>]>,
+             Concatenate<[MaxPool2D<(2, 2)>], [Conv2D<2, (1, 1), strides = (2, 2)>]>,
+             Flatten, Dense<_, 2>;",
+    ),
+    (
         "storage",
         "pub struct Wide = Dense<784, 512, Relu>, Dense<512, 8>, Dense<8, HIDDEN>,
              BatchNormalization, Dense<HIDDEN, 4096>, BatchNormalization, Dense<4096, 1>;",
