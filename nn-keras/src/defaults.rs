@@ -11,7 +11,7 @@
 
 use crate::class::{
     ACTIVATION as ACTIVATION_LAYER, AVERAGE_POOLING_1D, AVERAGE_POOLING_2D, BATCH_NORMALIZATION,
-    BIDIRECTIONAL, CONV_1D, CONV_2D, DENSE, DROPOUT, ELU, EMBEDDING, FLATTEN,
+    BIDIRECTIONAL, CONV_1D, CONV_2D, DENSE, DEPTHWISE_CONV_2D, DROPOUT, ELU, EMBEDDING, FLATTEN,
     GLOBAL_AVERAGE_POOLING_1D, GLOBAL_AVERAGE_POOLING_2D, GLOBAL_MAX_POOLING_1D,
     GLOBAL_MAX_POOLING_2D, GRU, LAYER_NORMALIZATION, LEAKY_RELU, LSTM, MAX_POOLING_1D,
     MAX_POOLING_2D, SIMPLE_RNN,
@@ -35,6 +35,14 @@ pub const PADDING: crate::Padding = crate::Padding::Valid;
 pub mod conv_2d {
     /// One row and one column at a time.
     pub const STRIDES: (usize, usize) = (1, 1);
+}
+
+/// `DepthwiseConv2D`'s defaults (its strides are `Conv2D`'s).
+pub mod depthwise_conv_2d {
+    /// One kernel per input channel.
+    pub const DEPTH_MULTIPLIER: usize = 1;
+    /// Adjacent taps.
+    pub const DILATION_RATE: (usize, usize) = (1, 1);
 }
 
 /// The pooling layers' defaults.
@@ -142,6 +150,7 @@ const GLOBAL_POOLS: &[&str] = &[
 const WINDOWS: &[&str] = &[
     CONV_1D,
     CONV_2D,
+    DEPTHWISE_CONV_2D,
     MAX_POOLING_1D,
     AVERAGE_POOLING_1D,
     MAX_POOLING_2D,
@@ -150,6 +159,7 @@ const WINDOWS: &[&str] = &[
 const IMAGE_LAYERS: &[&str] = &[
     CONV_1D,
     CONV_2D,
+    DEPTHWISE_CONV_2D,
     MAX_POOLING_1D,
     AVERAGE_POOLING_1D,
     MAX_POOLING_2D,
@@ -160,7 +170,7 @@ const IMAGE_LAYERS: &[&str] = &[
     GLOBAL_MAX_POOLING_2D,
     FLATTEN,
 ];
-const WEIGHTED: &[&str] = &[DENSE, CONV_1D, CONV_2D];
+const WEIGHTED: &[&str] = &[DENSE, CONV_1D, CONV_2D, DEPTHWISE_CONV_2D];
 const RECURRENT: &[&str] = &[LSTM, GRU, SIMPLE_RNN];
 const GATED: &[&str] = &[LSTM, GRU];
 const FALSE: Missing = Missing::Value(Value::Bool(false));
@@ -178,6 +188,14 @@ const MISSING: &[(&[&str], &str, Missing)] = &[
     (CONVOLUTIONS, "strides", Missing::Each(1)),
     (CONVOLUTIONS, "dilation_rate", Missing::Each(1)),
     (CONVOLUTIONS, "groups", Missing::Value(Value::Size(1))),
+    (&[DEPTHWISE_CONV_2D], "kernel_size", Missing::Required),
+    (&[DEPTHWISE_CONV_2D], "strides", Missing::Each(1)),
+    (&[DEPTHWISE_CONV_2D], "dilation_rate", Missing::Each(1)),
+    (
+        &[DEPTHWISE_CONV_2D],
+        "depth_multiplier",
+        Missing::Value(Value::Size(depthwise_conv_2d::DEPTH_MULTIPLIER)),
+    ),
     // `MaxPooling2D(pool_size=(2, 2))`, `MaxPooling1D(pool_size=2)`, but Keras 3's average pools
     // have no default (`AveragePooling2D(pool_size, ...)`; tf.keras 2's had `(2, 2)`, and writes
     // it); `strides=None` for all.

@@ -751,3 +751,97 @@ fn nested_paths_join_with_one_rule() {
         "block_forward_recurrent_kernel"
     );
 }
+
+fn depthwise<
+    const IN: usize,
+    const OUT: usize,
+    const CM: usize,
+    const TAPS: usize,
+    const BIAS: bool,
+>(
+    image: (usize, usize, usize),
+    kernel: (usize, usize),
+    strides: (usize, usize),
+    dilation: (usize, usize),
+    padding: Padding,
+) -> DepthwiseConv2D<f64, IN, OUT, CM, TAPS, Tanh, crate::Inline, BIAS> {
+    let window =
+        Window::dilated(image, kernel, strides, dilation, padding).expect("a valid geometry");
+    let bias = RandomNormal::new(0.0, 0.3);
+    let mut rng = StdRng::seed_from_u64(5);
+    DepthwiseConv2D::init(window, Tanh, &GlorotUniform, &bias, &mut rng).expect("sizes agree")
+}
+
+#[test]
+fn depthwise_conv2d_gradients_with_strides_paddings_multipliers_and_bias() {
+    // 5×5×2 images, 3×3 windows; depth multipliers 1 and 2.
+    let (one, none) = ((1, 1), Padding::Valid);
+    check(
+        &depthwise::<50, { 3 * 3 * 2 }, 2, 9, true>((5, 5, 2), (3, 3), one, one, none),
+        2,
+    );
+    check(
+        &depthwise::<50, { 5 * 5 * 4 }, 4, 9, true>((5, 5, 2), (3, 3), one, one, Padding::Same),
+        2,
+    );
+    check(
+        &depthwise::<50, { 2 * 2 * 4 }, 4, 9, false>((5, 5, 2), (3, 3), (2, 2), one, none),
+        2,
+    );
+    check(
+        &depthwise::<50, { 3 * 3 * 4 }, 4, 9, true>((5, 5, 2), (3, 3), (2, 2), one, Padding::Same),
+        3,
+    );
+    // A 6×4 image, a 2×3 window, strides (2, 1), same padding (uneven), multiplier 3.
+    check(
+        &depthwise::<24, { 3 * 4 * 3 }, 3, 6, true>((6, 4, 1), (2, 3), (2, 1), one, Padding::Same),
+        2,
+    );
+    // Dilated taps, valid and same padding, and with strides (Keras 3 allows both here).
+    check(
+        &depthwise::<50, { 2 * 2 * 4 }, 4, 6, true>((5, 5, 2), (2, 3), (2, 2), (2, 1), none),
+        2,
+    );
+    check(
+        &depthwise::<50, { 3 * 3 * 2 }, 2, 6, true>((5, 5, 2), (2, 3), one, (2, 1), none),
+        2,
+    );
+    check(
+        &depthwise::<50, { 5 * 5 * 2 }, 2, 9, false>((5, 5, 2), (3, 3), one, (2, 2), Padding::Same),
+        2,
+    );
+}
+
+#[test]
+fn depthwise_conv2d_forward_matches_a_convolution_per_channel() {
+    // Channel c's kernel m is a one-filter Conv2D over channel c alone.
+    let (image, kernel, strides) = ((5, 4, 3), (3, 2), (2, 1));
+    let layer =
+        depthwise::<60, { 3 * 4 * 6 }, 6, 6, true>(image, kernel, strides, (1, 1), Padding::Same);
+    let x = batch::<60>(1, 7);
+    let y = layer.forward(&x.column(0).into_owned());
+    let window = Window::new((5, 4, 1), kernel, strides, Padding::Same).expect("valid");
+    for c in 0..3 {
+        let channel: Vec<f64> = x.iter().skip(c).step_by(3).copied().collect();
+        for m in 0..2 {
+            let mut conv = Conv2D::<f64, 20, 12, 1, 6, Tanh>::zeros(window, Tanh).unwrap();
+            for tap in 0..6 {
+                conv.weights.kernel[(0, tap)] = layer.depthwise_kernel[(c * 2 + m, tap)];
+            }
+            conv.weights.bias[0] = layer.bias[c * 2 + m];
+            let expected = conv.forward(&SVector::from_column_slice(&channel));
+            for (p, &e) in expected.iter().enumerate() {
+                assert!((y[p * 6 + c * 2 + m] - e).abs() < 1e-12);
+            }
+        }
+    }
+}
+
+#[test]
+fn depthwise_conv2d_rejects_sizes_that_disagree_with_its_type() {
+    let window = Window::new((3, 3, 2), (2, 2), (1, 1), Padding::Valid).expect("valid");
+    assert!(DepthwiseConv2D::<f64, 18, 8, 2, 4>::zeros(window, Linear).is_ok());
+    // 3 kernels a tap is no multiple of 2 channels; 4 outputs is not 2 × 2 × 2.
+    assert!(DepthwiseConv2D::<f64, 18, 12, 3, 4>::zeros(window, Linear).is_err());
+    assert!(DepthwiseConv2D::<f64, 18, 4, 2, 4>::zeros(window, Linear).is_err());
+}

@@ -44,6 +44,13 @@ pub(crate) const BIAS_REGULARIZER: Opt = nothing("bias_regularizer");
 pub(crate) const ACTIVITY_REGULARIZER: Opt = nothing("activity_regularizer");
 pub(crate) const KERNEL_CONSTRAINT: Opt = nothing("kernel_constraint");
 pub(crate) const BIAS_CONSTRAINT: Opt = nothing("bias_constraint");
+/// A depthwise kernel's options (`DepthwiseConv2D`'s): the kernel's under Keras's names.
+pub(crate) const DEPTHWISE_INITIALIZER: Opt = Opt {
+    name: "depthwise_initializer",
+    default: Fallback::Name(defaults::KERNEL_INITIALIZER),
+};
+pub(crate) const DEPTHWISE_REGULARIZER: Opt = nothing("depthwise_regularizer");
+pub(crate) const DEPTHWISE_CONSTRAINT: Opt = nothing("depthwise_constraint");
 
 /// An option that is unset by default.
 const fn nothing(name: &'static str) -> Opt {
@@ -65,6 +72,11 @@ pub(crate) struct Weights<'a> {
     /// Options that become field values as given: `trainable`, the regularizers, the
     /// constraints.
     fields: Vec<(Ident, Expr)>,
+    /// What Keras calls the kernel: `kernel` (its options `kernel_initializer`, ...), or
+    /// `depthwise` (its tensor `depthwise_kernel`, its options `depthwise_initializer`, ...).
+    prefix: &'static str,
+    /// The bias's length, when it is not the kernel's last dimension.
+    bias_len: Option<Size>,
 }
 
 impl<'a> Weights<'a> {
@@ -77,13 +89,37 @@ impl<'a> Weights<'a> {
             kernel_initializer: crate::shared::initializer::default(kernel),
             bias_initializer: crate::shared::initializer::default(Tensor::Bias),
             fields: Vec::new(),
+            prefix: "kernel",
+            bias_len: None,
         }
+    }
+
+    /// A depthwise kernel's options (`depthwise_initializer`, `depthwise_regularizer`,
+    /// `depthwise_constraint`, the tensor `depthwise_kernel`), the layer's fields its own (no
+    /// `weights` part).
+    pub(crate) fn depthwise(mut self) -> Self {
+        self.prefix = "depthwise";
+        self
+    }
+
+    /// A bias of `len` values (not the kernel's last dimension).
+    pub(crate) fn bias_len(mut self, len: usize) -> Self {
+        self.bias_len = Some(Size::Known(len));
+        self
     }
 
     /// Takes `key = value` if it is one of these options (reporting a bad value to `errors`);
     /// returns whether it was.
     pub(crate) fn take(&mut self, key: &Ident, value: &'a Value, errors: &mut Errors) -> bool {
-        match key.to_string().as_str() {
+        // The kernel's options under this layer's names: `depthwise_initializer` is read as
+        // `kernel_initializer`.
+        let key_text = key.to_string();
+        let option = match key_text.strip_prefix(self.prefix) {
+            Some(rest) if rest.starts_with('_') => format!("kernel{rest}"),
+            _ if key_text.starts_with("kernel_") => return false,
+            _ => key_text,
+        };
+        match option.as_str() {
             "activation" if self.activation.is_some() => errors.push(value.span().error(
                 "the activation is given twice: as the third argument and as `activation = ...`",
             )),
@@ -129,8 +165,13 @@ impl<'a> Weights<'a> {
             Expr::Bool(b) if key == "trainable" => Some(*b),
             _ => None,
         });
+        let kernel_initializer = if self.prefix == "kernel" {
+            "kernel_initializer"
+        } else {
+            "depthwise_initializer"
+        };
         [
-            ("kernel_initializer", &self.kernel_initializer),
+            (kernel_initializer, &self.kernel_initializer),
             ("bias_initializer", &self.bias_initializer),
         ]
         .into_iter()
@@ -170,9 +211,15 @@ impl<'a> Weights<'a> {
                 expr
             }
         };
-        let units = kernel_shape.last().cloned().unwrap_or(Size::Known(1));
+        let units = (self.bias_len.clone())
+            .unwrap_or_else(|| kernel_shape.last().cloned().unwrap_or(Size::Known(1)));
+        let (name, fields_in): (_, &'static [&'static str]) = if self.prefix == "kernel" {
+            ("kernel", &["weights"])
+        } else {
+            ("depthwise_kernel", &[])
+        };
         let mut tensors = vec![Param {
-            name: "kernel",
+            name,
             shape: kernel_shape,
         }];
         let bias = if self.use_bias {
@@ -199,7 +246,7 @@ impl<'a> Weights<'a> {
             init: wrap(Expr::Construct("init", init)),
             constant: Expr::Construct("from_arrays", constant),
             fields: self.fields,
-            fields_in: &["weights"],
+            fields_in,
             tensors,
         }
     }
