@@ -317,6 +317,17 @@ network! {
         DepthwiseConv2D<(2, 2), Tanh, dilation_rate = (2, 1), use_bias = false>,
         DepthwiseConv2D<(2, 2), Sigmoid, padding = Same, depth_multiplier = 2>,
         Flatten, Dense<16, 3, Softmax>;
+    /// Separable convolutions: strides 2 with same padding and a multiplier of 2, every
+    /// penalty; dilated, without bias.
+    struct Separable = Input<6, 6, 2>,
+        SeparableConv2D<3, (3, 3), Tanh, strides = (2, 2), padding = Same, depth_multiplier = 2,
+            depthwise_regularizer = L2(0.1), pointwise_regularizer = L1L2(0.05, 0.1),
+            bias_regularizer = L1(0.05), activity_regularizer = L2(0.05)>,
+        SeparableConv2D<2, (2, 2), Tanh, dilation_rate = (2, 1), use_bias = false>,
+        Flatten, Dense<4, 3, Softmax>;
+    /// A separable convolution as the output layer, its sigmoid fused with the loss.
+    struct SeparableOut = Input<4, 4, 2>,
+        SeparableConv2D<3, (2, 2), Sigmoid, strides = (2, 2), padding = Same, depth_multiplier = 2>;
     /// A depthwise convolution as the output layer, its sigmoid fused with the loss.
     struct DepthwiseOut = Input<4, 4, 2>, Conv2D<3, (2, 2), Tanh>,
         DepthwiseConv2D<(2, 2), Sigmoid, strides = (2, 2), padding = Same, depth_multiplier = 2>;
@@ -327,4 +338,11 @@ fn depthwise_convolutions_in_whole_networks_and_fused_with_a_loss() {
     check_network(&Depthwise::<f64>::seeded(14));
     check_network(&DepthwiseOut::<f64>::seeded(15));
     check_fused_binary_crossentropy(&DepthwiseOut::<f64>::seeded(15));
+}
+
+#[test]
+fn separable_convolutions_in_whole_networks_and_fused_with_a_loss() {
+    check_network(&Separable::<f64>::seeded(16));
+    check_network(&SeparableOut::<f64>::seeded(17));
+    check_fused_binary_crossentropy(&SeparableOut::<f64>::seeded(17));
 }

@@ -14,7 +14,7 @@ use crate::class::{
     BIDIRECTIONAL, CONV_1D, CONV_2D, DENSE, DEPTHWISE_CONV_2D, DROPOUT, ELU, EMBEDDING, FLATTEN,
     GLOBAL_AVERAGE_POOLING_1D, GLOBAL_AVERAGE_POOLING_2D, GLOBAL_MAX_POOLING_1D,
     GLOBAL_MAX_POOLING_2D, GRU, LAYER_NORMALIZATION, LEAKY_RELU, LSTM, MAX_POOLING_1D,
-    MAX_POOLING_2D, SIMPLE_RNN,
+    MAX_POOLING_2D, SEPARABLE_CONV_2D, SIMPLE_RNN,
 };
 use crate::config::{Value, same_str};
 
@@ -37,7 +37,7 @@ pub mod conv_2d {
     pub const STRIDES: (usize, usize) = (1, 1);
 }
 
-/// `DepthwiseConv2D`'s defaults (its strides are `Conv2D`'s).
+/// `DepthwiseConv2D`'s and `SeparableConv2D`'s defaults (their strides are `Conv2D`'s).
 pub mod depthwise_conv_2d {
     /// One kernel per input channel.
     pub const DEPTH_MULTIPLIER: usize = 1;
@@ -147,10 +147,12 @@ const GLOBAL_POOLS: &[&str] = &[
     GLOBAL_AVERAGE_POOLING_2D,
     GLOBAL_MAX_POOLING_2D,
 ];
+const DEPTHWISE: &[&str] = &[DEPTHWISE_CONV_2D, SEPARABLE_CONV_2D];
 const WINDOWS: &[&str] = &[
     CONV_1D,
     CONV_2D,
     DEPTHWISE_CONV_2D,
+    SEPARABLE_CONV_2D,
     MAX_POOLING_1D,
     AVERAGE_POOLING_1D,
     MAX_POOLING_2D,
@@ -160,6 +162,7 @@ const IMAGE_LAYERS: &[&str] = &[
     CONV_1D,
     CONV_2D,
     DEPTHWISE_CONV_2D,
+    SEPARABLE_CONV_2D,
     MAX_POOLING_1D,
     AVERAGE_POOLING_1D,
     MAX_POOLING_2D,
@@ -170,7 +173,13 @@ const IMAGE_LAYERS: &[&str] = &[
     GLOBAL_MAX_POOLING_2D,
     FLATTEN,
 ];
-const WEIGHTED: &[&str] = &[DENSE, CONV_1D, CONV_2D, DEPTHWISE_CONV_2D];
+const WEIGHTED: &[&str] = &[
+    DENSE,
+    CONV_1D,
+    CONV_2D,
+    DEPTHWISE_CONV_2D,
+    SEPARABLE_CONV_2D,
+];
 const RECURRENT: &[&str] = &[LSTM, GRU, SIMPLE_RNN];
 const GATED: &[&str] = &[LSTM, GRU];
 const FALSE: Missing = Missing::Value(Value::Bool(false));
@@ -188,11 +197,12 @@ const MISSING: &[(&[&str], &str, Missing)] = &[
     (CONVOLUTIONS, "strides", Missing::Each(1)),
     (CONVOLUTIONS, "dilation_rate", Missing::Each(1)),
     (CONVOLUTIONS, "groups", Missing::Value(Value::Size(1))),
-    (&[DEPTHWISE_CONV_2D], "kernel_size", Missing::Required),
-    (&[DEPTHWISE_CONV_2D], "strides", Missing::Each(1)),
-    (&[DEPTHWISE_CONV_2D], "dilation_rate", Missing::Each(1)),
+    (&[SEPARABLE_CONV_2D], "filters", Missing::Required),
+    (DEPTHWISE, "kernel_size", Missing::Required),
+    (DEPTHWISE, "strides", Missing::Each(1)),
+    (DEPTHWISE, "dilation_rate", Missing::Each(1)),
     (
-        &[DEPTHWISE_CONV_2D],
+        DEPTHWISE,
         "depth_multiplier",
         Missing::Value(Value::Size(depthwise_conv_2d::DEPTH_MULTIPLIER)),
     ),

@@ -11,6 +11,7 @@ network! {
         Input<6, 6, 1>,
         Conv2D<2, (3, 3)>,
         DepthwiseConv2D<(1, 1)>,
+        SeparableConv2D<2, (1, 1)>,
         BatchNormalization,
         LayerNormalization,
         MaxPool2D<(2, 2)>,
@@ -58,6 +59,7 @@ fn runtime_kinds_are_keras_classes() {
         [
             class::CONV_2D,
             class::DEPTHWISE_CONV_2D,
+            class::SEPARABLE_CONV_2D,
             class::BATCH_NORMALIZATION,
             class::LAYER_NORMALIZATION,
             class::MAX_POOLING_2D,
@@ -137,6 +139,7 @@ fn default_field_names_are_keras_layer_names() {
         [
             "conv2d",
             "depthwise_conv2d",
+            "separable_conv2d",
             "batch_normalization",
             "layer_normalization",
             "max_pooling2d",

@@ -18,6 +18,7 @@ pub(crate) mod lstm;
 mod pool;
 mod prelu;
 pub(crate) mod recurrent;
+mod separable;
 pub(crate) mod simple_rnn;
 
 pub use activation::ActivationLayer;
@@ -38,6 +39,7 @@ pub use lstm::{Lstm, LstmState};
 pub use pool::{AvgPool1D, AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool1D, MaxPool2D, Pool};
 pub use prelu::{AlphaShape, PRelu};
 pub use recurrent::{Recurrent, RecurrentState};
+pub use separable::SeparableConv2D;
 pub use simple_rnn::SimpleRnn;
 
 // Out of the public API: the recurrent cells and the merge modes of `Bidirectional`, which

@@ -845,3 +845,73 @@ fn depthwise_conv2d_rejects_sizes_that_disagree_with_its_type() {
     assert!(DepthwiseConv2D::<f64, 18, 12, 3, 4>::zeros(window, Linear).is_err());
     assert!(DepthwiseConv2D::<f64, 18, 4, 2, 4>::zeros(window, Linear).is_err());
 }
+
+#[allow(clippy::type_complexity)]
+fn separable<
+    const IN: usize,
+    const MID: usize,
+    const OUT: usize,
+    const CM: usize,
+    const TAPS: usize,
+    const F: usize,
+    const BIAS: bool,
+>(
+    image: (usize, usize, usize),
+    kernel: (usize, usize),
+    strides: (usize, usize),
+    dilation: (usize, usize),
+    padding: Padding,
+) -> SeparableConv2D<f64, IN, MID, OUT, CM, TAPS, F, Tanh, crate::Inline, BIAS> {
+    let window =
+        Window::dilated(image, kernel, strides, dilation, padding).expect("a valid geometry");
+    let bias = RandomNormal::new(0.0, 0.3);
+    let mut rng = StdRng::seed_from_u64(6);
+    SeparableConv2D::init(
+        window,
+        Tanh,
+        &GlorotUniform,
+        &GlorotUniform,
+        &bias,
+        &mut rng,
+    )
+    .expect("sizes agree")
+}
+
+#[test]
+fn separable_conv2d_gradients_with_strides_paddings_multipliers_and_bias() {
+    let (one, none) = ((1, 1), Padding::Valid);
+    // 5×5×2 images, 3×3 windows, 3 filters; depth multipliers 1 and 2.
+    check(
+        &separable::<50, 18, 27, 2, 9, 3, true>((5, 5, 2), (3, 3), one, one, none),
+        2,
+    );
+    check(
+        &separable::<50, 100, 75, 4, 9, 3, false>((5, 5, 2), (3, 3), one, one, Padding::Same),
+        2,
+    );
+    check(
+        &separable::<50, 36, 27, 4, 9, 3, true>((5, 5, 2), (3, 3), (2, 2), one, Padding::Same),
+        3,
+    );
+    // An uneven window, strides and dilation together.
+    check(
+        &separable::<50, 16, 8, 4, 6, 2, true>((5, 5, 2), (2, 3), (2, 2), (2, 1), none),
+        2,
+    );
+}
+
+#[test]
+fn separable_conv2d_is_a_depthwise_then_a_pointwise_convolution() {
+    let window = Window::new((5, 4, 3), (3, 2), (2, 1), Padding::Same).expect("valid");
+    let layer =
+        separable::<60, 72, 48, 6, 6, 4, true>((5, 4, 3), (3, 2), (2, 1), (1, 1), Padding::Same);
+    let mut depthwise = DepthwiseConv2D::<f64, 60, 72, 6, 6>::zeros(window, Linear).unwrap();
+    depthwise.depthwise_kernel = layer.depthwise_kernel;
+    let pointwise_window = Window::new((3, 4, 6), (1, 1), (1, 1), Padding::Valid).expect("valid");
+    let mut pointwise = Conv2D::<f64, 72, 48, 4, 6, Tanh>::zeros(pointwise_window, Tanh).unwrap();
+    pointwise.weights.kernel = layer.pointwise_kernel;
+    pointwise.weights.bias = layer.bias;
+    let x = batch::<60>(1, 8).column(0).into_owned();
+    let expected = pointwise.forward(&depthwise.forward(&x));
+    assert!((layer.forward(&x) - expected).amax() < 1e-12);
+}

@@ -544,11 +544,16 @@ pub fn show(found: &Json) -> String {
 
 /// Settings that older Keras versions write and Keras 3 refuses, each with the one value read
 /// (as the neutral value it is, which changes nothing the layer computes): tf.keras 2's
-/// `DepthwiseConv2D` inherits `groups` from `Conv2D` and writes `groups: 1`.
-const LEGACY: &[(&str, &str, u64)] = &[(crate::class::DEPTHWISE_CONV_2D, "groups", 1)];
+/// `DepthwiseConv2D` and `SeparableConv2D` inherit `groups` from its `Conv` and write
+/// `groups: 1`.
+const LEGACY: &[(&str, &str, u64)] = &[
+    (crate::class::DEPTHWISE_CONV_2D, "groups", 1),
+    (crate::class::SEPARABLE_CONV_2D, "groups", 1),
+];
 
 /// What is wrong with a file's layer of class `class` in a setting that older Keras versions
-/// write and Keras 3 refuses (tf.keras 2's `groups` of a `DepthwiseConv2D`): `None` when it is
+/// write and Keras 3 refuses (tf.keras 2's `groups` of a `DepthwiseConv2D` or a
+/// `SeparableConv2D`): `None` when it is
 /// absent or has its neutral value,
 /// which is then ignored; else how a message says it (`has groups = 2, ...`). Loading checks
 /// it at run time and `#[keras]` during the build.
@@ -559,6 +564,7 @@ const LEGACY: &[(&str, &str, u64)] = &[(crate::class::DEPTHWISE_CONV_2D, "groups
 /// let config = |groups: u64| serde_json::json!({ "groups": groups }).as_object().unwrap().clone();
 /// assert_eq!(legacy_problem("DepthwiseConv2D", &config(1)), None);
 /// assert!(legacy_problem("DepthwiseConv2D", &config(2)).unwrap().contains("groups = 2"));
+/// assert!(legacy_problem("SeparableConv2D", &config(3)).unwrap().contains("groups = 3"));
 /// // Conv2D's `groups` is one of its settings, compared as the others are.
 /// assert_eq!(legacy_problem("Conv2D", &config(2)), None);
 /// ```

@@ -2,6 +2,9 @@
 //! channels-last image convolved with its own `depth_multiplier` kernels, in Keras's
 //! `(KH, KW, C, M)` layout; the output is an image of `C·M` channels whose size the macro
 //! computes (Keras's valid or same padding, strides, dilation).
+//!
+//! `SeparableConv2D<FILTERS, (KH, KW)[, Activation][, option = value]...>`: the same, then a
+//! pointwise `(1, 1, C·M, FILTERS)` kernel; the output is an image of `FILTERS` channels.
 
 use nn_keras::defaults;
 
@@ -12,27 +15,32 @@ use crate::shared::initializer::Tensor;
 use crate::shared::shape;
 use crate::shared::weights::{
     ACTIVATION, ACTIVITY_REGULARIZER, BIAS_CONSTRAINT, BIAS_INITIALIZER, BIAS_REGULARIZER,
-    DEPTHWISE_CONSTRAINT, DEPTHWISE_INITIALIZER, DEPTHWISE_REGULARIZER, TRAINABLE, USE_BIAS,
-    Weights,
+    DEPTHWISE_CONSTRAINT, DEPTHWISE_INITIALIZER, DEPTHWISE_REGULARIZER, POINTWISE_CONSTRAINT,
+    POINTWISE_INITIALIZER, POINTWISE_REGULARIZER, TRAINABLE, USE_BIAS, Weights,
 };
 use crate::shared::window::{PADDING, Window};
+
+/// The window's options, with Keras's defaults.
+const STRIDES: Opt = Opt {
+    name: "strides",
+    default: Fallback::Pair(defaults::conv_2d::STRIDES),
+};
+const DEPTH_MULTIPLIER: Opt = Opt {
+    name: "depth_multiplier",
+    default: Fallback::Count(defaults::depthwise_conv_2d::DEPTH_MULTIPLIER),
+};
+const DILATION_RATE: Opt = Opt {
+    name: "dilation_rate",
+    default: Fallback::Pair(defaults::depthwise_conv_2d::DILATION_RATE),
+};
 
 /// Keras's options of `DepthwiseConv2D`.
 pub(crate) const OPTIONS: &[Opt] = &[
     ACTIVATION,
-    Opt {
-        name: "strides",
-        default: Fallback::Pair(defaults::conv_2d::STRIDES),
-    },
+    STRIDES,
     PADDING,
-    Opt {
-        name: "depth_multiplier",
-        default: Fallback::Count(defaults::depthwise_conv_2d::DEPTH_MULTIPLIER),
-    },
-    Opt {
-        name: "dilation_rate",
-        default: Fallback::Pair(defaults::depthwise_conv_2d::DILATION_RATE),
-    },
+    DEPTH_MULTIPLIER,
+    DILATION_RATE,
     USE_BIAS,
     DEPTHWISE_INITIALIZER,
     BIAS_INITIALIZER,
@@ -41,6 +49,27 @@ pub(crate) const OPTIONS: &[Opt] = &[
     BIAS_REGULARIZER,
     ACTIVITY_REGULARIZER,
     DEPTHWISE_CONSTRAINT,
+    BIAS_CONSTRAINT,
+];
+
+/// Keras's options of `SeparableConv2D`: `DepthwiseConv2D`'s and the pointwise kernel's.
+pub(crate) const SEPARABLE_OPTIONS: &[Opt] = &[
+    ACTIVATION,
+    STRIDES,
+    PADDING,
+    DEPTH_MULTIPLIER,
+    DILATION_RATE,
+    USE_BIAS,
+    DEPTHWISE_INITIALIZER,
+    POINTWISE_INITIALIZER,
+    BIAS_INITIALIZER,
+    TRAINABLE,
+    DEPTHWISE_REGULARIZER,
+    POINTWISE_REGULARIZER,
+    BIAS_REGULARIZER,
+    ACTIVITY_REGULARIZER,
+    DEPTHWISE_CONSTRAINT,
+    POINTWISE_CONSTRAINT,
     BIAS_CONSTRAINT,
 ];
 
@@ -55,19 +84,47 @@ const KERNEL: Tensor = Tensor::Kernel {
 /// image's rows and columns; its output size is Keras's. (Unlike its `Conv2D`, Keras 3's
 /// `DepthwiseConv2D` takes strides and dilation above 1 together, and so does this.)
 pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
-    let args = args::split(ctx.decl, OPTIONS, ctx.errors);
-    let usage = "1 or 2 arguments, its kernel size and optionally an activation \
-                 (`DepthwiseConv2D<(3, 3), Relu>`)";
-    if !shape::arity(ctx, args.positional.len(), 1..=2, usage) {
+    depthwise(ctx, false)
+}
+
+/// Rule: `SeparableConv2D` takes its filters, its kernel size and an optional activation, and
+/// otherwise follows `DepthwiseConv2D`'s rule. Why: it is a depthwise convolution followed by a
+/// pointwise one into its filters.
+pub(crate) fn separable(ctx: &mut Ctx<'_>) -> Option<Checked> {
+    depthwise(ctx, true)
+}
+
+/// The rule of both: a depthwise convolution, then with `pointwise` a `1 × 1` one.
+fn depthwise(ctx: &mut Ctx<'_>, pointwise: bool) -> Option<Checked> {
+    let (options, usage, arity) = if pointwise {
+        let usage = "2 or 3 arguments, its filters, its kernel size and optionally an activation \
+                     (`SeparableConv2D<32, (3, 3), Relu>`)";
+        (SEPARABLE_OPTIONS, usage, 2..=3)
+    } else {
+        let usage = "1 or 2 arguments, its kernel size and optionally an activation \
+                     (`DepthwiseConv2D<(3, 3), Relu>`)";
+        (OPTIONS, usage, 1..=2)
+    };
+    let args = args::split(ctx.decl, options, ctx.errors);
+    if !shape::arity(ctx, args.positional.len(), arity, usage) {
         return None;
     }
-    let kernel = pair(args.positional[0], "kernel size", ctx.errors);
+    let first = usize::from(pointwise);
+    let filters = match pointwise {
+        true => count(args.positional[0], "number of filters", ctx.errors).map(Some),
+        false => Some(None),
+    };
+    let kernel = pair(args.positional[first], "kernel size", ctx.errors);
     let default_strides = <[usize; 2]>::from(defaults::conv_2d::STRIDES);
     let default_dilation = <[usize; 2]>::from(defaults::depthwise_conv_2d::DILATION_RATE);
     let (mut strides, mut dilation, mut padding) =
         (default_strides, default_dilation, defaults::PADDING);
     let mut multiplier = Some(defaults::depthwise_conv_2d::DEPTH_MULTIPLIER);
-    let mut weights = Weights::new(args.positional.get(1).copied(), KERNEL).depthwise();
+    let weights = Weights::new(args.positional.get(first + 1).copied(), KERNEL);
+    let mut weights = match pointwise {
+        true => weights.separable(),
+        false => weights.depthwise(),
+    };
     for (key, value) in &args.options {
         match key.to_string().as_str() {
             "strides" => strides = pair(value, "strides", ctx.errors).unwrap_or(default_strides),
@@ -83,7 +140,7 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         }
     }
     let (input, image) = shape::incoming_image(ctx)?;
-    let (kernel, multiplier) = (kernel?, multiplier?);
+    let (kernel, multiplier, filters) = (kernel?, multiplier?, filters?);
     let Some(window) = Window::image_dilated(image, kernel, strides, dilation, padding) else {
         let span = |i: usize| nn_keras::window::dilated(kernel[i], dilation[i]);
         ctx.error(format!(
@@ -98,9 +155,17 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         return None;
     };
     let channels = image[2] * multiplier;
-    let weights = weights.bias_len(channels);
+    let out_channels = filters.unwrap_or(channels);
+    let mut weights = weights.bias_len(out_channels);
+    if let Some(filters) = filters {
+        weights = weights.pointwise_shape([1, 1, channels, filters]);
+    }
     let activation = weights.activation(ctx.errors);
-    let mut keras = window.keras("kernel_size");
+    let mut keras: Vec<Setting> = filters
+        .map(|f| Setting::new("filters", KerasValue::Size(Size::Known(f))))
+        .into_iter()
+        .collect();
+    keras.extend(window.keras("kernel_size"));
     keras.extend([
         Setting::new(
             "depth_multiplier",
@@ -112,24 +177,33 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
     ]);
     keras.extend(weights.initializer_settings());
     let [oh, ow] = window.output;
-    let output = Size::Known(oh * ow * channels);
-    let taps = Size::Known(kernel[0] * kernel[1]);
-    let ty = Type {
-        name: "DepthwiseConv2D",
-        args: vec![
-            TypeArg::Scalar,
-            TypeArg::Size(input.clone()),
-            TypeArg::Size(output.clone()),
-            TypeArg::Size(Size::Known(channels)),
-            TypeArg::Size(taps.clone()),
-            TypeArg::Type(activation.ty),
-            TypeArg::Storage {
-                rows: Size::Known(channels),
-                cols: taps,
-            },
-            TypeArg::Bool(weights.use_bias),
-        ],
+    let output = Size::Known(oh * ow * out_channels);
+    let taps = kernel[0] * kernel[1];
+    let mut args = vec![TypeArg::Scalar, TypeArg::Size(input.clone())];
+    if filters.is_some() {
+        // The depthwise step's outputs, kept on the stack for one sample.
+        args.push(TypeArg::Size(Size::Known(oh * ow * channels)));
+    }
+    args.extend([
+        TypeArg::Size(output.clone()),
+        TypeArg::Size(Size::Known(channels)),
+        TypeArg::Size(Size::Known(taps)),
+    ]);
+    args.extend(filters.map(|f| TypeArg::Size(Size::Known(f))));
+    args.extend([
+        TypeArg::Type(activation.ty),
+        // The larger kernel decides where the weights live.
+        TypeArg::Storage {
+            rows: Size::Known(channels),
+            cols: Size::Known(taps.max(filters.unwrap_or(0))),
+        },
+        TypeArg::Bool(weights.use_bias),
+    ]);
+    let name = match filters {
+        Some(_) => "SeparableConv2D",
+        None => "DepthwiseConv2D",
     };
+    let ty = Type { name, args };
     let span = activation.user_span;
     let kernel_shape = [kernel[0], kernel[1], image[2], multiplier];
     let kernel_shape = kernel_shape.into_iter().map(Size::Known).collect();
@@ -138,5 +212,10 @@ pub(crate) fn rule(ctx: &mut Ctx<'_>) -> Option<Checked> {
         span,
         ..Def::new(ty, build).with(keras).activated()
     };
-    Some(Checked::layer(input, output, Some([oh, ow, channels]), def))
+    Some(Checked::layer(
+        input,
+        output,
+        Some([oh, ow, out_channels]),
+        def,
+    ))
 }

@@ -118,6 +118,32 @@ pub(in crate::layers) fn activation_gradient<T: Float, A: Activation, const O: u
     }
 }
 
+/// The bias gradient into `db`: `∂z` (`n` samples, each positions of `db.len()` values) summed
+/// over the positions, sample by sample (the same bits for any thread count).
+pub(in crate::layers) fn bias_gradient<T: Float>(
+    db: &mut [T],
+    partials: &crate::parallel::Scratch<T>,
+    dz: &[T],
+    n: usize,
+) {
+    let (width, per_sample) = (db.len(), dz.len() / n.max(1));
+    crate::parallel::sample_sums(
+        db,
+        partials,
+        n,
+        per_sample,
+        crate::parallel::MIN_ELEMENTWISE,
+        |sample, sums| {
+            let values = &dz[sample * per_sample..(sample + 1) * per_sample];
+            for column in values.chunks_exact(width) {
+                for (sum, &g) in sums.iter_mut().zip(column) {
+                    *sum += g;
+                }
+            }
+        },
+    );
+}
+
 /// What a layer with weights keeps from its training pass for the backward pass.
 #[derive(Clone, Debug)]
 pub struct AffineCache<T: Float, const O: usize> {
@@ -256,21 +282,7 @@ impl<T: Float, const U: usize, const K: usize, A: Activation, S: Storage, const 
                 grad.kernel.as_mut_slice(),
             );
             if BIAS {
-                // Summed sample by sample (the same bits for any thread count).
-                crate::parallel::sample_sums(
-                    grad.bias.as_mut_slice(),
-                    &cache.partials,
-                    n,
-                    O,
-                    crate::parallel::MIN_ELEMENTWISE,
-                    |sample, sums| {
-                        for column in dz[sample * O..(sample + 1) * O].chunks_exact(U) {
-                            for (sum, &g) in sums.iter_mut().zip(column) {
-                                *sum += g;
-                            }
-                        }
-                    },
-                );
+                bias_gradient(grad.bias.as_mut_slice(), &cache.partials, dz, n);
             }
         } else {
             grad.kernel.fill(T::zero());

@@ -85,9 +85,7 @@ pub struct DepthwiseConv2D<
     pub depthwise_constraint: Setting<Constraint>,
     /// The projection of the bias after each step.
     pub bias_constraint: Setting<Constraint>,
-    window: Window,
-    /// `(kh, kw, C, M)`.
-    kernel_shape: [usize; 4],
+    geometry: Depthwise,
 }
 
 impl<
@@ -101,19 +99,12 @@ impl<
     const BIAS: bool,
 > DepthwiseConv2D<T, IN, OUT, CM, TAPS, A, S, BIAS>
 {
-    /// Whether `window` fits the const parameters, and its kernel shape `(kh, kw, C, M)`.
-    const fn shape_of(window: &Window) -> Option<[usize; 4]> {
-        let c = window.c;
-        if c == 0
-            || !CM.is_multiple_of(c)
-            || CM == 0
-            || IN != window.input_len()
-            || OUT != window.positions() * CM
-            || TAPS != window.kh * window.kw
-        {
-            return None;
+    /// The geometry of `window`, if it fits the const parameters.
+    const fn geometry_of(window: Window) -> Option<Depthwise> {
+        match Depthwise::new(window, IN, CM, TAPS) {
+            Some(geometry) if geometry.outputs() == OUT => Some(geometry),
+            _ => None,
         }
-        Some([window.kh, window.kw, c, CM / c])
     }
 
     /// A layer with these weights and Keras's defaults otherwise: the one place that lists
@@ -121,8 +112,7 @@ impl<
     const fn with_weights(
         depthwise_kernel: Weights<T, CM, TAPS, S>,
         bias: Weights<T, CM, 1, S>,
-        window: Window,
-        kernel_shape: [usize; 4],
+        geometry: Depthwise,
         activation: A,
     ) -> Self {
         Self {
@@ -135,59 +125,23 @@ impl<
             activity_regularizer: setting::default(),
             depthwise_constraint: setting::default(),
             bias_constraint: setting::default(),
-            window,
-            kernel_shape,
+            geometry,
         }
     }
 
     /// The geometry.
     pub fn window(&self) -> Window {
-        self.window
+        self.geometry.window
     }
 
     /// The kernel's Keras shape, `(kh, kw, C, M)`.
     pub fn kernel_shape(&self) -> [usize; 4] {
-        self.kernel_shape
+        self.geometry.kernel_shape
     }
 
     /// The depth multiplier `M`: kernels per input channel.
     pub fn depth_multiplier(&self) -> usize {
-        self.kernel_shape[3]
-    }
-
-    /// Calls `f(out, tap, source)` for each output position and each tap of the window that
-    /// lies inside the image: the offsets of the position's `C·M` outputs, of the tap's `C·M`
-    /// weights and of the source pixel's `C` inputs.
-    #[inline(always)]
-    fn each_tap(&self, mut f: impl FnMut(usize, usize, usize)) {
-        let g = self.window;
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                let out = (oy * g.ow + ox) * CM;
-                for i in 0..g.kh {
-                    for j in 0..g.kw {
-                        if let Some((sy, sx)) = g.source(oy, ox, i, j) {
-                            f(out, (i * g.kw + j) * CM, (sy * g.w + sx) * g.c);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// `z += depthwise(x)` for one sample (`OUT` values of `z`), without allocating: for each
-    /// output position and tap inside the image, `z[p, c·M + m] += x[src, c] · k[tap, c·M + m]`.
-    #[inline]
-    fn convolve_one(&self, kernel: &[T], x: &[T], z: &mut [T]) {
-        let (c, m) = (self.window.c, self.kernel_shape[3]);
-        self.each_tap(|out, tap, source| {
-            multiply_add(
-                &mut z[out..out + CM],
-                &x[source..source + c],
-                &kernel[tap..tap + CM],
-                m,
-            );
-        });
+        self.geometry.kernel_shape[3]
     }
 
     /// `z = bias`, then `z += depthwise(x)` and the activation, for one sample.
@@ -211,7 +165,7 @@ impl<
         } else {
             z.fill(T::zero());
         }
-        self.convolve_one(self.depthwise_kernel.as_slice(), x, z);
+        (self.geometry).convolve_one(self.depthwise_kernel.as_slice(), x, z);
     }
 
     /// The penalty and constraint of the kernels and of the bias.
@@ -221,7 +175,7 @@ impl<
         let kernel = Rules {
             regularizer: read(self.depthwise_regularizer),
             constraint: read(self.depthwise_constraint),
-            norm_stride: self.kernel_shape[1..].iter().product(),
+            norm_stride: self.geometry.norm_stride(),
             ..Rules::NONE
         };
         let bias = Rules {
@@ -230,6 +184,123 @@ impl<
             ..Rules::NONE
         };
         [kernel, bias]
+    }
+}
+
+/// A depthwise convolution's geometry: its window and its kernel's Keras shape `(kh, kw, C, M)`;
+/// the products of one sample, which [`DepthwiseConv2D`] and
+/// [`SeparableConv2D`](crate::SeparableConv2D) share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Depthwise {
+    pub(crate) window: Window,
+    /// `(kh, kw, C, M)`.
+    pub(crate) kernel_shape: [usize; 4],
+}
+
+impl Depthwise {
+    /// The geometry of `window` over `input` values with `cm` kernels a tap (a multiple of its
+    /// channels) and `taps` taps, or `None` when they disagree.
+    pub(crate) const fn new(window: Window, input: usize, cm: usize, taps: usize) -> Option<Self> {
+        let c = window.c;
+        if c == 0
+            || cm == 0
+            || !cm.is_multiple_of(c)
+            || input != window.input_len()
+            || taps != window.kh * window.kw
+        {
+            return None;
+        }
+        Some(Self {
+            window,
+            kernel_shape: [window.kh, window.kw, c, cm / c],
+        })
+    }
+
+    /// Kernels a tap, `C·M`: the output channels.
+    #[inline]
+    pub(crate) const fn cm(&self) -> usize {
+        self.kernel_shape[2] * self.kernel_shape[3]
+    }
+
+    /// Values out per sample.
+    pub(crate) const fn outputs(&self) -> usize {
+        self.window.positions() * self.cm()
+    }
+
+    /// How a constraint groups the kernel (Keras's axis 0, the kernel rows): values a row
+    /// apart in the row-major Keras layout.
+    pub(crate) fn norm_stride(&self) -> usize {
+        self.kernel_shape[1..].iter().product()
+    }
+
+    /// Calls `f(out, tap, source)` for each output position and each tap of the window that
+    /// lies inside the image: the offsets of the position's `C·M` outputs, of the tap's `C·M`
+    /// weights and of the source pixel's `C` inputs.
+    #[inline(always)]
+    fn each_tap(&self, mut f: impl FnMut(usize, usize, usize)) {
+        let (g, cm) = (self.window, self.cm());
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let out = (oy * g.ow + ox) * cm;
+                for i in 0..g.kh {
+                    for j in 0..g.kw {
+                        if let Some((sy, sx)) = g.source(oy, ox, i, j) {
+                            f(out, (i * g.kw + j) * cm, (sy * g.w + sx) * g.c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `z += depthwise(x)` for one sample, without allocating: for each output position and
+    /// tap inside the image, `z[p, c·M + m] += x[src, c] · k[tap, c·M + m]`.
+    #[inline]
+    pub(crate) fn convolve_one<T: Float>(&self, kernel: &[T], x: &[T], z: &mut [T]) {
+        let (c, m, cm) = (self.window.c, self.kernel_shape[3], self.cm());
+        self.each_tap(|out, tap, source| {
+            multiply_add(
+                &mut z[out..out + cm],
+                &x[source..source + c],
+                &kernel[tap..tap + cm],
+                m,
+            );
+        });
+    }
+
+    /// The kernels' gradient of one sample, added into `dk`:
+    /// `dk[tap, c·M + m] += Σ_p dz[p, c·M + m] · x[p + tap, c]`.
+    #[cfg(feature = "std")]
+    pub(crate) fn kernel_gradient_one<T: Float>(&self, x: &[T], dz: &[T], dk: &mut [T]) {
+        let (c, m, cm) = (self.window.c, self.kernel_shape[3], self.cm());
+        self.each_tap(|out, tap, source| {
+            multiply_add(
+                &mut dk[tap..tap + cm],
+                &x[source..source + c],
+                &dz[out..out + cm],
+                m,
+            );
+        });
+    }
+
+    /// ∂x of one sample, written into `dx`: `dx[src, c] = Σ Σ_m dz[p, c·M + m] · k[tap, c·M + m]`
+    /// over the positions and taps that read `src`.
+    #[cfg(feature = "std")]
+    pub(crate) fn input_gradient_one<T: Float>(&self, kernel: &[T], dz: &[T], dx: &mut [T]) {
+        let (c, m, cm) = (self.window.c, self.kernel_shape[3], self.cm());
+        dx.fill(T::zero());
+        self.each_tap(|out, tap, source| {
+            let (k, g) = (&kernel[tap..tap + cm], &dz[out..out + cm]);
+            for ((d, k), g) in dx[source..source + c]
+                .iter_mut()
+                .zip(k.chunks_exact(m))
+                .zip(g.chunks_exact(m))
+            {
+                for (&k, &g) in k.iter().zip(g) {
+                    *d += k * g;
+                }
+            }
+        });
     }
 }
 
@@ -273,14 +344,13 @@ impl<
         bias: [[T; CM]; 1],
         activation: A,
     ) -> Self {
-        let Some(shape) = Self::shape_of(&window) else {
+        let Some(geometry) = Self::geometry_of(window) else {
             panic!("DepthwiseConv2D::from_arrays: the window does not fit the layer's sizes");
         };
         Self::with_weights(
             Matrix::from_array_storage(ArrayStorage(kernel)),
             Matrix::from_array_storage(ArrayStorage(bias)),
-            window,
-            shape,
+            geometry,
             activation,
         )
     }
@@ -311,7 +381,7 @@ impl<
 
     tensors!(self,
         let (trainable, [kernel_rules, bias_rules]) = (read(self.trainable), self.rules());
-        depthwise_kernel: &self.kernel_shape, trainable, kernel_rules;
+        depthwise_kernel: &self.geometry.kernel_shape, trainable, kernel_rules;
         bias [BIAS]: &Shape::<CM, 1>::VECTOR, trainable, bias_rules;
     );
 }

@@ -10,7 +10,7 @@ use crate::Error;
 use crate::fusion::OutputActivation;
 use crate::init::{Initializer, fill_checked};
 use crate::layer::{Batch, Train, resize_batch};
-use crate::layers::affine::train::{activate, activation_gradient};
+use crate::layers::affine::train::{activate, activation_gradient, bias_gradient};
 
 impl<
     T: Float,
@@ -26,7 +26,7 @@ impl<
     /// A layer of zeros with this geometry; the sizes must agree with the const parameters
     /// (`CM` a multiple of the window's channels).
     pub fn zeros(window: Window, activation: A) -> Result<Self, Error> {
-        let Some(shape) = Self::shape_of(&window) else {
+        let Some(geometry) = Self::geometry_of(window) else {
             return Err(Error::Setting {
                 what: "DepthwiseConv2D geometry",
                 problem: format!(
@@ -43,8 +43,7 @@ impl<
         Ok(Self::with_weights(
             S::zeros(),
             S::zeros(),
-            window,
-            shape,
+            geometry,
             activation,
         ))
     }
@@ -59,7 +58,7 @@ impl<
         rng: &mut R,
     ) -> Result<Self, Error> {
         let mut layer = Self::zeros(window, activation)?;
-        let shape = layer.kernel_shape;
+        let shape = layer.geometry.kernel_shape;
         let kernel = layer.depthwise_kernel.as_mut_slice();
         fill_checked(
             depthwise_initializer,
@@ -92,40 +91,6 @@ impl<
                     self.pre_activations(x, z);
                 } else {
                     self.forward_one(x, z);
-                }
-            }
-        });
-    }
-
-    /// The kernels' gradient of one sample, added into `dk`:
-    /// `dk[tap, c·M + m] += Σ_p dz[p, c·M + m] · x[p + tap, c]`.
-    fn kernel_gradient_one(&self, x: &[T], dz: &[T], dk: &mut [T]) {
-        let (c, m) = (self.window.c, self.kernel_shape[3]);
-        self.each_tap(|out, tap, source| {
-            multiply_add(
-                &mut dk[tap..tap + CM],
-                &x[source..source + c],
-                &dz[out..out + CM],
-                m,
-            );
-        });
-    }
-
-    /// ∂x of one sample, written into `dx`: `dx[src, c] = Σ Σ_m dz[p, c·M + m] · k[tap, c·M + m]`
-    /// over the positions and taps that read `src`.
-    fn input_gradient_one(&self, dz: &[T], dx: &mut [T]) {
-        let (c, m) = (self.window.c, self.kernel_shape[3]);
-        let kernel = self.depthwise_kernel.as_slice();
-        dx.fill(T::zero());
-        self.each_tap(|out, tap, source| {
-            let (k, g) = (&kernel[tap..tap + CM], &dz[out..out + CM]);
-            for ((d, k), g) in dx[source..source + c]
-                .iter_mut()
-                .zip(k.chunks_exact(m))
-                .zip(g.chunks_exact(m))
-            {
-                for (&k, &g) in k.iter().zip(g) {
-                    *d += k * g;
                 }
             }
         });
@@ -166,24 +131,11 @@ impl<
                 PARALLEL_MIN,
                 |b, dk| {
                     let (x, dz) = (&xs[b * IN..(b + 1) * IN], &dz[b * OUT..(b + 1) * OUT]);
-                    self.kernel_gradient_one(x, dz, dk);
+                    self.geometry.kernel_gradient_one(x, dz, dk);
                 },
             );
             if BIAS {
-                crate::parallel::sample_sums(
-                    grad.bias.as_mut_slice(),
-                    &cache.bias_partials,
-                    n,
-                    OUT,
-                    crate::parallel::MIN_ELEMENTWISE,
-                    |b, sums| {
-                        for column in dz[b * OUT..(b + 1) * OUT].chunks_exact(CM) {
-                            for (sum, &g) in sums.iter_mut().zip(column) {
-                                *sum += g;
-                            }
-                        }
-                    },
-                );
+                bias_gradient(grad.bias.as_mut_slice(), &cache.bias_partials, dz, n);
             } else {
                 grad.bias.fill(T::zero());
             }
@@ -193,6 +145,7 @@ impl<
         }
         if let Some(dx) = dx {
             resize_batch(dx, n);
+            let kernel = self.depthwise_kernel.as_slice();
             crate::parallel::for_each_part(
                 dx.as_mut_slice(),
                 IN,
@@ -200,7 +153,8 @@ impl<
                 PARALLEL_MIN,
                 |samples, dx| {
                     for (b, dx) in samples.zip(dx.chunks_exact_mut(IN)) {
-                        self.input_gradient_one(&dz[b * OUT..(b + 1) * OUT], dx);
+                        let dz = &dz[b * OUT..(b + 1) * OUT];
+                        self.geometry.input_gradient_one(kernel, dz, dx);
                     }
                 },
             );
