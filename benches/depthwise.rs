@@ -11,6 +11,9 @@
 //! - `dense conv2d`: a full `Conv2D<8, (3, 3)>` over the same image, eight times the
 //!   arithmetic, for the cost per multiply-add of our GEMM-based convolution.
 //!
+//! And `SeparableConv2D<16, (3, 3)>` next to the `Conv2D<16, (3, 3)>` it stands for (5.8 times
+//! the arithmetic).
+//!
 //! Run with `cargo bench --bench depthwise` (`NN_THREADS=1` for one thread).
 
 use criterion::{Criterion, Throughput, criterion_group};
@@ -25,6 +28,10 @@ network! {
     pub struct OneChannel = Input<48, 48, 1>, Conv2D<1, (3, 3), padding = Same>;
     /// Every channel into every filter.
     pub struct Dense8 = Input<48, 48, 8>, Conv2D<8, (3, 3), padding = Same>;
+    /// A separable convolution into 16 filters (MobileNet's block without its normalization).
+    pub struct Separable16 = Input<48, 48, 8>, SeparableConv2D<16, (3, 3), padding = Same>;
+    /// The full convolution it stands for.
+    pub struct Dense16 = Input<48, 48, 8>, Conv2D<16, (3, 3), padding = Same>;
 }
 
 const PIXELS: usize = 48 * 48;
@@ -35,6 +42,10 @@ const BATCH: usize = 64;
 /// Keras's FLOP counts do).
 const MACS_STRIDE_1: u64 = (PIXELS * CHANNELS * 9) as u64;
 const MACS_STRIDE_2: u64 = (24 * 24 * CHANNELS * 9) as u64;
+/// A separable convolution into 16 filters: the depthwise step, then 8 × 16 a position.
+const MACS_SEPARABLE: u64 = MACS_STRIDE_1 + (PIXELS * CHANNELS * 16) as u64;
+/// A full convolution into 16 filters.
+const MACS_DENSE_16: u64 = MACS_STRIDE_1 * 16;
 
 fn image(seed: usize) -> Vec<f32> {
     (0..IN)
@@ -50,6 +61,7 @@ fn batch(n: usize) -> Batch<f32, IN> {
 fn depthwise(c: &mut Criterion) {
     let (s1, s2) = (Stride1::seeded(1), Stride2::seeded(2));
     let (per_channel, dense) = (OneChannel::seeded(3), Dense8::seeded(4));
+    let (separable, dense16) = (Separable16::seeded(5), Dense16::seeded(6));
     let x = SVector::<f32, IN>::from_column_slice(&image(0));
     let xb = batch(BATCH);
 
@@ -73,6 +85,14 @@ fn depthwise(c: &mut Criterion) {
     group.bench_function("dense conv2d", |b| b.iter(|| dense.predict(&x)));
     group.throughput(Throughput::Elements(MACS_STRIDE_2));
     group.bench_function("stride 2", |b| b.iter(|| s2.predict(&x)));
+    group.throughput(Throughput::Elements(MACS_SEPARABLE));
+    group.bench_function("separable, 16 filters", |b| {
+        b.iter(|| separable.predict(&x))
+    });
+    group.throughput(Throughput::Elements(MACS_DENSE_16));
+    group.bench_function("dense conv2d, 16 filters", |b| {
+        b.iter(|| dense16.predict(&x))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("depthwise 48x48x8 3x3, batch 64");
@@ -99,6 +119,14 @@ fn depthwise(c: &mut Criterion) {
     group.bench_function("dense conv2d", |b| b.iter(|| dense.predict_batch(&xb)));
     group.throughput(Throughput::Elements(MACS_STRIDE_2 * BATCH as u64));
     group.bench_function("stride 2", |b| b.iter(|| s2.predict_batch(&xb)));
+    group.throughput(Throughput::Elements(MACS_SEPARABLE * BATCH as u64));
+    group.bench_function("separable, 16 filters", |b| {
+        b.iter(|| separable.predict_batch(&xb))
+    });
+    group.throughput(Throughput::Elements(MACS_DENSE_16 * BATCH as u64));
+    group.bench_function("dense conv2d, 16 filters", |b| {
+        b.iter(|| dense16.predict_batch(&xb))
+    });
     group.finish();
 }
 

@@ -157,14 +157,15 @@ impl<
     /// (`F` values a column), without allocating.
     #[inline]
     fn pointwise_one(&self, d: &[T], z: &mut [T]) {
-        let kernel = self.pointwise_kernel.as_slice();
-        for (out, d) in z.chunks_exact_mut(F).zip(d.chunks_exact(CM)) {
+        // Fixed-size runs of `F` weights, which the compiler unrolls.
+        let kernel = self.pointwise_kernel.as_slice().as_chunks::<F>().0;
+        for (out, d) in z.as_chunks_mut::<F>().0.iter_mut().zip(d.chunks_exact(CM)) {
             if BIAS {
                 out.copy_from_slice(self.bias.as_slice());
             } else {
                 out.fill(T::zero());
             }
-            for (&v, column) in d.iter().zip(kernel.chunks_exact(F)) {
+            for (&v, column) in d.iter().zip(kernel) {
                 for (o, &w) in out.iter_mut().zip(column) {
                     *o += w * v;
                 }
@@ -288,7 +289,7 @@ impl<
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, OUT> {
         let mut d = crate::storage::zeros::<T, MID>();
         let kernel = self.depthwise_kernel.as_slice();
-        (self.geometry).convolve_one(kernel, x.as_slice(), d.as_mut_slice());
+        (self.geometry).convolve_one::<T, CM>(kernel, x.as_slice(), d.as_mut_slice());
         let mut y = crate::storage::zeros::<T, OUT>();
         self.pointwise_one(d.as_slice(), y.as_mut_slice());
         self.activation.forward_groups(y.as_mut_slice(), F);

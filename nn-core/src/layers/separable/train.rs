@@ -100,7 +100,7 @@ impl<
         );
         crate::parallel::for_each_part(d, MID, MID * TAPS, PARALLEL_MIN, |samples, d| {
             for (b, d) in samples.zip(d.chunks_exact_mut(MID)) {
-                geometry.convolve_one(kernel, &xs[b * IN..(b + 1) * IN], d);
+                geometry.convolve_one::<T, CM>(kernel, &xs[b * IN..(b + 1) * IN], d);
             }
         });
         resize_batch(z, n);
