@@ -948,6 +948,18 @@ fn a_depthwise_convolution_s_legacy_groups_is_read_only_as_1() {
         loaded.depthwise_conv2d.depthwise_kernel,
         reference.depthwise_conv2d.depthwise_kernel
     );
+    // The committed file of the build-time case (`tests/ui/keras/depthwise_groups.rs`) is this
+    // one: the same members.
+    let members = |zip: &[u8]| -> Vec<(String, Vec<u8>)> {
+        zip_members(zip)
+            .into_iter()
+            .map(|(name, _, data)| (name, data))
+            .collect()
+    };
+    assert_eq!(
+        members(&read_fixture("depthwise_groups.keras")),
+        members(&with_groups(2))
+    );
     let path = dir.join("groups2.keras");
     std::fs::write(&path, with_groups(2)).unwrap();
     let problems = mismatch_problems(Depthwise::load_keras(&path));
