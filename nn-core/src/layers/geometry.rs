@@ -117,7 +117,7 @@ impl Window {
     }
 
     /// The output columns whose window column `j` lies inside the image: `ox` in the range
-    /// reads input column `ox · sw + j · dw − pad_left`.
+    /// reads input column `ox · sw + j · dw − pad_left`. An empty range starts at its end.
     #[inline]
     pub(crate) fn columns_inside(&self, j: usize) -> core::ops::Range<usize> {
         let shift = j * self.dw;
@@ -125,7 +125,9 @@ impl Window {
         let Some(last) = (self.w + self.pad_left).checked_sub(shift + 1) else {
             return 0..0;
         };
-        lo..self.ow.min(last / self.sw + 1)
+        let hi = self.ow.min(last / self.sw + 1);
+        // Empty (`hi..hi`) when the tap column is beside the image for every output column.
+        lo.min(hi)..hi
     }
 
     /// The input row and column under window offset `(i, j)` at output `(oy, ox)`, if inside.
@@ -179,6 +181,8 @@ mod tests {
             Window::dilated((5, 9, 1), (2, 3), (1, 2), (1, 3), Padding::Same),
             Window::dilated((5, 9, 1), (2, 3), (1, 1), (1, 2), Padding::Valid),
             Window::new((3, 2, 1), (3, 5), (1, 1), Padding::Same),
+            Window::new((3, 1, 1), (1, 7), (1, 1), Padding::Same),
+            Window::dilated((3, 2, 1), (1, 4), (1, 1), (1, 3), Padding::Same),
         ];
         for window in windows.into_iter().map(|w| w.expect("valid")) {
             for j in 0..window.kw {
@@ -189,8 +193,12 @@ mod tests {
                         x.is_some_and(|x| x < window.w)
                     })
                     .collect();
-                let range: Vec<usize> = window.columns_inside(j).collect();
-                assert_eq!(range, inside, "{window:?}, column {j}");
+                let range = window.columns_inside(j);
+                assert!(
+                    range.start <= range.end,
+                    "{window:?}, column {j}: {range:?}"
+                );
+                assert_eq!(range.collect::<Vec<_>>(), inside, "{window:?}, column {j}");
             }
         }
     }

@@ -797,6 +797,19 @@ fn depthwise_conv2d_gradients_with_strides_paddings_multipliers_and_bias() {
         &depthwise::<24, { 3 * 4 * 3 }, 3, 6, true>((6, 4, 1), (2, 3), (2, 1), one, Padding::Same),
         2,
     );
+    // Windows wider than the image with same padding: some taps beside it for every output.
+    check(
+        &depthwise::<6, { 3 * 2 * 2 }, 2, 15, true>((3, 2, 1), (3, 5), one, one, Padding::Same),
+        2,
+    );
+    check(
+        &depthwise::<3, 3, 1, 7, true>((3, 1, 1), (1, 7), one, one, Padding::Same),
+        2,
+    );
+    check(
+        &depthwise::<6, 6, 1, 4, false>((3, 2, 1), (1, 4), one, (1, 3), Padding::Same),
+        2,
+    );
     // Dilated taps, valid and same padding, and with strides (Keras 3 allows both here).
     check(
         &depthwise::<50, { 2 * 2 * 4 }, 4, 6, true>((5, 5, 2), (2, 3), (2, 2), (2, 1), none),

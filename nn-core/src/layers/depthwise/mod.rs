@@ -278,6 +278,9 @@ impl Depthwise {
                 };
                 for j in 0..g.kw {
                     let columns = g.columns_inside(j);
+                    if columns.is_empty() {
+                        continue; // beside the image for every output column (same padding)
+                    }
                     let Some(k) = kernel[(i * g.kw + j) * CM..].as_chunks::<CM>().0.first() else {
                         continue;
                     };
