@@ -20,6 +20,8 @@ network! {
         Conv2D<3, (3, 3), Relu, padding = Same>,
         BatchNormalization,
         PReLU,
+        DepthwiseConv2D<(3, 3), Relu, padding = Same, depth_multiplier = 2>,
+        SeparableConv2D<4, (2, 2), padding = Same, use_bias = false>,
         MaxPool2D<(2, 2)>,
         Flatten,
         Dense<_, 5, LeakyRelu, use_bias = false, trainable = false>,
@@ -45,6 +47,8 @@ network! {
         Conv2D<3, (3, 3), Relu, padding = Same>,
         BatchNormalization,
         PReLU,
+        DepthwiseConv2D<(3, 3), Relu, padding = Same, depth_multiplier = 2>,
+        SeparableConv2D<4, (2, 2), padding = Same, use_bias = false>,
         MaxPool2D<(2, 2)>,
         Flatten,
         Dense<_, 5, LeakyRelu, use_bias = false, trainable = false>,
@@ -110,6 +114,18 @@ fn every_kind_of_layer_is_built_in_as_loaded() {
             .any(|&v| v != 1.0)
     );
     assert!(MIXED.p_re_lu.alpha.iter().any(|&v| v != 0.0));
+    // The depthwise and separable kernels are built in from their tensors by name.
+    assert_eq!(
+        MIXED.depthwise_conv2d.depthwise_kernel,
+        loaded.depthwise_conv2d.depthwise_kernel
+    );
+    assert!(
+        MIXED
+            .separable_conv2d
+            .pointwise_kernel
+            .iter()
+            .any(|&v| v != 0.0)
+    );
     for seed in 0..5u32 {
         let x = SVector::<f32, 72>::from_fn(|i, _| {
             ((i as u32 * 7 + seed * 13) % 11) as f32 / 5.0 - 1.0

@@ -107,6 +107,8 @@ network! {
         Conv2D<3, (3, 3), Relu, padding = Same>,
         BatchNormalization,
         PReLU,
+        DepthwiseConv2D<(3, 3), Relu, padding = Same, depth_multiplier = 2>,
+        SeparableConv2D<4, (2, 2), padding = Same, use_bias = false>,
         MaxPool2D<(2, 2)>,
         Flatten,
         Dense<_, 5, LeakyRelu, use_bias = false, trainable = false>,

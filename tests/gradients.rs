@@ -257,28 +257,39 @@ network! {
 /// output: the penalty's gradient goes through the sigmoid on its own.
 #[test]
 fn fused_loss_with_an_output_activity_penalty() {
+    check_fused_binary_crossentropy(&FusedActivity::<f64>::seeded(11));
+}
+
+/// The parameter gradients of a network whose sigmoid output is trained with binary
+/// cross-entropy, fused (from the logits), against central differences of the loss.
+fn check_fused_binary_crossentropy<
+    N: Network<f64, Input = Const<I>, Output = Const<O>> + nn::__private::Trainable<f64>,
+    const I: usize,
+    const O: usize,
+>(
+    net: &N,
+) {
     // The training loop's glue (the tape's loss view, `backprop`, `penalty`), which `Model`
     // drives and users need not name.
     use nn::__private::Trainable;
     use nn::{BinaryCrossentropy, Loss};
-    let net = FusedActivity::<f64>::seeded(11);
-    let x = batch::<3>(1);
+    let x = batch::<I>(1);
     let targets =
-        Batch::<f64, 2>::from_fn_generic(Const::<2>, Dyn(BATCH), |r, c| ((r + c) % 2) as f64);
+        Batch::<f64, O>::from_fn_generic(Const::<O>, Dyn(BATCH), |r, c| ((r + c) % 2) as f64);
     let bce = BinaryCrossentropy::default();
     let n = BATCH as f64;
-    let loss = |net: &FusedActivity<f64>| {
-        let mut tape = <FusedActivity<f64> as Trainable<f64>>::Tape::default();
+    let loss = |net: &N| {
+        let mut tape = <N as Trainable<f64>>::Tape::default();
         let _ = net.forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(0));
-        let (logits, _) = <FusedActivity<f64> as Trainable<f64>>::loss_io(&mut tape, true);
+        let (logits, _) = <N as Trainable<f64>>::loss_io(&mut tape, true);
         bce.evaluate(logits, true, &targets, None, 1.0, None) / n + net.penalty(&tape)
     };
-    let mut tape = net.tape();
+    let mut tape = <N as Trainable<f64>>::Tape::default();
     net.forward_train(&x, &mut tape, &mut StdRng::seed_from_u64(0));
     // The loss reads the logits from the tape and writes its gradient into it.
-    let (logits, dz) = <FusedActivity<f64> as Trainable<f64>>::loss_io(&mut tape, true);
+    let (logits, dz) = <N as Trainable<f64>>::loss_io(&mut tape, true);
     bce.evaluate(logits, true, &targets, None, 1.0 / n, Some(dz));
-    let mut grads = FusedActivity::<f64>::zeros();
+    let mut grads = N::zeros();
     net.backprop(&mut tape, &mut grads, true, false);
     for (index, (name, p)) in grads.params().enumerate() {
         let analytic = p.values.to_vec();
@@ -317,4 +328,43 @@ network! {
 fn blocks_of_every_join() {
     check_network(&Residual::<f64>::seeded(14));
     check_network(&Joined::<f64>::seeded(15));
+}
+
+network! {
+    /// Depthwise convolutions: strides 2 with same padding and a multiplier of 2, with weight and
+    /// activity penalties; dilated, without bias; then a classifier.
+    struct Depthwise = Input<6, 6, 2>,
+        DepthwiseConv2D<(3, 3), Tanh, strides = (2, 2), padding = Same, depth_multiplier = 2,
+            depthwise_regularizer = L2(0.1), bias_regularizer = L1(0.05), activity_regularizer = L2(0.05)>,
+        DepthwiseConv2D<(2, 2), Tanh, dilation_rate = (2, 1), use_bias = false>,
+        DepthwiseConv2D<(2, 2), Sigmoid, padding = Same, depth_multiplier = 2>,
+        Flatten, Dense<16, 3, Softmax>;
+    /// Separable convolutions: strides 2 with same padding and a multiplier of 2, every
+    /// penalty; dilated, without bias.
+    struct Separable = Input<6, 6, 2>,
+        SeparableConv2D<3, (3, 3), Tanh, strides = (2, 2), padding = Same, depth_multiplier = 2,
+            depthwise_regularizer = L2(0.1), pointwise_regularizer = L1L2(0.05, 0.1),
+            bias_regularizer = L1(0.05), activity_regularizer = L2(0.05)>,
+        SeparableConv2D<2, (2, 2), Tanh, dilation_rate = (2, 1), use_bias = false>,
+        Flatten, Dense<4, 3, Softmax>;
+    /// A separable convolution as the output layer, its sigmoid fused with the loss.
+    struct SeparableOut = Input<4, 4, 2>,
+        SeparableConv2D<3, (2, 2), Sigmoid, strides = (2, 2), padding = Same, depth_multiplier = 2>;
+    /// A depthwise convolution as the output layer, its sigmoid fused with the loss.
+    struct DepthwiseOut = Input<4, 4, 2>, Conv2D<3, (2, 2), Tanh>,
+        DepthwiseConv2D<(2, 2), Sigmoid, strides = (2, 2), padding = Same, depth_multiplier = 2>;
+}
+
+#[test]
+fn depthwise_convolutions_in_whole_networks_and_fused_with_a_loss() {
+    check_network(&Depthwise::<f64>::seeded(14));
+    check_network(&DepthwiseOut::<f64>::seeded(15));
+    check_fused_binary_crossentropy(&DepthwiseOut::<f64>::seeded(15));
+}
+
+#[test]
+fn separable_convolutions_in_whole_networks_and_fused_with_a_loss() {
+    check_network(&Separable::<f64>::seeded(16));
+    check_network(&SeparableOut::<f64>::seeded(17));
+    check_fused_binary_crossentropy(&SeparableOut::<f64>::seeded(17));
 }

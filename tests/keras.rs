@@ -489,7 +489,7 @@ fn saved_files_read_back_to_the_same_predictions() {
             round_trip(&net, $name, &dir, $name);
         )*};
     }
-    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model", Convs "conv1d_model", Pools "pool1d_model", Tokens "embedding_model", Both "bidirectional_model", Backwards "backwards_model", Tagger "tagger_model");
+    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model", Convs "conv1d_model", Pools "pool1d_model", Depthwise "depthwise_model", Separable "separable_model", Tokens "embedding_model", Both "bidirectional_model", Backwards "backwards_model", Tagger "tagger_model");
     // Initializers with their settings, which Keras must be able to read back.
     round_trip(&Inits::seeded(2), "inits", &dir, "named");
     // A freshly initialized network too, not only weights that came from Keras.
@@ -870,4 +870,137 @@ fn lstm_matches_keras() {
             close(h.as_slice(), &sequences[at..at + 4], "one step at a time");
         }
     }
+}
+
+network! {
+    /// Depthwise convolutions: a depth multiplier of 2 with strides and same padding, dilated
+    /// taps without bias, an even window with Keras's uneven same padding.
+    #[keras("tests/fixtures/keras/depthwise_model.keras", embed)]
+    pub struct Depthwise =
+        Input<9, 8, 3>,
+        DepthwiseConv2D<(3, 3), Relu, strides = (2, 2), padding = Same, depth_multiplier = 2>,
+        DepthwiseConv2D<(2, 3), Tanh, strides = (2, 1), dilation_rate = (2, 1), use_bias = false>,
+        DepthwiseConv2D<(2, 2), padding = Same>,
+        GlobalAvgPool2D,
+        Dense<_, 3, Softmax>;
+
+    /// tf.keras 2's depthwise convolution in the legacy `.h5` layout, whose configuration
+    /// carries `groups: 1` (which Keras 3 refuses and `nn` reads as the neutral value it is).
+    #[keras("tests/fixtures/keras/tf2_depthwise.h5", embed)]
+    pub struct Tf2Depthwise =
+        Input<6, 5, 2>,
+        DepthwiseConv2D<(3, 3), Relu, padding = Same, depth_multiplier = 2>,
+        GlobalAvgPool2D,
+        Dense<_, 2>;
+
+    /// `depthwise_model.keras`'s first layer declared with another multiplier, stride and
+    /// activation; the rest as the file has it.
+    pub struct DepthwiseOther =
+        Input<9, 8, 3>,
+        DepthwiseConv2D<(3, 3), Tanh, strides = (1, 1), padding = Same, depth_multiplier = 1>,
+        DepthwiseConv2D<(2, 3), Tanh, strides = (2, 1), dilation_rate = (2, 1), use_bias = false>,
+        DepthwiseConv2D<(2, 2), padding = Same>,
+        GlobalAvgPool2D,
+        Dense<_, 3, Softmax>;
+}
+
+#[test]
+fn depthwise_convolutions_match_keras() {
+    let net = Depthwise::load_keras(fixture("depthwise_model.keras")).unwrap();
+    assert_matches_keras(&net, "depthwise_model");
+    assert_matches_keras(&Depthwise::EMBEDDED, "depthwise_model");
+    let net = Tf2Depthwise::load_keras(fixture("tf2_depthwise.h5")).unwrap();
+    assert_matches_keras(&net, "tf2_depthwise");
+    assert_matches_keras(&Tf2Depthwise::EMBEDDED, "tf2_depthwise");
+    // The kernel is Keras's `depthwise_kernel`, `(kh, kw, C, M)`, then the bias.
+    let names: Vec<(&str, Vec<usize>)> = net
+        .depthwise_conv2d
+        .params()
+        .map(|p| (p.name, p.shape.to_vec()))
+        .collect();
+    assert_eq!(
+        names,
+        [("depthwise_kernel", vec![3, 3, 2, 2]), ("bias", vec![4])]
+    );
+}
+
+#[test]
+fn a_depthwise_file_that_differs_is_refused_with_every_difference() {
+    let error = DepthwiseOther::load_keras(fixture("depthwise_model.keras")).unwrap_err();
+    let nn::Error::Mismatch { problems, .. } = error else {
+        panic!("expected a mismatch, got {error:?}");
+    };
+    assert_eq!(
+        problems,
+        [
+            "layer 1 `depthwise_conv2d`: the file has strides = (2, 2), `DepthwiseOther` declares (1, 1)",
+            "layer 1 `depthwise_conv2d`: the file has depth_multiplier = 2, `DepthwiseOther` declares 1",
+            "layer 1 `depthwise_conv2d`: the file has activation = \"relu\", `DepthwiseOther` declares \"tanh\"",
+        ],
+        "{problems:#?}"
+    );
+}
+
+network! {
+    /// Separable convolutions: strides with same padding and a multiplier of 2, dilation
+    /// without bias.
+    #[keras("tests/fixtures/keras/separable_model.keras", embed)]
+    pub struct Separable =
+        Input<8, 7, 3>,
+        SeparableConv2D<4, (3, 3), Relu, strides = (2, 2), padding = Same, depth_multiplier = 2>,
+        SeparableConv2D<3, (2, 2), Tanh, dilation_rate = (2, 1), use_bias = false>,
+        GlobalAvgPool2D,
+        Dense<_, 2, Softmax>;
+
+    /// tf.keras 2's separable convolution in the legacy `.h5` layout.
+    #[keras("tests/fixtures/keras/tf2_separable.h5", embed)]
+    pub struct Tf2Separable =
+        Input<5, 6, 2>,
+        SeparableConv2D<3, (3, 3), Relu, padding = Same, depth_multiplier = 2>,
+        GlobalAvgPool2D,
+        Dense<_, 2>;
+
+    /// `separable_model.keras` with other filters and multiplier in its first layer.
+    pub struct SeparableOther =
+        Input<8, 7, 3>,
+        SeparableConv2D<5, (3, 3), Relu, strides = (2, 2), padding = Same>,
+        SeparableConv2D<3, (2, 2), Tanh, dilation_rate = (2, 1), use_bias = false>,
+        GlobalAvgPool2D,
+        Dense<_, 2, Softmax>;
+}
+
+#[test]
+fn separable_convolutions_match_keras() {
+    let net = Separable::load_keras(fixture("separable_model.keras")).unwrap();
+    assert_matches_keras(&net, "separable_model");
+    assert_matches_keras(&Separable::EMBEDDED, "separable_model");
+    let net = Tf2Separable::load_keras(fixture("tf2_separable.h5")).unwrap();
+    assert_matches_keras(&net, "tf2_separable");
+    assert_matches_keras(&Tf2Separable::EMBEDDED, "tf2_separable");
+    // Keras's weights in Keras's order and shapes.
+    let names: Vec<(&str, Vec<usize>)> = net
+        .separable_conv2d
+        .params()
+        .map(|p| (p.name, p.shape.to_vec()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("depthwise_kernel", vec![3, 3, 2, 2]),
+            ("pointwise_kernel", vec![1, 1, 4, 3]),
+            ("bias", vec![3])
+        ]
+    );
+    let error = SeparableOther::load_keras(fixture("separable_model.keras")).unwrap_err();
+    let nn::Error::Mismatch { problems, .. } = error else {
+        panic!("expected a mismatch, got {error:?}");
+    };
+    assert_eq!(
+        problems,
+        [
+            "layer 1 `separable_conv2d`: the file has filters = 4, `SeparableOther` declares 5",
+            "layer 1 `separable_conv2d`: the file has depth_multiplier = 2, `SeparableOther` declares 1",
+        ],
+        "{problems:#?}"
+    );
 }

@@ -903,3 +903,70 @@ fn a_damaged_file_s_error_has_the_reading_library_s_error_as_its_cause() {
         .unwrap();
     assert!(std::error::Error::source(&error).is_none(), "{error:?}");
 }
+
+network! {
+    /// `depthwise_model.keras`'s model.
+    pub struct Depthwise =
+        Input<9, 8, 3>,
+        DepthwiseConv2D<(3, 3), Relu, strides = (2, 2), padding = Same, depth_multiplier = 2>,
+        DepthwiseConv2D<(2, 3), Tanh, strides = (2, 1), dilation_rate = (2, 1), use_bias = false>,
+        DepthwiseConv2D<(2, 2), padding = Same>,
+        GlobalAvgPool2D,
+        Dense<_, 3, Softmax>;
+}
+
+/// tf.keras 2 wrote `groups: 1` into a `DepthwiseConv2D`'s configuration (inherited from
+/// `Conv2D`), which Keras 3 refuses: it is read as the neutral value it is, and any other value
+/// is refused in words.
+#[test]
+fn a_depthwise_convolution_s_legacy_groups_is_read_only_as_1() {
+    let dir = scratch("depthwise-groups");
+    let with_groups = |groups: u32| {
+        archive("depthwise_model.keras", |name, data| {
+            Some(if name == "config.json" {
+                let text = String::from_utf8(data.to_vec()).unwrap();
+                let edited = text.replacen(
+                    "\"depth_multiplier\": 2,",
+                    &format!("\"depth_multiplier\": 2, \"groups\": {groups},"),
+                    1,
+                );
+                assert_ne!(
+                    edited, text,
+                    "the fixture's first layer has a depth multiplier"
+                );
+                edited.into_bytes()
+            } else {
+                data.to_vec()
+            })
+        })
+    };
+    let path = dir.join("groups1.keras");
+    std::fs::write(&path, with_groups(1)).unwrap();
+    let loaded = Depthwise::load_keras(&path).unwrap();
+    let reference = Depthwise::load_keras(fixture("depthwise_model.keras")).unwrap();
+    assert_eq!(
+        loaded.depthwise_conv2d.depthwise_kernel,
+        reference.depthwise_conv2d.depthwise_kernel
+    );
+    // The committed file of the build-time case (`tests/ui/keras/depthwise_groups.rs`) is this
+    // one: the same members.
+    let members = |zip: &[u8]| -> Vec<(String, Vec<u8>)> {
+        zip_members(zip)
+            .into_iter()
+            .map(|(name, _, data)| (name, data))
+            .collect()
+    };
+    assert_eq!(
+        members(&read_fixture("depthwise_groups.keras")),
+        members(&with_groups(2))
+    );
+    let path = dir.join("groups2.keras");
+    std::fs::write(&path, with_groups(2)).unwrap();
+    let problems = mismatch_problems(Depthwise::load_keras(&path));
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].starts_with("layer 1 `depthwise_conv2d`: the file has groups = 2")
+            && problems[0].contains("only groups = 1"),
+        "{problems:#?}"
+    );
+}

@@ -42,6 +42,8 @@ ARGUMENTS = {
     "Dropout": {"rate": 0.5},
     "Conv1D": {"filters": 2, "kernel_size": 3},
     "Conv2D": {"filters": 2, "kernel_size": 3},
+    "DepthwiseConv2D": {"kernel_size": 3},
+    "SeparableConv2D": {"filters": 2, "kernel_size": 3},
     "MaxPooling1D": {"pool_size": 3},
     "AveragePooling1D": {"pool_size": 3},
     "MaxPooling2D": {"pool_size": 3},

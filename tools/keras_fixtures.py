@@ -8,7 +8,9 @@ Keras, with test inputs and Keras's outputs for them.
     python3 -m venv /tmp/tfvenv && /tmp/tfvenv/bin/pip install tensorflow-cpu tf_keras h5py
     /tmp/tfvenv/bin/python tools/keras_fixtures.py --tf-keras
 
-`--only-normalization`, `--only-recurrent` and `--only-sequences` write one group of files.
+`--only-normalization`, `--only-recurrent`, `--only-sequences`, `--only-depthwise` and
+`--only-separable` write one group of files (`--tf-keras-depthwise` and `--tf-keras-separable`
+one tf.keras 2 file).
 
 The files are small (a few kB each) and committed, so tests and CI need no Python. Each model
 `<name>` gets `<name>.keras` (and other formats where a case needs them) and `<name>.json`:
@@ -400,6 +402,94 @@ def keras3_sequences():
     save("tagger_model", tagger, rng.normal(size=(3, 5, 3)).astype("float32"))
 
 
+def keras3_depthwise():
+    """Depthwise convolutions: depth multipliers, strides with same padding (Keras's uneven
+    padding with an even kernel), dilation with strides (which Keras 3 allows here), no bias,
+    activations. Its own random numbers;
+    `--only-depthwise` writes just this file."""
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(29)
+    model = keras.Sequential(
+        [
+            keras.Input((9, 8, 3)),
+            layers.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2, activation="relu"),
+            layers.DepthwiseConv2D(
+                (2, 3), strides=(2, 1), dilation_rate=(2, 1), use_bias=False, activation="tanh"
+            ),
+            layers.DepthwiseConv2D(2, padding="same"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dense(3, activation="softmax"),
+        ],
+        name="depthwise_model",
+    )
+    randomize(model, rng)
+    model.save(os.path.join(OUT, "depthwise_model.keras"))
+    write_io("depthwise_model", model, rng.normal(size=(3, 9, 8, 3)).astype("float32"), keras.__version__)
+
+
+def keras3_separable():
+    """Separable convolutions: strides with same padding and a depth multiplier, dilation
+    without bias. Its own random numbers; `--only-separable` writes just this file."""
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(37)
+    model = keras.Sequential(
+        [
+            keras.Input((8, 7, 3)),
+            layers.SeparableConv2D(
+                4, 3, strides=2, padding="same", depth_multiplier=2, activation="relu"
+            ),
+            layers.SeparableConv2D(3, (2, 2), dilation_rate=(2, 1), use_bias=False, activation="tanh"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dense(2, activation="softmax"),
+        ],
+        name="separable_model",
+    )
+    randomize(model, rng)
+    model.save(os.path.join(OUT, "separable_model.keras"))
+    write_io("separable_model", model, rng.normal(size=(3, 8, 7, 3)).astype("float32"), keras.__version__)
+
+
+def tf_keras2_separable():
+    """A tf.keras 2 `SeparableConv2D` in the legacy `.h5` layout."""
+    import tf_keras as keras
+    from tf_keras import layers
+
+    rng = np.random.default_rng(41)
+    model = keras.Sequential(
+        [keras.Input((5, 6, 2)),
+         layers.SeparableConv2D(3, 3, depth_multiplier=2, padding="same", activation="relu"),
+         layers.GlobalAveragePooling2D(),
+         layers.Dense(2)],
+        name="tf2_separable",
+    )
+    randomize(model, rng)
+    model.save(os.path.join(OUT, "tf2_separable.h5"))
+    write_io("tf2_separable", model, rng.normal(size=(3, 5, 6, 2)).astype("float32"), keras.__version__)
+
+
+def tf_keras2_depthwise():
+    """A tf.keras 2 `DepthwiseConv2D`, whose configuration carries `groups: 1` (which Keras 3
+    refuses), in the legacy `.h5` layout."""
+    import tf_keras as keras
+    from tf_keras import layers
+
+    rng = np.random.default_rng(31)
+    model = keras.Sequential(
+        [keras.Input((6, 5, 2)),
+         layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same", activation="relu"),
+         layers.GlobalAveragePooling2D(),
+         layers.Dense(2)],
+        name="tf2_depthwise",
+    )
+    randomize(model, rng)
+    model.save(os.path.join(OUT, "tf2_depthwise.h5"))
+    write_io("tf2_depthwise", model, rng.normal(size=(3, 6, 5, 2)).astype("float32"), keras.__version__)
+
+
 def tf_keras2():
     import tf_keras as keras
     from tf_keras import layers
@@ -419,6 +509,16 @@ if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     if "--tf-keras" in sys.argv:
         tf_keras2()
+        tf_keras2_depthwise()
+        tf_keras2_separable()
+    elif "--tf-keras-depthwise" in sys.argv:
+        tf_keras2_depthwise()
+    elif "--tf-keras-separable" in sys.argv:
+        tf_keras2_separable()
+    elif "--only-depthwise" in sys.argv:
+        keras3_depthwise()
+    elif "--only-separable" in sys.argv:
+        keras3_separable()
     elif "--only-normalization" in sys.argv:
         keras3_normalization()
     elif "--only-recurrent" in sys.argv:
@@ -430,3 +530,5 @@ if __name__ == "__main__":
         keras3_normalization()
         keras3_recurrent()
         keras3_sequences()
+        keras3_depthwise()
+        keras3_separable()

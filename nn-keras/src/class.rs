@@ -14,6 +14,10 @@ pub const DROPOUT: &str = "Dropout";
 pub const CONV_2D: &str = "Conv2D";
 /// `keras.layers.Conv1D`.
 pub const CONV_1D: &str = "Conv1D";
+/// `keras.layers.DepthwiseConv2D`.
+pub const DEPTHWISE_CONV_2D: &str = "DepthwiseConv2D";
+/// `keras.layers.SeparableConv2D`: a depthwise convolution, then a pointwise one.
+pub const SEPARABLE_CONV_2D: &str = "SeparableConv2D";
 /// `keras.layers.MaxPooling1D` (alias `MaxPool1D`).
 pub const MAX_POOLING_1D: &str = "MaxPooling1D";
 /// `keras.layers.AveragePooling1D` (alias `AvgPool1D`).

@@ -11,10 +11,10 @@
 
 use crate::class::{
     ACTIVATION as ACTIVATION_LAYER, AVERAGE_POOLING_1D, AVERAGE_POOLING_2D, BATCH_NORMALIZATION,
-    BIDIRECTIONAL, CONV_1D, CONV_2D, DENSE, DROPOUT, ELU, EMBEDDING, FLATTEN,
+    BIDIRECTIONAL, CONV_1D, CONV_2D, DENSE, DEPTHWISE_CONV_2D, DROPOUT, ELU, EMBEDDING, FLATTEN,
     GLOBAL_AVERAGE_POOLING_1D, GLOBAL_AVERAGE_POOLING_2D, GLOBAL_MAX_POOLING_1D,
     GLOBAL_MAX_POOLING_2D, GRU, LAYER_NORMALIZATION, LEAKY_RELU, LSTM, MAX_POOLING_1D,
-    MAX_POOLING_2D, SIMPLE_RNN,
+    MAX_POOLING_2D, SEPARABLE_CONV_2D, SIMPLE_RNN,
 };
 use crate::config::{Value, same_str};
 
@@ -35,6 +35,14 @@ pub const PADDING: crate::Padding = crate::Padding::Valid;
 pub mod conv_2d {
     /// One row and one column at a time.
     pub const STRIDES: (usize, usize) = (1, 1);
+}
+
+/// `DepthwiseConv2D`'s and `SeparableConv2D`'s defaults (their strides are `Conv2D`'s).
+pub mod depthwise_conv_2d {
+    /// One kernel per input channel.
+    pub const DEPTH_MULTIPLIER: usize = 1;
+    /// Adjacent taps.
+    pub const DILATION_RATE: (usize, usize) = (1, 1);
 }
 
 /// The pooling layers' defaults.
@@ -139,9 +147,12 @@ const GLOBAL_POOLS: &[&str] = &[
     GLOBAL_AVERAGE_POOLING_2D,
     GLOBAL_MAX_POOLING_2D,
 ];
+const DEPTHWISE: &[&str] = &[DEPTHWISE_CONV_2D, SEPARABLE_CONV_2D];
 const WINDOWS: &[&str] = &[
     CONV_1D,
     CONV_2D,
+    DEPTHWISE_CONV_2D,
+    SEPARABLE_CONV_2D,
     MAX_POOLING_1D,
     AVERAGE_POOLING_1D,
     MAX_POOLING_2D,
@@ -150,6 +161,8 @@ const WINDOWS: &[&str] = &[
 const IMAGE_LAYERS: &[&str] = &[
     CONV_1D,
     CONV_2D,
+    DEPTHWISE_CONV_2D,
+    SEPARABLE_CONV_2D,
     MAX_POOLING_1D,
     AVERAGE_POOLING_1D,
     MAX_POOLING_2D,
@@ -160,7 +173,13 @@ const IMAGE_LAYERS: &[&str] = &[
     GLOBAL_MAX_POOLING_2D,
     FLATTEN,
 ];
-const WEIGHTED: &[&str] = &[DENSE, CONV_1D, CONV_2D];
+const WEIGHTED: &[&str] = &[
+    DENSE,
+    CONV_1D,
+    CONV_2D,
+    DEPTHWISE_CONV_2D,
+    SEPARABLE_CONV_2D,
+];
 const RECURRENT: &[&str] = &[LSTM, GRU, SIMPLE_RNN];
 const GATED: &[&str] = &[LSTM, GRU];
 const FALSE: Missing = Missing::Value(Value::Bool(false));
@@ -178,6 +197,15 @@ const MISSING: &[(&[&str], &str, Missing)] = &[
     (CONVOLUTIONS, "strides", Missing::Each(1)),
     (CONVOLUTIONS, "dilation_rate", Missing::Each(1)),
     (CONVOLUTIONS, "groups", Missing::Value(Value::Size(1))),
+    (&[SEPARABLE_CONV_2D], "filters", Missing::Required),
+    (DEPTHWISE, "kernel_size", Missing::Required),
+    (DEPTHWISE, "strides", Missing::Each(1)),
+    (DEPTHWISE, "dilation_rate", Missing::Each(1)),
+    (
+        DEPTHWISE,
+        "depth_multiplier",
+        Missing::Value(Value::Size(depthwise_conv_2d::DEPTH_MULTIPLIER)),
+    ),
     // `MaxPooling2D(pool_size=(2, 2))`, `MaxPooling1D(pool_size=2)`, but Keras 3's average pools
     // have no default (`AveragePooling2D(pool_size, ...)`; tf.keras 2's had `(2, 2)`, and writes
     // it); `strides=None` for all.

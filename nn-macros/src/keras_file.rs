@@ -416,6 +416,12 @@ fn compare(
                 }
             }
         }
+        if let Some(problem) = model::legacy_problem(&theirs.class, &theirs.config) {
+            errors.push(syn::Error::new(
+                layer.span,
+                format!("{at}: `{name}` {problem}"),
+            ));
+        }
         comparison.guards[index] = guard.clone();
     }
     comparison

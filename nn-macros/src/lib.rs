@@ -116,6 +116,8 @@ use proc_macro::TokenStream;
 /// | `Dense<INPUTS, UNITS[, Activation]>` | `INPUTS` equals the previous width (or `_`); `UNITS` at least 1; fed a vector | `[UNITS]` |
 /// | `Dropout<RATE>` | a rate in [0, 1), literal or named constant; the identity at inference | its input's |
 /// | `Conv2D<FILTERS, (KH, KW)[, Activation]>` | fed an image; kernels `(KH, KW, C, FILTERS)`; `(K, K)` may be written `K` | `[OH, OW, FILTERS]` |
+/// | `DepthwiseConv2D<(KH, KW)[, Activation]>` | fed an image; each channel `c` convolved with its own `M` kernels (`depth_multiplier`), output channel `c·M + m`; kernels `(KH, KW, C, M)` | `[OH, OW, C·M]` |
+/// | `SeparableConv2D<FILTERS, (KH, KW)[, Activation]>` | fed an image; `DepthwiseConv2D` (without its bias and activation), then a pointwise `1 × 1` convolution of the `C·M` channels into `FILTERS`; kernels `(KH, KW, C, M)` and `(1, 1, C·M, FILTERS)` | `[OH, OW, FILTERS]` |
 /// | `MaxPool2D<(PH, PW)>` | fed an image; the largest value of each window | `[OH, OW, C]` |
 /// | `AvgPool2D<(PH, PW)>` | fed an image; the mean of each window's values inside the image | `[OH, OW, C]` |
 /// | `GlobalAvgPool2D` | fed an image; each channel's mean | `[C]` |
@@ -181,18 +183,25 @@ use proc_macro::TokenStream;
 ///
 /// | option | of | default |
 /// |---|---|---|
-/// | `activation` | `Dense`, `Conv2D`, `Conv1D` (or as the last positional argument) | `Linear` |
-/// | `use_bias` | `Dense`, `Conv2D`, `Conv1D` | `true` |
+/// | `activation` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D` (or as the last positional argument) | `Linear` |
+/// | `use_bias` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D` | `true` |
 /// | `kernel_initializer` | `Dense`, `Conv2D`, `Conv1D` | `GlorotUniform` |
-/// | `bias_initializer` | `Dense`, `Conv2D`, `Conv1D` | `Zeros` |
-/// | `trainable` | `Dense`, `Conv2D`, `Conv1D`, `Embedding`, `BatchNormalization`, `LayerNormalization`, `LSTM`, `GRU`, `SimpleRNN`, `PReLU` | `true` |
+/// | `bias_initializer` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D` | `Zeros` |
+/// | `trainable` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D`, `Embedding`, `BatchNormalization`, `LayerNormalization`, `LSTM`, `GRU`, `SimpleRNN`, `PReLU` | `true` |
 /// | `kernel_regularizer`, `bias_regularizer`, `activity_regularizer` | `Dense`, `Conv2D`, `Conv1D` | none |
+/// | `depthwise_regularizer`, `bias_regularizer`, `activity_regularizer` | `DepthwiseConv2D`, `SeparableConv2D` | none |
+/// | `pointwise_regularizer`, `pointwise_constraint` | `SeparableConv2D` | none |
+/// | `pointwise_initializer` | `SeparableConv2D` (any initializer for a 4-D tensor) | `GlorotUniform` |
 /// | `kernel_constraint`, `bias_constraint` | `Dense`, `Conv2D`, `Conv1D` | none |
-/// | `strides` | `Conv2D` | `(1, 1)` |
+/// | `depthwise_constraint`, `bias_constraint` | `DepthwiseConv2D`, `SeparableConv2D` | none |
+/// | `depthwise_initializer` | `DepthwiseConv2D`, `SeparableConv2D` (any initializer for a 4-D tensor) | `GlorotUniform` |
+/// | `strides` | `Conv2D`, `DepthwiseConv2D`, `SeparableConv2D` | `(1, 1)` |
 /// | `strides` | `Conv1D` | `1` |
 /// | `strides` | `MaxPool2D`, `AvgPool2D`, `MaxPool1D`, `AvgPool1D` | the pool size |
-/// | `padding` | `Conv2D`, `MaxPool2D`, `AvgPool2D`, `MaxPool1D`, `AvgPool1D` (`Valid` or `Same`); `Conv1D` (also `Causal`) | `Valid` |
+/// | `padding` | `Conv2D`, `DepthwiseConv2D`, `SeparableConv2D`, `MaxPool2D`, `AvgPool2D`, `MaxPool1D`, `AvgPool1D` (`Valid` or `Same`); `Conv1D` (also `Causal`) | `Valid` |
 /// | `dilation_rate` | `Conv1D` (taps this many steps apart; not with `strides` above 1) | `1` |
+/// | `dilation_rate` | `DepthwiseConv2D`, `SeparableConv2D` (taps this many rows and columns apart; with any `strides`, as Keras 3 allows) | `(1, 1)` |
+/// | `depth_multiplier` | `DepthwiseConv2D`, `SeparableConv2D` (kernels per input channel, `M`) | `1` |
 /// | `momentum` | `BatchNormalization` | `0.99` |
 /// | `epsilon` | `BatchNormalization`, `LayerNormalization` | `0.001` |
 /// | `center`, `scale` | `LayerNormalization` (a learned shift `beta`, a learned scale `gamma`) | `true` |

@@ -402,6 +402,7 @@ fn keras_s_default_is_known_for_every_setting_compared() {
         pub struct Images = Input<8, 8, 2>, Conv2D<4, (3, 3)>, MaxPool2D<(2, 2)>,
             AvgPool2D<(1, 1)>, GlobalAvgPool2D;
         pub struct Images2 = Input<8, 8, 2>, GlobalMaxPool2D;
+        pub struct Images4 = Input<8, 8, 2>, DepthwiseConv2D<(3, 3)>, SeparableConv2D<3, (2, 2)>;
         pub struct Images3 = Input<8, 8, 2>, Flatten;
         pub struct Sequences = Input<8>, Embedding<20, 4>, Conv1D<4, 3>, MaxPool1D<2>,
             AvgPool1D<1>, LSTM<3, return_sequences = true>, GRU<3, return_sequences = true>,

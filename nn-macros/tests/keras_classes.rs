@@ -10,6 +10,8 @@ network! {
     pub struct Every =
         Input<6, 6, 1>,
         Conv2D<2, (3, 3)>,
+        DepthwiseConv2D<(1, 1)>,
+        SeparableConv2D<2, (1, 1)>,
         BatchNormalization,
         LayerNormalization,
         MaxPool2D<(2, 2)>,
@@ -56,6 +58,8 @@ fn runtime_kinds_are_keras_classes() {
         kinds,
         [
             class::CONV_2D,
+            class::DEPTHWISE_CONV_2D,
+            class::SEPARABLE_CONV_2D,
             class::BATCH_NORMALIZATION,
             class::LAYER_NORMALIZATION,
             class::MAX_POOLING_2D,
@@ -134,6 +138,8 @@ fn default_field_names_are_keras_layer_names() {
         names,
         [
             "conv2d",
+            "depthwise_conv2d",
+            "separable_conv2d",
             "batch_normalization",
             "layer_normalization",
             "max_pooling2d",

@@ -40,6 +40,57 @@ network! {
         Dense<8, 4>,
         LayerNormalization<epsilon = 1e-5, center = false, scale = true, trainable = false>,
         Dense<4, 2, Softmax>;
+
+    /// Depthwise convolutions with every option.
+    pub struct Depthwise =
+        Input<12, 10, 3>,
+        DepthwiseConv2D<3, Relu6, strides = 2, padding = Same, depth_multiplier = 2,
+            depthwise_initializer = HeNormal, bias_initializer = Constant(0.1),
+            depthwise_regularizer = L2(0.01), bias_regularizer = L1(0.01),
+            activity_regularizer = L1L2(0.01, 0.01), depthwise_constraint = MaxNorm(3.0),
+            bias_constraint = NonNeg, trainable = true>,
+        DepthwiseConv2D<(3, 2), activation = Tanh, dilation_rate = (2, 1), use_bias = false,
+            trainable = false>,
+        GlobalAvgPool2D,
+        Dense<6, 2, Softmax>;
+
+    /// Separable convolutions with every option.
+    pub struct Separable =
+        Input<12, 10, 3>,
+        SeparableConv2D<8, 3, Relu6, strides = 2, padding = Same, depth_multiplier = 2,
+            depthwise_initializer = HeNormal, pointwise_initializer = LecunNormal,
+            bias_initializer = Constant(0.1), depthwise_regularizer = L2(0.01),
+            pointwise_regularizer = L1(0.01), bias_regularizer = L1(0.01),
+            activity_regularizer = L2(0.01), depthwise_constraint = MaxNorm(3.0),
+            pointwise_constraint = UnitNorm, bias_constraint = NonNeg, trainable = true>,
+        SeparableConv2D<4, (3, 2), activation = Tanh, dilation_rate = (2, 1), use_bias = false>,
+        GlobalAvgPool2D,
+        Dense<4, 2, Softmax>;
+}
+
+#[test]
+fn separable_shapes_and_options() {
+    let net = Separable::seeded(6);
+    let layers = <Separable as Network<f32>>::LAYERS;
+    assert_eq!(layers[0].output, [6, 5, 8]);
+    assert_eq!(layers[1].output, [2, 4, 4]);
+    assert!(net.separable_conv2d.bias.iter().all(|&b| b == 0.1));
+    assert_eq!(net.separable_conv2d.pointwise_kernel.shape(), (8, 6));
+    let y = net.predict(&SVector::<f32, 360>::repeat(0.5));
+    assert!((y.sum() - 1.0).abs() < 1e-5);
+}
+
+#[test]
+fn depthwise_shapes_and_options() {
+    let net = Depthwise::seeded(5);
+    let layers = <Depthwise as Network<f32>>::LAYERS;
+    assert_eq!(layers[0].output, [6, 5, 6]);
+    assert_eq!(layers[1].output, [2, 4, 6]);
+    assert!(net.depthwise_conv2d.bias.iter().all(|&b| b == 0.1));
+    assert_eq!(net.depthwise_conv2d.kernel_shape(), [3, 3, 3, 2]);
+    assert!(!net.depthwise_conv2d_1.trainable);
+    let y = net.predict(&SVector::<f32, 360>::repeat(0.5));
+    assert!((y.sum() - 1.0).abs() < 1e-5);
 }
 
 #[test]

@@ -116,6 +116,20 @@ impl Window {
         self.oh * self.ow
     }
 
+    /// The output columns whose window column `j` lies inside the image: `ox` in the range
+    /// reads input column `ox · sw + j · dw − pad_left`. An empty range starts at its end.
+    #[inline]
+    pub(crate) fn columns_inside(&self, j: usize) -> core::ops::Range<usize> {
+        let shift = j * self.dw;
+        let lo = self.pad_left.saturating_sub(shift).div_ceil(self.sw);
+        let Some(last) = (self.w + self.pad_left).checked_sub(shift + 1) else {
+            return 0..0;
+        };
+        let hi = self.ow.min(last / self.sw + 1);
+        // Empty (`hi..hi`) when the tap column is beside the image for every output column.
+        lo.min(hi)..hi
+    }
+
     /// The input row and column under window offset `(i, j)` at output `(oy, ox)`, if inside.
     #[inline]
     pub(crate) fn source(
@@ -156,6 +170,37 @@ mod tests {
         );
         assert!(Window::new((2, 2, 1), (3, 3), (1, 1), Padding::Valid).is_none());
         assert!(Window::new((2, 2, 1), (3, 3), (1, 1), Padding::Same).is_some());
+    }
+
+    #[test]
+    fn the_columns_inside_are_those_source_finds() {
+        let windows = [
+            Window::new((5, 7, 1), (3, 3), (1, 1), Padding::Same),
+            Window::new((5, 7, 1), (2, 4), (1, 2), Padding::Same),
+            Window::new((5, 8, 1), (3, 3), (2, 3), Padding::Same),
+            Window::dilated((5, 9, 1), (2, 3), (1, 2), (1, 3), Padding::Same),
+            Window::dilated((5, 9, 1), (2, 3), (1, 1), (1, 2), Padding::Valid),
+            Window::new((3, 2, 1), (3, 5), (1, 1), Padding::Same),
+            Window::new((3, 1, 1), (1, 7), (1, 1), Padding::Same),
+            Window::dilated((3, 2, 1), (1, 4), (1, 1), (1, 3), Padding::Same),
+        ];
+        for window in windows.into_iter().map(|w| w.expect("valid")) {
+            for j in 0..window.kw {
+                // Where the tap's input column is inside the image (the rows aside).
+                let inside: Vec<usize> = (0..window.ow)
+                    .filter(|&ox| {
+                        let x = (ox * window.sw + j * window.dw).checked_sub(window.pad_left);
+                        x.is_some_and(|x| x < window.w)
+                    })
+                    .collect();
+                let range = window.columns_inside(j);
+                assert!(
+                    range.start <= range.end,
+                    "{window:?}, column {j}: {range:?}"
+                );
+                assert_eq!(range.collect::<Vec<_>>(), inside, "{window:?}, column {j}");
+            }
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod batchnorm;
 pub(crate) mod bidirectional;
 mod conv;
 mod dense;
+mod depthwise;
 mod dropout;
 mod embedding;
 mod fork;
@@ -18,6 +19,7 @@ pub(crate) mod lstm;
 mod pool;
 mod prelu;
 pub(crate) mod recurrent;
+mod separable;
 pub(crate) mod simple_rnn;
 
 pub use activation::ActivationLayer;
@@ -26,6 +28,7 @@ pub use batchnorm::BatchNormalization;
 pub use bidirectional::Bidirectional;
 pub use conv::{Conv, Conv1D, Conv2D};
 pub use dense::Dense;
+pub use depthwise::DepthwiseConv2D;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use fork::{
@@ -40,6 +43,7 @@ pub use lstm::{Lstm, LstmState};
 pub use pool::{AvgPool1D, AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool1D, MaxPool2D, Pool};
 pub use prelu::{AlphaShape, PRelu};
 pub use recurrent::{Recurrent, RecurrentState};
+pub use separable::SeparableConv2D;
 pub use simple_rnn::SimpleRnn;
 
 // Out of the public API: the recurrent cells and the merge modes of `Bidirectional`, which

@@ -752,6 +752,183 @@ fn nested_paths_join_with_one_rule() {
     );
 }
 
+fn depthwise<
+    const IN: usize,
+    const OUT: usize,
+    const CM: usize,
+    const TAPS: usize,
+    const BIAS: bool,
+>(
+    image: (usize, usize, usize),
+    kernel: (usize, usize),
+    strides: (usize, usize),
+    dilation: (usize, usize),
+    padding: Padding,
+) -> DepthwiseConv2D<f64, IN, OUT, CM, TAPS, Tanh, crate::Inline, BIAS> {
+    let window =
+        Window::dilated(image, kernel, strides, dilation, padding).expect("a valid geometry");
+    let bias = RandomNormal::new(0.0, 0.3);
+    let mut rng = StdRng::seed_from_u64(5);
+    DepthwiseConv2D::init(window, Tanh, &GlorotUniform, &bias, &mut rng).expect("sizes agree")
+}
+
+#[test]
+fn depthwise_conv2d_gradients_with_strides_paddings_multipliers_and_bias() {
+    // 5×5×2 images, 3×3 windows; depth multipliers 1 and 2.
+    let (one, none) = ((1, 1), Padding::Valid);
+    check(
+        &depthwise::<50, { 3 * 3 * 2 }, 2, 9, true>((5, 5, 2), (3, 3), one, one, none),
+        2,
+    );
+    check(
+        &depthwise::<50, { 5 * 5 * 4 }, 4, 9, true>((5, 5, 2), (3, 3), one, one, Padding::Same),
+        2,
+    );
+    check(
+        &depthwise::<50, { 2 * 2 * 4 }, 4, 9, false>((5, 5, 2), (3, 3), (2, 2), one, none),
+        2,
+    );
+    check(
+        &depthwise::<50, { 3 * 3 * 4 }, 4, 9, true>((5, 5, 2), (3, 3), (2, 2), one, Padding::Same),
+        3,
+    );
+    // A 6×4 image, a 2×3 window, strides (2, 1), same padding (uneven), multiplier 3.
+    check(
+        &depthwise::<24, { 3 * 4 * 3 }, 3, 6, true>((6, 4, 1), (2, 3), (2, 1), one, Padding::Same),
+        2,
+    );
+    // Windows wider than the image with same padding: some taps beside it for every output.
+    check(
+        &depthwise::<6, { 3 * 2 * 2 }, 2, 15, true>((3, 2, 1), (3, 5), one, one, Padding::Same),
+        2,
+    );
+    check(
+        &depthwise::<3, 3, 1, 7, true>((3, 1, 1), (1, 7), one, one, Padding::Same),
+        2,
+    );
+    check(
+        &depthwise::<6, 6, 1, 4, false>((3, 2, 1), (1, 4), one, (1, 3), Padding::Same),
+        2,
+    );
+    // Dilated taps, valid and same padding, and with strides (Keras 3 allows both here).
+    check(
+        &depthwise::<50, { 2 * 2 * 4 }, 4, 6, true>((5, 5, 2), (2, 3), (2, 2), (2, 1), none),
+        2,
+    );
+    check(
+        &depthwise::<50, { 3 * 3 * 2 }, 2, 6, true>((5, 5, 2), (2, 3), one, (2, 1), none),
+        2,
+    );
+    check(
+        &depthwise::<50, { 5 * 5 * 2 }, 2, 9, false>((5, 5, 2), (3, 3), one, (2, 2), Padding::Same),
+        2,
+    );
+}
+
+#[test]
+fn depthwise_conv2d_forward_matches_a_convolution_per_channel() {
+    // Channel c's kernel m is a one-filter Conv2D over channel c alone.
+    let (image, kernel, strides) = ((5, 4, 3), (3, 2), (2, 1));
+    let layer =
+        depthwise::<60, { 3 * 4 * 6 }, 6, 6, true>(image, kernel, strides, (1, 1), Padding::Same);
+    let x = batch::<60>(1, 7);
+    let y = layer.forward(&x.column(0).into_owned());
+    let window = Window::new((5, 4, 1), kernel, strides, Padding::Same).expect("valid");
+    for c in 0..3 {
+        let channel: Vec<f64> = x.iter().skip(c).step_by(3).copied().collect();
+        for m in 0..2 {
+            let mut conv = Conv2D::<f64, 20, 12, 1, 6, Tanh>::zeros(window, Tanh).unwrap();
+            for tap in 0..6 {
+                conv.weights.kernel[(0, tap)] = layer.depthwise_kernel[(c * 2 + m, tap)];
+            }
+            conv.weights.bias[0] = layer.bias[c * 2 + m];
+            let expected = conv.forward(&SVector::from_column_slice(&channel));
+            for (p, &e) in expected.iter().enumerate() {
+                assert!((y[p * 6 + c * 2 + m] - e).abs() < 1e-12);
+            }
+        }
+    }
+}
+
+#[test]
+fn depthwise_conv2d_rejects_sizes_that_disagree_with_its_type() {
+    let window = Window::new((3, 3, 2), (2, 2), (1, 1), Padding::Valid).expect("valid");
+    assert!(DepthwiseConv2D::<f64, 18, 8, 2, 4>::zeros(window, Linear).is_ok());
+    // 3 kernels a tap is no multiple of 2 channels; 4 outputs is not 2 × 2 × 2.
+    assert!(DepthwiseConv2D::<f64, 18, 12, 3, 4>::zeros(window, Linear).is_err());
+    assert!(DepthwiseConv2D::<f64, 18, 4, 2, 4>::zeros(window, Linear).is_err());
+}
+
+#[allow(clippy::type_complexity)]
+fn separable<
+    const IN: usize,
+    const MID: usize,
+    const OUT: usize,
+    const CM: usize,
+    const TAPS: usize,
+    const F: usize,
+    const BIAS: bool,
+>(
+    image: (usize, usize, usize),
+    kernel: (usize, usize),
+    strides: (usize, usize),
+    dilation: (usize, usize),
+    padding: Padding,
+) -> SeparableConv2D<f64, IN, MID, OUT, CM, TAPS, F, Tanh, crate::Inline, BIAS> {
+    let window =
+        Window::dilated(image, kernel, strides, dilation, padding).expect("a valid geometry");
+    let bias = RandomNormal::new(0.0, 0.3);
+    let mut rng = StdRng::seed_from_u64(6);
+    SeparableConv2D::init(
+        window,
+        Tanh,
+        &GlorotUniform,
+        &GlorotUniform,
+        &bias,
+        &mut rng,
+    )
+    .expect("sizes agree")
+}
+
+#[test]
+fn separable_conv2d_gradients_with_strides_paddings_multipliers_and_bias() {
+    let (one, none) = ((1, 1), Padding::Valid);
+    // 5×5×2 images, 3×3 windows, 3 filters; depth multipliers 1 and 2.
+    check(
+        &separable::<50, 18, 27, 2, 9, 3, true>((5, 5, 2), (3, 3), one, one, none),
+        2,
+    );
+    check(
+        &separable::<50, 100, 75, 4, 9, 3, false>((5, 5, 2), (3, 3), one, one, Padding::Same),
+        2,
+    );
+    check(
+        &separable::<50, 36, 27, 4, 9, 3, true>((5, 5, 2), (3, 3), (2, 2), one, Padding::Same),
+        3,
+    );
+    // An uneven window, strides and dilation together.
+    check(
+        &separable::<50, 16, 8, 4, 6, 2, true>((5, 5, 2), (2, 3), (2, 2), (2, 1), none),
+        2,
+    );
+}
+
+#[test]
+fn separable_conv2d_is_a_depthwise_then_a_pointwise_convolution() {
+    let window = Window::new((5, 4, 3), (3, 2), (2, 1), Padding::Same).expect("valid");
+    let layer =
+        separable::<60, 72, 48, 6, 6, 4, true>((5, 4, 3), (3, 2), (2, 1), (1, 1), Padding::Same);
+    let mut depthwise = DepthwiseConv2D::<f64, 60, 72, 6, 6>::zeros(window, Linear).unwrap();
+    depthwise.depthwise_kernel = layer.depthwise_kernel;
+    let pointwise_window = Window::new((3, 4, 6), (1, 1), (1, 1), Padding::Valid).expect("valid");
+    let mut pointwise = Conv2D::<f64, 72, 48, 4, 6, Tanh>::zeros(pointwise_window, Tanh).unwrap();
+    pointwise.weights.kernel = layer.pointwise_kernel;
+    pointwise.weights.bias = layer.bias;
+    let x = batch::<60>(1, 8).column(0).into_owned();
+    let expected = pointwise.forward(&depthwise.forward(&x));
+    assert!((layer.forward(&x) - expected).amax() < 1e-12);
+}
+
 /// A dense layer of `I` to `O` with activation `A` and random weights.
 fn dense<A: crate::Activation, const I: usize, const O: usize>(
     activation: A,

@@ -542,6 +542,45 @@ pub fn show(found: &Json) -> String {
     }
 }
 
+/// Settings that older Keras versions write and Keras 3 refuses, each with the one value read
+/// (as the neutral value it is, which changes nothing the layer computes): tf.keras 2's
+/// `DepthwiseConv2D` and `SeparableConv2D` inherit `groups` from its `Conv` and write
+/// `groups: 1`.
+const LEGACY: &[(&str, &str, u64)] = &[
+    (crate::class::DEPTHWISE_CONV_2D, "groups", 1),
+    (crate::class::SEPARABLE_CONV_2D, "groups", 1),
+];
+
+/// What is wrong with a file's layer of class `class` in a setting that older Keras versions
+/// write and Keras 3 refuses (tf.keras 2's `groups` of a `DepthwiseConv2D` or a
+/// `SeparableConv2D`): `None` when it is
+/// absent or has its neutral value,
+/// which is then ignored; else how a message says it (`has groups = 2, ...`). Loading checks
+/// it at run time and `#[keras]` during the build.
+///
+/// ```
+/// use nn_keras::files::model::legacy_problem;
+///
+/// let config = |groups: u64| serde_json::json!({ "groups": groups }).as_object().unwrap().clone();
+/// assert_eq!(legacy_problem("DepthwiseConv2D", &config(1)), None);
+/// assert!(legacy_problem("DepthwiseConv2D", &config(2)).unwrap().contains("groups = 2"));
+/// assert!(legacy_problem("SeparableConv2D", &config(3)).unwrap().contains("groups = 3"));
+/// // Conv2D's `groups` is one of its settings, compared as the others are.
+/// assert_eq!(legacy_problem("Conv2D", &config(2)), None);
+/// ```
+pub fn legacy_problem(class: &str, config: &Map<String, Json>) -> Option<String> {
+    LEGACY.iter().find_map(|&(legacy_class, key, neutral)| {
+        let found = config.get(key).filter(|_| class == legacy_class)?;
+        (found.as_u64() != Some(neutral)).then(|| {
+            format!(
+                "has {key} = {}, a setting that tf.keras 2 wrote for `{class}` and Keras 3 \
+                 refuses; only {key} = {neutral}, which changes nothing, is read",
+                show(found)
+            )
+        })
+    })
+}
+
 /// Every difference between the file's model and the declared one, each as a sentence that
 /// names the layer's position and Keras name and both values, with the index of the declared
 /// layer it is about (`None` for the input and the number of layers); empty when they agree.
@@ -616,6 +655,9 @@ pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<(Option<usize
                     ),
                 ));
             }
+        }
+        if let Some(problem) = legacy_problem(&theirs.class, &theirs.config) {
+            problems.push((Some(i), format!("{at}: the file {problem}")));
         }
         if theirs.config.get("data_format").and_then(Json::as_str) == Some("channels_first") {
             problems.push((Some(i), format!(

@@ -8,6 +8,7 @@ mod batch_norm;
 mod conv1d;
 mod conv2d;
 mod dense;
+mod depthwise_conv2d;
 mod dropout;
 mod embedding;
 mod flatten;
@@ -33,6 +34,8 @@ pub(crate) const KINDS: &[Kind] = &[
     kind("Dense",              class::DENSE,                     dense::OPTIONS,                  dense::rule),
     kind("Dropout",            class::DROPOUT,                   dropout::OPTIONS,                dropout::rule),
     kind("Conv2D",             class::CONV_2D,                   conv2d::OPTIONS,                 conv2d::rule),
+    kind("DepthwiseConv2D",    class::DEPTHWISE_CONV_2D,         depthwise_conv2d::OPTIONS,       depthwise_conv2d::rule),
+    kind("SeparableConv2D",    class::SEPARABLE_CONV_2D,         depthwise_conv2d::SEPARABLE_OPTIONS, depthwise_conv2d::separable),
     kind("MaxPool2D",          class::MAX_POOLING_2D,            pool::OPTIONS,                   pool::max),
     kind("AvgPool2D",          class::AVERAGE_POOLING_2D,        pool::OPTIONS,                   pool::average),
     kind("GlobalAvgPool2D",    class::GLOBAL_AVERAGE_POOLING_2D, global_avg_pool::OPTIONS,        global_avg_pool::rule),

@@ -44,6 +44,26 @@ pub(crate) const BIAS_REGULARIZER: Opt = nothing("bias_regularizer");
 pub(crate) const ACTIVITY_REGULARIZER: Opt = nothing("activity_regularizer");
 pub(crate) const KERNEL_CONSTRAINT: Opt = nothing("kernel_constraint");
 pub(crate) const BIAS_CONSTRAINT: Opt = nothing("bias_constraint");
+/// A depthwise kernel's options (`DepthwiseConv2D`'s): the kernel's under Keras's names.
+pub(crate) const DEPTHWISE_INITIALIZER: Opt = Opt {
+    name: "depthwise_initializer",
+    default: Fallback::Name(defaults::KERNEL_INITIALIZER),
+};
+pub(crate) const DEPTHWISE_REGULARIZER: Opt = nothing("depthwise_regularizer");
+pub(crate) const DEPTHWISE_CONSTRAINT: Opt = nothing("depthwise_constraint");
+/// A pointwise kernel's options (`SeparableConv2D`'s second kernel).
+pub(crate) const POINTWISE_INITIALIZER: Opt = Opt {
+    name: "pointwise_initializer",
+    default: Fallback::Name(defaults::KERNEL_INITIALIZER),
+};
+pub(crate) const POINTWISE_REGULARIZER: Opt = nothing("pointwise_regularizer");
+pub(crate) const POINTWISE_CONSTRAINT: Opt = nothing("pointwise_constraint");
+
+/// A pointwise kernel, for the initializer's rule.
+const POINTWISE: Tensor = Tensor::Kernel {
+    rank: 4,
+    layout: "a `SeparableConv2D` pointwise kernel is 4-D, `(1, 1, channels, filters)`",
+};
 
 /// An option that is unset by default.
 const fn nothing(name: &'static str) -> Opt {
@@ -65,6 +85,14 @@ pub(crate) struct Weights<'a> {
     /// Options that become field values as given: `trainable`, the regularizers, the
     /// constraints.
     fields: Vec<(Ident, Expr)>,
+    /// What Keras calls the kernel: `kernel` (its options `kernel_initializer`, ...), or
+    /// `depthwise` (its tensor `depthwise_kernel`, its options `depthwise_initializer`, ...).
+    prefix: &'static str,
+    /// The bias's length, when it is not the kernel's last dimension.
+    bias_len: Option<Size>,
+    /// A second kernel after the first, a pointwise one (`SeparableConv2D`'s): its initializer
+    /// and its Keras shape.
+    pointwise: Option<(Expr, Vec<Size>)>,
 }
 
 impl<'a> Weights<'a> {
@@ -77,13 +105,76 @@ impl<'a> Weights<'a> {
             kernel_initializer: crate::shared::initializer::default(kernel),
             bias_initializer: crate::shared::initializer::default(Tensor::Bias),
             fields: Vec::new(),
+            prefix: "kernel",
+            bias_len: None,
+            pointwise: None,
         }
+    }
+
+    /// A depthwise kernel ([`depthwise`](Self::depthwise)) and then a pointwise one, with its
+    /// options `pointwise_initializer`, `pointwise_regularizer`, `pointwise_constraint` and its
+    /// tensor `pointwise_kernel` of Keras shape `shape` (set by
+    /// [`pointwise_shape`](Self::pointwise_shape)).
+    pub(crate) fn separable(self) -> Self {
+        let initializer = crate::shared::initializer::default(POINTWISE);
+        Self {
+            pointwise: Some((initializer, Vec::new())),
+            ..self.depthwise()
+        }
+    }
+
+    /// The pointwise kernel's Keras shape.
+    pub(crate) fn pointwise_shape(mut self, shape: [usize; 4]) -> Self {
+        if let Some((_, known)) = &mut self.pointwise {
+            *known = shape.into_iter().map(Size::Known).collect();
+        }
+        self
+    }
+
+    /// A depthwise kernel's options (`depthwise_initializer`, `depthwise_regularizer`,
+    /// `depthwise_constraint`, the tensor `depthwise_kernel`), the layer's fields its own (no
+    /// `weights` part).
+    pub(crate) fn depthwise(mut self) -> Self {
+        self.prefix = "depthwise";
+        self
+    }
+
+    /// A bias of `len` values (not the kernel's last dimension).
+    pub(crate) fn bias_len(mut self, len: usize) -> Self {
+        self.bias_len = Some(Size::Known(len));
+        self
     }
 
     /// Takes `key = value` if it is one of these options (reporting a bad value to `errors`);
     /// returns whether it was.
     pub(crate) fn take(&mut self, key: &Ident, value: &'a Value, errors: &mut Errors) -> bool {
-        match key.to_string().as_str() {
+        // The kernel's options under this layer's names: `depthwise_initializer` is read as
+        // `kernel_initializer`.
+        let key_text = key.to_string();
+        if let (Some(rest), Some((init, _))) =
+            (key_text.strip_prefix("pointwise_"), &mut self.pointwise)
+        {
+            match rest {
+                "initializer" => *init = initializer(value, POINTWISE, errors),
+                "regularizer" | "constraint" => {
+                    let (ty, what, names) = if rest == "regularizer" {
+                        ("Regularizer", "regularizer", names::REGULARIZERS)
+                    } else {
+                        ("Constraint", "constraint", names::CONSTRAINTS)
+                    };
+                    let value = setting(value, ty, what, names, errors);
+                    self.fields.push((key.clone(), value));
+                }
+                _ => return false,
+            }
+            return true;
+        }
+        let option = match key_text.strip_prefix(self.prefix) {
+            Some(rest) if rest.starts_with('_') => format!("kernel{rest}"),
+            _ if key_text.starts_with("kernel_") => return false,
+            _ => key_text,
+        };
+        match option.as_str() {
             "activation" if self.activation.is_some() => errors.push(value.span().error(
                 "the activation is given twice: as the third argument and as `activation = ...`",
             )),
@@ -129,11 +220,22 @@ impl<'a> Weights<'a> {
             Expr::Bool(b) if key == "trainable" => Some(*b),
             _ => None,
         });
+        let kernel_initializer = if self.prefix == "kernel" {
+            "kernel_initializer"
+        } else {
+            "depthwise_initializer"
+        };
+        let pointwise = self
+            .pointwise
+            .as_ref()
+            .map(|(init, _)| ("pointwise_initializer", init));
         [
-            ("kernel_initializer", &self.kernel_initializer),
-            ("bias_initializer", &self.bias_initializer),
+            Some((kernel_initializer, &self.kernel_initializer)),
+            pointwise,
+            Some(("bias_initializer", &self.bias_initializer)),
         ]
         .into_iter()
+        .flatten()
         .filter_map(|(key, init)| {
             Some(Setting::written(
                 key,
@@ -170,36 +272,49 @@ impl<'a> Weights<'a> {
                 expr
             }
         };
-        let units = kernel_shape.last().cloned().unwrap_or(Size::Known(1));
+        let units = (self.bias_len.clone())
+            .unwrap_or_else(|| kernel_shape.last().cloned().unwrap_or(Size::Known(1)));
+        let (name, fields_in): (_, &'static [&'static str]) = if self.prefix == "kernel" {
+            ("kernel", &["weights"])
+        } else {
+            ("depthwise_kernel", &[])
+        };
         let mut tensors = vec![Param {
-            name: "kernel".into(),
+            name: name.into(),
             shape: kernel_shape,
         }];
-        let bias = if self.use_bias {
+        let mut constant = leading.clone();
+        constant.push(Expr::Tensor(0));
+        let mut zeros = leading;
+        zeros.push(activation.clone());
+        let mut init = zeros.clone();
+        init.push(Expr::Ref(Box::new(self.kernel_initializer)));
+        if let Some((initializer, shape)) = self.pointwise {
+            tensors.push(Param {
+                name: "pointwise_kernel".into(),
+                shape,
+            });
+            constant.push(Expr::Tensor(1));
+            init.push(Expr::Ref(Box::new(initializer)));
+        }
+        constant.push(if self.use_bias {
+            let index = tensors.len();
             tensors.push(Param {
                 name: "bias".into(),
                 shape: vec![units],
             });
-            Expr::Tensor(1)
+            Expr::Tensor(index)
         } else {
             Expr::Zeros
-        };
-        let mut constant = leading.clone();
-        constant.extend([Expr::Tensor(0), bias, activation.clone()]);
-        let mut zeros = leading;
-        zeros.push(activation);
-        let mut init = zeros.clone();
-        init.extend([
-            Expr::Ref(Box::new(self.kernel_initializer)),
-            Expr::Ref(Box::new(self.bias_initializer)),
-            Expr::Rng,
-        ]);
+        });
+        constant.push(activation);
+        init.extend([Expr::Ref(Box::new(self.bias_initializer)), Expr::Rng]);
         Build {
             zeros: wrap(Expr::Construct("zeros", zeros)),
             init: wrap(Expr::Construct("init", init)),
             constant: Expr::Construct("from_arrays", constant),
             fields: self.fields,
-            fields_in: &["weights"],
+            fields_in,
             tensors,
         }
     }

@@ -66,6 +66,17 @@ impl Window {
         Self::dilated(input, kernel, strides, [1, 1], padding, false)
     }
 
+    /// [`new`](Self::new) with taps `dilation` rows and columns apart.
+    pub(crate) fn image_dilated(
+        input: [usize; 3],
+        kernel: [usize; 2],
+        strides: [usize; 2],
+        dilation: [usize; 2],
+        padding: Padding,
+    ) -> Option<Self> {
+        Self::dilated(input, kernel, strides, dilation, padding, false)
+    }
+
     /// A window of `k` taps `d` steps apart, moved by `s` steps over a sequence of `[steps,
     /// features]`, or `None` when it leaves no output.
     pub(crate) fn sequence(
@@ -143,6 +154,17 @@ impl Window {
                     Expr::Usize(self.kernel[0]),
                     Expr::Usize(self.strides[0]),
                     Expr::Usize(self.dilation[0]),
+                    padding,
+                ],
+            )
+        } else if self.dilation != [1, 1] {
+            Expr::Call(
+                Path::core(&["Window", "dilated"], Span::call_site()),
+                vec![
+                    numbers(&self.input),
+                    numbers(&self.kernel),
+                    numbers(&self.strides),
+                    numbers(&self.dilation),
                     padding,
                 ],
             )

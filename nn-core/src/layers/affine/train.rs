@@ -55,6 +55,95 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
     }
 }
 
+/// `y = activation(z)` for a batch of `O` values a sample, the activation applied to groups of
+/// `width` values (a position's units), split by samples across the threads allowed; returns
+/// the batch's activity penalty. Shared by the layers with an output activation and weights.
+pub(in crate::layers) fn activate<T: Float, A: Activation, const O: usize>(
+    activation: &A,
+    activity_regularizer: crate::Regularizer,
+    z: &Batch<T, O>,
+    y: &mut Batch<T, O>,
+    width: usize,
+) -> T {
+    let n = z.ncols();
+    resize_batch(y, n);
+    let z = z.as_slice();
+    crate::parallel::for_each_part(
+        y.as_mut_slice(),
+        O,
+        O,
+        crate::parallel::MIN_ELEMENTWISE,
+        |samples, y| {
+            y.copy_from_slice(&z[samples.start * O..samples.end * O]);
+            activation.forward_groups(y, width);
+        },
+    );
+    activity_penalty(activity_regularizer, y.as_slice(), n)
+}
+
+/// ∂loss/∂z in place of `dy` for the pre-activations and outputs `(z, y)` of [`activate`]: the
+/// activity penalty's gradient added, then through the activation when `through_activation`
+/// (`dy` holds ∂loss/∂z already otherwise, the loss fused), split by samples across the threads
+/// allowed.
+pub(in crate::layers) fn activation_gradient<T: Float, A: Activation, const O: usize>(
+    activation: &A,
+    activity_regularizer: crate::Regularizer,
+    (z, y): (&Batch<T, O>, &Batch<T, O>),
+    dy: &mut Batch<T, O>,
+    width: usize,
+    through_activation: bool,
+) {
+    let (n, z, y) = (dy.ncols(), z.as_slice(), y.as_slice());
+    add_activity_gradient(
+        activity_regularizer,
+        activation,
+        z,
+        y,
+        dy.as_mut_slice(),
+        width,
+        n,
+        !through_activation,
+    );
+    if through_activation {
+        crate::parallel::for_each_part(
+            dy.as_mut_slice(),
+            O,
+            O,
+            crate::parallel::MIN_ELEMENTWISE,
+            |samples, dy| {
+                let values = samples.start * O..samples.end * O;
+                activation.backward_groups(&z[values.clone()], &y[values], dy, width);
+            },
+        );
+    }
+}
+
+/// The bias gradient into `db`: `∂z` (`n` samples, each positions of `db.len()` values) summed
+/// over the positions, sample by sample (the same bits for any thread count).
+pub(in crate::layers) fn bias_gradient<T: Float>(
+    db: &mut [T],
+    partials: &crate::parallel::Scratch<T>,
+    dz: &[T],
+    n: usize,
+) {
+    let (width, per_sample) = (db.len(), dz.len() / n.max(1));
+    crate::parallel::sample_sums(
+        db,
+        partials,
+        n,
+        per_sample,
+        crate::parallel::MIN_ELEMENTWISE,
+        |sample, sums| {
+            let values = &dz[sample * per_sample..(sample + 1) * per_sample];
+            for column in values.chunks_exact(width) {
+                for (sum, &g) in sums.iter_mut().zip(column) {
+                    *sum += g;
+                }
+            }
+        },
+    );
+}
+
 /// What a layer with weights keeps from its training pass for the backward pass.
 #[derive(Clone, Debug)]
 pub struct AffineCache<T: Float, const O: usize> {
@@ -110,21 +199,7 @@ where
             n * self.geometry.positions(),
             cache.z.as_mut_slice(),
         );
-        resize_batch(y, n);
-        // y = activation(z), split by samples across the threads allowed.
-        let z = cache.z.as_slice();
-        let activation = &self.activation;
-        crate::parallel::for_each_part(
-            y.as_mut_slice(),
-            O,
-            O,
-            crate::parallel::MIN_ELEMENTWISE,
-            |samples, y| {
-                y.copy_from_slice(&z[samples.start * O..samples.end * O]);
-                activation.forward_groups(y, U);
-            },
-        );
-        cache.activity = activity_penalty(self.activity_regularizer, y.as_slice(), n);
+        cache.activity = activate(&self.activation, self.activity_regularizer, &cache.z, y, U);
     }
 
     fn backward(
@@ -187,30 +262,14 @@ impl<T: Float, const U: usize, const K: usize, A: Activation, S: Storage, const 
     {
         let n = x.ncols();
         let count = n * self.geometry.positions();
-        add_activity_gradient(
-            self.activity_regularizer,
+        activation_gradient(
             &self.activation,
-            cache.z.as_slice(),
-            y.as_slice(),
-            dy.as_mut_slice(),
+            self.activity_regularizer,
+            (&cache.z, y),
+            dy,
             U,
-            n,
-            !through_activation,
+            through_activation,
         );
-        // ∂z = activation'(z) ⊙ ∂y, in place, split by samples across the threads allowed.
-        if through_activation {
-            let (z, y, activation) = (cache.z.as_slice(), y.as_slice(), &self.activation);
-            crate::parallel::for_each_part(
-                dy.as_mut_slice(),
-                O,
-                O,
-                crate::parallel::MIN_ELEMENTWISE,
-                |samples, dy| {
-                    let values = samples.start * O..samples.end * O;
-                    activation.backward_groups(&z[values.clone()], &y[values], dy, U);
-                },
-            );
-        }
         let dz = dy.as_slice();
         if self.trainable {
             // ∂kernel = ∂z · columnsᵀ, with columnsᵀ a strided view (no copy).
@@ -223,21 +282,7 @@ impl<T: Float, const U: usize, const K: usize, A: Activation, S: Storage, const 
                 grad.kernel.as_mut_slice(),
             );
             if BIAS {
-                // Summed sample by sample (the same bits for any thread count).
-                crate::parallel::sample_sums(
-                    grad.bias.as_mut_slice(),
-                    &cache.partials,
-                    n,
-                    O,
-                    crate::parallel::MIN_ELEMENTWISE,
-                    |sample, sums| {
-                        for column in dz[sample * O..(sample + 1) * O].chunks_exact(U) {
-                            for (sum, &g) in sums.iter_mut().zip(column) {
-                                *sum += g;
-                            }
-                        }
-                    },
-                );
+                bias_gradient(grad.bias.as_mut_slice(), &cache.partials, dz, n);
             }
         } else {
             grad.kernel.fill(T::zero());
