@@ -1,5 +1,5 @@
-//! Inference speed of MLPerf Tiny's reference models that `nn` declares today (anomaly
-//! detection and ResNet-8, from `tests/fixtures/mlperf_tiny/`): one sample through `predict`,
+//! Inference speed of MLPerf Tiny's five reference models (from `tests/fixtures/mlperf_tiny/`):
+//! one sample through `predict`,
 //! and a batch of 32 through `predict_batch`, per sample. `benches/tflite_mlperf.py` times
 //! TensorFlow Lite's interpreter on the same models' float `.tflite` files (XNNPACK, one thread);
 //! run both in the same minutes and compare.
@@ -21,6 +21,18 @@ ad01!(
 pretrained_resnet!(
     /// MLPerf Tiny's ResNet-8.
     Resnet8
+);
+vww_96!(
+    /// MLPerf Tiny's visual wake words MobileNet.
+    Vww96
+);
+kws_ref_model!(
+    /// MLPerf Tiny's keyword-spotting DS-CNN.
+    Kws
+);
+str_ww_ref_model!(
+    /// MLPerf Tiny's streaming wake word model.
+    StreamingWakeWord
 );
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -79,5 +91,20 @@ fn main() {
         "pretrainedResnet",
         |x| resnet.predict(x),
         |x| resnet.predict_batch(x),
+    );
+    let vww = Vww96::load_keras(format!("{fixtures}/vww_96.h5")).expect("VWW loads");
+    time("vww_96", |x| vww.predict(x), |x| vww.predict_batch(x));
+    let kws = Kws::load_keras(format!("{fixtures}/kws_ref_model.h5")).expect("KWS loads");
+    time(
+        "kws_ref_model",
+        |x| kws.predict(x),
+        |x| kws.predict_batch(x),
+    );
+    let ww = StreamingWakeWord::load_keras(format!("{fixtures}/str_ww_ref_model.h5"))
+        .expect("the streaming wake word model loads");
+    time(
+        "str_ww_ref_model",
+        |x| ww.predict(x),
+        |x| ww.predict_batch(x),
     );
 }

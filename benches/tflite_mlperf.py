@@ -20,6 +20,10 @@ import tensorflow as tf
 MODELS = {
     "ad01": "anomaly_detection/trained_models/ad01_fp32.tflite",
     "pretrainedResnet": "image_classification/trained_models/pretrainedResnet.tflite",
+    "vww_96": "visual_wake_words/trained_models/vww_96_float.tflite",
+    # Not all float: five of its weight tensors are int8 (dequantized by the interpreter).
+    "kws_ref_model": "keyword_spotting/trained_models/kws_ref_model_float32.tflite",
+    # The streaming wake word model has no float .tflite file.
 }
 
 

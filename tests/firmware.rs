@@ -197,12 +197,17 @@ pretrained_resnet!(
     /// MLPerf Tiny's ResNet-8, loaded at run time.
     Resnet8
 );
+kws_ref_model!(
+    /// MLPerf Tiny's keyword-spotting DS-CNN, loaded at run time.
+    Kws
+);
 
 /// What `firmware/src/bin/mlperf.rs` prints, computed on the host from the same Keras files.
 fn host_mlperf() -> Vec<Prediction> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mlperf_tiny");
     let ad01 = Ad01::load_keras(root.join("ad01.h5")).unwrap();
     let resnet8: Resnet8 = nn::io::load_weights(root.join("pretrainedResnet.safetensors")).unwrap();
+    let kws = Kws::load_keras(root.join("kws_ref_model.h5")).unwrap();
     let mut lines = Vec::new();
     for seed in 0..3 {
         let x = SVector::from(sample::<640>(seed).map(|v| 45.0 * v - 35.0));
@@ -211,6 +216,9 @@ fn host_mlperf() -> Vec<Prediction> {
         let image = SVector::from(sample::<3072>(seed).map(|v| 127.5 * v + 127.5));
         let y = resnet8.predict(&image).as_slice().to_vec();
         lines.push(("resnet8".to_owned(), seed as usize, y));
+        let mfcc = SVector::from(sample::<490>(seed).map(|v| 60.0 * v - 40.0));
+        let y = kws.predict(&mfcc).as_slice().to_vec();
+        lines.push(("kws".to_owned(), seed as usize, y));
     }
     lines
 }

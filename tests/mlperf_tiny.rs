@@ -123,3 +123,78 @@ fn image_classification_matches_tensorflow() {
             .to_vec()
     });
 }
+
+vww_96!(
+    /// `vww_96.h5`, a tf.keras 2 file Keras 3 cannot read (its `DepthwiseConv2D` configs carry
+    /// `groups`), loaded at run time.
+    #[keras("tests/fixtures/mlperf_tiny/vww_96.h5")]
+    Vww96
+);
+vww_96!(
+    /// The same, built in.
+    #[keras("tests/fixtures/mlperf_tiny/vww_96.h5", embed)]
+    Vww96Embedded
+);
+kws_ref_model!(
+    /// KWS's SavedModel as tf_keras saved it (`tools/mlperf_tiny.py`), loaded at run time.
+    #[keras("tests/fixtures/mlperf_tiny/kws_ref_model.h5")]
+    Kws
+);
+kws_ref_model!(
+    /// The same, built in.
+    #[keras("tests/fixtures/mlperf_tiny/kws_ref_model.h5", embed)]
+    KwsEmbedded
+);
+str_ww_ref_model!(
+    /// `str_ww_ref_model.h5` (tf.keras 2.14), loaded at run time.
+    #[keras("tests/fixtures/mlperf_tiny/str_ww_ref_model.h5")]
+    StreamingWakeWord
+);
+str_ww_ref_model!(
+    /// The same, built in.
+    #[keras("tests/fixtures/mlperf_tiny/str_ww_ref_model.h5", embed)]
+    StreamingWakeWordEmbedded
+);
+
+static VWW: Vww96Embedded = Vww96Embedded::EMBEDDED;
+static KWS: KwsEmbedded = KwsEmbedded::EMBEDDED;
+static STR_WW: StreamingWakeWordEmbedded = StreamingWakeWordEmbedded::EMBEDDED;
+
+/// The three depthwise-separable models, each from its own file, match TensorFlow.
+#[test]
+fn depthwise_separable_models_match_tensorflow() {
+    let vww = Vww96::load_keras(fixture("vww_96.h5")).unwrap();
+    assert_matches_tensorflow(&vww, "vww_96", 1e-5, |x| {
+        vww.predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
+    });
+    assert_matches_tensorflow(&VWW, "vww_96", 1e-5, |x| {
+        VWW.predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
+    });
+    let kws = Kws::load_keras(fixture("kws_ref_model.h5")).unwrap();
+    assert_matches_tensorflow(&kws, "kws_ref_model", 1e-5, |x| {
+        kws.predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
+    });
+    assert_matches_tensorflow(&KWS, "kws_ref_model", 1e-5, |x| {
+        KWS.predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
+    });
+    let ww = StreamingWakeWord::load_keras(fixture("str_ww_ref_model.h5")).unwrap();
+    assert_matches_tensorflow(&ww, "str_ww_ref_model", 1e-5, |x| {
+        ww.predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
+    });
+    assert_matches_tensorflow(&STR_WW, "str_ww_ref_model", 1e-5, |x| {
+        STR_WW
+            .predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
+    });
+}

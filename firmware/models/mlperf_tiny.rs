@@ -62,3 +62,93 @@ macro_rules! pretrained_resnet {
         }
     };
 }
+
+/// Visual wake words (`vww_96.h5`, MobileNetV1 with width 0.25): a 96×96 colour image through a
+/// strided convolution and thirteen depthwise-separable blocks, each a 3×3 depthwise
+/// convolution and a 1×1 convolution, batch-normalized before their ReLUs; then an average pool
+/// and two classes.
+#[allow(unused_macros)]
+macro_rules! vww_96 {
+    ($(#[$attr:meta])* $name:ident) => {
+        network! {
+            $(#[$attr])*
+            pub struct $name =
+                Input<96, 96, 3>,
+                Conv2D<8, (3, 3), strides = (2, 2), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<16, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<32, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<32, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<64, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<64, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<128, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<128, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<128, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<128, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<128, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<128, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<256, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<256, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                AvgPool2D<(3, 3)>, Flatten, Dense<_, 2, Softmax>;
+        }
+    };
+}
+
+/// Keyword spotting (`kws_ref_model`, DS-CNN): 49 frames of 10 MFCCs through a 10×4 strided
+/// convolution and four depthwise-separable blocks of 64 channels, an average pool over the
+/// 25×5 map, and twelve classes.
+#[allow(unused_macros)]
+macro_rules! kws_ref_model {
+    ($(#[$attr:meta])* $name:ident) => {
+        network! {
+            $(#[$attr])*
+            pub struct $name =
+                Input<49, 10, 1>,
+                Conv2D<64, (10, 4), strides = (2, 2), padding = Same>, BatchNormalization, Activation<Relu>, Dropout<0.2>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<64, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<64, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<64, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+                Conv2D<64, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+                Dropout<0.4>, AvgPool2D<(25, 5)>, Flatten, Dense<_, 12, Softmax>;
+        }
+    };
+}
+
+/// Streaming wake word (`str_ww_ref_model.h5`): 30 frames of 40 features as a 30×1 image of 40
+/// channels, through four depthwise-separable blocks whose depthwise kernels run along time
+/// ((3, 1), (5, 1), (10, 1), (15, 1)), without biases; three classes.
+#[allow(unused_macros)]
+macro_rules! str_ww_ref_model {
+    ($(#[$attr:meta])* $name:ident) => {
+        network! {
+            $(#[$attr])*
+            pub struct $name =
+                Input<30, 1, 40>,
+                DepthwiseConv2D<(3, 1), use_bias = false>, Conv2D<128, (1, 1), use_bias = false>,
+                BatchNormalization, Activation<Relu>, Dropout<0.2>,
+                DepthwiseConv2D<(5, 1), use_bias = false>, Conv2D<128, (1, 1), use_bias = false>,
+                BatchNormalization, Activation<Relu>, Dropout<0.2>,
+                DepthwiseConv2D<(10, 1), use_bias = false>, Conv2D<128, (1, 1), use_bias = false>,
+                BatchNormalization, Activation<Relu>, Dropout<0.2>,
+                DepthwiseConv2D<(15, 1), use_bias = false>, Conv2D<32, (1, 1), use_bias = false>,
+                BatchNormalization, Activation<Relu>, Dropout<0.2>,
+                Flatten, Dense<_, 3, Softmax>;
+        }
+    };
+}

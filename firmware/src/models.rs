@@ -90,6 +90,13 @@ ad01!(
     Ad01
 );
 
+kws_ref_model!(
+    /// MLPerf Tiny's keyword-spotting DS-CNN, from its Keras file (its SavedModel as tf_keras
+    /// saved it).
+    #[keras("../tests/fixtures/mlperf_tiny/kws_ref_model.h5", embed)]
+    Kws
+);
+
 pretrained_resnet!(
     /// MLPerf Tiny's ResNet-8, its weights converted from its Keras file by
     /// `tools/mlperf_tiny.py`.

@@ -1,16 +1,18 @@
 //! MLPerf Tiny's reference models on the microcontroller: the anomaly-detection autoencoder
-//! (1.08 MB of weights in flash, from its own Keras file) and ResNet-8 (315 kB, residual
-//! blocks), on three samples each, printed as bit patterns for the host to compare.
+//! (1.08 MB of weights in flash, from its own Keras file), ResNet-8 (315 kB, residual blocks)
+//! and the keyword-spotting DS-CNN (depthwise-separable, from its Keras file), on three samples
+//! each, printed as bit patterns for the host to compare.
 
 #![no_std]
 #![no_main]
 
 use cortex_m_rt::entry;
 use nn::nalgebra::SVector;
-use nn_firmware::models::{Ad01, Resnet8, sample};
+use nn_firmware::models::{Ad01, Kws, Resnet8, sample};
 
 static AD01: Ad01 = Ad01::EMBEDDED;
 static RESNET8: Resnet8 = Resnet8::EMBEDDED;
+static KWS: Kws = Kws::EMBEDDED;
 
 /// A frame of log-mel energies in dB, as the benchmark feeds the model: a sample in [-1, 1]
 /// spread over [-80, 10].
@@ -27,6 +29,10 @@ fn main() -> ! {
         let image = SVector::from(sample::<3072>(seed).map(|v| 127.5 * v + 127.5));
         let y = RESNET8.predict(&image);
         nn_firmware::prediction("resnet8", seed as usize, y.as_slice());
+        // 49 frames of 10 MFCCs, in [-100, 20].
+        let mfcc = SVector::from(sample::<490>(seed).map(|v| 60.0 * v - 40.0));
+        let y = KWS.predict(&mfcc);
+        nn_firmware::prediction("kws", seed as usize, y.as_slice());
     }
     nn_firmware::done()
 }
