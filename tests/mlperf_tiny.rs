@@ -110,6 +110,13 @@ static RESNET8: Resnet8Embedded = Resnet8Embedded::EMBEDDED;
 #[test]
 fn image_classification_matches_tensorflow() {
     assert_eq!(<Resnet8 as Network<f32>>::PARAMS, 78_666);
+    // From its own file, a Keras functional model with three blocks.
+    let net = Resnet8::load_keras(fixture("pretrainedResnet.h5")).unwrap();
+    assert_matches_tensorflow(&net, "pretrainedResnet", 1e-5, |x| {
+        net.predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
+    });
     let net: Resnet8 = nn::io::load_weights(fixture("pretrainedResnet.safetensors")).unwrap();
     assert_matches_tensorflow(&net, "pretrainedResnet", 1e-5, |x| {
         net.predict(&SVector::from_column_slice(x))

@@ -13,6 +13,7 @@
 //!         class: "Dense",
 //!         input: &[4],
 //!         output: &[2],
+//!         inputs: &[],
 //!         settings: &[
 //!             Setting::checked("units", Value::Size(2)),
 //!             Setting::checked("activation", Value::Str("relu")),
@@ -203,6 +204,9 @@ pub struct LayerConfig {
     pub input: &'static [usize],
     /// The shape of one output sample.
     pub output: &'static [usize],
+    /// The layers that feed it, by name: none for the first (the network's input), the one
+    /// before it in a chain, and a block's two branches for a merge layer (`Add`), in order.
+    pub inputs: &'static [&'static str],
     /// Its settings, in Keras's order.
     pub settings: &'static [Setting],
 }
@@ -221,6 +225,7 @@ pub struct ModelConfig {
     pub name: &'static str,
     /// The shape of one input sample.
     pub input: &'static [usize],
-    /// Its layers.
+    /// Its layers, a block's flattened in place: its first branch's layers, its second's, then
+    /// its merge layer (each names what feeds it in `inputs`).
     pub layers: &'static [LayerConfig],
 }

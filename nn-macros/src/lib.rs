@@ -170,8 +170,9 @@ use proc_macro::TokenStream;
 ///
 /// Branches whose shapes do not fit the join are a compile error at the block naming both
 /// shapes. A block trains, streams when its branches do (a `Concatenate` does not), and is saved
-/// and loaded with `nn::io`; Keras files hold chains of layers, and a network with blocks is not
-/// checked against one or written as one yet.
+/// and loaded with `nn::io`. A Keras functional model with such blocks (ResNet's) loads at run
+/// time (`load_keras`), matched to the declaration layer by layer and block by block; it is not
+/// yet checked against one at build time (`#[keras]`) or written as one.
 ///
 /// Windows follow Keras: with valid padding `OH = floor((H − KH) / SH) + 1` (a kernel larger
 /// than its input is an error), with same padding `OH = ceil(H / SH)`; the same for widths and

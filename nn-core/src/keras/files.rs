@@ -73,13 +73,14 @@ fn read(path: &Path) -> Result<Contents, Error> {
     }
 }
 
-/// Compares the file's configuration with the declaration.
+/// Compares the file's configuration with the declaration; the file's model, in the declared
+/// order, when the file has one.
 fn check<T: Float, N: Network<T>>(
     path: &Path,
     config: Option<&model::Config>,
-) -> Result<(), Error> {
+) -> Result<Option<model::FileModel>, Error> {
     let Some(config) = config else {
-        return Ok(());
+        return Ok(None);
     };
     let file = model::model(config).map_err(|p| keras_error(path, p))?;
     let problems: Vec<String> = model::mismatches(&N::KERAS, &file)
@@ -87,7 +88,7 @@ fn check<T: Float, N: Network<T>>(
         .map(|(_, problem)| problem)
         .collect();
     if problems.is_empty() {
-        Ok(())
+        Ok(Some(file))
     } else {
         Err(Error::Mismatch {
             path: path.to_path_buf(),
@@ -103,6 +104,11 @@ struct Fill<'a> {
     file: &'a weights::Weights,
     /// Keras 3's group name of each declared layer.
     groups: Vec<String>,
+    /// For a model with blocks, the file's name of each declared layer (its weights are looked
+    /// up by it in a legacy file, as their order differs).
+    names: Option<Vec<String>>,
+    /// The declared layers, to find a block's layers by name.
+    declared: &'static [nn_keras::config::LayerConfig],
     /// The next file layer with weights (legacy layout).
     next: usize,
     /// The file layers used.
@@ -117,13 +123,18 @@ impl<'a> Fill<'a> {
     /// The file's tensors for the declared layer at `self.position`, and the file's name for
     /// them.
     fn tensors(&mut self, has_params: bool) -> Option<(String, &'a [weights::Tensor])> {
-        match self.file.layout {
-            weights::Layout::Keras3 => {
+        match (self.file.layout, &self.names) {
+            (weights::Layout::Keras3, _) => {
                 let group = self.groups.get(self.position)?.clone();
                 let tensors = self.file.layer(&group).unwrap_or(&[]);
                 Some((group, tensors))
             }
-            weights::Layout::Legacy => {
+            (weights::Layout::Legacy, Some(names)) => {
+                let name = names.get(self.position)?.clone();
+                let tensors = self.file.layer(&name)?;
+                Some((name, tensors))
+            }
+            (weights::Layout::Legacy, None) => {
                 if !has_params {
                     return None;
                 }
@@ -135,6 +146,18 @@ impl<'a> Fill<'a> {
                 Some((name.clone(), tensors))
             }
         }
+    }
+
+    /// Whether the declared layer `name` is a block's merge layer (`Add`, ...).
+    fn is_block(&self, name: &str) -> bool {
+        self.declared
+            .iter()
+            .any(|l| l.name == name && nn_keras::class::MERGES.contains(&l.class))
+    }
+
+    /// The declared place of the layer `name`.
+    fn place(&self, name: &str) -> Option<usize> {
+        self.declared.iter().position(|l| l.name == name)
     }
 }
 
@@ -157,8 +180,46 @@ fn describe<T>(params: &[crate::ParamMut<'_, T>]) -> String {
 
 impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
     fn layer<L: Params<T>>(&mut self, name: &'static str, [layer]: [&mut L; 1]) {
-        let mut params: Vec<_> = layer.params_mut().collect();
-        let at = format!("layer {} `{name}` ({})", self.position + 1, L::KIND);
+        let params: Vec<_> = layer.params_mut().collect();
+        if !self.is_block(name) {
+            self.fill_layer(name, L::KIND, params);
+            return;
+        }
+        // A block: its layers' tensors, each under the first of its path's fields that is a
+        // declared layer other than a block (`add.conv2d_1_kernel` is `conv2d_1`'s).
+        let mut groups: Vec<(&'static str, Vec<crate::ParamMut<'_, T>>)> = Vec::new();
+        for param in params {
+            let owner = param
+                .path
+                .segments()
+                .iter()
+                .copied()
+                .find(|s| self.place(s).is_some() && !self.is_block(s))
+                .unwrap_or(name);
+            match groups.last_mut() {
+                Some((last, group)) if *last == owner => group.push(param),
+                _ => groups.push((owner, vec![param])),
+            }
+        }
+        for (owner, params) in groups {
+            self.position = self.place(owner).unwrap_or(self.position);
+            let kind = self.declared[self.position].class;
+            self.fill_layer(owner, kind, params);
+        }
+        self.position = self.place(name).map_or(self.position, |p| p + 1);
+    }
+}
+
+impl Fill<'_> {
+    /// Fills one declared layer's tensors, `params`, from the file's tensors for the declared
+    /// layer at `self.position`, and moves on to the next.
+    fn fill_layer<T: Float>(
+        &mut self,
+        name: &str,
+        kind: &str,
+        mut params: Vec<crate::ParamMut<'_, T>>,
+    ) {
+        let at = format!("layer {} `{name}` ({kind})", self.position + 1);
         let found = self.tensors(!params.is_empty());
         self.position += 1;
         let (file_name, tensors) = match found {
@@ -232,12 +293,49 @@ impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
 
 /// Puts the file's weights into a network of type `N`: every layer's tensors found, every shape
 /// right, nothing left over.
-fn fill<T: Float, N: Network<T>>(path: &Path, file: &weights::Weights) -> Result<N, Error> {
+fn fill<T: Float, N: Network<T>>(
+    path: &Path,
+    file: &weights::Weights,
+    model: Option<&model::FileModel>,
+) -> Result<N, Error> {
     let mut net = N::zeros();
+    // A model with blocks lists its layers in another order than the declaration: its weights
+    // are found by each layer's place in the file (Keras 3's groups) or name (legacy files).
+    let blocks = model.filter(|m| {
+        m.layers
+            .iter()
+            .any(|l| nn_keras::class::MERGES.contains(&l.class.as_str()))
+    });
+    let (groups, names) = match blocks {
+        Some(m) => {
+            let mut by_place: Vec<&str> = vec![""; m.layers.len()];
+            for layer in &m.layers {
+                if let Some(slot) = by_place.get_mut(layer.position) {
+                    *slot = &layer.class;
+                }
+            }
+            let in_file_order = model::group_names(by_place);
+            let groups = m
+                .layers
+                .iter()
+                .map(|l| in_file_order.get(l.position).cloned().unwrap_or_default())
+                .collect();
+            (
+                groups,
+                Some(m.layers.iter().map(|l| l.name.clone()).collect()),
+            )
+        }
+        None => (
+            model::group_names(N::KERAS.layers.iter().map(|l| l.class)),
+            None,
+        ),
+    };
     let mut visitor = Fill {
         net: N::NAME,
         file,
-        groups: model::group_names(N::KERAS.layers.iter().map(|l| l.class)),
+        groups,
+        names,
+        declared: N::KERAS.layers,
         next: 0,
         used: Vec::new(),
         position: 0,
@@ -289,10 +387,9 @@ fn fill<T: Float, N: Network<T>>(path: &Path, file: &weights::Weights) -> Result
 /// `N`.
 pub fn load<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error> {
     let path = path.as_ref();
-    chain_only(&N::KERAS)?;
     let contents = read(path)?;
-    check::<T, N>(path, contents.config.as_ref())?;
-    fill::<T, N>(path, &contents.weights)
+    let model = check::<T, N>(path, contents.config.as_ref())?;
+    fill::<T, N>(path, &contents.weights, model.as_ref())
 }
 
 /// Saves a network as a `.keras` archive that `keras.saving.load_model` loads: a `config.json`
@@ -312,7 +409,7 @@ pub fn load<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error>
 pub fn save<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
     expect_suffix(path, ".keras")?;
-    chain_only(&N::KERAS)?;
+    chain_only(&N::KERAS, "writing a Keras file of")?;
     keras_expressible(&N::KERAS)?;
     let weights = weights_file(net).map_err(|p| keras_error(path, p))?;
     let metadata = format!(
@@ -329,10 +426,10 @@ pub fn save<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<
     crate::io::write_atomically(path, &bytes)
 }
 
-/// Refuses a network with blocks (`Add<[..], [..]>`): a Keras model with merge layers is a
-/// functional graph, which these files do not read or write yet (rather than a Sequential model
-/// Keras would refuse, or a file that would not fit).
-fn chain_only(config: &ModelConfig) -> Result<(), Error> {
+/// Refuses a network with blocks (`Add<[..], [..]>`) for what is not done for them yet:
+/// `doing` (writing a functional model's configuration, restoring an optimizer's state), rather
+/// than writing a file Keras would refuse or restoring state in the wrong order.
+fn chain_only(config: &ModelConfig, doing: &str) -> Result<(), Error> {
     match config
         .layers
         .iter()
@@ -341,8 +438,8 @@ fn chain_only(config: &ModelConfig) -> Result<(), Error> {
         Some(layer) => Err(Error::Setting {
             what: "Keras file",
             problem: format!(
-                "layer `{}` is a block (`{}`): networks with blocks are not read from or written \
-                 to Keras files yet; save their weights with `nn::io::save_weights`",
+                "layer `{}` is a block (`{}`): {doing} a network with blocks is not supported \
+                 yet (its weights load with `load`, and save with `nn::io::save_weights`)",
                 layer.name, layer.class
             ),
         }),
@@ -387,7 +484,7 @@ const KERAS_VERSION: &str = "3.15.1";
 pub fn save_weights<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
     expect_suffix(path, ".weights.h5")?;
-    chain_only(&N::KERAS)?;
+    chain_only(&N::KERAS, "writing a Keras file of")?;
     let bytes = weights_file(net).map_err(|p| keras_error(path, p))?;
     crate::io::write_atomically(path, &bytes)
 }
@@ -487,7 +584,7 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
     optimizer: &O,
 ) -> Result<OptimizerState<T>, Error> {
     let path = path.as_ref();
-    chain_only(&N::KERAS)?;
+    chain_only(&N::KERAS, "restoring the optimizer's state of")?;
     optimizer_state::<T, N, O>(path, &read(path)?, optimizer)
 }
 
@@ -497,10 +594,10 @@ pub(crate) fn load_with_state<T: Float, N: Network<T>, O: Optimizer>(
     path: &Path,
     optimizer: &O,
 ) -> Result<(N, OptimizerState<T>), Error> {
-    chain_only(&N::KERAS)?;
+    chain_only(&N::KERAS, "restoring the optimizer's state of")?;
     let contents = read(path)?;
-    check::<T, N>(path, contents.config.as_ref())?;
-    let network = fill::<T, N>(path, &contents.weights)?;
+    let model = check::<T, N>(path, contents.config.as_ref())?;
+    let network = fill::<T, N>(path, &contents.weights, model.as_ref())?;
     let state = optimizer_state::<T, N, O>(path, &contents, optimizer)?;
     Ok((network, state))
 }

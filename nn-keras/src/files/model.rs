@@ -32,6 +32,12 @@ pub struct FileLayer {
     pub name: String,
     /// Its configuration.
     pub config: Map<String, Json>,
+    /// The layers that feed it, by name, in a functional model (`""` for the model's input);
+    /// empty in a Sequential model.
+    pub inbound: Vec<String>,
+    /// Its place among the file's layers (the input layer not counted), which Keras 3's weight
+    /// groups are named by: a functional model's layers are put in the declared order.
+    pub position: usize,
 }
 
 /// The largest model configuration read (4 MiB of text). The largest of the Keras fixtures
@@ -160,6 +166,8 @@ fn sequential(name: String, entries: &[Json]) -> Result<FileModel, Error> {
                 // tf.keras 2 writes the input shape into the first layer.
                 model.input = batch_shape(&layer)?;
             }
+            let mut layer = layer;
+            layer.position = model.layers.len();
             model.layers.push(layer);
         }
     }
@@ -172,49 +180,198 @@ fn functional(name: String, config: &Json, entries: &[Json]) -> Result<FileModel
         input: None,
         layers: Vec::new(),
     };
-    let mut previous: Option<String> = None;
+    let mut input: Option<String> = None;
     for entry in entries {
-        let layer = layer(entry)?;
-        let sources = inbound(entry);
+        let mut layer = layer(entry)?;
         if layer.class == "InputLayer" {
-            if previous.is_some() {
+            if input.is_some() {
                 return Err(Error::config(format!(
-                    "the model has more than one input (`{}`): only a plain chain of layers is \
+                    "the model has more than one input (`{}`): only models of one input are \
                      supported",
                     layer.name
                 )));
             }
             model.input = batch_shape(&layer)?;
+            input = Some(layer.name);
         } else {
-            match (sources.as_slice(), &previous) {
-                ([source], Some(previous)) if source == previous => {}
-                _ => {
-                    return Err(Error::config(format!(
-                        "layer `{}` ({}) is fed by {} instead of the layer before it: only \
-                         functional models that are a plain chain of layers are supported",
-                        layer.name,
-                        layer.class,
-                        describe_sources(&sources)
-                    )));
-                }
+            if entry
+                .get("inbound_nodes")
+                .and_then(Json::as_array)
+                .is_some_and(|nodes| nodes.len() > 1)
+            {
+                return Err(Error::config(format!(
+                    "layer `{}` ({}) is applied more than once: shared layers are not supported",
+                    layer.name, layer.class
+                )));
             }
-            model.layers.push(layer.clone());
+            layer.inbound = inbound(entry);
+            layer.position = model.layers.len();
+            model.layers.push(layer);
         }
-        previous = Some(layer.name);
     }
     let output = config["output_layers"].as_array().map(|o| o.as_slice());
-    let last = output.and_then(|o| match o {
-        [Json::String(name), ..] => Some(name.as_str()),
-        [Json::Array(first)] => first.first().and_then(Json::as_str),
+    let output = match output {
+        Some([Json::String(name), ..]) => Some(name.as_str()),
+        Some([Json::Array(first)]) => first.first().and_then(Json::as_str),
+        Some([_, _, ..]) => {
+            return Err(Error::config(String::from(
+                "the model has more than one output: only models of one output are supported",
+            )));
+        }
         _ => None,
-    });
-    match (last, &previous) {
-        (Some(last), Some(previous)) if last == previous => Ok(model),
-        _ => Err(Error::config(String::from(
-            "the model's output is not its last layer: only functional models that are a plain \
-             chain of layers are supported",
-        ))),
+    };
+    let output = output
+        .or_else(|| model.layers.last().map(|l| l.name.as_str()))
+        .unwrap_or_default()
+        .to_string();
+    // Inputs named as the model's input layer are the model's input.
+    let input = input.unwrap_or_default();
+    for layer in &mut model.layers {
+        for source in &mut layer.inbound {
+            if *source == input {
+                source.clear();
+            }
+        }
     }
+    for layer in &model.layers {
+        if let Some(missing) = layer
+            .inbound
+            .iter()
+            .find(|n| !n.is_empty() && !model.layers.iter().any(|l| &l.name == *n))
+        {
+            return Err(Error::config(format!(
+                "layer `{}` ({}) is fed by `{missing}`, which the model does not have",
+                layer.name, layer.class
+            )));
+        }
+    }
+    let order = canonical(&model.layers, &output)?;
+    let mut layers: Vec<Option<FileLayer>> = model.layers.into_iter().map(Some).collect();
+    model.layers = order.iter().filter_map(|&i| layers[i].take()).collect();
+    if let Some(unused) = layers.into_iter().flatten().next() {
+        return Err(Error::config(format!(
+            "layer `{}` ({}) does not lead to the model's output: only models whose every layer \
+             does are supported",
+            unused.name, unused.class
+        )));
+    }
+    Ok(model)
+}
+
+/// The order in which a network declares the layers of a functional model: a chain in order, a
+/// block's (a merge layer's, such as `Add`) as its first input's branch, its second's, then the
+/// merge layer. `layers` name what feeds them in `inbound` (empty: the model's input); `output`
+/// is the last layer. A graph that is not layers in a row and blocks of two branches (a merge of
+/// three, a layer fed twice, a branch that leaves) is an error that says so.
+pub fn canonical(layers: &[FileLayer], output: &str) -> Result<Vec<usize>, Error> {
+    let index: BTreeMap<&str, usize> = layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.name.as_str(), i))
+        .collect();
+    let mut order = Vec::new();
+    walk_back(layers, &index, output, "", &mut order, 0)?;
+    Ok(order)
+}
+
+/// Appends to `order`, in the declared order, the layers from just after `fork` (`""`: the
+/// model's input) up to `end`, walking back from `end`.
+fn walk_back(
+    layers: &[FileLayer],
+    index: &BTreeMap<&str, usize>,
+    end: &str,
+    fork: &str,
+    order: &mut Vec<usize>,
+    depth: usize,
+) -> Result<(), Error> {
+    if depth > 64 {
+        return Err(Error::config(String::from(
+            "the model nests blocks more than 64 deep",
+        )));
+    }
+    let unsupported = |layer: &FileLayer, why: &str| {
+        Error::config(format!(
+            "layer `{}` ({}) {why}: only layers in a row and blocks of two branches joined by a \
+             merge layer are supported",
+            layer.name, layer.class
+        ))
+    };
+    // Layers (`Ok`) and blocks (`Err`: the merge layer and its fork), last first.
+    let mut items: Vec<Result<usize, (usize, String)>> = Vec::new();
+    let mut current = end.to_string();
+    while current != fork {
+        if current.is_empty() {
+            return Err(Error::config(format!(
+                "the model's branches do not meet again before its input (at `{end}`)"
+            )));
+        }
+        let &i = index.get(current.as_str()).ok_or_else(|| {
+            Error::config(format!(
+                "a layer is fed by `{current}`, which the model does not have"
+            ))
+        })?;
+        let layer = &layers[i];
+        if items.len() > layers.len() {
+            return Err(unsupported(layer, "is part of a cycle"));
+        }
+        match layer.inbound.as_slice() {
+            [] => {
+                items.push(Ok(i));
+                current = String::new();
+            }
+            [source] => {
+                items.push(Ok(i));
+                current = source.clone();
+            }
+            [a, b] if crate::class::MERGES.contains(&layer.class.as_str()) => {
+                let meet = meeting(layers, index, a, b)
+                    .ok_or_else(|| unsupported(layer, "joins branches that never meet"))?;
+                items.push(Err((i, meet.clone())));
+                current = meet;
+            }
+            _ => return Err(unsupported(layer, "is fed by more than its one input")),
+        }
+    }
+    for item in items.into_iter().rev() {
+        match item {
+            Ok(i) => order.push(i),
+            Err((merge, meet)) => {
+                for source in &layers[merge].inbound {
+                    walk_back(layers, index, source, &meet, order, depth + 1)?;
+                }
+                order.push(merge);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where the branches ending at `a` and `b` start: the nearest layer (or `""`, the model's
+/// input) that both come from.
+fn meeting(
+    layers: &[FileLayer],
+    index: &BTreeMap<&str, usize>,
+    a: &str,
+    b: &str,
+) -> Option<String> {
+    let ancestors = |start: &str| {
+        let mut seen = std::vec![start.to_string()];
+        let mut next = 0;
+        while next < seen.len() && seen.len() <= layers.len() + 1 {
+            let name = seen[next].clone();
+            next += 1;
+            if let Some(&i) = index.get(name.as_str()) {
+                for source in &layers[i].inbound {
+                    if !seen.contains(source) {
+                        seen.push(source.clone());
+                    }
+                }
+            }
+        }
+        seen
+    };
+    let of_a = ancestors(a);
+    ancestors(b).into_iter().find(|name| of_a.contains(name))
 }
 
 fn describe_sources(sources: &[String]) -> String {
@@ -288,6 +445,8 @@ fn layer(entry: &Json) -> Result<FileLayer, Error> {
         class: class.to_string(),
         name,
         config,
+        inbound: Vec::new(),
+        position: 0,
     })
 }
 
@@ -625,6 +784,47 @@ pub fn mismatches(declared: &ModelConfig, file: &FileModel) -> Vec<(Option<usize
             ),
         ));
     }
+    // Blocks: each layer fed by the layers at the same places on both sides (both in the
+    // declared order, so layers in a row are fed by the one before them).
+    let functional = file.layers.iter().any(|l| !l.inbound.is_empty());
+    if functional && file.layers.len() == declared.layers.len() {
+        let place = |names: &[&str], of: &str| names.iter().position(|n| *n == of);
+        let file_names: Vec<&str> = file.layers.iter().map(|l| l.name.as_str()).collect();
+        let declared_names: Vec<&str> = declared.layers.iter().map(|l| l.name).collect();
+        for (i, (mine, theirs)) in declared.layers.iter().zip(&file.layers).enumerate() {
+            let theirs_at: Vec<Option<usize>> = theirs
+                .inbound
+                .iter()
+                .map(|n| place(&file_names, n))
+                .collect();
+            let mine_at: Vec<Option<usize>> = mine
+                .inputs
+                .iter()
+                .map(|n| place(&declared_names, n))
+                .collect();
+            let chain_start = theirs_at == [None] && mine_at.is_empty();
+            if theirs_at != mine_at && !chain_start {
+                let sources = |names: Vec<String>| describe_sources(&names);
+                let named = |n: &str| {
+                    if n.is_empty() {
+                        String::from("the input")
+                    } else {
+                        n.to_string()
+                    }
+                };
+                problems.push((
+                    Some(i),
+                    format!(
+                        "layer {} `{}`: the file feeds it from {}, `{net}` from {}",
+                        i + 1,
+                        theirs.name,
+                        sources(theirs.inbound.iter().map(|n| named(n)).collect()),
+                        sources(mine.inputs.iter().map(|n| named(n)).collect()),
+                    ),
+                ));
+            }
+        }
+    }
     for (i, (mine, theirs)) in declared.layers.iter().zip(&file.layers).enumerate() {
         let at = format!("layer {} `{}`", i + 1, theirs.name);
         if mine.class != theirs.class {
@@ -929,5 +1129,101 @@ mod tests {
     fn initializer_classes() {
         assert_eq!(initializer_class("glorot_uniform"), "GlorotUniform");
         assert_eq!(initializer_class("zeros"), "Zeros");
+    }
+
+    /// A functional model's configuration: `(class, name, inbound)` per layer after an input
+    /// layer `in`, the last the output.
+    fn graph(layers: &[(&str, &str, &[&str])]) -> String {
+        let mut entries = std::vec![json!({"class_name": "InputLayer", "name": "in",
+            "config": {"name": "in", "batch_shape": [null, 4]}, "inbound_nodes": []})];
+        for (class, name, inbound) in layers {
+            let args: Vec<Json> = inbound
+                .iter()
+                .map(|n| json!({"class_name": "__keras_tensor__", "config": {"keras_history": [n, 0, 0]}}))
+                .collect();
+            let args = if args.len() == 1 {
+                json!(args)
+            } else {
+                json!([args])
+            };
+            entries.push(
+                json!({"class_name": class, "name": name, "config": {"name": name},
+                "inbound_nodes": [{"args": args, "kwargs": {}}]}),
+            );
+        }
+        let last = layers.last().map_or("in", |l| l.1);
+        json!({"class_name": "Functional", "config": {"name": "m", "layers": entries,
+            "input_layers": [["in", 0, 0]], "output_layers": [[last, 0, 0]]}})
+        .to_string()
+    }
+
+    #[test]
+    fn a_functional_model_with_blocks_is_put_in_the_declared_order() {
+        // ResNet's second block as Keras orders it: the branch, then the shortcut, then `Add`
+        // with the shortcut first; inside the branch, a block of its own.
+        let text = graph(&[
+            ("Dense", "stem", &["in"]),
+            ("Dense", "branch", &["stem"]),
+            ("Dense", "inner", &["branch"]),
+            ("Add", "inner_add", &["branch", "inner"]),
+            ("Dense", "shortcut", &["stem"]),
+            ("Add", "add", &["shortcut", "inner_add"]),
+            ("Dense", "head", &["add"]),
+        ]);
+        let model = parse(&text).unwrap();
+        let names: Vec<&str> = model.layers.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "stem",
+                "shortcut",
+                "branch",
+                "inner",
+                "inner_add",
+                "add",
+                "head"
+            ]
+        );
+        // Each keeps its place in the file, by which Keras 3 names its weights' group.
+        let places: Vec<usize> = model.layers.iter().map(|l| l.position).collect();
+        assert_eq!(places, [0, 4, 1, 2, 3, 5, 6]);
+        assert_eq!(model.layers[0].inbound, [""]);
+    }
+
+    #[test]
+    fn graphs_that_are_not_rows_and_blocks_of_two_are_refused() {
+        let refused = |layers: &[(&str, &str, &[&str])], why: &str| {
+            let error = parse(&graph(layers)).unwrap_err().to_string();
+            assert!(error.contains(why), "{error}");
+        };
+        refused(
+            &[
+                ("Dense", "a", &["in"]),
+                ("Dense", "b", &["in"]),
+                ("Dense", "c", &["in"]),
+                ("Add", "add", &["a", "b", "c"]),
+            ],
+            "layer `add` (Add) is fed by more than its one input",
+        );
+        refused(
+            &[
+                ("Dense", "a", &["in"]),
+                ("Dense", "b", &["in"]),
+                ("Dense", "c", &["a", "b"]),
+            ],
+            "layer `c` (Dense) is fed by more than its one input",
+        );
+        refused(
+            &[
+                ("Dense", "a", &["in"]),
+                ("Dense", "lost", &["a"]),
+                ("Dense", "b", &["a"]),
+            ],
+            "layer `lost` (Dense) does not lead to the model's output",
+        );
+        refused(
+            &[("Dense", "a", &["in"]), ("Add", "add", &["a", "ghost"])],
+            "which the model does not have",
+        );
     }
 }

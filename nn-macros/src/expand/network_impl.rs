@@ -284,12 +284,41 @@ fn layer_info(layer: &Layer) -> TokenStream {
     quote!(::nn::LayerInfo { name: #name, kind: #class, output: &[#(#shape),*] })
 }
 
-/// The network as Keras's `config.json` describes it (`Network::KERAS`).
+/// The network as Keras's `config.json` describes it (`Network::KERAS`): its layers in order,
+/// each block's flattened in place (its first branch's layers, its second's, then its merge
+/// layer, named as the block's field), each naming the layers that feed it.
 fn keras_config(network: &Network) -> TokenStream {
     let name = network.ident.to_string();
     let input = network.input_shape.iter().map(size);
-    let layers = network.layers.iter().map(|layer| {
-        let (name, class) = (field_name(layer), layer.class);
+    let mut layers = Vec::new();
+    keras_layers(&network.layers, None, &mut layers);
+    quote!(::nn::keras::ModelConfig {
+        name: #name,
+        input: &[#(#input),*],
+        layers: &[#(#layers),*],
+    })
+}
+
+/// The Keras layers of a chain fed by the layer named `fed` (`None`: the network's input),
+/// appended to `out`; the name of the last (what the chain's output is called), or `fed` for
+/// an empty chain.
+fn keras_layers(
+    layers: &[Layer],
+    mut fed: Option<String>,
+    out: &mut Vec<TokenStream>,
+) -> Option<String> {
+    for layer in layers {
+        let name = field_name(layer);
+        let inputs: Vec<String> = match &layer.block {
+            Some(block) => block
+                .branches
+                .iter()
+                .map(|branch| keras_layers(&branch.layers, fed.clone(), out))
+                .map(|last| last.unwrap_or_default())
+                .collect(),
+            None => fed.iter().cloned().collect(),
+        };
+        let class = layer.class;
         let input = layer.input_shape.iter().map(size);
         let output = layer.shape.iter().map(size);
         let settings = layer.keras.iter().map(|setting| {
@@ -301,19 +330,17 @@ fn keras_config(network: &Network) -> TokenStream {
                 quote!(::nn::keras::Setting::written(#key, #value))
             }
         });
-        quote!(::nn::keras::LayerConfig {
+        out.push(quote!(::nn::keras::LayerConfig {
             name: #name,
             class: #class,
             input: &[#(#input),*],
             output: &[#(#output),*],
+            inputs: &[#(#inputs),*],
             settings: &[#(#settings),*],
-        })
-    });
-    quote!(::nn::keras::ModelConfig {
-        name: #name,
-        input: &[#(#input),*],
-        layers: &[#(#layers),*],
-    })
+        }));
+        fed = Some(name);
+    }
+    fed
 }
 
 /// A layer's field name as Keras would print it (without `r#`).
