@@ -206,7 +206,7 @@ kws_ref_model!(
 fn host_mlperf() -> Vec<Prediction> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mlperf_tiny");
     let ad01 = Ad01::load_keras(root.join("ad01.h5")).unwrap();
-    let resnet8: Resnet8 = nn::io::load_weights(root.join("pretrainedResnet.safetensors")).unwrap();
+    let resnet8 = Resnet8::load_keras(root.join("pretrainedResnet.h5")).unwrap();
     let kws = Kws::load_keras(root.join("kws_ref_model.h5")).unwrap();
     let mut lines = Vec::new();
     for seed in 0..3 {

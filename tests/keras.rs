@@ -226,6 +226,9 @@ network! {
     pub struct Residual3 = Input<3>, Add<[], [Dense<3, 3>]>;
     /// The same with the merge layer's inputs the other way round.
     pub struct Swapped3 = Input<3>, Add<[Dense<3, 3>], []>;
+    /// The residual model, checked against its file during the build and built in.
+    #[keras("tests/fixtures/keras/residual.keras", embed)]
+    pub struct Residual3Embedded = Input<3>, Add<[], [Dense<3, 3>]>;
 }
 
 fn mismatch<N: std::fmt::Debug>(result: Result<N, nn::Error>) -> Vec<String> {
@@ -316,6 +319,10 @@ fn a_functional_model_with_a_block_loads_into_its_declaration() {
              `Swapped3` from 2 layers (`dense`, `the input`)"
         ]
     );
+    // Built in from the same file during the build: the same weights.
+    let embedded = Residual3Embedded::EMBEDDED;
+    assert_eq!(embedded.add.second.dense.kernel, dense.kernel);
+    assert_eq!(embedded.predict(&x), net.predict(&x));
     // Networks with blocks are not written as Keras files yet.
     let dir = common::scratch("keras_residual");
     assert!(nn::keras::save(&net, dir.join("residual.keras")).is_err());

@@ -92,16 +92,23 @@ fn anomaly_detection_matches_tensorflow() {
 }
 
 pretrained_resnet!(
-    /// `pretrainedResnet.h5`'s ResNet-8, its weights converted to `nn::io`'s safetensors by
-    /// `tools/mlperf_tiny.py` (a Keras file with blocks is not read yet), loaded at run time.
+    /// `pretrainedResnet.h5`'s ResNet-8, loaded at run time (from its file, and from its weights
+    /// converted to `nn::io`'s safetensors by `tools/mlperf_tiny.py`).
     #[safetensors("tests/fixtures/mlperf_tiny/pretrainedResnet.safetensors")]
     Resnet8
 );
 pretrained_resnet!(
-    /// The same, built in.
+    /// The same, built in from its converted weights.
     #[safetensors("tests/fixtures/mlperf_tiny/pretrainedResnet.safetensors", embed)]
     Resnet8Embedded
 );
+pretrained_resnet!(
+    /// The same, checked against its own file during the build and built in from it.
+    #[keras("tests/fixtures/mlperf_tiny/pretrainedResnet.h5", embed)]
+    Resnet8FromKeras
+);
+
+static RESNET8_KERAS: Resnet8FromKeras = Resnet8FromKeras::EMBEDDED;
 
 static RESNET8: Resnet8Embedded = Resnet8Embedded::EMBEDDED;
 
@@ -120,6 +127,12 @@ fn image_classification_matches_tensorflow() {
     let net: Resnet8 = nn::io::load_weights(fixture("pretrainedResnet.safetensors")).unwrap();
     assert_matches_tensorflow(&net, "pretrainedResnet", 1e-5, |x| {
         net.predict(&SVector::from_column_slice(x))
+            .as_slice()
+            .to_vec()
+    });
+    assert_matches_tensorflow(&RESNET8_KERAS, "pretrainedResnet", 1e-5, |x| {
+        RESNET8_KERAS
+            .predict(&SVector::from_column_slice(x))
             .as_slice()
             .to_vec()
     });

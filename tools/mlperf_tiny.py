@@ -9,8 +9,7 @@ Usage (tests and CI never run this; the fixtures are committed):
     python tools/mlperf_tiny.py <mlcommons/tiny checkout> [model ...]
 
 For a model with residual blocks (ResNet-8) it also writes its weights as `nn::io` names them
-(`<model>.safetensors`), so that the declaration can be compared with TensorFlow while Keras
-files of models with blocks are not read yet.
+(`<model>.safetensors`), which the tests read with `#[safetensors]` next to the Keras file.
 
 with TensorFlow, Keras 3 and tf_keras installed (`pip install tensorflow keras tf_keras`;
 made with TensorFlow 2.21.0, Keras 3.15.1, tf_keras 2.21.0). Each file is loaded with Keras 3

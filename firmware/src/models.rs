@@ -98,9 +98,8 @@ kws_ref_model!(
 );
 
 pretrained_resnet!(
-    /// MLPerf Tiny's ResNet-8, its weights converted from its Keras file by
-    /// `tools/mlperf_tiny.py`.
-    #[safetensors("../tests/fixtures/mlperf_tiny/pretrainedResnet.safetensors", embed)]
+    /// MLPerf Tiny's ResNet-8, from its Keras file (a functional model with three blocks).
+    #[keras("../tests/fixtures/mlperf_tiny/pretrainedResnet.h5", embed)]
     Resnet8
 );
 

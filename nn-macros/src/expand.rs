@@ -36,8 +36,13 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         ));
     }
     if let Some(file) = &network.keras_file {
-        assertions.extend(file.checks.iter().map(|c| keras_check(c, network)));
-        assertions.extend(file.params.iter().map(|c| params_check(c, network)));
+        // A network with blocks is checked flattened, as Keras lists its layers.
+        let checked = file.flat.as_deref().unwrap_or(network);
+        assertions.extend(file.checks.iter().map(|c| keras_check(c, checked)));
+        assertions.extend(file.params.iter().map(|c| params_check(c, checked)));
+        if let Some(flat) = &file.flat {
+            assertions.extend(flat.assertions.iter().map(|a| assertion(a, flat)));
+        }
     }
     if network.layers.is_empty() {
         return quote!(#(#assertions)*);

@@ -51,6 +51,10 @@ pub(crate) struct KerasFile {
     pub(crate) checks: Vec<KerasCheck>,
     /// One check per layer of the number of weights the file has for it.
     pub(crate) params: Vec<ParamsCheck>,
+    /// For a network with blocks, the network the checks are about: its layers flattened as
+    /// Keras lists them (each block's first branch's layers, its second's, then its merge
+    /// layer), with the assertions made comparing them with the file.
+    pub(crate) flat: Option<Box<Network>>,
 }
 
 /// Sizes given by named constants that decide shapes, each with the file's value: a check of
@@ -60,6 +64,7 @@ pub(crate) type Guard = Vec<(Size, usize)>;
 
 /// The number of weights a layer has, compared with the file's, failing with `message` at
 /// `span`.
+#[derive(Clone)]
 pub(crate) struct ParamsCheck {
     /// The index of the layer in [`Network::layers`].
     pub(crate) layer: usize,
@@ -72,6 +77,7 @@ pub(crate) struct ParamsCheck {
 
 /// A declared setting compared with the file's value by the compiler, failing at `span` with
 /// `head` followed by the declared value as the user wrote it (`shown`) and as it evaluates.
+#[derive(Clone)]
 pub(crate) struct KerasCheck {
     /// The index of the layer in [`Network::layers`].
     pub(crate) layer: usize,
@@ -85,6 +91,7 @@ pub(crate) struct KerasCheck {
 }
 
 /// A checked layer: a field of the struct.
+#[derive(Clone)]
 pub(crate) struct Layer {
     /// Its field name.
     pub(crate) field: Ident,
@@ -122,12 +129,14 @@ pub(crate) struct Layer {
 }
 
 /// A block: two branches fed the layer's input, joined (the runtime's `Fork`).
+#[derive(Clone)]
 pub(crate) struct Block {
     /// Its branches, in the join's order.
     pub(crate) branches: [Branch; 2],
 }
 
 /// A branch of a block: layers in a row, or none (the input itself, `Shortcut`).
+#[derive(Clone)]
 pub(crate) struct Branch {
     /// The hidden struct `expand` writes for its layers (`__Net_add_first`); `None` for the
     /// input itself.
@@ -151,12 +160,14 @@ pub(crate) struct StepWidths {
 }
 
 /// A layer type of the runtime: its name and generic arguments (`Dense<T, 32, 64, Relu, ..>`).
+#[derive(Clone)]
 pub(crate) struct Type {
     pub(crate) name: &'static str,
     pub(crate) args: Vec<TypeArg>,
 }
 
 /// A generic argument of a layer type.
+#[derive(Clone)]
 pub(crate) enum TypeArg {
     /// The network's scalar type (`T`, or `f32` where a constant needs a concrete type).
     Scalar,
@@ -384,6 +395,7 @@ impl Setting {
 }
 
 /// How a layer is built.
+#[derive(Clone)]
 pub(crate) struct Build {
     /// In `zeros()`: a holder for gradients.
     pub(crate) zeros: Expr,
@@ -430,6 +442,7 @@ impl Build {
 }
 
 /// A check of named constants, evaluated by the compiler, failing with `message` at `span`.
+#[derive(Clone)]
 pub(crate) enum Assertion {
     /// The size is not zero.
     NonZero {

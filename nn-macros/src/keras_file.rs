@@ -25,7 +25,7 @@ use syn::LitStr;
 use crate::embed;
 use crate::errors::Errors;
 use crate::ir::{
-    Expr, Guard, KerasCheck, KerasFile, KerasValue, Network, ParamsCheck, Setting, Size,
+    Expr, Guard, KerasCheck, KerasFile, KerasValue, Layer, Network, ParamsCheck, Setting, Size,
 };
 
 /// What a Keras file holds, as the macro needs it.
@@ -46,20 +46,190 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     };
     let path = args.full_path();
     let embed::Args { path: lit, embed } = args;
-    let fail = |problem: String| syn::Error::new(lit.span(), problem);
     let source = match read(&path, embed) {
         Ok(source) => source,
         Err(problem) => {
-            errors.push(fail(format!("`{}`: {problem}", lit.value())));
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!("`{}`: {problem}", lit.value()),
+            ));
             return;
         }
     };
+    if !network.layers.iter().any(|l| l.block.is_some()) {
+        check(network, &source, &path, &lit, embed, errors);
+        return;
+    }
+    // A network with blocks is checked as Keras lists its layers: flattened, each block's
+    // merge layer after its branches'. What is found is carried back to the network.
+    let (mut flat, inputs) = flatten(network);
+    if let Some(model) = &source.model {
+        fed_alike(&flat, &inputs, model, &lit.value(), errors);
+    }
+    check(&mut flat, &source, &path, &lit, embed, errors);
+    let Some(mut file) = flat.keras_file.take() else {
+        return;
+    };
+    network.files.append(&mut flat.files);
+    if let Some(embedded) = flat.embedded.take() {
+        // Each network layer's offsets: a block's are its layers', in order.
+        let mut offsets = embedded.offsets.into_iter();
+        let folded = network
+            .layers
+            .iter()
+            .map(|layer| {
+                (0..flat_count(layer))
+                    .flat_map(|_| offsets.next().unwrap_or_default())
+                    .collect()
+            })
+            .collect();
+        embed::apply(network, embedded.path, folded);
+    }
+    file.flat = Some(Box::new(flat));
+    network.keras_file = Some(file);
+}
+
+/// How many of Keras's layers `layer` is: one, or a block's layers and its merge layer.
+fn flat_count(layer: &Layer) -> usize {
+    match &layer.block {
+        Some(block) => {
+            1 + block
+                .branches
+                .iter()
+                .flat_map(|b| &b.layers)
+                .map(flat_count)
+                .sum::<usize>()
+        }
+        None => 1,
+    }
+}
+
+/// `network` with its layers as Keras lists them: each block's first branch's layers, its
+/// second's, then its merge layer (a layer without weights, named as the block); and the names
+/// of the layers that feed each (`""`: the network's input).
+fn flatten(network: &Network) -> (Network, Vec<Vec<String>>) {
+    fn walk(
+        layers: &[Layer],
+        fed: &str,
+        out: &mut Vec<Layer>,
+        inputs: &mut Vec<Vec<String>>,
+    ) -> String {
+        let mut fed = fed.to_string();
+        for layer in layers {
+            let name = layer.field.to_string();
+            match &layer.block {
+                Some(block) => {
+                    let ends: Vec<String> = block
+                        .branches
+                        .iter()
+                        .map(|branch| walk(&branch.layers, &fed, out, inputs))
+                        .collect();
+                    let mut merge = layer.clone();
+                    merge.block = None;
+                    merge.ty = crate::ir::Type {
+                        name: "Shortcut",
+                        args: Vec::new(),
+                    };
+                    merge.build.tensors = Vec::new();
+                    out.push(merge);
+                    inputs.push(ends);
+                }
+                None => {
+                    out.push(layer.clone());
+                    inputs.push(vec![fed.clone()]);
+                }
+            }
+            fed = name;
+        }
+        fed
+    }
+    let (mut layers, mut inputs) = (Vec::new(), Vec::new());
+    walk(&network.layers, "", &mut layers, &mut inputs);
+    let flat = Network {
+        attrs: Vec::new(),
+        vis: network.vis.clone(),
+        ident: network.ident.clone(),
+        streams: false,
+        layers,
+        input_shape: network.input_shape.clone(),
+        assertions: Vec::new(),
+        keras_file: None,
+        embedded: None,
+        files: Vec::new(),
+    };
+    (flat, inputs)
+}
+
+/// Rule: each layer is fed by the layers at the same places in the file (both in Keras's
+/// order). Why: a block whose branches are the other way round (or fed from elsewhere) has the
+/// same layers in the same order but computes something else.
+fn fed_alike(
+    flat: &Network,
+    inputs: &[Vec<String>],
+    model: &model::FileModel,
+    name: &str,
+    errors: &mut Errors,
+) {
+    if flat.layers.len() != model.layers.len() {
+        return; // reported by the pairing of the layers
+    }
+    let declared: Vec<String> = flat.layers.iter().map(|l| l.field.to_string()).collect();
+    let file: Vec<&str> = model.layers.iter().map(|l| l.name.as_str()).collect();
+    for (k, (layer, theirs)) in flat.layers.iter().zip(&model.layers).enumerate() {
+        let mine: Vec<Option<usize>> = inputs[k]
+            .iter()
+            .map(|n| declared.iter().position(|d| d == n))
+            .collect();
+        let found: Vec<Option<usize>> = theirs
+            .inbound
+            .iter()
+            .map(|n| file.iter().position(|f| f == n))
+            .collect();
+        if !theirs.inbound.is_empty() && mine != found {
+            let show = |names: Vec<String>| {
+                names
+                    .iter()
+                    .map(|n| {
+                        if n.is_empty() {
+                            String::from("the input")
+                        } else {
+                            format!("`{n}`")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            errors.push(syn::Error::new(
+                layer.span,
+                format!(
+                    "layer {} `{}`: `{name}` feeds it from {}, `{}` from {}",
+                    k + 1,
+                    theirs.name,
+                    show(theirs.inbound.clone()),
+                    flat.ident,
+                    show(inputs[k].clone())
+                ),
+            ));
+        }
+    }
+}
+
+/// Checks `network` (flattened, for one with blocks) against the file read into `source`.
+fn check(
+    network: &mut Network,
+    source: &Source,
+    path: &std::path::Path,
+    lit: &LitStr,
+    embed: bool,
+    errors: &mut Errors,
+) {
+    let fail = |problem: String| syn::Error::new(lit.span(), problem);
     let name = lit.value();
     let comparison = match &source.model {
         Some(model) => compare(network, model, &name, errors),
         None => Comparison::unchecked(network.layers.len()),
     };
-    let tensors = tensors(network, &source, &comparison, &name, errors);
+    let tensors = tensors(network, source, &comparison, &name, errors);
     let params = params_checks(network, &tensors, &comparison, &name);
     if embed && source.model.is_none() {
         errors.push(fail(format!(
@@ -90,7 +260,7 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
             .iter()
             .zip(&tensors)
             .all(|(layer, found)| layer.build.tensors.len() == found.len());
-        if let Some(offsets) = embedded(&source, &tensors, &name, &lit, errors)
+        if let Some(offsets) = embedded(source, &tensors, &name, lit, errors)
             && counts_agree
         {
             embed::apply(network, path.clone(), offsets);
@@ -100,6 +270,7 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     network.keras_file = Some(KerasFile {
         checks: comparison.checks,
         params,
+        flat: None,
     });
 }
 
@@ -119,7 +290,22 @@ fn tensors<'a>(
         (weights::Layout::Legacy, Some(model)) => {
             model.layers.iter().map(|l| l.name.clone()).collect()
         }
-        (_, Some(model)) => model::group_names(model.layers.iter().map(|l| l.class.as_str())),
+        (_, Some(model)) => {
+            // Keras 3 names a layer's group by its class and place in the file, which a model
+            // with blocks lists in another order than here.
+            let mut by_place = vec![""; model.layers.len()];
+            for layer in &model.layers {
+                if let Some(slot) = by_place.get_mut(layer.position) {
+                    *slot = layer.class.as_str();
+                }
+            }
+            let names = model::group_names(by_place);
+            model
+                .layers
+                .iter()
+                .map(|l| names.get(l.position).cloned().unwrap_or_default())
+                .collect()
+        }
         (_, None) => model::group_names(network.layers.iter().map(|l| l.class)),
     };
     let found: Vec<&[weights::Tensor]> = comparison

@@ -171,8 +171,8 @@ use proc_macro::TokenStream;
 /// Branches whose shapes do not fit the join are a compile error at the block naming both
 /// shapes. A block trains, streams when its branches do (a `Concatenate` does not), and is saved
 /// and loaded with `nn::io`. A Keras functional model with such blocks (ResNet's) loads at run
-/// time (`load_keras`), matched to the declaration layer by layer and block by block; it is not
-/// yet checked against one at build time (`#[keras]`) or written as one.
+/// time (`load_keras`) and is checked during the build (`#[keras]`, `embed` included), matched
+/// to the declaration layer by layer and block by block; it is not yet written as one.
 ///
 /// Windows follow Keras: with valid padding `OH = floor((H − KH) / SH) + 1` (a kernel larger
 /// than its input is an error), with same padding `OH = ceil(H / SH)`; the same for widths and
@@ -316,7 +316,6 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
     let mut output = proc_macro2::TokenStream::new();
     for decl in invocation.networks {
         let mut network = check::network(decl, &mut errors);
-        keras_without_blocks(&mut network, &mut errors);
         keras_file::apply(&mut network, &mut errors);
         safetensors_file::apply(&mut network, &mut errors);
         output.extend(expand::network(&network));
@@ -325,30 +324,6 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
         output.extend(errors.into_compile_errors());
     }
     output
-}
-
-/// Rule: a network with blocks is not checked against a Keras file (`#[keras]`) yet. Why:
-/// a Keras file's layers are matched as a chain; a block's would not be found. (`nn::io`'s
-/// safetensors files name each tensor by its path, blocks included.)
-fn keras_without_blocks(network: &mut ir::Network, errors: &mut errors::Errors) {
-    let Some(block) = network.layers.iter().find(|l| l.block.is_some()) else {
-        return;
-    };
-    let message = format!(
-        "`{}` has a block (`{}`, layer {}): a network with blocks cannot be checked against a \
-         Keras file yet; save its weights with `nn::io::save_weights` and check them with \
-         `#[safetensors(..)]`",
-        network.ident, block.text, block.position
-    );
-    let mut kept = Vec::new();
-    for attr in std::mem::take(&mut network.attrs) {
-        if attr.path().is_ident("keras") {
-            errors.push(syn::Error::new_spanned(&attr, &message));
-        } else {
-            kept.push(attr);
-        }
-    }
-    network.attrs = kept;
 }
 
 #[cfg(test)]

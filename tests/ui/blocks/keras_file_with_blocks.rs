@@ -1,9 +1,10 @@
 use nn::prelude::*;
 
 network! {
-    /// Keras files are matched as chains for now.
-    #[keras("tests/fixtures/keras/mlp.keras")]
-    pub struct Residual = Input<32>, Dense<_, 64, Relu>, Add<[Dense<_, 64>], []>, Dense<_, 10, Softmax>;
+    /// The file adds a dense layer of the input to the input itself; this block has its
+    /// branches the other way round.
+    #[keras("tests/fixtures/keras/residual.keras")]
+    pub struct Swapped = Input<3>, Add<[Dense<3, 3>], []>;
 }
 
 fn main() {}
