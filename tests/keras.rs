@@ -229,6 +229,12 @@ network! {
     /// The residual model, checked against its file during the build and built in.
     #[keras("tests/fixtures/keras/residual.keras", embed)]
     pub struct Residual3Embedded = Input<3>, Add<[], [Dense<3, 3>]>;
+    /// Blocks within blocks and a concatenation, for the files written (their order in Keras's
+    /// model differs from the declared one).
+    pub struct Joined = Input<4, 4, 2>, Conv2D<3, (3, 3), Relu, padding = Same>,
+        Concatenate<[Conv2D<2, (1, 1)>], [MaxPool2D<(1, 1)>,
+            Subtract<[Conv2D<3, (1, 1)>], [Multiply<[Conv2D<3, (1, 1), Tanh>], []>]>]>,
+        Flatten, Dense<_, 2, Softmax>;
 }
 
 fn mismatch<N: std::fmt::Debug>(result: Result<N, nn::Error>) -> Vec<String> {
@@ -323,9 +329,14 @@ fn a_functional_model_with_a_block_loads_into_its_declaration() {
     let embedded = Residual3Embedded::EMBEDDED;
     assert_eq!(embedded.add.second.dense.kernel, dense.kernel);
     assert_eq!(embedded.predict(&x), net.predict(&x));
-    // Networks with blocks are not written as Keras files yet.
+    // Written back, as a `.keras` file and as weights alone, and read again.
     let dir = common::scratch("keras_residual");
-    assert!(nn::keras::save(&net, dir.join("residual.keras")).is_err());
+    net.save_keras(dir.join("residual.keras")).unwrap();
+    nn::keras::save_weights(&net, dir.join("residual.weights.h5")).unwrap();
+    for file in ["residual.keras", "residual.weights.h5"] {
+        let again = Residual3::load_keras(dir.join(file)).unwrap();
+        assert_eq!(again.predict(&x), net.predict(&x), "{file}");
+    }
 }
 
 network! {
@@ -628,7 +639,14 @@ fn written_files_are_the_ones_keras_loaded() {
     nn::keras::save_weights(&cnn, dir.join("cnn.weights.h5")).unwrap();
     nn::keras::save(&zoo, dir.join("zoo.keras")).unwrap();
     nn::keras::save_weights(&zoo, dir.join("zoo.weights.h5")).unwrap();
-    for name in ["mlp", "cnn", "zoo"] {
+    // Functional models with blocks.
+    let residual = Residual3::load_keras(fixture("residual.keras")).unwrap();
+    nn::keras::save(&residual, dir.join("residual.keras")).unwrap();
+    nn::keras::save_weights(&residual, dir.join("residual.weights.h5")).unwrap();
+    let joined = Joined::seeded(3);
+    nn::keras::save(&joined, dir.join("joined.keras")).unwrap();
+    nn::keras::save_weights(&joined, dir.join("joined.weights.h5")).unwrap();
+    for name in ["mlp", "cnn", "zoo", "residual", "joined"] {
         check(&format!("{name}.keras"));
         check(&format!("{name}.weights.h5"));
     }

@@ -62,6 +62,18 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     }
     // A network with blocks is checked as Keras lists its layers: flattened, each block's
     // merge layer after its branches'. What is found is carried back to the network.
+    if source.model.is_none() {
+        errors.push(syn::Error::new(
+            lit.span(),
+            format!(
+                "`{}` has no model configuration: a network with blocks is checked against a \
+                 `.keras` or legacy `.h5` file, whose model says what feeds each layer (load a \
+                 `.weights.h5` at run time with `load_keras`)",
+                lit.value()
+            ),
+        ));
+        return;
+    }
     let (mut flat, inputs) = flatten(network);
     if let Some(model) = &source.model {
         fed_alike(&flat, &inputs, model, &lit.value(), errors);

@@ -172,7 +172,8 @@ use proc_macro::TokenStream;
 /// shapes. A block trains, streams when its branches do (a `Concatenate` does not), and is saved
 /// and loaded with `nn::io`. A Keras functional model with such blocks (ResNet's) loads at run
 /// time (`load_keras`) and is checked during the build (`#[keras]`, `embed` included), matched
-/// to the declaration layer by layer and block by block; it is not yet written as one.
+/// to the declaration layer by layer and block by block; `save_keras` writes one that Keras
+/// loads.
 ///
 /// Windows follow Keras: with valid padding `OH = floor((H − KH) / SH) + 1` (a kernel larger
 /// than its input is an error), with same padding `OH = ceil(H / SH)`; the same for widths and

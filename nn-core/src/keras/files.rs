@@ -325,10 +325,8 @@ fn fill<T: Float, N: Network<T>>(
                 Some(m.layers.iter().map(|l| l.name.clone()).collect()),
             )
         }
-        None => (
-            model::group_names(N::KERAS.layers.iter().map(|l| l.class)),
-            None,
-        ),
+        // Without the file's model (a `.weights.h5`), its groups are Keras's for this one.
+        None => (model::keras_groups(&N::KERAS), None),
     };
     let mut visitor = Fill {
         net: N::NAME,
@@ -409,7 +407,6 @@ pub fn load<T: Float, N: Network<T>>(path: impl AsRef<Path>) -> Result<N, Error>
 pub fn save<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
     expect_suffix(path, ".keras")?;
-    chain_only(&N::KERAS, "writing a Keras file of")?;
     keras_expressible(&N::KERAS)?;
     let weights = weights_file(net).map_err(|p| keras_error(path, p))?;
     let metadata = format!(
@@ -439,7 +436,7 @@ fn chain_only(config: &ModelConfig, doing: &str) -> Result<(), Error> {
             what: "Keras file",
             problem: format!(
                 "layer `{}` is a block (`{}`): {doing} a network with blocks is not supported \
-                 yet (its weights load with `load`, and save with `nn::io::save_weights`)",
+                 yet (its weights load with `load` and save with `save`)",
                 layer.name, layer.class
             ),
         }),
@@ -484,7 +481,6 @@ const KERAS_VERSION: &str = "3.15.1";
 pub fn save_weights<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
     expect_suffix(path, ".weights.h5")?;
-    chain_only(&N::KERAS, "writing a Keras file of")?;
     let bytes = weights_file(net).map_err(|p| keras_error(path, p))?;
     crate::io::write_atomically(path, &bytes)
 }
@@ -515,7 +511,9 @@ fn cell_name(class: &str) -> Option<&'static str> {
 
 /// The HDF5 bytes of a network's weights in Keras 3's layout.
 fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, nn_keras::files::Error> {
-    let groups = model::group_names(N::KERAS.layers.iter().map(|l| l.class));
+    // Keras names the groups by class in its own order of the layers, which for a model with
+    // blocks is not the declared one.
+    let groups = model::keras_groups(&N::KERAS);
     let mut layers: Vec<weights::LayerWeights<'static>> = N::KERAS
         .layers
         .iter()
@@ -530,10 +528,27 @@ fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, nn_keras::f
             }),
         })
         .collect();
+    let is_block = |name: &str| {
+        N::KERAS
+            .layers
+            .iter()
+            .any(|l| l.name == name && nn_keras::class::MERGES.contains(&l.class))
+    };
     for (name, param) in net.params() {
-        if let Some(layer) = layers.iter_mut().find(|l| l.name == name) {
+        // A block's tensors are its layers': each the first field of its path that is a
+        // declared layer other than a block, the rest of the path within that layer.
+        let segments = param.path.segments();
+        let (owner, within) = if is_block(name) {
+            segments
+                .iter()
+                .position(|s| !is_block(s) && N::KERAS.layers.iter().any(|l| l.name == *s))
+                .map_or((name, segments), |k| (segments[k], &segments[k + 1..]))
+        } else {
+            (name, segments)
+        };
+        if let Some(layer) = layers.iter_mut().find(|l| l.name == owner) {
             layer.tensors.push(weights::TensorOut {
-                group: weights::tensor_group(param.path.segments(), layer.cell.is_some()),
+                group: weights::tensor_group(within, layer.cell.is_some()),
                 shape: param.shape.to_vec(),
                 values: param.values.iter().map(|v| v.as_f64() as f32).collect(),
             });

@@ -966,17 +966,14 @@ fn initializer_class(name: &str) -> String {
 /// The `config.json` of a declared network, as Keras 3 writes a Sequential model's: an input
 /// layer, then each layer with its settings and input shape. `dtype` is `float32` or `float64`.
 pub fn write(declared: &ModelConfig, dtype: &str) -> String {
-    let mut layers = std::vec![json!({
-        "module": "keras.layers",
-        "class_name": "InputLayer",
-        "config": {
-            "batch_shape": batch(declared.input),
-            "dtype": dtype,
-            "sparse": false,
-            "name": "input_layer",
-        },
-        "registered_name": null,
-    })];
+    if declared
+        .layers
+        .iter()
+        .any(|l| crate::class::MERGES.contains(&l.class))
+    {
+        return write_functional(declared, dtype);
+    }
+    let mut layers = std::vec![input_layer(declared, dtype)];
     layers.extend(declared.layers.iter().map(|l| layer_json(l, dtype)));
     let model = json!({
         "module": "keras",
@@ -992,6 +989,144 @@ pub fn write(declared: &ModelConfig, dtype: &str) -> String {
         "build_config": { "input_shape": batch(declared.input) },
     });
     model.to_string()
+}
+
+/// The input layer of a written model, named `input_layer`.
+fn input_layer(declared: &ModelConfig, dtype: &str) -> Json {
+    json!({
+        "module": "keras.layers",
+        "class_name": "InputLayer",
+        "config": {
+            "batch_shape": batch(declared.input),
+            "dtype": dtype,
+            "sparse": false,
+            "name": "input_layer",
+        },
+        "registered_name": null,
+    })
+}
+
+/// The order in which Keras 3 lists a functional model's layers (`model.layers`, which names
+/// the groups of its weights file): by depth, the longest way to the output, deepest first; at
+/// the same depth, in the order a depth-first walk from the output, each layer's inputs in
+/// order, first meets them. Indices into `declared.layers`, whose order is a topological one
+/// (every layer after what feeds it).
+pub fn keras_order(declared: &ModelConfig) -> Vec<usize> {
+    let names: Vec<&str> = declared.layers.iter().map(|l| l.name).collect();
+    let inputs: Vec<&[&str]> = declared.layers.iter().map(|l| l.inputs).collect();
+    keras_order_of(&names, &inputs)
+}
+
+/// [`keras_order`] of layers named `names`, each fed by the layers named in `inputs`.
+pub fn keras_order_of(names: &[&str], inputs: &[&[&str]]) -> Vec<usize> {
+    let count = names.len();
+    let place = |name: &str| names.iter().position(|n| *n == name);
+    let mut depth = std::vec![0usize; count];
+    for k in (0..count).rev() {
+        for source in inputs[k] {
+            if let Some(i) = place(source) {
+                depth[i] = depth[i].max(depth[k] + 1);
+            }
+        }
+    }
+    let mut met = std::vec![usize::MAX; count];
+    let mut seen = 0;
+    let mut stack = std::vec![count.saturating_sub(1)];
+    while let Some(k) = stack.pop() {
+        if k >= count || met[k] != usize::MAX {
+            continue;
+        }
+        met[k] = seen;
+        seen += 1;
+        // Inputs in order: pushed last first.
+        for source in inputs[k].iter().rev() {
+            if let Some(i) = place(source) {
+                stack.push(i);
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by_key(|&k| (core::cmp::Reverse(depth[k]), met[k]));
+    order
+}
+
+/// Keras 3's weight group of each of `declared`'s layers, in the declared order: by class and
+/// place in Keras's order of the layers ([`keras_order`]), as Keras writes and reads them.
+pub fn keras_groups(declared: &ModelConfig) -> Vec<String> {
+    let order = keras_order(declared);
+    let named = group_names(order.iter().map(|&k| declared.layers[k].class));
+    let mut groups = std::vec![String::new(); order.len()];
+    for (group, &k) in named.into_iter().zip(&order) {
+        groups[k] = group;
+    }
+    groups
+}
+
+/// A network with blocks as a Keras 3 functional model: its layers in the declared order, each
+/// naming what feeds it (`inbound_nodes`), the first fed by the input layer.
+fn write_functional(declared: &ModelConfig, dtype: &str) -> String {
+    const INPUT: &str = "input_layer";
+    let output_of = |name: &str| -> &[usize] {
+        declared
+            .layers
+            .iter()
+            .find(|l| l.name == name)
+            .map_or(declared.input, |l| l.output)
+    };
+    let tensor = |name: &str| {
+        let source = if name.is_empty() { INPUT } else { name };
+        json!({
+            "class_name": "__keras_tensor__",
+            "config": {
+                "shape": batch(output_of(name)),
+                "dtype": dtype,
+                "keras_history": [source, 0, 0],
+            },
+        })
+    };
+    let mut input = input_layer(declared, dtype);
+    input["name"] = json!(INPUT);
+    input["inbound_nodes"] = json!([]);
+    let mut layers = std::vec![input];
+    // In Keras's order, by which Keras and the reader both name the weights' groups.
+    for layer in keras_order(declared)
+        .into_iter()
+        .map(|k| &declared.layers[k])
+    {
+        let mut entry = layer_json(layer, dtype);
+        let sources: Vec<&str> = if layer.inputs.is_empty() {
+            std::vec![""]
+        } else {
+            layer.inputs.to_vec()
+        };
+        let args = match sources.as_slice() {
+            [one] => json!([tensor(one)]),
+            many => {
+                let shapes: Vec<Json> = many.iter().map(|n| batch(output_of(n))).collect();
+                entry["build_config"] = json!({ "input_shape": shapes });
+                json!([many.iter().map(|n| tensor(n)).collect::<Vec<_>>()])
+            }
+        };
+        entry["name"] = json!(layer.name);
+        entry["inbound_nodes"] = json!([{ "args": args, "kwargs": {} }]);
+        layers.push(entry);
+    }
+    let last = declared.layers.last().map_or(INPUT, |l| l.name);
+    json!({
+        "module": "keras.src.models.functional",
+        "class_name": "Functional",
+        "config": {
+            "name": declared.name,
+            "trainable": true,
+            "layers": layers,
+            "input_layers": [INPUT, 0, 0],
+            "output_layers": [last, 0, 0],
+        },
+        "registered_name": "Functional",
+        "build_config": { "input_shape": null },
+        "compile_config": null,
+    })
+    .to_string()
 }
 
 /// How many layers of each class come before each layer, which is how Keras 3 names the
@@ -1224,6 +1359,55 @@ mod tests {
         refused(
             &[("Dense", "a", &["in"]), ("Add", "add", &["a", "ghost"])],
             "which the model does not have",
+        );
+    }
+
+    /// Keras's order of a functional model's layers, as Keras 3.15.1 printed `model.layers` for
+    /// this graph: by depth from the output, ties in the order a walk from the output meets them.
+    #[test]
+    fn keras_orders_layers_by_depth_then_walk() {
+        let names = [
+            "conv2d",
+            "conv2d_1",
+            "max_pooling2d",
+            "conv2d_2",
+            "conv2d_3",
+            "multiply",
+            "subtract",
+            "concatenate",
+            "flatten",
+            "dense",
+        ];
+        let inputs: [&[&str]; 10] = [
+            &[""],
+            &["conv2d"],
+            &["conv2d"],
+            &["max_pooling2d"],
+            &["max_pooling2d"],
+            &["conv2d_3", "max_pooling2d"],
+            &["conv2d_2", "multiply"],
+            &["conv2d_1", "subtract"],
+            &["concatenate"],
+            &["flatten"],
+        ];
+        let order: Vec<&str> = keras_order_of(&names, &inputs)
+            .into_iter()
+            .map(|k| names[k])
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "conv2d",
+                "max_pooling2d",
+                "conv2d_3",
+                "conv2d_2",
+                "multiply",
+                "conv2d_1",
+                "subtract",
+                "concatenate",
+                "flatten",
+                "dense"
+            ]
         );
     }
 }
