@@ -302,22 +302,9 @@ fn tensors<'a>(
         (weights::Layout::Legacy, Some(model)) => {
             model.layers.iter().map(|l| l.name.clone()).collect()
         }
-        (_, Some(model)) => {
-            // Keras 3 names a layer's group by its class and place in the file, which a model
-            // with blocks lists in another order than here.
-            let mut by_place = vec![""; model.layers.len()];
-            for layer in &model.layers {
-                if let Some(slot) = by_place.get_mut(layer.position) {
-                    *slot = layer.class.as_str();
-                }
-            }
-            let names = model::group_names(by_place);
-            model
-                .layers
-                .iter()
-                .map(|l| names.get(l.position).cloned().unwrap_or_default())
-                .collect()
-        }
+        // Keras 3 names a layer's group by its class and place in the file, which a model
+        // with blocks lists in another order than here.
+        (_, Some(model)) => model::file_groups(model),
         (_, None) => model::group_names(network.layers.iter().map(|l| l.class)),
     };
     let found: Vec<&[weights::Tensor]> = comparison

@@ -148,17 +148,33 @@ impl<'a> Fill<'a> {
         }
     }
 
-    /// Whether the declared layer `name` is a block's merge layer (`Add`, ...).
-    fn is_block(&self, name: &str) -> bool {
-        self.declared
-            .iter()
-            .any(|l| l.name == name && nn_keras::class::MERGES.contains(&l.class))
-    }
-
     /// The declared place of the layer `name`.
     fn place(&self, name: &str) -> Option<usize> {
         self.declared.iter().position(|l| l.name == name)
     }
+}
+
+/// Whether the declared layer `name` is a block's merge layer (`Add`, ...).
+fn is_block(declared: &[nn_keras::config::LayerConfig], name: &str) -> bool {
+    declared
+        .iter()
+        .any(|l| l.name == name && nn_keras::class::MERGES.contains(&l.class))
+}
+
+/// The Keras layer a tensor of the network's layer `name` belongs to, and the tensor's path
+/// within it: the layer itself, or for a block, the first field of the path that is a declared
+/// layer other than a block (`add.conv2d_1_kernel` is `conv2d_1`'s).
+fn keras_layer<'p>(
+    declared: &[nn_keras::config::LayerConfig],
+    name: &'static str,
+    path: &'p [&'static str],
+) -> (&'static str, &'p [&'static str]) {
+    if !is_block(declared, name) {
+        return (name, path);
+    }
+    path.iter()
+        .position(|s| !is_block(declared, s) && declared.iter().any(|l| l.name == *s))
+        .map_or((name, path), |k| (path[k], &path[k + 1..]))
 }
 
 fn shape_text(shape: &[usize]) -> String {
@@ -181,21 +197,14 @@ fn describe<T>(params: &[crate::ParamMut<'_, T>]) -> String {
 impl<T: Float> VisitorMut<T, 1> for Fill<'_> {
     fn layer<L: Params<T>>(&mut self, name: &'static str, [layer]: [&mut L; 1]) {
         let params: Vec<_> = layer.params_mut().collect();
-        if !self.is_block(name) {
+        if !is_block(self.declared, name) {
             self.fill_layer(name, L::KIND, params);
             return;
         }
-        // A block: its layers' tensors, each under the first of its path's fields that is a
-        // declared layer other than a block (`add.conv2d_1_kernel` is `conv2d_1`'s).
+        // A block: its layers' tensors, each under the Keras layer it belongs to.
         let mut groups: Vec<(&'static str, Vec<crate::ParamMut<'_, T>>)> = Vec::new();
         for param in params {
-            let owner = param
-                .path
-                .segments()
-                .iter()
-                .copied()
-                .find(|s| self.place(s).is_some() && !self.is_block(s))
-                .unwrap_or(name);
+            let (owner, _) = keras_layer(self.declared, name, param.path.segments());
             match groups.last_mut() {
                 Some((last, group)) if *last == owner => group.push(param),
                 _ => groups.push((owner, vec![param])),
@@ -307,24 +316,10 @@ fn fill<T: Float, N: Network<T>>(
             .any(|l| nn_keras::class::MERGES.contains(&l.class.as_str()))
     });
     let (groups, names) = match blocks {
-        Some(m) => {
-            let mut by_place: Vec<&str> = vec![""; m.layers.len()];
-            for layer in &m.layers {
-                if let Some(slot) = by_place.get_mut(layer.position) {
-                    *slot = &layer.class;
-                }
-            }
-            let in_file_order = model::group_names(by_place);
-            let groups = m
-                .layers
-                .iter()
-                .map(|l| in_file_order.get(l.position).cloned().unwrap_or_default())
-                .collect();
-            (
-                groups,
-                Some(m.layers.iter().map(|l| l.name.clone()).collect()),
-            )
-        }
+        Some(m) => (
+            model::file_groups(m),
+            Some(m.layers.iter().map(|l| l.name.clone()).collect()),
+        ),
         // Without the file's model (a `.weights.h5`), its groups are Keras's for this one.
         None => (model::keras_groups(&N::KERAS), None),
     };
@@ -528,24 +523,9 @@ fn weights_file<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, nn_keras::f
             }),
         })
         .collect();
-    let is_block = |name: &str| {
-        N::KERAS
-            .layers
-            .iter()
-            .any(|l| l.name == name && nn_keras::class::MERGES.contains(&l.class))
-    };
     for (name, param) in net.params() {
-        // A block's tensors are its layers': each the first field of its path that is a
-        // declared layer other than a block, the rest of the path within that layer.
-        let segments = param.path.segments();
-        let (owner, within) = if is_block(name) {
-            segments
-                .iter()
-                .position(|s| !is_block(s) && N::KERAS.layers.iter().any(|l| l.name == *s))
-                .map_or((name, segments), |k| (segments[k], &segments[k + 1..]))
-        } else {
-            (name, segments)
-        };
+        // A block's tensors are its layers'.
+        let (owner, within) = keras_layer(N::KERAS.layers, name, param.path.segments());
         if let Some(layer) = layers.iter_mut().find(|l| l.name == owner) {
             layer.tensors.push(weights::TensorOut {
                 group: weights::tensor_group(within, layer.cell.is_some()),

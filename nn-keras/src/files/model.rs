@@ -1054,12 +1054,34 @@ pub fn keras_order_of(names: &[&str], inputs: &[&[&str]]) -> Vec<usize> {
 /// place in Keras's order of the layers ([`keras_order`]), as Keras writes and reads them.
 pub fn keras_groups(declared: &ModelConfig) -> Vec<String> {
     let order = keras_order(declared);
-    let named = group_names(order.iter().map(|&k| declared.layers[k].class));
-    let mut groups = std::vec![String::new(); order.len()];
-    for (group, &k) in named.into_iter().zip(&order) {
-        groups[k] = group;
+    let mut place = std::vec![0; order.len()];
+    for (p, &k) in order.iter().enumerate() {
+        place[k] = p;
     }
-    groups
+    groups_by_place(declared.layers.iter().map(|l| l.class).zip(place))
+}
+
+/// Keras 3's weight group of each of a file's layers, in the model's order (the declared one,
+/// for a model with blocks): by class and place in the file ([`FileLayer::position`]).
+pub fn file_groups(model: &FileModel) -> Vec<String> {
+    groups_by_place(model.layers.iter().map(|l| (l.class.as_str(), l.position)))
+}
+
+/// The group of each of some layers, given as its class and its place in the order Keras names
+/// them in ([`group_names`]), listed in another order: the groups in that other order.
+fn groups_by_place<'a>(layers: impl Iterator<Item = (&'a str, usize)>) -> Vec<String> {
+    let layers: Vec<(&str, usize)> = layers.collect();
+    let mut by_place = std::vec![""; layers.len()];
+    for &(class, place) in &layers {
+        if let Some(slot) = by_place.get_mut(place) {
+            *slot = class;
+        }
+    }
+    let names = group_names(by_place);
+    layers
+        .iter()
+        .map(|&(_, place)| names.get(place).cloned().unwrap_or_default())
+        .collect()
 }
 
 /// A network with blocks as a Keras 3 functional model: its layers in the declared order, each
