@@ -13,27 +13,7 @@ use nn::nalgebra::{Const, Dyn};
 use nn::prelude::*;
 
 include!("../firmware/models/mlperf_tiny.rs");
-
-ad01!(
-    /// MLPerf Tiny's anomaly-detection model.
-    Ad01
-);
-pretrained_resnet!(
-    /// MLPerf Tiny's ResNet-8.
-    Resnet8
-);
-vww_96!(
-    /// MLPerf Tiny's visual wake words MobileNet.
-    Vww96
-);
-kws_ref_model!(
-    /// MLPerf Tiny's keyword-spotting DS-CNN.
-    Kws
-);
-str_ww_ref_model!(
-    /// MLPerf Tiny's streaming wake word model.
-    StreamingWakeWord
-);
+mlperf_tiny_models!();
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

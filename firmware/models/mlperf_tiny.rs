@@ -152,3 +152,31 @@ macro_rules! str_ww_ref_model {
         }
     };
 }
+
+/// All five, each under its usual name, for programs that load them at run time (the example
+/// `examples/mlperf_tiny.rs`, the benchmark `benches/mlperf_tiny.rs`).
+#[allow(unused_macros)]
+macro_rules! mlperf_tiny_models {
+    () => {
+        ad01!(
+            /// Anomaly detection: a ToyCar autoencoder.
+            Ad01
+        );
+        pretrained_resnet!(
+            /// Image classification: ResNet-8 on CIFAR-10.
+            Resnet8
+        );
+        vww_96!(
+            /// Visual wake words: MobileNetV1 (0.25) on 96×96 images.
+            Vww96
+        );
+        kws_ref_model!(
+            /// Keyword spotting: a DS-CNN on MFCC features.
+            Kws
+        );
+        str_ww_ref_model!(
+            /// The streaming wake word model.
+            StreamingWakeWord
+        );
+    };
+}
