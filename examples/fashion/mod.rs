@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use nn::data::{Dataset, read_idx};
+use nn::prelude::*;
 
 /// Where Debian's `dataset-fashion-mnist` package installs the set.
 const DIR: &str = "/usr/share/datasets/fashion-mnist";
@@ -34,4 +35,54 @@ fn split(images: &str, labels: &str) -> Result<Dataset<f32, 784, 1>, nn::Error> 
     let x: Vec<f32> = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
     let y: Vec<f32> = classes.iter().map(|&c| f32::from(c)).collect();
     Dataset::from_slices(&x, &y)
+}
+
+/// A network of Fashion-MNIST trained by [`train`], with its optimizer.
+#[allow(dead_code, reason = "`keras_import` only loads the set")]
+pub(crate) type Trained<N> = Model<f32, N, Adam<nn::CosineDecay>, SparseCategoricalCrossentropy>;
+
+/// Trains `net` on Fashion-MNIST as the examples do (Adam with a cosine decay from
+/// `learning_rate` over the run, batches of 64, `EPOCHS` epochs or `default_epochs`, the test
+/// set shown after each epoch and chosen by nothing), prints the time and the test accuracy,
+/// and returns the model and the test set.
+#[allow(dead_code, reason = "`keras_import` only loads the set")]
+pub(crate) fn train<N>(
+    net: N,
+    default_epochs: usize,
+    learning_rate: f64,
+) -> Result<(Trained<N>, Dataset<f32, 784, 1>), Box<dyn std::error::Error>>
+where
+    N: Network<f32, Input = nn::nalgebra::Const<784>, Output = nn::nalgebra::Const<10>>,
+{
+    let epochs: usize = std::env::var("EPOCHS")
+        .ok()
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(default_epochs);
+    let (train, test) = load()?;
+    println!("{} training and {} test images", train.len(), test.len());
+    println!("{}", nn::Summary::of(&net));
+
+    let batch_size = 64;
+    let steps = epochs * train.len().div_ceil(batch_size);
+    let optimizer = Adam::new(nn::CosineDecay::new(learning_rate, steps as u64));
+    let mut model = Model::new(net, optimizer, SparseCategoricalCrossentropy::default())
+        .with_metrics(&[Metric::Accuracy]);
+    let fit = Fit {
+        epochs,
+        batch_size,
+        validation_data: Some(&test),
+        seed: 1,
+        ..Fit::default()
+    };
+    let started = std::time::Instant::now();
+    model.fit(&train, &fit)?;
+    println!(
+        "trained {epochs} epochs in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let scores = model.evaluate(&test)?;
+    let accuracy = nn::train::log_value(&scores, "accuracy").unwrap_or(f64::NAN);
+    println!("test accuracy: {accuracy:.4}");
+    Ok((model, test))
 }

@@ -50,6 +50,17 @@ mod scalar;
 mod setting;
 #[cfg(feature = "std")]
 pub(crate) mod simd;
+
+/// Runs `f` compiled for the widest instruction set of the calling thread ([`simd::Isa::run`]:
+/// mark `f` and what it calls `#[inline(always)]`), or for the target's baseline without std
+/// (where the target's own features are what there is).
+#[inline(always)]
+pub(crate) fn widest<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(feature = "std")]
+    return simd::Isa::current().run(f);
+    #[cfg(not(feature = "std"))]
+    f()
+}
 #[allow(
     unsafe_code,
     reason = "nalgebra's storage traits for `HeapBuf` are unsafe to implement; vectors written in place"

@@ -197,6 +197,33 @@ where
     );
 }
 
+impl<T: Float, const U: usize, const K: usize, A: Activation, S: Storage, const BIAS: bool, G>
+    Affine<T, U, K, A, S, BIAS, G>
+{
+    /// `y = activation(kernel · columns(x) + bias)` for one sample, written into `y` (every
+    /// value of it), without allocating: the direct computation of the geometry
+    /// ([`Geometry::forward_one`]), compiled for the widest instruction set.
+    #[inline]
+    fn forward_into<const I: usize, const O: usize>(&self, x: &[T], y: &mut [T])
+    where
+        G: Geometry<I, O, U, K>,
+    {
+        if BIAS {
+            let bias = self.bias.as_slice();
+            for column in y.chunks_exact_mut(U) {
+                column.copy_from_slice(bias);
+            }
+        } else {
+            y.fill(T::zero());
+        }
+        crate::widest(
+            #[inline(always)]
+            || self.geometry.forward_one(self.kernel.as_slice(), x, y),
+        );
+        self.activation.forward_groups(y, U);
+    }
+}
+
 impl<T, const I: usize, const O: usize, const U: usize, const K: usize, A, S, const BIAS: bool, G>
     Layer<T, I, O> for Affine<T, U, K, A, S, BIAS, G>
 where
@@ -208,15 +235,7 @@ where
     #[inline]
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O> {
         let mut y = crate::storage::zeros::<T, O>();
-        if BIAS {
-            let bias = self.bias.as_slice();
-            for column in y.as_mut_slice().chunks_exact_mut(U) {
-                column.copy_from_slice(bias);
-            }
-        }
-        self.geometry
-            .forward_one(self.kernel.as_slice(), x.as_slice(), y.as_mut_slice());
-        self.activation.forward_groups(y.as_mut_slice(), U);
+        self.forward_into(x.as_slice(), y.as_mut_slice());
         y
     }
 
@@ -224,6 +243,12 @@ where
     fn forward_batch(&self, x: &crate::Batch<T, I>, y: &mut crate::Batch<T, O>) {
         let n = x.ncols();
         crate::resize_batch(y, n);
+        if n == 1 {
+            // One sample (`predict` of a network too large for the stack): computed as
+            // `forward` does, without a patch matrix.
+            self.forward_into(x.as_slice(), y.as_mut_slice());
+            return;
+        }
         let mut buffer = Vec::new();
         let columns = self.geometry.unfold(x.as_slice(), n, &mut buffer);
         self.affine(columns, n * self.geometry.positions(), y.as_mut_slice());

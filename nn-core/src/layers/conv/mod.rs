@@ -254,6 +254,76 @@ impl<
     }
 }
 
+impl<const IN: usize, const OUT: usize, const D: usize> Patches<IN, OUT, D> {
+    /// [`Geometry::forward_one`] for `F` filters, `P` neighbouring positions of a row at a
+    /// time (and the rest of a row one at a time). Each position's sums are added in the same
+    /// order whatever `P` is (tap by tap, channel by channel), so `P` changes only the speed.
+    #[inline(always)]
+    fn direct<T: Float, const F: usize, const P: usize>(&self, kernel: &[T], x: &[T], z: &mut [T]) {
+        let g = self.window;
+        for oy in 0..g.oh {
+            let mut ox = 0;
+            while ox + P <= g.ow {
+                self.positions::<T, F, P>(kernel, x, z, (oy, ox));
+                ox += P;
+            }
+            for ox in ox..g.ow {
+                self.positions::<T, F, 1>(kernel, x, z, (oy, ox));
+            }
+        }
+    }
+
+    /// The sums of the `P` positions from `(oy, ox)` along the row, added to `z`.
+    #[inline(always)]
+    fn positions<T: Float, const F: usize, const P: usize>(
+        &self,
+        kernel: &[T],
+        x: &[T],
+        z: &mut [T],
+        (oy, ox): (usize, usize),
+    ) {
+        let g = self.window;
+        let mut sums = [[T::zero(); F]; P];
+        for i in 0..g.kh {
+            for j in 0..g.kw {
+                let pixel = |p: usize| {
+                    let (sy, sx) = g.source(oy, ox + p, i, j)?;
+                    x.get((sy * g.w + sx) * g.c..)?.get(..g.c)
+                };
+                let pixels: [Option<&[T]>; P] = core::array::from_fn(pixel);
+                let taps = kernel[(i * g.kw + j) * g.c * F..].as_chunks::<F>().0;
+                if pixels.iter().all(Option::is_some) {
+                    let pixels = pixels.map(|p| p.unwrap_or_default());
+                    for (channel, weights) in taps.iter().take(g.c).enumerate() {
+                        for (sums, pixel) in sums.iter_mut().zip(pixels) {
+                            let v = pixel[channel];
+                            for (sum, &w) in sums.iter_mut().zip(weights) {
+                                *sum += w * v;
+                            }
+                        }
+                    }
+                } else {
+                    // At an edge of the image (`same` padding): the positions whose tap is
+                    // inside, one by one.
+                    for (sums, pixel) in sums.iter_mut().zip(pixels) {
+                        let Some(pixel) = pixel else { continue };
+                        for (&v, weights) in pixel.iter().zip(taps) {
+                            for (sum, &w) in sums.iter_mut().zip(weights) {
+                                *sum += w * v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (p, sums) in sums.iter().enumerate() {
+            for (o, &sum) in z[(oy * g.ow + ox + p) * F..][..F].iter_mut().zip(sums) {
+                *o += sum;
+            }
+        }
+    }
+}
+
 impl<const IN: usize, const OUT: usize, const D: usize> Layout for Patches<IN, OUT, D> {
     const CLASS: &'static str = match D {
         1 => nn_keras::class::CONV_1D,
@@ -273,35 +343,22 @@ impl<const IN: usize, const OUT: usize, const D: usize, const F: usize, const K:
         self.window.positions()
     }
 
-    #[inline]
+    #[inline(always)]
     fn forward_one<T: Float>(&self, kernel: &[T], x: &[T], z: &mut [T]) {
         // A direct convolution: no patch matrix, no allocation. Each position's F sums are
         // kept in a fixed-size array over all its taps and channels (registers, for the
         // filter counts of small models) and added to `z` once: 3.7 times faster on ResNet-8
-        // than adding each product to `z` (`benches/mlperf_tiny.rs`). Four positions at a time
-        // were slower again.
-        let g = self.window;
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                let mut sums = [T::zero(); F];
-                for i in 0..g.kh {
-                    for j in 0..g.kw {
-                        let Some((sy, sx)) = g.source(oy, ox, i, j) else {
-                            continue;
-                        };
-                        let pixel = &x[(sy * g.w + sx) * g.c..][..g.c];
-                        let taps = kernel[(i * g.kw + j) * g.c * F..].chunks_exact(F);
-                        for (&v, weights) in pixel.iter().zip(taps) {
-                            for (sum, &wk) in sums.iter_mut().zip(weights) {
-                                *sum += wk * v;
-                            }
-                        }
-                    }
-                }
-                for (o, sum) in z[(oy * g.ow + ox) * F..][..F].iter_mut().zip(sums) {
-                    *o += sum;
-                }
-            }
+        // than adding each product to `z` (`benches/mlperf_tiny.rs`). Neighbouring positions
+        // of a row are taken together where their sums fit in vector registers, so that each
+        // weight read serves them all (ResNet-8: 318 µs → 225 µs on AVX-512); a processor
+        // without them (a Cortex-M) takes one at a time, in less code.
+        if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+            return self.direct::<T, F, 1>(kernel, x, z);
+        }
+        match F {
+            0..=32 => self.direct::<T, F, 4>(kernel, x, z),
+            33..=64 => self.direct::<T, F, 2>(kernel, x, z),
+            _ => self.direct::<T, F, 1>(kernel, x, z),
         }
     }
 

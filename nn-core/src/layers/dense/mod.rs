@@ -135,7 +135,7 @@ impl<const I: usize, const O: usize> Geometry<I, O, O, I> for FullyConnected {
         1
     }
 
-    #[inline]
+    #[inline(always)]
     fn forward_one<T: Float>(&self, kernel: &[T], x: &[T], z: &mut [T]) {
         // z += Σᵢ xᵢ · W[:, i]: each column of W is contiguous, so the inner loop is a
         // fixed-length, vectorizable axpy.

@@ -165,7 +165,11 @@ impl<
         } else {
             z.fill(T::zero());
         }
-        (self.geometry).convolve_one::<T, CM>(self.depthwise_kernel.as_slice(), x, z);
+        let kernel = self.depthwise_kernel.as_slice();
+        crate::widest(
+            #[inline(always)]
+            || (self.geometry).convolve_one::<T, CM>(kernel, x, z),
+        );
     }
 
     /// The penalty and constraint of the kernels and of the bias.
@@ -258,7 +262,7 @@ impl Depthwise {
     /// tap inside the image, `z[p, c·M + m] += x[src, c] · k[tap, c·M + m]`, with `CM = C·M`.
     /// Row by row and tap by tap over the output columns whose tap lies inside the image (no
     /// test per position), each position's `CM` products a fixed-size run that vectorizes.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn convolve_one<T: Float, const CM: usize>(
         &self,
         kernel: &[T],
@@ -293,9 +297,14 @@ impl Depthwise {
                         // C = CM: each source pixel is a run of CM inputs.
                         let ins = in_row[first * c..].as_chunks::<CM>().0.iter().step_by(g.sw);
                         for (out, xs) in outs.iter_mut().zip(ins) {
-                            for ((o, &v), &w) in out.iter_mut().zip(xs).zip(k) {
+                            // Read, computed and written whole: a run of vector
+                            // instructions, where updating `out` value by value in place
+                            // stayed scalar.
+                            let mut sums = *out;
+                            for ((o, &v), &w) in sums.iter_mut().zip(xs).zip(k) {
                                 *o += v * w;
                             }
+                            *out = sums;
                         }
                     } else {
                         let ins = in_row[first * c..].chunks(c).step_by(g.sw);

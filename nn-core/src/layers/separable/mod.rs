@@ -155,7 +155,7 @@ impl<
 
     /// `z = pointwise · d + bias` for the `positions` columns of `C·M` values in `d`, into `z`
     /// (`F` values a column), without allocating.
-    #[inline]
+    #[inline(always)]
     fn pointwise_one(&self, d: &[T], z: &mut [T]) {
         // Fixed-size runs of `F` weights, which the compiler unrolls.
         let kernel = self.pointwise_kernel.as_slice().as_chunks::<F>().0;
@@ -289,9 +289,14 @@ impl<
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, OUT> {
         let mut d = crate::storage::zeros::<T, MID>();
         let kernel = self.depthwise_kernel.as_slice();
-        (self.geometry).convolve_one::<T, CM>(kernel, x.as_slice(), d.as_mut_slice());
         let mut y = crate::storage::zeros::<T, OUT>();
-        self.pointwise_one(d.as_slice(), y.as_mut_slice());
+        crate::widest(
+            #[inline(always)]
+            || {
+                (self.geometry).convolve_one::<T, CM>(kernel, x.as_slice(), d.as_mut_slice());
+                self.pointwise_one(d.as_slice(), y.as_mut_slice());
+            },
+        );
         self.activation.forward_groups(y.as_mut_slice(), F);
         y
     }
