@@ -347,6 +347,12 @@ network! {
     /// the layers (and of its optimizer's variables).
     pub struct BlocksTrained = Input<5>, Dense<_, 6, Tanh>, Add<[], [Dense<_, 6, use_bias = false>, BatchNormalization]>,
         Concatenate<[Dense<_, 4, Relu>], [Dense<_, 5, Tanh>, Dense<_, 3>]>, Dense<_, 3, Softmax>;
+    /// Blocks within blocks trained with Adam: two dense layers of the same shape (`dense_3`,
+    /// `dense_4`) in another order in Keras's list of the layers than in the declaration.
+    pub struct NestedTrained = Input<4>, Dense<_, 5, Tanh>,
+        Concatenate<[Dense<_, 2>], [Dense<_, 5, Relu>,
+            Subtract<[Dense<_, 3>], [Dense<_, 3>, Multiply<[Dense<_, 3, Tanh>], []>]>]>,
+        Dense<_, 3, Softmax>;
     /// The same with the concatenation's branches the other way round.
     pub struct BlocksSwapped = Input<5>, Dense<_, 6, Tanh>,
         Add<[], [Dense<_, 6, use_bias = false>, BatchNormalization]>,
@@ -434,6 +440,7 @@ fn adam_state_restores_and_training_continues_as_in_keras() {
 #[test]
 fn the_state_of_a_model_with_blocks_restores_and_training_continues_as_in_keras() {
     resumes_like_keras::<BlocksTrained, _, 5, 3>("blocks_trained", Adam::new(0.01));
+    resumes_like_keras::<NestedTrained, _, 4, 3>("nested_trained", Adam::new(0.01));
     // A declaration that differs is refused with what differs, the model left as it was.
     let path = fixture("blocks_trained.keras");
     let loss = CategoricalCrossentropy::default();

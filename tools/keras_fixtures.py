@@ -202,18 +202,37 @@ def keras3():
 
 
 def keras3_blocks_trained():
-    """A compiled functional model with blocks trained a few steps with Adam, as
-    `adam_trained` is: a residual block with batch normalization in its branch (so
-    non-trainable variables sit among the trainable ones; the dense layer before it has no bias,
-    whose gradient batch normalization would make zero but for rounding, which Adam amplifies) and a concatenation of branches of
-    different lengths (so Keras's order of the layers, which its optimizer's variables follow,
-    differs from the declared one). Its own random numbers; `--only-blocks-trained` writes just
-    these files (`blocks_trained.keras`, `.json`, `_step.json`). The committed ones were made on
-    Keras 3.15.1's TensorFlow backend (TensorFlow 2.21)."""
+    """Compiled functional models with blocks trained a few steps with Adam, as `adam_trained`
+    is; Keras's order of their layers, which its optimizer's variables follow, differs from the
+    declared one. `blocks_trained`: a residual block with batch normalization in its branch
+    (non-trainable variables among the trainable ones; the dense layer before it has no bias,
+    whose gradient batch normalization makes zero but for rounding, which Adam amplifies) and a
+    concatenation of branches of different lengths. `nested_trained`: blocks within blocks, two
+    of their dense layers of the same shape. Their own random numbers (and seeded
+    initializers); `--only-blocks-trained` writes just these files (`<name>.keras`, `.json`,
+    `_step.json`). The committed ones were made on Keras 3.15.1's TensorFlow backend
+    (TensorFlow 2.21)."""
     import keras
     from keras import layers
 
+    keras.utils.set_random_seed(17)
     rng = np.random.default_rng(17)
+
+    def trained(name, inputs, outputs, declared):
+        model = keras.Model(inputs, outputs, name=name)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy")
+        xa = rng.normal(size=(16, inputs.shape[-1])).astype("float32")
+        ya = keras.utils.to_categorical(rng.integers(0, 3, size=16), 3)
+        model.fit(xa, ya, batch_size=8, epochs=3, verbose=0)
+        model.save(os.path.join(OUT, name + ".keras"))
+        write_io(name, model, xa[:4], keras.__version__)
+        # One more step; the weights listed by `declared`, the layers in the declaration's
+        # order (each layer's weights in Keras's order), as `nn` lists its parameters.
+        model.train_on_batch(xa[:8], ya[:8])
+        weights = [np.asarray(w.numpy()).reshape(-1).tolist() for l in declared for w in l.weights]
+        with open(os.path.join(OUT, name + "_step.json"), "w") as f:
+            json.dump({"x": xa[:8].tolist(), "y": ya[:8].tolist(), "weights": weights}, f)
+
     inputs = keras.Input((5,))
     first = layers.Dense(6, activation="tanh")
     branch = layers.Dense(6, use_bias=False)
@@ -225,28 +244,22 @@ def keras3_blocks_trained():
     h = first(inputs)
     r = layers.Add()([h, norm(branch(h))])
     c = layers.Concatenate()([left(r), right_out(right(r))])
-    model = keras.Model(inputs, last(c), name="blocks_trained")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy")
-    xa = rng.normal(size=(16, 5)).astype("float32")
-    ya = keras.utils.to_categorical(rng.integers(0, 3, size=16), 3)
-    model.fit(xa, ya, batch_size=8, epochs=3, verbose=0)
-    model.save(os.path.join(OUT, "blocks_trained.keras"))
-    write_io("blocks_trained", model, xa[:4], keras.__version__)
-    # One more step; the weights listed in the declaration's order of the layers (each
-    # layer's in Keras's order), as `nn` lists its parameters.
-    model.train_on_batch(xa[:8], ya[:8])
-    declared = [first, branch, norm, left, right, right_out, last]
-    with open(os.path.join(OUT, "blocks_trained_step.json"), "w") as f:
-        json.dump(
-            {
-                "x": xa[:8].tolist(),
-                "y": ya[:8].tolist(),
-                "weights": [
-                    np.asarray(w.numpy()).reshape(-1).tolist() for l in declared for w in l.weights
-                ],
-            },
-            f,
-        )
+    trained("blocks_trained", inputs, last(c), [first, branch, norm, left, right, right_out, last])
+
+    inputs = keras.Input((4,))
+    first = layers.Dense(5, activation="tanh")
+    side = layers.Dense(2)
+    deep = layers.Dense(5, activation="relu")
+    minus = layers.Dense(3)
+    into = layers.Dense(3)
+    gate = layers.Dense(3, activation="tanh")
+    last = layers.Dense(3, activation="softmax")
+    h = first(inputs)
+    r = deep(h)
+    m = into(r)
+    s = layers.Subtract()([minus(r), layers.Multiply()([gate(m), m])])
+    c = layers.Concatenate()([side(h), s])
+    trained("nested_trained", inputs, last(c), [first, side, deep, minus, into, gate, last])
 
 
 def keras3_normalization():
