@@ -7,7 +7,9 @@
 //! The Keras formats are fuzzed from the real fixtures (`tests/fixtures/keras/mlp.*`): the whole
 //! `.keras` archive, `.weights.h5` and legacy `.h5` files, and the archive's `config.json` and
 //! `model.weights.h5` damaged inside an otherwise sound archive (their checksums right, so that
-//! the damage reaches the JSON and HDF5 readers rather than stopping at the zip's CRC check).
+//! the damage reaches the JSON and HDF5 readers rather than stopping at the zip's CRC check);
+//! and the `model.weights.h5` of `blocks_trained.keras`, a compiled functional model with blocks,
+//! whose weights and optimizer state `Model::load_keras` restores.
 //!
 //! Then hostile files, built here (issue 22): decompression bombs in HDF5 chunks and in archive
 //! members, thousands of empty layer groups, configurations of tens of megabytes, and paths to a
@@ -167,6 +169,10 @@ network! {
     struct Small = Dense<3, 4, Tanh>, Dense<4, 2, Softmax>;
     /// The Keras fixtures' model.
     struct Mlp = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
+    /// The compiled functional model with blocks of `blocks_trained.keras`.
+    struct BlocksTrained = Input<5>, Dense<_, 6, Tanh>,
+        Add<[], [Dense<_, 6, use_bias = false>, BatchNormalization]>,
+        Concatenate<[Dense<_, 4, Relu>], [Dense<_, 5, Tanh>, Dense<_, 3>]>, Dense<_, 3, Softmax>;
 }
 
 fn keras_fixture(name: &str) -> PathBuf {
@@ -179,13 +185,16 @@ fn load_keras(path: &Path) {
     let _ = nn::keras::load::<f32, Mlp>(path);
 }
 
-/// Loads `mlp.keras` with its member `name` replaced by the (damaged) file at `path`, the
-/// archive rebuilt around it with the right checksums.
-fn load_keras_with_member(path: &Path, name: &str) {
-    static MEMBERS: OnceLock<Vec<(String, usize, Vec<u8>)>> = OnceLock::new();
+/// The members of a `.keras` fixture, read once.
+type Members = OnceLock<Vec<(String, usize, Vec<u8>)>>;
+
+/// The `.keras` fixture `fixture` (its members read once into `members`) with its member `name`
+/// replaced by the (damaged) file at `path`, the archive rebuilt around it with the right
+/// checksums: the archive's path.
+fn with_member(path: &Path, fixture: &str, members: &'static Members, name: &str) -> PathBuf {
     let damaged = std::fs::read(path).unwrap();
-    let members: Vec<(&str, &[u8])> = MEMBERS
-        .get_or_init(|| zip_members(&std::fs::read(keras_fixture("mlp.keras")).unwrap()))
+    let members: Vec<(&str, &[u8])> = members
+        .get_or_init(|| zip_members(&std::fs::read(keras_fixture(fixture)).unwrap()))
         .iter()
         .map(|(n, _, data)| {
             let data = if n == name { &damaged } else { data };
@@ -194,12 +203,28 @@ fn load_keras_with_member(path: &Path, name: &str) {
         .collect();
     let archive = path.with_extension("keras");
     std::fs::write(&archive, stored_zip(&members)).unwrap();
-    load_keras(&archive);
+    archive
 }
 
-/// The member `name` of `mlp.keras`.
-fn keras_member(name: &str) -> Vec<u8> {
-    zip_members(&std::fs::read(keras_fixture("mlp.keras")).unwrap())
+/// Loads `mlp.keras` with its member `name` replaced by the (damaged) file at `path`.
+fn load_keras_with_member(path: &Path, name: &str) {
+    static MEMBERS: Members = OnceLock::new();
+    load_keras(&with_member(path, "mlp.keras", &MEMBERS, name));
+}
+
+/// Restores the weights and optimizer state of `blocks_trained.keras` (a functional model with
+/// blocks) with its `model.weights.h5` replaced by the (damaged) file at `path`.
+fn load_blocks_state(path: &Path) {
+    static MEMBERS: Members = OnceLock::new();
+    let archive = with_member(path, "blocks_trained.keras", &MEMBERS, "model.weights.h5");
+    let loss = CategoricalCrossentropy::default();
+    let mut model = Model::new(BlocksTrained::zeros(), Adam::new(0.01), loss);
+    let _ = model.load_keras(&archive);
+}
+
+/// The member `name` of the `.keras` fixture `fixture`.
+fn keras_member(fixture: &str, name: &str) -> Vec<u8> {
+    zip_members(&std::fs::read(keras_fixture(fixture)).unwrap())
         .into_iter()
         .find(|(n, _, _)| n == name)
         .unwrap()
@@ -288,12 +313,25 @@ fn keras_formats() -> Vec<Format> {
         ("keras", read("mlp.keras"), load_keras),
         ("weights-h5", read("mlp.weights.h5"), load_keras),
         ("legacy-h5", read("mlp.h5"), load_keras),
-        ("keras-config", keras_member("config.json"), |path| {
-            load_keras_with_member(path, "config.json");
-        }),
-        ("keras-weights", keras_member("model.weights.h5"), |path| {
-            load_keras_with_member(path, "model.weights.h5");
-        }),
+        (
+            "keras-config",
+            keras_member("mlp.keras", "config.json"),
+            |path| {
+                load_keras_with_member(path, "config.json");
+            },
+        ),
+        (
+            "keras-weights",
+            keras_member("mlp.keras", "model.weights.h5"),
+            |path| {
+                load_keras_with_member(path, "model.weights.h5");
+            },
+        ),
+        (
+            "keras-blocks-state",
+            keras_member("blocks_trained.keras", "model.weights.h5"),
+            load_blocks_state,
+        ),
     ]
 }
 
@@ -524,7 +562,7 @@ fn hostile_files_are_refused_within_bounds() {
 
     // Configurations: 60 MB stored; 60 MB deflated (to 400 kB), its size said or a smaller one
     // claimed (inflating stops there); a million values in 2 MB.
-    let config = keras_member("config.json");
+    let config = keras_member("mlp.keras", "config.json");
     let mut huge = config.clone();
     huge.resize(config.len() + (60 << 20), b' ');
     let archive: Vec<(&str, &[u8])> = members

@@ -15,6 +15,9 @@ network! {
     struct Mnist = Dense<784, 64, Relu>, Dense<64, 10, Softmax>;
     struct Sequences = Input<6>, Embedding<9, 3>, Conv1D<4, 2, Relu, padding = Causal>,
         Bidirectional<GRU<2>>, Dense<4, 1>;
+    /// Blocks: batch normalization in a residual branch, a concatenation of two branches.
+    struct Blocks = Input<3>, Dense<_, 4, Tanh>, Add<[], [Dense<_, 4, use_bias = false>, BatchNormalization]>,
+        Concatenate<[Dense<_, 2, Relu>], [Dense<_, 3, Tanh>, Dense<_, 2>]>, Dense<_, 2, Softmax>;
 }
 
 #[test]
@@ -182,9 +185,22 @@ fn data() -> Dataset<f32, 3, 1> {
     Dataset::from_slices(&x, &y).unwrap()
 }
 
-#[test]
-fn a_restored_checkpoint_continues_as_an_uninterrupted_run() {
-    let dir = scratch("checkpoint");
+/// A model of `net` with Adam, for the checkpoints' tests.
+fn adam<N: Network<f32>>(net: N) -> Model<f32, N, Adam, SparseCategoricalCrossentropy> {
+    Model::new(
+        net,
+        Adam::new(0.01),
+        SparseCategoricalCrossentropy::default(),
+    )
+}
+
+/// Trains a model from `fresh` for 6 epochs straight, and for 3, saved to a checkpoint in
+/// `dir`, restored into a model of zeros and trained 3 more: the two end with the same weights
+/// and optimizer state, bit for bit. The checkpoint's path.
+fn resumes_exactly<N>(dir: &std::path::Path, fresh: impl Fn() -> N) -> std::path::PathBuf
+where
+    N: Network<f32, Input = Const<3>, Output = Const<2>>,
+{
     let fit = |epochs, initial_epoch| Fit {
         epochs,
         initial_epoch,
@@ -192,41 +208,38 @@ fn a_restored_checkpoint_continues_as_an_uninterrupted_run() {
         verbose: Verbosity::Silent,
         ..Fit::default()
     };
-    let fresh = || {
-        Model::new(
-            Small::seeded(5),
-            Adam::new(0.01),
-            SparseCategoricalCrossentropy::default(),
-        )
-    };
-    let mut straight = fresh();
+    let mut straight = adam(fresh());
     straight.fit(&data(), &fit(6, 0)).unwrap();
 
-    let mut first = fresh();
+    let mut first = adam(fresh());
     first.fit(&data(), &fit(3, 0)).unwrap();
-    first.save(dir.join("checkpoint.safetensors")).unwrap();
-    let mut resumed = Model::new(
-        Small::zeros(),
-        Adam::new(0.01),
-        SparseCategoricalCrossentropy::default(),
-    );
-    resumed.load(dir.join("checkpoint.safetensors")).unwrap();
+    let path = dir.join("checkpoint.safetensors");
+    first.save(&path).unwrap();
+    let mut resumed = adam(N::zeros());
+    resumed.load(&path).unwrap();
     assert_eq!(resumed.state.iterations, first.state.iterations);
     resumed.fit(&data(), &fit(6, 3)).unwrap();
-    assert_eq!(resumed.network.dense.kernel, straight.network.dense.kernel);
-    assert_eq!(resumed.network.dense_1.bias, straight.network.dense_1.bias);
+    let values = |net: &N| -> Vec<(String, Vec<f32>)> {
+        net.params()
+            .map(|(layer, p)| (format!("{layer}.{}", p.key()), p.values.to_vec()))
+            .collect()
+    };
+    assert_eq!(values(&resumed.network), values(&straight.network));
     assert_eq!(resumed.state, straight.state);
+    path
+}
 
+#[test]
+fn a_restored_checkpoint_continues_as_an_uninterrupted_run() {
+    let dir = scratch("checkpoint");
+    let path = resumes_exactly(&dir, || Small::seeded(5));
     // A checkpoint holds Adam's slots by name; an optimizer with other slots gets a clear error.
     let mut other = Model::new(
         Small::zeros(),
         Adam::new(0.01).amsgrad(true),
         SparseCategoricalCrossentropy::default(),
     );
-    let error = other
-        .load(dir.join("checkpoint.safetensors"))
-        .unwrap_err()
-        .to_string();
+    let error = other.load(&path).unwrap_err().to_string();
     assert!(
         error.contains("optimizer.velocity_hat.dense.kernel"),
         "{error}"
@@ -236,12 +249,27 @@ fn a_restored_checkpoint_continues_as_an_uninterrupted_run() {
         Sgd::new(0.1),
         SparseCategoricalCrossentropy::default(),
     );
-    let error = plain
-        .load(dir.join("checkpoint.safetensors"))
-        .unwrap_err()
-        .to_string();
+    let error = plain.load(&path).unwrap_err().to_string();
     assert!(
         error.contains(r#"a checkpoint of optimizer "adam"; this model's optimizer is "sgd""#),
+        "{error}"
+    );
+}
+
+/// A network with blocks resumes as exactly: its slots are named by the block's layers
+/// (`optimizer.momentum.add.dense_1_kernel`), batch normalization's moving statistics are among
+/// its weights.
+#[test]
+fn a_checkpoint_of_a_network_with_blocks_continues_as_an_uninterrupted_run() {
+    let dir = scratch("checkpoint_blocks");
+    let path = resumes_exactly(&dir, || Blocks::seeded(6));
+    let header = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+    assert!(header.contains("\"optimizer.momentum.add.dense_1_kernel\""));
+    assert!(header.contains("\"concatenate.dense_4_bias\""));
+    // Restored into a network without its blocks, it is refused, naming what differs.
+    let error = adam(Small::zeros()).load(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("no tensor `dense_1.kernel`; expected one of shape [4, 2]"),
         "{error}"
     );
 }

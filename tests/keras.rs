@@ -342,17 +342,33 @@ fn a_functional_model_with_a_block_loads_into_its_declaration() {
 network! {
     /// The compiled model trained with Adam.
     pub struct AdamTrained = Dense<4, 8, Tanh>, Dense<8, 3, Softmax>;
+    /// The compiled functional model with blocks trained with Adam: batch normalization in a
+    /// residual branch, and a concatenation whose longer branch comes first in Keras's order of
+    /// the layers (and of its optimizer's variables).
+    pub struct BlocksTrained = Input<5>, Dense<_, 6, Tanh>, Add<[], [Dense<_, 6, use_bias = false>, BatchNormalization]>,
+        Concatenate<[Dense<_, 4, Relu>], [Dense<_, 5, Tanh>, Dense<_, 3>]>, Dense<_, 3, Softmax>;
+    /// Blocks within blocks trained with Adam: two dense layers of the same shape (`dense_3`,
+    /// `dense_4`) in another order in Keras's list of the layers than in the declaration.
+    pub struct NestedTrained = Input<4>, Dense<_, 5, Tanh>,
+        Concatenate<[Dense<_, 2>], [Dense<_, 5, Relu>,
+            Subtract<[Dense<_, 3>], [Dense<_, 3>, Multiply<[Dense<_, 3, Tanh>], []>]>]>,
+        Dense<_, 3, Softmax>;
+    /// The same with the concatenation's branches the other way round.
+    pub struct BlocksSwapped = Input<5>, Dense<_, 6, Tanh>,
+        Add<[], [Dense<_, 6, use_bias = false>, BatchNormalization]>,
+        Concatenate<[Dense<_, 5, Tanh>, Dense<_, 3>], [Dense<_, 4, Relu>]>, Dense<_, 3, Softmax>;
 }
 
 /// Training resumes where Keras stopped: one step from the weights and optimizer state Keras saved
-/// gives Keras's weights after the same step.
-fn resumes_like_keras<O: nn::Optimizer>(name: &str, optimizer: O) {
+/// gives Keras's weights after the same step (every weight, batch normalization's moving
+/// statistics too).
+fn resumes_like_keras<N, O, const I: usize, const K: usize>(name: &str, optimizer: O)
+where
+    N: Network<f32, Input = Const<I>, Output = Const<K>>,
+    O: nn::Optimizer,
+{
     let path = fixture(&format!("{name}.keras"));
-    let mut model = Model::new(
-        AdamTrained::zeros(),
-        optimizer,
-        CategoricalCrossentropy::default(),
-    );
+    let mut model = Model::new(N::zeros(), optimizer, CategoricalCrossentropy::default());
     model.load_keras(&path).unwrap();
     assert_matches_keras(&model.network, name);
     assert_eq!(model.state.iterations, 6, "{name}: Keras trained 6 steps");
@@ -371,8 +387,8 @@ fn resumes_like_keras<O: nn::Optimizer>(name: &str, optimizer: O) {
             })
             .collect()
     };
-    let x = Batch::<f32, 4>::from_column_slice(&column("x", 4));
-    let y = Batch::<f32, 3>::from_column_slice(&column("y", 3));
+    let x = Batch::<f32, I>::from_column_slice(&column("x", I));
+    let y = Batch::<f32, K>::from_column_slice(&column("y", K));
     model
         .train_on_batch(
             &x,
@@ -385,7 +401,9 @@ fn resumes_like_keras<O: nn::Optimizer>(name: &str, optimizer: O) {
     let params: Vec<_> = model.network.params().collect();
     assert_eq!(params.len(), expected.len());
     for ((layer, p), keras) in params.iter().zip(expected) {
-        for (i, (&ours, theirs)) in p.values.iter().zip(keras.as_array().unwrap()).enumerate() {
+        let keras = keras.as_array().unwrap();
+        assert_eq!(p.values.len(), keras.len(), "{name}: {layer}.{}", p.key());
+        for (i, (&ours, theirs)) in p.values.iter().zip(keras).enumerate() {
             let theirs = theirs.as_f64().unwrap() as f32;
             assert!(
                 (ours - theirs).abs() <= 1e-5,
@@ -398,7 +416,7 @@ fn resumes_like_keras<O: nn::Optimizer>(name: &str, optimizer: O) {
 
 #[test]
 fn adam_state_restores_and_training_continues_as_in_keras() {
-    resumes_like_keras("adam_trained", Adam::new(0.01));
+    resumes_like_keras::<AdamTrained, _, 4, 3>("adam_trained", Adam::new(0.01));
     // Another optimizer is refused.
     let path = fixture("adam_trained.keras");
     let error =
@@ -417,16 +435,48 @@ fn adam_state_restores_and_training_continues_as_in_keras() {
     assert!(error.to_string().contains("keeps the slots"), "{error}");
 }
 
+/// A functional model with blocks resumes as Keras does: its optimizer's variables follow Keras's
+/// order of the layers, not the declared one, and skip batch normalization's moving statistics.
+#[test]
+fn the_state_of_a_model_with_blocks_restores_and_training_continues_as_in_keras() {
+    resumes_like_keras::<BlocksTrained, _, 5, 3>("blocks_trained", Adam::new(0.01));
+    resumes_like_keras::<NestedTrained, _, 4, 3>("nested_trained", Adam::new(0.01));
+    // A declaration that differs is refused with what differs, the model left as it was.
+    let path = fixture("blocks_trained.keras");
+    let loss = CategoricalCrossentropy::default();
+    let mut model = Model::new(BlocksSwapped::zeros(), Adam::new(0.01), loss);
+    let error = model.load_keras(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("layer 8 `concatenate`: the file feeds it from"),
+        "{error}"
+    );
+    assert_eq!(model.state.iterations, 0);
+    // The state alone is not compared with the file's model, but does not fit it.
+    let error = nn::keras::load_optimizer_state::<f32, BlocksSwapped, _>(&path, &Adam::new(0.01))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("has shape (6, 4), but `concatenate.dense_3_kernel`'s momentum"),
+        "{error}"
+    );
+    let mut amsgrad = Adam::new(0.01);
+    amsgrad.amsgrad = true;
+    let error = nn::keras::load_optimizer_state::<f32, BlocksTrained, _>(&path, &amsgrad)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("keeps the slots"), "{error}");
+}
+
 /// SGD's momentum and RmsProp's three slots, which Keras lists slot by slot.
 #[test]
 fn sgd_and_rmsprop_state_restore_as_in_keras() {
     let mut sgd = Sgd::new(0.05);
     sgd.momentum = 0.9;
-    resumes_like_keras("sgd_trained", sgd);
+    resumes_like_keras::<AdamTrained, _, 4, 3>("sgd_trained", sgd);
     let mut rmsprop = RmsProp::new(0.01);
     rmsprop.momentum = 0.5;
     rmsprop.centered = true;
-    resumes_like_keras("rmsprop_trained", rmsprop);
+    resumes_like_keras::<AdamTrained, _, 4, 3>("rmsprop_trained", rmsprop);
 }
 
 /// Saves `net` as `.keras` and `.weights.h5` into `dir`, with the fixture's inputs and our

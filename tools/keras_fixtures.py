@@ -8,9 +8,9 @@ Keras, with test inputs and Keras's outputs for them.
     python3 -m venv /tmp/tfvenv && /tmp/tfvenv/bin/pip install tensorflow-cpu tf_keras h5py
     /tmp/tfvenv/bin/python tools/keras_fixtures.py --tf-keras
 
-`--only-normalization`, `--only-recurrent`, `--only-sequences`, `--only-depthwise` and
-`--only-separable` write one group of files (`--tf-keras-depthwise` and `--tf-keras-separable`
-one tf.keras 2 file).
+`--only-normalization`, `--only-recurrent`, `--only-sequences`, `--only-depthwise`,
+`--only-separable` and `--only-blocks-trained` write one group of files (`--tf-keras-depthwise`
+and `--tf-keras-separable` one tf.keras 2 file).
 
 The files are small (a few kB each) and committed, so tests and CI need no Python. Each model
 `<name>` gets `<name>.keras` (and other formats where a case needs them) and `<name>.json`:
@@ -199,6 +199,67 @@ def keras3():
         [keras.Input((3,)), layers.Dense(2, activation="tanh", dtype="float64")], name="float64"
     )
     save("float64", wide, rng.normal(size=(2, 3)).astype("float64"), formats=("keras",))
+
+
+def keras3_blocks_trained():
+    """Compiled functional models with blocks trained a few steps with Adam, as `adam_trained`
+    is; Keras's order of their layers, which its optimizer's variables follow, differs from the
+    declared one. `blocks_trained`: a residual block with batch normalization in its branch
+    (non-trainable variables among the trainable ones; the dense layer before it has no bias,
+    whose gradient batch normalization makes zero but for rounding, which Adam amplifies) and a
+    concatenation of branches of different lengths. `nested_trained`: blocks within blocks, two
+    of their dense layers of the same shape. Their own random numbers (and seeded
+    initializers); `--only-blocks-trained` writes just these files (`<name>.keras`, `.json`,
+    `_step.json`). The committed ones were made on Keras 3.15.1's TensorFlow backend
+    (TensorFlow 2.21)."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(17)
+    rng = np.random.default_rng(17)
+
+    def trained(name, inputs, outputs, declared):
+        model = keras.Model(inputs, outputs, name=name)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy")
+        xa = rng.normal(size=(16, inputs.shape[-1])).astype("float32")
+        ya = keras.utils.to_categorical(rng.integers(0, 3, size=16), 3)
+        model.fit(xa, ya, batch_size=8, epochs=3, verbose=0)
+        model.save(os.path.join(OUT, name + ".keras"))
+        write_io(name, model, xa[:4], keras.__version__)
+        # One more step; the weights listed by `declared`, the layers in the declaration's
+        # order (each layer's weights in Keras's order), as `nn` lists its parameters.
+        model.train_on_batch(xa[:8], ya[:8])
+        weights = [np.asarray(w.numpy()).reshape(-1).tolist() for l in declared for w in l.weights]
+        with open(os.path.join(OUT, name + "_step.json"), "w") as f:
+            json.dump({"x": xa[:8].tolist(), "y": ya[:8].tolist(), "weights": weights}, f)
+
+    inputs = keras.Input((5,))
+    first = layers.Dense(6, activation="tanh")
+    branch = layers.Dense(6, use_bias=False)
+    norm = layers.BatchNormalization()
+    left = layers.Dense(4, activation="relu")
+    right = layers.Dense(5, activation="tanh")
+    right_out = layers.Dense(3)
+    last = layers.Dense(3, activation="softmax")
+    h = first(inputs)
+    r = layers.Add()([h, norm(branch(h))])
+    c = layers.Concatenate()([left(r), right_out(right(r))])
+    trained("blocks_trained", inputs, last(c), [first, branch, norm, left, right, right_out, last])
+
+    inputs = keras.Input((4,))
+    first = layers.Dense(5, activation="tanh")
+    side = layers.Dense(2)
+    deep = layers.Dense(5, activation="relu")
+    minus = layers.Dense(3)
+    into = layers.Dense(3)
+    gate = layers.Dense(3, activation="tanh")
+    last = layers.Dense(3, activation="softmax")
+    h = first(inputs)
+    r = deep(h)
+    m = into(r)
+    s = layers.Subtract()([minus(r), layers.Multiply()([gate(m), m])])
+    c = layers.Concatenate()([side(h), s])
+    trained("nested_trained", inputs, last(c), [first, side, deep, minus, into, gate, last])
 
 
 def keras3_normalization():
@@ -525,6 +586,8 @@ if __name__ == "__main__":
         keras3_recurrent()
     elif "--only-sequences" in sys.argv:
         keras3_sequences()
+    elif "--only-blocks-trained" in sys.argv:
+        keras3_blocks_trained()
     else:
         keras3()
         keras3_normalization()
@@ -532,3 +595,4 @@ if __name__ == "__main__":
         keras3_sequences()
         keras3_depthwise()
         keras3_separable()
+        keras3_blocks_trained()

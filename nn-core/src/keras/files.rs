@@ -418,27 +418,6 @@ pub fn save<T: Float, N: Network<T>>(net: &N, path: impl AsRef<Path>) -> Result<
     crate::io::write_atomically(path, &bytes)
 }
 
-/// Refuses a network with blocks (`Add<[..], [..]>`) for what is not done for them yet:
-/// `doing` (writing a functional model's configuration, restoring an optimizer's state), rather
-/// than writing a file Keras would refuse or restoring state in the wrong order.
-fn chain_only(config: &ModelConfig, doing: &str) -> Result<(), Error> {
-    match config
-        .layers
-        .iter()
-        .find(|layer| nn_keras::class::MERGES.contains(&layer.class))
-    {
-        Some(layer) => Err(Error::Setting {
-            what: "Keras file",
-            problem: format!(
-                "layer `{}` is a block (`{}`): {doing} a network with blocks is not supported \
-                 yet (its weights load with `load` and save with `save`)",
-                layer.name, layer.class
-            ),
-        }),
-        None => Ok(()),
-    }
-}
-
 /// Refuses a network Keras cannot rebuild from its configuration: an activation given arguments
 /// (`LeakyRelu(0.1)`) or GELU's tanh approximation, which `network!` describes by what was
 /// written, since Keras's activation functions take their defaults in a model file.
@@ -564,11 +543,52 @@ fn keras_slot_groups(names: &[&str]) -> Vec<Vec<usize>> {
     groups
 }
 
+/// A network's parameters in the order of Keras's `model.trainable_variables`, which its
+/// optimizer's variables follow (with the non-trainable ones among them, for the caller to
+/// skip): layer by layer in Keras's order of the layers ([`model::keras_order`]: the declared
+/// one for a chain, another for a model with blocks), a block's tensors under the layers they
+/// belong to, each layer's in its own order. Each with its layer's name and its place among all
+/// the parameters' values, in the declared order (where [`OptimizerState`] keeps it).
+fn keras_params<T: Float, N: Network<T>>(
+    net: &N,
+) -> Vec<(
+    &'static str,
+    crate::ParamRef<'_, T>,
+    core::ops::Range<usize>,
+)> {
+    let declared = N::KERAS.layers;
+    let mut place = vec![usize::MAX; declared.len()];
+    for (p, k) in model::keras_order(&N::KERAS).into_iter().enumerate() {
+        place[k] = p;
+    }
+    let mut offset = 0;
+    let mut params: Vec<_> = net
+        .params()
+        .map(|(layer, param)| {
+            let (owner, _) = keras_layer(declared, layer, param.path.segments());
+            let at = declared
+                .iter()
+                .position(|l| l.name == owner)
+                .map_or(usize::MAX, |k| place[k]);
+            let values = offset..offset + param.values.len();
+            offset = values.end;
+            (at, layer, param, values)
+        })
+        .collect();
+    // Stable: a layer's tensors keep their order.
+    params.sort_by_key(|&(at, ..)| at);
+    params
+        .into_iter()
+        .map(|(_, layer, param, values)| (layer, param, values))
+        .collect()
+}
+
 /// Restores the optimizer state that a compiled Keras model saved in its `.keras` archive, so
 /// that training continues where Keras stopped: the step count and each slot of each trainable
 /// parameter (Adam's `momentum` and `velocity`, SGD's `momentum`, ...). The network's weights
 /// are not touched (load them with [`load`]); the optimizer's settings (learning rate, betas)
-/// stay the ones `optimizer` has.
+/// stay the ones `optimizer` has. Keras lists the variables in its order of the layers (for a
+/// functional model with blocks, not the declared one), and they are read in that order.
 ///
 /// # Errors
 ///
@@ -579,7 +599,6 @@ pub fn load_optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
     optimizer: &O,
 ) -> Result<OptimizerState<T>, Error> {
     let path = path.as_ref();
-    chain_only(&N::KERAS, "restoring the optimizer's state of")?;
     optimizer_state::<T, N, O>(path, &read(path)?, optimizer)
 }
 
@@ -589,7 +608,6 @@ pub(crate) fn load_with_state<T: Float, N: Network<T>, O: Optimizer>(
     path: &Path,
     optimizer: &O,
 ) -> Result<(N, OptimizerState<T>), Error> {
-    chain_only(&N::KERAS, "restoring the optimizer's state of")?;
     let contents = read(path)?;
     let model = check::<T, N>(path, contents.config.as_ref())?;
     let network = fill::<T, N>(path, &contents.weights, model.as_ref())?;
@@ -660,20 +678,15 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         }
     }
     let net = N::zeros();
-    let params: Vec<_> = net.params().collect();
+    let params = keras_params(&net);
+    let count = params.iter().map(|(_, p, _)| p.values.len()).sum();
     let mut state = OptimizerState::new();
     state.iterations = iterations as u64;
     state.slots = names
         .iter()
         .map(|&name| crate::optimizers::Slot {
             name,
-            values: params
-                .iter()
-                .flat_map(|(_, p)| {
-                    let value = T::of(optimizer.slot_initial_value(name));
-                    std::iter::repeat_n(value, p.values.len())
-                })
-                .collect(),
+            values: vec![T::of(optimizer.slot_initial_value(name)); count],
         })
         .collect();
     // The learning rate is a variable unless Keras's optimizer had a schedule.
@@ -683,10 +696,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
         1
     };
     for group in keras_slot_groups(names) {
-        let mut offset = 0;
-        for (layer, param) in &params {
-            let len = param.values.len();
-            offset += len;
+        for (layer, param, place) in &params {
             if !param.trainable {
                 continue;
             }
@@ -711,7 +721,7 @@ fn optimizer_state<T: Float, N: Network<T>, O: Optimizer>(
                         shape_text(param.shape)
                     )));
                 }
-                let values = &mut state.slots[index].values[offset - len..offset];
+                let values = &mut state.slots[index].values[place.clone()];
                 let finite = weights
                     .decode_into(tensor, values, T::of)
                     .map_err(|p| keras_error(path, p))?;

@@ -16,8 +16,8 @@
 //! every difference is reported at once with the layer's position and Keras name and both
 //! values ([`Error::Mismatch`](crate::Error::Mismatch)). A setting the file leaves out is
 //! compared as the default Keras builds the layer with (`activation` as `linear`, `padding` as
-//! `valid`, ...: [`nn_keras::defaults::missing`]). A functional model is accepted when it is a
-//! plain chain of layers. Every weight's shape is checked in every format; a `.weights.h5` without a
+//! `valid`, ...: [`nn_keras::defaults::missing`]). A functional model is accepted when it is
+//! layers in a row and blocks of two branches, declared as blocks. Every weight's shape is checked in every format; a `.weights.h5` without a
 //! configuration is checked by shapes alone.
 //!
 //! **Where the weights are.** Keras 3 names each layer's weights by its snake-cased class and a
