@@ -17,8 +17,8 @@
 //! values ([`Error::Mismatch`](crate::Error::Mismatch)). A setting the file leaves out is
 //! compared as the default Keras builds the layer with (`activation` as `linear`, `padding` as
 //! `valid`, ...: [`nn_keras::defaults::missing`]). A functional model is accepted when it is
-//! layers in a row and blocks of two branches, declared as blocks. Every weight's shape is checked in every format; a `.weights.h5` without a
-//! configuration is checked by shapes alone.
+//! layers in a row and blocks of two branches, declared as blocks. Every weight's shape is
+//! checked in every format; a `.weights.h5` without a configuration is checked by shapes alone.
 //!
 //! **Where the weights are.** Keras 3 names each layer's weights by its snake-cased class and a
 //! counter (`layers/dense/vars/0` is the first `Dense` layer's kernel, `layers/dense_1/...` the
