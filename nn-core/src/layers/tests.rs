@@ -796,31 +796,31 @@ fn depthwise_conv1d_gradients_with_strides_paddings_multipliers_and_bias() {
 
 #[test]
 fn depthwise_conv1d_forward_is_keras_s_formula_on_its_keras_kernel() {
-    // 9 steps of 3 channels, 3 taps 2 steps apart, stride 2, same padding, multiplier 2:
+    // 9 steps of 4 channels, 3 taps 2 steps apart, stride 2, same padding, multiplier 2:
     // y[t, c·2 + m] = tanh(bias + Σ_i x[2t + 2i − pad, c] · kernel[i, c, m]), the kernel read in
     // Keras's row-major `(k, C, M)` order from the layer's parameters.
     let layer =
-        depthwise::<27, 30, 6, 3, true, 1>(Window::sequence((9, 3), 3, 2, 2, Padding::Same));
+        depthwise::<36, 40, 8, 3, true, 1>(Window::sequence((9, 4), 3, 2, 2, Padding::Same));
     let tensors: Vec<_> = layer.params().collect();
     assert_eq!(
         (tensors[0].shape, tensors[1].shape),
-        (&[3, 3, 2][..], &[6][..])
+        (&[3, 4, 2][..], &[8][..])
     );
     let (kernel, bias) = (tensors[0].values, tensors[1].values);
     // Keras's same padding: (out − 1)·stride + span − steps = 4·2 + 5 − 9 = 4, half before.
     let pad: usize = 2;
-    let x = batch::<27>(1, 9).column(0).into_owned();
+    let x = batch::<36>(1, 9).column(0).into_owned();
     let y = layer.forward(&x);
     for t in 0..5_usize {
-        for (c, m) in (0..3).flat_map(|c| (0..2).map(move |m| (c, m))) {
+        for (c, m) in (0..4).flat_map(|c| (0..2).map(move |m| (c, m))) {
             let mut z = bias[c * 2 + m];
             for i in 0..3 {
                 if let Some(step) = (2 * t + 2 * i).checked_sub(pad).filter(|&s| s < 9) {
-                    z += x[step * 3 + c] * kernel[(i * 3 + c) * 2 + m];
+                    z += x[step * 4 + c] * kernel[(i * 4 + c) * 2 + m];
                 }
             }
             assert!(
-                (y[t * 6 + c * 2 + m] - z.tanh()).abs() < 1e-12,
+                (y[t * 8 + c * 2 + m] - z.tanh()).abs() < 1e-12,
                 "step {t}, {c}, {m}"
             );
         }
@@ -942,17 +942,17 @@ fn separable_conv1d_gradients_with_strides_paddings_multipliers_and_bias() {
 
 #[test]
 fn separable_conv1d_is_depthwise_conv1d_then_the_pointwise_kernel_at_each_step() {
-    let window = Window::sequence((9, 3), 3, 2, 1, Padding::Same).expect("valid");
-    let layer = separable::<27, 30, 20, 6, 3, 4, true, 1>(Some(window));
+    let window = Window::sequence((9, 2), 3, 2, 1, Padding::Same).expect("valid");
+    let layer = separable::<18, 20, 20, 4, 3, 4, true, 1>(Some(window));
     // Keras's shapes: `(k, C, M)`, `(1, C·M, F)`, `(F,)`.
     let shapes: Vec<&[usize]> = layer.params().map(|p| p.shape).collect();
-    assert_eq!(shapes, [&[3, 3, 2][..], &[1, 6, 4], &[4]]);
-    let mut depthwise = DepthwiseConv1D::<f64, 27, 30, 6, 3>::zeros(window, Linear).unwrap();
+    assert_eq!(shapes, [&[3, 2, 2][..], &[1, 4, 4], &[4]]);
+    let mut depthwise = DepthwiseConv1D::<f64, 18, 20, 4, 3>::zeros(window, Linear).unwrap();
     depthwise.depthwise_kernel = layer.depthwise_kernel;
-    let x = batch::<27>(1, 10).column(0).into_owned();
-    // The 5 steps of 6 depthwise outputs, mixed by the `F × C·M` pointwise kernel, step by step.
+    let x = batch::<18>(1, 10).column(0).into_owned();
+    // The 5 steps of 4 depthwise outputs, mixed by the `F × C·M` pointwise kernel, step by step.
     let d = depthwise.forward(&x);
-    let steps = nalgebra::SMatrix::<f64, 6, 5>::from_column_slice(d.as_slice());
+    let steps = nalgebra::SMatrix::<f64, 4, 5>::from_column_slice(d.as_slice());
     let mut z = layer.pointwise_kernel * steps;
     for mut step in z.column_iter_mut() {
         step += layer.bias;
