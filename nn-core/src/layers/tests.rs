@@ -838,7 +838,8 @@ fn depthwise_conv1d_needs_a_window_over_a_sequence() {
     let error = SeparableConv1D::<f64, 18, 8, 12, 2, 4, 3>::zeros(window, Linear).unwrap_err();
     assert!(error.to_string().contains("SeparableConv1D"), "{error}");
     let window = Window::sequence((3, 2), 2, 1, 1, Padding::Valid).expect("valid");
-    assert!(DepthwiseConv1D::<f64, 6, 4, 2, 2>::zeros(window, Linear).is_ok());
+    let layer = DepthwiseConv1D::<f64, 6, 4, 2, 2>::zeros(window, Linear).unwrap();
+    assert_eq!(layer.window(), window, "the window as given, not as run");
 }
 
 #[test]

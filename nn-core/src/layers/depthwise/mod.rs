@@ -1,8 +1,9 @@
 //! `DepthwiseConv2D` and `DepthwiseConv1D`: each channel of a channels-last image or sequence
 //! convolved with its own `M` kernels, computed directly (no patch matrix): for each output
 //! position and each kernel tap, one contiguous run of `C·M` products. A sequence of
-//! `steps × C` is a `steps × 1` image, so both are one type, [`DepthwiseConv`], told apart by
-//! its dimension `D` (which decides only the Keras class and the kernel's Keras shape).
+//! `steps × C` is an image one pixel wide (or high: the same values), so both are one type,
+//! [`DepthwiseConv`], told apart by its dimension `D` (which decides the Keras class and the
+//! kernel's Keras shape; a 1-D layer runs its window transposed, along a row).
 
 use nalgebra::{ArrayStorage, Matrix, SVector};
 
@@ -32,7 +33,8 @@ pub(super) mod train;
 ///
 /// A sequence of `steps × C` values is a `steps × 1 × C` image and a 1-D kernel of `k` taps a
 /// `k × 1` window ([`Window::sequence`]); Keras's `DepthwiseConv1D` kernel `(k, C, M)` has the
-/// same memory as `(k, 1, C, M)`.
+/// same memory as `(k, 1, C, M)`. (The layer runs that window transposed, over the same values
+/// as a `1 × steps` image: each tap then runs along the whole row of steps.)
 ///
 /// Each output position adds, for each tap inside the image, the `C·M` products of the tap's
 /// `C` input values with the tap's `C·M` weights: a contiguous run in both, channels last.
@@ -170,7 +172,7 @@ impl<
 
     /// The geometry.
     pub fn window(&self) -> Window {
-        self.geometry.window
+        self.geometry.given_window()
     }
 
     /// The kernel's Keras shape, `(kh, kw, C, M)`; `(k, C, M)` in 1-D.
@@ -231,6 +233,9 @@ impl<
 /// 1-D and 2-D.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Depthwise {
+    /// The window the products slide: in 1-D the sequence's `steps × 1` window transposed,
+    /// over the same values seen as a `1 × steps` image, where each tap runs along all the
+    /// output steps in one loop (twice as fast as a row of one step each, `1024 × 16` values).
     pub(crate) window: Window,
     /// `(kh, kw, C, M)` in 2-D; `(k, C, M)` in 1-D, in the first three entries.
     keras_shape: [usize; 4],
@@ -261,15 +266,23 @@ impl Depthwise {
             return None;
         }
         let m = cm / c;
-        let keras_shape = match rank {
-            1 => [window.kh, c, m, 0],
-            _ => [window.kh, window.kw, c, m],
+        let (keras_shape, window) = match rank {
+            1 => ([window.kh, c, m, 0], window.transposed()),
+            _ => ([window.kh, window.kw, c, m], window),
         };
         Some(Self {
             window,
             keras_shape,
             rank,
         })
+    }
+
+    /// The window as given: over a sequence in 1-D.
+    pub(crate) fn given_window(&self) -> Window {
+        match self.rank {
+            1 => self.window.transposed(),
+            _ => self.window,
+        }
     }
 
     /// The kernel's Keras shape: `(kh, kw, C, M)`, or `(k, C, M)` in 1-D.

@@ -187,7 +187,7 @@ impl<
 
     /// The geometry of the depthwise step.
     pub fn window(&self) -> Window {
-        self.geometry.window
+        self.geometry.given_window()
     }
 
     /// The depthwise kernel's Keras shape, `(kh, kw, C, M)`; `(k, C, M)` in 1-D.
