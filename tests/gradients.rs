@@ -360,6 +360,10 @@ fn depthwise_convolutions_in_whole_networks_and_fused_with_a_loss() {
     check_network(&Depthwise::<f64>::seeded(14));
     check_network(&DepthwiseOut::<f64>::seeded(15));
     check_fused_binary_crossentropy(&DepthwiseOut::<f64>::seeded(15));
+    // Along steps: `DepthwiseConv1D`, and with `SeparableConv1D` after it.
+    check_network(&DepthwiseSteps::<f64>::seeded(18));
+    check_network(&DepthwiseStepsOut::<f64>::seeded(20));
+    check_fused_binary_crossentropy(&DepthwiseStepsOut::<f64>::seeded(20));
 }
 
 #[test]
@@ -367,4 +371,26 @@ fn separable_convolutions_in_whole_networks_and_fused_with_a_loss() {
     check_network(&Separable::<f64>::seeded(16));
     check_network(&SeparableOut::<f64>::seeded(17));
     check_fused_binary_crossentropy(&SeparableOut::<f64>::seeded(17));
+    check_network(&SeparableStepsOut::<f64>::seeded(19));
+    check_fused_binary_crossentropy(&SeparableStepsOut::<f64>::seeded(19));
+}
+
+network! {
+    /// Depthwise and separable convolutions along steps: strides with same padding and a
+    /// multiplier of 2 with every penalty, dilated taps with strides and without bias; then a
+    /// classifier.
+    struct DepthwiseSteps = Input<9, 2>,
+        DepthwiseConv1D<3, Tanh, strides = 2, padding = Same, depth_multiplier = 2,
+            depthwise_regularizer = L2(0.1), bias_regularizer = L1(0.05), activity_regularizer = L2(0.05)>,
+        DepthwiseConv1D<2, Tanh, strides = 2, dilation_rate = 2, use_bias = false>,
+        SeparableConv1D<3, 2, Tanh, padding = Same, depth_multiplier = 2,
+            depthwise_regularizer = L2(0.1), pointwise_regularizer = L1L2(0.05, 0.1),
+            bias_regularizer = L1(0.05), activity_regularizer = L2(0.05)>,
+        Flatten, Dense<6, 3, Softmax>;
+    /// A separable convolution along steps as the output layer, its sigmoid fused with the loss.
+    struct SeparableStepsOut = Input<5, 2>,
+        SeparableConv1D<2, 3, Sigmoid, strides = 2, padding = Same, dilation_rate = 2>;
+    /// A depthwise convolution along steps as the output layer, its sigmoid fused with the loss.
+    struct DepthwiseStepsOut = Input<6, 2>, Conv1D<3, 2, Tanh>,
+        DepthwiseConv1D<2, Sigmoid, depth_multiplier = 2>;
 }

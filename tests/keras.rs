@@ -582,11 +582,18 @@ fn saved_files_read_back_to_the_same_predictions() {
             round_trip(&net, $name, &dir, $name);
         )*};
     }
-    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model", Convs "conv1d_model", Pools "pool1d_model", Depthwise "depthwise_model", Separable "separable_model", Tokens "embedding_model", Both "bidirectional_model", Backwards "backwards_model", Tagger "tagger_model");
+    trip!(Mlp "mlp", Cnn "cnn", Zoo "zoo", Gap "gap", Activations "activations", NoBias "no_bias", Named "named", LayerNorm "layer_norm", Recurrent "lstm_model", Gated "gru_model", Simple "simple_rnn_model", Convs "conv1d_model", Pools "pool1d_model", Depthwise "depthwise_model", Separable "separable_model", Depthwise1D "depthwise_1d_model", Tokens "embedding_model", Both "bidirectional_model", Backwards "backwards_model", Tagger "tagger_model");
     // Initializers with their settings, which Keras must be able to read back.
     round_trip(&Inits::seeded(2), "inits", &dir, "named");
     // A freshly initialized network too, not only weights that came from Keras.
     round_trip(&Cnn::seeded(3), "cnn_seeded", &dir, "cnn");
+    // Fresh 1-D depthwise and separable layers, with their initializers' settings.
+    round_trip(
+        &Depthwise1D::seeded(5),
+        "depthwise_1d_seeded",
+        &dir,
+        "depthwise_1d_model",
+    );
     // `Flatten` after a vector, written as Keras writes it.
     round_trip(&GapFlat::seeded(4), "gap_flatten", &dir, "gap");
 }
@@ -1038,6 +1045,45 @@ fn a_depthwise_file_that_differs_is_refused_with_every_difference() {
             "layer 1 `depthwise_conv2d`: the file has activation = \"relu\", `DepthwiseOther` declares \"tanh\"",
         ],
         "{problems:#?}"
+    );
+}
+
+network! {
+    /// Depthwise and separable convolutions along steps: a multiplier of 2 with strides and
+    /// same padding, an even window with Keras's uneven same padding, dilated taps with strides
+    /// and without bias, flattened into a linear layer.
+    #[keras("tests/fixtures/keras/depthwise_1d_model.keras", embed)]
+    pub struct Depthwise1D =
+        Input<20, 3>,
+        DepthwiseConv1D<3, Relu, strides = 2, padding = Same, depth_multiplier = 2>,
+        DepthwiseConv1D<4, padding = Same>,
+        DepthwiseConv1D<2, Tanh, strides = 2, dilation_rate = 2, use_bias = false>,
+        SeparableConv1D<4, 3, Relu, padding = Same, depth_multiplier = 2>,
+        SeparableConv1D<3, 2, strides = 2, dilation_rate = 2, padding = Same, use_bias = false>,
+        Flatten,
+        Dense<_, 2>;
+}
+
+#[test]
+fn depthwise_and_separable_convolutions_along_steps_match_keras() {
+    let net = Depthwise1D::load_keras(fixture("depthwise_1d_model.keras")).unwrap();
+    assert_matches_keras(&net, "depthwise_1d_model");
+    assert_matches_keras(&Depthwise1D::EMBEDDED, "depthwise_1d_model");
+    // Keras's weights in Keras's order and shapes: `(k, C, M)`, `(1, C·M, filters)`.
+    let shapes = |params: Vec<nn::ParamRef<'_, f32>>| -> Vec<(&str, Vec<usize>)> {
+        params.iter().map(|p| (p.name, p.shape.to_vec())).collect()
+    };
+    assert_eq!(
+        shapes(net.depthwise_conv1d.params().collect()),
+        [("depthwise_kernel", vec![3, 3, 2]), ("bias", vec![6])]
+    );
+    assert_eq!(
+        shapes(net.separable_conv1d.params().collect()),
+        [
+            ("depthwise_kernel", vec![3, 6, 2]),
+            ("pointwise_kernel", vec![1, 12, 4]),
+            ("bias", vec![4])
+        ]
     );
 }
 

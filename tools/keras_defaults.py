@@ -44,6 +44,8 @@ ARGUMENTS = {
     "Conv2D": {"filters": 2, "kernel_size": 3},
     "DepthwiseConv2D": {"kernel_size": 3},
     "SeparableConv2D": {"filters": 2, "kernel_size": 3},
+    "DepthwiseConv1D": {"kernel_size": 3},
+    "SeparableConv1D": {"filters": 2, "kernel_size": 3},
     "MaxPooling1D": {"pool_size": 3},
     "AveragePooling1D": {"pool_size": 3},
     "MaxPooling2D": {"pool_size": 3},

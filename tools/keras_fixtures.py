@@ -9,8 +9,8 @@ Keras, with test inputs and Keras's outputs for them.
     /tmp/tfvenv/bin/python tools/keras_fixtures.py --tf-keras
 
 `--only-normalization`, `--only-recurrent`, `--only-sequences`, `--only-depthwise`,
-`--only-separable` and `--only-blocks-trained` write one group of files (`--tf-keras-depthwise`
-and `--tf-keras-separable` one tf.keras 2 file).
+`--only-separable`, `--only-blocks-trained` and `--only-depthwise-1d` write one group of files
+(`--tf-keras-depthwise` and `--tf-keras-separable` one tf.keras 2 file).
 
 The files are small (a few kB each) and committed, so tests and CI need no Python. Each model
 `<name>` gets `<name>.keras` (and other formats where a case needs them) and `<name>.json`:
@@ -514,6 +514,33 @@ def keras3_separable():
     write_io("separable_model", model, rng.normal(size=(3, 8, 7, 3)).astype("float32"), keras.__version__)
 
 
+def keras3_depthwise_1d():
+    """Depthwise and separable convolutions along steps: a depth multiplier with strides and
+    same padding, an even kernel with Keras's uneven same padding, dilation with strides (which
+    Keras 3 allows here), no bias; flattened into a linear layer, so every step's value counts.
+    Its own random numbers; `--only-depthwise-1d` writes just this file."""
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(43)
+    model = keras.Sequential(
+        [
+            keras.Input((20, 3)),
+            layers.DepthwiseConv1D(3, strides=2, padding="same", depth_multiplier=2, activation="relu"),
+            layers.DepthwiseConv1D(4, padding="same"),
+            layers.DepthwiseConv1D(2, strides=2, dilation_rate=2, use_bias=False, activation="tanh"),
+            layers.SeparableConv1D(4, 3, padding="same", depth_multiplier=2, activation="relu"),
+            layers.SeparableConv1D(3, 2, strides=2, dilation_rate=2, padding="same", use_bias=False),
+            layers.Flatten(),
+            layers.Dense(2),
+        ],
+        name="depthwise_1d_model",
+    )
+    randomize(model, rng)
+    model.save(os.path.join(OUT, "depthwise_1d_model.keras"))
+    write_io("depthwise_1d_model", model, rng.normal(size=(3, 20, 3)).astype("float32"), keras.__version__)
+
+
 def tf_keras2_separable():
     """A tf.keras 2 `SeparableConv2D` in the legacy `.h5` layout."""
     import tf_keras as keras
@@ -580,6 +607,8 @@ if __name__ == "__main__":
         keras3_depthwise()
     elif "--only-separable" in sys.argv:
         keras3_separable()
+    elif "--only-depthwise-1d" in sys.argv:
+        keras3_depthwise_1d()
     elif "--only-normalization" in sys.argv:
         keras3_normalization()
     elif "--only-recurrent" in sys.argv:
@@ -596,3 +625,4 @@ if __name__ == "__main__":
         keras3_depthwise()
         keras3_separable()
         keras3_blocks_trained()
+        keras3_depthwise_1d()

@@ -18,6 +18,10 @@ pub const CONV_1D: &str = "Conv1D";
 pub const DEPTHWISE_CONV_2D: &str = "DepthwiseConv2D";
 /// `keras.layers.SeparableConv2D`: a depthwise convolution, then a pointwise one.
 pub const SEPARABLE_CONV_2D: &str = "SeparableConv2D";
+/// `keras.layers.DepthwiseConv1D`.
+pub const DEPTHWISE_CONV_1D: &str = "DepthwiseConv1D";
+/// `keras.layers.SeparableConv1D`: a depthwise convolution, then a pointwise one, over steps.
+pub const SEPARABLE_CONV_1D: &str = "SeparableConv1D";
 /// `keras.layers.MaxPooling1D` (alias `MaxPool1D`).
 pub const MAX_POOLING_1D: &str = "MaxPooling1D";
 /// `keras.layers.AveragePooling1D` (alias `AvgPool1D`).

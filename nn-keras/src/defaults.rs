@@ -11,10 +11,10 @@
 
 use crate::class::{
     ACTIVATION as ACTIVATION_LAYER, AVERAGE_POOLING_1D, AVERAGE_POOLING_2D, BATCH_NORMALIZATION,
-    BIDIRECTIONAL, CONV_1D, CONV_2D, DENSE, DEPTHWISE_CONV_2D, DROPOUT, ELU, EMBEDDING, FLATTEN,
-    GLOBAL_AVERAGE_POOLING_1D, GLOBAL_AVERAGE_POOLING_2D, GLOBAL_MAX_POOLING_1D,
-    GLOBAL_MAX_POOLING_2D, GRU, LAYER_NORMALIZATION, LEAKY_RELU, LSTM, MAX_POOLING_1D,
-    MAX_POOLING_2D, SEPARABLE_CONV_2D, SIMPLE_RNN,
+    BIDIRECTIONAL, CONV_1D, CONV_2D, DENSE, DEPTHWISE_CONV_1D, DEPTHWISE_CONV_2D, DROPOUT, ELU,
+    EMBEDDING, FLATTEN, GLOBAL_AVERAGE_POOLING_1D, GLOBAL_AVERAGE_POOLING_2D,
+    GLOBAL_MAX_POOLING_1D, GLOBAL_MAX_POOLING_2D, GRU, LAYER_NORMALIZATION, LEAKY_RELU, LSTM,
+    MAX_POOLING_1D, MAX_POOLING_2D, SEPARABLE_CONV_1D, SEPARABLE_CONV_2D, SIMPLE_RNN,
 };
 use crate::config::{Value, same_str};
 
@@ -37,7 +37,8 @@ pub mod conv_2d {
     pub const STRIDES: (usize, usize) = (1, 1);
 }
 
-/// `DepthwiseConv2D`'s and `SeparableConv2D`'s defaults (their strides are `Conv2D`'s).
+/// `DepthwiseConv2D`'s and `SeparableConv2D`'s defaults (their strides are `Conv2D`'s); the 1-D
+/// forms' are the first number of each.
 pub mod depthwise_conv_2d {
     /// One kernel per input channel.
     pub const DEPTH_MULTIPLIER: usize = 1;
@@ -147,11 +148,18 @@ const GLOBAL_POOLS: &[&str] = &[
     GLOBAL_AVERAGE_POOLING_2D,
     GLOBAL_MAX_POOLING_2D,
 ];
-const DEPTHWISE: &[&str] = &[DEPTHWISE_CONV_2D, SEPARABLE_CONV_2D];
+const DEPTHWISE: &[&str] = &[
+    DEPTHWISE_CONV_1D,
+    DEPTHWISE_CONV_2D,
+    SEPARABLE_CONV_1D,
+    SEPARABLE_CONV_2D,
+];
 const WINDOWS: &[&str] = &[
     CONV_1D,
     CONV_2D,
+    DEPTHWISE_CONV_1D,
     DEPTHWISE_CONV_2D,
+    SEPARABLE_CONV_1D,
     SEPARABLE_CONV_2D,
     MAX_POOLING_1D,
     AVERAGE_POOLING_1D,
@@ -161,7 +169,9 @@ const WINDOWS: &[&str] = &[
 const IMAGE_LAYERS: &[&str] = &[
     CONV_1D,
     CONV_2D,
+    DEPTHWISE_CONV_1D,
     DEPTHWISE_CONV_2D,
+    SEPARABLE_CONV_1D,
     SEPARABLE_CONV_2D,
     MAX_POOLING_1D,
     AVERAGE_POOLING_1D,
@@ -177,7 +187,9 @@ const WEIGHTED: &[&str] = &[
     DENSE,
     CONV_1D,
     CONV_2D,
+    DEPTHWISE_CONV_1D,
     DEPTHWISE_CONV_2D,
+    SEPARABLE_CONV_1D,
     SEPARABLE_CONV_2D,
 ];
 const RECURRENT: &[&str] = &[LSTM, GRU, SIMPLE_RNN];
@@ -197,7 +209,11 @@ const MISSING: &[(&[&str], &str, Missing)] = &[
     (CONVOLUTIONS, "strides", Missing::Each(1)),
     (CONVOLUTIONS, "dilation_rate", Missing::Each(1)),
     (CONVOLUTIONS, "groups", Missing::Value(Value::Size(1))),
-    (&[SEPARABLE_CONV_2D], "filters", Missing::Required),
+    (
+        &[SEPARABLE_CONV_1D, SEPARABLE_CONV_2D],
+        "filters",
+        Missing::Required,
+    ),
     (DEPTHWISE, "kernel_size", Missing::Required),
     (DEPTHWISE, "strides", Missing::Each(1)),
     (DEPTHWISE, "dilation_rate", Missing::Each(1)),

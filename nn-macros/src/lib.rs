@@ -123,6 +123,8 @@ use proc_macro::TokenStream;
 /// | `GlobalAvgPool2D` | fed an image; each channel's mean | `[C]` |
 /// | `GlobalMaxPool2D` | fed an image; each channel's largest value | `[C]` |
 /// | `Conv1D<FILTERS, K[, Activation]>` | fed a sequence; kernels `(K, FEATURES, FILTERS)`; `K` a literal | `[OUT_STEPS, FILTERS]` |
+/// | `DepthwiseConv1D<K[, Activation]>` | fed a sequence; each feature `c` convolved along the steps with its own `M` kernels (`depth_multiplier`), output feature `c·M + m`; kernels `(K, C, M)` | `[OUT_STEPS, C·M]` |
+/// | `SeparableConv1D<FILTERS, K[, Activation]>` | fed a sequence; `DepthwiseConv1D` (without its bias and activation), then a pointwise convolution of the `C·M` features into `FILTERS`; kernels `(K, C, M)` and `(1, C·M, FILTERS)` | `[OUT_STEPS, FILTERS]` |
 /// | `MaxPool1D<P>` | fed a sequence; the largest value of each window of steps | `[OUT_STEPS, FEATURES]` |
 /// | `AvgPool1D<P>` | fed a sequence; the mean of each window's steps inside the sequence | `[OUT_STEPS, FEATURES]` |
 /// | `GlobalAvgPool1D` | fed a sequence; each feature's mean over the steps | `[FEATURES]` |
@@ -185,25 +187,26 @@ use proc_macro::TokenStream;
 ///
 /// | option | of | default |
 /// |---|---|---|
-/// | `activation` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D` (or as the last positional argument) | `Linear` |
-/// | `use_bias` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D` | `true` |
+/// | `activation` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D`, `DepthwiseConv1D`, `SeparableConv1D` (or as the last positional argument) | `Linear` |
+/// | `use_bias` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D`, `DepthwiseConv1D`, `SeparableConv1D` | `true` |
 /// | `kernel_initializer` | `Dense`, `Conv2D`, `Conv1D` | `GlorotUniform` |
-/// | `bias_initializer` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D` | `Zeros` |
-/// | `trainable` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D`, `Embedding`, `BatchNormalization`, `LayerNormalization`, `LSTM`, `GRU`, `SimpleRNN`, `PReLU` | `true` |
+/// | `bias_initializer` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D`, `DepthwiseConv1D`, `SeparableConv1D` | `Zeros` |
+/// | `trainable` | `Dense`, `Conv2D`, `Conv1D`, `DepthwiseConv2D`, `SeparableConv2D`, `DepthwiseConv1D`, `SeparableConv1D`, `Embedding`, `BatchNormalization`, `LayerNormalization`, `LSTM`, `GRU`, `SimpleRNN`, `PReLU` | `true` |
 /// | `kernel_regularizer`, `bias_regularizer`, `activity_regularizer` | `Dense`, `Conv2D`, `Conv1D` | none |
-/// | `depthwise_regularizer`, `bias_regularizer`, `activity_regularizer` | `DepthwiseConv2D`, `SeparableConv2D` | none |
-/// | `pointwise_regularizer`, `pointwise_constraint` | `SeparableConv2D` | none |
-/// | `pointwise_initializer` | `SeparableConv2D` (any initializer for a 4-D tensor) | `GlorotUniform` |
+/// | `depthwise_regularizer`, `bias_regularizer`, `activity_regularizer` | `DepthwiseConv2D`, `SeparableConv2D`, `DepthwiseConv1D`, `SeparableConv1D` | none |
+/// | `pointwise_regularizer`, `pointwise_constraint` | `SeparableConv2D`, `SeparableConv1D` | none |
+/// | `pointwise_initializer` | `SeparableConv2D` (any initializer for a 4-D tensor), `SeparableConv1D` (3-D) | `GlorotUniform` |
 /// | `kernel_constraint`, `bias_constraint` | `Dense`, `Conv2D`, `Conv1D` | none |
-/// | `depthwise_constraint`, `bias_constraint` | `DepthwiseConv2D`, `SeparableConv2D` | none |
-/// | `depthwise_initializer` | `DepthwiseConv2D`, `SeparableConv2D` (any initializer for a 4-D tensor) | `GlorotUniform` |
+/// | `depthwise_constraint`, `bias_constraint` | `DepthwiseConv2D`, `SeparableConv2D`, `DepthwiseConv1D`, `SeparableConv1D` | none |
+/// | `depthwise_initializer` | `DepthwiseConv2D`, `SeparableConv2D` (any initializer for a 4-D tensor), `DepthwiseConv1D`, `SeparableConv1D` (3-D) | `GlorotUniform` |
 /// | `strides` | `Conv2D`, `DepthwiseConv2D`, `SeparableConv2D` | `(1, 1)` |
-/// | `strides` | `Conv1D` | `1` |
+/// | `strides` | `Conv1D`, `DepthwiseConv1D`, `SeparableConv1D` | `1` |
 /// | `strides` | `MaxPool2D`, `AvgPool2D`, `MaxPool1D`, `AvgPool1D` | the pool size |
-/// | `padding` | `Conv2D`, `DepthwiseConv2D`, `SeparableConv2D`, `MaxPool2D`, `AvgPool2D`, `MaxPool1D`, `AvgPool1D` (`Valid` or `Same`); `Conv1D` (also `Causal`) | `Valid` |
+/// | `padding` | `Conv2D`, `DepthwiseConv2D`, `SeparableConv2D`, `DepthwiseConv1D`, `SeparableConv1D`, `MaxPool2D`, `AvgPool2D`, `MaxPool1D`, `AvgPool1D` (`Valid` or `Same`); `Conv1D` (also `Causal`) | `Valid` |
 /// | `dilation_rate` | `Conv1D` (taps this many steps apart; not with `strides` above 1) | `1` |
 /// | `dilation_rate` | `DepthwiseConv2D`, `SeparableConv2D` (taps this many rows and columns apart; with any `strides`, as Keras 3 allows) | `(1, 1)` |
-/// | `depth_multiplier` | `DepthwiseConv2D`, `SeparableConv2D` (kernels per input channel, `M`) | `1` |
+/// | `dilation_rate` | `DepthwiseConv1D`, `SeparableConv1D` (taps this many steps apart; with any `strides`, as Keras 3 allows) | `1` |
+/// | `depth_multiplier` | `DepthwiseConv2D`, `SeparableConv2D`, `DepthwiseConv1D`, `SeparableConv1D` (kernels per input channel, `M`) | `1` |
 /// | `momentum` | `BatchNormalization` | `0.99` |
 /// | `epsilon` | `BatchNormalization`, `LayerNormalization` | `0.001` |
 /// | `center`, `scale` | `LayerNormalization` (a learned shift `beta`, a learned scale `gamma`) | `true` |

@@ -408,7 +408,8 @@ fn keras_s_default_is_known_for_every_setting_compared() {
             AvgPool1D<1>, LSTM<3, return_sequences = true>, GRU<3, return_sequences = true>,
             SimpleRNN<3, return_sequences = true>, Bidirectional<GRU<2, return_sequences = true>>,
             GlobalAvgPool1D;
-        pub struct Sequences2 = Input<8, 2>, GlobalMaxPool1D;";
+        pub struct Sequences2 = Input<8, 2>, GlobalMaxPool1D;
+        pub struct Sequences3 = Input<8, 2>, DepthwiseConv1D<3>, SeparableConv1D<3, 2>;";
     let tokens: proc_macro2::TokenStream = source.parse().expect("the sample tokenizes");
     let invocation: crate::ast::Invocation = syn::parse2(tokens).expect("the sample parses");
     let mut errors = crate::errors::Errors::default();

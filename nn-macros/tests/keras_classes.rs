@@ -39,6 +39,8 @@ network! {
         Input<8>,
         Embedding<5, 3>,
         Conv1D<2, 2>,
+        DepthwiseConv1D<2>,
+        SeparableConv1D<2, 1>,
         MaxPool1D<2>,
         AvgPool1D<1>,
         Bidirectional<LSTM<2, return_sequences = true>>,
@@ -99,6 +101,8 @@ fn runtime_kinds_are_keras_classes() {
             vec![
                 class::EMBEDDING,
                 class::CONV_1D,
+                class::DEPTHWISE_CONV_1D,
+                class::SEPARABLE_CONV_1D,
                 class::MAX_POOLING_1D,
                 class::AVERAGE_POOLING_1D,
                 class::BIDIRECTIONAL,
@@ -157,6 +161,9 @@ fn default_field_names_are_keras_layer_names() {
     let recurrent = <Recurrent as Network<f32>>::LAYERS;
     let names = (recurrent[0].name, recurrent[1].name, recurrent[2].name);
     assert_eq!(names, ("lstm", "gru", "simple_rnn"));
+    let sequences = <Sequences as Network<f32>>::LAYERS;
+    let names = (sequences[2].name, sequences[3].name);
+    assert_eq!(names, ("depthwise_conv1d", "separable_conv1d"));
 }
 
 #[test]

@@ -34,6 +34,62 @@ network! {
 
     /// Every step's output, flattened into a Dense layer.
     pub struct Flattened = Input<5, 2>, LSTM<3, return_sequences = true, trainable = false>, Flatten, Dense<15, 1>;
+
+    /// Depthwise and separable convolutions along the steps, with every option.
+    pub struct DepthwiseSteps =
+        Input<20, 3>,
+        DepthwiseConv1D<3, Relu6, strides = 2, padding = Same, depth_multiplier = 2,
+            depthwise_initializer = HeNormal, bias_initializer = Constant(0.1),
+            depthwise_regularizer = L2(0.01), bias_regularizer = L1(0.01),
+            activity_regularizer = L1L2(0.01, 0.01), depthwise_constraint = MaxNorm(3.0),
+            bias_constraint = NonNeg, trainable = true>,
+        DepthwiseConv1D<2, activation = Tanh, dilation_rate = 3, use_bias = false,
+            trainable = false>,
+        SeparableConv1D<5, 3, Relu, strides = 2, dilation_rate = 2, padding = Same,
+            depth_multiplier = 2, depthwise_initializer = HeNormal,
+            pointwise_initializer = LecunNormal, bias_initializer = Constant(0.2),
+            depthwise_regularizer = L2(0.01), pointwise_regularizer = L1(0.01),
+            bias_regularizer = L1(0.01), activity_regularizer = L2(0.01),
+            depthwise_constraint = MaxNorm(3.0), pointwise_constraint = UnitNorm,
+            bias_constraint = NonNeg>,
+        SeparableConv1D<4, 2, activation = Tanh, use_bias = false>,
+        GlobalAvgPool1D,
+        Dense<4, 2, Softmax>;
+}
+
+#[test]
+fn depthwise_and_separable_along_steps() {
+    let shapes: Vec<(&str, &[usize])> = (<DepthwiseSteps as Network<f32>>::LAYERS.iter())
+        .map(|l| (l.kind, l.output))
+        .collect();
+    assert_eq!(
+        shapes,
+        [
+            ("DepthwiseConv1D", &[10, 6][..]),
+            ("DepthwiseConv1D", &[7, 6]),
+            ("SeparableConv1D", &[4, 5]),
+            ("SeparableConv1D", &[3, 4]),
+            ("GlobalAveragePooling1D", &[4]),
+            ("Dense", &[2]),
+        ]
+    );
+    // Keras's shapes: (k, C, M), then (1, C·M, FILTERS).
+    let net = DepthwiseSteps::seeded(7);
+    assert_eq!(net.depthwise_conv1d.kernel_shape(), [3, 3, 2]);
+    assert!(net.depthwise_conv1d.bias.iter().all(|&b| b == 0.1));
+    assert!(!net.depthwise_conv1d_1.trainable);
+    let shapes: Vec<Vec<usize>> = net
+        .separable_conv1d
+        .params()
+        .map(|p| p.shape.to_vec())
+        .collect();
+    assert_eq!(shapes, [vec![3, 6, 2], vec![1, 12, 5], vec![5]]);
+    assert_eq!(
+        DepthwiseSteps::PARAMS,
+        (3 * 3 * 2 + 6) + 2 * 6 + (3 * 6 * 2 + 12 * 5 + 5) + (2 * 5 + 5 * 4) + 4 * 2 + 2
+    );
+    let y = net.predict(&SVector::<f32, 60>::repeat(0.5));
+    assert!((y.sum() - 1.0).abs() < 1e-5);
 }
 
 #[test]

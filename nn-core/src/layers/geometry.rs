@@ -106,6 +106,27 @@ impl Window {
         Self::dilated((steps, 1, c), (k, 1), (s, 1), (d, 1), padding)
     }
 
+    /// The same window with rows and columns swapped: over the transposed image, whose
+    /// channels-last values are in the same order when one of its sides is 1 (a sequence's
+    /// `steps × 1` image is a `1 × steps` one, the same memory).
+    pub(crate) const fn transposed(self) -> Self {
+        Self {
+            h: self.w,
+            w: self.h,
+            kh: self.kw,
+            kw: self.kh,
+            sh: self.sw,
+            sw: self.sh,
+            dh: self.dw,
+            dw: self.dh,
+            pad_top: self.pad_left,
+            pad_left: self.pad_top,
+            oh: self.ow,
+            ow: self.oh,
+            ..self
+        }
+    }
+
     /// Values per input sample.
     pub const fn input_len(&self) -> usize {
         self.h * self.w * self.c
@@ -217,6 +238,13 @@ mod tests {
         assert_eq!(causal.source(5, 0, 1, 0), Some((3, 0)));
         let valid = Window::sequence((10, 4), 3, 2, 2, Padding::Valid).unwrap();
         assert_eq!((valid.oh, valid.source(2, 0, 2, 0)), (3, Some((8, 0))));
+        // The same window along a row (as the depthwise layers run it): a 1 × 10 image.
+        let row = valid.transposed();
+        assert_eq!((row.h, row.w, row.ow, row.sw, row.dw), (1, 10, 3, 2, 2));
+        assert_eq!(
+            (row.source(0, 2, 0, 2), row.transposed()),
+            (Some((0, 8)), valid)
+        );
         assert!(Window::sequence((4, 4), 3, 1, 2, Padding::Valid).is_none());
         assert!(Window::new((10, 1, 4), (3, 1), (1, 1), Padding::Causal).is_none());
         assert!(Window::dilated((10, 2, 4), (3, 1), (1, 1), (1, 1), Padding::Causal).is_none());

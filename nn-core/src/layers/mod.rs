@@ -28,7 +28,7 @@ pub use batchnorm::BatchNormalization;
 pub use bidirectional::Bidirectional;
 pub use conv::{Conv, Conv1D, Conv2D};
 pub use dense::Dense;
-pub use depthwise::DepthwiseConv2D;
+pub use depthwise::{DepthwiseConv, DepthwiseConv1D, DepthwiseConv2D};
 pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use fork::{
@@ -43,7 +43,7 @@ pub use lstm::{Lstm, LstmState};
 pub use pool::{AvgPool1D, AvgPool2D, Flatten, GlobalAvgPool2D, MaxPool1D, MaxPool2D, Pool};
 pub use prelu::{AlphaShape, PRelu};
 pub use recurrent::{Recurrent, RecurrentState};
-pub use separable::SeparableConv2D;
+pub use separable::{SeparableConv, SeparableConv1D, SeparableConv2D};
 pub use simple_rnn::SimpleRnn;
 
 // Out of the public API: the recurrent cells and the merge modes of `Bidirectional`, which

@@ -33,6 +33,13 @@ fn relative_error(a: &[f64], n: &[f64]) -> f64 {
     diff / scale.max(1e-12)
 }
 
+/// [`check`] of each `layer, batch size;` (one line a case, which `rustfmt` leaves as it is).
+macro_rules! check_all {
+    ($($layer:expr, $n:expr;)*) => {
+        $(check(&$layer, $n);)*
+    };
+}
+
 /// Checks ∂L/∂x and ∂L/∂parameters of `L = Σ g ⊙ layer(x)` against central differences, and that
 /// the batch, training and single-sample forward passes agree.
 fn check<L: Params<f64> + Layer<f64, I, O> + Train<f64, I, O>, const I: usize, const O: usize>(
@@ -752,85 +759,118 @@ fn nested_paths_join_with_one_rule() {
     );
 }
 
+/// A depthwise layer of `D` dimensions over `window`, with random kernels and bias.
 fn depthwise<
     const IN: usize,
     const OUT: usize,
     const CM: usize,
     const TAPS: usize,
     const BIAS: bool,
+    const D: usize,
 >(
-    image: (usize, usize, usize),
-    kernel: (usize, usize),
-    strides: (usize, usize),
-    dilation: (usize, usize),
-    padding: Padding,
-) -> DepthwiseConv2D<f64, IN, OUT, CM, TAPS, Tanh, crate::Inline, BIAS> {
-    let window =
-        Window::dilated(image, kernel, strides, dilation, padding).expect("a valid geometry");
+    window: Option<Window>,
+) -> DepthwiseConv<f64, IN, OUT, CM, TAPS, Tanh, crate::Inline, BIAS, D> {
+    let window = window.expect("a valid geometry");
     let bias = RandomNormal::new(0.0, 0.3);
     let mut rng = StdRng::seed_from_u64(5);
-    DepthwiseConv2D::init(window, Tanh, &GlorotUniform, &bias, &mut rng).expect("sizes agree")
+    DepthwiseConv::init(window, Tanh, &GlorotUniform, &bias, &mut rng).expect("sizes agree")
+}
+
+#[test]
+fn depthwise_conv1d_gradients_with_strides_paddings_multipliers_and_bias() {
+    let w = Window::sequence;
+    // 7 steps of 2 channels; multipliers 1, 2 and 3.
+    let (valid, same) = (Padding::Valid, Padding::Same);
+    check_all! {
+        depthwise::<14, 10, 2, 3, true, 1>(w((7, 2), 3, 1, 1, valid)), 2;
+        depthwise::<14, 28, 4, 3, true, 1>(w((7, 2), 3, 1, 1, same)), 2;
+        // Strides with an even window (Keras's uneven same padding), no bias.
+        depthwise::<14, 16, 4, 4, false, 1>(w((7, 2), 4, 2, 1, same)), 2;
+        // Dilated taps with strides (Keras 3 allows both here), and dilated with same padding.
+        depthwise::<14, 12, 6, 2, true, 1>(w((7, 2), 2, 2, 3, valid)), 3;
+        depthwise::<14, 14, 2, 3, true, 1>(w((7, 2), 3, 1, 2, same)), 2;
+        // A window longer than the sequence, with same padding.
+        depthwise::<6, 6, 2, 5, true, 1>(w((3, 2), 5, 1, 1, same)), 2;
+    }
+}
+
+#[test]
+fn depthwise_conv1d_forward_is_keras_s_formula_on_its_keras_kernel() {
+    // 9 steps of 4 channels, 3 taps 2 steps apart, stride 2, same padding, multiplier 2:
+    // y[t, c·2 + m] = tanh(bias + Σ_i x[2t + 2i − pad, c] · kernel[i, c, m]), the kernel read in
+    // Keras's row-major `(k, C, M)` order from the layer's parameters.
+    let layer =
+        depthwise::<36, 40, 8, 3, true, 1>(Window::sequence((9, 4), 3, 2, 2, Padding::Same));
+    let tensors: Vec<_> = layer.params().collect();
+    assert_eq!(
+        (tensors[0].shape, tensors[1].shape),
+        (&[3, 4, 2][..], &[8][..])
+    );
+    let (kernel, bias) = (tensors[0].values, tensors[1].values);
+    // Keras's same padding: (out − 1)·stride + span − steps = 4·2 + 5 − 9 = 4, half before.
+    let pad: usize = 2;
+    let x = batch::<36>(1, 9).column(0).into_owned();
+    let y = layer.forward(&x);
+    for t in 0..5_usize {
+        for (c, m) in (0..4).flat_map(|c| (0..2).map(move |m| (c, m))) {
+            let mut z = bias[c * 2 + m];
+            for i in 0..3 {
+                if let Some(step) = (2 * t + 2 * i).checked_sub(pad).filter(|&s| s < 9) {
+                    z += x[step * 4 + c] * kernel[(i * 4 + c) * 2 + m];
+                }
+            }
+            assert!(
+                (y[t * 8 + c * 2 + m] - z.tanh()).abs() < 1e-12,
+                "step {t}, {c}, {m}"
+            );
+        }
+    }
+}
+
+#[test]
+fn depthwise_conv1d_needs_a_window_over_a_sequence() {
+    // The sizes of a 3 × 3 image of two channels and a 2 × 2 window fit either dimension's
+    // const parameters; only the 2-D layer takes that window.
+    let window = Window::new((3, 3, 2), (2, 2), (1, 1), Padding::Valid).expect("valid");
+    assert!(DepthwiseConv2D::<f64, 18, 8, 2, 4>::zeros(window, Linear).is_ok());
+    let error = DepthwiseConv1D::<f64, 18, 8, 2, 4>::zeros(window, Linear).unwrap_err();
+    assert!(error.to_string().contains("over a sequence"), "{error}");
+    let error = SeparableConv1D::<f64, 18, 8, 12, 2, 4, 3>::zeros(window, Linear).unwrap_err();
+    assert!(error.to_string().contains("SeparableConv1D"), "{error}");
+    let window = Window::sequence((3, 2), 2, 1, 1, Padding::Valid).expect("valid");
+    let layer = DepthwiseConv1D::<f64, 6, 4, 2, 2>::zeros(window, Linear).unwrap();
+    assert_eq!(layer.window(), window, "the window as given, not as run");
 }
 
 #[test]
 fn depthwise_conv2d_gradients_with_strides_paddings_multipliers_and_bias() {
+    let w = Window::dilated;
     // 5×5×2 images, 3×3 windows; depth multipliers 1 and 2.
-    let (one, none) = ((1, 1), Padding::Valid);
-    check(
-        &depthwise::<50, { 3 * 3 * 2 }, 2, 9, true>((5, 5, 2), (3, 3), one, one, none),
-        2,
-    );
-    check(
-        &depthwise::<50, { 5 * 5 * 4 }, 4, 9, true>((5, 5, 2), (3, 3), one, one, Padding::Same),
-        2,
-    );
-    check(
-        &depthwise::<50, { 2 * 2 * 4 }, 4, 9, false>((5, 5, 2), (3, 3), (2, 2), one, none),
-        2,
-    );
-    check(
-        &depthwise::<50, { 3 * 3 * 4 }, 4, 9, true>((5, 5, 2), (3, 3), (2, 2), one, Padding::Same),
-        3,
-    );
-    // A 6×4 image, a 2×3 window, strides (2, 1), same padding (uneven), multiplier 3.
-    check(
-        &depthwise::<24, { 3 * 4 * 3 }, 3, 6, true>((6, 4, 1), (2, 3), (2, 1), one, Padding::Same),
-        2,
-    );
-    // Windows wider than the image with same padding: some taps beside it for every output.
-    check(
-        &depthwise::<6, { 3 * 2 * 2 }, 2, 15, true>((3, 2, 1), (3, 5), one, one, Padding::Same),
-        2,
-    );
-    check(
-        &depthwise::<3, 3, 1, 7, true>((3, 1, 1), (1, 7), one, one, Padding::Same),
-        2,
-    );
-    check(
-        &depthwise::<6, 6, 1, 4, false>((3, 2, 1), (1, 4), one, (1, 3), Padding::Same),
-        2,
-    );
-    // Dilated taps, valid and same padding, and with strides (Keras 3 allows both here).
-    check(
-        &depthwise::<50, { 2 * 2 * 4 }, 4, 6, true>((5, 5, 2), (2, 3), (2, 2), (2, 1), none),
-        2,
-    );
-    check(
-        &depthwise::<50, { 3 * 3 * 2 }, 2, 6, true>((5, 5, 2), (2, 3), one, (2, 1), none),
-        2,
-    );
-    check(
-        &depthwise::<50, { 5 * 5 * 2 }, 2, 9, false>((5, 5, 2), (3, 3), one, (2, 2), Padding::Same),
-        2,
-    );
+    let (one, none, same) = ((1, 1), Padding::Valid, Padding::Same);
+    check_all! {
+        depthwise::<50, { 3 * 3 * 2 }, 2, 9, true, 2>(w((5, 5, 2), (3, 3), one, one, none)), 2;
+        depthwise::<50, { 5 * 5 * 4 }, 4, 9, true, 2>(w((5, 5, 2), (3, 3), one, one, same)), 2;
+        depthwise::<50, { 2 * 2 * 4 }, 4, 9, false, 2>(w((5, 5, 2), (3, 3), (2, 2), one, none)), 2;
+        depthwise::<50, { 3 * 3 * 4 }, 4, 9, true, 2>(w((5, 5, 2), (3, 3), (2, 2), one, same)), 3;
+        // A 6×4 image, a 2×3 window, strides (2, 1), same padding (uneven), multiplier 3.
+        depthwise::<24, { 3 * 4 * 3 }, 3, 6, true, 2>(w((6, 4, 1), (2, 3), (2, 1), one, same)), 2;
+        // Windows wider than the image with same padding: some taps beside it for every output.
+        depthwise::<6, { 3 * 2 * 2 }, 2, 15, true, 2>(w((3, 2, 1), (3, 5), one, one, same)), 2;
+        depthwise::<3, 3, 1, 7, true, 2>(w((3, 1, 1), (1, 7), one, one, same)), 2;
+        depthwise::<6, 6, 1, 4, false, 2>(w((3, 2, 1), (1, 4), one, (1, 3), same)), 2;
+        // Dilated taps, valid and same padding, and with strides (Keras 3 allows both here).
+        depthwise::<50, { 2 * 2 * 4 }, 4, 6, true, 2>(w((5, 5, 2), (2, 3), (2, 2), (2, 1), none)), 2;
+        depthwise::<50, { 3 * 3 * 2 }, 2, 6, true, 2>(w((5, 5, 2), (2, 3), one, (2, 1), none)), 2;
+        depthwise::<50, { 5 * 5 * 2 }, 2, 9, false, 2>(w((5, 5, 2), (3, 3), one, (2, 2), same)), 2;
+    }
 }
 
 #[test]
 fn depthwise_conv2d_forward_matches_a_convolution_per_channel() {
     // Channel c's kernel m is a one-filter Conv2D over channel c alone.
     let (image, kernel, strides) = ((5, 4, 3), (3, 2), (2, 1));
-    let layer =
-        depthwise::<60, { 3 * 4 * 6 }, 6, 6, true>(image, kernel, strides, (1, 1), Padding::Same);
+    let window = Window::dilated(image, kernel, strides, (1, 1), Padding::Same);
+    let layer = depthwise::<60, { 3 * 4 * 6 }, 6, 6, true, 2>(window);
     let x = batch::<60>(1, 7);
     let y = layer.forward(&x.column(0).into_owned());
     let window = Window::new((5, 4, 1), kernel, strides, Padding::Same).expect("valid");
@@ -859,6 +899,7 @@ fn depthwise_conv2d_rejects_sizes_that_disagree_with_its_type() {
     assert!(DepthwiseConv2D::<f64, 18, 4, 2, 4>::zeros(window, Linear).is_err());
 }
 
+/// A separable layer of `D` dimensions over `window`, with random kernels and bias.
 #[allow(clippy::type_complexity)]
 fn separable<
     const IN: usize,
@@ -868,18 +909,14 @@ fn separable<
     const TAPS: usize,
     const F: usize,
     const BIAS: bool,
+    const D: usize,
 >(
-    image: (usize, usize, usize),
-    kernel: (usize, usize),
-    strides: (usize, usize),
-    dilation: (usize, usize),
-    padding: Padding,
-) -> SeparableConv2D<f64, IN, MID, OUT, CM, TAPS, F, Tanh, crate::Inline, BIAS> {
-    let window =
-        Window::dilated(image, kernel, strides, dilation, padding).expect("a valid geometry");
+    window: Option<Window>,
+) -> SeparableConv<f64, IN, MID, OUT, CM, TAPS, F, Tanh, crate::Inline, BIAS, D> {
+    let window = window.expect("a valid geometry");
     let bias = RandomNormal::new(0.0, 0.3);
     let mut rng = StdRng::seed_from_u64(6);
-    SeparableConv2D::init(
+    SeparableConv::init(
         window,
         Tanh,
         &GlorotUniform,
@@ -891,33 +928,62 @@ fn separable<
 }
 
 #[test]
+fn separable_conv1d_gradients_with_strides_paddings_multipliers_and_bias() {
+    let w = Window::sequence;
+    let (valid, same) = (Padding::Valid, Padding::Same);
+    // 7 steps of 2 channels, 3 filters; multipliers 1 and 2.
+    check_all! {
+        separable::<14, 10, 15, 2, 3, 3, true, 1>(w((7, 2), 3, 1, 1, valid)), 2;
+        separable::<14, 28, 21, 4, 3, 3, false, 1>(w((7, 2), 3, 1, 1, same)), 2;
+        // Strides with an even window and same padding; dilated taps with strides.
+        separable::<14, 16, 8, 4, 4, 2, true, 1>(w((7, 2), 4, 2, 1, same)), 3;
+        separable::<14, 8, 8, 4, 2, 4, true, 1>(w((7, 2), 2, 2, 3, valid)), 2;
+    }
+}
+
+#[test]
+fn separable_conv1d_is_depthwise_conv1d_then_the_pointwise_kernel_at_each_step() {
+    let window = Window::sequence((9, 2), 3, 2, 1, Padding::Same).expect("valid");
+    let layer = separable::<18, 20, 20, 4, 3, 4, true, 1>(Some(window));
+    // Keras's shapes: `(k, C, M)`, `(1, C·M, F)`, `(F,)`.
+    let shapes: Vec<&[usize]> = layer.params().map(|p| p.shape).collect();
+    assert_eq!(shapes, [&[3, 2, 2][..], &[1, 4, 4], &[4]]);
+    let mut depthwise = DepthwiseConv1D::<f64, 18, 20, 4, 3>::zeros(window, Linear).unwrap();
+    depthwise.depthwise_kernel = layer.depthwise_kernel;
+    let x = batch::<18>(1, 10).column(0).into_owned();
+    // The 5 steps of 4 depthwise outputs, mixed by the `F × C·M` pointwise kernel, step by step.
+    let d = depthwise.forward(&x);
+    let steps = nalgebra::SMatrix::<f64, 4, 5>::from_column_slice(d.as_slice());
+    let mut z = layer.pointwise_kernel * steps;
+    for mut step in z.column_iter_mut() {
+        step += layer.bias;
+    }
+    let y = layer.forward(&x);
+    assert!(
+        y.iter()
+            .zip(z.iter())
+            .all(|(y, z)| (y - z.tanh()).abs() < 1e-12)
+    );
+}
+
+#[test]
 fn separable_conv2d_gradients_with_strides_paddings_multipliers_and_bias() {
-    let (one, none) = ((1, 1), Padding::Valid);
+    let w = Window::dilated;
+    let (one, none, same) = ((1, 1), Padding::Valid, Padding::Same);
     // 5×5×2 images, 3×3 windows, 3 filters; depth multipliers 1 and 2.
-    check(
-        &separable::<50, 18, 27, 2, 9, 3, true>((5, 5, 2), (3, 3), one, one, none),
-        2,
-    );
-    check(
-        &separable::<50, 100, 75, 4, 9, 3, false>((5, 5, 2), (3, 3), one, one, Padding::Same),
-        2,
-    );
-    check(
-        &separable::<50, 36, 27, 4, 9, 3, true>((5, 5, 2), (3, 3), (2, 2), one, Padding::Same),
-        3,
-    );
-    // An uneven window, strides and dilation together.
-    check(
-        &separable::<50, 16, 8, 4, 6, 2, true>((5, 5, 2), (2, 3), (2, 2), (2, 1), none),
-        2,
-    );
+    check_all! {
+        separable::<50, 18, 27, 2, 9, 3, true, 2>(w((5, 5, 2), (3, 3), one, one, none)), 2;
+        separable::<50, 100, 75, 4, 9, 3, false, 2>(w((5, 5, 2), (3, 3), one, one, same)), 2;
+        separable::<50, 36, 27, 4, 9, 3, true, 2>(w((5, 5, 2), (3, 3), (2, 2), one, same)), 3;
+        // An uneven window, strides and dilation together.
+        separable::<50, 16, 8, 4, 6, 2, true, 2>(w((5, 5, 2), (2, 3), (2, 2), (2, 1), none)), 2;
+    }
 }
 
 #[test]
 fn separable_conv2d_is_a_depthwise_then_a_pointwise_convolution() {
     let window = Window::new((5, 4, 3), (3, 2), (2, 1), Padding::Same).expect("valid");
-    let layer =
-        separable::<60, 72, 48, 6, 6, 4, true>((5, 4, 3), (3, 2), (2, 1), (1, 1), Padding::Same);
+    let layer = separable::<60, 72, 48, 6, 6, 4, true, 2>(Some(window));
     let mut depthwise = DepthwiseConv2D::<f64, 60, 72, 6, 6>::zeros(window, Linear).unwrap();
     depthwise.depthwise_kernel = layer.depthwise_kernel;
     let pointwise_window = Window::new((3, 4, 6), (1, 1), (1, 1), Padding::Valid).expect("valid");

@@ -703,11 +703,13 @@ pub fn show(found: &Json) -> String {
 
 /// Settings that older Keras versions write and Keras 3 refuses, each with the one value read
 /// (as the neutral value it is, which changes nothing the layer computes): tf.keras 2's
-/// `DepthwiseConv2D` and `SeparableConv2D` inherit `groups` from its `Conv` and write
-/// `groups: 1`.
+/// `DepthwiseConv2D` and `SeparableConv2D` (and their 1-D forms) inherit `groups` from its
+/// `Conv` and write `groups: 1`.
 const LEGACY: &[(&str, &str, u64)] = &[
     (crate::class::DEPTHWISE_CONV_2D, "groups", 1),
     (crate::class::SEPARABLE_CONV_2D, "groups", 1),
+    (crate::class::DEPTHWISE_CONV_1D, "groups", 1),
+    (crate::class::SEPARABLE_CONV_1D, "groups", 1),
 ];
 
 /// What is wrong with a file's layer of class `class` in a setting that older Keras versions

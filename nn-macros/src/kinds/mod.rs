@@ -42,6 +42,8 @@ pub(crate) const KINDS: &[Kind] = &[
     kind("GlobalMaxPool2D",    class::GLOBAL_MAX_POOLING_2D,     global_max_pool::OPTIONS,        global_max_pool::rule),
     kind("Embedding",          class::EMBEDDING,                 embedding::OPTIONS,              embedding::rule),
     kind("Conv1D",             class::CONV_1D,                   conv1d::OPTIONS,                 conv1d::rule),
+    kind("DepthwiseConv1D",    class::DEPTHWISE_CONV_1D,         depthwise_conv2d::OPTIONS_1D,    depthwise_conv2d::rule_1d),
+    kind("SeparableConv1D",    class::SEPARABLE_CONV_1D,         depthwise_conv2d::SEPARABLE_OPTIONS_1D, depthwise_conv2d::separable_1d),
     kind("MaxPool1D",          class::MAX_POOLING_1D,            pool::OPTIONS,                   pool::max_1d),
     kind("AvgPool1D",          class::AVERAGE_POOLING_1D,        pool::OPTIONS,                   pool::average_1d),
     kind("GlobalAvgPool1D",    class::GLOBAL_AVERAGE_POOLING_1D, global_pool_1d::OPTIONS,         global_pool_1d::average),

@@ -59,12 +59,6 @@ pub(crate) const POINTWISE_INITIALIZER: Opt = Opt {
 pub(crate) const POINTWISE_REGULARIZER: Opt = nothing("pointwise_regularizer");
 pub(crate) const POINTWISE_CONSTRAINT: Opt = nothing("pointwise_constraint");
 
-/// A pointwise kernel, for the initializer's rule.
-const POINTWISE: Tensor = Tensor::Kernel {
-    rank: 4,
-    layout: "a `SeparableConv2D` pointwise kernel is 4-D, `(1, 1, channels, filters)`",
-};
-
 /// An option that is unset by default.
 const fn nothing(name: &'static str) -> Opt {
     Opt {
@@ -90,9 +84,9 @@ pub(crate) struct Weights<'a> {
     prefix: &'static str,
     /// The bias's length, when it is not the kernel's last dimension.
     bias_len: Option<Size>,
-    /// A second kernel after the first, a pointwise one (`SeparableConv2D`'s): its initializer
-    /// and its Keras shape.
-    pointwise: Option<(Expr, Vec<Size>)>,
+    /// A second kernel after the first, a pointwise one (`SeparableConv2D`'s): the tensor (for
+    /// the initializer's rule), its initializer and its Keras shape.
+    pointwise: Option<(Tensor, Expr, Vec<Size>)>,
 }
 
 impl<'a> Weights<'a> {
@@ -114,18 +108,19 @@ impl<'a> Weights<'a> {
     /// A depthwise kernel ([`depthwise`](Self::depthwise)) and then a pointwise one, with its
     /// options `pointwise_initializer`, `pointwise_regularizer`, `pointwise_constraint` and its
     /// tensor `pointwise_kernel` of Keras shape `shape` (set by
-    /// [`pointwise_shape`](Self::pointwise_shape)).
-    pub(crate) fn separable(self) -> Self {
-        let initializer = crate::shared::initializer::default(POINTWISE);
+    /// [`pointwise_shape`](Self::pointwise_shape)), described to the initializer's rule as
+    /// `tensor`.
+    pub(crate) fn separable(self, tensor: Tensor) -> Self {
+        let initializer = crate::shared::initializer::default(tensor);
         Self {
-            pointwise: Some((initializer, Vec::new())),
+            pointwise: Some((tensor, initializer, Vec::new())),
             ..self.depthwise()
         }
     }
 
     /// The pointwise kernel's Keras shape.
-    pub(crate) fn pointwise_shape(mut self, shape: [usize; 4]) -> Self {
-        if let Some((_, known)) = &mut self.pointwise {
+    pub(crate) fn pointwise_shape(mut self, shape: Vec<usize>) -> Self {
+        if let Some((_, _, known)) = &mut self.pointwise {
             *known = shape.into_iter().map(Size::Known).collect();
         }
         self
@@ -151,11 +146,11 @@ impl<'a> Weights<'a> {
         // The kernel's options under this layer's names: `depthwise_initializer` is read as
         // `kernel_initializer`.
         let key_text = key.to_string();
-        if let (Some(rest), Some((init, _))) =
+        if let (Some(rest), Some((tensor, init, _))) =
             (key_text.strip_prefix("pointwise_"), &mut self.pointwise)
         {
             match rest {
-                "initializer" => *init = initializer(value, POINTWISE, errors),
+                "initializer" => *init = initializer(value, *tensor, errors),
                 "regularizer" | "constraint" => {
                     let (ty, what, names) = if rest == "regularizer" {
                         ("Regularizer", "regularizer", names::REGULARIZERS)
@@ -228,7 +223,7 @@ impl<'a> Weights<'a> {
         let pointwise = self
             .pointwise
             .as_ref()
-            .map(|(init, _)| ("pointwise_initializer", init));
+            .map(|(_, init, _)| ("pointwise_initializer", init));
         [
             Some((kernel_initializer, &self.kernel_initializer)),
             pointwise,
@@ -289,7 +284,7 @@ impl<'a> Weights<'a> {
         zeros.push(activation.clone());
         let mut init = zeros.clone();
         init.push(Expr::Ref(Box::new(self.kernel_initializer)));
-        if let Some((initializer, shape)) = self.pointwise {
+        if let Some((_, initializer, shape)) = self.pointwise {
             tensors.push(Param {
                 name: "pointwise_kernel".into(),
                 shape,

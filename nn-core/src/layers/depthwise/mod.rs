@@ -1,6 +1,9 @@
-//! `DepthwiseConv2D`: each channel of a channels-last image convolved with its own `M` kernels,
-//! computed directly (no patch matrix): for each output position and each kernel tap, one
-//! contiguous run of `C·M` products.
+//! `DepthwiseConv2D` and `DepthwiseConv1D`: each channel of a channels-last image or sequence
+//! convolved with its own `M` kernels, computed directly (no patch matrix): for each output
+//! position and each kernel tap, one contiguous run of `C·M` products. A sequence of
+//! `steps × C` is an image one pixel wide (or high: the same values), so both are one type,
+//! [`DepthwiseConv`], told apart by its dimension `D` (which decides the Keras class and the
+//! kernel's Keras shape; a 1-D layer runs its window transposed, along a row).
 
 use nalgebra::{ArrayStorage, Matrix, SVector};
 
@@ -15,9 +18,9 @@ use crate::{Constraint, Float, Regularizer};
 #[cfg(feature = "std")]
 pub(super) mod train;
 
-/// Keras's `DepthwiseConv2D`: every channel `c` of an `h × w × C` image convolved with its own
-/// `M` kernels (the depth multiplier), `y[p, c·M + m] = activation(Σ_tap x[p + tap, c] ·
-/// k[tap, c, m] + bias[c·M + m])`.
+/// Keras's `DepthwiseConv2D` (`D = 2`) and `DepthwiseConv1D` (`D = 1`): every channel `c` of an
+/// `h × w × C` image (or a sequence of `steps × C`) convolved with its own `M` kernels (the depth
+/// multiplier), `y[p, c·M + m] = activation(Σ_tap x[p + tap, c] · k[tap, c, m] + bias[c·M + m])`.
 ///
 /// Images are channels-last; the geometry (sizes, strides, dilation, padding, Keras's
 /// asymmetric same padding included) is a [`Window`] over the input, and `network!` writes
@@ -28,9 +31,51 @@ pub(super) mod train;
 ///   `depthwise_kernel` of shape `(kh, kw, C, M)` in row-major order.
 /// - `bias` is `CM × 1` (zero and no parameter without bias).
 ///
+/// A sequence of `steps × C` values is a `steps × 1 × C` image and a 1-D kernel of `k` taps a
+/// `k × 1` window ([`Window::sequence`]); Keras's `DepthwiseConv1D` kernel `(k, C, M)` has the
+/// same memory as `(k, 1, C, M)`. (The layer runs that window transposed, over the same values
+/// as a `1 × steps` image: each tap then runs along the whole row of steps.)
+///
 /// Each output position adds, for each tap inside the image, the `C·M` products of the tap's
 /// `C` input values with the tap's `C·M` weights: a contiguous run in both, channels last.
 /// Parameters: `kh·kw·C·M` (`+ C·M` with bias).
+#[derive(Clone, Debug)]
+pub struct DepthwiseConv<
+    T: Float,
+    const IN: usize,
+    const OUT: usize,
+    const CM: usize,
+    const TAPS: usize,
+    A = Linear,
+    S: Storage = Inline,
+    const BIAS: bool = true,
+    const D: usize = 2,
+> {
+    /// The kernels, `CM × TAPS` (Keras's `(kh, kw, C, M)` transposed to column-major; the same
+    /// bytes).
+    pub depthwise_kernel: Weights<T, CM, TAPS, S>,
+    /// The bias, `CM × 1`; unused and zero without bias.
+    pub bias: Weights<T, CM, 1, S>,
+    /// The activation applied to the convolution plus the bias.
+    pub activation: A,
+    /// Whether an optimizer updates this layer (Keras's `trainable`).
+    pub trainable: Setting<bool>,
+    /// The penalty on the kernels.
+    pub depthwise_regularizer: Setting<Regularizer>,
+    /// The penalty on the bias.
+    pub bias_regularizer: Setting<Regularizer>,
+    /// The penalty on the layer's outputs, divided by the batch size.
+    pub activity_regularizer: Setting<Regularizer>,
+    /// The projection of the kernels after each step (along Keras's axis 0, the kernel rows).
+    pub depthwise_constraint: Setting<Constraint>,
+    /// The projection of the bias after each step.
+    pub bias_constraint: Setting<Constraint>,
+    geometry: Depthwise,
+}
+
+/// A depthwise convolution over channels-last images (Keras's `DepthwiseConv2D`):
+/// `IN = h·w·C`, `OUT = oh·ow·C·M`, `CM = C·M`, `TAPS = kh·kw`, which `network!` computes from
+/// `DepthwiseConv2D<(KH, KW)>` and the image before it. Made by hand, with its [`Window`]:
 ///
 /// ```
 /// use nalgebra::SVector;
@@ -55,38 +100,32 @@ pub(super) mod train;
 /// assert_eq!(layer.kernel_shape(), [2, 2, 2, 2]);
 /// # Ok::<(), nn::Error>(())
 /// ```
-#[derive(Clone, Debug)]
-pub struct DepthwiseConv2D<
-    T: Float,
-    const IN: usize,
-    const OUT: usize,
-    const CM: usize,
-    const TAPS: usize,
-    A = Linear,
-    S: Storage = Inline,
-    const BIAS: bool = true,
-> {
-    /// The kernels, `CM × TAPS` (Keras's `(kh, kw, C, M)` transposed to column-major; the same
-    /// bytes).
-    pub depthwise_kernel: Weights<T, CM, TAPS, S>,
-    /// The bias, `CM × 1`; unused and zero without bias.
-    pub bias: Weights<T, CM, 1, S>,
-    /// The activation applied to the convolution plus the bias.
-    pub activation: A,
-    /// Whether an optimizer updates this layer (Keras's `trainable`).
-    pub trainable: Setting<bool>,
-    /// The penalty on the kernels.
-    pub depthwise_regularizer: Setting<Regularizer>,
-    /// The penalty on the bias.
-    pub bias_regularizer: Setting<Regularizer>,
-    /// The penalty on the layer's outputs, divided by the batch size.
-    pub activity_regularizer: Setting<Regularizer>,
-    /// The projection of the kernels after each step (along Keras's axis 0, the kernel rows).
-    pub depthwise_constraint: Setting<Constraint>,
-    /// The projection of the bias after each step.
-    pub bias_constraint: Setting<Constraint>,
-    geometry: Depthwise,
-}
+#[rustfmt::skip] // One line: the parameters are `DepthwiseConv`'s, but `D`.
+pub type DepthwiseConv2D<T, const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize, A = Linear, S = Inline, const BIAS: bool = true> =
+    DepthwiseConv<T, IN, OUT, CM, TAPS, A, S, BIAS, 2>;
+
+/// A depthwise convolution over sequences of `steps × C` values (Keras's `DepthwiseConv1D`,
+/// with its `valid` and `same` paddings, strides and dilation): `IN = steps·C`,
+/// `OUT = out_steps·C·M`, `CM = C·M`, `TAPS = k`; the window is [`Window::sequence`].
+///
+/// ```
+/// use nalgebra::SVector;
+/// use nn::{DepthwiseConv1D, Layer, Linear, Padding, Window};
+///
+/// // Four steps of two channels, a window of 2 steps, one kernel per channel: 3 × 2 out.
+/// let window = Window::sequence((4, 2), 2, 1, 1, Padding::Valid).unwrap();
+/// let mut layer = DepthwiseConv1D::<f32, 8, 6, 2, 2>::zeros(window, Linear)?;
+/// // Channel 0 sums its two steps; channel 1 takes the later step, negated.
+/// layer.depthwise_kernel.copy_from_slice(&[1.0, 0.0, 1.0, -1.0]);
+/// let x = SVector::<f32, 8>::from_column_slice(&[1.0, 10.0, 2.0, 20.0, 3.0, 30.0, 4.0, 40.0]);
+/// assert_eq!(layer.forward(&x).as_slice(), [3.0, -20.0, 5.0, -30.0, 7.0, -40.0]);
+/// // Keras's shape of the kernel: (k, C, M).
+/// assert_eq!(layer.kernel_shape(), [2, 2, 1]);
+/// # Ok::<(), nn::Error>(())
+/// ```
+#[rustfmt::skip] // One line: the parameters are `DepthwiseConv`'s, but `D`.
+pub type DepthwiseConv1D<T, const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize, A = Linear, S = Inline, const BIAS: bool = true> =
+    DepthwiseConv<T, IN, OUT, CM, TAPS, A, S, BIAS, 1>;
 
 impl<
     T: Float,
@@ -97,11 +136,13 @@ impl<
     A,
     S: Storage,
     const BIAS: bool,
-> DepthwiseConv2D<T, IN, OUT, CM, TAPS, A, S, BIAS>
+    const D: usize,
+> DepthwiseConv<T, IN, OUT, CM, TAPS, A, S, BIAS, D>
 {
-    /// The geometry of `window`, if it fits the const parameters.
+    /// The geometry of `window`, if it fits the const parameters (and is over a sequence in
+    /// 1-D).
     const fn geometry_of(window: Window) -> Option<Depthwise> {
-        match Depthwise::new(window, IN, CM, TAPS) {
+        match Depthwise::new(window, IN, CM, TAPS, D) {
             Some(geometry) if geometry.outputs() == OUT => Some(geometry),
             _ => None,
         }
@@ -131,17 +172,17 @@ impl<
 
     /// The geometry.
     pub fn window(&self) -> Window {
-        self.geometry.window
+        self.geometry.given_window()
     }
 
-    /// The kernel's Keras shape, `(kh, kw, C, M)`.
-    pub fn kernel_shape(&self) -> [usize; 4] {
-        self.geometry.kernel_shape
+    /// The kernel's Keras shape, `(kh, kw, C, M)`; `(k, C, M)` in 1-D.
+    pub fn kernel_shape(&self) -> &[usize] {
+        self.geometry.kernel_shape()
     }
 
     /// The depth multiplier `M`: kernels per input channel.
     pub fn depth_multiplier(&self) -> usize {
-        self.geometry.kernel_shape[3]
+        self.geometry.multiplier()
     }
 
     /// `z = bias`, then `z += depthwise(x)` and the activation, for one sample.
@@ -191,39 +232,78 @@ impl<
     }
 }
 
-/// A depthwise convolution's geometry: its window and its kernel's Keras shape `(kh, kw, C, M)`;
-/// the products of one sample, which [`DepthwiseConv2D`] and
-/// [`SeparableConv2D`](crate::SeparableConv2D) share.
+/// A depthwise convolution's geometry: its window and its kernel's Keras shape; the products of
+/// one sample, which [`DepthwiseConv`] and [`SeparableConv`](crate::SeparableConv) share, in
+/// 1-D and 2-D.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Depthwise {
+    /// The window the products slide: in 1-D the sequence's `steps × 1` window transposed,
+    /// over the same values seen as a `1 × steps` image, where each tap runs along all the
+    /// output steps in one loop (twice as fast as a row of one step each, `1024 × 16` values).
     pub(crate) window: Window,
-    /// `(kh, kw, C, M)`.
-    pub(crate) kernel_shape: [usize; 4],
+    /// `(kh, kw, C, M)` in 2-D; `(k, C, M)` in 1-D, in the first three entries.
+    keras_shape: [usize; 4],
+    /// The dimension: 2 over images, 1 over sequences (a window one column wide).
+    rank: usize,
 }
 
 impl Depthwise {
     /// The geometry of `window` over `input` values with `cm` kernels a tap (a multiple of its
-    /// channels) and `taps` taps, or `None` when they disagree.
-    pub(crate) const fn new(window: Window, input: usize, cm: usize, taps: usize) -> Option<Self> {
+    /// channels) and `taps` taps, in `rank` dimensions (1 or 2), or `None` when they disagree
+    /// (a 1-D window is [`Window::sequence`]'s, one column wide).
+    pub(crate) const fn new(
+        window: Window,
+        input: usize,
+        cm: usize,
+        taps: usize,
+        rank: usize,
+    ) -> Option<Self> {
         let c = window.c;
+        let sequence = window.w == 1 && window.kw == 1;
         if c == 0
             || cm == 0
             || !cm.is_multiple_of(c)
             || input != window.input_len()
             || taps != window.kh * window.kw
+            || !(rank == 2 || (rank == 1 && sequence))
         {
             return None;
         }
+        let m = cm / c;
+        let (keras_shape, window) = match rank {
+            1 => ([window.kh, c, m, 0], window.transposed()),
+            _ => ([window.kh, window.kw, c, m], window),
+        };
         Some(Self {
             window,
-            kernel_shape: [window.kh, window.kw, c, cm / c],
+            keras_shape,
+            rank,
         })
+    }
+
+    /// The window as given: over a sequence in 1-D.
+    pub(crate) fn given_window(&self) -> Window {
+        match self.rank {
+            1 => self.window.transposed(),
+            _ => self.window,
+        }
+    }
+
+    /// The kernel's Keras shape: `(kh, kw, C, M)`, or `(k, C, M)` in 1-D.
+    pub(crate) fn kernel_shape(&self) -> &[usize] {
+        &self.keras_shape[..self.rank + 2]
+    }
+
+    /// The depth multiplier `M`.
+    #[inline]
+    pub(crate) const fn multiplier(&self) -> usize {
+        self.keras_shape[self.rank + 1]
     }
 
     /// Kernels a tap, `C·M`: the output channels.
     #[inline]
     pub(crate) const fn cm(&self) -> usize {
-        self.kernel_shape[2] * self.kernel_shape[3]
+        self.window.c * self.multiplier()
     }
 
     /// Values out per sample.
@@ -234,7 +314,7 @@ impl Depthwise {
     /// How a constraint groups the kernel (Keras's axis 0, the kernel rows): values a row
     /// apart in the row-major Keras layout.
     pub(crate) fn norm_stride(&self) -> usize {
-        self.kernel_shape[1..].iter().product()
+        self.kernel_shape()[1..].iter().product()
     }
 
     /// Calls `f(out, tap, source)` for each output position and each tap of the window that
@@ -270,7 +350,7 @@ impl Depthwise {
         z: &mut [T],
     ) {
         let g = self.window;
-        let (c, m) = (g.c, self.kernel_shape[3]);
+        let (c, m) = (g.c, self.multiplier());
         let row = g.w * c;
         for (oy, out_row) in z.chunks_exact_mut(g.ow * CM).enumerate().take(g.oh) {
             for i in 0..g.kh {
@@ -321,7 +401,7 @@ impl Depthwise {
     /// `dk[tap, c·M + m] += Σ_p dz[p, c·M + m] · x[p + tap, c]`.
     #[cfg(feature = "std")]
     pub(crate) fn kernel_gradient_one<T: Float>(&self, x: &[T], dz: &[T], dk: &mut [T]) {
-        let (c, m, cm) = (self.window.c, self.kernel_shape[3], self.cm());
+        let (c, m, cm) = (self.window.c, self.multiplier(), self.cm());
         self.each_tap(|out, tap, source| {
             multiply_add(
                 &mut dk[tap..tap + cm],
@@ -336,7 +416,7 @@ impl Depthwise {
     /// over the positions and taps that read `src`.
     #[cfg(feature = "std")]
     pub(crate) fn input_gradient_one<T: Float>(&self, kernel: &[T], dz: &[T], dx: &mut [T]) {
-        let (c, m, cm) = (self.window.c, self.kernel_shape[3], self.cm());
+        let (c, m, cm) = (self.window.c, self.multiplier(), self.cm());
         dx.fill(T::zero());
         self.each_tap(|out, tap, source| {
             let (k, g) = (&kernel[tap..tap + cm], &dz[out..out + cm]);
@@ -378,10 +458,12 @@ impl<
     const TAPS: usize,
     A,
     const BIAS: bool,
-> DepthwiseConv2D<T, IN, OUT, CM, TAPS, A, Inline, BIAS>
+    const D: usize,
+> DepthwiseConv<T, IN, OUT, CM, TAPS, A, Inline, BIAS, D>
 {
     /// A layer with this geometry and these weights, in Keras's layout: `kernel[tap][c·M + m]`
-    /// is the kernel of shape `(kh, kw, C, M)` (`tap` runs over `kh·kw`), `bias[0]` the bias
+    /// is the kernel of shape `(kh, kw, C, M)` or `(k, C, M)` (`tap` runs over `kh·kw`, `k` in
+    /// 1-D, whose window is [`Window::sequence`]), `bias[0]` the bias
     /// (zeros without bias). A `const fn`, for networks with weights built into the program.
     ///
     /// # Panics
@@ -394,7 +476,7 @@ impl<
         activation: A,
     ) -> Self {
         let Some(geometry) = Self::geometry_of(window) else {
-            panic!("DepthwiseConv2D::from_arrays: the window does not fit the layer's sizes");
+            panic!("DepthwiseConv::from_arrays: the window does not fit the layer's sizes");
         };
         Self::with_weights(
             Matrix::from_array_storage(ArrayStorage(kernel)),
@@ -414,9 +496,13 @@ impl<
     A: Clone + core::fmt::Debug,
     S: Storage,
     const BIAS: bool,
-> Params<T> for DepthwiseConv2D<T, IN, OUT, CM, TAPS, A, S, BIAS>
+    const D: usize,
+> Params<T> for DepthwiseConv<T, IN, OUT, CM, TAPS, A, S, BIAS, D>
 {
-    const KIND: &'static str = nn_keras::class::DEPTHWISE_CONV_2D;
+    const KIND: &'static str = match D {
+        1 => nn_keras::class::DEPTHWISE_CONV_1D,
+        _ => nn_keras::class::DEPTHWISE_CONV_2D,
+    };
     const PARAMS: usize = CM * TAPS + if BIAS { CM } else { 0 };
 
     fn zeroed(&self) -> Self {
@@ -430,7 +516,7 @@ impl<
 
     tensors!(self,
         let (trainable, [kernel_rules, bias_rules]) = (read(self.trainable), self.rules());
-        depthwise_kernel: &self.geometry.kernel_shape, trainable, kernel_rules;
+        depthwise_kernel: self.geometry.kernel_shape(), trainable, kernel_rules;
         bias [BIAS]: &Shape::<CM, 1>::VECTOR, trainable, bias_rules;
     );
 }
@@ -444,7 +530,8 @@ impl<
     A: Activation,
     S: Storage,
     const BIAS: bool,
-> Layer<T, IN, OUT> for DepthwiseConv2D<T, IN, OUT, CM, TAPS, A, S, BIAS>
+    const D: usize,
+> Layer<T, IN, OUT> for DepthwiseConv<T, IN, OUT, CM, TAPS, A, S, BIAS, D>
 {
     #[inline]
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, OUT> {

@@ -1,4 +1,4 @@
-//! Training a [`DepthwiseConv2D`]: its constructors that check a window at run time or
+//! Training a [`DepthwiseConv`] (1-D or 2-D): its constructors that check a window at run time or
 //! initialize, the batched passes, the cache, the backward pass and the fused one from
 //! pre-activations (std only).
 
@@ -21,22 +21,27 @@ impl<
     A,
     S: Storage,
     const BIAS: bool,
-> DepthwiseConv2D<T, IN, OUT, CM, TAPS, A, S, BIAS>
+    const D: usize,
+> DepthwiseConv<T, IN, OUT, CM, TAPS, A, S, BIAS, D>
 {
     /// A layer of zeros with this geometry; the sizes must agree with the const parameters
-    /// (`CM` a multiple of the window's channels).
+    /// (`CM` a multiple of the window's channels; in 1-D, a window over a sequence).
     pub fn zeros(window: Window, activation: A) -> Result<Self, Error> {
         let Some(geometry) = Self::geometry_of(window) else {
             return Err(Error::Setting {
-                what: "DepthwiseConv2D geometry",
+                what: match D {
+                    1 => "DepthwiseConv1D geometry",
+                    _ => "DepthwiseConv2D geometry",
+                },
                 problem: format!(
                     "{window:?} has {} inputs, {} positions and {} taps, which do not fit the \
                      type's {IN} inputs, {OUT} outputs, {CM} kernels per tap (a multiple of the \
-                     {} channels) and {TAPS} taps",
+                     {} channels) and {TAPS} taps{}",
                     window.input_len(),
                     window.positions(),
                     window.kh * window.kw,
-                    window.c
+                    window.c,
+                    window_needs(D),
                 ),
             });
         };
@@ -49,7 +54,7 @@ impl<
     }
 
     /// A layer initialized as Keras does: the kernels (Keras's fans of a `(kh, kw, C, M)`
-    /// kernel: `kh·kw·C` and `kh·kw·M`), then the bias.
+    /// kernel: `kh·kw·C` and `kh·kw·M`; of a `(k, C, M)` one, `k·C` and `k·M`), then the bias.
     pub fn init<R: Rng + ?Sized>(
         window: Window,
         activation: A,
@@ -58,12 +63,11 @@ impl<
         rng: &mut R,
     ) -> Result<Self, Error> {
         let mut layer = Self::zeros(window, activation)?;
-        let shape = layer.geometry.kernel_shape;
-        let kernel = layer.depthwise_kernel.as_mut_slice();
+        let (geometry, kernel) = (layer.geometry, layer.depthwise_kernel.as_mut_slice());
         fill_checked(
             depthwise_initializer,
             "depthwise_kernel",
-            &shape,
+            geometry.kernel_shape(),
             kernel,
             rng,
         );
@@ -162,10 +166,18 @@ impl<
     }
 }
 
+/// What a window must be besides in `d` dimensions, for messages: over a sequence in 1-D.
+pub(crate) const fn window_needs(d: usize) -> &'static str {
+    match d {
+        1 => ", over a sequence (`Window::sequence`)",
+        _ => "",
+    }
+}
+
 /// The fewest multiply-adds a batched pass splits across threads.
 const PARALLEL_MIN: usize = 1 << 15;
 
-/// What a [`DepthwiseConv2D`] keeps from its training pass for the backward pass.
+/// What a [`DepthwiseConv`] keeps from its training pass for the backward pass.
 #[derive(Clone, Debug)]
 pub struct DepthwiseCache<T: Float, const O: usize> {
     /// The pre-activations of the batch.
@@ -197,7 +209,8 @@ impl<
     A: Activation,
     S: Storage,
     const BIAS: bool,
-> Train<T, IN, OUT> for DepthwiseConv2D<T, IN, OUT, CM, TAPS, A, S, BIAS>
+    const D: usize,
+> Train<T, IN, OUT> for DepthwiseConv<T, IN, OUT, CM, TAPS, A, S, BIAS, D>
 {
     type Cache = DepthwiseCache<T, OUT>;
 
@@ -239,7 +252,8 @@ impl<
     A: Activation,
     S: Storage,
     const BIAS: bool,
-> OutputActivation<T, IN, OUT> for DepthwiseConv2D<T, IN, OUT, CM, TAPS, A, S, BIAS>
+    const D: usize,
+> OutputActivation<T, IN, OUT> for DepthwiseConv<T, IN, OUT, CM, TAPS, A, S, BIAS, D>
 {
     type Activation = A;
 

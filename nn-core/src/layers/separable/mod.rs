@@ -1,5 +1,7 @@
-//! `SeparableConv2D`: a depthwise convolution (the code of `DepthwiseConv2D`) followed by a
-//! pointwise one, a `1 × 1` convolution of the `C·M` channels into `F` filters.
+//! `SeparableConv2D` and `SeparableConv1D`: a depthwise convolution (the code of
+//! `DepthwiseConv`) followed by a pointwise one, a `1 × 1` convolution of the `C·M` channels
+//! into `F` filters; one type, [`SeparableConv`], told apart by its dimension `D` as
+//! `DepthwiseConv` is.
 
 use nalgebra::{ArrayStorage, Matrix, SVector};
 
@@ -15,8 +17,9 @@ use crate::{Constraint, Float, Regularizer};
 #[cfg(feature = "std")]
 pub(super) mod train;
 
-/// Keras's `SeparableConv2D`: a depthwise convolution of each of the `C` channels with its own
-/// `M` kernels (as [`DepthwiseConv2D`](crate::DepthwiseConv2D), without bias or activation),
+/// Keras's `SeparableConv2D` (`D = 2`) and `SeparableConv1D` (`D = 1`): a depthwise convolution
+/// of each of the `C` channels with its own `M` kernels (as
+/// [`DepthwiseConv`](crate::DepthwiseConv), without bias or activation),
 /// then a pointwise `1 × 1` convolution of those `C·M` channels into `F` filters, the bias and
 /// the activation: `y[p, f] = activation(Σ_j pointwise[j, f] · d[p, j] + bias[f])` with
 /// `d[p, c·M + m] = Σ_tap x[p + tap, c] · depthwise[tap, c, m]`.
@@ -26,33 +29,18 @@ pub(super) mod train;
 /// (the depthwise step's outputs, kept on the stack for one sample), `OUT = oh·ow·F`,
 /// `CM = C·M`, `TAPS = kh·kw`, `F` filters.
 ///
-/// - `depthwise_kernel` is `CM × TAPS`: the memory of Keras's `(kh, kw, C, M)`;
-/// - `pointwise_kernel` is `F × CM`: the memory of Keras's `(1, 1, C·M, F)`;
+/// - `depthwise_kernel` is `CM × TAPS`: the memory of Keras's `(kh, kw, C, M)` (`(k, C, M)` in
+///   1-D);
+/// - `pointwise_kernel` is `F × CM`: the memory of Keras's `(1, 1, C·M, F)` (`(1, C·M, F)` in
+///   1-D);
 /// - `bias` is `F × 1` (zero and no parameter without bias).
+///
+/// In 1-D the window is [`Window::sequence`]'s, over a sequence of `steps × C` values.
 ///
 /// Parameters: `kh·kw·C·M + C·M·F` (`+ F` with bias). The batched passes multiply the pointwise
 /// kernel with all positions of the batch in one GEMM, as `Conv2D` does.
-///
-/// ```
-/// use nalgebra::SVector;
-/// use nn::{Layer, Linear, Padding, SeparableConv2D, Window};
-///
-/// // A 2 × 2 image of two channels, a 1 × 1 window (M = 1), three filters.
-/// let window = Window::new((2, 2, 2), (1, 1), (1, 1), Padding::Valid).unwrap();
-/// let mut layer = SeparableConv2D::<f32, 8, 8, 12, 2, 1, 3>::zeros(window, Linear)?;
-/// layer.depthwise_kernel.copy_from_slice(&[2.0, 3.0]); // channel 0 doubled, channel 1 tripled
-/// // Filter f sums channel 0 and f times channel 1.
-/// layer.pointwise_kernel.copy_from_slice(&[1.0, 1.0, 1.0, 0.0, 1.0, 2.0]);
-/// layer.bias.fill(0.5);
-/// let x = SVector::<f32, 8>::from_column_slice(&[1.0, 1.0, 2.0, 1.0, 0.0, 0.0, 1.0, 2.0]);
-/// let y = layer.forward(&x);
-/// // Pixel 0: d = (2, 3), so y = (2, 2 + 3, 2 + 6) + 0.5.
-/// assert_eq!(&y.as_slice()[..3], [2.5, 5.5, 8.5]);
-/// assert_eq!(layer.pointwise_kernel.shape(), (3, 2));
-/// # Ok::<(), nn::Error>(())
-/// ```
 #[derive(Clone, Debug)]
-pub struct SeparableConv2D<
+pub struct SeparableConv<
     T: Float,
     const IN: usize,
     const MID: usize,
@@ -63,6 +51,7 @@ pub struct SeparableConv2D<
     A = Linear,
     S: Storage = Inline,
     const BIAS: bool = true,
+    const D: usize = 2,
 > {
     /// The depthwise kernels, `CM × TAPS` (Keras's `(kh, kw, C, M)`, the same bytes).
     pub depthwise_kernel: Weights<T, CM, TAPS, S>,
@@ -89,9 +78,58 @@ pub struct SeparableConv2D<
     /// The projection of the bias after each step.
     pub bias_constraint: Setting<Constraint>,
     geometry: Depthwise,
-    /// `(1, 1, C·M, F)`.
+    /// `(1, 1, C·M, F)`; `(1, C·M, F)` in 1-D, in the first three entries.
     pointwise_shape: [usize; 4],
 }
+
+/// A separable convolution over channels-last images (Keras's `SeparableConv2D`): `IN = h·w·C`,
+/// `MID = oh·ow·C·M`, `OUT = oh·ow·F`, `CM = C·M`, `TAPS = kh·kw`, which `network!` computes
+/// from `SeparableConv2D<F, (KH, KW)>` and the image before it. Made by hand:
+///
+/// ```
+/// use nalgebra::SVector;
+/// use nn::{Layer, Linear, Padding, SeparableConv2D, Window};
+///
+/// // A 2 × 2 image of two channels, a 1 × 1 window (M = 1), three filters.
+/// let window = Window::new((2, 2, 2), (1, 1), (1, 1), Padding::Valid).unwrap();
+/// let mut layer = SeparableConv2D::<f32, 8, 8, 12, 2, 1, 3>::zeros(window, Linear)?;
+/// layer.depthwise_kernel.copy_from_slice(&[2.0, 3.0]); // channel 0 doubled, channel 1 tripled
+/// // Filter f sums channel 0 and f times channel 1.
+/// layer.pointwise_kernel.copy_from_slice(&[1.0, 1.0, 1.0, 0.0, 1.0, 2.0]);
+/// layer.bias.fill(0.5);
+/// let x = SVector::<f32, 8>::from_column_slice(&[1.0, 1.0, 2.0, 1.0, 0.0, 0.0, 1.0, 2.0]);
+/// let y = layer.forward(&x);
+/// // Pixel 0: d = (2, 3), so y = (2, 2 + 3, 2 + 6) + 0.5.
+/// assert_eq!(&y.as_slice()[..3], [2.5, 5.5, 8.5]);
+/// assert_eq!(layer.pointwise_kernel.shape(), (3, 2));
+/// # Ok::<(), nn::Error>(())
+/// ```
+#[rustfmt::skip] // One line: the parameters are `SeparableConv`'s, but `D`.
+pub type SeparableConv2D<T, const IN: usize, const MID: usize, const OUT: usize, const CM: usize, const TAPS: usize, const F: usize, A = Linear, S = Inline, const BIAS: bool = true> =
+    SeparableConv<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, 2>;
+
+/// A separable convolution over sequences of `steps × C` values (Keras's `SeparableConv1D`,
+/// with its `valid` and `same` paddings, strides and dilation): `IN = steps·C`,
+/// `MID = out_steps·C·M`, `OUT = out_steps·F`, `CM = C·M`, `TAPS = k`; the window is
+/// [`Window::sequence`].
+///
+/// ```
+/// use nalgebra::SVector;
+/// use nn::{Layer, Linear, Padding, SeparableConv1D, Window};
+///
+/// // Three steps of one channel, a window of 2 steps (M = 1), two filters.
+/// let window = Window::sequence((3, 1), 2, 1, 1, Padding::Valid).unwrap();
+/// let mut layer = SeparableConv1D::<f32, 3, 2, 4, 1, 2, 2>::zeros(window, Linear)?;
+/// layer.depthwise_kernel.copy_from_slice(&[1.0, -1.0]); // x[t] - x[t + 1]
+/// layer.pointwise_kernel.copy_from_slice(&[1.0, 2.0]); // filter f: (f + 1) times it
+/// let y = layer.forward(&SVector::<f32, 3>::new(5.0, 3.0, 4.0));
+/// assert_eq!(y.as_slice(), [2.0, 4.0, -1.0, -2.0]);
+/// assert_eq!(layer.kernel_shape(), [2, 1, 1]); // Keras's (k, C, M)
+/// # Ok::<(), nn::Error>(())
+/// ```
+#[rustfmt::skip] // One line: the parameters are `SeparableConv`'s, but `D`.
+pub type SeparableConv1D<T, const IN: usize, const MID: usize, const OUT: usize, const CM: usize, const TAPS: usize, const F: usize, A = Linear, S = Inline, const BIAS: bool = true> =
+    SeparableConv<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, 1>;
 
 impl<
     T: Float,
@@ -104,11 +142,12 @@ impl<
     A,
     S: Storage,
     const BIAS: bool,
-> SeparableConv2D<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS>
+    const D: usize,
+> SeparableConv<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, D>
 {
     /// The geometry of `window`, if it fits the const parameters.
     const fn geometry_of(window: Window) -> Option<Depthwise> {
-        match Depthwise::new(window, IN, CM, TAPS) {
+        match Depthwise::new(window, IN, CM, TAPS, D) {
             Some(geometry) if geometry.outputs() == MID && window.positions() * F == OUT => {
                 Some(geometry)
             }
@@ -139,18 +178,21 @@ impl<
             pointwise_constraint: setting::default(),
             bias_constraint: setting::default(),
             geometry,
-            pointwise_shape: [1, 1, CM, F],
+            pointwise_shape: match D {
+                1 => [1, CM, F, 0],
+                _ => [1, 1, CM, F],
+            },
         }
     }
 
     /// The geometry of the depthwise step.
     pub fn window(&self) -> Window {
-        self.geometry.window
+        self.geometry.given_window()
     }
 
-    /// The depthwise kernel's Keras shape, `(kh, kw, C, M)`.
-    pub fn kernel_shape(&self) -> [usize; 4] {
-        self.geometry.kernel_shape
+    /// The depthwise kernel's Keras shape, `(kh, kw, C, M)`; `(k, C, M)` in 1-D.
+    pub fn kernel_shape(&self) -> &[usize] {
+        self.geometry.kernel_shape()
     }
 
     /// `z = pointwise · d + bias` for the `positions` columns of `C·M` values in `d`, into `z`
@@ -182,7 +224,8 @@ impl<
             norm_stride: self.geometry.norm_stride(),
             ..Rules::NONE
         };
-        // Keras's axis 0 of `(1, 1, C·M, F)` has one value: each weight is its own group.
+        // Keras's axis 0 of `(1, 1, C·M, F)` (or `(1, C·M, F)`) has one value: each weight is
+        // its own group.
         let pointwise = Rules {
             regularizer: read(self.pointwise_regularizer),
             constraint: read(self.pointwise_constraint),
@@ -208,11 +251,12 @@ impl<
     const F: usize,
     A,
     const BIAS: bool,
-> SeparableConv2D<T, IN, MID, OUT, CM, TAPS, F, A, Inline, BIAS>
+    const D: usize,
+> SeparableConv<T, IN, MID, OUT, CM, TAPS, F, A, Inline, BIAS, D>
 {
     /// A layer with this geometry and these weights, in Keras's layouts: `depthwise[tap][c·M +
-    /// m]` of shape `(kh, kw, C, M)`, `pointwise[j][f]` of shape `(1, 1, C·M, F)`, `bias[0]`
-    /// the bias (zeros without bias). A `const fn`, for networks with weights built into the
+    /// m]` of shape `(kh, kw, C, M)` (`(k, C, M)` in 1-D), `pointwise[j][f]` of shape
+    /// `(1, 1, C·M, F)` (`(1, C·M, F)`), `bias[0]` the bias (zeros without bias). A `const fn`, for networks with weights built into the
     /// program.
     ///
     /// # Panics
@@ -226,7 +270,7 @@ impl<
         activation: A,
     ) -> Self {
         let Some(geometry) = Self::geometry_of(window) else {
-            panic!("SeparableConv2D::from_arrays: the window does not fit the layer's sizes");
+            panic!("SeparableConv::from_arrays: the window does not fit the layer's sizes");
         };
         Self::with_weights(
             Matrix::from_array_storage(ArrayStorage(depthwise)),
@@ -249,9 +293,13 @@ impl<
     A: Clone + core::fmt::Debug,
     S: Storage,
     const BIAS: bool,
-> Params<T> for SeparableConv2D<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS>
+    const D: usize,
+> Params<T> for SeparableConv<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, D>
 {
-    const KIND: &'static str = nn_keras::class::SEPARABLE_CONV_2D;
+    const KIND: &'static str = match D {
+        1 => nn_keras::class::SEPARABLE_CONV_1D,
+        _ => nn_keras::class::SEPARABLE_CONV_2D,
+    };
     const PARAMS: usize = CM * TAPS + CM * F + if BIAS { F } else { 0 };
 
     fn zeroed(&self) -> Self {
@@ -266,8 +314,8 @@ impl<
 
     tensors!(self,
         let (trainable, [depthwise, pointwise, bias]) = (read(self.trainable), self.rules());
-        depthwise_kernel: &self.geometry.kernel_shape, trainable, depthwise;
-        pointwise_kernel: &self.pointwise_shape, trainable, pointwise;
+        depthwise_kernel: self.geometry.kernel_shape(), trainable, depthwise;
+        pointwise_kernel: &self.pointwise_shape[..D + 2], trainable, pointwise;
         bias [BIAS]: &Shape::<F, 1>::VECTOR, trainable, bias;
     );
 }
@@ -283,7 +331,8 @@ impl<
     A: Activation,
     S: Storage,
     const BIAS: bool,
-> Layer<T, IN, OUT> for SeparableConv2D<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS>
+    const D: usize,
+> Layer<T, IN, OUT> for SeparableConv<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, D>
 {
     #[inline]
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, OUT> {

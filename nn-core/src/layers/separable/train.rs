@@ -1,4 +1,4 @@
-//! Training a [`SeparableConv2D`]: its constructors that check a window at run time or
+//! Training a [`SeparableConv`] (1-D or 2-D): its constructors that check a window at run time or
 //! initialize, the batched passes (the depthwise step per sample, the pointwise one a GEMM per
 //! batch), the cache, the backward pass and the fused one from pre-activations (std only).
 
@@ -24,22 +24,27 @@ impl<
     A,
     S: Storage,
     const BIAS: bool,
-> SeparableConv2D<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS>
+    const D: usize,
+> SeparableConv<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, D>
 {
     /// A layer of zeros with this geometry; the sizes must agree with the const parameters
     /// (`CM` a multiple of the window's channels).
     pub fn zeros(window: Window, activation: A) -> Result<Self, Error> {
         let Some(geometry) = Self::geometry_of(window) else {
             return Err(Error::Setting {
-                what: "SeparableConv2D geometry",
+                what: match D {
+                    1 => "SeparableConv1D geometry",
+                    _ => "SeparableConv2D geometry",
+                },
                 problem: format!(
                     "{window:?} has {} inputs, {} positions and {} taps, which do not fit the \
                      type's {IN} inputs, {MID} depthwise outputs, {OUT} outputs, {CM} kernels \
-                     per tap (a multiple of the {} channels), {TAPS} taps and {F} filters",
+                     per tap (a multiple of the {} channels), {TAPS} taps and {F} filters{}",
                     window.input_len(),
                     window.positions(),
                     window.kh * window.kw,
-                    window.c
+                    window.c,
+                    crate::layers::depthwise::train::window_needs(D),
                 ),
             });
         };
@@ -49,8 +54,8 @@ impl<
         ))
     }
 
-    /// A layer initialized as Keras does: the depthwise kernels (`(kh, kw, C, M)`), the
-    /// pointwise kernel (`(1, 1, C·M, F)`), then the bias.
+    /// A layer initialized as Keras does: the depthwise kernels (`(kh, kw, C, M)`, or
+    /// `(k, C, M)`), the pointwise kernel (`(1, 1, C·M, F)`, or `(1, C·M, F)`), then the bias.
     pub fn init<R: Rng + ?Sized>(
         window: Window,
         activation: A,
@@ -65,20 +70,20 @@ impl<
             bias_initializer,
         );
         let mut layer = Self::zeros(window, activation)?;
-        let (shape, values) = (layer.geometry.kernel_shape, &mut layer.depthwise_kernel);
+        let (geometry, values) = (layer.geometry, &mut layer.depthwise_kernel);
         fill_checked(
             depthwise,
             "depthwise_kernel",
-            &shape,
+            geometry.kernel_shape(),
             values.as_mut_slice(),
             rng,
         );
-        let (shape, values) = (layer.pointwise_shape, &mut layer.pointwise_kernel);
+        let shape = layer.pointwise_shape;
         fill_checked(
             pointwise,
             "pointwise_kernel",
-            &shape,
-            values.as_mut_slice(),
+            &shape[..D + 2],
+            layer.pointwise_kernel.as_mut_slice(),
             rng,
         );
         if BIAS {
@@ -206,7 +211,7 @@ impl<
 /// The fewest multiply-adds a batched pass splits across threads.
 const PARALLEL_MIN: usize = 1 << 15;
 
-/// What a [`SeparableConv2D`] keeps from its training pass for the backward pass.
+/// What a [`SeparableConv`] keeps from its training pass for the backward pass.
 #[derive(Clone, Debug)]
 pub struct SeparableCache<T: Float, const O: usize> {
     /// The depthwise step's outputs, `C·M × (batch · positions)`.
@@ -244,7 +249,8 @@ impl<
     A: Activation,
     S: Storage,
     const BIAS: bool,
-> Train<T, IN, OUT> for SeparableConv2D<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS>
+    const D: usize,
+> Train<T, IN, OUT> for SeparableConv<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, D>
 {
     type Cache = SeparableCache<T, OUT>;
 
@@ -289,7 +295,8 @@ impl<
     A: Activation,
     S: Storage,
     const BIAS: bool,
-> OutputActivation<T, IN, OUT> for SeparableConv2D<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS>
+    const D: usize,
+> OutputActivation<T, IN, OUT> for SeparableConv<T, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, D>
 {
     type Activation = A;
 
