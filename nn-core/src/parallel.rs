@@ -162,6 +162,10 @@ pub(crate) fn for_each_part<T: Send>(
 /// waking a second thread costs more than it saves.
 pub(crate) const MIN_ELEMENTWISE: usize = 1 << 15;
 
+/// The smallest product (in multiply-adds) split across threads: below it, waking a second
+/// thread costs more than it saves.
+pub(crate) const MIN_PRODUCT: usize = 1 << 18;
+
 /// [`for_each_part`] over two outputs of the same items (`per_item` values each in `a`,
 /// `per_item_b` in `b`): `f(items, a_values, b_values)`.
 ///

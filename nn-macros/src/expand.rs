@@ -480,14 +480,26 @@ fn predict_batch_steps(network: &Network) -> (Vec<TokenStream>, TokenStream) {
         let out = size(&layer.output);
         let h = format_ident!("h{}", k + 1);
         let span = at(layer);
+        // Two allocations in turn: each output goes into the buffer of the layer two steps
+        // back (`spare`), and its input's buffer becomes the next spare.
+        let recycle = if current.to_string() == "x" {
+            quote!(::nn::__private::std::vec::Vec::<T>::new())
+        } else {
+            quote!(::nn::__private::recycle(#current))
+        };
         steps.push(quote_spanned! {span=>
-            let mut #h = ::nn::Batch::<T, #out>::zeros_generic(
-                ::nn::nalgebra::Const::<#out>,
-                ::nn::nalgebra::Dyn(x.ncols()),
-            );
+            let mut #h = ::nn::__private::batch_in::<T, #out>(spare, x.ncols());
             <_ as #layer_trait>::forward_batch(&self.#field, &#current, &mut #h);
+            let spare = #recycle;
         });
         current = quote!(#h);
+    }
+    if !steps.is_empty() {
+        steps.insert(
+            0,
+            quote!(let spare: ::nn::__private::std::vec::Vec<T> = ::nn::__private::std::vec::Vec::new();),
+        );
+        steps.push(quote!(drop(spare);));
     }
     (steps, current)
 }

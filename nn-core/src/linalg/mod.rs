@@ -63,7 +63,7 @@ impl<'a, T> Strided<'a, T> {
 /// `c` a thread takes: below them, waking a second thread and packing `a` once more per thread
 /// cost more than they save (measured on AMD EPYC Zen 3: 128 × 784 × 32 split in two took
 /// 1.1× the time on one thread, 128 × 784 × 128 0.92×, 512³ 0.66×).
-const PARALLEL_MIN_FMAS: usize = 1 << 18;
+const PARALLEL_MIN_FMAS: usize = crate::parallel::MIN_PRODUCT;
 const PARALLEL_MIN_COLUMNS: usize = 16;
 
 /// Column blocks of a split product are multiples of this many columns.
