@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Records what TensorFlow's own flatbuffer reader (the schema's generated Python code, in
+TensorFlow 2.21.0's `tensorflow/lite/python/schema_py_generated.py`) finds in each `.tflite`
+fixture, for `nn-tflite/tests/mlperf_tiny.rs` to compare with ours: per subgraph its inputs and
+outputs, every operator (builtin code, inputs, outputs, options kind and the settings our
+reader decodes) and every tensor (name, shape, type, buffer, scales, zero points, quantized
+dimension); and each buffer's length.
+
+    /path/to/venv/bin/python tools/tflite_structure.py   # writes <file>.tflite.json beside each
+
+It first makes `tests/fixtures/tflite/windows.tflite` (TensorFlow 2.21.0's converter, from a
+small Keras model with strides, dilations and windows that differ along height and width, so
+that a reader that swaps them is caught; MLPerf Tiny's models have square ones).
+"""
+import json
+import os
+
+from tensorflow.lite.python import schema_py_generated as s
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures")
+FILES = [
+    os.path.join(FIXTURES, "mlperf_tiny", name)
+    for name in [
+        "ad01_int8.tflite",
+        "pretrainedResnet_quant.tflite",
+        "vww_96_int8.tflite",
+        "kws_ref_model.tflite",
+        "kws_ref_model_float32.tflite",
+        "str_ww_ref_model.tflite",
+    ]
+] + [os.path.join(FIXTURES, "tflite", "windows.tflite")]
+
+
+def make_windows():
+    import tensorflow as tf
+
+    k = tf.keras
+    tf.random.set_seed(1)
+    inp = k.Input((12, 10, 3), batch_size=1)
+    x = k.layers.Conv2D(4, (3, 2), strides=(2, 1), padding="same", activation="relu6")(inp)
+    x = k.layers.DepthwiseConv2D((2, 3), dilation_rate=(1, 2), padding="valid", activation="relu")(x)
+    x = k.layers.MaxPooling2D((3, 2), strides=(1, 2))(x)
+    x = k.layers.Flatten()(x)
+    x = k.layers.Dense(5, activation="softmax")(x)
+    converter = tf.lite.TFLiteConverter.from_keras_model(k.Model(inp, x))
+    with open(FILES[-1], "wb") as f:
+        f.write(converter.convert())
+
+
+def options(op):
+    kind = op.BuiltinOptionsType()
+    table = op.BuiltinOptions()
+    if table is None:
+        return {"kind": kind}
+    o = {"kind": kind}
+    if kind == s.BuiltinOptions.Conv2DOptions:
+        x = s.Conv2DOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(padding=x.Padding(), strides=[x.StrideH(), x.StrideW()],
+                 dilation=[x.DilationHFactor(), x.DilationWFactor()],
+                 activation=x.FusedActivationFunction())
+    elif kind == s.BuiltinOptions.DepthwiseConv2DOptions:
+        x = s.DepthwiseConv2DOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(padding=x.Padding(), strides=[x.StrideH(), x.StrideW()],
+                 dilation=[x.DilationHFactor(), x.DilationWFactor()],
+                 depth_multiplier=x.DepthMultiplier(), activation=x.FusedActivationFunction())
+    elif kind == s.BuiltinOptions.Pool2DOptions:
+        x = s.Pool2DOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(padding=x.Padding(), strides=[x.StrideH(), x.StrideW()],
+                 filter=[x.FilterHeight(), x.FilterWidth()], activation=x.FusedActivationFunction())
+    elif kind == s.BuiltinOptions.FullyConnectedOptions:
+        x = s.FullyConnectedOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(activation=x.FusedActivationFunction(), keep_num_dims=bool(x.KeepNumDims()))
+    elif kind == s.BuiltinOptions.SoftmaxOptions:
+        x = s.SoftmaxOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(beta=x.Beta())
+    elif kind == s.BuiltinOptions.AddOptions:
+        x = s.AddOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(activation=x.FusedActivationFunction())
+    elif kind == s.BuiltinOptions.ReshapeOptions:
+        x = s.ReshapeOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(new_shape=[int(v) for v in x.NewShapeAsNumpy()] if x.NewShapeLength() else [])
+    return o
+
+
+def main():
+    make_windows()
+    for name in FILES:
+        data = open(name, "rb").read()
+        m = s.Model.GetRootAs(data, 0)
+        codes = []
+        for i in range(m.OperatorCodesLength()):
+            c = m.OperatorCodes(i)
+            codes.append(max(c.BuiltinCode(), c.DeprecatedBuiltinCode()))
+        subgraphs = []
+        for g in range(m.SubgraphsLength()):
+            sg = m.Subgraphs(g)
+            tensors = []
+            for t in range(sg.TensorsLength()):
+                x = sg.Tensors(t)
+                q = x.Quantization()
+                scale = [float(v) for v in q.ScaleAsNumpy()] if q is not None and q.ScaleLength() else []
+                zero = [int(v) for v in q.ZeroPointAsNumpy()] if q is not None and q.ZeroPointLength() else []
+                tensors.append({
+                    "name": x.Name().decode(),
+                    "shape": [int(v) for v in x.ShapeAsNumpy()] if x.ShapeLength() else [],
+                    "type": x.Type(),
+                    "buffer": x.Buffer(),
+                    "scale": scale,
+                    "zero_point": zero,
+                    "dimension": q.QuantizedDimension() if q is not None and scale else 0,
+                })
+            ops = []
+            for o in range(sg.OperatorsLength()):
+                op = sg.Operators(o)
+                ops.append({
+                    "code": codes[op.OpcodeIndex()],
+                    "inputs": [int(v) for v in op.InputsAsNumpy()] if op.InputsLength() else [],
+                    "outputs": [int(v) for v in op.OutputsAsNumpy()] if op.OutputsLength() else [],
+                    "options": options(op),
+                })
+            subgraphs.append({
+                "inputs": [int(v) for v in sg.InputsAsNumpy()],
+                "outputs": [int(v) for v in sg.OutputsAsNumpy()],
+                "tensors": tensors,
+                "operators": ops,
+            })
+        buffers = [m.Buffers(b).DataLength() for b in range(m.BuffersLength())]
+        record = {"version": m.Version(), "subgraphs": subgraphs, "buffers": buffers}
+        with open(name + ".json", "w") as f:
+            json.dump(record, f)
+        print(os.path.basename(name), len(subgraphs[0]["operators"]), "operators")
+
+
+if __name__ == "__main__":
+    main()
