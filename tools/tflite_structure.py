@@ -10,7 +10,9 @@ dimension); and each buffer's length.
 
 It first makes `tests/fixtures/tflite/windows.tflite` (TensorFlow 2.21.0's converter, from a
 small Keras model with strides, dilations and windows that differ along height and width, so
-that a reader that swaps them is caught; MLPerf Tiny's models have square ones).
+that a reader that swaps them is caught; MLPerf Tiny's models have square ones), and last
+records TensorFlow Lite's reference kernels' outputs on `ad01_int8.tflite`
+(`ad01_int8.reference.json`).
 """
 import json
 import os
@@ -131,5 +133,33 @@ def main():
         print(os.path.basename(name), len(subgraphs[0]["operators"]), "operators")
 
 
+def record_ad01_reference():
+    """TensorFlow Lite's reference kernels (`BUILTIN_REF`) on `ad01_int8.tflite`: eight seeded
+    int8 inputs and the int8 outputs, into `ad01_int8.reference.json`."""
+    import numpy as np
+    import tensorflow as tf
+
+    path = FILES[0]
+    interpreter = tf.lite.Interpreter(
+        model_path=path,
+        experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF,
+    )
+    interpreter.allocate_tensors()
+    inp = interpreter.get_input_details()[0]
+    out = interpreter.get_output_details()[0]
+    rng = np.random.default_rng(25)
+    inputs, outputs = [], []
+    for _ in range(8):
+        x = rng.integers(-128, 128, size=inp["shape"], dtype=np.int8)
+        interpreter.set_tensor(inp["index"], x)
+        interpreter.invoke()
+        inputs.append([int(v) for v in x.ravel()])
+        outputs.append([int(v) for v in interpreter.get_tensor(out["index"]).ravel()])
+    with open(path.replace(".tflite", ".reference.json"), "w") as f:
+        json.dump({"interpreter": "tf.lite BUILTIN_REF, TensorFlow " + tf.__version__,
+                   "inputs": inputs, "outputs": outputs}, f)
+
+
 if __name__ == "__main__":
     main()
+    record_ad01_reference()

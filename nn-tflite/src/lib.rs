@@ -22,6 +22,7 @@
 extern crate alloc;
 
 mod flatbuffer;
+pub mod quant;
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -1,0 +1,174 @@
+//! TensorFlow Lite's fixed-point arithmetic for quantized networks, as its reference kernels
+//! compute it: a real factor held as a 32-bit multiplier and a power of two ([`Multiplier`]),
+//! applied with one rounding (TensorFlow Lite's `TFLITE_SINGLE_ROUNDING`, which the reference
+//! kernels of TensorFlow 2.21.0's interpreter use: gemmlowp's two roundings, a doubling high
+//! multiply then a rounding shift, differ from them by one in a few outputs of every layer of
+//! MLPerf Tiny's `ad01_int8.tflite`), and the clamps of fused activations.
+
+use crate::Activation;
+
+/// A real factor `m` as TensorFlow Lite keeps it: `m ≈ value · 2^(shift − 31)`, with `value`
+/// in `[2^30, 2^31)` (or 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Multiplier {
+    /// The significand, a Q31 fixed-point number in `[0.5, 1)`.
+    pub value: i32,
+    /// The power of two: positive shifts left, negative right.
+    pub shift: i32,
+}
+
+impl Multiplier {
+    /// TensorFlow Lite's `QuantizeMultiplier`: the significand of `real` rounded to 31 bits
+    /// (half away from zero), its exponent as the shift. A real of 0 gives `{0, 0}`; one so
+    /// small that its shift would pass −31 also gives 0.
+    pub fn from_real(real: f64) -> Self {
+        if real == 0.0 || !real.is_finite() {
+            return Self { value: 0, shift: 0 };
+        }
+        let (fraction, mut shift) = frexp(real);
+        let mut q = libm::round(fraction * (1_i64 << 31) as f64) as i64;
+        if q == 1_i64 << 31 {
+            q /= 2;
+            shift += 1;
+        }
+        if shift < -31 {
+            return Self { value: 0, shift: 0 };
+        }
+        Self {
+            value: q as i32,
+            shift,
+        }
+    }
+
+    /// The factor that requantizes a product of an input of scale `input` and a weight of
+    /// scale `weight` into an output of scale `output`, as TensorFlow Lite computes it: the
+    /// product of the scales in `f32`, divided by the output's in `f64`.
+    pub fn for_product(input: f32, weight: f32, output: f32) -> Self {
+        Self::from_real(f64::from(input * weight) / f64::from(output))
+    }
+
+    /// `x · m`, rounded as TensorFlow Lite's `MultiplyByQuantizedMultiplier` rounds it:
+    /// `(x · value + 2^(30 − shift)) >> (31 − shift)`, ties upwards, saturated to `i32` (for
+    /// factors of 2^31 and more, which no converter writes).
+    pub fn apply(self, x: i32) -> i32 {
+        let total = 31 - self.shift;
+        let product = i128::from(x) * i128::from(self.value);
+        let result = if total <= 0 {
+            product << (-total).min(64)
+        } else if total > 100 {
+            0
+        } else {
+            (product + (1_i128 << (total - 1))) >> total
+        };
+        result.clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i32
+    }
+}
+
+/// The clamp of a quantized output of scale `scale` and zero point `zero` with `activation`
+/// fused, within int8: TensorFlow Lite's `CalculateActivationRangeQuantized`.
+pub fn activation_range_i8(activation: Activation, scale: f32, zero: i32) -> (i32, i32) {
+    let quantize = |x: f32| zero + libm::roundf(x / scale) as i32;
+    let (lo, hi) = (i32::from(i8::MIN), i32::from(i8::MAX));
+    match activation {
+        Activation::Relu => (lo.max(quantize(0.0)), hi),
+        Activation::Relu6 => (lo.max(quantize(0.0)), hi.min(quantize(6.0))),
+        Activation::ReluN1To1 => (lo.max(quantize(-1.0)), hi.min(quantize(1.0))),
+        Activation::None | Activation::Tanh | Activation::SignBit => (lo, hi),
+    }
+}
+
+/// `x = fraction · 2^exponent` with `|fraction|` in `[0.5, 1)`, for a finite, non-zero `x`.
+fn frexp(x: f64) -> (f64, i32) {
+    let bits = x.to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as i32;
+    if exponent == 0 {
+        // Subnormal: scale into the normal range first.
+        let (fraction, e) = frexp(x * (1_u64 << 54) as f64);
+        return (fraction, e - 54);
+    }
+    let fraction = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (fraction, exponent - 1022)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipliers_are_tflite_s() {
+        // 0.5 = 2^30 · 2^(0 − 31): the significand's lowest value.
+        assert_eq!(
+            Multiplier::from_real(0.5),
+            Multiplier {
+                value: 1 << 30,
+                shift: 0
+            }
+        );
+        assert_eq!(
+            Multiplier::from_real(0.25),
+            Multiplier {
+                value: 1 << 30,
+                shift: -1
+            }
+        );
+        assert_eq!(
+            Multiplier::from_real(3.0),
+            Multiplier {
+                value: 3 << 29,
+                shift: 2
+            }
+        );
+        // Just under 1 rounds up to 2^31, which becomes 2^30 with one more shift.
+        let m = Multiplier::from_real(1.0 - 1e-12);
+        assert_eq!(
+            m,
+            Multiplier {
+                value: 1 << 30,
+                shift: 1
+            }
+        );
+        assert_eq!(
+            Multiplier::from_real(0.0),
+            Multiplier { value: 0, shift: 0 }
+        );
+    }
+
+    #[test]
+    fn products_round_to_nearest_with_ties_upwards() {
+        // 100 · 0.75, 100 · 0.375 (a right shift), ±7 · 0.5 (ties: −3.5 → −3, 3.5 → 4).
+        assert_eq!(Multiplier::from_real(0.75).apply(100), 75);
+        assert_eq!(Multiplier::from_real(0.375).apply(100), 38);
+        assert_eq!(Multiplier::from_real(0.5).apply(-7), -3);
+        assert_eq!(Multiplier::from_real(0.5).apply(7), 4);
+        assert_eq!(Multiplier::from_real(3.0).apply(7), 21);
+        // Out of the range converters write: saturated, not wrapped or a panic.
+        let huge = Multiplier {
+            value: i32::MAX,
+            shift: 40,
+        };
+        assert_eq!(huge.apply(i32::MAX), i32::MAX);
+        assert_eq!(huge.apply(i32::MIN), i32::MIN);
+        assert_eq!(
+            Multiplier {
+                value: i32::MAX,
+                shift: -90
+            }
+            .apply(i32::MAX),
+            0
+        );
+    }
+
+    #[test]
+    fn fused_activations_clamp_where_zero_and_six_fall() {
+        assert_eq!(
+            activation_range_i8(Activation::Relu, 0.1, -128),
+            (-128, 127)
+        );
+        assert_eq!(activation_range_i8(Activation::Relu, 0.1, -10), (-10, 127));
+        assert_eq!(
+            activation_range_i8(Activation::Relu6, 0.05, -128),
+            (-128, -8)
+        );
+        assert_eq!(activation_range_i8(Activation::None, 0.05, 3), (-128, 127));
+    }
+}

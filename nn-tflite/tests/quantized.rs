@@ -1,0 +1,90 @@
+//! `nn_tflite::quant`'s arithmetic against TensorFlow Lite's reference kernels: MLPerf Tiny's
+//! `ad01_int8.tflite` (ten int8 fully connected layers, per-tensor scales, fused ReLUs) run
+//! here operator by operator from what `nn_tflite::read` finds, on the eight int8 inputs
+//! `tools/tflite_structure.py` recorded with `BUILTIN_REF`, gives the interpreter's outputs
+//! bit for bit (with gemmlowp's two roundings instead of one, a few outputs of every layer
+//! were one off).
+
+use nn_tflite::quant::{Multiplier, activation_range_i8};
+use nn_tflite::{Code, Element, Model, Operator, Options, Tensor};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../tests/fixtures/mlperf_tiny/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A quantized tensor's only scale and zero point.
+fn per_tensor(t: &Tensor) -> (f32, i32) {
+    let q = t.quantization.as_ref().expect("quantized");
+    (q.scale[0], i32::try_from(q.zero_point[0]).unwrap())
+}
+
+/// One int8 fully connected operator, as TensorFlow Lite's reference kernel computes it.
+fn fully_connected(model: &Model, bytes: &[u8], op: &Operator, x: &[i8]) -> Vec<i8> {
+    let graph = &model.subgraphs[0];
+    let inputs = &op.inputs;
+    let output = &graph.tensors[op.outputs[0] as usize];
+    let input = &graph.tensors[inputs[0] as usize];
+    let weights = &graph.tensors[inputs[1] as usize];
+    assert_eq!(weights.element, Element::I8);
+    let (units, width) = (weights.shape[0] as usize, weights.shape[1] as usize);
+    let kernel: Vec<i8> = bytes[model.buffers[weights.buffer as usize].clone()]
+        .iter()
+        .map(|&b| b as i8)
+        .collect();
+    assert_eq!(kernel.len(), units * width);
+    let bias: Vec<i32> = match inputs.get(2) {
+        Some(&b) if b >= 0 => bytes
+            [model.buffers[graph.tensors[b as usize].buffer as usize].clone()]
+        .chunks_exact(4)
+        .map(|c| i32::from_le_bytes(c.try_into().unwrap()))
+        .collect(),
+        _ => vec![0; units],
+    };
+    let (in_scale, in_zero) = per_tensor(input);
+    let (out_scale, out_zero) = per_tensor(output);
+    let w = weights.quantization.as_ref().unwrap();
+    let Options::FullyConnected { activation, .. } = op.options else {
+        panic!("not a fully connected operator: {:?}", op.options);
+    };
+    let (lo, hi) = activation_range_i8(activation, out_scale, out_zero);
+    (0..units)
+        .map(|o| {
+            let row = &kernel[o * width..(o + 1) * width];
+            let sum: i32 = row
+                .iter()
+                .zip(x)
+                .map(|(&k, &v)| i32::from(k) * (i32::from(v) - in_zero))
+                .sum::<i32>()
+                + bias[o];
+            let scale = w.scale[if w.scale.len() == 1 { 0 } else { o }];
+            let m = Multiplier::for_product(in_scale, scale, out_scale);
+            (m.apply(sum) + out_zero).clamp(lo, hi) as i8
+        })
+        .collect()
+}
+
+#[test]
+fn ad01_int8_gives_tflite_reference_outputs_bit_for_bit() {
+    let bytes = fixture("ad01_int8.tflite");
+    let model = nn_tflite::read(&bytes).unwrap();
+    let record: serde_json::Value =
+        serde_json::from_slice(&fixture("ad01_int8.reference.json")).unwrap();
+    let rows = |key: &str| -> Vec<Vec<i8>> {
+        serde_json::from_value(record[key].clone()).expect("rows of int8 values")
+    };
+    let (inputs, outputs) = (rows("inputs"), rows("outputs"));
+    assert_eq!(inputs.len(), 8);
+    let graph = &model.subgraphs[0];
+    for (x, expected) in inputs.iter().zip(&outputs) {
+        let mut values = x.clone();
+        for op in &graph.operators {
+            assert_eq!(op.operator, Code::FULLY_CONNECTED);
+            values = fully_connected(&model, &bytes, op, &values);
+        }
+        assert_eq!(&values, expected);
+    }
+}
