@@ -482,7 +482,8 @@ fn predict_batch_steps(network: &Network) -> (Vec<TokenStream>, TokenStream) {
         let span = at(layer);
         // Two allocations in turn: each output goes into the buffer of the layer two steps
         // back (`spare`), and its input's buffer becomes the next spare.
-        let recycle = if current.to_string() == "x" {
+        let recycle = if steps.is_empty() {
+            // The input is the caller's.
             quote!(::nn::__private::std::vec::Vec::<T>::new())
         } else {
             quote!(::nn::__private::recycle(#current))

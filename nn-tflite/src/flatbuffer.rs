@@ -59,11 +59,11 @@ fn read<const N: usize>(bytes: &[u8], at: usize, what: &'static str) -> Result<[
         .ok_or_else(|| Error::new(what, "an offset points past the end of the file"))
 }
 
-pub(crate) fn u16_at(bytes: &[u8], at: usize, what: &'static str) -> Result<u16, Error> {
+fn u16_at(bytes: &[u8], at: usize, what: &'static str) -> Result<u16, Error> {
     read::<2>(bytes, at, what).map(u16::from_le_bytes)
 }
 
-pub(crate) fn u32_at(bytes: &[u8], at: usize, what: &'static str) -> Result<u32, Error> {
+fn u32_at(bytes: &[u8], at: usize, what: &'static str) -> Result<u32, Error> {
     read::<4>(bytes, at, what).map(u32::from_le_bytes)
 }
 
@@ -103,11 +103,6 @@ impl<'a> Table<'a> {
             vtable_len,
             what,
         })
-    }
-
-    /// The same table, named `what` in errors.
-    pub(crate) fn named(self, what: &'static str) -> Self {
-        Self { what, ..self }
     }
 
     /// Where field `id` is stored, if the table has it.

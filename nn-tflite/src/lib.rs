@@ -476,7 +476,7 @@ fn operator(table: Table<'_>, codes: &[Code]) -> Result<Operator, Error> {
     let kind = table.u8(3, 0)?;
     let options = match table.table(4, "operator options")? {
         None => Options::None,
-        Some(o) => options(kind, o.named("operator options"))?,
+        Some(o) => options(kind, o)?,
     };
     Ok(Operator {
         operator: code,

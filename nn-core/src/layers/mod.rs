@@ -22,6 +22,20 @@ pub(crate) mod recurrent;
 mod separable;
 pub(crate) mod simple_rnn;
 
+/// `z` made ready for a layer's sums to be added into it: each column (`bias.len()` values) set
+/// to `bias`, or every value to zero for a layer without bias (`None`).
+#[inline]
+pub(crate) fn start_with_bias<T: crate::Float>(z: &mut [T], bias: Option<&[T]>) {
+    match bias {
+        Some(bias) => {
+            for column in z.chunks_exact_mut(bias.len().max(1)) {
+                column.copy_from_slice(bias);
+            }
+        }
+        None => z.fill(T::zero()),
+    }
+}
+
 pub use activation::ActivationLayer;
 pub use affine::Affine;
 pub use batchnorm::BatchNormalization;

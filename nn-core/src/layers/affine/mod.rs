@@ -208,14 +208,7 @@ impl<T: Float, const U: usize, const K: usize, A: Activation, S: Storage, const 
     where
         G: Geometry<I, O, U, K>,
     {
-        if BIAS {
-            let bias = self.bias.as_slice();
-            for column in y.chunks_exact_mut(U) {
-                column.copy_from_slice(bias);
-            }
-        } else {
-            y.fill(T::zero());
-        }
+        super::start_with_bias(y, BIAS.then_some(self.bias.as_slice()));
         crate::widest(
             #[inline(always)]
             || self.geometry.forward_one(self.kernel.as_slice(), x, y),

@@ -198,14 +198,7 @@ impl<
     /// `z = depthwise(x) + bias` for one sample.
     #[inline]
     fn pre_activations(&self, x: &[T], z: &mut [T]) {
-        if BIAS {
-            let bias = self.bias.as_slice();
-            for column in z.chunks_exact_mut(CM) {
-                column.copy_from_slice(bias);
-            }
-        } else {
-            z.fill(T::zero());
-        }
+        super::start_with_bias(z, BIAS.then_some(self.bias.as_slice()));
         let kernel = self.depthwise_kernel.as_slice();
         crate::widest(
             #[inline(always)]

@@ -201,12 +201,8 @@ impl<
     fn pointwise_one(&self, d: &[T], z: &mut [T]) {
         // Fixed-size runs of `F` weights, which the compiler unrolls.
         let kernel = self.pointwise_kernel.as_slice().as_chunks::<F>().0;
+        super::start_with_bias(z, BIAS.then_some(self.bias.as_slice()));
         for (out, d) in z.as_chunks_mut::<F>().0.iter_mut().zip(d.chunks_exact(CM)) {
-            if BIAS {
-                out.copy_from_slice(self.bias.as_slice());
-            } else {
-                out.fill(T::zero());
-            }
             for (&v, column) in d.iter().zip(kernel) {
                 for (o, &w) in out.iter_mut().zip(column) {
                     *o += w * v;
