@@ -30,6 +30,7 @@ mod error;
 mod fusion;
 #[cfg(feature = "std")]
 pub mod init;
+pub mod int8;
 #[cfg(feature = "std")]
 pub mod io;
 pub mod keras;

@@ -22,7 +22,6 @@
 extern crate alloc;
 
 mod flatbuffer;
-pub mod quant;
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -5,8 +5,6 @@
 //! multiply then a rounding shift, differ from them by one in a few outputs of every layer of
 //! MLPerf Tiny's `ad01_int8.tflite`), and the clamps of fused activations.
 
-use crate::Activation;
-
 /// A real factor `m` as TensorFlow Lite keeps it: `m ≈ value · 2^(shift − 31)`, with `value`
 /// in `[2^30, 2^31)` (or 0).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,17 +62,15 @@ impl Multiplier {
     }
 }
 
-/// The clamp of a quantized output of scale `scale` and zero point `zero` with `activation`
-/// fused, within int8: TensorFlow Lite's `CalculateActivationRangeQuantized`.
-pub fn activation_range_i8(activation: Activation, scale: f32, zero: i32) -> (i32, i32) {
-    let quantize = |x: f32| zero + libm::roundf(x / scale) as i32;
-    let (lo, hi) = (i32::from(i8::MIN), i32::from(i8::MAX));
-    match activation {
-        Activation::Relu => (lo.max(quantize(0.0)), hi),
-        Activation::Relu6 => (lo.max(quantize(0.0)), hi.min(quantize(6.0))),
-        Activation::ReluN1To1 => (lo.max(quantize(-1.0)), hi.min(quantize(1.0))),
-        Activation::None | Activation::Tanh | Activation::SignBit => (lo, hi),
-    }
+/// The clamp of an int8 output of scale `scale` and zero point `zero` with a fused activation
+/// that bounds its reals to `[low, high]` (`None`: unbounded on that side): TensorFlow Lite's
+/// `CalculateActivationRangeQuantized`, where ReLU is `(Some(0.0), None)` and ReLU6
+/// `(Some(0.0), Some(6.0))`.
+pub fn activation_range(low: Option<f32>, high: Option<f32>, scale: f32, zero: i32) -> (i32, i32) {
+    let quantize = |x: f32| zero.saturating_add(libm::roundf(x / scale) as i32);
+    let lo = low.map_or(i32::from(i8::MIN), |x| quantize(x).max(i32::from(i8::MIN)));
+    let hi = high.map_or(i32::from(i8::MAX), |x| quantize(x).min(i32::from(i8::MAX)));
+    (lo, hi)
 }
 
 /// `x = fraction · 2^exponent` with `|fraction|` in `[0.5, 1)`, for a finite, non-zero `x`.
@@ -160,15 +156,12 @@ mod tests {
 
     #[test]
     fn fused_activations_clamp_where_zero_and_six_fall() {
+        assert_eq!(activation_range(Some(0.0), None, 0.1, -128), (-128, 127));
+        assert_eq!(activation_range(Some(0.0), None, 0.1, -10), (-10, 127));
         assert_eq!(
-            activation_range_i8(Activation::Relu, 0.1, -128),
-            (-128, 127)
-        );
-        assert_eq!(activation_range_i8(Activation::Relu, 0.1, -10), (-10, 127));
-        assert_eq!(
-            activation_range_i8(Activation::Relu6, 0.05, -128),
+            activation_range(Some(0.0), Some(6.0), 0.05, -128),
             (-128, -8)
         );
-        assert_eq!(activation_range_i8(Activation::None, 0.05, 3), (-128, 127));
+        assert_eq!(activation_range(None, None, 0.05, 3), (-128, 127));
     }
 }

@@ -1,16 +1,16 @@
-//! `nn_tflite::quant`'s arithmetic against TensorFlow Lite's reference kernels: MLPerf Tiny's
+//! `nn::int8`'s arithmetic against TensorFlow Lite's reference kernels: MLPerf Tiny's
 //! `ad01_int8.tflite` (ten int8 fully connected layers, per-tensor scales, fused ReLUs) run
 //! here operator by operator from what `nn_tflite::read` finds, on the eight int8 inputs
 //! `tools/tflite_structure.py` recorded with `BUILTIN_REF`, gives the interpreter's outputs
 //! bit for bit (with gemmlowp's two roundings instead of one, a few outputs of every layer
 //! were one off).
 
-use nn_tflite::quant::{Multiplier, activation_range_i8};
-use nn_tflite::{Code, Element, Model, Operator, Options, Tensor};
+use nn::int8::{FullyConnected, Multiplier, Output, activation_range};
+use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Tensor};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
-        "{}/../tests/fixtures/mlperf_tiny/{name}",
+        "{}/tests/fixtures/mlperf_tiny/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -22,7 +22,7 @@ fn per_tensor(t: &Tensor) -> (f32, i32) {
     (q.scale[0], i32::try_from(q.zero_point[0]).unwrap())
 }
 
-/// One int8 fully connected operator, as TensorFlow Lite's reference kernel computes it.
+/// One int8 fully connected operator of `model`, run by `nn::int8::FullyConnected`.
 fn fully_connected(model: &Model, bytes: &[u8], op: &Operator, x: &[i8]) -> Vec<i8> {
     let graph = &model.subgraphs[0];
     let inputs = &op.inputs;
@@ -30,19 +30,18 @@ fn fully_connected(model: &Model, bytes: &[u8], op: &Operator, x: &[i8]) -> Vec<
     let input = &graph.tensors[inputs[0] as usize];
     let weights = &graph.tensors[inputs[1] as usize];
     assert_eq!(weights.element, Element::I8);
-    let (units, width) = (weights.shape[0] as usize, weights.shape[1] as usize);
+    let units = weights.shape[0] as usize;
     let kernel: Vec<i8> = bytes[model.buffers[weights.buffer as usize].clone()]
         .iter()
         .map(|&b| b as i8)
         .collect();
-    assert_eq!(kernel.len(), units * width);
     let bias: Vec<i32> = match inputs.get(2) {
         Some(&b) if b >= 0 => bytes
             [model.buffers[graph.tensors[b as usize].buffer as usize].clone()]
         .chunks_exact(4)
         .map(|c| i32::from_le_bytes(c.try_into().unwrap()))
         .collect(),
-        _ => vec![0; units],
+        _ => Vec::new(),
     };
     let (in_scale, in_zero) = per_tensor(input);
     let (out_scale, out_zero) = per_tensor(output);
@@ -50,21 +49,32 @@ fn fully_connected(model: &Model, bytes: &[u8], op: &Operator, x: &[i8]) -> Vec<
     let Options::FullyConnected { activation, .. } = op.options else {
         panic!("not a fully connected operator: {:?}", op.options);
     };
-    let (lo, hi) = activation_range_i8(activation, out_scale, out_zero);
-    (0..units)
-        .map(|o| {
-            let row = &kernel[o * width..(o + 1) * width];
-            let sum: i32 = row
-                .iter()
-                .zip(x)
-                .map(|(&k, &v)| i32::from(k) * (i32::from(v) - in_zero))
-                .sum::<i32>()
-                + bias[o];
-            let scale = w.scale[if w.scale.len() == 1 { 0 } else { o }];
-            let m = Multiplier::for_product(in_scale, scale, out_scale);
-            (m.apply(sum) + out_zero).clamp(lo, hi) as i8
-        })
-        .collect()
+    let (low, high) = match activation {
+        Activation::None => (None, None),
+        Activation::Relu => (Some(0.0), None),
+        Activation::Relu6 => (Some(0.0), Some(6.0)),
+        other => panic!("{other:?}"),
+    };
+    let (min, max) = activation_range(low, high, out_scale, out_zero);
+    let multipliers: Vec<Multiplier> = w
+        .scale
+        .iter()
+        .map(|&s| Multiplier::for_product(in_scale, s, out_scale))
+        .collect();
+    let mut y = vec![0; units];
+    FullyConnected {
+        weights: &kernel,
+        bias: &bias,
+        multipliers: &multipliers,
+        input_zero: in_zero,
+        output: Output {
+            zero: out_zero,
+            min,
+            max,
+        },
+    }
+    .run(x, &mut y);
+    y
 }
 
 #[test]
