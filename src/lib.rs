@@ -41,8 +41,8 @@ pub mod prelude {
     pub use nn_core::init::{Distribution, FanMode};
     pub use nn_core::{
         Activation, Dense, Dropout, Elementwise, Elu, Exponential, Float, Gelu, GeluApprox,
-        HardSigmoid, HardSilu, HardSwish, Layer, LeakyRelu, Linear, LogSoftmax, Mish, Params, Relu,
-        Relu6, Selu, Sigmoid, Silu, Softmax, Softplus, Softsign, Swish, Tanh,
+        HardSigmoid, HardSilu, HardSwish, Int8, Layer, LeakyRelu, Linear, LogSoftmax, Mish, Params,
+        Relu, Relu6, Selu, Sigmoid, Silu, Softmax, Softplus, Softsign, Swish, Tanh,
     };
     #[cfg(feature = "std")]
     pub use nn_core::{

@@ -6,6 +6,7 @@
 //! were one off).
 
 use nn::int8::{FullyConnected, Multiplier, Output, activation_range};
+use nn::prelude::*;
 use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Tensor};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -97,4 +98,99 @@ fn ad01_int8_gives_tflite_reference_outputs_bit_for_bit() {
         }
         assert_eq!(&values, expected);
     }
+}
+
+include!("../firmware/models/mlperf_tiny.rs");
+
+ad01!(
+    /// `ad01`'s declaration, with an int8 form.
+    #[int8]
+    Ad01
+);
+
+/// The eight inputs and outputs `tools/tflite_structure.py` recorded for `ad01_int8.tflite`.
+fn ad01_reference() -> (Vec<Vec<i8>>, Vec<Vec<i8>>) {
+    let record: serde_json::Value =
+        serde_json::from_slice(&fixture("ad01_int8.reference.json")).unwrap();
+    let rows = |key: &str| -> Vec<Vec<i8>> {
+        serde_json::from_value(record[key].clone()).expect("rows of int8 values")
+    };
+    (rows("inputs"), rows("outputs"))
+}
+
+#[test]
+fn the_typed_int8_ad01_reads_the_tflite_file_and_gives_its_outputs_bit_for_bit() {
+    let path = format!(
+        "{}/tests/fixtures/mlperf_tiny/ad01_int8.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let net = Int8::<Ad01>::load_tflite(&path).unwrap();
+    let (inputs, outputs) = ad01_reference();
+    for (x, expected) in inputs.iter().zip(&outputs) {
+        let y = net.predict(x.as_slice().try_into().unwrap());
+        assert_eq!(y.as_slice(), expected.as_slice());
+    }
+    // From bytes, the same network.
+    let again = Int8::<Ad01>::from_tflite(&fixture("ad01_int8.tflite")).unwrap();
+    let x: &[i8; 640] = inputs[0].as_slice().try_into().unwrap();
+    assert_eq!(again.predict(x), net.predict(x));
+    assert_eq!(net.input_quantization(), again.input_quantization());
+}
+
+network! {
+    /// Not `ad01`: a first layer of 64 units, and no layers after it but the last.
+    #[int8]
+    struct NotAd01 = Input<640>, Dense<_, 64>, BatchNormalization, Activation<Relu>, Dense<_, 640>;
+}
+
+#[test]
+fn a_declaration_that_differs_from_the_file_gets_every_difference_at_once() {
+    let Err(nn::Error::Mismatch {
+        network, problems, ..
+    }) = Int8::<NotAd01>::from_tflite(&fixture("ad01_int8.tflite"))
+    else {
+        panic!("a mismatch expected");
+    };
+    assert_eq!(network, "NotAd01");
+    let text = problems.join("\n");
+    // The first layer's weights, the last layer's, and the ReLU the file fuses into the last
+    // FULLY_CONNECTED taken, which the declaration has no layer for.
+    assert!(
+        text.contains("layer 2 (`dense`") && text.contains("[128, 640]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("layer 5 (`dense_1`") && text.contains("[640, 64]"),
+        "{text}"
+    );
+    assert!(text.contains("Relu"), "{text}");
+    assert!(
+        text.contains("8 operators no layer stands for: FULLY_CONNECTED"),
+        "{text}"
+    );
+    assert!(problems.len() >= 3, "{text}");
+}
+
+#[test]
+fn damaged_tflite_bytes_are_an_error_not_a_panic() {
+    let bytes = fixture("ad01_int8.tflite");
+    assert!(matches!(
+        Int8::<Ad01>::from_tflite(b"not a model"),
+        Err(nn::Error::Format { .. })
+    ));
+    // Cut short anywhere, or with a byte changed: an error (or, where the change hits a
+    // weight, a network), never a panic.
+    for cut in (0..bytes.len()).step_by(997) {
+        assert!(Int8::<Ad01>::from_tflite(&bytes[..cut]).is_err());
+    }
+    let mut damaged = bytes.clone();
+    for at in (0..bytes.len()).step_by(211) {
+        damaged[at] ^= 0x5a;
+        let _ = Int8::<Ad01>::from_tflite(&damaged);
+        damaged[at] = bytes[at];
+    }
+    assert!(matches!(
+        Int8::<Ad01>::load_tflite("no/such/file.tflite"),
+        Err(nn::Error::Io { .. })
+    ));
 }

@@ -84,6 +84,7 @@ pub use init::{
     LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, ShapeError, TruncatedNormal,
     VarianceScaling, Zeros,
 };
+pub use int8::{Int8, Quantized};
 #[cfg(feature = "std")]
 pub(crate) use layer::resize_batch;
 #[cfg(feature = "std")]

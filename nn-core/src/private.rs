@@ -325,6 +325,28 @@ pub fn gemm<T: crate::Float>(
     crate::linalg::gemm(T::one(), matrix(a, m, k), matrix(b, k, n), T::zero(), c);
 }
 
+/// One layer of an int8 network's `predict`, between its two buffers of `W` values: the
+/// current sample is in `a` when `in_a`, else in `b`. A layer that passes its input through
+/// is skipped; any other writes the other buffer, which becomes the current one.
+#[inline(always)]
+pub fn int8_step<L: crate::int8::Layer<I, O>, const I: usize, const O: usize, const W: usize>(
+    layer: &L,
+    a: &mut [i8; W],
+    b: &mut [i8; W],
+    in_a: &mut bool,
+) {
+    if L::PASS {
+        return;
+    }
+    let (from, to) = if *in_a { (&*a, b) } else { (&*b, a) };
+    // `network!` makes `W` the widest of the layers' inputs and outputs.
+    let (Some(x), Some(y)) = (from.first_chunk::<I>(), to.first_chunk_mut::<O>()) else {
+        unreachable!("int8 buffers narrower than a layer")
+    };
+    layer.forward(x, y);
+    *in_a = !*in_a;
+}
+
 #[cfg(test)]
 mod tests {
     use super::Msg;

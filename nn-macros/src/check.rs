@@ -52,6 +52,7 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
         assertions: state.assertions,
         keras_file: None,
         embedded: None,
+        int8: false,
         files: Vec::new(),
     }
 }

@@ -6,6 +6,7 @@
 //! own `Result`, `Option`, `Vec` or `core` never interferes.
 
 mod branch;
+mod int8;
 mod lower;
 mod network_impl;
 
@@ -63,6 +64,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
         stream_impl(network).unwrap_or_default(),
         embedded_impl(network).unwrap_or_default(),
         clone_and_debug(network),
+        int8::int8(network),
         quote!(::nn::__private::if_std! { #(#with_std)* }),
     ];
     quote!(#(#parts)*)

@@ -33,6 +33,8 @@ pub(crate) struct Network {
     /// The files the declaration was checked against (absolute paths): the crate is rebuilt
     /// when one changes.
     pub(crate) files: Vec<String>,
+    /// With `#[int8]`: the network has an int8 form, `nn::Int8<Net>`.
+    pub(crate) int8: bool,
 }
 
 /// A file whose weights are built into the program.

@@ -167,6 +167,7 @@ fn flatten(network: &Network) -> (Network, Vec<Vec<String>>) {
         assertions: Vec::new(),
         keras_file: None,
         embedded: None,
+        int8: false,
         files: Vec::new(),
     };
     (flat, inputs)

@@ -29,6 +29,7 @@ mod check;
 mod embed;
 mod errors;
 mod expand;
+mod int8;
 mod ir;
 mod keras_file;
 mod kinds;
@@ -322,6 +323,7 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
         let mut network = check::network(decl, &mut errors);
         keras_file::apply(&mut network, &mut errors);
         safetensors_file::apply(&mut network, &mut errors);
+        int8::apply(&mut network, &mut errors);
         output.extend(expand::network(&network));
     }
     if !errors.is_empty() {

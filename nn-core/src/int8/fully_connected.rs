@@ -1,6 +1,6 @@
 //! TensorFlow Lite's int8 `FULLY_CONNECTED`: `y = requantize(W · (x − zero_x) + b)`.
 
-use super::{Multiplier, Output};
+use super::{Bounds, Clamp, Layer, Multiplier, Output, Quantize};
 
 /// An int8 fully connected operator's constants, borrowed: TensorFlow Lite's
 /// `reference_integer_ops::FullyConnected` (per tensor) and its per-channel form.
@@ -54,4 +54,92 @@ pub(crate) fn dot(w: &[i8], x: &[i8], zero: i32) -> i32 {
     w.iter().zip(x).fold(0i32, |acc, (&w, &x)| {
         acc.wrapping_add(i32::from(w) * (i32::from(x) - zero))
     })
+}
+
+/// The int8 form of [`crate::Dense`]: TensorFlow Lite's `FULLY_CONNECTED` with its constants
+/// owned, `I` inputs, `O` outputs, the activation a clamp fused into it.
+#[derive(Clone, Debug)]
+pub struct Dense<const I: usize, const O: usize> {
+    /// The weights, one row per output (`OI`).
+    pub weights: [[i8; I]; O],
+    /// The int32 biases (zero without bias).
+    pub bias: [i32; O],
+    /// The requantization of each output.
+    pub multipliers: [Multiplier; O],
+    /// The input's zero point.
+    pub input_zero: i32,
+    /// The output's zero point and the clamp of the activation.
+    pub output: Output,
+    /// The declared activation's bounds.
+    pub bounds: Bounds,
+}
+
+impl<const I: usize, const O: usize> Dense<I, O> {
+    /// A layer whose every weight is zero, ending in an activation of `bounds`.
+    pub fn zeroed(bounds: Bounds) -> Self {
+        Self {
+            weights: [[0; I]; O],
+            bias: [0; O],
+            multipliers: [Multiplier { value: 0, shift: 0 }; O],
+            input_zero: 0,
+            output: Output {
+                zero: 0,
+                min: -128,
+                max: 127,
+            },
+            bounds,
+        }
+    }
+}
+
+impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
+    #[inline]
+    fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
+        FullyConnected {
+            weights: self.weights.as_flattened(),
+            bias: &self.bias,
+            multipliers: &self.multipliers,
+            input_zero: self.input_zero,
+            output: self.output,
+        }
+        .run(x, y);
+    }
+
+    #[cfg(feature = "std")]
+    fn load(&mut self, walk: &mut super::Walk<'_>) {
+        use super::walk;
+        use nn_tflite::{Code, Options};
+        let Some((in_scale, in_zero)) = walk.input_quantization() else {
+            return;
+        };
+        let Some(op) = walk.operator(&Code::FULLY_CONNECTED) else {
+            return;
+        };
+        let &Options::FullyConnected { activation, .. } = op.options() else {
+            walk.problem("its FULLY_CONNECTED operator has no settings");
+            return;
+        };
+        let scales = walk::weights(walk, &op, 1, &[O, I], O, self.weights.as_flattened_mut());
+        walk::bias(walk, &op, 2, &mut self.bias);
+        if let Some((out_scale, output)) = walk::output(walk, &op, activation, O) {
+            if let Some(scales) = scales {
+                walk::multipliers(in_scale, &scales, out_scale, &mut self.multipliers);
+            }
+            self.input_zero = in_zero;
+            self.output = output;
+        }
+        // On past the operator whatever differed, so that the next layers are compared with
+        // the operators after it.
+        walk.advance(op, activation, self.bounds);
+    }
+}
+
+impl<T: crate::Float, const I: usize, const O: usize, A: Clamp, S: crate::Storage, const BIAS: bool>
+    Quantize<I, O> for crate::Dense<T, I, O, A, S, BIAS>
+{
+    type Int8 = Dense<I, O>;
+
+    fn int8(&self) -> Dense<I, O> {
+        Dense::zeroed(A::BOUNDS)
+    }
 }

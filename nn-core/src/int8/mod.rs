@@ -14,10 +14,22 @@
 //! time, so they fold into the code.
 
 mod fully_connected;
+mod layer;
+mod network;
+mod passes;
 mod quant;
+#[cfg(feature = "std")]
+pub mod walk;
 
-pub use fully_connected::FullyConnected;
+pub use fully_connected::{Dense, FullyConnected};
+pub use layer::{Bounds, Clamp, Layer, Quantize};
+pub use network::{Int8, Quant, Quantized};
+#[cfg(feature = "std")]
+pub use network::{bytes, read};
+pub use passes::{Activation, Pass, Reshape};
 pub use quant::{Multiplier, activation_range};
+#[cfg(feature = "std")]
+pub use walk::Walk;
 
 /// Where an operator's int8 results go: the output's zero point, added after requantization,
 /// and the clamp of the fused activation ([`activation_range`]).

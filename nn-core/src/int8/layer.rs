@@ -1,0 +1,76 @@
+//! What an int8 layer is ([`Layer`]), and which float layers have one ([`Quantize`]).
+
+/// A layer of an int8 network: inference on one sample of `I` int8 values into `O`, as
+/// TensorFlow Lite's reference kernels compute it. `network!` chains them in the int8 form of a
+/// declaration (`nn::Int8<Net>`).
+pub trait Layer<const I: usize, const O: usize>: Clone + core::fmt::Debug {
+    /// Whether the layer leaves its input as it is (a batch normalization folded into the
+    /// weights before it, a dropout, a flatten): the network skips it.
+    const PASS: bool = false;
+
+    /// `y` from `x`.
+    fn forward(&self, x: &[i8; I], y: &mut [i8; O]);
+
+    /// Reads the layer's operators, weights and quantization from a TensorFlow Lite file,
+    /// where `walk` stands (the operator reading the layer's input), reporting every
+    /// difference from the declaration to `walk`.
+    #[cfg(feature = "std")]
+    fn load(&mut self, walk: &mut super::Walk<'_>);
+}
+
+/// A float layer with an int8 form: which type it is, and that form with the layer's geometry
+/// and every weight zero, to be loaded ([`Layer::load`]).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no int8 form in `nn` yet",
+    label = "this layer cannot be in an `#[int8]` network",
+    note = "int8 networks have Dense, Conv2D, DepthwiseConv2D, pooling, Flatten, Dropout, \
+            BatchNormalization (folded) and ReLU activations"
+)]
+pub trait Quantize<const I: usize, const O: usize> {
+    /// The int8 layer.
+    type Int8: Layer<I, O>;
+
+    /// The int8 form of this layer's geometry, its weights zero.
+    fn int8(&self) -> Self::Int8;
+}
+
+/// An activation that an int8 layer can apply as TensorFlow Lite does: a clamp of its outputs
+/// (ReLU, ReLU6, none) fused into the operator before it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no int8 form in `nn` yet",
+    note = "int8 layers can end in `Linear`, `Relu` or `Relu6`"
+)]
+pub trait Clamp {
+    /// The activation's bounds on reals.
+    const BOUNDS: Bounds;
+}
+
+/// The reals a fused activation lets through: `[low, high]`, `None` where unbounded.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bounds {
+    /// The least value (0 for ReLU), if any.
+    pub low: Option<f32>,
+    /// The greatest value (6 for ReLU6), if any.
+    pub high: Option<f32>,
+}
+
+impl Clamp for crate::Linear {
+    const BOUNDS: Bounds = Bounds {
+        low: None,
+        high: None,
+    };
+}
+
+impl Clamp for crate::Relu {
+    const BOUNDS: Bounds = Bounds {
+        low: Some(0.0),
+        high: None,
+    };
+}
+
+impl Clamp for crate::Relu6 {
+    const BOUNDS: Bounds = Bounds {
+        low: Some(0.0),
+        high: Some(6.0),
+    };
+}

@@ -1,0 +1,87 @@
+//! What an int8 network is: the int8 form of a declaration (`#[int8]`), named `Int8<Net>`.
+
+/// A declaration with an int8 form: `network!` implements it for a network declared with
+/// `#[int8]` (or read from a `.tflite` file), its form [`Int8<Net>`](Int8).
+pub trait Quantized {
+    /// The int8 network: the declaration's layers in their int8 forms, with `predict` on int8
+    /// samples and the quantization of its input and output.
+    type Int8;
+}
+
+/// The int8 form of the network `N` (declared with `#[int8]`).
+pub type Int8<N> = <N as Quantized>::Int8;
+
+/// How a tensor's int8 values stand for reals: `real = scale · (q − zero)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quant {
+    /// The real step between neighbouring values.
+    pub scale: f32,
+    /// The int8 value that stands for 0.
+    pub zero: i32,
+}
+
+impl Quant {
+    /// The int8 value nearest to `x` (TensorFlow Lite's `QUANTIZE`: `round(x / scale) + zero`,
+    /// halves away from zero, saturated to int8; NaN gives the zero point).
+    pub fn quantize(self, x: f32) -> i8 {
+        let q = libm::roundf(x / self.scale);
+        // `as` saturates (and sends NaN to 0) before the clamp.
+        (q as i32).saturating_add(self.zero).clamp(-128, 127) as i8
+    }
+
+    /// The real that `q` stands for.
+    pub fn dequantize(self, q: i8) -> f32 {
+        self.scale * (i32::from(q) - self.zero) as f32
+    }
+}
+
+/// Reads an int8 network from a TensorFlow Lite file's `bytes` (from `path`, for messages):
+/// `layers` loads each declared layer from the walk. The input's and the output's
+/// quantization.
+///
+/// # Errors
+///
+/// [`Error::Format`](crate::Error::Format) when the bytes are not a TensorFlow Lite file of one
+/// int8 graph; [`Error::Mismatch`](crate::Error::Mismatch) with every difference between the
+/// file and the declaration `network`.
+#[cfg(feature = "std")]
+pub fn read(
+    bytes: &[u8],
+    path: &std::path::Path,
+    network: &'static str,
+    layers: impl FnOnce(&mut super::Walk<'_>),
+) -> Result<(Quant, Quant), crate::Error> {
+    let format = |problem: String| crate::Error::format(path, problem);
+    let model = nn_tflite::read(bytes).map_err(|e| format(e.to_string()))?;
+    let mut walk = super::Walk::new(&model, bytes).map_err(format)?;
+    let input = walk.input_quantization();
+    layers(&mut walk);
+    walk.part("the output");
+    let output = walk.input_quantization();
+    walk.finish().map_err(|problems| crate::Error::Mismatch {
+        path: path.to_path_buf(),
+        network,
+        problems,
+    })?;
+    match (input, output) {
+        (Some((s, z)), Some((os, oz))) => Ok((
+            Quant { scale: s, zero: z },
+            Quant {
+                scale: os,
+                zero: oz,
+            },
+        )),
+        // `finish` reports a tensor without quantization.
+        _ => Err(format("its input or output is not quantized".into())),
+    }
+}
+
+/// The bytes of the file at `path`.
+///
+/// # Errors
+///
+/// [`Error::Io`](crate::Error::Io) when it cannot be read.
+#[cfg(feature = "std")]
+pub fn bytes(path: &std::path::Path) -> Result<std::vec::Vec<u8>, crate::Error> {
+    std::fs::read(path).map_err(|e| crate::Error::io(path, e))
+}

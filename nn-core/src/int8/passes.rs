@@ -1,0 +1,137 @@
+//! The int8 forms of the layers that TensorFlow Lite's graph has no operator for, or only a
+//! reshape: dropout, batch normalization (folded into the weights before it), flatten, and
+//! the clamp of an activation fused into the operator before it.
+
+use super::{Bounds, Clamp, Layer, Quantize};
+
+/// A layer that leaves its input as it is in an int8 network: a dropout, or a batch
+/// normalization (which the converter folds into the weights and bias before it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pass;
+
+impl<const N: usize> Layer<N, N> for Pass {
+    const PASS: bool = true;
+
+    #[inline]
+    fn forward(&self, x: &[i8; N], y: &mut [i8; N]) {
+        y.copy_from_slice(x);
+    }
+
+    #[cfg(feature = "std")]
+    fn load(&mut self, _: &mut super::Walk<'_>) {}
+}
+
+/// The int8 form of [`crate::Flatten`]: the same values, where the file has a `RESHAPE`
+/// operator (which it takes) or none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reshape;
+
+impl<const N: usize> Layer<N, N> for Reshape {
+    const PASS: bool = true;
+
+    #[inline]
+    fn forward(&self, x: &[i8; N], y: &mut [i8; N]) {
+        y.copy_from_slice(x);
+    }
+
+    #[cfg(feature = "std")]
+    fn load(&mut self, walk: &mut super::Walk<'_>) {
+        use nn_tflite::{Activation, Code};
+        if !walk.next_is(&Code::RESHAPE) {
+            return;
+        }
+        let input = walk.input_quantization();
+        let Some(op) = walk.operator(&Code::RESHAPE) else {
+            return;
+        };
+        let Some((_, output)) = super::walk::output(walk, &op, Activation::None, N) else {
+            return;
+        };
+        if let Some((_, zero)) = input
+            && zero != output.zero
+        {
+            walk.problem("its RESHAPE changes the zero point, which a reshape cannot");
+        }
+        walk.advance(
+            op,
+            Activation::None,
+            Bounds {
+                low: None,
+                high: None,
+            },
+        );
+    }
+}
+
+/// The int8 form of an activation layer (`Activation<Relu>`, `ReLU`): TensorFlow Lite fuses it
+/// into the operator before, whose output is clamped already; this clamps again (which
+/// changes nothing) so that the layer computes what it says on its own.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Activation {
+    /// The least value let through.
+    pub min: i8,
+    /// The greatest value let through.
+    pub max: i8,
+    /// The activation's bounds on reals.
+    pub bounds: Bounds,
+}
+
+impl<const N: usize> Layer<N, N> for Activation {
+    #[inline]
+    fn forward(&self, x: &[i8; N], y: &mut [i8; N]) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = x.clamp(self.min, self.max);
+        }
+    }
+
+    #[cfg(feature = "std")]
+    fn load(&mut self, walk: &mut super::Walk<'_>) {
+        walk.fused_activation(self.bounds);
+        if let Some((scale, zero)) = walk.input_quantization() {
+            let (min, max) =
+                super::activation_range(self.bounds.low, self.bounds.high, scale, zero);
+            // `activation_range` stays within int8.
+            (self.min, self.max) = (min as i8, max as i8);
+        }
+    }
+}
+
+impl<const N: usize> Quantize<N, N> for crate::Dropout {
+    type Int8 = Pass;
+
+    fn int8(&self) -> Pass {
+        Pass
+    }
+}
+
+impl<const N: usize> Quantize<N, N> for crate::Flatten {
+    type Int8 = Reshape;
+
+    fn int8(&self) -> Reshape {
+        Reshape
+    }
+}
+
+impl<T: crate::Float, const N: usize, const C: usize, S: crate::Storage> Quantize<N, N>
+    for crate::BatchNormalization<T, N, C, S>
+{
+    type Int8 = Pass;
+
+    fn int8(&self) -> Pass {
+        Pass
+    }
+}
+
+impl<A: Clamp + crate::Activation, const N: usize, const C: usize, const OWN_CLASS: bool>
+    Quantize<N, N> for crate::ActivationLayer<A, C, OWN_CLASS>
+{
+    type Int8 = Activation;
+
+    fn int8(&self) -> Activation {
+        Activation {
+            min: -128,
+            max: 127,
+            bounds: A::BOUNDS,
+        }
+    }
+}

@@ -1,0 +1,477 @@
+//! Reading an int8 network from a TensorFlow Lite file: a walk along its graph, from the
+//! input tensor through the operator that reads it, layer by layer, that collects every
+//! difference from the declaration.
+
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Subgraph, Tensor};
+
+use super::{Bounds, Multiplier, Output, activation_range};
+
+/// Where the reading of a file stands: the tensor that the next layer reads, and the
+/// differences found so far. Each int8 layer's [`load`](super::Layer::load) takes the
+/// operators it stands for from here.
+pub struct Walk<'a> {
+    model: &'a Model,
+    bytes: &'a [u8],
+    graph: &'a Subgraph,
+    /// The tensor the next layer reads.
+    tensor: usize,
+    /// Which operators a layer has taken.
+    taken: Vec<bool>,
+    /// The layer being read, for messages: "layer 3 (`dense_1`, Dense)".
+    layer: String,
+    /// A fused activation of the last operator that no declared layer has accounted for yet:
+    /// the operator's name and the activation.
+    fused: Option<(String, Activation)>,
+    problems: Vec<String>,
+}
+
+/// An operator a layer took, with the file it is in.
+#[derive(Clone, Copy)]
+pub struct Op<'a> {
+    op: &'a Operator,
+    model: &'a Model,
+    bytes: &'a [u8],
+    graph: &'a Subgraph,
+}
+
+impl<'a> Walk<'a> {
+    /// A walk from the input of `model`'s only graph: one int8 input and one output.
+    ///
+    /// # Errors
+    ///
+    /// When the file has more than one graph, input or output, or its input is not int8.
+    pub fn new(model: &'a Model, bytes: &'a [u8]) -> Result<Self, String> {
+        let [graph] = model.subgraphs.as_slice() else {
+            return Err(format!(
+                "it has {} graphs; an int8 network is one",
+                model.subgraphs.len()
+            ));
+        };
+        let (&[input], &[_]) = (graph.inputs.as_slice(), graph.outputs.as_slice()) else {
+            return Err(format!(
+                "its graph has {} inputs and {} outputs; a network has one of each",
+                graph.inputs.len(),
+                graph.outputs.len()
+            ));
+        };
+        let tensor = index(input, graph)
+            .ok_or_else(|| format!("its input is tensor {input}, which it does not have"))?;
+        if graph.tensors[tensor].element != Element::I8 {
+            return Err(format!(
+                "its input is {:?}, not int8: a float file, or one with a QUANTIZE operator \
+                 first, which int8 networks here do not read",
+                graph.tensors[tensor].element
+            ));
+        }
+        Ok(Self {
+            model,
+            bytes,
+            graph,
+            tensor,
+            taken: vec![false; graph.operators.len()],
+            layer: String::new(),
+            fused: None,
+            problems: Vec::new(),
+        })
+    }
+
+    /// Starts reading the layer at `position` (`field`, of Keras class `class`).
+    pub fn layer(&mut self, position: usize, field: &str, class: &str) {
+        self.layer = format!("layer {position} (`{field}`, {class})");
+    }
+
+    /// Starts reading a part of the file that is not a layer (`"the output"`).
+    pub fn part(&mut self, part: &str) {
+        self.layer = part.to_string();
+    }
+
+    /// Records a difference, about the layer being read.
+    pub fn problem(&mut self, problem: impl core::fmt::Display) {
+        self.problems.push(format!("{}: {problem}", self.layer));
+    }
+
+    /// The tensor the layer being read takes as input.
+    pub fn input(&self) -> &'a Tensor {
+        &self.graph.tensors[self.tensor]
+    }
+
+    /// The input's scale and zero point, or a problem.
+    pub fn input_quantization(&mut self) -> Option<(f32, i32)> {
+        let tensor = self.input();
+        self.quantization(tensor)
+    }
+
+    /// A tensor's one scale and zero point, or a problem.
+    pub fn quantization(&mut self, tensor: &Tensor) -> Option<(f32, i32)> {
+        match per_tensor(tensor) {
+            Ok(q) => Some(q),
+            Err(problem) => {
+                self.problem(problem);
+                None
+            }
+        }
+    }
+
+    /// The operator of kind `code` that reads the current tensor, taken by the layer being
+    /// read; a problem when the operator that reads it is another, or none does. A fused
+    /// activation no layer has accounted for is a problem here.
+    pub fn operator(&mut self, code: &Code) -> Option<Op<'a>> {
+        if let Some((op, activation)) = self.fused.take() {
+            self.problem(format!(
+                "the file's {op} before it applies {activation:?}, which the declaration has \
+                 no layer for (an `Activation<Relu>` after it, say)"
+            ));
+        }
+        let readers: Vec<usize> = (0..self.graph.operators.len())
+            .filter(|&k| {
+                !self.taken[k]
+                    && self.graph.operators[k]
+                        .inputs
+                        .first()
+                        .is_some_and(|&t| index(t, self.graph) == Some(self.tensor))
+            })
+            .collect();
+        let [k] = readers.as_slice() else {
+            let name = &self.input().name;
+            self.problem(if readers.is_empty() {
+                format!(
+                    "expected a {} operator reading tensor `{name}`, but the file has no \
+                     operator there (its graph ends sooner)",
+                    code.name()
+                )
+            } else {
+                format!(
+                    "expected one {} operator reading tensor `{name}`, but {} read it",
+                    code.name(),
+                    readers.len()
+                )
+            });
+            return None;
+        };
+        let op = &self.graph.operators[*k];
+        if &op.operator != code {
+            self.problem(format!(
+                "expected a {} operator, but the file has {} (operator {k})",
+                code.name(),
+                op.operator.name()
+            ));
+            return None;
+        }
+        self.taken[*k] = true;
+        Some(Op {
+            op,
+            model: self.model,
+            bytes: self.bytes,
+            graph: self.graph,
+        })
+    }
+
+    /// Whether the operator that reads the current tensor is one of kind `code`.
+    pub fn next_is(&self, code: &Code) -> bool {
+        self.graph
+            .operators
+            .iter()
+            .zip(&self.taken)
+            .any(|(op, taken)| {
+                !taken
+                    && &op.operator == code
+                    && op
+                        .inputs
+                        .first()
+                        .is_some_and(|&t| index(t, self.graph) == Some(self.tensor))
+            })
+    }
+
+    /// Moves on to `op`'s output, noting the activation it fuses beyond what the layer
+    /// declared (`declared`), which a later activation layer must account for.
+    pub fn advance(&mut self, op: Op<'a>, fused: Activation, declared: Bounds) {
+        if let Some(&t) = op.op.outputs.first()
+            && let Some(t) = index(t, self.graph)
+        {
+            self.tensor = t;
+        }
+        let declared = bounds_activation(declared);
+        if fused != declared && fused != Activation::None {
+            self.fused = Some((op.op.operator.name().to_string(), fused));
+        } else if fused != declared {
+            self.problem(format!(
+                "declared with {declared:?}, but the file's {} fuses no activation",
+                op.op.operator.name()
+            ));
+        }
+    }
+
+    /// Accounts for a fused activation: an activation layer of `bounds` after the operator
+    /// that fused it. A problem when the operator before fused another, or none.
+    pub fn fused_activation(&mut self, bounds: Bounds) {
+        let wanted = bounds_activation(bounds);
+        match self.fused.take() {
+            Some((_, activation)) if activation == wanted => {}
+            Some((op, activation)) => self.problem(format!(
+                "the file's {op} before it applies {activation:?}, not {wanted:?}"
+            )),
+            None => self.problem(format!(
+                "the file applies no {wanted:?} here (as an activation fused into the operator \
+                 before it)"
+            )),
+        }
+    }
+
+    /// The end of the walk: the tensor reached is the graph's output, every operator was
+    /// taken, every fused activation accounted for; else the problems, all of them.
+    ///
+    /// # Errors
+    ///
+    /// Every difference found.
+    pub fn finish(mut self) -> Result<(), Vec<String>> {
+        self.layer = "the end".to_string();
+        if let Some((op, activation)) = self.fused.take() {
+            self.problem(format!(
+                "the file's last {op} applies {activation:?}, which the declaration has no \
+                 layer for"
+            ));
+        }
+        let left: Vec<&str> = self
+            .graph
+            .operators
+            .iter()
+            .zip(&self.taken)
+            .filter(|(_, taken)| !**taken)
+            .map(|(op, _)| op.operator.name())
+            .collect();
+        let output = index(self.graph.outputs[0], self.graph);
+        if !left.is_empty() {
+            self.problem(format!(
+                "the file has {} operators no layer stands for: {}",
+                left.len(),
+                left.join(", ")
+            ));
+        } else if self.problems.is_empty() && output != Some(self.tensor) {
+            self.problem(format!(
+                "the declaration ends at tensor `{}`, which is not the file's output",
+                self.input().name
+            ));
+        }
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(self.problems)
+        }
+    }
+}
+
+impl<'a> Op<'a> {
+    /// The operator's settings.
+    pub fn options(&self) -> &'a Options {
+        &self.op.options
+    }
+
+    /// Its input tensor at `k`, if present.
+    pub fn input(&self, k: usize) -> Option<&'a Tensor> {
+        let &t = self.op.inputs.get(k)?;
+        Some(&self.graph.tensors[index(t, self.graph)?])
+    }
+
+    /// Its first output tensor.
+    pub fn output(&self) -> Option<&'a Tensor> {
+        let &t = self.op.outputs.first()?;
+        Some(&self.graph.tensors[index(t, self.graph)?])
+    }
+
+    /// The bytes of a constant tensor (empty when it has none).
+    pub fn data(&self, tensor: &Tensor) -> &'a [u8] {
+        let Ok(buffer) = usize::try_from(tensor.buffer) else {
+            return &[];
+        };
+        self.model
+            .buffers
+            .get(buffer)
+            .and_then(|range| self.bytes.get(range.clone()))
+            .unwrap_or(&[])
+    }
+}
+
+/// Reads an int8 weight tensor of `op`'s input `k` into `out`, its shape `shape` and its
+/// zero points 0; its scales (one per tensor, or one per `channels`), or a problem.
+pub fn weights(
+    walk: &mut Walk<'_>,
+    op: &Op<'_>,
+    k: usize,
+    shape: &[usize],
+    channels: usize,
+    out: &mut [i8],
+) -> Option<Vec<f32>> {
+    let Some(tensor) = op.input(k) else {
+        walk.problem("the operator has no weights");
+        return None;
+    };
+    let found: Vec<usize> = tensor.shape.iter().map(|&d| d as usize).collect();
+    if found != shape {
+        walk.problem(format!(
+            "weights `{}` are {found:?} in the file, the declaration's are {shape:?}",
+            tensor.name
+        ));
+        return None;
+    }
+    if tensor.element != Element::I8 {
+        walk.problem(format!(
+            "weights `{}` are {:?}, not int8",
+            tensor.name, tensor.element
+        ));
+        return None;
+    }
+    let data = op.data(tensor);
+    if data.len() != out.len() {
+        walk.problem(format!(
+            "weights `{}` hold {} bytes in the file, not {}",
+            tensor.name,
+            data.len(),
+            out.len()
+        ));
+        return None;
+    }
+    let Some(q) = &tensor.quantization else {
+        walk.problem(format!("weights `{}` are not quantized", tensor.name));
+        return None;
+    };
+    if q.zero_point.iter().any(|&z| z != 0) {
+        walk.problem(format!(
+            "weights `{}` have a zero point other than 0, which TensorFlow Lite's int8 \
+             scheme does not",
+            tensor.name
+        ));
+        return None;
+    }
+    if q.scale.len() != 1 && q.scale.len() != channels {
+        walk.problem(format!(
+            "weights `{}` have {} scales, neither one nor one per channel ({channels})",
+            tensor.name,
+            q.scale.len()
+        ));
+        return None;
+    }
+    if q.scale.iter().any(|s| !s.is_finite() || *s <= 0.0) {
+        walk.problem(format!(
+            "weights `{}` have a scale that is not a positive number",
+            tensor.name
+        ));
+        return None;
+    }
+    for (o, &b) in out.iter_mut().zip(data) {
+        *o = b as i8;
+    }
+    Some(q.scale.clone())
+}
+
+/// Reads the int32 bias of `op`'s input `k` into `out`, or zeros when the operator has none,
+/// or a problem. (A layer declared without bias may have one in the file: the converter folds
+/// a batch normalization after it into one.)
+pub fn bias(walk: &mut Walk<'_>, op: &Op<'_>, k: usize, out: &mut [i32]) {
+    match op.input(k) {
+        None => out.fill(0),
+        Some(tensor) => {
+            let data = op.data(tensor);
+            if tensor.element != Element::I32 || data.len() != out.len() * 4 {
+                walk.problem(format!(
+                    "bias `{}` is {:?} of {} bytes, not {} int32 values",
+                    tensor.name,
+                    tensor.element,
+                    data.len(),
+                    out.len()
+                ));
+                return;
+            }
+            for (o, b) in out.iter_mut().zip(data.chunks_exact(4)) {
+                *o = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+        }
+    }
+}
+
+/// The requantization of an operator with input scale `input`, weight scales `weights` (one or
+/// per channel) and output scale `output`, into `out` (one per channel).
+pub fn multipliers(input: f32, weights: &[f32], output: f32, out: &mut [Multiplier]) {
+    for (k, m) in out.iter_mut().enumerate() {
+        let w = weights[if weights.len() == 1 { 0 } else { k }];
+        *m = Multiplier::for_product(input, w, output);
+    }
+}
+
+/// An operator's output: its zero point and the clamp of the activation it fuses, or a
+/// problem.
+pub fn output(
+    walk: &mut Walk<'_>,
+    op: &Op<'_>,
+    fused: Activation,
+    len: usize,
+) -> Option<(f32, Output)> {
+    let Some(tensor) = op.output() else {
+        walk.problem("the operator has no output");
+        return None;
+    };
+    let count: i64 = tensor.shape.iter().map(|&d| i64::from(d)).product();
+    if count != len as i64 {
+        walk.problem(format!(
+            "its output `{}` has shape {:?} in the file, {count} values; the declaration's has \
+             {len}",
+            tensor.name, tensor.shape
+        ));
+        return None;
+    }
+    if tensor.element != Element::I8 {
+        walk.problem(format!(
+            "its output `{}` is {:?}, not int8",
+            tensor.name, tensor.element
+        ));
+        return None;
+    }
+    let (scale, zero) = walk.quantization(tensor)?;
+    let (low, high) = match fused {
+        Activation::None => (None, None),
+        Activation::Relu => (Some(0.0), None),
+        Activation::Relu6 => (Some(0.0), Some(6.0)),
+        Activation::ReluN1To1 => (Some(-1.0), Some(1.0)),
+        other => {
+            walk.problem(format!(
+                "the file fuses {other:?}, which int8 layers here do not"
+            ));
+            return None;
+        }
+    };
+    let (min, max) = activation_range(low, high, scale, zero);
+    Some((scale, Output { zero, min, max }))
+}
+
+/// The fused activation that clamps to `bounds`.
+fn bounds_activation(bounds: Bounds) -> Activation {
+    match (bounds.low, bounds.high) {
+        (None, None) => Activation::None,
+        (Some(_), None) => Activation::Relu,
+        (Some(l), Some(_)) if l < 0.0 => Activation::ReluN1To1,
+        _ => Activation::Relu6,
+    }
+}
+
+/// A tensor index of the file as an index of `graph`'s tensors, if it is one.
+fn index(t: i32, graph: &Subgraph) -> Option<usize> {
+    usize::try_from(t).ok().filter(|&t| t < graph.tensors.len())
+}
+
+/// A tensor's only scale and zero point.
+fn per_tensor(tensor: &Tensor) -> Result<(f32, i32), String> {
+    let Some(q) = &tensor.quantization else {
+        return Err(format!("tensor `{}` is not quantized", tensor.name));
+    };
+    match (q.scale.as_slice(), q.zero_point.as_slice()) {
+        (&[scale], &[zero]) if scale.is_finite() && scale > 0.0 && (-128..=127).contains(&zero) => {
+            Ok((scale, zero as i32))
+        }
+        _ => Err(format!(
+            "tensor `{}` is not quantized with one positive scale and one int8 zero point",
+            tensor.name
+        )),
+    }
+}
