@@ -2,7 +2,7 @@
 //! full-integer network with the same layers, read from a `.tflite` file.
 
 use crate::errors::Errors;
-use crate::ir::Network;
+use crate::ir::{Layer, Network};
 
 /// Takes `#[int8]` off `network`, noting that it has an int8 form.
 pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
@@ -17,33 +17,31 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
         ));
         return;
     }
-    // Why: the walk over a file's graph follows one chain of operators; a block's two
-    // branches and their join are not read yet.
-    if let Some(layer) = network.layers.iter().find(|l| l.block.is_some()) {
-        errors.push(syn::Error::new(
-            layer.span,
-            format!(
-                "`#[int8]`: `{}` is a block, and int8 networks with blocks are not built yet",
-                layer.text
-            ),
-        ));
-        return;
-    }
     // Why: the int8 form's buffers are arrays as wide as its widest layer, a size `predict`
     // needs as a number.
-    if let Some(layer) = network
-        .layers
-        .iter()
-        .find(|l| l.input.value().is_none() || l.output.value().is_none())
-    {
+    if let Some(layer) = named_size(&network.layers) {
         errors.push(syn::Error::new(
             layer.span,
             format!(
-                "`#[int8]`: the sizes of `{}` come from named constants; an int8 network needs                  them as numbers",
+                "`#[int8]`: the sizes of `{}` come from named constants; an int8 network needs \
+                 them as numbers",
                 layer.text
             ),
         ));
         return;
     }
     network.int8 = true;
+}
+
+/// The first layer, blocks' layers included, whose input or output size is a named constant.
+fn named_size(layers: &[Layer]) -> Option<&Layer> {
+    layers.iter().find_map(|l| {
+        if l.input.value().is_none() || l.output.value().is_none() {
+            return Some(l);
+        }
+        l.block
+            .iter()
+            .flat_map(|b| &b.branches)
+            .find_map(|b| named_size(&b.layers))
+    })
 }

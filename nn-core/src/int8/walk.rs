@@ -28,6 +28,20 @@ pub struct Walk<'a> {
     problems: Vec<String>,
 }
 
+/// Where a [`Walk`] stands ([`Walk::position`]).
+#[derive(Clone, Debug)]
+pub struct Position {
+    tensor: usize,
+    fused: Option<(String, Activation)>,
+}
+
+impl Position {
+    /// The index of the tensor the next layer reads.
+    pub fn tensor(&self) -> usize {
+        self.tensor
+    }
+}
+
 /// An operator a layer took, with the file it is in.
 #[derive(Clone, Copy)]
 pub struct Op<'a> {
@@ -119,6 +133,17 @@ impl<'a> Walk<'a> {
     /// read; a problem when the operator that reads it is another, or none does. A fused
     /// activation no layer has accounted for is a problem here.
     pub fn operator(&mut self, code: &Code) -> Option<Op<'a>> {
+        self.operator_where(code, |_| true)
+    }
+
+    /// [`operator`](Self::operator) where the current tensor is read by several operators
+    /// (the first layers of a block's branches): of those of kind `code`, the first that
+    /// `fits` (whose weights have the layer's shape, say), else the first.
+    pub fn operator_where(
+        &mut self,
+        code: &Code,
+        fits: impl Fn(&Op<'a>) -> bool,
+    ) -> Option<Op<'a>> {
         if let Some((op, activation)) = self.fused.take() {
             self.problem(format!(
                 "the file's {op} before it applies {activation:?}, which the declaration has \
@@ -134,23 +159,33 @@ impl<'a> Walk<'a> {
                         .is_some_and(|&t| index(t, self.graph) == Some(self.tensor))
             })
             .collect();
-        let [k] = readers.as_slice() else {
+        let op = |k: usize| Op {
+            op: &self.graph.operators[k],
+            model: self.model,
+            bytes: self.bytes,
+            graph: self.graph,
+        };
+        let of_kind: Vec<usize> = readers
+            .iter()
+            .copied()
+            .filter(|&k| &self.graph.operators[k].operator == code)
+            .collect();
+        let chosen = of_kind
+            .iter()
+            .copied()
+            .find(|&k| fits(&op(k)))
+            .or(of_kind.first().copied())
+            .or(readers.first().copied());
+        let Some(k) = chosen else {
             let name = &self.input().name;
-            self.problem(if readers.is_empty() {
-                format!(
-                    "expected a {} operator reading tensor `{name}`, but the file has no \
-                     operator there (its graph ends sooner)",
-                    code.name()
-                )
-            } else {
-                format!(
-                    "expected one {} operator reading tensor `{name}`, but {} read it",
-                    code.name(),
-                    readers.len()
-                )
-            });
+            self.problem(format!(
+                "expected a {} operator reading tensor `{name}`, but the file has no \
+                 operator there (its graph ends sooner)",
+                code.name()
+            ));
             return None;
         };
+        let k = &k;
         let op = &self.graph.operators[*k];
         if &op.operator != code {
             self.problem(format!(
@@ -167,6 +202,74 @@ impl<'a> Walk<'a> {
             bytes: self.bytes,
             graph: self.graph,
         })
+    }
+
+    /// Where the walk stands: the tensor the next layer reads, and any fused activation still
+    /// to be accounted for. A block's branches each start from where the block does.
+    pub fn position(&self) -> Position {
+        Position {
+            tensor: self.tensor,
+            fused: self.fused.clone(),
+        }
+    }
+
+    /// Goes back (or on) to `position`.
+    pub fn set_position(&mut self, position: Position) {
+        self.tensor = position.tensor;
+        self.fused = position.fused;
+    }
+
+    /// The operator of kind `code` that reads both `a` and `b` (a block's join), taken by
+    /// the layer being read, or a problem.
+    pub fn join(&mut self, code: &Code, a: &Position, b: &Position) -> Option<Op<'a>> {
+        for p in [a, b] {
+            if let Some((op, activation)) = &p.fused {
+                self.problem(format!(
+                    "the file's {op} at the end of a branch applies {activation:?}, which the \
+                     branch has no layer for"
+                ));
+            }
+        }
+        let wanted = |t: i32| index(t, self.graph);
+        let found = (0..self.graph.operators.len()).find(|&k| {
+            let op = &self.graph.operators[k];
+            !self.taken[k]
+                && op.inputs.len() == 2
+                && ((wanted(op.inputs[0]) == Some(a.tensor)
+                    && wanted(op.inputs[1]) == Some(b.tensor))
+                    || (wanted(op.inputs[0]) == Some(b.tensor)
+                        && wanted(op.inputs[1]) == Some(a.tensor)))
+        });
+        let Some(k) = found else {
+            self.problem(format!(
+                "expected a {} operator joining tensors `{}` and `{}`, but the file has none",
+                code.name(),
+                self.graph.tensors[a.tensor].name,
+                self.graph.tensors[b.tensor].name
+            ));
+            return None;
+        };
+        let op = &self.graph.operators[k];
+        if &op.operator != code {
+            self.problem(format!(
+                "expected a {} operator joining the branches, but the file has {} (operator {k})",
+                code.name(),
+                op.operator.name()
+            ));
+            return None;
+        }
+        self.taken[k] = true;
+        Some(Op {
+            op,
+            model: self.model,
+            bytes: self.bytes,
+            graph: self.graph,
+        })
+    }
+
+    /// A tensor of the file by its index in an operator, if it has it.
+    pub fn tensor(&self, t: i32) -> Option<&'a Tensor> {
+        Some(&self.graph.tensors[index(t, self.graph)?])
     }
 
     /// Whether the operator that reads the current tensor is one of kind `code`.

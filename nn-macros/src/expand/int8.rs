@@ -1,31 +1,56 @@
 //! The int8 form of a declaration with `#[int8]`: a struct of each layer's int8 form (the
 //! runtime's `int8::Quantize::Int8` of its float type), `predict` through two buffers, and
-//! reading from a TensorFlow Lite file; named `nn::Int8<Net>`.
+//! reading from a TensorFlow Lite file; named `nn::Int8<Net>`. Each branch of a block gets an
+//! int8 struct of its own, the int8 form of the branch's struct, which is an int8 layer.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::{Ident, Visibility};
 
 use super::lower::{at, ends, field_type, size};
-use crate::ir::Network;
+use crate::ir::{Layer, Network};
 
-/// Everything generated for the int8 form, or nothing without `#[int8]`.
-pub(super) fn int8(network: &Network) -> TokenStream {
-    if !network.int8 {
-        return TokenStream::new();
-    }
-    let Network { vis, ident, .. } = network;
-    let int8 = format_ident!("__Int8{}", ident);
-    let (input, output) = ends(network);
+/// `::nn::int8::Quantize<I, O>` for a layer.
+fn quantize(layer: &Layer) -> TokenStream {
+    let (i, o) = (size(&layer.input), size(&layer.output));
+    quote!(::nn::int8::Quantize<#i, #o>)
+}
+
+/// `::nn::int8::Layer<I, O>` for a layer.
+fn layer_trait(layer: &Layer) -> TokenStream {
+    let (i, o) = (size(&layer.input), size(&layer.output));
+    quote!(::nn::int8::Layer<#i, #o>)
+}
+
+/// The widest input or output of `layers` (known: `#[int8]` checks it).
+fn widest(layers: &[Layer]) -> usize {
+    layers
+        .iter()
+        .flat_map(|l| [l.input.value(), l.output.value()])
+        .map(|v| v.expect("`#[int8]` networks have known sizes"))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The parts of an int8 struct of `layers` (a network's or a branch's), named `ident`, to
+/// which `extra` fields are added: the struct, `Clone` and `Debug`, and the expressions that
+/// build it from the float struct `shape`, run it on `x` into `y`, and load it from `walk`.
+struct Parts {
+    item: TokenStream,
+    build: TokenStream,
+    forward: TokenStream,
+    load: TokenStream,
+}
+
+fn parts(
+    ident: &Ident,
+    vis: &Visibility,
+    doc: &str,
+    layers: &[Layer],
+    extra: &[(Ident, TokenStream, TokenStream)],
+) -> Parts {
     let f32 = quote!(f32);
-    let quantize = |layer: &crate::ir::Layer| {
-        let (i, o) = (size(&layer.input), size(&layer.output));
-        quote!(::nn::int8::Quantize<#i, #o>)
-    };
-    let layer_trait = |layer: &crate::ir::Layer| {
-        let (i, o) = (size(&layer.input), size(&layer.output));
-        quote!(::nn::int8::Layer<#i, #o>)
-    };
-    let fields = network.layers.iter().map(|layer| {
+    let fields = layers.iter().map(|layer| {
         let field = &layer.field;
         let ty = field_type(layer, &f32);
         let tr = quantize(layer);
@@ -36,50 +61,124 @@ pub(super) fn int8(network: &Network) -> TokenStream {
             pub #field: <#ty as #tr>::Int8
         }
     });
-    let widest = network
-        .layers
+    let extra_fields = extra.iter().map(|(f, ty, _)| quote!(#f: #ty));
+    let extra_builds = extra.iter().map(|(f, _, value)| quote!(#f: #value));
+    let extra_names: Vec<&Ident> = extra.iter().map(|(f, _, _)| f).collect();
+    let all: Vec<&Ident> = layers
         .iter()
-        .flat_map(|l| [l.input.value(), l.output.value()])
-        .map(|v| v.expect("`#[int8]` networks have known sizes"))
-        .max()
-        .unwrap_or(0);
-    let steps = network.layers.iter().map(|layer| {
-        let field = &layer.field;
-        let (i, o) = (size(&layer.input), size(&layer.output));
-        quote!(::nn::__private::int8_step::<_, #i, #o, #widest>(&self.#field, &mut a, &mut b, &mut in_a);)
-    });
-    let builds = network.layers.iter().map(|layer| {
+        .map(|l| &l.field)
+        .chain(extra_names.iter().copied())
+        .collect();
+    let names = all
+        .iter()
+        .map(|f| f.to_string().trim_start_matches('_').to_string());
+    let name = ident.to_string();
+    let item = quote! {
+        #[doc = #doc]
+        #[doc(hidden)]
+        #vis struct #ident {
+            #(#fields,)*
+            #(#extra_fields,)*
+        }
+
+        // By hand: derived, each would repeat the error of a layer without an int8 form.
+        impl ::core::clone::Clone for #ident {
+            fn clone(&self) -> Self {
+                Self { #(#all: ::core::clone::Clone::clone(&self.#all),)* }
+            }
+        }
+
+        impl ::core::fmt::Debug for #ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#name)
+                    #(.field(#names, &self.#all))*
+                    .finish()
+            }
+        }
+    };
+    let builds = layers.iter().map(|layer| {
         let field = &layer.field;
         let ty = field_type(layer, &f32);
         let tr = quantize(layer);
         let span = at(layer);
         quote_spanned!(span=> #field: <#ty as #tr>::int8(&shape.#field))
     });
-    // `Clone` and `Debug` by hand: derived, each would repeat the error of a layer without an
-    // int8 form.
-    let clones = network.layers.iter().map(|layer| {
+    let build = quote!(#ident { #(#builds,)* #(#extra_builds,)* });
+    let widest = widest(layers);
+    let (input, output) = (
+        size(&layers[0].input),
+        size(&layers[layers.len() - 1].output),
+    );
+    let steps = layers.iter().map(|layer| {
         let field = &layer.field;
-        quote!(#field: ::core::clone::Clone::clone(&self.#field))
+        let (i, o) = (size(&layer.input), size(&layer.output));
+        quote! {
+            ::nn::__private::int8_step::<_, #i, #o, #widest>(&self.#field, &mut a, &mut b, &mut in_a);
+        }
     });
-    let debugs = network.layers.iter().map(|layer| {
-        let field = &layer.field;
-        let name = field.to_string();
-        quote!(.field(#name, &self.#field))
-    });
-    let loads = network.layers.iter().map(|layer| {
+    let forward = quote! {
+        let mut a = [0i8; #widest];
+        let mut b = [0i8; #widest];
+        a[..#input].copy_from_slice(x);
+        let mut in_a = true;
+        #(#steps)*
+        y.copy_from_slice(if in_a { &a[..#output] } else { &b[..#output] });
+    };
+    let loads = layers.iter().map(|layer| {
         let field = &layer.field;
         let tr = layer_trait(layer);
         let (position, name, text) = (layer.position, field.to_string(), &layer.text);
         quote! {
             walk.layer(#position, #name, #text);
-            <_ as #tr>::load(&mut net.#field, walk);
+            <_ as #tr>::load(&mut self.#field, walk);
         }
     });
-    let name = ident.to_string();
+    let load = quote!(#(#loads)*);
+    Parts {
+        item,
+        build,
+        forward,
+        load,
+    }
+}
+
+/// Everything generated for the int8 form, or nothing without `#[int8]`.
+pub(super) fn int8(network: &Network) -> TokenStream {
+    if !network.int8 {
+        return TokenStream::new();
+    }
+    let Network { vis, ident, .. } = network;
+    let int8 = format_ident!("__Int8{}", ident);
+    let (input, output) = ends(network);
     let doc = format!(
         "The int8 form of [`{ident}`]: its layers as TensorFlow Lite's full-integer network \
          computes them, named `nn::Int8<{ident}>`."
     );
+    let quant = quote!(::nn::int8::Quant);
+    let unit = quote!(::nn::int8::Quant {
+        scale: 1.0,
+        zero: 0
+    });
+    let Parts {
+        item,
+        build,
+        forward,
+        load,
+    } = parts(
+        &int8,
+        vis,
+        &doc,
+        &network.layers,
+        &[
+            (format_ident!("__input"), quant.clone(), unit.clone()),
+            (format_ident!("__output"), quant, unit),
+        ],
+    );
+    let mut branches = TokenStream::new();
+    for layer in &network.layers {
+        branch_structs(layer, vis, &mut branches);
+    }
+    let name = ident.to_string();
     let read_doc = format!(
         "Reads the network from a TensorFlow Lite file's bytes: an int8 graph whose operators, \
          shapes and settings are `{ident}`'s, with its weights and quantization.\n\n\
@@ -87,33 +186,8 @@ pub(super) fn int8(network: &Network) -> TokenStream {
          int8 graph; `Error::Mismatch` listing every difference from the declaration."
     );
     quote! {
-        #[doc = #doc]
-        #[doc(hidden)]
-        #vis struct #int8 {
-            #(#fields,)*
-            __input: ::nn::int8::Quant,
-            __output: ::nn::int8::Quant,
-        }
-
-        impl ::core::clone::Clone for #int8 {
-            fn clone(&self) -> Self {
-                Self {
-                    #(#clones,)*
-                    __input: self.__input,
-                    __output: self.__output,
-                }
-            }
-        }
-
-        impl ::core::fmt::Debug for #int8 {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.debug_struct(#name)
-                    #(#debugs)*
-                    .field("input", &self.__input)
-                    .field("output", &self.__output)
-                    .finish()
-            }
-        }
+        #item
+        #branches
 
         impl ::nn::int8::Quantized for #ident<f32> {
             type Int8 = #int8;
@@ -140,14 +214,10 @@ pub(super) fn int8(network: &Network) -> TokenStream {
             /// it. Allocates nothing: the activations go back and forth between two buffers
             /// on the stack, each as wide as the widest layer.
             pub fn predict(&self, x: &[i8; #input]) -> [i8; #output] {
-                let mut a = [0i8; #widest];
-                let mut b = [0i8; #widest];
-                a[..#input].copy_from_slice(x);
-                let mut in_a = true;
-                #(#steps)*
-                let mut y = [0i8; #output];
-                y.copy_from_slice(if in_a { &a[..#output] } else { &b[..#output] });
-                y
+                let mut out = [0i8; #output];
+                let y = &mut out;
+                #forward
+                out
             }
 
             /// Inference on one sample of reals: quantized as the input is, run in int8, the
@@ -187,20 +257,70 @@ pub(super) fn int8(network: &Network) -> TokenStream {
                     path: &::std::path::Path,
                 ) -> ::core::result::Result<::std::boxed::Box<Self>, ::nn::Error> {
                     let shape = <#ident<f32> as ::nn::Network<f32>>::zeros();
-                    let unit = ::nn::int8::Quant { scale: 1.0, zero: 0 };
-                    let mut net = ::std::boxed::Box::new(Self {
-                        #(#builds,)*
-                        __input: unit,
-                        __output: unit,
-                    });
-                    let (input, output) = ::nn::int8::read(bytes, path, #name, |walk| {
-                        #(#loads)*
-                    })?;
+                    let mut net = ::std::boxed::Box::new(#build);
+                    let (input, output) =
+                        ::nn::int8::read(bytes, path, #name, |walk| net.__load(walk))?;
                     net.__input = input;
                     net.__output = output;
                     ::core::result::Result::Ok(net)
                 }
+
+                fn __load(&mut self, walk: &mut ::nn::int8::Walk<'_>) {
+                    #load
+                }
             }
         }
+    }
+}
+
+/// The int8 structs of the branches of `layer`'s block (and of blocks within them).
+fn branch_structs(layer: &Layer, vis: &Visibility, out: &mut TokenStream) {
+    let Some(block) = &layer.block else {
+        return;
+    };
+    for branch in &block.branches {
+        for inner in &branch.layers {
+            branch_structs(inner, vis, out);
+        }
+        let Some(float) = &branch.ident else {
+            continue;
+        };
+        let int8 = format_ident!("__Int8{}", float);
+        let doc = format!(
+            "A branch of the block `{}` (`{}`), in int8.",
+            layer.field, layer.text
+        );
+        let Parts {
+            item,
+            build,
+            forward,
+            load,
+        } = parts(&int8, vis, &doc, &branch.layers, &[]);
+        let (i, o) = (size(&branch.input), size(&branch.output));
+        out.extend(quote! {
+            #item
+
+            impl ::nn::int8::Quantize<#i, #o> for #float<f32> {
+                type Int8 = #int8;
+
+                fn int8(&self) -> #int8 {
+                    let shape = self;
+                    #build
+                }
+            }
+
+            #[allow(clippy::all, clippy::pedantic)]
+            impl ::nn::int8::Layer<#i, #o> for #int8 {
+                fn forward(&self, x: &[i8; #i], y: &mut [i8; #o]) {
+                    #forward
+                }
+
+                ::nn::__private::if_std! {
+                    fn load(&mut self, walk: &mut ::nn::int8::Walk<'_>) {
+                        #load
+                    }
+                }
+            }
+        });
     }
 }
