@@ -194,3 +194,42 @@ fn damaged_tflite_bytes_are_an_error_not_a_panic() {
         Err(nn::Error::Io { .. })
     ));
 }
+
+#[test]
+fn our_quantization_of_the_float_ad01_follows_the_float_network() {
+    let float = Ad01::load_keras(format!(
+        "{}/tests/fixtures/mlperf_tiny/ad01.h5",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    // Calibration: the eight inputs recorded for the int8 file, as reals (its input scale).
+    let file = Int8::<Ad01>::from_tflite(&fixture("ad01_int8.tflite")).unwrap();
+    let q = file.input_quantization();
+    let (inputs, _) = ad01_reference();
+    let reals: Vec<f32> = inputs.iter().flatten().map(|&v| q.dequantize(v)).collect();
+    let calibration = nn::Batch::<f32, 640>::from_column_slice(&reals);
+    let ours = Int8::<Ad01>::quantize(&float, &calibration).unwrap();
+    // Every layer's output quantization comes from the calibration; the reconstruction of
+    // each sample follows the float network's to within a few output steps.
+    for x in reals.chunks_exact(640) {
+        let x: &[f32; 640] = x.try_into().unwrap();
+        let want = float.predict(&SVector::from_column_slice(x));
+        let got = ours.predict_f32(x);
+        let step = ours.output_quantization().scale;
+        let worst = want
+            .iter()
+            .zip(&got)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        let spread = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert!(
+            worst < 0.03 * spread.max(1.0) + 2.0 * step,
+            "largest difference {worst} (output step {step}, outputs up to {spread})"
+        );
+    }
+    // No calibration samples: an error, not a panic.
+    assert!(matches!(
+        Int8::<Ad01>::quantize(&float, &nn::Batch::<f32, 640>::zeros(0)),
+        Err(nn::Error::Data { .. })
+    ));
+}

@@ -98,6 +98,9 @@ pub use losses::{
 };
 #[cfg(feature = "std")]
 pub use network::{LayerInfo, Network, Tape, TapeOf, Visitor, VisitorMut};
+/// TensorFlow Lite's `.tflite` files, read in pure Rust (the `nn-tflite` crate).
+#[cfg(feature = "std")]
+pub use nn_tflite as tflite;
 #[cfg(feature = "std")]
 pub use optimizers::{
     Adagrad, Adam, AdamW, CosineDecay, ExponentialDecay, InverseTimeDecay, LearningRate, Optimizer,

@@ -134,12 +134,39 @@ impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
     }
 }
 
-impl<T: crate::Float, const I: usize, const O: usize, A: Clamp, S: crate::Storage, const BIAS: bool>
-    Quantize<I, O> for crate::Dense<T, I, O, A, S, BIAS>
+impl<const I: usize, const O: usize, A: Clamp, S: crate::Storage, const BIAS: bool> Quantize<I, O>
+    for crate::Dense<f32, I, O, A, S, BIAS>
 {
     type Int8 = Dense<I, O>;
 
     fn int8(&self) -> Dense<I, O> {
         Dense::zeroed(A::BOUNDS)
+    }
+
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut super::Converter) {
+        use nn_tflite::{Code, Options};
+        let range = c.range();
+        let kernel = &self.weights.kernel;
+        let weights = (0..O)
+            .flat_map(|o| (0..I).map(move |i| kernel[(o, i)]))
+            .collect();
+        let bias = (0..O)
+            .map(|o| if BIAS { self.weights.bias[(o, 0)] } else { 0.0 })
+            .collect();
+        let options = Options::FullyConnected {
+            activation: A::BOUNDS.fused(),
+            keep_num_dims: false,
+        };
+        c.weighted(
+            Code::FULLY_CONNECTED,
+            options,
+            weights,
+            &[O, I],
+            super::Layout::Rows(I),
+            bias,
+            &[O],
+            range,
+        );
     }
 }

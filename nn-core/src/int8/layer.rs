@@ -32,6 +32,25 @@ pub trait Quantize<const I: usize, const O: usize> {
 
     /// The int8 form of this layer's geometry, its weights zero.
     fn int8(&self) -> Self::Int8;
+
+    /// Runs the float layer on a batch of calibration samples, widening the range of its
+    /// outputs (and those of the layers inside it) in `ranges`.
+    #[cfg(feature = "std")]
+    fn observe(&self, x: &crate::Batch<f32, I>, ranges: &mut super::Ranges) -> crate::Batch<f32, O>
+    where
+        Self: crate::Layer<f32, I, O>,
+    {
+        let mut y =
+            crate::Batch::<f32, O>::zeros_generic(nalgebra::Const::<O>, nalgebra::Dyn(x.ncols()));
+        self.forward_batch(x, &mut y);
+        ranges.observe(y.as_slice());
+        y
+    }
+
+    /// Adds the layer's operators to an int8 model, from its weights and the ranges its
+    /// outputs took ([`Converter::range`](super::Converter::range), one per layer observed).
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut super::Converter);
 }
 
 /// An activation that an int8 layer can apply as TensorFlow Lite does: a clamp of its outputs
@@ -52,6 +71,26 @@ pub struct Bounds {
     pub low: Option<f32>,
     /// The greatest value (6 for ReLU6), if any.
     pub high: Option<f32>,
+}
+
+impl Bounds {
+    /// No bounds: no activation.
+    pub const NONE: Self = Self {
+        low: None,
+        high: None,
+    };
+
+    /// The activation a TensorFlow Lite operator fuses to clamp to these bounds.
+    #[cfg(feature = "std")]
+    pub fn fused(self) -> nn_tflite::Activation {
+        use nn_tflite::Activation;
+        match (self.low, self.high) {
+            (None, None) => Activation::None,
+            (Some(_), None) => Activation::Relu,
+            (Some(l), Some(_)) if l < 0.0 => Activation::ReluN1To1,
+            _ => Activation::Relu6,
+        }
+    }
 }
 
 impl Clamp for crate::Linear {

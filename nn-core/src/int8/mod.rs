@@ -13,6 +13,8 @@
 //! with their shapes given at run time: a typed int8 network passes shapes it knows at compile
 //! time, so they fold into the code.
 
+#[cfg(feature = "std")]
+mod convert;
 mod fully_connected;
 mod layer;
 mod network;
@@ -21,11 +23,13 @@ mod quant;
 #[cfg(feature = "std")]
 pub mod walk;
 
+#[cfg(feature = "std")]
+pub use convert::{Converter, Layout, Position, Ranges, activation_quantization};
 pub use fully_connected::{Dense, FullyConnected};
 pub use layer::{Bounds, Clamp, Layer, Quantize};
 pub use network::{Int8, Quant, Quantized};
 #[cfg(feature = "std")]
-pub use network::{bytes, read};
+pub use network::{bytes, format_error, from_model, quantize, read};
 pub use passes::{Activation, Pass, Reshape};
 pub use quant::{Multiplier, activation_range};
 #[cfg(feature = "std")]

@@ -51,9 +51,31 @@ pub fn read(
     network: &'static str,
     layers: impl FnOnce(&mut super::Walk<'_>),
 ) -> Result<(Quant, Quant), crate::Error> {
+    let model = nn_tflite::read(bytes).map_err(|e| format_error(path, e))?;
+    from_model(&model, bytes, path, network, layers)
+}
+
+/// A file's error as [`Error::Format`](crate::Error::Format).
+#[cfg(feature = "std")]
+pub fn format_error(path: &std::path::Path, error: nn_tflite::Error) -> crate::Error {
+    crate::Error::format_because(path, error.to_string(), error)
+}
+
+/// [`read`] on a model already read (or built: [`quantize`]), whose buffers lie in `bytes`.
+///
+/// # Errors
+///
+/// Those of [`read`].
+#[cfg(feature = "std")]
+pub fn from_model(
+    model: &nn_tflite::Model,
+    bytes: &[u8],
+    path: &std::path::Path,
+    network: &'static str,
+    layers: impl FnOnce(&mut super::Walk<'_>),
+) -> Result<(Quant, Quant), crate::Error> {
     let format = |problem: String| crate::Error::format(path, problem);
-    let model = nn_tflite::read(bytes).map_err(|e| format(e.to_string()))?;
-    let mut walk = super::Walk::new(&model, bytes).map_err(format)?;
+    let mut walk = super::Walk::new(model, bytes).map_err(format)?;
     let input = walk.input_quantization();
     layers(&mut walk);
     walk.part("the output");
@@ -76,6 +98,42 @@ pub fn read(
     }
 }
 
+/// Converts a float network to an int8 model: `observe` runs it on each batch of the
+/// calibration samples `x` (at most 32 at a time), noting each layer's range; `convert` then
+/// adds each layer's operators to a converter for inputs of `shape`.
+///
+/// # Errors
+///
+/// [`Error::Data`](crate::Error::Data) when there are no calibration samples;
+/// [`Error::Setting`](crate::Error::Setting) naming each layer that cannot be converted.
+#[cfg(feature = "std")]
+pub fn quantize<const I: usize>(
+    x: &crate::Batch<f32, I>,
+    shape: &[usize],
+    mut observe: impl FnMut(&crate::Batch<f32, I>, &mut super::Ranges),
+    convert: impl FnOnce(&mut super::Converter),
+) -> Result<(nn_tflite::Model, std::vec::Vec<u8>), crate::Error> {
+    if x.ncols() == 0 {
+        return Err(crate::Error::data(
+            "no calibration samples; expected some samples of the data the network will see",
+        ));
+    }
+    let mut ranges = super::Ranges::default();
+    for start in (0..x.ncols()).step_by(32) {
+        let batch = x.columns(start, 32.min(x.ncols() - start)).into_owned();
+        ranges.rewind();
+        ranges.observe(batch.as_slice());
+        observe(&batch, &mut ranges);
+    }
+    let mut converter = super::Converter::new(ranges, shape);
+    convert(&mut converter);
+    converter
+        .finish()
+        .map_err(|problems| crate::Error::Setting {
+            what: "quantization",
+            problem: problems.join("; "),
+        })
+}
 /// The bytes of the file at `path`.
 ///
 /// # Errors

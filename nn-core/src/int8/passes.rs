@@ -102,6 +102,11 @@ impl<const N: usize> Quantize<N, N> for crate::Dropout {
     fn int8(&self) -> Pass {
         Pass
     }
+
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut super::Converter) {
+        c.range();
+    }
 }
 
 impl<const N: usize> Quantize<N, N> for crate::Flatten {
@@ -110,15 +115,41 @@ impl<const N: usize> Quantize<N, N> for crate::Flatten {
     fn int8(&self) -> Reshape {
         Reshape
     }
+
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut super::Converter) {
+        use nn_tflite::{Code, Options};
+        c.range();
+        let new_shape = vec![1, N as i32];
+        c.keeping(Code::RESHAPE, Options::Reshape { new_shape }, &[N]);
+    }
 }
 
-impl<T: crate::Float, const N: usize, const C: usize, S: crate::Storage> Quantize<N, N>
-    for crate::BatchNormalization<T, N, C, S>
+impl<const N: usize, const C: usize, S: crate::Storage> Quantize<N, N>
+    for crate::BatchNormalization<f32, N, C, S>
 {
     type Int8 = Pass;
 
     fn int8(&self) -> Pass {
         Pass
+    }
+
+    /// Folded into the operator before: each channel's weights times
+    /// `γ / √(variance + ε)`, its bias `(b − mean) · γ / √(variance + ε) + β`.
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut super::Converter) {
+        let range = c.range();
+        let eps = self.epsilon;
+        let scale: Vec<f32> = (0..C)
+            .map(|k| {
+                (f64::from(self.gamma[(k, 0)])
+                    / (f64::from(self.moving_variance[(k, 0)]) + eps).sqrt()) as f32
+            })
+            .collect();
+        let shift: Vec<f32> = (0..C)
+            .map(|k| self.beta[(k, 0)] - self.moving_mean[(k, 0)] * scale[k])
+            .collect();
+        c.fold(&scale, &shift, range);
     }
 }
 
@@ -133,5 +164,11 @@ impl<A: Clamp + crate::Activation, const N: usize, const C: usize, const OWN_CLA
             max: 127,
             bounds: A::BOUNDS,
         }
+    }
+
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut super::Converter) {
+        let range = c.range();
+        c.fuse(A::BOUNDS.fused(), range);
     }
 }

@@ -296,7 +296,7 @@ impl<'a> Walk<'a> {
         {
             self.tensor = t;
         }
-        let declared = bounds_activation(declared);
+        let declared = declared.fused();
         if fused != declared && fused != Activation::None {
             self.fused = Some((op.op.operator.name().to_string(), fused));
         } else if fused != declared {
@@ -310,7 +310,7 @@ impl<'a> Walk<'a> {
     /// Accounts for a fused activation: an activation layer of `bounds` after the operator
     /// that fused it. A problem when the operator before fused another, or none.
     pub fn fused_activation(&mut self, bounds: Bounds) {
-        let wanted = bounds_activation(bounds);
+        let wanted = bounds.fused();
         match self.fused.take() {
             Some((_, activation)) if activation == wanted => {}
             Some((op, activation)) => self.problem(format!(
@@ -546,16 +546,6 @@ pub fn output(
     };
     let (min, max) = activation_range(low, high, scale, zero);
     Some((scale, Output { zero, min, max }))
-}
-
-/// The fused activation that clamps to `bounds`.
-fn bounds_activation(bounds: Bounds) -> Activation {
-    match (bounds.low, bounds.high) {
-        (None, None) => Activation::None,
-        (Some(_), None) => Activation::Relu,
-        (Some(l), Some(_)) if l < 0.0 => Activation::ReluN1To1,
-        _ => Activation::Relu6,
-    }
 }
 
 /// A tensor index of the file as an index of `graph`'s tensors, if it is one.

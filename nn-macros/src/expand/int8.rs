@@ -40,6 +40,10 @@ struct Parts {
     build: TokenStream,
     forward: TokenStream,
     load: TokenStream,
+    /// Runs the float struct `float` on the batch `x`, noting ranges; leaves its output in `x`.
+    observe: TokenStream,
+    /// Adds the float struct `float`'s operators to the converter `c`.
+    convert: TokenStream,
 }
 
 fn parts(
@@ -134,11 +138,28 @@ fn parts(
         }
     });
     let load = quote!(#(#loads)*);
+    let observes = layers.iter().enumerate().map(|(k, layer)| {
+        let field = &layer.field;
+        let ty = field_type(layer, &f32);
+        let tr = quantize(layer);
+        let arg = if k == 0 { quote!(x) } else { quote!(&x) };
+        quote!(let x = <#ty as #tr>::observe(&float.#field, #arg, ranges);)
+    });
+    let observe = quote!(#(#observes)*);
+    let converts = layers.iter().map(|layer| {
+        let field = &layer.field;
+        let ty = field_type(layer, &f32);
+        let tr = quantize(layer);
+        quote!(<#ty as #tr>::convert(&float.#field, c);)
+    });
+    let convert = quote!(#(#converts)*);
     Parts {
         item,
         build,
         forward,
         load,
+        observe,
+        convert,
     }
 }
 
@@ -164,6 +185,8 @@ pub(super) fn int8(network: &Network) -> TokenStream {
         build,
         forward,
         load,
+        observe,
+        convert,
     } = parts(
         &int8,
         vis,
@@ -178,6 +201,7 @@ pub(super) fn int8(network: &Network) -> TokenStream {
     for layer in &network.layers {
         branch_structs(layer, vis, &mut branches);
     }
+    let shape = network.input_shape.iter().map(size);
     let name = ident.to_string();
     let read_doc = format!(
         "Reads the network from a TensorFlow Lite file's bytes: an int8 graph whose operators, \
@@ -256,13 +280,65 @@ pub(super) fn int8(network: &Network) -> TokenStream {
                     bytes: &[u8],
                     path: &::std::path::Path,
                 ) -> ::core::result::Result<::std::boxed::Box<Self>, ::nn::Error> {
+                    let model = ::nn::tflite::read(bytes)
+                        .map_err(|e| ::nn::int8::format_error(path, e))?;
+                    Self::__from_model(&model, bytes, path)
+                }
+
+                fn __from_model(
+                    model: &::nn::tflite::Model,
+                    bytes: &[u8],
+                    path: &::std::path::Path,
+                ) -> ::core::result::Result<::std::boxed::Box<Self>, ::nn::Error> {
                     let shape = <#ident<f32> as ::nn::Network<f32>>::zeros();
                     let mut net = ::std::boxed::Box::new(#build);
                     let (input, output) =
-                        ::nn::int8::read(bytes, path, #name, |walk| net.__load(walk))?;
+                        ::nn::int8::from_model(model, bytes, path, #name, |walk| net.__load(walk))?;
                     net.__input = input;
                     net.__output = output;
                     ::core::result::Result::Ok(net)
+                }
+
+                /// Quantizes the float network `net` into TensorFlow Lite's int8 scheme (our
+                /// own post-training quantization): each activation's scale and zero point
+                /// from the least and greatest value it takes on the `calibration` samples
+                /// (one per column), weights symmetric per output channel, batch
+                /// normalizations folded and ReLUs fused as TensorFlow Lite's converter does.
+                ///
+                /// # Errors
+                ///
+                /// `Error::Data` without calibration samples; `Error::Setting` naming a layer
+                /// that cannot be quantized (a batch normalization after a pool, say).
+                pub fn quantize(
+                    net: &#ident<f32>,
+                    calibration: &::nn::Batch<f32, #input>,
+                ) -> ::core::result::Result<::std::boxed::Box<Self>, ::nn::Error> {
+                    let (model, data) = Self::quantized_model(net, calibration)?;
+                    Self::__from_model(&model, &data, ::std::path::Path::new("the quantized network"))
+                }
+
+                /// [`quantize`](Self::quantize)'s int8 model, and the bytes its weights lie
+                /// in: what `nn::tflite::write` makes a `.tflite` file of.
+                ///
+                /// # Errors
+                ///
+                /// Those of `quantize`.
+                pub fn quantized_model(
+                    net: &#ident<f32>,
+                    calibration: &::nn::Batch<f32, #input>,
+                ) -> ::core::result::Result<(::nn::tflite::Model, ::std::vec::Vec<u8>), ::nn::Error> {
+                    let float = net;
+                    ::nn::int8::quantize(
+                        calibration,
+                        &[#(#shape),*],
+                        |x, ranges| {
+                            #observe
+                            let _ = x;
+                        },
+                        |c| {
+                            #convert
+                        },
+                    )
                 }
 
                 fn __load(&mut self, walk: &mut ::nn::int8::Walk<'_>) {
@@ -295,6 +371,8 @@ fn branch_structs(layer: &Layer, vis: &Visibility, out: &mut TokenStream) {
             build,
             forward,
             load,
+            observe,
+            convert,
         } = parts(&int8, vis, &doc, &branch.layers, &[]);
         let (i, o) = (size(&branch.input), size(&branch.output));
         out.extend(quote! {
@@ -306,6 +384,23 @@ fn branch_structs(layer: &Layer, vis: &Visibility, out: &mut TokenStream) {
                 fn int8(&self) -> #int8 {
                     let shape = self;
                     #build
+                }
+
+                ::nn::__private::if_std! {
+                    fn observe(
+                        &self,
+                        x: &::nn::Batch<f32, #i>,
+                        ranges: &mut ::nn::int8::Ranges,
+                    ) -> ::nn::Batch<f32, #o> {
+                        let float = self;
+                        #observe
+                        x
+                    }
+
+                    fn convert(&self, c: &mut ::nn::int8::Converter) {
+                        let float = self;
+                        #convert
+                    }
                 }
             }
 

@@ -74,6 +74,11 @@ impl<const IN: usize, const OUT: usize, const MAX: bool, const D: usize> Pool<IN
         Self { window }
     }
 
+    /// The geometry.
+    pub fn window(&self) -> Window {
+        self.window
+    }
+
     /// Whether `window` is one this dimension slides: over a sequence (one column, a window one
     /// column wide) in 1-D; any in 2-D.
     const fn fits(window: &Window) -> bool {

@@ -1,0 +1,478 @@
+//! Our own post-training quantization: a float network, with the ranges its activations took
+//! on calibration samples ([`Ranges`]), becomes a TensorFlow Lite int8 model ([`Converter`])
+//! in the scheme TensorFlow Lite's converter uses: weights symmetric per output channel,
+//! activations asymmetric per tensor from their minimum and maximum, biases in int32, batch
+//! normalizations folded into the weights before them and ReLUs fused. The int8 network is
+//! then read from that model as from a file, and the model can be written as one.
+
+use std::ops::Range;
+use std::string::String;
+use std::vec::Vec;
+
+use nn_tflite::{
+    Activation, Code, Element, Model, Operator, Options, Quantization, Subgraph, Tensor,
+};
+
+/// The ranges a float network's activations took on calibration samples: one `[min, max]`
+/// per layer (a block's inner layers included), in the order the layers are walked.
+#[derive(Clone, Debug, Default)]
+pub struct Ranges {
+    ranges: Vec<(f32, f32)>,
+    at: usize,
+}
+
+impl Ranges {
+    /// Starts a pass over a batch: the next layer observed is the first.
+    pub fn rewind(&mut self) {
+        self.at = 0;
+    }
+
+    /// Widens the next layer's range to hold `values` (non-finite values are left out).
+    pub fn observe(&mut self, values: &[f32]) {
+        let (lo, hi) = values
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        if self.at == self.ranges.len() {
+            self.ranges.push((lo, hi));
+        } else {
+            let r = &mut self.ranges[self.at];
+            *r = (r.0.min(lo), r.1.max(hi));
+        }
+        self.at += 1;
+    }
+
+    /// The next layer's range, in the converter's walk.
+    fn next(&mut self) -> (f32, f32) {
+        let r = self.ranges.get(self.at).copied();
+        self.at += 1;
+        r.unwrap_or((0.0, 0.0))
+    }
+}
+
+/// How an activation's `[min, max]` becomes its int8 scale and zero point, as TensorFlow
+/// Lite's converter chooses them: the range widened to hold 0, split into 255 steps, the zero
+/// point the nearest int8 to where 0 falls.
+pub fn activation_quantization((min, max): (f32, f32)) -> (f32, i32) {
+    let (min, max) = (min.min(0.0), max.max(0.0));
+    if !(max - min).is_finite() || max - min <= 0.0 {
+        return (1.0, -128);
+    }
+    let scale = (f64::from(max) - f64::from(min)) / 255.0;
+    let zero = libm::round(-128.0 - f64::from(min) / scale).clamp(-128.0, 127.0) as i32;
+    (scale as f32, zero)
+}
+
+/// Where a [`Converter`] stands: the activation tensor the next layer reads.
+#[derive(Clone, Copy, Debug)]
+pub struct Position(usize);
+
+/// How a weight tensor's values are laid out by output channel.
+#[derive(Clone, Copy, Debug)]
+pub enum Layout {
+    /// Each channel's weights in a row of this many (`OI`, `OHWI`).
+    Rows(usize),
+    /// The channel last, of this many (`1HWO`).
+    Columns(usize),
+}
+
+impl Layout {
+    fn channel(self, k: usize) -> usize {
+        match self {
+            Self::Rows(n) => k / n.max(1),
+            Self::Columns(n) => k % n.max(1),
+        }
+    }
+}
+
+/// An operator whose weights and output quantization wait for the layers after it (a batch
+/// normalization to fold, an activation to fuse, the range its output finally takes).
+#[derive(Debug)]
+struct Open {
+    op: usize,
+    /// Weights in TensorFlow Lite's layout, as reals.
+    weights: Vec<f32>,
+    /// Which output channel each weight is of.
+    layout: Layout,
+    bias: Vec<f32>,
+    weights_tensor: usize,
+    bias_tensor: usize,
+    input_scale: f32,
+    range: (f32, f32),
+}
+
+/// Builds a TensorFlow Lite int8 model, layer by layer.
+#[derive(Debug)]
+pub struct Converter {
+    ranges: Ranges,
+    tensors: Vec<Tensor>,
+    operators: Vec<Operator>,
+    data: Vec<u8>,
+    buffers: Vec<Range<usize>>,
+    current: usize,
+    input: usize,
+    open: Option<Open>,
+    /// The observed range of each activation tensor not yet given its quantization.
+    pending: Vec<(usize, (f32, f32))>,
+    problems: Vec<String>,
+}
+
+impl Converter {
+    /// A converter for a network whose input took `ranges`'s first range and whose `len`
+    /// values per sample have the shape `shape` (`[h, w, c]` or `[n]`).
+    pub fn new(mut ranges: Ranges, shape: &[usize]) -> Self {
+        ranges.at = 0;
+        let range = ranges.next();
+        let mut c = Self {
+            ranges,
+            tensors: Vec::new(),
+            operators: Vec::new(),
+            data: Vec::new(),
+            // Buffer 0 is empty, as TensorFlow Lite's files have it.
+            buffers: core::iter::once(0..0).collect(),
+            current: 0,
+            input: 0,
+            open: None,
+            pending: Vec::new(),
+            problems: Vec::new(),
+        };
+        let input = c.activation("input", shape);
+        c.quantize_activation(input, range);
+        c.current = input;
+        c.input = input;
+        c
+    }
+
+    /// The next layer's observed range.
+    pub fn range(&mut self) -> (f32, f32) {
+        self.ranges.next()
+    }
+
+    /// Where the converter stands.
+    pub fn position(&self) -> Position {
+        Position(self.current)
+    }
+
+    /// Goes back (or on) to `position`: a block's second branch starts where the first did.
+    pub fn set_position(&mut self, position: Position) {
+        self.close();
+        self.current = position.0;
+    }
+
+    /// Records a layer that cannot be converted.
+    pub fn problem(&mut self, problem: impl Into<String>) {
+        self.problems.push(problem.into());
+    }
+
+    /// A new activation tensor of `shape` (batch 1 in front), its quantization to come.
+    fn activation(&mut self, name: &str, shape: &[usize]) -> usize {
+        self.tensors.push(Tensor {
+            name: format!("{name}_{}", self.tensors.len()),
+            shape: core::iter::once(1)
+                .chain(shape.iter().map(|&d| d as i32))
+                .collect(),
+            element: Element::I8,
+            buffer: 0,
+            quantization: None,
+        });
+        self.tensors.len() - 1
+    }
+
+    /// A constant tensor of `bytes`.
+    fn constant(&mut self, name: &str, shape: &[usize], element: Element, bytes: &[u8]) -> usize {
+        // Aligned as the interpreter may read int32 biases in place.
+        while !self.data.len().is_multiple_of(16) {
+            self.data.push(0);
+        }
+        let start = self.data.len();
+        self.data.extend_from_slice(bytes);
+        self.buffers.push(start..self.data.len());
+        self.tensors.push(Tensor {
+            name: format!("{name}_{}", self.tensors.len()),
+            shape: shape.iter().map(|&d| d as i32).collect(),
+            element,
+            buffer: (self.buffers.len() - 1) as u32,
+            quantization: None,
+        });
+        self.tensors.len() - 1
+    }
+
+    fn quantize_activation(&mut self, tensor: usize, range: (f32, f32)) {
+        let (scale, zero) = activation_quantization(range);
+        self.set_quantization(tensor, scale, zero);
+    }
+
+    fn set_quantization(&mut self, tensor: usize, scale: f32, zero: i32) {
+        self.tensors[tensor].quantization = Some(Quantization {
+            scale: vec![scale],
+            zero_point: vec![i64::from(zero)],
+            dimension: 0,
+        });
+    }
+
+    /// The scale of the current tensor (closing the open operator, whose output it may be).
+    fn current_scale(&mut self) -> (f32, i32) {
+        self.close();
+        self.tensors[self.current]
+            .quantization
+            .as_ref()
+            .map_or((1.0, 0), |q| (q.scale[0], q.zero_point[0] as i32))
+    }
+
+    /// An operator with weights: `code` with `options`, reading the current tensor through
+    /// `weights` (reals in TensorFlow Lite's layout, of shape `weights_shape`, by channel as
+    /// `layout` says) and `bias` (one per output channel), giving an output of `shape` whose
+    /// values took `range`. Its weights are quantized when the layers after it are done with it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn weighted(
+        &mut self,
+        code: Code,
+        options: Options,
+        weights: Vec<f32>,
+        weights_shape: &[usize],
+        layout: Layout,
+        bias: Vec<f32>,
+        shape: &[usize],
+        range: (f32, f32),
+    ) {
+        let (input_scale, _) = self.current_scale();
+        let w = self.constant(
+            "weights",
+            weights_shape,
+            Element::I8,
+            &vec![0; weights.len()],
+        );
+        let b = self.constant(
+            "bias",
+            &[bias.len()],
+            Element::I32,
+            &vec![0; 4 * bias.len()],
+        );
+        let out = self.activation("activation", shape);
+        self.operators.push(Operator {
+            operator: code,
+            inputs: vec![self.current as i32, w as i32, b as i32],
+            outputs: vec![out as i32],
+            options,
+        });
+        self.current = out;
+        self.open = Some(Open {
+            op: self.operators.len() - 1,
+            weights,
+            layout,
+            bias,
+            weights_tensor: w,
+            bias_tensor: b,
+            input_scale,
+            range,
+        });
+    }
+
+    /// Folds a batch normalization into the open operator: each output channel `c` times
+    /// `scale[c]`, plus `shift[c]`; its output takes `range`. A problem without one.
+    pub fn fold(&mut self, scale: &[f32], shift: &[f32], range: (f32, f32)) {
+        let Some(open) = &mut self.open else {
+            self.problem(
+                "a batch normalization with no dense or convolution right before it, which \
+                 int8 networks here fold it into",
+            );
+            return;
+        };
+        for (k, w) in open.weights.iter_mut().enumerate() {
+            *w *= scale[open.layout.channel(k) % scale.len()];
+        }
+        for (c, b) in open.bias.iter_mut().enumerate() {
+            *b = *b * scale[c % scale.len()] + shift[c % shift.len()];
+        }
+        open.range = range;
+    }
+
+    /// Fuses `activation` into the operator before (its output takes `range`). A problem
+    /// when there is none, or it fuses one already.
+    pub fn fuse(&mut self, activation: Activation, range: (f32, f32)) {
+        let Some(open) = &mut self.open else {
+            self.problem(
+                "an activation with no dense, convolution or add right before it, which int8 \
+                 networks here fuse it into",
+            );
+            return;
+        };
+        open.range = range;
+        let op = &mut self.operators[open.op];
+        let slot = match &mut op.options {
+            Options::Conv2D { activation, .. }
+            | Options::DepthwiseConv2D { activation, .. }
+            | Options::FullyConnected { activation, .. }
+            | Options::Add { activation } => activation,
+            _ => {
+                self.problems
+                    .push("an activation after an operator that cannot fuse it".into());
+                return;
+            }
+        };
+        if *slot != Activation::None {
+            self.problems.push("two activations in a row".into());
+        }
+        *slot = activation;
+    }
+
+    /// An operator without weights whose output keeps the input's quantization (a pool, a
+    /// reshape): `code` with `options`, giving an output of `shape`.
+    pub fn keeping(&mut self, code: Code, options: Options, shape: &[usize]) {
+        let (scale, zero) = self.current_scale();
+        let out = self.activation("activation", shape);
+        self.set_quantization(out, scale, zero);
+        self.operators.push(Operator {
+            operator: code,
+            inputs: vec![self.current as i32],
+            outputs: vec![out as i32],
+            options,
+        });
+        self.current = out;
+    }
+
+    /// An operator without weights whose output is quantized as `(scale, zero)` (a softmax:
+    /// 1/256 and −128).
+    pub fn fixed(&mut self, code: Code, options: Options, shape: &[usize], scale: f32, zero: i32) {
+        self.close();
+        let out = self.activation("activation", shape);
+        self.set_quantization(out, scale, zero);
+        self.operators.push(Operator {
+            operator: code,
+            inputs: vec![self.current as i32],
+            outputs: vec![out as i32],
+            options,
+        });
+        self.current = out;
+    }
+
+    /// An `ADD` of the tensors at `a` and `b`, its output of `shape` taking `range`; the
+    /// operator stays open for an activation to fuse.
+    pub fn add(&mut self, a: Position, b: Position, shape: &[usize], range: (f32, f32)) {
+        self.close();
+        let out = self.activation("activation", shape);
+        self.operators.push(Operator {
+            operator: Code::ADD,
+            inputs: vec![a.0 as i32, b.0 as i32],
+            outputs: vec![out as i32],
+            options: Options::Add {
+                activation: Activation::None,
+            },
+        });
+        self.current = out;
+        self.pending.push((out, range));
+        // Open without weights: an activation after it fuses into it.
+        self.open = Some(Open {
+            op: self.operators.len() - 1,
+            weights: Vec::new(),
+            layout: Layout::Rows(1),
+            bias: Vec::new(),
+            weights_tensor: usize::MAX,
+            bias_tensor: usize::MAX,
+            input_scale: 1.0,
+            range,
+        });
+    }
+
+    /// Quantizes the open operator: its output from its range, its weights per output channel
+    /// (symmetric, the largest magnitude at 127), its biases at `input · weight` scale.
+    fn close(&mut self) {
+        let Some(open) = self.open.take() else {
+            return;
+        };
+        let out = self.operators[open.op].outputs[0] as usize;
+        self.pending.retain(|(t, _)| *t != out);
+        self.quantize_activation(out, open.range);
+        if open.weights_tensor == usize::MAX {
+            return;
+        }
+        let channels = open.bias.len().max(1);
+        let mut largest = vec![0f32; channels];
+        for (k, w) in open.weights.iter().enumerate() {
+            let c = open.layout.channel(k) % channels;
+            largest[c] = largest[c].max(w.abs());
+        }
+        let scales: Vec<f32> = largest
+            .iter()
+            .map(|&m| {
+                if m > 0.0 && m.is_finite() {
+                    m / 127.0
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let q: Vec<u8> = open
+            .weights
+            .iter()
+            .enumerate()
+            .map(|(k, &w)| {
+                let s = scales[open.layout.channel(k) % channels];
+                (libm::roundf(w / s).clamp(-127.0, 127.0) as i8) as u8
+            })
+            .collect();
+        let bias: Vec<u8> = open
+            .bias
+            .iter()
+            .zip(&scales)
+            .flat_map(|(&b, &s)| {
+                let q = libm::round(f64::from(b) / (f64::from(open.input_scale) * f64::from(s)));
+                (q.clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32).to_le_bytes()
+            })
+            .collect();
+        self.write(open.weights_tensor, &q);
+        self.write(open.bias_tensor, &bias);
+        let weights = &mut self.tensors[open.weights_tensor];
+        let dimension = if self.operators[open.op].operator == Code::DEPTHWISE_CONV_2D {
+            3
+        } else {
+            0
+        };
+        weights.quantization = Some(Quantization {
+            zero_point: vec![0; scales.len()],
+            scale: scales.clone(),
+            dimension,
+        });
+        self.tensors[open.bias_tensor].quantization = Some(Quantization {
+            scale: scales.iter().map(|s| s * open.input_scale).collect(),
+            zero_point: vec![0; scales.len()],
+            dimension: 0,
+        });
+    }
+
+    fn write(&mut self, tensor: usize, bytes: &[u8]) {
+        let range = self.buffers[self.tensors[tensor].buffer as usize].clone();
+        self.data[range].copy_from_slice(bytes);
+    }
+
+    /// The model, and the bytes its buffers lie in; or the layers that could not be
+    /// converted.
+    ///
+    /// # Errors
+    ///
+    /// Every layer that could not be converted.
+    pub fn finish(mut self) -> Result<(Model, Vec<u8>), Vec<String>> {
+        self.close();
+        for (t, range) in core::mem::take(&mut self.pending) {
+            self.quantize_activation(t, range);
+        }
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        let model = Model {
+            version: 3,
+            description: String::from("nn post-training quantization"),
+            subgraphs: vec![Subgraph {
+                name: String::from("main"),
+                inputs: vec![self.input as i32],
+                outputs: vec![self.current as i32],
+                tensors: self.tensors,
+                operators: self.operators,
+            }],
+            buffers: self.buffers,
+        };
+        Ok((model, self.data))
+    }
+}
