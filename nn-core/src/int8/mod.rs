@@ -13,10 +13,16 @@
 //! with their shapes given at run time: a typed int8 network passes shapes it knows at compile
 //! time, so they fold into the code.
 
+mod add;
+mod conv;
 mod fully_connected;
+mod pool;
 mod quant;
 
+pub use add::Add;
+pub use conv::{Conv2D, DepthwiseConv2D, Geometry, Padding};
 pub use fully_connected::FullyConnected;
+pub use pool::{AveragePool, MaxPool};
 pub use quant::{Multiplier, activation_range};
 
 /// Where an operator's int8 results go: the output's zero point, added after requantization,
