@@ -211,6 +211,15 @@ impl Conv2D<'_> {
                         let iy = at(y0, ky, g.dilations.0);
                         let row = &x[iy * iw * ic..][..iw * ic];
                         let taps = &kernel[ky * kw * ic..][..kw * ic];
+                        if g.dilations.1 == 1 {
+                            // Adjacent taps read adjacent pixels: one run of the row.
+                            let ix = at(x0, kx0, 1);
+                            let n = (kx1 - kx0) * ic;
+                            let (a, b) = sums(&taps[kx0 * ic..][..n], &row[ix * ic..][..n]);
+                            wx = wx.wrapping_add(a);
+                            ws = ws.wrapping_add(b);
+                            continue;
+                        }
                         for kx in kx0..kx1 {
                             let ix = at(x0, kx, g.dilations.1);
                             let (a, b) = sums(&taps[kx * ic..][..ic], &row[ix * ic..][..ic]);
