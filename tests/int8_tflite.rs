@@ -5,7 +5,8 @@
 //! bit for bit (with gemmlowp's two roundings instead of one, a few outputs of every layer
 //! were one off).
 
-use nn::int8::{FullyConnected, Multiplier, Output, activation_range};
+use nn::int8::kernels::FullyConnected;
+use nn::int8::{Multiplier, Output, activation_range};
 use nn::prelude::*;
 use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Tensor};
 
@@ -23,7 +24,7 @@ fn per_tensor(t: &Tensor) -> (f32, i32) {
     (q.scale[0], i32::try_from(q.zero_point[0]).unwrap())
 }
 
-/// One int8 fully connected operator of `model`, run by `nn::int8::FullyConnected`.
+/// One int8 fully connected operator of `model`, run by `nn::int8::kernels::FullyConnected`.
 fn fully_connected(model: &Model, bytes: &[u8], op: &Operator, x: &[i8]) -> Vec<i8> {
     let graph = &model.subgraphs[0];
     let inputs = &op.inputs;

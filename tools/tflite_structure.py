@@ -8,7 +8,8 @@ dimension); and each buffer's length.
 
     /path/to/venv/bin/python tools/tflite_structure.py   # writes <file>.tflite.json beside each
 
-It first makes `tests/fixtures/tflite/windows.tflite` (TensorFlow 2.21.0's converter, from a
+(`tests/fixtures/tflite/int8_ops.tflite` is made by `tools/int8_reference.py`, which runs
+`structure` on it.) It first makes `tests/fixtures/tflite/windows.tflite` (TensorFlow 2.21.0's converter, from a
 small Keras model with strides, dilations and windows that differ along height and width, so
 that a reader that swaps them is caught; MLPerf Tiny's models have square ones), and last
 records TensorFlow Lite's reference kernels' outputs on `ad01_int8.tflite`
@@ -30,7 +31,7 @@ FILES = [
         "kws_ref_model_float32.tflite",
         "str_ww_ref_model.tflite",
     ]
-] + [os.path.join(FIXTURES, "tflite", "windows.tflite")]
+] + [os.path.join(FIXTURES, "tflite", name) for name in ["windows.tflite", "int8_ops.tflite"]]
 
 
 def make_windows():
@@ -45,7 +46,7 @@ def make_windows():
     x = k.layers.Flatten()(x)
     x = k.layers.Dense(5, activation="softmax")(x)
     converter = tf.lite.TFLiteConverter.from_keras_model(k.Model(inp, x))
-    with open(FILES[-1], "wb") as f:
+    with open(os.path.join(FIXTURES, "tflite", "windows.tflite"), "wb") as f:
         f.write(converter.convert())
 
 
@@ -87,50 +88,55 @@ def options(op):
 def main():
     make_windows()
     for name in FILES:
-        data = open(name, "rb").read()
-        m = s.Model.GetRootAs(data, 0)
-        codes = []
-        for i in range(m.OperatorCodesLength()):
-            c = m.OperatorCodes(i)
-            codes.append(max(c.BuiltinCode(), c.DeprecatedBuiltinCode()))
-        subgraphs = []
-        for g in range(m.SubgraphsLength()):
-            sg = m.Subgraphs(g)
-            tensors = []
-            for t in range(sg.TensorsLength()):
-                x = sg.Tensors(t)
-                q = x.Quantization()
-                scale = [float(v) for v in q.ScaleAsNumpy()] if q is not None and q.ScaleLength() else []
-                zero = [int(v) for v in q.ZeroPointAsNumpy()] if q is not None and q.ZeroPointLength() else []
-                tensors.append({
-                    "name": x.Name().decode(),
-                    "shape": [int(v) for v in x.ShapeAsNumpy()] if x.ShapeLength() else [],
-                    "type": x.Type(),
-                    "buffer": x.Buffer(),
-                    "scale": scale,
-                    "zero_point": zero,
-                    "dimension": q.QuantizedDimension() if q is not None and scale else 0,
-                })
-            ops = []
-            for o in range(sg.OperatorsLength()):
-                op = sg.Operators(o)
-                ops.append({
-                    "code": codes[op.OpcodeIndex()],
-                    "inputs": [int(v) for v in op.InputsAsNumpy()] if op.InputsLength() else [],
-                    "outputs": [int(v) for v in op.OutputsAsNumpy()] if op.OutputsLength() else [],
-                    "options": options(op),
-                })
-            subgraphs.append({
-                "inputs": [int(v) for v in sg.InputsAsNumpy()],
-                "outputs": [int(v) for v in sg.OutputsAsNumpy()],
-                "tensors": tensors,
-                "operators": ops,
+        structure(name)
+
+
+def structure(name):
+    """Writes `<name>.json`, what TensorFlow's flatbuffer reader finds in the file `name`."""
+    data = open(name, "rb").read()
+    m = s.Model.GetRootAs(data, 0)
+    codes = []
+    for i in range(m.OperatorCodesLength()):
+        c = m.OperatorCodes(i)
+        codes.append(max(c.BuiltinCode(), c.DeprecatedBuiltinCode()))
+    subgraphs = []
+    for g in range(m.SubgraphsLength()):
+        sg = m.Subgraphs(g)
+        tensors = []
+        for t in range(sg.TensorsLength()):
+            x = sg.Tensors(t)
+            q = x.Quantization()
+            scale = [float(v) for v in q.ScaleAsNumpy()] if q is not None and q.ScaleLength() else []
+            zero = [int(v) for v in q.ZeroPointAsNumpy()] if q is not None and q.ZeroPointLength() else []
+            tensors.append({
+                "name": x.Name().decode(),
+                "shape": [int(v) for v in x.ShapeAsNumpy()] if x.ShapeLength() else [],
+                "type": x.Type(),
+                "buffer": x.Buffer(),
+                "scale": scale,
+                "zero_point": zero,
+                "dimension": q.QuantizedDimension() if q is not None and scale else 0,
             })
-        buffers = [m.Buffers(b).DataLength() for b in range(m.BuffersLength())]
-        record = {"version": m.Version(), "subgraphs": subgraphs, "buffers": buffers}
-        with open(name + ".json", "w") as f:
-            json.dump(record, f)
-        print(os.path.basename(name), len(subgraphs[0]["operators"]), "operators")
+        ops = []
+        for o in range(sg.OperatorsLength()):
+            op = sg.Operators(o)
+            ops.append({
+                "code": codes[op.OpcodeIndex()],
+                "inputs": [int(v) for v in op.InputsAsNumpy()] if op.InputsLength() else [],
+                "outputs": [int(v) for v in op.OutputsAsNumpy()] if op.OutputsLength() else [],
+                "options": options(op),
+            })
+        subgraphs.append({
+            "inputs": [int(v) for v in sg.InputsAsNumpy()],
+            "outputs": [int(v) for v in sg.OutputsAsNumpy()],
+            "tensors": tensors,
+            "operators": ops,
+        })
+    buffers = [m.Buffers(b).DataLength() for b in range(m.BuffersLength())]
+    record = {"version": m.Version(), "subgraphs": subgraphs, "buffers": buffers}
+    with open(name + ".json", "w") as f:
+        json.dump(record, f)
+    print(os.path.basename(name), len(subgraphs[0]["operators"]), "operators")
 
 
 def record_ad01_reference():

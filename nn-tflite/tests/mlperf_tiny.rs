@@ -6,9 +6,9 @@
 use nn_tflite::{Activation, Code, Element, Options, Padding, Window};
 use serde_json::Value;
 
-/// The `.tflite` fixtures (MLPerf Tiny's six and `tests/fixtures/tflite/windows.tflite`,
-/// whose windows differ along height and width), each with the record of TensorFlow's reader
-/// beside it.
+/// The `.tflite` fixtures (MLPerf Tiny's six, `tests/fixtures/tflite/windows.tflite`, whose
+/// windows differ along height and width, and `int8_ops.tflite`, full int8), each with the
+/// record of TensorFlow's reader beside it.
 fn files() -> Vec<String> {
     let mut paths: Vec<String> = ["mlperf_tiny", "tflite"]
         .into_iter()
@@ -21,7 +21,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 7, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 8, "the .tflite fixtures: {paths:?}");
     paths
 }
 

@@ -1,9 +1,15 @@
 //! TensorFlow Lite's fixed-point arithmetic for quantized networks, as its reference kernels
 //! compute it: a real factor held as a 32-bit multiplier and a power of two ([`Multiplier`]),
-//! applied with one rounding (TensorFlow Lite's `TFLITE_SINGLE_ROUNDING`, which the reference
-//! kernels of TensorFlow 2.21.0's interpreter use: gemmlowp's two roundings, a doubling high
-//! multiply then a rounding shift, differ from them by one in a few outputs of every layer of
-//! MLPerf Tiny's `ad01_int8.tflite`), and the clamps of fused activations.
+//! applied with one rounding ([`Multiplier::apply`], TensorFlow Lite's
+//! `TFLITE_SINGLE_ROUNDING`) or with gemmlowp's two, a doubling high multiply then a rounding
+//! shift ([`Multiplier::apply_twice`]), and the clamps of fused activations.
+//!
+//! TensorFlow 2.21.0's interpreter, with its reference kernels (`BUILTIN_REF`), rounds once in
+//! `FULLY_CONNECTED` (two roundings are one off in a few outputs of every layer of MLPerf
+//! Tiny's `ad01_int8.tflite`) and twice in `CONV_2D` and `DEPTHWISE_CONV_2D` (one rounding is
+//! one off in 11 of the 16,384 outputs of `pretrainedResnet_quant.tflite`'s first
+//! convolution); each kernel here rounds as the interpreter does, checked bit for bit against
+//! every activation of MLPerf Tiny's five int8 models (`tests/int8_ops.rs`).
 
 /// A real factor `m` as TensorFlow Lite keeps it: `m ≈ value · 2^(shift − 31)`, with `value`
 /// in `[2^30, 2^31)` (or 0).
@@ -45,7 +51,18 @@ impl Multiplier {
         Self::from_real(f64::from(input * weight) / f64::from(output))
     }
 
-    /// `x · m`, rounded as TensorFlow Lite's `MultiplyByQuantizedMultiplier` rounds it:
+    /// The factor that requantizes a convolution's (or a depthwise convolution's) output
+    /// channel, inputs of scale `input` times weights of scale `weight`, into an output of
+    /// scale `output`, as TensorFlow Lite's `PopulateConvolutionQuantizationParams` computes
+    /// it: the scales widened to `f64` first, then multiplied and divided. (Its fully
+    /// connected layers take [`Multiplier::for_product`]'s `f32` product; the significands of
+    /// the two differ in their last bits.)
+    pub fn for_channel(input: f32, weight: f32, output: f32) -> Self {
+        Self::from_real(f64::from(input) * f64::from(weight) / f64::from(output))
+    }
+
+    /// `x · m`, rounded once as TensorFlow Lite's `MultiplyByQuantizedMultiplier` rounds it with
+    /// `TFLITE_SINGLE_ROUNDING` (and its interpreter's int8 fully connected layers do):
     /// `(x · value + 2^(30 − shift)) >> (31 − shift)`, ties upwards, saturated to `i32` (for
     /// factors of 2^31 and more, which no converter writes).
     pub fn apply(self, x: i32) -> i32 {
@@ -59,6 +76,34 @@ impl Multiplier {
             (product + (1_i128 << (total - 1))) >> total
         };
         result.clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i32
+    }
+}
+
+impl Multiplier {
+    /// `x · m` rounded twice, as gemmlowp and TensorFlow Lite's `MultiplyByQuantizedMultiplier`
+    /// without `TFLITE_SINGLE_ROUNDING` round it: a rounding doubling high multiply
+    /// (`SaturatingRoundingDoublingHighMul`, `(x·2^left · value + 2^30) / 2^31`, ties away from
+    /// zero) then a rounding right shift (`RoundingDivideByPOT`, ties away from zero). TensorFlow
+    /// 2.21.0's interpreter computes its reference convolutions (`CONV_2D`,
+    /// `DEPTHWISE_CONV_2D`) this way, and its fully connected layers with
+    /// [`Multiplier::apply`]'s one rounding. Factors of 2^31 and more (shifts above 0 with a
+    /// product past `i32`) wrap, as TensorFlow Lite's do; no converter writes them.
+    pub fn apply_twice(self, x: i32) -> i32 {
+        let left = self.shift.clamp(0, 31);
+        let right = (-self.shift).clamp(0, 31);
+        let a = x.wrapping_mul(1 << left);
+        let high = if a == i32::MIN && self.value == i32::MIN {
+            i32::MAX
+        } else {
+            let ab = i64::from(a) * i64::from(self.value);
+            let nudge = if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
+            // Division truncates towards zero, as C's does.
+            ((ab + nudge) / (1_i64 << 31)) as i32
+        };
+        let mask = ((1_i64 << right) - 1) as i32;
+        let remainder = high & mask;
+        let threshold = (mask >> 1) + i32::from(high < 0);
+        (high >> right) + i32::from(remainder > threshold)
     }
 }
 
@@ -152,6 +197,19 @@ mod tests {
             .apply(i32::MAX),
             0
         );
+    }
+
+    #[test]
+    fn two_roundings_differ_from_one_at_ties() {
+        // −6 · 0.25 = −1.5: one rounding takes the tie upwards, gemmlowp's two away from zero
+        // (−3.5 → −3 in the high multiply, then −1.5 → −2 in the shift).
+        let quarter = Multiplier::from_real(0.25);
+        assert_eq!(quarter.apply(-6), -1);
+        assert_eq!(quarter.apply_twice(-6), -2);
+        assert_eq!(quarter.apply(6), 2);
+        assert_eq!(quarter.apply_twice(6), 2);
+        assert_eq!(Multiplier::from_real(3.0).apply_twice(7), 21);
+        assert_eq!(Multiplier::from_real(0.375).apply_twice(100), 38);
     }
 
     #[test]

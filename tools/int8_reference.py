@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Records what TensorFlow Lite's reference kernels (`BUILTIN_REF`) compute inside each int8
+model, for `tests/int8_ops.rs` to check `nn::int8`'s kernels operator by operator.
+
+    /path/to/venv/bin/python tools/int8_reference.py
+
+It first makes `tests/fixtures/tflite/int8_ops.tflite` (TensorFlow's converter, full int8 with a
+representative dataset, from a small seeded Keras model with what MLPerf Tiny's models lack:
+strided SAME and dilated VALID convolutions, a strided depthwise convolution with a depth
+multiplier of 2, a SAME max pooling with a (3, 2) window, a SAME average pooling whose windows
+overhang the edges, an ADD of two branches of different scales, a Dense with ReLU) and lists its
+operators. Then, for it and MLPerf Tiny's five int8 models, it runs the interpreter with
+`experimental_preserve_all_tensors=True` on one seeded int8 input and keeps every activation
+(the graph's inputs and every operator's int8 outputs), and the final outputs for four more
+seeded inputs. Each model gets `<name>.tensors.bin` (the int8 values, concatenated) and
+`<name>.tensors.json`, an index of it:
+
+    {"interpreter": ..., "tensors": {"<tensor index>": [offset, length], ...},
+     "inputs": [...], "outputs": [...],
+     "more": [{"input": [offset, length], "output": [offset, length]}, ...]}
+"""
+import json
+import os
+
+import numpy as np
+import tensorflow as tf
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures")
+OPS = os.path.join(FIXTURES, "tflite", "int8_ops.tflite")
+MODELS = [
+    os.path.join(FIXTURES, "mlperf_tiny", name + ".tflite")
+    for name in [
+        "ad01_int8",
+        "pretrainedResnet_quant",
+        "vww_96_int8",
+        "kws_ref_model",
+        "str_ww_ref_model",
+    ]
+] + [OPS]
+
+
+def make_int8_ops():
+    k = tf.keras
+    k.utils.set_random_seed(7)
+    init = k.initializers.RandomNormal(stddev=0.2, seed=3)
+    inp = k.Input((17, 15, 3), batch_size=1)
+    # 17x15 -> 9x8: stride 2, SAME, ReLU6 fused.
+    x = k.layers.Conv2D(6, 3, strides=2, padding="same", activation="relu6",
+                        bias_initializer=init)(inp)
+    # 9x8 -> 5x4: a 3x3 kernel dilated by 2 (5x5), VALID.
+    a = k.layers.Conv2D(12, 3, dilation_rate=2, padding="valid", bias_initializer=init)(x)
+    # 9x8 -> 5x4, 6 -> 12 channels: depth multiplier 2, stride 2, SAME.
+    b = k.layers.DepthwiseConv2D(3, strides=2, depth_multiplier=2, padding="same",
+                                 bias_initializer=init)(x)
+    # Two branches of different ranges, so different scales.
+    y = k.layers.Add()([a, k.layers.Lambda(lambda t: 3.0 * t)(b)])
+    # 5x4 -> 3x4: a (3, 2) window, strides (2, 1), SAME (pads top 1, right 1).
+    y = k.layers.MaxPooling2D((3, 2), strides=(2, 1), padding="same")(y)
+    # 3x4 -> 2x2: a 3x3 window, stride 2, SAME: windows overhang the bottom and right.
+    y = k.layers.AveragePooling2D(3, strides=2, padding="same")(y)
+    y = k.layers.Flatten()(y)
+    y = k.layers.Dense(10, activation="relu", bias_initializer=init)(y)
+    model = k.Model(inp, y)
+    rng = np.random.default_rng(11)
+
+    def representative():
+        for _ in range(64):
+            yield [rng.normal(0.0, 1.0, size=(1, 17, 15, 3)).astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    with open(OPS, "wb") as f:
+        f.write(converter.convert())
+    ops = [op["op_name"] for op in interpreter(OPS)._get_ops_details()]
+    assert ops == ["CONV_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "MAX_POOL_2D",
+                   "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED"], ops
+    # What TensorFlow's flatbuffer reader finds in it, for nn-tflite's tests.
+    import tflite_structure
+    tflite_structure.structure(OPS)
+
+
+def interpreter(path):
+    it = tf.lite.Interpreter(
+        model_path=path,
+        experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF,
+        experimental_preserve_all_tensors=True,
+    )
+    it.allocate_tensors()
+    return it
+
+
+def record(path, seed):
+    it = interpreter(path)
+    ops = it._get_ops_details()
+    print(os.path.basename(path), ":", " ".join(op["op_name"] for op in ops))
+    inputs = it.get_input_details()
+    outputs = it.get_output_details()
+    rng = np.random.default_rng(seed)
+
+    def feed():
+        xs = []
+        for d in inputs:
+            assert d["dtype"] == np.int8, d
+            x = rng.integers(-128, 128, size=d["shape"], dtype=np.int8)
+            it.set_tensor(d["index"], x)
+            xs.append(x)
+        it.invoke()
+        return xs
+
+    blob = bytearray()
+
+    def put(values):
+        start = len(blob)
+        blob.extend(np.ascontiguousarray(values, dtype=np.int8).tobytes())
+        return [start, len(blob) - start]
+
+    feed()
+    kept = [d["index"] for d in inputs]
+    for op in ops:
+        kept.extend(int(i) for i in op["outputs"])
+    details = {d["index"]: d for d in it.get_tensor_details()}
+    tensors = {}
+    for i in kept:
+        if details[i]["dtype"] != np.int8:
+            print("  not int8, left out:", i, details[i]["name"], details[i]["dtype"])
+            continue
+        tensors[str(i)] = put(it.get_tensor(i))
+    more = []
+    for _ in range(4):
+        xs = feed()
+        assert len(xs) == 1 and len(outputs) == 1
+        more.append({"input": put(xs[0]), "output": put(it.get_tensor(outputs[0]["index"]))})
+    stem = path[: -len(".tflite")]
+    with open(stem + ".tensors.bin", "wb") as f:
+        f.write(bytes(blob))
+    with open(stem + ".tensors.json", "w") as f:
+        json.dump({
+            "interpreter": "tf.lite BUILTIN_REF, experimental_preserve_all_tensors, TensorFlow "
+                           + tf.__version__,
+            "seed": seed,
+            "tensors": tensors,
+            "inputs": [int(d["index"]) for d in inputs],
+            "outputs": [int(d["index"]) for d in outputs],
+            "more": more,
+        }, f)
+    print("  ", len(tensors), "tensors,", len(blob), "bytes")
+
+
+def main():
+    make_int8_ops()
+    for seed, path in enumerate(MODELS):
+        record(path, 100 + seed)
+
+
+if __name__ == "__main__":
+    main()
