@@ -10,7 +10,8 @@ use std::string::String;
 use std::vec::Vec;
 
 use nn_tflite::{
-    Activation, Code, Element, Model, Operator, Options, Quantization, Subgraph, Tensor,
+    Activation, Code, Element, Model, Operator, Options, Padding, Quantization, Subgraph, Tensor,
+    Window,
 };
 
 /// The ranges a float network's activations took on calibration samples: one `[min, max]`
@@ -474,5 +475,26 @@ impl Converter {
             buffers: self.buffers,
         };
         Ok((model, self.data))
+    }
+}
+/// A declared layer's window as a file's settings: valid padding when the window has no
+/// padding and fits the input exactly as valid padding would place it, else same.
+pub(crate) fn window(w: &crate::Window) -> Window {
+    let valid = |size: usize, k: usize, d: usize, s: usize, out: usize| {
+        let span = (k - 1) * d + 1;
+        size >= span && (size - span) / s + 1 == out
+    };
+    let is_valid = w.pad_top == 0
+        && w.pad_left == 0
+        && valid(w.h, w.kh, w.dh, w.sh, w.oh)
+        && valid(w.w, w.kw, w.dw, w.sw, w.ow);
+    Window {
+        padding: if is_valid {
+            Padding::Valid
+        } else {
+            Padding::Same
+        },
+        strides: (w.sh as i32, w.sw as i32),
+        dilation: (w.dh as i32, w.dw as i32),
     }
 }

@@ -26,7 +26,7 @@ mod quant;
 #[cfg(feature = "std")]
 pub mod walk;
 
-pub use conv::{Geometry, Padding};
+pub use conv::{Conv, Depthwise, Geometry, Padding};
 #[cfg(feature = "std")]
 pub use convert::{Converter, Layout, Position, Ranges, activation_quantization};
 pub use fully_connected::Dense;
@@ -35,6 +35,7 @@ pub use network::{Int8, Quant, Quantized};
 #[cfg(feature = "std")]
 pub use network::{bytes, format_error, from_model, quantize, read};
 pub use passes::{Activation, Pass, Reshape};
+pub use pool::Pool;
 pub use quant::{Multiplier, activation_range};
 #[cfg(feature = "std")]
 pub use walk::Walk;
@@ -62,6 +63,13 @@ pub struct Output {
 }
 
 impl Output {
+    /// Zero point 0 and no clamp but int8's own.
+    pub const FULL: Self = Self {
+        zero: 0,
+        min: -128,
+        max: 127,
+    };
+
     /// A requantized sum `acc` as the int8 output: `clamp(acc + zero, min, max)`.
     #[inline(always)]
     pub fn store(self, acc: i32) -> i8 {

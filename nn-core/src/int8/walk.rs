@@ -503,6 +503,15 @@ pub fn multipliers(input: f32, weights: &[f32], output: f32, out: &mut [Multipli
     }
 }
 
+/// [`multipliers`] of a convolution or a depthwise convolution, as TensorFlow Lite computes
+/// them there ([`Multiplier::for_channel`]: the scales widened to `f64` first).
+pub fn channel_multipliers(input: f32, weights: &[f32], output: f32, out: &mut [Multiplier]) {
+    for (k, m) in out.iter_mut().enumerate() {
+        let w = weights[if weights.len() == 1 { 0 } else { k }];
+        *m = Multiplier::for_channel(input, w, output);
+    }
+}
+
 /// An operator's output: its zero point and the clamp of the activation it fuses, or a
 /// problem.
 pub fn output(
