@@ -13,9 +13,11 @@
 //! with their shapes given at run time: a typed int8 network passes shapes it knows at compile
 //! time, so they fold into the code.
 
+mod activations;
 mod fully_connected;
 mod quant;
 
+pub use activations::{Logistic, Softmax, Tanh};
 pub use fully_connected::FullyConnected;
 pub use quant::{Multiplier, activation_range};
 
