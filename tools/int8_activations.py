@@ -9,9 +9,13 @@ Each case is a one-operator model made by TensorFlow's converter from a `tf.func
 quantized to int8 (int8 input and output) with a representative data set whose range sets the
 input's scale and zero point. The fixture keeps, per case, the operator, the input's scale and
 zero point and the output's as the converter wrote them (float32 values, written exactly), the
-softmax's beta as the model holds it, and the int8 inputs and the interpreter's int8 outputs:
-LOGISTIC and TANH on all 256 int8 values, SOFTMAX on rows of 10 and 12 values (random ones and
-some chosen: all equal, one dominant, the extremes).
+softmax's beta as the model holds it, and the int8 inputs and the interpreter's int8 outputs,
+each row a string of hex digits, two per value (two's complement): LOGISTIC and TANH on all
+256 int8 values, SOFTMAX on rows of 10 and 12 values (random ones; chosen ones: all equal, one
+dominant, the extremes; and the rows of a large random pool whose real softmax is nearest a
+rounding boundary of the output, which show the smallest error in the fixed-point
+arithmetic). The softmax's beta is set by rewriting it in the converted model, as the converter
+writes 1 for `tf.nn.softmax` and keeps a multiplication before it as its own operator.
 """
 import json
 import os
@@ -31,6 +35,10 @@ ELEMENTWISE_RANGES = [(-0.5, 0.5), (-8.0, 8.0), (-60.0, 40.0), (0.0, 3.0), (-1.0
 # The last two reach an input scale where TensorFlow Lite caps the softmax multiplier.
 SOFTMAX_RANGES = [(-1.0, 1.0), (-8.0, 8.0), (-3.0, 10.0), (-40.0, 40.0), (-3000.0, 3000.0)]
 SOFTMAX_BETAS = [1.0, 0.5, 3.0]
+# Random rows drawn for each softmax case, and how many of those nearest a rounding boundary
+# the fixture keeps.
+POOL = 200_000
+SENSITIVE = 120
 
 
 def convert(fn, width, lo, hi):
@@ -88,6 +96,12 @@ def operators(model_bytes):
     return codes, beta
 
 
+def input_scale(model_bytes):
+    model = s.Model.GetRootAsModel(model_bytes, 0)
+    graph = model.Subgraphs(0)
+    return graph.Tensors(graph.Inputs(0)).Quantization().Scale(0)
+
+
 def run(model_bytes, rows):
     with tempfile.NamedTemporaryFile(suffix=".tflite", delete=False) as f:
         f.write(model_bytes)
@@ -112,11 +126,14 @@ def run(model_bytes, rows):
 
 
 def case(op, fn, expected_code, width, lo, hi, rows, beta=None):
+    """One case; `rows` is a list of rows, or a function of the input's scale giving them."""
     model = convert(fn, width, lo, hi)
     if beta is not None:
         model = set_beta(model, beta)
     codes, beta = operators(model)
     assert codes == [expected_code], (op, codes)
+    if callable(rows):
+        rows = rows(input_scale(model))
     (scale, zero), (out_scale, out_zero), outputs = run(model, rows)
     c = {
         "op": op,
@@ -128,14 +145,17 @@ def case(op, fn, expected_code, width, lo, hi, rows, beta=None):
     }
     if beta is not None:
         c["beta"] = float(np.float32(beta))
-    c["x"] = rows
-    c["y"] = outputs
+    c["x"] = hexes(rows)
+    c["y"] = hexes(outputs)
     print(op, lo, hi, "scale", scale, "zero", zero, "out", out_scale, out_zero, "beta", beta)
     return c
 
 
-def softmax_rows(width, rng):
-    rows = [rng.integers(-128, 128, size=width).tolist() for _ in range(48)]
+def softmax_rows(width, rng, scale, beta):
+    """Rows for a softmax case: random ones, chosen ones, and the rows of a large random pool
+    whose real softmax (float64) lies nearest a rounding boundary of the output (a multiple of
+    1/256 plus a half), where the least error in the fixed-point arithmetic shows."""
+    rows = [rng.integers(-128, 128, size=width).tolist() for _ in range(24)]
     # Narrow spreads, where many values take part in the sum.
     rows += [(rng.integers(-10, 10, size=width) + int(rng.integers(-100, 100))).tolist()
              for _ in range(12)]
@@ -149,7 +169,23 @@ def softmax_rows(width, rng):
     rows.append([100] + [99] * (width - 1))
     rows.append(list(range(-128, -128 + width)))
     rows.append(list(range(127, 127 - width, -1)))
+    pool = []
+    for spread in (256, 64, 24, 8):
+        base = rng.integers(-128, 128, size=(POOL // 4, 1))
+        pool.append(np.clip(base + rng.integers(-spread // 2, spread // 2, size=(POOL // 4, width)),
+                            -128, 127))
+    pool = np.concatenate(pool)
+    diff = (pool - pool.max(axis=1, keepdims=True)) * (float(np.float32(scale)) * beta)
+    e = np.exp(diff)
+    v = 256.0 * e / e.sum(axis=1, keepdims=True)
+    distance = np.where(v >= 0.25, np.abs(v - np.floor(v) - 0.5), 1.0).min(axis=1)
+    rows += pool[np.argsort(distance)[:SENSITIVE]].tolist()
     return rows
+
+
+def hexes(rows):
+    """Each row of int8 values as a string of two hex digits per value (two's complement)."""
+    return [bytes(np.array(r, dtype=np.int8).view(np.uint8)).hex() for r in rows]
 
 
 def main():
@@ -161,10 +197,12 @@ def main():
         cases.append(case("tanh", tf.math.tanh, s.BuiltinOperator.TANH, 256, lo, hi, every))
     rng = np.random.default_rng(25)
     for beta in SOFTMAX_BETAS:
-        for lo, hi in SOFTMAX_RANGES:
-            for width in (10, 12):
+        for i, (lo, hi) in enumerate(SOFTMAX_RANGES):
+            # Both widths at beta 1; one of them, in turn, at the other betas.
+            for width in (10, 12) if beta == 1.0 else [(10, 12)[i % 2]]:
+                rows = lambda scale, w=width, b=beta: softmax_rows(w, rng, scale, b)
                 cases.append(case("softmax", tf.nn.softmax, s.BuiltinOperator.SOFTMAX, width,
-                                  lo, hi, softmax_rows(width, rng), beta))
+                                  lo, hi, rows, beta))
     with open(OUT, "w") as f:
         f.write("{\"generator\": \"tools/int8_activations.py, TensorFlow %s, BUILTIN_REF\",\n"
                 % tf.__version__)
