@@ -14,7 +14,10 @@ each row a string of hex digits, two per value (two's complement): LOGISTIC and 
 256 int8 values, SOFTMAX on rows of 10 and 12 values (random ones; chosen ones: all equal, one
 dominant, the extremes; and the rows of a large random pool whose real softmax is nearest a
 rounding boundary of the output, which show the smallest error in the fixed-point
-arithmetic). The softmax's beta is set by rewriting it in the converted model, as the converter
+arithmetic). Four more TANH and four more LOGISTIC cases have input scales written over the
+converter's, chosen so that glibc's float32 functions (which the interpreter calls) and the
+correctly rounded ones round one table entry differently, or so that glibc's lands exactly
+on a tie. The softmax's beta is set by rewriting it in the converted model, as the converter
 writes 1 for `tf.nn.softmax` and keeps a multiplication before it as its own operator.
 """
 import json
@@ -80,6 +83,73 @@ def set_beta(model_bytes, beta):
     return bytes(buf)
 
 
+def set_input_quantization(model_bytes, scale, zero):
+    """The model with its input's (only) scale and zero point overwritten in place."""
+    buf = bytearray(model_bytes)
+    model = s.Model.GetRootAsModel(buf, 0)
+    graph = model.Subgraphs(0)
+    q = graph.Tensors(graph.Inputs(0)).Quantization()
+    assert q.ScaleLength() == 1 and q.ZeroPointLength() == 1
+    struct.pack_into("<f", buf, q._tab.Vector(q._tab.Offset(8)), scale)
+    struct.pack_into("<q", buf, q._tab.Vector(q._tab.Offset(10)), zero)
+    q = s.Model.GetRootAsModel(buf, 0).Subgraphs(0).Tensors(graph.Inputs(0)).Quantization()
+    assert (q.Scale(0), q.ZeroPoint(0)) == (scale, zero)
+    return bytes(buf)
+
+
+def spread(found, count):
+    """`count` of `found`, evenly spaced (fewer if there are fewer)."""
+    if count <= 0 or not found:
+        return []
+    step = max(1, len(found) // count)
+    return found[::step][:count]
+
+
+def ties(op, count):
+    """Input scales at which the interpreter's table has an entry on a rounding boundary: reals
+    `v` in [0.05, 1) where glibc's float32 function (`tanhf`, or `1 / (1 + expf(−v))`, as the
+    interpreter computes it) and the correctly rounded function put `v`'s entry on either side
+    of a rounding boundary, or where glibc's is exactly a tie (a multiple of the output's scale
+    plus a half, below an even multiple, so that rounding half to even would differ), as
+    `v / 64` (the table's entry for 64 with zero point 0 is `f(v)`)."""
+    import ctypes
+
+    libm = ctypes.CDLL("libm.so.6")
+    for name in ("tanhf", "expf"):
+        getattr(libm, name).restype = ctypes.c_float
+        getattr(libm, name).argtypes = [ctypes.c_float]
+    one = np.float32(1)
+    if op == "tanh":
+        levels = np.float32(128)
+        glibc = lambda x: np.float32(libm.tanhf(float(x)))
+        rounded = lambda x: np.float32(np.tanh(np.float64(x)))
+    else:
+        levels = np.float32(256)
+        glibc = lambda x: one / (one + np.float32(libm.expf(-float(x))))
+        rounded = lambda x: one / (one + np.float32(np.exp(-np.float64(x))))
+    lo, hi = np.float32(0.05).view(np.uint32), np.float32(1.0).view(np.uint32)
+    v = np.arange(lo, hi, dtype=np.uint32).view(np.float32)
+    if op == "tanh":
+        exact = np.tanh(v.astype(np.float64)).astype(np.float32)
+    else:
+        exact = one / (one + np.exp(-v.astype(np.float64)).astype(np.float32))
+    exact = exact.astype(np.float64) * float(levels)
+    near = v[np.abs(exact - np.floor(exact) - 0.5) < 2e-5]
+    straddles, even_ties = [], []
+    for x in near:
+        a, b = glibc(x) * levels, rounded(x) * levels
+        if np.floor(a + np.float32(0.5)) != np.floor(b + np.float32(0.5)):
+            straddles.append(float(x))
+        if a - np.floor(a) == 0.5 and int(np.floor(a)) % 2 == 0:
+            even_ties.append(float(x))
+    # Half of each kind where there are enough (glibc's `expf` is close enough to correctly
+    # rounded that the logistic shows no straddle here), ties for the rest.
+    chosen = spread(straddles, count // 2)
+    chosen += spread(even_ties, count - len(chosen))
+    assert len(chosen) == count, (op, straddles, even_ties)
+    return [float(np.float32(x) / np.float32(64)) for x in chosen]
+
+
 def operators(model_bytes):
     """The builtin code of each operator of the first subgraph, and softmax's beta if any."""
     model = s.Model.GetRootAsModel(model_bytes, 0)
@@ -125,11 +195,14 @@ def run(model_bytes, rows):
         os.unlink(path)
 
 
-def case(op, fn, expected_code, width, lo, hi, rows, beta=None):
-    """One case; `rows` is a list of rows, or a function of the input's scale giving them."""
+def case(op, fn, expected_code, width, lo, hi, rows, beta=None, quantization=None):
+    """One case; `rows` is a list of rows, or a function of the input's scale giving them;
+    `quantization` a scale and zero point to write over the converter's."""
     model = convert(fn, width, lo, hi)
     if beta is not None:
         model = set_beta(model, beta)
+    if quantization is not None:
+        model = set_input_quantization(model, *quantization)
     codes, beta = operators(model)
     assert codes == [expected_code], (op, codes)
     if callable(rows):
@@ -137,7 +210,8 @@ def case(op, fn, expected_code, width, lo, hi, rows, beta=None):
     (scale, zero), (out_scale, out_zero), outputs = run(model, rows)
     c = {
         "op": op,
-        "range": [lo, hi],
+        # The representative data's range, or how the input's quantization was chosen.
+        "range": [lo, hi] if quantization is None else "written over: a rounding tie",
         "input_scale": float(np.float32(scale)),
         "input_zero": int(zero),
         "output_scale": float(np.float32(out_scale)),
@@ -195,6 +269,12 @@ def main():
         cases.append(case("logistic", tf.math.sigmoid, s.BuiltinOperator.LOGISTIC,
                           256, lo, hi, every))
         cases.append(case("tanh", tf.math.tanh, s.BuiltinOperator.TANH, 256, lo, hi, every))
+    for scale in ties("tanh", 4):
+        cases.append(case("tanh", tf.math.tanh, s.BuiltinOperator.TANH, 256, -1.0, 1.0, every,
+                          quantization=(scale, 0)))
+    for scale in ties("logistic", 4):
+        cases.append(case("logistic", tf.math.sigmoid, s.BuiltinOperator.LOGISTIC, 256, -1.0,
+                          1.0, every, quantization=(scale, 0)))
     rng = np.random.default_rng(25)
     for beta in SOFTMAX_BETAS:
         for i, (lo, hi) in enumerate(SOFTMAX_RANGES):
