@@ -230,7 +230,7 @@ fn look_up(table: &[i8; 256], x: &[i8], y: &mut [i8]) {
 /// A float32 to int32 conversion as x86's `cvttss2si` makes it (truncation; the least int32
 /// for a value out of range or NaN, where C++ leaves it undefined).
 fn f32_to_i32(x: f32) -> i32 {
-    if x >= -2_147_483_648.0 && x < 2_147_483_648.0 {
+    if (-2_147_483_648.0..2_147_483_648.0).contains(&x) {
         x as i32
     } else {
         i32::MIN
