@@ -38,7 +38,8 @@ pub struct Softmax {
     /// TensorFlow Lite caps it).
     multiplier: Multiplier,
     /// The least difference from the row's greatest value that still takes part; smaller
-    /// ones would fall below −32 after rescaling.
+    /// ones could rescale below −31, past what five integer bits hold (their exponentials,
+    /// below 2^−44, would not show in the output anyway).
     diff_min: i32,
 }
 
@@ -56,9 +57,9 @@ impl Softmax {
     ///
     /// TensorFlow Lite expects `beta · input_scale` positive and at least `2^−26`; below that
     /// its constants are undefined. Here a product below `2^−26` gives a right shift and a
-    /// correspondingly wide range of differences that take part; a product that is zero,
-    /// negative or not finite gives a zero multiplier, so every value of a row gets the same
-    /// probability. No value makes this panic.
+    /// correspondingly wide range of differences that take part; an infinite one is capped
+    /// like any large one; one that is zero, negative or NaN gives a zero multiplier, so that
+    /// every value of a row gets the same probability. No value makes this panic.
     pub fn new(input_scale: f32, beta: f32) -> Self {
         let cap = f64::from((1u32 << 30) - 1);
         let real = f64::from(beta) * f64::from(input_scale) * f64::from(1u32 << 26);
@@ -68,8 +69,8 @@ impl Softmax {
         } else {
             Multiplier { value: 0, shift: 0 }
         };
-        // The greatest difference whose rescaled value stays above −32 (`2^5`, less one unit
-        // of 2^26 per integer bit): (2^5 − 1) · 2^26 / 2^shift, rounded down.
+        // TensorFlow Lite's `CalculateInputRadius`: the greatest difference whose rescaled value
+        // is sure to stay above −31 in Q5.26, (2^5 − 1) · 2^26 / 2^shift, rounded down.
         let radius = f64::from((1 << DIFF_INTEGER_BITS) - 1)
             * f64::from(1u32 << (31 - DIFF_INTEGER_BITS))
             / libm::exp2(f64::from(multiplier.shift));
