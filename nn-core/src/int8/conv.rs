@@ -404,7 +404,10 @@ pub(crate) fn check_window(
     padding: nn_tflite::Padding,
 ) {
     let positive = |(a, b): (i32, i32)| {
-        Some((usize::try_from(a).ok().filter(|&a| a > 0)?, usize::try_from(b).ok().filter(|&b| b > 0)?))
+        Some((
+            usize::try_from(a).ok().filter(|&a| a > 0)?,
+            usize::try_from(b).ok().filter(|&b| b > 0)?,
+        ))
     };
     let (Some(s), Some(d)) = (positive(strides), positive(dilations)) else {
         walk.problem(format!(
@@ -513,7 +516,13 @@ impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN
             walk.problem("its CONV_2D operator has no settings");
             return;
         };
-        check_window(walk, &self.geometry, window.strides, window.dilation, window.padding);
+        check_window(
+            walk,
+            &self.geometry,
+            window.strides,
+            window.dilation,
+            window.padding,
+        );
         let scales = walk::weights(walk, &op, 1, &shape, F, self.weights.as_flattened_mut());
         walk::bias(walk, &op, 2, &mut self.bias);
         if let Some((out_scale, output)) = walk::output(walk, &op, activation, OUT) {
@@ -656,7 +665,13 @@ impl<const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize> Laye
                  {multiplier}"
             ));
         }
-        check_window(walk, &self.geometry, window.strides, window.dilation, window.padding);
+        check_window(
+            walk,
+            &self.geometry,
+            window.strides,
+            window.dilation,
+            window.padding,
+        );
         let scales = walk::weights(walk, &op, 1, &shape, CM, self.weights.as_flattened_mut());
         walk::bias(walk, &op, 2, &mut self.bias);
         if let Some((out_scale, output)) = walk::output(walk, &op, activation, OUT) {
@@ -720,5 +735,9 @@ impl<
 /// Whether a file's shape is `shape`.
 #[cfg(feature = "std")]
 fn same_shape(file: &[i32], shape: &[usize]) -> bool {
-    file.len() == shape.len() && file.iter().zip(shape).all(|(&a, &b)| usize::try_from(a) == Ok(b))
+    file.len() == shape.len()
+        && file
+            .iter()
+            .zip(shape)
+            .all(|(&a, &b)| usize::try_from(a) == Ok(b))
 }

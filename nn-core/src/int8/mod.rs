@@ -13,6 +13,7 @@
 //! with their shapes given at run time: a typed int8 network passes shapes it knows at compile
 //! time, so they fold into the code.
 
+mod activations;
 mod add;
 mod conv;
 #[cfg(feature = "std")]
@@ -44,6 +45,7 @@ pub use walk::Walk;
 /// borrowed and its shapes given at run time: what the typed layers run, usable on their own
 /// (a graph walked at run time, a test against recorded tensors).
 pub mod kernels {
+    pub use super::activations::{Logistic, Softmax, Tanh};
     pub use super::add::Add;
     pub use super::conv::{Conv2D, DepthwiseConv2D};
     pub use super::fully_connected::FullyConnected;
