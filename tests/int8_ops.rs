@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 
-use nn::int8::kernels::{Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, MaxPool};
+use nn::int8::kernels::{
+    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, MaxPool, Softmax,
+};
 use nn::int8::{Geometry, Multiplier, Output, Padding, activation_range};
 use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Tensor};
 
@@ -271,8 +273,14 @@ impl Fixture {
                 assert_eq!(self.per_tensor(op.inputs[0]), self.per_tensor(out));
                 y.copy_from_slice(x);
             }
-            // SOFTMAX: checked once nn::int8::Softmax lands.
-            (c, _) if *c == Code::SOFTMAX => return None,
+            (c, &Options::Softmax { beta }) if *c == Code::SOFTMAX => {
+                let (scale, _) = self.per_tensor(op.inputs[0]);
+                assert_eq!(self.per_tensor(out), (1.0 / 256.0, -128));
+                let width = *self.tensor(out).shape.last().unwrap() as usize;
+                for (x, y) in x.chunks_exact(width).zip(y.chunks_exact_mut(width)) {
+                    Softmax::new(scale, beta).run(x, y);
+                }
+            }
             (c, options) => panic!("{}: no kernel for {} {options:?}", self.name, c.name()),
         }
         Some(y)
@@ -338,6 +346,7 @@ fn every_operator_gives_tflite_reference_outputs_bit_for_bit() {
         "ADD",
         "RESHAPE",
         "FULLY_CONNECTED",
+        "SOFTMAX",
     ] {
         assert!(
             checked.get(op).copied().unwrap_or(0) >= 1,
@@ -346,8 +355,8 @@ fn every_operator_gives_tflite_reference_outputs_bit_for_bit() {
     }
 }
 
-/// Runs the model from `input` through every operator until the softmax (or the end),
-/// returning the values computed and the last tensor computed.
+/// Runs the model from `input` through every operator, returning the values computed and the
+/// last tensor computed.
 fn chain(f: &Fixture, input: &[i8]) -> (HashMap<i32, Vec<i8>>, i32) {
     let graph = &f.model.subgraphs[0];
     let mut values = HashMap::new();
@@ -355,7 +364,6 @@ fn chain(f: &Fixture, input: &[i8]) -> (HashMap<i32, Vec<i8>>, i32) {
     let mut last = graph.inputs[0];
     for op in &graph.operators {
         let inputs = f.activations(op, &values);
-        // SOFTMAX: checked once nn::int8::Softmax lands (then the chain runs to the end).
         let Some(y) = f.run(op, &inputs) else {
             break;
         };
@@ -366,7 +374,7 @@ fn chain(f: &Fixture, input: &[i8]) -> (HashMap<i32, Vec<i8>>, i32) {
 }
 
 #[test]
-fn every_model_runs_to_its_softmax_as_tflite_does() {
+fn every_model_runs_to_its_output_as_tflite_does() {
     for name in FILES {
         let f = Fixture::load(name);
         let graph = &f.model.subgraphs[0];
@@ -381,8 +389,9 @@ fn every_model_runs_to_its_softmax_as_tflite_does() {
             values.contains_key(&last) && last != graph.inputs[0],
             "{name}: nothing run"
         );
-        // Where the chain reaches the model's output, the other four inputs too.
-        if last == graph.outputs[0] {
+        // To the model's output, and the other four inputs too.
+        assert_eq!(last, graph.outputs[0], "{name}: the chain stops short");
+        {
             let op = graph.operators.last().unwrap();
             for (x, expected) in &f.more {
                 let (values, _) = chain(&f, x);

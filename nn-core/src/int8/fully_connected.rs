@@ -1,6 +1,6 @@
 //! TensorFlow Lite's int8 `FULLY_CONNECTED`: `y = requantize(W · (x − zero_x) + b)`.
 
-use super::{Bounds, Clamp, Layer, Multiplier, Output, Quantize};
+use super::{Ending, Form, Layer, Multiplier, Output, Quantize, Then};
 
 /// An int8 fully connected operator's constants, borrowed: TensorFlow Lite's
 /// `reference_integer_ops::FullyConnected` (per tensor) and its per-channel form.
@@ -70,13 +70,15 @@ pub struct Dense<const I: usize, const O: usize> {
     pub input_zero: i32,
     /// The output's zero point and the clamp of the activation.
     pub output: Output,
-    /// The declared activation's bounds.
-    pub bounds: Bounds,
+    /// The declared activation's form.
+    pub form: Form,
+    /// The operator after this one (the activation's, if not a clamp).
+    pub then: Then,
 }
 
 impl<const I: usize, const O: usize> Dense<I, O> {
-    /// A layer whose every weight is zero, ending in an activation of `bounds`.
-    pub fn zeroed(bounds: Bounds) -> Self {
+    /// A layer whose every weight is zero, ending in an activation of `form`.
+    pub fn zeroed(form: Form) -> Self {
         Self {
             weights: [[0; I]; O],
             bias: [0; O],
@@ -87,7 +89,8 @@ impl<const I: usize, const O: usize> Dense<I, O> {
                 min: -128,
                 max: 127,
             },
-            bounds,
+            form,
+            then: Then::None,
         }
     }
 }
@@ -95,14 +98,20 @@ impl<const I: usize, const O: usize> Dense<I, O> {
 impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
-        FullyConnected {
+        let kernel = FullyConnected {
             weights: self.weights.as_flattened(),
             bias: &self.bias,
             multipliers: &self.multipliers,
             input_zero: self.input_zero,
             output: self.output,
+        };
+        if self.then.is_some() {
+            let mut z = [0i8; O];
+            kernel.run(x, &mut z);
+            self.then.run(&z, y);
+        } else {
+            kernel.run(x, y);
         }
-        .run(x, y);
     }
 
     #[cfg(feature = "std")]
@@ -130,17 +139,51 @@ impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
         }
         // On past the operator whatever differed, so that the next layers are compared with
         // the operators after it.
-        walk.advance(op, activation, self.bounds);
+        walk.advance(op, activation, self.form.bounds());
+        self.then = Then::load(walk, self.form, O);
     }
 }
 
-impl<const I: usize, const O: usize, A: Clamp, S: crate::Storage, const BIAS: bool> Quantize<I, O>
-    for crate::Dense<f32, I, O, A, S, BIAS>
+impl<
+    const I: usize,
+    const O: usize,
+    A: Ending + crate::Activation,
+    S: crate::Storage,
+    const BIAS: bool,
+> Quantize<I, O> for crate::Dense<f32, I, O, A, S, BIAS>
 {
     type Int8 = Dense<I, O>;
 
     fn int8(&self) -> Dense<I, O> {
-        Dense::zeroed(A::BOUNDS)
+        Dense::zeroed(A::FORM)
+    }
+
+    /// The range of the outputs; for an activation that is an operator of its own (softmax),
+    /// of the outputs before it, which the layer's own operator gives.
+    #[cfg(feature = "std")]
+    fn observe(
+        &self,
+        x: &crate::Batch<f32, I>,
+        ranges: &mut super::Ranges,
+    ) -> crate::Batch<f32, O> {
+        use crate::Layer as _;
+        let mut y = crate::Batch::<f32, O>::zeros_generic(
+            nalgebra::Const::<O>,
+            nalgebra::Dyn(x.ncols()),
+        );
+        self.forward_batch(x, &mut y);
+        if matches!(A::FORM, Form::Clamp(_)) {
+            ranges.observe(y.as_slice());
+        } else {
+            let mut z = &self.weights.kernel * x;
+            if BIAS {
+                for mut column in z.column_iter_mut() {
+                    column += &self.weights.bias;
+                }
+            }
+            ranges.observe(z.as_slice());
+        }
+        y
     }
 
     #[cfg(feature = "std")]
@@ -155,7 +198,7 @@ impl<const I: usize, const O: usize, A: Clamp, S: crate::Storage, const BIAS: bo
             .map(|o| if BIAS { self.weights.bias[(o, 0)] } else { 0.0 })
             .collect();
         let options = Options::FullyConnected {
-            activation: A::BOUNDS.fused(),
+            activation: A::FORM.bounds().fused(),
             keep_num_dims: false,
         };
         c.weighted(
@@ -168,5 +211,6 @@ impl<const I: usize, const O: usize, A: Clamp, S: crate::Storage, const BIAS: bo
             &[O],
             range,
         );
+        Then::convert(c, A::FORM, &[O]);
     }
 }

@@ -18,6 +18,7 @@ mod add;
 mod conv;
 #[cfg(feature = "std")]
 mod convert;
+mod ending;
 mod fully_connected;
 mod layer;
 mod network;
@@ -30,6 +31,7 @@ pub mod walk;
 pub use conv::{Conv, Depthwise, Geometry, Padding};
 #[cfg(feature = "std")]
 pub use convert::{Converter, Layout, Position, Ranges, activation_quantization};
+pub use ending::{Ending, Form, Then};
 pub use fully_connected::Dense;
 pub use layer::{Bounds, Clamp, Layer, Quantize};
 pub use network::{Int8, Quant, Quantized};
