@@ -326,6 +326,37 @@ mod tests {
         assert_eq!(t.u32(20, 13).unwrap(), 13);
     }
 
+    /// Where field `id` of the root table lies in `bytes`, read by hand from its vtable.
+    fn field_at(bytes: &[u8], id: usize) -> usize {
+        let word = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        let table = word(0) as usize;
+        let vtable = table - word(table) as usize;
+        let entry = vtable + 4 + 2 * id;
+        table + usize::from(u16::from_le_bytes([bytes[entry], bytes[entry + 1]]))
+    }
+
+    /// Every scalar field lies at a multiple of its size, whatever comes before it.
+    #[test]
+    fn scalar_fields_are_aligned() {
+        let bytes = built(|b| {
+            b.start_table();
+            b.add_u8(0, 1, 0);
+            b.add_i32(1, 2, 0);
+            b.add_i8(2, 3, 0);
+            b.add_f32(3, 4.0, 0.0);
+            b.add_bool(4, true, false);
+            b.add_u32(5, 6, 0);
+        });
+        for (id, size) in [(1, 4), (3, 4), (5, 4)] {
+            let at = field_at(&bytes, id);
+            assert_eq!(at % size, 0, "field {id} at {at}");
+        }
+        assert_eq!(bytes[field_at(&bytes, 2)], 3);
+        assert_eq!(bytes[field_at(&bytes, 0)], 1);
+        let table = u32::from_le_bytes(bytes[0..4].try_into().unwrap());
+        assert_eq!(table % 4, 0, "the table at {table}");
+    }
+
     /// Every vector's count is aligned to 4 and its elements to their size (`i64`s to 8,
     /// bytes to what was asked), however odd the objects written before.
     #[test]

@@ -5,7 +5,7 @@
 //! The file is a flatbuffer (TensorFlow Lite's `schema.fbs`); [`read`] decodes the parts of it
 //! that describe a network and checks every offset and length as it goes, so a damaged or
 //! hostile file is an [`Error`] that says what is wrong, in time and memory bounded by the
-//! file's size, never a panic. [`write`] writes a [`Model`] (and its buffers' bytes) back out
+//! file's size, never a panic. [`write()`] writes a [`Model`] (and its buffers' bytes) back out
 //! as a `.tflite` file that TensorFlow Lite loads and runs.
 //!
 //! ```no_run
