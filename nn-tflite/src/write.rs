@@ -22,7 +22,9 @@ const DATA_ALIGN: usize = 16;
 /// with their settings; and the buffers, their data aligned to 16 bytes. Settings of another
 /// kind ([`Options::Other`]) are written as that kind's table with every field at its default,
 /// since the model does not hold them; fields [`crate::read`] does not read (operator
-/// versions, signatures, metadata, `shape_signature`, ...) are left out.
+/// versions, signatures, metadata, `shape_signature`, ...) are left out. (A model
+/// [`crate::read`] cannot give does not come back as it was: `Code::Builtin(32)`, `CUSTOM`
+/// without a name, reads back as a custom code named `""`, and a negative builtin code as 0.)
 ///
 /// # Errors
 ///
