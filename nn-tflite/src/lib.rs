@@ -5,7 +5,8 @@
 //! The file is a flatbuffer (TensorFlow Lite's `schema.fbs`); [`read`] decodes the parts of it
 //! that describe a network and checks every offset and length as it goes, so a damaged or
 //! hostile file is an [`Error`] that says what is wrong, in time and memory bounded by the
-//! file's size, never a panic.
+//! file's size, never a panic. [`write()`] writes a [`Model`] (and its buffers' bytes) back out
+//! as a `.tflite` file that TensorFlow Lite loads and runs.
 //!
 //! ```no_run
 //! let bytes = std::fs::read("model.tflite")?;
@@ -21,7 +22,11 @@
 
 extern crate alloc;
 
+mod builder;
 mod flatbuffer;
+mod write;
+
+pub use write::write;
 
 use alloc::string::String;
 use alloc::vec::Vec;
