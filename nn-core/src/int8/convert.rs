@@ -349,11 +349,15 @@ impl Converter {
         self.current = out;
     }
 
-    /// An `ADD` of the tensors at `a` and `b`, its output of `shape` taking `range`; the
+    /// An `ADD` of the tensors at `a` and `b` (of one shape), its output taking `range`; the
     /// operator stays open for an activation to fuse.
-    pub fn add(&mut self, a: Position, b: Position, shape: &[usize], range: (f32, f32)) {
+    pub fn add(&mut self, a: Position, b: Position, range: (f32, f32)) {
         self.close();
-        let out = self.activation("activation", shape);
+        let shape: Vec<usize> = self.tensors[a.0].shape[1..]
+            .iter()
+            .map(|&d| d as usize)
+            .collect();
+        let out = self.activation("activation", &shape);
         self.operators.push(Operator {
             operator: Code::ADD,
             inputs: vec![a.0 as i32, b.0 as i32],

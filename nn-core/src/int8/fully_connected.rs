@@ -167,10 +167,8 @@ impl<
         ranges: &mut super::Ranges,
     ) -> crate::Batch<f32, O> {
         use crate::Layer as _;
-        let mut y = crate::Batch::<f32, O>::zeros_generic(
-            nalgebra::Const::<O>,
-            nalgebra::Dyn(x.ncols()),
-        );
+        let mut y =
+            crate::Batch::<f32, O>::zeros_generic(nalgebra::Const::<O>, nalgebra::Dyn(x.ncols()));
         self.forward_batch(x, &mut y);
         if matches!(A::FORM, Form::Clamp(_)) {
             ranges.observe(y.as_slice());

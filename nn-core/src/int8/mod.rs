@@ -19,6 +19,7 @@ mod conv;
 #[cfg(feature = "std")]
 mod convert;
 mod ending;
+mod fork;
 mod fully_connected;
 mod layer;
 mod network;
@@ -32,6 +33,7 @@ pub use conv::{Conv, Depthwise, Geometry, Padding};
 #[cfg(feature = "std")]
 pub use convert::{Converter, Layout, Position, Ranges, activation_quantization};
 pub use ending::{Ending, Form, Then};
+pub use fork::Fork;
 pub use fully_connected::Dense;
 pub use layer::{Bounds, Clamp, Layer, Quantize};
 pub use network::{Int8, Quant, Quantized};

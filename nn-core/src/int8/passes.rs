@@ -2,7 +2,7 @@
 //! reshape: dropout, batch normalization (folded into the weights before it), flatten, and
 //! the clamp of an activation fused into the operator before it.
 
-use super::{Bounds, Clamp, Layer, Quantize};
+use super::{Bounds, Ending, Form, Layer, Quantize, Then};
 
 /// A layer that leaves its input as it is in an int8 network: a dropout, or a batch
 /// normalization (which the converter folds into the weights and bias before it).
@@ -63,36 +63,59 @@ impl<const N: usize> Layer<N, N> for Reshape {
     }
 }
 
-/// The int8 form of an activation layer (`Activation<Relu>`, `ReLU`): TensorFlow Lite fuses it
-/// into the operator before, whose output is clamped already; this clamps again (which
-/// changes nothing) so that the layer computes what it says on its own.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The int8 form of an activation layer (`Activation<Relu>`, `ReLU`, `Activation<Softmax>`). A
+/// clamp is fused into the operator before, whose output is clamped already: this clamps
+/// again (which changes nothing) so that the layer computes what it says on its own. Softmax,
+/// sigmoid and tanh are operators of their own.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Activation {
-    /// The least value let through.
+    /// The least value let through, for a clamp.
     pub min: i8,
-    /// The greatest value let through.
+    /// The greatest value let through, for a clamp.
     pub max: i8,
-    /// The activation's bounds on reals.
-    pub bounds: Bounds,
+    /// The activation's form.
+    pub form: Form,
+    /// The operator, for an activation that is one.
+    pub then: Then,
 }
 
 impl<const N: usize> Layer<N, N> for Activation {
     #[inline]
     fn forward(&self, x: &[i8; N], y: &mut [i8; N]) {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = x.clamp(self.min, self.max);
+        if self.then.is_some() {
+            self.then.run(x, y);
+        } else {
+            for (y, &x) in y.iter_mut().zip(x) {
+                *y = x.clamp(self.min, self.max);
+            }
         }
     }
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut super::Walk<'_>) {
-        walk.fused_activation(self.bounds);
+        let Form::Clamp(bounds) = self.form else {
+            self.then = Then::load(walk, self.form, N);
+            return;
+        };
+        walk.fused_activation(bounds);
         if let Some((scale, zero)) = walk.input_quantization() {
-            let (min, max) =
-                super::activation_range(self.bounds.low, self.bounds.high, scale, zero);
+            let (min, max) = super::activation_range(bounds.low, bounds.high, scale, zero);
             // `activation_range` stays within int8.
             (self.min, self.max) = (min as i8, max as i8);
         }
+    }
+}
+
+impl<const N: usize> Quantize<N, N> for crate::Shortcut {
+    type Int8 = Pass;
+
+    fn int8(&self) -> Pass {
+        Pass
+    }
+
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut super::Converter) {
+        c.range();
     }
 }
 
@@ -153,7 +176,7 @@ impl<const N: usize, const C: usize, S: crate::Storage> Quantize<N, N>
     }
 }
 
-impl<A: Clamp + crate::Activation, const N: usize, const C: usize, const OWN_CLASS: bool>
+impl<A: Ending + crate::Activation, const N: usize, const C: usize, const OWN_CLASS: bool>
     Quantize<N, N> for crate::ActivationLayer<A, C, OWN_CLASS>
 {
     type Int8 = Activation;
@@ -162,13 +185,17 @@ impl<A: Clamp + crate::Activation, const N: usize, const C: usize, const OWN_CLA
         Activation {
             min: -128,
             max: 127,
-            bounds: A::BOUNDS,
+            form: A::FORM,
+            then: Then::None,
         }
     }
 
     #[cfg(feature = "std")]
     fn convert(&self, c: &mut super::Converter) {
         let range = c.range();
-        c.fuse(A::BOUNDS.fused(), range);
+        match A::FORM {
+            Form::Clamp(bounds) => c.fuse(bounds.fused(), range),
+            form => Then::convert(c, form, &[N]),
+        }
     }
 }

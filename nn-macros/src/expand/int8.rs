@@ -80,6 +80,7 @@ fn parts(
     let item = quote! {
         #[doc = #doc]
         #[doc(hidden)]
+        #[allow(non_camel_case_types)]
         #vis struct #ident {
             #(#fields,)*
             #(#extra_fields,)*
