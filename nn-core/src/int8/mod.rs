@@ -13,48 +13,29 @@
 //! with their shapes given at run time: a typed int8 network passes shapes it knows at compile
 //! time, so they fold into the code.
 
-mod activations;
-mod add;
-mod conv;
 #[cfg(feature = "std")]
 mod convert;
-mod ending;
-mod fork;
-mod fully_connected;
+pub mod kernels;
 mod layer;
+pub mod layers;
 mod network;
-mod passes;
-mod pool;
 mod quant;
 #[cfg(feature = "std")]
 pub mod walk;
 
-pub use conv::{Conv, Depthwise, Geometry, Padding};
 #[cfg(feature = "std")]
 pub use convert::{Converter, Layout, Position, Ranges, activation_quantization};
-pub use ending::{Ending, Form, Then};
-pub use fork::Fork;
-pub use fully_connected::Dense;
+pub use kernels::{Geometry, Padding};
 pub use layer::{Bounds, Clamp, Layer, Quantize};
+pub use layers::{
+    Activation, Conv, Dense, Depthwise, Ending, Fork, Form, Pass, Pool, Reshape, Then,
+};
 pub use network::{Int8, Quant, Quantized};
 #[cfg(feature = "std")]
 pub use network::{bytes, format_error, from_model, quantize, read};
-pub use passes::{Activation, Pass, Reshape};
-pub use pool::Pool;
 pub use quant::{Multiplier, activation_range};
 #[cfg(feature = "std")]
 pub use walk::Walk;
-
-/// The operators themselves, each TensorFlow Lite's reference kernel with its constants
-/// borrowed and its shapes given at run time: what the typed layers run, usable on their own
-/// (a graph walked at run time, a test against recorded tensors).
-pub mod kernels {
-    pub use super::activations::{Logistic, Softmax, Tanh};
-    pub use super::add::Add;
-    pub use super::conv::{Conv2D, DepthwiseConv2D};
-    pub use super::fully_connected::FullyConnected;
-    pub use super::pool::{AveragePool, MaxPool};
-}
 
 /// Where an operator's int8 results go: the output's zero point, added after requantization,
 /// and the clamp of the fused activation ([`activation_range`]).

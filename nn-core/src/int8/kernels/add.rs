@@ -2,7 +2,7 @@
 //! `reference_integer_ops::Add`): both inputs brought to a common scale in fixed point, added,
 //! and the sum requantized into the output's scale.
 
-use super::{Multiplier, Output};
+use crate::int8::{Multiplier, Output};
 
 /// An int8 elementwise addition's constants, as TensorFlow Lite's `add.cc` prepares them for
 /// its 8-bit path: inputs shifted left by [`Add::LEFT_SHIFT`] bits, each scaled by its share of

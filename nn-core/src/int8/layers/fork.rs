@@ -1,8 +1,8 @@
 //! The int8 form of a block that adds its two branches (`Add<[..], [..]>`, a residual
 //! connection): each branch's int8 form, then TensorFlow Lite's `ADD` of their outputs.
 
-use super::add::Add as AddKernel;
-use super::{Layer, Multiplier, Output, Quantize};
+use crate::int8::kernels::Add as AddKernel;
+use crate::int8::{Layer, Multiplier, Output, Quantize};
 
 /// Two branches fed the same input, their outputs added as TensorFlow Lite's `ADD` adds
 /// them (each brought to a common scale, the sum requantized).
@@ -31,7 +31,7 @@ where
     }
 
     #[cfg(feature = "std")]
-    fn load(&mut self, walk: &mut super::Walk<'_>) {
+    fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
         use nn_tflite::{Code, Options};
         let start = walk.position();
         self.first.load(walk);
@@ -49,11 +49,11 @@ where
             return;
         };
         if let (Some((scale, output)), Some(qa), Some(qb)) =
-            (super::walk::output(walk, &op, activation, O), qa, qb)
+            (crate::int8::walk::output(walk, &op, activation, O), qa, qb)
         {
             self.add = AddKernel::new(qa, qb, scale, output);
         }
-        walk.advance(op, activation, super::Bounds::NONE);
+        walk.advance(op, activation, crate::int8::Bounds::NONE);
     }
 }
 
@@ -84,7 +84,7 @@ where
     fn observe(
         &self,
         x: &crate::Batch<f32, I>,
-        ranges: &mut super::Ranges,
+        ranges: &mut crate::int8::Ranges,
     ) -> crate::Batch<f32, O> {
         let a = self.first.observe(x, ranges);
         let b = self.second.observe(x, ranges);
@@ -94,7 +94,7 @@ where
     }
 
     #[cfg(feature = "std")]
-    fn convert(&self, c: &mut super::Converter) {
+    fn convert(&self, c: &mut crate::int8::Converter) {
         let start = c.position();
         self.first.convert(c);
         let a = c.position();

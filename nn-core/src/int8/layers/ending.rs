@@ -1,8 +1,8 @@
 //! How an int8 layer ends: a clamp fused into its operator (ReLU, ReLU6, none), or an operator
 //! of its own after it (softmax, sigmoid, tanh), as TensorFlow Lite's converter writes them.
 
-use super::activations::{Logistic, Softmax, Tanh};
-use super::{Bounds, Clamp};
+use crate::int8::kernels::{Logistic, Softmax, Tanh};
+use crate::int8::{Bounds, Clamp};
 
 /// What an activation is in an int8 network.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -87,7 +87,7 @@ impl Then {
     /// Reads the operator after a layer's own from `walk`, for an activation of `form`: none
     /// for a clamp.
     #[cfg(feature = "std")]
-    pub fn load(walk: &mut super::Walk<'_>, form: Form, len: usize) -> Self {
+    pub fn load(walk: &mut crate::int8::Walk<'_>, form: Form, len: usize) -> Self {
         use nn_tflite::{Activation, Code, Options};
         let (code, scale, zero) = match form {
             Form::Clamp(_) => return Self::None,
@@ -117,7 +117,8 @@ impl Then {
             (Form::Logistic, _) => Self::Logistic(Logistic::new(in_scale, in_zero)),
             _ => Self::Tanh(Tanh::new(in_scale, in_zero)),
         };
-        if let Some((out_scale, output)) = super::walk::output(walk, &op, Activation::None, len)
+        if let Some((out_scale, output)) =
+            crate::int8::walk::output(walk, &op, Activation::None, len)
             && (out_scale != scale || output.zero != zero)
         {
             walk.problem(format!(
@@ -133,7 +134,7 @@ impl Then {
 
     /// Adds the operator after a layer's own to a converter, for an activation of `form`.
     #[cfg(feature = "std")]
-    pub fn convert(c: &mut super::Converter, form: Form, shape: &[usize]) {
+    pub fn convert(c: &mut crate::int8::Converter, form: Form, shape: &[usize]) {
         use nn_tflite::{Code, Options};
         match form {
             Form::Clamp(_) => {}

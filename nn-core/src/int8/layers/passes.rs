@@ -2,7 +2,7 @@
 //! reshape: dropout, batch normalization (folded into the weights before it), flatten, and
 //! the clamp of an activation fused into the operator before it.
 
-use super::{Bounds, Ending, Form, Layer, Quantize, Then};
+use crate::int8::{Ending, Form, Layer, Quantize, Then};
 
 /// A layer that leaves its input as it is in an int8 network: a dropout, or a batch
 /// normalization (which the converter folds into the weights and bias before it).
@@ -18,7 +18,7 @@ impl<const N: usize> Layer<N, N> for Pass {
     }
 
     #[cfg(feature = "std")]
-    fn load(&mut self, _: &mut super::Walk<'_>) {}
+    fn load(&mut self, _: &mut crate::int8::Walk<'_>) {}
 }
 
 /// The int8 form of [`crate::Flatten`]: the same values, where the file has a `RESHAPE`
@@ -35,7 +35,7 @@ impl<const N: usize> Layer<N, N> for Reshape {
     }
 
     #[cfg(feature = "std")]
-    fn load(&mut self, walk: &mut super::Walk<'_>) {
+    fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
         use nn_tflite::{Activation, Code};
         if !walk.next_is(&Code::RESHAPE) {
             return;
@@ -44,7 +44,7 @@ impl<const N: usize> Layer<N, N> for Reshape {
         let Some(op) = walk.operator(&Code::RESHAPE) else {
             return;
         };
-        let Some((_, output)) = super::walk::output(walk, &op, Activation::None, N) else {
+        let Some((_, output)) = crate::int8::walk::output(walk, &op, Activation::None, N) else {
             return;
         };
         if let Some((_, zero)) = input
@@ -52,14 +52,7 @@ impl<const N: usize> Layer<N, N> for Reshape {
         {
             walk.problem("its RESHAPE changes the zero point, which a reshape cannot");
         }
-        walk.advance(
-            op,
-            Activation::None,
-            Bounds {
-                low: None,
-                high: None,
-            },
-        );
+        walk.advance(op, Activation::None, crate::int8::Bounds::NONE);
     }
 }
 
@@ -92,14 +85,14 @@ impl<const N: usize> Layer<N, N> for Activation {
     }
 
     #[cfg(feature = "std")]
-    fn load(&mut self, walk: &mut super::Walk<'_>) {
+    fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
         let Form::Clamp(bounds) = self.form else {
             self.then = Then::load(walk, self.form, N);
             return;
         };
         walk.fused_activation(bounds);
         if let Some((scale, zero)) = walk.input_quantization() {
-            let (min, max) = super::activation_range(bounds.low, bounds.high, scale, zero);
+            let (min, max) = crate::int8::activation_range(bounds.low, bounds.high, scale, zero);
             // `activation_range` stays within int8.
             (self.min, self.max) = (min as i8, max as i8);
         }
@@ -114,7 +107,7 @@ impl<const N: usize> Quantize<N, N> for crate::Shortcut {
     }
 
     #[cfg(feature = "std")]
-    fn convert(&self, c: &mut super::Converter) {
+    fn convert(&self, c: &mut crate::int8::Converter) {
         c.range();
     }
 }
@@ -127,7 +120,7 @@ impl<const N: usize> Quantize<N, N> for crate::Dropout {
     }
 
     #[cfg(feature = "std")]
-    fn convert(&self, c: &mut super::Converter) {
+    fn convert(&self, c: &mut crate::int8::Converter) {
         c.range();
     }
 }
@@ -140,7 +133,7 @@ impl<const N: usize> Quantize<N, N> for crate::Flatten {
     }
 
     #[cfg(feature = "std")]
-    fn convert(&self, c: &mut super::Converter) {
+    fn convert(&self, c: &mut crate::int8::Converter) {
         use nn_tflite::{Code, Options};
         c.range();
         let new_shape = vec![1, N as i32];
@@ -160,7 +153,7 @@ impl<const N: usize, const C: usize, S: crate::Storage> Quantize<N, N>
     /// Folded into the operator before: each channel's weights times
     /// `γ / √(variance + ε)`, its bias `(b − mean) · γ / √(variance + ε) + β`.
     #[cfg(feature = "std")]
-    fn convert(&self, c: &mut super::Converter) {
+    fn convert(&self, c: &mut crate::int8::Converter) {
         let range = c.range();
         let eps = self.epsilon;
         let scale: Vec<f32> = (0..C)
@@ -191,7 +184,7 @@ impl<A: Ending + crate::Activation, const N: usize, const C: usize, const OWN_CL
     }
 
     #[cfg(feature = "std")]
-    fn convert(&self, c: &mut super::Converter) {
+    fn convert(&self, c: &mut crate::int8::Converter) {
         let range = c.range();
         match A::FORM {
             Form::Clamp(bounds) => c.fuse(bounds.fused(), range),

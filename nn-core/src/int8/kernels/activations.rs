@@ -15,7 +15,7 @@
 //! give scale 1/256 and zero point −128 (probabilities in `[0, 1)`), tanh scale 1/128 and zero
 //! point 0; the kernels here produce exactly those.
 
-use super::Multiplier;
+use crate::int8::Multiplier;
 
 /// TensorFlow Lite's int8 `SOFTMAX` over one row, its constants computed once from the input's
 /// scale and `beta`.

@@ -1,60 +1,8 @@
-//! TensorFlow Lite's int8 `FULLY_CONNECTED`: `y = requantize(W · (x − zero_x) + b)`.
+//! The int8 form of `Dense`: TensorFlow Lite's `FULLY_CONNECTED`, then the activation's
+//! operator if it is one.
 
-use super::{Ending, Form, Layer, Multiplier, Output, Quantize, Then};
-
-/// An int8 fully connected operator's constants, borrowed: TensorFlow Lite's
-/// `reference_integer_ops::FullyConnected` (per tensor) and its per-channel form.
-#[derive(Clone, Copy, Debug)]
-pub struct FullyConnected<'a> {
-    /// The weights, one row of `x.len()` values per output (`OI`), zero point 0.
-    pub weights: &'a [i8],
-    /// One int32 bias per output at `scale_x · scale_w`, or empty for none.
-    pub bias: &'a [i32],
-    /// The requantization factor `scale_x · scale_w / scale_y`: one for every output (weights
-    /// quantized per tensor) or one per output (per channel).
-    pub multipliers: &'a [Multiplier],
-    /// The input's zero point.
-    pub input_zero: i32,
-    /// The output's zero point and fused activation.
-    pub output: Output,
-}
-
-impl FullyConnected<'_> {
-    /// `y = requantize(W · (x − zero_x) + b)`, for `y.len()` outputs.
-    ///
-    /// # Panics
-    ///
-    /// When the weights are not `y.len() · x.len()` values, or the bias or the multipliers
-    /// are neither empty/one nor one per output: the constants were built for another shape.
-    pub fn run(&self, x: &[i8], y: &mut [i8]) {
-        let width = x.len();
-        assert_eq!(
-            self.weights.len(),
-            width * y.len(),
-            "weights for another shape"
-        );
-        assert!(self.bias.is_empty() || self.bias.len() == y.len());
-        assert!(self.multipliers.len() == 1 || self.multipliers.len() == y.len());
-        for (o, (out, row)) in y
-            .iter_mut()
-            .zip(self.weights.chunks_exact(width.max(1)))
-            .enumerate()
-        {
-            let sum = dot(row, x, self.input_zero) + self.bias.get(o).copied().unwrap_or(0);
-            let m = self.multipliers[if self.multipliers.len() == 1 { 0 } else { o }];
-            *out = self.output.store(m.apply(sum));
-        }
-    }
-}
-
-/// `Σ w · (x − zero)` in int32, as TensorFlow Lite sums it. Each term is below 2^15 in size, so
-/// no sum of fewer than 65,536 terms overflows; a longer one wraps rather than panics.
-#[inline(always)]
-pub(crate) fn dot(w: &[i8], x: &[i8], zero: i32) -> i32 {
-    w.iter().zip(x).fold(0i32, |acc, (&w, &x)| {
-        acc.wrapping_add(i32::from(w) * (i32::from(x) - zero))
-    })
-}
+use crate::int8::kernels::FullyConnected;
+use crate::int8::{Ending, Form, Layer, Multiplier, Output, Quantize, Then};
 
 /// The int8 form of [`crate::Dense`]: TensorFlow Lite's `FULLY_CONNECTED` with its constants
 /// owned, `I` inputs, `O` outputs, the activation a clamp fused into it.
@@ -115,8 +63,8 @@ impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
     }
 
     #[cfg(feature = "std")]
-    fn load(&mut self, walk: &mut super::Walk<'_>) {
-        use super::walk;
+    fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
+        use crate::int8::walk;
         use nn_tflite::{Code, Options};
         let Some((in_scale, in_zero)) = walk.input_quantization() else {
             return;
@@ -164,7 +112,7 @@ impl<
     fn observe(
         &self,
         x: &crate::Batch<f32, I>,
-        ranges: &mut super::Ranges,
+        ranges: &mut crate::int8::Ranges,
     ) -> crate::Batch<f32, O> {
         use crate::Layer as _;
         let mut y =
@@ -185,7 +133,7 @@ impl<
     }
 
     #[cfg(feature = "std")]
-    fn convert(&self, c: &mut super::Converter) {
+    fn convert(&self, c: &mut crate::int8::Converter) {
         use nn_tflite::{Code, Options};
         let range = c.range();
         let kernel = &self.weights.kernel;
@@ -204,7 +152,7 @@ impl<
             options,
             weights,
             &[O, I],
-            super::Layout::Rows(I),
+            crate::int8::Layout::Rows(I),
             bias,
             &[O],
             range,

@@ -1,0 +1,15 @@
+//! The operators themselves, each TensorFlow Lite's reference kernel with its constants
+//! borrowed and its shapes given at run time: what the typed layers run, usable on their own
+//! (a graph walked at run time, a test against recorded tensors).
+
+mod activations;
+mod add;
+pub(crate) mod conv;
+mod fully_connected;
+mod pool;
+
+pub use activations::{Logistic, Softmax, Tanh};
+pub use add::Add;
+pub use conv::{Conv2D, DepthwiseConv2D, Geometry, Padding};
+pub use fully_connected::FullyConnected;
+pub use pool::{AveragePool, MaxPool};

@@ -1,0 +1,366 @@
+//! The int8 forms of `Conv2D` and `DepthwiseConv2D`: TensorFlow Lite's `CONV_2D` and
+//! `DEPTHWISE_CONV_2D` with their constants owned, and the window they share with the pools.
+
+use crate::int8::kernels::{Conv2D, DepthwiseConv2D};
+use crate::int8::{Bounds, Clamp, Geometry, Layer, Multiplier, Output, Quantize};
+
+/// The geometry of a declared layer's window, with `channels` output channels.
+pub(crate) fn geometry(w: crate::Window, channels: usize) -> Geometry {
+    Geometry {
+        input: (w.h, w.w, w.c),
+        output: (w.oh, w.ow, channels),
+        kernel: (w.kh, w.kw),
+        strides: (w.sh, w.sw),
+        dilations: (w.dh, w.dw),
+        padding: (w.pad_top, w.pad_left),
+    }
+}
+
+/// Compares the window a file's operator describes (`strides`, `dilations`, `padding`) with the
+/// declared `geometry`, reporting a difference.
+#[cfg(feature = "std")]
+pub(crate) fn check_window(
+    walk: &mut crate::int8::Walk<'_>,
+    geometry: &Geometry,
+    strides: (i32, i32),
+    dilations: (i32, i32),
+    padding: nn_tflite::Padding,
+) {
+    let positive = |(a, b): (i32, i32)| {
+        Some((
+            usize::try_from(a).ok().filter(|&a| a > 0)?,
+            usize::try_from(b).ok().filter(|&b| b > 0)?,
+        ))
+    };
+    let (Some(s), Some(d)) = (positive(strides), positive(dilations)) else {
+        walk.problem(format!(
+            "the file's strides {strides:?} or dilations {dilations:?} are not positive"
+        ));
+        return;
+    };
+    let padding_kind = match padding {
+        nn_tflite::Padding::Same => crate::int8::Padding::Same,
+        nn_tflite::Padding::Valid => crate::int8::Padding::Valid,
+    };
+    let file = Geometry::new(
+        geometry.input,
+        geometry.kernel,
+        geometry.output.2,
+        s,
+        d,
+        padding_kind,
+    );
+    if file != *geometry {
+        walk.problem(format!(
+            "the file's window (strides {s:?}, dilations {d:?}, {padding:?} padding) gives a \
+             {}×{} output padded ({}, {}) before; the declaration's (strides {:?}, dilations \
+             {:?}) a {}×{} output padded ({}, {})",
+            file.output.0,
+            file.output.1,
+            file.padding.0,
+            file.padding.1,
+            geometry.strides,
+            geometry.dilations,
+            geometry.output.0,
+            geometry.output.1,
+            geometry.padding.0,
+            geometry.padding.1
+        ));
+    }
+}
+
+/// The int8 form of [`crate::Conv2D`]: TensorFlow Lite's `CONV_2D` with its constants owned,
+/// `F` filters of `K` weights each (`OHWI`), the activation a clamp fused into it.
+#[derive(Clone, Debug)]
+pub struct Conv<const F: usize, const K: usize> {
+    /// The filters, each its window's taps with all input channels (`OHWI`).
+    pub weights: [[i8; K]; F],
+    /// The int32 biases (zero without bias).
+    pub bias: [i32; F],
+    /// The requantization of each output channel.
+    pub multipliers: [Multiplier; F],
+    /// The input's zero point.
+    pub input_zero: i32,
+    /// The output's zero point and the clamp of the activation.
+    pub output: Output,
+    /// Where the windows fall.
+    pub geometry: Geometry,
+    /// The declared activation's bounds.
+    pub bounds: Bounds,
+}
+
+impl<const F: usize, const K: usize> Conv<F, K> {
+    /// A layer of this geometry whose every weight is zero, ending in an activation of
+    /// `bounds`.
+    pub fn zeroed(geometry: Geometry, bounds: Bounds) -> Self {
+        Self {
+            weights: [[0; K]; F],
+            bias: [0; F],
+            multipliers: [Multiplier { value: 0, shift: 0 }; F],
+            input_zero: 0,
+            output: Output::FULL,
+            geometry,
+            bounds,
+        }
+    }
+}
+
+impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN, OUT>
+    for Conv<F, K>
+{
+    #[inline]
+    fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {
+        Conv2D {
+            geometry: self.geometry,
+            weights: self.weights.as_flattened(),
+            bias: &self.bias,
+            multipliers: &self.multipliers,
+            input_zero: self.input_zero,
+            output: self.output,
+        }
+        .run(x, y);
+    }
+
+    #[cfg(feature = "std")]
+    fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
+        use crate::int8::walk;
+        use nn_tflite::{Code, Options};
+        let Some((in_scale, in_zero)) = walk.input_quantization() else {
+            return;
+        };
+        let (_, _, channels) = self.geometry.input;
+        let (kh, kw) = self.geometry.kernel;
+        let shape = [F, kh, kw, channels];
+        let fits = |op: &walk::Op<'_>| op.input(1).is_some_and(|t| same_shape(&t.shape, &shape));
+        let Some(op) = walk.operator_where(&Code::CONV_2D, fits) else {
+            return;
+        };
+        let &Options::Conv2D { window, activation } = op.options() else {
+            walk.problem("its CONV_2D operator has no settings");
+            return;
+        };
+        check_window(
+            walk,
+            &self.geometry,
+            window.strides,
+            window.dilation,
+            window.padding,
+        );
+        let scales = walk::weights(walk, &op, 1, &shape, F, self.weights.as_flattened_mut());
+        walk::bias(walk, &op, 2, &mut self.bias);
+        if let Some((out_scale, output)) = walk::output(walk, &op, activation, OUT) {
+            if let Some(scales) = scales {
+                walk::channel_multipliers(in_scale, &scales, out_scale, &mut self.multipliers);
+            }
+            self.input_zero = in_zero;
+            self.output = output;
+        }
+        walk.advance(op, activation, self.bounds);
+    }
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A: Clamp,
+    S: crate::Storage,
+    const BIAS: bool,
+> Quantize<IN, OUT> for crate::Conv<f32, IN, OUT, F, K, A, S, BIAS, 2>
+{
+    type Int8 = Conv<F, K>;
+
+    fn int8(&self) -> Conv<F, K> {
+        Conv::zeroed(geometry(self.window(), F), A::BOUNDS)
+    }
+
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut crate::int8::Converter) {
+        use nn_tflite::{Code, Options};
+        let range = c.range();
+        let w = self.window();
+        // The kernel's row `f` is filter `f`'s taps, each with every input channel: `OHWI`.
+        let kernel = &self.weights.kernel;
+        let weights = (0..F)
+            .flat_map(|f| (0..K).map(move |k| kernel[(f, k)]))
+            .collect();
+        let bias = (0..F)
+            .map(|f| if BIAS { self.weights.bias[(f, 0)] } else { 0.0 })
+            .collect();
+        let options = Options::Conv2D {
+            window: crate::int8::convert::window(&w),
+            activation: A::BOUNDS.fused(),
+        };
+        c.weighted(
+            Code::CONV_2D,
+            options,
+            weights,
+            &[F, w.kh, w.kw, w.c],
+            crate::int8::Layout::Rows(K),
+            bias,
+            &[w.oh, w.ow, F],
+            range,
+        );
+    }
+}
+
+/// The int8 form of [`crate::DepthwiseConv2D`]: TensorFlow Lite's `DEPTHWISE_CONV_2D` with its
+/// constants owned, `CM` output channels (`C · M`) over `TAPS` taps (`1HWO`).
+#[derive(Clone, Debug)]
+pub struct Depthwise<const CM: usize, const TAPS: usize> {
+    /// The kernels: for each tap, one weight per output channel (`1HWO`).
+    pub weights: [[i8; CM]; TAPS],
+    /// The int32 biases (zero without bias).
+    pub bias: [i32; CM],
+    /// The requantization of each output channel.
+    pub multipliers: [Multiplier; CM],
+    /// The input's zero point.
+    pub input_zero: i32,
+    /// The output's zero point and the clamp of the activation.
+    pub output: Output,
+    /// Where the windows fall.
+    pub geometry: Geometry,
+    /// The declared activation's bounds.
+    pub bounds: Bounds,
+}
+
+impl<const CM: usize, const TAPS: usize> Depthwise<CM, TAPS> {
+    /// A layer of this geometry whose every weight is zero, ending in an activation of
+    /// `bounds`.
+    pub fn zeroed(geometry: Geometry, bounds: Bounds) -> Self {
+        Self {
+            weights: [[0; CM]; TAPS],
+            bias: [0; CM],
+            multipliers: [Multiplier { value: 0, shift: 0 }; CM],
+            input_zero: 0,
+            output: Output::FULL,
+            geometry,
+            bounds,
+        }
+    }
+}
+
+impl<const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize> Layer<IN, OUT>
+    for Depthwise<CM, TAPS>
+{
+    #[inline]
+    fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {
+        DepthwiseConv2D {
+            geometry: self.geometry,
+            weights: self.weights.as_flattened(),
+            bias: &self.bias,
+            multipliers: &self.multipliers,
+            input_zero: self.input_zero,
+            output: self.output,
+        }
+        .run(x, y);
+    }
+
+    #[cfg(feature = "std")]
+    fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
+        use crate::int8::walk;
+        use nn_tflite::{Code, Options};
+        let Some((in_scale, in_zero)) = walk.input_quantization() else {
+            return;
+        };
+        let (_, _, channels) = self.geometry.input;
+        let (kh, kw) = self.geometry.kernel;
+        let shape = [1, kh, kw, CM];
+        let fits = |op: &walk::Op<'_>| op.input(1).is_some_and(|t| same_shape(&t.shape, &shape));
+        let Some(op) = walk.operator_where(&Code::DEPTHWISE_CONV_2D, fits) else {
+            return;
+        };
+        let &Options::DepthwiseConv2D {
+            window,
+            depth_multiplier,
+            activation,
+        } = op.options()
+        else {
+            walk.problem("its DEPTHWISE_CONV_2D operator has no settings");
+            return;
+        };
+        let multiplier = CM / channels.max(1);
+        // Converters write the multiplier; TensorFlow Lite takes it from the shapes.
+        if usize::try_from(depth_multiplier).ok() != Some(multiplier) && depth_multiplier != 0 {
+            walk.problem(format!(
+                "the file's depth multiplier is {depth_multiplier}, the declaration's \
+                 {multiplier}"
+            ));
+        }
+        check_window(
+            walk,
+            &self.geometry,
+            window.strides,
+            window.dilation,
+            window.padding,
+        );
+        let scales = walk::weights(walk, &op, 1, &shape, CM, self.weights.as_flattened_mut());
+        walk::bias(walk, &op, 2, &mut self.bias);
+        if let Some((out_scale, output)) = walk::output(walk, &op, activation, OUT) {
+            if let Some(scales) = scales {
+                walk::channel_multipliers(in_scale, &scales, out_scale, &mut self.multipliers);
+            }
+            self.input_zero = in_zero;
+            self.output = output;
+        }
+        walk.advance(op, activation, self.bounds);
+    }
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const CM: usize,
+    const TAPS: usize,
+    A: Clamp,
+    S: crate::Storage,
+    const BIAS: bool,
+> Quantize<IN, OUT> for crate::DepthwiseConv<f32, IN, OUT, CM, TAPS, A, S, BIAS, 2>
+{
+    type Int8 = Depthwise<CM, TAPS>;
+
+    fn int8(&self) -> Depthwise<CM, TAPS> {
+        Depthwise::zeroed(geometry(self.window(), CM), A::BOUNDS)
+    }
+
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut crate::int8::Converter) {
+        use nn_tflite::{Code, Options};
+        let range = c.range();
+        let w = self.window();
+        // Column `tap` holds the tap's weight of every output channel: `1HWO` by taps.
+        let kernel = &self.depthwise_kernel;
+        let weights = (0..TAPS)
+            .flat_map(|tap| (0..CM).map(move |cm| kernel[(cm, tap)]))
+            .collect();
+        let bias = (0..CM)
+            .map(|cm| if BIAS { self.bias[(cm, 0)] } else { 0.0 })
+            .collect();
+        let options = Options::DepthwiseConv2D {
+            window: crate::int8::convert::window(&w),
+            depth_multiplier: (CM / w.c.max(1)) as i32,
+            activation: A::BOUNDS.fused(),
+        };
+        c.weighted(
+            Code::DEPTHWISE_CONV_2D,
+            options,
+            weights,
+            &[1, w.kh, w.kw, CM],
+            crate::int8::Layout::Columns(CM),
+            bias,
+            &[w.oh, w.ow, CM],
+            range,
+        );
+    }
+}
+
+/// Whether a file's shape is `shape`.
+#[cfg(feature = "std")]
+fn same_shape(file: &[i32], shape: &[usize]) -> bool {
+    file.len() == shape.len()
+        && file
+            .iter()
+            .zip(shape)
+            .all(|(&a, &b)| usize::try_from(a) == Ok(b))
+}

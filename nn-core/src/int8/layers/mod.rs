@@ -1,0 +1,18 @@
+//! The int8 forms of the layers: each the float layer's geometry with TensorFlow Lite's
+//! constants owned, run by [`kernels`](super::kernels), read from a file's operators
+//! ([`Layer::load`](super::Layer::load)) and converted from the float layer
+//! ([`Quantize::convert`](super::Quantize::convert)).
+
+mod conv;
+mod dense;
+mod ending;
+mod fork;
+mod passes;
+mod pool;
+
+pub use conv::{Conv, Depthwise};
+pub use dense::Dense;
+pub use ending::{Ending, Form, Then};
+pub use fork::Fork;
+pub use passes::{Activation, Pass, Reshape};
+pub use pool::Pool;
