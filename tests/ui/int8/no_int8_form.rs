@@ -6,4 +6,10 @@ network! {
     struct Tagger = Input<20, 8>, LSTM<16>, Dense<16, 4, Softmax>;
 }
 
+network! {
+    // Nor has GELU: the activation is named.
+    #[int8]
+    struct Smooth = Input<8>, Dense<_, 4, Gelu>;
+}
+
 fn main() {}
