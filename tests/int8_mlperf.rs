@@ -100,3 +100,68 @@ fn keyword_spotting() {
 fn streaming_wake_word() {
     check!(StreamingWakeWord, "str_ww_ref_model");
 }
+
+#[test]
+fn another_models_file_is_refused_with_its_differences_listed() {
+    // The keyword spotter's declaration against the visual wake words file: a clear list,
+    // starting where they part, not a panic or a network that computes something else.
+    let Err(nn::Error::Mismatch {
+        network, problems, ..
+    }) = Int8::<Kws>::from_tflite(&read("vww_96_int8.tflite"))
+    else {
+        panic!("a mismatch expected");
+    };
+    assert_eq!(network, "Kws");
+    assert!(problems[0].contains("layer 2 (`conv2d`"), "{problems:#?}");
+    assert!(
+        problems.iter().any(|p| p.contains("[64, 10, 4, 1]")),
+        "{problems:#?}"
+    );
+    // Every declaration against every other file: an error each time.
+    for file in [
+        "ad01_int8.tflite",
+        "pretrainedResnet_quant.tflite",
+        "vww_96_int8.tflite",
+        "kws_ref_model.tflite",
+        "str_ww_ref_model.tflite",
+    ] {
+        let bytes = read(file);
+        let results = [
+            Int8::<Ad01>::from_tflite(&bytes).is_ok(),
+            Int8::<Resnet8>::from_tflite(&bytes).is_ok(),
+            Int8::<Vww96>::from_tflite(&bytes).is_ok(),
+            Int8::<Kws>::from_tflite(&bytes).is_ok(),
+            Int8::<StreamingWakeWord>::from_tflite(&bytes).is_ok(),
+        ];
+        assert_eq!(
+            results.iter().filter(|ok| **ok).count(),
+            1,
+            "{file}: {results:?}"
+        );
+    }
+}
+
+#[test]
+fn damaged_files_are_errors_not_panics() {
+    // The residual network (blocks, joins) on cut and altered copies of its file.
+    let bytes = read("pretrainedResnet_quant.tflite");
+    for cut in (0..bytes.len()).step_by(1499) {
+        assert!(Int8::<Resnet8>::from_tflite(&bytes[..cut]).is_err());
+    }
+    let mut damaged = bytes.clone();
+    let mut runs = 0;
+    for at in (0..bytes.len()).step_by(389) {
+        for flip in [0x01, 0xff] {
+            damaged[at] ^= flip;
+            // An error, or (a weight changed) a network, which runs: never a panic.
+            if let Ok(net) = Int8::<Resnet8>::from_tflite(&damaged)
+                && at % 8 == 0
+            {
+                let _ = net.predict(&[0; 3072]);
+                runs += 1;
+            }
+            damaged[at] = bytes[at];
+        }
+    }
+    assert!(runs > 0);
+}
