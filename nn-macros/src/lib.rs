@@ -297,6 +297,47 @@ use proc_macro::TokenStream;
 /// # }
 /// ```
 ///
+/// # In int8
+///
+/// `#[int8]` gives the declaration an int8 form, `nn::Int8<Net>`: the same layers as
+/// TensorFlow Lite's full-integer network computes them (int8 weights per output channel,
+/// int8 activations with a scale and a zero point each, int32 sums requantized in fixed point),
+/// its outputs bit for bit those of TensorFlow Lite's reference kernels. It comes from a
+/// `.tflite` file (`Int8::<Net>::load_tflite(path)`, `from_tflite(bytes)`), whose graph is
+/// compared with the declaration with every difference listed, or from a trained float
+/// network and calibration samples (`Int8::<Net>::quantize(&net, &samples)`, our own
+/// post-training quantization; `quantized_model` gives the model for `nn::tflite::write`). Its
+/// `predict` takes and gives int8 samples, allocates nothing and needs no `std`; `predict_f32`
+/// quantizes in and out. A layer without an int8 form is a compile error naming it.
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     #[int8]
+///     struct Net = Input<4>, Dense<_, 8, Relu>, Dense<_, 3, Softmax>;
+/// }
+///
+/// # fn main() -> Result<(), nn::Error> {
+/// let float = Net::seeded(1);
+/// // Calibration samples, one per column: the ranges the activations take on them set the
+/// // int8 scales.
+/// let samples = nn::Batch::<f32, 4>::from_fn(64, |i, j| ((i + 3 * j) % 17) as f32 / 8.0 - 1.0);
+/// let int8 = Int8::<Net>::quantize(&float, &samples)?;
+/// let x = [0.5, -0.25, 1.0, 0.0];
+/// let (want, got) = (float.predict(&SVector::from(x)), int8.predict_f32(&x));
+/// for (w, g) in want.iter().zip(&got) {
+///     assert!((w - g).abs() < 0.05); // the same probabilities, to a few hundredths
+/// }
+/// // The same network as a `.tflite` file, which TensorFlow Lite runs.
+/// let (model, data) = Int8::<Net>::quantized_model(&float, &samples)?;
+/// let file = nn::tflite::write(&model, &data).expect("a model of ours");
+/// let again = Int8::<Net>::from_tflite(&file)?;
+/// assert_eq!(again.predict(&[1, 2, 3, 4]), int8.predict(&[1, 2, 3, 4]));
+/// # Ok(())
+/// # }
+/// ```
+///
 /// # What it generates
 ///
 /// The struct is generic over its scalar type (`f32` by default) and offers `seeded`, `new`,
