@@ -2,6 +2,9 @@
 //! from its own Keras file in `tests/fixtures/mlperf_tiny/` (provenance and licences in its
 //! README). For each: its `summary()`, its parameter count, the time of one prediction, and how
 //! far that prediction is from TensorFlow's on the first input `tools/mlperf_tiny.py` recorded.
+//! Then the same declarations in int8 (`#[int8]`), each read from MLPerf Tiny's int8 `.tflite`
+//! file: the time of one prediction, and whether it is TensorFlow Lite's, bit for bit, on the
+//! input `tools/int8_reference.py` recorded.
 //!
 //! Run with `cargo run --release --example mlperf_tiny`.
 
@@ -86,5 +89,65 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     show("streaming wake word", "str_ww_ref_model", &ww, |x| {
         ww.predict(x)
     })?;
+
+    println!("== int8, from MLPerf Tiny's .tflite files");
+    let tflite = |name: &str| format!("{FIXTURES}/{name}.tflite");
+    let ad01 = Int8::<Ad01>::load_tflite(tflite("ad01_int8"))?;
+    show_int8("anomaly detection", "ad01_int8", |x| ad01.predict(x))?;
+    let resnet = Int8::<Resnet8>::load_tflite(tflite("pretrainedResnet_quant"))?;
+    show_int8("image classification", "pretrainedResnet_quant", |x| {
+        resnet.predict(x)
+    })?;
+    let vww = Int8::<Vww96>::load_tflite(tflite("vww_96_int8"))?;
+    show_int8("visual wake words", "vww_96_int8", |x| vww.predict(x))?;
+    let kws = Int8::<Kws>::load_tflite(tflite("kws_ref_model"))?;
+    show_int8("keyword spotting", "kws_ref_model", |x| kws.predict(x))?;
+    let ww = Int8::<StreamingWakeWord>::load_tflite(tflite("str_ww_ref_model"))?;
+    show_int8("streaming wake word", "str_ww_ref_model", |x| ww.predict(x))?;
+    Ok(())
+}
+
+/// Times one int8 prediction and compares it with TensorFlow Lite's reference kernels' output
+/// on the input recorded in `<name>.tensors.json`.
+fn show_int8<const I: usize, const O: usize>(
+    title: &str,
+    name: &str,
+    predict: impl Fn(&[i8; I]) -> [i8; O],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let blob = std::fs::read(format!("{FIXTURES}/{name}.tensors.bin"))?;
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/{name}.tensors.json"))?)?;
+    let tensor = |key: &str| -> Option<Vec<i8>> {
+        let id = index[key].get(0)?.to_string();
+        let at = index["tensors"].get(&id)?;
+        let (start, len) = (at.get(0)?.as_u64()? as usize, at.get(1)?.as_u64()? as usize);
+        Some(
+            blob.get(start..start + len)?
+                .iter()
+                .map(|&b| b as i8)
+                .collect(),
+        )
+    };
+    let input = tensor("inputs").ok_or("no recorded input")?;
+    let expected = tensor("outputs").ok_or("no recorded output")?;
+    let x: [i8; I] = input.as_slice().try_into()?;
+    let y = predict(&x);
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(1) || times.len() < 11 {
+        let t = Instant::now();
+        std::hint::black_box(predict(std::hint::black_box(&x)));
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "{title}: one int8 prediction in {:.1} µs; {} TensorFlow Lite's reference output",
+        times[times.len() / 2].as_secs_f64() * 1e6,
+        if y.as_slice() == expected.as_slice() {
+            "bit for bit"
+        } else {
+            "differs from"
+        }
+    );
     Ok(())
 }

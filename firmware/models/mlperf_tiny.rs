@@ -153,29 +153,35 @@ macro_rules! str_ww_ref_model {
     };
 }
 
-/// All five, each under its usual name, for programs that load them at run time (the example
-/// `examples/mlperf_tiny.rs`, the benchmark `benches/mlperf_tiny.rs`).
+/// All five, each under its usual name and with its int8 form (`nn::Int8<Kws>`), for programs
+/// that load them at run time (the example `examples/mlperf_tiny.rs`, the benchmark
+/// `benches/mlperf_tiny.rs`).
 #[allow(unused_macros)]
 macro_rules! mlperf_tiny_models {
     () => {
         ad01!(
             /// Anomaly detection: a ToyCar autoencoder.
+            #[int8]
             Ad01
         );
         pretrained_resnet!(
             /// Image classification: ResNet-8 on CIFAR-10.
+            #[int8]
             Resnet8
         );
         vww_96!(
             /// Visual wake words: MobileNetV1 (0.25) on 96×96 images.
+            #[int8]
             Vww96
         );
         kws_ref_model!(
             /// Keyword spotting: a DS-CNN on MFCC features.
+            #[int8]
             Kws
         );
         str_ww_ref_model!(
             /// The streaming wake word model.
+            #[int8]
             StreamingWakeWord
         );
     };
