@@ -234,3 +234,26 @@ fn our_quantization_of_the_float_ad01_follows_the_float_network() {
         Err(nn::Error::Data { .. })
     ));
 }
+
+network! {
+    /// A batch normalization after a ReLU: it cannot be folded into the weights before.
+    #[int8]
+    struct NormalizedAfterRelu = Input<4>, Dense<_, 8, Relu>, BatchNormalization, Dense<_, 2>;
+}
+
+#[test]
+fn a_batch_normalization_that_cannot_be_folded_is_an_error_not_a_wrong_network() {
+    let float = NormalizedAfterRelu::seeded(3);
+    let samples = nn::Batch::<f32, 4>::from_fn(16, |i, j| (i * j) as f32 / 10.0);
+    let Err(nn::Error::Setting { what, problem }) =
+        Int8::<NormalizedAfterRelu>::quantize(&float, &samples)
+    else {
+        panic!("an error expected");
+    };
+    assert_eq!(what, "quantization");
+    assert!(
+        problem.contains("layer 3 (`batch_normalization`")
+            && problem.contains("after a Relu activation"),
+        "{problem}"
+    );
+}

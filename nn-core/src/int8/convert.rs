@@ -117,6 +117,8 @@ pub struct Converter {
     open: Option<Open>,
     /// The observed range of each activation tensor not yet given its quantization.
     pending: Vec<(usize, (f32, f32))>,
+    /// The layer being converted, for messages.
+    layer: String,
     problems: Vec<String>,
 }
 
@@ -137,6 +139,7 @@ impl Converter {
             input: 0,
             open: None,
             pending: Vec::new(),
+            layer: String::new(),
             problems: Vec::new(),
         };
         let input = c.activation("input", shape);
@@ -162,9 +165,15 @@ impl Converter {
         self.current = position.0;
     }
 
+    /// Starts converting the layer at `position` (`field`, declared as `text`).
+    pub fn layer(&mut self, position: usize, field: &str, text: &str) {
+        self.layer = format!("layer {position} (`{field}`, {text})");
+    }
+
     /// Records a layer that cannot be converted.
     pub fn problem(&mut self, problem: impl Into<String>) {
-        self.problems.push(problem.into());
+        self.problems
+            .push(format!("{}: {}", self.layer, problem.into()));
     }
 
     /// A new activation tensor of `shape` (batch 1 in front), its quantization to come.
@@ -281,6 +290,28 @@ impl Converter {
             );
             return;
         };
+        // Folded into weights after an activation, it would scale the activation's input,
+        // not its output: a different function.
+        let fused = match self.operators[open.op].options {
+            Options::Conv2D { activation, .. }
+            | Options::DepthwiseConv2D { activation, .. }
+            | Options::FullyConnected { activation, .. }
+            | Options::Add { activation } => activation,
+            _ => Activation::None,
+        };
+        if fused != Activation::None || open.weights_tensor == usize::MAX {
+            self.problem(format!(
+                "a batch normalization after {}, which cannot be folded into the weights \
+                 before it (int8 networks here fold batch normalizations into the dense or \
+                 convolution right before them, before its activation)",
+                if fused == Activation::None {
+                    "an addition".to_string()
+                } else {
+                    format!("a {fused:?} activation")
+                }
+            ));
+            return;
+        }
         for (k, w) in open.weights.iter_mut().enumerate() {
             *w *= scale[open.layout.channel(k) % scale.len()];
         }
@@ -314,7 +345,8 @@ impl Converter {
             }
         };
         if *slot != Activation::None {
-            self.problems.push("two activations in a row".into());
+            self.problems
+                .push(format!("{}: two activations in a row", self.layer));
         }
         *slot = activation;
     }

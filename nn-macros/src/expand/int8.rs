@@ -151,7 +151,11 @@ fn parts(
         let field = &layer.field;
         let ty = field_type(layer, &f32);
         let tr = quantize(layer);
-        quote!(<#ty as #tr>::convert(&float.#field, c);)
+        let (position, name, text) = (layer.position, field.to_string(), &layer.text);
+        quote! {
+            c.layer(#position, #name, #text);
+            <#ty as #tr>::convert(&float.#field, c);
+        }
     });
     let convert = quote!(#(#converts)*);
     Parts {
