@@ -27,6 +27,7 @@ import tensorflow as tf
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures")
 OPS = os.path.join(FIXTURES, "tflite", "int8_ops.tflite")
+BN = os.path.join(FIXTURES, "tflite", "int8_bn.tflite")
 MODELS = [
     os.path.join(FIXTURES, "mlperf_tiny", name + ".tflite")
     for name in [
@@ -36,7 +37,7 @@ MODELS = [
         "kws_ref_model",
         "str_ww_ref_model",
     ]
-] + [OPS]
+] + [OPS, BN]
 
 
 def make_int8_ops():
@@ -81,6 +82,52 @@ def make_int8_ops():
     # What TensorFlow's flatbuffer reader finds in it, for nn-tflite's tests.
     import tflite_structure
     tflite_structure.structure(OPS)
+
+
+def make_int8_bn():
+    """Batch normalizations after ReLUs, which the converter cannot fold into the weights
+    before them: it writes each as a MUL and an ADD of per-channel constants."""
+    k = tf.keras
+    k.utils.set_random_seed(5)
+    inp = k.Input((9, 8, 3), batch_size=1)
+    x = k.layers.Conv2D(5, 3, padding="same", activation="relu")(inp)
+    x = k.layers.BatchNormalization()(x)
+    x = k.layers.MaxPooling2D(2)(x)
+    x = k.layers.Conv2D(4, 3, activation="relu")(x)
+    x = k.layers.BatchNormalization()(x)
+    x = k.layers.Flatten()(x)
+    x = k.layers.Dense(6, activation="relu")(x)
+    x = k.layers.BatchNormalization()(x)
+    x = k.layers.Dense(3, activation="softmax")(x)
+    model = k.Model(inp, x)
+    rng = np.random.default_rng(13)
+    for layer in model.layers:
+        if isinstance(layer, k.layers.BatchNormalization):
+            n = layer.get_weights()[0].shape[0]
+            # gamma (one negative), beta, mean, variance: a normalization that does something.
+            gamma = rng.uniform(0.5, 2.0, n).astype(np.float32)
+            gamma[0] = -gamma[0]
+            layer.set_weights([gamma, rng.normal(0, 0.5, n).astype(np.float32),
+                               rng.uniform(0, 1, n).astype(np.float32),
+                               rng.uniform(0.5, 2, n).astype(np.float32)])
+
+    def representative():
+        for _ in range(64):
+            yield [rng.normal(0.0, 1.0, size=(1, 9, 8, 3)).astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    with open(BN, "wb") as f:
+        f.write(converter.convert())
+    ops = [op["op_name"] for op in interpreter(BN)._get_ops_details()]
+    assert ops == ["CONV_2D", "MUL", "ADD", "MAX_POOL_2D", "CONV_2D", "MUL", "ADD", "RESHAPE",
+                   "FULLY_CONNECTED", "MUL", "ADD", "FULLY_CONNECTED", "SOFTMAX"], ops
+    import tflite_structure
+    tflite_structure.structure(BN)
 
 
 def interpreter(path):
@@ -152,6 +199,7 @@ def record(path, seed):
 
 def main():
     make_int8_ops()
+    make_int8_bn()
     for seed, path in enumerate(MODELS):
         record(path, 100 + seed)
 

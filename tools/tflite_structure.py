@@ -79,6 +79,9 @@ def options(op):
     elif kind == s.BuiltinOptions.AddOptions:
         x = s.AddOptions(); x.Init(table.Bytes, table.Pos)
         o.update(activation=x.FusedActivationFunction())
+    elif kind == s.BuiltinOptions.MulOptions:
+        x = s.MulOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(activation=x.FusedActivationFunction())
     elif kind == s.BuiltinOptions.ReshapeOptions:
         x = s.ReshapeOptions(); x.Init(table.Bytes, table.Pos)
         o.update(new_shape=[int(v) for v in x.NewShapeAsNumpy()] if x.NewShapeLength() else [])

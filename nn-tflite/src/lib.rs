@@ -314,6 +314,11 @@ pub enum Options {
         /// The fused activation.
         activation: Activation,
     },
+    /// `MUL`'s.
+    Mul {
+        /// The fused activation.
+        activation: Activation,
+    },
     /// `RESHAPE`'s.
     Reshape {
         /// The new shape, if given here (else it is the second input).
@@ -527,6 +532,9 @@ fn options(kind: u8, o: Table<'_>) -> Result<Options, Error> {
         },
         17 => Options::Reshape {
             new_shape: o.i32s(0)?,
+        },
+        21 => Options::Mul {
+            activation: activation(o.u8(0, 0)?)?,
         },
         other => Options::Other(other),
     })

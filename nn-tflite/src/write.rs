@@ -281,6 +281,11 @@ fn options(b: &mut Builder, options: &Options) -> Option<(u8, Offset)> {
             b.add_i8(0, activation(*a), 0);
             11
         }
+        Options::Mul { activation: a } => {
+            b.start_table();
+            b.add_i8(0, activation(*a), 0);
+            21
+        }
         Options::Reshape { new_shape } => {
             // Left out when empty: TensorFlow Lite reads an absent and an empty shape alike.
             let shape = (!new_shape.is_empty()).then(|| b.i32s(new_shape));

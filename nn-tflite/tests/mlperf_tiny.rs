@@ -22,7 +22,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 8, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 9, "the .tflite fixtures: {paths:?}");
     paths
 }
 
@@ -132,6 +132,9 @@ fn options_record(options: &Options) -> Value {
             serde_json::json!({ "kind": 11, "activation": activation(*a) })
         }
         Options::Reshape { new_shape } => serde_json::json!({ "kind": 17, "new_shape": new_shape }),
+        Options::Mul { activation: a } => {
+            serde_json::json!({ "kind": 21, "activation": activation(*a) })
+        }
         Options::Other(kind) => serde_json::json!({ "kind": kind }),
     }
 }

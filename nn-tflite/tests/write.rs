@@ -23,7 +23,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 7, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 9, "the .tflite fixtures: {paths:?}");
     paths
 }
 
@@ -148,6 +148,9 @@ fn everything() -> (Model, Vec<u8>) {
         Options::Softmax { beta: -0.0 },
         Options::Add {
             activation: Activation::Relu,
+        },
+        Options::Mul {
+            activation: Activation::Relu6,
         },
         Options::Reshape {
             new_shape: vec![1, -1],
