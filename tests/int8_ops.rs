@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use nn::int8::kernels::{
-    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, MaxPool, Softmax,
+    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, MaxPool, Mul, Softmax,
 };
 use nn::int8::{Geometry, Multiplier, Output, Padding, activation_range};
 use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Tensor};
@@ -25,13 +25,14 @@ struct Fixture {
     more: Vec<(Vec<i8>, Vec<i8>)>,
 }
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "mlperf_tiny/ad01_int8",
     "mlperf_tiny/pretrainedResnet_quant",
     "mlperf_tiny/vww_96_int8",
     "mlperf_tiny/kws_ref_model",
     "mlperf_tiny/str_ww_ref_model",
     "tflite/int8_ops",
+    "tflite/int8_bn",
 ];
 
 fn read(path: &str) -> Vec<u8> {
@@ -242,14 +243,31 @@ impl Fixture {
             }
             (c, &Options::Add { activation }) if *c == Code::ADD => {
                 let (a, b) = (op.inputs[0], op.inputs[1]);
-                assert_eq!(self.tensor(a).shape, self.tensor(b).shape, "broadcast");
-                Add::new(
+                let add = Add::new(
                     self.per_tensor(a),
                     self.per_tensor(b),
                     self.per_tensor(out).0,
                     self.output(op, activation),
+                );
+                if self.is_constant(b) {
+                    // One value per channel (a batch normalization the converter could not
+                    // fold).
+                    add.run_channels(x, &self.weights(b), &mut y);
+                } else {
+                    assert_eq!(self.tensor(a).shape, self.tensor(b).shape, "broadcast");
+                    add.run(inputs[0], inputs[1], &mut y);
+                }
+            }
+            (c, &Options::Mul { activation }) if *c == Code::MUL => {
+                let c = op.inputs[1];
+                assert!(self.is_constant(c), "a MUL by an activation");
+                Mul::new(
+                    self.per_tensor(op.inputs[0]),
+                    self.per_tensor(c),
+                    self.per_tensor(out).0,
+                    self.output(op, activation),
                 )
-                .run(inputs[0], inputs[1], &mut y);
+                .run_channels(x, &self.weights(c), &mut y);
             }
             (c, &Options::FullyConnected { activation, .. }) if *c == Code::FULLY_CONNECTED => {
                 let (x_scale, x_zero) = self.per_tensor(op.inputs[0]);
@@ -286,11 +304,17 @@ impl Fixture {
         Some(y)
     }
 
+    /// Whether a tensor is a constant (its data in the file).
+    fn is_constant(&self, i: i32) -> bool {
+        !self.data(i).is_empty()
+    }
+
     /// The tensors an operator reads that are activations (recorded), not constants.
     fn activations<'a>(&self, op: &Operator, values: &'a HashMap<i32, Vec<i8>>) -> Vec<&'a [i8]> {
         let count = if op.operator == Code::ADD { 2 } else { 1 };
         op.inputs[..count]
             .iter()
+            .filter(|&&i| !self.is_constant(i))
             .map(|i| {
                 values
                     .get(i)
@@ -347,6 +371,7 @@ fn every_operator_gives_tflite_reference_outputs_bit_for_bit() {
         "RESHAPE",
         "FULLY_CONNECTED",
         "SOFTMAX",
+        "MUL",
     ] {
         assert!(
             checked.get(op).copied().unwrap_or(0) >= 1,

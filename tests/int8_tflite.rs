@@ -236,24 +236,87 @@ fn our_quantization_of_the_float_ad01_follows_the_float_network() {
 }
 
 network! {
-    /// A batch normalization after a ReLU: it cannot be folded into the weights before.
+    /// Batch normalizations after ReLUs, which cannot be folded into the weights before them:
+    /// TensorFlow Lite's converter writes each as a MUL and an ADD of per-channel constants
+    /// (`tests/fixtures/tflite/int8_bn.tflite`, made by `tools/int8_reference.py`).
     #[int8]
-    struct NormalizedAfterRelu = Input<4>, Dense<_, 8, Relu>, BatchNormalization, Dense<_, 2>;
+    struct NormalizedAfterRelu =
+        Input<9, 8, 3>,
+        Conv2D<5, (3, 3), Relu, padding = Same>, BatchNormalization, MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), Relu>, BatchNormalization,
+        Flatten, Dense<_, 6, Relu>, BatchNormalization, Dense<_, 3, Softmax>;
+}
+
+/// A fixture's recorded inputs and outputs (`<name>.tensors.json`'s four more).
+fn recorded(name: &str) -> Vec<(Vec<i8>, Vec<i8>)> {
+    let dir = format!("{}/tests/fixtures/tflite", env!("CARGO_MANIFEST_DIR"));
+    let blob = std::fs::read(format!("{dir}/{name}.tensors.bin")).unwrap();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{dir}/{name}.tensors.json")).unwrap())
+            .unwrap();
+    let slice = |v: &serde_json::Value| -> Vec<i8> {
+        let [offset, length]: [usize; 2] = serde_json::from_value(v.clone()).unwrap();
+        blob[offset..offset + length]
+            .iter()
+            .map(|&b| b as i8)
+            .collect()
+    };
+    index["more"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (slice(&m["input"]), slice(&m["output"])))
+        .collect()
 }
 
 #[test]
-fn a_batch_normalization_that_cannot_be_folded_is_an_error_not_a_wrong_network() {
-    let float = NormalizedAfterRelu::seeded(3);
-    let samples = nn::Batch::<f32, 4>::from_fn(16, |i, j| (i * j) as f32 / 10.0);
-    let Err(nn::Error::Setting { what, problem }) =
-        Int8::<NormalizedAfterRelu>::quantize(&float, &samples)
-    else {
-        panic!("an error expected");
-    };
-    assert_eq!(what, "quantization");
-    assert!(
-        problem.contains("layer 3 (`batch_normalization`")
-            && problem.contains("after a Relu activation"),
-        "{problem}"
+fn batch_normalizations_after_activations_run_as_tflite_s_mul_and_add() {
+    let path = format!(
+        "{}/tests/fixtures/tflite/int8_bn.tflite",
+        env!("CARGO_MANIFEST_DIR")
     );
+    let net = Int8::<NormalizedAfterRelu>::load_tflite(&path).unwrap();
+    let samples = recorded("int8_bn");
+    assert_eq!(samples.len(), 4);
+    for (x, expected) in &samples {
+        assert_eq!(
+            net.predict(x.as_slice().try_into().unwrap()).as_slice(),
+            expected.as_slice()
+        );
+    }
+    // Our own quantization writes them the same way, and follows the float network.
+    let float = NormalizedAfterRelu::seeded(3);
+    let calibration =
+        nn::Batch::<f32, 216>::from_fn(32, |i, j| ((i * 7 + j * 13) % 23) as f32 / 11.0 - 1.0);
+    let (model, _) = Int8::<NormalizedAfterRelu>::quantized_model(&float, &calibration).unwrap();
+    let codes: Vec<&str> = model.subgraphs[0]
+        .operators
+        .iter()
+        .map(|op| op.operator.name())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "CONV_2D",
+            "MUL",
+            "ADD",
+            "MAX_POOL_2D",
+            "CONV_2D",
+            "MUL",
+            "ADD",
+            "RESHAPE",
+            "FULLY_CONNECTED",
+            "MUL",
+            "ADD",
+            "FULLY_CONNECTED",
+            "SOFTMAX"
+        ]
+    );
+    let int8 = Int8::<NormalizedAfterRelu>::quantize(&float, &calibration).unwrap();
+    let x: [f32; 216] = core::array::from_fn(|i| ((i * 7 + 5 * 13) % 23) as f32 / 11.0 - 1.0);
+    let want = float.predict(&SVector::from(x));
+    let got = int8.predict_f32(&x);
+    for (w, g) in want.iter().zip(&got) {
+        assert!((w - g).abs() < 0.05, "{want:?} {got:?}");
+    }
 }

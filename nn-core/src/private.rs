@@ -335,7 +335,7 @@ pub fn int8_step<L: crate::int8::Layer<I, O>, const I: usize, const O: usize, co
     b: &mut [i8; W],
     in_a: &mut bool,
 ) {
-    if L::PASS {
+    if layer.passes() {
         return;
     }
     let (from, to) = if *in_a { (&*a, b) } else { (&*b, a) };

@@ -321,6 +321,92 @@ impl Converter {
         open.range = range;
     }
 
+    /// Whether a batch normalization here can be folded into the operator before: one with
+    /// weights, no activation fused into it yet.
+    pub fn can_fold(&self) -> bool {
+        let Some(open) = &self.open else {
+            return false;
+        };
+        let fused = match self.operators[open.op].options {
+            Options::Conv2D { activation, .. }
+            | Options::DepthwiseConv2D { activation, .. }
+            | Options::FullyConnected { activation, .. }
+            | Options::Add { activation } => activation,
+            _ => Activation::None,
+        };
+        fused == Activation::None && open.weights_tensor != usize::MAX
+    }
+
+    /// A batch normalization that cannot be folded, as TensorFlow Lite's converter writes one:
+    /// a `MUL` by one constant per channel (`scale`), then an `ADD` of another (`shift`), the
+    /// output taking `range`.
+    pub fn scale_and_shift(&mut self, scale: &[f32], shift: &[f32], range: (f32, f32)) {
+        let (in_scale, in_zero) = self.current_scale();
+        let shape: Vec<usize> = self.tensors[self.current].shape[1..]
+            .iter()
+            .map(|&d| d as usize)
+            .collect();
+        // The reals the input can hold, times each channel's scale: the product's range.
+        let (lo, hi) = (
+            in_scale * (-128 - in_zero) as f32,
+            in_scale * (127 - in_zero) as f32,
+        );
+        let products = scale.iter().flat_map(|&s| [lo * s, hi * s]);
+        let product_range = products.fold((0f32, 0f32), |(a, b), p| (a.min(p), b.max(p)));
+        let scale_tensor = self.quantized_constant("scale", scale);
+        let mid = self.activation("activation", &shape);
+        self.quantize_activation(mid, product_range);
+        self.operators.push(Operator {
+            operator: Code::MUL,
+            inputs: vec![self.current as i32, scale_tensor as i32],
+            outputs: vec![mid as i32],
+            options: Options::Mul {
+                activation: Activation::None,
+            },
+        });
+        let shift_tensor = self.quantized_constant("shift", shift);
+        let out = self.activation("activation", &shape);
+        self.operators.push(Operator {
+            operator: Code::ADD,
+            inputs: vec![mid as i32, shift_tensor as i32],
+            outputs: vec![out as i32],
+            options: Options::Add {
+                activation: Activation::None,
+            },
+        });
+        self.current = out;
+        self.pending.push((out, range));
+        // Open without weights: an activation after it fuses into the ADD.
+        self.open = Some(Open {
+            op: self.operators.len() - 1,
+            weights: Vec::new(),
+            layout: Layout::Rows(1),
+            bias: Vec::new(),
+            weights_tensor: usize::MAX,
+            bias_tensor: usize::MAX,
+            input_scale: 1.0,
+            range,
+        });
+    }
+
+    /// A constant int8 tensor of `values`, quantized per tensor from their range.
+    fn quantized_constant(&mut self, name: &str, values: &[f32]) -> usize {
+        let range = values
+            .iter()
+            .fold((0f32, 0f32), |(a, b), &v| (a.min(v), b.max(v)));
+        let (scale, zero) = activation_quantization(range);
+        let q: Vec<u8> = values
+            .iter()
+            .map(|&v| {
+                let q = libm::roundf(v / scale) as i32 + zero;
+                (q.clamp(-128, 127) as i8) as u8
+            })
+            .collect();
+        let t = self.constant(name, &[values.len()], Element::I8, &q);
+        self.set_quantization(t, scale, zero);
+        t
+    }
+
     /// Fuses `activation` into the operator before (its output takes `range`). A problem
     /// when there is none, or it fuses one already.
     pub fn fuse(&mut self, activation: Activation, range: (f32, f32)) {

@@ -8,6 +8,13 @@ pub trait Layer<const I: usize, const O: usize>: Clone + core::fmt::Debug {
     /// weights before it, a dropout, a flatten): the network skips it.
     const PASS: bool = false;
 
+    /// Whether this layer leaves its input as it is: [`PASS`](Layer::PASS), or what was read
+    /// decides (a batch normalization folded into the weights before it, or not).
+    #[inline(always)]
+    fn passes(&self) -> bool {
+        Self::PASS
+    }
+
     /// `y` from `x`.
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]);
 

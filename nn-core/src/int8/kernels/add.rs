@@ -76,4 +76,22 @@ impl Add {
             *out = self.output.store(self.sum.apply_twice(a.wrapping_add(b)));
         }
     }
+
+    /// `y = x + c` with `c` one value per channel (TensorFlow Lite's `BroadcastAdd` over the
+    /// last axis): `x` and `y` are positions of `c.len()` channels each; `x` is the first
+    /// input, `c` the second.
+    ///
+    /// # Panics
+    ///
+    /// When `x` and `y` differ in length, or it is not a multiple of `c.len()`.
+    pub fn run_channels(&self, x: &[i8], c: &[i8], y: &mut [i8]) {
+        assert_eq!(x.len(), y.len(), "input and output of one length");
+        assert!(
+            !c.is_empty() && x.len().is_multiple_of(c.len()),
+            "whole positions"
+        );
+        for (x, y) in x.chunks_exact(c.len()).zip(y.chunks_exact_mut(c.len())) {
+            self.run(x, c, y);
+        }
+    }
 }

@@ -6,10 +6,12 @@ mod activations;
 mod add;
 pub(crate) mod conv;
 mod fully_connected;
+mod mul;
 mod pool;
 
 pub use activations::{Logistic, Softmax, Tanh};
 pub use add::Add;
 pub use conv::{Conv2D, DepthwiseConv2D, Geometry, Padding};
 pub use fully_connected::FullyConnected;
+pub use mul::Mul;
 pub use pool::{AveragePool, MaxPool};

@@ -14,5 +14,5 @@ pub use conv::{Conv, Depthwise};
 pub use dense::Dense;
 pub use ending::{Ending, Form, Then};
 pub use fork::Fork;
-pub use passes::{Activation, Pass, Reshape};
+pub use passes::{Activation, Normalization, Pass, Reshape, ScaleShift};
 pub use pool::Pool;
