@@ -320,3 +320,59 @@ fn batch_normalizations_after_activations_run_as_tflite_s_mul_and_add() {
         assert!((w - g).abs() < 0.05, "{want:?} {got:?}");
     }
 }
+
+network! {
+    /// The README's residual network: separable convolutions, a batch normalization after a
+    /// ReLU, a strided 1×1 shortcut, a global average pool.
+    #[int8]
+    struct Tiny = Input<28, 28, 1>, Conv2D<16, (3, 3), Relu, padding = Same>,
+        Add<[SeparableConv2D<16, (3, 3), Relu, padding = Same>, BatchNormalization], []>,
+        Add<[SeparableConv2D<32, (3, 3), Relu, strides = (2, 2), padding = Same>],
+            [Conv2D<32, (1, 1), strides = (2, 2)>]>,
+        GlobalAvgPool2D, Dense<_, 10, Softmax>;
+}
+
+#[test]
+fn a_residual_separable_network_is_quantized_written_and_read_back() {
+    let float = Tiny::seeded(5);
+    let pixel = |i: usize, j: usize| ((i * 31 + j * 17) % 29) as f32 / 29.0;
+    let calibration = nn::Batch::<f32, 784>::from_fn(24, pixel);
+    let (model, data) = Int8::<Tiny>::quantized_model(&float, &calibration).unwrap();
+    let codes: Vec<&str> = model.subgraphs[0]
+        .operators
+        .iter()
+        .map(|op| op.operator.name())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "CONV_2D",
+            "DEPTHWISE_CONV_2D",
+            "CONV_2D",
+            "MUL",
+            "ADD",
+            "ADD",
+            "DEPTHWISE_CONV_2D",
+            "CONV_2D",
+            "CONV_2D",
+            "ADD",
+            "AVERAGE_POOL_2D",
+            "FULLY_CONNECTED",
+            "SOFTMAX"
+        ]
+    );
+    let int8 = Int8::<Tiny>::quantize(&float, &calibration).unwrap();
+    let file = nn::tflite::write(&model, &data).unwrap();
+    let again = Int8::<Tiny>::from_tflite(&file).unwrap();
+    for k in 0..4 {
+        let x: [f32; 784] = core::array::from_fn(|i| pixel(i, 100 + k));
+        let q = int8.input_quantization();
+        let xq: [i8; 784] = core::array::from_fn(|i| q.quantize(x[i]));
+        assert_eq!(again.predict(&xq), int8.predict(&xq));
+        let want = float.predict(&SVector::from(x));
+        let got = int8.predict_f32(&x);
+        for (w, g) in want.iter().zip(&got) {
+            assert!((w - g).abs() < 0.05, "{want:?} {got:?}");
+        }
+    }
+}

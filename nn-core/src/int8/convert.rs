@@ -154,6 +154,15 @@ impl Converter {
         self.ranges.next()
     }
 
+    /// The shape of the tensor the next layer reads (without the batch): `[h, w, c]` or
+    /// `[n]`.
+    pub fn shape(&self) -> Vec<usize> {
+        self.tensors[self.current].shape[1..]
+            .iter()
+            .map(|&d| d as usize)
+            .collect()
+    }
+
     /// Where the converter stands.
     pub fn position(&self) -> Position {
         Position(self.current)

@@ -28,8 +28,8 @@ pub use convert::{Converter, Layout, Position, Ranges, activation_quantization};
 pub use kernels::{Geometry, Padding};
 pub use layer::{Bounds, Clamp, Layer, Quantize};
 pub use layers::{
-    Activation, Conv, Dense, Depthwise, Ending, Fork, Form, Normalization, Pass, Pool, Reshape,
-    ScaleShift, Then,
+    Activation, Conv, Dense, Depthwise, Ending, Fork, Form, GlobalAverage, Normalization, Pass,
+    Pool, Reshape, ScaleShift, Separable, Then,
 };
 pub use network::{Int8, Quant, Quantized};
 #[cfg(feature = "std")]

@@ -272,6 +272,26 @@ impl<'a> Walk<'a> {
         Some(&self.graph.tensors[index(t, self.graph)?])
     }
 
+    /// The operator of kind `code` that reads the current tensor, if there is one, without
+    /// taking it.
+    pub fn peek(&self, code: &Code) -> Option<Op<'a>> {
+        let k = (0..self.graph.operators.len()).find(|&k| {
+            let op = &self.graph.operators[k];
+            !self.taken[k]
+                && &op.operator == code
+                && op
+                    .inputs
+                    .first()
+                    .is_some_and(|&t| index(t, self.graph) == Some(self.tensor))
+        })?;
+        Some(Op {
+            op: &self.graph.operators[k],
+            model: self.model,
+            bytes: self.bytes,
+            graph: self.graph,
+        })
+    }
+
     /// Whether the operator that reads the current tensor is one of kind `code`.
     pub fn next_is(&self, code: &Code) -> bool {
         self.graph

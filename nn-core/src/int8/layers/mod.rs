@@ -9,10 +9,12 @@ mod ending;
 mod fork;
 mod passes;
 mod pool;
+mod separable;
 
 pub use conv::{Conv, Depthwise};
 pub use dense::Dense;
 pub use ending::{Ending, Form, Then};
 pub use fork::Fork;
 pub use passes::{Activation, Normalization, Pass, Reshape, ScaleShift};
-pub use pool::Pool;
+pub use pool::{GlobalAverage, Pool};
+pub use separable::Separable;

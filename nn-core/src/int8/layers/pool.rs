@@ -108,3 +108,97 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> crate::int8::Quantize<I
         c.keeping(code, options, &[w.oh, w.ow, w.c]);
     }
 }
+
+/// The int8 form of [`crate::GlobalAvgPool2D`]: each channel's mean over every position, as
+/// TensorFlow Lite's `AVERAGE_POOL_2D` with a window as large as the input computes it (which
+/// is how our conversion writes it; a file's `MEAN` is not read yet). `C` channels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GlobalAverage<const C: usize> {
+    /// The pool over all `IN / C` positions as one column.
+    pub pool: Pool<false>,
+}
+
+impl<const IN: usize, const C: usize> Layer<IN, C> for GlobalAverage<C> {
+    #[inline]
+    fn forward(&self, x: &[i8; IN], y: &mut [i8; C]) {
+        Layer::<IN, C>::forward(&self.pool, x, y);
+    }
+
+    #[cfg(feature = "std")]
+    fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
+        use nn_tflite::{Code, Options};
+        // The file's window is the input's height and width; the pool here runs over the same
+        // positions as one column, which sums and divides the same values.
+        let shape = walk.input().shape.clone();
+        let (Some(op), [1, h, w, c]) = (walk.peek(&Code::AVERAGE_POOL_2D), shape.as_slice()) else {
+            if walk.next_is(&Code::MEAN) {
+                walk.problem("the file averages with a MEAN operator, which is not read yet");
+            } else {
+                walk.problem("expected an AVERAGE_POOL_2D over the whole input");
+            }
+            return;
+        };
+        if let &Options::Pool2D { filter, .. } = op.options()
+            && (filter != (*h, *w) || usize::try_from(*c) != Ok(C))
+        {
+            walk.problem(format!(
+                "the file's average pool has a {}×{} window over a {h}×{w} input of {c} \
+                 channels; a global average over {C} channels expected",
+                filter.0, filter.1
+            ));
+            return;
+        }
+        let whole = self.pool.geometry;
+        // Loaded as the file's own window, then run as one column of all positions.
+        self.pool.geometry = Geometry {
+            input: (*h as usize, *w as usize, C),
+            output: (1, 1, C),
+            kernel: (*h as usize, *w as usize),
+            strides: (1, 1),
+            dilations: (1, 1),
+            padding: (0, 0),
+        };
+        Layer::<IN, C>::load(&mut self.pool, walk);
+        self.pool.geometry = whole;
+    }
+}
+
+impl<const IN: usize, const C: usize> crate::int8::Quantize<IN, C> for crate::GlobalAvgPool2D {
+    type Int8 = GlobalAverage<C>;
+
+    fn int8(&self) -> GlobalAverage<C> {
+        let positions = IN / C.max(1);
+        GlobalAverage {
+            pool: Pool {
+                geometry: Geometry {
+                    input: (positions, 1, C),
+                    output: (1, 1, C),
+                    kernel: (positions, 1),
+                    strides: (1, 1),
+                    dilations: (1, 1),
+                    padding: (0, 0),
+                },
+                min: -128,
+                max: 127,
+            },
+        }
+    }
+
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut crate::int8::Converter) {
+        use nn_tflite::{Activation, Code, Options, Padding};
+        c.range();
+        let shape = c.shape();
+        let (h, w) = match shape.as_slice() {
+            &[h, w, _] => (h, w),
+            _ => (IN / C.max(1), 1),
+        };
+        let options = Options::Pool2D {
+            padding: Padding::Valid,
+            strides: (1, 1),
+            filter: (h as i32, w as i32),
+            activation: Activation::None,
+        };
+        c.keeping(Code::AVERAGE_POOL_2D, options, &[1, 1, C]);
+    }
+}

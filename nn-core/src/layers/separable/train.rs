@@ -94,7 +94,7 @@ impl<
 
     /// The depthwise step's outputs of a batch into `d` (`C·M × (n · positions)`, samples
     /// split across the threads allowed), and `z = pointwise · d + bias` (one GEMM).
-    pub(super) fn pre_activations(&self, x: &Batch<T, IN>, d: &mut Vec<T>, z: &mut Batch<T, OUT>) {
+    pub(crate) fn pre_activations(&self, x: &Batch<T, IN>, d: &mut Vec<T>, z: &mut Batch<T, OUT>) {
         let n = x.ncols();
         d.clear();
         d.resize(n * MID, T::zero());
