@@ -9,7 +9,10 @@ use nn::prelude::*;
 network! {
     /// TensorFlow Lite Micro's and MicroFlow's hello world: `sin(x)` for `x` in [0, 2π],
     /// 1 → 16 relu → 16 relu → 1.
+    /// (`#[int8]`: its int8 form is built here without `std`, as a check that it builds; no
+    /// program uses it yet.)
     #[safetensors("models/sine.safetensors", embed)]
+    #[int8]
     pub struct Sine = Dense<1, 16, Relu>, Dense<16, 16, Relu>, Dense<16, 1>;
 
     /// The quickstart's classifier of 8×8 handwritten digits.
