@@ -271,23 +271,68 @@ impl Converter {
         });
     }
 
-    /// Folds a batch normalization into the open operator: each output channel `c` times
-    /// `scale[c]`, plus `shift[c]`; its output takes `range`. A problem without one.
+    /// A batch normalization: each output channel `c` times `scale[c]`, plus `shift[c]`; its
+    /// output takes `range`. Folded into the open operator when it has weights and no fused
+    /// activation yet (TensorFlow Lite's converter folds it there too); else, as after an
+    /// activation (where `scale · relu(z) + shift` is not `relu(scale · z + shift)`), an add,
+    /// a pool or the input, an operator of its own: a 1×1 `DEPTHWISE_CONV_2D` with the factors
+    /// as its weights and the shifts as its biases. A problem on values that are not an
+    /// image's `(h, w, channels)`, which that operator needs.
     pub fn fold(&mut self, scale: &[f32], shift: &[f32], range: (f32, f32)) {
-        let Some(open) = &mut self.open else {
+        let foldable = self.open.as_ref().is_some_and(|open| {
+            open.weights_tensor != usize::MAX
+                && fused(&self.operators[open.op].options) == Some(Activation::None)
+        });
+        if foldable && let Some(open) = &mut self.open {
+            for (k, w) in open.weights.iter_mut().enumerate() {
+                *w *= scale[open.layout.channel(k) % scale.len()];
+            }
+            for (c, b) in open.bias.iter_mut().enumerate() {
+                *b = *b * scale[c % scale.len()] + shift[c % shift.len()];
+            }
+            open.range = range;
+            return;
+        }
+        let shape: Vec<usize> = self.tensors[self.current]
+            .shape
+            .iter()
+            .map(|&d| usize::try_from(d).unwrap_or(0))
+            .collect();
+        let &[1, h, w, c] = shape.as_slice() else {
             self.problem(
-                "a batch normalization with no dense or convolution right before it, which \
-                 int8 networks here fold it into",
+                "a batch normalization that cannot be folded into the operator before it (it \
+                 follows an activation, a softmax, an add, a pool or the input) on values \
+                 that are not an image's (height, width, channels): int8 networks here make \
+                 such a batch normalization a 1×1 depthwise convolution, which needs them",
             );
             return;
         };
-        for (k, w) in open.weights.iter_mut().enumerate() {
-            *w *= scale[open.layout.channel(k) % scale.len()];
+        if c != scale.len() || c != shift.len() {
+            self.problem(format!(
+                "a batch normalization of {} channels on values of {c}",
+                scale.len()
+            ));
+            return;
         }
-        for (c, b) in open.bias.iter_mut().enumerate() {
-            *b = *b * scale[c % scale.len()] + shift[c % shift.len()];
-        }
-        open.range = range;
+        let options = Options::DepthwiseConv2D {
+            window: Window {
+                padding: Padding::Valid,
+                strides: (1, 1),
+                dilation: (1, 1),
+            },
+            depth_multiplier: 1,
+            activation: Activation::None,
+        };
+        self.weighted(
+            Code::DEPTHWISE_CONV_2D,
+            options,
+            scale.to_vec(),
+            &[1, 1, 1, c],
+            Layout::Columns(c),
+            shift.to_vec(),
+            &[h, w, c],
+            range,
+        );
     }
 
     /// Fuses `activation` into the operator before (its output takes `range`). A problem
@@ -481,6 +526,19 @@ impl Converter {
         Ok((model, self.data))
     }
 }
+
+/// The activation an operator's settings fuse, for an operator that can fuse one.
+fn fused(options: &Options) -> Option<Activation> {
+    match options {
+        Options::Conv2D { activation, .. }
+        | Options::DepthwiseConv2D { activation, .. }
+        | Options::FullyConnected { activation, .. }
+        | Options::Add { activation }
+        | Options::Pool2D { activation, .. } => Some(*activation),
+        _ => None,
+    }
+}
+
 /// A declared layer's window as a file's settings: valid padding when the window has no
 /// padding and fits the input exactly as valid padding would place it, else same.
 pub(crate) fn window(w: &crate::Window) -> Window {

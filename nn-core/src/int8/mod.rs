@@ -28,7 +28,7 @@ pub use convert::{Converter, Layout, Position, Ranges, activation_quantization};
 pub use kernels::{Geometry, Padding};
 pub use layer::{Bounds, Clamp, Layer, Quantize};
 pub use layers::{
-    Activation, Conv, Dense, Depthwise, Ending, Fork, Form, Pass, Pool, Reshape, Then,
+    Activation, Conv, Dense, Depthwise, Ending, Fork, Form, Norm, Pass, Pool, Reshape, Then,
 };
 pub use network::{Int8, Quant, Quantized};
 #[cfg(feature = "std")]

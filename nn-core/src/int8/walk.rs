@@ -136,6 +136,30 @@ impl<'a> Walk<'a> {
         self.operator_where(code, |_| true)
     }
 
+    /// The first operator of kind `code` not yet taken that reads the current tensor, without
+    /// taking it: for a layer whose operator the file may or may not have (a batch
+    /// normalization, folded or not).
+    pub fn peek(&self, code: &Code) -> Option<Op<'a>> {
+        self.graph
+            .operators
+            .iter()
+            .zip(&self.taken)
+            .find(|(op, taken)| {
+                !**taken
+                    && &op.operator == code
+                    && op
+                        .inputs
+                        .first()
+                        .is_some_and(|&t| index(t, self.graph) == Some(self.tensor))
+            })
+            .map(|(op, _)| Op {
+                op,
+                model: self.model,
+                bytes: self.bytes,
+                graph: self.graph,
+            })
+    }
+
     /// [`operator`](Self::operator) where the current tensor is read by several operators
     /// (the first layers of a block's branches): of those of kind `code`, the first that
     /// `fits` (whose weights have the layer's shape, say), else the first.

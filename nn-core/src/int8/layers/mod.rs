@@ -7,6 +7,7 @@ mod conv;
 mod dense;
 mod ending;
 mod fork;
+mod norm;
 mod passes;
 mod pool;
 
@@ -14,5 +15,6 @@ pub use conv::{Conv, Depthwise};
 pub use dense::Dense;
 pub use ending::{Ending, Form, Then};
 pub use fork::Fork;
+pub use norm::Norm;
 pub use passes::{Activation, Pass, Reshape};
 pub use pool::Pool;

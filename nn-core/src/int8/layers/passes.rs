@@ -1,11 +1,11 @@
 //! The int8 forms of the layers that TensorFlow Lite's graph has no operator for, or only a
-//! reshape: dropout, batch normalization (folded into the weights before it), flatten, and
-//! the clamp of an activation fused into the operator before it.
+//! reshape: dropout, flatten, and the clamp of an activation fused into the operator before
+//! it.
 
 use crate::int8::{Ending, Form, Layer, Quantize, Then};
 
-/// A layer that leaves its input as it is in an int8 network: a dropout, or a batch
-/// normalization (which the converter folds into the weights and bias before it).
+/// A layer that leaves its input as it is in an int8 network: a dropout, a residual block's
+/// identity shortcut.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pass;
 
@@ -138,34 +138,6 @@ impl<const N: usize> Quantize<N, N> for crate::Flatten {
         c.range();
         let new_shape = vec![1, N as i32];
         c.keeping(Code::RESHAPE, Options::Reshape { new_shape }, &[N]);
-    }
-}
-
-impl<const N: usize, const C: usize, S: crate::Storage> Quantize<N, N>
-    for crate::BatchNormalization<f32, N, C, S>
-{
-    type Int8 = Pass;
-
-    fn int8(&self) -> Pass {
-        Pass
-    }
-
-    /// Folded into the operator before: each channel's weights times
-    /// `γ / √(variance + ε)`, its bias `(b − mean) · γ / √(variance + ε) + β`.
-    #[cfg(feature = "std")]
-    fn convert(&self, c: &mut crate::int8::Converter) {
-        let range = c.range();
-        let eps = self.epsilon;
-        let scale: Vec<f32> = (0..C)
-            .map(|k| {
-                (f64::from(self.gamma[(k, 0)])
-                    / (f64::from(self.moving_variance[(k, 0)]) + eps).sqrt()) as f32
-            })
-            .collect();
-        let shift: Vec<f32> = (0..C)
-            .map(|k| self.beta[(k, 0)] - self.moving_mean[(k, 0)] * scale[k])
-            .collect();
-        c.fold(&scale, &shift, range);
     }
 }
 
