@@ -1,7 +1,9 @@
 //! A Dense-only network on Fashion-MNIST (60,000 training and 10,000 test images of clothing,
 //! 28×28, 10 classes), then a save and a load that must predict the same, and our int8
 //! post-training quantization (1000 training images as calibration) written as a `.tflite`
-//! file, read back, and its test accuracy set beside the float network's.
+//! file, read back, and its test accuracy set beside the float network's
+//! (`tools/int8_fashion_tf.py` then runs the file in TensorFlow Lite and sets TensorFlow's own
+//! quantization of the same weights beside it).
 //!
 //! The dataset installs from Debian: `apt-get install -y dataset-fashion-mnist`.
 //! Run with `cargo run --release --example fashion_mnist` (`EPOCHS=n` to change the number of

@@ -1,7 +1,10 @@
 //! A small CNN on Fashion-MNIST: two Conv2D + BatchNormalization + pooling blocks, dropout, then
 //! Dense layers; then our int8 post-training quantization (1000 training images as
 //! calibration) written as a `.tflite` file, read back, and its test accuracy set beside the
-//! float network's. The dataset installs from Debian: `apt-get install -y dataset-fashion-mnist`.
+//! float network's (`tools/int8_fashion_tf.py` then runs the file in TensorFlow Lite and sets
+//! TensorFlow's own quantization of the same weights beside it). The trained weights are saved
+//! too, for that tool. The dataset installs from Debian: `apt-get install -y
+//! dataset-fashion-mnist`.
 //!
 //! Run with `cargo run --release --example fashion_mnist_cnn`.
 
