@@ -99,9 +99,9 @@ fn the_quantized_digits_network_is_within_half_a_point_of_the_float_one() {
 network! {
     /// A small network of every operator our quantization writes, for
     /// `tests/fixtures/tflite/ours_int8.tflite`: strided and plain convolutions (same and valid
-    /// padding), a depthwise convolution, batch normalizations folded (and one after a ReLU,
-    /// which cannot be, as a 1×1 depthwise convolution), ReLU and ReLU6 fused, a residual
-    /// block, both pools, a flatten, dense layers and a softmax.
+    /// padding), a depthwise convolution, batch normalizations folded (and two that cannot be,
+    /// after an add and after a ReLU, as 1×1 depthwise convolutions), ReLU and ReLU6 fused, a
+    /// residual block, both pools, a flatten, dense layers and a softmax.
     #[int8]
     struct Ours =
         Input<12, 12, 2>,
@@ -111,7 +111,7 @@ network! {
             Conv2D<8, (3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
             Conv2D<8, (1, 1)>, BatchNormalization,
         ]>,
-        Activation<Relu>,
+        BatchNormalization, Activation<Relu>,
         MaxPool2D<(2, 2)>,
         Conv2D<12, (2, 2), Relu>, BatchNormalization,
         AvgPool2D<(2, 2)>,
