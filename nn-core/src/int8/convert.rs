@@ -2,8 +2,10 @@
 //! on calibration samples ([`Ranges`]), becomes a TensorFlow Lite int8 model ([`Converter`])
 //! in the scheme TensorFlow Lite's converter uses: weights symmetric per output channel,
 //! activations asymmetric per tensor from their minimum and maximum, biases in int32, batch
-//! normalizations folded into the weights before them and ReLUs fused. The int8 network is
-//! then read from that model as from a file, and the model can be written as one.
+//! normalizations folded into the weights before them and ReLUs fused. A batch normalization
+//! that cannot be folded (after an activation or an add) becomes a 1×1 depthwise convolution,
+//! per channel, where TensorFlow's converter writes a per-tensor `MUL` and `ADD`. The int8
+//! network is then read from that model as from a file, and the model can be written as one.
 
 use std::ops::Range;
 use std::string::String;
