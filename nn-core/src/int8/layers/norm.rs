@@ -3,7 +3,7 @@
 //! its factor plus its shift), as after an activation (`Conv2D<…, Relu>, BatchNormalization`,
 //! where `γ · relu(z) + β` is not `relu(γ · z + β)`) or after a residual block's add.
 
-use crate::int8::{Bounds, Depthwise, Geometry, Layer, Padding, Quantize};
+use crate::int8::{Depthwise, Layer, Quantize};
 
 /// The int8 form of [`crate::BatchNormalization`] of `C` channels: nothing of its own when
 /// folded into the operator before it (`op` is `None`), else TensorFlow Lite's
@@ -45,6 +45,7 @@ impl<const N: usize, const C: usize> Layer<N, N> for Norm<C> {
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
+        use crate::int8::{Bounds, Geometry, Padding};
         use nn_tflite::Code;
         self.op = None;
         if !walk
