@@ -1,5 +1,9 @@
 //! A Dense-only network on Fashion-MNIST (60,000 training and 10,000 test images of clothing,
-//! 28×28, 10 classes), then a save and a load that must predict the same.
+//! 28×28, 10 classes), then a save and a load that must predict the same, and our int8
+//! post-training quantization (1000 training images as calibration) written as a `.tflite`
+//! file, read back, and its test accuracy set beside the float network's
+//! (`tools/int8_fashion_tf.py` then runs the file in TensorFlow Lite and sets TensorFlow's own
+//! quantization of the same weights beside it).
 //!
 //! The dataset installs from Debian: `apt-get install -y dataset-fashion-mnist`.
 //! Run with `cargo run --release --example fashion_mnist` (`EPOCHS=n` to change the number of
@@ -12,6 +16,7 @@ use nn::prelude::*;
 
 network! {
     /// 784 pixels → 256 → 128 relu units with dropout → 10 class probabilities.
+    #[int8]
     pub struct Fashion =
         Dense<784, 256, Relu>, Dropout<0.2>,
         Dense<256, 128, Relu>, Dropout<0.2>,
@@ -36,6 +41,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "saved to {} and loaded back: identical predictions on {} test images",
         path.display(),
         test.len()
+    );
+
+    // Int8: quantized with 1000 training images, written as a .tflite file and read back.
+    let calibration = fashion::calibration(1000)?;
+    let (int8_model, data) = Int8::<Fashion>::quantized_model(&model.network, &calibration)?;
+    let file = nn::tflite::write(&int8_model, &data)?;
+    let tflite = std::env::temp_dir().join("fashion_mnist_int8.tflite");
+    std::fs::write(&tflite, &file)?;
+    let int8 = Int8::<Fashion>::from_tflite(&file)?;
+    let q = int8.input_quantization();
+    let float_accuracy = fashion::accuracy(&test, |x| {
+        let y = model.network.predict(&SVector::from_column_slice(x));
+        fashion::argmax(y.as_slice())
+    });
+    let int8_accuracy = fashion::accuracy(&test, |x| {
+        fashion::argmax(&int8.predict(&x.map(|v| q.quantize(v))))
+    });
+    println!(
+        "test accuracy: float {float_accuracy:.4}, int8 {int8_accuracy:.4} ({:+.2} points); \
+         int8 model {} bytes ({})",
+        100.0 * (int8_accuracy - float_accuracy),
+        file.len(),
+        tflite.display()
     );
     Ok(())
 }

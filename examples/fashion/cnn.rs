@@ -5,6 +5,7 @@ use nn::prelude::*;
 
 network! {
     /// 28×28 greyscale images → 10 classes.
+    #[int8]
     pub struct FashionCnn =
         Input<28, 28, 1>,
         Conv2D<32, (3, 3), Relu>, BatchNormalization, MaxPool2D<(2, 2)>,

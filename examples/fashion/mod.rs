@@ -86,3 +86,40 @@ where
     println!("test accuracy: {accuracy:.4}");
     Ok((model, test))
 }
+
+/// The first `n` training images, one per column: calibration samples for quantization.
+#[allow(dead_code, reason = "only the examples that quantize calibrate")]
+pub(crate) fn calibration(n: usize) -> Result<nn::Batch<f32, 784>, nn::Error> {
+    let (train, _) = load()?;
+    Ok(train.x().columns(0, n.min(train.len())).into_owned())
+}
+
+/// The share of `test`'s images whose class `classify` gets right.
+#[allow(dead_code, reason = "only the examples that quantize count this way")]
+pub(crate) fn accuracy(
+    test: &Dataset<f32, 784, 1>,
+    classify: impl Fn(&[f32; 784]) -> usize,
+) -> f64 {
+    let right = test
+        .x()
+        .column_iter()
+        .zip(test.y().iter())
+        .filter(|(x, y)| {
+            let x: [f32; 784] = core::array::from_fn(|k| x[k]);
+            classify(&x) == **y as usize
+        })
+        .count();
+    right as f64 / test.len() as f64
+}
+
+/// The index of the greatest of `values` (the first of equals).
+#[allow(dead_code, reason = "only the examples that quantize count this way")]
+pub(crate) fn argmax<T: PartialOrd + Copy>(values: &[T]) -> usize {
+    let mut best = 0;
+    for (k, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = k;
+        }
+    }
+    best
+}

@@ -2,8 +2,10 @@
 //! on calibration samples ([`Ranges`]), becomes a TensorFlow Lite int8 model ([`Converter`])
 //! in the scheme TensorFlow Lite's converter uses: weights symmetric per output channel,
 //! activations asymmetric per tensor from their minimum and maximum, biases in int32, batch
-//! normalizations folded into the weights before them and ReLUs fused. The int8 network is
-//! then read from that model as from a file, and the model can be written as one.
+//! normalizations folded into the weights before them and ReLUs fused. A batch normalization
+//! that cannot be folded (after an activation or an add) becomes a 1×1 depthwise convolution,
+//! per channel, where TensorFlow's converter writes a per-tensor `MUL` and `ADD`. The int8
+//! network is then read from that model as from a file, and the model can be written as one.
 
 use std::ops::Range;
 use std::string::String;
@@ -289,61 +291,66 @@ impl Converter {
         });
     }
 
-    /// Folds a batch normalization into the open operator: each output channel `c` times
-    /// `scale[c]`, plus `shift[c]`; its output takes `range`. A problem without one.
+    /// A batch normalization: each output channel `c` times `scale[c]`, plus `shift[c]`; its
+    /// output takes `range`. Folded into the open operator when it has weights and no fused
+    /// activation yet (TensorFlow Lite's converter folds it there too); else, as after an
+    /// activation (where `scale · relu(z) + shift` is not `relu(scale · z + shift)`), an add,
+    /// a pool or the input, an operator of its own: a 1×1 `DEPTHWISE_CONV_2D` with the factors
+    /// as its weights and the shifts as its biases; on values that are not an image's
+    /// `(h, w, channels)`, which that operator needs, a `MUL` and an `ADD` of per-channel
+    /// constants ([`scale_and_shift`](Self::scale_and_shift)).
     pub fn fold(&mut self, scale: &[f32], shift: &[f32], range: (f32, f32)) {
-        let Some(open) = &mut self.open else {
-            self.problem(
-                "a batch normalization with no dense or convolution right before it, which \
-                 int8 networks here fold it into",
-            );
+        let foldable = self.open.as_ref().is_some_and(|open| {
+            open.weights_tensor != usize::MAX
+                && fused(&self.operators[open.op].options) == Some(Activation::None)
+        });
+        if foldable && let Some(open) = &mut self.open {
+            for (k, w) in open.weights.iter_mut().enumerate() {
+                *w *= scale[open.layout.channel(k) % scale.len()];
+            }
+            for (c, b) in open.bias.iter_mut().enumerate() {
+                *b = *b * scale[c % scale.len()] + shift[c % shift.len()];
+            }
+            open.range = range;
+            return;
+        }
+        let shape: Vec<usize> = self.tensors[self.current]
+            .shape
+            .iter()
+            .map(|&d| usize::try_from(d).unwrap_or(0))
+            .collect();
+        let &[1, h, w, c] = shape.as_slice() else {
+            // Not an image: TensorFlow Lite's converter's own way, a MUL and an ADD of
+            // per-tensor quantized constants (less exact than per-channel weights).
+            self.scale_and_shift(scale, shift, range);
             return;
         };
-        // Folded into weights after an activation, it would scale the activation's input,
-        // not its output: a different function.
-        let fused = match self.operators[open.op].options {
-            Options::Conv2D { activation, .. }
-            | Options::DepthwiseConv2D { activation, .. }
-            | Options::FullyConnected { activation, .. }
-            | Options::Add { activation } => activation,
-            _ => Activation::None,
-        };
-        if fused != Activation::None || open.weights_tensor == usize::MAX {
+        if c != scale.len() || c != shift.len() {
             self.problem(format!(
-                "a batch normalization after {}, which cannot be folded into the weights \
-                 before it (int8 networks here fold batch normalizations into the dense or \
-                 convolution right before them, before its activation)",
-                if fused == Activation::None {
-                    "an addition".to_string()
-                } else {
-                    format!("a {fused:?} activation")
-                }
+                "a batch normalization of {} channels on values of {c}",
+                scale.len()
             ));
             return;
         }
-        for (k, w) in open.weights.iter_mut().enumerate() {
-            *w *= scale[open.layout.channel(k) % scale.len()];
-        }
-        for (c, b) in open.bias.iter_mut().enumerate() {
-            *b = *b * scale[c % scale.len()] + shift[c % shift.len()];
-        }
-        open.range = range;
-    }
-
-    /// Whether a batch normalization here can be folded into the operator before: one with
-    /// weights, no activation fused into it yet.
-    pub fn can_fold(&self) -> bool {
-        let Some(open) = &self.open else {
-            return false;
+        let options = Options::DepthwiseConv2D {
+            window: Window {
+                padding: Padding::Valid,
+                strides: (1, 1),
+                dilation: (1, 1),
+            },
+            depth_multiplier: 1,
+            activation: Activation::None,
         };
-        let fused = match self.operators[open.op].options {
-            Options::Conv2D { activation, .. }
-            | Options::DepthwiseConv2D { activation, .. }
-            | Options::FullyConnected { activation, .. }
-            | Options::Add { activation } => activation,
-            _ => Activation::None,
-        };
-        fused == Activation::None && open.weights_tensor != usize::MAX
+        self.weighted(
+            Code::DEPTHWISE_CONV_2D,
+            options,
+            scale.to_vec(),
+            &[1, 1, 1, c],
+            Layout::Columns(c),
+            shift.to_vec(),
+            &[h, w, c],
+            range,
+        );
     }
 
     /// A batch normalization that cannot be folded, as TensorFlow Lite's converter writes one:
@@ -608,6 +615,19 @@ impl Converter {
         Ok((model, self.data))
     }
 }
+
+/// The activation an operator's settings fuse, for an operator that can fuse one.
+fn fused(options: &Options) -> Option<Activation> {
+    match options {
+        Options::Conv2D { activation, .. }
+        | Options::DepthwiseConv2D { activation, .. }
+        | Options::FullyConnected { activation, .. }
+        | Options::Add { activation }
+        | Options::Pool2D { activation, .. } => Some(*activation),
+        _ => None,
+    }
+}
+
 /// A declared layer's window as a file's settings: valid padding when the window has no
 /// padding and fits the input exactly as valid padding would place it, else same.
 pub(crate) fn window(w: &crate::Window) -> Window {

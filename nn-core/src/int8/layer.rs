@@ -4,8 +4,9 @@
 /// TensorFlow Lite's reference kernels compute it. `network!` chains them in the int8 form of a
 /// declaration (`nn::Int8<Net>`).
 pub trait Layer<const I: usize, const O: usize>: Clone + core::fmt::Debug {
-    /// Whether the layer leaves its input as it is (a batch normalization folded into the
-    /// weights before it, a dropout, a flatten): the network skips it.
+    /// Whether every layer of this type leaves its input as it is (a dropout, a flatten): the
+    /// network skips it. A layer that does so only as read (a batch normalization folded into
+    /// the weights before it) says so through [`passes`](Layer::passes).
     const PASS: bool = false;
 
     /// Whether this layer leaves its input as it is: [`PASS`](Layer::PASS), or what was read
@@ -30,8 +31,9 @@ pub trait Layer<const I: usize, const O: usize>: Clone + core::fmt::Debug {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no int8 form in `nn` yet",
     label = "this layer cannot be in an `#[int8]` network",
-    note = "int8 networks have Dense, Conv2D, DepthwiseConv2D, pooling, Flatten, Dropout, \
-            BatchNormalization (folded) and ReLU activations"
+    note = "int8 networks have Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPool2D, \
+            AvgPool2D, GlobalAvgPool2D, Flatten, Dropout, BatchNormalization, residual blocks \
+            that add, and the activations ReLU, ReLU6, softmax, sigmoid and tanh"
 )]
 pub trait Quantize<const I: usize, const O: usize> {
     /// The int8 layer.

@@ -28,7 +28,7 @@ pub use convert::{Converter, Layout, Position, Ranges, activation_quantization};
 pub use kernels::{Geometry, Padding};
 pub use layer::{Bounds, Clamp, Layer, Quantize};
 pub use layers::{
-    Activation, Conv, Dense, Depthwise, Ending, Fork, Form, GlobalAverage, Normalization, Pass,
+    Activation, Conv, Dense, Depthwise, Ending, Fork, Form, GlobalAverage, Norm, NormOp, Pass,
     Pool, Reshape, ScaleShift, Separable, Then,
 };
 pub use network::{Int8, Quant, Quantized};

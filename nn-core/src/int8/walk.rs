@@ -136,6 +136,30 @@ impl<'a> Walk<'a> {
         self.operator_where(code, |_| true)
     }
 
+    /// The first operator of kind `code` not yet taken that reads the current tensor, without
+    /// taking it: for a layer whose operator the file may or may not have (a batch
+    /// normalization, folded or not).
+    pub fn peek(&self, code: &Code) -> Option<Op<'a>> {
+        self.graph
+            .operators
+            .iter()
+            .zip(&self.taken)
+            .find(|(op, taken)| {
+                !**taken
+                    && &op.operator == code
+                    && op
+                        .inputs
+                        .first()
+                        .is_some_and(|&t| index(t, self.graph) == Some(self.tensor))
+            })
+            .map(|(op, _)| Op {
+                op,
+                model: self.model,
+                bytes: self.bytes,
+                graph: self.graph,
+            })
+    }
+
     /// [`operator`](Self::operator) where the current tensor is read by several operators
     /// (the first layers of a block's branches): of those of kind `code`, the first that
     /// `fits` (whose weights have the layer's shape, say), else the first.
@@ -270,26 +294,6 @@ impl<'a> Walk<'a> {
     /// A tensor of the file by its index in an operator, if it has it.
     pub fn tensor(&self, t: i32) -> Option<&'a Tensor> {
         Some(&self.graph.tensors[index(t, self.graph)?])
-    }
-
-    /// The operator of kind `code` that reads the current tensor, if there is one, without
-    /// taking it.
-    pub fn peek(&self, code: &Code) -> Option<Op<'a>> {
-        let k = (0..self.graph.operators.len()).find(|&k| {
-            let op = &self.graph.operators[k];
-            !self.taken[k]
-                && &op.operator == code
-                && op
-                    .inputs
-                    .first()
-                    .is_some_and(|&t| index(t, self.graph) == Some(self.tensor))
-        })?;
-        Some(Op {
-            op: &self.graph.operators[k],
-            model: self.model,
-            bytes: self.bytes,
-            graph: self.graph,
-        })
     }
 
     /// Whether the operator that reads the current tensor is one of kind `code`.

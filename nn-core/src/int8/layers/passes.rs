@@ -1,6 +1,6 @@
 //! The int8 forms of the layers that TensorFlow Lite's graph has no operator for, or only a
-//! reshape: dropout, batch normalization (folded into the weights before it), flatten, and
-//! the clamp of an activation fused into the operator before it.
+//! reshape: dropout, flatten, and the clamp of an activation fused into the operator before
+//! it.
 
 use crate::int8::{Ending, Form, Layer, Quantize, Then};
 
@@ -141,40 +141,6 @@ impl<const N: usize> Quantize<N, N> for crate::Flatten {
     }
 }
 
-impl<const N: usize, const C: usize, S: crate::Storage> Quantize<N, N>
-    for crate::BatchNormalization<f32, N, C, S>
-{
-    type Int8 = Normalization<C>;
-
-    fn int8(&self) -> Normalization<C> {
-        Normalization::folded()
-    }
-
-    /// Folded into the operator before where it can be: each channel's weights times
-    /// `γ / √(variance + ε)`, its bias `(b − mean) · γ / √(variance + ε) + β`. After an
-    /// activation it cannot: a `MUL` and an `ADD` of per-channel constants, as TensorFlow
-    /// Lite's converter writes it.
-    #[cfg(feature = "std")]
-    fn convert(&self, c: &mut crate::int8::Converter) {
-        let range = c.range();
-        let eps = self.epsilon;
-        let scale: Vec<f32> = (0..C)
-            .map(|k| {
-                (f64::from(self.gamma[(k, 0)])
-                    / (f64::from(self.moving_variance[(k, 0)]) + eps).sqrt()) as f32
-            })
-            .collect();
-        let shift: Vec<f32> = (0..C)
-            .map(|k| self.beta[(k, 0)] - self.moving_mean[(k, 0)] * scale[k])
-            .collect();
-        if c.can_fold() {
-            c.fold(&scale, &shift, range);
-        } else {
-            c.scale_and_shift(&scale, &shift, range);
-        }
-    }
-}
-
 impl<A: Ending + crate::Activation, const N: usize, const C: usize, const OWN_CLASS: bool>
     Quantize<N, N> for crate::ActivationLayer<A, C, OWN_CLASS>
 {
@@ -195,122 +161,6 @@ impl<A: Ending + crate::Activation, const N: usize, const C: usize, const OWN_CL
         match A::FORM {
             Form::Clamp(bounds) => c.fuse(bounds.fused(), range),
             form => Then::convert(c, form, &[N]),
-        }
-    }
-}
-
-/// The int8 form of [`crate::BatchNormalization`]: nothing where the file (or our conversion)
-/// folded it into the weights before it; after an activation, TensorFlow Lite's `MUL` by one
-/// constant per channel, then its `ADD` of another.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Normalization<const C: usize> {
-    /// The `MUL` and `ADD`, with their constants; `None` when folded.
-    pub ops: Option<ScaleShift<C>>,
-}
-
-/// A batch normalization as two operators: `y = x · scale + shift`, per channel.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScaleShift<const C: usize> {
-    /// The multiplication's constants.
-    pub mul: crate::int8::kernels::Mul,
-    /// The scale of each channel.
-    pub scale: [i8; C],
-    /// The addition's constants.
-    pub add: crate::int8::kernels::Add,
-    /// The shift of each channel.
-    pub shift: [i8; C],
-}
-
-impl<const C: usize> Normalization<C> {
-    /// Folded: nothing to do.
-    pub const fn folded() -> Self {
-        Self { ops: None }
-    }
-}
-
-impl<const N: usize, const C: usize> Layer<N, N> for Normalization<C> {
-    #[inline(always)]
-    fn passes(&self) -> bool {
-        self.ops.is_none()
-    }
-
-    #[inline]
-    fn forward(&self, x: &[i8; N], y: &mut [i8; N]) {
-        match &self.ops {
-            None => y.copy_from_slice(x),
-            Some(ops) => {
-                let mut z = [0i8; N];
-                ops.mul.run_channels(x, &ops.scale, &mut z);
-                ops.add.run_channels(&z, &ops.shift, y);
-            }
-        }
-    }
-
-    #[cfg(feature = "std")]
-    fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        use crate::int8::kernels::{Add, Mul};
-        use crate::int8::walk;
-        use nn_tflite::{Code, Options};
-        self.ops = None;
-        if !walk.next_is(&Code::MUL) {
-            return;
-        }
-        let constant = |walk: &mut crate::int8::Walk<'_>, op: &walk::Op<'_>, out: &mut [i8; C]| {
-            let tensor = op.input(1)?;
-            let data = op.data(tensor);
-            if data.len() != C || tensor.element != nn_tflite::Element::I8 {
-                walk.problem(format!(
-                    "the file's `{}` is not {C} int8 values, one per channel",
-                    tensor.name
-                ));
-                return None;
-            }
-            for (o, &b) in out.iter_mut().zip(data) {
-                *o = b as i8;
-            }
-            walk.quantization(tensor)
-        };
-        let Some(input) = walk.input_quantization() else {
-            return;
-        };
-        let Some(op) = walk.operator(&Code::MUL) else {
-            return;
-        };
-        let &Options::Mul { activation } = op.options() else {
-            walk.problem("its MUL operator has no settings");
-            return;
-        };
-        let mut scale = [0; C];
-        let scale_q = constant(walk, &op, &mut scale);
-        let mul_out = walk::output(walk, &op, activation, N);
-        walk.advance(op, activation, crate::int8::Bounds::NONE);
-        let Some(mid) = walk.input_quantization() else {
-            return;
-        };
-        let Some(op) = walk.operator(&Code::ADD) else {
-            return;
-        };
-        let &Options::Add { activation } = op.options() else {
-            walk.problem("its ADD operator has no settings");
-            return;
-        };
-        let mut shift = [0; C];
-        let shift_q = constant(walk, &op, &mut shift);
-        let add_out = walk::output(walk, &op, activation, N);
-        walk.advance(op, activation, crate::int8::Bounds::NONE);
-        if let (
-            Some(scale_q),
-            Some((mul_scale, mul_output)),
-            Some(shift_q),
-            Some((add_scale, add_output)),
-        ) = (scale_q, mul_out, shift_q, add_out)
-        {
-            self.ops = Some(ScaleShift {
-                mul: Mul::new(input, scale_q, mul_scale, mul_output),
-                scale,
-                add: Add::new(mid, shift_q, add_scale, add_output),
-                shift,
-            });
         }
     }
 }

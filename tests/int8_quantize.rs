@@ -1,0 +1,273 @@
+//! Our own post-training quantization on a trained network: the digits network of
+//! `tests/digits.rs`, quantized with 200 training samples as calibration, classifies the test
+//! set in int8 within half a point of the float network's accuracy.
+
+use nn::data::{Standardizer, read_csv};
+use nn::prelude::*;
+
+network! {
+    /// `tests/digits.rs`'s network, with an int8 form.
+    #[int8]
+    struct Digits = Dense<64, 64, Relu>, Dropout<0.2>, Dense<64, 10, Softmax>;
+}
+
+/// The digits, standardized on the training set: (training, test).
+fn digits() -> (Dataset<f32, 64, 1>, Dataset<f32, 64, 1>) {
+    let csv = read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv.gz"),
+        0,
+    )
+    .unwrap();
+    let pixels: Vec<f32> = csv
+        .rows
+        .iter()
+        .flat_map(|r| r[..64].iter().map(|&v| v as f32))
+        .collect();
+    let labels: Vec<f32> = csv.rows.iter().map(|r| r[64] as f32).collect();
+    let data = Dataset::<f32, 64, 1>::from_slices(&pixels, &labels).unwrap();
+    let (train, test) = data.train_test_split(0.2, 42, true).unwrap();
+    let scaler = Standardizer::fit(train.x()).unwrap();
+    let scale = |set: &Dataset<f32, 64, 1>| {
+        let mut x = set.x().clone();
+        scaler.transform(&mut x);
+        Dataset::new(x, set.y().clone()).unwrap()
+    };
+    (scale(&train), scale(&test))
+}
+
+/// The index of the greatest of `values` (the first of equals).
+fn argmax<T: PartialOrd + Copy>(values: &[T]) -> usize {
+    let mut best = 0;
+    for (k, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = k;
+        }
+    }
+    best
+}
+
+#[test]
+fn the_quantized_digits_network_is_within_half_a_point_of_the_float_one() {
+    let (train, test) = digits();
+    let mut model = Model::new(
+        Digits::seeded(42),
+        Adam::default(),
+        SparseCategoricalCrossentropy::default(),
+    )
+    .with_metrics(&[Metric::Accuracy]);
+    let fit = Fit {
+        epochs: 15,
+        seed: 42,
+        verbose: Verbosity::Silent,
+        ..Fit::default()
+    };
+    model.fit(&train, &fit).unwrap();
+    let net = &model.network;
+
+    let calibration = train.x().columns(0, 200).into_owned();
+    let int8 = Int8::<Digits>::quantize(net, &calibration).unwrap();
+    let q = int8.input_quantization();
+
+    let (mut float_right, mut int8_right) = (0usize, 0usize);
+    for (x, y) in test.x().column_iter().zip(test.y().iter()) {
+        let label = *y as usize;
+        let want = net.predict(&x.into_owned());
+        float_right += usize::from(argmax(want.as_slice()) == label);
+        let x: [i8; 64] = core::array::from_fn(|k| q.quantize(x[k]));
+        int8_right += usize::from(argmax(&int8.predict(&x)) == label);
+    }
+    let n = test.len() as f64;
+    let (float, int8) = (float_right as f64 / n, int8_right as f64 / n);
+    println!(
+        "digits test accuracy: float {float:.4}, int8 {int8:.4} ({} test samples)",
+        test.len()
+    );
+    assert!(float >= 0.95, "float test accuracy {float}");
+    assert!(
+        (float - int8).abs() <= 0.005,
+        "int8 test accuracy {int8} against float {float}"
+    );
+    // The float network's own evaluation agrees with the count above.
+    let scores = model.evaluate(&test).unwrap();
+    let evaluated = nn::train::log_value(&scores, "accuracy").unwrap();
+    assert!(
+        (evaluated - float).abs() < 1e-6,
+        "{evaluated} against {float}"
+    );
+}
+
+network! {
+    /// A small network of every operator our quantization writes, for
+    /// `tests/fixtures/tflite/ours_int8.tflite`: strided and plain convolutions (same and valid
+    /// padding), a depthwise convolution, batch normalizations folded (and two that cannot be,
+    /// after an add and after a ReLU, as 1×1 depthwise convolutions), ReLU and ReLU6 fused, a
+    /// residual block, both pools, a flatten, dense layers and a softmax.
+    #[int8]
+    struct Ours =
+        Input<12, 12, 2>,
+        Conv2D<8, (3, 3), strides = (2, 2), padding = Same>, BatchNormalization, Activation<Relu>,
+        DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu6>,
+        Add<[], [
+            Conv2D<8, (3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+            Conv2D<8, (1, 1)>, BatchNormalization,
+        ]>,
+        BatchNormalization, Activation<Relu>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<12, (2, 2), Relu>, BatchNormalization,
+        AvgPool2D<(2, 2)>,
+        Flatten, Dense<_, 16, Relu>, Dense<_, 5, Softmax>;
+}
+
+/// Values per input sample of [`Ours`].
+const OURS_IN: usize = 12 * 12 * 2;
+
+/// `n` samples of reals in about [−1.5, 1.5], from a linear congruential generator seeded with
+/// `seed` (exact arithmetic: the same on every machine), one per column.
+fn samples(n: usize, seed: u64) -> nn::Batch<f32, OURS_IN> {
+    let mut state = seed;
+    let values: Vec<f32> = (0..n * OURS_IN)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 40) as i32 - (1 << 23)) as f32 / (1 << 23) as f32 * 1.5
+        })
+        .collect();
+    nn::Batch::<f32, OURS_IN>::from_column_slice(&values)
+}
+
+/// [`Ours`] seeded, its batch normalizations given statistics and factors of their own (exact
+/// decimals, set by channel), so that folding them changes the weights.
+fn ours() -> Ours {
+    let mut net = Ours::seeded(7);
+    net.visit_params_mut(|_, p| {
+        let value = |c: usize| -> f32 {
+            let c = c as f32;
+            match p.name {
+                "gamma" => 0.75 + 0.0625 * (c % 7.0),
+                "beta" => 0.125 * (c % 5.0 - 2.0),
+                "moving_mean" => 0.0625 * (c % 3.0 - 1.0),
+                "moving_variance" => 0.5 + 0.25 * (c % 4.0),
+                _ => f32::NAN,
+            }
+        };
+        if value(0).is_finite() {
+            for (c, v) in p.values.iter_mut().enumerate() {
+                *v = value(c);
+            }
+        }
+    });
+    net
+}
+
+fn ours_fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tflite")
+        .join(name)
+}
+
+/// The int8 rows of a fixture's `key`.
+fn rows(record: &serde_json::Value, key: &str) -> Vec<Vec<i8>> {
+    serde_json::from_value(record[key].clone()).unwrap_or_else(|e| panic!("{key}: {e}"))
+}
+
+/// `ours_int8.tflite`: our quantization of [`ours`] with 64 seeded calibration samples,
+/// written by `nn::tflite::write`. With `NN_WRITE_FIXTURES=1` this writes it, with the inputs
+/// and our outputs in `ours_int8.json`, for `tools/int8_ours.py` to add TensorFlow Lite's.
+#[test]
+fn our_quantized_file_is_deterministic_and_runs_in_tflite_bit_for_bit() {
+    let net = ours();
+    let calibration = samples(64, 1);
+    let (model, data) = Int8::<Ours>::quantized_model(&net, &calibration).unwrap();
+    let file = nn::tflite::write(&model, &data).unwrap();
+    let quantized = Int8::<Ours>::quantize(&net, &calibration).unwrap();
+    let q = quantized.input_quantization();
+    let inputs: Vec<Vec<i8>> = samples(8, 2)
+        .column_iter()
+        .map(|x| x.iter().map(|&v| q.quantize(v)).collect())
+        .collect();
+    let outputs: Vec<Vec<i8>> = inputs
+        .iter()
+        .map(|x| quantized.predict(x.as_slice().try_into().unwrap()).to_vec())
+        .collect();
+    // The int8 network follows the float one.
+    for x in samples(8, 2).column_iter() {
+        let want = net.predict(&x.into_owned());
+        let got = quantized.predict_f32(&core::array::from_fn(|k| x[k]));
+        for (a, b) in want.iter().zip(&got) {
+            assert!((a - b).abs() < 0.02, "{want:?} against {got:?}");
+        }
+    }
+    let (tflite, json) = (
+        ours_fixture("ours_int8.tflite"),
+        ours_fixture("ours_int8.json"),
+    );
+    if std::env::var_os("NN_WRITE_FIXTURES").is_some() {
+        std::fs::write(&tflite, &file).unwrap();
+        // One row a line, as `tools/int8_ours.py` writes it back.
+        let lines = |rows: &[Vec<i8>]| {
+            rows.iter()
+                .map(|r| serde_json::to_string(r).unwrap())
+                .collect::<Vec<_>>()
+                .join(",\n    ")
+        };
+        let record = format!(
+            "{{\n  \"inputs\": [\n    {}\n  ],\n  \"ours\": [\n    {}\n  ]\n}}\n",
+            lines(&inputs),
+            lines(&outputs)
+        );
+        std::fs::write(&json, record).unwrap();
+        return;
+    }
+    // (a) The same seeded network and calibration write the committed file byte for byte,
+    // with the float products of every instruction set this processor has (they round
+    // differently; the observed ranges here come out the same).
+    let committed = std::fs::read(&tflite).unwrap();
+    assert!(file == committed, "our quantization wrote a different file");
+    for isa in nn::__private::Isa::supported() {
+        let again = nn::__private::with_isa(isa, || {
+            let (model, data) = Int8::<Ours>::quantized_model(&net, &calibration).unwrap();
+            nn::tflite::write(&model, &data).unwrap()
+        });
+        assert!(again == committed, "with {isa:?}, a different file");
+    }
+    // (b) Read from the file, it gives what TensorFlow Lite's reference kernels gave.
+    let record: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(rows(&record, "inputs"), inputs);
+    let reference = rows(&record, "tflite_reference");
+    let read = Int8::<Ours>::from_tflite(&committed).unwrap();
+    assert_eq!(read.input_quantization(), q);
+    for ((x, want), ours) in inputs.iter().zip(&reference).zip(&outputs) {
+        let got = read.predict(x.as_slice().try_into().unwrap());
+        assert_eq!(got.as_slice(), want.as_slice());
+        assert_eq!(ours, want);
+    }
+}
+
+network! {
+    /// A batch normalization after a dense layer's ReLU: neither foldable nor a depthwise
+    /// convolution (the values are not an image's), so a MUL and an ADD, as TensorFlow's
+    /// converter writes it.
+    #[int8]
+    struct DenseReluNorm = Dense<8, 4, Relu>, BatchNormalization, Dense<4, 2>;
+}
+
+#[test]
+fn a_batch_normalization_after_a_dense_layer_s_relu_is_a_mul_and_an_add() {
+    let net = DenseReluNorm::seeded(1);
+    let calibration = nn::Batch::<f32, 8>::from_fn(16, |r, c| (r as f32 - c as f32) / 8.0);
+    let (model, _) = Int8::<DenseReluNorm>::quantized_model(&net, &calibration).unwrap();
+    let codes: Vec<&str> = model.subgraphs[0]
+        .operators
+        .iter()
+        .map(|op| op.operator.name())
+        .collect();
+    assert_eq!(codes, ["FULLY_CONNECTED", "MUL", "ADD", "FULLY_CONNECTED"]);
+    let int8 = Int8::<DenseReluNorm>::quantize(&net, &calibration).unwrap();
+    let x: [f32; 8] = core::array::from_fn(|i| (i as f32 - 3.0) / 8.0);
+    let (want, got) = (net.predict(&SVector::from(x)), int8.predict_f32(&x));
+    let step = int8.output_quantization().scale;
+    for (w, g) in want.iter().zip(&got) {
+        assert!((w - g).abs() < 4.0 * step, "{want:?} {got:?} (step {step})");
+    }
+}

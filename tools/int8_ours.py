@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Runs our own int8 quantization's file, `tests/fixtures/tflite/ours_int8.tflite`, in
+TensorFlow Lite, and records the interpreter's outputs beside ours in `ours_int8.json`.
+
+    NN_WRITE_FIXTURES=1 cargo test --test int8_quantize our_quantized  # the file, our outputs
+    /path/to/venv/bin/python tools/int8_ours.py                          # TensorFlow Lite's
+
+The file and the JSON's `inputs` and `ours` (our int8 outputs, rows of int8 values) are written
+by `tests/int8_quantize.rs`. This adds `tflite_reference`: the outputs of the interpreter with
+its reference kernels (`BUILTIN_REF`), which the test compares with ours bit for bit; and
+`tflite_default`: those of the default (optimized) interpreter, with `default_agrees` saying
+whether they are the same, and `max_default_difference` the largest difference in int8 steps;
+and `tflite_builtin`, `builtin_agrees`: the same for the optimized kernels without the default
+delegate (XNNPACK, `BUILTIN_WITHOUT_DEFAULT_DELEGATES`).
+`tensorflow` records the version that ran.
+"""
+import json
+import os
+
+import numpy as np
+import tensorflow as tf
+
+HERE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "tflite")
+MODEL = os.path.join(HERE, "ours_int8.tflite")
+RECORD = os.path.join(HERE, "ours_int8.json")
+
+
+def run(resolver, inputs):
+    kwargs = {} if resolver is None else {"experimental_op_resolver_type": resolver}
+    interpreter = tf.lite.Interpreter(model_path=MODEL, **kwargs)
+    interpreter.allocate_tensors()
+    (inp,) = interpreter.get_input_details()
+    (out,) = interpreter.get_output_details()
+    assert inp["dtype"] == np.int8 and out["dtype"] == np.int8, (inp, out)
+    outputs = []
+    for x in inputs:
+        interpreter.set_tensor(inp["index"], np.array(x, np.int8).reshape(inp["shape"]))
+        interpreter.invoke()
+        outputs.append(interpreter.get_tensor(out["index"]).reshape(-1).astype(int).tolist())
+    return outputs
+
+
+def dumps(record):
+    """The record as JSON, one row of int8 values a line."""
+    parts = []
+    for key, value in record.items():
+        if isinstance(value, list):
+            rows = ",\n    ".join(json.dumps(r, separators=(",", ":")) for r in value)
+            parts.append(f"  {json.dumps(key)}: [\n    {rows}\n  ]")
+        else:
+            parts.append(f"  {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def main():
+    with open(RECORD) as f:
+        record = json.load(f)
+    inputs = record["inputs"]
+    reference = run(tf.lite.experimental.OpResolverType.BUILTIN_REF, inputs)
+    default = run(None, inputs)
+    builtin = run(tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES, inputs)
+    record["tensorflow"] = tf.__version__
+    record["tflite_reference"] = reference
+    record["tflite_default"] = default
+    record["default_agrees"] = default == reference
+    record["max_default_difference"] = int(
+        np.abs(np.array(default) - np.array(reference)).max()
+    )
+    record["tflite_builtin"] = builtin
+    record["builtin_agrees"] = builtin == reference
+    with open(RECORD, "w") as f:
+        f.write(dumps(record))
+    ours = record.get("ours")
+    print("reference kernels give ours:", ours == reference)
+    print("default kernels give the reference's:", default == reference,
+          "largest difference", record["max_default_difference"])
+    print("optimized kernels without XNNPACK give the reference's:", builtin == reference)
+
+
+if __name__ == "__main__":
+    main()
