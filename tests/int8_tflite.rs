@@ -375,3 +375,63 @@ fn a_residual_separable_network_is_quantized_written_and_read_back() {
         }
     }
 }
+
+network! {
+    /// A block whose first branch starts with a batch normalization: it must not be folded
+    /// into the convolution before the block, whose output the other branch reads too.
+    #[int8]
+    struct NormalizedBranch = Input<4, 4, 2>, Conv2D<2, (3, 3), padding = Same>,
+        Add<[BatchNormalization], [Conv2D<2, (1, 1)>]>, Flatten, Dense<_, 2>;
+}
+
+#[test]
+fn a_batch_normalization_opening_a_branch_is_not_folded_into_the_layer_before_the_block() {
+    let mut float = NormalizedBranch::seeded(2);
+    let bn = &mut float.add.first.batch_normalization;
+    bn.gamma.fill(3.0);
+    bn.beta.fill(1.0);
+    bn.moving_mean.fill(0.5);
+    bn.moving_variance.fill(0.25);
+    let sample = |i: usize, j: usize| ((i * 5 + j * 3) % 11) as f32 / 5.0 - 1.0;
+    let calibration = nn::Batch::<f32, 32>::from_fn(32, sample);
+    let int8 = Int8::<NormalizedBranch>::quantize(&float, &calibration).unwrap();
+    for j in 0..8 {
+        let x: [f32; 32] = core::array::from_fn(|i| sample(i, j));
+        let want = float.predict(&SVector::from(x));
+        let got = int8.predict_f32(&x);
+        let step = int8.output_quantization().scale;
+        for (w, g) in want.iter().zip(&got) {
+            assert!((w - g).abs() < 4.0 * step, "{want:?} {got:?} (step {step})");
+        }
+    }
+}
+
+network! {
+    /// A 4 × 8 image.
+    #[int8]
+    struct Wide = Input<4, 8, 1>, Conv2D<2, (3, 3), padding = Same>, Flatten, Dense<_, 3>;
+}
+
+network! {
+    /// The same sizes as `Wide`, transposed: an 8 × 4 image.
+    #[int8]
+    struct Tall = Input<8, 4, 1>, Conv2D<2, (3, 3), padding = Same>, Flatten, Dense<_, 3>;
+}
+
+#[test]
+fn an_image_of_other_height_and_width_but_as_many_values_is_refused() {
+    let float = Wide::seeded(1);
+    let calibration = nn::Batch::<f32, 32>::from_fn(8, |i, j| ((i + j) % 7) as f32 / 7.0);
+    let (model, data) = Int8::<Wide>::quantized_model(&float, &calibration).unwrap();
+    let file = nn::tflite::write(&model, &data).unwrap();
+    assert!(Int8::<Wide>::from_tflite(&file).is_ok());
+    let Err(nn::Error::Mismatch { problems, .. }) = Int8::<Tall>::from_tflite(&file) else {
+        panic!("a transposed image read");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("[1, 4, 8, 1]") && p.contains("[1, 8, 4, 1]")),
+        "{problems:#?}"
+    );
+}

@@ -68,9 +68,10 @@ pub fn activation_quantization((min, max): (f32, f32)) -> (f32, i32) {
     (scale as f32, zero)
 }
 
-/// Where a [`Converter`] stands: the activation tensor the next layer reads.
+/// Where a [`Converter`] stands: the activation tensor the next layer reads
+/// ([`Converter::mark`]).
 #[derive(Clone, Copy, Debug)]
-pub struct Position(usize);
+pub struct Mark(usize);
 
 /// How a weight tensor's values are laid out by output channel.
 #[derive(Clone, Copy, Debug)]
@@ -166,14 +167,18 @@ impl Converter {
     }
 
     /// Where the converter stands.
-    pub fn position(&self) -> Position {
-        Position(self.current)
+    ///
+    /// The operator before is finished here: a block's branches both read its output, so
+    /// neither may fold a batch normalization into it or fuse an activation.
+    pub fn mark(&mut self) -> Mark {
+        self.close();
+        Mark(self.current)
     }
 
-    /// Goes back (or on) to `position`: a block's second branch starts where the first did.
-    pub fn set_position(&mut self, position: Position) {
+    /// Goes back (or on) to `mark`: a block's second branch starts where the first did.
+    pub fn go_to(&mut self, mark: Mark) {
         self.close();
-        self.current = position.0;
+        self.current = mark.0;
     }
 
     /// Starts converting the layer at `position` (`field`, declared as `text`).
@@ -441,8 +446,10 @@ impl Converter {
             | Options::FullyConnected { activation, .. }
             | Options::Add { activation } => activation,
             _ => {
-                self.problems
-                    .push("an activation after an operator that cannot fuse it".into());
+                self.problems.push(format!(
+                    "{}: an activation after an operator that cannot fuse it",
+                    self.layer
+                ));
                 return;
             }
         };
@@ -485,7 +492,7 @@ impl Converter {
 
     /// An `ADD` of the tensors at `a` and `b` (of one shape), its output taking `range`; the
     /// operator stays open for an activation to fuse.
-    pub fn add(&mut self, a: Position, b: Position, range: (f32, f32)) {
+    pub fn add(&mut self, a: Mark, b: Mark, range: (f32, f32)) {
         self.close();
         let shape: Vec<usize> = self.tensors[a.0].shape[1..]
             .iter()

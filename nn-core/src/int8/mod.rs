@@ -24,7 +24,7 @@ mod quant;
 pub mod walk;
 
 #[cfg(feature = "std")]
-pub use convert::{Converter, Layout, Position, Ranges, activation_quantization};
+pub use convert::{Converter, Layout, Mark, Ranges, activation_quantization};
 pub use kernels::{Geometry, Padding};
 pub use layer::{Bounds, Clamp, Layer, Quantize};
 pub use layers::{
@@ -32,14 +32,17 @@ pub use layers::{
     Pool, Reshape, ScaleShift, Separable, Then,
 };
 pub use network::{Int8, Quant, Quantized};
+// What the code `network!` generates calls: not part of the API.
 #[cfg(feature = "std")]
+#[doc(hidden)]
 pub use network::{bytes, format_error, from_model, quantize, read};
 pub use quant::{Multiplier, activation_range};
 #[cfg(feature = "std")]
 pub use walk::Walk;
 
 /// Where an operator's int8 results go: the output's zero point, added after requantization,
-/// and the clamp of the fused activation ([`activation_range`]).
+/// and the clamp of the fused activation ([`activation_range`]). `min` is at most `max`, both
+/// within `[-128, 127]` (as `activation_range` gives them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Output {
     /// The output tensor's zero point.

@@ -8,7 +8,19 @@ pub trait Quantized {
     type Int8;
 }
 
-/// The int8 form of the network `N` (declared with `#[int8]`).
+/// The int8 form of the network `N` (declared with `#[int8]`). `network!` generates it with:
+///
+/// - `Int8::<N>::load_tflite(path)`, `from_tflite(bytes)`: read from a TensorFlow Lite file,
+///   its graph compared with the declaration (`Error::Mismatch` lists every difference);
+/// - `Int8::<N>::quantize(&net, &calibration)`: our own post-training quantization of a float
+///   `N`, and `quantized_model` for the TensorFlow Lite model it makes (`nn::tflite::write`
+///   writes it as a file);
+/// - `predict(&[i8; INPUT]) -> [i8; OUTPUT]` (no heap, no `std`), `predict_f32`,
+///   `input_quantization()`, `output_quantization()`, `INPUT`, `OUTPUT`.
+///
+/// Reading and quantizing build the network on the heap, but in a debug build by way of the
+/// stack: a network of several megabytes of weights needs a larger stack there (a release
+/// build does not).
 pub type Int8<N> = <N as Quantized>::Int8;
 
 /// How a tensor's int8 values stand for reals: `real = scale · (q − zero)`.

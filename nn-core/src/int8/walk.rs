@@ -246,6 +246,8 @@ impl<'a> Walk<'a> {
     /// The operator of kind `code` that reads both `a` and `b` (a block's join), taken by
     /// the layer being read, or a problem.
     pub fn join(&mut self, code: &Code, a: &Position, b: &Position) -> Option<Op<'a>> {
+        // The branches' ends are accounted for here, once.
+        self.fused = None;
         for p in [a, b] {
             if let Some((op, activation)) = &p.fused {
                 self.problem(format!(
@@ -431,6 +433,12 @@ pub fn weights(
     channels: usize,
     out: &mut [i8],
 ) -> Option<Vec<f32>> {
+    // The output channels' axis: the last of a depthwise kernel (`1HWO`), else the first.
+    let axis = if shape.len() == 4 && shape[0] == 1 && shape[3] == channels {
+        3
+    } else {
+        0
+    };
     let Some(tensor) = op.input(k) else {
         walk.problem("the operator has no weights");
         return None;
@@ -469,6 +477,23 @@ pub fn weights(
             "weights `{}` have a zero point other than 0, which TensorFlow Lite's int8 \
              scheme does not",
             tensor.name
+        ));
+        return None;
+    }
+    if q.zero_point.len() != q.scale.len() {
+        walk.problem(format!(
+            "weights `{}` have {} scales but {} zero points",
+            tensor.name,
+            q.scale.len(),
+            q.zero_point.len()
+        ));
+        return None;
+    }
+    if q.scale.len() > 1 && q.dimension != axis {
+        walk.problem(format!(
+            "weights `{}` are quantized along axis {}, not along their output channels (axis \
+             {axis})",
+            tensor.name, q.dimension
         ));
         return None;
     }
@@ -527,6 +552,70 @@ pub fn multipliers(input: f32, weights: &[f32], output: f32, out: &mut [Multipli
     }
 }
 
+/// Checks that the bias of `op`'s input `k` (if any) is quantized as TensorFlow Lite requires:
+/// zero points 0, and each channel's scale within 2% of an output step of
+/// `input · weight` (its `PopulateConvolutionQuantizationParams`).
+pub fn bias_scales(
+    walk: &mut Walk<'_>,
+    op: &Op<'_>,
+    k: usize,
+    (input, weights): (f32, &[f32]),
+    output: f32,
+) {
+    let Some(tensor) = op.input(k) else {
+        return;
+    };
+    let Some(q) = &tensor.quantization else {
+        return;
+    };
+    let off = q.scale.iter().enumerate().any(|(c, &s)| {
+        let w = weights[if weights.len() == 1 {
+            0
+        } else {
+            c % weights.len()
+        }];
+        let expected = f64::from(input) * f64::from(w);
+        // NaN scales count as off.
+        let error = (f64::from(s) - expected).abs() / f64::from(output);
+        error.is_nan() || error > 0.02
+    });
+    if off || q.zero_point.iter().any(|&z| z != 0) {
+        walk.problem(format!(
+            "bias `{}` is not quantized at the input's scale times the weights' (with zero \
+             point 0), as TensorFlow Lite requires",
+            tensor.name
+        ));
+    }
+}
+
+/// Checks that `op` reads an image of `input` (height, width, channels) and writes one of
+/// `output`, as declared.
+pub fn image_shapes(
+    walk: &mut Walk<'_>,
+    op: &Op<'_>,
+    input: (usize, usize, usize),
+    output: (usize, usize, usize),
+) {
+    let image = |(h, w, c): (usize, usize, usize)| [1, h, w, c];
+    for (tensor, want, what) in [
+        (op.input(0), image(input), "input"),
+        (op.output(), image(output), "output"),
+    ] {
+        if let Some(t) = tensor
+            && !(t.shape.len() == 4
+                && t.shape
+                    .iter()
+                    .zip(want)
+                    .all(|(&a, b)| usize::try_from(a) == Ok(b)))
+        {
+            walk.problem(format!(
+                "its {what} `{}` has shape {:?} in the file; the declaration's is {want:?}",
+                t.name, t.shape
+            ));
+        }
+    }
+}
+
 /// [`multipliers`] of a convolution or a depthwise convolution, as TensorFlow Lite computes
 /// them there ([`Multiplier::for_channel`]: the scales widened to `f64` first).
 pub fn channel_multipliers(input: f32, weights: &[f32], output: f32, out: &mut [Multiplier]) {
@@ -548,8 +637,12 @@ pub fn output(
         walk.problem("the operator has no output");
         return None;
     };
-    let count: i64 = tensor.shape.iter().map(|&d| i64::from(d)).product();
-    if count != len as i64 {
+    let count = tensor
+        .shape
+        .iter()
+        .try_fold(1i64, |n, &d| n.checked_mul(i64::from(d)));
+    if count != i64::try_from(len).ok() {
+        let count = count.map_or_else(|| "too many".to_string(), |c| c.to_string());
         walk.problem(format!(
             "its output `{}` has shape {:?} in the file, {count} values; the declaration's has \
              {len}",

@@ -312,8 +312,8 @@ pub(super) fn int8(network: &Network) -> TokenStream {
                 ///
                 /// # Errors
                 ///
-                /// `Error::Data` without calibration samples; `Error::Setting` naming a layer
-                /// that cannot be quantized (a batch normalization after a pool, say).
+                /// `Error::Data` without calibration samples; `Error::Setting` naming each layer
+                /// that cannot be quantized.
                 pub fn quantize(
                     net: &#ident<f32>,
                     calibration: &::nn::Batch<f32, #input>,

@@ -28,6 +28,14 @@ impl Add {
     /// (TensorFlow Lite's `left_shift`, 15 for int16 ones).
     pub const LEFT_SHIFT: u32 = 20;
 
+    /// Whether TensorFlow Lite takes inputs of scales `a_scale` and `b_scale` into an output of
+    /// scale `y_scale`: its factor for the sum, `2 · max(a, b) / (2^20 · y)`, is below 1 (its
+    /// `QuantizeMultiplierSmallerThanOneExp` refuses one of 1 or more).
+    pub fn fits(a_scale: f32, b_scale: f32, y_scale: f32) -> bool {
+        let twice_max = f64::from(2.0 * a_scale.max(b_scale));
+        twice_max / (f64::from((1u32 << Self::LEFT_SHIFT) as f32) * f64::from(y_scale)) < 1.0
+    }
+
     /// The constants for inputs of scales `a_scale` and `b_scale` and zero points `a_zero` and
     /// `b_zero` into an output of scale `y_scale`, as TensorFlow Lite's `add.cc` computes them
     /// (`QuantizeMultiplierSmallerThanOneExp` of each ratio, in `f64`).

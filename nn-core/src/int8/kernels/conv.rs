@@ -106,13 +106,22 @@ fn along(
         stride > 0 && dilation > 0,
         "strides and dilations are at least 1"
     );
-    let reach = kernel.saturating_sub(1) * dilation + 1;
+    // Saturating: a file's dilations and strides may be any i32, and usize has 32 bits on
+    // some targets.
+    let reach = kernel
+        .saturating_sub(1)
+        .saturating_mul(dilation)
+        .saturating_add(1);
     let output = match padding {
         Padding::Same => input.div_ceil(stride),
-        Padding::Valid => (input + stride).saturating_sub(reach) / stride,
+        Padding::Valid => input.saturating_add(stride).saturating_sub(reach) / stride,
     };
     // The padding that makes the last window end at the input's end, at least 0.
-    let total = (output.saturating_sub(1) * stride + reach).saturating_sub(input);
+    let total = output
+        .saturating_sub(1)
+        .saturating_mul(stride)
+        .saturating_add(reach)
+        .saturating_sub(input);
     (output, total / 2)
 }
 

@@ -146,10 +146,12 @@ impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN
             window.dilation,
             window.padding,
         );
+        walk::image_shapes(walk, &op, self.geometry.input, self.geometry.output);
         let scales = walk::weights(walk, &op, 1, &shape, F, self.weights.as_flattened_mut());
         walk::bias(walk, &op, 2, &mut self.bias);
         if let Some((out_scale, output)) = walk::output(walk, &op, activation, OUT) {
             if let Some(scales) = scales {
+                walk::bias_scales(walk, &op, 2, (in_scale, &scales), out_scale);
                 walk::channel_multipliers(in_scale, &scales, out_scale, &mut self.multipliers);
             }
             self.input_zero = in_zero;
@@ -295,10 +297,12 @@ impl<const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize> Laye
             window.dilation,
             window.padding,
         );
+        walk::image_shapes(walk, &op, self.geometry.input, self.geometry.output);
         let scales = walk::weights(walk, &op, 1, &shape, CM, self.weights.as_flattened_mut());
         walk::bias(walk, &op, 2, &mut self.bias);
         if let Some((out_scale, output)) = walk::output(walk, &op, activation, OUT) {
             if let Some(scales) = scales {
+                walk::bias_scales(walk, &op, 2, (in_scale, &scales), out_scale);
                 walk::channel_multipliers(in_scale, &scales, out_scale, &mut self.multipliers);
             }
             self.input_zero = in_zero;

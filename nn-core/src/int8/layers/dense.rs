@@ -80,6 +80,7 @@ impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
         walk::bias(walk, &op, 2, &mut self.bias);
         if let Some((out_scale, output)) = walk::output(walk, &op, activation, O) {
             if let Some(scales) = scales {
+                walk::bias_scales(walk, &op, 2, (in_scale, &scales), out_scale);
                 walk::multipliers(in_scale, &scales, out_scale, &mut self.multipliers);
             }
             self.input_zero = in_zero;

@@ -51,6 +51,12 @@ where
         if let (Some((scale, output)), Some(qa), Some(qb)) =
             (crate::int8::walk::output(walk, &op, activation, O), qa, qb)
         {
+            if !AddKernel::fits(qa.0, qb.0, scale) {
+                walk.problem(
+                    "the file's ADD has an output scale so much smaller than its inputs' that \
+                     TensorFlow Lite refuses it",
+                );
+            }
             self.add = AddKernel::new(qa, qb, scale, output);
         }
         walk.advance(op, activation, crate::int8::Bounds::NONE);
@@ -95,12 +101,12 @@ where
 
     #[cfg(feature = "std")]
     fn convert(&self, c: &mut crate::int8::Converter) {
-        let start = c.position();
+        let start = c.mark();
         self.first.convert(c);
-        let a = c.position();
-        c.set_position(start);
+        let a = c.mark();
+        c.go_to(start);
         self.second.convert(c);
-        let b = c.position();
+        let b = c.mark();
         let range = c.range();
         c.add(a, b, range);
     }

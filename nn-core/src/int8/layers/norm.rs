@@ -105,7 +105,7 @@ impl<const N: usize, const C: usize> Layer<N, N> for Norm<C> {
             ),
             _ => (N / C.max(1), 1),
         };
-        if h * w * C != N {
+        if h.checked_mul(w).and_then(|hw| hw.checked_mul(C)) != Some(N) {
             walk.problem(format!(
                 "its input is {shape:?} in the file, {N} values in the declaration"
             ));
@@ -176,6 +176,12 @@ impl<const C: usize> Norm<C> {
             Some((add_scale, add_output)),
         ) = (scale_q, mul_out, shift_q, add_out)
         {
+            if !Add::fits(mid.0, shift_q.0, add_scale) {
+                walk.problem(
+                    "the file's ADD has an output scale so much smaller than its inputs' that \
+                     TensorFlow Lite refuses it",
+                );
+            }
             self.op = NormOp::ScaleShift(ScaleShift {
                 mul: Mul::new(input, scale_q, mul_scale, mul_output),
                 scale,

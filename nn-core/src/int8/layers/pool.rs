@@ -57,6 +57,7 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> Layer<IN, OUT> for Pool
             ));
         } else {
             super::conv::check_window(walk, &self.geometry, strides, (1, 1), padding);
+            crate::int8::walk::image_shapes(walk, &op, self.geometry.input, self.geometry.output);
         }
         if let Some((scale, output)) = crate::int8::walk::output(walk, &op, activation, OUT) {
             if let Some((in_scale, in_zero)) = input
