@@ -5,6 +5,7 @@
 //! Both requantize with gemmlowp's two roundings ([`Multiplier::apply_twice`]), as TensorFlow
 //! 2.21.0's interpreter does in these kernels (one rounding is one off in a few outputs).
 
+use super::fast::{self, Channel, Dot};
 use crate::int8::{Multiplier, Output};
 
 /// How a window meets the input's edges (TensorFlow Lite's `Padding`).
@@ -193,6 +194,21 @@ impl Conv2D<'_> {
             }
             return;
         }
+        if filter <= fast::MAX_TAPS && i8::try_from(self.input_zero).is_ok() {
+            // Each `x − zero_x` fits an `i16`.
+            fast::dispatch(ConvRun { conv: self, x, y });
+            return;
+        }
+        self.reference(x, y);
+    }
+
+    /// The reference loops: each output's sum over its window's taps inside the input.
+    pub(crate) fn reference(&self, x: &[i8], y: &mut [i8]) {
+        let g = &self.geometry;
+        let (_, iw, ic) = g.input;
+        let (oh, ow, oc) = g.output;
+        let (_, kw) = g.kernel;
+        let filter = self.weights.len() / oc;
         for oy in 0..oh {
             let (ky0, ky1, y0) = g.rows(oy);
             for ox in 0..ow {
@@ -239,6 +255,101 @@ impl Conv2D<'_> {
         let acc = acc.wrapping_add(self.bias.get(o).copied().unwrap_or(0));
         let m = self.multipliers[if self.multipliers.len() == 1 { 0 } else { o }];
         self.output.store(m.apply_twice(acc))
+    }
+}
+
+/// A convolution's fast path: windows gathered, less the input's zero point, into `i16`
+/// buffers ([`fast::PIXELS`] at a time, taps in the padding 0), each weight row then summed
+/// against all of them at once, and the sums requantized [`fast::CHANNELS`] channels at a time.
+struct ConvRun<'c, 'a> {
+    conv: &'c Conv2D<'a>,
+    x: &'c [i8],
+    y: &'c mut [i8],
+}
+
+impl fast::Kernel for ConvRun<'_, '_> {
+    #[inline(always)]
+    fn run<D: Dot>(self) {
+        let Self { conv, x, y } = self;
+        let g = &conv.geometry;
+        let (oh, ow, oc) = g.output;
+        let (kh, kw) = g.kernel;
+        let k = kh * kw * g.input.2;
+        let len = k.next_multiple_of(fast::STEP);
+        let positions = oh * ow;
+        let mut windows = [0i16; fast::PATCH];
+        let mut channels = [Channel::default(); fast::CHANNELS];
+        let mut sums = [[0i32; fast::CHANNELS]; fast::PIXELS];
+        for first in (0..oc).step_by(fast::CHANNELS) {
+            let n = fast::CHANNELS.min(oc - first);
+            for (j, c) in channels[..n].iter_mut().enumerate() {
+                *c = Channel::new(conv.bias, conv.multipliers, first + j);
+            }
+            let rows = &conv.weights[first * k..][..n * k];
+            for p0 in (0..positions).step_by(fast::PIXELS) {
+                let count = fast::PIXELS.min(positions - p0);
+                for (i, window) in windows.chunks_exact_mut(len).take(count).enumerate() {
+                    gather(conv, x, p0 + i, &mut window[..k]);
+                }
+                let mut pairs = rows.chunks_exact(2 * k);
+                for (j, pair) in pairs.by_ref().enumerate() {
+                    let (a, b) = pair.split_at(k);
+                    let s = D::block::<{ fast::PIXELS }, 2>(&windows, len, [a, b]);
+                    for (p, sums) in sums.iter_mut().enumerate() {
+                        sums[2 * j] = s[0][p];
+                        sums[2 * j + 1] = s[1][p];
+                    }
+                }
+                let rest = pairs.remainder();
+                if !rest.is_empty() {
+                    let s = D::block::<{ fast::PIXELS }, 1>(&windows, len, [rest]);
+                    for (p, sums) in sums.iter_mut().enumerate() {
+                        sums[n - 1] = s[0][p];
+                    }
+                }
+                for (i, sums) in sums.iter().take(count).enumerate() {
+                    let out = &mut y[(p0 + i) * oc + first..][..n];
+                    fast::store_all(&sums[..n], &channels[..n], conv.output, out);
+                }
+            }
+        }
+    }
+}
+
+/// Output position `p`'s window of `conv` on `x`, less the input's zero point, into `window`
+/// (`kernel_h · kernel_w · in_channels` values, `HWC`), taps in the padding 0.
+#[inline(always)]
+fn gather(conv: &Conv2D<'_>, x: &[i8], p: usize, window: &mut [i16]) {
+    let g = &conv.geometry;
+    let (_, iw, ic) = g.input;
+    let (_, ow, _) = g.output;
+    let (kh, kw) = g.kernel;
+    let (ky0, ky1, y0) = g.rows(p / ow);
+    let (kx0, kx1, x0) = g.columns(p % ow);
+    let zero = conv.input_zero;
+    let run = kw * ic;
+    for (ky, taps) in window.chunks_exact_mut(run).enumerate().take(kh) {
+        if !(ky0..ky1).contains(&ky) {
+            taps.fill(0);
+            continue;
+        }
+        let row = &x[at(y0, ky, g.dilations.0) * iw * ic..][..iw * ic];
+        taps[..kx0 * ic].fill(0);
+        taps[kx1 * ic..].fill(0);
+        if g.dilations.1 == 1 {
+            let ix = at(x0, kx0, 1);
+            let n = (kx1 - kx0) * ic;
+            for (t, &v) in taps[kx0 * ic..][..n].iter_mut().zip(&row[ix * ic..][..n]) {
+                *t = (i32::from(v) - zero) as i16;
+            }
+        } else {
+            for kx in kx0..kx1 {
+                let ix = at(x0, kx, g.dilations.1);
+                for (t, &v) in taps[kx * ic..][..ic].iter_mut().zip(&row[ix * ic..][..ic]) {
+                    *t = (i32::from(v) - zero) as i16;
+                }
+            }
+        }
     }
 }
 
@@ -307,6 +418,23 @@ impl DepthwiseConv2D<'_> {
         assert!(self.bias.is_empty() || self.bias.len() == oc);
         assert!(self.multipliers.len() == 1 || self.multipliers.len() == oc);
         let multiplier = oc.checked_div(ic).unwrap_or(1).max(1);
+        if multiplier == 1 && ic > 0 && i8::try_from(self.input_zero).is_ok() {
+            crate::widest(
+                #[inline(always)]
+                || self.fast(x, y),
+            );
+            return;
+        }
+        self.reference(x, y);
+    }
+
+    /// The reference loops, for every depth multiplier.
+    pub(crate) fn reference(&self, x: &[i8], y: &mut [i8]) {
+        let g = &self.geometry;
+        let (_, iw, ic) = g.input;
+        let (oh, ow, oc) = g.output;
+        let (_, kw) = g.kernel;
+        let multiplier = oc.checked_div(ic).unwrap_or(1).max(1);
         let zero = self.input_zero;
         for oy in 0..oh {
             let (ky0, ky1, y0) = g.rows(oy);
@@ -344,6 +472,50 @@ impl DepthwiseConv2D<'_> {
                         *v = self.output.store(m.apply_twice(a));
                     }
                     first += n;
+                }
+            }
+        }
+    }
+}
+
+impl DepthwiseConv2D<'_> {
+    /// The fast path for a depth multiplier of 1: [`fast::CHANNELS`] channels at a time, each
+    /// tap's products in `i16` (`|w · (x − zero_x)| ≤ 128 · 255`), the sums in `i32`, the
+    /// requantization vectorized across the channels.
+    #[inline(always)]
+    fn fast(&self, x: &[i8], y: &mut [i8]) {
+        let g = &self.geometry;
+        let (_, iw, ic) = g.input;
+        let (oh, ow, oc) = g.output;
+        let (_, kw) = g.kernel;
+        // In `i8`'s range (checked by the caller).
+        let zero = self.input_zero as i16;
+        let mut channels = [Channel::default(); fast::CHANNELS];
+        for first in (0..oc).step_by(fast::CHANNELS) {
+            let n = fast::CHANNELS.min(oc - first);
+            for (j, c) in channels[..n].iter_mut().enumerate() {
+                *c = Channel::new(self.bias, self.multipliers, first + j);
+            }
+            for oy in 0..oh {
+                let (ky0, ky1, y0) = g.rows(oy);
+                for ox in 0..ow {
+                    let (kx0, kx1, x0) = g.columns(ox);
+                    let mut acc = [0i32; fast::CHANNELS];
+                    let acc = &mut acc[..n];
+                    for ky in ky0..ky1 {
+                        let iy = at(y0, ky, g.dilations.0);
+                        for kx in kx0..kx1 {
+                            let ix = at(x0, kx, g.dilations.1);
+                            let pixel = &x[(iy * iw + ix) * ic + first..][..n];
+                            let w = &self.weights[(ky * kw + kx) * oc + first..][..n];
+                            for ((a, &w), &v) in acc.iter_mut().zip(w).zip(pixel) {
+                                let product = i16::from(w) * (i16::from(v) - zero);
+                                *a = a.wrapping_add(i32::from(product));
+                            }
+                        }
+                    }
+                    let out = &mut y[(oy * ow + ox) * oc + first..][..n];
+                    fast::store_all(acc, &channels[..n], self.output, out);
                 }
             }
         }

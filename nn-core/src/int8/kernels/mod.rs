@@ -5,6 +5,7 @@
 mod activations;
 mod add;
 pub(crate) mod conv;
+mod fast;
 mod fully_connected;
 mod pool;
 

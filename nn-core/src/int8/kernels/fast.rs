@@ -1,0 +1,541 @@
+//! The inner loops the kernels share, written for speed and computing exactly what the
+//! reference loops compute: int32 sums of products (exact, so summed in any order, wrapping
+//! as TensorFlow Lite's would) and the requantization of [`Multiplier::apply_twice`] and
+//! [`Multiplier::apply`], bit for bit, in forms the compiler vectorizes.
+//!
+//! Sums of products run on a [`Dot`]: [`Portable`] (plain loops: what a Cortex-M runs) or, on
+//! x86-64, `x86::Avx2` (`vpmaddwd`, sixteen products an instruction) or `x86::Avx512`
+//! (`vpdpwssd`, 32). A kernel
+//! is written once, generic over the [`Dot`] and `#[inline(always)]`, and [`dispatch`] runs
+//! it compiled for the widest one the thread may use.
+
+use crate::int8::{Multiplier, Output};
+
+/// The `i16` values of the buffer the convolution gathers its windows into: [`PIXELS`]
+/// windows of at most [`MAX_TAPS`] values each (5 KiB on the stack).
+pub(crate) const PATCH: usize = PIXELS * MAX_TAPS;
+/// The output positions computed together, each weight loaded once for all of them.
+pub(crate) const PIXELS: usize = 4;
+/// The longest window (`kernel_h · kernel_w · in_channels`, or a fully connected layer's
+/// input) the fast paths take; longer ones run the reference loops.
+pub(crate) const MAX_TAPS: usize = 640;
+/// Windows are padded with zeros to a multiple of this many values.
+pub(crate) const STEP: usize = 32;
+/// Output channels requantized together (their constants on the stack).
+pub(crate) const CHANNELS: usize = 64;
+
+/// Sums of products of `i16` windows and `i8` weight rows.
+pub(crate) trait Dot {
+    /// `sums[j][p] = Σ_k windows[p · len + k] · rows[j][k]` for `P` windows of `len` values
+    /// (a multiple of [`STEP`], zero past the rows' length) and `J` rows of equal length at
+    /// most `len`, in wrapping int32.
+    ///
+    /// # Panics
+    ///
+    /// When `windows` is shorter than `P · len`, `len` is not a multiple of [`STEP`], or a
+    /// row is longer than `len` or of another length than the first.
+    fn block<const P: usize, const J: usize>(
+        windows: &[i16],
+        len: usize,
+        rows: [&[i8]; J],
+    ) -> [[i32; P]; J];
+}
+
+/// Plain loops, for every target.
+pub(crate) struct Portable;
+
+impl Dot for Portable {
+    #[inline(always)]
+    fn block<const P: usize, const J: usize>(
+        windows: &[i16],
+        len: usize,
+        rows: [&[i8]; J],
+    ) -> [[i32; P]; J] {
+        let k = rows[0].len();
+        assert!(k <= len && windows.len() >= P * len);
+        let mut sums = [[0i32; P]; J];
+        for (row, sums) in rows.iter().zip(sums.iter_mut()) {
+            let row = &row[..k];
+            for (p, sum) in sums.iter_mut().enumerate() {
+                let window = &windows[p * len..][..k];
+                *sum = window.iter().zip(row).fold(0i32, |acc, (&x, &w)| {
+                    acc.wrapping_add(i32::from(x) * i32::from(w))
+                });
+            }
+        }
+        sums
+    }
+}
+
+/// A kernel generic over its [`Dot`]: [`dispatch`] picks the instantiation.
+pub(crate) trait Kernel {
+    /// Runs the kernel with `D`'s sums of products.
+    fn run<D: Dot>(self);
+}
+
+/// Runs `kernel` with the widest [`Dot`] the calling thread may use.
+#[inline(always)]
+pub(crate) fn dispatch(kernel: impl Kernel) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    match x86::widest() {
+        Some(true) => return x86::run_avx512(kernel),
+        Some(false) => return x86::run_avx2(kernel),
+        None => {}
+    }
+    crate::widest(
+        #[inline(always)]
+        || kernel.run::<Portable>(),
+    );
+}
+
+/// The requantization of one output channel, as [`Multiplier::apply_twice`] computes it,
+/// with its bias and shifts split out for loops the compiler vectorizes.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Channel {
+    /// The int32 bias added to the sum.
+    pub bias: i32,
+    /// The multiplier's significand.
+    pub value: i32,
+    /// The left shift before the high multiply.
+    pub left: i32,
+    /// The rounding right shift after it.
+    pub right: i32,
+}
+
+impl Channel {
+    /// Output channel `o`'s constants, from a convolution's `bias` (empty: none) and
+    /// `multipliers` (one: for all).
+    #[inline(always)]
+    pub(crate) fn new(bias: &[i32], multipliers: &[Multiplier], o: usize) -> Self {
+        let m = multipliers[if multipliers.len() == 1 { 0 } else { o }];
+        Self {
+            bias: bias.get(o).copied().unwrap_or(0),
+            value: m.value,
+            left: m.shift.clamp(0, 31),
+            right: (-m.shift).clamp(0, 31),
+        }
+    }
+
+    /// `sum`, biased and requantized, stored: exactly
+    /// `output.store(m.apply_twice(sum + bias))`.
+    #[inline(always)]
+    pub(crate) fn store(self, sum: i32, output: Output) -> i8 {
+        let a = sum.wrapping_add(self.bias);
+        output.store(twice(a, self.value, self.left, self.right))
+    }
+}
+
+/// [`Multiplier::apply_twice`] of `x` for a significand `value` and shifts `left` and `right`
+/// (each in `0..=31`, one of them 0), without branches.
+#[inline(always)]
+pub(crate) fn twice(x: i32, value: i32, left: i32, right: i32) -> i32 {
+    let a = x.wrapping_shl(left as u32);
+    let ab = i64::from(a) * i64::from(value);
+    // `(ab + nudge) / 2^31` truncated towards zero, the nudge `2^30` for `ab ≥ 0` and
+    // `1 − 2^30` below, is `⌊(ab + 2^30) / 2^31⌋` in both cases (below zero, truncating is
+    // `⌊(t + 2^31 − 1) / 2^31⌋` of `t = ab + 1 − 2^30`).
+    let high = ((ab + (1i64 << 30)) >> 31) as i32;
+    let high = if a == i32::MIN && value == i32::MIN {
+        i32::MAX
+    } else {
+        high
+    };
+    let mask = (1i32 << right).wrapping_sub(1);
+    let remainder = high & mask;
+    let threshold = (mask >> 1) + i32::from(high < 0);
+    (high >> right) + i32::from(remainder > threshold)
+}
+
+/// [`Multiplier::apply`] (one rounding) of `x`, in 64 bits where it fits.
+#[inline(always)]
+pub(crate) fn once(m: Multiplier, x: i32) -> i32 {
+    let total = 31 - m.shift;
+    if !(1..=62).contains(&total) {
+        return m.apply(x);
+    }
+    // |x · value| < 2^62, and the rounding term at most 2^61: no overflow.
+    let product = i64::from(x) * i64::from(m.value);
+    let result = (product + (1i64 << (total - 1))) >> total;
+    result.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
+/// Requantizes `sums` into `out`, channel by channel.
+#[inline(always)]
+pub(crate) fn store_all(sums: &[i32], channels: &[Channel], output: Output, out: &mut [i8]) {
+    for ((v, &s), &c) in out.iter_mut().zip(sums).zip(channels) {
+        *v = c.store(s, output);
+    }
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[allow(
+    unsafe_code,
+    reason = "x86 vector intrinsics: loads from checked slices"
+)]
+pub(crate) mod x86 {
+    //! The AVX2 and AVX-512 [`Dot`]s and the entries compiled for them.
+
+    use super::{Dot, Kernel, STEP};
+    use core::arch::x86_64::*;
+
+    /// `vpmaddwd` on 256-bit vectors: sixteen products an instruction.
+    pub(crate) struct Avx2;
+
+    /// `vpdpwssd` on 512-bit vectors (AVX-512 BW, VL and VNNI): 32 products an instruction,
+    /// summed into their accumulator in the same one.
+    pub(crate) struct Avx512;
+
+    /// Which of them the calling thread may run ([`crate::simd::Isa::current`], and for
+    /// [`Avx512`] the processor's AVX-512 BW, VL and VNNI): `Some(true)` for [`Avx512`],
+    /// `Some(false)` for [`Avx2`], `None` for neither.
+    #[inline(always)]
+    pub(crate) fn widest() -> Option<bool> {
+        use crate::simd::Isa;
+        match Isa::current() {
+            Isa::Avx512
+                if std::is_x86_feature_detected!("avx512bw")
+                    && std::is_x86_feature_detected!("avx512vl")
+                    && std::is_x86_feature_detected!("avx512vnni") =>
+            {
+                Some(true)
+            }
+            Isa::Avx512 | Isa::Avx2 => Some(false),
+            Isa::Portable => None,
+        }
+    }
+
+    /// Runs `kernel` with [`Avx2`], compiled for AVX2.
+    #[inline(always)]
+    pub(crate) fn run_avx2(kernel: impl Kernel) {
+        #[target_feature(enable = "avx2")]
+        fn entry(kernel: impl Kernel) {
+            kernel.run::<Avx2>();
+        }
+        // SAFETY: called only when `Isa::current` is AVX2 or wider ([`widest`]), which the
+        // processor supports (`Isa::run` asserts the same).
+        unsafe { entry(kernel) }
+    }
+
+    /// Runs `kernel` with [`Avx512`], compiled for AVX-512.
+    #[inline(always)]
+    pub(crate) fn run_avx512(kernel: impl Kernel) {
+        #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
+        fn entry(kernel: impl Kernel) {
+            kernel.run::<Avx512>();
+        }
+        // SAFETY: called only when [`widest`] found AVX-512 F (`Isa::current`), BW, VL and
+        // VNNI on this processor.
+        unsafe { entry(kernel) }
+    }
+
+    /// The sums of four vectors' eight int32 lanes each, `[a, b, c, d]` (wrapping).
+    #[inline(always)]
+    fn totals8(a: __m256i, b: __m256i, c: __m256i, d: __m256i) -> [i32; 4] {
+        // SAFETY: AVX2 is enabled where this is inlined; `out` holds 16 bytes.
+        unsafe {
+            let ab = _mm256_hadd_epi32(a, b);
+            let cd = _mm256_hadd_epi32(c, d);
+            let abcd = _mm256_hadd_epi32(ab, cd);
+            let v = _mm_add_epi32(
+                _mm256_castsi256_si128(abcd),
+                _mm256_extracti128_si256::<1>(abcd),
+            );
+            let mut out = [0i32; 4];
+            _mm_storeu_si128(out.as_mut_ptr().cast(), v);
+            out
+        }
+    }
+
+    /// The sums of four vectors' sixteen int32 lanes each, `[a, b, c, d]` (wrapping).
+    #[inline(always)]
+    fn totals16(a: __m512i, b: __m512i, c: __m512i, d: __m512i) -> [i32; 4] {
+        // SAFETY: AVX-512 F is enabled where this is inlined; `out` holds 16 bytes.
+        unsafe {
+            // Within each 128-bit lane: [a0+a2, b0+b2, a1+a3, b1+b3], then [a, b, c, d].
+            let ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+            let cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
+            let v = _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
+            // The four 128-bit lanes added.
+            let v = _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64::<1>(v));
+            let v = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+            let mut out = [0i32; 4];
+            _mm_storeu_si128(out.as_mut_ptr().cast(), v);
+            out
+        }
+    }
+
+    /// The totals of `$acc` (`J` rows of `P` accumulators), four at a time by `$four` (a
+    /// macro, not a function taking a closure: a closure's call would not be inlined into the
+    /// entry compiled for the instruction set, and its vectors would go through memory).
+    macro_rules! totals {
+        ($acc:expr, $four:ident) => {{
+            let acc = &$acc;
+            let mut sums = [[0i32; P]; J];
+            for (sums, acc) in sums.iter_mut().zip(acc) {
+                let mut p = 0;
+                while p + 4 <= P {
+                    sums[p..p + 4].copy_from_slice(&$four(
+                        acc[p],
+                        acc[p + 1],
+                        acc[p + 2],
+                        acc[p + 3],
+                    ));
+                    p += 4;
+                }
+                while p < P {
+                    sums[p] = $four(acc[p], acc[p], acc[p], acc[p])[0];
+                    p += 1;
+                }
+            }
+            sums
+        }};
+    }
+
+    impl Dot for Avx2 {
+        #[inline(always)]
+        fn block<const P: usize, const J: usize>(
+            windows: &[i16],
+            len: usize,
+            rows: [&[i8]; J],
+        ) -> [[i32; P]; J] {
+            const W: usize = 16;
+            let k = rows[0].len();
+            assert!(k <= len && len.is_multiple_of(STEP) && windows.len() >= P * len);
+            assert!(rows.iter().all(|r| r.len() == k));
+            let full = k / W;
+            // SAFETY: AVX2 is enabled where this is inlined (only `run_avx2`'s entry runs
+            // it). Every load is in bounds: rows' chunks `c < full` end at `W · full ≤ k`;
+            // the tail is copied into `tail`; windows' chunks end at `p · len + len ≤
+            // windows.len()`.
+            unsafe {
+                let mut acc = [[_mm256_setzero_si256(); P]; J];
+                for c in 0..len / W {
+                    let mut w = [_mm256_setzero_si256(); J];
+                    for (w, row) in w.iter_mut().zip(&rows) {
+                        let bytes = if c < full {
+                            _mm_loadu_si128(row.as_ptr().add(c * W).cast())
+                        } else {
+                            let mut tail = [0i8; W];
+                            let rest = &row[(c * W).min(k)..];
+                            tail[..rest.len()].copy_from_slice(rest);
+                            _mm_loadu_si128(tail.as_ptr().cast())
+                        };
+                        *w = _mm256_cvtepi8_epi16(bytes);
+                    }
+                    for p in 0..P {
+                        let x = _mm256_loadu_si256(windows.as_ptr().add(p * len + c * W).cast());
+                        for j in 0..J {
+                            acc[j][p] = _mm256_add_epi32(acc[j][p], _mm256_madd_epi16(x, w[j]));
+                        }
+                    }
+                }
+                totals!(acc, totals8)
+            }
+        }
+    }
+
+    impl Dot for Avx512 {
+        #[inline(always)]
+        fn block<const P: usize, const J: usize>(
+            windows: &[i16],
+            len: usize,
+            rows: [&[i8]; J],
+        ) -> [[i32; P]; J] {
+            const W: usize = 32;
+            let k = rows[0].len();
+            assert!(k <= len && len.is_multiple_of(W) && windows.len() >= P * len);
+            assert!(rows.iter().all(|r| r.len() == k));
+            // SAFETY: AVX-512 F, BW, VL and VNNI are enabled where this is inlined (only
+            // `run_avx512`'s entry runs it). Rows are read by masked loads of their bytes
+            // `c · W .. min(k, c · W + W)` (`c · W < k`; chunks past `k` are not loaded);
+            // windows' chunks end at `p · len + len ≤ windows.len()`.
+            unsafe {
+                let mut acc = [[_mm512_setzero_si512(); P]; J];
+                for c in 0..len / W {
+                    let start = c * W;
+                    let mask = match k.saturating_sub(start) {
+                        0 => 0,
+                        n if n >= W => u32::MAX,
+                        n => (1u32 << n) - 1,
+                    };
+                    let mut w = [_mm512_setzero_si512(); J];
+                    if mask != 0 {
+                        for (w, row) in w.iter_mut().zip(&rows) {
+                            let bytes = _mm256_maskz_loadu_epi8(mask, row.as_ptr().add(start));
+                            *w = _mm512_cvtepi8_epi16(bytes);
+                        }
+                    }
+                    for p in 0..P {
+                        let x = _mm512_loadu_si512(windows.as_ptr().add(p * len + start).cast());
+                        for j in 0..J {
+                            acc[j][p] = _mm512_dpwssd_epi32(acc[j][p], x, w[j]);
+                        }
+                    }
+                }
+                totals!(acc, totals16)
+            }
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::int8::kernels::{Conv2D, DepthwiseConv2D, FullyConnected, Geometry, Padding};
+    use crate::simd::{Isa, with_isa};
+
+    /// A small deterministic generator (64-bit LCG, high bits).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u32 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 32) as u32
+        }
+        fn below(&mut self, n: usize) -> usize {
+            self.next() as usize % n
+        }
+        fn i8s(&mut self, n: usize) -> Vec<i8> {
+            (0..n).map(|_| self.next() as i8).collect()
+        }
+        fn multipliers(&mut self, n: usize) -> Vec<Multiplier> {
+            (0..n)
+                .map(|_| Multiplier {
+                    value: (1 << 30) + (self.next() >> 2) as i32,
+                    shift: -(self.below(12) as i32),
+                })
+                .collect()
+        }
+        fn biases(&mut self, n: usize) -> Vec<i32> {
+            (0..n).map(|_| self.next() as i32 >> 14).collect()
+        }
+    }
+
+    #[test]
+    fn the_split_requantizations_are_the_multipliers_own() {
+        let mut r = Lcg(7);
+        let xs = [
+            0,
+            1,
+            -1,
+            i32::MAX,
+            i32::MIN,
+            1 << 30,
+            -(1 << 30),
+            12345,
+            -54321,
+        ];
+        for _ in 0..20_000 {
+            let m = Multiplier {
+                value: match r.below(4) {
+                    0 => i32::MIN,
+                    1 => i32::MAX,
+                    _ => r.next() as i32,
+                },
+                shift: r.below(63) as i32 - 31,
+            };
+            let x = if r.below(3) == 0 {
+                xs[r.below(xs.len())]
+            } else {
+                r.next() as i32 >> r.below(32)
+            };
+            let c = Channel::new(&[], &[m], 0);
+            assert_eq!(
+                twice(x, c.value, c.left, c.right),
+                m.apply_twice(x),
+                "{m:?} {x}"
+            );
+            assert_eq!(once(m, x), m.apply(x), "{m:?} {x}");
+        }
+    }
+
+    /// The fast paths give the reference loops' outputs on every instruction set, over
+    /// windows with padding, strides and dilations, and channel counts past every block.
+    #[test]
+    fn the_fast_paths_are_the_reference_loops() {
+        let mut r = Lcg(11);
+        for case in 0..60 {
+            let ic = 1 + r.below(if case % 3 == 0 { 70 } else { 9 });
+            let oc = 1 + r.below(if case % 4 == 0 { 140 } else { 11 });
+            let input = (1 + r.below(9), 1 + r.below(9), ic);
+            let kernel = (1 + r.below(4), 1 + r.below(4));
+            let strides = (1 + r.below(2), 1 + r.below(2));
+            let dilations = (1 + r.below(2), 1 + r.below(2));
+            let padding = [Padding::Same, Padding::Valid][r.below(2)];
+            let g = Geometry::new(input, kernel, oc, strides, dilations, padding);
+            if g.output.0 == 0 || g.output.1 == 0 {
+                continue;
+            }
+            let x = r.i8s(input.0 * input.1 * ic);
+            let (weights, bias) = (r.i8s(oc * kernel.0 * kernel.1 * ic), r.biases(oc));
+            let multipliers = r.multipliers(if case % 5 == 0 { 1 } else { oc });
+            let output = Output {
+                zero: r.below(256) as i32 - 128,
+                min: -128 + r.below(40) as i32,
+                max: 127 - r.below(40) as i32,
+            };
+            let input_zero = r.below(256) as i32 - 128;
+            let conv = Conv2D {
+                geometry: g,
+                weights: &weights,
+                bias: if case % 7 == 0 { &[] } else { &bias },
+                multipliers: &multipliers,
+                input_zero,
+                output,
+            };
+            let size = g.output.0 * g.output.1 * oc;
+            let mut expected = vec![0; size];
+            conv.reference(&x, &mut expected);
+            let dg = Geometry::new(input, kernel, ic, strides, dilations, padding);
+            let dw_weights = r.i8s(kernel.0 * kernel.1 * ic);
+            let depthwise = DepthwiseConv2D {
+                geometry: dg,
+                weights: &dw_weights,
+                bias: &bias[..0],
+                multipliers: &multipliers[..multipliers.len().min(ic)],
+                input_zero,
+                output,
+            };
+            let depthwise = DepthwiseConv2D {
+                bias: if bias.len() >= ic && case % 2 == 0 {
+                    &bias[..ic]
+                } else {
+                    &[]
+                },
+                multipliers: if multipliers.len() >= ic {
+                    &multipliers[..ic]
+                } else {
+                    &multipliers[..1]
+                },
+                ..depthwise
+            };
+            let mut dw_expected = vec![0; dg.output.0 * dg.output.1 * ic];
+            depthwise.reference(&x, &mut dw_expected);
+            let fc = FullyConnected {
+                weights: &weights[..oc * ic],
+                bias: conv.bias,
+                multipliers: &multipliers,
+                input_zero,
+                output,
+            };
+            let mut fc_expected = vec![0; oc];
+            fc.reference(&x[..ic], &mut fc_expected);
+            for isa in Isa::supported() {
+                with_isa(isa, || {
+                    let mut y = vec![0; size];
+                    conv.run(&x, &mut y);
+                    assert_eq!(y, expected, "convolution, case {case}, {isa:?}, {g:?}");
+                    let mut y = vec![0; dw_expected.len()];
+                    depthwise.run(&x, &mut y);
+                    assert_eq!(y, dw_expected, "depthwise, case {case}, {isa:?}, {dg:?}");
+                    let mut y = vec![0; oc];
+                    fc.run(&x[..ic], &mut y);
+                    assert_eq!(y, fc_expected, "fully connected, case {case}, {isa:?}");
+                });
+            }
+        }
+    }
+}
