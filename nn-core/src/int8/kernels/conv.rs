@@ -129,6 +129,12 @@ pub(crate) fn taps(
     len: usize,
 ) -> (usize, usize, isize) {
     let origin = (o * stride) as isize - pad as isize;
+    if dilation == 1 {
+        // The same without its divisions, for the common window of adjacent taps.
+        let start = (-origin).max(0);
+        let end = (len as isize - origin).clamp(0, kernel as isize).max(start);
+        return (start as usize, end as usize, origin);
+    }
     let d = dilation as isize;
     // The first tap at or after position 0, the first at or after `len`.
     let start = if origin < 0 { (-origin + d - 1) / d } else { 0 };
@@ -291,21 +297,32 @@ impl fast::Kernel for ConvRun<'_, '_> {
                 for (i, window) in windows.chunks_exact_mut(len).take(count).enumerate() {
                     gather(conv, x, p0 + i, &mut window[..k]);
                 }
-                let mut pairs = rows.chunks_exact(2 * k);
-                for (j, pair) in pairs.by_ref().enumerate() {
-                    let (a, b) = pair.split_at(k);
-                    let s = D::block::<{ fast::PIXELS }, 2>(&windows, len, [a, b]);
-                    for (p, sums) in sums.iter_mut().enumerate() {
-                        sums[2 * j] = s[0][p];
-                        sums[2 * j + 1] = s[1][p];
+                // Rows `j..j + J` against the windows, their sums stored.
+                macro_rules! rows {
+                    ($j:expr, $rows:literal) => {{
+                        let j = $j;
+                        let r: [&[i8]; $rows] = core::array::from_fn(|r| &rows[(j + r) * k..][..k]);
+                        let s = D::block::<{ fast::PIXELS }, $rows>(&windows, len, r);
+                        for (p, sums) in sums.iter_mut().enumerate() {
+                            for r in 0..$rows {
+                                sums[j + r] = s[r][p];
+                            }
+                        }
+                    }};
+                }
+                let mut j = 0;
+                if D::QUADS {
+                    while j + 4 <= n {
+                        rows!(j, 4);
+                        j += 4;
                     }
                 }
-                let rest = pairs.remainder();
-                if !rest.is_empty() {
-                    let s = D::block::<{ fast::PIXELS }, 1>(&windows, len, [rest]);
-                    for (p, sums) in sums.iter_mut().enumerate() {
-                        sums[n - 1] = s[0][p];
-                    }
+                while j + 2 <= n {
+                    rows!(j, 2);
+                    j += 2;
+                }
+                if j < n {
+                    rows!(j, 1);
                 }
                 for (i, sums) in sums.iter().take(count).enumerate() {
                     let out = &mut y[(p0 + i) * oc + first..][..n];
@@ -419,10 +436,7 @@ impl DepthwiseConv2D<'_> {
         assert!(self.multipliers.len() == 1 || self.multipliers.len() == oc);
         let multiplier = oc.checked_div(ic).unwrap_or(1).max(1);
         if multiplier == 1 && ic > 0 && i8::try_from(self.input_zero).is_ok() {
-            crate::widest(
-                #[inline(always)]
-                || self.fast(x, y),
-            );
+            fast::dispatch(DepthwiseRun { conv: self, x, y });
             return;
         }
         self.reference(x, y);
@@ -478,44 +492,84 @@ impl DepthwiseConv2D<'_> {
     }
 }
 
+/// A depthwise convolution's fast path, compiled for the widest instruction set.
+struct DepthwiseRun<'c, 'a> {
+    conv: &'c DepthwiseConv2D<'a>,
+    x: &'c [i8],
+    y: &'c mut [i8],
+}
+
+impl fast::Kernel for DepthwiseRun<'_, '_> {
+    #[inline(always)]
+    fn run<D: Dot>(self) {
+        self.conv.fast(self.x, self.y);
+    }
+}
+
 impl DepthwiseConv2D<'_> {
-    /// The fast path for a depth multiplier of 1: [`fast::CHANNELS`] channels at a time, each
-    /// tap's products in `i16` (`|w · (x − zero_x)| ≤ 128 · 255`), the sums in `i32`, the
-    /// requantization vectorized across the channels.
+    /// The fast path for a depth multiplier of 1: channels in chunks of up to 32, each
+    /// chunk's sums and requantization vectorized across its channels.
     #[inline(always)]
     fn fast(&self, x: &[i8], y: &mut [i8]) {
+        let oc = self.geometry.output.2;
+        // Channels in chunks of fixed sizes, each loop over a chunk of known length (and so
+        // vectorized whole), then one at a time.
+        let mut first = 0;
+        while oc - first >= 32 {
+            self.chunk::<32>(x, y, first);
+            first += 32;
+        }
+        if oc - first >= 16 {
+            self.chunk::<16>(x, y, first);
+            first += 16;
+        }
+        if oc - first >= 8 {
+            self.chunk::<8>(x, y, first);
+            first += 8;
+        }
+        for first in first..oc {
+            self.chunk::<1>(x, y, first);
+        }
+    }
+
+    /// Output channels `first..first + N` at every position.
+    #[inline(always)]
+    fn chunk<const N: usize>(&self, x: &[i8], y: &mut [i8], first: usize) {
         let g = &self.geometry;
         let (_, iw, ic) = g.input;
         let (oh, ow, oc) = g.output;
         let (_, kw) = g.kernel;
-        // In `i8`'s range (checked by the caller).
+        // In `i8`'s range (checked by the caller): `|w · (x − zero_x)| ≤ 128 · 255`.
         let zero = self.input_zero as i16;
-        let mut channels = [Channel::default(); fast::CHANNELS];
-        for first in (0..oc).step_by(fast::CHANNELS) {
-            let n = fast::CHANNELS.min(oc - first);
-            for (j, c) in channels[..n].iter_mut().enumerate() {
-                *c = Channel::new(self.bias, self.multipliers, first + j);
-            }
-            for oy in 0..oh {
-                let (ky0, ky1, y0) = g.rows(oy);
-                for ox in 0..ow {
-                    let (kx0, kx1, x0) = g.columns(ox);
-                    let mut acc = [0i32; fast::CHANNELS];
-                    let acc = &mut acc[..n];
-                    for ky in ky0..ky1 {
-                        let iy = at(y0, ky, g.dilations.0);
-                        for kx in kx0..kx1 {
-                            let ix = at(x0, kx, g.dilations.1);
-                            let pixel = &x[(iy * iw + ix) * ic + first..][..n];
-                            let w = &self.weights[(ky * kw + kx) * oc + first..][..n];
-                            for ((a, &w), &v) in acc.iter_mut().zip(w).zip(pixel) {
-                                let product = i16::from(w) * (i16::from(v) - zero);
-                                *a = a.wrapping_add(i32::from(product));
-                            }
+        let channels: [Channel; N] =
+            core::array::from_fn(|j| Channel::new(self.bias, self.multipliers, first + j));
+        let output = self.output;
+        for oy in 0..oh {
+            let (ky0, ky1, y0) = g.rows(oy);
+            for ox in 0..ow {
+                let (kx0, kx1, x0) = g.columns(ox);
+                let mut acc = [0i32; N];
+                for ky in ky0..ky1 {
+                    let iy = at(y0, ky, g.dilations.0);
+                    for kx in kx0..kx1 {
+                        let ix = at(x0, kx, g.dilations.1);
+                        let pixel: &[i8; N] = x[(iy * iw + ix) * ic + first..][..N]
+                            .try_into()
+                            .expect("N values");
+                        let w: &[i8; N] = self.weights[(ky * kw + kx) * oc + first..][..N]
+                            .try_into()
+                            .expect("N values");
+                        for ((a, &w), &v) in acc.iter_mut().zip(w).zip(pixel) {
+                            let product = i16::from(w) * (i16::from(v) - zero);
+                            *a = a.wrapping_add(i32::from(product));
                         }
                     }
-                    let out = &mut y[(oy * ow + ox) * oc + first..][..n];
-                    fast::store_all(acc, &channels[..n], self.output, out);
+                }
+                let out: &mut [i8; N] = (&mut y[(oy * ow + ox) * oc + first..][..N])
+                    .try_into()
+                    .expect("N values");
+                for ((v, &a), c) in out.iter_mut().zip(&acc).zip(&channels) {
+                    *v = c.store(a, output);
                 }
             }
         }
@@ -540,6 +594,38 @@ mod tests {
         let g = Geometry::new((4, 4, 1), (2, 2), 1, (1, 1), (1, 1), Padding::Same);
         assert_eq!(g.padding, (0, 0));
         assert_eq!(taps(3, 1, 0, 1, 2, 4), (0, 1, 3));
+    }
+
+    #[test]
+    fn taps_are_those_inside() {
+        for (o, stride, pad, dilation, kernel, len) in small_windows() {
+            let (start, end, origin) = taps(o, stride, pad, dilation, kernel, len);
+            assert_eq!(origin, (o * stride) as isize - pad as isize);
+            for k in 0..kernel {
+                let position = origin + (k * dilation) as isize;
+                let inside = (0..len as isize).contains(&position);
+                assert_eq!(
+                    (start..end).contains(&k),
+                    inside,
+                    "{o} {stride} {pad} {dilation}"
+                );
+            }
+        }
+    }
+
+    /// Every small output position, stride, padding, dilation, window and input length.
+    fn small_windows() -> impl Iterator<Item = (usize, usize, usize, usize, usize, usize)> {
+        (0..8).flat_map(|o| {
+            (1..4).flat_map(move |stride| {
+                (0..4).flat_map(move |pad| {
+                    (1..4).flat_map(move |dilation| {
+                        (0..5).flat_map(move |kernel| {
+                            (0..9).map(move |len| (o, stride, pad, dilation, kernel, len))
+                        })
+                    })
+                })
+            })
+        })
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub(crate) const CHANNELS: usize = 64;
 
 /// Sums of products of `i16` windows and `i8` weight rows.
 pub(crate) trait Dot {
+    /// Whether blocks of four rows pay (enough registers for `4 · PIXELS` sums), or two are
+    /// the most.
+    const QUADS: bool = false;
+
     /// `sums[j][p] = Σ_k windows[p · len + k] · rows[j][k]` for `P` windows of `len` values
     /// (a multiple of [`STEP`], zero past the rows' length) and `J` rows of equal length at
     /// most `len`, in wrapping int32.
@@ -159,9 +163,41 @@ pub(crate) fn once(m: Multiplier, x: i32) -> i32 {
     result.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
-/// Requantizes `sums` into `out`, channel by channel.
+/// Requantizes `sums` into `out`, channel by channel: in chunks of fixed sizes (loops of
+/// known length, vectorized whole), then one at a time.
 #[inline(always)]
 pub(crate) fn store_all(sums: &[i32], channels: &[Channel], output: Output, out: &mut [i8]) {
+    let n = out.len().min(sums.len()).min(channels.len());
+    let mut first = 0;
+    while n - first >= 32 {
+        store_chunk::<32>(sums, channels, output, out, first);
+        first += 32;
+    }
+    if n - first >= 16 {
+        store_chunk::<16>(sums, channels, output, out, first);
+        first += 16;
+    }
+    if n - first >= 8 {
+        store_chunk::<8>(sums, channels, output, out, first);
+        first += 8;
+    }
+    for first in first..n {
+        store_chunk::<1>(sums, channels, output, out, first);
+    }
+}
+
+/// Requantizes `sums[first..first + N]` into `out[first..first + N]`.
+#[inline(always)]
+fn store_chunk<const N: usize>(
+    sums: &[i32],
+    channels: &[Channel],
+    output: Output,
+    out: &mut [i8],
+    first: usize,
+) {
+    let sums: &[i32; N] = sums[first..][..N].try_into().expect("N sums");
+    let channels: &[Channel; N] = channels[first..][..N].try_into().expect("N channels");
+    let out: &mut [i8; N] = (&mut out[first..][..N]).try_into().expect("N outputs");
     for ((v, &s), &c) in out.iter_mut().zip(sums).zip(channels) {
         *v = c.store(s, output);
     }
@@ -335,6 +371,8 @@ pub(crate) mod x86 {
     }
 
     impl Dot for Avx512 {
+        const QUADS: bool = true;
+
         #[inline(always)]
         fn block<const P: usize, const J: usize>(
             windows: &[i16],
