@@ -277,6 +277,9 @@ impl fast::Kernel for ConvRun<'_, '_> {
     #[inline(always)]
     fn run<D: Dot>(self) {
         let Self { conv, x, y } = self;
+        if D::conv(conv, x, y) {
+            return;
+        }
         let g = &conv.geometry;
         let (oh, ow, oc) = g.output;
         let (kh, kw) = g.kernel;
@@ -336,7 +339,7 @@ impl fast::Kernel for ConvRun<'_, '_> {
 /// Output position `p`'s window of `conv` on `x`, less the input's zero point, into `window`
 /// (`kernel_h · kernel_w · in_channels` values, `HWC`), taps in the padding 0.
 #[inline(always)]
-fn gather(conv: &Conv2D<'_>, x: &[i8], p: usize, window: &mut [i16]) {
+pub(crate) fn gather(conv: &Conv2D<'_>, x: &[i8], p: usize, window: &mut [i16]) {
     let g = &conv.geometry;
     let (_, iw, ic) = g.input;
     let (_, ow, _) = g.output;

@@ -30,6 +30,14 @@ pub(crate) trait Dot {
     /// the most.
     const QUADS: bool = false;
 
+    /// Runs `conv` on `x` into `y` in a way of this instruction set's own, if it has one
+    /// (`false`: the caller runs the blocks of [`Dot::block`]).
+    #[inline(always)]
+    fn conv(conv: &crate::int8::kernels::Conv2D<'_>, x: &[i8], y: &mut [i8]) -> bool {
+        let _ = (conv, x, y);
+        false
+    }
+
     /// `sums[j][p] = Σ_k windows[p · len + k] · rows[j][k]` for `P` windows of `len` values
     /// (a multiple of [`STEP`], zero past the rows' length) and `J` rows of equal length at
     /// most `len`, in wrapping int32.
@@ -211,7 +219,8 @@ fn store_chunk<const N: usize>(
 pub(crate) mod x86 {
     //! The AVX2 and AVX-512 [`Dot`]s and the entries compiled for them.
 
-    use super::{Dot, Kernel, STEP};
+    use super::{Channel, Dot, Kernel, STEP};
+    use crate::int8::kernels::Conv2D;
     use core::arch::x86_64::*;
 
     /// `vpmaddwd` on 256-bit vectors: sixteen products an instruction.
@@ -327,6 +336,119 @@ pub(crate) mod x86 {
         }};
     }
 
+    /// The least output positions for which the channel-lanes convolution pays.
+    const LANES_FROM: usize = 100;
+
+    /// Output positions a block of the channel-lanes convolution.
+    const LANE_PIXELS: usize = 8;
+
+    /// A convolution with the output channels across the lanes (AVX-512 VNNI): the weights
+    /// of sixteen channels for a pair of taps are one vector (`i16`, interleaved), each
+    /// window's pair of values is broadcast to every lane, and `vpdpwssd` adds both products
+    /// into each channel's sum. No sums across lanes; the sums of a position are its channels,
+    /// requantized from there. Eight positions by 32 channels a block.
+    #[inline(always)]
+    pub(crate) fn conv_lanes(conv: &Conv2D<'_>, x: &[i8], y: &mut [i8]) {
+        let g = &conv.geometry;
+        let (oh, ow, oc) = g.output;
+        let (kh, kw) = g.kernel;
+        let k = kh * kw * g.input.2;
+        let pairs = k.div_ceil(2);
+        let len = 2 * pairs;
+        let blocks = oc.div_ceil(16);
+        // The weights, for block `b`, pair `t`: lane `l` (channel `16 b + l`) holds taps
+        // `2 t` and `2 t + 1`; zeros past the channels and the taps.
+        let mut lanes = vec![0i16; blocks * pairs * 32];
+        for (block, rows) in lanes
+            .chunks_exact_mut(pairs * 32)
+            .zip(conv.weights.chunks(16 * k))
+        {
+            for (l, row) in rows.chunks_exact(k).enumerate() {
+                for (vector, taps) in block.chunks_exact_mut(32).zip(row.chunks(2)) {
+                    let lane = &mut vector[2 * l..2 * l + 2];
+                    lane[0] = i16::from(taps[0]);
+                    lane[1] = taps.get(1).map_or(0, |&w| i16::from(w));
+                }
+            }
+        }
+        let channels: Vec<Channel> = (0..oc)
+            .map(|o| Channel::new(conv.bias, conv.multipliers, o))
+            .collect();
+        let mut windows = vec![0i16; LANE_PIXELS * len];
+        let positions = oh * ow;
+        for p0 in (0..positions).step_by(LANE_PIXELS) {
+            let count = LANE_PIXELS.min(positions - p0);
+            for (i, window) in windows.chunks_exact_mut(len).take(count).enumerate() {
+                super::super::conv::gather(conv, x, p0 + i, &mut window[..k]);
+            }
+            let mut b = 0;
+            while b < blocks {
+                let two = b + 1 < blocks;
+                let sums = if two {
+                    lanes_block::<2>(&windows, len, &lanes[b * pairs * 32..][..2 * pairs * 32])
+                } else {
+                    let s = lanes_block::<1>(&windows, len, &lanes[b * pairs * 32..][..pairs * 32]);
+                    core::array::from_fn(|p| {
+                        let mut all = [0i32; 32];
+                        all[..16].copy_from_slice(&s[p][..16]);
+                        all
+                    })
+                };
+                let first = 16 * b;
+                let n = (oc - first).min(if two { 32 } else { 16 });
+                for (i, sums) in sums.iter().take(count).enumerate() {
+                    let out = &mut y[(p0 + i) * oc + first..][..n];
+                    super::store_all(&sums[..n], &channels[first..first + n], conv.output, out);
+                }
+                b += if two { 2 } else { 1 };
+            }
+        }
+    }
+
+    /// The sums of [`LANE_PIXELS`] windows of `len` values against `B` blocks of sixteen
+    /// channels' interleaved weights (`B · len / 2` vectors of 32 `i16`): for each position,
+    /// its `16 · B` channels' sums (the rest of the 32 zero).
+    #[inline(always)]
+    fn lanes_block<const B: usize>(
+        windows: &[i16],
+        len: usize,
+        lanes: &[i16],
+    ) -> [[i32; 32]; LANE_PIXELS] {
+        let pairs = len / 2;
+        assert!(windows.len() >= LANE_PIXELS * len && lanes.len() >= B * pairs * 32);
+        // SAFETY: AVX-512 F and VNNI are enabled where this is inlined (only
+        // `run_avx512`'s entry runs it). Reads: weight vectors `(b · pairs + t) · 32 .. + 32
+        // ≤ B · pairs · 32 ≤ lanes.len()`; window pairs `p · len + 2 t + 2 ≤ LANE_PIXELS · len
+        // ≤ windows.len()`. Writes: 16 `i32` at `16 b ≤ 16` in arrays of 32.
+        unsafe {
+            let mut acc = [[_mm512_setzero_si512(); B]; LANE_PIXELS];
+            for t in 0..pairs {
+                let mut w = [_mm512_setzero_si512(); B];
+                for (b, w) in w.iter_mut().enumerate() {
+                    *w = _mm512_loadu_si512(lanes.as_ptr().add((b * pairs + t) * 32).cast());
+                }
+                for (p, acc) in acc.iter_mut().enumerate() {
+                    let pair = windows
+                        .as_ptr()
+                        .add(p * len + 2 * t)
+                        .cast::<i32>()
+                        .read_unaligned();
+                    let v = _mm512_set1_epi32(pair);
+                    for b in 0..B {
+                        acc[b] = _mm512_dpwssd_epi32(acc[b], v, w[b]);
+                    }
+                }
+            }
+            let mut sums = [[0i32; 32]; LANE_PIXELS];
+            for (sums, acc) in sums.iter_mut().zip(&acc) {
+                for (b, &a) in acc.iter().enumerate() {
+                    _mm512_storeu_si512(sums.as_mut_ptr().add(16 * b).cast(), a);
+                }
+            }
+            sums
+        }
+    }
+
     impl Dot for Avx2 {
         #[inline(always)]
         fn block<const P: usize, const J: usize>(
@@ -372,6 +494,18 @@ pub(crate) mod x86 {
 
     impl Dot for Avx512 {
         const QUADS: bool = true;
+
+        #[inline(always)]
+        fn conv(conv: &Conv2D<'_>, x: &[i8], y: &mut [i8]) -> bool {
+            // Laying the weights out costs some ten instructions a weight, which the faster
+            // sums repay over many positions.
+            let (oh, ow, _) = conv.geometry.output;
+            if oh * ow < LANES_FROM {
+                return false;
+            }
+            conv_lanes(conv, x, y);
+            true
+        }
 
         #[inline(always)]
         fn block<const P: usize, const J: usize>(
@@ -498,7 +632,12 @@ mod tests {
         for case in 0..60 {
             let ic = 1 + r.below(if case % 3 == 0 { 70 } else { 9 });
             let oc = 1 + r.below(if case % 4 == 0 { 140 } else { 11 });
-            let input = (1 + r.below(9), 1 + r.below(9), ic);
+            // Half the cases large enough for AVX-512's channel-lanes convolution.
+            let input = if case % 4 < 2 {
+                (10 + r.below(20), 10 + r.below(20), ic)
+            } else {
+                (1 + r.below(9), 1 + r.below(9), ic)
+            };
             let kernel = (1 + r.below(4), 1 + r.below(4));
             let strides = (1 + r.below(2), 1 + r.below(2));
             let dilations = (1 + r.below(2), 1 + r.below(2));
