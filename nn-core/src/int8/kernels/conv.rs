@@ -354,8 +354,13 @@ pub(crate) fn gather(conv: &Conv2D<'_>, x: &[i8], p: usize, window: &mut [i16]) 
             continue;
         }
         let row = &x[at(y0, ky, g.dilations.0) * iw * ic..][..iw * ic];
-        taps[..kx0 * ic].fill(0);
-        taps[kx1 * ic..].fill(0);
+        // Only at the edges (a fill of nothing is still a call of `memset`).
+        if kx0 > 0 {
+            taps[..kx0 * ic].fill(0);
+        }
+        if kx1 < kw {
+            taps[kx1 * ic..].fill(0);
+        }
         if g.dilations.1 == 1 {
             let ix = at(x0, kx0, 1);
             let n = (kx1 - kx0) * ic;
@@ -505,7 +510,7 @@ struct DepthwiseRun<'c, 'a> {
 impl fast::Kernel for DepthwiseRun<'_, '_> {
     #[inline(always)]
     fn run<D: Dot>(self) {
-        self.conv.fast(self.x, self.y);
+        self.conv.fast::<D>(self.x, self.y);
     }
 }
 
@@ -513,37 +518,37 @@ impl DepthwiseConv2D<'_> {
     /// The fast path for a depth multiplier of 1: channels in chunks of up to 32, each
     /// chunk's sums and requantization vectorized across its channels.
     #[inline(always)]
-    fn fast(&self, x: &[i8], y: &mut [i8]) {
+    fn fast<D: Dot>(&self, x: &[i8], y: &mut [i8]) {
         let oc = self.geometry.output.2;
         // Channels in chunks of fixed sizes, each loop over a chunk of known length (and so
         // vectorized whole), then one at a time.
         let mut first = 0;
         while oc - first >= 32 {
-            self.chunk::<32>(x, y, first);
+            self.chunk::<D, 32>(x, y, first);
             first += 32;
         }
         if oc - first >= 16 {
-            self.chunk::<16>(x, y, first);
+            self.chunk::<D, 16>(x, y, first);
             first += 16;
         }
         if oc - first >= 8 {
-            self.chunk::<8>(x, y, first);
+            self.chunk::<D, 8>(x, y, first);
             first += 8;
         }
         for first in first..oc {
-            self.chunk::<1>(x, y, first);
+            self.chunk::<D, 1>(x, y, first);
         }
     }
 
     /// Output channels `first..first + N` at every position.
     #[inline(always)]
-    fn chunk<const N: usize>(&self, x: &[i8], y: &mut [i8], first: usize) {
+    fn chunk<D: Dot, const N: usize>(&self, x: &[i8], y: &mut [i8], first: usize) {
         let g = &self.geometry;
         let (_, iw, ic) = g.input;
         let (oh, ow, oc) = g.output;
         let (_, kw) = g.kernel;
-        // In `i8`'s range (checked by the caller): `|w · (x − zero_x)| ≤ 128 · 255`.
-        let zero = self.input_zero as i16;
+        // In `i8`'s range (checked by the caller).
+        let zero = self.input_zero;
         let channels: [Channel; N] =
             core::array::from_fn(|j| Channel::new(self.bias, self.multipliers, first + j));
         let output = self.output;
@@ -562,10 +567,7 @@ impl DepthwiseConv2D<'_> {
                         let w: &[i8; N] = self.weights[(ky * kw + kx) * oc + first..][..N]
                             .try_into()
                             .expect("N values");
-                        for ((a, &w), &v) in acc.iter_mut().zip(w).zip(pixel) {
-                            let product = i16::from(w) * (i16::from(v) - zero);
-                            *a = a.wrapping_add(i32::from(product));
-                        }
+                        D::tap(&mut acc, w, pixel, zero);
                     }
                 }
                 let out: &mut [i8; N] = (&mut y[(oy * ow + ox) * oc + first..][..N])

@@ -30,6 +30,15 @@ pub(crate) trait Dot {
     /// the most.
     const QUADS: bool = false;
 
+    /// `acc[c] += w[c] · (x[c] − zero)` for `N` channels (a depthwise convolution's tap),
+    /// `zero` in `i8`'s range.
+    #[inline(always)]
+    fn tap<const N: usize>(acc: &mut [i32; N], w: &[i8; N], x: &[i8; N], zero: i32) {
+        for ((a, &w), &v) in acc.iter_mut().zip(w).zip(x) {
+            *a = a.wrapping_add(i32::from(w) * (i32::from(v) - zero));
+        }
+    }
+
     /// Runs `conv` on `x` into `y` in a way of this instruction set's own, if it has one
     /// (`false`: the caller runs the blocks of [`Dot::block`]).
     #[inline(always)]
@@ -206,8 +215,19 @@ fn store_chunk<const N: usize>(
     let sums: &[i32; N] = sums[first..][..N].try_into().expect("N sums");
     let channels: &[Channel; N] = channels[first..][..N].try_into().expect("N channels");
     let out: &mut [i8; N] = (&mut out[first..][..N]).try_into().expect("N outputs");
-    for ((v, &s), &c) in out.iter_mut().zip(sums).zip(channels) {
-        *v = c.store(s, output);
+    // The constants field by field (the compiler leaves a loop over the structs scalar).
+    let bias: [i32; N] = core::array::from_fn(|i| channels[i].bias);
+    let value: [i32; N] = core::array::from_fn(|i| channels[i].value);
+    let left: [i32; N] = core::array::from_fn(|i| channels[i].left);
+    let right: [i32; N] = core::array::from_fn(|i| channels[i].right);
+    for i in 0..N {
+        let c = Channel {
+            bias: bias[i],
+            value: value[i],
+            left: left[i],
+            right: right[i],
+        };
+        out[i] = c.store(sums[i], output);
     }
 }
 
@@ -494,6 +514,38 @@ pub(crate) mod x86 {
 
     impl Dot for Avx512 {
         const QUADS: bool = true;
+
+        #[inline(always)]
+        fn tap<const N: usize>(acc: &mut [i32; N], w: &[i8; N], x: &[i8; N], zero: i32) {
+            // SAFETY: AVX-512 F is enabled where this is inlined (only `run_avx512`'s entry
+            // runs it). Loads and stores of 16 (or 8) lanes at `c < N` with `c + 16 ≤ N`
+            // (`c + 8 ≤ N`), in bounds of the three arrays.
+            unsafe {
+                let z16 = _mm512_set1_epi32(zero);
+                let mut c = 0;
+                while c + 16 <= N {
+                    let wv = _mm512_cvtepi8_epi32(_mm_loadu_si128(w.as_ptr().add(c).cast()));
+                    let xv = _mm512_cvtepi8_epi32(_mm_loadu_si128(x.as_ptr().add(c).cast()));
+                    let a = _mm512_loadu_si512(acc.as_ptr().add(c).cast());
+                    let a = _mm512_add_epi32(a, _mm512_mullo_epi32(wv, _mm512_sub_epi32(xv, z16)));
+                    _mm512_storeu_si512(acc.as_mut_ptr().add(c).cast(), a);
+                    c += 16;
+                }
+                let z8 = _mm256_set1_epi32(zero);
+                while c + 8 <= N {
+                    let wv = _mm256_cvtepi8_epi32(_mm_loadl_epi64(w.as_ptr().add(c).cast()));
+                    let xv = _mm256_cvtepi8_epi32(_mm_loadl_epi64(x.as_ptr().add(c).cast()));
+                    let a = _mm256_loadu_si256(acc.as_ptr().add(c).cast());
+                    let a = _mm256_add_epi32(a, _mm256_mullo_epi32(wv, _mm256_sub_epi32(xv, z8)));
+                    _mm256_storeu_si256(acc.as_mut_ptr().add(c).cast(), a);
+                    c += 8;
+                }
+                while c < N {
+                    acc[c] = acc[c].wrapping_add(i32::from(w[c]) * (i32::from(x[c]) - zero));
+                    c += 1;
+                }
+            }
+        }
 
         #[inline(always)]
         fn conv(conv: &Conv2D<'_>, x: &[i8], y: &mut [i8]) -> bool {
