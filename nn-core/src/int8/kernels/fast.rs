@@ -752,8 +752,28 @@ mod tests {
             };
             let mut fc_expected = vec![0; oc];
             fc.reference(&x[..ic], &mut fc_expected);
+            let add = crate::int8::kernels::Add::new(
+                (0.01 + r.below(100) as f32 / 1000.0, input_zero),
+                (0.02 + r.below(100) as f32 / 700.0, output.zero),
+                0.03 + r.below(100) as f32 / 500.0,
+                output,
+            );
+            let other = r.i8s(x.len());
+            let add_expected: Vec<i8> = x
+                .iter()
+                .zip(&other)
+                .map(|(&a, &b)| {
+                    let shift = crate::int8::kernels::Add::LEFT_SHIFT;
+                    let a = add.a.apply_twice((i32::from(a) - add.a_zero) << shift);
+                    let b = add.b.apply_twice((i32::from(b) - add.b_zero) << shift);
+                    output.store(add.sum.apply_twice(a + b))
+                })
+                .collect();
             for isa in Isa::supported() {
                 with_isa(isa, || {
+                    let mut y = vec![0; x.len()];
+                    add.run(&x, &other, &mut y);
+                    assert_eq!(y, add_expected, "add, case {case}, {isa:?}");
                     let mut y = vec![0; size];
                     conv.run(&x, &mut y);
                     assert_eq!(y, expected, "convolution, case {case}, {isa:?}, {g:?}");
