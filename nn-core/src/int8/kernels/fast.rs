@@ -5,9 +5,10 @@
 //!
 //! Sums of products run on a [`Dot`]: [`Portable`] (plain loops: what a Cortex-M runs) or, on
 //! x86-64, `x86::Avx2` (`vpmaddwd`, sixteen products an instruction) or `x86::Avx512`
-//! (`vpdpwssd`, 32). A kernel
-//! is written once, generic over the [`Dot`] and `#[inline(always)]`, and [`dispatch`] runs
-//! it compiled for the widest one the thread may use.
+//! (`vpdpwssd`, 32; a convolution of 100 output positions or more runs there with its output
+//! channels across the lanes instead, `x86::conv_lanes`). A kernel is written once, generic
+//! over the [`Dot`] and `#[inline(always)]`, and [`dispatch`] runs it compiled for the widest
+//! one the thread may use ([`crate::simd::Isa::current`], so `simd::with_isa` lowers it too).
 
 use crate::int8::{Multiplier, Output};
 
