@@ -395,20 +395,57 @@ pub(crate) mod x86 {
         let channels: Vec<Channel> = (0..oc)
             .map(|o| Channel::new(conv.bias, conv.multipliers, o))
             .collect();
-        let mut windows = vec![0i16; LANE_PIXELS * len];
         let positions = oh * ow;
+        let ic = g.input.2;
+        // Adjacent taps with an even count of values a window row: the input, less its zero
+        // point and padded with zeros, read in place (each window row a run of it), instead
+        // of gathered window by window.
+        let image = (g.dilations == (1, 1) && (kw * ic).is_multiple_of(2)).then(|| padded(conv, x));
+        let mut windows = vec![
+            0i16;
+            if image.is_some() {
+                0
+            } else {
+                LANE_PIXELS * len
+            }
+        ];
         for p0 in (0..positions).step_by(LANE_PIXELS) {
             let count = LANE_PIXELS.min(positions - p0);
-            for (i, window) in windows.chunks_exact_mut(len).take(count).enumerate() {
-                super::super::conv::gather(conv, x, p0 + i, &mut window[..k]);
-            }
+            let source = match &image {
+                Some((image, width)) => {
+                    let base = |p: usize| {
+                        let (oy, ox) = (p / ow, p % ow);
+                        (oy * g.strides.0 * width + ox * g.strides.1) * ic
+                    };
+                    let bases = core::array::from_fn(|i| base(p0 + i.min(count - 1)));
+                    Source {
+                        values: image,
+                        bases,
+                        rows: kh,
+                        stride: width * ic,
+                        pairs: kw * ic / 2,
+                    }
+                }
+                None => {
+                    for (i, window) in windows.chunks_exact_mut(len).take(count).enumerate() {
+                        super::super::conv::gather(conv, x, p0 + i, &mut window[..k]);
+                    }
+                    Source {
+                        values: &windows,
+                        bases: core::array::from_fn(|i| i * len),
+                        rows: 1,
+                        stride: 0,
+                        pairs,
+                    }
+                }
+            };
             let mut b = 0;
             while b < blocks {
                 let two = b + 1 < blocks;
                 let sums = if two {
-                    lanes_block::<2>(&windows, len, &lanes[b * pairs * 32..][..2 * pairs * 32])
+                    lanes_block::<2>(&source, &lanes[b * pairs * 32..][..2 * pairs * 32])
                 } else {
-                    let s = lanes_block::<1>(&windows, len, &lanes[b * pairs * 32..][..pairs * 32]);
+                    let s = lanes_block::<1>(&source, &lanes[b * pairs * 32..][..pairs * 32]);
                     core::array::from_fn(|p| {
                         let mut all = [0i32; 32];
                         all[..16].copy_from_slice(&s[p][..16]);
@@ -426,37 +463,82 @@ pub(crate) mod x86 {
         }
     }
 
-    /// The sums of [`LANE_PIXELS`] windows of `len` values against `B` blocks of sixteen
-    /// channels' interleaved weights (`B · len / 2` vectors of 32 `i16`): for each position,
-    /// its `16 · B` channels' sums (the rest of the 32 zero).
+    /// Where the windows of a block of positions are: position `p`'s window row `r` is the
+    /// `2 · pairs` values at `bases[p] + r · stride` of `values`.
+    struct Source<'a> {
+        values: &'a [i16],
+        bases: [usize; LANE_PIXELS],
+        rows: usize,
+        stride: usize,
+        pairs: usize,
+    }
+
+    /// The input of `conv`, less its zero point, in `i16`, with as many rows and columns of
+    /// zeros before and after as its windows reach beyond it; and the padded width.
+    fn padded(conv: &Conv2D<'_>, x: &[i8]) -> (Vec<i16>, usize) {
+        let g = &conv.geometry;
+        let (ih, iw, ic) = g.input;
+        let (oh, ow, _) = g.output;
+        let (kh, kw) = g.kernel;
+        let (top, left) = g.padding;
+        let height = (ih + top).max((oh - 1) * g.strides.0 + kh);
+        let width = (iw + left).max((ow - 1) * g.strides.1 + kw);
+        let mut image = vec![0i16; height * width * ic];
+        for (row, out) in x
+            .chunks_exact(iw * ic)
+            .zip(image.chunks_exact_mut(width * ic).skip(top))
+        {
+            for (t, &v) in out[left * ic..].iter_mut().zip(row) {
+                *t = (i32::from(v) - conv.input_zero) as i16;
+            }
+        }
+        (image, width)
+    }
+
+    /// The sums of [`LANE_PIXELS`] windows (`source`) against `B` blocks of sixteen
+    /// channels' interleaved weights (`B · rows · pairs` vectors of 32 `i16`): for each
+    /// position, its `16 · B` channels' sums (the rest of the 32 zero).
     #[inline(always)]
-    fn lanes_block<const B: usize>(
-        windows: &[i16],
-        len: usize,
-        lanes: &[i16],
-    ) -> [[i32; 32]; LANE_PIXELS] {
-        let pairs = len / 2;
-        assert!(windows.len() >= LANE_PIXELS * len && lanes.len() >= B * pairs * 32);
+    fn lanes_block<const B: usize>(source: &Source<'_>, lanes: &[i16]) -> [[i32; 32]; LANE_PIXELS] {
+        let &Source {
+            values,
+            bases,
+            rows,
+            stride,
+            pairs,
+        } = source;
+        let all = rows * pairs;
+        assert!(lanes.len() >= B * all * 32);
+        assert!(
+            rows == 0
+                || bases
+                    .iter()
+                    .all(|&b| b + (rows - 1) * stride + 2 * pairs <= values.len())
+        );
         // SAFETY: AVX-512 F and VNNI are enabled where this is inlined (only
-        // `run_avx512`'s entry runs it). Reads: weight vectors `(b · pairs + t) · 32 .. + 32
-        // ≤ B · pairs · 32 ≤ lanes.len()`; window pairs `p · len + 2 t + 2 ≤ LANE_PIXELS · len
-        // ≤ windows.len()`. Writes: 16 `i32` at `16 b ≤ 16` in arrays of 32.
+        // `run_avx512`'s entry runs it). Reads: weight vectors `(b · all + t) · 32 .. + 32
+        // ≤ B · all · 32 ≤ lanes.len()`; window pairs `base + r · stride + 2 j + 2 ≤ base +
+        // (rows − 1) · stride + 2 · pairs ≤ values.len()` (asserted). Writes: 16 `i32` at
+        // `16 b ≤ 16` in arrays of 32.
         unsafe {
             let mut acc = [[_mm512_setzero_si512(); B]; LANE_PIXELS];
-            for t in 0..pairs {
-                let mut w = [_mm512_setzero_si512(); B];
-                for (b, w) in w.iter_mut().enumerate() {
-                    *w = _mm512_loadu_si512(lanes.as_ptr().add((b * pairs + t) * 32).cast());
-                }
-                for (p, acc) in acc.iter_mut().enumerate() {
-                    let pair = windows
-                        .as_ptr()
-                        .add(p * len + 2 * t)
-                        .cast::<i32>()
-                        .read_unaligned();
-                    let v = _mm512_set1_epi32(pair);
-                    for b in 0..B {
-                        acc[b] = _mm512_dpwssd_epi32(acc[b], v, w[b]);
+            for r in 0..rows {
+                for j in 0..pairs {
+                    let t = r * pairs + j;
+                    let mut w = [_mm512_setzero_si512(); B];
+                    for (b, w) in w.iter_mut().enumerate() {
+                        *w = _mm512_loadu_si512(lanes.as_ptr().add((b * all + t) * 32).cast());
+                    }
+                    for (acc, &base) in acc.iter_mut().zip(&bases) {
+                        let pair = values
+                            .as_ptr()
+                            .add(base + r * stride + 2 * j)
+                            .cast::<i32>()
+                            .read_unaligned();
+                        let v = _mm512_set1_epi32(pair);
+                        for b in 0..B {
+                            acc[b] = _mm512_dpwssd_epi32(acc[b], v, w[b]);
+                        }
                     }
                 }
             }
