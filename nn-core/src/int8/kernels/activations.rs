@@ -24,7 +24,7 @@ use crate::int8::Multiplier;
 /// allows a softmax's int8 output: `y = −128 + round(256 · p)`, clamped to 127.
 ///
 /// ```
-/// use nn_core::int8::Softmax;
+/// use nn_core::int8::kernels::Softmax;
 ///
 /// let softmax = Softmax::new(0.05, 1.0);
 /// let mut y = [0i8; 4];
@@ -124,7 +124,7 @@ impl Softmax {
 /// allows a logistic's int8 output.
 ///
 /// ```
-/// use nn_core::int8::Logistic;
+/// use nn_core::int8::kernels::Logistic;
 ///
 /// let logistic = Logistic::new(0.1, 0);
 /// let mut y = [0i8; 3];
@@ -170,7 +170,7 @@ impl Logistic {
 /// gives a tanh's int8 output.
 ///
 /// ```
-/// use nn_core::int8::Tanh;
+/// use nn_core::int8::kernels::Tanh;
 ///
 /// let tanh = Tanh::new(0.1, 0);
 /// let mut y = [0i8; 3];

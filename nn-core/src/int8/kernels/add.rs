@@ -2,6 +2,7 @@
 //! `reference_integer_ops::Add`): both inputs brought to a common scale in fixed point, added,
 //! and the sum requantized into the output's scale.
 
+use super::fast::{self, twice};
 use crate::int8::{Multiplier, Output};
 
 /// An int8 elementwise addition's constants, as TensorFlow Lite's `add.cc` prepares them for
@@ -73,16 +74,7 @@ impl Add {
     pub fn run(&self, a: &[i8], b: &[i8], y: &mut [i8]) {
         assert_eq!(a.len(), y.len(), "inputs and output of one length");
         assert_eq!(b.len(), y.len(), "inputs and output of one length");
-        for ((out, &a), &b) in y.iter_mut().zip(a).zip(b) {
-            // |q − zero| ≤ 255, so the shifted values stay below 2^28.
-            let a = self
-                .a
-                .apply_twice((i32::from(a) - self.a_zero) << Self::LEFT_SHIFT);
-            let b = self
-                .b
-                .apply_twice((i32::from(b) - self.b_zero) << Self::LEFT_SHIFT);
-            *out = self.output.store(self.sum.apply_twice(a.wrapping_add(b)));
-        }
+        fast::dispatch(Run { add: self, a, b, y });
     }
 
     /// `y = x + c` with `c` one value per channel (TensorFlow Lite's `BroadcastAdd` over the
@@ -100,6 +92,35 @@ impl Add {
         );
         for (x, y) in x.chunks_exact(c.len()).zip(y.chunks_exact_mut(c.len())) {
             self.run(x, c, y);
+        }
+    }
+}
+
+/// The addition's loop, compiled for the widest instruction set.
+struct Run<'c> {
+    add: &'c Add,
+    a: &'c [i8],
+    b: &'c [i8],
+    y: &'c mut [i8],
+}
+
+impl fast::Kernel for Run<'_> {
+    #[inline(always)]
+    fn run<D: fast::Dot>(self) {
+        // `Multiplier::apply_twice` with its shifts split out, in a loop the compiler
+        // vectorizes; every constant in a local, none read through `self` inside the loop.
+        let split = |m: Multiplier| (m.value, m.shift.clamp(0, 31), (-m.shift).clamp(0, 31));
+        let Self { add, a, b, y } = self;
+        let (a_m, b_m, sum_m) = (split(add.a), split(add.b), split(add.sum));
+        let (a_zero, b_zero, output) = (add.a_zero, add.b_zero, add.output);
+        for ((out, &a), &b) in y.iter_mut().zip(a).zip(b) {
+            // |q − zero| ≤ 255 for zero points of int8, so the shifted values stay below
+            // 2^28 (others wrap, as the reference's shift would).
+            let a = (i32::from(a).wrapping_sub(a_zero)).wrapping_shl(Add::LEFT_SHIFT);
+            let b = (i32::from(b).wrapping_sub(b_zero)).wrapping_shl(Add::LEFT_SHIFT);
+            let a = twice(a, a_m.0, a_m.1, a_m.2);
+            let b = twice(b, b_m.0, b_m.1, b_m.2);
+            *out = output.store(twice(a.wrapping_add(b), sum_m.0, sum_m.1, sum_m.2));
         }
     }
 }

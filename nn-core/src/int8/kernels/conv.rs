@@ -5,6 +5,7 @@
 //! Both requantize with gemmlowp's two roundings ([`Multiplier::apply_twice`]), as TensorFlow
 //! 2.21.0's interpreter does in these kernels (one rounding is one off in a few outputs).
 
+use super::fast::{self, Channel, Dot};
 use crate::int8::{Multiplier, Output};
 
 /// How a window meets the input's edges (TensorFlow Lite's `Padding`).
@@ -137,6 +138,12 @@ pub(crate) fn taps(
     len: usize,
 ) -> (usize, usize, isize) {
     let origin = (o * stride) as isize - pad as isize;
+    if dilation == 1 {
+        // The same without its divisions, for the common window of adjacent taps.
+        let start = (-origin).max(0);
+        let end = (len as isize - origin).clamp(0, kernel as isize).max(start);
+        return (start as usize, end as usize, origin);
+    }
     let d = dilation as isize;
     // The first tap at or after position 0, the first at or after `len`.
     let start = if origin < 0 { (-origin + d - 1) / d } else { 0 };
@@ -202,6 +209,21 @@ impl Conv2D<'_> {
             }
             return;
         }
+        if filter <= fast::MAX_TAPS && i8::try_from(self.input_zero).is_ok() {
+            // Each `x − zero_x` fits an `i16`.
+            fast::dispatch(ConvRun { conv: self, x, y });
+            return;
+        }
+        self.reference(x, y);
+    }
+
+    /// The reference loops: each output's sum over its window's taps inside the input.
+    pub(crate) fn reference(&self, x: &[i8], y: &mut [i8]) {
+        let g = &self.geometry;
+        let (_, iw, ic) = g.input;
+        let (oh, ow, oc) = g.output;
+        let (_, kw) = g.kernel;
+        let filter = self.weights.len() / oc;
         for oy in 0..oh {
             let (ky0, ky1, y0) = g.rows(oy);
             for ox in 0..ow {
@@ -248,6 +270,120 @@ impl Conv2D<'_> {
         let acc = acc.wrapping_add(self.bias.get(o).copied().unwrap_or(0));
         let m = self.multipliers[if self.multipliers.len() == 1 { 0 } else { o }];
         self.output.store(m.apply_twice(acc))
+    }
+}
+
+/// A convolution's fast path: windows gathered, less the input's zero point, into `i16`
+/// buffers ([`fast::PIXELS`] at a time, taps in the padding 0), each weight row then summed
+/// against all of them at once, and the sums requantized [`fast::CHANNELS`] channels at a time.
+struct ConvRun<'c, 'a> {
+    conv: &'c Conv2D<'a>,
+    x: &'c [i8],
+    y: &'c mut [i8],
+}
+
+impl fast::Kernel for ConvRun<'_, '_> {
+    #[inline(always)]
+    fn run<D: Dot>(self) {
+        let Self { conv, x, y } = self;
+        if D::conv(conv, x, y) {
+            return;
+        }
+        let g = &conv.geometry;
+        let (oh, ow, oc) = g.output;
+        let (kh, kw) = g.kernel;
+        let k = kh * kw * g.input.2;
+        let len = k.next_multiple_of(fast::STEP);
+        let positions = oh * ow;
+        let mut windows = [0i16; fast::PATCH];
+        let mut channels = [Channel::default(); fast::CHANNELS];
+        let mut sums = [[0i32; fast::CHANNELS]; fast::PIXELS];
+        for first in (0..oc).step_by(fast::CHANNELS) {
+            let n = fast::CHANNELS.min(oc - first);
+            for (j, c) in channels[..n].iter_mut().enumerate() {
+                *c = Channel::new(conv.bias, conv.multipliers, first + j);
+            }
+            let rows = &conv.weights[first * k..][..n * k];
+            for p0 in (0..positions).step_by(fast::PIXELS) {
+                let count = fast::PIXELS.min(positions - p0);
+                for (i, window) in windows.chunks_exact_mut(len).take(count).enumerate() {
+                    gather(conv, x, p0 + i, &mut window[..k]);
+                }
+                // Rows `j..j + J` against the windows, their sums stored.
+                macro_rules! rows {
+                    ($j:expr, $rows:literal) => {{
+                        let j = $j;
+                        let r: [&[i8]; $rows] = core::array::from_fn(|r| &rows[(j + r) * k..][..k]);
+                        let s = D::block::<{ fast::PIXELS }, $rows>(&windows, len, r);
+                        for (p, sums) in sums.iter_mut().enumerate() {
+                            for r in 0..$rows {
+                                sums[j + r] = s[r][p];
+                            }
+                        }
+                    }};
+                }
+                let mut j = 0;
+                if D::QUADS {
+                    while j + 4 <= n {
+                        rows!(j, 4);
+                        j += 4;
+                    }
+                }
+                while j + 2 <= n {
+                    rows!(j, 2);
+                    j += 2;
+                }
+                if j < n {
+                    rows!(j, 1);
+                }
+                for (i, sums) in sums.iter().take(count).enumerate() {
+                    let out = &mut y[(p0 + i) * oc + first..][..n];
+                    fast::store_all(&sums[..n], &channels[..n], conv.output, out);
+                }
+            }
+        }
+    }
+}
+
+/// Output position `p`'s window of `conv` on `x`, less the input's zero point, into `window`
+/// (`kernel_h · kernel_w · in_channels` values, `HWC`), taps in the padding 0.
+#[inline(always)]
+pub(crate) fn gather(conv: &Conv2D<'_>, x: &[i8], p: usize, window: &mut [i16]) {
+    let g = &conv.geometry;
+    let (_, iw, ic) = g.input;
+    let (_, ow, _) = g.output;
+    let (kh, kw) = g.kernel;
+    let (ky0, ky1, y0) = g.rows(p / ow);
+    let (kx0, kx1, x0) = g.columns(p % ow);
+    let zero = conv.input_zero;
+    let run = kw * ic;
+    for (ky, taps) in window.chunks_exact_mut(run).enumerate().take(kh) {
+        if !(ky0..ky1).contains(&ky) {
+            taps.fill(0);
+            continue;
+        }
+        let row = &x[at(y0, ky, g.dilations.0) * iw * ic..][..iw * ic];
+        // Only at the edges (a fill of nothing is still a call of `memset`).
+        if kx0 > 0 {
+            taps[..kx0 * ic].fill(0);
+        }
+        if kx1 < kw {
+            taps[kx1 * ic..].fill(0);
+        }
+        if g.dilations.1 == 1 {
+            let ix = at(x0, kx0, 1);
+            let n = (kx1 - kx0) * ic;
+            for (t, &v) in taps[kx0 * ic..][..n].iter_mut().zip(&row[ix * ic..][..n]) {
+                *t = (i32::from(v) - zero) as i16;
+            }
+        } else {
+            for kx in kx0..kx1 {
+                let ix = at(x0, kx, g.dilations.1);
+                for (t, &v) in taps[kx * ic..][..ic].iter_mut().zip(&row[ix * ic..][..ic]) {
+                    *t = (i32::from(v) - zero) as i16;
+                }
+            }
+        }
     }
 }
 
@@ -316,6 +452,20 @@ impl DepthwiseConv2D<'_> {
         assert!(self.bias.is_empty() || self.bias.len() == oc);
         assert!(self.multipliers.len() == 1 || self.multipliers.len() == oc);
         let multiplier = oc.checked_div(ic).unwrap_or(1).max(1);
+        if multiplier == 1 && ic > 0 && i8::try_from(self.input_zero).is_ok() {
+            fast::dispatch(DepthwiseRun { conv: self, x, y });
+            return;
+        }
+        self.reference(x, y);
+    }
+
+    /// The reference loops, for every depth multiplier.
+    pub(crate) fn reference(&self, x: &[i8], y: &mut [i8]) {
+        let g = &self.geometry;
+        let (_, iw, ic) = g.input;
+        let (oh, ow, oc) = g.output;
+        let (_, kw) = g.kernel;
+        let multiplier = oc.checked_div(ic).unwrap_or(1).max(1);
         let zero = self.input_zero;
         for oy in 0..oh {
             let (ky0, ky1, y0) = g.rows(oy);
@@ -359,6 +509,87 @@ impl DepthwiseConv2D<'_> {
     }
 }
 
+/// A depthwise convolution's fast path, compiled for the widest instruction set.
+struct DepthwiseRun<'c, 'a> {
+    conv: &'c DepthwiseConv2D<'a>,
+    x: &'c [i8],
+    y: &'c mut [i8],
+}
+
+impl fast::Kernel for DepthwiseRun<'_, '_> {
+    #[inline(always)]
+    fn run<D: Dot>(self) {
+        self.conv.fast::<D>(self.x, self.y);
+    }
+}
+
+impl DepthwiseConv2D<'_> {
+    /// The fast path for a depth multiplier of 1: channels in chunks of up to 32, each
+    /// chunk's sums and requantization vectorized across its channels.
+    #[inline(always)]
+    fn fast<D: Dot>(&self, x: &[i8], y: &mut [i8]) {
+        let oc = self.geometry.output.2;
+        // Channels in chunks of fixed sizes, each loop over a chunk of known length (and so
+        // vectorized whole), then one at a time.
+        let mut first = 0;
+        while oc - first >= 32 {
+            self.chunk::<D, 32>(x, y, first);
+            first += 32;
+        }
+        if oc - first >= 16 {
+            self.chunk::<D, 16>(x, y, first);
+            first += 16;
+        }
+        if oc - first >= 8 {
+            self.chunk::<D, 8>(x, y, first);
+            first += 8;
+        }
+        for first in first..oc {
+            self.chunk::<D, 1>(x, y, first);
+        }
+    }
+
+    /// Output channels `first..first + N` at every position.
+    #[inline(always)]
+    fn chunk<D: Dot, const N: usize>(&self, x: &[i8], y: &mut [i8], first: usize) {
+        let g = &self.geometry;
+        let (_, iw, ic) = g.input;
+        let (oh, ow, oc) = g.output;
+        let (_, kw) = g.kernel;
+        // In `i8`'s range (checked by the caller).
+        let zero = self.input_zero;
+        let channels: [Channel; N] =
+            core::array::from_fn(|j| Channel::new(self.bias, self.multipliers, first + j));
+        let output = self.output;
+        for oy in 0..oh {
+            let (ky0, ky1, y0) = g.rows(oy);
+            for ox in 0..ow {
+                let (kx0, kx1, x0) = g.columns(ox);
+                let mut acc = [0i32; N];
+                for ky in ky0..ky1 {
+                    let iy = at(y0, ky, g.dilations.0);
+                    for kx in kx0..kx1 {
+                        let ix = at(x0, kx, g.dilations.1);
+                        let pixel: &[i8; N] = x[(iy * iw + ix) * ic + first..][..N]
+                            .try_into()
+                            .expect("N values");
+                        let w: &[i8; N] = self.weights[(ky * kw + kx) * oc + first..][..N]
+                            .try_into()
+                            .expect("N values");
+                        D::tap(&mut acc, w, pixel, zero);
+                    }
+                }
+                let out: &mut [i8; N] = (&mut y[(oy * ow + ox) * oc + first..][..N])
+                    .try_into()
+                    .expect("N values");
+                for ((v, &a), c) in out.iter_mut().zip(&acc).zip(&channels) {
+                    *v = c.store(a, output);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,6 +608,38 @@ mod tests {
         let g = Geometry::new((4, 4, 1), (2, 2), 1, (1, 1), (1, 1), Padding::Same);
         assert_eq!(g.padding, (0, 0));
         assert_eq!(taps(3, 1, 0, 1, 2, 4), (0, 1, 3));
+    }
+
+    #[test]
+    fn taps_are_those_inside() {
+        for (o, stride, pad, dilation, kernel, len) in small_windows() {
+            let (start, end, origin) = taps(o, stride, pad, dilation, kernel, len);
+            assert_eq!(origin, (o * stride) as isize - pad as isize);
+            for k in 0..kernel {
+                let position = origin + (k * dilation) as isize;
+                let inside = (0..len as isize).contains(&position);
+                assert_eq!(
+                    (start..end).contains(&k),
+                    inside,
+                    "{o} {stride} {pad} {dilation}"
+                );
+            }
+        }
+    }
+
+    /// Every small output position, stride, padding, dilation, window and input length.
+    fn small_windows() -> impl Iterator<Item = (usize, usize, usize, usize, usize, usize)> {
+        (0..8).flat_map(|o| {
+            (1..4).flat_map(move |stride| {
+                (0..4).flat_map(move |pad| {
+                    (1..4).flat_map(move |dilation| {
+                        (0..5).flat_map(move |kernel| {
+                            (0..9).map(move |len| (o, stride, pad, dilation, kernel, len))
+                        })
+                    })
+                })
+            })
+        })
     }
 
     #[test]

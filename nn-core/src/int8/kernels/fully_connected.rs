@@ -1,5 +1,6 @@
 //! TensorFlow Lite's int8 `FULLY_CONNECTED`: `y = requantize(W · (x − zero_x) + b)`.
 
+use super::fast::{self, Dot};
 use crate::int8::{Multiplier, Output};
 
 /// An int8 fully connected operator's constants, borrowed: TensorFlow Lite's
@@ -35,14 +36,69 @@ impl FullyConnected<'_> {
         );
         assert!(self.bias.is_empty() || self.bias.len() == y.len());
         assert!(self.multipliers.len() == 1 || self.multipliers.len() == y.len());
+        if (1..=fast::MAX_TAPS).contains(&width) && i8::try_from(self.input_zero).is_ok() {
+            // Each `x − zero_x` fits an `i16`.
+            fast::dispatch(Run { fc: self, x, y });
+            return;
+        }
+        self.reference(x, y);
+    }
+
+    /// The reference loop: one dot product an output.
+    pub(crate) fn reference(&self, x: &[i8], y: &mut [i8]) {
+        let width = x.len();
         for (o, (out, row)) in y
             .iter_mut()
             .zip(self.weights.chunks_exact(width.max(1)))
             .enumerate()
         {
-            let sum = dot(row, x, self.input_zero) + self.bias.get(o).copied().unwrap_or(0);
+            let sum =
+                dot(row, x, self.input_zero).wrapping_add(self.bias.get(o).copied().unwrap_or(0));
             let m = self.multipliers[if self.multipliers.len() == 1 { 0 } else { o }];
             *out = self.output.store(m.apply(sum));
+        }
+    }
+}
+
+/// The fast path: the input less its zero point as `i16`, four weight rows summed against it
+/// at once.
+struct Run<'c, 'a> {
+    fc: &'c FullyConnected<'a>,
+    x: &'c [i8],
+    y: &'c mut [i8],
+}
+
+impl fast::Kernel for Run<'_, '_> {
+    #[inline(always)]
+    fn run<D: Dot>(self) {
+        let Self { fc, x, y } = self;
+        let width = x.len();
+        let len = width.next_multiple_of(fast::STEP);
+        let mut window = [0i16; fast::MAX_TAPS];
+        for (t, &v) in window.iter_mut().zip(x) {
+            *t = (i32::from(v) - fc.input_zero) as i16;
+        }
+        let window = &window[..len];
+        let finish = |o: usize, sum: i32| {
+            let sum = sum.wrapping_add(fc.bias.get(o).copied().unwrap_or(0));
+            let m = fc.multipliers[if fc.multipliers.len() == 1 { 0 } else { o }];
+            fc.output.store(fast::once(m, sum))
+        };
+        let first = y.len() / 4 * 4;
+        let mut quads = fc.weights.chunks_exact(4 * width);
+        let mut outs = y.chunks_exact_mut(4);
+        for (q, (rows, out)) in quads.by_ref().zip(outs.by_ref()).enumerate() {
+            let (a, rest) = rows.split_at(width);
+            let (b, rest) = rest.split_at(width);
+            let (c, d) = rest.split_at(width);
+            let s = D::block::<1, 4>(window, len, [a, b, c, d]);
+            for (j, v) in out.iter_mut().enumerate() {
+                *v = finish(4 * q + j, s[j][0]);
+            }
+        }
+        for (j, row) in quads.remainder().chunks_exact(width).enumerate() {
+            let s = D::block::<1, 1>(window, len, [row]);
+            y[first + j] = finish(first + j, s[0][0]);
         }
     }
 }

@@ -1,10 +1,16 @@
 //! The operators themselves, each TensorFlow Lite's reference kernel with its constants
 //! borrowed and its shapes given at run time: what the typed layers run, usable on their own
 //! (a graph walked at run time, a test against recorded tensors).
+//!
+//! Each gives its reference kernel's outputs bit for bit, through loops of its own for speed:
+//! windows gathered less the zero point, sums of products on AVX-512 VNNI or AVX2 where the
+//! processor has them (chosen at run time) and plain loops elsewhere, requantization
+//! vectorized; the reference loops remain for the shapes those do not take.
 
 mod activations;
 mod add;
 pub(crate) mod conv;
+mod fast;
 mod fully_connected;
 mod mul;
 mod pool;
