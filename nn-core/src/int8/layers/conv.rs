@@ -139,25 +139,17 @@ impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN
             walk.problem("its CONV_2D operator has no settings");
             return;
         };
-        check_window(
-            walk,
-            &self.geometry,
-            window.strides,
-            window.dilation,
-            window.padding,
-        );
-        walk::image_shapes(walk, &op, self.geometry.input, self.geometry.output);
-        let scales = walk::weights(walk, &op, 1, &shape, F, self.weights.as_flattened_mut());
-        walk::bias(walk, &op, 2, &mut self.bias);
-        if let Some((out_scale, output)) = walk::output(walk, &op, activation, OUT) {
-            if let Some(scales) = scales {
-                walk::bias_scales(walk, &op, 2, (in_scale, &scales), out_scale);
-                walk::channel_multipliers(in_scale, &scales, out_scale, &mut self.multipliers);
-            }
-            self.input_zero = in_zero;
-            self.output = output;
+        Constants {
+            geometry: &self.geometry,
+            bounds: self.bounds,
+            shape: &shape,
+            weights: self.weights.as_flattened_mut(),
+            bias: &mut self.bias,
+            multipliers: &mut self.multipliers,
+            input_zero: &mut self.input_zero,
+            output: &mut self.output,
         }
-        walk.advance(op, activation, self.bounds);
+        .read(walk, op, (window, activation), (in_scale, in_zero), OUT);
     }
 }
 
@@ -290,25 +282,17 @@ impl<const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize> Laye
                  {multiplier}"
             ));
         }
-        check_window(
-            walk,
-            &self.geometry,
-            window.strides,
-            window.dilation,
-            window.padding,
-        );
-        walk::image_shapes(walk, &op, self.geometry.input, self.geometry.output);
-        let scales = walk::weights(walk, &op, 1, &shape, CM, self.weights.as_flattened_mut());
-        walk::bias(walk, &op, 2, &mut self.bias);
-        if let Some((out_scale, output)) = walk::output(walk, &op, activation, OUT) {
-            if let Some(scales) = scales {
-                walk::bias_scales(walk, &op, 2, (in_scale, &scales), out_scale);
-                walk::channel_multipliers(in_scale, &scales, out_scale, &mut self.multipliers);
-            }
-            self.input_zero = in_zero;
-            self.output = output;
+        Constants {
+            geometry: &self.geometry,
+            bounds: self.bounds,
+            shape: &shape,
+            weights: self.weights.as_flattened_mut(),
+            bias: &mut self.bias,
+            multipliers: &mut self.multipliers,
+            input_zero: &mut self.input_zero,
+            output: &mut self.output,
         }
-        walk.advance(op, activation, self.bounds);
+        .read(walk, op, (window, activation), (in_scale, in_zero), OUT);
     }
 }
 
@@ -356,6 +340,52 @@ impl<
             &[w.oh, w.ow, CM],
             range,
         );
+    }
+}
+
+/// A convolution's constants, borrowed from its int8 form to be read from a file.
+#[cfg(feature = "std")]
+struct Constants<'p> {
+    geometry: &'p Geometry,
+    bounds: Bounds,
+    /// The weights' shape: `OHWI`, or `1HWO` for a depthwise convolution.
+    shape: &'p [usize],
+    weights: &'p mut [i8],
+    bias: &'p mut [i32],
+    multipliers: &'p mut [Multiplier],
+    input_zero: &'p mut i32,
+    output: &'p mut Output,
+}
+
+#[cfg(feature = "std")]
+impl Constants<'_> {
+    /// The rest of reading a convolution once its operator is found: its window and shapes
+    /// compared with the declaration's, its weights, bias and quantization read, and the walk
+    /// moved past it. `input` is the input's scale and zero point, `len` the output's values.
+    fn read<'a>(
+        self,
+        walk: &mut crate::int8::Walk<'a>,
+        op: crate::int8::walk::Op<'a>,
+        (window, activation): (nn_tflite::Window, nn_tflite::Activation),
+        (in_scale, in_zero): (f32, i32),
+        len: usize,
+    ) {
+        use crate::int8::walk;
+        let g = self.geometry;
+        check_window(walk, g, window.strides, window.dilation, window.padding);
+        walk::image_shapes(walk, &op, g.input, g.output);
+        let channels = self.bias.len();
+        let scales = walk::weights(walk, &op, 1, self.shape, channels, self.weights);
+        walk::bias(walk, &op, 2, self.bias);
+        if let Some((out_scale, output)) = walk::output(walk, &op, activation, len) {
+            if let Some(scales) = scales {
+                walk::bias_scales(walk, &op, 2, (in_scale, &scales), out_scale);
+                walk::channel_multipliers(in_scale, &scales, out_scale, self.multipliers);
+            }
+            *self.input_zero = in_zero;
+            *self.output = output;
+        }
+        walk.advance(op, activation, self.bounds);
     }
 }
 
