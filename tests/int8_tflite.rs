@@ -435,3 +435,22 @@ fn an_image_of_other_height_and_width_but_as_many_values_is_refused() {
         "{problems:#?}"
     );
 }
+
+#[test]
+fn a_quantization_axis_tensorflow_lite_refuses_is_refused() {
+    // The first layer's bias, a tensor of one axis, quantized "along axis 3": TensorFlow
+    // Lite's interpreter refuses such a file (as it refuses MicroFlow's person_detect.tflite).
+    let bytes = fixture("ad01_int8.tflite");
+    let mut model = nn::tflite::read(&bytes).unwrap();
+    let graph = &mut model.subgraphs[0];
+    let bias = graph.operators[0].inputs[2] as usize;
+    graph.tensors[bias].quantization.as_mut().unwrap().dimension = 3;
+    let file = nn::tflite::write(&model, &bytes).unwrap();
+    let Err(nn::Error::Mismatch { problems, .. }) = Int8::<Ad01>::from_tflite(&file) else {
+        panic!("a refused axis read");
+    };
+    assert!(
+        problems.iter().any(|p| p.contains("quantization axis 3")),
+        "{problems:#?}"
+    );
+}

@@ -480,6 +480,16 @@ pub fn weights(
         ));
         return None;
     }
+    if !axis_in_range(q.dimension, tensor) {
+        walk.problem(format!(
+            "weights `{}` name quantization axis {} of a tensor of {} axes, which TensorFlow \
+             Lite refuses",
+            tensor.name,
+            q.dimension,
+            tensor.shape.len()
+        ));
+        return None;
+    }
     if q.zero_point.len() != q.scale.len() {
         walk.problem(format!(
             "weights `{}` have {} scales but {} zero points",
@@ -568,6 +578,15 @@ pub fn bias_scales(
     let Some(q) = &tensor.quantization else {
         return;
     };
+    if !axis_in_range(q.dimension, tensor) {
+        walk.problem(format!(
+            "bias `{}` names quantization axis {} of a tensor of {} axes, which TensorFlow Lite \
+             refuses",
+            tensor.name,
+            q.dimension,
+            tensor.shape.len()
+        ));
+    }
     let off = q.scale.iter().enumerate().any(|(c, &s)| {
         let w = weights[if weights.len() == 1 {
             0
@@ -672,6 +691,12 @@ pub fn output(
     };
     let (min, max) = activation_range(low, high, scale, zero);
     Some((scale, Output { zero, min, max }))
+}
+
+/// Whether a tensor's quantization axis is one of its axes (TensorFlow Lite's interpreter
+/// refuses a file where it is not).
+fn axis_in_range(dimension: i32, tensor: &Tensor) -> bool {
+    usize::try_from(dimension).is_ok_and(|d| d < tensor.shape.len().max(1))
 }
 
 /// A tensor index of the file as an index of `graph`'s tensors, if it is one.
