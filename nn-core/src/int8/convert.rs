@@ -363,10 +363,7 @@ impl Converter {
     /// output taking `range`.
     pub fn scale_and_shift(&mut self, scale: &[f32], shift: &[f32], range: (f32, f32)) {
         let (in_scale, in_zero) = self.current_scale();
-        let shape: Vec<usize> = self.tensors[self.current].shape[1..]
-            .iter()
-            .map(|&d| d as usize)
-            .collect();
+        let shape = self.shape();
         // The reals the input can hold, times each channel's scale: the product's range.
         let (lo, hi) = (
             in_scale * (-128 - in_zero) as f32,
@@ -386,28 +383,7 @@ impl Converter {
             },
         });
         let shift_tensor = self.quantized_constant("shift", shift);
-        let out = self.activation("activation", &shape);
-        self.operators.push(Operator {
-            operator: Code::ADD,
-            inputs: vec![mid as i32, shift_tensor as i32],
-            outputs: vec![out as i32],
-            options: Options::Add {
-                activation: Activation::None,
-            },
-        });
-        self.current = out;
-        self.pending.push((out, range));
-        // Open without weights: an activation after it fuses into the ADD.
-        self.open = Some(Open {
-            op: self.operators.len() - 1,
-            weights: Vec::new(),
-            layout: Layout::Rows(1),
-            bias: Vec::new(),
-            weights_tensor: usize::MAX,
-            bias_tensor: usize::MAX,
-            input_scale: 1.0,
-            range,
-        });
+        self.open_add(mid, shift_tensor, range);
     }
 
     /// A constant int8 tensor of `values`, quantized per tensor from their range.
@@ -494,14 +470,20 @@ impl Converter {
     /// operator stays open for an activation to fuse.
     pub fn add(&mut self, a: Mark, b: Mark, range: (f32, f32)) {
         self.close();
-        let shape: Vec<usize> = self.tensors[a.0].shape[1..]
+        self.open_add(a.0, b.0, range);
+    }
+
+    /// An `ADD` of tensors `a` and `b` into a tensor of `a`'s shape, whose values take
+    /// `range`; it stays open without weights, so that an activation after it fuses into it.
+    fn open_add(&mut self, a: usize, b: usize, range: (f32, f32)) {
+        let shape: Vec<usize> = self.tensors[a].shape[1..]
             .iter()
             .map(|&d| d as usize)
             .collect();
         let out = self.activation("activation", &shape);
         self.operators.push(Operator {
             operator: Code::ADD,
-            inputs: vec![a.0 as i32, b.0 as i32],
+            inputs: vec![a as i32, b as i32],
             outputs: vec![out as i32],
             options: Options::Add {
                 activation: Activation::None,
@@ -509,7 +491,6 @@ impl Converter {
         });
         self.current = out;
         self.pending.push((out, range));
-        // Open without weights: an activation after it fuses into it.
         self.open = Some(Open {
             op: self.operators.len() - 1,
             weights: Vec::new(),

@@ -99,31 +99,26 @@ impl<const N: usize> Layer<N, N> for Activation {
     }
 }
 
-impl<const N: usize> Quantize<N, N> for crate::Shortcut {
-    type Int8 = Pass;
+/// Layers whose int8 form is [`Pass`]: no operator in the file, and one range observed (their
+/// output's, the same as their input's) to step over in conversion.
+macro_rules! passes {
+    ($($layer:ty),*) => {$(
+        impl<const N: usize> Quantize<N, N> for $layer {
+            type Int8 = Pass;
 
-    fn int8(&self) -> Pass {
-        Pass
-    }
+            fn int8(&self) -> Pass {
+                Pass
+            }
 
-    #[cfg(feature = "std")]
-    fn convert(&self, c: &mut crate::int8::Converter) {
-        c.range();
-    }
+            #[cfg(feature = "std")]
+            fn convert(&self, c: &mut crate::int8::Converter) {
+                c.range();
+            }
+        }
+    )*};
 }
 
-impl<const N: usize> Quantize<N, N> for crate::Dropout {
-    type Int8 = Pass;
-
-    fn int8(&self) -> Pass {
-        Pass
-    }
-
-    #[cfg(feature = "std")]
-    fn convert(&self, c: &mut crate::int8::Converter) {
-        c.range();
-    }
-}
+passes!(crate::Shortcut, crate::Dropout);
 
 impl<const N: usize> Quantize<N, N> for crate::Flatten {
     type Int8 = Reshape;
