@@ -14,31 +14,8 @@ use nn::prelude::*;
 
 include!("../firmware/models/mlperf_tiny.rs");
 
-ad01!(
-    /// Anomaly detection.
-    #[int8]
-    Ad01
-);
-pretrained_resnet!(
-    /// ResNet-8.
-    #[int8]
-    Resnet8
-);
-vww_96!(
-    /// Visual wake words.
-    #[int8]
-    Vww96
-);
-kws_ref_model!(
-    /// Keyword spotting.
-    #[int8]
-    Kws
-);
-str_ww_ref_model!(
-    /// The streaming wake word model.
-    #[int8]
-    StreamingWakeWord
-);
+// The five, each with its int8 form.
+mlperf_tiny_models!();
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -2,37 +2,14 @@
 //! `tests/digits.rs`, quantized with 200 training samples as calibration, classifies the test
 //! set in int8 within half a point of the float network's accuracy.
 
-use nn::data::{Standardizer, read_csv};
+mod common;
+
 use nn::prelude::*;
 
 network! {
     /// `tests/digits.rs`'s network, with an int8 form.
     #[int8]
     struct Digits = Dense<64, 64, Relu>, Dropout<0.2>, Dense<64, 10, Softmax>;
-}
-
-/// The digits, standardized on the training set: (training, test).
-fn digits() -> (Dataset<f32, 64, 1>, Dataset<f32, 64, 1>) {
-    let csv = read_csv(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv.gz"),
-        0,
-    )
-    .unwrap();
-    let pixels: Vec<f32> = csv
-        .rows
-        .iter()
-        .flat_map(|r| r[..64].iter().map(|&v| v as f32))
-        .collect();
-    let labels: Vec<f32> = csv.rows.iter().map(|r| r[64] as f32).collect();
-    let data = Dataset::<f32, 64, 1>::from_slices(&pixels, &labels).unwrap();
-    let (train, test) = data.train_test_split(0.2, 42, true).unwrap();
-    let scaler = Standardizer::fit(train.x()).unwrap();
-    let scale = |set: &Dataset<f32, 64, 1>| {
-        let mut x = set.x().clone();
-        scaler.transform(&mut x);
-        Dataset::new(x, set.y().clone()).unwrap()
-    };
-    (scale(&train), scale(&test))
 }
 
 /// The index of the greatest of `values` (the first of equals).
@@ -48,7 +25,7 @@ fn argmax<T: PartialOrd + Copy>(values: &[T]) -> usize {
 
 #[test]
 fn the_quantized_digits_network_is_within_half_a_point_of_the_float_one() {
-    let (train, test) = digits();
+    let (train, test) = common::digits();
     let mut model = Model::new(
         Digits::seeded(42),
         Adam::default(),

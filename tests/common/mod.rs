@@ -495,3 +495,27 @@ pub(crate) fn recorded_io(path: &Path) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
     };
     (rows("inputs"), rows("outputs"))
 }
+
+/// The digits, standardized on the training set: (training, test).
+pub(crate) fn digits() -> (nn::data::Dataset<f32, 64, 1>, nn::data::Dataset<f32, 64, 1>) {
+    let csv = nn::data::read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv.gz"),
+        0,
+    )
+    .unwrap();
+    let pixels: Vec<f32> = csv
+        .rows
+        .iter()
+        .flat_map(|r| r[..64].iter().map(|&v| v as f32))
+        .collect();
+    let labels: Vec<f32> = csv.rows.iter().map(|r| r[64] as f32).collect();
+    let data = nn::data::Dataset::<f32, 64, 1>::from_slices(&pixels, &labels).unwrap();
+    let (train, test) = data.train_test_split(0.2, 42, true).unwrap();
+    let scaler = nn::data::Standardizer::fit(train.x()).unwrap();
+    let scale = |set: &nn::data::Dataset<f32, 64, 1>| {
+        let mut x = set.x().clone();
+        scaler.transform(&mut x);
+        nn::data::Dataset::new(x, set.y().clone()).unwrap()
+    };
+    (scale(&train), scale(&test))
+}
