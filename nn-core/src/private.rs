@@ -99,6 +99,23 @@ pub const fn tensor<const R: usize, const C: usize>(bytes: &[u8], offset: usize)
     }
 }
 
+/// `R` rows of `C` int8 values from `bytes`, which hold exactly that many: an int8 weight
+/// tensor of a TensorFlow Lite file built into the program (`#[tflite(.., embed)]`), in the
+/// layout the file has and the int8 layer keeps.
+///
+/// # Panics
+/// If `bytes` holds another number of values (at compile time in a constant).
+#[allow(
+    unsafe_code,
+    reason = "one copy of the tensor, fast in constant evaluation"
+)]
+pub const fn int8_rows<const R: usize, const C: usize>(bytes: &[u8]) -> [[i8; C]; R] {
+    assert!(bytes.len() == R * C, "int8 tensor of another size");
+    // SAFETY: `bytes` holds `R · C` bytes (asserted above), every bit pattern is a valid
+    // `i8`, and the read does not require alignment.
+    unsafe { core::ptr::read_unaligned(bytes.as_ptr().cast::<[[i8; C]; R]>()) }
+}
+
 /// An `R × C` array of zeros (the bias of a layer without one).
 pub const fn zeros<const R: usize, const C: usize>() -> [[f32; R]; C] {
     [[0.0; R]; C]

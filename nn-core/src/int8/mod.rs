@@ -14,6 +14,9 @@
 //! time, so they fold into the code.
 
 #[cfg(feature = "std")]
+#[doc(hidden)]
+pub mod built;
+#[cfg(feature = "std")]
 mod convert;
 pub mod kernels;
 mod layer;
@@ -24,9 +27,14 @@ mod quant;
 pub mod walk;
 
 #[cfg(feature = "std")]
+#[doc(hidden)]
+pub use built::{Built, Parts, Step};
+#[cfg(feature = "std")]
 pub use convert::{Converter, Layout, Mark, Ranges, activation_quantization};
 pub use kernels::{Geometry, Padding};
 pub use layer::{Bounds, Clamp, Layer, Quantize};
+#[cfg(feature = "std")]
+pub use layers::NormRead;
 pub use layers::{
     Activation, Conv, Dense, Depthwise, Ending, Fork, Form, GlobalAverage, Norm, NormOp, Pass,
     Pool, Reshape, ScaleShift, Separable, Then,

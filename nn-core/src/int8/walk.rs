@@ -22,11 +22,18 @@ pub struct Walk<'a> {
     taken: Vec<bool>,
     /// The layer being read, for messages: "layer 3 (`dense_1`, Dense)".
     layer: String,
+    /// Its position in the declaration (none for a part of the file that is not a layer).
+    at: Option<usize>,
     /// A fused activation of the last operator that no declared layer has accounted for yet:
     /// the operator's name and the activation.
     fused: Option<(String, Activation)>,
-    problems: Vec<String>,
+    /// Each difference, with the position of the layer it is about.
+    problems: Problems,
 }
+
+/// The differences a walk found, each with the position in the declaration of the layer it
+/// is about (none for a part of the file that is not a layer).
+pub type Problems = Vec<(Option<usize>, String)>;
 
 /// Where a [`Walk`] stands ([`Walk::position`]).
 #[derive(Clone, Debug)]
@@ -87,6 +94,7 @@ impl<'a> Walk<'a> {
             tensor,
             taken: vec![false; graph.operators.len()],
             layer: String::new(),
+            at: None,
             fused: None,
             problems: Vec::new(),
         })
@@ -95,16 +103,19 @@ impl<'a> Walk<'a> {
     /// Starts reading the layer at `position` (`field`, of Keras class `class`).
     pub fn layer(&mut self, position: usize, field: &str, class: &str) {
         self.layer = format!("layer {position} (`{field}`, {class})");
+        self.at = Some(position);
     }
 
     /// Starts reading a part of the file that is not a layer (`"the output"`).
     pub fn part(&mut self, part: &str) {
         self.layer = part.to_string();
+        self.at = None;
     }
 
     /// Records a difference, about the layer being read.
     pub fn problem(&mut self, problem: impl core::fmt::Display) {
-        self.problems.push(format!("{}: {problem}", self.layer));
+        self.problems
+            .push((self.at, format!("{}: {problem}", self.layer)));
     }
 
     /// The tensor the layer being read takes as input.
@@ -355,8 +366,19 @@ impl<'a> Walk<'a> {
     /// # Errors
     ///
     /// Every difference found.
-    pub fn finish(mut self) -> Result<(), Vec<String>> {
-        self.layer = "the end".to_string();
+    pub fn finish(self) -> Result<(), Vec<String>> {
+        self.finish_at()
+            .map_err(|problems| problems.into_iter().map(|(_, p)| p).collect())
+    }
+
+    /// [`finish`](Self::finish), each difference with the position of the layer it is about
+    /// (none for the file's ends): for `network!`, which reports each at its layer.
+    ///
+    /// # Errors
+    ///
+    /// Every difference found.
+    pub fn finish_at(mut self) -> Result<(), Problems> {
+        self.part("the end");
         if let Some((op, activation)) = self.fused.take() {
             self.problem(format!(
                 "the file's last {op} applies {activation:?}, which the declaration has no \

@@ -36,11 +36,11 @@ use crate::int8::Multiplier;
 pub struct Softmax {
     /// `beta · scale` in Q5.26 per unit of input difference (at most `2^30 − 1`, as
     /// TensorFlow Lite caps it).
-    multiplier: Multiplier,
+    pub multiplier: Multiplier,
     /// The least difference from the row's greatest value that still takes part; smaller
     /// ones could rescale below −31, past what five integer bits hold (their exponentials,
     /// below 2^−44, would not show in the output anyway).
-    diff_min: i32,
+    pub diff_min: i32,
 }
 
 /// Integer bits of the rescaled differences (Q5.26), as TensorFlow Lite's softmax.
@@ -135,7 +135,7 @@ impl Softmax {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Logistic {
     /// The output for each input, indexed by the input's bits (`x as u8`).
-    table: [i8; 256],
+    pub table: [i8; 256],
 }
 
 impl Logistic {
@@ -181,7 +181,7 @@ impl Logistic {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tanh {
     /// The output for each input, indexed by the input's bits (`x as u8`).
-    table: [i8; 256],
+    pub table: [i8; 256],
 }
 
 impl Tanh {

@@ -103,6 +103,20 @@ impl<const F: usize, const K: usize> Conv<F, K> {
             bounds,
         }
     }
+
+    /// Its constants, to be read from a file.
+    #[cfg(feature = "std")]
+    pub(crate) fn constants(&mut self) -> Constants<'_> {
+        Constants {
+            geometry: &self.geometry,
+            bounds: self.bounds,
+            weights: self.weights.as_flattened_mut(),
+            bias: &mut self.bias,
+            multipliers: &mut self.multipliers,
+            input_zero: &mut self.input_zero,
+            output: &mut self.output,
+        }
+    }
 }
 
 impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN, OUT>
@@ -123,33 +137,7 @@ impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        use crate::int8::walk;
-        use nn_tflite::{Code, Options};
-        let Some((in_scale, in_zero)) = walk.input_quantization() else {
-            return;
-        };
-        let (_, _, channels) = self.geometry.input;
-        let (kh, kw) = self.geometry.kernel;
-        let shape = [F, kh, kw, channels];
-        let fits = |op: &walk::Op<'_>| op.input(1).is_some_and(|t| same_shape(&t.shape, &shape));
-        let Some(op) = walk.operator_where(&Code::CONV_2D, fits) else {
-            return;
-        };
-        let &Options::Conv2D { window, activation } = op.options() else {
-            walk.problem("its CONV_2D operator has no settings");
-            return;
-        };
-        Constants {
-            geometry: &self.geometry,
-            bounds: self.bounds,
-            shape: &shape,
-            weights: self.weights.as_flattened_mut(),
-            bias: &mut self.bias,
-            multipliers: &mut self.multipliers,
-            input_zero: &mut self.input_zero,
-            output: &mut self.output,
-        }
-        .read(walk, op, (window, activation), (in_scale, in_zero), OUT);
+        load_conv(walk, self.constants(), OUT);
     }
 }
 
@@ -233,6 +221,20 @@ impl<const CM: usize, const TAPS: usize> Depthwise<CM, TAPS> {
             bounds,
         }
     }
+
+    /// Its constants, to be read from a file.
+    #[cfg(feature = "std")]
+    pub(crate) fn constants(&mut self) -> Constants<'_> {
+        Constants {
+            geometry: &self.geometry,
+            bounds: self.bounds,
+            weights: self.weights.as_flattened_mut(),
+            bias: &mut self.bias,
+            multipliers: &mut self.multipliers,
+            input_zero: &mut self.input_zero,
+            output: &mut self.output,
+        }
+    }
 }
 
 impl<const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize> Layer<IN, OUT>
@@ -253,46 +255,7 @@ impl<const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize> Laye
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        use crate::int8::walk;
-        use nn_tflite::{Code, Options};
-        let Some((in_scale, in_zero)) = walk.input_quantization() else {
-            return;
-        };
-        let (_, _, channels) = self.geometry.input;
-        let (kh, kw) = self.geometry.kernel;
-        let shape = [1, kh, kw, CM];
-        let fits = |op: &walk::Op<'_>| op.input(1).is_some_and(|t| same_shape(&t.shape, &shape));
-        let Some(op) = walk.operator_where(&Code::DEPTHWISE_CONV_2D, fits) else {
-            return;
-        };
-        let &Options::DepthwiseConv2D {
-            window,
-            depth_multiplier,
-            activation,
-        } = op.options()
-        else {
-            walk.problem("its DEPTHWISE_CONV_2D operator has no settings");
-            return;
-        };
-        let multiplier = CM / channels.max(1);
-        // Converters write the multiplier; TensorFlow Lite takes it from the shapes.
-        if usize::try_from(depth_multiplier).ok() != Some(multiplier) && depth_multiplier != 0 {
-            walk.problem(format!(
-                "the file's depth multiplier is {depth_multiplier}, the declaration's \
-                 {multiplier}"
-            ));
-        }
-        Constants {
-            geometry: &self.geometry,
-            bounds: self.bounds,
-            shape: &shape,
-            weights: self.weights.as_flattened_mut(),
-            bias: &mut self.bias,
-            multipliers: &mut self.multipliers,
-            input_zero: &mut self.input_zero,
-            output: &mut self.output,
-        }
-        .read(walk, op, (window, activation), (in_scale, in_zero), OUT);
+        load_depthwise(walk, self.constants(), OUT);
     }
 }
 
@@ -343,29 +306,89 @@ impl<
     }
 }
 
-/// A convolution's constants, borrowed from its int8 form to be read from a file.
+/// A convolution's constants, borrowed from its int8 form (or from the build-time form of
+/// `network!`, [`Built`](crate::int8::Built)) to be read from a file.
 #[cfg(feature = "std")]
-struct Constants<'p> {
-    geometry: &'p Geometry,
-    bounds: Bounds,
-    /// The weights' shape: `OHWI`, or `1HWO` for a depthwise convolution.
-    shape: &'p [usize],
-    weights: &'p mut [i8],
-    bias: &'p mut [i32],
-    multipliers: &'p mut [Multiplier],
-    input_zero: &'p mut i32,
-    output: &'p mut Output,
+pub(crate) struct Constants<'p> {
+    pub(crate) geometry: &'p Geometry,
+    pub(crate) bounds: Bounds,
+    pub(crate) weights: &'p mut [i8],
+    pub(crate) bias: &'p mut [i32],
+    pub(crate) multipliers: &'p mut [Multiplier],
+    pub(crate) input_zero: &'p mut i32,
+    pub(crate) output: &'p mut Output,
+}
+
+/// Reads a `CONV_2D` into `c`: the operator reading the walk's tensor whose weights have the
+/// declared shape (`OHWI`), its window, shapes, weights, bias and quantization. `len` is the
+/// output's number of values.
+#[cfg(feature = "std")]
+pub(crate) fn load_conv(walk: &mut crate::int8::Walk<'_>, c: Constants<'_>, len: usize) {
+    use crate::int8::walk;
+    use nn_tflite::{Code, Options};
+    let Some(input) = walk.input_quantization() else {
+        return;
+    };
+    let (_, _, channels) = c.geometry.input;
+    let (kh, kw) = c.geometry.kernel;
+    let shape = [c.bias.len(), kh, kw, channels];
+    let fits = |op: &walk::Op<'_>| op.input(1).is_some_and(|t| same_shape(&t.shape, &shape));
+    let Some(op) = walk.operator_where(&Code::CONV_2D, fits) else {
+        return;
+    };
+    let &Options::Conv2D { window, activation } = op.options() else {
+        walk.problem("its CONV_2D operator has no settings");
+        return;
+    };
+    c.read(walk, op, &shape, (window, activation), input, len);
+}
+
+/// Reads a `DEPTHWISE_CONV_2D` into `c`, as [`load_conv`] a `CONV_2D` (weights `1HWO`).
+#[cfg(feature = "std")]
+pub(crate) fn load_depthwise(walk: &mut crate::int8::Walk<'_>, c: Constants<'_>, len: usize) {
+    use crate::int8::walk;
+    use nn_tflite::{Code, Options};
+    let Some(input) = walk.input_quantization() else {
+        return;
+    };
+    let (_, _, channels) = c.geometry.input;
+    let (kh, kw) = c.geometry.kernel;
+    let outputs = c.bias.len();
+    let shape = [1, kh, kw, outputs];
+    let fits = |op: &walk::Op<'_>| op.input(1).is_some_and(|t| same_shape(&t.shape, &shape));
+    let Some(op) = walk.operator_where(&Code::DEPTHWISE_CONV_2D, fits) else {
+        return;
+    };
+    let &Options::DepthwiseConv2D {
+        window,
+        depth_multiplier,
+        activation,
+    } = op.options()
+    else {
+        walk.problem("its DEPTHWISE_CONV_2D operator has no settings");
+        return;
+    };
+    let multiplier = outputs / channels.max(1);
+    // Converters write the multiplier; TensorFlow Lite takes it from the shapes.
+    if usize::try_from(depth_multiplier).ok() != Some(multiplier) && depth_multiplier != 0 {
+        walk.problem(format!(
+            "the file's depth multiplier is {depth_multiplier}, the declaration's {multiplier}"
+        ));
+    }
+    c.read(walk, op, &shape, (window, activation), input, len);
 }
 
 #[cfg(feature = "std")]
 impl Constants<'_> {
     /// The rest of reading a convolution once its operator is found: its window and shapes
-    /// compared with the declaration's, its weights, bias and quantization read, and the walk
-    /// moved past it. `input` is the input's scale and zero point, `len` the output's values.
+    /// compared with the declaration's, its weights (of `shape`), bias and quantization read,
+    /// and the walk moved past it. `input` is the input's scale and zero point, `len` the
+    /// output's values.
     fn read<'a>(
         self,
         walk: &mut crate::int8::Walk<'a>,
         op: crate::int8::walk::Op<'a>,
+        shape: &[usize],
         (window, activation): (nn_tflite::Window, nn_tflite::Activation),
         (in_scale, in_zero): (f32, i32),
         len: usize,
@@ -375,7 +398,7 @@ impl Constants<'_> {
         check_window(walk, g, window.strides, window.dilation, window.padding);
         walk::image_shapes(walk, &op, g.input, g.output);
         let channels = self.bias.len();
-        let scales = walk::weights(walk, &op, 1, self.shape, channels, self.weights);
+        let scales = walk::weights(walk, &op, 1, shape, channels, self.weights);
         walk::bias(walk, &op, 2, self.bias);
         if let Some((out_scale, output)) = walk::output(walk, &op, activation, len) {
             if let Some(scales) = scales {

@@ -64,33 +64,56 @@ impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        use crate::int8::walk;
-        use nn_tflite::{Code, Options};
-        let Some((in_scale, in_zero)) = walk.input_quantization() else {
-            return;
-        };
-        let Some(op) = walk.operator(&Code::FULLY_CONNECTED) else {
-            return;
-        };
-        let &Options::FullyConnected { activation, .. } = op.options() else {
-            walk.problem("its FULLY_CONNECTED operator has no settings");
-            return;
-        };
-        let scales = walk::weights(walk, &op, 1, &[O, I], O, self.weights.as_flattened_mut());
-        walk::bias(walk, &op, 2, &mut self.bias);
-        if let Some((out_scale, output)) = walk::output(walk, &op, activation, O) {
-            if let Some(scales) = scales {
-                walk::bias_scales(walk, &op, 2, (in_scale, &scales), out_scale);
-                walk::multipliers(in_scale, &scales, out_scale, &mut self.multipliers);
-            }
-            self.input_zero = in_zero;
-            self.output = output;
-        }
-        // On past the operator whatever differed, so that the next layers are compared with
-        // the operators after it.
-        walk.advance(op, activation, self.form.bounds());
-        self.then = Then::load(walk, self.form, O);
+        self.then = load_dense(
+            walk,
+            self.form,
+            self.weights.as_flattened_mut(),
+            &mut self.bias,
+            &mut self.multipliers,
+            (&mut self.input_zero, &mut self.output),
+        );
     }
+}
+
+/// Reads a `FULLY_CONNECTED` (and the activation's operator after it, which it returns) into
+/// a dense layer's constants: `weights` of `bias.len()` rows.
+#[cfg(feature = "std")]
+pub(crate) fn load_dense(
+    walk: &mut crate::int8::Walk<'_>,
+    form: Form,
+    weights: &mut [i8],
+    bias: &mut [i32],
+    multipliers: &mut [Multiplier],
+    (input_zero, output): (&mut i32, &mut Output),
+) -> Then {
+    use crate::int8::walk;
+    use nn_tflite::{Code, Options};
+    let Some((in_scale, in_zero)) = walk.input_quantization() else {
+        return Then::None;
+    };
+    let Some(op) = walk.operator(&Code::FULLY_CONNECTED) else {
+        return Then::None;
+    };
+    let &Options::FullyConnected { activation, .. } = op.options() else {
+        walk.problem("its FULLY_CONNECTED operator has no settings");
+        return Then::None;
+    };
+    let units = bias.len();
+    let inputs = weights.len() / units.max(1);
+    let scales = walk::weights(walk, &op, 1, &[units, inputs], units, weights);
+    walk::bias(walk, &op, 2, bias);
+    if let Some((out_scale, found)) = walk::output(walk, &op, activation, units) {
+        if let Some(scales) = scales {
+            walk::bias_scales(walk, &op, 2, (in_scale, &scales), out_scale);
+            walk::multipliers(in_scale, &scales, out_scale, multipliers);
+        }
+        *input_zero = in_zero;
+        *output = found;
+    }
+    // On past the operator whatever differed, so that the next layers are compared with
+    // the operators after it.
+    walk.advance(op, activation, form.bounds());
+    Then::load(walk, form, units)
 }
 
 impl<

@@ -32,35 +32,53 @@ where
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        use nn_tflite::{Code, Options};
-        let start = walk.position();
-        self.first.load(walk);
-        let a = walk.position();
-        let qa = walk.input_quantization();
-        walk.set_position(start);
-        self.second.load(walk);
-        let b = walk.position();
-        let qb = walk.input_quantization();
-        let Some(op) = walk.join(&Code::ADD, &a, &b) else {
-            return;
-        };
-        let &Options::Add { activation } = op.options() else {
-            walk.problem("its ADD operator has no settings");
-            return;
-        };
-        if let (Some((scale, output)), Some(qa), Some(qb)) =
-            (crate::int8::walk::output(walk, &op, activation, O), qa, qb)
-        {
-            if !AddKernel::fits(qa.0, qb.0, scale) {
-                walk.problem(
-                    "the file's ADD has an output scale so much smaller than its inputs' that \
-                     TensorFlow Lite refuses it",
-                );
-            }
-            self.add = AddKernel::new(qa, qb, scale, output);
+        let (first, second) = (&mut self.first, &mut self.second);
+        if let Some(add) = load_fork(walk, O, |walk| first.load(walk), |walk| second.load(walk)) {
+            self.add = add;
         }
-        walk.advance(op, activation, crate::int8::Bounds::NONE);
     }
+}
+
+/// Reads a block that adds its branches: `first` and `second` read each branch from the
+/// block's input, then the `ADD` that joins their outputs (`len` values). The addition's
+/// constants, or `None` after a problem.
+#[cfg(feature = "std")]
+pub(crate) fn load_fork(
+    walk: &mut crate::int8::Walk<'_>,
+    len: usize,
+    first: impl FnOnce(&mut crate::int8::Walk<'_>),
+    second: impl FnOnce(&mut crate::int8::Walk<'_>),
+) -> Option<AddKernel> {
+    use nn_tflite::{Code, Options};
+    let start = walk.position();
+    first(walk);
+    let a = walk.position();
+    let qa = walk.input_quantization();
+    walk.set_position(start);
+    second(walk);
+    let b = walk.position();
+    let qb = walk.input_quantization();
+    let op = walk.join(&Code::ADD, &a, &b)?;
+    let &Options::Add { activation } = op.options() else {
+        walk.problem("its ADD operator has no settings");
+        return None;
+    };
+    let mut add = None;
+    if let (Some((scale, output)), Some(qa), Some(qb)) = (
+        crate::int8::walk::output(walk, &op, activation, len),
+        qa,
+        qb,
+    ) {
+        if !AddKernel::fits(qa.0, qb.0, scale) {
+            walk.problem(
+                "the file's ADD has an output scale so much smaller than its inputs' that \
+                 TensorFlow Lite refuses it",
+            );
+        }
+        add = Some(AddKernel::new(qa, qb, scale, output));
+    }
+    walk.advance(op, activation, crate::int8::Bounds::NONE);
+    add
 }
 
 impl<A, B, const I: usize, const O: usize> Quantize<I, O> for crate::Fork<crate::Add, A, B, O, O, O>

@@ -20,3 +20,15 @@ pub use norm::{Norm, NormOp, ScaleShift};
 pub use passes::{Activation, Pass, Reshape};
 pub use pool::{GlobalAverage, Pool};
 pub use separable::Separable;
+
+#[cfg(feature = "std")]
+pub use norm::NormRead;
+#[cfg(feature = "std")]
+pub(crate) use {
+    conv::{Constants, load_conv, load_depthwise},
+    dense::load_dense,
+    fork::load_fork,
+    norm::load_norm,
+    passes::load_reshape,
+    pool::{load_global, load_pool},
+};

@@ -46,21 +46,6 @@ pub struct ScaleShift<const C: usize> {
     pub shift: [i8; C],
 }
 
-impl<const C: usize> Norm<C> {
-    /// Whether `op` is the 1×1 depthwise convolution of `C` channels a batch normalization of
-    /// its own is.
-    #[cfg(feature = "std")]
-    fn is_ours(op: &crate::int8::walk::Op<'_>) -> bool {
-        let nn_tflite::Options::DepthwiseConv2D { window, .. } = op.options() else {
-            return false;
-        };
-        let weights = op.input(1).map(|t| t.shape.as_slice());
-        window.strides == (1, 1)
-            && i32::try_from(C).ok() == weights.and_then(|w| w.get(3).copied())
-            && weights.is_some_and(|w| w.len() == 4 && w[..3] == [1, 1, 1])
-    }
-}
-
 impl<const N: usize, const C: usize> Layer<N, N> for Norm<C> {
     #[inline(always)]
     fn passes(&self) -> bool {
@@ -82,114 +67,163 @@ impl<const N: usize, const C: usize> Layer<N, N> for Norm<C> {
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        use crate::int8::{Bounds, Geometry, Padding};
-        use nn_tflite::Code;
-        self.op = NormOp::Folded;
-        if walk.next_is(&Code::MUL) {
-            self.load_scale_shift::<N>(walk);
-            return;
-        }
-        if !walk
-            .peek(&Code::DEPTHWISE_CONV_2D)
-            .is_some_and(|op| Self::is_ours(&op))
-        {
-            return;
-        }
-        // The input's height and width from the file (`[1, h, w, C]`), as many positions as
-        // the declaration's `N / C`.
-        let shape = &walk.input().shape;
-        let (h, w) = match shape.as_slice() {
-            [1, h, w, _] => (
-                usize::try_from(*h).unwrap_or(0),
-                usize::try_from(*w).unwrap_or(0),
-            ),
-            _ => (N / C.max(1), 1),
+        self.op = match load_norm(walk, N, C) {
+            NormRead::Folded => NormOp::Folded,
+            NormRead::Depthwise(parts) => {
+                let mut op = Depthwise::<C, 1>::zeroed(parts.geometry, parts.bounds);
+                parts.fill(op.constants());
+                NormOp::Depthwise(op)
+            }
+            NormRead::ScaleShift {
+                mul,
+                scale,
+                add,
+                shift,
+            } => NormOp::ScaleShift(ScaleShift {
+                mul,
+                scale: core::array::from_fn(|k| scale[k]),
+                add,
+                shift: core::array::from_fn(|k| shift[k]),
+            }),
         };
-        if h.checked_mul(w).and_then(|hw| hw.checked_mul(C)) != Some(N) {
-            walk.problem(format!(
-                "its input is {shape:?} in the file, {N} values in the declaration"
-            ));
-            return;
-        }
-        let geometry = Geometry::new((h, w, C), (1, 1), C, (1, 1), (1, 1), Padding::Valid);
-        let mut op = Depthwise::<C, 1>::zeroed(geometry, Bounds::NONE);
-        <Depthwise<C, 1> as Layer<N, N>>::load(&mut op, walk);
-        self.op = NormOp::Depthwise(op);
     }
 }
 
-impl<const C: usize> Norm<C> {
-    /// Reads TensorFlow's converter's form: a `MUL` by one constant per channel, then an `ADD`
-    /// of another.
-    #[cfg(feature = "std")]
-    fn load_scale_shift<const N: usize>(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        use crate::int8::kernels::{Add, Mul};
-        use crate::int8::walk;
-        use nn_tflite::{Code, Options};
-        let constant = |walk: &mut crate::int8::Walk<'_>, op: &walk::Op<'_>, out: &mut [i8; C]| {
-            let tensor = op.input(1)?;
-            let data = op.data(tensor);
-            if data.len() != C || tensor.element != nn_tflite::Element::I8 {
-                walk.problem(format!(
-                    "the file's `{}` is not {C} int8 values, one per channel",
-                    tensor.name
-                ));
-                return None;
-            }
-            for (o, &b) in out.iter_mut().zip(data) {
-                *o = b as i8;
-            }
-            walk.quantization(tensor)
-        };
-        let Some(input) = walk.input_quantization() else {
-            return;
-        };
-        let Some(op) = walk.operator(&Code::MUL) else {
-            return;
-        };
-        let &Options::Mul { activation } = op.options() else {
-            walk.problem("its MUL operator has no settings");
-            return;
-        };
-        let mut scale = [0; C];
-        let scale_q = constant(walk, &op, &mut scale);
-        let mul_out = walk::output(walk, &op, activation, N);
-        walk.advance(op, activation, crate::int8::Bounds::NONE);
-        let Some(mid) = walk.input_quantization() else {
-            return;
-        };
-        let Some(op) = walk.operator(&Code::ADD) else {
-            return;
-        };
-        let &Options::Add { activation } = op.options() else {
-            walk.problem("its ADD operator has no settings");
-            return;
-        };
-        let mut shift = [0; C];
-        let shift_q = constant(walk, &op, &mut shift);
-        let add_out = walk::output(walk, &op, activation, N);
-        walk.advance(op, activation, crate::int8::Bounds::NONE);
-        if let (
-            Some(scale_q),
-            Some((mul_scale, mul_output)),
-            Some(shift_q),
-            Some((add_scale, add_output)),
-        ) = (scale_q, mul_out, shift_q, add_out)
-        {
-            if !Add::fits(mid.0, shift_q.0, add_scale) {
-                walk.problem(
-                    "the file's ADD has an output scale so much smaller than its inputs' that \
-                     TensorFlow Lite refuses it",
-                );
-            }
-            self.op = NormOp::ScaleShift(ScaleShift {
-                mul: Mul::new(input, scale_q, mul_scale, mul_output),
-                scale,
-                add: Add::new(mid, shift_q, add_scale, add_output),
-                shift,
-            });
-        }
+/// A batch normalization as read from a file, its constants owned.
+#[cfg(feature = "std")]
+#[derive(Clone, Debug)]
+pub enum NormRead {
+    /// Folded into the operator before.
+    Folded,
+    /// A 1×1 depthwise convolution.
+    Depthwise(crate::int8::Parts),
+    /// A `MUL` and an `ADD` of one constant per channel each.
+    ScaleShift {
+        /// The multiplication's constants.
+        mul: crate::int8::kernels::Mul,
+        /// The scale of each channel.
+        scale: std::vec::Vec<i8>,
+        /// The addition's constants.
+        add: crate::int8::kernels::Add,
+        /// The shift of each channel.
+        shift: std::vec::Vec<i8>,
+    },
+}
+
+/// Whether `op` is the 1×1 depthwise convolution of `channels` channels a batch normalization
+/// of its own is.
+#[cfg(feature = "std")]
+fn is_ours(op: &crate::int8::walk::Op<'_>, channels: usize) -> bool {
+    let nn_tflite::Options::DepthwiseConv2D { window, .. } = op.options() else {
+        return false;
+    };
+    let weights = op.input(1).map(|t| t.shape.as_slice());
+    window.strides == (1, 1)
+        && i32::try_from(channels).ok() == weights.and_then(|w| w.get(3).copied())
+        && weights.is_some_and(|w| w.len() == 4 && w[..3] == [1, 1, 1])
+}
+
+/// Reads a batch normalization of `channels` channels over `len` values: folded when the
+/// file has no operator of its own for it (the next operator is not a `MUL`, nor a 1×1
+/// depthwise convolution of as many channels).
+#[cfg(feature = "std")]
+pub(crate) fn load_norm(walk: &mut crate::int8::Walk<'_>, len: usize, channels: usize) -> NormRead {
+    use crate::int8::{Bounds, Geometry, Padding};
+    use nn_tflite::Code;
+    if walk.next_is(&Code::MUL) {
+        return load_scale_shift(walk, len, channels).unwrap_or(NormRead::Folded);
     }
+    if !walk
+        .peek(&Code::DEPTHWISE_CONV_2D)
+        .is_some_and(|op| is_ours(&op, channels))
+    {
+        return NormRead::Folded;
+    }
+    // The input's height and width from the file (`[1, h, w, C]`), as many positions as
+    // the declaration's `len / channels`.
+    let shape = &walk.input().shape;
+    let (h, w) = match shape.as_slice() {
+        [1, h, w, _] => (
+            usize::try_from(*h).unwrap_or(0),
+            usize::try_from(*w).unwrap_or(0),
+        ),
+        _ => (len / channels.max(1), 1),
+    };
+    if h.checked_mul(w).and_then(|hw| hw.checked_mul(channels)) != Some(len) {
+        walk.problem(format!(
+            "its input is {shape:?} in the file, {len} values in the declaration"
+        ));
+        return NormRead::Folded;
+    }
+    let geometry = Geometry::new(
+        (h, w, channels),
+        (1, 1),
+        channels,
+        (1, 1),
+        (1, 1),
+        Padding::Valid,
+    );
+    let mut parts = crate::int8::Parts::zeroed(geometry, Bounds::NONE, channels, channels);
+    super::conv::load_depthwise(walk, parts.constants(), len);
+    NormRead::Depthwise(parts)
+}
+
+/// Reads TensorFlow's converter's form: a `MUL` by one constant per channel, then an `ADD` of
+/// another.
+#[cfg(feature = "std")]
+fn load_scale_shift(
+    walk: &mut crate::int8::Walk<'_>,
+    len: usize,
+    channels: usize,
+) -> Option<NormRead> {
+    use crate::int8::kernels::{Add, Mul};
+    use crate::int8::walk;
+    use nn_tflite::{Code, Options};
+    let constant = |walk: &mut crate::int8::Walk<'_>, op: &walk::Op<'_>| {
+        let tensor = op.input(1)?;
+        let data = op.data(tensor);
+        if data.len() != channels || tensor.element != nn_tflite::Element::I8 {
+            walk.problem(format!(
+                "the file's `{}` is not {channels} int8 values, one per channel",
+                tensor.name
+            ));
+            return None;
+        }
+        let values: std::vec::Vec<i8> = data.iter().map(|&b| b as i8).collect();
+        Some((values, walk.quantization(tensor)?))
+    };
+    let input = walk.input_quantization()?;
+    let op = walk.operator(&Code::MUL)?;
+    let &Options::Mul { activation } = op.options() else {
+        walk.problem("its MUL operator has no settings");
+        return None;
+    };
+    let scale = constant(walk, &op);
+    let mul_out = walk::output(walk, &op, activation, len);
+    walk.advance(op, activation, crate::int8::Bounds::NONE);
+    let mid = walk.input_quantization()?;
+    let op = walk.operator(&Code::ADD)?;
+    let &Options::Add { activation } = op.options() else {
+        walk.problem("its ADD operator has no settings");
+        return None;
+    };
+    let shift = constant(walk, &op);
+    let add_out = walk::output(walk, &op, activation, len);
+    walk.advance(op, activation, crate::int8::Bounds::NONE);
+    let ((scale, scale_q), (mul_scale, mul_output), (shift, shift_q), (add_scale, add_output)) =
+        (scale?, mul_out?, shift?, add_out?);
+    if !Add::fits(mid.0, shift_q.0, add_scale) {
+        walk.problem(
+            "the file's ADD has an output scale so much smaller than its inputs' that \
+             TensorFlow Lite refuses it",
+        );
+    }
+    Some(NormRead::ScaleShift {
+        mul: Mul::new(input, scale_q, mul_scale, mul_output),
+        scale,
+        add: Add::new(mid, shift_q, add_scale, add_output),
+        shift,
+    })
 }
 
 impl<const N: usize, const C: usize, S: crate::Storage> Quantize<N, N>

@@ -36,24 +36,30 @@ impl<const N: usize> Layer<N, N> for Reshape {
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        use nn_tflite::{Activation, Code};
-        if !walk.next_is(&Code::RESHAPE) {
-            return;
-        }
-        let input = walk.input_quantization();
-        let Some(op) = walk.operator(&Code::RESHAPE) else {
-            return;
-        };
-        let Some((_, output)) = crate::int8::walk::output(walk, &op, Activation::None, N) else {
-            return;
-        };
-        if let Some((_, zero)) = input
-            && zero != output.zero
-        {
-            walk.problem("its RESHAPE changes the zero point, which a reshape cannot");
-        }
-        walk.advance(op, Activation::None, crate::int8::Bounds::NONE);
+        load_reshape(walk, N);
     }
+}
+
+/// Reads a reshape of `len` values: the file's `RESHAPE` if it has one there.
+#[cfg(feature = "std")]
+pub(crate) fn load_reshape(walk: &mut crate::int8::Walk<'_>, len: usize) {
+    use nn_tflite::{Activation, Code};
+    if !walk.next_is(&Code::RESHAPE) {
+        return;
+    }
+    let input = walk.input_quantization();
+    let Some(op) = walk.operator(&Code::RESHAPE) else {
+        return;
+    };
+    let Some((_, output)) = crate::int8::walk::output(walk, &op, Activation::None, len) else {
+        return;
+    };
+    if let Some((_, zero)) = input
+        && zero != output.zero
+    {
+        walk.problem("its RESHAPE changes the zero point, which a reshape cannot");
+    }
+    walk.advance(op, Activation::None, crate::int8::Bounds::NONE);
 }
 
 /// The int8 form of an activation layer (`Activation<Relu>`, `ReLU`, `Activation<Softmax>`). A
@@ -86,8 +92,17 @@ impl<const N: usize> Layer<N, N> for Activation {
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
+        self.read(walk, N);
+    }
+}
+
+impl Activation {
+    /// Reads the activation of `len` values: the clamp fused into the operator before, or
+    /// the activation's own operator.
+    #[cfg(feature = "std")]
+    pub(crate) fn read(&mut self, walk: &mut crate::int8::Walk<'_>, len: usize) {
         let Form::Clamp(bounds) = self.form else {
-            self.then = Then::load(walk, self.form, N);
+            self.then = Then::load(walk, self.form, len);
             return;
         };
         walk.fused_activation(bounds);

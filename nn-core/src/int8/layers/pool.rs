@@ -29,50 +29,64 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> Layer<IN, OUT> for Pool
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        use nn_tflite::{Code, Options};
-        let code = if MAX {
-            Code::MAX_POOL_2D
-        } else {
-            Code::AVERAGE_POOL_2D
-        };
-        let input = walk.input_quantization();
-        let Some(op) = walk.operator(&code) else {
-            return;
-        };
-        let &Options::Pool2D {
-            padding,
-            strides,
-            filter,
-            activation,
-        } = op.options()
-        else {
-            walk.problem(format!("its {} operator has no settings", code.name()));
-            return;
-        };
-        let (kh, kw) = self.geometry.kernel;
-        if usize::try_from(filter.0) != Ok(kh) || usize::try_from(filter.1) != Ok(kw) {
-            walk.problem(format!(
-                "the file's window is {}×{}, the declaration's {kh}×{kw}",
-                filter.0, filter.1
-            ));
-        } else {
-            super::conv::check_window(walk, &self.geometry, strides, (1, 1), padding);
-            crate::int8::walk::image_shapes(walk, &op, self.geometry.input, self.geometry.output);
+        if let Some((min, max)) = load_pool(walk, MAX, &self.geometry, OUT) {
+            (self.min, self.max) = (min, max);
         }
-        if let Some((scale, output)) = crate::int8::walk::output(walk, &op, activation, OUT) {
-            if let Some((in_scale, in_zero)) = input
-                && (in_scale != scale || in_zero != output.zero)
-            {
-                walk.problem(format!(
-                    "the file's pool changes the quantization (scale {in_scale} zero {in_zero} \
-                     in, {scale} and {} out), which TensorFlow Lite's pools do not",
-                    output.zero
-                ));
-            }
-            (self.min, self.max) = (output.min, output.max);
-        }
-        walk.advance(op, activation, crate::int8::Bounds::NONE);
     }
+}
+
+/// Reads a `MAX_POOL_2D` (`max`) or an `AVERAGE_POOL_2D` of `geometry` and `len` output
+/// values: the clamp of its fused activation, or `None` after a problem.
+#[cfg(feature = "std")]
+pub(crate) fn load_pool(
+    walk: &mut crate::int8::Walk<'_>,
+    max: bool,
+    geometry: &Geometry,
+    len: usize,
+) -> Option<(i32, i32)> {
+    use nn_tflite::{Code, Options};
+    let code = if max {
+        Code::MAX_POOL_2D
+    } else {
+        Code::AVERAGE_POOL_2D
+    };
+    let input = walk.input_quantization();
+    let op = walk.operator(&code)?;
+    let &Options::Pool2D {
+        padding,
+        strides,
+        filter,
+        activation,
+    } = op.options()
+    else {
+        walk.problem(format!("its {} operator has no settings", code.name()));
+        return None;
+    };
+    let (kh, kw) = geometry.kernel;
+    if usize::try_from(filter.0) != Ok(kh) || usize::try_from(filter.1) != Ok(kw) {
+        walk.problem(format!(
+            "the file's window is {}×{}, the declaration's {kh}×{kw}",
+            filter.0, filter.1
+        ));
+    } else {
+        super::conv::check_window(walk, geometry, strides, (1, 1), padding);
+        crate::int8::walk::image_shapes(walk, &op, geometry.input, geometry.output);
+    }
+    let mut clamp = None;
+    if let Some((scale, output)) = crate::int8::walk::output(walk, &op, activation, len) {
+        if let Some((in_scale, in_zero)) = input
+            && (in_scale != scale || in_zero != output.zero)
+        {
+            walk.problem(format!(
+                "the file's pool changes the quantization (scale {in_scale} zero {in_zero} \
+                 in, {scale} and {} out), which TensorFlow Lite's pools do not",
+                output.zero
+            ));
+        }
+        clamp = Some((output.min, output.max));
+    }
+    walk.advance(op, activation, crate::int8::Bounds::NONE);
+    clamp
 }
 
 impl<const IN: usize, const OUT: usize, const MAX: bool> crate::int8::Quantize<IN, OUT>
@@ -127,41 +141,51 @@ impl<const IN: usize, const C: usize> Layer<IN, C> for GlobalAverage<C> {
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        use nn_tflite::{Code, Options};
-        // The file's window is the input's height and width; the pool here runs over the same
-        // positions as one column, which sums and divides the same values.
-        let shape = walk.input().shape.clone();
-        let (Some(op), [1, h, w, c]) = (walk.peek(&Code::AVERAGE_POOL_2D), shape.as_slice()) else {
-            if walk.next_is(&Code::MEAN) {
-                walk.problem("the file averages with a MEAN operator, which is not read yet");
-            } else {
-                walk.problem("expected an AVERAGE_POOL_2D over the whole input");
-            }
-            return;
-        };
-        if let &Options::Pool2D { filter, .. } = op.options()
-            && (filter != (*h, *w) || usize::try_from(*c) != Ok(C))
-        {
-            walk.problem(format!(
-                "the file's average pool has a {}×{} window over a {h}×{w} input of {c} \
-                 channels; a global average over {C} channels expected",
-                filter.0, filter.1
-            ));
-            return;
+        if let Some((min, max)) = load_global(walk, C) {
+            (self.pool.min, self.pool.max) = (min, max);
         }
-        let whole = self.pool.geometry;
-        // Loaded as the file's own window, then run as one column of all positions.
-        self.pool.geometry = Geometry {
-            input: (*h as usize, *w as usize, C),
-            output: (1, 1, C),
-            kernel: (*h as usize, *w as usize),
-            strides: (1, 1),
-            dilations: (1, 1),
-            padding: (0, 0),
-        };
-        Layer::<IN, C>::load(&mut self.pool, walk);
-        self.pool.geometry = whole;
     }
+}
+
+/// Reads a global average over `channels` channels: an `AVERAGE_POOL_2D` whose window is the
+/// whole input. The clamp of its fused activation, or `None` after a problem.
+#[cfg(feature = "std")]
+pub(crate) fn load_global(walk: &mut crate::int8::Walk<'_>, channels: usize) -> Option<(i32, i32)> {
+    use nn_tflite::{Code, Options};
+    let shape = walk.input().shape.clone();
+    let (Some(op), [1, h, w, c]) = (walk.peek(&Code::AVERAGE_POOL_2D), shape.as_slice()) else {
+        if walk.next_is(&Code::MEAN) {
+            walk.problem("the file averages with a MEAN operator, which is not read yet");
+        } else {
+            walk.problem("expected an AVERAGE_POOL_2D over the whole input");
+        }
+        return None;
+    };
+    if let &Options::Pool2D { filter, .. } = op.options()
+        && (filter != (*h, *w) || usize::try_from(*c) != Ok(channels))
+    {
+        walk.problem(format!(
+            "the file's average pool has a {}×{} window over a {h}×{w} input of {c} channels; \
+             a global average over {channels} channels expected",
+            filter.0, filter.1
+        ));
+        return None;
+    }
+    // Read as the file's own window; run as one column of all positions, which sums and
+    // divides the same values.
+    let (Ok(h), Ok(w)) = (usize::try_from(*h), usize::try_from(*w)) else {
+        walk.problem(format!("its input has shape {shape:?} in the file"));
+        return None;
+    };
+    let geometry = Geometry {
+        input: (h, w, channels),
+        output: (1, 1, channels),
+        kernel: (h, w),
+        strides: (1, 1),
+        dilations: (1, 1),
+        padding: (0, 0),
+    };
+    load_pool(walk, false, &geometry, channels)
 }
 
 impl<const IN: usize, const C: usize> crate::int8::Quantize<IN, C> for crate::GlobalAvgPool2D {
