@@ -87,6 +87,8 @@ fn firmware_runs_on_a_cortex_m4f() {
     assert_predictions("demo", &run("demo"), &host, 1e-6);
     assert_predictions("layers", &run("layers"), &host_layers(), 1e-6);
     assert_predictions("mlperf", &run("mlperf"), &host_mlperf(), 1e-6);
+    // int8: bit for bit.
+    assert_predictions("int8", &run("int8"), &host_int8(), 0.0);
 }
 
 network! {
@@ -191,16 +193,55 @@ include!("../firmware/models/mlperf_tiny.rs");
 
 ad01!(
     /// MLPerf Tiny's anomaly-detection model (`firmware/src/bin/mlperf.rs`), loaded at run time.
+    #[int8]
     Ad01
 );
 pretrained_resnet!(
     /// MLPerf Tiny's ResNet-8, loaded at run time.
+    #[int8]
     Resnet8
 );
 kws_ref_model!(
     /// MLPerf Tiny's keyword-spotting DS-CNN, loaded at run time.
+    #[int8]
     Kws
 );
+
+vww_96!(
+    /// MLPerf Tiny's visual wake words MobileNet, loaded at run time.
+    #[int8]
+    Vww96
+);
+str_ww_ref_model!(
+    /// MLPerf Tiny's streaming wake word model, loaded at run time.
+    #[int8]
+    StreamingWakeWord
+);
+
+/// What `firmware/src/bin/int8.rs` prints, computed on the host from the same `.tflite` files
+/// read at run time.
+fn host_int8() -> Vec<Prediction> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mlperf_tiny");
+    let ad01 = Int8::<Ad01>::load_tflite(root.join("ad01_int8.tflite")).unwrap();
+    let resnet8 = Int8::<Resnet8>::load_tflite(root.join("pretrainedResnet_quant.tflite")).unwrap();
+    let vww96 = Int8::<Vww96>::load_tflite(root.join("vww_96_int8.tflite")).unwrap();
+    let kws = Int8::<Kws>::load_tflite(root.join("kws_ref_model.tflite")).unwrap();
+    let str_ww =
+        Int8::<StreamingWakeWord>::load_tflite(root.join("str_ww_ref_model.tflite")).unwrap();
+    let line = |model: &str, seed: u32, y: &[i8]| {
+        let y = y.iter().map(|&q| f32::from(q)).collect();
+        (model.to_owned(), seed as usize, y)
+    };
+    let mut lines = Vec::new();
+    for seed in 0..3 {
+        lines.push(line("ad01", seed, &ad01.predict(&int8_sample(seed))));
+        lines.push(line("resnet8", seed, &resnet8.predict(&int8_sample(seed))));
+        lines.push(line("vww96", seed, &vww96.predict(&int8_sample(seed))));
+        lines.push(line("kws", seed, &kws.predict(&int8_sample(seed))));
+        lines.push(line("str_ww", seed, &str_ww.predict(&int8_sample(seed))));
+    }
+    lines
+}
 
 /// What `firmware/src/bin/mlperf.rs` prints, computed on the host from the same Keras files.
 fn host_mlperf() -> Vec<Prediction> {

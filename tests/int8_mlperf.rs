@@ -10,6 +10,39 @@ include!("../firmware/models/mlperf_tiny.rs");
 // The five, each with its int8 form.
 mlperf_tiny_models!();
 
+// The five again, each file checked against its declaration during the build and built into
+// the program (`EMBEDDED`).
+ad01!(
+    /// Its file built in.
+    #[int8]
+    #[tflite("tests/fixtures/mlperf_tiny/ad01_int8.tflite", embed)]
+    Ad01BuiltIn
+);
+pretrained_resnet!(
+    /// Its file built in.
+    #[int8]
+    #[tflite("tests/fixtures/mlperf_tiny/pretrainedResnet_quant.tflite", embed)]
+    Resnet8BuiltIn
+);
+vww_96!(
+    /// Its file built in.
+    #[int8]
+    #[tflite("tests/fixtures/mlperf_tiny/vww_96_int8.tflite", embed)]
+    Vww96BuiltIn
+);
+kws_ref_model!(
+    /// Its file built in.
+    #[int8]
+    #[tflite("tests/fixtures/mlperf_tiny/kws_ref_model.tflite", embed)]
+    KwsBuiltIn
+);
+str_ww_ref_model!(
+    /// Its file built in.
+    #[int8]
+    #[tflite("tests/fixtures/mlperf_tiny/str_ww_ref_model.tflite", embed)]
+    StreamingWakeWordBuiltIn
+);
+
 fn read(name: &str) -> Vec<u8> {
     let path = format!(
         "{}/tests/fixtures/mlperf_tiny/{name}",
@@ -39,43 +72,57 @@ fn recorded(name: &str) -> Vec<(Vec<i8>, Vec<i8>)> {
     all
 }
 
-/// Reads `name`.tflite into `N`'s int8 form and checks its outputs on the recorded inputs.
+/// Reads `name`.tflite into `N`'s int8 form and checks its outputs on the recorded inputs;
+/// then the same of `B`, the declaration with the file built in, whose every constant is what
+/// the file gave `N` at run time.
 macro_rules! check {
-    ($net:ty, $name:literal) => {{
+    ($net:ty, $built_in:ty, $name:literal) => {{
         let net = Int8::<$net>::from_tflite(&read(concat!($name, ".tflite")))
             .unwrap_or_else(|e| panic!("{}: {e}", $name));
+        static BUILT_IN: Int8<$built_in> = Int8::<$built_in>::EMBEDDED;
         let samples = recorded($name);
         assert_eq!(samples.len(), 5);
         for (k, (x, expected)) in samples.iter().enumerate() {
-            let y = net.predict(x.as_slice().try_into().unwrap());
+            let x = x.as_slice().try_into().unwrap();
+            let y = net.predict(x);
             assert_eq!(y.as_slice(), expected.as_slice(), "{} sample {k}", $name);
+            assert_eq!(BUILT_IN.predict(x), y, "{} built in, sample {k}", $name);
         }
+        // Every constant, as `Debug` shows it (the structs' names aside).
+        let shown = |s: String| s.replace(stringify!($built_in), stringify!($net));
+        assert_eq!(shown(format!("{BUILT_IN:?}")), format!("{net:?}"));
+        assert_eq!(BUILT_IN.input_quantization(), net.input_quantization());
+        assert_eq!(BUILT_IN.output_quantization(), net.output_quantization());
     }};
 }
 
 #[test]
 fn anomaly_detection() {
-    check!(Ad01, "ad01_int8");
+    check!(Ad01, Ad01BuiltIn, "ad01_int8");
 }
 
 #[test]
 fn image_classification_resnet8() {
-    check!(Resnet8, "pretrainedResnet_quant");
+    check!(Resnet8, Resnet8BuiltIn, "pretrainedResnet_quant");
 }
 
 #[test]
 fn visual_wake_words() {
-    check!(Vww96, "vww_96_int8");
+    check!(Vww96, Vww96BuiltIn, "vww_96_int8");
 }
 
 #[test]
 fn keyword_spotting() {
-    check!(Kws, "kws_ref_model");
+    check!(Kws, KwsBuiltIn, "kws_ref_model");
 }
 
 #[test]
 fn streaming_wake_word() {
-    check!(StreamingWakeWord, "str_ww_ref_model");
+    check!(
+        StreamingWakeWord,
+        StreamingWakeWordBuiltIn,
+        "str_ww_ref_model"
+    );
 }
 
 #[test]

@@ -18,3 +18,9 @@ pub fn sample<const N: usize>(seed: u32) -> [f32; N] {
     }
     values
 }
+
+/// An int8 sample of `N` values over the whole int8 range, the same for the same `seed` on every
+/// machine ([`sample`] times 128, rounded toward zero).
+pub fn int8_sample<const N: usize>(seed: u32) -> [i8; N] {
+    sample::<N>(seed).map(|v| (v * 128.0) as i8)
+}

@@ -106,6 +106,42 @@ pretrained_resnet!(
     Resnet8
 );
 
+ad01!(
+    /// MLPerf Tiny's anomaly detector in int8: its reference `.tflite` file, checked and built
+    /// in during the build.
+    #[int8]
+    #[tflite("../tests/fixtures/mlperf_tiny/ad01_int8.tflite", embed)]
+    Ad01Int8
+);
+
+pretrained_resnet!(
+    /// MLPerf Tiny's ResNet-8 in int8, from its reference `.tflite` file.
+    #[int8]
+    #[tflite("../tests/fixtures/mlperf_tiny/pretrainedResnet_quant.tflite", embed)]
+    Resnet8Int8
+);
+
+vww_96!(
+    /// MLPerf Tiny's visual wake words MobileNet in int8, from its reference `.tflite` file.
+    #[int8]
+    #[tflite("../tests/fixtures/mlperf_tiny/vww_96_int8.tflite", embed)]
+    Vww96Int8
+);
+
+kws_ref_model!(
+    /// MLPerf Tiny's keyword-spotting DS-CNN in int8, from its reference `.tflite` file.
+    #[int8]
+    #[tflite("../tests/fixtures/mlperf_tiny/kws_ref_model.tflite", embed)]
+    KwsInt8
+);
+
+str_ww_ref_model!(
+    /// MLPerf Tiny's streaming wake word model in int8, from its reference `.tflite` file.
+    #[int8]
+    #[tflite("../tests/fixtures/mlperf_tiny/str_ww_ref_model.tflite", embed)]
+    StreamingWakeWordInt8
+);
+
 /// The sine model, in flash.
 pub static SINE: Sine = Sine::EMBEDDED;
 

@@ -35,6 +35,8 @@ pub(crate) struct Network {
     pub(crate) files: Vec<String>,
     /// With `#[int8]`: the network has an int8 form, `nn::Int8<Net>`.
     pub(crate) int8: bool,
+    /// With `#[tflite("file", embed)]`: the int8 network read from the file during the build.
+    pub(crate) tflite: Option<Int8Embedded>,
 }
 
 /// A file whose weights are built into the program.
@@ -44,6 +46,17 @@ pub(crate) struct Embedded {
     /// For each layer, where its tensors' values are in the file's bytes, as little-endian
     /// `float32`: the byte offset of each, in the layer's order ([`Build::tensors`]).
     pub(crate) offsets: Vec<Vec<usize>>,
+}
+
+/// An int8 network read from a TensorFlow Lite file during the build, to be built into the
+/// program (`#[tflite("file", embed)]`): each layer's int8 form as the runtime's own reading of
+/// the file left it.
+pub(crate) struct Int8Embedded {
+    /// Each layer's int8 form, with what the file gives it.
+    pub(crate) steps: Vec<nn_core::int8::Step>,
+    /// The quantization of the input and of the output.
+    pub(crate) input: nn_core::int8::Quant,
+    pub(crate) output: nn_core::int8::Quant,
 }
 
 /// A Keras file the declaration is checked against at build time.

@@ -37,6 +37,7 @@ mod names;
 mod parse;
 mod safetensors_file;
 mod shared;
+mod tflite;
 
 use proc_macro::TokenStream;
 
@@ -338,6 +339,43 @@ use proc_macro::TokenStream;
 /// # }
 /// ```
 ///
+/// `#[tflite("model.tflite")]` reads the file during the build, as `load_tflite` would, and
+/// makes each difference a compile error at its layer; `#[tflite("model.tflite", embed)]` also
+/// builds the network into the program: `Int8::<Net>::EMBEDDED`, a constant, which needs no
+/// `std` (the weights in flash on a microcontroller, no file, no parsing, no heap).
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     /// MLPerf Tiny's keyword spotter (a DS-CNN), from its int8 reference file.
+///     #[int8]
+///     #[tflite("../tests/fixtures/mlperf_tiny/kws_ref_model.tflite", embed)]
+///     pub struct Kws =
+///         Input<49, 10, 1>,
+///         Conv2D<64, (10, 4), strides = (2, 2), padding = Same>, BatchNormalization,
+///         Activation<Relu>, Dropout<0.2>,
+///         DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+///         Conv2D<64, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+///         DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+///         Conv2D<64, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+///         DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+///         Conv2D<64, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+///         DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization, Activation<Relu>,
+///         Conv2D<64, (1, 1), padding = Same>, BatchNormalization, Activation<Relu>,
+///         Dropout<0.4>, AvgPool2D<(25, 5)>, Flatten, Dense<_, 12, Softmax>;
+/// }
+///
+/// # fn main() -> Result<(), nn::Error> {
+/// static KWS: Int8<Kws> = Int8::<Kws>::EMBEDDED; // read-only data, checked during the build
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/mlperf_tiny/kws_ref_model.tflite");
+/// let loaded = Int8::<Kws>::load_tflite(path)?; // the same file, read at run time
+/// let features = [7; 490];
+/// assert_eq!(KWS.predict(&features), loaded.predict(&features));
+/// # Ok(())
+/// # }
+/// ```
+///
 /// # What it generates
 ///
 /// The struct is generic over its scalar type (`f32` by default) and offers `seeded`, `new`,
@@ -365,6 +403,7 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
         keras_file::apply(&mut network, &mut errors);
         safetensors_file::apply(&mut network, &mut errors);
         int8::apply(&mut network, &mut errors);
+        tflite::apply(&mut network, &mut errors);
         output.extend(expand::network(&network));
     }
     if !errors.is_empty() {

@@ -267,22 +267,30 @@ fn load_steps(walk: &mut Walk<'_>, steps: &mut [Step]) {
     }
 }
 
+/// Why [`read`] could not read a network.
+#[derive(Clone, Debug)]
+pub enum Failure {
+    /// The bytes are not a TensorFlow Lite file of one int8 graph.
+    Format(String),
+    /// Every difference from the declaration, each with the position of the layer it is
+    /// about.
+    Mismatch(Problems),
+}
+
 /// Reads the network `steps` from a TensorFlow Lite file's bytes, as a typed int8 network's
 /// `from_tflite` does: the quantization of its input and of its output.
 ///
 /// # Errors
 ///
-/// A sentence when the bytes are not a TensorFlow Lite file of one int8 graph (position
-/// `None`); else every difference from the declaration, each with the position of the layer it
-/// is about.
-pub fn read(bytes: &[u8], steps: &mut [Step]) -> Result<(Quant, Quant), Problems> {
-    let model = nn_tflite::read(bytes).map_err(|e| vec![(None, e.to_string())])?;
-    let mut walk = Walk::new(&model, bytes).map_err(|e| vec![(None, e)])?;
+/// [`Failure`]: a file that is not one int8 graph, or every difference from the declaration.
+pub fn read(bytes: &[u8], steps: &mut [Step]) -> Result<(Quant, Quant), Failure> {
+    let model = nn_tflite::read(bytes).map_err(|e| Failure::Format(e.to_string()))?;
+    let mut walk = Walk::new(&model, bytes).map_err(Failure::Format)?;
     let input = walk.input_quantization();
     load_steps(&mut walk, steps);
     walk.part("the output");
     let output = walk.input_quantization();
-    walk.finish_at()?;
+    walk.finish_at().map_err(Failure::Mismatch)?;
     match (input, output) {
         (Some((scale, zero)), Some((os, oz))) => Ok((
             Quant { scale, zero },
@@ -291,9 +299,9 @@ pub fn read(bytes: &[u8], steps: &mut [Step]) -> Result<(Quant, Quant), Problems
                 zero: oz,
             },
         )),
-        _ => Err(vec![(
-            None,
+        // `finish_at` reports a tensor without quantization.
+        _ => Err(Failure::Format(
             "its input or output is not quantized".to_string(),
-        )]),
+        )),
     }
 }

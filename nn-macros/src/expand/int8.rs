@@ -208,6 +208,7 @@ pub(super) fn int8(network: &Network) -> TokenStream {
     }
     let shape = network.input_shape.iter().map(size);
     let name = ident.to_string();
+    let embedded = embedded(network, &int8);
     let read_doc = format!(
         "Reads the network from a TensorFlow Lite file's bytes: an int8 graph whose operators, \
          shapes and settings are `{ident}`'s, with its weights and quantization.\n\n\
@@ -217,6 +218,7 @@ pub(super) fn int8(network: &Network) -> TokenStream {
     quote! {
         #item
         #branches
+        #embedded
 
         impl ::nn::int8::Quantized for #ident<f32> {
             type Int8 = #int8;
@@ -423,4 +425,308 @@ fn branch_structs(layer: &Layer, vis: &Visibility, out: &mut TokenStream) {
             }
         });
     }
+}
+
+/// With `#[tflite("file", embed)]`: `EMBEDDED`, the int8 network read from the file during the
+/// build, as a constant.
+fn embedded(network: &Network, int8: &Ident) -> TokenStream {
+    let Some(found) = &network.tflite else {
+        return TokenStream::new();
+    };
+    let fields = fields(&network.layers, &found.steps);
+    let (input, output) = (quant(found.input), quant(found.output));
+    let ident = &network.ident;
+    let doc = format!(
+        "The int8 network of the file named by `#[tflite]`, built into the program: checked \
+         against the declaration and read during the build, so there is no file to ship, no \
+         parsing and no error to handle. Keep it in a `static` (`static NET: nn::Int8<{ident}> \
+         = nn::Int8::<{ident}>::EMBEDDED;`): its weights are then read-only data (in flash on \
+         a microcontroller) and nothing is copied."
+    );
+    quote! {
+        #[allow(clippy::all, clippy::pedantic)]
+        impl #int8 {
+            #[doc = #doc]
+            pub const EMBEDDED: Self = Self {
+                #fields
+                __input: #input,
+                __output: #output,
+            };
+        }
+    }
+}
+
+/// `field: value,` for each layer and its int8 form read from the file.
+fn fields(layers: &[Layer], steps: &[nn_core::int8::Step]) -> TokenStream {
+    layers
+        .iter()
+        .zip(steps)
+        .map(|(layer, step)| {
+            let field = &layer.field;
+            let value = built(layer, &step.layer);
+            quote!(#field: #value,)
+        })
+        .collect()
+}
+
+/// The typed int8 layer, as a constant expression, of a layer's form read from the file.
+fn built(layer: &Layer, built: &nn_core::int8::Built) -> TokenStream {
+    use nn_core::int8::{Built, NormRead};
+    match built {
+        Built::Dense {
+            form: f,
+            parts,
+            then: t,
+        } => {
+            let (weights, bias, multipliers) = constants(parts);
+            let (input_zero, output) = (parts.input_zero, out(parts.output));
+            let (f, t) = (form(*f), then(t));
+            quote!(::nn::int8::Dense {
+                weights: #weights,
+                bias: #bias,
+                multipliers: #multipliers,
+                input_zero: #input_zero,
+                output: #output,
+                form: #f,
+                then: #t,
+            })
+        }
+        Built::Conv(parts) => weighted(quote!(::nn::int8::Conv), parts),
+        Built::Depthwise(parts) => weighted(quote!(::nn::int8::Depthwise), parts),
+        Built::Separable {
+            depthwise,
+            pointwise,
+        } => {
+            let d = weighted(quote!(::nn::int8::Depthwise), depthwise);
+            let p = weighted(quote!(::nn::int8::Conv), pointwise);
+            quote!(::nn::int8::Separable { depthwise: #d, pointwise: #p })
+        }
+        Built::Pool {
+            geometry,
+            clamp: (min, max),
+            ..
+        } => {
+            let g = geometry_tokens(geometry);
+            quote!(::nn::int8::Pool { geometry: #g, min: #min, max: #max })
+        }
+        Built::GlobalAverage {
+            inputs,
+            channels,
+            clamp: (min, max),
+        } => {
+            // As the runtime's `int8()` lays it out: all positions as one column.
+            let positions = inputs / (*channels).max(1);
+            let g = geometry_tokens(&nn_core::int8::Geometry {
+                input: (positions, 1, *channels),
+                output: (1, 1, *channels),
+                kernel: (positions, 1),
+                strides: (1, 1),
+                dilations: (1, 1),
+                padding: (0, 0),
+            });
+            quote!(::nn::int8::GlobalAverage {
+                pool: ::nn::int8::Pool { geometry: #g, min: #min, max: #max },
+            })
+        }
+        Built::Norm { read, .. } => {
+            let op = match read {
+                NormRead::Folded => quote!(::nn::int8::NormOp::Folded),
+                NormRead::Depthwise(parts) => {
+                    let d = weighted(quote!(::nn::int8::Depthwise), parts);
+                    quote!(::nn::int8::NormOp::Depthwise(#d))
+                }
+                NormRead::ScaleShift {
+                    mul,
+                    scale,
+                    add,
+                    shift,
+                } => {
+                    let (mul, add) = (mul_tokens(mul), add_tokens(add));
+                    quote!(::nn::int8::NormOp::ScaleShift(::nn::int8::ScaleShift {
+                        mul: #mul,
+                        scale: [#(#scale),*],
+                        add: #add,
+                        shift: [#(#shift),*],
+                    }))
+                }
+            };
+            quote!(::nn::int8::Norm { op: #op })
+        }
+        Built::Pass => quote!(::nn::int8::Pass),
+        Built::Reshape(_) => quote!(::nn::int8::Reshape),
+        Built::Activation { layer: a, .. } => {
+            let (min, max, f, t) = (a.min, a.max, form(a.form), then(&a.then));
+            quote!(::nn::int8::Activation { min: #min, max: #max, form: #f, then: #t })
+        }
+        Built::Fork {
+            first, second, add, ..
+        } => {
+            let block = layer.block.as_ref().expect("a fork is a block");
+            let [a, b] = &block.branches;
+            let (a, b) = (branch(a, first), branch(b, second));
+            let add = add_tokens(add);
+            quote!(::nn::int8::Fork { first: #a, second: #b, add: #add })
+        }
+    }
+}
+
+/// A branch's int8 struct (its layers' forms), or `Pass` for the block's input itself.
+fn branch(branch: &crate::ir::Branch, steps: &[nn_core::int8::Step]) -> TokenStream {
+    let Some(float) = &branch.ident else {
+        return quote!(::nn::int8::Pass);
+    };
+    let int8 = format_ident!("__Int8{}", float);
+    let fields = fields(&branch.layers, steps);
+    quote!(#int8 { #fields })
+}
+
+/// A convolution (`ty`: `Conv` or `Depthwise`) with its constants.
+fn weighted(ty: TokenStream, parts: &nn_core::int8::Parts) -> TokenStream {
+    let (weights, bias, multipliers) = constants(parts);
+    let (input_zero, output) = (parts.input_zero, out(parts.output));
+    let (g, b) = (geometry_tokens(&parts.geometry), bounds(parts.bounds));
+    quote!(#ty {
+        weights: #weights,
+        bias: #bias,
+        multipliers: #multipliers,
+        input_zero: #input_zero,
+        output: #output,
+        geometry: #g,
+        bounds: #b,
+    })
+}
+
+/// The weights (one byte string, read into rows during compilation), the biases and the
+/// multipliers of an operator.
+fn constants(parts: &nn_core::int8::Parts) -> (TokenStream, TokenStream, TokenStream) {
+    let bytes: Vec<u8> = parts.weights.iter().map(|&w| w as u8).collect();
+    let bytes = proc_macro2::Literal::byte_string(&bytes);
+    let bias = &parts.bias;
+    let multipliers = parts.multipliers.iter().map(|&m| multiplier(m));
+    (
+        quote!(::nn::__private::int8_rows(#bytes)),
+        quote!([#(#bias),*]),
+        quote!([#(#multipliers),*]),
+    )
+}
+
+fn multiplier(m: nn_core::int8::Multiplier) -> TokenStream {
+    let (value, shift) = (m.value, m.shift);
+    quote!(::nn::int8::Multiplier { value: #value, shift: #shift })
+}
+
+fn out(o: nn_core::int8::Output) -> TokenStream {
+    let (zero, min, max) = (o.zero, o.min, o.max);
+    quote!(::nn::int8::Output { zero: #zero, min: #min, max: #max })
+}
+
+/// An `f32` exactly, bit for bit.
+fn float(x: f32) -> TokenStream {
+    let bits = x.to_bits();
+    quote!(f32::from_bits(#bits))
+}
+
+fn quant(q: nn_core::int8::Quant) -> TokenStream {
+    let (scale, zero) = (float(q.scale), q.zero);
+    quote!(::nn::int8::Quant { scale: #scale, zero: #zero })
+}
+
+fn bounds(b: nn_core::int8::Bounds) -> TokenStream {
+    let option = |x: Option<f32>| match x {
+        Some(x) => {
+            let x = float(x);
+            quote!(::core::option::Option::Some(#x))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let (low, high) = (option(b.low), option(b.high));
+    quote!(::nn::int8::Bounds { low: #low, high: #high })
+}
+
+fn form(f: nn_core::int8::Form) -> TokenStream {
+    use nn_core::int8::Form;
+    match f {
+        Form::Clamp(b) => {
+            let b = bounds(b);
+            quote!(::nn::int8::Form::Clamp(#b))
+        }
+        Form::Softmax => quote!(::nn::int8::Form::Softmax),
+        Form::Logistic => quote!(::nn::int8::Form::Logistic),
+        Form::Tanh => quote!(::nn::int8::Form::Tanh),
+    }
+}
+
+fn then(t: &nn_core::int8::Then) -> TokenStream {
+    use nn_core::int8::Then;
+    match t {
+        Then::None => quote!(::nn::int8::Then::None),
+        Then::Softmax(s) => {
+            let (m, d) = (multiplier(s.multiplier), s.diff_min);
+            quote!(::nn::int8::Then::Softmax(::nn::int8::kernels::Softmax {
+                multiplier: #m,
+                diff_min: #d,
+            }))
+        }
+        Then::Logistic(l) => {
+            let table = &l.table;
+            quote!(::nn::int8::Then::Logistic(::nn::int8::kernels::Logistic {
+                table: [#(#table),*],
+            }))
+        }
+        Then::Tanh(l) => {
+            let table = &l.table;
+            quote!(::nn::int8::Then::Tanh(::nn::int8::kernels::Tanh {
+                table: [#(#table),*],
+            }))
+        }
+    }
+}
+
+fn geometry_tokens(g: &nn_core::int8::Geometry) -> TokenStream {
+    let pair = |(a, b): (usize, usize)| quote!((#a, #b));
+    let triple = |(a, b, c): (usize, usize, usize)| quote!((#a, #b, #c));
+    let (input, output) = (triple(g.input), triple(g.output));
+    let (kernel, strides, dilations, padding) = (
+        pair(g.kernel),
+        pair(g.strides),
+        pair(g.dilations),
+        pair(g.padding),
+    );
+    quote!(::nn::int8::Geometry {
+        input: #input,
+        output: #output,
+        kernel: #kernel,
+        strides: #strides,
+        dilations: #dilations,
+        padding: #padding,
+    })
+}
+
+fn mul_tokens(m: &nn_core::int8::kernels::Mul) -> TokenStream {
+    let (input_zero, constant_zero) = (m.input_zero, m.constant_zero);
+    let (multiplier, output) = (multiplier(m.multiplier), out(m.output));
+    quote!(::nn::int8::kernels::Mul {
+        input_zero: #input_zero,
+        constant_zero: #constant_zero,
+        multiplier: #multiplier,
+        output: #output,
+    })
+}
+
+fn add_tokens(a: &nn_core::int8::kernels::Add) -> TokenStream {
+    let (a_zero, b_zero) = (a.a_zero, a.b_zero);
+    let (x, y, sum, output) = (
+        multiplier(a.a),
+        multiplier(a.b),
+        multiplier(a.sum),
+        out(a.output),
+    );
+    quote!(::nn::int8::kernels::Add {
+        a_zero: #a_zero,
+        b_zero: #b_zero,
+        a: #x,
+        b: #y,
+        sum: #sum,
+        output: #output,
+    })
 }

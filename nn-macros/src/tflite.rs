@@ -1,0 +1,271 @@
+//! `#[tflite("model.tflite")]` on an `#[int8]` declaration: the TensorFlow Lite file is read
+//! during the build by the runtime's own reader, with the declaration's layers in the form the
+//! runtime reads them at run time ([`nn_core::int8::Built`]), so that every difference is a
+//! compile error at its layer, exactly those `load_tflite` would report. With `embed`, the
+//! constants read become `EMBEDDED`, the int8 network as a constant.
+
+use nn_core::int8::built::Failure;
+use nn_core::int8::{Bounds, Built, Form, Geometry, Padding, Parts, Step};
+
+use crate::embed;
+use crate::errors::Errors;
+use crate::ir::{Int8Embedded, KerasValue, Layer, Network, Root, Size};
+
+/// Takes `#[tflite(..)]` off `network` and checks the file against the declaration.
+pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
+    let example = "#[tflite(\"model.tflite\")]` or `#[tflite(\"model.tflite\", embed)]";
+    let Some(args) = embed::Args::take(network, "tflite", example, errors) else {
+        return;
+    };
+    let span = args.path.span();
+    if !network.int8 {
+        errors.push(syn::Error::new(
+            span,
+            "`#[tflite]` reads an int8 network: add `#[int8]` to the declaration",
+        ));
+        return;
+    }
+    let path = args.full_path();
+    let name = args.path.value();
+    let bytes = match embed::read_file(&path) {
+        Ok(bytes) => bytes,
+        Err(problem) => {
+            errors.push(syn::Error::new(span, format!("`{name}` {problem}")));
+            return;
+        }
+    };
+    let mut unsupported = Vec::new();
+    let mut steps = steps(&network.layers, &mut unsupported);
+    if !unsupported.is_empty() {
+        // The compiler names each layer without an int8 form (its `Quantize` bound).
+        return;
+    }
+    let (input, output) = match nn_core::int8::built::read(&bytes, &mut steps) {
+        Ok(found) => found,
+        Err(Failure::Format(problem)) => {
+            errors.push(syn::Error::new(
+                span,
+                format!("`{name}` cannot be read as an int8 network: {problem}"),
+            ));
+            return;
+        }
+        Err(Failure::Mismatch(problems)) => {
+            for (position, problem) in problems {
+                let at = position
+                    .and_then(|p| find(&network.layers, p))
+                    .map_or(span, |l| l.span);
+                errors.push(syn::Error::new(
+                    at,
+                    format!("`{name}` differs from the declaration: {problem}"),
+                ));
+            }
+            return;
+        }
+    };
+    network.files.push(path.to_string_lossy().into_owned());
+    if args.embed {
+        network.tflite = Some(Int8Embedded {
+            steps,
+            input,
+            output,
+        });
+    }
+}
+
+/// The layer at `position`, blocks' layers included.
+fn find(layers: &[Layer], position: usize) -> Option<&Layer> {
+    layers.iter().find_map(|l| {
+        if l.position == position {
+            return Some(l);
+        }
+        l.block
+            .iter()
+            .flat_map(|b| &b.branches)
+            .find_map(|b| find(&b.layers, position))
+    })
+}
+
+/// Each layer's int8 form, as the runtime's `Quantize::int8` gives it; the layers that have
+/// none are collected in `unsupported`.
+fn steps(layers: &[Layer], unsupported: &mut Vec<usize>) -> Vec<Step> {
+    layers
+        .iter()
+        .filter_map(|layer| {
+            let Some(built) = built(layer, unsupported) else {
+                unsupported.push(layer.position);
+                return None;
+            };
+            Some(Step {
+                position: layer.position,
+                field: layer.field.to_string(),
+                class: layer.class.to_string(),
+                layer: built,
+            })
+        })
+        .collect()
+}
+
+/// A known size (`#[int8]` refuses named ones).
+fn known(size: &Size) -> usize {
+    size.value().unwrap_or(0)
+}
+
+/// A layer's Keras setting `key`.
+fn setting<'a>(layer: &'a Layer, key: &str) -> Option<&'a KerasValue> {
+    layer.keras.iter().find(|s| s.key == key).map(|s| &s.value)
+}
+
+/// A setting of two numbers (`kernel_size`, `strides`), `default` without it.
+fn pair(layer: &Layer, key: &str, default: (usize, usize)) -> (usize, usize) {
+    match setting(layer, key) {
+        Some(KerasValue::Sizes(s)) if s.len() == 2 => (s[0], s[1]),
+        _ => default,
+    }
+}
+
+/// The form of the layer's activation (its `activation` setting), as the runtime's `Ending`
+/// gives it; `None` for one without an int8 form.
+fn form(layer: &Layer) -> Option<Form> {
+    let name = match setting(layer, "activation") {
+        None => "Linear".to_string(),
+        Some(KerasValue::Activation(path)) if matches!(path.root, Root::Core) => {
+            path.segments.last()?.to_string()
+        }
+        Some(_) => return None,
+    };
+    let clamp = |low, high| Some(Form::Clamp(Bounds { low, high }));
+    match name.as_str() {
+        "Linear" => clamp(None, None),
+        "Relu" => clamp(Some(0.0), None),
+        "Relu6" => clamp(Some(0.0), Some(6.0)),
+        "Softmax" => Some(Form::Softmax),
+        "Sigmoid" => Some(Form::Logistic),
+        "Tanh" => Some(Form::Tanh),
+        _ => None,
+    }
+}
+
+/// The clamp a convolution's activation fuses.
+fn clamp(layer: &Layer) -> Option<Bounds> {
+    match form(layer)? {
+        Form::Clamp(bounds) => Some(bounds),
+        _ => None,
+    }
+}
+
+/// The image a layer reads: height, width, channels.
+fn image(layer: &Layer) -> Option<(usize, usize, usize)> {
+    match layer.input_shape.as_slice() {
+        [h, w, c] => Some((known(h), known(w), known(c))),
+        _ => None,
+    }
+}
+
+/// The geometry of a layer's window (`size_key`: `kernel_size`, `pool_size`) into `channels`.
+fn geometry(layer: &Layer, size_key: &str, channels: usize) -> Option<Geometry> {
+    let input = image(layer)?;
+    let kernel = pair(layer, size_key, (1, 1));
+    let strides = pair(layer, "strides", kernel);
+    let dilations = pair(layer, "dilation_rate", (1, 1));
+    let padding = match setting(layer, "padding") {
+        Some(KerasValue::Str("same")) => Padding::Same,
+        _ => Padding::Valid,
+    };
+    Some(Geometry::new(
+        input, kernel, channels, strides, dilations, padding,
+    ))
+}
+
+/// The int8 form of one layer, `None` when it has none.
+fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
+    let (inputs, outputs) = (known(&layer.input), known(&layer.output));
+    let last = |shape: &[Size]| shape.last().map_or(0, known);
+    if let Some(block) = &layer.block {
+        if layer.class != "Add" {
+            return None;
+        }
+        let [first, second] = &block.branches;
+        return Some(Built::Fork {
+            first: steps(&first.layers, unsupported),
+            second: steps(&second.layers, unsupported),
+            add: nn_core::int8::kernels::Add {
+                a_zero: 0,
+                b_zero: 0,
+                a: nn_core::int8::Multiplier { value: 0, shift: 0 },
+                b: nn_core::int8::Multiplier { value: 0, shift: 0 },
+                sum: nn_core::int8::Multiplier { value: 0, shift: 0 },
+                output: nn_core::int8::Output::FULL,
+            },
+            len: outputs,
+        });
+    }
+    Some(match layer.class {
+        "Dense" => Built::dense(inputs, outputs, form(layer)?),
+        "Conv2D" => {
+            let filters = last(&layer.shape);
+            let g = geometry(layer, "kernel_size", filters)?;
+            let taps = g.kernel.0 * g.kernel.1 * g.input.2;
+            Built::Conv(Parts::zeroed(g, clamp(layer)?, taps * filters, filters))
+        }
+        "DepthwiseConv2D" => {
+            let channels = last(&layer.shape);
+            let g = geometry(layer, "kernel_size", channels)?;
+            let taps = g.kernel.0 * g.kernel.1;
+            Built::Depthwise(Parts::zeroed(g, clamp(layer)?, taps * channels, channels))
+        }
+        "SeparableConv2D" => {
+            let (_, _, c) = image(layer)?;
+            let multiplier = match setting(layer, "depth_multiplier") {
+                Some(KerasValue::Size(m)) => known(m),
+                _ => 1,
+            };
+            let mid = c * multiplier;
+            let filters = last(&layer.shape);
+            let g = geometry(layer, "kernel_size", mid)?;
+            let (oh, ow, _) = g.output;
+            let taps = g.kernel.0 * g.kernel.1;
+            let pointwise = Geometry::new(
+                (oh, ow, mid),
+                (1, 1),
+                filters,
+                (1, 1),
+                (1, 1),
+                Padding::Valid,
+            );
+            Built::Separable {
+                depthwise: Parts::zeroed(g, Bounds::NONE, taps * mid, mid),
+                pointwise: Parts::zeroed(pointwise, clamp(layer)?, mid * filters, filters),
+            }
+        }
+        class @ ("MaxPooling2D" | "AveragePooling2D") => {
+            let (_, _, c) = image(layer)?;
+            Built::Pool {
+                max: class == "MaxPooling2D",
+                geometry: geometry(layer, "pool_size", c)?,
+                clamp: (-128, 127),
+            }
+        }
+        "GlobalAveragePooling2D" => Built::GlobalAverage {
+            inputs,
+            channels: outputs,
+            clamp: (-128, 127),
+        },
+        "BatchNormalization" => Built::Norm {
+            len: inputs,
+            channels: last(&layer.input_shape),
+            read: nn_core::int8::NormRead::Folded,
+        },
+        "Dropout" => Built::Pass,
+        "Flatten" => Built::Reshape(inputs),
+        "Activation" => Built::Activation {
+            len: inputs,
+            layer: nn_core::int8::Activation {
+                min: -128,
+                max: 127,
+                form: form(layer)?,
+                then: nn_core::int8::Then::None,
+            },
+        },
+        _ => return None,
+    })
+}
