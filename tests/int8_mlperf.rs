@@ -5,6 +5,8 @@
 
 use nn::prelude::*;
 
+mod common;
+
 include!("../firmware/models/mlperf_tiny.rs");
 
 // The five, each with its int8 form.
@@ -51,27 +53,6 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// The recorded inputs and outputs of `name`.tflite: the one whose every tensor was recorded,
-/// and four more.
-fn recorded(name: &str) -> Vec<(Vec<i8>, Vec<i8>)> {
-    let blob: Vec<i8> = read(&format!("{name}.tensors.bin"))
-        .into_iter()
-        .map(|b| b as i8)
-        .collect();
-    let index: serde_json::Value =
-        serde_json::from_slice(&read(&format!("{name}.tensors.json"))).unwrap();
-    let slice = |v: &serde_json::Value| -> Vec<i8> {
-        let [offset, length]: [usize; 2] = serde_json::from_value(v.clone()).unwrap();
-        blob[offset..offset + length].to_vec()
-    };
-    let tensor = |k: &serde_json::Value| slice(&index["tensors"][k.to_string()]);
-    let mut all = vec![(tensor(&index["inputs"][0]), tensor(&index["outputs"][0]))];
-    for m in index["more"].as_array().unwrap() {
-        all.push((slice(&m["input"]), slice(&m["output"])));
-    }
-    all
-}
-
 /// Reads `name`.tflite into `N`'s int8 form and checks its outputs on the recorded inputs;
 /// then the same of `B`, the declaration with the file built in, whose every constant is what
 /// the file gave `N` at run time.
@@ -80,7 +61,7 @@ macro_rules! check {
         let net = Int8::<$net>::from_tflite(&read(concat!($name, ".tflite")))
             .unwrap_or_else(|e| panic!("{}: {e}", $name));
         static BUILT_IN: Int8<$built_in> = Int8::<$built_in>::EMBEDDED;
-        let samples = recorded($name);
+        let samples = common::recorded_int8(concat!("mlperf_tiny/", $name));
         assert_eq!(samples.len(), 5);
         for (k, (x, expected)) in samples.iter().enumerate() {
             let x = x.as_slice().try_into().unwrap();

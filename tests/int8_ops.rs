@@ -1,5 +1,6 @@
 //! `nn::int8`'s kernels against TensorFlow Lite's reference kernels (`BUILTIN_REF`, TensorFlow
-//! 2.21.0), operator by operator: for MLPerf Tiny's five int8 models and
+//! 2.21.0), operator by operator: for MLPerf Tiny's five int8 models, TensorFlow Lite Micro's
+//! hello world and speech models (`tests/fixtures/tflm/`) and
 //! `tests/fixtures/tflite/int8_ops.tflite` (strided, dilated, depth-multiplied and padded
 //! windows, an ADD of two scales), `tools/int8_reference.py` recorded every activation the
 //! interpreter computed on a seeded input. Here each operator is built from what `nn_tflite`
@@ -25,7 +26,7 @@ struct Fixture {
     more: Vec<(Vec<i8>, Vec<i8>)>,
 }
 
-const FILES: [&str; 7] = [
+const FILES: [&str; 9] = [
     "mlperf_tiny/ad01_int8",
     "mlperf_tiny/pretrainedResnet_quant",
     "mlperf_tiny/vww_96_int8",
@@ -33,6 +34,8 @@ const FILES: [&str; 7] = [
     "mlperf_tiny/str_ww_ref_model",
     "tflite/int8_ops",
     "tflite/int8_bn",
+    "tflm/sine",
+    "tflm/speech",
 ];
 
 fn read(path: &str) -> Vec<u8> {

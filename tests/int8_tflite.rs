@@ -10,6 +10,8 @@ use nn::int8::{Multiplier, Output, activation_range};
 use nn::prelude::*;
 use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Tensor};
 
+mod common;
+
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
         "{}/tests/fixtures/mlperf_tiny/{name}",
@@ -247,28 +249,6 @@ network! {
         Flatten, Dense<_, 6, Relu>, BatchNormalization, Dense<_, 3, Softmax>;
 }
 
-/// A fixture's recorded inputs and outputs (`<name>.tensors.json`'s four more).
-fn recorded(name: &str) -> Vec<(Vec<i8>, Vec<i8>)> {
-    let dir = format!("{}/tests/fixtures/tflite", env!("CARGO_MANIFEST_DIR"));
-    let blob = std::fs::read(format!("{dir}/{name}.tensors.bin")).unwrap();
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(format!("{dir}/{name}.tensors.json")).unwrap())
-            .unwrap();
-    let slice = |v: &serde_json::Value| -> Vec<i8> {
-        let [offset, length]: [usize; 2] = serde_json::from_value(v.clone()).unwrap();
-        blob[offset..offset + length]
-            .iter()
-            .map(|&b| b as i8)
-            .collect()
-    };
-    index["more"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| (slice(&m["input"]), slice(&m["output"])))
-        .collect()
-}
-
 #[test]
 fn batch_normalizations_after_activations_are_read_from_tflite_s_mul_and_add() {
     let path = format!(
@@ -276,8 +256,8 @@ fn batch_normalizations_after_activations_are_read_from_tflite_s_mul_and_add() {
         env!("CARGO_MANIFEST_DIR")
     );
     let net = Int8::<NormalizedAfterRelu>::load_tflite(&path).unwrap();
-    let samples = recorded("int8_bn");
-    assert_eq!(samples.len(), 4);
+    let samples = common::recorded_int8("tflite/int8_bn");
+    assert_eq!(samples.len(), 5);
     for (x, expected) in &samples {
         assert_eq!(
             net.predict(x.as_slice().try_into().unwrap()).as_slice(),
@@ -451,6 +431,69 @@ fn a_quantization_axis_tensorflow_lite_refuses_is_refused() {
     };
     assert!(
         problems.iter().any(|p| p.contains("quantization axis 3")),
+        "{problems:#?}"
+    );
+}
+
+network! {
+    /// TensorFlow Lite Micro's hello world (`tests/fixtures/tflm/sine.tflite`), built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflm/sine.tflite", embed)]
+    struct Sine = Dense<1, 16, Relu>, Dense<16, 16, Relu>, Dense<16, 1>;
+
+    /// Its speech recognizer (TinyConv, `tests/fixtures/tflm/speech.tflite`), whose file
+    /// reshapes its input vector into the image its convolution reads: a `RESHAPE` the
+    /// declaration needs no layer for, since it changes no value.
+    #[int8]
+    #[tflite("tests/fixtures/tflm/speech.tflite", embed)]
+    struct Speech =
+        Input<49, 40, 1>,
+        DepthwiseConv2D<(10, 8), Relu, strides = (2, 2), padding = Same, depth_multiplier = 8>,
+        Flatten, Dense<_, 4, Softmax>;
+}
+
+#[test]
+fn tensorflow_lite_micro_s_examples_built_in_give_the_reference_outputs() {
+    static SINE: Int8<Sine> = Int8::<Sine>::EMBEDDED;
+    static SPEECH: Int8<Speech> = Int8::<Speech>::EMBEDDED;
+    for (x, expected) in common::recorded_int8("tflm/sine") {
+        assert_eq!(SINE.predict(&[x[0]]).as_slice(), expected.as_slice());
+    }
+    let samples = common::recorded_int8("tflm/speech");
+    assert_eq!(samples.len(), 5);
+    for (x, expected) in samples {
+        let y = SPEECH.predict(x.as_slice().try_into().unwrap());
+        assert_eq!(y.as_slice(), expected.as_slice());
+    }
+    // The sine model in reals: sin(π/2) ≈ 1, as it was trained to.
+    let y = SINE.predict_f32(&[core::f32::consts::FRAC_PI_2]);
+    assert!((y[0] - 1.0).abs() < 0.1, "{y:?}");
+}
+
+#[test]
+fn a_reshape_that_changes_the_quantization_is_refused() {
+    // The speech model's leading RESHAPE given another zero point on its output.
+    let path = format!(
+        "{}/tests/fixtures/tflm/speech.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let mut model = nn_tflite::read(&bytes).unwrap();
+    let graph = &mut model.subgraphs[0];
+    let reshape = graph.operators[0].outputs[0] as usize;
+    graph.tensors[reshape]
+        .quantization
+        .as_mut()
+        .unwrap()
+        .zero_point[0] += 1;
+    let data = nn_tflite::write(&model, &bytes).unwrap();
+    let Err(nn::Error::Mismatch { problems, .. }) = Int8::<Speech>::from_tflite(&data) else {
+        panic!("a mismatch expected");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("RESHAPE") && p.contains("quantization")),
         "{problems:#?}"
     );
 }

@@ -37,7 +37,11 @@ MODELS = [
         "kws_ref_model",
         "str_ww_ref_model",
     ]
-] + [OPS, BN]
+] + [OPS, BN] + [
+    # TensorFlow Lite Micro's hello world and speech models, as MicroFlow ships them
+    # (`../tests/fixtures/tflm/README.md`).
+    os.path.join(FIXTURES, "tflm", name + ".tflite") for name in ["sine", "speech"]
+]
 
 
 def make_int8_ops():
@@ -197,12 +201,18 @@ def record(path, seed):
     print("  ", len(tensors), "tensors,", len(blob), "bytes")
 
 
-def main():
-    make_int8_ops()
-    make_int8_bn()
+def main(only):
+    """Records every model, or (with names given) only those: `int8_reference.py sine speech`
+    records them without making the fixtures of ours again."""
+    if not only:
+        make_int8_ops()
+        make_int8_bn()
     for seed, path in enumerate(MODELS):
-        record(path, 100 + seed)
+        if not only or os.path.basename(path)[: -len(".tflite")] in only:
+            record(path, 100 + seed)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

@@ -519,3 +519,29 @@ pub(crate) fn digits() -> (nn::data::Dataset<f32, 64, 1>, nn::data::Dataset<f32,
     };
     (scale(&train), scale(&test))
 }
+
+/// The int8 inputs and outputs `tools/int8_reference.py` recorded for the `.tflite` fixture
+/// `tests/fixtures/<name>.tflite` (`<name>.tensors.bin`, indexed by `.tensors.json`): the one
+/// input whose every tensor it kept, then the others.
+pub(crate) fn recorded_int8(name: &str) -> Vec<(Vec<i8>, Vec<i8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let read = |ext: &str| {
+        let path = dir.join(format!("{name}.{ext}"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let blob = read("tensors.bin");
+    let index: serde_json::Value = serde_json::from_slice(&read("tensors.json")).unwrap();
+    let slice = |v: &serde_json::Value| -> Vec<i8> {
+        let [offset, length]: [usize; 2] = serde_json::from_value(v.clone()).unwrap();
+        blob[offset..offset + length]
+            .iter()
+            .map(|&b| b as i8)
+            .collect()
+    };
+    let tensor = |k: &serde_json::Value| slice(&index["tensors"][k.to_string()]);
+    let mut all = vec![(tensor(&index["inputs"][0]), tensor(&index["outputs"][0]))];
+    for m in index["more"].as_array().unwrap() {
+        all.push((slice(&m["input"]), slice(&m["output"])));
+    }
+    all
+}

@@ -185,6 +185,9 @@ impl<'a> Walk<'a> {
                  no layer for (an `Activation<Relu>` after it, say)"
             ));
         }
+        if code != &Code::RESHAPE {
+            self.step_over_reshapes();
+        }
         let readers: Vec<usize> = (0..self.graph.operators.len())
             .filter(|&k| {
                 !self.taken[k]
@@ -237,6 +240,40 @@ impl<'a> Walk<'a> {
             bytes: self.bytes,
             graph: self.graph,
         })
+    }
+
+    /// Steps over the `RESHAPE` operators that are the only reader of the current tensor and
+    /// that the declaration has no layer for (a file whose input is a vector reshaped into the
+    /// image its first convolution reads, as TensorFlow Lite Micro's speech model): a reshape
+    /// changes no value of a network whose activations are flat, so nothing is lost, but one
+    /// that changes the quantization is a problem.
+    fn step_over_reshapes(&mut self) {
+        loop {
+            let mut readers = (0..self.graph.operators.len()).filter(|&k| {
+                !self.taken[k]
+                    && self.graph.operators[k]
+                        .inputs
+                        .first()
+                        .is_some_and(|&t| index(t, self.graph) == Some(self.tensor))
+            });
+            let (Some(k), None) = (readers.next(), readers.next()) else {
+                return;
+            };
+            let op = &self.graph.operators[k];
+            let output = op.outputs.first().and_then(|&t| index(t, self.graph));
+            let (true, Some(output)) = (op.operator == Code::RESHAPE, output) else {
+                return;
+            };
+            self.taken[k] = true;
+            let (input, reshaped) = (self.input(), &self.graph.tensors[output]);
+            if input.quantization != reshaped.quantization || input.element != reshaped.element {
+                self.problem(format!(
+                    "the file's RESHAPE of `{}` changes its quantization, which a reshape cannot",
+                    input.name
+                ));
+            }
+            self.tensor = output;
+        }
     }
 
     /// Where the walk stands: the tensor the next layer reads, and any fused activation still
