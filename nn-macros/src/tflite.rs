@@ -123,9 +123,31 @@ fn pair(layer: &Layer, key: &str, default: (usize, usize)) -> (usize, usize) {
     }
 }
 
+/// The int8 forms of the activations, by their names.
+static FORMS: [(&str, Form); 6] = [
+    ("Linear", Form::Clamp(Bounds::NONE)),
+    (
+        "Relu",
+        Form::Clamp(Bounds {
+            low: Some(0.0),
+            high: None,
+        }),
+    ),
+    (
+        "Relu6",
+        Form::Clamp(Bounds {
+            low: Some(0.0),
+            high: Some(6.0),
+        }),
+    ),
+    ("Softmax", Form::Softmax),
+    ("Sigmoid", Form::Logistic),
+    ("Tanh", Form::Tanh),
+];
+
 /// The form of the layer's activation (its `activation` setting), as the runtime's `Ending`
 /// gives it; `None` for one without an int8 form.
-fn form(layer: &Layer) -> Option<Form> {
+fn form(layer: &Layer) -> Option<&'static Form> {
     let name = match setting(layer, "activation") {
         None => "Linear".to_string(),
         Some(KerasValue::Activation(path)) if matches!(path.root, Root::Core) => {
@@ -133,21 +155,12 @@ fn form(layer: &Layer) -> Option<Form> {
         }
         Some(_) => return None,
     };
-    let clamp = |low, high| Some(Form::Clamp(Bounds { low, high }));
-    match name.as_str() {
-        "Linear" => clamp(None, None),
-        "Relu" => clamp(Some(0.0), None),
-        "Relu6" => clamp(Some(0.0), Some(6.0)),
-        "Softmax" => Some(Form::Softmax),
-        "Sigmoid" => Some(Form::Logistic),
-        "Tanh" => Some(Form::Tanh),
-        _ => None,
-    }
+    FORMS.iter().find(|(n, _)| *n == name).map(|(_, form)| form)
 }
 
 /// The clamp a convolution's activation fuses.
 fn clamp(layer: &Layer) -> Option<Bounds> {
-    match form(layer)? {
+    match *form(layer)? {
         Form::Clamp(bounds) => Some(bounds),
         _ => None,
     }
@@ -200,7 +213,7 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
         });
     }
     Some(match layer.class {
-        "Dense" => Built::dense(inputs, outputs, form(layer)?),
+        "Dense" => Built::dense(inputs, outputs, *form(layer)?),
         "Conv2D" => {
             let filters = last(&layer.shape);
             let g = geometry(layer, "kernel_size", filters)?;

@@ -66,16 +66,27 @@ impl Multiplier {
     /// `(x · value + 2^(30 − shift)) >> (31 − shift)`, ties upwards, saturated to `i32` (for
     /// factors of 2^31 and more, which no converter writes).
     pub fn apply(self, x: i32) -> i32 {
-        let total = 31 - self.shift;
-        let product = i128::from(x) * i128::from(self.value);
-        let result = if total <= 0 {
-            product << (-total).min(64)
-        } else if total > 100 {
-            0
-        } else {
-            (product + (1_i128 << (total - 1))) >> total
-        };
-        result.clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i32
+        // In 64 bits (`|x · value| ≤ 2^62`), without the rounding term's overflow: with
+        // `p = q · 2^t + r`, `(p + 2^(t−1)) >> t` is `q` plus bit `t − 1` of `p`.
+        let product = i64::from(x) * i64::from(self.value);
+        let total = 31_i64 - i64::from(self.shift);
+        let saturated = |p: i64| if p < 0 { i32::MIN } else { i32::MAX };
+        if total <= 0 {
+            let left = -total;
+            return match (product, left) {
+                (0, _) => 0,
+                (p, 31..) => saturated(p),
+                (p, left) => p.checked_mul(1 << left).map_or(saturated(p), |v| {
+                    v.clamp(i32::MIN.into(), i32::MAX.into()) as i32
+                }),
+            };
+        }
+        if total >= 64 {
+            // `|p| ≤ 2^62`: less than half a step either way.
+            return 0;
+        }
+        let rounded = (product >> total) + ((product >> (total - 1)) & 1);
+        rounded.clamp(i32::MIN.into(), i32::MAX.into()) as i32
     }
 }
 
@@ -134,6 +145,54 @@ fn frexp(x: f64) -> (f64, i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `apply` as written first, in 128 bits: the definition it must keep.
+    fn apply_wide(m: Multiplier, x: i32) -> i32 {
+        let total = 31 - m.shift;
+        let product = i128::from(x) * i128::from(m.value);
+        let result = if total <= 0 {
+            product << (-total).min(64)
+        } else if total > 100 {
+            0
+        } else {
+            (product + (1_i128 << (total - 1))) >> total
+        };
+        result.clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i32
+    }
+
+    #[test]
+    fn one_rounding_in_64_bits_is_the_128_bit_definition() {
+        let edges = [
+            i32::MIN,
+            i32::MIN + 1,
+            -65_537,
+            -2,
+            -1,
+            0,
+            1,
+            2,
+            65_535,
+            i32::MAX - 1,
+            i32::MAX,
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as i32
+        };
+        for shift in -70..=40 {
+            let values: Vec<i32> = edges.into_iter().chain((0..40).map(|_| next())).collect();
+            let xs: Vec<i32> = edges.into_iter().chain((0..40).map(|_| next())).collect();
+            for &value in &values {
+                let m = Multiplier { value, shift };
+                for &x in &xs {
+                    assert_eq!(m.apply(x), apply_wide(m, x), "{m:?} × {x}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn multipliers_are_tflite_s() {

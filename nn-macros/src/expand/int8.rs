@@ -484,10 +484,10 @@ fn built(layer: &Layer, built: &nn_core::int8::Built) -> TokenStream {
             quote!(::nn::int8::Dense {
                 weights: #weights,
                 bias: #bias,
-                multipliers: #multipliers,
+                multipliers: ::nn::int8::Held::Static(&#multipliers),
                 input_zero: #input_zero,
                 output: #output,
-                form: #f,
+                form: &#f,
                 then: #t,
             })
         }
@@ -533,7 +533,7 @@ fn built(layer: &Layer, built: &nn_core::int8::Built) -> TokenStream {
                 NormRead::Folded => quote!(::nn::int8::NormOp::Folded),
                 NormRead::Depthwise(parts) => {
                     let d = weighted(quote!(::nn::int8::Depthwise), parts);
-                    quote!(::nn::int8::NormOp::Depthwise(#d))
+                    quote!(::nn::int8::NormOp::Depthwise(::nn::int8::Held::Static(&#d)))
                 }
                 NormRead::ScaleShift {
                     mul,
@@ -542,12 +542,14 @@ fn built(layer: &Layer, built: &nn_core::int8::Built) -> TokenStream {
                     shift,
                 } => {
                     let (mul, add) = (mul_tokens(mul), add_tokens(add));
-                    quote!(::nn::int8::NormOp::ScaleShift(::nn::int8::ScaleShift {
-                        mul: #mul,
-                        scale: [#(#scale),*],
-                        add: #add,
-                        shift: [#(#shift),*],
-                    }))
+                    quote!(::nn::int8::NormOp::ScaleShift(::nn::int8::Held::Static(
+                        &::nn::int8::ScaleShift {
+                            mul: #mul,
+                            scale: [#(#scale),*],
+                            add: #add,
+                            shift: [#(#shift),*],
+                        }
+                    )))
                 }
             };
             quote!(::nn::int8::Norm { op: #op })
@@ -555,8 +557,8 @@ fn built(layer: &Layer, built: &nn_core::int8::Built) -> TokenStream {
         Built::Pass => quote!(::nn::int8::Pass),
         Built::Reshape(_) => quote!(::nn::int8::Reshape),
         Built::Activation { layer: a, .. } => {
-            let (min, max, f, t) = (a.min, a.max, form(a.form), then(&a.then));
-            quote!(::nn::int8::Activation { min: #min, max: #max, form: #f, then: #t })
+            let (min, max, f, t) = (a.min, a.max, form(*a.form), then(&a.then));
+            quote!(::nn::int8::Activation { min: #min, max: #max, form: &#f, then: #t })
         }
         Built::Fork {
             first, second, add, ..
@@ -662,22 +664,21 @@ fn then(t: &nn_core::int8::Then) -> TokenStream {
         Then::None => quote!(::nn::int8::Then::None),
         Then::Softmax(s) => {
             let (m, d) = (multiplier(s.multiplier), s.diff_min);
-            quote!(::nn::int8::Then::Softmax(::nn::int8::kernels::Softmax {
-                multiplier: #m,
-                diff_min: #d,
-            }))
+            quote!(::nn::int8::Then::Softmax(::nn::int8::Held::Static(
+                &::nn::int8::kernels::Softmax { multiplier: #m, diff_min: #d }
+            )))
         }
         Then::Logistic(l) => {
             let table = &l.table;
-            quote!(::nn::int8::Then::Logistic(::nn::int8::kernels::Logistic {
-                table: [#(#table),*],
-            }))
+            quote!(::nn::int8::Then::Logistic(::nn::int8::Held::Static(
+                &::nn::int8::kernels::Logistic { table: [#(#table),*] }
+            )))
         }
         Then::Tanh(l) => {
             let table = &l.table;
-            quote!(::nn::int8::Then::Tanh(::nn::int8::kernels::Tanh {
-                table: [#(#table),*],
-            }))
+            quote!(::nn::int8::Then::Tanh(::nn::int8::Held::Static(
+                &::nn::int8::kernels::Tanh { table: [#(#table),*] }
+            )))
         }
     }
 }

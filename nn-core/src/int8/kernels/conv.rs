@@ -209,7 +209,7 @@ impl Conv2D<'_> {
             }
             return;
         }
-        if filter <= fast::MAX_TAPS && i8::try_from(self.input_zero).is_ok() {
+        if fast::ENABLED && filter <= fast::MAX_TAPS && i8::try_from(self.input_zero).is_ok() {
             // Each `x − zero_x` fits an `i16`.
             fast::dispatch(ConvRun { conv: self, x, y });
             return;
@@ -452,7 +452,7 @@ impl DepthwiseConv2D<'_> {
         assert!(self.bias.is_empty() || self.bias.len() == oc);
         assert!(self.multipliers.len() == 1 || self.multipliers.len() == oc);
         let multiplier = oc.checked_div(ic).unwrap_or(1).max(1);
-        if multiplier == 1 && ic > 0 && i8::try_from(self.input_zero).is_ok() {
+        if fast::ENABLED && multiplier == 1 && ic > 0 && i8::try_from(self.input_zero).is_ok() {
             fast::dispatch(DepthwiseRun { conv: self, x, y });
             return;
         }

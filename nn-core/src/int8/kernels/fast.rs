@@ -12,6 +12,11 @@
 
 use crate::int8::{Multiplier, Output};
 
+/// Whether the kernels take these paths at all: not on bare metal (`target_os = "none"`, a
+/// microcontroller), where the reference loops are smaller in code and stack (the paths' buffers
+/// take up to 5 KiB) and where these, written for vector units, gain little.
+pub(crate) const ENABLED: bool = !cfg!(target_os = "none");
+
 /// The `i16` values of the buffer the convolution gathers its windows into: [`PIXELS`]
 /// windows of at most [`MAX_TAPS`] values each (5 KiB on the stack).
 pub(crate) const PATCH: usize = PIXELS * MAX_TAPS;
@@ -168,17 +173,10 @@ pub(crate) fn twice(x: i32, value: i32, left: i32, right: i32) -> i32 {
     (high >> right) + i32::from(remainder > threshold)
 }
 
-/// [`Multiplier::apply`] (one rounding) of `x`, in 64 bits where it fits.
+/// [`Multiplier::apply`] (one rounding) of `x`.
 #[inline(always)]
 pub(crate) fn once(m: Multiplier, x: i32) -> i32 {
-    let total = 31 - m.shift;
-    if !(1..=62).contains(&total) {
-        return m.apply(x);
-    }
-    // |x · value| < 2^62, and the rounding term at most 2^61: no overflow.
-    let product = i64::from(x) * i64::from(m.value);
-    let result = (product + (1i64 << (total - 1))) >> total;
-    result.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+    m.apply(x)
 }
 
 /// Requantizes `sums` into `out`, channel by channel: in chunks of fixed sizes (loops of

@@ -36,12 +36,35 @@ impl FullyConnected<'_> {
         );
         assert!(self.bias.is_empty() || self.bias.len() == y.len());
         assert!(self.multipliers.len() == 1 || self.multipliers.len() == y.len());
-        if (1..=fast::MAX_TAPS).contains(&width) && i8::try_from(self.input_zero).is_ok() {
+        self.compute(x, y);
+    }
+
+    /// [`run`](Self::run) without its checks of the constants' shapes, for the typed layers,
+    /// whose shapes the compiler checked: nothing here can panic (a microcontroller's program
+    /// then carries no panic code for it), and constants of another shape would only give
+    /// other numbers.
+    #[inline]
+    pub(crate) fn compute(&self, x: &[i8], y: &mut [i8]) {
+        let width = x.len();
+        if fast::ENABLED
+            && (1..=fast::MAX_TAPS).contains(&width)
+            && i8::try_from(self.input_zero).is_ok()
+        {
             // Each `x − zero_x` fits an `i16`.
             fast::dispatch(Run { fc: self, x, y });
             return;
         }
         self.reference(x, y);
+    }
+
+    /// The requantization of output `o`: its own, or the one for all.
+    #[inline(always)]
+    fn multiplier(&self, o: usize) -> Multiplier {
+        self.multipliers
+            .get(o)
+            .or(self.multipliers.first())
+            .copied()
+            .unwrap_or(Multiplier { value: 0, shift: 0 })
     }
 
     /// The reference loop: one dot product an output.
@@ -54,8 +77,7 @@ impl FullyConnected<'_> {
         {
             let sum =
                 dot(row, x, self.input_zero).wrapping_add(self.bias.get(o).copied().unwrap_or(0));
-            let m = self.multipliers[if self.multipliers.len() == 1 { 0 } else { o }];
-            *out = self.output.store(m.apply(sum));
+            *out = self.output.store(self.multiplier(o).apply(sum));
         }
     }
 }
@@ -81,8 +103,7 @@ impl fast::Kernel for Run<'_, '_> {
         let window = &window[..len];
         let finish = |o: usize, sum: i32| {
             let sum = sum.wrapping_add(fc.bias.get(o).copied().unwrap_or(0));
-            let m = fc.multipliers[if fc.multipliers.len() == 1 { 0 } else { o }];
-            fc.output.store(fast::once(m, sum))
+            fc.output.store(fast::once(fc.multiplier(o), sum))
         };
         let first = y.len() / 4 * 4;
         let mut quads = fc.weights.chunks_exact(4 * width);

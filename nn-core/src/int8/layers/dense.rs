@@ -12,25 +12,26 @@ pub struct Dense<const I: usize, const O: usize> {
     pub weights: [[i8; I]; O],
     /// The int32 biases (zero without bias).
     pub bias: [i32; O],
-    /// The requantization of each output.
-    pub multipliers: [Multiplier; O],
+    /// The requantization: one for every output (weights quantized per tensor), or one each.
+    pub multipliers: super::Held<[Multiplier]>,
     /// The input's zero point.
     pub input_zero: i32,
     /// The output's zero point and the clamp of the activation.
     pub output: Output,
-    /// The declared activation's form.
-    pub form: Form,
+    /// The declared activation's form (a reference: a constant's, which takes four bytes of
+    /// a microcontroller's flash rather than twenty).
+    pub form: &'static Form,
     /// The operator after this one (the activation's, if not a clamp).
     pub then: Then,
 }
 
 impl<const I: usize, const O: usize> Dense<I, O> {
     /// A layer whose every weight is zero, ending in an activation of `form`.
-    pub fn zeroed(form: Form) -> Self {
+    pub fn zeroed(form: &'static Form) -> Self {
         Self {
             weights: [[0; I]; O],
             bias: [0; O],
-            multipliers: [Multiplier { value: 0, shift: 0 }; O],
+            multipliers: super::Held::Static(&[Multiplier { value: 0, shift: 0 }]),
             input_zero: 0,
             output: Output {
                 zero: 0,
@@ -55,35 +56,38 @@ impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
         };
         if self.then.is_some() {
             let mut z = [0i8; O];
-            kernel.run(x, &mut z);
+            kernel.compute(x, &mut z);
             self.then.run(&z, y);
         } else {
-            kernel.run(x, y);
+            kernel.compute(x, y);
         }
     }
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
+        let mut multipliers = std::vec::Vec::new();
         self.then = load_dense(
             walk,
-            self.form,
+            *self.form,
             self.weights.as_flattened_mut(),
             &mut self.bias,
-            &mut self.multipliers,
+            &mut multipliers,
             (&mut self.input_zero, &mut self.output),
         );
+        self.multipliers = super::Held::from_vec(multipliers);
     }
 }
 
 /// Reads a `FULLY_CONNECTED` (and the activation's operator after it, which it returns) into
-/// a dense layer's constants: `weights` of `bias.len()` rows.
+/// a dense layer's constants: `weights` of `bias.len()` rows, and one multiplier for all
+/// outputs or one each, as the weights are quantized.
 #[cfg(feature = "std")]
 pub(crate) fn load_dense(
     walk: &mut crate::int8::Walk<'_>,
     form: Form,
     weights: &mut [i8],
     bias: &mut [i32],
-    multipliers: &mut [Multiplier],
+    multipliers: &mut std::vec::Vec<Multiplier>,
     (input_zero, output): (&mut i32, &mut Output),
 ) -> Then {
     use crate::int8::walk;
@@ -105,6 +109,7 @@ pub(crate) fn load_dense(
     if let Some((out_scale, found)) = walk::output(walk, &op, activation, units) {
         if let Some(scales) = scales {
             walk::bias_scales(walk, &op, 2, (in_scale, &scales), out_scale);
+            multipliers.resize(scales.len(), Multiplier { value: 0, shift: 0 });
             walk::multipliers(in_scale, &scales, out_scale, multipliers);
         }
         *input_zero = in_zero;
@@ -127,7 +132,7 @@ impl<
     type Int8 = Dense<I, O>;
 
     fn int8(&self) -> Dense<I, O> {
-        Dense::zeroed(A::FORM)
+        Dense::zeroed(&A::FORM)
     }
 
     /// The range of the outputs; for an activation that is an operator of its own (softmax),

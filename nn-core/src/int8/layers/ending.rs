@@ -60,11 +60,11 @@ pub enum Then {
     /// Nothing after.
     None,
     /// A softmax over the layer's outputs.
-    Softmax(Softmax),
+    Softmax(super::Held<Softmax>),
     /// A logistic of each output.
-    Logistic(Logistic),
+    Logistic(super::Held<Logistic>),
     /// A tanh of each output.
-    Tanh(Tanh),
+    Tanh(super::Held<Tanh>),
 }
 
 impl Then {
@@ -108,14 +108,16 @@ impl Then {
                         "the file's SOFTMAX has beta {beta}; Keras's softmax has 1"
                     ));
                 }
-                Self::Softmax(Softmax::new(in_scale, beta))
+                Self::Softmax(super::Held::owned(Softmax::new(in_scale, beta)))
             }
             (Form::Softmax, _) => {
                 walk.problem("its SOFTMAX operator has no settings");
                 Self::None
             }
-            (Form::Logistic, _) => Self::Logistic(Logistic::new(in_scale, in_zero)),
-            _ => Self::Tanh(Tanh::new(in_scale, in_zero)),
+            (Form::Logistic, _) => {
+                Self::Logistic(super::Held::owned(Logistic::new(in_scale, in_zero)))
+            }
+            _ => Self::Tanh(super::Held::owned(Tanh::new(in_scale, in_zero))),
         };
         if let Some((out_scale, output)) =
             crate::int8::walk::output(walk, &op, Activation::None, len)

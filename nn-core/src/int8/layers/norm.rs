@@ -28,9 +28,9 @@ pub enum NormOp<const C: usize> {
     /// Folded into the weights of the operator before it: nothing to do.
     Folded,
     /// A 1×1 depthwise convolution: each channel times its weight, plus its bias.
-    Depthwise(Depthwise<C, 1>),
+    Depthwise(super::Held<Depthwise<C, 1>>),
     /// A `MUL` by one constant per channel, then an `ADD` of another.
-    ScaleShift(ScaleShift<C>),
+    ScaleShift(super::Held<ScaleShift<C>>),
 }
 
 /// A batch normalization as two operators: `y = x · scale + shift`, per channel.
@@ -72,19 +72,19 @@ impl<const N: usize, const C: usize> Layer<N, N> for Norm<C> {
             NormRead::Depthwise(parts) => {
                 let mut op = Depthwise::<C, 1>::zeroed(parts.geometry, parts.bounds);
                 parts.fill(op.constants());
-                NormOp::Depthwise(op)
+                NormOp::Depthwise(super::Held::owned(op))
             }
             NormRead::ScaleShift {
                 mul,
                 scale,
                 add,
                 shift,
-            } => NormOp::ScaleShift(ScaleShift {
+            } => NormOp::ScaleShift(super::Held::owned(ScaleShift {
                 mul,
                 scale: core::array::from_fn(|k| scale[k]),
                 add,
                 shift: core::array::from_fn(|k| shift[k]),
-            }),
+            })),
         };
     }
 }

@@ -72,8 +72,8 @@ pub struct Activation {
     pub min: i8,
     /// The greatest value let through, for a clamp.
     pub max: i8,
-    /// The activation's form.
-    pub form: Form,
+    /// The activation's form (a constant's).
+    pub form: &'static Form,
     /// The operator, for an activation that is one.
     pub then: Then,
 }
@@ -101,8 +101,8 @@ impl Activation {
     /// the activation's own operator.
     #[cfg(feature = "std")]
     pub(crate) fn read(&mut self, walk: &mut crate::int8::Walk<'_>, len: usize) {
-        let Form::Clamp(bounds) = self.form else {
-            self.then = Then::load(walk, self.form, len);
+        let &Form::Clamp(bounds) = self.form else {
+            self.then = Then::load(walk, *self.form, len);
             return;
         };
         walk.fused_activation(bounds);
@@ -160,7 +160,7 @@ impl<A: Ending + crate::Activation, const N: usize, const C: usize, const OWN_CL
         Activation {
             min: -128,
             max: 127,
-            form: A::FORM,
+            form: &A::FORM,
             then: Then::None,
         }
     }
