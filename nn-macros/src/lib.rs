@@ -402,8 +402,11 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
         let mut network = check::network(decl, &mut errors);
         keras_file::apply(&mut network, &mut errors);
         safetensors_file::apply(&mut network, &mut errors);
+        // `#[tflite]` needs `#[int8]`; when `#[int8]` is there but refused, that is the one
+        // error to report.
+        let asked_int8 = network.attrs.iter().any(|a| a.path().is_ident("int8"));
         int8::apply(&mut network, &mut errors);
-        tflite::apply(&mut network, &mut errors);
+        tflite::apply(&mut network, asked_int8, &mut errors);
         output.extend(expand::network(&network));
     }
     if !errors.is_empty() {

@@ -11,18 +11,22 @@ use crate::embed;
 use crate::errors::Errors;
 use crate::ir::{Int8Embedded, KerasValue, Layer, Network, Root, Size};
 
-/// Takes `#[tflite(..)]` off `network` and checks the file against the declaration.
-pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
+/// Takes `#[tflite(..)]` off `network` and checks the file against the declaration;
+/// `asked_int8`: the declaration had `#[int8]` (refused if `network.int8` is not set, with its
+/// own error).
+pub(crate) fn apply(network: &mut Network, asked_int8: bool, errors: &mut Errors) {
     let example = "#[tflite(\"model.tflite\")]` or `#[tflite(\"model.tflite\", embed)]";
     let Some(args) = embed::Args::take(network, "tflite", example, errors) else {
         return;
     };
     let span = args.path.span();
     if !network.int8 {
-        errors.push(syn::Error::new(
-            span,
-            "`#[tflite]` reads an int8 network: add `#[int8]` to the declaration",
-        ));
+        if !asked_int8 {
+            errors.push(syn::Error::new(
+                span,
+                "`#[tflite]` reads an int8 network: add `#[int8]` to the declaration",
+            ));
+        }
         return;
     }
     let path = args.full_path();

@@ -47,4 +47,13 @@ network! {
     struct Option = Input<640>, Dense<_, 8>;
 }
 
+const WIDTH: usize = 8;
+
+network! {
+    // `#[int8]` refused (a named size): that is the one error, not also `#[tflite]`'s.
+    #[int8]
+    #[tflite("tests/fixtures/mlperf_tiny/ad01_int8.tflite")]
+    struct Named = Input<640>, Dense<_, WIDTH>;
+}
+
 fn main() {}

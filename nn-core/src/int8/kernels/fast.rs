@@ -173,10 +173,18 @@ pub(crate) fn twice(x: i32, value: i32, left: i32, right: i32) -> i32 {
     (high >> right) + i32::from(remainder > threshold)
 }
 
-/// [`Multiplier::apply`] (one rounding) of `x`.
+/// [`Multiplier::apply`] (one rounding) of `x`, with the rounding term added where it cannot
+/// overflow (one instruction fewer than `apply`'s form, in the loops that run most).
 #[inline(always)]
 pub(crate) fn once(m: Multiplier, x: i32) -> i32 {
-    m.apply(x)
+    let total = 31 - m.shift;
+    if !(1..=62).contains(&total) {
+        return m.apply(x);
+    }
+    // |x · value| < 2^62, and the rounding term at most 2^61: no overflow.
+    let product = i64::from(x) * i64::from(m.value);
+    let result = (product + (1i64 << (total - 1))) >> total;
+    result.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
 /// Requantizes `sums` into `out`, channel by channel: in chunks of fixed sizes (loops of

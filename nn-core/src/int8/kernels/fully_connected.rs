@@ -43,7 +43,6 @@ impl FullyConnected<'_> {
     /// whose shapes the compiler checked: nothing here can panic (a microcontroller's program
     /// then carries no panic code for it), and constants of another shape would only give
     /// other numbers.
-    #[inline]
     pub(crate) fn compute(&self, x: &[i8], y: &mut [i8]) {
         let width = x.len();
         if fast::ENABLED
@@ -103,7 +102,8 @@ impl fast::Kernel for Run<'_, '_> {
         let window = &window[..len];
         let finish = |o: usize, sum: i32| {
             let sum = sum.wrapping_add(fc.bias.get(o).copied().unwrap_or(0));
-            fc.output.store(fast::once(fc.multiplier(o), sum))
+            let m = fc.multipliers[if fc.multipliers.len() == 1 { 0 } else { o }];
+            fc.output.store(fast::once(m, sum))
         };
         let first = y.len() / 4 * 4;
         let mut quads = fc.weights.chunks_exact(4 * width);
