@@ -18,7 +18,7 @@ pub use ending::{Ending, Form, Then};
 pub use fork::Fork;
 pub use norm::{Norm, NormOp, ScaleShift};
 pub use passes::{Activation, Pass, Reshape};
-pub use pool::{GlobalAverage, Pool};
+pub use pool::{AverageOp, GlobalAverage, Pool};
 pub use separable::Separable;
 
 #[cfg(feature = "std")]
