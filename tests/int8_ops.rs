@@ -2,7 +2,9 @@
 //! 2.21.0), operator by operator: for MLPerf Tiny's five int8 models, TensorFlow Lite Micro's
 //! hello world and speech models (`tests/fixtures/tflm/`) and
 //! `tests/fixtures/tflite/int8_ops.tflite` (strided, dilated, depth-multiplied and padded
-//! windows, an ADD of two scales), `tools/int8_reference.py` recorded every activation the
+//! windows, an ADD of two scales), `int8_bn.tflite` (MULs and ADDs of per-channel constants)
+//! and `int8_mean.tflite` and `int8_mean_keep.tflite` (a MEAN over height and width that
+//! requantizes), `tools/int8_reference.py` recorded every activation the
 //! interpreter computed on a seeded input. Here each operator is built from what `nn_tflite`
 //! reads in the file, run on its recorded inputs and its output compared with the recorded
 //! one bit for bit; then each model is run from its input alone, up to its softmax.
@@ -10,7 +12,7 @@
 use std::collections::HashMap;
 
 use nn::int8::kernels::{
-    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, MaxPool, Mul, Softmax,
+    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, MaxPool, Mean, Mul, Softmax,
 };
 use nn::int8::{Geometry, Multiplier, Output, Padding, activation_range};
 use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Tensor};
@@ -26,7 +28,7 @@ struct Fixture {
     more: Vec<(Vec<i8>, Vec<i8>)>,
 }
 
-const FILES: [&str; 9] = [
+const FILES: [&str; 11] = [
     "mlperf_tiny/ad01_int8",
     "mlperf_tiny/pretrainedResnet_quant",
     "mlperf_tiny/vww_96_int8",
@@ -36,6 +38,8 @@ const FILES: [&str; 9] = [
     "tflite/int8_bn",
     "tflm/sine",
     "tflm/speech",
+    "tflite/int8_mean",
+    "tflite/int8_mean_keep",
 ];
 
 fn read(path: &str) -> Vec<u8> {
@@ -290,6 +294,19 @@ impl Fixture {
                 }
                 .run(x, &mut y);
             }
+            (c, _) if *c == Code::MEAN => {
+                // Over the height and width, the output `[1, c]` or `[1, 1, 1, c]`.
+                let axes: Vec<i32> = self
+                    .data(op.inputs[1])
+                    .chunks_exact(4)
+                    .map(|b| i32::from_le_bytes(b.try_into().unwrap()))
+                    .collect();
+                assert_eq!(axes, [1, 2], "{}: MEAN axes", self.name);
+                let (h, w, c) = self.hwc(op.inputs[0]);
+                assert_eq!(len, c, "{}: MEAN output", self.name);
+                Mean::new(self.per_tensor(op.inputs[0]), self.per_tensor(out), h * w)
+                    .run(x, &mut y);
+            }
             (c, _) if *c == Code::RESHAPE => {
                 assert_eq!(self.per_tensor(op.inputs[0]), self.per_tensor(out));
                 y.copy_from_slice(x);
@@ -375,6 +392,7 @@ fn every_operator_gives_tflite_reference_outputs_bit_for_bit() {
         "FULLY_CONNECTED",
         "SOFTMAX",
         "MUL",
+        "MEAN",
     ] {
         assert!(
             checked.get(op).copied().unwrap_or(0) >= 1,

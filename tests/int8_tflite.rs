@@ -497,3 +497,83 @@ fn a_reshape_that_changes_the_quantization_is_refused() {
         "{problems:#?}"
     );
 }
+
+network! {
+    /// A global average pool, which TensorFlow's converter writes as a `MEAN` over the height
+    /// and width into a scale of its own (`tests/fixtures/tflite/int8_mean.tflite`, made by
+    /// `tools/int8_reference.py`), built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_mean.tflite", embed)]
+    struct Averaged =
+        Input<7, 6, 3>, Conv2D<5, (3, 3), Relu, padding = Same>, GlobalAvgPool2D, Dense<_, 4>;
+
+    /// The same with Keras's `keepdims=True` (`int8_mean_keep.tflite`): the `MEAN` keeps its
+    /// `[1, 1, 1, 5]` shape and the `FULLY_CONNECTED` reads it as it is.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_mean_keep.tflite", embed)]
+    struct AveragedKeepingDims =
+        Input<7, 6, 3>, Conv2D<5, (3, 3), Relu, padding = Same>, GlobalAvgPool2D, Dense<_, 4>;
+}
+
+fn mean_fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/tflite/{name}.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn a_global_average_written_as_mean_is_read_and_built_in_bit_for_bit() {
+    static BUILT: Int8<Averaged> = Int8::<Averaged>::EMBEDDED;
+    static BUILT_KEEPING: Int8<AveragedKeepingDims> = Int8::<AveragedKeepingDims>::EMBEDDED;
+    for name in ["int8_mean", "int8_mean_keep"] {
+        // Read at run time: either file, one declaration.
+        let read = Int8::<Averaged>::load_tflite(mean_fixture(name)).unwrap();
+        let samples = common::recorded_int8(&format!("tflite/{name}"));
+        assert_eq!(samples.len(), 5);
+        for (x, expected) in &samples {
+            let x: &[i8; 126] = x.as_slice().try_into().unwrap();
+            assert_eq!(
+                read.predict(x).as_slice(),
+                expected.as_slice(),
+                "{name} read"
+            );
+            let built = if name == "int8_mean" {
+                BUILT.predict(x)
+            } else {
+                BUILT_KEEPING.predict(x)
+            };
+            assert_eq!(built.as_slice(), expected.as_slice(), "{name} built in");
+        }
+    }
+    // Built in, the same constants as read: the MEAN's, folded.
+    let read = Int8::<Averaged>::load_tflite(mean_fixture("int8_mean")).unwrap();
+    assert_eq!(format!("{read:?}"), format!("{BUILT:?}"));
+}
+
+#[test]
+fn a_mean_over_other_axes_is_refused() {
+    let path = mean_fixture("int8_mean");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let model = nn_tflite::read(&bytes).unwrap();
+    let graph = &model.subgraphs[0];
+    let mean = graph
+        .operators
+        .iter()
+        .find(|op| op.operator == Code::MEAN)
+        .unwrap();
+    let axes = &graph.tensors[mean.inputs[1] as usize];
+    let range = model.buffers[axes.buffer as usize].clone();
+    assert_eq!(&bytes[range.clone()], &[1, 0, 0, 0, 2, 0, 0, 0]);
+    // Axes 1 and 3: the height and the channels.
+    bytes[range.start + 4] = 3;
+    let Err(nn::Error::Mismatch { problems, .. }) = Int8::<Averaged>::from_tflite(&bytes) else {
+        panic!("a MEAN over axes 1 and 3 read");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("MEAN") && p.contains("axes [1, 3]")),
+        "{problems:#?}"
+    );
+}

@@ -9,7 +9,10 @@ representative dataset, from a small seeded Keras model with what MLPerf Tiny's 
 strided SAME and dilated VALID convolutions, a strided depthwise convolution with a depth
 multiplier of 2, a SAME max pooling with a (3, 2) window, a SAME average pooling whose windows
 overhang the edges, an ADD of two branches of different scales, a Dense with ReLU) and lists its
-operators. Then, for it and MLPerf Tiny's five int8 models, it runs the interpreter with
+operators; then `int8_bn.tflite` (batch normalizations after ReLUs, a MUL and an ADD each) and
+`int8_mean.tflite` and `int8_mean_keep.tflite` (a GlobalAveragePooling2D, which the converter
+writes as a MEAN over axes 1 and 2, without and with `keep_dims`). Then, for these, MLPerf
+Tiny's five int8 models and TensorFlow Lite Micro's two, it runs the interpreter with
 `experimental_preserve_all_tensors=True` on one seeded int8 input and keeps every activation
 (the graph's inputs and every operator's int8 outputs), and the final outputs for four more
 seeded inputs. Each model gets `<name>.tensors.bin` (the int8 values, concatenated) and
@@ -28,6 +31,8 @@ import tensorflow as tf
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures")
 OPS = os.path.join(FIXTURES, "tflite", "int8_ops.tflite")
 BN = os.path.join(FIXTURES, "tflite", "int8_bn.tflite")
+MEAN = os.path.join(FIXTURES, "tflite", "int8_mean.tflite")
+MEAN_KEEP = os.path.join(FIXTURES, "tflite", "int8_mean_keep.tflite")
 MODELS = [
     os.path.join(FIXTURES, "mlperf_tiny", name + ".tflite")
     for name in [
@@ -41,7 +46,7 @@ MODELS = [
     # TensorFlow Lite Micro's hello world and speech models, as MicroFlow ships them
     # (`../tests/fixtures/tflm/README.md`).
     os.path.join(FIXTURES, "tflm", name + ".tflite") for name in ["sine", "speech"]
-]
+] + [MEAN, MEAN_KEEP]
 
 
 def make_int8_ops():
@@ -134,6 +139,50 @@ def make_int8_bn():
     tflite_structure.structure(BN)
 
 
+def make_int8_mean(path, keepdims, seed):
+    """A global average pool, which the converter writes as a MEAN over axes 1 and 2
+    (`keep_dims` as Keras's `keepdims`), its output of a scale of its own: TensorFlow Lite
+    requantizes there."""
+    k = tf.keras
+    k.utils.set_random_seed(seed)
+    inp = k.Input((7, 6, 3), batch_size=1)
+    x = k.layers.Conv2D(5, 3, padding="same", activation="relu")(inp)
+    x = k.layers.GlobalAveragePooling2D(keepdims=keepdims)(x)
+    if keepdims:
+        # The converter drops it: the FULLY_CONNECTED reads the [1, 1, 1, 5] MEAN itself.
+        x = k.layers.Flatten()(x)
+    x = k.layers.Dense(4)(x)
+    model = k.Model(inp, x)
+    rng = np.random.default_rng(seed + 10)
+
+    def representative():
+        for _ in range(64):
+            yield [rng.normal(0.0, 1.0, size=(1, 7, 6, 3)).astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    with open(path, "wb") as f:
+        f.write(converter.convert())
+    it = interpreter(path)
+    ops = it._get_ops_details()
+    assert [op["op_name"] for op in ops] == ["CONV_2D", "MEAN", "FULLY_CONNECTED"], ops
+    details = {d["index"]: d for d in it.get_tensor_details()}
+    mean = ops[1]
+    x, axes = (details[i] for i in mean["inputs"])
+    y = details[mean["outputs"][0]]
+    assert list(it.get_tensor(axes["index"])) == [1, 2]
+    assert list(y["shape"]) == ([1, 1, 1, 5] if keepdims else [1, 5]), y["shape"]
+    # Scales that differ, so that the MEAN requantizes.
+    assert x["quantization"] != y["quantization"], (x["quantization"], y["quantization"])
+    print(os.path.basename(path), "MEAN", x["quantization"], "->", y["quantization"])
+    import tflite_structure
+    tflite_structure.structure(path)
+
+
 def interpreter(path):
     it = tf.lite.Interpreter(
         model_path=path,
@@ -203,10 +252,14 @@ def record(path, seed):
 
 def main(only):
     """Records every model, or (with names given) only those: `int8_reference.py sine speech`
-    records them without making the fixtures of ours again."""
+    records them without making the fixtures of ours again. (The MEAN fixtures were added
+    with `make_int8_mean` for each, then `main(["int8_mean", "int8_mean_keep"])`, which leaves
+    the other fixtures as they were.)"""
     if not only:
         make_int8_ops()
         make_int8_bn()
+        make_int8_mean(MEAN, False, 21)
+        make_int8_mean(MEAN_KEEP, True, 22)
     for seed, path in enumerate(MODELS):
         if not only or os.path.basename(path)[: -len(".tflite")] in only:
             record(path, 100 + seed)

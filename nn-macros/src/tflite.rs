@@ -262,11 +262,7 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
                 clamp: (-128, 127),
             }
         }
-        "GlobalAveragePooling2D" => Built::GlobalAverage {
-            inputs,
-            channels: outputs,
-            clamp: (-128, 127),
-        },
+        "GlobalAveragePooling2D" => Built::global_average(inputs, outputs),
         "BatchNormalization" => Built::Norm {
             len: inputs,
             channels: last(&layer.input_shape),

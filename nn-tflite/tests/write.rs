@@ -10,7 +10,7 @@ use nn_tflite::{
     Window, read, write,
 };
 
-/// The `.tflite` fixtures: MLPerf Tiny's six and `tests/fixtures/tflite/windows.tflite`.
+/// The `.tflite` fixtures: MLPerf Tiny's six and those of `tests/fixtures/tflite/`.
 fn files() -> Vec<String> {
     let mut paths: Vec<String> = ["mlperf_tiny", "tflite"]
         .into_iter()
@@ -23,7 +23,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 10, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 12, "the .tflite fixtures: {paths:?}");
     paths
 }
 

@@ -9,8 +9,8 @@ use std::vec::Vec;
 
 use super::kernels::Add;
 use super::layers::{
-    Activation, Constants, Form, NormRead, Then, load_conv, load_dense, load_depthwise, load_fork,
-    load_global, load_norm, load_pool, load_reshape,
+    Activation, AverageOp, Constants, Form, NormRead, Then, load_conv, load_dense, load_depthwise,
+    load_fork, load_global, load_norm, load_pool, load_reshape,
 };
 use super::walk::Problems;
 use super::{Bounds, Geometry, Multiplier, Output, Quant, Walk};
@@ -131,8 +131,8 @@ pub enum Built {
         inputs: usize,
         /// Its channels.
         channels: usize,
-        /// The clamp of the fused activation.
-        clamp: (i32, i32),
+        /// The operator it is computed as, read from the file.
+        op: AverageOp,
     },
     /// [`Norm`](super::Norm).
     Norm {
@@ -185,6 +185,16 @@ impl Built {
         }
     }
 
+    /// A global average of `inputs` values over `channels` channels, an average pool until
+    /// read.
+    pub fn global_average(inputs: usize, channels: usize) -> Self {
+        Self::GlobalAverage {
+            inputs,
+            channels,
+            op: AverageOp::pool(inputs, channels),
+        }
+    }
+
     /// Reads the layer where `walk` stands, as its typed form does.
     pub fn load(&mut self, walk: &mut Walk<'_>) {
         match self {
@@ -226,10 +236,12 @@ impl Built {
                 }
             }
             Self::GlobalAverage {
-                channels, clamp, ..
+                inputs,
+                channels,
+                op,
             } => {
-                if let Some(found) = load_global(walk, *channels) {
-                    *clamp = found;
+                if let Some(found) = load_global(walk, *inputs, *channels) {
+                    *op = found;
                 }
             }
             Self::Norm {

@@ -471,7 +471,7 @@ fn fields(layers: &[Layer], steps: &[nn_core::int8::Step]) -> TokenStream {
 
 /// The typed int8 layer, as a constant expression, of a layer's form read from the file.
 fn built(layer: &Layer, built: &nn_core::int8::Built) -> TokenStream {
-    use nn_core::int8::{Built, NormRead};
+    use nn_core::int8::{AverageOp, Built, NormRead};
     match built {
         Built::Dense {
             form: f,
@@ -509,24 +509,27 @@ fn built(layer: &Layer, built: &nn_core::int8::Built) -> TokenStream {
             let g = geometry_tokens(geometry);
             quote!(::nn::int8::Pool { geometry: #g, min: #min, max: #max })
         }
-        Built::GlobalAverage {
-            inputs,
-            channels,
-            clamp: (min, max),
-        } => {
-            // As the runtime's `int8()` lays it out: all positions as one column.
-            let positions = inputs / (*channels).max(1);
-            let g = geometry_tokens(&nn_core::int8::Geometry {
-                input: (positions, 1, *channels),
-                output: (1, 1, *channels),
-                kernel: (positions, 1),
-                strides: (1, 1),
-                dilations: (1, 1),
-                padding: (0, 0),
-            });
-            quote!(::nn::int8::GlobalAverage {
-                pool: ::nn::int8::Pool { geometry: #g, min: #min, max: #max },
-            })
+        Built::GlobalAverage { op, .. } => {
+            let op = match op {
+                AverageOp::Pool(pool) => {
+                    let (g, min, max) = (geometry_tokens(&pool.geometry), pool.min, pool.max);
+                    quote!(::nn::int8::AverageOp::Pool(::nn::int8::Pool {
+                        geometry: #g,
+                        min: #min,
+                        max: #max,
+                    }))
+                }
+                AverageOp::Mean(mean) => {
+                    let m = multiplier(mean.multiplier);
+                    let (input_zero, output_zero) = (mean.input_zero, mean.output_zero);
+                    quote!(::nn::int8::AverageOp::Mean(::nn::int8::kernels::Mean {
+                        multiplier: #m,
+                        input_zero: #input_zero,
+                        output_zero: #output_zero,
+                    }))
+                }
+            };
+            quote!(::nn::int8::GlobalAverage { op: #op })
         }
         Built::Norm { read, .. } => {
             let op = match read {

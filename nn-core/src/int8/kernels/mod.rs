@@ -12,6 +12,7 @@ mod add;
 pub(crate) mod conv;
 mod fast;
 mod fully_connected;
+mod mean;
 mod mul;
 mod pool;
 
@@ -19,5 +20,6 @@ pub use activations::{Logistic, Softmax, Tanh};
 pub use add::Add;
 pub use conv::{Conv2D, DepthwiseConv2D, Geometry, Padding};
 pub use fully_connected::FullyConnected;
+pub use mean::Mean;
 pub use mul::Mul;
 pub use pool::{AveragePool, MaxPool};

@@ -20,7 +20,7 @@ pub use fork::Fork;
 pub use held::Held;
 pub use norm::{Norm, NormOp, ScaleShift};
 pub use passes::{Activation, Pass, Reshape};
-pub use pool::{GlobalAverage, Pool};
+pub use pool::{AverageOp, GlobalAverage, Pool};
 pub use separable::Separable;
 
 #[cfg(feature = "std")]

@@ -1,6 +1,6 @@
 //! The int8 form of `MaxPool2D` and `AvgPool2D`.
 
-use crate::int8::kernels::{AveragePool, MaxPool};
+use crate::int8::kernels::{AveragePool, MaxPool, Mean};
 use crate::int8::{Geometry, Layer};
 
 /// The int8 form of [`crate::MaxPool2D`] (`MAX = true`) and [`crate::AvgPool2D`]: TensorFlow
@@ -125,58 +125,117 @@ impl<const IN: usize, const OUT: usize, const MAX: bool> crate::int8::Quantize<I
 }
 
 /// The int8 form of [`crate::GlobalAvgPool2D`]: each channel's mean over every position, as
-/// TensorFlow Lite's `AVERAGE_POOL_2D` with a window as large as the input computes it (which
-/// is how our conversion writes it; a file's `MEAN` is not read yet). `C` channels.
+/// TensorFlow Lite computes it from the operator the file has for it ([`AverageOp`]): an
+/// `AVERAGE_POOL_2D` whose window is the whole input (which our conversion writes), or a `MEAN`
+/// over the height and width (which TensorFlow's converter writes for Keras's
+/// `GlobalAveragePooling2D`). `C` channels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GlobalAverage<const C: usize> {
-    /// The pool over all `IN / C` positions as one column.
-    pub pool: Pool<false>,
+    /// The operator it is computed as.
+    pub op: AverageOp,
+}
+
+/// The operator a global average is computed as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AverageOp {
+    /// An `AVERAGE_POOL_2D` over all positions as one column, which keeps the input's scale
+    /// and zero point.
+    Pool(Pool<false>),
+    /// A `MEAN` over the height and width, which requantizes into the output's scale and zero
+    /// point.
+    Mean(Mean),
+}
+
+impl AverageOp {
+    /// An average pool of `inputs` values of `channels` channels, without a clamp: all
+    /// positions as one column, which sums and divides the same values as the file's window
+    /// over the image.
+    pub const fn pool(inputs: usize, channels: usize) -> Self {
+        Self::Pool(column(inputs, channels))
+    }
+}
+
+/// An average pool of `inputs` values of `channels` channels as one column of all positions,
+/// without a clamp.
+const fn column(inputs: usize, channels: usize) -> Pool<false> {
+    let positions = match inputs.checked_div(channels) {
+        Some(positions) => positions,
+        None => 0,
+    };
+    Pool {
+        geometry: Geometry {
+            input: (positions, 1, channels),
+            output: (1, 1, channels),
+            kernel: (positions, 1),
+            strides: (1, 1),
+            dilations: (1, 1),
+            padding: (0, 0),
+        },
+        min: -128,
+        max: 127,
+    }
 }
 
 impl<const IN: usize, const C: usize> Layer<IN, C> for GlobalAverage<C> {
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; C]) {
-        Layer::<IN, C>::forward(&self.pool, x, y);
+        match &self.op {
+            AverageOp::Pool(pool) => Layer::<IN, C>::forward(pool, x, y),
+            AverageOp::Mean(mean) => mean.run(x, y),
+        }
     }
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        if let Some((min, max)) = load_global(walk, C) {
-            (self.pool.min, self.pool.max) = (min, max);
+        if let Some(op) = load_global(walk, IN, C) {
+            self.op = op;
         }
     }
 }
 
-/// Reads a global average over `channels` channels: an `AVERAGE_POOL_2D` whose window is the
-/// whole input. The clamp of its fused activation, or `None` after a problem.
+/// Reads a global average of `inputs` values over `channels` channels: an `AVERAGE_POOL_2D`
+/// whose window is the whole input, or a `MEAN` over axes 1 and 2 (height and width, with its
+/// `keep_dims` either way). Its operator, or `None` after a problem.
 #[cfg(feature = "std")]
-pub(crate) fn load_global(walk: &mut crate::int8::Walk<'_>, channels: usize) -> Option<(i32, i32)> {
+pub(crate) fn load_global(
+    walk: &mut crate::int8::Walk<'_>,
+    inputs: usize,
+    channels: usize,
+) -> Option<AverageOp> {
     use nn_tflite::{Code, Options};
     let shape = walk.input().shape.clone();
-    let (Some(op), [1, h, w, c]) = (walk.peek(&Code::AVERAGE_POOL_2D), shape.as_slice()) else {
-        if walk.next_is(&Code::MEAN) {
-            walk.problem("the file averages with a MEAN operator, which is not read yet");
-        } else {
-            walk.problem("expected an AVERAGE_POOL_2D over the whole input");
-        }
+    let image = match shape.as_slice() {
+        &[1, h, w, c] => match (usize::try_from(h), usize::try_from(w), usize::try_from(c)) {
+            (Ok(h), Ok(w), Ok(c)) if c == channels && h * w * c == inputs => Some((h, w)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some((h, w)) = image else {
+        walk.problem(format!(
+            "its input has shape {shape:?} in the file; a global average over an image of \
+             {channels} channels ({inputs} values) expected"
+        ));
+        return None;
+    };
+    if walk.next_is(&Code::MEAN) {
+        return load_mean(walk, (h, w, channels));
+    }
+    let Some(op) = walk.peek(&Code::AVERAGE_POOL_2D) else {
+        walk.problem("expected an AVERAGE_POOL_2D over the whole input or a MEAN");
         return None;
     };
     if let &Options::Pool2D { filter, .. } = op.options()
-        && (filter != (*h, *w) || usize::try_from(*c) != Ok(channels))
+        && (usize::try_from(filter.0) != Ok(h) || usize::try_from(filter.1) != Ok(w))
     {
         walk.problem(format!(
-            "the file's average pool has a {}×{} window over a {h}×{w} input of {c} channels; \
-             a global average over {channels} channels expected",
+            "the file's average pool has a {}×{} window over a {h}×{w} input; a global \
+             average expected",
             filter.0, filter.1
         ));
         return None;
     }
-    // Read as the file's own window; run as one column of all positions, which sums and
-    // divides the same values.
-    let (Ok(h), Ok(w)) = (usize::try_from(*h), usize::try_from(*w)) else {
-        walk.problem(format!("its input has shape {shape:?} in the file"));
-        return None;
-    };
+    // Read as the file's own window; run as one column of all positions.
     let geometry = Geometry {
         input: (h, w, channels),
         output: (1, 1, channels),
@@ -185,27 +244,90 @@ pub(crate) fn load_global(walk: &mut crate::int8::Walk<'_>, channels: usize) -> 
         dilations: (1, 1),
         padding: (0, 0),
     };
-    load_pool(walk, false, &geometry, channels)
+    let (min, max) = load_pool(walk, false, &geometry, channels)?;
+    Some(AverageOp::Pool(Pool {
+        min,
+        max,
+        ..column(inputs, channels)
+    }))
+}
+
+/// Reads a `MEAN` of an `h`×`w` image of `c` channels over its height and width: its axes a
+/// constant int32 tensor naming exactly axes 1 and 2 (in either order, or counted from the
+/// end as −3 and −2, as TensorFlow Lite resolves them), its output `[1, c]` (`keep_dims`
+/// false) or `[1, 1, 1, c]` (true), int8 with one scale and zero point.
+#[cfg(feature = "std")]
+fn load_mean(
+    walk: &mut crate::int8::Walk<'_>,
+    (h, w, c): (usize, usize, usize),
+) -> Option<AverageOp> {
+    use nn_tflite::{Activation, Code, Element};
+    let input = walk.input_quantization();
+    let op = walk.operator(&Code::MEAN)?;
+    let mut read = true;
+    match op.input(1) {
+        Some(axes) if axes.element == Element::I32 && !op.data(axes).is_empty() => {
+            let mut found: std::vec::Vec<i32> = op
+                .data(axes)
+                .chunks_exact(4)
+                .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .map(|a| if a < 0 { a + 4 } else { a })
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            if found != [1, 2] || op.data(axes).len() % 4 != 0 {
+                walk.problem(format!(
+                    "the file's MEAN averages over axes {:?} (`{}`); a global average is over \
+                     axes 1 and 2, the height and width",
+                    op.data(axes)
+                        .chunks_exact(4)
+                        .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                        .collect::<std::vec::Vec<_>>(),
+                    axes.name
+                ));
+                read = false;
+            }
+        }
+        Some(axes) => {
+            walk.problem(format!(
+                "the file's MEAN takes its axes from `{}`, which is not a constant int32 tensor",
+                axes.name
+            ));
+            read = false;
+        }
+        None => {
+            walk.problem("the file's MEAN has no axes");
+            read = false;
+        }
+    }
+    if let Some(out) = op.output() {
+        let channels = i32::try_from(c).unwrap_or(-1);
+        if out.shape != [1, channels] && out.shape != [1, 1, 1, channels] {
+            walk.problem(format!(
+                "the file's MEAN writes `{}` of shape {:?}; [1, {c}] or [1, 1, 1, {c}] expected",
+                out.name, out.shape
+            ));
+            read = false;
+        }
+    }
+    let output = crate::int8::walk::output(walk, &op, Activation::None, c);
+    walk.advance(op, Activation::None, crate::int8::Bounds::NONE);
+    let ((scale, output), Some(input), true) = (output?, input, read) else {
+        return None;
+    };
+    Some(AverageOp::Mean(Mean::new(
+        input,
+        (scale, output.zero),
+        h * w,
+    )))
 }
 
 impl<const IN: usize, const C: usize> crate::int8::Quantize<IN, C> for crate::GlobalAvgPool2D {
     type Int8 = GlobalAverage<C>;
 
     fn int8(&self) -> GlobalAverage<C> {
-        let positions = IN / C.max(1);
         GlobalAverage {
-            pool: Pool {
-                geometry: Geometry {
-                    input: (positions, 1, C),
-                    output: (1, 1, C),
-                    kernel: (positions, 1),
-                    strides: (1, 1),
-                    dilations: (1, 1),
-                    padding: (0, 0),
-                },
-                min: -128,
-                max: 127,
-            },
+            op: AverageOp::pool(IN, C),
         }
     }
 
