@@ -51,6 +51,9 @@ mod scalar;
 mod setting;
 #[cfg(feature = "std")]
 pub(crate) mod simd;
+#[cfg(feature = "std")]
+#[doc(hidden)]
+pub mod tflite_float;
 
 /// Runs `f` compiled for the widest instruction set of the calling thread ([`simd::Isa::run`]:
 /// mark `f` and what it calls `#[inline(always)]`), or for the target's baseline without std

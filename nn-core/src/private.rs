@@ -120,6 +120,8 @@ pub const fn int8_rows<const R: usize, const C: usize>(bytes: &[u8]) -> [[i8; C]
 pub const fn zeros<const R: usize, const C: usize>() -> [[f32; R]; C] {
     [[0.0; R]; C]
 }
+#[cfg(feature = "std")]
+pub use crate::tflite_float;
 pub use ::nalgebra;
 pub use ::rand;
 

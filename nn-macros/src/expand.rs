@@ -155,6 +155,32 @@ fn constructors_impl(network: &Network) -> TokenStream {
             ) -> ::core::result::Result<Self, ::nn::Error> {
                 ::nn::keras::load::<f32, Self>(path)
             }
+
+            /// Reads the network from a float TensorFlow Lite file's bytes, walking its graph
+            /// from the input and comparing each layer's operators, windows, activations and
+            /// weight shapes with this declaration (a batch normalization the converter folded
+            /// reads as the identity). Chains of layers only, not yet blocks.
+            ///
+            /// # Errors
+            /// When the bytes are not a TensorFlow Lite file of one float graph, or it does
+            /// not fit this network (every difference listed).
+            pub fn from_tflite(bytes: &[u8]) -> ::core::result::Result<Self, ::nn::Error> {
+                ::nn::__private::tflite_float::read::<Self>(
+                    bytes,
+                    ::nn::__private::std::path::Path::new("the .tflite bytes"),
+                )
+            }
+
+            /// [`from_tflite`](Self::from_tflite) on the file at `path`.
+            ///
+            /// # Errors
+            /// When the file cannot be read, and those of `from_tflite`.
+            pub fn load_tflite(
+                path: impl ::core::convert::AsRef<::nn::__private::std::path::Path>,
+            ) -> ::core::result::Result<Self, ::nn::Error> {
+                let path = path.as_ref();
+                ::nn::__private::tflite_float::read::<Self>(&::nn::int8::bytes(path)?, path)
+            }
         }
     }
 }

@@ -65,9 +65,22 @@ impl<'a> Walk<'a> {
     ///
     /// When the file has more than one graph, input or output, or its input is not int8.
     pub fn new(model: &'a Model, bytes: &'a [u8]) -> Result<Self, String> {
+        Self::from_input(model, bytes, Element::I8)
+    }
+
+    /// [`new`](Self::new) for a float file: its input `float32`.
+    ///
+    /// # Errors
+    ///
+    /// When the file has more than one graph, input or output, or its input is not `float32`.
+    pub fn new_float(model: &'a Model, bytes: &'a [u8]) -> Result<Self, String> {
+        Self::from_input(model, bytes, Element::F32)
+    }
+
+    fn from_input(model: &'a Model, bytes: &'a [u8], element: Element) -> Result<Self, String> {
         let [graph] = model.subgraphs.as_slice() else {
             return Err(format!(
-                "it has {} graphs; an int8 network is one",
+                "it has {} graphs; a network is one",
                 model.subgraphs.len()
             ));
         };
@@ -80,12 +93,19 @@ impl<'a> Walk<'a> {
         };
         let tensor = index(input, graph)
             .ok_or_else(|| format!("its input is tensor {input}, which it does not have"))?;
-        if graph.tensors[tensor].element != Element::I8 {
-            return Err(format!(
-                "its input is {:?}, not int8: a float file, or one with a QUANTIZE operator \
-                 first, which int8 networks here do not read",
-                graph.tensors[tensor].element
-            ));
+        let found = graph.tensors[tensor].element;
+        if found != element {
+            return Err(if element == Element::I8 {
+                format!(
+                    "its input is {found:?}, not int8: a float file, or one with a QUANTIZE \
+                     operator first, which int8 networks here do not read"
+                )
+            } else {
+                format!(
+                    "its input is {found:?}, not float32: an int8 file, which an `#[int8]` \
+                     declaration reads (`Int8::<Net>::load_tflite`)"
+                )
+            });
         }
         Ok(Self {
             model,
@@ -104,6 +124,12 @@ impl<'a> Walk<'a> {
     pub fn layer(&mut self, position: usize, field: &str, class: &str) {
         self.layer = format!("layer {position} (`{field}`, {class})");
         self.at = Some(position);
+    }
+
+    /// Starts reading the layer `field` (of Keras class `class`), named without its position.
+    pub fn layer_named(&mut self, field: &str, class: &str) {
+        self.layer = format!("layer `{field}` ({class})");
+        self.at = None;
     }
 
     /// Starts reading a part of the file that is not a layer (`"the output"`).
