@@ -30,19 +30,21 @@ fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A recorded list of numbers (`f32` values written as JSON numbers).
+fn floats(v: &serde_json::Value) -> Vec<f32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
+}
+
 #[test]
 fn a_float_file_gives_tflite_s_reference_outputs() {
     let net = FloatOps::load_tflite(fixture("float_tflite/float_ops.tflite")).unwrap();
     let recorded: serde_json::Value =
         serde_json::from_slice(&std::fs::read(fixture("float_tflite/float_ops.json")).unwrap())
             .unwrap();
-    let floats = |v: &serde_json::Value| -> Vec<f32> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap() as f32)
-            .collect()
-    };
     let inputs = recorded["inputs"].as_array().unwrap();
     assert_eq!(inputs.len(), 3);
     for (x, want) in inputs.iter().zip(recorded["outputs"].as_array().unwrap()) {
@@ -98,13 +100,6 @@ fn mlperf_tiny_s_keyword_spotter_float_file_loads() {
         &std::fs::read(fixture("float_tflite/kws_ref_model_float32.json")).unwrap(),
     )
     .unwrap();
-    let floats = |v: &serde_json::Value| -> Vec<f32> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap() as f32)
-            .collect()
-    };
     let top = |v: &[f32]| (0..v.len()).max_by(|&a, &b| v[a].total_cmp(&v[b])).unwrap();
     let inputs = recorded["inputs"].as_array().unwrap();
     assert_eq!(inputs.len(), 3);
