@@ -28,6 +28,7 @@ import tensorflow as tf
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures")
 OPS = os.path.join(FIXTURES, "tflite", "int8_ops.tflite")
 BN = os.path.join(FIXTURES, "tflite", "int8_bn.tflite")
+MORE = os.path.join(FIXTURES, "tflite", "int8_more.tflite")
 MODELS = [
     os.path.join(FIXTURES, "mlperf_tiny", name + ".tflite")
     for name in [
@@ -41,7 +42,7 @@ MODELS = [
     # TensorFlow Lite Micro's hello world and speech models, as MicroFlow ships them
     # (`../tests/fixtures/tflm/README.md`).
     os.path.join(FIXTURES, "tflm", name + ".tflite") for name in ["sine", "speech"]
-]
+] + [MORE]
 
 
 def make_int8_ops():
@@ -134,6 +135,49 @@ def make_int8_bn():
     tflite_structure.structure(BN)
 
 
+def make_int8_more():
+    """Leaky ReLUs (a convolution's and a dense layer's activation, and a layer of its own)
+    and a concatenation of two branches along the channels."""
+    k = tf.keras
+    k.utils.set_random_seed(17)
+    init = k.initializers.RandomNormal(stddev=0.2, seed=19)
+    inp = k.Input((8, 8, 3), batch_size=1)
+    x = k.layers.Conv2D(4, 3, padding="same", activation="relu", bias_initializer=init)(inp)
+    # Two branches of different ranges: the converter gives the concatenation one scale.
+    a = k.layers.Conv2D(3, 3, padding="same", activation="leaky_relu",
+                        bias_initializer=init)(x)
+    b = k.layers.Conv2D(5, 1, bias_initializer=init)(x)
+    y = k.layers.Concatenate()([a, b])
+    y = k.layers.LeakyReLU(negative_slope=0.3)(y)
+    y = k.layers.Flatten()(y)
+    y = k.layers.Dense(8, activation="leaky_relu", bias_initializer=init)(y)
+    y = k.layers.Dense(4, bias_initializer=init)(y)
+    model = k.Model(inp, y)
+    rng = np.random.default_rng(23)
+
+    def representative():
+        for _ in range(64):
+            yield [rng.normal(0.0, 1.0, size=(1, 8, 8, 3)).astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    with open(MORE, "wb") as f:
+        f.write(converter.convert())
+    it = interpreter(MORE)
+    ops = [op["op_name"] for op in it._get_ops_details()]
+    print(ops)
+    for op in it._get_ops_details():
+        print(op["op_name"], [(i, it.get_tensor_details()[i]["quantization"]) for i in op["inputs"]
+                              if i >= 0 and len(it.get_tensor_details()[i]["shape"]) == 4],
+              [it.get_tensor_details()[i]["quantization"] for i in op["outputs"]])
+    import tflite_structure
+    tflite_structure.structure(MORE)
+
+
 def interpreter(path):
     it = tf.lite.Interpreter(
         model_path=path,
@@ -207,6 +251,8 @@ def main(only):
     if not only:
         make_int8_ops()
         make_int8_bn()
+    if not only or "int8_more" in only:
+        make_int8_more()
     for seed, path in enumerate(MODELS):
         if not only or os.path.basename(path)[: -len(".tflite")] in only:
             record(path, 100 + seed)

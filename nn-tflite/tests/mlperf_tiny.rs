@@ -131,6 +131,11 @@ fn options_record(options: &Options) -> Value {
         Options::Add { activation: a } => {
             serde_json::json!({ "kind": 11, "activation": activation(*a) })
         }
+        Options::Concatenation {
+            axis,
+            activation: a,
+        } => serde_json::json!({ "kind": 10, "axis": axis, "activation": activation(*a) }),
+        Options::LeakyRelu { alpha } => serde_json::json!({ "kind": 75, "alpha": alpha }),
         Options::Reshape { new_shape } => serde_json::json!({ "kind": 17, "new_shape": new_shape }),
         Options::Mul { activation: a } => {
             serde_json::json!({ "kind": 21, "activation": activation(*a) })

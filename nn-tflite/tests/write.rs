@@ -156,6 +156,16 @@ fn everything() -> (Model, Vec<u8>) {
             new_shape: vec![1, -1],
         },
         Options::Reshape { new_shape: vec![] },
+        Options::Concatenation {
+            axis: -1,
+            activation: Activation::None,
+        },
+        Options::Concatenation {
+            axis: 3,
+            activation: Activation::Relu,
+        },
+        Options::LeakyRelu { alpha: 0.2 },
+        Options::LeakyRelu { alpha: 0.0 },
         Options::Other(0),
         Options::Other(40),
         Options::Other(255),

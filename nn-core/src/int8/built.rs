@@ -4,6 +4,7 @@
 //! the build checks a file exactly as the program would and builds in (`embed`) exactly what
 //! the program would have read.
 
+use std::boxed::Box;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
@@ -107,6 +108,17 @@ pub enum Built {
     },
     /// [`Conv`](super::Conv).
     Conv(Parts),
+    /// [`Activated`](super::Activated): a layer, then its activation's operator.
+    Activated {
+        /// The layer.
+        layer: Box<Built>,
+        /// The activation's form.
+        form: Form,
+        /// Its operator (before it is read, the declared slope of a leaky ReLU).
+        then: Then,
+        /// The values of the output.
+        len: usize,
+    },
     /// [`Depthwise`](super::Depthwise).
     Depthwise(Parts),
     /// [`Separable`](super::Separable).
@@ -191,7 +203,7 @@ impl Built {
             Self::Dense { form, parts, then } => {
                 *then = load_dense(
                     walk,
-                    *form,
+                    (*form, then.slope()),
                     &mut parts.weights,
                     &mut parts.bias,
                     &mut parts.multipliers,
@@ -205,6 +217,15 @@ impl Built {
             Self::Depthwise(parts) => {
                 let len = parts.len();
                 load_depthwise(walk, parts.constants(), len);
+            }
+            Self::Activated {
+                layer,
+                form,
+                then,
+                len,
+            } => {
+                layer.load(walk);
+                *then = Then::load(walk, *form, *len, then.slope());
             }
             Self::Separable {
                 depthwise,

@@ -466,6 +466,21 @@ impl Converter {
         self.current = out;
     }
 
+    /// An operator without weights whose output, of `shape`, is quantized from the `range` it
+    /// took (a leaky ReLU).
+    pub fn activated(&mut self, code: Code, options: Options, shape: &[usize], range: (f32, f32)) {
+        self.close();
+        let out = self.activation("activation", shape);
+        self.quantize_activation(out, range);
+        self.operators.push(Operator {
+            operator: code,
+            inputs: vec![self.current as i32],
+            outputs: vec![out as i32],
+            options,
+        });
+        self.current = out;
+    }
+
     /// An `ADD` of the tensors at `a` and `b` (of one shape), its output taking `range`; the
     /// operator stays open for an activation to fuse.
     pub fn add(&mut self, a: Mark, b: Mark, range: (f32, f32)) {

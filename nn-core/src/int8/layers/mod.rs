@@ -15,7 +15,7 @@ mod separable;
 
 pub use conv::{Conv, Depthwise};
 pub use dense::Dense;
-pub use ending::{Ending, Form, Then};
+pub use ending::{Activated, Ending, Form, Then};
 pub use fork::Fork;
 pub use held::Held;
 pub use norm::{Norm, NormOp, ScaleShift};
