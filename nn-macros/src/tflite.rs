@@ -228,10 +228,20 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
     let (inputs, outputs) = (known(&layer.input), known(&layer.output));
     let last = |shape: &[Size]| shape.last().map_or(0, known);
     if let Some(block) = &layer.block {
+        let [first, second] = &block.branches;
+        if layer.class == "Concatenate" {
+            let positions = outputs / last(&layer.shape).max(1);
+            let channels = |b: &crate::ir::Branch| known(&b.output) / positions.max(1);
+            return Some(Built::Concat {
+                first: steps(&first.layers, unsupported),
+                second: steps(&second.layers, unsupported),
+                channels: (channels(first), channels(second)),
+                len: outputs,
+            });
+        }
         if layer.class != "Add" {
             return None;
         }
-        let [first, second] = &block.branches;
         return Some(Built::Fork {
             first: steps(&first.layers, unsupported),
             second: steps(&second.layers, unsupported),

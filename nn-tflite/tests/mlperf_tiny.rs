@@ -7,7 +7,8 @@ use nn_tflite::{Activation, Code, Element, Options, Padding, Window};
 use serde_json::Value;
 
 /// The `.tflite` fixtures (MLPerf Tiny's six, `tests/fixtures/tflite/windows.tflite`, whose
-/// windows differ along height and width, and `int8_ops.tflite`, full int8), each with the
+/// windows differ along height and width, and `int8_ops.tflite`, `int8_bn.tflite` and
+/// `int8_more.tflite`, full int8), each with the
 /// record of TensorFlow's reader beside it.
 fn files() -> Vec<String> {
     let mut paths: Vec<String> = ["mlperf_tiny", "tflite"]
@@ -22,7 +23,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 10, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 11, "the .tflite fixtures: {paths:?}");
     paths
 }
 

@@ -10,8 +10,8 @@ use std::vec::Vec;
 
 use super::kernels::Add;
 use super::layers::{
-    Activation, Constants, Form, NormRead, Then, load_conv, load_dense, load_depthwise, load_fork,
-    load_global, load_norm, load_pool, load_reshape,
+    Activation, Constants, Form, NormRead, Then, load_concat, load_conv, load_dense,
+    load_depthwise, load_fork, load_global, load_norm, load_pool, load_reshape,
 };
 use super::walk::Problems;
 use super::{Bounds, Geometry, Multiplier, Output, Quant, Walk};
@@ -177,6 +177,18 @@ pub enum Built {
         /// The values of the output.
         len: usize,
     },
+    /// [`Concat`](super::Concat): two branches and the `CONCATENATION` of their outputs
+    /// along the channels.
+    Concat {
+        /// The first branch's layers (none: the block's input).
+        first: Vec<Step>,
+        /// The second branch's.
+        second: Vec<Step>,
+        /// Each branch's channels.
+        channels: (usize, usize),
+        /// The values of the output.
+        len: usize,
+    },
 }
 
 impl Built {
@@ -276,6 +288,18 @@ impl Built {
                     *add = found;
                 }
             }
+            Self::Concat {
+                first,
+                second,
+                channels,
+                len,
+            } => load_concat(
+                walk,
+                *channels,
+                *len,
+                |walk| load_steps(walk, first),
+                |walk| load_steps(walk, second),
+            ),
         }
     }
 }

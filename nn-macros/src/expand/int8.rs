@@ -579,6 +579,12 @@ fn built(layer: &Layer, read: &nn_core::int8::Built) -> TokenStream {
             let add = add_tokens(add);
             quote!(::nn::int8::Fork { first: #a, second: #b, add: #add })
         }
+        Built::Concat { first, second, .. } => {
+            let block = layer.block.as_ref().expect("a concatenation is a block");
+            let [a, b] = &block.branches;
+            let (a, b) = (branch(a, first), branch(b, second));
+            quote!(::nn::int8::Concat { first: #a, second: #b })
+        }
     }
 }
 

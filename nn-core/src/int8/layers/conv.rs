@@ -260,7 +260,7 @@ where
         self.convert_fusing(c, nn_tflite::Activation::None);
         let range = c.range();
         let alpha = self.weights.activation.slope().unwrap_or(0.0);
-        Then::convert_leaky(c, alpha, &[OUT], range);
+        Then::convert_leaky(c, alpha, range);
     }
 }
 

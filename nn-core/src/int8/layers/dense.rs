@@ -198,7 +198,7 @@ impl<
         Then::convert(c, A::FORM, &[O]);
         if let Some(alpha) = self.weights.activation.slope() {
             let range = c.range();
-            Then::convert_leaky(c, alpha, &[O], range);
+            Then::convert_leaky(c, alpha, range);
         }
     }
 }

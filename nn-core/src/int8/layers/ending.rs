@@ -234,17 +234,12 @@ impl Then {
         then
     }
 
-    /// Adds a `LEAKY_RELU` of slope `alpha` after a layer's own to a converter, its output of
-    /// `shape` taking `range`.
+    /// Adds a `LEAKY_RELU` of slope `alpha` after a layer's own to a converter, its output
+    /// taking `range`.
     #[cfg(feature = "std")]
-    pub fn convert_leaky(
-        c: &mut crate::int8::Converter,
-        alpha: f32,
-        shape: &[usize],
-        range: (f32, f32),
-    ) {
+    pub fn convert_leaky(c: &mut crate::int8::Converter, alpha: f32, range: (f32, f32)) {
         use nn_tflite::{Code, Options};
-        c.activated(Code::LEAKY_RELU, Options::LeakyRelu { alpha }, shape, range);
+        c.activated(Code::LEAKY_RELU, Options::LeakyRelu { alpha }, range);
     }
 
     /// Adds the operator after a layer's own to a converter, for an activation of `form`

@@ -172,7 +172,7 @@ impl<A: Ending + crate::Activation, const N: usize, const C: usize, const OWN_CL
             Form::Clamp(bounds) => c.fuse(bounds.fused(), range),
             Form::LeakyRelu => {
                 let alpha = self.activation.slope().unwrap_or(0.0);
-                Then::convert_leaky(c, alpha, &[N], range);
+                Then::convert_leaky(c, alpha, range);
             }
             form => Then::convert(c, form, &[N]),
         }
