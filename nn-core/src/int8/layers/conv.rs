@@ -3,7 +3,7 @@
 
 use crate::int8::kernels::{Conv2D, DepthwiseConv2D};
 use crate::int8::{
-    Activated, Bounds, Clamp, Ending, Form, Geometry, Layer, Multiplier, Output, Quantize, Then,
+    Activated, Bounds, Clamp, Form, Geometry, Layer, Multiplier, Output, Quantize, Then,
 };
 
 /// The geometry of a declared layer's window, with `channels` output channels.
@@ -257,6 +257,7 @@ where
 
     #[cfg(feature = "std")]
     fn convert(&self, c: &mut crate::int8::Converter) {
+        use crate::int8::Ending as _;
         self.convert_fusing(c, nn_tflite::Activation::None);
         let range = c.range();
         let alpha = self.weights.activation.slope().unwrap_or(0.0);
