@@ -2,9 +2,10 @@
 //! 2.21.0), operator by operator: for MLPerf Tiny's five int8 models, TensorFlow Lite Micro's
 //! hello world and speech models (`tests/fixtures/tflm/`) and
 //! `tests/fixtures/tflite/int8_ops.tflite` (strided, dilated, depth-multiplied and padded
-//! windows, an ADD of two scales), `int8_bn.tflite` (MULs and ADDs of per-channel constants)
-//! and `int8_mean.tflite` and `int8_mean_keep.tflite` (a MEAN over height and width that
-//! requantizes), `tools/int8_reference.py` recorded every activation the
+//! windows, an ADD of two scales), `int8_bn.tflite` (MULs and ADDs of per-channel constants),
+//! `int8_mean.tflite` and `int8_mean_keep.tflite` (a MEAN over height and width that
+//! requantizes) and `int8_more.tflite` (leaky ReLUs, a concatenation),
+//! `tools/int8_reference.py` recorded every activation the
 //! interpreter computed on a seeded input. Here each operator is built from what `nn_tflite`
 //! reads in the file, run on its recorded inputs and its output compared with the recorded
 //! one bit for bit; then each model is run from its input alone, up to its softmax.
@@ -12,7 +13,8 @@
 use std::collections::HashMap;
 
 use nn::int8::kernels::{
-    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, MaxPool, Mean, Mul, Softmax,
+    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, LeakyRelu, MaxPool, Mean, Mul,
+    Softmax, concatenate,
 };
 use nn::int8::{Geometry, Multiplier, Output, Padding, activation_range};
 use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Tensor};
@@ -28,7 +30,7 @@ struct Fixture {
     more: Vec<(Vec<i8>, Vec<i8>)>,
 }
 
-const FILES: [&str; 11] = [
+const FILES: [&str; 12] = [
     "mlperf_tiny/ad01_int8",
     "mlperf_tiny/pretrainedResnet_quant",
     "mlperf_tiny/vww_96_int8",
@@ -40,6 +42,7 @@ const FILES: [&str; 11] = [
     "tflm/speech",
     "tflite/int8_mean",
     "tflite/int8_mean_keep",
+    "tflite/int8_more",
 ];
 
 fn read(path: &str) -> Vec<u8> {
@@ -319,6 +322,24 @@ impl Fixture {
                     Softmax::new(scale, beta).run(x, y);
                 }
             }
+            (c, &Options::LeakyRelu { alpha }) if *c == Code::LEAKY_RELU => {
+                LeakyRelu::new(self.per_tensor(op.inputs[0]), self.per_tensor(out), alpha)
+                    .run(x, &mut y);
+            }
+            (c, &Options::Concatenation { axis, activation }) if *c == Code::CONCATENATION => {
+                let rank = self.tensor(out).shape.len() as i32;
+                assert!(axis == -1 || axis == rank - 1, "along the last axis");
+                assert_eq!(activation, Activation::None);
+                let [a, b] = op.inputs[..] else {
+                    panic!("a concatenation of two")
+                };
+                // TensorFlow Lite's int8 kernel copies: every input has the output's
+                // quantization.
+                assert_eq!(self.per_tensor(a), self.per_tensor(out));
+                assert_eq!(self.per_tensor(b), self.per_tensor(out));
+                let last = |t: i32| *self.tensor(t).shape.last().unwrap() as usize;
+                concatenate(inputs[0], inputs[1], (last(a), last(b)), &mut y);
+            }
             (c, options) => panic!("{}: no kernel for {} {options:?}", self.name, c.name()),
         }
         Some(y)
@@ -331,7 +352,11 @@ impl Fixture {
 
     /// The tensors an operator reads that are activations (recorded), not constants.
     fn activations<'a>(&self, op: &Operator, values: &'a HashMap<i32, Vec<i8>>) -> Vec<&'a [i8]> {
-        let count = if op.operator == Code::ADD { 2 } else { 1 };
+        let count = if op.operator == Code::ADD || op.operator == Code::CONCATENATION {
+            2
+        } else {
+            1
+        };
         op.inputs[..count]
             .iter()
             .filter(|&&i| !self.is_constant(i))
@@ -393,6 +418,8 @@ fn every_operator_gives_tflite_reference_outputs_bit_for_bit() {
         "SOFTMAX",
         "MUL",
         "MEAN",
+        "LEAKY_RELU",
+        "CONCATENATION",
     ] {
         assert!(
             checked.get(op).copied().unwrap_or(0) >= 1,

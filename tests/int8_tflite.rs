@@ -577,3 +577,92 @@ fn a_mean_over_other_axes_is_refused() {
         "{problems:#?}"
     );
 }
+
+network! {
+    /// Leaky ReLUs (a convolution's and a dense layer's activation, and a layer of its own)
+    /// and a concatenation of two branches along the channels
+    /// (`tests/fixtures/tflite/int8_more.tflite`, made by `tools/int8_reference.py`).
+    #[int8]
+    struct More =
+        Input<8, 8, 3>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        Concatenate<[Conv2D<3, (3, 3), LeakyRelu, padding = Same>], [Conv2D<5, (1, 1)>]>,
+        LeakyReLU<negative_slope = 0.3>,
+        Flatten, Dense<_, 8, LeakyRelu>, Dense<_, 4>;
+
+    /// The same, built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_more.tflite", embed)]
+    struct MoreBuiltIn =
+        Input<8, 8, 3>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        Concatenate<[Conv2D<3, (3, 3), LeakyRelu, padding = Same>], [Conv2D<5, (1, 1)>]>,
+        LeakyReLU<negative_slope = 0.3>,
+        Flatten, Dense<_, 8, LeakyRelu>, Dense<_, 4>;
+}
+
+#[test]
+fn leaky_relus_and_a_concatenation_give_the_reference_outputs_read_and_built_in() {
+    static BUILT_IN: Int8<MoreBuiltIn> = Int8::<MoreBuiltIn>::EMBEDDED;
+    let path = format!(
+        "{}/tests/fixtures/tflite/int8_more.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let net = Int8::<More>::load_tflite(&path).unwrap();
+    let samples = common::recorded_int8("tflite/int8_more");
+    assert_eq!(samples.len(), 5);
+    for (x, expected) in &samples {
+        let x: &[i8; 192] = x.as_slice().try_into().unwrap();
+        assert_eq!(net.predict(x).as_slice(), expected.as_slice());
+        assert_eq!(BUILT_IN.predict(x).as_slice(), expected.as_slice());
+    }
+}
+
+#[test]
+fn leaky_relus_and_a_concatenation_are_quantized_written_and_read_back() {
+    let float = More::seeded(9);
+    let pixel = |i: usize, j: usize| ((i * 31 + j * 17) % 29) as f32 / 14.5 - 1.0;
+    let calibration = nn::Batch::<f32, 192>::from_fn(32, pixel);
+    let (model, data) = Int8::<More>::quantized_model(&float, &calibration).unwrap();
+    let graph = &model.subgraphs[0];
+    let codes: Vec<&str> = graph
+        .operators
+        .iter()
+        .map(|op| op.operator.name())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "CONV_2D",
+            "CONV_2D",
+            "LEAKY_RELU",
+            "CONV_2D",
+            "CONCATENATION",
+            "LEAKY_RELU",
+            "RESHAPE",
+            "FULLY_CONNECTED",
+            "LEAKY_RELU",
+            "FULLY_CONNECTED"
+        ]
+    );
+    // The concatenation's inputs are quantized as its output, as TensorFlow Lite requires.
+    let concat = &graph.operators[4];
+    let q = |t: i32| graph.tensors[t as usize].quantization.clone();
+    assert_eq!(q(concat.inputs[0]), q(concat.outputs[0]));
+    assert_eq!(q(concat.inputs[1]), q(concat.outputs[0]));
+    let int8 = Int8::<More>::quantize(&float, &calibration).unwrap();
+    let file = nn::tflite::write(&model, &data).unwrap();
+    let again = Int8::<More>::from_tflite(&file).unwrap();
+    for k in 0..6 {
+        let x: [f32; 192] = core::array::from_fn(|i| pixel(k + 40, i));
+        let input = int8.input_quantization();
+        let q: [i8; 192] = core::array::from_fn(|i| input.quantize(x[i]));
+        assert_eq!(int8.predict(&q), again.predict(&q));
+        // And it follows the float network.
+        let want = float.predict(&SVector::from(x));
+        let got = int8.predict_f32(&x);
+        for (w, g) in want.iter().zip(&got) {
+            assert!((w - g).abs() < 0.1, "{want:?} {got:?}");
+        }
+    }
+}

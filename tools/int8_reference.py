@@ -33,6 +33,7 @@ OPS = os.path.join(FIXTURES, "tflite", "int8_ops.tflite")
 BN = os.path.join(FIXTURES, "tflite", "int8_bn.tflite")
 MEAN = os.path.join(FIXTURES, "tflite", "int8_mean.tflite")
 MEAN_KEEP = os.path.join(FIXTURES, "tflite", "int8_mean_keep.tflite")
+MORE = os.path.join(FIXTURES, "tflite", "int8_more.tflite")
 MODELS = [
     os.path.join(FIXTURES, "mlperf_tiny", name + ".tflite")
     for name in [
@@ -46,7 +47,10 @@ MODELS = [
     # TensorFlow Lite Micro's hello world and speech models, as MicroFlow ships them
     # (`../tests/fixtures/tflm/README.md`).
     os.path.join(FIXTURES, "tflm", name + ".tflite") for name in ["sine", "speech"]
-] + [MEAN, MEAN_KEEP]
+]
+# Fixtures added later, each with the seed it was recorded with (109 and on: after the models
+# above, which take 100 to 108 in order).
+LATER = [(MEAN, 109), (MEAN_KEEP, 110), (MORE, 109)]
 
 
 def make_int8_ops():
@@ -183,6 +187,49 @@ def make_int8_mean(path, keepdims, seed):
     tflite_structure.structure(path)
 
 
+def make_int8_more():
+    """Leaky ReLUs (a convolution's and a dense layer's activation, and a layer of its own)
+    and a concatenation of two branches along the channels."""
+    k = tf.keras
+    k.utils.set_random_seed(17)
+    init = k.initializers.RandomNormal(stddev=0.2, seed=19)
+    inp = k.Input((8, 8, 3), batch_size=1)
+    x = k.layers.Conv2D(4, 3, padding="same", activation="relu", bias_initializer=init)(inp)
+    # Two branches of different ranges: the converter gives the concatenation one scale.
+    a = k.layers.Conv2D(3, 3, padding="same", activation="leaky_relu",
+                        bias_initializer=init)(x)
+    b = k.layers.Conv2D(5, 1, bias_initializer=init)(x)
+    y = k.layers.Concatenate()([a, b])
+    y = k.layers.LeakyReLU(negative_slope=0.3)(y)
+    y = k.layers.Flatten()(y)
+    y = k.layers.Dense(8, activation="leaky_relu", bias_initializer=init)(y)
+    y = k.layers.Dense(4, bias_initializer=init)(y)
+    model = k.Model(inp, y)
+    rng = np.random.default_rng(23)
+
+    def representative():
+        for _ in range(64):
+            yield [rng.normal(0.0, 1.0, size=(1, 8, 8, 3)).astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    with open(MORE, "wb") as f:
+        f.write(converter.convert())
+    it = interpreter(MORE)
+    ops = [op["op_name"] for op in it._get_ops_details()]
+    print(ops)
+    for op in it._get_ops_details():
+        print(op["op_name"], [(i, it.get_tensor_details()[i]["quantization"]) for i in op["inputs"]
+                              if i >= 0 and len(it.get_tensor_details()[i]["shape"]) == 4],
+              [it.get_tensor_details()[i]["quantization"] for i in op["outputs"]])
+    import tflite_structure
+    tflite_structure.structure(MORE)
+
+
 def interpreter(path):
     it = tf.lite.Interpreter(
         model_path=path,
@@ -260,9 +307,10 @@ def main(only):
         make_int8_bn()
         make_int8_mean(MEAN, False, 21)
         make_int8_mean(MEAN_KEEP, True, 22)
-    for seed, path in enumerate(MODELS):
+        make_int8_more()
+    for path, seed in [(p, 100 + k) for k, p in enumerate(MODELS)] + LATER:
         if not only or os.path.basename(path)[: -len(".tflite")] in only:
-            record(path, 100 + seed)
+            record(path, seed)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,12 @@ def options(op):
     elif kind == s.BuiltinOptions.MulOptions:
         x = s.MulOptions(); x.Init(table.Bytes, table.Pos)
         o.update(activation=x.FusedActivationFunction())
+    elif kind == s.BuiltinOptions.ConcatenationOptions:
+        x = s.ConcatenationOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(axis=x.Axis(), activation=x.FusedActivationFunction())
+    elif kind == s.BuiltinOptions.LeakyReluOptions:
+        x = s.LeakyReluOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(alpha=x.Alpha())
     elif kind == s.BuiltinOptions.ReshapeOptions:
         x = s.ReshapeOptions(); x.Init(table.Bytes, table.Pos)
         o.update(new_shape=[int(v) for v in x.NewShapeAsNumpy()] if x.NewShapeLength() else [])

@@ -5,7 +5,7 @@
 //! constants read become `EMBEDDED`, the int8 network as a constant.
 
 use nn_core::int8::built::Failure;
-use nn_core::int8::{Bounds, Built, Form, Geometry, Padding, Parts, Step};
+use nn_core::int8::{Bounds, Built, Form, Geometry, Padding, Parts, Step, Then};
 
 use crate::embed;
 use crate::errors::Errors;
@@ -128,7 +128,7 @@ fn pair(layer: &Layer, key: &str, default: (usize, usize)) -> (usize, usize) {
 }
 
 /// The int8 forms of the activations, by their names.
-static FORMS: [(&str, Form); 6] = [
+static FORMS: [(&str, Form); 7] = [
     ("Linear", Form::Clamp(Bounds::NONE)),
     (
         "Relu",
@@ -147,19 +147,53 @@ static FORMS: [(&str, Form); 6] = [
     ("Softmax", Form::Softmax),
     ("Sigmoid", Form::Logistic),
     ("Tanh", Form::Tanh),
+    ("LeakyRelu", Form::LeakyRelu),
 ];
 
 /// The form of the layer's activation (its `activation` setting), as the runtime's `Ending`
 /// gives it; `None` for one without an int8 form.
 fn form(layer: &Layer) -> Option<&'static Form> {
+    if layer.class == "LeakyReLU" {
+        return Some(&FORMS[6].1);
+    }
     let name = match setting(layer, "activation") {
         None => "Linear".to_string(),
         Some(KerasValue::Activation(path)) if matches!(path.root, Root::Core) => {
             path.segments.last()?.to_string()
         }
+        // A built-in activation with its argument: `LeakyRelu(0.3)`.
+        Some(KerasValue::Text(text)) if text.starts_with("LeakyRelu(") => "LeakyRelu".to_string(),
         Some(_) => return None,
     };
     FORMS.iter().find(|(n, _)| *n == name).map(|(_, form)| form)
+}
+
+/// The declared slope of a leaky ReLU (the layer's `negative_slope`, or its activation's
+/// argument, `LeakyRelu`'s default without one); `None` for another activation, or a slope
+/// given by a named constant, which the build does not know.
+fn slope(layer: &Layer) -> Option<f32> {
+    if layer.class == "LeakyReLU" {
+        return match setting(layer, "negative_slope")? {
+            KerasValue::Float(crate::ir::Expr::Float(x)) => Some(*x as f32),
+            _ => None,
+        };
+    }
+    match setting(layer, "activation")? {
+        KerasValue::Activation(path)
+            if matches!(path.root, Root::Core)
+                && path.segments.last().is_some_and(|s| s == "LeakyRelu") =>
+        {
+            Some(nn_core::LeakyRelu::DEFAULT.negative_slope as f32)
+        }
+        KerasValue::Text(text) => text
+            .strip_prefix("LeakyRelu(")?
+            .strip_suffix(')')?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|x| x as f32),
+        _ => None,
+    }
 }
 
 /// The clamp a convolution's activation fuses.
@@ -198,10 +232,20 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
     let (inputs, outputs) = (known(&layer.input), known(&layer.output));
     let last = |shape: &[Size]| shape.last().map_or(0, known);
     if let Some(block) = &layer.block {
+        let [first, second] = &block.branches;
+        if layer.class == "Concatenate" {
+            let positions = outputs / last(&layer.shape).max(1);
+            let channels = |b: &crate::ir::Branch| known(&b.output) / positions.max(1);
+            return Some(Built::Concat {
+                first: steps(&first.layers, unsupported),
+                second: steps(&second.layers, unsupported),
+                channels: (channels(first), channels(second)),
+                len: outputs,
+            });
+        }
         if layer.class != "Add" {
             return None;
         }
-        let [first, second] = &block.branches;
         return Some(Built::Fork {
             first: steps(&first.layers, unsupported),
             second: steps(&second.layers, unsupported),
@@ -217,11 +261,27 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
         });
     }
     Some(match layer.class {
-        "Dense" => Built::dense(inputs, outputs, *form(layer)?),
+        "Dense" => match Built::dense(inputs, outputs, *form(layer)?) {
+            Built::Dense { form, parts, .. } => Built::Dense {
+                form,
+                parts,
+                then: Then::with_slope(slope(layer)),
+            },
+            other => other,
+        },
         "Conv2D" => {
             let filters = last(&layer.shape);
             let g = geometry(layer, "kernel_size", filters)?;
             let taps = g.kernel.0 * g.kernel.1 * g.input.2;
+            if *form(layer)? == Form::LeakyRelu {
+                let conv = Parts::zeroed(g, Bounds::NONE, taps * filters, filters);
+                return Some(Built::Activated {
+                    layer: Box::new(Built::Conv(conv)),
+                    form: Form::LeakyRelu,
+                    then: Then::with_slope(slope(layer)),
+                    len: outputs,
+                });
+            }
             Built::Conv(Parts::zeroed(g, clamp(layer)?, taps * filters, filters))
         }
         "DepthwiseConv2D" => {
@@ -270,13 +330,13 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
         },
         "Dropout" => Built::Pass,
         "Flatten" => Built::Reshape(inputs),
-        "Activation" => Built::Activation {
+        "Activation" | "LeakyReLU" => Built::Activation {
             len: inputs,
             layer: nn_core::int8::Activation {
                 min: -128,
                 max: 127,
                 form: form(layer)?,
-                then: nn_core::int8::Then::None,
+                then: Then::with_slope(slope(layer)),
             },
         },
         _ => return None,

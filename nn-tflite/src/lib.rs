@@ -211,6 +211,7 @@ builtins! {
     PAD = 34,
     MEAN = 40,
     SUB = 41,
+    LEAKY_RELU = 98,
     QUANTIZE = 114,
 }
 
@@ -308,6 +309,18 @@ pub enum Options {
     Softmax {
         /// The factor of the inputs.
         beta: f32,
+    },
+    /// `CONCATENATION`'s.
+    Concatenation {
+        /// The axis the inputs are joined along (negative: from the last).
+        axis: i32,
+        /// The fused activation.
+        activation: Activation,
+    },
+    /// `LEAKY_RELU`'s.
+    LeakyRelu {
+        /// The slope of the negative part.
+        alpha: f32,
     },
     /// `ADD`'s.
     Add {
@@ -526,6 +539,13 @@ fn options(kind: u8, o: Table<'_>) -> Result<Options, Error> {
         },
         9 => Options::Softmax {
             beta: o.f32(0, 0.0)?,
+        },
+        10 => Options::Concatenation {
+            axis: o.i32(0, 0)?,
+            activation: activation(o.u8(1, 0)?)?,
+        },
+        75 => Options::LeakyRelu {
+            alpha: o.f32(0, 0.0)?,
         },
         11 => Options::Add {
             activation: activation(o.u8(0, 0)?)?,

@@ -276,6 +276,20 @@ fn options(b: &mut Builder, options: &Options) -> Option<(u8, Offset)> {
             b.add_f32(0, *beta, 0.0);
             9
         }
+        Options::Concatenation {
+            axis,
+            activation: a,
+        } => {
+            b.start_table();
+            b.add_i32(0, *axis, 0);
+            b.add_i8(1, activation(*a), 0);
+            10
+        }
+        Options::LeakyRelu { alpha } => {
+            b.start_table();
+            b.add_f32(0, *alpha, 0.0);
+            75
+        }
         Options::Add { activation: a } => {
             b.start_table();
             b.add_i8(0, activation(*a), 0);

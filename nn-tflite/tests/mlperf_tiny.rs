@@ -8,8 +8,8 @@ use serde_json::Value;
 
 /// The `.tflite` fixtures (MLPerf Tiny's six, `tests/fixtures/tflite/windows.tflite`, whose
 /// windows differ along height and width, and our full-int8 ones: `int8_ops.tflite`,
-/// `int8_bn.tflite`, `ours_int8.tflite`, `int8_mean.tflite` and `int8_mean_keep.tflite`), each
-/// with the record of TensorFlow's reader beside it.
+/// `int8_bn.tflite`, `ours_int8.tflite`, `int8_mean.tflite`, `int8_mean_keep.tflite` and
+/// `int8_more.tflite`), each with the record of TensorFlow's reader beside it.
 fn files() -> Vec<String> {
     let mut paths: Vec<String> = ["mlperf_tiny", "tflite"]
         .into_iter()
@@ -23,7 +23,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 12, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 13, "the .tflite fixtures: {paths:?}");
     paths
 }
 
@@ -132,6 +132,11 @@ fn options_record(options: &Options) -> Value {
         Options::Add { activation: a } => {
             serde_json::json!({ "kind": 11, "activation": activation(*a) })
         }
+        Options::Concatenation {
+            axis,
+            activation: a,
+        } => serde_json::json!({ "kind": 10, "axis": axis, "activation": activation(*a) }),
+        Options::LeakyRelu { alpha } => serde_json::json!({ "kind": 75, "alpha": alpha }),
         Options::Reshape { new_shape } => serde_json::json!({ "kind": 17, "new_shape": new_shape }),
         Options::Mul { activation: a } => {
             serde_json::json!({ "kind": 21, "activation": activation(*a) })

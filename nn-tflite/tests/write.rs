@@ -23,7 +23,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 12, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 13, "the .tflite fixtures: {paths:?}");
     paths
 }
 
@@ -156,6 +156,16 @@ fn everything() -> (Model, Vec<u8>) {
             new_shape: vec![1, -1],
         },
         Options::Reshape { new_shape: vec![] },
+        Options::Concatenation {
+            axis: -1,
+            activation: Activation::None,
+        },
+        Options::Concatenation {
+            axis: 3,
+            activation: Activation::Relu,
+        },
+        Options::LeakyRelu { alpha: 0.2 },
+        Options::LeakyRelu { alpha: 0.0 },
         Options::Other(0),
         Options::Other(40),
         Options::Other(255),

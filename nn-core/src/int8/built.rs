@@ -4,13 +4,14 @@
 //! the build checks a file exactly as the program would and builds in (`embed`) exactly what
 //! the program would have read.
 
+use std::boxed::Box;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
 use super::kernels::Add;
 use super::layers::{
-    Activation, AverageOp, Constants, Form, NormRead, Then, load_conv, load_dense, load_depthwise,
-    load_fork, load_global, load_norm, load_pool, load_reshape,
+    Activation, AverageOp, Constants, Form, NormRead, Then, load_concat, load_conv, load_dense,
+    load_depthwise, load_fork, load_global, load_norm, load_pool, load_reshape,
 };
 use super::walk::Problems;
 use super::{Bounds, Geometry, Multiplier, Output, Quant, Walk};
@@ -107,6 +108,17 @@ pub enum Built {
     },
     /// [`Conv`](super::Conv).
     Conv(Parts),
+    /// [`Activated`](super::Activated): a layer, then its activation's operator.
+    Activated {
+        /// The layer.
+        layer: Box<Built>,
+        /// The activation's form.
+        form: Form,
+        /// Its operator (before it is read, the declared slope of a leaky ReLU).
+        then: Then,
+        /// The values of the output.
+        len: usize,
+    },
     /// [`Depthwise`](super::Depthwise).
     Depthwise(Parts),
     /// [`Separable`](super::Separable).
@@ -165,6 +177,18 @@ pub enum Built {
         /// The values of the output.
         len: usize,
     },
+    /// [`Concat`](super::Concat): two branches and the `CONCATENATION` of their outputs
+    /// along the channels.
+    Concat {
+        /// The first branch's layers (none: the block's input).
+        first: Vec<Step>,
+        /// The second branch's.
+        second: Vec<Step>,
+        /// Each branch's channels.
+        channels: (usize, usize),
+        /// The values of the output.
+        len: usize,
+    },
 }
 
 impl Built {
@@ -201,7 +225,7 @@ impl Built {
             Self::Dense { form, parts, then } => {
                 *then = load_dense(
                     walk,
-                    *form,
+                    (*form, then.slope()),
                     &mut parts.weights,
                     &mut parts.bias,
                     &mut parts.multipliers,
@@ -215,6 +239,15 @@ impl Built {
             Self::Depthwise(parts) => {
                 let len = parts.len();
                 load_depthwise(walk, parts.constants(), len);
+            }
+            Self::Activated {
+                layer,
+                form,
+                then,
+                len,
+            } => {
+                layer.load(walk);
+                *then = Then::load(walk, *form, *len, then.slope());
             }
             Self::Separable {
                 depthwise,
@@ -267,6 +300,18 @@ impl Built {
                     *add = found;
                 }
             }
+            Self::Concat {
+                first,
+                second,
+                channels,
+                len,
+            } => load_concat(
+                walk,
+                *channels,
+                *len,
+                |walk| load_steps(walk, first),
+                |walk| load_steps(walk, second),
+            ),
         }
     }
 }

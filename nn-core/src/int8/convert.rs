@@ -466,6 +466,79 @@ impl Converter {
         self.current = out;
     }
 
+    /// An operator without weights whose output, of the input's shape, is quantized from the
+    /// `range` it took (a leaky ReLU).
+    pub fn activated(&mut self, code: Code, options: Options, range: (f32, f32)) {
+        self.close();
+        let shape = self.shape();
+        let out = self.activation("activation", &shape);
+        self.quantize_activation(out, range);
+        self.operators.push(Operator {
+            operator: code,
+            inputs: vec![self.current as i32],
+            outputs: vec![out as i32],
+            options,
+        });
+        self.current = out;
+    }
+
+    /// A `CONCATENATION` of the tensors at `a` and `b` along their last axis, its output
+    /// taking `range`. TensorFlow Lite's int8 kernel takes only inputs quantized as its
+    /// output, so each branch's end is given the output's quantization, as TensorFlow's
+    /// converter gives it: possible where the operator writing it requantizes into any scale
+    /// (a dense layer, a convolution, an add, a leaky ReLU), a problem where its quantization
+    /// is fixed (the block's input, a pool, a reshape, a softmax).
+    pub fn concatenate(&mut self, a: Mark, b: Mark, range: (f32, f32)) {
+        self.close();
+        let (scale, zero) = activation_quantization(range);
+        for t in [a.0, b.0] {
+            let same = self.tensors[t]
+                .quantization
+                .as_ref()
+                .is_some_and(|q| q.scale == [scale] && q.zero_point == [i64::from(zero)]);
+            let free = self.operators.iter().any(|op| {
+                op.outputs.first() == Some(&(t as i32))
+                    && [
+                        Code::FULLY_CONNECTED,
+                        Code::CONV_2D,
+                        Code::DEPTHWISE_CONV_2D,
+                        Code::ADD,
+                        Code::LEAKY_RELU,
+                    ]
+                    .contains(&op.operator)
+            });
+            if free {
+                self.pending.retain(|(p, _)| *p != t);
+                self.set_quantization(t, scale, zero);
+            } else if !same {
+                self.problem(
+                    "a concatenation of a branch that ends where the quantization is fixed (the                      block's input, a pool, a reshape, a softmax), which TensorFlow Lite's int8                      kernel cannot requantize",
+                );
+            }
+        }
+        let mut shape: Vec<usize> = self.tensors[a.0].shape[1..]
+            .iter()
+            .map(|&d| d as usize)
+            .collect();
+        let last = |t: &Tensor| t.shape.last().map_or(0, |&d| d as usize);
+        let channels = last(&self.tensors[a.0]) + last(&self.tensors[b.0]);
+        if let Some(c) = shape.last_mut() {
+            *c = channels;
+        }
+        let out = self.activation("activation", &shape);
+        self.set_quantization(out, scale, zero);
+        self.operators.push(Operator {
+            operator: Code::CONCATENATION,
+            inputs: vec![a.0 as i32, b.0 as i32],
+            outputs: vec![out as i32],
+            options: Options::Concatenation {
+                axis: shape.len() as i32,
+                activation: Activation::None,
+            },
+        });
+        self.current = out;
+    }
+
     /// An `ADD` of the tensors at `a` and `b` (of one shape), its output taking `range`; the
     /// operator stays open for an activation to fuse.
     pub fn add(&mut self, a: Mark, b: Mark, range: (f32, f32)) {

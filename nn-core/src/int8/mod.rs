@@ -36,8 +36,8 @@ pub use layer::{Bounds, Clamp, Layer, Quantize};
 #[cfg(feature = "std")]
 pub use layers::NormRead;
 pub use layers::{
-    Activation, AverageOp, Conv, Dense, Depthwise, Ending, Fork, Form, GlobalAverage, Held, Norm,
-    NormOp, Pass, Pool, Reshape, ScaleShift, Separable, Then,
+    Activated, Activation, AverageOp, Concat, Conv, Dense, Depthwise, Ending, Fork, Form,
+    GlobalAverage, Held, Norm, NormOp, Pass, Pool, Reshape, ScaleShift, Separable, Then,
 };
 pub use network::{Int8, Quant, Quantized};
 // What the code `network!` generates calls: not part of the API.

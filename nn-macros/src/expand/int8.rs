@@ -470,9 +470,9 @@ fn fields(layers: &[Layer], steps: &[nn_core::int8::Step]) -> TokenStream {
 }
 
 /// The typed int8 layer, as a constant expression, of a layer's form read from the file.
-fn built(layer: &Layer, built: &nn_core::int8::Built) -> TokenStream {
+fn built(layer: &Layer, read: &nn_core::int8::Built) -> TokenStream {
     use nn_core::int8::{AverageOp, Built, NormRead};
-    match built {
+    match read {
         Built::Dense {
             form: f,
             parts,
@@ -492,6 +492,16 @@ fn built(layer: &Layer, built: &nn_core::int8::Built) -> TokenStream {
             })
         }
         Built::Conv(parts) => weighted(quote!(::nn::int8::Conv), parts),
+        Built::Activated {
+            layer: inner,
+            form: f,
+            then: t,
+            ..
+        } => {
+            let inner = built(layer, inner);
+            let (f, t) = (form(*f), then(t));
+            quote!(::nn::int8::Activated { layer: #inner, form: &#f, then: #t })
+        }
         Built::Depthwise(parts) => weighted(quote!(::nn::int8::Depthwise), parts),
         Built::Separable {
             depthwise,
@@ -571,6 +581,12 @@ fn built(layer: &Layer, built: &nn_core::int8::Built) -> TokenStream {
             let (a, b) = (branch(a, first), branch(b, second));
             let add = add_tokens(add);
             quote!(::nn::int8::Fork { first: #a, second: #b, add: #add })
+        }
+        Built::Concat { first, second, .. } => {
+            let block = layer.block.as_ref().expect("a concatenation is a block");
+            let [a, b] = &block.branches;
+            let (a, b) = (branch(a, first), branch(b, second));
+            quote!(::nn::int8::Concat { first: #a, second: #b })
         }
     }
 }
@@ -658,6 +674,7 @@ fn form(f: nn_core::int8::Form) -> TokenStream {
         Form::Softmax => quote!(::nn::int8::Form::Softmax),
         Form::Logistic => quote!(::nn::int8::Form::Logistic),
         Form::Tanh => quote!(::nn::int8::Form::Tanh),
+        Form::LeakyRelu => quote!(::nn::int8::Form::LeakyRelu),
     }
 }
 
@@ -681,6 +698,19 @@ fn then(t: &nn_core::int8::Then) -> TokenStream {
             let table = &l.table;
             quote!(::nn::int8::Then::Tanh(::nn::int8::Held::Static(
                 &::nn::int8::kernels::Tanh { table: [#(#table),*] }
+            )))
+        }
+        Then::LeakyRelu(l) => {
+            let (alpha, input_zero, output_zero) = (float(l.alpha), l.input_zero, l.output_zero);
+            let (identity, negative) = (multiplier(l.identity), multiplier(l.negative));
+            quote!(::nn::int8::Then::LeakyRelu(::nn::int8::Held::Static(
+                &::nn::int8::kernels::LeakyRelu {
+                    alpha: #alpha,
+                    input_zero: #input_zero,
+                    output_zero: #output_zero,
+                    identity: #identity,
+                    negative: #negative,
+                }
             )))
         }
     }

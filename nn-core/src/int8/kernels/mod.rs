@@ -9,17 +9,21 @@
 
 mod activations;
 mod add;
+mod concatenation;
 pub(crate) mod conv;
 mod fast;
 mod fully_connected;
+mod leaky_relu;
 mod mean;
 mod mul;
 mod pool;
 
 pub use activations::{Logistic, Softmax, Tanh};
 pub use add::Add;
+pub use concatenation::concatenate;
 pub use conv::{Conv2D, DepthwiseConv2D, Geometry, Padding};
 pub use fully_connected::FullyConnected;
+pub use leaky_relu::LeakyRelu;
 pub use mean::Mean;
 pub use mul::Mul;
 pub use pool::{AveragePool, MaxPool};

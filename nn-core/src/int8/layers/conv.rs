@@ -2,7 +2,9 @@
 //! `DEPTHWISE_CONV_2D` with their constants owned, and the window they share with the pools.
 
 use crate::int8::kernels::{Conv2D, DepthwiseConv2D};
-use crate::int8::{Bounds, Clamp, Geometry, Layer, Multiplier, Output, Quantize};
+use crate::int8::{
+    Activated, Bounds, Clamp, Form, Geometry, Layer, Multiplier, Output, Quantize, Then,
+};
 
 /// The geometry of a declared layer's window, with `channels` output channels.
 pub(crate) fn geometry(w: crate::Window, channels: usize) -> Geometry {
@@ -159,6 +161,24 @@ impl<
 
     #[cfg(feature = "std")]
     fn convert(&self, c: &mut crate::int8::Converter) {
+        self.convert_fusing(c, A::BOUNDS.fused());
+    }
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    A,
+    S: crate::Storage,
+    const BIAS: bool,
+> crate::Conv<f32, IN, OUT, F, K, A, S, BIAS, 2>
+{
+    /// Adds the convolution's `CONV_2D` to a converter, fusing `activation`, its output taking
+    /// the next range.
+    #[cfg(feature = "std")]
+    fn convert_fusing(&self, c: &mut crate::int8::Converter, activation: nn_tflite::Activation) {
         use nn_tflite::{Code, Options};
         let range = c.range();
         let w = self.window();
@@ -172,7 +192,7 @@ impl<
             .collect();
         let options = Options::Conv2D {
             window: crate::int8::convert::window(&w),
-            activation: A::BOUNDS.fused(),
+            activation,
         };
         c.weighted(
             Code::CONV_2D,
@@ -184,6 +204,64 @@ impl<
             &[w.oh, w.ow, F],
             range,
         );
+    }
+}
+
+/// A convolution ending in a leaky ReLU: TensorFlow Lite's `CONV_2D`, then its `LEAKY_RELU`.
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const F: usize,
+    const K: usize,
+    S: crate::Storage,
+    const BIAS: bool,
+> Quantize<IN, OUT> for crate::Conv<f32, IN, OUT, F, K, crate::LeakyRelu, S, BIAS, 2>
+where
+    Self: Clone + crate::Layer<f32, IN, OUT>,
+{
+    type Int8 = Activated<Conv<F, K>>;
+
+    fn int8(&self) -> Self::Int8 {
+        Activated {
+            layer: Conv::zeroed(geometry(self.window(), F), Bounds::NONE),
+            form: &Form::LeakyRelu,
+            then: Then::declared(&self.weights.activation),
+        }
+    }
+
+    /// The range of the convolution's outputs before the leaky ReLU (computed with a slope of
+    /// 1, which leaves them as they are), then after.
+    #[cfg(feature = "std")]
+    fn observe(
+        &self,
+        x: &crate::Batch<f32, IN>,
+        ranges: &mut crate::int8::Ranges,
+    ) -> crate::Batch<f32, OUT> {
+        use crate::Layer as _;
+        let zeros = || {
+            crate::Batch::<f32, OUT>::zeros_generic(
+                nalgebra::Const::<OUT>,
+                nalgebra::Dyn(x.ncols()),
+            )
+        };
+        let mut linear = self.clone();
+        linear.weights.activation = crate::LeakyRelu::new(1.0);
+        let mut z = zeros();
+        linear.forward_batch(x, &mut z);
+        ranges.observe(z.as_slice());
+        let mut y = zeros();
+        self.forward_batch(x, &mut y);
+        ranges.observe(y.as_slice());
+        y
+    }
+
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut crate::int8::Converter) {
+        use crate::int8::Ending as _;
+        self.convert_fusing(c, nn_tflite::Activation::None);
+        let range = c.range();
+        let alpha = self.weights.activation.slope().unwrap_or(0.0);
+        Then::convert_leaky(c, alpha, range);
     }
 }
 

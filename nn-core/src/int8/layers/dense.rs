@@ -66,9 +66,10 @@ impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
         let mut multipliers = std::vec::Vec::new();
+        let declared = self.then.slope();
         self.then = load_dense(
             walk,
-            *self.form,
+            (*self.form, declared),
             self.weights.as_flattened_mut(),
             &mut self.bias,
             &mut multipliers,
@@ -80,11 +81,12 @@ impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
 
 /// Reads a `FULLY_CONNECTED` (and the activation's operator after it, which it returns) into
 /// a dense layer's constants: `weights` of `bias.len()` rows, and one multiplier for all
-/// outputs or one each, as the weights are quantized.
+/// outputs or one each, as the weights are quantized. `form` is the declared activation's,
+/// with a leaky ReLU's declared slope.
 #[cfg(feature = "std")]
 pub(crate) fn load_dense(
     walk: &mut crate::int8::Walk<'_>,
-    form: Form,
+    (form, slope): (Form, Option<f32>),
     weights: &mut [i8],
     bias: &mut [i32],
     multipliers: &mut std::vec::Vec<Multiplier>,
@@ -118,7 +120,7 @@ pub(crate) fn load_dense(
     // On past the operator whatever differed, so that the next layers are compared with
     // the operators after it.
     walk.advance(op, activation, form.bounds());
-    Then::load(walk, form, units)
+    Then::load(walk, form, units, slope)
 }
 
 impl<
@@ -132,11 +134,15 @@ impl<
     type Int8 = Dense<I, O>;
 
     fn int8(&self) -> Dense<I, O> {
-        Dense::zeroed(&A::FORM)
+        Dense {
+            then: Then::declared(&self.weights.activation),
+            ..Dense::zeroed(&A::FORM)
+        }
     }
 
     /// The range of the outputs; for an activation that is an operator of its own (softmax),
-    /// of the outputs before it, which the layer's own operator gives.
+    /// of the outputs before it, which the layer's own operator gives, and for one whose
+    /// output range is free (a leaky ReLU) that of the outputs after it too.
     #[cfg(feature = "std")]
     fn observe(
         &self,
@@ -157,6 +163,9 @@ impl<
                 }
             }
             ranges.observe(z.as_slice());
+            if A::FORM == Form::LeakyRelu {
+                ranges.observe(y.as_slice());
+            }
         }
         y
     }
@@ -187,5 +196,9 @@ impl<
             range,
         );
         Then::convert(c, A::FORM, &[O]);
+        if let Some(alpha) = self.weights.activation.slope() {
+            let range = c.range();
+            Then::convert_leaky(c, alpha, range);
+        }
     }
 }

@@ -129,3 +129,166 @@ where
         c.add(a, b, range);
     }
 }
+
+/// Two branches fed the same input, their outputs side by side along the channels as
+/// TensorFlow Lite's `CONCATENATION` joins them (`Concatenate<[..], [..]>`): at each of `P`
+/// positions, the first branch's `WA / P` values, then the second's `WB / P`. A copy, as its
+/// int8 kernel is: it takes only inputs quantized as its output.
+#[derive(Clone, Debug)]
+pub struct Concat<A, B, const WA: usize, const WB: usize, const P: usize> {
+    /// The first branch.
+    pub first: A,
+    /// The second branch.
+    pub second: B,
+}
+
+impl<A, B, const I: usize, const O: usize, const WA: usize, const WB: usize, const P: usize>
+    Layer<I, O> for Concat<A, B, WA, WB, P>
+where
+    A: Layer<I, WA>,
+    B: Layer<I, WB>,
+{
+    #[inline]
+    fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
+        let mut a = [0i8; WA];
+        let mut b = [0i8; WB];
+        self.first.forward(x, &mut a);
+        self.second.forward(x, &mut b);
+        crate::int8::kernels::concatenate(&a, &b, (WA / P, WB / P), y);
+    }
+
+    #[cfg(feature = "std")]
+    fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
+        let (first, second) = (&mut self.first, &mut self.second);
+        load_concat(
+            walk,
+            (WA / P, WB / P),
+            O,
+            |walk| first.load(walk),
+            |walk| second.load(walk),
+        );
+    }
+}
+
+/// Reads a block that concatenates its branches: `first` and `second` read each branch from
+/// the block's input, then the `CONCATENATION` that joins their outputs, of `channels` values
+/// per position each, first branch first, along the last axis, into `len` values, every input
+/// quantized as the output.
+#[cfg(feature = "std")]
+pub(crate) fn load_concat(
+    walk: &mut crate::int8::Walk<'_>,
+    (ca, cb): (usize, usize),
+    len: usize,
+    first: impl FnOnce(&mut crate::int8::Walk<'_>),
+    second: impl FnOnce(&mut crate::int8::Walk<'_>),
+) {
+    use nn_tflite::{Activation, Code, Options};
+    let start = walk.position();
+    first(walk);
+    let a = walk.position();
+    let (qa, ta) = (walk.input_quantization(), walk.input());
+    walk.set_position(start);
+    second(walk);
+    let b = walk.position();
+    let qb = walk.input_quantization();
+    let Some(op) = walk.join(&Code::CONCATENATION, &a, &b) else {
+        return;
+    };
+    if !op.input(0).is_some_and(|t| core::ptr::eq(t, ta)) {
+        walk.problem(
+            "the file's CONCATENATION puts the second branch's outputs first; the \
+             declaration's first branch comes first",
+        );
+    }
+    let &Options::Concatenation { axis, activation } = op.options() else {
+        walk.problem("its CONCATENATION operator has no settings");
+        return;
+    };
+    let rank = op.output().map_or(0, |t| t.shape.len() as i32);
+    if axis != -1 && axis != rank - 1 {
+        walk.problem(format!(
+            "the file's CONCATENATION joins along axis {axis} of {rank}; the declaration's \
+             along the last (the channels)"
+        ));
+    }
+    if activation != Activation::None {
+        walk.problem(format!(
+            "the file's CONCATENATION fuses {activation:?}, which TensorFlow Lite's int8 \
+             kernel does not apply"
+        ));
+    }
+    for (k, channels) in [(0, ca), (1, cb)] {
+        if let Some(t) = op.input(k)
+            && t.shape.last().and_then(|&c| usize::try_from(c).ok()) != Some(channels)
+        {
+            walk.problem(format!(
+                "its input `{}` has shape {:?} in the file; the declaration's branch gives \
+                 {channels} channels",
+                t.name, t.shape
+            ));
+        }
+    }
+    if let Some((scale, output)) = crate::int8::walk::output(walk, &op, Activation::None, len) {
+        for q in [qa, qb].into_iter().flatten() {
+            if q != (scale, output.zero) {
+                walk.problem(format!(
+                    "the file's CONCATENATION reads an input of scale {} and zero point {} \
+                     into an output of scale {scale} and zero point {}, which TensorFlow \
+                     Lite's int8 kernel refuses (its inputs are quantized as its output)",
+                    q.0, q.1, output.zero
+                ));
+            }
+        }
+    }
+    walk.advance(op, activation, crate::int8::Bounds::NONE);
+}
+
+impl<A, B, const I: usize, const O: usize, const WA: usize, const WB: usize, const P: usize>
+    Quantize<I, O> for crate::Fork<crate::Concatenate<P>, A, B, WA, WB, O>
+where
+    A: Quantize<I, WA> + crate::Layer<f32, I, WA>,
+    B: Quantize<I, WB> + crate::Layer<f32, I, WB>,
+{
+    type Int8 = Concat<A::Int8, B::Int8, WA, WB, P>;
+
+    fn int8(&self) -> Self::Int8 {
+        Concat {
+            first: self.first.int8(),
+            second: self.second.int8(),
+        }
+    }
+
+    #[cfg(feature = "std")]
+    fn observe(
+        &self,
+        x: &crate::Batch<f32, I>,
+        ranges: &mut crate::int8::Ranges,
+    ) -> crate::Batch<f32, O> {
+        use crate::Join as _;
+        let a = self.first.observe(x, ranges);
+        let b = self.second.observe(x, ranges);
+        let mut y =
+            crate::Batch::<f32, O>::zeros_generic(nalgebra::Const::<O>, nalgebra::Dyn(x.ncols()));
+        for ((a, b), mut y) in a
+            .column_iter()
+            .zip(b.column_iter())
+            .zip(y.column_iter_mut())
+        {
+            crate::Concatenate::<P>::join(a.as_slice(), b.as_slice(), y.as_mut_slice());
+        }
+        ranges.observe(y.as_slice());
+        y
+    }
+
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut crate::int8::Converter) {
+        let start = c.mark();
+        self.first.convert(c);
+        let a = c.mark();
+        c.go_to(start);
+        self.second.convert(c);
+        let b = c.mark();
+        let range = c.range();
+        c.concatenate(a, b, range);
+    }
+}

@@ -15,8 +15,8 @@ mod separable;
 
 pub use conv::{Conv, Depthwise};
 pub use dense::Dense;
-pub use ending::{Ending, Form, Then};
-pub use fork::Fork;
+pub use ending::{Activated, Ending, Form, Then};
+pub use fork::{Concat, Fork};
 pub use held::Held;
 pub use norm::{Norm, NormOp, ScaleShift};
 pub use passes::{Activation, Pass, Reshape};
@@ -29,7 +29,7 @@ pub use norm::NormRead;
 pub(crate) use {
     conv::{Constants, load_conv, load_depthwise},
     dense::load_dense,
-    fork::load_fork,
+    fork::{load_concat, load_fork},
     norm::load_norm,
     passes::load_reshape,
     pool::{load_global, load_pool},

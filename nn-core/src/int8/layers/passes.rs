@@ -102,7 +102,7 @@ impl Activation {
     #[cfg(feature = "std")]
     pub(crate) fn read(&mut self, walk: &mut crate::int8::Walk<'_>, len: usize) {
         let &Form::Clamp(bounds) = self.form else {
-            self.then = Then::load(walk, *self.form, len);
+            self.then = Then::load(walk, *self.form, len, self.then.slope());
             return;
         };
         walk.fused_activation(bounds);
@@ -161,7 +161,7 @@ impl<A: Ending + crate::Activation, const N: usize, const C: usize, const OWN_CL
             min: -128,
             max: 127,
             form: &A::FORM,
-            then: Then::None,
+            then: Then::declared(&self.activation),
         }
     }
 
@@ -170,6 +170,10 @@ impl<A: Ending + crate::Activation, const N: usize, const C: usize, const OWN_CL
         let range = c.range();
         match A::FORM {
             Form::Clamp(bounds) => c.fuse(bounds.fused(), range),
+            Form::LeakyRelu => {
+                let alpha = self.activation.slope().unwrap_or(0.0);
+                Then::convert_leaky(c, alpha, range);
+            }
             form => Then::convert(c, form, &[N]),
         }
     }
