@@ -666,3 +666,53 @@ fn leaky_relus_and_a_concatenation_are_quantized_written_and_read_back() {
         }
     }
 }
+
+#[test]
+fn a_reshape_that_changes_the_number_of_values_is_not_stepped_over() {
+    // The speech model's leading RESHAPE made to produce twice the values: no longer a reshape
+    // that changes nothing, so the declaration's depthwise convolution does not find its input.
+    let path = format!(
+        "{}/tests/fixtures/tflm/speech.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let mut model = nn_tflite::read(&bytes).unwrap();
+    let graph = &mut model.subgraphs[0];
+    let reshape = graph.operators[0].outputs[0] as usize;
+    graph.tensors[reshape].shape = vec![1, 49, 40, 2];
+    let data = nn_tflite::write(&model, &bytes).unwrap();
+    let Err(nn::Error::Mismatch { problems, .. }) = Int8::<Speech>::from_tflite(&data) else {
+        panic!("a mismatch expected");
+    };
+    assert!(
+        problems.iter().any(|p| p.contains("RESHAPE")),
+        "{problems:#?}"
+    );
+}
+
+network! {
+    /// A tanh layer on an image, then a pool: its operator keeps the image's shape.
+    #[int8]
+    struct TanhImage =
+        Input<6, 6, 2>, Conv2D<3, (3, 3), padding = Same>, Activation<Tanh>, MaxPool2D<(2, 2)>,
+        Flatten, Dense<_, 2>;
+}
+
+#[test]
+fn an_activation_operator_on_an_image_is_written_with_the_image_s_shape() {
+    let float = TanhImage::seeded(4);
+    let calibration =
+        nn::Batch::<f32, 72>::from_fn(16, |i, j| ((i * 7 + j * 13) % 23) as f32 / 11.5 - 1.0);
+    let int8 = Int8::<TanhImage>::quantize(&float, &calibration).unwrap();
+    let (model, data) = Int8::<TanhImage>::quantized_model(&float, &calibration).unwrap();
+    let tanh = model.subgraphs[0]
+        .operators
+        .iter()
+        .find(|op| op.operator == Code::TANH)
+        .unwrap();
+    let shape = &model.subgraphs[0].tensors[tanh.outputs[0] as usize].shape;
+    assert_eq!(shape, &[1, 6, 6, 3]);
+    let again = Int8::<TanhImage>::from_tflite(&nn::tflite::write(&model, &data).unwrap()).unwrap();
+    let x: [i8; 72] = core::array::from_fn(|i| (i as i8).wrapping_mul(37));
+    assert_eq!(again.predict(&x), int8.predict(&x));
+}

@@ -41,7 +41,25 @@ pub(crate) fn apply(network: &mut Network, asked_int8: bool, errors: &mut Errors
     let mut unsupported = Vec::new();
     let mut steps = steps(&network.layers, &mut unsupported);
     if !unsupported.is_empty() {
-        // The compiler names each layer without an int8 form (its `Quantize` bound).
+        // The compiler names each layer without an int8 form (its `Quantize` bound). A layer of
+        // a kind that has one, whose activation the build does not know (a type of the
+        // user's), is named here: the file cannot be checked during the build.
+        for position in unsupported {
+            if let Some(layer) = find(&network.layers, position)
+                && ACTIVATED.contains(&layer.class)
+            {
+                errors.push(syn::Error::new(
+                    layer.span,
+                    format!(
+                        "`#[tflite]` checks the file during the build for layers whose \
+                         activation is one of nn's (`Relu`, `Relu6`, `Softmax`, `Sigmoid`, \
+                         `Tanh`, `LeakyRelu`, or none); `{}` has another: read the file at run \
+                         time (`Int8::<{}>::load_tflite`)",
+                        layer.text, network.ident
+                    ),
+                ));
+            }
+        }
         return;
     }
     let (input, output) = match nn_core::int8::built::read(&bytes, &mut steps) {
@@ -89,6 +107,16 @@ fn find(layers: &[Layer], position: usize) -> Option<&Layer> {
     })
 }
 
+/// The classes of the layers with an int8 form that end in an activation.
+const ACTIVATED: [&str; 6] = [
+    "Dense",
+    "Conv2D",
+    "DepthwiseConv2D",
+    "SeparableConv2D",
+    "Activation",
+    "LeakyReLU",
+];
+
 /// Each layer's int8 form, as the runtime's `Quantize::int8` gives it; the layers that have
 /// none are collected in `unsupported`.
 fn steps(layers: &[Layer], unsupported: &mut Vec<usize>) -> Vec<Step> {
@@ -102,7 +130,8 @@ fn steps(layers: &[Layer], unsupported: &mut Vec<usize>) -> Vec<Step> {
             Some(Step {
                 position: layer.position,
                 field: layer.field.to_string(),
-                class: layer.class.to_string(),
+                // As the run-time reading names it: the layer as written.
+                class: layer.text.clone(),
                 layer: built,
             })
         })
@@ -127,28 +156,38 @@ fn pair(layer: &Layer, key: &str, default: (usize, usize)) -> (usize, usize) {
     }
 }
 
-/// The int8 forms of the activations, by their names.
-static FORMS: [(&str, Form); 7] = [
-    ("Linear", Form::Clamp(Bounds::NONE)),
-    (
-        "Relu",
-        Form::Clamp(Bounds {
-            low: Some(0.0),
-            high: None,
-        }),
-    ),
-    (
-        "Relu6",
-        Form::Clamp(Bounds {
-            low: Some(0.0),
-            high: Some(6.0),
-        }),
-    ),
-    ("Softmax", Form::Softmax),
-    ("Sigmoid", Form::Logistic),
-    ("Tanh", Form::Tanh),
-    ("LeakyRelu", Form::LeakyRelu),
-];
+/// The int8 forms of nn's activations, by their names: the runtime's own constants (its
+/// `Ending::FORM`), so that the build reads a file with the forms the program would.
+static FORMS: [(&str, Form); 7] = {
+    use nn_core::int8::Ending;
+    [
+        ("Linear", <nn_core::Linear as Ending>::FORM),
+        ("Relu", <nn_core::Relu as Ending>::FORM),
+        ("Relu6", <nn_core::Relu6 as Ending>::FORM),
+        ("Softmax", <nn_core::Softmax as Ending>::FORM),
+        ("Sigmoid", <nn_core::Sigmoid as Ending>::FORM),
+        ("Tanh", <nn_core::Tanh as Ending>::FORM),
+        ("LeakyRelu", <nn_core::LeakyRelu as Ending>::FORM),
+    ]
+};
+
+/// The name of a built-in activation the path names: nn's own, written bare (`Relu`) or
+/// through the crate (`nn::Relu`, `::nn::Relu`); `None` for a type of the user's.
+fn builtin(path: &crate::ir::Path) -> Option<String> {
+    match &path.root {
+        Root::Core => path.segments.last().map(ToString::to_string),
+        Root::User(tokens) => {
+            let text: String = tokens.to_string().split_whitespace().collect();
+            let name = text
+                .strip_prefix("::nn::")
+                .or_else(|| text.strip_prefix("nn::"))?;
+            FORMS
+                .iter()
+                .any(|(n, _)| *n == name)
+                .then(|| name.to_string())
+        }
+    }
+}
 
 /// The form of the layer's activation (its `activation` setting), as the runtime's `Ending`
 /// gives it; `None` for one without an int8 form.
@@ -158,9 +197,7 @@ fn form(layer: &Layer) -> Option<&'static Form> {
     }
     let name = match setting(layer, "activation") {
         None => "Linear".to_string(),
-        Some(KerasValue::Activation(path)) if matches!(path.root, Root::Core) => {
-            path.segments.last()?.to_string()
-        }
+        Some(KerasValue::Activation(path)) => builtin(path)?,
         // A built-in activation with its argument: `LeakyRelu(0.3)`.
         Some(KerasValue::Text(text)) if text.starts_with("LeakyRelu(") => "LeakyRelu".to_string(),
         Some(_) => return None,
@@ -179,10 +216,7 @@ fn slope(layer: &Layer) -> Option<f32> {
         };
     }
     match setting(layer, "activation")? {
-        KerasValue::Activation(path)
-            if matches!(path.root, Root::Core)
-                && path.segments.last().is_some_and(|s| s == "LeakyRelu") =>
-        {
+        KerasValue::Activation(path) if builtin(path).is_some_and(|s| s == "LeakyRelu") => {
             Some(nn_core::LeakyRelu::DEFAULT.negative_slope as f32)
         }
         KerasValue::Text(text) => text

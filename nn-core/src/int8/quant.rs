@@ -182,7 +182,7 @@ mod tests {
             state ^= state << 17;
             state as i32
         };
-        for shift in -70..=40 {
+        for shift in (-300..=300).chain([i32::MIN + 32, i32::MAX]) {
             let values: Vec<i32> = edges.into_iter().chain((0..40).map(|_| next())).collect();
             let xs: Vec<i32> = edges.into_iter().chain((0..40).map(|_| next())).collect();
             for &value in &values {

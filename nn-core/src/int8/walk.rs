@@ -290,8 +290,17 @@ impl<'a> Walk<'a> {
             let (true, Some(output)) = (op.operator == Code::RESHAPE, output) else {
                 return;
             };
-            self.taken[k] = true;
             let (input, reshaped) = (self.input(), &self.graph.tensors[output]);
+            let count = |t: &Tensor| {
+                t.shape
+                    .iter()
+                    .try_fold(1usize, |n, &d| n.checked_mul(usize::try_from(d).ok()?))
+            };
+            if count(input).is_none() || count(input) != count(reshaped) {
+                // Not a reshape TensorFlow Lite would run: left for a layer to report.
+                return;
+            }
+            self.taken[k] = true;
             if input.quantization != reshaped.quantization || input.element != reshaped.element {
                 self.problem(format!(
                     "the file's RESHAPE of `{}` changes its quantization, which a reshape cannot",

@@ -47,6 +47,14 @@ network! {
     struct Option = Input<640>, Dense<_, 8>;
 }
 
+network! {
+    // nn's activation named through the crate is checked as `Relu` is: the file's second layer
+    // is 16 wide.
+    #[int8]
+    #[tflite("tests/fixtures/tflm/sine.tflite")]
+    struct PathRelu = Dense<1, 16, nn::Relu>, Dense<16, 8, Relu>, Dense<8, 1>;
+}
+
 const WIDTH: usize = 8;
 
 network! {

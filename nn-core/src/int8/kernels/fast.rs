@@ -177,7 +177,7 @@ pub(crate) fn twice(x: i32, value: i32, left: i32, right: i32) -> i32 {
 /// overflow (one instruction fewer than `apply`'s form, in the loops that run most).
 #[inline(always)]
 pub(crate) fn once(m: Multiplier, x: i32) -> i32 {
-    let total = 31 - m.shift;
+    let total = 31 - i64::from(m.shift);
     if !(1..=62).contains(&total) {
         return m.apply(x);
     }

@@ -40,9 +40,10 @@ impl FullyConnected<'_> {
     }
 
     /// [`run`](Self::run) without its checks of the constants' shapes, for the typed layers,
-    /// whose shapes the compiler checked: nothing here can panic (a microcontroller's program
-    /// then carries no panic code for it), and constants of another shape would only give
-    /// other numbers.
+    /// whose shapes the compiler checked (and whose multipliers, read from a file or built in,
+    /// are one or one per output). The reference loop, which bare metal runs, has no panic path
+    /// (a microcontroller's program carries no panic code for it): constants of another shape
+    /// would only give other numbers there.
     pub(crate) fn compute(&self, x: &[i8], y: &mut [i8]) {
         let width = x.len();
         if fast::ENABLED
@@ -102,8 +103,7 @@ impl fast::Kernel for Run<'_, '_> {
         let window = &window[..len];
         let finish = |o: usize, sum: i32| {
             let sum = sum.wrapping_add(fc.bias.get(o).copied().unwrap_or(0));
-            let m = fc.multipliers[if fc.multipliers.len() == 1 { 0 } else { o }];
-            fc.output.store(fast::once(m, sum))
+            fc.output.store(fast::once(fc.multiplier(o), sum))
         };
         let first = y.len() / 4 * 4;
         let mut quads = fc.weights.chunks_exact(4 * width);

@@ -6,7 +6,9 @@ use core::fmt;
 use core::ops::Deref;
 
 /// A layer's constants held out of line: built into the program (read-only data, in flash on a
-/// microcontroller), or read from a file at run time.
+/// microcontroller), or read from a file at run time (a variant only with `std`: match with a
+/// wildcard arm, or deref).
+#[non_exhaustive]
 pub enum Held<T: ?Sized + 'static> {
     /// Built into the program (`#[tflite(.., embed)]`).
     Static(&'static T),

@@ -174,7 +174,11 @@ impl<A: Ending + crate::Activation, const N: usize, const C: usize, const OWN_CL
                 let alpha = self.activation.slope().unwrap_or(0.0);
                 Then::convert_leaky(c, alpha, range);
             }
-            form => Then::convert(c, form, &[N]),
+            // The activation's operator keeps the shape of what it reads (an image's too).
+            form => {
+                let shape = c.shape();
+                Then::convert(c, form, &shape);
+            }
         }
     }
 }

@@ -206,7 +206,12 @@ pub(crate) fn load_global(
     let shape = walk.input().shape.clone();
     let image = match shape.as_slice() {
         &[1, h, w, c] => match (usize::try_from(h), usize::try_from(w), usize::try_from(c)) {
-            (Ok(h), Ok(w), Ok(c)) if c == channels && h * w * c == inputs => Some((h, w)),
+            (Ok(h), Ok(w), Ok(c))
+                if c == channels
+                    && h.checked_mul(w).and_then(|hw| hw.checked_mul(c)) == Some(inputs) =>
+            {
+                Some((h, w))
+            }
             _ => None,
         },
         _ => None,
