@@ -309,7 +309,10 @@ use proc_macro::TokenStream;
 /// network and calibration samples (`Int8::<Net>::quantize(&net, &samples)`, our own
 /// post-training quantization; `quantized_model` gives the model for `nn::tflite::write`). Its
 /// `predict` takes and gives int8 samples, allocates nothing and needs no `std`; `predict_f32`
-/// quantizes in and out. A layer without an int8 form is a compile error naming it.
+/// quantizes in and out. A layer without an int8 form is a compile error naming it. The network
+/// holds its constants inline: `load_tflite` and `quantize` build it on the stack before they
+/// box it, which takes about twice its size (half a megabyte for MLPerf Tiny's visual wake
+/// words model), more than a small thread's stack may have.
 ///
 /// ```
 /// use nn::prelude::*;
