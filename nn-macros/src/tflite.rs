@@ -172,15 +172,17 @@ static FORMS: [(&str, Form); 7] = {
 };
 
 /// The name of a built-in activation the path names: nn's own, written bare (`Relu`) or
-/// through the crate (`nn::Relu`, `::nn::Relu`); `None` for a type of the user's.
+/// through the crate (`nn::Relu`, with or without a leading `::`); `None` for a type of the
+/// user's.
 fn builtin(path: &crate::ir::Path) -> Option<String> {
     match &path.root {
         Root::Core => path.segments.last().map(ToString::to_string),
         Root::User(tokens) => {
             let text: String = tokens.to_string().split_whitespace().collect();
             let name = text
-                .strip_prefix("::nn::")
-                .or_else(|| text.strip_prefix("nn::"))?;
+                .strip_prefix("::")
+                .unwrap_or(&text)
+                .strip_prefix("nn::")?;
             FORMS
                 .iter()
                 .any(|(n, _)| *n == name)
