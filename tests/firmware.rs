@@ -87,16 +87,8 @@ fn firmware_runs_on_a_cortex_m4f() {
     assert_predictions("demo", &run("demo"), &host, 1e-6);
     assert_predictions("layers", &run("layers"), &host_layers(), 1e-6);
     assert_predictions("mlperf", &run("mlperf"), &host_mlperf(), 1e-6);
-    // int8: bit for bit. Each int8 network read at run time is built on the stack before it
-    // is boxed (about twice its size: 230 kB for VWW, 275 kB for ad01), and this test holds
-    // much else: the host's side runs on a thread of its own with room for it.
-    let host = std::thread::Builder::new()
-        .stack_size(8 << 20)
-        .spawn(host_int8)
-        .unwrap()
-        .join()
-        .unwrap();
-    assert_predictions("int8", &run("int8"), &host, 0.0);
+    // int8: bit for bit.
+    assert_predictions("int8", &run("int8"), &host_int8(), 0.0);
 }
 
 network! {

@@ -99,21 +99,16 @@ pub const fn tensor<const R: usize, const C: usize>(bytes: &[u8], offset: usize)
     }
 }
 
-/// `R` rows of `C` int8 values from `bytes`, which hold exactly that many: an int8 weight
-/// tensor of a TensorFlow Lite file built into the program (`#[tflite(.., embed)]`), in the
-/// layout the file has and the int8 layer keeps.
-///
-/// # Panics
-/// If `bytes` holds another number of values (at compile time in a constant).
-#[allow(
-    unsafe_code,
-    reason = "one copy of the tensor, fast in constant evaluation"
-)]
-pub const fn int8_rows<const R: usize, const C: usize>(bytes: &[u8]) -> [[i8; C]; R] {
-    assert!(bytes.len() == R * C, "int8 tensor of another size");
-    // SAFETY: `bytes` holds `R · C` bytes (asserted above), every bit pattern is a valid
-    // `i8`, and the read does not require alignment.
-    unsafe { core::ptr::read_unaligned(bytes.as_ptr().cast::<[[i8; C]; R]>()) }
+/// The int8 values of `bytes`: an int8 tensor of a TensorFlow Lite file built into the program
+/// (`#[tflite(.., embed)]`), in the layout the file has and the int8 layer keeps.
+pub const fn int8_array<const N: usize>(bytes: &[u8; N]) -> [i8; N] {
+    let mut out = [0; N];
+    let mut k = 0;
+    while k < N {
+        out[k] = bytes[k] as i8;
+        k += 1;
+    }
+    out
 }
 
 /// An `R × C` array of zeros (the bias of a layer without one).

@@ -309,10 +309,9 @@ use proc_macro::TokenStream;
 /// network and calibration samples (`Int8::<Net>::quantize(&net, &samples)`, our own
 /// post-training quantization; `quantized_model` gives the model for `nn::tflite::write`). Its
 /// `predict` takes and gives int8 samples, allocates nothing and needs no `std`; `predict_f32`
-/// quantizes in and out. A layer without an int8 form is a compile error naming it. The network
-/// holds its constants inline: `load_tflite` and `quantize` build it on the stack before they
-/// box it, which takes about twice its size (half a megabyte for MLPerf Tiny's visual wake
-/// words model), more than a small thread's stack may have.
+/// quantizes in and out. A layer without an int8 form is a compile error naming it. Read at run
+/// time, its weights, biases and multipliers are on the heap (MLPerf Tiny's visual wake words
+/// network is a 7.8 kB struct); built in, they are read-only data.
 ///
 /// ```
 /// use nn::prelude::*;

@@ -63,15 +63,6 @@ impl Parts {
         }
     }
 
-    /// Copies the constants into a typed layer's.
-    pub(crate) fn fill(&self, c: Constants<'_>) {
-        c.weights.copy_from_slice(&self.weights);
-        c.bias.copy_from_slice(&self.bias);
-        c.multipliers.copy_from_slice(&self.multipliers);
-        *c.input_zero = self.input_zero;
-        *c.output = self.output;
-    }
-
     /// The number of values of the output image.
     fn len(&self) -> usize {
         let (h, w, c) = self.geometry.output;

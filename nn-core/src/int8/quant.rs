@@ -13,7 +13,7 @@
 
 /// A real factor `m` as TensorFlow Lite keeps it: `m ≈ value · 2^(shift − 31)`, with `value`
 /// in `[2^30, 2^31)` (or 0).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Multiplier {
     /// The significand, a Q31 fixed-point number in `[0.5, 1)`.
     pub value: i32,

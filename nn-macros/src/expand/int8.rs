@@ -484,7 +484,7 @@ fn built(layer: &Layer, read: &nn_core::int8::Built) -> TokenStream {
             quote!(::nn::int8::Dense {
                 weights: #weights,
                 bias: #bias,
-                multipliers: ::nn::int8::Held::Static(&#multipliers),
+                multipliers: #multipliers,
                 input_zero: #input_zero,
                 output: #output,
                 form: &#f,
@@ -617,7 +617,7 @@ fn weighted(ty: TokenStream, parts: &nn_core::int8::Parts) -> TokenStream {
     })
 }
 
-/// The weights (one byte string, read into rows during compilation), the biases and the
+/// The weights (one byte string, read into an array during compilation), the biases and the
 /// multipliers of an operator.
 fn constants(parts: &nn_core::int8::Parts) -> (TokenStream, TokenStream, TokenStream) {
     let bytes: Vec<u8> = parts.weights.iter().map(|&w| w as u8).collect();
@@ -625,9 +625,9 @@ fn constants(parts: &nn_core::int8::Parts) -> (TokenStream, TokenStream, TokenSt
     let bias = &parts.bias;
     let multipliers = parts.multipliers.iter().map(|&m| multiplier(m));
     (
-        quote!(::nn::__private::int8_rows(#bytes)),
-        quote!([#(#bias),*]),
-        quote!([#(#multipliers),*]),
+        quote!(::nn::int8::Held::Static(&::nn::__private::int8_array(#bytes))),
+        quote!(::nn::int8::Held::Static(&[#(#bias),*])),
+        quote!(::nn::int8::Held::Static(&[#(#multipliers),*])),
     )
 }
 

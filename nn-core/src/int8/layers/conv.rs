@@ -75,12 +75,13 @@ pub(crate) fn check_window(
 /// `F` filters of `K` weights each (`OHWI`), the activation a clamp fused into it.
 #[derive(Clone, Debug)]
 pub struct Conv<const F: usize, const K: usize> {
-    /// The filters, each its window's taps with all input channels (`OHWI`).
-    pub weights: [[i8; K]; F],
-    /// The int32 biases (zero without bias).
-    pub bias: [i32; F],
+    /// The filters, `F` of `K` weights each: each its window's taps with all input channels
+    /// (`OHWI`).
+    pub weights: super::Held<[i8]>,
+    /// The `F` int32 biases (zero without bias).
+    pub bias: super::Held<[i32]>,
     /// The requantization of each output channel.
-    pub multipliers: [Multiplier; F],
+    pub multipliers: super::Held<[Multiplier]>,
     /// The input's zero point.
     pub input_zero: i32,
     /// The output's zero point and the clamp of the activation.
@@ -96,9 +97,9 @@ impl<const F: usize, const K: usize> Conv<F, K> {
     /// `bounds`.
     pub fn zeroed(geometry: Geometry, bounds: Bounds) -> Self {
         Self {
-            weights: [[0; K]; F],
-            bias: [0; F],
-            multipliers: [Multiplier { value: 0, shift: 0 }; F],
+            weights: super::Held::zeros(F * K),
+            bias: super::Held::zeros(F),
+            multipliers: super::Held::zeros(F),
             input_zero: 0,
             output: Output::FULL,
             geometry,
@@ -106,18 +107,21 @@ impl<const F: usize, const K: usize> Conv<F, K> {
         }
     }
 
-    /// Its constants, to be read from a file.
+    /// Room for its constants, to be read from a file.
     #[cfg(feature = "std")]
-    pub(crate) fn constants(&mut self) -> Constants<'_> {
-        Constants {
-            geometry: &self.geometry,
-            bounds: self.bounds,
-            weights: self.weights.as_flattened_mut(),
-            bias: &mut self.bias,
-            multipliers: &mut self.multipliers,
-            input_zero: &mut self.input_zero,
-            output: &mut self.output,
-        }
+    pub(crate) fn parts(&self) -> crate::int8::Parts {
+        let channels = self.bias.len();
+        crate::int8::Parts::zeroed(self.geometry, self.bounds, self.weights.len(), channels)
+    }
+
+    /// Takes the constants read.
+    #[cfg(feature = "std")]
+    pub(crate) fn take(&mut self, parts: crate::int8::Parts) {
+        self.weights = super::Held::from_vec(parts.weights);
+        self.bias = super::Held::from_vec(parts.bias);
+        self.multipliers = super::Held::from_vec(parts.multipliers);
+        self.input_zero = parts.input_zero;
+        self.output = parts.output;
     }
 }
 
@@ -128,7 +132,7 @@ impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN
     fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {
         Conv2D {
             geometry: self.geometry,
-            weights: self.weights.as_flattened(),
+            weights: &self.weights,
             bias: &self.bias,
             multipliers: &self.multipliers,
             input_zero: self.input_zero,
@@ -139,7 +143,9 @@ impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        load_conv(walk, self.constants(), OUT);
+        let mut parts = self.parts();
+        load_conv(walk, parts.constants(), OUT);
+        self.take(parts);
     }
 }
 
@@ -269,12 +275,12 @@ where
 /// constants owned, `CM` output channels (`C · M`) over `TAPS` taps (`1HWO`).
 #[derive(Clone, Debug)]
 pub struct Depthwise<const CM: usize, const TAPS: usize> {
-    /// The kernels: for each tap, one weight per output channel (`1HWO`).
-    pub weights: [[i8; CM]; TAPS],
-    /// The int32 biases (zero without bias).
-    pub bias: [i32; CM],
+    /// The kernels: for each of the `TAPS` taps, one weight per output channel, `CM` (`1HWO`).
+    pub weights: super::Held<[i8]>,
+    /// The `CM` int32 biases (zero without bias).
+    pub bias: super::Held<[i32]>,
     /// The requantization of each output channel.
-    pub multipliers: [Multiplier; CM],
+    pub multipliers: super::Held<[Multiplier]>,
     /// The input's zero point.
     pub input_zero: i32,
     /// The output's zero point and the clamp of the activation.
@@ -290,9 +296,9 @@ impl<const CM: usize, const TAPS: usize> Depthwise<CM, TAPS> {
     /// `bounds`.
     pub fn zeroed(geometry: Geometry, bounds: Bounds) -> Self {
         Self {
-            weights: [[0; CM]; TAPS],
-            bias: [0; CM],
-            multipliers: [Multiplier { value: 0, shift: 0 }; CM],
+            weights: super::Held::zeros(CM * TAPS),
+            bias: super::Held::zeros(CM),
+            multipliers: super::Held::zeros(CM),
             input_zero: 0,
             output: Output::FULL,
             geometry,
@@ -300,18 +306,21 @@ impl<const CM: usize, const TAPS: usize> Depthwise<CM, TAPS> {
         }
     }
 
-    /// Its constants, to be read from a file.
+    /// Room for its constants, to be read from a file.
     #[cfg(feature = "std")]
-    pub(crate) fn constants(&mut self) -> Constants<'_> {
-        Constants {
-            geometry: &self.geometry,
-            bounds: self.bounds,
-            weights: self.weights.as_flattened_mut(),
-            bias: &mut self.bias,
-            multipliers: &mut self.multipliers,
-            input_zero: &mut self.input_zero,
-            output: &mut self.output,
-        }
+    pub(crate) fn parts(&self) -> crate::int8::Parts {
+        let channels = self.bias.len();
+        crate::int8::Parts::zeroed(self.geometry, self.bounds, self.weights.len(), channels)
+    }
+
+    /// Takes the constants read.
+    #[cfg(feature = "std")]
+    pub(crate) fn take(&mut self, parts: crate::int8::Parts) {
+        self.weights = super::Held::from_vec(parts.weights);
+        self.bias = super::Held::from_vec(parts.bias);
+        self.multipliers = super::Held::from_vec(parts.multipliers);
+        self.input_zero = parts.input_zero;
+        self.output = parts.output;
     }
 }
 
@@ -322,7 +331,7 @@ impl<const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize> Laye
     fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {
         DepthwiseConv2D {
             geometry: self.geometry,
-            weights: self.weights.as_flattened(),
+            weights: &self.weights,
             bias: &self.bias,
             multipliers: &self.multipliers,
             input_zero: self.input_zero,
@@ -333,7 +342,9 @@ impl<const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize> Laye
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
-        load_depthwise(walk, self.constants(), OUT);
+        let mut parts = self.parts();
+        load_depthwise(walk, parts.constants(), OUT);
+        self.take(parts);
     }
 }
 

@@ -8,10 +8,10 @@ use crate::int8::{Ending, Form, Layer, Multiplier, Output, Quantize, Then};
 /// owned, `I` inputs, `O` outputs, the activation a clamp fused into it.
 #[derive(Clone, Debug)]
 pub struct Dense<const I: usize, const O: usize> {
-    /// The weights, one row per output (`OI`).
-    pub weights: [[i8; I]; O],
-    /// The int32 biases (zero without bias).
-    pub bias: [i32; O],
+    /// The weights, `O` rows of `I` (`OI`).
+    pub weights: super::Held<[i8]>,
+    /// The `O` int32 biases (zero without bias).
+    pub bias: super::Held<[i32]>,
     /// The requantization: one for every output (weights quantized per tensor), or one each.
     pub multipliers: super::Held<[Multiplier]>,
     /// The input's zero point.
@@ -29,8 +29,8 @@ impl<const I: usize, const O: usize> Dense<I, O> {
     /// A layer whose every weight is zero, ending in an activation of `form`.
     pub fn zeroed(form: &'static Form) -> Self {
         Self {
-            weights: [[0; I]; O],
-            bias: [0; O],
+            weights: super::Held::zeros(I * O),
+            bias: super::Held::zeros(O),
             multipliers: super::Held::Static(&[Multiplier { value: 0, shift: 0 }]),
             input_zero: 0,
             output: Output {
@@ -48,7 +48,7 @@ impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
         let kernel = FullyConnected {
-            weights: self.weights.as_flattened(),
+            weights: &self.weights,
             bias: &self.bias,
             multipliers: &self.multipliers,
             input_zero: self.input_zero,
@@ -65,16 +65,20 @@ impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
 
     #[cfg(feature = "std")]
     fn load(&mut self, walk: &mut crate::int8::Walk<'_>) {
+        let mut weights = std::vec![0; I * O];
+        let mut bias = std::vec![0; O];
         let mut multipliers = std::vec::Vec::new();
         let declared = self.then.slope();
         self.then = load_dense(
             walk,
             (*self.form, declared),
-            self.weights.as_flattened_mut(),
-            &mut self.bias,
+            &mut weights,
+            &mut bias,
             &mut multipliers,
             (&mut self.input_zero, &mut self.output),
         );
+        self.weights = super::Held::from_vec(weights);
+        self.bias = super::Held::from_vec(bias);
         self.multipliers = super::Held::from_vec(multipliers);
     }
 }

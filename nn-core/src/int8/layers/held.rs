@@ -31,6 +31,19 @@ impl<T> Held<[T]> {
     pub fn from_vec(values: std::vec::Vec<T>) -> Self {
         Self::Owned(values.into_boxed_slice())
     }
+
+    /// `len` zeros (`T::default()`), to be read into; none without `std`, where nothing is
+    /// read at run time.
+    #[allow(unused_variables, reason = "without std there is nothing to allocate")]
+    pub fn zeros(len: usize) -> Self
+    where
+        T: Clone + Default,
+    {
+        #[cfg(feature = "std")]
+        return Self::from_vec(std::vec![T::default(); len]);
+        #[cfg(not(feature = "std"))]
+        Self::Static(&[])
+    }
 }
 
 impl<T: ?Sized> Deref for Held<T> {

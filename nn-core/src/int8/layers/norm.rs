@@ -71,7 +71,7 @@ impl<const N: usize, const C: usize> Layer<N, N> for Norm<C> {
             NormRead::Folded => NormOp::Folded,
             NormRead::Depthwise(parts) => {
                 let mut op = Depthwise::<C, 1>::zeroed(parts.geometry, parts.bounds);
-                parts.fill(op.constants());
+                op.take(parts);
                 NormOp::Depthwise(super::Held::owned(op))
             }
             NormRead::ScaleShift {
