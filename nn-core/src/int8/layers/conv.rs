@@ -106,23 +106,6 @@ impl<const F: usize, const K: usize> Conv<F, K> {
             bounds,
         }
     }
-
-    /// Room for its constants, to be read from a file.
-    #[cfg(feature = "std")]
-    pub(crate) fn parts(&self) -> crate::int8::Parts {
-        let channels = self.bias.len();
-        crate::int8::Parts::zeroed(self.geometry, self.bounds, self.weights.len(), channels)
-    }
-
-    /// Takes the constants read.
-    #[cfg(feature = "std")]
-    pub(crate) fn take(&mut self, parts: crate::int8::Parts) {
-        self.weights = super::Held::from_vec(parts.weights);
-        self.bias = super::Held::from_vec(parts.bias);
-        self.multipliers = super::Held::from_vec(parts.multipliers);
-        self.input_zero = parts.input_zero;
-        self.output = parts.output;
-    }
 }
 
 impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN, OUT>
@@ -304,23 +287,6 @@ impl<const CM: usize, const TAPS: usize> Depthwise<CM, TAPS> {
             geometry,
             bounds,
         }
-    }
-
-    /// Room for its constants, to be read from a file.
-    #[cfg(feature = "std")]
-    pub(crate) fn parts(&self) -> crate::int8::Parts {
-        let channels = self.bias.len();
-        crate::int8::Parts::zeroed(self.geometry, self.bounds, self.weights.len(), channels)
-    }
-
-    /// Takes the constants read.
-    #[cfg(feature = "std")]
-    pub(crate) fn take(&mut self, parts: crate::int8::Parts) {
-        self.weights = super::Held::from_vec(parts.weights);
-        self.bias = super::Held::from_vec(parts.bias);
-        self.multipliers = super::Held::from_vec(parts.multipliers);
-        self.input_zero = parts.input_zero;
-        self.output = parts.output;
     }
 }
 
@@ -510,3 +476,29 @@ fn same_shape(file: &[i32], shape: &[usize]) -> bool {
             .zip(shape)
             .all(|(&a, &b)| usize::try_from(a) == Ok(b))
 }
+
+/// Reading into a convolution's constants, the same for both kinds: room for them
+/// (`parts`), and taking what was read (`take`).
+macro_rules! read_into {
+    ($($layer:ident<$a:ident, $b:ident>),*) => {$(
+        #[cfg(feature = "std")]
+        impl<const $a: usize, const $b: usize> $layer<$a, $b> {
+            /// Room for its constants, to be read from a file.
+            pub(crate) fn parts(&self) -> crate::int8::Parts {
+                let channels = self.bias.len();
+                crate::int8::Parts::zeroed(self.geometry, self.bounds, self.weights.len(), channels)
+            }
+
+            /// Takes the constants read.
+            pub(crate) fn take(&mut self, parts: crate::int8::Parts) {
+                self.weights = super::Held::from_vec(parts.weights);
+                self.bias = super::Held::from_vec(parts.bias);
+                self.multipliers = super::Held::from_vec(parts.multipliers);
+                self.input_zero = parts.input_zero;
+                self.output = parts.output;
+            }
+        }
+    )*};
+}
+
+read_into!(Conv<F, K>, Depthwise<CM, TAPS>);
