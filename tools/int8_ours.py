@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Runs our own int8 quantization's file, `tests/fixtures/tflite/ours_int8.tflite`, in
-TensorFlow Lite, and records the interpreter's outputs beside ours in `ours_int8.json`.
+"""Runs our own int8 quantization's files, `tests/fixtures/tflite/ours_int8.tflite` and
+`ours_more.tflite`, in TensorFlow Lite, and records the interpreter's outputs beside ours in
+`ours_int8.json` and `ours_more.json`.
 
-    NN_WRITE_FIXTURES=1 cargo test --test int8_quantize our_quantized  # the file, our outputs
+    NN_WRITE_FIXTURES=1 cargo test --test int8_quantize our_quantized  # the files, our outputs
     /path/to/venv/bin/python tools/int8_ours.py                          # TensorFlow Lite's
 
 The file and the JSON's `inputs` and `ours` (our int8 outputs, rows of int8 values) are written
@@ -21,13 +22,14 @@ import numpy as np
 import tensorflow as tf
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "tflite")
-MODEL = os.path.join(HERE, "ours_int8.tflite")
-RECORD = os.path.join(HERE, "ours_int8.json")
+# Our files: `ours_int8` (convolutions, a residual block, batch normalizations) and `ours_more`
+# (leaky ReLUs, a concatenation).
+STEMS = ["ours_int8", "ours_more"]
 
 
-def run(resolver, inputs):
+def run(model, resolver, inputs):
     kwargs = {} if resolver is None else {"experimental_op_resolver_type": resolver}
-    interpreter = tf.lite.Interpreter(model_path=MODEL, **kwargs)
+    interpreter = tf.lite.Interpreter(model_path=model, **kwargs)
     interpreter.allocate_tensors()
     (inp,) = interpreter.get_input_details()
     (out,) = interpreter.get_output_details()
@@ -53,12 +55,19 @@ def dumps(record):
 
 
 def main():
-    with open(RECORD) as f:
+    for stem in STEMS:
+        record_outputs(os.path.join(HERE, stem + ".tflite"), os.path.join(HERE, stem + ".json"))
+
+
+def record_outputs(model, path):
+    with open(path) as f:
         record = json.load(f)
     inputs = record["inputs"]
-    reference = run(tf.lite.experimental.OpResolverType.BUILTIN_REF, inputs)
-    default = run(None, inputs)
-    builtin = run(tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES, inputs)
+    reference = run(model, tf.lite.experimental.OpResolverType.BUILTIN_REF, inputs)
+    default = run(model, None, inputs)
+    builtin = run(
+        model, tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES, inputs
+    )
     record["tensorflow"] = tf.__version__
     record["tflite_reference"] = reference
     record["tflite_default"] = default
@@ -68,10 +77,10 @@ def main():
     )
     record["tflite_builtin"] = builtin
     record["builtin_agrees"] = builtin == reference
-    with open(RECORD, "w") as f:
+    with open(path, "w") as f:
         f.write(dumps(record))
     ours = record.get("ours")
-    print("reference kernels give ours:", ours == reference)
+    print(os.path.basename(model), "reference kernels give ours:", ours == reference)
     print("default kernels give the reference's:", default == reference,
           "largest difference", record["max_default_difference"])
     print("optimized kernels without XNNPACK give the reference's:", builtin == reference)
