@@ -53,6 +53,24 @@ MODELS = [
 LATER = [(MEAN, 109), (MEAN_KEEP, 110), (MORE, 109)]
 
 
+def convert_int8(model, rng, shape, path):
+    """Writes `model` to `path` as TensorFlow's converter makes a full-int8 file (int8 input
+    and output), calibrated on 64 inputs of `shape` drawn from `rng` (standard normal)."""
+
+    def representative():
+        for _ in range(64):
+            yield [rng.normal(0.0, 1.0, size=(1, *shape)).astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    with open(path, "wb") as f:
+        f.write(converter.convert())
+
+
 def make_int8_ops():
     k = tf.keras
     k.utils.set_random_seed(7)
@@ -77,18 +95,7 @@ def make_int8_ops():
     model = k.Model(inp, y)
     rng = np.random.default_rng(11)
 
-    def representative():
-        for _ in range(64):
-            yield [rng.normal(0.0, 1.0, size=(1, 17, 15, 3)).astype(np.float32)]
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    with open(OPS, "wb") as f:
-        f.write(converter.convert())
+    convert_int8(model, rng, (17, 15, 3), OPS)
     ops = [op["op_name"] for op in interpreter(OPS)._get_ops_details()]
     assert ops == ["CONV_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "MAX_POOL_2D",
                    "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED"], ops
@@ -124,18 +131,7 @@ def make_int8_bn():
                                rng.uniform(0, 1, n).astype(np.float32),
                                rng.uniform(0.5, 2, n).astype(np.float32)])
 
-    def representative():
-        for _ in range(64):
-            yield [rng.normal(0.0, 1.0, size=(1, 9, 8, 3)).astype(np.float32)]
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    with open(BN, "wb") as f:
-        f.write(converter.convert())
+    convert_int8(model, rng, (9, 8, 3), BN)
     ops = [op["op_name"] for op in interpreter(BN)._get_ops_details()]
     assert ops == ["CONV_2D", "MUL", "ADD", "MAX_POOL_2D", "CONV_2D", "MUL", "ADD", "RESHAPE",
                    "FULLY_CONNECTED", "MUL", "ADD", "FULLY_CONNECTED", "SOFTMAX"], ops
@@ -159,18 +155,7 @@ def make_int8_mean(path, keepdims, seed):
     model = k.Model(inp, x)
     rng = np.random.default_rng(seed + 10)
 
-    def representative():
-        for _ in range(64):
-            yield [rng.normal(0.0, 1.0, size=(1, 7, 6, 3)).astype(np.float32)]
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    with open(path, "wb") as f:
-        f.write(converter.convert())
+    convert_int8(model, rng, (7, 6, 3), path)
     it = interpreter(path)
     ops = it._get_ops_details()
     assert [op["op_name"] for op in ops] == ["CONV_2D", "MEAN", "FULLY_CONNECTED"], ops
@@ -207,18 +192,7 @@ def make_int8_more():
     model = k.Model(inp, y)
     rng = np.random.default_rng(23)
 
-    def representative():
-        for _ in range(64):
-            yield [rng.normal(0.0, 1.0, size=(1, 8, 8, 3)).astype(np.float32)]
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    with open(MORE, "wb") as f:
-        f.write(converter.convert())
+    convert_int8(model, rng, (8, 8, 3), MORE)
     it = interpreter(MORE)
     ops = [op["op_name"] for op in it._get_ops_details()]
     print(ops)
