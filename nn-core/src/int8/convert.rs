@@ -181,6 +181,21 @@ impl Converter {
         self.current = mark.0;
     }
 
+    /// Converts a block's two branches, each from where the block starts (`first`, then
+    /// `second`): where each ends, for the operator that joins them.
+    pub fn branches(
+        &mut self,
+        first: impl FnOnce(&mut Self),
+        second: impl FnOnce(&mut Self),
+    ) -> (Mark, Mark) {
+        let start = self.mark();
+        first(self);
+        let a = self.mark();
+        self.go_to(start);
+        second(self);
+        (a, self.mark())
+    }
+
     /// Starts converting the layer at `position` (`field`, declared as `text`).
     pub fn layer(&mut self, position: usize, field: &str, text: &str) {
         self.layer = format!("layer {position} (`{field}`, {text})");

@@ -320,6 +320,28 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Reads a block's two branches, each from where the block starts (`first`, then
+    /// `second`): where each ends, with the quantization of the tensor it ends in (a problem
+    /// when that has none).
+    pub fn branches(
+        &mut self,
+        first: impl FnOnce(&mut Self),
+        second: impl FnOnce(&mut Self),
+    ) -> [(Position, Option<(f32, i32)>); 2] {
+        let start = self.position();
+        first(self);
+        let a = (self.position(), self.input_quantization());
+        self.set_position(start);
+        second(self);
+        let b = (self.position(), self.input_quantization());
+        [a, b]
+    }
+
+    /// The tensor a walk stands at in `position`.
+    pub fn tensor_at(&self, position: &Position) -> &'a Tensor {
+        &self.graph.tensors[position.tensor]
+    }
+
     /// Goes back (or on) to `position`.
     pub fn set_position(&mut self, position: Position) {
         self.tensor = position.tensor;

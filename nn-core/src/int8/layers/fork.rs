@@ -50,14 +50,7 @@ pub(crate) fn load_fork(
     second: impl FnOnce(&mut crate::int8::Walk<'_>),
 ) -> Option<AddKernel> {
     use nn_tflite::{Code, Options};
-    let start = walk.position();
-    first(walk);
-    let a = walk.position();
-    let qa = walk.input_quantization();
-    walk.set_position(start);
-    second(walk);
-    let b = walk.position();
-    let qb = walk.input_quantization();
+    let [(a, qa), (b, qb)] = walk.branches(first, second);
     let op = walk.join(&Code::ADD, &a, &b)?;
     let &Options::Add { activation } = op.options() else {
         walk.problem("its ADD operator has no settings");
@@ -119,12 +112,7 @@ where
 
     #[cfg(feature = "std")]
     fn convert(&self, c: &mut crate::int8::Converter) {
-        let start = c.mark();
-        self.first.convert(c);
-        let a = c.mark();
-        c.go_to(start);
-        self.second.convert(c);
-        let b = c.mark();
+        let (a, b) = c.branches(|c| self.first.convert(c), |c| self.second.convert(c));
         let range = c.range();
         c.add(a, b, range);
     }
@@ -183,14 +171,8 @@ pub(crate) fn load_concat(
     second: impl FnOnce(&mut crate::int8::Walk<'_>),
 ) {
     use nn_tflite::{Activation, Code, Options};
-    let start = walk.position();
-    first(walk);
-    let a = walk.position();
-    let (qa, ta) = (walk.input_quantization(), walk.input());
-    walk.set_position(start);
-    second(walk);
-    let b = walk.position();
-    let qb = walk.input_quantization();
+    let [(a, qa), (b, qb)] = walk.branches(first, second);
+    let ta = walk.tensor_at(&a);
     let Some(op) = walk.join(&Code::CONCATENATION, &a, &b) else {
         return;
     };
@@ -282,12 +264,7 @@ where
 
     #[cfg(feature = "std")]
     fn convert(&self, c: &mut crate::int8::Converter) {
-        let start = c.mark();
-        self.first.convert(c);
-        let a = c.mark();
-        c.go_to(start);
-        self.second.convert(c);
-        let b = c.mark();
+        let (a, b) = c.branches(|c| self.first.convert(c), |c| self.second.convert(c));
         let range = c.range();
         c.concatenate(a, b, range);
     }
