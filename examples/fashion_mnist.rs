@@ -47,23 +47,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let calibration = fashion::calibration(1000)?;
     let (int8_model, data) = Int8::<Fashion>::quantized_model(&model.network, &calibration)?;
     let file = nn::tflite::write(&int8_model, &data)?;
-    let tflite = std::env::temp_dir().join("fashion_mnist_int8.tflite");
-    std::fs::write(&tflite, &file)?;
     let int8 = Int8::<Fashion>::from_tflite(&file)?;
     let q = int8.input_quantization();
-    let float_accuracy = fashion::accuracy(&test, |x| {
-        let y = model.network.predict(&SVector::from_column_slice(x));
-        fashion::argmax(y.as_slice())
-    });
-    let int8_accuracy = fashion::accuracy(&test, |x| {
-        fashion::argmax(&int8.predict(&x.map(|v| q.quantize(v))))
-    });
-    println!(
-        "test accuracy: float {float_accuracy:.4}, int8 {int8_accuracy:.4} ({:+.2} points); \
-         int8 model {} bytes ({})",
-        100.0 * (int8_accuracy - float_accuracy),
-        file.len(),
-        tflite.display()
-    );
+    fashion::compare_int8(
+        &test,
+        (&file, "fashion_mnist_int8.tflite"),
+        |x| {
+            let y = model.network.predict(&SVector::from_column_slice(x));
+            fashion::argmax(y.as_slice())
+        },
+        |x| fashion::argmax(&int8.predict(&x.map(|v| q.quantize(v)))),
+    )?;
     Ok(())
 }

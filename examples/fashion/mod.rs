@@ -112,6 +112,29 @@ pub(crate) fn accuracy(
     right as f64 / test.len() as f64
 }
 
+/// Writes an int8 network's `.tflite` `file` as `name` in the temporary folder, and prints the
+/// test accuracy of `int8` beside that of `float` (each classifies an image) and the file's size.
+#[allow(dead_code, reason = "only the examples that quantize compare")]
+pub(crate) fn compare_int8(
+    test: &Dataset<f32, 784, 1>,
+    (file, name): (&[u8], &str),
+    float: impl Fn(&[f32; 784]) -> usize,
+    int8: impl Fn(&[f32; 784]) -> usize,
+) -> std::io::Result<()> {
+    let tflite = std::env::temp_dir().join(name);
+    std::fs::write(&tflite, file)?;
+    let float_accuracy = accuracy(test, float);
+    let int8_accuracy = accuracy(test, int8);
+    println!(
+        "test accuracy: float {float_accuracy:.4}, int8 {int8_accuracy:.4} ({:+.2} points); \
+         int8 model {} bytes ({})",
+        100.0 * (int8_accuracy - float_accuracy),
+        file.len(),
+        tflite.display()
+    );
+    Ok(())
+}
+
 /// The index of the greatest of `values` (the first of equals).
 #[allow(dead_code, reason = "only the examples that quantize count this way")]
 pub(crate) fn argmax<T: PartialOrd + Copy>(values: &[T]) -> usize {
