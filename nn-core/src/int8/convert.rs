@@ -457,13 +457,7 @@ impl Converter {
         let (scale, zero) = self.current_scale();
         let out = self.activation("activation", shape);
         self.set_quantization(out, scale, zero);
-        self.operators.push(Operator {
-            operator: code,
-            inputs: vec![self.current as i32],
-            outputs: vec![out as i32],
-            options,
-        });
-        self.current = out;
+        self.push_unary(code, options, out);
     }
 
     /// An operator without weights whose output is quantized as `(scale, zero)` (a softmax:
@@ -472,6 +466,11 @@ impl Converter {
         self.close();
         let out = self.activation("activation", shape);
         self.set_quantization(out, scale, zero);
+        self.push_unary(code, options, out);
+    }
+
+    /// Adds `code` reading the current tensor into `out`, which becomes the current one.
+    fn push_unary(&mut self, code: Code, options: Options, out: usize) {
         self.operators.push(Operator {
             operator: code,
             inputs: vec![self.current as i32],
@@ -488,13 +487,7 @@ impl Converter {
         let shape = self.shape();
         let out = self.activation("activation", &shape);
         self.quantize_activation(out, range);
-        self.operators.push(Operator {
-            operator: code,
-            inputs: vec![self.current as i32],
-            outputs: vec![out as i32],
-            options,
-        });
-        self.current = out;
+        self.push_unary(code, options, out);
     }
 
     /// A `CONCATENATION` of the tensors at `a` and `b` along their last axis, its output
