@@ -250,6 +250,45 @@ fn our_quantized_leaky_relus_and_concatenation_run_in_tflite_bit_for_bit() {
 }
 
 network! {
+    /// 1-D layers quantized by us (`ours_seq.tflite`): written over a `1 × steps` image as
+    /// TensorFlow's converter writes them, a causal convolution with a `PAD` before it and a
+    /// batch normalization folded into it, a residual block over the steps, global pools.
+    #[int8]
+    struct OursSeq =
+        Input<96, 3>,
+        Conv1D<6, 5, Relu, strides = 2, padding = Same>,
+        Conv1D<8, 3, padding = Causal, dilation_rate = 2>,
+        BatchNormalization,
+        MaxPool1D<2>,
+        Add<[DepthwiseConv1D<3, Relu6, padding = Same>], []>,
+        SeparableConv1D<6, 3, Relu>,
+        AvgPool1D<2>,
+        GlobalMaxPool1D,
+        Dense<_, 4, Softmax>;
+
+    /// A sequence in and out (`ours_seq_end.tflite`): a residual block whose shortcut is the
+    /// input itself, and a sequence at the end, reshaped back from the row.
+    #[int8]
+    struct OursSeqEnd =
+        Input<96, 3>,
+        Add<[Conv1D<3, 3, Relu, padding = Same>], []>,
+        Conv1D<2, 3>,
+        Activation<Tanh>;
+}
+
+/// `ours_seq.tflite`: [`OursSeq`], seeded.
+#[test]
+fn our_quantized_one_dimensional_layers_run_in_tflite_bit_for_bit() {
+    our_file!(OursSeq, OursSeq::seeded(11), "ours_seq");
+}
+
+/// `ours_seq_end.tflite`: [`OursSeqEnd`], seeded.
+#[test]
+fn our_quantized_sequence_in_and_out_runs_in_tflite_bit_for_bit() {
+    our_file!(OursSeqEnd, OursSeqEnd::seeded(13), "ours_seq_end");
+}
+
+network! {
     /// A batch normalization after a dense layer's ReLU: neither foldable nor a depthwise
     /// convolution (the values are not an image's), so a MUL and an ADD, as TensorFlow's
     /// converter writes it.

@@ -707,3 +707,137 @@ fn an_activation_operator_on_an_image_is_written_with_the_image_s_shape() {
     let x: [i8; 72] = core::array::from_fn(|i| (i as i8).wrapping_mul(37));
     assert_eq!(again.predict(&x), int8.predict(&x));
 }
+
+network! {
+    /// 1-D layers as TensorFlow's converter writes them (2-D operators over a `1 × steps`
+    /// image, a causal convolution's `PAD`, a `REDUCE_MAX` over the steps):
+    /// `tests/fixtures/tflite/int8_seq.tflite`, made by `tools/int8_reference.py`.
+    #[int8]
+    struct Seq =
+        Input<24, 3>,
+        Conv1D<6, 3, Relu, strides = 2, padding = Same>,
+        Conv1D<8, 3, padding = Causal, dilation_rate = 2>,
+        MaxPool1D<2>,
+        DepthwiseConv1D<3, Relu6, padding = Same>,
+        SeparableConv1D<5, 3>,
+        AvgPool1D<3, strides = 1, padding = Same>,
+        GlobalMaxPool1D,
+        Dense<_, 4>;
+
+    /// The same, built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_seq.tflite", embed)]
+    struct SeqBuiltIn =
+        Input<24, 3>,
+        Conv1D<6, 3, Relu, strides = 2, padding = Same>,
+        Conv1D<8, 3, padding = Causal, dilation_rate = 2>,
+        MaxPool1D<2>,
+        DepthwiseConv1D<3, Relu6, padding = Same>,
+        SeparableConv1D<5, 3>,
+        AvgPool1D<3, strides = 1, padding = Same>,
+        GlobalMaxPool1D,
+        Dense<_, 4>;
+
+    /// A residual block over a sequence, then a global average over the steps (a `MEAN` over
+    /// axis 1): `tests/fixtures/tflite/int8_seq_add.tflite`.
+    #[int8]
+    struct SeqAdd =
+        Input<10, 3>,
+        Conv1D<4, 3, Relu, padding = Same>,
+        Add<[Conv1D<4, 3, padding = Same>], []>,
+        GlobalAvgPool1D,
+        Dense<_, 3>;
+
+    /// The same, built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_seq_add.tflite", embed)]
+    struct SeqAddBuiltIn =
+        Input<10, 3>,
+        Conv1D<4, 3, Relu, padding = Same>,
+        Add<[Conv1D<4, 3, padding = Same>], []>,
+        GlobalAvgPool1D,
+        Dense<_, 3>;
+
+    /// A global max over an image (a `REDUCE_MAX` over axes 1 and 2):
+    /// `tests/fixtures/tflite/int8_gmax.tflite`.
+    #[int8]
+    struct GlobalMax = Input<6, 5, 3>, Conv2D<4, (3, 3), Relu>, GlobalMaxPool2D, Dense<_, 3>;
+
+    /// The same, built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_gmax.tflite", embed)]
+    struct GlobalMaxBuiltIn =
+        Input<6, 5, 3>, Conv2D<4, (3, 3), Relu>, GlobalMaxPool2D, Dense<_, 3>;
+}
+
+/// Checks a typed int8 network read from `tflite/<name>.tflite`, and the same built in, on the
+/// fixture's five recorded samples.
+macro_rules! matches_reference {
+    ($net:ty, $built_in:ty, $name:literal, $len:literal) => {{
+        static BUILT_IN: Int8<$built_in> = Int8::<$built_in>::EMBEDDED;
+        let path = format!(
+            "{}/tests/fixtures/tflite/{}.tflite",
+            env!("CARGO_MANIFEST_DIR"),
+            $name
+        );
+        let net = Int8::<$net>::load_tflite(&path).unwrap();
+        let samples = common::recorded_int8(concat!("tflite/", $name));
+        assert_eq!(samples.len(), 5);
+        for (x, expected) in &samples {
+            let x: &[i8; $len] = x.as_slice().try_into().unwrap();
+            assert_eq!(net.predict(x).as_slice(), expected.as_slice());
+            assert_eq!(BUILT_IN.predict(x).as_slice(), expected.as_slice());
+        }
+    }};
+}
+
+#[test]
+fn one_dimensional_layers_give_the_reference_outputs_read_and_built_in() {
+    matches_reference!(Seq, SeqBuiltIn, "int8_seq", 72);
+    matches_reference!(SeqAdd, SeqAddBuiltIn, "int8_seq_add", 30);
+}
+
+#[test]
+fn a_global_max_written_as_reduce_max_gives_the_reference_outputs() {
+    matches_reference!(GlobalMax, GlobalMaxBuiltIn, "int8_gmax", 90);
+}
+
+network! {
+    /// [`Seq`] with its causal convolution declared with same padding.
+    #[int8]
+    struct SeqSame =
+        Input<24, 3>,
+        Conv1D<6, 3, Relu, strides = 2, padding = Same>,
+        Conv1D<8, 3, padding = Same, dilation_rate = 2>,
+        MaxPool1D<2>,
+        DepthwiseConv1D<3, Relu6, padding = Same>,
+        SeparableConv1D<5, 3>,
+        AvgPool1D<3, strides = 1, padding = Same>,
+        GlobalAvgPool1D,
+        Dense<_, 4>;
+}
+
+#[test]
+fn a_causal_convolution_declared_otherwise_and_a_max_declared_as_an_average_are_refused() {
+    let path = format!(
+        "{}/tests/fixtures/tflite/int8_seq.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let problems = match Int8::<SeqSame>::load_tflite(&path) {
+        Err(nn::Error::Mismatch { problems, .. }) => problems,
+        other => panic!("{other:?}"),
+    };
+    // The file pads 4 steps before (its PAD), the declaration 2 (same padding).
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("layer 3") && p.contains("padded (0, 4)")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("layer 8") && p.ends_with("but the file has REDUCE_MAX")),
+        "{problems:#?}"
+    );
+}

@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
-"""Runs our own int8 quantization's files, `tests/fixtures/tflite/ours_int8.tflite` and
-`ours_more.tflite`, in TensorFlow Lite, and records the interpreter's outputs beside ours in
-`ours_int8.json` and `ours_more.json`.
+"""Runs our own int8 quantization's files, `tests/fixtures/tflite/ours_*.tflite`, in TensorFlow
+Lite, and records the interpreter's outputs beside ours in `ours_*.json`.
 
     NN_WRITE_FIXTURES=1 cargo test --test int8_quantize our_quantized  # the files, our outputs
     /path/to/venv/bin/python tools/int8_ours.py                          # TensorFlow Lite's
@@ -22,9 +21,9 @@ import numpy as np
 import tensorflow as tf
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "tflite")
-# Our files: `ours_int8` (convolutions, a residual block, batch normalizations) and `ours_more`
-# (leaky ReLUs, a concatenation).
-STEMS = ["ours_int8", "ours_more"]
+# Our files: `ours_int8` (convolutions, a residual block, batch normalizations), `ours_more`
+# (leaky ReLUs, a concatenation), `ours_seq` and `ours_seq_end` (1-D layers).
+STEMS = ["ours_int8", "ours_more", "ours_seq", "ours_seq_end"]
 
 
 def run(model, resolver, inputs):

@@ -11,7 +11,9 @@ multiplier of 2, a SAME max pooling with a (3, 2) window, a SAME average pooling
 overhang the edges, an ADD of two branches of different scales, a Dense with ReLU) and lists its
 operators; then `int8_bn.tflite` (batch normalizations after ReLUs, a MUL and an ADD each) and
 `int8_mean.tflite` and `int8_mean_keep.tflite` (a GlobalAveragePooling2D, which the converter
-writes as a MEAN over axes 1 and 2, without and with `keep_dims`). Then, for these, MLPerf
+writes as a MEAN over axes 1 and 2, without and with `keep_dims`); `int8_seq.tflite`,
+`int8_seq_add.tflite` and `int8_gmax.tflite` (1-D layers, a residual block over a sequence,
+global max and average pools; `int8_reference.py seq` makes and records only these). Then, for these, MLPerf
 Tiny's five int8 models and TensorFlow Lite Micro's two, it runs the interpreter with
 `experimental_preserve_all_tensors=True` on one seeded int8 input and keeps every activation
 (the graph's inputs and every operator's int8 outputs), and the final outputs for four more
@@ -34,6 +36,9 @@ BN = os.path.join(FIXTURES, "tflite", "int8_bn.tflite")
 MEAN = os.path.join(FIXTURES, "tflite", "int8_mean.tflite")
 MEAN_KEEP = os.path.join(FIXTURES, "tflite", "int8_mean_keep.tflite")
 MORE = os.path.join(FIXTURES, "tflite", "int8_more.tflite")
+SEQ = os.path.join(FIXTURES, "tflite", "int8_seq.tflite")
+SEQ_ADD = os.path.join(FIXTURES, "tflite", "int8_seq_add.tflite")
+GMAX = os.path.join(FIXTURES, "tflite", "int8_gmax.tflite")
 MODELS = [
     os.path.join(FIXTURES, "mlperf_tiny", name + ".tflite")
     for name in [
@@ -50,7 +55,7 @@ MODELS = [
 ]
 # Fixtures added later, each with the seed it was recorded with (109 and on: after the models
 # above, which take 100 to 108 in order).
-LATER = [(MEAN, 109), (MEAN_KEEP, 110), (MORE, 109)]
+LATER = [(MEAN, 109), (MEAN_KEEP, 110), (MORE, 109), (SEQ, 111), (SEQ_ADD, 112), (GMAX, 113)]
 
 
 def convert_int8(model, rng, shape, path):
@@ -204,6 +209,79 @@ def make_int8_more():
     tflite_structure.structure(MORE)
 
 
+def show(path):
+    """Prints each operator with its inputs' and outputs' shapes and quantization."""
+    it = interpreter(path)
+    details = it.get_tensor_details()
+    for op in it._get_ops_details():
+        def side(ts):
+            return [(list(map(int, details[i]["shape"])), details[i]["quantization"])
+                    for i in ts if i >= 0]
+        print(op["op_name"], side(op["inputs"]), "->", side(op["outputs"]))
+    return [op["op_name"] for op in it._get_ops_details()]
+
+
+def make_int8_seq():
+    """1-D layers, which the converter writes as 2-D operators over a `1 x steps` image between
+    RESHAPEs: strided and dilated convolutions (a causal one, which gets a PAD of its own), a
+    max and an average pooling, a depthwise and a separable convolution, and a global max over
+    the steps (REDUCE_MAX)."""
+    k = tf.keras
+    k.utils.set_random_seed(29)
+    init = k.initializers.RandomNormal(stddev=0.2, seed=31)
+    inp = k.Input((24, 3), batch_size=1)
+    x = k.layers.Conv1D(6, 3, strides=2, padding="same", activation="relu",
+                        bias_initializer=init)(inp)
+    x = k.layers.Conv1D(8, 3, dilation_rate=2, padding="causal", bias_initializer=init)(x)
+    x = k.layers.MaxPooling1D(2)(x)
+    x = k.layers.DepthwiseConv1D(3, padding="same", activation="relu6",
+                                 bias_initializer=init)(x)
+    x = k.layers.SeparableConv1D(5, 3, bias_initializer=init)(x)
+    x = k.layers.AveragePooling1D(3, strides=1, padding="same")(x)
+    x = k.layers.GlobalMaxPooling1D()(x)
+    x = k.layers.Dense(4, bias_initializer=init)(x)
+    convert_int8(k.Model(inp, x), np.random.default_rng(37), (24, 3), SEQ)
+    ops = show(SEQ)
+    assert "PAD" in ops and "REDUCE_MAX" in ops, ops
+    import tflite_structure
+    tflite_structure.structure(SEQ)
+
+
+def make_int8_seq_add():
+    """A residual block over a sequence (a 1-D convolution added to the block's input), then a
+    global average over the steps (a MEAN over axis 1)."""
+    k = tf.keras
+    k.utils.set_random_seed(41)
+    init = k.initializers.RandomNormal(stddev=0.2, seed=43)
+    inp = k.Input((10, 3), batch_size=1)
+    x = k.layers.Conv1D(4, 3, padding="same", activation="relu", bias_initializer=init)(inp)
+    y = k.layers.Conv1D(4, 3, padding="same", bias_initializer=init)(x)
+    x = k.layers.Add()([y, x])
+    x = k.layers.GlobalAveragePooling1D()(x)
+    x = k.layers.Dense(3, bias_initializer=init)(x)
+    convert_int8(k.Model(inp, x), np.random.default_rng(47), (10, 3), SEQ_ADD)
+    ops = show(SEQ_ADD)
+    assert "MEAN" in ops and "ADD" in ops, ops
+    import tflite_structure
+    tflite_structure.structure(SEQ_ADD)
+
+
+def make_int8_gmax():
+    """A global max over an image's height and width (REDUCE_MAX over axes 1 and 2)."""
+    k = tf.keras
+    k.utils.set_random_seed(53)
+    init = k.initializers.RandomNormal(stddev=0.2, seed=59)
+    inp = k.Input((6, 5, 3), batch_size=1)
+    x = k.layers.Conv2D(4, 3, activation="relu", bias_initializer=init)(inp)
+    x = k.layers.GlobalMaxPooling2D()(x)
+    x = k.layers.Dense(3, bias_initializer=init)(x)
+    convert_int8(k.Model(inp, x), np.random.default_rng(61), (6, 5, 3), GMAX)
+    ops = show(GMAX)
+    assert ops == ["CONV_2D", "REDUCE_MAX", "FULLY_CONNECTED"], ops
+    import tflite_structure
+    tflite_structure.structure(GMAX)
+
+
 def interpreter(path):
     it = tf.lite.Interpreter(
         model_path=path,
@@ -282,6 +360,12 @@ def main(only):
         make_int8_mean(MEAN, False, 21)
         make_int8_mean(MEAN_KEEP, True, 22)
         make_int8_more()
+    if not only or "seq" in only:
+        # `int8_reference.py seq`: the 1-D and global max fixtures, made and recorded.
+        make_int8_seq()
+        make_int8_seq_add()
+        make_int8_gmax()
+        only = only and ["int8_seq", "int8_seq_add", "int8_gmax"]
     for path, seed in [(p, 100 + k) for k, p in enumerate(MODELS)] + LATER:
         if not only or os.path.basename(path)[: -len(".tflite")] in only:
             record(path, seed)

@@ -108,11 +108,14 @@ fn find(layers: &[Layer], position: usize) -> Option<&Layer> {
 }
 
 /// The classes of the layers with an int8 form that end in an activation.
-const ACTIVATED: [&str; 6] = [
+const ACTIVATED: [&str; 9] = [
     "Dense",
     "Conv2D",
     "DepthwiseConv2D",
     "SeparableConv2D",
+    "Conv1D",
+    "DepthwiseConv1D",
+    "SeparableConv1D",
     "Activation",
     "LeakyReLU",
 ];
@@ -148,10 +151,12 @@ fn setting<'a>(layer: &'a Layer, key: &str) -> Option<&'a KerasValue> {
     layer.keras.iter().find(|s| s.key == key).map(|s| &s.value)
 }
 
-/// A setting of two numbers (`kernel_size`, `strides`), `default` without it.
+/// A setting of two numbers (`kernel_size`, `strides`), `default` without it. A 1-D layer's
+/// one number is the second: its window runs along a row ([`image`]).
 fn pair(layer: &Layer, key: &str, default: (usize, usize)) -> (usize, usize) {
     match setting(layer, key) {
         Some(KerasValue::Sizes(s)) if s.len() == 2 => (s[0], s[1]),
+        Some(KerasValue::Sizes(s)) if s.len() == 1 => (1, s[0]),
         _ => default,
     }
 }
@@ -244,6 +249,8 @@ fn clamp(layer: &Layer) -> Option<Bounds> {
 fn image(layer: &Layer) -> Option<(usize, usize, usize)> {
     match layer.input_shape.as_slice() {
         [h, w, c] => Some((known(h), known(w), known(c))),
+        // A sequence, as TensorFlow Lite's 2-D operators read it: a row of steps.
+        [steps, c] => Some((1, known(steps), known(c))),
         _ => None,
     }
 }
@@ -256,6 +263,21 @@ fn geometry(layer: &Layer, size_key: &str, channels: usize) -> Option<Geometry> 
     let dilations = pair(layer, "dilation_rate", (1, 1));
     let padding = match setting(layer, "padding") {
         Some(KerasValue::Str("same")) => Padding::Same,
+        Some(KerasValue::Str("causal")) => {
+            // Every step's window ends at it: all the padding before, as a `PAD` gives it.
+            let before = (kernel.1.max(1) - 1) * dilations.1;
+            let (h, w, c) = input;
+            let mut g = Geometry::new(
+                (h, w + before, c),
+                kernel,
+                channels,
+                strides,
+                dilations,
+                Padding::Valid,
+            );
+            (g.input, g.padding) = (input, (0, before));
+            return Some(g);
+        }
         _ => Padding::Valid,
     };
     Some(Geometry::new(
@@ -305,7 +327,7 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
             },
             other => other,
         },
-        "Conv2D" => {
+        "Conv2D" | "Conv1D" => {
             let filters = last(&layer.shape);
             let g = geometry(layer, "kernel_size", filters)?;
             let taps = g.kernel.0 * g.kernel.1 * g.input.2;
@@ -320,13 +342,13 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
             }
             Built::Conv(Parts::zeroed(g, clamp(layer)?, taps * filters, filters))
         }
-        "DepthwiseConv2D" => {
+        "DepthwiseConv2D" | "DepthwiseConv1D" => {
             let channels = last(&layer.shape);
             let g = geometry(layer, "kernel_size", channels)?;
             let taps = g.kernel.0 * g.kernel.1;
             Built::Depthwise(Parts::zeroed(g, clamp(layer)?, taps * channels, channels))
         }
-        "SeparableConv2D" => {
+        "SeparableConv2D" | "SeparableConv1D" => {
             let (_, _, c) = image(layer)?;
             let multiplier = match setting(layer, "depth_multiplier") {
                 Some(KerasValue::Size(m)) => known(m),
@@ -350,15 +372,18 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
                 pointwise: Parts::zeroed(pointwise, clamp(layer)?, mid * filters, filters),
             }
         }
-        class @ ("MaxPooling2D" | "AveragePooling2D") => {
+        class @ ("MaxPooling2D" | "AveragePooling2D" | "MaxPooling1D" | "AveragePooling1D") => {
             let (_, _, c) = image(layer)?;
             Built::Pool {
-                max: class == "MaxPooling2D",
+                max: class.starts_with("Max"),
                 geometry: geometry(layer, "pool_size", c)?,
                 clamp: (-128, 127),
             }
         }
-        "GlobalAveragePooling2D" => Built::global_average(inputs, outputs),
+        "GlobalAveragePooling2D" | "GlobalAveragePooling1D" => {
+            Built::global_average(inputs, outputs)
+        }
+        "GlobalMaxPooling2D" | "GlobalMaxPooling1D" => Built::global_max(inputs, outputs),
         "BatchNormalization" => Built::Norm {
             len: inputs,
             channels: last(&layer.input_shape),

@@ -211,6 +211,7 @@ builtins! {
     PAD = 34,
     MEAN = 40,
     SUB = 41,
+    REDUCE_MAX = 82,
     LEAKY_RELU = 98,
     QUANTIZE = 114,
 }

@@ -9,8 +9,9 @@ use serde_json::Value;
 /// The `.tflite` fixtures (MLPerf Tiny's six, `tests/fixtures/tflite/windows.tflite`, whose
 /// windows differ along height and width, and our full-int8 ones: `int8_ops.tflite`,
 /// `int8_bn.tflite`, `ours_int8.tflite`, `int8_mean.tflite`, `int8_mean_keep.tflite`,
-/// `int8_more.tflite` and `ours_more.tflite`), each with the record of TensorFlow's reader
-/// beside it.
+/// `int8_more.tflite`, `ours_more.tflite`, `int8_seq.tflite`, `int8_seq_add.tflite`,
+/// `int8_gmax.tflite`, `ours_seq.tflite` and `ours_seq_end.tflite`), each with the record of
+/// TensorFlow's reader beside it.
 fn files() -> Vec<String> {
     let mut paths: Vec<String> = ["mlperf_tiny", "tflite"]
         .into_iter()
@@ -24,7 +25,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 14, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 19, "the .tflite fixtures: {paths:?}");
     paths
 }
 

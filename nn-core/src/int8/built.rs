@@ -11,7 +11,7 @@ use std::vec::Vec;
 use super::kernels::Add;
 use super::layers::{
     Activation, AverageOp, Constants, Form, NormRead, Then, load_concat, load_conv, load_dense,
-    load_depthwise, load_fork, load_global, load_norm, load_pool, load_reshape,
+    load_depthwise, load_fork, load_global, load_global_max, load_norm, load_pool, load_reshape,
 };
 use super::walk::Problems;
 use super::{Bounds, Geometry, Multiplier, Output, Quant, Walk};
@@ -137,6 +137,15 @@ pub enum Built {
         /// The operator it is computed as, read from the file.
         op: AverageOp,
     },
+    /// [`GlobalMax`](super::GlobalMax).
+    GlobalMax {
+        /// The values of the input.
+        inputs: usize,
+        /// Its channels.
+        channels: usize,
+        /// The pool over all positions as one column, with the clamp the file fuses.
+        pool: super::Pool<true>,
+    },
     /// [`Norm`](super::Norm).
     Norm {
         /// The values it normalizes.
@@ -210,6 +219,15 @@ impl Built {
         }
     }
 
+    /// A global max of `inputs` values over `channels` channels.
+    pub fn global_max(inputs: usize, channels: usize) -> Self {
+        Self::GlobalMax {
+            inputs,
+            channels,
+            pool: super::layers::global_max_pool(inputs, channels),
+        }
+    }
+
     /// Reads the layer where `walk` stands, as its typed form does.
     pub fn load(&mut self, walk: &mut Walk<'_>) {
         match self {
@@ -266,6 +284,15 @@ impl Built {
             } => {
                 if let Some(found) = load_global(walk, *inputs, *channels) {
                     *op = found;
+                }
+            }
+            Self::GlobalMax {
+                inputs,
+                channels,
+                pool,
+            } => {
+                if let Some((min, max)) = load_global_max(walk, *inputs, *channels) {
+                    (pool.min, pool.max) = (min, max);
                 }
             }
             Self::Norm {

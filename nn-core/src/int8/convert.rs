@@ -118,6 +118,11 @@ pub struct Converter {
     current: usize,
     input: usize,
     open: Option<Open>,
+    /// The activation tensors that hold a sequence as a `1 × steps` image, as TensorFlow's
+    /// converter writes a 1-D layer's input and output ([`slide`](Self::slide)).
+    rows: Vec<usize>,
+    /// Each sequence reshaped into a row, with that row: read again, it is not reshaped twice.
+    reshaped: Vec<(usize, usize)>,
     /// The observed range of each activation tensor not yet given its quantization.
     pending: Vec<(usize, (f32, f32))>,
     /// The layer being converted, for messages.
@@ -141,6 +146,8 @@ impl Converter {
             current: 0,
             input: 0,
             open: None,
+            rows: Vec::new(),
+            reshaped: Vec::new(),
             pending: Vec::new(),
             layer: String::new(),
             problems: Vec::new(),
@@ -298,7 +305,7 @@ impl Converter {
             outputs: vec![out as i32],
             options,
         });
-        self.current = out;
+        self.follow(out);
         self.open = Some(Open {
             op: self.operators.len() - 1,
             weights,
@@ -477,7 +484,115 @@ impl Converter {
             outputs: vec![out as i32],
             options,
         });
+        self.follow(out);
+    }
+
+    /// Moves on to `out`, the output of an operator reading the current tensor: still a
+    /// sequence as a row when the current one is and `out` is an image.
+    fn follow(&mut self, out: usize) {
+        if self.rows.contains(&self.current) && self.tensors[out].shape.len() == 4 {
+            self.rows.push(out);
+        }
         self.current = out;
+    }
+
+    /// Makes the current tensor an image: a sequence (`steps × c`) is reshaped into a
+    /// `1 × steps` image, which TensorFlow Lite's 2-D operators take.
+    pub(crate) fn image(&mut self) {
+        self.close();
+        let mark = Mark(self.current);
+        if self.tensors[mark.0].shape.len() == 3 {
+            self.current = self.row_of(mark).0;
+        }
+    }
+
+    /// The sequence at `mark` as a row: reshaped the first time, as TensorFlow's converter
+    /// does, then the same row.
+    fn row_of(&mut self, mark: Mark) -> Mark {
+        let t = mark.0;
+        if let Some(&(_, row)) = self.reshaped.iter().find(|(s, _)| *s == t) {
+            return Mark(row);
+        }
+        let shape: Vec<usize> = core::iter::once(1)
+            .chain(self.tensors[t].shape[1..].iter().map(|&d| d as usize))
+            .collect();
+        let out = self.activation("activation", &shape);
+        self.tensors[out].quantization = self.tensors[t].quantization.clone();
+        if let Some(&(_, range)) = self.pending.iter().find(|(p, _)| *p == t) {
+            self.pending.push((out, range));
+        }
+        self.operators.push(Operator {
+            operator: Code::RESHAPE,
+            inputs: vec![t as i32],
+            outputs: vec![out as i32],
+            options: Options::Reshape {
+                new_shape: core::iter::once(1)
+                    .chain(shape.iter().map(|&d| d as i32))
+                    .collect(),
+            },
+        });
+        self.rows.push(out);
+        self.reshaped.push((t, out));
+        Mark(out)
+    }
+
+    /// Notes that the current tensor, an image, holds no sequence (a global pool's output).
+    pub(crate) fn not_a_row(&mut self) {
+        let current = self.current;
+        self.rows.retain(|&t| t != current);
+    }
+
+    /// Where a declared layer's window `w` over `dims` dimensions (1 or 2) slides, as the
+    /// settings of the operator about to be added (which reads the current tensor). A 1-D
+    /// layer reads its sequence as a `1 × steps` image (`w` is already the row's window,
+    /// [`row`](super::layers::conv::row)): a sequence not yet one is reshaped first, as
+    /// TensorFlow's converter does. Padding that is neither valid nor same (causal) is a
+    /// `PAD` of its own before, as the converter writes it, with valid padding after.
+    pub(crate) fn slide(&mut self, w: &crate::Window, dims: usize) -> Window {
+        if dims == 1 {
+            self.image();
+        }
+        let settings = window(w);
+        let same = super::Geometry::new(
+            (w.h, w.w, w.c),
+            (w.kh, w.kw),
+            w.c,
+            (w.sh, w.sw),
+            (w.dh, w.dw),
+            super::Padding::Same,
+        );
+        let fits = settings.padding == Padding::Valid
+            || (same.padding == (w.pad_top, w.pad_left)
+                && (same.output.0, same.output.1) == (w.oh, w.ow));
+        if fits {
+            return settings;
+        }
+        // The rows and columns after the input the last window reaches.
+        let after = |size: usize, k: usize, d: usize, s: usize, out: usize, before: usize| {
+            ((out.max(1) - 1) * s + (k.max(1) - 1) * d + 1).saturating_sub(size + before)
+        };
+        let bottom = after(w.h, w.kh, w.dh, w.sh, w.oh, w.pad_top);
+        let right = after(w.w, w.kw, w.dw, w.sw, w.ow, w.pad_left);
+        let pads: Vec<u8> = [0, 0, w.pad_top, bottom, w.pad_left, right, 0, 0]
+            .iter()
+            .flat_map(|&p| (p as i32).to_le_bytes())
+            .collect();
+        let paddings = self.constant("paddings", &[4, 2], Element::I32, &pads);
+        let (scale, zero) = self.current_scale();
+        let image = [w.h + w.pad_top + bottom, w.w + w.pad_left + right, w.c];
+        let out = self.activation("activation", &image);
+        self.set_quantization(out, scale, zero);
+        self.operators.push(Operator {
+            operator: Code::PAD,
+            inputs: vec![self.current as i32, paddings as i32],
+            outputs: vec![out as i32],
+            options: Options::None,
+        });
+        self.follow(out);
+        Window {
+            padding: Padding::Valid,
+            ..settings
+        }
     }
 
     /// An operator without weights whose output, of the input's shape, is quantized from the
@@ -524,6 +639,7 @@ impl Converter {
                 );
             }
         }
+        let (a, b) = self.align(a, b);
         let mut shape: Vec<usize> = self.tensors[a.0].shape[1..]
             .iter()
             .map(|&d| d as usize)
@@ -545,13 +661,32 @@ impl Converter {
             },
         });
         self.current = out;
+        if self.rows.contains(&a.0) {
+            self.rows.push(out);
+        }
+    }
+
+    /// The tensors at `a` and `b` in one form: where one is a sequence as a row (after a
+    /// 1-D layer) and the other the sequence itself, the latter reshaped into a row too.
+    fn align(&mut self, a: Mark, b: Mark) -> (Mark, Mark) {
+        let row = |c: &Self, t: usize| c.rows.contains(&t);
+        let flat = |c: &Self, t: usize| c.tensors[t].shape.len() == 3;
+        match (a.0, b.0) {
+            (x, y) if row(self, x) && flat(self, y) => (a, self.row_of(b)),
+            (x, y) if row(self, y) && flat(self, x) => (self.row_of(a), b),
+            _ => (a, b),
+        }
     }
 
     /// An `ADD` of the tensors at `a` and `b` (of one shape), its output taking `range`; the
     /// operator stays open for an activation to fuse.
     pub fn add(&mut self, a: Mark, b: Mark, range: (f32, f32)) {
         self.close();
+        let (a, b) = self.align(a, b);
         self.open_add(a.0, b.0, range);
+        if self.rows.contains(&a.0) {
+            self.rows.push(self.current);
+        }
     }
 
     /// An `ADD` of tensors `a` and `b` into a tensor of `a`'s shape, whose values take
@@ -663,6 +798,14 @@ impl Converter {
     /// Every layer that could not be converted.
     pub fn finish(mut self) -> Result<(Model, Vec<u8>), Vec<String>> {
         self.close();
+        if self.rows.contains(&self.current) {
+            // A sequence again at the end, as the network's output is.
+            let shape = self.shape()[1..].to_vec();
+            let new_shape = core::iter::once(1)
+                .chain(shape.iter().map(|&d| d as i32))
+                .collect();
+            self.keeping(Code::RESHAPE, Options::Reshape { new_shape }, &shape);
+        }
         for (t, range) in core::mem::take(&mut self.pending) {
             self.quantize_activation(t, range);
         }

@@ -31,8 +31,9 @@ pub trait Layer<const I: usize, const O: usize>: Clone + core::fmt::Debug {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no int8 form in `nn` yet",
     label = "this layer cannot be in an `#[int8]` network",
-    note = "int8 networks have Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPool2D, \
-            AvgPool2D, GlobalAvgPool2D, Flatten, Dropout, BatchNormalization, LeakyReLU, blocks \
+    note = "int8 networks have Dense, Conv1D/2D, DepthwiseConv1D/2D, SeparableConv1D/2D, \
+            MaxPool1D/2D, AvgPool1D/2D, GlobalAvgPool1D/2D, GlobalMaxPool1D/2D, Flatten, \
+            Dropout, BatchNormalization, LeakyReLU, blocks \
             that add or concatenate, and the activations ReLU, ReLU6, softmax, sigmoid, tanh and \
             leaky ReLU"
 )]

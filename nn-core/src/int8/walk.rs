@@ -214,15 +214,7 @@ impl<'a> Walk<'a> {
         if code != &Code::RESHAPE {
             self.step_over_reshapes();
         }
-        let readers: Vec<usize> = (0..self.graph.operators.len())
-            .filter(|&k| {
-                !self.taken[k]
-                    && self.graph.operators[k]
-                        .inputs
-                        .first()
-                        .is_some_and(|&t| index(t, self.graph) == Some(self.tensor))
-            })
-            .collect();
+        let readers: Vec<usize> = self.readers().collect();
         let op = |k: usize| Op {
             op: &self.graph.operators[k],
             model: self.model,
@@ -273,16 +265,9 @@ impl<'a> Walk<'a> {
     /// image its first convolution reads, as TensorFlow Lite Micro's speech model): a reshape
     /// changes no value of a network whose activations are flat, so nothing is lost, but one
     /// that changes the quantization is a problem.
-    fn step_over_reshapes(&mut self) {
+    pub(crate) fn step_over_reshapes(&mut self) {
         loop {
-            let mut readers = (0..self.graph.operators.len()).filter(|&k| {
-                !self.taken[k]
-                    && self.graph.operators[k]
-                        .inputs
-                        .first()
-                        .is_some_and(|&t| index(t, self.graph) == Some(self.tensor))
-            });
-            let (Some(k), None) = (readers.next(), readers.next()) else {
+            let Some(k) = self.sole_reader() else {
                 return;
             };
             let op = &self.graph.operators[k];
@@ -311,6 +296,91 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// The operators not yet taken that read the current tensor, by index.
+    fn readers(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.graph.operators.len()).filter(|&k| {
+            !self.taken[k]
+                && self.graph.operators[k]
+                    .inputs
+                    .first()
+                    .is_some_and(|&t| index(t, self.graph) == Some(self.tensor))
+        })
+    }
+
+    /// The operator not yet taken that reads the current tensor, when it is the only one.
+    fn sole_reader(&self) -> Option<usize> {
+        let mut readers = self.readers();
+        match (readers.next(), readers.next()) {
+            (Some(k), None) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Steps over a `PAD` that is the only reader of the current tensor (after reshapes that
+    /// change nothing), as TensorFlow's converter writes before a convolution whose padding
+    /// is neither valid nor same (a causal 1-D convolution): the rows above and below and
+    /// the columns left and right it adds, `(top, bottom, left, right)`, of the image the
+    /// next operator reads (a sequence's steps as a row's columns); all zero without one. A
+    /// `PAD` of the batch or the channels, or that changes the quantization, is a problem.
+    pub fn padding(&mut self) -> (usize, usize, usize, usize) {
+        self.step_over_reshapes();
+        let Some(k) = self.sole_reader() else {
+            return (0, 0, 0, 0);
+        };
+        let op = &self.graph.operators[k];
+        if op.operator != Code::PAD {
+            return (0, 0, 0, 0);
+        }
+        self.taken[k] = true;
+        let this = Op {
+            op,
+            model: self.model,
+            bytes: self.bytes,
+            graph: self.graph,
+        };
+        let input = self.input();
+        let (Some(paddings), Some(output)) = (this.input(1), this.output()) else {
+            self.problem("the file's PAD has no paddings or no output");
+            return (0, 0, 0, 0);
+        };
+        let values: Vec<i32> = this
+            .data(paddings)
+            .chunks_exact(4)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let pads: Option<Vec<usize>> = values.iter().map(|&p| usize::try_from(p).ok()).collect();
+        // Rank 3: batch, steps (the row's columns), channels; rank 4: batch, rows, columns,
+        // channels.
+        let found = match (pads.as_deref(), input.shape.len()) {
+            (Some(&[0, 0, l, r, 0, 0]), 3) if paddings.element == Element::I32 => {
+                Some((0, 0, l, r))
+            }
+            (Some(&[0, 0, t, b, l, r, 0, 0]), 4) if paddings.element == Element::I32 => {
+                Some((t, b, l, r))
+            }
+            _ => None,
+        };
+        if input.quantization != output.quantization || input.element != output.element {
+            self.problem(format!(
+                "the file's PAD of `{}` changes its quantization, which a padding cannot",
+                input.name
+            ));
+        }
+        if let Some(&t) = op.outputs.first()
+            && let Some(t) = index(t, self.graph)
+        {
+            self.tensor = t;
+        }
+        found.unwrap_or_else(|| {
+            self.problem(format!(
+                "the file's PAD adds {values:?} around `{}` of shape {:?}; only rows and \
+                 columns (or steps) can be padded",
+                input.name, input.shape
+            ));
+            (0, 0, 0, 0)
+        })
+    }
+
     /// Where the walk stands: the tensor the next layer reads, and any fused activation still
     /// to be accounted for. A block's branches each start from where the block does.
     pub fn position(&self) -> Position {
@@ -328,6 +398,9 @@ impl<'a> Walk<'a> {
         first: impl FnOnce(&mut Self),
         second: impl FnOnce(&mut Self),
     ) -> [(Position, Option<(f32, i32)>); 2] {
+        // Both branches read the block's input as its one reader does: a sequence made a row
+        // once for both, say.
+        self.step_over_reshapes();
         let start = self.position();
         first(self);
         let a = (self.position(), self.input_quantization());
@@ -403,6 +476,15 @@ impl<'a> Walk<'a> {
         Some(&self.graph.tensors[index(t, self.graph)?])
     }
 
+    /// The name of the first operator not yet taken that reads the current tensor, for
+    /// messages.
+    pub fn reader(&self) -> Option<&'a str> {
+        let graph = self.graph;
+        self.readers()
+            .next()
+            .map(|k| graph.operators[k].operator.name())
+    }
+
     /// Whether the operator that reads the current tensor is one of kind `code`.
     pub fn next_is(&self, code: &Code) -> bool {
         self.graph
@@ -473,6 +555,8 @@ impl<'a> Walk<'a> {
     /// Every difference found.
     pub fn finish_at(mut self) -> Result<(), Problems> {
         self.part("the end");
+        // A sequence's row reshaped back at the end, say.
+        self.step_over_reshapes();
         if let Some((op, activation)) = self.fused.take() {
             self.problem(format!(
                 "the file's last {op} applies {activation:?}, which the declaration has no \

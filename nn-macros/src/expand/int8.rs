@@ -541,6 +541,12 @@ fn built(layer: &Layer, read: &nn_core::int8::Built) -> TokenStream {
             };
             quote!(::nn::int8::GlobalAverage { op: #op })
         }
+        Built::GlobalMax { pool, .. } => {
+            let (g, min, max) = (geometry_tokens(&pool.geometry), pool.min, pool.max);
+            quote!(::nn::int8::GlobalMax {
+                pool: ::nn::int8::Pool { geometry: #g, min: #min, max: #max },
+            })
+        }
         Built::Norm { read, .. } => {
             let op = match read {
                 NormRead::Folded => quote!(::nn::int8::NormOp::Folded),

@@ -6,6 +6,31 @@ use crate::int8::{
     Activated, Bounds, Clamp, Form, Geometry, Layer, Multiplier, Output, Quantize, Then,
 };
 
+/// A declared `D`-dimensional layer's window as TensorFlow Lite slides it. A 1-D layer's
+/// window runs down a sequence, a `steps × 1` image; TensorFlow's converter writes it across a
+/// `1 × steps` image instead (after a `RESHAPE` that changes no value), so it is transposed. A
+/// 2-D layer's is its own.
+pub(crate) fn row<const D: usize>(w: crate::Window) -> crate::Window {
+    if D != 1 {
+        return w;
+    }
+    crate::Window {
+        h: w.w,
+        w: w.h,
+        c: w.c,
+        kh: w.kw,
+        kw: w.kh,
+        sh: w.sw,
+        sw: w.sh,
+        dh: w.dw,
+        dw: w.dh,
+        pad_top: w.pad_left,
+        pad_left: w.pad_top,
+        oh: w.ow,
+        ow: w.oh,
+    }
+}
+
 /// The geometry of a declared layer's window, with `channels` output channels.
 pub(crate) fn geometry(w: crate::Window, channels: usize) -> Geometry {
     Geometry {
@@ -18,15 +43,16 @@ pub(crate) fn geometry(w: crate::Window, channels: usize) -> Geometry {
     }
 }
 
-/// Compares the window a file's operator describes (`strides`, `dilations`, `padding`) with the
+/// Compares the window a file's operator describes (`strides`, `dilations`, `padding`, over
+/// the input after a `PAD` of `pads`, [`Walk::padding`](crate::int8::Walk::padding)) with the
 /// declared `geometry`, reporting a difference.
 #[cfg(feature = "std")]
 pub(crate) fn check_window(
     walk: &mut crate::int8::Walk<'_>,
     geometry: &Geometry,
-    strides: (i32, i32),
-    dilations: (i32, i32),
+    (strides, dilations): ((i32, i32), (i32, i32)),
     padding: nn_tflite::Padding,
+    (top, bottom, left, right): (usize, usize, usize, usize),
 ) {
     let positive = |(a, b): (i32, i32)| {
         Some((
@@ -44,14 +70,18 @@ pub(crate) fn check_window(
         nn_tflite::Padding::Same => crate::int8::Padding::Same,
         nn_tflite::Padding::Valid => crate::int8::Padding::Valid,
     };
-    let file = Geometry::new(
-        geometry.input,
+    let (h, w, c) = geometry.input;
+    let mut file = Geometry::new(
+        (h + top + bottom, w + left + right, c),
         geometry.kernel,
         geometry.output.2,
         s,
         d,
         padding_kind,
     );
+    // The padding before the first row and column is the `PAD`'s and the operator's.
+    file.input = geometry.input;
+    file.padding = (file.padding.0 + top, file.padding.1 + left);
     if file != *geometry {
         walk.problem(format!(
             "the file's window (strides {s:?}, dilations {d:?}, {padding:?} padding) gives a \
@@ -140,12 +170,13 @@ impl<
     A: Clamp,
     S: crate::Storage,
     const BIAS: bool,
-> Quantize<IN, OUT> for crate::Conv<f32, IN, OUT, F, K, A, S, BIAS, 2>
+    const D: usize,
+> Quantize<IN, OUT> for crate::Conv<f32, IN, OUT, F, K, A, S, BIAS, D>
 {
     type Int8 = Conv<F, K>;
 
     fn int8(&self) -> Conv<F, K> {
-        Conv::zeroed(geometry(self.window(), F), A::BOUNDS)
+        Conv::zeroed(geometry(row::<D>(self.window()), F), A::BOUNDS)
     }
 
     #[cfg(feature = "std")]
@@ -162,7 +193,8 @@ impl<
     A,
     S: crate::Storage,
     const BIAS: bool,
-> crate::Conv<f32, IN, OUT, F, K, A, S, BIAS, 2>
+    const D: usize,
+> crate::Conv<f32, IN, OUT, F, K, A, S, BIAS, D>
 {
     /// Adds the convolution's `CONV_2D` to a converter, fusing `activation`, its output taking
     /// the next range.
@@ -170,7 +202,7 @@ impl<
     fn convert_fusing(&self, c: &mut crate::int8::Converter, activation: nn_tflite::Activation) {
         use nn_tflite::{Code, Options};
         let range = c.range();
-        let w = self.window();
+        let w = row::<D>(self.window());
         // The kernel's row `f` is filter `f`'s taps, each with every input channel: `OHWI`.
         let kernel = &self.weights.kernel;
         let weights = (0..F)
@@ -180,7 +212,7 @@ impl<
             .map(|f| if BIAS { self.weights.bias[(f, 0)] } else { 0.0 })
             .collect();
         let options = Options::Conv2D {
-            window: crate::int8::convert::window(&w),
+            window: c.slide(&w, D),
             activation,
         };
         c.weighted(
@@ -204,7 +236,8 @@ impl<
     const K: usize,
     S: crate::Storage,
     const BIAS: bool,
-> Quantize<IN, OUT> for crate::Conv<f32, IN, OUT, F, K, crate::LeakyRelu, S, BIAS, 2>
+    const D: usize,
+> Quantize<IN, OUT> for crate::Conv<f32, IN, OUT, F, K, crate::LeakyRelu, S, BIAS, D>
 where
     Self: Clone + crate::Layer<f32, IN, OUT>,
 {
@@ -212,7 +245,7 @@ where
 
     fn int8(&self) -> Self::Int8 {
         Activated {
-            layer: Conv::zeroed(geometry(self.window(), F), Bounds::NONE),
+            layer: Conv::zeroed(geometry(row::<D>(self.window()), F), Bounds::NONE),
             form: &Form::LeakyRelu,
             then: Then::declared(&self.weights.activation),
         }
@@ -322,19 +355,20 @@ impl<
     A: Clamp,
     S: crate::Storage,
     const BIAS: bool,
-> Quantize<IN, OUT> for crate::DepthwiseConv<f32, IN, OUT, CM, TAPS, A, S, BIAS, 2>
+    const D: usize,
+> Quantize<IN, OUT> for crate::DepthwiseConv<f32, IN, OUT, CM, TAPS, A, S, BIAS, D>
 {
     type Int8 = Depthwise<CM, TAPS>;
 
     fn int8(&self) -> Depthwise<CM, TAPS> {
-        Depthwise::zeroed(geometry(self.window(), CM), A::BOUNDS)
+        Depthwise::zeroed(geometry(row::<D>(self.window()), CM), A::BOUNDS)
     }
 
     #[cfg(feature = "std")]
     fn convert(&self, c: &mut crate::int8::Converter) {
         use nn_tflite::{Code, Options};
         let range = c.range();
-        let w = self.window();
+        let w = row::<D>(self.window());
         // Column `tap` holds the tap's weight of every output channel: `1HWO` by taps.
         let kernel = &self.depthwise_kernel;
         let weights = (0..TAPS)
@@ -344,7 +378,7 @@ impl<
             .map(|cm| if BIAS { self.bias[(cm, 0)] } else { 0.0 })
             .collect();
         let options = Options::DepthwiseConv2D {
-            window: crate::int8::convert::window(&w),
+            window: c.slide(&w, D),
             depth_multiplier: (CM / w.c.max(1)) as i32,
             activation: A::BOUNDS.fused(),
         };
@@ -387,6 +421,7 @@ pub(crate) fn load_conv(walk: &mut crate::int8::Walk<'_>, c: Constants<'_>, len:
     let (_, _, channels) = c.geometry.input;
     let (kh, kw) = c.geometry.kernel;
     let shape = [c.bias.len(), kh, kw, channels];
+    let pads = walk.padding();
     let fits = |op: &walk::Op<'_>| op.input(1).is_some_and(|t| same_shape(&t.shape, &shape));
     let Some(op) = walk.operator_where(&Code::CONV_2D, fits) else {
         return;
@@ -395,7 +430,7 @@ pub(crate) fn load_conv(walk: &mut crate::int8::Walk<'_>, c: Constants<'_>, len:
         walk.problem("its CONV_2D operator has no settings");
         return;
     };
-    c.read(walk, op, &shape, (window, activation), input, len);
+    c.read(walk, op, &shape, (window, activation, pads), input, len);
 }
 
 /// Reads a `DEPTHWISE_CONV_2D` into `c`, as [`load_conv`] a `CONV_2D` (weights `1HWO`).
@@ -410,6 +445,7 @@ pub(crate) fn load_depthwise(walk: &mut crate::int8::Walk<'_>, c: Constants<'_>,
     let (kh, kw) = c.geometry.kernel;
     let outputs = c.bias.len();
     let shape = [1, kh, kw, outputs];
+    let pads = walk.padding();
     let fits = |op: &walk::Op<'_>| op.input(1).is_some_and(|t| same_shape(&t.shape, &shape));
     let Some(op) = walk.operator_where(&Code::DEPTHWISE_CONV_2D, fits) else {
         return;
@@ -430,8 +466,12 @@ pub(crate) fn load_depthwise(walk: &mut crate::int8::Walk<'_>, c: Constants<'_>,
             "the file's depth multiplier is {depth_multiplier}, the declaration's {multiplier}"
         ));
     }
-    c.read(walk, op, &shape, (window, activation), input, len);
+    c.read(walk, op, &shape, (window, activation, pads), input, len);
 }
+
+/// The rows above and below and the columns left and right a `PAD` before an operator adds.
+#[cfg(feature = "std")]
+type Pads = (usize, usize, usize, usize);
 
 #[cfg(feature = "std")]
 impl Constants<'_> {
@@ -444,14 +484,18 @@ impl Constants<'_> {
         walk: &mut crate::int8::Walk<'a>,
         op: crate::int8::walk::Op<'a>,
         shape: &[usize],
-        (window, activation): (nn_tflite::Window, nn_tflite::Activation),
+        (window, activation, pads): (nn_tflite::Window, nn_tflite::Activation, Pads),
         (in_scale, in_zero): (f32, i32),
         len: usize,
     ) {
         use crate::int8::walk;
         let g = self.geometry;
-        check_window(walk, g, window.strides, window.dilation, window.padding);
-        walk::image_shapes(walk, &op, g.input, g.output);
+        let strides = (window.strides, window.dilation);
+        check_window(walk, g, strides, window.padding, pads);
+        let (h, w, channels) = g.input;
+        let (top, bottom, left, right) = pads;
+        let padded = (h + top + bottom, w + left + right, channels);
+        walk::image_shapes(walk, &op, padded, g.output);
         let channels = self.bias.len();
         let scales = walk::weights(walk, &op, 1, shape, channels, self.weights);
         walk::bias(walk, &op, 2, self.bias);

@@ -20,7 +20,7 @@ pub use fork::{Concat, Fork};
 pub use held::Held;
 pub use norm::{Norm, NormOp, ScaleShift};
 pub use passes::{Activation, Pass, Reshape};
-pub use pool::{AverageOp, GlobalAverage, Pool};
+pub use pool::{AverageOp, GlobalAverage, GlobalMax, Pool};
 pub use separable::Separable;
 
 #[cfg(feature = "std")]
@@ -32,5 +32,5 @@ pub(crate) use {
     fork::{load_concat, load_fork},
     norm::load_norm,
     passes::load_reshape,
-    pool::{load_global, load_pool},
+    pool::{global_max_pool, load_global, load_global_max, load_pool},
 };

@@ -48,12 +48,13 @@ impl<
     A: Clamp + crate::Activation,
     S: crate::Storage,
     const BIAS: bool,
-> Quantize<IN, OUT> for crate::SeparableConv<f32, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, 2>
+    const D: usize,
+> Quantize<IN, OUT> for crate::SeparableConv<f32, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, D>
 {
     type Int8 = Separable<MID, CM, TAPS, F>;
 
     fn int8(&self) -> Self::Int8 {
-        let w = self.window();
+        let w = super::conv::row::<D>(self.window());
         let pointwise = Geometry {
             input: (w.oh, w.ow, CM),
             output: (w.oh, w.ow, F),
@@ -91,7 +92,8 @@ impl<
     fn convert(&self, c: &mut crate::int8::Converter) {
         use nn_tflite::{Activation, Code, Options, Padding, Window};
         let (mid_range, range) = (c.range(), c.range());
-        let w = self.window();
+        let w = super::conv::row::<D>(self.window());
+        let window = c.slide(&w, D);
         let kernel = &self.depthwise_kernel;
         let weights = (0..TAPS)
             .flat_map(|tap| (0..CM).map(move |cm| kernel[(cm, tap)]))
@@ -99,7 +101,7 @@ impl<
         c.weighted(
             Code::DEPTHWISE_CONV_2D,
             Options::DepthwiseConv2D {
-                window: crate::int8::convert::window(&w),
+                window,
                 depth_multiplier: (CM / w.c.max(1)) as i32,
                 activation: Activation::None,
             },
