@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Makes `tests/fixtures/float_tflite/float_ops.tflite`, a float TensorFlow Lite file for
-`tests/float_tflite.rs`, and records what TensorFlow Lite's reference kernels compute on it.
+"""Makes the float TensorFlow Lite files of `tests/fixtures/float_tflite` for
+`tests/float_tflite.rs`, and records what TensorFlow Lite's reference kernels compute on them.
 
     /path/to/venv/bin/python tools/float_tflite.py
 
@@ -11,8 +11,10 @@ SeparableConv2D, a max pool, a Conv2D with ReLU6, a global average pool (`MEAN`)
 ReLU, Dropout, Dense with softmax; every bias and batch normalization statistic random, so that
 none is left out. Converted by `TFLiteConverter.from_keras_model` without optimizations (all
 float32). `float_ops.json` holds three seeded inputs and the interpreter's outputs for them
-(`BUILTIN_REF`), and the Keras model's own outputs. `kws_ref_model_float32.json`: the same for
-MLPerf Tiny's keyword spotter's float file (`../mlperf_tiny/kws_ref_model_float32.tflite`).
+(`BUILTIN_REF`), and the Keras model's own outputs. Three more with blocks, made and recorded
+the same way (`residual`, `concatenated` and `dense_blocks` below): `float_add`,
+`float_concat`, `float_dense_blocks`. `kws_ref_model_float32.json`: the same for MLPerf Tiny's
+keyword spotter's float file (`../mlperf_tiny/kws_ref_model_float32.tflite`).
 """
 import json
 import os
@@ -40,8 +42,14 @@ def model():
     x = layers.Dense(16, activation="relu")(x)
     x = layers.Dropout(0.3)(x)
     x = layers.Dense(5, activation="softmax")(x)
-    m = keras.Model(inputs, x)
-    rng = np.random.default_rng(7)
+    return randomized(keras.Model(inputs, x), 7)
+
+
+def randomized(m, seed):
+    """`m` with every bias and batch normalization statistic random (seeded), so that none is
+    left out."""
+    layers = keras.layers
+    rng = np.random.default_rng(seed)
     for layer in m.layers:
         weights = layer.get_weights()
         if isinstance(layer, layers.BatchNormalization):
@@ -58,10 +66,71 @@ def model():
     return m
 
 
-def main():
+def residual():
+    """A ResNet-style network: an identity block (two convolutions, a batch normalization folded
+    into the second, the sum through a ReLU) and a projection block (a strided convolution and
+    a batch normalization against a strided 1×1 convolution of the block's input)."""
+    keras.utils.set_random_seed(8)
+    layers = keras.layers
+    inputs = keras.Input((8, 8, 3))
+    x = layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
+    y = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+    y = layers.Conv2D(4, 3, padding="same")(y)
+    y = layers.BatchNormalization()(y)
+    x = layers.Add()([y, x])
+    x = layers.Activation("relu")(x)
+    y = layers.Conv2D(8, 3, strides=2, padding="same")(x)
+    y = layers.BatchNormalization()(y)
+    s = layers.Conv2D(8, 1, strides=2)(x)
+    x = layers.Add()([y, s])
+    x = layers.Activation("relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(3, activation="softmax")(x)
+    return randomized(keras.Model(inputs, x), 8)
+
+
+def concatenated():
+    """Channels side by side: a 3×3 convolution beside a residual block (a block within a
+    block's branch), then a depthwise convolution beside the block's input itself."""
+    keras.utils.set_random_seed(9)
+    layers = keras.layers
+    inputs = keras.Input((6, 6, 3))
+    x = layers.Conv2D(4, 1, activation="relu")(inputs)
+    a = layers.Conv2D(3, 3, padding="same", activation="relu")(x)
+    b = layers.Conv2D(4, 3, padding="same")(x)
+    b = layers.BatchNormalization()(b)
+    b = layers.Add()([b, x])
+    x = layers.Concatenate()([a, b])
+    a = layers.DepthwiseConv2D(3, padding="same", activation="relu6")(x)
+    x = layers.Concatenate()([a, x])
+    x = layers.Conv2D(5, 1, activation="relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(2)(x)
+    return randomized(keras.Model(inputs, x), 9)
+
+
+def dense_blocks():
+    """Blocks of dense layers: a concatenation of one dense layer beside two, and a residual
+    block around a dense layer."""
+    keras.utils.set_random_seed(10)
+    layers = keras.layers
+    inputs = keras.Input((6,))
+    x = layers.Dense(8, activation="relu")(inputs)
+    a = layers.Dense(4, activation="relu")(x)
+    b = layers.Dense(5, activation="tanh")(x)
+    b = layers.Dense(3)(b)
+    x = layers.Concatenate()([a, b])
+    y = layers.Dense(7, activation="tanh")(x)
+    x = layers.Add()([y, x])
+    x = layers.Dense(3, activation="softmax")(x)
+    return randomized(keras.Model(inputs, x), 10)
+
+
+def convert(m, name, shape, seed=1):
+    """Converts `m` into `name.tflite` and records three seeded inputs of `shape`, the
+    reference kernels' outputs for them, and the Keras model's, in `name.json`."""
     os.makedirs(OUT, exist_ok=True)
-    m = model()
-    path = os.path.join(OUT, "float_ops.tflite")
+    path = os.path.join(OUT, name + ".tflite")
     with open(path, "wb") as f:
         f.write(tf.lite.TFLiteConverter.from_keras_model(m).convert())
     it = tf.lite.Interpreter(
@@ -69,23 +138,30 @@ def main():
         experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF,
     )
     it.allocate_tensors()
-    print(" ".join(op["op_name"] for op in it._get_ops_details()))
-    rng = np.random.default_rng(1)
+    print(name + ":", " ".join(op["op_name"] for op in it._get_ops_details()))
+    rng = np.random.default_rng(seed)
     inputs, outputs, keras_outputs = [], [], []
     for _ in range(3):
-        x = rng.normal(size=(1, 12, 10, 2)).astype("f4")
+        x = rng.normal(size=(1,) + shape).astype("f4")
         it.set_tensor(it.get_input_details()[0]["index"], x)
         it.invoke()
         inputs.append([float(v) for v in x.ravel()])
         outputs.append([float(v) for v in it.get_tensor(it.get_output_details()[0]["index"]).ravel()])
         keras_outputs.append([float(v) for v in m.predict(x, verbose=0).ravel()])
-    with open(os.path.join(OUT, "float_ops.json"), "w") as f:
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
         json.dump({
             "interpreter": "tf.lite BUILTIN_REF, TensorFlow " + tf.__version__,
             "inputs": inputs,
             "outputs": outputs,
             "keras": keras_outputs,
         }, f)
+
+
+def main():
+    convert(model(), "float_ops", (12, 10, 2))
+    convert(residual(), "float_add", (8, 8, 3))
+    convert(concatenated(), "float_concat", (6, 6, 3))
+    convert(dense_blocks(), "float_dense_blocks", (6,))
 
 
 def dequantized(path):

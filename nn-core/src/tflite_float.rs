@@ -13,22 +13,28 @@
 //! hybrid kernels that also quantize the activations, so a network computing in `f32` from them
 //! differs from its interpreter by that quantization's error.
 //!
-//! Read: chains of `Dense`, `Conv2D`, `DepthwiseConv2D`, `SeparableConv2D`, `MaxPool2D`,
-//! `AvgPool2D`, `GlobalAvgPool2D` (`MEAN` or a whole-input `AVERAGE_POOL_2D`),
-//! `BatchNormalization`, `Dropout`, `Flatten` and activation layers, with the activations
-//! linear, ReLU, ReLU6 (fused), softmax, sigmoid and tanh (operators of their own). Not yet:
-//! blocks, and the other layers and activations.
+//! Blocks are walked as int8 files are: each branch from where the block starts, then the
+//! operator that joins the two branches' ends (an `ADD`, whose fused activation the activation
+//! layer after the block accounts for, or a `CONCATENATION` along the channels, first branch
+//! first); a branch may be the block's input itself, or hold a block.
+//!
+//! Read: `Dense`, `Conv2D`, `DepthwiseConv2D`, `SeparableConv2D`, `MaxPool2D`, `AvgPool2D`,
+//! `GlobalAvgPool2D` (`MEAN` or a whole-input `AVERAGE_POOL_2D`), `BatchNormalization`,
+//! `Dropout`, `Flatten` and activation layers, with the activations linear, ReLU, ReLU6
+//! (fused), softmax, sigmoid and tanh (operators of their own), in chains and in `Add` and
+//! `Concatenate` blocks. Not yet: the other blocks (`Subtract`, `Multiply`, ...), layers and
+//! activations.
 
 use std::collections::HashMap;
 use std::format;
 use std::string::String;
 use std::vec::Vec;
 
-use nn_keras::config::{LayerConfig, Value};
+use nn_keras::config::{LayerConfig, ModelConfig, Value};
 use nn_tflite::{Activation, Code, Element, Options, Padding, Tensor};
 
 use crate::int8::Bounds;
-use crate::int8::walk::{Op, Walk};
+use crate::int8::walk::{Op, Position, Walk};
 use crate::{Error, Network};
 
 /// The tensors read for one layer, by their parameter names, in Keras's layouts.
@@ -50,22 +56,40 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
         problems,
     };
     let layers = N::KERAS.layers;
-    if let Some(merge) = layers.iter().find(|l| l.inputs.len() > 1) {
-        return Err(mismatch(vec![format!(
-            "`{}` has a block (`{}`, {}): float TensorFlow Lite files are read for chains of \
-             layers only, not yet for blocks",
-            N::NAME,
-            merge.name,
-            merge.class
-        )]));
-    }
+    // Where the walk stands after each layer: a layer is read from where the layer that feeds
+    // it ends (a block's branches each from the block's start), a block's join from where its
+    // two branches end.
+    let start = walk.position();
+    let mut ends: HashMap<&'static str, Position> = HashMap::new();
     let mut found: HashMap<&'static str, Found> = HashMap::new();
     for layer in layers {
-        if layer.class == nn_keras::class::INPUT_LAYER {
-            continue;
+        let at = |name: &str| ends.get(name).cloned().unwrap_or_else(|| start.clone());
+        if layer.class != nn_keras::class::INPUT_LAYER {
+            walk.layer_named(layer.name, layer.class);
+            match layer.inputs {
+                [] => {
+                    walk.set_position(start.clone());
+                    found.insert(layer.name, read_layer(&mut walk, layer));
+                }
+                [fed] => {
+                    walk.set_position(at(fed));
+                    found.insert(layer.name, read_layer(&mut walk, layer));
+                }
+                [a, b] => {
+                    let (a, b) = (
+                        (at(a), channels(&N::KERAS, a)),
+                        (at(b), channels(&N::KERAS, b)),
+                    );
+                    join(&mut walk, layer, a, b);
+                }
+                more => walk.problem(format!(
+                    "it joins {} layers; float TensorFlow Lite files are read for blocks of two \
+                     branches",
+                    more.len()
+                )),
+            }
         }
-        walk.layer_named(layer.name, layer.class);
-        found.insert(layer.name, read_layer(&mut walk, layer));
+        ends.insert(layer.name, walk.position());
     }
     walk.part("the output");
     if walk.input().element != Element::F32 {
@@ -75,21 +99,23 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
     let mut net = N::zeros();
     let mut problems = Vec::new();
     net.visit_params_mut(|field, param| {
+        // A block's tensors are its layers' (`add.conv2d_1_kernel` is `conv2d_1`'s).
+        let (owner, _) = crate::keras::keras_layer(layers, field, param.path.segments());
         let tensor = found
-            .get(field)
+            .get(owner)
             .and_then(|tensors| tensors.iter().find(|(name, _)| *name == param.name));
         match tensor {
             Some((_, values)) if values.len() == param.values.len() => {
                 param.values.copy_from_slice(values);
             }
             Some((_, values)) => problems.push(format!(
-                "`{field}`: the file's `{}` holds {} values, the declaration's {}",
+                "`{owner}`: the file's `{}` holds {} values, the declaration's {}",
                 param.name,
                 values.len(),
                 param.values.len()
             )),
             None => problems.push(format!(
-                "`{field}`: the file has no `{}` for it",
+                "`{owner}`: the file has no `{}` for it",
                 param.name
             )),
         }
@@ -98,6 +124,38 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
         Ok(net)
     } else {
         Err(mismatch(problems))
+    }
+}
+
+/// The channels of the layer `name`'s output (the last axis), or of the network's input when
+/// no layer is named so (a block at the start whose branch is the input itself).
+fn channels(network: &ModelConfig, name: &str) -> usize {
+    let shape = network
+        .layers
+        .iter()
+        .find(|l| l.name == name)
+        .map_or(network.input, |l| l.output);
+    shape.last().copied().unwrap_or(0)
+}
+
+/// Reads a block's join, the merge layer `layer`, from the ends of its two branches, each with
+/// the channels the declaration gives it.
+fn join(walk: &mut Walk<'_>, layer: &LayerConfig, a: (Position, usize), b: (Position, usize)) {
+    let joined = match layer.class {
+        "Add" => walk.join_add(&a.0, &b.0),
+        "Concatenate" => walk.join_concatenation(&a.0, &b.0, (a.1, b.1)),
+        other => {
+            walk.problem(format!(
+                "{other} blocks are not read from float TensorFlow Lite files yet (`Add` and \
+                 `Concatenate` are)"
+            ));
+            return;
+        }
+    };
+    if let Some((op, activation)) = joined {
+        shapes_of(walk, &op, None, Some(layer.output));
+        // An activation fused into the join is the next activation layer's.
+        walk.advance(op, activation, Bounds::NONE);
     }
 }
 
@@ -168,9 +226,10 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig) -> Found {
             let filters = layer.output.last().copied().unwrap_or(0);
             let (_, _, c) = image(layer);
             let (kh, kw) = pair(layer, "kernel_size", (1, 1));
-            if let Some(op) = windowed(walk, layer, Code::CONV_2D, true) {
+            let shape = [filters, kh, kw, c];
+            if let Some(op) = windowed(walk, layer, Code::CONV_2D, Some(&shape)) {
                 // `OHWI` into Keras's `(kh, kw, in, out)`.
-                if let Some(w) = weights(walk, &op, 1, &[filters, kh, kw, c]) {
+                if let Some(w) = weights(walk, &op, 1, &shape) {
                     let kernel = transpose(&w, &[filters, kh * kw * c], &[1, 0]);
                     found.push(("kernel", kernel));
                 }
@@ -181,9 +240,10 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig) -> Found {
         class::DEPTHWISE_CONV_2D => {
             let outputs = layer.output.last().copied().unwrap_or(0);
             let (kh, kw) = pair(layer, "kernel_size", (1, 1));
-            if let Some(op) = windowed(walk, layer, Code::DEPTHWISE_CONV_2D, true) {
+            let shape = [1, kh, kw, outputs];
+            if let Some(op) = windowed(walk, layer, Code::DEPTHWISE_CONV_2D, Some(&shape)) {
                 // `1HW(C·M)` is Keras's `(kh, kw, C, M)` already.
-                if let Some(w) = weights(walk, &op, 1, &[1, kh, kw, outputs]) {
+                if let Some(w) = weights(walk, &op, 1, &shape) {
                     found.push(("depthwise_kernel", w));
                 }
                 bias(walk, &op, 2, outputs, layer, &mut found);
@@ -197,7 +257,7 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig) -> Found {
             } else {
                 Code::AVERAGE_POOL_2D
             };
-            if let Some(op) = windowed(walk, layer, code, false) {
+            if let Some(op) = windowed(walk, layer, code, None) {
                 walk.advance(op, fused(&op), Bounds::NONE);
             }
         }
@@ -269,7 +329,8 @@ fn finish<'a>(walk: &mut Walk<'a>, op: Op<'a>, layer: &LayerConfig) {
 fn dense(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let units = layer.output.last().copied().unwrap_or(0);
     let inputs = layer.input.iter().product::<usize>();
-    let Some(op) = walk.operator(&Code::FULLY_CONNECTED) else {
+    let shape = [units, inputs];
+    let Some(op) = walk.operator_where(&Code::FULLY_CONNECTED, |op| weights_fit(op, &shape)) else {
         return;
     };
     // `OI` into Keras's `(inputs, units)`.
@@ -288,10 +349,11 @@ fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
         _ => 1,
     };
     let (kh, kw) = pair(layer, "kernel_size", (1, 1));
-    let Some(op) = windowed_into(walk, layer, Code::DEPTHWISE_CONV_2D, true, None) else {
+    let shape = [1, kh, kw, c * multiplier];
+    let Some(op) = windowed_into(walk, layer, Code::DEPTHWISE_CONV_2D, Some(&shape), None) else {
         return;
     };
-    if let Some(w) = weights(walk, &op, 1, &[1, kh, kw, c * multiplier]) {
+    if let Some(w) = weights(walk, &op, 1, &shape) {
         found.push(("depthwise_kernel", w));
     }
     walk.advance(op, fused(&op), Bounds::NONE);
@@ -339,14 +401,16 @@ fn norm(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
 }
 
 /// The operator of a windowed layer (convolution or pool), its window compared with the
-/// declaration's (`weights`: a convolution, whose window is its kernel; else a pool's).
+/// declaration's (`weights`: a convolution's weight shape, whose window is its kernel; none for
+/// a pool). Where several operators read the layer's input (a block's branches), the one whose
+/// weights have that shape.
 fn windowed<'a>(
     walk: &mut Walk<'a>,
     layer: &LayerConfig,
     code: Code,
-    weighted: bool,
+    weights: Option<&[usize]>,
 ) -> Option<Op<'a>> {
-    windowed_into(walk, layer, code, weighted, Some(layer.output))
+    windowed_into(walk, layer, code, weights, Some(layer.output))
 }
 
 /// [`windowed`], its output compared with `output` (none: the first of a layer's operators).
@@ -354,24 +418,19 @@ fn windowed_into<'a>(
     walk: &mut Walk<'a>,
     layer: &LayerConfig,
     code: Code,
-    weighted: bool,
+    weights: Option<&[usize]>,
     output: Option<&[usize]>,
 ) -> Option<Op<'a>> {
+    let weighted = weights.is_some();
     let kernel = if weighted {
         pair(layer, "kernel_size", (1, 1))
     } else {
         pair(layer, "pool_size", (1, 1))
     };
     let (kh, kw) = kernel;
-    let shape_fits = |op: &Op<'_>| {
-        op.input(1).is_some_and(|t| {
-            t.shape.len() == 4 && t.shape[1] as usize == kh && t.shape[2] as usize == kw
-        })
-    };
-    let op = if weighted {
-        walk.operator_where(&code, shape_fits)?
-    } else {
-        walk.operator(&code)?
+    let op = match weights {
+        Some(shape) => walk.operator_where(&code, |op| weights_fit(op, shape))?,
+        None => walk.operator(&code)?,
     };
     let strides = pair(layer, "strides", if weighted { (1, 1) } else { kernel });
     let dilation = pair(layer, "dilation_rate", (1, 1));
@@ -415,6 +474,18 @@ fn windowed_into<'a>(
     }
     shapes_of(walk, &op, Some(layer.input), output);
     Some(op)
+}
+
+/// Whether `op`'s weights (its input 1) have `shape`: of the operators that read a block's
+/// input, the one a branch's first layer stands for.
+fn weights_fit(op: &Op<'_>, shape: &[usize]) -> bool {
+    op.input(1).is_some_and(|t| {
+        t.shape.len() == shape.len()
+            && t.shape
+                .iter()
+                .zip(shape)
+                .all(|(&d, &s)| usize::try_from(d) == Ok(s))
+    })
 }
 
 /// Compares an operator's input and output shapes with the layer's.

@@ -159,7 +159,8 @@ fn constructors_impl(network: &Network) -> TokenStream {
             /// Reads the network from a float TensorFlow Lite file's bytes, walking its graph
             /// from the input and comparing each layer's operators, windows, activations and
             /// weight shapes with this declaration (a batch normalization the converter folded
-            /// reads as the identity). Chains of layers only, not yet blocks.
+            /// reads as the identity). Blocks that add or concatenate are read; the other
+            /// blocks not yet.
             ///
             /// # Errors
             /// When the bytes are not a TensorFlow Lite file of one float graph, or it does

@@ -471,6 +471,66 @@ impl<'a> Walk<'a> {
         })
     }
 
+    /// The `ADD` that joins a block's branches ending at `a` and `b` (see [`join`](Self::join)),
+    /// and the activation it fuses, which a later activation layer accounts for.
+    pub fn join_add(&mut self, a: &Position, b: &Position) -> Option<(Op<'a>, Activation)> {
+        let op = self.join(&Code::ADD, a, b)?;
+        let &Options::Add { activation } = op.options() else {
+            self.problem("its ADD operator has no settings");
+            return None;
+        };
+        Some((op, activation))
+    }
+
+    /// The `CONCATENATION` that joins a block's branches ending at `a` and `b` (see
+    /// [`join`](Self::join)), checked as the declaration's: the first branch's outputs first,
+    /// along the last axis, `channels` values per position from each, no fused activation
+    /// (TensorFlow Lite's kernel refuses one). The operator and the activation it fuses.
+    pub fn join_concatenation(
+        &mut self,
+        a: &Position,
+        b: &Position,
+        (ca, cb): (usize, usize),
+    ) -> Option<(Op<'a>, Activation)> {
+        let ta = self.tensor_at(a);
+        let op = self.join(&Code::CONCATENATION, a, b)?;
+        if !op.input(0).is_some_and(|t| core::ptr::eq(t, ta)) {
+            self.problem(
+                "the file's CONCATENATION puts the second branch's outputs first; the \
+                 declaration's first branch comes first",
+            );
+        }
+        let &Options::Concatenation { axis, activation } = op.options() else {
+            self.problem("its CONCATENATION operator has no settings");
+            return None;
+        };
+        let rank = op.output().map_or(0, |t| t.shape.len() as i32);
+        if axis != -1 && axis != rank - 1 {
+            self.problem(format!(
+                "the file's CONCATENATION joins along axis {axis} of {rank}; the declaration's \
+                 along the last (the channels)"
+            ));
+        }
+        if activation != Activation::None {
+            self.problem(format!(
+                "the file's CONCATENATION fuses {activation:?}, which TensorFlow Lite's kernel \
+                 refuses"
+            ));
+        }
+        for (k, channels) in [(0, ca), (1, cb)] {
+            if let Some(t) = op.input(k)
+                && t.shape.last().and_then(|&c| usize::try_from(c).ok()) != Some(channels)
+            {
+                self.problem(format!(
+                    "its input `{}` has shape {:?} in the file; the declaration's branch gives \
+                     {channels} channels",
+                    t.name, t.shape
+                ));
+            }
+        }
+        Some((op, activation))
+    }
+
     /// A tensor of the file by its index in an operator, if it has it.
     pub fn tensor(&self, t: i32) -> Option<&'a Tensor> {
         Some(&self.graph.tensors[index(t, self.graph)?])

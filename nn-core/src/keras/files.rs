@@ -155,7 +155,7 @@ impl<'a> Fill<'a> {
 }
 
 /// Whether the declared layer `name` is a block's merge layer (`Add`, ...).
-fn is_block(declared: &[nn_keras::config::LayerConfig], name: &str) -> bool {
+pub(crate) fn is_block(declared: &[nn_keras::config::LayerConfig], name: &str) -> bool {
     declared
         .iter()
         .any(|l| l.name == name && nn_keras::class::MERGES.contains(&l.class))
@@ -164,7 +164,7 @@ fn is_block(declared: &[nn_keras::config::LayerConfig], name: &str) -> bool {
 /// The Keras layer a tensor of the network's layer `name` belongs to, and the tensor's path
 /// within it: the layer itself, or for a block, the first field of the path that is a declared
 /// layer other than a block (`add.conv2d_1_kernel` is `conv2d_1`'s).
-fn keras_layer<'p>(
+pub(crate) fn keras_layer<'p>(
     declared: &[nn_keras::config::LayerConfig],
     name: &'static str,
     path: &'p [&'static str],

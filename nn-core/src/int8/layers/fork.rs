@@ -49,13 +49,8 @@ pub(crate) fn load_fork(
     first: impl FnOnce(&mut crate::int8::Walk<'_>),
     second: impl FnOnce(&mut crate::int8::Walk<'_>),
 ) -> Option<AddKernel> {
-    use nn_tflite::{Code, Options};
     let [(a, qa), (b, qb)] = walk.branches(first, second);
-    let op = walk.join(&Code::ADD, &a, &b)?;
-    let &Options::Add { activation } = op.options() else {
-        walk.problem("its ADD operator has no settings");
-        return None;
-    };
+    let (op, activation) = walk.join_add(&a, &b)?;
     let mut add = None;
     if let (Some((scale, output)), Some(qa), Some(qb)) = (
         crate::int8::walk::output(walk, &op, activation, len),
@@ -170,46 +165,11 @@ pub(crate) fn load_concat(
     first: impl FnOnce(&mut crate::int8::Walk<'_>),
     second: impl FnOnce(&mut crate::int8::Walk<'_>),
 ) {
-    use nn_tflite::{Activation, Code, Options};
+    use nn_tflite::Activation;
     let [(a, qa), (b, qb)] = walk.branches(first, second);
-    let ta = walk.tensor_at(&a);
-    let Some(op) = walk.join(&Code::CONCATENATION, &a, &b) else {
+    let Some((op, activation)) = walk.join_concatenation(&a, &b, (ca, cb)) else {
         return;
     };
-    if !op.input(0).is_some_and(|t| core::ptr::eq(t, ta)) {
-        walk.problem(
-            "the file's CONCATENATION puts the second branch's outputs first; the \
-             declaration's first branch comes first",
-        );
-    }
-    let &Options::Concatenation { axis, activation } = op.options() else {
-        walk.problem("its CONCATENATION operator has no settings");
-        return;
-    };
-    let rank = op.output().map_or(0, |t| t.shape.len() as i32);
-    if axis != -1 && axis != rank - 1 {
-        walk.problem(format!(
-            "the file's CONCATENATION joins along axis {axis} of {rank}; the declaration's \
-             along the last (the channels)"
-        ));
-    }
-    if activation != Activation::None {
-        walk.problem(format!(
-            "the file's CONCATENATION fuses {activation:?}, which TensorFlow Lite's int8 \
-             kernel does not apply"
-        ));
-    }
-    for (k, channels) in [(0, ca), (1, cb)] {
-        if let Some(t) = op.input(k)
-            && t.shape.last().and_then(|&c| usize::try_from(c).ok()) != Some(channels)
-        {
-            walk.problem(format!(
-                "its input `{}` has shape {:?} in the file; the declaration's branch gives \
-                 {channels} channels",
-                t.name, t.shape
-            ));
-        }
-    }
     if let Some((scale, output)) = crate::int8::walk::output(walk, &op, Activation::None, len) {
         for q in [qa, qb].into_iter().flatten() {
             if q != (scale, output.zero) {
