@@ -581,44 +581,59 @@ fn a_mean_over_other_axes_is_refused() {
     );
 }
 
-network! {
+/// Two int8 declarations of the same layers: `$name`, read at run time, and `$built_in`, the
+/// TensorFlow Lite file at `$path` built in.
+macro_rules! read_and_built_in {
+    ($(#[$doc:meta])* $name:ident, $built_in:ident, $path:literal = $($layers:tt)*) => {
+        network! {
+            $(#[$doc])*
+            #[int8]
+            struct $name = $($layers)*;
+
+            /// The same, built in.
+            #[int8]
+            #[tflite($path, embed)]
+            struct $built_in = $($layers)*;
+        }
+    };
+}
+
+/// Checks a typed int8 network read from `tflite/<name>.tflite`, and the same built in, on the
+/// fixture's five recorded samples.
+macro_rules! matches_reference {
+    ($net:ty, $built_in:ty, $name:literal, $len:literal) => {{
+        static BUILT_IN: Int8<$built_in> = Int8::<$built_in>::EMBEDDED;
+        let path = format!(
+            "{}/tests/fixtures/tflite/{}.tflite",
+            env!("CARGO_MANIFEST_DIR"),
+            $name
+        );
+        let net = Int8::<$net>::load_tflite(&path).unwrap();
+        let samples = common::recorded_int8(concat!("tflite/", $name));
+        assert_eq!(samples.len(), 5);
+        for (x, expected) in &samples {
+            let x: &[i8; $len] = x.as_slice().try_into().unwrap();
+            assert_eq!(net.predict(x).as_slice(), expected.as_slice());
+            assert_eq!(BUILT_IN.predict(x).as_slice(), expected.as_slice());
+        }
+    }};
+}
+
+read_and_built_in! {
     /// Leaky ReLUs (a convolution's and a dense layer's activation, and a layer of its own)
     /// and a concatenation of two branches along the channels
     /// (`tests/fixtures/tflite/int8_more.tflite`, made by `tools/int8_reference.py`).
-    #[int8]
-    struct More =
+    More, MoreBuiltIn, "tests/fixtures/tflite/int8_more.tflite" =
         Input<8, 8, 3>,
         Conv2D<4, (3, 3), Relu, padding = Same>,
         Concatenate<[Conv2D<3, (3, 3), LeakyRelu, padding = Same>], [Conv2D<5, (1, 1)>]>,
         LeakyReLU<negative_slope = 0.3>,
-        Flatten, Dense<_, 8, LeakyRelu>, Dense<_, 4>;
-
-    /// The same, built in.
-    #[int8]
-    #[tflite("tests/fixtures/tflite/int8_more.tflite", embed)]
-    struct MoreBuiltIn =
-        Input<8, 8, 3>,
-        Conv2D<4, (3, 3), Relu, padding = Same>,
-        Concatenate<[Conv2D<3, (3, 3), LeakyRelu, padding = Same>], [Conv2D<5, (1, 1)>]>,
-        LeakyReLU<negative_slope = 0.3>,
-        Flatten, Dense<_, 8, LeakyRelu>, Dense<_, 4>;
+        Flatten, Dense<_, 8, LeakyRelu>, Dense<_, 4>
 }
 
 #[test]
 fn leaky_relus_and_a_concatenation_give_the_reference_outputs_read_and_built_in() {
-    static BUILT_IN: Int8<MoreBuiltIn> = Int8::<MoreBuiltIn>::EMBEDDED;
-    let path = format!(
-        "{}/tests/fixtures/tflite/int8_more.tflite",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let net = Int8::<More>::load_tflite(&path).unwrap();
-    let samples = common::recorded_int8("tflite/int8_more");
-    assert_eq!(samples.len(), 5);
-    for (x, expected) in &samples {
-        let x: &[i8; 192] = x.as_slice().try_into().unwrap();
-        assert_eq!(net.predict(x).as_slice(), expected.as_slice());
-        assert_eq!(BUILT_IN.predict(x).as_slice(), expected.as_slice());
-    }
+    matches_reference!(More, MoreBuiltIn, "int8_more", 192);
 }
 
 #[test]
@@ -708,12 +723,11 @@ fn an_activation_operator_on_an_image_is_written_with_the_image_s_shape() {
     assert_eq!(again.predict(&x), int8.predict(&x));
 }
 
-network! {
+read_and_built_in! {
     /// 1-D layers as TensorFlow's converter writes them (2-D operators over a `1 × steps`
     /// image, a causal convolution's `PAD`, a `REDUCE_MAX` over the steps):
     /// `tests/fixtures/tflite/int8_seq.tflite`, made by `tools/int8_reference.py`.
-    #[int8]
-    struct Seq =
+    Seq, SeqBuiltIn, "tests/fixtures/tflite/int8_seq.tflite" =
         Input<24, 3>,
         Conv1D<6, 3, Relu, strides = 2, padding = Same>,
         Conv1D<8, 3, padding = Causal, dilation_rate = 2>,
@@ -722,73 +736,25 @@ network! {
         SeparableConv1D<5, 3>,
         AvgPool1D<3, strides = 1, padding = Same>,
         GlobalMaxPool1D,
-        Dense<_, 4>;
-
-    /// The same, built in.
-    #[int8]
-    #[tflite("tests/fixtures/tflite/int8_seq.tflite", embed)]
-    struct SeqBuiltIn =
-        Input<24, 3>,
-        Conv1D<6, 3, Relu, strides = 2, padding = Same>,
-        Conv1D<8, 3, padding = Causal, dilation_rate = 2>,
-        MaxPool1D<2>,
-        DepthwiseConv1D<3, Relu6, padding = Same>,
-        SeparableConv1D<5, 3>,
-        AvgPool1D<3, strides = 1, padding = Same>,
-        GlobalMaxPool1D,
-        Dense<_, 4>;
-
-    /// A residual block over a sequence, then a global average over the steps (a `MEAN` over
-    /// axis 1): `tests/fixtures/tflite/int8_seq_add.tflite`.
-    #[int8]
-    struct SeqAdd =
-        Input<10, 3>,
-        Conv1D<4, 3, Relu, padding = Same>,
-        Add<[Conv1D<4, 3, padding = Same>], []>,
-        GlobalAvgPool1D,
-        Dense<_, 3>;
-
-    /// The same, built in.
-    #[int8]
-    #[tflite("tests/fixtures/tflite/int8_seq_add.tflite", embed)]
-    struct SeqAddBuiltIn =
-        Input<10, 3>,
-        Conv1D<4, 3, Relu, padding = Same>,
-        Add<[Conv1D<4, 3, padding = Same>], []>,
-        GlobalAvgPool1D,
-        Dense<_, 3>;
-
-    /// A global max over an image (a `REDUCE_MAX` over axes 1 and 2):
-    /// `tests/fixtures/tflite/int8_gmax.tflite`.
-    #[int8]
-    struct GlobalMax = Input<6, 5, 3>, Conv2D<4, (3, 3), Relu>, GlobalMaxPool2D, Dense<_, 3>;
-
-    /// The same, built in.
-    #[int8]
-    #[tflite("tests/fixtures/tflite/int8_gmax.tflite", embed)]
-    struct GlobalMaxBuiltIn =
-        Input<6, 5, 3>, Conv2D<4, (3, 3), Relu>, GlobalMaxPool2D, Dense<_, 3>;
+        Dense<_, 4>
 }
 
-/// Checks a typed int8 network read from `tflite/<name>.tflite`, and the same built in, on the
-/// fixture's five recorded samples.
-macro_rules! matches_reference {
-    ($net:ty, $built_in:ty, $name:literal, $len:literal) => {{
-        static BUILT_IN: Int8<$built_in> = Int8::<$built_in>::EMBEDDED;
-        let path = format!(
-            "{}/tests/fixtures/tflite/{}.tflite",
-            env!("CARGO_MANIFEST_DIR"),
-            $name
-        );
-        let net = Int8::<$net>::load_tflite(&path).unwrap();
-        let samples = common::recorded_int8(concat!("tflite/", $name));
-        assert_eq!(samples.len(), 5);
-        for (x, expected) in &samples {
-            let x: &[i8; $len] = x.as_slice().try_into().unwrap();
-            assert_eq!(net.predict(x).as_slice(), expected.as_slice());
-            assert_eq!(BUILT_IN.predict(x).as_slice(), expected.as_slice());
-        }
-    }};
+read_and_built_in! {
+    /// A residual block over a sequence, then a global average over the steps (a `MEAN` over
+    /// axis 1): `tests/fixtures/tflite/int8_seq_add.tflite`.
+    SeqAdd, SeqAddBuiltIn, "tests/fixtures/tflite/int8_seq_add.tflite" =
+        Input<10, 3>,
+        Conv1D<4, 3, Relu, padding = Same>,
+        Add<[Conv1D<4, 3, padding = Same>], []>,
+        GlobalAvgPool1D,
+        Dense<_, 3>
+}
+
+read_and_built_in! {
+    /// A global max over an image (a `REDUCE_MAX` over axes 1 and 2):
+    /// `tests/fixtures/tflite/int8_gmax.tflite`.
+    GlobalMax, GlobalMaxBuiltIn, "tests/fixtures/tflite/int8_gmax.tflite" =
+        Input<6, 5, 3>, Conv2D<4, (3, 3), Relu>, GlobalMaxPool2D, Dense<_, 3>
 }
 
 #[test]
