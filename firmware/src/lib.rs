@@ -101,6 +101,61 @@ pub fn prediction(model: &str, index: usize, outputs: &[f32]) {
     write("\n");
 }
 
+/// The word the free stack is painted with before a measurement.
+const PAINT: u32 = 0xa5a5_5a5a;
+
+/// How many bytes of stack `f` takes below where the caller stands, frames included: the
+/// free stack (down to the end of the statics) is painted first, and after `f` the lowest word
+/// that no longer holds the paint marks how deep it went. A word `f` happened to write with the
+/// paint's own value would be missed; with a pattern this unlikely, at most a word or two.
+/// `f` is called through a `dyn` reference, so that its frame is its own, below this one's,
+/// rather than inlined into this one (whose frame is set up before the stack pointer is read).
+#[inline(never)]
+pub fn stack_used(f: &mut dyn FnMut()) -> usize {
+    unsafe extern "C" {
+        /// The end of the statics (`.bss`), where cortex-m-rt's `link.x` starts the heap.
+        static __sheap: u32;
+    }
+    let bottom = (&raw const __sheap) as usize;
+    let top = cortex_m::register::msp::read() as usize;
+    paint(bottom);
+    f();
+    let mut lowest = bottom;
+    while lowest < top {
+        // SAFETY: between the statics' end and the stack pointer of this frame: RAM that
+        // `paint` wrote, read back as it was written, one aligned word at a time.
+        if unsafe { core::ptr::read_volatile(lowest as *const u32) } != PAINT {
+            break;
+        }
+        lowest += 4;
+    }
+    top - lowest
+}
+
+/// Paints the stack below this function's own frame, down to `bottom`, with [`PAINT`].
+#[inline(never)]
+fn paint(bottom: usize) {
+    // Well below this frame's stack pointer: nothing here is in use.
+    let below = cortex_m::register::msp::read() as usize - 64;
+    let mut at = (bottom + 3) & !3;
+    while at < below {
+        // SAFETY: free stack between the statics and this frame, which no one else uses (no
+        // interrupt is enabled).
+        unsafe { core::ptr::write_volatile(at as *mut u32, PAINT) };
+        at += 4;
+    }
+}
+
+/// Writes one stack line: `stack <model> <bytes>`, the stack `model`'s `predict` took
+/// ([`stack_used`]).
+pub fn stack(model: &str, bytes: usize) {
+    write("stack ");
+    write(model);
+    write(" ");
+    write_usize(bytes);
+    write("\n");
+}
+
 /// Writes the closing `done` line and exits with success.
 pub fn done() -> ! {
     write("done\n");

@@ -240,6 +240,14 @@ pub trait Layer<T: Float, const I: usize, const O: usize> {
     /// Inference on one sample.
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O>;
 
+    /// Inference on one sample into `y`, every value of which it writes: what `network!`'s
+    /// `predict` calls, between two buffers. The default writes [`forward`](Self::forward)'s
+    /// result.
+    #[inline]
+    fn forward_into(&self, x: &SVector<T, I>, y: &mut SVector<T, O>) {
+        *y = self.forward(x);
+    }
+
     /// Inference on a batch; `y` is resized to the batch if needed.
     #[cfg(feature = "std")]
     fn forward_batch(&self, x: &Batch<T, I>, y: &mut Batch<T, O>);

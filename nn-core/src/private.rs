@@ -361,6 +361,96 @@ pub fn int8_step<L: crate::int8::Layer<I, O>, const I: usize, const O: usize, co
     *in_a = !*in_a;
 }
 
+/// A sample of `N` values, in the first `N` of a buffer, as a vector (the same memory: an
+/// `SVector<T, N>` is laid out as `[T; N]`).
+#[inline(always)]
+#[allow(
+    unsafe_code,
+    reason = "views a buffer's prefix as the vector it is laid out as"
+)]
+fn as_vector<T: crate::Float, const N: usize>(x: &[T; N]) -> &nalgebra::SVector<T, N> {
+    // SAFETY: `Matrix` is `repr(C)` with its storage as its one sized field, and
+    // `ArrayStorage<T, N, 1>` is `repr(transparent)` over `[[T; N]; 1]`: the layout of `[T; N]`.
+    unsafe { &*(x as *const [T; N]).cast::<nalgebra::SVector<T, N>>() }
+}
+
+/// [`as_vector`], mutably.
+#[inline(always)]
+#[allow(
+    unsafe_code,
+    reason = "views a buffer's prefix as the vector it is laid out as"
+)]
+fn as_vector_mut<T: crate::Float, const N: usize>(x: &mut [T; N]) -> &mut nalgebra::SVector<T, N> {
+    // SAFETY: as `as_vector`'s; every `[T; N]` is a valid vector and the reverse.
+    unsafe { &mut *(x as *mut [T; N]).cast::<nalgebra::SVector<T, N>>() }
+}
+
+/// The largest of `sizes`, in constant evaluation: the width of `predict`'s buffers.
+pub const fn widest(sizes: &[usize]) -> usize {
+    let (mut k, mut max) = (0, 0);
+    while k < sizes.len() {
+        if sizes[k] > max {
+            max = sizes[k];
+        }
+        k += 1;
+    }
+    max
+}
+
+/// The first layer of a float network's `predict`: from the sample `x` into the first `O`
+/// values of `a`, a buffer of `W`.
+#[inline(always)]
+pub fn float_first<T: crate::Float, L, const I: usize, const O: usize, const W: usize>(
+    layer: &L,
+    x: &nalgebra::SVector<T, I>,
+    a: &mut [T; W],
+) where
+    L: crate::Layer<T, I, O>,
+{
+    let Some(y) = a.first_chunk_mut::<O>() else {
+        unreachable!("a buffer narrower than a layer")
+    };
+    layer.forward_into(x, as_vector_mut(y));
+}
+
+/// A layer of a float network's `predict` after the first: from the first `I` values of
+/// `from`, a buffer of `WF`, into the first `O` of `to`, one of `WT`. `predict` keeps two
+/// buffers and goes back and forth between them: the first as wide as the widest output of
+/// the layers in odd places (first, third, ...), the second of the others.
+#[inline(always)]
+pub fn float_step<
+    T: crate::Float,
+    L,
+    const I: usize,
+    const O: usize,
+    const WF: usize,
+    const WT: usize,
+>(
+    layer: &L,
+    from: &[T; WF],
+    to: &mut [T; WT],
+) where
+    L: crate::Layer<T, I, O>,
+{
+    // `network!` makes each buffer as wide as the widest layer that writes it.
+    let (Some(x), Some(y)) = (from.first_chunk::<I>(), to.first_chunk_mut::<O>()) else {
+        unreachable!("a buffer narrower than a layer")
+    };
+    layer.forward_into(as_vector(x), as_vector_mut(y));
+}
+
+/// The output of a float network's `predict`: the first `O` values of the buffer the last
+/// layer wrote.
+#[inline(always)]
+pub fn float_last<T: crate::Float, const O: usize, const W: usize>(
+    last: &[T; W],
+) -> nalgebra::SVector<T, O> {
+    let Some(y) = last.first_chunk::<O>() else {
+        unreachable!("a buffer narrower than a layer")
+    };
+    *as_vector(y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::Msg;

@@ -388,27 +388,16 @@ fn heap_predict(network: &Network, largest: usize) -> TokenStream {
 /// `predict` layer by layer on the stack.
 fn stack_predict(network: &Network) -> TokenStream {
     let (input, output) = ends(network);
-    let steps = network
-        .layers
-        .iter()
-        .filter(|layer| !layer.identity_at_inference)
-        .enumerate()
-        .map(|(k, layer)| {
-            let field = &layer.field;
-            let layer_trait = layer_trait(layer, &quote!(T));
-            let arg = if k == 0 { quote!(x) } else { quote!(&x) };
-            let span = at(layer);
-            quote_spanned!(span=> let x = <_ as #layer_trait>::forward(&self.#field, #arg);)
-        });
+    let body = lower::forward_body(&network.layers);
     quote! {
-        /// Inference on one sample. Allocates nothing.
+        /// Inference on one sample. Allocates nothing: the activations go back and forth
+        /// between two buffers on the stack, each as wide as the widest layer's.
         #[inline]
         pub fn predict(
             &self,
             x: &::nn::nalgebra::SVector<T, #input>,
         ) -> ::nn::nalgebra::SVector<T, #output> {
-            #(#steps)*
-            x
+            #body
         }
     }
 }

@@ -26,6 +26,10 @@ macro_rules! over_steps {
                 Layer::<T, IN, C>::forward(&$image, x)
             }
 
+            fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, C>) {
+                Layer::<T, IN, C>::forward_into(&$image, x, y)
+            }
+
             #[cfg(feature = "std")]
             fn forward_batch(&self, x: &crate::Batch<T, IN>, y: &mut crate::Batch<T, C>) {
                 Layer::<T, IN, C>::forward_batch(&$image, x, y)

@@ -48,12 +48,7 @@ fn branch_struct(branch: &Branch, block: &Layer, vis: &Visibility) -> TokenStrea
         block.field, block.text
     );
     let debug_name = ident.to_string();
-    let forward = layers.iter().enumerate().map(|(k, layer)| {
-        let (field, tr) = (&layer.field, layer_trait(layer, &t));
-        let arg = if k == 0 { quote!(x) } else { quote!(&x) };
-        let span = at(layer);
-        quote_spanned!(span=> let x = <_ as #tr>::forward(&self.#field, #arg);)
-    });
+    let forward = super::lower::forward_body(layers);
     let last = layers.len() - 1;
     let batch_steps = layers.iter().enumerate().map(|(k, layer)| {
         let (field, tr) = (&layer.field, layer_trait(layer, &t));
@@ -215,8 +210,7 @@ fn branch_struct(branch: &Branch, block: &Layer, vis: &Visibility) -> TokenStrea
                 &self,
                 x: &::nn::nalgebra::SVector<T, #input>,
             ) -> ::nn::nalgebra::SVector<T, #output> {
-                #(#forward)*
-                x
+                #forward
             }
 
             ::nn::__private::if_std! {

@@ -468,3 +468,73 @@ pub(super) fn set_field(parts: &[&str], name: &Ident, value: &TokenStream) -> To
         .map(|part| Ident::new(part, proc_macro2::Span::call_site()));
     quote!(#(layer.#parts.#name = #value;)*)
 }
+
+/// The statements that run `layers` (a network's, or a branch's) on one sample `x`, ending in
+/// their output: the first layer reads `x` and writes buffer `a`, each after it reads one of
+/// two buffers and writes the other (`nn::__private::float_step`), as wide as the widest of
+/// what they write and read; layers that are the identity at inference are skipped.
+pub(super) fn forward_body(layers: &[crate::ir::Layer]) -> TokenStream {
+    let t = quote!(T);
+    let steps: Vec<&crate::ir::Layer> = layers
+        .iter()
+        .filter(|layer| !layer.identity_at_inference)
+        .collect();
+    match steps.as_slice() {
+        [] => quote!(*x),
+        [only] => {
+            let (field, tr) = (&only.field, layer_trait(only, &t));
+            let span = at(only);
+            quote_spanned!(span=> <_ as #tr>::forward(&self.#field, x))
+        }
+        [first, rest @ ..] => {
+            // Buffer `a` takes the outputs of the layers in even places (counting from 0),
+            // `b` those in odd places: each as wide as the widest of those.
+            let outputs = |parity: usize| {
+                let sizes = steps
+                    .iter()
+                    .skip(parity)
+                    .step_by(2)
+                    .map(|l| size(&l.output));
+                quote!(::nn::__private::widest(&[#(#sizes),*]))
+            };
+            let (wa, wb) = (outputs(0), outputs(1));
+            let first = {
+                let (field, (i, o)) = (&first.field, (size(&first.input), size(&first.output)));
+                let span = at(first);
+                quote_spanned! {span=>
+                    ::nn::__private::float_first::<T, _, #i, #o, WA>(&self.#field, x, &mut a);
+                }
+            };
+            let rest = rest.iter().enumerate().map(|(k, l)| {
+                let (field, (i, o)) = (&l.field, (size(&l.input), size(&l.output)));
+                let span = at(l);
+                // The layer at place k + 1 reads what the one before it wrote.
+                let (from, to, wf, wt) = if k % 2 == 0 {
+                    (quote!(a), quote!(b), quote!(WA), quote!(WB))
+                } else {
+                    (quote!(b), quote!(a), quote!(WB), quote!(WA))
+                };
+                quote_spanned! {span=>
+                    ::nn::__private::float_step::<T, _, #i, #o, #wf, #wt>(
+                        &self.#field, &#from, &mut #to,
+                    );
+                }
+            });
+            let output = size(&steps[steps.len() - 1].output);
+            let (last, w) = if steps.len() % 2 == 1 {
+                (quote!(a), quote!(WA))
+            } else {
+                (quote!(b), quote!(WB))
+            };
+            quote! {
+                const WA: usize = #wa;
+                const WB: usize = #wb;
+                let mut a = [T::zero(); WA];
+                let mut b = [T::zero(); WB];
+                #first
+                #(#rest)*
+                ::nn::__private::float_last::<T, #output, #w>(&#last)
+            }
+        }
+    }
+}

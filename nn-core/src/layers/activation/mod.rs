@@ -56,6 +56,11 @@ impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: b
         y
     }
 
+    fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
+        y.copy_from(x);
+        self.apply(y.as_mut_slice());
+    }
+
     #[cfg(feature = "std")]
     fn forward_batch(&self, x: &crate::Batch<T, N>, y: &mut crate::Batch<T, N>) {
         crate::resize_batch(y, x.ncols());

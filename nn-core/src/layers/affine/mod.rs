@@ -232,6 +232,11 @@ where
         y
     }
 
+    #[inline]
+    fn forward_into(&self, x: &SVector<T, I>, y: &mut SVector<T, O>) {
+        Affine::forward_into(self, x.as_slice(), y.as_mut_slice());
+    }
+
     #[cfg(feature = "std")]
     fn forward_batch(&self, x: &crate::Batch<T, I>, y: &mut crate::Batch<T, O>) {
         let n = x.ncols();
@@ -285,6 +290,15 @@ macro_rules! delegate {
         #[inline]
         fn forward(&self, x: &nalgebra::SVector<T, $i>) -> nalgebra::SVector<T, $o> {
             $crate::Layer::<T, $i, $o>::forward(&self.weights, x)
+        }
+
+        #[inline]
+        fn forward_into(
+            &self,
+            x: &nalgebra::SVector<T, $i>,
+            y: &mut nalgebra::SVector<T, $o>,
+        ) {
+            $crate::Layer::<T, $i, $o>::forward_into(&self.weights, x, y)
         }
 
         #[cfg(feature = "std")]

@@ -172,13 +172,17 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
 {
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
         let mut y = crate::storage::zeros::<T, N>();
+        Layer::forward_into(self, x, &mut y);
+        y
+    }
+
+    fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
         self.normalize(
             x.as_slice(),
             y.as_mut_slice(),
             self.moving_mean.as_slice(),
             &self.moving_inv_std(),
         );
-        y
     }
 
     #[cfg(feature = "std")]

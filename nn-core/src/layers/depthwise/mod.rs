@@ -533,6 +533,11 @@ impl<
         y
     }
 
+    #[inline]
+    fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>) {
+        self.forward_one(x.as_slice(), y.as_mut_slice());
+    }
+
     #[cfg(feature = "std")]
     fn forward_batch(&self, x: &crate::Batch<T, IN>, y: &mut crate::Batch<T, OUT>) {
         self.forward_samples(x, y, false);

@@ -312,6 +312,14 @@ impl<
         joined::<T, J, WA, WB, O>(&self.first.forward(x), &self.second.forward(x))
     }
 
+    /// Keeps both branches' outputs on the stack while it joins them.
+    #[inline]
+    fn forward_into(&self, x: &SVector<T, I>, y: &mut SVector<T, O>) {
+        const { Self::check() };
+        let (a, b) = (self.first.forward(x), self.second.forward(x));
+        J::join(a.as_slice(), b.as_slice(), y.as_mut_slice());
+    }
+
     #[cfg(feature = "std")]
     fn forward_batch(&self, x: &crate::Batch<T, I>, y: &mut crate::Batch<T, O>) {
         self.forward_batch_with(x, y);

@@ -55,6 +55,10 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalMaxPoo
         y
     }
 
+    fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, C>) {
+        channel_maxima(x.as_slice(), y.as_mut_slice(), None);
+    }
+
     #[cfg(feature = "std")]
     fn forward_batch(&self, x: &crate::Batch<T, IN>, y: &mut crate::Batch<T, C>) {
         crate::resize_batch(y, x.ncols());

@@ -166,6 +166,11 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
 {
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
         let mut y = crate::storage::zeros::<T, N>();
+        Layer::forward_into(self, x, &mut y);
+        y
+    }
+
+    fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
         for (x, y) in x
             .as_slice()
             .chunks_exact(C)
@@ -173,7 +178,6 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
         {
             self.normalize(x, y);
         }
-        y
     }
 
     #[cfg(feature = "std")]

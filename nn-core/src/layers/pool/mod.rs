@@ -169,6 +169,10 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool, const D: usiz
         y
     }
 
+    fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>) {
+        self.pool(x.as_slice(), y.as_mut_slice(), None);
+    }
+
     #[cfg(feature = "std")]
     fn forward_batch(&self, x: &crate::Batch<T, IN>, y: &mut crate::Batch<T, OUT>) {
         crate::resize_batch(y, x.ncols());
@@ -196,6 +200,10 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalAvgPoo
         let mut y = crate::storage::zeros::<T, C>();
         channel_means(x.as_slice(), y.as_mut_slice());
         y
+    }
+
+    fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, C>) {
+        channel_means(x.as_slice(), y.as_mut_slice());
     }
 
     #[cfg(feature = "std")]
@@ -234,6 +242,10 @@ impl<T: Float> Params<T> for Flatten {
 impl<T: Float, const N: usize> Layer<T, N, N> for Flatten {
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
         *x
+    }
+
+    fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
+        y.copy_from(x);
     }
 
     #[cfg(feature = "std")]

@@ -111,6 +111,10 @@ impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PRelu<T, N, S> {
         y
     }
 
+    fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
+        self.apply(x.as_slice(), y.as_mut_slice());
+    }
+
     #[cfg(feature = "std")]
     fn forward_batch(&self, x: &crate::Batch<T, N>, y: &mut crate::Batch<T, N>) {
         crate::resize_batch(y, x.ncols());

@@ -332,9 +332,16 @@ impl<
 {
     #[inline]
     fn forward(&self, x: &SVector<T, IN>) -> SVector<T, OUT> {
+        let mut y = crate::storage::zeros::<T, OUT>();
+        Layer::forward_into(self, x, &mut y);
+        y
+    }
+
+    /// Keeps the depthwise step's `MID` values on the stack while it runs.
+    #[inline]
+    fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>) {
         let mut d = crate::storage::zeros::<T, MID>();
         let kernel = self.depthwise_kernel.as_slice();
-        let mut y = crate::storage::zeros::<T, OUT>();
         crate::widest(
             #[inline(always)]
             || {
@@ -343,7 +350,6 @@ impl<
             },
         );
         self.activation.forward_groups(y.as_mut_slice(), F);
-        y
     }
 
     #[cfg(feature = "std")]
