@@ -211,8 +211,12 @@ builtins! {
     PAD = 34,
     MEAN = 40,
     SUB = 41,
+    PRELU = 54,
     LEAKY_RELU = 98,
+    ELU = 111,
     QUANTIZE = 114,
+    HARD_SWISH = 117,
+    GELU = 150,
 }
 
 impl Code {
@@ -321,6 +325,11 @@ pub enum Options {
     LeakyRelu {
         /// The slope of the negative part.
         alpha: f32,
+    },
+    /// `GELU`'s.
+    Gelu {
+        /// Whether it is the tanh approximation.
+        approximate: bool,
     },
     /// `ADD`'s.
     Add {
@@ -546,6 +555,9 @@ fn options(kind: u8, o: Table<'_>) -> Result<Options, Error> {
         },
         75 => Options::LeakyRelu {
             alpha: o.f32(0, 0.0)?,
+        },
+        116 => Options::Gelu {
+            approximate: o.bool(0, false)?,
         },
         11 => Options::Add {
             activation: activation(o.u8(0, 0)?)?,

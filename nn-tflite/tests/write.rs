@@ -166,6 +166,8 @@ fn everything() -> (Model, Vec<u8>) {
         },
         Options::LeakyRelu { alpha: 0.2 },
         Options::LeakyRelu { alpha: 0.0 },
+        Options::Gelu { approximate: true },
+        Options::Gelu { approximate: false },
         Options::Other(0),
         Options::Other(40),
         Options::Other(255),

@@ -494,7 +494,7 @@ impl Converter {
     /// taking `range`. TensorFlow Lite's int8 kernel takes only inputs quantized as its
     /// output, so each branch's end is given the output's quantization, as TensorFlow's
     /// converter gives it: possible where the operator writing it requantizes into any scale
-    /// (a dense layer, a convolution, an add, a leaky ReLU), a problem where its quantization
+    /// (a dense layer, a convolution, an add, a leaky ReLU, an ELU, a hard swish, a GELU), a problem where its quantization
     /// is fixed (the block's input, a pool, a reshape, a softmax).
     pub fn concatenate(&mut self, a: Mark, b: Mark, range: (f32, f32)) {
         self.close();
@@ -512,6 +512,9 @@ impl Converter {
                         Code::DEPTHWISE_CONV_2D,
                         Code::ADD,
                         Code::LEAKY_RELU,
+                        Code::ELU,
+                        Code::HARD_SWISH,
+                        Code::GELU,
                     ]
                     .contains(&op.operator)
             });

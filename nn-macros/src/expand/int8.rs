@@ -675,6 +675,9 @@ fn form(f: nn_core::int8::Form) -> TokenStream {
         Form::Logistic => quote!(::nn::int8::Form::Logistic),
         Form::Tanh => quote!(::nn::int8::Form::Tanh),
         Form::LeakyRelu => quote!(::nn::int8::Form::LeakyRelu),
+        Form::Elu => quote!(::nn::int8::Form::Elu),
+        Form::HardSwish => quote!(::nn::int8::Form::HardSwish),
+        Form::Gelu { approximate } => quote!(::nn::int8::Form::Gelu { approximate: #approximate }),
     }
 }
 
@@ -713,7 +716,27 @@ fn then(t: &nn_core::int8::Then) -> TokenStream {
                 }
             )))
         }
+        Then::Elu { alpha, lookup } => {
+            let (alpha, lookup) = (float(*alpha), lookup_tokens(lookup));
+            quote!(::nn::int8::Then::Elu { alpha: #alpha, lookup: #lookup })
+        }
+        Then::HardSwish(l) => {
+            let lookup = lookup_tokens(l);
+            quote!(::nn::int8::Then::HardSwish(#lookup))
+        }
+        Then::Gelu(l) => {
+            let lookup = lookup_tokens(l);
+            quote!(::nn::int8::Then::Gelu(#lookup))
+        }
     }
+}
+
+/// A table of an activation's 256 outputs, built into the program.
+fn lookup_tokens(l: &nn_core::int8::kernels::Lookup) -> TokenStream {
+    let table = &l.table;
+    quote!(::nn::int8::Held::Static(
+        &::nn::int8::kernels::Lookup { table: [#(#table),*] }
+    ))
 }
 
 fn geometry_tokens(g: &nn_core::int8::Geometry) -> TokenStream {

@@ -208,7 +208,13 @@ impl Tanh {
 /// TensorFlow Lite's `LUTPopulate` for int8: for each input `q`, the output
 /// `clamp(round(f(scale · (q − zero)) · inverse) + out_zero)`, every step in float32 as
 /// TensorFlow Lite computes it (`inverse` is `1 / output_scale`, exact here).
-fn table(scale: f32, zero: i32, inverse: f32, out_zero: i32, f: impl Fn(f32) -> f32) -> [i8; 256] {
+pub(super) fn table(
+    scale: f32,
+    zero: i32,
+    inverse: f32,
+    out_zero: i32,
+    f: impl Fn(f32) -> f32,
+) -> [i8; 256] {
     let mut table = [0i8; 256];
     for q in i8::MIN..=i8::MAX {
         let centred = i64::from(q) - i64::from(zero);
@@ -221,7 +227,7 @@ fn table(scale: f32, zero: i32, inverse: f32, out_zero: i32, f: impl Fn(f32) -> 
 }
 
 /// One look-up per value.
-fn look_up(table: &[i8; 256], x: &[i8], y: &mut [i8]) {
+pub(super) fn look_up(table: &[i8; 256], x: &[i8], y: &mut [i8]) {
     assert_eq!(x.len(), y.len(), "input and output lengths differ");
     for (out, &v) in y.iter_mut().zip(x) {
         *out = table[usize::from(v as u8)];
@@ -303,7 +309,7 @@ const EXP2_TABLE: [u64; 32] = [
 /// revision), and this `tanhf` differed from glibc's on one of 1.5 million arguments sampled
 /// in `[−100, 100]` (by one ulp, which moves a table entry only if it also straddles a
 /// rounding boundary of the output).
-fn tanhf(x: f32) -> f32 {
+pub(super) fn tanhf(x: f32) -> f32 {
     let a = x.abs();
     if a.is_nan() {
         return x + x;
