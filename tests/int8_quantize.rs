@@ -154,7 +154,11 @@ fn rows(record: &serde_json::Value, key: &str) -> Vec<Vec<i8>> {
 /// `NN_WRITE_FIXTURES=1` this writes the file, with the inputs and our outputs in `$stem.json`,
 /// for `tools/int8_ours.py` to add TensorFlow Lite's.
 macro_rules! our_file {
-    ($ty:ty, $net:expr, $stem:literal) => {{
+    ($ty:ty, $net:expr, $stem:literal) => {
+        our_file!($ty, $net, $stem, "tflite_reference")
+    };
+    // `$key`: the record of TensorFlow Lite's outputs to compare with.
+    ($ty:ty, $net:expr, $stem:literal, $key:literal) => {{
         let net = $net;
         let calibration = samples(64, 1);
         let (model, data) = Int8::<$ty>::quantized_model(&net, &calibration).unwrap();
@@ -214,7 +218,8 @@ macro_rules! our_file {
         let record: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
         assert_eq!(rows(&record, "inputs"), inputs);
-        let reference = rows(&record, "tflite_reference");
+        let reference = rows(&record, $key);
+        assert_eq!(reference.len(), inputs.len());
         let read = Int8::<$ty>::from_tflite(&committed).unwrap();
         assert_eq!(read.input_quantization(), q);
         for ((x, want), ours) in inputs.iter().zip(&reference).zip(&outputs) {
@@ -247,6 +252,57 @@ network! {
 #[test]
 fn our_quantized_leaky_relus_and_concatenation_run_in_tflite_bit_for_bit() {
     our_file!(OursMore, OursMore::seeded(5), "ours_more");
+}
+
+network! {
+    /// Hard swishes (an activation layer's after a convolution, a dense layer's) and GELUs
+    /// (exact and approximate), quantized by us (`ours_acts.tflite`).
+    #[int8]
+    struct OursActs =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
+        MaxPool2D<(2, 2)>,
+        Flatten, Dense<_, 12, Gelu>, Dense<_, 10, GeluApprox>, Dense<_, 8, HardSilu>,
+        Dense<_, 4, Softmax>;
+}
+
+/// `ours_acts.tflite`: [`OursActs`], seeded.
+#[test]
+fn our_quantized_hard_swishes_and_gelus_run_in_tflite_bit_for_bit() {
+    our_file!(OursActs, OursActs::seeded(11), "ours_acts");
+}
+
+network! {
+    /// ELUs (an activation layer's after a convolution, a dense layer's), quantized by us
+    /// (`ours_elu.tflite`).
+    #[int8]
+    struct OursElu =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<Elu>,
+        MaxPool2D<(2, 2)>,
+        Flatten, Dense<_, 8, Elu>, Dense<_, 4>;
+}
+
+/// `ours_elu.tflite`: [`OursElu`], seeded. TensorFlow 2.21's reference resolver has no ELU:
+/// its builtin kernel (a table for int8, as in every resolver) without delegates is compared.
+#[test]
+fn our_quantized_elus_run_in_tflite_bit_for_bit() {
+    our_file!(OursElu, OursElu::seeded(13), "ours_elu", "tflite_builtin");
+}
+
+network! {
+    /// An ELU of alpha other than 1, which TensorFlow Lite's ELU cannot compute.
+    #[int8]
+    struct HalfElu = Dense<4, 3, Elu(0.5)>, Dense<3, 2>;
+}
+
+#[test]
+fn an_elu_of_alpha_other_than_1_is_refused() {
+    let net = HalfElu::seeded(1);
+    let calibration = nn::Batch::<f32, 4>::from_column_slice(&[0.5, -1.0, 2.0, 0.25]);
+    let problems = Int8::<HalfElu>::quantized_model(&net, &calibration).unwrap_err();
+    let text = problems.to_string();
+    assert!(text.contains("alpha 0.5"), "{text}");
 }
 
 network! {
