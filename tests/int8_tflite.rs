@@ -670,6 +670,54 @@ fn leaky_relus_and_a_concatenation_are_quantized_written_and_read_back() {
     }
 }
 
+network! {
+    /// Keras 3's `hard_silu` (a layer after a convolution, a dense layer's activation) and
+    /// exact `gelu`, which TensorFlow's converter writes as HARD_SWISH and GELU
+    /// (`tests/fixtures/tflite/int8_acts.tflite`, made by `tools/int8_reference.py`).
+    #[int8]
+    struct Acts =
+        Input<8, 8, 3>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
+        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 3>;
+
+    /// The same, built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_acts.tflite", embed)]
+    struct ActsBuiltIn =
+        Input<8, 8, 3>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
+        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 3>;
+
+    /// The same with the tanh approximation of GELU, which the file does not have.
+    #[int8]
+    struct ActsApprox =
+        Input<8, 8, 3>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
+        Flatten, Dense<_, 8, GeluApprox>, Dense<_, 6, HardSilu>, Dense<_, 3>;
+}
+
+#[test]
+fn hard_swishes_and_a_gelu_give_the_reference_outputs_read_and_built_in() {
+    static BUILT_IN: Int8<ActsBuiltIn> = Int8::<ActsBuiltIn>::EMBEDDED;
+    let path = format!(
+        "{}/tests/fixtures/tflite/int8_acts.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let net = Int8::<Acts>::load_tflite(&path).unwrap();
+    let samples = common::recorded_int8("tflite/int8_acts");
+    assert_eq!(samples.len(), 5);
+    for (x, expected) in &samples {
+        let x: &[i8; 192] = x.as_slice().try_into().unwrap();
+        assert_eq!(net.predict(x).as_slice(), expected.as_slice());
+        assert_eq!(BUILT_IN.predict(x).as_slice(), expected.as_slice());
+    }
+    let problems = match Int8::<ActsApprox>::load_tflite(&path) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("the exact GELU read as the approximation"),
+    };
+    assert!(problems.contains("tanh approximation"), "{problems}");
+}
+
 #[test]
 fn a_reshape_that_changes_the_number_of_values_is_not_stepped_over() {
     // The speech model's leading RESHAPE made to produce twice the values: no longer a reshape
