@@ -255,20 +255,23 @@ fn our_quantized_leaky_relus_and_concatenation_run_in_tflite_bit_for_bit() {
 }
 
 network! {
-    /// Hard swishes (an activation layer's after a convolution, a dense layer's) and GELUs
-    /// (exact and approximate), quantized by us (`ours_acts.tflite`).
+    /// Hard swishes (an activation layer's after a convolution, a dense layer's), GELUs
+    /// (exact and approximate) and PReLUs (after an image, after a vector), quantized by us
+    /// (`ours_acts.tflite`).
     #[int8]
     struct OursActs =
         Input<12, 12, 2>,
         Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
+        PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
         MaxPool2D<(2, 2)>,
         Flatten, Dense<_, 12, Gelu>, Dense<_, 10, GeluApprox>, Dense<_, 8, HardSilu>,
+        Dense<_, 6>, PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
         Dense<_, 4, Softmax>;
 }
 
 /// `ours_acts.tflite`: [`OursActs`], seeded.
 #[test]
-fn our_quantized_hard_swishes_and_gelus_run_in_tflite_bit_for_bit() {
+fn our_quantized_hard_swishes_gelus_and_prelus_run_in_tflite_bit_for_bit() {
     our_file!(OursActs, OursActs::seeded(11), "ours_acts");
 }
 

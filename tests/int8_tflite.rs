@@ -671,33 +671,34 @@ fn leaky_relus_and_a_concatenation_are_quantized_written_and_read_back() {
 }
 
 network! {
-    /// Keras 3's `hard_silu` (a layer after a convolution, a dense layer's activation) and
-    /// exact `gelu`, which TensorFlow's converter writes as HARD_SWISH and GELU
-    /// (`tests/fixtures/tflite/int8_acts.tflite`, made by `tools/int8_reference.py`).
+    /// Keras 3's `hard_silu` (a layer after a convolution, a dense layer's activation), exact
+    /// `gelu` and PReLU layers (after an image, after a vector), which TensorFlow's converter
+    /// writes as HARD_SWISH, GELU and PRELU (`tests/fixtures/tflite/int8_acts.tflite`, made by
+    /// `tools/int8_reference.py`).
     #[int8]
     struct Acts =
         Input<8, 8, 3>,
-        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
-        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 3>;
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
+        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU, Dense<_, 3>;
 
     /// The same, built in.
     #[int8]
     #[tflite("tests/fixtures/tflite/int8_acts.tflite", embed)]
     struct ActsBuiltIn =
         Input<8, 8, 3>,
-        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
-        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 3>;
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
+        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU, Dense<_, 3>;
 
     /// The same with the tanh approximation of GELU, which the file does not have.
     #[int8]
     struct ActsApprox =
         Input<8, 8, 3>,
-        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
-        Flatten, Dense<_, 8, GeluApprox>, Dense<_, 6, HardSilu>, Dense<_, 3>;
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
+        Flatten, Dense<_, 8, GeluApprox>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU, Dense<_, 3>;
 }
 
 #[test]
-fn hard_swishes_and_a_gelu_give_the_reference_outputs_read_and_built_in() {
+fn hard_swishes_a_gelu_and_prelus_give_the_reference_outputs_read_and_built_in() {
     static BUILT_IN: Int8<ActsBuiltIn> = Int8::<ActsBuiltIn>::EMBEDDED;
     let path = format!(
         "{}/tests/fixtures/tflite/int8_acts.tflite",

@@ -24,7 +24,7 @@ import tensorflow as tf
 HERE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "tflite")
 # Our files: `ours_int8` (convolutions, a residual block, batch normalizations) and `ours_more`
 # (leaky ReLUs, a concatenation).
-# `ours_acts` (hard swishes, GELUs) and `ours_elu` (ELUs: TensorFlow 2.21's reference
+# `ours_acts` (hard swishes, GELUs, PReLUs) and `ours_elu` (ELUs: TensorFlow 2.21's reference
 # resolver has no ELU, so `tflite_reference` is null there and the test compares
 # `tflite_builtin`, the builtin kernels without delegates).
 STEMS = ["ours_int8", "ours_more", "ours_acts", "ours_elu"]

@@ -377,6 +377,7 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
             read: nn_core::int8::NormRead::Folded,
         },
         "Dropout" => Built::Pass,
+        "PReLU" => Built::prelu(inputs),
         "Flatten" => Built::Reshape(inputs),
         "Activation" | "LeakyReLU" => Built::Activation {
             len: inputs,

@@ -573,6 +573,20 @@ fn built(layer: &Layer, read: &nn_core::int8::Built) -> TokenStream {
             let (min, max, f, t) = (a.min, a.max, form(*a.form), then(&a.then));
             quote!(::nn::int8::Activation { min: #min, max: #max, form: &#f, then: #t })
         }
+        Built::PRelu { alpha, kernel: k } => {
+            let (input_zero, alpha_zero, output_zero) = (k.input_zero, k.alpha_zero, k.output_zero);
+            let (identity, negative) = (multiplier(k.identity), multiplier(k.negative));
+            quote!(::nn::int8::PRelu {
+                alpha: ::nn::int8::Held::Static(&[#(#alpha),*]),
+                kernel: ::nn::int8::kernels::PRelu {
+                    input_zero: #input_zero,
+                    alpha_zero: #alpha_zero,
+                    output_zero: #output_zero,
+                    identity: #identity,
+                    negative: #negative,
+                },
+            })
+        }
         Built::Fork {
             first, second, add, ..
         } => {

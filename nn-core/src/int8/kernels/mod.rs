@@ -18,6 +18,7 @@ mod lookup;
 mod mean;
 mod mul;
 mod pool;
+mod prelu;
 
 pub use activations::{Logistic, Softmax, Tanh};
 pub use add::Add;
@@ -29,3 +30,4 @@ pub use lookup::Lookup;
 pub use mean::Mean;
 pub use mul::Mul;
 pub use pool::{AveragePool, MaxPool};
+pub use prelu::PRelu;
