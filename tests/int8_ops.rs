@@ -5,7 +5,7 @@
 //! windows, an ADD of two scales), `int8_bn.tflite` (MULs and ADDs of per-channel constants),
 //! `int8_mean.tflite` and `int8_mean_keep.tflite` (a MEAN over height and width that
 //! requantizes), `int8_more.tflite` (leaky ReLUs, a concatenation) and `int8_acts.tflite`
-//! (HARD_SWISH, GELU, PRELU),
+//! (HARD_SWISH, GELU, PRELU, LOG_SOFTMAX),
 //! `tools/int8_reference.py` recorded every activation the
 //! interpreter computed on a seeded input. Here each operator is built from what `nn_tflite`
 //! reads in the file, run on its recorded inputs and its output compared with the recorded
@@ -14,8 +14,8 @@
 use std::collections::HashMap;
 
 use nn::int8::kernels::{
-    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, LeakyRelu, Lookup, MaxPool, Mean,
-    Mul, PRelu, Softmax, concatenate,
+    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, LeakyRelu, LogSoftmax, Lookup,
+    MaxPool, Mean, Mul, PRelu, Softmax, concatenate,
 };
 use nn::int8::{Geometry, Multiplier, Output, Padding, activation_range};
 use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Tensor};
@@ -328,6 +328,14 @@ impl Fixture {
                 LeakyRelu::new(self.per_tensor(op.inputs[0]), self.per_tensor(out), alpha)
                     .run(x, &mut y);
             }
+            (c, _) if *c == Code::LOG_SOFTMAX => {
+                let (scale, _) = self.per_tensor(op.inputs[0]);
+                assert_eq!(self.per_tensor(out), (16.0 / 256.0, 127));
+                let width = *self.tensor(out).shape.last().unwrap() as usize;
+                for (x, y) in x.chunks_exact(width).zip(y.chunks_exact_mut(width)) {
+                    LogSoftmax::new(scale).run(x, y);
+                }
+            }
             (c, _) if *c == Code::HARD_SWISH => {
                 Lookup::hard_swish(self.per_tensor(op.inputs[0]), self.per_tensor(out))
                     .expect("a HARD_SWISH TensorFlow Lite takes")
@@ -445,6 +453,7 @@ fn every_operator_gives_tflite_reference_outputs_bit_for_bit() {
         "HARD_SWISH",
         "GELU",
         "PRELU",
+        "LOG_SOFTMAX",
     ] {
         assert!(
             checked.get(op).copied().unwrap_or(0) >= 1,

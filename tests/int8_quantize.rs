@@ -256,8 +256,8 @@ fn our_quantized_leaky_relus_and_concatenation_run_in_tflite_bit_for_bit() {
 
 network! {
     /// Hard swishes (an activation layer's after a convolution, a dense layer's), GELUs
-    /// (exact and approximate) and PReLUs (after an image, after a vector), quantized by us
-    /// (`ours_acts.tflite`).
+    /// (exact and approximate), PReLUs (after an image, after a vector) and a log softmax,
+    /// quantized by us (`ours_acts.tflite`).
     #[int8]
     struct OursActs =
         Input<12, 12, 2>,
@@ -266,12 +266,12 @@ network! {
         MaxPool2D<(2, 2)>,
         Flatten, Dense<_, 12, Gelu>, Dense<_, 10, GeluApprox>, Dense<_, 8, HardSilu>,
         Dense<_, 6>, PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
-        Dense<_, 4, Softmax>;
+        Dense<_, 4, LogSoftmax>;
 }
 
 /// `ours_acts.tflite`: [`OursActs`], seeded.
 #[test]
-fn our_quantized_hard_swishes_gelus_and_prelus_run_in_tflite_bit_for_bit() {
+fn our_quantized_hard_swishes_gelus_prelus_and_log_softmax_run_in_tflite_bit_for_bit() {
     our_file!(OursActs, OursActs::seeded(11), "ours_acts");
 }
 

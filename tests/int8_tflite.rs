@@ -672,14 +672,15 @@ fn leaky_relus_and_a_concatenation_are_quantized_written_and_read_back() {
 
 network! {
     /// Keras 3's `hard_silu` (a layer after a convolution, a dense layer's activation), exact
-    /// `gelu` and PReLU layers (after an image, after a vector), which TensorFlow's converter
-    /// writes as HARD_SWISH, GELU and PRELU (`tests/fixtures/tflite/int8_acts.tflite`, made by
-    /// `tools/int8_reference.py`).
+    /// `gelu`, PReLU layers (after an image, after a vector) and `log_softmax`, which
+    /// TensorFlow's converter writes as HARD_SWISH, GELU, PRELU and LOG_SOFTMAX
+    /// (`tests/fixtures/tflite/int8_acts.tflite`, made by `tools/int8_reference.py`).
     #[int8]
     struct Acts =
         Input<8, 8, 3>,
         Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
-        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU, Dense<_, 3>;
+        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
+        Dense<_, 3, LogSoftmax>;
 
     /// The same, built in.
     #[int8]
@@ -687,18 +688,20 @@ network! {
     struct ActsBuiltIn =
         Input<8, 8, 3>,
         Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
-        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU, Dense<_, 3>;
+        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
+        Dense<_, 3, LogSoftmax>;
 
     /// The same with the tanh approximation of GELU, which the file does not have.
     #[int8]
     struct ActsApprox =
         Input<8, 8, 3>,
         Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
-        Flatten, Dense<_, 8, GeluApprox>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU, Dense<_, 3>;
+        Flatten, Dense<_, 8, GeluApprox>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
+        Dense<_, 3, LogSoftmax>;
 }
 
 #[test]
-fn hard_swishes_a_gelu_and_prelus_give_the_reference_outputs_read_and_built_in() {
+fn hard_swishes_a_gelu_prelus_and_a_log_softmax_give_the_reference_outputs_read_and_built_in() {
     static BUILT_IN: Int8<ActsBuiltIn> = Int8::<ActsBuiltIn>::EMBEDDED;
     let path = format!(
         "{}/tests/fixtures/tflite/int8_acts.tflite",

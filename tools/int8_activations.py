@@ -6,8 +6,9 @@ int8 SOFTMAX, LOGISTIC and TANH, for `tests/int8_activations.rs` to compare with
     /path/to/venv/bin/python tools/int8_activations.py          # writes the fixture below
     /path/to/venv/bin/python tools/int8_activations.py --more   # int8_activations_more.json
 
-`--more` records ELU, HARD_SWISH and GELU the same way, each on all 256 int8 values, in
-`int8_activations_more.json` (see `more`), leaving the first fixture as it is.
+`--more` records ELU, HARD_SWISH and GELU the same way, each on all 256 int8 values, and
+LOG_SOFTMAX on rows as the softmax's, in `int8_activations_more.json` (see `more`), leaving
+the first fixture as it is.
 
 Each case is a one-operator model made by TensorFlow's converter from a `tf.function`, fully
 quantized to int8 (int8 input and output) with a representative data set whose range sets the
@@ -304,7 +305,7 @@ def more():
     """The cases of `int8_activations_more.json`: ELU, HARD_SWISH and GELU (exact and
     approximate) on all 256 int8 values, over the representative ranges, and with input
     scales and zero points written over the converter's (for HARD_SWISH, scales that take its
-    other shifts)."""
+    other shifts); then LOG_SOFTMAX on rows of 10 and 12 values chosen as the softmax's."""
     cases = []
     every = [list(range(-128, 128))]
     ranges = ELEMENTWISE_RANGES + [(-4.0, 4.0), (-0.05, 0.05)]
@@ -330,6 +331,12 @@ def more():
             cases.append(case("gelu", lambda x: tf.nn.gelu(x, approximate=False),
                               s.BuiltinOperator.GELU, 256, -1.0, 1.0, every,
                               quantization=(scale, zero)))
+    rng = np.random.default_rng(26)
+    for i, (lo, hi) in enumerate(SOFTMAX_RANGES + [(-0.3, 0.3), (-2.0, 1.0)]):
+        width = (10, 12)[i % 2]
+        rows = lambda scale, w=width: softmax_rows(w, rng, scale, 1.0)
+        cases.append(case("log_softmax", tf.nn.log_softmax, s.BuiltinOperator.LOG_SOFTMAX,
+                          width, lo, hi, rows))
     return cases
 
 

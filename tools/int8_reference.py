@@ -208,8 +208,8 @@ def make_int8_more():
 def make_int8_acts():
     """Keras 3's `hard_silu` (a layer of its own after a convolution, and a dense layer's
     activation), which the converter writes as HARD_SWISH, `gelu` (exact), which it writes as
-    GELU, and two PReLU layers (slopes for an image and for a vector), which it writes as
-    PRELU with int8 slopes. (It writes no int8 ELU: `elu` stays a float32 ELU between a
+    GELU, two PReLU layers (slopes for an image and for a vector), which it writes as PRELU
+    with int8 slopes, and `log_softmax`, which it writes as LOG_SOFTMAX. (It writes no int8 ELU: `elu` stays a float32 ELU between a
     DEQUANTIZE and a QUANTIZE.)"""
     k = tf.keras
     k.utils.set_random_seed(29)
@@ -224,7 +224,7 @@ def make_int8_acts():
     x = k.layers.Dense(6, activation="hard_silu", bias_initializer=init)(x)
     x = k.layers.Dense(5, bias_initializer=init)(x)
     x = k.layers.PReLU(alpha_initializer=slopes(43))(x)
-    x = k.layers.Dense(3, bias_initializer=init)(x)
+    x = k.layers.Dense(3, activation="log_softmax", bias_initializer=init)(x)
     model = k.Model(inp, x)
     convert_int8(model, np.random.default_rng(37), (8, 8, 3), ACTS)
     it = interpreter(ACTS)

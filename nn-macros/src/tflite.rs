@@ -52,9 +52,9 @@ pub(crate) fn apply(network: &mut Network, asked_int8: bool, errors: &mut Errors
                     layer.span,
                     format!(
                         "`#[tflite]` checks the file during the build for layers whose \
-                         activation is one of nn's (`Relu`, `Relu6`, `Softmax`, `Sigmoid`, \
-                         `Tanh`, `LeakyRelu`, `Elu`, `HardSilu`, `Gelu`, `GeluApprox`, or \
-                         none); `{}` has another: read the file at run time \
+                         activation is one of nn's (`Relu`, `Relu6`, `Softmax`, `LogSoftmax`, \
+                         `Sigmoid`, `Tanh`, `LeakyRelu`, `Elu`, `HardSilu`, `Gelu`, \
+                         `GeluApprox`, or none); `{}` has another: read the file at run time \
                          (`Int8::<{}>::load_tflite`)",
                         layer.text, network.ident
                     ),
@@ -159,7 +159,7 @@ fn pair(layer: &Layer, key: &str, default: (usize, usize)) -> (usize, usize) {
 
 /// The int8 forms of nn's activations, by their names: the runtime's own constants (its
 /// `Ending::FORM`), so that the build reads a file with the forms the program would.
-static FORMS: [(&str, Form); 12] = {
+static FORMS: [(&str, Form); 13] = {
     use nn_core::int8::Ending;
     [
         ("Linear", <nn_core::Linear as Ending>::FORM),
@@ -173,6 +173,7 @@ static FORMS: [(&str, Form); 12] = {
         ("HardSilu", <nn_core::HardSilu as Ending>::FORM),
         ("HardSwish", <nn_core::HardSwish as Ending>::FORM),
         ("Gelu", <nn_core::Gelu as Ending>::FORM),
+        ("LogSoftmax", <nn_core::LogSoftmax as Ending>::FORM),
         ("GeluApprox", <nn_core::GeluApprox as Ending>::FORM),
     ]
 };

@@ -211,6 +211,7 @@ builtins! {
     PAD = 34,
     MEAN = 40,
     SUB = 41,
+    LOG_SOFTMAX = 50,
     PRELU = 54,
     LEAKY_RELU = 98,
     ELU = 111,

@@ -686,6 +686,7 @@ fn form(f: nn_core::int8::Form) -> TokenStream {
             quote!(::nn::int8::Form::Clamp(#b))
         }
         Form::Softmax => quote!(::nn::int8::Form::Softmax),
+        Form::LogSoftmax => quote!(::nn::int8::Form::LogSoftmax),
         Form::Logistic => quote!(::nn::int8::Form::Logistic),
         Form::Tanh => quote!(::nn::int8::Form::Tanh),
         Form::LeakyRelu => quote!(::nn::int8::Form::LeakyRelu),
@@ -703,6 +704,16 @@ fn then(t: &nn_core::int8::Then) -> TokenStream {
             let (m, d) = (multiplier(s.multiplier), s.diff_min);
             quote!(::nn::int8::Then::Softmax(::nn::int8::Held::Static(
                 &::nn::int8::kernels::Softmax { multiplier: #m, diff_min: #d }
+            )))
+        }
+        Then::LogSoftmax(s) => {
+            let (m, d) = (multiplier(s.softmax.multiplier), s.softmax.diff_min);
+            let r = multiplier(s.reverse);
+            quote!(::nn::int8::Then::LogSoftmax(::nn::int8::Held::Static(
+                &::nn::int8::kernels::LogSoftmax {
+                    softmax: ::nn::int8::kernels::Softmax { multiplier: #m, diff_min: #d },
+                    reverse: #r,
+                }
             )))
         }
         Then::Logistic(l) => {

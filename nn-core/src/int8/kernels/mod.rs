@@ -20,7 +20,7 @@ mod mul;
 mod pool;
 mod prelu;
 
-pub use activations::{Logistic, Softmax, Tanh};
+pub use activations::{LogSoftmax, Logistic, Softmax, Tanh};
 pub use add::Add;
 pub use concatenation::concatenate;
 pub use conv::{Conv2D, DepthwiseConv2D, Geometry, Padding};

@@ -1,8 +1,9 @@
 //! How an int8 layer ends: a clamp fused into its operator (ReLU, ReLU6, none), or an operator
-//! of its own after it (softmax, sigmoid, tanh, leaky ReLU, ELU, hard swish, GELU), as
+//! of its own after it (softmax, log softmax, sigmoid, tanh, leaky ReLU, ELU, hard swish,
+//! GELU), as
 //! TensorFlow Lite's converter writes them.
 
-use crate::int8::kernels::{LeakyRelu, Logistic, Lookup, Softmax, Tanh};
+use crate::int8::kernels::{LeakyRelu, LogSoftmax, Logistic, Lookup, Softmax, Tanh};
 use crate::int8::{Bounds, Clamp, Layer};
 
 /// What an activation is in an int8 network.
@@ -12,6 +13,8 @@ pub enum Form {
     Clamp(Bounds),
     /// TensorFlow Lite's `SOFTMAX` (beta 1), whose output has scale 1/256 and zero point −128.
     Softmax,
+    /// `LOG_SOFTMAX`, whose output has scale 16/256 and zero point 127.
+    LogSoftmax,
     /// `LOGISTIC`, whose output has scale 1/256 and zero point −128.
     Logistic,
     /// `TANH`, whose output has scale 1/128 and zero point 0.
@@ -34,8 +37,8 @@ pub enum Form {
 /// An activation with an int8 form.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no int8 form in `nn` yet",
-    note = "int8 layers end in `Linear`, `Relu`, `Relu6`, `Softmax`, `Sigmoid`, `Tanh`, \
-            `LeakyRelu`, `Elu`, `HardSilu`, `Gelu` or `GeluApprox`"
+    note = "int8 layers end in `Linear`, `Relu`, `Relu6`, `Softmax`, `LogSoftmax`, `Sigmoid`, \
+            `Tanh`, `LeakyRelu`, `Elu`, `HardSilu`, `Gelu` or `GeluApprox`"
 )]
 pub trait Ending {
     /// Its form.
@@ -54,6 +57,10 @@ impl<A: Clamp> Ending for A {
 
 impl Ending for crate::Softmax {
     const FORM: Form = Form::Softmax;
+}
+
+impl Ending for crate::LogSoftmax {
+    const FORM: Form = Form::LogSoftmax;
 }
 
 impl Ending for crate::Sigmoid {
@@ -119,6 +126,8 @@ pub enum Then {
     None,
     /// A softmax over the layer's outputs.
     Softmax(super::Held<Softmax>),
+    /// A log softmax over the layer's outputs.
+    LogSoftmax(super::Held<LogSoftmax>),
     /// A logistic of each output.
     Logistic(super::Held<Logistic>),
     /// A tanh of each output.
@@ -151,6 +160,7 @@ impl Then {
         match self {
             Self::None => y.copy_from_slice(x),
             Self::Softmax(f) => f.run(x, y),
+            Self::LogSoftmax(f) => f.run(x, y),
             Self::Logistic(f) => f.run(x, y),
             Self::Tanh(f) => f.run(x, y),
             Self::LeakyRelu(f) => f.run(x, y),
@@ -227,6 +237,7 @@ impl Then {
                 return Self::load_lookup(walk, form, len, declared);
             }
             Form::Softmax => (Code::SOFTMAX, 1.0 / 256.0, -128),
+            Form::LogSoftmax => (Code::LOG_SOFTMAX, 16.0 / 256.0, 127),
             Form::Logistic => (Code::LOGISTIC, 1.0 / 256.0, -128),
             Form::Tanh => (Code::TANH, 1.0 / 128.0, 0),
         };
@@ -248,6 +259,9 @@ impl Then {
             (Form::Softmax, _) => {
                 walk.problem("its SOFTMAX operator has no settings");
                 Self::None
+            }
+            (Form::LogSoftmax, _) => {
+                Self::LogSoftmax(super::Held::owned(LogSoftmax::new(in_scale)))
             }
             (Form::Logistic, _) => {
                 Self::Logistic(super::Held::owned(Logistic::new(in_scale, in_zero)))
@@ -439,6 +453,7 @@ impl Then {
                 1.0 / 256.0,
                 -128,
             ),
+            Form::LogSoftmax => c.fixed(Code::LOG_SOFTMAX, Options::None, shape, 16.0 / 256.0, 127),
             Form::Logistic => c.fixed(Code::LOGISTIC, Options::None, shape, 1.0 / 256.0, -128),
             Form::Tanh => c.fixed(Code::TANH, Options::None, shape, 1.0 / 128.0, 0),
         }
