@@ -255,8 +255,8 @@ fn our_quantized_leaky_relus_and_concatenation_run_in_tflite_bit_for_bit() {
 }
 
 network! {
-    /// Hard swishes (an activation layer's after a convolution, a dense layer's), GELUs
-    /// (exact and approximate), PReLUs (after an image, after a vector) and a log softmax,
+    /// Hard swishes (an activation layer's after a convolution, a convolution's, a dense
+    /// layer's), GELUs (exact and approximate, a convolution's and dense layers'), PReLUs (after an image, after a vector) and a log softmax,
     /// quantized by us (`ours_acts.tflite`).
     #[int8]
     struct OursActs =
@@ -264,6 +264,7 @@ network! {
         Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
         PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
         MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), HardSilu, padding = Same>, Conv2D<3, (1, 1), GeluApprox>,
         Flatten, Dense<_, 12, Gelu>, Dense<_, 10, GeluApprox>, Dense<_, 8, HardSilu>,
         Dense<_, 6>, PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
         Dense<_, 4, LogSoftmax>;
@@ -276,13 +277,14 @@ fn our_quantized_hard_swishes_gelus_prelus_and_log_softmax_run_in_tflite_bit_for
 }
 
 network! {
-    /// ELUs (an activation layer's after a convolution, a dense layer's), quantized by us
-    /// (`ours_elu.tflite`).
+    /// ELUs (an activation layer's after a convolution, a convolution's, a dense layer's),
+    /// quantized by us (`ours_elu.tflite`).
     #[int8]
     struct OursElu =
         Input<12, 12, 2>,
         Conv2D<4, (3, 3), padding = Same>, Activation<Elu>,
         MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), Elu, padding = Same>,
         Flatten, Dense<_, 8, Elu>, Dense<_, 4>;
 }
 

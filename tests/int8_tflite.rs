@@ -672,13 +672,14 @@ fn leaky_relus_and_a_concatenation_are_quantized_written_and_read_back() {
 
 network! {
     /// Keras 3's `hard_silu` (a layer after a convolution, a dense layer's activation), exact
-    /// `gelu`, PReLU layers (after an image, after a vector) and `log_softmax`, which
+    /// `gelu` (a convolution's and a dense layer's activation), PReLU layers (after an image, after a vector) and `log_softmax`, which
     /// TensorFlow's converter writes as HARD_SWISH, GELU, PRELU and LOG_SOFTMAX
     /// (`tests/fixtures/tflite/int8_acts.tflite`, made by `tools/int8_reference.py`).
     #[int8]
     struct Acts =
         Input<8, 8, 3>,
         Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
+        Conv2D<3, (3, 3), Gelu, padding = Same>,
         Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
         Dense<_, 3, LogSoftmax>;
 
@@ -688,6 +689,7 @@ network! {
     struct ActsBuiltIn =
         Input<8, 8, 3>,
         Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
+        Conv2D<3, (3, 3), Gelu, padding = Same>,
         Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
         Dense<_, 3, LogSoftmax>;
 
@@ -696,6 +698,7 @@ network! {
     struct ActsApprox =
         Input<8, 8, 3>,
         Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
+        Conv2D<3, (3, 3), Gelu, padding = Same>,
         Flatten, Dense<_, 8, GeluApprox>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
         Dense<_, 3, LogSoftmax>;
 }

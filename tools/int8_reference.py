@@ -207,8 +207,8 @@ def make_int8_more():
 
 def make_int8_acts():
     """Keras 3's `hard_silu` (a layer of its own after a convolution, and a dense layer's
-    activation), which the converter writes as HARD_SWISH, `gelu` (exact), which it writes as
-    GELU, two PReLU layers (slopes for an image and for a vector), which it writes as PRELU
+    activation), which the converter writes as HARD_SWISH, `gelu` (exact; a convolution's and
+    a dense layer's activation), which it writes as GELU, two PReLU layers (slopes for an image and for a vector), which it writes as PRELU
     with int8 slopes, and `log_softmax`, which it writes as LOG_SOFTMAX. (It writes no int8 ELU: `elu` stays a float32 ELU between a
     DEQUANTIZE and a QUANTIZE.)"""
     k = tf.keras
@@ -219,6 +219,7 @@ def make_int8_acts():
     x = k.layers.Conv2D(4, 3, padding="same", bias_initializer=init)(inp)
     x = k.layers.Activation("hard_silu")(x)
     x = k.layers.PReLU(alpha_initializer=slopes(41))(x)
+    x = k.layers.Conv2D(3, 3, padding="same", activation="gelu", bias_initializer=init)(x)
     x = k.layers.Flatten()(x)
     x = k.layers.Dense(8, activation="gelu", bias_initializer=init)(x)
     x = k.layers.Dense(6, activation="hard_silu", bias_initializer=init)(x)

@@ -322,11 +322,11 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
             let filters = last(&layer.shape);
             let g = geometry(layer, "kernel_size", filters)?;
             let taps = g.kernel.0 * g.kernel.1 * g.input.2;
-            if *form(layer)? == Form::LeakyRelu {
+            if form(layer)?.observed() {
                 let conv = Parts::zeroed(g, Bounds::NONE, taps * filters, filters);
                 return Some(Built::Activated {
                     layer: Box::new(Built::Conv(conv)),
-                    form: Form::LeakyRelu,
+                    form: *form(layer)?,
                     then: Then::declare(*form(layer)?, slope(layer)),
                     len: outputs,
                 });
