@@ -76,7 +76,7 @@ impl Lookup {
 
     /// TensorFlow Lite's `HARD_SWISH` (`HardSwishPrepare`, then `reference_ops::HardSwish` on
     /// each of the 256 inputs), for an input of `(scale, zero point)` `x` into an output `y`;
-    /// `None` where TensorFlow Lite refuses the operator (an output scale at most 1/64 of the
+    /// `None` where TensorFlow Lite refuses the operator (an output scale at most 1/128 of the
     /// input's, which needs a left shift of the output).
     ///
     /// Its two factors, `scale_x / 128 / scale_y` (to the output's scale) and
@@ -226,8 +226,10 @@ mod tests {
                 );
             }
         }
-        // An output scale 1/64 of the input's or finer: TensorFlow Lite refuses it.
-        assert!(Lookup::hard_swish((0.64, 0), (0.01, 0)).is_none());
+        // An output scale 1/128 of the input's or finer: TensorFlow Lite refuses it.
+        assert!(Lookup::hard_swish((1.28, 0), (0.01, 0)).is_none());
+        assert!(Lookup::hard_swish((2.0, 0), (0.01, 0)).is_none());
+        assert!(Lookup::hard_swish((1.2, 0), (0.01, 0)).is_some());
     }
 
     #[test]

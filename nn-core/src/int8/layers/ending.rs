@@ -381,7 +381,7 @@ impl Then {
                     Some(lookup) => Self::HardSwish(super::Held::owned(lookup)),
                     None => {
                         walk.problem(format!(
-                            "the file's HARD_SWISH has an output scale {scale} at most 1/64 of \
+                            "the file's HARD_SWISH has an output scale {scale} at most 1/128 of \
                              its input's {}, which TensorFlow Lite refuses",
                             input.0
                         ));
