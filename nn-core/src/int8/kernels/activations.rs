@@ -1,5 +1,6 @@
-//! TensorFlow Lite's int8 `SOFTMAX`, `LOG_SOFTMAX`, `LOGISTIC` and `TANH`, as the reference kernels of
-//! TensorFlow 2.21.0's interpreter compute them (`BUILTIN_REF`, int8 input and output).
+//! TensorFlow Lite's int8 `SOFTMAX`, `LOG_SOFTMAX`, `LOGISTIC` and `TANH`, as the reference
+//! kernels of TensorFlow 2.21.0's interpreter compute them (`BUILTIN_REF`, int8 input and
+//! output).
 //!
 //! * [`Softmax`] is fixed-point throughout (`reference_ops::Softmax`): each input's difference
 //!   from its row's greatest is rescaled by `beta · scale` into a Q5.26 number (one rounding,
@@ -7,13 +8,18 @@
 //!   Q0.31, the sum of those in Q12.19 is inverted by gemmlowp's Newton–Raphson
 //!   `one_over_one_plus_x_for_x_in_0_1`, and each exponential times that reciprocal, rounded
 //!   to 1/256, is the output. Differences too negative to matter give the least output.
+//! * [`LogSoftmax`] shares the softmax's rescaled differences and exponentials
+//!   (`reference_integer_ops::LogSoftmax`); the log of their Q12.19 sum comes from TensorFlow
+//!   Lite's `log_x_for_x_greater_than_or_equal_to_1` in Q5.26, and each output is the
+//!   difference less that log, in steps of 1/16 below the zero point 127.
 //! * [`Logistic`] and [`Tanh`] are tables of all 256 int8 inputs, built when the operator is
 //!   prepared from the float32 function on the dequantized input (TensorFlow Lite's
 //!   `LUTPopulate`), then one look-up per value.
 //!
 //! TensorFlow Lite fixes the outputs' quantization for these operators: softmax and logistic
-//! give scale 1/256 and zero point −128 (probabilities in `[0, 1)`), tanh scale 1/128 and zero
-//! point 0; the kernels here produce exactly those.
+//! give scale 1/256 and zero point −128 (probabilities in `[0, 1)`), log softmax 16/256 and 127
+//! (logs in `[−255/16, 0]`), tanh scale 1/128 and zero point 0; the kernels here produce
+//! exactly those.
 
 use crate::int8::Multiplier;
 
@@ -660,6 +666,22 @@ mod tests {
     }
 
     #[test]
+    fn log_softmax_of_equal_values_is_minus_the_log_of_their_count() {
+        // log(1/n) in steps of 1/16 below 127: n = 1 gives 0, 2 gives −0.693 (11 steps),
+        // 4 gives −1.386 (22), 8 gives −2.079 (33).
+        let log_softmax = LogSoftmax::new(0.1);
+        for (n, want) in [(1, 127), (2, 116), (4, 105), (8, 94)] {
+            let mut y = [0i8; 8];
+            log_softmax.run(&[-20; 8][..n], &mut y[..n]);
+            assert!(y[..n].iter().all(|&v| v == want), "{n}: {y:?}");
+        }
+        // A value far below the greatest: the least output.
+        let mut y = [0i8; 2];
+        LogSoftmax::new(1.0).run(&[127, -128], &mut y);
+        assert_eq!(y, [127, -128]);
+    }
+
+    #[test]
     fn far_smaller_values_take_no_part() {
         // With scale 1, a difference of 255 is far beyond exp(−32): the least output, and the
         // greatest value keeps everything.
@@ -684,6 +706,7 @@ mod tests {
         for scale in [0.0, -1.0, f32::NAN, f32::INFINITY, 1e-30, 1e30] {
             let mut y = [0i8; 5];
             Softmax::new(scale, 1.0).run(&[1, 2, 3, -128, 127], &mut y);
+            LogSoftmax::new(scale).run(&[1, 2, 3, -128, 127], &mut y);
             Logistic::new(scale, 0).run(&[1, 2, 3, -128, 127], &mut y);
             Tanh::new(scale, i32::MAX).run(&[1, 2, 3, -128, 127], &mut y);
         }

@@ -176,6 +176,7 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
     /// The same layer ending in `activation` instead: its weights and settings copied (the
     /// int8 conversion observes a convolution's outputs before an activation that is an
     /// operator of its own this way).
+    #[cfg(feature = "std")]
     pub(crate) fn with_activation<B>(&self, activation: B) -> Affine<T, U, K, B, S, BIAS, G> {
         Affine {
             kernel: self.kernel.clone(),
