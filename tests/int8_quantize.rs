@@ -270,6 +270,79 @@ network! {
         Dense<_, 4, LogSoftmax>;
 }
 
+network! {
+    /// [`OursActs`], built in from our file.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/ours_acts.tflite", embed)]
+    struct OursActsBuiltIn =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
+        PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), HardSilu, padding = Same>, Conv2D<3, (1, 1), GeluApprox>,
+        Flatten, Dense<_, 12, Gelu>, Dense<_, 10, GeluApprox>, Dense<_, 8, HardSilu>,
+        Dense<_, 6>, PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
+        Dense<_, 4, LogSoftmax>;
+
+    /// [`OursElu`], built in from our file.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/ours_elu.tflite", embed)]
+    struct OursEluBuiltIn =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<Elu>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), Elu, padding = Same>,
+        Flatten, Dense<_, 8, Elu>, Dense<_, 4>;
+
+    /// [`OursElu`] with an ELU of alpha 0.5, which TensorFlow Lite's cannot be.
+    #[int8]
+    struct OursHalfElu =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<Elu>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), Elu, padding = Same>,
+        Flatten, Dense<_, 8, Elu(0.5)>, Dense<_, 4>;
+}
+
+/// Our files with hard swishes, GELUs, PReLUs, a log softmax and ELUs built in (`embed`): what
+/// reading them at run time gives, and TensorFlow Lite's outputs.
+#[test]
+fn our_activations_built_in_are_the_files_read() {
+    static ACTS: Int8<OursActsBuiltIn> = Int8::<OursActsBuiltIn>::EMBEDDED;
+    static ELU: Int8<OursEluBuiltIn> = Int8::<OursEluBuiltIn>::EMBEDDED;
+    for (stem, key) in [
+        ("ours_acts", "tflite_reference"),
+        ("ours_elu", "tflite_builtin"),
+    ] {
+        let record: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(ours_fixture(&format!("{stem}.json"))).unwrap())
+                .unwrap();
+        let (inputs, want) = (rows(&record, "inputs"), rows(&record, key));
+        assert_eq!(inputs.len(), 8);
+        let bytes = std::fs::read(ours_fixture(&format!("{stem}.tflite"))).unwrap();
+        for (x, want) in inputs.iter().zip(&want) {
+            let x: &[i8; OURS_IN] = x.as_slice().try_into().unwrap();
+            let got = if stem == "ours_acts" {
+                let read = Int8::<OursActs>::from_tflite(&bytes).unwrap().predict(x);
+                assert_eq!(ACTS.predict(x), read);
+                read.to_vec()
+            } else {
+                let read = Int8::<OursElu>::from_tflite(&bytes).unwrap().predict(x);
+                assert_eq!(ELU.predict(x), read);
+                read.to_vec()
+            };
+            assert_eq!(&got, want, "{stem}");
+        }
+    }
+    // A declared ELU of alpha 0.5 against the file's: a difference.
+    let bytes = std::fs::read(ours_fixture("ours_elu.tflite")).unwrap();
+    let problems = match Int8::<OursHalfElu>::from_tflite(&bytes) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("an ELU of alpha 0.5 read"),
+    };
+    assert!(problems.contains("alpha 0.5"), "{problems}");
+}
+
 /// `ours_acts.tflite`: [`OursActs`], seeded.
 #[test]
 fn our_quantized_hard_swishes_gelus_prelus_and_log_softmax_run_in_tflite_bit_for_bit() {

@@ -210,6 +210,8 @@ fn form(layer: &Layer) -> Option<&'static Form> {
         // A built-in activation with its argument: `LeakyRelu(0.3)`.
         Some(KerasValue::Text(text)) if text.starts_with("LeakyRelu(") => "LeakyRelu".to_string(),
         Some(KerasValue::Text(text)) if text.starts_with("Elu(") => "Elu".to_string(),
+        // GELU's tanh approximation, which has no Keras name.
+        Some(KerasValue::Text(text)) if text == "GeluApprox" => text.clone(),
         Some(_) => return None,
     };
     FORMS.iter().find(|(n, _)| *n == name).map(|(_, form)| form)
