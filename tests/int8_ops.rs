@@ -4,7 +4,8 @@
 //! `tests/fixtures/tflite/int8_ops.tflite` (strided, dilated, depth-multiplied and padded
 //! windows, an ADD of two scales), `int8_bn.tflite` (MULs and ADDs of per-channel constants),
 //! `int8_mean.tflite` and `int8_mean_keep.tflite` (a MEAN over height and width that
-//! requantizes) and `int8_more.tflite` (leaky ReLUs, a concatenation),
+//! requantizes), `int8_more.tflite` (leaky ReLUs, a concatenation) and `int8_acts.tflite`
+//! (HARD_SWISH, GELU, PRELU, LOG_SOFTMAX),
 //! `tools/int8_reference.py` recorded every activation the
 //! interpreter computed on a seeded input. Here each operator is built from what `nn_tflite`
 //! reads in the file, run on its recorded inputs and its output compared with the recorded
@@ -13,8 +14,8 @@
 use std::collections::HashMap;
 
 use nn::int8::kernels::{
-    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, LeakyRelu, MaxPool, Mean, Mul,
-    Softmax, concatenate,
+    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, LeakyRelu, LogSoftmax, Lookup,
+    MaxPool, Mean, Mul, PRelu, Softmax, concatenate,
 };
 use nn::int8::{Geometry, Multiplier, Output, Padding, activation_range};
 use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Tensor};
@@ -30,7 +31,7 @@ struct Fixture {
     more: Vec<(Vec<i8>, Vec<i8>)>,
 }
 
-const FILES: [&str; 12] = [
+const FILES: [&str; 13] = [
     "mlperf_tiny/ad01_int8",
     "mlperf_tiny/pretrainedResnet_quant",
     "mlperf_tiny/vww_96_int8",
@@ -43,6 +44,7 @@ const FILES: [&str; 12] = [
     "tflite/int8_mean",
     "tflite/int8_mean_keep",
     "tflite/int8_more",
+    "tflite/int8_acts",
 ];
 
 fn read(path: &str) -> Vec<u8> {
@@ -326,6 +328,34 @@ impl Fixture {
                 LeakyRelu::new(self.per_tensor(op.inputs[0]), self.per_tensor(out), alpha)
                     .run(x, &mut y);
             }
+            (c, _) if *c == Code::LOG_SOFTMAX => {
+                let (scale, _) = self.per_tensor(op.inputs[0]);
+                assert_eq!(self.per_tensor(out), (16.0 / 256.0, 127));
+                let width = *self.tensor(out).shape.last().unwrap() as usize;
+                for (x, y) in x.chunks_exact(width).zip(y.chunks_exact_mut(width)) {
+                    LogSoftmax::new(scale).run(x, y);
+                }
+            }
+            (c, _) if *c == Code::HARD_SWISH => {
+                Lookup::hard_swish(self.per_tensor(op.inputs[0]), self.per_tensor(out))
+                    .expect("a HARD_SWISH TensorFlow Lite takes")
+                    .run(x, &mut y);
+            }
+            (c, options) if *c == Code::GELU => {
+                let approximate = matches!(options, Options::Gelu { approximate: true });
+                Lookup::gelu(
+                    self.per_tensor(op.inputs[0]),
+                    self.per_tensor(out),
+                    approximate,
+                )
+                .run(x, &mut y);
+            }
+            (c, _) if *c == Code::PRELU => {
+                let alpha: Vec<i8> = self.data(op.inputs[1]).iter().map(|&b| b as i8).collect();
+                let slopes = self.per_tensor(op.inputs[1]);
+                PRelu::new(self.per_tensor(op.inputs[0]), slopes, self.per_tensor(out))
+                    .run(&alpha, x, &mut y);
+            }
             (c, &Options::Concatenation { axis, activation }) if *c == Code::CONCATENATION => {
                 let rank = self.tensor(out).shape.len() as i32;
                 assert!(axis == -1 || axis == rank - 1, "along the last axis");
@@ -420,6 +450,10 @@ fn every_operator_gives_tflite_reference_outputs_bit_for_bit() {
         "MEAN",
         "LEAKY_RELU",
         "CONCATENATION",
+        "HARD_SWISH",
+        "GELU",
+        "PRELU",
+        "LOG_SOFTMAX",
     ] {
         assert!(
             checked.get(op).copied().unwrap_or(0) >= 1,

@@ -154,7 +154,11 @@ fn rows(record: &serde_json::Value, key: &str) -> Vec<Vec<i8>> {
 /// `NN_WRITE_FIXTURES=1` this writes the file, with the inputs and our outputs in `$stem.json`,
 /// for `tools/int8_ours.py` to add TensorFlow Lite's.
 macro_rules! our_file {
-    ($ty:ty, $net:expr, $stem:literal) => {{
+    ($ty:ty, $net:expr, $stem:literal) => {
+        our_file!($ty, $net, $stem, "tflite_reference")
+    };
+    // `$key`: the record of TensorFlow Lite's outputs to compare with.
+    ($ty:ty, $net:expr, $stem:literal, $key:literal) => {{
         let net = $net;
         let calibration = samples(64, 1);
         let (model, data) = Int8::<$ty>::quantized_model(&net, &calibration).unwrap();
@@ -214,7 +218,8 @@ macro_rules! our_file {
         let record: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
         assert_eq!(rows(&record, "inputs"), inputs);
-        let reference = rows(&record, "tflite_reference");
+        let reference = rows(&record, $key);
+        assert_eq!(reference.len(), inputs.len());
         let read = Int8::<$ty>::from_tflite(&committed).unwrap();
         assert_eq!(read.input_quantization(), q);
         for ((x, want), ours) in inputs.iter().zip(&reference).zip(&outputs) {
@@ -286,6 +291,135 @@ fn our_quantized_one_dimensional_layers_run_in_tflite_bit_for_bit() {
 #[test]
 fn our_quantized_sequence_in_and_out_runs_in_tflite_bit_for_bit() {
     our_file!(OursSeqEnd, OursSeqEnd::seeded(13), "ours_seq_end");
+}
+
+network! {
+    /// Hard swishes (an activation layer's after a convolution, a convolution's, a dense
+    /// layer's), GELUs (exact and approximate, a convolution's and dense layers'), PReLUs (after an image, after a vector) and a log
+    /// softmax, quantized by us (`ours_acts.tflite`).
+    #[int8]
+    struct OursActs =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
+        PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), HardSilu, padding = Same>, Conv2D<3, (1, 1), GeluApprox>,
+        Flatten, Dense<_, 12, Gelu>, Dense<_, 10, GeluApprox>, Dense<_, 8, HardSilu>,
+        Dense<_, 6>, PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
+        Dense<_, 4, LogSoftmax>;
+}
+
+network! {
+    /// [`OursActs`], built in from our file.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/ours_acts.tflite", embed)]
+    struct OursActsBuiltIn =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
+        PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), HardSilu, padding = Same>, Conv2D<3, (1, 1), GeluApprox>,
+        Flatten, Dense<_, 12, Gelu>, Dense<_, 10, GeluApprox>, Dense<_, 8, HardSilu>,
+        Dense<_, 6>, PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
+        Dense<_, 4, LogSoftmax>;
+
+    /// [`OursElu`], built in from our file.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/ours_elu.tflite", embed)]
+    struct OursEluBuiltIn =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<Elu>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), Elu, padding = Same>,
+        Flatten, Dense<_, 8, Elu>, Dense<_, 4>;
+
+    /// [`OursElu`] with an ELU of alpha 0.5, which TensorFlow Lite's cannot be.
+    #[int8]
+    struct OursHalfElu =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<Elu>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), Elu, padding = Same>,
+        Flatten, Dense<_, 8, Elu(0.5)>, Dense<_, 4>;
+}
+
+/// Our files with hard swishes, GELUs, PReLUs, a log softmax and ELUs built in (`embed`): what
+/// reading them at run time gives, and TensorFlow Lite's outputs.
+#[test]
+fn our_activations_built_in_are_the_files_read() {
+    static ACTS: Int8<OursActsBuiltIn> = Int8::<OursActsBuiltIn>::EMBEDDED;
+    static ELU: Int8<OursEluBuiltIn> = Int8::<OursEluBuiltIn>::EMBEDDED;
+    for (stem, key) in [
+        ("ours_acts", "tflite_reference"),
+        ("ours_elu", "tflite_builtin"),
+    ] {
+        let record: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(ours_fixture(&format!("{stem}.json"))).unwrap())
+                .unwrap();
+        let (inputs, want) = (rows(&record, "inputs"), rows(&record, key));
+        assert_eq!(inputs.len(), 8);
+        let bytes = std::fs::read(ours_fixture(&format!("{stem}.tflite"))).unwrap();
+        for (x, want) in inputs.iter().zip(&want) {
+            let x: &[i8; OURS_IN] = x.as_slice().try_into().unwrap();
+            let got = if stem == "ours_acts" {
+                let read = Int8::<OursActs>::from_tflite(&bytes).unwrap().predict(x);
+                assert_eq!(ACTS.predict(x), read);
+                read.to_vec()
+            } else {
+                let read = Int8::<OursElu>::from_tflite(&bytes).unwrap().predict(x);
+                assert_eq!(ELU.predict(x), read);
+                read.to_vec()
+            };
+            assert_eq!(&got, want, "{stem}");
+        }
+    }
+    // A declared ELU of alpha 0.5 against the file's: a difference.
+    let bytes = std::fs::read(ours_fixture("ours_elu.tflite")).unwrap();
+    let problems = match Int8::<OursHalfElu>::from_tflite(&bytes) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("an ELU of alpha 0.5 read"),
+    };
+    assert!(problems.contains("alpha 0.5"), "{problems}");
+}
+
+/// `ours_acts.tflite`: [`OursActs`], seeded.
+#[test]
+fn our_quantized_hard_swishes_gelus_prelus_and_log_softmax_run_in_tflite_bit_for_bit() {
+    our_file!(OursActs, OursActs::seeded(11), "ours_acts");
+}
+
+network! {
+    /// ELUs (an activation layer's after a convolution, a convolution's, a dense layer's),
+    /// quantized by us (`ours_elu.tflite`).
+    #[int8]
+    struct OursElu =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<Elu>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), Elu, padding = Same>,
+        Flatten, Dense<_, 8, Elu>, Dense<_, 4>;
+}
+
+/// `ours_elu.tflite`: [`OursElu`], seeded. TensorFlow 2.21's reference resolver has no ELU:
+/// its builtin kernel (a table for int8, as in every resolver) without delegates is compared.
+#[test]
+fn our_quantized_elus_run_in_tflite_bit_for_bit() {
+    our_file!(OursElu, OursElu::seeded(13), "ours_elu", "tflite_builtin");
+}
+
+network! {
+    /// An ELU of alpha other than 1, which TensorFlow Lite's ELU cannot compute.
+    #[int8]
+    struct HalfElu = Dense<4, 3, Elu(0.5)>, Dense<3, 2>;
+}
+
+#[test]
+fn an_elu_of_alpha_other_than_1_is_refused() {
+    let net = HalfElu::seeded(1);
+    let calibration = nn::Batch::<f32, 4>::from_column_slice(&[0.5, -1.0, 2.0, 0.25]);
+    let problems = Int8::<HalfElu>::quantized_model(&net, &calibration).unwrap_err();
+    let text = problems.to_string();
+    assert!(text.contains("alpha 0.5"), "{text}");
 }
 
 network! {

@@ -685,6 +685,136 @@ fn leaky_relus_and_a_concatenation_are_quantized_written_and_read_back() {
     }
 }
 
+network! {
+    /// Keras 3's `hard_silu` (a layer after a convolution, a dense layer's activation), exact
+    /// `gelu` (a convolution's and a dense layer's activation), PReLU layers (after an image, after a vector) and `log_softmax`, which
+    /// TensorFlow's converter writes as HARD_SWISH, GELU, PRELU and LOG_SOFTMAX
+    /// (`tests/fixtures/tflite/int8_acts.tflite`, made by `tools/int8_reference.py`).
+    #[int8]
+    struct Acts =
+        Input<8, 8, 3>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
+        Conv2D<3, (3, 3), Gelu, padding = Same>,
+        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
+        Dense<_, 3, LogSoftmax>;
+
+    /// The same, built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_acts.tflite", embed)]
+    struct ActsBuiltIn =
+        Input<8, 8, 3>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
+        Conv2D<3, (3, 3), Gelu, padding = Same>,
+        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
+        Dense<_, 3, LogSoftmax>;
+
+    /// The same with the tanh approximation of GELU, which the file does not have.
+    #[int8]
+    struct ActsApprox =
+        Input<8, 8, 3>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
+        Conv2D<3, (3, 3), Gelu, padding = Same>,
+        Flatten, Dense<_, 8, GeluApprox>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
+        Dense<_, 3, LogSoftmax>;
+}
+
+#[test]
+fn hard_swishes_a_gelu_prelus_and_a_log_softmax_give_the_reference_outputs_read_and_built_in() {
+    static BUILT_IN: Int8<ActsBuiltIn> = Int8::<ActsBuiltIn>::EMBEDDED;
+    let path = format!(
+        "{}/tests/fixtures/tflite/int8_acts.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let net = Int8::<Acts>::load_tflite(&path).unwrap();
+    let samples = common::recorded_int8("tflite/int8_acts");
+    assert_eq!(samples.len(), 5);
+    for (x, expected) in &samples {
+        let x: &[i8; 192] = x.as_slice().try_into().unwrap();
+        assert_eq!(net.predict(x).as_slice(), expected.as_slice());
+        assert_eq!(BUILT_IN.predict(x).as_slice(), expected.as_slice());
+    }
+    let problems = match Int8::<ActsApprox>::load_tflite(&path) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("the exact GELU read as the approximation"),
+    };
+    assert!(problems.contains("tanh approximation"), "{problems}");
+}
+
+#[test]
+fn damaged_hard_swish_gelu_prelu_and_log_softmax_files_are_an_error_not_a_panic() {
+    let path = format!(
+        "{}/tests/fixtures/tflite/int8_acts.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    // Cut short anywhere, or any byte changed: an error (or, where the change hits a weight,
+    // a slope or a scale, a network), never a panic.
+    for cut in (0..bytes.len()).step_by(7) {
+        assert!(Int8::<Acts>::from_tflite(&bytes[..cut]).is_err());
+    }
+    let mut damaged = bytes.clone();
+    let mut refused = 0;
+    for at in 0..bytes.len() {
+        for flip in [0x01, 0x80, 0xff] {
+            damaged[at] ^= flip;
+            refused += usize::from(Int8::<Acts>::from_tflite(&damaged).is_err());
+            damaged[at] = bytes[at];
+        }
+    }
+    assert!(
+        refused > bytes.len() / 4,
+        "{refused} of {} refused",
+        3 * bytes.len()
+    );
+}
+
+#[test]
+fn prelu_slopes_of_another_shape_and_a_hard_swish_tensorflow_lite_refuses_are_differences() {
+    let path = format!(
+        "{}/tests/fixtures/tflite/int8_acts.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let model = nn::tflite::read(&bytes).unwrap();
+    let graph = &model.subgraphs[0];
+    let find = |code: &Code| {
+        graph
+            .operators
+            .iter()
+            .find(|op| op.operator == *code)
+            .unwrap()
+    };
+    // The image's slopes made one row of values: the same count, another shape.
+    let mut other = model.clone();
+    let slopes = find(&Code::PRELU).inputs[1] as usize;
+    other.subgraphs[0].tensors[slopes].shape = vec![8 * 8 * 4];
+    let problems = match Int8::<Acts>::from_tflite(&nn::tflite::write(&other, &bytes).unwrap()) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("slopes of another shape read"),
+    };
+    assert!(problems.contains("slopes"), "{problems}");
+    // A hard swish whose output scale is 1/200 of its input's: TensorFlow Lite's
+    // `HardSwishPrepare` refuses it (1/128 or finer), and so does the reading.
+    let mut finer = model.clone();
+    let out = find(&Code::HARD_SWISH).outputs[0] as usize;
+    let input = find(&Code::HARD_SWISH).inputs[0] as usize;
+    let scale = finer.subgraphs[0].tensors[input]
+        .quantization
+        .as_ref()
+        .unwrap()
+        .scale[0];
+    finer.subgraphs[0].tensors[out]
+        .quantization
+        .as_mut()
+        .unwrap()
+        .scale = vec![scale / 200.0];
+    let problems = match Int8::<Acts>::from_tflite(&nn::tflite::write(&finer, &bytes).unwrap()) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a HARD_SWISH TensorFlow Lite refuses read"),
+    };
+    assert!(problems.contains("HARD_SWISH"), "{problems}");
+}
+
 #[test]
 fn a_reshape_that_changes_the_number_of_values_is_not_stepped_over() {
     // The speech model's leading RESHAPE made to produce twice the values: no longer a reshape

@@ -3,7 +3,12 @@
 int8 SOFTMAX, LOGISTIC and TANH, for `tests/int8_activations.rs` to compare with
 `nn::int8::{Softmax, Logistic, Tanh}` bit for bit.
 
-    /path/to/venv/bin/python tools/int8_activations.py   # writes the fixture below
+    /path/to/venv/bin/python tools/int8_activations.py          # writes the fixture below
+    /path/to/venv/bin/python tools/int8_activations.py --more   # int8_activations_more.json
+
+`--more` records ELU, HARD_SWISH and GELU the same way, each on all 256 int8 values, and
+LOG_SOFTMAX on rows as the softmax's, in `int8_activations_more.json` (see `more`), leaving
+the first fixture as it is.
 
 Each case is a one-operator model made by TensorFlow's converter from a `tf.function`, fully
 quantized to int8 (int8 input and output) with a representative data set whose range sets the
@@ -31,6 +36,9 @@ from tensorflow.lite.python import schema_py_generated as s
 
 OUT = os.path.join(
     os.path.dirname(__file__), "..", "tests", "fixtures", "tflite", "int8_activations.json"
+)
+MORE = os.path.join(
+    os.path.dirname(__file__), "..", "tests", "fixtures", "tflite", "int8_activations_more.json"
 )
 
 # The representative data's range for each case: small, about 1/16, large, one-sided.
@@ -95,6 +103,24 @@ def set_input_quantization(model_bytes, scale, zero):
     q = s.Model.GetRootAsModel(buf, 0).Subgraphs(0).Tensors(graph.Inputs(0)).Quantization()
     assert (q.Scale(0), q.ZeroPoint(0)) == (scale, zero)
     return bytes(buf)
+
+
+def set_operator(model_bytes, code):
+    """The model with its (only) operator's builtin code overwritten in place (TensorFlow's
+    converter writes no int8 ELU: it runs `tf.nn.elu` in float32 between a DEQUANTIZE and a
+    QUANTIZE; the interpreter's int8 ELU kernel is reached by renaming a one-operator int8
+    model's HARD_SWISH, whose settings ELU ignores). TensorFlow 2.21's reference resolver
+    (`BUILTIN_REF`) has no ELU at all: its builtin kernel, a table for int8 as every resolver's,
+    is run without delegates instead (`BUILTIN_WITHOUT_DEFAULT_DELEGATES`)."""
+    import flatbuffers
+
+    model = s.ModelT.InitFromPackedBuf(bytearray(model_bytes), 0)
+    assert len(model.operatorCodes) == 1
+    c = model.operatorCodes[0]
+    c.builtinCode, c.deprecatedBuiltinCode, c.version = code, min(code, 127), 1
+    builder = flatbuffers.Builder(0)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
 
 
 def spread(found, count):
@@ -172,14 +198,14 @@ def input_scale(model_bytes):
     return graph.Tensors(graph.Inputs(0)).Quantization().Scale(0)
 
 
-def run(model_bytes, rows):
+def run(model_bytes, rows, resolver=tf.lite.experimental.OpResolverType.BUILTIN_REF):
     with tempfile.NamedTemporaryFile(suffix=".tflite", delete=False) as f:
         f.write(model_bytes)
         path = f.name
     try:
         interp = tf.lite.Interpreter(
             model_path=path,
-            experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF,
+            experimental_op_resolver_type=resolver,
         )
         inp = interp.get_input_details()[0]
         out = interp.get_output_details()[0]
@@ -195,10 +221,17 @@ def run(model_bytes, rows):
         os.unlink(path)
 
 
-def case(op, fn, expected_code, width, lo, hi, rows, beta=None, quantization=None):
+def case(op, fn, expected_code, width, lo, hi, rows, beta=None, quantization=None,
+         rename=None):
     """One case; `rows` is a list of rows, or a function of the input's scale giving them;
-    `quantization` a scale and zero point to write over the converter's."""
+    `quantization` a scale and zero point to write over the converter's; `rename` a builtin
+    code to give the operator instead (`expected_code` is then the converter's)."""
     model = convert(fn, width, lo, hi)
+    if rename is not None:
+        codes, _ = operators(model)
+        assert codes == [expected_code], (op, codes)
+        model = set_operator(model, rename)
+        expected_code = rename
     if beta is not None:
         model = set_beta(model, beta)
     if quantization is not None:
@@ -207,7 +240,11 @@ def case(op, fn, expected_code, width, lo, hi, rows, beta=None, quantization=Non
     assert codes == [expected_code], (op, codes)
     if callable(rows):
         rows = rows(input_scale(model))
-    (scale, zero), (out_scale, out_zero), outputs = run(model, rows)
+    if rename == s.BuiltinOperator.ELU:
+        resolver = tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    else:
+        resolver = tf.lite.experimental.OpResolverType.BUILTIN_REF
+    (scale, zero), (out_scale, out_zero), outputs = run(model, rows, resolver)
     c = {
         "op": op,
         # The representative data's range, or how the input's quantization was chosen.
@@ -219,6 +256,8 @@ def case(op, fn, expected_code, width, lo, hi, rows, beta=None, quantization=Non
     }
     if beta is not None:
         c["beta"] = float(np.float32(beta))
+    if resolver != tf.lite.experimental.OpResolverType.BUILTIN_REF:
+        c["resolver"] = resolver.name
     c["x"] = hexes(rows)
     c["y"] = hexes(outputs)
     print(op, lo, hi, "scale", scale, "zero", zero, "out", out_scale, out_zero, "beta", beta)
@@ -262,7 +301,68 @@ def hexes(rows):
     return [bytes(np.array(r, dtype=np.int8).view(np.uint8)).hex() for r in rows]
 
 
+def more():
+    """The cases of `int8_activations_more.json`: ELU, HARD_SWISH and GELU (exact and
+    approximate) on all 256 int8 values, over the representative ranges, and with input
+    scales and zero points written over the converter's (for HARD_SWISH, scales that take its
+    other shifts); then LOG_SOFTMAX on rows of 10 and 12 values chosen as the softmax's."""
+    cases = []
+    every = [list(range(-128, 128))]
+    ranges = ELEMENTWISE_RANGES + [(-4.0, 4.0), (-0.05, 0.05)]
+    for lo, hi in ranges:
+        cases.append(case("hard_swish", hard_swish,
+                          s.BuiltinOperator.HARD_SWISH, 256, lo, hi, every))
+        cases.append(case("elu", hard_swish, s.BuiltinOperator.HARD_SWISH, 256, lo, hi, every,
+                          rename=s.BuiltinOperator.ELU))
+        cases.append(case("gelu", lambda x: tf.nn.gelu(x, approximate=False),
+                          s.BuiltinOperator.GELU, 256, lo, hi, every))
+        cases.append(case("gelu_approximate", lambda x: tf.nn.gelu(x, approximate=True),
+                          s.BuiltinOperator.GELU, 256, lo, hi, every))
+    # Input scales from tiny (a right shift of the relu-ish factor) to large (a left shift of
+    # several bits), over the output the converter chose for (-1, 1).
+    for scale in [0.0004, 0.003, 0.02, 0.07, 0.3, 0.45]:
+        for zero in (0, -37, 90):
+            scale = float(np.float32(scale))
+            cases.append(case("hard_swish", hard_swish, s.BuiltinOperator.HARD_SWISH, 256, -1.0,
+                              1.0, every, quantization=(scale, zero)))
+            # A TANH renamed: its output's quantization (1/128, 0) holds ELU's negative part.
+            cases.append(case("elu", tf.math.tanh, s.BuiltinOperator.TANH, 256, -1.0, 1.0,
+                              every, quantization=(scale, zero), rename=s.BuiltinOperator.ELU))
+            cases.append(case("gelu", lambda x: tf.nn.gelu(x, approximate=False),
+                              s.BuiltinOperator.GELU, 256, -1.0, 1.0, every,
+                              quantization=(scale, zero)))
+    rng = np.random.default_rng(26)
+    for i, (lo, hi) in enumerate(SOFTMAX_RANGES + [(-0.3, 0.3), (-2.0, 1.0)]):
+        width = (10, 12)[i % 2]
+        rows = lambda scale, w=width: softmax_rows(w, rng, scale, 1.0)
+        cases.append(case("log_softmax", tf.nn.log_softmax, s.BuiltinOperator.LOG_SOFTMAX,
+                          width, lo, hi, rows))
+    return cases
+
+
+def hard_swish(x):
+    """Keras 3's `hard_silu` on TensorFlow: `x · relu6(x + 3) / 6`, which the converter writes as
+    one HARD_SWISH."""
+    return x * tf.nn.relu6(x + 3.0) / 6.0
+
+
+def write(path, cases):
+    with open(path, "w") as f:
+        f.write("{\"generator\": \"tools/int8_activations.py, TensorFlow %s, BUILTIN_REF\",\n"
+                % tf.__version__)
+        f.write(" \"cases\": [\n")
+        for i, c in enumerate(cases):
+            f.write("  " + json.dumps(c, separators=(",", ":")))
+            f.write(",\n" if i + 1 < len(cases) else "\n")
+        f.write(" ]}\n")
+
+
 def main():
+    import sys
+
+    if sys.argv[1:] == ["--more"]:
+        write(MORE, more())
+        return
     cases = []
     every = [list(range(-128, 128))]
     for lo, hi in ELEMENTWISE_RANGES:
@@ -283,14 +383,7 @@ def main():
                 rows = lambda scale, w=width, b=beta: softmax_rows(w, rng, scale, b)
                 cases.append(case("softmax", tf.nn.softmax, s.BuiltinOperator.SOFTMAX, width,
                                   lo, hi, rows, beta))
-    with open(OUT, "w") as f:
-        f.write("{\"generator\": \"tools/int8_activations.py, TensorFlow %s, BUILTIN_REF\",\n"
-                % tf.__version__)
-        f.write(" \"cases\": [\n")
-        for i, c in enumerate(cases):
-            f.write("  " + json.dumps(c, separators=(",", ":")))
-            f.write(",\n" if i + 1 < len(cases) else "\n")
-        f.write(" ]}\n")
+    write(OUT, cases)
 
 
 if __name__ == "__main__":

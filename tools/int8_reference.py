@@ -39,6 +39,7 @@ MORE = os.path.join(FIXTURES, "tflite", "int8_more.tflite")
 SEQ = os.path.join(FIXTURES, "tflite", "int8_seq.tflite")
 SEQ_ADD = os.path.join(FIXTURES, "tflite", "int8_seq_add.tflite")
 GMAX = os.path.join(FIXTURES, "tflite", "int8_gmax.tflite")
+ACTS = os.path.join(FIXTURES, "tflite", "int8_acts.tflite")
 MODELS = [
     os.path.join(FIXTURES, "mlperf_tiny", name + ".tflite")
     for name in [
@@ -55,7 +56,8 @@ MODELS = [
 ]
 # Fixtures added later, each with the seed it was recorded with (109 and on: after the models
 # above, which take 100 to 108 in order).
-LATER = [(MEAN, 109), (MEAN_KEEP, 110), (MORE, 109), (SEQ, 111), (SEQ_ADD, 112), (GMAX, 113)]
+LATER = [(MEAN, 109), (MEAN_KEEP, 110), (MORE, 109), (SEQ, 111), (SEQ_ADD, 112), (GMAX, 113),
+         (ACTS, 111)]
 
 
 def convert_int8(model, rng, shape, path):
@@ -280,6 +282,33 @@ def make_int8_gmax():
     assert ops == ["CONV_2D", "REDUCE_MAX", "FULLY_CONNECTED"], ops
     import tflite_structure
     tflite_structure.structure(GMAX)
+def make_int8_acts():
+    """Keras 3's `hard_silu` (a layer of its own after a convolution, and a dense layer's
+    activation), which the converter writes as HARD_SWISH, `gelu` (exact; a convolution's and
+    a dense layer's activation), which it writes as GELU, two PReLU layers (slopes for an image and for a vector), which it writes as PRELU
+    with int8 slopes, and `log_softmax`, which it writes as LOG_SOFTMAX. (It writes no int8 ELU: `elu` stays a float32 ELU between a
+    DEQUANTIZE and a QUANTIZE.)"""
+    k = tf.keras
+    k.utils.set_random_seed(29)
+    init = k.initializers.RandomNormal(stddev=0.2, seed=31)
+    inp = k.Input((8, 8, 3), batch_size=1)
+    slopes = lambda seed: k.initializers.RandomUniform(-0.5, 0.5, seed=seed)
+    x = k.layers.Conv2D(4, 3, padding="same", bias_initializer=init)(inp)
+    x = k.layers.Activation("hard_silu")(x)
+    x = k.layers.PReLU(alpha_initializer=slopes(41))(x)
+    x = k.layers.Conv2D(3, 3, padding="same", activation="gelu", bias_initializer=init)(x)
+    x = k.layers.Flatten()(x)
+    x = k.layers.Dense(8, activation="gelu", bias_initializer=init)(x)
+    x = k.layers.Dense(6, activation="hard_silu", bias_initializer=init)(x)
+    x = k.layers.Dense(5, bias_initializer=init)(x)
+    x = k.layers.PReLU(alpha_initializer=slopes(43))(x)
+    x = k.layers.Dense(3, activation="log_softmax", bias_initializer=init)(x)
+    model = k.Model(inp, x)
+    convert_int8(model, np.random.default_rng(37), (8, 8, 3), ACTS)
+    it = interpreter(ACTS)
+    print([op["op_name"] for op in it._get_ops_details()])
+    import tflite_structure
+    tflite_structure.structure(ACTS)
 
 
 def interpreter(path):
@@ -353,13 +382,15 @@ def main(only):
     """Records every model, or (with names given) only those: `int8_reference.py sine speech`
     records them without making the fixtures of ours again. (The MEAN fixtures were added
     with `make_int8_mean` for each, then `main(["int8_mean", "int8_mean_keep"])`, which leaves
-    the other fixtures as they were.)"""
+    the other fixtures as they were; `int8_acts` likewise with `make_int8_acts`, then
+    `main(["int8_acts"])`.)"""
     if not only:
         make_int8_ops()
         make_int8_bn()
         make_int8_mean(MEAN, False, 21)
         make_int8_mean(MEAN_KEEP, True, 22)
         make_int8_more()
+        make_int8_acts()
     if not only or "seq" in only:
         # `int8_reference.py seq`: the 1-D and global max fixtures, made and recorded.
         make_int8_seq()

@@ -88,6 +88,9 @@ def options(op):
     elif kind == s.BuiltinOptions.LeakyReluOptions:
         x = s.LeakyReluOptions(); x.Init(table.Bytes, table.Pos)
         o.update(alpha=x.Alpha())
+    elif kind == s.BuiltinOptions.GeluOptions:
+        x = s.GeluOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(approximate=bool(x.Approximate()))
     elif kind == s.BuiltinOptions.ReshapeOptions:
         x = s.ReshapeOptions(); x.Init(table.Bytes, table.Pos)
         o.update(new_shape=[int(v) for v in x.NewShapeAsNumpy()] if x.NewShapeLength() else [])

@@ -52,9 +52,10 @@ pub(crate) fn apply(network: &mut Network, asked_int8: bool, errors: &mut Errors
                     layer.span,
                     format!(
                         "`#[tflite]` checks the file during the build for layers whose \
-                         activation is one of nn's (`Relu`, `Relu6`, `Softmax`, `Sigmoid`, \
-                         `Tanh`, `LeakyRelu`, or none); `{}` has another: read the file at run \
-                         time (`Int8::<{}>::load_tflite`)",
+                         activation is one of nn's (`Relu`, `Relu6`, `Softmax`, `LogSoftmax`, \
+                         `Sigmoid`, `Tanh`, `LeakyRelu`, `Elu`, `HardSilu`, `Gelu`, \
+                         `GeluApprox`, or none); `{}` has another: read the file at run time \
+                         (`Int8::<{}>::load_tflite`)",
                         layer.text, network.ident
                     ),
                 ));
@@ -163,7 +164,7 @@ fn pair(layer: &Layer, key: &str, default: (usize, usize)) -> (usize, usize) {
 
 /// The int8 forms of nn's activations, by their names: the runtime's own constants (its
 /// `Ending::FORM`), so that the build reads a file with the forms the program would.
-static FORMS: [(&str, Form); 7] = {
+static FORMS: [(&str, Form); 13] = {
     use nn_core::int8::Ending;
     [
         ("Linear", <nn_core::Linear as Ending>::FORM),
@@ -173,6 +174,12 @@ static FORMS: [(&str, Form); 7] = {
         ("Sigmoid", <nn_core::Sigmoid as Ending>::FORM),
         ("Tanh", <nn_core::Tanh as Ending>::FORM),
         ("LeakyRelu", <nn_core::LeakyRelu as Ending>::FORM),
+        ("Elu", <nn_core::Elu as Ending>::FORM),
+        ("HardSilu", <nn_core::HardSilu as Ending>::FORM),
+        ("HardSwish", <nn_core::HardSwish as Ending>::FORM),
+        ("Gelu", <nn_core::Gelu as Ending>::FORM),
+        ("LogSoftmax", <nn_core::LogSoftmax as Ending>::FORM),
+        ("GeluApprox", <nn_core::GeluApprox as Ending>::FORM),
     ]
 };
 
@@ -207,14 +214,18 @@ fn form(layer: &Layer) -> Option<&'static Form> {
         Some(KerasValue::Activation(path)) => builtin(path)?,
         // A built-in activation with its argument: `LeakyRelu(0.3)`.
         Some(KerasValue::Text(text)) if text.starts_with("LeakyRelu(") => "LeakyRelu".to_string(),
+        Some(KerasValue::Text(text)) if text.starts_with("Elu(") => "Elu".to_string(),
+        // GELU's tanh approximation, which has no Keras name.
+        Some(KerasValue::Text(text)) if text == "GeluApprox" => text.clone(),
         Some(_) => return None,
     };
     FORMS.iter().find(|(n, _)| *n == name).map(|(_, form)| form)
 }
 
 /// The declared slope of a leaky ReLU (the layer's `negative_slope`, or its activation's
-/// argument, `LeakyRelu`'s default without one); `None` for another activation, or a slope
-/// given by a named constant, which the build does not know.
+/// argument, `LeakyRelu`'s default without one) or alpha of an ELU (its argument, 1 without
+/// one); `None` for another activation, or a slope given by a named constant, which the build
+/// does not know.
 fn slope(layer: &Layer) -> Option<f32> {
     if layer.class == "LeakyReLU" {
         return match setting(layer, "negative_slope")? {
@@ -226,8 +237,12 @@ fn slope(layer: &Layer) -> Option<f32> {
         KerasValue::Activation(path) if builtin(path).is_some_and(|s| s == "LeakyRelu") => {
             Some(nn_core::LeakyRelu::DEFAULT.negative_slope as f32)
         }
+        KerasValue::Activation(path) if builtin(path).is_some_and(|s| s == "Elu") => {
+            Some(nn_core::Elu::default().alpha as f32)
+        }
         KerasValue::Text(text) => text
-            .strip_prefix("LeakyRelu(")?
+            .strip_prefix("LeakyRelu(")
+            .or_else(|| text.strip_prefix("Elu("))?
             .strip_suffix(')')?
             .trim()
             .parse::<f64>()
@@ -323,7 +338,7 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
             Built::Dense { form, parts, .. } => Built::Dense {
                 form,
                 parts,
-                then: Then::with_slope(slope(layer)),
+                then: Then::declare(form, slope(layer)),
             },
             other => other,
         },
@@ -331,12 +346,12 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
             let filters = last(&layer.shape);
             let g = geometry(layer, "kernel_size", filters)?;
             let taps = g.kernel.0 * g.kernel.1 * g.input.2;
-            if *form(layer)? == Form::LeakyRelu {
+            if form(layer)?.observed() {
                 let conv = Parts::zeroed(g, Bounds::NONE, taps * filters, filters);
                 return Some(Built::Activated {
                     layer: Box::new(Built::Conv(conv)),
-                    form: Form::LeakyRelu,
-                    then: Then::with_slope(slope(layer)),
+                    form: *form(layer)?,
+                    then: Then::declare(*form(layer)?, slope(layer)),
                     len: outputs,
                 });
             }
@@ -390,6 +405,7 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
             read: nn_core::int8::NormRead::Folded,
         },
         "Dropout" => Built::Pass,
+        "PReLU" => Built::prelu(inputs),
         "Flatten" => Built::Reshape(inputs),
         "Activation" | "LeakyReLU" => Built::Activation {
             len: inputs,
@@ -397,7 +413,7 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
                 min: -128,
                 max: 127,
                 form: form(layer)?,
-                then: Then::with_slope(slope(layer)),
+                then: Then::declare(*form(layer)?, slope(layer)),
             },
         },
         _ => return None,

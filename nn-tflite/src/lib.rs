@@ -211,9 +211,14 @@ builtins! {
     PAD = 34,
     MEAN = 40,
     SUB = 41,
+    LOG_SOFTMAX = 50,
+    PRELU = 54,
     REDUCE_MAX = 82,
     LEAKY_RELU = 98,
+    ELU = 111,
     QUANTIZE = 114,
+    HARD_SWISH = 117,
+    GELU = 150,
 }
 
 impl Code {
@@ -322,6 +327,11 @@ pub enum Options {
     LeakyRelu {
         /// The slope of the negative part.
         alpha: f32,
+    },
+    /// `GELU`'s.
+    Gelu {
+        /// Whether it is the tanh approximation.
+        approximate: bool,
     },
     /// `ADD`'s.
     Add {
@@ -547,6 +557,9 @@ fn options(kind: u8, o: Table<'_>) -> Result<Options, Error> {
         },
         75 => Options::LeakyRelu {
             alpha: o.f32(0, 0.0)?,
+        },
+        116 => Options::Gelu {
+            approximate: o.bool(0, false)?,
         },
         11 => Options::Add {
             activation: activation(o.u8(0, 0)?)?,

@@ -290,6 +290,11 @@ fn options(b: &mut Builder, options: &Options) -> Option<(u8, Offset)> {
             b.add_f32(0, *alpha, 0.0);
             75
         }
+        Options::Gelu { approximate } => {
+            b.start_table();
+            b.add_bool(0, *approximate, false);
+            116
+        }
         Options::Add { activation: a } => {
             b.start_table();
             b.add_i8(0, activation(*a), 0);

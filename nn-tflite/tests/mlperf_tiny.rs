@@ -25,7 +25,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 19, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 22, "the .tflite fixtures: {paths:?}");
     paths
 }
 
@@ -139,6 +139,9 @@ fn options_record(options: &Options) -> Value {
             activation: a,
         } => serde_json::json!({ "kind": 10, "axis": axis, "activation": activation(*a) }),
         Options::LeakyRelu { alpha } => serde_json::json!({ "kind": 75, "alpha": alpha }),
+        Options::Gelu { approximate } => {
+            serde_json::json!({ "kind": 116, "approximate": approximate })
+        }
         Options::Reshape { new_shape } => serde_json::json!({ "kind": 17, "new_shape": new_shape }),
         Options::Mul { activation: a } => {
             serde_json::json!({ "kind": 21, "activation": activation(*a) })

@@ -23,7 +23,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 19, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 22, "the .tflite fixtures: {paths:?}");
     paths
 }
 
@@ -166,6 +166,8 @@ fn everything() -> (Model, Vec<u8>) {
         },
         Options::LeakyRelu { alpha: 0.2 },
         Options::LeakyRelu { alpha: 0.0 },
+        Options::Gelu { approximate: true },
+        Options::Gelu { approximate: false },
         Options::Other(0),
         Options::Other(40),
         Options::Other(255),

@@ -11,7 +11,8 @@ use std::vec::Vec;
 use super::kernels::Add;
 use super::layers::{
     Activation, AverageOp, Constants, Form, NormRead, Then, load_concat, load_conv, load_dense,
-    load_depthwise, load_fork, load_global, load_global_max, load_norm, load_pool, load_reshape,
+    load_depthwise, load_fork, load_global, load_global_max, load_norm, load_pool, load_prelu,
+    load_reshape,
 };
 use super::walk::Problems;
 use super::{Bounds, Geometry, Multiplier, Output, Quant, Walk};
@@ -166,6 +167,13 @@ pub enum Built {
         /// The layer.
         layer: Activation,
     },
+    /// [`PRelu`](super::PRelu): a slope for each value.
+    PRelu {
+        /// The slopes, int8.
+        alpha: Vec<i8>,
+        /// The operator's constants.
+        kernel: super::kernels::PRelu,
+    },
     /// [`Fork`](super::Fork): two branches and the `ADD` of their `len` outputs.
     Fork {
         /// The first branch's layers (none: the block's input).
@@ -206,6 +214,21 @@ impl Built {
             form,
             parts: Parts::zeroed(geometry, form.bounds(), inputs * units, units),
             then: Then::None,
+        }
+    }
+
+    /// A PReLU of `len` values, its slopes and constants zero until read.
+    pub fn prelu(len: usize) -> Self {
+        let zero = Multiplier { value: 0, shift: 0 };
+        Self::PRelu {
+            alpha: vec![0; len],
+            kernel: super::kernels::PRelu {
+                input_zero: 0,
+                alpha_zero: 0,
+                output_zero: 0,
+                identity: zero,
+                negative: zero,
+            },
         }
     }
 
@@ -303,6 +326,11 @@ impl Built {
             Self::Pass => {}
             Self::Reshape(len) => load_reshape(walk, *len),
             Self::Activation { len, layer } => layer.read(walk, *len),
+            Self::PRelu { alpha, kernel } => {
+                if let Some(found) = load_prelu(walk, alpha) {
+                    *kernel = found;
+                }
+            }
             Self::Fork {
                 first,
                 second,

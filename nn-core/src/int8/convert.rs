@@ -605,11 +605,42 @@ impl Converter {
         self.push_unary(code, options, out);
     }
 
+    /// A `PRELU` of the current tensor with slopes `alpha` (one per value, laid out as the
+    /// tensor), its output of the input's shape quantized from the `range` it took. The
+    /// slopes are an int8 constant of the input's shape (without the batch), quantized as
+    /// TensorFlow's converter quantizes them: symmetric, one scale, the largest magnitude at
+    /// 127.
+    pub fn prelu(&mut self, alpha: &[f32], range: (f32, f32)) {
+        self.close();
+        let shape = self.shape();
+        let largest = alpha.iter().fold(0f32, |m, a| m.max(a.abs()));
+        let scale = if largest > 0.0 && largest.is_finite() {
+            largest / 127.0
+        } else {
+            1.0
+        };
+        let q: Vec<u8> = alpha
+            .iter()
+            .map(|&a| (libm::roundf(a / scale).clamp(-127.0, 127.0) as i8) as u8)
+            .collect();
+        let slopes = self.constant("alpha", &shape, Element::I8, &q);
+        self.set_quantization(slopes, scale, 0);
+        let out = self.activation("activation", &shape);
+        self.quantize_activation(out, range);
+        self.operators.push(Operator {
+            operator: Code::PRELU,
+            inputs: vec![self.current as i32, slopes as i32],
+            outputs: vec![out as i32],
+            options: Options::None,
+        });
+        self.current = out;
+    }
+
     /// A `CONCATENATION` of the tensors at `a` and `b` along their last axis, its output
     /// taking `range`. TensorFlow Lite's int8 kernel takes only inputs quantized as its
     /// output, so each branch's end is given the output's quantization, as TensorFlow's
     /// converter gives it: possible where the operator writing it requantizes into any scale
-    /// (a dense layer, a convolution, an add, a leaky ReLU), a problem where its quantization
+    /// (a dense layer, a convolution, an add, a leaky ReLU, an ELU, a hard swish, a GELU), a problem where its quantization
     /// is fixed (the block's input, a pool, a reshape, a softmax).
     pub fn concatenate(&mut self, a: Mark, b: Mark, range: (f32, f32)) {
         self.close();
@@ -627,6 +658,10 @@ impl Converter {
                         Code::DEPTHWISE_CONV_2D,
                         Code::ADD,
                         Code::LEAKY_RELU,
+                        Code::ELU,
+                        Code::HARD_SWISH,
+                        Code::GELU,
+                        Code::PRELU,
                     ]
                     .contains(&op.operator)
             });

@@ -37,7 +37,8 @@ pub use layer::{Bounds, Clamp, Layer, Quantize};
 pub use layers::NormRead;
 pub use layers::{
     Activated, Activation, AverageOp, Concat, Conv, Dense, Depthwise, Ending, Fork, Form,
-    GlobalAverage, GlobalMax, Held, Norm, NormOp, Pass, Pool, Reshape, ScaleShift, Separable, Then,
+    GlobalAverage, GlobalMax, Held, Norm, NormOp, PRelu, Pass, Pool, Reshape, ScaleShift,
+    Separable, Then,
 };
 pub use network::{Int8, Quant, Quantized};
 // What the code `network!` generates calls: not part of the API.

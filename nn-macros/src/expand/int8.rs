@@ -579,6 +579,20 @@ fn built(layer: &Layer, read: &nn_core::int8::Built) -> TokenStream {
             let (min, max, f, t) = (a.min, a.max, form(*a.form), then(&a.then));
             quote!(::nn::int8::Activation { min: #min, max: #max, form: &#f, then: #t })
         }
+        Built::PRelu { alpha, kernel: k } => {
+            let (input_zero, alpha_zero, output_zero) = (k.input_zero, k.alpha_zero, k.output_zero);
+            let (identity, negative) = (multiplier(k.identity), multiplier(k.negative));
+            quote!(::nn::int8::PRelu {
+                alpha: ::nn::int8::Held::Static(&[#(#alpha),*]),
+                kernel: ::nn::int8::kernels::PRelu {
+                    input_zero: #input_zero,
+                    alpha_zero: #alpha_zero,
+                    output_zero: #output_zero,
+                    identity: #identity,
+                    negative: #negative,
+                },
+            })
+        }
         Built::Fork {
             first, second, add, ..
         } => {
@@ -678,9 +692,13 @@ fn form(f: nn_core::int8::Form) -> TokenStream {
             quote!(::nn::int8::Form::Clamp(#b))
         }
         Form::Softmax => quote!(::nn::int8::Form::Softmax),
+        Form::LogSoftmax => quote!(::nn::int8::Form::LogSoftmax),
         Form::Logistic => quote!(::nn::int8::Form::Logistic),
         Form::Tanh => quote!(::nn::int8::Form::Tanh),
         Form::LeakyRelu => quote!(::nn::int8::Form::LeakyRelu),
+        Form::Elu => quote!(::nn::int8::Form::Elu),
+        Form::HardSwish => quote!(::nn::int8::Form::HardSwish),
+        Form::Gelu { approximate } => quote!(::nn::int8::Form::Gelu { approximate: #approximate }),
     }
 }
 
@@ -692,6 +710,16 @@ fn then(t: &nn_core::int8::Then) -> TokenStream {
             let (m, d) = (multiplier(s.multiplier), s.diff_min);
             quote!(::nn::int8::Then::Softmax(::nn::int8::Held::Static(
                 &::nn::int8::kernels::Softmax { multiplier: #m, diff_min: #d }
+            )))
+        }
+        Then::LogSoftmax(s) => {
+            let (m, d) = (multiplier(s.softmax.multiplier), s.softmax.diff_min);
+            let r = multiplier(s.reverse);
+            quote!(::nn::int8::Then::LogSoftmax(::nn::int8::Held::Static(
+                &::nn::int8::kernels::LogSoftmax {
+                    softmax: ::nn::int8::kernels::Softmax { multiplier: #m, diff_min: #d },
+                    reverse: #r,
+                }
             )))
         }
         Then::Logistic(l) => {
@@ -719,7 +747,27 @@ fn then(t: &nn_core::int8::Then) -> TokenStream {
                 }
             )))
         }
+        Then::Elu { alpha, lookup } => {
+            let (alpha, lookup) = (float(*alpha), lookup_tokens(lookup));
+            quote!(::nn::int8::Then::Elu { alpha: #alpha, lookup: #lookup })
+        }
+        Then::HardSwish(l) => {
+            let lookup = lookup_tokens(l);
+            quote!(::nn::int8::Then::HardSwish(#lookup))
+        }
+        Then::Gelu(l) => {
+            let lookup = lookup_tokens(l);
+            quote!(::nn::int8::Then::Gelu(#lookup))
+        }
     }
+}
+
+/// A table of an activation's 256 outputs, built into the program.
+fn lookup_tokens(l: &nn_core::int8::kernels::Lookup) -> TokenStream {
+    let table = &l.table;
+    quote!(::nn::int8::Held::Static(
+        &::nn::int8::kernels::Lookup { table: [#(#table),*] }
+    ))
 }
 
 fn geometry_tokens(g: &nn_core::int8::Geometry) -> TokenStream {

@@ -7,9 +7,9 @@ network! {
 }
 
 network! {
-    // Nor has GELU: the activation is named.
+    // Nor has mish: the activation is named.
     #[int8]
-    struct Smooth = Input<8>, Dense<_, 4, Gelu>;
+    struct Smooth = Input<8>, Dense<_, 4, Mish>;
 }
 
 fn main() {}

@@ -55,6 +55,30 @@ network! {
     struct PathRelu = Dense<1, 16, nn::Relu>, Dense<16, 8, Relu>, Dense<8, 1>;
 }
 
+network! {
+    // The tanh approximation of GELU where the file's convolution ends in the exact one.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_acts.tflite")]
+    struct Acts =
+        Input<8, 8, 3>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
+        Conv2D<3, (3, 3), GeluApprox, padding = Same>,
+        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
+        Dense<_, 3, LogSoftmax>;
+}
+
+network! {
+    // An ELU of alpha 0.5, where TensorFlow Lite's ELU has alpha 1.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/ours_elu.tflite")]
+    struct HalfElu =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), padding = Same>, Activation<Elu>,
+        MaxPool2D<(2, 2)>,
+        Conv2D<4, (3, 3), Elu, padding = Same>,
+        Flatten, Dense<_, 8, Elu(0.5)>, Dense<_, 4>;
+}
+
 const WIDTH: usize = 8;
 
 network! {

@@ -1,5 +1,6 @@
-//! TensorFlow Lite's int8 `SOFTMAX`, `LOGISTIC` and `TANH`, as the reference kernels of
-//! TensorFlow 2.21.0's interpreter compute them (`BUILTIN_REF`, int8 input and output).
+//! TensorFlow Lite's int8 `SOFTMAX`, `LOG_SOFTMAX`, `LOGISTIC` and `TANH`, as the reference
+//! kernels of TensorFlow 2.21.0's interpreter compute them (`BUILTIN_REF`, int8 input and
+//! output).
 //!
 //! * [`Softmax`] is fixed-point throughout (`reference_ops::Softmax`): each input's difference
 //!   from its row's greatest is rescaled by `beta · scale` into a Q5.26 number (one rounding,
@@ -7,13 +8,18 @@
 //!   Q0.31, the sum of those in Q12.19 is inverted by gemmlowp's Newton–Raphson
 //!   `one_over_one_plus_x_for_x_in_0_1`, and each exponential times that reciprocal, rounded
 //!   to 1/256, is the output. Differences too negative to matter give the least output.
+//! * [`LogSoftmax`] shares the softmax's rescaled differences and exponentials
+//!   (`reference_integer_ops::LogSoftmax`); the log of their Q12.19 sum comes from TensorFlow
+//!   Lite's `log_x_for_x_greater_than_or_equal_to_1` in Q5.26, and each output is the
+//!   difference less that log, in steps of 1/16 below the zero point 127.
 //! * [`Logistic`] and [`Tanh`] are tables of all 256 int8 inputs, built when the operator is
 //!   prepared from the float32 function on the dequantized input (TensorFlow Lite's
 //!   `LUTPopulate`), then one look-up per value.
 //!
 //! TensorFlow Lite fixes the outputs' quantization for these operators: softmax and logistic
-//! give scale 1/256 and zero point −128 (probabilities in `[0, 1)`), tanh scale 1/128 and zero
-//! point 0; the kernels here produce exactly those.
+//! give scale 1/256 and zero point −128 (probabilities in `[0, 1)`), log softmax 16/256 and 127
+//! (logs in `[−255/16, 0]`), tanh scale 1/128 and zero point 0; the kernels here produce
+//! exactly those.
 
 use crate::int8::Multiplier;
 
@@ -118,6 +124,103 @@ impl Softmax {
     }
 }
 
+/// TensorFlow Lite's int8 `LOG_SOFTMAX` over one row (`reference_integer_ops::LogSoftmax`),
+/// its constants computed once from the input's scale.
+///
+/// The output has scale 16/256 and zero point 127, the only quantization TensorFlow Lite
+/// allows a log softmax's int8 output: `y = 127 + round(16 · log p)`, so that `[−255/16, 0]`
+/// is held and anything smaller is −128.
+///
+/// ```
+/// use nn_core::int8::kernels::LogSoftmax;
+///
+/// let log_softmax = LogSoftmax::new(0.05);
+/// let mut y = [0i8; 4];
+/// log_softmax.run(&[7, 7, 7, 7], &mut y);
+/// // Each of four equal values: log(1/4) ≈ −1.386, 22 steps of 1/16 below 127.
+/// assert_eq!(y, [105; 4]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogSoftmax {
+    /// The input's scale in Q5.26 per unit of input difference, and the least difference
+    /// that takes part in the sum, as [`Softmax`]'s with beta 1.
+    pub softmax: Softmax,
+    /// The inverse of that rescaling, which takes the log of the sum back to input units.
+    pub reverse: Multiplier,
+}
+
+impl LogSoftmax {
+    /// The constants of a log softmax whose input has scale `input_scale`, as TensorFlow
+    /// Lite's `LogSoftmaxPrepare` computes them (`PreprocessLogSoftmaxScalingExp` with five
+    /// integer bits and beta 1, then `CalculateInputRadius`).
+    ///
+    /// No value makes this panic (see [`Softmax::new`]).
+    pub fn new(input_scale: f32) -> Self {
+        let softmax = Softmax::new(input_scale, 1.0);
+        let m = softmax.multiplier;
+        // `(1 << (31 − shift)) / multiplier`, the shift's power of two an `int` as TensorFlow
+        // Lite computes it (2^31 wraps to −2^31).
+        let power = u32::try_from(31 - m.shift)
+            .ok()
+            .and_then(|p| 1i32.checked_shl(p))
+            .unwrap_or(0);
+        let reverse = if m.value > 0 {
+            Multiplier::from_real(f64::from(power) / f64::from(m.value))
+        } else {
+            Multiplier { value: 0, shift: 0 }
+        };
+        Self { softmax, reverse }
+    }
+
+    /// The log softmax of the row `x` into `y`, as TensorFlow Lite's reference kernel.
+    ///
+    /// For a tensor of several rows, call it once per row (the last dimension). Rows of up to
+    /// 4,095 values are exact (see [`Softmax::run`]).
+    ///
+    /// # Panics
+    ///
+    /// When `x` and `y` differ in length.
+    pub fn run(&self, x: &[i8], y: &mut [i8]) {
+        assert_eq!(
+            x.len(),
+            y.len(),
+            "log softmax input and output lengths differ"
+        );
+        // The output in Q4.27 is the difference in Q5.26, so 31 − 5 − 4 bits go.
+        const OUTPUT_SHIFT: i32 = 31 - DIFF_INTEGER_BITS - 4;
+        let Softmax {
+            multiplier,
+            diff_min,
+        } = self.softmax;
+        let max = x.iter().copied().max().unwrap_or(i8::MIN);
+        let sum = x.iter().fold(0i32, |sum, &v| {
+            let diff = i32::from(v) - i32::from(max);
+            if diff >= diff_min {
+                let e = exp_on_negative_values(multiplier.apply(diff));
+                // Q0.31 to Q12.19.
+                sum.wrapping_add(rounding_divide_by_pot(e, SUM_INTEGER_BITS))
+            } else {
+                sum
+            }
+        });
+        let log_sum = log_of_at_least_one(sum);
+        // The least difference whose output is above −128: past it, the log is below
+        // what Q5.26 holds.
+        let shifted = log_sum.wrapping_add(i32::MIN);
+        let least = (diff_min - 1).max(self.reverse.apply(shifted));
+        for (out, &v) in y.iter_mut().zip(x) {
+            let diff = i32::from(v) - i32::from(max);
+            *out = if diff > least {
+                let scaled = multiplier.apply(diff).wrapping_sub(log_sum);
+                let q = rounding_divide_by_pot(scaled, OUTPUT_SHIFT).saturating_add(127);
+                q.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
+            } else {
+                i8::MIN
+            };
+        }
+    }
+}
+
 /// TensorFlow Lite's int8 `LOGISTIC` (sigmoid): a table of its 256 outputs.
 ///
 /// The output has scale 1/256 and zero point −128, the only quantization TensorFlow Lite
@@ -208,7 +311,13 @@ impl Tanh {
 /// TensorFlow Lite's `LUTPopulate` for int8: for each input `q`, the output
 /// `clamp(round(f(scale · (q − zero)) · inverse) + out_zero)`, every step in float32 as
 /// TensorFlow Lite computes it (`inverse` is `1 / output_scale`, exact here).
-fn table(scale: f32, zero: i32, inverse: f32, out_zero: i32, f: impl Fn(f32) -> f32) -> [i8; 256] {
+pub(super) fn table(
+    scale: f32,
+    zero: i32,
+    inverse: f32,
+    out_zero: i32,
+    f: impl Fn(f32) -> f32,
+) -> [i8; 256] {
     let mut table = [0i8; 256];
     for q in i8::MIN..=i8::MAX {
         let centred = i64::from(q) - i64::from(zero);
@@ -221,7 +330,7 @@ fn table(scale: f32, zero: i32, inverse: f32, out_zero: i32, f: impl Fn(f32) -> 
 }
 
 /// One look-up per value.
-fn look_up(table: &[i8; 256], x: &[i8], y: &mut [i8]) {
+pub(super) fn look_up(table: &[i8; 256], x: &[i8], y: &mut [i8]) {
     assert_eq!(x.len(), y.len(), "input and output lengths differ");
     for (out, &v) in y.iter_mut().zip(x) {
         *out = table[usize::from(v as u8)];
@@ -303,7 +412,7 @@ const EXP2_TABLE: [u64; 32] = [
 /// revision), and this `tanhf` differed from glibc's on one of 1.5 million arguments sampled
 /// in `[−100, 100]` (by one ulp, which moves a table entry only if it also straddles a
 /// rounding boundary of the output).
-fn tanhf(x: f32) -> f32 {
+pub(super) fn tanhf(x: f32) -> f32 {
     let a = x.abs();
     if a.is_nan() {
         return x + x;
@@ -456,6 +565,83 @@ fn reciprocal(x: i32, integer_bits: i32) -> (i32, i32) {
     (one_over_one_plus_x(shifted_minus_one), bits_over_unit)
 }
 
+/// `x` shifted left by `exponent` (at least 0) with saturation: TensorFlow Lite's
+/// `SaturatingRoundingMultiplyByPOTParam`.
+fn shift_left_param(x: i32, exponent: i32) -> i32 {
+    match u32::try_from(exponent) {
+        Ok(0) => x,
+        Ok(e @ 1..=31) => saturating_shift_left(x, e),
+        // No caller shifts further; a wider shift saturates whatever is not zero.
+        Ok(_) => match x.signum() {
+            1 => i32::MAX,
+            -1 => i32::MIN,
+            _ => 0,
+        },
+        Err(_) => x,
+    }
+}
+
+/// `log(x)` for `x ≥ 1`, `x` in Q12.19 (a sum of exponentials), as Q5.26: TensorFlow Lite's
+/// `log_x_for_x_greater_than_or_equal_to_1` with five output integer bits. `x` is split into
+/// a power of two (counted in its leading zeros, with quarter-octave adjustments) times a
+/// mantissa `r` near 1, whose log comes from a rational approximation in `(r − 2^−1/4)`; the
+/// sum is kept with six integer bits, then rescaled to five.
+fn log_of_at_least_one(x: i32) -> i32 {
+    const INPUT_INTEGER_BITS: i32 = SUM_INTEGER_BITS;
+    const ACCUM_INTEGER_BITS: i32 = DIFF_INTEGER_BITS + 1;
+    // ln 2, 2^−1/4, 2^−1/2 and 1/4 in Q0.31, and the approximation's coefficients.
+    const LOG_2: i32 = 1_488_522_236;
+    const SQRT_SQRT_HALF: i32 = 1_805_811_301;
+    const SQRT_HALF: i32 = 1_518_500_250;
+    const ONE_QUARTER: i32 = 536_870_912;
+    const ALPHA_N: i32 = 117_049_297;
+    const ALPHA_D: i32 = 127_690_142;
+    const ALPHA_I: i32 = 1_057_819_769;
+    const ALPHA_F: i32 = 638_450_708;
+    let saturate = |v: i64| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+    let shifted_quarter = rounding_divide_by_pot(ONE_QUARTER, ACCUM_INTEGER_BITS);
+    let z_a = x;
+    let a_headroom_plus_1 = (z_a as u32).leading_zeros() as i32;
+    let r_a_tmp = shift_left_param(z_a, a_headroom_plus_1 - 1);
+    let r_a = shift_left_param(doubling_high_mul(r_a_tmp, SQRT_HALF), 1);
+    let a_pow_2 = saturate(
+        i64::from(shift_left_param(
+            INPUT_INTEGER_BITS - a_headroom_plus_1,
+            31 - ACCUM_INTEGER_BITS,
+        )) + i64::from(shifted_quarter),
+    );
+    let z_b = doubling_high_mul(z_a, SQRT_HALF);
+    let b_headroom = (z_b as u32).leading_zeros() as i32 - 1;
+    let r_b = shift_left_param(z_a, b_headroom);
+    let b_pow_2 = saturate(
+        i64::from(shift_left_param(
+            INPUT_INTEGER_BITS - b_headroom,
+            31 - ACCUM_INTEGER_BITS,
+        )) - i64::from(shifted_quarter),
+    );
+    let r = r_a.min(r_b);
+    let pow_2 = a_pow_2.max(b_pow_2);
+    let p = rounding_half_sum(r, SQRT_SQRT_HALF);
+    let q = r.wrapping_sub(SQRT_SQRT_HALF);
+    let q = q.wrapping_add(q);
+    let common_sq = doubling_high_mul(q, q);
+    let num = doubling_high_mul(q, r)
+        .wrapping_add(doubling_high_mul(doubling_high_mul(q, common_sq), ALPHA_N));
+    let denom_minus_one = doubling_high_mul(
+        p,
+        ALPHA_I
+            .wrapping_add(q)
+            .wrapping_add(doubling_high_mul(ALPHA_D, common_sq)),
+    )
+    .wrapping_add(doubling_high_mul(ALPHA_F, q));
+    let reciprocal = one_over_one_plus_x(denom_minus_one);
+    let num_scaled = rounding_divide_by_pot(num, ACCUM_INTEGER_BITS);
+    let sum =
+        doubling_high_mul(pow_2, LOG_2).wrapping_add(doubling_high_mul(num_scaled, reciprocal));
+    // Six integer bits to five.
+    shift_left_param(sum, ACCUM_INTEGER_BITS - DIFF_INTEGER_BITS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,6 +663,22 @@ mod tests {
         let mut two = [0i8; 2];
         softmax.run(&[9, 9], &mut two);
         assert_eq!(two, [0, 0]);
+    }
+
+    #[test]
+    fn log_softmax_of_equal_values_is_minus_the_log_of_their_count() {
+        // log(1/n) in steps of 1/16 below 127: n = 1 gives 0, 2 gives −0.693 (11 steps),
+        // 4 gives −1.386 (22), 8 gives −2.079 (33).
+        let log_softmax = LogSoftmax::new(0.1);
+        for (n, want) in [(1, 127), (2, 116), (4, 105), (8, 94)] {
+            let mut y = [0i8; 8];
+            log_softmax.run(&[-20; 8][..n], &mut y[..n]);
+            assert!(y[..n].iter().all(|&v| v == want), "{n}: {y:?}");
+        }
+        // A value far below the greatest: the least output.
+        let mut y = [0i8; 2];
+        LogSoftmax::new(1.0).run(&[127, -128], &mut y);
+        assert_eq!(y, [127, -128]);
     }
 
     #[test]
@@ -504,6 +706,7 @@ mod tests {
         for scale in [0.0, -1.0, f32::NAN, f32::INFINITY, 1e-30, 1e30] {
             let mut y = [0i8; 5];
             Softmax::new(scale, 1.0).run(&[1, 2, 3, -128, 127], &mut y);
+            LogSoftmax::new(scale).run(&[1, 2, 3, -128, 127], &mut y);
             Logistic::new(scale, 0).run(&[1, 2, 3, -128, 127], &mut y);
             Tanh::new(scale, i32::MAX).run(&[1, 2, 3, -128, 127], &mut y);
         }

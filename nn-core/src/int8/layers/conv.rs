@@ -2,9 +2,7 @@
 //! `DEPTHWISE_CONV_2D` with their constants owned, and the window they share with the pools.
 
 use crate::int8::kernels::{Conv2D, DepthwiseConv2D};
-use crate::int8::{
-    Activated, Bounds, Clamp, Form, Geometry, Layer, Multiplier, Output, Quantize, Then,
-};
+use crate::int8::{Activated, Bounds, Clamp, Geometry, Layer, Multiplier, Output, Quantize, Then};
 
 /// A declared `D`-dimensional layer's window as TensorFlow Lite slides it. A 1-D layer's
 /// window runs down a sequence, a `steps × 1` image; TensorFlow's converter writes it across a
@@ -228,64 +226,77 @@ impl<
     }
 }
 
-/// A convolution ending in a leaky ReLU: TensorFlow Lite's `CONV_2D`, then its `LEAKY_RELU`.
-impl<
-    const IN: usize,
-    const OUT: usize,
-    const F: usize,
-    const K: usize,
-    S: crate::Storage,
-    const BIAS: bool,
-    const D: usize,
-> Quantize<IN, OUT> for crate::Conv<f32, IN, OUT, F, K, crate::LeakyRelu, S, BIAS, D>
-where
-    Self: Clone + crate::Layer<f32, IN, OUT>,
-{
-    type Int8 = Activated<Conv<F, K>>;
+/// Convolutions ending in an activation that is an operator of its own whose output is
+/// quantized from its range (`Form::observed`: a leaky ReLU, an ELU, a hard swish, a GELU):
+/// TensorFlow Lite's `CONV_2D`, then the activation's operator.
+macro_rules! activated_conv {
+    ($($activation:ty),*) => {$(
+        impl<
+            const IN: usize,
+            const OUT: usize,
+            const F: usize,
+            const K: usize,
+            S: crate::Storage,
+            const BIAS: bool,
+            const D: usize,
+        > Quantize<IN, OUT> for crate::Conv<f32, IN, OUT, F, K, $activation, S, BIAS, D>
+        {
+            type Int8 = Activated<Conv<F, K>>;
 
-    fn int8(&self) -> Self::Int8 {
-        Activated {
-            layer: Conv::zeroed(geometry(row::<D>(self.window()), F), Bounds::NONE),
-            form: &Form::LeakyRelu,
-            then: Then::declared(&self.weights.activation),
+            fn int8(&self) -> Self::Int8 {
+                Activated {
+                    layer: Conv::zeroed(geometry(row::<D>(self.window()), F), Bounds::NONE),
+                    form: &<$activation as crate::int8::Ending>::FORM,
+                    then: Then::declared(&self.weights.activation),
+                }
+            }
+
+            /// The range of the convolution's outputs before the activation (the same
+            /// convolution ending in `Linear`), then after.
+            #[cfg(feature = "std")]
+            fn observe(
+                &self,
+                x: &crate::Batch<f32, IN>,
+                ranges: &mut crate::int8::Ranges,
+            ) -> crate::Batch<f32, OUT> {
+                use crate::Layer as _;
+                let zeros = || {
+                    crate::Batch::<f32, OUT>::zeros_generic(
+                        nalgebra::Const::<OUT>,
+                        nalgebra::Dyn(x.ncols()),
+                    )
+                };
+                let linear = crate::Conv {
+                    weights: self.weights.with_activation(crate::Linear),
+                };
+                let mut z = zeros();
+                linear.forward_batch(x, &mut z);
+                ranges.observe(z.as_slice());
+                let mut y = zeros();
+                self.forward_batch(x, &mut y);
+                ranges.observe(y.as_slice());
+                y
+            }
+
+            #[cfg(feature = "std")]
+            fn convert(&self, c: &mut crate::int8::Converter) {
+                use crate::int8::Ending as _;
+                self.convert_fusing(c, nn_tflite::Activation::None);
+                let range = c.range();
+                let form = <$activation as crate::int8::Ending>::FORM;
+                Then::convert_observed(c, form, self.weights.activation.slope(), range);
+            }
         }
-    }
-
-    /// The range of the convolution's outputs before the leaky ReLU (computed with a slope of
-    /// 1, which leaves them as they are), then after.
-    #[cfg(feature = "std")]
-    fn observe(
-        &self,
-        x: &crate::Batch<f32, IN>,
-        ranges: &mut crate::int8::Ranges,
-    ) -> crate::Batch<f32, OUT> {
-        use crate::Layer as _;
-        let zeros = || {
-            crate::Batch::<f32, OUT>::zeros_generic(
-                nalgebra::Const::<OUT>,
-                nalgebra::Dyn(x.ncols()),
-            )
-        };
-        let mut linear = self.clone();
-        linear.weights.activation = crate::LeakyRelu::new(1.0);
-        let mut z = zeros();
-        linear.forward_batch(x, &mut z);
-        ranges.observe(z.as_slice());
-        let mut y = zeros();
-        self.forward_batch(x, &mut y);
-        ranges.observe(y.as_slice());
-        y
-    }
-
-    #[cfg(feature = "std")]
-    fn convert(&self, c: &mut crate::int8::Converter) {
-        use crate::int8::Ending as _;
-        self.convert_fusing(c, nn_tflite::Activation::None);
-        let range = c.range();
-        let alpha = self.weights.activation.slope().unwrap_or(0.0);
-        Then::convert_leaky(c, alpha, range);
-    }
+    )*};
 }
+
+activated_conv!(
+    crate::LeakyRelu,
+    crate::Elu,
+    crate::HardSilu,
+    crate::Gelu,
+    crate::GeluApprox
+);
 
 /// The int8 form of [`crate::DepthwiseConv2D`]: TensorFlow Lite's `DEPTHWISE_CONV_2D` with its
 /// constants owned, `CM` output channels (`C · M`) over `TAPS` taps (`1HWO`).

@@ -146,7 +146,8 @@ impl<
 
     /// The range of the outputs; for an activation that is an operator of its own (softmax),
     /// of the outputs before it, which the layer's own operator gives, and for one whose
-    /// output range is free (a leaky ReLU) that of the outputs after it too.
+    /// output range is free (a leaky ReLU, an ELU, a hard swish, a GELU) that of the outputs
+    /// after it too.
     #[cfg(feature = "std")]
     fn observe(
         &self,
@@ -167,7 +168,7 @@ impl<
                 }
             }
             ranges.observe(z.as_slice());
-            if A::FORM == Form::LeakyRelu {
+            if A::FORM.observed() {
                 ranges.observe(y.as_slice());
             }
         }
@@ -200,9 +201,9 @@ impl<
             range,
         );
         Then::convert(c, A::FORM, &[O]);
-        if let Some(alpha) = self.weights.activation.slope() {
+        if A::FORM.observed() {
             let range = c.range();
-            Then::convert_leaky(c, alpha, range);
+            Then::convert_observed(c, A::FORM, self.weights.activation.slope(), range);
         }
     }
 }

@@ -11,6 +11,7 @@ mod held;
 mod norm;
 mod passes;
 mod pool;
+mod prelu;
 mod separable;
 
 pub use conv::{Conv, Depthwise};
@@ -21,6 +22,7 @@ pub use held::Held;
 pub use norm::{Norm, NormOp, ScaleShift};
 pub use passes::{Activation, Pass, Reshape};
 pub use pool::{AverageOp, GlobalAverage, GlobalMax, Pool};
+pub use prelu::PRelu;
 pub use separable::Separable;
 
 #[cfg(feature = "std")]
@@ -33,4 +35,5 @@ pub(crate) use {
     norm::load_norm,
     passes::load_reshape,
     pool::{global_max_pool, load_global, load_global_max, load_pool},
+    prelu::load_prelu,
 };

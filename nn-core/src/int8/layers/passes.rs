@@ -170,9 +170,8 @@ impl<A: Ending + crate::Activation, const N: usize, const C: usize, const OWN_CL
         let range = c.range();
         match A::FORM {
             Form::Clamp(bounds) => c.fuse(bounds.fused(), range),
-            Form::LeakyRelu => {
-                let alpha = self.activation.slope().unwrap_or(0.0);
-                Then::convert_leaky(c, alpha, range);
+            form if form.observed() => {
+                Then::convert_observed(c, form, self.activation.slope(), range);
             }
             // The activation's operator keeps the shape of what it reads (an image's too).
             form => {

@@ -170,6 +170,29 @@ impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, 
     }
 }
 
+impl<T: Float, const U: usize, const K: usize, A, S: Storage, const BIAS: bool, G: Copy>
+    Affine<T, U, K, A, S, BIAS, G>
+{
+    /// The same layer ending in `activation` instead: its weights and settings copied (the
+    /// int8 conversion observes a convolution's outputs before an activation that is an
+    /// operator of its own this way).
+    #[cfg(feature = "std")]
+    pub(crate) fn with_activation<B>(&self, activation: B) -> Affine<T, U, K, B, S, BIAS, G> {
+        Affine {
+            kernel: self.kernel.clone(),
+            bias: self.bias.clone(),
+            activation,
+            trainable: self.trainable,
+            kernel_regularizer: self.kernel_regularizer,
+            bias_regularizer: self.bias_regularizer,
+            activity_regularizer: self.activity_regularizer,
+            kernel_constraint: self.kernel_constraint,
+            bias_constraint: self.bias_constraint,
+            geometry: self.geometry,
+        }
+    }
+}
+
 impl<T, const U: usize, const K: usize, A, S, const BIAS: bool, G> Params<T>
     for Affine<T, U, K, A, S, BIAS, G>
 where
