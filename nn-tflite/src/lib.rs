@@ -211,6 +211,8 @@ builtins! {
     PAD = 34,
     MEAN = 40,
     SUB = 41,
+    UNIDIRECTIONAL_SEQUENCE_LSTM = 44,
+    STRIDED_SLICE = 45,
     LEAKY_RELU = 98,
     QUANTIZE = 114,
 }
