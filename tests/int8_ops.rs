@@ -348,6 +348,13 @@ impl Fixture {
                 let begin = self.ints(op.inputs[1]);
                 let units = len;
                 assert_eq!(begin[1], -1, "{}: a slice of the last step", self.name);
+                assert!(matches!(
+                    op.options,
+                    Options::StridedSlice {
+                        shrink_axis_mask: 2,
+                        ..
+                    }
+                ));
                 y.copy_from_slice(&x[x.len() - units..]);
             }
             (c, options) => panic!("{}: no kernel for {} {options:?}", self.name, c.name()),
@@ -377,6 +384,19 @@ impl Fixture {
         assert_eq!((h_scale, h_zero), self.per_tensor(op.outputs[0]));
         let (c_scale, c_zero) = self.per_tensor(op.inputs[19]);
         assert_eq!(c_zero, 0);
+        let Options::SequenceLstm {
+            activation: Activation::Tanh,
+            cell_clip,
+            proj_clip: 0.0,
+            time_major: false,
+        } = op.options
+        else {
+            panic!("{}: LSTM options {:?}", self.name, op.options)
+        };
+        // Without layer norm only the hidden state's intermediate counts: the output's here.
+        assert_eq!(op.intermediates.len(), 5);
+        let (hidden_scale, hidden_zero) = self.per_tensor(op.intermediates[4]);
+        assert_eq!((hidden_scale, hidden_zero), (h_scale, h_zero));
         let cell_shift = c_scale.log2() as i32;
         assert_eq!(2f32.powi(cell_shift), c_scale, "{}: cell scale", self.name);
         let weights: Vec<(Vec<i8>, Vec<i8>)> = (0..4)
@@ -406,8 +426,9 @@ impl Fixture {
         Lstm {
             gates: [gate(0), gate(1), gate(2), gate(3)],
             cell_shift,
-            hidden: Lstm::hidden_multiplier(h_scale),
-            hidden_zero: h_zero,
+            cell_clip: Lstm::cell_clip(cell_clip, c_scale),
+            hidden: Lstm::hidden_multiplier(hidden_scale),
+            hidden_zero,
         }
         .run::<UNITS>(x, true, y);
     }

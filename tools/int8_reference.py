@@ -235,6 +235,8 @@ def make_int8_lstm(path, sequences, seed):
     lstm = ops[0]
     print(os.path.basename(path), [(i, details[i]["dtype"].__name__, details[i]["quantization"])
                                    for i in lstm["inputs"] if i >= 0])
+    import tflite_structure
+    tflite_structure.structure(path)
 
 
 def interpreter(path):

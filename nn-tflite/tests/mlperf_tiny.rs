@@ -9,7 +9,8 @@ use serde_json::Value;
 /// The `.tflite` fixtures (MLPerf Tiny's six, `tests/fixtures/tflite/windows.tflite`, whose
 /// windows differ along height and width, and our full-int8 ones: `int8_ops.tflite`,
 /// `int8_bn.tflite`, `ours_int8.tflite`, `int8_mean.tflite`, `int8_mean_keep.tflite`,
-/// `int8_more.tflite` and `ours_more.tflite`), each with the record of TensorFlow's reader
+/// `int8_more.tflite`, `ours_more.tflite`, and `int8_lstm.tflite` and `int8_lstm_seq.tflite`,
+/// with an LSTM's intermediates), each with the record of TensorFlow's reader
 /// beside it.
 fn files() -> Vec<String> {
     let mut paths: Vec<String> = ["mlperf_tiny", "tflite"]
@@ -24,7 +25,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 14, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 16, "the .tflite fixtures: {paths:?}");
     paths
 }
 
@@ -142,6 +143,26 @@ fn options_record(options: &Options) -> Value {
         Options::Mul { activation: a } => {
             serde_json::json!({ "kind": 21, "activation": activation(*a) })
         }
+        Options::StridedSlice {
+            begin_mask,
+            end_mask,
+            ellipsis_mask,
+            new_axis_mask,
+            shrink_axis_mask,
+        } => serde_json::json!({
+            "kind": 32, "begin_mask": begin_mask, "end_mask": end_mask,
+            "ellipsis_mask": ellipsis_mask, "new_axis_mask": new_axis_mask,
+            "shrink_axis_mask": shrink_axis_mask
+        }),
+        Options::SequenceLstm {
+            activation: a,
+            cell_clip,
+            proj_clip,
+            time_major,
+        } => serde_json::json!({
+            "kind": 71, "activation": activation(*a), "cell_clip": cell_clip,
+            "proj_clip": proj_clip, "time_major": time_major
+        }),
         Options::Other(kind) => serde_json::json!({ "kind": kind }),
     }
 }
@@ -180,6 +201,9 @@ fn every_operator_and_tensor_is_what_tensorflow_reads() {
                 assert_eq!(widen(&op.inputs), ints(&r["inputs"]), "{name} op {k}");
                 assert_eq!(widen(&op.outputs), ints(&r["outputs"]), "{name} op {k}");
                 assert_eq!(options_record(&op.options), r["options"], "{name} op {k}");
+                // Recorded where there are some.
+                let intermediates = r.get("intermediates").map(ints).unwrap_or_default();
+                assert_eq!(widen(&op.intermediates), intermediates, "{name} op {k}");
             }
             let tensors = record["tensors"].as_array().unwrap();
             assert_eq!(graph.tensors.len(), tensors.len(), "{name}");

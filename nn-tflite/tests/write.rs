@@ -23,7 +23,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 14, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 16, "the .tflite fixtures: {paths:?}");
     paths
 }
 
@@ -99,6 +99,7 @@ fn tensor(name: &str, element: Element, buffer: u32, q: Option<Quantization>) ->
 
 fn op(operator: Code, options: Options) -> Operator {
     Operator {
+        intermediates: vec![],
         operator,
         inputs: vec![0, -1, 2],
         outputs: vec![1],
@@ -166,6 +167,25 @@ fn everything() -> (Model, Vec<u8>) {
         },
         Options::LeakyRelu { alpha: 0.2 },
         Options::LeakyRelu { alpha: 0.0 },
+        Options::StridedSlice {
+            begin_mask: 1,
+            end_mask: -2,
+            ellipsis_mask: 0,
+            new_axis_mask: 4,
+            shrink_axis_mask: 2,
+        },
+        Options::SequenceLstm {
+            activation: Activation::Tanh,
+            cell_clip: 0.5,
+            proj_clip: 0.0,
+            time_major: true,
+        },
+        Options::SequenceLstm {
+            activation: Activation::None,
+            cell_clip: 0.0,
+            proj_clip: -1.0,
+            time_major: false,
+        },
         Options::Other(0),
         Options::Other(40),
         Options::Other(255),
@@ -178,11 +198,12 @@ fn everything() -> (Model, Vec<u8>) {
         Code::Custom("MyOp".into()),
         Code::Custom(String::new()),
     ];
-    let operators = options
+    let mut operators: Vec<Operator> = options
         .into_iter()
         .enumerate()
         .map(|(i, o)| op(codes[i % codes.len()].clone(), o))
         .collect();
+    operators[1].intermediates = vec![2, -1, 0];
     let per_channel = Quantization {
         scale: vec![0.5, 0.25, 1e-9],
         zero_point: vec![0, -3, i64::MAX],

@@ -293,6 +293,7 @@ impl Converter {
         );
         let out = self.activation("activation", shape);
         self.operators.push(Operator {
+            intermediates: Vec::new(),
             operator: code,
             inputs: vec![self.current as i32, w as i32, b as i32],
             outputs: vec![out as i32],
@@ -390,6 +391,7 @@ impl Converter {
         let mid = self.activation("activation", &shape);
         self.quantize_activation(mid, product_range);
         self.operators.push(Operator {
+            intermediates: Vec::new(),
             operator: Code::MUL,
             inputs: vec![self.current as i32, scale_tensor as i32],
             outputs: vec![mid as i32],
@@ -472,6 +474,7 @@ impl Converter {
     /// Adds `code` reading the current tensor into `out`, which becomes the current one.
     fn push_unary(&mut self, code: Code, options: Options, out: usize) {
         self.operators.push(Operator {
+            intermediates: Vec::new(),
             operator: code,
             inputs: vec![self.current as i32],
             outputs: vec![out as i32],
@@ -536,6 +539,7 @@ impl Converter {
         let out = self.activation("activation", &shape);
         self.set_quantization(out, scale, zero);
         self.operators.push(Operator {
+            intermediates: Vec::new(),
             operator: Code::CONCATENATION,
             inputs: vec![a.0 as i32, b.0 as i32],
             outputs: vec![out as i32],
@@ -563,6 +567,7 @@ impl Converter {
             .collect();
         let out = self.activation("activation", &shape);
         self.operators.push(Operator {
+            intermediates: Vec::new(),
             operator: Code::ADD,
             inputs: vec![a as i32, b as i32],
             outputs: vec![out as i32],

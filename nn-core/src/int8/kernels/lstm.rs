@@ -1,6 +1,6 @@
 //! TensorFlow Lite's int8 `UNIDIRECTIONAL_SEQUENCE_LSTM` (`lstm_eval`'s `EvalInteger8x8_16`,
-//! no peephole, projection, layer norm or clipping): int8 inputs, weights and outputs, int16
-//! gates and cell state.
+//! no peephole, projection or layer norm): int8 inputs, weights and outputs, int16 gates and
+//! cell state.
 //!
 //! Each step, for each gate `g` of `i, f, c, o`, two requantized products are summed in int16
 //! (saturating) as Q3.12: `z_g = W_g · x + R_g · h` (the bias and the zero points folded into
@@ -68,8 +68,8 @@ impl LstmGate<'_> {
 }
 
 /// An int8 LSTM's constants, borrowed: TensorFlow Lite's `UNIDIRECTIONAL_SEQUENCE_LSTM` as
-/// its converter writes Keras's `LSTM` (every gate, tanh, no peephole, projection, layer
-/// norm or clipping), batch-major.
+/// its converter writes Keras's `LSTM` (every gate, tanh, no peephole, projection or layer
+/// norm), batch-major.
 #[derive(Clone, Copy, Debug)]
 pub struct Lstm<'a> {
     /// The gates in Keras's order: input, forget, cell, output.
@@ -77,6 +77,8 @@ pub struct Lstm<'a> {
     /// The cell state's scale as a power of two (`2^cell_shift`, −14 as the converter
     /// writes it; at most −9).
     pub cell_shift: i32,
+    /// The bound of the cell state, `±cell_clip` (0: none; [`Lstm::cell_clip`]).
+    pub cell_clip: i16,
     /// The requantization of `o · tanh(c)` (two Q0.15 factors) into the output:
     /// `2^−15 · 2^−15 / scale_h` ([`Lstm::hidden_multiplier`]).
     pub hidden: Multiplier,
@@ -85,6 +87,18 @@ pub struct Lstm<'a> {
 }
 
 impl Lstm<'_> {
+    /// The cell state's bound `clip` (a real, 0 for none) in steps of the cell state's
+    /// `scale`, as TensorFlow Lite computes it: `clip / scale` in `f32`, clamped to int16 and
+    /// truncated. (TensorFlow's converter writes 10 for Keras's LSTM, beyond int16 at 2^−14:
+    /// the bound is then 32767, which keeps the cell state off −32768.)
+    pub fn cell_clip(clip: f32, scale: f32) -> i16 {
+        if clip > 0.0 {
+            (clip / scale).clamp(-32768.0, 32767.0) as i16
+        } else {
+            0
+        }
+    }
+
     /// The requantization of the hidden state into an output of scale `scale`, as TensorFlow
     /// Lite computes it: `2^−15 / scale · 2^−15` in `f64`, rounded to `f32`.
     pub fn hidden_multiplier(scale: f32) -> Multiplier {
@@ -149,6 +163,9 @@ impl Lstm<'_> {
             let added = rounding_divide_by_pot(i32::from(i[u]) * i32::from(candidate[u]), shift);
             let sum = i32::from(kept) + i32::from(added as i16);
             c[u] = sum.clamp(i16::MIN.into(), i16::MAX.into()) as i16;
+            if self.cell_clip > 0 {
+                c[u] = c[u].clamp(-self.cell_clip, self.cell_clip);
+            }
         }
         for u in 0..U {
             let t = tanh(c[u], 15 + self.cell_shift);
@@ -358,6 +375,13 @@ mod tests {
         assert_eq!(exp_on_negative_values(-1, 0), i16::MAX);
         assert_eq!(logistic(1, 3), 16384);
         assert_eq!(logistic(-1, 3), 16383);
+    }
+
+    #[test]
+    fn a_cell_clip_beyond_int16_is_int16s_greatest() {
+        assert_eq!(Lstm::cell_clip(10.0, 2f32.powi(-14)), 32767);
+        assert_eq!(Lstm::cell_clip(0.5, 2f32.powi(-14)), 8192);
+        assert_eq!(Lstm::cell_clip(0.0, 2f32.powi(-14)), 0);
     }
 
     #[test]
