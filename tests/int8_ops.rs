@@ -376,7 +376,11 @@ impl Fixture {
         const UNITS: usize = 8;
         assert_eq!(op.inputs.len(), 24);
         for optional in [9, 10, 11, 16, 17, 20, 21, 22, 23] {
-            assert_eq!(op.inputs[optional], -1, "{}: LSTM input {optional}", self.name);
+            assert_eq!(
+                op.inputs[optional], -1,
+                "{}: LSTM input {optional}",
+                self.name
+            );
         }
         let (x_scale, x_zero) = self.per_tensor(op.inputs[0]);
         // The output state: the previous step's output, of the output's quantization.
@@ -400,7 +404,12 @@ impl Fixture {
         let cell_shift = c_scale.log2() as i32;
         assert_eq!(2f32.powi(cell_shift), c_scale, "{}: cell scale", self.name);
         let weights: Vec<(Vec<i8>, Vec<i8>)> = (0..4)
-            .map(|g| (self.weights(op.inputs[1 + g]), self.weights(op.inputs[5 + g])))
+            .map(|g| {
+                (
+                    self.weights(op.inputs[1 + g]),
+                    self.weights(op.inputs[5 + g]),
+                )
+            })
             .collect();
         let mut sums = vec![[vec![0; UNITS], vec![0; UNITS]]; 4];
         let mut multipliers = Vec::new();

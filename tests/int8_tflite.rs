@@ -707,3 +707,183 @@ fn an_activation_operator_on_an_image_is_written_with_the_image_s_shape() {
     let x: [i8; 72] = core::array::from_fn(|i| (i as i8).wrapping_mul(37));
     assert_eq!(again.predict(&x), int8.predict(&x));
 }
+
+network! {
+    /// An LSTM over 8 steps of 4 features into 8 units, its last step into a dense layer
+    /// (`tests/fixtures/tflite/int8_lstm.tflite`, made by `tools/int8_reference.py` from a
+    /// tf_keras model: one UNIDIRECTIONAL_SEQUENCE_LSTM, a STRIDED_SLICE of the last step).
+    #[int8]
+    struct Sequence = Input<8, 4>, LSTM<8>, Dense<_, 3>;
+
+    /// The same, built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_lstm.tflite", embed)]
+    struct SequenceBuiltIn = Input<8, 4>, LSTM<8>, Dense<_, 3>;
+
+    /// Every step's output, flattened into the dense layer (`int8_lstm_seq.tflite`).
+    #[int8]
+    struct Sequences = Input<8, 4>, LSTM<8, return_sequences = true>, Flatten, Dense<_, 3>;
+
+    /// The same, built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_lstm_seq.tflite", embed)]
+    struct SequencesBuiltIn =
+        Input<8, 4>, LSTM<8, return_sequences = true>, Flatten, Dense<_, 3>;
+}
+
+fn lstm_fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/tflite/{name}.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn an_lstm_gives_the_reference_outputs_read_and_built_in() {
+    static LAST: Int8<SequenceBuiltIn> = Int8::<SequenceBuiltIn>::EMBEDDED;
+    static EVERY: Int8<SequencesBuiltIn> = Int8::<SequencesBuiltIn>::EMBEDDED;
+    let last = Int8::<Sequence>::load_tflite(lstm_fixture("int8_lstm")).unwrap();
+    let every = Int8::<Sequences>::load_tflite(lstm_fixture("int8_lstm_seq")).unwrap();
+    for name in ["int8_lstm", "int8_lstm_seq"] {
+        let samples = common::recorded_int8(&format!("tflite/{name}"));
+        assert_eq!(samples.len(), 5);
+        for (x, expected) in &samples {
+            let x: &[i8; 32] = x.as_slice().try_into().unwrap();
+            let (read, built) = if name == "int8_lstm" {
+                (last.predict(x), LAST.predict(x))
+            } else {
+                (every.predict(x), EVERY.predict(x))
+            };
+            assert_eq!(read.as_slice(), expected.as_slice(), "{name} read");
+            assert_eq!(built.as_slice(), expected.as_slice(), "{name} built in");
+        }
+    }
+    // Built in, the same constants as read (the structs' names aside).
+    let fields = |s: String| s[s.find('{').unwrap()..].to_string();
+    assert_eq!(fields(format!("{last:?}")), fields(format!("{LAST:?}")));
+    assert_eq!(fields(format!("{every:?}")), fields(format!("{EVERY:?}")));
+}
+
+#[test]
+fn an_lstm_declared_otherwise_than_the_file_is_refused_at_its_layer() {
+    // The file returns the last step; the declaration every step.
+    let Err(nn::Error::Mismatch { problems, .. }) =
+        Int8::<Sequences>::load_tflite(lstm_fixture("int8_lstm"))
+    else {
+        panic!("an LSTM returning every step read from a file that returns the last");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("layer 2") && p.contains("STRIDED_SLICE")),
+        "{problems:#?}"
+    );
+    // And the other way round.
+    let Err(nn::Error::Mismatch { problems, .. }) =
+        Int8::<Sequence>::load_tflite(lstm_fixture("int8_lstm_seq"))
+    else {
+        panic!("an LSTM returning the last step read from a file that returns every step");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("layer 2") && p.contains("STRIDED_SLICE")),
+        "{problems:#?}"
+    );
+}
+
+/// The LSTM fixture with `change` made to its model, written again.
+fn lstm_with(change: impl FnOnce(&mut nn_tflite::Model)) -> Vec<u8> {
+    let bytes = std::fs::read(lstm_fixture("int8_lstm")).unwrap();
+    let mut model = nn_tflite::read(&bytes).unwrap();
+    let data: Vec<u8> = bytes.clone();
+    change(&mut model);
+    nn_tflite::write(&model, &data).unwrap()
+}
+
+#[test]
+fn an_lstm_the_kernel_cannot_run_is_refused() {
+    let lstm_op = |m: &mut nn_tflite::Model| {
+        m.subgraphs[0]
+            .operators
+            .iter_mut()
+            .find(|op| op.operator == Code::UNIDIRECTIONAL_SEQUENCE_LSTM)
+            .unwrap()
+            .clone()
+    };
+    let cases: Vec<(&str, Box<dyn FnOnce(&mut nn_tflite::Model)>)> = vec![
+        (
+            "time-major",
+            Box::new(|m| {
+                let g = &mut m.subgraphs[0];
+                let op = g
+                    .operators
+                    .iter_mut()
+                    .find(|op| op.operator == Code::UNIDIRECTIONAL_SEQUENCE_LSTM)
+                    .unwrap();
+                if let Options::SequenceLstm { time_major, .. } = &mut op.options {
+                    *time_major = true;
+                }
+            }),
+        ),
+        (
+            "cell state",
+            Box::new(move |m| {
+                let cell = lstm_op(m).inputs[19] as usize;
+                let q = m.subgraphs[0].tensors[cell].quantization.as_mut().unwrap();
+                q.scale[0] = 3e-5;
+            }),
+        ),
+        (
+            "intermediate 4",
+            Box::new(move |m| {
+                let g = &mut m.subgraphs[0];
+                let op = g
+                    .operators
+                    .iter_mut()
+                    .find(|op| op.operator == Code::UNIDIRECTIONAL_SEQUENCE_LSTM)
+                    .unwrap();
+                op.intermediates.truncate(4);
+            }),
+        ),
+        (
+            "peephole",
+            Box::new(move |m| {
+                let g = &mut m.subgraphs[0];
+                let op = g
+                    .operators
+                    .iter_mut()
+                    .find(|op| op.operator == Code::UNIDIRECTIONAL_SEQUENCE_LSTM)
+                    .unwrap();
+                op.inputs[10] = op.inputs[19];
+            }),
+        ),
+    ];
+    for (what, change) in cases {
+        let bytes = lstm_with(change);
+        let Err(nn::Error::Mismatch { problems, .. }) = Int8::<Sequence>::from_tflite(&bytes)
+        else {
+            panic!("an LSTM with {what} changed read");
+        };
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("layer 2") && p.contains(what)),
+            "{what}: {problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn quantizing_an_lstm_ourselves_is_an_error_not_a_panic() {
+    let float = Sequence::seeded(3);
+    let calibration = nn::Batch::<f32, 32>::from_fn(16, |i, j| ((i * 32 + j) as f32 * 0.37).sin());
+    let Err(error) = Int8::<Sequence>::quantize(&float, &calibration) else {
+        panic!("an LSTM quantized");
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("layer 2") && message.contains("cannot quantize an LSTM"),
+        "{message}"
+    );
+}

@@ -58,9 +58,10 @@ impl LstmGate<'_> {
     fn accumulate(weights: &[i8], bias: &[i32], m: Multiplier, x: &[i8], acc: &mut [i16]) {
         let width = x.len().max(1);
         for ((a, row), &b) in acc.iter_mut().zip(weights.chunks_exact(width)).zip(bias) {
-            let sum = row.iter().zip(x).fold(b, |s, (&w, &v)| {
-                s.wrapping_add(i32::from(w) * i32::from(v))
-            });
+            let sum = row
+                .iter()
+                .zip(x)
+                .fold(b, |s, (&w, &v)| s.wrapping_add(i32::from(w) * i32::from(v)));
             let total = m.apply_twice(sum).saturating_add(i32::from(*a));
             *a = total.clamp(i16::MIN.into(), i16::MAX.into()) as i16;
         }
@@ -118,7 +119,11 @@ impl Lstm<'_> {
         let features = self.gates[0].input_weights.len() / U.max(1);
         let steps = x.len() / features.max(1);
         assert_eq!(steps * features, x.len(), "input for another shape");
-        assert_eq!(y.len(), if sequences { steps * U } else { U }, "output for another shape");
+        assert_eq!(
+            y.len(),
+            if sequences { steps * U } else { U },
+            "output for another shape"
+        );
         for g in &self.gates {
             assert_eq!(g.input_weights.len(), U * features);
             assert_eq!(g.recurrent_weights.len(), U * U);
@@ -328,7 +333,10 @@ fn logistic(a: i16, integer_bits: i32) -> i16 {
         return constant(1 << 30);
     }
     let magnitude = if a > 0 { a } else { a.wrapping_neg() };
-    let positive = one_over_one_plus_x(exp_on_negative_values(magnitude.wrapping_neg(), integer_bits));
+    let positive = one_over_one_plus_x(exp_on_negative_values(
+        magnitude.wrapping_neg(),
+        integer_bits,
+    ));
     if a > 0 {
         positive
     } else {
@@ -364,7 +372,10 @@ mod tests {
             for bits in [1, 3] {
                 let t = real(tanh(raw, bits), 15);
                 let want = real(raw, 15 - bits).tanh();
-                assert!((t - want).abs() < 5e-4, "tanh({raw}, {bits}) = {t}, want {want}");
+                assert!(
+                    (t - want).abs() < 5e-4,
+                    "tanh({raw}, {bits}) = {t}, want {want}"
+                );
             }
         }
     }

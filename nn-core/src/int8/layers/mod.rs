@@ -8,6 +8,7 @@ mod dense;
 mod ending;
 mod fork;
 mod held;
+mod lstm;
 mod norm;
 mod passes;
 mod pool;
@@ -18,11 +19,14 @@ pub use dense::Dense;
 pub use ending::{Activated, Ending, Form, Then};
 pub use fork::{Concat, Fork};
 pub use held::Held;
+pub use lstm::{Lstm, LstmQuant};
 pub use norm::{Norm, NormOp, ScaleShift};
 pub use passes::{Activation, Pass, Reshape};
 pub use pool::{AverageOp, GlobalAverage, Pool};
 pub use separable::Separable;
 
+#[cfg(feature = "std")]
+pub use lstm::LstmParts;
 #[cfg(feature = "std")]
 pub use norm::NormRead;
 #[cfg(feature = "std")]
@@ -30,6 +34,7 @@ pub(crate) use {
     conv::{Constants, load_conv, load_depthwise},
     dense::load_dense,
     fork::{load_concat, load_fork},
+    lstm::load_lstm,
     norm::load_norm,
     passes::load_reshape,
     pool::{load_global, load_pool},
