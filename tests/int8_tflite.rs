@@ -801,63 +801,34 @@ fn lstm_with(change: impl FnOnce(&mut nn_tflite::Model)) -> Vec<u8> {
     nn_tflite::write(&model, &data).unwrap()
 }
 
+/// The fixture's UNIDIRECTIONAL_SEQUENCE_LSTM.
+fn lstm_op(m: &mut nn_tflite::Model) -> &mut Operator {
+    m.subgraphs[0]
+        .operators
+        .iter_mut()
+        .find(|op| op.operator == Code::UNIDIRECTIONAL_SEQUENCE_LSTM)
+        .unwrap()
+}
+
 #[test]
 fn an_lstm_the_kernel_cannot_run_is_refused() {
-    let lstm_op = |m: &mut nn_tflite::Model| {
-        m.subgraphs[0]
-            .operators
-            .iter_mut()
-            .find(|op| op.operator == Code::UNIDIRECTIONAL_SEQUENCE_LSTM)
-            .unwrap()
-            .clone()
-    };
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut nn_tflite::Model)>)> = vec![
-        (
-            "time-major",
-            Box::new(|m| {
-                let g = &mut m.subgraphs[0];
-                let op = g
-                    .operators
-                    .iter_mut()
-                    .find(|op| op.operator == Code::UNIDIRECTIONAL_SEQUENCE_LSTM)
-                    .unwrap();
-                if let Options::SequenceLstm { time_major, .. } = &mut op.options {
-                    *time_major = true;
-                }
-            }),
-        ),
-        (
-            "cell state",
-            Box::new(move |m| {
-                let cell = lstm_op(m).inputs[19] as usize;
-                let q = m.subgraphs[0].tensors[cell].quantization.as_mut().unwrap();
-                q.scale[0] = 3e-5;
-            }),
-        ),
-        (
-            "intermediate 4",
-            Box::new(move |m| {
-                let g = &mut m.subgraphs[0];
-                let op = g
-                    .operators
-                    .iter_mut()
-                    .find(|op| op.operator == Code::UNIDIRECTIONAL_SEQUENCE_LSTM)
-                    .unwrap();
-                op.intermediates.truncate(4);
-            }),
-        ),
-        (
-            "peephole",
-            Box::new(move |m| {
-                let g = &mut m.subgraphs[0];
-                let op = g
-                    .operators
-                    .iter_mut()
-                    .find(|op| op.operator == Code::UNIDIRECTIONAL_SEQUENCE_LSTM)
-                    .unwrap();
-                op.inputs[10] = op.inputs[19];
-            }),
-        ),
+    type Change = fn(&mut nn_tflite::Model);
+    let cases: [(&str, Change); 4] = [
+        ("time-major", |m| {
+            if let Options::SequenceLstm { time_major, .. } = &mut lstm_op(m).options {
+                *time_major = true;
+            }
+        }),
+        ("cell state", |m| {
+            let cell = lstm_op(m).inputs[19] as usize;
+            let q = m.subgraphs[0].tensors[cell].quantization.as_mut().unwrap();
+            q.scale[0] = 3e-5;
+        }),
+        ("intermediate 4", |m| lstm_op(m).intermediates.truncate(4)),
+        ("peephole", |m| {
+            let op = lstm_op(m);
+            op.inputs[10] = op.inputs[19];
+        }),
     ];
     for (what, change) in cases {
         let bytes = lstm_with(change);

@@ -103,7 +103,7 @@ impl Lstm<'_> {
     /// The requantization of the hidden state into an output of scale `scale`, as TensorFlow
     /// Lite computes it: `2^−15 / scale · 2^−15` in `f64`, rounded to `f32`.
     pub fn hidden_multiplier(scale: f32) -> Multiplier {
-        let two = 2f64.powi(-15);
+        let two = 1.0 / 32768.0;
         Multiplier::from_real(f64::from((two / f64::from(scale) * two) as f32))
     }
 
