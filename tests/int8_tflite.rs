@@ -846,6 +846,28 @@ fn an_lstm_the_kernel_cannot_run_is_refused() {
 }
 
 #[test]
+fn damaged_lstm_bytes_are_an_error_not_a_panic() {
+    let bytes = std::fs::read(lstm_fixture("int8_lstm")).unwrap();
+    let x = [7i8; 32];
+    for cut in (0..bytes.len()).step_by(61) {
+        assert!(Int8::<Sequence>::from_tflite(&bytes[..cut]).is_err());
+    }
+    // Every byte changed in turn: an error, or (where the change hits a weight or a scale) a
+    // network that runs.
+    let mut damaged = bytes.clone();
+    let mut read = 0;
+    for at in 0..bytes.len() {
+        damaged[at] ^= 0x5a;
+        if let Ok(net) = Int8::<Sequence>::from_tflite(&damaged) {
+            let _ = net.predict(&x);
+            read += 1;
+        }
+        damaged[at] = bytes[at];
+    }
+    assert!(read > 0 && read < bytes.len(), "{read} of {}", bytes.len());
+}
+
+#[test]
 fn quantizing_an_lstm_ourselves_is_an_error_not_a_panic() {
     let float = Sequence::seeded(3);
     let calibration = nn::Batch::<f32, 32>::from_fn(16, |i, j| ((i * 32 + j) as f32 * 0.37).sin());

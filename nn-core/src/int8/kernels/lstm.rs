@@ -76,7 +76,8 @@ pub struct Lstm<'a> {
     /// The gates in Keras's order: input, forget, cell, output.
     pub gates: [LstmGate<'a>; 4],
     /// The cell state's scale as a power of two (`2^cell_shift`, −14 as the converter
-    /// writes it; at most −9).
+    /// writes it; from −15 to −9, as TensorFlow Lite's kernel takes it: others are taken as
+    /// the nearest of those).
     pub cell_shift: i32,
     /// The bound of the cell state, `±cell_clip` (0: none; [`Lstm::cell_clip`]).
     pub cell_clip: i16,
@@ -162,7 +163,8 @@ impl Lstm<'_> {
         let candidate = gate(gc).map(|v| tanh(v, 3));
         let i = gate(gi).map(|v| logistic(v, 3));
         let o = gate(go).map(|v| logistic(v, 3));
-        let shift = 30 + self.cell_shift;
+        let cell_shift = self.cell_shift.clamp(-15, -9);
+        let shift = 30 + cell_shift;
         for u in 0..U {
             let kept = rounding_divide_by_pot(i32::from(f[u]) * i32::from(c[u]), 15) as i16;
             let added = rounding_divide_by_pot(i32::from(i[u]) * i32::from(candidate[u]), shift);
@@ -173,7 +175,7 @@ impl Lstm<'_> {
             }
         }
         for u in 0..U {
-            let t = tanh(c[u], 15 + self.cell_shift);
+            let t = tanh(c[u], 15 + cell_shift);
             let v = self.hidden.apply_twice(i32::from(o[u]) * i32::from(t));
             h[u] = v.saturating_add(self.hidden_zero).clamp(-128, 127) as i8;
         }

@@ -221,14 +221,16 @@ pub(crate) fn load_lstm(
     let cell_shift = match cell_quant.map(|q| (q.scale.as_slice(), q.zero_point.as_slice())) {
         Some((&[scale], &[0])) if cell.element == Element::I16 && scale > 0.0 => {
             let shift = libm::log2f(scale).round();
-            (libm::exp2f(shift) == scale && shift <= -9.0).then_some(shift as i32)
+            // TensorFlow Lite needs 2^-9 or less; its tanh of the cell state takes 0 to 6
+            // integer bits (15 + shift), so 2^-15 or more.
+            (libm::exp2f(shift) == scale && (-15.0..=-9.0).contains(&shift)).then_some(shift as i32)
         }
         _ => None,
     };
     let Some(cell_shift) = cell_shift else {
         walk.problem(format!(
-            "its LSTM's cell state `{}` is not int16 of a scale 2^-9 or less, a power of two, \
-             with zero point 0, as TensorFlow Lite needs it",
+            "its LSTM's cell state `{}` is not int16 of a scale from 2^-15 to 2^-9, a power of \
+             two, with zero point 0, as TensorFlow Lite's kernel needs it",
             cell.name
         ));
         return;
