@@ -134,6 +134,9 @@ def structure(name):
                 "zero_point": zero,
                 "dimension": q.QuantizedDimension() if q is not None and scale else 0,
             })
+            if x.IsVariable():
+                # Only where true (an LSTM's states): the files recorded before have none.
+                tensors[-1]["is_variable"] = True
         ops = []
         for o in range(sg.OperatorsLength()):
             op = sg.Operators(o)

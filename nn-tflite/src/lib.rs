@@ -103,6 +103,9 @@ pub struct Tensor {
     pub buffer: u32,
     /// Its quantization, for a quantized tensor.
     pub quantization: Option<Quantization>,
+    /// Whether it is a variable: a state an operator keeps from one run to the next (an
+    /// LSTM's output and cell state), which the interpreter resets to its zero point.
+    pub is_variable: bool,
 }
 
 /// A tensor's element type (TensorFlow Lite's `TensorType`).
@@ -484,6 +487,7 @@ fn tensor(table: Table<'_>) -> Result<Tensor, Error> {
         buffer: table.u32(2, 0)?,
         name: table.string(3)?,
         quantization,
+        is_variable: table.bool(5, false)?,
     })
 }
 

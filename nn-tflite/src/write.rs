@@ -175,6 +175,7 @@ fn tensor(b: &mut Builder, t: &Tensor) -> Offset {
     if let Some(q) = quantization {
         b.add_offset(4, q);
     }
+    b.add_bool(5, t.is_variable, false);
     b.end_table()
 }
 

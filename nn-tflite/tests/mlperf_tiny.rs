@@ -220,6 +220,11 @@ fn every_operator_and_tensor_is_what_tensorflow_reads() {
                     r["buffer"].as_i64().unwrap(),
                     "{name} tensor {k}"
                 );
+                // Recorded where true (an LSTM's states).
+                let variable = r
+                    .get("is_variable")
+                    .is_some_and(|v| v.as_bool() == Some(true));
+                assert_eq!(t.is_variable, variable, "{name} tensor {k}");
                 let (scale, zero, dimension) = match &t.quantization {
                     Some(q) => (
                         q.scale.clone(),

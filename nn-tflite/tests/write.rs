@@ -94,6 +94,7 @@ fn tensor(name: &str, element: Element, buffer: u32, q: Option<Quantization>) ->
         element,
         buffer,
         quantization: q,
+        is_variable: false,
     }
 }
 
@@ -234,6 +235,7 @@ fn everything() -> (Model, Vec<u8>) {
     tensors[1].quantization = Some(per_channel);
     tensors[2].shape.clear();
     tensors[3].name.clear();
+    tensors[4].is_variable = true;
     let data: Vec<u8> = (0..=255).collect();
     let model = Model {
         version: 3,

@@ -217,6 +217,7 @@ impl Converter {
             element: Element::I8,
             buffer: 0,
             quantization: None,
+            is_variable: false,
         });
         self.tensors.len() - 1
     }
@@ -236,6 +237,7 @@ impl Converter {
             element,
             buffer: (self.buffers.len() - 1) as u32,
             quantization: None,
+            is_variable: false,
         });
         self.tensors.len() - 1
     }
