@@ -866,17 +866,3 @@ fn damaged_lstm_bytes_are_an_error_not_a_panic() {
     }
     assert!(read > 0 && read < bytes.len(), "{read} of {}", bytes.len());
 }
-
-#[test]
-fn quantizing_an_lstm_ourselves_is_an_error_not_a_panic() {
-    let float = Sequence::seeded(3);
-    let calibration = nn::Batch::<f32, 32>::from_fn(16, |i, j| ((i * 32 + j) as f32 * 0.37).sin());
-    let Err(error) = Int8::<Sequence>::quantize(&float, &calibration) else {
-        panic!("an LSTM quantized");
-    };
-    let message = error.to_string();
-    assert!(
-        message.contains("layer 2") && message.contains("cannot quantize an LSTM"),
-        "{message}"
-    );
-}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Runs our own int8 quantization's files, `tests/fixtures/tflite/ours_int8.tflite` and
-`ours_more.tflite`, in TensorFlow Lite, and records the interpreter's outputs beside ours in
-`ours_int8.json` and `ours_more.json`.
+"""Runs our own int8 quantization's files, `tests/fixtures/tflite/ours_int8.tflite`,
+`ours_more.tflite` and `ours_lstm.tflite`, in TensorFlow Lite, and records the interpreter's
+outputs beside ours in `ours_int8.json`, `ours_more.json` and `ours_lstm.json`.
 
     NN_WRITE_FIXTURES=1 cargo test --test int8_quantize our_quantized  # the files, our outputs
     /path/to/venv/bin/python tools/int8_ours.py                          # TensorFlow Lite's
@@ -22,9 +22,9 @@ import numpy as np
 import tensorflow as tf
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "tflite")
-# Our files: `ours_int8` (convolutions, a residual block, batch normalizations) and `ours_more`
-# (leaky ReLUs, a concatenation).
-STEMS = ["ours_int8", "ours_more"]
+# Our files: `ours_int8` (convolutions, a residual block, batch normalizations), `ours_more`
+# (leaky ReLUs, a concatenation) and `ours_lstm` (two LSTMs, every step's output and the last's).
+STEMS = ["ours_int8", "ours_more", "ours_lstm"]
 
 
 def run(model, resolver, inputs):
@@ -36,6 +36,9 @@ def run(model, resolver, inputs):
     assert inp["dtype"] == np.int8 and out["dtype"] == np.int8, (inp, out)
     outputs = []
     for x in inputs:
+        # An LSTM keeps its state in variable tensors from one invoke to the next; each input
+        # is a sequence of its own, from zero state.
+        interpreter.reset_all_variables()
         interpreter.set_tensor(inp["index"], np.array(x, np.int8).reshape(inp["shape"]))
         interpreter.invoke()
         outputs.append(interpreter.get_tensor(out["index"]).reshape(-1).astype(int).tolist())

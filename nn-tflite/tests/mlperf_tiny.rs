@@ -9,9 +9,9 @@ use serde_json::Value;
 /// The `.tflite` fixtures (MLPerf Tiny's six, `tests/fixtures/tflite/windows.tflite`, whose
 /// windows differ along height and width, and our full-int8 ones: `int8_ops.tflite`,
 /// `int8_bn.tflite`, `ours_int8.tflite`, `int8_mean.tflite`, `int8_mean_keep.tflite`,
-/// `int8_more.tflite`, `ours_more.tflite`, and `int8_lstm.tflite` and `int8_lstm_seq.tflite`,
-/// with an LSTM's intermediates), each with the record of TensorFlow's reader
-/// beside it.
+/// `int8_more.tflite`, `ours_more.tflite`, and `int8_lstm.tflite`, `int8_lstm_seq.tflite` and
+/// `ours_lstm.tflite` with an LSTM's intermediates and variable tensors), each with the record
+/// of TensorFlow's reader beside it.
 fn files() -> Vec<String> {
     let mut paths: Vec<String> = ["mlperf_tiny", "tflite"]
         .into_iter()
@@ -25,7 +25,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 16, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 17, "the .tflite fixtures: {paths:?}");
     paths
 }
 

@@ -33,8 +33,8 @@ pub trait Layer<const I: usize, const O: usize>: Clone + core::fmt::Debug {
     label = "this layer cannot be in an `#[int8]` network",
     note = "int8 networks have Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPool2D, \
             AvgPool2D, GlobalAvgPool2D, Flatten, Dropout, BatchNormalization, LeakyReLU, LSTM \
-            (read from a file, not backwards), blocks that add or concatenate, and the \
-            activations ReLU, ReLU6, softmax, sigmoid, tanh and leaky ReLU"
+            (not backwards), blocks that add or concatenate, and the activations ReLU, ReLU6, \
+            softmax, sigmoid, tanh and leaky ReLU"
 )]
 pub trait Quantize<const I: usize, const O: usize> {
     /// The int8 layer.

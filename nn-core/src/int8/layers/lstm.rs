@@ -1,7 +1,8 @@
 //! The int8 form of `LSTM`: TensorFlow Lite's `UNIDIRECTIONAL_SEQUENCE_LSTM` (int8 weights,
 //! int16 gates and cell state), with a `STRIDED_SLICE` of the last step when only that one is
-//! returned, as TensorFlow's converter writes Keras 2's (`tf_keras`) LSTM. (Keras 3's LSTM
-//! becomes a `WHILE` loop, which the converter cannot quantize.)
+//! returned, as TensorFlow's converter writes Keras 2's (`tf_keras`) LSTM and as our own
+//! conversion writes it. (Keras 3's LSTM becomes a `WHILE` loop, which TensorFlow's converter
+//! cannot quantize.)
 
 use crate::int8::kernels::{Lstm as Kernel, LstmGate};
 use crate::int8::{Layer, Multiplier, Quantize};
@@ -393,21 +394,81 @@ impl<
         Lstm::zeroed()
     }
 
-    /// Not yet: `nn`'s own conversion does not write an LSTM (a file from TensorFlow's
-    /// converter is read, [`Layer::load`]).
+    /// The range of the outputs, then the largest magnitude the cell state takes (its
+    /// int16 scale), each sample run step by step from zero state.
+    #[cfg(feature = "std")]
+    fn observe(
+        &self,
+        x: &crate::Batch<f32, I>,
+        ranges: &mut crate::int8::Ranges,
+    ) -> crate::Batch<f32, O> {
+        use crate::Layer as _;
+        let mut y =
+            crate::Batch::<f32, O>::zeros_generic(nalgebra::Const::<O>, nalgebra::Dyn(x.ncols()));
+        self.forward_batch(x, &mut y);
+        ranges.observe(y.as_slice());
+        let sigmoid = |z: f32| 1.0 / (1.0 + (-z).exp());
+        let mut largest = 0f32;
+        for column in x.column_iter() {
+            let (mut h, mut c) = ([0f32; U], [0f32; U]);
+            for step in column.as_slice().chunks_exact(F.max(1)) {
+                let z: std::vec::Vec<f32> = (0..4 * U)
+                    .map(|r| {
+                        let from_x: f32 = (0..F).map(|f| self.kernel[(r, f)] * step[f]).sum();
+                        let from_h: f32 =
+                            (0..U).map(|u| self.recurrent_kernel[(r, u)] * h[u]).sum();
+                        self.bias[(r, 0)] + from_x + from_h
+                    })
+                    .collect();
+                for u in 0..U {
+                    let (i, f) = (sigmoid(z[u]), sigmoid(z[U + u]));
+                    let (g, o) = (z[2 * U + u].tanh(), sigmoid(z[3 * U + u]));
+                    c[u] = f * c[u] + i * g;
+                    h[u] = o * c[u].tanh();
+                    largest = largest.max(c[u].abs());
+                }
+            }
+        }
+        ranges.observe(&[-largest, largest]);
+        y
+    }
+
+    /// An `UNIDIRECTIONAL_SEQUENCE_LSTM` (and a `STRIDED_SLICE` of the last step), as
+    /// TensorFlow's converter writes Keras's LSTM.
     #[cfg(feature = "std")]
     fn convert(&self, c: &mut crate::int8::Converter) {
-        c.range();
-        c.problem(
-            "nn cannot quantize an LSTM itself yet: convert the model with TensorFlow's \
-             converter (from a tf_keras model) and read the file",
-        );
-        // Its output stands in, so that the layers after it are converted (and their own
-        // problems found).
-        c.keeping(
-            nn_tflite::Code::UNIDIRECTIONAL_SEQUENCE_LSTM,
-            nn_tflite::Options::None,
-            &[O],
+        let range = c.range();
+        let (_, cell) = c.range();
+        let rows = |m: &dyn Fn(usize, usize) -> f32, g: usize, width: usize| {
+            (0..U)
+                .flat_map(|u| (0..width).map(move |k| (g * U + u, k)))
+                .map(|(r, k)| m(r, k))
+                .collect::<std::vec::Vec<f32>>()
+        };
+        let kernel = |r: usize, k: usize| self.kernel[(r, k)];
+        let recurrent = |r: usize, k: usize| self.recurrent_kernel[(r, k)];
+        let gate = |g: usize| {
+            (
+                rows(&kernel, g, F),
+                rows(&recurrent, g, U),
+                (0..U)
+                    .map(|u| self.bias[(g * U + u, 0)])
+                    .collect::<std::vec::Vec<f32>>(),
+            )
+        };
+        let gates = [gate(0), gate(1), gate(2), gate(3)];
+        let [a, b, cc, d] = &gates;
+        c.lstm(
+            [
+                (&a.0, &a.1, &a.2),
+                (&b.0, &b.1, &b.2),
+                (&cc.0, &cc.1, &cc.2),
+                (&d.0, &d.1, &d.2),
+            ],
+            (I / F.max(1), F, U),
+            SEQUENCES,
+            range,
+            cell,
         );
     }
 }
