@@ -71,6 +71,35 @@ impl LstmGate<'_> {
 /// An int8 LSTM's constants, borrowed: TensorFlow Lite's `UNIDIRECTIONAL_SEQUENCE_LSTM` as
 /// its converter writes Keras's `LSTM` (every gate, tanh, no peephole, projection or layer
 /// norm), batch-major.
+///
+/// ```
+/// use nn_core::int8::Multiplier;
+/// use nn_core::int8::kernels::{Lstm, LstmGate};
+///
+/// // 3 steps of 2 features into 4 units, every weight and bias zero: each gate is σ(0) = 1/2,
+/// // the candidate tanh(0) = 0, so the cell state stays 0 and every output is tanh(0) = 0,
+/// // the output's zero point.
+/// let (w, r, b) = ([0i8; 8], [0i8; 16], [0i32; 4]);
+/// let m = LstmGate::multiplier(0.05, 0.01);
+/// let gate = LstmGate {
+///     input_weights: &w,
+///     recurrent_weights: &r,
+///     input_bias: &b,
+///     recurrent_bias: &b,
+///     input_multiplier: m,
+///     recurrent_multiplier: m,
+/// };
+/// let lstm = Lstm {
+///     gates: [gate; 4],
+///     cell_shift: -14,
+///     cell_clip: 0,
+///     hidden: Lstm::hidden_multiplier(1.0 / 128.0),
+///     hidden_zero: 3,
+/// };
+/// let mut y = [0i8; 12];
+/// lstm.run::<4>(&[10, -20, 30, -40, 50, -60], true, &mut y);
+/// assert_eq!(y, [3; 12]);
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Lstm<'a> {
     /// The gates in Keras's order: input, forget, cell, output.
