@@ -212,7 +212,8 @@ def make_int8_lstm(path, sequences, seed):
     step's (True: a RESHAPE follows), then a Dense. Built with tf_keras (Keras 2): TensorFlow's
     converter fuses its LSTM into one UNIDIRECTIONAL_SEQUENCE_LSTM (int8 weights, an int16 cell
     state), where Keras 3's LSTM becomes a WHILE loop whose int8 calibration crashes the
-    converter (`/work/notes/int8_recurrent.md`, in the project's notes)."""
+    converter (a segmentation fault in `calibrator.py`'s `_feed_tensors`, TensorFlow 2.21; so
+    do tf_keras's GRU and SimpleRNN, which no fused operator stands for)."""
     import tf_keras as k
 
     k.utils.set_random_seed(seed)
