@@ -14,8 +14,8 @@
 use std::collections::HashMap;
 
 use nn::int8::kernels::{
-    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, LeakyRelu, LogSoftmax, Lookup,
-    MaxPool, Mean, Mul, PRelu, Softmax, concatenate,
+    Add, AveragePool, Conv2D, DepthwiseConv2D, FullyConnected, LeakyRelu, LogSoftmax, Lookup, Lstm,
+    LstmGate, MaxPool, Mean, Mul, PRelu, Softmax, concatenate,
 };
 use nn::int8::{Geometry, Multiplier, Output, Padding, activation_range};
 use nn_tflite::{Activation, Code, Element, Model, Operator, Options, Tensor};
@@ -31,7 +31,7 @@ struct Fixture {
     more: Vec<(Vec<i8>, Vec<i8>)>,
 }
 
-const FILES: [&str; 13] = [
+const FILES: [&str; 15] = [
     "mlperf_tiny/ad01_int8",
     "mlperf_tiny/pretrainedResnet_quant",
     "mlperf_tiny/vww_96_int8",
@@ -45,6 +45,8 @@ const FILES: [&str; 13] = [
     "tflite/int8_mean_keep",
     "tflite/int8_more",
     "tflite/int8_acts",
+    "tflite/int8_lstm",
+    "tflite/int8_lstm_seq",
 ];
 
 fn read(path: &str) -> Vec<u8> {
@@ -370,9 +372,104 @@ impl Fixture {
                 let last = |t: i32| *self.tensor(t).shape.last().unwrap() as usize;
                 concatenate(inputs[0], inputs[1], (last(a), last(b)), &mut y);
             }
+            (c, _) if *c == Code::UNIDIRECTIONAL_SEQUENCE_LSTM => self.lstm(op, x, &mut y),
+            (c, _) if *c == Code::STRIDED_SLICE => {
+                // The last step of an LSTM's `[1, steps, units]` output.
+                let begin = self.ints(op.inputs[1]);
+                let units = len;
+                assert_eq!(begin[1], -1, "{}: a slice of the last step", self.name);
+                assert!(matches!(
+                    op.options,
+                    Options::StridedSlice {
+                        shrink_axis_mask: 2,
+                        ..
+                    }
+                ));
+                y.copy_from_slice(&x[x.len() - units..]);
+            }
             (c, options) => panic!("{}: no kernel for {} {options:?}", self.name, c.name()),
         }
         Some(y)
+    }
+
+    /// A constant int32 tensor's values.
+    fn ints(&self, i: i32) -> Vec<i32> {
+        self.data(i)
+            .chunks_exact(4)
+            .map(|b| i32::from_le_bytes(b.try_into().unwrap()))
+            .collect()
+    }
+
+    /// An `UNIDIRECTIONAL_SEQUENCE_LSTM` as the converter writes Keras's `LSTM` (every gate,
+    /// no peephole, projection or layer norm), of 8 units.
+    fn lstm(&self, op: &Operator, x: &[i8], y: &mut [i8]) {
+        const UNITS: usize = 8;
+        assert_eq!(op.inputs.len(), 24);
+        for optional in [9, 10, 11, 16, 17, 20, 21, 22, 23] {
+            assert_eq!(
+                op.inputs[optional], -1,
+                "{}: LSTM input {optional}",
+                self.name
+            );
+        }
+        let (x_scale, x_zero) = self.per_tensor(op.inputs[0]);
+        // The output state: the previous step's output, of the output's quantization.
+        let (h_scale, h_zero) = self.per_tensor(op.inputs[18]);
+        assert_eq!((h_scale, h_zero), self.per_tensor(op.outputs[0]));
+        let (c_scale, c_zero) = self.per_tensor(op.inputs[19]);
+        assert_eq!(c_zero, 0);
+        let Options::SequenceLstm {
+            activation: Activation::Tanh,
+            cell_clip,
+            proj_clip: 0.0,
+            time_major: false,
+        } = op.options
+        else {
+            panic!("{}: LSTM options {:?}", self.name, op.options)
+        };
+        // Without layer norm only the hidden state's intermediate counts: the output's here.
+        assert_eq!(op.intermediates.len(), 5);
+        let (hidden_scale, hidden_zero) = self.per_tensor(op.intermediates[4]);
+        assert_eq!((hidden_scale, hidden_zero), (h_scale, h_zero));
+        let cell_shift = c_scale.log2() as i32;
+        assert_eq!(2f32.powi(cell_shift), c_scale, "{}: cell scale", self.name);
+        let weights: Vec<(Vec<i8>, Vec<i8>)> = (0..4)
+            .map(|g| {
+                (
+                    self.weights(op.inputs[1 + g]),
+                    self.weights(op.inputs[5 + g]),
+                )
+            })
+            .collect();
+        let mut sums = vec![[vec![0; UNITS], vec![0; UNITS]]; 4];
+        let mut multipliers = Vec::new();
+        for (g, ((w, r), [a, b])) in weights.iter().zip(sums.iter_mut()).enumerate() {
+            let bias = self.ints(op.inputs[12 + g]);
+            LstmGate::fold(w, &bias, x_zero, a);
+            LstmGate::fold(r, &[], h_zero, b);
+            let (w_scale, _) = self.per_tensor(op.inputs[1 + g]);
+            let (r_scale, _) = self.per_tensor(op.inputs[5 + g]);
+            multipliers.push((
+                LstmGate::multiplier(x_scale, w_scale),
+                LstmGate::multiplier(h_scale, r_scale),
+            ));
+        }
+        let gate = |g: usize| LstmGate {
+            input_weights: &weights[g].0,
+            recurrent_weights: &weights[g].1,
+            input_bias: &sums[g][0],
+            recurrent_bias: &sums[g][1],
+            input_multiplier: multipliers[g].0,
+            recurrent_multiplier: multipliers[g].1,
+        };
+        Lstm {
+            gates: [gate(0), gate(1), gate(2), gate(3)],
+            cell_shift,
+            cell_clip: Lstm::cell_clip(cell_clip, c_scale),
+            hidden: Lstm::hidden_multiplier(hidden_scale),
+            hidden_zero,
+        }
+        .run::<UNITS>(x, true, y);
     }
 
     /// Whether a tensor is a constant (its data in the file).

@@ -423,6 +423,21 @@ fn an_elu_of_alpha_other_than_1_is_refused() {
 }
 
 network! {
+    /// Two LSTMs, the first returning every step's output, the second its last step's,
+    /// quantized by us (`ours_lstm.tflite`).
+    #[int8]
+    struct OursLstm =
+        Input<36, 8>, LSTM<8, return_sequences = true>, LSTM<6>, Dense<_, 4>;
+}
+
+/// `ours_lstm.tflite`: [`OursLstm`], seeded: `UNIDIRECTIONAL_SEQUENCE_LSTM`s with their int16
+/// cell states and a `STRIDED_SLICE`, run in TensorFlow Lite.
+#[test]
+fn our_quantized_lstms_run_in_tflite_bit_for_bit() {
+    our_file!(OursLstm, OursLstm::seeded(5), "ours_lstm");
+}
+
+network! {
     /// A batch normalization after a dense layer's ReLU: neither foldable nor a depthwise
     /// convolution (the values are not an image's), so a MUL and an ADD, as TensorFlow's
     /// converter writes it.

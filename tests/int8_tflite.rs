@@ -937,3 +937,162 @@ fn a_causal_convolution_declared_otherwise_and_a_max_declared_as_an_average_are_
         "{problems:#?}"
     );
 }
+
+network! {
+    /// An LSTM over 8 steps of 4 features into 8 units, its last step into a dense layer
+    /// (`tests/fixtures/tflite/int8_lstm.tflite`, made by `tools/int8_reference.py` from a
+    /// tf_keras model: one UNIDIRECTIONAL_SEQUENCE_LSTM, a STRIDED_SLICE of the last step).
+    #[int8]
+    struct Sequence = Input<8, 4>, LSTM<8>, Dense<_, 3>;
+
+    /// The same, built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_lstm.tflite", embed)]
+    struct SequenceBuiltIn = Input<8, 4>, LSTM<8>, Dense<_, 3>;
+
+    /// Every step's output, flattened into the dense layer (`int8_lstm_seq.tflite`).
+    #[int8]
+    struct Sequences = Input<8, 4>, LSTM<8, return_sequences = true>, Flatten, Dense<_, 3>;
+
+    /// The same, built in.
+    #[int8]
+    #[tflite("tests/fixtures/tflite/int8_lstm_seq.tflite", embed)]
+    struct SequencesBuiltIn =
+        Input<8, 4>, LSTM<8, return_sequences = true>, Flatten, Dense<_, 3>;
+}
+
+fn lstm_fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/tflite/{name}.tflite",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn an_lstm_gives_the_reference_outputs_read_and_built_in() {
+    static LAST: Int8<SequenceBuiltIn> = Int8::<SequenceBuiltIn>::EMBEDDED;
+    static EVERY: Int8<SequencesBuiltIn> = Int8::<SequencesBuiltIn>::EMBEDDED;
+    let last = Int8::<Sequence>::load_tflite(lstm_fixture("int8_lstm")).unwrap();
+    let every = Int8::<Sequences>::load_tflite(lstm_fixture("int8_lstm_seq")).unwrap();
+    for name in ["int8_lstm", "int8_lstm_seq"] {
+        let samples = common::recorded_int8(&format!("tflite/{name}"));
+        assert_eq!(samples.len(), 5);
+        for (x, expected) in &samples {
+            let x: &[i8; 32] = x.as_slice().try_into().unwrap();
+            let (read, built) = if name == "int8_lstm" {
+                (last.predict(x), LAST.predict(x))
+            } else {
+                (every.predict(x), EVERY.predict(x))
+            };
+            assert_eq!(read.as_slice(), expected.as_slice(), "{name} read");
+            assert_eq!(built.as_slice(), expected.as_slice(), "{name} built in");
+        }
+    }
+    // Built in, the same constants as read (the structs' names aside).
+    let fields = |s: String| s[s.find('{').unwrap()..].to_string();
+    assert_eq!(fields(format!("{last:?}")), fields(format!("{LAST:?}")));
+    assert_eq!(fields(format!("{every:?}")), fields(format!("{EVERY:?}")));
+}
+
+#[test]
+fn an_lstm_declared_otherwise_than_the_file_is_refused_at_its_layer() {
+    // The file returns the last step; the declaration every step.
+    let Err(nn::Error::Mismatch { problems, .. }) =
+        Int8::<Sequences>::load_tflite(lstm_fixture("int8_lstm"))
+    else {
+        panic!("an LSTM returning every step read from a file that returns the last");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("layer 2") && p.contains("STRIDED_SLICE")),
+        "{problems:#?}"
+    );
+    // And the other way round.
+    let Err(nn::Error::Mismatch { problems, .. }) =
+        Int8::<Sequence>::load_tflite(lstm_fixture("int8_lstm_seq"))
+    else {
+        panic!("an LSTM returning the last step read from a file that returns every step");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("layer 2") && p.contains("STRIDED_SLICE")),
+        "{problems:#?}"
+    );
+}
+
+/// The LSTM fixture with `change` made to its model, written again.
+fn lstm_with(change: impl FnOnce(&mut nn_tflite::Model)) -> Vec<u8> {
+    let bytes = std::fs::read(lstm_fixture("int8_lstm")).unwrap();
+    let mut model = nn_tflite::read(&bytes).unwrap();
+    let data: Vec<u8> = bytes.clone();
+    change(&mut model);
+    nn_tflite::write(&model, &data).unwrap()
+}
+
+/// The fixture's UNIDIRECTIONAL_SEQUENCE_LSTM.
+fn lstm_op(m: &mut nn_tflite::Model) -> &mut Operator {
+    m.subgraphs[0]
+        .operators
+        .iter_mut()
+        .find(|op| op.operator == Code::UNIDIRECTIONAL_SEQUENCE_LSTM)
+        .unwrap()
+}
+
+#[test]
+fn an_lstm_the_kernel_cannot_run_is_refused() {
+    type Change = fn(&mut nn_tflite::Model);
+    let cases: [(&str, Change); 4] = [
+        ("time-major", |m| {
+            if let Options::SequenceLstm { time_major, .. } = &mut lstm_op(m).options {
+                *time_major = true;
+            }
+        }),
+        ("cell state", |m| {
+            let cell = lstm_op(m).inputs[19] as usize;
+            let q = m.subgraphs[0].tensors[cell].quantization.as_mut().unwrap();
+            q.scale[0] = 3e-5;
+        }),
+        ("intermediate 4", |m| lstm_op(m).intermediates.truncate(4)),
+        ("peephole", |m| {
+            let op = lstm_op(m);
+            op.inputs[10] = op.inputs[19];
+        }),
+    ];
+    for (what, change) in cases {
+        let bytes = lstm_with(change);
+        let Err(nn::Error::Mismatch { problems, .. }) = Int8::<Sequence>::from_tflite(&bytes)
+        else {
+            panic!("an LSTM with {what} changed read");
+        };
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("layer 2") && p.contains(what)),
+            "{what}: {problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn damaged_lstm_bytes_are_an_error_not_a_panic() {
+    let bytes = std::fs::read(lstm_fixture("int8_lstm")).unwrap();
+    let x = [7i8; 32];
+    for cut in (0..bytes.len()).step_by(61) {
+        assert!(Int8::<Sequence>::from_tflite(&bytes[..cut]).is_err());
+    }
+    // Every byte changed in turn: an error, or (where the change hits a weight or a scale) a
+    // network that runs.
+    let mut damaged = bytes.clone();
+    let mut read = 0;
+    for at in 0..bytes.len() {
+        damaged[at] ^= 0x5a;
+        if let Ok(net) = Int8::<Sequence>::from_tflite(&damaged) {
+            let _ = net.predict(&x);
+            read += 1;
+        }
+        damaged[at] = bytes[at];
+    }
+    assert!(read > 0 && read < bytes.len(), "{read} of {}", bytes.len());
+}

@@ -23,10 +23,10 @@ import tensorflow as tf
 HERE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "tflite")
 # Our files: `ours_int8` (convolutions, a residual block, batch normalizations), `ours_more`
 # (leaky ReLUs, a concatenation), `ours_seq` and `ours_seq_end` (1-D layers), `ours_acts` (hard
-# swishes, GELUs, PReLUs) and `ours_elu` (ELUs: TensorFlow 2.21's reference resolver has no ELU,
+# swishes, GELUs, PReLUs), `ours_elu` (ELUs: TensorFlow 2.21's reference resolver has no ELU,
 # so `tflite_reference` is null there and the test compares `tflite_builtin`, the builtin kernels
-# without delegates).
-STEMS = ["ours_int8", "ours_more", "ours_seq", "ours_seq_end", "ours_acts", "ours_elu"]
+# without delegates) and `ours_lstm` (two LSTMs, every step's output and the last's).
+STEMS = ["ours_int8", "ours_more", "ours_seq", "ours_seq_end", "ours_acts", "ours_elu", "ours_lstm"]
 
 
 def run(model, resolver, inputs):
@@ -38,6 +38,9 @@ def run(model, resolver, inputs):
     assert inp["dtype"] == np.int8 and out["dtype"] == np.int8, (inp, out)
     outputs = []
     for x in inputs:
+        # An LSTM keeps its state in variable tensors from one invoke to the next; each input
+        # is a sequence of its own, from zero state.
+        interpreter.reset_all_variables()
         interpreter.set_tensor(inp["index"], np.array(x, np.int8).reshape(inp["shape"]))
         interpreter.invoke()
         outputs.append(interpreter.get_tensor(out["index"]).reshape(-1).astype(int).tolist())

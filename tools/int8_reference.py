@@ -40,6 +40,8 @@ SEQ = os.path.join(FIXTURES, "tflite", "int8_seq.tflite")
 SEQ_ADD = os.path.join(FIXTURES, "tflite", "int8_seq_add.tflite")
 GMAX = os.path.join(FIXTURES, "tflite", "int8_gmax.tflite")
 ACTS = os.path.join(FIXTURES, "tflite", "int8_acts.tflite")
+LSTM = os.path.join(FIXTURES, "tflite", "int8_lstm.tflite")
+LSTM_SEQ = os.path.join(FIXTURES, "tflite", "int8_lstm_seq.tflite")
 MODELS = [
     os.path.join(FIXTURES, "mlperf_tiny", name + ".tflite")
     for name in [
@@ -57,7 +59,7 @@ MODELS = [
 # Fixtures added later, each with the seed it was recorded with (109 and on: after the models
 # above, which take 100 to 108 in order).
 LATER = [(MEAN, 109), (MEAN_KEEP, 110), (MORE, 109), (SEQ, 111), (SEQ_ADD, 112), (GMAX, 113),
-         (ACTS, 111)]
+         (ACTS, 111), (LSTM, 111), (LSTM_SEQ, 112)]
 
 
 def convert_int8(model, rng, shape, path):
@@ -309,6 +311,38 @@ def make_int8_acts():
     print([op["op_name"] for op in it._get_ops_details()])
     import tflite_structure
     tflite_structure.structure(ACTS)
+def make_int8_lstm(path, sequences, seed):
+    """An LSTM over 8 steps of 4 features into 8 units, the last step's output
+    (`return_sequences` False: the converter slices it off with a STRIDED_SLICE) or every
+    step's (True: a RESHAPE follows), then a Dense. Built with tf_keras (Keras 2): TensorFlow's
+    converter fuses its LSTM into one UNIDIRECTIONAL_SEQUENCE_LSTM (int8 weights, an int16 cell
+    state), where Keras 3's LSTM becomes a WHILE loop whose int8 calibration crashes the
+    converter (a segmentation fault in `calibrator.py`'s `_feed_tensors`, TensorFlow 2.21; so
+    do tf_keras's GRU and SimpleRNN, which no fused operator stands for)."""
+    import tf_keras as k
+
+    k.utils.set_random_seed(seed)
+    init = k.initializers.RandomNormal(stddev=0.3, seed=seed + 1)
+    inp = k.Input((8, 4), batch_size=1)
+    x = k.layers.LSTM(8, return_sequences=sequences, bias_initializer=init)(inp)
+    if sequences:
+        x = k.layers.Flatten()(x)
+    x = k.layers.Dense(3, bias_initializer=init)(x)
+    model = k.Model(inp, x)
+    rng = np.random.default_rng(seed + 2)
+
+    convert_int8(model, rng, (8, 4), path)
+    it = interpreter(path)
+    ops = it._get_ops_details()
+    names = [op["op_name"] for op in ops]
+    assert names == ["UNIDIRECTIONAL_SEQUENCE_LSTM",
+                     "RESHAPE" if sequences else "STRIDED_SLICE", "FULLY_CONNECTED"], names
+    details = {d["index"]: d for d in it.get_tensor_details()}
+    lstm = ops[0]
+    print(os.path.basename(path), [(i, details[i]["dtype"].__name__, details[i]["quantization"])
+                                   for i in lstm["inputs"] if i >= 0])
+    import tflite_structure
+    tflite_structure.structure(path)
 
 
 def interpreter(path):
@@ -330,6 +364,9 @@ def record(path, seed):
     rng = np.random.default_rng(seed)
 
     def feed():
+        # An LSTM keeps its state in variable tensors from one invoke to the next; Keras's
+        # starts every sequence from zeros. (No other model has variables.)
+        it.reset_all_variables()
         xs = []
         for d in inputs:
             assert d["dtype"] == np.int8, d
@@ -383,7 +420,7 @@ def main(only):
     records them without making the fixtures of ours again. (The MEAN fixtures were added
     with `make_int8_mean` for each, then `main(["int8_mean", "int8_mean_keep"])`, which leaves
     the other fixtures as they were; `int8_acts` likewise with `make_int8_acts`, then
-    `main(["int8_acts"])`.)"""
+    `main(["int8_acts"])`, and the LSTM fixtures with `make_int8_lstm`.)"""
     if not only:
         make_int8_ops()
         make_int8_bn()
@@ -391,6 +428,8 @@ def main(only):
         make_int8_mean(MEAN_KEEP, True, 22)
         make_int8_more()
         make_int8_acts()
+        make_int8_lstm(LSTM, False, 31)
+        make_int8_lstm(LSTM_SEQ, True, 32)
     if not only or "seq" in only:
         # `int8_reference.py seq`: the 1-D and global max fixtures, made and recorded.
         make_int8_seq()

@@ -6,7 +6,9 @@ that they give the same outputs, bit for bit, on seeded inputs.
     CARGO_TARGET_DIR=... cargo test -p nn-tflite --test write   # writes <target>/tmp/rewritten/
     /path/to/venv/bin/python tools/tflite_roundtrip.py [rewritten dir]
 
-For every fixture (MLPerf Tiny's six and `tests/fixtures/tflite/windows.tflite`) it loads the
+For every fixture (MLPerf Tiny's six, `tests/fixtures/tflite/windows.tflite` and the two LSTM
+fixtures, whose state tensors must stay variables and whose operator keeps its intermediates)
+it loads the
 original and the rewritten file with `tf.lite.Interpreter(model_path=...,
 experimental_op_resolver_type=BUILTIN_REF, experimental_preserve_all_tensors=True)`, checks that inputs and outputs have the same
 names, shapes, types and quantization, runs five seeded random inputs through both, and
@@ -39,7 +41,8 @@ FILES = [
         "kws_ref_model_float32.tflite",
         "str_ww_ref_model.tflite",
     ]
-] + [os.path.join(FIXTURES, "tflite", "windows.tflite")]
+] + [os.path.join(FIXTURES, "tflite", name)
+      for name in ["windows.tflite", "int8_lstm.tflite", "int8_lstm_seq.tflite"]]
 SEEDS = range(5)
 
 

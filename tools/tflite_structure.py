@@ -94,6 +94,14 @@ def options(op):
     elif kind == s.BuiltinOptions.ReshapeOptions:
         x = s.ReshapeOptions(); x.Init(table.Bytes, table.Pos)
         o.update(new_shape=[int(v) for v in x.NewShapeAsNumpy()] if x.NewShapeLength() else [])
+    elif kind == s.BuiltinOptions.StridedSliceOptions:
+        x = s.StridedSliceOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(begin_mask=x.BeginMask(), end_mask=x.EndMask(), ellipsis_mask=x.EllipsisMask(),
+                 new_axis_mask=x.NewAxisMask(), shrink_axis_mask=x.ShrinkAxisMask())
+    elif kind == s.BuiltinOptions.UnidirectionalSequenceLSTMOptions:
+        x = s.UnidirectionalSequenceLSTMOptions(); x.Init(table.Bytes, table.Pos)
+        o.update(activation=x.FusedActivationFunction(), cell_clip=x.CellClip(),
+                 proj_clip=x.ProjClip(), time_major=x.TimeMajor())
     return o
 
 
@@ -129,6 +137,9 @@ def structure(name):
                 "zero_point": zero,
                 "dimension": q.QuantizedDimension() if q is not None and scale else 0,
             })
+            if x.IsVariable():
+                # Only where true (an LSTM's states): the files recorded before have none.
+                tensors[-1]["is_variable"] = True
         ops = []
         for o in range(sg.OperatorsLength()):
             op = sg.Operators(o)
@@ -138,6 +149,9 @@ def structure(name):
                 "outputs": [int(v) for v in op.OutputsAsNumpy()] if op.OutputsLength() else [],
                 "options": options(op),
             })
+            if op.IntermediatesLength():
+                # Only where there are some (an LSTM's): the files recorded before have none.
+                ops[-1]["intermediates"] = [int(v) for v in op.IntermediatesAsNumpy()]
         subgraphs.append({
             "inputs": [int(v) for v in sg.InputsAsNumpy()],
             "outputs": [int(v) for v in sg.OutputsAsNumpy()],

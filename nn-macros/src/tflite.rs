@@ -404,6 +404,24 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
             channels: last(&layer.input_shape),
             read: nn_core::int8::NormRead::Folded,
         },
+        "LSTM" => {
+            // TensorFlow's converter writes no int8 LSTM that reads backwards.
+            if matches!(setting(layer, "go_backwards"), Some(KerasValue::Bool(true))) {
+                return None;
+            }
+            let sequences = matches!(
+                setting(layer, "return_sequences"),
+                Some(KerasValue::Bool(true))
+            );
+            let units = match setting(layer, "units") {
+                Some(KerasValue::Size(u)) => known(u),
+                _ => return None,
+            };
+            let [steps, features] = layer.input_shape.as_slice() else {
+                return None;
+            };
+            Built::lstm(known(steps), known(features), units, sequences)
+        }
         "Dropout" => Built::Pass,
         "PReLU" => Built::prelu(inputs),
         "Flatten" => Built::Reshape(inputs),

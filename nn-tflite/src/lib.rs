@@ -103,6 +103,9 @@ pub struct Tensor {
     pub buffer: u32,
     /// Its quantization, for a quantized tensor.
     pub quantization: Option<Quantization>,
+    /// Whether it is a variable: a state an operator keeps from one run to the next (an
+    /// LSTM's output and cell state), which the interpreter resets to its zero point.
+    pub is_variable: bool,
 }
 
 /// A tensor's element type (TensorFlow Lite's `TensorType`).
@@ -164,6 +167,10 @@ pub struct Operator {
     pub outputs: Vec<i32>,
     /// Its settings.
     pub options: Options,
+    /// The indices of the tensors it keeps between its steps (`intermediates`: an int8
+    /// `UNIDIRECTIONAL_SEQUENCE_LSTM`'s quantization of its gates and hidden state), usually
+    /// none.
+    pub intermediates: Vec<i32>,
 }
 
 /// What an operator computes: a builtin operator by its number in the schema, or a custom one
@@ -211,6 +218,8 @@ builtins! {
     PAD = 34,
     MEAN = 40,
     SUB = 41,
+    UNIDIRECTIONAL_SEQUENCE_LSTM = 44,
+    STRIDED_SLICE = 45,
     LOG_SOFTMAX = 50,
     PRELU = 54,
     REDUCE_MAX = 82,
@@ -348,6 +357,31 @@ pub enum Options {
         /// The new shape, if given here (else it is the second input).
         new_shape: Vec<i32>,
     },
+    /// `UNIDIRECTIONAL_SEQUENCE_LSTM`'s.
+    SequenceLstm {
+        /// The activation of the cell gate and of the cell state (Keras's `activation`).
+        activation: Activation,
+        /// The bound of the cell state (0: none).
+        cell_clip: f32,
+        /// The bound of the projection (0: none).
+        proj_clip: f32,
+        /// Whether time is the first dimension (else the batch is).
+        time_major: bool,
+    },
+    /// `STRIDED_SLICE`'s: bit masks over the dimensions (its begin, end and strides are its
+    /// inputs).
+    StridedSlice {
+        /// Dimensions whose begin is ignored (the slice starts at 0).
+        begin_mask: i32,
+        /// Dimensions whose end is ignored (the slice runs to the end).
+        end_mask: i32,
+        /// Dimensions of an ellipsis.
+        ellipsis_mask: i32,
+        /// New dimensions of size 1.
+        new_axis_mask: i32,
+        /// Dimensions dropped from the output (each then one index).
+        shrink_axis_mask: i32,
+    },
     /// Settings of another kind, by its number in the schema's `BuiltinOptions`.
     Other(u8),
 }
@@ -464,6 +498,7 @@ fn tensor(table: Table<'_>) -> Result<Tensor, Error> {
         buffer: table.u32(2, 0)?,
         name: table.string(3)?,
         quantization,
+        is_variable: table.bool(5, false)?,
     })
 }
 
@@ -516,6 +551,7 @@ fn operator(table: Table<'_>, codes: &[Code]) -> Result<Operator, Error> {
         inputs: table.i32s(1)?,
         outputs: table.i32s(2)?,
         options,
+        intermediates: table.i32s(8)?,
     })
 }
 
@@ -569,6 +605,19 @@ fn options(kind: u8, o: Table<'_>) -> Result<Options, Error> {
         },
         21 => Options::Mul {
             activation: activation(o.u8(0, 0)?)?,
+        },
+        32 => Options::StridedSlice {
+            begin_mask: o.i32(0, 0)?,
+            end_mask: o.i32(1, 0)?,
+            ellipsis_mask: o.i32(2, 0)?,
+            new_axis_mask: o.i32(3, 0)?,
+            shrink_axis_mask: o.i32(4, 0)?,
+        },
+        71 => Options::SequenceLstm {
+            activation: activation(o.u8(0, 0)?)?,
+            cell_clip: o.f32(1, 0.0)?,
+            proj_clip: o.f32(2, 0.0)?,
+            time_major: o.bool(3, false)?,
         },
         other => Options::Other(other),
     })

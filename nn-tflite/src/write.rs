@@ -175,6 +175,7 @@ fn tensor(b: &mut Builder, t: &Tensor) -> Offset {
     if let Some(q) = quantization {
         b.add_offset(4, q);
     }
+    b.add_bool(5, t.is_variable, false);
     b.end_table()
 }
 
@@ -183,6 +184,7 @@ fn operator(b: &mut Builder, op: &Operator, codes: &[&Code]) -> Offset {
     let options = options(b, &op.options);
     let inputs = b.i32s(&op.inputs);
     let outputs = b.i32s(&op.outputs);
+    let intermediates = (!op.intermediates.is_empty()).then(|| b.i32s(&op.intermediates));
     b.start_table();
     // Fewer codes than operators, so the index fits.
     b.add_u32(0, u32::try_from(index).unwrap_or(u32::MAX), 0);
@@ -191,6 +193,9 @@ fn operator(b: &mut Builder, op: &Operator, codes: &[&Code]) -> Offset {
     if let Some((kind, table)) = options {
         b.add_u8(3, kind, 0);
         b.add_offset(4, table);
+    }
+    if let Some(intermediates) = intermediates {
+        b.add_offset(8, intermediates);
     }
     b.end_table()
 }
@@ -313,6 +318,34 @@ fn options(b: &mut Builder, options: &Options) -> Option<(u8, Offset)> {
                 b.add_offset(0, shape);
             }
             17
+        }
+        Options::StridedSlice {
+            begin_mask,
+            end_mask,
+            ellipsis_mask,
+            new_axis_mask,
+            shrink_axis_mask,
+        } => {
+            b.start_table();
+            b.add_i32(0, *begin_mask, 0);
+            b.add_i32(1, *end_mask, 0);
+            b.add_i32(2, *ellipsis_mask, 0);
+            b.add_i32(3, *new_axis_mask, 0);
+            b.add_i32(4, *shrink_axis_mask, 0);
+            32
+        }
+        Options::SequenceLstm {
+            activation: a,
+            cell_clip,
+            proj_clip,
+            time_major,
+        } => {
+            b.start_table();
+            b.add_i8(0, activation(*a), 0);
+            b.add_f32(1, *cell_clip, 0.0);
+            b.add_f32(2, *proj_clip, 0.0);
+            b.add_bool(3, *time_major, false);
+            71
         }
         Options::Other(kind) => {
             b.start_table();

@@ -10,8 +10,10 @@ use serde_json::Value;
 /// windows differ along height and width, and our full-int8 ones: `int8_ops.tflite`,
 /// `int8_bn.tflite`, `ours_int8.tflite`, `int8_mean.tflite`, `int8_mean_keep.tflite`,
 /// `int8_more.tflite`, `ours_more.tflite`, `int8_seq.tflite`, `int8_seq_add.tflite`,
-/// `int8_gmax.tflite`, `ours_seq.tflite` and `ours_seq_end.tflite`), each with the record of
-/// TensorFlow's reader beside it.
+/// `int8_gmax.tflite`, `ours_seq.tflite`, `ours_seq_end.tflite`, `int8_acts.tflite`,
+/// `ours_acts.tflite`, `ours_elu.tflite`, and `int8_lstm.tflite`, `int8_lstm_seq.tflite` and
+/// `ours_lstm.tflite` with an LSTM's intermediates and variable tensors), each with the record
+/// of TensorFlow's reader beside it.
 fn files() -> Vec<String> {
     let mut paths: Vec<String> = ["mlperf_tiny", "tflite"]
         .into_iter()
@@ -25,7 +27,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 22, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 25, "the .tflite fixtures: {paths:?}");
     paths
 }
 
@@ -146,6 +148,26 @@ fn options_record(options: &Options) -> Value {
         Options::Mul { activation: a } => {
             serde_json::json!({ "kind": 21, "activation": activation(*a) })
         }
+        Options::StridedSlice {
+            begin_mask,
+            end_mask,
+            ellipsis_mask,
+            new_axis_mask,
+            shrink_axis_mask,
+        } => serde_json::json!({
+            "kind": 32, "begin_mask": begin_mask, "end_mask": end_mask,
+            "ellipsis_mask": ellipsis_mask, "new_axis_mask": new_axis_mask,
+            "shrink_axis_mask": shrink_axis_mask
+        }),
+        Options::SequenceLstm {
+            activation: a,
+            cell_clip,
+            proj_clip,
+            time_major,
+        } => serde_json::json!({
+            "kind": 71, "activation": activation(*a), "cell_clip": cell_clip,
+            "proj_clip": proj_clip, "time_major": time_major
+        }),
         Options::Other(kind) => serde_json::json!({ "kind": kind }),
     }
 }
@@ -184,6 +206,9 @@ fn every_operator_and_tensor_is_what_tensorflow_reads() {
                 assert_eq!(widen(&op.inputs), ints(&r["inputs"]), "{name} op {k}");
                 assert_eq!(widen(&op.outputs), ints(&r["outputs"]), "{name} op {k}");
                 assert_eq!(options_record(&op.options), r["options"], "{name} op {k}");
+                // Recorded where there are some.
+                let intermediates = r.get("intermediates").map(ints).unwrap_or_default();
+                assert_eq!(widen(&op.intermediates), intermediates, "{name} op {k}");
             }
             let tensors = record["tensors"].as_array().unwrap();
             assert_eq!(graph.tensors.len(), tensors.len(), "{name}");
@@ -200,6 +225,11 @@ fn every_operator_and_tensor_is_what_tensorflow_reads() {
                     r["buffer"].as_i64().unwrap(),
                     "{name} tensor {k}"
                 );
+                // Recorded where true (an LSTM's states).
+                let variable = r
+                    .get("is_variable")
+                    .is_some_and(|v| v.as_bool() == Some(true));
+                assert_eq!(t.is_variable, variable, "{name} tensor {k}");
                 let (scale, zero, dimension) = match &t.quantization {
                     Some(q) => (
                         q.scale.clone(),

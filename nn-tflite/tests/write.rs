@@ -23,7 +23,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 22, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 25, "the .tflite fixtures: {paths:?}");
     paths
 }
 
@@ -94,11 +94,13 @@ fn tensor(name: &str, element: Element, buffer: u32, q: Option<Quantization>) ->
         element,
         buffer,
         quantization: q,
+        is_variable: false,
     }
 }
 
 fn op(operator: Code, options: Options) -> Operator {
     Operator {
+        intermediates: vec![],
         operator,
         inputs: vec![0, -1, 2],
         outputs: vec![1],
@@ -168,6 +170,25 @@ fn everything() -> (Model, Vec<u8>) {
         Options::LeakyRelu { alpha: 0.0 },
         Options::Gelu { approximate: true },
         Options::Gelu { approximate: false },
+        Options::StridedSlice {
+            begin_mask: 1,
+            end_mask: -2,
+            ellipsis_mask: 0,
+            new_axis_mask: 4,
+            shrink_axis_mask: 2,
+        },
+        Options::SequenceLstm {
+            activation: Activation::Tanh,
+            cell_clip: 0.5,
+            proj_clip: 0.0,
+            time_major: true,
+        },
+        Options::SequenceLstm {
+            activation: Activation::None,
+            cell_clip: 0.0,
+            proj_clip: -1.0,
+            time_major: false,
+        },
         Options::Other(0),
         Options::Other(40),
         Options::Other(255),
@@ -180,11 +201,12 @@ fn everything() -> (Model, Vec<u8>) {
         Code::Custom("MyOp".into()),
         Code::Custom(String::new()),
     ];
-    let operators = options
+    let mut operators: Vec<Operator> = options
         .into_iter()
         .enumerate()
         .map(|(i, o)| op(codes[i % codes.len()].clone(), o))
         .collect();
+    operators[1].intermediates = vec![2, -1, 0];
     let per_channel = Quantization {
         scale: vec![0.5, 0.25, 1e-9],
         zero_point: vec![0, -3, i64::MAX],
@@ -215,6 +237,7 @@ fn everything() -> (Model, Vec<u8>) {
     tensors[1].quantization = Some(per_channel);
     tensors[2].shape.clear();
     tensors[3].name.clear();
+    tensors[4].is_variable = true;
     let data: Vec<u8> = (0..=255).collect();
     let model = Model {
         version: 3,

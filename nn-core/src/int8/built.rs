@@ -10,9 +10,9 @@ use std::vec::Vec;
 
 use super::kernels::Add;
 use super::layers::{
-    Activation, AverageOp, Constants, Form, NormRead, Then, load_concat, load_conv, load_dense,
-    load_depthwise, load_fork, load_global, load_global_max, load_norm, load_pool, load_prelu,
-    load_reshape,
+    Activation, AverageOp, Constants, Form, LstmParts, NormRead, Then, load_concat, load_conv,
+    load_dense, load_depthwise, load_fork, load_global, load_global_max, load_lstm, load_norm,
+    load_pool, load_prelu, load_reshape,
 };
 use super::walk::Problems;
 use super::{Bounds, Geometry, Multiplier, Output, Quant, Walk};
@@ -156,6 +156,19 @@ pub enum Built {
         /// What the file has for it.
         read: NormRead,
     },
+    /// [`Lstm`](super::Lstm).
+    Lstm {
+        /// Its steps.
+        steps: usize,
+        /// Features a step.
+        features: usize,
+        /// Its units.
+        units: usize,
+        /// Whether it returns every step's output (else the last step's).
+        sequences: bool,
+        /// Its constants.
+        parts: LstmParts,
+    },
     /// [`Pass`](super::Pass).
     Pass,
     /// [`Reshape`](super::Reshape) of `len` values.
@@ -229,6 +242,18 @@ impl Built {
                 identity: zero,
                 negative: zero,
             },
+        }
+    }
+
+    /// An LSTM over `steps` steps of `features` into `units` units, returning every step's
+    /// output with `sequences`.
+    pub fn lstm(steps: usize, features: usize, units: usize, sequences: bool) -> Self {
+        Self::Lstm {
+            steps,
+            features,
+            units,
+            sequences,
+            parts: LstmParts::zeroed(features, units),
         }
     }
 
@@ -323,6 +348,13 @@ impl Built {
                 channels,
                 read,
             } => *read = load_norm(walk, *len, *channels),
+            Self::Lstm {
+                steps,
+                features,
+                units,
+                sequences,
+                parts,
+            } => load_lstm(walk, (*steps, *features, *units), *sequences, parts),
             Self::Pass => {}
             Self::Reshape(len) => load_reshape(walk, *len),
             Self::Activation { len, layer } => layer.read(walk, *len),

@@ -224,6 +224,7 @@ impl Converter {
             element: Element::I8,
             buffer: 0,
             quantization: None,
+            is_variable: false,
         });
         self.tensors.len() - 1
     }
@@ -243,6 +244,7 @@ impl Converter {
             element,
             buffer: (self.buffers.len() - 1) as u32,
             quantization: None,
+            is_variable: false,
         });
         self.tensors.len() - 1
     }
@@ -300,6 +302,7 @@ impl Converter {
         );
         let out = self.activation("activation", shape);
         self.operators.push(Operator {
+            intermediates: Vec::new(),
             operator: code,
             inputs: vec![self.current as i32, w as i32, b as i32],
             outputs: vec![out as i32],
@@ -397,6 +400,7 @@ impl Converter {
         let mid = self.activation("activation", &shape);
         self.quantize_activation(mid, product_range);
         self.operators.push(Operator {
+            intermediates: Vec::new(),
             operator: Code::MUL,
             inputs: vec![self.current as i32, scale_tensor as i32],
             outputs: vec![mid as i32],
@@ -467,6 +471,145 @@ impl Converter {
         self.push_unary(code, options, out);
     }
 
+    /// An LSTM as TensorFlow's converter writes Keras's: an `UNIDIRECTIONAL_SEQUENCE_LSTM` over
+    /// `steps` steps of the current tensor's `features` into `units` units (the current
+    /// tensor reshaped to `[1, steps, features]` first if it is not so), then without
+    /// `sequences` a `STRIDED_SLICE` of the last step. `gates` are Keras's four (input,
+    /// forget, cell, output), each its input weights (`units` rows of `features`), recurrent
+    /// weights (`units` rows of `units`) and bias, as reals; each weight matrix is quantized
+    /// per tensor, symmetric, as TensorFlow Lite's kernel takes them. The output and the
+    /// output state take `range`; the int16 cell state the least power-of-two scale from
+    /// 2^-15 to 2^-9 that holds `cell` (the largest magnitude the cell state took; beyond 64
+    /// it saturates).
+    pub fn lstm(
+        &mut self,
+        gates: [(&[f32], &[f32], &[f32]); 4],
+        (steps, features, units): (usize, usize, usize),
+        sequences: bool,
+        range: (f32, f32),
+        cell: f32,
+    ) {
+        if self.shape() != [steps, features] {
+            let new_shape = vec![1, steps as i32, features as i32];
+            self.keeping(
+                Code::RESHAPE,
+                Options::Reshape { new_shape },
+                &[steps, features],
+            );
+        }
+        let (x_scale, x_zero) = self.current_scale();
+        let _ = x_zero;
+        let (h_scale, h_zero) = activation_quantization(range);
+        let per_tensor = |values: &[f32]| {
+            let m = values.iter().fold(0f32, |m, w| m.max(w.abs()));
+            let scale = if m > 0.0 && m.is_finite() {
+                m / 127.0
+            } else {
+                1.0
+            };
+            let q: Vec<u8> = values
+                .iter()
+                .map(|&w| (libm::roundf(w / scale).clamp(-127.0, 127.0) as i8) as u8)
+                .collect();
+            (scale, q)
+        };
+        let mut inputs = vec![-1i32; 24];
+        inputs[0] = self.current as i32;
+        for (g, (w, r, b)) in gates.iter().enumerate() {
+            let (w_scale, wq) = per_tensor(w);
+            let t = self.constant("input_weights", &[units, features], Element::I8, &wq);
+            self.set_weight_scale(t, w_scale);
+            inputs[1 + g] = t as i32;
+            let (r_scale, rq) = per_tensor(r);
+            let t = self.constant("recurrent_weights", &[units, units], Element::I8, &rq);
+            self.set_weight_scale(t, r_scale);
+            inputs[5 + g] = t as i32;
+            let bias_scale = x_scale * w_scale;
+            let bq: Vec<u8> = b
+                .iter()
+                .flat_map(|&b| {
+                    let q = libm::round(f64::from(b) / f64::from(bias_scale));
+                    (q.clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32).to_le_bytes()
+                })
+                .collect();
+            let t = self.constant("bias", &[units], Element::I32, &bq);
+            self.set_weight_scale(t, bias_scale);
+            inputs[12 + g] = t as i32;
+        }
+        // The states, which the interpreter keeps (and resets to their zero points).
+        let state = self.activation("output_state", &[units]);
+        self.set_quantization(state, h_scale, h_zero);
+        self.tensors[state].is_variable = true;
+        inputs[18] = state as i32;
+        let cell_state = self.activation("cell_state", &[units]);
+        let shift = if cell > 0.0 && cell.is_finite() {
+            (libm::ceilf(libm::log2f(cell)) as i32 - 15).clamp(-15, -9)
+        } else {
+            -15
+        };
+        self.set_quantization(cell_state, libm::exp2f(shift as f32), 0);
+        self.tensors[cell_state].element = Element::I16;
+        self.tensors[cell_state].is_variable = true;
+        inputs[19] = cell_state as i32;
+        // The gates' intermediates (read only with layer norm: float, unquantized, as
+        // TensorFlow's converter leaves them) and the hidden state's, of the output's
+        // quantization.
+        let mut intermediates = Vec::new();
+        for _ in 0..4 {
+            let t = self.activation("gate_intermediate", &[]);
+            self.tensors[t].shape.clear();
+            self.tensors[t].element = Element::F32;
+            intermediates.push(t as i32);
+        }
+        let hidden = self.activation("hidden_intermediate", &[]);
+        self.tensors[hidden].shape.clear();
+        self.set_quantization(hidden, h_scale, h_zero);
+        intermediates.push(hidden as i32);
+        let out = self.activation("activation", &[steps, units]);
+        self.set_quantization(out, h_scale, h_zero);
+        self.operators.push(Operator {
+            intermediates,
+            operator: Code::UNIDIRECTIONAL_SEQUENCE_LSTM,
+            inputs,
+            outputs: vec![out as i32],
+            options: Options::SequenceLstm {
+                activation: Activation::Tanh,
+                cell_clip: 0.0,
+                proj_clip: 0.0,
+                time_major: false,
+            },
+        });
+        self.current = out;
+        if !sequences {
+            let ints =
+                |v: [i32; 3]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+            let begin = self.constant("begin", &[3], Element::I32, &ints([0, -1, 0]));
+            let end = self.constant("end", &[3], Element::I32, &ints([1, 0, units as i32]));
+            let strides = self.constant("strides", &[3], Element::I32, &ints([1, 1, 1]));
+            let last = self.activation("activation", &[units]);
+            self.set_quantization(last, h_scale, h_zero);
+            self.operators.push(Operator {
+                intermediates: Vec::new(),
+                operator: Code::STRIDED_SLICE,
+                inputs: vec![out as i32, begin as i32, end as i32, strides as i32],
+                outputs: vec![last as i32],
+                options: Options::StridedSlice {
+                    begin_mask: 5,
+                    end_mask: 5,
+                    ellipsis_mask: 0,
+                    new_axis_mask: 0,
+                    shrink_axis_mask: 2,
+                },
+            });
+            self.current = last;
+        }
+    }
+
+    /// A constant's one scale (zero point 0).
+    fn set_weight_scale(&mut self, tensor: usize, scale: f32) {
+        self.set_quantization(tensor, scale, 0);
+    }
+
     /// An operator without weights whose output is quantized as `(scale, zero)` (a softmax:
     /// 1/256 and −128).
     pub fn fixed(&mut self, code: Code, options: Options, shape: &[usize], scale: f32, zero: i32) {
@@ -479,6 +622,7 @@ impl Converter {
     /// Adds `code` reading the current tensor into `out`, which becomes the current one.
     fn push_unary(&mut self, code: Code, options: Options, out: usize) {
         self.operators.push(Operator {
+            intermediates: Vec::new(),
             operator: code,
             inputs: vec![self.current as i32],
             outputs: vec![out as i32],
@@ -530,6 +674,7 @@ impl Converter {
                     .chain(shape.iter().map(|&d| d as i32))
                     .collect(),
             },
+            intermediates: Vec::new(),
         });
         self.rows.push(out);
         self.reshaped.push((t, out));
@@ -587,6 +732,7 @@ impl Converter {
             inputs: vec![self.current as i32, paddings as i32],
             outputs: vec![out as i32],
             options: Options::None,
+            intermediates: Vec::new(),
         });
         self.follow(out);
         Window {
@@ -632,6 +778,7 @@ impl Converter {
             inputs: vec![self.current as i32, slopes as i32],
             outputs: vec![out as i32],
             options: Options::None,
+            intermediates: Vec::new(),
         });
         self.current = out;
     }
@@ -687,6 +834,7 @@ impl Converter {
         let out = self.activation("activation", &shape);
         self.set_quantization(out, scale, zero);
         self.operators.push(Operator {
+            intermediates: Vec::new(),
             operator: Code::CONCATENATION,
             inputs: vec![a.0 as i32, b.0 as i32],
             outputs: vec![out as i32],
@@ -733,6 +881,7 @@ impl Converter {
             .collect();
         let out = self.activation("activation", &shape);
         self.operators.push(Operator {
+            intermediates: Vec::new(),
             operator: Code::ADD,
             inputs: vec![a as i32, b as i32],
             outputs: vec![out as i32],

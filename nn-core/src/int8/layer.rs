@@ -33,9 +33,9 @@ pub trait Layer<const I: usize, const O: usize>: Clone + core::fmt::Debug {
     label = "this layer cannot be in an `#[int8]` network",
     note = "int8 networks have Dense, Conv1D/2D, DepthwiseConv1D/2D, SeparableConv1D/2D, \
             MaxPool1D/2D, AvgPool1D/2D, GlobalAvgPool1D/2D, GlobalMaxPool1D/2D, Flatten, \
-            Dropout, BatchNormalization, LeakyReLU, PReLU, blocks that add or concatenate, and \
-            the activations ReLU, ReLU6, softmax, log softmax, sigmoid, tanh, leaky ReLU, ELU, \
-            hard swish and GELU"
+            Dropout, BatchNormalization, LeakyReLU, PReLU, LSTM (not backwards), blocks that \
+            add or concatenate, and the activations ReLU, ReLU6, softmax, log softmax, sigmoid, \
+            tanh, leaky ReLU, ELU, hard swish and GELU"
 )]
 pub trait Quantize<const I: usize, const O: usize> {
     /// The int8 layer.

@@ -34,11 +34,14 @@ pub use convert::{Converter, Layout, Mark, Ranges, activation_quantization};
 pub use kernels::{Geometry, Padding};
 pub use layer::{Bounds, Clamp, Layer, Quantize};
 #[cfg(feature = "std")]
+#[doc(hidden)]
+pub use layers::LstmParts;
+#[cfg(feature = "std")]
 pub use layers::NormRead;
 pub use layers::{
     Activated, Activation, AverageOp, Concat, Conv, Dense, Depthwise, Ending, Fork, Form,
-    GlobalAverage, GlobalMax, Held, Norm, NormOp, PRelu, Pass, Pool, Reshape, ScaleShift,
-    Separable, Then,
+    GlobalAverage, GlobalMax, Held, Lstm, LstmQuant, Norm, NormOp, PRelu, Pass, Pool, Reshape,
+    ScaleShift, Separable, Then,
 };
 pub use network::{Int8, Quant, Quantized};
 // What the code `network!` generates calls: not part of the API.

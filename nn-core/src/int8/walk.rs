@@ -664,6 +664,13 @@ impl<'a> Op<'a> {
         Some(&self.graph.tensors[index(t, self.graph)?])
     }
 
+    /// Its intermediate tensor at `k` (an LSTM's quantization of a step's values), if
+    /// present.
+    pub fn intermediate(&self, k: usize) -> Option<&'a Tensor> {
+        let &t = self.op.intermediates.get(k)?;
+        Some(&self.graph.tensors[index(t, self.graph)?])
+    }
+
     /// Its first output tensor.
     pub fn output(&self) -> Option<&'a Tensor> {
         let &t = self.op.outputs.first()?;

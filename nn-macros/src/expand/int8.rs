@@ -573,6 +573,38 @@ fn built(layer: &Layer, read: &nn_core::int8::Built) -> TokenStream {
             };
             quote!(::nn::int8::Norm { op: #op })
         }
+        Built::Lstm { parts, .. } => {
+            let bytes = |w: &[i8]| {
+                let bytes: Vec<u8> = w.iter().map(|&w| w as u8).collect();
+                let bytes = proc_macro2::Literal::byte_string(&bytes);
+                quote!(::nn::int8::Held::Static(&::nn::__private::int8_array(#bytes)))
+            };
+            let (w, r) = (bytes(&parts.input_weights), bytes(&parts.recurrent_weights));
+            let (a, b) = (&parts.input_bias, &parts.recurrent_bias);
+            let q = &parts.quant;
+            let input = q.input.iter().map(|&m| multiplier(m));
+            let recurrent = q.recurrent.iter().map(|&m| multiplier(m));
+            let (shift, clip, hidden, zero) = (
+                q.cell_shift,
+                q.cell_clip,
+                multiplier(q.hidden),
+                q.hidden_zero,
+            );
+            quote!(::nn::int8::Lstm {
+                input_weights: #w,
+                recurrent_weights: #r,
+                input_bias: ::nn::int8::Held::Static(&[#(#a),*]),
+                recurrent_bias: ::nn::int8::Held::Static(&[#(#b),*]),
+                quant: ::nn::int8::LstmQuant {
+                    input: [#(#input),*],
+                    recurrent: [#(#recurrent),*],
+                    cell_shift: #shift,
+                    cell_clip: #clip,
+                    hidden: #hidden,
+                    hidden_zero: #zero,
+                },
+            })
+        }
         Built::Pass => quote!(::nn::int8::Pass),
         Built::Reshape(_) => quote!(::nn::int8::Reshape),
         Built::Activation { layer: a, .. } => {

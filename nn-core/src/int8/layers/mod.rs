@@ -8,6 +8,7 @@ mod dense;
 mod ending;
 mod fork;
 mod held;
+mod lstm;
 mod norm;
 mod passes;
 mod pool;
@@ -19,6 +20,7 @@ pub use dense::Dense;
 pub use ending::{Activated, Ending, Form, Then};
 pub use fork::{Concat, Fork};
 pub use held::Held;
+pub use lstm::{Lstm, LstmQuant};
 pub use norm::{Norm, NormOp, ScaleShift};
 pub use passes::{Activation, Pass, Reshape};
 pub use pool::{AverageOp, GlobalAverage, GlobalMax, Pool};
@@ -26,12 +28,15 @@ pub use prelu::PRelu;
 pub use separable::Separable;
 
 #[cfg(feature = "std")]
+pub use lstm::LstmParts;
+#[cfg(feature = "std")]
 pub use norm::NormRead;
 #[cfg(feature = "std")]
 pub(crate) use {
     conv::{Constants, load_conv, load_depthwise},
     dense::load_dense,
     fork::{load_concat, load_fork},
+    lstm::load_lstm,
     norm::load_norm,
     passes::load_reshape,
     pool::{global_max_pool, load_global, load_global_max, load_pool},
