@@ -408,6 +408,26 @@ fn our_quantized_elus_run_in_tflite_bit_for_bit() {
 }
 
 network! {
+    /// Depthwise and separable convolutions ending in activations that are operators of their
+    /// own, quantized by us (`ours_dw_acts.tflite`).
+    #[int8]
+    struct OursDwActs =
+        Input<12, 12, 2>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        DepthwiseConv2D<(3, 3), LeakyRelu, padding = Same>,
+        SeparableConv2D<5, (3, 3), HardSilu>,
+        DepthwiseConv2D<(3, 3), Gelu, strides = (2, 2)>,
+        SeparableConv2D<4, (3, 3), GeluApprox, padding = Same>,
+        Flatten, Dense<_, 4>;
+}
+
+/// `ours_dw_acts.tflite`: [`OursDwActs`], seeded.
+#[test]
+fn our_quantized_depthwise_layers_ending_in_activation_operators_run_in_tflite_bit_for_bit() {
+    our_file!(OursDwActs, OursDwActs::seeded(17), "ours_dw_acts");
+}
+
+network! {
     /// An ELU of alpha other than 1, which TensorFlow Lite's ELU cannot compute.
     #[int8]
     struct HalfElu = Dense<4, 3, Elu(0.5)>, Dense<3, 2>;

@@ -887,6 +887,25 @@ read_and_built_in! {
         Input<6, 5, 3>, Conv2D<4, (3, 3), Relu>, GlobalMaxPool2D, Dense<_, 3>
 }
 
+read_and_built_in! {
+    /// Depthwise and separable convolutions ending in activations that are operators of their
+    /// own (leaky ReLUs, a hard swish, a GELU): `tests/fixtures/tflite/int8_dw_acts.tflite`.
+    DepthwiseActs, DepthwiseActsBuiltIn, "tests/fixtures/tflite/int8_dw_acts.tflite" =
+        Input<8, 8, 3>,
+        Conv2D<4, (3, 3), Relu, padding = Same>,
+        DepthwiseConv2D<(3, 3), LeakyRelu, padding = Same>,
+        SeparableConv2D<5, (3, 3), HardSilu>,
+        DepthwiseConv2D<(3, 3), Gelu>,
+        SeparableConv2D<4, (3, 3), LeakyRelu, padding = Same>,
+        Flatten,
+        Dense<_, 3>
+}
+
+#[test]
+fn depthwise_and_separable_layers_ending_in_activation_operators_give_the_reference_outputs() {
+    matches_reference!(DepthwiseActs, DepthwiseActsBuiltIn, "int8_dw_acts", 192);
+}
+
 #[test]
 fn one_dimensional_layers_give_the_reference_outputs_read_and_built_in() {
     matches_reference!(Seq, SeqBuiltIn, "int8_seq", 72);

@@ -25,8 +25,10 @@ HERE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "tflit
 # (leaky ReLUs, a concatenation), `ours_seq` and `ours_seq_end` (1-D layers), `ours_acts` (hard
 # swishes, GELUs, PReLUs), `ours_elu` (ELUs: TensorFlow 2.21's reference resolver has no ELU,
 # so `tflite_reference` is null there and the test compares `tflite_builtin`, the builtin kernels
-# without delegates) and `ours_lstm` (two LSTMs, every step's output and the last's).
-STEMS = ["ours_int8", "ours_more", "ours_seq", "ours_seq_end", "ours_acts", "ours_elu", "ours_lstm"]
+# without delegates), `ours_lstm` (two LSTMs, every step's output and the last's) and
+# `ours_dw_acts` (depthwise and separable convolutions ending in activation operators).
+STEMS = ["ours_int8", "ours_more", "ours_seq", "ours_seq_end", "ours_acts", "ours_elu", "ours_lstm",
+         "ours_dw_acts"]
 
 
 def run(model, resolver, inputs):

@@ -39,6 +39,7 @@ MORE = os.path.join(FIXTURES, "tflite", "int8_more.tflite")
 SEQ = os.path.join(FIXTURES, "tflite", "int8_seq.tflite")
 SEQ_ADD = os.path.join(FIXTURES, "tflite", "int8_seq_add.tflite")
 GMAX = os.path.join(FIXTURES, "tflite", "int8_gmax.tflite")
+DW_ACTS = os.path.join(FIXTURES, "tflite", "int8_dw_acts.tflite")
 ACTS = os.path.join(FIXTURES, "tflite", "int8_acts.tflite")
 LSTM = os.path.join(FIXTURES, "tflite", "int8_lstm.tflite")
 LSTM_SEQ = os.path.join(FIXTURES, "tflite", "int8_lstm_seq.tflite")
@@ -59,7 +60,7 @@ MODELS = [
 # Fixtures added later, each with the seed it was recorded with (109 and on: after the models
 # above, which take 100 to 108 in order).
 LATER = [(MEAN, 109), (MEAN_KEEP, 110), (MORE, 109), (SEQ, 111), (SEQ_ADD, 112), (GMAX, 113),
-         (ACTS, 111), (LSTM, 111), (LSTM_SEQ, 112)]
+         (ACTS, 111), (LSTM, 111), (LSTM_SEQ, 112), (DW_ACTS, 114)]
 
 
 def convert_int8(model, rng, shape, path):
@@ -270,6 +271,29 @@ def make_int8_seq_add():
     tflite_structure.structure(SEQ_ADD)
 
 
+def make_int8_dw_acts():
+    """Depthwise and separable convolutions ending in activations that are operators of their
+    own (leaky ReLUs, a hard swish, a GELU)."""
+    k = tf.keras
+    k.utils.set_random_seed(67)
+    init = k.initializers.RandomNormal(stddev=0.2, seed=71)
+    inp = k.Input((8, 8, 3), batch_size=1)
+    x = k.layers.Conv2D(4, 3, padding="same", activation="relu", bias_initializer=init)(inp)
+    x = k.layers.DepthwiseConv2D(3, padding="same", activation="leaky_relu",
+                                 bias_initializer=init)(x)
+    x = k.layers.SeparableConv2D(5, 3, activation="hard_silu", bias_initializer=init)(x)
+    x = k.layers.DepthwiseConv2D(3, activation="gelu", bias_initializer=init)(x)
+    x = k.layers.SeparableConv2D(4, 3, padding="same", activation="leaky_relu",
+                                 bias_initializer=init)(x)
+    x = k.layers.Flatten()(x)
+    x = k.layers.Dense(3, bias_initializer=init)(x)
+    convert_int8(k.Model(inp, x), np.random.default_rng(73), (8, 8, 3), DW_ACTS)
+    ops = show(DW_ACTS)
+    assert ops.count("LEAKY_RELU") == 2 and "HARD_SWISH" in ops and "GELU" in ops, ops
+    import tflite_structure
+    tflite_structure.structure(DW_ACTS)
+
+
 def make_int8_gmax():
     """A global max over an image's height and width (REDUCE_MAX over axes 1 and 2)."""
     k = tf.keras
@@ -435,7 +459,8 @@ def main(only):
         make_int8_seq()
         make_int8_seq_add()
         make_int8_gmax()
-        only = only and ["int8_seq", "int8_seq_add", "int8_gmax"]
+        make_int8_dw_acts()
+        only = only and ["int8_seq", "int8_seq_add", "int8_gmax", "int8_dw_acts"]
     for path, seed in [(p, 100 + k) for k, p in enumerate(MODELS)] + LATER:
         if not only or os.path.basename(path)[: -len(".tflite")] in only:
             record(path, seed)

@@ -300,6 +300,18 @@ fn geometry(layer: &Layer, size_key: &str, channels: usize) -> Option<Geometry> 
     ))
 }
 
+/// `built`, a layer whose declared activation is an operator of its own after it (`len`
+/// values).
+fn activated(layer: &Layer, built: Built, len: usize) -> Built {
+    let form = *form(layer).expect("the caller checked the form");
+    Built::Activated {
+        layer: Box::new(built),
+        form,
+        then: Then::declare(form, slope(layer)),
+        len,
+    }
+}
+
 /// The int8 form of one layer, `None` when it has none.
 fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
     let (inputs, outputs) = (known(&layer.input), known(&layer.output));
@@ -348,12 +360,7 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
             let taps = g.kernel.0 * g.kernel.1 * g.input.2;
             if form(layer)?.observed() {
                 let conv = Parts::zeroed(g, Bounds::NONE, taps * filters, filters);
-                return Some(Built::Activated {
-                    layer: Box::new(Built::Conv(conv)),
-                    form: *form(layer)?,
-                    then: Then::declare(*form(layer)?, slope(layer)),
-                    len: outputs,
-                });
+                return Some(activated(layer, Built::Conv(conv), outputs));
             }
             Built::Conv(Parts::zeroed(g, clamp(layer)?, taps * filters, filters))
         }
@@ -361,6 +368,10 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
             let channels = last(&layer.shape);
             let g = geometry(layer, "kernel_size", channels)?;
             let taps = g.kernel.0 * g.kernel.1;
+            if form(layer)?.observed() {
+                let parts = Parts::zeroed(g, Bounds::NONE, taps * channels, channels);
+                return Some(activated(layer, Built::Depthwise(parts), outputs));
+            }
             Built::Depthwise(Parts::zeroed(g, clamp(layer)?, taps * channels, channels))
         }
         "SeparableConv2D" | "SeparableConv1D" => {
@@ -382,10 +393,20 @@ fn built(layer: &Layer, unsupported: &mut Vec<usize>) -> Option<Built> {
                 (1, 1),
                 Padding::Valid,
             );
-            Built::Separable {
+            let observed = form(layer)?.observed();
+            let bounds = if observed {
+                Bounds::NONE
+            } else {
+                clamp(layer)?
+            };
+            let separable = Built::Separable {
                 depthwise: Parts::zeroed(g, Bounds::NONE, taps * mid, mid),
-                pointwise: Parts::zeroed(pointwise, clamp(layer)?, mid * filters, filters),
+                pointwise: Parts::zeroed(pointwise, bounds, mid * filters, filters),
+            };
+            if observed {
+                return Some(activated(layer, separable, outputs));
             }
+            separable
         }
         class @ ("MaxPooling2D" | "AveragePooling2D" | "MaxPooling1D" | "AveragePooling1D") => {
             let (_, _, c) = image(layer)?;

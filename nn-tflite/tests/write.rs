@@ -23,7 +23,7 @@ fn files() -> Vec<String> {
         .filter(|path| path.ends_with(".tflite") && !path.ends_with(".rewritten.tflite"))
         .collect();
     paths.sort();
-    assert_eq!(paths.len(), 25, "the .tflite fixtures: {paths:?}");
+    assert_eq!(paths.len(), 27, "the .tflite fixtures: {paths:?}");
     paths
 }
 

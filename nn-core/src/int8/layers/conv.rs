@@ -377,6 +377,25 @@ impl<
 
     #[cfg(feature = "std")]
     fn convert(&self, c: &mut crate::int8::Converter) {
+        self.convert_fusing(c, A::BOUNDS.fused());
+    }
+}
+
+impl<
+    const IN: usize,
+    const OUT: usize,
+    const CM: usize,
+    const TAPS: usize,
+    A,
+    S: crate::Storage,
+    const BIAS: bool,
+    const D: usize,
+> crate::DepthwiseConv<f32, IN, OUT, CM, TAPS, A, S, BIAS, D>
+{
+    /// Adds the convolution's `DEPTHWISE_CONV_2D` to a converter, fusing `activation`, its
+    /// output taking the next range.
+    #[cfg(feature = "std")]
+    fn convert_fusing(&self, c: &mut crate::int8::Converter, activation: nn_tflite::Activation) {
         use nn_tflite::{Code, Options};
         let range = c.range();
         let w = row::<D>(self.window());
@@ -391,7 +410,7 @@ impl<
         let options = Options::DepthwiseConv2D {
             window: c.slide(&w, D),
             depth_multiplier: (CM / w.c.max(1)) as i32,
-            activation: A::BOUNDS.fused(),
+            activation,
         };
         c.weighted(
             Code::DEPTHWISE_CONV_2D,
@@ -405,6 +424,77 @@ impl<
         );
     }
 }
+
+/// Depthwise convolutions ending in an activation that is an operator of its own whose output
+/// is quantized from its range, as [`activated_conv`]'s: TensorFlow Lite's
+/// `DEPTHWISE_CONV_2D`, then the activation's operator.
+macro_rules! activated_depthwise {
+    ($($activation:ty),*) => {$(
+        impl<
+            const IN: usize,
+            const OUT: usize,
+            const CM: usize,
+            const TAPS: usize,
+            S: crate::Storage,
+            const BIAS: bool,
+            const D: usize,
+        > Quantize<IN, OUT> for crate::DepthwiseConv<f32, IN, OUT, CM, TAPS, $activation, S, BIAS, D>
+        {
+            type Int8 = Activated<Depthwise<CM, TAPS>>;
+
+            fn int8(&self) -> Self::Int8 {
+                Activated {
+                    layer: Depthwise::zeroed(geometry(row::<D>(self.window()), CM), Bounds::NONE),
+                    form: &<$activation as crate::int8::Ending>::FORM,
+                    then: Then::declared(&self.activation),
+                }
+            }
+
+            /// The range of the convolution's outputs before the activation, then after.
+            #[cfg(feature = "std")]
+            fn observe(
+                &self,
+                x: &crate::Batch<f32, IN>,
+                ranges: &mut crate::int8::Ranges,
+            ) -> crate::Batch<f32, OUT> {
+                use crate::Layer as _;
+                let zeros = || {
+                    crate::Batch::<f32, OUT>::zeros_generic(
+                        nalgebra::Const::<OUT>,
+                        nalgebra::Dyn(x.ncols()),
+                    )
+                };
+                let mut z = zeros();
+                let samples = x.as_slice().chunks_exact(IN);
+                for (x, z) in samples.zip(z.as_mut_slice().chunks_exact_mut(OUT)) {
+                    self.pre_activations(x, z);
+                }
+                ranges.observe(z.as_slice());
+                let mut y = zeros();
+                self.forward_batch(x, &mut y);
+                ranges.observe(y.as_slice());
+                y
+            }
+
+            #[cfg(feature = "std")]
+            fn convert(&self, c: &mut crate::int8::Converter) {
+                use crate::int8::Ending as _;
+                self.convert_fusing(c, nn_tflite::Activation::None);
+                let range = c.range();
+                let form = <$activation as crate::int8::Ending>::FORM;
+                Then::convert_observed(c, form, self.activation.slope(), range);
+            }
+        }
+    )*};
+}
+
+activated_depthwise!(
+    crate::LeakyRelu,
+    crate::Elu,
+    crate::HardSilu,
+    crate::Gelu,
+    crate::GeluApprox
+);
 
 /// A convolution's constants, borrowed from its int8 form (or from the build-time form of
 /// `network!`, [`Built`](crate::int8::Built)) to be read from a file.

@@ -2,7 +2,7 @@
 //! then a 1×1 `CONV_2D` with the layer's bias and activation, as its converter writes it.
 
 use super::conv::geometry;
-use crate::int8::{Bounds, Clamp, Geometry, Layer, Quantize};
+use crate::int8::{Activated, Bounds, Clamp, Geometry, Layer, Quantize, Then};
 use crate::int8::{Conv, Depthwise};
 
 /// A depthwise convolution into `MID` values (`CM` channels over `TAPS` taps), then a
@@ -45,15 +45,14 @@ impl<
     const CM: usize,
     const TAPS: usize,
     const F: usize,
-    A: Clamp + crate::Activation,
+    A,
     S: crate::Storage,
     const BIAS: bool,
     const D: usize,
-> Quantize<IN, OUT> for crate::SeparableConv<f32, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, D>
+> crate::SeparableConv<f32, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, D>
 {
-    type Int8 = Separable<MID, CM, TAPS, F>;
-
-    fn int8(&self) -> Self::Int8 {
+    /// Its int8 form, the pointwise step ending in a clamp of `bounds`.
+    fn separable(&self, bounds: Bounds) -> Separable<MID, CM, TAPS, F> {
         let w = super::conv::row::<D>(self.window());
         let pointwise = Geometry {
             input: (w.oh, w.ow, CM),
@@ -65,31 +64,29 @@ impl<
         };
         Separable {
             depthwise: Depthwise::zeroed(geometry(w, CM), Bounds::NONE),
-            pointwise: Conv::zeroed(pointwise, A::BOUNDS),
+            pointwise: Conv::zeroed(pointwise, bounds),
         }
     }
 
-    /// Two ranges: the depthwise step's outputs, then the layer's.
+    /// The depthwise step's outputs (into `d`) and the layer's before its activation.
     #[cfg(feature = "std")]
-    fn observe(
+    fn linear(
         &self,
         x: &crate::Batch<f32, IN>,
-        ranges: &mut crate::int8::Ranges,
+        d: &mut std::vec::Vec<f32>,
     ) -> crate::Batch<f32, OUT> {
-        let mut d = std::vec::Vec::new();
         let mut y = crate::Batch::<f32, OUT>::zeros_generic(
             nalgebra::Const::<OUT>,
             nalgebra::Dyn(x.ncols()),
         );
-        self.pre_activations(x, &mut d, &mut y);
-        self.activation.forward_groups(y.as_mut_slice(), F);
-        ranges.observe(&d);
-        ranges.observe(y.as_slice());
+        self.pre_activations(x, d, &mut y);
         y
     }
 
+    /// Adds the two steps to a converter: a `DEPTHWISE_CONV_2D` whose output takes the next
+    /// range, then a 1×1 `CONV_2D` fusing `activation`, whose output takes the one after.
     #[cfg(feature = "std")]
-    fn convert(&self, c: &mut crate::int8::Converter) {
+    fn convert_fusing(&self, c: &mut crate::int8::Converter, activation: nn_tflite::Activation) {
         use nn_tflite::{Activation, Code, Options, Padding, Window};
         let (mid_range, range) = (c.range(), c.range());
         let w = super::conv::row::<D>(self.window());
@@ -127,7 +124,7 @@ impl<
                     strides: (1, 1),
                     dilation: (1, 1),
                 },
-                activation: A::BOUNDS.fused(),
+                activation,
             },
             weights,
             &[F, 1, 1, CM],
@@ -138,3 +135,109 @@ impl<
         );
     }
 }
+
+impl<
+    const IN: usize,
+    const MID: usize,
+    const OUT: usize,
+    const CM: usize,
+    const TAPS: usize,
+    const F: usize,
+    A: Clamp + crate::Activation,
+    S: crate::Storage,
+    const BIAS: bool,
+    const D: usize,
+> Quantize<IN, OUT> for crate::SeparableConv<f32, IN, MID, OUT, CM, TAPS, F, A, S, BIAS, D>
+{
+    type Int8 = Separable<MID, CM, TAPS, F>;
+
+    fn int8(&self) -> Self::Int8 {
+        self.separable(A::BOUNDS)
+    }
+
+    /// Two ranges: the depthwise step's outputs, then the layer's.
+    #[cfg(feature = "std")]
+    fn observe(
+        &self,
+        x: &crate::Batch<f32, IN>,
+        ranges: &mut crate::int8::Ranges,
+    ) -> crate::Batch<f32, OUT> {
+        let mut d = std::vec::Vec::new();
+        let mut y = self.linear(x, &mut d);
+        self.activation.forward_groups(y.as_mut_slice(), F);
+        ranges.observe(&d);
+        ranges.observe(y.as_slice());
+        y
+    }
+
+    #[cfg(feature = "std")]
+    fn convert(&self, c: &mut crate::int8::Converter) {
+        self.convert_fusing(c, A::BOUNDS.fused());
+    }
+}
+
+/// Separable convolutions ending in an activation that is an operator of its own whose output
+/// is quantized from its range (a leaky ReLU, an ELU, a hard swish, a GELU): the two steps,
+/// then the activation's operator.
+macro_rules! activated_separable {
+    ($($activation:ty),*) => {$(
+        impl<
+            const IN: usize,
+            const MID: usize,
+            const OUT: usize,
+            const CM: usize,
+            const TAPS: usize,
+            const F: usize,
+            S: crate::Storage,
+            const BIAS: bool,
+            const D: usize,
+        > Quantize<IN, OUT>
+            for crate::SeparableConv<f32, IN, MID, OUT, CM, TAPS, F, $activation, S, BIAS, D>
+        {
+            type Int8 = Activated<Separable<MID, CM, TAPS, F>>;
+
+            fn int8(&self) -> Self::Int8 {
+                Activated {
+                    layer: self.separable(Bounds::NONE),
+                    form: &<$activation as crate::int8::Ending>::FORM,
+                    then: Then::declared(&self.activation),
+                }
+            }
+
+            /// Three ranges: the depthwise step's outputs, the layer's before its activation,
+            /// then after.
+            #[cfg(feature = "std")]
+            fn observe(
+                &self,
+                x: &crate::Batch<f32, IN>,
+                ranges: &mut crate::int8::Ranges,
+            ) -> crate::Batch<f32, OUT> {
+                use crate::Activation as _;
+                let mut d = std::vec::Vec::new();
+                let mut y = self.linear(x, &mut d);
+                ranges.observe(&d);
+                ranges.observe(y.as_slice());
+                self.activation.forward_groups(y.as_mut_slice(), F);
+                ranges.observe(y.as_slice());
+                y
+            }
+
+            #[cfg(feature = "std")]
+            fn convert(&self, c: &mut crate::int8::Converter) {
+                use crate::int8::Ending as _;
+                self.convert_fusing(c, nn_tflite::Activation::None);
+                let range = c.range();
+                let form = <$activation as crate::int8::Ending>::FORM;
+                Then::convert_observed(c, form, self.activation.slope(), range);
+            }
+        }
+    )*};
+}
+
+activated_separable!(
+    crate::LeakyRelu,
+    crate::Elu,
+    crate::HardSilu,
+    crate::Gelu,
+    crate::GeluApprox
+);

@@ -197,7 +197,7 @@ impl<
 
     /// `z = depthwise(x) + bias` for one sample.
     #[inline]
-    fn pre_activations(&self, x: &[T], z: &mut [T]) {
+    pub(crate) fn pre_activations(&self, x: &[T], z: &mut [T]) {
         super::start_with_bias(z, BIAS.then_some(self.bias.as_slice()));
         let kernel = self.depthwise_kernel.as_slice();
         crate::widest(
