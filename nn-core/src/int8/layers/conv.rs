@@ -271,20 +271,16 @@ macro_rules! activated_conv {
                 };
                 let mut z = zeros();
                 linear.forward_batch(x, &mut z);
-                ranges.observe(z.as_slice());
                 let mut y = zeros();
                 self.forward_batch(x, &mut y);
-                ranges.observe(y.as_slice());
-                y
+                Then::observe_both(ranges, &z, y)
             }
 
             #[cfg(feature = "std")]
             fn convert(&self, c: &mut crate::int8::Converter) {
-                use crate::int8::Ending as _;
-                self.convert_fusing(c, nn_tflite::Activation::None);
-                let range = c.range();
-                let form = <$activation as crate::int8::Ending>::FORM;
-                Then::convert_observed(c, form, self.weights.activation.slope(), range);
+                Then::convert_after(c, &self.weights.activation, |c| {
+                    self.convert_fusing(c, nn_tflite::Activation::None)
+                });
             }
         }
     )*};
@@ -469,20 +465,16 @@ macro_rules! activated_depthwise {
                 for (x, z) in samples.zip(z.as_mut_slice().chunks_exact_mut(OUT)) {
                     self.pre_activations(x, z);
                 }
-                ranges.observe(z.as_slice());
                 let mut y = zeros();
                 self.forward_batch(x, &mut y);
-                ranges.observe(y.as_slice());
-                y
+                Then::observe_both(ranges, &z, y)
             }
 
             #[cfg(feature = "std")]
             fn convert(&self, c: &mut crate::int8::Converter) {
-                use crate::int8::Ending as _;
-                self.convert_fusing(c, nn_tflite::Activation::None);
-                let range = c.range();
-                let form = <$activation as crate::int8::Ending>::FORM;
-                Then::convert_observed(c, form, self.activation.slope(), range);
+                Then::convert_after(c, &self.activation, |c| {
+                    self.convert_fusing(c, nn_tflite::Activation::None)
+                });
             }
         }
     )*};

@@ -398,6 +398,32 @@ impl Then {
         then
     }
 
+    /// Adds the layer (`layer` adds its operator, fusing no activation), then its activation's
+    /// operator, whose output takes the next range, to a converter.
+    #[cfg(feature = "std")]
+    pub(crate) fn convert_after<E: Ending>(
+        c: &mut crate::int8::Converter,
+        activation: &E,
+        layer: impl FnOnce(&mut crate::int8::Converter),
+    ) {
+        layer(c);
+        let range = c.range();
+        Self::convert_observed(c, E::FORM, activation.slope(), range);
+    }
+
+    /// The ranges of a layer ending in an activation operator: its outputs before the
+    /// activation (`before`), then after (`after`, which it returns).
+    #[cfg(feature = "std")]
+    pub(crate) fn observe_both<const OUT: usize>(
+        ranges: &mut crate::int8::Ranges,
+        before: &crate::Batch<f32, OUT>,
+        after: crate::Batch<f32, OUT>,
+    ) -> crate::Batch<f32, OUT> {
+        ranges.observe(before.as_slice());
+        ranges.observe(after.as_slice());
+        after
+    }
+
     /// Adds the operator of an activation of `form` whose output is quantized from the range
     /// it took ([`Form::observed`]) after a layer's own to a converter, its output taking
     /// `range`; `alpha` is a leaky ReLU's slope or an ELU's alpha (which must be 1: a problem

@@ -214,21 +214,18 @@ macro_rules! activated_separable {
             ) -> crate::Batch<f32, OUT> {
                 use crate::Activation as _;
                 let mut d = std::vec::Vec::new();
-                let mut y = self.linear(x, &mut d);
+                let z = self.linear(x, &mut d);
                 ranges.observe(&d);
-                ranges.observe(y.as_slice());
+                let mut y = z.clone();
                 self.activation.forward_groups(y.as_mut_slice(), F);
-                ranges.observe(y.as_slice());
-                y
+                Then::observe_both(ranges, &z, y)
             }
 
             #[cfg(feature = "std")]
             fn convert(&self, c: &mut crate::int8::Converter) {
-                use crate::int8::Ending as _;
-                self.convert_fusing(c, nn_tflite::Activation::None);
-                let range = c.range();
-                let form = <$activation as crate::int8::Ending>::FORM;
-                Then::convert_observed(c, form, self.activation.slope(), range);
+                Then::convert_after(c, &self.activation, |c| {
+                    self.convert_fusing(c, nn_tflite::Activation::None)
+                });
             }
         }
     )*};
