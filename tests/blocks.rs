@@ -24,6 +24,16 @@ network! {
 }
 
 #[test]
+fn predict_s_stack_counts_a_block_s_branches() {
+    // The block's first branch keeps its two buffers (6 values each) and writes its output (6),
+    // then the second (the input itself) its output (6); around the block, `predict`'s two
+    // buffers (6 and 6: the block's output and the dense layers') and its output (3).
+    let branch = (6 + 6) * 4;
+    let block = 6 * 4 + branch.max(6 * 4);
+    assert_eq!(Residual::<f32>::PREDICT_STACK, (6 + 6) * 4 + block + 3 * 4);
+}
+
+#[test]
 fn a_residual_block_adds_its_branch_to_its_input() {
     let net = Residual::<f64>::seeded(1);
     let x = SVector::<f64, 4>::from_fn(|i, _| i as f64 * 0.3 - 0.5);

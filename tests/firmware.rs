@@ -89,6 +89,79 @@ fn firmware_runs_on_a_cortex_m4f() {
     assert_predictions("mlperf", &run("mlperf"), &host_mlperf(), 1e-6);
     // int8: bit for bit.
     assert_predictions("int8", &run("int8"), &host_int8(), 0.0);
+    assert_stacks(&run_stacks("stack"));
+}
+
+/// The networks `firmware/src/bin/stack.rs` measures, in its order.
+const MEASURED: [&str; 16] = [
+    "sine",
+    "digits",
+    "mixed",
+    "blocks",
+    "cnn",
+    "zoo",
+    "gap",
+    "activations",
+    "ad01",
+    "resnet8",
+    "kws",
+    "ad01_int8",
+    "resnet8_int8",
+    "vww96_int8",
+    "kws_int8",
+    "str_ww_int8",
+];
+
+/// The most the frames of `predict`'s functions (saved registers, small locals), which
+/// `PREDICT_STACK` does not count, take on the Cortex-M4: 44 to 574 bytes on these networks.
+const FRAMES: usize = 1024;
+
+/// Prints each network's stack as measured on the microcontroller next to its
+/// `PREDICT_STACK` (as the firmware computes it, for its target), and fails when they drift
+/// apart: the constant may leave out no more than the frames, and may count at most 10% more
+/// than was used (the compiler sometimes lays two buffers over each other, which the constant
+/// does not assume).
+fn assert_stacks(measured: &[(String, usize, usize)]) {
+    let names: Vec<&str> = measured.iter().map(|(m, _, _)| m.as_str()).collect();
+    assert_eq!(names, MEASURED, "`stack` measured other networks");
+    eprintln!("network        measured   PREDICT_STACK   not counted");
+    for (model, bytes, constant) in measured {
+        eprintln!(
+            "{model:<14} {bytes:>9} {constant:>15} {:>13}",
+            *bytes as i64 - *constant as i64
+        );
+    }
+    for (model, bytes, constant) in measured {
+        assert!(
+            *bytes <= constant + FRAMES && *constant * 10 <= *bytes * 11,
+            "{model}: predict took {bytes} bytes of stack on the Cortex-M4, its PREDICT_STACK \
+             is {constant}"
+        );
+    }
+}
+
+/// Runs `bin`, which prints `stack <model> <bytes> <constant>` lines and `done`.
+fn run_stacks(bin: &str) -> Vec<(String, usize, usize)> {
+    let stdout = run_raw(bin);
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.pop(), Some("done"), "`{bin}` did not end with `done`");
+    lines
+        .into_iter()
+        .map(|line| {
+            let number = |text: &str| -> usize {
+                text.parse()
+                    .unwrap_or_else(|_| panic!("`{bin}` printed {line:?}"))
+            };
+            match line.split(' ').collect::<Vec<_>>()[..] {
+                ["stack", model, bytes, constant] => {
+                    (model.to_owned(), number(bytes), number(constant))
+                }
+                _ => panic!(
+                    "`{bin}` printed a line other than `stack <model> <bytes> <constant>`: {line:?}"
+                ),
+            }
+        })
+        .collect()
 }
 
 network! {
@@ -467,6 +540,12 @@ fn assert_within_budget(bin: &str, sizes: Sizes, baseline: Sizes, flash: u64, ra
 /// Runs `bin` in QEMU, checks that it exits with success and ends its output with `done`, and
 /// returns its predictions.
 fn run(bin: &str) -> Vec<Prediction> {
+    parse(bin, &run_raw(bin))
+}
+
+/// Boots `bin` in QEMU and returns what it printed; fails unless it exits with success in
+/// time.
+fn run_raw(bin: &str) -> String {
     let mut qemu = Command::new(QEMU)
         .args(QEMU_ARGS)
         .arg(binary(bin))
@@ -501,7 +580,7 @@ fn run(bin: &str) -> Vec<Prediction> {
         status.success(),
         "`{bin}` failed under QEMU ({status})\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    parse(bin, &stdout)
+    stdout
 }
 
 fn read_all(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {

@@ -41,6 +41,21 @@ fn consts_are_plain_usizes() {
 }
 
 #[test]
+fn memory_constants_count_the_parameters_and_predict_s_buffers() {
+    // 2,762 parameters of 4 and 8 bytes.
+    const { assert!(Classifier::<f32>::PARAM_BYTES == 2762 * 4) };
+    assert_eq!(Classifier::<f64>::PARAM_BYTES, 2762 * 8);
+    // `predict`'s two buffers (the first dense layer's 64 outputs, the last's 10; the dropout
+    // is skipped) and the 10 values it returns; dense layers keep nothing besides.
+    assert_eq!(Classifier::<f32>::PREDICT_STACK, (64 + 10) * 4 + 10 * 4);
+    assert_eq!(Classifier::<f64>::PREDICT_STACK, (64 + 10) * 8 + 10 * 8);
+    assert_eq!(
+        <nn::Dense<f32, 64, 10, Softmax> as nn::Layer<f32, 64, 10>>::SCRATCH,
+        0
+    );
+}
+
+#[test]
 fn fields_take_keras_default_names_or_the_given_ones() {
     let net = Classifier::seeded(1);
     let mut names = Vec::new();

@@ -146,13 +146,15 @@ fn paint(bottom: usize) {
     }
 }
 
-/// Writes one stack line: `stack <model> <bytes>`, the stack `model`'s `predict` took
-/// ([`stack_used`]).
-pub fn stack(model: &str, bytes: usize) {
+/// Writes one stack line: `stack <model> <bytes> <constant>`, the stack `model`'s `predict`
+/// took ([`stack_used`]) and its `PREDICT_STACK` as this target computes it.
+pub fn stack(model: &str, bytes: usize, constant: usize) {
     write("stack ");
     write(model);
     write(" ");
     write_usize(bytes);
+    write(" ");
+    write_usize(constant);
     write("\n");
 }
 

@@ -240,6 +240,13 @@ pub trait Layer<T: Float, const I: usize, const O: usize> {
     /// Inference on one sample.
     fn forward(&self, x: &SVector<T, I>) -> SVector<T, O>;
 
+    /// The bytes of stack [`forward_into`](Self::forward_into) keeps beside its input and
+    /// output: what it computes into before writing `y` (the default keeps
+    /// [`forward`](Self::forward)'s whole output), a batch normalization its factors, a block
+    /// its branches' outputs. Frames of functions are not counted. `network!` adds these up
+    /// into a network's `PREDICT_STACK`.
+    const SCRATCH: usize = core::mem::size_of::<SVector<T, O>>();
+
     /// Inference on one sample into `y`, every value of which it writes: what `network!`'s
     /// `predict` calls, between two buffers. The default writes [`forward`](Self::forward)'s
     /// result.

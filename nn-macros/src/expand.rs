@@ -349,12 +349,29 @@ fn predict_impl(network: &Network) -> TokenStream {
             .unwrap_or(0)
     }
     let largest = widest(&network.layers);
+    let (_, output) = ends(network);
+    let bytes = lower::forward_bytes(&network.layers);
+    let params = params_sum(network, &quote!(T));
+    let constants = in_impl(quote! {
+        /// The bytes of its parameters in `T` (`PARAMS` of them).
+        pub const PARAM_BYTES: usize = (#params) * ::core::mem::size_of::<T>();
+
+        /// The bytes of stack `predict` keeps: the two buffers its layers write in turn, the
+        /// most any layer keeps besides (`nn::Layer::SCRATCH`), and the output it returns.
+        /// Frames of functions (saved registers and small locals: a few hundred bytes on a
+        /// Cortex-M) are not counted. With `std`, a network whose widest activation has more
+        /// than 16,384 values predicts through the heap instead, and this is its stack's
+        /// figure without `std`.
+        pub const PREDICT_STACK: usize =
+            #bytes + ::core::mem::size_of::<::nn::nalgebra::SVector<T, #output>>();
+    });
     let on_stack = in_impl(stack_predict(network));
     if largest <= STACK_LIMIT {
-        return on_stack;
+        return quote!(#constants #on_stack);
     }
     let on_heap = in_impl(heap_predict(network, largest));
     quote! {
+        #constants
         ::nn::__private::if_std! { #on_heap }
         ::nn::__private::if_no_std! { #on_stack }
     }
@@ -390,6 +407,7 @@ fn stack_predict(network: &Network) -> TokenStream {
     let (input, output) = ends(network);
     let body = lower::forward_body(&network.layers);
     quote! {
+
         /// Inference on one sample. Allocates nothing: the activations go back and forth
         /// between two buffers on the stack, each as wide as the widest layer's.
         #[inline]

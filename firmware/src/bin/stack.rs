@@ -11,8 +11,8 @@ use cortex_m_rt::entry;
 use nn::nalgebra::SVector;
 use nn::prelude::Int8;
 use nn_firmware::models::{
-    Activations, Ad01, Ad01Int8, Blocks, Cnn, DIGITS, Gap, Kws, KwsInt8, Mixed, Resnet8,
-    Resnet8Int8, SINE, StreamingWakeWordInt8, Vww96Int8, Zoo, int8_sample, sample,
+    Activations, Ad01, Ad01Int8, Blocks, Cnn, DIGITS, Digits, Gap, Kws, KwsInt8, Mixed, Resnet8,
+    Resnet8Int8, SINE, Sine, StreamingWakeWordInt8, Vww96Int8, Zoo, int8_sample, sample,
 };
 
 static MIXED: Mixed = Mixed::EMBEDDED;
@@ -30,34 +30,35 @@ static VWW96_INT8: Int8<Vww96Int8> = Int8::<Vww96Int8>::EMBEDDED;
 static KWS_INT8: Int8<KwsInt8> = Int8::<KwsInt8>::EMBEDDED;
 static STR_WW_INT8: Int8<StreamingWakeWordInt8> = Int8::<StreamingWakeWordInt8>::EMBEDDED;
 
-/// Measures `predict` of `net` on `x` (given from outside, as a sensor's would be), and prints it.
+/// Measures `predict` of `net` (of type `ty`) on `x` (given from outside, as a sensor's would
+/// be), and prints it with the type's `PREDICT_STACK`.
 macro_rules! measure {
-    ($name:literal, $net:expr, $x:expr) => {{
+    ($name:literal, $net:expr, $ty:ty, $x:expr) => {{
         let x = $x;
         let bytes = nn_firmware::stack_used(&mut || {
             black_box($net.predict(black_box(&x)));
         });
-        nn_firmware::stack($name, bytes);
+        nn_firmware::stack($name, bytes, <$ty>::PREDICT_STACK);
     }};
 }
 
 #[entry]
 fn main() -> ! {
-    measure!("sine", SINE, SVector::<f32, 1>::new(0.5));
-    measure!("digits", DIGITS, SVector::from(sample::<64>(0)));
-    measure!("mixed", MIXED, SVector::from(sample::<72>(0)));
-    measure!("blocks", BLOCKS, SVector::from(sample::<72>(0)));
-    measure!("cnn", CNN, SVector::from(sample::<200>(0)));
-    measure!("zoo", ZOO, SVector::from(sample::<108>(0)));
-    measure!("gap", GAP, SVector::from(sample::<50>(0)));
-    measure!("activations", ACTIVATIONS, SVector::from(sample::<5>(0)));
-    measure!("ad01", AD01, SVector::from(sample::<640>(0)));
-    measure!("resnet8", RESNET8, SVector::from(sample::<3072>(0)));
-    measure!("kws", KWS, SVector::from(sample::<490>(0)));
-    measure!("ad01_int8", AD01_INT8, int8_sample(0));
-    measure!("resnet8_int8", RESNET8_INT8, int8_sample(0));
-    measure!("vww96_int8", VWW96_INT8, int8_sample(0));
-    measure!("kws_int8", KWS_INT8, int8_sample(0));
-    measure!("str_ww_int8", STR_WW_INT8, int8_sample(0));
+    measure!("sine", SINE, Sine, SVector::<f32, 1>::new(0.5));
+    measure!("digits", DIGITS, Digits, SVector::from(sample::<64>(0)));
+    measure!("mixed", MIXED, Mixed, SVector::from(sample::<72>(0)));
+    measure!("blocks", BLOCKS, Blocks, SVector::from(sample::<72>(0)));
+    measure!("cnn", CNN, Cnn, SVector::from(sample::<200>(0)));
+    measure!("zoo", ZOO, Zoo, SVector::from(sample::<108>(0)));
+    measure!("gap", GAP, Gap, SVector::from(sample::<50>(0)));
+    measure!("activations", ACTIVATIONS, Activations, SVector::from(sample::<5>(0)));
+    measure!("ad01", AD01, Ad01, SVector::from(sample::<640>(0)));
+    measure!("resnet8", RESNET8, Resnet8, SVector::from(sample::<3072>(0)));
+    measure!("kws", KWS, Kws, SVector::from(sample::<490>(0)));
+    measure!("ad01_int8", AD01_INT8, Int8<Ad01Int8>, int8_sample(0));
+    measure!("resnet8_int8", RESNET8_INT8, Int8<Resnet8Int8>, int8_sample(0));
+    measure!("vww96_int8", VWW96_INT8, Int8<Vww96Int8>, int8_sample(0));
+    measure!("kws_int8", KWS_INT8, Int8<KwsInt8>, int8_sample(0));
+    measure!("str_ww_int8", STR_WW_INT8, Int8<StreamingWakeWordInt8>, int8_sample(0));
     nn_firmware::done()
 }

@@ -9,6 +9,12 @@ pub trait Layer<const I: usize, const O: usize>: Clone + core::fmt::Debug {
     /// the weights before it) says so through [`passes`](Layer::passes).
     const PASS: bool = false;
 
+    /// The bytes of stack [`forward`](Layer::forward) keeps beside its input and output (a
+    /// layer then its activation's operator: the values between them; a block: its
+    /// branches' outputs). Frames of functions are not counted. `network!` adds these up into
+    /// an int8 network's `PREDICT_STACK`.
+    const SCRATCH: usize = 0;
+
     /// Whether this layer leaves its input as it is: [`PASS`](Layer::PASS), or what was read
     /// decides (a batch normalization folded into the weights before it, or not).
     #[inline(always)]

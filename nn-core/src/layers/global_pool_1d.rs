@@ -26,6 +26,8 @@ macro_rules! over_steps {
                 Layer::<T, IN, C>::forward(&$image, x)
             }
 
+            const SCRATCH: usize = 0;
+
             fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, C>) {
                 Layer::<T, IN, C>::forward_into(&$image, x, y)
             }

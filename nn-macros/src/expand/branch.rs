@@ -49,6 +49,7 @@ fn branch_struct(branch: &Branch, block: &Layer, vis: &Visibility) -> TokenStrea
     );
     let debug_name = ident.to_string();
     let forward = super::lower::forward_body(layers);
+    let bytes = super::lower::forward_bytes(layers);
     let last = layers.len() - 1;
     let batch_steps = layers.iter().enumerate().map(|(k, layer)| {
         let (field, tr) = (&layer.field, layer_trait(layer, &t));
@@ -205,6 +206,9 @@ fn branch_struct(branch: &Branch, block: &Layer, vis: &Visibility) -> TokenStrea
 
         #[allow(clippy::all, clippy::pedantic)]
         impl<T: ::nn::Float> ::nn::Layer<T, #input, #output> for #ident<T> {
+            /// Its layers' buffers and what they keep (its output is the block's to keep).
+            const SCRATCH: usize = #bytes;
+
             #[inline]
             fn forward(
                 &self,

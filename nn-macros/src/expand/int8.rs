@@ -44,6 +44,9 @@ struct Parts {
     observe: TokenStream,
     /// Adds the float struct `float`'s operators to the converter `c`.
     convert: TokenStream,
+    /// The bytes of stack `forward` keeps beside its input and output: its two buffers and the
+    /// most any layer keeps besides (`nn::int8::Layer::SCRATCH`).
+    bytes: TokenStream,
 }
 
 fn parts(
@@ -158,6 +161,11 @@ fn parts(
         }
     });
     let convert = quote!(#(#converts)*);
+    let scratch = layers.iter().map(|layer| {
+        let (ty, tr, lt) = (field_type(layer, &f32), quantize(layer), layer_trait(layer));
+        quote!(<<#ty as #tr>::Int8 as #lt>::SCRATCH)
+    });
+    let bytes = quote!(2 * #widest + ::nn::__private::widest(&[#(#scratch),*]));
     Parts {
         item,
         build,
@@ -165,6 +173,7 @@ fn parts(
         load,
         observe,
         convert,
+        bytes,
     }
 }
 
@@ -192,6 +201,7 @@ pub(super) fn int8(network: &Network) -> TokenStream {
         load,
         observe,
         convert,
+        bytes,
     } = parts(
         &int8,
         vis,
@@ -230,6 +240,11 @@ pub(super) fn int8(network: &Network) -> TokenStream {
             pub const INPUT: usize = #input;
             /// Values per output sample.
             pub const OUTPUT: usize = #output;
+            /// The bytes of stack `predict` keeps: its two buffers, as wide as the widest
+            /// layer, the most any layer keeps besides (`nn::int8::Layer::SCRATCH`: a block
+            /// its branches' outputs and buffers), and the output it returns. Frames of
+            /// functions (saved registers and small locals) are not counted.
+            pub const PREDICT_STACK: usize = #bytes + #output;
 
             /// How the input's int8 values stand for reals.
             pub fn input_quantization(&self) -> ::nn::int8::Quant {
@@ -380,6 +395,7 @@ fn branch_structs(layer: &Layer, vis: &Visibility, out: &mut TokenStream) {
             load,
             observe,
             convert,
+            bytes,
         } = parts(&int8, vis, &doc, &branch.layers, &[]);
         let (i, o) = (size(&branch.input), size(&branch.output));
         out.extend(quote! {
@@ -413,6 +429,9 @@ fn branch_structs(layer: &Layer, vis: &Visibility, out: &mut TokenStream) {
 
             #[allow(clippy::all, clippy::pedantic)]
             impl ::nn::int8::Layer<#i, #o> for #int8 {
+                /// Its layers' two buffers and what they keep.
+                const SCRATCH: usize = #bytes;
+
                 fn forward(&self, x: &[i8; #i], y: &mut [i8; #o]) {
                     #forward
                 }

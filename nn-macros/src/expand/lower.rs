@@ -469,16 +469,36 @@ pub(super) fn set_field(parts: &[&str], name: &Ident, value: &TokenStream) -> To
     quote!(#(layer.#parts.#name = #value;)*)
 }
 
+/// The layers `predict` runs: those that are not the identity at inference.
+fn inference_steps(layers: &[crate::ir::Layer]) -> Vec<&crate::ir::Layer> {
+    layers
+        .iter()
+        .filter(|layer| !layer.identity_at_inference)
+        .collect()
+}
+
+/// The widths of `predict`'s two buffers for `steps`, as constant expressions: the first takes
+/// the outputs of the layers in even places (counting from 0), the second those in odd places,
+/// each as wide as the widest of those.
+fn buffer_widths(steps: &[&crate::ir::Layer]) -> (TokenStream, TokenStream) {
+    let outputs = |parity: usize| {
+        let sizes = steps
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .map(|l| size(&l.output));
+        quote!(::nn::__private::widest(&[#(#sizes),*]))
+    };
+    (outputs(0), outputs(1))
+}
+
 /// The statements that run `layers` (a network's, or a branch's) on one sample `x`, ending in
 /// their output: the first layer reads `x` and writes buffer `a`, each after it reads one of
 /// two buffers and writes the other (`nn::__private::float_step`), as wide as the widest of
 /// what they write and read; layers that are the identity at inference are skipped.
 pub(super) fn forward_body(layers: &[crate::ir::Layer]) -> TokenStream {
     let t = quote!(T);
-    let steps: Vec<&crate::ir::Layer> = layers
-        .iter()
-        .filter(|layer| !layer.identity_at_inference)
-        .collect();
+    let steps = inference_steps(layers);
     match steps.as_slice() {
         [] => quote!(*x),
         [only] => {
@@ -487,17 +507,7 @@ pub(super) fn forward_body(layers: &[crate::ir::Layer]) -> TokenStream {
             quote_spanned!(span=> <_ as #tr>::forward(&self.#field, x))
         }
         [first, rest @ ..] => {
-            // Buffer `a` takes the outputs of the layers in even places (counting from 0),
-            // `b` those in odd places: each as wide as the widest of those.
-            let outputs = |parity: usize| {
-                let sizes = steps
-                    .iter()
-                    .skip(parity)
-                    .step_by(2)
-                    .map(|l| size(&l.output));
-                quote!(::nn::__private::widest(&[#(#sizes),*]))
-            };
-            let (wa, wb) = (outputs(0), outputs(1));
+            let (wa, wb) = buffer_widths(&steps);
             let first = {
                 let (field, (i, o)) = (&first.field, (size(&first.input), size(&first.output)));
                 let span = at(first);
@@ -537,4 +547,22 @@ pub(super) fn forward_body(layers: &[crate::ir::Layer]) -> TokenStream {
             }
         }
     }
+}
+
+/// The bytes of stack [`forward_body`] keeps for `layers` beside their input and output: its
+/// two buffers and the most any one layer keeps besides (`nn::Layer::SCRATCH`).
+pub(super) fn forward_bytes(layers: &[crate::ir::Layer]) -> TokenStream {
+    let t = quote!(T);
+    let steps = inference_steps(layers);
+    let scratch = steps.iter().map(|layer| {
+        let (ty, tr) = (field_type(layer, &t), layer_trait(layer, &t));
+        let span = at(layer);
+        quote_spanned!(span=> <#ty as #tr>::SCRATCH)
+    });
+    let scratch = quote!(::nn::__private::widest(&[#(#scratch),*]));
+    if steps.len() < 2 {
+        return scratch;
+    }
+    let (wa, wb) = buffer_widths(&steps);
+    quote!((#wa + #wb) * ::core::mem::size_of::<T>() + #scratch)
 }

@@ -21,11 +21,15 @@ where
     A: Layer<I, O>,
     B: Layer<I, O>,
 {
+    /// The first branch's output while it runs, then both outputs while the second runs.
+    const SCRATCH: usize = O + crate::private::widest(&[A::SCRATCH, O + B::SCRATCH]);
+
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
         let mut a = [0i8; O];
-        let mut b = [0i8; O];
         self.first.forward(x, &mut a);
+        // After the first branch: its buffers are free for the second's.
+        let mut b = [0i8; O];
         self.second.forward(x, &mut b);
         self.add.run(&a, &b, y);
     }
@@ -131,11 +135,15 @@ where
     A: Layer<I, WA>,
     B: Layer<I, WB>,
 {
+    /// The first branch's output while it runs, then both outputs while the second runs.
+    const SCRATCH: usize = WA + crate::private::widest(&[A::SCRATCH, WB + B::SCRATCH]);
+
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
         let mut a = [0i8; WA];
-        let mut b = [0i8; WB];
         self.first.forward(x, &mut a);
+        // After the first branch: its buffers are free for the second's.
+        let mut b = [0i8; WB];
         self.second.forward(x, &mut b);
         crate::int8::kernels::concatenate(&a, &b, (WA / P, WB / P), y);
     }

@@ -85,6 +85,9 @@ pub(crate) fn kernel<'a>(
 impl<const I: usize, const O: usize, const F: usize, const U: usize, const SEQUENCES: bool>
     Layer<I, O> for Lstm<F, U, SEQUENCES>
 {
+    /// The output and cell states (`U` int8 and `U` int16 values) and a gate's `U` int16 sums.
+    const SCRATCH: usize = 5 * U;
+
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
         kernel(

@@ -24,6 +24,9 @@ impl<
     const F: usize,
 > Layer<IN, OUT> for Separable<MID, CM, TAPS, F>
 {
+    /// The depthwise step's `MID` values.
+    const SCRATCH: usize = MID;
+
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {
         let mut d = [0i8; MID];

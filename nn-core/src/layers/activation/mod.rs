@@ -56,6 +56,8 @@ impl<T: Float, A: Activation, const N: usize, const C: usize, const OWN_CLASS: b
         y
     }
 
+    const SCRATCH: usize = 0;
+
     fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
         y.copy_from(x);
         self.apply(y.as_mut_slice());

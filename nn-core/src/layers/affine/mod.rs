@@ -63,6 +63,9 @@ pub trait Layout: Copy + core::fmt::Debug + Send + Sync + 'static {
 /// What a layer with weights computes that depends on what a column is: a layer of `I` inputs
 /// and `O` outputs whose kernel has `U` rows of `K` weights.
 pub trait Geometry<const I: usize, const O: usize, const U: usize, const K: usize>: Layout {
+    /// The sums [`forward_one`](Geometry::forward_one) keeps on the stack at once.
+    const SUMS: usize = 0;
+
     /// Columns per sample.
     fn positions(&self) -> usize;
 
@@ -255,6 +258,9 @@ where
         y
     }
 
+    /// The sums of the positions it computes at once.
+    const SCRATCH: usize = G::SUMS * core::mem::size_of::<T>();
+
     #[inline]
     fn forward_into(&self, x: &SVector<T, I>, y: &mut SVector<T, O>) {
         Affine::forward_into(self, x.as_slice(), y.as_mut_slice());
@@ -309,11 +315,13 @@ macro_rules! delegate {
 
         $crate::layer::tensors!(self; ..weights;);
     };
-    (Layer, $i:tt, $o:tt) => {
+    (Layer, $part:ty, $i:tt, $o:tt) => {
         #[inline]
         fn forward(&self, x: &nalgebra::SVector<T, $i>) -> nalgebra::SVector<T, $o> {
             $crate::Layer::<T, $i, $o>::forward(&self.weights, x)
         }
+
+        const SCRATCH: usize = <$part as $crate::Layer<T, $i, $o>>::SCRATCH;
 
         #[inline]
         fn forward_into(

@@ -176,6 +176,9 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
         y
     }
 
+    /// The `C` factors of the channels.
+    const SCRATCH: usize = C * core::mem::size_of::<T>();
+
     fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
         self.normalize(
             x.as_slice(),

@@ -113,7 +113,7 @@ impl<
     const D: usize,
 > Layer<T, IN, OUT> for Conv<T, IN, OUT, F, K, A, S, BIAS, D>
 {
-    delegate!(Layer, IN, OUT);
+    delegate!(Layer, Affine<T, F, K, A, S, BIAS, Patches<IN, OUT, D>>, IN, OUT);
 }
 
 impl<
@@ -339,6 +339,18 @@ impl<const IN: usize, const OUT: usize, const D: usize> Layout for Patches<IN, O
 impl<const IN: usize, const OUT: usize, const D: usize, const F: usize, const K: usize>
     Geometry<IN, OUT, F, K> for Patches<IN, OUT, D>
 {
+    /// The `F` sums of each of the positions `forward_one` takes together (one on a processor
+    /// without vector registers, a Cortex-M).
+    const SUMS: usize = F * if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+        match F {
+            0..=32 => 4,
+            33..=64 => 2,
+            _ => 1,
+        }
+    } else {
+        1
+    };
+
     fn positions(&self) -> usize {
         self.window.positions()
     }

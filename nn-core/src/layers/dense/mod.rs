@@ -76,7 +76,7 @@ where
 impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>
     Layer<T, I, O> for Dense<T, I, O, A, S, BIAS>
 {
-    delegate!(Layer, I, O);
+    delegate!(Layer, Affine<T, O, I, A, S, BIAS, FullyConnected>, I, O);
 }
 
 impl<T: Float, const I: usize, const O: usize, A: Activation, S: Storage, const BIAS: bool>

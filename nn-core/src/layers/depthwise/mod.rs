@@ -533,6 +533,8 @@ impl<
         y
     }
 
+    const SCRATCH: usize = 0;
+
     #[inline]
     fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>) {
         self.forward_one(x.as_slice(), y.as_mut_slice());

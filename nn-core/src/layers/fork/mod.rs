@@ -312,6 +312,13 @@ impl<
         joined::<T, J, WA, WB, O>(&self.first.forward(x), &self.second.forward(x))
     }
 
+    /// The first branch's output while it runs, then both outputs while the second runs.
+    const SCRATCH: usize = core::mem::size_of::<SVector<T, WA>>()
+        + crate::private::widest(&[
+            A::SCRATCH,
+            core::mem::size_of::<SVector<T, WB>>() + B::SCRATCH,
+        ]);
+
     /// Keeps both branches' outputs on the stack while it joins them.
     #[inline]
     fn forward_into(&self, x: &SVector<T, I>, y: &mut SVector<T, O>) {
@@ -360,6 +367,8 @@ impl<T: Float> Params<T> for Shortcut {
 }
 
 impl<T: Float, const N: usize> Layer<T, N, N> for Shortcut {
+    const SCRATCH: usize = 0;
+
     #[inline]
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
         *x

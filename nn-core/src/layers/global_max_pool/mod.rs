@@ -55,6 +55,8 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalMaxPoo
         y
     }
 
+    const SCRATCH: usize = 0;
+
     fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, C>) {
         channel_maxima(x.as_slice(), y.as_mut_slice(), None);
     }

@@ -170,6 +170,8 @@ impl<T: Float, const N: usize, const C: usize, S: Storage, const CENTER: bool, c
         y
     }
 
+    const SCRATCH: usize = 0;
+
     fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
         for (x, y) in x
             .as_slice()

@@ -169,6 +169,8 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool, const D: usiz
         y
     }
 
+    const SCRATCH: usize = 0;
+
     fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>) {
         self.pool(x.as_slice(), y.as_mut_slice(), None);
     }
@@ -201,6 +203,8 @@ impl<T: Float, const IN: usize, const C: usize> Layer<T, IN, C> for GlobalAvgPoo
         channel_means(x.as_slice(), y.as_mut_slice());
         y
     }
+
+    const SCRATCH: usize = 0;
 
     fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, C>) {
         channel_means(x.as_slice(), y.as_mut_slice());
@@ -243,6 +247,8 @@ impl<T: Float, const N: usize> Layer<T, N, N> for Flatten {
     fn forward(&self, x: &SVector<T, N>) -> SVector<T, N> {
         *x
     }
+
+    const SCRATCH: usize = 0;
 
     fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
         y.copy_from(x);

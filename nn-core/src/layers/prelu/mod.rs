@@ -111,6 +111,8 @@ impl<T: Float, const N: usize, S: Storage> Layer<T, N, N> for PRelu<T, N, S> {
         y
     }
 
+    const SCRATCH: usize = 0;
+
     fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
         self.apply(x.as_slice(), y.as_mut_slice());
     }

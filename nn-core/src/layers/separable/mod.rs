@@ -337,6 +337,9 @@ impl<
         y
     }
 
+    /// The depthwise step's `MID` values.
+    const SCRATCH: usize = MID * core::mem::size_of::<T>();
+
     /// Keeps the depthwise step's `MID` values on the stack while it runs.
     #[inline]
     fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>) {
