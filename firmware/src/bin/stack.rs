@@ -51,14 +51,34 @@ fn main() -> ! {
     measure!("cnn", CNN, Cnn, SVector::from(sample::<200>(0)));
     measure!("zoo", ZOO, Zoo, SVector::from(sample::<108>(0)));
     measure!("gap", GAP, Gap, SVector::from(sample::<50>(0)));
-    measure!("activations", ACTIVATIONS, Activations, SVector::from(sample::<5>(0)));
+    measure!(
+        "activations",
+        ACTIVATIONS,
+        Activations,
+        SVector::from(sample::<5>(0))
+    );
     measure!("ad01", AD01, Ad01, SVector::from(sample::<640>(0)));
-    measure!("resnet8", RESNET8, Resnet8, SVector::from(sample::<3072>(0)));
+    measure!(
+        "resnet8",
+        RESNET8,
+        Resnet8,
+        SVector::from(sample::<3072>(0))
+    );
     measure!("kws", KWS, Kws, SVector::from(sample::<490>(0)));
     measure!("ad01_int8", AD01_INT8, Int8<Ad01Int8>, int8_sample(0));
-    measure!("resnet8_int8", RESNET8_INT8, Int8<Resnet8Int8>, int8_sample(0));
+    measure!(
+        "resnet8_int8",
+        RESNET8_INT8,
+        Int8<Resnet8Int8>,
+        int8_sample(0)
+    );
     measure!("vww96_int8", VWW96_INT8, Int8<Vww96Int8>, int8_sample(0));
     measure!("kws_int8", KWS_INT8, Int8<KwsInt8>, int8_sample(0));
-    measure!("str_ww_int8", STR_WW_INT8, Int8<StreamingWakeWordInt8>, int8_sample(0));
+    measure!(
+        "str_ww_int8",
+        STR_WW_INT8,
+        Int8<StreamingWakeWordInt8>,
+        int8_sample(0)
+    );
     nn_firmware::done()
 }
