@@ -57,9 +57,7 @@ pub trait Quantize<const I: usize, const O: usize> {
     where
         Self: crate::Layer<f32, I, O>,
     {
-        let mut y =
-            crate::Batch::<f32, O>::zeros_generic(nalgebra::Const::<O>, nalgebra::Dyn(x.ncols()));
-        self.forward_batch(x, &mut y);
+        let y = outputs(self, x);
         ranges.observe(y.as_slice());
         y
     }
@@ -129,4 +127,25 @@ impl Clamp for crate::Relu6 {
         low: Some(0.0),
         high: Some(6.0),
     };
+}
+
+/// A batch of `n` samples of `O` zeros: where the float layers' outputs go while they are
+/// observed.
+#[cfg(feature = "std")]
+pub(crate) fn batch<const O: usize>(n: usize) -> crate::Batch<f32, O> {
+    crate::Batch::<f32, O>::zeros_generic(nalgebra::Const::<O>, nalgebra::Dyn(n))
+}
+
+/// A float layer's outputs on the batch `x`.
+#[cfg(feature = "std")]
+pub(crate) fn outputs<L, const I: usize, const O: usize>(
+    layer: &L,
+    x: &crate::Batch<f32, I>,
+) -> crate::Batch<f32, O>
+where
+    L: crate::Layer<f32, I, O> + ?Sized,
+{
+    let mut y = batch(x.ncols());
+    layer.forward_batch(x, &mut y);
+    y
 }

@@ -450,7 +450,7 @@ fn doubling_high_mul(a: i32, b: i32) -> i32 {
 
 /// `x / 2^exponent`, rounded to nearest with ties away from zero: gemmlowp's
 /// `RoundingDivideByPOT`. Exponents past 31 are taken as 31 (gemmlowp asserts them away).
-fn rounding_divide_by_pot(x: i32, exponent: i32) -> i32 {
+pub(super) fn rounding_divide_by_pot(x: i32, exponent: i32) -> i32 {
     let exponent = exponent.clamp(0, 31);
     let mask = ((1i64 << exponent) - 1) as i32;
     let remainder = x & mask;

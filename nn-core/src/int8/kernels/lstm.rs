@@ -8,6 +8,7 @@
 //! `c̃ = tanh(z_c)` in Q0.15, the cell state `c ← f·c + i·c̃` (each product rounded down to
 //! the cell state's power-of-two scale), and `h = o · tanh(c)` requantized to int8.
 
+use super::activations::rounding_divide_by_pot;
 use crate::int8::Multiplier;
 
 /// One gate's constants, borrowed: its rows of input and recurrent weights, the int32 sums
@@ -223,16 +224,6 @@ fn mul(a: i16, b: i16) -> i16 {
     let ab = i32::from(a) * i32::from(b);
     let nudge = if ab >= 0 { 1 << 14 } else { 1 - (1 << 14) };
     ((ab + nudge) / (1 << 15)) as i16
-}
-
-/// `x / 2^exponent`, rounded to nearest with ties away from zero: gemmlowp's
-/// `RoundingDivideByPOT` (on int32, for exponents up to 31).
-fn rounding_divide_by_pot(x: i32, exponent: i32) -> i32 {
-    let exponent = exponent.clamp(0, 31);
-    let mask = ((1i64 << exponent) - 1) as i32;
-    let remainder = x & mask;
-    let threshold = (mask >> 1) + i32::from(x < 0);
-    (x >> exponent) + i32::from(remainder > threshold)
 }
 
 /// [`rounding_divide_by_pot`] on int16.

@@ -259,21 +259,11 @@ macro_rules! activated_conv {
                 x: &crate::Batch<f32, IN>,
                 ranges: &mut crate::int8::Ranges,
             ) -> crate::Batch<f32, OUT> {
-                use crate::Layer as _;
-                let zeros = || {
-                    crate::Batch::<f32, OUT>::zeros_generic(
-                        nalgebra::Const::<OUT>,
-                        nalgebra::Dyn(x.ncols()),
-                    )
-                };
+                use crate::int8::layer::outputs;
                 let linear = crate::Conv {
                     weights: self.weights.with_activation(crate::Linear),
                 };
-                let mut z = zeros();
-                linear.forward_batch(x, &mut z);
-                let mut y = zeros();
-                self.forward_batch(x, &mut y);
-                Then::observe_both(ranges, &z, y)
+                Then::observe_both(ranges, &outputs(&linear, x), outputs(self, x))
             }
 
             #[cfg(feature = "std")]
@@ -453,21 +443,12 @@ macro_rules! activated_depthwise {
                 x: &crate::Batch<f32, IN>,
                 ranges: &mut crate::int8::Ranges,
             ) -> crate::Batch<f32, OUT> {
-                use crate::Layer as _;
-                let zeros = || {
-                    crate::Batch::<f32, OUT>::zeros_generic(
-                        nalgebra::Const::<OUT>,
-                        nalgebra::Dyn(x.ncols()),
-                    )
-                };
-                let mut z = zeros();
+                let mut z = crate::int8::layer::batch::<OUT>(x.ncols());
                 let samples = x.as_slice().chunks_exact(IN);
                 for (x, z) in samples.zip(z.as_mut_slice().chunks_exact_mut(OUT)) {
                     self.pre_activations(x, z);
                 }
-                let mut y = zeros();
-                self.forward_batch(x, &mut y);
-                Then::observe_both(ranges, &z, y)
+                Then::observe_both(ranges, &z, crate::int8::layer::outputs(self, x))
             }
 
             #[cfg(feature = "std")]

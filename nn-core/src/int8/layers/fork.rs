@@ -16,22 +16,46 @@ pub struct Fork<A, B> {
     pub add: AddKernel,
 }
 
+/// Runs a block's two branches on `x` and gives their outputs to `join`: the first branch's
+/// output is kept while the second runs, in the stack the first one's buffers took.
+#[inline(always)]
+fn branches<A, B, const I: usize, const WA: usize, const WB: usize>(
+    first: &A,
+    second: &B,
+    x: &[i8; I],
+    join: impl FnOnce(&[i8; WA], &[i8; WB]),
+) where
+    A: Layer<I, WA>,
+    B: Layer<I, WB>,
+{
+    let mut a = [0i8; WA];
+    first.forward(x, &mut a);
+    // After the first branch: its buffers are free for the second's.
+    let mut b = [0i8; WB];
+    second.forward(x, &mut b);
+    join(&a, &b);
+}
+
+/// The stack [`branches`] keeps: the first branch's output while it runs, then both outputs
+/// while the second runs.
+const fn scratch<A, B, const I: usize, const WA: usize, const WB: usize>() -> usize
+where
+    A: Layer<I, WA>,
+    B: Layer<I, WB>,
+{
+    WA + crate::private::widest(&[A::SCRATCH, WB + B::SCRATCH])
+}
+
 impl<A, B, const I: usize, const O: usize> Layer<I, O> for Fork<A, B>
 where
     A: Layer<I, O>,
     B: Layer<I, O>,
 {
-    /// The first branch's output while it runs, then both outputs while the second runs.
-    const SCRATCH: usize = O + crate::private::widest(&[A::SCRATCH, O + B::SCRATCH]);
+    const SCRATCH: usize = scratch::<A, B, I, O, O>();
 
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
-        let mut a = [0i8; O];
-        self.first.forward(x, &mut a);
-        // After the first branch: its buffers are free for the second's.
-        let mut b = [0i8; O];
-        self.second.forward(x, &mut b);
-        self.add.run(&a, &b, y);
+        branches(&self.first, &self.second, x, |a, b| self.add.run(a, b, y));
     }
 
     #[cfg(feature = "std")]
@@ -135,17 +159,13 @@ where
     A: Layer<I, WA>,
     B: Layer<I, WB>,
 {
-    /// The first branch's output while it runs, then both outputs while the second runs.
-    const SCRATCH: usize = WA + crate::private::widest(&[A::SCRATCH, WB + B::SCRATCH]);
+    const SCRATCH: usize = scratch::<A, B, I, WA, WB>();
 
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
-        let mut a = [0i8; WA];
-        self.first.forward(x, &mut a);
-        // After the first branch: its buffers are free for the second's.
-        let mut b = [0i8; WB];
-        self.second.forward(x, &mut b);
-        crate::int8::kernels::concatenate(&a, &b, (WA / P, WB / P), y);
+        branches(&self.first, &self.second, x, |a, b| {
+            crate::int8::kernels::concatenate(a, b, (WA / P, WB / P), y);
+        });
     }
 
     #[cfg(feature = "std")]
@@ -217,8 +237,7 @@ where
         use crate::Join as _;
         let a = self.first.observe(x, ranges);
         let b = self.second.observe(x, ranges);
-        let mut y =
-            crate::Batch::<f32, O>::zeros_generic(nalgebra::Const::<O>, nalgebra::Dyn(x.ncols()));
+        let mut y = crate::int8::layer::batch::<O>(x.ncols());
         for ((a, b), mut y) in a
             .column_iter()
             .zip(b.column_iter())

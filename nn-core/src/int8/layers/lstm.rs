@@ -405,10 +405,7 @@ impl<
         x: &crate::Batch<f32, I>,
         ranges: &mut crate::int8::Ranges,
     ) -> crate::Batch<f32, O> {
-        use crate::Layer as _;
-        let mut y =
-            crate::Batch::<f32, O>::zeros_generic(nalgebra::Const::<O>, nalgebra::Dyn(x.ncols()));
-        self.forward_batch(x, &mut y);
+        let y = crate::int8::layer::outputs(self, x);
         ranges.observe(y.as_slice());
         let sigmoid = |z: f32| 1.0 / (1.0 + (-z).exp());
         let mut largest = 0f32;

@@ -78,10 +78,7 @@ impl<
         x: &crate::Batch<f32, IN>,
         d: &mut std::vec::Vec<f32>,
     ) -> crate::Batch<f32, OUT> {
-        let mut y = crate::Batch::<f32, OUT>::zeros_generic(
-            nalgebra::Const::<OUT>,
-            nalgebra::Dyn(x.ncols()),
-        );
+        let mut y = crate::int8::layer::batch(x.ncols());
         self.pre_activations(x, d, &mut y);
         y
     }
