@@ -293,12 +293,12 @@ fn our_quantized_sequence_in_and_out_runs_in_tflite_bit_for_bit() {
     our_file!(OursSeqEnd, OursSeqEnd::seeded(13), "ours_seq_end");
 }
 
-network! {
+common::read_and_built_in! {
     /// Hard swishes (an activation layer's after a convolution, a convolution's, a dense
-    /// layer's), GELUs (exact and approximate, a convolution's and dense layers'), PReLUs (after an image, after a vector) and a log
-    /// softmax, quantized by us (`ours_acts.tflite`).
-    #[int8]
-    struct OursActs =
+    /// layer's), GELUs (exact and approximate, a convolution's and dense layers'), PReLUs
+    /// (after an image, after a vector) and a log softmax, quantized by us
+    /// (`ours_acts.tflite`).
+    OursActs, OursActsBuiltIn, "tests/fixtures/tflite/ours_acts.tflite" =
         Input<12, 12, 2>,
         Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
         PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
@@ -306,33 +306,21 @@ network! {
         Conv2D<4, (3, 3), HardSilu, padding = Same>, Conv2D<3, (1, 1), GeluApprox>,
         Flatten, Dense<_, 12, Gelu>, Dense<_, 10, GeluApprox>, Dense<_, 8, HardSilu>,
         Dense<_, 6>, PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
-        Dense<_, 4, LogSoftmax>;
+        Dense<_, 4, LogSoftmax>
 }
 
-network! {
-    /// [`OursActs`], built in from our file.
-    #[int8]
-    #[tflite("tests/fixtures/tflite/ours_acts.tflite", embed)]
-    struct OursActsBuiltIn =
-        Input<12, 12, 2>,
-        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>,
-        PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
-        MaxPool2D<(2, 2)>,
-        Conv2D<4, (3, 3), HardSilu, padding = Same>, Conv2D<3, (1, 1), GeluApprox>,
-        Flatten, Dense<_, 12, Gelu>, Dense<_, 10, GeluApprox>, Dense<_, 8, HardSilu>,
-        Dense<_, 6>, PReLU<alpha_initializer = RandomUniform(-0.5, 0.5)>,
-        Dense<_, 4, LogSoftmax>;
-
-    /// [`OursElu`], built in from our file.
-    #[int8]
-    #[tflite("tests/fixtures/tflite/ours_elu.tflite", embed)]
-    struct OursEluBuiltIn =
+common::read_and_built_in! {
+    /// ELUs (an activation layer's after a convolution, a convolution's, a dense layer's),
+    /// quantized by us (`ours_elu.tflite`).
+    OursElu, OursEluBuiltIn, "tests/fixtures/tflite/ours_elu.tflite" =
         Input<12, 12, 2>,
         Conv2D<4, (3, 3), padding = Same>, Activation<Elu>,
         MaxPool2D<(2, 2)>,
         Conv2D<4, (3, 3), Elu, padding = Same>,
-        Flatten, Dense<_, 8, Elu>, Dense<_, 4>;
+        Flatten, Dense<_, 8, Elu>, Dense<_, 4>
+}
 
+network! {
     /// [`OursElu`] with an ELU of alpha 0.5, which TensorFlow Lite's cannot be.
     #[int8]
     struct OursHalfElu =
@@ -386,18 +374,6 @@ fn our_activations_built_in_are_the_files_read() {
 #[test]
 fn our_quantized_hard_swishes_gelus_prelus_and_log_softmax_run_in_tflite_bit_for_bit() {
     our_file!(OursActs, OursActs::seeded(11), "ours_acts");
-}
-
-network! {
-    /// ELUs (an activation layer's after a convolution, a convolution's, a dense layer's),
-    /// quantized by us (`ours_elu.tflite`).
-    #[int8]
-    struct OursElu =
-        Input<12, 12, 2>,
-        Conv2D<4, (3, 3), padding = Same>, Activation<Elu>,
-        MaxPool2D<(2, 2)>,
-        Conv2D<4, (3, 3), Elu, padding = Same>,
-        Flatten, Dense<_, 8, Elu>, Dense<_, 4>;
 }
 
 /// `ours_elu.tflite`: [`OursElu`], seeded. TensorFlow 2.21's reference resolver has no ELU:

@@ -251,10 +251,7 @@ network! {
 
 #[test]
 fn batch_normalizations_after_activations_are_read_from_tflite_s_mul_and_add() {
-    let path = format!(
-        "{}/tests/fixtures/tflite/int8_bn.tflite",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = tflite_fixture("int8_bn");
     let net = Int8::<NormalizedAfterRelu>::load_tflite(&path).unwrap();
     let samples = common::recorded_int8("tflite/int8_bn");
     assert_eq!(samples.len(), 5);
@@ -518,7 +515,7 @@ network! {
         Input<7, 6, 3>, Conv2D<5, (3, 3), Relu, padding = Same>, GlobalAvgPool2D, Dense<_, 4>;
 }
 
-fn mean_fixture(name: &str) -> String {
+fn tflite_fixture(name: &str) -> String {
     format!(
         "{}/tests/fixtures/tflite/{name}.tflite",
         env!("CARGO_MANIFEST_DIR")
@@ -531,7 +528,7 @@ fn a_global_average_written_as_mean_is_read_and_built_in_bit_for_bit() {
     static BUILT_KEEPING: Int8<AveragedKeepingDims> = Int8::<AveragedKeepingDims>::EMBEDDED;
     for name in ["int8_mean", "int8_mean_keep"] {
         // Read at run time: either file, one declaration.
-        let read = Int8::<Averaged>::load_tflite(mean_fixture(name)).unwrap();
+        let read = Int8::<Averaged>::load_tflite(tflite_fixture(name)).unwrap();
         let samples = common::recorded_int8(&format!("tflite/{name}"));
         assert_eq!(samples.len(), 5);
         for (x, expected) in &samples {
@@ -550,13 +547,13 @@ fn a_global_average_written_as_mean_is_read_and_built_in_bit_for_bit() {
         }
     }
     // Built in, the same constants as read: the MEAN's, folded.
-    let read = Int8::<Averaged>::load_tflite(mean_fixture("int8_mean")).unwrap();
+    let read = Int8::<Averaged>::load_tflite(tflite_fixture("int8_mean")).unwrap();
     assert_eq!(format!("{read:?}"), format!("{BUILT:?}"));
 }
 
 #[test]
 fn a_mean_over_other_axes_is_refused() {
-    let path = mean_fixture("int8_mean");
+    let path = tflite_fixture("int8_mean");
     let mut bytes = std::fs::read(&path).unwrap();
     let model = nn_tflite::read(&bytes).unwrap();
     let graph = &model.subgraphs[0];
@@ -581,33 +578,12 @@ fn a_mean_over_other_axes_is_refused() {
     );
 }
 
-/// Two int8 declarations of the same layers: `$name`, read at run time, and `$built_in`, the
-/// TensorFlow Lite file at `$path` built in.
-macro_rules! read_and_built_in {
-    ($(#[$doc:meta])* $name:ident, $built_in:ident, $path:literal = $($layers:tt)*) => {
-        network! {
-            $(#[$doc])*
-            #[int8]
-            struct $name = $($layers)*;
-
-            /// The same, built in.
-            #[int8]
-            #[tflite($path, embed)]
-            struct $built_in = $($layers)*;
-        }
-    };
-}
-
 /// Checks a typed int8 network read from `tflite/<name>.tflite`, and the same built in, on the
 /// fixture's five recorded samples.
 macro_rules! matches_reference {
     ($net:ty, $built_in:ty, $name:literal, $len:literal) => {{
         static BUILT_IN: Int8<$built_in> = Int8::<$built_in>::EMBEDDED;
-        let path = format!(
-            "{}/tests/fixtures/tflite/{}.tflite",
-            env!("CARGO_MANIFEST_DIR"),
-            $name
-        );
+        let path = tflite_fixture($name);
         let net = Int8::<$net>::load_tflite(&path).unwrap();
         let samples = common::recorded_int8(concat!("tflite/", $name));
         assert_eq!(samples.len(), 5);
@@ -619,7 +595,7 @@ macro_rules! matches_reference {
     }};
 }
 
-read_and_built_in! {
+common::read_and_built_in! {
     /// Leaky ReLUs (a convolution's and a dense layer's activation, and a layer of its own)
     /// and a concatenation of two branches along the channels
     /// (`tests/fixtures/tflite/int8_more.tflite`, made by `tools/int8_reference.py`).
@@ -685,30 +661,22 @@ fn leaky_relus_and_a_concatenation_are_quantized_written_and_read_back() {
     }
 }
 
-network! {
+common::read_and_built_in! {
     /// Keras 3's `hard_silu` (a layer after a convolution, a dense layer's activation), exact
-    /// `gelu` (a convolution's and a dense layer's activation), PReLU layers (after an image, after a vector) and `log_softmax`, which
-    /// TensorFlow's converter writes as HARD_SWISH, GELU, PRELU and LOG_SOFTMAX
-    /// (`tests/fixtures/tflite/int8_acts.tflite`, made by `tools/int8_reference.py`).
-    #[int8]
-    struct Acts =
+    /// `gelu` (a convolution's and a dense layer's activation), PReLU layers (after an image,
+    /// after a vector) and `log_softmax`, which TensorFlow's converter writes as HARD_SWISH,
+    /// GELU, PRELU and LOG_SOFTMAX (`tests/fixtures/tflite/int8_acts.tflite`, made by
+    /// `tools/int8_reference.py`).
+    Acts, ActsBuiltIn, "tests/fixtures/tflite/int8_acts.tflite" =
         Input<8, 8, 3>,
         Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
         Conv2D<3, (3, 3), Gelu, padding = Same>,
         Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
-        Dense<_, 3, LogSoftmax>;
+        Dense<_, 3, LogSoftmax>
+}
 
-    /// The same, built in.
-    #[int8]
-    #[tflite("tests/fixtures/tflite/int8_acts.tflite", embed)]
-    struct ActsBuiltIn =
-        Input<8, 8, 3>,
-        Conv2D<4, (3, 3), padding = Same>, Activation<HardSilu>, PReLU,
-        Conv2D<3, (3, 3), Gelu, padding = Same>,
-        Flatten, Dense<_, 8, Gelu>, Dense<_, 6, HardSilu>, Dense<_, 5>, PReLU,
-        Dense<_, 3, LogSoftmax>;
-
-    /// The same with the tanh approximation of GELU, which the file does not have.
+network! {
+    /// [`Acts`] with the tanh approximation of GELU, which the file does not have.
     #[int8]
     struct ActsApprox =
         Input<8, 8, 3>,
@@ -720,20 +688,8 @@ network! {
 
 #[test]
 fn hard_swishes_a_gelu_prelus_and_a_log_softmax_give_the_reference_outputs_read_and_built_in() {
-    static BUILT_IN: Int8<ActsBuiltIn> = Int8::<ActsBuiltIn>::EMBEDDED;
-    let path = format!(
-        "{}/tests/fixtures/tflite/int8_acts.tflite",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let net = Int8::<Acts>::load_tflite(&path).unwrap();
-    let samples = common::recorded_int8("tflite/int8_acts");
-    assert_eq!(samples.len(), 5);
-    for (x, expected) in &samples {
-        let x: &[i8; 192] = x.as_slice().try_into().unwrap();
-        assert_eq!(net.predict(x).as_slice(), expected.as_slice());
-        assert_eq!(BUILT_IN.predict(x).as_slice(), expected.as_slice());
-    }
-    let problems = match Int8::<ActsApprox>::load_tflite(&path) {
+    matches_reference!(Acts, ActsBuiltIn, "int8_acts", 192);
+    let problems = match Int8::<ActsApprox>::load_tflite(tflite_fixture("int8_acts")) {
         Err(e) => e.to_string(),
         Ok(_) => panic!("the exact GELU read as the approximation"),
     };
@@ -742,10 +698,7 @@ fn hard_swishes_a_gelu_prelus_and_a_log_softmax_give_the_reference_outputs_read_
 
 #[test]
 fn damaged_hard_swish_gelu_prelu_and_log_softmax_files_are_an_error_not_a_panic() {
-    let path = format!(
-        "{}/tests/fixtures/tflite/int8_acts.tflite",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = tflite_fixture("int8_acts");
     let bytes = std::fs::read(&path).unwrap();
     // Cut short anywhere, or any byte changed: an error (or, where the change hits a weight,
     // a slope or a scale, a network), never a panic.
@@ -770,10 +723,7 @@ fn damaged_hard_swish_gelu_prelu_and_log_softmax_files_are_an_error_not_a_panic(
 
 #[test]
 fn prelu_slopes_of_another_shape_and_a_hard_swish_tensorflow_lite_refuses_are_differences() {
-    let path = format!(
-        "{}/tests/fixtures/tflite/int8_acts.tflite",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = tflite_fixture("int8_acts");
     let bytes = std::fs::read(&path).unwrap();
     let model = nn::tflite::read(&bytes).unwrap();
     let graph = &model.subgraphs[0];
@@ -853,7 +803,7 @@ fn an_activation_operator_on_an_image_is_written_with_the_image_s_shape() {
     assert_eq!(again.predict(&x), int8.predict(&x));
 }
 
-read_and_built_in! {
+common::read_and_built_in! {
     /// 1-D layers as TensorFlow's converter writes them (2-D operators over a `1 × steps`
     /// image, a causal convolution's `PAD`, a `REDUCE_MAX` over the steps):
     /// `tests/fixtures/tflite/int8_seq.tflite`, made by `tools/int8_reference.py`.
@@ -869,7 +819,7 @@ read_and_built_in! {
         Dense<_, 4>
 }
 
-read_and_built_in! {
+common::read_and_built_in! {
     /// A residual block over a sequence, then a global average over the steps (a `MEAN` over
     /// axis 1): `tests/fixtures/tflite/int8_seq_add.tflite`.
     SeqAdd, SeqAddBuiltIn, "tests/fixtures/tflite/int8_seq_add.tflite" =
@@ -880,14 +830,14 @@ read_and_built_in! {
         Dense<_, 3>
 }
 
-read_and_built_in! {
+common::read_and_built_in! {
     /// A global max over an image (a `REDUCE_MAX` over axes 1 and 2):
     /// `tests/fixtures/tflite/int8_gmax.tflite`.
     GlobalMax, GlobalMaxBuiltIn, "tests/fixtures/tflite/int8_gmax.tflite" =
         Input<6, 5, 3>, Conv2D<4, (3, 3), Relu>, GlobalMaxPool2D, Dense<_, 3>
 }
 
-read_and_built_in! {
+common::read_and_built_in! {
     /// Depthwise and separable convolutions ending in activations that are operators of their
     /// own (leaky ReLUs, a hard swish, a GELU): `tests/fixtures/tflite/int8_dw_acts.tflite`.
     DepthwiseActs, DepthwiseActsBuiltIn, "tests/fixtures/tflite/int8_dw_acts.tflite" =
@@ -934,10 +884,7 @@ network! {
 
 #[test]
 fn a_causal_convolution_declared_otherwise_and_a_max_declared_as_an_average_are_refused() {
-    let path = format!(
-        "{}/tests/fixtures/tflite/int8_seq.tflite",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = tflite_fixture("int8_seq");
     let problems = match Int8::<SeqSame>::load_tflite(&path) {
         Err(nn::Error::Mismatch { problems, .. }) => problems,
         other => panic!("{other:?}"),
@@ -957,42 +904,26 @@ fn a_causal_convolution_declared_otherwise_and_a_max_declared_as_an_average_are_
     );
 }
 
-network! {
+common::read_and_built_in! {
     /// An LSTM over 8 steps of 4 features into 8 units, its last step into a dense layer
     /// (`tests/fixtures/tflite/int8_lstm.tflite`, made by `tools/int8_reference.py` from a
     /// tf_keras model: one UNIDIRECTIONAL_SEQUENCE_LSTM, a STRIDED_SLICE of the last step).
-    #[int8]
-    struct Sequence = Input<8, 4>, LSTM<8>, Dense<_, 3>;
-
-    /// The same, built in.
-    #[int8]
-    #[tflite("tests/fixtures/tflite/int8_lstm.tflite", embed)]
-    struct SequenceBuiltIn = Input<8, 4>, LSTM<8>, Dense<_, 3>;
-
-    /// Every step's output, flattened into the dense layer (`int8_lstm_seq.tflite`).
-    #[int8]
-    struct Sequences = Input<8, 4>, LSTM<8, return_sequences = true>, Flatten, Dense<_, 3>;
-
-    /// The same, built in.
-    #[int8]
-    #[tflite("tests/fixtures/tflite/int8_lstm_seq.tflite", embed)]
-    struct SequencesBuiltIn =
-        Input<8, 4>, LSTM<8, return_sequences = true>, Flatten, Dense<_, 3>;
+    Sequence, SequenceBuiltIn, "tests/fixtures/tflite/int8_lstm.tflite" =
+        Input<8, 4>, LSTM<8>, Dense<_, 3>
 }
 
-fn lstm_fixture(name: &str) -> String {
-    format!(
-        "{}/tests/fixtures/tflite/{name}.tflite",
-        env!("CARGO_MANIFEST_DIR")
-    )
+common::read_and_built_in! {
+    /// Every step's output, flattened into the dense layer (`int8_lstm_seq.tflite`).
+    Sequences, SequencesBuiltIn, "tests/fixtures/tflite/int8_lstm_seq.tflite" =
+        Input<8, 4>, LSTM<8, return_sequences = true>, Flatten, Dense<_, 3>
 }
 
 #[test]
 fn an_lstm_gives_the_reference_outputs_read_and_built_in() {
     static LAST: Int8<SequenceBuiltIn> = Int8::<SequenceBuiltIn>::EMBEDDED;
     static EVERY: Int8<SequencesBuiltIn> = Int8::<SequencesBuiltIn>::EMBEDDED;
-    let last = Int8::<Sequence>::load_tflite(lstm_fixture("int8_lstm")).unwrap();
-    let every = Int8::<Sequences>::load_tflite(lstm_fixture("int8_lstm_seq")).unwrap();
+    let last = Int8::<Sequence>::load_tflite(tflite_fixture("int8_lstm")).unwrap();
+    let every = Int8::<Sequences>::load_tflite(tflite_fixture("int8_lstm_seq")).unwrap();
     for name in ["int8_lstm", "int8_lstm_seq"] {
         let samples = common::recorded_int8(&format!("tflite/{name}"));
         assert_eq!(samples.len(), 5);
@@ -1015,35 +946,33 @@ fn an_lstm_gives_the_reference_outputs_read_and_built_in() {
 
 #[test]
 fn an_lstm_declared_otherwise_than_the_file_is_refused_at_its_layer() {
-    // The file returns the last step; the declaration every step.
-    let Err(nn::Error::Mismatch { problems, .. }) =
-        Int8::<Sequences>::load_tflite(lstm_fixture("int8_lstm"))
-    else {
-        panic!("an LSTM returning every step read from a file that returns the last");
-    };
-    assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("layer 2") && p.contains("STRIDED_SLICE")),
-        "{problems:#?}"
-    );
-    // And the other way round.
-    let Err(nn::Error::Mismatch { problems, .. }) =
-        Int8::<Sequence>::load_tflite(lstm_fixture("int8_lstm_seq"))
-    else {
-        panic!("an LSTM returning the last step read from a file that returns every step");
-    };
-    assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("layer 2") && p.contains("STRIDED_SLICE")),
-        "{problems:#?}"
-    );
+    // The file returns the last step and the declaration every step, then the other way
+    // round.
+    for (read, what) in [
+        (
+            Int8::<Sequences>::load_tflite(tflite_fixture("int8_lstm")).map(drop),
+            "every step read from a file that returns the last",
+        ),
+        (
+            Int8::<Sequence>::load_tflite(tflite_fixture("int8_lstm_seq")).map(drop),
+            "the last step read from a file that returns every step",
+        ),
+    ] {
+        let Err(nn::Error::Mismatch { problems, .. }) = read else {
+            panic!("an LSTM returning {what}");
+        };
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("layer 2") && p.contains("STRIDED_SLICE")),
+            "{problems:#?}"
+        );
+    }
 }
 
 /// The LSTM fixture with `change` made to its model, written again.
 fn lstm_with(change: impl FnOnce(&mut nn_tflite::Model)) -> Vec<u8> {
-    let bytes = std::fs::read(lstm_fixture("int8_lstm")).unwrap();
+    let bytes = std::fs::read(tflite_fixture("int8_lstm")).unwrap();
     let mut model = nn_tflite::read(&bytes).unwrap();
     let data: Vec<u8> = bytes.clone();
     change(&mut model);
@@ -1096,7 +1025,7 @@ fn an_lstm_the_kernel_cannot_run_is_refused() {
 
 #[test]
 fn damaged_lstm_bytes_are_an_error_not_a_panic() {
-    let bytes = std::fs::read(lstm_fixture("int8_lstm")).unwrap();
+    let bytes = std::fs::read(tflite_fixture("int8_lstm")).unwrap();
     let x = [7i8; 32];
     for cut in (0..bytes.len()).step_by(61) {
         assert!(Int8::<Sequence>::from_tflite(&bytes[..cut]).is_err());

@@ -545,3 +545,23 @@ pub(crate) fn recorded_int8(name: &str) -> Vec<(Vec<i8>, Vec<i8>)> {
     }
     all
 }
+
+/// Two int8 declarations of the same layers: `$name`, read at run time, and `$built_in`, the
+/// TensorFlow Lite file at `$path` built in.
+#[allow(unused_macros, reason = "the int8 test crates use it")]
+macro_rules! read_and_built_in {
+    ($(#[$doc:meta])* $name:ident, $built_in:ident, $path:literal = $($layers:tt)*) => {
+        ::nn::network! {
+            $(#[$doc])*
+            #[int8]
+            struct $name = $($layers)*;
+
+            /// The same, built in.
+            #[int8]
+            #[tflite($path, embed)]
+            struct $built_in = $($layers)*;
+        }
+    };
+}
+#[allow(unused_imports, reason = "the int8 test crates use it")]
+pub(crate) use read_and_built_in;
