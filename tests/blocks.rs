@@ -27,10 +27,16 @@ network! {
 fn predict_s_stack_counts_a_block_s_branches() {
     // The block's first branch keeps its two buffers (6 values each) and writes its output (6),
     // then the second (the input itself) its output (6); around the block, `predict`'s two
-    // buffers (6 and 6: the block's output and the dense layers') and its output (3).
+    // buffers (6 and 6: the block's output and the dense layers') and its output (3); and the
+    // allowance for a block's frame, larger than a dense layer's.
     let branch = (6 + 6) * 4;
     let block = 6 * 4 + branch.max(6 * 4);
-    assert_eq!(Residual::<f32>::PREDICT_STACK, (6 + 6) * 4 + block + 3 * 4);
+    let frame = nn::frame::WINDOWED;
+    assert!(frame > nn::frame::SIMPLE);
+    assert_eq!(
+        Residual::<f32>::PREDICT_STACK,
+        (6 + 6) * 4 + block + 3 * 4 + frame
+    );
 }
 
 #[test]

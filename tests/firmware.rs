@@ -112,28 +112,28 @@ const MEASURED: [&str; 16] = [
     "str_ww_int8",
 ];
 
-/// The most the frames of `predict`'s functions (saved registers, small locals), which
-/// `PREDICT_STACK` does not count, take on the Cortex-M4: 44 to 574 bytes on these networks.
-const FRAMES: usize = 1024;
+/// `nn::frame::WINDOWED` on the Cortex-M4: the largest allowance for a layer's frame
+/// (saved registers, spilled values) that `PREDICT_STACK` adds to the values it counts.
+const FRAME: usize = 640;
 
 /// Prints each network's stack as measured on the microcontroller next to its
 /// `PREDICT_STACK` (as the firmware computes it, for its target), and fails when they drift
-/// apart: the constant may leave out no more than the frames, and may count at most 10% more
-/// than was used (the compiler sometimes lays two buffers over each other, which the constant
-/// does not assume).
+/// apart: the constant must never be below what was used, and at most 10% above it, or one
+/// frame allowance above it on small networks, where the allowance is most of the figure
+/// (the compiler's frames are not known to a constant; see `nn::frame`).
 fn assert_stacks(measured: &[(String, usize, usize)]) {
     let names: Vec<&str> = measured.iter().map(|(m, _, _)| m.as_str()).collect();
     assert_eq!(names, MEASURED, "`stack` measured other networks");
-    eprintln!("network        measured   PREDICT_STACK   not counted");
+    eprintln!("network        measured   PREDICT_STACK   over");
     for (model, bytes, constant) in measured {
         eprintln!(
             "{model:<14} {bytes:>9} {constant:>15} {:>13}",
-            *bytes as i64 - *constant as i64
+            *constant as i64 - *bytes as i64
         );
     }
     for (model, bytes, constant) in measured {
         assert!(
-            *bytes <= constant + FRAMES && *constant * 10 <= *bytes * 11,
+            bytes <= constant && (*constant * 10 <= *bytes * 11 || *constant <= bytes + FRAME),
             "{model}: predict took {bytes} bytes of stack on the Cortex-M4, its PREDICT_STACK \
              is {constant}"
         );

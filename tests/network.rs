@@ -9,6 +9,9 @@ network! {
     /// The design card's network.
     pub struct Classifier = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
 
+    /// One layer (the dropout is skipped at inference).
+    pub struct OneLayer = Dense<8, 3>, Dropout<0.1>;
+
     /// Named layers, named constants and an inferred size.
     pub(crate) struct Named =
         hidden: Dense<INPUT, HIDDEN, Tanh>,
@@ -46,13 +49,23 @@ fn memory_constants_count_the_parameters_and_predict_s_buffers() {
     const { assert!(Classifier::<f32>::PARAM_BYTES == 2762 * 4) };
     assert_eq!(Classifier::<f64>::PARAM_BYTES, 2762 * 8);
     // `predict`'s two buffers (the first dense layer's 64 outputs, the last's 10; the dropout
-    // is skipped) and the 10 values it returns; dense layers keep nothing besides.
-    assert_eq!(Classifier::<f32>::PREDICT_STACK, (64 + 10) * 4 + 10 * 4);
-    assert_eq!(Classifier::<f64>::PREDICT_STACK, (64 + 10) * 8 + 10 * 8);
+    // is skipped) and the 10 values it returns; dense layers keep nothing besides, and their
+    // frames take at most the simple layers' allowance.
+    let frame = nn::frame::SIMPLE;
+    assert_eq!(
+        Classifier::<f32>::PREDICT_STACK,
+        (64 + 10) * 4 + 10 * 4 + frame
+    );
+    assert_eq!(
+        Classifier::<f64>::PREDICT_STACK,
+        (64 + 10) * 8 + 10 * 8 + frame
+    );
     assert_eq!(
         <nn::Dense<f32, 64, 10, Softmax> as nn::Layer<f32, 64, 10>>::SCRATCH,
         0
     );
+    // One layer's `forward` builds its output and copies it out: twice the output.
+    assert_eq!(OneLayer::<f32>::PREDICT_STACK, 2 * 3 * 4 + frame);
 }
 
 #[test]

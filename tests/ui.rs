@@ -39,6 +39,7 @@ fn ui() {
     t.compile_fail("tests/ui/embed/*.rs");
     t.compile_fail("tests/ui/blocks/*.rs");
     t.compile_fail("tests/ui/int8/*.rs");
+    t.compile_fail("tests/ui/budget/*.rs");
 }
 
 /// Links [`LINKED`] into trybuild's crate folder (`<target>/tests/trybuild/nn`).

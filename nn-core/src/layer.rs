@@ -243,9 +243,13 @@ pub trait Layer<T: Float, const I: usize, const O: usize> {
     /// The bytes of stack [`forward_into`](Self::forward_into) keeps beside its input and
     /// output: what it computes into before writing `y` (the default keeps
     /// [`forward`](Self::forward)'s whole output), a batch normalization its factors, a block
-    /// its branches' outputs. Frames of functions are not counted. `network!` adds these up
-    /// into a network's `PREDICT_STACK`.
+    /// its branches' outputs. `network!` adds the largest into a network's `PREDICT_STACK`.
     const SCRATCH: usize = core::mem::size_of::<SVector<T, O>>();
+
+    /// The stack its code takes beyond [`SCRATCH`](Self::SCRATCH): saved registers, spilled
+    /// values, small locals; an allowance, not a count ([`crate::frame`]). `network!` adds the
+    /// largest of a network's layers' into its `PREDICT_STACK`.
+    const FRAME: usize = crate::frame::SIMPLE;
 
     /// Inference on one sample into `y`, every value of which it writes: what `network!`'s
     /// `predict` calls, between two buffers. The default writes [`forward`](Self::forward)'s

@@ -27,6 +27,7 @@ pub mod data;
 mod elementary;
 #[cfg(feature = "std")]
 mod error;
+pub mod frame;
 mod fusion;
 #[cfg(feature = "std")]
 pub mod init;

@@ -53,6 +53,7 @@ pub(crate) fn network(decl: NetworkDecl, errors: &mut Errors) -> ir::Network {
         keras_file: None,
         embedded: None,
         int8: false,
+        budget: Vec::new(),
         tflite: None,
         files: Vec::new(),
     }

@@ -48,6 +48,7 @@ pub(crate) fn network(network: &Network) -> TokenStream {
     if network.layers.is_empty() {
         return quote!(#(#assertions)*);
     }
+    assertions.extend(network.budget.iter().map(|limit| budget(limit, network)));
     // What needs `std` (batches, training, files) is given to `nn`'s `if_std!`, which drops it
     // when `nn` is built without `std`: the expansion never names `std` itself.
     let with_std = [
@@ -118,6 +119,48 @@ fn constants_impl(network: &Network) -> TokenStream {
             /// The number of scalar parameters (trainable or not).
             pub const PARAMS: usize = #params;
         }
+    }
+}
+
+/// A limit of `#[budget(..)]`, checked during the build: over it, an error at the limit that
+/// says by how much.
+fn budget(limit: &crate::ir::Limit, network: &Network) -> TokenStream {
+    use crate::ir::Part;
+    let ident = &network.ident;
+    let (used, what) = match limit.part {
+        Part::Flash => (
+            quote!(#ident::<f32>::PARAM_BYTES),
+            "its parameters (`PARAM_BYTES`) take",
+        ),
+        Part::Ram => (
+            quote!(#ident::<f32>::PREDICT_STACK),
+            "`predict` (`PREDICT_STACK`) takes",
+        ),
+    };
+    let key = limit.part.key();
+    let head = format!("`{ident}` is over its {key} budget: {what} ");
+    let middle = match limit.part {
+        Part::Flash => " bytes, ",
+        Part::Ram => " bytes of stack on this target, ",
+    };
+    let tail = format!(" more than the {key} = ");
+    let bytes = &limit.bytes;
+    quote_spanned! {limit.span=>
+        const _: () = {
+            const __NN_LIMIT: usize = #bytes;
+            const __NN_USED: usize = #used;
+            const __NN_MESSAGE: ::nn::__private::Msg = ::nn::__private::Msg::new()
+                .str(#head)
+                .num(__NN_USED)
+                .str(#middle)
+                .num(__NN_USED.saturating_sub(__NN_LIMIT))
+                .str(#tail)
+                .num(__NN_LIMIT)
+                .str(" allowed");
+            if __NN_USED > __NN_LIMIT {
+                ::core::panic!("{}", __NN_MESSAGE.as_str());
+            }
+        };
     }
 }
 
@@ -351,19 +394,20 @@ fn predict_impl(network: &Network) -> TokenStream {
     let largest = widest(&network.layers);
     let (_, output) = ends(network);
     let bytes = lower::forward_bytes(&network.layers);
+    let frame = lower::frame_bytes(&network.layers);
     let params = params_sum(network, &quote!(T));
     let constants = in_impl(quote! {
         /// The bytes of its parameters in `T` (`PARAMS` of them).
         pub const PARAM_BYTES: usize = (#params) * ::core::mem::size_of::<T>();
 
-        /// The bytes of stack `predict` keeps: the two buffers its layers write in turn, the
-        /// most any layer keeps besides (`nn::Layer::SCRATCH`), and the output it returns.
-        /// Frames of functions (saved registers and small locals: a few hundred bytes on a
-        /// Cortex-M) are not counted. With `std`, a network whose widest activation has more
-        /// than 16,384 values predicts through the heap instead, and this is its stack's
-        /// figure without `std`.
-        pub const PREDICT_STACK: usize =
-            #bytes + ::core::mem::size_of::<::nn::nalgebra::SVector<T, #output>>();
+        /// The bytes of stack `predict` takes: the two buffers its layers write in turn, the
+        /// most any layer keeps besides (`nn::Layer::SCRATCH`), the output it returns, and the
+        /// largest allowance for a layer's frame (`nn::Layer::FRAME`, see `nn::frame`). With
+        /// `std`, a network whose widest activation has more than 16,384 values predicts
+        /// through the heap instead, and this is its stack's figure without `std`.
+        pub const PREDICT_STACK: usize = #bytes
+            + #frame
+            + ::core::mem::size_of::<::nn::nalgebra::SVector<T, #output>>();
     });
     let on_stack = in_impl(stack_predict(network));
     if largest <= STACK_LIMIT {

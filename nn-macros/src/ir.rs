@@ -37,6 +37,37 @@ pub(crate) struct Network {
     pub(crate) int8: bool,
     /// With `#[tflite("file", embed)]`: the int8 network read from the file during the build.
     pub(crate) tflite: Option<Int8Embedded>,
+    /// With `#[budget(..)]`: the limits on its memory.
+    pub(crate) budget: Vec<Limit>,
+}
+
+/// One limit of `#[budget(..)]`.
+pub(crate) struct Limit {
+    /// What it limits.
+    pub(crate) part: Part,
+    /// The bytes allowed: an expression of type `usize`.
+    pub(crate) bytes: syn::Expr,
+    /// Where it was written: the error when it is exceeded points there.
+    pub(crate) span: proc_macro2::Span,
+}
+
+/// What a [`Limit`] limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// The bytes of the parameters (`PARAM_BYTES`), in flash when they are built in.
+    Flash,
+    /// The bytes of stack `predict` takes (`PREDICT_STACK`).
+    Ram,
+}
+
+impl Part {
+    /// Its key in the attribute.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Part::Flash => "flash",
+            Part::Ram => "ram",
+        }
+    }
 }
 
 /// A file whose weights are built into the program.

@@ -168,6 +168,7 @@ fn flatten(network: &Network) -> (Network, Vec<Vec<String>>) {
         keras_file: None,
         embedded: None,
         int8: false,
+        budget: Vec::new(),
         tflite: None,
         files: Vec::new(),
     };

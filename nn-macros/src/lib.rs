@@ -25,6 +25,7 @@
 
 mod ast;
 mod blocks;
+mod budget;
 mod check;
 mod embed;
 mod errors;
@@ -408,6 +409,7 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
         // error to report.
         let asked_int8 = network.attrs.iter().any(|a| a.path().is_ident("int8"));
         int8::apply(&mut network, &mut errors);
+        budget::apply(&mut network, &mut errors);
         tflite::apply(&mut network, asked_int8, &mut errors);
         output.extend(expand::network(&network));
     }

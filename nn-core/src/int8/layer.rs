@@ -11,9 +11,14 @@ pub trait Layer<const I: usize, const O: usize>: Clone + core::fmt::Debug {
 
     /// The bytes of stack [`forward`](Layer::forward) keeps beside its input and output (a
     /// layer then its activation's operator: the values between them; a block: its
-    /// branches' outputs). Frames of functions are not counted. `network!` adds these up into
-    /// an int8 network's `PREDICT_STACK`.
+    /// branches' outputs). `network!` adds the largest into an int8 network's
+    /// `PREDICT_STACK`.
     const SCRATCH: usize = 0;
+
+    /// The stack its code takes beyond [`SCRATCH`](Layer::SCRATCH): saved registers, spilled
+    /// values, small locals; an allowance, not a count ([`crate::frame`]). `network!` adds the
+    /// largest of a network's layers' into its `PREDICT_STACK`.
+    const FRAME: usize = crate::frame::SIMPLE;
 
     /// Whether this layer leaves its input as it is: [`PASS`](Layer::PASS), or what was read
     /// decides (a batch normalization folded into the weights before it, or not).

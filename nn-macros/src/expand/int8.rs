@@ -47,6 +47,8 @@ struct Parts {
     /// The bytes of stack `forward` keeps beside its input and output: its two buffers and the
     /// most any layer keeps besides (`nn::int8::Layer::SCRATCH`).
     bytes: TokenStream,
+    /// The largest allowance for a layer's frame (`nn::int8::Layer::FRAME`).
+    frame: TokenStream,
 }
 
 fn parts(
@@ -166,6 +168,11 @@ fn parts(
         quote!(<<#ty as #tr>::Int8 as #lt>::SCRATCH)
     });
     let bytes = quote!(2 * #widest + ::nn::__private::widest(&[#(#scratch),*]));
+    let frames = layers.iter().map(|layer| {
+        let (ty, tr, lt) = (field_type(layer, &f32), quantize(layer), layer_trait(layer));
+        quote!(<<#ty as #tr>::Int8 as #lt>::FRAME)
+    });
+    let frame = quote!(::nn::__private::widest(&[#(#frames),*]));
     Parts {
         item,
         build,
@@ -174,6 +181,7 @@ fn parts(
         observe,
         convert,
         bytes,
+        frame,
     }
 }
 
@@ -202,6 +210,7 @@ pub(super) fn int8(network: &Network) -> TokenStream {
         observe,
         convert,
         bytes,
+        frame,
     } = parts(
         &int8,
         vis,
@@ -240,11 +249,11 @@ pub(super) fn int8(network: &Network) -> TokenStream {
             pub const INPUT: usize = #input;
             /// Values per output sample.
             pub const OUTPUT: usize = #output;
-            /// The bytes of stack `predict` keeps: its two buffers, as wide as the widest
+            /// The bytes of stack `predict` takes: its two buffers, as wide as the widest
             /// layer, the most any layer keeps besides (`nn::int8::Layer::SCRATCH`: a block
-            /// its branches' outputs and buffers), and the output it returns. Frames of
-            /// functions (saved registers and small locals) are not counted.
-            pub const PREDICT_STACK: usize = #bytes + #output;
+            /// its branches' outputs and buffers), the output it returns, and the largest
+            /// allowance for a layer's frame (`nn::int8::Layer::FRAME`, see `nn::frame`).
+            pub const PREDICT_STACK: usize = #bytes + #frame + #output;
 
             /// How the input's int8 values stand for reals.
             pub fn input_quantization(&self) -> ::nn::int8::Quant {
@@ -396,6 +405,7 @@ fn branch_structs(layer: &Layer, vis: &Visibility, out: &mut TokenStream) {
             observe,
             convert,
             bytes,
+            frame,
         } = parts(&int8, vis, &doc, &branch.layers, &[]);
         let (i, o) = (size(&branch.input), size(&branch.output));
         out.extend(quote! {
@@ -431,6 +441,9 @@ fn branch_structs(layer: &Layer, vis: &Visibility, out: &mut TokenStream) {
             impl ::nn::int8::Layer<#i, #o> for #int8 {
                 /// Its layers' two buffers and what they keep.
                 const SCRATCH: usize = #bytes;
+
+                /// The largest allowance of its layers.
+                const FRAME: usize = #frame;
 
                 fn forward(&self, x: &[i8; #i], y: &mut [i8; #o]) {
                     #forward

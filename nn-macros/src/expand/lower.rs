@@ -549,6 +549,17 @@ pub(super) fn forward_body(layers: &[crate::ir::Layer]) -> TokenStream {
     }
 }
 
+/// The largest allowance for the frame of one of `layers` (`nn::Layer::FRAME`).
+pub(super) fn frame_bytes(layers: &[crate::ir::Layer]) -> TokenStream {
+    let t = quote!(T);
+    let frames = inference_steps(layers).into_iter().map(|layer| {
+        let (ty, tr) = (field_type(layer, &t), layer_trait(layer, &t));
+        let span = at(layer);
+        quote_spanned!(span=> <#ty as #tr>::FRAME)
+    });
+    quote!(::nn::__private::widest(&[#(#frames),*]))
+}
+
 /// The bytes of stack [`forward_body`] keeps for `layers` beside their input and output: its
 /// two buffers and the most any one layer keeps besides (`nn::Layer::SCRATCH`).
 pub(super) fn forward_bytes(layers: &[crate::ir::Layer]) -> TokenStream {
@@ -560,7 +571,13 @@ pub(super) fn forward_bytes(layers: &[crate::ir::Layer]) -> TokenStream {
         quote_spanned!(span=> <#ty as #tr>::SCRATCH)
     });
     let scratch = quote!(::nn::__private::widest(&[#(#scratch),*]));
-    if steps.len() < 2 {
+    if let [only] = steps.as_slice() {
+        // Its `forward` builds the output and copies it out (the compiler does not write it in
+        // place), so the output is on the stack twice.
+        let o = size(&only.output);
+        return quote!(#scratch + ::core::mem::size_of::<::nn::nalgebra::SVector<T, #o>>());
+    }
+    if steps.is_empty() {
         return scratch;
     }
     let (wa, wb) = buffer_widths(&steps);

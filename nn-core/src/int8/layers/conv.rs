@@ -139,6 +139,8 @@ impl<const F: usize, const K: usize> Conv<F, K> {
 impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN, OUT>
     for Conv<F, K>
 {
+    const FRAME: usize = crate::frame::WINDOWED;
+
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {
         Conv2D {
@@ -323,6 +325,8 @@ impl<const CM: usize, const TAPS: usize> Depthwise<CM, TAPS> {
 impl<const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize> Layer<IN, OUT>
     for Depthwise<CM, TAPS>
 {
+    const FRAME: usize = crate::frame::WINDOWED;
+
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {
         DepthwiseConv2D {

@@ -502,6 +502,8 @@ impl<L: Layer<I, O>, const I: usize, const O: usize> Layer<I, O> for Activated<L
     /// The layer's `O` values before the activation.
     const SCRATCH: usize = O + L::SCRATCH;
 
+    const FRAME: usize = L::FRAME;
+
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
         let mut z = [0i8; O];

@@ -53,6 +53,8 @@ where
 {
     const SCRATCH: usize = scratch::<A, B, I, O, O>();
 
+    const FRAME: usize = crate::frame::WINDOWED;
+
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
         branches(&self.first, &self.second, x, |a, b| self.add.run(a, b, y));
@@ -160,6 +162,8 @@ where
     B: Layer<I, WB>,
 {
     const SCRATCH: usize = scratch::<A, B, I, WA, WB>();
+
+    const FRAME: usize = crate::frame::WINDOWED;
 
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {

@@ -88,6 +88,8 @@ impl<const I: usize, const O: usize, const F: usize, const U: usize, const SEQUE
     /// The output and cell states (`U` int8 and `U` int16 values) and a gate's `U` int16 sums.
     const SCRATCH: usize = 5 * U;
 
+    const FRAME: usize = crate::frame::WINDOWED;
+
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
         kernel(

@@ -17,6 +17,8 @@ pub struct Pool<const MAX: bool> {
 }
 
 impl<const IN: usize, const OUT: usize, const MAX: bool> Layer<IN, OUT> for Pool<MAX> {
+    const FRAME: usize = crate::frame::WINDOWED;
+
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {
         let (geometry, min, max) = (self.geometry, self.min, self.max);
@@ -177,6 +179,8 @@ const fn column<const MAX: bool>(inputs: usize, channels: usize) -> Pool<MAX> {
 }
 
 impl<const IN: usize, const C: usize> Layer<IN, C> for GlobalAverage<C> {
+    const FRAME: usize = crate::frame::WINDOWED;
+
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; C]) {
         match &self.op {
@@ -406,6 +410,8 @@ pub struct GlobalMax<const C: usize> {
 }
 
 impl<const IN: usize, const C: usize> Layer<IN, C> for GlobalMax<C> {
+    const FRAME: usize = crate::frame::WINDOWED;
+
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; C]) {
         Layer::<IN, C>::forward(&self.pool, x, y);

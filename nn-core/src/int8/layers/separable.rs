@@ -27,6 +27,8 @@ impl<
     /// The depthwise step's `MID` values.
     const SCRATCH: usize = MID;
 
+    const FRAME: usize = crate::frame::WINDOWED;
+
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {
         let mut d = [0i8; MID];

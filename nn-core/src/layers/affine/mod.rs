@@ -66,6 +66,10 @@ pub trait Geometry<const I: usize, const O: usize, const U: usize, const K: usiz
     /// The sums [`forward_one`](Geometry::forward_one) keeps on the stack at once.
     const SUMS: usize = 0;
 
+    /// The allowance for [`forward_one`](Geometry::forward_one)'s frame
+    /// ([`Layer::FRAME`](crate::Layer::FRAME)).
+    const FRAME: usize = crate::frame::SIMPLE;
+
     /// Columns per sample.
     fn positions(&self) -> usize;
 
@@ -261,6 +265,8 @@ where
     /// The sums of the positions it computes at once.
     const SCRATCH: usize = G::SUMS * core::mem::size_of::<T>();
 
+    const FRAME: usize = G::FRAME;
+
     #[inline]
     fn forward_into(&self, x: &SVector<T, I>, y: &mut SVector<T, O>) {
         Affine::forward_into(self, x.as_slice(), y.as_mut_slice());
@@ -322,6 +328,8 @@ macro_rules! delegate {
         }
 
         const SCRATCH: usize = <$part as $crate::Layer<T, $i, $o>>::SCRATCH;
+
+        const FRAME: usize = <$part as $crate::Layer<T, $i, $o>>::FRAME;
 
         #[inline]
         fn forward_into(

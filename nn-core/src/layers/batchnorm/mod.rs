@@ -179,6 +179,8 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
     /// The `C` factors of the channels.
     const SCRATCH: usize = C * core::mem::size_of::<T>();
 
+    const FRAME: usize = crate::frame::WINDOWED;
+
     fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
         self.normalize(
             x.as_slice(),

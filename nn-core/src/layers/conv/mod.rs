@@ -351,6 +351,8 @@ impl<const IN: usize, const OUT: usize, const D: usize, const F: usize, const K:
         1
     };
 
+    const FRAME: usize = crate::frame::WINDOWED;
+
     fn positions(&self) -> usize {
         self.window.positions()
     }

@@ -533,7 +533,10 @@ impl<
         y
     }
 
-    const SCRATCH: usize = 0;
+    /// The sums of one output position, `CM` of them, computed whole.
+    const SCRATCH: usize = CM * core::mem::size_of::<T>();
+
+    const FRAME: usize = crate::frame::WINDOWED;
 
     #[inline]
     fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>) {

@@ -319,6 +319,8 @@ impl<
             core::mem::size_of::<SVector<T, WB>>() + B::SCRATCH,
         ]);
 
+    const FRAME: usize = crate::frame::WINDOWED;
+
     /// Keeps both branches' outputs on the stack while it joins them.
     #[inline]
     fn forward_into(&self, x: &SVector<T, I>, y: &mut SVector<T, O>) {

@@ -171,6 +171,8 @@ impl<T: Float, const IN: usize, const OUT: usize, const MAX: bool, const D: usiz
 
     const SCRATCH: usize = 0;
 
+    const FRAME: usize = crate::frame::WINDOWED;
+
     fn forward_into(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>) {
         self.pool(x.as_slice(), y.as_mut_slice(), None);
     }

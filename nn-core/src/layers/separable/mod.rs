@@ -337,8 +337,10 @@ impl<
         y
     }
 
-    /// The depthwise step's `MID` values.
-    const SCRATCH: usize = MID * core::mem::size_of::<T>();
+    /// The depthwise step's `MID` values, and its sums of one position while it runs.
+    const SCRATCH: usize = (MID + CM) * core::mem::size_of::<T>();
+
+    const FRAME: usize = crate::frame::WINDOWED;
 
     /// Keeps the depthwise step's `MID` values on the stack while it runs.
     #[inline]
