@@ -31,6 +31,16 @@ fn predict_s_stack_counts_a_block_s_branches() {
     let branch = (6 + 6) * 4;
     let block = 6 * 4 + branch.max(6 * 4);
     assert_eq!(Residual::<f32>::PREDICT_STACK, (6 + 6) * 4 + block + 3 * 4);
+    // The summary shows the block as one row, its memory its output (6) and `block`, and
+    // `predict`'s in total.
+    let summary = Residual::seeded(0).summary().to_string();
+    assert_eq!(6 * 4 + block, 96);
+    assert!(summary.contains("│ add (Add)                            │ (None, 6)                   │              84 │   336.00 B │    96.00 B │"), "{summary}");
+    assert!(
+        summary.ends_with(" Predict memory: 132 bytes (132.00 B)"),
+        "{summary}"
+    );
+    assert_eq!(Residual::<f32>::PREDICT_STACK, 132);
 }
 
 #[test]
