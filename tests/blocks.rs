@@ -33,10 +33,17 @@ fn predict_s_stack_counts_a_block_s_branches() {
     let block = 6 * 4 + branch.max(6 * 4);
     let frame = nn::frame::WINDOWED;
     assert!(frame > nn::frame::SIMPLE);
-    assert_eq!(
-        Residual::<f32>::PREDICT_STACK,
-        (6 + 6) * 4 + block + 3 * 4 + frame
-    );
+    let total = (6 + 6) * 4 + block + 3 * 4 + frame;
+    assert_eq!(Residual::<f32>::PREDICT_STACK, total);
+    // The summary shows the block as one row, its memory its output (6) and `block`, and
+    // `predict`'s in total.
+    let summary = Residual::seeded(0).summary().to_string();
+    assert_eq!(6 * 4 + block, 96);
+    assert!(summary.contains("│ add (Add)                            │ (None, 6)                   │              84 │   336.00 B │    96.00 B │"), "{summary}");
+    let last = summary.lines().last().unwrap_or_default();
+    assert!(last.starts_with(" Predict memory: "), "{summary}");
+    let shown = last.split(' ').nth(3).map(|n| n.replace(',', ""));
+    assert_eq!(shown, Some(total.to_string()), "{summary}");
 }
 
 #[test]

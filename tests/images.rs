@@ -56,7 +56,8 @@ fn shapes_are_computed_and_written_out() {
     assert_eq!(Global::INPUT, 72);
     assert_eq!(Global::PARAMS, 3 * 3 * 2 * 5 + 5 * 2 + 2);
     let summary = Small::seeded(0).summary().to_string();
-    assert!(summary.contains("│ conv2d (Conv2D)                      │ (None, 8, 8, 4)             │              40 │"), "{summary}");
+    // (A convolution's memory depends on the target: how many positions it sums at once.)
+    assert!(summary.contains("│ conv2d (Conv2D)                      │ (None, 8, 8, 4)             │              40 │   160.00 B │"), "{summary}");
     assert!(
         summary.contains("max_pooling2d") || summary.contains("max_pool2d"),
         "{summary}"
@@ -112,7 +113,9 @@ fn batch_normalization_counts_its_moving_statistics_as_non_trainable() {
     assert_eq!(net.batch_normalization_1.momentum, 0.9);
     let summary = net.summary().to_string();
     // A name longer than its column wraps onto a second line, as Keras's table does.
-    assert!(summary.contains("│ batch_normalization                  │ (None, 4, 4, 4)             │              16 │\n│ (BatchNormalization)                 │                             │                 │"), "{summary}");
+    // Its memory is its output (64 values) and its factors (one per channel).
+    assert!(summary.contains("│ batch_normalization                  │ (None, 4, 4, 4)             │              16 │    64.00 B │   272.00 B │\n│ (BatchNormalization)                 │                             │                 │            │            │"), "{summary}");
+    assert_eq!(<Normalized as Network<f32>>::LAYERS[1].memory, (64 + 4) * 4);
     let trainable = 40 + 8 + (64 * 8 + 8) + 16 + 18;
     assert!(
         summary.contains(&format!(" Non-trainable params: {} (", 8 + 16)),

@@ -345,18 +345,110 @@ fn model_checkpoint_saves_each_epoch_or_the_best() {
 
 #[test]
 fn summary_prints_keras_table() {
+    // Each layer's memory is its output (64 and 10 values of 4 bytes; a dense layer keeps
+    // nothing besides); `predict`'s is its two buffers (64 and 10 values), its output (10) and
+    // the allowance for its frames.
     let expected = r#"Model: "Mnist"
-┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓
-┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃
-┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩
-│ dense (Dense)                        │ (None, 64)                  │          50,240 │
-├──────────────────────────────────────┼─────────────────────────────┼─────────────────┤
-│ dense_1 (Dense)                      │ (None, 10)                  │             650 │
-└──────────────────────────────────────┴─────────────────────────────┴─────────────────┘
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━┓
+┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃ Param size ┃     Memory ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━┩
+│ dense (Dense)                        │ (None, 64)                  │          50,240 │  196.25 KB │   256.00 B │
+├──────────────────────────────────────┼─────────────────────────────┼─────────────────┼────────────┼────────────┤
+│ dense_1 (Dense)                      │ (None, 10)                  │             650 │    2.54 KB │    40.00 B │
+└──────────────────────────────────────┴─────────────────────────────┴─────────────────┴────────────┴────────────┘
  Total params: 50,890 (198.79 KB)
  Trainable params: 50,890 (198.79 KB)
  Non-trainable params: 0 (0.00 B)"#;
-    assert_eq!(Mnist::seeded(0).summary().to_string(), expected);
-    let small = Small::seeded(0).summary().to_string();
-    assert!(small.contains("│ dropout (Dropout)                    │ (None, 4)                   │               0 │"), "{small}");
+    let frame = nn::frame::SIMPLE;
+    assert_eq!(
+        table_and_memory(&Mnist::seeded(0).summary().to_string()),
+        (expected, Mnist::<f32>::PREDICT_STACK)
+    );
+    assert_eq!(Mnist::<f32>::PREDICT_STACK, (64 + 10 + 10) * 4 + frame);
+    // In f64 every size doubles.
+    let wide = Mnist::<f64>::seeded(0).summary().to_string();
+    assert!(
+        wide.contains("│          50,240 │  392.50 KB │   512.00 B │"),
+        "{wide}"
+    );
+    assert_eq!(
+        table_and_memory(&wide).1,
+        (64 + 10 + 10) * 8 + frame,
+        "{wide}"
+    );
+    // `predict` skips the dropout layer: it keeps nothing.
+    let expected = r#"Model: "Small"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━┓
+┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃ Param size ┃     Memory ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━┩
+│ dense (Dense)                        │ (None, 4)                   │              16 │    64.00 B │    16.00 B │
+├──────────────────────────────────────┼─────────────────────────────┼─────────────────┼────────────┼────────────┤
+│ dropout (Dropout)                    │ (None, 4)                   │               0 │     0.00 B │     0.00 B │
+├──────────────────────────────────────┼─────────────────────────────┼─────────────────┼────────────┼────────────┤
+│ dense_1 (Dense)                      │ (None, 2)                   │              10 │    40.00 B │     8.00 B │
+└──────────────────────────────────────┴─────────────────────────────┴─────────────────┴────────────┴────────────┘
+ Total params: 26 (104.00 B)
+ Trainable params: 26 (104.00 B)
+ Non-trainable params: 0 (0.00 B)"#;
+    assert_eq!(
+        table_and_memory(&Small::seeded(0).summary().to_string()),
+        (expected, (4 + 2 + 2) * 4 + frame)
+    );
+}
+
+/// A summary's table (its lines but the last), and the bytes its last line gives `predict`
+/// (` Predict memory: 2,692 bytes (2.63 KB)`).
+fn table_and_memory(summary: &str) -> (&str, usize) {
+    let (table, last) = summary.rsplit_once('\n').expect("more than one line");
+    let bytes = last
+        .strip_prefix(" Predict memory: ")
+        .and_then(|rest| rest.split(' ').next())
+        .map(|n| n.replace(',', "").parse().expect("a number of bytes"))
+        .expect("the memory line last");
+    (table, bytes)
+}
+
+#[test]
+fn summary_counts_a_block_as_one_layer_with_its_branches_memory() {
+    // The adding block writes its output (4 values) and keeps besides its shortcut's output (4)
+    // and its other branch's (4), for which that branch keeps two buffers (4 and 4) and the
+    // batch normalization its factors (4). The concatenating block writes its output (4) and
+    // keeps its first branch's output (2), its second's (2) and that branch's two buffers (3
+    // and 2). `predict` keeps two buffers (4 and 4), the adding block's scratch and the output.
+    let add = 4 * 4 + (4 * 4 + 4 * 4 + (4 + 4) * 4 + 4 * 4);
+    let concatenate = 4 * 4 + (2 * 4 + 2 * 4 + (3 + 2) * 4);
+    assert_eq!((add, concatenate), (96, 52));
+    let expected = r#"Model: "Blocks"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━┓
+┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃ Param size ┃     Memory ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━┩
+│ dense (Dense)                        │ (None, 4)                   │              16 │    64.00 B │    16.00 B │
+├──────────────────────────────────────┼─────────────────────────────┼─────────────────┼────────────┼────────────┤
+│ add (Add)                            │ (None, 4)                   │              32 │   128.00 B │    96.00 B │
+├──────────────────────────────────────┼─────────────────────────────┼─────────────────┼────────────┼────────────┤
+│ concatenate (Concatenate)            │ (None, 4)                   │              33 │   132.00 B │    52.00 B │
+├──────────────────────────────────────┼─────────────────────────────┼─────────────────┼────────────┼────────────┤
+│ dense_5 (Dense)                      │ (None, 2)                   │              10 │    40.00 B │     8.00 B │
+└──────────────────────────────────────┴─────────────────────────────┴─────────────────┴────────────┴────────────┘
+ Total params: 91 (364.00 B)
+ Trainable params: 83 (332.00 B)
+ Non-trainable params: 8 (32.00 B)"#;
+    assert_eq!(
+        table_and_memory(&Blocks::seeded(0).summary().to_string()),
+        (expected, Blocks::<f32>::PREDICT_STACK)
+    );
+    // A block's frame allowance is the larger.
+    assert_eq!(
+        Blocks::<f32>::PREDICT_STACK,
+        (4 + 4) * 4 + (add - 4 * 4) + 2 * 4 + nn::frame::WINDOWED
+    );
+    assert_eq!(
+        <Blocks as Network<f32>>::PREDICT_STACK,
+        Blocks::<f32>::PREDICT_STACK
+    );
+    let memory: Vec<usize> = <Blocks as Network<f32>>::LAYERS
+        .iter()
+        .map(|l| l.memory)
+        .collect();
+    assert_eq!(memory, [16, add, concatenate, 8]);
 }

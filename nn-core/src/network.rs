@@ -32,8 +32,11 @@ pub trait Network<T: Float>: Clone + Debug + Sized + Trainable<T> {
     /// vocabulary: each input is a token id, a whole number below it, which `Model` checks
     /// before `fit`, `evaluate` and `predict`. `None` for networks fed values.
     const TOKENS: Option<usize>;
-    /// Each layer's field name, Keras class and output shape (without the batch dimension).
+    /// Each layer's field name, Keras class, output shape (without the batch dimension) and
+    /// working memory in `predict`.
     const LAYERS: &'static [LayerInfo];
+    /// The bytes of stack `predict` keeps: the network's inherent `PREDICT_STACK`.
+    const PREDICT_STACK: usize;
     /// The network as Keras's `config.json` describes it: each layer's class and settings, for
     /// loading and saving Keras files ([`crate::keras`]).
     const KERAS: nn_keras::config::ModelConfig;
@@ -288,6 +291,11 @@ pub struct LayerInfo {
     pub kind: &'static str,
     /// The output shape of one sample (`[64]`).
     pub output: &'static [usize],
+    /// The bytes `predict` keeps for the layer: its output and what it keeps besides
+    /// ([`Layer::SCRATCH`](crate::Layer::SCRATCH)); 0 for a layer `predict` skips (`Dropout`,
+    /// `Flatten`). The network's `PREDICT_STACK` is not their sum: the layers' outputs take
+    /// turns in two buffers, and one layer keeps its scratch at a time.
+    pub memory: usize,
 }
 
 /// The buffers a network's training pass keeps between `forward_train` and `backward`: every layer's output, the gradient with respect to each, and each

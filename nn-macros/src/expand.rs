@@ -315,8 +315,9 @@ fn methods_impl(network: &Network) -> TokenStream {
                 <Self as ::nn::__private::Trainable<T>>::backward(self, tape, dy, grads)
             }
 
-            /// Keras's summary table: each layer's name, type, output shape and parameter count,
-            /// then the total, trainable and non-trainable parameters and their sizes. Print it
+            /// Keras's summary table: each layer's name, type, output shape, parameter count
+            /// and size and memory in `predict`, then the total, trainable and non-trainable
+            /// parameters and their sizes and `predict`'s memory (`PREDICT_STACK`). Print it
             /// with `println!("{}", net.summary())`.
             pub fn summary(&self) -> ::nn::Summary {
                 ::nn::Summary::of::<T, Self>(self)

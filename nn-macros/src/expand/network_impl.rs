@@ -6,8 +6,8 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use super::lower::{
-    at, cons_type, ends, field_type, keras_value, nth, params_sum, params_trait, scalar_marker,
-    size, train_trait,
+    at, cons_type, ends, field_type, keras_value, layer_trait, nth, params_sum, params_trait,
+    scalar_marker, size, train_trait,
 };
 use crate::ir::{Built, Layer, Network};
 
@@ -47,6 +47,7 @@ pub(super) fn network_impl(network: &Network) -> TokenStream {
             const NAME: &'static str = #name_text;
             const TOKENS: ::core::option::Option<usize> = <#first_ty as #params_of>::TOKENS;
             const LAYERS: &'static [::nn::LayerInfo] = &[#(#layer_infos),*];
+            const PREDICT_STACK: usize = #ident::<T>::PREDICT_STACK;
             const KERAS: ::nn::keras::ModelConfig = #keras;
 
             type Input = ::nn::nalgebra::Const<#input>;
@@ -277,11 +278,28 @@ fn visits(network: &Network) -> (Vec<TokenStream>, Vec<TokenStream>) {
         .unzip()
 }
 
-/// A layer's entry in `Network::LAYERS`: its name, Keras class and output shape.
+/// A layer's entry in `Network::LAYERS`: its name, Keras class, output shape and the bytes
+/// `predict` keeps for it (its output and its `nn::Layer::SCRATCH`; none if `predict` skips it).
 fn layer_info(layer: &Layer) -> TokenStream {
     let (name, class) = (field_name(layer), layer.class);
     let shape = layer.shape.iter().map(size);
-    quote!(::nn::LayerInfo { name: #name, kind: #class, output: &[#(#shape),*] })
+    let t = quote!(T);
+    let memory = if layer.identity_at_inference {
+        quote!(0)
+    } else {
+        let (ty, tr, output) = (
+            field_type(layer, &t),
+            layer_trait(layer, &t),
+            size(&layer.output),
+        );
+        let span = at(layer);
+        quote_spanned! {span=>
+            ::core::mem::size_of::<::nn::nalgebra::SVector<T, #output>>() + <#ty as #tr>::SCRATCH
+        }
+    };
+    quote! {
+        ::nn::LayerInfo { name: #name, kind: #class, output: &[#(#shape),*], memory: #memory }
+    }
 }
 
 /// The network as Keras's `config.json` describes it (`Network::KERAS`): its layers in order,
