@@ -170,3 +170,41 @@ fn damaged_files_are_errors_not_panics() {
     }
     assert!(runs > 0);
 }
+
+#[test]
+fn param_bytes_count_the_weights_biases_and_multipliers() {
+    // The anomaly detector by hand: ten dense layers (int8 weights, int32 biases, one multiplier
+    // of 8 bytes per output at most) and nine batch normalizations (a scale and a shift per
+    // channel, when not folded).
+    let dense = |i: usize, o: usize| i * o + 4 * o + 8 * o;
+    let layers = [(640, 128), (128, 128), (128, 128), (128, 128), (128, 8)]
+        .into_iter()
+        .chain([(8, 128), (128, 128), (128, 128), (128, 128), (128, 640)]);
+    let norms = 2 * (8 * 128 + 8);
+    let expected: usize = layers.map(|(i, o)| dense(i, o)).sum::<usize>() + norms;
+    assert_eq!(Int8::<Ad01BuiltIn>::PARAM_BYTES, expected);
+    // Each file's constant data (weights, biases, the few shapes of its reshapes) fits in the
+    // constant, which also counts a multiplier per channel (the file keeps scales in its
+    // quantization parameters) and the batch normalizations it folded: at most 30% more here.
+    for (name, constant) in [
+        ("ad01_int8.tflite", Int8::<Ad01BuiltIn>::PARAM_BYTES),
+        (
+            "pretrainedResnet_quant.tflite",
+            Int8::<Resnet8BuiltIn>::PARAM_BYTES,
+        ),
+        ("vww_96_int8.tflite", Int8::<Vww96BuiltIn>::PARAM_BYTES),
+        ("kws_ref_model.tflite", Int8::<KwsBuiltIn>::PARAM_BYTES),
+        (
+            "str_ww_ref_model.tflite",
+            Int8::<StreamingWakeWordBuiltIn>::PARAM_BYTES,
+        ),
+    ] {
+        let model = nn::tflite::read(&read(name)).unwrap();
+        let file: usize = model.buffers.iter().map(|b| b.len()).sum();
+        eprintln!("{name}: {file} bytes of constant data, PARAM_BYTES {constant}");
+        assert!(
+            file <= constant && constant * 10 <= file * 13,
+            "{name}: {file} bytes of data in the file, PARAM_BYTES {constant}"
+        );
+    }
+}

@@ -778,6 +778,19 @@ network! {
 }
 
 #[test]
+fn step_s_stack_counts_every_output_and_the_widest_layer() {
+    // Each step's outputs (3 normalized values, 6, 4 and 2), and the first LSTM's scratch, the
+    // widest: its 24 gate sums from the input and 24 from the state, its state before the step
+    // (6 and 6) and its output (6); and a layer's frame allowance.
+    let outputs = (3 + 6 + 4 + 2) * 4;
+    let lstm = (24 + 24 + 6 + 6 + 6) * 4;
+    assert_eq!(
+        Recurrent::<f32>::STEP_STACK,
+        outputs + lstm + nn::frame::SIMPLE
+    );
+}
+
+#[test]
 fn recurrent_models_match_keras() {
     let net = Recurrent::load_keras(fixture("lstm_model.keras")).unwrap();
     assert_matches_keras(&net, "lstm_model");

@@ -9,7 +9,9 @@ network! {
     /// The design card's network.
     pub struct Classifier = Dense<32, 64, Relu>, Dropout<0.5>, Dense<64, 10, Softmax>;
 
-    /// One layer (the dropout is skipped at inference).
+    /// One layer (the dropout is skipped at inference), within a budget (108 bytes of
+    /// parameters; 24 of values and the allowance for frames on the stack).
+    #[budget(flash = 108, ram = 24 + nn::frame::SIMPLE)]
     pub struct OneLayer = Dense<8, 3>, Dropout<0.1>;
 
     /// Named layers, named constants and an inferred size.

@@ -85,6 +85,27 @@ network! {
         Dense<5, 5, Softmax>;
 }
 
+network! {
+    /// Recurrent networks fed one step at a time (`step`), from the Keras files of
+    /// `tests/keras.rs`: stacked LSTMs after a layer normalization,
+    #[keras("../tests/fixtures/keras/lstm_model.keras", embed)]
+    pub struct Recurrent =
+        Input<5, 3>,
+        LayerNormalization,
+        LSTM<6, return_sequences = true>,
+        LSTM<4>,
+        Dense<_, 2, Softmax>;
+
+    /// and GRUs.
+    #[keras("../tests/fixtures/keras/gru_model.keras", embed)]
+    pub struct Gated =
+        Input<5, 3>,
+        GRU<6, return_sequences = true>,
+        Dropout<0.1>,
+        GRU<4>,
+        Dense<_, 2>;
+}
+
 include!("../models/mlperf_tiny.rs");
 
 ad01!(

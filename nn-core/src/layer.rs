@@ -282,6 +282,15 @@ pub trait Stream<T: Float, const I: usize, const O: usize> {
 
     /// One step: `x` in, the layer's output for the sequence so far out.
     fn step(&self, state: &mut Self::State, x: &SVector<T, I>) -> SVector<T, O>;
+
+    /// The bytes of stack [`step`](Self::step) keeps beside its input and output: what it
+    /// computes into (the default: its output, built and returned). `network!` adds the
+    /// largest into a network's `STEP_STACK`.
+    const SCRATCH: usize = core::mem::size_of::<SVector<T, O>>();
+
+    /// The stack its code takes beyond [`SCRATCH`](Self::SCRATCH), an allowance as
+    /// [`Layer::FRAME`] is.
+    const FRAME: usize = crate::frame::SIMPLE;
 }
 
 /// A network that `network!` can feed one step at a time: its input is a sequence and every
@@ -313,6 +322,12 @@ pub trait Streaming<T: Float> {
 macro_rules! stream_as_forward {
     ($i:ident, $o:ident) => {
         type State = ();
+
+        /// What `forward` keeps at the step's width, and the output it builds.
+        const SCRATCH: usize = <Self as $crate::Layer<T, $i, $o>>::SCRATCH
+            + core::mem::size_of::<nalgebra::SVector<T, $o>>();
+
+        const FRAME: usize = <Self as $crate::Layer<T, $i, $o>>::FRAME;
 
         #[inline]
         fn step(&self, _: &mut (), x: &nalgebra::SVector<T, $i>) -> nalgebra::SVector<T, $o> {

@@ -127,18 +127,23 @@ fn constants_impl(network: &Network) -> TokenStream {
 fn budget(limit: &crate::ir::Limit, network: &Network) -> TokenStream {
     use crate::ir::Part;
     let ident = &network.ident;
+    let (form, shown) = if limit.int8 {
+        (quote!(::nn::Int8::<#ident>), format!("`nn::Int8<{ident}>`"))
+    } else {
+        (quote!(#ident::<f32>), format!("`{ident}`"))
+    };
     let (used, what) = match limit.part {
         Part::Flash => (
-            quote!(#ident::<f32>::PARAM_BYTES),
+            quote!(#form::PARAM_BYTES),
             "its parameters (`PARAM_BYTES`) take",
         ),
         Part::Ram => (
-            quote!(#ident::<f32>::PREDICT_STACK),
+            quote!(#form::PREDICT_STACK),
             "`predict` (`PREDICT_STACK`) takes",
         ),
     };
     let key = limit.part.key();
-    let head = format!("`{ident}` is over its {key} budget: {what} ");
+    let head = format!("{shown} is over its {key} budget: {what} ");
     let middle = match limit.part {
         Part::Flash => " bytes, ",
         Part::Ram => " bytes of stack on this target, ",
@@ -491,6 +496,17 @@ fn stream_impl(network: &Network) -> Option<TokenStream> {
         quote!(<#ty as #tr>::State)
     });
     let state = lower::cons_type(states.collect());
+    // Every step's output may stay on the stack until `step` returns, and one layer's scratch
+    // and frame at a time.
+    let outputs = layers.iter().map(|layer| {
+        let o = widths(layer).1;
+        quote!(::core::mem::size_of::<::nn::nalgebra::SVector<T, #o>>())
+    });
+    let scratch = layers.iter().map(|layer| {
+        let (ty, tr) = (field_type(layer, &t), stream_trait(layer));
+        quote!(<#ty as #tr>::SCRATCH + <#ty as #tr>::FRAME)
+    });
+    let step_stack = quote!(0 #(+ #outputs)* + ::nn::__private::widest(&[#(#scratch),*]));
     let steps = layers.iter().enumerate().map(|(k, layer)| {
         let (field, tr) = (&layer.field, stream_trait(layer));
         let part = lower::nth(quote!(state), k);
@@ -527,6 +543,13 @@ fn stream_impl(network: &Network) -> Option<TokenStream> {
 
         #[allow(clippy::all, clippy::pedantic)]
         impl<T: ::nn::Float> #ident<T> {
+            /// The bytes of stack [`step`](Self::step) takes: every layer's output of the step
+            /// (the compiler may keep them all), the most any layer keeps besides
+            /// (`nn::Stream::SCRATCH`) and the allowance for its frame (`nn::Stream::FRAME`,
+            /// see `nn::frame`). The state is the caller's: `size_of` of
+            /// `<Self as nn::Streaming<T>>::State`.
+            pub const STEP_STACK: usize = #step_stack;
+
             /// The state a stream starts from, for [`step`](Self::step): what every layer
             /// remembers before the first step (zeros).
             #[inline]

@@ -49,6 +49,8 @@ pub(crate) struct Limit {
     pub(crate) bytes: syn::Expr,
     /// Where it was written: the error when it is exceeded points there.
     pub(crate) span: proc_macro2::Span,
+    /// Whether it limits the int8 form (`nn::Int8<Net>`) rather than the `f32` one.
+    pub(crate) int8: bool,
 }
 
 /// What a [`Limit`] limits.

@@ -11,8 +11,9 @@ use cortex_m_rt::entry;
 use nn::nalgebra::SVector;
 use nn::prelude::Int8;
 use nn_firmware::models::{
-    Activations, Ad01, Ad01Int8, Blocks, Cnn, DIGITS, Digits, Gap, Kws, KwsInt8, Mixed, Resnet8,
-    Resnet8Int8, SINE, Sine, StreamingWakeWordInt8, Vww96Int8, Zoo, int8_sample, sample,
+    Activations, Ad01, Ad01Int8, Blocks, Cnn, DIGITS, Digits, Gap, Gated, Kws, KwsInt8, Mixed,
+    Recurrent, Resnet8, Resnet8Int8, SINE, Sine, StreamingWakeWordInt8, Vww96Int8, Zoo,
+    int8_sample, sample,
 };
 
 static MIXED: Mixed = Mixed::EMBEDDED;
@@ -29,6 +30,8 @@ static RESNET8_INT8: Int8<Resnet8Int8> = Int8::<Resnet8Int8>::EMBEDDED;
 static VWW96_INT8: Int8<Vww96Int8> = Int8::<Vww96Int8>::EMBEDDED;
 static KWS_INT8: Int8<KwsInt8> = Int8::<KwsInt8>::EMBEDDED;
 static STR_WW_INT8: Int8<StreamingWakeWordInt8> = Int8::<StreamingWakeWordInt8>::EMBEDDED;
+static RECURRENT: Recurrent = Recurrent::EMBEDDED;
+static GATED: Gated = Gated::EMBEDDED;
 
 /// Measures `predict` of `net` (of type `ty`) on `x` (given from outside, as a sensor's would
 /// be), and prints it with the type's `PREDICT_STACK`.
@@ -39,6 +42,20 @@ macro_rules! measure {
             black_box($net.predict(black_box(&x)));
         });
         nn_firmware::stack($name, bytes, <$ty>::PREDICT_STACK);
+    }};
+}
+
+/// Measures `step` of `net` (of type `ty`) on `x`, from the state after one step, and prints it
+/// with the type's `STEP_STACK`.
+macro_rules! measure_step {
+    ($name:literal, $net:expr, $ty:ty, $x:expr) => {{
+        let x = $x;
+        let mut state = $net.state();
+        black_box($net.step(&mut state, black_box(&x)));
+        let bytes = nn_firmware::stack_used(&mut || {
+            black_box(&$net.step(black_box(&mut state), black_box(&x)));
+        });
+        nn_firmware::stack($name, bytes, <$ty>::STEP_STACK);
     }};
 }
 
@@ -80,5 +97,12 @@ fn main() -> ! {
         Int8<StreamingWakeWordInt8>,
         int8_sample(0)
     );
+    measure_step!(
+        "recurrent_step",
+        RECURRENT,
+        Recurrent,
+        SVector::from(sample::<3>(0))
+    );
+    measure_step!("gated_step", GATED, Gated, SVector::from(sample::<3>(0)));
     nn_firmware::done()
 }

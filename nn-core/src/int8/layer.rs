@@ -20,6 +20,11 @@ pub trait Layer<const I: usize, const O: usize>: Clone + core::fmt::Debug {
     /// largest of a network's layers' into its `PREDICT_STACK`.
     const FRAME: usize = crate::frame::SIMPLE;
 
+    /// The bytes of its parameters: int8 weights, int32 biases and requantization multipliers,
+    /// one per output channel (a layer quantized per tensor has one in all, and takes less).
+    /// `network!` adds them up into an int8 network's `PARAM_BYTES`.
+    const PARAM_BYTES: usize = 0;
+
     /// Whether this layer leaves its input as it is: [`PASS`](Layer::PASS), or what was read
     /// decides (a batch normalization folded into the weights before it, or not).
     #[inline(always)]

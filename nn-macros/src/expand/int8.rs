@@ -49,6 +49,8 @@ struct Parts {
     bytes: TokenStream,
     /// The largest allowance for a layer's frame (`nn::int8::Layer::FRAME`).
     frame: TokenStream,
+    /// The bytes of the layers' parameters (`nn::int8::Layer::PARAM_BYTES`).
+    params: TokenStream,
 }
 
 fn parts(
@@ -173,6 +175,11 @@ fn parts(
         quote!(<<#ty as #tr>::Int8 as #lt>::FRAME)
     });
     let frame = quote!(::nn::__private::widest(&[#(#frames),*]));
+    let params = layers.iter().map(|layer| {
+        let (ty, tr, lt) = (field_type(layer, &f32), quantize(layer), layer_trait(layer));
+        quote!(<<#ty as #tr>::Int8 as #lt>::PARAM_BYTES)
+    });
+    let params = quote!(0 #(+ #params)*);
     Parts {
         item,
         build,
@@ -182,6 +189,7 @@ fn parts(
         convert,
         bytes,
         frame,
+        params,
     }
 }
 
@@ -211,6 +219,7 @@ pub(super) fn int8(network: &Network) -> TokenStream {
         convert,
         bytes,
         frame,
+        params,
     } = parts(
         &int8,
         vis,
@@ -254,6 +263,11 @@ pub(super) fn int8(network: &Network) -> TokenStream {
             /// its branches' outputs and buffers), the output it returns, and the largest
             /// allowance for a layer's frame (`nn::int8::Layer::FRAME`, see `nn::frame`).
             pub const PREDICT_STACK: usize = #bytes + #frame + #output;
+
+            /// The bytes of its parameters: int8 weights, int32 biases and requantization
+            /// multipliers, one per output channel (`nn::int8::Layer::PARAM_BYTES`; a layer
+            /// quantized per tensor takes less).
+            pub const PARAM_BYTES: usize = #params;
 
             /// How the input's int8 values stand for reals.
             pub fn input_quantization(&self) -> ::nn::int8::Quant {
@@ -406,6 +420,7 @@ fn branch_structs(layer: &Layer, vis: &Visibility, out: &mut TokenStream) {
             convert,
             bytes,
             frame,
+            params,
         } = parts(&int8, vis, &doc, &branch.layers, &[]);
         let (i, o) = (size(&branch.input), size(&branch.output));
         out.extend(quote! {
@@ -444,6 +459,9 @@ fn branch_structs(layer: &Layer, vis: &Visibility, out: &mut TokenStream) {
 
                 /// The largest allowance of its layers.
                 const FRAME: usize = #frame;
+
+                /// Its layers' parameters.
+                const PARAM_BYTES: usize = #params;
 
                 fn forward(&self, x: &[i8; #i], y: &mut [i8; #o]) {
                     #forward

@@ -16,6 +16,9 @@ network! {
 
     #[budget(flash = "a lot")]
     pub struct NotANumber = Dense<4, 2>;
+
+    #[budget(int8, flash = 1000)]
+    pub struct NoInt8Form = Dense<4, 2>;
 }
 
 fn main() {}

@@ -12,6 +12,12 @@ network! {
     /// Within both.
     #[budget(flash = 12_000, ram = 4096)]
     pub struct Fits = Dense<32, 64, Relu>, Dense<64, 10, Softmax>;
+
+    /// Its int8 form: 2,688 weights of a byte, 74 biases of 4 and 74 multipliers of 8 (3,576
+    /// bytes), over 3,000; within the stack.
+    #[int8]
+    #[budget(int8, flash = 3_000, ram = 4096)]
+    pub struct Small = Dense<32, 64, Relu>, Dense<64, 10, Softmax>;
 }
 
 fn main() {}

@@ -139,6 +139,8 @@ impl<const F: usize, const K: usize> Conv<F, K> {
 impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN, OUT>
     for Conv<F, K>
 {
+    const PARAM_BYTES: usize = F * K + 4 * F + F * core::mem::size_of::<crate::int8::Multiplier>();
+
     const FRAME: usize = crate::frame::WINDOWED;
 
     #[inline]
@@ -325,6 +327,9 @@ impl<const CM: usize, const TAPS: usize> Depthwise<CM, TAPS> {
 impl<const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize> Layer<IN, OUT>
     for Depthwise<CM, TAPS>
 {
+    const PARAM_BYTES: usize =
+        CM * TAPS + 4 * CM + CM * core::mem::size_of::<crate::int8::Multiplier>();
+
     const FRAME: usize = crate::frame::WINDOWED;
 
     #[inline]

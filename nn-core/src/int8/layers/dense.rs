@@ -45,6 +45,8 @@ impl<const I: usize, const O: usize> Dense<I, O> {
 }
 
 impl<const I: usize, const O: usize> Layer<I, O> for Dense<I, O> {
+    const PARAM_BYTES: usize = I * O + 4 * O + O * core::mem::size_of::<crate::int8::Multiplier>();
+
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
         let kernel = FullyConnected {

@@ -504,6 +504,8 @@ impl<L: Layer<I, O>, const I: usize, const O: usize> Layer<I, O> for Activated<L
 
     const FRAME: usize = L::FRAME;
 
+    const PARAM_BYTES: usize = L::PARAM_BYTES;
+
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
         let mut z = [0i8; O];

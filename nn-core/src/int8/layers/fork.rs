@@ -55,6 +55,8 @@ where
 
     const FRAME: usize = crate::frame::WINDOWED;
 
+    const PARAM_BYTES: usize = A::PARAM_BYTES + B::PARAM_BYTES;
+
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {
         branches(&self.first, &self.second, x, |a, b| self.add.run(a, b, y));
@@ -164,6 +166,8 @@ where
     const SCRATCH: usize = scratch::<A, B, I, WA, WB>();
 
     const FRAME: usize = crate::frame::WINDOWED;
+
+    const PARAM_BYTES: usize = A::PARAM_BYTES + B::PARAM_BYTES;
 
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {

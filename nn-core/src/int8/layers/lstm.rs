@@ -88,6 +88,9 @@ impl<const I: usize, const O: usize, const F: usize, const U: usize, const SEQUE
     /// The output and cell states (`U` int8 and `U` int16 values) and a gate's `U` int16 sums.
     const SCRATCH: usize = 5 * U;
 
+    /// Its input and recurrent kernels and their biases, four gates each.
+    const PARAM_BYTES: usize = 4 * U * (F + U) + 2 * 4 * 4 * U;
+
     const FRAME: usize = crate::frame::WINDOWED;
 
     #[inline]

@@ -47,6 +47,9 @@ pub struct ScaleShift<const C: usize> {
 }
 
 impl<const N: usize, const C: usize> Layer<N, N> for Norm<C> {
+    /// Its scales and shifts, when it is not folded into the layer before it.
+    const PARAM_BYTES: usize = 2 * C;
+
     #[inline(always)]
     fn passes(&self) -> bool {
         matches!(self.op, NormOp::Folded)

@@ -32,6 +32,9 @@ impl<const N: usize> PRelu<N> {
 }
 
 impl<const N: usize> Layer<N, N> for PRelu<N> {
+    /// Its slopes, at most one per value.
+    const PARAM_BYTES: usize = N;
+
     #[inline]
     fn forward(&self, x: &[i8; N], y: &mut [i8; N]) {
         self.kernel.run(&self.alpha, x, y);

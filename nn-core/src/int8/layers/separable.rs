@@ -27,6 +27,9 @@ impl<
     /// The depthwise step's `MID` values.
     const SCRATCH: usize = MID;
 
+    const PARAM_BYTES: usize = <Depthwise<CM, TAPS> as Layer<IN, MID>>::PARAM_BYTES
+        + <Conv<F, CM> as Layer<MID, OUT>>::PARAM_BYTES;
+
     const FRAME: usize = crate::frame::WINDOWED;
 
     #[inline]

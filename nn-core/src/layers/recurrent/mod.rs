@@ -370,6 +370,10 @@ impl<
 {
     type State = RecurrentState<T, U>;
 
+    /// The gates' sums from the input and from the state (`G` each), the state before the
+    /// step (`2U`) and the output (`U`).
+    const SCRATCH: usize = (2 * G + 3 * U) * core::mem::size_of::<T>();
+
     #[inline]
     fn step(&self, state: &mut RecurrentState<T, U>, x: &SVector<T, F>) -> SVector<T, U> {
         Recurrent::step(self, state, x)
