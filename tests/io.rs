@@ -359,7 +359,7 @@ fn summary_prints_keras_table() {
  Total params: 50,890 (198.79 KB)
  Trainable params: 50,890 (198.79 KB)
  Non-trainable params: 0 (0.00 B)"#;
-    let frame = nn::frame::SIMPLE;
+    let frame = nn::frame::LEAN;
     assert_eq!(
         table_and_memory(&Mnist::seeded(0).summary().to_string()),
         (expected, Mnist::<f32>::PREDICT_STACK)

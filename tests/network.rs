@@ -11,7 +11,7 @@ network! {
 
     /// One layer (the dropout is skipped at inference), within a budget (108 bytes of
     /// parameters; 24 of values and the allowance for frames on the stack).
-    #[budget(flash = 108, ram = 24 + nn::frame::SIMPLE)]
+    #[budget(flash = 108, ram = 24 + nn::frame::LEAN)]
     pub struct OneLayer = Dense<8, 3>, Dropout<0.1>;
 
     /// Named layers, named constants and an inferred size.
@@ -51,9 +51,10 @@ fn memory_constants_count_the_parameters_and_predict_s_buffers() {
     const { assert!(Classifier::<f32>::PARAM_BYTES == 2762 * 4) };
     assert_eq!(Classifier::<f64>::PARAM_BYTES, 2762 * 8);
     // `predict`'s two buffers (the first dense layer's 64 outputs, the last's 10; the dropout
-    // is skipped) and the 10 values it returns; dense layers keep nothing besides, and their
-    // frames take at most the simple layers' allowance.
-    let frame = nn::frame::SIMPLE;
+    // is skipped) and the 10 values it returns; dense layers keep nothing besides, and with
+    // these activations their frames take at most the lean allowance.
+    let frame = nn::frame::LEAN;
+    assert!(frame < nn::frame::SIMPLE);
     assert_eq!(
         Classifier::<f32>::PREDICT_STACK,
         (64 + 10) * 4 + 10 * 4 + frame

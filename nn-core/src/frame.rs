@@ -8,8 +8,9 @@
 //! firmware's `stack` program, which paints the stack before `predict` and finds how much of
 //! it was written: `tests/firmware.rs` requires every network's `PREDICT_STACK` to be at least
 //! what it measured, and at most 10% or [`WINDOWED`] bytes above it. The most beyond the
-//! counted values was 148 bytes in networks of dense layers and activations and 574 in
-//! networks of convolutions, pools and batch normalizations, float and int8.
+//! counted values was 64 bytes in networks of dense layers with cheap activations, 148 with
+//! the others and activation layers, and 574 in networks of convolutions, pools and batch
+//! normalizations, float and int8.
 //!
 //! On a 64-bit processor registers are wider and the vector kernels keep more on the stack;
 //! there the allowances are four times as large, an estimate that has not been measured.
@@ -23,8 +24,15 @@ const fn scaled(cortex_m: usize) -> usize {
     }
 }
 
-/// The allowance of a layer whose loops run over its values once: dense layers,
-/// activations, dropouts, reshapes, global pools; the default of [`Layer::FRAME`](crate::Layer::FRAME).
+/// The allowance of a dense layer whose activation takes a few operations a value (linear,
+/// ReLU, ReLU6, leaky ReLU, ELU, SELU, sigmoid, SiLU, tanh, softplus, softsign, exponential,
+/// softmax, log softmax): at most 64 bytes were measured.
+pub const LEAN: usize = scaled(80);
+
+/// The allowance of a layer whose loops run over its values once: dense layers with the
+/// other activations (GELU, mish, the hard sigmoid and SiLU: up to 148 bytes measured),
+/// activation layers, dropouts, reshapes, global pools; the default of
+/// [`Layer::FRAME`](crate::Layer::FRAME) and of an activation's.
 pub const SIMPLE: usize = scaled(160);
 
 /// The allowance of a layer that slides a window or walks channels inside positions:

@@ -21,7 +21,7 @@ use crate::{Float, Network, Params, Visitor};
 ///  Total params: 2,762 (10.79 KB)
 ///  Trainable params: 2,762 (10.79 KB)
 ///  Non-trainable params: 0 (0.00 B)
-///  Predict memory: 976 bytes (976.00 B)
+///  Predict memory: 656 bytes (656.00 B)
 /// ```
 ///
 /// A layer's memory is what `predict` keeps for it: its output and what it keeps besides
@@ -29,8 +29,8 @@ use crate::{Float, Network, Params, Visitor};
 /// nothing for a layer `predict` skips, as `Dropout`. `predict`'s memory is the network's
 /// `PREDICT_STACK`, not their sum: the layers' outputs take turns in two buffers as wide as the
 /// widest, one layer keeps its scratch at a time, the output is returned, and the compiler's
-/// frames take up to an allowance ([`Layer::FRAME`](crate::Layer::FRAME): 640 bytes for
-/// these dense layers on a 64-bit processor, 160 on a Cortex-M). With `std` a network whose
+/// frames take up to an allowance ([`Layer::FRAME`](crate::Layer::FRAME): 320 bytes for
+/// these dense layers on a 64-bit processor, 80 on a Cortex-M). With `std` a network whose
 /// widest activation has more than 16,384 values predicts through the heap instead.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {

@@ -59,6 +59,10 @@ pub trait Activation: Clone + Debug + Send + Sync + 'static {
     /// The Keras class of this activation's own layer (`LeakyReLU`, `ELU`), where Keras has one.
     const LAYER_CLASS: &'static str = nn_keras::class::ACTIVATION;
 
+    /// The allowance for the frame of a dense layer that ends in it
+    /// ([`Layer::FRAME`](crate::Layer::FRAME), [`crate::frame`]).
+    const FRAME: usize = crate::frame::SIMPLE;
+
     /// Replaces the pre-activations `z` of one sample with the activation's outputs.
     fn forward<T: Float>(&self, z: &mut [T]);
 
@@ -107,6 +111,10 @@ pub trait Elementwise: Clone + Debug + Send + Sync + 'static {
     /// The Keras class of this activation's own layer (`LeakyReLU`, `ELU`), where Keras has one.
     const LAYER_CLASS: &'static str = nn_keras::class::ACTIVATION;
 
+    /// The allowance for the frame of a dense layer that ends in it
+    /// ([`Activation::FRAME`]).
+    const FRAME: usize = crate::frame::SIMPLE;
+
     /// `f(x)`.
     fn apply<T: Float>(&self, x: T) -> T;
 
@@ -118,6 +126,7 @@ impl<E: Elementwise> Activation for E {
     const NAME: &'static str = E::NAME;
     const ELEMENTWISE: bool = true;
     const LAYER_CLASS: &'static str = E::LAYER_CLASS;
+    const FRAME: usize = E::FRAME;
 
     #[inline]
     fn forward<T: Float>(&self, z: &mut [T]) {

@@ -9,6 +9,7 @@ pub struct Linear;
 
 impl Elementwise for Linear {
     const NAME: &'static str = "linear";
+    const FRAME: usize = crate::frame::LEAN;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         x
@@ -25,6 +26,7 @@ pub struct Relu;
 
 impl Elementwise for Relu {
     const NAME: &'static str = "relu";
+    const FRAME: usize = crate::frame::LEAN;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         // `max` rather than a branch: the branch compiles to a masked store, which is slow.
@@ -42,6 +44,7 @@ pub struct Relu6;
 
 impl Elementwise for Relu6 {
     const NAME: &'static str = "relu6";
+    const FRAME: usize = crate::frame::LEAN;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         x.max(T::zero()).min(c(6.0))
@@ -85,6 +88,7 @@ impl Default for LeakyRelu {
 
 impl Elementwise for LeakyRelu {
     const NAME: &'static str = "leaky_relu";
+    const FRAME: usize = crate::frame::LEAN;
     const LAYER_CLASS: &'static str = nn_keras::class::LEAKY_RELU;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
@@ -131,6 +135,7 @@ impl Default for Elu {
 
 impl Elementwise for Elu {
     const NAME: &'static str = "elu";
+    const FRAME: usize = crate::frame::LEAN;
     const LAYER_CLASS: &'static str = nn_keras::class::ELU;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
@@ -160,6 +165,7 @@ pub struct Selu;
 
 impl Elementwise for Selu {
     const NAME: &'static str = "selu";
+    const FRAME: usize = crate::frame::LEAN;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         if x > T::zero() {

@@ -9,6 +9,7 @@ pub struct Sigmoid;
 
 impl Elementwise for Sigmoid {
     const NAME: &'static str = "sigmoid";
+    const FRAME: usize = crate::frame::LEAN;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         logistic(x)
@@ -48,6 +49,7 @@ pub use Silu as Swish;
 
 impl Elementwise for Silu {
     const NAME: &'static str = "silu";
+    const FRAME: usize = crate::frame::LEAN;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         x * logistic(x)
@@ -90,6 +92,7 @@ pub struct Tanh;
 
 impl Elementwise for Tanh {
     const NAME: &'static str = "tanh";
+    const FRAME: usize = crate::frame::LEAN;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         x.tanh()

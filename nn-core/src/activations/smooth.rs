@@ -54,6 +54,7 @@ pub struct Softplus;
 
 impl Elementwise for Softplus {
     const NAME: &'static str = "softplus";
+    const FRAME: usize = crate::frame::LEAN;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         softplus(x)
@@ -70,6 +71,7 @@ pub struct Softsign;
 
 impl Elementwise for Softsign {
     const NAME: &'static str = "softsign";
+    const FRAME: usize = crate::frame::LEAN;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         x / (T::one() + x.abs())
@@ -104,6 +106,7 @@ pub struct Exponential;
 
 impl Elementwise for Exponential {
     const NAME: &'static str = "exponential";
+    const FRAME: usize = crate::frame::LEAN;
     #[inline]
     fn apply<T: Float>(&self, x: T) -> T {
         x.exp()

@@ -17,6 +17,7 @@ pub struct Softmax;
 
 impl Activation for Softmax {
     const NAME: &'static str = "softmax";
+    const FRAME: usize = crate::frame::LEAN;
     const ELEMENTWISE: bool = false;
 
     #[inline]
@@ -52,6 +53,7 @@ pub struct LogSoftmax;
 
 impl Activation for LogSoftmax {
     const NAME: &'static str = "log_softmax";
+    const FRAME: usize = crate::frame::LEAN;
     const ELEMENTWISE: bool = false;
 
     #[inline]

@@ -67,8 +67,8 @@ pub trait Geometry<const I: usize, const O: usize, const U: usize, const K: usiz
     const SUMS: usize = 0;
 
     /// The allowance for [`forward_one`](Geometry::forward_one)'s frame
-    /// ([`Layer::FRAME`](crate::Layer::FRAME)).
-    const FRAME: usize = crate::frame::SIMPLE;
+    /// ([`Layer::FRAME`](crate::Layer::FRAME)), at least its activation's.
+    const FRAME: usize = crate::frame::LEAN;
 
     /// Columns per sample.
     fn positions(&self) -> usize;
@@ -265,7 +265,7 @@ where
     /// The sums of the positions it computes at once.
     const SCRATCH: usize = G::SUMS * core::mem::size_of::<T>();
 
-    const FRAME: usize = G::FRAME;
+    const FRAME: usize = crate::private::widest(&[G::FRAME, A::FRAME]);
 
     #[inline]
     fn forward_into(&self, x: &SVector<T, I>, y: &mut SVector<T, O>) {
