@@ -114,15 +114,16 @@ const MEASURED: [&str; 18] = [
     "gated_step",
 ];
 
-/// `nn::frame::WINDOWED` on the Cortex-M4: the largest allowance for a layer's frame
-/// (saved registers, spilled values) that `PREDICT_STACK` adds to the values it counts.
-const FRAME: usize = 640;
+/// How far above the measure a small network's constant may be: the allowances for frames
+/// (`nn::frame`: up to 256 B for a float convolution on the Cortex-M4) are most of a small
+/// network's figure, and the compiler lays a network's frames out together.
+const SLACK: usize = 320;
 
 /// Prints each network's stack as measured on the microcontroller next to its
 /// `PREDICT_STACK` (as the firmware computes it, for its target), and fails when they drift
-/// apart: the constant must never be below what was used, and at most 10% above it, or one
-/// frame allowance above it on small networks, where the allowance is most of the figure
-/// (the compiler's frames are not known to a constant; see `nn::frame`).
+/// apart: the constant must never be below what was used, and at most 10% above it, or
+/// [`SLACK`] above it on small networks (the compiler's frames are not known to a constant;
+/// see `nn::frame`).
 fn assert_stacks(measured: &[(String, usize, usize)]) {
     let names: Vec<&str> = measured.iter().map(|(m, _, _)| m.as_str()).collect();
     assert_eq!(names, MEASURED, "`stack` measured other networks");
@@ -135,7 +136,7 @@ fn assert_stacks(measured: &[(String, usize, usize)]) {
     }
     for (model, bytes, constant) in measured {
         assert!(
-            bytes <= constant && (*constant * 10 <= *bytes * 11 || *constant <= bytes + FRAME),
+            bytes <= constant && (*constant * 10 <= *bytes * 11 || *constant <= bytes + SLACK),
             "{model}: predict took {bytes} bytes of stack on the Cortex-M4, its PREDICT_STACK \
              is {constant}"
         );

@@ -141,7 +141,7 @@ impl<const IN: usize, const OUT: usize, const F: usize, const K: usize> Layer<IN
 {
     const PARAM_BYTES: usize = F * K + 4 * F + F * core::mem::size_of::<crate::int8::Multiplier>();
 
-    const FRAME: usize = crate::frame::WINDOWED;
+    const FRAME: usize = crate::frame::KERNELS;
 
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {
@@ -330,7 +330,7 @@ impl<const IN: usize, const OUT: usize, const CM: usize, const TAPS: usize> Laye
     const PARAM_BYTES: usize =
         CM * TAPS + 4 * CM + CM * core::mem::size_of::<crate::int8::Multiplier>();
 
-    const FRAME: usize = crate::frame::WINDOWED;
+    const FRAME: usize = crate::frame::KERNELS;
 
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {

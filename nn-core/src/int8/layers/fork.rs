@@ -53,7 +53,7 @@ where
 {
     const SCRATCH: usize = scratch::<A, B, I, O, O>();
 
-    const FRAME: usize = crate::frame::WINDOWED;
+    const FRAME: usize = crate::frame::KERNELS;
 
     const PARAM_BYTES: usize = A::PARAM_BYTES + B::PARAM_BYTES;
 
@@ -165,7 +165,7 @@ where
 {
     const SCRATCH: usize = scratch::<A, B, I, WA, WB>();
 
-    const FRAME: usize = crate::frame::WINDOWED;
+    const FRAME: usize = crate::frame::KERNELS;
 
     const PARAM_BYTES: usize = A::PARAM_BYTES + B::PARAM_BYTES;
 

@@ -91,7 +91,7 @@ impl<const I: usize, const O: usize, const F: usize, const U: usize, const SEQUE
     /// Its input and recurrent kernels and their biases, four gates each.
     const PARAM_BYTES: usize = 4 * U * (F + U) + 2 * 4 * 4 * U;
 
-    const FRAME: usize = crate::frame::WINDOWED;
+    const FRAME: usize = crate::frame::KERNELS;
 
     #[inline]
     fn forward(&self, x: &[i8; I], y: &mut [i8; O]) {

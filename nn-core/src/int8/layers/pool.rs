@@ -17,7 +17,7 @@ pub struct Pool<const MAX: bool> {
 }
 
 impl<const IN: usize, const OUT: usize, const MAX: bool> Layer<IN, OUT> for Pool<MAX> {
-    const FRAME: usize = crate::frame::WINDOWED;
+    const FRAME: usize = crate::frame::KERNELS;
 
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {
@@ -179,7 +179,7 @@ const fn column<const MAX: bool>(inputs: usize, channels: usize) -> Pool<MAX> {
 }
 
 impl<const IN: usize, const C: usize> Layer<IN, C> for GlobalAverage<C> {
-    const FRAME: usize = crate::frame::WINDOWED;
+    const FRAME: usize = crate::frame::KERNELS;
 
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; C]) {
@@ -410,7 +410,7 @@ pub struct GlobalMax<const C: usize> {
 }
 
 impl<const IN: usize, const C: usize> Layer<IN, C> for GlobalMax<C> {
-    const FRAME: usize = crate::frame::WINDOWED;
+    const FRAME: usize = crate::frame::KERNELS;
 
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; C]) {

@@ -30,7 +30,7 @@ impl<
     const PARAM_BYTES: usize = <Depthwise<CM, TAPS> as Layer<IN, MID>>::PARAM_BYTES
         + <Conv<F, CM> as Layer<MID, OUT>>::PARAM_BYTES;
 
-    const FRAME: usize = crate::frame::WINDOWED;
+    const FRAME: usize = crate::frame::KERNELS;
 
     #[inline]
     fn forward(&self, x: &[i8; IN], y: &mut [i8; OUT]) {

@@ -179,7 +179,12 @@ impl<T: Float, const N: usize, const C: usize, S: Storage> Layer<T, N, N>
     /// The `C` factors of the channels.
     const SCRATCH: usize = C * core::mem::size_of::<T>();
 
-    const FRAME: usize = crate::frame::WINDOWED;
+    /// Over positions (an image, a sequence), its factors once more: the compiler copies them.
+    const FRAME: usize = if N > C {
+        C * core::mem::size_of::<T>() + crate::frame::NORMALIZING
+    } else {
+        crate::frame::WINDOWED
+    };
 
     fn forward_into(&self, x: &SVector<T, N>, y: &mut SVector<T, N>) {
         self.normalize(
