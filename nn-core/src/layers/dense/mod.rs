@@ -130,6 +130,18 @@ impl Layout for FullyConnected {
     }
 }
 
+/// Whether `units` sums of `T` are kept in an array of their own, which the compiler holds in
+/// vector registers: on a processor with them (x86-64, AArch64), for up to 256 bytes (4
+/// AVX-512 or 8 AVX registers, half of AArch64's). Summed in the output instead, each column's
+/// sums wait for the last column's to be stored and loaded back: the 32-64-10 network's
+/// `predict` took 1.9× a hand-written loop's time on an AMD EPYC (Zen 5), the sine model's
+/// 4.8×. In registers they take no stack (`Layer::SCRATCH`); a spill is in the frame's
+/// allowance.
+const fn sums_in_registers<T>(units: usize) -> bool {
+    cfg!(any(target_arch = "x86_64", target_arch = "aarch64"))
+        && units * core::mem::size_of::<T>() <= 256
+}
+
 impl<const I: usize, const O: usize> Geometry<I, O, O, I> for FullyConnected {
     fn positions(&self) -> usize {
         1
@@ -138,8 +150,21 @@ impl<const I: usize, const O: usize> Geometry<I, O, O, I> for FullyConnected {
     #[inline(always)]
     fn forward_one<T: Float>(&self, kernel: &[T], x: &[T], z: &mut [T]) {
         // z += Σᵢ xᵢ · W[:, i]: each column of W is contiguous, so the inner loop is a
-        // fixed-length, vectorizable axpy.
-        for (&xi, column) in x.iter().zip(kernel.chunks_exact(O)) {
+        // fixed-length, vectorizable axpy; in the same order either way.
+        let columns = kernel.as_chunks::<O>().0;
+        if sums_in_registers::<T>(O)
+            && let Some(z) = z.first_chunk_mut::<O>()
+        {
+            let mut sums = *z;
+            for (&xi, column) in x.iter().zip(columns) {
+                for (s, &w) in sums.iter_mut().zip(column) {
+                    *s += w * xi;
+                }
+            }
+            *z = sums;
+            return;
+        }
+        for (&xi, column) in x.iter().zip(columns) {
             for (zo, &w) in z.iter_mut().zip(column) {
                 *zo += w * xi;
             }
