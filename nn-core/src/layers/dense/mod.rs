@@ -142,6 +142,29 @@ const fn sums_in_registers<T>(units: usize) -> bool {
         && units * core::mem::size_of::<T>() <= 256
 }
 
+/// `z += Σᵢ xᵢ · W[:, i]` for `W` of `O` rows stored by columns (each contiguous, so the inner
+/// loop is a fixed-length, vectorizable axpy), summed in [`sums_in_registers`] where they fit;
+/// in the same order either way.
+#[inline(always)]
+pub(crate) fn add_columns<T: Float, const O: usize>(kernel: &[T], x: &[T], z: &mut [T; O]) {
+    let columns = kernel.as_chunks::<O>().0;
+    if sums_in_registers::<T>(O) {
+        let mut sums = *z;
+        for (&xi, column) in x.iter().zip(columns) {
+            for (s, &w) in sums.iter_mut().zip(column) {
+                *s += w * xi;
+            }
+        }
+        *z = sums;
+        return;
+    }
+    for (&xi, column) in x.iter().zip(columns) {
+        for (zo, &w) in z.iter_mut().zip(column) {
+            *zo += w * xi;
+        }
+    }
+}
+
 impl<const I: usize, const O: usize> Geometry<I, O, O, I> for FullyConnected {
     fn positions(&self) -> usize {
         1
@@ -149,26 +172,10 @@ impl<const I: usize, const O: usize> Geometry<I, O, O, I> for FullyConnected {
 
     #[inline(always)]
     fn forward_one<T: Float>(&self, kernel: &[T], x: &[T], z: &mut [T]) {
-        // z += Σᵢ xᵢ · W[:, i]: each column of W is contiguous, so the inner loop is a
-        // fixed-length, vectorizable axpy; in the same order either way.
-        let columns = kernel.as_chunks::<O>().0;
-        if sums_in_registers::<T>(O)
-            && let Some(z) = z.first_chunk_mut::<O>()
-        {
-            let mut sums = *z;
-            for (&xi, column) in x.iter().zip(columns) {
-                for (s, &w) in sums.iter_mut().zip(column) {
-                    *s += w * xi;
-                }
-            }
-            *z = sums;
-            return;
-        }
-        for (&xi, column) in x.iter().zip(columns) {
-            for (zo, &w) in z.iter_mut().zip(column) {
-                *zo += w * xi;
-            }
-        }
+        let Some(z) = z.first_chunk_mut::<O>() else {
+            unreachable!("a dense layer writes its `O` outputs")
+        };
+        add_columns(kernel, x, z);
     }
 
     #[cfg(feature = "std")]

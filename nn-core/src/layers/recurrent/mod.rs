@@ -11,7 +11,7 @@
 use core::fmt::Debug;
 use core::marker::PhantomData;
 
-use nalgebra::{ArrayStorage, Matrix, SVector, SVectorView};
+use nalgebra::{ArrayStorage, Matrix, SVector};
 
 use crate::Float;
 use crate::layer::{Layer, Params, Rules, Stream, tensors};
@@ -257,20 +257,36 @@ impl<
     where
         Self: Stream<T, F, U>,
     {
-        self.advance(state, SVectorView::from_slice(x.as_slice()));
+        self.advance(state, x.as_slice());
         state.h
     }
 
-    fn advance(&self, state: &mut RecurrentState<T, U>, x: SVectorView<'_, T, F>) {
+    /// One step of `F` values (`x`), compiled for the widest instruction set.
+    #[inline]
+    fn advance(&self, state: &mut RecurrentState<T, U>, x: &[T]) {
+        crate::widest(
+            #[inline(always)]
+            || self.advance_here(state, x),
+        );
+    }
+
+    #[inline(always)]
+    fn advance_here(&self, state: &mut RecurrentState<T, U>, x: &[T]) {
         let bias = self.bias.as_slice();
         let mut gates: SVector<T, G> = SVector::from_column_slice(&bias[..G]);
-        gates.gemv(T::one(), &self.kernel, &x, T::one());
+        let Some(sums) = gates.as_mut_slice().first_chunk_mut::<G>() else {
+            unreachable!("G gates")
+        };
+        super::dense::add_columns(self.kernel.as_slice(), x, sums);
         let mut from_h: SVector<T, G> = if B == 2 {
             SVector::from_column_slice(&bias[G..])
         } else {
             SVector::zeros()
         };
-        from_h.gemv(T::one(), &self.recurrent_kernel, &state.h, T::one());
+        let Some(sums) = from_h.as_mut_slice().first_chunk_mut::<G>() else {
+            unreachable!("G gates")
+        };
+        super::dense::add_columns(self.recurrent_kernel.as_slice(), state.h.as_slice(), sums);
         let before = (state.h, state.c);
         C::forward(
             gates.as_mut_slice(),
@@ -334,7 +350,7 @@ impl<
         for t in 0..steps {
             let at = if BACKWARDS { steps - 1 - t } else { t };
             let step = &x.as_slice()[at * F..(at + 1) * F];
-            self.advance(&mut state, SVectorView::from_slice(step));
+            self.advance(&mut state, step);
             if SEQUENCES {
                 y.as_mut_slice()[t * U..(t + 1) * U].copy_from_slice(state.h.as_slice());
             }
