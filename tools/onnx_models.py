@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""Makes the ONNX files of `tests/fixtures/onnx` for `tests/onnx.rs`, and records what PyTorch
+computes on them.
+
+    /path/to/venv/bin/python tools/onnx_models.py
+
+Each model is a small `nn.Sequential` (`tests/onnx.rs` declares the same layers), seeded,
+trained a few steps of Adam on random data (so that no weight is where it started, and batch
+normalization's running statistics are not 0 and 1), put in `eval()` mode and exported with
+`torch.onnx.export(..., dynamo=False)` (the TorchScript exporter; opset 17), and also with the
+dynamo exporter (`dynamo=True`, the exporter's own opset) where that one writes another graph:
+`{name}.onnx` and `{name}_dynamo.onnx` (the nodes' metadata, where that exporter records the
+Python stack, dropped). `{name}.json` holds three seeded inputs (in PyTorch's
+channels-first layout, as PyTorch takes them), PyTorch's outputs for them, and ONNX Runtime's
+outputs from each file (checked here to agree with PyTorch's to 1e-5).
+
+The models: `mlp` (Linear, ReLU, Linear, Softmax), `cnn` (Conv2d, BatchNorm2d, ReLU, MaxPool2d,
+Flatten, Linear), `activations` (a Linear before each of LeakyReLU, ELU, SELU, GELU, Sigmoid,
+Hardsigmoid, Tanh, Softplus, Softsign, PReLU and LogSoftmax), `pools` (AvgPool2d and
+AdaptiveAvgPool2d(1), which is GlobalAveragePool), `depthwise` (a convolution with
+`groups` = channels, a batch normalization, a pointwise convolution), `conv1d`, `blocks`
+(ResNet's identity and projection blocks, and a concatenation), and `unsupported` (with
+`LayerNormalization` and `Cos`, which are not read).
+
+Both exporters fold each batch normalization into the convolution before it (in `eval()` mode),
+and the TorchScript one writes GELU as `Div`, `Erf`, `Add`, `Mul`, `Mul`; the dynamo exporter
+writes opset 20 (`Gelu` of its own), softplus with PyTorch's threshold (`Greater`, `Where`),
+`Reshape` for `Flatten`, `ReduceMean` for the global pool.
+"""
+import json
+import os
+
+import numpy as np
+import onnx
+import onnxruntime
+import torch
+from torch import nn
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "onnx")
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 4), nn.Softmax(dim=1)), (6,)
+
+
+def cnn():
+    return (
+        nn.Sequential(
+            nn.Conv2d(3, 4, 3, padding=1),
+            nn.BatchNorm2d(4),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(4 * 3 * 4, 5),
+        ),
+        (3, 6, 8),
+    )
+
+
+def activations():
+    layers = []
+    width = 5
+    for act in [
+        nn.LeakyReLU(0.1),
+        nn.ELU(0.7),
+        nn.SELU(),
+        nn.GELU(),
+        nn.Sigmoid(),
+        nn.Hardsigmoid(),
+        nn.Tanh(),
+        nn.Softplus(),
+        nn.Softsign(),
+        nn.PReLU(6),
+    ]:
+        layers += [nn.Linear(width, 6), act]
+        width = 6
+    layers += [nn.Linear(6, 4), nn.LogSoftmax(dim=1)]
+    return nn.Sequential(*layers), (5,)
+
+
+def pools():
+    return (
+        nn.Sequential(
+            nn.Conv2d(2, 4, 3),
+            nn.ReLU(),
+            nn.AvgPool2d(2),
+            nn.Conv2d(4, 5, 3, padding=1, stride=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(5, 3),
+        ),
+        (2, 10, 8),
+    )
+
+
+def depthwise():
+    return (
+        nn.Sequential(
+            nn.Conv2d(3, 3, 3, padding=1, groups=3),
+            nn.BatchNorm2d(3),
+            nn.ReLU(),
+            nn.Conv2d(3, 6, 1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(6 * 3 * 3, 4),
+        ),
+        (3, 6, 6),
+    )
+
+
+def conv1d():
+    return (
+        nn.Sequential(
+            nn.Conv1d(3, 4, 3),
+            nn.Tanh(),
+            nn.Conv1d(4, 4, 3, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(4 * 8, 3),
+        ),
+        (3, 10),
+    )
+
+
+class Blocks(nn.Module):
+    """ResNet's identity block and projection block (a strided convolution beside a strided
+    1x1 one), each summed and through a ReLU, then two convolutions concatenated along the
+    channels, a global average pool and a Linear. 9x9 images, so that PyTorch's symmetric
+    padding of the strided 3x3 convolution is Keras's `same`."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU())
+        self.identity = nn.Sequential(
+            nn.Conv2d(4, 4, 3, padding=1),
+            nn.BatchNorm2d(4),
+            nn.ReLU(),
+            nn.Conv2d(4, 4, 3, padding=1),
+            nn.BatchNorm2d(4),
+        )
+        self.projection = nn.Sequential(nn.Conv2d(4, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8))
+        self.shortcut = nn.Conv2d(4, 8, 1, stride=2)
+        self.wide = nn.Sequential(nn.Conv2d(8, 3, 3, padding=1), nn.ReLU())
+        self.narrow = nn.Sequential(nn.Conv2d(8, 2, 1), nn.ReLU())
+        self.head = nn.Linear(5, 3)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = torch.relu(self.identity(x) + x)
+        x = torch.relu(self.projection(x) + self.shortcut(x))
+        x = torch.cat([self.wide(x), self.narrow(x)], dim=1)
+        return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+def blocks():
+    return Blocks(), (3, 9, 9)
+
+
+class Unsupported(nn.Module):
+    """A Linear, a LayerNorm (`LayerNormalization`, not read), a ReLU, a cosine (`Cos`, not
+    read) and a Linear: for the error that names every operator not read."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Linear(4, 8)
+        self.norm = nn.LayerNorm(8)
+        self.last = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.last(torch.cos(torch.relu(self.norm(self.first(x)))))
+
+
+def unsupported():
+    return Unsupported(), (4,)
+
+
+MODELS = {
+    "mlp": mlp,
+    "cnn": cnn,
+    "activations": activations,
+    "pools": pools,
+    "depthwise": depthwise,
+    "conv1d": conv1d,
+    "blocks": blocks,
+    "unsupported": unsupported,
+}
+
+
+def train(model, shape, seed):
+    """A few steps of Adam towards random targets on random inputs, seeded."""
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    model.train()
+    for _ in range(5):
+        x = torch.randn((8, *shape), generator=g)
+        out = model(x)
+        loss = ((out - torch.randn(out.shape, generator=g)) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+
+
+def ops(path):
+    return [n.op_type for n in onnx.load(path).graph.node]
+
+
+def run_onnx(path, inputs):
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return [session.run(None, {name: x[None].numpy()})[0][0] for x in inputs]
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for seed, (name, make) in enumerate(MODELS.items()):
+        torch.manual_seed(100 + seed)
+        model, shape = make()
+        train(model, shape, seed)
+        g = torch.Generator().manual_seed(1000 + seed)
+        inputs = [torch.randn(shape, generator=g) for _ in range(3)]
+        with torch.no_grad():
+            outputs = [model(x[None])[0] for x in inputs]
+        example = (inputs[0][None],)
+        legacy = os.path.join(OUT, f"{name}.onnx")
+        torch.onnx.export(
+            model,
+            example,
+            legacy,
+            dynamo=False,
+            opset_version=17,
+            input_names=["input"],
+            output_names=["output"],
+        )
+        recorded = {
+            "input_shape": list(shape),
+            "inputs": [x.flatten().tolist() for x in inputs],
+            "outputs": [y.flatten().tolist() for y in outputs],
+            "onnxruntime": {},
+        }
+        files = {"": legacy}
+        try:
+            dynamo = os.path.join(OUT, f"{name}_dynamo.onnx")
+            program = torch.onnx.export(model, example, dynamo=True, optimize=True)
+            program.save(dynamo)
+            # The exporter records each node's Python stack in its metadata (most of the file);
+            # dropped, to keep the fixture small. The graph is untouched.
+            saved = onnx.load(dynamo)
+            for node in saved.graph.node:
+                del node.metadata_props[:]
+            onnx.save(saved, dynamo)
+            if ops(dynamo) != ops(legacy):
+                files["_dynamo"] = dynamo
+            else:
+                os.remove(dynamo)
+        except Exception as e:  # noqa: BLE001 (recorded: the exporter needs onnxscript)
+            print(f"{name}: the dynamo exporter failed: {type(e).__name__}: {e}"[:300])
+        for suffix, path in files.items():
+            got = run_onnx(path, inputs)
+            for y, z in zip(outputs, got):
+                np.testing.assert_allclose(z, y.numpy(), atol=1e-5, rtol=1e-5)
+            recorded["onnxruntime"][f"{name}{suffix}.onnx"] = [z.flatten().tolist() for z in got]
+            print(f"{name}{suffix}.onnx:", ops(path), os.path.getsize(path), "bytes")
+        with open(os.path.join(OUT, f"{name}.json"), "w") as f:
+            json.dump(recorded, f)
+    print("torch", torch.__version__, "onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__)
+
+
+if __name__ == "__main__":
+    main()
