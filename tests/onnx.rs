@@ -2,8 +2,8 @@
 //! `tests/fixtures/onnx` (small PyTorch models made, trained a few steps and exported by
 //! `tools/onnx_models.py`, with both of PyTorch's exporters where their graphs differ) give
 //! PyTorch's outputs on their recorded inputs, transposed to channels last; a declaration that
-//! differs gets every difference, at its layer; operators not read are named, all at once;
-//! damaged files are errors, never panics.
+//! differs gets every difference, at its layer (blocks included); operators not read are named,
+//! all at once; damaged files are errors, never panics.
 
 use nn::prelude::*;
 
@@ -61,6 +61,34 @@ network! {
         Input<6, 6, 3>, Conv2D<3, (3, 3), padding = Same>,
         BatchNormalization<epsilon = 1e-5>, Activation<Relu>, Conv2D<6, (1, 1), Relu>,
         MaxPool2D<(2, 2)>, Flatten, Dense<_, 4>;
+
+    /// `blocks.onnx`: ResNet's identity block and projection block, then a concatenation.
+    struct Blocks =
+        Input<9, 9, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+             Activation<Relu>, Conv2D<4, (3, 3), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>], []>,
+        Activation<Relu>,
+        Add<[Conv2D<8, (3, 3), strides = (2, 2), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>],
+            [Conv2D<8, (1, 1), strides = (2, 2)>]>,
+        Activation<Relu>,
+        Concatenate<[Conv2D<3, (3, 3), Relu, padding = Same>], [Conv2D<2, (1, 1), Relu>]>,
+        GlobalAvgPool2D, Dense<_, 3>;
+
+    /// [`Blocks`] with the concatenation's branches the other way round and a subtraction.
+    struct BlocksDiffer =
+        Input<9, 9, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Subtract<[Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+             Activation<Relu>, Conv2D<4, (3, 3), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>], []>,
+        Activation<Relu>,
+        Add<[Conv2D<8, (3, 3), strides = (2, 2), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>],
+            [Conv2D<8, (1, 1), strides = (2, 2)>]>,
+        Activation<Relu>,
+        Concatenate<[Conv2D<2, (1, 1), Relu>], [Conv2D<3, (3, 3), Relu, padding = Same>]>,
+        GlobalAvgPool2D, Dense<_, 3>;
 
     /// `unsupported.onnx`'s dense layers.
     struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
@@ -164,6 +192,27 @@ fn a_depthwise_separable_network_gives_pytorch_s_outputs() {
 #[test]
 fn one_dimensional_convolutions_give_pytorch_s_outputs() {
     both(|p| Conv1d::load_onnx(p), "conv1d");
+}
+
+#[test]
+fn residual_and_concatenating_blocks_give_pytorch_s_outputs() {
+    both(|p| Blocks::load_onnx(p), "blocks");
+}
+
+#[test]
+fn blocks_that_differ_are_errors_at_their_layer() {
+    let problems = mismatch("blocks", BlocksDiffer::from_onnx);
+    has(
+        &problems,
+        "layer `subtract` (Subtract)",
+        &["not read from ONNX files yet", "`Add` (node 5"],
+    );
+    has(
+        &problems,
+        "layer `concatenate` (Concatenate)",
+        &["puts the second branch first"],
+    );
+    assert_eq!(problems.len(), 2, "{problems:#?}");
 }
 
 #[test]

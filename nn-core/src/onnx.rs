@@ -21,7 +21,12 @@
 //! or `Reshape` after a global pool, with whatever computes a `Reshape`'s shape (`Shape`,
 //! `Gather`, `Unsqueeze`, `Concat` of constants); `Identity` and `Dropout`.
 //!
-//! Not yet: blocks (`Add`, `Concat`), recurrent layers, and the other operators.
+//! Blocks are walked as from TensorFlow Lite files: each branch from where the block starts
+//! (of the nodes that read the block's input, the one whose weights fit the branch's first
+//! layer), then the node that joins the two branches' ends: an `Add`, or a `Concat` along the
+//! channels, first branch first.
+//!
+//! Not yet: the other blocks (`Sub`, `Mul`, ...), recurrent layers, and the other operators.
 
 use std::collections::{HashMap, HashSet};
 use std::format;
@@ -42,6 +47,7 @@ const READ: &[&str] = &[
     "Gemm",
     "MatMul",
     "Add",
+    "Concat",
     "Conv",
     "BatchNormalization",
     "Relu",
@@ -96,14 +102,33 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
     walk.input(N::KERAS.input);
     let layers = N::KERAS.layers;
     let mut found: HashMap<&'static str, Found> = HashMap::new();
+    // Where the walk stands after each layer: a layer is read from where the layer that feeds
+    // it ends (a block's branches each from the block's start), a block's join from where its
+    // two branches end.
+    let start = (walk.current, None);
+    let mut ends: HashMap<&'static str, Place<'_>> = HashMap::new();
     for (k, layer) in layers.iter().enumerate() {
         if layer.class == class::INPUT_LAYER {
             continue;
         }
         walk.layer = format!("layer `{}` ({})", layer.name, layer.class);
-        if layer.inputs.len() > 1 {
-            walk.problem("blocks are not read from ONNX files yet");
-            continue;
+        let at = |name: &str| ends.get(name).cloned().unwrap_or_else(|| start.clone());
+        match layer.inputs {
+            [] => walk.set(start.clone()),
+            [fed] => walk.set(at(fed)),
+            [a, b] => {
+                let (a, b) = (at(a).0, at(b).0);
+                join(&mut walk, layer, a, b);
+                ends.insert(layer.name, walk.place());
+                continue;
+            }
+            more => {
+                walk.problem(format!(
+                    "it joins {} layers; ONNX files are read for blocks of two branches",
+                    more.len()
+                ));
+                continue;
+            }
         }
         // A layer declared without an activation may be followed by one in the file when the
         // declaration's next layer (past a batch normalization the exporter folds, or a
@@ -113,6 +138,7 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
             .find(|next| !matches!(next.class, class::BATCH_NORMALIZATION | class::DROPOUT))
             .is_some_and(|next| activation_layer(next.class));
         found.insert(layer.name, read_layer(&mut walk, layer, before_activation));
+        ends.insert(layer.name, walk.place());
     }
     walk.finish(layers.last().map_or(N::KERAS.input, |l| l.output));
     if !walk.problems.is_empty() {
@@ -148,6 +174,93 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
     }
 }
 
+/// Where the walk stands: the value the next layer reads, and whether it is an image
+/// flattened channels first ([`Walk::flat_from`]).
+type Place<'a> = (&'a str, Option<Vec<usize>>);
+
+/// Reads a block's join, the merge layer `layer`, from the ends of its two branches: an `Add`
+/// of the two (either order), or a `Concat` of them along the channels, first branch first.
+fn join<'a>(walk: &mut Walk<'a>, layer: &LayerConfig, a: &'a str, b: &'a str) {
+    let op = match layer.class {
+        "Add" => "Add",
+        "Concatenate" => "Concat",
+        other => {
+            // Past the node that joins the branches, whatever it is, to read on after it.
+            let graph = walk.graph;
+            let joins = (0..graph.node.len()).find(|&k| {
+                !walk.used[k]
+                    && !walk.plumbing[k]
+                    && [a, b]
+                        .iter()
+                        .all(|end| graph.node[k].input.iter().any(|i| i == end))
+            });
+            let there = joins.map_or_else(String::new, |k| {
+                walk.used[k] = true;
+                walk.set((
+                    graph.node[k].output.first().map_or("", String::as_str),
+                    None,
+                ));
+                format!("; the file joins them with {}", walk.describe(k))
+            });
+            walk.problem(format!(
+                "{other} blocks are not read from ONNX files yet (`Add` and `Concatenate` \
+                 are){there}"
+            ));
+            return;
+        }
+    };
+    let graph = walk.graph;
+    let reads = |k: usize, x: &str, y: &str| {
+        let node = &graph.node[k];
+        node.op_type == op && node.input.len() == 2 && node.input[0] == x && node.input[1] == y
+    };
+    let free = |k: usize| !walk.used[k] && !walk.plumbing[k];
+    let node = (0..graph.node.len()).find(|&k| free(k) && reads(k, a, b));
+    let swapped = (0..graph.node.len()).find(|&k| free(k) && reads(k, b, a));
+    let k = match (node, swapped) {
+        (Some(k), _) => k,
+        (None, Some(k)) if op == "Add" => k,
+        (None, Some(k)) => {
+            walk.problem(format!(
+                "the file's Concat (node {k}, `{}`) puts the second branch first",
+                graph.node[k].name
+            ));
+            k
+        }
+        (None, None) => {
+            let readers: Vec<String> = walk
+                .readers(a)
+                .into_iter()
+                .map(|k| walk.describe(k))
+                .collect();
+            walk.problem(format!(
+                "the file has no {op} of the branches' ends `{a}` and `{b}` (`{a}` is read by \
+                 {})",
+                if readers.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    readers.join(", ")
+                }
+            ));
+            return;
+        }
+    };
+    let node = &graph.node[k];
+    if op == "Concat" {
+        let rank = layer.output.len() as i64 + 1;
+        let axis = int(node, "axis", 1);
+        let axis = if axis < 0 { axis + rank } else { axis };
+        if axis != 1 {
+            walk.problem(format!(
+                "the file's Concat `{}` joins along axis {axis}, not the channels (1)",
+                node.name
+            ));
+        }
+    }
+    walk.used[k] = true;
+    walk.set((node.output.first().map_or("", String::as_str), None));
+}
+
 /// Whether a layer of class `class` is an activation of its own.
 fn activation_layer(class: &str) -> bool {
     matches!(
@@ -167,6 +280,8 @@ struct Walk<'a> {
     plumbing: Vec<bool>,
     /// Nodes read.
     used: Vec<bool>,
+    /// The nodes that read each value (that are not plumbing), in the graph's order.
+    readers: HashMap<&'a str, Vec<usize>>,
     /// The value the next layer reads.
     current: &'a str,
     /// The layer being read, for messages.
@@ -296,6 +411,17 @@ impl<'a> Walk<'a> {
                 fixed.extend(node.output.iter().map(String::as_str));
             }
         }
+        let mut readers: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for (k, node) in graph.node.iter().enumerate() {
+            if !plumbing[k] {
+                for input in &node.input {
+                    let list = readers.entry(input.as_str()).or_default();
+                    if list.last() != Some(&k) {
+                        list.push(k);
+                    }
+                }
+            }
+        }
         let current = graph
             .input
             .iter()
@@ -305,12 +431,24 @@ impl<'a> Walk<'a> {
             graph,
             consts,
             used: vec![false; graph.node.len()],
+            readers,
             plumbing,
             current,
             layer: "the graph".to_string(),
             problems: Vec::new(),
             flat_from: None,
         }
+    }
+
+    /// Where the walk stands.
+    fn place(&self) -> Place<'a> {
+        (self.current, self.flat_from.clone())
+    }
+
+    /// Moves the walk to `place`.
+    fn set(&mut self, place: Place<'a>) {
+        self.current = place.0;
+        self.flat_from = place.1;
     }
 
     fn problem(&mut self, problem: impl core::fmt::Display) {
@@ -400,13 +538,9 @@ impl<'a> Walk<'a> {
 
     /// The nodes not read yet that read `value`.
     fn readers(&self, value: &str) -> Vec<usize> {
-        (0..self.graph.node.len())
-            .filter(|&k| {
-                !self.used[k]
-                    && !self.plumbing[k]
-                    && self.graph.node[k].input.iter().any(|i| i == value)
-            })
-            .collect()
+        self.readers.get(value).map_or_else(Vec::new, |readers| {
+            readers.iter().copied().filter(|&k| !self.used[k]).collect()
+        })
     }
 
     /// The one node that reads `value` with operator `op`.
@@ -456,9 +590,38 @@ impl<'a> Walk<'a> {
     /// The node the layer is, of one of the operators `ops`, reading the current value as its
     /// first input; a problem when the file has something else there.
     fn take(&mut self, ops: &[&str], flat: bool) -> Option<&'a Node> {
+        self.take_where(ops, flat, |_, _| true)
+    }
+
+    /// [`take`](Self::take); where several nodes read the value (a block's branches), the one
+    /// that `fits` (whose weights have the layer's shape).
+    fn take_where(
+        &mut self,
+        ops: &[&str],
+        flat: bool,
+        fits: impl Fn(&Self, &Node) -> bool,
+    ) -> Option<&'a Node> {
         self.pass(flat);
         let graph = self.graph;
         let readers = self.readers(self.current);
+        let matching: Vec<usize> = readers
+            .iter()
+            .copied()
+            .filter(|&k| {
+                let node = &graph.node[k];
+                ops.contains(&node.op_type.as_str())
+                    && node.input.first().map(String::as_str) == Some(self.current)
+            })
+            .collect();
+        if readers.len() > 1 && !matching.is_empty() {
+            let k = matching
+                .iter()
+                .copied()
+                .find(|&k| fits(self, &graph.node[k]))
+                .unwrap_or(matching[0]);
+            self.used[k] = true;
+            return Some(&graph.node[k]);
+        }
         match readers[..] {
             [] => {
                 self.problem(format!(
@@ -486,10 +649,9 @@ impl<'a> Walk<'a> {
             _ => {
                 let what: Vec<String> = readers.iter().map(|&k| self.describe(k)).collect();
                 self.problem(format!(
-                    "`{}` is read by {} nodes ({}): blocks are not read from ONNX files yet",
-                    self.current,
-                    readers.len(),
-                    what.join(", ")
+                    "the file has {} where the declaration has this layer ({})",
+                    what.join(", "),
+                    ops.join(" or ")
                 ));
                 None
             }
@@ -975,7 +1137,19 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool)
 fn dense(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let units = layer.output.last().copied().unwrap_or(0);
     let inputs: usize = layer.input.iter().product();
-    let Some(node) = walk.take(&["Gemm", "MatMul"], true) else {
+    let fits = |walk: &Walk<'_>, node: &Node| {
+        let trans_b = node.op_type == "Gemm" && int(node, "transB", 0) != 0;
+        let want = if trans_b {
+            [units, inputs]
+        } else {
+            [inputs, units]
+        };
+        node.input
+            .get(1)
+            .and_then(|b| walk.tensor(b))
+            .is_some_and(|b| b.dims == as_i64(&want))
+    };
+    let Some(node) = walk.take_where(&["Gemm", "MatMul"], true, fits) else {
         return;
     };
     walk.advance(node);
@@ -1136,13 +1310,22 @@ fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let kernel = sizes(layer, "kernel_size", rank, 1);
     let strides = sizes(layer, "strides", rank, 1);
     let dilation = sizes(layer, "dilation_rate", rank, 1);
-    let Some(node) = walk.take(&["Conv"], false) else {
+    let want_group = if depthwise { channels } else { 1 };
+    // ONNX's `(O, I / group, spatial..)`.
+    let mut want = vec![outputs, if depthwise { 1 } else { channels }];
+    want.extend_from_slice(&kernel);
+    let fits = |walk: &Walk<'_>, node: &Node| {
+        node.input
+            .get(1)
+            .and_then(|w| walk.tensor(w))
+            .is_some_and(|w| w.dims == as_i64(&want))
+    };
+    let Some(node) = walk.take_where(&["Conv"], false, fits) else {
         return;
     };
     walk.advance(node);
     let name = &node.name;
     let group = int(node, "group", 1);
-    let want_group = if depthwise { channels } else { 1 };
     if group != want_group as i64 {
         walk.problem(format!(
             "the file's Conv `{name}` has group = {group}, the declaration's {} computes group = \
@@ -1155,9 +1338,6 @@ fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
             }
         ));
     }
-    // ONNX's `(O, I / group, spatial..)`.
-    let mut want = vec![outputs, if depthwise { 1 } else { channels }];
-    want.extend_from_slice(&kernel);
     let weights = node.input.get(1).and_then(|w| walk.tensor(w));
     let values = match weights {
         Some(w) if w.dims == as_i64(&want) => w.floats(),

@@ -231,7 +231,7 @@ fn constructors_impl(network: &Network) -> TokenStream {
             /// comparing each layer's operators, windows, paddings, activations and weight
             /// shapes with this declaration; PyTorch's channels-first weights are turned into
             /// this network's channels-last layout, so it is fed the same input transposed to
-            /// channels last. Blocks are not read yet.
+            /// channels last. Blocks that add or concatenate are read; the other blocks not yet.
             ///
             /// # Errors
             /// When the bytes are not an ONNX model, or it does not fit this network (every
