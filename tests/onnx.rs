@@ -163,6 +163,8 @@ fn both<N: Network<f32>>(load: fn(&str) -> Result<N, nn::Error>, name: &str) {
 #[test]
 fn an_mlp_gives_pytorch_s_outputs() {
     both(|p| Mlp::load_onnx(p), "mlp");
+    // Its dense layers as a `MatMul` and an `Add`, and a `Gemm` without `transB`, with `alpha`.
+    gives_pytorch_s_outputs(|p| Mlp::load_onnx(p), "mlp", "mlp_matmul");
 }
 
 #[test]

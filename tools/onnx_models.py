@@ -14,7 +14,9 @@ Python stack, dropped). `{name}.json` holds three seeded inputs (in PyTorch's
 channels-first layout, as PyTorch takes them), PyTorch's outputs for them, and ONNX Runtime's
 outputs from each file (checked here to agree with PyTorch's to 1e-5).
 
-The models: `mlp` (Linear, ReLU, Linear, Softmax), `cnn` (Conv2d, BatchNorm2d, ReLU, MaxPool2d,
+The models: `mlp` (Linear, ReLU, Linear, Softmax; and `mlp_matmul.onnx`, the same graph with
+its dense layers written as other exporters write them: `MatMul` and `Add`, `Gemm` without
+`transB` and with `alpha`), `cnn` (Conv2d, BatchNorm2d, ReLU, MaxPool2d,
 Flatten, Linear), `activations` (a Linear before each of LeakyReLU, ELU, SELU, GELU, Sigmoid,
 Hardsigmoid, Tanh, Softplus, Softsign, PReLU and LogSoftmax), `pools` (AvgPool2d and
 AdaptiveAvgPool2d(1), which is GlobalAveragePool), `depthwise` (a convolution with
@@ -213,6 +215,44 @@ def run_onnx(path, inputs):
     return [session.run(None, {name: x[None].numpy()})[0][0] for x in inputs]
 
 
+def matmul_variant(path, out):
+    """`mlp.onnx` rewritten as other exporters write dense layers: the first `Gemm` as a
+    `MatMul` by the transposed weights and an `Add` of the bias, the second as a `Gemm` without
+    `transB` (its weights transposed) and with `alpha` 2 (its weights halved)."""
+    model = onnx.load(path)
+    graph = model.graph
+    weights = {t.name: t for t in graph.initializer}
+    first, second = [n for n in graph.node if n.op_type == "Gemm"]
+
+    def transposed(name, scale):
+        w = onnx.numpy_helper.to_array(weights[name])
+        t = onnx.numpy_helper.from_array(np.ascontiguousarray(w.T * scale), name + ".t")
+        graph.initializer.append(t)
+        return t.name
+
+    w1 = transposed(first.input[1], 1.0)
+    matmul = onnx.helper.make_node("MatMul", [first.input[0], w1], ["matmul"], name="/0/MatMul")
+    add = onnx.helper.make_node("Add", ["matmul", first.input[2]], [first.output[0]], name="/0/Add")
+    w2 = transposed(second.input[1], 0.5)
+    gemm = onnx.helper.make_node(
+        "Gemm", [second.input[0], w2, second.input[2]], list(second.output), name="/2/Gemm", alpha=2.0
+    )
+    nodes = []
+    for n in graph.node:
+        if n is first:
+            nodes += [matmul, add]
+        elif n is second:
+            nodes.append(gemm)
+        else:
+            nodes.append(n)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    for name in [first.input[1], second.input[1]]:
+        graph.initializer.remove(weights[name])
+    onnx.checker.check_model(model)
+    onnx.save(model, out)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for seed, (name, make) in enumerate(MODELS.items()):
@@ -263,6 +303,14 @@ def main():
                 np.testing.assert_allclose(z, y.numpy(), atol=1e-5, rtol=1e-5)
             recorded["onnxruntime"][f"{name}{suffix}.onnx"] = [z.flatten().tolist() for z in got]
             print(f"{name}{suffix}.onnx:", ops(path), os.path.getsize(path), "bytes")
+        if name == "mlp":
+            variant = os.path.join(OUT, "mlp_matmul.onnx")
+            matmul_variant(legacy, variant)
+            got = run_onnx(variant, inputs)
+            for y, z in zip(outputs, got):
+                np.testing.assert_allclose(z, y.numpy(), atol=1e-5, rtol=1e-5)
+            recorded["onnxruntime"]["mlp_matmul.onnx"] = [z.flatten().tolist() for z in got]
+            print("mlp_matmul.onnx:", ops(variant), os.path.getsize(variant), "bytes")
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
             json.dump(recorded, f)
     print("torch", torch.__version__, "onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__)
