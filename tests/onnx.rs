@@ -90,6 +90,11 @@ network! {
         Concatenate<[Conv2D<2, (1, 1), Relu>], [Conv2D<3, (3, 3), Relu, padding = Same>]>,
         GlobalAvgPool2D, Dense<_, 3>;
 
+    /// `view.onnx`: a strided convolution, then `x.view(x.size(0), -1)` (a `Reshape` whose shape
+    /// `Shape`, `Gather`, `Unsqueeze` and `Concat` compute) and a Linear.
+    struct View =
+        Input<7, 6, 2>, Conv2D<3, (3, 3), Relu, strides = (2, 2)>, Flatten, Dense<_, 4>;
+
     /// `unsupported.onnx`'s dense layers.
     struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
 }
@@ -215,6 +220,11 @@ fn blocks_that_differ_are_errors_at_their_layer() {
         &["puts the second branch first"],
     );
     assert_eq!(problems.len(), 2, "{problems:#?}");
+}
+
+#[test]
+fn a_reshape_whose_shape_is_computed_is_a_flatten() {
+    both(|p| View::load_onnx(p), "view");
 }
 
 #[test]

@@ -22,7 +22,8 @@ Hardsigmoid, Tanh, Softplus, Softsign, PReLU and LogSoftmax), `pools` (AvgPool2d
 AdaptiveAvgPool2d(1), which is GlobalAveragePool), `depthwise` (a convolution with
 `groups` = channels, a batch normalization, a pointwise convolution), `conv1d`, `blocks`
 (ResNet's identity and projection blocks, and a concatenation), and `unsupported` (with
-`LayerNormalization` and `Cos`, which are not read).
+`LayerNormalization` and `Cos`, which are not read), and `view` (`x.view(x.size(0), -1)` with
+a dynamic batch: a `Reshape` whose shape is computed).
 
 Both exporters fold each batch normalization into the convolution before it (in `eval()` mode),
 and the TorchScript one writes GELU as `Div`, `Erf`, `Add`, `Mul`, `Mul`; the dynamo exporter
@@ -160,6 +161,25 @@ def blocks():
     return Blocks(), (3, 9, 9)
 
 
+class View(nn.Module):
+    """A convolution and `x.view(x.size(0), -1)` before a Linear: exported with a dynamic
+    batch, the shape the `Reshape` takes is computed (`Shape`, `Gather`, `Unsqueeze`,
+    `Concat`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3, stride=2)
+        self.head = nn.Linear(3 * 3 * 2, 4)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))
+        return self.head(x.view(x.size(0), -1))
+
+
+def view():
+    return View(), (2, 7, 6)
+
+
 class Unsupported(nn.Module):
     """A Linear, a LayerNorm (`LayerNormalization`, not read), a ReLU, a cosine (`Cos`, not
     read) and a Linear: for the error that names every operator not read."""
@@ -187,6 +207,7 @@ MODELS = {
     "conv1d": conv1d,
     "blocks": blocks,
     "unsupported": unsupported,
+    "view": view,
 }
 
 
@@ -273,6 +294,8 @@ def main():
             opset_version=17,
             input_names=["input"],
             output_names=["output"],
+            # A batch of any size for `view`, so that its shape is computed, not folded.
+            dynamic_axes={"input": {0: "batch"}} if name == "view" else None,
         )
         recorded = {
             "input_shape": list(shape),
