@@ -95,6 +95,18 @@ network! {
     struct View =
         Input<7, 6, 2>, Conv2D<3, (3, 3), Relu, strides = (2, 2)>, Flatten, Dense<_, 4>;
 
+    /// `pools1d.onnx`: MaxPool1d, AvgPool1d with stride 1, AdaptiveMaxPool1d(1).
+    struct Pools1d =
+        Input<12, 2>, Conv1D<4, 3, Relu, padding = Same>, MaxPool1D<2>,
+        Conv1D<4, 3, Sigmoid, padding = Same>, AvgPool1D<2, strides = 1>, GlobalMaxPool1D,
+        Dense<_, 3, Softmax>;
+
+    /// `max_pool2d.onnx`: a padded MaxPool2d, AdaptiveMaxPool2d(1).
+    struct MaxPools =
+        Input<7, 7, 2>, Conv2D<3, (3, 3), Elu, padding = Same>,
+        MaxPool2D<(3, 3), strides = (2, 2), padding = Same>, Conv2D<4, (1, 1)>, GlobalMaxPool2D,
+        Dense<_, 2>;
+
     /// `unsupported.onnx`'s dense layers.
     struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
 }
@@ -189,6 +201,8 @@ fn every_activation_gives_pytorch_s_outputs() {
 #[test]
 fn pools_give_pytorch_s_outputs() {
     both(|p| Pools::load_onnx(p), "pools");
+    both(|p| Pools1d::load_onnx(p), "pools1d");
+    both(|p| MaxPools::load_onnx(p), "max_pool2d");
 }
 
 #[test]

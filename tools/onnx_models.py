@@ -19,7 +19,8 @@ its dense layers written as other exporters write them: `MatMul` and `Add`, `Gem
 `transB` and with `alpha`), `cnn` (Conv2d, BatchNorm2d, ReLU, MaxPool2d,
 Flatten, Linear), `activations` (a Linear before each of LeakyReLU, ELU, SELU, GELU, Sigmoid,
 Hardsigmoid, Tanh, Softplus, Softsign, PReLU and LogSoftmax), `pools` (AvgPool2d and
-AdaptiveAvgPool2d(1), which is GlobalAveragePool), `depthwise` (a convolution with
+AdaptiveAvgPool2d(1), which is GlobalAveragePool), `pools1d` (MaxPool1d, AvgPool1d with stride
+1, AdaptiveMaxPool1d(1)), `max_pool2d` (a padded MaxPool2d, AdaptiveMaxPool2d(1)), `depthwise` (a convolution with
 `groups` = channels, a batch normalization, a pointwise convolution), `conv1d`, `blocks`
 (ResNet's identity and projection blocks, and a concatenation), and `unsupported` (with
 `LayerNormalization` and `Cos`, which are not read), and `view` (`x.view(x.size(0), -1)` with
@@ -94,6 +95,39 @@ def pools():
             nn.Linear(5, 3),
         ),
         (2, 10, 8),
+    )
+
+
+def pools1d():
+    return (
+        nn.Sequential(
+            nn.Conv1d(2, 4, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool1d(2),
+            nn.Conv1d(4, 4, 3, padding=1),
+            nn.Sigmoid(),
+            nn.AvgPool1d(2, stride=1),
+            nn.AdaptiveMaxPool1d(1),
+            nn.Flatten(),
+            nn.Linear(4, 3),
+            nn.Softmax(dim=1),
+        ),
+        (2, 12),
+    )
+
+
+def max_pool2d():
+    return (
+        nn.Sequential(
+            nn.Conv2d(2, 3, 3, padding=1),
+            nn.ELU(),
+            nn.MaxPool2d(3, stride=2, padding=1),
+            nn.Conv2d(3, 4, 1),
+            nn.AdaptiveMaxPool2d(1),
+            nn.Flatten(),
+            nn.Linear(4, 2),
+        ),
+        (2, 7, 7),
     )
 
 
@@ -208,6 +242,8 @@ MODELS = {
     "blocks": blocks,
     "unsupported": unsupported,
     "view": view,
+    "pools1d": pools1d,
+    "max_pool2d": max_pool2d,
 }
 
 

@@ -70,6 +70,7 @@ const READ: &[&str] = &[
     "GlobalMaxPool",
     "ReduceMean",
     "ReduceMax",
+    "Unsqueeze",
     "Flatten",
     "Reshape",
     "Squeeze",
@@ -97,7 +98,12 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
         network: N::NAME,
         problems,
     };
-    let mut walk = Walk::new(&model.graph);
+    let opset = model
+        .opset_import
+        .iter()
+        .find(|set| matches!(set.domain.as_str(), "" | "ai.onnx"))
+        .map_or(1, |set| set.version);
+    let mut walk = Walk::new(&model.graph, opset);
     walk.unread();
     walk.input(N::KERAS.input);
     let layers = N::KERAS.layers;
@@ -278,6 +284,8 @@ struct Walk<'a> {
     /// Nodes that only compute constants or shapes (`Constant`, `Shape` and what reads only
     /// their outputs): not layers.
     plumbing: Vec<bool>,
+    /// The version of ONNX's operators the graph uses (its opset).
+    opset: i64,
     /// Nodes read.
     used: Vec<bool>,
     /// The nodes that read each value (that are not plumbing), in the graph's order.
@@ -381,7 +389,7 @@ struct FileAct<'a> {
 }
 
 impl<'a> Walk<'a> {
-    fn new(graph: &'a Graph) -> Self {
+    fn new(graph: &'a Graph, opset: i64) -> Self {
         let mut consts: HashMap<&'a str, &'a Tensor> = HashMap::new();
         for t in &graph.initializer {
             consts.insert(t.name.as_str(), t);
@@ -431,6 +439,7 @@ impl<'a> Walk<'a> {
             graph,
             consts,
             used: vec![false; graph.node.len()],
+            opset,
             readers,
             plumbing,
             current,
@@ -856,6 +865,21 @@ impl<'a> Walk<'a> {
             return None;
         };
         self.take_act(&file);
+        if matches!(file.act, Act::Softmax | Act::LogSoftmax) {
+            // Over the channels: PyTorch's axis 1. Before opset 13, an axis flattens the axes
+            // from it on, which is the channels only for a vector.
+            let node = &self.graph.node[file.nodes[0]];
+            let rank = shape.len() as i64 + 1;
+            let axis = int(node, "axis", if self.opset >= 13 { -1 } else { 1 });
+            let axis = if axis < 0 { axis + rank } else { axis };
+            if axis != 1 || (self.opset < 13 && rank > 2) {
+                self.problem(format!(
+                    "the file's {} `{}` is over axis {axis} of {rank} (opset {}), not over the \
+                     channels alone",
+                    node.op_type, node.name, self.opset
+                ));
+            }
+        }
         if !declared.same(file.act) {
             self.problem(format!(
                 "its activation is {} in the file, {} in the declaration",
@@ -1445,15 +1469,38 @@ fn global_pool(walk: &mut Walk<'_>, layer: &LayerConfig) {
         layer.class,
         class::GLOBAL_MAX_POOLING_2D | class::GLOBAL_MAX_POOLING_1D
     );
-    let (global, reduce) = if max {
-        ("GlobalMaxPool", "ReduceMax")
+    let (global, reduce, pool) = if max {
+        ("GlobalMaxPool", "ReduceMax", "MaxPool")
     } else {
-        ("GlobalAveragePool", "ReduceMean")
+        ("GlobalAveragePool", "ReduceMean", "AveragePool")
     };
-    let Some(node) = walk.take(&[global, reduce], false) else {
+    let Some(mut node) = walk.take(&[global, reduce, pool, "Unsqueeze"], false) else {
         return;
     };
     walk.advance(node);
+    // A 1-D pool as a 2-D one: an axis added before the reduction (and taken away after it).
+    let mut rank = rank;
+    if node.op_type == "Unsqueeze" {
+        let Some(next) = walk.take(&[reduce], false) else {
+            return;
+        };
+        node = next;
+        walk.advance(node);
+        rank += 1;
+    }
+    if node.op_type == pool {
+        // PyTorch's adaptive pool to one position: a window of the whole input.
+        let spatial = as_i64(&layer.input[..layer.input.len().saturating_sub(1)]);
+        let pads = ints(node, "pads", Vec::new());
+        if ints(node, "kernel_shape", Vec::new()) != spatial || pads.iter().any(|&p| p != 0) {
+            walk.problem(format!(
+                "the file's {pool} `{}` has a window {:?} and pads {pads:?}, not the whole input \
+                 {spatial:?}",
+                node.name,
+                ints(node, "kernel_shape", Vec::new())
+            ));
+        }
+    }
     if node.op_type == reduce {
         let axes = match node.attribute("axes") {
             Some(a) => Some(a.ints.clone()),
