@@ -107,6 +107,16 @@ network! {
         MaxPool2D<(3, 3), strides = (2, 2), padding = Same>, Conv2D<4, (1, 1)>, GlobalMaxPool2D,
         Dense<_, 2>;
 
+    /// `norms.onnx`: batch normalizations after activations, which stay in the file.
+    struct Norms =
+        Input<5, 6, 2>, Conv2D<3, (3, 3), Relu>, BatchNormalization<epsilon = 1e-5>, Flatten,
+        Dense<_, 8, Tanh>, BatchNormalization<epsilon = 1e-5>, Dense<_, 2>;
+
+    /// [`Norms`] with Keras's default epsilon, 1e-3.
+    struct NormsKerasEpsilon =
+        Input<5, 6, 2>, Conv2D<3, (3, 3), Relu>, BatchNormalization, Flatten,
+        Dense<_, 8, Tanh>, BatchNormalization, Dense<_, 2>;
+
     /// `unsupported.onnx`'s dense layers.
     struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
 }
@@ -196,6 +206,23 @@ fn a_cnn_gives_pytorch_s_outputs() {
 fn every_activation_gives_pytorch_s_outputs() {
     both(|p| Activations::load_onnx(p), "activations");
     both(|p| ActivationLayers::load_onnx(p), "activations");
+}
+
+#[test]
+fn batch_normalizations_give_pytorch_s_outputs() {
+    both(|p| Norms::load_onnx(p), "norms");
+    let problems = mismatch("norms", NormsKerasEpsilon::from_onnx);
+    has(
+        &problems,
+        "layer `batch_normalization` (BatchNormalization)",
+        &["epsilon is 0.00001", "0.001"],
+    );
+    has(
+        &problems,
+        "layer `batch_normalization_1` (BatchNormalization)",
+        &["epsilon is 0.00001"],
+    );
+    assert_eq!(problems.len(), 2, "{problems:#?}");
 }
 
 #[test]

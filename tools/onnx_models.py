@@ -20,7 +20,8 @@ its dense layers written as other exporters write them: `MatMul` and `Add`, `Gem
 Flatten, Linear), `activations` (a Linear before each of LeakyReLU, ELU, SELU, GELU, Sigmoid,
 Hardsigmoid, Tanh, Softplus, Softsign, PReLU and LogSoftmax), `pools` (AvgPool2d and
 AdaptiveAvgPool2d(1), which is GlobalAveragePool), `pools1d` (MaxPool1d, AvgPool1d with stride
-1, AdaptiveMaxPool1d(1)), `max_pool2d` (a padded MaxPool2d, AdaptiveMaxPool2d(1)), `depthwise` (a convolution with
+1, AdaptiveMaxPool1d(1)), `max_pool2d` (a padded MaxPool2d, AdaptiveMaxPool2d(1)), `norms` (BatchNorm2d and BatchNorm1d
+after activations, which no exporter folds), `depthwise` (a convolution with
 `groups` = channels, a batch normalization, a pointwise convolution), `conv1d`, `blocks`
 (ResNet's identity and projection blocks, and a concatenation), and `unsupported` (with
 `LayerNormalization` and `Cos`, which are not read), and `view` (`x.view(x.size(0), -1)` with
@@ -128,6 +129,22 @@ def max_pool2d():
             nn.Linear(4, 2),
         ),
         (2, 7, 7),
+    )
+
+
+def norms():
+    return (
+        nn.Sequential(
+            nn.Conv2d(2, 3, 3),
+            nn.ReLU(),
+            nn.BatchNorm2d(3),
+            nn.Flatten(),
+            nn.Linear(3 * 3 * 4, 8),
+            nn.Tanh(),
+            nn.BatchNorm1d(8),
+            nn.Linear(8, 2),
+        ),
+        (2, 5, 6),
     )
 
 
@@ -244,6 +261,7 @@ MODELS = {
     "view": view,
     "pools1d": pools1d,
     "max_pool2d": max_pool2d,
+    "norms": norms,
 }
 
 
