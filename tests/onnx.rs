@@ -117,6 +117,11 @@ network! {
         Input<5, 6, 2>, Conv2D<3, (3, 3), Relu>, BatchNormalization, Flatten,
         Dense<_, 8, Tanh>, BatchNormalization, Dense<_, 2>;
 
+    /// `multiplier.onnx`: a depthwise convolution with two kernels per channel, ReLU6.
+    struct Multiplier =
+        Input<5, 5, 2>, DepthwiseConv2D<(3, 3), Relu6, depth_multiplier = 2, padding = Same>,
+        GlobalAvgPool2D, Dense<_, 3>;
+
     /// `unsupported.onnx`'s dense layers.
     struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
 }
@@ -235,6 +240,7 @@ fn pools_give_pytorch_s_outputs() {
 #[test]
 fn a_depthwise_separable_network_gives_pytorch_s_outputs() {
     both(|p| Depthwise::load_onnx(p), "depthwise");
+    both(|p| Multiplier::load_onnx(p), "multiplier");
 }
 
 #[test]

@@ -21,7 +21,8 @@ Flatten, Linear), `activations` (a Linear before each of LeakyReLU, ELU, SELU, G
 Hardsigmoid, Tanh, Softplus, Softsign, PReLU and LogSoftmax), `pools` (AvgPool2d and
 AdaptiveAvgPool2d(1), which is GlobalAveragePool), `pools1d` (MaxPool1d, AvgPool1d with stride
 1, AdaptiveMaxPool1d(1)), `max_pool2d` (a padded MaxPool2d, AdaptiveMaxPool2d(1)), `norms` (BatchNorm2d and BatchNorm1d
-after activations, which no exporter folds), `depthwise` (a convolution with
+after activations, which no exporter folds), `multiplier` (a depthwise convolution
+with two kernels per channel, ReLU6), `depthwise` (a convolution with
 `groups` = channels, a batch normalization, a pointwise convolution), `conv1d`, `blocks`
 (ResNet's identity and projection blocks, and a concatenation), and `unsupported` (with
 `LayerNormalization` and `Cos`, which are not read), and `view` (`x.view(x.size(0), -1)` with
@@ -148,6 +149,19 @@ def norms():
     )
 
 
+def multiplier():
+    return (
+        nn.Sequential(
+            nn.Conv2d(2, 4, 3, padding=1, groups=2),
+            nn.ReLU6(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(4, 3),
+        ),
+        (2, 5, 5),
+    )
+
+
 def depthwise():
     return (
         nn.Sequential(
@@ -262,6 +276,7 @@ MODELS = {
     "pools1d": pools1d,
     "max_pool2d": max_pool2d,
     "norms": norms,
+    "multiplier": multiplier,
 }
 
 
