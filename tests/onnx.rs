@@ -122,6 +122,11 @@ network! {
         Input<5, 5, 2>, DepthwiseConv2D<(3, 3), Relu6, depth_multiplier = 2, padding = Same>,
         GlobalAvgPool2D, Dense<_, 3>;
 
+    /// `separable.onnx`: a depthwise convolution (two kernels per channel) and a pointwise one.
+    struct Separable =
+        Input<6, 6, 3>, SeparableConv2D<5, (3, 3), Relu, depth_multiplier = 2, padding = Same>,
+        MaxPool2D<(2, 2)>, Flatten, Dense<_, 2>;
+
     /// `unsupported.onnx`'s dense layers.
     struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
 }
@@ -241,6 +246,7 @@ fn pools_give_pytorch_s_outputs() {
 fn a_depthwise_separable_network_gives_pytorch_s_outputs() {
     both(|p| Depthwise::load_onnx(p), "depthwise");
     both(|p| Multiplier::load_onnx(p), "multiplier");
+    both(|p| Separable::load_onnx(p), "separable");
 }
 
 #[test]

@@ -22,7 +22,8 @@ Hardsigmoid, Tanh, Softplus, Softsign, PReLU and LogSoftmax), `pools` (AvgPool2d
 AdaptiveAvgPool2d(1), which is GlobalAveragePool), `pools1d` (MaxPool1d, AvgPool1d with stride
 1, AdaptiveMaxPool1d(1)), `max_pool2d` (a padded MaxPool2d, AdaptiveMaxPool2d(1)), `norms` (BatchNorm2d and BatchNorm1d
 after activations, which no exporter folds), `multiplier` (a depthwise convolution
-with two kernels per channel, ReLU6), `depthwise` (a convolution with
+with two kernels per channel, ReLU6), `separable` (a depthwise convolution, two kernels per
+channel, and a pointwise one: Keras's SeparableConv2D), `depthwise` (a convolution with
 `groups` = channels, a batch normalization, a pointwise convolution), `conv1d`, `blocks`
 (ResNet's identity and projection blocks, and a concatenation), and `unsupported` (with
 `LayerNormalization` and `Cos`, which are not read), and `view` (`x.view(x.size(0), -1)` with
@@ -162,6 +163,20 @@ def multiplier():
     )
 
 
+def separable():
+    return (
+        nn.Sequential(
+            nn.Conv2d(3, 6, 3, padding=1, groups=3),
+            nn.Conv2d(6, 5, 1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(5 * 3 * 3, 2),
+        ),
+        (3, 6, 6),
+    )
+
+
 def depthwise():
     return (
         nn.Sequential(
@@ -277,6 +292,7 @@ MODELS = {
     "max_pool2d": max_pool2d,
     "norms": norms,
     "multiplier": multiplier,
+    "separable": separable,
 }
 
 

@@ -12,6 +12,9 @@
 //! `Flatten` of an image are permuted, so that the channels-last flatten gives the numbers
 //! PyTorch's channels-first one gives.
 //!
+//! A `SeparableConv2D` is PyTorch's depthwise `Conv` and a 1×1 `Conv` after it; the
+//! depthwise one's bias, which Keras's has not, goes through the pointwise kernel into the bias.
+//!
 //! Exporters fold or split operators; these are recognized: a `Gemm` (`transB` or not, its
 //! `alpha` and `beta` folded into the weights) or a `MatMul` and an `Add` for a dense layer; a
 //! batch normalization folded into the convolution before it (the declared
@@ -1107,6 +1110,10 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool)
             dense(walk, layer, &mut found);
             activation(walk);
         }
+        class::SEPARABLE_CONV_2D => {
+            separable(walk, layer, &mut found);
+            activation(walk);
+        }
         class::CONV_2D | class::CONV_1D | class::DEPTHWISE_CONV_2D => {
             conv(walk, layer, &mut found);
             activation(walk);
@@ -1416,6 +1423,108 @@ fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
         },
     };
     bias_into(walk, layer, bias, found);
+}
+
+/// A separable convolution: PyTorch's depthwise `Conv` (`group` = channels) and pointwise one
+/// (1×1) after it. Keras's has no bias on the depthwise part: the file's goes through the
+/// pointwise kernel into the bias.
+fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
+    let channels = layer.input.last().copied().unwrap_or(0);
+    let filters = layer.output.last().copied().unwrap_or(0);
+    let multiplier = match setting(layer, "depth_multiplier") {
+        Some(Value::Size(m)) => m,
+        _ => 1,
+    };
+    let inner = channels * multiplier;
+    let kernel = sizes(layer, "kernel_size", 2, 1);
+    let strides = sizes(layer, "strides", 2, 1);
+    let dilation = sizes(layer, "dilation_rate", 2, 1);
+    let (kh, kw) = (kernel[0], kernel.get(1).copied().unwrap_or(1));
+    let depthwise = [inner, 1, kh, kw];
+    let fits = |walk: &Walk<'_>, node: &Node| {
+        node.input
+            .get(1)
+            .and_then(|w| walk.tensor(w))
+            .is_some_and(|w| w.dims == as_i64(&depthwise))
+    };
+    let Some(node) = walk.take_where(&["Conv"], false, fits) else {
+        return;
+    };
+    walk.advance(node);
+    let group = int(node, "group", 1);
+    if group != channels as i64 {
+        walk.problem(format!(
+            "the file's Conv `{}` has group = {group}; a SeparableConv2D starts with a depthwise \
+             one, group = {channels}",
+            node.name
+        ));
+    }
+    window(walk, node, layer, &kernel, &strides, &dilation, &[1, 1]);
+    let weights = |walk: &mut Walk<'_>, node: &Node, want: &[usize]| match node
+        .input
+        .get(1)
+        .and_then(|w| walk.tensor(w))
+    {
+        Some(w) if w.dims == as_i64(want) => w.floats(),
+        other => {
+            walk.problem(format!(
+                "the file's Conv `{}` has weights {:?} (out, in, window..), the \
+                     declaration's {want:?}",
+                node.name,
+                other.map(|w| w.dims.clone()).unwrap_or_default()
+            ));
+            None
+        }
+    };
+    let bias = |walk: &Walk<'_>, node: &Node, len: usize| match node
+        .input
+        .get(2)
+        .filter(|b| !b.is_empty())
+    {
+        None => Some(vec![0.0; len]),
+        Some(b) => walk.floats(b).filter(|v| v.len() == len),
+    };
+    let dw = weights(walk, node, &depthwise);
+    let dw_bias = bias(walk, node, inner);
+    if let Some(w) = &dw {
+        // `(C·M, 1, KH, KW)` into Keras's `(KH, KW, C, M)`.
+        let shape = [channels, multiplier, kh, kw];
+        found.push(("depthwise_kernel", transpose(w, &shape, &[2, 3, 0, 1])));
+    }
+    let Some(node) = walk.take(&["Conv"], false) else {
+        return;
+    };
+    walk.advance(node);
+    if int(node, "group", 1) != 1
+        || ints(node, "strides", vec![1, 1]).iter().any(|&s| s != 1)
+        || ints(node, "pads", vec![0; 4]).iter().any(|&p| p != 0)
+    {
+        walk.problem(format!(
+            "the file's Conv `{}` is not a pointwise convolution (group 1, stride 1, no pads)",
+            node.name
+        ));
+    }
+    let Some(pw) = weights(walk, node, &[filters, inner, 1, 1]) else {
+        return;
+    };
+    // `(F, C·M, 1, 1)` into Keras's `(1, 1, C·M, F)`.
+    found.push((
+        "pointwise_kernel",
+        transpose(&pw, &[filters, inner], &[1, 0]),
+    ));
+    let (Some(dw_bias), Some(pw_bias)) = (dw_bias, bias(walk, node, filters)) else {
+        walk.problem("the file's biases are not float constants of the declared sizes");
+        return;
+    };
+    let values = (0..filters)
+        .map(|f| {
+            pw_bias[f]
+                + (0..inner)
+                    .map(|i| pw[f * inner + i] * dw_bias[i])
+                    .sum::<f32>()
+        })
+        .collect();
+    bias_into(walk, layer, values, found);
 }
 
 fn pool(walk: &mut Walk<'_>, layer: &LayerConfig) {
