@@ -400,6 +400,19 @@ fn damaged_files_are_errors_never_panics() {
             let _ = Cnn::from_onnx(&garbled);
         }
     }
+    // Graphs no exporter writes: absurd dilations with `SAME_UPPER`, a node that reads its own
+    // output, an input left out and no graph input. Each is a mismatch, found in bounded time.
+    for (name, words) in [
+        ("hostile_dilations", "dilations"),
+        ("hostile_cycle", "where the declaration has this layer"),
+        ("hostile_empty", "the graph has no input"),
+    ] {
+        let problems = mismatch(name, Cnn::from_onnx);
+        assert!(
+            problems.iter().any(|p| p.contains(words)),
+            "{name}: {problems:#?}"
+        );
+    }
     // Not an ONNX file at all.
     let err = Cnn::from_onnx(b"not an onnx file").err().unwrap();
     assert!(matches!(err, nn::Error::Format { .. }), "{err}");

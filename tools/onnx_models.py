@@ -359,6 +359,39 @@ def matmul_variant(path, out):
     onnx.save(model, out)
 
 
+def hostile(cnn_path):
+    """Graphs no exporter writes, for the walk's own checks (`hostile_*.onnx`, from `cnn.onnx`):
+    `hostile_dilations`, its `Conv` with `auto_pad` `SAME_UPPER` and dilations of 2^62;
+    `hostile_cycle`, its `Relu` reading its own output; `hostile_empty`, its `Gemm`'s input
+    named `""` (an optional input left out) and the graph without an input."""
+    def load():
+        return onnx.load(cnn_path)
+
+    model = load()
+    conv = model.graph.node[0]
+    for a in list(conv.attribute):
+        if a.name in ("pads", "dilations"):
+            conv.attribute.remove(a)
+    conv.attribute.extend(
+        [
+            onnx.helper.make_attribute("auto_pad", "SAME_UPPER"),
+            onnx.helper.make_attribute("dilations", [1 << 62, 1 << 62]),
+        ]
+    )
+    onnx.save(model, os.path.join(OUT, "hostile_dilations.onnx"))
+
+    model = load()
+    relu = [n for n in model.graph.node if n.op_type == "Relu"][0]
+    relu.input[0] = relu.output[0]
+    onnx.save(model, os.path.join(OUT, "hostile_cycle.onnx"))
+
+    model = load()
+    gemm = [n for n in model.graph.node if n.op_type == "Gemm"][0]
+    gemm.input[0] = ""
+    del model.graph.input[:]
+    onnx.save(model, os.path.join(OUT, "hostile_empty.onnx"))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for seed, (name, make) in enumerate(MODELS.items()):
@@ -421,6 +454,7 @@ def main():
             print("mlp_matmul.onnx:", ops(variant), os.path.getsize(variant), "bytes")
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
             json.dump(recorded, f)
+    hostile(os.path.join(OUT, "cnn.onnx"))
     print("torch", torch.__version__, "onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__)
 
 

@@ -425,7 +425,8 @@ impl<'a> Walk<'a> {
         let mut readers: HashMap<&'a str, Vec<usize>> = HashMap::new();
         for (k, node) in graph.node.iter().enumerate() {
             if !plumbing[k] {
-                for input in &node.input {
+                // An optional input left out is named `""`: no value.
+                for input in node.input.iter().filter(|i| !i.is_empty()) {
                     let list = readers.entry(input.as_str()).or_default();
                     if list.last() != Some(&k) {
                         list.push(k);
@@ -1006,11 +1007,22 @@ fn declared_pads(
             strides.get(k).copied().unwrap_or(1).max(1),
             dilation.get(k).copied().unwrap_or(1),
         );
-        let reach = (kernel.get(k).copied().unwrap_or(1).saturating_sub(1)) * d + 1;
+        // Saturating: a file's strides and dilations may be anything.
+        let reach = kernel
+            .get(k)
+            .copied()
+            .unwrap_or(1)
+            .saturating_sub(1)
+            .saturating_mul(d)
+            .saturating_add(1);
         match padding {
             "same" => {
                 let out = n.div_ceil(s);
-                let total = ((out.saturating_sub(1)) * s + reach).saturating_sub(n);
+                let total = out
+                    .saturating_sub(1)
+                    .saturating_mul(s)
+                    .saturating_add(reach)
+                    .saturating_sub(n);
                 pads[k] = (total / 2) as i64;
                 pads[rank + k] = (total - total / 2) as i64;
             }
