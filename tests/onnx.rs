@@ -127,6 +127,9 @@ network! {
         Input<6, 6, 3>, SeparableConv2D<5, (3, 3), Relu, depth_multiplier = 2, padding = Same>,
         MaxPool2D<(2, 2)>, Flatten, Dense<_, 2>;
 
+    /// `gelu_tanh.onnx`: GELU's tanh approximation.
+    struct GeluTanh = Input<4>, Dense<_, 5, GeluApprox>, Dense<_, 2>;
+
     /// `unsupported.onnx`'s dense layers.
     struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
 }
@@ -216,6 +219,7 @@ fn a_cnn_gives_pytorch_s_outputs() {
 fn every_activation_gives_pytorch_s_outputs() {
     both(|p| Activations::load_onnx(p), "activations");
     both(|p| ActivationLayers::load_onnx(p), "activations");
+    both(|p| GeluTanh::load_onnx(p), "gelu_tanh");
 }
 
 #[test]

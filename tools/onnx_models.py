@@ -23,7 +23,8 @@ AdaptiveAvgPool2d(1), which is GlobalAveragePool), `pools1d` (MaxPool1d, AvgPool
 1, AdaptiveMaxPool1d(1)), `max_pool2d` (a padded MaxPool2d, AdaptiveMaxPool2d(1)), `norms` (BatchNorm2d and BatchNorm1d
 after activations, which no exporter folds), `multiplier` (a depthwise convolution
 with two kernels per channel, ReLU6), `separable` (a depthwise convolution, two kernels per
-channel, and a pointwise one: Keras's SeparableConv2D), `depthwise` (a convolution with
+channel, and a pointwise one: Keras's SeparableConv2D), `gelu_tanh` (GELU's tanh approximation:
+`Mul`s, `Add`s and a `Tanh` from the TorchScript exporter, `Gelu` from dynamo), `depthwise` (a convolution with
 `groups` = channels, a batch normalization, a pointwise convolution), `conv1d`, `blocks`
 (ResNet's identity and projection blocks, and a concatenation), and `unsupported` (with
 `LayerNormalization` and `Cos`, which are not read), and `view` (`x.view(x.size(0), -1)` with
@@ -177,6 +178,10 @@ def separable():
     )
 
 
+def gelu_tanh():
+    return nn.Sequential(nn.Linear(4, 5), nn.GELU(approximate="tanh"), nn.Linear(5, 2)), (4,)
+
+
 def depthwise():
     return (
         nn.Sequential(
@@ -293,6 +298,7 @@ MODELS = {
     "norms": norms,
     "multiplier": multiplier,
     "separable": separable,
+    "gelu_tanh": gelu_tanh,
 }
 
 

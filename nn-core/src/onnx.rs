@@ -19,7 +19,8 @@
 //! `alpha` and `beta` folded into the weights) or a `MatMul` and an `Add` for a dense layer; a
 //! batch normalization folded into the convolution before it (the declared
 //! `BatchNormalization` then reads as the identity, as from TensorFlow Lite files); GELU as
-//! `Div`, `Erf`, `Add`, `Mul`, `Mul`; softsign as `Abs`, `Add`, `Div`; softplus with PyTorch's
+//! `Div`, `Erf`, `Add`, `Mul`, `Mul`, and its tanh approximation (`GeluApprox`) as `Mul`s, `Add`s
+//! and a `Tanh`; softsign as `Abs`, `Add`, `Div`; softplus with PyTorch's
 //! threshold (`Greater`, `Where`); ReLU6 as `Clip`; a global pool as `ReduceMean`; the `Flatten`
 //! or `Reshape` after a global pool, with whatever computes a `Reshape`'s shape (`Shape`,
 //! `Gather`, `Unsqueeze`, `Concat` of constants); `Identity` and `Dropout`.
@@ -825,6 +826,54 @@ impl<'a> Walk<'a> {
                 act: Act::Gelu,
                 nodes: vec![d, e, p, m, h],
                 output: out(h),
+                slope: None,
+            });
+        }
+        // GELU's tanh approximation: `x · (tanh(√(2/π) · (x + 0.044715 · x·x·x)) + 1) · 0.5`.
+        let with = |value: &str, op: &str, other: &dyn Fn(&str) -> bool| {
+            let found: Vec<usize> = self
+                .readers(value)
+                .into_iter()
+                .filter(|&k| {
+                    let node = &graph.node[k];
+                    node.op_type == op
+                        && node.input.len() == 2
+                        && node
+                            .input
+                            .iter()
+                            .position(|i| i == value)
+                            .is_some_and(|at| other(&node.input[1 - at]))
+                })
+                .collect();
+            match found[..] {
+                [k] => Some(k),
+                _ => None,
+            }
+        };
+        let constant = |want: f32| {
+            move |name: &str| {
+                self.floats(name).is_some_and(|v| {
+                    v.len() == 1 && (v[0] - want).abs() <= 1e-5 * want.abs().max(1.0)
+                })
+            }
+        };
+        let is_x = |name: &str| name == x;
+        let root = (2.0 / core::f32::consts::PI).sqrt();
+        if let Some(square) = with(x, "Mul", &is_x)
+            && let Some(cube) = with(out(square), "Mul", &is_x)
+            && let Some(scaled) = with(out(cube), "Mul", &constant(0.044_715))
+            && let Some(sum) = with(out(scaled), "Add", &is_x)
+            && let Some(inner) = with(out(sum), "Mul", &constant(root))
+            && let Some(tanh) = self.reader(out(inner), "Tanh")
+            && let Some(plus) = with(out(tanh), "Add", &constant(1.0))
+            && let Some(times) = with(out(plus), "Mul", &is_x)
+            && let Some(half) = with(out(times), "Mul", &constant(0.5))
+            && readers.len() == 4
+        {
+            return Some(FileAct {
+                act: Act::GeluTanh,
+                nodes: vec![square, cube, scaled, sum, inner, tanh, plus, times, half],
+                output: out(half),
                 slope: None,
             });
         }
