@@ -44,6 +44,9 @@ pub mod losses;
 #[cfg(feature = "std")]
 mod network;
 #[cfg(feature = "std")]
+#[doc(hidden)]
+pub mod onnx;
+#[cfg(feature = "std")]
 pub mod optimizers;
 #[cfg(feature = "std")]
 mod parallel;

@@ -230,6 +230,34 @@ fn constructors_impl(network: &Network) -> TokenStream {
                 let path = path.as_ref();
                 ::nn::__private::tflite_float::read::<Self>(&::nn::int8::bytes(path)?, path)
             }
+
+            /// Reads the network from an ONNX file's bytes (a model trained in PyTorch and
+            /// exported with `torch.onnx.export`), walking its graph from the input and
+            /// comparing each layer's operators, windows, paddings, activations and weight
+            /// shapes with this declaration; PyTorch's channels-first weights are turned into
+            /// this network's channels-last layout, so it is fed the same input transposed to
+            /// channels last. Blocks that add or concatenate are read; the other blocks not yet.
+            ///
+            /// # Errors
+            /// When the bytes are not an ONNX model, or it does not fit this network (every
+            /// difference listed, every operator not read named with its node).
+            pub fn from_onnx(bytes: &[u8]) -> ::core::result::Result<Self, ::nn::Error> {
+                ::nn::__private::onnx::read::<Self>(
+                    bytes,
+                    ::nn::__private::std::path::Path::new("the .onnx bytes"),
+                )
+            }
+
+            /// [`from_onnx`](Self::from_onnx) on the file at `path`.
+            ///
+            /// # Errors
+            /// When the file cannot be read, and those of `from_onnx`.
+            pub fn load_onnx(
+                path: impl ::core::convert::AsRef<::nn::__private::std::path::Path>,
+            ) -> ::core::result::Result<Self, ::nn::Error> {
+                let path = path.as_ref();
+                ::nn::__private::onnx::read::<Self>(&::nn::int8::bytes(path)?, path)
+            }
         }
     }
 }

@@ -1,0 +1,425 @@
+//! ONNX files read into float declarations (`Net::load_onnx`, `Net::from_onnx`): the fixtures in
+//! `tests/fixtures/onnx` (small PyTorch models made, trained a few steps and exported by
+//! `tools/onnx_models.py`, with both of PyTorch's exporters where their graphs differ) give
+//! PyTorch's outputs on their recorded inputs, transposed to channels last; a declaration that
+//! differs gets every difference, at its layer (blocks included); operators not read are named,
+//! all at once; damaged files are errors, never panics.
+
+use nn::prelude::*;
+
+network! {
+    /// `mlp.onnx`: Linear, ReLU, Linear, Softmax.
+    struct Mlp = Input<6>, Dense<_, 16, Relu>, Dense<_, 4, Softmax>;
+
+    /// `cnn.onnx`: Conv2d, BatchNorm2d (folded into the convolution by the exporter), ReLU,
+    /// MaxPool2d, Flatten, Linear.
+    struct Cnn =
+        Input<6, 8, 3>, Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+        Activation<Relu>, MaxPool2D<(2, 2)>, Flatten, Dense<_, 5>;
+
+    /// `activations.onnx`, each activation the dense layer's.
+    struct Activations =
+        Input<5>, Dense<_, 6, LeakyRelu(0.1)>, Dense<_, 6, Elu(0.7)>, Dense<_, 6, Selu>,
+        Dense<_, 6, Gelu>, Dense<_, 6, Sigmoid>, Dense<_, 6, HardSigmoid>, Dense<_, 6, Tanh>,
+        Dense<_, 6, Softplus>, Dense<_, 6, Softsign>, Dense<_, 6>, PReLU,
+        Dense<_, 4, LogSoftmax>;
+
+    /// `activations.onnx`, each activation a layer of its own.
+    struct ActivationLayers =
+        Input<5>, Dense<_, 6>, LeakyReLU<negative_slope = 0.1>, Dense<_, 6>, ELU<alpha = 0.7>,
+        Dense<_, 6>, Activation<Selu>, Dense<_, 6>, Activation<Gelu>, Dense<_, 6>,
+        Activation<Sigmoid>, Dense<_, 6>, Activation<HardSigmoid>, Dense<_, 6>,
+        Activation<Tanh>, Dense<_, 6>, Activation<Softplus>, Dense<_, 6>, Activation<Softsign>,
+        Dense<_, 6>, PReLU, Dense<_, 4>, Activation<LogSoftmax>;
+
+    /// `pools.onnx`: AvgPool2d and AdaptiveAvgPool2d(1).
+    struct Pools =
+        Input<10, 8, 2>, Conv2D<4, (3, 3), Relu>, AvgPool2D<(2, 2)>,
+        Conv2D<5, (3, 3), Relu, padding = Same>, GlobalAvgPool2D, Dense<_, 3>;
+
+    /// `depthwise.onnx`: a convolution with `groups` = channels, then a pointwise one.
+    struct Depthwise =
+        Input<6, 6, 3>, DepthwiseConv2D<(3, 3), padding = Same>,
+        BatchNormalization<epsilon = 1e-5>, Activation<Relu>, Conv2D<6, (1, 1), Relu>,
+        MaxPool2D<(2, 2)>, Flatten, Dense<_, 4>;
+
+    /// `conv1d.onnx`.
+    struct Conv1d =
+        Input<10, 3>, Conv1D<4, 3, Tanh>, Conv1D<4, 3, Relu, padding = Same>, Flatten,
+        Dense<_, 3>;
+
+    /// [`Mlp`] with other units and another last activation.
+    struct MlpDiffers = Input<6>, Dense<_, 12, Relu>, Dense<_, 4, Sigmoid>;
+
+    /// [`Cnn`] with a 5×5 kernel, no padding and no ReLU.
+    struct CnnDiffers =
+        Input<6, 8, 3>, Conv2D<4, (5, 5)>, BatchNormalization<epsilon = 1e-5>,
+        MaxPool2D<(2, 2), strides = (1, 1)>, Flatten, Dense<_, 5>;
+
+    /// [`Depthwise`] with a convolution where the file's is depthwise.
+    struct NotDepthwise =
+        Input<6, 6, 3>, Conv2D<3, (3, 3), padding = Same>,
+        BatchNormalization<epsilon = 1e-5>, Activation<Relu>, Conv2D<6, (1, 1), Relu>,
+        MaxPool2D<(2, 2)>, Flatten, Dense<_, 4>;
+
+    /// `blocks.onnx`: ResNet's identity block and projection block, then a concatenation.
+    struct Blocks =
+        Input<9, 9, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+             Activation<Relu>, Conv2D<4, (3, 3), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>], []>,
+        Activation<Relu>,
+        Add<[Conv2D<8, (3, 3), strides = (2, 2), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>],
+            [Conv2D<8, (1, 1), strides = (2, 2)>]>,
+        Activation<Relu>,
+        Concatenate<[Conv2D<3, (3, 3), Relu, padding = Same>], [Conv2D<2, (1, 1), Relu>]>,
+        GlobalAvgPool2D, Dense<_, 3>;
+
+    /// [`Blocks`] with the concatenation's branches the other way round and a subtraction.
+    struct BlocksDiffer =
+        Input<9, 9, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Subtract<[Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+             Activation<Relu>, Conv2D<4, (3, 3), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>], []>,
+        Activation<Relu>,
+        Add<[Conv2D<8, (3, 3), strides = (2, 2), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>],
+            [Conv2D<8, (1, 1), strides = (2, 2)>]>,
+        Activation<Relu>,
+        Concatenate<[Conv2D<2, (1, 1), Relu>], [Conv2D<3, (3, 3), Relu, padding = Same>]>,
+        GlobalAvgPool2D, Dense<_, 3>;
+
+    /// `view.onnx`: a strided convolution, then `x.view(x.size(0), -1)` (a `Reshape` whose shape
+    /// `Shape`, `Gather`, `Unsqueeze` and `Concat` compute) and a Linear.
+    struct View =
+        Input<7, 6, 2>, Conv2D<3, (3, 3), Relu, strides = (2, 2)>, Flatten, Dense<_, 4>;
+
+    /// `pools1d.onnx`: MaxPool1d, AvgPool1d with stride 1, AdaptiveMaxPool1d(1).
+    struct Pools1d =
+        Input<12, 2>, Conv1D<4, 3, Relu, padding = Same>, MaxPool1D<2>,
+        Conv1D<4, 3, Sigmoid, padding = Same>, AvgPool1D<2, strides = 1>, GlobalMaxPool1D,
+        Dense<_, 3, Softmax>;
+
+    /// `max_pool2d.onnx`: a padded MaxPool2d, AdaptiveMaxPool2d(1).
+    struct MaxPools =
+        Input<7, 7, 2>, Conv2D<3, (3, 3), Elu, padding = Same>,
+        MaxPool2D<(3, 3), strides = (2, 2), padding = Same>, Conv2D<4, (1, 1)>, GlobalMaxPool2D,
+        Dense<_, 2>;
+
+    /// `norms.onnx`: batch normalizations after activations, which stay in the file.
+    struct Norms =
+        Input<5, 6, 2>, Conv2D<3, (3, 3), Relu>, BatchNormalization<epsilon = 1e-5>, Flatten,
+        Dense<_, 8, Tanh>, BatchNormalization<epsilon = 1e-5>, Dense<_, 2>;
+
+    /// [`Norms`] with Keras's default epsilon, 1e-3.
+    struct NormsKerasEpsilon =
+        Input<5, 6, 2>, Conv2D<3, (3, 3), Relu>, BatchNormalization, Flatten,
+        Dense<_, 8, Tanh>, BatchNormalization, Dense<_, 2>;
+
+    /// `multiplier.onnx`: a depthwise convolution with two kernels per channel, ReLU6.
+    struct Multiplier =
+        Input<5, 5, 2>, DepthwiseConv2D<(3, 3), Relu6, depth_multiplier = 2, padding = Same>,
+        GlobalAvgPool2D, Dense<_, 3>;
+
+    /// `separable.onnx`: a depthwise convolution (two kernels per channel) and a pointwise one.
+    struct Separable =
+        Input<6, 6, 3>, SeparableConv2D<5, (3, 3), Relu, depth_multiplier = 2, padding = Same>,
+        MaxPool2D<(2, 2)>, Flatten, Dense<_, 2>;
+
+    /// `gelu_tanh.onnx`: GELU's tanh approximation.
+    struct GeluTanh = Input<4>, Dense<_, 5, GeluApprox>, Dense<_, 2>;
+
+    /// `unsupported.onnx`'s dense layers.
+    struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/onnx/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A recorded list of numbers.
+fn floats(v: &serde_json::Value) -> Vec<f32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
+}
+
+/// `x`, PyTorch's channels-first `(C, spatial..)` of `shape`, channels last.
+fn channels_last(x: &[f32], shape: &[usize]) -> Vec<f32> {
+    let channels = shape[0];
+    let spatial = x.len() / channels;
+    (0..x.len())
+        .map(|i| x[(i % channels) * spatial + i / channels])
+        .collect()
+}
+
+/// `net`'s output for one sample `x`.
+fn predict<N: Network<f32>>(net: &N, x: &[f32]) -> Vec<f32> {
+    use nn::nalgebra::{DimName, Dyn, OMatrix};
+    let x = OMatrix::<f32, N::Input, Dyn>::from_column_slice_generic(N::Input::name(), Dyn(1), x);
+    net.predict_batch(&x).as_slice().to_vec()
+}
+
+/// Loads `{file}.onnx` as `N` and checks that it gives PyTorch's outputs on the inputs
+/// `{name}.json` records (transposed to channels last), to 1e-5.
+fn gives_pytorch_s_outputs<N: Network<f32>>(
+    load: fn(&str) -> Result<N, nn::Error>,
+    name: &str,
+    file: &str,
+) {
+    let net = load(&fixture(&format!("{file}.onnx"))).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let recorded: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture(&format!("{name}.json"))).unwrap()).unwrap();
+    let shape: Vec<usize> = recorded["input_shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect();
+    let inputs = recorded["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 3);
+    for (x, want) in inputs.iter().zip(recorded["outputs"].as_array().unwrap()) {
+        let y = predict(&net, &channels_last(&floats(x), &shape));
+        let want = floats(want);
+        assert_eq!(y.len(), want.len());
+        for (got, want) in y.iter().zip(&want) {
+            assert!((got - want).abs() <= 1e-5, "{file}: {y:?} against {want:?}");
+        }
+    }
+}
+
+/// Each fixture, from both exporters where their files differ.
+fn both<N: Network<f32>>(load: fn(&str) -> Result<N, nn::Error>, name: &str) {
+    gives_pytorch_s_outputs(load, name, name);
+    let dynamo = format!("{name}_dynamo");
+    if std::path::Path::new(&fixture(&format!("{dynamo}.onnx"))).exists() {
+        gives_pytorch_s_outputs(load, name, &dynamo);
+    }
+}
+
+#[test]
+fn an_mlp_gives_pytorch_s_outputs() {
+    both(|p| Mlp::load_onnx(p), "mlp");
+    // Its dense layers as a `MatMul` and an `Add`, and a `Gemm` without `transB`, with `alpha`.
+    gives_pytorch_s_outputs(|p| Mlp::load_onnx(p), "mlp", "mlp_matmul");
+}
+
+#[test]
+fn a_cnn_gives_pytorch_s_outputs() {
+    both(|p| Cnn::load_onnx(p), "cnn");
+    // The batch normalization the exporter folded reads as the identity.
+    let net = Cnn::load_onnx(fixture("cnn.onnx")).unwrap();
+    assert_eq!(net.batch_normalization.gamma.as_slice(), &[1.0; 4]);
+}
+
+#[test]
+fn every_activation_gives_pytorch_s_outputs() {
+    both(|p| Activations::load_onnx(p), "activations");
+    both(|p| ActivationLayers::load_onnx(p), "activations");
+    both(|p| GeluTanh::load_onnx(p), "gelu_tanh");
+}
+
+#[test]
+fn batch_normalizations_give_pytorch_s_outputs() {
+    both(|p| Norms::load_onnx(p), "norms");
+    let problems = mismatch("norms", NormsKerasEpsilon::from_onnx);
+    has(
+        &problems,
+        "layer `batch_normalization` (BatchNormalization)",
+        &["epsilon is 0.00001", "0.001"],
+    );
+    has(
+        &problems,
+        "layer `batch_normalization_1` (BatchNormalization)",
+        &["epsilon is 0.00001"],
+    );
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+}
+
+#[test]
+fn pools_give_pytorch_s_outputs() {
+    both(|p| Pools::load_onnx(p), "pools");
+    both(|p| Pools1d::load_onnx(p), "pools1d");
+    both(|p| MaxPools::load_onnx(p), "max_pool2d");
+}
+
+#[test]
+fn a_depthwise_separable_network_gives_pytorch_s_outputs() {
+    both(|p| Depthwise::load_onnx(p), "depthwise");
+    both(|p| Multiplier::load_onnx(p), "multiplier");
+    both(|p| Separable::load_onnx(p), "separable");
+}
+
+#[test]
+fn one_dimensional_convolutions_give_pytorch_s_outputs() {
+    both(|p| Conv1d::load_onnx(p), "conv1d");
+}
+
+#[test]
+fn residual_and_concatenating_blocks_give_pytorch_s_outputs() {
+    both(|p| Blocks::load_onnx(p), "blocks");
+}
+
+#[test]
+fn blocks_that_differ_are_errors_at_their_layer() {
+    let problems = mismatch("blocks", BlocksDiffer::from_onnx);
+    has(
+        &problems,
+        "layer `subtract` (Subtract)",
+        &["not read from ONNX files yet", "`Add` (node 5"],
+    );
+    has(
+        &problems,
+        "layer `concatenate` (Concatenate)",
+        &["puts the second branch first"],
+    );
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+}
+
+#[test]
+fn a_reshape_whose_shape_is_computed_is_a_flatten() {
+    both(|p| View::load_onnx(p), "view");
+}
+
+#[test]
+fn from_onnx_reads_bytes() {
+    let bytes = std::fs::read(fixture("mlp.onnx")).unwrap();
+    let net = Mlp::from_onnx(&bytes).unwrap();
+    let from_file = Mlp::load_onnx(fixture("mlp.onnx")).unwrap();
+    assert_eq!(net.dense.kernel, from_file.dense.kernel);
+}
+
+/// The problems of reading the fixture `name` with `read`, which must be a mismatch.
+fn mismatch<N: Network<f32>>(name: &str, read: fn(&[u8]) -> Result<N, nn::Error>) -> Vec<String> {
+    let bytes = std::fs::read(fixture(&format!("{name}.onnx"))).unwrap();
+    match read(&bytes) {
+        Err(nn::Error::Mismatch { problems, .. }) => problems,
+        other => panic!("a mismatch expected, not {:?}", other.err()),
+    }
+}
+
+/// Asserts that one of `problems` starts with `layer` and contains each of `words`.
+fn has(problems: &[String], layer: &str, words: &[&str]) {
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with(layer) && words.iter().all(|w| p.contains(w))),
+        "no problem at {layer} with {words:?} in {problems:#?}"
+    );
+}
+
+#[test]
+fn a_declaration_that_differs_gets_every_difference() {
+    let problems = mismatch("mlp", MlpDiffers::from_onnx);
+    has(&problems, "layer `dense` (Dense)", &["[16, 6]", "12 units"]);
+    has(
+        &problems,
+        "layer `dense_1` (Dense)",
+        &["[4, 16]", "12 inputs"],
+    );
+    has(
+        &problems,
+        "layer `dense_1` (Dense)",
+        &["Softmax in the file", "Sigmoid in the declaration"],
+    );
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+
+    let problems = mismatch("cnn", CnnDiffers::from_onnx);
+    has(
+        &problems,
+        "layer `conv2d` (Conv2D)",
+        &["[4, 3, 3, 3]", "[4, 3, 5, 5]"],
+    );
+    has(
+        &problems,
+        "layer `conv2d` (Conv2D)",
+        &["pads [1, 1, 1, 1]", "`padding = valid` pads [0, 0, 0, 0]"],
+    );
+    has(
+        &problems,
+        "layer `conv2d` (Conv2D)",
+        &["applies Relu", "leaves out"],
+    );
+    has(
+        &problems,
+        "layer `max_pooling2d` (MaxPooling2D)",
+        &["strides [2, 2]", "[1, 1]"],
+    );
+
+    let problems = mismatch("depthwise", NotDepthwise::from_onnx);
+    has(
+        &problems,
+        "layer `conv2d` (Conv2D)",
+        &["group = 3", "DepthwiseConv2D"],
+    );
+}
+
+#[test]
+fn operators_not_read_are_named_all_at_once() {
+    let problems = mismatch("unsupported", Unsupported::from_onnx);
+    has(
+        &problems,
+        "the graph: node 1 of 5",
+        &["LayerNormalization", "not read"],
+    );
+    has(&problems, "the graph: node 3 of 5", &["`Cos`", "not read"]);
+}
+
+#[test]
+fn a_declaration_of_another_input_is_an_error() {
+    network! {
+        struct Wide = Input<6, 8, 4>, Conv2D<4, (3, 3), padding = Same>,
+            BatchNormalization<epsilon = 1e-5>, Activation<Relu>, MaxPool2D<(2, 2)>, Flatten,
+            Dense<_, 5>;
+    }
+    let problems = mismatch("cnn", Wide::from_onnx);
+    has(&problems, "the input", &["(1, 3, 6, 8)", "[6, 8, 4]"]);
+}
+
+#[test]
+fn damaged_files_are_errors_never_panics() {
+    let bytes = std::fs::read(fixture("cnn.onnx")).unwrap();
+    // Cut anywhere inside the graph (which is most of the file), the file is an error.
+    for len in 0..bytes.len() {
+        let read = Cnn::from_onnx(&bytes[..len]);
+        if len < bytes.len() * 3 / 4 {
+            assert!(
+                matches!(
+                    read,
+                    Err(nn::Error::Format { .. } | nn::Error::Mismatch { .. })
+                ),
+                "{len} bytes: {:?}",
+                read.err()
+            );
+        }
+    }
+    // Any one byte changed: an error or a network, never a panic.
+    for at in 0..bytes.len() {
+        for flip in [0xff, 0x80, 0x01] {
+            let mut garbled = bytes.clone();
+            garbled[at] ^= flip;
+            let _ = Cnn::from_onnx(&garbled);
+        }
+    }
+    // Graphs no exporter writes: absurd dilations with `SAME_UPPER`, a node that reads its own
+    // output, an input left out and no graph input. Each is a mismatch, found in bounded time.
+    for (name, words) in [
+        ("hostile_dilations", "dilations"),
+        ("hostile_cycle", "where the declaration has this layer"),
+        ("hostile_empty", "the graph has no input"),
+    ] {
+        let problems = mismatch(name, Cnn::from_onnx);
+        assert!(
+            problems.iter().any(|p| p.contains(words)),
+            "{name}: {problems:#?}"
+        );
+    }
+    // Not an ONNX file at all.
+    let err = Cnn::from_onnx(b"not an onnx file").err().unwrap();
+    assert!(matches!(err, nn::Error::Format { .. }), "{err}");
+    let err = Cnn::load_onnx(fixture("missing.onnx")).err().unwrap();
+    assert!(matches!(err, nn::Error::Io { .. }), "{err}");
+}
