@@ -47,6 +47,8 @@ mod network;
 pub mod optimizers;
 #[cfg(feature = "std")]
 mod parallel;
+#[cfg(feature = "std")]
+pub mod pytorch;
 mod regularizers;
 mod scalar;
 mod setting;
