@@ -66,6 +66,14 @@ read_and_built_in! {
         Input<5, 4>, gru: GRU<6>, head: Dense<6, 2>
 }
 
+read_and_built_in! {
+    /// `self.embedding = Embedding(10, 4)`, `self.rnn = RNN(4, 5, batch_first=True)`,
+    /// `self.norm = LayerNorm(5)` on the last step, `self.head = Linear(5, 3)`.
+    Tokens, TokensBuiltIn, "tests/fixtures/pytorch/tokens.safetensors" =
+        Input<6>, embedding: Embedding<10, 4>, rnn: SimpleRNN<5>,
+        norm: LayerNormalization<epsilon = 1e-5>, head: Dense<5, 3>
+}
+
 network! {
     /// [`Cnn`] with other channel counts, another kernel and a layer more.
     struct CnnDiffers =
@@ -134,6 +142,9 @@ fn state_dicts_give_pytorch_s_outputs() {
     gives_pytorch_s_outputs(&load::<Temporal>("conv1d"), "conv1d");
     gives_pytorch_s_outputs(&load::<Lstm>("lstm"), "lstm");
     gives_pytorch_s_outputs(&load::<Gru>("gru"), "gru");
+    gives_pytorch_s_outputs(&load::<Tokens>("tokens"), "tokens");
+    // The MLP's weights as float64 (`model.double()`).
+    gives_pytorch_s_outputs(&load::<Mlp>("mlp_f64"), "mlp");
 }
 
 #[test]
@@ -145,6 +156,7 @@ fn built_in_state_dicts_give_pytorch_s_outputs() {
     gives_pytorch_s_outputs(&TemporalBuiltIn::EMBEDDED, "conv1d");
     gives_pytorch_s_outputs(&LstmBuiltIn::EMBEDDED, "lstm");
     gives_pytorch_s_outputs(&GruBuiltIn::EMBEDDED, "gru");
+    gives_pytorch_s_outputs(&TokensBuiltIn::EMBEDDED, "tokens");
     // The same weights as read at run time, bit for bit.
     let loaded = Gru::load_pytorch(fixture("gru.safetensors")).unwrap();
     assert_eq!(

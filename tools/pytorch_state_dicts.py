@@ -35,6 +35,21 @@ class Recurrent(nn.Module):
         return getattr(self, self.head_name)(out[:, -1])
 
 
+class Tokens(nn.Module):
+    """An embedding, a plain RNN (batch first) and a layer norm on its last step, a Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(10, 4)
+        self.rnn = nn.RNN(4, 5, batch_first=True)
+        self.norm = nn.LayerNorm(5)
+        self.head = nn.Linear(5, 3)
+
+    def forward(self, x):
+        out, _ = self.rnn(self.embedding(x.long()))
+        return self.head(self.norm(out[:, -1]))
+
+
 def models():
     """(name, model, input shape as PyTorch takes it, without the batch)."""
     yield "mlp", nn.Sequential(
@@ -56,11 +71,19 @@ def models():
     ), (3, 12)
     yield "lstm", Recurrent("lstm", 4, 8, 3, "dense"), (7, 4)
     yield "gru", Recurrent("gru", 4, 6, 2, "head"), (5, 4)
+    yield "tokens", Tokens(), (6,)
 
 
 def values(t):
     """A tensor's values as lists of the shortest decimals that read back as the same float32."""
     return [[float(str(v)) for v in row] for row in t.numpy()]
+
+
+def inputs(model, n, shape):
+    """`n` random inputs: token ids (as floats) for the embedding, normal values otherwise."""
+    if isinstance(model, Tokens):
+        return torch.randint(0, 10, (n, *shape)).float()
+    return torch.randn(n, *shape)
 
 
 def channels_last(x):
@@ -80,22 +103,22 @@ def main():
         for module in model.modules():
             if hasattr(module, "reset_parameters") and module is not model:
                 module.reset_parameters()
-        classes = model(torch.zeros(1, *shape)).shape[1]
+        classes = model(inputs(model, 1, shape)).shape[1]
         optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
         model.train()
         for _ in range(5):
-            x = torch.randn(16, *shape)
+            x = inputs(model, 16, shape)
             y = torch.randint(0, classes, (16,))
             optimizer.zero_grad()
             loss = nn.functional.cross_entropy(model(x), y)
             loss.backward()
             optimizer.step()
         model.eval()
-        x = torch.randn(3, *shape)
+        x = inputs(model, 3, shape)
         with torch.no_grad():
             y = model(x)
         # Recurrent models read sequences as they are: (steps, features) is already our layout.
-        ours = x if isinstance(model, Recurrent) else channels_last(x)
+        ours = x if isinstance(model, (Recurrent, Tokens)) else channels_last(x)
         path = os.path.join(OUT, f"{name}.safetensors")
         safetensors.torch.save_file(model.state_dict(), path)
         os.chmod(path, 0o644)
@@ -108,6 +131,12 @@ def main():
         }
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
             json.dump(record, f)
+        if name == "mlp":
+            # The same weights as float64 (`model.double()`): read as floats of any width.
+            doubled = {k: v.double() for k, v in model.state_dict().items()}
+            path = os.path.join(OUT, "mlp_f64.safetensors")
+            safetensors.torch.save_file(doubled, path)
+            os.chmod(path, 0o644)
         names = sorted(model.state_dict())
         print(name, [tuple(model.state_dict()[n].shape) for n in names], names)
 
