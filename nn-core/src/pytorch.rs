@@ -239,10 +239,19 @@ pub fn layout(class: &str, tensors: &[(&str, usize)]) -> Result<Vec<Part>, Strin
                 ));
             }
             _ => {
+                // PyTorch has no separable convolution: it is two modules.
+                let hint = if class.starts_with("Separable") {
+                    "; PyTorch's depthwise-separable block is two modules, a `Conv` with \
+                     `groups` = channels and a 1 × 1 `Conv`: declare them as a depthwise \
+                     convolution and a convolution with a kernel of 1"
+                } else {
+                    ""
+                };
                 return Err(format!(
                     "`{class}` layers are not read from PyTorch state dicts (the layers read: \
                      Dense, Conv1D, Conv2D, DepthwiseConv1D, DepthwiseConv2D, \
-                     BatchNormalization, LayerNormalization, Embedding, LSTM, GRU, SimpleRNN)"
+                     BatchNormalization, LayerNormalization, Embedding, LSTM, GRU, \
+                     SimpleRNN){hint}"
                 ));
             }
         };
@@ -694,7 +703,7 @@ pub fn read(
     for module in &matched.extra {
         let names: Vec<String> = tensors
             .keys()
-            .filter(|n| split(n).0 == module)
+            .filter(|n| split(n).0 == module && !IGNORED.contains(&split(n).1))
             .map(|n| format!("`{n}`"))
             .collect();
         problems.push(format!(
@@ -809,4 +818,59 @@ fn mismatch<N: Network<T>, T: Float>(path: &Path, problems: Vec<String>) -> Erro
 /// [`Error::Io`] when it cannot be read, and those of [`from_bytes`].
 pub fn load<T: Float, N: Network<T>>(path: &Path) -> Result<N, Error> {
     from_bytes(&crate::io::read_model_file(path)?, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequential_modules_are_matched_in_the_order_of_their_numbers() {
+        // `10` after `2`, a nested module's numbers after its parent's.
+        let matched = match_modules(&["a", "b", "c", "d"], &["10", "2", "0", "2.1"]);
+        assert_eq!(matched.naming, Naming::Positions);
+        let modules: Vec<&str> = matched
+            .modules
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(modules, ["0", "2", "2.1", "10"]);
+        assert!(matched.extra.is_empty());
+        // By name as soon as one module has a layer's name; the others are extra.
+        let matched = match_modules(&["dense", "lstm"], &["lstm", "head"]);
+        assert_eq!(matched.naming, Naming::Fields);
+        assert_eq!(matched.modules, [None, Some(String::from("lstm"))]);
+        assert_eq!(matched.extra, ["head"]);
+        let matched = match_modules(&["dense"], &["features.0", "classifier.1"]);
+        assert_eq!(matched.naming, Naming::Neither);
+    }
+
+    #[test]
+    fn a_depthwise_kernel_is_read_channel_by_channel() {
+        // Ours (kh, kw, C, M) = (1, 2, 2, 2) from PyTorch's (C·M, 1, kh, kw) = (4, 1, 1, 2):
+        // PyTorch's output channel c·M + m is ours (c, m).
+        let parts = layout("DepthwiseConv2D", &[("depthwise_kernel", 4)]).unwrap();
+        let shape = [1, 2, 2, 2];
+        let shapes: [&[usize]; 1] = [&shape];
+        let theirs: Vec<usize> = parts[0].sources[0]
+            .shape
+            .iter()
+            .map(|&d| size(d, &shapes).unwrap())
+            .collect();
+        assert_eq!(theirs, [4, 1, 1, 2]);
+        let source: Vec<f64> = (0..8).map(f64::from).collect();
+        let mut out = [0.0; 8];
+        convert(&parts[0].rule, &shape, &[&source], None, &mut out);
+        // ours[kw][c][m] = theirs[c·2 + m][kw] = (c·2 + m)·2 + kw.
+        assert_eq!(out, [0.0, 2.0, 4.0, 6.0, 1.0, 3.0, 5.0, 7.0]);
+    }
+
+    #[test]
+    fn half_precision_values_are_read() {
+        assert_eq!(values("F16", &0x3c00u16.to_le_bytes()), Some(vec![1.0]));
+        assert_eq!(values("F16", &0xc000u16.to_le_bytes()), Some(vec![-2.0]));
+        assert_eq!(values("BF16", &0x3f80u16.to_le_bytes()), Some(vec![1.0]));
+        assert_eq!(values("I64", &[0; 8]), None);
+    }
 }

@@ -59,7 +59,12 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
             .map(|p| Some((p.name.to_string(), known(&p.shape)?)))
             .collect();
         let flattened = nn_core::pytorch::flattened(&inputs, index);
-        let at = format!("layer {} `{}`: `{name}`", index + 1, layer.field);
+        let at = format!(
+            "`{name}`: layer {} `{}` ({})",
+            index + 1,
+            layer.field,
+            layer.class
+        );
         if layer.block.is_some() {
             errors.push(syn::Error::new(
                 layer.span,
@@ -73,9 +78,9 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
             errors.push(syn::Error::new(
                 layer.span,
                 format!(
-                    "{at} is checked during the build only when the sizes of the layers with \
-                     weights are numbers; `{}` has a named constant's (write the number, or \
-                     read the file at run time with `load_pytorch`)",
+                    "{at}: `{}` has a size given by a named constant, but a state dict is \
+                     checked during the build only against layers whose sizes are numbers \
+                     (write the number, or read the file at run time with `load_pytorch`)",
                     layer.text
                 ),
             ));
