@@ -34,6 +34,36 @@
 //! normalization's epsilon (PyTorch's default is 1e-5, Keras's 1e-3: declare
 //! `BatchNormalization<epsilon = 1e-5>`) are the declaration's, unchecked. Only each tensor's
 //! name and shape are compared (a shape carries the units, channels and kernel sizes).
+//!
+//! **Not read yet:** blocks (`Add<..>`, `Concatenate<..>`), `Bidirectional`, recurrent modules
+//! of more than one layer (`num_layers > 1`: their `_l1` tensors are reported as extra),
+//! `PReLU`, and `SeparableConv1D`/`SeparableConv2D`, which PyTorch writes as two modules:
+//! declare a depthwise convolution and a convolution with a kernel of 1 instead.
+//!
+//! ```
+//! use nn::prelude::*;
+//!
+//! network! {
+//!     /// `nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 8),
+//!     /// nn.Tanh(), nn.Linear(8, 3), nn.Softmax(dim=1))`: the modules `0`, `3` and `5`.
+//!     struct Mlp = Dense<6, 16, Relu>, Dropout<0.1>, Dense<16, 8, Tanh>, Dense<8, 3, Softmax>;
+//!
+//!     /// The same with a layer too narrow.
+//!     struct Narrow = Dense<6, 12, Relu>, Dropout<0.1>, Dense<12, 8, Tanh>, Dense<8, 3, Softmax>;
+//! }
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/pytorch/mlp.safetensors");
+//! let net = Mlp::load_pytorch(path)?;
+//! let (layer, kernel) = net.params().next().unwrap();
+//! assert_eq!((layer, kernel.shape), ("dense", &[6, 16][..])); // PyTorch's `0.weight` is (16, 6)
+//! let error = Narrow::load_pytorch(path).unwrap_err().to_string();
+//! assert!(error.contains(
+//!     "layer 1 `dense` (Dense): tensor `0.weight` has shape (16, 6); the declaration needs \
+//!      (12, 6) (PyTorch's (out, in))"
+//! ), "{error}");
+//! assert!(error.contains("layer 3 `dense_1` (Dense): tensor `3.weight` has shape (8, 16)"));
+//! # Ok::<(), nn::Error>(())
+//! ```
 
 use std::collections::BTreeMap;
 use std::path::Path;
