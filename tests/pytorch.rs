@@ -145,6 +145,18 @@ fn state_dicts_give_pytorch_s_outputs() {
     gives_pytorch_s_outputs(&load::<Tokens>("tokens"), "tokens");
     // The MLP's weights as float64 (`model.double()`).
     gives_pytorch_s_outputs(&load::<Mlp>("mlp_f64"), "mlp");
+    // Into an `f64` network.
+    let path = fixture("mlp_f64.safetensors");
+    let wide: Mlp<f64> = nn::pytorch::load(std::path::Path::new(&path)).unwrap();
+    let narrow = load::<Mlp>("mlp");
+    let (x32, x64) = (
+        SVector::<f32, 6>::repeat(0.5),
+        SVector::<f64, 6>::repeat(0.5),
+    );
+    let (y32, y64) = (narrow.predict(&x32), wide.predict(&x64));
+    for (a, b) in y32.iter().zip(y64.iter()) {
+        assert!((f64::from(*a) - b).abs() < 1e-6, "{y32} against {y64}");
+    }
 }
 
 #[test]
