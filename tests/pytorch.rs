@@ -74,6 +74,12 @@ read_and_built_in! {
         norm: LayerNormalization<epsilon = 1e-5>, head: Dense<5, 3>
 }
 
+read_and_built_in! {
+    /// `Flatten(), Linear(12, 3)` on (3, 4) inputs without channels: flattened as they are.
+    Flat, FlatBuiltIn, "tests/fixtures/pytorch/flat.safetensors" =
+        Input<3, 4>, Flatten, Dense<12, 3>
+}
+
 network! {
     /// [`Cnn`] with other channel counts, another kernel and a layer more.
     struct CnnDiffers =
@@ -143,6 +149,7 @@ fn state_dicts_give_pytorch_s_outputs() {
     gives_pytorch_s_outputs(&load::<Lstm>("lstm"), "lstm");
     gives_pytorch_s_outputs(&load::<Gru>("gru"), "gru");
     gives_pytorch_s_outputs(&load::<Tokens>("tokens"), "tokens");
+    gives_pytorch_s_outputs(&load::<Flat>("flat"), "flat");
     // The MLP's weights as float64 (`model.double()`).
     gives_pytorch_s_outputs(&load::<Mlp>("mlp_f64"), "mlp");
     // Into an `f64` network.
@@ -169,6 +176,7 @@ fn built_in_state_dicts_give_pytorch_s_outputs() {
     gives_pytorch_s_outputs(&LstmBuiltIn::EMBEDDED, "lstm");
     gives_pytorch_s_outputs(&GruBuiltIn::EMBEDDED, "gru");
     gives_pytorch_s_outputs(&TokensBuiltIn::EMBEDDED, "tokens");
+    gives_pytorch_s_outputs(&FlatBuiltIn::EMBEDDED, "flat");
     // The same weights as read at run time, bit for bit.
     let loaded = Gru::load_pytorch(fixture("gru.safetensors")).unwrap();
     assert_eq!(

@@ -72,6 +72,8 @@ def models():
     yield "lstm", Recurrent("lstm", 4, 8, 3, "dense"), (7, 4)
     yield "gru", Recurrent("gru", 4, 6, 2, "head"), (5, 4)
     yield "tokens", Tokens(), (6,)
+    # A 2-D input without channels, flattened as it is (no reordering).
+    yield "flat", nn.Sequential(nn.Flatten(), nn.Linear(12, 3)), (3, 4)
 
 
 def values(t):
@@ -86,8 +88,10 @@ def inputs(model, n, shape):
     return torch.randn(n, *shape)
 
 
-def channels_last(x):
+def channels_last(x, name):
     """An input in `nn`'s layout: channels moved last (a batch of images or of sequences)."""
+    if name == "flat":
+        return x
     if x.dim() == 4:
         return x.permute(0, 2, 3, 1)
     if x.dim() == 3:
@@ -118,7 +122,7 @@ def main():
         with torch.no_grad():
             y = model(x)
         # Recurrent models read sequences as they are: (steps, features) is already our layout.
-        ours = x if isinstance(model, (Recurrent, Tokens)) else channels_last(x)
+        ours = x if isinstance(model, (Recurrent, Tokens)) else channels_last(x, name)
         path = os.path.join(OUT, f"{name}.safetensors")
         safetensors.torch.save_file(model.state_dict(), path)
         os.chmod(path, 0o644)

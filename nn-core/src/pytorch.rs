@@ -24,10 +24,12 @@
 //! (4H, H)` are transposed (PyTorch's gates i, f, g, o are Keras's i, f, c, o) and its two
 //! biases summed; a GRU's gates r, z, n become Keras's z, r, h, and its two biases the rows of
 //! the `(2, 3U)` bias (PyTorch's GRU is Keras's `reset_after = true`). A `Dense` after a
-//! `Flatten` of a channels-first tensor gets its rows reordered, so that our channels-last
-//! `Flatten` computes what PyTorch's does: the network's input is then PyTorch's input with its
-//! channels moved last (`x.permute(0, 2, 3, 1)` for images, `x.permute(0, 2, 1)` for 1-D
-//! convolutions; a `batch_first` sequence is already in our layout).
+//! `Flatten` of a tensor PyTorch holds channels first (a convolution's or a pool's output, or
+//! an image input) gets its rows reordered, so that our channels-last `Flatten` computes what
+//! PyTorch's does: the network's input is then PyTorch's input with its channels moved last
+//! (`x.permute(0, 2, 3, 1)` for images, `x.permute(0, 2, 1)` for 1-D convolutions; a
+//! `batch_first` sequence, a recurrent layer's output and a 2-D input without channels are the
+//! same in both, and flattened as they are).
 //!
 //! **What a state dict cannot show.** It holds tensors, not the computation: the activations,
 //! the order of operations, pooling windows, strides, padding, dropout rates and batch
@@ -310,8 +312,12 @@ pub fn size(dim: Dim, shapes: &[&[usize]]) -> Option<usize> {
 }
 
 /// When the layer at `index` of a network's layers (`(class, input shape)` each) is a `Dense`
-/// fed by a `Flatten` of a tensor of more than one axis (with only dropouts or activations
-/// between them), that tensor's shape: PyTorch flattened it channels first.
+/// fed by a `Flatten` (with only dropouts or activations between them) of a tensor PyTorch
+/// holds channels first, that tensor's shape: PyTorch flattened it channel by channel. That is
+/// a tensor made by a convolution or a pool (the nearest layer before the `Flatten` that makes
+/// a new tensor is one, normalizations and activations passed over), or the network's input
+/// when it is an image (`(H, W, C)`, given to us with its channels moved last). A recurrent
+/// layer's or an embedding's output is `(steps, features)` in both, and so is a 2-D input.
 #[doc(hidden)]
 pub fn flattened<'a>(layers: &[(&str, &'a [usize])], index: usize) -> Option<&'a [usize]> {
     let (class, _) = layers.get(index)?;
@@ -319,15 +325,31 @@ pub fn flattened<'a>(layers: &[(&str, &'a [usize])], index: usize) -> Option<&'a
         return None;
     }
     let mut j = index;
-    while j > 0 {
-        j -= 1;
+    let shape = loop {
+        j = j.checked_sub(1)?;
         match layers[j] {
             ("Dropout" | "Activation" | "GaussianNoise" | "GaussianDropout", _) => {}
-            ("Flatten", shape) if shape.len() > 1 => return Some(shape),
+            ("Flatten", shape) if shape.len() > 1 => break shape,
             _ => return None,
         }
+    };
+    let channels_first = |class: &str| {
+        ["Conv", "Pooling", "UpSampling", "ZeroPadding", "Cropping"]
+            .iter()
+            .any(|kind| class.contains(kind))
+    };
+    let made_anew = |class: &str| {
+        channels_first(class)
+            || matches!(
+                class,
+                "Dense" | "LSTM" | "GRU" | "SimpleRNN" | "Bidirectional" | "Embedding" | "Reshape"
+            )
+            || nn_keras::class::MERGES.contains(&class)
+    };
+    match layers[..j].iter().rev().find(|(c, _)| made_anew(c)) {
+        Some((class, _)) => channels_first(class).then_some(shape),
+        None => (shape.len() > 2).then_some(shape),
     }
-    None
 }
 
 /// Makes our tensor of shape `shape` (row-major, into `out`) from its sources' values, as
@@ -894,6 +916,25 @@ mod tests {
         convert(&parts[0].rule, &shape, &[&source], None, &mut out);
         // ours[kw][c][m] = theirs[c·2 + m][kw] = (c·2 + m)·2 + kw.
         assert_eq!(out, [0.0, 2.0, 4.0, 6.0, 1.0, 3.0, 5.0, 7.0]);
+    }
+
+    #[test]
+    fn a_flatten_of_what_pytorch_holds_channels_first_is_reordered() {
+        let conv: &[(&str, &[usize])] = &[
+            ("Conv1D", &[12, 3]),
+            ("BatchNormalization", &[10, 5]),
+            ("Flatten", &[10, 5]),
+            ("Dropout", &[50]),
+            ("Dense", &[50]),
+        ];
+        assert_eq!(flattened(conv, 4), Some(&[10, 5][..]));
+        let recurrent: &[(&str, &[usize])] =
+            &[("LSTM", &[7, 4]), ("Flatten", &[7, 8]), ("Dense", &[56])];
+        assert_eq!(flattened(recurrent, 2), None);
+        let image: &[(&str, &[usize])] = &[("Flatten", &[4, 4, 3]), ("Dense", &[48])];
+        assert_eq!(flattened(image, 1), Some(&[4, 4, 3][..]));
+        let rows: &[(&str, &[usize])] = &[("Flatten", &[3, 4]), ("Dense", &[12])];
+        assert_eq!(flattened(rows, 1), None);
     }
 
     #[test]
