@@ -11,6 +11,9 @@
 //! and the `model.weights.h5` of `blocks_trained.keras`, a compiled functional model with blocks,
 //! whose weights and optimizer state `Model::load_keras` restores.
 //!
+//! A PyTorch state dict (`tests/fixtures/pytorch/cnn.safetensors`) is fuzzed with the other
+//! formats, read by `load_pytorch`.
+//!
 //! Then hostile files, built here (issue 22): decompression bombs in HDF5 chunks and in archive
 //! members, thousands of empty layer groups, configurations of tens of megabytes, and paths to a
 //! device, a FIFO, a directory or a sparse file larger than any model.
@@ -173,6 +176,10 @@ network! {
     struct BlocksTrained = Input<5>, Dense<_, 6, Tanh>,
         Add<[], [Dense<_, 6, use_bias = false>, BatchNormalization]>,
         Concatenate<[Dense<_, 4, Relu>], [Dense<_, 5, Tanh>, Dense<_, 3>]>, Dense<_, 3, Softmax>;
+    /// The PyTorch state dict `tests/fixtures/pytorch/cnn.safetensors`'s model.
+    struct TorchCnn =
+        Input<10, 10, 2>, Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+        Activation<Relu>, MaxPool2D<(2, 2)>, Conv2D<6, (3, 3), Relu>, Flatten, Dense<_, 5>;
 }
 
 fn keras_fixture(name: &str) -> PathBuf {
@@ -335,6 +342,13 @@ fn keras_formats() -> Vec<Format> {
     ]
 }
 
+/// The PyTorch state dict of `TorchCnn`, which loads.
+fn pytorch_cnn() -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pytorch/cnn.safetensors");
+    TorchCnn::load_pytorch(&path).unwrap();
+    std::fs::read(path).unwrap()
+}
+
 /// The valid files, with their loaders.
 fn formats() -> Vec<Format> {
     let dir = scratch("seeds");
@@ -377,6 +391,9 @@ fn formats() -> Vec<Format> {
         }),
         ("csv-gz", gzip(&csv), |path| {
             let _ = read_csv(path, 1);
+        }),
+        ("pytorch", pytorch_cnn(), |path| {
+            let _ = TorchCnn::load_pytorch(path);
         }),
     ]
 }

@@ -50,6 +50,8 @@ pub mod onnx;
 pub mod optimizers;
 #[cfg(feature = "std")]
 mod parallel;
+#[cfg(feature = "std")]
+pub mod pytorch;
 mod regularizers;
 mod scalar;
 mod setting;

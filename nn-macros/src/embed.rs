@@ -107,7 +107,11 @@ pub(crate) fn apply(network: &mut Network, path: String, offsets: Vec<Vec<usize>
     for layer in &mut network.layers {
         inline(layer);
     }
-    network.embedded = Some(Embedded { path, offsets });
+    network.embedded = Some(Embedded {
+        path,
+        offsets,
+        bytes: None,
+    });
 }
 
 /// Makes every matrix of `layer` (and of the layers a block holds) inline.

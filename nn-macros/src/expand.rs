@@ -11,7 +11,7 @@ mod lower;
 mod network_impl;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::ir::{Built, Network};
@@ -258,6 +258,34 @@ fn constructors_impl(network: &Network) -> TokenStream {
                 let path = path.as_ref();
                 ::nn::__private::onnx::read::<Self>(&::nn::int8::bytes(path)?, path)
             }
+
+            /// Reads the network from a PyTorch state dict's bytes (as
+            /// `safetensors.torch.save_file(model.state_dict(), path)` writes them), matching
+            /// the declaration's layers to the modules by field name or, for an
+            /// `nn.Sequential`, in order, checking every tensor's name and shape and converting
+            /// PyTorch's layouts to ours; see [`nn::pytorch`](::nn::pytorch), which also says
+            /// what a state dict cannot show (activations, windows, batch normalization's
+            /// epsilon: declare PyTorch's 1e-5).
+            ///
+            /// # Errors
+            /// When the bytes are not a safetensors file, or the state dict does not fit this
+            /// network (every difference listed, at its layer).
+            pub fn from_pytorch(bytes: &[u8]) -> ::core::result::Result<Self, ::nn::Error> {
+                ::nn::pytorch::from_bytes::<f32, Self>(
+                    bytes,
+                    ::nn::__private::std::path::Path::new("the state dict's bytes"),
+                )
+            }
+
+            /// [`from_pytorch`](Self::from_pytorch) on the file at `path`.
+            ///
+            /// # Errors
+            /// When the file cannot be read, and those of `from_pytorch`.
+            pub fn load_pytorch(
+                path: impl ::core::convert::AsRef<::nn::__private::std::path::Path>,
+            ) -> ::core::result::Result<Self, ::nn::Error> {
+                ::nn::pytorch::load::<f32, Self>(path.as_ref())
+            }
         }
     }
 }
@@ -278,6 +306,11 @@ fn embedded_impl(network: &Network) -> Option<TokenStream> {
             quote_spanned!(span=> #field: #value)
         });
     let marker = scalar_marker(network).map(|(field, value)| quote!(#field: #value,));
+    // The file's bytes, or those the attribute made from it (converted during the build).
+    let file_bytes = match &embedded.bytes {
+        Some(bytes) => proc_macro2::Literal::byte_string(bytes).into_token_stream(),
+        None => quote!(::core::include_bytes!(#path)),
+    };
     let file = std::path::Path::new(path)
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -294,7 +327,7 @@ fn embedded_impl(network: &Network) -> Option<TokenStream> {
         impl #ident<f32> {
             #[doc = #doc]
             pub const EMBEDDED: Self = {
-                const FILE: &[u8] = ::core::include_bytes!(#path);
+                const FILE: &[u8] = #file_bytes;
                 Self { #(#layers,)* #marker }
             };
         }

@@ -79,6 +79,9 @@ pub(crate) struct Embedded {
     /// For each layer, where its tensors' values are in the file's bytes, as little-endian
     /// `float32`: the byte offset of each, in the layer's order ([`Build::tensors`]).
     pub(crate) offsets: Vec<Vec<usize>>,
+    /// The bytes built in, when they are not the file's own (a PyTorch state dict's tensors,
+    /// converted to our layout during the build); `None` for the file as it is.
+    pub(crate) bytes: Option<Vec<u8>>,
 }
 
 /// An int8 network read from a TensorFlow Lite file during the build, to be built into the

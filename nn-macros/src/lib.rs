@@ -36,6 +36,7 @@ mod keras_file;
 mod kinds;
 mod names;
 mod parse;
+mod pytorch_file;
 mod safetensors_file;
 mod shared;
 mod tflite;
@@ -299,6 +300,32 @@ use proc_macro::TokenStream;
 /// # }
 /// ```
 ///
+/// # PyTorch state dicts
+///
+/// `#[pytorch("path")]` checks a state dict saved with
+/// `safetensors.torch.save_file(model.state_dict(), path)` against the declaration during the
+/// build, as `Net::load_pytorch` reads it at run time (see `nn::pytorch`): the layers are
+/// matched to the modules by field name, or in order for an `nn.Sequential`'s numbered
+/// modules, and each missing, extra or misshapen tensor is an error at its layer.
+/// `#[pytorch("path", embed)]` builds the weights in as `EMBEDDED`, converted to our layout
+/// during the build. The sizes of the layers with weights must be numbers here (not named
+/// constants), and blocks are not read yet.
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     /// `nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 8),
+///     /// nn.Tanh(), nn.Linear(8, 3), nn.Softmax(dim=1))`: the modules `0`, `3` and `5`.
+///     #[pytorch("../tests/fixtures/pytorch/mlp.safetensors", embed)]
+///     pub struct Mlp = Dense<6, 16, Relu>, Dropout<0.1>, Dense<16, 8, Tanh>, Dense<8, 3, Softmax>;
+/// }
+///
+/// static MLP: Mlp = Mlp::EMBEDDED;
+/// let p = MLP.predict(&SVector::repeat(0.5));
+/// assert!((p.sum() - 1.0).abs() < 1e-5);
+/// ```
+///
 /// # In int8
 ///
 /// `#[int8]` gives the declaration an int8 form, `nn::Int8<Net>`: the same layers as
@@ -383,7 +410,8 @@ use proc_macro::TokenStream;
 ///
 /// The struct is generic over its scalar type (`f32` by default) and offers `seeded`, `new`,
 /// `zeros`, `INPUT`, `OUTPUT`, `PARAMS`, `predict`, `predict_batch`, `tape`, `forward_train`,
-/// `backward`, `summary`, `load_keras` and `save_keras` (and the constant `EMBEDDED` with
+/// `backward`, `summary`, `load_keras`, `save_keras`, `load_tflite`, `from_tflite`,
+/// `load_pytorch` and `from_pytorch` (and the constant `EMBEDDED` with
 /// `embed`), and implements `nn::Network` (with its
 /// Keras configuration, `Network::KERAS`), which walks its layers
 /// (`Network::visit`, and on it `visit_params`, `visit_params_mut` and `params`). Every mistake
@@ -405,6 +433,7 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
         let mut network = check::network(decl, &mut errors);
         keras_file::apply(&mut network, &mut errors);
         safetensors_file::apply(&mut network, &mut errors);
+        pytorch_file::apply(&mut network, &mut errors);
         // `#[tflite]` needs `#[int8]`; when `#[int8]` is there but refused, that is the one
         // error to report.
         let asked_int8 = network.attrs.iter().any(|a| a.path().is_ident("int8"));

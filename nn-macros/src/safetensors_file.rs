@@ -20,10 +20,10 @@ use crate::ir::Network;
 
 /// A tensor of the file.
 pub(crate) struct Entry {
-    dtype: String,
-    shape: Vec<usize>,
+    pub(crate) dtype: String,
+    pub(crate) shape: Vec<usize>,
     /// Its bytes, from the start of the file.
-    range: std::ops::Range<usize>,
+    pub(crate) range: std::ops::Range<usize>,
 }
 
 /// Takes the `#[safetensors("...")]` attribute off `network` and checks the declaration

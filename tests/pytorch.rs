@@ -1,0 +1,281 @@
+//! PyTorch state dicts read into declared networks (`Net::load_pytorch`, `Net::from_pytorch`):
+//! the fixtures in `tests/fixtures/pytorch` (made by `tools/pytorch_state_dicts.py`: small
+//! models trained a few steps, their state dicts saved with `safetensors.torch.save_file`, and
+//! PyTorch's outputs on recorded inputs) give PyTorch's outputs to 1e-5; a declaration that
+//! differs gets every difference, at its layer; damaged files are errors.
+
+use nn::prelude::*;
+
+/// Two declarations of the same layers: `$name`, read at run time, and `$built_in`, the state
+/// dict at `$path` checked during the build and built in.
+macro_rules! read_and_built_in {
+    ($(#[$doc:meta])* $name:ident, $built_in:ident, $path:literal = $($layers:tt)*) => {
+        network! {
+            $(#[$doc])*
+            struct $name = $($layers)*;
+
+            /// The same, built in.
+            #[pytorch($path, embed)]
+            struct $built_in = $($layers)*;
+        }
+    };
+}
+
+read_and_built_in! {
+    /// `nn.Sequential(Linear(6, 16), ReLU(), Dropout(0.1), Linear(16, 8), Tanh(), Linear(8, 3),
+    /// Softmax(dim=1))`: the modules `0`, `3` and `5`.
+    Mlp, MlpBuiltIn, "tests/fixtures/pytorch/mlp.safetensors" =
+        Dense<6, 16, Relu>, Dropout<0.1>, Dense<16, 8, Tanh>, Dense<8, 3, Softmax>
+}
+
+read_and_built_in! {
+    /// `Conv2d(2, 4, 3, padding=1), BatchNorm2d(4), ReLU(), MaxPool2d(2), Conv2d(4, 6, 3),
+    /// ReLU(), Flatten(), Linear(54, 5)`, fed (2, 10, 10) images channels last.
+    Cnn, CnnBuiltIn, "tests/fixtures/pytorch/cnn.safetensors" =
+        Input<10, 10, 2>, Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+        Activation<Relu>, MaxPool2D<(2, 2)>, Conv2D<6, (3, 3), Relu>, Flatten, Dense<_, 5>
+}
+
+read_and_built_in! {
+    /// A depthwise-separable block: `Conv2d(3, 6, 3, padding=1, groups=3), BatchNorm2d(6),
+    /// ReLU6(), Conv2d(6, 8, 1), BatchNorm2d(8), ReLU(), AdaptiveAvgPool2d(1), Flatten(),
+    /// Linear(8, 4)`.
+    Separable, SeparableBuiltIn, "tests/fixtures/pytorch/separable.safetensors" =
+        Input<8, 8, 3>, DepthwiseConv2D<(3, 3), depth_multiplier = 2, padding = Same>,
+        BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<8, (1, 1)>,
+        BatchNormalization<epsilon = 1e-5>, Activation<Relu>, GlobalAvgPool2D, Dense<_, 4>
+}
+
+read_and_built_in! {
+    /// `Conv1d(3, 5, 3), ReLU(), Conv1d(5, 4, 3), Tanh(), Flatten(), Linear(32, 2)`, fed
+    /// (3, 12) sequences channels last.
+    Temporal, TemporalBuiltIn, "tests/fixtures/pytorch/conv1d.safetensors" =
+        Input<12, 3>, Conv1D<5, 3, Relu>, Conv1D<4, 3, Tanh>, Flatten, Dense<_, 2>
+}
+
+read_and_built_in! {
+    /// `self.lstm = LSTM(4, 8, batch_first=True)`, `self.dense = Linear(8, 3)` on the last
+    /// step: matched by name.
+    Lstm, LstmBuiltIn, "tests/fixtures/pytorch/lstm.safetensors" =
+        Input<7, 4>, lstm: LSTM<8>, dense: Dense<8, 3>
+}
+
+read_and_built_in! {
+    /// `self.gru = GRU(4, 6, batch_first=True)`, `self.head = Linear(6, 2)`.
+    Gru, GruBuiltIn, "tests/fixtures/pytorch/gru.safetensors" =
+        Input<5, 4>, gru: GRU<6>, head: Dense<6, 2>
+}
+
+read_and_built_in! {
+    /// `self.embedding = Embedding(10, 4)`, `self.rnn = RNN(4, 5, batch_first=True)`,
+    /// `self.norm = LayerNorm(5)` on the last step, `self.head = Linear(5, 3)`.
+    Tokens, TokensBuiltIn, "tests/fixtures/pytorch/tokens.safetensors" =
+        Input<6>, embedding: Embedding<10, 4>, rnn: SimpleRNN<5>,
+        norm: LayerNormalization<epsilon = 1e-5>, head: Dense<5, 3>
+}
+
+read_and_built_in! {
+    /// `Flatten(), Linear(12, 3)` on (3, 4) inputs without channels: flattened as they are.
+    Flat, FlatBuiltIn, "tests/fixtures/pytorch/flat.safetensors" =
+        Input<3, 4>, Flatten, Dense<12, 3>
+}
+
+network! {
+    /// [`Cnn`] with other channel counts, another kernel and a layer more.
+    struct CnnDiffers =
+        Input<10, 10, 2>, Conv2D<5, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+        Activation<Relu>, MaxPool2D<(2, 2)>, Conv2D<6, (5, 5), Relu>, Flatten, Dense<_, 5>,
+        Dense<5, 2>;
+
+    /// [`Gru`] with its head under another name and an LSTM where the file has a GRU.
+    struct GruDiffers = Input<5, 4>, gru: LSTM<6>, classifier: Dense<6, 2>;
+}
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/pytorch/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// A recorded list of numbers (`f32` values written as JSON numbers).
+fn floats(v: &serde_json::Value) -> Vec<f32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
+}
+
+/// `net`'s output for one sample `x`.
+fn predict<N: Network<f32>>(net: &N, x: &[f32]) -> Vec<f32> {
+    use nn::nalgebra::{DimName, Dyn, OMatrix};
+    let x = OMatrix::<f32, N::Input, Dyn>::from_column_slice_generic(N::Input::name(), Dyn(1), x);
+    net.predict_batch(&x).as_slice().to_vec()
+}
+
+/// Checks that `net` gives PyTorch's outputs on the inputs `{name}.json` records, to 1e-5.
+fn gives_pytorch_s_outputs<N: Network<f32>>(net: &N, name: &str) {
+    let recorded: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture(&format!("{name}.json"))).unwrap()).unwrap();
+    let inputs = recorded["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 3);
+    for (x, want) in inputs.iter().zip(recorded["outputs"].as_array().unwrap()) {
+        let y = predict(net, &floats(x));
+        let want = floats(want);
+        assert_eq!(y.len(), want.len());
+        for (got, want) in y.iter().zip(&want) {
+            assert!((got - want).abs() <= 1e-5, "{name}: {y:?} against {want:?}");
+        }
+    }
+}
+
+fn load<N: Network<f32>>(name: &str) -> N {
+    nn::pytorch::load::<f32, N>(std::path::Path::new(&fixture(&format!(
+        "{name}.safetensors"
+    ))))
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn state_dicts_give_pytorch_s_outputs() {
+    gives_pytorch_s_outputs(
+        &Mlp::load_pytorch(fixture("mlp.safetensors")).unwrap(),
+        "mlp",
+    );
+    gives_pytorch_s_outputs(&load::<Cnn>("cnn"), "cnn");
+    gives_pytorch_s_outputs(&load::<Separable>("separable"), "separable");
+    gives_pytorch_s_outputs(&load::<Temporal>("conv1d"), "conv1d");
+    gives_pytorch_s_outputs(&load::<Lstm>("lstm"), "lstm");
+    gives_pytorch_s_outputs(&load::<Gru>("gru"), "gru");
+    gives_pytorch_s_outputs(&load::<Tokens>("tokens"), "tokens");
+    gives_pytorch_s_outputs(&load::<Flat>("flat"), "flat");
+    // The MLP's weights as float64 (`model.double()`).
+    gives_pytorch_s_outputs(&load::<Mlp>("mlp_f64"), "mlp");
+    // Into an `f64` network.
+    let path = fixture("mlp_f64.safetensors");
+    let wide: Mlp<f64> = nn::pytorch::load(std::path::Path::new(&path)).unwrap();
+    let narrow = load::<Mlp>("mlp");
+    let (x32, x64) = (
+        SVector::<f32, 6>::repeat(0.5),
+        SVector::<f64, 6>::repeat(0.5),
+    );
+    let (y32, y64) = (narrow.predict(&x32), wide.predict(&x64));
+    for (a, b) in y32.iter().zip(y64.iter()) {
+        assert!((f64::from(*a) - b).abs() < 1e-6, "{y32} against {y64}");
+    }
+}
+
+#[test]
+fn built_in_state_dicts_give_pytorch_s_outputs() {
+    static MLP: MlpBuiltIn = MlpBuiltIn::EMBEDDED;
+    gives_pytorch_s_outputs(&MLP, "mlp");
+    gives_pytorch_s_outputs(&CnnBuiltIn::EMBEDDED, "cnn");
+    gives_pytorch_s_outputs(&SeparableBuiltIn::EMBEDDED, "separable");
+    gives_pytorch_s_outputs(&TemporalBuiltIn::EMBEDDED, "conv1d");
+    gives_pytorch_s_outputs(&LstmBuiltIn::EMBEDDED, "lstm");
+    gives_pytorch_s_outputs(&GruBuiltIn::EMBEDDED, "gru");
+    gives_pytorch_s_outputs(&TokensBuiltIn::EMBEDDED, "tokens");
+    gives_pytorch_s_outputs(&FlatBuiltIn::EMBEDDED, "flat");
+    // The same weights as read at run time, bit for bit.
+    let loaded = Gru::load_pytorch(fixture("gru.safetensors")).unwrap();
+    assert_eq!(
+        GruBuiltIn::EMBEDDED.gru.kernel.as_slice(),
+        loaded.gru.kernel.as_slice()
+    );
+    assert_eq!(
+        GruBuiltIn::EMBEDDED.gru.bias.as_slice(),
+        loaded.gru.bias.as_slice()
+    );
+    let loaded = Cnn::load_pytorch(fixture("cnn.safetensors")).unwrap();
+    assert_eq!(
+        CnnBuiltIn::EMBEDDED.dense.kernel.as_slice(),
+        loaded.dense.kernel.as_slice()
+    );
+}
+
+#[test]
+fn from_pytorch_reads_bytes_as_load_pytorch_reads_the_file() {
+    let bytes = std::fs::read(fixture("cnn.safetensors")).unwrap();
+    let net = Cnn::from_pytorch(&bytes).unwrap();
+    let loaded = Cnn::load_pytorch(fixture("cnn.safetensors")).unwrap();
+    assert_eq!(net.conv2d.kernel, loaded.conv2d.kernel);
+    assert_eq!(net.dense.kernel, loaded.dense.kernel);
+    // The batch normalization's statistics are the file's, not the initial ones.
+    assert!(
+        net.batch_normalization
+            .moving_variance
+            .iter()
+            .all(|&v| v != 1.0)
+    );
+}
+
+/// The problems of reading the fixture `name` as `N`, which must be a mismatch.
+fn mismatch<N: Network<f32>>(name: &str) -> Vec<String> {
+    let path = fixture(&format!("{name}.safetensors"));
+    match nn::pytorch::load::<f32, N>(std::path::Path::new(&path)) {
+        Err(nn::Error::Mismatch { problems, .. }) => problems,
+        other => panic!("a mismatch expected, not {other:?}"),
+    }
+}
+
+#[test]
+fn a_declaration_that_differs_gets_every_difference() {
+    let problems = mismatch::<CnnDiffers>("cnn");
+    let expected = [
+        "layer 1 `conv2d` (Conv2D): tensor `0.weight` has shape (4, 2, 3, 3); the declaration \
+         needs (5, 2, 3, 3) (PyTorch's (out, in, kh, kw))",
+        "layer 2 `batch_normalization` (BatchNormalization): tensor `1.weight` has shape (4,); \
+         the declaration needs (5,)",
+        "layer 5 `conv2d_1` (Conv2D): tensor `4.weight` has shape (6, 4, 3, 3); the declaration \
+         needs (6, 5, 5, 5)",
+        "layer 7 `dense` (Dense): tensor `7.weight` has shape (5, 54); the declaration needs \
+         (5, 6)",
+        "layer 8 `dense_1` (Dense): no module left for it: the file has 4 modules with tensors \
+         (`0`, `1`, `4`, `7`) and the declaration 5 layers with parameters, matched in order",
+    ];
+    // One difference per layer: the bias after the kernel would repeat it.
+    assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+    for e in expected {
+        assert!(
+            problems.iter().any(|p| p.starts_with(e)),
+            "{e}\n{problems:#?}"
+        );
+    }
+    let problems = mismatch::<GruDiffers>("gru");
+    let expected = [
+        "layer 1 `gru` (LSTM): tensor `gru.weight_ih_l0` has shape (18, 4); the declaration \
+         needs (24, 4)",
+        "layer 2 `classifier` (Dense): no module `classifier` in the file",
+        "module `head` (`head.bias`, `head.weight`): no layer of the declaration has its name",
+    ];
+    for e in expected {
+        assert!(
+            problems.iter().any(|p| p.starts_with(e)),
+            "{e}\n{problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn damaged_files_are_errors() {
+    let bytes = std::fs::read(fixture("mlp.safetensors")).unwrap();
+    // Every truncation, and every byte of the header changed: an error, never a panic.
+    for n in 0..bytes.len() {
+        assert!(Mlp::from_pytorch(&bytes[..n]).is_err(), "truncated to {n}");
+    }
+    let header = 8 + usize::try_from(u64::from_le_bytes(bytes[..8].try_into().unwrap())).unwrap();
+    for k in 0..header {
+        let mut damaged = bytes.clone();
+        damaged[k] ^= 0x5a;
+        let _ = Mlp::from_pytorch(&damaged);
+    }
+    // A NaN among the weights.
+    let mut poisoned = bytes.clone();
+    let at = bytes.len() - 4;
+    poisoned[at..].copy_from_slice(&f32::NAN.to_le_bytes());
+    let error = Mlp::from_pytorch(&poisoned).unwrap_err().to_string();
+    assert!(error.contains("holds NaN or infinite values"), "{error}");
+    let error = Mlp::load_pytorch(fixture("missing.safetensors")).unwrap_err();
+    assert!(matches!(error, nn::Error::Io { .. }), "{error}");
+}
