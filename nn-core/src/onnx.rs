@@ -41,10 +41,8 @@ use nn_keras::class;
 use nn_keras::config::{LayerConfig, Value};
 use nn_onnx::{Dim, Graph, Node, Tensor};
 
+use crate::keras::Found;
 use crate::{Error, Network};
-
-/// The tensors read for one layer, by their parameter names, in Keras's layouts.
-type Found = Vec<(&'static str, Vec<f32>)>;
 
 /// The operators read (those that only compute shapes aside).
 const READ: &[&str] = &[
@@ -154,34 +152,7 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
     if !walk.problems.is_empty() {
         return Err(mismatch(walk.problems));
     }
-    let mut net = N::zeros();
-    let mut problems = Vec::new();
-    net.visit_params_mut(|field, param| {
-        let (owner, _) = crate::keras::keras_layer(layers, field, param.path.segments());
-        let tensor = found
-            .get(owner)
-            .and_then(|tensors| tensors.iter().find(|(name, _)| *name == param.name));
-        match tensor {
-            Some((_, values)) if values.len() == param.values.len() => {
-                param.values.copy_from_slice(values);
-            }
-            Some((_, values)) => problems.push(format!(
-                "layer `{owner}`: the file's `{}` holds {} values, the declaration's {}",
-                param.name,
-                values.len(),
-                param.values.len()
-            )),
-            None => problems.push(format!(
-                "layer `{owner}`: the file has no `{}` for it",
-                param.name
-            )),
-        }
-    });
-    if problems.is_empty() {
-        Ok(net)
-    } else {
-        Err(mismatch(problems))
-    }
+    crate::keras::set_found(&found, "layer ").map_err(mismatch)
 }
 
 /// Where the walk stands: the value the next layer reads, and whether it is an image

@@ -35,10 +35,8 @@ use nn_tflite::{Activation, Code, Element, Options, Padding, Tensor};
 
 use crate::int8::Bounds;
 use crate::int8::walk::{Op, Position, Walk};
+use crate::keras::Found;
 use crate::{Error, Network};
-
-/// The tensors read for one layer, by their parameter names, in Keras's layouts.
-type Found = Vec<(&'static str, Vec<f32>)>;
 
 /// Reads the float network `N` from a TensorFlow Lite file's bytes (`path` names them in
 /// messages).
@@ -96,35 +94,7 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
         walk.problem(format!("it is {:?}, not float32", walk.input().element));
     }
     walk.finish().map_err(mismatch)?;
-    let mut net = N::zeros();
-    let mut problems = Vec::new();
-    net.visit_params_mut(|field, param| {
-        // A block's tensors are its layers' (`add.conv2d_1_kernel` is `conv2d_1`'s).
-        let (owner, _) = crate::keras::keras_layer(layers, field, param.path.segments());
-        let tensor = found
-            .get(owner)
-            .and_then(|tensors| tensors.iter().find(|(name, _)| *name == param.name));
-        match tensor {
-            Some((_, values)) if values.len() == param.values.len() => {
-                param.values.copy_from_slice(values);
-            }
-            Some((_, values)) => problems.push(format!(
-                "`{owner}`: the file's `{}` holds {} values, the declaration's {}",
-                param.name,
-                values.len(),
-                param.values.len()
-            )),
-            None => problems.push(format!(
-                "`{owner}`: the file has no `{}` for it",
-                param.name
-            )),
-        }
-    });
-    if problems.is_empty() {
-        Ok(net)
-    } else {
-        Err(mismatch(problems))
-    }
+    crate::keras::set_found(&found, "").map_err(mismatch)
 }
 
 /// The channels of the layer `name`'s output (the last axis), or of the network's input when
