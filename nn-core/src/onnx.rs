@@ -1402,21 +1402,7 @@ fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
         ));
     }
     let weights = node.input.get(1).and_then(|w| walk.tensor(w));
-    let values = match weights {
-        Some(w) if w.dims == as_i64(&want) => w.floats(),
-        Some(w) => {
-            walk.problem(format!(
-                "the file's Conv `{name}` has weights {:?} (out, in, window..), the \
-                 declaration's {want:?}",
-                w.dims
-            ));
-            None
-        }
-        None => {
-            walk.problem(format!("the file's Conv `{name}` has no constant weights"));
-            None
-        }
-    };
+    let values = conv_weights(walk, node, &want);
     window(
         walk,
         node,
@@ -1457,6 +1443,27 @@ fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     bias_into(walk, layer, bias, found);
 }
 
+/// The constant weights of the `Conv` node `node` when they have the shape `want` (ONNX's
+/// `(out, in, window..)`); a problem otherwise.
+fn conv_weights(walk: &mut Walk<'_>, node: &Node, want: &[usize]) -> Option<Vec<f32>> {
+    let name = &node.name;
+    match node.input.get(1).and_then(|w| walk.tensor(w)) {
+        Some(w) if w.dims == as_i64(want) => w.floats(),
+        Some(w) => {
+            walk.problem(format!(
+                "the file's Conv `{name}` has weights {:?} (out, in, window..), the \
+                 declaration's {want:?}",
+                w.dims
+            ));
+            None
+        }
+        None => {
+            walk.problem(format!("the file's Conv `{name}` has no constant weights"));
+            None
+        }
+    }
+}
+
 /// A separable convolution: PyTorch's depthwise `Conv` (`group` = channels) and pointwise one
 /// (1×1) after it. Keras's has no bias on the depthwise part: the file's goes through the
 /// pointwise kernel into the bias.
@@ -1492,22 +1499,6 @@ fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
         ));
     }
     window(walk, node, layer, &kernel, &strides, &dilation, &[1, 1]);
-    let weights = |walk: &mut Walk<'_>, node: &Node, want: &[usize]| match node
-        .input
-        .get(1)
-        .and_then(|w| walk.tensor(w))
-    {
-        Some(w) if w.dims == as_i64(want) => w.floats(),
-        other => {
-            walk.problem(format!(
-                "the file's Conv `{}` has weights {:?} (out, in, window..), the \
-                     declaration's {want:?}",
-                node.name,
-                other.map(|w| w.dims.clone()).unwrap_or_default()
-            ));
-            None
-        }
-    };
     let bias = |walk: &Walk<'_>, node: &Node, len: usize| match node
         .input
         .get(2)
@@ -1516,7 +1507,7 @@ fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
         None => Some(vec![0.0; len]),
         Some(b) => walk.floats(b).filter(|v| v.len() == len),
     };
-    let dw = weights(walk, node, &depthwise);
+    let dw = conv_weights(walk, node, &depthwise);
     let dw_bias = bias(walk, node, inner);
     if let Some(w) = &dw {
         // `(C·M, 1, KH, KW)` into Keras's `(KH, KW, C, M)`.
@@ -1536,7 +1527,7 @@ fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
             node.name
         ));
     }
-    let Some(pw) = weights(walk, node, &[filters, inner, 1, 1]) else {
+    let Some(pw) = conv_weights(walk, node, &[filters, inner, 1, 1]) else {
         return;
     };
     // `(F, C·M, 1, 1)` into Keras's `(1, 1, C·M, F)`.
