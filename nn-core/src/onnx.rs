@@ -41,7 +41,7 @@ use nn_keras::class;
 use nn_keras::config::{LayerConfig, Value};
 use nn_onnx::{Dim, Graph, Node, Tensor};
 
-use crate::keras::Found;
+use crate::keras::{Found, transpose};
 use crate::{Error, Network};
 
 /// The operators read (those that only compute shapes aside).
@@ -1338,31 +1338,6 @@ fn bias_into(walk: &mut Walk<'_>, layer: &LayerConfig, values: Vec<f32>, found: 
              batch normalization folded into it by the exporter: declare it with a bias)",
         );
     }
-}
-
-/// `values` of `shape` with its axes permuted (`axes[k]` is the source axis of axis `k`),
-/// row-major.
-fn transpose(values: &[f32], shape: &[usize], axes: &[usize]) -> Vec<f32> {
-    let rank = shape.len();
-    let out_shape: Vec<usize> = axes.iter().map(|&a| shape[a]).collect();
-    let mut strides = vec![1; rank];
-    for k in (0..rank.saturating_sub(1)).rev() {
-        strides[k] = strides[k + 1] * shape[k + 1];
-    }
-    let mut out = Vec::with_capacity(values.len());
-    let mut index = vec![0; rank];
-    for _ in 0..values.len() {
-        let at: usize = (0..rank).map(|k| index[k] * strides[axes[k]]).sum();
-        out.push(values[at]);
-        for k in (0..rank).rev() {
-            index[k] += 1;
-            if index[k] < out_shape[k] {
-                break;
-            }
-            index[k] = 0;
-        }
-    }
-    out
 }
 
 fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {

@@ -35,7 +35,7 @@ use nn_tflite::{Activation, Code, Element, Options, Padding, Tensor};
 
 use crate::int8::Bounds;
 use crate::int8::walk::{Op, Position, Walk};
-use crate::keras::Found;
+use crate::keras::{Found, transpose};
 use crate::{Error, Network};
 
 /// Reads the float network `N` from a TensorFlow Lite file's bytes (`path` names them in
@@ -584,29 +584,4 @@ fn bias(
              batch normalization folded into it: declare it with a bias)",
         );
     }
-}
-
-/// `values` of `shape` with its axes permuted (`axes[k]` is the source axis of axis `k`),
-/// row-major.
-fn transpose(values: &[f32], shape: &[usize], axes: &[usize]) -> Vec<f32> {
-    let rank = shape.len();
-    let out_shape: Vec<usize> = axes.iter().map(|&a| shape[a]).collect();
-    let mut strides = vec![1; rank];
-    for k in (0..rank.saturating_sub(1)).rev() {
-        strides[k] = strides[k + 1] * shape[k + 1];
-    }
-    let mut out = Vec::with_capacity(values.len());
-    let mut index = vec![0; rank];
-    for _ in 0..values.len() {
-        let at: usize = (0..rank).map(|k| index[k] * strides[axes[k]]).sum();
-        out.push(values[at]);
-        for k in (0..rank).rev() {
-            index[k] += 1;
-            if index[k] < out_shape[k] {
-                break;
-            }
-            index[k] = 0;
-        }
-    }
-    out
 }

@@ -218,6 +218,31 @@ pub(crate) fn set_found<N: Network<f32>>(
     }
 }
 
+/// `values` of `shape` with its axes permuted (`axes[k]` is the source axis of axis `k`),
+/// row-major.
+pub(crate) fn transpose(values: &[f32], shape: &[usize], axes: &[usize]) -> Vec<f32> {
+    let rank = shape.len();
+    let out_shape: Vec<usize> = axes.iter().map(|&a| shape[a]).collect();
+    let mut strides = vec![1; rank];
+    for k in (0..rank.saturating_sub(1)).rev() {
+        strides[k] = strides[k + 1] * shape[k + 1];
+    }
+    let mut out = Vec::with_capacity(values.len());
+    let mut index = vec![0; rank];
+    for _ in 0..values.len() {
+        let at: usize = (0..rank).map(|k| index[k] * strides[axes[k]]).sum();
+        out.push(values[at]);
+        for k in (0..rank).rev() {
+            index[k] += 1;
+            if index[k] < out_shape[k] {
+                break;
+            }
+            index[k] = 0;
+        }
+    }
+    out
+}
+
 fn shape_text(shape: &[usize]) -> String {
     let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
     match dims.len() {
