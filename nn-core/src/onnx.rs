@@ -977,18 +977,9 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// A layer's setting `key`.
-fn setting(layer: &LayerConfig, key: &str) -> Option<Value> {
-    layer
-        .settings
-        .iter()
-        .find(|s| s.key == key)
-        .map(|s| s.value)
-}
-
 /// A window setting (`kernel_size`, `strides`, `dilation_rate`) of `rank` numbers.
 fn sizes(layer: &LayerConfig, key: &str, rank: usize, default: usize) -> Vec<usize> {
-    match setting(layer, key) {
+    match layer.setting(key) {
         Some(Value::Sizes(s)) => s.to_vec(),
         Some(Value::Size(n)) => vec![n; rank],
         _ => vec![default; rank],
@@ -1091,7 +1082,7 @@ fn window(
 ) {
     let rank = kernel.len();
     let spatial = &layer.input[..layer.input.len().saturating_sub(1)];
-    let padding = match setting(layer, "padding") {
+    let padding = match layer.setting("padding") {
         Some(Value::Str(p)) => p,
         _ => "valid",
     };
@@ -1123,7 +1114,7 @@ fn window(
 /// Reads one layer's nodes and weights where the walk stands.
 fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool) -> Found {
     let mut found = Found::new();
-    let declared_act = || match setting(layer, "activation") {
+    let declared_act = || match layer.setting("activation") {
         None => Some(Act::Linear),
         Some(Value::Str(name)) => Act::declared(name),
         Some(_) => None,
@@ -1134,7 +1125,7 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool)
         }
         None => walk.problem(format!(
             "its activation {:?} is not read from ONNX files",
-            setting(layer, "activation")
+            layer.setting("activation")
         )),
     };
     match layer.class {
@@ -1176,7 +1167,7 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool)
             } else {
                 ("alpha", 1.0)
             };
-            let x = match setting(layer, key) {
+            let x = match layer.setting(key) {
                 Some(Value::Float(x)) => x,
                 _ => default,
             };
@@ -1330,7 +1321,7 @@ fn flat_order(image: Option<&[usize]>, inputs: usize) -> Vec<usize> {
 /// The bias into `found` where the layer has one; a problem for a file's bias that is not
 /// zero where the declaration has none.
 fn bias_into(walk: &mut Walk<'_>, layer: &LayerConfig, values: Vec<f32>, found: &mut Found) {
-    if !matches!(setting(layer, "use_bias"), Some(Value::Bool(false))) {
+    if !matches!(layer.setting("use_bias"), Some(Value::Bool(false))) {
         found.push(("bias", values));
     } else if values.iter().any(|&b| b != 0.0) {
         walk.problem(
@@ -1445,7 +1436,7 @@ fn conv_weights(walk: &mut Walk<'_>, node: &Node, want: &[usize]) -> Option<Vec<
 fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let channels = layer.input.last().copied().unwrap_or(0);
     let filters = layer.output.last().copied().unwrap_or(0);
-    let multiplier = match setting(layer, "depth_multiplier") {
+    let multiplier = match layer.setting("depth_multiplier") {
         Some(Value::Size(m)) => m,
         _ => 1,
     };
@@ -1530,7 +1521,7 @@ fn pool(walk: &mut Walk<'_>, layer: &LayerConfig) {
     let max = matches!(layer.class, class::MAX_POOLING_2D | class::MAX_POOLING_1D);
     let op = if max { "MaxPool" } else { "AveragePool" };
     let window_size = sizes(layer, "pool_size", rank, 1);
-    let strides = match setting(layer, "strides") {
+    let strides = match layer.setting("strides") {
         Some(_) => sizes(layer, "strides", rank, 1),
         None => window_size.clone(),
     };
@@ -1636,7 +1627,7 @@ fn global_pool(walk: &mut Walk<'_>, layer: &LayerConfig) {
 /// into the convolution before it, the identity.
 fn norm(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let channels = layer.input.last().copied().unwrap_or(0);
-    let epsilon = match setting(layer, "epsilon") {
+    let epsilon = match layer.setting("epsilon") {
         Some(Value::Float(e)) => e,
         _ => 1e-3,
     };

@@ -129,18 +129,9 @@ fn join(walk: &mut Walk<'_>, layer: &LayerConfig, a: (Position, usize), b: (Posi
     }
 }
 
-/// A layer's setting `key`.
-fn setting(layer: &LayerConfig, key: &str) -> Option<Value> {
-    layer
-        .settings
-        .iter()
-        .find(|s| s.key == key)
-        .map(|s| s.value)
-}
-
 /// A setting of two numbers (`kernel_size`, `strides`), `default` without it.
 fn pair(layer: &LayerConfig, key: &str, default: (usize, usize)) -> (usize, usize) {
-    match setting(layer, key) {
+    match layer.setting(key) {
         Some(Value::Sizes(&[a, b])) => (a, b),
         _ => default,
     }
@@ -156,7 +147,7 @@ enum Ending {
 
 /// The layer's activation (its `activation` setting), or a problem for one not read yet.
 fn ending(walk: &mut Walk<'_>, layer: &LayerConfig) -> Option<Ending> {
-    let name = match setting(layer, "activation") {
+    let name = match layer.setting("activation") {
         None => "linear",
         Some(Value::Str(name)) => name,
         Some(_) => "",
@@ -314,7 +305,7 @@ fn dense(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
 fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let (_, _, c) = image(layer);
     let filters = layer.output.last().copied().unwrap_or(0);
-    let multiplier = match setting(layer, "depth_multiplier") {
+    let multiplier = match layer.setting("depth_multiplier") {
         Some(Value::Size(m)) => m,
         _ => 1,
     };
@@ -344,7 +335,7 @@ fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
 /// constant per channel.
 fn norm(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let channels = layer.input.last().copied().unwrap_or(0);
-    let epsilon = match setting(layer, "epsilon") {
+    let epsilon = match layer.setting("epsilon") {
         Some(Value::Float(e)) => e,
         _ => 1e-3,
     };
@@ -404,7 +395,7 @@ fn windowed_into<'a>(
     };
     let strides = pair(layer, "strides", if weighted { (1, 1) } else { kernel });
     let dilation = pair(layer, "dilation_rate", (1, 1));
-    let padding = match setting(layer, "padding") {
+    let padding = match layer.setting("padding") {
         Some(Value::Str("same")) => Padding::Same,
         _ => Padding::Valid,
     };
@@ -568,7 +559,7 @@ fn bias(
     layer: &LayerConfig,
     found: &mut Found,
 ) {
-    let declared = !matches!(setting(layer, "use_bias"), Some(Value::Bool(false)));
+    let declared = !matches!(layer.setting("use_bias"), Some(Value::Bool(false)));
     let values = match op.input(k) {
         None => vec![0.0; len],
         Some(_) => match weights(walk, op, k, &[len]) {
