@@ -1343,16 +1343,9 @@ fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     // ONNX's `(O, I / group, spatial..)`.
     let mut want = vec![outputs, if depthwise { 1 } else { channels }];
     want.extend_from_slice(&kernel);
-    let fits = |walk: &Walk<'_>, node: &Node| {
-        node.input
-            .get(1)
-            .and_then(|w| walk.tensor(w))
-            .is_some_and(|w| w.dims == as_i64(&want))
-    };
-    let Some(node) = walk.take_where(&["Conv"], false, fits) else {
+    let Some(node) = take_conv(walk, &want) else {
         return;
     };
-    walk.advance(node);
     let name = &node.name;
     let group = int(node, "group", 1);
     if group != want_group as i64 {
@@ -1409,6 +1402,20 @@ fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     bias_into(walk, layer, bias, found);
 }
 
+/// The next `Conv` node, read past; where several read the value, the one whose weights have
+/// the shape `want`.
+fn take_conv<'a>(walk: &mut Walk<'a>, want: &[usize]) -> Option<&'a Node> {
+    let fits = |walk: &Walk<'_>, node: &Node| {
+        node.input
+            .get(1)
+            .and_then(|w| walk.tensor(w))
+            .is_some_and(|w| w.dims == as_i64(want))
+    };
+    let node = walk.take_where(&["Conv"], false, fits)?;
+    walk.advance(node);
+    Some(node)
+}
+
 /// The constant weights of the `Conv` node `node` when they have the shape `want` (ONNX's
 /// `(out, in, window..)`); a problem otherwise.
 fn conv_weights(walk: &mut Walk<'_>, node: &Node, want: &[usize]) -> Option<Vec<f32>> {
@@ -1446,16 +1453,9 @@ fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let dilation = sizes(layer, "dilation_rate", 2, 1);
     let (kh, kw) = (kernel[0], kernel.get(1).copied().unwrap_or(1));
     let depthwise = [inner, 1, kh, kw];
-    let fits = |walk: &Walk<'_>, node: &Node| {
-        node.input
-            .get(1)
-            .and_then(|w| walk.tensor(w))
-            .is_some_and(|w| w.dims == as_i64(&depthwise))
-    };
-    let Some(node) = walk.take_where(&["Conv"], false, fits) else {
+    let Some(node) = take_conv(walk, &depthwise) else {
         return;
     };
-    walk.advance(node);
     let group = int(node, "group", 1);
     if group != channels as i64 {
         walk.problem(format!(
