@@ -7,6 +7,9 @@
 
 use nn::prelude::*;
 
+mod common;
+use common::{floats, predict};
+
 network! {
     /// The layers `tools/float_tflite.py` converts.
     struct FloatOps =
@@ -92,39 +95,11 @@ fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A recorded list of numbers (`f32` values written as JSON numbers).
-fn floats(v: &serde_json::Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
-
-/// `net`'s output for one sample `x`.
-fn predict<N: Network<f32>>(net: &N, x: &[f32]) -> Vec<f32> {
-    use nn::nalgebra::{DimName, Dyn, OMatrix};
-    let x = OMatrix::<f32, N::Input, Dyn>::from_column_slice_generic(N::Input::name(), Dyn(1), x);
-    net.predict_batch(&x).as_slice().to_vec()
-}
-
 /// Checks that `net`, read from `float_tflite/{name}.tflite`, gives TensorFlow Lite's reference
 /// outputs on the inputs `float_tflite/{name}.json` records, to 1e-5.
 fn gives_reference_outputs<N: Network<f32>>(net: &N, name: &str) {
-    let recorded: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(fixture(&format!("float_tflite/{name}.json"))).unwrap(),
-    )
-    .unwrap();
-    let inputs = recorded["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 3);
-    for (x, want) in inputs.iter().zip(recorded["outputs"].as_array().unwrap()) {
-        let y = predict(net, &floats(x));
-        let want = floats(want);
-        assert_eq!(y.len(), want.len());
-        for (got, want) in y.iter().zip(&want) {
-            assert!((got - want).abs() <= 1e-5, "{name}: {y:?} against {want:?}");
-        }
-    }
+    let recorded = common::json(fixture(&format!("float_tflite/{name}.json")));
+    common::gives_recorded_outputs(net, &recorded, |x| x, name);
 }
 
 #[test]
@@ -151,10 +126,7 @@ fn float_files_with_blocks_give_tflite_s_reference_outputs() {
 /// The problems of reading the fixture `name` with `read`, which must be a mismatch.
 fn mismatch<N: Network<f32>>(name: &str, read: fn(&[u8]) -> Result<N, nn::Error>) -> Vec<String> {
     let bytes = std::fs::read(fixture(&format!("float_tflite/{name}.tflite"))).unwrap();
-    match read(&bytes) {
-        Err(nn::Error::Mismatch { problems, .. }) => problems,
-        other => panic!("a mismatch expected, not {other:?}"),
-    }
+    common::mismatch_problems(read(&bytes))
 }
 
 #[test]

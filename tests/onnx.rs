@@ -7,6 +7,8 @@
 
 use nn::prelude::*;
 
+mod common;
+
 network! {
     /// `mlp.onnx`: Linear, ReLU, Linear, Softmax.
     struct Mlp = Input<6>, Dense<_, 16, Relu>, Dense<_, 4, Softmax>;
@@ -138,15 +140,6 @@ fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/onnx/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A recorded list of numbers.
-fn floats(v: &serde_json::Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
-
 /// `x`, PyTorch's channels-first `(C, spatial..)` of `shape`, channels last.
 fn channels_last(x: &[f32], shape: &[usize]) -> Vec<f32> {
     let channels = shape[0];
@@ -154,13 +147,6 @@ fn channels_last(x: &[f32], shape: &[usize]) -> Vec<f32> {
     (0..x.len())
         .map(|i| x[(i % channels) * spatial + i / channels])
         .collect()
-}
-
-/// `net`'s output for one sample `x`.
-fn predict<N: Network<f32>>(net: &N, x: &[f32]) -> Vec<f32> {
-    use nn::nalgebra::{DimName, Dyn, OMatrix};
-    let x = OMatrix::<f32, N::Input, Dyn>::from_column_slice_generic(N::Input::name(), Dyn(1), x);
-    net.predict_batch(&x).as_slice().to_vec()
 }
 
 /// Loads `{file}.onnx` as `N` and checks that it gives PyTorch's outputs on the inputs
@@ -171,24 +157,14 @@ fn gives_pytorch_s_outputs<N: Network<f32>>(
     file: &str,
 ) {
     let net = load(&fixture(&format!("{file}.onnx"))).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let recorded: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(fixture(&format!("{name}.json"))).unwrap()).unwrap();
+    let recorded = common::json(fixture(&format!("{name}.json")));
     let shape: Vec<usize> = recorded["input_shape"]
         .as_array()
         .unwrap()
         .iter()
         .map(|d| d.as_u64().unwrap() as usize)
         .collect();
-    let inputs = recorded["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 3);
-    for (x, want) in inputs.iter().zip(recorded["outputs"].as_array().unwrap()) {
-        let y = predict(&net, &channels_last(&floats(x), &shape));
-        let want = floats(want);
-        assert_eq!(y.len(), want.len());
-        for (got, want) in y.iter().zip(&want) {
-            assert!((got - want).abs() <= 1e-5, "{file}: {y:?} against {want:?}");
-        }
-    }
+    common::gives_recorded_outputs(&net, &recorded, |x| channels_last(&x, &shape), file);
 }
 
 /// Each fixture, from both exporters where their files differ.
@@ -295,10 +271,7 @@ fn from_onnx_reads_bytes() {
 /// The problems of reading the fixture `name` with `read`, which must be a mismatch.
 fn mismatch<N: Network<f32>>(name: &str, read: fn(&[u8]) -> Result<N, nn::Error>) -> Vec<String> {
     let bytes = std::fs::read(fixture(&format!("{name}.onnx"))).unwrap();
-    match read(&bytes) {
-        Err(nn::Error::Mismatch { problems, .. }) => problems,
-        other => panic!("a mismatch expected, not {:?}", other.err()),
-    }
+    common::mismatch_problems(read(&bytes))
 }
 
 /// Asserts that one of `problems` starts with `layer` and contains each of `words`.

@@ -6,6 +6,8 @@
 
 use nn::prelude::*;
 
+mod common;
+
 /// Two declarations of the same layers: `$name`, read at run time, and `$built_in`, the state
 /// dict at `$path` checked during the build and built in.
 macro_rules! read_and_built_in {
@@ -98,36 +100,10 @@ fn fixture(name: &str) -> String {
     )
 }
 
-/// A recorded list of numbers (`f32` values written as JSON numbers).
-fn floats(v: &serde_json::Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
-
-/// `net`'s output for one sample `x`.
-fn predict<N: Network<f32>>(net: &N, x: &[f32]) -> Vec<f32> {
-    use nn::nalgebra::{DimName, Dyn, OMatrix};
-    let x = OMatrix::<f32, N::Input, Dyn>::from_column_slice_generic(N::Input::name(), Dyn(1), x);
-    net.predict_batch(&x).as_slice().to_vec()
-}
-
 /// Checks that `net` gives PyTorch's outputs on the inputs `{name}.json` records, to 1e-5.
 fn gives_pytorch_s_outputs<N: Network<f32>>(net: &N, name: &str) {
-    let recorded: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(fixture(&format!("{name}.json"))).unwrap()).unwrap();
-    let inputs = recorded["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 3);
-    for (x, want) in inputs.iter().zip(recorded["outputs"].as_array().unwrap()) {
-        let y = predict(net, &floats(x));
-        let want = floats(want);
-        assert_eq!(y.len(), want.len());
-        for (got, want) in y.iter().zip(&want) {
-            assert!((got - want).abs() <= 1e-5, "{name}: {y:?} against {want:?}");
-        }
-    }
+    let recorded = common::json(fixture(&format!("{name}.json")));
+    common::gives_recorded_outputs(net, &recorded, |x| x, name);
 }
 
 fn load<N: Network<f32>>(name: &str) -> N {
@@ -213,10 +189,7 @@ fn from_pytorch_reads_bytes_as_load_pytorch_reads_the_file() {
 /// The problems of reading the fixture `name` as `N`, which must be a mismatch.
 fn mismatch<N: Network<f32>>(name: &str) -> Vec<String> {
     let path = fixture(&format!("{name}.safetensors"));
-    match nn::pytorch::load::<f32, N>(std::path::Path::new(&path)) {
-        Err(nn::Error::Mismatch { problems, .. }) => problems,
-        other => panic!("a mismatch expected, not {other:?}"),
-    }
+    common::mismatch_problems(nn::pytorch::load::<f32, N>(std::path::Path::new(&path)))
 }
 
 #[test]

@@ -41,10 +41,8 @@ use nn_keras::class;
 use nn_keras::config::{LayerConfig, Value};
 use nn_onnx::{Dim, Graph, Node, Tensor};
 
+use crate::keras::{Found, transpose};
 use crate::{Error, Network};
-
-/// The tensors read for one layer, by their parameter names, in Keras's layouts.
-type Found = Vec<(&'static str, Vec<f32>)>;
 
 /// The operators read (those that only compute shapes aside).
 const READ: &[&str] = &[
@@ -154,34 +152,7 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
     if !walk.problems.is_empty() {
         return Err(mismatch(walk.problems));
     }
-    let mut net = N::zeros();
-    let mut problems = Vec::new();
-    net.visit_params_mut(|field, param| {
-        let (owner, _) = crate::keras::keras_layer(layers, field, param.path.segments());
-        let tensor = found
-            .get(owner)
-            .and_then(|tensors| tensors.iter().find(|(name, _)| *name == param.name));
-        match tensor {
-            Some((_, values)) if values.len() == param.values.len() => {
-                param.values.copy_from_slice(values);
-            }
-            Some((_, values)) => problems.push(format!(
-                "layer `{owner}`: the file's `{}` holds {} values, the declaration's {}",
-                param.name,
-                values.len(),
-                param.values.len()
-            )),
-            None => problems.push(format!(
-                "layer `{owner}`: the file has no `{}` for it",
-                param.name
-            )),
-        }
-    });
-    if problems.is_empty() {
-        Ok(net)
-    } else {
-        Err(mismatch(problems))
-    }
+    crate::keras::set_found(&found, "layer ").map_err(mismatch)
 }
 
 /// Where the walk stands: the value the next layer reads, and whether it is an image
@@ -1006,18 +977,9 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// A layer's setting `key`.
-fn setting(layer: &LayerConfig, key: &str) -> Option<Value> {
-    layer
-        .settings
-        .iter()
-        .find(|s| s.key == key)
-        .map(|s| s.value)
-}
-
 /// A window setting (`kernel_size`, `strides`, `dilation_rate`) of `rank` numbers.
 fn sizes(layer: &LayerConfig, key: &str, rank: usize, default: usize) -> Vec<usize> {
-    match setting(layer, key) {
+    match layer.setting(key) {
         Some(Value::Sizes(s)) => s.to_vec(),
         Some(Value::Size(n)) => vec![n; rank],
         _ => vec![default; rank],
@@ -1120,7 +1082,7 @@ fn window(
 ) {
     let rank = kernel.len();
     let spatial = &layer.input[..layer.input.len().saturating_sub(1)];
-    let padding = match setting(layer, "padding") {
+    let padding = match layer.setting("padding") {
         Some(Value::Str(p)) => p,
         _ => "valid",
     };
@@ -1152,7 +1114,7 @@ fn window(
 /// Reads one layer's nodes and weights where the walk stands.
 fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool) -> Found {
     let mut found = Found::new();
-    let declared_act = || match setting(layer, "activation") {
+    let declared_act = || match layer.setting("activation") {
         None => Some(Act::Linear),
         Some(Value::Str(name)) => Act::declared(name),
         Some(_) => None,
@@ -1163,7 +1125,7 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool)
         }
         None => walk.problem(format!(
             "its activation {:?} is not read from ONNX files",
-            setting(layer, "activation")
+            layer.setting("activation")
         )),
     };
     match layer.class {
@@ -1205,7 +1167,7 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool)
             } else {
                 ("alpha", 1.0)
             };
-            let x = match setting(layer, key) {
+            let x = match layer.setting(key) {
                 Some(Value::Float(x)) => x,
                 _ => default,
             };
@@ -1359,7 +1321,7 @@ fn flat_order(image: Option<&[usize]>, inputs: usize) -> Vec<usize> {
 /// The bias into `found` where the layer has one; a problem for a file's bias that is not
 /// zero where the declaration has none.
 fn bias_into(walk: &mut Walk<'_>, layer: &LayerConfig, values: Vec<f32>, found: &mut Found) {
-    if !matches!(setting(layer, "use_bias"), Some(Value::Bool(false))) {
+    if !matches!(layer.setting("use_bias"), Some(Value::Bool(false))) {
         found.push(("bias", values));
     } else if values.iter().any(|&b| b != 0.0) {
         walk.problem(
@@ -1367,31 +1329,6 @@ fn bias_into(walk: &mut Walk<'_>, layer: &LayerConfig, values: Vec<f32>, found: 
              batch normalization folded into it by the exporter: declare it with a bias)",
         );
     }
-}
-
-/// `values` of `shape` with its axes permuted (`axes[k]` is the source axis of axis `k`),
-/// row-major.
-fn transpose(values: &[f32], shape: &[usize], axes: &[usize]) -> Vec<f32> {
-    let rank = shape.len();
-    let out_shape: Vec<usize> = axes.iter().map(|&a| shape[a]).collect();
-    let mut strides = vec![1; rank];
-    for k in (0..rank.saturating_sub(1)).rev() {
-        strides[k] = strides[k + 1] * shape[k + 1];
-    }
-    let mut out = Vec::with_capacity(values.len());
-    let mut index = vec![0; rank];
-    for _ in 0..values.len() {
-        let at: usize = (0..rank).map(|k| index[k] * strides[axes[k]]).sum();
-        out.push(values[at]);
-        for k in (0..rank).rev() {
-            index[k] += 1;
-            if index[k] < out_shape[k] {
-                break;
-            }
-            index[k] = 0;
-        }
-    }
-    out
 }
 
 fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
@@ -1406,16 +1343,9 @@ fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     // ONNX's `(O, I / group, spatial..)`.
     let mut want = vec![outputs, if depthwise { 1 } else { channels }];
     want.extend_from_slice(&kernel);
-    let fits = |walk: &Walk<'_>, node: &Node| {
-        node.input
-            .get(1)
-            .and_then(|w| walk.tensor(w))
-            .is_some_and(|w| w.dims == as_i64(&want))
-    };
-    let Some(node) = walk.take_where(&["Conv"], false, fits) else {
+    let Some(node) = take_conv(walk, &want) else {
         return;
     };
-    walk.advance(node);
     let name = &node.name;
     let group = int(node, "group", 1);
     if group != want_group as i64 {
@@ -1431,21 +1361,7 @@ fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
         ));
     }
     let weights = node.input.get(1).and_then(|w| walk.tensor(w));
-    let values = match weights {
-        Some(w) if w.dims == as_i64(&want) => w.floats(),
-        Some(w) => {
-            walk.problem(format!(
-                "the file's Conv `{name}` has weights {:?} (out, in, window..), the \
-                 declaration's {want:?}",
-                w.dims
-            ));
-            None
-        }
-        None => {
-            walk.problem(format!("the file's Conv `{name}` has no constant weights"));
-            None
-        }
-    };
+    let values = conv_weights(walk, node, &want);
     window(
         walk,
         node,
@@ -1486,13 +1402,48 @@ fn conv(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     bias_into(walk, layer, bias, found);
 }
 
+/// The next `Conv` node, read past; where several read the value, the one whose weights have
+/// the shape `want`.
+fn take_conv<'a>(walk: &mut Walk<'a>, want: &[usize]) -> Option<&'a Node> {
+    let fits = |walk: &Walk<'_>, node: &Node| {
+        node.input
+            .get(1)
+            .and_then(|w| walk.tensor(w))
+            .is_some_and(|w| w.dims == as_i64(want))
+    };
+    let node = walk.take_where(&["Conv"], false, fits)?;
+    walk.advance(node);
+    Some(node)
+}
+
+/// The constant weights of the `Conv` node `node` when they have the shape `want` (ONNX's
+/// `(out, in, window..)`); a problem otherwise.
+fn conv_weights(walk: &mut Walk<'_>, node: &Node, want: &[usize]) -> Option<Vec<f32>> {
+    let name = &node.name;
+    match node.input.get(1).and_then(|w| walk.tensor(w)) {
+        Some(w) if w.dims == as_i64(want) => w.floats(),
+        Some(w) => {
+            walk.problem(format!(
+                "the file's Conv `{name}` has weights {:?} (out, in, window..), the \
+                 declaration's {want:?}",
+                w.dims
+            ));
+            None
+        }
+        None => {
+            walk.problem(format!("the file's Conv `{name}` has no constant weights"));
+            None
+        }
+    }
+}
+
 /// A separable convolution: PyTorch's depthwise `Conv` (`group` = channels) and pointwise one
 /// (1×1) after it. Keras's has no bias on the depthwise part: the file's goes through the
 /// pointwise kernel into the bias.
 fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let channels = layer.input.last().copied().unwrap_or(0);
     let filters = layer.output.last().copied().unwrap_or(0);
-    let multiplier = match setting(layer, "depth_multiplier") {
+    let multiplier = match layer.setting("depth_multiplier") {
         Some(Value::Size(m)) => m,
         _ => 1,
     };
@@ -1502,16 +1453,9 @@ fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let dilation = sizes(layer, "dilation_rate", 2, 1);
     let (kh, kw) = (kernel[0], kernel.get(1).copied().unwrap_or(1));
     let depthwise = [inner, 1, kh, kw];
-    let fits = |walk: &Walk<'_>, node: &Node| {
-        node.input
-            .get(1)
-            .and_then(|w| walk.tensor(w))
-            .is_some_and(|w| w.dims == as_i64(&depthwise))
-    };
-    let Some(node) = walk.take_where(&["Conv"], false, fits) else {
+    let Some(node) = take_conv(walk, &depthwise) else {
         return;
     };
-    walk.advance(node);
     let group = int(node, "group", 1);
     if group != channels as i64 {
         walk.problem(format!(
@@ -1521,22 +1465,6 @@ fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
         ));
     }
     window(walk, node, layer, &kernel, &strides, &dilation, &[1, 1]);
-    let weights = |walk: &mut Walk<'_>, node: &Node, want: &[usize]| match node
-        .input
-        .get(1)
-        .and_then(|w| walk.tensor(w))
-    {
-        Some(w) if w.dims == as_i64(want) => w.floats(),
-        other => {
-            walk.problem(format!(
-                "the file's Conv `{}` has weights {:?} (out, in, window..), the \
-                     declaration's {want:?}",
-                node.name,
-                other.map(|w| w.dims.clone()).unwrap_or_default()
-            ));
-            None
-        }
-    };
     let bias = |walk: &Walk<'_>, node: &Node, len: usize| match node
         .input
         .get(2)
@@ -1545,7 +1473,7 @@ fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
         None => Some(vec![0.0; len]),
         Some(b) => walk.floats(b).filter(|v| v.len() == len),
     };
-    let dw = weights(walk, node, &depthwise);
+    let dw = conv_weights(walk, node, &depthwise);
     let dw_bias = bias(walk, node, inner);
     if let Some(w) = &dw {
         // `(C·M, 1, KH, KW)` into Keras's `(KH, KW, C, M)`.
@@ -1565,7 +1493,7 @@ fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
             node.name
         ));
     }
-    let Some(pw) = weights(walk, node, &[filters, inner, 1, 1]) else {
+    let Some(pw) = conv_weights(walk, node, &[filters, inner, 1, 1]) else {
         return;
     };
     // `(F, C·M, 1, 1)` into Keras's `(1, 1, C·M, F)`.
@@ -1593,7 +1521,7 @@ fn pool(walk: &mut Walk<'_>, layer: &LayerConfig) {
     let max = matches!(layer.class, class::MAX_POOLING_2D | class::MAX_POOLING_1D);
     let op = if max { "MaxPool" } else { "AveragePool" };
     let window_size = sizes(layer, "pool_size", rank, 1);
-    let strides = match setting(layer, "strides") {
+    let strides = match layer.setting("strides") {
         Some(_) => sizes(layer, "strides", rank, 1),
         None => window_size.clone(),
     };
@@ -1699,7 +1627,7 @@ fn global_pool(walk: &mut Walk<'_>, layer: &LayerConfig) {
 /// into the convolution before it, the identity.
 fn norm(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let channels = layer.input.last().copied().unwrap_or(0);
-    let epsilon = match setting(layer, "epsilon") {
+    let epsilon = match layer.setting("epsilon") {
         Some(Value::Float(e)) => e,
         _ => 1e-3,
     };

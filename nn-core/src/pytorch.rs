@@ -168,6 +168,19 @@ pub fn layout(class: &str, tensors: &[(&str, usize)]) -> Result<Vec<Part>, Strin
             )],
             rule,
         };
+        // A convolution's `weight`, PyTorch's (`first`, spatial..) to ours (spatial.., ..),
+        // whose last two axes are the source's `last`; `meanings` for one spatial axis and two.
+        let spatial = |first: [Dim; 2], last: [usize; 2], meanings: [&'static str; 2]| {
+            let mut perm: Vec<usize> = (2..rank).collect();
+            perm.extend(last);
+            let mut shape = first.to_vec();
+            shape.extend((0..rank - 2).map(|a| Dim::Of(k, a)));
+            Part {
+                ours: k,
+                sources: vec![source("weight", shape, meanings[usize::from(rank != 3)])],
+                rule: Rule::Permute(perm),
+            }
+        };
         let part = match (class, key) {
             ("Dense", "kernel") if rank == 2 => Part {
                 ours: k,
@@ -178,46 +191,21 @@ pub fn layout(class: &str, tensors: &[(&str, usize)]) -> Result<Vec<Part>, Strin
                 )],
                 rule: Rule::Linear,
             },
-            ("Conv1D" | "Conv2D" | "Conv3D", "kernel") if rank >= 3 => {
-                // Ours (spatial.., I, O), PyTorch's (O, I, spatial..).
-                let mut perm: Vec<usize> = (2..rank).collect();
-                perm.extend([1, 0]);
-                let mut shape = vec![Dim::Of(k, rank - 1), Dim::Of(k, rank - 2)];
-                shape.extend((0..rank - 2).map(|a| Dim::Of(k, a)));
-                Part {
-                    ours: k,
-                    sources: vec![source(
-                        "weight",
-                        shape,
-                        if rank == 3 {
-                            "(out, in, k)"
-                        } else {
-                            "(out, in, kh, kw)"
-                        },
-                    )],
-                    rule: Rule::Permute(perm),
-                }
-            }
-            ("DepthwiseConv1D" | "DepthwiseConv2D", "depthwise_kernel") if rank >= 3 => {
-                // Ours (spatial.., C, M); PyTorch's (C·M, 1, spatial..), read as (C, M, spatial..).
-                let mut perm: Vec<usize> = (2..rank).collect();
-                perm.extend([0, 1]);
-                let mut shape = vec![Dim::Times(k, rank - 2, rank - 1), Dim::One];
-                shape.extend((0..rank - 2).map(|a| Dim::Of(k, a)));
-                Part {
-                    ours: k,
-                    sources: vec![source(
-                        "weight",
-                        shape,
-                        if rank == 3 {
-                            "(channels · multiplier, 1, k)"
-                        } else {
-                            "(channels · multiplier, 1, kh, kw)"
-                        },
-                    )],
-                    rule: Rule::Permute(perm),
-                }
-            }
+            // Ours (spatial.., I, O), PyTorch's (O, I, spatial..).
+            ("Conv1D" | "Conv2D" | "Conv3D", "kernel") if rank >= 3 => spatial(
+                [Dim::Of(k, rank - 1), Dim::Of(k, rank - 2)],
+                [1, 0],
+                ["(out, in, k)", "(out, in, kh, kw)"],
+            ),
+            // Ours (spatial.., C, M); PyTorch's (C·M, 1, spatial..), read as (C, M, spatial..).
+            ("DepthwiseConv1D" | "DepthwiseConv2D", "depthwise_kernel") if rank >= 3 => spatial(
+                [Dim::Times(k, rank - 2, rank - 1), Dim::One],
+                [0, 1],
+                [
+                    "(channels · multiplier, 1, k)",
+                    "(channels · multiplier, 1, kh, kw)",
+                ],
+            ),
             (
                 "Dense" | "Conv1D" | "Conv2D" | "Conv3D" | "DepthwiseConv1D" | "DepthwiseConv2D",
                 "bias",

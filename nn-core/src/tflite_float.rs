@@ -35,10 +35,8 @@ use nn_tflite::{Activation, Code, Element, Options, Padding, Tensor};
 
 use crate::int8::Bounds;
 use crate::int8::walk::{Op, Position, Walk};
+use crate::keras::{Found, transpose};
 use crate::{Error, Network};
-
-/// The tensors read for one layer, by their parameter names, in Keras's layouts.
-type Found = Vec<(&'static str, Vec<f32>)>;
 
 /// Reads the float network `N` from a TensorFlow Lite file's bytes (`path` names them in
 /// messages).
@@ -96,35 +94,7 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
         walk.problem(format!("it is {:?}, not float32", walk.input().element));
     }
     walk.finish().map_err(mismatch)?;
-    let mut net = N::zeros();
-    let mut problems = Vec::new();
-    net.visit_params_mut(|field, param| {
-        // A block's tensors are its layers' (`add.conv2d_1_kernel` is `conv2d_1`'s).
-        let (owner, _) = crate::keras::keras_layer(layers, field, param.path.segments());
-        let tensor = found
-            .get(owner)
-            .and_then(|tensors| tensors.iter().find(|(name, _)| *name == param.name));
-        match tensor {
-            Some((_, values)) if values.len() == param.values.len() => {
-                param.values.copy_from_slice(values);
-            }
-            Some((_, values)) => problems.push(format!(
-                "`{owner}`: the file's `{}` holds {} values, the declaration's {}",
-                param.name,
-                values.len(),
-                param.values.len()
-            )),
-            None => problems.push(format!(
-                "`{owner}`: the file has no `{}` for it",
-                param.name
-            )),
-        }
-    });
-    if problems.is_empty() {
-        Ok(net)
-    } else {
-        Err(mismatch(problems))
-    }
+    crate::keras::set_found(&found, "").map_err(mismatch)
 }
 
 /// The channels of the layer `name`'s output (the last axis), or of the network's input when
@@ -159,18 +129,9 @@ fn join(walk: &mut Walk<'_>, layer: &LayerConfig, a: (Position, usize), b: (Posi
     }
 }
 
-/// A layer's setting `key`.
-fn setting(layer: &LayerConfig, key: &str) -> Option<Value> {
-    layer
-        .settings
-        .iter()
-        .find(|s| s.key == key)
-        .map(|s| s.value)
-}
-
 /// A setting of two numbers (`kernel_size`, `strides`), `default` without it.
 fn pair(layer: &LayerConfig, key: &str, default: (usize, usize)) -> (usize, usize) {
-    match setting(layer, key) {
+    match layer.setting(key) {
         Some(Value::Sizes(&[a, b])) => (a, b),
         _ => default,
     }
@@ -186,7 +147,7 @@ enum Ending {
 
 /// The layer's activation (its `activation` setting), or a problem for one not read yet.
 fn ending(walk: &mut Walk<'_>, layer: &LayerConfig) -> Option<Ending> {
-    let name = match setting(layer, "activation") {
+    let name = match layer.setting("activation") {
         None => "linear",
         Some(Value::Str(name)) => name,
         Some(_) => "",
@@ -344,7 +305,7 @@ fn dense(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
 fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let (_, _, c) = image(layer);
     let filters = layer.output.last().copied().unwrap_or(0);
-    let multiplier = match setting(layer, "depth_multiplier") {
+    let multiplier = match layer.setting("depth_multiplier") {
         Some(Value::Size(m)) => m,
         _ => 1,
     };
@@ -374,7 +335,7 @@ fn separable(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
 /// constant per channel.
 fn norm(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
     let channels = layer.input.last().copied().unwrap_or(0);
-    let epsilon = match setting(layer, "epsilon") {
+    let epsilon = match layer.setting("epsilon") {
         Some(Value::Float(e)) => e,
         _ => 1e-3,
     };
@@ -434,7 +395,7 @@ fn windowed_into<'a>(
     };
     let strides = pair(layer, "strides", if weighted { (1, 1) } else { kernel });
     let dilation = pair(layer, "dilation_rate", (1, 1));
-    let padding = match setting(layer, "padding") {
+    let padding = match layer.setting("padding") {
         Some(Value::Str("same")) => Padding::Same,
         _ => Padding::Valid,
     };
@@ -598,7 +559,7 @@ fn bias(
     layer: &LayerConfig,
     found: &mut Found,
 ) {
-    let declared = !matches!(setting(layer, "use_bias"), Some(Value::Bool(false)));
+    let declared = !matches!(layer.setting("use_bias"), Some(Value::Bool(false)));
     let values = match op.input(k) {
         None => vec![0.0; len],
         Some(_) => match weights(walk, op, k, &[len]) {
@@ -614,29 +575,4 @@ fn bias(
              batch normalization folded into it: declare it with a bias)",
         );
     }
-}
-
-/// `values` of `shape` with its axes permuted (`axes[k]` is the source axis of axis `k`),
-/// row-major.
-fn transpose(values: &[f32], shape: &[usize], axes: &[usize]) -> Vec<f32> {
-    let rank = shape.len();
-    let out_shape: Vec<usize> = axes.iter().map(|&a| shape[a]).collect();
-    let mut strides = vec![1; rank];
-    for k in (0..rank.saturating_sub(1)).rev() {
-        strides[k] = strides[k + 1] * shape[k + 1];
-    }
-    let mut out = Vec::with_capacity(values.len());
-    let mut index = vec![0; rank];
-    for _ in 0..values.len() {
-        let at: usize = (0..rank).map(|k| index[k] * strides[axes[k]]).sum();
-        out.push(values[at]);
-        for k in (0..rank).rev() {
-            index[k] += 1;
-            if index[k] < out_shape[k] {
-                break;
-            }
-            index[k] = 0;
-        }
-    }
-    out
 }

@@ -565,3 +565,52 @@ macro_rules! read_and_built_in {
 }
 #[allow(unused_imports, reason = "the int8 test crates use it")]
 pub(crate) use read_and_built_in;
+
+/// A recorded list of numbers (`f32` values written as JSON numbers).
+pub(crate) fn floats(v: &serde_json::Value) -> Vec<f32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
+}
+
+/// `net`'s output for one sample `x`.
+pub(crate) fn predict<N: nn::prelude::Network<f32>>(net: &N, x: &[f32]) -> Vec<f32> {
+    use nn::nalgebra::{DimName, Dyn, OMatrix};
+    let x = OMatrix::<f32, N::Input, Dyn>::from_column_slice_generic(N::Input::name(), Dyn(1), x);
+    net.predict_batch(&x).as_slice().to_vec()
+}
+
+/// The JSON file at `path`.
+pub(crate) fn json(path: impl AsRef<Path>) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Checks that `net` gives the `outputs` that `recorded` holds for its three `inputs` (each
+/// made `net`'s input by `input`), to 1e-5; `name` names the fixture in messages.
+pub(crate) fn gives_recorded_outputs<N: nn::prelude::Network<f32>>(
+    net: &N,
+    recorded: &serde_json::Value,
+    input: impl Fn(Vec<f32>) -> Vec<f32>,
+    name: &str,
+) {
+    let inputs = recorded["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 3);
+    for (x, want) in inputs.iter().zip(recorded["outputs"].as_array().unwrap()) {
+        let y = predict(net, &input(floats(x)));
+        let want = floats(want);
+        assert_eq!(y.len(), want.len());
+        for (got, want) in y.iter().zip(&want) {
+            assert!((got - want).abs() <= 1e-5, "{name}: {y:?} against {want:?}");
+        }
+    }
+}
+
+/// The problems of `read`, which must be a mismatch.
+pub(crate) fn mismatch_problems<N>(read: Result<N, nn::Error>) -> Vec<String> {
+    match read {
+        Err(nn::Error::Mismatch { problems, .. }) => problems,
+        other => panic!("a mismatch expected, not {:?}", other.err()),
+    }
+}

@@ -177,6 +177,72 @@ pub(crate) fn keras_layer<'p>(
         .map_or((name, path), |k| (path[k], &path[k + 1..]))
 }
 
+/// The tensors read from a file for one layer, by their parameter names, in Keras's layouts.
+pub(crate) type Found = Vec<(&'static str, Vec<f32>)>;
+
+/// The network `N` with every parameter set from the tensors `found` for its Keras layer, or
+/// the parameters the file has no tensor for or one of another size (`prefix` comes before the
+/// layer's name in these messages).
+pub(crate) fn set_found<N: Network<f32>>(
+    found: &std::collections::HashMap<&'static str, Found>,
+    prefix: &str,
+) -> Result<N, Vec<String>> {
+    let mut net = N::zeros();
+    let mut problems = Vec::new();
+    net.visit_params_mut(|field, param| {
+        // A block's tensors are its layers' (`add.conv2d_1_kernel` is `conv2d_1`'s).
+        let (owner, _) = keras_layer(N::KERAS.layers, field, param.path.segments());
+        let tensor = found
+            .get(owner)
+            .and_then(|tensors| tensors.iter().find(|(name, _)| *name == param.name));
+        match tensor {
+            Some((_, values)) if values.len() == param.values.len() => {
+                param.values.copy_from_slice(values);
+            }
+            Some((_, values)) => problems.push(format!(
+                "{prefix}`{owner}`: the file's `{}` holds {} values, the declaration's {}",
+                param.name,
+                values.len(),
+                param.values.len()
+            )),
+            None => problems.push(format!(
+                "{prefix}`{owner}`: the file has no `{}` for it",
+                param.name
+            )),
+        }
+    });
+    if problems.is_empty() {
+        Ok(net)
+    } else {
+        Err(problems)
+    }
+}
+
+/// `values` of `shape` with its axes permuted (`axes[k]` is the source axis of axis `k`),
+/// row-major.
+pub(crate) fn transpose(values: &[f32], shape: &[usize], axes: &[usize]) -> Vec<f32> {
+    let rank = shape.len();
+    let out_shape: Vec<usize> = axes.iter().map(|&a| shape[a]).collect();
+    let mut strides = vec![1; rank];
+    for k in (0..rank.saturating_sub(1)).rev() {
+        strides[k] = strides[k + 1] * shape[k + 1];
+    }
+    let mut out = Vec::with_capacity(values.len());
+    let mut index = vec![0; rank];
+    for _ in 0..values.len() {
+        let at: usize = (0..rank).map(|k| index[k] * strides[axes[k]]).sum();
+        out.push(values[at]);
+        for k in (0..rank).rev() {
+            index[k] += 1;
+            if index[k] < out_shape[k] {
+                break;
+            }
+            index[k] = 0;
+        }
+    }
+    out
+}
+
 fn shape_text(shape: &[usize]) -> String {
     let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
     match dims.len() {
