@@ -136,6 +136,45 @@ network! {
     struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
 }
 
+network! {
+    /// [`Mlp`], checked against `mlp.onnx` and its weights built in during the build.
+    #[onnx("tests/fixtures/onnx/mlp.onnx", embed)]
+    struct MlpBuiltIn = Input<6>, Dense<_, 16, Relu>, Dense<_, 4, Softmax>;
+
+    /// [`Cnn`], built in.
+    #[onnx("tests/fixtures/onnx/cnn.onnx", embed)]
+    struct CnnBuiltIn =
+        Input<6, 8, 3>, Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+        Activation<Relu>, MaxPool2D<(2, 2)>, Flatten, Dense<_, 5>;
+
+    /// [`Separable`], built in.
+    #[onnx("tests/fixtures/onnx/separable.onnx", embed)]
+    struct SeparableBuiltIn =
+        Input<6, 6, 3>, SeparableConv2D<5, (3, 3), Relu, depth_multiplier = 2, padding = Same>,
+        MaxPool2D<(2, 2)>, Flatten, Dense<_, 2>;
+
+    /// [`Conv1d`], built in from the file of PyTorch's newer exporter.
+    #[onnx("tests/fixtures/onnx/conv1d_dynamo.onnx", embed)]
+    struct Conv1dBuiltIn =
+        Input<10, 3>, Conv1D<4, 3, Tanh>, Conv1D<4, 3, Relu, padding = Same>, Flatten,
+        Dense<_, 3>;
+
+    /// [`Blocks`], checked during the build (blocks are not built in yet).
+    #[onnx("tests/fixtures/onnx/blocks.onnx")]
+    struct BlocksChecked =
+        Input<9, 9, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+             Activation<Relu>, Conv2D<4, (3, 3), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>], []>,
+        Activation<Relu>,
+        Add<[Conv2D<8, (3, 3), strides = (2, 2), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>],
+            [Conv2D<8, (1, 1), strides = (2, 2)>]>,
+        Activation<Relu>,
+        Concatenate<[Conv2D<3, (3, 3), Relu, padding = Same>], [Conv2D<2, (1, 1), Relu>]>,
+        GlobalAvgPool2D, Dense<_, 3>;
+}
+
 fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/onnx/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -395,4 +434,44 @@ fn damaged_files_are_errors_never_panics() {
     assert!(matches!(err, nn::Error::Format { .. }), "{err}");
     let err = Cnn::load_onnx(fixture("missing.onnx")).err().unwrap();
     assert!(matches!(err, nn::Error::Io { .. }), "{err}");
+}
+
+/// `built_in` predicts what `loaded` (the same file read at run time) predicts, bit for bit, on
+/// the inputs `{name}.json` records.
+fn predicts_as_loaded<N: Network<f32>>(built_in: &N, loaded: &N, name: &str) {
+    let recorded = common::json(fixture(&format!("{name}.json")));
+    for x in recorded["inputs"].as_array().unwrap() {
+        let x = common::floats(x);
+        let (a, b) = (common::predict(built_in, &x), common::predict(loaded, &x));
+        assert_eq!(a.len(), b.len());
+        for (a, b) in a.iter().zip(&b) {
+            assert_eq!(a.to_bits(), b.to_bits(), "{name}: {a} against {b}");
+        }
+    }
+}
+
+#[test]
+fn weights_built_in_from_onnx_files_give_pytorch_s_outputs() {
+    static MLP: MlpBuiltIn = MlpBuiltIn::EMBEDDED;
+    gives_pytorch_s_outputs(|_| Ok(MlpBuiltIn::EMBEDDED), "mlp", "mlp");
+    gives_pytorch_s_outputs(|_| Ok(CnnBuiltIn::EMBEDDED), "cnn", "cnn");
+    gives_pytorch_s_outputs(|_| Ok(SeparableBuiltIn::EMBEDDED), "separable", "separable");
+    gives_pytorch_s_outputs(|_| Ok(Conv1dBuiltIn::EMBEDDED), "conv1d", "conv1d_dynamo");
+    let loaded = |file: &str| fixture(&format!("{file}.onnx"));
+    predicts_as_loaded(&MLP, &MlpBuiltIn::load_onnx(loaded("mlp")).unwrap(), "mlp");
+    let cnn = CnnBuiltIn::load_onnx(loaded("cnn")).unwrap();
+    predicts_as_loaded(&CnnBuiltIn::EMBEDDED, &cnn, "cnn");
+    let separable = SeparableBuiltIn::load_onnx(loaded("separable")).unwrap();
+    predicts_as_loaded(&SeparableBuiltIn::EMBEDDED, &separable, "separable");
+    let conv1d = Conv1dBuiltIn::load_onnx(loaded("conv1d_dynamo")).unwrap();
+    predicts_as_loaded(&Conv1dBuiltIn::EMBEDDED, &conv1d, "conv1d");
+    assert_eq!(
+        CnnBuiltIn::EMBEDDED.dense.kernel.as_slice(),
+        cnn.dense.kernel.as_slice()
+    );
+}
+
+#[test]
+fn a_declaration_checked_during_the_build_loads() {
+    both(|p| BlocksChecked::load_onnx(p), "blocks");
 }

@@ -93,11 +93,34 @@ const READ: &[&str] = &[
 /// [`Error::Format`] when the bytes are not an ONNX model; [`Error::Mismatch`] listing every
 /// difference from the declaration and every operator not read.
 pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, Error> {
+    let found = weights(bytes, path, &N::KERAS, N::NAME)?;
+    crate::keras::set_found(&found, "layer ").map_err(|problems| Error::Mismatch {
+        path: path.to_path_buf(),
+        network: N::NAME,
+        problems,
+    })
+}
+
+/// The weights of each layer of the network `config` describes (named `network` in messages),
+/// read from an ONNX file's bytes as [`read`] reads them and in Keras's layouts: by layer name,
+/// each tensor by its parameter's name. What `read` runs without the network's type, as the
+/// macro's build-time check (`#[onnx("file")]`) does.
+///
+/// # Errors
+///
+/// As [`read`]'s.
+#[allow(clippy::type_complexity)]
+pub fn weights(
+    bytes: &[u8],
+    path: &std::path::Path,
+    config: &nn_keras::config::ModelConfig,
+    network: &'static str,
+) -> Result<HashMap<&'static str, Vec<(&'static str, Vec<f32>)>>, Error> {
     let model =
         nn_onnx::read(bytes).map_err(|e| Error::format_because(path, e.to_string(), e.clone()))?;
     let mismatch = |problems: Vec<String>| Error::Mismatch {
         path: path.to_path_buf(),
-        network: N::NAME,
+        network,
         problems,
     };
     let opset = model
@@ -107,8 +130,8 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
         .map_or(1, |set| set.version);
     let mut walk = Walk::new(&model.graph, opset);
     walk.unread();
-    walk.input(N::KERAS.input);
-    let layers = N::KERAS.layers;
+    walk.input(config.input);
+    let layers = config.layers;
     let mut found: HashMap<&'static str, Found> = HashMap::new();
     // Where the walk stands after each layer: a layer is read from where the layer that feeds
     // it ends (a block's branches each from the block's start), a block's join from where its
@@ -148,11 +171,11 @@ pub fn read<N: Network<f32>>(bytes: &[u8], path: &std::path::Path) -> Result<N, 
         found.insert(layer.name, read_layer(&mut walk, layer, before_activation));
         ends.insert(layer.name, walk.place());
     }
-    walk.finish(layers.last().map_or(N::KERAS.input, |l| l.output));
+    walk.finish(layers.last().map_or(config.input, |l| l.output));
     if !walk.problems.is_empty() {
         return Err(mismatch(walk.problems));
     }
-    crate::keras::set_found(&found, "layer ").map_err(mismatch)
+    Ok(found)
 }
 
 /// Where the walk stands: the value the next layer reads, and whether it is an image

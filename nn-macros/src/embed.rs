@@ -114,6 +114,65 @@ pub(crate) fn apply(network: &mut Network, path: String, offsets: Vec<Vec<usize>
     });
 }
 
+/// Builds converted weights into the program: `values` holds each layer's tensors, in the
+/// order the declaration lists them, written as the bytes of little-endian `f32`s.
+pub(crate) fn build_in(network: &mut Network, path: String, values: Vec<Vec<Vec<f32>>>) {
+    let mut built = Vec::new();
+    let offsets = values
+        .iter()
+        .map(|layer| {
+            layer
+                .iter()
+                .map(|tensor| {
+                    let start = built.len();
+                    for &v in tensor {
+                        built.extend_from_slice(&v.to_le_bytes());
+                    }
+                    start
+                })
+                .collect()
+        })
+        .collect();
+    apply(network, path, offsets);
+    if let Some(embedded) = &mut network.embedded {
+        embedded.bytes = Some(built);
+    }
+}
+
+/// Reports the problems a run-time reading of the file `name` found, each at the layer it
+/// names (the one at index `i` with field `field` when it starts with `prefix(i, field)`), the
+/// others at the network's name.
+pub(crate) fn at_layers(
+    network: &Network,
+    name: &str,
+    problems: Vec<String>,
+    errors: &mut Errors,
+    prefix: impl Fn(usize, &str) -> String,
+) {
+    let fields: Vec<String> = network.layers.iter().map(|l| l.field.to_string()).collect();
+    let mut by_layer: std::collections::BTreeMap<usize, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for problem in problems {
+        let index = (0..network.layers.len()).find(|&i| {
+            let field = fields[i].strip_prefix("r#").unwrap_or(&fields[i]);
+            problem.starts_with(&prefix(i, field)) || problem.starts_with(&prefix(i, &fields[i]))
+        });
+        by_layer
+            .entry(index.unwrap_or(usize::MAX))
+            .or_default()
+            .push(problem);
+    }
+    for (index, problems) in by_layer {
+        let span = network
+            .layers
+            .get(index)
+            .map_or(network.ident.span(), |l| l.span);
+        for problem in problems {
+            errors.push(syn::Error::new(span, format!("`{name}`: {problem}")));
+        }
+    }
+}
+
 /// Makes every matrix of `layer` (and of the layers a block holds) inline.
 fn inline(layer: &mut crate::ir::Layer) {
     for arg in &mut layer.ty.args {

@@ -35,6 +35,7 @@ mod ir;
 mod keras_file;
 mod kinds;
 mod names;
+mod onnx_file;
 mod parse;
 mod pytorch_file;
 mod safetensors_file;
@@ -434,6 +435,7 @@ fn run(invocation: ast::Invocation) -> proc_macro2::TokenStream {
         keras_file::apply(&mut network, &mut errors);
         safetensors_file::apply(&mut network, &mut errors);
         pytorch_file::apply(&mut network, &mut errors);
+        onnx_file::apply(&mut network, &mut errors);
         // `#[tflite]` needs `#[int8]`; when `#[int8]` is there but refused, that is the one
         // error to report.
         let asked_int8 = network.attrs.iter().any(|a| a.path().is_ident("int8"));

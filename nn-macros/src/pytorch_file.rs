@@ -6,8 +6,6 @@
 //! builds the weights in (`Net::EMBEDDED`, no `std` needed): converted to our layout during the
 //! build and written into the program as bytes, read by the compiler as `#[safetensors]`'s are.
 
-use std::collections::BTreeMap;
-
 use nn_core::pytorch::{Declared, Tensors};
 
 use crate::embed;
@@ -108,52 +106,23 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     match nn_core::pytorch::read(&declared, &tensors) {
         Ok(values) => {
             if embed {
-                let mut built = Vec::new();
-                let offsets = values
+                // Read from float tensors: a float32's is exact, a float64's rounded as loading
+                // rounds it.
+                #[allow(clippy::cast_possible_truncation)]
+                let values = values
                     .iter()
                     .map(|layer| {
-                        layer
-                            .iter()
-                            .map(|tensor| {
-                                let start = built.len();
-                                for &v in tensor {
-                                    // Read from float tensors: a float32's is exact, a
-                                    // float64's rounded as loading rounds it.
-                                    #[allow(clippy::cast_possible_truncation)]
-                                    built.extend_from_slice(&(v as f32).to_le_bytes());
-                                }
-                                start
-                            })
+                        let tensors = layer.iter();
+                        tensors
+                            .map(|t| t.iter().map(|&v| v as f32).collect())
                             .collect()
                     })
                     .collect();
-                embed::apply(network, path.to_string_lossy().into_owned(), offsets);
-                if let Some(embedded) = &mut network.embedded {
-                    embedded.bytes = Some(built);
-                }
+                embed::build_in(network, path.to_string_lossy().into_owned(), values);
             }
         }
-        Err(problems) => {
-            // Each problem at the layer it names (`layer 2 `dense` (Dense): ...`), the others
-            // (modules no layer has) at the network's name.
-            let mut by_layer: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-            for problem in problems {
-                let index = (0..network.layers.len())
-                    .find(|&i| problem.starts_with(&format!("layer {} `{}` (", i + 1, fields[i])));
-                by_layer
-                    .entry(index.unwrap_or(usize::MAX))
-                    .or_default()
-                    .push(problem);
-            }
-            for (index, problems) in by_layer {
-                let span = network
-                    .layers
-                    .get(index)
-                    .map_or(network.ident.span(), |l| l.span);
-                for problem in problems {
-                    errors.push(syn::Error::new(span, format!("`{name}`: {problem}")));
-                }
-            }
-        }
+        Err(problems) => embed::at_layers(network, &name, problems, errors, |i, field| {
+            format!("layer {} `{field}` (", i + 1)
+        }),
     }
 }

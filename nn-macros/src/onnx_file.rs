@@ -1,0 +1,278 @@
+//! `#[onnx("model.onnx")]` on a declaration: an ONNX file checked against the declaration
+//! during the build by the runtime's own reading (`nn_core::onnx`, what `Net::load_onnx` runs),
+//! so the build reports exactly the differences loading would, each at its layer; the crate is
+//! rebuilt when the file changes. `#[onnx("..", embed)]` also builds the weights in
+//! (`Net::EMBEDDED`, no `std` needed): converted to our layout during the build and written into
+//! the program as bytes, as `#[pytorch(.., embed)]` writes them.
+//!
+//! The reading walks the graph against the network's Keras description (`Network::KERAS`),
+//! which the compiler makes from the declaration; here it is made by the macro from the same
+//! layers, every size and setting a value the macro knows.
+
+use nn_keras::config::{LayerConfig, ModelConfig, Setting as KerasSetting, Value};
+
+use crate::embed;
+use crate::errors::Errors;
+use crate::ir::{Expr, KerasValue, Layer, Network, Root, Size};
+
+/// Takes the `#[onnx("...")]` attribute off `network` and checks the declaration against the
+/// file it names (building its weights in with `embed`).
+pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
+    let example = "#[onnx(\"model.onnx\", embed)]";
+    let Some(args) = embed::Args::take(network, "onnx", example, errors) else {
+        return;
+    };
+    let path = args.full_path();
+    let embed::Args { path: lit, embed } = args;
+    let name = lit.value();
+    let fail = |problem: String| syn::Error::new(lit.span(), format!("`{name}` {problem}"));
+    if embed && network.embedded.is_some() {
+        errors.push(fail(String::from(
+            "cannot be built in: the weights are built in from one file only, and this \
+             declaration embeds another",
+        )));
+        return;
+    }
+    if embed {
+        if let Some(layer) = network.layers.iter().find(|l| l.block.is_some()) {
+            errors.push(syn::Error::new(
+                layer.span,
+                format!(
+                    "`{name}`: `{}`: the weights of blocks are not built in from ONNX files yet \
+                     (check the file without `embed`, or read it at run time with `load_onnx`)",
+                    layer.text
+                ),
+            ));
+            return;
+        }
+    }
+    let bytes = match embed::read_file(&path) {
+        Ok(bytes) => bytes,
+        Err(problem) => {
+            errors.push(fail(problem));
+            return;
+        }
+    };
+    network.files.push(path.to_string_lossy().into_owned());
+    let config = match model_config(network) {
+        Ok(config) => config,
+        Err(refusals) => {
+            for (span, problem) in refusals {
+                errors.push(syn::Error::new(span, format!("`{name}`: {problem}")));
+            }
+            return;
+        }
+    };
+    // The network's name, as the runtime names it in messages (which are placed here, not
+    // shown whole).
+    let found = match nn_core::onnx::weights(&bytes, &path, &config, config.name) {
+        Ok(found) => found,
+        Err(nn_core::Error::Mismatch { problems, .. }) => {
+            embed::at_layers(network, &name, problems, errors, |_, field| {
+                format!("layer `{field}` (")
+            });
+            return;
+        }
+        Err(other) => {
+            errors.push(fail(format!("cannot be read: {other}")));
+            return;
+        }
+    };
+    // Each declared tensor from the file, as `Network::from_onnx` sets them (a block's, which
+    // are its layers', only at run time: blocks are not built in).
+    let mut values = Vec::new();
+    let mut missing = Vec::new();
+    for layer in network.layers.iter().filter(|l| l.block.is_none()) {
+        let field = field_name(layer);
+        let tensors = found.get(field.as_str());
+        let mut layer_values = Vec::new();
+        for param in &layer.build.tensors {
+            let name = param.name.to_string();
+            let size: Option<usize> = param.shape.iter().map(Size::value).product();
+            match tensors.and_then(|t| t.iter().find(|(n, _)| *n == name)) {
+                Some((_, v)) if size.is_none_or(|s| s == v.len()) => layer_values.push(v.clone()),
+                Some((_, v)) => missing.push((
+                    layer.span,
+                    format!(
+                        "layer `{field}`: the file's `{name}` holds {} values, the \
+                         declaration's {}",
+                        v.len(),
+                        size.unwrap_or_default()
+                    ),
+                )),
+                None => missing.push((
+                    layer.span,
+                    format!("layer `{field}`: the file has no `{name}` for it"),
+                )),
+            }
+        }
+        values.push(layer_values);
+    }
+    if !missing.is_empty() {
+        for (span, problem) in missing {
+            errors.push(syn::Error::new(span, format!("`{name}`: {problem}")));
+        }
+        return;
+    }
+    if embed {
+        embed::build_in(network, path.to_string_lossy().into_owned(), values);
+    }
+}
+
+/// A layer's field name as Keras would print it (without `r#`).
+fn field_name(layer: &Layer) -> String {
+    let name = layer.field.to_string();
+    name.strip_prefix("r#").unwrap_or(&name).to_string()
+}
+
+/// What a declaration cannot be checked with, at its place.
+type Refusals = Vec<(proc_macro2::Span, String)>;
+
+/// The network as `Network::KERAS` describes it, made from the declaration: what the compiler
+/// makes of `expand::network_impl`'s `keras_config`, with every name and slice leaked for the
+/// macro's run (a `ModelConfig` holds `'static` ones, as the compiler's constants do).
+fn model_config(network: &Network) -> Result<ModelConfig, Refusals> {
+    let mut refusals = Refusals::new();
+    let input = sizes(&network.input_shape).unwrap_or_else(|| {
+        refusals.push((
+            network.ident.span(),
+            String::from(
+                "the input has a size given by a named constant, but an ONNX file is checked \
+                 during the build only against sizes that are numbers (write the number, or \
+                 read the file at run time with `load_onnx`)",
+            ),
+        ));
+        Vec::new()
+    });
+    let mut layers = Vec::new();
+    keras_layers(&network.layers, None, &mut layers, &mut refusals);
+    if !refusals.is_empty() {
+        return Err(refusals);
+    }
+    Ok(ModelConfig {
+        name: leak_str(network.ident.to_string()),
+        input: leak(input),
+        layers: leak(layers),
+    })
+}
+
+/// The Keras layers of a chain fed by the layer named `fed` (`None`: the network's input),
+/// appended to `out`, as `keras_layers` in `expand::network_impl`; the name of the last.
+fn keras_layers(
+    layers: &[Layer],
+    mut fed: Option<&'static str>,
+    out: &mut Vec<LayerConfig>,
+    refusals: &mut Refusals,
+) -> Option<&'static str> {
+    for layer in layers {
+        let name = leak_str(field_name(layer));
+        let inputs: Vec<&'static str> = match &layer.block {
+            Some(block) => block
+                .branches
+                .iter()
+                .map(|branch| keras_layers(&branch.layers, fed, out, refusals).unwrap_or(""))
+                .collect(),
+            None => fed.into_iter().collect(),
+        };
+        let mut refuse = |what: String| {
+            refusals.push((
+                layer.span,
+                format!(
+                    "layer `{name}`: `{}` has {what}, but an ONNX file is checked during the \
+                     build only against layers whose sizes and settings are written as values \
+                     (write the value, or read the file at run time with `load_onnx`)",
+                    layer.text
+                ),
+            ));
+        };
+        let (Some(input), Some(output)) = (sizes(&layer.input_shape), sizes(&layer.shape)) else {
+            refuse(String::from("a size given by a named constant"));
+            fed = Some(name);
+            continue;
+        };
+        let mut settings = Vec::new();
+        for setting in layer.keras.iter().filter(|s| s.checked) {
+            match value(&setting.value) {
+                Some(value) => settings.push(KerasSetting::checked(
+                    leak_str(setting.key.to_string()),
+                    value,
+                )),
+                None => refuse(format!("`{}` = {}", setting.key, setting.value.text())),
+            }
+        }
+        out.push(LayerConfig {
+            name,
+            class: layer.class,
+            input: leak(input),
+            output: leak(output),
+            inputs: leak(inputs),
+            settings: leak(settings),
+        });
+        fed = Some(name);
+    }
+    fed
+}
+
+fn sizes(shape: &[Size]) -> Option<Vec<usize>> {
+    shape.iter().map(Size::value).collect()
+}
+
+/// A setting's value, when the macro knows it (not a named constant, nor a user's activation).
+fn value(value: &KerasValue) -> Option<Value> {
+    Some(match value {
+        KerasValue::Size(n) => Value::Size(n.value()?),
+        KerasValue::Float(Expr::Float(x)) => Value::Float(*x),
+        KerasValue::Bool(b) => Value::Bool(*b),
+        KerasValue::Str(s) => Value::Str(s),
+        KerasValue::Text(s) => Value::Str(leak_str(s.clone())),
+        KerasValue::Sizes(sizes) => Value::Sizes(leak(sizes.clone())),
+        KerasValue::LastAxis => Value::LastAxis,
+        KerasValue::Activation(ty) if matches!(ty.root, Root::Core) => {
+            Value::Str(activation_name(&ty.segments.last()?.to_string())?)
+        }
+        KerasValue::Float(_) | KerasValue::Activation(_) | KerasValue::Initializer { .. } => {
+            return None;
+        }
+    })
+}
+
+/// A built-in activation's `Activation::NAME`, by its type's name.
+fn activation_name(ty: &str) -> Option<&'static str> {
+    macro_rules! names {
+        ($($t:ident),*) => {
+            match ty {
+                $(stringify!($t) => <nn_core::$t as nn_core::Activation>::NAME,)*
+                _ => return None,
+            }
+        };
+    }
+    Some(names!(
+        Linear,
+        Relu,
+        Relu6,
+        LeakyRelu,
+        Elu,
+        Selu,
+        Gelu,
+        GeluApprox,
+        Softplus,
+        Softsign,
+        Mish,
+        Exponential,
+        Softmax,
+        LogSoftmax,
+        Sigmoid,
+        HardSigmoid,
+        Silu,
+        HardSilu,
+        Tanh
+    ))
+}
+
+fn leak<T>(items: Vec<T>) -> &'static [T] {
+    Box::leak(items.into_boxed_slice())
+}
+
+fn leak_str(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
