@@ -327,6 +327,29 @@ use proc_macro::TokenStream;
 /// assert!((p.sum() - 1.0).abs() < 1e-5);
 /// ```
 ///
+/// # ONNX files
+///
+/// `#[onnx("path")]` checks an ONNX file (a PyTorch model exported with `torch.onnx.export`)
+/// against the declaration during the build, as `Net::load_onnx` reads it at run time: the graph
+/// walked layer by layer, each operator, window, padding, activation and weight shape compared,
+/// each difference an error at its layer. `#[onnx("path", embed)]` builds the weights in as
+/// `EMBEDDED`, converted to our layout during the build. The sizes and settings must be values
+/// here (not named constants), and the weights of blocks are not built in yet.
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     /// `nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 4), nn.Softmax(dim=1))`.
+///     #[onnx("../tests/fixtures/onnx/mlp.onnx", embed)]
+///     pub struct Mlp = Input<6>, Dense<_, 16, Relu>, Dense<_, 4, Softmax>;
+/// }
+///
+/// static MLP: Mlp = Mlp::EMBEDDED;
+/// let p = MLP.predict(&SVector::repeat(0.5));
+/// assert!((p.sum() - 1.0).abs() < 1e-5);
+/// ```
+///
 /// # In int8
 ///
 /// `#[int8]` gives the declaration an int8 form, `nn::Int8<Net>`: the same layers as

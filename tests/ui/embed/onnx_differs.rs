@@ -1,0 +1,24 @@
+// ONNX files that do not fit the declaration: each difference at its layer (other units and
+// another activation; another kernel, no padding, a pool of other strides and no ReLU), a
+// block whose weights would be built in, and a file that is not there.
+use nn::prelude::*;
+
+network! {
+    #[onnx("tests/fixtures/onnx/mlp.onnx", embed)]
+    struct Mlp = Input<6>, Dense<_, 12, Relu>, Dense<_, 4, Sigmoid>;
+
+    #[onnx("tests/fixtures/onnx/cnn.onnx")]
+    struct Cnn =
+        Input<6, 8, 3>, Conv2D<4, (5, 5)>, BatchNormalization<epsilon = 1e-5>,
+        MaxPool2D<(2, 2), strides = (1, 1)>, Flatten, Dense<_, 5>;
+
+    #[onnx("tests/fixtures/onnx/blocks.onnx", embed)]
+    struct Blocks =
+        Input<9, 9, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[Conv2D<4, (3, 3), padding = Same>], []>, GlobalAvgPool2D, Dense<_, 3>;
+
+    #[onnx("tests/fixtures/onnx/missing.onnx")]
+    struct Missing = Input<6>, Dense<_, 3>;
+}
+
+fn main() {}
