@@ -33,18 +33,17 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
         )));
         return;
     }
-    if embed {
-        if let Some(layer) = network.layers.iter().find(|l| l.block.is_some()) {
-            errors.push(syn::Error::new(
-                layer.span,
-                format!(
-                    "`{name}`: `{}`: the weights of blocks are not built in from ONNX files yet \
-                     (check the file without `embed`, or read it at run time with `load_onnx`)",
-                    layer.text
-                ),
-            ));
-            return;
-        }
+    let block = network.layers.iter().find(|l| l.block.is_some());
+    if let (true, Some(layer)) = (embed, block) {
+        errors.push(syn::Error::new(
+            layer.span,
+            format!(
+                "`{name}`: `{}`: the weights of blocks are not built in from ONNX files yet \
+                 (check the file without `embed`, or read it at run time with `load_onnx`)",
+                layer.text
+            ),
+        ));
+        return;
     }
     let bytes = match embed::read_file(&path) {
         Ok(bytes) => bytes,
