@@ -140,23 +140,19 @@ pub(crate) fn build_in(network: &mut Network, path: String, values: Vec<Vec<Vec<
 }
 
 /// Reports the problems a run-time reading of the file `name` found, each at the layer it
-/// names (the one at index `i` with field `field` when it starts with `prefix(i, field)`), the
-/// others at the network's name.
+/// concerns (the first at index `i` for which `concerns(i, problem)`), the others at the
+/// network's name.
 pub(crate) fn at_layers(
     network: &Network,
     name: &str,
     problems: Vec<String>,
     errors: &mut Errors,
-    prefix: impl Fn(usize, &str) -> String,
+    concerns: impl Fn(usize, &str) -> bool,
 ) {
-    let fields: Vec<String> = network.layers.iter().map(|l| l.field.to_string()).collect();
     let mut by_layer: std::collections::BTreeMap<usize, Vec<String>> =
         std::collections::BTreeMap::new();
     for problem in problems {
-        let index = (0..network.layers.len()).find(|&i| {
-            let field = fields[i].strip_prefix("r#").unwrap_or(&fields[i]);
-            problem.starts_with(&prefix(i, field)) || problem.starts_with(&prefix(i, &fields[i]))
-        });
+        let index = (0..network.layers.len()).find(|&i| concerns(i, &problem));
         by_layer
             .entry(index.unwrap_or(usize::MAX))
             .or_default()

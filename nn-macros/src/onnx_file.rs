@@ -67,8 +67,12 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     let found = match nn_core::onnx::weights(&bytes, &path, &config, config.name) {
         Ok(found) => found,
         Err(nn_core::Error::Mismatch { problems, .. }) => {
-            embed::at_layers(network, &name, problems, errors, |_, field| {
-                format!("layer `{field}` (")
+            // A block's problems name its layers: each at the block.
+            let names: Vec<Vec<String>> = network.layers.iter().map(names).collect();
+            embed::at_layers(network, &name, problems, errors, |i, problem| {
+                names[i]
+                    .iter()
+                    .any(|n| problem.starts_with(&format!("layer `{n}` (")))
             });
             return;
         }
@@ -122,6 +126,15 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
 fn field_name(layer: &Layer) -> String {
     let name = layer.field.to_string();
     name.strip_prefix("r#").unwrap_or(&name).to_string()
+}
+
+/// The names of a layer and of the layers its block holds.
+fn names(layer: &Layer) -> Vec<String> {
+    let mut out = vec![field_name(layer)];
+    for branch in layer.block.iter().flat_map(|b| &b.branches) {
+        out.extend(branch.layers.iter().flat_map(names));
+    }
+    out
 }
 
 /// What a declaration cannot be checked with, at its place.

@@ -121,8 +121,8 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
                 embed::build_in(network, path.to_string_lossy().into_owned(), values);
             }
         }
-        Err(problems) => embed::at_layers(network, &name, problems, errors, |i, field| {
-            format!("layer {} `{field}` (", i + 1)
+        Err(problems) => embed::at_layers(network, &name, problems, errors, |i, problem| {
+            problem.starts_with(&format!("layer {} `{}` (", i + 1, fields[i]))
         }),
     }
 }

@@ -1,6 +1,7 @@
 // ONNX files that do not fit the declaration: each difference at its layer (other units and
 // another activation; another kernel, no padding, a pool of other strides and no ReLU), a
-// block whose weights would be built in, and a file that is not there.
+// block whose weights would be built in, a block that differs (its problems at the block),
+// and a file that is not there.
 use nn::prelude::*;
 
 network! {
@@ -16,6 +17,20 @@ network! {
     struct Blocks =
         Input<9, 9, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
         Add<[Conv2D<4, (3, 3), padding = Same>], []>, GlobalAvgPool2D, Dense<_, 3>;
+
+    #[onnx("tests/fixtures/onnx/blocks.onnx")]
+    struct BlocksDiffer =
+        Input<9, 9, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+             Activation<Relu>, Conv2D<4, (5, 5), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>], []>,
+        Activation<Relu>,
+        Add<[Conv2D<8, (3, 3), strides = (2, 2), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>],
+            [Conv2D<8, (1, 1), strides = (2, 2)>]>,
+        Activation<Relu>,
+        Concatenate<[Conv2D<3, (3, 3), Relu, padding = Same>], [Conv2D<2, (1, 1), Relu>]>,
+        GlobalAvgPool2D, Dense<_, 3>;
 
     #[onnx("tests/fixtures/onnx/missing.onnx")]
     struct Missing = Input<6>, Dense<_, 3>;
