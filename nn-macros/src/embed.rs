@@ -82,6 +82,32 @@ impl Args {
     }
 }
 
+/// A model file's attribute taken off a declaration (`#[pytorch("..")]`, `#[onnx("..")]`): the
+/// file's full path, its name as written, whether to build it in, and the error of a problem with
+/// it (at the attribute's path, naming the file). `None` when the attribute is absent, malformed,
+/// or asks to build in a second file (each error pushed).
+pub(crate) fn take_file(
+    network: &mut Network,
+    attr: &str,
+    example: &str,
+    errors: &mut Errors,
+) -> Option<(PathBuf, String, bool, impl Fn(String) -> syn::Error + use<>)> {
+    let args = Args::take(network, attr, example, errors)?;
+    let path = args.full_path();
+    let Args { path: lit, embed } = args;
+    let name = lit.value();
+    let shown = name.clone();
+    let fail = move |problem: String| syn::Error::new(lit.span(), format!("`{shown}` {problem}"));
+    if embed && network.embedded.is_some() {
+        errors.push(fail(String::from(
+            "cannot be built in: the weights are built in from one file only, and this \
+             declaration embeds another",
+        )));
+        return None;
+    }
+    Some((path, name, embed, fail))
+}
+
 /// `path` with its longest existing prefix canonicalized and the rest appended unchanged.
 fn resolve(path: &std::path::Path) -> PathBuf {
     let mut rest = Vec::new();

@@ -19,20 +19,9 @@ use crate::ir::{Expr, KerasValue, Layer, Network, Root, Size};
 /// file it names (building its weights in with `embed`).
 pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     let example = "#[onnx(\"model.onnx\", embed)]";
-    let Some(args) = embed::Args::take(network, "onnx", example, errors) else {
+    let Some((path, name, embed, fail)) = embed::take_file(network, "onnx", example, errors) else {
         return;
     };
-    let path = args.full_path();
-    let embed::Args { path: lit, embed } = args;
-    let name = lit.value();
-    let fail = |problem: String| syn::Error::new(lit.span(), format!("`{name}` {problem}"));
-    if embed && network.embedded.is_some() {
-        errors.push(fail(String::from(
-            "cannot be built in: the weights are built in from one file only, and this \
-             declaration embeds another",
-        )));
-        return;
-    }
     let block = network.layers.iter().find(|l| l.block.is_some());
     if let (true, Some(layer)) = (embed, block) {
         errors.push(syn::Error::new(

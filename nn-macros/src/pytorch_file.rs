@@ -16,20 +16,10 @@ use crate::ir::{Network, Size};
 /// state dict it names (building its weights in with `embed`).
 pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     let example = "#[pytorch(\"model.safetensors\", embed)]";
-    let Some(args) = embed::Args::take(network, "pytorch", example, errors) else {
+    let Some((path, name, embed, fail)) = embed::take_file(network, "pytorch", example, errors)
+    else {
         return;
     };
-    let path = args.full_path();
-    let embed::Args { path: lit, embed } = args;
-    let name = lit.value();
-    let fail = |problem: String| syn::Error::new(lit.span(), format!("`{name}` {problem}"));
-    if embed && network.embedded.is_some() {
-        errors.push(fail(String::from(
-            "cannot be built in: the weights are built in from one file only, and this \
-             declaration embeds another",
-        )));
-        return;
-    }
     let (bytes, entries) = match crate::safetensors_file::read(&path) {
         Ok(file) => file,
         Err(problem) => {
