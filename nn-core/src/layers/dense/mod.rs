@@ -143,32 +143,17 @@ const fn sums_in_registers<T>(units: usize) -> bool {
 }
 
 /// `z += Σᵢ xᵢ · W[:, i]` for `W` of `O` rows stored by columns (each contiguous, so the inner
-/// loop is a fixed-length, vectorizable axpy). Where the sums fit in registers
-/// ([`sums_in_registers`]), the even and the odd columns go into two sets of sums, added at the
-/// end: each addition waits for the one before it, and two chains of half the length take
-/// half the time (one `LSTM<16>` step of 8 inputs 103 → 72 ns on an AMD EPYC Zen 5).
+/// loop is a fixed-length, vectorizable axpy), summed in [`sums_in_registers`] where they fit;
+/// in the same order either way.
 #[inline(always)]
 pub(crate) fn add_columns<T: Float, const O: usize>(kernel: &[T], x: &[T], z: &mut [T; O]) {
     let columns = kernel.as_chunks::<O>().0;
     if sums_in_registers::<T>(O) {
         let mut sums = *z;
-        let mut odd = [T::zero(); O];
-        let pairs = x.chunks_exact(2).zip(columns.chunks_exact(2));
-        for (x, c) in pairs {
-            for ((s, t), (&w0, &w1)) in sums.iter_mut().zip(&mut odd).zip(c[0].iter().zip(&c[1])) {
-                *s += w0 * x[0];
-                *t += w1 * x[1];
-            }
-        }
-        if x.len() % 2 == 1
-            && let (Some(&xi), Some(column)) = (x.last(), columns.get(x.len() - 1))
-        {
+        for (&xi, column) in x.iter().zip(columns) {
             for (s, &w) in sums.iter_mut().zip(column) {
                 *s += w * xi;
             }
-        }
-        for (s, t) in sums.iter_mut().zip(odd) {
-            *s += t;
         }
         *z = sums;
         return;
