@@ -28,6 +28,16 @@ network! {
         GRU<16>,
         Dense<16, 10, Softmax>;
 
+    /// Dense layers of every shape the batch kernels tell apart: rows in one masked vector
+    /// (10), in a block of four vectors and a masked block after it (100), a kernel too large
+    /// for them (784 × 48, a product instead), no bias.
+    pub struct Dense3 =
+        Dense<7, 100, Relu>,
+        Dense<100, 10, Tanh, use_bias = false>,
+        Dense<10, 784>,
+        Dense<784, 48, Sigmoid>,
+        Dense<48, 32, Softmax>;
+
     /// Every recurrent kind, both directions and each sequence option, with cells costly enough
     /// that a batch of two samples is split in two.
     pub struct Chain =
@@ -232,4 +242,76 @@ fn recurrent_layers_give_the_same_bits_at_small_and_odd_batch_sizes() {
     check::<f32, _, 45, 3>("Chain", &Chain::<f32>::seeded(1));
     check::<f64, _, 45, 3>("Chain", &Chain::<f64>::seeded(2));
     check::<f32, _, 45, 3>("Bidirectionals", &Bidirectionals::<f32>::seeded(3));
+}
+
+/// `predict_batch` gives each sample what `predict` gives it, on every instruction set and
+/// thread count, at batch sizes that leave every remainder of the kernels' groups of samples:
+/// bit for bit where the products are not the general matrix product (AVX-512's dense kernel,
+/// which sums as `predict` does), and to 1e-5 where they are.
+#[test]
+fn a_batch_predicts_what_each_sample_predicts() {
+    use nn::__private::{Isa, with_isa, with_threads};
+    fn check<T: Float>(net: &Dense3<T>) {
+        for isa in Isa::supported() {
+            for n in [1, 2, 5, 8, 9, 13, 700] {
+                let x = Batch::<T, 7>::from_fn_generic(Const::<7>, Dyn(n), |r, c| {
+                    T::of(((r * 7 + c * 13) % 17) as f64 / 4.0 - 2.0)
+                });
+                let each: Vec<T> = (0..n)
+                    .flat_map(|c| net.predict(&x.column(c).into_owned()).as_slice().to_vec())
+                    .collect();
+                let one = with_isa(isa, || with_threads(1, || net.predict_batch(&x)));
+                let two = with_isa(isa, || with_threads(2, || net.predict_batch(&x)));
+                assert!(
+                    one == two,
+                    "{isa:?}, {n} samples: two threads differ from one"
+                );
+                let largest = one
+                    .iter()
+                    .zip(&each)
+                    .map(|(a, b)| (a.as_f64() - b.as_f64()).abs())
+                    .fold(0.0, f64::max);
+                assert!(
+                    largest < 1e-5,
+                    "{isa:?}, {n} samples: {largest:e} from predict"
+                );
+            }
+        }
+    }
+    check(&Dense3::<f32>::seeded(4));
+    check(&Dense3::<f64>::seeded(5));
+}
+
+/// On AVX-512, dense layers whose kernel stays in the level-1 cache compute a batch as
+/// `predict` computes each sample, so the two agree bit for bit (the 784 × 48 layer, a product,
+/// is left out).
+#[test]
+fn on_avx512_small_dense_layers_batch_bit_for_bit() {
+    use nn::__private::{Isa, with_isa};
+    network! {
+        pub struct Small =
+            Dense<7, 100, Relu>,
+            Dense<100, 10, Tanh, use_bias = false>,
+            Dense<10, 20>,
+            Dense<20, 3, Softmax>;
+    }
+    if Isa::detected() < Isa::Avx512 {
+        println!("no AVX-512 here: nothing to check");
+        return;
+    }
+    let net = Small::<f32>::seeded(6);
+    for n in [2, 3, 8, 9, 31] {
+        let x = Batch::<f32, 7>::from_fn_generic(Const::<7>, Dyn(n), |r, c| {
+            ((r * 5 + c * 11) % 13) as f32 / 3.0 - 2.0
+        });
+        let batch = with_isa(Isa::Avx512, || net.predict_batch(&x));
+        for c in 0..n {
+            let one = with_isa(Isa::Avx512, || net.predict(&x.column(c).into_owned()));
+            assert_eq!(
+                batch.column(c).as_slice(),
+                one.as_slice(),
+                "{n} samples: sample {c} differs from predict"
+            );
+        }
+    }
 }

@@ -89,6 +89,30 @@ pub trait Geometry<const I: usize, const O: usize, const U: usize, const K: usiz
     /// ∂x from ∂z (`U × (n · positions)`): `kernelᵀ · ∂z`, folded back into samples if needed.
     #[cfg(feature = "std")]
     fn input_gradient<T: Float>(&self, kernel: &[T], dz: &[T], n: usize, dx: &mut [T]);
+
+    /// Whether [`forward_samples`](Geometry::forward_samples) computes a batch in `T` on the
+    /// kernels of `isa`, rather than a product with the batch's columns.
+    #[cfg(feature = "std")]
+    fn by_samples<T: Float>(&self, isa: crate::simd::Isa) -> bool {
+        let _ = isa;
+        false
+    }
+
+    /// `z = bias + kernel · x` for whole samples `x` (`I` values each) into `z` (`O` each),
+    /// with the kernels of `isa`, giving bit for bit what [`forward_one`](Geometry::forward_one)
+    /// gives each sample. Only called where [`by_samples`](Geometry::by_samples) says so.
+    #[cfg(feature = "std")]
+    fn forward_samples<T: Float>(
+        &self,
+        isa: crate::simd::Isa,
+        kernel: &[T],
+        bias: Option<&[T]>,
+        x: &[T],
+        z: &mut [T],
+    ) {
+        let _ = (isa, kernel, bias, x, z);
+        unreachable!("only geometries that compute whole samples are asked to")
+    }
 }
 
 /// `[N]`, as a `'static` shape.
@@ -277,6 +301,21 @@ where
         let n = x.ncols();
         crate::resize_batch(y, n);
         let positions = self.geometry.positions();
+        let isa = crate::simd::Isa::current();
+        if n > 1 && self.geometry.by_samples::<T>(isa) {
+            // Small dense layers on AVX-512: a few samples at a time with their sums in
+            // registers, each as `forward` computes it, the samples split across the threads
+            // allowed; no packing and no pass over the outputs for the bias.
+            let (x, bias) = (x.as_slice(), BIAS.then_some(self.bias.as_slice()));
+            let kernel = self.kernel.as_slice();
+            let min = crate::parallel::MIN_PRODUCT;
+            crate::parallel::for_each_part(y.as_mut_slice(), O, U * K, min, |samples, y| {
+                let x = &x[samples.start * I..samples.end * I];
+                self.geometry.forward_samples(isa, kernel, bias, x, y);
+                self.activation.forward_groups(y, U);
+            });
+            return;
+        }
         if n == 1 || (positions > 1 && U <= 64) {
             // One sample (`predict` of a network too large for the stack), or a convolution
             // of up to 64 filters: each sample computed as `forward` does, without a patch

@@ -7,6 +7,8 @@ use crate::layer::{Layer, Params, Stream, stream_as_forward};
 use crate::storage::{Inline, Storage};
 
 #[cfg(feature = "std")]
+mod batch;
+#[cfg(feature = "std")]
 pub(super) mod train;
 
 /// A fully connected layer from `I` inputs to `O` units: `y = activation(W x + b)`.
@@ -176,6 +178,23 @@ impl<const I: usize, const O: usize> Geometry<I, O, O, I> for FullyConnected {
             unreachable!("a dense layer writes its `O` outputs")
         };
         add_columns(kernel, x, z);
+    }
+
+    #[cfg(feature = "std")]
+    fn by_samples<T: Float>(&self, isa: crate::simd::Isa) -> bool {
+        batch::applies::<T, I, O>(isa)
+    }
+
+    #[cfg(feature = "std")]
+    fn forward_samples<T: Float>(
+        &self,
+        isa: crate::simd::Isa,
+        kernel: &[T],
+        bias: Option<&[T]>,
+        x: &[T],
+        z: &mut [T],
+    ) {
+        batch::forward::<T, I, O>(isa, kernel, bias, x, z);
     }
 
     #[cfg(feature = "std")]
