@@ -300,7 +300,7 @@ struct Walk<'a> {
 
 /// An activation, as declared or as read from the file.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Act {
+pub(crate) enum Act {
     Linear,
     Relu,
     Relu6,
@@ -322,7 +322,7 @@ enum Act {
 impl Act {
     /// The activation a declaration names (its Keras name, or a built-in one with its
     /// argument: `LeakyRelu(0.1)`).
-    fn declared(name: &str) -> Option<Self> {
+    pub(crate) fn declared(name: &str) -> Option<Self> {
         let argument = |prefix: &str| {
             name.strip_prefix(prefix)?
                 .strip_suffix(')')?
@@ -367,7 +367,7 @@ impl Act {
         }
     }
 
-    fn name(self) -> String {
+    pub(crate) fn name(self) -> String {
         match self {
             Self::LeakyRelu(slope) => format!("LeakyRelu({})", slope as f32),
             Self::Elu(alpha) => format!("Elu({})", alpha as f32),
@@ -1001,7 +1001,7 @@ impl<'a> Walk<'a> {
 }
 
 /// A window setting (`kernel_size`, `strides`, `dilation_rate`) of `rank` numbers.
-fn sizes(layer: &LayerConfig, key: &str, rank: usize, default: usize) -> Vec<usize> {
+pub(crate) fn sizes(layer: &LayerConfig, key: &str, rank: usize, default: usize) -> Vec<usize> {
     match layer.setting(key) {
         Some(Value::Sizes(s)) => s.to_vec(),
         Some(Value::Size(n)) => vec![n; rank],
@@ -1026,7 +1026,7 @@ fn as_i64(v: &[usize]) -> Vec<i64> {
 /// The pads (begin for each spatial axis, then end for each) the declared `padding` gives
 /// an input of `spatial` sizes: none for `valid`; TensorFlow's `same` (the extra one at the
 /// end); `causal`, all before.
-fn declared_pads(
+pub(crate) fn declared_pads(
     padding: &str,
     spatial: &[usize],
     kernel: &[usize],
@@ -1328,7 +1328,7 @@ fn dense(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
 
 /// For each input of a dense layer in channels-last order, the input PyTorch's channels-first
 /// flatten of the image `image` (channels last) has there; the identity without one.
-fn flat_order(image: Option<&[usize]>, inputs: usize) -> Vec<usize> {
+pub(crate) fn flat_order(image: Option<&[usize]>, inputs: usize) -> Vec<usize> {
     match image {
         Some(shape) if shape.iter().product::<usize>() == inputs && !shape.is_empty() => {
             let channels = shape[shape.len() - 1].max(1);
