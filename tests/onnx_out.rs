@@ -77,6 +77,12 @@ network! {
         Activation<Softplus>, Dense<_, 6>, Activation<Softsign>, Dense<_, 6, use_bias = false>,
         Activation<Relu>, Dense<_, 4>, Activation<LogSoftmax>;
 
+    /// Batch normalization and PReLU on a flattened image, whose values are the file's in
+    /// PyTorch's channels-first order.
+    struct FlatHead =
+        Input<4, 3, 2>, Conv2D<3, (2, 2), Relu>, Flatten, BatchNormalization<epsilon = 1e-5>,
+        PReLU, Dropout<0.2>, Dense<_, 2>;
+
     /// PReLU on an image (one slope per value, channels first in the file), a softmax over a
     /// convolution's channels, and the image itself as the output (channels first).
     struct Image =
@@ -255,6 +261,7 @@ fn residual_and_concatenating_blocks_are_written() {
 fn every_activation_is_written() {
     written("activations", Activations::to_onnx, Activations::from_onnx);
     written("image", Image::to_onnx, Image::from_onnx);
+    written("flat_head", FlatHead::to_onnx, FlatHead::from_onnx);
 }
 
 #[test]

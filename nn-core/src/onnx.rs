@@ -956,6 +956,11 @@ impl<'a> Walk<'a> {
         let count: usize = shape.iter().product();
         let channels = shape.last().copied().unwrap_or(1);
         let spatial = count / channels.max(1);
+        if values.len() == count && shape.len() == 1 && self.flat_from.is_some() {
+            // One slope per value of an image flattened channels first: in our order.
+            let order = flat_order(self.flat_from.as_deref(), count);
+            return Some(order.iter().map(|&j| values[j]).collect());
+        }
         if values.len() == 1 {
             Some(vec![values[0]; count])
         } else if values.len() == channels {
@@ -1682,7 +1687,11 @@ fn norm(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
         .enumerate()
     {
         match node.input.get(k + 1).and_then(|i| walk.floats(i)) {
-            Some(v) if v.len() == channels => found.push((name, v)),
+            Some(v) if v.len() == channels => {
+                // The values of an image flattened channels first: each in our order.
+                let order = flat_order(walk.flat_from.as_deref(), channels);
+                found.push((name, order.iter().map(|&j| v[j]).collect()));
+            }
             _ => walk.problem(format!(
                 "the file's BatchNormalization `{}` has no {channels} float constants for `{name}`",
                 node.name
