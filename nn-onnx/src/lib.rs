@@ -18,7 +18,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! [`write`] encodes a [`Model`] as a file's bytes, the fields `read` reads (what `nn`'s
+//! [`write()`] encodes a [`Model`] as a file's bytes, the fields `read` reads (what `nn`'s
 //! `Net::to_onnx` writes a network with); reading them back gives the same model.
 
 #![no_std]
