@@ -50,18 +50,19 @@ network! {
         Input<10, 2>, Conv1D<4, 3, Relu, padding = Same>,
         Concatenate<[GlobalMaxPool1D], [Conv1D<3, 1, Selu>, GlobalAvgPool1D]>, Dense<_, 2>;
 
-    /// ResNet's identity block and projection block, then a concatenation, a global max pool.
+    /// ResNet's identity block (its second convolution without a bias) and projection block,
+    /// then a concatenation of a depthwise and a pointwise convolution, a global max pool.
     struct Residual =
-        Input<9, 9, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
-        Add<[Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
-             Activation<Relu>, Conv2D<4, (3, 3), padding = Same, use_bias = false>,
-             BatchNormalization<epsilon = 1e-5>], []>,
+        Input<8, 10, 2>, Conv2D<5, (3, 3), Relu, padding = Same>,
+        Add<[], [Conv2D<5, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                 Activation<Relu>, Conv2D<5, (1, 3), padding = Same, use_bias = false>,
+                 BatchNormalization<epsilon = 1e-5>]>,
         Activation<Relu>,
-        Add<[Conv2D<8, (3, 3), strides = (2, 2), padding = Same>,
-             BatchNormalization<epsilon = 1e-5>],
-            [Conv2D<8, (1, 1), strides = (2, 2)>]>,
-        Activation<Relu>,
-        Concatenate<[Conv2D<3, (3, 3), Relu, padding = Same>], [Conv2D<2, (1, 1), Relu>]>,
+        Add<[Conv2D<6, (1, 1), strides = (2, 2)>],
+            [Conv2D<6, (3, 3), strides = (2, 2), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>]>,
+        Activation<Tanh>,
+        Concatenate<[DepthwiseConv2D<(3, 3), Relu, padding = Same>], [Conv2D<2, (1, 1), Relu>]>,
         GlobalMaxPool2D, Dense<_, 3>;
 
     /// Every activation: a dense layer's, then as a layer of its own; PReLU on a vector.

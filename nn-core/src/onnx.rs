@@ -358,6 +358,26 @@ impl Act {
         })
     }
 
+    /// The activation of a `LeakyReLU` or `ELU` layer (Keras's defaults, 0.3 and 1, where it
+    /// gives none).
+    pub(crate) fn of_layer(layer: &LayerConfig) -> Self {
+        let leaky = layer.class == class::LEAKY_RELU;
+        let (key, default) = if leaky {
+            ("negative_slope", 0.3)
+        } else {
+            ("alpha", 1.0)
+        };
+        let x = match layer.setting(key) {
+            Some(Value::Float(x)) => x,
+            _ => default,
+        };
+        if leaky {
+            Self::LeakyRelu(x)
+        } else {
+            Self::Elu(x)
+        }
+    }
+
     /// Whether a file's activation `file` is this declared one (arguments to 1e-6 relative).
     fn same(self, file: Self) -> bool {
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(1e-6);
@@ -1190,21 +1210,7 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool)
         }
         class::ACTIVATION => activation(walk),
         class::LEAKY_RELU | class::ELU => {
-            let (key, default) = if layer.class == class::LEAKY_RELU {
-                ("negative_slope", 0.3)
-            } else {
-                ("alpha", 1.0)
-            };
-            let x = match layer.setting(key) {
-                Some(Value::Float(x)) => x,
-                _ => default,
-            };
-            let act = if layer.class == class::LEAKY_RELU {
-                Act::LeakyRelu(x)
-            } else {
-                Act::Elu(x)
-            };
-            walk.activation(act, before_activation, layer.output);
+            walk.activation(Act::of_layer(layer), before_activation, layer.output);
         }
         class::PRELU => {
             if let Some(alpha) = walk.activation(Act::PRelu, before_activation, layer.output) {

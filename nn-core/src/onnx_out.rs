@@ -363,23 +363,7 @@ impl Writer<'_> {
             class::DROPOUT => Some(x),
             class::BATCH_NORMALIZATION => self.norm(x),
             class::ACTIVATION => self.activation_of(x),
-            class::LEAKY_RELU | class::ELU => {
-                let (key, default) = if layer.class == class::LEAKY_RELU {
-                    ("negative_slope", 0.3)
-                } else {
-                    ("alpha", 1.0)
-                };
-                let a = match layer.setting(key) {
-                    Some(Value::Float(a)) => a,
-                    _ => default,
-                };
-                let act = if layer.class == class::LEAKY_RELU {
-                    Act::LeakyRelu(a)
-                } else {
-                    Act::Elu(a)
-                };
-                self.activation(x, act)
-            }
+            class::LEAKY_RELU | class::ELU => self.activation(x, Act::of_layer(layer)),
             class::PRELU => {
                 let count: usize = layer.input.iter().product();
                 let alpha = self.tensor("alpha", count)?;
