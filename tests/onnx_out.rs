@@ -336,3 +336,18 @@ fn a_network_with_layers_not_written_is_an_error_naming_each() {
         "{error}"
     );
 }
+
+#[test]
+fn an_f64_network_is_written_in_float32() {
+    let net: Mlp = weights();
+    let values: Vec<f32> = net.params().flat_map(|(_, p)| p.values.to_vec()).collect();
+    let mut wide = <Mlp<f64> as Network<f64>>::zeros();
+    let mut k = 0;
+    wide.visit_params_mut(|_, p| {
+        for v in p.values.iter_mut() {
+            *v = f64::from(values[k]);
+            k += 1;
+        }
+    });
+    assert_eq!(wide.to_onnx().unwrap(), net.to_onnx().unwrap());
+}
