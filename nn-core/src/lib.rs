@@ -47,6 +47,9 @@ mod network;
 #[doc(hidden)]
 pub mod onnx;
 #[cfg(feature = "std")]
+#[doc(hidden)]
+pub mod onnx_out;
+#[cfg(feature = "std")]
 pub mod optimizers;
 #[cfg(feature = "std")]
 mod parallel;

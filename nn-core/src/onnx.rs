@@ -300,7 +300,7 @@ struct Walk<'a> {
 
 /// An activation, as declared or as read from the file.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Act {
+pub(crate) enum Act {
     Linear,
     Relu,
     Relu6,
@@ -322,7 +322,7 @@ enum Act {
 impl Act {
     /// The activation a declaration names (its Keras name, or a built-in one with its
     /// argument: `LeakyRelu(0.1)`).
-    fn declared(name: &str) -> Option<Self> {
+    pub(crate) fn declared(name: &str) -> Option<Self> {
         let argument = |prefix: &str| {
             name.strip_prefix(prefix)?
                 .strip_suffix(')')?
@@ -358,6 +358,26 @@ impl Act {
         })
     }
 
+    /// The activation of a `LeakyReLU` or `ELU` layer (Keras's defaults, 0.3 and 1, where it
+    /// gives none).
+    pub(crate) fn of_layer(layer: &LayerConfig) -> Self {
+        let leaky = layer.class == class::LEAKY_RELU;
+        let (key, default) = if leaky {
+            ("negative_slope", 0.3)
+        } else {
+            ("alpha", 1.0)
+        };
+        let x = match layer.setting(key) {
+            Some(Value::Float(x)) => x,
+            _ => default,
+        };
+        if leaky {
+            Self::LeakyRelu(x)
+        } else {
+            Self::Elu(x)
+        }
+    }
+
     /// Whether a file's activation `file` is this declared one (arguments to 1e-6 relative).
     fn same(self, file: Self) -> bool {
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(1e-6);
@@ -367,7 +387,7 @@ impl Act {
         }
     }
 
-    fn name(self) -> String {
+    pub(crate) fn name(self) -> String {
         match self {
             Self::LeakyRelu(slope) => format!("LeakyRelu({})", slope as f32),
             Self::Elu(alpha) => format!("Elu({})", alpha as f32),
@@ -956,6 +976,11 @@ impl<'a> Walk<'a> {
         let count: usize = shape.iter().product();
         let channels = shape.last().copied().unwrap_or(1);
         let spatial = count / channels.max(1);
+        if values.len() == count && shape.len() == 1 && self.flat_from.is_some() {
+            // One slope per value of an image flattened channels first: in our order.
+            let order = flat_order(self.flat_from.as_deref(), count);
+            return Some(order.iter().map(|&j| values[j]).collect());
+        }
         if values.len() == 1 {
             Some(vec![values[0]; count])
         } else if values.len() == channels {
@@ -1001,7 +1026,7 @@ impl<'a> Walk<'a> {
 }
 
 /// A window setting (`kernel_size`, `strides`, `dilation_rate`) of `rank` numbers.
-fn sizes(layer: &LayerConfig, key: &str, rank: usize, default: usize) -> Vec<usize> {
+pub(crate) fn sizes(layer: &LayerConfig, key: &str, rank: usize, default: usize) -> Vec<usize> {
     match layer.setting(key) {
         Some(Value::Sizes(s)) => s.to_vec(),
         Some(Value::Size(n)) => vec![n; rank],
@@ -1026,7 +1051,7 @@ fn as_i64(v: &[usize]) -> Vec<i64> {
 /// The pads (begin for each spatial axis, then end for each) the declared `padding` gives
 /// an input of `spatial` sizes: none for `valid`; TensorFlow's `same` (the extra one at the
 /// end); `causal`, all before.
-fn declared_pads(
+pub(crate) fn declared_pads(
     padding: &str,
     spatial: &[usize],
     kernel: &[usize],
@@ -1185,21 +1210,7 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool)
         }
         class::ACTIVATION => activation(walk),
         class::LEAKY_RELU | class::ELU => {
-            let (key, default) = if layer.class == class::LEAKY_RELU {
-                ("negative_slope", 0.3)
-            } else {
-                ("alpha", 1.0)
-            };
-            let x = match layer.setting(key) {
-                Some(Value::Float(x)) => x,
-                _ => default,
-            };
-            let act = if layer.class == class::LEAKY_RELU {
-                Act::LeakyRelu(x)
-            } else {
-                Act::Elu(x)
-            };
-            walk.activation(act, before_activation, layer.output);
+            walk.activation(Act::of_layer(layer), before_activation, layer.output);
         }
         class::PRELU => {
             if let Some(alpha) = walk.activation(Act::PRelu, before_activation, layer.output) {
@@ -1328,7 +1339,7 @@ fn dense(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
 
 /// For each input of a dense layer in channels-last order, the input PyTorch's channels-first
 /// flatten of the image `image` (channels last) has there; the identity without one.
-fn flat_order(image: Option<&[usize]>, inputs: usize) -> Vec<usize> {
+pub(crate) fn flat_order(image: Option<&[usize]>, inputs: usize) -> Vec<usize> {
     match image {
         Some(shape) if shape.iter().product::<usize>() == inputs && !shape.is_empty() => {
             let channels = shape[shape.len() - 1].max(1);
@@ -1682,7 +1693,11 @@ fn norm(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
         .enumerate()
     {
         match node.input.get(k + 1).and_then(|i| walk.floats(i)) {
-            Some(v) if v.len() == channels => found.push((name, v)),
+            Some(v) if v.len() == channels => {
+                // The values of an image flattened channels first: each in our order.
+                let order = flat_order(walk.flat_from.as_deref(), channels);
+                found.push((name, order.iter().map(|&j| v[j]).collect()));
+            }
             _ => walk.problem(format!(
                 "the file's BatchNormalization `{}` has no {channels} float constants for `{name}`",
                 node.name

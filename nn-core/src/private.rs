@@ -118,6 +118,8 @@ pub const fn zeros<const R: usize, const C: usize>() -> [[f32; R]; C] {
 #[cfg(feature = "std")]
 pub use crate::onnx;
 #[cfg(feature = "std")]
+pub use crate::onnx_out;
+#[cfg(feature = "std")]
 pub use crate::tflite_float;
 pub use ::nalgebra;
 pub use ::rand;

@@ -400,6 +400,38 @@ fn methods_impl(network: &Network) -> TokenStream {
             ) -> ::core::result::Result<(), ::nn::Error> {
                 ::nn::keras::save::<T, Self>(self, path)
             }
+
+            /// The network as an `.onnx` file's bytes, written as PyTorch's exporter writes
+            /// the same model (ONNX's opset 17, IR version 8, `float32` weights), for ONNX
+            /// Runtime or any ONNX runtime to serve; [`from_onnx`](Self::from_onnx) reads it
+            /// back.
+            ///
+            /// The file is channels first, as PyTorch: its input `input` is `(batch, C, H, W)`
+            /// for an image declared `(H, W, C)` (`(batch, C, L)` for a sequence, `(batch, n)`
+            /// for a vector), and so is its output `output`. Convolution kernels are
+            /// `(O, I, KH, KW)`, dense layers a `Gemm` with `transB` whose columns after a
+            /// `Flatten` of an image are in channels-first order, TensorFlow's `same` padding
+            /// explicit `pads` (the extra one at the end), `Dropout` left out.
+            ///
+            /// # Errors
+            /// When a layer, block or activation is not written to ONNX files (recurrent
+            /// layers, embeddings, blocks other than `Add` and `Concatenate`, ...): every one
+            /// named.
+            pub fn to_onnx(&self) -> ::core::result::Result<::nn::__private::std::vec::Vec<u8>, ::nn::Error> {
+                ::nn::__private::onnx_out::to_bytes::<T, Self>(self)
+            }
+
+            /// Writes [`to_onnx`](Self::to_onnx)'s file at `path`, replaced atomically (a
+            /// network that cannot be written writes nothing).
+            ///
+            /// # Errors
+            /// Those of `to_onnx`, and when the file cannot be written.
+            pub fn save_onnx(
+                &self,
+                path: impl ::core::convert::AsRef<::nn::__private::std::path::Path>,
+            ) -> ::core::result::Result<(), ::nn::Error> {
+                ::nn::__private::onnx_out::save::<T, Self>(self, path)
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
-//! ONNX files (`.onnx`), read in pure Rust: the model's graph with its nodes and their
-//! attributes, its initializers (the weights) and the shapes of its inputs and outputs.
+//! ONNX files (`.onnx`), read and written in pure Rust: the model's graph with its nodes and
+//! their attributes, its initializers (the weights) and the shapes of its inputs and outputs.
 //!
 //! An ONNX file is a protocol buffer (ONNX's `onnx.proto`, `ModelProto`); [`read`] decodes the
 //! fields that describe a network, skips the others, and checks every length as it goes, so a
@@ -17,6 +17,9 @@
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! [`write()`] encodes a [`Model`] as a file's bytes, the fields `read` reads (what `nn`'s
+//! `Net::to_onnx` writes a network with); reading them back gives the same model.
 
 #![no_std]
 #![deny(unsafe_code)]
@@ -24,6 +27,9 @@
 extern crate alloc;
 
 mod wire;
+mod write;
+
+pub use write::write;
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -5,19 +5,8 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::write::varint;
 use crate::{Dim, read};
-
-fn varint(mut v: u64, out: &mut Vec<u8>) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
 
 /// A varint field.
 fn int(number: u64, v: i64) -> Vec<u8> {
@@ -170,4 +159,118 @@ fn hostile_bytes_are_errors() {
     // A name that is not UTF-8.
     let g = bytes(1, &bytes(4, &[0xff, 0xfe]));
     assert!(error(&model(&g)).contains("UTF-8"));
+}
+
+#[test]
+fn a_model_written_reads_back_the_same() {
+    use crate::{Attribute, Graph, Model, Node, OperatorSet, Tensor, ValueInfo, write};
+    use alloc::string::String;
+    let attribute = |name: &str, r#type: i32| Attribute {
+        name: name.into(),
+        r#type,
+        ..Attribute::default()
+    };
+    let tensor = |name: &str, dims: Vec<i64>| Tensor {
+        name: name.into(),
+        dims,
+        data_type: 1,
+        ..Tensor::default()
+    };
+    let model = Model {
+        ir_version: 8,
+        opset_import: vec![OperatorSet {
+            domain: String::new(),
+            version: 17,
+        }],
+        producer_name: "nn".into(),
+        producer_version: "0.1".into(),
+        graph: Graph {
+            name: "g".into(),
+            node: vec![Node {
+                op_type: "Conv".into(),
+                domain: String::new(),
+                name: "conv".into(),
+                // An optional input left out keeps its place.
+                input: vec!["x".into(), "w".into(), String::new()],
+                output: vec!["y".into()],
+                attribute: vec![
+                    Attribute {
+                        f: -0.25,
+                        ..attribute("alpha", 1)
+                    },
+                    // Zero is written when the type says the value is there.
+                    attribute("zero", 1),
+                    Attribute {
+                        i: -3,
+                        ..attribute("axis", 2)
+                    },
+                    Attribute {
+                        s: b"SAME_UPPER".to_vec(),
+                        ..attribute("auto_pad", 3)
+                    },
+                    Attribute {
+                        t: Some(Tensor {
+                            float_data: vec![1.5],
+                            ..tensor("c", vec![])
+                        }),
+                        ..attribute("value", 4)
+                    },
+                    Attribute {
+                        floats: vec![0.5, -1.0],
+                        ..attribute("scales", 6)
+                    },
+                    Attribute {
+                        ints: vec![0, -1, 1 << 40],
+                        ..attribute("pads", 7)
+                    },
+                    Attribute {
+                        strings: vec![b"a".to_vec(), Vec::new()],
+                        ..attribute("names", 8)
+                    },
+                ],
+            }],
+            initializer: vec![
+                Tensor {
+                    raw_data: [1.0f32, -2.0]
+                        .iter()
+                        .flat_map(|v| v.to_le_bytes())
+                        .collect(),
+                    ..tensor("w", vec![2, 1, 1, 1])
+                },
+                Tensor {
+                    data_type: 7,
+                    int64_data: vec![-1, 4],
+                    ..tensor("shape", vec![2])
+                },
+                Tensor {
+                    data_type: 11,
+                    double_data: vec![0.1],
+                    ..tensor("d", vec![1])
+                },
+            ],
+            input: vec![ValueInfo {
+                name: "x".into(),
+                elem_type: 1,
+                shape: Some(vec![
+                    Dim::Param("batch".into()),
+                    Dim::Value(1),
+                    Dim::Unknown,
+                ]),
+            }],
+            output: vec![ValueInfo {
+                name: "y".into(),
+                elem_type: 1,
+                shape: None,
+            }],
+            value_info: vec![ValueInfo {
+                name: "z".into(),
+                elem_type: 1,
+                shape: Some(Vec::new()),
+            }],
+        },
+    };
+    let bytes = write(&model);
+    assert_eq!(read(&bytes).unwrap(), model);
+    // Written again, the same bytes.
+    assert_eq!(write(&read(&bytes).unwrap()), bytes);
 }
