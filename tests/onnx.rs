@@ -134,6 +134,54 @@ network! {
 
     /// `unsupported.onnx`'s dense layers.
     struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
+
+    /// `lstm.onnx`: an LSTM read `batch_first`, its last step, a Linear.
+    struct Lstm = Input<7, 4>, LSTM<8>, Dense<_, 3>;
+
+    /// `lstm_sequences.onnx`: every step of an LSTM, flattened into a Linear.
+    struct LstmSequences =
+        Input<6, 3>, LSTM<5, return_sequences = true>, Flatten, Dense<_, 2>;
+
+    /// `lstm_stacked.onnx`: an LSTM of two layers (`num_layers = 2`), two LSTM nodes.
+    struct LstmStacked = Input<5, 4>, LSTM<6, return_sequences = true>, LSTM<6>, Dense<_, 2>;
+
+    /// `gru.onnx`: PyTorch's GRU, which is Keras's `reset_after = true`.
+    struct Gru = Input<6, 4>, GRU<6>, Dense<_, 3>;
+
+    /// `rnn.onnx`: an RNN with tanh.
+    struct Rnn = Input<6, 3>, SimpleRNN<5>, Dense<_, 2>;
+
+    /// `bilstm.onnx`: a bidirectional LSTM's every step, flattened into a Linear.
+    struct BiLstm =
+        Input<6, 4>, Bidirectional<LSTM<5, return_sequences = true>>, Flatten, Dense<_, 3>;
+
+    /// `bigru.onnx`: a bidirectional GRU's last states (`h_n`), concatenated into a Linear.
+    struct BiGru = Input<5, 3>, Bidirectional<GRU<4>>, Dense<_, 2>;
+
+    /// `embedding_gru.onnx`: token ids into an Embedding, a GRU, a Linear and a softmax.
+    struct EmbeddingGru = Input<8>, Embedding<12, 4>, GRU<6>, Dense<_, 3, Softmax>;
+
+    /// `conv1d_lstm.onnx`: a 1-D convolution, its output permuted into an LSTM.
+    struct Conv1dLstm = Input<10, 3>, Conv1D<6, 3, Relu>, LSTM<5>, Dense<_, 2>;
+
+    /// [`Lstm`] with other units, returning every step, and a GRU where the file has an LSTM.
+    struct LstmDiffers = Input<7, 4>, LSTM<6, return_sequences = true>, Flatten, Dense<_, 3>;
+
+    /// [`Lstm`] with a GRU.
+    struct LstmAsGru = Input<7, 4>, GRU<8>, Dense<_, 3>;
+
+    /// [`BiLstm`] read one way, and [`Lstm`] read both ways.
+    struct BiLstmOneWay = Input<6, 4>, LSTM<5, return_sequences = true>, Flatten, Dense<_, 3>;
+    struct LstmBothWays = Input<7, 4>, Bidirectional<LSTM<8>>, Dense<_, 3>;
+
+    /// [`BiGru`] summing the two directions.
+    struct BiGruSum = Input<5, 3>, Bidirectional<GRU<4>, merge_mode = Sum>, Dense<_, 2>;
+
+    /// [`EmbeddingGru`] with a table of other sizes.
+    struct EmbeddingDiffers = Input<8>, Embedding<10, 5>, GRU<6>, Dense<_, 3, Softmax>;
+
+    /// [`LstmSequences`] keeping the last step only.
+    struct LstmLast = Input<6, 3>, LSTM<5>, Dense<_, 2>;
 }
 
 network! {
@@ -204,6 +252,24 @@ fn gives_pytorch_s_outputs<N: Network<f32>>(
         .map(|d| d.as_u64().unwrap() as usize)
         .collect();
     common::gives_recorded_outputs(&net, &recorded, |x| channels_last(&x, &shape), file);
+}
+
+/// Loads `{file}.onnx` as `N` and checks that it gives PyTorch's outputs on the sequences (or
+/// token ids) `{name}.json` records, which a declaration reads as PyTorch does (`batch_first`).
+fn sequence_gives_pytorch_s_outputs<N: Network<f32>>(
+    load: fn(&str) -> Result<N, nn::Error>,
+    name: &str,
+    file: &str,
+) {
+    let net = load(&fixture(&format!("{file}.onnx"))).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let recorded = common::json(fixture(&format!("{name}.json")));
+    common::gives_recorded_outputs(&net, &recorded, |x| x, file);
+}
+
+/// [`sequence_gives_pytorch_s_outputs`] from both exporters' files.
+fn both_sequence<N: Network<f32>>(load: fn(&str) -> Result<N, nn::Error>, name: &str) {
+    sequence_gives_pytorch_s_outputs(load, name, name);
+    sequence_gives_pytorch_s_outputs(load, name, &format!("{name}_dynamo"));
 }
 
 /// Each fixture, from both exporters where their files differ.
@@ -474,4 +540,19 @@ fn weights_built_in_from_onnx_files_give_pytorch_s_outputs() {
 #[test]
 fn a_declaration_checked_during_the_build_loads() {
     both(|p| BlocksChecked::load_onnx(p), "blocks");
+}
+
+#[test]
+fn recurrent_layers_give_pytorch_s_outputs() {
+    both_sequence(|p| Lstm::load_onnx(p), "lstm");
+    both_sequence(|p| LstmSequences::load_onnx(p), "lstm_sequences");
+    both_sequence(|p| LstmStacked::load_onnx(p), "lstm_stacked");
+    both_sequence(|p| Gru::load_onnx(p), "gru");
+    // The dynamo exporter writes PyTorch's RNN as its steps (`MatMul`, `Add`, `Tanh` each).
+    sequence_gives_pytorch_s_outputs(|p| Rnn::load_onnx(p), "rnn", "rnn");
+    both_sequence(|p| BiLstm::load_onnx(p), "bilstm");
+    both_sequence(|p| BiGru::load_onnx(p), "bigru");
+    both_sequence(|p| EmbeddingGru::load_onnx(p), "embedding_gru");
+    // Channels first into the convolution, as the other convolutions' fixtures.
+    both(|p| Conv1dLstm::load_onnx(p), "conv1d_lstm");
 }

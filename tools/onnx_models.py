@@ -37,6 +37,7 @@ writes opset 20 (`Gelu` of its own), softplus with PyTorch's threshold (`Greater
 """
 import json
 import os
+import sys
 
 import numpy as np
 import onnx
@@ -283,6 +284,99 @@ def unsupported():
     return Unsupported(), (4,)
 
 
+class LastStep(nn.Module):
+    """A recurrent module read `batch_first`, its output at the last step (`y[:, -1]`), or
+    (`sequences`) every step's, flattened; a Linear after it. Made with `front` (a module before
+    it, whose output is channels first: permuted to `(batch, steps, features)`) or `embed` (an
+    `nn.Embedding` before it)."""
+
+    def __init__(self, rnn, head, sequences=False, front=None, embed=None):
+        super().__init__()
+        self.front = front
+        self.embed = embed
+        self.rnn = rnn
+        self.head = head
+        self.sequences = sequences
+
+    def forward(self, x):
+        if self.embed is not None:
+            x = self.embed(x)
+        if self.front is not None:
+            x = self.front(x).permute(0, 2, 1)
+        y, _ = self.rnn(x)
+        y = torch.flatten(y, 1) if self.sequences else y[:, -1]
+        return self.head(y)
+
+
+class LastState(nn.Module):
+    """A bidirectional recurrent module whose last states, forward and backward (`h_n`, which
+    is what Keras's `Bidirectional` returns, not `y[:, -1]`), are concatenated into a Linear."""
+
+    def __init__(self, rnn, head):
+        super().__init__()
+        self.rnn = rnn
+        self.head = head
+
+    def forward(self, x):
+        _, h = self.rnn(x)
+        return self.head(h.transpose(0, 1).reshape(x.shape[0], -1))
+
+
+def lstm():
+    return LastStep(nn.LSTM(4, 8, batch_first=True), nn.Linear(8, 3)), (7, 4)
+
+
+def lstm_sequences():
+    return LastStep(nn.LSTM(3, 5, batch_first=True), nn.Linear(6 * 5, 2), sequences=True), (6, 3)
+
+
+def lstm_stacked():
+    return LastStep(nn.LSTM(4, 6, num_layers=2, batch_first=True), nn.Linear(6, 2)), (5, 4)
+
+
+def gru():
+    return LastStep(nn.GRU(4, 6, batch_first=True), nn.Linear(6, 3)), (6, 4)
+
+
+def rnn():
+    return LastStep(nn.RNN(3, 5, batch_first=True), nn.Linear(5, 2)), (6, 3)
+
+
+def bilstm():
+    return (
+        LastStep(
+            nn.LSTM(4, 5, batch_first=True, bidirectional=True), nn.Linear(6 * 10, 3), sequences=True
+        ),
+        (6, 4),
+    )
+
+
+def bigru():
+    return LastState(nn.GRU(3, 4, batch_first=True, bidirectional=True), nn.Linear(8, 2)), (5, 3)
+
+
+def embedding_gru():
+    return (
+        LastStep(
+            nn.GRU(4, 6, batch_first=True),
+            nn.Sequential(nn.Linear(6, 3), nn.Softmax(dim=1)),
+            embed=nn.Embedding(12, 4),
+        ),
+        (8,),
+    )
+
+
+def conv1d_lstm():
+    return (
+        LastStep(
+            nn.LSTM(6, 5, batch_first=True),
+            nn.Linear(5, 2),
+            front=nn.Sequential(nn.Conv1d(3, 6, 3), nn.ReLU()),
+        ),
+        (3, 10),
+    )
+
+
 MODELS = {
     "mlp": mlp,
     "cnn": cnn,
@@ -299,16 +393,35 @@ MODELS = {
     "multiplier": multiplier,
     "separable": separable,
     "gelu_tanh": gelu_tanh,
+    "lstm": lstm,
+    "lstm_sequences": lstm_sequences,
+    "lstm_stacked": lstm_stacked,
+    "gru": gru,
+    "rnn": rnn,
+    "bilstm": bilstm,
+    "bigru": bigru,
+    "embedding_gru": embedding_gru,
+    "conv1d_lstm": conv1d_lstm,
 }
 
+# The models fed token ids (below this many), not floats.
+TOKENS = {"embedding_gru": 12}
 
-def train(model, shape, seed):
+
+def example_inputs(name, shape, count, g):
+    """`count` seeded inputs of `shape`: floats, or a model's token ids."""
+    if name in TOKENS:
+        return torch.randint(0, TOKENS[name], (count, *shape), generator=g)
+    return torch.randn((count, *shape), generator=g)
+
+
+def train(name, model, shape, seed):
     """A few steps of Adam towards random targets on random inputs, seeded."""
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=0.05)
     model.train()
     for _ in range(5):
-        x = torch.randn((8, *shape), generator=g)
+        x = example_inputs(name, shape, 8, g)
         out = model(x)
         loss = ((out - torch.randn(out.shape, generator=g)) ** 2).mean()
         opt.zero_grad()
@@ -400,12 +513,15 @@ def hostile(cnn_path):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    only = set(sys.argv[1:])
     for seed, (name, make) in enumerate(MODELS.items()):
+        if only and name not in only:
+            continue
         torch.manual_seed(100 + seed)
         model, shape = make()
-        train(model, shape, seed)
+        train(name, model, shape, seed)
         g = torch.Generator().manual_seed(1000 + seed)
-        inputs = [torch.randn(shape, generator=g) for _ in range(3)]
+        inputs = list(example_inputs(name, shape, 3, g))
         with torch.no_grad():
             outputs = [model(x[None])[0] for x in inputs]
         example = (inputs[0][None],)
@@ -423,7 +539,7 @@ def main():
         )
         recorded = {
             "input_shape": list(shape),
-            "inputs": [x.flatten().tolist() for x in inputs],
+            "inputs": [x.flatten().float().tolist() for x in inputs],
             "outputs": [y.flatten().tolist() for y in outputs],
             "onnxruntime": {},
         }
@@ -460,7 +576,8 @@ def main():
             print("mlp_matmul.onnx:", ops(variant), os.path.getsize(variant), "bytes")
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
             json.dump(recorded, f)
-    hostile(os.path.join(OUT, "cnn.onnx"))
+    if not only or "cnn" in only:
+        hostile(os.path.join(OUT, "cnn.onnx"))
     print("torch", torch.__version__, "onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__)
 
 
