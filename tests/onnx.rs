@@ -556,3 +556,133 @@ fn recurrent_layers_give_pytorch_s_outputs() {
     // Channels first into the convolution, as the other convolutions' fixtures.
     both(|p| Conv1dLstm::load_onnx(p), "conv1d_lstm");
 }
+
+#[test]
+fn recurrent_declarations_that_differ_get_every_difference() {
+    let problems = mismatch("lstm", LstmDiffers::from_onnx);
+    has(
+        &problems,
+        "layer `lstm` (LSTM)",
+        &["8 units (`hidden_size`)", "the declaration's 6"],
+    );
+    has(
+        &problems,
+        "layer `lstm` (LSTM)",
+        &["keeps the last step", "`return_sequences = true`"],
+    );
+    let problems = mismatch("lstm_sequences", LstmLast::from_onnx);
+    has(
+        &problems,
+        "layer `lstm` (LSTM)",
+        &["returns every step", "the last step only"],
+    );
+    let problems = mismatch("lstm_sequences_dynamo", LstmLast::from_onnx);
+    has(&problems, "layer `lstm` (LSTM)", &["returns every step"]);
+
+    let problems = mismatch("lstm", LstmAsGru::from_onnx);
+    has(
+        &problems,
+        "layer `gru` (GRU)",
+        &["the file has LSTM `/rnn/LSTM`", "the declaration has GRU"],
+    );
+    // Read as the file's LSTM, the layers after it are read on.
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+
+    let problems = mismatch("bilstm", BiLstmOneWay::from_onnx);
+    has(
+        &problems,
+        "layer `lstm` (LSTM)",
+        &["reads both ways", "declare `Bidirectional<LSTM<5>>`"],
+    );
+    let problems = mismatch("lstm", LstmBothWays::from_onnx);
+    has(
+        &problems,
+        "layer `bidirectional` (Bidirectional)",
+        &["reads forwards only", "both ways"],
+    );
+    let problems = mismatch("bigru", BiGruSum::from_onnx);
+    has(
+        &problems,
+        "layer `bidirectional` (Bidirectional)",
+        &["PyTorch concatenates", "`sum`"],
+    );
+
+    let problems = mismatch("embedding_gru", EmbeddingDiffers::from_onnx);
+    has(
+        &problems,
+        "layer `embedding` (Embedding)",
+        &["table [12, 4] (tokens, features)", "[10, 5]"],
+    );
+    has(
+        &problems,
+        "layer `gru` (GRU)",
+        &["W [1, 18, 4]", "the declaration's [1, 18, 5]"],
+    );
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+}
+
+#[test]
+fn what_recurrent_layers_cannot_compute_is_refused_at_the_layer() {
+    // `lstm.onnx` with every option nn's LSTM does not compute: each is a problem.
+    let problems = mismatch("hostile_lstm", Lstm::from_onnx);
+    for words in [
+        &["activations [Sigmoid, Relu, Tanh]", "[Sigmoid, Tanh, Tanh]"][..],
+        &["clips", "`clip`"],
+        &["`input_forget`"],
+        &["`sequence_lens`"],
+        &["`h0` (`initial_h`)", "not constant zeros"],
+        &["peepholes"],
+    ] {
+        has(&problems, "layer `lstm` (LSTM)", words);
+    }
+    assert_eq!(problems.len(), 6, "{problems:#?}");
+    // A GRU with `linear_before_reset = 0`, which is Keras's `reset_after = false`.
+    let problems = mismatch("hostile_gru", Gru::from_onnx);
+    has(
+        &problems,
+        "layer `gru` (GRU)",
+        &["`linear_before_reset = 0`", "`reset_after = false`"],
+    );
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    // PyTorch's dynamo exporter writes an RNN as its steps.
+    let problems = mismatch("rnn_dynamo", Rnn::from_onnx);
+    has(
+        &problems,
+        "layer `simple_rnn` (SimpleRNN)",
+        &["`MatMul`", "as its steps", "dynamo=False"],
+    );
+}
+
+#[test]
+fn damaged_recurrent_files_are_errors_never_panics() {
+    for name in ["bilstm", "embedding_gru_dynamo"] {
+        let bytes = std::fs::read(fixture(&format!("{name}.onnx"))).unwrap();
+        let read = |bytes: &[u8]| {
+            if name == "bilstm" {
+                BiLstm::from_onnx(bytes).map(|_| ())
+            } else {
+                EmbeddingGru::from_onnx(bytes).map(|_| ())
+            }
+        };
+        assert!(read(&bytes).is_ok());
+        for len in 0..bytes.len() {
+            let result = read(&bytes[..len]);
+            if len < bytes.len() * 3 / 4 {
+                assert!(
+                    matches!(
+                        result,
+                        Err(nn::Error::Format { .. } | nn::Error::Mismatch { .. })
+                    ),
+                    "{name}, {len} bytes: {result:?}"
+                );
+            }
+        }
+        for at in 0..bytes.len() {
+            for flip in [0xff, 0x80, 0x01] {
+                let mut garbled = bytes.clone();
+                garbled[at] ^= flip;
+                let _ = read(&garbled);
+            }
+        }
+    }
+}

@@ -511,6 +511,41 @@ def hostile(cnn_path):
     onnx.save(model, os.path.join(OUT, "hostile_empty.onnx"))
 
 
+def hostile_recurrent():
+    """Recurrent nodes the declared layers cannot compute (from `lstm.onnx` and `gru.onnx`):
+    `hostile_lstm`, its LSTM with `clip`, `input_forget`, a ReLU among its `activations`,
+    `sequence_lens`, an initial state of 0.5 and peepholes; `hostile_gru`, its GRU without
+    `linear_before_reset` (Keras's `reset_after = false`)."""
+    model = onnx.load(os.path.join(OUT, "lstm.onnx"))
+    graph = model.graph
+    lstm = [n for n in graph.node if n.op_type == "LSTM"][0]
+    lstm.attribute.extend(
+        [
+            onnx.helper.make_attribute("clip", 3.0),
+            onnx.helper.make_attribute("input_forget", 1),
+            onnx.helper.make_attribute("activations", ["Sigmoid", "Relu", "Tanh"]),
+        ]
+    )
+    graph.initializer.extend(
+        [
+            onnx.numpy_helper.from_array(np.array([7], dtype=np.int32), "lengths"),
+            onnx.numpy_helper.from_array(np.full((1, 1, 8), 0.5, dtype=np.float32), "h0"),
+            onnx.numpy_helper.from_array(np.full((1, 24), 0.1, dtype=np.float32), "peepholes"),
+        ]
+    )
+    lstm.input[4] = "lengths"
+    lstm.input[5] = "h0"
+    lstm.input.append("peepholes")
+    onnx.save(model, os.path.join(OUT, "hostile_lstm.onnx"))
+
+    model = onnx.load(os.path.join(OUT, "gru.onnx"))
+    gru = [n for n in model.graph.node if n.op_type == "GRU"][0]
+    for a in list(gru.attribute):
+        if a.name == "linear_before_reset":
+            gru.attribute.remove(a)
+    onnx.save(model, os.path.join(OUT, "hostile_gru.onnx"))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     only = set(sys.argv[1:])
@@ -578,6 +613,8 @@ def main():
             json.dump(recorded, f)
     if not only or "cnn" in only:
         hostile(os.path.join(OUT, "cnn.onnx"))
+    if not only or {"lstm", "gru"} <= only:
+        hostile_recurrent()
     print("torch", torch.__version__, "onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__)
 
 

@@ -200,8 +200,40 @@ pub(super) fn read(
         }
     }
     transposes(walk, &mut axes);
-    let Some(node) = walk.take(&[cell.op], false) else {
+    // An exporter that writes the layer as its steps (PyTorch's dynamo exporter does, for
+    // `nn.RNN`) starts with a `MatMul` by the input weights, or slices the steps apart.
+    if let Some(k) = single(walk) {
+        let graph = walk.graph;
+        if matches!(
+            graph.node[k].op_type.as_str(),
+            "MatMul" | "Gemm" | "Slice" | "Split"
+        ) {
+            walk.problem(format!(
+                "the file has {} where the declaration has this layer ({}): the exporter wrote \
+                 the layer as its steps, which is not read from ONNX files (PyTorch's \
+                 `torch.onnx.export(.., dynamo=False)` writes an {} node)",
+                walk.describe(k),
+                cell.op,
+                cell.op
+            ));
+            return;
+        }
+    }
+    let Some(node) = walk.take(&["LSTM", "GRU", "RNN"], false) else {
         return;
+    };
+    let mut fits = true;
+    // Another recurrent layer than the declared one: read as that one, for what follows.
+    let cell = match CELLS.iter().find(|c| c.op == node.op_type) {
+        Some(file) if file.op != cell.op => {
+            walk.problem(format!(
+                "the file has {} `{}` where the declaration has {inner} ({})",
+                file.op, node.name, cell.op
+            ));
+            fits = false;
+            file
+        }
+        _ => cell,
     };
     let (op, name) = (cell.op, node.name.as_str());
     let layout = int(node, "layout", 0);
@@ -218,7 +250,6 @@ pub(super) fn read(
             describe(want)
         ));
     }
-    let mut fits = true;
     let hidden = int(node, "hidden_size", 0);
     if hidden != units as i64 {
         walk.problem(format!(
