@@ -207,6 +207,24 @@ network! {
         Input<10, 3>, Conv1D<4, 3, Tanh>, Conv1D<4, 3, Relu, padding = Same>, Flatten,
         Dense<_, 3>;
 
+    /// [`EmbeddingGru`], built in.
+    #[onnx("tests/fixtures/onnx/embedding_gru.onnx", embed)]
+    struct EmbeddingGruBuiltIn = Input<8>, Embedding<12, 4>, GRU<6>, Dense<_, 3, Softmax>;
+
+    /// [`BiLstm`], built in from the file of PyTorch's newer exporter.
+    #[onnx("tests/fixtures/onnx/bilstm_dynamo.onnx", embed)]
+    struct BiLstmBuiltIn =
+        Input<6, 4>, Bidirectional<LSTM<5, return_sequences = true>>, Flatten, Dense<_, 3>;
+
+    /// [`LstmStacked`], built in.
+    #[onnx("tests/fixtures/onnx/lstm_stacked.onnx", embed)]
+    struct LstmStackedBuiltIn =
+        Input<5, 4>, LSTM<6, return_sequences = true>, LSTM<6>, Dense<_, 2>;
+
+    /// [`Conv1dLstm`], checked during the build.
+    #[onnx("tests/fixtures/onnx/conv1d_lstm.onnx")]
+    struct Conv1dLstmChecked = Input<10, 3>, Conv1D<6, 3, Relu>, LSTM<5>, Dense<_, 2>;
+
     /// [`Blocks`], checked during the build (blocks are not built in yet).
     #[onnx("tests/fixtures/onnx/blocks.onnx")]
     struct BlocksChecked =
@@ -685,4 +703,27 @@ fn damaged_recurrent_files_are_errors_never_panics() {
             }
         }
     }
+}
+
+#[test]
+fn recurrent_weights_built_in_from_onnx_files_give_pytorch_s_outputs() {
+    static EMBEDDED: EmbeddingGruBuiltIn = EmbeddingGruBuiltIn::EMBEDDED;
+    sequence_gives_pytorch_s_outputs(
+        |_| Ok(EmbeddingGruBuiltIn::EMBEDDED),
+        "embedding_gru",
+        "embedding_gru",
+    );
+    sequence_gives_pytorch_s_outputs(|_| Ok(BiLstmBuiltIn::EMBEDDED), "bilstm", "bilstm_dynamo");
+    sequence_gives_pytorch_s_outputs(
+        |_| Ok(LstmStackedBuiltIn::EMBEDDED),
+        "lstm_stacked",
+        "lstm_stacked",
+    );
+    // The same weights as read at run time, bit for bit.
+    let loaded = |file: &str| fixture(&format!("{file}.onnx"));
+    let bilstm = BiLstmBuiltIn::load_onnx(loaded("bilstm_dynamo")).unwrap();
+    predicts_as_loaded(&BiLstmBuiltIn::EMBEDDED, &bilstm, "bilstm");
+    let gru = EmbeddingGruBuiltIn::load_onnx(loaded("embedding_gru")).unwrap();
+    predicts_as_loaded(&EMBEDDED, &gru, "embedding_gru");
+    both(|p| Conv1dLstmChecked::load_onnx(p), "conv1d_lstm");
 }
