@@ -3,7 +3,9 @@
 //! `tools/onnx_models.py`, with both of PyTorch's exporters where their graphs differ) give
 //! PyTorch's outputs on their recorded inputs, transposed to channels last; a declaration that
 //! differs gets every difference, at its layer (blocks included); operators not read are named,
-//! all at once; damaged files are errors, never panics.
+//! all at once; damaged files are errors, never panics. The recurrent models (LSTM, GRU, RNN,
+//! bidirectional, stacked, after an embedding or a 1-D convolution) are fed their sequences as
+//! PyTorch takes them (`batch_first`).
 
 use nn::prelude::*;
 

@@ -28,7 +28,16 @@ channel, and a pointwise one: Keras's SeparableConv2D), `gelu_tanh` (GELU's tanh
 `groups` = channels, a batch normalization, a pointwise convolution), `conv1d`, `blocks`
 (ResNet's identity and projection blocks, and a concatenation), and `unsupported` (with
 `LayerNormalization` and `Cos`, which are not read), and `view` (`x.view(x.size(0), -1)` with
-a dynamic batch: a `Reshape` whose shape is computed).
+a dynamic batch: a `Reshape` whose shape is computed). The recurrent ones, each read
+`batch_first` and followed by a Linear: `lstm` (the last step), `lstm_sequences` (every step,
+flattened), `lstm_stacked` (`num_layers=2`), `gru`, `rnn` (tanh), `bilstm` (bidirectional, every
+step), `bigru` (bidirectional, its last states `h_n` concatenated), `embedding_gru` (an Embedding
+of token ids, a GRU, a softmax) and `conv1d_lstm` (a Conv1d whose output is permuted into an
+LSTM); and `hostile_lstm.onnx`, `hostile_gru.onnx`, made from two of them with what the declared
+layers cannot compute.
+
+`python tools/onnx_models.py lstm gru ...` makes only the models named (each with the seed it
+has in the whole run), leaving the other files as they are.
 
 Both exporters fold each batch normalization into the convolution before it (in `eval()` mode),
 and the TorchScript one writes GELU as `Div`, `Erf`, `Add`, `Mul`, `Mul`; the dynamo exporter
