@@ -579,65 +579,64 @@ fn recurrent_layers_give_pytorch_s_outputs() {
 
 #[test]
 fn recurrent_declarations_that_differ_get_every_difference() {
-    let problems = mismatch("lstm", LstmDiffers::from_onnx);
-    has(
-        &problems,
+    let (lstm, bi) = (
         "layer `lstm` (LSTM)",
-        &["8 units (`hidden_size`)", "the declaration's 6"],
+        "layer `bidirectional` (Bidirectional)",
     );
-    has(
-        &problems,
-        "layer `lstm` (LSTM)",
-        &["keeps the last step", "`return_sequences = true`"],
-    );
-    let problems = mismatch("lstm_sequences", LstmLast::from_onnx);
-    has(
-        &problems,
-        "layer `lstm` (LSTM)",
-        &["returns every step", "the last step only"],
-    );
-    let problems = mismatch("lstm_sequences_dynamo", LstmLast::from_onnx);
-    has(&problems, "layer `lstm` (LSTM)", &["returns every step"]);
+    for (problems, layer, words) in [
+        (
+            mismatch("lstm", LstmDiffers::from_onnx),
+            lstm,
+            &["8 units (`hidden_size`)", "the declaration's 6"][..],
+        ),
+        (
+            mismatch("lstm", LstmDiffers::from_onnx),
+            lstm,
+            &["keeps the last step", "`return_sequences = true`"],
+        ),
+        (
+            mismatch("lstm_sequences", LstmLast::from_onnx),
+            lstm,
+            &["returns every step", "the last step only"],
+        ),
+        (
+            mismatch("lstm_sequences_dynamo", LstmLast::from_onnx),
+            lstm,
+            &["returns every step"],
+        ),
+        (
+            mismatch("bilstm", BiLstmOneWay::from_onnx),
+            lstm,
+            &["reads both ways", "declare `Bidirectional<LSTM<5>>`"],
+        ),
+        (
+            mismatch("lstm", LstmBothWays::from_onnx),
+            bi,
+            &["reads forwards only", "both ways"],
+        ),
+        (
+            mismatch("bigru", BiGruSum::from_onnx),
+            bi,
+            &["PyTorch concatenates", "`sum`"],
+        ),
+    ] {
+        has(&problems, layer, words);
+    }
 
+    // Read as the file's LSTM, the layers after it are read on.
     let problems = mismatch("lstm", LstmAsGru::from_onnx);
     has(
         &problems,
         "layer `gru` (GRU)",
         &["the file has LSTM `/rnn/LSTM`", "the declaration has GRU"],
     );
-    // Read as the file's LSTM, the layers after it are read on.
     assert_eq!(problems.len(), 1, "{problems:#?}");
 
-    let problems = mismatch("bilstm", BiLstmOneWay::from_onnx);
-    has(
-        &problems,
-        "layer `lstm` (LSTM)",
-        &["reads both ways", "declare `Bidirectional<LSTM<5>>`"],
-    );
-    let problems = mismatch("lstm", LstmBothWays::from_onnx);
-    has(
-        &problems,
-        "layer `bidirectional` (Bidirectional)",
-        &["reads forwards only", "both ways"],
-    );
-    let problems = mismatch("bigru", BiGruSum::from_onnx);
-    has(
-        &problems,
-        "layer `bidirectional` (Bidirectional)",
-        &["PyTorch concatenates", "`sum`"],
-    );
-
     let problems = mismatch("embedding_gru", EmbeddingDiffers::from_onnx);
-    has(
-        &problems,
-        "layer `embedding` (Embedding)",
-        &["table [12, 4] (tokens, features)", "[10, 5]"],
-    );
-    has(
-        &problems,
-        "layer `gru` (GRU)",
-        &["W [1, 18, 4]", "the declaration's [1, 18, 5]"],
-    );
+    let table = &["table [12, 4] (tokens, features)", "[10, 5]"];
+    has(&problems, "layer `embedding` (Embedding)", table);
+    let weights = &["W [1, 18, 4]", "the declaration's [1, 18, 5]"];
+    has(&problems, "layer `gru` (GRU)", weights);
     assert_eq!(problems.len(), 2, "{problems:#?}");
 }
 
@@ -658,19 +657,13 @@ fn what_recurrent_layers_cannot_compute_is_refused_at_the_layer() {
     assert_eq!(problems.len(), 6, "{problems:#?}");
     // A GRU with `linear_before_reset = 0`, which is Keras's `reset_after = false`.
     let problems = mismatch("hostile_gru", Gru::from_onnx);
-    has(
-        &problems,
-        "layer `gru` (GRU)",
-        &["`linear_before_reset = 0`", "`reset_after = false`"],
-    );
+    let reset = &["`linear_before_reset = 0`", "`reset_after = false`"];
+    has(&problems, "layer `gru` (GRU)", reset);
     assert_eq!(problems.len(), 1, "{problems:#?}");
     // PyTorch's dynamo exporter writes an RNN as its steps.
     let problems = mismatch("rnn_dynamo", Rnn::from_onnx);
-    has(
-        &problems,
-        "layer `simple_rnn` (SimpleRNN)",
-        &["`MatMul`", "as its steps", "dynamo=False"],
-    );
+    let unrolled = &["`MatMul`", "as its steps", "dynamo=False"];
+    has(&problems, "layer `simple_rnn` (SimpleRNN)", unrolled);
 }
 
 #[test]
