@@ -565,6 +565,8 @@ fn a_declaration_checked_during_the_build_loads() {
 #[test]
 fn recurrent_layers_give_pytorch_s_outputs() {
     both_sequence(|p| Lstm::load_onnx(p), "lstm");
+    // Its last step as a `Slice` and a `Squeeze`.
+    sequence_gives_pytorch_s_outputs(|p| Lstm::load_onnx(p), "lstm", "lstm_slice");
     both_sequence(|p| LstmSequences::load_onnx(p), "lstm_sequences");
     both_sequence(|p| LstmStacked::load_onnx(p), "lstm_stacked");
     both_sequence(|p| Gru::load_onnx(p), "gru");

@@ -33,7 +33,8 @@ a dynamic batch: a `Reshape` whose shape is computed). The recurrent ones, each 
 flattened), `lstm_stacked` (`num_layers=2`), `gru`, `rnn` (tanh), `bilstm` (bidirectional, every
 step), `bigru` (bidirectional, its last states `h_n` concatenated), `embedding_gru` (an Embedding
 of token ids, a GRU, a softmax) and `conv1d_lstm` (a Conv1d whose output is permuted into an
-LSTM); and `hostile_lstm.onnx`, `hostile_gru.onnx`, made from two of them with what the declared
+LSTM; and `lstm_slice.onnx`, `lstm.onnx` with its last step as a `Slice` and a `Squeeze`);
+and `hostile_lstm.onnx`, `hostile_gru.onnx`, made from two of them with what the declared
 layers cannot compute.
 
 `python tools/onnx_models.py lstm gru ...` makes only the models named (each with the seed it
@@ -487,6 +488,35 @@ def matmul_variant(path, out):
     onnx.save(model, out)
 
 
+def slice_variant(path, out):
+    """`lstm.onnx` with its last step taken as other exporters take it: a `Slice` of step -1 to
+    the end (`y[:, -1:]`) and a `Squeeze` of the steps axis, where it has a `Gather` of step
+    -1."""
+    model = onnx.load(path)
+    graph = model.graph
+    gather = [n for n in graph.node if n.op_type == "Gather" and n.attribute][-1]
+    graph.initializer.extend(
+        [
+            onnx.numpy_helper.from_array(np.array([-1], dtype=np.int64), "slice_starts"),
+            onnx.numpy_helper.from_array(np.array([2**62], dtype=np.int64), "slice_ends"),
+            onnx.numpy_helper.from_array(np.array([1], dtype=np.int64), "slice_axes"),
+        ]
+    )
+    slice_ = onnx.helper.make_node(
+        "Slice", [gather.input[0], "slice_starts", "slice_ends", "slice_axes"], ["last"], name="/Slice"
+    )
+    squeeze = onnx.helper.make_node(
+        "Squeeze", ["last", "slice_axes"], list(gather.output), name="/Squeeze_last"
+    )
+    nodes = []
+    for n in graph.node:
+        nodes += [slice_, squeeze] if n is gather else [n]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    onnx.save(model, out)
+
+
 def hostile(cnn_path):
     """Graphs no exporter writes, for the walk's own checks (`hostile_*.onnx`, from `cnn.onnx`):
     `hostile_dilations`, its `Conv` with `auto_pad` `SAME_UPPER` and dilations of 2^62;
@@ -618,6 +648,14 @@ def main():
                 np.testing.assert_allclose(z, y.numpy(), atol=1e-5, rtol=1e-5)
             recorded["onnxruntime"]["mlp_matmul.onnx"] = [z.flatten().tolist() for z in got]
             print("mlp_matmul.onnx:", ops(variant), os.path.getsize(variant), "bytes")
+        if name == "lstm":
+            variant = os.path.join(OUT, "lstm_slice.onnx")
+            slice_variant(legacy, variant)
+            got = run_onnx(variant, inputs)
+            for y, z in zip(outputs, got):
+                np.testing.assert_allclose(z, y.numpy(), atol=1e-5, rtol=1e-5)
+            recorded["onnxruntime"]["lstm_slice.onnx"] = [z.flatten().tolist() for z in got]
+            print("lstm_slice.onnx:", ops(variant), os.path.getsize(variant), "bytes")
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
             json.dump(recorded, f)
     if not only or "cnn" in only:

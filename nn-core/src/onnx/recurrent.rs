@@ -439,10 +439,14 @@ fn weights(
         let input = node.input.get(i).filter(|s| !s.is_empty());
         match input.and_then(|w| walk.tensor(w)) {
             Some(t) if t.dims == as_i64(want) => {
-                let values = t.floats();
+                // As many floats as the shape says (a tensor may hold its values in another
+                // type's list).
+                let values = t
+                    .floats()
+                    .filter(|v| v.len() == want.iter().product::<usize>());
                 if values.is_none() {
                     walk.problem(format!(
-                        "the file's {op} `{name}` has weights {what} that are not floats"
+                        "the file's {op} `{name}` has weights {what} that are not {want:?} floats"
                     ));
                 }
                 values
@@ -769,7 +773,8 @@ fn squeeze(walk: &Walk<'_>, node: &Node, axes: &[Axis]) -> Option<Vec<Axis>> {
 /// axes as they are).
 fn reshape(walk: &Walk<'_>, node: &Node, axes: &[Axis]) -> Option<Vec<Axis>> {
     let shape = const_ints(walk, node, 1, "shape")?;
-    let total: usize = axes.iter().map(|a| a.size).product();
+    // Checked: a file's sizes may be anything.
+    let total = axes.iter().try_fold(1usize, |n, a| n.checked_mul(a.size))?;
     let allow_zero = int(node, "allowzero", 0) != 0;
     // The shape's sizes, `0` (copy) and one `-1` (the rest) resolved.
     let mut dims = Vec::with_capacity(shape.len());
@@ -785,7 +790,7 @@ fn reshape(walk: &Walk<'_>, node: &Node, axes: &[Axis]) -> Option<Vec<Axis>> {
         }
     }
     if let Some(k) = rest {
-        let known: usize = dims.iter().product();
+        let known = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d))?;
         if known == 0 || !total.is_multiple_of(known) {
             return None;
         }
@@ -800,7 +805,7 @@ fn reshape(walk: &Walk<'_>, node: &Node, axes: &[Axis]) -> Option<Vec<Axis>> {
         at += 1;
         while size < d {
             let next = *axes.get(at)?;
-            size *= next.size;
+            size = size.checked_mul(next.size)?;
             group.push(next);
             at += 1;
         }
@@ -823,7 +828,7 @@ fn merge(group: &[Axis]) -> Option<Axis> {
         [one] => Some(*one),
         [d, u] if d.kind == Directions && u.kind == Units => Some(axis(
             if d.size == 1 { Units } else { Both },
-            d.size * u.size,
+            d.size.checked_mul(u.size)?,
         )),
         _ => None,
     }
