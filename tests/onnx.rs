@@ -166,6 +166,10 @@ network! {
     /// `conv1d_lstm.onnx`: a 1-D convolution, its output permuted into an LSTM.
     struct Conv1dLstm = Input<10, 3>, Conv1D<6, 3, Relu>, LSTM<5>, Dense<_, 2>;
 
+    /// `gru_tanh_lstm.onnx`: a GRU's every step through a tanh into an LSTM.
+    struct GruTanhLstm =
+        Input<6, 3>, GRU<5, return_sequences = true>, Activation<Tanh>, LSTM<4>, Dense<_, 2>;
+
     /// [`Lstm`] with other units, returning every step, and a GRU where the file has an LSTM.
     struct LstmDiffers = Input<7, 4>, LSTM<6, return_sequences = true>, Flatten, Dense<_, 3>;
 
@@ -577,6 +581,7 @@ fn recurrent_layers_give_pytorch_s_outputs() {
     both_sequence(|p| EmbeddingGru::load_onnx(p), "embedding_gru");
     // Channels first into the convolution, as the other convolutions' fixtures.
     both(|p| Conv1dLstm::load_onnx(p), "conv1d_lstm");
+    both_sequence(|p| GruTanhLstm::load_onnx(p), "gru_tanh_lstm");
 }
 
 #[test]

@@ -32,9 +32,9 @@ a dynamic batch: a `Reshape` whose shape is computed). The recurrent ones, each 
 `batch_first` and followed by a Linear: `lstm` (the last step), `lstm_sequences` (every step,
 flattened), `lstm_stacked` (`num_layers=2`), `gru`, `rnn` (tanh), `bilstm` (bidirectional, every
 step), `bigru` (bidirectional, its last states `h_n` concatenated), `embedding_gru` (an Embedding
-of token ids, a GRU, a softmax) and `conv1d_lstm` (a Conv1d whose output is permuted into an
-LSTM; and `lstm_slice.onnx`, `lstm.onnx` with its last step as a `Slice` and a `Squeeze`);
-and `hostile_lstm.onnx`, `hostile_gru.onnx`, made from two of them with what the declared
+of token ids, a GRU, a softmax), `conv1d_lstm` (a Conv1d whose output is permuted into an
+LSTM) and `gru_tanh_lstm` (a GRU's every step through a tanh into an LSTM); `lstm_slice.onnx`,
+`lstm.onnx` with its last step as a `Slice` and a `Squeeze`; and `hostile_lstm.onnx`, `hostile_gru.onnx`, made from two of them with what the declared
 layers cannot compute.
 
 `python tools/onnx_models.py lstm gru ...` makes only the models named (each with the seed it
@@ -332,6 +332,25 @@ class LastState(nn.Module):
         return self.head(h.transpose(0, 1).reshape(x.shape[0], -1))
 
 
+class GruTanhLstm(nn.Module):
+    """A GRU's every step through a tanh into an LSTM, its last step into a Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 5, batch_first=True)
+        self.lstm = nn.LSTM(5, 4, batch_first=True)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        y, _ = self.gru(x)
+        y, _ = self.lstm(torch.tanh(y))
+        return self.head(y[:, -1])
+
+
+def gru_tanh_lstm():
+    return GruTanhLstm(), (6, 3)
+
+
 def lstm():
     return LastStep(nn.LSTM(4, 8, batch_first=True), nn.Linear(8, 3)), (7, 4)
 
@@ -412,6 +431,7 @@ MODELS = {
     "bigru": bigru,
     "embedding_gru": embedding_gru,
     "conv1d_lstm": conv1d_lstm,
+    "gru_tanh_lstm": gru_tanh_lstm,
 }
 
 # The models fed token ids (below this many), not floats.

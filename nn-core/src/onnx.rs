@@ -1192,8 +1192,9 @@ fn window(
 /// Reads one layer's nodes and weights where the walk stands.
 fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool) -> Found {
     let mut found = Found::new();
-    // A sequence's axes are for the layer that reads it (a dropout passes them on).
-    let sequence = if layer.class == class::DROPOUT {
+    // A sequence's axes are for the layer that reads it (a dropout or an activation passes
+    // them on).
+    let sequence = if layer.class == class::DROPOUT || activation_layer(layer.class) {
         walk.sequence.clone()
     } else {
         walk.sequence.take()
