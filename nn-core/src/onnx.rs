@@ -194,10 +194,9 @@ pub fn weights(
     Ok(found)
 }
 
-/// Where the walk stands: the value the next layer reads, whether it is an image
-/// flattened channels first ([`Walk::flat_from`]),
-/// and, where it is a sequence or a recurrent layer's output, its axes
-/// ([`Walk::sequence`]).
+/// Where the walk stands: the value the next layer reads, whether it is an image flattened
+/// channels first ([`Walk::flat_from`]), and, where it is a sequence or a recurrent layer's
+/// output, its axes ([`Walk::sequence`]).
 type Place<'a> = (&'a str, Option<Vec<usize>>, Option<Vec<recurrent::Axis>>);
 
 /// Reads a block's join, the merge layer `layer`, from the ends of its two branches: an `Add`
