@@ -11,8 +11,9 @@
 //! and the `model.weights.h5` of `blocks_trained.keras`, a compiled functional model with blocks,
 //! whose weights and optimizer state `Model::load_keras` restores.
 //!
-//! A PyTorch state dict (`tests/fixtures/pytorch/cnn.safetensors`) is fuzzed with the other
-//! formats, read by `load_pytorch`.
+//! A PyTorch state dict (`tests/fixtures/pytorch/cnn.safetensors`, read by `load_pytorch`) and
+//! an ONNX file of an embedding and a GRU (`tests/fixtures/onnx/embedding_gru.onnx`, read by
+//! `load_onnx`) are fuzzed with the other formats.
 //!
 //! Then hostile files, built here (issue 22): decompression bombs in HDF5 chunks and in archive
 //! members, thousands of empty layer groups, configurations of tens of megabytes, and paths to a
@@ -180,6 +181,8 @@ network! {
     struct TorchCnn =
         Input<10, 10, 2>, Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
         Activation<Relu>, MaxPool2D<(2, 2)>, Conv2D<6, (3, 3), Relu>, Flatten, Dense<_, 5>;
+    /// The ONNX file `tests/fixtures/onnx/embedding_gru.onnx`'s model.
+    struct OnnxEmbeddingGru = Input<8>, Embedding<12, 4>, GRU<6>, Dense<_, 3, Softmax>;
 }
 
 fn keras_fixture(name: &str) -> PathBuf {
@@ -349,6 +352,13 @@ fn pytorch_cnn() -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
+/// The ONNX file of `OnnxEmbeddingGru`, which loads.
+fn onnx_embedding_gru() -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx/embedding_gru.onnx");
+    OnnxEmbeddingGru::load_onnx(&path).unwrap();
+    std::fs::read(path).unwrap()
+}
+
 /// The valid files, with their loaders.
 fn formats() -> Vec<Format> {
     let dir = scratch("seeds");
@@ -394,6 +404,9 @@ fn formats() -> Vec<Format> {
         }),
         ("pytorch", pytorch_cnn(), |path| {
             let _ = TorchCnn::load_pytorch(path);
+        }),
+        ("onnx-recurrent", onnx_embedding_gru(), |path| {
+            let _ = OnnxEmbeddingGru::load_onnx(path);
         }),
     ]
 }

@@ -3,7 +3,9 @@
 //! `tools/onnx_models.py`, with both of PyTorch's exporters where their graphs differ) give
 //! PyTorch's outputs on their recorded inputs, transposed to channels last; a declaration that
 //! differs gets every difference, at its layer (blocks included); operators not read are named,
-//! all at once; damaged files are errors, never panics.
+//! all at once; damaged files are errors, never panics. The recurrent models (LSTM, GRU, RNN,
+//! bidirectional, stacked, after an embedding or a 1-D convolution) are fed their sequences as
+//! PyTorch takes them (`batch_first`).
 
 use nn::prelude::*;
 
@@ -134,6 +136,58 @@ network! {
 
     /// `unsupported.onnx`'s dense layers.
     struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
+
+    /// `lstm.onnx`: an LSTM read `batch_first`, its last step, a Linear.
+    struct Lstm = Input<7, 4>, LSTM<8>, Dense<_, 3>;
+
+    /// `lstm_sequences.onnx`: every step of an LSTM, flattened into a Linear.
+    struct LstmSequences =
+        Input<6, 3>, LSTM<5, return_sequences = true>, Flatten, Dense<_, 2>;
+
+    /// `lstm_stacked.onnx`: an LSTM of two layers (`num_layers = 2`), two LSTM nodes.
+    struct LstmStacked = Input<5, 4>, LSTM<6, return_sequences = true>, LSTM<6>, Dense<_, 2>;
+
+    /// `gru.onnx`: PyTorch's GRU, which is Keras's `reset_after = true`.
+    struct Gru = Input<6, 4>, GRU<6>, Dense<_, 3>;
+
+    /// `rnn.onnx`: an RNN with tanh.
+    struct Rnn = Input<6, 3>, SimpleRNN<5>, Dense<_, 2>;
+
+    /// `bilstm.onnx`: a bidirectional LSTM's every step, flattened into a Linear.
+    struct BiLstm =
+        Input<6, 4>, Bidirectional<LSTM<5, return_sequences = true>>, Flatten, Dense<_, 3>;
+
+    /// `bigru.onnx`: a bidirectional GRU's last states (`h_n`), concatenated into a Linear.
+    struct BiGru = Input<5, 3>, Bidirectional<GRU<4>>, Dense<_, 2>;
+
+    /// `embedding_gru.onnx`: token ids into an Embedding, a GRU, a Linear and a softmax.
+    struct EmbeddingGru = Input<8>, Embedding<12, 4>, GRU<6>, Dense<_, 3, Softmax>;
+
+    /// `conv1d_lstm.onnx`: a 1-D convolution, its output permuted into an LSTM.
+    struct Conv1dLstm = Input<10, 3>, Conv1D<6, 3, Relu>, LSTM<5>, Dense<_, 2>;
+
+    /// `gru_tanh_lstm.onnx`: a GRU's every step through a tanh into an LSTM.
+    struct GruTanhLstm =
+        Input<6, 3>, GRU<5, return_sequences = true>, Activation<Tanh>, LSTM<4>, Dense<_, 2>;
+
+    /// [`Lstm`] with other units, returning every step, and a GRU where the file has an LSTM.
+    struct LstmDiffers = Input<7, 4>, LSTM<6, return_sequences = true>, Flatten, Dense<_, 3>;
+
+    /// [`Lstm`] with a GRU.
+    struct LstmAsGru = Input<7, 4>, GRU<8>, Dense<_, 3>;
+
+    /// [`BiLstm`] read one way, and [`Lstm`] read both ways.
+    struct BiLstmOneWay = Input<6, 4>, LSTM<5, return_sequences = true>, Flatten, Dense<_, 3>;
+    struct LstmBothWays = Input<7, 4>, Bidirectional<LSTM<8>>, Dense<_, 3>;
+
+    /// [`BiGru`] summing the two directions.
+    struct BiGruSum = Input<5, 3>, Bidirectional<GRU<4>, merge_mode = Sum>, Dense<_, 2>;
+
+    /// [`EmbeddingGru`] with a table of other sizes.
+    struct EmbeddingDiffers = Input<8>, Embedding<10, 5>, GRU<6>, Dense<_, 3, Softmax>;
+
+    /// [`LstmSequences`] keeping the last step only.
+    struct LstmLast = Input<6, 3>, LSTM<5>, Dense<_, 2>;
 }
 
 network! {
@@ -158,6 +212,24 @@ network! {
     struct Conv1dBuiltIn =
         Input<10, 3>, Conv1D<4, 3, Tanh>, Conv1D<4, 3, Relu, padding = Same>, Flatten,
         Dense<_, 3>;
+
+    /// [`EmbeddingGru`], built in.
+    #[onnx("tests/fixtures/onnx/embedding_gru.onnx", embed)]
+    struct EmbeddingGruBuiltIn = Input<8>, Embedding<12, 4>, GRU<6>, Dense<_, 3, Softmax>;
+
+    /// [`BiLstm`], built in from the file of PyTorch's newer exporter.
+    #[onnx("tests/fixtures/onnx/bilstm_dynamo.onnx", embed)]
+    struct BiLstmBuiltIn =
+        Input<6, 4>, Bidirectional<LSTM<5, return_sequences = true>>, Flatten, Dense<_, 3>;
+
+    /// [`LstmStacked`], built in.
+    #[onnx("tests/fixtures/onnx/lstm_stacked.onnx", embed)]
+    struct LstmStackedBuiltIn =
+        Input<5, 4>, LSTM<6, return_sequences = true>, LSTM<6>, Dense<_, 2>;
+
+    /// [`Conv1dLstm`], checked during the build.
+    #[onnx("tests/fixtures/onnx/conv1d_lstm.onnx")]
+    struct Conv1dLstmChecked = Input<10, 3>, Conv1D<6, 3, Relu>, LSTM<5>, Dense<_, 2>;
 
     /// [`Blocks`], checked during the build (blocks are not built in yet).
     #[onnx("tests/fixtures/onnx/blocks.onnx")]
@@ -204,6 +276,24 @@ fn gives_pytorch_s_outputs<N: Network<f32>>(
         .map(|d| d.as_u64().unwrap() as usize)
         .collect();
     common::gives_recorded_outputs(&net, &recorded, |x| channels_last(&x, &shape), file);
+}
+
+/// Loads `{file}.onnx` as `N` and checks that it gives PyTorch's outputs on the sequences (or
+/// token ids) `{name}.json` records, which a declaration reads as PyTorch does (`batch_first`).
+fn sequence_gives_pytorch_s_outputs<N: Network<f32>>(
+    load: fn(&str) -> Result<N, nn::Error>,
+    name: &str,
+    file: &str,
+) {
+    let net = load(&fixture(&format!("{file}.onnx"))).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let recorded = common::json(fixture(&format!("{name}.json")));
+    common::gives_recorded_outputs(&net, &recorded, |x| x, file);
+}
+
+/// [`sequence_gives_pytorch_s_outputs`] from both exporters' files.
+fn both_sequence<N: Network<f32>>(load: fn(&str) -> Result<N, nn::Error>, name: &str) {
+    sequence_gives_pytorch_s_outputs(load, name, name);
+    sequence_gives_pytorch_s_outputs(load, name, &format!("{name}_dynamo"));
 }
 
 /// Each fixture, from both exporters where their files differ.
@@ -474,4 +564,168 @@ fn weights_built_in_from_onnx_files_give_pytorch_s_outputs() {
 #[test]
 fn a_declaration_checked_during_the_build_loads() {
     both(|p| BlocksChecked::load_onnx(p), "blocks");
+}
+
+#[test]
+fn recurrent_layers_give_pytorch_s_outputs() {
+    both_sequence(|p| Lstm::load_onnx(p), "lstm");
+    // Its last step as a `Slice` and a `Squeeze`.
+    sequence_gives_pytorch_s_outputs(|p| Lstm::load_onnx(p), "lstm", "lstm_slice");
+    both_sequence(|p| LstmSequences::load_onnx(p), "lstm_sequences");
+    both_sequence(|p| LstmStacked::load_onnx(p), "lstm_stacked");
+    both_sequence(|p| Gru::load_onnx(p), "gru");
+    // The dynamo exporter writes PyTorch's RNN as its steps (`MatMul`, `Add`, `Tanh` each).
+    sequence_gives_pytorch_s_outputs(|p| Rnn::load_onnx(p), "rnn", "rnn");
+    both_sequence(|p| BiLstm::load_onnx(p), "bilstm");
+    both_sequence(|p| BiGru::load_onnx(p), "bigru");
+    both_sequence(|p| EmbeddingGru::load_onnx(p), "embedding_gru");
+    // Channels first into the convolution, as the other convolutions' fixtures.
+    both(|p| Conv1dLstm::load_onnx(p), "conv1d_lstm");
+    both_sequence(|p| GruTanhLstm::load_onnx(p), "gru_tanh_lstm");
+}
+
+#[test]
+fn recurrent_declarations_that_differ_get_every_difference() {
+    let (lstm, bi) = (
+        "layer `lstm` (LSTM)",
+        "layer `bidirectional` (Bidirectional)",
+    );
+    for (problems, layer, words) in [
+        (
+            mismatch("lstm", LstmDiffers::from_onnx),
+            lstm,
+            &["8 units (`hidden_size`)", "the declaration's 6"][..],
+        ),
+        (
+            mismatch("lstm", LstmDiffers::from_onnx),
+            lstm,
+            &["keeps the last step", "`return_sequences = true`"],
+        ),
+        (
+            mismatch("lstm_sequences", LstmLast::from_onnx),
+            lstm,
+            &["returns every step", "the last step only"],
+        ),
+        (
+            mismatch("lstm_sequences_dynamo", LstmLast::from_onnx),
+            lstm,
+            &["returns every step"],
+        ),
+        (
+            mismatch("bilstm", BiLstmOneWay::from_onnx),
+            lstm,
+            &["reads both ways", "declare `Bidirectional<LSTM<5>>`"],
+        ),
+        (
+            mismatch("lstm", LstmBothWays::from_onnx),
+            bi,
+            &["reads forwards only", "both ways"],
+        ),
+        (
+            mismatch("bigru", BiGruSum::from_onnx),
+            bi,
+            &["PyTorch concatenates", "`sum`"],
+        ),
+    ] {
+        has(&problems, layer, words);
+    }
+
+    // Read as the file's LSTM, the layers after it are read on.
+    let problems = mismatch("lstm", LstmAsGru::from_onnx);
+    has(
+        &problems,
+        "layer `gru` (GRU)",
+        &["the file has LSTM `/rnn/LSTM`", "the declaration has GRU"],
+    );
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+
+    let problems = mismatch("embedding_gru", EmbeddingDiffers::from_onnx);
+    let table = &["table [12, 4] (tokens, features)", "[10, 5]"];
+    has(&problems, "layer `embedding` (Embedding)", table);
+    let weights = &["W [1, 18, 4]", "the declaration's [1, 18, 5]"];
+    has(&problems, "layer `gru` (GRU)", weights);
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+}
+
+#[test]
+fn what_recurrent_layers_cannot_compute_is_refused_at_the_layer() {
+    // `lstm.onnx` with every option nn's LSTM does not compute: each is a problem.
+    let problems = mismatch("hostile_lstm", Lstm::from_onnx);
+    for words in [
+        &["activations [Sigmoid, Relu, Tanh]", "[Sigmoid, Tanh, Tanh]"][..],
+        &["clips", "`clip`"],
+        &["`input_forget`"],
+        &["`sequence_lens`"],
+        &["`h0` (`initial_h`)", "not constant zeros"],
+        &["peepholes"],
+    ] {
+        has(&problems, "layer `lstm` (LSTM)", words);
+    }
+    assert_eq!(problems.len(), 6, "{problems:#?}");
+    // A GRU with `linear_before_reset = 0`, which is Keras's `reset_after = false`.
+    let problems = mismatch("hostile_gru", Gru::from_onnx);
+    let reset = &["`linear_before_reset = 0`", "`reset_after = false`"];
+    has(&problems, "layer `gru` (GRU)", reset);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    // PyTorch's dynamo exporter writes an RNN as its steps.
+    let problems = mismatch("rnn_dynamo", Rnn::from_onnx);
+    let unrolled = &["`MatMul`", "as its steps", "dynamo=False"];
+    has(&problems, "layer `simple_rnn` (SimpleRNN)", unrolled);
+}
+
+#[test]
+fn damaged_recurrent_files_are_errors_never_panics() {
+    for name in ["bilstm", "embedding_gru_dynamo"] {
+        let bytes = std::fs::read(fixture(&format!("{name}.onnx"))).unwrap();
+        let read = |bytes: &[u8]| {
+            if name == "bilstm" {
+                BiLstm::from_onnx(bytes).map(|_| ())
+            } else {
+                EmbeddingGru::from_onnx(bytes).map(|_| ())
+            }
+        };
+        assert!(read(&bytes).is_ok());
+        for len in 0..bytes.len() {
+            let result = read(&bytes[..len]);
+            if len < bytes.len() * 3 / 4 {
+                assert!(
+                    matches!(
+                        result,
+                        Err(nn::Error::Format { .. } | nn::Error::Mismatch { .. })
+                    ),
+                    "{name}, {len} bytes: {result:?}"
+                );
+            }
+        }
+        for at in 0..bytes.len() {
+            for flip in [0xff, 0x80, 0x01] {
+                let mut garbled = bytes.clone();
+                garbled[at] ^= flip;
+                let _ = read(&garbled);
+            }
+        }
+    }
+}
+
+#[test]
+fn recurrent_weights_built_in_from_onnx_files_give_pytorch_s_outputs() {
+    static EMBEDDED: EmbeddingGruBuiltIn = EmbeddingGruBuiltIn::EMBEDDED;
+    sequence_gives_pytorch_s_outputs(
+        |_| Ok(EmbeddingGruBuiltIn::EMBEDDED),
+        "embedding_gru",
+        "embedding_gru",
+    );
+    sequence_gives_pytorch_s_outputs(|_| Ok(BiLstmBuiltIn::EMBEDDED), "bilstm", "bilstm_dynamo");
+    sequence_gives_pytorch_s_outputs(
+        |_| Ok(LstmStackedBuiltIn::EMBEDDED),
+        "lstm_stacked",
+        "lstm_stacked",
+    );
+    // The same weights as read at run time, bit for bit.
+    let loaded = |file: &str| fixture(&format!("{file}.onnx"));
+    let bilstm = BiLstmBuiltIn::load_onnx(loaded("bilstm_dynamo")).unwrap();
+    predicts_as_loaded(&BiLstmBuiltIn::EMBEDDED, &bilstm, "bilstm");
+    let gru = EmbeddingGruBuiltIn::load_onnx(loaded("embedding_gru")).unwrap();
+    predicts_as_loaded(&EMBEDDED, &gru, "embedding_gru");
+    both(|p| Conv1dLstmChecked::load_onnx(p), "conv1d_lstm");
 }

@@ -28,7 +28,17 @@ channel, and a pointwise one: Keras's SeparableConv2D), `gelu_tanh` (GELU's tanh
 `groups` = channels, a batch normalization, a pointwise convolution), `conv1d`, `blocks`
 (ResNet's identity and projection blocks, and a concatenation), and `unsupported` (with
 `LayerNormalization` and `Cos`, which are not read), and `view` (`x.view(x.size(0), -1)` with
-a dynamic batch: a `Reshape` whose shape is computed).
+a dynamic batch: a `Reshape` whose shape is computed). The recurrent ones, each read
+`batch_first` and followed by a Linear: `lstm` (the last step), `lstm_sequences` (every step,
+flattened), `lstm_stacked` (`num_layers=2`), `gru`, `rnn` (tanh), `bilstm` (bidirectional, every
+step), `bigru` (bidirectional, its last states `h_n` concatenated), `embedding_gru` (an Embedding
+of token ids, a GRU, a softmax), `conv1d_lstm` (a Conv1d whose output is permuted into an
+LSTM) and `gru_tanh_lstm` (a GRU's every step through a tanh into an LSTM); `lstm_slice.onnx`,
+`lstm.onnx` with its last step as a `Slice` and a `Squeeze`; and `hostile_lstm.onnx`, `hostile_gru.onnx`, made from two of them with what the declared
+layers cannot compute.
+
+`python tools/onnx_models.py lstm gru ...` makes only the models named (each with the seed it
+has in the whole run), leaving the other files as they are.
 
 Both exporters fold each batch normalization into the convolution before it (in `eval()` mode),
 and the TorchScript one writes GELU as `Div`, `Erf`, `Add`, `Mul`, `Mul`; the dynamo exporter
@@ -37,6 +47,7 @@ writes opset 20 (`Gelu` of its own), softplus with PyTorch's threshold (`Greater
 """
 import json
 import os
+import sys
 
 import numpy as np
 import onnx
@@ -283,6 +294,118 @@ def unsupported():
     return Unsupported(), (4,)
 
 
+class LastStep(nn.Module):
+    """A recurrent module read `batch_first`, its output at the last step (`y[:, -1]`), or
+    (`sequences`) every step's, flattened; a Linear after it. Made with `front` (a module before
+    it, whose output is channels first: permuted to `(batch, steps, features)`) or `embed` (an
+    `nn.Embedding` before it)."""
+
+    def __init__(self, rnn, head, sequences=False, front=None, embed=None):
+        super().__init__()
+        self.front = front
+        self.embed = embed
+        self.rnn = rnn
+        self.head = head
+        self.sequences = sequences
+
+    def forward(self, x):
+        if self.embed is not None:
+            x = self.embed(x)
+        if self.front is not None:
+            x = self.front(x).permute(0, 2, 1)
+        y, _ = self.rnn(x)
+        y = torch.flatten(y, 1) if self.sequences else y[:, -1]
+        return self.head(y)
+
+
+class LastState(nn.Module):
+    """A bidirectional recurrent module whose last states, forward and backward (`h_n`, which
+    is what Keras's `Bidirectional` returns, not `y[:, -1]`), are concatenated into a Linear."""
+
+    def __init__(self, rnn, head):
+        super().__init__()
+        self.rnn = rnn
+        self.head = head
+
+    def forward(self, x):
+        _, h = self.rnn(x)
+        return self.head(h.transpose(0, 1).reshape(x.shape[0], -1))
+
+
+class GruTanhLstm(nn.Module):
+    """A GRU's every step through a tanh into an LSTM, its last step into a Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 5, batch_first=True)
+        self.lstm = nn.LSTM(5, 4, batch_first=True)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        y, _ = self.gru(x)
+        y, _ = self.lstm(torch.tanh(y))
+        return self.head(y[:, -1])
+
+
+def gru_tanh_lstm():
+    return GruTanhLstm(), (6, 3)
+
+
+def lstm():
+    return LastStep(nn.LSTM(4, 8, batch_first=True), nn.Linear(8, 3)), (7, 4)
+
+
+def lstm_sequences():
+    return LastStep(nn.LSTM(3, 5, batch_first=True), nn.Linear(6 * 5, 2), sequences=True), (6, 3)
+
+
+def lstm_stacked():
+    return LastStep(nn.LSTM(4, 6, num_layers=2, batch_first=True), nn.Linear(6, 2)), (5, 4)
+
+
+def gru():
+    return LastStep(nn.GRU(4, 6, batch_first=True), nn.Linear(6, 3)), (6, 4)
+
+
+def rnn():
+    return LastStep(nn.RNN(3, 5, batch_first=True), nn.Linear(5, 2)), (6, 3)
+
+
+def bilstm():
+    return (
+        LastStep(
+            nn.LSTM(4, 5, batch_first=True, bidirectional=True), nn.Linear(6 * 10, 3), sequences=True
+        ),
+        (6, 4),
+    )
+
+
+def bigru():
+    return LastState(nn.GRU(3, 4, batch_first=True, bidirectional=True), nn.Linear(8, 2)), (5, 3)
+
+
+def embedding_gru():
+    return (
+        LastStep(
+            nn.GRU(4, 6, batch_first=True),
+            nn.Sequential(nn.Linear(6, 3), nn.Softmax(dim=1)),
+            embed=nn.Embedding(12, 4),
+        ),
+        (8,),
+    )
+
+
+def conv1d_lstm():
+    return (
+        LastStep(
+            nn.LSTM(6, 5, batch_first=True),
+            nn.Linear(5, 2),
+            front=nn.Sequential(nn.Conv1d(3, 6, 3), nn.ReLU()),
+        ),
+        (3, 10),
+    )
+
+
 MODELS = {
     "mlp": mlp,
     "cnn": cnn,
@@ -299,16 +422,36 @@ MODELS = {
     "multiplier": multiplier,
     "separable": separable,
     "gelu_tanh": gelu_tanh,
+    "lstm": lstm,
+    "lstm_sequences": lstm_sequences,
+    "lstm_stacked": lstm_stacked,
+    "gru": gru,
+    "rnn": rnn,
+    "bilstm": bilstm,
+    "bigru": bigru,
+    "embedding_gru": embedding_gru,
+    "conv1d_lstm": conv1d_lstm,
+    "gru_tanh_lstm": gru_tanh_lstm,
 }
 
+# The models fed token ids (below this many), not floats.
+TOKENS = {"embedding_gru": 12}
 
-def train(model, shape, seed):
+
+def example_inputs(name, shape, count, g):
+    """`count` seeded inputs of `shape`: floats, or a model's token ids."""
+    if name in TOKENS:
+        return torch.randint(0, TOKENS[name], (count, *shape), generator=g)
+    return torch.randn((count, *shape), generator=g)
+
+
+def train(name, model, shape, seed):
     """A few steps of Adam towards random targets on random inputs, seeded."""
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=0.05)
     model.train()
     for _ in range(5):
-        x = torch.randn((8, *shape), generator=g)
+        x = example_inputs(name, shape, 8, g)
         out = model(x)
         loss = ((out - torch.randn(out.shape, generator=g)) ** 2).mean()
         opt.zero_grad()
@@ -365,6 +508,35 @@ def matmul_variant(path, out):
     onnx.save(model, out)
 
 
+def slice_variant(path, out):
+    """`lstm.onnx` with its last step taken as other exporters take it: a `Slice` of step -1 to
+    the end (`y[:, -1:]`) and a `Squeeze` of the steps axis, where it has a `Gather` of step
+    -1."""
+    model = onnx.load(path)
+    graph = model.graph
+    gather = [n for n in graph.node if n.op_type == "Gather" and n.attribute][-1]
+    graph.initializer.extend(
+        [
+            onnx.numpy_helper.from_array(np.array([-1], dtype=np.int64), "slice_starts"),
+            onnx.numpy_helper.from_array(np.array([2**62], dtype=np.int64), "slice_ends"),
+            onnx.numpy_helper.from_array(np.array([1], dtype=np.int64), "slice_axes"),
+        ]
+    )
+    slice_ = onnx.helper.make_node(
+        "Slice", [gather.input[0], "slice_starts", "slice_ends", "slice_axes"], ["last"], name="/Slice"
+    )
+    squeeze = onnx.helper.make_node(
+        "Squeeze", ["last", "slice_axes"], list(gather.output), name="/Squeeze_last"
+    )
+    nodes = []
+    for n in graph.node:
+        nodes += [slice_, squeeze] if n is gather else [n]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    onnx.save(model, out)
+
+
 def hostile(cnn_path):
     """Graphs no exporter writes, for the walk's own checks (`hostile_*.onnx`, from `cnn.onnx`):
     `hostile_dilations`, its `Conv` with `auto_pad` `SAME_UPPER` and dilations of 2^62;
@@ -398,14 +570,52 @@ def hostile(cnn_path):
     onnx.save(model, os.path.join(OUT, "hostile_empty.onnx"))
 
 
+def hostile_recurrent():
+    """Recurrent nodes the declared layers cannot compute (from `lstm.onnx` and `gru.onnx`):
+    `hostile_lstm`, its LSTM with `clip`, `input_forget`, a ReLU among its `activations`,
+    `sequence_lens`, an initial state of 0.5 and peepholes; `hostile_gru`, its GRU without
+    `linear_before_reset` (Keras's `reset_after = false`)."""
+    model = onnx.load(os.path.join(OUT, "lstm.onnx"))
+    graph = model.graph
+    lstm = [n for n in graph.node if n.op_type == "LSTM"][0]
+    lstm.attribute.extend(
+        [
+            onnx.helper.make_attribute("clip", 3.0),
+            onnx.helper.make_attribute("input_forget", 1),
+            onnx.helper.make_attribute("activations", ["Sigmoid", "Relu", "Tanh"]),
+        ]
+    )
+    graph.initializer.extend(
+        [
+            onnx.numpy_helper.from_array(np.array([7], dtype=np.int32), "lengths"),
+            onnx.numpy_helper.from_array(np.full((1, 1, 8), 0.5, dtype=np.float32), "h0"),
+            onnx.numpy_helper.from_array(np.full((1, 24), 0.1, dtype=np.float32), "peepholes"),
+        ]
+    )
+    lstm.input[4] = "lengths"
+    lstm.input[5] = "h0"
+    lstm.input.append("peepholes")
+    onnx.save(model, os.path.join(OUT, "hostile_lstm.onnx"))
+
+    model = onnx.load(os.path.join(OUT, "gru.onnx"))
+    gru = [n for n in model.graph.node if n.op_type == "GRU"][0]
+    for a in list(gru.attribute):
+        if a.name == "linear_before_reset":
+            gru.attribute.remove(a)
+    onnx.save(model, os.path.join(OUT, "hostile_gru.onnx"))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    only = set(sys.argv[1:])
     for seed, (name, make) in enumerate(MODELS.items()):
+        if only and name not in only:
+            continue
         torch.manual_seed(100 + seed)
         model, shape = make()
-        train(model, shape, seed)
+        train(name, model, shape, seed)
         g = torch.Generator().manual_seed(1000 + seed)
-        inputs = [torch.randn(shape, generator=g) for _ in range(3)]
+        inputs = list(example_inputs(name, shape, 3, g))
         with torch.no_grad():
             outputs = [model(x[None])[0] for x in inputs]
         example = (inputs[0][None],)
@@ -423,7 +633,7 @@ def main():
         )
         recorded = {
             "input_shape": list(shape),
-            "inputs": [x.flatten().tolist() for x in inputs],
+            "inputs": [x.flatten().float().tolist() for x in inputs],
             "outputs": [y.flatten().tolist() for y in outputs],
             "onnxruntime": {},
         }
@@ -458,9 +668,20 @@ def main():
                 np.testing.assert_allclose(z, y.numpy(), atol=1e-5, rtol=1e-5)
             recorded["onnxruntime"]["mlp_matmul.onnx"] = [z.flatten().tolist() for z in got]
             print("mlp_matmul.onnx:", ops(variant), os.path.getsize(variant), "bytes")
+        if name == "lstm":
+            variant = os.path.join(OUT, "lstm_slice.onnx")
+            slice_variant(legacy, variant)
+            got = run_onnx(variant, inputs)
+            for y, z in zip(outputs, got):
+                np.testing.assert_allclose(z, y.numpy(), atol=1e-5, rtol=1e-5)
+            recorded["onnxruntime"]["lstm_slice.onnx"] = [z.flatten().tolist() for z in got]
+            print("lstm_slice.onnx:", ops(variant), os.path.getsize(variant), "bytes")
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
             json.dump(recorded, f)
-    hostile(os.path.join(OUT, "cnn.onnx"))
+    if not only or "cnn" in only:
+        hostile(os.path.join(OUT, "cnn.onnx"))
+    if not only or {"lstm", "gru"} <= only:
+        hostile_recurrent()
     print("torch", torch.__version__, "onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__)
 
 

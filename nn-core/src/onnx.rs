@@ -30,7 +30,13 @@
 //! layer), then the node that joins the two branches' ends: an `Add`, or a `Concat` along the
 //! channels, first branch first.
 //!
-//! Not yet: the other blocks (`Sub`, `Mul`, ...), recurrent layers, and the other operators.
+//! Recurrent layers are the `LSTM`, `GRU` and `RNN` nodes (with the `Transpose`, `Squeeze`,
+//! `Reshape`, `Gather` or `Slice` nodes exporters write around them), and an
+//! `Embedding` a `Gather` from a table of constants.
+//!
+//! Not yet: the other blocks (`Sub`, `Mul`, ...) and the other operators.
+
+mod recurrent;
 
 use std::collections::{HashMap, HashSet};
 use std::format;
@@ -84,6 +90,12 @@ const READ: &[&str] = &[
     "Abs",
     "Greater",
     "Where",
+    "LSTM",
+    "GRU",
+    "RNN",
+    "Transpose",
+    "Gather",
+    "Slice",
 ];
 
 /// Reads the float network `N` from an ONNX file's bytes (`path` names them in messages).
@@ -130,13 +142,17 @@ pub fn weights(
         .map_or(1, |set| set.version);
     let mut walk = Walk::new(&model.graph, opset);
     walk.unread();
-    walk.input(config.input);
     let layers = config.layers;
+    let first = layers
+        .iter()
+        .find(|l| l.class != class::INPUT_LAYER)
+        .map_or("", |l| l.class);
+    walk.input(config.input, first);
     let mut found: HashMap<&'static str, Found> = HashMap::new();
     // Where the walk stands after each layer: a layer is read from where the layer that feeds
     // it ends (a block's branches each from the block's start), a block's join from where its
     // two branches end.
-    let start = (walk.current, None);
+    let start = walk.place();
     let mut ends: HashMap<&'static str, Place<'_>> = HashMap::new();
     for (k, layer) in layers.iter().enumerate() {
         if layer.class == class::INPUT_LAYER {
@@ -178,9 +194,10 @@ pub fn weights(
     Ok(found)
 }
 
-/// Where the walk stands: the value the next layer reads, and whether it is an image
-/// flattened channels first ([`Walk::flat_from`]).
-type Place<'a> = (&'a str, Option<Vec<usize>>);
+/// Where the walk stands: the value the next layer reads, whether it is an image flattened
+/// channels first ([`Walk::flat_from`]), and, where it is a sequence or a recurrent layer's
+/// output, its axes ([`Walk::sequence`]).
+type Place<'a> = (&'a str, Option<Vec<usize>>, Option<Vec<recurrent::Axis>>);
 
 /// Reads a block's join, the merge layer `layer`, from the ends of its two branches: an `Add`
 /// of the two (either order), or a `Concat` of them along the channels, first branch first.
@@ -202,6 +219,7 @@ fn join<'a>(walk: &mut Walk<'a>, layer: &LayerConfig, a: &'a str, b: &'a str) {
                 walk.used[k] = true;
                 walk.set((
                     graph.node[k].output.first().map_or("", String::as_str),
+                    None,
                     None,
                 ));
                 format!("; the file joins them with {}", walk.describe(k))
@@ -262,7 +280,7 @@ fn join<'a>(walk: &mut Walk<'a>, layer: &LayerConfig, a: &'a str, b: &'a str) {
         }
     }
     walk.used[k] = true;
-    walk.set((node.output.first().map_or("", String::as_str), None));
+    walk.set((node.output.first().map_or("", String::as_str), None, None));
 }
 
 /// Whether a layer of class `class` is an activation of its own.
@@ -296,6 +314,10 @@ struct Walk<'a> {
     /// Where the current vector is PyTorch's channels-first flatten of an image, that image's
     /// shape, channels last.
     flat_from: Option<Vec<usize>>,
+    /// Where the current value is a sequence (the input of a network that starts with a
+    /// recurrent layer or an embedding, an embedding's or a recurrent layer's output), what
+    /// each of its axes is; `None` for PyTorch's channels-first tensors and vectors.
+    sequence: Option<Vec<recurrent::Axis>>,
 }
 
 /// An activation, as declared or as read from the file.
@@ -465,18 +487,20 @@ impl<'a> Walk<'a> {
             layer: "the graph".to_string(),
             problems: Vec::new(),
             flat_from: None,
+            sequence: None,
         }
     }
 
     /// Where the walk stands.
     fn place(&self) -> Place<'a> {
-        (self.current, self.flat_from.clone())
+        (self.current, self.flat_from.clone(), self.sequence.clone())
     }
 
     /// Moves the walk to `place`.
     fn set(&mut self, place: Place<'a>) {
         self.current = place.0;
         self.flat_from = place.1;
+        self.sequence = place.2;
     }
 
     fn problem(&mut self, problem: impl core::fmt::Display) {
@@ -507,8 +531,10 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// Compares the graph's input with the declaration's (channels last).
-    fn input(&mut self, declared: &[usize]) {
+    /// Compares the graph's input with the declaration's (channels last; a sequence, which a
+    /// network whose first layer (of class `first`) is recurrent or an embedding reads, as it
+    /// is: `(batch, steps, features)`, or an embedding's token ids `(batch, steps)`).
+    fn input(&mut self, declared: &[usize], first: &str) {
         self.layer = "the input".to_string();
         let Some(info) = self
             .graph
@@ -519,18 +545,38 @@ impl<'a> Walk<'a> {
             self.problem("the graph has no input");
             return;
         };
-        if info.elem_type != nn_onnx::data_type::FLOAT {
+        let tokens = first == class::EMBEDDING;
+        let sequence = tokens || recurrent::is_recurrent(first);
+        if tokens {
+            // Token ids, which the declaration takes as floats.
+            if !matches!(
+                info.elem_type,
+                nn_onnx::data_type::INT64 | nn_onnx::data_type::INT32
+            ) {
+                self.problem(format!(
+                    "it is of ONNX type {}, not int64 (7) or int32 (6) token ids, which the \
+                     declaration's Embedding reads",
+                    info.elem_type
+                ));
+            }
+        } else if info.elem_type != nn_onnx::data_type::FLOAT {
             self.problem(format!(
                 "it is of ONNX type {}, not float32 (1)",
                 info.elem_type
             ));
         }
+        if sequence {
+            self.sequence = Some(recurrent::input_axes(declared, tokens));
+        }
         let Some(shape) = &info.shape else {
             return;
         };
-        // PyTorch's `(N, C, spatial..)` against the declaration's `(spatial.., C)`.
+        // PyTorch's `(N, C, spatial..)` against the declaration's `(spatial.., C)`; a sequence
+        // is `(N, steps, features)` in both.
         let mut want: Vec<usize> = Vec::new();
-        if let Some((&c, spatial)) = declared.split_last() {
+        if sequence {
+            want.extend_from_slice(declared);
+        } else if let Some((&c, spatial)) = declared.split_last() {
             want.push(c);
             want.extend_from_slice(spatial);
         }
@@ -556,11 +602,19 @@ impl<'a> Walk<'a> {
                     Dim::Unknown => "?".to_string(),
                 })
                 .collect();
-            self.problem(format!(
-                "the file's input is ({}), batch and channels first; the declaration's {declared:?} \
-                 is (batch, {want:?}) channels first",
-                dims.join(", ")
-            ));
+            if sequence {
+                self.problem(format!(
+                    "the file's input is ({}); the declaration's sequence {declared:?} is \
+                     (batch, {want:?}), batch first",
+                    dims.join(", ")
+                ));
+            } else {
+                self.problem(format!(
+                    "the file's input is ({}), batch and channels first; the declaration's \
+                     {declared:?} is (batch, {want:?}) channels first",
+                    dims.join(", ")
+                ));
+            }
         }
     }
 
@@ -1162,6 +1216,17 @@ fn window(
 /// Reads one layer's nodes and weights where the walk stands.
 fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool) -> Found {
     let mut found = Found::new();
+    // A sequence's axes are for the layer that reads it (a dropout or an activation passes
+    // them on).
+    let sequence = if layer.class == class::DROPOUT || activation_layer(layer.class) {
+        walk.sequence.clone()
+    } else {
+        walk.sequence.take()
+    };
+    if recurrent::is_recurrent(layer.class) {
+        recurrent::read(walk, layer, sequence, &mut found);
+        return found;
+    }
     let declared_act = || match layer.setting("activation") {
         None => Some(Act::Linear),
         Some(Value::Str(name)) => Act::declared(name),
@@ -1205,9 +1270,14 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool)
                     walk.problem("the file's Flatten keeps more than the batch axis apart");
                 }
                 walk.advance(node);
-                walk.flat_from = Some(layer.input.to_vec());
+                // A sequence is `(steps, features)` in both, flattened as it is.
+                match sequence {
+                    Some(axes) => recurrent::flattened(walk, node, &axes),
+                    None => walk.flat_from = Some(layer.input.to_vec()),
+                }
             }
         }
+        class::EMBEDDING => recurrent::embedding(walk, layer, &mut found),
         class::ACTIVATION => activation(walk),
         class::LEAKY_RELU | class::ELU => {
             walk.activation(Act::of_layer(layer), before_activation, layer.output);

@@ -237,6 +237,8 @@ fn constructors_impl(network: &Network) -> TokenStream {
             /// shapes with this declaration; PyTorch's channels-first weights are turned into
             /// this network's channels-last layout, so it is fed the same input transposed to
             /// channels last. Blocks that add or concatenate are read; the other blocks not yet.
+            /// Recurrent layers (`LSTM`, `GRU`, `RNN` nodes, bidirectional too) and embeddings
+            /// are read; a sequence is fed as PyTorch takes it (`batch_first`).
             ///
             /// # Errors
             /// When the bytes are not an ONNX model, or it does not fit this network (every

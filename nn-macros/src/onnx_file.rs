@@ -78,8 +78,16 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
         let field = field_name(layer);
         let tensors = found.get(field.as_str());
         let mut layer_values = Vec::new();
-        for param in &layer.build.tensors {
-            let name = param.name.to_string();
+        let count = layer.build.tensors.len();
+        for (k, param) in layer.build.tensors.iter().enumerate() {
+            // A `Bidirectional`'s tensors are its forward layer's, then its backward one's,
+            // found as `forward_kernel`, `backward_kernel`.
+            let name = if layer.class == nn_keras::class::BIDIRECTIONAL {
+                let direction = if k < count / 2 { "forward" } else { "backward" };
+                format!("{direction}_{}", param.name)
+            } else {
+                param.name.to_string()
+            };
             let size: Option<usize> = param.shape.iter().map(Size::value).product();
             match tensors.and_then(|t| t.iter().find(|(n, _)| *n == name)) {
                 Some((_, v)) if size.is_none_or(|s| s == v.len()) => layer_values.push(v.clone()),

@@ -190,25 +190,28 @@ pub(crate) fn set_found<N: Network<f32>>(
     let mut net = N::zeros();
     let mut problems = Vec::new();
     net.visit_params_mut(|field, param| {
-        // A block's tensors are its layers' (`add.conv2d_1_kernel` is `conv2d_1`'s).
-        let (owner, _) = keras_layer(N::KERAS.layers, field, param.path.segments());
+        // A block's tensors are its layers' (`add.conv2d_1_kernel` is `conv2d_1`'s); a
+        // tensor within the layer is named by its path there (a `Bidirectional`'s
+        // `forward_kernel`).
+        let (owner, within) = keras_layer(N::KERAS.layers, field, param.path.segments());
+        let key: String = within
+            .iter()
+            .map(|s| format!("{s}_"))
+            .chain(std::iter::once(param.name.to_string()))
+            .collect();
         let tensor = found
             .get(owner)
-            .and_then(|tensors| tensors.iter().find(|(name, _)| *name == param.name));
+            .and_then(|tensors| tensors.iter().find(|(name, _)| *name == key));
         match tensor {
             Some((_, values)) if values.len() == param.values.len() => {
                 param.values.copy_from_slice(values);
             }
             Some((_, values)) => problems.push(format!(
-                "{prefix}`{owner}`: the file's `{}` holds {} values, the declaration's {}",
-                param.name,
+                "{prefix}`{owner}`: the file's `{key}` holds {} values, the declaration's {}",
                 values.len(),
                 param.values.len()
             )),
-            None => problems.push(format!(
-                "{prefix}`{owner}`: the file has no `{}` for it",
-                param.name
-            )),
+            None => problems.push(format!("{prefix}`{owner}`: the file has no `{key}` for it")),
         }
     });
     if problems.is_empty() {
