@@ -22,18 +22,6 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     let Some((path, name, embed, fail)) = embed::take_file(network, "onnx", example, errors) else {
         return;
     };
-    let block = network.layers.iter().find(|l| l.block.is_some());
-    if let (true, Some(layer)) = (embed, block) {
-        errors.push(syn::Error::new(
-            layer.span,
-            format!(
-                "`{name}`: `{}`: the weights of blocks are not built in from ONNX files yet \
-                 (check the file without `embed`, or read it at run time with `load_onnx`)",
-                layer.text
-            ),
-        ));
-        return;
-    }
     let bytes = match embed::read_file(&path) {
         Ok(bytes) => bytes,
         Err(problem) => {
@@ -70,32 +58,36 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
             return;
         }
     };
-    // Each declared tensor from the file, as `Network::from_onnx` sets them (a block's, which
-    // are its layers', only at run time: blocks are not built in).
+    // Each declared tensor from the file, as `Network::from_onnx` sets them; a block's are its
+    // layers', in order (as `#[keras(.., embed)]` builds a block in).
     let mut values = Vec::new();
     let mut missing = Vec::new();
-    for layer in network.layers.iter().filter(|l| l.block.is_none()) {
-        let field = field_name(layer);
-        let tensors = found.get(field.as_str());
+    for layer in &network.layers {
         let mut layer_values = Vec::new();
-        for param in &layer.build.tensors {
-            let name = param.name.to_string();
-            let size: Option<usize> = param.shape.iter().map(Size::value).product();
-            match tensors.and_then(|t| t.iter().find(|(n, _)| *n == name)) {
-                Some((_, v)) if size.is_none_or(|s| s == v.len()) => layer_values.push(v.clone()),
-                Some((_, v)) => missing.push((
-                    layer.span,
-                    format!(
-                        "layer `{field}`: the file's `{name}` holds {} values, the \
-                         declaration's {}",
-                        v.len(),
-                        size.unwrap_or_default()
-                    ),
-                )),
-                None => missing.push((
-                    layer.span,
-                    format!("layer `{field}`: the file has no `{name}` for it"),
-                )),
+        for inner in leaves(layer) {
+            let field = field_name(inner);
+            let tensors = found.get(field.as_str());
+            for param in &inner.build.tensors {
+                let name = param.name.to_string();
+                let size: Option<usize> = param.shape.iter().map(Size::value).product();
+                match tensors.and_then(|t| t.iter().find(|(n, _)| *n == name)) {
+                    Some((_, v)) if size.is_none_or(|s| s == v.len()) => {
+                        layer_values.push(v.clone());
+                    }
+                    Some((_, v)) => missing.push((
+                        layer.span,
+                        format!(
+                            "layer `{field}`: the file's `{name}` holds {} values, the \
+                             declaration's {}",
+                            v.len(),
+                            size.unwrap_or_default()
+                        ),
+                    )),
+                    None => missing.push((
+                        layer.span,
+                        format!("layer `{field}`: the file has no `{name}` for it"),
+                    )),
+                }
             }
         }
         values.push(layer_values);
@@ -115,6 +107,20 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
 fn field_name(layer: &Layer) -> String {
     let name = layer.field.to_string();
     name.strip_prefix("r#").unwrap_or(&name).to_string()
+}
+
+/// The layers that hold a block's tensors, in the order of its tensors (its first branch's, then
+/// its second's, a block within it by its own): the layer itself when it is not a block.
+fn leaves(layer: &Layer) -> Vec<&Layer> {
+    match &layer.block {
+        None => vec![layer],
+        Some(block) => block
+            .branches
+            .iter()
+            .flat_map(|b| &b.layers)
+            .flat_map(leaves)
+            .collect(),
+    }
 }
 
 /// The names of a layer and of the layers its block holds.

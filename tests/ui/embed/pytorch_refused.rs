@@ -1,5 +1,7 @@
-// What `#[pytorch]` does not read during the build: sizes given by named constants, blocks,
-// a layer a state dict cannot hold, and a file that is not a state dict.
+// What `#[pytorch]` does not read during the build: sizes given by named constants, a block
+// where the file has a layer, a separable convolution where the file has a depthwise one and a
+// batch normalization, a stacked LSTM declared as one layer, a block whose layer differs (at the
+// block), and a file that is not a state dict.
 use nn::prelude::*;
 
 const UNITS: usize = 16;
@@ -15,6 +17,30 @@ network! {
     #[pytorch("tests/fixtures/pytorch/separable.safetensors")]
     struct Separable =
         Input<8, 8, 3>, SeparableConv2D<8, (3, 3), padding = Same>, GlobalAvgPool2D, Dense<_, 4>;
+
+    #[pytorch("tests/fixtures/pytorch/stacked.safetensors")]
+    struct OneLayer = Input<6, 3>, lstm: LSTM<5>, head: Dense<5, 2>;
+
+    #[pytorch("tests/fixtures/pytorch/resnet.safetensors", embed)]
+    struct Resnet =
+        Input<9, 9, 2>, stem: Conv2D<4, (3, 3), Relu, padding = Same>,
+        layer1: Add<[
+            conv1: Conv2D<4, (3, 3), padding = Same, use_bias = false>,
+            bn1: BatchNormalization<epsilon = 1e-5>, Activation<Relu>,
+            conv2: Conv2D<4, (5, 5), padding = Same, use_bias = false>,
+            bn2: BatchNormalization<epsilon = 1e-5>
+        ], []>,
+        Activation<Relu>,
+        layer2: Add<[
+            layer2_conv1: Conv2D<8, (3, 3), strides = (2, 2), padding = Same, use_bias = false>,
+            layer2_bn1: BatchNormalization<epsilon = 1e-5>, Activation<Relu>,
+            layer2_conv2: Conv2D<8, (3, 3), padding = Same, use_bias = false>,
+            layer2_bn2: BatchNormalization<epsilon = 1e-5>
+        ], [
+            downsample_0: Conv2D<8, (1, 1), strides = (2, 2), use_bias = false>,
+            downsample_1: BatchNormalization<epsilon = 1e-5>
+        ]>,
+        Activation<Relu>, GlobalAvgPool2D, head: Dense<8, 3>;
 
     #[pytorch("tests/fixtures/pytorch/README.md")]
     struct NotAStateDict = Dense<6, 3>;
