@@ -452,6 +452,24 @@ fn damaged_files_are_errors() {
     poisoned[at..].copy_from_slice(&f32::NAN.to_le_bytes());
     let error = Mlp::from_pytorch(&poisoned).unwrap_err().to_string();
     assert!(error.contains("holds NaN or infinite values"), "{error}");
+    // The same for a network of blocks and stacked bidirectional layers, whose modules are
+    // matched scope by scope and level by level: every byte of the header changed (names
+    // among them) is an error or a network, never a panic.
+    fn header_changed<N: Network<f32>>(name: &str) {
+        let bytes = std::fs::read(fixture(&format!("{name}.safetensors"))).unwrap();
+        let header =
+            8 + usize::try_from(u64::from_le_bytes(bytes[..8].try_into().unwrap())).unwrap();
+        for k in 8..header {
+            for flip in [0x01, 0x5a] {
+                let mut damaged = bytes.clone();
+                damaged[k] ^= flip;
+                let _ = nn::pytorch::from_bytes::<f32, N>(&damaged, std::path::Path::new(name));
+            }
+        }
+    }
+    header_changed::<Resnet>("resnet");
+    header_changed::<Bidirectional>("bidirectional");
+    header_changed::<SeparableConv>("separable_conv");
     let error = Mlp::load_pytorch(fixture("missing.safetensors")).unwrap_err();
     assert!(matches!(error, nn::Error::Io { .. }), "{error}");
 }

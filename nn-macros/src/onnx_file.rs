@@ -11,7 +11,7 @@
 
 use nn_keras::config::{LayerConfig, ModelConfig, Setting as KerasSetting, Value};
 
-use crate::embed;
+use crate::embed::{self, field_name};
 use crate::errors::Errors;
 use crate::ir::{Expr, KerasValue, Layer, Network, Root, Size};
 
@@ -101,12 +101,6 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     if embed {
         embed::build_in(network, path.to_string_lossy().into_owned(), values);
     }
-}
-
-/// A layer's field name as Keras would print it (without `r#`).
-fn field_name(layer: &Layer) -> String {
-    let name = layer.field.to_string();
-    name.strip_prefix("r#").unwrap_or(&name).to_string()
 }
 
 /// The layers that hold a block's tensors, in the order of its tensors (its first branch's, then

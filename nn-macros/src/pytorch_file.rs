@@ -8,7 +8,7 @@
 
 use nn_core::pytorch::{Declared, Tensors};
 
-use crate::embed;
+use crate::embed::{self, field_name};
 use crate::errors::Errors;
 use crate::ir::{Layer, Network, Size};
 
@@ -170,10 +170,4 @@ fn walk<'n>(layer: &'n Layer, top: usize, blocks: &[&'n Layer], out: &mut Vec<Fl
         top,
         blocks: blocks.to_vec(),
     });
-}
-
-/// A layer's field name as the runtime names it (without `r#`).
-fn field_name(layer: &Layer) -> String {
-    let name = layer.field.to_string();
-    name.strip_prefix("r#").unwrap_or(&name).to_string()
 }
