@@ -143,6 +143,21 @@ read_and_built_in! {
         Activation<Relu>, GlobalAvgPool2D, head: Dense<8, 3>
 }
 
+read_and_built_in! {
+    /// A block in an `nn.Sequential`: `Sequential(Conv2d(2, 4, 3, padding=1), ReLU(),
+    /// Residual(4), ReLU(), AdaptiveAvgPool2d(1), Flatten(), Linear(4, 3))`, where `Residual`
+    /// adds its input to `self.body = Sequential(Conv2d, BatchNorm2d, ReLU, Conv2d)`. The block
+    /// is the modules of its number (`2`), its layers `body.0`, `body.1` and `body.3` within it.
+    ResidualSequential, ResidualSequentialBuiltIn,
+    "tests/fixtures/pytorch/residual_sequential.safetensors" =
+        Input<6, 6, 2>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[], [
+            body_0: Conv2D<4, (3, 3), padding = Same>, body_1: BatchNormalization<epsilon = 1e-5>,
+            Activation<Relu>, body_3: Conv2D<4, (3, 3), padding = Same>
+        ]>,
+        Activation<Relu>, GlobalAvgPool2D, Dense<_, 3>
+}
+
 network! {
     /// [`Stacked`] with one LSTM layer too few, and a unidirectional GRU where the file's is
     /// bidirectional (below).
@@ -232,6 +247,10 @@ fn state_dicts_give_pytorch_s_outputs() {
     gives_pytorch_s_outputs(&load::<Bidirectional>("bidirectional"), "bidirectional");
     gives_pytorch_s_outputs(&load::<SeparableConv>("separable_conv"), "separable_conv");
     gives_pytorch_s_outputs(&load::<Resnet>("resnet"), "resnet");
+    gives_pytorch_s_outputs(
+        &load::<ResidualSequential>("residual_sequential"),
+        "residual_sequential",
+    );
     // The MLP's weights as float64 (`model.double()`).
     gives_pytorch_s_outputs(&load::<Mlp>("mlp_f64"), "mlp");
     // Into an `f64` network.
@@ -264,6 +283,7 @@ fn built_in_state_dicts_give_pytorch_s_outputs() {
     gives_pytorch_s_outputs(&BidirectionalBuiltIn::EMBEDDED, "bidirectional");
     gives_pytorch_s_outputs(&SeparableConvBuiltIn::EMBEDDED, "separable_conv");
     gives_pytorch_s_outputs(&ResnetBuiltIn::EMBEDDED, "resnet");
+    gives_pytorch_s_outputs(&ResidualSequentialBuiltIn::EMBEDDED, "residual_sequential");
     // Built in and read at run time, every parameter bit for bit.
     fn same<N: Network<f32>>(built_in: &N, name: &str) {
         let loaded = load::<N>(name);
@@ -279,6 +299,7 @@ fn built_in_state_dicts_give_pytorch_s_outputs() {
     same(&BidirectionalBuiltIn::EMBEDDED, "bidirectional");
     same(&SeparableConvBuiltIn::EMBEDDED, "separable_conv");
     same(&ResnetBuiltIn::EMBEDDED, "resnet");
+    same(&ResidualSequentialBuiltIn::EMBEDDED, "residual_sequential");
     // The same weights as read at run time, bit for bit.
     let loaded = Gru::load_pytorch(fixture("gru.safetensors")).unwrap();
     assert_eq!(

@@ -137,6 +137,21 @@ class ResNet(nn.Module):
         return self.head(x.mean(dim=(2, 3)))
 
 
+class Residual(nn.Module):
+    """The input plus `body`, a `Sequential` of a convolution, a batch normalization, a ReLU and
+    a convolution: in an `nn.Sequential`, its modules are `<number>.body.0` and so on."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.ReLU(),
+            nn.Conv2d(channels, channels, 3, padding=1),
+        )
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
 def models():
     """(name, model, input shape as PyTorch takes it, without the batch)."""
     yield "mlp", nn.Sequential(
@@ -174,6 +189,11 @@ def models():
         nn.Linear(8, 4),
     ), (3, 8, 8)
     yield "resnet", ResNet(), (2, 9, 9)
+    # A block in an `nn.Sequential`: the modules of its number, `2.body.0`, `2.body.1`, ...
+    yield "residual_sequential", nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), Residual(4), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3),
+    ), (2, 6, 6)
 
 
 def values(t):

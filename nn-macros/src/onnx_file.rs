@@ -3,7 +3,8 @@
 //! so the build reports exactly the differences loading would, each at its layer; the crate is
 //! rebuilt when the file changes. `#[onnx("..", embed)]` also builds the weights in
 //! (`Net::EMBEDDED`, no `std` needed): converted to our layout during the build and written into
-//! the program as bytes, as `#[pytorch(.., embed)]` writes them.
+//! the program as bytes, as `#[pytorch(.., embed)]` writes them; a block's tensors are its
+//! layers', in order (first branch, then second), as `#[keras(.., embed)]` builds them.
 //!
 //! The reading walks the graph against the network's Keras description (`Network::KERAS`),
 //! which the compiler makes from the declaration; here it is made by the macro from the same

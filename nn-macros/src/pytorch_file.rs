@@ -5,6 +5,9 @@
 //! at its layer; the crate is rebuilt when the file changes. `#[pytorch("..", embed)]` also
 //! builds the weights in (`Net::EMBEDDED`, no `std` needed): converted to our layout during the
 //! build and written into the program as bytes, read by the compiler as `#[safetensors]`'s are.
+//! A network with blocks is given to the reading as Keras lists its layers (each block's
+//! layers, first branch then second, before the block), each block's layers built in as the
+//! block's tensors, in that order, as `#[keras(.., embed)]` builds them.
 
 use nn_core::pytorch::{Declared, Tensors};
 
