@@ -21,26 +21,14 @@ network! {
     #[pytorch("tests/fixtures/pytorch/stacked.safetensors")]
     struct OneLayer = Input<6, 3>, lstm: LSTM<5>, head: Dense<5, 2>;
 
-    #[pytorch("tests/fixtures/pytorch/resnet.safetensors", embed)]
-    struct Resnet =
-        Input<9, 9, 2>, stem: Conv2D<4, (3, 3), Relu, padding = Same>,
-        layer1: Add<[
-            conv1: Conv2D<4, (3, 3), padding = Same, use_bias = false>,
-            bn1: BatchNormalization<epsilon = 1e-5>, Activation<Relu>,
-            conv2: Conv2D<4, (5, 5), padding = Same, use_bias = false>,
-            bn2: BatchNormalization<epsilon = 1e-5>
-        ], []>,
-        Activation<Relu>,
-        layer2: Add<[
-            layer2_conv1: Conv2D<8, (3, 3), strides = (2, 2), padding = Same, use_bias = false>,
-            layer2_bn1: BatchNormalization<epsilon = 1e-5>, Activation<Relu>,
-            layer2_conv2: Conv2D<8, (3, 3), padding = Same, use_bias = false>,
-            layer2_bn2: BatchNormalization<epsilon = 1e-5>
-        ], [
-            downsample_0: Conv2D<8, (1, 1), strides = (2, 2), use_bias = false>,
-            downsample_1: BatchNormalization<epsilon = 1e-5>
+    #[pytorch("tests/fixtures/pytorch/residual_sequential.safetensors", embed)]
+    struct Residual =
+        Input<6, 6, 2>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[], [
+            body_0: Conv2D<4, (5, 5), padding = Same>, body_1: BatchNormalization<epsilon = 1e-5>,
+            Activation<Relu>, body_3: Conv2D<4, (3, 3), padding = Same>
         ]>,
-        Activation<Relu>, GlobalAvgPool2D, head: Dense<8, 3>;
+        Activation<Relu>, GlobalAvgPool2D, Dense<_, 3>;
 
     #[pytorch("tests/fixtures/pytorch/README.md")]
     struct NotAStateDict = Dense<6, 3>;
