@@ -231,9 +231,10 @@ network! {
     #[onnx("tests/fixtures/onnx/conv1d_lstm.onnx")]
     struct Conv1dLstmChecked = Input<10, 3>, Conv1D<6, 3, Relu>, LSTM<5>, Dense<_, 2>;
 
-    /// [`Blocks`], checked during the build (blocks are not built in yet).
-    #[onnx("tests/fixtures/onnx/blocks.onnx")]
-    struct BlocksChecked =
+    /// [`Blocks`], checked during the build and built in: each block's weights are its
+    /// layers', in order.
+    #[onnx("tests/fixtures/onnx/blocks.onnx", embed)]
+    struct BlocksBuiltIn =
         Input<9, 9, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
         Add<[Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
              Activation<Relu>, Conv2D<4, (3, 3), padding = Same>,
@@ -559,11 +560,24 @@ fn weights_built_in_from_onnx_files_give_pytorch_s_outputs() {
         CnnBuiltIn::EMBEDDED.dense.kernel.as_slice(),
         cnn.dense.kernel.as_slice()
     );
+    // A network of blocks, built in: PyTorch's outputs, and every parameter what `load_onnx`
+    // reads, bit for bit.
+    static BLOCKS: BlocksBuiltIn = BlocksBuiltIn::EMBEDDED;
+    gives_pytorch_s_outputs(|_| Ok(BlocksBuiltIn::EMBEDDED), "blocks", "blocks");
+    let blocks = BlocksBuiltIn::load_onnx(loaded("blocks")).unwrap();
+    predicts_as_loaded(&BLOCKS, &blocks, "blocks");
+    let (built, read) = (BLOCKS.params(), blocks.params());
+    assert_eq!(built.len(), read.len());
+    assert!(built.len() > 10);
+    for ((layer, a), (_, b)) in built.zip(read) {
+        let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(a.values), bits(b.values), "{layer} {}", a.name);
+    }
 }
 
 #[test]
 fn a_declaration_checked_during_the_build_loads() {
-    both(|p| BlocksChecked::load_onnx(p), "blocks");
+    both(|p| BlocksBuiltIn::load_onnx(p), "blocks");
 }
 
 #[test]

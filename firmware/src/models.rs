@@ -163,6 +163,53 @@ str_ww_ref_model!(
     StreamingWakeWordInt8
 );
 
+network! {
+    /// Built without `std` as a check that it builds (no program runs it yet): a PyTorch
+    /// network of blocks from its ONNX file (`tests/onnx.rs` checks it against PyTorch), ResNet's
+    /// identity block, its projection block and a concatenation.
+    #[onnx("../tests/fixtures/onnx/blocks.onnx", embed)]
+    pub struct OnnxBlocks =
+        Input<9, 9, 3>, Conv2D<4, (3, 3), Relu, padding = Same>,
+        Add<[Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+             Activation<Relu>, Conv2D<4, (3, 3), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>], []>,
+        Activation<Relu>,
+        Add<[Conv2D<8, (3, 3), strides = (2, 2), padding = Same>,
+             BatchNormalization<epsilon = 1e-5>],
+            [Conv2D<8, (1, 1), strides = (2, 2)>]>,
+        Activation<Relu>,
+        Concatenate<[Conv2D<3, (3, 3), Relu, padding = Same>], [Conv2D<2, (1, 1), Relu>]>,
+        GlobalAvgPool2D, Dense<_, 3>;
+
+    /// The same check for a PyTorch state dict of a small ResNet (`tests/pytorch.rs`).
+    #[pytorch("../tests/fixtures/pytorch/resnet.safetensors", embed)]
+    pub struct PytorchResnet =
+        Input<9, 9, 2>, stem: Conv2D<4, (3, 3), Relu, padding = Same>,
+        layer1: Add<[
+            conv1: Conv2D<4, (3, 3), padding = Same, use_bias = false>,
+            bn1: BatchNormalization<epsilon = 1e-5>, Activation<Relu>,
+            conv2: Conv2D<4, (3, 3), padding = Same, use_bias = false>,
+            bn2: BatchNormalization<epsilon = 1e-5>
+        ], []>,
+        Activation<Relu>,
+        layer2: Add<[
+            layer2_conv1: Conv2D<8, (3, 3), strides = (2, 2), padding = Same, use_bias = false>,
+            layer2_bn1: BatchNormalization<epsilon = 1e-5>, Activation<Relu>,
+            layer2_conv2: Conv2D<8, (3, 3), padding = Same, use_bias = false>,
+            layer2_bn2: BatchNormalization<epsilon = 1e-5>
+        ], [
+            downsample_0: Conv2D<8, (1, 1), strides = (2, 2), use_bias = false>,
+            downsample_1: BatchNormalization<epsilon = 1e-5>
+        ]>,
+        Activation<Relu>, GlobalAvgPool2D, head: Dense<8, 3>;
+}
+
+/// [`OnnxBlocks`], in flash.
+pub static ONNX_BLOCKS: OnnxBlocks = OnnxBlocks::EMBEDDED;
+
+/// [`PytorchResnet`], in flash.
+pub static PYTORCH_RESNET: PytorchResnet = PytorchResnet::EMBEDDED;
+
 /// The sine model, in flash.
 pub static SINE: Sine = Sine::EMBEDDED;
 

@@ -3,11 +3,12 @@
 //! and during the build `#[pytorch("model.safetensors")]`, which uses this module too).
 //!
 //! **Which module is which layer.** A state dict names each tensor `<module>.<parameter>`
-//! (`0.weight`, `lstm.bias_ih_l0`). The declaration's layers that have parameters are matched
-//! to the file's modules in one of two ways:
+//! (`0.weight`, `lstm.bias_ih_l0`, `layer1.conv1.weight`). The declaration's layers that have
+//! parameters are matched to the file's modules in one of two ways:
 //! - **by name**, when a module of the file has the name of one of those layers' fields
 //!   (`dense.weight` is the layer `dense`, so name the declared layers after the PyTorch
-//!   module's attributes: `lstm: LSTM<8>, head: Dense<8, 3>`);
+//!   module's attributes: `lstm: LSTM<8>, head: Dense<8, 3>`). A `_` in a field stands for a
+//!   `.` too: `features_0` is the module `features.0`;
 //! - **by position** otherwise, when every module is named by numbers, as an `nn.Sequential`'s
 //!   are (`0`, `3`, `5`, or `1.0` in a nested one): the declaration's layers with parameters,
 //!   in order, are the modules in the order of their numbers. A state dict has no tensors for
@@ -15,32 +16,61 @@
 //!   skipped: in `Sequential(Linear, ReLU, Dropout, Linear)` the two Dense layers are `0` and
 //!   `3`, and the declaration's `Dropout` and activations are not matched to anything.
 //!
+//! **Blocks** (`Add<..>`, `Concatenate<..>`) are modules that hold modules, as ResNet's are: a
+//! block is the module of its field's name (`layer1: Add<..>` is `layer1`), or in an
+//! `nn.Sequential` the modules of its next number (`2.0`, `2.1` or `2.conv1`, ..). Within it,
+//! its layers (the first branch's, then the second's) are matched to the modules it holds in
+//! the same two ways, scope by scope (a block in a block is a module in a module): by their
+//! names there (`conv1` for `layer1.conv1`), by their whole names with `_` for `.`
+//! (`layer2_conv1`, `downsample_0` for `layer2.downsample.0`: field names are unique in a
+//! declaration, while modules repeat their names from one block to the next), or by their
+//! numbers.
+//!
+//! **Stacked recurrent layers** (`num_layers > 1`) are declared one after the other: the first
+//! is the module's (by name or position) and reads its `_l0` tensors, the recurrent layers
+//! right after it (with no other layer with parameters between) its `_l1`, `_l2`, ..
+//! **Bidirectional** modules are `Bidirectional<LSTM<..>>` (or `GRU`, `SimpleRNN`): the
+//! `_reverse` tensors are the backward layer's. Keras's `Bidirectional` without
+//! `return_sequences` gives the forward direction's state after the last step and the
+//! backward one's after the first (PyTorch's `h_n[-2]` and `h_n[-1]`), not `out[:, -1]`.
+//! **A separable convolution** (`SeparableConv2D`, `SeparableConv1D`) is two modules with
+//! nothing between them, a depthwise convolution (`groups` = channels) and a pointwise one
+//! (kernel 1): the two modules within the module of its name, in the order of their names
+//! (`sep.depthwise`, `sep.pointwise`; or `sep.0`, `sep.1`), or its next two in an
+//! `nn.Sequential`.
+//!
 //! **Layouts.** PyTorch's tensors are converted to ours (Keras's): a `Linear` weight `(out, in)`
 //! is transposed; a convolution's `(O, I, KH, KW)` or `(O, I, K)` becomes `(KH, KW, I, O)` or
 //! `(K, I, O)`; a depthwise convolution (`groups` = channels) `(C·M, 1, KH, KW)` becomes
-//! `DepthwiseConv2D`'s `(KH, KW, C, M)`; batch normalization's `weight`, `bias`,
-//! `running_mean`, `running_var` are `gamma`, `beta`, `moving_mean`, `moving_variance`
-//! (`num_batches_tracked` is not used); an LSTM's `weight_ih_l0 (4H, I)` and `weight_hh_l0
-//! (4H, H)` are transposed (PyTorch's gates i, f, g, o are Keras's i, f, c, o) and its two
-//! biases summed; a GRU's gates r, z, n become Keras's z, r, h, and its two biases the rows of
-//! the `(2, 3U)` bias (PyTorch's GRU is Keras's `reset_after = true`). A `Dense` after a
-//! `Flatten` of a tensor PyTorch holds channels first (a convolution's or a pool's output, or
-//! an image input) gets its rows reordered, so that our channels-last `Flatten` computes what
-//! PyTorch's does: the network's input is then PyTorch's input with its channels moved last
+//! `DepthwiseConv2D`'s `(KH, KW, C, M)`; a separable convolution's depthwise bias, which ours
+//! has not, goes through the pointwise kernel into the bias; batch normalization's `weight`,
+//! `bias`, `running_mean`, `running_var` are `gamma`, `beta`, `moving_mean`,
+//! `moving_variance` (`num_batches_tracked` is not used); PReLU's `weight`, one slope per
+//! channel `(C,)` or one for all `(1,)`, is spread over our `alpha`, one per value (the
+//! channel is our last axis); an LSTM's `weight_ih_l0 (4H, I)` and `weight_hh_l0 (4H, H)` are
+//! transposed (PyTorch's gates i, f, g, o are Keras's i, f, c, o) and its two biases summed;
+//! a GRU's gates r, z, n become Keras's z, r, h, and its two biases the rows of the `(2, 3U)`
+//! bias (PyTorch's GRU is Keras's `reset_after = true`). A `Dense` after a `Flatten` of a
+//! tensor PyTorch holds channels first (a convolution's or a pool's output, or an image input)
+//! gets its rows reordered, so that our channels-last `Flatten` computes what PyTorch's does:
+//! the network's input is then PyTorch's input with its channels moved last
 //! (`x.permute(0, 2, 3, 1)` for images, `x.permute(0, 2, 1)` for 1-D convolutions; a
 //! `batch_first` sequence, a recurrent layer's output and a 2-D input without channels are the
 //! same in both, and flattened as they are).
 //!
-//! **What a state dict cannot show.** It holds tensors, not the computation: the activations,
-//! the order of operations, pooling windows, strides, padding, dropout rates and batch
-//! normalization's epsilon (PyTorch's default is 1e-5, Keras's 1e-3: declare
-//! `BatchNormalization<epsilon = 1e-5>`) are the declaration's, unchecked. Only each tensor's
-//! name and shape are compared (a shape carries the units, channels and kernel sizes).
+//! **What is checked.** Each tensor's name and shape (a shape carries the units, channels,
+//! kernel sizes and gates), every difference at once, at its layer: a layer without a module,
+//! a module without a layer, a missing tensor or one of another shape, tensors the layer does
+//! not read (a stacked layer or a backward direction the declaration leaves out is named as
+//! such), values that are not finite.
 //!
-//! **Not read yet:** blocks (`Add<..>`, `Concatenate<..>`), `Bidirectional`, recurrent modules
-//! of more than one layer (`num_layers > 1`: their `_l1` tensors are reported as extra),
-//! `PReLU`, and `SeparableConv1D`/`SeparableConv2D`, which PyTorch writes as two modules:
-//! declare a depthwise convolution and a convolution with a kernel of 1 instead.
+//! **What a state dict cannot show.** It holds tensors, not the computation: the activations,
+//! the order of operations (what feeds what: which branch of a block a module is on, how the
+//! branches join, whether a separable convolution's two modules follow each other with
+//! nothing between), pooling windows, strides, padding, dropout rates and batch
+//! normalization's epsilon (PyTorch's default is 1e-5, Keras's 1e-3: declare
+//! `BatchNormalization<epsilon = 1e-5>`) are the declaration's, unchecked. An ONNX file
+//! (`Net::load_onnx`) holds the graph, and checks them.
 //!
 //! ```
 //! use nn::prelude::*;
@@ -74,6 +104,11 @@ use safetensors::SafeTensors;
 
 use crate::{Error, Float, Network};
 
+mod matching;
+
+#[doc(hidden)]
+pub use matching::{Claim, Matched, Naming, level_of, levels, match_layers};
+
 // The items below `#[doc(hidden)]` are shared with `network!`'s `#[pytorch]` (the build-time
 // check runs this reading); users call `load` and `from_bytes`, or the generated
 // `Net::load_pytorch` and `Net::from_pytorch`.
@@ -95,12 +130,20 @@ pub enum Dim {
 #[doc(hidden)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source {
-    /// `weight`, `bias_ih_l0`.
+    /// Which of the layer's modules holds it: 0, or 1 for a separable convolution's pointwise
+    /// one.
+    pub module: usize,
+    /// `weight`, `bias_ih_l0` (a recurrent layer's `_l0` is the stacked layer's `_l1`, `_l2`..;
+    /// the backward direction's has `_reverse` after it).
     pub name: &'static str,
     /// Its shape, from the declared tensors.
     pub shape: Vec<Dim>,
     /// Its shape as PyTorch documents it, for messages: `(out, in)`.
     pub meaning: &'static str,
+    /// Whether the file may leave it out (a separable convolution's depthwise bias).
+    pub optional: bool,
+    /// Whether it is the backward direction's (`_reverse`) of a bidirectional module.
+    pub reverse: bool,
 }
 
 /// How one of our tensors is made from its sources.
@@ -121,6 +164,13 @@ pub enum Rule {
     SumGates(&'static [usize]),
     /// A GRU's `(2, G·U)` bias: the input bias, then the recurrent one, gates reordered.
     Rows(&'static [usize]),
+    /// PReLU's slopes: one per value of ours, from PyTorch's one per channel (our last axis)
+    /// or one for all.
+    Broadcast,
+    /// A separable convolution's bias: the pointwise bias `(F,)` plus the pointwise weight
+    /// `(F, C·M, 1..)` times the depthwise bias `(C·M,)`, when the file has one (the depthwise
+    /// convolution's bias goes through the pointwise one).
+    SeparableBias,
 }
 
 /// One of a layer's tensors and the PyTorch tensors it is made of.
@@ -153,9 +203,12 @@ pub const IGNORED: &[&str] = &["num_batches_tracked"];
 #[doc(hidden)]
 pub fn layout(class: &str, tensors: &[(&str, usize)]) -> Result<Vec<Part>, String> {
     let source = |name, shape, meaning| Source {
+        module: 0,
         name,
         shape,
         meaning,
+        optional: false,
+        reverse: false,
     };
     let mut parts = Vec::new();
     for (k, &(key, rank)) in tensors.iter().enumerate() {
@@ -181,6 +234,13 @@ pub fn layout(class: &str, tensors: &[(&str, usize)]) -> Result<Vec<Part>, Strin
                 rule: Rule::Permute(perm),
             }
         };
+        // The same from the layer's second module (a separable convolution's pointwise one).
+        let second = |mut part: Part| {
+            for s in &mut part.sources {
+                s.module = 1;
+            }
+            part
+        };
         let part = match (class, key) {
             ("Dense", "kernel") if rank == 2 => Part {
                 ours: k,
@@ -198,7 +258,10 @@ pub fn layout(class: &str, tensors: &[(&str, usize)]) -> Result<Vec<Part>, Strin
                 ["(out, in, k)", "(out, in, kh, kw)"],
             ),
             // Ours (spatial.., C, M); PyTorch's (C·M, 1, spatial..), read as (C, M, spatial..).
-            ("DepthwiseConv1D" | "DepthwiseConv2D", "depthwise_kernel") if rank >= 3 => spatial(
+            (
+                "DepthwiseConv1D" | "DepthwiseConv2D" | "SeparableConv1D" | "SeparableConv2D",
+                "depthwise_kernel",
+            ) if rank >= 3 => spatial(
                 [Dim::Times(k, rank - 2, rank - 1), Dim::One],
                 [0, 1],
                 [
@@ -206,6 +269,57 @@ pub fn layout(class: &str, tensors: &[(&str, usize)]) -> Result<Vec<Part>, Strin
                     "(channels · multiplier, 1, kh, kw)",
                 ],
             ),
+            // Ours (1.., C·M, F); PyTorch's (F, C·M, 1..), in the second module.
+            ("SeparableConv1D" | "SeparableConv2D", "pointwise_kernel") if rank >= 3 => {
+                second(spatial(
+                    [Dim::Of(k, rank - 1), Dim::Of(k, rank - 2)],
+                    [1, 0],
+                    ["(out, in, 1)", "(out, in, 1, 1)"],
+                ))
+            }
+            ("SeparableConv1D" | "SeparableConv2D", "bias") if rank == 1 => {
+                // The pointwise kernel's place among the layer's tensors, for its sizes.
+                let Some(p) = tensors
+                    .iter()
+                    .position(|(key, _)| *key == "pointwise_kernel")
+                else {
+                    return Err(String::from("its bias comes without a pointwise kernel"));
+                };
+                let prank = tensors[p].1;
+                let mut weight = vec![Dim::Of(p, prank - 1), Dim::Of(p, prank - 2)];
+                weight.extend((0..prank - 2).map(|_| Dim::One));
+                Part {
+                    ours: k,
+                    sources: vec![
+                        Source {
+                            module: 1,
+                            ..source("bias", vec![Dim::Of(k, 0)], "(out,)")
+                        },
+                        Source {
+                            module: 1,
+                            ..source("weight", weight, "(out, in, 1, 1)")
+                        },
+                        Source {
+                            optional: true,
+                            ..source(
+                                "bias",
+                                vec![Dim::Of(p, prank - 2)],
+                                "(channels · multiplier,)",
+                            )
+                        },
+                    ],
+                    rule: Rule::SeparableBias,
+                }
+            }
+            ("PReLU", "alpha") if rank >= 1 => Part {
+                ours: k,
+                sources: vec![source(
+                    "weight",
+                    vec![Dim::Of(k, rank - 1)],
+                    "(channels,) or (1,)",
+                )],
+                rule: Rule::Broadcast,
+            },
             (
                 "Dense" | "Conv1D" | "Conv2D" | "Conv3D" | "DepthwiseConv1D" | "DepthwiseConv2D",
                 "bias",
@@ -251,7 +365,7 @@ pub fn layout(class: &str, tensors: &[(&str, usize)]) -> Result<Vec<Part>, Strin
             (
                 "Dense" | "Conv1D" | "Conv2D" | "Conv3D" | "DepthwiseConv1D" | "DepthwiseConv2D"
                 | "BatchNormalization" | "LayerNormalization" | "Embedding" | "LSTM" | "GRU"
-                | "SimpleRNN",
+                | "SimpleRNN" | "SeparableConv1D" | "SeparableConv2D" | "PReLU",
                 _,
             ) => {
                 return Err(format!(
@@ -259,19 +373,12 @@ pub fn layout(class: &str, tensors: &[(&str, usize)]) -> Result<Vec<Part>, Strin
                 ));
             }
             _ => {
-                // PyTorch has no separable convolution: it is two modules.
-                let hint = if class.starts_with("Separable") {
-                    "; PyTorch's depthwise-separable block is two modules, a `Conv` with \
-                     `groups` = channels and a 1 × 1 `Conv`: declare them as a depthwise \
-                     convolution and a convolution with a kernel of 1"
-                } else {
-                    ""
-                };
                 return Err(format!(
                     "`{class}` layers are not read from PyTorch state dicts (the layers read: \
                      Dense, Conv1D, Conv2D, DepthwiseConv1D, DepthwiseConv2D, \
-                     BatchNormalization, LayerNormalization, Embedding, LSTM, GRU, \
-                     SimpleRNN){hint}"
+                     SeparableConv1D, SeparableConv2D, BatchNormalization, \
+                     LayerNormalization, PReLU, Embedding, LSTM, GRU, SimpleRNN, and \
+                     Bidirectional around the last three)"
                 ));
             }
         };
@@ -416,6 +523,25 @@ pub fn convert(
                 }
             }
         }
+        Rule::Broadcast => {
+            let theirs = sources[0];
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = theirs[i % theirs.len().max(1)];
+            }
+        }
+        Rule::SeparableBias => {
+            let (bias, weight) = (sources[0], sources[1]);
+            let depthwise = sources.get(2).copied().unwrap_or_default();
+            let inputs = weight.len() / bias.len().max(1);
+            for (f, o) in out.iter_mut().enumerate() {
+                *o = bias[f]
+                    + depthwise
+                        .iter()
+                        .zip(&weight[f * inputs..(f + 1) * inputs])
+                        .map(|(b, w)| b * w)
+                        .sum::<f64>();
+            }
+        }
         Rule::Rows(order) => {
             let cols = shape[1];
             let units = cols / order.len();
@@ -437,74 +563,6 @@ pub fn split(name: &str) -> (&str, &str) {
     name.rsplit_once('.').unwrap_or(("", name))
 }
 
-/// How the declaration's layers were matched to the file's modules.
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Naming {
-    /// By field name.
-    Fields,
-    /// By the order of the modules' numbers.
-    Positions,
-    /// Neither: no module has a declared layer's name, and not every module is named by
-    /// numbers.
-    Neither,
-}
-
-/// The declaration's layers with parameters (their field names) matched to the file's modules.
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Matched {
-    /// How.
-    pub naming: Naming,
-    /// For each layer, its module.
-    pub modules: Vec<Option<String>>,
-    /// The modules no layer was matched to, in order.
-    pub extra: Vec<String>,
-}
-
-/// Matches the layers `fields` (those with parameters, in order) to `modules` (the file's, each
-/// once), by name or by position (see the module's documentation).
-#[doc(hidden)]
-pub fn match_modules(fields: &[&str], modules: &[&str]) -> Matched {
-    let numbers =
-        |m: &str| -> Option<Vec<usize>> { m.split('.').map(|p| p.parse().ok()).collect() };
-    if modules.iter().any(|m| fields.contains(m)) || modules.is_empty() {
-        let found: Vec<Option<String>> = fields
-            .iter()
-            .map(|f| modules.contains(f).then(|| (*f).to_string()))
-            .collect();
-        let extra = modules
-            .iter()
-            .filter(|m| !fields.contains(m))
-            .map(|m| (*m).to_string())
-            .collect();
-        return Matched {
-            naming: Naming::Fields,
-            modules: found,
-            extra,
-        };
-    }
-    let Some(mut ordered) = modules
-        .iter()
-        .map(|m| numbers(m).map(|n| (n, *m)))
-        .collect::<Option<Vec<_>>>()
-    else {
-        return Matched {
-            naming: Naming::Neither,
-            modules: vec![None; fields.len()],
-            extra: modules.iter().map(|m| (*m).to_string()).collect(),
-        };
-    };
-    ordered.sort();
-    let mut ordered = ordered.into_iter().map(|(_, m)| m.to_string());
-    let modules = fields.iter().map(|_| ordered.next()).collect();
-    Matched {
-        naming: Naming::Positions,
-        modules,
-        extra: ordered.collect(),
-    }
-}
-
 /// `(784, 128)`.
 #[doc(hidden)]
 pub fn show(shape: &[usize]) -> String {
@@ -512,36 +570,6 @@ pub fn show(shape: &[usize]) -> String {
     match dims.len() {
         1 => format!("({},)", dims[0]),
         _ => format!("({})", dims.join(", ")),
-    }
-}
-
-/// What a layer that got no module is told, after `layer N `field` (Class)`.
-#[doc(hidden)]
-pub fn unmatched(matched: &Matched, field: &str, layers: usize, modules: &[&str]) -> String {
-    let list = |m: &[&str]| {
-        m.iter()
-            .map(|m| format!("`{m}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match matched.naming {
-        Naming::Fields => format!(
-            "no module `{field}` in the file (layers are matched to modules by name when a \
-             module has a layer's name)"
-        ),
-        Naming::Positions => format!(
-            "no module left for it: the file has {} modules with tensors ({}) and the \
-             declaration {layers} layers with parameters, matched in order",
-            modules.len(),
-            list(modules)
-        ),
-        Naming::Neither => format!(
-            "no module `{field}` in the file, whose modules ({}) are named neither by the \
-             declaration's fields nor by numbers (an `nn.Sequential`'s): name the declared \
-             layers after the PyTorch modules (`{}: ...`)",
-            list(modules),
-            modules.first().copied().unwrap_or("name")
-        ),
     }
 }
 
@@ -596,14 +624,92 @@ pub type Tensors<'a> = BTreeMap<String, (String, Vec<usize>, &'a [u8])>;
 pub struct Declared<'a> {
     /// Its field name.
     pub field: &'a str,
-    /// Its position in the declaration, counting from 1.
+    /// The position in the declaration, counting from 1, of the layer or of the outermost
+    /// block that holds it.
     pub position: usize,
     /// Its Keras class.
     pub class: &'a str,
-    /// Its tensors: key and shape (in our layout).
+    /// Its tensors: key and shape (in our layout). A `Bidirectional`'s are `forward.kernel`,
+    /// .., then `backward.kernel`, ..
     pub tensors: Vec<(String, Vec<usize>)>,
     /// The shape a `Flatten` before it flattened ([`flattened`]).
     pub flattened: Option<Vec<usize>>,
+    /// The fields of the blocks that hold it, outermost first (none for a layer of the
+    /// network).
+    pub blocks: Vec<&'a str>,
+}
+
+impl Declared<'_> {
+    /// How messages name it: `layer 2 `dense` (Dense)`, or `layer 3 `layer1`, its layer
+    /// `conv1` (Conv2D)` in a block.
+    fn at(&self) -> String {
+        match self.blocks.first() {
+            None => format!("layer {} `{}` ({})", self.position, self.field, self.class),
+            Some(block) => format!(
+                "layer {} `{block}`, its layer `{}` ({})",
+                self.position, self.field, self.class
+            ),
+        }
+    }
+}
+
+/// The PyTorch tensors a declared layer reads ([`layout`], with a `Bidirectional`'s two
+/// directions: the wrapped layer's, then the same with `_reverse`).
+fn parts(class: &str, tensors: &[(String, Vec<usize>)]) -> Result<Vec<Part>, String> {
+    if class != "Bidirectional" {
+        let keys: Vec<(&str, usize)> = tensors.iter().map(|(k, s)| (k.as_str(), s.len())).collect();
+        return layout(class, &keys);
+    }
+    // The wrapped layer, from its tensors: `recurrent_kernel` (U, G·U) has G gates; a GRU's
+    // bias has two rows.
+    let half = tensors.len() / 2;
+    let shape = |key: &str| {
+        tensors[..half]
+            .iter()
+            .find(|(k, _)| k.strip_prefix("forward.") == Some(key))
+            .map(|(_, s)| s.as_slice())
+    };
+    let cell = match (shape("recurrent_kernel"), shape("bias")) {
+        (Some(&[units, gates]), Some(bias)) if units > 0 => match (gates / units, bias.len()) {
+            (3, 2) => "GRU",
+            (4, 1) => "LSTM",
+            (1, 1) => "SimpleRNN",
+            _ => "",
+        },
+        _ => "",
+    };
+    if cell.is_empty() {
+        return Err(String::from(
+            "the layer it wraps is not read from PyTorch state dicts (an LSTM, a GRU with \
+             `reset_after` or a SimpleRNN, with biases, are)",
+        ));
+    }
+    let keys: Vec<(&str, usize)> = tensors[..half]
+        .iter()
+        .map(|(k, s)| (k.strip_prefix("forward.").unwrap_or(k), s.len()))
+        .collect();
+    let forward = layout(cell, &keys)?;
+    let backward = forward.iter().cloned().map(|mut part| {
+        part.ours += half;
+        for source in &mut part.sources {
+            source.reverse = true;
+        }
+        part
+    });
+    Ok(forward.iter().cloned().chain(backward).collect())
+}
+
+/// The name in its module of `source` for the stacked layer `level`.
+fn tensor_name(source: &Source, level: usize) -> String {
+    let name = match source.name.strip_suffix("_l0") {
+        Some(head) => format!("{head}_l{level}"),
+        None => source.name.to_string(),
+    };
+    if source.reverse {
+        format!("{name}_reverse")
+    } else {
+        name
+    }
 }
 
 /// Reads `tensors` into `layers`: their values in our layout, per layer and tensor, or every
@@ -618,19 +724,15 @@ pub fn read(
     tensors: &Tensors<'_>,
 ) -> Result<Vec<Vec<Vec<f64>>>, Vec<String>> {
     let mut problems = Vec::new();
-    let mut modules: Vec<&str> = tensors.keys().map(|n| split(n).0).collect();
-    modules.sort_unstable();
-    modules.dedup();
     let with: Vec<&Declared<'_>> = layers.iter().filter(|l| !l.tensors.is_empty()).collect();
-    let fields: Vec<&str> = with.iter().map(|l| l.field).collect();
-    let matched = match_modules(&fields, &modules);
+    let matched = matching::match_layers(&with, tensors);
     let mut used: Vec<&str> = Vec::new();
+    // The layer that reads each module first, and the stacked layers read of each.
+    let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut read_levels: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut out = Vec::new();
+    let mut index = 0;
     for layer in layers {
-        let at = format!(
-            "layer {} `{}` ({})",
-            layer.position, layer.field, layer.class
-        );
         let mut values: Vec<Vec<f64>> = layer
             .tensors
             .iter()
@@ -640,33 +742,29 @@ pub fn read(
             out.push(values);
             continue;
         }
-        let k = fields
-            .iter()
-            .position(|f| *f == layer.field)
-            .expect("a layer with tensors");
-        let Some(module) = &matched.modules[k] else {
-            problems.push(format!(
-                "{at}: {}",
-                unmatched(&matched, layer.field, fields.len(), &modules)
-            ));
+        let k = index;
+        index += 1;
+        let at = layer.at();
+        let Some(claim) = &matched.claims[k] else {
+            if let Some(why) = &matched.why[k] {
+                problems.push(format!("{at}: {why}"));
+            }
             out.push(values);
             continue;
         };
-        let keys: Vec<(&str, usize)> = layer
-            .tensors
-            .iter()
-            .map(|(k, s)| (k.as_str(), s.len()))
-            .collect();
-        let parts = match layout(layer.class, &keys) {
+        for module in &claim.modules {
+            owner.entry(module.as_str()).or_insert(k);
+            read_levels
+                .entry(module.as_str())
+                .or_default()
+                .push(claim.level);
+        }
+        let in_claim = |name: &str| claim.modules.iter().any(|m| m == split(name).0);
+        let parts = match parts(layer.class, &layer.tensors) {
             Ok(parts) => parts,
             Err(why) => {
                 problems.push(format!("{at}: {why}"));
-                used.extend(
-                    tensors
-                        .keys()
-                        .filter(|n| split(n).0 == module)
-                        .map(String::as_str),
-                );
+                used.extend(tensors.keys().filter(|n| in_claim(n)).map(String::as_str));
                 out.push(values);
                 continue;
             }
@@ -676,21 +774,32 @@ pub fn read(
         for part in &parts {
             let mut found = Vec::new();
             for source in &part.sources {
-                let name = format!("{module}.{}", source.name);
+                let Some(module) = claim.modules.get(source.module) else {
+                    continue;
+                };
+                let name = format!("{module}.{}", tensor_name(source, claim.level));
                 let expected: Option<Vec<usize>> =
                     source.shape.iter().map(|&d| size(d, &shapes)).collect();
                 let expected = expected.unwrap_or_default();
                 let Some((key, (dtype, shape, bytes))) = tensors.get_key_value(&name) else {
-                    problems.push(format!(
-                        "{at}: no tensor `{name}`; `{}` needs one of shape {} (PyTorch's {})",
-                        layer.tensors[part.ours].0,
-                        show(&expected),
-                        source.meaning
-                    ));
+                    if source.optional {
+                        found.push(Vec::new());
+                    } else {
+                        problems.push(format!(
+                            "{at}: no tensor `{name}`; `{}` needs one of shape {} (PyTorch's {})",
+                            layer.tensors[part.ours].0,
+                            show(&expected),
+                            source.meaning
+                        ));
+                    }
                     continue;
                 };
-                used.push(key);
-                if *shape != expected {
+                if !used.contains(&key.as_str()) {
+                    used.push(key);
+                }
+                // PReLU's one slope for all.
+                let broadcast = part.rule == Rule::Broadcast && shape[..] == [1];
+                if *shape != expected && !broadcast {
                     // After one tensor of the layer whose shape differs, the others would
                     // repeat it.
                     if !shaped {
@@ -728,19 +837,63 @@ pub fn read(
                 );
             }
         }
-        for name in tensors.keys() {
-            let (m, tensor) = split(name);
-            if m == module && !used.contains(&name.as_str()) && !IGNORED.contains(&tensor) {
-                problems.push(format!(
-                    "{at}: tensor `{name}` of module `{module}` is not one a {} has",
-                    layer.class
-                ));
-                used.push(name);
-            }
-        }
         out.push(values);
     }
-    for module in &matched.extra {
+    // The tensors of a module some layer reads that no layer used: a stacked layer's or a
+    // backward direction's together (by layer, kind and level), the others one by one.
+    let mut left: BTreeMap<(usize, u8, usize, &str), Vec<String>> = BTreeMap::new();
+    for name in tensors.keys() {
+        let (module, tensor) = split(name);
+        let Some(&k) = owner.get(module) else {
+            continue;
+        };
+        if used.contains(&name.as_str()) || IGNORED.contains(&tensor) {
+            continue;
+        }
+        let level = matching::level_of(tensor).unwrap_or(0);
+        let kind = if !read_levels[module].contains(&level) {
+            0
+        } else if tensor.ends_with("_reverse") && with[k].class != "Bidirectional" {
+            1
+        } else {
+            2
+        };
+        let whose = if kind == 2 { name.as_str() } else { module };
+        left.entry((k, kind, level, whose))
+            .or_default()
+            .push(format!("`{name}`"));
+    }
+    let all_levels = matching::levels(tensors);
+    for ((k, kind, level, whose), names) in left {
+        let layer = with[k];
+        let (tensors_are, names) = if names.len() == 1 {
+            ("tensor", names[0].clone())
+        } else {
+            ("tensors", names.join(", "))
+        };
+        let are = if names.contains(", ") { "are" } else { "is" };
+        let why = match kind {
+            0 => format!(
+                "{tensors_are} {names} {are} of the module's stacked layer {} (PyTorch's \
+                 `num_layers` is {}): declare the stacked layers one after the other, each a \
+                 recurrent layer of its own (all but the last with `return_sequences = true`)",
+                level + 1,
+                all_levels.get(whose).copied().unwrap_or(1)
+            ),
+            1 => format!(
+                "{tensors_are} {names} {are} the backward direction of a bidirectional module: \
+                 declare `Bidirectional<{}<..>>`",
+                layer.class
+            ),
+            _ => format!(
+                "tensor `{whose}` of module `{}` is not one a {} has",
+                split(whose).0,
+                layer.class
+            ),
+        };
+        problems.push(format!("{}: {why}", layer.at()));
+    }
+    for (module, naming) in &matched.extra {
         let names: Vec<String> = tensors
             .keys()
             .filter(|n| split(n).0 == module && !IGNORED.contains(&split(n).1))
@@ -749,7 +902,7 @@ pub fn read(
         problems.push(format!(
             "module `{module}` ({}): no layer of the declaration {}",
             names.join(", "),
-            match matched.naming {
+            match naming {
                 Naming::Positions => "is left for it (matched in order)",
                 _ => "has its name",
             }
@@ -759,6 +912,19 @@ pub fn read(
         Ok(out)
     } else {
         Err(problems)
+    }
+}
+
+/// A declared layer's blocks (outermost first) and tensors (key and shape).
+type Owned = (Vec<&'static str>, Vec<(String, Vec<usize>)>);
+
+/// The key of a tensor of a layer: its name, after its path within the layer
+/// (`forward.kernel` in a `Bidirectional`).
+fn key(path: &[&str], name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{}.{name}", path.join("."))
     }
 }
 
@@ -782,73 +948,76 @@ pub fn from_bytes<T: Float, N: Network<T>>(bytes: &[u8], path: &Path) -> Result<
         .collect();
     let mut net = N::zeros();
     let declared = N::KERAS.layers;
-    let mut problems = Vec::new();
-    // Each layer's tensors (key and shape), by field name.
-    let mut own: BTreeMap<&'static str, Vec<(String, Vec<usize>)>> = BTreeMap::new();
-    let mut nested: Vec<&'static str> = Vec::new();
-    for (layer, p) in net.params() {
-        if p.path.segments().is_empty() && !crate::keras::is_block(declared, layer) {
-            own.entry(layer)
-                .or_default()
-                .push((p.name.to_string(), p.shape.to_vec()));
-        } else if !nested.contains(&layer) {
-            nested.push(layer);
+    // The Keras layer each tensor is of (a block's are its layers'), with the blocks that hold
+    // it, and its key there.
+    let owner = |layer: &'static str, path: &[&'static str], name: &str| {
+        let (owner, rest) = crate::keras::keras_layer(declared, layer, path);
+        let mut blocks = Vec::new();
+        if owner != layer {
+            blocks.push(layer);
+            let within = &path[..path.len() - rest.len() - 1];
+            blocks.extend(
+                within
+                    .iter()
+                    .copied()
+                    .filter(|s| crate::keras::is_block(declared, s)),
+            );
         }
+        (owner, blocks, key(rest, name))
+    };
+    let mut own: BTreeMap<&'static str, Owned> = BTreeMap::new();
+    for (layer, p) in net.params() {
+        let (owner, blocks, key) = owner(layer, p.path.segments(), p.name);
+        own.entry(owner)
+            .or_insert_with(|| (blocks, Vec::new()))
+            .1
+            .push((key, p.shape.to_vec()));
     }
-    for layer in &nested {
-        let class = declared
+    let position = |name: &str| {
+        N::LAYERS
             .iter()
-            .find(|l| l.name == *layer)
-            .map_or("block", |l| l.class);
-        problems.push(format!(
-            "layer `{layer}` ({class}): layers that hold layers are not read from PyTorch state \
-             dicts yet"
-        ));
-    }
+            .position(|l| l.name == name)
+            .map_or(0, |p| p + 1)
+    };
     let inputs: Vec<(&str, &[usize])> = declared.iter().map(|l| (l.class, l.input)).collect();
     let layers: Vec<Declared<'_>> = declared
         .iter()
         .enumerate()
-        .filter(|(_, l)| !nested.contains(&l.name))
-        .map(|(index, l)| Declared {
-            field: l.name,
-            position: index + 1,
-            class: l.class,
-            tensors: own.remove(l.name).unwrap_or_default(),
-            flattened: flattened(&inputs, index).map(<[usize]>::to_vec),
+        .filter(|(_, l)| {
+            !crate::keras::is_block(declared, l.name) && l.class != nn_keras::class::INPUT_LAYER
+        })
+        .map(|(index, l)| {
+            let (blocks, tensors) = own.remove(l.name).unwrap_or_default();
+            Declared {
+                field: l.name,
+                position: position(blocks.first().copied().unwrap_or(l.name)),
+                class: l.class,
+                tensors,
+                flattened: flattened(&inputs, index).map(<[usize]>::to_vec),
+                blocks,
+            }
         })
         .collect();
-    match read(&layers, &tensors) {
-        Ok(values) if problems.is_empty() => {
-            let mut ours: BTreeMap<(&str, &str), &[f64]> = BTreeMap::new();
-            for (layer, values) in layers.iter().zip(&values) {
-                for ((key, _), v) in layer.tensors.iter().zip(values) {
-                    ours.insert((layer.field, key.as_str()), v);
-                }
-            }
-            net.visit_params_mut(|layer, p| {
-                if let Some(values) = ours.get(&(layer, p.name)) {
-                    for (o, &v) in p.values.iter_mut().zip(values.iter()) {
-                        *o = T::of(v);
-                    }
-                }
-            });
-            Ok(net)
-        }
-        Ok(_) => Err(mismatch::<N, T>(path, problems)),
-        Err(mut found) => {
-            problems.append(&mut found);
-            Err(mismatch::<N, T>(path, problems))
-        }
-    }
-}
-
-fn mismatch<N: Network<T>, T: Float>(path: &Path, problems: Vec<String>) -> Error {
-    Error::Mismatch {
+    let values = read(&layers, &tensors).map_err(|problems| Error::Mismatch {
         path: path.to_path_buf(),
         network: N::NAME,
         problems,
+    })?;
+    let mut ours: BTreeMap<(&str, &str), &[f64]> = BTreeMap::new();
+    for (layer, values) in layers.iter().zip(&values) {
+        for ((key, _), v) in layer.tensors.iter().zip(values) {
+            ours.insert((layer.field, key.as_str()), v);
+        }
     }
+    net.visit_params_mut(|layer, p| {
+        let (owner, _, key) = owner(layer, p.path.segments(), p.name);
+        if let Some(values) = ours.get(&(owner, key.as_str())) {
+            for (o, &v) in p.values.iter_mut().zip(values.iter()) {
+                *o = T::of(v);
+            }
+        }
+    });
+    Ok(net)
 }
 
 /// [`from_bytes`] on the file at `path`, read as every model file is (a regular file of at
@@ -864,26 +1033,113 @@ pub fn load<T: Float, N: Network<T>>(path: &Path) -> Result<N, Error> {
 mod tests {
     use super::*;
 
+    /// A layer of class `class` named `field` (in the blocks `blocks`), with one tensor.
+    fn layer<'a>(field: &'a str, class: &'a str, blocks: &[&'a str]) -> Declared<'a> {
+        Declared {
+            field,
+            position: 1,
+            class,
+            tensors: vec![(String::from("kernel"), vec![1, 1])],
+            flattened: None,
+            blocks: blocks.to_vec(),
+        }
+    }
+
+    /// Tensors named `names`, without values.
+    fn named(names: &[&str]) -> Tensors<'static> {
+        names
+            .iter()
+            .map(|n| ((*n).to_string(), (String::from("F32"), vec![1], &[][..])))
+            .collect()
+    }
+
+    /// The modules each layer is matched to.
+    fn modules(matched: &Matched) -> Vec<Option<(Vec<&str>, usize)>> {
+        matched
+            .claims
+            .iter()
+            .map(|c| {
+                c.as_ref()
+                    .map(|c| (c.modules.iter().map(String::as_str).collect(), c.level))
+            })
+            .collect()
+    }
+
     #[test]
     fn sequential_modules_are_matched_in_the_order_of_their_numbers() {
         // `10` after `2`, a nested module's numbers after its parent's.
-        let matched = match_modules(&["a", "b", "c", "d"], &["10", "2", "0", "2.1"]);
-        assert_eq!(matched.naming, Naming::Positions);
-        let modules: Vec<&str> = matched
-            .modules
-            .iter()
-            .flatten()
-            .map(String::as_str)
+        let layers = ["a", "b", "c", "d"].map(|f| layer(f, "Dense", &[]));
+        let refs: Vec<&Declared<'_>> = layers.iter().collect();
+        let tensors = named(&["10.weight", "2.weight", "0.weight", "2.1.weight"]);
+        let matched = match_layers(&refs, &tensors);
+        let found: Vec<&str> = modules(&matched)
+            .into_iter()
+            .map(|m| m.unwrap().0[0])
             .collect();
-        assert_eq!(modules, ["0", "2", "2.1", "10"]);
+        assert_eq!(found, ["0", "2", "2.1", "10"]);
         assert!(matched.extra.is_empty());
         // By name as soon as one module has a layer's name; the others are extra.
-        let matched = match_modules(&["dense", "lstm"], &["lstm", "head"]);
-        assert_eq!(matched.naming, Naming::Fields);
-        assert_eq!(matched.modules, [None, Some(String::from("lstm"))]);
-        assert_eq!(matched.extra, ["head"]);
-        let matched = match_modules(&["dense"], &["features.0", "classifier.1"]);
-        assert_eq!(matched.naming, Naming::Neither);
+        let layers = [layer("dense", "Dense", &[]), layer("lstm", "LSTM", &[])];
+        let refs: Vec<&Declared<'_>> = layers.iter().collect();
+        let matched = match_layers(&refs, &named(&["lstm.weight_ih_l0", "head.weight"]));
+        assert_eq!(modules(&matched), [None, Some((vec!["lstm"], 0))]);
+        assert_eq!(matched.extra, [(String::from("head"), Naming::Fields)]);
+        let layers = [layer("dense", "Dense", &[])];
+        let refs: Vec<&Declared<'_>> = layers.iter().collect();
+        let matched = match_layers(&refs, &named(&["features.0.weight", "classifier.1.weight"]));
+        assert!(matched.why[0].as_ref().unwrap().contains("named neither"));
+    }
+
+    #[test]
+    fn blocks_separable_convolutions_and_stacked_layers_take_their_modules() {
+        let layers = [
+            layer("stem", "Conv2D", &[]),
+            layer("conv1", "Conv2D", &["layer1"]),
+            layer("layer1_bn1", "BatchNormalization", &["layer1"]),
+            layer("downsample_0", "Conv2D", &["layer1"]),
+            layer("sep", "SeparableConv2D", &[]),
+            layer("lstm", "LSTM", &[]),
+            layer("top", "LSTM", &[]),
+        ];
+        let refs: Vec<&Declared<'_>> = layers.iter().collect();
+        let tensors = named(&[
+            "stem.weight",
+            "layer1.conv1.weight",
+            "layer1.bn1.weight",
+            "layer1.downsample.0.weight",
+            "sep.pointwise.weight",
+            "sep.depthwise.weight",
+            "lstm.weight_ih_l0",
+            "lstm.weight_ih_l1",
+        ]);
+        let matched = match_layers(&refs, &tensors);
+        assert_eq!(
+            modules(&matched),
+            [
+                Some((vec!["stem"], 0)),
+                Some((vec!["layer1.conv1"], 0)),
+                Some((vec!["layer1.bn1"], 0)),
+                Some((vec!["layer1.downsample.0"], 0)),
+                Some((vec!["sep.depthwise", "sep.pointwise"], 0)),
+                Some((vec!["lstm"], 0)),
+                Some((vec!["lstm"], 1)),
+            ]
+        );
+        assert!(matched.extra.is_empty(), "{:?}", matched.extra);
+        // By position: a block takes the modules of the next number.
+        let layers = [
+            layer("conv", "Conv2D", &[]),
+            layer("a", "Conv2D", &["add"]),
+            layer("b", "Conv2D", &["add"]),
+            layer("dense", "Dense", &[]),
+        ];
+        let refs: Vec<&Declared<'_>> = layers.iter().collect();
+        let tensors = named(&["0.weight", "2.0.weight", "2.1.weight", "5.weight"]);
+        let found: Vec<String> = modules(&match_layers(&refs, &tensors))
+            .into_iter()
+            .map(|m| m.unwrap().0[0].to_string())
+            .collect();
+        assert_eq!(found, ["0", "2.0", "2.1", "5"]);
     }
 
     #[test]

@@ -195,6 +195,12 @@ pub(crate) fn at_layers(
     }
 }
 
+/// A layer's field name as Keras and the runtime's readings name it (without `r#`).
+pub(crate) fn field_name(layer: &Layer) -> String {
+    let name = layer.field.to_string();
+    name.strip_prefix("r#").unwrap_or(&name).to_string()
+}
+
 /// Makes every matrix of `layer` (and of the layers a block holds) inline.
 fn inline(layer: &mut crate::ir::Layer) {
     for arg in &mut layer.ty.args {

@@ -309,8 +309,8 @@ use proc_macro::TokenStream;
 /// matched to the modules by field name, or in order for an `nn.Sequential`'s numbered
 /// modules, and each missing, extra or misshapen tensor is an error at its layer.
 /// `#[pytorch("path", embed)]` builds the weights in as `EMBEDDED`, converted to our layout
-/// during the build. The sizes of the layers with weights must be numbers here (not named
-/// constants), and blocks are not read yet.
+/// during the build (a block's as its layers', in order). The sizes of the layers with weights
+/// must be numbers here (not named constants).
 ///
 /// ```
 /// use nn::prelude::*;
@@ -334,7 +334,7 @@ use proc_macro::TokenStream;
 /// walked layer by layer, each operator, window, padding, activation and weight shape compared,
 /// each difference an error at its layer. `#[onnx("path", embed)]` builds the weights in as
 /// `EMBEDDED`, converted to our layout during the build. The sizes and settings must be values
-/// here (not named constants), and the weights of blocks are not built in yet.
+/// here (not named constants); a block's weights are built in as its layers', in order.
 ///
 /// ```
 /// use nn::prelude::*;

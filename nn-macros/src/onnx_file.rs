@@ -3,7 +3,8 @@
 //! so the build reports exactly the differences loading would, each at its layer; the crate is
 //! rebuilt when the file changes. `#[onnx("..", embed)]` also builds the weights in
 //! (`Net::EMBEDDED`, no `std` needed): converted to our layout during the build and written into
-//! the program as bytes, as `#[pytorch(.., embed)]` writes them.
+//! the program as bytes, as `#[pytorch(.., embed)]` writes them; a block's tensors are its
+//! layers', in order (first branch, then second), as `#[keras(.., embed)]` builds them.
 //!
 //! The reading walks the graph against the network's Keras description (`Network::KERAS`),
 //! which the compiler makes from the declaration; here it is made by the macro from the same
@@ -11,7 +12,7 @@
 
 use nn_keras::config::{LayerConfig, ModelConfig, Setting as KerasSetting, Value};
 
-use crate::embed;
+use crate::embed::{self, field_name};
 use crate::errors::Errors;
 use crate::ir::{Expr, KerasValue, Layer, Network, Root, Size};
 
@@ -22,18 +23,6 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     let Some((path, name, embed, fail)) = embed::take_file(network, "onnx", example, errors) else {
         return;
     };
-    let block = network.layers.iter().find(|l| l.block.is_some());
-    if let (true, Some(layer)) = (embed, block) {
-        errors.push(syn::Error::new(
-            layer.span,
-            format!(
-                "`{name}`: `{}`: the weights of blocks are not built in from ONNX files yet \
-                 (check the file without `embed`, or read it at run time with `load_onnx`)",
-                layer.text
-            ),
-        ));
-        return;
-    }
     let bytes = match embed::read_file(&path) {
         Ok(bytes) => bytes,
         Err(problem) => {
@@ -70,40 +59,44 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
             return;
         }
     };
-    // Each declared tensor from the file, as `Network::from_onnx` sets them (a block's, which
-    // are its layers', only at run time: blocks are not built in).
+    // Each declared tensor from the file, as `Network::from_onnx` sets them; a block's are its
+    // layers', in order (as `#[keras(.., embed)]` builds a block in).
     let mut values = Vec::new();
     let mut missing = Vec::new();
-    for layer in network.layers.iter().filter(|l| l.block.is_none()) {
-        let field = field_name(layer);
-        let tensors = found.get(field.as_str());
+    for layer in &network.layers {
         let mut layer_values = Vec::new();
-        let count = layer.build.tensors.len();
-        for (k, param) in layer.build.tensors.iter().enumerate() {
-            // A `Bidirectional`'s tensors are its forward layer's, then its backward one's,
-            // found as `forward_kernel`, `backward_kernel`.
-            let name = if layer.class == nn_keras::class::BIDIRECTIONAL {
-                let direction = if k < count / 2 { "forward" } else { "backward" };
-                format!("{direction}_{}", param.name)
-            } else {
-                param.name.to_string()
-            };
-            let size: Option<usize> = param.shape.iter().map(Size::value).product();
-            match tensors.and_then(|t| t.iter().find(|(n, _)| *n == name)) {
-                Some((_, v)) if size.is_none_or(|s| s == v.len()) => layer_values.push(v.clone()),
-                Some((_, v)) => missing.push((
-                    layer.span,
-                    format!(
-                        "layer `{field}`: the file's `{name}` holds {} values, the \
-                         declaration's {}",
-                        v.len(),
-                        size.unwrap_or_default()
-                    ),
-                )),
-                None => missing.push((
-                    layer.span,
-                    format!("layer `{field}`: the file has no `{name}` for it"),
-                )),
+        for inner in leaves(layer) {
+            let field = field_name(inner);
+            let tensors = found.get(field.as_str());
+            let count = inner.build.tensors.len();
+            for (k, param) in inner.build.tensors.iter().enumerate() {
+                // A `Bidirectional`'s tensors are its forward layer's, then its backward
+                // one's, found as `forward_kernel`, `backward_kernel`.
+                let name = if inner.class == nn_keras::class::BIDIRECTIONAL {
+                    let direction = if k < count / 2 { "forward" } else { "backward" };
+                    format!("{direction}_{}", param.name)
+                } else {
+                    param.name.to_string()
+                };
+                let size: Option<usize> = param.shape.iter().map(Size::value).product();
+                match tensors.and_then(|t| t.iter().find(|(n, _)| *n == name)) {
+                    Some((_, v)) if size.is_none_or(|s| s == v.len()) => {
+                        layer_values.push(v.clone());
+                    }
+                    Some((_, v)) => missing.push((
+                        layer.span,
+                        format!(
+                            "layer `{field}`: the file's `{name}` holds {} values, the \
+                             declaration's {}",
+                            v.len(),
+                            size.unwrap_or_default()
+                        ),
+                    )),
+                    None => missing.push((
+                        layer.span,
+                        format!("layer `{field}`: the file has no `{name}` for it"),
+                    )),
+                }
             }
         }
         values.push(layer_values);
@@ -119,10 +112,18 @@ pub(crate) fn apply(network: &mut Network, errors: &mut Errors) {
     }
 }
 
-/// A layer's field name as Keras would print it (without `r#`).
-fn field_name(layer: &Layer) -> String {
-    let name = layer.field.to_string();
-    name.strip_prefix("r#").unwrap_or(&name).to_string()
+/// The layers that hold a block's tensors, in the order of its tensors (its first branch's, then
+/// its second's, a block within it by its own): the layer itself when it is not a block.
+fn leaves(layer: &Layer) -> Vec<&Layer> {
+    match &layer.block {
+        None => vec![layer],
+        Some(block) => block
+            .branches
+            .iter()
+            .flat_map(|b| &b.layers)
+            .flat_map(leaves)
+            .collect(),
+    }
 }
 
 /// The names of a layer and of the layers its block holds.

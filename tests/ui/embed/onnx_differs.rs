@@ -1,7 +1,7 @@
 // ONNX files that do not fit the declaration: each difference at its layer (other units and
 // another activation; another kernel, no padding, a pool of other strides and no ReLU), a
-// block whose weights would be built in, a block that differs (its problems at the block),
-// and a file that is not there.
+// network of blocks built in that stops before the file's end, a block that differs (its
+// problems at the block), and a file that is not there.
 use nn::prelude::*;
 
 network! {
