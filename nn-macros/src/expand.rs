@@ -344,7 +344,10 @@ fn methods_impl(network: &Network) -> TokenStream {
     quote! {
         #[allow(clippy::all, clippy::pedantic)]
         impl<T: ::nn::Float> #ident<T> {
-            /// Inference on a batch, one sample per column; the products go through GEMM.
+            /// Inference on a batch, one sample per column, split across the threads allowed
+            /// (`NN_THREADS`). The products go through GEMM, except a dense layer's on AVX-512
+            /// whose kernel fits in 32 KiB, computed a few samples at a time as `predict`
+            /// computes each (bit for bit the same).
             pub fn predict_batch(&self, x: &::nn::Batch<T, #input>) -> ::nn::Batch<T, #output> {
                 #(#predict_batch)*
                 #result
