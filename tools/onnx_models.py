@@ -406,6 +406,16 @@ def conv1d_lstm():
     )
 
 
+def mobilenet_v2():
+    """torchvision's MobileNetV2 (`torchvision.models.mobilenet_v2`, its architecture code, our
+    own weights), `width_mult` 0.35 and 10 classes to keep the file small. 33x33 images: each of
+    its five stride-2 3x3 convolutions (padding 1) then sees an odd size (33, 17, 9, 5, 3; the
+    last block's output is 2x2), where PyTorch's symmetric padding is Keras's `same`."""
+    import torchvision
+
+    return torchvision.models.mobilenet_v2(width_mult=0.35, num_classes=10), (3, 33, 33)
+
+
 MODELS = {
     "mlp": mlp,
     "cnn": cnn,
@@ -432,6 +442,7 @@ MODELS = {
     "embedding_gru": embedding_gru,
     "conv1d_lstm": conv1d_lstm,
     "gru_tanh_lstm": gru_tanh_lstm,
+    "mobilenet_v2": mobilenet_v2,
 }
 
 # The models fed token ids (below this many), not floats.
