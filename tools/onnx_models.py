@@ -33,7 +33,8 @@ a dynamic batch: a `Reshape` whose shape is computed). The recurrent ones, each 
 flattened), `lstm_stacked` (`num_layers=2`), `gru`, `rnn` (tanh), `bilstm` (bidirectional, every
 step), `bigru` (bidirectional, its last states `h_n` concatenated), `embedding_gru` (an Embedding
 of token ids, a GRU, a softmax), `conv1d_lstm` (a Conv1d whose output is permuted into an
-LSTM) and `gru_tanh_lstm` (a GRU's every step through a tanh into an LSTM); `lstm_slice.onnx`,
+LSTM) and `gru_tanh_lstm` (a GRU's every step through a tanh into an LSTM); `mobilenet_v2`
+(torchvision's MobileNetV2, not an `nn.Sequential`: see its function); `lstm_slice.onnx`,
 `lstm.onnx` with its last step as a `Slice` and a `Squeeze`; and `hostile_lstm.onnx`, `hostile_gru.onnx`, made from two of them with what the declared
 layers cannot compute.
 
