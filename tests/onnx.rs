@@ -247,60 +247,98 @@ network! {
         Concatenate<[Conv2D<3, (3, 3), Relu, padding = Same>], [Conv2D<2, (1, 1), Relu>]>,
         GlobalAvgPool2D, Dense<_, 3>;
 
-    /// [`MobileNetV2`], checked during the build and built in.
-    #[onnx("tests/fixtures/onnx/mobilenet_v2.onnx", embed)]
-    struct MobileNetV2BuiltIn =
-        Input<33, 33, 3>,
-        Conv2D<16, (3, 3), strides = (2, 2), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
-        DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<8, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<8, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Add<[Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<8, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<16, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Add<[Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<16, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Add<[Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<16, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<24, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<24, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<24, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<24, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<32, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Add<[Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<32, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Add<[Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<32, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<56, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Add<[Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<56, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Add<[Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<56, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<112, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Conv2D<1280, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
-        GlobalAvgPool2D, Dropout<0.2>, Dense<_, 10>;
 }
 
-network! {
-    /// `mobilenet_v2.onnx`: torchvision's MobileNetV2 (`width_mult` 0.35, 10 classes) on 33×33
-    /// images: a strided convolution, 17 inverted residual blocks (a 1×1 expansion but in the
-    /// first, a depthwise 3×3, a 1×1 projection; batch normalizations, ReLU6; an identity `Add`
-    /// where the stride is 1 and the channels stay), a 1×1 convolution to 1280 channels, the
-    /// global pool and the classifier.
-    struct MobileNetV2 =
-        Input<33, 33, 3>,
-        Conv2D<16, (3, 3), strides = (2, 2), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
-        DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<8, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<8, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Add<[Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<8, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<16, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Add<[Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<16, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Add<[Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<16, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<24, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<24, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<24, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<24, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<32, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Add<[Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<32, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Add<[Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<32, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<56, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Add<[Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<56, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Add<[Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<56, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
-        Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<112, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
-        Conv2D<1280, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
-        GlobalAvgPool2D, Dropout<0.2>, Dense<_, 10>;
+/// torchvision's MobileNetV2 (`width_mult` 0.35, 10 classes) on 33×33 images, declared as
+/// `name` with `attributes`: a strided convolution, 17 inverted residual blocks (a 1×1
+/// expansion but in the first, a depthwise 3×3, a 1×1 projection; batch normalizations, ReLU6;
+/// an identity `Add` where the stride is 1 and the channels stay), a 1×1 convolution to 1280
+/// channels, the global pool and the classifier. Written once for the two declarations below.
+macro_rules! mobilenet_v2 {
+    ($(#[$($attribute:tt)*])* $name:ident) => {
+        network! {
+            $(#[$($attribute)*])*
+            struct $name =
+                Input<33, 33, 3>, Conv2D<16, (3, 3), strides = (2, 2), padding = Same>,
+                BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                Activation<Relu6>, Conv2D<8, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
+                Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>,
+                BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<8, (1, 1)>,
+                BatchNormalization<epsilon = 1e-5>,
+                Add<[Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<8, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
+                Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>,
+                BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<16, (1, 1)>,
+                BatchNormalization<epsilon = 1e-5>,
+                Add<[Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<16, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Add<[Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<16, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>,
+                BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<24, (1, 1)>,
+                BatchNormalization<epsilon = 1e-5>,
+                Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<24, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<24, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<24, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                Activation<Relu6>, Conv2D<32, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
+                Add<[Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<32, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Add<[Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<32, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>,
+                BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<56, (1, 1)>,
+                BatchNormalization<epsilon = 1e-5>,
+                Add<[Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<56, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Add<[Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<56, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                Activation<Relu6>, Conv2D<112, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
+                Conv2D<1280, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                GlobalAvgPool2D, Dropout<0.2>, Dense<_, 10>;
+        }
+    };
+}
+
+mobilenet_v2! {
+    /// `mobilenet_v2.onnx`, read at run time.
+    MobileNetV2
+}
+
+mobilenet_v2! {
+    /// [`MobileNetV2`], checked during the build and built in.
+    #[onnx("tests/fixtures/onnx/mobilenet_v2.onnx", embed)]
+    MobileNetV2BuiltIn
 }
 
 fn fixture(name: &str) -> String {
