@@ -246,6 +246,99 @@ network! {
         Activation<Relu>,
         Concatenate<[Conv2D<3, (3, 3), Relu, padding = Same>], [Conv2D<2, (1, 1), Relu>]>,
         GlobalAvgPool2D, Dense<_, 3>;
+
+}
+
+/// torchvision's MobileNetV2 (`width_mult` 0.35, 10 classes) on 33×33 images, declared as
+/// `name` with `attributes`: a strided convolution, 17 inverted residual blocks (a 1×1
+/// expansion but in the first, a depthwise 3×3, a 1×1 projection; batch normalizations, ReLU6;
+/// an identity `Add` where the stride is 1 and the channels stay), a 1×1 convolution to 1280
+/// channels, the global pool and the classifier. Written once for the two declarations below.
+macro_rules! mobilenet_v2 {
+    ($(#[$($attribute:tt)*])* $name:ident) => {
+        network! {
+            $(#[$($attribute)*])*
+            struct $name =
+                Input<33, 33, 3>, Conv2D<16, (3, 3), strides = (2, 2), padding = Same>,
+                BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                Activation<Relu6>, Conv2D<8, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
+                Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>,
+                BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<8, (1, 1)>,
+                BatchNormalization<epsilon = 1e-5>,
+                Add<[Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<8, (1, 1)>, BatchNormalization<epsilon = 1e-5>], []>,
+                Conv2D<48, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>,
+                BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<16, (1, 1)>,
+                BatchNormalization<epsilon = 1e-5>,
+                Add<[Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<16, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Add<[Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<16, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Conv2D<96, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>,
+                BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<24, (1, 1)>,
+                BatchNormalization<epsilon = 1e-5>,
+                Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<24, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<24, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Add<[Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<24, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Conv2D<144, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                Activation<Relu6>, Conv2D<32, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
+                Add<[Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<32, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Add<[Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<32, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Conv2D<192, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), strides = (2, 2), padding = Same>,
+                BatchNormalization<epsilon = 1e-5>, Activation<Relu6>, Conv2D<56, (1, 1)>,
+                BatchNormalization<epsilon = 1e-5>,
+                Add<[Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<56, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Add<[Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                     DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                     Activation<Relu6>, Conv2D<56, (1, 1)>,
+                     BatchNormalization<epsilon = 1e-5>], []>,
+                Conv2D<336, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                DepthwiseConv2D<(3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
+                Activation<Relu6>, Conv2D<112, (1, 1)>, BatchNormalization<epsilon = 1e-5>,
+                Conv2D<1280, (1, 1)>, BatchNormalization<epsilon = 1e-5>, Activation<Relu6>,
+                GlobalAvgPool2D, Dropout<0.2>, Dense<_, 10>;
+        }
+    };
+}
+
+mobilenet_v2! {
+    /// `mobilenet_v2.onnx`, read at run time.
+    MobileNetV2
+}
+
+mobilenet_v2! {
+    /// [`MobileNetV2`], checked during the build and built in.
+    #[onnx("tests/fixtures/onnx/mobilenet_v2.onnx", embed)]
+    MobileNetV2BuiltIn
 }
 
 fn fixture(name: &str) -> String {
@@ -367,6 +460,50 @@ fn one_dimensional_convolutions_give_pytorch_s_outputs() {
 #[test]
 fn residual_and_concatenating_blocks_give_pytorch_s_outputs() {
     both(|p| Blocks::load_onnx(p), "blocks");
+}
+
+#[test]
+fn torchvision_s_mobilenet_v2_gives_pytorch_s_outputs() {
+    // PyTorch's outputs (up to 5.9 in size) to 1e-5 from both exporters' files (the largest
+    // difference measured: 5.7e-6). Every layer is under `INLINE_LIMIT`, so the network keeps
+    // its 430,058 weights inline (388,000 bytes); a debug build copies it on the stack while
+    // loading and predicting, which overflows a test thread's 2 MiB (4 MiB measured enough).
+    on_a_larger_stack(|| both(|p| MobileNetV2::load_onnx(p), "mobilenet_v2"));
+}
+
+#[test]
+fn torchvision_s_mobilenet_v2_built_in_gives_pytorch_s_outputs() {
+    on_a_larger_stack(|| {
+        static BUILT_IN: MobileNetV2BuiltIn = MobileNetV2BuiltIn::EMBEDDED;
+        // Built in, every weight is inline (a constant cannot allocate): 1,736,328 bytes. The
+        // static, not the constant, for each use of `EMBEDDED` is a copy on the stack; and the
+        // parameters compared with `MobileNetV2`'s (the same layers, its large ones on the heap),
+        // since `MobileNetV2BuiltIn::load_onnx` in a debug build needs more than 16 MiB of stack
+        // (a zeroed network on it, and copies).
+        let recorded = common::json(fixture("mobilenet_v2.json"));
+        let image = |x: Vec<f32>| channels_last(&x, &[3, 33, 33]);
+        common::gives_recorded_outputs(&BUILT_IN, &recorded, image, "mobilenet_v2 built in");
+        // Every parameter what `load_onnx` reads, bit for bit.
+        let loaded = MobileNetV2::load_onnx(fixture("mobilenet_v2.onnx")).unwrap();
+        let (built, read) = (BUILT_IN.params(), loaded.params());
+        assert_eq!(built.len(), read.len());
+        for ((layer, a), (other, b)) in built.zip(read) {
+            assert_eq!((layer, a.name), (other, b.name));
+            let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(a.values), bits(b.values), "{layer} {}", a.name);
+        }
+    });
+}
+
+/// Runs `f` on a thread of 8 MiB of stack, for the networks too large for a test thread's 2 MiB
+/// in a debug build.
+fn on_a_larger_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
 #[test]

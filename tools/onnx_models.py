@@ -33,7 +33,8 @@ a dynamic batch: a `Reshape` whose shape is computed). The recurrent ones, each 
 flattened), `lstm_stacked` (`num_layers=2`), `gru`, `rnn` (tanh), `bilstm` (bidirectional, every
 step), `bigru` (bidirectional, its last states `h_n` concatenated), `embedding_gru` (an Embedding
 of token ids, a GRU, a softmax), `conv1d_lstm` (a Conv1d whose output is permuted into an
-LSTM) and `gru_tanh_lstm` (a GRU's every step through a tanh into an LSTM); `lstm_slice.onnx`,
+LSTM) and `gru_tanh_lstm` (a GRU's every step through a tanh into an LSTM); `mobilenet_v2`
+(torchvision's MobileNetV2, not an `nn.Sequential`: see its function); `lstm_slice.onnx`,
 `lstm.onnx` with its last step as a `Slice` and a `Squeeze`; and `hostile_lstm.onnx`, `hostile_gru.onnx`, made from two of them with what the declared
 layers cannot compute.
 
@@ -406,6 +407,16 @@ def conv1d_lstm():
     )
 
 
+def mobilenet_v2():
+    """torchvision's MobileNetV2 (`torchvision.models.mobilenet_v2`, its architecture code, our
+    own weights), `width_mult` 0.35 and 10 classes to keep the file small. 33x33 images: each of
+    its five stride-2 3x3 convolutions (padding 1) then sees an odd size (33, 17, 9, 5, 3; the
+    last block's output is 2x2), where PyTorch's symmetric padding is Keras's `same`."""
+    import torchvision
+
+    return torchvision.models.mobilenet_v2(width_mult=0.35, num_classes=10), (3, 33, 33)
+
+
 MODELS = {
     "mlp": mlp,
     "cnn": cnn,
@@ -432,6 +443,7 @@ MODELS = {
     "embedding_gru": embedding_gru,
     "conv1d_lstm": conv1d_lstm,
     "gru_tanh_lstm": gru_tanh_lstm,
+    "mobilenet_v2": mobilenet_v2,
 }
 
 # The models fed token ids (below this many), not floats.
