@@ -352,6 +352,32 @@ fn a_concatenation_of_flattened_images_is_written_and_read_back_in_its_order() {
     written("flat_join", FlatJoin::to_onnx, FlatJoin::from_onnx);
 }
 
+/// PyTorch's own file of the same model (`tools/onnx_concat_flat.py`: `torch.cat` of two
+/// `flatten(1)`s, then `nn.Linear`) reads into `FlatJoin` predicting what PyTorch predicted.
+#[test]
+fn a_pytorch_concatenation_of_flattened_images_is_read_in_its_order() {
+    let bytes = std::fs::read(dir().join("pytorch/flat_join.onnx")).unwrap();
+    let net = FlatJoin::from_onnx(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    let record = common::json(dir().join("pytorch/flat_join.json"));
+    let samples = record["inputs"].as_array().unwrap();
+    let outputs = record["outputs"].as_array().unwrap();
+    assert_eq!((samples.len(), outputs.len()), (3, 3));
+    for (x, want) in samples.iter().zip(outputs) {
+        let y = common::predict(
+            &net,
+            &channels_last(&floats(x), FlatJoin::<f32>::KERAS.input),
+        );
+        let torch = floats(want);
+        assert_eq!(y.len(), torch.len());
+        for (got, want) in y.iter().zip(&torch) {
+            assert!(
+                (got - want).abs() <= 1e-5,
+                "ours {y:?}, PyTorch's {torch:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn recurrent_layers_are_written() {
     written("lstm_last", LstmLast::to_onnx, LstmLast::from_onnx);
