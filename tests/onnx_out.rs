@@ -378,6 +378,36 @@ fn a_pytorch_concatenation_of_flattened_images_is_read_in_its_order() {
     }
 }
 
+/// An `Add` of an image flattened channels first and another of the same size but another
+/// shape adds values that are at other places in ours: a difference at the join, not a
+/// network that computes something else.
+#[test]
+fn an_add_of_flattened_images_in_different_orders_is_refused() {
+    network! {
+        struct FlatAdd =
+            Input<4, 4, 2>, Add<[Flatten], [Conv2D<8, (3, 3)>, Flatten]>, Dense<_, 2>;
+    }
+    let bytes = std::fs::read(dir().join("pytorch/flat_add.onnx")).unwrap();
+    let error = FlatAdd::from_onnx(&bytes)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("layer `add` (Add): the file's Add")
+            && error.contains(
+                "adds a flattened image (channels first) to a vector whose values \
+                 are in another order"
+            ),
+        "{error}"
+    );
+    // The writer refuses it too.
+    let error = FlatAdd::seeded(1).to_onnx().unwrap_err().to_string();
+    assert!(
+        error.contains("layer `add` (Add): it adds a flattened image"),
+        "{error}"
+    );
+}
+
 #[test]
 fn recurrent_layers_are_written() {
     written("lstm_last", LstmLast::to_onnx, LstmLast::from_onnx);
