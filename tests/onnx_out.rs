@@ -523,6 +523,28 @@ fn a_network_with_layers_not_written_is_an_error_naming_each() {
 
     assert_eq!(message.matches("layer `").count(), 3, "{message}");
 
+    // Directions summed, a softmax over a sequence's steps and features: one problem each.
+    network! {
+        struct Summed = Input<5, 3>, Bidirectional<GRU<4>, merge_mode = Sum>, Dense<4, 2>;
+        struct SoftSequence =
+            Input<5, 3>, LSTM<4, return_sequences = true>, Activation<Softmax>, Flatten,
+            Dense<_, 2>;
+    }
+    let error = Summed::seeded(1).to_onnx().unwrap_err().to_string();
+    assert!(
+        error.contains(
+            "layer `bidirectional` (Bidirectional): its merge_mode is `sum`; ONNX's \
+             bidirectional nodes concatenate"
+        ) && error.matches("layer `").count() == 1,
+        "{error}"
+    );
+    let error = SoftSequence::seeded(1).to_onnx().unwrap_err().to_string();
+    assert!(
+        error.contains("layer `activation` (Activation): its softmax over a sequence")
+            && error.matches("layer `").count() == 1,
+        "{error}"
+    );
+
     // A sequence read by a layer that is not written for sequences.
     network! {
         struct Embedded = Input<6>, Embedding<10, 4>, GlobalAvgPool1D, Dense<4, 2, Softmax>;
