@@ -310,14 +310,18 @@ fn written<N: Network<f32>>(
         } else {
             channels_first(&y, output)
         };
-        let want = floats(want);
-        assert_eq!(y.len(), want.len(), "{name}");
-        for (got, want) in y.iter().zip(&want) {
-            assert!(
-                (got - want).abs() <= 1e-5,
-                "{name}: ours {y:?}, ONNX Runtime's {want:?}"
-            );
-        }
+        close(&format!("{name}: ONNX Runtime's"), &y, &floats(want));
+    }
+}
+
+/// Asserts that `ours` equals `theirs` (`whose`, for the message) to 1e-5.
+fn close(whose: &str, ours: &[f32], theirs: &[f32]) {
+    assert_eq!(ours.len(), theirs.len(), "{whose}");
+    for (got, want) in ours.iter().zip(theirs) {
+        assert!(
+            (got - want).abs() <= 1e-5,
+            "ours {ours:?}, {whose} {theirs:?}"
+        );
     }
 }
 
@@ -367,14 +371,7 @@ fn a_pytorch_concatenation_of_flattened_images_is_read_in_its_order() {
             &net,
             &channels_last(&floats(x), FlatJoin::<f32>::KERAS.input),
         );
-        let torch = floats(want);
-        assert_eq!(y.len(), torch.len());
-        for (got, want) in y.iter().zip(&torch) {
-            assert!(
-                (got - want).abs() <= 1e-5,
-                "ours {y:?}, PyTorch's {torch:?}"
-            );
-        }
+        close("PyTorch's", &y, &floats(want));
     }
 }
 
