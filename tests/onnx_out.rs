@@ -84,6 +84,48 @@ network! {
         Input<4, 3, 2>, Conv2D<3, (2, 2), Relu>, Flatten, BatchNormalization<epsilon = 1e-5>,
         PReLU, Dropout<0.2>, Dense<_, 2>;
 
+    /// Two flattened images side by side, then a dense layer: its columns are each image's
+    /// channels-first order, the second's after the first's (read back in that order too).
+    struct FlatJoin =
+        Input<4, 3, 2>,
+        Concatenate<[Conv2D<3, (2, 2), Relu>, Flatten], [Conv2D<2, (3, 3)>, Flatten]>,
+        Dense<_, 3>;
+
+    /// An LSTM's last step (`Y_h`), a dense layer.
+    struct LstmLast = Input<6, 3>, LSTM<5>, Dense<_, 3>;
+
+    /// An LSTM's every step, batch first, flattened (steps, then units) into a dense layer.
+    struct LstmSequences =
+        Input<5, 3>, LSTM<4, return_sequences = true>, Flatten, Dense<_, 3, Softmax>;
+
+    /// Stacked GRUs (PyTorch's `linear_before_reset = 1`, Keras's `reset_after`).
+    struct StackedGru =
+        Input<6, 3>, GRU<5, return_sequences = true>, GRU<4>, Dense<_, 2>;
+
+    /// An activation of each value between stacked layers, a dropout, a bidirectional LSTM's
+    /// every step, the network's output `(batch, steps, units)`.
+    struct ActivatedSequence =
+        Input<5, 3>, GRU<4, return_sequences = true>, Activation<Sigmoid>, Dropout<0.3>,
+        Bidirectional<LSTM<3, return_sequences = true>>;
+
+    /// A simple recurrent layer (tanh).
+    struct Rnn = Input<6, 3>, SimpleRNN<5>, Dense<_, 3, Tanh>;
+
+    /// A bidirectional LSTM's last states, forward then backward.
+    struct BiLstm = Input<6, 3>, Bidirectional<LSTM<4>>, Dense<_, 3>;
+
+    /// A bidirectional GRU's every step (each step's forward then backward units), then a
+    /// bidirectional simple recurrent layer's last states.
+    struct BiSequences =
+        Input<5, 2>, Bidirectional<GRU<3, return_sequences = true>>,
+        Bidirectional<SimpleRNN<2>>, Dense<_, 2>;
+
+    /// Token ids (int64 in the file) looked up in an embedding's table, a GRU.
+    struct EmbeddingGru = Input<7>, Embedding<10, 4>, GRU<5>, Dense<_, 3, Softmax>;
+
+    /// A 1-D convolution (channels first in the file), then an LSTM.
+    struct ConvLstm = Input<8, 3>, Conv1D<4, 3, Relu>, LSTM<5>, Dense<_, 2>;
+
     /// PReLU on an image (one slope per value, channels first in the file), a softmax over a
     /// convolution's channels, and the image itself as the output (channels first).
     struct Image =
@@ -158,6 +200,33 @@ fn floats(v: &serde_json::Value) -> Vec<f32> {
         .collect()
 }
 
+/// Whether `N`'s input is a sequence batch first (its first layer is recurrent or an
+/// embedding), as its file's is, and for an embedding, its tokens.
+fn sequence_input<N: Network<f32>>() -> (bool, Option<usize>) {
+    let first = N::KERAS.layers.iter().find(|l| l.class != "InputLayer");
+    let class = first.map_or("", |l| l.class);
+    let tokens = first.and_then(|l| match l.setting("input_dim") {
+        Some(nn::keras::Value::Size(n)) if class == "Embedding" => Some(n),
+        _ => None,
+    });
+    let recurrent = ["LSTM", "GRU", "SimpleRNN", "Bidirectional", "Embedding"];
+    (recurrent.contains(&class), tokens)
+}
+
+/// Whether `N`'s output is a recurrent layer's every step (past dropouts and activations),
+/// which its file gives batch first, `(batch, steps, units)`, as ours.
+fn sequence_output<N: Network<f32>>() -> bool {
+    let last = N::KERAS
+        .layers
+        .iter()
+        .rev()
+        .find(|l| !matches!(l.class, "Dropout" | "Activation"));
+    last.is_some_and(|l| {
+        let every = |key: &str| matches!(l.setting(key), Some(nn::keras::Value::Bool(true)));
+        every("return_sequences") || every("layer.return_sequences")
+    })
+}
+
 /// Writes `N` with [`weights`] and checks it (see the file's header): read back, the committed
 /// bytes, ONNX Runtime's outputs.
 fn written<N: Network<f32>>(
@@ -171,6 +240,7 @@ fn written<N: Network<f32>>(
     let output = N::KERAS.layers.last().unwrap().output;
     let file = dir().join(format!("{name}.onnx"));
     let inputs_file = dir().join(format!("{name}.json"));
+    let (sequence, tokens) = sequence_input::<N>();
     if std::env::var("NN_ONNX_OUT").as_deref() == Ok("overwrite") {
         std::fs::create_dir_all(dir()).unwrap();
         std::fs::write(&file, &bytes).unwrap();
@@ -178,12 +248,22 @@ fn written<N: Network<f32>>(
         let inputs: Vec<Vec<f32>> = (0..3u32)
             .map(|s| {
                 (0..count as u32)
-                    .map(|i| 4.0 * number(1_000_003 * (s + 1) + i))
+                    .map(|i| {
+                        let x = number(1_000_003 * (s + 1) + i);
+                        match tokens {
+                            // Token ids, each of the table's rows.
+                            Some(n) => ((x + 0.5) * n as f32).floor(),
+                            None => 4.0 * x,
+                        }
+                    })
                     .collect()
             })
             .collect();
         let mut first = vec![input.last().copied().unwrap_or(1)];
         first.extend_from_slice(&input[..input.len().saturating_sub(1)]);
+        if sequence {
+            first = input.to_vec();
+        }
         let record = serde_json::json!({ "input_shape": first, "inputs": inputs });
         std::fs::write(&inputs_file, record.to_string()).unwrap();
     }
@@ -213,22 +293,35 @@ fn written<N: Network<f32>>(
     let outputs = ort["outputs"].as_array().unwrap();
     assert_eq!((samples.len(), outputs.len()), (3, 3));
     for (x, want) in samples.iter().zip(outputs) {
-        let x = channels_last(&floats(x), input);
+        let x = floats(x);
+        let x = if sequence {
+            x
+        } else {
+            channels_last(&x, input)
+        };
         let y = common::predict(&net, &x);
         assert_eq!(
             y,
             common::predict(&back, &x),
             "{name}: read back predicts otherwise"
         );
-        let y = channels_first(&y, output);
-        let want = floats(want);
-        assert_eq!(y.len(), want.len(), "{name}");
-        for (got, want) in y.iter().zip(&want) {
-            assert!(
-                (got - want).abs() <= 1e-5,
-                "{name}: ours {y:?}, ONNX Runtime's {want:?}"
-            );
-        }
+        let y = if sequence_output::<N>() {
+            y
+        } else {
+            channels_first(&y, output)
+        };
+        close(&format!("{name}: ONNX Runtime's"), &y, &floats(want));
+    }
+}
+
+/// Asserts that `ours` equals `theirs` (`whose`, for the message) to 1e-5.
+fn close(whose: &str, ours: &[f32], theirs: &[f32]) {
+    assert_eq!(ours.len(), theirs.len(), "{whose}");
+    for (got, want) in ours.iter().zip(theirs) {
+        assert!(
+            (got - want).abs() <= 1e-5,
+            "ours {ours:?}, {whose} {theirs:?}"
+        );
     }
 }
 
@@ -256,6 +349,104 @@ fn one_dimensional_convolutions_and_pools_are_written() {
 #[test]
 fn residual_and_concatenating_blocks_are_written() {
     written("residual", Residual::to_onnx, Residual::from_onnx);
+}
+
+#[test]
+fn a_concatenation_of_flattened_images_is_written_and_read_back_in_its_order() {
+    written("flat_join", FlatJoin::to_onnx, FlatJoin::from_onnx);
+}
+
+/// PyTorch's own file of the same model (`tools/onnx_concat_flat.py`: `torch.cat` of two
+/// `flatten(1)`s, then `nn.Linear`) reads into `FlatJoin` predicting what PyTorch predicted.
+#[test]
+fn a_pytorch_concatenation_of_flattened_images_is_read_in_its_order() {
+    let bytes = std::fs::read(dir().join("pytorch/flat_join.onnx")).unwrap();
+    let net = FlatJoin::from_onnx(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    let record = common::json(dir().join("pytorch/flat_join.json"));
+    let samples = record["inputs"].as_array().unwrap();
+    let outputs = record["outputs"].as_array().unwrap();
+    assert_eq!((samples.len(), outputs.len()), (3, 3));
+    for (x, want) in samples.iter().zip(outputs) {
+        let y = common::predict(
+            &net,
+            &channels_last(&floats(x), FlatJoin::<f32>::KERAS.input),
+        );
+        close("PyTorch's", &y, &floats(want));
+    }
+}
+
+/// An `Add` of an image flattened channels first and another of the same size but another
+/// shape adds values that are at other places in ours: a difference at the join, not a
+/// network that computes something else.
+#[test]
+fn an_add_of_flattened_images_in_different_orders_is_refused() {
+    network! {
+        struct FlatAdd =
+            Input<4, 4, 2>, Add<[Flatten], [Conv2D<8, (3, 3)>, Flatten]>, Dense<_, 2>;
+    }
+    let bytes = std::fs::read(dir().join("pytorch/flat_add.onnx")).unwrap();
+    let error = FlatAdd::from_onnx(&bytes)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("layer `add` (Add): the file's Add")
+            && error.contains(
+                "adds a flattened image (channels first) to a vector whose values \
+                 are in another order"
+            ),
+        "{error}"
+    );
+    // The writer refuses it too.
+    let error = FlatAdd::seeded(1).to_onnx().unwrap_err().to_string();
+    assert!(
+        error.contains("layer `add` (Add): it adds a flattened image"),
+        "{error}"
+    );
+}
+
+#[test]
+fn recurrent_layers_are_written() {
+    written("lstm_last", LstmLast::to_onnx, LstmLast::from_onnx);
+    written(
+        "lstm_sequences",
+        LstmSequences::to_onnx,
+        LstmSequences::from_onnx,
+    );
+    written("stacked_gru", StackedGru::to_onnx, StackedGru::from_onnx);
+    written(
+        "activated_sequence",
+        ActivatedSequence::to_onnx,
+        ActivatedSequence::from_onnx,
+    );
+    written("rnn", Rnn::to_onnx, Rnn::from_onnx);
+    written("conv_lstm", ConvLstm::to_onnx, ConvLstm::from_onnx);
+}
+
+#[test]
+fn bidirectional_layers_are_written() {
+    written("bi_lstm", BiLstm::to_onnx, BiLstm::from_onnx);
+    written("bi_sequences", BiSequences::to_onnx, BiSequences::from_onnx);
+}
+
+#[test]
+fn an_embedding_is_written_as_a_gather_of_int64_ids() {
+    written(
+        "embedding_gru",
+        EmbeddingGru::to_onnx,
+        EmbeddingGru::from_onnx,
+    );
+    let model = nn_onnx::read(&weights::<EmbeddingGru>().to_onnx().unwrap()).unwrap();
+    let input = &model.graph.input[0];
+    assert_eq!(input.elem_type, nn_onnx::data_type::INT64);
+    use nn_onnx::Dim::{Param, Value};
+    assert_eq!(
+        input.shape.clone().unwrap(),
+        [Param("batch".into()), Value(7)]
+    );
+    let gather = &model.graph.node[0];
+    assert_eq!(gather.op_type, "Gather");
+    assert_eq!(gather.input[1], "input");
 }
 
 #[test]
@@ -304,7 +495,7 @@ fn save_onnx_writes_to_onnx_s_bytes() {
 fn a_network_with_layers_not_written_is_an_error_naming_each() {
     network! {
         struct Unwritable =
-            Input<7, 4>, lstm: LSTM<8>, Dense<8, 4, Silu>,
+            Input<7, 4>, lstm: LSTM<8, go_backwards = true>, Dense<8, 4, Silu>,
             Subtract<[Dense<4, 4>], []>, Dense<4, 2>;
     }
     let net = Unwritable::seeded(1);
@@ -316,7 +507,7 @@ fn a_network_with_layers_not_written_is_an_error_naming_each() {
         other => panic!("an error expected, not {:?}", other.map(|b| b.len())),
     };
     for part in [
-        "layer `lstm` (LSTM): LSTM layers are not written",
+        "layer `lstm` (LSTM): it reads backwards only (`go_backwards`)",
         "layer `dense` (Dense): its activation `silu` is not written",
         "layer `subtract` (Subtract): Subtract blocks are not written",
     ] {
@@ -327,12 +518,40 @@ fn a_network_with_layers_not_written_is_an_error_naming_each() {
     assert!(net.save_onnx(&path).is_err());
     assert!(!path.exists());
 
+    assert_eq!(message.matches("layer `").count(), 3, "{message}");
+
+    // Directions summed, a softmax over a sequence's steps and features: one problem each.
+    network! {
+        struct Summed = Input<5, 3>, Bidirectional<GRU<4>, merge_mode = Sum>, Dense<4, 2>;
+        struct SoftSequence =
+            Input<5, 3>, LSTM<4, return_sequences = true>, Activation<Softmax>, Flatten,
+            Dense<_, 2>;
+    }
+    let error = Summed::seeded(1).to_onnx().unwrap_err().to_string();
+    assert!(
+        error.contains(
+            "layer `bidirectional` (Bidirectional): its merge_mode is `sum`; ONNX's \
+             bidirectional nodes concatenate"
+        ) && error.matches("layer `").count() == 1,
+        "{error}"
+    );
+    let error = SoftSequence::seeded(1).to_onnx().unwrap_err().to_string();
+    assert!(
+        error.contains("layer `activation` (Activation): its softmax over a sequence")
+            && error.matches("layer `").count() == 1,
+        "{error}"
+    );
+
+    // A sequence read by a layer that is not written for sequences.
     network! {
         struct Embedded = Input<6>, Embedding<10, 4>, GlobalAvgPool1D, Dense<4, 2, Softmax>;
     }
     let error = Embedded::seeded(1).to_onnx().unwrap_err().to_string();
     assert!(
-        error.contains("layer `embedding` (Embedding): Embedding layers are not written"),
+        error.contains(
+            "layer `global_average_pooling1d` (GlobalAveragePooling1D): it reads a sequence \
+             batch first"
+        ),
         "{error}"
     );
 }

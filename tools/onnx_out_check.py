@@ -3,7 +3,8 @@
 For each `tests/fixtures/onnx_out/{name}.onnx` (written by `NN_ONNX_OUT=overwrite cargo test
 --test onnx_out`, with its inputs in `{name}.json`, channels first): checks the model with
 `onnx.checker.check_model(model, full_check=True)` (which runs ONNX's shape inference in strict
-mode), runs it with ONNX Runtime on the CPU on the three inputs as one batch, and writes
+mode), runs it with ONNX Runtime on the CPU on the three inputs as one batch (int64 for a
+file whose input is an embedding's token ids), and writes
 `{name}.ort.json`: the outputs (each sample's flattened, channels first), the file's FNV-1a
 hash (so that the test knows the record is of the file it wrote), and the versions.
 
@@ -41,9 +42,12 @@ def check(path: pathlib.Path) -> dict:
     onnx.checker.check_model(model, full_check=True)
     record = json.loads(path.with_suffix(".json").read_text())
     shape = record["input_shape"]
-    x = np.array(record["inputs"], dtype=np.float32).reshape([-1, *shape])
     session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
-    [name] = [i.name for i in session.get_inputs()]
+    [info] = session.get_inputs()
+    name = info.name
+    # An embedding's token ids are int64 in the file (whole numbers in the record).
+    dtype = np.int64 if info.type == "tensor(int64)" else np.float32
+    x = np.array(record["inputs"], dtype=np.float32).reshape([-1, *shape]).astype(dtype)
     [y] = session.run(None, {name: x})
     ops = sorted({node.op_type for node in model.graph.node})
     return {

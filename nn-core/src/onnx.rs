@@ -36,7 +36,7 @@
 //!
 //! Not yet: the other blocks (`Sub`, `Mul`, ...) and the other operators.
 
-mod recurrent;
+pub(crate) mod recurrent;
 
 use std::collections::{HashMap, HashSet};
 use std::format;
@@ -164,8 +164,8 @@ pub fn weights(
             [] => walk.set(start.clone()),
             [fed] => walk.set(at(fed)),
             [a, b] => {
-                let (a, b) = (at(a).0, at(b).0);
-                join(&mut walk, layer, a, b);
+                let widths = branch_widths(layers, config.input, layer);
+                join(&mut walk, layer, at(a), at(b), widths);
                 ends.insert(layer.name, walk.place());
                 continue;
             }
@@ -194,14 +194,61 @@ pub fn weights(
     Ok(found)
 }
 
-/// Where the walk stands: the value the next layer reads, whether it is an image flattened
+/// Where the walk stands: the value the next layer reads, where its values are images' flattened
 /// channels first ([`Walk::flat_from`]), and, where it is a sequence or a recurrent layer's
 /// output, its axes ([`Walk::sequence`]).
 type Place<'a> = (&'a str, Option<Vec<usize>>, Option<Vec<recurrent::Axis>>);
 
-/// Reads a block's join, the merge layer `layer`, from the ends of its two branches: an `Add`
-/// of the two (either order), or a `Concat` of them along the channels, first branch first.
-fn join<'a>(walk: &mut Walk<'a>, layer: &LayerConfig, a: &'a str, b: &'a str) {
+/// The widths (values of a sample) of the two branches a block's join `layer` joins: the first's
+/// is what the layer it names (or the network's `input`) gives, the second's the rest.
+pub(crate) fn branch_widths(
+    layers: &[LayerConfig],
+    input: &[usize],
+    layer: &LayerConfig,
+) -> (usize, usize) {
+    let total = layer.output.iter().product::<usize>();
+    let first = layer.inputs.first().map_or(0, |name| {
+        layers
+            .iter()
+            .find(|l| l.name == *name)
+            .map_or(input, |l| l.output)
+            .iter()
+            .product::<usize>()
+    });
+    (first, total.saturating_sub(first))
+}
+
+/// Where the values of a concatenation of two vectors are in the file's, given its branches'
+/// ([`Walk::flat_from`]) and `widths`: the second's places after the first's; `None` when
+/// neither branch is a flattened image.
+pub(crate) fn joined_order(
+    a: Option<&[usize]>,
+    b: Option<&[usize]>,
+    (first, second): (usize, usize),
+) -> Option<Vec<usize>> {
+    if a.is_none() && b.is_none() {
+        return None;
+    }
+    let of = |order: Option<&[usize]>, n: usize| {
+        order.map_or_else(|| (0..n).collect(), <[usize]>::to_vec)
+    };
+    let mut order = of(a, first);
+    order.extend(of(b, second).into_iter().map(|j| j + first));
+    Some(order)
+}
+
+/// Reads a block's join, the merge layer `layer`, from the ends of its two branches `a` and `b`
+/// (of `widths`, see [`branch_widths`]): an `Add` of the two (either order), or a `Concat` of
+/// them along the channels, first branch first. A join of flattened images keeps where their
+/// values are in the file's ([`Walk::flat_from`]), for the dense layer after it.
+fn join<'a>(
+    walk: &mut Walk<'a>,
+    layer: &LayerConfig,
+    place_a: Place<'a>,
+    place_b: Place<'a>,
+    widths: (usize, usize),
+) {
+    let (a, b) = (place_a.0, place_b.0);
     let op = match layer.class {
         "Add" => "Add",
         "Concatenate" => "Concat",
@@ -280,7 +327,22 @@ fn join<'a>(walk: &mut Walk<'a>, layer: &LayerConfig, a: &'a str, b: &'a str) {
         }
     }
     walk.used[k] = true;
-    walk.set((node.output.first().map_or("", String::as_str), None, None));
+    let (order_a, order_b) = (place_a.1.as_deref(), place_b.1.as_deref());
+    let order = if op == "Concat" {
+        joined_order(order_a, order_b, widths)
+    } else if order_a == order_b {
+        place_a.1.clone()
+    } else {
+        // Ours adds each value to the one at the same place in the other branch; the file's
+        // adds values that are in other places in ours.
+        walk.problem(format!(
+            "the file's Add `{}` adds a flattened image (channels first) to a vector whose \
+             values are in another order; the declaration adds them in its channels-last order",
+            node.name
+        ));
+        None
+    };
+    walk.set((node.output.first().map_or("", String::as_str), order, None));
 }
 
 /// Whether a layer of class `class` is an activation of its own.
@@ -311,8 +373,8 @@ struct Walk<'a> {
     /// The layer being read, for messages.
     layer: String,
     problems: Vec<String>,
-    /// Where the current vector is PyTorch's channels-first flatten of an image, that image's
-    /// shape, channels last.
+    /// Where the current vector is PyTorch's channels-first flatten of an image (or is made of
+    /// such, side by side), for each of our values (channels last) its place in the file's.
     flat_from: Option<Vec<usize>>,
     /// Where the current value is a sequence (the input of a network that starts with a
     /// recurrent layer or an embedding, an embedding's or a recurrent layer's output), what
@@ -488,6 +550,15 @@ impl<'a> Walk<'a> {
             problems: Vec::new(),
             flat_from: None,
             sequence: None,
+        }
+    }
+
+    /// For each of the `count` values of the current vector (channels last), its place in the
+    /// file's: [`Walk::flat_from`], the identity where the vector is not a flattened image.
+    fn flat_order(&self, count: usize) -> Vec<usize> {
+        match &self.flat_from {
+            Some(order) if order.len() == count => order.clone(),
+            _ => (0..count).collect(),
         }
     }
 
@@ -1032,7 +1103,7 @@ impl<'a> Walk<'a> {
         let spatial = count / channels.max(1);
         if values.len() == count && shape.len() == 1 && self.flat_from.is_some() {
             // One slope per value of an image flattened channels first: in our order.
-            let order = flat_order(self.flat_from.as_deref(), count);
+            let order = self.flat_order(count);
             return Some(order.iter().map(|&j| values[j]).collect());
         }
         if values.len() == 1 {
@@ -1273,7 +1344,10 @@ fn read_layer(walk: &mut Walk<'_>, layer: &LayerConfig, before_activation: bool)
                 // A sequence is `(steps, features)` in both, flattened as it is.
                 match sequence {
                     Some(axes) => recurrent::flattened(walk, node, &axes),
-                    None => walk.flat_from = Some(layer.input.to_vec()),
+                    None => {
+                        let count = layer.input.iter().product();
+                        walk.flat_from = Some(flat_order(Some(layer.input), count));
+                    }
                 }
             }
         }
@@ -1377,7 +1451,7 @@ fn dense(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
                 kernel[i * units + u]
             }
         };
-        let order = flat_order(walk.flat_from.as_deref(), inputs);
+        let order = walk.flat_order(inputs);
         let mut ours = Vec::with_capacity(inputs * units);
         for &i in &order {
             for u in 0..units {
@@ -1765,7 +1839,7 @@ fn norm(walk: &mut Walk<'_>, layer: &LayerConfig, found: &mut Found) {
         match node.input.get(k + 1).and_then(|i| walk.floats(i)) {
             Some(v) if v.len() == channels => {
                 // The values of an image flattened channels first: each in our order.
-                let order = flat_order(walk.flat_from.as_deref(), channels);
+                let order = walk.flat_order(channels);
                 found.push((name, order.iter().map(|&j| v[j]).collect()));
             }
             _ => walk.problem(format!(

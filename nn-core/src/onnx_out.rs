@@ -26,9 +26,31 @@
 //! `Gelu`) and its tanh approximation (`Mul`s, `Add`s and `Tanh`), `Sigmoid`, `HardSigmoid`,
 //! `Tanh`, `Softplus`, `Softsign`, `Softmax` and `LogSoftmax` (over the channels, axis 1),
 //! whether a layer's or a layer of their own, and the `Add` and `Concatenate` blocks (`Add`,
-//! `Concat` along the channels). Anything else (recurrent layers, embeddings, the other blocks
-//! and activations) is an [`Error::Setting`] that names every such layer, and nothing is
-//! written.
+//! `Concat` along the channels; a dense layer after a concatenation of flattened images has
+//! each image's columns in channels-first order).
+//!
+//! **Recurrent layers and embeddings, as PyTorch's `batch_first` layers.** A network that starts
+//! with a recurrent layer takes `(batch, steps, features)` as ours does; one that starts with an
+//! `Embedding` takes its token ids as `int64` `(batch, steps)` (ours takes them as floats),
+//! looked up with a `Gather` from the table `(tokens, features)`, as PyTorch's `nn.Embedding`.
+//! `LSTM`, `GRU` and `SimpleRNN` are ONNX's `LSTM`, `GRU` (`linear_before_reset = 1`: Keras's
+//! `reset_after`) and `RNN` nodes with their default activations (Keras's), their weights
+//! `W (directions, gates · units, features)`, `R (directions, gates · units, units)` and
+//! `B (directions, 2 · gates · units)` in ONNX's gate order (an LSTM's `i, o, f, c`), the
+//! recurrent bias zeros but a GRU's own; `Bidirectional<..>` is the node with `direction =
+//! bidirectional`, the two directions side by side, forward first (`merge_mode = concat`).
+//! Around the node: a `Transpose` of its input to `(steps, batch, features)` (from a sequence
+//! batch first, or a 1-D convolution's `(batch, channels, steps)`), and after it, for
+//! `return_sequences`, `Y` as `(batch, steps, units)` (`Squeeze` of the direction and
+//! `Transpose`, or `Transpose` and `Reshape` of both), which a `Flatten` flattens as ours does,
+//! or else the last state `Y_h` as `(batch, units)` (`Squeeze`, or `Transpose` and `Reshape`).
+//! A sequence batch first as the network's output is `(batch, steps, units)`.
+//!
+//! Anything else (a layer that reads backwards only, a `Bidirectional` that does not
+//! concatenate, a GRU with `reset_after = false`, other recurrent activations, a sequence read
+//! by a layer other than a recurrent one, `Flatten` or `Dropout`, an embedding after another
+//! layer, the other blocks and activations) is an [`Error::Setting`] that names every such
+//! layer, and nothing is written.
 
 use std::collections::HashMap;
 use std::format;
@@ -39,8 +61,9 @@ use nn_keras::class;
 use nn_keras::config::{LayerConfig, ModelConfig, Value};
 use nn_onnx::{Attribute, Dim, Graph, Model, Node, OperatorSet, Tensor, ValueInfo, data_type};
 
-use crate::keras::{keras_layer, transpose};
-use crate::onnx::{Act, declared_pads, flat_order, sizes};
+use crate::keras::{keras_layer, tensor_key, transpose};
+use crate::onnx::recurrent::{self, NAMES};
+use crate::onnx::{Act, branch_widths, declared_pads, flat_order, joined_order, sizes};
 use crate::{Error, Float, Network};
 
 /// The version of ONNX's operators the files use.
@@ -55,12 +78,14 @@ pub const IR_VERSION: i64 = 8;
 ///
 /// [`Error::Setting`] naming every layer (and activation) that is not written to ONNX files.
 pub fn to_bytes<T: Float, N: Network<T>>(net: &N) -> Result<Vec<u8>, Error> {
-    let mut tensors: HashMap<&'static str, Vec<(&'static str, Vec<f32>)>> = HashMap::new();
+    let mut tensors: Tensors = HashMap::new();
     for (name, param) in net.params() {
-        // A block's tensors are its layers'.
-        let (owner, _) = keras_layer(N::KERAS.layers, name, param.path.segments());
+        // A block's tensors are its layers'; a tensor within a layer is named by its path
+        // there (a `Bidirectional`'s `forward_kernel`).
+        let (owner, within) = keras_layer(N::KERAS.layers, name, param.path.segments());
+        let key = tensor_key(within, param.name);
         let values = param.values.iter().map(|v| v.as_f64() as f32).collect();
-        tensors.entry(owner).or_default().push((param.name, values));
+        tensors.entry(owner).or_default().push((key, values));
     }
     let graph = graph(&N::KERAS, &tensors).map_err(|problems| Error::Setting {
         what: "ONNX file",
@@ -96,12 +121,19 @@ pub fn save<T: Float, N: Network<T>>(
     crate::io::write_atomically(path.as_ref(), &bytes)
 }
 
+/// Each layer's tensors (by name) by their names within it, in Keras's layouts.
+type Tensors = HashMap<&'static str, Vec<(String, Vec<f32>)>>;
+
 /// A value of the graph: its name, and for a vector that is a flatten of an image (or is made
 /// of such), where each of our channels-last values is in the file's.
 #[derive(Clone, Debug)]
 struct Val {
     name: String,
     order: Option<Vec<usize>>,
+    /// A sequence batch first, `(batch, steps, features)` as ours (the input of a network that
+    /// starts with a recurrent layer, an embedding's or a recurrent layer's output), not
+    /// PyTorch's channels-first `(batch, channels, steps)`.
+    seq: bool,
 }
 
 /// The graph being written: nodes, initializers and the problems found.
@@ -109,7 +141,7 @@ struct Writer<'a> {
     /// The network.
     config: &'a ModelConfig,
     graph: Graph,
-    tensors: &'a HashMap<&'static str, Vec<(&'static str, Vec<f32>)>>,
+    tensors: &'a Tensors,
     /// The layer being written (its name and class), for names and messages.
     layer: &'a LayerConfig,
     /// How many nodes the layer has written, for their names.
@@ -119,10 +151,7 @@ struct Writer<'a> {
 
 /// The graph of the network `config` describes, with the weights `tensors` of each layer (by
 /// name, in Keras's layouts), or every problem found.
-fn graph(
-    config: &ModelConfig,
-    tensors: &HashMap<&'static str, Vec<(&'static str, Vec<f32>)>>,
-) -> Result<Graph, Vec<String>> {
+fn graph(config: &ModelConfig, tensors: &Tensors) -> Result<Graph, Vec<String>> {
     const INPUT: LayerConfig = LayerConfig {
         name: "input",
         class: class::INPUT_LAYER,
@@ -135,7 +164,7 @@ fn graph(
         config,
         graph: Graph {
             name: config.name.to_string(),
-            input: vec![value_info("input", config.input)],
+            input: vec![input_info(config)],
             ..Graph::default()
         },
         tensors,
@@ -143,9 +172,15 @@ fn graph(
         count: 0,
         problems: Vec::new(),
     };
+    let first = config
+        .layers
+        .iter()
+        .find(|l| l.class != class::INPUT_LAYER)
+        .map_or("", |l| l.class);
     let start = Val {
         name: "input".to_string(),
         order: None,
+        seq: first == class::EMBEDDING || recurrent::is_recurrent(first),
     };
     let mut ends: HashMap<&'static str, Val> = HashMap::new();
     let mut last = start.clone();
@@ -165,7 +200,8 @@ fn graph(
                 None
             }
         };
-        last = out.unwrap_or_else(|| start.clone());
+        // A layer not written: what follows reads on from a value of no layout of its own.
+        last = out.unwrap_or_else(|| Val::new(start.name.clone()));
         ends.insert(layer.name, last.clone());
     }
     if !w.problems.is_empty() {
@@ -184,8 +220,40 @@ fn graph(
             }
         }
     }
-    w.graph.output.push(value_info("output", output));
+    let mut info = value_info("output", output);
+    if last.seq {
+        info = sequence_info("output", output, data_type::FLOAT);
+    }
+    w.graph.output.push(info);
     Ok(w.graph)
+}
+
+/// The graph's input `input`: channels first, or a sequence batch first (a network that starts
+/// with a recurrent layer), or an embedding's token ids, int64 `(batch, steps)`.
+fn input_info(config: &ModelConfig) -> ValueInfo {
+    let first = config
+        .layers
+        .iter()
+        .find(|l| l.class != class::INPUT_LAYER)
+        .map_or("", |l| l.class);
+    if first == class::EMBEDDING {
+        sequence_info("input", config.input, data_type::INT64)
+    } else if recurrent::is_recurrent(first) {
+        sequence_info("input", config.input, data_type::FLOAT)
+    } else {
+        value_info("input", config.input)
+    }
+}
+
+/// A value `name` of `elem_type`, the batch and `shape` as it is (a sequence, batch first).
+fn sequence_info(name: &str, shape: &[usize], elem_type: i32) -> ValueInfo {
+    let mut dims = vec![Dim::Param("batch".to_string())];
+    dims.extend(shape.iter().map(|&d| Dim::Value(d as i64)));
+    ValueInfo {
+        name: name.to_string(),
+        elem_type,
+        shape: Some(dims),
+    }
 }
 
 /// A float value `name` of the batch and `shape` (channels last) moved channels first.
@@ -229,6 +297,21 @@ fn float(name: &str, value: f64) -> Attribute {
     }
 }
 
+/// Keras's `(cols, gates · units)` weights as ONNX's `(gates · units, cols)`, Keras's gate `g`
+/// at ONNX's `order[g]` (a bias is `cols` 1).
+fn onnx_gates(keras: &[f32], cols: usize, units: usize, order: &[usize]) -> Vec<f32> {
+    let gu = order.len() * units;
+    let mut out = vec![0.0; cols * gu];
+    for c in 0..cols {
+        for (g, &p) in order.iter().enumerate() {
+            for u in 0..units {
+                out[(p * units + u) * cols + c] = keras[c * gu + g * units + u];
+            }
+        }
+    }
+    out
+}
+
 /// The values of `ours` (a vector in channels-last order) at the file's places `order`.
 fn reorder(ours: &[f32], order: Option<&[usize]>) -> Vec<f32> {
     match order {
@@ -240,6 +323,17 @@ fn reorder(ours: &[f32], order: Option<&[usize]>) -> Vec<f32> {
             file
         }
         _ => ours.to_vec(),
+    }
+}
+
+impl Val {
+    /// A value that is not a flattened image nor a sequence batch first.
+    fn new(name: String) -> Self {
+        Self {
+            name,
+            order: None,
+            seq: false,
+        }
     }
 }
 
@@ -303,6 +397,215 @@ impl Writer<'_> {
         }
     }
 
+    /// Adds an int64 initializer `name` of `dims` holding `values`; returns its name.
+    fn int_constant(&mut self, name: &str, dims: &[usize], values: &[i64]) -> String {
+        let name = format!("{}.{name}", self.layer.name);
+        self.graph.initializer.push(Tensor {
+            name: name.clone(),
+            dims: dims.iter().map(|&d| d as i64).collect(),
+            data_type: data_type::INT64,
+            raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ..Tensor::default()
+        });
+        name
+    }
+
+    /// Adds a `Transpose` of `x` by `perm`; returns its output's name.
+    fn transpose(&mut self, x: String, perm: &[usize]) -> String {
+        self.node("Transpose", vec![x], vec![ints("perm", perm)])
+    }
+
+    /// An `Embedding`, the network's first layer: a `Gather` of the rows of its table
+    /// `(tokens, features)` at the int64 ids the graph's input holds, as PyTorch's
+    /// `nn.Embedding` is written; a sequence batch first.
+    fn embedding(&mut self, x: Val) -> Option<Val> {
+        let layer = self.layer;
+        if x.name != "input" || !x.seq {
+            self.problem(
+                "an Embedding is written to ONNX files as the network's first layer only (its \
+                 input is the file's int64 token ids)",
+            );
+            return None;
+        }
+        if matches!(layer.setting("mask_zero"), Some(Value::Bool(true))) {
+            self.problem("it masks the id 0 (`mask_zero`), which ONNX's Gather does not");
+            return None;
+        }
+        let tokens = match layer.setting("input_dim") {
+            Some(Value::Size(n)) => n,
+            _ => 0,
+        };
+        let dims = layer.output.last().copied().unwrap_or(0);
+        let table = self.tensor("embeddings", tokens * dims)?;
+        let table = self.constant("weight", &[tokens, dims], &table);
+        let y = self.node("Gather", vec![table, x.name], vec![int("axis", 0)]);
+        Some(Val {
+            name: y,
+            order: None,
+            seq: true,
+        })
+    }
+
+    /// A recurrent layer (`LSTM`, `GRU`, `SimpleRNN`, or a `Bidirectional` of one that
+    /// concatenates its directions) as ONNX's `LSTM`, `GRU` or `RNN` node, with the layout
+    /// nodes PyTorch's exporter writes around it: the `Transpose` of its input to `(steps,
+    /// batch, features)`, and after it, every step batch first (`Squeeze` or `Transpose` and
+    /// `Reshape` of the directions, `Transpose`), or the last state `Y_h` (`Squeeze`, or
+    /// `Transpose` and `Reshape`).
+    fn recurrent(&mut self, x: Val) -> Option<Val> {
+        let layer = self.layer;
+        let bidirectional = layer.class == class::BIDIRECTIONAL;
+        let setting = |key: &str| recurrent::setting(layer, key);
+        let (inner, cell) = recurrent::cell_of(layer);
+        let Some(cell) = cell else {
+            self.problem(format!(
+                "a Bidirectional of {inner} is not written to ONNX files"
+            ));
+            return None;
+        };
+        let mut fits = true;
+        if setting("go_backwards") == Some(Value::Bool(true)) {
+            self.problem(
+                "it reads backwards only (`go_backwards`), which PyTorch's recurrent layers do \
+                 not (they read forwards, or both ways: `Bidirectional`)",
+            );
+            fits = false;
+        }
+        if bidirectional
+            && let Some(Value::Str(merge)) = layer.setting("merge_mode")
+            && merge != "concat"
+        {
+            self.problem(format!(
+                "its merge_mode is `{merge}`; ONNX's bidirectional nodes concatenate the two \
+                 directions (`merge_mode = concat`)"
+            ));
+            fits = false;
+        }
+        // ONNX's default activations are Keras's defaults; others are refused.
+        for (key, want) in [("recurrent_activation", "sigmoid"), ("activation", "tanh")] {
+            if key == "recurrent_activation" && cell.gates == 1 {
+                continue;
+            }
+            match setting(key) {
+                None => {}
+                Some(Value::Str(a)) if a == want => {}
+                Some(other) => {
+                    self.problem(format!(
+                        "its {key} is {other:?}, which is not written to ONNX files (Keras's \
+                         `{want}` is)"
+                    ));
+                    fits = false;
+                }
+            }
+        }
+        if cell.op == "GRU" && setting("reset_after") == Some(Value::Bool(false)) {
+            self.problem(
+                "its reset gate applies before the recurrent kernel (`reset_after = false`), \
+                 which is not written to ONNX files (`reset_after = true` is ONNX's \
+                 `linear_before_reset = 1`, PyTorch's GRU)",
+            );
+            fits = false;
+        }
+        if setting("use_bias") == Some(Value::Bool(false)) {
+            self.problem("it has no bias (`use_bias = false`), which is not written");
+            fits = false;
+        }
+        if !fits {
+            return None;
+        }
+        let units = match setting("units") {
+            Some(Value::Size(n)) => n,
+            _ => 0,
+        };
+        let sequences = setting("return_sequences") == Some(Value::Bool(true));
+        let features = layer.input.get(1).copied().unwrap_or(0);
+        let directions = if bidirectional { 2 } else { 1 };
+        let gu = cell.gates * units;
+        let (mut w, mut r, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        for d in 0..directions {
+            let names = NAMES[if bidirectional { d + 1 } else { 0 }];
+            let kernel = self.tensor(names[0], features * gu)?;
+            let recurrent_kernel = self.tensor(names[1], units * gu)?;
+            let rows = if cell.op == "GRU" { 2 } else { 1 };
+            let bias = self.tensor(names[2], rows * gu)?;
+            w.extend(onnx_gates(&kernel, features, units, cell.order));
+            r.extend(onnx_gates(&recurrent_kernel, units, units, cell.order));
+            // ONNX's input bias, then its recurrent one (zeros, but a GRU's own).
+            let input_bias = onnx_gates(&bias[..gu], 1, units, cell.order);
+            let recurrent_bias = match rows {
+                2 => onnx_gates(&bias[gu..], 1, units, cell.order),
+                _ => vec![0.0; gu],
+            };
+            b.extend(input_bias);
+            b.extend(recurrent_bias);
+        }
+        // `(batch, steps, features)`, or a 1-D convolution's `(batch, channels, steps)`, as
+        // `(steps, batch, features)`.
+        let perm: &[usize] = if x.seq { &[1, 0, 2] } else { &[2, 0, 1] };
+        let input = self.transpose(x.name, perm);
+        let w = self.constant("weight_ih", &[directions, gu, features], &w);
+        let r = self.constant("weight_hh", &[directions, gu, units], &r);
+        let b = self.constant("bias", &[directions, 2 * gu], &b);
+        let mut attribute = vec![int("hidden_size", units as i64)];
+        if bidirectional {
+            attribute.push(Attribute {
+                name: "direction".to_string(),
+                r#type: 3,
+                s: b"bidirectional".to_vec(),
+                ..Attribute::default()
+            });
+        }
+        if cell.op == "GRU" {
+            attribute.push(int("linear_before_reset", 1));
+        }
+        let name = format!("/{}/{}", layer.name, cell.op);
+        self.count += 1;
+        let (y, h) = (format!("{name}_output_0"), format!("{name}_output_1"));
+        self.graph.node.push(Node {
+            op_type: cell.op.to_string(),
+            name,
+            input: vec![input, w, r, b],
+            output: if sequences {
+                vec![y.clone()]
+            } else {
+                vec![String::new(), h.clone()]
+            },
+            attribute,
+            ..Node::default()
+        });
+        let out = match (sequences, bidirectional) {
+            // `Y (steps, 1, batch, units)` → `(batch, steps, units)`.
+            (true, false) => {
+                let axes = self.int_constant("squeeze_axes", &[1], &[1]);
+                let y = self.node("Squeeze", vec![y, axes], Vec::new());
+                self.transpose(y, &[1, 0, 2])
+            }
+            // `Y (steps, 2, batch, units)` → `(batch, steps, 2, units)` → `(batch, steps, 2 ·
+            // units)`, forward first.
+            (true, true) => {
+                let y = self.transpose(y, &[2, 0, 1, 3]);
+                let shape = self.int_constant("shape", &[3], &[0, 0, -1]);
+                self.node("Reshape", vec![y, shape], Vec::new())
+            }
+            // `Y_h (1, batch, units)` → `(batch, units)`.
+            (false, false) => {
+                let axes = self.int_constant("squeeze_axes", &[1], &[0]);
+                self.node("Squeeze", vec![h, axes], Vec::new())
+            }
+            // `Y_h (2, batch, units)` → `(batch, 2, units)` → `(batch, 2 · units)`.
+            (false, true) => {
+                let h = self.transpose(h, &[1, 0, 2]);
+                let shape = self.int_constant("shape", &[2], &[0, -1]);
+                self.node("Reshape", vec![h, shape], Vec::new())
+            }
+        };
+        Some(Val {
+            name: out,
+            order: None,
+            seq: sequences,
+        })
+    }
+
     /// Whether the layer has a bias (`use_bias`, true when not given).
     fn biased(&self) -> bool {
         !matches!(self.layer.setting("use_bias"), Some(Value::Bool(false)))
@@ -311,7 +614,31 @@ impl Writer<'_> {
     /// Writes one layer reading `x`; returns its output.
     fn layer_nodes(&mut self, x: Val) -> Option<Val> {
         let layer = self.layer;
-        let image = |name: String| Some(Val { name, order: None });
+        if layer.class == class::EMBEDDING {
+            return self.embedding(x);
+        }
+        if recurrent::is_recurrent(layer.class) {
+            return self.recurrent(x);
+        }
+        let passes = matches!(
+            layer.class,
+            class::FLATTEN | class::DROPOUT | class::ACTIVATION | class::LEAKY_RELU | class::ELU
+        );
+        if x.seq && !passes {
+            self.problem(
+                "it reads a sequence batch first (a recurrent layer's or an embedding's \
+                 output), which is written to ONNX files for recurrent layers, Flatten, \
+                 Dropout and the activations of each value only",
+            );
+            return None;
+        }
+        let image = |name: String| {
+            Some(Val {
+                name,
+                order: None,
+                seq: false,
+            })
+        };
         match layer.class {
             class::DENSE => {
                 let y = self.dense(x)?;
@@ -349,6 +676,8 @@ impl Writer<'_> {
             class::FLATTEN => {
                 let y = self.node("Flatten", vec![x.name], vec![int("axis", 1)]);
                 let order = match x.order {
+                    // A sequence batch first is flattened as ours is: steps, then features.
+                    _ if x.seq => return Some(Val::new(y)),
                     Some(order) => order,
                     None => {
                         let inputs = layer.input.iter().product();
@@ -358,6 +687,7 @@ impl Writer<'_> {
                 Some(Val {
                     name: y,
                     order: Some(order),
+                    seq: false,
                 })
             }
             class::DROPOUT => Some(x),
@@ -382,6 +712,7 @@ impl Writer<'_> {
                 Some(Val {
                     name: y,
                     order: x.order,
+                    seq: false,
                 })
             }
             other => {
@@ -389,7 +720,8 @@ impl Writer<'_> {
                     "{other} layers are not written to ONNX files (those written: Dense, \
                      Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D, BatchNormalization, the \
                      pools and global pools, Flatten, Dropout, the activation layers, PReLU, \
-                     and Add and Concatenate blocks)"
+                     LSTM, GRU, SimpleRNN, Bidirectional, Embedding, and Add and Concatenate \
+                     blocks)"
                 ));
                 None
             }
@@ -411,24 +743,19 @@ impl Writer<'_> {
                 Some(Val {
                     name: y,
                     order: a.order,
+                    seq: false,
                 })
             }
             "Concatenate" => {
                 let y = self.node("Concat", vec![a.name, b.name], vec![int("axis", 1)]);
                 // Vectors side by side: the second's places after the first's.
-                let order = match (&a.order, &b.order) {
-                    (None, None) => None,
-                    _ => {
-                        let (first, second) = self.branch_sizes();
-                        let of = |order: &Option<Vec<usize>>, n: usize| {
-                            order.clone().unwrap_or_else(|| (0..n).collect())
-                        };
-                        let mut order = of(&a.order, first);
-                        order.extend(of(&b.order, second).into_iter().map(|j| j + first));
-                        Some(order)
-                    }
-                };
-                Some(Val { name: y, order })
+                let widths = branch_widths(self.config.layers, self.config.input, self.layer);
+                let order = joined_order(a.order.as_deref(), b.order.as_deref(), widths);
+                Some(Val {
+                    name: y,
+                    order,
+                    seq: false,
+                })
             }
             other => {
                 self.problem(format!(
@@ -438,22 +765,6 @@ impl Writer<'_> {
                 None
             }
         }
-    }
-
-    /// The widths of a concatenation's two branches (its vectors' sizes): the first's is what
-    /// its last layer (or the block's input) gives, the second's the rest.
-    fn branch_sizes(&self) -> (usize, usize) {
-        let total = self.layer.output.iter().product::<usize>();
-        let first = self.layer.inputs.first().map_or(0, |name| {
-            self.config
-                .layers
-                .iter()
-                .find(|l| l.name == *name)
-                .map_or(self.config.input, |l| l.output)
-                .iter()
-                .product::<usize>()
-        });
-        (first, total.saturating_sub(first))
     }
 
     fn dense(&mut self, x: Val) -> Option<Val> {
@@ -478,6 +789,7 @@ impl Writer<'_> {
         Some(Val {
             name: y,
             order: None,
+            seq: false,
         })
     }
 
@@ -629,6 +941,7 @@ impl Writer<'_> {
         Some(Val {
             name: y,
             order: x.order,
+            seq: false,
         })
     }
 
@@ -657,6 +970,13 @@ impl Writer<'_> {
 
     /// The nodes of activation `act` on `x`, as PyTorch's exporter writes them at opset 17.
     fn activation(&mut self, x: Val, act: Act) -> Option<Val> {
+        if x.seq && matches!(act, Act::Softmax | Act::LogSoftmax) {
+            self.problem(
+                "its softmax over a sequence batch first is not written to ONNX files (the \
+                 activations of each value are)",
+            );
+            return None;
+        }
         let name = x.name.clone();
         let one = |w: &mut Self, op: &str, attributes: Vec<Attribute>| {
             w.node(op, vec![name.clone()], attributes)
@@ -732,6 +1052,7 @@ impl Writer<'_> {
         Some(Val {
             name: y,
             order: x.order,
+            seq: x.seq,
         })
     }
 }

@@ -177,6 +177,16 @@ pub(crate) fn keras_layer<'p>(
         .map_or((name, path), |k| (path[k], &path[k + 1..]))
 }
 
+/// A tensor's name within its layer, from the fields `within` it leading to the layer that
+/// holds it and its parameter `name`: `forward_kernel`.
+pub(crate) fn tensor_key(within: &[&str], name: &str) -> String {
+    within
+        .iter()
+        .map(|s| format!("{s}_"))
+        .chain(std::iter::once(name.to_string()))
+        .collect()
+}
+
 /// The tensors read from a file for one layer, by their parameter names, in Keras's layouts.
 pub(crate) type Found = Vec<(&'static str, Vec<f32>)>;
 
@@ -194,11 +204,7 @@ pub(crate) fn set_found<N: Network<f32>>(
         // tensor within the layer is named by its path there (a `Bidirectional`'s
         // `forward_kernel`).
         let (owner, within) = keras_layer(N::KERAS.layers, field, param.path.segments());
-        let key: String = within
-            .iter()
-            .map(|s| format!("{s}_"))
-            .chain(std::iter::once(param.name.to_string()))
-            .collect();
+        let key = tensor_key(within, param.name);
         let tensor = found
             .get(owner)
             .and_then(|tensors| tensors.iter().find(|(name, _)| *name == key));

@@ -64,20 +64,20 @@ const fn axis(kind: Kind, size: usize) -> Axis {
 }
 
 /// A recurrent cell as ONNX writes it.
-struct Cell {
+pub(crate) struct Cell {
     /// The declaration's class.
-    class: &'static str,
+    pub(crate) class: &'static str,
     /// ONNX's operator.
-    op: &'static str,
+    pub(crate) op: &'static str,
     /// Blocks of units in its gates.
-    gates: usize,
+    pub(crate) gates: usize,
     /// Keras's gate `g` is ONNX's gate `order[g]`.
-    order: &'static [usize],
+    pub(crate) order: &'static [usize],
     /// ONNX's default activations (of one direction), which are Keras's.
-    activations: &'static [&'static str],
+    pub(crate) activations: &'static [&'static str],
 }
 
-const CELLS: [Cell; 3] = [
+pub(crate) const CELLS: [Cell; 3] = [
     Cell {
         class: class::LSTM,
         op: "LSTM",
@@ -103,7 +103,7 @@ const CELLS: [Cell; 3] = [
 ];
 
 /// The names of a layer's tensors: a layer's own, then a `Bidirectional`'s two directions'.
-const NAMES: [[&str; 3]; 3] = [
+pub(crate) const NAMES: [[&str; 3]; 3] = [
     ["kernel", "recurrent_kernel", "bias"],
     ["forward_kernel", "forward_recurrent_kernel", "forward_bias"],
     [
@@ -113,8 +113,27 @@ const NAMES: [[&str; 3]; 3] = [
     ],
 ];
 
+/// A recurrent layer's setting `key`: its own, or a `Bidirectional`'s wrapped layer's.
+pub(crate) fn setting(layer: &LayerConfig, key: &str) -> Option<Value> {
+    if layer.class == class::BIDIRECTIONAL {
+        layer.setting(&format!("layer.{key}"))
+    } else {
+        layer.setting(key)
+    }
+}
+
+/// The class of a recurrent layer (a `Bidirectional`'s wrapped layer's) and its cell, `None`
+/// for a class that is not one of [`CELLS`].
+pub(crate) fn cell_of(layer: &LayerConfig) -> (&'static str, Option<&'static Cell>) {
+    let inner = match setting(layer, "class_name") {
+        Some(Value::Str(inner)) if layer.class == class::BIDIRECTIONAL => inner,
+        _ => layer.class,
+    };
+    (inner, CELLS.iter().find(|c| c.class == inner))
+}
+
 /// Whether a layer of class `class` is read here as a recurrent layer.
-pub(super) fn is_recurrent(class: &str) -> bool {
+pub(crate) fn is_recurrent(class: &str) -> bool {
     class == class::BIDIRECTIONAL || CELLS.iter().any(|c| c.class == class)
 }
 
@@ -160,18 +179,9 @@ pub(super) fn read(
     found: &mut Found,
 ) {
     let bidirectional = layer.class == class::BIDIRECTIONAL;
-    let setting = |key: &str| {
-        if bidirectional {
-            layer.setting(&format!("layer.{key}"))
-        } else {
-            layer.setting(key)
-        }
-    };
-    let inner = match setting("class_name") {
-        Some(Value::Str(inner)) if bidirectional => inner,
-        _ => layer.class,
-    };
-    let Some(cell) = CELLS.iter().find(|c| c.class == inner) else {
+    let setting = |key: &str| setting(layer, key);
+    let (inner, cell) = cell_of(layer);
+    let Some(cell) = cell else {
         walk.problem(format!(
             "a Bidirectional of {inner} is not read from ONNX files"
         ));
