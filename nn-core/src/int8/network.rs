@@ -131,12 +131,20 @@ pub fn quantize<const I: usize>(
         ));
     }
     let mut ranges = super::Ranges::default();
-    for start in (0..x.ncols()).step_by(32) {
-        let batch = x.columns(start, 32.min(x.ncols() - start)).into_owned();
-        ranges.rewind();
-        ranges.observe(batch.as_slice());
-        observe(&batch, &mut ranges);
-    }
+    // The ranges, hence the file's scales, depend on the last bits of the float outputs. On
+    // AVX-512 a small dense layer's batch sums as `predict` does (`layers/dense/batch.rs`), not
+    // as the products of AVX2 and of the baseline, whose roundings gave the same ranges on every
+    // network of `tests/int8_quantize.rs`: the calibration stays on those, so that a network
+    // quantizes to the same file on every x86-64 processor.
+    let isa = crate::simd::Isa::current().min(crate::simd::Isa::Avx2);
+    crate::simd::with_isa(isa, || {
+        for start in (0..x.ncols()).step_by(32) {
+            let batch = x.columns(start, 32.min(x.ncols() - start)).into_owned();
+            ranges.rewind();
+            ranges.observe(batch.as_slice());
+            observe(&batch, &mut ranges);
+        }
+    });
     let mut converter = super::Converter::new(ranges, shape);
     convert(&mut converter);
     converter
