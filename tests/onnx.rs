@@ -21,32 +21,6 @@ network! {
         Input<6, 8, 3>, Conv2D<4, (3, 3), padding = Same>, BatchNormalization<epsilon = 1e-5>,
         Activation<Relu>, MaxPool2D<(2, 2)>, Flatten, Dense<_, 5>;
 
-    /// `activations.onnx`, each activation the dense layer's.
-    struct Activations =
-        Input<5>, Dense<_, 6, LeakyRelu(0.1)>, Dense<_, 6, Elu(0.7)>, Dense<_, 6, Selu>,
-        Dense<_, 6, Gelu>, Dense<_, 6, Sigmoid>, Dense<_, 6, HardSigmoid>, Dense<_, 6, Tanh>,
-        Dense<_, 6, Softplus>, Dense<_, 6, Softsign>, Dense<_, 6>, PReLU,
-        Dense<_, 4, LogSoftmax>;
-
-    /// `activations.onnx`, each activation a layer of its own.
-    struct ActivationLayers =
-        Input<5>, Dense<_, 6>, LeakyReLU<negative_slope = 0.1>, Dense<_, 6>, ELU<alpha = 0.7>,
-        Dense<_, 6>, Activation<Selu>, Dense<_, 6>, Activation<Gelu>, Dense<_, 6>,
-        Activation<Sigmoid>, Dense<_, 6>, Activation<HardSigmoid>, Dense<_, 6>,
-        Activation<Tanh>, Dense<_, 6>, Activation<Softplus>, Dense<_, 6>, Activation<Softsign>,
-        Dense<_, 6>, PReLU, Dense<_, 4>, Activation<LogSoftmax>;
-
-    /// `pools.onnx`: AvgPool2d and AdaptiveAvgPool2d(1).
-    struct Pools =
-        Input<10, 8, 2>, Conv2D<4, (3, 3), Relu>, AvgPool2D<(2, 2)>,
-        Conv2D<5, (3, 3), Relu, padding = Same>, GlobalAvgPool2D, Dense<_, 3>;
-
-    /// `depthwise.onnx`: a convolution with `groups` = channels, then a pointwise one.
-    struct Depthwise =
-        Input<6, 6, 3>, DepthwiseConv2D<(3, 3), padding = Same>,
-        BatchNormalization<epsilon = 1e-5>, Activation<Relu>, Conv2D<6, (1, 1), Relu>,
-        MaxPool2D<(2, 2)>, Flatten, Dense<_, 4>;
-
     /// `conv1d.onnx`.
     struct Conv1d =
         Input<10, 3>, Conv1D<4, 3, Tanh>, Conv1D<4, 3, Relu, padding = Same>, Flatten,
@@ -94,81 +68,28 @@ network! {
         Concatenate<[Conv2D<2, (1, 1), Relu>], [Conv2D<3, (3, 3), Relu, padding = Same>]>,
         GlobalAvgPool2D, Dense<_, 3>;
 
-    /// `view.onnx`: a strided convolution, then `x.view(x.size(0), -1)` (a `Reshape` whose shape
-    /// `Shape`, `Gather`, `Unsqueeze` and `Concat` compute) and a Linear.
-    struct View =
-        Input<7, 6, 2>, Conv2D<3, (3, 3), Relu, strides = (2, 2)>, Flatten, Dense<_, 4>;
-
-    /// `pools1d.onnx`: MaxPool1d, AvgPool1d with stride 1, AdaptiveMaxPool1d(1).
-    struct Pools1d =
-        Input<12, 2>, Conv1D<4, 3, Relu, padding = Same>, MaxPool1D<2>,
-        Conv1D<4, 3, Sigmoid, padding = Same>, AvgPool1D<2, strides = 1>, GlobalMaxPool1D,
-        Dense<_, 3, Softmax>;
-
-    /// `max_pool2d.onnx`: a padded MaxPool2d, AdaptiveMaxPool2d(1).
-    struct MaxPools =
-        Input<7, 7, 2>, Conv2D<3, (3, 3), Elu, padding = Same>,
-        MaxPool2D<(3, 3), strides = (2, 2), padding = Same>, Conv2D<4, (1, 1)>, GlobalMaxPool2D,
-        Dense<_, 2>;
-
-    /// `norms.onnx`: batch normalizations after activations, which stay in the file.
-    struct Norms =
-        Input<5, 6, 2>, Conv2D<3, (3, 3), Relu>, BatchNormalization<epsilon = 1e-5>, Flatten,
-        Dense<_, 8, Tanh>, BatchNormalization<epsilon = 1e-5>, Dense<_, 2>;
-
     /// [`Norms`] with Keras's default epsilon, 1e-3.
     struct NormsKerasEpsilon =
         Input<5, 6, 2>, Conv2D<3, (3, 3), Relu>, BatchNormalization, Flatten,
         Dense<_, 8, Tanh>, BatchNormalization, Dense<_, 2>;
-
-    /// `multiplier.onnx`: a depthwise convolution with two kernels per channel, ReLU6.
-    struct Multiplier =
-        Input<5, 5, 2>, DepthwiseConv2D<(3, 3), Relu6, depth_multiplier = 2, padding = Same>,
-        GlobalAvgPool2D, Dense<_, 3>;
 
     /// `separable.onnx`: a depthwise convolution (two kernels per channel) and a pointwise one.
     struct Separable =
         Input<6, 6, 3>, SeparableConv2D<5, (3, 3), Relu, depth_multiplier = 2, padding = Same>,
         MaxPool2D<(2, 2)>, Flatten, Dense<_, 2>;
 
-    /// `gelu_tanh.onnx`: GELU's tanh approximation.
-    struct GeluTanh = Input<4>, Dense<_, 5, GeluApprox>, Dense<_, 2>;
-
     /// `unsupported.onnx`'s dense layers.
     struct Unsupported = Input<4>, Dense<_, 8, Relu>, Dense<_, 2>;
 
-    /// `lstm.onnx`: an LSTM read `batch_first`, its last step, a Linear.
-    struct Lstm = Input<7, 4>, LSTM<8>, Dense<_, 3>;
-
-    /// `lstm_sequences.onnx`: every step of an LSTM, flattened into a Linear.
-    struct LstmSequences =
-        Input<6, 3>, LSTM<5, return_sequences = true>, Flatten, Dense<_, 2>;
-
     /// `lstm_stacked.onnx`: an LSTM of two layers (`num_layers = 2`), two LSTM nodes.
     struct LstmStacked = Input<5, 4>, LSTM<6, return_sequences = true>, LSTM<6>, Dense<_, 2>;
-
-    /// `gru.onnx`: PyTorch's GRU, which is Keras's `reset_after = true`.
-    struct Gru = Input<6, 4>, GRU<6>, Dense<_, 3>;
-
-    /// `rnn.onnx`: an RNN with tanh.
-    struct Rnn = Input<6, 3>, SimpleRNN<5>, Dense<_, 2>;
 
     /// `bilstm.onnx`: a bidirectional LSTM's every step, flattened into a Linear.
     struct BiLstm =
         Input<6, 4>, Bidirectional<LSTM<5, return_sequences = true>>, Flatten, Dense<_, 3>;
 
-    /// `bigru.onnx`: a bidirectional GRU's last states (`h_n`), concatenated into a Linear.
-    struct BiGru = Input<5, 3>, Bidirectional<GRU<4>>, Dense<_, 2>;
-
     /// `embedding_gru.onnx`: token ids into an Embedding, a GRU, a Linear and a softmax.
     struct EmbeddingGru = Input<8>, Embedding<12, 4>, GRU<6>, Dense<_, 3, Softmax>;
-
-    /// `conv1d_lstm.onnx`: a 1-D convolution, its output permuted into an LSTM.
-    struct Conv1dLstm = Input<10, 3>, Conv1D<6, 3, Relu>, LSTM<5>, Dense<_, 2>;
-
-    /// `gru_tanh_lstm.onnx`: a GRU's every step through a tanh into an LSTM.
-    struct GruTanhLstm =
-        Input<6, 3>, GRU<5, return_sequences = true>, Activation<Tanh>, LSTM<4>, Dense<_, 2>;
 
     /// [`Lstm`] with other units, returning every step, and a GRU where the file has an LSTM.
     struct LstmDiffers = Input<7, 4>, LSTM<6, return_sequences = true>, Flatten, Dense<_, 3>;
@@ -188,6 +109,104 @@ network! {
 
     /// [`LstmSequences`] keeping the last step only.
     struct LstmLast = Input<6, 3>, LSTM<5>, Dense<_, 2>;
+}
+
+/// Each of these fixtures' declarations twice: read at run time (`$run`), and checked against
+/// `$file` and its weights built in during the build (`$built`, `#[onnx("..", embed)]`).
+macro_rules! built_in_too {
+    ($($(#[$doc:meta])* $run:ident, $built:ident = $file:literal: [$($layers:tt)*];)*) => {
+        $(
+            network! {
+                $(#[$doc])*
+                struct $run = $($layers)*;
+
+                #[doc = concat!("[`", stringify!($run), "`], built in from `", $file, "`.")]
+                #[onnx($file, embed)]
+                struct $built = $($layers)*;
+            }
+        )*
+    };
+}
+
+built_in_too! {
+    /// `activations.onnx`, each activation the dense layer's.
+    Activations, ActivationsBuiltIn = "tests/fixtures/onnx/activations.onnx": [
+        Input<5>, Dense<_, 6, LeakyRelu(0.1)>, Dense<_, 6, Elu(0.7)>, Dense<_, 6, Selu>,
+        Dense<_, 6, Gelu>, Dense<_, 6, Sigmoid>, Dense<_, 6, HardSigmoid>, Dense<_, 6, Tanh>,
+        Dense<_, 6, Softplus>, Dense<_, 6, Softsign>, Dense<_, 6>, PReLU, Dense<_, 4, LogSoftmax>
+    ];
+    /// `activations.onnx`, each activation a layer of its own.
+    ActivationLayers, ActivationLayersBuiltIn = "tests/fixtures/onnx/activations.onnx": [
+        Input<5>, Dense<_, 6>, LeakyReLU<negative_slope = 0.1>, Dense<_, 6>, ELU<alpha = 0.7>,
+        Dense<_, 6>, Activation<Selu>, Dense<_, 6>, Activation<Gelu>, Dense<_, 6>,
+        Activation<Sigmoid>, Dense<_, 6>, Activation<HardSigmoid>, Dense<_, 6>, Activation<Tanh>,
+        Dense<_, 6>, Activation<Softplus>, Dense<_, 6>, Activation<Softsign>, Dense<_, 6>, PReLU,
+        Dense<_, 4>, Activation<LogSoftmax>
+    ];
+    /// `pools.onnx`: AvgPool2d and AdaptiveAvgPool2d(1).
+    Pools, PoolsBuiltIn = "tests/fixtures/onnx/pools.onnx": [
+        Input<10, 8, 2>, Conv2D<4, (3, 3), Relu>, AvgPool2D<(2, 2)>,
+        Conv2D<5, (3, 3), Relu, padding = Same>, GlobalAvgPool2D, Dense<_, 3>
+    ];
+    /// `depthwise.onnx`: a convolution with `groups` = channels, then a pointwise one.
+    Depthwise, DepthwiseBuiltIn = "tests/fixtures/onnx/depthwise.onnx": [
+        Input<6, 6, 3>, DepthwiseConv2D<(3, 3), padding = Same>,
+        BatchNormalization<epsilon = 1e-5>, Activation<Relu>, Conv2D<6, (1, 1), Relu>,
+        MaxPool2D<(2, 2)>, Flatten, Dense<_, 4>
+    ];
+    /// `view.onnx`: a strided convolution, then `x.view(x.size(0), -1)` (a `Reshape` whose shape
+    /// `Shape`, `Gather`, `Unsqueeze` and `Concat` compute) and a Linear.
+    View, ViewBuiltIn = "tests/fixtures/onnx/view.onnx": [
+        Input<7, 6, 2>, Conv2D<3, (3, 3), Relu, strides = (2, 2)>, Flatten, Dense<_, 4>
+    ];
+    /// `pools1d.onnx`: MaxPool1d, AvgPool1d with stride 1, AdaptiveMaxPool1d(1).
+    Pools1d, Pools1dBuiltIn = "tests/fixtures/onnx/pools1d.onnx": [
+        Input<12, 2>, Conv1D<4, 3, Relu, padding = Same>, MaxPool1D<2>,
+        Conv1D<4, 3, Sigmoid, padding = Same>, AvgPool1D<2, strides = 1>, GlobalMaxPool1D,
+        Dense<_, 3, Softmax>
+    ];
+    /// `max_pool2d.onnx`: a padded MaxPool2d, AdaptiveMaxPool2d(1).
+    MaxPools, MaxPoolsBuiltIn = "tests/fixtures/onnx/max_pool2d.onnx": [
+        Input<7, 7, 2>, Conv2D<3, (3, 3), Elu, padding = Same>,
+        MaxPool2D<(3, 3), strides = (2, 2), padding = Same>, Conv2D<4, (1, 1)>, GlobalMaxPool2D,
+        Dense<_, 2>
+    ];
+    /// `norms.onnx`: batch normalizations after activations, which stay in the file.
+    Norms, NormsBuiltIn = "tests/fixtures/onnx/norms.onnx": [
+        Input<5, 6, 2>, Conv2D<3, (3, 3), Relu>, BatchNormalization<epsilon = 1e-5>, Flatten,
+        Dense<_, 8, Tanh>, BatchNormalization<epsilon = 1e-5>, Dense<_, 2>
+    ];
+    /// `multiplier.onnx`: a depthwise convolution with two kernels per channel, ReLU6.
+    Multiplier, MultiplierBuiltIn = "tests/fixtures/onnx/multiplier.onnx": [
+        Input<5, 5, 2>, DepthwiseConv2D<(3, 3), Relu6, depth_multiplier = 2, padding = Same>,
+        GlobalAvgPool2D, Dense<_, 3>
+    ];
+    /// `gelu_tanh.onnx`: GELU's tanh approximation.
+    GeluTanh, GeluTanhBuiltIn = "tests/fixtures/onnx/gelu_tanh.onnx": [
+        Input<4>, Dense<_, 5, GeluApprox>, Dense<_, 2>
+    ];
+    /// `lstm.onnx`: an LSTM read `batch_first`, its last step, a Linear.
+    Lstm, LstmBuiltIn = "tests/fixtures/onnx/lstm.onnx": [Input<7, 4>, LSTM<8>, Dense<_, 3>];
+    /// `lstm_sequences.onnx`: every step of an LSTM, flattened into a Linear.
+    LstmSequences, LstmSequencesBuiltIn = "tests/fixtures/onnx/lstm_sequences.onnx": [
+        Input<6, 3>, LSTM<5, return_sequences = true>, Flatten, Dense<_, 2>
+    ];
+    /// `gru.onnx`: PyTorch's GRU, which is Keras's `reset_after = true`.
+    Gru, GruBuiltIn = "tests/fixtures/onnx/gru.onnx": [Input<6, 4>, GRU<6>, Dense<_, 3>];
+    /// `rnn.onnx`: an RNN with tanh.
+    Rnn, RnnBuiltIn = "tests/fixtures/onnx/rnn.onnx": [Input<6, 3>, SimpleRNN<5>, Dense<_, 2>];
+    /// `bigru.onnx`: a bidirectional GRU's last states (`h_n`), concatenated into a Linear.
+    BiGru, BiGruBuiltIn = "tests/fixtures/onnx/bigru.onnx": [
+        Input<5, 3>, Bidirectional<GRU<4>>, Dense<_, 2>
+    ];
+    /// `conv1d_lstm.onnx`: a 1-D convolution, its output permuted into an LSTM.
+    Conv1dLstm, Conv1dLstmBuiltIn = "tests/fixtures/onnx/conv1d_lstm.onnx": [
+        Input<10, 3>, Conv1D<6, 3, Relu>, LSTM<5>, Dense<_, 2>
+    ];
+    /// `gru_tanh_lstm.onnx`: a GRU's every step through a tanh into an LSTM.
+    GruTanhLstm, GruTanhLstmBuiltIn = "tests/fixtures/onnx/gru_tanh_lstm.onnx": [
+        Input<6, 3>, GRU<5, return_sequences = true>, Activation<Tanh>, LSTM<4>, Dense<_, 2>
+    ];
 }
 
 network! {
@@ -879,4 +898,37 @@ fn recurrent_weights_built_in_from_onnx_files_give_pytorch_s_outputs() {
     let gru = EmbeddingGruBuiltIn::load_onnx(loaded("embedding_gru")).unwrap();
     predicts_as_loaded(&EMBEDDED, &gru, "embedding_gru");
     both(|p| Conv1dLstmChecked::load_onnx(p), "conv1d_lstm");
+}
+
+/// Every fixture above built in gives PyTorch's outputs, and what `load_onnx` of the same file
+/// gives, bit for bit.
+#[test]
+fn every_model_built_in_gives_pytorch_s_outputs() {
+    let loaded = |file: &str| fixture(&format!("{file}.onnx"));
+    macro_rules! check {
+        ($($built:ident: $outputs:ident($name:literal)),* $(,)?) => {$(
+            $outputs(|_| Ok($built::EMBEDDED), $name, $name);
+            let net = $built::load_onnx(loaded($name)).unwrap();
+            predicts_as_loaded(&$built::EMBEDDED, &net, $name);
+        )*};
+    }
+    check!(
+        ActivationsBuiltIn: gives_pytorch_s_outputs("activations"),
+        ActivationLayersBuiltIn: gives_pytorch_s_outputs("activations"),
+        PoolsBuiltIn: gives_pytorch_s_outputs("pools"),
+        DepthwiseBuiltIn: gives_pytorch_s_outputs("depthwise"),
+        ViewBuiltIn: gives_pytorch_s_outputs("view"),
+        Pools1dBuiltIn: gives_pytorch_s_outputs("pools1d"),
+        MaxPoolsBuiltIn: gives_pytorch_s_outputs("max_pool2d"),
+        NormsBuiltIn: gives_pytorch_s_outputs("norms"),
+        MultiplierBuiltIn: gives_pytorch_s_outputs("multiplier"),
+        GeluTanhBuiltIn: gives_pytorch_s_outputs("gelu_tanh"),
+        LstmBuiltIn: sequence_gives_pytorch_s_outputs("lstm"),
+        LstmSequencesBuiltIn: sequence_gives_pytorch_s_outputs("lstm_sequences"),
+        GruBuiltIn: sequence_gives_pytorch_s_outputs("gru"),
+        RnnBuiltIn: sequence_gives_pytorch_s_outputs("rnn"),
+        BiGruBuiltIn: sequence_gives_pytorch_s_outputs("bigru"),
+        Conv1dLstmBuiltIn: gives_pytorch_s_outputs("conv1d_lstm"),
+        GruTanhLstmBuiltIn: sequence_gives_pytorch_s_outputs("gru_tanh_lstm"),
+    );
 }
