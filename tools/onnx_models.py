@@ -666,28 +666,25 @@ def main():
                 os.remove(dynamo)
         except Exception as e:  # noqa: BLE001 (recorded: the exporter needs onnxscript)
             print(f"{name}: the dynamo exporter failed: {type(e).__name__}: {e}"[:300])
-        for suffix, path in files.items():
+        def check(path: str) -> None:
+            """ONNX Runtime on `path` gives PyTorch's outputs to 1e-5; its outputs recorded."""
             got = run_onnx(path, inputs)
             for y, z in zip(outputs, got):
                 np.testing.assert_allclose(z, y.numpy(), atol=1e-5, rtol=1e-5)
-            recorded["onnxruntime"][f"{name}{suffix}.onnx"] = [z.flatten().tolist() for z in got]
-            print(f"{name}{suffix}.onnx:", ops(path), os.path.getsize(path), "bytes")
+            file = os.path.basename(path)
+            recorded["onnxruntime"][file] = [z.flatten().tolist() for z in got]
+            print(f"{file}:", ops(path), os.path.getsize(path), "bytes")
+
+        for path in files.values():
+            check(path)
         if name == "mlp":
             variant = os.path.join(OUT, "mlp_matmul.onnx")
             matmul_variant(legacy, variant)
-            got = run_onnx(variant, inputs)
-            for y, z in zip(outputs, got):
-                np.testing.assert_allclose(z, y.numpy(), atol=1e-5, rtol=1e-5)
-            recorded["onnxruntime"]["mlp_matmul.onnx"] = [z.flatten().tolist() for z in got]
-            print("mlp_matmul.onnx:", ops(variant), os.path.getsize(variant), "bytes")
+            check(variant)
         if name == "lstm":
             variant = os.path.join(OUT, "lstm_slice.onnx")
             slice_variant(legacy, variant)
-            got = run_onnx(variant, inputs)
-            for y, z in zip(outputs, got):
-                np.testing.assert_allclose(z, y.numpy(), atol=1e-5, rtol=1e-5)
-            recorded["onnxruntime"]["lstm_slice.onnx"] = [z.flatten().tolist() for z in got]
-            print("lstm_slice.onnx:", ops(variant), os.path.getsize(variant), "bytes")
+            check(variant)
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
             json.dump(recorded, f)
     if not only or "cnn" in only:
